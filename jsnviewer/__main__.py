@@ -1,0 +1,3 @@
+from jsnviewer.cli.main import main
+
+raise SystemExit(main())

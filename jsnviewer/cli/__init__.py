@@ -1,0 +1,1 @@
+"""The command line: a thin layer over the library. Each subcommand lives in its own module."""

@@ -1,0 +1,66 @@
+"""`jsnviewer` entry point: builds the subcommands and turns errors into one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from jsnviewer import __version__
+from jsnviewer.errors import JsnError
+
+# Modules with `register(subparsers)`: top-level subcommands. Keep imports in them light
+# (torch and friends are imported inside the handlers) so `jsnviewer info` starts fast.
+COMMAND_MODULES = [
+    "jsnviewer.cli.info",
+    "jsnviewer.cli.phantom",
+]
+# Modules with `register(train_subparsers, bench_subparsers)`: one per model capability.
+CAPABILITY_MODULES: list[str] = []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jsnviewer",
+        description="Hand radiographs in rheumatoid arthritis: joints, findings and JSN progression.",
+    )
+    parser.add_argument("--version", action="version", version=f"jsnviewer {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    if CAPABILITY_MODULES:
+        train = sub.add_parser("train", help="train a model").add_subparsers(dest="model", metavar="MODEL", required=True)
+        bench = sub.add_parser("bench", help="measure accuracy and speed").add_subparsers(dest="what", metavar="WHAT", required=True)
+        for name in CAPABILITY_MODULES:
+            importlib.import_module(name).register(train, bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except JsnError as exc:
+        print(f"jsnviewer: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("jsnviewer: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        if args.debug:
+            raise
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"jsnviewer: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # last resort: one line, never a traceback, unless --debug
+        if args.debug:
+            raise
+        print(f"jsnviewer: error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 1

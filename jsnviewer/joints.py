@@ -1,0 +1,27 @@
+"""The vocabulary of joints and findings, shared by the phantom, the models, the GUI and reports."""
+
+from __future__ import annotations
+
+# Digit 1 is the thumb, 5 the little finger.
+JOINT_IDENTITIES: tuple[str, ...] = (
+    "IP1", "DIP2", "DIP3", "DIP4", "DIP5",
+    "PIP2", "PIP3", "PIP4", "PIP5",
+    "MCP1", "MCP2", "MCP3", "MCP4", "MCP5",
+)
+# The ten joints scored by Sharp/van der Heijde for JSN and landmarked in the real hands.
+SCORED_JOINTS: tuple[str, ...] = ("IP1", "PIP2", "PIP3", "PIP4", "PIP5", "MCP1", "MCP2", "MCP3", "MCP4", "MCP5")
+FINDINGS: tuple[str, ...] = ("ankylosis", "subluxation")
+
+
+def digit_of(identity: str) -> int:
+    """The digit (1 thumb … 5 little finger) of a joint identity such as 'PIP3'."""
+    if identity not in JOINT_IDENTITIES:
+        raise ValueError(f"unknown joint identity {identity!r}")
+    return int(identity[-1])
+
+
+def kind_of(identity: str) -> str:
+    """'IP', 'DIP', 'PIP' or 'MCP'."""
+    if identity not in JOINT_IDENTITIES:
+        raise ValueError(f"unknown joint identity {identity!r}")
+    return identity[:-1]

@@ -1,0 +1,92 @@
+"""The model registry: where shipped and retrained weights live and how they are read.
+
+A weights file is a `torch.save` of a dict:
+    {"format": "jsnviewer-weights", "version": 1, "model": <model name>,
+     "config": <constructor kwargs of the model>, "state_dict": ..., "meta": {...}}
+Shipped weights are `models/<name>.pt` beside a model card `models/<name>.md`. A user may point
+the application at another file (a retrained model); `resolve_weights` is the one lookup.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsnviewer.atomic import atomic_write_bytes
+from jsnviewer.errors import WeightsError
+
+FORMAT = "jsnviewer-weights"
+VERSION = 1
+
+
+def models_dir() -> Path:
+    """The folder of shipped weights: $JSNVIEWER_MODELS, the frozen bundle, or the repo's models/."""
+    env = os.environ.get("JSNVIEWER_MODELS")
+    if env:
+        return Path(env)
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "models"
+    return Path(__file__).resolve().parent.parent / "models"
+
+
+def resolve_weights(name: str, override: str | Path | None = None) -> Path:
+    """The weights file to use for model `name`: the user's override, else the shipped one."""
+    if override:
+        return Path(override)
+    return models_dir() / f"{name}.pt"
+
+
+@dataclass
+class Weights:
+    model: str
+    config: dict[str, Any]
+    state_dict: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def save_weights(path: str | Path, weights: Weights) -> Path:
+    import torch
+
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "model": weights.model,
+        "config": weights.config,
+        "state_dict": {k: v.detach().cpu() for k, v in weights.state_dict.items()},
+        "meta": weights.meta,
+    }
+    buf = io.BytesIO()
+    torch.save(payload, buf)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def load_weights(path: str | Path, expected_model: str | None = None) -> Weights:
+    """Read a weights file; any problem is a WeightsError that names the file and the reason."""
+    import torch
+
+    path = Path(path)
+    if not path.exists():
+        raise WeightsError(path, "file not found (reinstall the program or choose another weights file in Settings)")
+    if path.stat().st_size == 0:
+        raise WeightsError(path, "file is empty")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a damaged file
+        raise WeightsError(path, f"cannot be read, the file is damaged or not a weights file ({type(exc).__name__})") from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise WeightsError(path, "not a jsnviewer weights file")
+    if expected_model is not None and payload.get("model") != expected_model:
+        raise WeightsError(path, f"holds a {payload.get('model')!r} model, expected {expected_model!r}")
+    return Weights(
+        model=payload["model"],
+        config=dict(payload.get("config") or {}),
+        state_dict=payload["state_dict"],
+        meta=dict(payload.get("meta") or {}),
+        path=path,
+    )
