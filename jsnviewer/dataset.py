@@ -1,0 +1,277 @@
+"""The annotation dataset: what the application saves and what `jsnviewer train` reads.
+
+This docstring is the format's one written definition (version 1).
+
+    DATASET/
+      dataset.json                         {"format": "jsnviewer-dataset", "version": 1}
+      images/<image_id><ext>               byte copy of the radiograph the annotator opened
+      annotations/<image_id>.json          the joints annotated on that image
+      joint_crops/<joint_key>/<crop_id>.png          optional bone masks, laid out exactly like
+      joint_crops/<joint_key>/<crop_id>_upper.png    ../shared/data/real/joint_crops: one folder per
+      joint_crops/<joint_key>/<crop_id>_lower.png    joint, repeat visits of it side by side (0/1 PNGs)
+
+`image_id` is the first 16 hex digits of the SHA-256 of the file's bytes, so the same file
+always finds its annotations again, whatever it is called or wherever it is opened from.
+
+annotations/<image_id>.json:
+
+    {"format": "jsnviewer-annotation", "version": 1,
+     "image": {"file": "images/<image_id>.dcm", "sha256": "...", "width": W, "height": H,
+               "laterality": "L" | "R" | null, "pixel_size_mm": 0.175 | null},
+     "joints": [{"identity": "MCP2" | null, "box": [cx, cy, w, h],
+                 "findings": {"ankylosis": false, "subluxation": false},
+                 "source": "user" | "model"}],
+     "updated": "2026-11-21T05:30:00+00:00"}
+
+Boxes are floats in the continuous pixel frame of docs/conventions.md (pixel (i, j) covers
+[j, j+1) x [i, i+1)); they are written with Python's shortest round-trip float repr, so a save
+and a load give back the same numbers bit for bit. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jsnviewer.atomic import atomic_write, atomic_write_json
+from jsnviewer.errors import DatasetError
+from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
+
+DATASET_FORMAT = "jsnviewer-dataset"
+ANNOTATION_FORMAT = "jsnviewer-annotation"
+VERSION = 1
+SOURCES = ("user", "model")
+
+
+@dataclass
+class JointAnnotation:
+    """One joint box on one radiograph."""
+
+    box: tuple[float, float, float, float]  # cx, cy, w, h in pixels
+    identity: str | None = None
+    findings: dict[str, bool] = field(default_factory=lambda: {name: False for name in FINDINGS})
+    source: str = "user"
+
+    def __post_init__(self) -> None:
+        self.box = tuple(float(v) for v in self.box)  # type: ignore[assignment]
+        if len(self.box) != 4 or not all(math.isfinite(v) for v in self.box):
+            raise ValueError(f"a box is four finite numbers (cx, cy, w, h), got {self.box!r}")
+        if self.box[2] <= 0 or self.box[3] <= 0:
+            raise ValueError(f"a box needs a positive width and height, got {self.box!r}")
+        if self.identity is not None and self.identity not in JOINT_IDENTITIES:
+            raise ValueError(f"unknown joint identity {self.identity!r}")
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
+        self.findings = {name: bool(self.findings.get(name, False)) for name in FINDINGS}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"identity": self.identity, "box": list(self.box), "findings": dict(self.findings), "source": self.source}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> JointAnnotation:
+        return cls(box=tuple(obj["box"]), identity=obj.get("identity"), findings=dict(obj.get("findings") or {}),
+                   source=obj.get("source", "user"))
+
+
+@dataclass
+class ImageAnnotation:
+    """All joints annotated on one radiograph of the dataset."""
+
+    image_id: str
+    image_file: str  # relative to the dataset root
+    width: int
+    height: int
+    sha256: str
+    laterality: str | None = None
+    pixel_size_mm: float | None = None
+    joints: list[JointAnnotation] = field(default_factory=list)
+    updated: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": ANNOTATION_FORMAT,
+            "version": VERSION,
+            "image": {"file": self.image_file, "sha256": self.sha256, "width": self.width, "height": self.height,
+                      "laterality": self.laterality, "pixel_size_mm": self.pixel_size_mm},
+            "joints": [j.to_json() for j in self.joints],
+            "updated": self.updated,
+        }
+
+    @classmethod
+    def from_json(cls, image_id: str, obj: dict[str, Any]) -> ImageAnnotation:
+        if obj.get("format") != ANNOTATION_FORMAT:
+            raise ValueError("not a jsnviewer annotation file")
+        if int(obj.get("version", 0)) > VERSION:
+            raise ValueError(f"written by a newer jsnviewer (format version {obj.get('version')})")
+        image = obj["image"]
+        return cls(image_id=image_id, image_file=image["file"], width=int(image["width"]), height=int(image["height"]),
+                   sha256=image["sha256"], laterality=image.get("laterality"), pixel_size_mm=image.get("pixel_size_mm"),
+                   joints=[JointAnnotation.from_json(j) for j in obj.get("joints", [])], updated=obj.get("updated"))
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def image_id_of(path: str | Path) -> str:
+    """The dataset's id of a radiograph file: a content hash, independent of its name."""
+    return file_sha256(path)[:16]
+
+
+class AnnotationDataset:
+    """A dataset folder (see the module docstring for its layout)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    @property
+    def images_dir(self) -> Path:
+        return self.root / "images"
+
+    @property
+    def annotations_dir(self) -> Path:
+        return self.root / "annotations"
+
+    @property
+    def joint_crops_dir(self) -> Path:
+        return self.root / "joint_crops"
+
+    def _annotation_path(self, image_id: str) -> Path:
+        return self.annotations_dir / f"{image_id}.json"
+
+    def add_image(self, source: str | Path, width: int, height: int, laterality: str | None = None,
+                  pixel_size_mm: float | None = None) -> ImageAnnotation:
+        """Copy a radiograph into the dataset (once) and return its annotation, existing or empty."""
+        source = Path(source)
+        sha = file_sha256(source)
+        image_id = sha[:16]
+        existing = self.load_annotation(image_id)
+        if existing is not None:
+            return existing
+        target = self.images_dir / f"{image_id}{source.suffix.lower()}"
+        if not target.exists():
+            try:
+                atomic_write(target, lambda tmp: shutil.copyfile(source, tmp))
+            except OSError as exc:
+                raise DatasetError(f"cannot copy the image into the dataset at {self.root}: {exc.strerror or exc}") from exc
+        return ImageAnnotation(image_id=image_id, image_file=target.relative_to(self.root).as_posix(), width=int(width),
+                               height=int(height), sha256=sha, laterality=laterality, pixel_size_mm=pixel_size_mm)
+
+    def save_annotation(self, annotation: ImageAnnotation) -> Path:
+        """Write one image's annotation atomically; on failure the old file is intact and DatasetError says why."""
+        annotation.updated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        path = self._annotation_path(annotation.image_id)
+        try:
+            return atomic_write_json(path, annotation.to_json())
+        except OSError as exc:
+            raise DatasetError(f"cannot save annotations to {path}: {exc.strerror or exc}") from exc
+
+    def load_annotation(self, image_id: str) -> ImageAnnotation | None:
+        path = self._annotation_path(image_id)
+        if not path.exists():
+            return None
+        try:
+            return ImageAnnotation.from_json(image_id, json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DatasetError(f"annotation file {path} cannot be read: {exc}") from exc
+
+    def annotation_for_file(self, path: str | Path) -> ImageAnnotation | None:
+        """The saved annotation of a radiograph file, found by its content, or None."""
+        return self.load_annotation(image_id_of(path))
+
+    def annotations(self) -> Iterator[ImageAnnotation]:
+        for path in sorted(self.annotations_dir.glob("*.json")):
+            annotation = self.load_annotation(path.stem)
+            if annotation is not None:
+                yield annotation
+
+    def image_path(self, annotation: ImageAnnotation) -> Path:
+        return self.root / annotation.image_file
+
+    def save_joint_crop(self, joint_key: str, crop_id: str, image: np.ndarray, upper: np.ndarray,
+                        lower: np.ndarray) -> Path:
+        """Store a joint crop with its two bone masks in the joint_crops/ layout; returns the crop path.
+
+        `image` is saved as 16-bit grey (values clipped to 0..65535), masks as 0/1 8-bit PNGs.
+        """
+        from PIL import Image
+
+        if image.shape != upper.shape or image.shape != lower.shape:
+            raise ValueError("crop and masks must have the same shape")
+        folder = self.joint_crops_dir / joint_key
+        pixels = np.clip(np.rint(image), 0, 65535).astype(np.uint16)
+        items = [(f"{crop_id}.png", Image.fromarray(pixels)),
+                 (f"{crop_id}_upper.png", Image.fromarray(upper.astype(np.uint8))),
+                 (f"{crop_id}_lower.png", Image.fromarray(lower.astype(np.uint8)))]
+        try:
+            for name, picture in items:
+                atomic_write(folder / name, lambda tmp, picture=picture: picture.save(tmp, format="PNG"))
+        except OSError as exc:
+            raise DatasetError(f"cannot save joint crop in {folder}: {exc.strerror or exc}") from exc
+        return folder / f"{crop_id}.png"
+
+    def export_coco(self, path: str | Path) -> Path:
+        """Write every box as COCO JSON: one category per joint identity, findings as attributes."""
+        categories = [{"id": i + 1, "name": name, "supercategory": "joint"} for i, name in enumerate(JOINT_IDENTITIES)]
+        category_ids = {c["name"]: c["id"] for c in categories}
+        categories.append({"id": len(categories) + 1, "name": "joint", "supercategory": "joint"})
+        images, annotations = [], []
+        for image_number, annotation in enumerate(self.annotations(), start=1):
+            images.append({"id": image_number, "file_name": annotation.image_file, "width": annotation.width,
+                           "height": annotation.height})
+            for joint in annotation.joints:
+                cx, cy, w, h = joint.box
+                annotations.append({
+                    "id": len(annotations) + 1, "image_id": image_number,
+                    "category_id": category_ids.get(joint.identity or "", categories[-1]["id"]),
+                    "bbox": [cx - w / 2, cy - h / 2, w, h], "area": w * h, "iscrowd": 0,
+                    "attributes": dict(joint.findings, source=joint.source),
+                })
+        coco = {"info": {"description": "jsnviewer annotation dataset", "version": str(VERSION)},
+                "images": images, "annotations": annotations, "categories": categories}
+        try:
+            return atomic_write_json(path, coco)
+        except OSError as exc:
+            raise DatasetError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def open_dataset(root: str | Path, create: bool = False) -> AnnotationDataset:
+    """Open a dataset folder; with `create`, make it (an empty or missing folder) first."""
+    root = Path(root)
+    marker = root / "dataset.json"
+    if marker.exists():
+        try:
+            info = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DatasetError(f"{marker} cannot be read: {exc}") from exc
+        if info.get("format") != DATASET_FORMAT:
+            raise DatasetError(f"{root} is not a jsnviewer dataset ({marker.name} has another format)")
+        if int(info.get("version", 0)) > VERSION:
+            raise DatasetError(f"{root} was written by a newer jsnviewer (format version {info.get('version')})")
+        return AnnotationDataset(root)
+    if not create:
+        raise DatasetError(f"{root} is not a jsnviewer dataset (no dataset.json)")
+    if root.exists() and any(root.iterdir()):
+        raise DatasetError(f"{root} is not empty; choose an empty folder for a new dataset")
+    try:
+        atomic_write_json(marker, {"format": DATASET_FORMAT, "version": VERSION})
+    except OSError as exc:
+        raise DatasetError(f"cannot create a dataset in {root}: {exc.strerror or exc}") from exc
+    return AnnotationDataset(root)
+
+
+def is_dataset(root: str | Path) -> bool:
+    return (Path(root) / "dataset.json").exists()

@@ -1,0 +1,127 @@
+import errno
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from jsnviewer import atomic
+from jsnviewer.dataset import JointAnnotation, image_id_of, is_dataset, open_dataset
+from jsnviewer.errors import DatasetError
+
+
+@pytest.fixture()
+def radiograph_file(tmp_path):
+    path = tmp_path / "incoming" / "hand.png"
+    path.parent.mkdir()
+    Image.fromarray(np.arange(64 * 48, dtype=np.uint16).reshape(64, 48)).save(path)
+    return path
+
+
+def annotate(dataset, path):
+    annotation = dataset.add_image(path, width=48, height=64, laterality="L", pixel_size_mm=0.175)
+    annotation.joints = [
+        JointAnnotation(box=(10.123456789012345, 20.5, 7.25, 8.0000001), identity="MCP2",
+                        findings={"ankylosis": True}, source="model"),
+        JointAnnotation(box=(30.0, 40.333333333333336, 9.0, 9.0)),
+    ]
+    dataset.save_annotation(annotation)
+    return annotation
+
+
+def test_saved_annotations_reload_bit_for_bit(tmp_path, radiograph_file):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    saved = annotate(dataset, radiograph_file)
+
+    reopened = open_dataset(tmp_path / "ds").annotation_for_file(radiograph_file)
+    assert reopened is not None
+    assert [j.box for j in reopened.joints] == [j.box for j in saved.joints]
+    assert reopened.joints[0].identity == "MCP2"
+    assert reopened.joints[0].findings == {"ankylosis": True, "subluxation": False}
+    assert reopened.joints[0].source == "model"
+    assert reopened.joints[1].identity is None
+    assert (reopened.laterality, reopened.pixel_size_mm) == ("L", 0.175)
+    # the image travels with the dataset, under its content id
+    assert dataset.image_path(reopened).read_bytes() == radiograph_file.read_bytes()
+
+
+def test_image_is_found_by_content_not_name(tmp_path, radiograph_file):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotate(dataset, radiograph_file)
+    renamed = tmp_path / "renamed.png"
+    renamed.write_bytes(radiograph_file.read_bytes())
+    assert image_id_of(renamed) == image_id_of(radiograph_file)
+    assert len(dataset.annotation_for_file(renamed).joints) == 2
+    # adding the same image again returns the saved annotation instead of an empty one
+    assert len(dataset.add_image(renamed, 48, 64).joints) == 2
+
+
+def test_failed_save_keeps_previous_file_and_says_why(tmp_path, radiograph_file, monkeypatch):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotation = annotate(dataset, radiograph_file)
+    path = dataset.annotations_dir / f"{annotation.image_id}.json"
+    before = path.read_bytes()
+
+    def disk_full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", disk_full)
+    annotation.joints.append(JointAnnotation(box=(1, 2, 3, 4)))
+    with pytest.raises(DatasetError, match="No space left"):
+        dataset.save_annotation(annotation)
+    assert path.read_bytes() == before
+    assert [p.name for p in dataset.annotations_dir.iterdir()] == [path.name]  # no temp file left behind
+
+
+def test_corrupt_annotation_file_is_a_clear_error(tmp_path, radiograph_file):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotation = annotate(dataset, radiograph_file)
+    (dataset.annotations_dir / f"{annotation.image_id}.json").write_text("{not json")
+    with pytest.raises(DatasetError, match=annotation.image_id):
+        dataset.annotation_for_file(radiograph_file)
+
+
+def test_open_refuses_non_dataset_and_non_empty_folders(tmp_path):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "notes.txt").write_text("mine")
+    with pytest.raises(DatasetError, match="no dataset.json"):
+        open_dataset(tmp_path / "x")
+    with pytest.raises(DatasetError, match="not empty"):
+        open_dataset(tmp_path / "x", create=True)
+    assert (tmp_path / "x" / "notes.txt").read_text() == "mine"
+    assert not is_dataset(tmp_path / "x")
+
+
+def test_invalid_joint_values_are_refused():
+    with pytest.raises(ValueError):
+        JointAnnotation(box=(1, 2, 0, 4))
+    with pytest.raises(ValueError):
+        JointAnnotation(box=(1, 2, 3, 4), identity="PIP1")
+    with pytest.raises(ValueError):
+        JointAnnotation(box=(float("nan"), 2, 3, 4))
+
+
+def test_coco_export_uses_top_left_boxes(tmp_path, radiograph_file):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotate(dataset, radiograph_file)
+    coco = json.loads(dataset.export_coco(tmp_path / "coco.json").read_text())
+    assert len(coco["images"]) == 1 and len(coco["annotations"]) == 2
+    first = coco["annotations"][0]
+    assert first["bbox"] == pytest.approx([10.123456789012345 - 7.25 / 2, 20.5 - 4.00000005, 7.25, 8.0000001])
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    assert names[first["category_id"]] == "MCP2"
+    assert names[coco["annotations"][1]["category_id"]] == "joint"
+    assert first["attributes"]["ankylosis"] is True
+
+
+def test_joint_crops_are_stored_like_the_real_crop_folders(tmp_path):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    image = np.full((16, 16), 3000.0)
+    upper = np.zeros((16, 16), bool)
+    upper[:7] = True
+    lower = np.zeros((16, 16), bool)
+    lower[9:] = True
+    crop = dataset.save_joint_crop("P1_L_MCP2", "visit1", image, upper, lower)
+    assert crop.parent.name == "P1_L_MCP2"
+    assert np.array_equal(np.array(Image.open(crop.with_name("visit1_upper.png"))), upper.astype(np.uint8))
+    assert np.array(Image.open(crop)).max() == 3000

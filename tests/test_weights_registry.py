@@ -1,0 +1,37 @@
+import pytest
+import torch
+
+from jsnviewer.errors import WeightsError
+from jsnviewer.weights import Weights, load_weights, resolve_weights, save_weights
+
+
+def test_weights_round_trip(tmp_path):
+    model = torch.nn.Linear(3, 2)
+    path = save_weights(tmp_path / "m.pt", Weights("segmenter", {"width": 8}, model.state_dict(), {"dsc": 0.9}))
+    loaded = load_weights(path, expected_model="segmenter")
+    assert loaded.config == {"width": 8} and loaded.meta == {"dsc": 0.9}
+    fresh = torch.nn.Linear(3, 2)
+    fresh.load_state_dict(loaded.state_dict)
+    assert torch.equal(fresh.weight, model.weight)
+
+
+@pytest.mark.parametrize("content, reason", [(None, "not found"), (b"", "empty"), (b"\x00garbage" * 10, "damaged")])
+def test_bad_weight_files_name_the_file_and_the_reason(tmp_path, content, reason):
+    path = tmp_path / "segmenter.pt"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(WeightsError) as info:
+        load_weights(path)
+    assert "segmenter.pt" in str(info.value) and reason in str(info.value)
+
+
+def test_weights_of_another_model_are_refused(tmp_path):
+    path = save_weights(tmp_path / "x.pt", Weights("registration", {}, {}))
+    with pytest.raises(WeightsError, match="expected 'segmenter'"):
+        load_weights(path, expected_model="segmenter")
+
+
+def test_user_override_wins_over_shipped_weights(tmp_path, monkeypatch):
+    monkeypatch.setenv("JSNVIEWER_MODELS", str(tmp_path / "shipped"))
+    assert resolve_weights("segmenter") == tmp_path / "shipped" / "segmenter.pt"
+    assert resolve_weights("segmenter", tmp_path / "mine.pt") == tmp_path / "mine.pt"
