@@ -1,0 +1,312 @@
+"""DICOM radiographs: read with pydicom (rescale, MONOCHROME1, window, pixel size, identity), write
+a Secondary Capture object that reads back to the same pixels, pixel size and identity."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pydicom
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.pixels import apply_modality_lut, get_decoder
+from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
+from pydicom.valuerep import DS
+
+from jsnviewer.errors import RadiographError
+from jsnviewer.radiograph.color import grey_from_colour
+from jsnviewer.radiograph.model import UNKNOWN_PIXEL_SIZE, Radiograph, StudyIdentity, to_stored_pixels
+
+log = logging.getLogger(__name__)
+
+_GREY = ("MONOCHROME1", "MONOCHROME2")
+_COLOUR = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL_420")
+_PIXEL_TAGS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+
+
+@contextmanager
+def _quiet_pydicom() -> Iterator[None]:
+    """pydicom logs decoder tracebacks and warns on odd headers; our RadiographError says it in one line."""
+    logger = logging.getLogger("pydicom")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def looks_like_dicom(path: Path) -> bool:
+    """True for a DICOM file, with or without its 128-byte preamble and 'DICM' prefix."""
+    with open(path, "rb") as fh:
+        head = fh.read(132)
+    if head[128:132] == b"DICM":
+        return True
+    try:
+        with _quiet_pydicom():
+            ds = pydicom.dcmread(path, force=True, stop_before_pixels=True)
+    except Exception:
+        return False
+    # A forced parse of any bytes yields *something*; only trust it when it has real image/study tags.
+    return any(tag in ds for tag in ("SOPClassUID", "Modality", "Rows", "StudyInstanceUID"))
+
+
+def read_dicom(path: Path) -> Radiograph:
+    with _quiet_pydicom():
+        return _read_dicom(path)
+
+
+def _read_dicom(path: Path) -> Radiograph:
+    try:
+        ds = pydicom.dcmread(path, force=True)
+    except Exception as exc:
+        raise RadiographError(path, f"corrupt DICOM file ({_short(exc)})") from exc
+    _check_complete(path, ds)
+    if not any(tag in ds for tag in _PIXEL_TAGS):
+        raise RadiographError(path, f"DICOM file without pixel data ({_sop_class_name(ds)}), not an image")
+    if "PixelData" not in ds:
+        raise RadiographError(path, "DICOM float pixel data (parametric map) is not a radiograph")
+    frames = _int(ds.get("NumberOfFrames")) or 1
+    if frames > 1:
+        raise RadiographError(path, f"multi-frame DICOM ({frames} frames); jsnviewer reads one radiograph per file")
+    photometric = str(ds.get("PhotometricInterpretation", "")).strip().upper()
+    if photometric not in _GREY + _COLOUR:
+        raise RadiographError(path, f"unsupported photometric interpretation {photometric or '(missing)'}")
+
+    stored = _decode(path, ds)
+    if stored.ndim == 3:
+        stored = grey_from_colour(path, stored, full_scale=2 ** int(ds.get("BitsStored", 8)) - 1)
+    elif stored.ndim != 2:
+        raise RadiographError(path, f"unexpected pixel array shape {stored.shape}")
+
+    bits = int(ds.get("BitsStored") or ds.get("BitsAllocated") or 16)
+    pixels = np.asarray(apply_modality_lut(stored, ds), dtype=np.float32)
+    center, width = _window(ds)
+    if photometric == "MONOCHROME1":
+        # Mirror within the range the file can hold, so bone becomes bright and the grey levels keep their span.
+        signed = int(ds.get("PixelRepresentation", 0)) == 1
+        lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+        ends = np.asarray(apply_modality_lut(np.array([lo, hi]), ds), dtype=np.float64)
+        pivot = float(ends.min() + ends.max())
+        pixels = (pivot - pixels).astype(np.float32)
+        if center is not None:
+            center = pivot - center
+    size, source = _pixel_size(ds)
+    return Radiograph(
+        pixels=pixels,
+        path=path,
+        bits_stored=bits,
+        pixel_size_mm=size,
+        pixel_size_source=source,
+        window_center=center,
+        window_width=width,
+        identity=_identity(ds),
+    )
+
+
+def write_dicom(path: Path, radiograph: Radiograph) -> None:
+    """Write `radiograph` to `path` (a temporary file: the caller makes it atomic)."""
+    stored = to_stored_pixels(radiograph)
+    ident = radiograph.identity
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.preamble = b"\0" * 128
+    ds.SpecificCharacterSet = "ISO_IR 192"  # UTF-8
+    ds.SOPClassUID = SecondaryCaptureImageStorage
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID = ident.study_uid or generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.PatientName = ident.patient_name or ""
+    ds.PatientID = ident.patient_id or ""
+    ds.PatientBirthDate = ""
+    ds.PatientSex = ""
+    ds.StudyDate = ident.study_date.strftime("%Y%m%d") if ident.study_date else ""
+    ds.StudyTime = ""
+    ds.ReferringPhysicianName = ""
+    ds.StudyID = ""
+    ds.AccessionNumber = ""
+    ds.Modality = ident.modality or "OT"
+    ds.SeriesNumber = 1
+    ds.InstanceNumber = 1
+    ds.ConversionType = "WSD"
+    ds.PatientOrientation = ""
+    if ident.laterality in ("L", "R"):
+        ds.ImageLaterality = ident.laterality
+    if ident.body_part:
+        ds.BodyPartExamined = ident.body_part
+    ds.set_pixel_data(stored.values, "MONOCHROME2", stored.bits_stored, generate_instance_uid=False)
+    if not stored.is_identity:
+        ds.RescaleIntercept = _ds(stored.intercept)
+        ds.RescaleSlope = _ds(stored.slope)
+        ds.RescaleType = "US"
+    ds.WindowCenter = _ds(radiograph.window_center)
+    ds.WindowWidth = _ds(radiograph.window_width)
+    if radiograph.pixel_size_mm is not None:
+        spacing = [_ds(radiograph.pixel_size_mm)] * 2
+        ds.PixelSpacing = spacing
+        ds.ImagerPixelSpacing = spacing
+    ds.save_as(path, enforce_file_format=True)
+
+
+def _decode(path: Path, ds: Dataset) -> np.ndarray:
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax is not None and syntax.is_compressed:
+        name = _syntax_name(syntax)
+        try:
+            available = get_decoder(syntax).is_available
+        except NotImplementedError:
+            available = False
+        if not available:
+            raise RadiographError(path, f"pixel data compressed as {name}; this installation cannot decode it")
+        try:
+            return ds.pixel_array
+        except Exception as exc:
+            raise RadiographError(path, f"pixel data compressed as {name} could not be decoded (corrupt or truncated)") from exc
+    try:
+        return ds.pixel_array
+    except Exception as exc:
+        text = str(exc)
+        if "less than expected" in text or "truncated" in text:
+            raise RadiographError(path, "truncated DICOM file (pixel data is shorter than the image size)") from exc
+        raise RadiographError(path, f"corrupt DICOM pixel data ({_short(exc)})") from exc
+
+
+def _check_complete(path: Path, ds: Dataset) -> None:
+    """pydicom reads a cut-off file without complaint; an element shorter than its stated length gives it away."""
+    for dataset in (getattr(ds, "file_meta", None), ds):
+        if dataset is None:
+            continue
+        for tag in list(dataset.keys()):
+            elem = dataset.get_item(tag)
+            if (
+                isinstance(elem, RawDataElement)
+                and elem.value is not None
+                and elem.length != 0xFFFFFFFF
+                and len(elem.value) < elem.length
+            ):
+                raise RadiographError(path, f"truncated DICOM file (ends inside element {elem.tag})")
+    meta = getattr(ds, "file_meta", None)
+    if meta is not None and "FileMetaInformationGroupLength" in meta and "TransferSyntaxUID" not in meta:
+        raise RadiographError(path, "truncated DICOM file (ends inside the file meta header)")
+
+
+def _window(ds: Dataset) -> tuple[float | None, float | None]:
+    """The file's first VOI window; a VOI LUT table is approximated by the window of its input range."""
+    center, width = _first(ds.get("WindowCenter")), _first(ds.get("WindowWidth"))
+    if center is not None and width is not None and width > 0:
+        return center, width
+    for item in ds.get("VOILUTSequence", []) or []:
+        descriptor = item.get("LUTDescriptor")
+        if descriptor and len(descriptor) >= 2:
+            entries = int(descriptor[0]) or 65536
+            first = float(descriptor[1])
+            return first + entries / 2.0, float(entries)
+    return None, None
+
+
+def _pixel_size(ds: Dataset) -> tuple[float | None, str]:
+    """Millimetres only where the file says so (design notes); never invented."""
+    spacing = _spacing(ds.get("PixelSpacing"))
+    if spacing is not None:
+        return spacing, "PixelSpacing"
+    spacing = _spacing(ds.get("ImagerPixelSpacing"))
+    if spacing is not None:
+        factor = _first(ds.get("EstimatedRadiographicMagnificationFactor"))
+        if factor is not None and factor > 0 and factor != 1.0:
+            return spacing / factor, f"ImagerPixelSpacing corrected by magnification factor {factor:g}"
+        return spacing, "ImagerPixelSpacing (at detector)"
+    return None, UNKNOWN_PIXEL_SIZE
+
+
+def _spacing(value) -> float | None:
+    if value is None:
+        return None
+    try:
+        values = [float(v) for v in (value if isinstance(value, (list, tuple, pydicom.multival.MultiValue)) else [value])]
+    except (TypeError, ValueError):
+        return None
+    if not values or not all(np.isfinite(v) and v > 0 for v in values):
+        return None
+    if len(values) >= 2 and abs(values[0] - values[1]) > 1e-6 * max(values[:2]):
+        log.warning("non-square pixels (%g x %g mm); using the mean", values[0], values[1])
+    return float(np.mean(values[:2]))
+
+
+def _identity(ds: Dataset) -> StudyIdentity:
+    laterality = _text(ds.get("ImageLaterality")) or _text(ds.get("Laterality"))
+    return StudyIdentity(
+        patient_id=_text(ds.get("PatientID")),
+        study_date=_date(ds.get("StudyDate")),
+        laterality=laterality.upper() if laterality and laterality.upper() in ("L", "R") else None,
+        modality=_text(ds.get("Modality")),
+        body_part=_text(ds.get("BodyPartExamined")),
+        study_uid=_text(ds.get("StudyInstanceUID")),
+        series_uid=_text(ds.get("SeriesInstanceUID")),
+        patient_name=_text(ds.get("PatientName")),
+    )
+
+
+def _date(value) -> date | None:
+    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+    if len(digits) != 8:
+        return None
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
+def _text(value) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def _first(value) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        if not value:
+            return None
+        value = value[0]
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ds(value: float) -> DS:
+    return DS(float(value), auto_format=True)
+
+
+def _syntax_name(syntax) -> str:
+    """'JPEG 2000 Image Compression (Lossless Only)' -> 'JPEG 2000 Image Compression'."""
+    return syntax.name.split(",")[0].split(" (")[0]
+
+
+def _sop_class_name(ds: Dataset) -> str:
+    uid = ds.get("SOPClassUID")
+    return f"SOP class {uid.name}" if uid is not None else "no SOP class"
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:160]

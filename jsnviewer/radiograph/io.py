@@ -1,0 +1,61 @@
+"""The one radiograph loader and saver: DICOM by content, other images through Pillow."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from jsnviewer.atomic import atomic_write
+from jsnviewer.errors import RadiographError
+from jsnviewer.radiograph.dicom import looks_like_dicom, read_dicom, write_dicom
+from jsnviewer.radiograph.model import Radiograph
+from jsnviewer.radiograph.picture import is_picture, read_picture, write_png
+
+log = logging.getLogger(__name__)
+
+_SAVE_FORMATS = {"dcm": write_dicom, "dicom": write_dicom, "png": write_png}
+
+
+def load_radiograph(path: str | Path) -> Radiograph:
+    """Read a DICOM, PNG, JPEG, BMP or TIFF radiograph.
+
+    Raises RadiographError naming the file and the reason for anything that is not one readable,
+    single-frame grey radiograph (missing, empty, truncated, corrupt, undecodable, colour...).
+    """
+    path = Path(path)
+    try:
+        _check_file(path)
+        if looks_like_dicom(path):
+            return read_dicom(path)
+        if is_picture(path):
+            return read_picture(path)
+        raise RadiographError(path, "not a DICOM file or an image jsnviewer can read (unrecognised content)")
+    except RadiographError as exc:
+        log.info("cannot load %s: %s", path.name, exc.reason)
+        raise
+    except OSError as exc:
+        log.info("cannot load %s: %s", path.name, exc.strerror or exc)
+        raise RadiographError(path, f"cannot read the file ({exc.strerror or exc})") from exc
+
+
+def save_radiograph(path: str | Path, radiograph: Radiograph, format: str | None = None) -> Path:
+    """Write `radiograph` atomically as DICOM ("dcm") or 16-bit grey PNG ("png"); by default from the suffix.
+
+    Integer pixels in 0..65535 (and any integer data spanning at most 65535 levels) round-trip exactly,
+    as do pixel size, display levels and the study identity fields.
+    """
+    path = Path(path)
+    fmt = (format or path.suffix.lstrip(".")).lower()
+    writer = _SAVE_FORMATS.get(fmt)
+    if writer is None:
+        raise RadiographError(path, f"cannot save a radiograph as '{fmt or 'no extension'}'; use .dcm or .png")
+    return atomic_write(path, lambda tmp: writer(tmp, radiograph))
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise RadiographError(path, "file not found")
+    if path.is_dir():
+        raise RadiographError(path, "is a folder, not a radiograph file")
+    if path.stat().st_size == 0:
+        raise RadiographError(path, "empty file (0 bytes)")

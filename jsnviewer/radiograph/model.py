@@ -1,0 +1,123 @@
+"""The radiograph type every part of jsnviewer works on, and the identity of its study."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+UNKNOWN_PIXEL_SIZE = "unknown"
+GIVEN_PIXEL_SIZE = "set by the program that made the image"
+
+
+@dataclass
+class StudyIdentity:
+    """Who and what a radiograph shows. `patient_name` is kept out of reprs (and so out of logs)."""
+
+    patient_id: str | None = None
+    study_date: date | None = None
+    laterality: str | None = None  # "L", "R" or None
+    modality: str | None = None
+    body_part: str | None = None
+    study_uid: str | None = None
+    series_uid: str | None = None
+    patient_name: str | None = field(default=None, repr=False)
+
+
+@dataclass
+class Radiograph:
+    """One radiograph: float32 pixels (rows, cols) in the file's own units, bright = bone.
+
+    Grey levels keep the original dynamic range (12/16-bit stay as they are), with rescale
+    slope/intercept applied and MONOCHROME1 already inverted. `window_center`/`window_width`
+    are the default display levels: the file's window when it has one, otherwise a robust
+    percentile window; leave them out and they are computed from the pixels.
+    `pixel_size_mm` is None when the file does not say (then show px, never mm).
+    """
+
+    pixels: np.ndarray = field(repr=False)
+    path: Path | None = None
+    bits_stored: int = 16
+    pixel_size_mm: float | None = None
+    pixel_size_source: str = UNKNOWN_PIXEL_SIZE
+    window_center: float | None = None
+    window_width: float | None = None
+    identity: StudyIdentity = field(default_factory=StudyIdentity)
+
+    def __post_init__(self) -> None:
+        pixels = np.asarray(self.pixels, dtype=np.float32)
+        if pixels.ndim != 2:
+            raise ValueError(f"a radiograph is one grey channel (rows, cols), got shape {pixels.shape}")
+        self.pixels = pixels
+        if self.path is not None:
+            self.path = Path(self.path)
+        if self.pixel_size_mm is None:
+            self.pixel_size_source = UNKNOWN_PIXEL_SIZE
+        elif self.pixel_size_source == UNKNOWN_PIXEL_SIZE:
+            self.pixel_size_source = GIVEN_PIXEL_SIZE
+        if self.window_center is None or self.window_width is None or not self.window_width > 0:
+            self.window_center, self.window_width = percentile_window(pixels)
+        self.window_center = float(self.window_center)
+        self.window_width = float(self.window_width)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.pixels.shape  # type: ignore[return-value]
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+
+def percentile_window(pixels: np.ndarray, low: float = 0.5, high: float = 99.5) -> tuple[float, float]:
+    """Display levels (centre, width) spanning the 0.5–99.5 % grey levels, robust to a few hot pixels."""
+    values = pixels[np.isfinite(pixels)]
+    if values.size == 0:
+        return 0.0, 1.0
+    lo, hi = np.percentile(values, [low, high])
+    if hi <= lo:  # flat image: still a usable window
+        lo, hi = float(values.min()), float(values.max())
+    width = max(float(hi - lo), 1.0)
+    return float(lo + hi) / 2.0, width
+
+
+@dataclass(frozen=True)
+class StoredPixels:
+    """Pixels as unsigned 16-bit integers for a file: value = stored * slope + intercept."""
+
+    values: np.ndarray  # uint16
+    slope: float
+    intercept: float
+    bits_stored: int
+
+    @property
+    def is_identity(self) -> bool:
+        return self.slope == 1.0 and self.intercept == 0.0
+
+
+def to_stored_pixels(radiograph: Radiograph) -> StoredPixels:
+    """Integer data in 0..65535 is stored as it is (exact round trip); other integer data with a
+    range up to 65535 is shifted by an intercept (also exact); anything else is quantised to 16 bits."""
+    pixels = radiograph.pixels
+    if not np.all(np.isfinite(pixels)):
+        raise ValueError("cannot save a radiograph with NaN or infinite pixels")
+    lo, hi = float(pixels.min()), float(pixels.max())
+    integral = bool(np.all(pixels == np.round(pixels)))
+    if integral and lo >= 0 and hi <= 65535:
+        slope, intercept = 1.0, 0.0
+        values = pixels.astype(np.uint16)
+    elif integral and hi - lo <= 65535:
+        slope, intercept = 1.0, lo
+        values = (pixels.astype(np.float64) - lo).astype(np.uint16)
+    else:
+        slope, intercept = (hi - lo) / 65535.0 if hi > lo else 1.0, lo
+        values = np.round((pixels.astype(np.float64) - lo) / slope).astype(np.uint16)
+    needed = max(int(values.max()).bit_length(), 1)
+    bits = min(max(int(radiograph.bits_stored), needed), 16)
+    return StoredPixels(values, slope, intercept, bits)

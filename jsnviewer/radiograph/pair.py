@@ -1,0 +1,47 @@
+"""Checks that a baseline and a follow-up radiograph belong together. Warnings, never exceptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jsnviewer.radiograph.model import Radiograph
+
+
+@dataclass(frozen=True)
+class PairWarning:
+    code: str  # "different-patient", "followup-before-baseline", "different-laterality", "pixel-size-unknown"
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def check_pair(baseline: Radiograph, followup: Radiograph) -> list[PairWarning]:
+    warnings: list[PairWarning] = []
+    a, b = baseline.identity, followup.identity
+    if a.patient_id and b.patient_id and a.patient_id != b.patient_id:
+        warnings.append(PairWarning(
+            "different-patient",
+            f"Baseline and follow-up have different patient IDs ({a.patient_id} and {b.patient_id}).",
+        ))
+    if a.study_date and b.study_date and b.study_date < a.study_date:
+        warnings.append(PairWarning(
+            "followup-before-baseline",
+            f"The follow-up ({b.study_date.isoformat()}) is dated before the baseline ({a.study_date.isoformat()}).",
+        ))
+    if a.laterality and b.laterality and a.laterality != b.laterality:
+        warnings.append(PairWarning(
+            "different-laterality",
+            f"Baseline is a {_hand(a.laterality)} hand, follow-up a {_hand(b.laterality)} hand.",
+        ))
+    unknown = [name for name, r in (("baseline", baseline), ("follow-up", followup)) if r.pixel_size_mm is None]
+    if unknown:
+        warnings.append(PairWarning(
+            "pixel-size-unknown",
+            f"Pixel size of the {' and '.join(unknown)} is unknown: JSN is given in pixels, not mm.",
+        ))
+    return warnings
+
+
+def _hand(laterality: str) -> str:
+    return {"L": "left", "R": "right"}.get(laterality, laterality)
