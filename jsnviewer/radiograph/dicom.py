@@ -4,6 +4,7 @@ a Secondary Capture object that reads back to the same pixels, pixel size and id
 from __future__ import annotations
 
 import logging
+import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pydicom
 from pydicom.dataelem import RawDataElement
+from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels import apply_modality_lut, get_decoder
 from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
@@ -66,6 +68,8 @@ def read_dicom(path: Path) -> Radiograph:
 def _read_dicom(path: Path) -> Radiograph:
     try:
         ds = pydicom.dcmread(path, force=True)
+    except (EOFError, struct.error) as exc:  # the file ends inside an element header
+        raise RadiographError(path, "truncated DICOM file (ends inside an element header)") from exc
     except Exception as exc:
         raise RadiographError(path, f"corrupt DICOM file ({_short(exc)})") from exc
     _check_complete(path, ds)
@@ -195,10 +199,11 @@ def _check_complete(path: Path, ds: Dataset) -> None:
                 and elem.length != 0xFFFFFFFF
                 and len(elem.value) < elem.length
             ):
-                raise RadiographError(path, f"truncated DICOM file (ends inside element {elem.tag})")
+                name = keyword_for_tag(elem.tag) or str(elem.tag)
+                raise RadiographError(path, f"truncated DICOM file (ends inside {name})")
     meta = getattr(ds, "file_meta", None)
-    if meta is not None and "FileMetaInformationGroupLength" in meta and "TransferSyntaxUID" not in meta:
-        raise RadiographError(path, "truncated DICOM file (ends inside the file meta header)")
+    if meta is not None and "TransferSyntaxUID" not in meta and getattr(ds, "preamble", None) is not None:
+        raise RadiographError(path, "truncated or corrupt DICOM file (its file meta header is incomplete)")
 
 
 def _window(ds: Dataset) -> tuple[float | None, float | None]:

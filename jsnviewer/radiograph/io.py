@@ -29,6 +29,9 @@ def load_radiograph(path: str | Path) -> Radiograph:
             return read_dicom(path)
         if is_picture(path):
             return read_picture(path)
+        kind = _image_signature(path)
+        if kind:
+            raise RadiographError(path, f"corrupt {kind} file (starts like one but cannot be decoded)")
         raise RadiographError(path, "not a DICOM file or an image jsnviewer can read (unrecognised content)")
     except RadiographError as exc:
         log.info("cannot load %s: %s", path.name, exc.reason)
@@ -50,6 +53,15 @@ def save_radiograph(path: str | Path, radiograph: Radiograph, format: str | None
     if writer is None:
         raise RadiographError(path, f"cannot save a radiograph as '{fmt or 'no extension'}'; use .dcm or .png")
     return atomic_write(path, lambda tmp: writer(tmp, radiograph))
+
+
+_SIGNATURES = {b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"BM": "BMP"}
+
+
+def _image_signature(path: Path) -> str | None:
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    return next((kind for magic, kind in _SIGNATURES.items() if head.startswith(magic)), None)
 
 
 def _check_file(path: Path) -> None:

@@ -1,0 +1,211 @@
+"""DICOM loading: grey levels, MONOCHROME1, display levels, pixel size sources, identity, bad files.
+
+Every file is built here with pydicom and written to tmp_path."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.encaps import encapsulate
+from pydicom.uid import (
+    BasicTextSRStorage,
+    DigitalXRayImageStorageForPresentation,
+    ExplicitVRLittleEndian,
+    JPEG2000Lossless,
+    JPEGLSLossless,
+    generate_uid,
+)
+
+from jsnviewer.errors import RadiographError
+from jsnviewer.radiograph import load_radiograph
+
+RNG = np.random.default_rng(7)
+
+
+def dicom(path: Path, pixels: np.ndarray | None, *, bits: int = 12, photometric: str = "MONOCHROME2",
+          preamble: bool = True, **elements) -> Path:
+    """A DX object with `pixels` (uint16, or None for no pixel data) and any extra elements."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = DigitalXRayImageStorageForPresentation
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.PatientName = "Doe^Jane"
+    ds.PatientID = "RA-0042"
+    ds.StudyDate = "20210314"
+    ds.Modality = "DX"
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    if pixels is not None:
+        ds.set_pixel_data(pixels, photometric, bits)
+    for name, value in elements.items():
+        setattr(ds, name, value)
+    if preamble:
+        ds.preamble = b"\0" * 128
+        ds.save_as(path, enforce_file_format=True)
+    else:
+        ds.save_as(path, implicit_vr=False, little_endian=True)
+    return path
+
+
+def ramp12() -> np.ndarray:
+    """A 12-bit image that uses the whole 0..4095 range."""
+    values = RNG.integers(0, 4096, size=(40, 30), dtype=np.uint16)
+    values[0, 0], values[-1, -1] = 0, 4095
+    return values
+
+
+def test_12bit_with_rescale_and_window_keeps_range_and_levels(tmp_path):
+    stored = ramp12()
+    path = dicom(tmp_path / "hand.dcm", stored, RescaleSlope=2, RescaleIntercept=-1000,
+                 WindowCenter=[1500, 800], WindowWidth=[3000, 400], ImageLaterality="L")
+    r = load_radiograph(path)
+    assert r.pixels.dtype == np.float32 and r.shape == (40, 30) and (r.height, r.width) == (40, 30)
+    np.testing.assert_array_equal(r.pixels, stored.astype(np.float32) * 2 - 1000)
+    assert r.pixels.max() == 4095 * 2 - 1000  # 12-bit range kept, not squashed to 8 bits
+    assert r.bits_stored == 12
+    assert (r.window_center, r.window_width) == (1500, 3000)  # first of several windows
+    assert r.path == path
+    ident = r.identity
+    assert (ident.patient_id, ident.study_date, ident.laterality, ident.modality) == ("RA-0042", date(2021, 3, 14), "L", "DX")
+    assert ident.patient_name == "Doe^Jane"
+    assert "Doe" not in repr(r) and "Doe" not in repr(ident)
+
+
+def test_monochrome1_is_inverted_so_bone_is_bright(tmp_path):
+    stored = ramp12()
+    path = dicom(tmp_path / "mono1.dcm", stored, photometric="MONOCHROME1", WindowCenter=1000, WindowWidth=500)
+    r = load_radiograph(path)
+    np.testing.assert_array_equal(r.pixels, 4095 - stored.astype(np.float32))
+    assert r.pixels[0, 0] == 4095 and r.pixels[-1, -1] == 0  # stored 0 (white in MONOCHROME1) is brightest
+    assert (r.window_center, r.window_width) == (4095 - 1000, 500)
+
+
+def test_without_window_the_levels_come_from_the_pixels(tmp_path):
+    stored = np.full((50, 50), 1000, np.uint16)
+    stored[10:40, 10:40] = 3000
+    r = load_radiograph(dicom(tmp_path / "nowin.dcm", stored))
+    low, high = r.window_center - r.window_width / 2, r.window_center + r.window_width / 2
+    assert low <= 1000 + 1 and high >= 3000 - 1 and r.window_width < 2100
+
+
+@pytest.mark.parametrize(
+    ("elements", "size", "source"),
+    [
+        ({"PixelSpacing": [0.1, 0.1], "ImagerPixelSpacing": [0.15, 0.15]}, 0.1, "PixelSpacing"),
+        ({"ImagerPixelSpacing": [0.15, 0.15]}, 0.15, "ImagerPixelSpacing (at detector)"),
+        ({"ImagerPixelSpacing": [0.15, 0.15], "EstimatedRadiographicMagnificationFactor": 1.2},
+         0.125, "ImagerPixelSpacing corrected by magnification factor 1.2"),
+        ({}, None, "unknown"),
+        ({"PixelSpacing": [0, 0]}, None, "unknown"),  # a zero spacing is no spacing
+    ],
+)
+def test_pixel_size_only_where_the_file_says_so(tmp_path, elements, size, source):
+    r = load_radiograph(dicom(tmp_path / "px.dcm", ramp12(), **elements))
+    assert r.pixel_size_source == source
+    if size is None:
+        assert r.pixel_size_mm is None
+    else:
+        assert r.pixel_size_mm == pytest.approx(size, rel=1e-9)
+
+
+def test_dicom_is_recognised_by_content_not_extension(tmp_path):
+    stored = ramp12()
+    renamed = dicom(tmp_path / "scan.jpg", stored)
+    no_preamble = dicom(tmp_path / "IM0001", stored, preamble=False)
+    for path in (renamed, no_preamble):
+        np.testing.assert_array_equal(load_radiograph(path).pixels, stored)
+
+
+def test_laterality_falls_back_to_series_laterality_and_ignores_both(tmp_path):
+    assert load_radiograph(dicom(tmp_path / "a.dcm", ramp12(), Laterality="R")).identity.laterality == "R"
+    assert load_radiograph(dicom(tmp_path / "b.dcm", ramp12(), ImageLaterality="B")).identity.laterality is None
+
+
+def test_rgb_dicom_holding_grey_becomes_one_channel(tmp_path):
+    grey = RNG.integers(0, 256, size=(20, 25), dtype=np.uint8)
+    r = load_radiograph(dicom(tmp_path / "rgb.dcm", np.stack([grey] * 3, axis=-1), bits=8, photometric="RGB"))
+    assert r.shape == (20, 25)
+    np.testing.assert_array_equal(r.pixels, grey)
+
+
+# --- bad input: each gives RadiographError naming the file and the reason ---------------------------
+
+
+def expect_error(path: Path, *words: str) -> RadiographError:
+    with pytest.raises(RadiographError) as caught:
+        load_radiograph(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path.name}: "), message
+    for word in words:
+        assert word.lower() in message.lower(), message
+    return caught.value
+
+
+def test_missing_file_and_folder(tmp_path):
+    expect_error(tmp_path / "absent.dcm", "not found")
+    (tmp_path / "study.dcm").mkdir()
+    expect_error(tmp_path / "study.dcm", "folder")
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "empty.dcm").write_bytes(b"")
+    expect_error(tmp_path / "empty.dcm", "empty")
+
+
+def test_garbage_with_dcm_extension(tmp_path):
+    path = tmp_path / "garbage.dcm"
+    path.write_bytes(np.random.default_rng(1).integers(0, 256, 4000, dtype=np.uint8).tobytes())
+    expect_error(path, "not a DICOM file")
+
+
+@pytest.mark.parametrize("where", ["pixel data", "an element value", "an element header", "the file meta header"])
+def test_truncated_dicom(tmp_path, where):
+    full = dicom(tmp_path / "full.dcm", ramp12(), PixelSpacing=[0.1, 0.1]).read_bytes()
+    pixel_data = len(full) - 40 * 30 * 2  # where the pixel values start
+    cut_at = {"pixel data": len(full) - 200, "an element value": pixel_data // 3, "an element header": pixel_data - 3,
+              "the file meta header": 140}[where]
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes(full[:cut_at])
+    expect_error(cut, "truncated")
+
+
+def test_multi_frame_dicom(tmp_path):
+    frames = RNG.integers(0, 4096, size=(3, 20, 20), dtype=np.uint16)
+    expect_error(dicom(tmp_path / "cine.dcm", frames), "multi-frame", "3 frames")
+
+
+def test_dicom_without_pixel_data(tmp_path):
+    path = dicom(tmp_path / "report.dcm", None, SOPClassUID=BasicTextSRStorage)
+    expect_error(path, "without pixel data", "Basic Text SR")
+
+
+@pytest.mark.parametrize(("syntax", "name"), [(JPEG2000Lossless, "JPEG 2000"), (JPEGLSLossless, "JPEG-LS")])
+def test_compressed_pixel_data_that_cannot_be_decoded(tmp_path, syntax, name):
+    path = dicom(tmp_path / "compressed.dcm", ramp12())
+    from pydicom import dcmread
+
+    ds = dcmread(path)
+    ds.file_meta.TransferSyntaxUID = syntax
+    ds.PixelData = encapsulate([b"\xff\x4f not a codestream " * 8])
+    ds["PixelData"].VR = "OB"
+    ds.save_as(path, enforce_file_format=True)
+    expect_error(path, name, "decode")
+
+
+def test_unsupported_photometric_interpretation(tmp_path):
+    palette = RNG.integers(0, 256, size=(10, 10), dtype=np.uint8)
+    path = dicom(tmp_path / "palette.dcm", palette, bits=8)
+    from pydicom import dcmread
+
+    ds = dcmread(path)
+    ds.PhotometricInterpretation = "PALETTE COLOR"
+    ds.save_as(path, enforce_file_format=True)
+    expect_error(path, "photometric interpretation", "PALETTE COLOR")

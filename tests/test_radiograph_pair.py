@@ -1,0 +1,56 @@
+"""check_pair: warnings when a baseline and a follow-up do not belong together."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+
+from jsnviewer.radiograph import Radiograph, StudyIdentity, check_pair
+
+BASE = StudyIdentity(patient_id="RA-1", study_date=date(2020, 1, 10), laterality="L", modality="CR", patient_name="A^B")
+
+
+def study(identity: StudyIdentity, size: float | None = 0.1) -> Radiograph:
+    return Radiograph(pixels=np.zeros((8, 8), np.float32), pixel_size_mm=size, pixel_size_source="PixelSpacing",
+                      identity=identity)
+
+
+def codes(baseline: Radiograph, followup: Radiograph) -> list[str]:
+    return [w.code for w in check_pair(baseline, followup)]
+
+
+def test_matching_pair_has_no_warning():
+    assert check_pair(study(BASE), study(replace(BASE, study_date=date(2021, 1, 10)))) == []
+
+
+def test_different_patients():
+    warnings = check_pair(study(BASE), study(replace(BASE, patient_id="RA-2", study_date=date(2021, 1, 1))))
+    assert [w.code for w in warnings] == ["different-patient"]
+    assert "RA-1" in warnings[0].message and "RA-2" in warnings[0].message
+    assert "A^B" not in warnings[0].message
+
+
+def test_followup_dated_before_baseline():
+    assert codes(study(BASE), study(replace(BASE, study_date=date(2019, 12, 31)))) == ["followup-before-baseline"]
+
+
+def test_different_hands():
+    assert codes(study(BASE), study(replace(BASE, laterality="R"))) == ["different-laterality"]
+
+
+def test_unknown_pixel_size_on_either():
+    warnings = check_pair(study(BASE), study(BASE, size=None))
+    assert [w.code for w in warnings] == ["pixel-size-unknown"] and "follow-up" in warnings[0].message
+
+
+def test_unknown_fields_give_no_identity_warning():
+    blank = StudyIdentity()
+    assert codes(study(blank), study(BASE)) == [] and codes(study(BASE), study(blank)) == []
+
+
+def test_all_problems_at_once():
+    other = StudyIdentity(patient_id="RA-9", study_date=date(2010, 1, 1), laterality="R")
+    assert codes(study(BASE, size=None), study(other)) == [
+        "different-patient", "followup-before-baseline", "different-laterality", "pixel-size-unknown"]
