@@ -1,0 +1,399 @@
+"""Analytic rendering of bones and soft tissue, sampled at pixel centres.
+
+Every bone is a shape in its own local frame (u along the bone from its base towards its distal
+end, v across it, both in mm) placed in the image by a 3×3 similarity `pose` (local mm → image
+px). A pixel's value is a smooth function of where its centre falls in that local frame, so a
+bone moved by 0.3 px is drawn 0.3 px further with no resampling. The projection models a tube of
+cortical bone filled with trabecular bone whose texture (band-limited noise) is fixed to the bone
+frame, so it moves rigidly with the bone. Only the bounding window of each shape is evaluated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.ndimage import gaussian_filter
+
+MAX_VALUE = 4095  # 12 bits stored
+_EDGE_SHARPNESS = 3.0  # 1/px: width of the anti-aliased edge
+_MARGIN_PX = 5  # shapes contribute nothing beyond this many px outside their edge
+
+
+def similarity(tx: float, ty: float, angle_rad: float, scale: float) -> np.ndarray:
+    """3×3 matrix of x' = scale·R(angle)·x + t (image frame: x right, y down)."""
+    c, s = np.cos(angle_rad) * scale, np.sin(angle_rad) * scale
+    return np.array([[c, -s, tx], [s, c, ty], [0.0, 0.0, 1.0]])
+
+
+def rotation_about(cx: float, cy: float, angle_rad: float) -> np.ndarray:
+    return similarity(cx, cy, angle_rad, 1.0) @ similarity(-cx, -cy, 0.0, 1.0)
+
+
+def translation(dx: float, dy: float) -> np.ndarray:
+    return similarity(dx, dy, 0.0, 1.0)
+
+
+def apply(matrix: np.ndarray, x, y):
+    """Apply a 3×3 affine matrix to point coordinates (arrays or floats)."""
+    return (matrix[0, 0] * x + matrix[0, 1] * y + matrix[0, 2], matrix[1, 0] * x + matrix[1, 1] * y + matrix[1, 2])
+
+
+def scale_of(matrix: np.ndarray) -> float:
+    return float(np.sqrt(abs(np.linalg.det(matrix[:2, :2]))))
+
+
+@dataclass(frozen=True)
+class LongBone:
+    """A tubular bone: base at u=0, distal end at u=length; widths are half-widths in mm.
+
+    `base_cup` > 0 makes the base concave (the socket of a phalanx, lips at the sides), < 0 convex.
+    The distal end is an elliptic cap with semi-axes `head_len` (along the bone) and `head_half`.
+    """
+
+    length: float
+    base_half: float
+    shaft_half: float
+    head_half: float
+    head_len: float
+    base_cup: float
+
+    def _flares(self, u):
+        # Full width over the base and over the head's cap, narrowing to the shaft within
+        # about a seventh of the length (the metaphyses).
+        lb = lh = 0.14 * self.length
+        eb = np.exp(-((np.maximum(u - 0.05 * self.length, 0.0) / lb) ** 2))
+        eh = np.exp(-((np.maximum(self.length - self.head_len - u, 0.0) / lh) ** 2))
+        return eb, eh
+
+    def half_width(self, u):
+        eb, eh = self._flares(u)
+        return self.shaft_half + (self.base_half - self.shaft_half) * eb + (self.head_half - self.shaft_half) * eh
+
+    def end_weight(self, u):
+        """1 at the bone ends (trabecular, thin cortex), towards 0 in mid-shaft."""
+        eb, eh = self._flares(u)
+        return np.clip(eb + eh, 0.0, 1.0)
+
+    def sdf(self, u, v):
+        av = np.abs(v)
+        side = av - self.half_width(u)
+        base = self.base_cup * (1.0 - (v / self.base_half) ** 2) - u
+        du = np.maximum(u - (self.length - self.head_len), 0.0)
+        head = (np.sqrt((du / self.head_len) ** 2 + (v / self.head_half) ** 2) - 1.0) * min(self.head_len, self.head_half)
+        return np.maximum(np.maximum(side, base), head)
+
+    def extent(self) -> tuple[float, float, float]:
+        """(u_min, u_max, |v|_max) enclosing the shape."""
+        vmax = max(self.base_half, self.shaft_half, self.head_half) * 1.05
+        return min(0.0, self.base_cup) - 0.5, self.length + 0.5, vmax + 0.5
+
+
+@dataclass(frozen=True)
+class Blob:
+    """An ellipse centred on the local origin: carpal bones, sesamoids, an ankylosis bridge."""
+
+    half_u: float
+    half_v: float
+
+    def half_width(self, u):
+        return np.full_like(np.asarray(u, dtype=float), min(self.half_u, self.half_v))
+
+    def end_weight(self, u):
+        return np.ones_like(np.asarray(u, dtype=float))
+
+    def sdf(self, u, v):
+        return (np.sqrt((u / self.half_u) ** 2 + (v / self.half_v) ** 2) - 1.0) * min(self.half_u, self.half_v)
+
+    def extent(self) -> tuple[float, float, float]:
+        return -self.half_u - 0.5, self.half_u + 0.5, self.half_v + 0.5
+
+
+@dataclass(frozen=True)
+class Texture:
+    """Trabecular texture: a ridge pattern of summed cosines in the bone's local frame (mm)."""
+
+    freqs: np.ndarray  # (K, 2) cycles per mm along (u, v)
+    phases: np.ndarray  # (K,)
+    strength: float
+
+    @staticmethod
+    def random(rng: np.random.Generator, strength: float, n: int = 24) -> "Texture":
+        # Wavelengths 0.5–2.5 mm; more energy across the bone than along it (longitudinal trabeculae).
+        wavelength = rng.uniform(0.5, 2.5, n)
+        angle = rng.normal(0.0, 0.7, n) + np.pi / 2
+        freqs = np.stack([np.cos(angle), np.sin(angle)], axis=1) / wavelength[:, None]
+        freqs[: n // 3] = freqs[: n // 3][:, ::-1]  # a third run across: a reticular, not striped, look
+        return Texture(freqs=freqs, phases=rng.uniform(0, 2 * np.pi, n), strength=float(strength))
+
+    def __call__(self, u, v):
+        acc = np.zeros_like(u)
+        for (fu, fv), ph in zip(self.freqs, self.phases):
+            acc += np.cos(2 * np.pi * (fu * u + fv * v) + ph)
+        n = acc / np.sqrt(len(self.phases) / 2.0)
+        # Ridges where the noise crosses zero: a network of thin bright trabeculae.
+        ridge = np.exp(-2.0 * n**2)
+        return 1.0 + self.strength * (ridge - 0.45)
+
+
+@dataclass(frozen=True)
+class Erosion:
+    """A round bite taken out of the bone (local mm)."""
+
+    u: float
+    v: float
+    radius: float
+
+
+@dataclass(frozen=True)
+class Bone:
+    name: str
+    shape: LongBone | Blob
+    pose: np.ndarray  # 3×3, local mm → image px
+    density: float  # attenuation of trabecular bone per mm
+    cortex_density: float  # attenuation of cortical bone per mm
+    cortex_mm: float  # cortical thickness in mid-shaft
+    texture: Texture
+    erosions: tuple[Erosion, ...] = ()
+
+    def moved(self, motion: np.ndarray) -> "Bone":
+        """The same bone after an image-space motion (3×3, px → px)."""
+        return Bone(self.name, self.shape, motion @ self.pose, self.density, self.cortex_density, self.cortex_mm, self.texture, self.erosions)
+
+
+@dataclass(frozen=True)
+class Capsule:
+    """Soft tissue around a segment u0..u1 (v = 0) of a local frame, radius r0 → r1 (mm)."""
+
+    pose: np.ndarray
+    u0: float
+    u1: float
+    r0: float
+    r1: float
+
+    def moved(self, motion: np.ndarray) -> "Capsule":
+        return Capsule(motion @ self.pose, self.u0, self.u1, self.r0, self.r1)
+
+    def extent(self) -> tuple[float, float, float]:
+        r = max(self.r0, self.r1)
+        return self.u0 - r, self.u1 + r, r
+
+
+@dataclass(frozen=True)
+class Slab:
+    """Soft tissue of the palm: a convex polygon (image px) of the given thickness (mm), rounded edges."""
+
+    polygon: np.ndarray  # (N, 2) counter- or clockwise, convex
+    thickness_mm: float
+    ramp_mm: float
+
+    def moved(self, motion: np.ndarray) -> "Slab":
+        x, y = apply(motion, self.polygon[:, 0], self.polygon[:, 1])
+        return Slab(np.stack([x, y], axis=1), self.thickness_mm, self.ramp_mm)
+
+
+@dataclass
+class Window:
+    """An integer-aligned block of pixels: columns x0..x0+w-1, rows y0..y0+h-1."""
+
+    x0: int
+    y0: int
+    w: int
+    h: int
+
+    def centres(self):
+        xs = np.arange(self.x0, self.x0 + self.w) + 0.5
+        ys = np.arange(self.y0, self.y0 + self.h) + 0.5
+        return np.meshgrid(xs, ys)
+
+    def clip(self, width: int, height: int) -> "Window | None":
+        x0, y0 = max(self.x0, 0), max(self.y0, 0)
+        x1, y1 = min(self.x0 + self.w, width), min(self.y0 + self.h, height)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        return Window(x0, y0, x1 - x0, y1 - y0)
+
+    def slices(self):
+        return slice(self.y0, self.y0 + self.h), slice(self.x0, self.x0 + self.w)
+
+
+def _window_of(pose: np.ndarray, extent: tuple[float, float, float], margin_px: float) -> Window:
+    u0, u1, vm = extent
+    us = np.array([u0, u1, u1, u0])
+    vs = np.array([-vm, -vm, vm, vm])
+    x, y = apply(pose, us, vs)
+    x0, y0 = int(np.floor(x.min() - margin_px)), int(np.floor(y.min() - margin_px))
+    x1, y1 = int(np.ceil(x.max() + margin_px)), int(np.ceil(y.max() + margin_px))
+    return Window(x0, y0, x1 - x0, y1 - y0)
+
+
+def _local(pose: np.ndarray, window: Window):
+    """Local (u, v) in mm of the window's pixel centres, and px per mm."""
+    inv = np.linalg.inv(pose)
+    x, y = window.centres()
+    u, v = apply(inv, x, y)
+    return u, v, scale_of(pose)
+
+
+def _edge_depth_px(sdf_px):
+    """Depth inside the edge in px, smoothed over about a third of a pixel (anti-aliasing)."""
+    g = -_EDGE_SHARPNESS * sdf_px
+    return np.where(g > 30, g, np.log1p(np.exp(np.minimum(g, 30)))) / _EDGE_SHARPNESS
+
+
+def _bone_sdf(bone: Bone, u, v):
+    f = bone.shape.sdf(u, v)
+    for e in bone.erosions:
+        f = np.maximum(f, e.radius - np.hypot(u - e.u, v - e.v))
+    return f
+
+
+def bone_window(bone: Bone, width: int, height: int) -> Window | None:
+    return _window_of(bone.pose, bone.shape.extent(), _MARGIN_PX).clip(width, height)
+
+
+def bone_attenuation(bone: Bone, window: Window) -> np.ndarray:
+    """Attenuation (dimensionless line integral) of one bone over a window."""
+    u, v, k = _local(bone.pose, window)
+    f = _bone_sdf(bone, u, v)
+    out = np.zeros_like(u)
+    inside = f * k < _MARGIN_PX - 1
+    if not inside.any():
+        return out
+    u, v, f = u[inside], v[inside], f[inside]
+    d = _edge_depth_px(f * k) / k  # mm
+    radius = np.maximum(bone.shape.half_width(u), 0.5)
+    d = np.minimum(d, radius)
+    path = 2.0 * np.sqrt(np.maximum(2 * radius * d - d * d, 0.0))
+    ends = bone.shape.end_weight(u)
+    t = bone.cortex_mm * (1.0 - 0.7 * ends) + 0.25
+    t = np.minimum(t, 0.8 * radius)
+    di = np.clip(d - t, 0.0, None)
+    ri = radius - t
+    di = np.minimum(di, ri)
+    inner = 2.0 * np.sqrt(np.maximum(2 * ri * di - di * di, 0.0))
+    marrow = 0.5 + 0.5 * ends  # the mid-shaft holds marrow, the ends trabecular bone
+    out[inside] = bone.density * marrow * bone.texture(u, v) * inner + bone.cortex_density * (path - inner)
+    return out
+
+
+def bone_coverage(bone: Bone, window: Window) -> np.ndarray:
+    """True where the pixel centre lies inside the bone."""
+    u, v, _ = _local(bone.pose, window)
+    return _bone_sdf(bone, u, v) < 0.0
+
+
+def capsule_thickness(c: Capsule, window: Window) -> np.ndarray:
+    """Soft-tissue thickness (mm) of a rounded cylinder seen from the side."""
+    u, v, k = _local(c.pose, window)
+    uc = np.clip(u, c.u0, c.u1)
+    r = c.r0 + (c.r1 - c.r0) * (uc - c.u0) / max(c.u1 - c.u0, 1e-9)
+    dist = np.hypot(u - uc, v)
+    depth = _edge_depth_px((dist - r) * k) / k
+    depth = np.minimum(depth, r)
+    return 2.0 * np.sqrt(np.maximum(2 * r * depth - depth * depth, 0.0))
+
+
+def slab_thickness(s: Slab, window: Window, px_per_mm: float) -> np.ndarray:
+    x, y = window.centres()
+    p = s.polygon
+    area2 = np.sum(p[:, 0] * np.roll(p[:, 1], -1) - np.roll(p[:, 0], -1) * p[:, 1])
+    sign = 1.0 if area2 > 0 else -1.0
+    inside = np.full(x.shape, np.inf)
+    for a, b in zip(p, np.roll(p, -1, axis=0)):
+        ex, ey = b - a
+        n = np.hypot(ex, ey)
+        # Distance to the edge's line, positive on the polygon's side.
+        dist = sign * (ex * (y - a[1]) - ey * (x - a[0])) / n
+        inside = np.minimum(inside, dist)
+    s_in = np.clip(inside / (s.ramp_mm * px_per_mm), 0.0, 1.0)
+    return s.thickness_mm * np.sqrt(1.0 - (1.0 - s_in) ** 2)
+
+
+@dataclass
+class Exposure:
+    """How attenuation becomes stored 12-bit values: heel effect, blur, detector noise, display curve."""
+
+    soft_density: float = 0.03  # attenuation per mm of soft tissue
+    heel: float = 0.08  # attenuation difference from top to bottom of the image
+    blur_px: float = 0.7
+    photons: float = 3000.0  # quanta per pixel unattenuated: sets the quantum noise
+    electronic: float = 6.0  # Gaussian read noise in stored values
+    background: float = 260.0  # stored value of direct exposure
+    saturation: float = 1.9  # attenuation at which the display curve reaches 63 % of its range
+    noise: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def expose(attenuation: np.ndarray, exposure: Exposure, rng: np.random.Generator) -> np.ndarray:
+    """Stored values (float, 0..4095, bone bright as in MONOCHROME2) from total attenuation."""
+    h = attenuation.shape[0]
+    heel = exposure.heel * (np.arange(h)[:, None] / max(h - 1, 1) - 0.5)
+    signal = np.exp(-(attenuation + heel))
+    if exposure.blur_px > 0:
+        signal = gaussian_filter(signal, exposure.blur_px, mode="nearest")
+    if exposure.noise:
+        quanta = rng.poisson(signal * exposure.photons).astype(np.float64)
+        signal = np.maximum(quanta, 0.5) / exposure.photons
+    a = -np.log(signal)
+    span = MAX_VALUE - exposure.background
+    value = exposure.background + span * (1.0 - np.exp(-np.maximum(a, 0.0) / exposure.saturation))
+    if exposure.noise:
+        value = value + rng.normal(0.0, exposure.electronic, value.shape)
+    return np.clip(value, 0, MAX_VALUE)
+
+
+@dataclass
+class Scene:
+    """Everything drawn in one image: bones and soft tissue, all placed in image px."""
+
+    bones: list[Bone]
+    capsules: list[Capsule]
+    slabs: list[Slab]
+    px_per_mm: float
+
+    def moved(self, motions: dict[str, np.ndarray], capsule_motions: list[np.ndarray], slab_motion: np.ndarray) -> "Scene":
+        return Scene(
+            [b.moved(motions[b.name]) for b in self.bones],
+            [c.moved(m) for c, m in zip(self.capsules, capsule_motions)],
+            [s.moved(slab_motion) for s in self.slabs],
+            self.px_per_mm,
+        )
+
+
+def attenuation_map(scene: Scene, width: int, height: int, soft_density: float) -> np.ndarray:
+    soft = np.zeros((height, width))
+    for c in scene.capsules:
+        win = _window_of(c.pose, c.extent(), _MARGIN_PX).clip(width, height)
+        if win is not None:
+            sl = win.slices()
+            soft[sl] = np.maximum(soft[sl], capsule_thickness(c, win))
+    for s in scene.slabs:
+        pad = _MARGIN_PX
+        win = Window(
+            int(np.floor(s.polygon[:, 0].min())) - pad,
+            int(np.floor(s.polygon[:, 1].min())) - pad,
+            int(np.ceil(np.ptp(s.polygon[:, 0]))) + 2 * pad,
+            int(np.ceil(np.ptp(s.polygon[:, 1]))) + 2 * pad,
+        ).clip(width, height)
+        if win is not None:
+            sl = win.slices()
+            soft[sl] = np.maximum(soft[sl], slab_thickness(s, win, scene.px_per_mm))
+    total = soft * soft_density
+    for b in scene.bones:
+        win = bone_window(b, width, height)
+        if win is not None:
+            total[win.slices()] += bone_attenuation(b, win)
+    return total
+
+
+def render(scene: Scene, width: int, height: int, exposure: Exposure, rng: np.random.Generator) -> np.ndarray:
+    return expose(attenuation_map(scene, width, height, exposure.soft_density), exposure, rng)
+
+
+def coverage_in(bones: list[Bone], window: Window) -> np.ndarray:
+    """Union of the bones' insides over a window (bool)."""
+    out = np.zeros((window.h, window.w), dtype=bool)
+    for b in bones:
+        out |= bone_coverage(b, window)
+    return out
