@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import struct
+import zlib
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -71,6 +74,31 @@ def test_colour_photo_is_refused(tmp_path):
     Image.fromarray(photo).save(tmp_path / "photo.png")
     with pytest.raises(RadiographError, match=r"^photo\.png: colour image"):
         load_radiograph(tmp_path / "photo.png")
+
+
+def test_exif_orientation_is_applied_like_other_viewers(tmp_path):
+    grey = smooth_grey((20, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    Image.fromarray(grey).save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    r = load_radiograph(tmp_path / "phone.jpg")
+    assert r.shape == (30, 20)
+    assert np.abs(r.pixels - np.rot90(grey, k=-1)).mean() < 2.0
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def test_16bit_colour_png_is_refused_rather_than_cut_to_8_bits(tmp_path):
+    # Pillow can only decode 16-bit RGB PNG to 8 bits; the loader says so instead of squashing silently.
+    rgb = (np.arange(6 * 5 * 3).reshape(6, 5, 3) * 1000).astype(">u2")
+    rows = b"".join(b"\0" + row.tobytes() for row in rgb)
+    (tmp_path / "rgb16.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 5, 6, 16, 2, 0, 0, 0))
+        + png_chunk(b"IDAT", zlib.compress(rows)) + png_chunk(b"IEND", b""))
+    with pytest.raises(RadiographError, match=r"^rgb16\.png: 16-bit colour"):
+        load_radiograph(tmp_path / "rgb16.png")
 
 
 def write_png(path: Path) -> bytes:

@@ -16,11 +16,13 @@ _COLOURED_FRACTION = 0.002
 
 def grey_from_colour(path: Path, rgb: np.ndarray, full_scale: float) -> np.ndarray:
     """(rows, cols, 3) with equal channels -> (rows, cols) float32 mean; colour raises RadiographError."""
-    channels = rgb[..., :3].astype(np.float32)
-    spread = channels.max(axis=-1) - channels.min(axis=-1)
-    coloured = float(np.mean(spread > _CHANNEL_TOLERANCE * full_scale))
+    red, green, blue = (rgb[..., i] for i in range(3))
+    if np.array_equal(red, green) and np.array_equal(green, blue):
+        return red.astype(np.float32)
+    spread = np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)
+    coloured = float(np.count_nonzero(spread > _CHANNEL_TOLERANCE * full_scale)) / spread.size
     if coloured > _COLOURED_FRACTION:
         raise RadiographError(
             path, f"colour image, not a grey radiograph ({coloured:.1%} of pixels differ between colour channels)"
         )
-    return channels.mean(axis=-1)
+    return (red.astype(np.float32) + green + blue) / np.float32(3)

@@ -45,12 +45,14 @@ def _quiet_pydicom() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def looks_like_dicom(path: Path) -> bool:
-    """True for a DICOM file, with or without its 128-byte preamble and 'DICM' prefix."""
+def has_dicom_prefix(path: Path) -> bool:
+    """The 128-byte preamble followed by 'DICM' (DICOM Part 10 files)."""
     with open(path, "rb") as fh:
-        head = fh.read(132)
-    if head[128:132] == b"DICM":
-        return True
+        return fh.read(132)[128:132] == b"DICM"
+
+
+def parses_as_dicom(path: Path) -> bool:
+    """A DICOM data set without the Part 10 preamble (older modalities and archives write these)."""
     try:
         with _quiet_pydicom():
             ds = pydicom.dcmread(path, force=True, stop_before_pixels=True)

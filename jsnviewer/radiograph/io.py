@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jsnviewer.atomic import atomic_write
 from jsnviewer.errors import RadiographError
-from jsnviewer.radiograph.dicom import looks_like_dicom, read_dicom, write_dicom
+from jsnviewer.radiograph.dicom import has_dicom_prefix, parses_as_dicom, read_dicom, write_dicom
 from jsnviewer.radiograph.model import Radiograph
 from jsnviewer.radiograph.picture import is_picture, read_picture, write_png
 
@@ -25,10 +25,12 @@ def load_radiograph(path: str | Path) -> Radiograph:
     path = Path(path)
     try:
         _check_file(path)
-        if looks_like_dicom(path):
+        if has_dicom_prefix(path):
             return read_dicom(path)
         if is_picture(path):
             return read_picture(path)
+        if parses_as_dicom(path):
+            return read_dicom(path)
         kind = _image_signature(path)
         if kind:
             raise RadiographError(path, f"corrupt {kind} file (starts like one but cannot be decoded)")

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from jsnviewer.errors import RadiographError
 from jsnviewer.radiograph.color import grey_from_colour
@@ -43,8 +43,9 @@ def read_picture(path: Path) -> Radiograph:
                     raise RadiographError(path, "16-bit colour image; save the radiograph as 16-bit greyscale")
                 image.load()
                 text = {k[len(_KEY):]: v for k, v in getattr(image, "text", {}).items() if k.startswith(_KEY)}
-                pixels, bits = _grey_pixels(path, image)
                 kind = image.format or "image"
+                # Show it the way every other viewer (and labelme) does: EXIF orientation applied.
+                pixels, bits = _grey_pixels(path, ImageOps.exif_transpose(image))
     except RadiographError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
