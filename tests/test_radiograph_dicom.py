@@ -136,6 +136,32 @@ def test_rgb_dicom_holding_grey_becomes_one_channel(tmp_path):
     np.testing.assert_array_equal(r.pixels, grey)
 
 
+def test_compressed_dicom_that_this_installation_decodes_opens_exactly(tmp_path):
+    import io
+
+    from PIL import Image, features
+    from pydicom import dcmread
+    from pydicom.uid import RLELossless
+
+    stored = ramp12()
+    rle = dicom(tmp_path / "rle.dcm", stored)
+    ds = dcmread(rle)
+    ds.compress(RLELossless)  # pydicom's own encoder and decoder, no extra package
+    ds.save_as(rle)
+    np.testing.assert_array_equal(load_radiograph(rle).pixels, stored)
+    if not features.check("jpg_2000"):
+        pytest.skip("this Pillow has no JPEG 2000 codec")
+    j2k = dicom(tmp_path / "j2k.dcm", stored)
+    ds = dcmread(j2k)
+    codestream = io.BytesIO()
+    Image.fromarray(stored).save(codestream, format="JPEG2000", irreversible=False, no_jp2=True)
+    ds.file_meta.TransferSyntaxUID = JPEG2000Lossless
+    ds.PixelData = encapsulate([codestream.getvalue()])
+    ds["PixelData"].VR = "OB"
+    ds.save_as(j2k)
+    np.testing.assert_array_equal(load_radiograph(j2k).pixels, stored)
+
+
 # --- bad input: each gives RadiographError naming the file and the reason ---------------------------
 
 

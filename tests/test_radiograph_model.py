@@ -1,0 +1,34 @@
+"""The Radiograph type: one grey channel, display levels always set, mm never without a source."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jsnviewer.radiograph import Radiograph, StudyIdentity
+
+
+def test_colour_or_stacked_arrays_are_not_radiographs():
+    with pytest.raises(ValueError, match="one grey channel"):
+        Radiograph(pixels=np.zeros((4, 4, 3)))
+
+
+def test_display_levels_default_to_a_robust_window():
+    pixels = np.full((100, 100), 500.0, np.float32)
+    pixels[20:80, 20:80] = 1500.0
+    pixels[0, 0] = 60000.0  # one hot pixel must not stretch the window
+    r = Radiograph(pixels=pixels.astype(np.uint16), bits_stored=16)
+    assert r.pixels.dtype == np.float32
+    assert r.window_center - r.window_width / 2 <= 500 and r.window_center + r.window_width / 2 >= 1500
+    assert r.window_width < 2000
+
+
+def test_pixel_size_source_follows_the_pixel_size():
+    assert Radiograph(pixels=np.zeros((2, 2)), pixel_size_source="PixelSpacing").pixel_size_source == "unknown"
+    given = Radiograph(pixels=np.zeros((2, 2)), pixel_size_mm=0.2)
+    assert given.pixel_size_source != "unknown"
+
+
+def test_patient_name_stays_out_of_reprs():
+    r = Radiograph(pixels=np.zeros((2, 2)), identity=StudyIdentity(patient_id="X1", patient_name="Smith^Anna"))
+    assert "Smith" not in repr(r) and "X1" in repr(r)
