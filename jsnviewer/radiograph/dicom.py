@@ -4,6 +4,7 @@ a Secondary Capture object that reads back to the same pixels, pixel size and id
 from __future__ import annotations
 
 import logging
+import re
 import struct
 import warnings
 from collections.abc import Iterator
@@ -64,7 +65,12 @@ def parses_as_dicom(path: Path) -> bool:
 
 def read_dicom(path: Path) -> Radiograph:
     with _quiet_pydicom():
-        return _read_dicom(path)
+        try:
+            return _read_dicom(path)
+        except RadiographError:
+            raise
+        except Exception as exc:  # pydicom converts values lazily: a damaged element fails wherever it is read
+            raise RadiographError(path, f"corrupt DICOM file ({_short(exc)})") from exc
 
 
 def _read_dicom(path: Path) -> Radiograph:
@@ -104,7 +110,7 @@ def _read_dicom(path: Path) -> Radiograph:
         pixels = (pivot - pixels).astype(np.float32)
         if center is not None:
             center = pivot - center
-    size, source = _pixel_size(ds)
+    size, source = _pixel_size(path, ds)
     return Radiograph(
         pixels=pixels,
         path=path,
@@ -201,8 +207,10 @@ def _check_complete(path: Path, ds: Dataset) -> None:
                 and elem.length != 0xFFFFFFFF
                 and len(elem.value) < elem.length
             ):
-                name = keyword_for_tag(elem.tag) or str(elem.tag)
-                raise RadiographError(path, f"truncated DICOM file (ends inside {name})")
+                name = keyword_for_tag(elem.tag)
+                if name:
+                    raise RadiographError(path, f"truncated DICOM file (ends inside {name})")
+                raise RadiographError(path, "corrupt or truncated DICOM file (an element runs past the end of the file)")
     meta = getattr(ds, "file_meta", None)
     if meta is not None and "TransferSyntaxUID" not in meta and getattr(ds, "preamble", None) is not None:
         raise RadiographError(path, "truncated or corrupt DICOM file (its file meta header is incomplete)")
@@ -222,12 +230,12 @@ def _window(ds: Dataset) -> tuple[float | None, float | None]:
     return None, None
 
 
-def _pixel_size(ds: Dataset) -> tuple[float | None, str]:
+def _pixel_size(path: Path, ds: Dataset) -> tuple[float | None, str]:
     """Millimetres only where the file says so (design notes); never invented."""
-    spacing = _spacing(ds.get("PixelSpacing"))
+    spacing = _spacing(path, ds.get("PixelSpacing"))
     if spacing is not None:
         return spacing, "PixelSpacing"
-    spacing = _spacing(ds.get("ImagerPixelSpacing"))
+    spacing = _spacing(path, ds.get("ImagerPixelSpacing"))
     if spacing is not None:
         factor = _first(ds.get("EstimatedRadiographicMagnificationFactor"))
         if factor is not None and factor > 0 and factor != 1.0:
@@ -236,7 +244,7 @@ def _pixel_size(ds: Dataset) -> tuple[float | None, str]:
     return None, UNKNOWN_PIXEL_SIZE
 
 
-def _spacing(value) -> float | None:
+def _spacing(path: Path, value) -> float | None:
     if value is None:
         return None
     try:
@@ -246,7 +254,7 @@ def _spacing(value) -> float | None:
     if not values or not all(np.isfinite(v) and v > 0 for v in values):
         return None
     if len(values) >= 2 and abs(values[0] - values[1]) > 1e-6 * max(values[:2]):
-        log.warning("non-square pixels (%g x %g mm); using the mean", values[0], values[1])
+        log.warning("%s: non-square pixels (%g x %g mm); using the mean", path.name, values[0], values[1])
     return float(np.mean(values[:2]))
 
 
@@ -315,5 +323,6 @@ def _sop_class_name(ds: Dataset) -> str:
 
 
 def _short(exc: Exception) -> str:
+    """First line of an exception, with quoted values blanked: a damaged element may hold a patient's name."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:160]
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", text)[:160]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -25,16 +27,26 @@ _MODES_16 = ("I;16", "I;16B", "I;16L", "I;16N")
 def is_picture(path: Path) -> bool:
     """True when Pillow recognises the file's content (whatever its extension)."""
     try:
-        with Image.open(path):
+        with _quiet_pillow(), Image.open(path):
             return True
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return True  # an image, too large: read_picture says so
+    except Exception:  # damaged headers raise all sorts; read_picture gives the reason
         return False
+
+
+@contextmanager
+def _quiet_pillow() -> Iterator[None]:
+    """Pillow warns about damaged metadata; a bomb-sized image becomes an error, the rest stays quiet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
 
 
 def read_picture(path: Path) -> Radiograph:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with _quiet_pillow():
             with Image.open(path) as image:
                 frames = getattr(image, "n_frames", 1)
                 if frames > 1:

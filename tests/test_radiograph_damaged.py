@@ -1,0 +1,57 @@
+"""Damaged files of every kind end in a RadiographError (one line for the user), never another exception
+or a stray library warning."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from jsnviewer.errors import RadiographError
+from jsnviewer.radiograph import Radiograph, StudyIdentity, load_radiograph, save_radiograph
+
+
+def originals(tmp_path) -> dict[str, bytes]:
+    pixels = np.random.default_rng(0).integers(0, 4096, size=(24, 20)).astype(np.float32)
+    r = Radiograph(pixels, bits_stored=12, pixel_size_mm=0.1, identity=StudyIdentity(patient_id="P"))
+    jpeg = io.BytesIO()
+    Image.fromarray(np.stack([(pixels / 16).astype(np.uint8)] * 3, axis=-1)).save(jpeg, format="JPEG")
+    tiff = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint16)).save(tiff, format="TIFF")
+    return {
+        "tif": tiff.getvalue(),
+        "dcm": save_radiograph(tmp_path / "a.dcm", r).read_bytes(),
+        "png": save_radiograph(tmp_path / "a.png", r).read_bytes(),
+        "jpg": jpeg.getvalue(),
+    }
+
+
+@pytest.mark.filterwarnings("error")  # no library warning may reach the user either
+@pytest.mark.parametrize("kind", ["dcm", "png", "jpg", "tif"])
+def test_cut_flipped_deleted_or_inserted_bytes(tmp_path, kind):
+    data = originals(tmp_path)[kind]
+    rng = np.random.default_rng(42)
+    failures = 0
+    for attempt in range(60):
+        damaged = bytearray(data)
+        where = int(rng.integers(len(damaged)))
+        match attempt % 4:
+            case 0:
+                damaged = damaged[: max(where, 1)]
+            case 1:
+                for spot in rng.integers(len(damaged), size=8):
+                    damaged[spot] = int(rng.integers(256))
+            case 2:
+                del damaged[where : where + int(rng.integers(1, 40))]
+            case 3:
+                damaged[where:where] = rng.integers(0, 256, size=int(rng.integers(1, 40)), dtype=np.uint8).tobytes()
+        path = tmp_path / f"damaged.{kind}"
+        path.write_bytes(bytes(damaged))
+        try:
+            load_radiograph(path)
+        except RadiographError as exc:
+            failures += 1
+            assert str(exc).startswith(f"damaged.{kind}: ") and "\n" not in str(exc)
+    assert failures >= 15  # every cut file is refused (the other kinds of damage may still decode)
