@@ -1,0 +1,93 @@
+"""`jsnviewer train segmenter` and `jsnviewer bench segmentation`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_REAL = REPO.parent / "shared" / "data" / "real" / "joint_crops"
+
+
+def register(train_subparsers, bench_subparsers) -> None:
+    p = train_subparsers.add_parser("segmenter", help="train the U-Net++ bone segmenter",
+                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--real", type=Path, default=DEFAULT_REAL if DEFAULT_REAL.is_dir() else None,
+                   help="real joint_crops folder (split by joint into train/validation)")
+    p.add_argument("--no-real", action="store_true", help="do not use the real crops")
+    p.add_argument("--data", type=Path, action="append", default=[],
+                   help="annotation dataset folder (with dataset.json) or joint_crops-style folder; repeatable")
+    p.add_argument("--synthetic", type=int, default=0, help="number of phantom crops to add (seeds 0..N-1)")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--optimizer", choices=["adamw", "rmsprop"], default="adamw")
+    p.add_argument("--loss", choices=["bce+dice", "bce"], default="bce+dice")
+    p.add_argument("--width", type=int, default=8, help="channels of the first level (doubles per level)")
+    p.add_argument("--depth", type=int, default=4, help="levels of the U-Net++")
+    p.add_argument("--input-size", type=int, default=128, help="crops are resized to this for the network")
+    p.add_argument("--flip-tta", action="store_true", help="average with the mirrored crop at inference")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--split-seed", type=int, default=0, help="seed of the train/validation split by joint")
+    p.add_argument("--init", type=Path, help="fine-tune from these weights (their network size is kept)")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+    p.add_argument("--out", type=Path, default=REPO / "models" / "segmenter.pt")
+    p.set_defaults(func=_train)
+
+    b = bench_subparsers.add_parser("segmentation", help="Table 6 metrics per bone and CPU ms per crop",
+                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    b.add_argument("--data", type=Path, help="folder laid out like joint_crops/ (or a dataset folder)")
+    b.add_argument("--validation", action="store_true", help="only the validation joints listed in the weights")
+    b.add_argument("--synthetic", type=int, default=0, help="also N held-out phantom crops")
+    b.add_argument("--weights", type=Path, help="weights file (default: the shipped models/segmenter.pt)")
+    b.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+    b.add_argument("--json", type=Path, help="write the figures here")
+    b.set_defaults(func=_bench)
+
+
+def crop_folder(path: Path) -> Path:
+    """A joint_crops-style folder itself, or the joint_crops/ of an annotation dataset."""
+    if (path / "dataset.json").is_file():
+        from jsnviewer.dataset import open_dataset
+
+        return open_dataset(path).joint_crops_dir
+    return path
+
+
+def _train(args) -> int:
+    import torch
+
+    from jsnviewer.segmentation.train import TrainConfig, train_segmenter
+
+    torch.set_num_threads(args.threads)
+    dirs = ([] if args.no_real or args.real is None else [args.real]) + [crop_folder(d) for d in args.data]
+    config = TrainConfig(crop_dirs=dirs, synthetic=args.synthetic, epochs=args.epochs, batch_size=args.batch_size,
+                         lr=args.lr, optimizer=args.optimizer, loss=args.loss, width=args.width, depth=args.depth,
+                         input_size=args.input_size, seed=args.seed, split_seed=args.split_seed, init=args.init,
+                         flip_tta=args.flip_tta)
+    result = train_segmenter(config, args.out, progress=lambda line: print(line, flush=True))
+    print(f"saved {result.path}")
+    if result.validation:
+        for part, m in result.validation.items():
+            print(f"validation {part}: DSC {m['dsc']:.4f}  mIoU {m['miou']:.4f}")
+    return 0
+
+
+def _bench(args) -> int:
+    from jsnviewer.atomic import atomic_write_json
+    from jsnviewer.errors import JsnError
+    from jsnviewer.segmentation.bench import bench_segmentation
+
+    if args.data is None and not args.synthetic:
+        raise JsnError("bench segmentation needs --data DIR and/or --synthetic N")
+    result = bench_segmentation(crop_folder(args.data) if args.data else None, args.weights, args.validation,
+                                args.synthetic, args.threads)
+    for name in ("real", "synthetic"):
+        for part, m in result.get(name, {}).items():
+            if isinstance(m, dict):
+                print(f"{name:9s} {part:7s} " + "  ".join(f"{k} {v:.4f}" for k, v in m.items()))
+    print(f"ms per 256×256 crop (batch of one, {result['threads']} thread(s)): {result['ms_per_crop']:.1f}")
+    if args.json:
+        atomic_write_json(args.json, result)
+    return 0

@@ -1,0 +1,4 @@
+"""Bone segmentation of joint crops: U-Net++ (registration paper §2.1).
+
+Torch is imported by the submodules; `from jsnviewer.segmentation.infer import BoneSegmenter`.
+"""

@@ -1,0 +1,82 @@
+"""Accuracy (Table 6 metrics per bone and overall) and CPU speed of the bone segmenter."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from jsnviewer.segmentation.data import find_crops, load_sample, synthetic_samples
+from jsnviewer.segmentation.infer import BoneSegmenter
+from jsnviewer.segmentation.metrics import MetricsTable
+
+# Phantom seeds for evaluation start here; training uses seeds 0..N-1 with N far below.
+SYNTHETIC_EVAL_SEED = 1_000_000
+
+
+def accuracy_on(segmenter: BoneSegmenter, samples, progress=None) -> dict[str, Any]:
+    table = MetricsTable()
+    for s in samples:
+        up, lo = segmenter.segment(s.image)
+        table.add(up, lo, s.upper, s.lower)
+        if progress:
+            progress.update(1)
+    return {"crops": len(table)} | table.summary()
+
+
+def ms_per_crop(segmenter: BoneSegmenter, size: int = 256, repeats: int = 50) -> float:
+    """Median wall time of `segment` on one size×size crop (batch of one), after warm-up."""
+    crop = np.random.default_rng(0).normal(100, 20, (size, size)).astype(np.float32)
+    for _ in range(5):
+        segmenter.segment(crop)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        segmenter.segment(crop)
+        times.append(time.perf_counter() - t)
+    return float(np.median(times) * 1000)
+
+
+def bench_segmentation(data: Path | None, weights: Path | None = None, validation_only: bool = False,
+                       synthetic: int = 0, threads: int | None = None, show_progress: bool = True) -> dict[str, Any]:
+    from tqdm import tqdm
+
+    if threads:
+        torch.set_num_threads(threads)
+    segmenter = BoneSegmenter.load(weights, device="cpu")
+    meta = _meta(weights)
+    result: dict[str, Any] = {"weights": str(segmenter_path(weights)), "threads": torch.get_num_threads(),
+                              "input_size": segmenter.input_size, "flip_tta": segmenter.flip_tta}
+    if data is not None:
+        records = find_crops(data)
+        if validation_only:
+            keep = set(meta.get("validation_joints", []))
+            records = [r for r in records if r.joint in keep]
+        samples = [load_sample(r) for r in records]
+        with tqdm(total=len(samples), desc="real crops", disable=not show_progress) as bar:
+            real = accuracy_on(segmenter, samples, bar)
+        result |= {"data": str(data), "validation_only": validation_only, "joints": len({r.joint for r in records})}
+        result |= {"real": real} | {k: real["overall"][k] for k in ("dsc", "miou", "sensitivity", "specificity", "accuracy")}
+    if synthetic:
+        samples = synthetic_samples(range(SYNTHETIC_EVAL_SEED, SYNTHETIC_EVAL_SEED + synthetic))
+        with tqdm(total=len(samples), desc="synthetic crops", disable=not show_progress) as bar:
+            result["synthetic"] = accuracy_on(segmenter, samples, bar)
+        if data is None:
+            result |= {k: result["synthetic"]["overall"][k] for k in ("dsc", "miou", "sensitivity", "specificity", "accuracy")}
+    result["ms_per_crop"] = ms_per_crop(segmenter)
+    return result
+
+
+def segmenter_path(weights: Path | None) -> Path:
+    from jsnviewer.weights import resolve_weights
+
+    return resolve_weights("segmenter", weights)
+
+
+def _meta(weights: Path | None) -> dict[str, Any]:
+    from jsnviewer.weights import load_weights
+
+    return load_weights(segmenter_path(weights), expected_model="segmenter").meta

@@ -1,0 +1,95 @@
+"""Bone segmentation of joint crops with the shipped (or a chosen) U-Net++."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy import ndimage
+from torch.nn import functional as F
+
+from jsnviewer.device import choose_device
+from jsnviewer.errors import WeightsError
+from jsnviewer.segmentation.data import normalise_crop
+from jsnviewer.segmentation.model import UNetPlusPlus
+from jsnviewer.weights import load_weights, resolve_weights
+
+MODEL_NAME = "segmenter"
+
+
+def network_input(pixels: list[np.ndarray], size: int) -> torch.Tensor:
+    """Normalised crops resized (anti-aliased) to the network's `size`: (B, 1, size, size)."""
+    batch = []
+    for p in pixels:
+        t = torch.from_numpy(normalise_crop(p))[None, None]
+        if t.shape[-2:] != (size, size):
+            t = F.interpolate(t, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+        batch.append(t)
+    return torch.cat(batch)
+
+
+def clean_mask(mask: np.ndarray) -> np.ndarray:
+    """Keep the largest connected region of a bone and fill its holes."""
+    labels, n = ndimage.label(mask)
+    if n > 1:
+        sizes = ndimage.sum_labels(mask, labels, index=np.arange(1, n + 1))
+        mask = labels == (1 + int(np.argmax(sizes)))
+    return ndimage.binary_fill_holes(mask)
+
+
+class BoneSegmenter:
+    """Splits an upright joint crop into its upper (distal) and lower (proximal) bone."""
+
+    def __init__(self, model: UNetPlusPlus, input_size: int, device: torch.device | None = None, flip_tta: bool = False):
+        self.device = device or torch.device("cpu")
+        self.model = model.to(self.device).eval()
+        self.input_size = input_size
+        self.flip_tta = flip_tta
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, device: str | None = None, flip_tta: bool | None = None) -> BoneSegmenter:
+        """The shipped segmenter, or the weights file at `path`; WeightsError names a bad file."""
+        weights = load_weights(resolve_weights(MODEL_NAME, path), expected_model=MODEL_NAME)
+        try:
+            model = UNetPlusPlus(**weights.config)
+            model.load_state_dict(weights.state_dict)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise WeightsError(weights.path, f"does not fit the segmentation network ({type(exc).__name__})") from exc
+        input_size = int(weights.meta.get("input_size", 128))
+        tta = bool(weights.meta.get("flip_tta", False)) if flip_tta is None else flip_tta
+        return cls(model, input_size, choose_device(device), tta)
+
+    @torch.inference_mode()
+    def logits(self, crops: list[np.ndarray]) -> list[torch.Tensor]:
+        """Per crop, (2, H, W) logits at the crop's own resolution."""
+        x = network_input(crops, self.input_size).to(self.device)
+        out = self.model(x)
+        if self.flip_tta:
+            out = 0.5 * (out + self.model(x.flip(-1)).flip(-1))
+        result = []
+        for crop, lg in zip(crops, out):
+            h, w = np.shape(crop)[:2]
+            result.append(F.interpolate(lg[None], size=(h, w), mode="bilinear", align_corners=False)[0].cpu())
+        return result
+
+    def segment_batch(self, crops: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(upper, lower) boolean masks at crop resolution for each grey crop (any size, any bit depth)."""
+        crops = [_grey(c) for c in crops]
+        masks = []
+        for lg in self.logits(crops):
+            on = (lg > 0).numpy()
+            masks.append((clean_mask(on[0]), clean_mask(on[1])))
+        return masks
+
+    def segment(self, crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.segment_batch([crop])[0]
+
+
+def _grey(crop: np.ndarray) -> np.ndarray:
+    arr = np.asarray(crop, dtype=np.float32)
+    if arr.ndim == 3:
+        arr = arr.mean(axis=2)
+    if arr.ndim != 2:
+        raise ValueError(f"a joint crop is a 2-D grey image, got shape {np.shape(crop)}")
+    return arr
