@@ -1,0 +1,137 @@
+"""A synthetic baseline/follow-up study of one hand with its exact ground truth, and writing it out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from jsnviewer.joints import JOINT_IDENTITIES
+from jsnviewer.radiograph import Radiograph, StudyIdentity, save_radiograph
+
+from .followup import FollowupChanges, bone_motions, followup_scene, global_motion
+from .hand import Hand, build_hand
+from .render import Exposure, Scene, Window, apply, bone_coverage, render, scale_of
+from .truth import JointChangeTruth, JointTruth, StudyTruth, VisitTruth, write_truth
+
+WIDTH, HEIGHT = 1490, 2010  # portrait, like the real hand radiographs
+PIXEL_SIZES_MM = (0.175, 0.15)
+FORMATS = ("dcm", "png")
+
+
+@dataclass
+class PhantomStudy:
+    baseline: Radiograph
+    followup: Radiograph
+    truth: StudyTruth
+
+
+def _pixel_cover(box: tuple[float, float, float, float], width: int, height: int) -> Window:
+    cx, cy, w, h = box
+    x0, y0 = int(np.floor(cx - w / 2)), int(np.floor(cy - h / 2))
+    x1, y1 = int(np.ceil(cx + w / 2)), int(np.ceil(cy + h / 2))
+    return Window(x0, y0, x1 - x0, y1 - y0).clip(width, height)
+
+
+def _visit_truth(hand: Hand, scene: Scene, motions: dict[str, np.ndarray] | None) -> VisitTruth:
+    """Boxes and masks of every joint, in the baseline (motions None) or the follow-up."""
+    by_name = {b.name: b for b in scene.bones}
+    joints = []
+    for identity in JOINT_IDENTITIES:
+        site = hand.joints[identity]
+        c, a = site.placement.centre, site.placement.axis
+        side = site.box_side_px
+        if motions is not None:
+            up, lo = motions[site.upper], motions[site.lower]
+            cu, cl = np.array(apply(up, *c)), np.array(apply(lo, *c))
+            c = (cu + cl) / 2.0
+            a = lo[:2, :2] @ a
+            side *= scale_of(lo)
+            a = a / np.hypot(*a)
+        box = (float(c[0]), float(c[1]), float(side), float(side))
+        win = _pixel_cover(box, hand.width, hand.height)
+        upper = bone_coverage(by_name[site.upper], win)
+        lower = bone_coverage(by_name[site.lower], win)
+        if site.bridge is not None:
+            bridge = bone_coverage(by_name[site.bridge], win)
+            x, y = win.centres()
+            distal = (x - c[0]) * a[0] + (y - c[1]) * a[1] > 0
+            upper |= bridge & distal
+            lower |= bridge & ~distal
+        joints.append(JointTruth(identity, box, dict(site.findings), upper, lower, (win.x0, win.y0), (float(c[0]), float(c[1])), (float(a[0]), float(a[1]))))
+    return VisitTruth(joints)
+
+
+def generate_study(
+    seed: int,
+    laterality: str | None = None,
+    pixel_size_mm: float = 0.175,
+    findings_rate: float = 0.15,
+    erosion_rate: float = 0.1,
+    noise: bool = True,
+) -> PhantomStudy:
+    """A baseline and a follow-up radiograph of one synthetic hand, with exact ground truth.
+
+    `findings_rate` is the chance that a joint has ankylosis or subluxation (half each),
+    `erosion_rate` the chance of a marginal erosion. Same arguments, bit-identical study.
+    """
+    if laterality not in (None, "L", "R"):
+        raise ValueError(f"laterality must be 'L' or 'R', not {laterality!r}")
+    if not 0.05 <= pixel_size_mm <= 0.5:
+        raise ValueError(f"pixel size {pixel_size_mm} mm is outside 0.05–0.5 mm")
+    rng = np.random.default_rng([seed, 0x_4A7D])
+    laterality = laterality or str(rng.choice(["L", "R"]))
+    hand = build_hand(rng, laterality, pixel_size_mm, WIDTH, HEIGHT, findings_rate, erosion_rate)
+    changes = FollowupChanges.random(rng, hand)
+    motions = bone_motions(hand, changes)
+    scene_f = followup_scene(hand, motions, changes)
+    exposure = Exposure(
+        soft_density=float(rng.uniform(0.025, 0.035)),
+        heel=float(rng.uniform(0.04, 0.12)),
+        blur_px=float(rng.uniform(0.6, 0.9)) * 0.175 / pixel_size_mm,
+        photons=float(rng.uniform(2000.0, 5000.0)),
+        saturation=float(rng.uniform(1.7, 2.2)),
+        noise=noise,
+    )
+    exposure_f = Exposure(**{**exposure.__dict__, "photons": exposure.photons * float(rng.uniform(0.8, 1.25))})
+    img_b = np.round(render(hand.scene, WIDTH, HEIGHT, exposure, rng))
+    img_f = np.round(render(scene_f, WIDTH, HEIGHT, exposure_f, rng))
+
+    changes_truth = {}
+    for identity in JOINT_IDENTITIES:
+        site = hand.joints[identity]
+        changes_truth[identity] = JointChangeTruth(identity, motions[site.upper], motions[site.lower], changes.jsn_mm[identity], changes.flexion_deg[identity])
+    truth = StudyTruth(
+        seed=int(seed),
+        laterality=laterality,
+        pixel_size_mm=float(pixel_size_mm),
+        image_size=(WIDTH, HEIGHT),
+        baseline=_visit_truth(hand, hand.scene, None),
+        followup=_visit_truth(hand, scene_f, motions),
+        changes=changes_truth,
+        global_transform=global_motion(changes, WIDTH, HEIGHT),
+    )
+    first = date(2018, 1, 1) + timedelta(days=int(rng.integers(0, 1500)))
+    later = first + timedelta(days=int(rng.integers(180, 800)))
+    radiographs = [
+        Radiograph(
+            pixels=img,
+            bits_stored=12,
+            pixel_size_mm=float(pixel_size_mm),
+            identity=StudyIdentity(patient_id=f"PHANTOM-{seed}", study_date=when, laterality=laterality, modality="DX", body_part="HAND", patient_name="Phantom^Hand"),
+        )
+        for img, when in ((img_b, first), (img_f, later))
+    ]
+    return PhantomStudy(radiographs[0], radiographs[1], truth)
+
+
+def write_study(folder: str | Path, study: PhantomStudy, format: str = "dcm") -> Path:
+    """`baseline.<fmt>`, `followup.<fmt>`, `masks/*.png` and (last) `truth.json` in `folder`."""
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, not {format!r}")
+    folder = Path(folder)
+    save_radiograph(folder / f"baseline.{format}", study.baseline, format)
+    save_radiograph(folder / f"followup.{format}", study.followup, format)
+    return write_truth(folder, study.truth)
