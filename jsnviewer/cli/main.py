@@ -12,7 +12,7 @@ from jsnviewer.errors import JsnError
 
 # Modules with `register(subparsers)`: top-level subcommands. Keep imports in them light
 # (torch and friends are imported inside the handlers) so `jsnviewer info` starts fast.
-COMMAND_MODULES: list[str] = ["jsnviewer.cli.info"]
+COMMAND_MODULES: list[str] = ["jsnviewer.cli.info", "jsnviewer.cli.phantom"]
 # Modules with `register(train_subparsers, bench_subparsers)`: one per model capability.
 CAPABILITY_MODULES: list[str] = ["jsnviewer.cli.segmentation"]
 
