@@ -1,0 +1,378 @@
+"""Joint boxes on a radiograph: the document the undo commands edit, and the items that draw it.
+
+`AnnotationDocument` holds the joints of one radiograph and its QUndoStack; every edit is a
+QUndoCommand that replaces one `JointAnnotation` (the dataset's own type), so undo, redo,
+autosave and saving all see exactly the numbers the user made. Geometry stays float end to
+end: a box loaded from the dataset is drawn from its (cx, cy, w, h) and written back unchanged
+unless the user moves it.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
+
+from jsnviewer.dataset import JointAnnotation
+
+# Box colours by findings (colour-blind friendly: blue / vermilion / orange / purple).
+FINDING_COLOURS = {
+    (): "#56b4e9",
+    ("ankylosis",): "#e8472b",
+    ("subluxation",): "#f0a500",
+    ("ankylosis", "subluxation"): "#cc79a7",
+}
+SELECTED_COLOUR = "#ffffff"
+MIN_BOX_SIZE = 2.0  # px; smaller drags are treated as clicks
+
+
+def box_colour(joint: JointAnnotation) -> str:
+    key = tuple(name for name in ("ankylosis", "subluxation") if joint.findings.get(name))
+    return FINDING_COLOURS[key]
+
+
+def box_label(joint: JointAnnotation) -> str:
+    flags = [name for name in ("ankylosis", "subluxation") if joint.findings.get(name)]
+    text = joint.identity or "?"
+    if flags:
+        text += " · " + ", ".join(flags)
+    if joint.source == "model":
+        text += " (proposal)"
+    return text
+
+
+def box_from_rect(rect: QRectF) -> tuple[float, float, float, float]:
+    rect = rect.normalized()
+    return (rect.x() + rect.width() / 2.0, rect.y() + rect.height() / 2.0, rect.width(), rect.height())
+
+
+def rect_from_box(box: tuple[float, float, float, float]) -> QRectF:
+    cx, cy, w, h = box
+    return QRectF(cx - w / 2.0, cy - h / 2.0, w, h)
+
+
+def _copy(joint: JointAnnotation) -> JointAnnotation:
+    return copy.deepcopy(joint)
+
+
+class AnnotationDocument(QObject):
+    """The joints annotated on one radiograph file, with undo history and a saved/dirty state."""
+
+    joint_added = Signal(int)  # uid
+    joint_removed = Signal(int)
+    joint_changed = Signal(int)
+    changed = Signal()  # after any edit, undo or redo
+    dirty_changed = Signal(bool)
+
+    _uids = itertools.count(1)
+
+    def __init__(self, path: Path, width: int, height: int, laterality: str | None = None,
+                 pixel_size_mm: float | None = None, joints: Iterable[JointAnnotation] = (), parent: QObject | None = None):
+        super().__init__(parent)
+        self.path = Path(path)
+        self.width, self.height = int(width), int(height)
+        self.laterality, self.pixel_size_mm = laterality, pixel_size_mm
+        self._joints: dict[int, JointAnnotation] = {next(self._uids): _copy(j) for j in joints}
+        self.undo_stack = QUndoStack(self)
+        self.revision = 0
+        self.saved_revision = 0
+        self.save_error: str | None = None
+
+    # --- reading
+    def uids(self) -> list[int]:
+        return list(self._joints)
+
+    def joint(self, uid: int) -> JointAnnotation:
+        return _copy(self._joints[uid])
+
+    def joints(self) -> list[JointAnnotation]:
+        return [_copy(j) for j in self._joints.values()]
+
+    def __len__(self) -> int:
+        return len(self._joints)
+
+    @property
+    def is_dirty(self) -> bool:
+        return self.revision != self.saved_revision
+
+    def snapshot(self) -> tuple[int, list[JointAnnotation]]:
+        """What a save writes: the revision it corresponds to and a copy of the joints."""
+        return self.revision, self.joints()
+
+    def mark_saved(self, revision: int) -> None:
+        was_dirty = self.is_dirty
+        self.saved_revision = revision
+        self.save_error = None
+        if was_dirty != self.is_dirty:
+            self.dirty_changed.emit(self.is_dirty)
+
+    # --- editing: through commands only, so every change can be undone
+    def add(self, joint: JointAnnotation, text: str = "Add box") -> None:
+        self.undo_stack.push(AddJointCommand(self, joint, text))
+
+    def remove(self, uid: int) -> None:
+        self.undo_stack.push(RemoveJointCommand(self, uid))
+
+    def edit(self, uid: int, joint: JointAnnotation, text: str, merge_key: str | None = None) -> None:
+        if joint == self._joints.get(uid):
+            return
+        self.undo_stack.push(EditJointCommand(self, uid, joint, text, merge_key))
+
+    def set_box(self, uid: int, box: tuple[float, float, float, float], text: str = "Move box",
+                merge_key: str | None = None) -> None:
+        joint = self.joint(uid)
+        joint.box = tuple(float(v) for v in box)
+        self.edit(uid, joint, text, merge_key)
+
+    def set_identity(self, uid: int, identity: str | None) -> None:
+        joint = self.joint(uid)
+        joint.identity = identity
+        self.edit(uid, joint, f"Set joint to {identity or 'unknown'}")
+
+    def set_finding(self, uid: int, finding: str, value: bool) -> None:
+        joint = self.joint(uid)
+        joint.findings[finding] = bool(value)
+        self.edit(uid, joint, f"{'Mark' if value else 'Clear'} {finding}")
+
+    def accept_proposals(self, uids: Iterable[int]) -> int:
+        """Turn model proposals into the user's own boxes (one undo step); returns how many."""
+        proposals = [uid for uid in uids if uid in self._joints and self._joints[uid].source == "model"]
+        if not proposals:
+            return 0
+        self.undo_stack.beginMacro(f"Accept {len(proposals)} proposal(s)")
+        for uid in proposals:
+            joint = self.joint(uid)
+            joint.source = "user"
+            self.edit(uid, joint, "Accept proposal")
+        self.undo_stack.endMacro()
+        return len(proposals)
+
+    # --- used by the commands
+    def _touch(self) -> None:
+        was_dirty = self.is_dirty
+        self.revision += 1
+        self.changed.emit()
+        if not was_dirty:
+            self.dirty_changed.emit(True)
+
+    def _insert(self, uid: int, joint: JointAnnotation, position: int | None = None) -> None:
+        items = list(self._joints.items())
+        items.insert(len(items) if position is None else position, (uid, _copy(joint)))
+        self._joints = dict(items)
+        self.joint_added.emit(uid)
+        self._touch()
+
+    def _remove(self, uid: int) -> tuple[JointAnnotation, int]:
+        position = list(self._joints).index(uid)
+        joint = self._joints.pop(uid)
+        self.joint_removed.emit(uid)
+        self._touch()
+        return joint, position
+
+    def _replace(self, uid: int, joint: JointAnnotation) -> None:
+        self._joints[uid] = _copy(joint)
+        self.joint_changed.emit(uid)
+        self._touch()
+
+    @classmethod
+    def new_uid(cls) -> int:
+        return next(cls._uids)
+
+
+class AddJointCommand(QUndoCommand):
+    def __init__(self, document: AnnotationDocument, joint: JointAnnotation, text: str = "Add box"):
+        super().__init__(text)
+        self.document, self.joint, self.uid = document, _copy(joint), AnnotationDocument.new_uid()
+
+    def redo(self) -> None:
+        self.document._insert(self.uid, self.joint)
+
+    def undo(self) -> None:
+        self.document._remove(self.uid)
+
+
+class RemoveJointCommand(QUndoCommand):
+    def __init__(self, document: AnnotationDocument, uid: int):
+        super().__init__(f"Delete {document.joint(uid).identity or 'box'}")
+        self.document, self.uid = document, uid
+        self.joint: JointAnnotation | None = None
+        self.position = 0
+
+    def redo(self) -> None:
+        self.joint, self.position = self.document._remove(self.uid)
+
+    def undo(self) -> None:
+        self.document._insert(self.uid, self.joint, self.position)
+
+
+class EditJointCommand(QUndoCommand):
+    """Replace one joint; consecutive edits with the same merge key (arrow nudges) merge into one step."""
+
+    MERGE_ID = 1
+
+    def __init__(self, document: AnnotationDocument, uid: int, joint: JointAnnotation, text: str,
+                 merge_key: str | None = None):
+        super().__init__(text)
+        self.document, self.uid = document, uid
+        self.before, self.after = document.joint(uid), _copy(joint)
+        self.merge_key = merge_key
+
+    def id(self) -> int:
+        return self.MERGE_ID if self.merge_key else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, EditJointCommand) or other.uid != self.uid or other.merge_key != self.merge_key:
+            return False
+        self.after = _copy(other.after)
+        return True
+
+    def redo(self) -> None:
+        self.document._replace(self.uid, self.after)
+
+    def undo(self) -> None:
+        self.document._replace(self.uid, self.before)
+
+
+class JointBoxItem(pg.ROI):
+    """An editable joint box: drag to move, eight handles to resize, coloured by findings."""
+
+    clicked = Signal(object)  # self
+
+    def __init__(self, uid: int, joint: JointAnnotation):
+        rect = rect_from_box(joint.box)
+        super().__init__(rect.topLeft(), rect.size(), movable=True, rotatable=False, resizable=False,
+                         removable=False, invertible=False)
+        self.uid = uid
+        self.selected = False
+        for pos, centre in (((0, 0), (1, 1)), ((1, 1), (0, 0)), ((1, 0), (0, 1)), ((0, 1), (1, 0)),
+                            ((0.5, 0), (0.5, 1)), ((0.5, 1), (0.5, 0)), ((0, 0.5), (1, 0.5)), ((1, 0.5), (0, 0.5))):
+            self.addScaleHandle(pos, centre)
+        self.label = pg.TextItem(anchor=(0, 1))
+        self.label.setParentItem(self)
+        self.setAcceptedMouseButtons(Qt.LeftButton)
+        self.sigClicked.connect(lambda roi, ev: self.clicked.emit(self))
+        self._shown_box: tuple[float, float, float, float] | None = None
+        self.show_joint(joint)
+
+    def show_joint(self, joint: JointAnnotation) -> None:
+        """Draw `joint` without emitting change signals (it already is the document's state)."""
+        if joint.box != self._shown_box:
+            rect = rect_from_box(joint.box)
+            self.setPos(rect.topLeft(), update=False, finish=False)
+            self.setSize(rect.size(), update=False, finish=False)
+            self.stateChanged(finish=False)  # repaint and move handles, quietly
+            self._shown_box = tuple(joint.box)
+        self.joint = _copy(joint)
+        self._restyle()
+
+    def set_selected(self, selected: bool) -> None:
+        self.selected = selected
+        self._restyle()
+
+    def set_label_visible(self, visible: bool) -> None:
+        self.label.setVisible(visible)
+
+    def edited_box(self) -> tuple[float, float, float, float] | None:
+        """The box after a mouse edit, or None when the geometry did not change."""
+        pos, size = self.pos(), self.size()
+        rect = rect_from_box(self._shown_box) if self._shown_box else None
+        if rect is not None and (pos.x(), pos.y(), size.x(), size.y()) == (rect.x(), rect.y(), rect.width(), rect.height()):
+            return None
+        return box_from_rect(QRectF(QPointF(pos.x(), pos.y()), QPointF(pos.x() + size.x(), pos.y() + size.y())))
+
+    def _restyle(self) -> None:
+        colour = QColor(box_colour(self.joint))
+        style = Qt.DashLine if self.joint.source == "model" else Qt.SolidLine
+        pen = pg.mkPen(colour, width=3.5 if self.selected else 2, style=style)
+        self.setPen(pen)
+        self.hoverPen = pg.mkPen(colour.lighter(140), width=3.5, style=style)
+        for handle in self.getHandles():
+            handle.pen = pg.mkPen(colour)
+            handle.currentPen = handle.pen
+            handle.setVisible(self.selected)
+            handle.update()
+        self.label.setText(box_label(self.joint), color=SELECTED_COLOUR if self.selected else colour)
+        self.label.fill = pg.mkBrush(0, 0, 0, 150)
+        self.label.setZValue(1)
+        self.update()
+
+
+class AnnotationLayer(QObject):
+    """Keeps the box items of one view in step with one document and turns mouse edits into commands."""
+
+    selection_changed = Signal(object)  # uid or None
+
+    def __init__(self, view_box: pg.ViewBox, document: AnnotationDocument):
+        super().__init__(view_box)
+        self.view_box, self.document = view_box, document
+        self.items: dict[int, JointBoxItem] = {}
+        self.selected: int | None = None
+        self.labels_visible = True
+        self.visible = True
+        document.joint_added.connect(self._add_item)
+        document.joint_removed.connect(self._remove_item)
+        document.joint_changed.connect(self._update_item)
+        for uid in document.uids():
+            self._add_item(uid)
+
+    def detach(self) -> None:
+        for signal, slot in ((self.document.joint_added, self._add_item), (self.document.joint_removed, self._remove_item),
+                             (self.document.joint_changed, self._update_item)):
+            signal.disconnect(slot)
+        for uid in list(self.items):
+            self.view_box.removeItem(self.items.pop(uid))
+        self.selected = None
+
+    def select(self, uid: int | None) -> None:
+        if uid is not None and uid not in self.items:
+            uid = None
+        if uid == self.selected:
+            return
+        if self.selected in self.items:
+            self.items[self.selected].set_selected(False)
+        self.selected = uid
+        if uid is not None:
+            self.items[uid].set_selected(True)
+        self.selection_changed.emit(uid)
+
+    def set_visible(self, visible: bool) -> None:
+        self.visible = visible
+        for item in self.items.values():
+            item.setVisible(visible)
+
+    def set_labels_visible(self, visible: bool) -> None:
+        self.labels_visible = visible
+        for item in self.items.values():
+            item.set_label_visible(visible)
+
+    def _add_item(self, uid: int) -> None:
+        item = JointBoxItem(uid, self.document.joint(uid))
+        item.setZValue(10)
+        item.setVisible(self.visible)
+        item.set_label_visible(self.labels_visible)
+        item.sigRegionChangeFinished.connect(self._item_edited)
+        item.sigRegionChangeStarted.connect(lambda it: self.select(it.uid))
+        item.clicked.connect(lambda it: self.select(it.uid))
+        self.view_box.addItem(item)
+        self.items[uid] = item
+
+    def _remove_item(self, uid: int) -> None:
+        item = self.items.pop(uid, None)
+        if item is not None:
+            self.view_box.removeItem(item)
+        if self.selected == uid:
+            self.selected = None
+            self.selection_changed.emit(None)
+
+    def _update_item(self, uid: int) -> None:
+        self.items[uid].show_joint(self.document.joint(uid))
+
+    def _item_edited(self, item: JointBoxItem) -> None:
+        box = item.edited_box()
+        if box is not None and box[2] > 0 and box[3] > 0:
+            self.document.set_box(item.uid, box, "Move box" if box[2:] == item.joint.box[2:] else "Resize box")

@@ -1,0 +1,86 @@
+"""Starting the application: QApplication, style, main window, demo study and screenshots."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "jsnviewer"
+SCREENSHOT_SETTLE_MS = 400  # let the last paint land before grabbing the window
+
+
+def resources_dir() -> Path:
+    """resources/ beside the package, or inside a frozen bundle."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else [sys.argv[0]])
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationName(APP_NAME)
+    style = resources_dir() / "style.qss"
+    if style.is_file():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    return app
+
+
+def save_screenshot(window, path: Path) -> Path:
+    """Grab the window as it is drawn now and write a PNG (atomically)."""
+    from jsnviewer.atomic import atomic_write
+
+    picture = window.grab()
+    atomic_write(path, lambda tmp: _save_png(picture, tmp))
+    return path
+
+
+def _save_png(picture, tmp: Path) -> None:
+    if not picture.save(str(tmp), "PNG"):
+        raise OSError(f"cannot write a PNG to {tmp}")
+
+
+def run_gui(baseline: str | Path | None = None, followup: str | Path | None = None, demo: bool = False,
+            screenshot: str | Path | None = None, dataset: str | Path | None = None) -> int:
+    """Open the main window (optionally on a study, or the demo study) and run the event loop.
+
+    With `screenshot`, wait for the study to be shown, save a PNG of the window and exit: exit
+    status 0 when the study opened cleanly, 1 when the window shows an error.
+    """
+    app = make_application()
+    from jsnviewer.gui.main_window import MainWindow
+
+    window = MainWindow()
+    if dataset:
+        window.set_dataset_folder(Path(dataset))
+    window.show()
+    if screenshot:
+        window.ask_before_discarding = False
+
+        def shoot() -> None:
+            save_screenshot(window, Path(screenshot))
+            errors = [text for level, text in window.warnings.messages() if level == "error"]
+            for text in errors:
+                print(f"jsnviewer: error shown in the window: {text}", file=sys.stderr)
+            print(f"screenshot saved to {screenshot}")
+            app.exit(1 if errors else 0)
+
+        window.study_loaded.connect(lambda: QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot))
+    if demo:
+        from jsnviewer.gui.demo import open_demo
+
+        open_demo(window)
+    elif baseline or followup:
+        window.open_study(baseline, followup)
+    elif screenshot:
+        QTimer.singleShot(SCREENSHOT_SETTLE_MS, lambda: window.study_loaded.emit())
+    return int(app.exec())

@@ -1,0 +1,116 @@
+"""Saving annotations to the dataset folder: coalesced, atomic, off the GUI thread.
+
+Every edit restarts a short timer; when it fires, one snapshot of each dirty document is
+written in a single background thread (so two saves never race for one file). Edits made
+while a save runs are picked up by the next save. A document is marked saved only up to the
+revision that was written; a failed save leaves it dirty and reports why (the dataset store
+writes atomically, so the previous file is intact).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+
+from jsnviewer.dataset import JointAnnotation, is_dataset, open_dataset
+from jsnviewer.gui.annotation import AnnotationDocument
+from jsnviewer.gui.worker import Worker
+
+
+def write_annotation(dataset_root: Path, image_path: Path, width: int, height: int, laterality: str | None,
+                     pixel_size_mm: float | None, joints: list[JointAnnotation]) -> Path:
+    """Store one image's joints in the dataset (copying the image in once); returns the annotation file."""
+    dataset = open_dataset(dataset_root, create=not is_dataset(dataset_root))
+    annotation = dataset.add_image(image_path, width, height, laterality, pixel_size_mm)
+    annotation.joints = joints
+    return dataset.save_annotation(annotation)
+
+
+class AnnotationSaver(QObject):
+    saved = Signal(object, str)  # document, annotation file
+    failed = Signal(object, str)  # document, reason
+    busy_changed = Signal(bool)
+
+    def __init__(self, delay_s: float = 2.0, parent: QObject | None = None):
+        super().__init__(parent)
+        self.dataset_root: Path | None = None
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.flush)
+        self.set_delay(delay_s)
+        self._pending: list[AnnotationDocument] = []
+        self._running: dict[AnnotationDocument, Worker] = {}
+        self._again: set[AnnotationDocument] = set()
+
+    def set_delay(self, delay_s: float) -> None:
+        self._timer.setInterval(int(max(delay_s, 0.05) * 1000))
+
+    @property
+    def enabled(self) -> bool:
+        return self.dataset_root is not None
+
+    def is_busy(self) -> bool:
+        return bool(self._running)
+
+    def schedule(self, document: AnnotationDocument) -> None:
+        """Save `document` a little after the last edit (restarting the wait on each edit)."""
+        if document not in self._pending:
+            self._pending.append(document)
+        if self.enabled:
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Start saving every pending document now."""
+        self._timer.stop()
+        pending, self._pending = self._pending, []
+        for document in pending:
+            self.save_now(document)
+
+    def save_now(self, document: AnnotationDocument) -> bool:
+        """Start writing `document`; False (and `failed`) when there is no dataset folder."""
+        if self.dataset_root is None:
+            reason = "no dataset folder chosen (File ▸ Choose dataset folder…)"
+            document.save_error = reason
+            self.failed.emit(document, reason)
+            return False
+        if document in self._running:
+            self._again.add(document)  # save again once the running write is done
+            return True
+        revision, joints = document.snapshot()
+        worker = Worker(write_annotation, self.dataset_root, document.path, document.width, document.height,
+                        document.laterality, document.pixel_size_mm, joints)
+        worker.signals.result.connect(lambda path, d=document, r=revision: self._done(d, r, path))
+        worker.signals.error.connect(lambda exc, d=document: self._failed(d, exc))
+        worker.signals.finished.connect(lambda d=document: self._finished(d))
+        was_busy = self.is_busy()
+        self._running[document] = worker
+        if not was_busy:
+            self.busy_changed.emit(True)
+        worker.start(self._pool)
+        return True
+
+    def wait(self, timeout_ms: int = 30000) -> bool:
+        """Block until background writes end (used when quitting)."""
+        return self._pool.waitForDone(timeout_ms)
+
+    def _done(self, document: AnnotationDocument, revision: int, path) -> None:
+        document.mark_saved(revision)
+        self.saved.emit(document, str(path))
+
+    def _failed(self, document: AnnotationDocument, exc: BaseException) -> None:
+        reason = str(exc) or type(exc).__name__
+        document.save_error = reason
+        self._again.discard(document)  # no retry storm: the next edit or Ctrl+S tries again
+        self.failed.emit(document, reason)
+
+    def _finished(self, document: AnnotationDocument) -> None:
+        self._running.pop(document, None)
+        if document in self._again:
+            self._again.discard(document)
+            if document.is_dirty:
+                self.save_now(document)
+        if not self.is_busy():
+            self.busy_changed.emit(False)

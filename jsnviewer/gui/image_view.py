@@ -1,0 +1,235 @@
+"""One radiograph in a pyqtgraph view: true grey levels with window/level, tools and a pixel readout.
+
+Pixels are shown as the float32 array the loader returns (12/16-bit range kept); the display
+levels are a window (centre, width) applied by the ImageItem, never an 8-bit copy. The image
+item sits at the origin with row-major axes, so pixel (i, j) covers [j, j+1) x [i, i+1): the
+frame of docs/conventions.md and of the dataset's boxes.
+
+Mouse: wheel zooms, middle-drag pans, right-drag adjusts window/level; left-drag follows the
+active tool (pan, window/level, or draw a new box).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+from jsnviewer.radiograph import Radiograph, percentile_window
+
+
+class Tool(enum.Enum):
+    PAN = "pan"
+    WINDOW = "window"
+    BOX = "box"
+
+
+# Presets as percentiles of the image's own grey levels, so they mean the same on any detector.
+WINDOW_PRESETS: dict[str, tuple[float, float]] = {
+    "Auto (0.5–99.5 %)": (0.5, 99.5),
+    "Bone (40–99.9 %)": (40.0, 99.9),
+    "Soft tissue (1–70 %)": (1.0, 70.0),
+    "Full range": (0.0, 100.0),
+}
+WINDOW_DRAG_PIXELS = 400.0  # a drag this many screen pixels long changes the window by the full grey range
+
+
+class RadiographViewBox(pg.ViewBox):
+    window_dragged = Signal(float, float, bool)  # dx, dy in screen px since the press, is_start
+    box_drawn = Signal(QRectF)
+    pressed = Signal()
+    background_clicked = Signal()
+
+    def __init__(self) -> None:
+        super().__init__(invertY=True, lockAspect=True, enableMenu=False)
+        self.tool = Tool.PAN
+        self._rubber = QGraphicsRectItem()
+        self._rubber.setPen(pg.mkPen("#ffd54f", width=1.5, style=Qt.DashLine))
+        self._rubber.setZValue(20)
+        self._rubber.hide()
+        self.addItem(self._rubber, ignoreBounds=True)
+
+    def mousePressEvent(self, ev) -> None:  # noqa: N802 (Qt naming)
+        self.pressed.emit()
+        super().mousePressEvent(ev)
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802
+        self.pressed.emit()
+        if ev.button() == Qt.LeftButton:
+            self.background_clicked.emit()  # boxes take their own clicks, so this one missed them
+        super().mouseClickEvent(ev)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802
+        button = ev.button()
+        window_drag = button == Qt.RightButton or (button == Qt.LeftButton and self.tool is Tool.WINDOW)
+        if ev.isStart():
+            self.pressed.emit()
+        if window_drag:
+            ev.accept()
+            delta = ev.screenPos() - ev.buttonDownScreenPos(button)
+            self.window_dragged.emit(float(delta.x()), float(delta.y()), bool(ev.isStart()))
+            return
+        if button == Qt.LeftButton and self.tool is Tool.BOX:
+            ev.accept()
+            start = self.mapSceneToView(ev.buttonDownScenePos(button))
+            end = self.mapSceneToView(ev.scenePos())
+            rect = QRectF(QPointF(start.x(), start.y()), QPointF(end.x(), end.y())).normalized()
+            if ev.isFinish():
+                self._rubber.hide()
+                self.box_drawn.emit(rect)
+            else:
+                self._rubber.setRect(rect)
+                self._rubber.show()
+            return
+        super().mouseDragEvent(ev, axis)  # left (pan tool) and middle: pan
+
+
+class RadiographPane(QWidget):
+    """A titled view of one radiograph (baseline or follow-up) with its window/level state."""
+
+    hovered = Signal(str)  # readout text, "" when the pointer leaves the image
+    activated = Signal()
+    levels_changed = Signal(float, float)  # centre, width
+
+    def __init__(self, role: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.role = role  # "Baseline" or "Follow-up"
+        self.radiograph: Radiograph | None = None
+        self.window_center = 0.0
+        self.window_width = 1.0
+        self._drag_start = (0.0, 1.0)
+        self._range = (0.0, 1.0)
+        self._sample: np.ndarray | None = None
+        self.active = False
+
+        self.title = QLabel(role)
+        self.title.setObjectName("paneTitle")
+        self.view_box = RadiographViewBox()
+        self.graphics = pg.GraphicsView()
+        self.graphics.setCentralItem(self.view_box)
+        self.graphics.setBackground(QColor("#000000"))
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.view_box.addItem(self.image_item)
+        self.placeholder = QLabel(f"{role}\n\nDrop a radiograph or a DICOM folder here,\nor use File ▸ Open (Ctrl+O)")
+        self.placeholder.setAlignment(Qt.AlignCenter)
+        self.placeholder.setObjectName("placeholder")
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(self.graphics)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addLayout(self.stack, 1)
+
+        self.view_box.window_dragged.connect(self._window_drag)
+        self.view_box.pressed.connect(self.activated)
+        self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.set_active(False)
+
+    # --- image
+    def set_radiograph(self, radiograph: Radiograph | None) -> None:
+        self.radiograph = radiograph
+        if radiograph is None:
+            self.image_item.clear()
+            self.stack.setCurrentWidget(self.placeholder)
+            self._sample = None
+            self._update_title()
+            return
+        pixels = radiograph.pixels
+        step = max(1, int(math.sqrt(pixels.size / 250_000)))  # percentiles on a ~250k-pixel grid: fast, same answer
+        self._sample = pixels[::step, ::step]
+        finite = self._sample[np.isfinite(self._sample)]
+        self._range = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        self.window_center, self.window_width = radiograph.window_center, radiograph.window_width
+        self.image_item.setImage(pixels, autoLevels=False, levels=self._levels())
+        self.image_item.setRect(QRectF(0, 0, radiograph.width, radiograph.height))
+        self.stack.setCurrentWidget(self.graphics)
+        self._update_title()
+
+    def image_rect(self) -> QRectF | None:
+        if self.radiograph is None:
+            return None
+        return QRectF(0.0, 0.0, float(self.radiograph.width), float(self.radiograph.height))
+
+    # --- window / level
+    def set_window(self, center: float, width: float) -> None:
+        self.window_center, self.window_width = float(center), max(float(width), 1e-6)
+        if self.radiograph is not None:
+            self.image_item.setLevels(self._levels())
+        self._update_title()
+        self.levels_changed.emit(self.window_center, self.window_width)
+
+    def reset_window(self) -> None:
+        """Back to the file's own window (or the loader's robust default when the file has none)."""
+        if self.radiograph is not None:
+            self.set_window(self.radiograph.window_center, self.radiograph.window_width)
+
+    def auto_window(self) -> None:
+        self.apply_preset(next(iter(WINDOW_PRESETS)))
+
+    def apply_preset(self, name: str) -> None:
+        if self.radiograph is None or self._sample is None or not self._sample.size:
+            return
+        low, high = WINDOW_PRESETS[name]
+        center, width = percentile_window(self._sample, low, high)
+        self.set_window(center, width)
+
+    def _levels(self) -> tuple[float, float]:
+        half = self.window_width / 2.0
+        return (self.window_center - half, self.window_center + half)
+
+    def _window_drag(self, dx: float, dy: float, is_start: bool) -> None:
+        if self.radiograph is None:
+            return
+        if is_start:
+            self._drag_start = (self.window_center, self.window_width)
+        span = max(self._range[1] - self._range[0], 1.0)
+        center, width = self._drag_start
+        self.set_window(center + dy * span / WINDOW_DRAG_PIXELS, max(width + dx * span / WINDOW_DRAG_PIXELS, span / 1000.0))
+
+    # --- readout
+    def readout(self, x: float, y: float) -> str:
+        """What the status bar says at view position (x, y): position, grey value, mm or px."""
+        r = self.radiograph
+        if r is None or not (0.0 <= x < r.width and 0.0 <= y < r.height):
+            return ""
+        row, col = int(math.floor(y)), int(math.floor(x))
+        value = float(r.pixels[row, col])
+        where = f"x {x:.1f}  y {y:.1f} px"
+        if r.pixel_size_mm:
+            where = f"x {x * r.pixel_size_mm:.2f}  y {y * r.pixel_size_mm:.2f} mm  ({x:.1f}, {y:.1f} px)"
+        return f"{self.role}: {where}   pixel [{row}, {col}] = {value:g}"
+
+    def _mouse_moved(self, scene_pos) -> None:
+        if self.radiograph is None:
+            return
+        point = self.view_box.mapSceneToView(scene_pos)
+        self.hovered.emit(self.readout(point.x(), point.y()))
+
+    # --- looks
+    def set_active(self, active: bool) -> None:
+        self.active = active
+        self.setProperty("active", active)
+        self.title.setProperty("active", active)
+        for widget in (self, self.title):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+
+    def _update_title(self) -> None:
+        r = self.radiograph
+        if r is None:
+            self.title.setText(self.role)
+            return
+        parts = [self.role]
+        if r.identity.study_date:
+            parts.append(r.identity.study_date.isoformat())
+        if r.path is not None:
+            parts.append(r.path.name)
+        parts.append(f"W {self.window_width:.0f}  L {self.window_center:.0f}")
+        self.title.setText("   ·   ".join(parts))

@@ -1,0 +1,175 @@
+"""The joints of the active radiograph: a sortable table and the editor of the selected box."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from jsnviewer.gui.annotation import AnnotationDocument, box_colour
+from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
+
+COLUMNS = ("Joint", "Ankylosis", "Subluxation", "Source", "cx", "cy", "w", "h")
+UNKNOWN = "— unknown —"
+
+
+class _NumberItem(QTableWidgetItem):
+    """Sorts by value, not by text."""
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        try:
+            return float(self.data(Qt.UserRole)) < float(other.data(Qt.UserRole))
+        except (TypeError, ValueError):
+            return super().__lt__(other)
+
+
+class JointsPanel(QWidget):
+    selected = Signal(object)  # uid or None
+    delete_requested = Signal()
+    accept_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document: AnnotationDocument | None = None
+        self.current: int | None = None
+        self._updating = False
+
+        self.heading = QLabel("No radiograph")
+        self.heading.setObjectName("panelHeading")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._row_selected)
+
+        self.identity = QComboBox()
+        self.identity.addItems([UNKNOWN, *JOINT_IDENTITIES])
+        self.identity.setToolTip("Joint identity of the selected box")
+        self.identity.activated.connect(self._identity_chosen)
+        self.findings = {name: QCheckBox(name.capitalize()) for name in FINDINGS}
+        for name, box in self.findings.items():
+            box.clicked.connect(lambda checked, n=name: self._finding_toggled(n, checked))
+        self.findings["ankylosis"].setToolTip("Toggle ankylosis (K)")
+        self.findings["subluxation"].setToolTip("Toggle subluxation (U)")
+        self.accept_button = QPushButton("Accept proposal")
+        self.accept_button.setToolTip("Make the model's proposal your own box (Enter); all of them: Shift+Enter")
+        self.accept_button.clicked.connect(self.accept_requested)
+        self.delete_button = QPushButton("Delete box")
+        self.delete_button.setToolTip("Delete the selected box (Del)")
+        self.delete_button.clicked.connect(self.delete_requested)
+
+        editor = QFormLayout()
+        editor.addRow("Identity", self.identity)
+        flags = QHBoxLayout()
+        for box in self.findings.values():
+            flags.addWidget(box)
+        editor.addRow("Findings", flags)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.accept_button)
+        buttons.addWidget(self.delete_button)
+        editor.addRow(buttons)
+
+        self.hint = QLabel("Box tool (B): drag on an image to add a joint box.\n"
+                           "Arrows nudge the selected box (Shift: 10 px).")
+        self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(editor)
+        layout.addWidget(self.hint)
+        self._show_editor()
+
+    def set_document(self, document: AnnotationDocument | None, title: str = "") -> None:
+        if self.document is not None:
+            self.document.changed.disconnect(self.refresh)
+        self.document = document
+        self.current = None
+        if document is not None:
+            document.changed.connect(self.refresh)
+        self.heading.setText(title or "No radiograph")
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._updating = True
+        sorting = self.table.isSortingEnabled()
+        self.table.setSortingEnabled(False)
+        uids = self.document.uids() if self.document is not None else []
+        self.table.setRowCount(len(uids))
+        for row, uid in enumerate(uids):
+            joint = self.document.joint(uid)
+            colour = QColor(box_colour(joint))
+            values = [joint.identity or "?", "yes" if joint.findings.get("ankylosis") else "",
+                      "yes" if joint.findings.get("subluxation") else "", joint.source, *joint.box]
+            for column, value in enumerate(values):
+                if isinstance(value, float):
+                    item = _NumberItem(f"{value:.1f}")
+                    item.setData(Qt.UserRole, value)
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                else:
+                    item = QTableWidgetItem(value)
+                if column == 0:
+                    item.setData(Qt.UserRole + 1, uid)
+                    item.setForeground(colour)
+                self.table.setItem(row, column, item)
+        self.table.setSortingEnabled(sorting)
+        if self.current is not None and self.current not in uids:
+            self.current = None
+        self._select_row(self.current)
+        self._updating = False
+        self._show_editor()
+
+    def select(self, uid: int | None) -> None:
+        """Follow a selection made in the image."""
+        self.current = uid
+        self._updating = True
+        self._select_row(uid)
+        self._updating = False
+        self._show_editor()
+
+    def row_uids(self) -> list[int]:
+        """Box ids in the table's current (possibly sorted) order."""
+        return [self.table.item(row, 0).data(Qt.UserRole + 1) for row in range(self.table.rowCount())]
+
+    def _select_row(self, uid: int | None) -> None:
+        self.table.clearSelection()
+        for row, row_uid in enumerate(self.row_uids()):
+            if row_uid == uid:
+                self.table.selectRow(row)
+                self.table.scrollToItem(self.table.item(row, 0))
+                break
+
+    def _row_selected(self) -> None:
+        if self._updating:
+            return
+        rows = self.table.selectionModel().selectedRows()
+        uid = self.table.item(rows[0].row(), 0).data(Qt.UserRole + 1) if rows else None
+        self.current = uid
+        self._show_editor()
+        self.selected.emit(uid)
+
+    def _show_editor(self) -> None:
+        joint = self.document.joint(self.current) if self.document is not None and self.current is not None else None
+        enabled = joint is not None
+        for widget in (self.identity, self.delete_button, *self.findings.values()):
+            widget.setEnabled(enabled)
+        self.accept_button.setEnabled(enabled and joint.source == "model")
+        self.identity.setCurrentIndex(0 if joint is None or joint.identity is None
+                                      else 1 + JOINT_IDENTITIES.index(joint.identity))
+        for name, box in self.findings.items():
+            box.setChecked(bool(joint and joint.findings.get(name)))
+
+    def _identity_chosen(self, index: int) -> None:
+        if self.document is not None and self.current is not None:
+            self.document.set_identity(self.current, None if index == 0 else JOINT_IDENTITIES[index - 1])
+
+    def _finding_toggled(self, name: str, checked: bool) -> None:
+        if self.document is not None and self.current is not None:
+            self.document.set_finding(self.current, name, checked)

@@ -1,0 +1,834 @@
+"""The main window: baseline and follow-up side by side, joint boxes, study identity, warnings.
+
+Everything slow (reading radiographs, hashing them, saving) runs in `Worker`s; the window
+only reacts to their signals. Errors of any kind end up as a line in the warnings bar.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (
+    QApplication, QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
+    QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
+)
+
+from jsnviewer.dataset import DatasetError, ImageAnnotation, JointAnnotation, image_id_of, is_dataset, open_dataset
+from jsnviewer.errors import JsnError
+from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect, rect_from_box
+from jsnviewer.gui.autosave import AnnotationSaver
+from jsnviewer.gui.image_view import WINDOW_PRESETS, RadiographPane, Tool
+from jsnviewer.gui.joints_panel import JointsPanel
+from jsnviewer.gui.settings import (
+    AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_studies, save_settings,
+)
+from jsnviewer.gui.study_panel import StudyPanel
+from jsnviewer.gui.warnings_bar import WarningsBar
+from jsnviewer.gui.worker import Worker
+from jsnviewer.radiograph import Radiograph, check_pair, load_radiograph
+
+log = logging.getLogger(__name__)
+
+BASELINE, FOLLOWUP = "Baseline", "Follow-up"
+ROLES = (BASELINE, FOLLOWUP)
+MAX_FOLDER_FILES = 200
+
+
+@dataclass
+class LoadedImage:
+    radiograph: Radiograph
+    image_id: str
+    annotation: ImageAnnotation | None = None
+    annotation_error: str | None = None
+
+
+@dataclass
+class StudyLoad:
+    images: dict[str, LoadedImage] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def load_image(path: Path, dataset_root: Path | None) -> LoadedImage:
+    """Read one radiograph and, when a dataset folder is set, its saved annotation."""
+    radiograph = load_radiograph(path)
+    loaded = LoadedImage(radiograph, image_id_of(path))
+    if dataset_root is not None and is_dataset(dataset_root):
+        try:
+            loaded.annotation = open_dataset(dataset_root).load_annotation(loaded.image_id)
+        except DatasetError as exc:
+            loaded.annotation_error = str(exc)
+    return loaded
+
+
+def load_study(paths: dict[str, Path], dataset_root: Path | None, order_by_date: bool = False,
+               progress: Callable[[float, str], None] | None = None) -> StudyLoad:
+    """Load the given roles' files; a file that fails is reported and leaves the others loaded."""
+    study = StudyLoad()
+    for number, (role, path) in enumerate(paths.items()):
+        if progress:
+            progress(number / max(len(paths), 1), f"Reading {Path(path).name}")
+        try:
+            study.images[role] = load_image(Path(path), dataset_root)
+        except JsnError as exc:
+            study.errors.append(str(exc))
+        except OSError as exc:
+            study.errors.append(f"{Path(path).name}: cannot read the file ({exc.strerror or exc})")
+    if order_by_date and len(study.images) == 2:
+        a, b = study.images[BASELINE], study.images[FOLLOWUP]
+        da, db = a.radiograph.identity.study_date, b.radiograph.identity.study_date
+        if da and db and db < da:
+            study.images = {BASELINE: b, FOLLOWUP: a}
+            study.notes.append("The earlier study was taken as the baseline.")
+    return study
+
+
+def load_folder(folder: Path, dataset_root: Path | None,
+                progress: Callable[[float, str], None] | None = None) -> StudyLoad:
+    """A folder of radiographs: the earliest study is the baseline, the latest the follow-up."""
+    folder = Path(folder)
+    candidates = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".") and _maybe_dicom(p))
+    study = StudyLoad()
+    if len(candidates) > MAX_FOLDER_FILES:
+        study.notes.append(f"Only the first {MAX_FOLDER_FILES} of {len(candidates)} files in {folder.name} were examined.")
+        candidates = candidates[:MAX_FOLDER_FILES]
+    loaded: list[LoadedImage] = []
+    for number, path in enumerate(candidates):
+        if progress:
+            progress(number / max(len(candidates), 1), f"Reading {path.name}")
+        try:
+            loaded.append(load_image(path, dataset_root))
+        except JsnError as exc:
+            study.errors.append(str(exc))
+        except OSError as exc:
+            study.errors.append(f"{path.name}: cannot read the file ({exc.strerror or exc})")
+    if not loaded:
+        study.errors.append(f"{folder}: no readable DICOM radiograph in this folder")
+        return study
+    loaded.sort(key=lambda item: (item.radiograph.identity.study_date is None,
+                                  item.radiograph.identity.study_date or 0, str(item.radiograph.path)))
+    study.images[BASELINE] = loaded[0]
+    if len(loaded) > 1:
+        study.images[FOLLOWUP] = loaded[-1]
+    if len(loaded) > 2:
+        study.notes.append(f"{len(loaded)} radiographs in {folder.name}: showing the earliest and the latest.")
+    return study
+
+
+def _maybe_dicom(path: Path) -> bool:
+    """Which files of a folder to try: DICOM names (.dcm, none) or the 'DICM' marker. The loader decides."""
+    if path.suffix.lower() in {".dcm", ".dicom", ""}:
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(132)[128:] == b"DICM"
+    except OSError:
+        return False
+
+
+class MainWindow(QMainWindow):
+    study_loaded = Signal()  # after a study (or part of one) is shown
+    task_finished = Signal(str)  # "done", "cancelled" or "error"
+
+    def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.settings = settings or load_settings()
+        self.ask_before_discarding = True  # tests switch the close-time question off
+        self.panes = {role: RadiographPane(role) for role in ROLES}
+        self.documents: dict[str, AnnotationDocument | None] = {role: None for role in ROLES}
+        self.layers: dict[str, AnnotationLayer | None] = {role: None for role in ROLES}
+        self.session_documents: dict[str, AnnotationDocument] = {}  # image id -> document, for unsaved edits
+        self.active_role = BASELINE
+        self.workers: set[Worker] = set()
+        self.task: Worker | None = None
+        self.undo_group = QUndoGroup(self)
+        self.saver = AnnotationSaver(self.settings.autosave_delay_s, self)
+        self.saver.dataset_root = Path(self.settings.dataset_folder) if self.settings.dataset_folder else None
+        self.saver.saved.connect(self._saved)
+        self.saver.failed.connect(self._save_failed)
+
+        self.warnings = WarningsBar()
+        splitter = QSplitter(Qt.Horizontal)
+        for pane in self.panes.values():
+            splitter.addWidget(pane)
+        splitter.setSizes([1, 1])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.warnings)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self.panes[FOLLOWUP].view_box.setXLink(self.panes[BASELINE].view_box)
+        self.panes[FOLLOWUP].view_box.setYLink(self.panes[BASELINE].view_box)
+
+        self.study_panel = StudyPanel()
+        self.joints_panel = JointsPanel()
+        self._dock(self.study_panel, "Study", Qt.LeftDockWidgetArea)
+        self._dock(self.joints_panel, "Joints", Qt.RightDockWidgetArea)
+
+        self.readout = QLabel("")
+        self.save_state = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the running task (Esc)")
+        self.cancel_button.clicked.connect(self.cancel_task)
+        self.task_label = QLabel("")
+        status = self.statusBar()
+        status.addWidget(self.readout, 1)
+        status.addPermanentWidget(self.task_label)
+        status.addPermanentWidget(self.progress)
+        status.addPermanentWidget(self.cancel_button)
+        status.addPermanentWidget(self.save_state)
+        self._show_task(None)
+
+        for role, pane in self.panes.items():
+            pane.hovered.connect(self.readout.setText)
+            pane.activated.connect(lambda r=role: self.set_active_role(r))
+            pane.view_box.box_drawn.connect(lambda rect, r=role: self._box_drawn(r, rect))
+            pane.view_box.background_clicked.connect(lambda r=role: self.layers[r] and self.layers[r].select(None))
+        self.joints_panel.selected.connect(self._table_selected)
+        self.joints_panel.delete_requested.connect(self.delete_selected)
+        self.joints_panel.accept_requested.connect(self.accept_selected)
+
+        self._build_actions()
+        self.set_tool(Tool.PAN)
+        self.set_active_role(BASELINE)
+        self._update_title()
+        self._update_save_state()
+        self.setAcceptDrops(True)
+        self.resize(1500, 900)
+        if self.saver.dataset_root is None:
+            self.save_state.setText("Autosave off: no dataset folder")
+
+    # ------------------------------------------------------------------ actions and menus
+    def _dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock{title}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot: Callable[..., Any], shortcut: str | QKeySequence | None = None,
+                tip: str = "", icon: QStyle.StandardPixmap | None = None, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        shown = action.shortcut().toString(QKeySequence.NativeText)
+        action.setToolTip(f"{tip or text.replace('…', '')}" + (f" ({shown})" if shown else ""))
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.setCheckable(checkable)
+        action.triggered.connect(lambda checked=False: slot(checked) if checkable else slot())
+        self.addAction(action)  # shortcuts work wherever the focus is
+        return action
+
+    def _build_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        a = self.actions_by_name = {}
+        a["open"] = self._action("&Open radiographs…", self.open_dialog, QKeySequence.Open,
+                                 "Open a baseline and a follow-up (select one or two files)", sp.SP_DialogOpenButton)
+        a["open_baseline"] = self._action("Open &baseline…", lambda: self.open_dialog(BASELINE))
+        a["open_followup"] = self._action("Open &follow-up…", lambda: self.open_dialog(FOLLOWUP))
+        a["open_folder"] = self._action("Open study &folder…", self.open_folder_dialog, "Ctrl+Shift+O",
+                                        "Open a folder of DICOM files", sp.SP_DirOpenIcon)
+        a["save"] = self._action("&Save annotations", self.save_annotations, QKeySequence.Save,
+                                 "Save the boxes to the dataset folder", sp.SP_DialogSaveButton)
+        a["dataset"] = self._action("Choose &dataset folder…", self.choose_dataset_folder)
+        a["coco"] = self._action("&Export dataset as COCO JSON…", self.export_coco, "Ctrl+E")
+        a["settings"] = self._action("Se&ttings…", self.open_settings, QKeySequence.Preferences)
+        a["quit"] = self._action("&Quit", self.close, QKeySequence.Quit)
+
+        a["undo"] = self.undo_group.createUndoAction(self, "&Undo")
+        a["undo"].setShortcut(QKeySequence.Undo)
+        a["undo"].setIcon(self.style().standardIcon(sp.SP_ArrowBack))
+        a["redo"] = self.undo_group.createRedoAction(self, "&Redo")
+        a["redo"].setShortcuts([QKeySequence(QKeySequence.Redo), QKeySequence("Ctrl+Y")])
+        a["redo"].setIcon(self.style().standardIcon(sp.SP_ArrowForward))
+        self.addAction(a["undo"])
+        self.addAction(a["redo"])
+        a["delete"] = self._action("&Delete box", self.delete_selected, QKeySequence.Delete)
+        a["delete"].setShortcuts([QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")])
+        a["accept"] = self._action("&Accept proposal", self.accept_selected, "Return")
+        a["accept_all"] = self._action("Accept all proposals", self.accept_all, "Shift+Return")
+        a["ankylosis"] = self._action("Toggle &ankylosis", lambda: self.toggle_finding("ankylosis"), "K")
+        a["subluxation"] = self._action("Toggle s&ubluxation", lambda: self.toggle_finding("subluxation"), "U")
+        a["identity"] = self._action("Set &identity…", self._focus_identity, "I")
+        a["next"] = self._action("&Next box", lambda: self.select_next(1), "N")
+        a["previous"] = self._action("&Previous box", lambda: self.select_next(-1), "Shift+N")
+        for key, (dx, dy) in {"Left": (-1, 0), "Right": (1, 0), "Up": (0, -1), "Down": (0, 1)}.items():
+            self._action(f"Nudge {key.lower()}", lambda dx=dx, dy=dy: self.nudge(dx, dy), key)
+            self._action(f"Nudge {key.lower()} 10 px", lambda dx=dx, dy=dy: self.nudge(10 * dx, 10 * dy), f"Shift+{key}")
+
+        tools = QActionGroup(self)
+        a["tool_pan"] = self._action("&Pan tool", lambda checked: self.set_tool(Tool.PAN), "H",
+                                     "Pan: left-drag moves the images", checkable=True)
+        a["tool_window"] = self._action("&Window/level tool", lambda checked: self.set_tool(Tool.WINDOW), "W",
+                                        "Window/level: left-drag sideways = width, up/down = level", checkable=True)
+        a["tool_box"] = self._action("&Box tool", lambda checked: self.set_tool(Tool.BOX), "B",
+                                     "Box: left-drag draws a new joint box", checkable=True)
+        for name in ("tool_pan", "tool_window", "tool_box"):
+            tools.addAction(a[name])
+        a["fit"] = self._action("&Fit to window", self.fit, "F")
+        a["zoom_in"] = self._action("Zoom in", lambda: self.zoom(1 / 1.25), QKeySequence.ZoomIn)
+        a["zoom_out"] = self._action("Zoom out", lambda: self.zoom(1.25), QKeySequence.ZoomOut)
+        a["reset_window"] = self._action("&Reset window/level", self.reset_window, "R",
+                                         "Window/level from the file")
+        a["auto_window"] = self._action("&Auto window/level", self.auto_window, "A",
+                                        "Window/level from each image's own grey levels")
+        presets = []
+        for number, name in enumerate(WINDOW_PRESETS, start=1):
+            presets.append(self._action(name, lambda n=name: self.apply_preset(n), str(number)))
+        a["show_boxes"] = self._action("Show &boxes", self.set_boxes_visible, "Ctrl+B", checkable=True)
+        a["show_labels"] = self._action("Show &labels", self.set_labels_visible, "L", checkable=True)
+        a["show_boxes"].setChecked(True)
+        a["show_labels"].setChecked(True)
+        a["cancel"] = self._action("Cancel task", self.cancel_task, "Esc")
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        for name in ("open", "open_baseline", "open_followup", "open_folder"):
+            file_menu.addAction(a[name])
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        for name in ("save", "dataset", "coco"):
+            file_menu.addAction(a[name])
+        file_menu.addSeparator()
+        file_menu.addAction(a["settings"])
+        file_menu.addAction(a["quit"])
+        edit_menu = menu.addMenu("&Edit")
+        for name in ("undo", "redo", None, "delete", "identity", "ankylosis", "subluxation", "accept", "accept_all",
+                     None, "next", "previous"):
+            edit_menu.addSeparator() if name is None else edit_menu.addAction(a[name])
+        view_menu = menu.addMenu("&View")
+        for name in ("tool_pan", "tool_window", "tool_box", None, "fit", "zoom_in", "zoom_out", None,
+                     "reset_window", "auto_window"):
+            view_menu.addSeparator() if name is None else view_menu.addAction(a[name])
+        preset_menu = view_menu.addMenu("Window &presets")
+        for action in presets:
+            preset_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(a["show_boxes"])
+        view_menu.addAction(a["show_labels"])
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"))
+
+        bar = QToolBar("Main")
+        bar.setObjectName("mainToolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        for name in ("open", "open_folder", "save", None, "undo", "redo", None, "tool_pan", "tool_window", "tool_box",
+                     None, "fit", "reset_window", "auto_window"):
+            bar.addSeparator() if name is None else bar.addAction(a[name])
+        self.preset_box = QComboBox()
+        self.preset_box.addItems(list(WINDOW_PRESETS))
+        self.preset_box.setToolTip("Window/level preset for both images (1–4)")
+        self.preset_box.activated.connect(lambda i: self.apply_preset(self.preset_box.itemText(i)))
+        bar.addWidget(self.preset_box)
+        self.addToolBar(bar)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        pairs = recent_studies(qsettings())
+        if not pairs:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+        for baseline, followup in pairs:
+            text = "  +  ".join(Path(p).name for p in (baseline, followup) if p)
+            action = self.recent_menu.addAction(text)
+            action.setToolTip(f"{baseline}\n{followup}")
+            action.triggered.connect(lambda checked=False, b=baseline, f=followup: self.open_study(b or None, f or None))
+
+    # ------------------------------------------------------------------ opening studies
+    def open_dialog(self, role: str | None = None) -> None:
+        start = str(Path(self.documents[BASELINE].path).parent) if self.documents[BASELINE] is not None else str(Path.home())
+        title = f"Open {role.lower()}" if role else "Open baseline and follow-up (one or two files)"
+        files, _ = QFileDialog.getOpenFileNames(self, title, start,
+                                                "Radiographs (*.dcm *.dicom *.png *.jpg *.jpeg *.tif *.tiff *.bmp);;"
+                                                "All files (*)")
+        if files:
+            self.open_paths([Path(f) for f in files], role)
+
+    def open_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of DICOM radiographs", str(Path.home()))
+        if folder:
+            self.open_folder(Path(folder))
+
+    def open_paths(self, paths: list[Path], role: str | None = None) -> Worker | None:
+        """One file goes to `role` (or the first empty view), two files become baseline and follow-up."""
+        if len(paths) == 1 and paths[0].is_dir():
+            return self.open_folder(paths[0])
+        if len(paths) > 2:
+            self.warnings.show_message(f"{len(paths)} files given: open one baseline and one follow-up at a time.",
+                                       "warning", key="open")
+            return None
+        if len(paths) == 2:
+            return self._load({BASELINE: paths[0], FOLLOWUP: paths[1]}, order_by_date=True)
+        if role is None:
+            role = next((r for r in ROLES if self.documents[r] is None), self.active_role)
+        return self._load({role: paths[0]})
+
+    def open_study(self, baseline: str | Path | None, followup: str | Path | None = None) -> Worker | None:
+        """Open a baseline and a follow-up in the given order (the pair checks warn if it looks wrong)."""
+        paths = {role: Path(p) for role, p in ((BASELINE, baseline), (FOLLOWUP, followup)) if p}
+        if not paths:
+            return None
+        if len(paths) == 1 and next(iter(paths.values())).is_dir():
+            return self.open_folder(next(iter(paths.values())))
+        return self._load(paths)
+
+    def open_folder(self, folder: Path) -> Worker:
+        return self._start(Worker(load_folder, Path(folder), self.saver.dataset_root), f"Opening {Path(folder).name}",
+                           self._show_study)
+
+    def _load(self, paths: dict[str, Path], order_by_date: bool = False) -> Worker:
+        names = ", ".join(p.name for p in paths.values())
+        return self._start(Worker(load_study, paths, self.saver.dataset_root, order_by_date),
+                           f"Opening {names}", self._show_study)
+
+    def _show_study(self, study: StudyLoad) -> None:
+        self.warnings.dismiss("open")
+        for number, error in enumerate(study.errors):
+            self.warnings.show_message(f"Cannot open {error}", "error", key=f"open-error-{error}")
+        for note in study.notes:
+            self.warnings.show_message(note, "info", key=f"note-{note}")
+        for role, loaded in study.images.items():
+            self._show_image(role, loaded)
+        if study.images:
+            self._check_pair()
+            self.fit()
+            self.set_active_role(next(iter(study.images)))
+            docs = self.documents
+            add_recent_study(str(docs[BASELINE].path) if docs[BASELINE] is not None else "",
+                             str(docs[FOLLOWUP].path) if docs[FOLLOWUP] is not None else "", qsettings())
+        self._update_title()
+        self.study_loaded.emit()
+
+    def _show_image(self, role: str, loaded: LoadedImage) -> None:
+        radiograph = loaded.radiograph
+        old = self.documents[role]
+        if old is not None and old.is_dirty and self.saver.enabled:
+            self.saver.save_now(old)  # its edits also stay in this session's memory
+        if self.layers[role] is not None:
+            self.layers[role].detach()
+        document = self.session_documents.get(loaded.image_id)
+        if document is None or not document.is_dirty:
+            joints = loaded.annotation.joints if loaded.annotation is not None else []
+            document = AnnotationDocument(radiograph.path, radiograph.width, radiograph.height,
+                                          radiograph.identity.laterality, radiograph.pixel_size_mm, joints, parent=self)
+            document.changed.connect(lambda d=document: self._document_changed(d))
+            document.dirty_changed.connect(lambda dirty: self._update_save_state())
+            old_document = self.session_documents.get(loaded.image_id)
+            if old_document is not None:
+                self.undo_group.removeStack(old_document.undo_stack)
+            self.session_documents[loaded.image_id] = document
+            self.undo_group.addStack(document.undo_stack)
+        else:
+            document.path = radiograph.path
+            self.warnings.show_message(f"{radiograph.path.name}: your unsaved edits of this image are shown.", "info",
+                                       key=f"restored-{loaded.image_id}")
+        if loaded.annotation_error:
+            self.warnings.show_message(f"Saved annotations not loaded: {loaded.annotation_error}", "error",
+                                       key=f"annotation-{role}")
+        else:
+            self.warnings.dismiss(f"annotation-{role}")
+        self.documents[role] = document
+        self.panes[role].set_radiograph(radiograph)
+        layer = AnnotationLayer(self.panes[role].view_box, document)
+        layer.set_visible(self.actions_by_name["show_boxes"].isChecked())
+        layer.set_labels_visible(self.actions_by_name["show_labels"].isChecked())
+        layer.selection_changed.connect(lambda uid, r=role: self._box_selected(r, uid))
+        self.layers[role] = layer
+        self.study_panel.set_radiograph(role, radiograph)
+        log.info("showing %s: %s (%d x %d)", role, radiograph.path.name, radiograph.width, radiograph.height)
+
+    def _check_pair(self) -> None:
+        self.warnings.dismiss_prefix("pair-")
+        baseline, followup = (self.panes[r].radiograph for r in ROLES)
+        if baseline is None or followup is None:
+            return
+        for warning in check_pair(baseline, followup):
+            level = "info" if warning.code == "pixel-size-unknown" else "warning"
+            self.warnings.show_message(warning.message, level, key=f"pair-{warning.code}")
+
+    # ------------------------------------------------------------------ background tasks
+    def _start(self, worker: Worker, label: str, on_result: Callable[[Any], None] | None = None,
+               show_progress: bool = True) -> Worker:
+        self.workers.add(worker)
+        if on_result is not None:
+            worker.signals.result.connect(on_result)
+        worker.signals.error.connect(lambda exc, l=label: self._task_error(l, exc))
+        worker.signals.finished.connect(lambda w=worker: self._worker_finished(w))
+        if show_progress:
+            self.task = worker
+            worker.signals.progress.connect(lambda fraction, stage, w=worker: self._task_progress(w, fraction, stage))
+            worker.signals.cancelled.connect(lambda l=label: self.statusBar().showMessage(f"{l}: cancelled", 5000))
+            self._show_task(label)
+        return worker.start()
+
+    def run_task(self, fn: Callable[..., Any], *args: Any, label: str = "Working",
+                 on_result: Callable[[Any], None] | None = None, **kwargs: Any) -> Worker | None:
+        """Run `fn` in the thread pool with the progress bar and Cancel button (the analysis goes here)."""
+        if self.task is not None:
+            self.warnings.show_message(f"{label} waits: another task is running (cancel it with Esc).", "info",
+                                       key="task-busy")
+            return None
+        return self._start(Worker(fn, *args, **kwargs), label, on_result)
+
+    def cancel_task(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task_label.setText(self.task_label.text() + " — cancelling…")
+            self.cancel_button.setEnabled(False)
+
+    def _task_progress(self, worker: Worker, fraction: float, stage: str) -> None:
+        if worker is self.task:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(round(fraction * 1000)))
+            if stage:
+                self.progress.setFormat(f"{stage} %p%")
+
+    def _task_error(self, label: str, exc: BaseException) -> None:
+        if isinstance(exc, (JsnError, OSError)):
+            text = str(exc)
+        else:  # a bug, not bad input: still one line in the window, details in the log
+            log.error("%s failed", label, exc_info=exc)
+            text = f"unexpected {type(exc).__name__}: {exc}"
+        self.warnings.show_message(f"{label} failed: {text}", "error", key=f"task-error-{label}")
+
+    def _worker_finished(self, worker: Worker) -> None:
+        self.workers.discard(worker)
+        if worker is self.task:
+            self.task = None
+            self._show_task(None)
+            self.task_finished.emit("cancelled" if worker.is_cancelled() else "done")
+
+    def _show_task(self, label: str | None) -> None:
+        busy = label is not None
+        self.task_label.setText(label or "")
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.cancel_button.setEnabled(busy)
+        if busy:
+            self.progress.setRange(0, 0)  # busy until the first progress report
+            self.progress.setFormat("%p%")
+
+    # ------------------------------------------------------------------ viewing
+    def set_active_role(self, role: str) -> None:
+        self.active_role = role
+        for r, pane in self.panes.items():
+            pane.set_active(r == role)
+        document = self.documents[role]
+        if document is not None:
+            self.undo_group.setActiveStack(document.undo_stack)
+        name = f" — {document.path.name}" if document is not None else ""
+        self.joints_panel.set_document(document, f"{role}{name}")
+        layer = self.layers[role]
+        self.joints_panel.select(layer.selected if layer is not None else None)
+
+    def set_tool(self, tool: Tool) -> None:
+        for pane in self.panes.values():
+            pane.view_box.tool = tool
+        self.actions_by_name[f"tool_{tool.value}"].setChecked(True)
+        cursor = {Tool.PAN: Qt.OpenHandCursor, Tool.WINDOW: Qt.SizeAllCursor, Tool.BOX: Qt.CrossCursor}[tool]
+        for pane in self.panes.values():
+            pane.graphics.viewport().setCursor(cursor)
+
+    def fit(self) -> None:
+        rects = [r for r in (pane.image_rect() for pane in self.panes.values()) if r is not None]
+        if not rects:
+            return
+        union = rects[0]
+        for rect in rects[1:]:
+            union = union.united(rect)
+        self.panes[BASELINE].view_box.setRange(union, padding=0.02)
+
+    def zoom(self, factor: float) -> None:
+        self.panes[self.active_role].view_box.scaleBy((factor, factor))
+
+    def reset_window(self) -> None:
+        for pane in self.panes.values():
+            pane.reset_window()
+
+    def auto_window(self) -> None:
+        for pane in self.panes.values():
+            pane.auto_window()
+
+    def apply_preset(self, name: str) -> None:
+        for pane in self.panes.values():
+            pane.apply_preset(name)
+
+    def set_boxes_visible(self, visible: bool) -> None:
+        for layer in self.layers.values():
+            if layer is not None:
+                layer.set_visible(visible)
+
+    def set_labels_visible(self, visible: bool) -> None:
+        for layer in self.layers.values():
+            if layer is not None:
+                layer.set_labels_visible(visible)
+
+    def centre_on(self, role: str, uid: int) -> None:
+        document = self.documents[role]
+        view = self.panes[role].view_box
+        box = document.joint(uid).box
+        current = view.viewRect()
+        view.setRange(QRectF(box[0] - current.width() / 2.0, box[1] - current.height() / 2.0, current.width(),
+                             current.height()), padding=0.0)
+
+    # ------------------------------------------------------------------ annotation editing
+    def selected(self) -> tuple[AnnotationDocument, int] | None:
+        document, layer = self.documents[self.active_role], self.layers[self.active_role]
+        if document is None or layer is None or layer.selected is None:
+            return None
+        return document, layer.selected
+
+    def _box_drawn(self, role: str, rect: QRectF) -> None:
+        self.set_active_role(role)
+        document, pane = self.documents[role], self.panes[role]
+        if document is None:
+            return
+        rect = rect.intersected(pane.image_rect())
+        if rect.width() < MIN_BOX_SIZE or rect.height() < MIN_BOX_SIZE:
+            return
+        self.add_box(role, box_from_rect(rect))
+
+    def add_box(self, role: str, box: tuple[float, float, float, float], identity: str | None = None) -> int:
+        document = self.documents[role]
+        document.add(JointAnnotation(box=box, identity=identity, source="user"))
+        uid = document.uids()[-1]
+        self.layers[role].select(uid)
+        return uid
+
+    def _box_selected(self, role: str, uid: int | None) -> None:
+        if uid is not None and role != self.active_role:
+            self.set_active_role(role)
+        if role == self.active_role:
+            self.joints_panel.select(uid)
+
+    def _table_selected(self, uid: int | None) -> None:
+        layer = self.layers[self.active_role]
+        if layer is None:
+            return
+        layer.select(uid)
+        if uid is not None:
+            self.centre_on(self.active_role, uid)
+
+    def delete_selected(self) -> None:
+        chosen = self.selected()
+        if chosen:
+            chosen[0].remove(chosen[1])
+
+    def nudge(self, dx: float, dy: float) -> None:
+        chosen = self.selected()
+        if chosen:
+            document, uid = chosen
+            cx, cy, w, h = document.joint(uid).box
+            document.set_box(uid, (cx + dx, cy + dy, w, h), "Nudge box", merge_key="nudge")
+
+    def toggle_finding(self, finding: str) -> None:
+        chosen = self.selected()
+        if chosen:
+            document, uid = chosen
+            document.set_finding(uid, finding, not document.joint(uid).findings.get(finding, False))
+
+    def accept_selected(self) -> None:
+        chosen = self.selected()
+        if chosen:
+            chosen[0].accept_proposals([chosen[1]])
+
+    def accept_all(self) -> None:
+        document = self.documents[self.active_role]
+        if document is not None:
+            count = document.accept_proposals(document.uids())
+            self.statusBar().showMessage(f"Accepted {count} proposal(s)", 4000)
+
+    def select_next(self, step: int) -> None:
+        layer = self.layers[self.active_role]
+        uids = self.joints_panel.row_uids()
+        if layer is None or not uids:
+            return
+        index = uids.index(layer.selected) + step if layer.selected in uids else (0 if step > 0 else -1)
+        uid = uids[index % len(uids)]
+        layer.select(uid)
+        self.centre_on(self.active_role, uid)
+
+    def _focus_identity(self) -> None:
+        if self.selected():
+            self.joints_panel.identity.setFocus()
+            self.joints_panel.identity.showPopup()
+
+    def _document_changed(self, document: AnnotationDocument) -> None:
+        self.saver.schedule(document)
+        self._update_title()
+        self._update_save_state()
+
+    # ------------------------------------------------------------------ saving
+    def choose_dataset_folder(self) -> bool:
+        folder = QFileDialog.getExistingDirectory(self, "Choose the training dataset folder (an empty folder starts one)",
+                                                  self.settings.dataset_folder or str(Path.home()))
+        return bool(folder) and self.set_dataset_folder(Path(folder))
+
+    def set_dataset_folder(self, folder: Path) -> bool:
+        try:
+            open_dataset(folder, create=not is_dataset(folder))
+        except DatasetError as exc:
+            self.warnings.show_message(f"Dataset folder not used: {exc}", "error", key="dataset")
+            return False
+        self.warnings.dismiss("dataset")
+        self.settings.dataset_folder = str(folder)
+        save_settings(self.settings, qsettings())
+        self.saver.dataset_root = Path(folder)
+        self._update_save_state()
+        return True
+
+    def save_annotations(self) -> bool:
+        """Save every edited image now (asks for a dataset folder the first time)."""
+        if self.saver.dataset_root is None and not self.choose_dataset_folder():
+            return False
+        dirty = [d for d in self.session_documents.values() if d.is_dirty]
+        if not dirty:
+            self.statusBar().showMessage("Nothing to save: all edits are saved", 4000)
+        for document in dirty:
+            self.saver.save_now(document)
+        self._update_save_state()
+        return True
+
+    def _saved(self, document: AnnotationDocument, path: str) -> None:
+        self.warnings.dismiss(f"save-{id(document)}")
+        self._update_save_state()
+        self._update_title()
+
+    def _save_failed(self, document: AnnotationDocument, reason: str) -> None:
+        self.warnings.show_message(
+            f"Annotations of {document.path.name} not saved: {reason}. Your edits are kept; "
+            "fix the folder or choose another (File ▸ Choose dataset folder…), then save (Ctrl+S).",
+            "error", key=f"save-{id(document)}")
+        self._update_save_state()
+
+    def _update_save_state(self) -> None:
+        dirty = [d for d in self.session_documents.values() if d.is_dirty]
+        failed = [d for d in dirty if d.save_error]
+        if failed:
+            text = f"⚠ {len(failed)} image(s) not saved"
+        elif dirty and self.saver.dataset_root is None:
+            text = "Unsaved edits: no dataset folder (Ctrl+S)"
+        elif dirty:
+            text = "Saving…" if self.saver.is_busy() else "Edited (autosave pending)"
+        elif self.saver.dataset_root is None:
+            text = "Autosave off: no dataset folder"
+        else:
+            text = f"All saved to {self.saver.dataset_root.name}"
+        self.save_state.setText(text)
+        self.save_state.setToolTip(str(self.saver.dataset_root or ""))
+
+    def export_coco(self) -> None:
+        if self.saver.dataset_root is None or not is_dataset(self.saver.dataset_root):
+            self.warnings.show_message("Export needs a dataset folder with saved annotations (Ctrl+S first).", "warning",
+                                       key="coco")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export COCO JSON", str(self.saver.dataset_root / "coco.json"),
+                                              "COCO JSON (*.json)")
+        if path:
+            self.export_coco_to(Path(path))
+
+    def export_coco_to(self, path: Path) -> Worker | None:
+        self.saver.flush()
+        self.saver.wait()
+        dataset = open_dataset(self.saver.dataset_root)
+        return self._start(Worker(dataset.export_coco, path), "Exporting COCO JSON",
+                           lambda written: self.statusBar().showMessage(f"COCO JSON written to {written}", 6000),
+                           show_progress=False)
+
+    # ------------------------------------------------------------------ settings, help
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec():
+            values = dialog.values()
+            if values.dataset_folder != self.settings.dataset_folder:
+                if values.dataset_folder and not self.set_dataset_folder(Path(values.dataset_folder)):
+                    values.dataset_folder = self.settings.dataset_folder
+                elif not values.dataset_folder:
+                    self.saver.dataset_root = None
+            self.settings = values
+            self.saver.set_delay(values.autosave_delay_s)
+            save_settings(values, qsettings())
+            self._update_save_state()
+
+    def show_shortcuts(self) -> None:
+        lines = [f"<tr><td><b>{a.shortcut().toString(QKeySequence.NativeText)}</b></td><td>{a.text().replace('&', '')}</td></tr>"
+                 for a in self.actions() if not a.shortcut().isEmpty()]
+        lines += ["<tr><td><b>Wheel</b></td><td>Zoom</td></tr>", "<tr><td><b>Middle-drag</b></td><td>Pan</td></tr>",
+                  "<tr><td><b>Right-drag</b></td><td>Window (sideways) / level (up-down)</td></tr>"]
+        QMessageBox.information(self, "Keyboard shortcuts", "<table>" + "".join(lines) + "</table>")
+
+    def _update_title(self) -> None:
+        parts = ["jsnviewer"]
+        baseline = self.panes[BASELINE].radiograph
+        if baseline is not None and baseline.identity.patient_id:
+            parts.append(f"patient {baseline.identity.patient_id}")
+        dates = [p.radiograph.identity.study_date.isoformat() for p in self.panes.values()
+                 if p.radiograph is not None and p.radiograph.identity.study_date]
+        if dates:
+            parts.append(" → ".join(dates))
+        dirty = any(d.is_dirty for d in self.session_documents.values())
+        self.setWindowTitle(" — ".join(parts) + (" *" if dirty else ""))
+
+    # ------------------------------------------------------------------ drag and drop, closing
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if not paths:
+            return
+        event.acceptProposedAction()
+        target = self.childAt(event.position().toPoint())
+        role = None
+        while target is not None and role is None:
+            role = next((r for r, pane in self.panes.items() if pane is target), None)
+            target = target.parentWidget()
+        self.open_paths(paths, role)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.saver.enabled:
+            self.saver.flush()
+            self.saver.wait()
+            QApplication.processEvents()  # deliver the save results
+        dirty = [d for d in self.session_documents.values() if d.is_dirty]
+        if dirty and self.ask_before_discarding:
+            names = ", ".join(d.path.name for d in dirty)
+            answer = QMessageBox.warning(
+                self, "Unsaved annotations", f"The boxes of {names} are not saved.\n\nSave them before quitting?",
+                QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+            if answer == QMessageBox.Cancel or (answer == QMessageBox.Save and not self._save_and_wait()):
+                event.ignore()
+                return
+        for worker in list(self.workers):  # their late signals must not reach a closed window
+            worker.cancel()
+            for signal in (worker.signals.progress, worker.signals.result, worker.signals.error,
+                           worker.signals.cancelled, worker.signals.finished):
+                try:
+                    signal.disconnect()
+                except (RuntimeError, TypeError):
+                    pass
+        self.workers.clear()
+        event.accept()
+
+    def _save_and_wait(self) -> bool:
+        if not self.save_annotations():
+            return False
+        self.saver.wait()
+        QApplication.processEvents()
+        return not any(d.is_dirty for d in self.session_documents.values())

@@ -1,0 +1,223 @@
+"""Application settings kept with QSettings, and the dialog that edits them.
+
+The thresholds are the detection ensemble's (Izumi et al. 2024): confidence t_conf, the IoU of
+the first and second suppression passes t_IoU1/t_IoU2 and the box counts M1/M2. The analysis
+pipeline reads them from `AppSettings`; this module only stores and edits them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+    QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+ORGANIZATION = "jsnviewer"
+APPLICATION = "jsnviewer"
+DEVICES = ("auto", "cpu", "cuda")
+MODELS = ("detection", "segmentation", "registration")  # custom weights, one file per model
+MAX_RECENT = 10
+
+
+@dataclass
+class Thresholds:
+    t_conf: float = 0.9
+    t_iou1: float = 0.15
+    m1: int = 20
+    m2: int = 18
+    t_iou2: float = 0.45
+
+
+@dataclass
+class AppSettings:
+    device: str = "auto"
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    dataset_folder: str = ""
+    weights: dict[str, str] = field(default_factory=lambda: {name: "" for name in MODELS})
+    autosave_delay_s: float = 2.0
+
+
+def qsettings() -> QSettings:
+    return QSettings(ORGANIZATION, APPLICATION)
+
+
+def load_settings(store: QSettings | None = None) -> AppSettings:
+    store = store if store is not None else qsettings()
+    defaults = AppSettings()
+    thresholds = Thresholds()
+    for f in fields(Thresholds):
+        value = store.value(f"thresholds/{f.name}", getattr(thresholds, f.name))
+        try:
+            setattr(thresholds, f.name, (int if f.type == "int" else float)(value))
+        except (TypeError, ValueError):
+            pass  # a hand-edited or stale value: keep the default
+    device = str(store.value("device", defaults.device))
+    try:
+        delay = float(store.value("autosave_delay_s", defaults.autosave_delay_s))
+    except (TypeError, ValueError):
+        delay = defaults.autosave_delay_s
+    return AppSettings(
+        device=device if device in DEVICES else defaults.device,
+        thresholds=thresholds,
+        dataset_folder=str(store.value("dataset_folder", "") or ""),
+        weights={name: str(store.value(f"weights/{name}", "") or "") for name in MODELS},
+        autosave_delay_s=max(0.2, delay),
+    )
+
+
+def save_settings(settings: AppSettings, store: QSettings | None = None) -> None:
+    store = store if store is not None else qsettings()
+    store.setValue("device", settings.device)
+    for name, value in asdict(settings.thresholds).items():
+        store.setValue(f"thresholds/{name}", value)
+    store.setValue("dataset_folder", settings.dataset_folder)
+    for name in MODELS:
+        store.setValue(f"weights/{name}", settings.weights.get(name, ""))
+    store.setValue("autosave_delay_s", settings.autosave_delay_s)
+    store.sync()
+
+
+def recent_studies(store: QSettings | None = None) -> list[tuple[str, str]]:
+    """Most recent first: (baseline, follow-up) paths; either may be empty."""
+    store = store if store is not None else qsettings()
+    items = store.value("recent_studies", []) or []
+    if isinstance(items, str):
+        items = [items]
+    pairs = []
+    for item in items:
+        baseline, _, followup = str(item).partition("\n")
+        if baseline or followup:
+            pairs.append((baseline, followup))
+    return pairs
+
+
+def add_recent_study(baseline: str, followup: str, store: QSettings | None = None) -> list[tuple[str, str]]:
+    store = store if store is not None else qsettings()
+    pair = (baseline or "", followup or "")
+    pairs = [pair] + [p for p in recent_studies(store) if p != pair]
+    pairs = pairs[:MAX_RECENT]
+    store.setValue("recent_studies", [f"{a}\n{b}" for a, b in pairs])
+    store.sync()
+    return pairs
+
+
+class SettingsDialog(QDialog):
+    """Device, thresholds, dataset folder, custom weights files and autosave delay."""
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("jsnviewer settings")
+        layout = QVBoxLayout(self)
+
+        run_box = QGroupBox("Analysis")
+        run_form = QFormLayout(run_box)
+        self.device = QComboBox()
+        self.device.addItems(["auto (GPU when available)", "cpu", "cuda (GPU)"])
+        self.device.setCurrentIndex(DEVICES.index(settings.device))
+        self.device_note = QLabel()
+        self.device.currentIndexChanged.connect(self._show_device)
+        run_form.addRow("Device", self.device)
+        run_form.addRow("", self.device_note)
+        t = settings.thresholds
+        self.t_conf = self._fraction(t.t_conf, "Detection confidence threshold")
+        self.t_iou1 = self._fraction(t.t_iou1, "IoU threshold of the first suppression pass")
+        self.m1 = self._count(t.m1, "Boxes kept per model after the first pass")
+        self.m2 = self._count(t.m2, "Boxes kept after merging the ensemble")
+        self.t_iou2 = self._fraction(t.t_iou2, "IoU threshold of the second suppression pass")
+        run_form.addRow("t_conf", self.t_conf)
+        run_form.addRow("t_IoU1", self.t_iou1)
+        run_form.addRow("M1", self.m1)
+        run_form.addRow("M2", self.m2)
+        run_form.addRow("t_IoU2", self.t_iou2)
+        layout.addWidget(run_box)
+
+        files_box = QGroupBox("Files")
+        files_form = QFormLayout(files_box)
+        self.dataset_folder = self._path_row(files_form, "Dataset folder", settings.dataset_folder, folder=True)
+        self.weights = {name: self._path_row(files_form, f"{name.capitalize()} weights", settings.weights.get(name, ""),
+                                             folder=False, placeholder="shipped model")
+                        for name in MODELS}
+        self.autosave = QDoubleSpinBox()
+        self.autosave.setRange(0.2, 600.0)
+        self.autosave.setSuffix(" s")
+        self.autosave.setValue(settings.autosave_delay_s)
+        self.autosave.setToolTip("Edits are saved to the dataset folder this long after the last change")
+        files_form.addRow("Autosave after", self.autosave)
+        layout.addWidget(files_box)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel | QDialogButtonBox.RestoreDefaults)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.RestoreDefaults).clicked.connect(self._restore_defaults)
+        layout.addWidget(buttons)
+        self._show_device()
+
+    def _fraction(self, value: float, tip: str) -> QDoubleSpinBox:
+        box = QDoubleSpinBox()
+        box.setRange(0.0, 1.0)
+        box.setDecimals(3)
+        box.setSingleStep(0.01)
+        box.setValue(value)
+        box.setToolTip(tip)
+        return box
+
+    def _count(self, value: int, tip: str) -> QSpinBox:
+        box = QSpinBox()
+        box.setRange(1, 1000)
+        box.setValue(value)
+        box.setToolTip(tip)
+        return box
+
+    def _path_row(self, form: QFormLayout, label: str, value: str, folder: bool, placeholder: str = "") -> QLineEdit:
+        edit = QLineEdit(value)
+        edit.setPlaceholderText(placeholder)
+        browse = QPushButton("Browse…")
+
+        def pick() -> None:
+            if folder:
+                chosen = QFileDialog.getExistingDirectory(self, label, edit.text() or str(Path.home()))
+            else:
+                chosen, _ = QFileDialog.getOpenFileName(self, label, edit.text() or str(Path.home()),
+                                                        "Weights (*.pt);;All files (*)")
+            if chosen:
+                edit.setText(chosen)
+
+        browse.clicked.connect(pick)
+        row = QWidget()
+        row_layout = QHBoxLayout(row)
+        row_layout.setContentsMargins(0, 0, 0, 0)
+        row_layout.addWidget(edit)
+        row_layout.addWidget(browse)
+        form.addRow(label, row)
+        return edit
+
+    def _show_device(self) -> None:
+        from jsnviewer.device import choose_device  # imports torch: only when the dialog is open
+
+        chosen = choose_device(DEVICES[self.device.currentIndex()])
+        self.device_note.setText(f"Runs on: {'GPU (CUDA)' if chosen.type == 'cuda' else 'CPU'}")
+
+    def _restore_defaults(self) -> None:
+        defaults = AppSettings()
+        self.device.setCurrentIndex(DEVICES.index(defaults.device))
+        t = defaults.thresholds
+        self.t_conf.setValue(t.t_conf)
+        self.t_iou1.setValue(t.t_iou1)
+        self.m1.setValue(t.m1)
+        self.m2.setValue(t.m2)
+        self.t_iou2.setValue(t.t_iou2)
+        self.autosave.setValue(defaults.autosave_delay_s)
+
+    def values(self) -> AppSettings:
+        return AppSettings(
+            device=DEVICES[self.device.currentIndex()],
+            thresholds=Thresholds(t_conf=self.t_conf.value(), t_iou1=self.t_iou1.value(), m1=self.m1.value(),
+                                  m2=self.m2.value(), t_iou2=self.t_iou2.value()),
+            dataset_folder=self.dataset_folder.text().strip(),
+            weights={name: edit.text().strip() for name, edit in self.weights.items()},
+            autosave_delay_s=self.autosave.value(),
+        )

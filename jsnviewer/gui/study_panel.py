@@ -1,0 +1,64 @@
+"""Patient and study identity of the baseline and the follow-up, side by side.
+
+Shows patient ID, study date, hand, modality, size, bit depth and where the pixel size comes
+from. The patient's name is deliberately not shown or logged anywhere.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from jsnviewer.radiograph import Radiograph
+
+FIELDS = ("File", "Patient ID", "Study date", "Hand", "Modality", "Size", "Bits stored", "Pixel size")
+_HANDS = {"L": "left", "R": "right"}
+
+
+def describe(radiograph: Radiograph) -> dict[str, str]:
+    ident = radiograph.identity
+    if radiograph.pixel_size_mm:
+        pixel = f"{radiograph.pixel_size_mm:.4g} mm ({radiograph.pixel_size_source})"
+    else:
+        pixel = "unknown: lengths in px"
+    return {
+        "File": radiograph.path.name if radiograph.path else "—",
+        "Patient ID": ident.patient_id or "—",
+        "Study date": ident.study_date.isoformat() if ident.study_date else "—",
+        "Hand": _HANDS.get(ident.laterality or "", ident.laterality or "—"),
+        "Modality": ident.modality or "—",
+        "Size": f"{radiograph.width} × {radiograph.height} px",
+        "Bits stored": str(radiograph.bits_stored),
+        "Pixel size": pixel,
+    }
+
+
+class StudyPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.values: dict[str, dict[str, QLabel]] = {}
+        for role in ("Baseline", "Follow-up"):
+            box = QGroupBox(role)
+            form = QFormLayout(box)
+            form.setLabelAlignment(Qt.AlignRight)
+            labels = {}
+            for name in FIELDS:
+                label = QLabel("—")
+                label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+                label.setWordWrap(True)
+                form.addRow(name, label)
+                labels[name] = label
+            self.values[role] = labels
+            layout.addWidget(box)
+        layout.addStretch(1)
+
+    def set_radiograph(self, role: str, radiograph: Radiograph | None) -> None:
+        shown = describe(radiograph) if radiograph is not None else {}
+        for name, label in self.values[role].items():
+            label.setText(shown.get(name, "—"))
+            if name == "File" and radiograph is not None and radiograph.path is not None:
+                label.setToolTip(str(radiograph.path))
+
+    def value(self, role: str, name: str) -> str:
+        return self.values[role][name].text()

@@ -1,0 +1,98 @@
+"""Run slow work off the GUI thread: a QRunnable that owns a QObject of signals.
+
+Modelled on superqt's `_qthreading` and napari's `qthreading`. The work is a plain function;
+if it declares a `progress` parameter it receives a callback `progress(fraction, stage)`, and
+if it declares `cancelled` it receives a callable telling whether the user asked to stop. After
+`Worker.cancel()` the progress callback raises `Cancelled`, so a function that reports progress
+stops at its next report without any Qt knowledge. Signals are emitted from the pool thread
+and delivered to the GUI thread through queued connections (the signals object lives there).
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class Cancelled(Exception):
+    """Raised inside the work function (from its progress callback) once the user cancelled."""
+
+
+class WorkerSignals(QObject):
+    started = Signal()
+    progress = Signal(float, str)  # fraction 0..1, stage
+    result = Signal(object)
+    error = Signal(object)  # the exception
+    cancelled = Signal()
+    finished = Signal()  # always last, whatever happened
+
+
+class Worker(QRunnable):
+    """`Worker(fn, *args, **kwargs)`; connect to `worker.signals`, then `start()`."""
+
+    # Progress reports closer together than this are dropped (except the last one of a stage),
+    # so a function reporting every iteration cannot flood the GUI's event queue.
+    MIN_PROGRESS_INTERVAL_S = 0.03
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any):
+        super().__init__()
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.signals = WorkerSignals()
+        self._abort = threading.Event()
+        self._last_emit = 0.0
+        self._last_stage = ""
+        self.is_running = False
+        self.is_finished = False
+        try:
+            params = inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            params = {}
+        if "progress" in params:
+            self.kwargs.setdefault("progress", self.report_progress)
+        if "cancelled" in params:
+            self.kwargs.setdefault("cancelled", self.is_cancelled)
+
+    def cancel(self) -> None:
+        """Ask the work to stop; it stops at its next progress report or `cancelled()` check."""
+        self._abort.set()
+
+    def is_cancelled(self) -> bool:
+        return self._abort.is_set()
+
+    def report_progress(self, fraction: float, stage: str = "") -> None:
+        if self._abort.is_set():
+            raise Cancelled()
+        now = time.monotonic()
+        if stage == self._last_stage and fraction < 1.0 and now - self._last_emit < self.MIN_PROGRESS_INTERVAL_S:
+            return
+        self._last_emit, self._last_stage = now, stage
+        self.signals.progress.emit(float(min(max(fraction, 0.0), 1.0)), stage)
+
+    def start(self, pool: QThreadPool | None = None) -> Worker:
+        (pool or QThreadPool.globalInstance()).start(self)
+        return self
+
+    def run(self) -> None:  # called in a pool thread
+        self.is_running = True
+        self.signals.started.emit()
+        try:
+            if self._abort.is_set():
+                raise Cancelled()
+            value = self.fn(*self.args, **self.kwargs)
+            if self._abort.is_set():
+                raise Cancelled()
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except Exception as exc:  # routed to the window's one error display, never lost
+            self.signals.error.emit(exc)
+        else:
+            self.signals.result.emit(value)
+        finally:
+            self.is_running = False
+            self.is_finished = True
+            self.signals.finished.emit()

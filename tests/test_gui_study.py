@@ -1,0 +1,165 @@
+"""Opening studies and looking at them: identity, pair warnings, bad files, window/level, readout, linked views."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from jsnviewer.gui.image_view import Tool
+from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from jsnviewer.gui.settings import recent_studies
+from jsnviewer.radiograph import load_radiograph
+from gui_support import drag, make_window, open_and_wait, settings_store, study, write_radiograph  # noqa: F401
+
+
+def test_opening_a_study_pair_shows_both_radiographs_in_true_grey_levels_with_identity(qtbot, make_window, study):
+    window = make_window()
+    baseline, followup = study
+    open_and_wait(qtbot, window, baseline, followup)
+    for role, path in ((BASELINE, baseline), (FOLLOWUP, followup)):
+        pane = window.panes[role]
+        expected = load_radiograph(path)
+        shown = pane.image_item.image
+        assert shown.dtype == np.float32 and np.array_equal(shown, expected.pixels)  # 12-bit values, not 8-bit
+        assert shown.max() > 255
+        low, high = pane.image_item.levels
+        assert (low + high) / 2 == pytest.approx(expected.window_center)
+        assert high - low == pytest.approx(expected.window_width)
+    panel = window.study_panel
+    assert panel.value(BASELINE, "Patient ID") == "P001"
+    assert panel.value(BASELINE, "Study date") == "2019-05-02"
+    assert panel.value(FOLLOWUP, "Study date") == "2021-06-07"
+    assert panel.value(FOLLOWUP, "Hand") == "left"
+    assert panel.value(FOLLOWUP, "Pixel size").startswith("0.15 mm")
+    assert "P001" in window.windowTitle()
+    shown_text = window.windowTitle() + " ".join(
+        label.text() for labels in panel.values.values() for label in labels.values())
+    assert "Doe" not in shown_text  # the patient's name is never shown
+    assert window.warnings.messages() == []
+
+
+def test_pair_checks_appear_as_a_warning_bar_not_dialogs(qtbot, make_window, tmp_path):
+    window = make_window()
+    baseline = write_radiograph(tmp_path / "a.dcm", seed=1, patient_id="P001", study_date=date(2022, 1, 5))
+    followup = write_radiograph(tmp_path / "b.dcm", seed=2, patient_id="P999", study_date=date(2020, 1, 5),
+                                laterality="R")
+    open_and_wait(qtbot, window, baseline, followup)
+    texts = [text for level, text in window.warnings.messages() if level == "warning"]
+    assert any("different patient IDs" in t for t in texts)
+    assert any("dated before the baseline" in t for t in texts)
+    assert any("right hand" in t for t in texts)
+    assert window.warnings.isVisibleTo(window)
+    # both images are shown anyway: the warnings inform, they do not block
+    assert window.panes[BASELINE].radiograph is not None and window.panes[FOLLOWUP].radiograph is not None
+
+
+@pytest.mark.parametrize("content", [b"", b"DICM" * 10, b"\x00" * 128 + b"DICM" + b"\x02\x00\x10\x00garbage" * 20])
+def test_a_corrupt_file_gives_a_message_in_the_window_and_keeps_what_was_shown(qtbot, make_window, study, tmp_path,
+                                                                               content):
+    window = make_window()
+    baseline, followup = study
+    open_and_wait(qtbot, window, baseline, followup)
+    bad = tmp_path / "broken.dcm"
+    bad.write_bytes(content)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([bad], FOLLOWUP)
+    errors = [text for level, text in window.warnings.messages() if level == "error"]
+    assert len(errors) == 1 and "broken.dcm" in errors[0]
+    assert window.panes[FOLLOWUP].radiograph.path == followup  # the good image stays on screen
+
+
+def test_a_missing_file_gives_a_message(qtbot, make_window, tmp_path):
+    window = make_window()
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_study(tmp_path / "nowhere.dcm")
+    errors = [text for level, text in window.warnings.messages() if level == "error"]
+    assert errors and "nowhere.dcm" in errors[0] and "not found" in errors[0]
+    assert window.panes[BASELINE].radiograph is None
+
+
+def test_a_folder_of_dicom_opens_earliest_as_baseline_and_latest_as_followup(qtbot, make_window, tmp_path):
+    folder = tmp_path / "exam"
+    folder.mkdir()
+    write_radiograph(folder / "z_first.dcm", seed=1, study_date=date(2018, 1, 1))
+    write_radiograph(folder / "a_last.dcm", seed=2, study_date=date(2023, 1, 1))
+    (folder / "notes.txt").write_text("not an image")
+    window = make_window()
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([folder])
+    assert window.panes[BASELINE].radiograph.path.name == "z_first.dcm"
+    assert window.panes[FOLLOWUP].radiograph.path.name == "a_last.dcm"
+
+
+def test_dropping_two_files_opens_them_ordered_by_date_and_records_a_recent_study(qtbot, make_window, study,
+                                                                                   settings_store):
+    window = make_window()
+    window.show()
+    baseline, followup = study
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(followup)), QUrl.fromLocalFile(str(baseline))])  # dropped in the wrong order
+    event = QDropEvent(QPointF(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.dropEvent(event)
+    assert window.panes[BASELINE].radiograph.path == baseline
+    assert window.panes[FOLLOWUP].radiograph.path == followup
+    assert recent_studies(settings_store)[0] == (str(baseline), str(followup))
+    window._fill_recent_menu()
+    assert [a.text() for a in window.recent_menu.actions()] == ["baseline.dcm  +  followup.dcm"]
+
+
+def test_window_level_by_drag_presets_reset_and_auto(qtbot, make_window, study):
+    window = make_window()
+    open_and_wait(qtbot, window, *study)
+    pane = window.panes[BASELINE]
+    file_window = (pane.window_center, pane.window_width)
+    drag(pane.view_box, QPointF(50, 50), QPointF(90, 70), Qt.RightButton)  # right-drag: wider, higher level
+    assert pane.window_width > file_window[1] and pane.window_center > file_window[0]
+    low, high = pane.image_item.levels
+    assert high - low == pytest.approx(pane.window_width)
+    window.set_tool(Tool.WINDOW)  # left-drag follows the tool
+    before = pane.window_width
+    drag(pane.view_box, QPointF(50, 50), QPointF(20, 50), Qt.LeftButton)
+    assert pane.window_width < before
+    window.reset_window()
+    assert (pane.window_center, pane.window_width) == pytest.approx(file_window)
+    window.apply_preset("Full range")
+    pixels = pane.radiograph.pixels
+    assert pane.window_width == pytest.approx(pixels.max() - pixels.min(), rel=0.02)
+    window.auto_window()
+    low, high = np.percentile(pixels, [0.5, 99.5])
+    assert pane.window_center == pytest.approx((low + high) / 2, rel=0.05)
+    assert window.panes[FOLLOWUP].window_width != pytest.approx(window.panes[BASELINE].window_width, rel=1e-9)  # per image
+
+
+def test_readout_gives_grey_value_and_mm_or_px_when_spacing_is_unknown(qtbot, make_window, tmp_path):
+    window = make_window()
+    baseline = write_radiograph(tmp_path / "mm.dcm", seed=3)
+    followup = write_radiograph(tmp_path / "px.png", seed=4, pixel_size_mm=None)
+    open_and_wait(qtbot, window, baseline, followup)
+    mm_pane, px_pane = window.panes[BASELINE], window.panes[FOLLOWUP]
+    text = mm_pane.readout(10.5, 20.25)
+    value = mm_pane.radiograph.pixels[20, 10]
+    assert f"= {value:g}" in text and f"x {10.5 * 0.15:.2f}" in text and f"y {20.25 * 0.15:.2f} mm" in text and "pixel [20, 10]" in text
+    text = px_pane.readout(10.5, 20.25)
+    assert "mm" not in text and "px" in text and f"= {px_pane.radiograph.pixels[20, 10]:g}" in text
+    assert mm_pane.readout(-1, 5) == "" and mm_pane.readout(5, 10_000) == ""
+    assert any("unknown" in text for _, text in window.warnings.messages())  # the pair check says JSN is in px
+
+
+def test_views_are_linked_and_fit_shows_the_whole_image(qtbot, make_window, study):
+    window = make_window()
+    window.show()
+    open_and_wait(qtbot, window, *study)
+    base, follow = window.panes[BASELINE].view_box, window.panes[FOLLOWUP].view_box
+    window.fit()
+    rect = base.viewRect()
+    assert rect.left() <= 0 and rect.top() <= 0 and rect.right() >= 180 and rect.bottom() >= 240
+    base.setRange(xRange=(20, 60), yRange=(30, 70), padding=0)
+    qtbot.waitUntil(lambda: abs(follow.viewRect().center().x() - base.viewRect().center().x()) < 1e-6)
+    assert follow.viewRect().width() == pytest.approx(base.viewRect().width())
+    window.fit()
+    assert base.viewRect().contains(window.panes[BASELINE].image_rect())
