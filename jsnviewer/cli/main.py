@@ -12,7 +12,7 @@ from jsnviewer.errors import JsnError
 
 # Modules with `register(subparsers)`: top-level subcommands. Keep imports in them light
 # (torch and friends are imported inside the handlers) so `jsnviewer info` starts fast.
-COMMAND_MODULES: list[str] = ["jsnviewer.cli.info", "jsnviewer.cli.phantom"]
+COMMAND_MODULES: list[str] = ["jsnviewer.cli.info", "jsnviewer.cli.gui", "jsnviewer.cli.phantom"]
 # Modules with `register(train_subparsers, bench_subparsers)`: one per model capability.
 CAPABILITY_MODULES: list[str] = ["jsnviewer.cli.segmentation"]
 
@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:  # plain `jsnviewer` opens the window
+        args = parser.parse_args(["--debug", "gui"] if args.debug else ["gui"])
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
