@@ -37,10 +37,9 @@ def box_colour(joint: JointAnnotation) -> str:
 
 
 def box_label(joint: JointAnnotation) -> str:
-    flags = [name for name in ("ankylosis", "subluxation") if joint.findings.get(name)]
-    text = joint.identity or "?"
-    if flags:
-        text += " · " + ", ".join(flags)
+    """Short, so neighbouring joints' labels stay apart: 'MCP2 ank', 'PIP3 ank sub', '? (proposal)'."""
+    flags = [name[:3] for name in ("ankylosis", "subluxation") if joint.findings.get(name)]
+    text = " ".join([joint.identity or "?", *flags])
     if joint.source == "model":
         text += " (proposal)"
     return text
@@ -110,6 +109,18 @@ class AnnotationDocument(QObject):
         self.save_error = None
         if was_dirty != self.is_dirty:
             self.dirty_changed.emit(self.is_dirty)
+
+    def load_joints(self, joints: Iterable[JointAnnotation]) -> None:
+        """Replace the content with a starting state (like opening a file): no undo step, not dirty."""
+        for uid in list(self._joints):
+            del self._joints[uid]
+            self.joint_removed.emit(uid)
+        for joint in joints:
+            uid = next(self._uids)
+            self._joints[uid] = _copy(joint)
+            self.joint_added.emit(uid)
+        self.undo_stack.clear()
+        self.changed.emit()
 
     # --- editing: through commands only, so every change can be undone
     def add(self, joint: JointAnnotation, text: str = "Add box") -> None:

@@ -67,7 +67,8 @@ class AnnotationSaver(QObject):
         self._timer.stop()
         pending, self._pending = self._pending, []
         for document in pending:
-            self.save_now(document)
+            if document.is_dirty:
+                self.save_now(document)
 
     def save_now(self, document: AnnotationDocument) -> bool:
         """Start writing `document`; False (and `failed`) when there is no dataset folder."""

@@ -9,10 +9,10 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.gui.annotation import AnnotationDocument, box_colour
+from jsnviewer.gui.annotation import FINDING_COLOURS, AnnotationDocument, box_colour
 from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
 
-COLUMNS = ("Joint", "Ankylosis", "Subluxation", "Source", "cx", "cy", "w", "h")
+COLUMNS = ("Joint", "Ank.", "Sub.", "Source", "cx", "cy", "w", "h")
 UNKNOWN = "— unknown —"
 
 
@@ -48,6 +48,8 @@ class JointsPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._row_selected)
+        self.table.sortByColumn(0, Qt.AscendingOrder)
+        self.table.setMinimumWidth(340)
 
         self.identity = QComboBox()
         self.identity.addItems([UNKNOWN, *JOINT_IDENTITIES])
@@ -76,6 +78,12 @@ class JointsPanel(QWidget):
         buttons.addWidget(self.delete_button)
         editor.addRow(buttons)
 
+        legend = QHBoxLayout()
+        for names, colour in FINDING_COLOURS.items():
+            swatch = QLabel(f"■ {' + '.join(names) if names else 'no finding'}")
+            swatch.setStyleSheet(f"color: {colour};")
+            legend.addWidget(swatch)
+        legend.addStretch(1)
         self.hint = QLabel("Box tool (B): drag on an image to add a joint box.\n"
                            "Arrows nudge the selected box (Shift: 10 px).")
         self.hint.setObjectName("hint")
@@ -84,6 +92,7 @@ class JointsPanel(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.table, 1)
         layout.addLayout(editor)
+        layout.addLayout(legend)
         layout.addWidget(self.hint)
         self._show_editor()
 
@@ -106,8 +115,8 @@ class JointsPanel(QWidget):
         for row, uid in enumerate(uids):
             joint = self.document.joint(uid)
             colour = QColor(box_colour(joint))
-            values = [joint.identity or "?", "yes" if joint.findings.get("ankylosis") else "",
-                      "yes" if joint.findings.get("subluxation") else "", joint.source, *joint.box]
+            values = [joint.identity or "?", "✓" if joint.findings.get("ankylosis") else "",
+                      "✓" if joint.findings.get("subluxation") else "", joint.source, *joint.box]
             for column, value in enumerate(values):
                 if isinstance(value, float):
                     item = _NumberItem(f"{value:.1f}")

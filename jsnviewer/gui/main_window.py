@@ -171,8 +171,9 @@ class MainWindow(QMainWindow):
 
         self.study_panel = StudyPanel()
         self.joints_panel = JointsPanel()
-        self._dock(self.study_panel, "Study", Qt.LeftDockWidgetArea)
-        self._dock(self.joints_panel, "Joints", Qt.RightDockWidgetArea)
+        study_dock = self._dock(self.study_panel, "Study", Qt.LeftDockWidgetArea)
+        joints_dock = self._dock(self.joints_panel, "Joints", Qt.RightDockWidgetArea)
+        self.resizeDocks([study_dock, joints_dock], [260, 400], Qt.Horizontal)
 
         self.readout = QLabel("")
         self.save_state = QLabel("")
@@ -254,7 +255,9 @@ class MainWindow(QMainWindow):
         a["undo"].setShortcut(QKeySequence.Undo)
         a["undo"].setIcon(self.style().standardIcon(sp.SP_ArrowBack))
         a["redo"] = self.undo_group.createRedoAction(self, "&Redo")
-        a["redo"].setShortcuts([QKeySequence(QKeySequence.Redo), QKeySequence("Ctrl+Y")])
+        redo_keys = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+        redo_keys += [k for k in QKeySequence.keyBindings(QKeySequence.Redo) if k not in redo_keys]
+        a["redo"].setShortcuts(redo_keys)
         a["redo"].setIcon(self.style().standardIcon(sp.SP_ArrowForward))
         self.addAction(a["undo"])
         self.addAction(a["redo"])

@@ -18,7 +18,7 @@ _HANDS = {"L": "left", "R": "right"}
 def describe(radiograph: Radiograph) -> dict[str, str]:
     ident = radiograph.identity
     if radiograph.pixel_size_mm:
-        pixel = f"{radiograph.pixel_size_mm:.4g} mm ({radiograph.pixel_size_source})"
+        pixel = f"{radiograph.pixel_size_mm:.4g} mm/px\n({radiograph.pixel_size_source})"
     else:
         pixel = "unknown: lengths in px"
     return {
@@ -52,6 +52,7 @@ class StudyPanel(QWidget):
             self.values[role] = labels
             layout.addWidget(box)
         layout.addStretch(1)
+        self.setMinimumWidth(240)
 
     def set_radiograph(self, role: str, radiograph: Radiograph | None) -> None:
         shown = describe(radiograph) if radiograph is not None else {}

@@ -1,0 +1,67 @@
+"""The demo study: a synthetic baseline/follow-up pair from the phantom, opened in the window.
+
+The pair is generated once into the application's own data folder (no patient data, nothing
+in the user's folders) and reused afterwards. Its joints are shown with the phantom's true
+boxes and findings as the starting annotation; they are not saved unless the user edits them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+
+from jsnviewer.dataset import JointAnnotation
+from jsnviewer.gui.worker import Worker
+
+DEMO_SEED = 7
+
+
+def demo_folder(seed: int = DEMO_SEED) -> Path:
+    base = QStandardPaths.writableLocation(QStandardPaths.AppLocalDataLocation)
+    return Path(base) / "demo" / f"phantom-{seed}"
+
+
+def prepare_demo(folder: Path, seed: int = DEMO_SEED, progress: Callable[[float, str], None] | None = None):
+    """Write the phantom pair into `folder` unless it is already there; returns the folder's truth."""
+    from jsnviewer.phantom import TruthError, generate_study, load_truth, write_study
+
+    if (folder / "truth.json").is_file():
+        try:
+            return load_truth(folder)
+        except TruthError:
+            pass  # written by another version: make it again
+    if progress:
+        progress(0.05, "Generating the synthetic hand")
+    study = generate_study(seed)
+    if progress:
+        progress(0.9, "Writing the demo study")
+    write_study(folder, study)
+    return study.truth
+
+
+def truth_annotations(visit) -> list[JointAnnotation]:
+    return [JointAnnotation(box=joint.box, identity=joint.identity, findings=dict(joint.findings), source="user")
+            for joint in visit.joints]
+
+
+def open_demo(window, seed: int = DEMO_SEED) -> Worker:
+    """Generate (or reuse) the demo pair in the background, then open it with its true joint boxes."""
+    folder = demo_folder(seed)
+
+    def show(truth) -> None:
+        def fill() -> None:
+            window.study_loaded.disconnect(fill)
+            for role, visit in (("Baseline", truth.baseline), ("Follow-up", truth.followup)):
+                document = window.documents.get(role)
+                if document is not None and len(document) == 0 and not document.is_dirty:
+                    document.load_joints(truth_annotations(visit))
+            window.warnings.show_message(
+                f"Demo study: a synthetic hand (phantom seed {seed}). The boxes are the phantom's true joints and "
+                "findings; edit them freely.", "info", key="demo")
+
+        window.study_loaded.connect(fill)
+        window.open_study(folder / "baseline.dcm", folder / "followup.dcm")
+
+    return window.run_task(prepare_demo, folder, seed, label="Preparing the demo study", on_result=show)

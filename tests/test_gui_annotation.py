@@ -1,0 +1,171 @@
+"""Editing joint boxes: add, move, resize, delete, identity and findings, with undo and redo for each."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
+
+from jsnviewer.dataset import JointAnnotation
+from jsnviewer.gui.annotation import FINDING_COLOURS, AnnotationDocument
+from jsnviewer.gui.image_view import Tool
+from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from gui_support import drag, make_window, open_and_wait, settings_store, study  # noqa: F401
+
+
+@pytest.fixture
+def window(qtbot, make_window, study):
+    window = make_window()
+    window.show()
+    open_and_wait(qtbot, window, *study)
+    return window
+
+
+def boxes(window, role=BASELINE):
+    return [j.box for j in window.documents[role].joints()]
+
+
+def item_rect(window, uid, role=BASELINE):
+    item = window.layers[role].items[uid]
+    return (item.pos().x(), item.pos().y(), item.size().x(), item.size().y())
+
+
+def test_box_tool_drag_adds_a_float_box_and_undo_redo_removes_and_restores_it(qtbot, window):
+    window.set_tool(Tool.BOX)
+    view = window.panes[BASELINE].view_box
+    drag(view, QPointF(40.25, 50.5), QPointF(70.75, 90.125))
+    assert boxes(window) == [pytest.approx((55.5, 70.3125, 30.5, 39.625))]
+    uid = window.documents[BASELINE].uids()[0]
+    assert item_rect(window, uid) == pytest.approx((40.25, 50.5, 30.5, 39.625))
+    assert window.joints_panel.table.rowCount() == 1
+    window.actions_by_name["undo"].trigger()
+    assert boxes(window) == [] and window.layers[BASELINE].items == {}
+    window.actions_by_name["redo"].trigger()
+    assert boxes(window) == [pytest.approx((55.5, 70.3125, 30.5, 39.625))]
+    assert len(window.layers[BASELINE].items) == 1
+    drag(view, QPointF(10, 10), QPointF(10.5, 30))  # too thin to be a joint box: ignored
+    assert len(boxes(window)) == 1
+
+
+def test_moving_and_resizing_a_box_with_the_mouse_is_one_undoable_step_each(qtbot, window):
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    item = window.layers[BASELINE].items[uid]
+    item.setPos(QPointF(45.5, 52.25))  # what a drag of the box body does, then the drag ends
+    item.sigRegionChangeFinished.emit(item)
+    assert boxes(window) == [(55.5, 67.25, 20.0, 30.0)]
+    item.setSize(QPointF(24.0, 33.5))  # a corner handle drag
+    item.sigRegionChangeFinished.emit(item)
+    assert boxes(window) == [(57.5, 69.0, 24.0, 33.5)]
+    stack = window.documents[BASELINE].undo_stack
+    assert [stack.text(i) for i in range(stack.count())] == ["Add box", "Move box", "Resize box"]
+    stack.undo()
+    assert boxes(window) == [(55.5, 67.25, 20.0, 30.0)]
+    assert item_rect(window, uid) == (45.5, 52.25, 20.0, 30.0)
+    stack.undo()
+    assert boxes(window) == [(50.0, 60.0, 20.0, 30.0)]
+    assert item_rect(window, uid) == (40.0, 45.0, 20.0, 30.0)
+    stack.redo()
+    stack.redo()
+    assert boxes(window) == [(57.5, 69.0, 24.0, 33.5)]
+
+
+def test_a_click_without_moving_changes_nothing(qtbot, window):
+    uid = window.add_box(BASELINE, (50.1, 60.3, 20.7, 30.9))
+    item = window.layers[BASELINE].items[uid]
+    item.sigRegionChangeFinished.emit(item)
+    assert boxes(window) == [(50.1, 60.3, 20.7, 30.9)]  # bit for bit, no re-derivation from the item
+    assert window.documents[BASELINE].undo_stack.count() == 1
+
+
+def test_delete_with_the_key_then_undo_brings_the_same_box_back(qtbot, window):
+    first = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+    window.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="MCP3")
+    window.layers[BASELINE].select(first)
+    qtbot.keyClick(window, Qt.Key_Delete)
+    assert [j.identity for j in window.documents[BASELINE].joints()] == ["MCP3"]
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert [j.identity for j in window.documents[BASELINE].joints()] == ["MCP2", "MCP3"]
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert [j.identity for j in window.documents[BASELINE].joints()] == ["MCP3"]
+
+
+def test_identity_and_findings_set_the_box_colour_and_label_and_undo(qtbot, window):
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    item = window.layers[BASELINE].items[uid]
+    assert item.pen.color() == QColor(FINDING_COLOURS[()])
+    panel = window.joints_panel
+    panel.identity.setCurrentText("PIP3")
+    panel.identity.activated.emit(panel.identity.currentIndex())
+    qtbot.keyClick(window, Qt.Key_K)  # ankylosis
+    assert window.documents[BASELINE].joint(uid).identity == "PIP3"
+    assert window.documents[BASELINE].joint(uid).findings == {"ankylosis": True, "subluxation": False}
+    assert item.pen.color() == QColor(FINDING_COLOURS[("ankylosis",)])
+    assert item.label.toPlainText() == "PIP3 ank"
+    panel.findings["subluxation"].click()
+    assert item.pen.color() == QColor(FINDING_COLOURS[("ankylosis", "subluxation")])
+    assert panel.table.item(0, 0).text() == "PIP3" and panel.table.item(0, 2).text() == "✓"
+    for _ in range(3):
+        window.actions_by_name["undo"].trigger()
+    joint = window.documents[BASELINE].joint(uid)
+    assert joint.identity is None and not any(joint.findings.values())
+    assert item.label.toPlainText() == "?"
+
+
+def test_arrow_keys_nudge_the_selected_box_and_a_run_of_nudges_is_one_undo_step(qtbot, window):
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    window.layers[BASELINE].select(uid)
+    for key in (Qt.Key_Right, Qt.Key_Right, Qt.Key_Down):
+        qtbot.keyClick(window, key)
+    qtbot.keyClick(window, Qt.Key_Left, Qt.ShiftModifier)
+    assert boxes(window) == [(42.0, 61.0, 20.0, 30.0)]
+    window.actions_by_name["undo"].trigger()
+    assert boxes(window) == [(50.0, 60.0, 20.0, 30.0)]
+
+
+def test_accepting_model_proposals_makes_them_user_boxes_in_one_step(qtbot):
+    document = AnnotationDocument("x.dcm", 100, 100, joints=[
+        JointAnnotation(box=(10, 10, 5, 5), identity="MCP2", source="model"),
+        JointAnnotation(box=(30, 10, 5, 5), identity="MCP3", source="model"),
+        JointAnnotation(box=(50, 10, 5, 5), identity="MCP4", source="user")])
+    assert document.accept_proposals(document.uids()) == 2
+    assert [j.source for j in document.joints()] == ["user", "user", "user"]
+    assert document.undo_stack.count() == 1
+    document.undo_stack.undo()
+    assert [j.source for j in document.joints()] == ["model", "model", "user"]
+
+
+def test_selecting_a_table_row_selects_the_box_and_centres_the_view_on_it(qtbot, window):
+    window.add_box(BASELINE, (30.0, 40.0, 10.0, 10.0), identity="MCP5")
+    far = window.add_box(BASELINE, (150.0, 200.0, 10.0, 10.0), identity="MCP2")
+    view = window.panes[BASELINE].view_box
+    view.setRange(xRange=(0, 50), yRange=(0, 50), padding=0)
+    window.layers[BASELINE].select(None)
+    table = window.joints_panel.table
+    table.sortItems(0)  # sorted by joint name: MCP2 first
+    table.selectRow(0)
+    assert window.layers[BASELINE].selected == far
+    centre = view.viewRect().center()
+    assert (centre.x(), centre.y()) == pytest.approx((150.0, 200.0), abs=0.5)
+    assert window.panes[FOLLOWUP].view_box.viewRect().center().x() == pytest.approx(150.0, abs=0.5)  # linked
+
+
+def test_boxes_and_labels_layers_can_be_hidden(qtbot, window):
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    item = window.layers[BASELINE].items[uid]
+    window.actions_by_name["show_labels"].trigger()
+    assert item.isVisible() and not item.label.isVisible()
+    window.actions_by_name["show_boxes"].trigger()
+    assert not item.isVisible()
+    window.actions_by_name["show_boxes"].trigger()
+    window.actions_by_name["show_labels"].trigger()
+    assert item.isVisible() and item.label.isVisible()
+
+
+def test_edits_go_to_the_image_that_was_clicked_and_undo_follows_it(qtbot, window):
+    window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    window.set_tool(Tool.BOX)
+    drag(window.panes[FOLLOWUP].view_box, QPointF(10, 10), QPointF(30, 40))
+    assert window.active_role == FOLLOWUP
+    assert len(window.documents[FOLLOWUP]) == 1 and len(window.documents[BASELINE]) == 1
+    window.actions_by_name["undo"].trigger()
+    assert len(window.documents[FOLLOWUP]) == 0 and len(window.documents[BASELINE]) == 1

@@ -1,0 +1,165 @@
+"""Saving annotations: exact round trips, autosave, failed saves that keep the edits, COCO export, settings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from jsnviewer.dataset import image_id_of, open_dataset
+from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from jsnviewer.gui.settings import AppSettings, Thresholds, load_settings, save_settings
+from gui_support import make_window, open_and_wait, settings_store, study, wait_saved, write_radiograph  # noqa: F401
+
+AWKWARD_BOXES = [(100.1234567890123, 57.3, 1 / 3, 21.700000000000003), (0.5, 0.5, 1.0, 1.0), (170.25, 230.125, 19.5, 19.75)]
+
+
+def annotate(window, role=BASELINE):
+    uids = [window.add_box(role, box) for box in AWKWARD_BOXES]
+    window.documents[role].set_identity(uids[0], "MCP2")
+    window.documents[role].set_finding(uids[0], "ankylosis", True)
+    window.documents[role].set_finding(uids[2], "subluxation", True)
+    return window.documents[role].joints()
+
+
+def test_saved_annotations_reopen_identically_with_no_drift(qtbot, make_window, study, tmp_path):
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    baseline, followup = study
+    open_and_wait(qtbot, window, baseline, followup)
+    expected = annotate(window)
+    assert window.documents[BASELINE].is_dirty and window.windowTitle().endswith("*")
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    assert not window.documents[BASELINE].is_dirty and not window.windowTitle().endswith("*")
+
+    saved = open_dataset(dataset).annotation_for_file(baseline)  # what `jsnviewer train` will read
+    assert [j.box for j in saved.joints] == AWKWARD_BOXES
+    assert saved.width == 180 and saved.height == 240 and saved.pixel_size_mm == 0.15
+
+    reopened = make_window(dataset)
+    open_and_wait(qtbot, reopened, baseline, followup)
+    assert reopened.documents[BASELINE].joints() == expected  # boxes, identities, findings, bit for bit
+    for uid, box in zip(reopened.documents[BASELINE].uids(), AWKWARD_BOXES):
+        item = reopened.layers[BASELINE].items[uid]
+        assert item.pos().x() == box[0] - box[2] / 2 and item.size().y() == box[3]
+    assert reopened.documents[FOLLOWUP].joints() == []
+
+
+def test_autosave_coalesces_a_burst_of_edits_into_one_write_of_the_last_state(qtbot, make_window, study, tmp_path):
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset, autosave_delay_s=0.3)
+    open_and_wait(qtbot, window, *study)
+    writes = []
+    window.saver.saved.connect(lambda document, path: writes.append(path))
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    for step in range(10):
+        window.documents[BASELINE].set_box(uid, (50.0 + step, 60.0, 20.0, 30.0), merge_key=None)
+    qtbot.waitUntil(lambda: bool(writes) and not window.documents[BASELINE].is_dirty, timeout=10000)
+    qtbot.wait(500)
+    assert len(writes) == 1
+    data = json.loads((dataset / "annotations" / f"{image_id_of(study[0])}.json").read_text())
+    assert data["joints"][0]["box"] == [59.0, 60.0, 20.0, 30.0]
+    assert "All saved" in window.save_state.text()
+
+
+def test_a_failed_save_keeps_the_edits_and_says_why_in_the_window(qtbot, make_window, study, tmp_path):
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    open_and_wait(qtbot, window, *study)
+    expected = annotate(window)
+    open_dataset(dataset, create=True)
+    (dataset / "annotations").write_text("a file where the annotations folder should be")
+    failures = []
+    window.saver.failed.connect(lambda document, reason: failures.append(reason))
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: bool(failures), timeout=5000)
+    document = window.documents[BASELINE]
+    assert document.is_dirty and document.joints() == expected
+    errors = [text for level, text in window.warnings.messages() if level == "error"]
+    assert len(errors) == 1 and "baseline.dcm" in errors[0] and "not saved" in errors[0] and "edits are kept" in errors[0]
+    assert "not saved" in window.save_state.text()
+    window.documents[BASELINE].undo_stack.undo()  # still editable after the failure
+    window.documents[BASELINE].undo_stack.redo()
+
+    (dataset / "annotations").unlink()  # the user fixes the folder and saves again
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: not document.is_dirty, timeout=5000)
+    assert [j.box for j in open_dataset(dataset).annotation_for_file(study[0]).joints] == AWKWARD_BOXES
+    assert not [text for level, text in window.warnings.messages() if level == "error"]
+
+
+def test_a_folder_that_is_not_a_dataset_is_refused_with_a_message(qtbot, make_window, tmp_path):
+    window = make_window()
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "holiday.jpg").write_bytes(b"x")
+    assert not window.set_dataset_folder(folder)
+    assert window.saver.dataset_root is None
+    errors = [text for level, text in window.warnings.messages() if level == "error"]
+    assert errors and "not empty" in errors[0]
+
+
+def test_unsaved_edits_survive_switching_to_another_image_and_back(qtbot, make_window, study, tmp_path):
+    window = make_window()  # no dataset folder: nothing can be written yet
+    baseline, followup = study
+    other = write_radiograph(tmp_path / "other.dcm", seed=9)
+    open_and_wait(qtbot, window, baseline, followup)
+    expected = annotate(window)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([other], BASELINE)
+    assert window.documents[BASELINE].joints() == []
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([baseline], BASELINE)
+    assert window.documents[BASELINE].joints() == expected and window.documents[BASELINE].is_dirty
+    assert "no dataset folder" in window.save_state.text()
+
+
+def test_coco_export_has_every_saved_box_in_coco_geometry(qtbot, make_window, study, tmp_path):
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    open_and_wait(qtbot, window, *study)
+    annotate(window)
+    out = tmp_path / "export" / "coco.json"
+    worker = window.export_coco_to(out)
+    with qtbot.waitSignal(worker.signals.finished, timeout=10000):
+        pass
+    coco = json.loads(out.read_text())
+    assert len(coco["images"]) == 1 and len(coco["annotations"]) == 3
+    cx, cy, w, h = AWKWARD_BOXES[0]
+    first = coco["annotations"][0]
+    assert first["bbox"] == [cx - w / 2, cy - h / 2, w, h]
+    assert {c["id"]: c["name"] for c in coco["categories"]}[first["category_id"]] == "MCP2"
+    assert first["attributes"]["ankylosis"] is True
+
+
+def test_settings_persist_through_qsettings_with_the_papers_defaults(tmp_path):
+    store = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    defaults = load_settings(store)
+    assert defaults.thresholds == Thresholds(t_conf=0.9, t_iou1=0.15, m1=20, m2=18, t_iou2=0.45)
+    assert defaults.device == "auto"
+    changed = AppSettings(device="cpu", thresholds=Thresholds(0.8, 0.2, 25, 15, 0.5), dataset_folder=str(tmp_path),
+                          weights={"detection": "/models/mine.pt", "segmentation": "", "registration": ""},
+                          autosave_delay_s=5.0)
+    save_settings(changed, store)
+    assert load_settings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)) == changed
+
+
+def test_settings_dialog_edits_device_thresholds_and_weights(qtbot):
+    from jsnviewer.gui.settings import SettingsDialog
+
+    dialog = SettingsDialog(AppSettings())
+    qtbot.addWidget(dialog)
+    assert dialog.device_note.text().startswith("Runs on:")
+    dialog.device.setCurrentIndex(1)
+    dialog.t_conf.setValue(0.75)
+    dialog.m2.setValue(12)
+    dialog.weights["segmentation"].setText("/tmp/seg.pt")
+    values = dialog.values()
+    assert values.device == "cpu" and values.thresholds.t_conf == 0.75 and values.thresholds.m2 == 12
+    assert values.weights["segmentation"] == "/tmp/seg.pt"
+    dialog._restore_defaults()
+    assert dialog.values().thresholds == Thresholds()
