@@ -47,7 +47,7 @@ def _gap_px(joint, half_width_px: float) -> float:
     h, w = joint.upper_mask.shape
     t = np.arange(-40.0, 40.0, 0.02)
     gaps = []
-    for s in np.linspace(-half_width_px, half_width_px, 41):
+    for s in np.linspace(-half_width_px, half_width_px, 81):
         px = cx + s * nx + t * ax - x0
         py = cy + s * ny + t * ay - y0
         ok = (px >= 0) & (px < w) & (py >= 0) & (py < h)
@@ -128,9 +128,9 @@ def test_jsn_field_is_what_the_transforms_and_masks_show(study):
             continue
         jf = study.truth.followup.joint(jb.identity)
         scale = float(np.sqrt(abs(np.linalg.det(change.lower_transform[:2, :2]))))
-        # Width over the middle 2 mm of the joint, in baseline mm, from the masks alone.
-        before = _gap_px(jb, 1.0 / px) * px
-        after = _gap_px(jf, scale / px) * px / scale
+        # Width over the middle 4 mm of the joint, in baseline mm, from the masks alone.
+        before = _gap_px(jb, 2.0 / px) * px
+        after = _gap_px(jf, 2.0 * scale / px) * px / scale
         measured.append(after - before)
         truth.append(change.jsn_mm)
     measured, truth = np.array(measured), np.array(truth)

@@ -24,15 +24,15 @@ _BONES: dict[str, tuple[float, float, float, float, float]] = {
     "MC3": (65.0, 12.5, 7.5, 14.0, 1.0),
     "MC4": (57.0, 11.0, 6.5, 12.5, 1.0),
     "MC5": (53.0, 11.0, 6.5, 12.0, 1.0),
-    "PP1": (32.0, 15.0, 9.5, 12.5, 0.6),
-    "PP2": (42.0, 14.5, 8.5, 11.5, 0.6),
-    "PP3": (46.0, 15.0, 9.0, 12.0, 0.6),
-    "PP4": (43.0, 14.0, 8.5, 11.0, 0.6),
-    "PP5": (35.0, 12.5, 7.5, 10.0, 0.6),
-    "MP2": (25.0, 12.0, 7.5, 9.5, 0.6),
-    "MP3": (29.0, 12.5, 8.0, 10.0, 0.6),
-    "MP4": (28.0, 12.0, 7.5, 9.5, 0.6),
-    "MP5": (20.0, 10.5, 6.5, 8.5, 0.6),
+    "PP1": (32.0, 15.5, 9.5, 12.5, 0.6),
+    "PP2": (42.0, 15.0, 8.5, 11.5, 0.6),
+    "PP3": (46.0, 15.5, 9.0, 12.0, 0.6),
+    "PP4": (43.0, 14.5, 8.5, 11.0, 0.6),
+    "PP5": (35.0, 13.0, 7.5, 10.0, 0.6),
+    "MP2": (25.0, 13.0, 7.5, 9.5, 0.6),
+    "MP3": (29.0, 13.5, 8.0, 10.0, 0.6),
+    "MP4": (28.0, 13.0, 7.5, 9.5, 0.6),
+    "MP5": (20.0, 11.5, 6.5, 8.5, 0.6),
     "DP1": (24.0, 13.0, 6.5, 8.5, 0.7),
     "DP2": (18.0, 10.0, 5.0, 6.5, 0.7),
     "DP3": (19.0, 10.5, 5.2, 7.0, 0.7),
@@ -75,20 +75,20 @@ def joint_of(lower: str) -> str:
 
 # Where each ray's metacarpal base sits (hand frame, mm) and its angle from the long axis of the
 # hand (degrees, positive towards the thumb); then the extra angle of each further bone of the ray.
-_CMC: dict[int, tuple[float, float, float]] = {1: (17.0, 17.0, 38.0), 2: (9.5, 33.0, 7.0), 3: (0.0, 32.0, 0.0), 4: (-10.0, 29.0, -7.0), 5: (-19.5, 25.0, -14.0)}
-_PHALANX_ANGLE: dict[int, tuple[float, ...]] = {1: (-10.0, -4.0), 2: (3.0, 1.0, 0.0), 3: (0.0, 0.0, 0.0), 4: (-3.0, -1.0, 0.0), 5: (-6.0, -2.0, 0.0)}
+_CMC: dict[int, tuple[float, float, float]] = {1: (23.0, 22.0, 42.0), 2: (12.0, 34.0, 9.0), 3: (1.0, 33.0, 1.0), 4: (-10.5, 30.0, -8.0), 5: (-21.0, 26.0, -16.0)}
+_PHALANX_ANGLE: dict[int, tuple[float, ...]] = {1: (-10.0, -4.0), 2: (-4.0, 0.0, 0.0), 3: (0.0, 0.0, 0.0), 4: (4.0, 0.0, 0.0), 5: (7.0, 1.0, 0.0)}
 
 # Carpal bones: centre (x, y), half-length along their long axis, half-width, angle of that axis
 # from the hand's long axis (degrees).
 CARPALS: dict[str, tuple[float, float, float, float, float]] = {
-    "scaphoid": (12.5, 11.0, 8.0, 4.8, 45.0),
-    "lunate": (1.5, 9.0, 6.0, 5.8, 0.0),
-    "triquetrum": (-9.5, 10.5, 5.2, 4.6, -20.0),
-    "pisiform": (-12.0, 13.5, 4.0, 3.6, 0.0),
-    "trapezium": (17.5, 23.0, 6.0, 5.0, 30.0),
-    "trapezoid": (9.0, 25.5, 5.2, 4.4, 10.0),
-    "capitate": (0.5, 21.0, 8.5, 5.5, 0.0),
-    "hamate": (-10.0, 20.0, 7.5, 5.5, -10.0),
+    "scaphoid": (13.5, 10.0, 8.5, 5.0, 50.0),
+    "lunate": (1.5, 9.0, 6.5, 6.0, 0.0),
+    "triquetrum": (-10.5, 11.5, 5.5, 5.0, -25.0),
+    "pisiform": (-13.0, 14.0, 4.2, 3.8, 0.0),
+    "trapezium": (18.5, 19.5, 6.0, 5.5, 35.0),
+    "trapezoid": (10.5, 24.0, 5.5, 4.8, 10.0),
+    "capitate": (1.0, 20.5, 9.0, 6.0, 0.0),
+    "hamate": (-11.0, 20.5, 8.0, 6.0, -10.0),
 }
 
 
@@ -109,12 +109,14 @@ def long_bone(name: str, hand: HandSize, proximal_head: LongBone | None, congrue
     """The shape of one bone; its base is cupped to receive the head of `proximal_head`."""
     length, base, shaft, head, cap = _BONES[name]
     j = hand.jitter[name] * hand.size
-    base_half, shaft_half, head_half = base / 2 * j[1], shaft / 2 * j[2], head / 2 * j[3]
+    base_half, shaft_half, head_half = base / 2 * j[1], 1.08 * shaft / 2 * j[2], head / 2 * j[3]
     if proximal_head is None:
-        cup = -1.5 * hand.size  # metacarpal bases: a gently rounded end at the carpus
+        cup, socket = -1.5 * hand.size, base_half  # metacarpal bases: a gently rounded end at the carpus
     else:
+        # A socket as wide as the head it receives, curved `congruence` times as much as the head.
+        socket = min(1.05 * proximal_head.head_half, base_half)
         head_curvature = proximal_head.head_len / proximal_head.head_half**2
-        cup = congruence * base_half**2 * head_curvature / 2.0
+        cup = congruence * socket**2 * head_curvature / 2.0
     return LongBone(
         length=length * j[0],
         base_half=base_half,
@@ -122,6 +124,7 @@ def long_bone(name: str, hand: HandSize, proximal_head: LongBone | None, congrue
         head_half=head_half,
         head_len=head_half * cap,
         base_cup=cup,
+        cup_half=socket,
     )
 
 
@@ -141,15 +144,17 @@ class Material:
     cortical: float
     cortex_fraction: float  # mid-shaft cortical thickness / shaft half-width
     texture: float  # trabecular texture contrast
+    zoom: float  # how much larger than life the bones are drawn (joint crops)
 
     @staticmethod
     def random(rng: np.random.Generator, zoom: float = 1.0) -> "Material":
         # Attenuation per mm falls with `zoom` so a bone drawn larger is not drawn denser.
         return Material(
-            trabecular=float(rng.uniform(0.04, 0.065)) / zoom,
-            cortical=float(rng.uniform(0.14, 0.24)) / zoom,
-            cortex_fraction=float(rng.uniform(0.3, 0.45)),
-            texture=float(rng.uniform(0.5, 0.9)),
+            trabecular=float(rng.uniform(0.022, 0.038)) / zoom,
+            cortical=float(rng.uniform(0.10, 0.16)) / zoom,
+            cortex_fraction=float(rng.uniform(0.2, 0.32)),
+            texture=float(rng.uniform(0.6, 1.0)),
+            zoom=zoom,
         )
 
 
@@ -162,7 +167,7 @@ def make_bone(name: str, shape: LongBone | Blob, pose: np.ndarray, material: Mat
         density=material.trabecular * float(rng.uniform(0.9, 1.1)),
         cortex_density=material.cortical,
         cortex_mm=cortex,
-        texture=Texture.random(rng, material.texture),
+        texture=Texture.random(rng, material.texture, material.zoom),
         erosions=tuple(erosions),
     )
 

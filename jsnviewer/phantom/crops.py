@@ -2,7 +2,7 @@
 
 A crop is upright (the finger points up, the distal = upper bone on top) and centred on the joint,
 like ../shared/data/real/joint_crops. The real crops show bones about twice their anatomical size
-for 0.175 mm pixels, so bones here are drawn 1.2–2.2× enlarged (`zoom`) while the joint space and
+for 0.175 mm pixels, so bones here are drawn 1.5–2.5× enlarged (`zoom`) while the joint space and
 its change are drawn at their true width in mm for `pixel_size_mm`. Both images of a pair are
 rendered analytically from the same bones, never resampled from one another.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import gaussian_filter
 
 from jsnviewer.joints import JOINT_IDENTITIES, kind_of
 
@@ -69,7 +70,7 @@ class _JointScene:
     neighbours: list[str]
     size: int
     exposure: Exposure
-    display: tuple[float, float, float, float, float]  # see _joint_scene
+    display: tuple[float, float, float, float, float, float]  # see _joint_scene
 
 
 def _pick_identity(rng: np.random.Generator) -> str:
@@ -80,7 +81,7 @@ def _pick_identity(rng: np.random.Generator) -> str:
 
 def _joint_scene(rng: np.random.Generator, identity: str, size: int, pixel_size_mm: float, min_gap_mm: float = 0.0) -> _JointScene:
     k = 1.0 / pixel_size_mm
-    zoom = float(rng.uniform(1.2, 2.2)) * (size / 256.0) * (pixel_size_mm / 0.175)
+    zoom = float(rng.uniform(1.5, 2.5)) * (size / 256.0) * (pixel_size_mm / 0.175)
     hand = HandSize.random(rng)
     hand = HandSize(hand.size * zoom, hand.jitter)
     material = Material.random(rng, zoom)
@@ -127,6 +128,8 @@ def _joint_scene(rng: np.random.Generator, identity: str, size: int, pixel_size_
         blur_px=float(rng.uniform(0.4, 1.4)),
         photons=float(rng.uniform(800.0, 6000.0)),
         saturation=float(rng.uniform(1.4, 2.4)),
+        sharpen=float(rng.uniform(0.0, 1.0)),
+        sharpen_px=float(rng.uniform(6.0, 16.0)),
     )
     display = (
         float(rng.uniform(0.5, 5.0)),  # percentile mapped to `floor`
@@ -134,6 +137,7 @@ def _joint_scene(rng: np.random.Generator, identity: str, size: int, pixel_size_
         float(np.exp(rng.normal(0.0, 0.15))),  # gamma
         float(rng.uniform(0.0, 0.2)),  # floor
         float(rng.uniform(0.7, 1.0)),  # top
+        float(rng.uniform(0.0, 1.5)),  # blur (px) after the noise: the real crops are resampled
     )
     return _JointScene(Scene(bones, capsules, slabs, k), lower_name, upper_name, placement.centre, axis_of(lower.pose), gap, neighbours, size, exposure, display)
 
@@ -141,7 +145,9 @@ def _joint_scene(rng: np.random.Generator, identity: str, size: int, pixel_size_
 def _image(js: _JointScene, scene: Scene, rng: np.random.Generator, noise: bool) -> np.ndarray:
     exposure = Exposure(**{**js.exposure.__dict__, "noise": noise})
     raw = render(scene, js.size, js.size, exposure, rng)
-    p_lo, p_hi, gamma, floor, top = js.display
+    p_lo, p_hi, gamma, floor, top, blur = js.display
+    if blur > 0:
+        raw = gaussian_filter(raw, blur, mode="nearest")
     lo, hi = np.percentile(raw, [p_lo, p_hi])
     img = np.clip((raw - lo) / max(hi - lo, 1e-6), 0.0, 1.0) ** gamma
     return (floor + (top - floor) * img).astype(np.float32)

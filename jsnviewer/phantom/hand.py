@@ -30,8 +30,8 @@ from .render import Blob, Bone, Capsule, Erosion, LongBone, Scene, Slab, apply
 # Radius and ulna stubs: length, base, shaft and head half-widths, head cap length (mm);
 # where their distal ends sit in the hand frame.
 _FOREARM = {
-    "radius": (LongBone(110.0, 9.0, 8.5, 14.5, 3.5, 0.0), (4.0, 1.0)),
-    "ulna": (LongBone(110.0, 6.5, 6.0, 7.5, 5.0, 0.0), (-17.0, -3.0)),
+    "radius": (LongBone(220.0, 7.0, 6.5, 15.0, 3.0, 0.0), (5.0, 2.0)),
+    "ulna": (LongBone(220.0, 5.5, 5.0, 7.5, 5.0, 0.0), (-19.5, -2.0)),
 }
 
 
@@ -102,11 +102,11 @@ def build_hand(
     joints: dict[str, JointSite] = {}
     ray_bases: dict[int, np.ndarray] = {}
     soft = float(rng.uniform(3.5, 5.0)) * size
-    spread = float(rng.uniform(0.7, 1.4))
+    spread = float(rng.uniform(0.8, 1.25))
 
     for digit, names in RAYS.items():
         x, y, beta = cmc(digit)
-        beta = beta * (1.0 + 0.3 * (spread - 1.0)) + rng.normal(0.0, 1.5)
+        beta = beta * spread + rng.normal(0.0, 1.5)
         base = to_image(x * size, y * size)
         ray_bases[digit] = base
         shapes = [long_bone(names[0], hand, None, 0.0)]
@@ -137,7 +137,7 @@ def build_hand(
             f = findings[i]
             lo, hi = JOINT_SPACE_MM[kind_of(identity)]
             gap = float(rng.uniform(lo, hi)) * float(rng.uniform(0.65, 1.0))
-            deviation = angle_extra[i] * spread + rng.normal(0.0, 2.0)
+            deviation = angle_extra[i] + rng.normal(0.0, 2.0)
             lateral = 0.0
             if f["ankylosis"]:
                 gap = float(rng.uniform(0.2, 0.4))
@@ -167,13 +167,14 @@ def build_hand(
             lower = upper
 
     for name, (x, y, a, b, angle) in CARPALS.items():
-        centre = to_image(x * size, y * size)
-        bones.append(make_bone(name, Blob(a * size, b * size), bone_pose(centre, image_angle(angle), k, 0.0), material, rng))
+        centre = to_image(x * size * 1.08, y * size)
+        shape = Blob(a * size * rng.uniform(1.05, 1.15), b * size * rng.uniform(1.05, 1.15), power=3.0)
+        bones.append(make_bone(name, shape, bone_pose(centre, image_angle(angle + rng.normal(0.0, 4.0)), k, 0.0), material, rng))
     for name, (shape, (x, y)) in _FOREARM.items():
         shape = LongBone(shape.length, shape.base_half * size, shape.shaft_half * size, shape.head_half * size, shape.head_len * size, 0.0)
         bones.append(make_bone(name, shape, bone_pose(to_image(x * size, y * size), image_angle(rng.normal(0.0, 1.0)), k, shape.length), material, rng))
     forearm = bone_pose(to_image(-6.0 * size, 5.0 * size), image_angle(0.0), k, 0.0)
-    capsules.append(Capsule(forearm, -260.0, 0.0, 33.0 * size, 33.0 * size))
+    capsules.append(Capsule(forearm, -260.0, 0.0, 29.0 * size, 28.0 * size, depth=0.55))
     owners.append(None)
 
     by_name = {b.name: b for b in bones}
@@ -181,9 +182,12 @@ def build_hand(
     for digit in (2, 3, 4, 5):
         mc = by_name[f"MC{digit}"]
         s = mc.shape
-        for u, v in ((s.length + 6.0, 0.0), (s.length - s.head_len, s.head_half + 3.0), (s.length - s.head_len, -s.head_half - 3.0), (0.0, s.base_half + 3.0), (0.0, -s.base_half - 3.0)):
+        side = 9.0 * size if digit in (2, 5) else 3.0  # thenar and hypothenar muscle beside the outer rays
+        for u, v in ((s.length - s.head_len, s.head_half + side), (s.length - s.head_len, -s.head_half - side), (0.3 * s.length, s.base_half + side), (0.3 * s.length, -s.base_half - side)):
             points.append(apply(mc.pose, u, v))
-    for x, y in ((-31.0, -4.0), (27.0, -4.0)):
+        pp = by_name[f"PP{digit}"]
+        points.append(apply(pp.pose, 0.3 * pp.shape.length, 0.0))  # the webs between the fingers
+    for x, y in ((-29.0, -4.0), (25.0, -4.0)):
         points.append(tuple(to_image(x * size, y * size)))
     pts = np.array(points, dtype=float)
     hull = pts[ConvexHull(pts).vertices]

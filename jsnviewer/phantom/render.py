@@ -10,7 +10,7 @@ frame, so it moves rigidly with the bone. Only the bounding window of each shape
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
@@ -47,7 +47,8 @@ def scale_of(matrix: np.ndarray) -> float:
 class LongBone:
     """A tubular bone: base at u=0, distal end at u=length; widths are half-widths in mm.
 
-    `base_cup` > 0 makes the base concave (the socket of a phalanx, lips at the sides), < 0 convex.
+    `base_cup` > 0 makes the base concave over |v| < `cup_half` (the socket of a phalanx, lips at
+    the sides), < 0 convex.
     The distal end is an elliptic cap with semi-axes `head_len` (along the bone) and `head_half`.
     """
 
@@ -57,13 +58,16 @@ class LongBone:
     head_half: float
     head_len: float
     base_cup: float
+    cup_half: float = 0.0  # half-width of the base's socket (0: the whole base)
 
     def _flares(self, u):
-        # Full width over the base and over the head's cap, narrowing to the shaft within
-        # about a seventh of the length (the metaphyses).
-        lb = lh = 0.14 * self.length
-        eb = np.exp(-((np.maximum(u - 0.05 * self.length, 0.0) / lb) ** 2))
-        eh = np.exp(-((np.maximum(self.length - self.head_len - u, 0.0) / lh) ** 2))
+        # Full width over the base and over the head's cap, then a fall to the shaft width that
+        # starts smoothly and ends exponentially: the concave flanks of the metaphyses.
+        lb, lh = 0.09 * self.length, 0.1 * self.length
+        xb = np.maximum(u - max(self.base_cup, 0.0) - 0.02 * self.length, 0.0)
+        xh = np.maximum(self.length - self.head_len - u, 0.0)
+        eb = np.exp(-(np.sqrt(xb**2 + lb**2) - lb) / lb)
+        eh = np.exp(-(np.sqrt(xh**2 + lh**2) - lh) / lh)
         return eb, eh
 
     def half_width(self, u):
@@ -78,9 +82,14 @@ class LongBone:
     def sdf(self, u, v):
         av = np.abs(v)
         side = av - self.half_width(u)
-        base = self.base_cup * (1.0 - (v / self.base_half) ** 2) - u
-        du = np.maximum(u - (self.length - self.head_len), 0.0)
+        socket = self.cup_half or self.base_half
+        # The socket, then lips whose ends curve back towards the shaft.
+        lip = np.maximum(np.abs(v) - socket, 0.0) / max(self.base_half - socket, 0.5)
+        rim = 0.3 * max(self.base_half - socket, 0.5) + 0.3
+        base = self.base_cup * np.maximum(1.0 - (v / socket) ** 2, 0.0) + rim * lip**2 - u
+        du = u - (self.length - self.head_len)
         head = (np.sqrt((du / self.head_len) ** 2 + (v / self.head_half) ** 2) - 1.0) * min(self.head_len, self.head_half)
+        head = np.where(du > 0.0, head, -np.inf)  # the cap shapes the distal end only
         return np.maximum(np.maximum(side, base), head)
 
     def extent(self) -> tuple[float, float, float]:
@@ -95,6 +104,7 @@ class Blob:
 
     half_u: float
     half_v: float
+    power: float = 2.0  # 2: an ellipse; larger: a rounded box (carpal bones)
 
     def half_width(self, u):
         return np.full_like(np.asarray(u, dtype=float), min(self.half_u, self.half_v))
@@ -103,7 +113,9 @@ class Blob:
         return np.ones_like(np.asarray(u, dtype=float))
 
     def sdf(self, u, v):
-        return (np.sqrt((u / self.half_u) ** 2 + (v / self.half_v) ** 2) - 1.0) * min(self.half_u, self.half_v)
+        p = self.power
+        r = (np.abs(u / self.half_u) ** p + np.abs(v / self.half_v) ** p) ** (1.0 / p)
+        return (r - 1.0) * min(self.half_u, self.half_v)
 
     def extent(self) -> tuple[float, float, float]:
         return -self.half_u - 0.5, self.half_u + 0.5, self.half_v + 0.5
@@ -111,29 +123,31 @@ class Blob:
 
 @dataclass(frozen=True)
 class Texture:
-    """Trabecular texture: a ridge pattern of summed cosines in the bone's local frame (mm)."""
+    """Trabecular texture in the bone's local frame (mm): the zero lines of two band-limited
+    noises, each a sum of random cosines, drawn as thin bright ridges, cross into a network."""
 
-    freqs: np.ndarray  # (K, 2) cycles per mm along (u, v)
-    phases: np.ndarray  # (K,)
+    freqs: np.ndarray  # (2, K, 2) cycles per mm along (u, v)
+    phases: np.ndarray  # (2, K)
     strength: float
 
     @staticmethod
-    def random(rng: np.random.Generator, strength: float, n: int = 24) -> "Texture":
-        # Wavelengths 0.5–2.5 mm; more energy across the bone than along it (longitudinal trabeculae).
-        wavelength = rng.uniform(0.5, 2.5, n)
-        angle = rng.normal(0.0, 0.7, n) + np.pi / 2
-        freqs = np.stack([np.cos(angle), np.sin(angle)], axis=1) / wavelength[:, None]
-        freqs[: n // 3] = freqs[: n // 3][:, ::-1]  # a third run across: a reticular, not striped, look
-        return Texture(freqs=freqs, phases=rng.uniform(0, 2 * np.pi, n), strength=float(strength))
+    def random(rng: np.random.Generator, strength: float, scale: float = 1.0, n: int = 12) -> "Texture":
+        # Wavelengths 0.8–2.4 mm (times `scale` for enlarged bones). One noise favours lines along
+        # the bone (the longitudinal trabeculae of the shaft), the other runs any way.
+        wavelength = rng.uniform(0.8, 2.4, (2, n)) * scale
+        angle = np.stack([rng.normal(0.0, 0.5, n) + np.pi / 2, rng.uniform(0.0, np.pi, n)])
+        freqs = np.stack([np.cos(angle), np.sin(angle)], axis=-1) / wavelength[..., None]
+        return Texture(freqs=freqs, phases=rng.uniform(0, 2 * np.pi, (2, n)), strength=float(strength))
 
     def __call__(self, u, v):
-        acc = np.zeros_like(u)
-        for (fu, fv), ph in zip(self.freqs, self.phases):
-            acc += np.cos(2 * np.pi * (fu * u + fv * v) + ph)
-        n = acc / np.sqrt(len(self.phases) / 2.0)
-        # Ridges where the noise crosses zero: a network of thin bright trabeculae.
-        ridge = np.exp(-2.0 * n**2)
-        return 1.0 + self.strength * (ridge - 0.45)
+        ridges = []
+        for freqs, phases in zip(self.freqs, self.phases):
+            acc = np.zeros_like(u)
+            for (fu, fv), ph in zip(freqs, phases):
+                acc += np.cos(2 * np.pi * (fu * u + fv * v) + ph)
+            n = acc / np.sqrt(len(phases) / 2.0)
+            ridges.append(np.exp(-5.0 * n**2))
+        return 1.0 + self.strength * (np.maximum(ridges[0], ridges[1]) - 0.4)
 
 
 @dataclass(frozen=True)
@@ -170,9 +184,10 @@ class Capsule:
     u1: float
     r0: float
     r1: float
+    depth: float = 1.0  # thickness / width of its cross-section (a forearm is flatter than round)
 
     def moved(self, motion: np.ndarray) -> "Capsule":
-        return Capsule(motion @ self.pose, self.u0, self.u1, self.r0, self.r1)
+        return Capsule(motion @ self.pose, self.u0, self.u1, self.r0, self.r1, self.depth)
 
     def extent(self) -> tuple[float, float, float]:
         r = max(self.r0, self.r1)
@@ -266,13 +281,13 @@ def bone_attenuation(bone: Bone, window: Window) -> np.ndarray:
     d = np.minimum(d, radius)
     path = 2.0 * np.sqrt(np.maximum(2 * radius * d - d * d, 0.0))
     ends = bone.shape.end_weight(u)
-    t = bone.cortex_mm * (1.0 - 0.7 * ends) + 0.25
+    t = bone.cortex_mm * (1.0 - 0.8 * ends) + 0.3
     t = np.minimum(t, 0.8 * radius)
     di = np.clip(d - t, 0.0, None)
     ri = radius - t
     di = np.minimum(di, ri)
     inner = 2.0 * np.sqrt(np.maximum(2 * ri * di - di * di, 0.0))
-    marrow = 0.5 + 0.5 * ends  # the mid-shaft holds marrow, the ends trabecular bone
+    marrow = 0.4 + 0.6 * ends  # the mid-shaft holds marrow, the ends trabecular bone
     out[inside] = bone.density * marrow * bone.texture(u, v) * inner + bone.cortex_density * (path - inner)
     return out
 
@@ -291,7 +306,7 @@ def capsule_thickness(c: Capsule, window: Window) -> np.ndarray:
     dist = np.hypot(u - uc, v)
     depth = _edge_depth_px((dist - r) * k) / k
     depth = np.minimum(depth, r)
-    return 2.0 * np.sqrt(np.maximum(2 * r * depth - depth * depth, 0.0))
+    return 2.0 * c.depth * np.sqrt(np.maximum(2 * r * depth - depth * depth, 0.0))
 
 
 def slab_thickness(s: Slab, window: Window, px_per_mm: float) -> np.ndarray:
@@ -321,8 +336,9 @@ class Exposure:
     electronic: float = 6.0  # Gaussian read noise in stored values
     background: float = 260.0  # stored value of direct exposure
     saturation: float = 1.9  # attenuation at which the display curve reaches 63 % of its range
+    sharpen: float = 0.0  # unsharp-mask gain of the clinical processing (edges and texture crisper)
+    sharpen_px: float = 12.0  # its radius
     noise: bool = True
-    extra: dict = field(default_factory=dict)
 
 
 def expose(attenuation: np.ndarray, exposure: Exposure, rng: np.random.Generator) -> np.ndarray:
@@ -338,6 +354,8 @@ def expose(attenuation: np.ndarray, exposure: Exposure, rng: np.random.Generator
     a = -np.log(signal)
     span = MAX_VALUE - exposure.background
     value = exposure.background + span * (1.0 - np.exp(-np.maximum(a, 0.0) / exposure.saturation))
+    if exposure.sharpen > 0:
+        value = value + exposure.sharpen * (value - gaussian_filter(value, exposure.sharpen_px, mode="nearest"))
     if exposure.noise:
         value = value + rng.normal(0.0, exposure.electronic, value.shape)
     return np.clip(value, 0, MAX_VALUE)

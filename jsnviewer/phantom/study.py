@@ -88,11 +88,14 @@ def generate_study(
     motions = bone_motions(hand, changes)
     scene_f = followup_scene(hand, motions, changes)
     exposure = Exposure(
-        soft_density=float(rng.uniform(0.025, 0.035)),
+        soft_density=float(rng.uniform(0.018, 0.026)),
         heel=float(rng.uniform(0.04, 0.12)),
         blur_px=float(rng.uniform(0.6, 0.9)) * 0.175 / pixel_size_mm,
         photons=float(rng.uniform(2000.0, 5000.0)),
         saturation=float(rng.uniform(1.7, 2.2)),
+        background=float(rng.uniform(150.0, 700.0)),
+        sharpen=float(rng.uniform(0.3, 1.0)),
+        sharpen_px=2.0 / pixel_size_mm,
         noise=noise,
     )
     exposure_f = Exposure(**{**exposure.__dict__, "photons": exposure.photons * float(rng.uniform(0.8, 1.25))})
