@@ -16,11 +16,12 @@ from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.worker import Worker
 
 DEMO_SEED = 7
+DEMO_FINDINGS_RATE = 0.35  # more joints with ankylosis or subluxation than a typical hand, to show them all
 
 
 def demo_folder(seed: int = DEMO_SEED) -> Path:
     base = QStandardPaths.writableLocation(QStandardPaths.AppLocalDataLocation)
-    return Path(base) / "demo" / f"phantom-{seed}"
+    return Path(base) / "demo" / f"phantom-{seed}-findings{DEMO_FINDINGS_RATE:g}"
 
 
 def prepare_demo(folder: Path, seed: int = DEMO_SEED, progress: Callable[[float, str], None] | None = None):
@@ -34,7 +35,7 @@ def prepare_demo(folder: Path, seed: int = DEMO_SEED, progress: Callable[[float,
             pass  # written by another version: make it again
     if progress:
         progress(0.05, "Generating the synthetic hand")
-    study = generate_study(seed)
+    study = generate_study(seed, findings_rate=DEMO_FINDINGS_RATE)
     if progress:
         progress(0.9, "Writing the demo study")
     write_study(folder, study)

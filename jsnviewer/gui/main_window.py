@@ -472,7 +472,7 @@ class MainWindow(QMainWindow):
             worker.signals.result.connect(on_result)
         worker.signals.error.connect(lambda exc, l=label: self._task_error(l, exc))
         worker.signals.finished.connect(lambda w=worker: self._worker_finished(w))
-        if show_progress:
+        if show_progress and self.task is None:  # a running task (the analysis) keeps the progress bar
             self.task = worker
             worker.signals.progress.connect(lambda fraction, stage, w=worker: self._task_progress(w, fraction, stage))
             worker.signals.cancelled.connect(lambda l=label: self.statusBar().showMessage(f"{l}: cancelled", 5000))

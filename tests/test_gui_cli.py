@@ -1,0 +1,48 @@
+"""`jsnviewer` and `jsnviewer gui`: the window starts, and --screenshot makes a picture of it and exits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from PIL import Image
+
+from jsnviewer.cli.main import main
+from gui_support import study, write_radiograph  # noqa: F401
+
+
+def test_plain_jsnviewer_and_jsnviewer_gui_start_the_window(monkeypatch):
+    calls = []
+    monkeypatch.setattr("jsnviewer.gui.app.run_gui", lambda *args, **kwargs: calls.append((args, kwargs)) or 0)
+    assert main([]) == 0
+    assert main(["gui", "a.dcm", "b.dcm", "--dataset", "ds"]) == 0
+    assert calls[0] == ((None, None), {"demo": False, "screenshot": None, "dataset": None})
+    assert calls[1] == (("a.dcm", "b.dcm"), {"demo": False, "screenshot": None, "dataset": "ds"})
+
+
+def run_cli(args, tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_DATA_HOME=str(tmp_path / "data"))
+    return subprocess.run([sys.executable, "-m", "jsnviewer", "gui", *args], capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+def test_screenshot_of_a_study_pair_is_saved_and_the_program_exits(tmp_path, study):
+    out = tmp_path / "shot.png"
+    done = run_cli([str(study[0]), str(study[1]), "--screenshot", str(out)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    with Image.open(out) as picture:
+        assert picture.width >= 1000 and picture.height >= 600
+        grey = picture.convert("L")
+        assert grey.getextrema()[1] > 150  # the radiographs' bright bone is in the picture
+
+
+def test_screenshot_of_a_corrupt_file_exits_non_zero_naming_the_file(tmp_path):
+    bad = tmp_path / "scan.dcm"
+    bad.write_bytes(b"\x00" * 128 + b"DICM" + b"\xff" * 50)
+    out = tmp_path / "shot.png"
+    done = run_cli([str(bad), "--screenshot", str(out)], tmp_path)
+    assert done.returncode == 1
+    assert "scan.dcm" in done.stderr and "Traceback" not in done.stderr
+    assert out.exists()  # the window with its message is still pictured

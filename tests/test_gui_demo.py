@@ -1,0 +1,29 @@
+"""`jsnviewer gui --demo`: a synthetic pair from the phantom opens with its true joint boxes."""
+
+from __future__ import annotations
+
+import pytest
+
+from jsnviewer.gui.demo import open_demo
+from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from jsnviewer.joints import JOINT_IDENTITIES
+from jsnviewer.phantom import load_truth
+from gui_support import make_window, settings_store  # noqa: F401
+
+
+@pytest.mark.slow
+def test_demo_opens_the_phantom_pair_with_its_true_boxes_unsaved_and_clean(qtbot, make_window, tmp_path, monkeypatch):
+    folder = tmp_path / "demo"
+    monkeypatch.setattr("jsnviewer.gui.demo.demo_folder", lambda seed=7: folder)
+    window = make_window()
+    with qtbot.waitSignal(window.study_loaded, timeout=120000):
+        open_demo(window, seed=3)
+    truth = load_truth(folder)
+    for role, visit in ((BASELINE, truth.baseline), (FOLLOWUP, truth.followup)):
+        document = window.documents[role]
+        assert sorted(j.identity for j in document.joints()) == sorted(JOINT_IDENTITIES)
+        assert [j.box for j in document.joints()] == [j.box for j in visit.joints]
+        assert not document.is_dirty  # a demo never writes into the user's dataset by itself
+        assert len(window.layers[role].items) == len(JOINT_IDENTITIES)
+    assert window.panes[BASELINE].radiograph.shape == (2010, 1490)
+    assert any("Demo study" in text for _, text in window.warnings.messages())
