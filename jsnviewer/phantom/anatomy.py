@@ -76,7 +76,7 @@ def joint_of(lower: str) -> str:
 # Where each ray's metacarpal base sits (hand frame, mm) and its angle from the long axis of the
 # hand (degrees, positive towards the thumb); then the extra angle of each further bone of the ray.
 _CMC: dict[int, tuple[float, float, float]] = {1: (23.0, 22.0, 42.0), 2: (12.0, 34.0, 9.0), 3: (1.0, 33.0, 1.0), 4: (-10.5, 30.0, -8.0), 5: (-21.0, 26.0, -16.0)}
-_PHALANX_ANGLE: dict[int, tuple[float, ...]] = {1: (-10.0, -4.0), 2: (-4.0, 0.0, 0.0), 3: (0.0, 0.0, 0.0), 4: (4.0, 0.0, 0.0), 5: (7.0, 1.0, 0.0)}
+_PHALANX_ANGLE: dict[int, tuple[float, ...]] = {1: (-10.0, -4.0), 2: (-2.0, 0.0, 0.0), 3: (0.0, 0.0, 0.0), 4: (2.5, 0.0, 0.0), 5: (5.0, 1.0, 0.0)}
 
 # Carpal bones: centre (x, y), half-length along their long axis, half-width, angle of that axis
 # from the hand's long axis (degrees).
@@ -158,7 +158,7 @@ class Material:
         )
 
 
-def make_bone(name: str, shape: LongBone | Blob, pose: np.ndarray, material: Material, rng: np.random.Generator, erosions=()) -> Bone:
+def make_bone(name: str, shape: LongBone | Blob, pose: np.ndarray, material: Material, rng: np.random.Generator, erosions=(), depth: float = 1.0) -> Bone:
     cortex = material.cortex_fraction * (shape.shaft_half if isinstance(shape, LongBone) else 0.25 * min(shape.half_u, shape.half_v))
     return Bone(
         name=name,
@@ -169,6 +169,7 @@ def make_bone(name: str, shape: LongBone | Blob, pose: np.ndarray, material: Mat
         cortex_mm=cortex,
         texture=Texture.random(rng, material.texture, material.zoom),
         erosions=tuple(erosions),
+        depth=depth,
     )
 
 

@@ -38,14 +38,14 @@ class FollowupChanges:
             if site.findings["ankylosis"]:  # a fused joint neither bends nor narrows
                 flexion[identity], jsn[identity] = 0.0, 0.0
                 continue
-            flexion[identity] = float(rng.normal(0.0, 2.5 if kind_of(identity) == "MCP" else 3.0))
+            flexion[identity] = float(np.clip(rng.normal(0.0, 2.0 if kind_of(identity) == "MCP" else 2.5), -5.0, 5.0))
             change = 0.0 if rng.random() < 0.2 else float(rng.uniform(-0.5, 0.3))
             jsn[identity] = max(change, 0.2 - site.placement.gap_mm)  # never closes the space fully
         return FollowupChanges(
             rotation_deg=float(rng.uniform(-5.0, 5.0)),
             scale=float(rng.uniform(0.95, 1.05)),
             shift_px=(float(rng.uniform(-40.0, 40.0)), float(rng.uniform(-40.0, 40.0))),
-            finger_rotation_deg={d: float(rng.normal(0.0, 1.5)) for d in RAYS},
+            finger_rotation_deg={d: float(np.clip(rng.normal(0.0, 1.0), -2.5, 2.5)) for d in RAYS},
             flexion_deg=flexion,
             jsn_mm=jsn,
         )

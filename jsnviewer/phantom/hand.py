@@ -28,10 +28,10 @@ from .anatomy import (
 from .render import Blob, Bone, Capsule, Erosion, LongBone, Scene, Slab, apply
 
 # Radius and ulna stubs: length, base, shaft and head half-widths, head cap length (mm);
-# where their distal ends sit in the hand frame.
+# where their distal ends sit in the hand frame; front-to-back depth / width (the distal radius is flat).
 _FOREARM = {
-    "radius": (LongBone(220.0, 7.0, 6.5, 15.0, 3.0, 0.0), (5.0, 2.0)),
-    "ulna": (LongBone(220.0, 5.5, 5.0, 7.5, 5.0, 0.0), (-19.5, -2.0)),
+    "radius": (LongBone(220.0, 7.0, 6.5, 15.0, 3.0, 0.0), (5.0, 2.0), 0.6),
+    "ulna": (LongBone(220.0, 5.5, 5.0, 7.5, 5.0, 0.0), (-19.5, -2.0), 0.85),
 }
 
 
@@ -102,7 +102,7 @@ def build_hand(
     joints: dict[str, JointSite] = {}
     ray_bases: dict[int, np.ndarray] = {}
     soft = float(rng.uniform(3.5, 5.0)) * size
-    spread = float(rng.uniform(0.8, 1.25))
+    spread = float(rng.uniform(0.9, 1.3))
 
     for digit, names in RAYS.items():
         x, y, beta = cmc(digit)
@@ -137,7 +137,7 @@ def build_hand(
             f = findings[i]
             lo, hi = JOINT_SPACE_MM[kind_of(identity)]
             gap = float(rng.uniform(lo, hi)) * float(rng.uniform(0.65, 1.0))
-            deviation = angle_extra[i] + rng.normal(0.0, 2.0)
+            deviation = angle_extra[i] + rng.normal(0.0, 1.5)
             lateral = 0.0
             if f["ankylosis"]:
                 gap = float(rng.uniform(0.2, 0.4))
@@ -145,7 +145,7 @@ def build_hand(
                 # The distal base slides sideways off the head, usually with the finger deviated.
                 side = rng.choice([-1.0, 1.0])
                 lateral = side * float(rng.uniform(0.3, 0.5)) * 2.0 * shapes[i + 1].base_half
-                deviation += side * rng.uniform(4.0, 10.0)
+                deviation += side * rng.uniform(3.0, 7.0)
             pose, placement = place_upper(lower, shapes[i + 1], gap, np.deg2rad(mirror * deviation), mirror * lateral)
             upper = make_bone(name, shapes[i + 1], pose, material, rng, erosions[i + 1])
             bones.append(upper)
@@ -168,11 +168,12 @@ def build_hand(
 
     for name, (x, y, a, b, angle) in CARPALS.items():
         centre = to_image(x * size * 1.08, y * size)
-        shape = Blob(a * size * rng.uniform(1.05, 1.15), b * size * rng.uniform(1.05, 1.15), power=3.0)
-        bones.append(make_bone(name, shape, bone_pose(centre, image_angle(angle + rng.normal(0.0, 4.0)), k, 0.0), material, rng))
-    for name, (shape, (x, y)) in _FOREARM.items():
+        shape = Blob(a * size * rng.uniform(1.15, 1.3), b * size * rng.uniform(1.15, 1.3), power=3.0)
+        bones.append(make_bone(name, shape, bone_pose(centre, image_angle(angle + rng.normal(0.0, 4.0)), k, 0.0), material, rng, depth=0.75))
+    for name, (shape, (x, y), depth) in _FOREARM.items():
         shape = LongBone(shape.length, shape.base_half * size, shape.shaft_half * size, shape.head_half * size, shape.head_len * size, 0.0)
-        bones.append(make_bone(name, shape, bone_pose(to_image(x * size, y * size), image_angle(rng.normal(0.0, 1.0)), k, shape.length), material, rng))
+        pose = bone_pose(to_image(x * size, y * size), image_angle(rng.normal(0.0, 1.0)), k, shape.length)
+        bones.append(make_bone(name, shape, pose, material, rng, depth=depth))
     forearm = bone_pose(to_image(-6.0 * size, 5.0 * size), image_angle(0.0), k, 0.0)
     capsules.append(Capsule(forearm, -260.0, 0.0, 29.0 * size, 28.0 * size, depth=0.55))
     owners.append(None)

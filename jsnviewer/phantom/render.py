@@ -10,7 +10,7 @@ frame, so it moves rigidly with the bone. Only the bounding window of each shape
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
@@ -169,10 +169,11 @@ class Bone:
     cortex_mm: float  # cortical thickness in mid-shaft
     texture: Texture
     erosions: tuple[Erosion, ...] = ()
+    depth: float = 1.0  # front-to-back thickness / width of its cross-section
 
     def moved(self, motion: np.ndarray) -> "Bone":
         """The same bone after an image-space motion (3×3, px → px)."""
-        return Bone(self.name, self.shape, motion @ self.pose, self.density, self.cortex_density, self.cortex_mm, self.texture, self.erosions)
+        return replace(self, pose=motion @ self.pose)
 
 
 @dataclass(frozen=True)
@@ -288,7 +289,7 @@ def bone_attenuation(bone: Bone, window: Window) -> np.ndarray:
     di = np.minimum(di, ri)
     inner = 2.0 * np.sqrt(np.maximum(2 * ri * di - di * di, 0.0))
     marrow = 0.4 + 0.6 * ends  # the mid-shaft holds marrow, the ends trabecular bone
-    out[inside] = bone.density * marrow * bone.texture(u, v) * inner + bone.cortex_density * (path - inner)
+    out[inside] = bone.depth * (bone.density * marrow * bone.texture(u, v) * inner + bone.cortex_density * (path - inner))
     return out
 
 
