@@ -14,7 +14,7 @@ from jsnviewer.errors import JsnError
 # (torch and friends are imported inside the handlers) so `jsnviewer info` starts fast.
 COMMAND_MODULES: list[str] = ["jsnviewer.cli.info", "jsnviewer.cli.gui", "jsnviewer.cli.phantom"]
 # Modules with `register(train_subparsers, bench_subparsers)`: one per model capability.
-CAPABILITY_MODULES: list[str] = ["jsnviewer.cli.segmentation"]
+CAPABILITY_MODULES: list[str] = ["jsnviewer.cli.detection", "jsnviewer.cli.registration", "jsnviewer.cli.segmentation"]
 
 
 def build_parser() -> argparse.ArgumentParser:

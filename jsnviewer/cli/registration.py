@@ -1,0 +1,117 @@
+"""`jsnviewer train registration` and `jsnviewer bench registration`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_REAL = REPO.parent / "shared" / "data" / "real" / "joint_crops"
+
+
+def register(train_subparsers, bench_subparsers) -> None:
+    p = train_subparsers.add_parser("registration", help="train the bone registration network (JSN)",
+                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--data", type=Path, default=DEFAULT_REAL if DEFAULT_REAL.is_dir() else None,
+                   help="joint_crops-style folder or annotation dataset folder (split by joint folder)")
+    p.add_argument("--synthetic", type=int, default=0, help="phantom pairs per epoch (jsnviewer.phantom.make_joint_pair)")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--config", choices=["small", "paper"], default="small", help="network size")
+    p.add_argument("--max-minutes", type=float, help="stop after the epoch that passes this time")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init", type=Path, help="start from these weights")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+    p.add_argument("--out", type=Path, required=True, help="weights file to write (checkpointed every better epoch)")
+    p.set_defaults(func=_train)
+
+    b = bench_subparsers.add_parser("registration", help="σ, σ', mismatching ratio, losses, ms per pair (and JSN error on synthetic pairs)",
+                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    b.add_argument("--data", type=Path, help="joint_crops-style folder or annotation dataset folder")
+    b.add_argument("--part", choices=["validation", "train", "all"], default="validation", help="which joint folders of --data")
+    b.add_argument("--synthetic", type=int, default=0, help="run on N phantom pairs instead of --data")
+    b.add_argument("--method", choices=["deep", "refined", "poc"], action="append",
+                   help="method(s) to measure; repeatable (default: all three)")
+    b.add_argument("--pixel-size", type=float, default=0.175, help="mm per pixel of the crops in --data")
+    b.add_argument("--weights", type=Path, help="registration weights (default: the shipped models/registration.pt)")
+    b.add_argument("--seed", type=int, default=0, help="seed of the σ' shifts and of the synthetic pairs")
+    b.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+    b.add_argument("--json", type=Path, help="write the figures here")
+    b.set_defaults(func=_bench)
+
+
+def crop_folder(path: Path) -> Path:
+    """A joint_crops-style folder itself, or the joint_crops/ of an annotation dataset."""
+    if (path / "dataset.json").is_file():
+        from jsnviewer.dataset import open_dataset
+
+        return open_dataset(path).joint_crops_dir
+    return path
+
+
+def _train(args) -> int:
+    import torch
+
+    from jsnviewer.errors import DatasetError, WeightsError
+    from jsnviewer.registration.data import load_joint_folders
+    from jsnviewer.registration.model import save_model
+    from jsnviewer.registration.train import TrainSettings, train
+    from jsnviewer.weights import load_weights
+
+    torch.set_num_threads(args.threads)
+    if args.data is None:
+        raise DatasetError("no --data folder given and ../shared/data/real/joint_crops is not present")
+    root = crop_folder(args.data)
+    train_crops = load_joint_folders(root, "train")
+    val_crops = load_joint_folders(root, "validation")
+    if not val_crops or not train_crops:
+        raise DatasetError(f"{root}: needs joints on both sides of the train/validation split")
+    settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                             config=args.config, synthetic=args.synthetic, max_minutes=args.max_minutes)
+    init = None
+    if args.init:
+        w = load_weights(args.init, expected_model="registration")
+        if w.config.get("widths") is None:
+            raise WeightsError(args.init, "has no network configuration")
+        init = w.state_dict
+    source = None
+    if args.synthetic:
+        from jsnviewer.registration.data import PhantomSource
+
+        source = PhantomSource(seed=args.seed)
+    print(f"joints: {len(train_crops)} train, {len(val_crops)} validation", flush=True)
+
+    def on_epoch(model, row, best):
+        print("  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()) + ("  *" if best else ""), flush=True)
+        if best:
+            save_model(args.out, model, {"training": vars(settings), "epoch": row["epoch"], "validation": row,
+                                         "data": str(root), "command": "jsnviewer train registration"})
+
+    _, report = train(train_crops, val_crops, settings, init_state=init, synthetic_source=source, on_epoch=on_epoch)
+    print(f"best epoch {report.best_epoch}, saved {args.out}")
+    return 0
+
+
+def _bench(args) -> int:
+    import torch
+
+    from jsnviewer.atomic import atomic_write_json
+    from jsnviewer.errors import DatasetError
+    from jsnviewer.registration.bench import bench_real, bench_synthetic, format_table
+    from jsnviewer.registration.model import load_model
+
+    torch.set_num_threads(args.threads)
+    methods = args.method or ["deep", "refined", "poc"]
+    model = load_model(args.weights) if any(m != "poc" for m in methods) else None
+    if args.synthetic:
+        results = bench_synthetic(args.synthetic, methods, model, seed=args.seed)
+    else:
+        if args.data is None:
+            raise DatasetError("give --data FOLDER (laid out like joint_crops/) or --synthetic N")
+        results = bench_real(crop_folder(args.data), methods, model, part=args.part, pixel_size_mm=args.pixel_size, seed=args.seed)
+    print(format_table(results))
+    if args.json:
+        atomic_write_json(args.json, results)
+        print(f"wrote {args.json}")
+    return 0

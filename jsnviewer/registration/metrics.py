@@ -1,0 +1,49 @@
+"""Consistency metrics of the paper without ground truth: σ (Eq. 8–10), σ' (Eq. 11–12), mismatches.
+
+σ: for two crops F, G of one joint, every other crop I of the joint gives an indirect measurement
+JSN_FG−I = JSN_FI + JSN_IG (Eq. 8); together with the direct JSN_FG they form the set whose population
+standard deviation is σ_FG (Eq. 9–10). A joint with n ≥ 3 crops gives n − 1 values per pair.
+
+σ': the moving crop G is shifted by ten random translations in [−3, +3] px along x and y, giving
+JSN_FG−j; a trial is a **mismatch** when |JSN_FG−j − median_j JSN_FG−j| > `MISMATCH_PX` (0.5 px,
+0.0875 mm at 0.175 mm/px); σ'_FG is the population standard deviation of the remaining trials
+(Eq. 11–12) and the mismatching ratio is mismatched trials / all trials.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MISMATCH_PX = 0.5
+SHIFTS = 10
+MAX_SHIFT_PX = 3.0
+
+
+def population_std(values) -> float:
+    v = np.asarray(values, dtype=np.float64)
+    return float(np.sqrt(np.mean((v - v.mean()) ** 2)))
+
+
+def sigma_pairs(jsn: np.ndarray) -> list[float]:
+    """σ_FG for every pair F < G of one joint; `jsn[i, j]` is the JSN with crop i fixed and j moving."""
+    n = jsn.shape[0]
+    if n < 3:
+        return []
+    out = []
+    for f in range(n):
+        for g in range(f + 1, n):
+            values = [jsn[f, g]] + [jsn[f, i] + jsn[i, g] for i in range(n) if i not in (f, g)]
+            out.append(population_std(values))
+    return out
+
+
+def sigma_prime(trials, mismatch_px: float = MISMATCH_PX) -> tuple[float, int]:
+    """(σ'_FG, number of mismatched trials) for the JSN of one pair under the ten shifts."""
+    t = np.asarray(trials, dtype=np.float64)
+    inliers = np.abs(t - np.median(t)) <= mismatch_px
+    return population_std(t[inliers]), int((~inliers).sum())
+
+
+def random_shifts(rng: np.random.Generator, n: int = SHIFTS, max_px: float = MAX_SHIFT_PX) -> np.ndarray:
+    """(n, 2) random (dx, dy) in [−max_px, +max_px]."""
+    return rng.uniform(-max_px, max_px, size=(n, 2))

@@ -1,0 +1,26 @@
+"""Saving and loading the registration network through the model registry (model name "registration")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jsnviewer.errors import WeightsError
+from jsnviewer.registration.network import RegistrationNet, build
+from jsnviewer.weights import Weights, load_weights, resolve_weights, save_weights
+
+MODEL_NAME = "registration"
+
+
+def save_model(path: str | Path, model: RegistrationNet, meta: dict) -> Path:
+    return save_weights(path, Weights(MODEL_NAME, dict(model.config), model.state_dict(), meta))
+
+
+def load_model(override: str | Path | None = None) -> RegistrationNet:
+    """The shipped network (models/registration.pt) or the user's weights file, ready for inference."""
+    w = load_weights(resolve_weights(MODEL_NAME, override), expected_model=MODEL_NAME)
+    try:
+        model = build(w.config, crop_size=int(w.config.get("crop_size", 256)))
+        model.load_state_dict(w.state_dict)
+    except (KeyError, TypeError, RuntimeError) as exc:
+        raise WeightsError(w.path, f"does not fit the registration network ({type(exc).__name__})") from exc
+    return model.eval()

@@ -1,0 +1,63 @@
+"""The result of registering one joint pair (baseline F, follow-up G) and its reliability verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from jsnviewer.registration.transform import BoneTransform
+
+
+@dataclass(frozen=True)
+class ReliabilityRule:
+    """When a measurement is flagged as not reliable."""
+
+    max_loss_ratio: float = 0.8  # L(F, G') must be below this fraction of L(F, G)
+    max_disagreement_px: float = 2.0  # refined vs network, any bone's (dx, dy), in pixels
+
+
+@dataclass
+class JointRegistration:
+    """P0 (upper bone), P1 (lower bone), JSN = dy0 − dy1 (follow-up − baseline width, narrowing
+    negative), the losses of Eq. 6 before and after, their loss spectra (|F − G| and |F − G'| on the
+    bones, the misalignment picture) and whether the measurement can be trusted."""
+
+    method: str
+    upper: BoneTransform
+    lower: BoneTransform
+    pixel_size_mm: float | None
+    original_loss: float
+    transformed_loss: float
+    spectrum_original: np.ndarray | None = None
+    spectrum_transformed: np.ndarray | None = None
+    network_upper: BoneTransform | None = None
+    network_lower: BoneTransform | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def jsn_px(self) -> float:
+        return self.upper.dy - self.lower.dy
+
+    @property
+    def jsn_mm(self) -> float | None:
+        return None if self.pixel_size_mm is None else self.jsn_px * self.pixel_size_mm
+
+    @property
+    def reliable(self) -> bool:
+        return not self.reasons
+
+
+def verdict(result: JointRegistration, rule: ReliabilityRule, converged: bool = True) -> list[str]:
+    """The reasons, if any, why `result` should not be trusted."""
+    reasons = []
+    if not result.transformed_loss < rule.max_loss_ratio * result.original_loss:
+        reasons.append(f"transformed loss {result.transformed_loss:.4f} is not clearly below the original {result.original_loss:.4f}")
+    if result.network_upper is not None and result.network_lower is not None:
+        for name, net, ref in (("upper", result.network_upper, result.upper), ("lower", result.network_lower, result.lower)):
+            d = float(np.hypot(ref.dx - net.dx, ref.dy - net.dy))
+            if d > rule.max_disagreement_px:
+                reasons.append(f"{name} bone: refinement moved {d:.1f} px away from the network")
+    if not converged:
+        reasons.append("refinement did not converge")
+    return reasons
