@@ -9,7 +9,7 @@ import sys
 from PIL import Image
 
 from jsnviewer.cli.main import main
-from gui_support import study, write_radiograph  # noqa: F401
+from gui_support import study  # noqa: F401 (fixture)
 
 
 def test_plain_jsnviewer_and_jsnviewer_gui_start_the_window(monkeypatch):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from PySide6.QtCore import QSettings
 
 from jsnviewer.dataset import image_id_of, open_dataset
@@ -116,6 +115,18 @@ def test_unsaved_edits_survive_switching_to_another_image_and_back(qtbot, make_w
         window.open_paths([baseline], BASELINE)
     assert window.documents[BASELINE].joints() == expected and window.documents[BASELINE].is_dirty
     assert "no dataset folder" in window.save_state.text()
+
+
+def test_edits_made_before_choosing_a_dataset_folder_are_autosaved_once_it_is_chosen(qtbot, make_window, study,
+                                                                                    tmp_path):
+    window = make_window(autosave_delay_s=0.2)
+    open_and_wait(qtbot, window, *study)
+    annotate(window)
+    assert "no dataset folder" in window.save_state.text()
+    assert window.set_dataset_folder(tmp_path / "new-dataset")
+    qtbot.waitUntil(lambda: not window.documents[BASELINE].is_dirty, timeout=10000)
+    saved = open_dataset(tmp_path / "new-dataset").annotation_for_file(study[0])
+    assert [j.box for j in saved.joints] == AWKWARD_BOXES
 
 
 def test_coco_export_has_every_saved_box_in_coco_geometry(qtbot, make_window, study, tmp_path):

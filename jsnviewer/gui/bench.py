@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     from jsnviewer.gui.settings import AppSettings
 
     app = make_application()
-    print(f"platform {app.platformName()}, PySide6 {PySide6.__version__}, {os.cpu_count()} CPU cores")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"platform {app.platformName()}, PySide6 {PySide6.__version__}, {os.cpu_count()} CPU cores, load average {load}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp))  # keep the user's recent list clean

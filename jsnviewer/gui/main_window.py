@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from jsnviewer.dataset import DatasetError, ImageAnnotation, JointAnnotation, image_id_of, is_dataset, open_dataset
 from jsnviewer.errors import JsnError
-from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect, rect_from_box
+from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
 from jsnviewer.gui.autosave import AnnotationSaver
 from jsnviewer.gui.image_view import WINDOW_PRESETS, RadiographPane, Tool
 from jsnviewer.gui.joints_panel import JointsPanel
@@ -453,7 +453,6 @@ class MainWindow(QMainWindow):
         layer.selection_changed.connect(lambda uid, r=role: self._box_selected(r, uid))
         self.layers[role] = layer
         self.study_panel.set_radiograph(role, radiograph)
-        log.info("showing %s: %s (%d x %d)", role, radiograph.path.name, radiograph.width, radiograph.height)
 
     def _check_pair(self) -> None:
         self.warnings.dismiss_prefix("pair-")
@@ -505,7 +504,7 @@ class MainWindow(QMainWindow):
         if isinstance(exc, (JsnError, OSError)):
             text = str(exc)
         else:  # a bug, not bad input: still one line in the window, details in the log
-            log.error("%s failed", label, exc_info=exc)
+            log.error("unexpected %s in a background task", type(exc).__name__, exc_info=exc)
             text = f"unexpected {type(exc).__name__}: {exc}"
         self.warnings.show_message(f"{label} failed: {text}", "error", key=f"task-error-{label}")
 
@@ -692,6 +691,9 @@ class MainWindow(QMainWindow):
         self.settings.dataset_folder = str(folder)
         save_settings(self.settings, qsettings())
         self.saver.dataset_root = Path(folder)
+        for document in self.session_documents.values():
+            if document.is_dirty:  # edits made before there was a folder to save them to
+                self.saver.schedule(document)
         self._update_save_state()
         return True
 
