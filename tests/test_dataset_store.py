@@ -125,3 +125,15 @@ def test_joint_crops_are_stored_like_the_real_crop_folders(tmp_path):
     assert crop.parent.name == "P1_L_MCP2"
     assert np.array_equal(np.array(Image.open(crop.with_name("visit1_upper.png"))), upper.astype(np.uint8))
     assert np.array(Image.open(crop)).max() == 3000
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path, radiograph_file):
+    import os
+    import stat
+
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotation = annotate(dataset, radiograph_file)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    mode = stat.S_IMODE((dataset.annotations_dir / f"{annotation.image_id}.json").stat().st_mode)
+    assert mode == 0o666 & ~umask
