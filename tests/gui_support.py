@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 from jsnviewer.radiograph import Radiograph, StudyIdentity, save_radiograph
 
@@ -106,3 +108,22 @@ def drag(view_box, start: QPointF, end: QPointF, button=Qt.LeftButton) -> None:
     view_box.mouseDragEvent(FakeDrag(view_box, button, start, start, True, False))
     view_box.mouseDragEvent(FakeDrag(view_box, button, start, end, False, False))
     view_box.mouseDragEvent(FakeDrag(view_box, button, start, end, False, True))
+
+
+def _send(widget, kind, pos, button, buttons) -> None:
+    event = QMouseEvent(kind, QPointF(pos), widget.mapToGlobal(QPointF(pos)), button, buttons, Qt.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def mouse_drag(qtbot, pane, start: QPointF, end: QPointF, button=Qt.LeftButton, steps: int = 8) -> None:
+    """A real press-move-release of the mouse on a view's viewport, from and to image coordinates."""
+    viewport, view_box = pane.graphics.viewport(), pane.view_box
+    a = pane.graphics.mapFromScene(view_box.mapViewToScene(start))
+    b = pane.graphics.mapFromScene(view_box.mapViewToScene(end))
+    _send(viewport, QEvent.MouseMove, a, Qt.NoButton, Qt.NoButton)
+    _send(viewport, QEvent.MouseButtonPress, a, button, button)
+    for step in range(1, steps + 1):
+        _send(viewport, QEvent.MouseMove, a + (b - a) * step / steps, Qt.NoButton, button)
+        qtbot.wait(5)
+    _send(viewport, QEvent.MouseButtonRelease, b, button, Qt.NoButton)
+    qtbot.wait(10)

@@ -10,7 +10,7 @@ from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import FINDING_COLOURS, AnnotationDocument
 from jsnviewer.gui.image_view import Tool
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
-from gui_support import drag, make_window, open_and_wait, settings_store, study  # noqa: F401
+from gui_support import drag, make_window, mouse_drag, open_and_wait, settings_store, study  # noqa: F401
 
 
 @pytest.fixture
@@ -67,6 +67,30 @@ def test_moving_and_resizing_a_box_with_the_mouse_is_one_undoable_step_each(qtbo
     stack.redo()
     stack.redo()
     assert boxes(window) == [(57.5, 69.0, 24.0, 33.5)]
+
+
+def test_real_mouse_drags_draw_move_and_resize_boxes_and_set_window_level(qtbot, window):
+    qtbot.waitExposed(window)
+    pane = window.panes[BASELINE]
+    window.set_tool(Tool.BOX)
+    mouse_drag(qtbot, pane, QPointF(40, 50), QPointF(80, 100))
+    document = window.documents[BASELINE]
+    (box,) = boxes(window)
+    assert box == pytest.approx((60.0, 75.0, 40.0, 50.0), abs=1.0)  # within a screen pixel of the drag
+    window.set_tool(Tool.PAN)  # dragging a box body moves it whatever the tool
+    mouse_drag(qtbot, pane, QPointF(60, 75), QPointF(70, 85))
+    (moved,) = boxes(window)
+    assert moved[2:] == box[2:]  # a move keeps the size bit for bit
+    assert 5 < moved[0] - box[0] <= 10.5 and 5 < moved[1] - box[1] <= 10.5  # pyqtgraph starts the drag after a few px
+    corner = QPointF(moved[0] + moved[2] / 2, moved[1] + moved[3] / 2)  # the selected box's bottom-right handle
+    mouse_drag(qtbot, pane, corner, corner + QPointF(12, 6))
+    (resized,) = boxes(window)
+    assert 6 < resized[2] - moved[2] <= 12.5 and 3 < resized[3] - moved[3] <= 6.5
+    stack = document.undo_stack
+    assert [stack.text(i) for i in range(stack.count())] == ["Add box", "Move box", "Resize box"]
+    width = pane.window_width
+    mouse_drag(qtbot, pane, QPointF(100, 150), QPointF(140, 150), Qt.RightButton)  # W/L, not a box edit
+    assert pane.window_width > width and stack.count() == 3
 
 
 def test_a_click_without_moving_changes_nothing(qtbot, window):

@@ -294,7 +294,7 @@ class JointBoxItem(pg.ROI):
         rect = rect_from_box(self._shown_box) if self._shown_box else None
         if rect is not None and (pos.x(), pos.y(), size.x(), size.y()) == (rect.x(), rect.y(), rect.width(), rect.height()):
             return None
-        return box_from_rect(QRectF(QPointF(pos.x(), pos.y()), QPointF(pos.x() + size.x(), pos.y() + size.y())))
+        return (pos.x() + size.x() / 2.0, pos.y() + size.y() / 2.0, size.x(), size.y())  # size kept exactly
 
     def _restyle(self) -> None:
         colour = QColor(box_colour(self.joint))
