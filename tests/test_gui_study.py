@@ -163,3 +163,29 @@ def test_views_are_linked_and_fit_shows_the_whole_image(qtbot, make_window, stud
     assert follow.viewRect().width() == pytest.approx(base.viewRect().width())
     window.fit()
     assert base.viewRect().contains(window.panes[BASELINE].image_rect())
+
+
+def test_the_same_image_as_baseline_and_followup_is_flagged_and_shares_one_set_of_boxes(qtbot, make_window, study,
+                                                                                         tmp_path):
+    window = make_window()
+    copy = tmp_path / "copy.dcm"
+    copy.write_bytes(study[0].read_bytes())
+    open_and_wait(qtbot, window, study[0], copy)
+    assert any("same image" in text for level, text in window.warnings.messages() if level == "warning")
+    window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    assert window.documents[FOLLOWUP] is window.documents[BASELINE]
+    assert len(window.layers[FOLLOWUP].items) == 1  # one file, one annotation, shown in both views
+
+
+def test_a_file_dropped_on_the_followup_view_opens_there(qtbot, make_window, study):
+    window = make_window()
+    window.show()
+    qtbot.waitExposed(window)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(study[1]))])
+    pane = window.panes[FOLLOWUP]
+    where = QPointF(pane.mapTo(window, pane.rect().center()))
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.dropEvent(QDropEvent(where, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    assert window.panes[FOLLOWUP].radiograph.path == study[1]
+    assert window.panes[BASELINE].radiograph is None

@@ -49,6 +49,13 @@ def _save_png(picture, tmp: Path) -> None:
         raise OSError(f"cannot write a PNG to {tmp}")
 
 
+def _show_unexpected(window, kind, exc, tb) -> None:
+    """A bug in a slot: details to the log, one line in the window, the session goes on."""
+    log.error("unexpected %s", kind.__name__, exc_info=(kind, exc, tb))
+    window.warnings.show_message(f"Unexpected error ({kind.__name__}: {exc}). Your edits are kept; "
+                                 "saving is still possible.", "error", key="unexpected")
+
+
 def run_gui(baseline: str | Path | None = None, followup: str | Path | None = None, demo: bool = False,
             screenshot: str | Path | None = None, dataset: str | Path | None = None) -> int:
     """Open the main window (optionally on a study, or the demo study) and run the event loop.
@@ -60,6 +67,7 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     from jsnviewer.gui.main_window import MainWindow
 
     window = MainWindow()
+    sys.excepthook = lambda kind, exc, tb: _show_unexpected(window, kind, exc, tb)
     if dataset:
         window.set_dataset_folder(Path(dataset))
     window.show()

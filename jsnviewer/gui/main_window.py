@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self.panes = {role: RadiographPane(role) for role in ROLES}
         self.documents: dict[str, AnnotationDocument | None] = {role: None for role in ROLES}
         self.layers: dict[str, AnnotationLayer | None] = {role: None for role in ROLES}
+        self.image_ids: dict[str, str | None] = {role: None for role in ROLES}
         self.session_documents: dict[str, AnnotationDocument] = {}  # image id -> document, for unsaved edits
         self.active_role = BASELINE
         self.workers: set[Worker] = set()
@@ -425,7 +426,8 @@ class MainWindow(QMainWindow):
         if self.layers[role] is not None:
             self.layers[role].detach()
         document = self.session_documents.get(loaded.image_id)
-        if document is None or not document.is_dirty:
+        shown_elsewhere = document is not None and any(d is document for d in self.documents.values())
+        if document is None or not (document.is_dirty or shown_elsewhere):
             joints = loaded.annotation.joints if loaded.annotation is not None else []
             document = AnnotationDocument(radiograph.path, radiograph.width, radiograph.height,
                                           radiograph.identity.laterality, radiograph.pixel_size_mm, joints, parent=self)
@@ -436,7 +438,7 @@ class MainWindow(QMainWindow):
                 self.undo_group.removeStack(old_document.undo_stack)
             self.session_documents[loaded.image_id] = document
             self.undo_group.addStack(document.undo_stack)
-        else:
+        elif not shown_elsewhere:
             document.path = radiograph.path
             self.warnings.show_message(f"{radiograph.path.name}: your unsaved edits of this image are shown.", "info",
                                        key=f"restored-{loaded.image_id}")
@@ -446,6 +448,7 @@ class MainWindow(QMainWindow):
         else:
             self.warnings.dismiss(f"annotation-{role}")
         self.documents[role] = document
+        self.image_ids[role] = loaded.image_id
         self.panes[role].set_radiograph(radiograph)
         layer = AnnotationLayer(self.panes[role].view_box, document)
         layer.set_visible(self.actions_by_name["show_boxes"].isChecked())
@@ -459,6 +462,9 @@ class MainWindow(QMainWindow):
         baseline, followup = (self.panes[r].radiograph for r in ROLES)
         if baseline is None or followup is None:
             return
+        if self.image_ids[BASELINE] == self.image_ids[FOLLOWUP]:
+            self.warnings.show_message("Baseline and follow-up are the same image (identical file content).",
+                                       "warning", key="pair-same-image")
         for warning in check_pair(baseline, followup):
             level = "info" if warning.code == "pixel-size-unknown" else "warning"
             self.warnings.show_message(warning.message, level, key=f"pair-{warning.code}")
