@@ -83,3 +83,18 @@ def test_narrowing_moves_the_upper_bone_down_in_an_upright_pair():
         return np.mean([np.nonzero(lower[:, j])[0].min() - np.nonzero(upper[:, j])[0].max() for j in cols])
 
     assert gap(p.moving_upper, p.moving_lower) - gap(p.fixed_upper, p.fixed_lower) == pytest.approx(-2.0, abs=0.6)
+
+
+def test_split_masks_share_the_joint_space_like_the_real_annotations():
+    exact = make_joint_crop(4, identity="MCP3")
+    split = make_joint_crop(4, identity="MCP3", joint_space="split")
+    assert np.array_equal(exact.image, split.image)
+    assert (split.upper >= exact.upper).all() and (split.lower >= exact.lower).all()
+    assert not (split.upper & split.lower).any()
+    # In the middle columns the bone masks leave the joint space open; the split masks meet.
+    for j in range(118, 139):
+        gap_exact = np.nonzero(exact.lower[:, j])[0].min() - np.nonzero(exact.upper[:, j])[0].max() - 1
+        gap_split = np.nonzero(split.lower[:, j])[0].min() - np.nonzero(split.upper[:, j])[0].max() - 1
+        assert gap_exact >= 3 and gap_split == 0
+    with pytest.raises(ValueError):
+        make_joint_crop(4, joint_space="nearest")

@@ -2,14 +2,14 @@
 
 A crop is upright (the finger points up, the distal = upper bone on top) and centred on the joint,
 like ../shared/data/real/joint_crops. The real crops show bones about twice their anatomical size
-for 0.175 mm pixels, so bones here are drawn 1.5–2.5× enlarged (`zoom`) while the joint space and
+for 0.175 mm pixels, so bones here are drawn 1.7–2.8× enlarged (`zoom`) while the joint space and
 its change are drawn at their true width in mm for `pixel_size_mm`. Both images of a pair are
 rendered analytically from the same bones, never resampled from one another.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
@@ -27,7 +27,7 @@ from .anatomy import (
     make_bone,
     place_upper,
 )
-from .render import Capsule, Exposure, Scene, Slab, Window, bone_coverage, render, rotation_about, similarity, translation
+from .render import Capsule, Exposure, Scene, Slab, Window, bone_distance_px, render, rotation_about, similarity, translation
 
 # Real crops are MCP and PIP joints; the others are drawn less often.
 _CROP_WEIGHTS = {ident: (3.0 if kind_of(ident) in ("MCP", "PIP") else 1.0) for ident in JOINT_IDENTITIES}
@@ -81,10 +81,12 @@ def _pick_identity(rng: np.random.Generator) -> str:
 
 def _joint_scene(rng: np.random.Generator, identity: str, size: int, pixel_size_mm: float, min_gap_mm: float = 0.0) -> _JointScene:
     k = 1.0 / pixel_size_mm
-    zoom = float(rng.uniform(1.5, 2.5)) * (size / 256.0) * (pixel_size_mm / 0.175)
+    zoom = float(rng.uniform(1.7, 2.8)) * (size / 256.0) * (pixel_size_mm / 0.175)
     hand = HandSize.random(rng)
     hand = HandSize(hand.size * zoom, hand.jitter)
     material = Material.random(rng, zoom)
+    # The real crops show bone about as far above the soft tissue and as textured as this.
+    material = replace(material, trabecular=0.5 * material.trabecular, cortical=0.9 * material.cortical, texture=0.75 * material.texture)
     lower_name, upper_name = joint_bones(identity)
     lower_shape = long_bone(lower_name, hand, None, 0.0)
     upper_shape = long_bone(upper_name, hand, lower_shape, float(rng.uniform(0.4, 0.75)))
@@ -123,7 +125,7 @@ def _joint_scene(rng: np.random.Generator, identity: str, size: int, pixel_size_
         square = np.array([[-half, -half], [half, -half], [half, half], [-half, half]]) + centre
         slabs.append(Slab(square, float(rng.uniform(18.0, 30.0)) * zoom, 10.0 * zoom))
     exposure = Exposure(
-        soft_density=float(rng.uniform(0.02, 0.035)) / zoom,
+        soft_density=float(rng.uniform(0.03, 0.05)) / zoom,
         heel=0.0,
         blur_px=float(rng.uniform(0.4, 1.4)),
         photons=float(rng.uniform(800.0, 6000.0)),
@@ -153,18 +155,36 @@ def _image(js: _JointScene, scene: Scene, rng: np.random.Generator, noise: bool)
     return (floor + (top - floor) * img).astype(np.float32)
 
 
-def _masks(scene: Scene, js: _JointScene) -> tuple[np.ndarray, np.ndarray]:
+JOINT_SPACE_MASKS = ("bone", "split")
+
+
+def _masks(scene: Scene, js: _JointScene, joint_space: str) -> tuple[np.ndarray, np.ndarray]:
+    """The two bones' masks. "bone": exactly the bones. "split": the joint space between them is
+    shared out to the nearer bone, as the annotators of the real crops drew their masks."""
+    if joint_space not in JOINT_SPACE_MASKS:
+        raise ValueError(f"joint_space must be one of {JOINT_SPACE_MASKS}, not {joint_space!r}")
     win = Window(0, 0, js.size, js.size)
     by_name = {b.name: b for b in scene.bones}
-    return bone_coverage(by_name[js.upper], win), bone_coverage(by_name[js.lower], win)
+    du = bone_distance_px(by_name[js.upper], win)
+    dl = bone_distance_px(by_name[js.lower], win)
+    upper, lower = du < 0, dl < 0
+    if joint_space == "split":
+        # Close to both bones = inside the joint space; its wide lateral recesses stay out.
+        widest = 1.3 * (js.gap_mm + 0.5) * scene.px_per_mm + 3.0
+        between = ~upper & ~lower & (du + dl < widest)
+        upper |= between & (du <= dl)
+        lower |= between & (dl < du)
+    return upper, lower
 
 
-def make_joint_crop(seed: int, identity: str | None = None, size: int = 256, pixel_size_mm: float = 0.175) -> JointCrop:
-    """One upright synthetic joint crop with its two bone masks; same seed, same crop."""
+def make_joint_crop(seed: int, identity: str | None = None, size: int = 256, pixel_size_mm: float = 0.175, joint_space: str = "bone") -> JointCrop:
+    """One upright synthetic joint crop with its two bone masks; same seed, same crop.
+
+    `joint_space="split"` gives masks drawn like those of the real crops (see `_masks`)."""
     rng = np.random.default_rng([seed, 0x_C209])
     identity = identity or _pick_identity(rng)
     js = _joint_scene(rng, identity, size, pixel_size_mm)
-    upper, lower = _masks(js.scene, js)
+    upper, lower = _masks(js.scene, js, joint_space)
     return JointCrop(_image(js, js.scene, rng, True), upper, lower, identity, pixel_size_mm)
 
 
@@ -178,13 +198,15 @@ def make_joint_pair(
     noise: bool = True,
     jsn_mm: float | None = None,
     identity: str | None = None,
+    joint_space: str = "bone",
 ) -> JointPair:
     """A baseline (fixed) and follow-up (moving) crop of one joint with known per-bone motion.
 
     The follow-up applies a global similarity about the crop centre (rotation, scale, shift) and,
     to the distal bone, a flexion about the joint centre (which keeps the joint space width) and a
     shift along the proximal bone's axis by the JSN change (drawn from −0.5..+0.3 mm, exactly 0 in
-    one pair of five, unless `jsn_mm` is given).
+    one pair of five, unless `jsn_mm` is given). With `joint_space="bone"` (default) the masks
+    are exactly the bones, so the transforms carry the fixed masks onto the moving ones.
     """
     rng = np.random.default_rng([seed, 0x_9A1B])
     identity = identity or _pick_identity(rng)
@@ -206,6 +228,6 @@ def make_joint_pair(
     moving_scene = js.scene.moved(motions, caps, glob)
     fixed = _image(js, js.scene, rng, noise)
     moving = _image(js, moving_scene, rng, noise)
-    fu, fl = _masks(js.scene, js)
-    mu, ml = _masks(moving_scene, js)
+    fu, fl = _masks(js.scene, js, joint_space)
+    mu, ml = _masks(moving_scene, js, joint_space)
     return JointPair(fixed, moving, fu, fl, mu, ml, upper_t, lower_t, float(jsn_mm), pixel_size_mm, identity)

@@ -293,10 +293,15 @@ def bone_attenuation(bone: Bone, window: Window) -> np.ndarray:
     return out
 
 
+def bone_distance_px(bone: Bone, window: Window) -> np.ndarray:
+    """Signed distance (px, about) of each pixel centre to the bone's edge: negative inside."""
+    u, v, k = _local(bone.pose, window)
+    return _bone_sdf(bone, u, v) * k
+
+
 def bone_coverage(bone: Bone, window: Window) -> np.ndarray:
     """True where the pixel centre lies inside the bone."""
-    u, v, _ = _local(bone.pose, window)
-    return _bone_sdf(bone, u, v) < 0.0
+    return bone_distance_px(bone, window) < 0.0
 
 
 def capsule_thickness(c: Capsule, window: Window) -> np.ndarray:
