@@ -771,6 +771,12 @@ class MainWindow(QMainWindow):
                     values.dataset_folder = self.settings.dataset_folder
                 elif not values.dataset_folder:
                     self.saver.dataset_root = None
+            for name, path in values.weights.items():
+                if path and not Path(path).is_file():
+                    self.warnings.show_message(f"{name.capitalize()} weights file {path} not found.", "warning",
+                                               key=f"weights-{name}")
+                else:
+                    self.warnings.dismiss(f"weights-{name}")
             self.settings = values
             self.saver.set_delay(values.autosave_delay_s)
             save_settings(values, qsettings())
