@@ -350,20 +350,20 @@ class Exposure:
 def expose(attenuation: np.ndarray, exposure: Exposure, rng: np.random.Generator) -> np.ndarray:
     """Stored values (float, 0..4095, bone bright as in MONOCHROME2) from total attenuation."""
     h = attenuation.shape[0]
-    heel = exposure.heel * (np.arange(h)[:, None] / max(h - 1, 1) - 0.5)
-    signal = np.exp(-(attenuation + heel))
+    heel = exposure.heel * (np.arange(h, dtype=np.float32)[:, None] / max(h - 1, 1) - 0.5)
+    signal = np.exp(-(attenuation.astype(np.float32) + heel))
     if exposure.blur_px > 0:
         signal = gaussian_filter(signal, exposure.blur_px, mode="nearest")
     if exposure.noise:
-        quanta = rng.poisson(signal * exposure.photons).astype(np.float64)
-        signal = np.maximum(quanta, 0.5) / exposure.photons
+        # Quantum noise: Poisson, in its Gaussian form (hundreds of quanta per pixel or more).
+        signal = np.maximum(signal + rng.standard_normal(signal.shape, dtype=np.float32) * np.sqrt(signal / exposure.photons), 0.5 / exposure.photons)
     a = -np.log(signal)
     span = MAX_VALUE - exposure.background
     value = exposure.background + span * (1.0 - np.exp(-np.maximum(a, 0.0) / exposure.saturation))
     if exposure.sharpen > 0:
-        value = value + exposure.sharpen * (value - gaussian_filter(value, exposure.sharpen_px, mode="nearest"))
+        value = value + exposure.sharpen * (value - gaussian_filter(value, exposure.sharpen_px, mode="nearest", truncate=3.0))
     if exposure.noise:
-        value = value + rng.normal(0.0, exposure.electronic, value.shape)
+        value = value + exposure.electronic * rng.standard_normal(value.shape, dtype=np.float32)
     return np.clip(value, 0, MAX_VALUE)
 
 
