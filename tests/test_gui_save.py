@@ -129,6 +129,27 @@ def test_edits_made_before_choosing_a_dataset_folder_are_autosaved_once_it_is_ch
     assert [j.box for j in saved.joints] == AWKWARD_BOXES
 
 
+def test_an_unreadable_saved_annotation_is_reported_and_not_overwritten_by_autosave(qtbot, make_window, study,
+                                                                                     tmp_path):
+    dataset = tmp_path / "dataset"
+    open_dataset(dataset, create=True)
+    damaged = dataset / "annotations" / f"{image_id_of(study[0])}.json"
+    damaged.parent.mkdir()
+    damaged.write_text('{"format": "jsnviewer-annotation", "version": 1, "image": {"fi')
+    window = make_window(dataset, autosave_delay_s=0.1)
+    open_and_wait(qtbot, window, *study)
+    errors = [text for level, text in window.warnings.messages() if level == "error"]
+    assert len(errors) == 1 and damaged.name in errors[0]
+    window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    qtbot.wait(600)  # several autosave delays
+    assert damaged.read_text().endswith('"fi')  # the user's old file is still there to repair
+    window.save_annotations()  # an explicit save replaces it
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: not window.documents[BASELINE].is_dirty, timeout=5000)
+    assert [j.box for j in open_dataset(dataset).annotation_for_file(study[0]).joints] == [(50.0, 60.0, 20.0, 30.0)]
+    assert damaged.with_name(damaged.name + ".unreadable").read_text().endswith('"fi')  # set aside, not deleted
+
+
 def test_coco_export_has_every_saved_box_in_coco_geometry(qtbot, make_window, study, tmp_path):
     dataset = tmp_path / "dataset"
     window = make_window(dataset)

@@ -81,6 +81,9 @@ class AnnotationDocument(QObject):
         self.revision = 0
         self.saved_revision = 0
         self.save_error: str | None = None
+        # Set when the saved annotation of this image could not be read: autosave must not replace
+        # that file (it may be repairable); an explicit save by the user does.
+        self.keep_saved_file: str | None = None
 
     # --- reading
     def uids(self) -> list[int]:

@@ -9,19 +9,31 @@ writes atomically, so the previous file is intact).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from jsnviewer.dataset import JointAnnotation, is_dataset, open_dataset
+from jsnviewer.dataset import DatasetError, JointAnnotation, image_id_of, is_dataset, open_dataset
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.worker import Worker
 
 
 def write_annotation(dataset_root: Path, image_path: Path, width: int, height: int, laterality: str | None,
-                     pixel_size_mm: float | None, joints: list[JointAnnotation]) -> Path:
-    """Store one image's joints in the dataset (copying the image in once); returns the annotation file."""
+                     pixel_size_mm: float | None, joints: list[JointAnnotation], set_aside_unreadable: bool = False) -> Path:
+    """Store one image's joints in the dataset (copying the image in once); returns the annotation file.
+
+    With `set_aside_unreadable`, an existing annotation file that cannot be read is first renamed to
+    `<image_id>.json.unreadable` (kept for repair, ignored by training) instead of failing the save.
+    """
     dataset = open_dataset(dataset_root, create=not is_dataset(dataset_root))
+    if set_aside_unreadable:
+        image_id = image_id_of(image_path)
+        try:
+            dataset.load_annotation(image_id)
+        except DatasetError:
+            old = dataset.annotations_dir / f"{image_id}.json"
+            os.replace(old, old.with_name(old.name + ".unreadable"))
     annotation = dataset.add_image(image_path, width, height, laterality, pixel_size_mm)
     annotation.joints = joints
     return dataset.save_annotation(annotation)
@@ -57,6 +69,8 @@ class AnnotationSaver(QObject):
 
     def schedule(self, document: AnnotationDocument) -> None:
         """Save `document` a little after the last edit (restarting the wait on each edit)."""
+        if document.keep_saved_file:
+            return
         if document not in self._pending:
             self._pending.append(document)
         if self.enabled:
@@ -71,7 +85,11 @@ class AnnotationSaver(QObject):
                 self.save_now(document)
 
     def save_now(self, document: AnnotationDocument) -> bool:
-        """Start writing `document`; False (and `failed`) when there is no dataset folder."""
+        """Start writing `document`; False (and `failed`) when there is no dataset folder.
+
+        A document marked `keep_saved_file` (its saved file was unreadable) is never scheduled by
+        autosave, so it only gets here by the user's explicit save, which sets that file aside.
+        """
         if self.dataset_root is None:
             reason = "no dataset folder chosen (File ▸ Choose dataset folder…)"
             document.save_error = reason
@@ -82,7 +100,7 @@ class AnnotationSaver(QObject):
             return True
         revision, joints = document.snapshot()
         worker = Worker(write_annotation, self.dataset_root, document.path, document.width, document.height,
-                        document.laterality, document.pixel_size_mm, joints)
+                        document.laterality, document.pixel_size_mm, joints, bool(document.keep_saved_file))
         worker.signals.result.connect(lambda path, d=document, r=revision: self._done(d, r, path))
         worker.signals.error.connect(lambda exc, d=document: self._failed(d, exc))
         worker.signals.finished.connect(lambda d=document: self._finished(d))

@@ -421,7 +421,7 @@ class MainWindow(QMainWindow):
     def _show_image(self, role: str, loaded: LoadedImage) -> None:
         radiograph = loaded.radiograph
         old = self.documents[role]
-        if old is not None and old.is_dirty and self.saver.enabled:
+        if old is not None and old.is_dirty and self.saver.enabled and not old.keep_saved_file:
             self.saver.save_now(old)  # its edits also stay in this session's memory
         if self.layers[role] is not None:
             self.layers[role].detach()
@@ -443,7 +443,9 @@ class MainWindow(QMainWindow):
             self.warnings.show_message(f"{radiograph.path.name}: your unsaved edits of this image are shown.", "info",
                                        key=f"restored-{loaded.image_id}")
         if loaded.annotation_error:
-            self.warnings.show_message(f"Saved annotations not loaded: {loaded.annotation_error}", "error",
+            document.keep_saved_file = loaded.annotation_error
+            self.warnings.show_message(f"Saved annotations not loaded: {loaded.annotation_error}. Autosave leaves "
+                                       "that file alone; Ctrl+S saves your boxes and keeps it as .json.unreadable.", "error",
                                        key=f"annotation-{role}")
         else:
             self.warnings.dismiss(f"annotation-{role}")
@@ -716,6 +718,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _saved(self, document: AnnotationDocument, path: str) -> None:
+        document.keep_saved_file = None
         self.warnings.dismiss(f"save-{id(document)}")
         self._update_save_state()
         self._update_title()
