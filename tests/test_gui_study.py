@@ -57,7 +57,8 @@ def test_pair_checks_appear_as_a_warning_bar_not_dialogs(qtbot, make_window, tmp
     assert window.panes[BASELINE].radiograph is not None and window.panes[FOLLOWUP].radiograph is not None
 
 
-@pytest.mark.parametrize("content", [b"", b"DICM" * 10, b"\x00" * 128 + b"DICM" + b"\x02\x00\x10\x00garbage" * 20])
+@pytest.mark.parametrize("content", [b"", b"DICM" * 10, b"\x00" * 128 + b"DICM" + b"\x02\x00\x10\x00garbage" * 20],
+                         ids=["empty", "marker-only", "garbage-after-preamble"])
 def test_a_corrupt_file_gives_a_message_in_the_window_and_keeps_what_was_shown(qtbot, make_window, study, tmp_path,
                                                                                content):
     window = make_window()
