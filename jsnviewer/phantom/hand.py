@@ -142,10 +142,11 @@ def build_hand(
             if f["ankylosis"]:
                 gap = float(rng.uniform(0.2, 0.4))
             if f["subluxation"]:
-                # The distal base slides sideways off the head, usually with the finger deviated.
-                side = rng.choice([-1.0, 1.0])
+                # The distal base slides sideways off the head, the finger deviated the same way:
+                # ulnar (towards the little finger) as in rheumatoid hands; the thumb either way.
+                side = float(rng.choice([-1.0, 1.0])) if digit == 1 else -1.0
                 lateral = side * float(rng.uniform(0.3, 0.5)) * 2.0 * shapes[i + 1].base_half
-                deviation += side * rng.uniform(3.0, 7.0)
+                deviation += side * rng.uniform(2.0, 5.0)
             pose, placement = place_upper(lower, shapes[i + 1], gap, np.deg2rad(mirror * deviation), mirror * lateral)
             upper = make_bone(name, shapes[i + 1], pose, material, rng, erosions[i + 1])
             bones.append(upper)
