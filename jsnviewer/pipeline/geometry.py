@@ -1,0 +1,111 @@
+"""Where each joint's crop is taken: centred on the joint, upright, at a common scale.
+
+A joint's "up" is the direction of its finger, proximal to distal, estimated from the joints
+found on the same digit (MCP → PIP → DIP, MCP1 → IP1). The baseline and the follow-up crop of
+one joint cover the same physical size, so the registration only has to absorb the hand's pose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from jsnviewer.joints import digit_of, kind_of
+
+CROP_SIZE = 256
+# Chain of joints along each digit, proximal first.
+DIGIT_CHAINS: dict[int, tuple[str, ...]] = {
+    1: ("MCP1", "IP1"),
+    2: ("MCP2", "PIP2", "DIP2"),
+    3: ("MCP3", "PIP3", "DIP3"),
+    4: ("MCP4", "PIP4", "DIP4"),
+    5: ("MCP5", "PIP5", "DIP5"),
+}
+
+
+@dataclass(frozen=True)
+class CropFrame:
+    """A square window of a radiograph, rotated so the finger points up in the crop.
+
+    `centre` is the joint centre (x, y) in the radiograph's continuous pixel frame, `up` the unit
+    vector (radiograph pixels) of the finger's distal direction, `scale` radiograph pixels per
+    crop pixel. Crop pixel (i, j) covers [j, j+1) × [i, i+1) of the crop, as in the radiograph.
+    """
+
+    centre: tuple[float, float]
+    up: tuple[float, float]
+    scale: float
+    size: int = CROP_SIZE
+
+    def _axes(self) -> tuple[np.ndarray, np.ndarray]:
+        ux, uy = self.up
+        right = np.array([-uy, ux])  # the crop's +x in the radiograph (up = (0, -1) gives (1, 0))
+        down = np.array([-ux, -uy])  # the crop's +y in the radiograph
+        return right, down
+
+    def to_radiograph(self, xy: np.ndarray) -> np.ndarray:
+        """Crop coordinates (..., 2) → radiograph coordinates."""
+        right, down = self._axes()
+        rel = (np.asarray(xy, float) - self.size / 2) * self.scale
+        return np.asarray(self.centre) + rel[..., :1] * right + rel[..., 1:2] * down
+
+    def to_crop(self, xy: np.ndarray) -> np.ndarray:
+        """Radiograph coordinates (..., 2) → crop coordinates."""
+        right, down = self._axes()
+        rel = np.asarray(xy, float) - np.asarray(self.centre)
+        return np.stack([rel @ right, rel @ down], axis=-1) / self.scale + self.size / 2
+
+    def sample(self, pixels: np.ndarray, order: int = 3) -> np.ndarray:
+        """The crop of `pixels` (float32), cubic interpolation, edge values outside the radiograph."""
+        centres = np.arange(self.size) + 0.5
+        grid = np.stack(np.meshgrid(centres, centres, indexing="xy"), axis=-1)
+        xy = self.to_radiograph(grid)
+        coords = [xy[..., 1] - 0.5, xy[..., 0] - 0.5]  # rows, cols of the radiograph array
+        return ndimage.map_coordinates(np.asarray(pixels, np.float32), coords, order=order, mode="nearest",
+                                       prefilter=order > 1).astype(np.float32)
+
+
+def _unit(v: np.ndarray) -> np.ndarray | None:
+    n = float(np.hypot(*v))
+    return None if n < 1e-6 else v / n
+
+
+def joint_axes(centres: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+    """The finger direction (unit vector, proximal → distal) at each joint.
+
+    Uses the neighbouring joints on the same digit: the bisector of the two bone directions
+    where both neighbours are known, else the one bone direction known. A joint with no
+    neighbour takes the mean direction of the hand's other joints, or image-up for a lone joint.
+    """
+    pts = {k: np.asarray(v, float) for k, v in centres.items()}
+    axes: dict[str, np.ndarray] = {}
+    for identity, p in pts.items():
+        chain = DIGIT_CHAINS[digit_of(identity)]
+        i = chain.index(identity)
+        directions = []
+        if i > 0 and chain[i - 1] in pts:
+            directions.append(_unit(p - pts[chain[i - 1]]))
+        if i + 1 < len(chain) and chain[i + 1] in pts:
+            directions.append(_unit(pts[chain[i + 1]] - p))
+        directions = [d for d in directions if d is not None]
+        if directions:
+            axes[identity] = _unit(np.sum(directions, axis=0)) if len(directions) == 2 else directions[0]
+            if axes[identity] is None:  # a folded-back finger: fall back to the distal bone
+                axes[identity] = directions[-1]
+    fallback = _unit(np.sum(list(axes.values()), axis=0)) if axes else None
+    if fallback is None:
+        fallback = np.array([0.0, -1.0])
+    return {k: tuple(float(c) for c in axes.get(k, fallback)) for k in pts}
+
+
+# The crop covers this multiple of the joint box's side: the real joint crops the models learnt
+# from show the two bone ends filling about two thirds of the crop width.
+CROP_SIDE_PER_BOX = 0.6
+
+
+def crop_side_px(box: tuple[float, float, float, float]) -> float:
+    """The side, in radiograph pixels, of the crop taken around a joint box (cx, cy, w, h)."""
+    return CROP_SIDE_PER_BOX * float(np.sqrt(box[2] * box[3]))
+
