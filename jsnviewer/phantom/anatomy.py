@@ -75,8 +75,8 @@ def joint_of(lower: str) -> str:
 
 # Where each ray's metacarpal base sits (hand frame, mm) and its angle from the long axis of the
 # hand (degrees, positive towards the thumb); then the extra angle of each further bone of the ray.
-_CMC: dict[int, tuple[float, float, float]] = {1: (23.0, 22.0, 42.0), 2: (12.0, 34.0, 9.0), 3: (1.0, 33.0, 1.0), 4: (-10.5, 30.0, -8.0), 5: (-21.0, 26.0, -16.0)}
-_PHALANX_ANGLE: dict[int, tuple[float, ...]] = {1: (-10.0, -4.0), 2: (-2.0, 0.0, 0.0), 3: (0.0, 0.0, 0.0), 4: (2.5, 0.0, 0.0), 5: (5.0, 1.0, 0.0)}
+_CMC: dict[int, tuple[float, float, float]] = {1: (21.0, 23.0, 34.0), 2: (12.0, 34.0, 9.0), 3: (1.0, 33.0, 1.0), 4: (-10.5, 30.0, -8.0), 5: (-21.0, 26.0, -16.0)}
+_PHALANX_ANGLE: dict[int, tuple[float, ...]] = {1: (-10.0, -4.0), 2: (2.0, 0.0, 0.0), 3: (0.0, 0.0, 0.0), 4: (-1.5, 0.0, 0.0), 5: (-3.0, 1.0, 0.0)}
 
 # Carpal bones: centre (x, y), half-length along their long axis, half-width, angle of that axis
 # from the hand's long axis (degrees).

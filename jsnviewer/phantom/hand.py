@@ -102,7 +102,7 @@ def build_hand(
     joints: dict[str, JointSite] = {}
     ray_bases: dict[int, np.ndarray] = {}
     soft = float(rng.uniform(3.5, 5.0)) * size
-    spread = float(rng.uniform(0.9, 1.3))
+    spread = float(rng.uniform(0.85, 1.15))
 
     for digit, names in RAYS.items():
         x, y, beta = cmc(digit)
