@@ -47,3 +47,16 @@ def test_joint_axes_follow_each_digit_and_fill_gaps():
     # MCP5 has no neighbour found: it takes the hand's mean direction, which points up
     assert axes["MCP5"][1] < -0.9
     assert joint_axes({"PIP4": (5, 5)}) == {"PIP4": (0.0, -1.0)}
+
+
+def test_window_sampling_equals_sampling_the_whole_radiograph():
+    from scipy import ndimage
+
+    rng = np.random.default_rng(0)
+    image = ndimage.gaussian_filter(rng.normal(size=(300, 400)), 2).astype(np.float32) * 1000
+    frame = CropFrame(centre=(200.3, 140.8), up=(0.28, -0.96), scale=0.45, size=64)
+    crop = frame.sample(image)
+    centres = np.arange(64) + 0.5
+    xy = frame.to_radiograph(np.stack(np.meshgrid(centres, centres, indexing="xy"), axis=-1))
+    whole = ndimage.map_coordinates(image.astype(np.float64), [xy[..., 1] - 0.5, xy[..., 0] - 0.5], order=3, mode="nearest")
+    assert np.max(np.abs(crop - whole)) < 1e-3 * np.abs(whole).max()

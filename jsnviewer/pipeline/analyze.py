@@ -1,0 +1,197 @@
+"""The follow-up analysis: detect the joints on both visits, pair them by identity, crop each
+joint upright at a common scale, split it into its two bones and register them (baseline F,
+follow-up G) to measure JSN progression. `analyze` is the one entry point for the GUI, the
+command line and the benchmark; `progress(fraction, stage)` may raise to cancel.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from jsnviewer.errors import JsnError
+from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, crop_side_px, joint_axes
+from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
+
+Progress = Callable[[float, str], None]
+
+
+class AnalysisError(JsnError):
+    """The analysis cannot go on (e.g. no hand on a radiograph); the message says which file and why."""
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    device: str = "auto"
+    registration_method: str = "refined"
+    # t_conf, t_IoU1, M1, M2, t_IoU2 of the detection paper
+    conf: float = 0.9
+    iou1: float = 0.15
+    m1: int = 20
+    m2: int = 18
+    iou2: float = 0.45
+    # user-chosen weights files (retrained models); None: the shipped ones
+    weights: dict[str, str | None] = field(default_factory=dict)
+
+    def thresholds(self):
+        from jsnviewer.detection.scan import Thresholds
+
+        return Thresholds(conf=self.conf, iou1=self.iou1, m1=self.m1, m2=self.m2, iou2=self.iou2)
+
+    def to_json(self) -> dict:
+        return {"device": self.device, "registration_method": self.registration_method, "conf": self.conf,
+                "iou1": self.iou1, "m1": self.m1, "m2": self.m2, "iou2": self.iou2,
+                "weights": {k: v for k, v in self.weights.items() if v}}
+
+
+@dataclass
+class AnalysisModels:
+    """The three models, loaded once and reused across analyses."""
+
+    detector: object
+    segmenter: object
+    registrator: object
+    device: str
+
+    @classmethod
+    def load(cls, settings: AnalysisSettings = AnalysisSettings()) -> AnalysisModels:
+        """Load the shipped (or the user's) weights; a missing or damaged file is a WeightsError naming it."""
+        from jsnviewer.detection.detector import JointDetector
+        from jsnviewer.device import choose_device
+        from jsnviewer.registration.model import load_model
+        from jsnviewer.registration.register import Registrator
+        from jsnviewer.segmentation.infer import BoneSegmenter
+
+        device = choose_device(settings.device)
+        w = settings.weights
+        detector = JointDetector.load(w.get("detector_ankylosis"), w.get("detector_subluxation"), device=device.type)
+        segmenter = BoneSegmenter.load(w.get("segmenter"), device=device.type)
+        model = None if settings.registration_method == "poc" else load_model(w.get("registration"))
+        registrator = Registrator(model=model, method=settings.registration_method)
+        return cls(detector, segmenter, registrator, device.type)
+
+
+def _no_progress(fraction: float, stage: str) -> None:
+    pass
+
+
+def pair_detections(baseline: list, followup: list) -> tuple[dict[str, tuple], list[UnpairedJoint]]:
+    """Pair the two visits' detections by joint identity.
+
+    Returns {identity: (baseline detection, follow-up detection)} and the joints left without a
+    partner, each with the reason. Of two boxes given the same identity, the higher score wins.
+    """
+    unpaired: list[UnpairedJoint] = []
+    best: list[dict[str, object]] = []
+    for visit, detections in (("baseline", baseline), ("followup", followup)):
+        chosen: dict[str, object] = {}
+        for det in sorted(detections, key=lambda d: -d.score):
+            if det.identity is None:
+                unpaired.append(UnpairedJoint(None, visit, det.box, "no joint identity could be given to this box"))
+            elif det.identity in chosen:
+                unpaired.append(UnpairedJoint(det.identity, visit, det.box, f"a second box named {det.identity}; the stronger one was kept"))
+            else:
+                chosen[det.identity] = det
+        best.append(chosen)
+    pairs = {k: (best[0][k], best[1][k]) for k in best[0] if k in best[1]}
+    for visit, chosen, other in (("baseline", best[0], "follow-up"), ("followup", best[1], "baseline")):
+        for identity, det in chosen.items():
+            if identity not in pairs:
+                unpaired.append(UnpairedJoint(identity, visit, det.box, f"not found on the {other} radiograph"))
+    return pairs, unpaired
+
+
+def crop_frames(baseline_box, followup_box, baseline_up, followup_up, baseline_mm: float | None,
+                followup_mm: float | None) -> tuple[CropFrame, CropFrame, float | None]:
+    """The two crop frames of one joint, covering the same physical size, and the crop's mm per pixel.
+
+    The size comes from the baseline box; the follow-up crop covers the same millimetres (or the
+    same pixels when either pixel size is unknown), so the registration sees a common scale.
+    """
+    side = crop_side_px(baseline_box)
+    scale_b = side / CROP_SIZE
+    scale_f = scale_b * baseline_mm / followup_mm if baseline_mm and followup_mm else scale_b
+    fb = CropFrame(centre=(baseline_box[0], baseline_box[1]), up=baseline_up, scale=scale_b)
+    ff = CropFrame(centre=(followup_box[0], followup_box[1]), up=followup_up, scale=scale_f)
+    return fb, ff, (scale_b * baseline_mm if baseline_mm else None)
+
+
+def analyze(baseline, followup, models: AnalysisModels | None = None, settings: AnalysisSettings = AnalysisSettings(),
+            progress: Progress | None = None, detections: tuple[list, list] | None = None) -> StudyResult:
+    """Analyse a baseline and a follow-up `Radiograph` of one hand.
+
+    `detections` (baseline, follow-up) replaces the detector, e.g. with boxes a user corrected.
+    """
+    from jsnviewer.radiograph import check_pair
+
+    report = progress or _no_progress
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    report(0.0, "Checking the pair")
+    warnings = [w.message for w in check_pair(baseline, followup)]
+    if models is None:
+        report(0.01, "Loading models")
+        models = AnalysisModels.load(settings)
+
+    if detections is None:
+        found = []
+        for i, (name, radiograph) in enumerate((("baseline", baseline), ("follow-up", followup))):
+            report(0.02 + 0.3 * i, f"Finding joints on the {name}")
+            t = time.perf_counter()
+            found.append(models.detector.detect(radiograph, settings.thresholds()))
+            timings[f"detect_{name.replace('-', '')}"] = time.perf_counter() - t
+        detections = (found[0], found[1])
+    for radiograph, dets in zip((baseline, followup), detections):
+        if not dets:
+            name = radiograph.path.name if radiograph.path else "the radiograph"
+            raise AnalysisError(f"{name}: no finger joints were found; is this a posteroanterior hand radiograph?")
+
+    report(0.62, "Pairing joints")
+    pairs, unpaired = pair_detections(*detections)
+    axes_b = joint_axes({d.identity: d.box[:2] for d in detections[0] if d.identity})
+    axes_f = joint_axes({d.identity: d.box[:2] for d in detections[1] if d.identity})
+
+    t = time.perf_counter()
+    identities = sorted(pairs)
+    frames, fixed, moving = {}, [], []
+    for identity in identities:
+        db, df = pairs[identity]
+        fb, ff, mm = crop_frames(db.box, df.box, axes_b[identity], axes_f[identity], baseline.pixel_size_mm, followup.pixel_size_mm)
+        frames[identity] = (fb, ff, mm)
+        fixed.append(fb.sample(baseline.pixels))
+        moving.append(ff.sample(followup.pixels))
+    timings["crop"] = time.perf_counter() - t
+
+    report(0.66, "Splitting joints into bones")
+    t = time.perf_counter()
+    masks = models.segmenter.segment_batch(fixed + moving) if identities else []
+    timings["segment"] = time.perf_counter() - t
+
+    joints: list[JointResult] = []
+    t = time.perf_counter()
+    n = len(identities)
+    for i, identity in enumerate(identities):
+        report(0.72 + 0.27 * i / max(n, 1), f"Registering {identity}")
+        db, df = pairs[identity]
+        fb, ff, mm = frames[identity]
+        (fu, fl), (mu, ml) = masks[i], masks[n + i]
+        crops = JointCrops(fb, ff, fixed[i], moving[i], fu, fl, mu, ml, mm)
+        unsplit = [(v, d) for v, d, u, l in (("baseline", db, fu, fl), ("followup", df, mu, ml)) if not (u.any() and l.any())]
+        if unsplit:
+            visit, det = unsplit[0]
+            unpaired.append(UnpairedJoint(identity, visit, det.box, "the two bones of the joint could not be told apart"))
+            continue
+        registration = models.registrator.register(fixed[i], moving[i], fu, fl, mu, ml, pixel_size_mm=mm)
+        joints.append(JointResult(identity, _info(db), _info(df), crops, registration))
+    timings["register"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    report(1.0, "Done")
+    return StudyResult(VisitInfo.of(baseline), VisitInfo.of(followup), joints, unpaired, warnings,
+                       dict(settings.to_json(), device=models.device), timings)
+
+
+def _info(det) -> JointDetectionInfo:
+    return JointDetectionInfo(tuple(float(v) for v in det.box), dict(det.findings), dict(det.confidences), float(det.score))

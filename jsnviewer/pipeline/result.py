@@ -1,0 +1,185 @@
+"""The one result type of a follow-up analysis: the GUI, the command line and reports all read it.
+
+`StudyResult.to_json()` is the documented `results.json` schema (docs/pipeline.md); the arrays of
+each joint (crops, masks, loss spectra) are written beside it as PNG files by `jsnviewer.pipeline.report`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from jsnviewer.joints import FINDINGS
+from jsnviewer.pipeline.geometry import CropFrame
+from jsnviewer.registration.result import JointRegistration
+from jsnviewer.registration.transform import BoneTransform
+
+SCHEMA_VERSION = 1
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class VisitInfo:
+    """What a report may say about one radiograph: never the patient's name."""
+
+    file_name: str
+    patient_id: str | None
+    study_date: str | None
+    laterality: str | None
+    pixel_size_mm: float | None
+    pixel_size_source: str
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, radiograph) -> VisitInfo:
+        identity = radiograph.identity
+        return cls(
+            file_name=radiograph.path.name if radiograph.path else "(in memory)",
+            patient_id=identity.patient_id,
+            study_date=identity.study_date.isoformat() if identity.study_date else None,
+            laterality=identity.laterality,
+            pixel_size_mm=radiograph.pixel_size_mm,
+            pixel_size_source=radiograph.pixel_size_source,
+            width=int(radiograph.width),
+            height=int(radiograph.height),
+        )
+
+
+@dataclass
+class JointDetectionInfo:
+    """One joint as found on one visit."""
+
+    box: Box
+    findings: dict[str, bool]
+    confidences: dict[str, float]
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"box": [float(v) for v in self.box], "findings": {k: bool(self.findings.get(k, False)) for k in FINDINGS},
+                "confidences": {k: float(v) for k, v in self.confidences.items()}, "score": float(self.score)}
+
+
+@dataclass
+class JointCrops:
+    """The upright crops of one joint on both visits (F = baseline, G = follow-up) and the bone masks."""
+
+    baseline_frame: CropFrame
+    followup_frame: CropFrame
+    fixed: np.ndarray
+    moving: np.ndarray
+    fixed_upper: np.ndarray
+    fixed_lower: np.ndarray
+    moving_upper: np.ndarray
+    moving_lower: np.ndarray
+    mm_per_px: float | None  # of the baseline crop; JSN in mm uses it
+
+
+@dataclass
+class JointResult:
+    """A joint found on both radiographs, with its JSN progression."""
+
+    identity: str
+    baseline: JointDetectionInfo
+    followup: JointDetectionInfo
+    crops: JointCrops
+    registration: JointRegistration
+
+    @property
+    def jsn_px(self) -> float:
+        return self.registration.jsn_px
+
+    @property
+    def jsn_mm(self) -> float | None:
+        return self.registration.jsn_mm
+
+    @property
+    def reliable(self) -> bool:
+        return self.registration.reliable
+
+    def findings_text(self) -> str:
+        """e.g. 'ankylosis (follow-up)', 'subluxation', or '' when none."""
+        parts = []
+        for name in FINDINGS:
+            b, f = self.baseline.findings.get(name, False), self.followup.findings.get(name, False)
+            if b and f:
+                parts.append(name)
+            elif b or f:
+                parts.append(f"{name} ({'baseline' if b else 'follow-up'})")
+        return ", ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        reg = self.registration
+        return {
+            "identity": self.identity,
+            "baseline": self.baseline.to_json(),
+            "followup": self.followup.to_json(),
+            "crop": {"size": self.crops.baseline_frame.size, "mm_per_px": self.crops.mm_per_px,
+                     "baseline": _frame_json(self.crops.baseline_frame), "followup": _frame_json(self.crops.followup_frame)},
+            "registration": {
+                "method": reg.method,
+                "P0": _params(reg.upper), "P1": _params(reg.lower),
+                "network_P0": _params(reg.network_upper), "network_P1": _params(reg.network_lower),
+                "original_loss": float(reg.original_loss), "transformed_loss": float(reg.transformed_loss),
+            },
+            "jsn_px": float(self.jsn_px),
+            "jsn_mm": None if self.jsn_mm is None else float(self.jsn_mm),
+            "reliable": bool(self.reliable),
+            "reliability_reasons": list(reg.reasons),
+        }
+
+
+@dataclass
+class UnpairedJoint:
+    """A joint found on only one visit, and why it has no measurement."""
+
+    identity: str | None
+    visit: str  # "baseline" or "followup"
+    box: Box
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"identity": self.identity, "visit": self.visit, "box": [float(v) for v in self.box], "reason": self.reason}
+
+
+@dataclass
+class StudyResult:
+    baseline: VisitInfo
+    followup: VisitInfo
+    joints: list[JointResult]
+    unpaired: list[UnpairedJoint]
+    warnings: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def joint(self, identity: str) -> JointResult:
+        for j in self.joints:
+            if j.identity == identity:
+                return j
+        raise KeyError(identity)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": "jsnviewer-results",
+            "version": SCHEMA_VERSION,
+            "jsn_convention": "follow-up joint space width minus baseline width; narrowing is negative",
+            "baseline": vars(self.baseline).copy(),
+            "followup": vars(self.followup).copy(),
+            "warnings": list(self.warnings),
+            "settings": dict(self.settings),
+            "timings_s": {k: round(float(v), 4) for k, v in self.timings_s.items()},
+            "joints": [j.to_json() for j in self.joints],
+            "unpaired": [u.to_json() for u in self.unpaired],
+        }
+
+
+def _frame_json(frame: CropFrame) -> dict[str, Any]:
+    return {"centre": [float(c) for c in frame.centre], "up": [float(c) for c in frame.up], "scale": float(frame.scale)}
+
+
+def _params(t: BoneTransform | None) -> dict[str, float] | None:
+    if t is None:
+        return None
+    return {"dz": float(t.dz), "dtheta": float(t.dtheta), "dx": float(t.dx), "dy": float(t.dy)}
