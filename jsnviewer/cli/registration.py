@@ -14,7 +14,7 @@ def register(train_subparsers, bench_subparsers) -> None:
                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", type=Path, default=DEFAULT_REAL if DEFAULT_REAL.is_dir() else None,
                    help="joint_crops-style folder or annotation dataset folder (split by joint folder)")
-    p.add_argument("--synthetic", type=int, default=0, help="phantom pairs per epoch (jsnviewer.phantom.make_joint_pair)")
+    p.add_argument("--synthetic", type=int, default=0, help="size of the pool of phantom pairs (jsnviewer.phantom.make_joint_pair) drawn from in every epoch")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -79,7 +79,11 @@ def _train(args) -> int:
     if args.synthetic:
         from jsnviewer.registration.data import PhantomSource
 
-        source = PhantomSource(seed=args.seed)
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.synthetic, desc="phantom pairs", unit="pair")
+        source = PhantomSource(args.synthetic, seed=args.seed, progress=lambda k, n: bar.update(1))
+        bar.close()
     print(f"joints: {len(train_crops)} train, {len(val_crops)} validation", flush=True)
 
     def on_epoch(model, row, best):

@@ -126,22 +126,32 @@ def phantom_pair(seed: int, pixel_size_mm: float = 0.175, size: int = 256):
 
 
 class PhantomSource:
-    """Batches of phantom pairs with their true per-bone parameters, for training (new seeds each call)."""
+    """A pool of `size` phantom pairs with their true per-bone parameters; each call draws a batch
+    with a random similarity (rotation ±5°, scale ±3 %, shift ±6 px) added to the moving crop."""
 
-    def __init__(self, seed: int = 0):
-        self.next_seed = 10_000_000 + seed * 1_000_000
-
-    def __call__(self, n: int):
+    def __init__(self, size: int, seed: int = 0, progress=None):
         from jsnviewer.registration.transform import BoneTransform
 
         fixed, moving, target = [], [], []
-        for _ in range(n):
-            px = 0.15 + 0.025 * (self.next_seed % 2)
-            f, m, _, _, p = phantom_pair(self.next_seed, px)
-            self.next_seed += 1
+        for k in range(size):
+            s = 10_000_000 + seed * 1_000_000 + k
+            f, m, _, _, p = phantom_pair(s, 0.15 + 0.025 * (k % 2))
             fixed.append(f)
             moving.append(m)
             shape = f.image.shape
             target.append([BoneTransform.from_crop_matrix(p.upper_transform, shape).as_tuple(),
                            BoneTransform.from_crop_matrix(p.lower_transform, shape).as_tuple()])
-        return stack(fixed), stack(moving), torch.tensor(target, dtype=torch.float32)
+            if progress:
+                progress(k + 1, size)
+        self.fixed, self.moving = stack(fixed), stack(moving)
+        self.target = torch.tensor(target, dtype=torch.float32)
+
+    def __call__(self, n: int, gen: torch.Generator):
+        idx = torch.randint(0, self.target.shape[0], (n,), generator=gen)
+        q = random_similarity(n, gen, 5.0, 0.03, 6.0)
+        fixed = {k: v[idx] for k, v in self.fixed.items()}
+        moving = augment_moving({k: v[idx] for k, v in self.moving.items()}, q)
+        # the augmented moving content is q∘(old moving); the transform onto F is old∘q⁻¹
+        qi = inverse(q)
+        target = torch.stack([compose(self.target[idx, b], qi) for b in range(2)], 1)
+        return fixed, moving, target

@@ -4,7 +4,8 @@ Input: 4 channels (moving image, fixed image, moving mask, fixed mask), each mas
 upper bone, −1 on the lower bone and 0 elsewhere, resized to `input_size`. Each image channel first
 passes a single-layer 3×3 denoising convolution with batch norm (Table 2, first two rows), then a
 7×7/2 convolution, max pooling, and four stages of residual blocks (the first three opened by a
-stride-2 convolution), global average pooling and one fully connected layer with 8 outputs: the
+stride-2 convolution), average pooling (global in the paper; to 4×4 in the small network, which keeps
+where in the crop the features are) and one fully connected layer with 8 outputs: the
 parameters (dz, dθ, dx, dy) of the upper and of the lower bone. dz and dθ pass through tanh
 (dz = 1 + 0.25·tanh, dθ = 30°·tanh), translations are linear; translations come out in pixels of the
 crop the network is told about (`crop_size`), as content motion (see transform.py).
@@ -22,8 +23,8 @@ import math
 import torch
 from torch import nn
 
-PAPER = {"widths": (128, 256, 512, 512), "blocks": (3, 4, 5, 3), "stem_width": 64, "input_size": 224}
-SMALL = {"widths": (32, 64, 96, 128), "blocks": (1, 1, 1, 1), "stem_width": 24, "input_size": 128}
+PAPER = {"widths": (128, 256, 512, 512), "blocks": (3, 4, 5, 3), "stem_width": 64, "input_size": 224, "pool": 1}
+SMALL = {"widths": (32, 64, 96, 128), "blocks": (1, 1, 1, 1), "stem_width": 24, "input_size": 128, "pool": 4}
 CONFIGS = {"paper": PAPER, "small": SMALL}
 
 MAX_SCALE_CHANGE = 0.25
@@ -51,9 +52,11 @@ def _conv_bn(cin: int, cout: int, stride: int) -> nn.Sequential:
 
 
 class RegistrationNet(nn.Module):
-    def __init__(self, widths=SMALL["widths"], blocks=SMALL["blocks"], stem_width=SMALL["stem_width"], input_size=SMALL["input_size"], crop_size: int = 256):
+    def __init__(self, widths=SMALL["widths"], blocks=SMALL["blocks"], stem_width=SMALL["stem_width"], input_size=SMALL["input_size"],
+                 pool: int = SMALL["pool"], crop_size: int = 256):
         super().__init__()
-        self.config = {"widths": tuple(widths), "blocks": tuple(blocks), "stem_width": stem_width, "input_size": input_size, "crop_size": crop_size}
+        self.config = {"widths": tuple(widths), "blocks": tuple(blocks), "stem_width": stem_width, "input_size": input_size,
+                       "pool": pool, "crop_size": crop_size}
         self.input_size = input_size
         self.crop_size = crop_size
         self.denoise_moving = nn.Sequential(nn.Conv2d(1, 1, 3, padding=1), nn.BatchNorm2d(1))
@@ -70,14 +73,15 @@ class RegistrationNet(nn.Module):
             layers.extend(ResidualBlock(w) for _ in range(n))
             cin = w
         self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(cin, 8)
+        self.pool = nn.AdaptiveAvgPool2d(pool)
+        self.head = nn.Linear(cin * pool * pool, 8)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
     def forward(self, moving, fixed, moving_mask, fixed_mask) -> torch.Tensor:
         """(B, 1, S, S) tensors at `input_size` → (B, 2, 4) params (upper, lower) in crop pixels."""
         x = torch.cat([self.denoise_moving(moving), self.denoise_fixed(fixed), moving_mask, fixed_mask], 1)
-        x = self.features(x).mean(dim=(2, 3))
+        x = self.pool(self.features(x)).flatten(1)
         o = self.head(x).view(-1, 2, 4)
         dz = 1.0 + MAX_SCALE_CHANGE * torch.tanh(o[..., 0])
         dth = MAX_ROTATION * torch.tanh(o[..., 1])

@@ -17,7 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from jsnviewer.registration.transform import BoneTransform
+from jsnviewer.registration.transform import BoneTransform, joint_centre
+
+
+COARSE_TOLERANCE_PX = 0.05
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class RefineSettings:
     max_iterations: int = 40
     tolerance_px: float = 2e-3  # stop when no region pixel moves more than this in an update
     gain_bias: bool = True  # fit the moving crop's brightness/contrast to the fixed one per bone
+    reach_px: float | None = None  # keep only region pixels within this vertical distance of the joint centre
+    levels: int = 2  # 2: first at half resolution (twice the capture range), then at full resolution
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ def _delta_matrix(delta: np.ndarray, model: str) -> np.ndarray:
     return np.array([[c, -s, tx], [s, c, ty], [0, 0, 1]])
 
 
-def _refine_one(t: _Region, moving_stack: np.ndarray, init: BoneTransform, settings: RefineSettings) -> RefinedBone:
+def _refine_one(t: _Region, moving_stack: np.ndarray, init: BoneTransform, settings: RefineSettings, tolerance_px: float) -> RefinedBone:
     """Efficient second-order minimisation (the mean of F's and the warped G's gradients) with
     compositional updates of the sampling matrix."""
     if t.values.size < 16:
@@ -125,7 +130,7 @@ def _refine_one(t: _Region, moving_stack: np.ndarray, init: BoneTransform, setti
             break
         sampling = sampling @ _delta_matrix(delta, settings.model)
         rot = abs(delta[0]) + (abs(delta[1]) if settings.model == "similarity" else 0.0)
-        if rot * t.radius + math.hypot(delta[-2], delta[-1]) < settings.tolerance_px:
+        if rot * t.radius + math.hypot(delta[-2], delta[-1]) < tolerance_px:
             converged = True
             break
     result = BoneTransform.from_content_matrix(np.linalg.inv(sampling))
@@ -151,10 +156,38 @@ def refine(
     moving_s = np.ascontiguousarray(moving_s, dtype=np.float32)
     if settings.model not in ("similarity", "rigid"):
         raise ValueError(f"unknown refinement model {settings.model!r}: use similarity or rigid")
-    gy, gx = np.gradient(fixed_s)
-    moving_stack = np.ascontiguousarray(np.stack([moving_s, *np.gradient(moving_s)[::-1]], -1))
     up, lo = bone_regions(fixed_upper, fixed_lower, settings.margin_px)
-    return (
-        _refine_one(_Region(fixed_s, gy, gx, up), moving_stack, init_upper, settings),
-        _refine_one(_Region(fixed_s, gy, gx, lo), moving_stack, init_lower, settings),
-    )
+    if settings.reach_px is not None:
+        h = fixed.shape[0]
+        jy = joint_centre(fixed_upper, fixed_lower)[1] + h / 2.0
+        near = (np.abs(np.arange(h) + 0.5 - jy) <= settings.reach_px)[:, None]
+        up, lo = up & near, lo & near
+    result = (RefinedBone(init_upper, 0, False), RefinedBone(init_lower, 0, False))
+    for level in range(max(settings.levels, 1) - 1, -1, -1):
+        k = 2**level
+        f, m, ru, rl = (_half(fixed_s, level), _half(moving_s, level), _half(up, level) > 0.5, _half(lo, level) > 0.5)
+        tol = settings.tolerance_px if level == 0 else COARSE_TOLERANCE_PX
+        gy, gx = np.gradient(f)
+        stack = np.ascontiguousarray(np.stack([m, *np.gradient(m)[::-1]], -1))
+        result = tuple(
+            _upscale(_refine_one(_Region(f, gy, gx, region), stack, _downscale(prev.transform, k), settings, tol), k, prev.iterations)
+            for region, prev in zip((ru, rl), result)
+        )
+    return result
+
+
+def _half(image: np.ndarray, times: int) -> np.ndarray:
+    out = image.astype(np.float32)
+    for _ in range(times):
+        h, w = out.shape[0] // 2 * 2, out.shape[1] // 2 * 2
+        out = out[:h, :w].reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+    return np.ascontiguousarray(out)
+
+
+def _downscale(t: BoneTransform, k: int) -> BoneTransform:
+    return BoneTransform(t.dz, t.dtheta, t.dx / k, t.dy / k)
+
+
+def _upscale(r: RefinedBone, k: int, previous_iterations: int) -> RefinedBone:
+    t = r.transform
+    return RefinedBone(BoneTransform(t.dz, t.dtheta, t.dx * k, t.dy * k), r.iterations + previous_iterations, r.converged)

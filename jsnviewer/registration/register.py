@@ -14,7 +14,7 @@ from jsnviewer.registration.network import RegistrationNet
 from jsnviewer.registration.poc import poc_register
 from jsnviewer.registration.refine import RefineSettings, refine
 from jsnviewer.registration.result import JointRegistration, ReliabilityRule, verdict
-from jsnviewer.registration.transform import BoneTransform, scale_params, warp
+from jsnviewer.registration.transform import BoneTransform, at_joint, joint_centre, scale_params, warp
 from jsnviewer.segmentation.data import normalise_crop
 
 METHODS = ("deep", "refined", "poc")
@@ -35,7 +35,7 @@ def network_transforms(model: RegistrationNet, fixed, moving, fixed_upper, fixed
 def warp_bones(moving: np.ndarray, upper: BoneTransform, lower: BoneTransform) -> tuple[np.ndarray, np.ndarray]:
     """The moving crop warped by P0 and by P1 at full resolution (bilinear)."""
     g = torch.from_numpy(np.ascontiguousarray(moving, dtype=np.float32))[None, None].expand(2, 1, *moving.shape)
-    p = torch.tensor([upper.as_tuple(), lower.as_tuple()], dtype=torch.float32)
+    p = torch.tensor([upper.about((0.0, 0.0)).as_tuple(), lower.about((0.0, 0.0)).as_tuple()], dtype=torch.float32)
     out = warp(g, p).numpy()
     return out[0, 0], out[1, 0]
 
@@ -73,6 +73,9 @@ class Registrator:
             if self.method == "refined":
                 ru, rl = refine(f, g, fu, fl, net_up, net_lo, self.refine_settings)
                 up, lo, converged = ru.transform, rl.transform, ru.converged and rl.converged
+        up, lo = at_joint(up, lo, joint_centre(fu, fl))
+        if net_up is not None:
+            net_up, net_lo = at_joint(net_up, net_lo, joint_centre(fu, fl))
         wu, wl = warp_bones(g, up, lo)
         fu32, fl32 = fu.astype(np.float32), fl.astype(np.float32)
         result = JointRegistration(

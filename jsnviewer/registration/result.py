@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jsnviewer.registration.transform import BoneTransform
+from jsnviewer.registration.transform import BoneTransform, jsn_px
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,8 @@ class ReliabilityRule:
 
 @dataclass
 class JointRegistration:
-    """P0 (upper bone), P1 (lower bone), JSN = dy0 − dy1 (follow-up − baseline width, narrowing
-    negative), the losses of Eq. 6 before and after, their loss spectra (|F − G| and |F − G'| on the
+    """P0 (upper bone), P1 (lower bone) about the follow-up's joint centre (see transform.py),
+    JSN = dy0 − dy1 (follow-up − baseline width, narrowing negative), the losses of Eq. 6 before and after, their loss spectra (|F − G| and |F − G'| on the
     bones, the misalignment picture) and whether the measurement can be trusted."""
 
     method: str
@@ -37,7 +37,7 @@ class JointRegistration:
 
     @property
     def jsn_px(self) -> float:
-        return self.upper.dy - self.lower.dy
+        return jsn_px(self.upper, self.lower)
 
     @property
     def jsn_mm(self) -> float | None:

@@ -3,8 +3,8 @@
 Every sample is a fixed/moving pair scored by the paper's unsupervised loss (Eq. 6 at the network's
 input size). Samples are (i) repeat visits of one joint (ordered pairs of a joint folder) with a
 random similarity added to the moving crop (rotation ±15°, scale ±10 %, shift ±12 px), (ii) self-pairs
-made from one crop with known per-bone transforms and (iii) the phantom's synthetic pairs when asked
-for; for (ii) and (iii) the known parameters add a supervised term (smooth L1 on dz·100, dθ in
+made from one crop with known per-bone transforms and (iii) a pool of the phantom's synthetic pairs when asked
+for (`synthetic` pairs made once, each drawn again with a random similarity composed into its truth); for (ii) and (iii) the known parameters add a supervised term (smooth L1 on dz·100, dθ in
 degrees, dx, dy in px, weight `supervised_weight`). The split is by joint folder (jsnviewer.crops).
 """
 
@@ -36,8 +36,9 @@ class TrainSettings:
     lr: float = 1e-3
     seed: int = 0
     config: str = "small"
-    supervised_weight: float = 0.01
-    self_pairs_per_epoch: int = 1500
+    supervised_weight: float = 0.1
+    real_pairs_per_epoch: int = 1200
+    self_pairs_per_epoch: int = 800
     synthetic: int = 0
     max_minutes: float | None = None
 
@@ -106,8 +107,9 @@ def train(
     bs = settings.batch_size
     for epoch in range(1, settings.epochs + 1):
         model.train()
-        jobs = [("real", p) for p in pairs] + [("self", rnd.choice(singles)) for _ in range(settings.self_pairs_per_epoch)]
-        jobs += [("synthetic", None)] * settings.synthetic
+        jobs = [("real", p) for p in rnd.sample(pairs, min(len(pairs), settings.real_pairs_per_epoch))]
+        jobs += [("self", rnd.choice(singles)) for _ in range(settings.self_pairs_per_epoch)]
+        jobs += [("synthetic", None)] * (settings.synthetic and settings.self_pairs_per_epoch)
         rnd.shuffle(jobs)
         total, count = 0.0, 0
         for b in range(0, len(jobs) - bs + 1, bs):
@@ -125,7 +127,7 @@ def train(
                     fixed, _ = _gather(train_crops, idx)
                     moving, target = D.self_pairs(fixed, gen)
                 else:
-                    fixed, moving, target = synthetic_source(len(idx))
+                    fixed, moving, target = synthetic_source(len(idx), gen)
                 fixed = dict(fixed, image=D.add_noise(fixed["image"], gen))
                 moving = dict(moving, image=D.add_noise(moving["image"], gen))
                 loss, _ = batch_loss(model, fixed, moving, target, settings)
@@ -134,7 +136,7 @@ def train(
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(kinds)
+            total += float(loss.detach()) * len(kinds)
             count += len(kinds)
         val = evaluate(model, val_crops, val_pairs, vfix, vmov, vtarget, settings)
         sched.step(val["score"])

@@ -121,9 +121,7 @@ def joint_centre(upper: np.ndarray, lower: np.ndarray) -> tuple[float, float]:
     rows = np.arange(h)[:, None]
     bottom = np.where(upper[:, cols], rows, -1).max(0) + 1.0  # lower edge of the upper bone
     top = np.where(lower[:, cols], rows, h).min(0).astype(np.float64)  # upper edge of the lower bone
-    x = float(cols.mean()) + 0.5
-    y = float(np.mean((bottom + top) / 2.0))
-    return (x - w / 2.0, y - h / 2.0)
+    return (float(cols.mean()) + 0.5 - w / 2.0, float(np.mean((bottom + top) / 2.0)) - h / 2.0)
 
 
 # ---- torch: the differentiable warp used by the network and its training ---------------------

@@ -1,0 +1,39 @@
+"""σ (Eq. 8–10) and σ' (Eq. 11–12) on constructed cases with known answers."""
+
+import numpy as np
+import pytest
+
+from jsnviewer.registration.metrics import population_std, random_shifts, sigma_pairs, sigma_prime
+
+
+def _consistent(widths):
+    w = np.asarray(widths, float)
+    return w[None, :] - w[:, None]  # JSN with crop i fixed, j moving = width_j − width_i
+
+
+def test_sigma_is_zero_for_consistent_measurements():
+    assert sigma_pairs(_consistent([3.0, 2.5, 2.9, 2.0])) == pytest.approx([0.0] * 6, abs=1e-12)
+
+
+def test_sigma_of_one_biased_registration():
+    jsn = _consistent([3.0, 2.5, 2.9])
+    jsn[0, 1] += 0.2  # one registration (fixed 0, moving 1) is 0.2 px off
+    # pair (0,1): {J01, J02 + J21} differ by 0.2 -> σ 0.1; (0,2): {J02, J01 + J12} -> 0.1; (1,2): {J12, J10 + J02} -> 0
+    assert sigma_pairs(jsn) == pytest.approx([0.1, 0.1, 0.0])
+
+
+def test_sigma_needs_three_crops():
+    assert sigma_pairs(_consistent([1.0, 2.0])) == []
+
+
+def test_sigma_prime_drops_mismatches():
+    trials = [1.0, 1.1, 0.9, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 5.0]
+    s, mismatches = sigma_prime(trials)
+    assert mismatches == 1
+    assert s == pytest.approx(population_std(trials[:9]))
+    assert s == pytest.approx(np.sqrt(0.02 / 9))
+
+
+def test_shifts_stay_within_three_pixels():
+    s = random_shifts(np.random.default_rng(0), 1000)
+    assert s.shape == (1000, 2) and np.abs(s).max() <= 3.0 and np.abs(s).max() > 2.9

@@ -1,0 +1,83 @@
+"""Sub-pixel refinement, the phase-correlation baseline and the JSN sign on images."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from jsnviewer.registration.poc import poc_register
+from jsnviewer.registration.refine import refine
+from jsnviewer.registration.register import Registrator
+from jsnviewer.registration.transform import BoneTransform, at_joint, joint_centre, jsn_px
+
+
+def _fourier_shift(img: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    return np.real(np.fft.ifft2(ndimage.fourier_shift(np.fft.fft2(img), (dy, dx)))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def real_crop(real_data):
+    from jsnviewer.segmentation.data import find_crops, load_sample
+
+    return load_sample(find_crops(real_data / "joint_crops")[0])
+
+
+@pytest.fixture(scope="module")
+def narrowed(real_crop):
+    """The real crop as baseline and a follow-up whose upper bone sits 1.3 px lower (narrowing by
+    1.3 px) and whose whole content is shifted by (0.6, −0.4) px."""
+    f = real_crop.image
+    split = joint_centre(real_crop.upper, real_crop.lower)[1] + f.shape[0] / 2  # row of the joint centre
+    rows = np.arange(f.shape[0], dtype=np.float32)[:, None] + 0.5
+    w = 1.0 / (1.0 + np.exp(np.clip((rows - split - 0.9) / 0.5, -50, 50)))  # 1 above the (moved) middle of the joint space
+    g = _fourier_shift(f, 0.6, -0.4 + 1.3) * w + _fourier_shift(f, 0.6, -0.4) * (1 - w)
+    mu = ndimage.shift(real_crop.upper.astype(float), (0.9, 0.6), order=0) > 0.5
+    ml = ndimage.shift(real_crop.lower.astype(float), (-0.4, 0.6), order=0) > 0.5
+    return f, g, real_crop.upper, real_crop.lower, mu, ml
+
+
+def test_refinement_recovers_subpixel_bone_shifts(narrowed):
+    f, g, fu, fl, _, _ = narrowed
+    ru, rl = refine(f, g, fu, fl, BoneTransform(), BoneTransform())
+    assert ru.converged and rl.converged
+    assert (ru.transform.dx, ru.transform.dy) == (pytest.approx(-0.6, abs=0.03), pytest.approx(-0.9, abs=0.03))
+    assert (rl.transform.dx, rl.transform.dy) == (pytest.approx(-0.6, abs=0.03), pytest.approx(0.4, abs=0.03))
+
+
+def test_narrowing_gives_a_negative_jsn(narrowed):
+    f, g, fu, fl, mu, ml = narrowed
+    ru, rl = refine(f, g, fu, fl, BoneTransform(), BoneTransform())
+    assert jsn_px(*at_joint(ru.transform, rl.transform, joint_centre(fu, fl))) == pytest.approx(-1.3, abs=0.03)
+    from jsnviewer.registration.network import build
+
+    refined = Registrator(model=build("small").eval(), method="refined").register(f, g, fu, fl, mu, ml, pixel_size_mm=0.175)
+    assert refined.jsn_px == pytest.approx(-1.3, abs=0.03)
+    assert refined.jsn_mm == pytest.approx(-1.3 * 0.175, abs=0.006)
+    result = Registrator(method="poc").register(f, g, fu, fl, mu, ml, pixel_size_mm=0.175)
+    assert result.jsn_px == pytest.approx(-1.3, abs=0.25)
+    assert result.jsn_mm == pytest.approx(result.jsn_px * 0.175)
+    assert result.transformed_loss < result.original_loss
+    assert result.spectrum_transformed.shape == f.shape
+
+
+def test_refinement_measures_a_phantom_pair_from_a_rough_start():
+    from jsnviewer.registration.data import phantom_pair
+
+    fixed, moving, jsn_mm, px, p = phantom_pair(7, 0.175)
+    true_u = BoneTransform.from_crop_matrix(p.upper_transform, fixed.image.shape)
+    true_l = BoneTransform.from_crop_matrix(p.lower_transform, fixed.image.shape)
+    rough = lambda t: BoneTransform(t.dz * 1.02, t.dtheta + 0.03, t.dx + 1.5, t.dy - 1.5)  # noqa: E731
+    ru, rl = refine(fixed.image, moving.image, fixed.upper, fixed.lower, rough(true_u), rough(true_l))
+    jc = joint_centre(fixed.upper, fixed.lower)
+    measured = jsn_px(*at_joint(ru.transform, rl.transform, jc))
+    truth = jsn_px(*at_joint(true_u, true_l, jc))
+    assert measured == pytest.approx(truth, abs=0.1)
+
+
+def test_poc_finds_a_translation(real_crop):
+    f = real_crop.image
+    g = _fourier_shift(f, -2.4, 1.7)
+    mu = ndimage.shift(real_crop.upper.astype(float), (1.7, -2.4), order=0) > 0.5
+    ml = ndimage.shift(real_crop.lower.astype(float), (1.7, -2.4), order=0) > 0.5
+    up, lo = poc_register(f, g, real_crop.upper, real_crop.lower, mu, ml)
+    for t in (up, lo):
+        assert (t.dx, t.dy) == (pytest.approx(2.4, abs=0.3), pytest.approx(-1.7, abs=0.3))
