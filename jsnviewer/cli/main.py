@@ -12,9 +12,9 @@ from jsnviewer.errors import JsnError
 
 # Modules with `register(subparsers)`: top-level subcommands. Keep imports in them light
 # (torch and friends are imported inside the handlers) so `jsnviewer info` starts fast.
-COMMAND_MODULES: list[str] = ["jsnviewer.cli.info", "jsnviewer.cli.gui", "jsnviewer.cli.phantom"]
+COMMAND_MODULES: list[str] = ["jsnviewer.cli.info", "jsnviewer.cli.gui", "jsnviewer.cli.phantom", "jsnviewer.cli.analyze"]
 # Modules with `register(train_subparsers, bench_subparsers)`: one per model capability.
-CAPABILITY_MODULES: list[str] = ["jsnviewer.cli.detection", "jsnviewer.cli.registration", "jsnviewer.cli.segmentation"]
+CAPABILITY_MODULES: list[str] = ["jsnviewer.cli.detection", "jsnviewer.cli.registration", "jsnviewer.cli.segmentation", "jsnviewer.cli.pipeline"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,33 @@
+"""`jsnviewer bench pipeline`: end-to-end accuracy, time and memory on synthetic studies."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(train: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
+    p = bench.add_parser("pipeline", help="end-to-end analysis of synthetic study pairs against their truth")
+    p.add_argument("--synthetic", type=int, required=True, metavar="N", help="number of synthetic study pairs")
+    p.add_argument("--json", metavar="OUT.json", help="write the figures as JSON")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
+    p.add_argument("--method", choices=["refined", "deep", "poc"], default="refined")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from tqdm import tqdm
+
+    from jsnviewer.atomic import atomic_write_json
+    from jsnviewer.pipeline.analyze import AnalysisSettings
+    from jsnviewer.pipeline.bench import bench_synthetic
+
+    bar = tqdm(total=args.synthetic, desc="study pairs", file=sys.stderr)
+    figures = bench_synthetic(args.synthetic, AnalysisSettings(device=args.device, registration_method=args.method),
+                              on_study=lambda i: bar.update(1))
+    bar.close()
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        atomic_write_json(args.json, figures)
+    return 0

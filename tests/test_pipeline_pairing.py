@@ -1,0 +1,34 @@
+import pytest
+
+from jsnviewer.detection.detector import Detection
+from jsnviewer.pipeline.analyze import crop_frames, pair_detections
+
+
+def det(identity, x, score=0.95):
+    return Detection(box=(x, 100.0, 40.0, 40.0), identity=identity, score=score)
+
+
+def test_joints_pair_by_identity_and_the_rest_say_why():
+    baseline = [det("MCP2", 10), det("PIP2", 20), det("PIP2", 25, score=0.5), det(None, 30)]
+    followup = [det("MCP2", 11), det("PIP2", 21), det("DIP2", 31)]
+    pairs, unpaired = pair_detections(baseline, followup)
+    assert sorted(pairs) == ["MCP2", "PIP2"]
+    assert pairs["PIP2"][0].box[0] == 20  # the stronger of the two PIP2 boxes
+    reasons = {(u.identity, u.visit): u.reason for u in unpaired}
+    assert "stronger one was kept" in reasons[("PIP2", "baseline")]
+    assert "no joint identity" in reasons[(None, "baseline")]
+    assert reasons[("DIP2", "followup")] == "not found on the baseline radiograph"
+
+
+def test_both_crops_cover_the_same_millimetres_when_pixel_sizes_differ():
+    fb, ff, mm = crop_frames((500, 400, 100, 100), (520, 380, 90, 90), (0, -1), (0.1, -0.99), 0.15, 0.175)
+    assert fb.scale * 0.15 == pytest.approx(ff.scale * 0.175)
+    assert mm == pytest.approx(fb.scale * 0.15)
+    # the follow-up box size does not set the scale: it is the same joint
+    fb2, ff2, _ = crop_frames((500, 400, 100, 100), (520, 380, 120, 120), (0, -1), (0, -1), 0.15, 0.15)
+    assert ff2.scale == fb2.scale
+
+
+def test_unknown_pixel_size_gives_no_millimetres():
+    fb, ff, mm = crop_frames((500, 400, 100, 100), (520, 380, 90, 90), (0, -1), (0, -1), None, 0.175)
+    assert mm is None and ff.scale == fb.scale
