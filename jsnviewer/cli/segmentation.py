@@ -42,6 +42,7 @@ def register(train_subparsers, bench_subparsers) -> None:
     b.add_argument("--synthetic", type=int, default=0, help="also N held-out phantom crops")
     b.add_argument("--weights", type=Path, help="weights file (default: the shipped models/segmenter.pt)")
     b.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+    b.add_argument("--repeats", type=int, default=50, help="timed runs for ms per crop")
     b.add_argument("--json", type=Path, help="write the figures here")
     b.set_defaults(func=_bench)
 
@@ -82,12 +83,14 @@ def _bench(args) -> int:
     if args.data is None and not args.synthetic:
         raise JsnError("bench segmentation needs --data DIR and/or --synthetic N")
     result = bench_segmentation(crop_folder(args.data) if args.data else None, args.weights, args.validation,
-                                args.synthetic, args.threads)
+                                args.synthetic, args.threads, args.repeats)
     for name in ("real", "synthetic"):
         for part, m in result.get(name, {}).items():
             if isinstance(m, dict):
                 print(f"{name:9s} {part:7s} " + "  ".join(f"{k} {v:.4f}" for k, v in m.items()))
-    print(f"ms per 256×256 crop (batch of one, {result['threads']} thread(s)): {result['ms_per_crop']:.1f}")
+    print(f"ms per 256×256 crop (batch of one, {result['threads']} thread(s)): {result['ms_per_crop']:.1f} wall (median), "
+          f"{result['ms_per_crop_min']:.1f} wall (min), {result['cpu_ms_per_crop']:.1f} CPU; "
+          f"load average {result['load_average_1min']:.1f}")
     if args.json:
         atomic_write_json(args.json, result)
     return 0

@@ -1,0 +1,75 @@
+"""Reading joint_crops folders, the split by joint, a short training run and the bench command."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from jsnviewer.cli.main import main
+from jsnviewer.errors import DatasetError
+from jsnviewer.phantom import make_joint_crop
+from jsnviewer.segmentation.data import find_crops, load_sample, split_by_joint
+from jsnviewer.segmentation.train import TrainConfig, train_segmenter
+
+
+def write_joint_crops(root, joints=6, visits=2, size=64):
+    """A folder laid out like joint_crops/: 16-bit PNG phantom crops with their 0/1 masks."""
+    for j in range(joints):
+        folder = root / f"joint{j:02d}"
+        folder.mkdir(parents=True)
+        for v in range(visits):
+            crop = make_joint_crop(seed=10 * j + v, size=size)
+            Image.fromarray((crop.image * 4095).astype(np.uint16)).save(folder / f"v{v}.png")
+            Image.fromarray(crop.upper.astype(np.uint8)).save(folder / f"v{v}_upper.png")
+            Image.fromarray(crop.lower.astype(np.uint8)).save(folder / f"v{v}_lower.png")
+    return root
+
+
+def test_reader_finds_crops_with_both_masks(tmp_path):
+    root = write_joint_crops(tmp_path / "crops", joints=2, visits=2)
+    (root / "joint00" / "v1_lower.png").unlink()  # an unfinished annotation is not a sample
+    records = find_crops(root)
+    assert [(r.joint, r.image.name) for r in records] == [("joint00", "v0.png"), ("joint01", "v0.png"), ("joint01", "v1.png")]
+    sample = load_sample(records[0])
+    assert sample.image.shape == sample.upper.shape == (64, 64)
+    assert sample.upper.any() and sample.lower.any()
+
+
+def test_reader_names_an_empty_folder(tmp_path):
+    with pytest.raises(DatasetError, match="no joint crops"):
+        find_crops(tmp_path)
+
+
+def test_split_never_puts_a_joint_on_both_sides(real_data):
+    records = find_crops(real_data / "joint_crops")
+    train, val = split_by_joint(records)
+    assert {r.joint for r in train}.isdisjoint({r.joint for r in val})
+    assert 0.1 < len(val) / len(records) < 0.3
+    assert split_by_joint(records)[1] == val  # deterministic
+
+
+@pytest.mark.slow
+def test_short_training_run_lowers_the_loss_and_benches(tmp_path, capsys):
+    root = write_joint_crops(tmp_path / "crops", joints=6, visits=2)
+    config = TrainConfig(crop_dirs=[root], epochs=10, batch_size=4, lr=1e-2, width=4, depth=3, input_size=64,
+                         seed=1, augment=False)
+    result = train_segmenter(config, tmp_path / "seg.pt", progress=lambda line: None)
+    losses = [row["loss"] for row in result.history]
+    assert losses[-1] < 0.85 * losses[0]
+    assert result.path.is_file()
+
+    out = tmp_path / "bench.json"
+    assert main(["bench", "segmentation", "--data", str(root), "--weights", str(result.path), "--json", str(out),
+                 "--repeats", "3"]) == 0
+    figures = json.loads(out.read_text())
+    for key in ("dsc", "miou", "sensitivity", "specificity", "accuracy", "ms_per_crop"):
+        assert 0 <= figures[key]
+    assert figures["real"]["crops"] == 12
+    assert set(figures["real"]) >= {"upper", "lower", "overall"}
+
+
+def test_bench_names_missing_weights(tmp_path, capsys):
+    root = write_joint_crops(tmp_path / "crops", joints=1, visits=1)
+    assert main(["bench", "segmentation", "--data", str(root), "--weights", str(tmp_path / "none.pt")]) == 2
+    assert "none.pt" in capsys.readouterr().err
