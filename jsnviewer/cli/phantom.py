@@ -53,5 +53,9 @@ def run(args: argparse.Namespace) -> int:
     for i, folder in enumerate(tqdm(folders, desc="phantom pairs", unit="pair", disable=None)):
         study = generate_study(args.seed + i, laterality=args.laterality, pixel_size_mm=args.pixel_size, findings_rate=args.findings_rate)
         write_study(folder, study, args.format)
+        for stale in ("dcm", "png"):  # an overwritten pair keeps no image of the other format
+            if stale != args.format:
+                for visit in ("baseline", "followup"):
+                    (folder / f"{visit}.{stale}").unlink(missing_ok=True)
     print(f"wrote {args.pairs} pair(s) to {outdir} ({args.format}, {args.pixel_size} mm/px)")
     return 0
