@@ -73,3 +73,19 @@ def test_bench_names_missing_weights(tmp_path, capsys):
     root = write_joint_crops(tmp_path / "crops", joints=1, visits=1)
     assert main(["bench", "segmentation", "--data", str(root), "--weights", str(tmp_path / "none.pt")]) == 2
     assert "none.pt" in capsys.readouterr().err
+
+
+def test_trains_from_an_annotation_dataset_folder(tmp_path):
+    from jsnviewer.dataset import open_dataset
+    from jsnviewer.weights import load_weights
+
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    for j in range(3):
+        crop = make_joint_crop(seed=j, size=48)
+        dataset.save_joint_crop(f"patient{j}_MCP2", "baseline", crop.image * 4000, crop.upper, crop.lower)
+    out = tmp_path / "seg.pt"
+    args = ["train", "segmenter", "--no-real", "--data", str(tmp_path / "ds"), "--epochs", "1", "--batch-size", "2",
+            "--width", "2", "--depth", "2", "--input-size", "32", "--out", str(out)]
+    assert main(args) == 0
+    meta = load_weights(out, expected_model="segmenter").meta
+    assert meta["train_crops"] + meta["validation_crops"] == 3

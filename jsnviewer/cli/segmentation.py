@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,9 +49,9 @@ def register(train_subparsers, bench_subparsers) -> None:
 
 def crop_folder(path: Path) -> Path:
     """A joint_crops-style folder itself, or the joint_crops/ of an annotation dataset."""
-    if (path / "dataset.json").is_file():
-        from jsnviewer.dataset import open_dataset
+    from jsnviewer.dataset import is_dataset, open_dataset
 
+    if is_dataset(path):
         return open_dataset(path).joint_crops_dir
     return path
 
@@ -67,7 +67,8 @@ def _train(args) -> int:
                          lr=args.lr, optimizer=args.optimizer, loss=args.loss, width=args.width, depth=args.depth,
                          input_size=args.input_size, seed=args.seed, split_seed=args.split_seed, init=args.init,
                          flip_tta=args.flip_tta)
-    result = train_segmenter(config, args.out, progress=lambda line: print(line, flush=True))
+    result = train_segmenter(config, args.out, progress=lambda line: print(line, flush=True),
+                             progress_bar=sys.stderr.isatty())
     print(f"saved {result.path}")
     if result.validation:
         for part, m in result.validation.items():

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from jsnviewer.errors import JsnError
 from jsnviewer.segmentation.data import find_crops, load_sample, synthetic_samples
 from jsnviewer.segmentation.infer import BoneSegmenter
 from jsnviewer.segmentation.metrics import MetricsTable
@@ -64,6 +65,8 @@ def bench_segmentation(data: Path | None, weights: Path | None = None, validatio
         if validation_only:
             keep = set(meta.get("validation_joints", []))
             records = [r for r in records if r.joint in keep]
+            if not records:
+                raise JsnError(f"{data}: none of the validation joints listed in {segmenter_path(weights).name} are here")
         samples = [load_sample(r) for r in records]
         with tqdm(total=len(samples), desc="real crops", disable=not show_progress) as bar:
             real = accuracy_on(segmenter, samples, bar)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.nn import functional as F
+from tqdm import tqdm
 
 from jsnviewer.errors import JsnError
 from jsnviewer.segmentation.data import (
@@ -28,7 +28,6 @@ from jsnviewer.segmentation.metrics import MetricsTable
 from jsnviewer.segmentation.model import UNetPlusPlus
 from jsnviewer.weights import Weights, load_weights, save_weights
 
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -87,7 +86,8 @@ def evaluate(segmenter: BoneSegmenter, samples: list[CropSample], batch_size: in
     return table.summary()
 
 
-def train_segmenter(config: TrainConfig, out: Path, progress: Callable[[str], None] = print) -> TrainResult:
+def train_segmenter(config: TrainConfig, out: Path, progress: Callable[[str], None] = print,
+                    progress_bar: bool = False) -> TrainResult:
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
 
@@ -141,7 +141,7 @@ def train_segmenter(config: TrainConfig, out: Path, progress: Callable[[str], No
         t0 = time.perf_counter()
         order = torch.randperm(len(images), generator=gen)
         losses = []
-        for i in range(steps_per_epoch):
+        for i in tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", leave=False, disable=not progress_bar):
             idx = order[i * config.batch_size:(i + 1) * config.batch_size]
             x, y = augment_batch(images[idx], masks[idx], input_size, gen, aug)
             loss = segmentation_loss(model(x.contiguous(memory_format=torch.channels_last)), y, config.loss)
