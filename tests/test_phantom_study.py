@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pydicom
 import pytest
-from scipy.ndimage import binary_erosion
+from scipy.ndimage import binary_erosion, gaussian_filter, map_coordinates
 
 from jsnviewer.cli.main import main
 from jsnviewer.joints import JOINT_IDENTITIES
@@ -156,6 +156,21 @@ def test_ankylosed_joint_is_bridged_by_bone_and_a_normal_one_is_not(study):
             kinds["normal"].append(bridged)
     assert kinds["ankylosis"] and all(kinds["ankylosis"])
     assert kinds["normal"] and not any(kinds["normal"])
+
+
+def test_ankylosed_joint_shows_no_dark_joint_space_in_the_image(study):
+    image = gaussian_filter(study.baseline.pixels.astype(float), 1.0)
+    for j in study.truth.baseline.joints:
+        if j.findings["subluxation"] or j.findings["erosion"]:
+            continue
+        # Grey levels along the joint axis, 2.5 mm either side of the centre.
+        t = np.linspace(-2.5, 2.5, 51) / 0.175
+        profile = map_coordinates(image, [j.centre[1] + t * j.axis[1] - 0.5, j.centre[0] + t * j.axis[0] - 0.5], order=1)
+        dip = profile[np.abs(t) < 0.4 / 0.175].min() / ((profile[:8].mean() + profile[-8:].mean()) / 2)
+        if j.findings["ankylosis"]:
+            assert dip > 0.75, (j.identity, dip)
+        else:
+            assert dip < 0.7, (j.identity, dip)
 
 
 def test_subluxed_joint_has_its_distal_bone_offset_sideways(study):
