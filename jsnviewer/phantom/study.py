@@ -116,6 +116,8 @@ def generate_study(
         changes=changes_truth,
         global_transform=global_motion(changes, WIDTH, HEIGHT),
     )
+    from pydicom.uid import generate_uid
+
     first = date(2018, 1, 1) + timedelta(days=int(rng.integers(0, 1500)))
     later = first + timedelta(days=int(rng.integers(180, 800)))
     radiographs = [
@@ -123,9 +125,17 @@ def generate_study(
             pixels=img,
             bits_stored=12,
             pixel_size_mm=float(pixel_size_mm),
-            identity=StudyIdentity(patient_id=f"PHANTOM-{seed}", study_date=when, laterality=laterality, modality="DX", body_part="HAND", patient_name="Phantom^Hand"),
+            identity=StudyIdentity(
+                patient_id=f"PHANTOM-{seed}",
+                study_date=when,
+                laterality=laterality,
+                modality="DX",
+                body_part="HAND",
+                study_uid=generate_uid(entropy_srcs=["jsnviewer phantom", str(seed), visit]),  # same seed, same UID
+                patient_name="Phantom^Hand",
+            ),
         )
-        for img, when in ((img_b, first), (img_f, later))
+        for img, when, visit in ((img_b, first, "baseline"), (img_f, later, "followup"))
     ]
     return PhantomStudy(radiographs[0], radiographs[1], truth)
 
