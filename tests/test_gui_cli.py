@@ -17,8 +17,8 @@ def test_plain_jsnviewer_and_jsnviewer_gui_start_the_window(monkeypatch):
     monkeypatch.setattr("jsnviewer.gui.app.run_gui", lambda *args, **kwargs: calls.append((args, kwargs)) or 0)
     assert main([]) == 0
     assert main(["gui", "a.dcm", "b.dcm", "--dataset", "ds"]) == 0
-    assert calls[0] == ((None, None), {"demo": False, "screenshot": None, "dataset": None})
-    assert calls[1] == (("a.dcm", "b.dcm"), {"demo": False, "screenshot": None, "dataset": "ds"})
+    assert calls[0] == ((None, None), {"demo": False, "screenshot": None, "dataset": None, "detail_screenshot": None})
+    assert calls[1] == (("a.dcm", "b.dcm"), {"demo": False, "screenshot": None, "dataset": "ds", "detail_screenshot": None})
 
 
 def run_cli(args, tmp_path):

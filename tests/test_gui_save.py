@@ -173,8 +173,8 @@ def test_settings_persist_through_qsettings_with_the_papers_defaults(tmp_path):
     defaults = load_settings(store)
     assert defaults.thresholds == Thresholds(t_conf=0.9, t_iou1=0.15, m1=20, m2=18, t_iou2=0.45)
     assert defaults.device == "auto"
-    changed = AppSettings(device="cpu", thresholds=Thresholds(0.8, 0.2, 25, 15, 0.5), dataset_folder=str(tmp_path),
-                          weights={"detection": "/models/mine.pt", "segmentation": "", "registration": ""},
+    changed = AppSettings(device="cpu", registration_method="poc", thresholds=Thresholds(0.8, 0.2, 25, 15, 0.5), dataset_folder=str(tmp_path),
+                          weights={"detector_ankylosis": "/models/mine.pt", "detector_subluxation": "", "segmenter": "", "registration": ""},
                           autosave_delay_s=5.0)
     save_settings(changed, store)
     assert load_settings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)) == changed
@@ -189,9 +189,9 @@ def test_settings_dialog_edits_device_thresholds_and_weights(qtbot):
     dialog.device.setCurrentIndex(1)
     dialog.t_conf.setValue(0.75)
     dialog.m2.setValue(12)
-    dialog.weights["segmentation"].setText("/tmp/seg.pt")
+    dialog.weights["segmenter"].setText("/tmp/seg.pt")
     values = dialog.values()
     assert values.device == "cpu" and values.thresholds.t_conf == 0.75 and values.thresholds.m2 == 12
-    assert values.weights["segmentation"] == "/tmp/seg.pt"
+    assert values.weights["segmenter"] == "/tmp/seg.pt"
     dialog._restore_defaults()
     assert dialog.values().thresholds == Thresholds()

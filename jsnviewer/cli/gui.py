@@ -14,11 +14,16 @@ def register(subparsers) -> None:
     parser.add_argument("--demo", action="store_true", help="open a synthetic baseline/follow-up pair")
     parser.add_argument("--dataset", metavar="DIR", help="training dataset folder to save annotations to")
     parser.add_argument("--screenshot", metavar="PATH",
-                        help="wait until the study is shown, save a PNG of the window to PATH and exit")
+                        help="wait until the study is shown (with --demo: analysed), save a PNG of the window "
+                             "to PATH and exit")
+    parser.add_argument("--detail-screenshot", metavar="PATH",
+                        help="likewise, a PNG of the joint detail panel (with --demo: of the joint with the largest "
+                             "reliable JSN change)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from jsnviewer.gui.app import run_gui
 
-    return run_gui(args.baseline, args.followup, demo=args.demo, screenshot=args.screenshot, dataset=args.dataset)
+    return run_gui(args.baseline, args.followup, demo=args.demo, screenshot=args.screenshot, dataset=args.dataset,
+                   detail_screenshot=args.detail_screenshot)

@@ -19,13 +19,19 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 
 from jsnviewer.dataset import JointAnnotation
+from jsnviewer.pipeline.report import COLOURS
 
-# Box colours by findings (colour-blind friendly: blue / vermilion / orange / purple).
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+# Box colours by findings: the report's palette, so the window and the exported report agree.
 FINDING_COLOURS = {
-    (): "#56b4e9",
-    ("ankylosis",): "#e8472b",
-    ("subluxation",): "#f0a500",
-    ("ankylosis", "subluxation"): "#cc79a7",
+    (): _hex(COLOURS["none"]),
+    ("ankylosis",): _hex(COLOURS["ankylosis"]),
+    ("subluxation",): _hex(COLOURS["subluxation"]),
+    ("ankylosis", "subluxation"): _hex(COLOURS["both"]),
 }
 SELECTED_COLOUR = "#ffffff"
 MIN_BOX_SIZE = 2.0  # px; smaller drags are treated as clicks
@@ -37,12 +43,10 @@ def box_colour(joint: JointAnnotation) -> str:
 
 
 def box_label(joint: JointAnnotation) -> str:
-    """Short, so neighbouring joints' labels stay apart: 'MCP2 ank', 'PIP3 ank sub', '? (proposal)'."""
+    """Short, so neighbouring joints' labels stay apart: 'MCP2 ank', 'PIP3 ank sub', '?'. A model's
+    proposal is told apart by its dashed box, not by more text."""
     flags = [name[:3] for name in ("ankylosis", "subluxation") if joint.findings.get(name)]
-    text = " ".join([joint.identity or "?", *flags])
-    if joint.source == "model":
-        text += " (proposal)"
-    return text
+    return " ".join([joint.identity or "?", *flags])
 
 
 def box_from_rect(rect: QRectF) -> tuple[float, float, float, float]:
@@ -165,6 +169,27 @@ class AnnotationDocument(QObject):
             self.edit(uid, joint, "Accept proposal")
         self.undo_stack.endMacro()
         return len(proposals)
+
+    def set_proposals(self, joints: Iterable[JointAnnotation], text: str = "Analysis proposals") -> int:
+        """Replace the unaccepted model proposals with `joints` (source "model"), one undo step.
+
+        Proposals are not the user's work: a document that was saved stays saved (nothing new of
+        the user's to write), one with edits stays edited. Returns how many proposals were added.
+        """
+        joints = [_copy(j) for j in joints]
+        old = [uid for uid, j in self._joints.items() if j.source == "model"]
+        if not joints and not old:
+            return 0
+        was_clean = not self.is_dirty
+        self.undo_stack.beginMacro(text)
+        for uid in old:
+            self.remove(uid)
+        for joint in joints:
+            self.add(joint, "Add proposal")
+        self.undo_stack.endMacro()
+        if was_clean:
+            self.mark_saved(self.revision)
+        return len(joints)
 
     # --- used by the commands
     def _touch(self) -> None:

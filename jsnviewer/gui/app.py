@@ -56,12 +56,20 @@ def _show_unexpected(window, kind, exc, tb) -> None:
                                  "saving is still possible.", "error", key="unexpected")
 
 
+def pick_joint(result) -> str | None:
+    """The joint a picture of the results shows in detail: the largest reliable change, else the largest."""
+    joints = sorted(result.joints, key=lambda j: (not j.reliable, -abs(j.jsn_px))) if result is not None else []
+    return joints[0].identity if joints else None
+
+
 def run_gui(baseline: str | Path | None = None, followup: str | Path | None = None, demo: bool = False,
-            screenshot: str | Path | None = None, dataset: str | Path | None = None) -> int:
+            screenshot: str | Path | None = None, dataset: str | Path | None = None,
+            detail_screenshot: str | Path | None = None) -> int:
     """Open the main window (optionally on a study, or the demo study) and run the event loop.
 
-    With `screenshot`, wait for the study to be shown, save a PNG of the window and exit: exit
-    status 0 when the study opened cleanly, 1 when the window shows an error.
+    With `screenshot` (and/or `detail_screenshot`), wait until the study is shown — for the demo,
+    until its analysis has finished and a joint is selected —, save a PNG of the window (and of
+    the joint detail panel) and exit: status 0 when all went well, 1 when the window shows an error.
     """
     app = make_application()
     from jsnviewer.gui.main_window import MainWindow
@@ -71,24 +79,41 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     if dataset:
         window.set_dataset_folder(Path(dataset))
     window.show()
-    if screenshot:
+    analysing = False
+    if demo:
+        from jsnviewer.gui.analysis import missing_weights
+
+        analysing = not missing_weights(window.settings)
+    if screenshot or detail_screenshot:
         window.ask_before_discarding = False
 
         def shoot() -> None:
-            save_screenshot(window, Path(screenshot))
+            if screenshot:
+                save_screenshot(window, Path(screenshot))
+                print(f"screenshot saved to {screenshot}")
+            if detail_screenshot:
+                save_screenshot(window.detail_panel, Path(detail_screenshot))
+                print(f"joint detail screenshot saved to {detail_screenshot}")
             errors = [text for level, text in window.warnings.messages() if level == "error"]
             for text in errors:
                 print(f"jsnviewer: error shown in the window: {text}", file=sys.stderr)
-            print(f"screenshot saved to {screenshot}")
             app.exit(1 if errors else 0)
 
-        window.study_loaded.connect(lambda: QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot))
+        def analysed(state: str) -> None:
+            if state == "done":
+                window.results_panel.select_identity(pick_joint(window.result))
+            QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot)
+
+        if analysing:
+            window.analysis_finished.connect(analysed)
+        else:
+            window.study_loaded.connect(lambda: QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot))
     if demo:
         from jsnviewer.gui.demo import open_demo
 
-        open_demo(window)
+        open_demo(window, analyse=analysing)
     elif baseline or followup:
         window.open_study(baseline, followup)
-    elif screenshot:
+    elif screenshot or detail_screenshot:
         QTimer.singleShot(SCREENSHOT_SETTLE_MS, lambda: window.study_loaded.emit())
     return int(app.exec())

@@ -1,8 +1,9 @@
 """The demo study: a synthetic baseline/follow-up pair from the phantom, opened in the window.
 
 The pair is generated once into the application's own data folder (no patient data, nothing
-in the user's folders) and reused afterwards. Its joints are shown with the phantom's true
-boxes and findings as the starting annotation; they are not saved unless the user edits them.
+in the user's folders) and reused afterwards. When the models' weights are there it is analysed
+at once; otherwise its joints are shown with the phantom's true boxes and findings as the
+starting annotation. Nothing is saved unless the user edits boxes.
 """
 
 from __future__ import annotations
@@ -47,20 +48,37 @@ def truth_annotations(visit) -> list[JointAnnotation]:
             for joint in visit.joints]
 
 
-def open_demo(window, seed: int = DEMO_SEED) -> Worker:
-    """Generate (or reuse) the demo pair in the background, then open it with its true joint boxes."""
+def open_demo(window, seed: int = DEMO_SEED, analyse: bool | None = None) -> Worker:
+    """Generate (or reuse) the demo pair in the background, open it and analyse it.
+
+    With the models' weights at hand (`analyse` None: when the weights files exist), the pair is
+    analysed at once and the model's joints appear as proposals to accept; without them, the
+    phantom's true joint boxes are shown instead, and the warnings bar says which weights are missing.
+    """
+    from jsnviewer.gui.analysis import missing_weights
+
     folder = demo_folder(seed)
+    missing = missing_weights(window.settings)
+    if analyse is None:
+        analyse = not missing
 
     def show(truth) -> None:
         def fill() -> None:
             window.study_loaded.disconnect(fill)
+            if analyse:
+                window.warnings.show_message(
+                    f"Demo study: a synthetic hand (phantom seed {seed}), analysed by the models. Their joints are "
+                    "proposals (dashed): accept them (Enter, all: Shift+Enter) or correct them.", "info", key="demo")
+                window.start_analysis()
+                return
             for role, visit in (("Baseline", truth.baseline), ("Follow-up", truth.followup)):
                 document = window.documents.get(role)
                 if document is not None and len(document) == 0 and not document.is_dirty:
                     document.load_joints(truth_annotations(visit))
+            why = f" No analysis: weights missing ({', '.join(p.name for p in missing)})." if missing else ""
             window.warnings.show_message(
                 f"Demo study: a synthetic hand (phantom seed {seed}). The boxes are the phantom's true joints and "
-                "findings; edit them freely.", "info", key="demo")
+                f"findings; edit them freely.{why}", "info", key="demo")
 
         window.study_loaded.connect(fill)
         window.open_study(folder / "baseline.dcm", folder / "followup.dcm")

@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 from jsnviewer.radiograph import Radiograph, percentile_window
 
@@ -48,11 +48,32 @@ class RadiographViewBox(pg.ViewBox):
     def __init__(self) -> None:
         super().__init__(invertY=True, lockAspect=True, enableMenu=False)
         self.tool = Tool.PAN
+        # Where this view looks relative to the view it is linked to (image px): zero keeps both
+        # views on the same coordinates; an analysed joint sets it so each view centres on its
+        # own visit's joint while pan and zoom stay linked.
+        self.link_offset = (0.0, 0.0)
         self._rubber = QGraphicsRectItem()
         self._rubber.setPen(pg.mkPen("#ffd54f", width=1.5, style=Qt.DashLine))
         self._rubber.setZValue(20)
         self._rubber.hide()
         self.addItem(self._rubber, ignoreBounds=True)
+
+    def linkedViewChanged(self, view, axis) -> None:  # noqa: N802
+        if self.link_offset == (0.0, 0.0):
+            super().linkedViewChanged(view, axis)
+            return
+        if self.linksBlocked or view is None:
+            return
+        rect = view.viewRect()
+        view.blockLink(True)
+        try:
+            self.enableAutoRange(axis, False)
+            if axis == pg.ViewBox.XAxis:
+                self.setXRange(rect.left() + self.link_offset[0], rect.right() + self.link_offset[0], padding=0)
+            else:
+                self.setYRange(rect.top() + self.link_offset[1], rect.bottom() + self.link_offset[1], padding=0)
+        finally:
+            view.blockLink(False)
 
     def mousePressEvent(self, ev) -> None:  # noqa: N802 (Qt naming)
         self.pressed.emit()
@@ -109,6 +130,7 @@ class RadiographPane(QWidget):
 
         self.title = QLabel(role)
         self.title.setObjectName("paneTitle")
+        self.title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # a long title is cut, never widens the window
         self.view_box = RadiographViewBox()
         self.graphics = pg.GraphicsView()
         self.graphics.setCentralItem(self.view_box)

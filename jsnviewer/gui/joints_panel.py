@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+    QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -78,12 +78,16 @@ class JointsPanel(QWidget):
         buttons.addWidget(self.delete_button)
         editor.addRow(buttons)
 
-        legend = QHBoxLayout()
-        for names, colour in FINDING_COLOURS.items():
-            swatch = QLabel(f"■ {' + '.join(names) if names else 'no finding'}")
-            swatch.setStyleSheet(f"color: {colour};")
-            legend.addWidget(swatch)
-        legend.addStretch(1)
+        legend = QGridLayout()
+        legend.setHorizontalSpacing(12)
+        entries = [(f"■ {' + '.join(names) if names else 'no finding'}", f"color: {colour};")
+                   for names, colour in FINDING_COLOURS.items()]
+        entries.append(("┅ proposal (dashed)", ""))
+        for number, (text, style) in enumerate(entries):
+            swatch = QLabel(text)
+            swatch.setStyleSheet(style)
+            legend.addWidget(swatch, number // 3, number % 3)
+        legend.setColumnStretch(3, 1)
         self.hint = QLabel("Box tool (B): drag on an image to add a joint box.\n"
                            "Arrows nudge the selected box (Shift: 10 px).")
         self.hint.setObjectName("hint")

@@ -1,7 +1,9 @@
-"""The main window: baseline and follow-up side by side, joint boxes, study identity, warnings.
+"""The main window: baseline and follow-up side by side, joint boxes, study identity, warnings,
+and the follow-up analysis (results table, overlays, joint detail, exports).
 
-Everything slow (reading radiographs, hashing them, saving) runs in `Worker`s; the window
-only reacts to their signals. Errors of any kind end up as a line in the warnings bar.
+Everything slow (reading radiographs, hashing them, saving, the analysis, reports) runs in
+`Worker`s; the window only reacts to their signals. Errors of any kind end up as a line in the
+warnings bar.
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ from PySide6.QtWidgets import (
 
 from jsnviewer.dataset import DatasetError, ImageAnnotation, JointAnnotation, image_id_of, is_dataset, open_dataset
 from jsnviewer.errors import JsnError
+from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis
 from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
 from jsnviewer.gui.autosave import AnnotationSaver
 from jsnviewer.gui.image_view import WINDOW_PRESETS, RadiographPane, Tool
+from jsnviewer.gui.joint_detail import JointDetailPanel
 from jsnviewer.gui.joints_panel import JointsPanel
+from jsnviewer.gui.overlays import ResultOverlay
+from jsnviewer.gui.results_panel import ResultsPanel
 from jsnviewer.gui.settings import (
-    AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_studies, save_settings,
+    WEIGHTS, AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_studies, save_settings,
 )
 from jsnviewer.gui.study_panel import StudyPanel
 from jsnviewer.gui.warnings_bar import WarningsBar
@@ -37,6 +43,8 @@ log = logging.getLogger(__name__)
 
 BASELINE, FOLLOWUP = "Baseline", "Follow-up"
 ROLES = (BASELINE, FOLLOWUP)
+VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's names
+JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
 MAX_FOLDER_FILES = 200
 
 
@@ -135,6 +143,7 @@ def _maybe_dicom(path: Path) -> bool:
 class MainWindow(QMainWindow):
     study_loaded = Signal()  # after a study (or part of one) is shown
     task_finished = Signal(str)  # "done", "cancelled" or "error"
+    analysis_finished = Signal(str)  # "done" (results shown), "cancelled", "error" or "discarded"
 
     def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -149,6 +158,9 @@ class MainWindow(QMainWindow):
         self.active_role = BASELINE
         self.workers: set[Worker] = set()
         self.task: Worker | None = None
+        self.model_cache = ModelCache()
+        self.result = None  # the StudyResult shown
+        self._analysed_ids: tuple[str | None, str | None] | None = None
         self.undo_group = QUndoGroup(self)
         self.saver = AnnotationSaver(self.settings.autosave_delay_s, self)
         self.saver.dataset_root = Path(self.settings.dataset_folder) if self.settings.dataset_folder else None
@@ -170,11 +182,20 @@ class MainWindow(QMainWindow):
         self.panes[FOLLOWUP].view_box.setXLink(self.panes[BASELINE].view_box)
         self.panes[FOLLOWUP].view_box.setYLink(self.panes[BASELINE].view_box)
 
+        self.overlays = {role: ResultOverlay(self.panes[role].view_box, VISITS[role]) for role in ROLES}
         self.study_panel = StudyPanel()
         self.joints_panel = JointsPanel()
+        self.results_panel = ResultsPanel()
+        self.detail_panel = JointDetailPanel()
         study_dock = self._dock(self.study_panel, "Study", Qt.LeftDockWidgetArea)
         joints_dock = self._dock(self.joints_panel, "Joints", Qt.RightDockWidgetArea)
-        self.resizeDocks([study_dock, joints_dock], [260, 400], Qt.Horizontal)
+        self.results_dock = self._dock(self.results_panel, "Results", Qt.RightDockWidgetArea)
+        self.tabifyDockWidget(joints_dock, self.results_dock)
+        self.joints_dock = joints_dock
+        joints_dock.raise_()
+        self.detail_dock = self._dock(self.detail_panel, "Joint detail", Qt.BottomDockWidgetArea)
+        self.resizeDocks([study_dock, joints_dock], [215, 460], Qt.Horizontal)
+        self.resizeDocks([self.detail_dock], [270], Qt.Vertical)
 
         self.readout = QLabel("")
         self.save_state = QLabel("")
@@ -202,6 +223,7 @@ class MainWindow(QMainWindow):
         self.joints_panel.selected.connect(self._table_selected)
         self.joints_panel.delete_requested.connect(self.delete_selected)
         self.joints_panel.accept_requested.connect(self.accept_selected)
+        self.results_panel.selected.connect(self.show_joint_result)
 
         self._build_actions()
         self.set_tool(Tool.PAN)
@@ -298,7 +320,19 @@ class MainWindow(QMainWindow):
         a["show_labels"] = self._action("Show &labels", self.set_labels_visible, "L", checkable=True)
         a["show_boxes"].setChecked(True)
         a["show_labels"].setChecked(True)
+        a["show_jsn"] = self._action("Show &JSN values", self.set_jsn_visible, "J", checkable=True)
+        a["show_jsn"].setChecked(True)
         a["cancel"] = self._action("Cancel task", self.cancel_task, "Esc")
+        a["analyse"] = self._action("A&nalyse", self.start_analysis, "Ctrl+R",
+                                    "Find the joints, flag findings and measure JSN progression (runs in the background)",
+                                    sp.SP_MediaPlay)
+        a["export_csv"] = self._action("Export results as &CSV…", self.export_csv_dialog, "Ctrl+Shift+C")
+        a["export_report"] = self._action("Export &report (PDF or PNG)…", self.export_report_dialog, "Ctrl+P",
+                                          "Overview picture and results table as a PDF or PNG")
+        a["save_results"] = self._action("Save results &folder…", self.save_results_dialog, "Ctrl+Shift+S",
+                                         "results.json, results.csv, overview.png and per-joint pictures")
+        for name in ("export_csv", "export_report", "save_results"):
+            a[name].setEnabled(False)
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -326,14 +360,18 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(a["show_boxes"])
         view_menu.addAction(a["show_labels"])
+        view_menu.addAction(a["show_jsn"])
+        analysis_menu = menu.addMenu("&Analysis")
+        for name in ("analyse", "cancel", None, "export_csv", "export_report", "save_results"):
+            analysis_menu.addSeparator() if name is None else analysis_menu.addAction(a[name])
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"))
 
         bar = QToolBar("Main")
         bar.setObjectName("mainToolbar")
         bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        for name in ("open", "open_folder", "save", None, "undo", "redo", None, "tool_pan", "tool_window", "tool_box",
-                     None, "fit", "reset_window", "auto_window"):
+        for name in ("open", "open_folder", "save", None, "analyse", None, "undo", "redo", None, "tool_pan",
+                     "tool_window", "tool_box", None, "fit", "reset_window", "auto_window"):
             bar.addSeparator() if name is None else bar.addAction(a[name])
         self.preset_box = QComboBox()
         self.preset_box.addItems(list(WINDOW_PRESETS))
@@ -406,6 +444,8 @@ class MainWindow(QMainWindow):
             self.warnings.show_message(f"Cannot open {error}", "error", key=f"open-error-{error}")
         for note in study.notes:
             self.warnings.show_message(note, "info", key=f"note-{note}")
+        if study.images:
+            self.clear_result()
         for role, loaded in study.images.items():
             self._show_image(role, loaded)
         if study.images:
@@ -533,6 +573,161 @@ class MainWindow(QMainWindow):
             self.progress.setRange(0, 0)  # busy until the first progress report
             self.progress.setFormat("%p%")
 
+    # ------------------------------------------------------------------ analysis
+    def start_analysis(self) -> Worker | None:
+        """Analyse the baseline/follow-up pair in the background with the settings of the dialog."""
+        baseline, followup = (self.panes[r].radiograph for r in ROLES)
+        if baseline is None or followup is None:
+            self.warnings.show_message("The analysis needs a baseline and a follow-up radiograph: open both first.",
+                                       "warning", key="analysis")
+            return None
+        self.warnings.dismiss("analysis")
+        self.warnings.dismiss("task-error-Analysis")
+        ids = (self.image_ids[BASELINE], self.image_ids[FOLLOWUP])
+        outcome = {"state": "error"}  # until the worker says otherwise
+        worker = self.run_task(run_analysis, baseline, followup, self.settings, self.model_cache, label="Analysis",
+                               on_result=lambda result: outcome.update(
+                                   state="done" if self.show_results(result, ids) else "discarded"))
+        if worker is None:
+            return None
+        worker.signals.cancelled.connect(lambda: outcome.update(state="cancelled"))
+        self.actions_by_name["analyse"].setEnabled(False)
+
+        def finished() -> None:
+            self.actions_by_name["analyse"].setEnabled(True)
+            self.analysis_finished.emit(outcome["state"])
+
+        worker.signals.finished.connect(finished)
+        return worker
+
+    def show_results(self, result, image_ids: tuple[str | None, str | None] | None = None) -> bool:
+        """Show a StudyResult: table, overlays, the model's boxes as proposals. False when the
+        study shown is no longer the one analysed (the result is then dropped, with a note)."""
+        if image_ids is not None and image_ids != (self.image_ids[BASELINE], self.image_ids[FOLLOWUP]):
+            self.warnings.show_message("The analysis finished after another study was opened; its results were not "
+                                       "shown. Run it again (Ctrl+R).", "info", key="analysis")
+            return False
+        self.result = result
+        self._analysed_ids = (self.image_ids[BASELINE], self.image_ids[FOLLOWUP])
+        self.results_panel.set_result(result)
+        for role, overlay in self.overlays.items():
+            overlay.set_result(result)
+        added = 0
+        done: list[AnnotationDocument] = []
+        for role in ROLES:
+            document = self.documents[role]
+            if document is None or any(document is d for d in done):
+                continue
+            done.append(document)
+            added += document.set_proposals(new_proposals(document.joints(), proposals(result, VISITS[role])))
+        for name in ("export_csv", "export_report", "save_results"):
+            self.actions_by_name[name].setEnabled(True)
+        self.results_dock.raise_()
+        unreliable = sum(not j.reliable for j in result.joints)
+        self.statusBar().showMessage(
+            f"Analysis done in {result.timings_s.get('total', 0):.0f} s: {len(result.joints)} joints measured"
+            f"{f', {unreliable} not reliable' if unreliable else ''}; {added} proposal(s) to accept or correct", 10000)
+        return True
+
+    def clear_result(self) -> None:
+        self.result = None
+        self._analysed_ids = None
+        self.results_panel.set_result(None)
+        self.detail_panel.show_joint(None)
+        for overlay in self.overlays.values():
+            overlay.set_result(None)
+        for name in ("export_csv", "export_report", "save_results"):
+            self.actions_by_name[name].setEnabled(False)
+
+    def show_joint_result(self, identity: str | None) -> None:
+        """A results-table row: centre both views on the joint (each on its own visit) and detail it."""
+        joint = None
+        if self.result is not None and identity is not None:
+            joint = next((j for j in self.result.joints if j.identity == identity), None)
+        self.detail_panel.show_joint(joint)
+        for role, overlay in self.overlays.items():
+            overlay.show_focus(getattr(joint, VISITS[role]).box if joint is not None else None)
+        if joint is None:
+            return
+        (bx, by, bw, bh), (fx, fy, _, _) = joint.baseline.box, joint.followup.box
+        self._set_link_offset(fx - bx, fy - by)
+        side = JOINT_VIEW_BOXES * max(bw, bh)
+        self.panes[BASELINE].view_box.setRange(QRectF(bx - side / 2.0, by - side / 2.0, side, side), padding=0.0)
+        self._sync_followup_view()
+
+    def _set_link_offset(self, dx: float, dy: float) -> None:
+        self.panes[FOLLOWUP].view_box.link_offset = (float(dx), float(dy))
+        self.panes[BASELINE].view_box.link_offset = (-float(dx), -float(dy))
+
+    def _sync_followup_view(self) -> None:
+        follow, base = self.panes[FOLLOWUP].view_box, self.panes[BASELINE].view_box
+        follow.linkedViewChanged(base, follow.XAxis)
+        follow.linkedViewChanged(base, follow.YAxis)
+
+    def _analysed_radiographs(self):
+        """The radiographs the shown result belongs to (None if the study changed since)."""
+        if self.result is None or self._analysed_ids != (self.image_ids[BASELINE], self.image_ids[FOLLOWUP]):
+            return None
+        return self.panes[BASELINE].radiograph, self.panes[FOLLOWUP].radiograph
+
+    def _export_start(self) -> str:
+        document = self.documents[FOLLOWUP] or self.documents[BASELINE]
+        return str(Path(document.path).parent) if document is not None else str(Path.home())
+
+    def export_csv_dialog(self) -> None:
+        if self.result is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export results as CSV", str(Path(self._export_start()) / "results.csv"),
+                                              "CSV (*.csv)")
+        if path:
+            self.export_csv(Path(path))
+
+    def export_csv(self, path: Path) -> Worker | None:
+        from jsnviewer.pipeline.report import write_csv
+
+        return self._export(write_csv, path, self.result, label="Exporting the results CSV")
+
+    def export_report_dialog(self) -> None:
+        if self.result is None:
+            return
+        path, chosen = QFileDialog.getSaveFileName(self, "Export report", str(Path(self._export_start()) / "jsn-report.pdf"),
+                                                   "PDF (*.pdf);;PNG image (*.png)")
+        if path:
+            if Path(path).suffix.lower() not in (".pdf", ".png"):
+                path += ".png" if "PNG" in chosen else ".pdf"
+            self.export_report(Path(path))
+
+    def export_report(self, path: Path) -> Worker | None:
+        from jsnviewer.gui.report_export import write_report
+
+        radiographs = self._analysed_radiographs()
+        if radiographs is None:
+            return None
+        return self._export(write_report, path, self.result, *radiographs, label="Exporting the report")
+
+    def save_results_dialog(self) -> None:
+        if self.result is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Save the results into a folder", self._export_start())
+        if folder:
+            self.save_results(Path(folder))
+
+    def save_results(self, folder: Path) -> Worker | None:
+        from jsnviewer.pipeline.report import write_results
+
+        radiographs = self._analysed_radiographs()
+        if radiographs is None:
+            return None
+        return self._export(lambda *args: write_results(*args)["json"].parent, folder, self.result, *radiographs,
+                            label="Saving the results folder")
+
+    def _export(self, fn: Callable[..., Any], *args: Any, label: str) -> Worker:
+        def done(written) -> None:
+            self.warnings.dismiss(f"task-error-{label}")
+            self.statusBar().showMessage(f"Written: {written}", 8000)
+
+        return self._start(Worker(fn, *args), label, done, show_progress=False)
+
     # ------------------------------------------------------------------ viewing
     def set_active_role(self, role: str) -> None:
         self.active_role = role
@@ -558,6 +753,7 @@ class MainWindow(QMainWindow):
         rects = [r for r in (pane.image_rect() for pane in self.panes.values()) if r is not None]
         if not rects:
             return
+        self._set_link_offset(0.0, 0.0)
         union = rects[0]
         for rect in rects[1:]:
             union = union.united(rect)
@@ -582,6 +778,10 @@ class MainWindow(QMainWindow):
         for layer in self.layers.values():
             if layer is not None:
                 layer.set_visible(visible)
+
+    def set_jsn_visible(self, visible: bool) -> None:
+        for overlay in self.overlays.values():
+            overlay.set_visible(visible)
 
     def set_labels_visible(self, visible: bool) -> None:
         for layer in self.layers.values():
@@ -776,7 +976,7 @@ class MainWindow(QMainWindow):
                     self.saver.dataset_root = None
             for name, path in values.weights.items():
                 if path and not Path(path).is_file():
-                    self.warnings.show_message(f"{name.capitalize()} weights file {path} not found.", "warning",
+                    self.warnings.show_message(f"{WEIGHTS[name]} weights file {path} not found.", "warning",
                                                key=f"weights-{name}")
                 else:
                     self.warnings.dismiss(f"weights-{name}")

@@ -1,8 +1,8 @@
 """Application settings kept with QSettings, and the dialog that edits them.
 
-The thresholds are the detection ensemble's (Izumi et al. 2024): confidence t_conf, the IoU of
-the first and second suppression passes t_IoU1/t_IoU2 and the box counts M1/M2. The analysis
-pipeline reads them from `AppSettings`; this module only stores and edits them.
+The analysis reads device, registration method, thresholds and weights through
+`jsnviewer.gui.analysis.analysis_settings`. The thresholds are the detection ensemble's (Izumi et al. 2024): confidence t_conf, the IoU of
+the first and second suppression passes t_IoU1/t_IoU2 and the box counts M1/M2.
 """
 
 from __future__ import annotations
@@ -19,7 +19,18 @@ from PySide6.QtWidgets import (
 ORGANIZATION = "jsnviewer"
 APPLICATION = "jsnviewer"
 DEVICES = ("auto", "cpu", "cuda")
-MODELS = ("detection", "segmentation", "registration")  # custom weights, one file per model
+# Custom weights, one file per model, by the model registry's names (empty = the shipped model).
+WEIGHTS = {
+    "detector_ankylosis": "Ankylosis detector",
+    "detector_subluxation": "Subluxation detector",
+    "segmenter": "Bone segmenter",
+    "registration": "Registration network",
+}
+REGISTRATION_METHODS = {
+    "refined": "network + sub-pixel refinement (default)",
+    "deep": "network only",
+    "poc": "phase-only correlation (no network)",
+}
 MAX_RECENT = 10
 
 
@@ -35,9 +46,10 @@ class Thresholds:
 @dataclass
 class AppSettings:
     device: str = "auto"
+    registration_method: str = "refined"
     thresholds: Thresholds = field(default_factory=Thresholds)
     dataset_folder: str = ""
-    weights: dict[str, str] = field(default_factory=lambda: {name: "" for name in MODELS})
+    weights: dict[str, str] = field(default_factory=lambda: {name: "" for name in WEIGHTS})
     autosave_delay_s: float = 2.0
 
 
@@ -56,15 +68,17 @@ def load_settings(store: QSettings | None = None) -> AppSettings:
         except (TypeError, ValueError):
             pass  # a hand-edited or stale value: keep the default
     device = str(store.value("device", defaults.device))
+    method = str(store.value("registration_method", defaults.registration_method))
     try:
         delay = float(store.value("autosave_delay_s", defaults.autosave_delay_s))
     except (TypeError, ValueError):
         delay = defaults.autosave_delay_s
     return AppSettings(
         device=device if device in DEVICES else defaults.device,
+        registration_method=method if method in REGISTRATION_METHODS else defaults.registration_method,
         thresholds=thresholds,
         dataset_folder=str(store.value("dataset_folder", "") or ""),
-        weights={name: str(store.value(f"weights/{name}", "") or "") for name in MODELS},
+        weights={name: str(store.value(f"weights/{name}", "") or "") for name in WEIGHTS},
         autosave_delay_s=max(0.2, delay),
     )
 
@@ -72,10 +86,11 @@ def load_settings(store: QSettings | None = None) -> AppSettings:
 def save_settings(settings: AppSettings, store: QSettings | None = None) -> None:
     store = store if store is not None else qsettings()
     store.setValue("device", settings.device)
+    store.setValue("registration_method", settings.registration_method)
     for name, value in asdict(settings.thresholds).items():
         store.setValue(f"thresholds/{name}", value)
     store.setValue("dataset_folder", settings.dataset_folder)
-    for name in MODELS:
+    for name in WEIGHTS:
         store.setValue(f"weights/{name}", settings.weights.get(name, ""))
     store.setValue("autosave_delay_s", settings.autosave_delay_s)
     store.sync()
@@ -122,6 +137,11 @@ class SettingsDialog(QDialog):
         self.device.currentIndexChanged.connect(self._show_device)
         run_form.addRow("Device", self.device)
         run_form.addRow("", self.device_note)
+        self.method = QComboBox()
+        self.method.addItems(list(REGISTRATION_METHODS.values()))
+        self.method.setCurrentIndex(list(REGISTRATION_METHODS).index(settings.registration_method))
+        self.method.setToolTip("How each joint's bones are registered between the visits")
+        run_form.addRow("Registration", self.method)
         t = settings.thresholds
         self.t_conf = self._fraction(t.t_conf, "Detection confidence threshold")
         self.t_iou1 = self._fraction(t.t_iou1, "IoU threshold of the first suppression pass")
@@ -138,9 +158,9 @@ class SettingsDialog(QDialog):
         files_box = QGroupBox("Files")
         files_form = QFormLayout(files_box)
         self.dataset_folder = self._path_row(files_form, "Dataset folder", settings.dataset_folder, folder=True)
-        self.weights = {name: self._path_row(files_form, f"{name.capitalize()} weights", settings.weights.get(name, ""),
+        self.weights = {name: self._path_row(files_form, f"{label} weights", settings.weights.get(name, ""),
                                              folder=False, placeholder="shipped model")
-                        for name in MODELS}
+                        for name, label in WEIGHTS.items()}
         self.autosave = QDoubleSpinBox()
         self.autosave.setRange(0.2, 600.0)
         self.autosave.setSuffix(" s")
@@ -204,6 +224,7 @@ class SettingsDialog(QDialog):
     def _restore_defaults(self) -> None:
         defaults = AppSettings()
         self.device.setCurrentIndex(DEVICES.index(defaults.device))
+        self.method.setCurrentIndex(list(REGISTRATION_METHODS).index(defaults.registration_method))
         t = defaults.thresholds
         self.t_conf.setValue(t.t_conf)
         self.t_iou1.setValue(t.t_iou1)
@@ -215,6 +236,7 @@ class SettingsDialog(QDialog):
     def values(self) -> AppSettings:
         return AppSettings(
             device=DEVICES[self.device.currentIndex()],
+            registration_method=list(REGISTRATION_METHODS)[self.method.currentIndex()],
             thresholds=Thresholds(t_conf=self.t_conf.value(), t_iou1=self.t_iou1.value(), m1=self.m1.value(),
                                   m2=self.m2.value(), t_iou2=self.t_iou2.value()),
             dataset_folder=self.dataset_folder.text().strip(),

@@ -1,0 +1,120 @@
+"""The GUI's side of the follow-up analysis: settings from the dialog, models loaded once and
+reused, the function the worker runs, the model's proposals as boxes, and the registered crop
+for the joint detail panel. The analysis itself is `jsnviewer.pipeline.analyze` (no Qt there).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from jsnviewer.dataset import JointAnnotation
+from jsnviewer.gui.settings import WEIGHTS, AppSettings
+
+# Where the pipeline looks for each model's weights (jsnviewer.weights registry names).
+WEIGHT_NAMES = tuple(WEIGHTS)
+
+
+def analysis_settings(settings: AppSettings):
+    """The pipeline's settings from the window's (device, thresholds, method, custom weights)."""
+    from jsnviewer.pipeline.analyze import AnalysisSettings
+
+    t = settings.thresholds
+    return AnalysisSettings(device=settings.device, registration_method=settings.registration_method,
+                            conf=t.t_conf, iou1=t.t_iou1, m1=t.m1, m2=t.m2, iou2=t.t_iou2,
+                            weights={name: path for name, path in settings.weights.items() if path})
+
+
+def weights_files(settings: AppSettings) -> dict[str, Path]:
+    """The weights file each model will be read from: the user's choice or the shipped one."""
+    from jsnviewer.weights import resolve_weights
+
+    needed = [n for n in WEIGHT_NAMES if not (n == "registration" and settings.registration_method == "poc")]
+    return {name: resolve_weights(name, settings.weights.get(name) or None) for name in needed}
+
+
+def missing_weights(settings: AppSettings) -> list[Path]:
+    return [path for path in weights_files(settings).values() if not path.is_file()]
+
+
+class ModelCache:
+    """The loaded models, kept between analyses; reloaded when the device, the method or a
+    weights file (its path or its modification time) changes. Loading happens in the worker."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self._models = None
+
+    @staticmethod
+    def _key_of(settings, files: dict[str, Path]) -> tuple:
+        stamps = tuple(sorted((name, str(p), p.stat().st_mtime_ns if p.is_file() else None) for name, p in files.items()))
+        return settings.device, settings.registration_method, stamps
+
+    def models(self, app_settings: AppSettings, progress: Callable[[float, str], None] | None = None):
+        from jsnviewer.pipeline.analyze import AnalysisModels
+
+        settings = analysis_settings(app_settings)
+        key = self._key_of(settings, weights_files(app_settings))
+        with self._lock:
+            if self._models is None or key != self._key:
+                if progress:
+                    progress(0.0, "Loading models")
+                self._models, self._key = None, None
+                self._models = AnalysisModels.load(settings)
+                self._key = key
+            return self._models
+
+    @property
+    def loaded(self) -> bool:
+        return self._models is not None
+
+
+def run_analysis(baseline, followup, app_settings: AppSettings, cache: ModelCache, progress=None):
+    """What the worker runs: load (or reuse) the models, then analyse the pair."""
+    from jsnviewer.pipeline.analyze import analyze
+
+    models = cache.models(app_settings, progress)
+    return analyze(baseline, followup, models, analysis_settings(app_settings), progress=progress)
+
+
+def proposals(result, visit: str) -> list[JointAnnotation]:
+    """The model's joints on one visit ("baseline" or "followup") as unaccepted boxes: the paired
+    joints and those found on this visit only."""
+    joints = [JointAnnotation(box=tuple(getattr(j, visit).box), identity=j.identity,
+                              findings=dict(getattr(j, visit).findings), source="model") for j in result.joints]
+    joints += [JointAnnotation(box=tuple(u.box), identity=u.identity, source="model")
+               for u in result.unpaired if u.visit == visit]
+    return joints
+
+
+def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    ax0, ay0, ax1, ay1 = a[0] - a[2] / 2, a[1] - a[3] / 2, a[0] + a[2] / 2, a[1] + a[3] / 2
+    bx0, by0, bx1, by1 = b[0] - b[2] / 2, b[1] - b[3] / 2, b[0] + b[2] / 2, b[1] + b[3] / 2
+    inter = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def new_proposals(existing: list[JointAnnotation], proposed: list[JointAnnotation]) -> list[JointAnnotation]:
+    """Proposals the user has not already answered: a user box of the same joint (same identity,
+    or overlapping by half) stands, and the proposal for it is left out."""
+    users = [j for j in existing if j.source == "user"]
+    return [p for p in proposed
+            if not any((p.identity is not None and u.identity == p.identity) or iou(u.box, p.box) >= 0.5 for u in users)]
+
+
+def transformed_crop(joint) -> np.ndarray:
+    """G′: the follow-up crop with P0 applied on the baseline's upper-bone mask and P1 on its
+    lower-bone mask (as the registration's loss sees it; zero outside the bones), in the
+    normalised grey levels of the crops."""
+    from jsnviewer.registration.register import warp_bones
+    from jsnviewer.segmentation.data import normalise_crop
+
+    c, reg = joint.crops, joint.registration
+    upper, lower = c.fixed_upper > 0, c.fixed_lower > 0
+    warped_upper, warped_lower = warp_bones(normalise_crop(c.moving), reg.upper, reg.lower, upper, lower)
+    return np.where(upper, warped_upper, 0.0) + np.where(lower & ~upper, warped_lower, 0.0)

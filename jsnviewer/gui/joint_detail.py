@@ -1,0 +1,224 @@
+"""One analysed joint in detail: the baseline (fixed F), follow-up (moving G) and registered
+follow-up (G′) crops with the bone masks, the loss spectra |F − G| and |F − G′| on one colour
+scale (the misalignment picture before and after registration), P0/P1, JSN and the verdict."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from jsnviewer.gui.analysis import transformed_crop
+from jsnviewer.gui.results_panel import JSN_CONVENTION, findings_short
+
+TILE_PX = 170
+UPPER_COLOUR = (0, 229, 255)  # upper (distal) bone outline
+LOWER_COLOUR = (255, 213, 79)  # lower (proximal) bone outline
+SPECTRUM_MAP = "inferno"
+RELIABLE_COLOUR, UNRELIABLE_COLOUR = "#7bd88f", "#ffb454"
+
+
+def to_pixmap(rgb: np.ndarray) -> QPixmap:
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    h, w = rgb.shape[:2]
+    image = QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888)
+    return QPixmap.fromImage(image.copy())
+
+
+def grey_rgb(normalised: np.ndarray) -> np.ndarray:
+    """A crop in the normalised grey levels of the registration (1st–99th percentile → 0–1) as RGB."""
+    grey = (np.clip(normalised, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=2)
+
+
+def outline(mask: np.ndarray) -> np.ndarray:
+    """The boundary pixels of a mask (inside pixels with a 4-neighbour outside)."""
+    m = np.asarray(mask) > 0
+    p = np.pad(m, 1)
+    inner = p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
+    return m & ~inner
+
+
+def with_outlines(rgb: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    out = rgb.copy()
+    out[outline(upper)] = UPPER_COLOUR
+    out[outline(lower)] = LOWER_COLOUR
+    return out
+
+
+def spectrum_rgb(spectrum: np.ndarray, top: float) -> np.ndarray:
+    lut = pg.colormap.get(SPECTRUM_MAP).getLookupTable(nPts=256, alpha=False)
+    index = (np.clip(spectrum / max(top, 1e-9), 0.0, 1.0) * 255.0).astype(np.uint8)
+    return lut[index]
+
+
+def _params(t) -> str:
+    if t is None:
+        return "–"
+    return (f"dz {t.dz:.4f} · dθ {math.degrees(t.dtheta):+.2f}° · dx {t.dx:+.2f} px · "
+            f"<b>dy {t.dy:+.2f} px</b>")
+
+
+class _Tile(QWidget):
+    def __init__(self, title: str, tip: str):
+        super().__init__()
+        self.title = QLabel(title)
+        self.title.setAlignment(Qt.AlignCenter)
+        self.title.setToolTip(tip)
+        self.image = QLabel()
+        self.image.setFixedSize(TILE_PX, TILE_PX)
+        self.image.setAlignment(Qt.AlignCenter)
+        self.image.setStyleSheet("background: #000;")
+        self.image.setToolTip(tip)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.image)
+
+    def set_rgb(self, rgb: np.ndarray | None) -> None:
+        if rgb is None:
+            self.image.clear()
+            return
+        self.image.setPixmap(to_pixmap(rgb).scaled(TILE_PX, TILE_PX, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+
+
+class JointDetailPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("jointDetail")
+        self.joint = None
+        self._pictures: dict[str, np.ndarray] = {}
+        self.tiles = {
+            "fixed": _Tile("Baseline F", "The baseline crop (fixed image), upright: the distal bone on top"),
+            "moving": _Tile("Follow-up G", "The follow-up crop (moving image) at the baseline's scale"),
+            "transformed": _Tile("Registered G′", "The follow-up bones moved by P0 (upper) and P1 (lower) onto the "
+                                                  "baseline; blank outside the baseline's bone masks"),
+            "spectrum_original": _Tile("|F − G| before", "Loss spectrum before registration: bright = misaligned"),
+            "spectrum_transformed": _Tile("|F − G′| after", "Loss spectrum after registration, same colour scale"),
+        }
+        self.colour_bar = QLabel()
+        self.colour_bar.setFixedSize(14, TILE_PX)
+        self.bar_top, self.bar_bottom = QLabel(""), QLabel("0")
+        self.masks = QCheckBox("Bone masks")
+        self.masks.setChecked(True)
+        self.masks.setToolTip("Outline the bones the registration used: upper (distal) cyan, lower (proximal) yellow")
+        self.masks.toggled.connect(lambda checked: self._show_pictures())
+        self.heading = QLabel("Select a joint in the results table")
+        self.heading.setObjectName("panelHeading")
+        self.numbers = QLabel("")
+        self.numbers.setTextFormat(Qt.RichText)
+        self.numbers.setWordWrap(True)
+        self.numbers.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.numbers.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.numbers.setMinimumWidth(360)
+        self.numbers.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+
+        pictures = QGridLayout()
+        pictures.setSpacing(4)
+        for column, tile in enumerate(self.tiles.values()):
+            pictures.addWidget(tile, 0, column)
+        bar = QVBoxLayout()
+        bar.setSpacing(0)
+        bar.addSpacing(18)
+        bar.addWidget(self.bar_top)
+        bar.addWidget(self.colour_bar)
+        bar.addWidget(self.bar_bottom)
+        bar.addStretch(1)
+        pictures.addLayout(bar, 0, len(self.tiles))
+        left = QVBoxLayout()
+        left.addLayout(pictures)
+        legend = QHBoxLayout()
+        legend.addWidget(self.masks)
+        for text, rgb in (("upper bone", UPPER_COLOUR), ("lower bone", LOWER_COLOUR)):
+            swatch = QLabel(f"■ {text}")
+            swatch.setStyleSheet("color: #{:02x}{:02x}{:02x};".format(*rgb))
+            legend.addWidget(swatch)
+        legend.addStretch(1)
+        left.addLayout(legend)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.heading)
+        right.addWidget(self.numbers, 1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left)
+        layout.addLayout(right, 1)
+        self.show_joint(None)
+
+    def show_joint(self, joint) -> None:
+        """Fill the panel from a `JointResult` (None empties it)."""
+        self.joint = joint
+        self._pictures = {}
+        if joint is None:
+            for tile in self.tiles.values():
+                tile.set_rgb(None)
+            self.colour_bar.clear()
+            self.bar_top.setText("")
+            self.heading.setText("Select a joint in the results table")
+            self.numbers.setText("")
+            return
+        from jsnviewer.segmentation.data import normalise_crop
+
+        c, reg = joint.crops, joint.registration
+        self._pictures = {"fixed": grey_rgb(normalise_crop(c.fixed)), "moving": grey_rgb(normalise_crop(c.moving)),
+                          "transformed": grey_rgb(transformed_crop(joint))}
+        spectra = {k: s for k, s in (("spectrum_original", reg.spectrum_original),
+                                      ("spectrum_transformed", reg.spectrum_transformed)) if s is not None}
+        top = max((float(np.max(s)) for s in spectra.values()), default=1.0) or 1.0
+        for name, s in spectra.items():
+            self._pictures[name] = spectrum_rgb(s, top)
+        gradient = spectrum_rgb(np.linspace(top, 0.0, TILE_PX)[:, None].repeat(14, axis=1), top)
+        self.colour_bar.setPixmap(to_pixmap(gradient))
+        self.bar_top.setText(f"{top:.2f}")
+        self._show_pictures()
+        self.heading.setText(f"{joint.identity}: JSN {self._jsn(joint)}")
+        self.numbers.setText(self._numbers(joint))
+
+    def _show_pictures(self) -> None:
+        if self.joint is None:
+            return
+        c = self.joint.crops
+        masks = {"fixed": (c.fixed_upper, c.fixed_lower), "moving": (c.moving_upper, c.moving_lower),
+                 "transformed": (c.fixed_upper, c.fixed_lower)}
+        for name, tile in self.tiles.items():
+            rgb = self._pictures.get(name)
+            if rgb is not None and name in masks and self.masks.isChecked():
+                rgb = with_outlines(rgb, *masks[name])
+            tile.set_rgb(rgb)
+
+    @staticmethod
+    def _jsn(joint) -> str:
+        px = f"{joint.jsn_px:+.2f} px"
+        return px if joint.jsn_mm is None else f"{joint.jsn_mm:+.3f} mm ({px})"
+
+    def _numbers(self, joint) -> str:
+        reg, c = joint.registration, joint.crops
+        if joint.reliable:
+            verdict = f"<span style='color:{RELIABLE_COLOUR}'><b>Reliable</b></span>"
+        else:
+            reasons = "".join(f"<li>{r}</li>" for r in reg.reasons)
+            verdict = f"<span style='color:{UNRELIABLE_COLOUR}'><b>Not reliable</b></span><ul style='margin:0'>{reasons}</ul>"
+        ratio = reg.transformed_loss / reg.original_loss if reg.original_loss > 0 else float("nan")
+        scale = f"{c.mm_per_px:.4f} mm/px" if c.mm_per_px else "pixel size unknown (px only)"
+        rows = [
+            verdict,
+            f"<table cellspacing='2'>"
+            f"<tr><td>P0 upper bone&nbsp;</td><td>{_params(reg.upper)}</td></tr>"
+            f"<tr><td>P1 lower bone&nbsp;</td><td>{_params(reg.lower)}</td></tr>",
+        ]
+        if reg.network_upper is not None:
+            rows[-1] += (f"<tr><td style='color:#999'>network P0</td><td style='color:#999'>{_params(reg.network_upper)}</td></tr>"
+                         f"<tr><td style='color:#999'>network P1</td><td style='color:#999'>{_params(reg.network_lower)}</td></tr>")
+        rows[-1] += "</table>"
+        rows += [
+            f"Loss L(F,G) {reg.original_loss:.4f} → L(F,G′) {reg.transformed_loss:.4f} (× {ratio:.2f}) · "
+            f"method {reg.method} · crop {c.fixed.shape[1]} px at {scale}",
+            f"Findings: baseline {findings_short(joint.baseline.findings)}, follow-up "
+            f"{findings_short(joint.followup.findings)}",
+            f"<span style='color:#aaa'>JSN = dy0 − dy1 at the joint centre. {JSN_CONVENTION}</span>",
+        ]
+        return "<br>".join(rows)

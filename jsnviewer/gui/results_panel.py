@@ -1,0 +1,146 @@
+"""The analysis results: a sortable table of the measured joints and the joints left unmeasured."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHeaderView, QLabel, QListWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
+from jsnviewer.pipeline.report import finding_colour
+
+COLUMNS = ("Joint", "JSN", "Reliable", "Baseline", "Follow-up")
+JSN_CONVENTION = "JSN = follow-up minus baseline joint space width; narrowing is negative."
+UNRELIABLE_COLOUR = "#9a9a9a"
+
+
+def findings_short(findings: dict[str, bool]) -> str:
+    return ", ".join(name[:3] for name in FINDINGS if findings.get(name)) or "–"
+
+
+def findings_tip(info) -> str:
+    parts = [f"{name}: {'yes' if info.findings.get(name) else 'no'}"
+             + (f" (confidence {info.confidences[name]:.2f})" if name in info.confidences else "") for name in FINDINGS]
+    return "\n".join(parts)
+
+
+class _SortItem(QTableWidgetItem):
+    """Sorts by the value in UserRole (numbers, anatomical joint order), not by the text."""
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        return self.data(Qt.UserRole) < other.data(Qt.UserRole)
+
+
+def _item(text: str, key, tip: str = "", align_right: bool = False) -> QTableWidgetItem:
+    item = _SortItem(text)
+    item.setData(Qt.UserRole, key)
+    if tip:
+        item.setToolTip(tip)
+    if align_right:
+        item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    return item
+
+
+class ResultsPanel(QWidget):
+    selected = Signal(object)  # joint identity or None
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.result = None
+        self._updating = False
+        self.heading = QLabel("No analysis yet: Analysis ▸ Analyse (Ctrl+R)")
+        self.heading.setObjectName("panelHeading")
+        self.heading.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.AscendingOrder)
+        self.table.itemSelectionChanged.connect(self._row_selected)
+        self.table.setMinimumWidth(340)
+        self.unpaired_heading = QLabel("Not measured")
+        self.unpaired = QListWidget()
+        self.unpaired.setMaximumHeight(110)
+        self.unpaired.setWordWrap(True)
+        self.note = QLabel(JSN_CONVENTION + " Grey: not reliable (see the joint detail).")
+        self.note.setObjectName("hint")
+        self.note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.unpaired_heading)
+        layout.addWidget(self.unpaired)
+        layout.addWidget(self.note)
+        self.set_result(None)
+
+    def set_result(self, result) -> None:
+        self._updating = True
+        self.result = result
+        self.table.setSortingEnabled(False)
+        self.table.clearContents()
+        joints = result.joints if result is not None else []
+        self.table.setRowCount(len(joints))
+        for row, joint in enumerate(joints):
+            grey = QColor(UNRELIABLE_COLOUR)
+            mm = joint.jsn_mm
+            cells = [
+                _item(joint.identity, JOINT_IDENTITIES.index(joint.identity) if joint.identity in JOINT_IDENTITIES else 99),
+                # mm where the file gives the pixel size (then for every joint of the study), else px
+                _item(f"{joint.jsn_px:+.2f} px" if mm is None else f"{mm:+.3f} mm",
+                      float(joint.jsn_px if mm is None else mm),
+                      f"{joint.jsn_px:+.2f} px" + ("; pixel size unknown" if mm is None else ""), True),
+                _item("yes" if joint.reliable else "no", int(joint.reliable), "\n".join(joint.registration.reasons)),
+                _item(findings_short(joint.baseline.findings), findings_short(joint.baseline.findings),
+                      findings_tip(joint.baseline)),
+                _item(findings_short(joint.followup.findings), findings_short(joint.followup.findings),
+                      findings_tip(joint.followup)),
+            ]
+            cells[0].setData(Qt.UserRole + 1, joint.identity)
+            cells[0].setForeground(QColor(*finding_colour(joint.followup.findings)))
+            for column, item in enumerate(cells):
+                if not joint.reliable and column in (1, 2):
+                    item.setForeground(grey)
+                self.table.setItem(row, column, item)
+        self.table.setSortingEnabled(True)
+        self.unpaired.clear()
+        unpaired = result.unpaired if result is not None else []
+        for u in unpaired:
+            visit = "baseline" if u.visit == "baseline" else "follow-up"
+            self.unpaired.addItem(f"{u.identity or '?'} ({visit}): {u.reason}")
+        self.unpaired_heading.setVisible(bool(unpaired))
+        self.unpaired.setVisible(bool(unpaired))
+        if result is None:
+            self.heading.setText("No analysis yet: Analysis ▸ Analyse (Ctrl+R)")
+        else:
+            reliable = sum(j.reliable for j in joints)
+            self.heading.setText(f"{len(joints)} joints measured ({reliable} reliable), {len(unpaired)} not measured")
+        self._updating = False
+
+    def row_identities(self) -> list[str]:
+        return [self.table.item(row, 0).data(Qt.UserRole + 1) for row in range(self.table.rowCount())]
+
+    def select_identity(self, identity: str | None) -> None:
+        """Select a joint's row (emits `selected` like a click)."""
+        rows = self.row_identities()
+        if identity in rows:
+            self.table.selectRow(rows.index(identity))
+            self.table.scrollToItem(self.table.item(rows.index(identity), 0))
+        else:
+            self.table.clearSelection()
+
+    def current_identity(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.table.item(rows[0].row(), 0).data(Qt.UserRole + 1) if rows else None
+
+    def _row_selected(self) -> None:
+        if not self._updating:
+            self.selected.emit(self.current_identity())
