@@ -25,7 +25,7 @@ from .anatomy import (
     phalanx_angles,
     place_upper,
 )
-from .render import Blob, Bone, Capsule, Erosion, LongBone, Scene, Slab, apply
+from .render import Blob, Bone, Capsule, Erosion, LongBone, Scene, Slab, Window, apply, bone_coverage, bone_window
 
 # Radius and ulna stubs: length, base, shaft and head half-widths, head cap length (mm);
 # where their distal ends sit in the hand frame; front-to-back depth / width (the distal radius is flat).
@@ -68,6 +68,52 @@ def _draw_findings(rng: np.random.Generator, findings_rate: float, erosion_rate:
 
 
 def build_hand(
+    rng: np.random.Generator,
+    laterality: str,
+    pixel_size_mm: float,
+    width: int,
+    height: int,
+    findings_rate: float,
+    erosion_rate: float,
+) -> Hand:
+    """A hand whose fingers do not cross: layouts where bones of two rays overlap are drawn again."""
+    for _ in range(50):
+        hand = _layout(rng, laterality, pixel_size_mm, width, height, findings_rate, erosion_rate)
+        if not _rays_overlap(hand):
+            return hand
+    return hand  # not reached in practice: a crossing is rare enough that 50 draws find a clear one
+
+
+def _rays_overlap(hand: Hand) -> bool:
+    """Do bones of neighbouring rays overlap? Metacarpal bases do touch at the carpus, so for two
+    metacarpals only their heads count."""
+    by_name = {b.name: b for b in hand.scene.bones}
+    k = hand.scene.px_per_mm
+    for d in range(1, 5):
+        for a in RAYS[d]:
+            for b in RAYS[d + 1]:
+                if a.startswith("MC") and b.startswith("MC"):
+                    sa, sb = by_name[a].shape, by_name[b].shape
+                    ca = np.array(apply(by_name[a].pose, sa.length - sa.head_len, 0.0))
+                    cb = np.array(apply(by_name[b].pose, sb.length - sb.head_len, 0.0))
+                    if np.hypot(*(ca - cb)) < (sa.head_half + sb.head_half) * k:
+                        return True
+                    continue
+                wa = bone_window(by_name[a], hand.width, hand.height)
+                wb = bone_window(by_name[b], hand.width, hand.height)
+                if wa is None or wb is None:
+                    continue
+                x0, y0 = max(wa.x0, wb.x0), max(wa.y0, wb.y0)
+                x1, y1 = min(wa.x0 + wa.w, wb.x0 + wb.w), min(wa.y0 + wa.h, wb.y0 + wb.h)
+                if x1 <= x0 or y1 <= y0:
+                    continue
+                win = Window(x0, y0, x1 - x0, y1 - y0)
+                if (bone_coverage(by_name[a], win) & bone_coverage(by_name[b], win)).any():
+                    return True
+    return False
+
+
+def _layout(
     rng: np.random.Generator,
     laterality: str,
     pixel_size_mm: float,
@@ -170,7 +216,7 @@ def build_hand(
     for name, (x, y, a, b, angle) in CARPALS.items():
         centre = to_image(x * size * 1.08, y * size)
         shape = Blob(a * size * rng.uniform(1.15, 1.3), b * size * rng.uniform(1.15, 1.3), power=3.0)
-        bones.append(make_bone(name, shape, bone_pose(centre, image_angle(angle + rng.normal(0.0, 4.0)), k, 0.0), material, rng, depth=0.75))
+        bones.append(make_bone(name, shape, bone_pose(centre, image_angle(angle + rng.normal(0.0, 4.0)), k, 0.0), material, rng, depth=0.6))
     for name, (shape, (x, y), depth) in _FOREARM.items():
         shape = LongBone(shape.length, shape.base_half * size, shape.shaft_half * size, shape.head_half * size, shape.head_len * size, 0.0)
         pose = bone_pose(to_image(x * size, y * size), image_angle(rng.normal(0.0, 1.0)), k, shape.length)
