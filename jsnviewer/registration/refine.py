@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from jsnviewer.registration.transform import BoneTransform, joint_centre
+from jsnviewer.registration.transform import BoneTransform
 
 
 COARSE_TOLERANCE_PX = 0.05
@@ -28,11 +28,11 @@ class RefineSettings:
     model: str = "similarity"  # "similarity" (dz, dθ, dx, dy) or "rigid" (dz fixed at its initial value)
     margin_px: int = 3
     smooth_sigma: float = 1.0
-    max_iterations: int = 40
-    tolerance_px: float = 2e-3  # stop when no region pixel moves more than this in an update
+    max_iterations: int = 30
+    tolerance_px: float = 0.01  # stop when no region pixel moves more than this in an update
     gain_bias: bool = True  # fit the moving crop's brightness/contrast to the fixed one per bone
-    reach_px: float | None = None  # keep only region pixels within this vertical distance of the joint centre
     levels: int = 2  # 2: first at half resolution (twice the capture range), then at full resolution
+    stride: int = 2  # at full resolution use every `stride`-th region pixel (checkerboard for 2)
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,12 @@ def bone_regions(upper: np.ndarray, lower: np.ndarray, margin_px: int) -> tuple[
 class _Region:
     """One bone region of F: pixel coordinates (centred), values and gradients of the smoothed F."""
 
-    def __init__(self, fixed_s: np.ndarray, gy: np.ndarray, gx: np.ndarray, region: np.ndarray):
+    def __init__(self, fixed_s: np.ndarray, gy: np.ndarray, gx: np.ndarray, region: np.ndarray, stride: int = 1):
         h, w = fixed_s.shape
         rows, cols = np.nonzero(region)
+        if stride > 1:
+            keep = (rows + cols) % stride == 0
+            rows, cols = rows[keep], cols[keep]
         self.x = (cols + 0.5 - w / 2.0).astype(np.float32)
         self.y = (rows + 0.5 - h / 2.0).astype(np.float32)
         self.values = fixed_s[rows, cols].astype(np.float32)
@@ -66,23 +69,33 @@ class _Region:
         self.radius = float(np.sqrt(np.max(self.x**2 + self.y**2))) if self.x.size else 0.0
 
 
-def _sample(stack: np.ndarray, qx: np.ndarray, qy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bilinear samples (N, C) of an (H, W, C) stack at centred continuous coords, and inside-the-image flags."""
-    h, w, ch = stack.shape
-    c = qx + (w / 2.0 - 0.5)
-    r = qy + (h / 2.0 - 0.5)
+def corner_stack(images: list[np.ndarray]) -> np.ndarray:
+    """(H·W, 4·C) rows holding each pixel's value and those of its right, lower and lower-right
+    neighbours for every image: one gather per bilinear sample instead of four."""
+    st = np.stack(images, -1).astype(np.float32)
+    h, w, c = st.shape
+    pad = np.pad(st, ((0, 1), (0, 1), (0, 0)), mode="edge")
+    corners = [pad[:h, :w], pad[:h, 1:], pad[1:, :w], pad[1:, 1:]]
+    return np.ascontiguousarray(np.concatenate(corners, -1).reshape(h * w, 4 * c))
+
+
+def sample(corners: np.ndarray, shape: tuple[int, int], qx: np.ndarray, qy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bilinear samples (N, C) at centred continuous coords from a `corner_stack`, and inside flags."""
+    h, w = shape
+    ch = corners.shape[1] // 4
+    c = qx + np.float32(w / 2.0 - 0.5)
+    r = qy + np.float32(h / 2.0 - 0.5)
     valid = (c >= 0) & (c <= w - 1) & (r >= 0) & (r <= h - 1)
     c = np.clip(c, 0, w - 1.001)
     r = np.clip(r, 0, h - 1.001)
-    c0 = c.astype(np.int32)
-    r0 = r.astype(np.int32)
-    fc = (c - c0).astype(np.float32)[:, None]
-    fr = (r - r0).astype(np.float32)[:, None]
-    flat = stack.reshape(-1, ch)
-    i = r0 * w + c0
-    top = flat[i] * (1 - fc) + flat[i + 1] * fc
-    bottom = flat[i + w] * (1 - fc) + flat[i + w + 1] * fc
-    return top * (1 - fr) + bottom * fr, valid
+    c0 = np.floor(c)
+    r0 = np.floor(r)
+    fc = (c - c0)[:, None]
+    fr = (r - r0)[:, None]
+    v = np.take(corners, r0.astype(np.int32) * w + c0.astype(np.int32), axis=0)
+    top = v[:, :ch] + (v[:, ch : 2 * ch] - v[:, :ch]) * fc
+    bottom = v[:, 2 * ch : 3 * ch] + (v[:, 3 * ch :] - v[:, 2 * ch : 3 * ch]) * fc
+    return top + (bottom - top) * fr, valid
 
 
 def _delta_matrix(delta: np.ndarray, model: str) -> np.ndarray:
@@ -94,7 +107,7 @@ def _delta_matrix(delta: np.ndarray, model: str) -> np.ndarray:
     return np.array([[c, -s, tx], [s, c, ty], [0, 0, 1]])
 
 
-def _refine_one(t: _Region, moving_stack: np.ndarray, init: BoneTransform, settings: RefineSettings, tolerance_px: float) -> RefinedBone:
+def _refine_one(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: BoneTransform, settings: RefineSettings, tolerance_px: float) -> RefinedBone:
     """Efficient second-order minimisation (the mean of F's and the warped G's gradients) with
     compositional updates of the sampling matrix."""
     if t.values.size < 16:
@@ -105,20 +118,21 @@ def _refine_one(t: _Region, moving_stack: np.ndarray, init: BoneTransform, setti
     for it in range(1, settings.max_iterations + 1):
         qx = sampling[0, 0] * t.x + sampling[0, 1] * t.y + sampling[0, 2]
         qy = sampling[1, 0] * t.x + sampling[1, 1] * t.y + sampling[1, 2]
-        s, valid = _sample(moving_stack, qx.astype(np.float32), qy.astype(np.float32))
+        s, valid = sample(corners, shape, qx.astype(np.float32), qy.astype(np.float32))
         if valid.sum() < 16:
             break
-        g, ggx, ggy = s[:, 0], s[:, 1], s[:, 2]
+        g, ggx, ggy = (np.ascontiguousarray(s[:, i]) for i in range(3))
         if settings.gain_bias:
             f = t.values[valid]
             gm, fm = g[valid].mean(), f.mean()
             gain = float(np.dot(g[valid] - gm, f - fm) / max(float(np.dot(g[valid] - gm, g[valid] - gm)), 1e-12))
         else:
             gain, gm, fm = 1.0, 0.0, 0.0
-        err = (gain * (g - gm) + fm - t.values) * valid
+        err = ((np.float32(gain) * (g - gm) + fm - t.values) * valid).astype(np.float32)
         # gradient of G∘S at p, scaled by the gain, averaged with F's
-        jx = 0.5 * (gain * (ggx * sampling[0, 0] + ggy * sampling[1, 0]) + t.gx)
-        jy = 0.5 * (gain * (ggx * sampling[0, 1] + ggy * sampling[1, 1]) + t.gy)
+        s00, s01, s10, s11 = (np.float32(gain * v) for v in (sampling[0, 0], sampling[0, 1], sampling[1, 0], sampling[1, 1]))
+        jx = 0.5 * (ggx * s00 + ggy * s10 + t.gx)
+        jy = 0.5 * (ggx * s01 + ggy * s11 + t.gy)
         if settings.model == "similarity":
             sd = np.stack([jx * t.x + jy * t.y, jy * t.x - jx * t.y, jx, jy], 1)
         else:
@@ -157,20 +171,15 @@ def refine(
     if settings.model not in ("similarity", "rigid"):
         raise ValueError(f"unknown refinement model {settings.model!r}: use similarity or rigid")
     up, lo = bone_regions(fixed_upper, fixed_lower, settings.margin_px)
-    if settings.reach_px is not None:
-        h = fixed.shape[0]
-        jy = joint_centre(fixed_upper, fixed_lower)[1] + h / 2.0
-        near = (np.abs(np.arange(h) + 0.5 - jy) <= settings.reach_px)[:, None]
-        up, lo = up & near, lo & near
     result = (RefinedBone(init_upper, 0, False), RefinedBone(init_lower, 0, False))
     for level in range(max(settings.levels, 1) - 1, -1, -1):
         k = 2**level
         f, m, ru, rl = (_half(fixed_s, level), _half(moving_s, level), _half(up, level) > 0.5, _half(lo, level) > 0.5)
         tol = settings.tolerance_px if level == 0 else COARSE_TOLERANCE_PX
         gy, gx = np.gradient(f)
-        stack = np.ascontiguousarray(np.stack([m, *np.gradient(m)[::-1]], -1))
+        corners = corner_stack([m, *np.gradient(m)[::-1]])
         result = tuple(
-            _upscale(_refine_one(_Region(f, gy, gx, region), stack, _downscale(prev.transform, k), settings, tol), k, prev.iterations)
+            _upscale(_refine_one(_Region(f, gy, gx, region, settings.stride if level == 0 else 1), corners, m.shape, _downscale(prev.transform, k), settings, tol), k, prev.iterations)
             for region, prev in zip((ru, rl), result)
         )
     return result

@@ -12,9 +12,9 @@ import torch.nn.functional as Fn
 from jsnviewer.registration.loss import joint_loss, loss_spectrum
 from jsnviewer.registration.network import RegistrationNet
 from jsnviewer.registration.poc import poc_register
-from jsnviewer.registration.refine import RefineSettings, refine
+from jsnviewer.registration.refine import RefineSettings, corner_stack, refine, sample
 from jsnviewer.registration.result import JointRegistration, ReliabilityRule, verdict
-from jsnviewer.registration.transform import BoneTransform, at_joint, joint_centre, scale_params, warp
+from jsnviewer.registration.transform import BoneTransform, at_joint, joint_centre, scale_params
 from jsnviewer.segmentation.data import normalise_crop
 
 METHODS = ("deep", "refined", "poc")
@@ -32,12 +32,22 @@ def network_transforms(model: RegistrationNet, fixed, moving, fixed_upper, fixed
     return BoneTransform(*map(float, params[0])), BoneTransform(*map(float, params[1]))
 
 
-def warp_bones(moving: np.ndarray, upper: BoneTransform, lower: BoneTransform) -> tuple[np.ndarray, np.ndarray]:
-    """The moving crop warped by P0 and by P1 at full resolution (bilinear)."""
-    g = torch.from_numpy(np.ascontiguousarray(moving, dtype=np.float32))[None, None].expand(2, 1, *moving.shape)
-    p = torch.tensor([upper.about((0.0, 0.0)).as_tuple(), lower.about((0.0, 0.0)).as_tuple()], dtype=torch.float32)
-    out = warp(g, p).numpy()
-    return out[0, 0], out[1, 0]
+def warp_bones(moving: np.ndarray, upper: BoneTransform, lower: BoneTransform, upper_mask: np.ndarray, lower_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The moving crop warped by P0 on the upper mask and by P1 on the lower mask (bilinear, zero
+    elsewhere): all that Eq. 3–6 and the loss spectra need."""
+    h, w = moving.shape
+    corners = corner_stack([moving])
+    out = []
+    for t, mask in ((upper, upper_mask), (lower, lower_mask)):
+        rows, cols = np.nonzero(mask)
+        s = t.sampling_matrix()
+        x, y = cols + 0.5 - w / 2.0, rows + 0.5 - h / 2.0
+        qx = (s[0, 0] * x + s[0, 1] * y + s[0, 2]).astype(np.float32)
+        qy = (s[1, 0] * x + s[1, 1] * y + s[1, 2]).astype(np.float32)
+        img = np.zeros((h, w), np.float32)
+        img[rows, cols] = sample(corners, (h, w), qx, qy)[0][:, 0]
+        out.append(img)
+    return out[0], out[1]
 
 
 @dataclass
@@ -76,7 +86,7 @@ class Registrator:
         up, lo = at_joint(up, lo, joint_centre(fu, fl))
         if net_up is not None:
             net_up, net_lo = at_joint(net_up, net_lo, joint_centre(fu, fl))
-        wu, wl = warp_bones(g, up, lo)
+        wu, wl = warp_bones(g, up, lo, fu, fl)
         fu32, fl32 = fu.astype(np.float32), fl.astype(np.float32)
         result = JointRegistration(
             method=self.method,
