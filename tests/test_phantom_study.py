@@ -218,3 +218,19 @@ def test_cli_writes_dicom_pairs_with_the_pixel_size_and_refuses_to_overwrite(tmp
     assert main(["phantom", str(out), "--pairs", "1"]) == 2
     err = capsys.readouterr().err
     assert "--overwrite" in err and err.count("\n") == 1
+
+
+def test_bad_truth_files_give_one_clear_error(tmp_path):
+    from jsnviewer.phantom import TruthError
+
+    with pytest.raises(TruthError, match="file not found"):
+        load_truth(tmp_path / "nothing")
+    (tmp_path / "truth.json").write_text("{not json")
+    with pytest.raises(TruthError, match="not a readable truth file"):
+        load_truth(tmp_path)
+    (tmp_path / "truth.json").write_text(json.dumps({"version": 99}))
+    with pytest.raises(TruthError, match="unsupported truth version 99"):
+        load_truth(tmp_path)
+    (tmp_path / "truth.json").write_text(json.dumps({"version": 1, "baseline": {"joints": [{"identity": "MCP2"}]}}))
+    with pytest.raises(TruthError, match="malformed"):
+        load_truth(tmp_path)
