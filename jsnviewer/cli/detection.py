@@ -1,0 +1,138 @@
+"""`jsnviewer train detector` and `jsnviewer bench detection`: the joint detectors (SSD ensemble)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from jsnviewer.errors import JsnError
+
+FINDING_CHOICES = ("ankylosis", "subluxation")
+
+
+def _thresholds(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("inference settings (the paper's defaults)")
+    g.add_argument("--conf", type=float, default=0.9, help="t_conf: keep boxes above this confidence (0.9)")
+    g.add_argument("--iou1", type=float, default=0.15, help="t_IoU1: NMS within one detector (0.15)")
+    g.add_argument("--m1", type=int, default=20, help="M1: boxes kept from the ankylosis detector and in the end (20)")
+    g.add_argument("--m2", type=int, default=18, help="M2: boxes kept from the subluxation detector (18)")
+    g.add_argument("--iou2", type=float, default=0.45, help="t_IoU2: same joint across the two detectors (0.45)")
+
+
+def register(train_subparsers, bench_subparsers) -> None:
+    t = train_subparsers.add_parser("detector", help="train a joint detector (SSD300) for one finding",
+                                    description="Train the ankylosis or the subluxation joint detector on synthetic "
+                                                "hands, landmarked real hands and/or an annotation dataset.")
+    t.add_argument("--finding", required=True, choices=FINDING_CHOICES)
+    t.add_argument("--synthetic", type=int, default=200, metavar="N", help="synthetic studies (2 hands each) to train on (200; 0 for none)")
+    t.add_argument("--real", type=Path, metavar="DIR", help="landmarked real hands (e.g. ../shared/data/real)")
+    t.add_argument("--exclude-real", action="append", default=[], metavar="NAME", help="leave out real hands whose file name contains NAME")
+    t.add_argument("--data", type=Path, metavar="DIR", help="a jsnviewer annotation dataset")
+    t.add_argument("--cache", type=Path, metavar="DIR", help="keep generated synthetic hands here and reuse them")
+    t.add_argument("--out", type=Path, help="weights file (default: models/detector_<finding>.pt)")
+    t.add_argument("--width", type=float, default=None, help="channel width of VGG16 (1 = the paper's network; default 1/16)")
+    t.add_argument("--steps", type=int, default=3000)
+    t.add_argument("--batch", type=int, default=8)
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--minutes", type=float, default=None, help="stop after this many minutes")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--threads", type=int, default=1, help="CPU threads for torch (1)")
+    t.set_defaults(func=train_command)
+
+    b = bench_subparsers.add_parser("detection", help="detection rate, identities, findings and speed of the joint detectors",
+                                    description="Run both detectors and Algorithm 1 over radiographs with ground truth.")
+    src = b.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", type=Path, metavar="DIR", help="folder of synthetic studies (truth.json) or landmarked radiographs")
+    src.add_argument("--synthetic", type=int, metavar="N", help="generate N synthetic hands (seeds unseen in training)")
+    b.add_argument("--json", type=Path, metavar="OUT", help="write the figures here")
+    b.add_argument("--ankylosis", type=Path, metavar="PT", help="ankylosis detector weights (default: shipped)")
+    b.add_argument("--subluxation", type=Path, metavar="PT", help="subluxation detector weights (default: shipped)")
+    b.add_argument("--scale", type=float, default=None,
+                   help="resize before scanning (default: to 0.35 mm/px when the pixel size is known, else 0.5 as the paper)")
+    b.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    _thresholds(b)
+    b.set_defaults(func=bench_command)
+
+
+def train_command(args) -> int:
+    import torch
+    from tqdm import tqdm
+
+    from jsnviewer.detection.model import SSDConfig
+    from jsnviewer.detection.train import gather_hands, train_detector
+
+    torch.set_num_threads(max(1, args.threads))
+    out = args.out or Path(__file__).resolve().parents[2] / "models" / f"detector_{args.finding}.pt"
+    if not args.synthetic and args.real is None and args.data is None:
+        raise JsnError("nothing to train on: give --synthetic N, --real DIR and/or --data DIR")
+    bar = tqdm(total=args.synthetic, desc="synthetic hands", unit="study", disable=not args.synthetic)
+    hands, desc = gather_hands(args.finding, args.synthetic, args.real, args.data, args.cache, args.exclude_real, bar.update)
+    bar.close()
+    if not hands:
+        raise JsnError("no training radiographs were found")
+    config = SSDConfig() if args.width is None else SSDConfig(width=args.width)
+    meta = {"finding": args.finding, "data": desc, "batch": args.batch, "lr": args.lr, "seed": args.seed,
+            "command": "jsnviewer train detector " + " ".join(_argv(args))}
+    bar = tqdm(total=args.steps, desc=f"training {args.finding}", unit="step")
+
+    def progress(step: int, stats: dict) -> None:
+        bar.update(1)
+        if step % 20 == 0:
+            bar.set_postfix(loss=f"{stats['loss']:.3f}", loc=f"{stats['loc']:.3f}", conf=f"{stats['conf']:.3f}")
+
+    train_detector(args.finding, hands, out, config, steps=args.steps, batch=args.batch, lr=args.lr,
+                   minutes=args.minutes, seed=args.seed, meta=meta, progress=progress)
+    bar.close()
+    print(f"saved {out}")
+    return 0
+
+
+def _argv(args) -> list[str]:
+    out = ["--finding", args.finding, "--synthetic", str(args.synthetic)]
+    for name in ("real", "data", "width", "minutes"):
+        v = getattr(args, name)
+        if v is not None:
+            out += [f"--{name}", str(v)]
+    for e in args.exclude_real:
+        out += ["--exclude-real", e]
+    out += ["--steps", str(args.steps), "--batch", str(args.batch), "--lr", str(args.lr), "--seed", str(args.seed)]
+    return out
+
+
+def bench_command(args) -> int:
+    import torch
+    from tqdm import tqdm
+
+    from jsnviewer.atomic import atomic_write_json
+    from jsnviewer.detection.bench import folder_images, run_bench, synthetic_images
+    from jsnviewer.detection.detector import JointDetector
+    from jsnviewer.detection.scan import Thresholds
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    detector = JointDetector.load(args.ankylosis, args.subluxation, device="cpu")
+    thresholds = Thresholds(args.conf, args.iou1, args.m1, args.m2, args.iou2)
+    images = synthetic_images(args.synthetic) if args.synthetic else folder_images(args.data)
+    bar = tqdm(total=args.synthetic, desc="radiographs", unit="image")
+
+    def progress(row: dict) -> None:
+        bar.update(1)
+        tqdm.write(f"{row['image']}: {row['detected']}/{row['joints']} joints detected, "
+                   f"{row['identity_right']} right identity, {row['false_positives']} false positive(s), "
+                   f"{row['seconds']:.2f} s" + (f", missed {', '.join(row['missed'])}" if row["missed"] else ""))
+
+    result = run_bench(detector, images, thresholds, args.scale, progress)
+    bar.close()
+    result["torch_threads"] = torch.get_num_threads()
+    summary = {k: result[k] for k in ("images", "joints", "detection_rate", "identity_accuracy", "mean_iou",
+                                      "false_positives_per_image", "s_per_image")}
+    print(json.dumps(summary, indent=2))
+    for f in ("ankylosis", "subluxation"):
+        r = result[f]
+        if r:
+            print(f"{f}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in r.items()))
+    if args.json:
+        atomic_write_json(args.json, result)
+        print(f"wrote {args.json}")
+    return 0

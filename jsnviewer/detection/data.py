@@ -1,0 +1,233 @@
+"""Training material for the detectors: hands at working resolution with joint boxes, and the
+paper's window sampler with its augmentation (colour, crop-resize, rotation, flip).
+
+Sources: synthetic hands (jsnviewer.phantom), the landmarked real hands in ../shared/data/real
+(hands_ra2 labelme points, hands_rsna_shsnet coord_final.csv; points become boxes sized to the
+joint), and the application's annotation dataset (jsnviewer.dataset).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from jsnviewer.detection.scan import WINDOW, working_image
+from jsnviewer.errors import DatasetError
+from jsnviewer.joints import FINDINGS
+
+# Box side of a joint as a multiple of the hand's MCP spacing (mean distance between neighbouring
+# MCP2–MCP5): the means over 16 synthetic hands (the phantom sizes boxes from the bone widths).
+BOX_PER_MCP_SPACING = {"MCP": 1.87, "IP": 1.74, "PIP": 1.54, "DIP": 1.3}
+
+_RA2_LABELS = {"0_mcp_ip": "IP1", "1_pip_2": "PIP2", "2_pip_3": "PIP3", "3_pip_4": "PIP4", "4_pip_5": "PIP5",
+               "5_mcp_1": "MCP1", "6_mcp_2": "MCP2", "7_mcp_3": "MCP3", "8_mcp_4": "MCP4", "9_mcp_5": "MCP5"}
+_RSNA_COLUMNS = {"IP": "IP1", "PIP2": "PIP2", "PIP3": "PIP3", "PIP4": "PIP4", "PIP5": "PIP5", "MP": "MCP1",
+                 "MCP2": "MCP2", "MCP3": "MCP3", "MCP4": "MCP4", "MCP5": "MCP5"}
+# coord_final.csv holds points in a 224×224 frame resized from each image (checked against the
+# anatomy of every image: x·W/224, y·H/224 lands on the joints; other frames do not).
+_RSNA_FRAME = 224.0
+
+
+@dataclass
+class HandSample:
+    """One radiograph's joints in full-radiograph pixels (boxes) plus where it comes from."""
+
+    path: str
+    boxes: np.ndarray  # (n, 4) cx, cy, w, h
+    identities: list[str]
+    findings: np.ndarray  # (n, len(FINDINGS)) bool
+    laterality: str | None = None
+    points_only: bool = False  # truth was a landmark point; the box is sized from the hand
+
+
+@dataclass
+class WorkingHand:
+    """A hand at working resolution, ready for the window sampler (uint8 image, boxes scaled)."""
+
+    image: np.ndarray  # (H', W') uint8
+    boxes: np.ndarray  # (n, 4) in working pixels
+    findings: np.ndarray  # (n, len(FINDINGS)) bool
+    name: str
+
+
+def to_working(pixels: np.ndarray, sample: HandSample, scale: float) -> WorkingHand:
+    img, (fx, fy) = working_image(pixels, scale)
+    boxes = sample.boxes.astype(np.float32) * np.array([fx, fy, fx, fy], dtype=np.float32)
+    return WorkingHand((img.numpy() * 255 + 0.5).astype(np.uint8), boxes, sample.findings.astype(bool), sample.path)
+
+
+def boxes_from_points(points: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float, float, float]]:
+    """Square boxes centred on landmark points, sized to the joint from the hand's MCP spacing."""
+    mcps = [points[f"MCP{d}"] for d in (2, 3, 4, 5) if f"MCP{d}" in points]
+    if len(mcps) >= 2:
+        spacing = float(np.mean([math.dist(a, b) for a, b in zip(mcps, mcps[1:])]))
+    else:  # fall back on the nearest-neighbour distance of all points
+        pts = np.array(list(points.values()))
+        d = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1))
+        np.fill_diagonal(d, np.inf)
+        spacing = float(np.median(d.min(1)))
+    out = {}
+    for ident, (x, y) in points.items():
+        side = BOX_PER_MCP_SPACING[ident.rstrip("12345")] * spacing
+        out[ident] = (float(x), float(y), side, side)
+    return out
+
+
+def _sample_from_points(path: Path, points: dict[str, tuple[float, float]], laterality: str | None) -> HandSample:
+    boxes = boxes_from_points(points)
+    names = list(boxes)
+    return HandSample(str(path), np.array([boxes[n] for n in names], dtype=np.float64), names,
+                      np.zeros((len(names), len(FINDINGS)), dtype=bool), laterality, points_only=True)
+
+
+def load_ra2(folder: str | Path) -> list[HandSample]:
+    """hands_ra2: <name>.jpg with <name>.landmarks.json (labelme points; "-LH"/"-RH" is the hand)."""
+    folder = Path(folder)
+    out = []
+    for js in sorted(folder.glob("*.landmarks.json")):
+        try:
+            doc = json.loads(js.read_text())
+            pts = {_RA2_LABELS[s["label"]]: tuple(map(float, s["points"][0])) for s in doc["shapes"] if s["label"] in _RA2_LABELS}
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise DatasetError(f"{js.name}: not a labelme landmark file ({type(exc).__name__})") from exc
+        image = js.with_name(js.name.replace(".landmarks.json", ".jpg"))
+        lat = "L" if "-LH" in js.name else "R" if "-RH" in js.name else None
+        out.append(_sample_from_points(image, pts, lat))
+    return out
+
+
+def load_rsna(folder: str | Path) -> list[HandSample]:
+    """hands_rsna_shsnet: coord_final.csv points (224×224 frame) scaled to each image's size.
+    Duplicated images (identical pixels) are kept once."""
+    from PIL import Image
+
+    folder = Path(folder)
+    out, seen = [], set()
+    with open(folder / "coord_final.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            image = folder / row["img_id"]
+            digest = hashlib.sha256(image.read_bytes()).hexdigest()
+            if digest in seen:
+                continue
+            seen.add(digest)
+            with Image.open(image) as im:
+                w, h = im.size
+            pts = {ident: (float(row[f"{col}_x"]) * w / _RSNA_FRAME, float(row[f"{col}_y"]) * h / _RSNA_FRAME)
+                   for col, ident in _RSNA_COLUMNS.items()}
+            lat = "L" if row["img_id"].endswith("_L.png") else "R" if row["img_id"].endswith("_R.png") else None
+            out.append(_sample_from_points(image, pts, lat))
+    return out
+
+
+def load_real(folder: str | Path) -> list[HandSample]:
+    """Every landmarked real hand under `folder` (../shared/data/real or one of its subfolders)."""
+    folder = Path(folder)
+    out: list[HandSample] = []
+    for sub, loader in (("hands_ra2", load_ra2), ("hands_rsna_shsnet", load_rsna)):
+        if (folder / sub).is_dir():
+            out += loader(folder / sub)
+    if folder.name == "hands_ra2":
+        out += load_ra2(folder)
+    elif folder.name == "hands_rsna_shsnet":
+        out += load_rsna(folder)
+    return out
+
+
+def load_annotations(folder: str | Path) -> list[HandSample]:
+    """Annotated images of a jsnviewer dataset (jsnviewer.dataset): every joint with a box."""
+    from jsnviewer.dataset import open_dataset
+
+    ds = open_dataset(folder)
+    out = []
+    for ann in ds.annotations():
+        if not ann.joints:
+            continue
+        out.append(HandSample(
+            str(ds.image_path(ann)),
+            np.array([j.box for j in ann.joints], dtype=np.float64),
+            [j.identity or "" for j in ann.joints],
+            np.array([[j.findings.get(f, False) for f in FINDINGS] for j in ann.joints], dtype=bool),
+            ann.laterality,
+        ))
+    return out
+
+
+# ---------------------------------------------------------------- window sampler + augmentation
+
+@dataclass
+class Augment:
+    """The paper's augmentation, each applied with probability `p` (0.5 in the paper)."""
+
+    p: float = 0.5
+    scale: tuple[float, float] = (0.65, 1.5)  # crop-resize (wide: radiographs of unknown pixel size)
+    rotate_deg: float = 15.0
+    flip: bool = True
+    contrast: tuple[float, float] = (0.7, 1.3)
+    brightness: float = 0.1
+    gamma: tuple[float, float] = (0.7, 1.4)
+    noise: float = 0.03
+
+
+def sample_windows(hands: list[WorkingHand], finding_index: int, n: int, rng: np.random.Generator,
+                   aug: Augment | None = None, positive_share: float = 0.25, background_share: float = 0.1,
+                   ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
+    """n training windows (n, 1, 300, 300) and their targets (boxes in window pixels, labels 1/2).
+
+    Windows hold at least one joint (placed anywhere in the window, as the paper crops around a
+    joint), a share centred near a joint with the finding (they are rare), and a share anywhere
+    in the hand (background, wrist, edges). A joint is a target when its centre lies in the window.
+    """
+    aug = aug or Augment()
+    images = torch.empty(n, 1, WINDOW, WINDOW)
+    targets = []
+    for k in range(n):
+        hand = hands[int(rng.integers(len(hands)))]
+        h, w = hand.image.shape
+        r = rng.random()
+        positives = np.flatnonzero(hand.findings[:, finding_index])
+        s = rng.uniform(*aug.scale) if rng.random() < aug.p else 1.0
+        if r < background_share or len(hand.boxes) == 0:
+            centre = np.array([rng.uniform(0, w), rng.uniform(0, h)])
+        else:
+            pool = positives if (r < background_share + positive_share and len(positives)) else np.arange(len(hand.boxes))
+            j = int(rng.choice(pool))
+            centre = hand.boxes[j, :2] + rng.uniform(-WINDOW * 0.4, WINDOW * 0.4, size=2) / s
+        th = math.radians(rng.uniform(-aug.rotate_deg, aug.rotate_deg)) if rng.random() < aug.p else 0.0
+        flip = aug.flip and rng.random() < aug.p
+        # Window pixel q (relative to its centre) shows source point centre + A q.
+        rot = np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]]) / s
+        a = rot @ np.diag([-1.0 if flip else 1.0, 1.0])
+        q = (np.arange(WINDOW) + 0.5) - WINDOW / 2
+        qx, qy = np.meshgrid(q, q)
+        src = np.stack([qx, qy], -1) @ a.T + centre
+        grid = torch.from_numpy(np.stack([2 * src[..., 0] / w - 1, 2 * src[..., 1] / h - 1], -1)).float()
+        img = torch.from_numpy(hand.image).float().div_(255.0)
+        win = F.grid_sample(img[None, None], grid[None], mode="bilinear", padding_mode="zeros", align_corners=False)[0]
+        if rng.random() < aug.p:
+            win = _colour(win, rng, aug)
+        images[k] = win
+        a_inv = np.linalg.inv(a)
+        cw = (hand.boxes[:, :2] - centre) @ a_inv.T + WINDOW / 2
+        inside = (cw[:, 0] >= 0) & (cw[:, 0] < WINDOW) & (cw[:, 1] >= 0) & (cw[:, 1] < WINDOW)
+        boxes = np.concatenate([cw, hand.boxes[:, 2:] * s], 1)[inside]
+        labels = 1 + hand.findings[inside, finding_index].astype(np.int64)
+        targets.append((torch.from_numpy(boxes).float(), torch.from_numpy(labels)))
+    return images, targets
+
+
+def _colour(win: torch.Tensor, rng: np.random.Generator, aug: Augment) -> torch.Tensor:
+    g = rng.uniform(*aug.gamma)
+    c = rng.uniform(*aug.contrast)
+    b = rng.uniform(-aug.brightness, aug.brightness)
+    out = win.clamp(0, 1) ** g
+    out = (out - 0.5) * c + 0.5 + b
+    out = out + torch.randn_like(out) * rng.uniform(0, aug.noise)
+    return out.clamp(0, 1)

@@ -1,0 +1,109 @@
+"""The joint detector the application calls: two SSDs, Algorithm 1, joint identities.
+
+    detector = JointDetector.load()                  # the shipped weights (or paths to others)
+    detections = detector.detect(radiograph)          # list[Detection], full-radiograph pixels
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from jsnviewer.detection.ensemble import ensemble
+from jsnviewer.detection.identity import assign_identities
+from jsnviewer.detection.model import ABSENT, PRESENT, SSD300, SSDConfig
+from jsnviewer.detection.scan import HALF, Thresholds, expand, scan
+from jsnviewer.joints import FINDINGS
+from jsnviewer.weights import Weights, WeightsError, load_weights, resolve_weights, save_weights
+
+MODEL_NAMES = {"ankylosis": "detector_ankylosis", "subluxation": "detector_subluxation"}
+# The working resolution of the paper: its 0.175 mm radiographs halved.
+WORKING_PIXEL_MM = 0.35
+
+
+@dataclass
+class Detection:
+    """One joint found on a radiograph."""
+
+    box: tuple[float, float, float, float]  # cx, cy, w, h in full-radiograph pixels
+    identity: str | None  # e.g. "PIP3"; None when the box fits no joint of the hand
+    score: float  # ĉ of Algorithm 1
+    findings: dict[str, bool] = field(default_factory=dict)  # finding -> present
+    confidences: dict[str, float] = field(default_factory=dict)  # finding -> P(present | joint)
+    source: str = "both"  # which detector(s) found the box: "both", "ankylosis" or "subluxation"
+
+
+def _finding(probs: tuple[float, float, float]) -> tuple[bool, float]:
+    joint = probs[ABSENT] + probs[PRESENT]
+    conf = probs[PRESENT] / joint if joint > 0 else 0.0
+    return probs[PRESENT] > probs[ABSENT], float(conf)
+
+
+def load_ssd(path: str | Path, finding: str) -> SSD300:
+    """An SSD from a weights file; WeightsError names the file when it is missing or unusable."""
+    w = load_weights(path, expected_model=MODEL_NAMES[finding])
+    try:
+        model = SSD300(SSDConfig.from_dict(w.config))
+        model.load_state_dict(w.state_dict)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise WeightsError(path, f"does not fit the detector network ({type(exc).__name__})") from exc
+    return model.eval()
+
+
+def save_ssd(path: str | Path, model: SSD300, finding: str, meta: dict) -> Path:
+    return save_weights(path, Weights(MODEL_NAMES[finding], model.config.to_dict(), model.state_dict(), meta))
+
+
+class JointDetector:
+    def __init__(self, ankylosis: SSD300, subluxation: SSD300, device: torch.device | None = None):
+        if ankylosis.config.box_scale != subluxation.config.box_scale:
+            raise ValueError("the two detectors regress boxes of different scales (box_scale)")
+        self.device = device or torch.device("cpu")
+        self.models = {"ankylosis": ankylosis.to(self.device).eval(), "subluxation": subluxation.to(self.device).eval()}
+
+    @classmethod
+    def load(cls, ankylosis: str | Path | None = None, subluxation: str | Path | None = None,
+             device: str | None = None) -> JointDetector:
+        from jsnviewer.device import choose_device
+
+        a = load_ssd(resolve_weights(MODEL_NAMES["ankylosis"], ankylosis), "ankylosis")
+        s = load_ssd(resolve_weights(MODEL_NAMES["subluxation"], subluxation), "subluxation")
+        return cls(a, s, choose_device(device))
+
+    @staticmethod
+    def working_scale(pixel_size_mm: float | None) -> float:
+        """The resize before scanning: halve (the paper), or, when the pixel size is known, bring
+        the radiograph to the paper's halved resolution of 0.35 mm/px."""
+        if pixel_size_mm is None or pixel_size_mm <= 0:
+            return HALF
+        return float(pixel_size_mm) / WORKING_PIXEL_MM
+
+    def detect_pixels(self, pixels: np.ndarray, laterality: str | None = None, thresholds: Thresholds = Thresholds(),
+                      scale: float = HALF) -> list[Detection]:
+        r1 = scan(self.models["ankylosis"], pixels, thresholds.conf, thresholds.iou1, thresholds.m1, scale)
+        r2 = scan(self.models["subluxation"], pixels, thresholds.conf, thresholds.iou1, thresholds.m2, scale)
+        merged = ensemble([(b.box, b.probs) for b in r1.boxes], [(b.box, b.probs) for b in r2.boxes],
+                          thresholds.iou2, thresholds.m1)
+        identities = assign_identities(np.array([m.box[:2] for m in merged]), laterality) if merged else []
+        out = []
+        kappa = self.models["ankylosis"].config.box_scale
+        source_names = {"both": "both", "1": "ankylosis", "2": "subluxation"}
+        for m, ident in zip(merged, identities):
+            findings, confs = {}, {}
+            for name, probs in zip(FINDINGS, (m.c1, m.c2)):
+                findings[name], confs[name] = _finding(probs)
+            out.append(Detection(expand(m.box, kappa), ident, m.score, findings, confs, source_names[m.source]))
+        return out
+
+    def detect(self, radiograph, thresholds: Thresholds = Thresholds(), scale: float | None = None) -> list[Detection]:
+        """Detections on a `jsnviewer.radiograph.Radiograph` (its pixel size sets the resize)."""
+        s = self.working_scale(radiograph.pixel_size_mm) if scale is None else scale
+        return self.detect_pixels(radiograph.pixels, radiograph.identity.laterality, thresholds, s)
+
+
+def detect_joints(radiograph, thresholds: Thresholds = Thresholds(), detector: JointDetector | None = None) -> list[Detection]:
+    """Find the joints of a radiograph with the shipped detectors (or `detector`)."""
+    return (detector or JointDetector.load()).detect(radiograph, thresholds)

@@ -1,0 +1,61 @@
+"""The MultiBox loss of Eq. 1–3 with SSD matching and hard negative mining."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from jsnviewer.detection.boxes import encode, iou
+from jsnviewer.detection.model import BACKGROUND
+
+
+def match(truth_boxes: torch.Tensor, truth_labels: torch.Tensor, priors: torch.Tensor,
+          threshold: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
+    """SSD matching: x_ij = 1 for each truth's best default box and every default box with IoU >= threshold.
+
+    Returns (matched truth box per prior (N, 4), class per prior (N,), 0 = background).
+    """
+    n = priors.shape[0]
+    if truth_boxes.numel() == 0:
+        return torch.zeros(n, 4), torch.zeros(n, dtype=torch.long)
+    overlaps = iou(truth_boxes, priors)  # (T, N)
+    best_truth_overlap, best_truth_idx = overlaps.max(dim=0)
+    best_prior_idx = overlaps.argmax(dim=1)
+    best_truth_overlap[best_prior_idx] = 2.0  # every truth keeps its best default box
+    best_truth_idx[best_prior_idx] = torch.arange(len(truth_boxes))
+    labels = truth_labels[best_truth_idx].clone()
+    labels[best_truth_overlap < threshold] = BACKGROUND
+    return truth_boxes[best_truth_idx], labels
+
+
+def multibox_loss(loc: torch.Tensor, conf: torch.Tensor, targets: list[tuple[torch.Tensor, torch.Tensor]],
+                  priors: torch.Tensor, variances: tuple[float, float], neg_pos_ratio: int = 3,
+                  threshold: float = 0.5) -> tuple[torch.Tensor, dict[str, float]]:
+    """L = (L_conf + L_loc) / N (Eq. 1, written as a positive quantity to minimise).
+
+    L_loc (Eq. 2): smooth L1 between predicted and encoded truth offsets over matched boxes.
+    L_conf (Eq. 3): softmax cross-entropy over matched boxes and the hardest background boxes,
+    `neg_pos_ratio` negatives per positive (at least a few per window without joints).
+    """
+    b = loc.shape[0]
+    loc_t = torch.empty_like(loc)
+    cls_t = torch.empty(conf.shape[:2], dtype=torch.long)
+    for i, (boxes, labels) in enumerate(targets):
+        matched, cls = match(boxes, labels, priors, threshold)
+        loc_t[i] = encode(matched, priors, variances) if boxes.numel() else 0.0
+        cls_t[i] = cls
+    pos = cls_t > BACKGROUND
+    num_pos = pos.sum(dim=1, keepdim=True)
+    loss_loc = F.smooth_l1_loss(loc[pos], loc_t[pos], reduction="sum") if pos.any() else loc.sum() * 0
+
+    ce = F.cross_entropy(conf.reshape(-1, conf.shape[-1]), cls_t.reshape(-1), reduction="none").reshape(b, -1)
+    mining = ce.detach().clone()
+    mining[pos] = 0.0
+    rank = mining.argsort(dim=1, descending=True).argsort(dim=1)
+    num_neg = torch.clamp(neg_pos_ratio * num_pos, min=8, max=pos.shape[1] - 1)
+    neg = rank < num_neg
+    loss_conf = ce[pos | neg].sum()
+    n = num_pos.sum().clamp(min=1).float()
+    total = (loss_conf + loss_loc) / n
+    return total, {"loc": float(loss_loc.detach() / n), "conf": float(loss_conf.detach() / n),
+                   "pos": float(num_pos.float().mean())}

@@ -1,0 +1,148 @@
+"""Whole-radiograph inference of one SSD, as in the paper (Fig. 3a–c).
+
+The radiograph is normalised, halved, cut into 300×300 windows every 150 px (zero padding
+beyond the image), every window goes through the network, boxes are decoded (Eq. 4–5) and
+mapped back to the full radiograph, kept when their confidence is above t_conf, suppressed
+at t_IoU1 and the best M are returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from jsnviewer.detection.boxes import decode, nms
+from jsnviewer.detection.model import SSD300
+from jsnviewer.radiograph import percentile_window
+
+WINDOW = 300
+STRIDE = 150
+HALF = 0.5
+MAX_CANDIDATES = 3000
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The paper's inference settings (t_conf, t_IoU1, M1, M2, t_IoU2)."""
+
+    conf: float = 0.9
+    iou1: float = 0.15
+    m1: int = 20
+    m2: int = 18
+    iou2: float = 0.45
+
+
+@dataclass
+class ScanBox:
+    """One detection of one SSD, in full-radiograph coordinates."""
+
+    box: tuple[float, float, float, float]  # cx, cy, w, h: the network's box (the joint core, see box_scale)
+    probs: tuple[float, float, float]  # background, finding absent, finding present
+    score: float  # ĉ: the highest joint-class probability
+    window: int  # which window produced it (index into `ScanResult.origins`)
+    prior: int  # which default box
+
+
+@dataclass
+class ScanResult:
+    boxes: list[ScanBox]
+    origins: list[tuple[int, int]]  # (x0, y0) of each window in the working image
+    scale: tuple[float, float]  # working image size / full image size, (x, y)
+
+
+def normalise(pixels: np.ndarray, low: float = 0.5, high: float = 99.5) -> np.ndarray:
+    """Window a radiograph to its robust percentile range, to [0, 1] (bone bright)."""
+    img = np.asarray(pixels, dtype=np.float32)
+    centre, width = percentile_window(img, low, high)
+    lo, hi = centre - width / 2, centre + width / 2
+    return np.clip((img - lo) / (hi - lo), 0.0, 1.0)
+
+
+def working_image(pixels: np.ndarray, scale: float = HALF) -> tuple[torch.Tensor, tuple[float, float]]:
+    """The normalised radiograph resized by `scale` (area averaging), as a (H', W') tensor,
+    and the exact (x, y) factors from full to working coordinates."""
+    img = torch.from_numpy(normalise(pixels))
+    h, w = img.shape
+    out_h, out_w = max(1, round(h * scale)), max(1, round(w * scale))
+    if (out_h, out_w) != (h, w):
+        img = F.interpolate(img[None, None], size=(out_h, out_w), mode="area")[0, 0]
+    return img, (out_w / w, out_h / h)
+
+
+def window_starts(length: int, window: int = WINDOW, stride: int = STRIDE) -> list[int]:
+    """Window starts 0, stride, 2·stride, … until a window reaches the end of `length`."""
+    starts = [0]
+    while starts[-1] + window < length:
+        starts.append(starts[-1] + stride)
+    return starts
+
+
+def window_origins(height: int, width: int, window: int = WINDOW, stride: int = STRIDE) -> list[tuple[int, int]]:
+    return [(x0, y0) for y0 in window_starts(height, window, stride) for x0 in window_starts(width, window, stride)]
+
+
+def cut_windows(img: torch.Tensor, origins: list[tuple[int, int]], window: int = WINDOW) -> torch.Tensor:
+    """(n, 1, window, window) crops of a (H, W) image; outside the image is zero."""
+    h, w = img.shape
+    out = torch.zeros(len(origins), 1, window, window, dtype=img.dtype)
+    for k, (x0, y0) in enumerate(origins):
+        x1, y1 = min(x0 + window, w), min(y0 + window, h)
+        out[k, 0, : y1 - y0, : x1 - x0] = img[y0:y1, x0:x1]
+    return out
+
+
+def to_full_frame(boxes: torch.Tensor, origins: torch.Tensor, scale: tuple[float, float]) -> torch.Tensor:
+    """Map (n, N, 4) window boxes to the full radiograph: add the window origin, undo the resize.
+
+    In the continuous frame a resize by s maps x to s·x exactly (pixel edges at integers), so
+    the inverse is a division; the window origin is an integer offset in working pixels.
+    """
+    out = boxes.clone()
+    out[..., 0] = (boxes[..., 0] + origins[:, None, 0]) / scale[0]
+    out[..., 1] = (boxes[..., 1] + origins[:, None, 1]) / scale[1]
+    out[..., 2] = boxes[..., 2] / scale[0]
+    out[..., 3] = boxes[..., 3] / scale[1]
+    return out
+
+
+@torch.no_grad()
+def scan(model: SSD300, pixels: np.ndarray, t_conf: float = 0.9, t_iou1: float = 0.15, top_m: int = 20,
+         scale: float = HALF, batch: int = 32) -> ScanResult:
+    """Run one SSD over a whole radiograph (full-resolution `pixels`, any grey range)."""
+    model.eval()
+    img, factors = working_image(pixels, scale)
+    origins = window_origins(*img.shape)
+    crops = cut_windows(img, origins)
+    device = model.priors.device
+    locs, confs = [], []
+    for k in range(0, len(crops), batch):
+        loc, conf = model(crops[k: k + batch].to(device))
+        locs.append(loc.cpu())
+        confs.append(conf.cpu())
+    loc, conf = torch.cat(locs), torch.cat(confs)
+    probs = conf.softmax(dim=-1)
+    score = probs[..., 1:].max(dim=-1).values
+    keep = score > t_conf
+    if not keep.any():
+        return ScanResult([], origins, factors)
+    win_idx, prior_idx = keep.nonzero(as_tuple=True)
+    if len(win_idx) > MAX_CANDIDATES:  # bound NMS's cost when a low t_conf lets many boxes through
+        top = torch.topk(score[win_idx, prior_idx], MAX_CANDIDATES).indices
+        win_idx, prior_idx = win_idx[top], prior_idx[top]
+    priors = model.priors.cpu()
+    boxes = decode(loc[win_idx, prior_idx], priors[prior_idx], model.config.variances)
+    origin_t = torch.tensor(origins, dtype=torch.float32)[win_idx]
+    boxes = to_full_frame(boxes[:, None, :], origin_t, factors)[:, 0]
+    kept = nms(boxes, score[win_idx, prior_idx], t_iou1, top_k=top_m)
+    out = [ScanBox(box=tuple(float(v) for v in boxes[i]), probs=tuple(float(v) for v in probs[win_idx[i], prior_idx[i]]),
+                   score=float(score[win_idx[i], prior_idx[i]]), window=int(win_idx[i]), prior=int(prior_idx[i]))
+           for i in kept.tolist()]
+    return ScanResult(out, origins, factors)
+
+
+def expand(box: tuple[float, float, float, float], box_scale: float) -> tuple[float, float, float, float]:
+    """The annotated-size joint box from the network's core box (see SSDConfig.box_scale)."""
+    return (box[0], box[1], box[2] / box_scale, box[3] / box_scale)

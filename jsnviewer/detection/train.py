@@ -1,0 +1,156 @@
+"""Training of one detector (ankylosis or subluxation) as in the paper: 300×300 windows cut around
+joints of half-resolution radiographs, augmented, MultiBox loss, Adam (α 1e-3, weight decay 5e-4).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from jsnviewer.detection.data import Augment, HandSample, WorkingHand, load_annotations, load_real, sample_windows, to_working
+from jsnviewer.detection.detector import WORKING_PIXEL_MM, save_ssd
+from jsnviewer.detection.loss import multibox_loss
+from jsnviewer.detection.model import SSD300, SSDConfig
+from jsnviewer.detection.scan import HALF
+from jsnviewer.joints import FINDINGS
+
+log = logging.getLogger(__name__)
+
+
+def phantom_samples(seed: int) -> list[tuple[np.ndarray, HandSample, float]]:
+    """Both visits of synthetic study `seed`: (pixels, truth, working scale)."""
+    from jsnviewer.phantom.study import generate_study
+
+    study = generate_study(seed)
+    out = []
+    for visit, radiograph in (("baseline", study.baseline), ("followup", study.followup)):
+        joints = getattr(study.truth, visit).joints
+        sample = HandSample(
+            f"phantom-{seed}-{visit}",
+            np.array([j.box for j in joints], dtype=np.float64),
+            [j.identity for j in joints],
+            np.array([[bool(j.findings.get(f, False)) for f in FINDINGS] for j in joints], dtype=bool),
+            study.truth.laterality,
+        )
+        out.append((radiograph.pixels, sample, study.truth.pixel_size_mm / WORKING_PIXEL_MM))
+    return out
+
+
+def _save_working(path: Path, hand: WorkingHand) -> None:
+    import io
+
+    from jsnviewer.atomic import atomic_write_bytes
+
+    buf = io.BytesIO()
+    np.savez_compressed(buf, image=hand.image, boxes=hand.boxes, findings=hand.findings, name=np.array(hand.name))
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def _load_working(path: Path) -> WorkingHand:
+    with np.load(path) as z:
+        return WorkingHand(z["image"], z["boxes"], z["findings"], str(z["name"]))
+
+
+def phantom_hands(seeds: Iterable[int], cache: Path | None = None, progress: Callable | None = None) -> list[WorkingHand]:
+    """Working-resolution synthetic hands, generated once and kept in `cache` (a folder) when given."""
+    hands = []
+    for seed in seeds:
+        files = [cache / f"phantom-{seed}-{v}.npz" for v in ("baseline", "followup")] if cache else []
+        if files and all(f.exists() for f in files):
+            hands += [_load_working(f) for f in files]
+        else:
+            for k, (pixels, sample, scale) in enumerate(phantom_samples(seed)):
+                hand = to_working(pixels, sample, scale)
+                if cache:
+                    _save_working(files[k], hand)
+                hands.append(hand)
+        if progress:
+            progress()
+    return hands
+
+
+def file_hands(samples: list[HandSample], scale: float = HALF) -> list[WorkingHand]:
+    """Working-resolution hands from radiograph files (real hands, annotation datasets)."""
+    from jsnviewer.radiograph import load_radiograph
+
+    out = []
+    for s in samples:
+        r = load_radiograph(s.path)
+        sc = r.pixel_size_mm / WORKING_PIXEL_MM if r.pixel_size_mm else scale
+        out.append(to_working(r.pixels, s, sc))
+    return out
+
+
+def train_detector(finding: str, hands: list[WorkingHand], out: Path, config: SSDConfig | None = None,
+                   steps: int = 2000, batch: int = 16, lr: float = 1e-3, weight_decay: float = 5e-4,
+                   minutes: float | None = None, seed: int = 0, meta: dict | None = None,
+                   checkpoint_every: int = 100, progress: Callable[[int, dict], None] | None = None,
+                   init: SSD300 | None = None) -> SSD300:
+    """Train the `finding` detector on `hands`; weights are saved to `out` as training goes.
+
+    Stops after `steps` or `minutes`, whichever comes first; the learning rate follows a cosine
+    from `lr` to lr/20 over the planned steps.
+    """
+    if finding not in FINDINGS:
+        raise ValueError(f"finding must be one of {FINDINGS}")
+    if not hands:
+        raise ValueError("no training hands")
+    fi = FINDINGS.index(finding)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = init if init is not None else SSD300(config or SSDConfig())
+    kappa = model.config.box_scale
+    opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), weight_decay=weight_decay)
+    aug = Augment()
+    start = time.monotonic()
+    meta = dict(meta or {})
+    stats: dict = {}
+    step = 0
+    for step in range(1, steps + 1):
+        for g in opt.param_groups:
+            g["lr"] = lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (step - 1) / steps)))
+        model.train()
+        x, targets = sample_windows(hands, fi, batch, rng, aug)
+        targets = [(b * torch.tensor([1.0, 1.0, kappa, kappa]), lab) for b, lab in targets]
+        loc, conf = model(x)
+        loss, stats = multibox_loss(loc, conf, targets, model.priors, model.config.variances)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        stats["loss"] = float(loss)
+        if progress:
+            progress(step, stats)
+        elapsed = (time.monotonic() - start) / 60
+        done = minutes is not None and elapsed >= minutes
+        if step % checkpoint_every == 0 or step == steps or done:
+            save_ssd(out, model, finding, {**meta, "steps": step, "minutes": round(elapsed, 2), "last_loss": stats})
+        if done:
+            break
+    model.eval()
+    return model
+
+
+def gather_hands(finding: str, synthetic: int = 0, real: Path | None = None, data: Path | None = None,
+                 cache: Path | None = None, exclude_real: Iterable[str] = (), progress: Callable | None = None,
+                 seed_offset: int = 0) -> tuple[list[WorkingHand], dict]:
+    """Training hands from the three sources, and a description of them for the model card."""
+    hands: list[WorkingHand] = []
+    desc: dict = {}
+    if synthetic:
+        hands += phantom_hands(range(seed_offset, seed_offset + synthetic), cache, progress)
+        desc["synthetic_studies"] = f"seeds {seed_offset}..{seed_offset + synthetic - 1} (baseline and follow-up)"
+    if real is not None:
+        samples = [s for s in load_real(real) if not any(e in s.path for e in exclude_real)]
+        hands += file_hands(samples)
+        desc["real_hands"] = [Path(s.path).name for s in samples]
+    if data is not None:
+        samples = load_annotations(data)
+        hands += file_hands(samples)
+        desc["annotated_images"] = len(samples)
+    return hands, desc

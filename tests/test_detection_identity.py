@@ -1,0 +1,44 @@
+"""Joint identities from the geometry of all detections of a hand."""
+
+import json
+
+import numpy as np
+import pytest
+
+from jsnviewer.detection.data import load_ra2
+from jsnviewer.detection.identity import TEMPLATE_LEFT, TEMPLATE_NAMES, assign_identities
+
+
+def _hand(rotate_deg=0.0, scale=120.0, mirror=False, seed=0):
+    rng = np.random.default_rng(seed)
+    th = np.radians(rotate_deg)
+    rot = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+    pts = TEMPLATE_LEFT * ([-1.0, 1.0] if mirror else [1.0, 1.0])
+    return (pts @ rot.T) * scale + [700.0, 900.0] + rng.normal(0, 0.04 * scale, pts.shape)
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+@pytest.mark.parametrize("rotate", [-30.0, 0.0, 25.0])
+def test_every_joint_of_a_left_or_right_hand_is_named(mirror, rotate):
+    pts = _hand(rotate, mirror=mirror)
+    order = np.random.default_rng(1).permutation(len(pts))  # detections come in any order
+    assert assign_identities(pts[order], None) == [TEMPLATE_NAMES[i] for i in order]
+
+
+def test_a_missing_joint_and_a_stray_box_do_not_shift_the_others():
+    pts = _hand(10.0, seed=3)
+    keep = [i for i, n in enumerate(TEMPLATE_NAMES) if n != "MCP3"]
+    stray = pts.mean(0) + [0.0, 600.0]  # a box on the wrist
+    got = assign_identities(np.vstack([pts[keep], stray]), "L")
+    assert got[:-1] == [TEMPLATE_NAMES[i] for i in keep]
+    assert got[-1] is None
+
+
+def test_the_landmarked_real_hands_are_named(real_data):
+    for hand in load_ra2(real_data / "hands_ra2"):
+        assert assign_identities(hand.boxes[:, :2], hand.laterality) == hand.identities, hand.path
+
+
+def test_the_thumb_side_comes_from_the_image_not_the_label():
+    pts = _hand(0.0, mirror=True)  # a right hand …
+    assert assign_identities(pts, "L") == TEMPLATE_NAMES  # … declared left is still named right

@@ -1,0 +1,82 @@
+"""The SSD300 network, its weights files, the MultiBox loss and Grad-CAM."""
+
+import numpy as np
+import pytest
+import torch
+
+from jsnviewer.detection.detector import JointDetector, load_ssd, save_ssd
+from jsnviewer.detection.gradcam import grad_cam
+from jsnviewer.detection.loss import match, multibox_loss
+from jsnviewer.detection.model import SSD300, SSDConfig
+from jsnviewer.errors import WeightsError
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return SSD300(SSDConfig()).eval()
+
+
+def test_one_prediction_per_default_box(model):
+    with torch.no_grad():
+        loc, conf = model(torch.zeros(2, 1, 300, 300))
+    assert loc.shape == (2, 8732, 4) and conf.shape == (2, 8732, 3)
+
+
+def test_the_paper_width_builds_vgg16_channels():
+    paper = SSD300(SSDConfig(width=1.0, in_channels=3))
+    assert paper.conv4_3[0].in_channels == 3 and paper.conv4_3[-2].out_channels == 512
+    assert paper.conv7[-2].out_channels == 1024
+
+
+def test_weights_round_trip_and_bad_files_name_the_file(model, tmp_path):
+    path = save_ssd(tmp_path / "detector_ankylosis.pt", model, "ankylosis", {"note": "test"})
+    again = load_ssd(path, "ankylosis")
+    x = torch.rand(1, 1, 300, 300)
+    with torch.no_grad():
+        assert torch.equal(model(x)[1], again(x)[1])
+    with pytest.raises(WeightsError, match="expected 'detector_subluxation'"):
+        load_ssd(path, "subluxation")
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(WeightsError, match="broken.pt"):
+        load_ssd(bad, "ankylosis")
+    with pytest.raises(WeightsError, match="not found"):
+        JointDetector.load(tmp_path / "missing.pt", path)
+
+
+def test_every_truth_box_gets_a_default_box(model):
+    truth = torch.tensor([[150.0, 150.0, 30.0, 30.0], [40.0, 260.0, 20.0, 44.0]])
+    boxes, labels = match(truth, torch.tensor([1, 2]), model.priors)
+    assert (labels == 1).any() and (labels == 2).any()
+    assert torch.allclose(boxes[labels == 2][0], truth[1])
+
+
+@pytest.mark.slow
+def test_training_on_a_window_lowers_the_multibox_loss():
+    torch.manual_seed(0)
+    net = SSD300(SSDConfig())
+    x = torch.zeros(1, 1, 300, 300)
+    x[0, 0, 130:170, 130:170] = 1.0
+    target = [(torch.tensor([[150.0, 150.0, 40.0, 40.0]]), torch.tensor([2]))]
+    opt = torch.optim.Adam(net.parameters(), 1e-3)
+    losses = []
+    for _ in range(6):
+        loss, _ = multibox_loss(*net(x), target, net.priors, net.config.variances)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    assert losses[-1] < 0.7 * losses[0]
+
+
+def test_grad_cam_covers_the_window_of_the_detection(model):
+    pixels = np.zeros((700, 600), dtype=np.float32)
+    pixels[300:360, 250:310] = 1000.0
+    pixels[0, 0] = 1.0
+    cam = grad_cam(model, pixels, (280.0, 330.0, 60.0, 60.0), layer="conv7", target_class=1)
+    x0, y0, x1, y1 = cam.extent
+    assert x0 <= 250 and x1 >= 310 and y0 <= 300 and y1 >= 360
+    assert cam.heatmap.shape == (300, 300) and 0.0 <= cam.heatmap.min() and cam.heatmap.max() <= 1.0
+    with pytest.raises(ValueError, match="unknown layer"):
+        grad_cam(model, pixels, (280.0, 330.0, 60.0, 60.0), layer="conv99")

@@ -1,0 +1,70 @@
+"""Whole-radiograph scanning: window layout, zero padding, and boxes mapped back to the full image."""
+
+import numpy as np
+import torch
+from torch import nn
+
+from jsnviewer.detection.boxes import PriorConfig, default_boxes, encode
+from jsnviewer.detection.model import SSDConfig
+from jsnviewer.detection.scan import cut_windows, scan, window_origins, window_starts, working_image
+
+
+def test_windows_every_150_px_cover_a_halved_hand():
+    # A 2010×1490 radiograph halved is 1005×745: 4 rows × 6 columns of windows.
+    assert window_starts(1005) == [0, 150, 300, 450, 600, 750]
+    assert window_starts(745) == [0, 150, 300, 450]
+    assert window_starts(300) == [0]
+    assert len(window_origins(1005, 745)) == 24  # (height, width)
+
+
+def test_windows_beyond_the_image_are_zero_padded():
+    img = torch.ones(400, 350)
+    crops = cut_windows(img, window_origins(400, 350))
+    last = crops[-1, 0]  # origin (150, 150): 200 columns and 250 rows of image
+    assert last[:250, :200].eq(1).all() and last[250:, :].eq(0).all() and last[:, 200:].eq(0).all()
+
+
+class SquareFinder(nn.Module):
+    """A stand-in SSD that reports the bright square of each window exactly (through its default
+    boxes and the Eq. 4–5 offsets), so the scan's bookkeeping can be checked against the truth."""
+
+    def __init__(self):
+        super().__init__()
+        self.config = SSDConfig()
+        self.register_buffer("priors", default_boxes(PriorConfig()))
+
+    def forward(self, x):
+        n = x.shape[0]
+        loc = torch.zeros(n, len(self.priors), 4)
+        conf = torch.zeros(n, len(self.priors), 3)
+        conf[..., 0] = 10.0  # background everywhere …
+        for k in range(n):
+            ys, xs = torch.nonzero(x[k, 0] > 0.5, as_tuple=True)
+            if len(xs) == 0 or xs.min() == 0 or ys.min() == 0 or xs.max() == 299 or ys.max() == 299:
+                continue  # … unless the window holds the whole square
+            box = torch.tensor([[(xs.min() + xs.max() + 1) / 2, (ys.min() + ys.max() + 1) / 2,
+                                 float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)]])
+            i = int(torch.argmin(((self.priors[:, :2] - box[:, :2]) ** 2).sum(1)))
+            loc[k, i] = encode(box, self.priors[i:i + 1], self.config.variances)[0]
+            conf[k, i] = torch.tensor([0.0, 10.0, 0.0])
+        return loc, conf
+
+
+def test_a_box_found_in_a_window_maps_back_to_the_full_radiograph():
+    pixels = np.zeros((2010, 1490), dtype=np.float32)
+    pixels[900:960, 1100:1180] = 1000.0  # a bright 80×60 px square; its box is (1140, 930, 80, 60)
+    pixels[0, 0] = 1.0  # some grey levels below the square so the percentile window is not flat
+    result = scan(SquareFinder(), pixels, t_conf=0.9, t_iou1=0.15, top_m=20)
+    assert len(result.boxes) == 1
+    assert np.allclose(result.boxes[0].box, (1140.0, 930.0, 80.0, 60.0), atol=0.05)
+    x0, y0 = result.origins[result.boxes[0].window]
+    assert x0 <= 1100 / 2 and x0 + 300 >= 1180 / 2 and y0 <= 900 / 2 and y0 + 300 >= 960 / 2
+
+
+def test_halving_keeps_the_continuous_frame():
+    pixels = np.zeros((10, 8), dtype=np.float32)
+    pixels[4:6, 2:4] = 1.0  # pixels covering x in [2, 4), y in [4, 6)
+    img, (fx, fy) = working_image(pixels, 0.5)
+    assert (fx, fy) == (0.5, 0.5)
+    ys, xs = torch.nonzero(img > 0.9, as_tuple=True)
+    assert xs.tolist() == [1] and ys.tolist() == [2]  # x in [1, 2), y in [2, 3): the same place
