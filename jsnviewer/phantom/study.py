@@ -88,7 +88,7 @@ def generate_study(
     motions = bone_motions(hand, changes)
     scene_f = followup_scene(hand, motions, changes)
     exposure = Exposure(
-        soft_density=float(rng.uniform(0.018, 0.026)),
+        soft_density=float(rng.uniform(0.013, 0.02)),
         heel=float(rng.uniform(0.04, 0.12)),
         blur_px=float(rng.uniform(0.6, 0.9)) * 0.175 / pixel_size_mm,
         photons=float(rng.uniform(2000.0, 5000.0)),
