@@ -67,7 +67,6 @@ class _JointScene:
     centre: np.ndarray
     axis: np.ndarray
     gap_mm: float
-    neighbours: list[str]
     size: int
     exposure: Exposure
     display: tuple[float, float, float, float, float, float]  # see _joint_scene
@@ -106,7 +105,6 @@ def _joint_scene(rng: np.random.Generator, identity: str, size: int, pixel_size_
         Capsule(lower.pose, 0.0, lower_shape.length, lower_shape.base_half + soft, lower_shape.head_half + soft),
         Capsule(upper.pose, upper_shape.base_cup, upper_shape.length + soft * 0.6, upper_shape.base_half + soft, upper_shape.head_half + soft),
     ]
-    neighbours: list[str] = []
     if rng.random() < 0.5:  # part of the next finger at the side, as in many real crops
         side = rng.choice([-1.0, 1.0])
         offset = side * (lower_shape.head_half + upper_shape.base_half + float(rng.uniform(3.0, 9.0)) * zoom)
@@ -118,7 +116,6 @@ def _joint_scene(rng: np.random.Generator, identity: str, size: int, pixel_size_
             nb = make_bone(b.name + "_neighbour", b.shape, motion @ b.pose, material, rng)
             bones.append(nb)
             capsules.append(c.moved(motion))
-            neighbours.append(nb.name)
     slabs = []
     if kind_of(identity) in ("MCP",):  # MCP joints lie within the palm's soft tissue
         half = size * 2.0
@@ -141,7 +138,7 @@ def _joint_scene(rng: np.random.Generator, identity: str, size: int, pixel_size_
         float(rng.uniform(0.7, 1.0)),  # top
         float(rng.uniform(0.0, 1.5)),  # blur (px) after the noise: the real crops are resampled
     )
-    return _JointScene(Scene(bones, capsules, slabs, k), lower_name, upper_name, placement.centre, axis_of(lower.pose), gap, neighbours, size, exposure, display)
+    return _JointScene(Scene(bones, capsules, slabs, k), lower_name, upper_name, placement.centre, axis_of(lower.pose), gap, size, exposure, display)
 
 
 def _image(js: _JointScene, scene: Scene, rng: np.random.Generator, noise: bool) -> np.ndarray:

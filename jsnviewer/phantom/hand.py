@@ -16,7 +16,6 @@ from .anatomy import (
     HandSize,
     JointPlacement,
     Material,
-    axis_of,
     bone_pose,
     cmc,
     joint_of,
@@ -243,8 +242,3 @@ def _layout(
 
     scene = Scene(bones, capsules, [slab], k)
     return Hand(scene, joints, owners, bone_owners, ray_bases, laterality, width, height)
-
-
-def joint_axis(hand: Hand, identity: str) -> np.ndarray:
-    by_name = {b.name: b for b in hand.scene.bones}
-    return axis_of(by_name[hand.joints[identity].lower].pose)

@@ -425,11 +425,3 @@ def attenuation_map(scene: Scene, width: int, height: int, soft_density: float) 
 
 def render(scene: Scene, width: int, height: int, exposure: Exposure, rng: np.random.Generator) -> np.ndarray:
     return expose(attenuation_map(scene, width, height, exposure.soft_density), exposure, rng)
-
-
-def coverage_in(bones: list[Bone], window: Window) -> np.ndarray:
-    """Union of the bones' insides over a window (bool)."""
-    out = np.zeros((window.h, window.w), dtype=bool)
-    for b in bones:
-        out |= bone_coverage(b, window)
-    return out

@@ -17,7 +17,6 @@ from .render import Exposure, Scene, Window, apply, bone_coverage, render, scale
 from .truth import JointChangeTruth, JointTruth, StudyTruth, VisitTruth, write_truth
 
 WIDTH, HEIGHT = 1490, 2010  # portrait, like the real hand radiographs
-PIXEL_SIZES_MM = (0.175, 0.15)
 FORMATS = ("dcm", "png")
 
 
