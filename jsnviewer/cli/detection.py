@@ -31,6 +31,7 @@ def register(train_subparsers, bench_subparsers) -> None:
     t.add_argument("--data", type=Path, metavar="DIR", help="a jsnviewer annotation dataset")
     t.add_argument("--cache", type=Path, metavar="DIR", help="keep generated synthetic hands here and reuse them")
     t.add_argument("--out", type=Path, help="weights file (default: models/detector_<finding>.pt)")
+    t.add_argument("--init", type=Path, metavar="PT", help="start from these weights (continue a run, or fine-tune on your data)")
     t.add_argument("--width", type=float, default=None, help="channel width of VGG16 (1 = the paper's network; default 1/16)")
     t.add_argument("--steps", type=int, default=3000)
     t.add_argument("--batch", type=int, default=8)
@@ -72,6 +73,11 @@ def train_command(args) -> int:
     if not hands:
         raise JsnError("no training radiographs were found")
     config = SSDConfig() if args.width is None else SSDConfig(width=args.width)
+    init = None
+    if args.init is not None:
+        from jsnviewer.detection.detector import load_ssd
+
+        init = load_ssd(args.init, args.finding)
     meta = {"finding": args.finding, "data": desc, "batch": args.batch, "lr": args.lr, "seed": args.seed,
             "command": "jsnviewer train detector " + " ".join(_argv(args))}
     bar = tqdm(total=args.steps, desc=f"training {args.finding}", unit="step")
@@ -82,7 +88,7 @@ def train_command(args) -> int:
             bar.set_postfix(loss=f"{stats['loss']:.3f}", loc=f"{stats['loc']:.3f}", conf=f"{stats['conf']:.3f}")
 
     train_detector(args.finding, hands, out, config, steps=args.steps, batch=args.batch, lr=args.lr,
-                   minutes=args.minutes, seed=args.seed, meta=meta, progress=progress)
+                   minutes=args.minutes, seed=args.seed, meta=meta, progress=progress, init=init)
     bar.close()
     print(f"saved {out}")
     return 0
@@ -90,7 +96,7 @@ def train_command(args) -> int:
 
 def _argv(args) -> list[str]:
     out = ["--finding", args.finding, "--synthetic", str(args.synthetic)]
-    for name in ("real", "data", "width", "minutes"):
+    for name in ("real", "data", "init", "width", "minutes"):
         v = getattr(args, name)
         if v is not None:
             out += [f"--{name}", str(v)]

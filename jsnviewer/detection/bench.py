@@ -134,7 +134,8 @@ def run_bench(detector: JointDetector, images: Iterator[TruthImage], thresholds:
         pairs = match(img, dets)
         right = sum(dets[d].identity == img.identities[t] for t, d in pairs)
         if not img.points_only:
-            ious += [float(iou(torch.tensor([img.boxes[t]]), torch.tensor([dets[d].box]))[0, 0]) for t, d in pairs]
+            ious += [float(iou(torch.tensor(img.boxes[t:t + 1]), torch.tensor([dets[d].box], dtype=torch.float64))[0, 0])
+                     for t, d in pairs]
         if img.findings is not None:
             has_findings = True
             for t, d in pairs:

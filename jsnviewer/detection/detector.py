@@ -98,6 +98,16 @@ class JointDetector:
             out.append(Detection(expand(m.box, kappa), ident, m.score, findings, confs, source_names[m.source]))
         return out
 
+    def grad_cam(self, pixels: np.ndarray, detection: Detection, finding: str = "ankylosis", layer: str = "conv7",
+                 target_class: int = PRESENT, scale: float = HALF):
+        """Grad-CAM (paper Figs. 6–7) of one detection in the `finding` detector at `layer`."""
+        from jsnviewer.detection.gradcam import grad_cam
+
+        model = self.models[finding]
+        k = model.config.box_scale
+        cx, cy, w, h = detection.box
+        return grad_cam(model, pixels, (cx, cy, w * k, h * k), layer, target_class, scale)
+
     def detect(self, radiograph, thresholds: Thresholds = Thresholds(), scale: float | None = None) -> list[Detection]:
         """Detections on a `jsnviewer.radiograph.Radiograph` (its pixel size sets the resize)."""
         s = self.working_scale(radiograph.pixel_size_mm) if scale is None else scale

@@ -123,7 +123,7 @@ def train_detector(finding: str, hands: list[WorkingHand], out: Path, config: SS
         opt.zero_grad()
         loss.backward()
         opt.step()
-        stats["loss"] = float(loss)
+        stats["loss"] = float(loss.detach())
         if progress:
             progress(step, stats)
         elapsed = (time.monotonic() - start) / 60
