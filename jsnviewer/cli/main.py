@@ -12,7 +12,7 @@ from jsnviewer.errors import JsnError
 
 # Modules with `register(subparsers)`: top-level subcommands. Keep imports in them light
 # (torch and friends are imported inside the handlers) so `jsnviewer info` starts fast.
-COMMAND_MODULES: list[str] = ["jsnviewer.cli.info", "jsnviewer.cli.gui", "jsnviewer.cli.phantom", "jsnviewer.cli.analyze"]
+COMMAND_MODULES: list[str] = ["jsnviewer.cli.info", "jsnviewer.cli.gui", "jsnviewer.cli.phantom", "jsnviewer.cli.analyze", "jsnviewer.cli.selftest"]
 # Modules with `register(train_subparsers, bench_subparsers)`: one per model capability.
 CAPABILITY_MODULES: list[str] = ["jsnviewer.cli.detection", "jsnviewer.cli.registration", "jsnviewer.cli.segmentation", "jsnviewer.cli.pipeline"]
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"jsnviewer {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks and debug logs")
+    parser.add_argument("--self-test", action="store_true", help="same as `jsnviewer self-test`: check this installation")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -39,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if args.command is None:  # plain `jsnviewer` opens the window
-        args = parser.parse_args(["--debug", "gui"] if args.debug else ["gui"])
+    if args.command is None:  # plain `jsnviewer` opens the window; `jsnviewer --self-test` checks the installation
+        args = parser.parse_args((["--debug"] if args.debug else []) + (["self-test"] if args.self_test else ["gui"]))
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
