@@ -44,3 +44,13 @@ def test_windows_keep_the_joints_whose_centre_they_hold():
         # The square is where the target says (the window's pixels there are bright).
         assert x[k, 0, int(cy), int(cx)] > 0.5 or x[k, 0].max() < 0.9
         assert 40 * 0.6 < w < 40 * 1.6
+
+
+def test_the_unlandmarked_dips_of_real_hands_are_marked_beyond_the_pips(real_data):
+    for h in load_ra2(real_data / "hands_ra2"):
+        assert h.unlabelled.shape == (4, 4)
+        for d, dip in zip((2, 3, 4, 5), h.unlabelled):
+            pip, mcp = h.boxes[h.identities.index(f"PIP{d}")], h.boxes[h.identities.index(f"MCP{d}")]
+            # Further from the MCP than the PIP is, along the same finger.
+            assert np.hypot(*(dip[:2] - mcp[:2])) > np.hypot(*(pip[:2] - mcp[:2]))
+            assert np.dot(dip[:2] - pip[:2], pip[:2] - mcp[:2]) > 0

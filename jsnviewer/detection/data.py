@@ -12,7 +12,7 @@ import csv
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,8 @@ class HandSample:
     findings: np.ndarray  # (n, len(FINDINGS)) bool
     laterality: str | None = None
     points_only: bool = False  # truth was a landmark point; the box is sized from the hand
+    # Joints that are there but not annotated (the DIPs of landmarked hands): neither joint nor background.
+    unlabelled: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
 
 
 @dataclass
@@ -56,12 +58,14 @@ class WorkingHand:
     boxes: np.ndarray  # (n, 4) in working pixels
     findings: np.ndarray  # (n, len(FINDINGS)) bool
     name: str
+    unlabelled: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), dtype=np.float32))
 
 
 def to_working(pixels: np.ndarray, sample: HandSample, scale: float) -> WorkingHand:
     img, (fx, fy) = working_image(pixels, scale)
-    boxes = sample.boxes.astype(np.float32) * np.array([fx, fy, fx, fy], dtype=np.float32)
-    return WorkingHand((img.numpy() * 255 + 0.5).astype(np.uint8), boxes, sample.findings.astype(bool), sample.path)
+    f = np.array([fx, fy, fx, fy], dtype=np.float32)
+    return WorkingHand((img.numpy() * 255 + 0.5).astype(np.uint8), sample.boxes.astype(np.float32) * f,
+                       sample.findings.astype(bool), sample.path, sample.unlabelled.astype(np.float32).reshape(-1, 4) * f)
 
 
 def boxes_from_points(points: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float, float, float]]:
@@ -84,8 +88,17 @@ def boxes_from_points(points: dict[str, tuple[float, float]]) -> dict[str, tuple
 def _sample_from_points(path: Path, points: dict[str, tuple[float, float]], laterality: str | None) -> HandSample:
     boxes = boxes_from_points(points)
     names = list(boxes)
+    # Where the DIPs are (not landmarked): 0.6 of the MCP–PIP distance beyond the PIP (the ratio of
+    # the synthetic hands' mean shape), sized like a DIP.
+    dips = []
+    for d in (2, 3, 4, 5):
+        if f"PIP{d}" in boxes and f"MCP{d}" in boxes:
+            pip, mcp = np.array(boxes[f"PIP{d}"]), np.array(boxes[f"MCP{d}"])
+            side = pip[2] * BOX_PER_MCP_SPACING["DIP"] / BOX_PER_MCP_SPACING["PIP"]
+            dips.append([*(pip[:2] + 0.6 * (pip[:2] - mcp[:2])), side, side])
     return HandSample(str(path), np.array([boxes[n] for n in names], dtype=np.float64), names,
-                      np.zeros((len(names), len(FINDINGS)), dtype=bool), laterality, points_only=True)
+                      np.zeros((len(names), len(FINDINGS)), dtype=bool), laterality, points_only=True,
+                      unlabelled=np.array(dips, dtype=np.float64).reshape(-1, 4))
 
 
 def load_ra2(folder: str | Path) -> list[HandSample]:
@@ -179,7 +192,8 @@ class Augment:
 def sample_windows(hands: list[WorkingHand], finding_index: int, n: int, rng: np.random.Generator,
                    aug: Augment | None = None, positive_share: float = 0.25, background_share: float = 0.1,
                    ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
-    """n training windows (n, 1, 300, 300) and their targets (boxes in window pixels, labels 1/2).
+    """n training windows (n, 1, 300, 300) and their targets (boxes in window pixels, labels 1/2;
+    label -1 marks an unlabelled joint, which the loss leaves out of the background).
 
     Windows hold at least one joint (placed anywhere in the window, as the paper crops around a
     joint), a share centred near a joint with the finding (they are rare), and a share anywhere
@@ -215,11 +229,13 @@ def sample_windows(hands: list[WorkingHand], finding_index: int, n: int, rng: np
             win = _colour(win, rng, aug)
         images[k] = win
         a_inv = np.linalg.inv(a)
-        cw = (hand.boxes[:, :2] - centre) @ a_inv.T + WINDOW / 2
+        all_boxes = np.concatenate([hand.boxes, hand.unlabelled]).reshape(-1, 4)
+        all_labels = np.concatenate([1 + hand.findings[:, finding_index].astype(np.int64),
+                                     -np.ones(len(hand.unlabelled), dtype=np.int64)])
+        cw = (all_boxes[:, :2] - centre) @ a_inv.T + WINDOW / 2
         inside = (cw[:, 0] >= 0) & (cw[:, 0] < WINDOW) & (cw[:, 1] >= 0) & (cw[:, 1] < WINDOW)
-        boxes = np.concatenate([cw, hand.boxes[:, 2:] * s], 1)[inside]
-        labels = 1 + hand.findings[inside, finding_index].astype(np.int64)
-        targets.append((torch.from_numpy(boxes).float(), torch.from_numpy(labels)))
+        boxes = np.concatenate([cw, all_boxes[:, 2:] * s], 1)[inside]
+        targets.append((torch.from_numpy(boxes).float(), torch.from_numpy(all_labels[inside])))
     return images, targets
 
 

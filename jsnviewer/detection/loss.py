@@ -33,6 +33,9 @@ def multibox_loss(loc: torch.Tensor, conf: torch.Tensor, targets: list[tuple[tor
                   threshold: float = 0.5) -> tuple[torch.Tensor, dict[str, float]]:
     """L = (L_conf + L_loc) / N (Eq. 1, written as a positive quantity to minimise).
 
+    `targets` per window: (boxes (T, 4), labels (T,)) with labels 1 absent, 2 present, and -1 for a
+    joint that is there but unlabelled (its default boxes are left out of the negatives).
+
     L_loc (Eq. 2): smooth L1 between predicted and encoded truth offsets over matched boxes.
     L_conf (Eq. 3): softmax cross-entropy over matched boxes and the hardest background boxes,
     `neg_pos_ratio` negatives per positive (at least a few per window without joints).
@@ -40,20 +43,24 @@ def multibox_loss(loc: torch.Tensor, conf: torch.Tensor, targets: list[tuple[tor
     b = loc.shape[0]
     loc_t = torch.empty_like(loc)
     cls_t = torch.empty(conf.shape[:2], dtype=torch.long)
+    ignored = torch.zeros(conf.shape[:2], dtype=torch.bool)
     for i, (boxes, labels) in enumerate(targets):
-        matched, cls = match(boxes, labels, priors, threshold)
-        loc_t[i] = encode(matched, priors, variances) if boxes.numel() else 0.0
+        known = labels >= 0
+        matched, cls = match(boxes[known], labels[known], priors, threshold)
+        loc_t[i] = encode(matched, priors, variances) if known.any() else 0.0
         cls_t[i] = cls
+        if (~known).any():  # unlabelled joints: their default boxes are neither joint nor background
+            ignored[i] = (iou(boxes[~known], priors) >= threshold / 2).any(dim=0) & (cls == BACKGROUND)
     pos = cls_t > BACKGROUND
     num_pos = pos.sum(dim=1, keepdim=True)
     loss_loc = F.smooth_l1_loss(loc[pos], loc_t[pos], reduction="sum") if pos.any() else loc.sum() * 0
 
     ce = F.cross_entropy(conf.reshape(-1, conf.shape[-1]), cls_t.reshape(-1), reduction="none").reshape(b, -1)
     mining = ce.detach().clone()
-    mining[pos] = 0.0
+    mining[pos | ignored] = 0.0
     rank = mining.argsort(dim=1, descending=True).argsort(dim=1)
     num_neg = torch.clamp(neg_pos_ratio * num_pos, min=8, max=pos.shape[1] - 1)
-    neg = rank < num_neg
+    neg = (rank < num_neg) & ~ignored
     loss_conf = ce[pos | neg].sum()
     n = num_pos.sum().clamp(min=1).float()
     total = (loss_conf + loss_loc) / n
