@@ -1,10 +1,13 @@
 """Grad-CAM (Eq. 6–7) of one detection at a chosen layer, as in the paper's Figs. 6–7.
 
 The window of the scan that holds the detection best (its centre nearest the window's) is run
-through the SSD; the default box whose decoded box overlaps the detection most, weighted by its
-confidence, is the output explained. Its class score y_c is back-propagated to the layer's
-activations A^k: α_c^k is the mean gradient over the map (Eq. 6) and G_c = ReLU(Σ_k α_c^k A^k)
-(Eq. 7). The map is upsampled to the window and placed in full-radiograph pixels.
+through the SSD. The output explained, y_c, is the class-c score (logit) summed over the default
+boxes that predict this detection (decoded IoU >= 0.5 with it and P(joint) >= 0.5; else the single
+best-overlapping one). It is back-propagated to the layer's activations A^k: α_c^k is the mean
+gradient over the map (Eq. 6) and G_c = ReLU(Σ_k α_c^k A^k) (Eq. 7), upsampled to the window and
+placed in full-radiograph pixels. A layer after the heads that found the joint (e.g. Conv9_2 for a
+joint found on Conv4_3) gets no gradient, and Eq. 7 can be zero everywhere when the channels the
+score depends on are outweighed: both give an all-zero map, reported as such.
 """
 
 from __future__ import annotations
@@ -51,8 +54,14 @@ def grad_cam(model: SSD300, pixels: np.ndarray, box: tuple[float, float, float, 
             full = to_full_frame(boxes[None], torch.tensor([origins[k]], dtype=torch.float32), factors)[0]
             overlap = iou(torch.tensor([box], dtype=torch.float32), full)[0]
             probs = conf[0].detach().softmax(-1)
-            best = int(torch.argmax(overlap * probs[:, 1:].max(-1).values))
-            grads = torch.autograd.grad(conf[0, best, target_class], a)[0]
+            joint = probs[:, 1:].sum(-1)
+            chosen = (overlap >= 0.5) & (joint >= 0.5)
+            if not chosen.any():
+                chosen = torch.zeros_like(chosen)
+                chosen[int(torch.argmax(overlap * joint))] = True
+            grads = torch.autograd.grad(conf[0, chosen, target_class].sum(), a, allow_unused=True)[0]
+            if grads is None:  # the layer lies after the heads that produced this detection
+                grads = torch.zeros_like(a)
     finally:
         handle.remove()
     alpha = grads.mean(dim=(2, 3), keepdim=True)  # Eq. 6
