@@ -22,6 +22,11 @@ fi
 start=$(date +%s)
 "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
   --distpath dist --workpath build/pyinstaller packaging/jsnviewer.spec
+# torch's libraries come with their full symbol tables (about 90 MB); the program needs only the
+# dynamic symbols, which strip --strip-unneeded keeps.
+if command -v strip >/dev/null 2>&1; then
+  strip --strip-unneeded dist/jsnviewer/_internal/torch/lib/lib*.so*
+fi
 built=$(date +%s)
 
 # Nothing from ../shared (the real radiographs and papers) may end up in the package: neither a

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# CI step (called by .ci/run after the tests): build the packaged program, unpack its archive in a
+# scratch folder as clinic IT would, and run it there in a clean environment (env -i: only PATH and
+# HOME, offscreen): the self-test (synthetic pair through the whole analysis) and a window screenshot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-.venv/bin/python}
+"$PYTHON" -m pip install -q -e '.[package]'
+packaging/build.sh
+version=$("$PYTHON" -c "import jsnviewer; print(jsnviewer.__version__)")
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+tar -C "$work" -xzf "dist/jsnviewer-$version-linux-$(uname -m).tar.gz"
+mkdir "$work/home"
+clean=(env -i PATH=/usr/bin:/bin HOME="$work/home" QT_QPA_PLATFORM=offscreen)
+start=$(date +%s)
+"${clean[@]}" "$work/jsnviewer/jsnviewer" --self-test
+"${clean[@]}" "$work/jsnviewer/jsnviewer" gui --demo --screenshot "$work/window.png"
+echo "packaged program checked in $(( $(date +%s) - start )) s"
