@@ -84,8 +84,9 @@ def test_trains_from_an_annotation_dataset_folder(tmp_path):
         crop = make_joint_crop(seed=j, size=48)
         dataset.save_joint_crop(f"patient{j}_MCP2", "baseline", crop.image * 4000, crop.upper, crop.lower)
     out = tmp_path / "seg.pt"
-    args = ["train", "segmenter", "--no-real", "--data", str(tmp_path / "ds"), "--epochs", "1", "--batch-size", "2",
+    args = ["train", "segmenter", "--no-real", "--data", str(tmp_path / "ds"), "--epochs", "4", "--stop-after", "1", "--batch-size", "2",
             "--width", "2", "--depth", "2", "--input-size", "32", "--out", str(out)]
     assert main(args) == 0
     meta = load_weights(out, expected_model="segmenter").meta
     assert meta["train_crops"] + meta["validation_crops"] == 3
+    assert meta["epochs_done"] == 1  # --stop-after ends the 4-epoch schedule early

@@ -20,6 +20,7 @@ def register(train_subparsers, bench_subparsers) -> None:
                    help="annotation dataset folder (with dataset.json) or joint_crops-style folder; repeatable")
     p.add_argument("--synthetic", type=int, default=0, help="number of phantom crops to add (seeds 0..N-1)")
     p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--stop-after", type=int, help="end after this many epochs (the schedule stays --epochs long)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--optimizer", choices=["adamw", "rmsprop"], default="adamw")
@@ -27,7 +28,6 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.add_argument("--width", type=int, default=8, help="channels of the first level (doubles per level)")
     p.add_argument("--depth", type=int, default=4, help="levels of the U-Net++")
     p.add_argument("--input-size", type=int, default=128, help="crops are resized to this for the network")
-    p.add_argument("--flip-tta", action="store_true", help="average with the mirrored crop at inference")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--split-seed", type=int, default=0, help="seed of the train/validation split by joint")
     p.add_argument("--init", type=Path, help="fine-tune from these weights (their network size is kept)")
@@ -66,7 +66,7 @@ def _train(args) -> int:
     config = TrainConfig(crop_dirs=dirs, synthetic=args.synthetic, epochs=args.epochs, batch_size=args.batch_size,
                          lr=args.lr, optimizer=args.optimizer, loss=args.loss, width=args.width, depth=args.depth,
                          input_size=args.input_size, seed=args.seed, split_seed=args.split_seed, init=args.init,
-                         flip_tta=args.flip_tta)
+                         stop_after=args.stop_after)
     result = train_segmenter(config, args.out, progress=lambda line: print(line, flush=True),
                              progress_bar=sys.stderr.isatty())
     print(f"saved {result.path}")

@@ -59,7 +59,7 @@ def bench_segmentation(data: Path | None, weights: Path | None = None, validatio
     segmenter = BoneSegmenter.load(weights, device="cpu")
     meta = _meta(weights)
     result: dict[str, Any] = {"weights": str(segmenter_path(weights)), "threads": torch.get_num_threads(),
-                              "input_size": segmenter.input_size, "flip_tta": segmenter.flip_tta}
+                              "input_size": segmenter.input_size}
     if data is not None:
         records = find_crops(data)
         if validation_only:

@@ -41,15 +41,14 @@ def clean_mask(mask: np.ndarray) -> np.ndarray:
 class BoneSegmenter:
     """Splits an upright joint crop into its upper (distal) and lower (proximal) bone."""
 
-    def __init__(self, model: UNetPlusPlus, input_size: int, device: torch.device | None = None, flip_tta: bool = False):
+    def __init__(self, model: UNetPlusPlus, input_size: int, device: torch.device | None = None):
         self.device = device or torch.device("cpu")
         # channels_last: about 1.5x faster convolutions on CPU
         self.model = model.to(self.device, memory_format=torch.channels_last).eval()
         self.input_size = input_size
-        self.flip_tta = flip_tta
 
     @classmethod
-    def load(cls, path: str | Path | None = None, device: str | None = None, flip_tta: bool | None = None) -> BoneSegmenter:
+    def load(cls, path: str | Path | None = None, device: str | None = None) -> BoneSegmenter:
         """The shipped segmenter, or the weights file at `path`; WeightsError names a bad file."""
         weights = load_weights(resolve_weights(MODEL_NAME, path), expected_model=MODEL_NAME)
         try:
@@ -58,16 +57,13 @@ class BoneSegmenter:
         except (TypeError, ValueError, RuntimeError) as exc:
             raise WeightsError(weights.path, f"does not fit the segmentation network ({type(exc).__name__})") from exc
         input_size = int(weights.meta.get("input_size", 128))
-        tta = bool(weights.meta.get("flip_tta", False)) if flip_tta is None else flip_tta
-        return cls(model, input_size, choose_device(device), tta)
+        return cls(model, input_size, choose_device(device))
 
     @torch.inference_mode()
     def logits(self, crops: list[np.ndarray]) -> list[torch.Tensor]:
         """Per crop, (2, H, W) logits at the crop's own resolution."""
         x = network_input(crops, self.input_size).to(self.device, memory_format=torch.channels_last)
         out = self.model(x)
-        if self.flip_tta:
-            out = 0.5 * (out + self.model(x.flip(-1)).flip(-1))
         result = []
         for crop, lg in zip(crops, out):
             h, w = np.shape(crop)[:2]

@@ -46,8 +46,8 @@ class TrainConfig:
     split_seed: int = 0
     val_fraction: float = 0.2
     init: Path | None = None
-    flip_tta: bool = False
     augment: bool = True
+    stop_after: int | None = None  # end after this many epochs of the `epochs`-long schedule
 
 
 @dataclass
@@ -132,7 +132,7 @@ def train_segmenter(config: TrainConfig, out: Path, progress: Callable[[str], No
 
     history: list[dict[str, float]] = []
     validation = None
-    meta_base = {"input_size": input_size, "flip_tta": config.flip_tta, "validation_joints": validation_joints,
+    meta_base = {"input_size": input_size, "validation_joints": validation_joints,
                  "train_config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()
                                   if k != "crop_dirs"} | {"crop_dirs": [str(p) for p in config.crop_dirs]},
                  "train_crops": len(train_samples), "validation_crops": len(val_samples)}
@@ -152,7 +152,7 @@ def train_segmenter(config: TrainConfig, out: Path, progress: Callable[[str], No
             losses.append(loss.item())
         row = {"epoch": epoch, "loss": float(np.mean(losses)), "seconds": time.perf_counter() - t0}
         if val_samples:
-            validation = evaluate(BoneSegmenter(model, input_size, flip_tta=config.flip_tta), val_samples)
+            validation = evaluate(BoneSegmenter(model, input_size), val_samples)
             row |= {"val_dsc": validation["overall"]["dsc"], "val_miou": validation["overall"]["miou"],
                     "val_dsc_upper": validation["upper"]["dsc"], "val_dsc_lower": validation["lower"]["dsc"]}
         history.append(row)
@@ -160,4 +160,6 @@ def train_segmenter(config: TrainConfig, out: Path, progress: Callable[[str], No
         # Saved every epoch so an interrupted run still leaves its latest weights.
         save_weights(out, Weights(MODEL_NAME, model_kwargs, model.state_dict(),
                                   meta_base | {"epochs_done": epoch, "history": history, "validation": validation}))
+        if config.stop_after is not None and epoch >= config.stop_after:
+            break
     return TrainResult(Path(out), history, validation, validation_joints)
