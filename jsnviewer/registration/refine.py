@@ -21,11 +21,14 @@ from jsnviewer.registration.transform import BoneTransform
 
 
 COARSE_TOLERANCE_PX = 0.05
+MIN_COVERAGE = 0.75  # of the region's pixels must sample inside the moving crop
 
 
 @dataclass(frozen=True)
 class RefineSettings:
-    model: str = "similarity"  # "similarity" (dz, dθ, dx, dy) or "rigid" (dz fixed at its initial value)
+    model: str = "similarity"  # "similarity" (dz, dθ, dx, dy), "rigid" (dz kept) or "translation" (dz, dθ kept)
+    max_turn_deg: float = 6.0  # a similarity/rigid result further than this from the start ...
+    max_scale_change: float = 0.06  # ... or this: that bone is measured again by translation only
     margin_px: int = 3
     smooth_sigma: float = 1.0
     max_iterations: int = 30
@@ -66,7 +69,10 @@ class _Region:
         self.y = (rows + 0.5 - h / 2.0).astype(np.float32)
         self.values = fixed_s[rows, cols].astype(np.float32)
         self.gx, self.gy = gx[rows, cols], gy[rows, cols]
-        self.radius = float(np.sqrt(np.max(self.x**2 + self.y**2))) if self.x.size else 0.0
+        # the Gauss–Newton update turns and scales about the region's centroid: well conditioned
+        self.centroid = (float(self.x.mean()), float(self.y.mean())) if self.x.size else (0.0, 0.0)
+        self.xr, self.yr = self.x - np.float32(self.centroid[0]), self.y - np.float32(self.centroid[1])
+        self.radius = float(np.sqrt(np.max(self.xr**2 + self.yr**2))) if self.x.size else 0.0
 
 
 def corner_stack(images: list[np.ndarray]) -> np.ndarray:
@@ -98,16 +104,31 @@ def sample(corners: np.ndarray, shape: tuple[int, int], qx: np.ndarray, qy: np.n
     return top + (bottom - top) * fr, valid
 
 
-def _delta_matrix(delta: np.ndarray, model: str) -> np.ndarray:
+def _delta_matrix(delta: np.ndarray, model: str, centre: tuple[float, float]) -> np.ndarray:
     if model == "similarity":
         a, b, tx, ty = delta
-        return np.array([[1 + a, -b, tx], [b, 1 + a, ty], [0, 0, 1]])
-    th, tx, ty = delta
-    c, s = math.cos(th), math.sin(th)
-    return np.array([[c, -s, tx], [s, c, ty], [0, 0, 1]])
+        m = np.array([[1 + a, -b, tx], [b, 1 + a, ty], [0, 0, 1]])
+    elif model == "translation":
+        return np.array([[1, 0, delta[0]], [0, 1, delta[1]], [0, 0, 1]])
+    else:
+        th, tx, ty = delta
+        c, s = math.cos(th), math.sin(th)
+        m = np.array([[c, -s, tx], [s, c, ty], [0, 0, 1]])
+    to = np.array([[1, 0, centre[0]], [0, 1, centre[1]], [0, 0, 1]])
+    back = np.array([[1, 0, -centre[0]], [0, 1, -centre[1]], [0, 0, 1]])
+    return to @ m @ back
 
 
 def _refine_one(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: BoneTransform, settings: RefineSettings, tolerance_px: float) -> RefinedBone:
+    r = _gauss_newton(t, corners, shape, init, settings.model, settings, tolerance_px)
+    turned = abs(r.transform.dtheta - init.dtheta) > math.radians(settings.max_turn_deg)
+    if settings.model != "translation" and (turned or abs(r.transform.dz / init.dz - 1) > settings.max_scale_change):
+        # a round bone end can turn freely in the intensity loss: keep the start's turn and scale
+        r = _gauss_newton(t, corners, shape, init, "translation", settings, tolerance_px)
+    return r
+
+
+def _gauss_newton(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: BoneTransform, model: str, settings: RefineSettings, tolerance_px: float) -> RefinedBone:
     """Efficient second-order minimisation (the mean of F's and the warped G's gradients) with
     compositional updates of the sampling matrix."""
     if t.values.size < 16:
@@ -119,8 +140,8 @@ def _refine_one(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: B
         qx = sampling[0, 0] * t.x + sampling[0, 1] * t.y + sampling[0, 2]
         qy = sampling[1, 0] * t.x + sampling[1, 1] * t.y + sampling[1, 2]
         s, valid = sample(corners, shape, qx.astype(np.float32), qy.astype(np.float32))
-        if valid.sum() < 16:
-            break
+        if valid.sum() < MIN_COVERAGE * valid.size:
+            break  # the bone has left the moving crop: no measurement
         g, ggx, ggy = (np.ascontiguousarray(s[:, i]) for i in range(3))
         if settings.gain_bias:
             f = t.values[valid]
@@ -133,23 +154,25 @@ def _refine_one(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: B
         s00, s01, s10, s11 = (np.float32(gain * v) for v in (sampling[0, 0], sampling[0, 1], sampling[1, 0], sampling[1, 1]))
         jx = 0.5 * (ggx * s00 + ggy * s10 + t.gx)
         jy = 0.5 * (ggx * s01 + ggy * s11 + t.gy)
-        if settings.model == "similarity":
-            sd = np.stack([jx * t.x + jy * t.y, jy * t.x - jx * t.y, jx, jy], 1)
+        if model == "similarity":
+            sd = np.stack([jx * t.xr + jy * t.yr, jy * t.xr - jx * t.yr, jx, jy], 1)
+        elif model == "rigid":
+            sd = np.stack([jy * t.xr - jx * t.yr, jx, jy], 1)
         else:
-            sd = np.stack([jy * t.x - jx * t.y, jx, jy], 1)
+            sd = np.stack([jx, jy], 1)
         sdv = sd * valid[:, None]
         try:
             delta = -np.linalg.solve((sdv.T @ sd).astype(np.float64), (sdv.T @ err).astype(np.float64))
         except np.linalg.LinAlgError:
             break
-        sampling = sampling @ _delta_matrix(delta, settings.model)
-        rot = abs(delta[0]) + (abs(delta[1]) if settings.model == "similarity" else 0.0)
+        sampling = sampling @ _delta_matrix(delta, model, t.centroid)
+        rot = 0.0 if model == "translation" else abs(delta[0]) + (abs(delta[1]) if model == "similarity" else 0.0)
         if rot * t.radius + math.hypot(delta[-2], delta[-1]) < tolerance_px:
             converged = True
             break
     result = BoneTransform.from_content_matrix(np.linalg.inv(sampling))
-    if settings.model == "rigid":
-        result = BoneTransform(init.dz, result.dtheta, result.dx, result.dy)
+    if model != "similarity":
+        result = BoneTransform(init.dz, init.dtheta if model == "translation" else result.dtheta, result.dx, result.dy)
     return RefinedBone(result, it, converged)
 
 
@@ -168,8 +191,8 @@ def refine(
     moving_s = ndimage.gaussian_filter(moving, sig) if sig > 0 else moving
     fixed_s = np.ascontiguousarray(fixed_s, dtype=np.float32)
     moving_s = np.ascontiguousarray(moving_s, dtype=np.float32)
-    if settings.model not in ("similarity", "rigid"):
-        raise ValueError(f"unknown refinement model {settings.model!r}: use similarity or rigid")
+    if settings.model not in ("similarity", "rigid", "translation"):
+        raise ValueError(f"unknown refinement model {settings.model!r}: use similarity, rigid or translation")
     up, lo = bone_regions(fixed_upper, fixed_lower, settings.margin_px)
     result = (RefinedBone(init_upper, 0, False), RefinedBone(init_lower, 0, False))
     for level in range(max(settings.levels, 1) - 1, -1, -1):

@@ -14,7 +14,7 @@ class ReliabilityRule:
     """When a measurement is flagged as not reliable."""
 
     max_loss_ratio: float = 0.8  # L(F, G') must be below this fraction of L(F, G)
-    max_disagreement_px: float = 2.0  # refined vs network, any bone's (dx, dy), in pixels
+    max_disagreement_px: float = 4.0  # refined vs network, any bone's (dx, dy) at the joint centre, in pixels
 
 
 @dataclass
