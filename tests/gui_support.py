@@ -60,8 +60,10 @@ def make_window(qtbot, settings_store, tmp_path):
 
 
 def open_and_wait(qtbot, window, baseline, followup=None, timeout=10000):
+    """Open and wait until the study is shown and its loading task has ended."""
     with qtbot.waitSignal(window.study_loaded, timeout=timeout):
         window.open_study(baseline, followup)
+    qtbot.waitUntil(lambda: window.task is None, timeout=timeout)
 
 
 def wait_saved(qtbot, window, timeout=10000):

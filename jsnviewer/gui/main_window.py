@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.workers: set[Worker] = set()
         self.task: Worker | None = None
         self.model_cache = ModelCache()
+        self._analysis_queued = False  # Analyse was asked for while another task ran
         self.result = None  # the StudyResult shown
         self._analysed_ids: tuple[str | None, str | None] | None = None
         self.undo_group = QUndoGroup(self)
@@ -513,7 +514,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ background tasks
     def _start(self, worker: Worker, label: str, on_result: Callable[[Any], None] | None = None,
-               show_progress: bool = True) -> Worker:
+               show_progress: bool = True, connect: Callable[[Worker], None] | None = None) -> Worker:
+        """Connect the worker's signals to the window (and `connect` more, after those), then start it."""
         self.workers.add(worker)
         if on_result is not None:
             worker.signals.result.connect(on_result)
@@ -524,6 +526,8 @@ class MainWindow(QMainWindow):
             worker.signals.progress.connect(lambda fraction, stage, w=worker: self._task_progress(w, fraction, stage))
             worker.signals.cancelled.connect(lambda l=label: self.statusBar().showMessage(f"{l}: cancelled", 5000))
             self._show_task(label)
+        if connect is not None:
+            connect(worker)
         return worker.start()
 
     def run_task(self, fn: Callable[..., Any], *args: Any, label: str = "Working",
@@ -562,6 +566,10 @@ class MainWindow(QMainWindow):
             self.task = None
             self._show_task(None)
             self.task_finished.emit("cancelled" if worker.is_cancelled() else "done")
+            if self._analysis_queued:
+                self._analysis_queued = False
+                if not worker.is_cancelled():
+                    self.start_analysis()
 
     def _show_task(self, label: str | None) -> None:
         busy = label is not None
@@ -576,6 +584,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ analysis
     def start_analysis(self) -> Worker | None:
         """Analyse the baseline/follow-up pair in the background with the settings of the dialog."""
+        if self.task is not None:  # e.g. the study is still being opened: start when that ends
+            self._analysis_queued = True
+            self.statusBar().showMessage("The analysis starts when the running task ends (Esc cancels it)", 5000)
+            return None
         baseline, followup = (self.panes[r].radiograph for r in ROLES)
         if baseline is None or followup is None:
             self.warnings.show_message("The analysis needs a baseline and a follow-up radiograph: open both first.",
@@ -585,20 +597,19 @@ class MainWindow(QMainWindow):
         self.warnings.dismiss("task-error-Analysis")
         ids = (self.image_ids[BASELINE], self.image_ids[FOLLOWUP])
         outcome = {"state": "error"}  # until the worker says otherwise
-        worker = self.run_task(run_analysis, baseline, followup, self.settings, self.model_cache, label="Analysis",
-                               on_result=lambda result: outcome.update(
-                                   state="done" if self.show_results(result, ids) else "discarded"))
-        if worker is None:
-            return None
-        worker.signals.cancelled.connect(lambda: outcome.update(state="cancelled"))
-        self.actions_by_name["analyse"].setEnabled(False)
 
         def finished() -> None:
             self.actions_by_name["analyse"].setEnabled(True)
             self.analysis_finished.emit(outcome["state"])
 
-        worker.signals.finished.connect(finished)
-        return worker
+        def connect(worker: Worker) -> None:  # before it starts: a quick failure must not be missed
+            worker.signals.cancelled.connect(lambda: outcome.update(state="cancelled"))
+            worker.signals.finished.connect(finished)
+
+        worker = Worker(run_analysis, baseline, followup, self.settings, self.model_cache)
+        self.actions_by_name["analyse"].setEnabled(False)
+        return self._start(worker, "Analysis", lambda result: outcome.update(
+            state="done" if self.show_results(result, ids) else "discarded"), connect=connect)
 
     def show_results(self, result, image_ids: tuple[str | None, str | None] | None = None) -> bool:
         """Show a StudyResult: table, overlays, the model's boxes as proposals. False when the

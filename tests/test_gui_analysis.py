@@ -1,0 +1,392 @@
+"""The analysis in the window: background run with progress and cancel, results table, overlays,
+proposals, joint detail and exports.
+
+The fast tests show a StudyResult measured on phantom joint pairs with the phase-only
+correlation registration (no trained weights needed), or run a stand-in analysis to exercise
+the worker plumbing. The slow tests run the real analysis with the shipped weights in models/
+and skip, saying so, where a checkout has none.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt, QTimer
+
+from jsnviewer.errors import WeightsError
+from jsnviewer.gui.analysis import ModelCache, analysis_settings, missing_weights, transformed_crop
+from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from jsnviewer.gui.overlays import jsn_text
+from jsnviewer.gui.settings import AppSettings, Thresholds
+from jsnviewer.pipeline.analyze import AnalysisError
+from jsnviewer.pipeline.geometry import CropFrame
+from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
+from gui_support import make_window, open_and_wait, settings_store, study  # noqa: F401 (fixtures)
+
+# (identity, baseline box, shift of the follow-up box, baseline findings, follow-up findings)
+JOINTS = [("MCP2", (60.0, 150.0, 40.0, 40.0), (6.0, -4.0), {}, {}),
+          ("PIP3", (95.0, 80.0, 36.0, 36.0), (5.0, -3.0), {"ankylosis": True}, {"ankylosis": True}),
+          ("DIP4", (130.0, 50.0, 30.0, 30.0), (4.0, -5.0), {}, {"subluxation": True})]
+
+
+def measured_result(baseline, followup) -> StudyResult:
+    """A StudyResult of three phantom joint pairs registered by phase-only correlation (no weights)."""
+    from jsnviewer.phantom import make_joint_pair
+    from jsnviewer.registration.register import Registrator
+
+    registrator = Registrator(method="poc")
+    joints = []
+    for seed, (identity, box, (dx, dy), fb, ff) in enumerate(JOINTS):
+        pair = make_joint_pair(seed, size=96, identity=identity, max_rotation_deg=0.0, max_scale=0.0, max_shift_px=3.0)
+        registration = registrator.register(pair.fixed, pair.moving, pair.fixed_upper, pair.fixed_lower,
+                                            pair.moving_upper, pair.moving_lower, pixel_size_mm=pair.pixel_size_mm)
+        follow_box = (box[0] + dx, box[1] + dy, box[2], box[3])
+        crops = JointCrops(CropFrame(box[:2], (0.0, -1.0), 0.5, 96), CropFrame(follow_box[:2], (0.0, -1.0), 0.5, 96),
+                           pair.fixed, pair.moving, pair.fixed_upper, pair.fixed_lower, pair.moving_upper,
+                           pair.moving_lower, pair.pixel_size_mm)
+        joints.append(JointResult(identity, JointDetectionInfo(box, dict(fb), {"ankylosis": 0.8}, 0.95),
+                                  JointDetectionInfo(follow_box, dict(ff), {"subluxation": 0.7}, 0.93), crops, registration))
+    unpaired = [UnpairedJoint("MCP5", "followup", (40.0, 200.0, 30.0, 30.0), "not found on the baseline radiograph")]
+    return StudyResult(VisitInfo.of(baseline), VisitInfo.of(followup), joints, unpaired, [],
+                       {"device": "cpu", "registration_method": "poc"}, {"total": 1.0})
+
+
+@pytest.fixture
+def analysed(qtbot, make_window, study):
+    window = make_window()
+    window.resize(1400, 900)
+    window.show()
+    open_and_wait(qtbot, window, *study)
+    result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
+    assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    return window, result
+
+
+def run_and_wait(qtbot, window, timeout_ms: int, start=None) -> str:
+    """Start the analysis (or `start()`) and wait for its outcome: "done", "cancelled", "error"."""
+    outcomes: list[str] = []
+    window.analysis_finished.connect(outcomes.append)
+    (start or window.start_analysis)()
+    qtbot.waitUntil(lambda: bool(outcomes), timeout=timeout_ms)
+    window.analysis_finished.disconnect(outcomes.append)
+    return outcomes[0]
+
+
+def view_centre(window, role):
+    centre = window.panes[role].view_box.viewRect().center()
+    return centre.x(), centre.y()
+
+
+def test_results_table_sorts_and_a_row_centres_each_view_on_its_own_joint(qtbot, analysed):
+    window, result = analysed
+    table = window.results_panel.table
+    assert window.results_panel.row_identities() == ["DIP4", "PIP3", "MCP2"]  # the joints' own order (IP1, DIP…, PIP…, MCP…)
+    table.sortByColumn(1, Qt.AscendingOrder)
+    by_jsn = [j.identity for j in sorted(result.joints, key=lambda j: j.jsn_mm)]
+    assert window.results_panel.row_identities() == by_jsn
+    assert [window.results_panel.unpaired.item(i).text() for i in range(window.results_panel.unpaired.count())] == \
+        ["MCP5 (follow-up): not found on the baseline radiograph"]
+
+    window.results_panel.select_identity("PIP3")
+    joint = result.joint("PIP3")
+    assert view_centre(window, BASELINE) == pytest.approx(joint.baseline.box[:2], abs=0.5)
+    assert view_centre(window, FOLLOWUP) == pytest.approx(joint.followup.box[:2], abs=0.5)  # its own joint, 5 px away
+    # pan and zoom stay linked, keeping the two joints aligned
+    window.panes[BASELINE].view_box.translateBy((10.0, 0.0))
+    bx, _ = view_centre(window, BASELINE)
+    fx, _ = view_centre(window, FOLLOWUP)
+    assert fx - bx == pytest.approx(joint.followup.box[0] - joint.baseline.box[0], abs=0.5)
+    window.fit()
+    assert view_centre(window, FOLLOWUP) == pytest.approx(view_centre(window, BASELINE), abs=0.5)
+
+
+def test_selecting_a_joint_fills_the_detail_panel(qtbot, analysed):
+    window, result = analysed
+    window.results_panel.select_identity("DIP4")
+    joint, detail = result.joint("DIP4"), window.detail_panel
+    assert detail.joint is joint
+    for name, tile in detail.tiles.items():
+        assert tile.image.pixmap() is not None and not tile.image.pixmap().isNull(), name
+    text = detail.numbers.text()
+    assert f"dy {joint.registration.upper.dy:+.2f} px" in text and f"dy {joint.registration.lower.dy:+.2f} px" in text
+    assert f"{joint.jsn_mm:+.3f} mm" in detail.heading.text()
+    assert ("Not reliable" in text) == (not joint.reliable)
+    # the registered crop moves the follow-up bones back onto the baseline: closer than before
+    from jsnviewer.segmentation.data import normalise_crop
+
+    bones = (joint.crops.fixed_upper > 0) | (joint.crops.fixed_lower > 0)
+    fixed, moving = normalise_crop(joint.crops.fixed), normalise_crop(joint.crops.moving)
+    before = np.abs(fixed - moving)[bones].mean()
+    after = np.abs(fixed - transformed_crop(joint))[bones].mean()
+    assert after < before
+    window.results_panel.select_identity(None)
+    assert detail.joint is None
+
+
+def test_overlays_show_jsn_and_reliability_on_the_follow_up_and_can_be_hidden(qtbot, analysed):
+    window, result = analysed
+    overlay = window.overlays[FOLLOWUP]
+    assert {k: v.toPlainText() for k, v in overlay.items.items()} == {j.identity: jsn_text(j) for j in result.joints}
+    assert all(("✓" in jsn_text(j)) == j.reliable for j in result.joints)
+    assert window.overlays[BASELINE].items == {} and len(window.overlays[FOLLOWUP].unpaired) == 1
+    window.actions_by_name["show_jsn"].trigger()
+    assert not any(item.isVisible() for item in overlay.items.values())
+    window.actions_by_name["show_jsn"].trigger()
+    assert all(item.isVisible() for item in overlay.items.values())
+
+
+def test_model_joints_become_dashed_proposals_that_the_user_accepts(qtbot, analysed):
+    window, result = analysed
+    follow = window.documents[FOLLOWUP]
+    assert sorted((j.identity, j.box, j.source) for j in follow.joints()) == sorted(
+        [(j.identity, j.followup.box, "model") for j in result.joints] + [("MCP5", (40.0, 200.0, 30.0, 30.0), "model")])
+    assert not follow.is_dirty  # proposals are not the user's work
+    layer = window.layers[FOLLOWUP]
+    assert all(item.pen.style() == Qt.DashLine for item in layer.items.values())
+    window.set_active_role(FOLLOWUP)
+    window.accept_all()
+    assert {j.source for j in follow.joints()} == {"user"} and follow.is_dirty
+    window.actions_by_name["undo"].trigger()
+    assert {j.source for j in follow.joints()} == {"model"}
+
+
+def test_a_users_own_box_of_a_joint_is_kept_instead_of_the_proposal(qtbot, make_window, study):
+    from jsnviewer.dataset import JointAnnotation
+
+    window = make_window()
+    open_and_wait(qtbot, window, *study)
+    base = window.documents[BASELINE]
+    base.add(JointAnnotation(box=(61.0, 151.0, 42.0, 40.0), identity="MCP2", source="user"))
+    result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
+    window.show_results(result)
+    mcp2 = [j for j in base.joints() if j.identity == "MCP2"]
+    assert [(j.box, j.source) for j in mcp2] == [((61.0, 151.0, 42.0, 40.0), "user")]
+    assert sorted(j.identity for j in base.joints() if j.source == "model") == ["DIP4", "PIP3"]
+    window.show_results(result)  # a second analysis replaces its proposals, it does not pile them up
+    assert len(base) == 3
+
+
+def test_exports_write_the_csv_report_and_results_folder(qtbot, analysed, tmp_path):
+    from jsnviewer.pipeline.report import CSV_COLUMNS
+
+    window, result = analysed
+    window.export_csv(tmp_path / "out.csv")
+    window.export_report(tmp_path / "report.pdf")
+    window.export_report(tmp_path / "report.png")
+    window.save_results(tmp_path / "folder")
+    qtbot.waitUntil(lambda: not window.workers, timeout=60000)
+    assert not [t for level, t in window.warnings.messages() if level == "error"]
+    with open(tmp_path / "out.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == CSV_COLUMNS
+    assert [r["identity"] for r in rows] == [j.identity for j in result.joints] + ["MCP5"]
+    assert float(rows[0]["jsn_mm"]) == pytest.approx(result.joints[0].jsn_mm, abs=1e-4)
+    assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    with Image.open(tmp_path / "report.png") as picture:
+        assert picture.width == 1800 and picture.height > 1000
+    saved = json.loads((tmp_path / "folder" / "results.json").read_text())
+    assert [j["identity"] for j in saved["joints"]] == [j.identity for j in result.joints]
+    assert (tmp_path / "folder" / "overview.png").is_file()
+
+
+def slow_stand_in(result, steps=40):
+    """An analysis stand-in: `steps` FFT passes of real numpy work, reporting progress, then `result`."""
+
+    def work(baseline, followup, app_settings, cache, progress=None):
+        image = np.random.default_rng(0).random((512, 512))
+        for step in range(1, steps + 1):
+            image = np.fft.ifft2(np.fft.fft2(image)).real
+            progress(step / steps, "Registering MCP2")
+        return result
+
+    return work
+
+
+def test_the_analysis_runs_in_the_background_and_its_results_appear(qtbot, make_window, study, monkeypatch):
+    window = make_window()
+    window.show()
+    from jsnviewer.radiograph import load_radiograph
+
+    result = measured_result(load_radiograph(study[0]), load_radiograph(study[1]))
+    monkeypatch.setattr("jsnviewer.gui.main_window.run_analysis", slow_stand_in(result))
+
+    def open_then_analyse() -> None:
+        window.open_study(*study)
+        assert window.start_analysis() is None  # asked for while the study opens: it starts once it is shown
+
+    assert run_and_wait(qtbot, window, 60000, open_then_analyse) == "done" and window.result is result
+    window.clear_result()
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+
+    def start() -> None:
+        window.actions_by_name["analyse"].trigger()
+        assert window.progress.isVisible() and window.cancel_button.isVisible()
+        assert not window.actions_by_name["analyse"].isEnabled()
+
+    assert run_and_wait(qtbot, window, 60000, start) == "done"
+    timer.stop()
+    assert len(ticks) >= 5, "the GUI stopped processing events while the analysis ran"
+    assert window.result is result and window.results_panel.table.rowCount() == 3
+    assert window.actions_by_name["export_csv"].isEnabled() and window.actions_by_name["analyse"].isEnabled()
+
+
+def test_cancel_stops_the_analysis_and_keeps_the_window_as_it_was(qtbot, make_window, study, monkeypatch):
+    window = make_window()
+    open_and_wait(qtbot, window, *study)
+    window.add_box(BASELINE, (50.0, 50.0, 20.0, 20.0), "MCP3")
+    monkeypatch.setattr("jsnviewer.gui.main_window.run_analysis", slow_stand_in(None, steps=10**9))
+    workers = []
+
+    def start_then_cancel() -> None:
+        workers.append(window.start_analysis())
+        qtbot.waitUntil(lambda: window.progress.value() > 0, timeout=30000)
+        window.cancel_task()
+
+    assert run_and_wait(qtbot, window, 30000, start_then_cancel) == "cancelled" and workers[0].is_cancelled()
+    assert window.result is None and window.results_panel.table.rowCount() == 0
+    assert [j.identity for j in window.documents[BASELINE].joints()] == ["MCP3"]
+
+
+def test_missing_weights_are_named_in_the_warnings_bar_and_nothing_is_lost(qtbot, make_window, study, tmp_path):
+    window = make_window()
+    open_and_wait(qtbot, window, *study)
+    window.add_box(BASELINE, (50.0, 50.0, 20.0, 20.0), "MCP3")
+    missing = tmp_path / "retrained_ankylosis.pt"
+    window.settings.weights["detector_ankylosis"] = str(missing)
+    assert run_and_wait(qtbot, window, 120000) == "error"
+    errors = [text for level, text in window.warnings.messages() if level == "error"]
+    assert len(errors) == 1 and str(missing) in errors[0] and "file not found" in errors[0]
+    assert [j.identity for j in window.documents[BASELINE].joints()] == ["MCP3"] and window.documents[BASELINE].is_dirty
+
+
+def test_an_analysis_error_is_one_line_in_the_window(qtbot, make_window, study, monkeypatch):
+    window = make_window()
+    open_and_wait(qtbot, window, *study)
+
+    def no_joints(baseline, followup, app_settings, cache, progress=None):
+        progress(0.3, "Finding joints on the baseline")
+        raise AnalysisError("baseline.dcm: no finger joints were found; is this a posteroanterior hand radiograph?")
+
+    monkeypatch.setattr("jsnviewer.gui.main_window.run_analysis", no_joints)
+    assert run_and_wait(qtbot, window, 30000) == "error"
+    assert [t for level, t in window.warnings.messages() if level == "error"] == [
+        "Analysis failed: baseline.dcm: no finger joints were found; is this a posteroanterior hand radiograph?"]
+
+
+def test_the_analysis_needs_both_radiographs(qtbot, make_window, study):
+    window = make_window()
+    open_and_wait(qtbot, window, study[0])
+    assert window.start_analysis() is None
+    assert any("needs a baseline and a follow-up" in text for _, text in window.warnings.messages())
+
+
+def test_settings_reach_the_pipeline_and_models_reload_only_when_they_change(monkeypatch, tmp_path):
+    loads = []
+    monkeypatch.setattr("jsnviewer.pipeline.analyze.AnalysisModels.load",
+                        classmethod(lambda cls, settings: loads.append(settings) or object()))
+    files = {}
+    for name in ("detector_ankylosis", "detector_subluxation", "segmenter", "registration"):
+        files[name] = tmp_path / f"{name}.pt"
+        files[name].write_bytes(b"x")
+    settings = AppSettings(device="cpu", registration_method="deep", thresholds=Thresholds(0.7, 0.2, 25, 15, 0.5),
+                           weights={name: str(path) for name, path in files.items()})
+    pipeline = analysis_settings(settings)
+    assert (pipeline.device, pipeline.registration_method, pipeline.conf, pipeline.iou1, pipeline.m1, pipeline.m2,
+            pipeline.iou2) == ("cpu", "deep", 0.7, 0.2, 25, 15, 0.5)
+    assert pipeline.weights == {name: str(path) for name, path in files.items()}
+    assert missing_weights(settings) == []
+    cache = ModelCache()
+    first = cache.models(settings)
+    assert cache.models(settings) is first and len(loads) == 1
+    settings.device = "auto"
+    cache.models(settings)
+    assert len(loads) == 2
+    files["segmenter"].write_bytes(b"retrained")  # a new weights file at the same path
+    import os
+
+    os.utime(files["segmenter"], ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    cache.models(settings)
+    assert len(loads) == 3
+    files["segmenter"].unlink()
+    assert missing_weights(settings) == [files["segmenter"]]
+
+
+def test_a_model_that_fails_to_load_is_not_cached(monkeypatch):
+    def fail(cls, settings):
+        raise WeightsError("/m/segmenter.pt", "file is empty")
+
+    monkeypatch.setattr("jsnviewer.pipeline.analyze.AnalysisModels.load", classmethod(fail))
+    cache = ModelCache()
+    with pytest.raises(WeightsError):
+        cache.models(AppSettings())
+    assert not cache.loaded
+
+
+# ---- the real analysis, with the shipped weights ------------------------------------------------
+
+def shipped_weights_or_skip() -> None:
+    missing = missing_weights(AppSettings())
+    if missing:
+        pytest.skip(f"shipped weights not in this checkout: {', '.join(p.name for p in missing)}")
+
+
+@pytest.fixture(scope="module")
+def phantom_study(tmp_path_factory):
+    from jsnviewer.gui.demo import DEMO_SEED, prepare_demo
+
+    folder = tmp_path_factory.mktemp("phantom")
+    prepare_demo(folder, DEMO_SEED)
+    return folder / "baseline.dcm", folder / "followup.dcm"
+
+
+@pytest.mark.slow
+def test_real_analysis_cancels_then_runs_in_the_background_with_results_on_screen(qtbot, make_window, phantom_study):
+    shipped_weights_or_skip()
+    window = make_window()
+    window.show()
+    open_and_wait(qtbot, window, *phantom_study, timeout=60000)
+    stages = []
+
+    def start_then_cancel() -> None:
+        worker = window.start_analysis()
+        worker.signals.progress.connect(lambda fraction, stage: stages.append(stage))
+        qtbot.waitUntil(lambda: any(s.startswith("Finding joints") for s in stages), timeout=120000)
+        window.cancel_task()
+
+    assert run_and_wait(qtbot, window, 120000, start_then_cancel) == "cancelled"
+    assert window.result is None and "Done" not in stages
+
+    gaps, last = [], [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    timer.start()
+    assert run_and_wait(qtbot, window, 600000) == "done"  # the models stay loaded from the first run
+    timer.stop()
+    result = window.result
+    assert len(gaps) >= 50, f"the GUI processed only {len(gaps)} timer events during the analysis"
+    print(f"analysis {result.timings_s['total']:.1f} s, {len(gaps)} ticks, worst event-loop gap {max(gaps) * 1000:.0f} ms")
+    assert result.joints, "the shipped models measured no joint on the phantom hand"
+    assert window.results_panel.table.rowCount() == len(result.joints)
+    assert set(window.overlays[FOLLOWUP].items) == {j.identity for j in result.joints}
+    proposals = [j for j in window.documents[FOLLOWUP].joints() if j.source == "model"]
+    assert {j.identity for j in proposals} >= {j.identity for j in result.joints}
+    joint = result.joints[0]
+    window.results_panel.select_identity(joint.identity)
+    assert window.detail_panel.joint is joint
+    assert view_centre(window, FOLLOWUP) == pytest.approx(joint.followup.box[:2], abs=1.0)
