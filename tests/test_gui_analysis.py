@@ -113,7 +113,7 @@ def test_selecting_a_joint_fills_the_detail_panel(qtbot, analysed):
     for name, tile in detail.tiles.items():
         assert tile.image.pixmap() is not None and not tile.image.pixmap().isNull(), name
     text = detail.numbers.text()
-    assert f"dy {joint.registration.upper.dy:+.2f} px" in text and f"dy {joint.registration.lower.dy:+.2f} px" in text
+    assert f"<b>{joint.registration.upper.dy:+.2f}</b>" in text and f"<b>{joint.registration.lower.dy:+.2f}</b>" in text
     assert f"{joint.jsn_mm:+.3f} mm" in detail.heading.text()
     assert ("Not reliable" in text) == (not joint.reliable)
     # the registered crop moves the follow-up bones back onto the baseline: closer than before

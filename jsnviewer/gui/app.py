@@ -6,13 +6,14 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
 
 APP_NAME = "jsnviewer"
 SCREENSHOT_SETTLE_MS = 400  # let the last paint land before grabbing the window
+DETAIL_SCREENSHOT_HEIGHT = 330  # px of the joint detail dock in its screenshot
 
 
 def resources_dir() -> Path:
@@ -91,9 +92,18 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
             if screenshot:
                 save_screenshot(window, Path(screenshot))
                 print(f"screenshot saved to {screenshot}")
-            if detail_screenshot:
-                save_screenshot(window.detail_panel, Path(detail_screenshot))
-                print(f"joint detail screenshot saved to {detail_screenshot}")
+            if detail_screenshot:  # the panel as a user sees it after enlarging its dock
+                window.resizeDocks([window.detail_dock], [DETAIL_SCREENSHOT_HEIGHT], Qt.Vertical)
+                QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot_detail)
+            else:
+                finish()
+
+        def shoot_detail() -> None:
+            save_screenshot(window.detail_panel, Path(detail_screenshot))
+            print(f"joint detail screenshot saved to {detail_screenshot}")
+            finish()
+
+        def finish() -> None:
             errors = [text for level, text in window.warnings.messages() if level == "error"]
             for text in errors:
                 print(f"jsnviewer: error shown in the window: {text}", file=sys.stderr)

@@ -6,6 +6,9 @@
    radiograph-sized image, reporting progress): a 5 ms QTimer records the gaps between its
    ticks; the worst gap is the longest the GUI could not respond. The same is measured with
    window/level drags repainting the image every 50 ms during the run.
+3. The event loop while the real analysis of the demo study runs in the window's worker (the
+   Analyse action: model loading on the first run, detection, segmentation, registration, then
+   the results table, overlays and proposals shown), twice: cold (models loaded) and warm.
 """
 
 from __future__ import annotations
@@ -104,9 +107,117 @@ def measure_open(app, window, path: Path) -> dict[str, float]:
     return {"to_loaded_ms": (loaded[0] - start) * 1000.0, "to_shown_ms": (shown - start) * 1000.0}
 
 
+
+
+def measure_open_and_worker(app, window, tmp: Path, seconds: float) -> None:
+    from PySide6.QtCore import QTimer
+
+    paths = [write_test_dicom(tmp / f"bench{i}.dcm", seed=i) for i in range(3)]
+    print(f"\n1. open and show a {COLS}x{ROWS} 12-bit DICOM ({paths[0].stat().st_size / 1e6:.1f} MB)")
+    for number, path in enumerate(paths):
+        figures = measure_open(app, window, path)
+        label = "first open (cold: imports, caches)" if number == 0 else f"open #{number + 1}"
+        print(f"   {label:36s} read+hash in worker done at {figures['to_loaded_ms']:7.1f} ms,"
+              f" shown at {figures['to_shown_ms']:7.1f} ms")
+    pane = window.panes["Baseline"]
+    renders = []
+    for step in range(10):
+        start = time.perf_counter()
+        pane.set_window(pane.window_center + 10, pane.window_width + 20)
+        pane.graphics.viewport().repaint()
+        renders.append((time.perf_counter() - start) * 1000.0)
+    print(f"   window/level change + repaint: median {statistics.median(renders):.1f} ms, worst {max(renders):.1f} ms")
+
+    image = pane.radiograph.pixels
+    meter = GapMeter(5)
+    print(f"\n2. event loop while a background worker runs {seconds:.0f} s of numpy work (5 ms timer)")
+    for label, drag in (("idle GUI (no worker)", False), ("worker running", False),
+                        ("worker running + W/L drag every 50 ms", True)):
+        ticker = None
+        if drag:
+            ticker = QTimer()
+            ticker.setInterval(50)
+            ticker.timeout.connect(lambda: pane.set_window(pane.window_center + np.random.uniform(-20, 20),
+                                                           pane.window_width + np.random.uniform(-20, 20)))
+            ticker.start()
+        meter.start()
+        if label.startswith("idle"):
+            end = time.perf_counter() + min(seconds, 2.0)
+            process_until(app, lambda: time.perf_counter() > end)
+            passes = None
+        else:
+            result = []
+            window.run_task(smoothing_work, image, seconds, label="Bench", on_result=result.append)
+            process_until(app, lambda: bool(result) and window.task is None, seconds + 60)
+            passes = result[0]
+        stats = meter.stop()
+        if ticker is not None:
+            ticker.stop()
+        extra = f", {passes} FFT passes done" if passes is not None else ""
+        print(f"   {label:40s} worst gap {stats['worst_ms']:6.1f} ms, p99 {stats['p99_ms']:5.1f} ms,"
+              f" median {stats['median_ms']:4.1f} ms over {stats['ticks']} ticks{extra}")
+
+
+def weights_overrides(pairs: list[str]) -> dict[str, str]:
+    from jsnviewer.gui.settings import WEIGHTS
+
+    chosen = {name: "" for name in WEIGHTS}
+    for pair in pairs:
+        name, _, path = pair.partition("=")
+        if name not in WEIGHTS or not path:
+            raise SystemExit(f"--weights {pair}: use NAME=PATH with NAME one of {', '.join(WEIGHTS)}")
+        chosen[name] = path
+    return chosen
+
+
+def measure_analysis(app, window, tmp: Path) -> None:
+    """Part 3: the demo study analysed through the window's Analyse action, the event loop timed."""
+    from jsnviewer.gui.analysis import missing_weights
+    from jsnviewer.gui.demo import DEMO_SEED, prepare_demo
+
+    missing = missing_weights(window.settings)
+    if missing:
+        print(f"\n3. real analysis: skipped, weights missing: {', '.join(str(p) for p in missing)}")
+        return
+    folder = tmp / "demo"
+    prepare_demo(folder, DEMO_SEED)
+    loaded = []
+    window.study_loaded.connect(lambda: loaded.append(1))
+    window.open_study(folder / "baseline.dcm", folder / "followup.dcm")
+    process_until(app, lambda: bool(loaded) and window.task is None)
+    print(f"\n3. event loop while the demo study is analysed in the worker (5 ms timer, device {window.settings.device})")
+    meter = GapMeter(5)
+    for run in ("cold (loads the models)", "warm (models cached)"):
+        outcome: list[str] = []
+        window.analysis_finished.connect(outcome.append)
+        load_before = os.getloadavg()[0]
+        meter.start()
+        start = time.perf_counter()
+        window.start_analysis()
+        process_until(app, lambda: bool(outcome), timeout_s=1800)
+        elapsed = time.perf_counter() - start
+        stats = meter.stop()
+        window.analysis_finished.disconnect(outcome.append)
+        worst = sorted(meter.gaps)[-3:][::-1]
+        if outcome[0] != "done":
+            errors = [text for level, text in window.warnings.messages() if level == "error"]
+            print(f"   {run}: {outcome[0]} ({'; '.join(errors)})")
+            return
+        result = window.result
+        print(f"   {run:26s} {elapsed:6.1f} s, {len(result.joints)} joints measured; worst gap {stats['worst_ms']:6.1f} ms "
+              f"(next {', '.join(f'{g:.1f}' for g in worst[1:])}), p99 {stats['p99_ms']:5.1f} ms, median "
+              f"{stats['median_ms']:4.1f} ms over {stats['ticks']} ticks; load average {load_before:.1f} → "
+              f"{os.getloadavg()[0]:.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jsnviewer.gui.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each background run (default 6)")
+    parser.add_argument("--analysis-only", action="store_true", help="only part 3, the real analysis")
+    parser.add_argument("--weights", action="append", default=[], metavar="NAME=PATH",
+                        help="a weights file instead of the shipped one (names: detector_ankylosis, "
+                             "detector_subluxation, segmenter, registration); repeatable")
+    parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
 
@@ -124,55 +235,14 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp)
         QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp))  # keep the user's recent list clean
         QSettings.setDefaultFormat(QSettings.IniFormat)
-        paths = [write_test_dicom(tmp / f"bench{i}.dcm", seed=i) for i in range(3)]
-        window = MainWindow(AppSettings())
+        window = MainWindow(AppSettings(device=args.device, weights=weights_overrides(args.weights)))
         window.ask_before_discarding = False
         window.resize(1600, 1000)
         window.show()
         process_until(app, lambda: True)
-        print(f"\n1. open and show a {COLS}x{ROWS} 12-bit DICOM ({paths[0].stat().st_size / 1e6:.1f} MB)")
-        for number, path in enumerate(paths):
-            figures = measure_open(app, window, path)
-            label = "first open (cold: imports, caches)" if number == 0 else f"open #{number + 1}"
-            print(f"   {label:36s} read+hash in worker done at {figures['to_loaded_ms']:7.1f} ms,"
-                  f" shown at {figures['to_shown_ms']:7.1f} ms")
-        pane = window.panes["Baseline"]
-        renders = []
-        for step in range(10):
-            start = time.perf_counter()
-            pane.set_window(pane.window_center + 10, pane.window_width + 20)
-            pane.graphics.viewport().repaint()
-            renders.append((time.perf_counter() - start) * 1000.0)
-        print(f"   window/level change + repaint: median {statistics.median(renders):.1f} ms, worst {max(renders):.1f} ms")
-
-        image = pane.radiograph.pixels
-        meter = GapMeter(5)
-        print(f"\n2. event loop while a background worker runs {args.seconds:.0f} s of numpy work (5 ms timer)")
-        for label, drag in (("idle GUI (no worker)", False), ("worker running", False),
-                            ("worker running + W/L drag every 50 ms", True)):
-            ticker = None
-            if drag:
-                ticker = QTimer()
-                ticker.setInterval(50)
-                ticker.timeout.connect(lambda: pane.set_window(pane.window_center + np.random.uniform(-20, 20),
-                                                               pane.window_width + np.random.uniform(-20, 20)))
-                ticker.start()
-            meter.start()
-            if label.startswith("idle"):
-                end = time.perf_counter() + min(args.seconds, 2.0)
-                process_until(app, lambda: time.perf_counter() > end)
-                passes = None
-            else:
-                result = []
-                window.run_task(smoothing_work, image, args.seconds, label="Bench", on_result=result.append)
-                process_until(app, lambda: bool(result) and window.task is None, args.seconds + 60)
-                passes = result[0]
-            stats = meter.stop()
-            if ticker is not None:
-                ticker.stop()
-            extra = f", {passes} FFT passes done" if passes is not None else ""
-            print(f"   {label:40s} worst gap {stats['worst_ms']:6.1f} ms, p99 {stats['p99_ms']:5.1f} ms,"
-                  f" median {stats['median_ms']:4.1f} ms over {stats['ticks']} ticks{extra}")
+        if not args.analysis_only:
+            measure_open_and_worker(app, window, tmp, args.seconds)
+        measure_analysis(app, window, tmp)
         window.close()
     return 0
 

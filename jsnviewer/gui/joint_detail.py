@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSize
 from jsnviewer.gui.analysis import transformed_crop
 from jsnviewer.gui.results_panel import JSN_CONVENTION, findings_short
 
-TILE_PX = 170
+TILE_PX = 170  # the crops' size on screen; grows with the panel (a taller or floating dock) up to MAX_TILE_PX
+MAX_TILE_PX = 384
 UPPER_COLOUR = (0, 229, 255)  # upper (distal) bone outline
 LOWER_COLOUR = (255, 213, 79)  # lower (proximal) bone outline
 SPECTRUM_MAP = "inferno"
@@ -56,11 +57,12 @@ def spectrum_rgb(spectrum: np.ndarray, top: float) -> np.ndarray:
     return lut[index]
 
 
-def _params(t) -> str:
-    if t is None:
-        return "–"
-    return (f"dz {t.dz:.4f} · dθ {math.degrees(t.dtheta):+.2f}° · dx {t.dx:+.2f} px · "
-            f"<b>dy {t.dy:+.2f} px</b>")
+def _param_row(name: str, t, style: str = "") -> str:
+    """One row of the P0/P1 table: dz, dθ, dx, dy (dy in bold: JSN = dy0 − dy1)."""
+    cells = ["–"] * 4 if t is None else [f"{t.dz:.4f}", f"{math.degrees(t.dtheta):+.2f}°", f"{t.dx:+.2f}",
+                                          f"<b>{t.dy:+.2f}</b>"]
+    return (f"<tr style='{style}'><td>{name}</td>"
+            + "".join(f"<td align='right'>&nbsp;&nbsp;{c}</td>" for c in cells) + "</tr>")
 
 
 class _Tile(QWidget):
@@ -84,7 +86,8 @@ class _Tile(QWidget):
         if rgb is None:
             self.image.clear()
             return
-        self.image.setPixmap(to_pixmap(rgb).scaled(TILE_PX, TILE_PX, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+        size = self.image.width()
+        self.image.setPixmap(to_pixmap(rgb).scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation))
 
 
 class JointDetailPanel(QWidget):
@@ -93,6 +96,7 @@ class JointDetailPanel(QWidget):
         self.setObjectName("jointDetail")
         self.joint = None
         self._pictures: dict[str, np.ndarray] = {}
+        self._top = 1.0  # the loss spectra's common colour scale
         self.tiles = {
             "fixed": _Tile("Baseline F", "The baseline crop (fixed image), upright: the distal bone on top"),
             "moving": _Tile("Follow-up G", "The follow-up crop (moving image) at the baseline's scale"),
@@ -149,6 +153,20 @@ class JointDetailPanel(QWidget):
         layout.addLayout(right, 1)
         self.show_joint(None)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        # Tiles fill the panel's height (title and legend rows take ~90 px) and share the width left
+        # of the numbers column; the panel's own minimum keeps this from feeding back.
+        size = int(min(MAX_TILE_PX, self.height() - 90, (self.width() - 420) / len(self.tiles) - 8))
+        size = max(TILE_PX, size)
+        if size != self.tiles["fixed"].image.width():
+            for tile in self.tiles.values():
+                tile.image.setFixedSize(size, size)
+            self.colour_bar.setFixedSize(14, size)
+            self._show_pictures()
+            if self.joint is not None:
+                self._show_colour_bar()
+
     def show_joint(self, joint) -> None:
         """Fill the panel from a `JointResult` (None empties it)."""
         self.joint = joint
@@ -168,15 +186,19 @@ class JointDetailPanel(QWidget):
                           "transformed": grey_rgb(transformed_crop(joint))}
         spectra = {k: s for k, s in (("spectrum_original", reg.spectrum_original),
                                       ("spectrum_transformed", reg.spectrum_transformed)) if s is not None}
-        top = max((float(np.max(s)) for s in spectra.values()), default=1.0) or 1.0
+        self._top = max((float(np.max(s)) for s in spectra.values()), default=1.0) or 1.0
         for name, s in spectra.items():
-            self._pictures[name] = spectrum_rgb(s, top)
-        gradient = spectrum_rgb(np.linspace(top, 0.0, TILE_PX)[:, None].repeat(14, axis=1), top)
-        self.colour_bar.setPixmap(to_pixmap(gradient))
-        self.bar_top.setText(f"{top:.2f}")
+            self._pictures[name] = spectrum_rgb(s, self._top)
+        self._show_colour_bar()
         self._show_pictures()
         self.heading.setText(f"{joint.identity}: JSN {self._jsn(joint)}")
         self.numbers.setText(self._numbers(joint))
+
+    def _show_colour_bar(self) -> None:
+        height = self.colour_bar.height()
+        gradient = spectrum_rgb(np.linspace(self._top, 0.0, height)[:, None].repeat(14, axis=1), self._top)
+        self.colour_bar.setPixmap(to_pixmap(gradient))
+        self.bar_top.setText(f"{self._top:.2f}")
 
     def _show_pictures(self) -> None:
         if self.joint is None:
@@ -204,16 +226,13 @@ class JointDetailPanel(QWidget):
             verdict = f"<span style='color:{UNRELIABLE_COLOUR}'><b>Not reliable</b></span><ul style='margin:0'>{reasons}</ul>"
         ratio = reg.transformed_loss / reg.original_loss if reg.original_loss > 0 else float("nan")
         scale = f"{c.mm_per_px:.4f} mm/px" if c.mm_per_px else "pixel size unknown (px only)"
-        rows = [
-            verdict,
-            f"<table cellspacing='2'>"
-            f"<tr><td>P0 upper bone&nbsp;</td><td>{_params(reg.upper)}</td></tr>"
-            f"<tr><td>P1 lower bone&nbsp;</td><td>{_params(reg.lower)}</td></tr>",
-        ]
+        table = ("<table cellspacing='0' cellpadding='1'><tr style='color:#aaa'><td></td><td align='right'>dz</td>"
+                 "<td align='right'>dθ</td><td align='right'>dx px</td><td align='right'>dy px</td></tr>"
+                 + _param_row("P0 upper bone", reg.upper) + _param_row("P1 lower bone", reg.lower))
         if reg.network_upper is not None:
-            rows[-1] += (f"<tr><td style='color:#999'>network P0</td><td style='color:#999'>{_params(reg.network_upper)}</td></tr>"
-                         f"<tr><td style='color:#999'>network P1</td><td style='color:#999'>{_params(reg.network_lower)}</td></tr>")
-        rows[-1] += "</table>"
+            table += (_param_row("network P0", reg.network_upper, "color:#999")
+                      + _param_row("network P1", reg.network_lower, "color:#999"))
+        rows = [verdict, table + "</table>"]
         rows += [
             f"Loss L(F,G) {reg.original_loss:.4f} → L(F,G′) {reg.transformed_loss:.4f} (× {ratio:.2f}) · "
             f"method {reg.method} · crop {c.fixed.shape[1]} px at {scale}",

@@ -15,12 +15,12 @@ FOCUS_COLOUR = "#ffffff"
 
 
 def jsn_text(joint) -> str:
-    """'−0.12 mm ✓' or '+0.30 mm ?' (px when the pixel size is unknown)."""
+    """'-0.12 mm ✓' or '+0.30 mm ?' (px when the pixel size is unknown)."""
     if joint.jsn_mm is None:
         value = "0.0 px" if abs(joint.jsn_px) < 0.05 else f"{joint.jsn_px:+.1f} px"
     else:
         value = "0.00 mm" if abs(joint.jsn_mm) < 0.005 else f"{joint.jsn_mm:+.2f} mm"
-    return f"{value} {'✓' if joint.reliable else '?'}".replace("-", "−")
+    return f"{value} {'✓' if joint.reliable else '?'}"
 
 
 class ResultOverlay:
@@ -45,8 +45,10 @@ class ResultOverlay:
             for joint in result.joints:
                 cx, cy, w, h = joint.followup.box
                 item = pg.TextItem(jsn_text(joint), color=RELIABLE_TEXT if joint.reliable else UNRELIABLE_TEXT,
-                                   anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 170))
-                item.setPos(cx - w / 2.0, cy + h / 2.0)  # inside the box's lower left corner; its label is above it
+                                   anchor=(0, 0), fill=pg.mkBrush(0, 0, 0, 170))
+                # just inside the box's top left corner, under its label (which sits on the edge): one tag
+                # per joint, clear of the next joint's label
+                item.setPos(cx - w / 2.0, cy - h / 2.0)
                 item.setZValue(25)
                 item.setToolTip("; ".join(joint.registration.reasons) or "reliable")
                 self.view_box.addItem(item, ignoreBounds=True)
@@ -55,8 +57,8 @@ class ResultOverlay:
             if u.visit != self.visit:
                 continue
             cx, cy, w, h = u.box
-            item = pg.TextItem("not measured", color=UNPAIRED_TEXT, anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 170))
-            item.setPos(cx - w / 2.0, cy + h / 2.0)
+            item = pg.TextItem("not measured", color=UNPAIRED_TEXT, anchor=(0, 0), fill=pg.mkBrush(0, 0, 0, 170))
+            item.setPos(cx - w / 2.0, cy - h / 2.0)
             item.setZValue(25)
             item.setToolTip(u.reason)
             self.view_box.addItem(item, ignoreBounds=True)
