@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from PIL import Image
 
 from jsnviewer.cli.main import main
@@ -21,11 +22,11 @@ def test_plain_jsnviewer_and_jsnviewer_gui_start_the_window(monkeypatch):
     assert calls[1] == (("a.dcm", "b.dcm"), {"demo": False, "screenshot": None, "dataset": "ds", "detail_screenshot": None})
 
 
-def run_cli(args, tmp_path):
+def run_cli(args, tmp_path, timeout=120):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_DATA_HOME=str(tmp_path / "data"))
     return subprocess.run([sys.executable, "-m", "jsnviewer", "gui", *args], capture_output=True, text=True,
-                          timeout=120, env=env)
+                          timeout=timeout, env=env)
 
 
 def test_screenshot_of_a_study_pair_is_saved_and_the_program_exits(tmp_path, study):
@@ -46,3 +47,23 @@ def test_screenshot_of_a_corrupt_file_exits_non_zero_naming_the_file(tmp_path):
     assert done.returncode == 1
     assert "scan.dcm" in done.stderr and "Traceback" not in done.stderr
     assert out.exists()  # the window with its message is still pictured
+
+
+@pytest.mark.slow
+def test_demo_screenshots_wait_for_the_analysis(tmp_path):
+    from jsnviewer.gui.analysis import missing_weights
+    from jsnviewer.gui.settings import AppSettings
+
+    missing = missing_weights(AppSettings())
+    if missing:
+        pytest.skip(f"shipped weights not in this checkout: {', '.join(p.name for p in missing)}")
+    main_png, detail_png = tmp_path / "main.png", tmp_path / "detail.png"
+    done = run_cli(["--demo", "--screenshot", str(main_png), "--detail-screenshot", str(detail_png)], tmp_path,
+                   timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert "joint detail screenshot saved" in done.stdout
+    with Image.open(main_png) as picture:
+        assert picture.width >= 1000
+    with Image.open(detail_png) as picture:
+        # the crops and loss spectra are drawn: the picture is far from one flat colour
+        assert picture.convert("L").getextrema()[1] - picture.convert("L").getextrema()[0] > 150

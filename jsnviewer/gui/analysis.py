@@ -73,6 +73,24 @@ class ModelCache:
         return self._models is not None
 
 
+def warm_up(app_settings: AppSettings, cache: ModelCache) -> bool:
+    """Import the analysis libraries and load the models ahead of the first analysis.
+
+    Importing torch and initialising it hold Python's interpreter lock for a few hundred ms at a
+    time, which stalls the GUI thread however the work is threaded. Done once while the window
+    has just opened, the first Analyse then runs without those stalls. Returns whether the models
+    are loaded; a problem (missing weights…) is left for the analysis itself to report.
+    """
+    import torch  # noqa: F401
+
+    import jsnviewer.pipeline.analyze  # noqa: F401
+
+    if missing_weights(app_settings):
+        return False
+    cache.models(app_settings)
+    return True
+
+
 def run_analysis(baseline, followup, app_settings: AppSettings, cache: ModelCache, progress=None):
     """What the worker runs: load (or reuse) the models, then analyse the pair."""
     from jsnviewer.pipeline.analyze import analyze

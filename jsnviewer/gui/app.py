@@ -80,6 +80,7 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     if dataset:
         window.set_dataset_folder(Path(dataset))
     window.show()
+    window.warm_up()
     analysing = False
     if demo:
         from jsnviewer.gui.analysis import missing_weights

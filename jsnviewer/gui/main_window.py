@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from jsnviewer.dataset import DatasetError, ImageAnnotation, JointAnnotation, image_id_of, is_dataset, open_dataset
 from jsnviewer.errors import JsnError
-from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis
+from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
 from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
 from jsnviewer.gui.autosave import AnnotationSaver
 from jsnviewer.gui.image_view import WINDOW_PRESETS, RadiographPane, Tool
@@ -610,6 +610,15 @@ class MainWindow(QMainWindow):
         self.actions_by_name["analyse"].setEnabled(False)
         return self._start(worker, "Analysis", lambda result: outcome.update(
             state="done" if self.show_results(result, ids) else "discarded"), connect=connect)
+
+    def warm_up(self) -> Worker:
+        """Load the analysis libraries and models in the background (the application does this at
+        start); failures are quiet here and reported by the analysis when the user asks for it."""
+        worker = Worker(warm_up, self.settings, self.model_cache)
+        self.workers.add(worker)
+        worker.signals.error.connect(lambda exc: log.info("warm-up: %s", exc))
+        worker.signals.finished.connect(lambda w=worker: self.workers.discard(w))
+        return worker.start()
 
     def show_results(self, result, image_ids: tuple[str | None, str | None] | None = None) -> bool:
         """Show a StudyResult: table, overlays, the model's boxes as proposals. False when the
