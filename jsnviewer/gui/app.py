@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QThreadPool, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "jsnviewer"
 SCREENSHOT_SETTLE_MS = 400  # let the last paint land before grabbing the window
 DETAIL_SCREENSHOT_HEIGHT = 330  # px of the joint detail dock in its screenshot
+EXIT_WAIT_MS = 60000
 
 
 def resources_dir() -> Path:
@@ -80,12 +81,13 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     if dataset:
         window.set_dataset_folder(Path(dataset))
     window.show()
-    window.warm_up()
     analysing = False
     if demo:
         from jsnviewer.gui.analysis import missing_weights
 
         analysing = not missing_weights(window.settings)
+    if analysing or not (screenshot or detail_screenshot):  # a picture of a study alone needs no models
+        window.warm_up()
     if screenshot or detail_screenshot:
         window.ask_before_discarding = False
 
@@ -127,4 +129,8 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
         window.open_study(baseline, followup)
     elif screenshot or detail_screenshot:
         QTimer.singleShot(SCREENSHOT_SETTLE_MS, lambda: window.study_loaded.emit())
-    return int(app.exec())
+    status = int(app.exec())
+    # Background work still running (the warm-up's imports, a cancelled analysis reaching its next
+    # progress report) must end before the interpreter shuts down under it.
+    QThreadPool.globalInstance().waitForDone(EXIT_WAIT_MS)
+    return status

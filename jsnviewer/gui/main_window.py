@@ -9,6 +9,7 @@ warnings bar.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1059,10 +1060,12 @@ class MainWindow(QMainWindow):
             worker.cancel()
             for signal in (worker.signals.progress, worker.signals.result, worker.signals.error,
                            worker.signals.cancelled, worker.signals.finished):
-                try:
-                    signal.disconnect()
-                except (RuntimeError, TypeError):
-                    pass
+                with warnings.catch_warnings():  # a signal nobody connected to warns; nothing to undo then
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    try:
+                        signal.disconnect()
+                    except (RuntimeError, TypeError):
+                        pass
         self.workers.clear()
         event.accept()
 
