@@ -17,7 +17,7 @@ def test_demo_opens_the_phantom_pair_with_its_true_boxes_unsaved_and_clean(qtbot
     monkeypatch.setattr("jsnviewer.gui.demo.demo_folder", lambda seed=7: folder)
     window = make_window()
     with qtbot.waitSignal(window.study_loaded, timeout=120000):
-        open_demo(window, seed=3)
+        open_demo(window, seed=3, analyse=False)
     truth = load_truth(folder)
     for role, visit in ((BASELINE, truth.baseline), (FOLLOWUP, truth.followup)):
         document = window.documents[role]
