@@ -129,3 +129,9 @@ def mouse_drag(qtbot, pane, start: QPointF, end: QPointF, button=Qt.LeftButton, 
         qtbot.wait(5)
     _send(viewport, QEvent.MouseButtonRelease, b, button, Qt.NoButton)
     qtbot.wait(10)
+
+
+def wait_drawn(qtbot, window, timeout=10000):
+    """Wait until every box and analysis tag is drawn (they are made a few per event-loop turn)."""
+    qtbot.waitUntil(lambda: not any(layer is not None and layer.pending for layer in window.layers.values())
+                    and not any(overlay.pending for overlay in window.overlays.values()), timeout=timeout)

@@ -26,7 +26,7 @@ from jsnviewer.gui.settings import AppSettings, Thresholds
 from jsnviewer.pipeline.analyze import AnalysisError
 from jsnviewer.pipeline.geometry import CropFrame
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
-from gui_support import make_window, open_and_wait, settings_store, study  # noqa: F401 (fixtures)
+from gui_support import make_window, open_and_wait, settings_store, study, wait_drawn  # noqa: F401 (fixtures)
 
 # (identity, baseline box, shift of the follow-up box, baseline findings, follow-up findings)
 JOINTS = [("MCP2", (60.0, 150.0, 40.0, 40.0), (6.0, -4.0), {}, {}),
@@ -64,6 +64,7 @@ def analysed(qtbot, make_window, study):
     open_and_wait(qtbot, window, *study)
     result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
     assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    wait_drawn(qtbot, window)
     return window, result
 
 
@@ -236,6 +237,8 @@ def test_the_analysis_runs_in_the_background_and_its_results_appear(qtbot, make_
     timer.stop()
     assert len(ticks) >= 5, "the GUI stopped processing events while the analysis ran"
     assert window.result is result and window.results_panel.table.rowCount() == 3
+    wait_drawn(qtbot, window)
+    assert len(window.overlays[FOLLOWUP].items) == 3 and len(window.layers[FOLLOWUP].items) == 4
     assert window.actions_by_name["export_csv"].isEnabled() and window.actions_by_name["analyse"].isEnabled()
 
 
@@ -379,6 +382,7 @@ def test_real_analysis_cancels_then_runs_in_the_background_with_results_on_scree
     assert run_and_wait(qtbot, window, 600000) == "done"  # the models stay loaded from the first run
     timer.stop()
     result = window.result
+    wait_drawn(qtbot, window)
     assert len(gaps) >= 50, f"the GUI processed only {len(gaps)} timer events during the analysis"
     print(f"analysis {result.timings_s['total']:.1f} s, {len(gaps)} ticks, worst event-loop gap {max(gaps) * 1000:.0f} ms")
     assert result.joints, "the shipped models measured no joint on the phantom hand"

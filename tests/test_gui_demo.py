@@ -8,7 +8,7 @@ from jsnviewer.gui.demo import open_demo
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.joints import JOINT_IDENTITIES
 from jsnviewer.phantom import load_truth
-from gui_support import make_window, settings_store  # noqa: F401
+from gui_support import make_window, settings_store, wait_drawn  # noqa: F401
 
 
 @pytest.mark.slow
@@ -18,6 +18,7 @@ def test_demo_opens_the_phantom_pair_with_its_true_boxes_unsaved_and_clean(qtbot
     window = make_window()
     with qtbot.waitSignal(window.study_loaded, timeout=120000):
         open_demo(window, seed=3, analyse=False)
+    wait_drawn(qtbot, window)
     truth = load_truth(folder)
     for role, visit in ((BASELINE, truth.baseline), (FOLLOWUP, truth.followup)):
         document = window.documents[role]

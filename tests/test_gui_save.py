@@ -156,9 +156,8 @@ def test_coco_export_has_every_saved_box_in_coco_geometry(qtbot, make_window, st
     open_and_wait(qtbot, window, *study)
     annotate(window)
     out = tmp_path / "export" / "coco.json"
-    worker = window.export_coco_to(out)
-    with qtbot.waitSignal(worker.signals.finished, timeout=10000):
-        pass
+    window.export_coco_to(out)
+    qtbot.waitUntil(lambda: not window.workers, timeout=10000)  # (a waitSignal begun after the start can miss it)
     coco = json.loads(out.read_text())
     assert len(coco["images"]) == 1 and len(coco["annotations"]) == 3
     cx, cy, w, h = AWKWARD_BOXES[0]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 
 from jsnviewer.dataset import JointAnnotation
@@ -84,6 +84,7 @@ class AnnotationDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.revision = 0
         self.saved_revision = 0
+        self._quiet = False  # set while a batch of edits emits one `changed` at its end
         self.save_error: str | None = None
         # Set when the saved annotation of this image could not be read: autosave must not replace
         # that file (it may be repairable); an explicit save by the user does.
@@ -181,12 +182,17 @@ class AnnotationDocument(QObject):
         if not joints and not old:
             return 0
         was_clean = not self.is_dirty
-        self.undo_stack.beginMacro(text)
-        for uid in old:
-            self.remove(uid)
-        for joint in joints:
-            self.add(joint, "Add proposal")
-        self.undo_stack.endMacro()
+        self._quiet = True  # one `changed` for the whole batch, not one per box
+        try:
+            self.undo_stack.beginMacro(text)
+            for uid in old:
+                self.remove(uid)
+            for joint in joints:
+                self.add(joint, "Add proposal")
+            self.undo_stack.endMacro()
+        finally:
+            self._quiet = False
+        self.changed.emit()
         if was_clean:
             self.mark_saved(self.revision)
         return len(joints)
@@ -195,7 +201,8 @@ class AnnotationDocument(QObject):
     def _touch(self) -> None:
         was_dirty = self.is_dirty
         self.revision += 1
-        self.changed.emit()
+        if not self._quiet:
+            self.changed.emit()
         if not was_dirty:
             self.dirty_changed.emit(True)
 
@@ -288,9 +295,6 @@ class JointBoxItem(pg.ROI):
                          removable=False, invertible=False)
         self.uid = uid
         self.selected = False
-        for pos, centre in (((0, 0), (1, 1)), ((1, 1), (0, 0)), ((1, 0), (0, 1)), ((0, 1), (1, 0)),
-                            ((0.5, 0), (0.5, 1)), ((0.5, 1), (0.5, 0)), ((0, 0.5), (1, 0.5)), ((1, 0.5), (0, 0.5))):
-            self.addScaleHandle(pos, centre)
         self.label = pg.TextItem(anchor=(0, 1))
         self.label.setParentItem(self)
         self.setAcceptedMouseButtons(Qt.LeftButton)
@@ -311,6 +315,12 @@ class JointBoxItem(pg.ROI):
 
     def set_selected(self, selected: bool) -> None:
         self.selected = selected
+        if selected and not self.getHandles():
+            # The eight resize handles are made when the box is first selected: they are only shown
+            # then, and making them for every box costs ~15 ms each (a whole hand of proposals at once).
+            for pos, centre in (((0, 0), (1, 1)), ((1, 1), (0, 0)), ((1, 0), (0, 1)), ((0, 1), (1, 0)),
+                                ((0.5, 0), (0.5, 1)), ((0.5, 1), (0.5, 0)), ((0, 0.5), (1, 0.5)), ((1, 0.5), (0, 0.5))):
+                self.addScaleHandle(pos, centre)
         self._restyle()
 
     def set_label_visible(self, visible: bool) -> None:
@@ -342,32 +352,49 @@ class JointBoxItem(pg.ROI):
 
 
 class AnnotationLayer(QObject):
-    """Keeps the box items of one view in step with one document and turns mouse edits into commands."""
+    """Keeps the box items of one view in step with one document and turns mouse edits into commands.
+
+    Box items are made at most a few per turn of the event loop (a box costs a few ms to make; a
+    hand's worth of proposals at once would stall the window): a single edit is drawn at once, the
+    rest of a batch on the next turns. `pending` holds the boxes not drawn yet, `items` the drawn
+    ones; selecting a pending box draws it at once.
+    """
 
     selection_changed = Signal(object)  # uid or None
+    ITEMS_PER_TURN = 3
 
     def __init__(self, view_box: pg.ViewBox, document: AnnotationDocument):
         super().__init__(view_box)
         self.view_box, self.document = view_box, document
         self.items: dict[int, JointBoxItem] = {}
+        self.pending: list[int] = []
         self.selected: int | None = None
         self.labels_visible = True
         self.visible = True
+        self._made_this_turn = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._next_turn)
         document.joint_added.connect(self._add_item)
         document.joint_removed.connect(self._remove_item)
         document.joint_changed.connect(self._update_item)
         for uid in document.uids():
-            self._add_item(uid)
+            self._make_item(uid)
 
     def detach(self) -> None:
         for signal, slot in ((self.document.joint_added, self._add_item), (self.document.joint_removed, self._remove_item),
                              (self.document.joint_changed, self._update_item)):
             signal.disconnect(slot)
+        self._timer.stop()
+        self.pending.clear()
         for uid in list(self.items):
             self.view_box.removeItem(self.items.pop(uid))
         self.selected = None
 
     def select(self, uid: int | None) -> None:
+        if uid in self.pending:
+            self.pending.remove(uid)
+            self._make_item(uid)
         if uid is not None and uid not in self.items:
             uid = None
         if uid == self.selected:
@@ -390,6 +417,23 @@ class AnnotationLayer(QObject):
             item.set_label_visible(visible)
 
     def _add_item(self, uid: int) -> None:
+        if not self.pending and self._made_this_turn < self.ITEMS_PER_TURN:
+            self._make_item(uid)
+        else:
+            self.pending.append(uid)
+        self._made_this_turn += 1
+        self._timer.start()
+
+    def _next_turn(self) -> None:
+        self._made_this_turn = 0
+        for uid in self.pending[: self.ITEMS_PER_TURN]:
+            self._make_item(uid)
+        self._made_this_turn = len(self.pending[: self.ITEMS_PER_TURN])
+        del self.pending[: self.ITEMS_PER_TURN]
+        if not self.pending and not self._made_this_turn:
+            self._timer.stop()
+
+    def _make_item(self, uid: int) -> None:
         item = JointBoxItem(uid, self.document.joint(uid))
         item.setZValue(10)
         item.setVisible(self.visible)
@@ -397,10 +441,12 @@ class AnnotationLayer(QObject):
         item.sigRegionChangeFinished.connect(self._item_edited)
         item.sigRegionChangeStarted.connect(lambda it: self.select(it.uid))
         item.clicked.connect(lambda it: self.select(it.uid))
-        self.view_box.addItem(item)
+        self.view_box.addItem(item, ignoreBounds=True)  # the image alone sets the view's extent
         self.items[uid] = item
 
     def _remove_item(self, uid: int) -> None:
+        if uid in self.pending:
+            self.pending.remove(uid)
         item = self.items.pop(uid, None)
         if item is not None:
             self.view_box.removeItem(item)
@@ -409,7 +455,8 @@ class AnnotationLayer(QObject):
             self.selection_changed.emit(None)
 
     def _update_item(self, uid: int) -> None:
-        self.items[uid].show_joint(self.document.joint(uid))
+        if uid in self.items:  # a pending box is drawn from the document's state when its turn comes
+            self.items[uid].show_joint(self.document.joint(uid))
 
     def _item_edited(self, item: JointBoxItem) -> None:
         box = item.edited_box()

@@ -114,6 +114,8 @@ class JointsPanel(QWidget):
         self._updating = True
         sorting = self.table.isSortingEnabled()
         self.table.setSortingEnabled(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)  # sized once below, not after every cell
         uids = self.document.uids() if self.document is not None else []
         self.table.setRowCount(len(uids))
         for row, uid in enumerate(uids):
@@ -132,6 +134,7 @@ class JointsPanel(QWidget):
                     item.setData(Qt.UserRole + 1, uid)
                     item.setForeground(colour)
                 self.table.setItem(row, column, item)
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setSortingEnabled(sorting)
         if self.current is not None and self.current not in uids:
             self.current = None

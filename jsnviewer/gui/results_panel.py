@@ -86,6 +86,8 @@ class ResultsPanel(QWidget):
         self._updating = True
         self.result = result
         self.table.setSortingEnabled(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)  # sized once below, not after every cell
         self.table.clearContents()
         joints = result.joints if result is not None else []
         self.table.setRowCount(len(joints))
@@ -110,6 +112,7 @@ class ResultsPanel(QWidget):
                 if not joint.reliable and column in (1, 2):
                     item.setForeground(grey)
                 self.table.setItem(row, column, item)
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setSortingEnabled(True)
         self.unpaired.clear()
         unpaired = result.unpaired if result is not None else []
