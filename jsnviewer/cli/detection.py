@@ -38,6 +38,8 @@ def register(train_subparsers, bench_subparsers) -> None:
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--minutes", type=float, default=None, help="stop after this many minutes")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--positive-share", type=float, default=0.25, help="share of windows centred on a joint with the finding (0.25)")
+    t.add_argument("--present-weight", type=float, default=1.0, help="loss weight of joints with the finding (1: Eq. 3 as written)")
     t.add_argument("--threads", type=int, default=1, help="CPU threads for torch (1)")
     t.set_defaults(func=train_command)
 
@@ -50,7 +52,8 @@ def register(train_subparsers, bench_subparsers) -> None:
     b.add_argument("--ankylosis", type=Path, metavar="PT", help="ankylosis detector weights (default: shipped)")
     b.add_argument("--subluxation", type=Path, metavar="PT", help="subluxation detector weights (default: shipped)")
     b.add_argument("--scale", type=float, default=None,
-                   help="resize before scanning (default: to 0.35 mm/px when the pixel size is known, else 0.5 as the paper)")
+                   help="resize before scanning (default: to 0.35 mm/px when the pixel size is known, else the best of "
+                        "0.5, 0.75 and 1; 0.5 is the paper's halving)")
     b.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
     _thresholds(b)
     b.set_defaults(func=bench_command)
@@ -88,7 +91,8 @@ def train_command(args) -> int:
             bar.set_postfix(loss=f"{stats['loss']:.3f}", loc=f"{stats['loc']:.3f}", conf=f"{stats['conf']:.3f}")
 
     train_detector(args.finding, hands, out, config, steps=args.steps, batch=args.batch, lr=args.lr,
-                   minutes=args.minutes, seed=args.seed, meta=meta, progress=progress, init=init)
+                   minutes=args.minutes, seed=args.seed, meta=meta, progress=progress, init=init,
+                   positive_share=args.positive_share, present_weight=args.present_weight)
     bar.close()
     print(f"saved {out}")
     return 0
@@ -102,7 +106,8 @@ def _argv(args) -> list[str]:
             out += [f"--{name}", str(v)]
     for e in args.exclude_real:
         out += ["--exclude-real", e]
-    out += ["--steps", str(args.steps), "--batch", str(args.batch), "--lr", str(args.lr), "--seed", str(args.seed)]
+    out += ["--steps", str(args.steps), "--batch", str(args.batch), "--lr", str(args.lr), "--seed", str(args.seed),
+            "--positive-share", str(args.positive_share), "--present-weight", str(args.present_weight)]
     return out
 
 

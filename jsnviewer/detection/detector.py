@@ -22,6 +22,8 @@ from jsnviewer.weights import Weights, WeightsError, load_weights, resolve_weigh
 MODEL_NAMES = {"ankylosis": "detector_ankylosis", "subluxation": "detector_subluxation"}
 # The working resolution of the paper: its 0.175 mm radiographs halved.
 WORKING_PIXEL_MM = 0.35
+# Resizes tried when a radiograph does not state its pixel size (see JointDetector.detect_pixels).
+AUTO_SCALES = (0.5, 0.75, 1.0)
 
 
 @dataclass
@@ -74,15 +76,22 @@ class JointDetector:
         return cls(a, s, choose_device(device))
 
     @staticmethod
-    def working_scale(pixel_size_mm: float | None) -> float:
-        """The resize before scanning: halve (the paper), or, when the pixel size is known, bring
-        the radiograph to the paper's halved resolution of 0.35 mm/px."""
+    def working_scale(pixel_size_mm: float | None) -> float | None:
+        """The resize before scanning: when the pixel size is known, to the paper's working
+        resolution of 0.35 mm/px (its 0.175 mm radiographs halved); None (choose) when unknown."""
         if pixel_size_mm is None or pixel_size_mm <= 0:
-            return HALF
+            return None
         return float(pixel_size_mm) / WORKING_PIXEL_MM
 
     def detect_pixels(self, pixels: np.ndarray, laterality: str | None = None, thresholds: Thresholds = Thresholds(),
-                      scale: float = HALF) -> list[Detection]:
+                      scale: float | None = HALF) -> list[Detection]:
+        """Detections on full-resolution `pixels`, resized by `scale` before scanning. With
+        `scale=None` (pixel size unknown) the radiograph is scanned at each of AUTO_SCALES (halving
+        first, as the paper) and the scale whose detections add up to the highest confidence wins:
+        joints at a size the detectors know are found more often and more surely."""
+        if scale is None:
+            runs = [self.detect_pixels(pixels, laterality, thresholds, s) for s in AUTO_SCALES]
+            return max(runs, key=lambda dets: sum(d.score for d in dets))
         r1 = scan(self.models["ankylosis"], pixels, thresholds.conf, thresholds.iou1, thresholds.m1, scale)
         r2 = scan(self.models["subluxation"], pixels, thresholds.conf, thresholds.iou1, thresholds.m2, scale)
         merged = ensemble([(b.box, b.probs) for b in r1.boxes], [(b.box, b.probs) for b in r2.boxes],

@@ -91,7 +91,7 @@ def train_detector(finding: str, hands: list[WorkingHand], out: Path, config: SS
                    steps: int = 2000, batch: int = 16, lr: float = 1e-3, weight_decay: float = 5e-4,
                    minutes: float | None = None, seed: int = 0, meta: dict | None = None,
                    checkpoint_every: int = 100, progress: Callable[[int, dict], None] | None = None,
-                   init: SSD300 | None = None) -> SSD300:
+                   init: SSD300 | None = None, positive_share: float = 0.25, present_weight: float = 1.0) -> SSD300:
     """Train the `finding` detector on `hands`; weights are saved to `out` as training goes.
 
     Stops after `steps` or `minutes`, whichever comes first; the learning rate follows a cosine
@@ -116,10 +116,11 @@ def train_detector(finding: str, hands: list[WorkingHand], out: Path, config: SS
         for g in opt.param_groups:
             g["lr"] = lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (step - 1) / steps)))
         model.train()
-        x, targets = sample_windows(hands, fi, batch, rng, aug)
+        x, targets = sample_windows(hands, fi, batch, rng, aug, positive_share=positive_share)
         targets = [(b * torch.tensor([1.0, 1.0, kappa, kappa]), lab) for b, lab in targets]
         loc, conf = model(x)
-        loss, stats = multibox_loss(loc, conf, targets, model.priors, model.config.variances)
+        loss, stats = multibox_loss(loc, conf, targets, model.priors, model.config.variances,
+                                    present_weight=present_weight)
         opt.zero_grad()
         loss.backward()
         opt.step()
