@@ -193,7 +193,6 @@ class MainWindow(QMainWindow):
         joints_dock = self._dock(self.joints_panel, "Joints", Qt.RightDockWidgetArea)
         self.results_dock = self._dock(self.results_panel, "Results", Qt.RightDockWidgetArea)
         self.tabifyDockWidget(joints_dock, self.results_dock)
-        self.joints_dock = joints_dock
         joints_dock.raise_()
         self.detail_dock = self._dock(self.detail_panel, "Joint detail", Qt.BottomDockWidgetArea)
         self.resizeDocks([study_dock, joints_dock], [215, 460], Qt.Horizontal)
