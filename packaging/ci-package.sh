@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI step (called by .ci/run after the tests): build the packaged program, unpack its archive in a
 # scratch folder as clinic IT would, and run it there in a clean environment (env -i: only PATH and
-# HOME, offscreen): the self-test (synthetic pair through the whole analysis) and a window screenshot.
+# HOME, offscreen): the self-test (synthetic pair through the whole analysis), a window screenshot
+# and one training step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
@@ -17,4 +18,7 @@ clean=(env -i PATH=/usr/bin:/bin HOME="$work/home" QT_QPA_PLATFORM=offscreen)
 start=$(date +%s)
 "${clean[@]}" "$work/jsnviewer/jsnviewer" --self-test
 "${clean[@]}" "$work/jsnviewer/jsnviewer" gui --demo --screenshot "$work/window.png"
+# Retraining runs in the package too (an optimizer pulls in parts of torch inference never needs).
+"${clean[@]}" "$work/jsnviewer/jsnviewer" train detector --finding ankylosis --synthetic 1 --steps 1 --batch 1 \
+  --init "$work/jsnviewer/_internal/models/detector_ankylosis.pt" --out "$work/detector_ankylosis.pt"
 echo "packaged program checked in $(( $(date +%s) - start )) s"
