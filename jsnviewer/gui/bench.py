@@ -215,10 +215,16 @@ def measure_analysis(app, window, tmp: Path) -> None:
         stats = meter.stop()
         window.analysis_finished.disconnect(outcome.append)
         worst = sorted(meter.gaps)[-3:][::-1]
-        worst_end = meter.ends[meter.gaps.index(worst[0])] if meter.gaps else start
-        during = next((stage for t, stage in reversed(stages) if t <= worst_end - worst[0] / 1000.0), "start")
-        if worst_end - worst[0] / 1000.0 >= (stages[-1][0] if stages else start):
+        # What the GUI thread was doing: the progress reports it handled during the gap (they queue
+        # up while it is busy), else the stage under way when the gap began.
+        gap_end = meter.ends[meter.gaps.index(worst[0])] if meter.gaps else start
+        gap_start = gap_end - worst[0] / 1000.0
+        handled = [stage for t, stage in stages if gap_start <= t <= gap_end]
+        during = next((stage for t, stage in reversed(stages) if t <= gap_start), "start")
+        if "Done" in handled or (stages and gap_start >= stages[-1][0]):
             during = "showing the results"
+        elif handled:
+            during = handled[-1]
         if outcome[0] != "done":
             errors = [text for level, text in window.warnings.messages() if level == "error"]
             print(f"   {run}: {outcome[0]} ({'; '.join(errors)})")
@@ -242,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
 
     import PySide6
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings
 
     from jsnviewer.gui.app import make_application
     from jsnviewer.gui.main_window import MainWindow

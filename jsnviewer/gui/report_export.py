@@ -98,7 +98,7 @@ class _Layout:
         notes = [
             "JSN progression = follow-up minus baseline joint space width (narrowing is negative). "
             "Not reliable: the registration did not clearly align the bones (see Notes).",
-            f"Analysis: registration {s.get('method', s.get('registration_method', '–'))}, device {s.get('device', '–')}, "
+            f"Analysis: registration {s.get('registration_method', '–')}, device {s.get('device', '–')}, "
             f"t_conf {s.get('conf', '–')}, t_IoU1 {s.get('iou1', '–')}, M1 {s.get('m1', '–')}, M2 {s.get('m2', '–')}, "
             f"t_IoU2 {s.get('iou2', '–')}. Report made {datetime.now():%Y-%m-%d %H:%M} by jsnviewer.",
         ]
