@@ -34,6 +34,12 @@ def test_sigma_prime_drops_mismatches():
     assert s == pytest.approx(np.sqrt(0.02 / 9))
 
 
+def test_sigma_prime_of_two_clusters_is_defined():
+    # the middle two values are 2 px apart: the lower median (1.0) is the reference
+    s, mismatches = sigma_prime([1.0] * 5 + [3.0] * 5)
+    assert s == 0.0 and mismatches == 5
+
+
 def test_shifts_stay_within_three_pixels():
     s = random_shifts(np.random.default_rng(0), 1000)
     assert s.shape == (1000, 2) and np.abs(s).max() <= 3.0 and np.abs(s).max() > 2.9

@@ -14,7 +14,7 @@ from jsnviewer.registration.data import CropArrays, load_joint_folders
 from jsnviewer.registration.metrics import MISMATCH_PX, MAX_SHIFT_PX, SHIFTS, random_shifts, sigma_pairs, sigma_prime
 from jsnviewer.registration.register import Registrator
 
-MISMATCH_RULE = (f"a shifted trial is a mismatch when |JSN_FG-j - median_j JSN_FG-j| > {MISMATCH_PX} px; "
+MISMATCH_RULE = (f"a shifted trial is a mismatch when |JSN_FG-j - median_j JSN_FG-j| > {MISMATCH_PX} px (lower median); "
                  f"{SHIFTS} random shifts uniform in [-{MAX_SHIFT_PX:g}, +{MAX_SHIFT_PX:g}] px in x and y (cubic spline)")
 
 

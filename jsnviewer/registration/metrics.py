@@ -6,7 +6,7 @@ standard deviation is σ_FG (Eq. 9–10). A joint with n ≥ 3 crops gives n −
 
 σ': the moving crop G is shifted by ten random translations in [−3, +3] px along x and y, giving
 JSN_FG−j; a trial is a **mismatch** when |JSN_FG−j − median_j JSN_FG−j| > `MISMATCH_PX` (0.5 px,
-0.0875 mm at 0.175 mm/px); σ'_FG is the population standard deviation of the remaining trials
+0.0875 mm at 0.175 mm/px; the lower median, one of the ten values); σ'_FG is the population standard deviation of the remaining trials
 (Eq. 11–12) and the mismatching ratio is mismatched trials / all trials.
 """
 
@@ -40,7 +40,8 @@ def sigma_pairs(jsn: np.ndarray) -> list[float]:
 def sigma_prime(trials, mismatch_px: float = MISMATCH_PX) -> tuple[float, int]:
     """(σ'_FG, number of mismatched trials) for the JSN of one pair under the ten shifts."""
     t = np.asarray(trials, dtype=np.float64)
-    inliers = np.abs(t - np.median(t)) <= mismatch_px
+    centre = np.sort(t)[(t.size - 1) // 2]  # the lower median: one of the trials, so never an empty inlier set
+    inliers = np.abs(t - centre) <= mismatch_px
     return population_std(t[inliers]), int((~inliers).sum())
 
 
