@@ -14,7 +14,7 @@ SHIPPED = resolve_weights("segmenter")
 @pytest.mark.skipif(not SHIPPED.is_file(), reason="models/segmenter.pt is not present")
 def test_shipped_segmenter_on_real_validation_crops(real_data):
     segmenter = BoneSegmenter.load()
-    validation = set(segmenter_meta()["validation_joints"])
+    validation = set(segmenter.meta["validation_joints"])
     records = [r for r in find_crops(real_data / "joint_crops") if r.joint in validation][:12]
     assert len(records) == 12
     table = MetricsTable()
@@ -26,8 +26,3 @@ def test_shipped_segmenter_on_real_validation_crops(real_data):
     assert summary["upper"]["dsc"] > 0.93
     assert summary["lower"]["dsc"] > 0.93
 
-
-def segmenter_meta():
-    from jsnviewer.weights import load_weights
-
-    return load_weights(SHIPPED, expected_model="segmenter").meta

@@ -65,8 +65,8 @@ def test_short_training_run_lowers_the_loss_and_benches(tmp_path, capsys):
     figures = json.loads(out.read_text())
     for key in ("dsc", "miou", "sensitivity", "specificity", "accuracy", "ms_per_crop"):
         assert 0 <= figures[key]
-    assert figures["real"]["crops"] == 12
-    assert set(figures["real"]) >= {"upper", "lower", "overall"}
+    assert figures["data"]["crops"] == 12
+    assert set(figures["data"]) >= {"upper", "lower", "overall"}
 
 
 def test_bench_names_missing_weights(tmp_path, capsys):

@@ -85,7 +85,7 @@ def _bench(args) -> int:
         raise JsnError("bench segmentation needs --data DIR and/or --synthetic N")
     result = bench_segmentation(crop_folder(args.data) if args.data else None, args.weights, args.validation,
                                 args.synthetic, args.threads, args.repeats)
-    for name in ("real", "synthetic"):
+    for name in ("data", "synthetic"):
         for part, m in result.get(name, {}).items():
             if isinstance(m, dict):
                 print(f"{name:9s} {part:7s} " + "  ".join(f"{k} {v:.4f}" for k, v in m.items()))

@@ -14,9 +14,12 @@ from jsnviewer.errors import JsnError
 from jsnviewer.segmentation.data import find_crops, load_sample, synthetic_samples
 from jsnviewer.segmentation.infer import BoneSegmenter
 from jsnviewer.segmentation.metrics import MetricsTable
+from jsnviewer.weights import resolve_weights
 
 # Phantom seeds for evaluation start here; training uses seeds 0..N-1 with N far below.
 SYNTHETIC_EVAL_SEED = 1_000_000
+# Overall figures at the top level of the JSON: of --data when given, else of the synthetic crops.
+OVERALL_KEYS = ("dsc", "miou", "sensitivity", "specificity", "accuracy")
 
 
 def accuracy_on(segmenter: BoneSegmenter, samples, progress=None) -> dict[str, Any]:
@@ -57,38 +60,26 @@ def bench_segmentation(data: Path | None, weights: Path | None = None, validatio
     if threads:
         torch.set_num_threads(threads)
     segmenter = BoneSegmenter.load(weights, device="cpu")
-    meta = _meta(weights)
-    result: dict[str, Any] = {"weights": str(segmenter_path(weights)), "threads": torch.get_num_threads(),
+    result: dict[str, Any] = {"weights": str(resolve_weights("segmenter", weights)), "threads": torch.get_num_threads(),
                               "input_size": segmenter.input_size}
     if data is not None:
         records = find_crops(data)
         if validation_only:
-            keep = set(meta.get("validation_joints", []))
+            keep = set(segmenter.meta.get("validation_joints", []))
             records = [r for r in records if r.joint in keep]
             if not records:
-                raise JsnError(f"{data}: none of the validation joints listed in {segmenter_path(weights).name} are here")
+                raise JsnError(f"{data}: none of the validation joints listed in the weights are here")
         samples = [load_sample(r) for r in records]
-        with tqdm(total=len(samples), desc="real crops", disable=not show_progress) as bar:
-            real = accuracy_on(segmenter, samples, bar)
-        result |= {"data": str(data), "validation_only": validation_only, "joints": len({r.joint for r in records})}
-        result |= {"real": real} | {k: real["overall"][k] for k in ("dsc", "miou", "sensitivity", "specificity", "accuracy")}
+        with tqdm(total=len(samples), desc="crops", disable=not show_progress) as bar:
+            figures = accuracy_on(segmenter, samples, bar)
+        result |= {"data_dir": str(data), "validation_only": validation_only, "joints": len({r.joint for r in records})}
+        result |= {"data": figures} | {k: figures["overall"][k] for k in OVERALL_KEYS}
     if synthetic:
         samples = synthetic_samples(range(SYNTHETIC_EVAL_SEED, SYNTHETIC_EVAL_SEED + synthetic))
         with tqdm(total=len(samples), desc="synthetic crops", disable=not show_progress) as bar:
             result["synthetic"] = accuracy_on(segmenter, samples, bar)
         if data is None:
-            result |= {k: result["synthetic"]["overall"][k] for k in ("dsc", "miou", "sensitivity", "specificity", "accuracy")}
+            result |= {k: result["synthetic"]["overall"][k] for k in OVERALL_KEYS}
     result |= speed(segmenter, repeats=repeats)
     return result
 
-
-def segmenter_path(weights: Path | None) -> Path:
-    from jsnviewer.weights import resolve_weights
-
-    return resolve_weights("segmenter", weights)
-
-
-def _meta(weights: Path | None) -> dict[str, Any]:
-    from jsnviewer.weights import load_weights
-
-    return load_weights(segmenter_path(weights), expected_model="segmenter").meta

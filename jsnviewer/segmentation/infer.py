@@ -41,8 +41,10 @@ def clean_mask(mask: np.ndarray) -> np.ndarray:
 class BoneSegmenter:
     """Splits an upright joint crop into its upper (distal) and lower (proximal) bone."""
 
-    def __init__(self, model: UNetPlusPlus, input_size: int, device: torch.device | None = None):
+    def __init__(self, model: UNetPlusPlus, input_size: int, device: torch.device | None = None,
+                 meta: dict | None = None):
         self.device = device or torch.device("cpu")
+        self.meta = meta or {}  # what training recorded: validation joints, history, ...
         # channels_last: about 1.5x faster convolutions on CPU
         self.model = model.to(self.device, memory_format=torch.channels_last).eval()
         self.input_size = input_size
@@ -57,7 +59,7 @@ class BoneSegmenter:
         except (TypeError, ValueError, RuntimeError) as exc:
             raise WeightsError(weights.path, f"does not fit the segmentation network ({type(exc).__name__})") from exc
         input_size = int(weights.meta.get("input_size", 128))
-        return cls(model, input_size, choose_device(device))
+        return cls(model, input_size, choose_device(device), weights.meta)
 
     @torch.inference_mode()
     def logits(self, crops: list[np.ndarray]) -> list[torch.Tensor]:
