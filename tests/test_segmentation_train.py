@@ -41,6 +41,7 @@ def test_reader_names_an_empty_folder(tmp_path):
         find_crops(tmp_path)
 
 
+@pytest.mark.real_data
 def test_split_never_puts_a_joint_on_both_sides(real_data):
     records = find_crops(real_data / "joint_crops")
     train, val = split_by_joint(records)
