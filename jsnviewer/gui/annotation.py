@@ -84,7 +84,7 @@ class AnnotationDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.revision = 0
         self.saved_revision = 0
-        self._quiet = False  # set while a batch of edits emits one `changed` at its end
+        self.in_batch = False  # set while a batch of edits (proposals) emits one `changed` at its end
         self.save_error: str | None = None
         # Set when the saved annotation of this image could not be read: autosave must not replace
         # that file (it may be repairable); an explicit save by the user does.
@@ -182,7 +182,7 @@ class AnnotationDocument(QObject):
         if not joints and not old:
             return 0
         was_clean = not self.is_dirty
-        self._quiet = True  # one `changed` for the whole batch, not one per box
+        self.in_batch = True  # one `changed` for the whole batch, not one per box
         try:
             self.undo_stack.beginMacro(text)
             for uid in old:
@@ -191,7 +191,7 @@ class AnnotationDocument(QObject):
                 self.add(joint, "Add proposal")
             self.undo_stack.endMacro()
         finally:
-            self._quiet = False
+            self.in_batch = False
         self.changed.emit()
         if was_clean:
             self.mark_saved(self.revision)
@@ -201,7 +201,7 @@ class AnnotationDocument(QObject):
     def _touch(self) -> None:
         was_dirty = self.is_dirty
         self.revision += 1
-        if not self._quiet:
+        if not self.in_batch:
             self.changed.emit()
         if not was_dirty:
             self.dirty_changed.emit(True)
@@ -354,14 +354,14 @@ class JointBoxItem(pg.ROI):
 class AnnotationLayer(QObject):
     """Keeps the box items of one view in step with one document and turns mouse edits into commands.
 
-    Box items are made at most a few per turn of the event loop (a box costs a few ms to make; a
-    hand's worth of proposals at once would stall the window): a single edit is drawn at once, the
-    rest of a batch on the next turns. `pending` holds the boxes not drawn yet, `items` the drawn
+    A single edit is drawn at once; the boxes of a batch (the document's `in_batch`: a hand's worth
+    of proposals) are made one per turn of the event loop, as a box costs a few ms to make and all
+    at once would stall the window. `pending` holds the boxes not drawn yet, `items` the drawn
     ones; selecting a pending box draws it at once.
     """
 
     selection_changed = Signal(object)  # uid or None
-    ITEMS_PER_TURN = 3
+    ITEMS_PER_TURN = 1  # a box item costs 4-10 ms on a loaded 2-core machine
 
     def __init__(self, view_box: pg.ViewBox, document: AnnotationDocument):
         super().__init__(view_box)
@@ -371,10 +371,9 @@ class AnnotationLayer(QObject):
         self.selected: int | None = None
         self.labels_visible = True
         self.visible = True
-        self._made_this_turn = 0
         self._timer = QTimer(self)
         self._timer.setInterval(0)
-        self._timer.timeout.connect(self._next_turn)
+        self._timer.timeout.connect(self._make_some)
         document.joint_added.connect(self._add_item)
         document.joint_removed.connect(self._remove_item)
         document.joint_changed.connect(self._update_item)
@@ -417,20 +416,17 @@ class AnnotationLayer(QObject):
             item.set_label_visible(visible)
 
     def _add_item(self, uid: int) -> None:
-        if not self.pending and self._made_this_turn < self.ITEMS_PER_TURN:
-            self._make_item(uid)
-        else:
+        if self.pending or self.document.in_batch:
             self.pending.append(uid)
-        self._made_this_turn += 1
-        self._timer.start()
+            self._timer.start()
+        else:
+            self._make_item(uid)
 
-    def _next_turn(self) -> None:
-        self._made_this_turn = 0
+    def _make_some(self) -> None:
         for uid in self.pending[: self.ITEMS_PER_TURN]:
             self._make_item(uid)
-        self._made_this_turn = len(self.pending[: self.ITEMS_PER_TURN])
         del self.pending[: self.ITEMS_PER_TURN]
-        if not self.pending and not self._made_this_turn:
+        if not self.pending:
             self._timer.stop()
 
     def _make_item(self, uid: int) -> None:

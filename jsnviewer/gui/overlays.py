@@ -27,7 +27,7 @@ class ResultOverlay:
     """The analysis items of one view; `visit` is "baseline" or "followup". Its text items are made
     a few per turn of the event loop, like the boxes (see AnnotationLayer)."""
 
-    ITEMS_PER_TURN = 4
+    ITEMS_PER_TURN = 2
 
     def __init__(self, view_box: pg.ViewBox, visit: str):
         self.view_box, self.visit = view_box, visit
