@@ -79,10 +79,10 @@ def warm_up(app_settings: AppSettings, cache: ModelCache) -> bool:
     Importing torch and initialising it hold Python's interpreter lock for a few hundred ms at a
     time, which stalls the GUI thread however the work is threaded. Done once while the window
     has just opened, the first Analyse then runs without those stalls. At the end the objects
-    made so far (modules, models: hundreds of thousands) are moved out of the garbage collector's
-    sight (`gc.freeze`): a full collection, which also holds the lock, then takes a few ms instead
-    of a few hundred. Returns whether the models are loaded; a problem (missing weights…) is left
-    for the analysis itself to report.
+    made so far (modules, models: some 250 000) are moved out of the garbage collector's sight
+    (`gc.freeze`), so that a later full collection, which also holds the lock, need not walk them.
+    Returns whether the models are loaded; a problem (missing weights…) is left for the analysis
+    itself to report.
     """
     import gc
 
