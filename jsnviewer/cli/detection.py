@@ -41,6 +41,8 @@ def register(train_subparsers, bench_subparsers) -> None:
     t.add_argument("--positive-share", type=float, default=0.25, help="share of windows centred on a joint with the finding (0.25)")
     t.add_argument("--present-weight", type=float, default=1.0, help="loss weight of joints with the finding (1: Eq. 3 as written)")
     t.add_argument("--threads", type=int, default=1, help="CPU threads for torch (1)")
+    t.add_argument("--calibrate", type=int, default=0, metavar="N",
+                   help="then choose the finding's decision threshold on N synthetic validation studies (0: argmax)")
     t.set_defaults(func=train_command)
 
     b = bench_subparsers.add_parser("detection", help="detection rate, identities, findings and speed of the joint detectors",
@@ -94,13 +96,25 @@ def train_command(args) -> int:
                    minutes=args.minutes, seed=args.seed, meta=meta, progress=progress, init=init,
                    positive_share=args.positive_share, present_weight=args.present_weight)
     bar.close()
+    if args.calibrate:
+        from jsnviewer.detection.detector import load_ssd, save_ssd
+        from jsnviewer.detection.train import calibrate_finding_threshold
+        from jsnviewer.weights import load_weights
+
+        bar = tqdm(total=args.calibrate, desc="calibrating", unit="study")
+        model = load_ssd(out, args.finding)
+        measured = calibrate_finding_threshold(model, args.finding, args.calibrate, progress=bar.update)
+        bar.close()
+        save_ssd(out, model, args.finding, {**load_weights(out).meta, "calibration": measured})
+        print(f"{args.finding}: decision threshold {measured['finding_threshold']} "
+              f"(F1 {measured['validation_f1']} on {measured['validation_joints']} validation joints)")
     print(f"saved {out}")
     return 0
 
 
 def _argv(args) -> list[str]:
     out = ["--finding", args.finding, "--synthetic", str(args.synthetic)]
-    for name in ("real", "data", "init", "width", "minutes"):
+    for name in ("real", "data", "init", "width", "minutes", "calibrate"):
         v = getattr(args, name)
         if v is not None:
             out += [f"--{name}", str(v)]

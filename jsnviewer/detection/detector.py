@@ -38,10 +38,10 @@ class Detection:
     source: str = "both"  # which detector(s) found the box: "both", "ankylosis" or "subluxation"
 
 
-def _finding(probs: tuple[float, float, float]) -> tuple[bool, float]:
+def finding_confidence(probs: tuple[float, float, float]) -> float:
+    """P(finding present | joint) from a box's class probabilities."""
     joint = probs[ABSENT] + probs[PRESENT]
-    conf = probs[PRESENT] / joint if joint > 0 else 0.0
-    return probs[PRESENT] > probs[ABSENT], float(conf)
+    return float(probs[PRESENT] / joint) if joint > 0 else 0.0
 
 
 def load_ssd(path: str | Path, finding: str) -> SSD300:
@@ -50,12 +50,15 @@ def load_ssd(path: str | Path, finding: str) -> SSD300:
     try:
         model = SSD300(SSDConfig.from_dict(w.config))
         model.load_state_dict(w.state_dict)
+        # The decision threshold on P(present | joint) chosen on validation hands (argmax: 0.5).
+        model.finding_threshold = float(w.meta.get("finding_threshold", 0.5))
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise WeightsError(path, f"does not fit the detector network ({type(exc).__name__})") from exc
     return model.eval()
 
 
 def save_ssd(path: str | Path, model: SSD300, finding: str, meta: dict) -> Path:
+    meta = {**meta, "finding_threshold": getattr(model, "finding_threshold", 0.5)}
     return save_weights(path, Weights(MODEL_NAMES[finding], model.config.to_dict(), model.state_dict(), meta))
 
 
@@ -103,7 +106,8 @@ class JointDetector:
         for m, ident in zip(merged, identities):
             findings, confs = {}, {}
             for name, probs in zip(FINDINGS, (m.c1, m.c2)):
-                findings[name], confs[name] = _finding(probs)
+                confs[name] = finding_confidence(probs)
+                findings[name] = confs[name] >= getattr(self.models[name], "finding_threshold", 0.5)
             out.append(Detection(expand(m.box, kappa), ident, m.score, findings, confs, source_names[m.source]))
         return out
 

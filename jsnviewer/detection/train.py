@@ -105,6 +105,9 @@ def train_detector(finding: str, hands: list[WorkingHand], out: Path, config: SS
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = init if init is not None else SSD300(config or SSDConfig())
+    if steps <= 0:
+        save_ssd(out, model, finding, {**(meta or {}), "steps": 0})
+        return model.eval()
     kappa = model.config.box_scale
     opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), weight_decay=weight_decay)
     aug = Augment()
@@ -135,6 +138,45 @@ def train_detector(finding: str, hands: list[WorkingHand], out: Path, config: SS
             break
     model.eval()
     return model
+
+
+def calibrate_finding_threshold(model: SSD300, finding: str, studies: int, first_seed: int = 2_000_000,
+                                progress: Callable | None = None) -> dict:
+    """Choose the decision threshold on P(present | joint) that maximises F1 on `studies` synthetic
+    validation studies (seeds from `first_seed`: neither training's nor the benchmark's).
+    Sets `model.finding_threshold` and returns what was measured."""
+    from jsnviewer.detection.bench import DETECTED_IOU
+    from jsnviewer.detection.boxes import iou
+    from jsnviewer.detection.scan import expand, scan
+
+    fi = FINDINGS.index(finding)
+    conf, truth = [], []
+    for seed in range(first_seed, first_seed + studies):
+        for pixels, sample, scale in phantom_samples(seed):
+            result = scan(model, pixels, scale=scale)
+            if not result.boxes:
+                continue
+            det = torch.tensor([expand(b.box, model.config.box_scale) for b in result.boxes], dtype=torch.float64)
+            overlap = iou(torch.from_numpy(sample.boxes), det)
+            for t in range(len(sample.boxes)):
+                d = int(overlap[t].argmax())
+                if overlap[t, d] > DETECTED_IOU:
+                    p = result.boxes[d].probs
+                    conf.append(p[2] / max(p[1] + p[2], 1e-12))
+                    truth.append(bool(sample.findings[t, fi]))
+        if progress:
+            progress()
+    conf_a, truth_a = np.array(conf), np.array(truth)
+    best = (0.5, 0.0)  # argmax unless a threshold does better
+    for th in np.round(np.arange(0.05, 0.96, 0.05), 2):
+        pred = conf_a >= th
+        tp, fp, fn = int((pred & truth_a).sum()), int((pred & ~truth_a).sum()), int((~pred & truth_a).sum())
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+        if f1 > best[1] + 1e-9:
+            best = (float(th), f1)
+    model.finding_threshold = best[0]
+    return {"finding_threshold": best[0], "validation_f1": round(best[1], 4), "validation_joints": len(truth),
+            "validation_positives": int(truth_a.sum()), "validation_seeds": f"{first_seed}..{first_seed + studies - 1}"}
 
 
 def gather_hands(finding: str, synthetic: int = 0, real: Path | None = None, data: Path | None = None,
