@@ -70,13 +70,16 @@ def train_command(args) -> int:
 
     torch.set_num_threads(max(1, args.threads))
     out = args.out or Path(__file__).resolve().parents[2] / "models" / f"detector_{args.finding}.pt"
-    if not args.synthetic and args.real is None and args.data is None:
+    recalibrate_only = args.steps == 0 and args.init is not None
+    if not recalibrate_only and not args.synthetic and args.real is None and args.data is None:
         raise JsnError("nothing to train on: give --synthetic N, --real DIR and/or --data DIR")
-    bar = tqdm(total=args.synthetic, desc="synthetic hands", unit="study", disable=not args.synthetic)
-    hands, desc = gather_hands(args.finding, args.synthetic, args.real, args.data, args.cache, args.exclude_real, bar.update)
-    bar.close()
-    if not hands:
-        raise JsnError("no training radiographs were found")
+    hands, desc = [], {}
+    if not recalibrate_only:
+        bar = tqdm(total=args.synthetic, desc="synthetic hands", unit="study", disable=not args.synthetic)
+        hands, desc = gather_hands(args.finding, args.synthetic, args.real, args.data, args.cache, args.exclude_real, bar.update)
+        bar.close()
+        if not hands:
+            raise JsnError("no training radiographs were found")
     config = SSDConfig() if args.width is None else SSDConfig(width=args.width)
     init = None
     if args.init is not None:
@@ -85,6 +88,10 @@ def train_command(args) -> int:
         init = load_ssd(args.init, args.finding)
     meta = {"finding": args.finding, "data": desc, "batch": args.batch, "lr": args.lr, "seed": args.seed,
             "command": "jsnviewer train detector " + " ".join(_argv(args))}
+    if args.init is not None:  # keep how the starting weights were made
+        from jsnviewer.weights import load_weights
+
+        meta["previous"] = load_weights(args.init).meta
     bar = tqdm(total=args.steps, desc=f"training {args.finding}", unit="step")
 
     def progress(step: int, stats: dict) -> None:

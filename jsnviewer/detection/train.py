@@ -99,7 +99,7 @@ def train_detector(finding: str, hands: list[WorkingHand], out: Path, config: SS
     """
     if finding not in FINDINGS:
         raise ValueError(f"finding must be one of {FINDINGS}")
-    if not hands:
+    if not hands and steps > 0:
         raise ValueError("no training hands")
     fi = FINDINGS.index(finding)
     torch.manual_seed(seed)
