@@ -68,7 +68,6 @@ class ResultsPanel(QWidget):
         self.table.setMinimumWidth(340)
         self.unpaired_heading = QLabel("Not measured")
         self.unpaired = QListWidget()
-        self.unpaired.setMaximumHeight(110)
         self.unpaired.setWordWrap(True)
         self.note = QLabel(JSN_CONVENTION + " Grey: not reliable (see the joint detail).")
         self.note.setObjectName("hint")
@@ -121,6 +120,8 @@ class ResultsPanel(QWidget):
             self.unpaired.addItem(f"{u.identity or '?'} ({visit}): {u.reason}")
         self.unpaired_heading.setVisible(bool(unpaired))
         self.unpaired.setVisible(bool(unpaired))
+        rows = sum(self.unpaired.sizeHintForRow(i) for i in range(min(self.unpaired.count(), 4)))
+        self.unpaired.setFixedHeight(rows + 2 * self.unpaired.frameWidth() + 4)  # the table keeps the room
         if result is None:
             self.heading.setText("No analysis yet: Analysis ▸ Analyse (Ctrl+R)")
         else:
