@@ -29,6 +29,7 @@ class RefineSettings:
     model: str = "similarity"  # "similarity" (dz, dθ, dx, dy), "rigid" (dz kept) or "translation" (dz, dθ kept)
     max_turn_deg: float = 6.0  # a similarity/rigid result further than this from the start ...
     max_scale_change: float = 0.06  # ... or this: that bone is measured again by translation only
+    max_move_px: float = 8.0  # a bone that ends further than this from its start (or does not converge) keeps the start
     margin_px: int = 3
     smooth_sigma: float = 1.0
     max_iterations: int = 30
@@ -120,12 +121,24 @@ def _delta_matrix(delta: np.ndarray, model: str, centre: tuple[float, float]) ->
 
 
 def _refine_one(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: BoneTransform, settings: RefineSettings, tolerance_px: float) -> RefinedBone:
+    def implausible(r: RefinedBone) -> bool:
+        turned = abs(r.transform.dtheta - init.dtheta) > math.radians(settings.max_turn_deg)
+        scaled = abs(r.transform.dz / init.dz - 1) > settings.max_scale_change
+        return not r.converged or turned or scaled or _moved(t, init, r.transform) > settings.max_move_px
+
     r = _gauss_newton(t, corners, shape, init, settings.model, settings, tolerance_px)
-    turned = abs(r.transform.dtheta - init.dtheta) > math.radians(settings.max_turn_deg)
-    if settings.model != "translation" and (turned or abs(r.transform.dz / init.dz - 1) > settings.max_scale_change):
+    if implausible(r) and settings.model != "translation":
         # a round bone end can turn freely in the intensity loss: keep the start's turn and scale
         r = _gauss_newton(t, corners, shape, init, "translation", settings, tolerance_px)
+    if implausible(r):  # slid off along a featureless bone or left the crop: keep the start, unconverged
+        r = RefinedBone(init, r.iterations, False)
     return r
+
+
+def _moved(t: _Region, a: BoneTransform, b: BoneTransform) -> float:
+    """How far apart two transforms put the region's centroid in the moving crop (pixels)."""
+    p = np.array([t.centroid[0], t.centroid[1], 1.0])
+    return float(np.hypot(*(a.sampling_matrix() @ p - b.sampling_matrix() @ p)[:2]))
 
 
 def _gauss_newton(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: BoneTransform, model: str, settings: RefineSettings, tolerance_px: float) -> RefinedBone:
