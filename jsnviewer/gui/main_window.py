@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 BASELINE, FOLLOWUP = "Baseline", "Follow-up"
 ROLES = (BASELINE, FOLLOWUP)
 VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's names
-JOINT_VIEW_BOXES = 3.0  # centring on an analysed joint shows about this many box sizes around it
+JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
 MAX_FOLDER_FILES = 200
 
 
