@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from jsnviewer.joints import digit_of, kind_of
 
@@ -64,6 +63,8 @@ class CropFrame:
         result equals filtering the whole radiograph to float32 precision), so a crop costs the
         same on a 2000×1500 radiograph as on a small one.
         """
+        from scipy import ndimage  # imported here: the GUI reads this module at start-up
+
         centres = np.arange(self.size) + 0.5
         grid = np.stack(np.meshgrid(centres, centres, indexing="xy"), axis=-1)
         xy = self.to_radiograph(grid)
