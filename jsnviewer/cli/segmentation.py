@@ -32,7 +32,7 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.add_argument("--split-seed", type=int, default=0, help="seed of the train/validation split by joint")
     p.add_argument("--init", type=Path, help="fine-tune from these weights (their network size is kept)")
     p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
-    p.add_argument("--out", type=Path, default=REPO / "models" / "segmenter.pt")
+    p.add_argument("--out", type=Path, required=True, help="weights file to write (never the shipped one by default: retraining must not overwrite it)")
     p.set_defaults(func=_train)
 
     b = bench_subparsers.add_parser("segmentation", help="Table 6 metrics per bone and CPU ms per crop",
