@@ -74,7 +74,10 @@ def test_narrowing_moves_the_upper_bone_down_in_an_upright_pair():
     # lower bone where it was; so dy0 = -2, dy1 = 0 and JSN = dy0 - dy1 < 0 as in conventions.md.
     p = make_joint_pair(3, max_rotation_deg=0.0, max_scale=0.0, max_shift_px=0.0, noise=False, jsn_mm=-0.35)
     assert np.allclose(p.lower_transform, np.eye(3))
-    c = np.array([128.0, 128.0, 1.0])
+    from jsnviewer.registration.transform import joint_centre
+
+    jx, jy = joint_centre(p.fixed_upper, p.fixed_lower)  # the joint-space centre, where JSN is read
+    c = np.array([128.0 + jx, 128.0 + jy, 1.0])
     moved = p.upper_transform @ c - c
     assert moved[1] == pytest.approx(0.35 / 0.175, abs=0.25)
     # The masks show it: the joint space in the middle columns is 2 px narrower.
@@ -98,3 +101,14 @@ def test_split_masks_share_the_joint_space_like_the_real_annotations():
         assert gap_exact >= 3 and gap_split == 0
     with pytest.raises(ValueError):
         make_joint_crop(4, joint_space="nearest")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pair_jsn_is_what_its_transforms_imply_at_the_joint_space_centre(seed):
+    from jsnviewer.phantom import jsn_from_transforms
+    from jsnviewer.registration.transform import joint_centre
+
+    p = make_joint_pair(seed, noise=False)
+    jx, jy = joint_centre(p.fixed_upper, p.fixed_lower)
+    c = (p.fixed.shape[1] / 2.0 + jx, p.fixed.shape[0] / 2.0 + jy)
+    assert jsn_from_transforms(p.upper_transform, p.lower_transform, c, (0.0, -1.0), p.pixel_size_mm) == pytest.approx(p.jsn_mm, abs=1e-9)

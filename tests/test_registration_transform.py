@@ -85,3 +85,17 @@ def test_joint_centre_is_in_the_middle_of_the_joint_space():
     lower[50:, 30:70] = True
     x, y = joint_centre(upper, lower)
     assert (x, y) == (pytest.approx(0.0), pytest.approx(-5.0))  # row 45 of 100 = 5 px above the centre
+
+
+@pytest.mark.parametrize("seed, joint_space", [(0, "bone"), (1, "bone"), (2, "split"), (3, "bone"), (4, "split")])
+def test_true_transforms_read_at_the_registrations_joint_centre_give_the_phantoms_jsn(seed, joint_space):
+    # The phantom's truth and the registration read JSN at one point (the baseline's joint-space
+    # centre from its masks): a perfect registration then measures the true JSN, flexion and all.
+    from jsnviewer.phantom import make_joint_pair
+
+    p = make_joint_pair(seed, joint_space=joint_space, noise=False)
+    shape = p.fixed.shape
+    upper = BoneTransform.from_crop_matrix(p.upper_transform, shape)
+    lower = BoneTransform.from_crop_matrix(p.lower_transform, shape)
+    measured = jsn_px(*at_joint(upper, lower, joint_centre(p.fixed_upper, p.fixed_lower))) * p.pixel_size_mm
+    assert measured == pytest.approx(p.jsn_mm, abs=1e-3)

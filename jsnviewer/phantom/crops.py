@@ -15,12 +15,12 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from jsnviewer.joints import JOINT_IDENTITIES, kind_of
+from jsnviewer.registration.transform import joint_centre
 
 from .anatomy import (
     JOINT_SPACE_MM,
     HandSize,
     Material,
-    axis_of,
     bone_pose,
     joint_bones,
     long_bone,
@@ -64,8 +64,6 @@ class _JointScene:
     scene: Scene
     lower: str
     upper: str
-    centre: np.ndarray
-    axis: np.ndarray
     gap_mm: float
     size: int
     exposure: Exposure
@@ -97,7 +95,7 @@ def _joint_scene(rng: np.random.Generator, identity: str, size: int, pixel_size_
     a = np.array([np.cos(angle), np.sin(angle)])
     tip = centre - k * (gap / 2.0) * a
     lower = make_bone(lower_name, lower_shape, bone_pose(tip, angle, k, lower_shape.length), material, rng)
-    upper_pose, placement = place_upper(lower, upper_shape, gap, np.deg2rad(rng.normal(0.0, 3.0)))
+    upper_pose, _ = place_upper(lower, upper_shape, gap, np.deg2rad(rng.normal(0.0, 3.0)))
     upper = make_bone(upper_name, upper_shape, upper_pose, material, rng)
     bones = [lower, upper]
     soft = float(rng.uniform(3.0, 5.5)) * zoom
@@ -138,7 +136,7 @@ def _joint_scene(rng: np.random.Generator, identity: str, size: int, pixel_size_
         float(rng.uniform(0.7, 1.0)),  # top
         float(rng.uniform(0.0, 1.5)),  # blur (px) after the noise: the real crops are resampled
     )
-    return _JointScene(Scene(bones, capsules, slabs, k), lower_name, upper_name, placement.centre, axis_of(lower.pose), gap, size, exposure, display)
+    return _JointScene(Scene(bones, capsules, slabs, k), lower_name, upper_name, gap, size, exposure, display)
 
 
 def _image(js: _JointScene, scene: Scene, rng: np.random.Generator, noise: bool) -> np.ndarray:
@@ -200,9 +198,11 @@ def make_joint_pair(
     """A baseline (fixed) and follow-up (moving) crop of one joint with known per-bone motion.
 
     The follow-up applies a global similarity about the crop centre (rotation, scale, shift) and,
-    to the distal bone, a flexion about the joint centre (which keeps the joint space width) and a
-    shift along the proximal bone's axis by the JSN change (drawn from −0.5..+0.3 mm, exactly 0 in
-    one pair of five, unless `jsn_mm` is given). With `joint_space="bone"` (default) the masks
+    to the distal bone, a shift up the crop by the JSN change (drawn from −0.5..+0.3 mm, exactly 0
+    in one pair of five, unless `jsn_mm` is given) followed by a flexion about the baseline's
+    joint-space centre c = `joint_centre` of the fixed masks (the point the registration reads JSN
+    at). So `jsn_mm` is exactly the JSN that truth.py's definition reads at c along the crop's up
+    (0, −1) from the two transforms. With `joint_space="bone"` (default) the masks
     are exactly the bones, so the transforms carry the fixed masks onto the moving ones.
     """
     rng = np.random.default_rng([seed, 0x_9A1B])
@@ -216,8 +216,10 @@ def make_joint_pair(
     scale = 1.0 + float(rng.uniform(-max_scale, max_scale))
     shift = rng.uniform(-max_shift_px, max_shift_px, 2)
     glob = translation(c + shift[0], c + shift[1]) @ similarity(0.0, 0.0, theta, scale) @ translation(-c, -c)
-    flex = rotation_about(js.centre[0], js.centre[1], np.deg2rad(rng.uniform(-4.0, 4.0)))
-    joint = translation(*(k * jsn_mm * js.axis)) @ flex
+    fu, fl = _masks(js.scene, js, joint_space)
+    jc = joint_centre(fu, fl)
+    flex = rotation_about(c + jc[0], c + jc[1], np.deg2rad(rng.uniform(-4.0, 4.0)))
+    joint = flex @ translation(0.0, -k * jsn_mm)
     upper_t, lower_t = glob @ joint, glob
     motions = {b.name: glob for b in js.scene.bones}
     motions[js.upper] = upper_t
@@ -225,6 +227,5 @@ def make_joint_pair(
     moving_scene = js.scene.moved(motions, caps, glob)
     fixed = _image(js, js.scene, rng, noise)
     moving = _image(js, moving_scene, rng, noise)
-    fu, fl = _masks(js.scene, js, joint_space)
     mu, ml = _masks(moving_scene, js, joint_space)
     return JointPair(fixed, moving, fu, fl, mu, ml, upper_t, lower_t, float(jsn_mm), pixel_size_mm, identity)

@@ -3,10 +3,11 @@
 Every motion is a 3×3 similarity from baseline image px to follow-up image px:
     motion(bone) = G · R_ray · J_MCP · J_PIP · …   (the joints between the carpus and the bone)
 G is the global repositioning (rotation, scale, shift about the image centre), R_ray turns a whole
-finger with its metacarpal about the metacarpal base, and each joint J = T(δ·k·a) · Rot(c, α)
-turns the distal part about the joint centre c by the flexion α (which leaves the joint space
-width unchanged) and then moves it by the JSN change δ (mm; k px per mm) along the proximal bone's
-axis a (unit, pointing distally). So between the two bones of a joint, only J differs.
+finger with its metacarpal about the metacarpal base, and each joint J = Rot(c, α) · T(δ·k·a)
+moves the distal part by the JSN change δ (mm; k px per mm) along the proximal bone's axis a (unit,
+pointing distally) and then turns it about the joint-space centre c by the flexion α (which leaves
+the joint space width at c unchanged). So between the two bones of a joint, only J differs, and
+J⁻¹(c) = c − δ·k·a: the JSN read at c (truth.py) is exactly δ.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def bone_motions(hand: Hand, changes: FollowupChanges) -> dict[str, np.ndarray]:
         for lower in names[:-1]:
             site = hand.joints[joint_of(lower)]
             c, a = site.placement.centre, site.placement.axis
-            joint = translation(*(k * changes.jsn_mm[site.identity] * a)) @ rotation_about(c[0], c[1], np.deg2rad(changes.flexion_deg[site.identity]))
+            joint = rotation_about(c[0], c[1], np.deg2rad(changes.flexion_deg[site.identity])) @ translation(*(k * changes.jsn_mm[site.identity] * a))
             m = m @ joint
             motions[site.upper] = g @ m
     for name, owner in hand.bone_owners.items():

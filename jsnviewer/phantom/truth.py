@@ -5,15 +5,20 @@ A joint's masks cover the integer-aligned window `window_xy` (x0, y0) of shape `
 which lies within the pixel cover of its box; a mask pixel is set when its centre lies inside
 that bone (for an ankylosed joint the bony bridge is split at the joint line between the two).
 
-Per joint, `upper_transform` and `lower_transform` (3×3) map baseline px to follow-up px for the
-distal and the proximal bone. With c the baseline joint centre, a the baseline joint axis (unit,
-pointing from the proximal to the distal bone), s the global scale of `lower_transform` and
-R its rotation, the true JSN change is
+Per joint, `upper_transform` U and `lower_transform` L (3×3) map baseline px to follow-up px for the
+distal and the proximal bone. The true JSN change is read at the **joint-space centre** c of the
+baseline along its joint axis a (unit, pointing from the proximal to the distal bone), exactly as the
+registration reads it (jsnviewer/registration/transform.py, Eq. 7 about that point):
 
-    jsn_mm = ((upper_transform(c) − lower_transform(c)) · R a) / s × pixel_size_mm
+    jsn_mm = ((c − U⁻¹(L(c))) · a) × pixel_size_mm
 
-i.e. how far the distal bone moved away from the proximal one along the joint axis, in baseline
-millimetres: follow-up width − baseline width, negative = narrowing (conventions.md).
+L(c) is where the follow-up's proximal bone carries c; U⁻¹ takes that follow-up point back with the
+distal bone. So: how far the distal bone moved away from the proximal one at c, along a, in
+baseline px: follow-up width − baseline width, negative = narrowing (conventions.md). In the
+whole-hand study c is the analytic joint-space centre (`JointPlacement.centre`: half-way between
+the proximal head's tip and the distal base on the axis) and a the proximal bone's axis; in an
+upright joint crop (crops.py) c is `joint_centre` of the baseline bone masks, the point the
+registration finds, and a = (0, −1), the crop's up.
 """
 
 from __future__ import annotations
@@ -87,10 +92,8 @@ def jsn_from_transforms(upper: np.ndarray, lower: np.ndarray, centre, axis, pixe
     """The JSN change (mm) that a joint's two bone transforms imply (see the module docstring)."""
     c = np.array([centre[0], centre[1], 1.0])
     a = np.asarray(axis, dtype=float)
-    moved_axis = lower[:2, :2] @ a
-    scale = float(np.hypot(*moved_axis))
-    separation = (upper @ c - lower @ c)[:2]
-    return float(separation @ (moved_axis / scale) / scale * pixel_size_mm)
+    back = np.linalg.solve(np.asarray(upper, dtype=float), np.asarray(lower, dtype=float) @ c)
+    return float((c - back)[:2] @ (a / np.hypot(*a)) * pixel_size_mm)
 
 
 def _matrix(m: np.ndarray) -> list[list[float]]:
