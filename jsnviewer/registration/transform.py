@@ -109,8 +109,9 @@ def jsn_px(upper: BoneTransform, lower: BoneTransform) -> float:
 
 
 def joint_centre(upper: np.ndarray, lower: np.ndarray) -> tuple[float, float]:
-    """The joint centre of a crop from its bone masks (offset from the crop centre, crop pixels): the
-    middle of the joint space, half-way between the upper bone's lowest and the lower bone's highest
+    """The joint centre of a crop from its bone masks (offset from the crop centre, crop pixels), the one
+    point where JSN is read, by the registration (of the baseline's masks) and by the phantom's truth:
+    the middle of the joint space, half-way between the upper bone's lowest and the lower bone's highest
     pixel, over the middle half of the columns where both bones are present."""
     upper, lower = np.asarray(upper) > 0, np.asarray(lower) > 0
     h, w = upper.shape
