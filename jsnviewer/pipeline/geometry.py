@@ -113,9 +113,10 @@ def joint_axes(centres: dict[str, tuple[float, float]]) -> dict[str, tuple[float
     return {k: tuple(float(c) for c in axes.get(k, fallback)) for k in pts}
 
 
-# The crop covers this multiple of the joint box's side: the real joint crops the models learnt
-# from show the two bone ends filling about two thirds of the crop width.
-CROP_SIDE_PER_BOX = 0.6
+# The crop covers this multiple of the joint box's side (bone ends about 60 % of the crop width,
+# as in the real crops the models learnt from). Chosen on synthetic validation studies (seeds from
+# 9,000,000, never the benchmark's): mean |JSN error| 0.0199 mm at 0.6, 0.0135 at 0.7, 0.0182 at 0.9.
+CROP_SIDE_PER_BOX = 0.7
 
 
 def crop_side_px(box: tuple[float, float, float, float]) -> float:
