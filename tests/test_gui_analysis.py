@@ -303,8 +303,8 @@ def test_settings_reach_the_pipeline_and_models_reload_only_when_they_change(mon
     settings = AppSettings(device="cpu", registration_method="deep", thresholds=Thresholds(0.7, 0.2, 25, 15, 0.5),
                            weights={name: str(path) for name, path in files.items()})
     pipeline = analysis_settings(settings)
-    assert (pipeline.device, pipeline.registration_method, pipeline.conf, pipeline.iou1, pipeline.m1, pipeline.m2,
-            pipeline.iou2) == ("cpu", "deep", 0.7, 0.2, 25, 15, 0.5)
+    t = pipeline.thresholds
+    assert (pipeline.device, pipeline.registration_method, t.conf, t.iou1, t.m1, t.m2, t.iou2) == ("cpu", "deep", 0.7, 0.2, 25, 15, 0.5)
     assert pipeline.weights == {name: str(path) for name, path in files.items()}
     assert missing_weights(settings) == []
     cache = ModelCache()

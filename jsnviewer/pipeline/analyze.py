@@ -24,27 +24,25 @@ class AnalysisError(JsnError):
     """The analysis cannot go on (e.g. no hand on a radiograph); the message says which file and why."""
 
 
+def _paper_thresholds():
+    from jsnviewer.detection.scan import Thresholds
+
+    return Thresholds()
+
+
 @dataclass(frozen=True)
 class AnalysisSettings:
     device: str = "auto"
     registration_method: str = "refined"
-    # t_conf, t_IoU1, M1, M2, t_IoU2 of the detection paper
-    conf: float = 0.9
-    iou1: float = 0.15
-    m1: int = 20
-    m2: int = 18
-    iou2: float = 0.45
+    # the detection paper's t_conf, t_IoU1, M1, M2, t_IoU2 (jsnviewer.detection.scan.Thresholds)
+    thresholds: object = field(default_factory=_paper_thresholds)
     # user-chosen weights files (retrained models); None: the shipped ones
     weights: dict[str, str | None] = field(default_factory=dict)
 
-    def thresholds(self):
-        from jsnviewer.detection.scan import Thresholds
-
-        return Thresholds(conf=self.conf, iou1=self.iou1, m1=self.m1, m2=self.m2, iou2=self.iou2)
-
     def to_json(self) -> dict:
-        return {"device": self.device, "registration_method": self.registration_method, "conf": self.conf,
-                "iou1": self.iou1, "m1": self.m1, "m2": self.m2, "iou2": self.iou2,
+        t = self.thresholds
+        return {"device": self.device, "registration_method": self.registration_method, "conf": t.conf,
+                "iou1": t.iou1, "m1": t.m1, "m2": t.m2, "iou2": t.iou2,
                 "weights": {k: v for k, v in self.weights.items() if v}}
 
 
@@ -156,7 +154,7 @@ def analyze(baseline, followup, models: AnalysisModels | None = None, settings: 
         for i, (name, radiograph) in enumerate((("baseline", baseline), ("follow-up", followup))):
             report(0.02 + 0.3 * i, f"Finding joints on the {name}")
             t = time.perf_counter()
-            found.append(models.detector.detect(radiograph, settings.thresholds()))
+            found.append(models.detector.detect(radiograph, settings.thresholds))
             timings[f"detect_{name.replace('-', '')}"] = time.perf_counter() - t
         detections = (found[0], found[1])
     for radiograph, dets in zip((baseline, followup), detections):
