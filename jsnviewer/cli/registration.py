@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_REAL = REPO.parent / "shared" / "data" / "real" / "joint_crops"
+from jsnviewer.cli import SHARED_REAL_DATA
+
+DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
 
 
 def register(train_subparsers, bench_subparsers) -> None:
