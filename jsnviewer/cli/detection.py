@@ -30,7 +30,7 @@ def register(train_subparsers, bench_subparsers) -> None:
     t.add_argument("--exclude-real", action="append", default=[], metavar="NAME", help="leave out real hands whose file name contains NAME")
     t.add_argument("--data", type=Path, metavar="DIR", help="a jsnviewer annotation dataset")
     t.add_argument("--cache", type=Path, metavar="DIR", help="keep generated synthetic hands here and reuse them")
-    t.add_argument("--out", type=Path, help="weights file (default: models/detector_<finding>.pt)")
+    t.add_argument("--out", type=Path, required=True, help="weights file to write (never the shipped one by default: retraining must not overwrite it)")
     t.add_argument("--init", type=Path, metavar="PT", help="start from these weights (continue a run, or fine-tune on your data)")
     t.add_argument("--width", type=float, default=None, help="channel width of VGG16 (1 = the paper's network; default 1/16)")
     t.add_argument("--steps", type=int, default=3000)
@@ -69,7 +69,7 @@ def train_command(args) -> int:
     from jsnviewer.detection.train import gather_hands, train_detector
 
     torch.set_num_threads(max(1, args.threads))
-    out = args.out or Path(__file__).resolve().parents[2] / "models" / f"detector_{args.finding}.pt"
+    out = args.out
     recalibrate_only = args.steps == 0 and args.init is not None
     if not recalibrate_only and not args.synthetic and args.real is None and args.data is None:
         raise JsnError("nothing to train on: give --synthetic N, --real DIR and/or --data DIR")
