@@ -275,3 +275,9 @@ def open_dataset(root: str | Path, create: bool = False) -> AnnotationDataset:
 
 def is_dataset(root: str | Path) -> bool:
     return (Path(root) / "dataset.json").exists()
+
+
+def joint_crops_folder(path: str | Path) -> Path:
+    """A joint_crops-style folder itself, or the joint_crops/ of an annotation dataset."""
+    path = Path(path)
+    return open_dataset(path).joint_crops_dir if is_dataset(path) else path

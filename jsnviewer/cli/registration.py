@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from jsnviewer.cli import SHARED_REAL_DATA
+from jsnviewer.dataset import joint_crops_folder
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
 
@@ -42,15 +43,6 @@ def register(train_subparsers, bench_subparsers) -> None:
     b.set_defaults(func=_bench)
 
 
-def crop_folder(path: Path) -> Path:
-    """A joint_crops-style folder itself, or the joint_crops/ of an annotation dataset."""
-    if (path / "dataset.json").is_file():
-        from jsnviewer.dataset import open_dataset
-
-        return open_dataset(path).joint_crops_dir
-    return path
-
-
 def _train(args) -> int:
     import shlex
     import sys
@@ -66,7 +58,7 @@ def _train(args) -> int:
     torch.set_num_threads(args.threads)
     if args.data is None:
         raise DatasetError("no --data folder given and ../shared/data/real/joint_crops is not present")
-    root = crop_folder(args.data)
+    root = joint_crops_folder(args.data)
     train_crops = load_joint_folders(root, "train")
     val_crops = load_joint_folders(root, "validation")
     if not val_crops or not train_crops:
@@ -117,7 +109,7 @@ def _bench(args) -> int:
     else:
         if args.data is None:
             raise DatasetError("give --data FOLDER (laid out like joint_crops/) or --synthetic N")
-        results = bench_real(crop_folder(args.data), methods, model, part=args.part, pixel_size_mm=args.pixel_size, seed=args.seed)
+        results = bench_real(joint_crops_folder(args.data), methods, model, part=args.part, pixel_size_mm=args.pixel_size, seed=args.seed)
     print(format_table(results))
     if args.json:
         atomic_write_json(args.json, results)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from jsnviewer.cli import SHARED_REAL_DATA
+from jsnviewer.dataset import joint_crops_folder
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
 
@@ -48,22 +49,13 @@ def register(train_subparsers, bench_subparsers) -> None:
     b.set_defaults(func=_bench)
 
 
-def crop_folder(path: Path) -> Path:
-    """A joint_crops-style folder itself, or the joint_crops/ of an annotation dataset."""
-    from jsnviewer.dataset import is_dataset, open_dataset
-
-    if is_dataset(path):
-        return open_dataset(path).joint_crops_dir
-    return path
-
-
 def _train(args) -> int:
     import torch
 
     from jsnviewer.segmentation.train import TrainConfig, train_segmenter
 
     torch.set_num_threads(args.threads)
-    dirs = ([] if args.no_real or args.real is None else [args.real]) + [crop_folder(d) for d in args.data]
+    dirs = ([] if args.no_real or args.real is None else [args.real]) + [joint_crops_folder(d) for d in args.data]
     config = TrainConfig(crop_dirs=dirs, synthetic=args.synthetic, epochs=args.epochs, batch_size=args.batch_size,
                          lr=args.lr, optimizer=args.optimizer, loss=args.loss, width=args.width, depth=args.depth,
                          input_size=args.input_size, seed=args.seed, split_seed=args.split_seed, init=args.init,
@@ -84,7 +76,7 @@ def _bench(args) -> int:
 
     if args.data is None and not args.synthetic:
         raise JsnError("bench segmentation needs --data DIR and/or --synthetic N")
-    result = bench_segmentation(crop_folder(args.data) if args.data else None, args.weights, args.validation,
+    result = bench_segmentation(joint_crops_folder(args.data) if args.data else None, args.weights, args.validation,
                                 args.synthetic, args.threads, args.repeats)
     for name in ("data", "synthetic"):
         for part, m in result.get(name, {}).items():
