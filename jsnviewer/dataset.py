@@ -6,8 +6,8 @@ This docstring is the format's one written definition (version 1).
       dataset.json                         {"format": "jsnviewer-dataset", "version": 1}
       images/<image_id><ext>               byte copy of the radiograph the annotator opened
       annotations/<image_id>.json          the joints annotated on that image
-      joint_crops/<joint_key>/<crop_id>.png          optional bone masks, laid out exactly like
-      joint_crops/<joint_key>/<crop_id>_upper.png    ../shared/data/real/joint_crops: one folder per
+      joint_crops/<joint_key>/<crop_id>.png          joint crops with their bone masks, laid out exactly
+      joint_crops/<joint_key>/<crop_id>_upper.png    like ../shared/data/real/joint_crops: one folder per
       joint_crops/<joint_key>/<crop_id>_lower.png    joint, repeat visits of it side by side (0/1 PNGs)
 
 `image_id` is the first 16 hex digits of the SHA-256 of the file's bytes, so the same file
@@ -26,6 +26,18 @@ annotations/<image_id>.json:
 Boxes are floats in the continuous pixel frame of docs/conventions.md (pixel (i, j) covers
 [j, j+1) x [i, i+1)); they are written with Python's shortest round-trip float repr, so a save
 and a load give back the same numbers bit for bit. Every file is written atomically.
+
+joint_crops/ is written when the annotations of an analysed study are saved
+(`jsnviewer.pipeline.training_crops.save_joint_crops`): for every joint paired across the two
+visits, the baseline's and the follow-up's crop as the analysis took them (256×256, finger up,
+both visits at a common physical scale; 16-bit grey in the radiograph's own units, rounded and
+clipped to 0..65535) and its upper (distal) and lower (proximal) bone masks. `joint_key` is
+`<hash>_<L|R|U>_<identity>`, `<hash>` the first 12 hex digits of the SHA-256 of the patient ID and
+the laterality, so every visit of one joint of one hand lands in one folder and no patient ID or
+name is written; `crop_id` is the image_id of the radiograph the crop comes from, so saving again
+overwrites. The masks are the segmenter's, as the analysis computed them, unless someone corrects
+the mask files (the application has no mask editor): `train segmenter --data` learns them and
+`train registration --data` pairs the visits of each folder.
 """
 
 from __future__ import annotations

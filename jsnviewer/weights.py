@@ -90,3 +90,38 @@ def load_weights(path: str | Path, expected_model: str | None = None) -> Weights
         meta=dict(payload.get("meta") or {}),
         path=path,
     )
+
+
+def model_card_path(weights_path: str | Path) -> Path:
+    """The model card beside a weights file: `<name>.md` for `<name>.pt`."""
+    return Path(weights_path).with_suffix(".md")
+
+
+def write_model_card(weights_path: str | Path, title: str, command: str, started_from: str | Path | None,
+                     data: list[str], figures: dict[str, float | str], bench_command: str) -> Path:
+    """Write the model card of a trained weights file (atomically, beside it); returns the card's path.
+
+    `data` describes what it learnt from and how it was split, `figures` what the training measured;
+    the CPU inference time is not measured by a training run, so the card names the command that does.
+    """
+    from datetime import datetime, timezone
+
+    from jsnviewer.atomic import atomic_write_text
+
+    path = Path(weights_path)
+    lines = [f"# {title}: `{path.name}`", "",
+             f"Written {datetime.now(timezone.utc).isoformat(timespec='seconds')} by a training run of jsnviewer.", "",
+             "## Training command", "", "```", command, "```", "",
+             "Started from " + (f"`{started_from}` (its model card lies beside it)." if started_from
+                                else "random weights."), "",
+             "## Data and split", ""] + [f"- {line}" for line in data] + ["", "## Figures measured during training", ""]
+    if figures:
+        lines += ["| figure | value |", "| --- | --- |"]
+        lines += [f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in figures.items()]
+    else:
+        lines.append("None: this training run measured no validation figures.")
+    lines += ["", "## Size and speed", "", f"- Weights file: {path.stat().st_size / 1e6:.2f} MB.",
+              "- CPU inference time: not measured by training" +
+              (" (the network keeps the size of the weights it started from, whose card gives it)" if started_from else "") +
+              f"; measure it with `{bench_command}`.", ""]
+    return atomic_write_text(model_card_path(path), "\n".join(lines))

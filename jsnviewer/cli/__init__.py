@@ -5,3 +5,15 @@ from pathlib import Path
 # ../shared/data/real beside the repository: the real training data on development machines and
 # in CI (never bundled; absent in the packaged program, where trainers need --data).
 SHARED_REAL_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
+
+
+def starting_weights(init: Path | None, model: str, data: list[Path]) -> Path | None:
+    """The weights a training run starts from: `--init`, else the shipped model's when it learns from
+    an annotation dataset (a clinic fine-tunes the program's models on its annotations; starting from
+    nothing on a few hundred joints would give a worse model), else None (random weights)."""
+    from jsnviewer.dataset import is_dataset
+    from jsnviewer.weights import resolve_weights
+
+    if init is None and any(d is not None and is_dataset(d) for d in data):
+        return resolve_weights(model)
+    return init

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import shlex
 import sys
 
 from jsnviewer import __version__
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:  # plain `jsnviewer` opens the window; `jsnviewer --self-test` checks the installation
         args = parser.parse_args((["--debug"] if args.debug else []) + (["self-test"] if args.self_test else ["gui"]))
+    args.command_line = shlex.join(["jsnviewer", *map(str, sys.argv[1:] if argv is None else argv)])  # for model cards
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from jsnviewer.cli import SHARED_REAL_DATA
+from jsnviewer.cli import SHARED_REAL_DATA, starting_weights
 from jsnviewer.dataset import joint_crops_folder
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
@@ -23,7 +23,9 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.add_argument("--config", choices=["small", "paper"], default="small", help="network size")
     p.add_argument("--max-minutes", type=float, help="stop after the epoch that passes this time")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--init", type=Path, help="start from these weights")
+    p.add_argument("--self-pairs", type=int, default=800, help="self-pairs (known per-bone transforms) per epoch, besides up to 1200 repeat-visit pairs")
+    p.add_argument("--init", type=Path, help="start from these weights; default: the shipped network when --data is "
+                   "an annotation dataset, else random weights")
     p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
     p.add_argument("--out", type=Path, required=True, help="weights file to write (checkpointed every better epoch)")
     p.set_defaults(func=_train)
@@ -51,9 +53,9 @@ def _train(args) -> int:
 
     from jsnviewer.errors import DatasetError, WeightsError
     from jsnviewer.registration.data import load_joint_folders
-    from jsnviewer.registration.model import save_model
+    from jsnviewer.registration.model import MODEL_NAME, save_model
     from jsnviewer.registration.train import TrainSettings, train
-    from jsnviewer.weights import load_weights
+    from jsnviewer.weights import load_weights, write_model_card
 
     torch.set_num_threads(args.threads)
     if args.data is None:
@@ -64,12 +66,15 @@ def _train(args) -> int:
     if not val_crops or not train_crops:
         raise DatasetError(f"{root}: needs joints on both sides of the train/validation split")
     settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                             config=args.config, synthetic=args.synthetic, max_minutes=args.max_minutes)
+                             config=args.config, synthetic=args.synthetic, max_minutes=args.max_minutes,
+                             self_pairs_per_epoch=args.self_pairs)
     init = None
-    if args.init:
-        w = load_weights(args.init, expected_model="registration")
+    init_path = starting_weights(args.init, MODEL_NAME, [args.data])
+    if init_path:
+        print(f"fine-tuning from {init_path}", flush=True)
+        w = load_weights(init_path, expected_model=MODEL_NAME)
         if w.config.get("widths") is None:
-            raise WeightsError(args.init, "has no network configuration")
+            raise WeightsError(init_path, "has no network configuration")
         init = w.state_dict
     source = None
     if args.synthetic:
@@ -90,6 +95,16 @@ def _train(args) -> int:
 
     _, report = train(train_crops, val_crops, settings, init_state=init, synthetic_source=source, on_epoch=on_epoch)
     print(f"best epoch {report.best_epoch}, saved {args.out}")
+    best = report.history[report.best_epoch - 1]
+    data = [f"repeat visits of each joint in {root}" + (f", and a pool of {args.synthetic} phantom pairs" if args.synthetic else ""),
+            f"split by joint folder (20 % validation): {len(train_crops)} training joints "
+            f"({sum(map(len, train_crops))} crops), {len(val_crops)} validation joints ({sum(map(len, val_crops))} crops)",
+            f"{len(report.history)} epoch(s), best {report.best_epoch}; batch {args.batch_size}, lr {args.lr}, "
+            f"{args.self_pairs} self-pairs per epoch"]
+    figures = {k: v for k, v in best.items() if k.startswith("val_")}
+    card = write_model_card(args.out, "Registration network", args.command_line, init_path, data, figures,
+                            f"jsnviewer bench registration --weights {args.out} --synthetic 20")
+    print(f"model card {card}")
     return 0
 
 

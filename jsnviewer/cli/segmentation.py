@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from jsnviewer.cli import SHARED_REAL_DATA
+from jsnviewer.cli import SHARED_REAL_DATA, starting_weights
 from jsnviewer.dataset import joint_crops_folder
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
@@ -32,7 +32,8 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.add_argument("--input-size", type=int, default=128, help="crops are resized to this for the network")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--split-seed", type=int, default=0, help="seed of the train/validation split by joint")
-    p.add_argument("--init", type=Path, help="fine-tune from these weights (their network size is kept)")
+    p.add_argument("--init", type=Path, help="fine-tune from these weights (their network size is kept); "
+                   "default: the shipped segmenter when --data is an annotation dataset, else random weights")
     p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
     p.add_argument("--out", type=Path, required=True, help="weights file to write (never the shipped one by default: retraining must not overwrite it)")
     p.set_defaults(func=_train)
@@ -52,13 +53,18 @@ def register(train_subparsers, bench_subparsers) -> None:
 def _train(args) -> int:
     import torch
 
+    from jsnviewer.segmentation.infer import MODEL_NAME
     from jsnviewer.segmentation.train import TrainConfig, train_segmenter
+    from jsnviewer.weights import load_weights, write_model_card
 
     torch.set_num_threads(args.threads)
     dirs = ([] if args.no_real or args.real is None else [args.real]) + [joint_crops_folder(d) for d in args.data]
+    init = starting_weights(args.init, MODEL_NAME, args.data)
+    if init is not None:
+        print(f"fine-tuning from {init}", flush=True)
     config = TrainConfig(crop_dirs=dirs, synthetic=args.synthetic, epochs=args.epochs, batch_size=args.batch_size,
                          lr=args.lr, optimizer=args.optimizer, loss=args.loss, width=args.width, depth=args.depth,
-                         input_size=args.input_size, seed=args.seed, split_seed=args.split_seed, init=args.init,
+                         input_size=args.input_size, seed=args.seed, split_seed=args.split_seed, init=init,
                          stop_after=args.stop_after)
     result = train_segmenter(config, args.out, progress=lambda line: print(line, flush=True),
                              progress_bar=sys.stderr.isatty())
@@ -66,6 +72,17 @@ def _train(args) -> int:
     if result.validation:
         for part, m in result.validation.items():
             print(f"validation {part}: DSC {m['dsc']:.4f}  mIoU {m['miou']:.4f}")
+    meta = load_weights(result.path).meta
+    data = [f"joint crops from {', '.join(str(d) for d in dirs) or 'no folder'}"
+            + (f" and {args.synthetic} phantom crops (seeds 0..{args.synthetic - 1}, training only)" if args.synthetic else ""),
+            f"split by joint folder (seed {args.split_seed}, 20 % validation): {meta['train_crops']} training crops, "
+            f"{meta['validation_crops']} validation crops of {len(result.validation_joints)} joints",
+            f"{meta['epochs_done']} epoch(s) of {args.epochs}, batch {args.batch_size}, lr {args.lr}, {args.optimizer}, {args.loss}"]
+    figures = {f"validation {part} {k}": v for part, m in (result.validation or {}).items() for k, v in m.items()
+               if k in ("dsc", "miou")}
+    card = write_model_card(result.path, "Bone segmenter (U-Net++)", args.command_line, init, data, figures,
+                            f"jsnviewer bench segmentation --weights {result.path} --data DIR")
+    print(f"model card {card}")
     return 0
 
 

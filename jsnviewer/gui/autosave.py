@@ -39,6 +39,14 @@ def write_annotation(dataset_root: Path, image_path: Path, width: int, height: i
     return dataset.save_annotation(annotation)
 
 
+def write_joint_crops(dataset_root: Path, result, baseline, followup) -> list[Path]:
+    """Store an analysed study's joint crops and bone masks in the dataset, the training data of the
+    segmenter and the registration (jsnviewer.pipeline.training_crops); returns the crop files."""
+    from jsnviewer.pipeline.training_crops import save_joint_crops
+
+    return save_joint_crops(open_dataset(dataset_root), result, baseline, followup)
+
+
 class AnnotationSaver(QObject):
     saved = Signal(object, str)  # document, annotation file
     failed = Signal(object, str)  # document, reason

@@ -26,7 +26,7 @@ from jsnviewer.dataset import DatasetError, ImageAnnotation, JointAnnotation, im
 from jsnviewer.errors import JsnError
 from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
 from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
-from jsnviewer.gui.autosave import AnnotationSaver
+from jsnviewer.gui.autosave import AnnotationSaver, write_joint_crops
 from jsnviewer.gui.image_view import WINDOW_PRESETS, RadiographPane, Tool
 from jsnviewer.gui.joint_detail import JointDetailPanel
 from jsnviewer.gui.joints_panel import JointsPanel
@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         self._analysis_queued = False  # Analyse was asked for while another task ran
         self.result = None  # the StudyResult shown
         self._analysed_ids: tuple[str | None, str | None] | None = None
+        self._crops_saved_for: tuple[object, Path] | None = None  # (result, dataset folder) whose joint crops are written
         self.undo_group = QUndoGroup(self)
         self.saver = AnnotationSaver(self.settings.autosave_delay_s, self)
         self.saver.dataset_root = Path(self.settings.dataset_folder) if self.settings.dataset_folder else None
@@ -932,6 +933,7 @@ class MainWindow(QMainWindow):
         dirty = [d for d in self.session_documents.values() if d.is_dirty]
         if not dirty:
             self.statusBar().showMessage("Nothing to save: all edits are saved", 4000)
+            self.save_joint_crops()
         for document in dirty:
             self.saver.save_now(document)
         self._update_save_state()
@@ -942,6 +944,31 @@ class MainWindow(QMainWindow):
         self.warnings.dismiss(f"save-{id(document)}")
         self._update_save_state()
         self._update_title()
+        if any(document is self.documents[role] for role in ROLES):
+            self.save_joint_crops()
+
+    def save_joint_crops(self) -> Worker | None:
+        """With the annotations of an analysed study, save its joint crops and bone masks to the dataset
+        (in the background, once per result and folder); a failure says why and leaves the annotations."""
+        radiographs, root = self._analysed_radiographs(), self.saver.dataset_root
+        if radiographs is None or root is None:
+            return None
+        done = self._crops_saved_for
+        if done is not None and done[0] is self.result and done[1] == root:
+            return None
+        self._crops_saved_for = (self.result, root)
+
+        def failed(exc: BaseException) -> None:
+            self._crops_saved_for = None  # the next save tries again
+            self.warnings.show_message(f"Joint crops for retraining not saved: {exc}. The annotations are saved.",
+                                       "error", key="joint-crops")
+
+        worker = Worker(write_joint_crops, root, self.result, *radiographs)
+        worker.signals.result.connect(lambda paths: self.warnings.dismiss("joint-crops"))
+        worker.signals.error.connect(failed)
+        worker.signals.finished.connect(lambda w=worker: self.workers.discard(w))
+        self.workers.add(worker)
+        return worker.start()
 
     def _save_failed(self, document: AnnotationDocument, reason: str) -> None:
         self.warnings.show_message(

@@ -54,15 +54,19 @@ class AnalysisModels:
     segmenter: object
     registrator: object
     device: str
+    # {model name: {"file": path, "sha256": first 16 hex digits}}: which weights produced a result
+    weights_files: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, settings: AnalysisSettings = AnalysisSettings()) -> AnalysisModels:
         """Load the shipped (or the user's) weights; a missing or damaged file is a WeightsError naming it."""
+        from jsnviewer.dataset import file_sha256
         from jsnviewer.detection.detector import JointDetector
         from jsnviewer.device import choose_device
         from jsnviewer.registration.model import load_model
         from jsnviewer.registration.register import Registrator
         from jsnviewer.segmentation.infer import BoneSegmenter
+        from jsnviewer.weights import resolve_weights
 
         device = choose_device(settings.device)
         w = settings.weights
@@ -70,7 +74,10 @@ class AnalysisModels:
         segmenter = BoneSegmenter.load(w.get("segmenter"), device=device.type)
         model = None if settings.registration_method == "poc" else load_model(w.get("registration"))
         registrator = Registrator(model=model, method=settings.registration_method)
-        return cls(detector, segmenter, registrator, device.type)
+        names = ["detector_ankylosis", "detector_subluxation", "segmenter"] + (["registration"] if model is not None else [])
+        files = {name: resolve_weights(name, w.get(name)) for name in names}
+        used = {name: {"file": str(path.resolve()), "sha256": file_sha256(path)[:16]} for name, path in files.items()}
+        return cls(detector, segmenter, registrator, device.type, used)
 
 
 def _no_progress(fraction: float, stage: str) -> None:
@@ -204,7 +211,7 @@ def analyze(baseline, followup, models: AnalysisModels | None = None, settings: 
     timings["total"] = time.perf_counter() - t0
     report(1.0, "Done")
     return StudyResult(VisitInfo.of(baseline), VisitInfo.of(followup), joints, unpaired, warnings,
-                       dict(settings.to_json(), device=models.device), timings)
+                       dict(settings.to_json(), device=models.device, models=models.weights_files), timings)
 
 
 def _info(det) -> JointDetectionInfo:
