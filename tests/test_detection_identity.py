@@ -42,3 +42,20 @@ def test_the_landmarked_real_hands_are_named(real_data):
 def test_the_thumb_side_comes_from_the_image_not_the_label():
     pts = _hand(0.0, mirror=True)  # a right hand …
     assert assign_identities(pts, "L") == TEMPLATE_NAMES  # … declared left is still named right
+
+
+def test_the_hands_mcp_spacing_comes_from_whichever_joints_are_named():
+    from jsnviewer.detection.identity import mcp_spacing
+    from jsnviewer.phantom.study import generate_study
+
+    joints = generate_study(5).truth.baseline.joints
+    pts = np.array([j.box[:2] for j in joints])
+    names = [j.identity for j in joints]
+    mcp = {n: p for n, p in zip(names, pts) if n.startswith("MCP")}
+    direct = np.mean([np.linalg.norm(mcp[f"MCP{d}"] - mcp[f"MCP{d + 1}"]) for d in (2, 3, 4)])
+    assert mcp_spacing(pts, names) == pytest.approx(direct, rel=0.12)
+    # Fingertips only (no MCP named) still give the size; unnamed boxes are ignored.
+    distal = [k for k, n in enumerate(names) if n.startswith(("PIP", "DIP"))]
+    assert mcp_spacing(pts[distal], [names[k] for k in distal]) == pytest.approx(direct, rel=0.2)
+    assert mcp_spacing(pts[:3], names[:3]) is None
+    assert mcp_spacing(pts, [None] * len(names)) is None

@@ -1,6 +1,7 @@
 """Whole-radiograph scanning: window layout, zero padding, and boxes mapped back to the full image."""
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
@@ -68,3 +69,24 @@ def test_halving_keeps_the_continuous_frame():
     assert (fx, fy) == (0.5, 0.5)
     ys, xs = torch.nonzero(img > 0.9, as_tuple=True)
     assert xs.tolist() == [1] and ys.tolist() == [2]  # x in [1, 2), y in [2, 3): the same place
+
+
+@pytest.mark.slow
+def test_a_radiograph_without_a_pixel_size_is_scanned_at_the_size_of_the_training_hands():
+    """A coarser export (0.7 of the phantom's pixels, no pixel size) is found at the scale where
+    its hand has the training hands' size, although neither probe scale (0.5, 1) is that scale."""
+    from skimage.transform import rescale
+
+    from jsnviewer.detection.bench import TruthImage, match
+    from jsnviewer.detection.detector import JointDetector
+    from jsnviewer.phantom.study import generate_study
+
+    study = generate_study(1_000_003)
+    joints = study.truth.baseline.joints
+    pixels = rescale(study.baseline.pixels.astype(np.float32), 0.7, anti_aliasing=True, preserve_range=True)
+    truth = TruthImage("coarse", pixels, None, study.truth.laterality, np.array([j.box for j in joints]) * 0.7,
+                       [j.identity for j in joints], None, False)
+    detections = JointDetector.load().detect_pixels(pixels, study.truth.laterality, scale=None)
+    pairs = match(truth, detections)
+    assert len(pairs) >= len(joints) - 1
+    assert sum(detections[d].identity == truth.identities[t] for t, d in pairs) >= len(joints) - 1

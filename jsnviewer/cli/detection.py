@@ -31,7 +31,8 @@ def register(train_subparsers, bench_subparsers) -> None:
     t.add_argument("--data", type=Path, metavar="DIR", help="a jsnviewer annotation dataset")
     t.add_argument("--cache", type=Path, metavar="DIR", help="keep generated synthetic hands here and reuse them")
     t.add_argument("--out", type=Path, required=True, help="weights file to write (never the shipped one by default: retraining must not overwrite it)")
-    t.add_argument("--init", type=Path, metavar="PT", help="start from these weights (continue a run, or fine-tune on your data)")
+    t.add_argument("--init", type=Path, metavar="PT", help="start from these weights (continue a run, or fine-tune on your data); "
+                   "default: the shipped detector of the finding when --data is given, else random weights")
     t.add_argument("--width", type=float, default=None, help="channel width of VGG16 (1 = the paper's network; default 1/16)")
     t.add_argument("--steps", type=int, default=3000)
     t.add_argument("--batch", type=int, default=8)
@@ -40,6 +41,9 @@ def register(train_subparsers, bench_subparsers) -> None:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--positive-share", type=float, default=0.25, help="share of windows centred on a joint with the finding (0.25)")
     t.add_argument("--present-weight", type=float, default=1.0, help="loss weight of joints with the finding (1: Eq. 3 as written)")
+    t.add_argument("--real-share", type=float, default=None, metavar="P",
+                   help="share of training windows cut from radiograph files (--real, --data) beside synthetic hands "
+                        "(default: in proportion to the number of hands)")
     t.add_argument("--threads", type=int, default=1, help="CPU threads for torch (1)")
     t.add_argument("--calibrate", type=int, default=0, metavar="N",
                    help="then choose the finding's decision threshold on N synthetic validation studies (0: argmax)")
@@ -54,8 +58,10 @@ def register(train_subparsers, bench_subparsers) -> None:
     b.add_argument("--ankylosis", type=Path, metavar="PT", help="ankylosis detector weights (default: shipped)")
     b.add_argument("--subluxation", type=Path, metavar="PT", help="subluxation detector weights (default: shipped)")
     b.add_argument("--scale", type=float, default=None,
-                   help="resize before scanning (default: to 0.35 mm/px when the pixel size is known, else the best of "
-                        "0.5, 0.75 and 1; 0.5 is the paper's halving)")
+                   help="resize before scanning (default: to 0.35 mm/px when the pixel size is known, else to the "
+                        "size of the training hands, found by probing at 0.5 and 1; 0.5 is the paper's halving)")
+    b.add_argument("--include", action="append", default=[], metavar="NAME",
+                   help="only the radiographs whose name contains NAME (repeatable), e.g. a held-out fold")
     b.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
     _thresholds(b)
     b.set_defaults(func=bench_command)
@@ -65,8 +71,10 @@ def train_command(args) -> int:
     import torch
     from tqdm import tqdm
 
+    from jsnviewer.cli import starting_weights
     from jsnviewer.detection.model import SSDConfig
     from jsnviewer.detection.train import gather_hands, train_detector
+    from jsnviewer.weights import load_weights, write_model_card
 
     torch.set_num_threads(max(1, args.threads))
     out = args.out
@@ -81,16 +89,16 @@ def train_command(args) -> int:
         if not hands:
             raise JsnError("no training radiographs were found")
     config = SSDConfig() if args.width is None else SSDConfig(width=args.width)
+    args.init = starting_weights(args.init, f"detector_{args.finding}", [args.data])
     init = None
     if args.init is not None:
+        print(f"starting from {args.init}", flush=True)
         from jsnviewer.detection.detector import load_ssd
 
         init = load_ssd(args.init, args.finding)
     meta = {"finding": args.finding, "data": desc, "batch": args.batch, "lr": args.lr, "seed": args.seed,
             "command": "jsnviewer train detector " + " ".join(_argv(args))}
     if args.init is not None:  # keep how the starting weights were made
-        from jsnviewer.weights import load_weights
-
         meta["previous"] = load_weights(args.init).meta
     bar = tqdm(total=args.steps, desc=f"training {args.finding}", unit="step")
 
@@ -101,12 +109,11 @@ def train_command(args) -> int:
 
     train_detector(args.finding, hands, out, config, steps=args.steps, batch=args.batch, lr=args.lr,
                    minutes=args.minutes, seed=args.seed, meta=meta, progress=progress, init=init,
-                   positive_share=args.positive_share, present_weight=args.present_weight)
+                   positive_share=args.positive_share, present_weight=args.present_weight, real_share=args.real_share)
     bar.close()
     if args.calibrate:
         from jsnviewer.detection.detector import load_ssd, save_ssd
         from jsnviewer.detection.train import calibrate_finding_threshold
-        from jsnviewer.weights import load_weights
 
         bar = tqdm(total=args.calibrate, desc="calibrating", unit="study")
         model = load_ssd(out, args.finding)
@@ -116,15 +123,24 @@ def train_command(args) -> int:
         print(f"{args.finding}: decision threshold {measured['finding_threshold']} "
               f"(F1 {measured['validation_f1']} on {measured['validation_joints']} validation joints)")
     print(f"saved {out}")
+    meta = load_weights(out).meta
+    data = [f"{k.replace('_', ' ')}: {v if not isinstance(v, list) else ', '.join(v)}" for k, v in desc.items()]
+    data.append(f"no validation split: all of it trains; {meta['steps']} step(s) of batch {args.batch}, lr {args.lr}, "
+                f"{meta.get('minutes', 0)} min")
+    figures = {f"last training step: {k}": float(v) for k, v in (meta.get("last_loss") or {}).items()}
+    figures |= {f"calibration {k}": v for k, v in (meta.get("calibration") or {}).items()}
+    card = write_model_card(out, f"Joint detector ({args.finding})", args.command_line, args.init, data, figures,
+                            f"jsnviewer bench detection --{args.finding} {out} --synthetic 10")
+    print(f"model card {card}")
     return 0
 
 
 def _argv(args) -> list[str]:
     out = ["--finding", args.finding, "--synthetic", str(args.synthetic)]
-    for name in ("real", "data", "init", "width", "minutes", "calibrate"):
+    for name in ("real", "data", "init", "width", "minutes", "calibrate", "real_share"):
         v = getattr(args, name)
         if v is not None:
-            out += [f"--{name}", str(v)]
+            out += [f"--{name.replace('_', '-')}", str(v)]
     for e in args.exclude_real:
         out += ["--exclude-real", e]
     out += ["--steps", str(args.steps), "--batch", str(args.batch), "--lr", str(args.lr), "--seed", str(args.seed),
@@ -146,6 +162,8 @@ def bench_command(args) -> int:
     detector = JointDetector.load(args.ankylosis, args.subluxation, device="cpu")
     thresholds = Thresholds(args.conf, args.iou1, args.m1, args.m2, args.iou2)
     images = synthetic_images(args.synthetic) if args.synthetic else folder_images(args.data)
+    if args.include:
+        images = (im for im in images if any(name in im.name for name in args.include))
     bar = tqdm(total=args.synthetic, desc="radiographs", unit="image")
 
     def progress(row: dict) -> None:

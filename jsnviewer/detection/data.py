@@ -59,6 +59,7 @@ class WorkingHand:
     findings: np.ndarray  # (n, len(FINDINGS)) bool
     name: str
     unlabelled: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), dtype=np.float32))
+    real: bool = False  # a radiograph file (landmarked real hand, annotation dataset), not a phantom
 
 
 def to_working(pixels: np.ndarray, sample: HandSample, scale: float) -> WorkingHand:
@@ -191,19 +192,21 @@ class Augment:
 
 def sample_windows(hands: list[WorkingHand], finding_index: int, n: int, rng: np.random.Generator,
                    aug: Augment | None = None, positive_share: float = 0.25, background_share: float = 0.1,
-                   ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
+                   real_share: float | None = None) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
     """n training windows (n, 1, 300, 300) and their targets (boxes in window pixels, labels 1/2;
     label -1 marks an unlabelled joint, which the loss leaves out of the background).
 
     Windows hold at least one joint (placed anywhere in the window, as the paper crops around a
     joint), a share centred near a joint with the finding (they are rare), and a share anywhere
     in the hand (background, wrist, edges). A joint is a target when its centre lies in the window.
+    `real_share` is the share of windows cut from real radiographs (None: as many as they are).
     """
     aug = aug or Augment()
+    choice = hand_probabilities(hands, real_share)
     images = torch.empty(n, 1, WINDOW, WINDOW)
     targets = []
     for k in range(n):
-        hand = hands[int(rng.integers(len(hands)))]
+        hand = hands[int(rng.choice(len(hands), p=choice))]
         h, w = hand.image.shape
         r = rng.random()
         positives = np.flatnonzero(hand.findings[:, finding_index])
@@ -237,6 +240,15 @@ def sample_windows(hands: list[WorkingHand], finding_index: int, n: int, rng: np
         boxes = np.concatenate([cw, all_boxes[:, 2:] * s], 1)[inside]
         targets.append((torch.from_numpy(boxes).float(), torch.from_numpy(all_labels[inside])))
     return images, targets
+
+
+def hand_probabilities(hands: list[WorkingHand], real_share: float | None) -> np.ndarray:
+    """How often each hand is drawn: uniform, or `real_share` of the draws spread over the real ones."""
+    real = np.array([h.real for h in hands])
+    p = np.full(len(hands), 1.0 / len(hands))
+    if real_share is not None and real.any() and not real.all():
+        p = np.where(real, real_share / real.sum(), (1 - real_share) / (~real).sum())
+    return p
 
 
 def _colour(win: torch.Tensor, rng: np.random.Generator, aug: Augment) -> torch.Tensor:

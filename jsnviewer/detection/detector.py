@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from jsnviewer.detection.ensemble import ensemble
-from jsnviewer.detection.identity import assign_identities
+from jsnviewer.detection.identity import assign_identities, mcp_spacing
 from jsnviewer.detection.model import ABSENT, PRESENT, SSD300, SSDConfig
 from jsnviewer.detection.scan import HALF, Thresholds, expand, scan
 from jsnviewer.joints import FINDINGS
@@ -22,8 +22,15 @@ from jsnviewer.weights import Weights, WeightsError, load_weights, resolve_weigh
 MODEL_NAMES = {"ankylosis": "detector_ankylosis", "subluxation": "detector_subluxation"}
 # The working resolution of the paper: its 0.175 mm radiographs halved.
 WORKING_PIXEL_MM = 0.35
-# Resizes tried when a radiograph does not state its pixel size (see JointDetector.detect_pixels).
-AUTO_SCALES = (0.5, 0.75, 1.0)
+# The hands' size at working resolution: mean MCP spacing (neighbouring MCP2–MCP5) of the synthetic
+# training hands (phantom seeds 0–5, both visits: 58–70 px, mean 63.3 px). A radiograph without a
+# pixel size is resized so that its hand has this size (JointDetector.detect_pixels).
+WORKING_MCP_SPACING_PX = 63.3
+# Resizes that are scanned first to find the hand when the pixel size is unknown: an adult hand
+# exported at ~0.1 mm/px shows at 0.5, a child's or a coarse export at 1.
+PROBE_SCALES = (0.5, 1.0)
+# A probe whose scale is this close (relative) to the hand's working scale is kept as it is.
+SCALE_TOLERANCE = 0.12
 
 
 @dataclass
@@ -88,13 +95,27 @@ class JointDetector:
 
     def detect_pixels(self, pixels: np.ndarray, laterality: str | None = None, thresholds: Thresholds = Thresholds(),
                       scale: float | None = HALF) -> list[Detection]:
-        """Detections on full-resolution `pixels`, resized by `scale` before scanning. With
-        `scale=None` (pixel size unknown) the radiograph is scanned at each of AUTO_SCALES (halving
-        first, as the paper) and the scale whose detections add up to the highest confidence wins:
-        joints at a size the detectors know are found more often and more surely."""
-        if scale is None:
-            runs = [self.detect_pixels(pixels, laterality, thresholds, s) for s in AUTO_SCALES]
-            return max(runs, key=lambda dets: sum(d.score for d in dets))
+        """Detections on full-resolution `pixels`, resized by `scale` before scanning.
+
+        With `scale=None` (pixel size unknown) the radiograph is scanned at PROBE_SCALES, the probe
+        that names the most joints gives the hand's size (its MCP spacing from the named joints), and
+        the radiograph is scanned again at the scale that brings that size to the training hands'
+        (WORKING_MCP_SPACING_PX) unless a probe is already within SCALE_TOLERANCE of it."""
+        if scale is not None:
+            return self._detect_at(pixels, laterality, thresholds, scale)
+        probes = {s: self._detect_at(pixels, laterality, thresholds, s) for s in PROBE_SCALES}
+        best = max(probes, key=lambda s: (sum(d.identity is not None for d in probes[s]), sum(d.score for d in probes[s])))
+        dets = probes[best]
+        spacing = mcp_spacing(np.array([d.box[:2] for d in dets]).reshape(-1, 2), [d.identity for d in dets])
+        if spacing is None:
+            return dets
+        target = float(np.clip(WORKING_MCP_SPACING_PX / spacing, 0.2, 1.5))
+        for s, found in probes.items():
+            if abs(target / s - 1) < SCALE_TOLERANCE:
+                return found
+        return self._detect_at(pixels, laterality, thresholds, target)
+
+    def _detect_at(self, pixels: np.ndarray, laterality: str | None, thresholds: Thresholds, scale: float) -> list[Detection]:
         r1 = scan(self.models["ankylosis"], pixels, thresholds.conf, thresholds.iou1, thresholds.m1, scale)
         r2 = scan(self.models["subluxation"], pixels, thresholds.conf, thresholds.iou1, thresholds.m2, scale)
         merged = ensemble([(b.box, b.probs) for b in r1.boxes], [(b.box, b.probs) for b in r2.boxes],

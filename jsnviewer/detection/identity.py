@@ -175,3 +175,22 @@ def assign_identities(centres: np.ndarray, laterality: str | None = None) -> lis
     if best is None:
         return [None] * n
     return best[1]
+
+
+# The template's mean distance between neighbouring MCPs (MCP2–MCP3, MCP3–MCP4, MCP4–MCP5).
+TEMPLATE_MCP_SPACING = float(np.mean([np.hypot(*np.subtract(_BASE[f"MCP{d}"], _BASE[f"MCP{d + 1}"])) for d in (2, 3, 4)]))
+
+
+def mcp_spacing(centres: np.ndarray, identities: list[str | None]) -> float | None:
+    """The hand's size as its MCP spacing (mean distance between neighbouring MCP2–MCP5), in the
+    units of `centres`, from every named joint: the ratio of the RMS radii of the named centres and
+    of the same template joints (rotation and mirroring do not matter). None below four named joints."""
+    named = [(k, name) for k, name in enumerate(identities) if name in _BASE]
+    if len(named) < 4:
+        return None
+    pts = np.asarray(centres, dtype=float).reshape(-1, 2)[[k for k, _ in named]]
+    tpl = np.array([_BASE[name] for _, name in named])
+    spread = ((tpl - tpl.mean(0)) ** 2).sum()
+    if spread <= 0:
+        return None
+    return float(np.sqrt(((pts - pts.mean(0)) ** 2).sum() / spread)) * TEMPLATE_MCP_SPACING

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from jsnviewer.detection.data import Augment, HandSample, WorkingHand, load_annotations, load_real, sample_windows, to_working
-from jsnviewer.detection.detector import WORKING_PIXEL_MM, save_ssd
+from jsnviewer.detection.detector import WORKING_MCP_SPACING_PX, WORKING_PIXEL_MM, save_ssd
+from jsnviewer.detection.identity import mcp_spacing
 from jsnviewer.detection.loss import multibox_loss
 from jsnviewer.detection.model import SSD300, SSDConfig
 from jsnviewer.detection.scan import HALF
@@ -75,15 +76,26 @@ def phantom_hands(seeds: Iterable[int], cache: Path | None = None, progress: Cal
     return hands
 
 
-def file_hands(samples: list[HandSample], scale: float = HALF) -> list[WorkingHand]:
+def file_scale(sample: HandSample, pixel_size_mm: float | None, fallback: float = HALF) -> float:
+    """The resize of a radiograph file to working resolution: from its pixel size when it states
+    one, else so that its hand's MCP spacing (from the named joints) is the synthetic hands'
+    (as the detector does at inference), else `fallback`."""
+    if pixel_size_mm:
+        return pixel_size_mm / WORKING_PIXEL_MM
+    spacing = mcp_spacing(sample.boxes[:, :2], list(sample.identities)) if len(sample.boxes) else None
+    return WORKING_MCP_SPACING_PX / spacing if spacing else fallback
+
+
+def file_hands(samples: list[HandSample]) -> list[WorkingHand]:
     """Working-resolution hands from radiograph files (real hands, annotation datasets)."""
     from jsnviewer.radiograph import load_radiograph
 
     out = []
     for s in samples:
         r = load_radiograph(s.path)
-        sc = r.pixel_size_mm / WORKING_PIXEL_MM if r.pixel_size_mm else scale
-        out.append(to_working(r.pixels, s, sc))
+        hand = to_working(r.pixels, s, file_scale(s, r.pixel_size_mm))
+        hand.real = True
+        out.append(hand)
     return out
 
 
@@ -91,7 +103,8 @@ def train_detector(finding: str, hands: list[WorkingHand], out: Path, config: SS
                    steps: int = 2000, batch: int = 16, lr: float = 1e-3, weight_decay: float = 5e-4,
                    minutes: float | None = None, seed: int = 0, meta: dict | None = None,
                    checkpoint_every: int = 100, progress: Callable[[int, dict], None] | None = None,
-                   init: SSD300 | None = None, positive_share: float = 0.25, present_weight: float = 1.0) -> SSD300:
+                   init: SSD300 | None = None, positive_share: float = 0.25, present_weight: float = 1.0,
+                   real_share: float | None = None) -> SSD300:
     """Train the `finding` detector on `hands`; weights are saved to `out` as training goes.
 
     Stops after `steps` or `minutes`, whichever comes first; the learning rate follows a cosine
@@ -119,7 +132,7 @@ def train_detector(finding: str, hands: list[WorkingHand], out: Path, config: SS
         for g in opt.param_groups:
             g["lr"] = lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (step - 1) / steps)))
         model.train()
-        x, targets = sample_windows(hands, fi, batch, rng, aug, positive_share=positive_share)
+        x, targets = sample_windows(hands, fi, batch, rng, aug, positive_share=positive_share, real_share=real_share)
         targets = [(b * torch.tensor([1.0, 1.0, kappa, kappa]), lab) for b, lab in targets]
         loc, conf = model(x)
         loss, stats = multibox_loss(loc, conf, targets, model.priors, model.config.variances,
