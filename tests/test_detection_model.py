@@ -70,6 +70,25 @@ def test_training_on_a_window_lowers_the_multibox_loss():
     assert losses[-1] < 0.7 * losses[0]
 
 
+def test_a_joint_of_unknown_finding_is_learnt_as_a_joint_without_taking_sides(model):
+    """A landmarked real joint trains "joint, not background" but leaves absent vs present alone."""
+    from jsnviewer.detection.loss import FINDING_UNKNOWN
+
+    truth = torch.tensor([[150.0, 150.0, 40.0, 40.0]])
+    x = torch.zeros(1, 1, 300, 300)
+    loc, conf = model(x)
+    conf = conf.detach().clone().requires_grad_(True)
+    loss, _ = multibox_loss(loc.detach(), conf, [(truth, torch.tensor([FINDING_UNKNOWN]))], model.priors,
+                            model.config.variances)
+    loss.backward()
+    _, labels = match(truth, torch.tensor([FINDING_UNKNOWN]), model.priors)
+    g = conf.grad[0, labels == FINDING_UNKNOWN]
+    assert len(g) and (g[:, 0] > 0).all()  # background pushed down
+    # The joint classes are pushed up in proportion to their own probabilities: their ratio is kept.
+    p = conf.detach()[0, labels == FINDING_UNKNOWN].softmax(-1)
+    assert torch.allclose(g[:, 1] / p[:, 1], g[:, 2] / p[:, 2], rtol=1e-4, atol=1e-6)
+
+
 def test_grad_cam_covers_the_window_of_the_detection(model):
     pixels = np.zeros((700, 600), dtype=np.float32)
     pixels[300:360, 250:310] = 1000.0

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from jsnviewer.detection.loss import FINDING_UNKNOWN
 from jsnviewer.detection.scan import WINDOW, working_image
 from jsnviewer.errors import DatasetError
 from jsnviewer.joints import FINDINGS
@@ -60,6 +61,7 @@ class WorkingHand:
     name: str
     unlabelled: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), dtype=np.float32))
     real: bool = False  # a radiograph file (landmarked real hand, annotation dataset), not a phantom
+    findings_known: bool = True  # False for landmark points: joints without a finding label
 
 
 def to_working(pixels: np.ndarray, sample: HandSample, scale: float) -> WorkingHand:
@@ -193,7 +195,7 @@ class Augment:
 def sample_windows(hands: list[WorkingHand], finding_index: int, n: int, rng: np.random.Generator,
                    aug: Augment | None = None, positive_share: float = 0.25, background_share: float = 0.1,
                    real_share: float | None = None) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
-    """n training windows (n, 1, 300, 300) and their targets (boxes in window pixels, labels 1/2;
+    """n training windows (n, 1, 300, 300) and their targets (boxes in window pixels, labels 1/2, FINDING_UNKNOWN for landmarked joints;
     label -1 marks an unlabelled joint, which the loss leaves out of the background).
 
     Windows hold at least one joint (placed anywhere in the window, as the paper crops around a
@@ -233,7 +235,9 @@ def sample_windows(hands: list[WorkingHand], finding_index: int, n: int, rng: np
         images[k] = win
         a_inv = np.linalg.inv(a)
         all_boxes = np.concatenate([hand.boxes, hand.unlabelled]).reshape(-1, 4)
-        all_labels = np.concatenate([1 + hand.findings[:, finding_index].astype(np.int64),
+        labels = 1 + hand.findings[:, finding_index].astype(np.int64) if hand.findings_known \
+            else np.full(len(hand.boxes), FINDING_UNKNOWN, dtype=np.int64)
+        all_labels = np.concatenate([labels,
                                      -np.ones(len(hand.unlabelled), dtype=np.int64)])
         cw = (all_boxes[:, :2] - centre) @ a_inv.T + WINDOW / 2
         inside = (cw[:, 0] >= 0) & (cw[:, 0] < WINDOW) & (cw[:, 1] >= 0) & (cw[:, 1] < WINDOW)

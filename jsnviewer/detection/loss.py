@@ -8,6 +8,10 @@ import torch.nn.functional as F
 from jsnviewer.detection.boxes import encode, iou
 from jsnviewer.detection.model import BACKGROUND, PRESENT
 
+# A target label beside 1 (absent) and 2 (present): a joint whose finding is not known (a landmark
+# of a real hand). It trains the box and "joint, not background", not which finding.
+FINDING_UNKNOWN = 3
+
 
 def match(truth_boxes: torch.Tensor, truth_labels: torch.Tensor, priors: torch.Tensor,
           threshold: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
@@ -33,8 +37,10 @@ def multibox_loss(loc: torch.Tensor, conf: torch.Tensor, targets: list[tuple[tor
                   threshold: float = 0.5, present_weight: float = 1.0) -> tuple[torch.Tensor, dict[str, float]]:
     """L = (L_conf + L_loc) / N (Eq. 1, written as a positive quantity to minimise).
 
-    `targets` per window: (boxes (T, 4), labels (T,)) with labels 1 absent, 2 present, and -1 for a
-    joint that is there but unlabelled (its default boxes are left out of the negatives).
+    `targets` per window: (boxes (T, 4), labels (T,)) with labels 1 absent, 2 present,
+    FINDING_UNKNOWN for a joint whose finding is not known (its cross-entropy is that of the joint
+    classes together, −log(P(absent) + P(present))), and -1 for a joint that is there but
+    unlabelled (its default boxes are left out of the negatives).
 
     L_loc (Eq. 2): smooth L1 between predicted and encoded truth offsets over matched boxes.
     L_conf (Eq. 3): softmax cross-entropy over matched boxes and the hardest background boxes,
@@ -57,7 +63,12 @@ def multibox_loss(loc: torch.Tensor, conf: torch.Tensor, targets: list[tuple[tor
     num_pos = pos.sum(dim=1, keepdim=True)
     loss_loc = F.smooth_l1_loss(loc[pos], loc_t[pos], reduction="sum") if pos.any() else loc.sum() * 0
 
-    ce = F.cross_entropy(conf.reshape(-1, conf.shape[-1]), cls_t.reshape(-1), reduction="none").reshape(b, -1)
+    unknown = cls_t == FINDING_UNKNOWN
+    ce = F.cross_entropy(conf.reshape(-1, conf.shape[-1]), cls_t.clamp(max=PRESENT).reshape(-1),
+                         reduction="none").reshape(b, -1)
+    if unknown.any():
+        joint_ce = torch.logsumexp(conf, dim=-1) - torch.logsumexp(conf[..., BACKGROUND + 1:], dim=-1)
+        ce = torch.where(unknown, joint_ce, ce)
     mining = ce.detach().clone()
     mining[pos | ignored] = 0.0
     rank = mining.argsort(dim=1, descending=True).argsort(dim=1)
