@@ -29,12 +29,22 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--method", choices=["refined", "deep", "poc"], default="refined", help="registration method")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--weights", action="append", default=[], metavar="MODEL=FILE",
+                   help="read MODEL (detector_ankylosis, detector_subluxation, segmenter or registration) from FILE, "
+                        "e.g. a retrained model, instead of the shipped weights; repeatable")
 
 
 def _settings(args):
-    from jsnviewer.pipeline.analyze import AnalysisSettings
+    from jsnviewer.errors import JsnError
+    from jsnviewer.pipeline.analyze import WEIGHT_NAMES, AnalysisSettings
 
-    return AnalysisSettings(device=args.device, registration_method=args.method)
+    weights = {}
+    for item in args.weights:
+        name, _, path = item.partition("=")
+        if name not in WEIGHT_NAMES or not path:
+            raise JsnError(f"--weights {item}: expected MODEL=FILE with MODEL one of {', '.join(WEIGHT_NAMES)}")
+        weights[name] = path
+    return AnalysisSettings(device=args.device, registration_method=args.method, weights=weights)
 
 
 def _progress_bar(quiet: bool):
@@ -66,6 +76,7 @@ def run_analyze(args) -> int:
     from jsnviewer.pipeline.report import write_results
     from jsnviewer.radiograph import load_radiograph
 
+    settings = _settings(args)
     out = Path(args.out)
     if args.demo:
         from jsnviewer.phantom import generate_study, write_study
@@ -80,7 +91,7 @@ def run_analyze(args) -> int:
     baseline, followup = load_radiograph(baseline_path), load_radiograph(followup_path)
     bar, report = _progress_bar(args.quiet)
     try:
-        result = analyze(baseline, followup, settings=_settings(args), progress=report)
+        result = analyze(baseline, followup, settings=settings, progress=report)
     finally:
         bar.close()
     for warning in result.warnings:

@@ -18,6 +18,8 @@ from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, crop_side_px, join
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
 
 Progress = Callable[[float, str], None]
+# The analysis's models by their weights registry names (jsnviewer.weights).
+WEIGHT_NAMES = ("detector_ankylosis", "detector_subluxation", "segmenter", "registration")
 
 
 class AnalysisError(JsnError):
@@ -74,8 +76,7 @@ class AnalysisModels:
         segmenter = BoneSegmenter.load(w.get("segmenter"), device=device.type)
         model = None if settings.registration_method == "poc" else load_model(w.get("registration"))
         registrator = Registrator(model=model, method=settings.registration_method)
-        names = ["detector_ankylosis", "detector_subluxation", "segmenter"] + (["registration"] if model is not None else [])
-        files = {name: resolve_weights(name, w.get(name)) for name in names}
+        files = {name: resolve_weights(name, w.get(name)) for name in WEIGHT_NAMES if name != "registration" or model}
         used = {name: {"file": str(path.resolve()), "sha256": file_sha256(path)[:16]} for name, path in files.items()}
         return cls(detector, segmenter, registrator, device.type, used)
 
