@@ -653,6 +653,7 @@ class MainWindow(QMainWindow):
     def clear_result(self) -> None:
         self.result = None
         self._analysed_ids = None
+        self._crops_saved_for = None
         self.results_panel.set_result(None)
         self.detail_panel.show_joint(None)
         for overlay in self.overlays.values():
