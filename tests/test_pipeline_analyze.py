@@ -68,6 +68,29 @@ def test_a_progress_hook_that_raises_cancels_the_analysis(models):
         analyze(study.baseline, study.followup, models, progress=cancel_at_registration)
 
 
+def test_the_joint_search_reports_progress_as_it_goes_and_can_be_cancelled_midway(models):
+    """Cancel takes effect while the baseline is still being scanned, not only after it."""
+    from jsnviewer.phantom import generate_study
+    from jsnviewer.pipeline.analyze import analyze
+
+    class Cancelled(Exception):
+        pass
+
+    seen = []
+
+    def cancel_halfway_through_the_baseline(fraction, stage):
+        seen.append((fraction, stage))
+        if stage == "Finding joints on the baseline" and fraction > 0.15:
+            raise Cancelled
+
+    study = generate_study(8_100_002)
+    with pytest.raises(Cancelled):
+        analyze(study.baseline, study.followup, models, progress=cancel_halfway_through_the_baseline)
+    during = [f for f, s in seen if s == "Finding joints on the baseline"]
+    assert len(during) >= 4 and during == sorted(during)
+    assert seen[-1][0] < 0.32  # the follow-up was never started
+
+
 def test_results_files_hold_every_joint(analysed, tmp_path):
     from jsnviewer.pipeline.report import write_results
 

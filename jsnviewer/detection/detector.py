@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,30 +95,39 @@ class JointDetector:
         return float(pixel_size_mm) / WORKING_PIXEL_MM
 
     def detect_pixels(self, pixels: np.ndarray, laterality: str | None = None, thresholds: Thresholds = Thresholds(),
-                      scale: float | None = HALF) -> list[Detection]:
+                      scale: float | None = HALF, progress: Callable[[float], None] | None = None) -> list[Detection]:
         """Detections on full-resolution `pixels`, resized by `scale` before scanning.
 
         With `scale=None` (pixel size unknown) the radiograph is scanned at PROBE_SCALES, the probe
         that names the most joints gives the hand's size (its MCP spacing from the named joints), and
         the radiograph is scanned again at the scale that brings that size to the training hands'
-        (WORKING_MCP_SPACING_PX) unless a probe is already within SCALE_TOLERANCE of it."""
+        (WORKING_MCP_SPACING_PX) unless a probe is already within SCALE_TOLERANCE of it.
+        `progress(fraction)` is called as the windows are scanned (it may raise to cancel)."""
+        report = progress or (lambda fraction: None)
         if scale is not None:
-            return self._detect_at(pixels, laterality, thresholds, scale)
-        probes = {s: self._detect_at(pixels, laterality, thresholds, s) for s in PROBE_SCALES}
+            return self._detect_at(pixels, laterality, thresholds, scale, report)
+        scans = len(PROBE_SCALES) + 1  # the probes, then at most one more
+
+        def part(k: int) -> Callable[[float], None]:
+            return lambda fraction: report((k + fraction) / scans)
+
+        probes = {s: self._detect_at(pixels, laterality, thresholds, s, part(k)) for k, s in enumerate(PROBE_SCALES)}
         best = max(probes, key=lambda s: (sum(d.identity is not None for d in probes[s]), sum(d.score for d in probes[s])))
         dets = probes[best]
         spacing = mcp_spacing(np.array([d.box[:2] for d in dets]).reshape(-1, 2), [d.identity for d in dets])
-        if spacing is None:
-            return dets
-        target = float(np.clip(WORKING_MCP_SPACING_PX / spacing, 0.2, 1.5))
+        target = float(np.clip(WORKING_MCP_SPACING_PX / spacing, 0.2, 1.5)) if spacing else best
         for s, found in probes.items():
             if abs(target / s - 1) < SCALE_TOLERANCE:
+                report(1.0)
                 return found
-        return self._detect_at(pixels, laterality, thresholds, target)
+        return self._detect_at(pixels, laterality, thresholds, target, part(scans - 1))
 
-    def _detect_at(self, pixels: np.ndarray, laterality: str | None, thresholds: Thresholds, scale: float) -> list[Detection]:
-        r1 = scan(self.models["ankylosis"], pixels, thresholds.conf, thresholds.iou1, thresholds.m1, scale)
-        r2 = scan(self.models["subluxation"], pixels, thresholds.conf, thresholds.iou1, thresholds.m2, scale)
+    def _detect_at(self, pixels: np.ndarray, laterality: str | None, thresholds: Thresholds, scale: float,
+                   progress: Callable[[float], None]) -> list[Detection]:
+        r1 = scan(self.models["ankylosis"], pixels, thresholds.conf, thresholds.iou1, thresholds.m1, scale,
+                  progress=lambda fraction: progress(0.5 * fraction))
+        r2 = scan(self.models["subluxation"], pixels, thresholds.conf, thresholds.iou1, thresholds.m2, scale,
+                  progress=lambda fraction: progress(0.5 + 0.5 * fraction))
         merged = ensemble([(b.box, b.probs) for b in r1.boxes], [(b.box, b.probs) for b in r2.boxes],
                           thresholds.iou2, thresholds.m1)
         identities = assign_identities(np.array([m.box[:2] for m in merged]), laterality) if merged else []
@@ -142,10 +152,11 @@ class JointDetector:
         cx, cy, w, h = detection.box
         return grad_cam(model, pixels, (cx, cy, w * k, h * k), layer, target_class, scale)
 
-    def detect(self, radiograph, thresholds: Thresholds = Thresholds(), scale: float | None = None) -> list[Detection]:
+    def detect(self, radiograph, thresholds: Thresholds = Thresholds(), scale: float | None = None,
+               progress: Callable[[float], None] | None = None) -> list[Detection]:
         """Detections on a `jsnviewer.radiograph.Radiograph` (its pixel size sets the resize)."""
         s = self.working_scale(radiograph.pixel_size_mm) if scale is None else scale
-        return self.detect_pixels(radiograph.pixels, radiograph.identity.laterality, thresholds, s)
+        return self.detect_pixels(radiograph.pixels, radiograph.identity.laterality, thresholds, s, progress)
 
 
 def detect_joints(radiograph, thresholds: Thresholds = Thresholds(), detector: JointDetector | None = None) -> list[Detection]:

@@ -8,6 +8,7 @@ at t_IoU1 and the best M are returned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,8 +111,9 @@ def to_full_frame(boxes: torch.Tensor, origins: torch.Tensor, scale: tuple[float
 
 @torch.no_grad()
 def scan(model: SSD300, pixels: np.ndarray, t_conf: float = 0.9, t_iou1: float = 0.15, top_m: int = 20,
-         scale: float = HALF, batch: int = 32) -> ScanResult:
-    """Run one SSD over a whole radiograph (full-resolution `pixels`, any grey range)."""
+         scale: float = HALF, batch: int = 8, progress: Callable[[float], None] | None = None) -> ScanResult:
+    """Run one SSD over a whole radiograph (full-resolution `pixels`, any grey range).
+    `progress(fraction)` is called after every batch of windows (and may raise to cancel)."""
     model.eval()
     img, factors = working_image(pixels, scale)
     origins = window_origins(*img.shape)
@@ -122,6 +124,8 @@ def scan(model: SSD300, pixels: np.ndarray, t_conf: float = 0.9, t_iou1: float =
         loc, conf = model(crops[k: k + batch].to(device))
         locs.append(loc.cpu())
         confs.append(conf.cpu())
+        if progress:
+            progress(min(1.0, (k + batch) / len(crops)))
     loc, conf = torch.cat(locs), torch.cat(confs)
     probs = conf.softmax(dim=-1)
     score = probs[..., 1:].max(dim=-1).values

@@ -160,9 +160,11 @@ def analyze(baseline, followup, models: AnalysisModels | None = None, settings: 
     if detections is None:
         found = []
         for i, (name, radiograph) in enumerate((("baseline", baseline), ("follow-up", followup))):
-            report(0.02 + 0.3 * i, f"Finding joints on the {name}")
+            stage, start = f"Finding joints on the {name}", 0.02 + 0.3 * i
+            report(start, stage)
             t = time.perf_counter()
-            found.append(models.detector.detect(radiograph, settings.thresholds))
+            found.append(models.detector.detect(radiograph, settings.thresholds,
+                                                progress=lambda f, stage=stage, start=start: report(start + 0.3 * f, stage)))
             timings[f"detect_{name.replace('-', '')}"] = time.perf_counter() - t
         detections = (found[0], found[1])
     for radiograph, dets in zip((baseline, followup), detections):
