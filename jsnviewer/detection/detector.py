@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,10 @@ WORKING_MCP_SPACING_PX = 63.3
 PROBE_SCALES = (0.5, 1.0)
 # A probe whose scale is this close (relative) to the hand's working scale is kept as it is.
 SCALE_TOLERANCE = 0.12
+# A scan is believed when its named joints put the hand at a size the detectors were trained on:
+# MCP spacing within this range times WORKING_MCP_SPACING_PX (the synthetic hands span 0.92–1.1 of it,
+# the training's crop-resize augmentation ×0.65–1.5 around that).
+HAND_SIZE_RANGE = (0.7, 1.45)
 
 
 @dataclass
@@ -44,6 +49,10 @@ class Detection:
     findings: dict[str, bool] = field(default_factory=dict)  # finding -> present
     confidences: dict[str, float] = field(default_factory=dict)  # finding -> P(present | joint)
     source: str = "both"  # which detector(s) found the box: "both", "ankylosis" or "subluxation"
+
+
+def _named(dets: list[Detection]) -> int:
+    return sum(d.identity is not None for d in dets)
 
 
 def finding_confidence(probs: tuple[float, float, float]) -> float:
@@ -98,10 +107,12 @@ class JointDetector:
                       scale: float | None = HALF, progress: Callable[[float], None] | None = None) -> list[Detection]:
         """Detections on full-resolution `pixels`, resized by `scale` before scanning.
 
-        With `scale=None` (pixel size unknown) the radiograph is scanned at PROBE_SCALES, the probe
-        that names the most joints gives the hand's size (its MCP spacing from the named joints), and
-        the radiograph is scanned again at the scale that brings that size to the training hands'
-        (WORKING_MCP_SPACING_PX) unless a probe is already within SCALE_TOLERANCE of it.
+        With `scale=None` (pixel size unknown) the radiograph is scanned at PROBE_SCALES. A probe is
+        plausible when its named joints put the hand at a trained size (HAND_SIZE_RANGE); the
+        plausible probe naming the most joints gives the hand's size (its MCP spacing), the radiograph
+        is scanned again at the scale that brings it to the training hands' (WORKING_MCP_SPACING_PX)
+        unless a plausible probe is within SCALE_TOLERANCE of it, and of these scans the one naming the
+        most joints wins (on a tie, the one nearest that scale).
         `progress(fraction)` is called as the windows are scanned (it may raise to cancel)."""
         report = progress or (lambda fraction: None)
         if scale is not None:
@@ -112,15 +123,21 @@ class JointDetector:
             return lambda fraction: report((k + fraction) / scans)
 
         probes = {s: self._detect_at(pixels, laterality, thresholds, s, part(k)) for k, s in enumerate(PROBE_SCALES)}
-        best = max(probes, key=lambda s: (sum(d.identity is not None for d in probes[s]), sum(d.score for d in probes[s])))
-        dets = probes[best]
-        spacing = mcp_spacing(np.array([d.box[:2] for d in dets]).reshape(-1, 2), [d.identity for d in dets])
-        target = float(np.clip(WORKING_MCP_SPACING_PX / spacing, 0.2, 1.5)) if spacing else best
-        for s, found in probes.items():
-            if abs(target / s - 1) < SCALE_TOLERANCE:
-                report(1.0)
-                return found
-        return self._detect_at(pixels, laterality, thresholds, target, part(scans - 1))
+        runs = [(s, dets, self._hand_spacing(dets)) for s, dets in probes.items()]
+        plausible = [r for r in runs if r[2] and HAND_SIZE_RANGE[0] <= r[0] * r[2] / WORKING_MCP_SPACING_PX <= HAND_SIZE_RANGE[1]]
+        best = max(plausible or runs, key=lambda r: (_named(r[1]), sum(d.score for d in r[1])))
+        if not best[2]:
+            report(1.0)
+            return best[1]
+        target = float(np.clip(WORKING_MCP_SPACING_PX / best[2], 0.2, 1.5))
+        if not any(abs(target / s - 1) < SCALE_TOLERANCE for s, _, _ in plausible):
+            plausible.append((target, self._detect_at(pixels, laterality, thresholds, target, part(scans - 1)), None))
+        report(1.0)
+        return max(plausible, key=lambda r: (_named(r[1]), -abs(math.log(r[0] / target))))[1]
+
+    @staticmethod
+    def _hand_spacing(dets: list[Detection]) -> float | None:
+        return mcp_spacing(np.array([d.box[:2] for d in dets]).reshape(-1, 2), [d.identity for d in dets])
 
     def _detect_at(self, pixels: np.ndarray, laterality: str | None, thresholds: Thresholds, scale: float,
                    progress: Callable[[float], None]) -> list[Detection]:
