@@ -36,6 +36,7 @@ class TruthImage:
     identities: list[str]
     findings: np.ndarray | None  # (n, len(FINDINGS)) bool; None when the truth has no findings
     points_only: bool
+    findings_known: np.ndarray | None = None  # (n,) bool: joints whose findings count (None: all)
 
 
 def match(truth: TruthImage, detections: list[Detection]) -> list[tuple[int, int]]:
@@ -103,8 +104,9 @@ def folder_images(folder: str | Path) -> Iterator[TruthImage]:
         for s in load_real(d):
             r = load_radiograph(s.path)
             found = True
+            known = s.findings_known if s.findings_known is not None and s.findings_known.any() else None
             yield TruthImage(Path(s.path).name, r.pixels, r.pixel_size_mm, s.laterality or r.identity.laterality,
-                             s.boxes, s.identities, None, True)
+                             s.boxes, s.identities, s.findings if known is not None else None, True, known)
     if not found:
         raise DatasetError(f"{folder}: no truth.json study folders or landmarked radiographs found")
 
@@ -139,6 +141,8 @@ def run_bench(detector: JointDetector, images: Iterator[TruthImage], thresholds:
         if img.findings is not None:
             has_findings = True
             for t, d in pairs:
+                if img.findings_known is not None and not img.findings_known[t]:
+                    continue
                 for fi, f in enumerate(FINDINGS):
                     truth, pred = bool(img.findings[t, fi]), bool(dets[d].findings[f])
                     counts[f][0 if truth and pred else 1 if pred else 3 if truth else 2] += 1

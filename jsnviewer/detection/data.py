@@ -49,6 +49,8 @@ class HandSample:
     points_only: bool = False  # truth was a landmark point; the box is sized from the hand
     # Joints that are there but not annotated (the DIPs of landmarked hands): neither joint nor background.
     unlabelled: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    # Per joint: are its findings known (False: a landmark whose findings nobody scored)? None: all known.
+    findings_known: np.ndarray | None = None
 
 
 @dataclass
@@ -61,14 +63,15 @@ class WorkingHand:
     name: str
     unlabelled: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), dtype=np.float32))
     real: bool = False  # a radiograph file (landmarked real hand, annotation dataset), not a phantom
-    findings_known: bool = True  # False for landmark points: joints without a finding label
+    findings_known: np.ndarray | None = None  # per joint, as HandSample.findings_known
 
 
 def to_working(pixels: np.ndarray, sample: HandSample, scale: float) -> WorkingHand:
     img, (fx, fy) = working_image(pixels, scale)
     f = np.array([fx, fy, fx, fy], dtype=np.float32)
     return WorkingHand((img.numpy() * 255 + 0.5).astype(np.uint8), sample.boxes.astype(np.float32) * f,
-                       sample.findings.astype(bool), sample.path, sample.unlabelled.astype(np.float32).reshape(-1, 4) * f)
+                       sample.findings.astype(bool), sample.path, sample.unlabelled.astype(np.float32).reshape(-1, 4) * f,
+                       findings_known=sample.findings_known)
 
 
 def boxes_from_points(points: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float, float, float]]:
@@ -88,7 +91,9 @@ def boxes_from_points(points: dict[str, tuple[float, float]]) -> dict[str, tuple
     return out
 
 
-def _sample_from_points(path: Path, points: dict[str, tuple[float, float]], laterality: str | None) -> HandSample:
+def _sample_from_points(path: Path, points: dict[str, tuple[float, float]], laterality: str | None,
+                        absent: set[str] = frozenset()) -> HandSample:
+    """`absent`: the joints known to have neither finding; the others' findings are unknown."""
     boxes = boxes_from_points(points)
     names = list(boxes)
     # Where the DIPs are (not landmarked): 0.6 of the MCP–PIP distance beyond the PIP (the ratio of
@@ -101,11 +106,38 @@ def _sample_from_points(path: Path, points: dict[str, tuple[float, float]], late
             dips.append([*(pip[:2] + 0.6 * (pip[:2] - mcp[:2])), side, side])
     return HandSample(str(path), np.array([boxes[n] for n in names], dtype=np.float64), names,
                       np.zeros((len(names), len(FINDINGS)), dtype=bool), laterality, points_only=True,
-                      unlabelled=np.array(dips, dtype=np.float64).reshape(-1, 4))
+                      unlabelled=np.array(dips, dtype=np.float64).reshape(-1, 4),
+                      findings_known=np.array([n in absent for n in names], dtype=bool))
+
+
+# Sharp/van der Heijde joint space narrowing: 3 is > 50 % narrowing or subluxation, 4 ankylosis or
+# complete luxation; a joint scored 0–2 has neither finding.
+_SVDH_NO_FINDING = 2
+
+
+def ra2_joints_without_findings(folder: Path, name: str) -> set[str]:
+    """The joints of hand `name` (e.g. "UAB001-LH") whose SvdH narrowing score in svdh_scores.csv
+    rules out ankylosis and subluxation (score ≤ 2). The thumb IP has no narrowing score."""
+    table = folder / "svdh_scores.csv"
+    if not table.is_file() or "-" not in name:
+        return set()
+    patient, hand = name.split("-", 1)
+    with open(table, newline="") as fh:
+        row = next((r for r in csv.DictReader(fh) if r.get("Patient_ID") == patient), None)
+    if row is None:
+        return set()
+    out = set()
+    for kind, digits in (("pip", (2, 3, 4, 5)), ("mcp", (1, 2, 3, 4, 5))):
+        for d in digits:
+            score = row.get(f"{hand}_{kind}_J__{d}", "")
+            if score.strip().isdigit() and int(score) <= _SVDH_NO_FINDING:
+                out.add(f"{kind.upper()}{d}")
+    return out
 
 
 def load_ra2(folder: str | Path) -> list[HandSample]:
-    """hands_ra2: <name>.jpg with <name>.landmarks.json (labelme points; "-LH"/"-RH" is the hand)."""
+    """hands_ra2: <name>.jpg with <name>.landmarks.json (labelme points; "-LH"/"-RH" is the hand).
+    Joints whose SvdH narrowing score (svdh_scores.csv) is at most 2 are known to have no finding."""
     folder = Path(folder)
     out = []
     for js in sorted(folder.glob("*.landmarks.json")):
@@ -116,13 +148,14 @@ def load_ra2(folder: str | Path) -> list[HandSample]:
             raise DatasetError(f"{js.name}: not a labelme landmark file ({type(exc).__name__})") from exc
         image = js.with_name(js.name.replace(".landmarks.json", ".jpg"))
         lat = "L" if "-LH" in js.name else "R" if "-RH" in js.name else None
-        out.append(_sample_from_points(image, pts, lat))
+        out.append(_sample_from_points(image, pts, lat, ra2_joints_without_findings(folder, js.name.split(".")[0])))
     return out
 
 
 def load_rsna(folder: str | Path) -> list[HandSample]:
     """hands_rsna_shsnet: coord_final.csv points (224×224 frame) scaled to each image's size.
-    Duplicated images (identical pixels) are kept once."""
+    Duplicated images (identical pixels) are kept once. These are children's bone-age radiographs:
+    their joints are taken to have neither finding."""
     from PIL import Image
 
     folder = Path(folder)
@@ -139,7 +172,7 @@ def load_rsna(folder: str | Path) -> list[HandSample]:
             pts = {ident: (float(row[f"{col}_x"]) * w / _RSNA_FRAME, float(row[f"{col}_y"]) * h / _RSNA_FRAME)
                    for col, ident in _RSNA_COLUMNS.items()}
             lat = "L" if row["img_id"].endswith("_L.png") else "R" if row["img_id"].endswith("_R.png") else None
-            out.append(_sample_from_points(image, pts, lat))
+            out.append(_sample_from_points(image, pts, lat, set(pts)))
     return out
 
 
@@ -195,7 +228,7 @@ class Augment:
 def sample_windows(hands: list[WorkingHand], finding_index: int, n: int, rng: np.random.Generator,
                    aug: Augment | None = None, positive_share: float = 0.25, background_share: float = 0.1,
                    real_share: float | None = None) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
-    """n training windows (n, 1, 300, 300) and their targets (boxes in window pixels, labels 1/2, FINDING_UNKNOWN for landmarked joints;
+    """n training windows (n, 1, 300, 300) and their targets (boxes in window pixels, labels 1/2, FINDING_UNKNOWN for joints whose findings are unknown;
     label -1 marks an unlabelled joint, which the loss leaves out of the background).
 
     Windows hold at least one joint (placed anywhere in the window, as the paper crops around a
@@ -235,8 +268,9 @@ def sample_windows(hands: list[WorkingHand], finding_index: int, n: int, rng: np
         images[k] = win
         a_inv = np.linalg.inv(a)
         all_boxes = np.concatenate([hand.boxes, hand.unlabelled]).reshape(-1, 4)
-        labels = 1 + hand.findings[:, finding_index].astype(np.int64) if hand.findings_known \
-            else np.full(len(hand.boxes), FINDING_UNKNOWN, dtype=np.int64)
+        labels = 1 + hand.findings[:, finding_index].astype(np.int64)
+        if hand.findings_known is not None:
+            labels = np.where(hand.findings_known, labels, FINDING_UNKNOWN)
         all_labels = np.concatenate([labels,
                                      -np.ones(len(hand.unlabelled), dtype=np.int64)])
         cw = (all_boxes[:, :2] - centre) @ a_inv.T + WINDOW / 2

@@ -95,7 +95,6 @@ def file_hands(samples: list[HandSample]) -> list[WorkingHand]:
         r = load_radiograph(s.path)
         hand = to_working(r.pixels, s, file_scale(s, r.pixel_size_mm))
         hand.real = True
-        hand.findings_known = not s.points_only
         out.append(hand)
     return out
 
