@@ -38,7 +38,8 @@ def test_windows_keep_the_joints_whose_centre_they_hold():
     rng = np.random.default_rng(0)
     x, targets = sample_windows([hand], 0, 12, rng, background_share=0.0)
     assert x.shape == (12, 1, 300, 300)
-    for k, (boxes, labels) in enumerate(targets):
+    for k, (boxes, labels, findings_only) in enumerate(targets):
+        assert not findings_only  # a box-annotated hand teaches boxes
         assert len(boxes) == 1 and labels.tolist() == [2]  # ankylosis present -> class 2
         cx, cy, w, _ = boxes[0].tolist()
         # The square is where the target says (the window's pixels there are bright).

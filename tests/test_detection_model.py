@@ -89,6 +89,21 @@ def test_a_joint_of_unknown_finding_is_learnt_as_a_joint_without_taking_sides(mo
     assert torch.allclose(g[:, 1] / p[:, 1], g[:, 2] / p[:, 2], rtol=1e-4, atol=1e-6)
 
 
+def test_a_landmarked_real_window_teaches_the_finding_only(model):
+    """Its boxes come from points: no box regression, no background, only absent vs present."""
+    truth = torch.tensor([[150.0, 150.0, 40.0, 40.0]])
+    loc, conf = model(torch.zeros(1, 1, 300, 300))
+    loc, conf = loc.detach().requires_grad_(True), conf.detach().clone().requires_grad_(True)
+    loss, _ = multibox_loss(loc, conf, [(truth, torch.tensor([1]), True)], model.priors, model.config.variances)
+    loss.backward()
+    _, labels = match(truth, torch.tensor([1]), model.priors)
+    joint = labels == 1
+    assert float(loc.grad.abs().sum()) == 0.0
+    assert float(conf.grad[0, ~joint].abs().sum()) == 0.0  # no background pushed anywhere
+    g = conf.grad[0, joint]
+    assert (g[:, 0] == 0).all() and (g[:, 1] < 0).all() and (g[:, 2] > 0).all()  # towards "absent"
+
+
 def test_grad_cam_covers_the_window_of_the_detection(model):
     pixels = np.zeros((700, 600), dtype=np.float32)
     pixels[300:360, 250:310] = 1000.0

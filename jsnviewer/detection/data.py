@@ -64,6 +64,7 @@ class WorkingHand:
     unlabelled: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), dtype=np.float32))
     real: bool = False  # a radiograph file (landmarked real hand, annotation dataset), not a phantom
     findings_known: np.ndarray | None = None  # per joint, as HandSample.findings_known
+    findings_only: bool = False  # boxes sized from landmark points: teach findings, not boxes (see multibox_loss)
 
 
 def to_working(pixels: np.ndarray, sample: HandSample, scale: float) -> WorkingHand:
@@ -71,7 +72,7 @@ def to_working(pixels: np.ndarray, sample: HandSample, scale: float) -> WorkingH
     f = np.array([fx, fy, fx, fy], dtype=np.float32)
     return WorkingHand((img.numpy() * 255 + 0.5).astype(np.uint8), sample.boxes.astype(np.float32) * f,
                        sample.findings.astype(bool), sample.path, sample.unlabelled.astype(np.float32).reshape(-1, 4) * f,
-                       findings_known=sample.findings_known)
+                       findings_known=sample.findings_known, findings_only=sample.points_only)
 
 
 def boxes_from_points(points: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float, float, float]]:
@@ -276,7 +277,7 @@ def sample_windows(hands: list[WorkingHand], finding_index: int, n: int, rng: np
         cw = (all_boxes[:, :2] - centre) @ a_inv.T + WINDOW / 2
         inside = (cw[:, 0] >= 0) & (cw[:, 0] < WINDOW) & (cw[:, 1] >= 0) & (cw[:, 1] < WINDOW)
         boxes = np.concatenate([cw, all_boxes[:, 2:] * s], 1)[inside]
-        targets.append((torch.from_numpy(boxes).float(), torch.from_numpy(all_labels[inside])))
+        targets.append((torch.from_numpy(boxes).float(), torch.from_numpy(all_labels[inside]), hand.findings_only))
     return images, targets
 
 

@@ -47,12 +47,18 @@ def multibox_loss(loc: torch.Tensor, conf: torch.Tensor, targets: list[tuple[tor
     `neg_pos_ratio` negatives per positive (at least a few per window without joints).
     `present_weight` multiplies the cross-entropy of default boxes matched to a joint with the
     finding (rare: 1 joint in 13 of the synthetic hands); 1 is Eq. 3 as written.
+
+    A target may carry a third element, `findings_only` (True for windows of landmarked real
+    hands, whose boxes are sized from points and whose other joint-like structures are not
+    annotated): such a window teaches only absent vs present on its matched default boxes,
+    −log(P(label) / (P(absent) + P(present))), with no box regression and no background.
     """
     b = loc.shape[0]
     loc_t = torch.empty_like(loc)
     cls_t = torch.empty(conf.shape[:2], dtype=torch.long)
     ignored = torch.zeros(conf.shape[:2], dtype=torch.bool)
-    for i, (boxes, labels) in enumerate(targets):
+    findings_only = torch.tensor([bool(t[2]) if len(t) > 2 else False for t in targets])
+    for i, (boxes, labels, *_) in enumerate(targets):
         known = labels >= 0
         matched, cls = match(boxes[known], labels[known], priors, threshold)
         loc_t[i] = encode(matched, priors, variances) if known.any() else 0.0
@@ -60,6 +66,8 @@ def multibox_loss(loc: torch.Tensor, conf: torch.Tensor, targets: list[tuple[tor
         if (~known).any():  # unlabelled joints: their default boxes are neither joint nor background
             ignored[i] = (iou(boxes[~known], priors) >= threshold / 2).any(dim=0) & (cls == BACKGROUND)
     pos = cls_t > BACKGROUND
+    split = pos & findings_only[:, None]  # finding-only windows: absent vs present on their joints
+    pos = pos & ~findings_only[:, None]
     num_pos = pos.sum(dim=1, keepdim=True)
     loss_loc = F.smooth_l1_loss(loc[pos], loc_t[pos], reduction="sum") if pos.any() else loc.sum() * 0
 
@@ -73,10 +81,14 @@ def multibox_loss(loc: torch.Tensor, conf: torch.Tensor, targets: list[tuple[tor
     mining[pos | ignored] = 0.0
     rank = mining.argsort(dim=1, descending=True).argsort(dim=1)
     num_neg = torch.clamp(neg_pos_ratio * num_pos, min=8, max=pos.shape[1] - 1)
-    neg = (rank < num_neg) & ~ignored
+    neg = (rank < num_neg) & ~ignored & ~findings_only[:, None]
     weight = torch.where(cls_t == PRESENT, present_weight, 1.0)
     loss_conf = (ce * weight)[pos | neg].sum()
-    n = num_pos.sum().clamp(min=1).float()
+    known_split = split & (cls_t != FINDING_UNKNOWN)
+    if known_split.any():
+        joint = conf[known_split][:, BACKGROUND + 1:]
+        loss_conf = loss_conf + F.cross_entropy(joint, cls_t[known_split] - 1 - BACKGROUND, reduction="sum")
+    n = (num_pos.sum() + known_split.sum()).clamp(min=1).float()
     total = (loss_conf + loss_loc) / n
     return total, {"loc": float(loss_loc.detach() / n), "conf": float(loss_conf.detach() / n),
                    "pos": float(num_pos.float().mean())}

@@ -133,7 +133,7 @@ def train_detector(finding: str, hands: list[WorkingHand], out: Path, config: SS
             g["lr"] = lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (step - 1) / steps)))
         model.train()
         x, targets = sample_windows(hands, fi, batch, rng, aug, positive_share=positive_share, real_share=real_share)
-        targets = [(b * torch.tensor([1.0, 1.0, kappa, kappa]), lab) for b, lab in targets]
+        targets = [(b * torch.tensor([1.0, 1.0, kappa, kappa]), *rest) for b, *rest in targets]
         loc, conf = model(x)
         loss, stats = multibox_loss(loc, conf, targets, model.priors, model.config.variances,
                                     present_weight=present_weight)
