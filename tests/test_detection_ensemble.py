@@ -8,12 +8,12 @@ def box(x, y, side=10.0):
 
 
 def test_a_joint_seen_by_both_detectors_keeps_the_more_confident_box_and_both_labels():
-    c1 = (0.02, 0.03, 0.95)  # ankylosis detector: finding present
-    c2 = (0.01, 0.97, 0.02)  # subluxation detector: absent, more confident
+    c1 = (0.05, 0.03, 0.92)  # ankylosis detector: finding present
+    c2 = (0.01, 0.97, 0.02)  # subluxation detector: absent, more sure it is a joint
     out = ensemble([(box(10, 10), c1)], [(box(11, 10), c2)], t_iou2=0.45, m1=20)
     assert len(out) == 1
     assert out[0].box == box(11, 10) and out[0].c1 == c1 and out[0].c2 == c2
-    assert out[0].score == 0.97 and out[0].source == "both"
+    assert out[0].score == 1 - 0.01 and out[0].source == "both"  # ĉ: P(joint) of the kept box
 
 
 def test_boxes_seen_by_one_detector_get_the_negative_class_for_the_other():
@@ -40,14 +40,15 @@ def test_each_detector_2_box_merges_once():
 
 def test_the_m1_cap_adds_single_detector_boxes_best_first_up_to_m1():
     # Two joints both detectors agree on, five seen by one detector only; M1 = 4 leaves room for two.
-    a = [(box(0, 0), (0, 0.05, 0.95)), (box(100, 0), (0, 0.04, 0.96)),
-         (box(200, 0), (0, 0.1, 0.90)), (box(300, 0), (0, 0.01, 0.99))]
-    b = [(box(0, 1), (0, 0.93, 0.07)), (box(100, 1), (0, 0.94, 0.06)),
-         (box(400, 0), (0, 0.97, 0.03)), (box(500, 0), (0, 0.91, 0.09)), (box(600, 0), (0, 0.95, 0.05))]
+    a = [(box(0, 0), (0.05, 0.05, 0.90)), (box(100, 0), (0.04, 0.5, 0.46)),
+         (box(200, 0), (0.10, 0.1, 0.80)), (box(300, 0), (0.01, 0.49, 0.50))]
+    b = [(box(0, 1), (0.07, 0.93, 0.0)), (box(100, 1), (0.06, 0.94, 0.0)),
+         (box(400, 0), (0.03, 0.97, 0.0)), (box(500, 0), (0.09, 0.5, 0.41)), (box(600, 0), (0.05, 0.95, 0.0))]
     out = ensemble(a, b, t_iou2=0.45, m1=4)
     assert len(out) == 4
     assert [o.source for o in out[:2]] == ["both", "both"]
-    # The single-detector boxes by confidence: 300 (0.99), 400 (0.97), 600 (0.95), 200 (0.90), 500 (0.91).
+    # The single-detector boxes by joint confidence: 300 (0.99, though unsure of its finding),
+    # 400 (0.97), 600 (0.95), 500 (0.91), 200 (0.90).
     assert [o.box[0] for o in out[2:]] == [300.0, 400.0]
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from jsnviewer.detection.boxes import iou
+from jsnviewer.detection.model import BACKGROUND
 
 # c_neg: "finding absent" with certainty, for the detector that did not see the joint.
 C_NEG: tuple[float, float, float] = (0.0, 1.0, 0.0)
@@ -30,10 +31,15 @@ class EnsembleBox:
     box: Box
     c1: Probs  # ankylosis detector: background, absent, present
     c2: Probs  # subluxation detector
-    score: float  # ĉ
+    score: float  # ĉ: the kept box's joint confidence, P(absent) + P(present)
     source: str  # "both", "1" or "2": which detector(s) saw it
     origin: int  # the index of the kept box in its detector's list (B1 if source is "1" or the
     #              detector-1 box won, else B2)
+
+
+def _joint(c: Probs) -> float:
+    """The confidence that a box is a joint at all (see scan.py: t_conf applies to it)."""
+    return 1.0 - c[BACKGROUND]
 
 
 def _iou(a: Box, b: Box) -> float:
@@ -51,18 +57,18 @@ def ensemble(b1: list[tuple[Box, Probs]], b2: list[tuple[Box, Probs]], t_iou2: f
         for j in list(remaining):
             box2, c2 = b2[j]
             if _iou(box1, box2) > t_iou2:
-                if max(c1) > max(c2):
-                    merged.append(EnsembleBox(box1, c1, c2, max(c1), "both", i))
+                if _joint(c1) > _joint(c2):
+                    merged.append(EnsembleBox(box1, c1, c2, _joint(c1), "both", i))
                 else:
-                    merged.append(EnsembleBox(box2, c1, c2, max(c2), "both", j))
+                    merged.append(EnsembleBox(box2, c1, c2, _joint(c2), "both", j))
                 remaining.remove(j)
                 matched = True
                 break
         if not matched:
-            single.append(EnsembleBox(box1, c1, C_NEG, max(c1), "1", i))
+            single.append(EnsembleBox(box1, c1, C_NEG, _joint(c1), "1", i))
     for j in remaining:
         box2, c2 = b2[j]
-        single.append(EnsembleBox(box2, C_NEG, c2, max(c2), "2", j))
+        single.append(EnsembleBox(box2, C_NEG, c2, _joint(c2), "2", j))
     if len(merged) + len(single) > m1:
         single.sort(key=lambda e: e.score, reverse=True)
         merged.extend(single[: max(0, m1 - len(merged))])

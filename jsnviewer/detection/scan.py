@@ -4,6 +4,11 @@ The radiograph is normalised, halved, cut into 300×300 windows every 150 px (ze
 beyond the image), every window goes through the network, boxes are decoded (Eq. 4–5) and
 mapped back to the full radiograph, kept when their confidence is above t_conf, suppressed
 at t_IoU1 and the best M are returned.
+
+The confidence is the probability that a box holds a joint, P(absent) + P(present), not the
+paper's larger of the two: with the larger one, a joint whose finding the network is unsure of
+(P(absent) ≈ P(present) ≈ 0.5) falls below t_conf = 0.9 and is lost, which is what happened on
+real hands once the detectors had learnt that their joints have no finding (docs/detection.md).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from jsnviewer.detection.boxes import decode, nms
-from jsnviewer.detection.model import SSD300
+from jsnviewer.detection.model import BACKGROUND, SSD300
 from jsnviewer.radiograph import percentile_window
 
 WINDOW = 300
@@ -42,7 +47,7 @@ class ScanBox:
 
     box: tuple[float, float, float, float]  # cx, cy, w, h: the network's box (the joint core, see box_scale)
     probs: tuple[float, float, float]  # background, finding absent, finding present
-    score: float  # ĉ: the highest joint-class probability
+    score: float  # joint confidence P(absent) + P(present), compared with t_conf
     window: int  # which window produced it (index into `ScanResult.origins`)
     prior: int  # which default box
 
@@ -128,7 +133,7 @@ def scan(model: SSD300, pixels: np.ndarray, t_conf: float = 0.9, t_iou1: float =
             progress(min(1.0, (k + batch) / len(crops)))
     loc, conf = torch.cat(locs), torch.cat(confs)
     probs = conf.softmax(dim=-1)
-    score = probs[..., 1:].max(dim=-1).values
+    score = 1.0 - probs[..., BACKGROUND]  # joint confidence: P(absent) + P(present)
     keep = score > t_conf
     if not keep.any():
         return ScanResult([], origins, factors)
