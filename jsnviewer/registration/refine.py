@@ -1,12 +1,19 @@
 """Sub-pixel refinement of each bone's transform at full crop resolution.
 
-Starting from the network's parameters, each bone's similarity (or rigid) transform is optimised on
-the masked intensity loss by Gauss–Newton with the efficient second-order Jacobian (ESM: the mean of
-the fixed crop's gradient and the warped moving crop's gradient) and compositional updates; each
-iteration resamples the moving crop G and its gradients (bilinear, after the same light Gaussian
-smoothing of both crops) at the region's pixels only. The region of a bone is its fixed mask dilated by `margin_px` into the
-surrounding soft tissue and joint space, where the bone margin carries the position, and never into
-the other bone. Pixels whose sample falls outside G drop out.
+Each bone's similarity (or rigid) transform is optimised on the masked intensity loss by Gauss–Newton
+with the efficient second-order Jacobian (ESM: the mean of the fixed crop's gradient and the warped
+moving crop's gradient) and compositional updates; each iteration resamples the moving crop G and its
+gradients (bilinear, after the same light Gaussian smoothing of both crops) at the region's pixels
+only, and fits G's brightness to F's per bone (gain, offset and a linear ramp, for soft tissue and
+exposure that differ across the bone). The region of a bone is its fixed mask dilated by `margin_px`
+into the surrounding soft tissue and joint space, where the bone margin carries the position, kept
+`gap_px` away from the other bone (whose edge, blurred and sharpened by the imaging, moves with that
+bone). Pixels whose sample falls outside G drop out.
+
+Coarse to fine: at half resolution every bone is refined from several starts (the network's
+transform and no motion at all: repeat visits are often close already while the network can be far
+off, e.g. when a mask is wrong) and the converged result with the lowest loss goes on to full
+resolution.
 """
 
 from __future__ import annotations
@@ -19,9 +26,13 @@ from scipy import ndimage
 
 from jsnviewer.registration.transform import BoneTransform
 
-
 COARSE_TOLERANCE_PX = 0.05
 MIN_COVERAGE = 0.75  # of the region's pixels must sample inside the moving crop
+STARTS = {  # where the coarsest level starts a bone from, given the network's transform
+    "network": lambda net: net,
+    "identity": lambda net: BoneTransform(),
+}
+PHOTOMETRIC = ("none", "gain", "ramp")
 
 
 @dataclass(frozen=True)
@@ -31,12 +42,15 @@ class RefineSettings:
     max_scale_change: float = 0.06  # ... or this: that bone is measured again by translation only
     max_move_px: float = 8.0  # a bone that ends further than this from its start (or does not converge) keeps the start
     margin_px: int = 3
+    gap_px: int = 4  # region pixels closer than this to the other bone's mask are left out
     smooth_sigma: float = 1.0
     max_iterations: int = 30
     tolerance_px: float = 0.01  # stop when no region pixel moves more than this in an update
-    gain_bias: bool = True  # fit the moving crop's brightness/contrast to the fixed one per bone
+    photometric: str = "ramp"  # G's brightness fitted to F per bone: "none", "gain" (gain, offset) or "ramp" (+ a linear ramp)
     levels: int = 2  # 2: first at half resolution (twice the capture range), then at full resolution
     stride: int = 2  # at full resolution use every `stride`-th region pixel (checkerboard for 2)
+    coarse_stride: int = 1  # the same at the coarser levels
+    starts: tuple[str, ...] = ("network", "identity")  # coarsest-level starts per bone; the lowest final loss wins
 
 
 @dataclass(frozen=True)
@@ -44,17 +58,15 @@ class RefinedBone:
     transform: BoneTransform
     iterations: int
     converged: bool
+    loss: float = math.inf  # mean squared residual after the brightness fit, over the variance of F on the region
 
 
-def bone_regions(upper: np.ndarray, lower: np.ndarray, margin_px: int) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed crop's two bone regions: each mask dilated by `margin_px`, kept off the other bone."""
+def bone_regions(upper: np.ndarray, lower: np.ndarray, margin_px: int, gap_px: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed crop's two bone regions: each mask dilated by `margin_px`, kept `gap_px` off the other bone."""
     upper, lower = upper.astype(bool), lower.astype(bool)
-    if margin_px <= 0:
-        return upper & ~lower, lower & ~upper
     st = ndimage.generate_binary_structure(2, 1)
-    up = ndimage.binary_dilation(upper, st, iterations=margin_px)
-    lo = ndimage.binary_dilation(lower, st, iterations=margin_px)
-    return up & ~lower, lo & ~upper
+    grow = lambda m, n: ndimage.binary_dilation(m, st, iterations=n) if n > 0 else m  # noqa: E731
+    return grow(upper, margin_px) & ~grow(lower, gap_px), grow(lower, margin_px) & ~grow(upper, gap_px)
 
 
 class _Region:
@@ -74,6 +86,11 @@ class _Region:
         self.centroid = (float(self.x.mean()), float(self.y.mean())) if self.x.size else (0.0, 0.0)
         self.xr, self.yr = self.x - np.float32(self.centroid[0]), self.y - np.float32(self.centroid[1])
         self.radius = float(np.sqrt(np.max(self.xr**2 + self.yr**2))) if self.x.size else 0.0
+        # the brightness fit's fixed parts (all pixels valid, the usual case): [1, x, y] against themselves and F
+        self.ramp = np.stack([np.ones_like(self.xr), self.xr, self.yr], 1)
+        self.ramp_gram = (self.ramp.T @ self.ramp).astype(np.float64)
+        self.ramp_f = (self.ramp.T @ self.values).astype(np.float64)
+        self.variance = float(np.var(self.values)) if self.x.size else 0.0
 
 
 def corner_stack(images: list[np.ndarray]) -> np.ndarray:
@@ -135,10 +152,45 @@ def _refine_one(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: B
     return r
 
 
+def _best_start(t: _Region, corners: np.ndarray, shape: tuple[int, int], starts: list[BoneTransform], settings: RefineSettings, tolerance_px: float) -> RefinedBone:
+    """Refine from every start: the converged result with the lowest loss, else the first start's."""
+    results = [_refine_one(t, corners, shape, s, settings, tolerance_px) for s in starts]
+    converged = [r for r in results if r.converged]
+    best = min(converged, key=lambda r: r.loss) if converged else results[0]
+    return RefinedBone(best.transform, sum(r.iterations for r in results), best.converged, best.loss)
+
+
 def _moved(t: _Region, a: BoneTransform, b: BoneTransform) -> float:
     """How far apart two transforms put the region's centroid in the moving crop (pixels)."""
     p = np.array([t.centroid[0], t.centroid[1], 1.0])
     return float(np.hypot(*(a.sampling_matrix() @ p - b.sampling_matrix() @ p)[:2]))
+
+
+def _brightness(t: _Region, g: np.ndarray, valid: np.ndarray, all_valid: bool, photometric: str) -> tuple[np.ndarray, float]:
+    """G's samples mapped onto F's brightness (least squares on the valid pixels) and the gain."""
+    if photometric == "none":
+        return g, 1.0
+    if photometric == "gain":
+        gv, fv = (g, t.values) if all_valid else (g[valid], t.values[valid])
+        gm, fm = float(gv.mean()), float(fv.mean())
+        gain = float(np.dot(gv - gm, fv - fm)) / max(float(np.dot(gv - gm, gv - gm)), 1e-12)
+        return np.float32(gain) * (g - np.float32(gm)) + np.float32(fm), gain
+    # ramp: F ≈ gain·G + c0 + c1·x + c2·y
+    if all_valid:
+        ramp, gram, rf = t.ramp, t.ramp_gram, t.ramp_f
+        gg, gf = float(np.dot(g, g)), float(np.dot(g, t.values))
+    else:
+        ramp = t.ramp * valid[:, None]
+        gram, rf = (ramp.T @ ramp).astype(np.float64), (ramp.T @ t.values).astype(np.float64)
+        gg, gf = float(np.dot(g * valid, g)), float(np.dot(g * valid, t.values))
+    gr = (ramp.T @ g).astype(np.float64)
+    a = np.empty((4, 4))
+    a[0, 0], a[0, 1:], a[1:, 0], a[1:, 1:] = gg, gr, gr, gram
+    try:
+        coef = np.linalg.solve(a + 1e-9 * np.eye(4), np.concatenate([[gf], rf]))
+    except np.linalg.LinAlgError:
+        return g, 1.0
+    return np.float32(coef[0]) * g + t.ramp @ coef[1:].astype(np.float32), float(coef[0])
 
 
 def _gauss_newton(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: BoneTransform, model: str, settings: RefineSettings, tolerance_px: float) -> RefinedBone:
@@ -149,31 +201,32 @@ def _gauss_newton(t: _Region, corners: np.ndarray, shape: tuple[int, int], init:
     sampling = init.sampling_matrix()
     converged = False
     it = 0
+    loss = math.inf
+    n = t.values.size
     for it in range(1, settings.max_iterations + 1):
-        qx = sampling[0, 0] * t.x + sampling[0, 1] * t.y + sampling[0, 2]
-        qy = sampling[1, 0] * t.x + sampling[1, 1] * t.y + sampling[1, 2]
-        s, valid = sample(corners, shape, qx.astype(np.float32), qy.astype(np.float32))
-        if valid.sum() < MIN_COVERAGE * valid.size:
+        s00, s01, s02, s10, s11, s12 = (float(v) for v in sampling[:2].ravel())
+        s, valid = sample(corners, shape, s00 * t.x + s01 * t.y + s02, s10 * t.x + s11 * t.y + s12)
+        count = int(valid.sum())
+        if count < MIN_COVERAGE * n:
             break  # the bone has left the moving crop: no measurement
-        g, ggx, ggy = (np.ascontiguousarray(s[:, i]) for i in range(3))
-        if settings.gain_bias:
-            f = t.values[valid]
-            gm, fm = g[valid].mean(), f.mean()
-            gain = float(np.dot(g[valid] - gm, f - fm) / max(float(np.dot(g[valid] - gm, g[valid] - gm)), 1e-12))
-        else:
-            gain, gm, fm = 1.0, 0.0, 0.0
-        err = ((np.float32(gain) * (g - gm) + fm - t.values) * valid).astype(np.float32)
+        all_valid = count == n
+        g, ggx, ggy = s[:, 0], s[:, 1], s[:, 2]
+        fitted, gain = _brightness(t, g, valid, all_valid, settings.photometric)
+        err = fitted - t.values
+        if not all_valid:
+            err *= valid
+        variance = t.variance if all_valid else float(np.var(t.values[valid]))
+        loss = float(np.dot(err, err)) / max(count * variance, 1e-12)
         # gradient of G∘S at p, scaled by the gain, averaged with F's
-        s00, s01, s10, s11 = (np.float32(gain * v) for v in (sampling[0, 0], sampling[0, 1], sampling[1, 0], sampling[1, 1]))
-        jx = 0.5 * (ggx * s00 + ggy * s10 + t.gx)
-        jy = 0.5 * (ggx * s01 + ggy * s11 + t.gy)
+        jx = 0.5 * (ggx * (gain * s00) + ggy * (gain * s10) + t.gx)
+        jy = 0.5 * (ggx * (gain * s01) + ggy * (gain * s11) + t.gy)
         if model == "similarity":
             sd = np.stack([jx * t.xr + jy * t.yr, jy * t.xr - jx * t.yr, jx, jy], 1)
         elif model == "rigid":
             sd = np.stack([jy * t.xr - jx * t.yr, jx, jy], 1)
         else:
             sd = np.stack([jx, jy], 1)
-        sdv = sd * valid[:, None]
+        sdv = sd if all_valid else sd * valid[:, None]
         try:
             delta = -np.linalg.solve((sdv.T @ sd).astype(np.float64), (sdv.T @ err).astype(np.float64))
         except np.linalg.LinAlgError:
@@ -186,7 +239,7 @@ def _gauss_newton(t: _Region, corners: np.ndarray, shape: tuple[int, int], init:
     result = BoneTransform.from_content_matrix(np.linalg.inv(sampling))
     if model != "similarity":
         result = BoneTransform(init.dz, init.dtheta if model == "translation" else result.dtheta, result.dx, result.dy)
-    return RefinedBone(result, it, converged)
+    return RefinedBone(result, it, converged, loss)
 
 
 def refine(
@@ -198,26 +251,37 @@ def refine(
     init_lower: BoneTransform,
     settings: RefineSettings = RefineSettings(),
 ) -> tuple[RefinedBone, RefinedBone]:
-    """Refine both bones' transforms; `fixed`, `moving` are normalised crops of the same size."""
-    sig = settings.smooth_sigma
-    fixed_s = ndimage.gaussian_filter(fixed, sig) if sig > 0 else fixed
-    moving_s = ndimage.gaussian_filter(moving, sig) if sig > 0 else moving
-    fixed_s = np.ascontiguousarray(fixed_s, dtype=np.float32)
-    moving_s = np.ascontiguousarray(moving_s, dtype=np.float32)
+    """Refine both bones' transforms from the network's; `fixed`, `moving` are normalised crops of the same size."""
     if settings.model not in ("similarity", "rigid", "translation"):
         raise ValueError(f"unknown refinement model {settings.model!r}: use similarity, rigid or translation")
-    up, lo = bone_regions(fixed_upper, fixed_lower, settings.margin_px)
-    result = (RefinedBone(init_upper, 0, False), RefinedBone(init_lower, 0, False))
+    if settings.photometric not in PHOTOMETRIC:
+        raise ValueError(f"unknown brightness fit {settings.photometric!r}: use one of {', '.join(PHOTOMETRIC)}")
+    if not settings.starts or set(settings.starts) - set(STARTS):
+        raise ValueError(f"unknown refinement starts {settings.starts!r}: use some of {', '.join(STARTS)}")
+    sig = settings.smooth_sigma
+    fixed_s = np.ascontiguousarray(ndimage.gaussian_filter(fixed, sig) if sig > 0 else fixed, dtype=np.float32)
+    moving_s = np.ascontiguousarray(ndimage.gaussian_filter(moving, sig) if sig > 0 else moving, dtype=np.float32)
+    levels = []
     for level in range(max(settings.levels, 1) - 1, -1, -1):
-        k = 2**level
-        f, m, ru, rl = (_half(fixed_s, level), _half(moving_s, level), _half(up, level) > 0.5, _half(lo, level) > 0.5)
-        tol = settings.tolerance_px if level == 0 else COARSE_TOLERANCE_PX
+        f, m = _half(fixed_s, level), _half(moving_s, level)
         gy, gx = np.gradient(f)
-        corners = corner_stack([m, *np.gradient(m)[::-1]])
-        result = tuple(
-            _upscale(_refine_one(_Region(f, gy, gx, region, settings.stride if level == 0 else 1), corners, m.shape, _downscale(prev.transform, k), settings, tol), k, prev.iterations)
-            for region, prev in zip((ru, rl), result)
-        )
+        levels.append((level, f, gy, gx, corner_stack([m, *np.gradient(m)[::-1]])))
+    regions = bone_regions(fixed_upper, fixed_lower, settings.margin_px, settings.gap_px)
+    upper, lower = (_refine_bone(levels, region, [STARTS[name](init) for name in settings.starts], settings)
+                    for region, init in zip(regions, (init_upper, init_lower)))
+    return upper, lower
+
+
+def _refine_bone(levels: list, region: np.ndarray, starts: list[BoneTransform], settings: RefineSettings) -> RefinedBone:
+    """Coarse to fine: every start at the coarsest level, the best result on to the finer ones."""
+    result = RefinedBone(starts[0], 0, False)
+    for n, (level, f, gy, gx, corners) in enumerate(levels):
+        k = 2**level
+        t = _Region(f, gy, gx, _half(region, level) > 0.5, settings.stride if level == 0 else settings.coarse_stride)
+        tol = settings.tolerance_px if level == 0 else COARSE_TOLERANCE_PX
+        level_starts = starts if n == 0 else [result.transform]
+        r = _best_start(t, corners, f.shape, [_downscale(s, k) for s in level_starts], settings, tol)
+        result = RefinedBone(_upscale(r.transform, k), result.iterations + r.iterations, r.converged, r.loss)
     return result
 
 
@@ -233,6 +297,5 @@ def _downscale(t: BoneTransform, k: int) -> BoneTransform:
     return BoneTransform(t.dz, t.dtheta, t.dx / k, t.dy / k)
 
 
-def _upscale(r: RefinedBone, k: int, previous_iterations: int) -> RefinedBone:
-    t = r.transform
-    return RefinedBone(BoneTransform(t.dz, t.dtheta, t.dx * k, t.dy * k), r.iterations + previous_iterations, r.converged)
+def _upscale(t: BoneTransform, k: int) -> BoneTransform:
+    return BoneTransform(t.dz, t.dtheta, t.dx * k, t.dy * k)
