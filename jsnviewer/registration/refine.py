@@ -4,11 +4,11 @@ Each bone's similarity (or rigid) transform is optimised on the masked intensity
 with the efficient second-order Jacobian (ESM: the mean of the fixed crop's gradient and the warped
 moving crop's gradient) and compositional updates; each iteration resamples the moving crop G and its
 gradients (bilinear, after the same light Gaussian smoothing of both crops) at the region's pixels
-only, and fits G's brightness to F's per bone (gain, offset and a linear ramp, for soft tissue and
-exposure that differ across the bone). The region of a bone is its fixed mask dilated by `margin_px`
-into the surrounding soft tissue and joint space, where the bone margin carries the position, kept
-`gap_px` away from the other bone (whose edge, blurred and sharpened by the imaging, moves with that
-bone). Pixels whose sample falls outside G drop out.
+only, and fits G's brightness to F's per bone (gain and offset). The region of a bone is its fixed
+mask dilated by `margin_px` into the surrounding soft tissue and joint space, where the bone margin
+carries the position, less every pixel within `gap_px` of the other bone's mask (that bone's edge,
+blurred and sharpened by the imaging, moves with that bone). Pixels whose sample falls outside G
+drop out.
 
 Coarse to fine: at half resolution every bone is refined from several starts (the network's
 transform and no motion at all: repeat visits are often close already while the network can be far
@@ -32,7 +32,6 @@ STARTS = {  # where the coarsest level starts a bone from, given the network's t
     "network": lambda net: net,
     "identity": lambda net: BoneTransform(),
 }
-PHOTOMETRIC = ("none", "gain", "ramp")
 
 
 @dataclass(frozen=True)
@@ -42,14 +41,14 @@ class RefineSettings:
     max_scale_change: float = 0.06  # ... or this: that bone is measured again by translation only
     max_move_px: float = 8.0  # a bone that ends further than this from its start (or does not converge) keeps the start
     margin_px: int = 3
-    gap_px: int = 4  # region pixels closer than this to the other bone's mask are left out
+    gap_px: int = 5  # region pixels closer than this to the other bone's mask are left out
     smooth_sigma: float = 1.0
     max_iterations: int = 30
     tolerance_px: float = 0.01  # stop when no region pixel moves more than this in an update
-    photometric: str = "ramp"  # G's brightness fitted to F per bone: "none", "gain" (gain, offset) or "ramp" (+ a linear ramp)
+    gain_bias: bool = True  # fit the moving crop's brightness/contrast to the fixed one per bone
     levels: int = 2  # 2: first at half resolution (twice the capture range), then at full resolution
     stride: int = 2  # at full resolution use every `stride`-th region pixel (checkerboard for 2)
-    coarse_stride: int = 1  # the same at the coarser levels
+    coarse_stride: int = 2  # the same at the coarser levels
     starts: tuple[str, ...] = ("network", "identity")  # coarsest-level starts per bone; the lowest final loss wins
 
 
@@ -65,8 +64,14 @@ def bone_regions(upper: np.ndarray, lower: np.ndarray, margin_px: int, gap_px: i
     """The fixed crop's two bone regions: each mask dilated by `margin_px`, kept `gap_px` off the other bone."""
     upper, lower = upper.astype(bool), lower.astype(bool)
     st = ndimage.generate_binary_structure(2, 1)
-    grow = lambda m, n: ndimage.binary_dilation(m, st, iterations=n) if n > 0 else m  # noqa: E731
-    return grow(upper, margin_px) & ~grow(lower, gap_px), grow(lower, margin_px) & ~grow(upper, gap_px)
+    grown = []
+    for mask in (upper, lower):
+        by_margin = ndimage.binary_dilation(mask, st, iterations=margin_px) if margin_px > 0 else mask
+        by_gap = mask if gap_px <= 0 else (ndimage.binary_dilation(by_margin, st, iterations=gap_px - margin_px) if gap_px > margin_px
+                                           else by_margin if gap_px == margin_px else ndimage.binary_dilation(mask, st, iterations=gap_px))
+        grown.append((by_margin, by_gap))
+    (up_margin, up_gap), (lo_margin, lo_gap) = grown
+    return up_margin & ~lo_gap, lo_margin & ~up_gap
 
 
 class _Region:
@@ -86,10 +91,6 @@ class _Region:
         self.centroid = (float(self.x.mean()), float(self.y.mean())) if self.x.size else (0.0, 0.0)
         self.xr, self.yr = self.x - np.float32(self.centroid[0]), self.y - np.float32(self.centroid[1])
         self.radius = float(np.sqrt(np.max(self.xr**2 + self.yr**2))) if self.x.size else 0.0
-        # the brightness fit's fixed parts (all pixels valid, the usual case): [1, x, y] against themselves and F
-        self.ramp = np.stack([np.ones_like(self.xr), self.xr, self.yr], 1)
-        self.ramp_gram = (self.ramp.T @ self.ramp).astype(np.float64)
-        self.ramp_f = (self.ramp.T @ self.values).astype(np.float64)
         self.variance = float(np.var(self.values)) if self.x.size else 0.0
 
 
@@ -166,31 +167,14 @@ def _moved(t: _Region, a: BoneTransform, b: BoneTransform) -> float:
     return float(np.hypot(*(a.sampling_matrix() @ p - b.sampling_matrix() @ p)[:2]))
 
 
-def _brightness(t: _Region, g: np.ndarray, valid: np.ndarray, all_valid: bool, photometric: str) -> tuple[np.ndarray, float]:
-    """G's samples mapped onto F's brightness (least squares on the valid pixels) and the gain."""
-    if photometric == "none":
+def _brightness(t: _Region, g: np.ndarray, valid: np.ndarray, all_valid: bool, gain_bias: bool) -> tuple[np.ndarray, float]:
+    """G's samples mapped onto F's brightness by a gain and an offset (least squares on the valid pixels)."""
+    if not gain_bias:
         return g, 1.0
-    if photometric == "gain":
-        gv, fv = (g, t.values) if all_valid else (g[valid], t.values[valid])
-        gm, fm = float(gv.mean()), float(fv.mean())
-        gain = float(np.dot(gv - gm, fv - fm)) / max(float(np.dot(gv - gm, gv - gm)), 1e-12)
-        return np.float32(gain) * (g - np.float32(gm)) + np.float32(fm), gain
-    # ramp: F ≈ gain·G + c0 + c1·x + c2·y
-    if all_valid:
-        ramp, gram, rf = t.ramp, t.ramp_gram, t.ramp_f
-        gg, gf = float(np.dot(g, g)), float(np.dot(g, t.values))
-    else:
-        ramp = t.ramp * valid[:, None]
-        gram, rf = (ramp.T @ ramp).astype(np.float64), (ramp.T @ t.values).astype(np.float64)
-        gg, gf = float(np.dot(g * valid, g)), float(np.dot(g * valid, t.values))
-    gr = (ramp.T @ g).astype(np.float64)
-    a = np.empty((4, 4))
-    a[0, 0], a[0, 1:], a[1:, 0], a[1:, 1:] = gg, gr, gr, gram
-    try:
-        coef = np.linalg.solve(a + 1e-9 * np.eye(4), np.concatenate([[gf], rf]))
-    except np.linalg.LinAlgError:
-        return g, 1.0
-    return np.float32(coef[0]) * g + t.ramp @ coef[1:].astype(np.float32), float(coef[0])
+    gv, fv = (g, t.values) if all_valid else (g[valid], t.values[valid])
+    gm, fm = float(gv.mean()), float(fv.mean())
+    gain = float(np.dot(gv - gm, fv - fm)) / max(float(np.dot(gv - gm, gv - gm)), 1e-12)
+    return np.float32(gain) * (g - np.float32(gm)) + np.float32(fm), gain
 
 
 def _gauss_newton(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: BoneTransform, model: str, settings: RefineSettings, tolerance_px: float) -> RefinedBone:
@@ -211,7 +195,7 @@ def _gauss_newton(t: _Region, corners: np.ndarray, shape: tuple[int, int], init:
             break  # the bone has left the moving crop: no measurement
         all_valid = count == n
         g, ggx, ggy = s[:, 0], s[:, 1], s[:, 2]
-        fitted, gain = _brightness(t, g, valid, all_valid, settings.photometric)
+        fitted, gain = _brightness(t, g, valid, all_valid, settings.gain_bias)
         err = fitted - t.values
         if not all_valid:
             err *= valid
@@ -254,8 +238,6 @@ def refine(
     """Refine both bones' transforms from the network's; `fixed`, `moving` are normalised crops of the same size."""
     if settings.model not in ("similarity", "rigid", "translation"):
         raise ValueError(f"unknown refinement model {settings.model!r}: use similarity, rigid or translation")
-    if settings.photometric not in PHOTOMETRIC:
-        raise ValueError(f"unknown brightness fit {settings.photometric!r}: use one of {', '.join(PHOTOMETRIC)}")
     if not settings.starts or set(settings.starts) - set(STARTS):
         raise ValueError(f"unknown refinement starts {settings.starts!r}: use some of {', '.join(STARTS)}")
     sig = settings.smooth_sigma

@@ -83,9 +83,10 @@ class Registrator:
             if self.method == "refined":
                 ru, rl = refine(f, g, fu, fl, net_up, net_lo, self.refine_settings)
                 up, lo, converged = ru.transform, rl.transform, ru.converged and rl.converged
-        up, lo = at_joint(up, lo, joint_centre(fu, fl))
+        centre = joint_centre(fu, fl)
+        up, lo = at_joint(up, lo, centre)
         if net_up is not None:
-            net_up, net_lo = at_joint(net_up, net_lo, joint_centre(fu, fl))
+            net_up, net_lo = at_joint(net_up, net_lo, centre)
         wu, wl = warp_bones(g, up, lo, fu, fl)
         fu32, fl32 = fu.astype(np.float32), fl.astype(np.float32)
         result = JointRegistration(
