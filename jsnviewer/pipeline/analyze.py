@@ -145,7 +145,16 @@ def analyze(baseline, followup, models: AnalysisModels | None = None, settings: 
     """Analyse a baseline and a follow-up `Radiograph` of one hand.
 
     `detections` (baseline, follow-up) replaces the detector, e.g. with boxes a user corrected.
+    Torch runs on `jsnviewer.device.cpu_threads()` threads at most (the per-joint registrations on one).
     """
+    from jsnviewer.device import cpu_threads
+
+    with _torch_threads(cpu_threads()):
+        return _analyze(baseline, followup, models, settings, progress, detections)
+
+
+def _analyze(baseline, followup, models: AnalysisModels | None, settings: AnalysisSettings,
+             progress: Progress | None, detections: tuple[list, list] | None) -> StudyResult:
     from jsnviewer.radiograph import check_pair
 
     report = progress or _no_progress
