@@ -140,3 +140,19 @@ def test_batch_carries_on_past_a_bad_file_and_says_why(tmp_path):
     good = [r for r in rows if r["id"] == "p1" and r["status"] == "ok"]
     assert len(good) >= 10 and all(r["jsn_mm"] for r in good)
     assert (tmp_path / "out" / "p1" / "results.json").is_file()
+
+
+@pytest.mark.slow
+def test_a_real_radiograph_against_a_moved_copy_of_itself_measures_no_narrowing(models, real_data):
+    """UAB001-LH against itself turned 4°, shifted, scaled 3 % and noised: the true JSN change is 0
+    at every joint. Most joints pair, and every measurement the report calls reliable is near 0."""
+    from jsnviewer.phantom.moved import rigidly_moved
+    from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.radiograph import load_radiograph
+
+    baseline = load_radiograph(real_data / "hands_ra2" / "UAB001-LH.jpg")
+    result = analyze(baseline, rigidly_moved(baseline), models)
+    reliable = [j for j in result.joints if j.reliable]
+    assert len(result.joints) >= 8 and len(reliable) >= 6, [(j.identity, j.reliable) for j in result.joints]
+    assert all(abs(j.jsn_px) < 0.25 for j in reliable), [(j.identity, j.jsn_px) for j in reliable]
+    assert {j.identity for j in reliable} >= {"MCP2", "MCP3", "MCP4"}
