@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage
 
 from jsnviewer.registration.poc import poc_register
-from jsnviewer.registration.refine import refine
+from jsnviewer.registration.refine import RefineSettings, refine
 from jsnviewer.registration.register import Registrator
 from jsnviewer.registration.transform import BoneTransform, at_joint, joint_centre, jsn_px
 
@@ -41,6 +41,18 @@ def test_refinement_recovers_subpixel_bone_shifts(narrowed):
     assert ru.converged and rl.converged
     assert (ru.transform.dx, ru.transform.dy) == (pytest.approx(-0.6, abs=0.03), pytest.approx(-0.9, abs=0.03))
     assert (rl.transform.dx, rl.transform.dy) == (pytest.approx(-0.6, abs=0.03), pytest.approx(0.4, abs=0.03))
+
+
+def test_refinement_recovers_the_shifts_when_the_network_starts_far_off(narrowed):
+    # what the network answers when a follow-up's mask is wrong: its largest scale, a turn, a shift
+    f, g, fu, fl, _, _ = narrowed
+    far = BoneTransform(1.24, 0.17, -6.0, -8.0)
+    ru, rl = refine(f, g, fu, fl, far, far)
+    assert ru.converged and rl.converged
+    assert (ru.transform.dx, ru.transform.dy) == (pytest.approx(-0.6, abs=0.03), pytest.approx(-0.9, abs=0.03))
+    assert (rl.transform.dx, rl.transform.dy) == (pytest.approx(-0.6, abs=0.03), pytest.approx(0.4, abs=0.03))
+    only_network = refine(f, g, fu, fl, far, far, RefineSettings(starts=("network",)))
+    assert not all(r.converged for r in only_network)  # from the network's answer alone it fails
 
 
 def test_narrowing_gives_a_negative_jsn(narrowed):

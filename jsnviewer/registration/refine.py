@@ -19,14 +19,14 @@ resolution.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import ndimage
 
 from jsnviewer.registration.transform import BoneTransform
 
-COARSE_TOLERANCE_PX = 0.05
+COARSE_TOLERANCE_PX = 0.05  # at the coarser levels, in their pixels
 MIN_COVERAGE = 0.75  # of the region's pixels must sample inside the moving crop
 STARTS = {  # where the coarsest level starts a bone from, given the network's transform
     "network": lambda net: net,
@@ -138,24 +138,24 @@ def _delta_matrix(delta: np.ndarray, model: str, centre: tuple[float, float]) ->
     return to @ m @ back
 
 
-def _refine_one(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: BoneTransform, settings: RefineSettings, tolerance_px: float) -> RefinedBone:
+def _refine_one(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: BoneTransform, settings: RefineSettings) -> RefinedBone:
     def implausible(r: RefinedBone) -> bool:
         turned = abs(r.transform.dtheta - init.dtheta) > math.radians(settings.max_turn_deg)
         scaled = abs(r.transform.dz / init.dz - 1) > settings.max_scale_change
         return not r.converged or turned or scaled or _moved(t, init, r.transform) > settings.max_move_px
 
-    r = _gauss_newton(t, corners, shape, init, settings.model, settings, tolerance_px)
+    r = _gauss_newton(t, corners, shape, init, settings.model, settings)
     if implausible(r) and settings.model != "translation":
         # a round bone end can turn freely in the intensity loss: keep the start's turn and scale
-        r = _gauss_newton(t, corners, shape, init, "translation", settings, tolerance_px)
+        r = _gauss_newton(t, corners, shape, init, "translation", settings)
     if implausible(r):  # slid off along a featureless bone or left the crop: keep the start, unconverged
         r = RefinedBone(init, r.iterations, False)
     return r
 
 
-def _best_start(t: _Region, corners: np.ndarray, shape: tuple[int, int], starts: list[BoneTransform], settings: RefineSettings, tolerance_px: float) -> RefinedBone:
+def _best_start(t: _Region, corners: np.ndarray, shape: tuple[int, int], starts: list[BoneTransform], settings: RefineSettings) -> RefinedBone:
     """Refine from every start: the converged result with the lowest loss, else the first start's."""
-    results = [_refine_one(t, corners, shape, s, settings, tolerance_px) for s in starts]
+    results = [_refine_one(t, corners, shape, s, settings) for s in starts]
     converged = [r for r in results if r.converged]
     best = min(converged, key=lambda r: r.loss) if converged else results[0]
     return RefinedBone(best.transform, sum(r.iterations for r in results), best.converged, best.loss)
@@ -177,7 +177,7 @@ def _brightness(t: _Region, g: np.ndarray, valid: np.ndarray, all_valid: bool, g
     return np.float32(gain) * (g - np.float32(gm)) + np.float32(fm), gain
 
 
-def _gauss_newton(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: BoneTransform, model: str, settings: RefineSettings, tolerance_px: float) -> RefinedBone:
+def _gauss_newton(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: BoneTransform, model: str, settings: RefineSettings) -> RefinedBone:
     """Efficient second-order minimisation (the mean of F's and the warped G's gradients) with
     compositional updates of the sampling matrix."""
     if t.values.size < 16:
@@ -217,7 +217,7 @@ def _gauss_newton(t: _Region, corners: np.ndarray, shape: tuple[int, int], init:
             break
         sampling = sampling @ _delta_matrix(delta, model, t.centroid)
         rot = 0.0 if model == "translation" else abs(delta[0]) + (abs(delta[1]) if model == "similarity" else 0.0)
-        if rot * t.radius + math.hypot(delta[-2], delta[-1]) < tolerance_px:
+        if rot * t.radius + math.hypot(delta[-2], delta[-1]) < settings.tolerance_px:
             converged = True
             break
     result = BoneTransform.from_content_matrix(np.linalg.inv(sampling))
@@ -256,13 +256,13 @@ def refine(
 
 def _refine_bone(levels: list, region: np.ndarray, starts: list[BoneTransform], settings: RefineSettings) -> RefinedBone:
     """Coarse to fine: every start at the coarsest level, the best result on to the finer ones."""
+    coarse = replace(settings, tolerance_px=COARSE_TOLERANCE_PX)
     result = RefinedBone(starts[0], 0, False)
     for n, (level, f, gy, gx, corners) in enumerate(levels):
         k = 2**level
         t = _Region(f, gy, gx, _half(region, level) > 0.5, settings.stride if level == 0 else settings.coarse_stride)
-        tol = settings.tolerance_px if level == 0 else COARSE_TOLERANCE_PX
         level_starts = starts if n == 0 else [result.transform]
-        r = _best_start(t, corners, f.shape, [_downscale(s, k) for s in level_starts], settings, tol)
+        r = _best_start(t, corners, f.shape, [_downscale(s, k) for s in level_starts], settings if level == 0 else coarse)
         result = RefinedBone(_upscale(r.transform, k), result.iterations + r.iterations, r.converged, r.loss)
     return result
 
