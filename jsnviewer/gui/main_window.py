@@ -149,6 +149,9 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        from jsnviewer.gui.report_export import load_image_plugins
+
+        load_image_plugins()  # before any worker paints a report (see its docstring)
         self.settings = settings or load_settings()
         self.ask_before_discarding = True  # tests switch the close-time question off
         self.panes = {role: RadiographPane(role) for role in ROLES}

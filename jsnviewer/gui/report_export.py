@@ -1,7 +1,8 @@
 """The printable report of an analysis: the overview picture (both radiographs with each joint's
 box, findings and JSN, from `jsnviewer.pipeline.report.overview_image`) and the results table,
 as a one-page PDF (QPdfWriter) or a PNG. The numbers are the ones of results.csv (`csv_rows`).
-Safe to call from a worker thread (QImage and QPdfWriter painting need no GUI thread)."""
+Safe to call from a worker thread (QImage and QPdfWriter painting need no GUI thread) once
+`load_image_plugins()` has run on the GUI thread."""
 
 from __future__ import annotations
 
@@ -9,10 +10,23 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QColor, QFont, QImage, QImageReader, QImageWriter, QPageLayout, QPageSize, QPainter, QPdfWriter
 
 from jsnviewer.atomic import atomic_write
 from jsnviewer.errors import JsnError
+
+
+def load_image_plugins() -> None:
+    """Create Qt's image-format plugins on the GUI thread (call it there, once, at start).
+
+    Left to the first report, they are created in the worker that paints it (QPdfWriter asks
+    QImageWriter for its formats), and moving them to the GUI thread takes a Qt lock while that
+    worker holds Python's GIL: if the GUI thread is at the same time inside Qt holding that lock
+    and waiting for the GIL (it disconnects a finished worker's signals), both wait forever. Seen
+    once in CI exporting a PDF and a PNG at once."""
+    QImageWriter.supportedImageFormats()
+    QImageReader.supportedImageFormats()
+
 
 WIDTH = 1800  # logical units of the layout (px of the PNG)
 MARGIN = 40
