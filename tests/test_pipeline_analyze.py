@@ -142,6 +142,31 @@ def test_batch_carries_on_past_a_bad_file_and_says_why(tmp_path):
     assert (tmp_path / "out" / "p1" / "results.json").is_file()
 
 
+def test_two_different_patients_are_analysed_with_a_warning_the_report_and_batch_carry(models, tmp_path):
+    """A pair of two patients is not refused (a typo in an ID is common) but said plainly, in the
+    result, results.csv's summary and the batch row."""
+    import dataclasses
+
+    from jsnviewer.cli.main import main
+    from jsnviewer.phantom import generate_study, write_study
+    from jsnviewer.pipeline.analyze import analyze
+
+    study = generate_study(8_100_005)
+    other = dataclasses.replace(study.followup, identity=dataclasses.replace(study.followup.identity, patient_id="SOMEONE-ELSE"))
+    result = analyze(study.baseline, other, models)
+    assert any("different patient IDs" in w for w in result.warnings)
+
+    write_study(tmp_path / "s", study, format="dcm")
+    from jsnviewer.radiograph import load_radiograph, save_radiograph
+
+    save_radiograph(tmp_path / "s" / "other.dcm", dataclasses.replace(load_radiograph(tmp_path / "s" / "followup.dcm"),
+                    identity=dataclasses.replace(study.followup.identity, patient_id="SOMEONE-ELSE")), "dcm")
+    (tmp_path / "m.csv").write_text("id,baseline,follow-up\nx,s/baseline.dcm,s/other.dcm\n")
+    assert main(["batch", str(tmp_path / "m.csv"), "--out", str(tmp_path / "out"), "--quiet", "--device", "cpu"]) == 0
+    rows = list(csv.DictReader((tmp_path / "out" / "summary.csv").open()))
+    assert rows and all("different patient IDs" in r["warnings"] for r in rows)
+
+
 @pytest.mark.slow
 def test_a_real_radiograph_against_a_moved_copy_of_itself_measures_no_narrowing(models, real_data):
     """UAB001-LH against itself turned 4°, shifted, scaled 3 % and noised: the true JSN change is 0
