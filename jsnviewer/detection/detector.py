@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -51,8 +52,20 @@ class Detection:
     source: str = "both"  # which detector(s) found the box: "both", "ankylosis" or "subluxation"
 
 
+class _Scan(NamedTuple):
+    """One scan of a radiograph whose pixel size is unknown."""
+
+    scale: float
+    detections: list[Detection]
+    spacing: float | None  # the hand's MCP spacing in full-image pixels, from the named joints
+
+
 def _named(dets: list[Detection]) -> int:
     return sum(d.identity is not None for d in dets)
+
+
+def _hand_spacing(dets: list[Detection]) -> float | None:
+    return mcp_spacing(np.array([d.box[:2] for d in dets]).reshape(-1, 2), [d.identity for d in dets])
 
 
 def finding_confidence(probs: tuple[float, float, float]) -> float:
@@ -108,10 +121,10 @@ class JointDetector:
         """Detections on full-resolution `pixels`, resized by `scale` before scanning.
 
         With `scale=None` (pixel size unknown) the radiograph is scanned at PROBE_SCALES. A probe is
-        plausible when its named joints put the hand at a trained size (HAND_SIZE_RANGE); the
-        plausible probe naming the most joints gives the hand's size (its MCP spacing), the radiograph
+        believed when its named joints put the hand at a trained size (HAND_SIZE_RANGE); the
+        believed probe naming the most joints gives the hand's size (its MCP spacing), the radiograph
         is scanned again at the scale that brings it to the training hands' (WORKING_MCP_SPACING_PX)
-        unless a plausible probe is within SCALE_TOLERANCE of it, and of these scans the one naming the
+        unless a believed probe is within SCALE_TOLERANCE of it, and of these scans the one naming the
         most joints wins (on a tie, the one nearest that scale).
         `progress(fraction)` is called as the windows are scanned (it may raise to cancel)."""
         report = progress or (lambda fraction: None)
@@ -122,22 +135,21 @@ class JointDetector:
         def part(k: int) -> Callable[[float], None]:
             return lambda fraction: report((k + fraction) / scans)
 
-        probes = {s: self._detect_at(pixels, laterality, thresholds, s, part(k)) for k, s in enumerate(PROBE_SCALES)}
-        runs = [(s, dets, self._hand_spacing(dets)) for s, dets in probes.items()]
-        plausible = [r for r in runs if r[2] and HAND_SIZE_RANGE[0] <= r[0] * r[2] / WORKING_MCP_SPACING_PX <= HAND_SIZE_RANGE[1]]
-        best = max(plausible or runs, key=lambda r: (_named(r[1]), sum(d.score for d in r[1])))
-        if not best[2]:
+        probes = []
+        for k, s in enumerate(PROBE_SCALES):
+            dets = self._detect_at(pixels, laterality, thresholds, s, part(k))
+            probes.append(_Scan(s, dets, _hand_spacing(dets)))
+        believed = [p for p in probes if p.spacing
+                    and HAND_SIZE_RANGE[0] <= p.scale * p.spacing / WORKING_MCP_SPACING_PX <= HAND_SIZE_RANGE[1]]
+        best = max(believed or probes, key=lambda p: (_named(p.detections), sum(d.score for d in p.detections)))
+        if not best.spacing:
             report(1.0)
-            return best[1]
-        target = float(np.clip(WORKING_MCP_SPACING_PX / best[2], 0.2, 1.5))
-        if not any(abs(target / s - 1) < SCALE_TOLERANCE for s, _, _ in plausible):
-            plausible.append((target, self._detect_at(pixels, laterality, thresholds, target, part(scans - 1)), None))
+            return best.detections
+        target = float(np.clip(WORKING_MCP_SPACING_PX / best.spacing, 0.2, 1.5))
+        if not any(abs(target / p.scale - 1) < SCALE_TOLERANCE for p in believed):
+            believed.append(_Scan(target, self._detect_at(pixels, laterality, thresholds, target, part(scans - 1)), None))
         report(1.0)
-        return max(plausible, key=lambda r: (_named(r[1]), -abs(math.log(r[0] / target))))[1]
-
-    @staticmethod
-    def _hand_spacing(dets: list[Detection]) -> float | None:
-        return mcp_spacing(np.array([d.box[:2] for d in dets]).reshape(-1, 2), [d.identity for d in dets])
+        return max(believed, key=lambda p: (_named(p.detections), -abs(math.log(p.scale / target)))).detections
 
     def _detect_at(self, pixels: np.ndarray, laterality: str | None, thresholds: Thresholds, scale: float,
                    progress: Callable[[float], None]) -> list[Detection]:

@@ -6,6 +6,7 @@ Safe to call from a worker thread (QImage and QPdfWriter painting need no GUI th
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from jsnviewer.atomic import atomic_write
 from jsnviewer.errors import JsnError
 
 
+@functools.cache
 def load_image_plugins() -> None:
     """Create Qt's image-format plugins on the GUI thread (call it there, once, at start).
 
