@@ -8,7 +8,7 @@ Set-Location (Join-Path $PSScriptRoot "..")
 $Root = (Get-Location).Path
 $Python = if ($env:PYTHON) { $env:PYTHON } else { Join-Path $Root ".venv\Scripts\python.exe" }
 
-foreach ($name in "segmenter", "registration", "detector_ankylosis", "detector_subluxation") {
+foreach ($name in "segmenter", "registration", "detector_ankylosis", "detector_subluxation", "joint_findings") {
     if (-not (Test-Path "models\$name.pt")) { Write-Warning "building without models\$name.pt; its self-test will fail" }
 }
 

@@ -12,7 +12,7 @@ ARCHIVE=1
 
 "$PYTHON" -c "import PyInstaller" 2>/dev/null || { echo "PyInstaller is missing: $PYTHON -m pip install -e '.[package]'" >&2; exit 1; }
 missing=()
-for name in segmenter registration detector_ankylosis detector_subluxation; do
+for name in segmenter registration detector_ankylosis detector_subluxation joint_findings; do
   [ -s "models/$name.pt" ] || missing+=("models/$name.pt")
 done
 if [ ${#missing[@]} -gt 0 ]; then

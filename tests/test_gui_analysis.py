@@ -297,7 +297,7 @@ def test_settings_reach_the_pipeline_and_models_reload_only_when_they_change(mon
     monkeypatch.setattr("jsnviewer.pipeline.analyze.AnalysisModels.load",
                         classmethod(lambda cls, settings: loads.append(settings) or object()))
     files = {}
-    for name in ("detector_ankylosis", "detector_subluxation", "segmenter", "registration"):
+    for name in ("detector_ankylosis", "detector_subluxation", "joint_findings", "segmenter", "registration"):
         files[name] = tmp_path / f"{name}.pt"
         files[name].write_bytes(b"x")
     settings = AppSettings(device="cpu", registration_method="deep", thresholds=Thresholds(0.7, 0.2, 25, 15, 0.5),

@@ -8,7 +8,7 @@ import pytest
 
 from jsnviewer.weights import models_dir
 
-MODEL_FILES = ["segmenter.pt", "registration.pt", "detector_ankylosis.pt", "detector_subluxation.pt"]
+MODEL_FILES = ["segmenter.pt", "registration.pt", "detector_ankylosis.pt", "detector_subluxation.pt", "joint_findings.pt"]
 pytestmark = pytest.mark.skipif(not all((models_dir() / f).is_file() for f in MODEL_FILES),
                                 reason="the shipped weights are not in models/")
 

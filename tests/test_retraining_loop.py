@@ -12,7 +12,7 @@ import torch
 
 from jsnviewer.weights import load_weights, models_dir
 
-MODEL_FILES = ["segmenter.pt", "registration.pt", "detector_ankylosis.pt", "detector_subluxation.pt"]
+MODEL_FILES = ["segmenter.pt", "registration.pt", "detector_ankylosis.pt", "detector_subluxation.pt", "joint_findings.pt"]
 pytestmark = pytest.mark.skipif(not all((models_dir() / f).is_file() for f in MODEL_FILES),
                                 reason="the shipped weights are not in models/")
 SEED = 5  # a phantom hand whose joint folders fall on both sides of the train/validation split
@@ -33,7 +33,7 @@ def _changed(trained, shipped) -> bool:
 
 
 @pytest.mark.slow
-def test_a_clinic_retrains_the_three_models_on_its_saved_annotations_and_analyses_with_them(tmp_path, one_thread):
+def test_a_clinic_retrains_the_models_on_its_saved_annotations_and_analyses_with_them(tmp_path, one_thread):
     from jsnviewer.cli.main import main
     from jsnviewer.dataset import JointAnnotation, file_sha256, image_id_of, open_dataset
     from jsnviewer.phantom import generate_study, write_study
@@ -69,18 +69,20 @@ def test_a_clinic_retrains_the_three_models_on_its_saved_annotations_and_analyse
     assert save_joint_crops(dataset, first, baseline, followup) == crops  # saving again overwrites
     assert len(list(dataset.joint_crops_dir.glob("*/*.png"))) == 3 * len(crops)
 
-    shipped = {name: models_dir() / f"{name}.pt" for name in ("detector_ankylosis", "segmenter", "registration")}
+    shipped = {name: models_dir() / f"{name}.pt" for name in ("detector_ankylosis", "joint_findings", "segmenter", "registration")}
     out = {name: tmp_path / "retrained" / f"{name}.pt" for name in shipped}
     ds = str(dataset.root)
     runs = {
         "detector_ankylosis": ["train", "detector", "--finding", "ankylosis", "--data", ds, "--synthetic", "0",
                                "--steps", "3", "--batch", "4", "--lr", "1e-4"],
+        "joint_findings": ["train", "findings", "--data", ds, "--synthetic", "0", "--validation", "1", "--steps", "3",
+                           "--batch", "8", "--lr", "1e-4"],
         "segmenter": ["train", "segmenter", "--data", ds, "--no-real", "--epochs", "1", "--batch-size", "8"],
         "registration": ["train", "registration", "--data", ds, "--epochs", "1", "--self-pairs", "16",
                          "--batch-size", "16"],
     }
-    for name, argv in runs.items():  # registration: no --init, a dataset starts from the shipped weights too
-        argv = argv + (["--init", str(shipped[name])] if name != "registration" else []) + ["--out", str(out[name])]
+    for name, argv in runs.items():  # without --init a dataset starts from the shipped weights too
+        argv = argv + (["--init", str(shipped[name])] if name in ("detector_ankylosis", "segmenter") else []) + ["--out", str(out[name])]
         assert main(argv) == 0, name
         card = out[name].with_suffix(".md").read_text()
         assert " ".join(argv) in card and f"Started from `{shipped[name]}`" in card

@@ -13,7 +13,7 @@ from jsnviewer.cli.main import main
 from jsnviewer.selftest import MAX_MEAN_ERROR_MM, SelfTestError, run_self_test
 from jsnviewer.weights import models_dir
 
-SHIPPED = ["detector_ankylosis", "detector_subluxation", "segmenter", "registration"]
+SHIPPED = ["detector_ankylosis", "detector_subluxation", "joint_findings", "segmenter", "registration"]
 
 
 def test_missing_weights_fail_with_one_line_naming_the_file(tmp_path, monkeypatch, capsys):

@@ -30,7 +30,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", choices=["refined", "deep", "poc"], default="refined", help="registration method")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--weights", action="append", default=[], metavar="MODEL=FILE",
-                   help="read MODEL (detector_ankylosis, detector_subluxation, segmenter or registration) from FILE, "
+                   help="read MODEL (detector_ankylosis, detector_subluxation, joint_findings, segmenter or registration) from FILE, "
                         "e.g. a retrained model, instead of the shipped weights; repeatable")
 
 

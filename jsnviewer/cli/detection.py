@@ -49,6 +49,28 @@ def register(train_subparsers, bench_subparsers) -> None:
                    help="then choose the finding's decision threshold on N synthetic validation studies (0: argmax)")
     t.set_defaults(func=train_command)
 
+    c = train_subparsers.add_parser("findings", help="train the joint finding classifier (ankylosis, subluxation per joint)",
+                                    description="Train the classifier that decides each detected joint's findings from a "
+                                                "full-resolution patch, on synthetic hands, landmarked real hands and/or an "
+                                                "annotation dataset; the decision thresholds are chosen on synthetic "
+                                                "validation studies (seeds 2,000,000+, not the benchmark's).")
+    c.add_argument("--synthetic", type=int, default=600, metavar="N", help="synthetic studies (2 hands each) to train on (600; 0 for none)")
+    c.add_argument("--findings-rate", type=float, default=0.4, help="chance of a finding per synthetic joint (0.4; the phantom's default is 0.15)")
+    c.add_argument("--real", type=Path, metavar="DIR", help="landmarked real hands (their joints with known findings)")
+    c.add_argument("--data", type=Path, metavar="DIR", help="a jsnviewer annotation dataset")
+    c.add_argument("--cache", type=Path, metavar="DIR", help="keep the synthetic patches here and reuse them")
+    c.add_argument("--validation", type=int, default=60, metavar="N", help="synthetic validation studies for the thresholds (60)")
+    c.add_argument("--out", type=Path, required=True, help="weights file to write")
+    c.add_argument("--init", type=Path, metavar="PT", help="start from these weights; default: the shipped classifier when --data is given")
+    c.add_argument("--steps", type=int, default=2000)
+    c.add_argument("--batch", type=int, default=48)
+    c.add_argument("--lr", type=float, default=2e-3)
+    c.add_argument("--real-share", type=float, default=0.15, help="share of each batch from radiograph files (--real, --data)")
+    c.add_argument("--minutes", type=float, default=None, help="stop after this many minutes")
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--threads", type=int, default=1, help="CPU threads for torch (1)")
+    c.set_defaults(func=train_findings_command)
+
     b = bench_subparsers.add_parser("detection", help="detection rate, identities, findings and speed of the joint detectors",
                                     description="Run both detectors and Algorithm 1 over radiographs with ground truth.")
     src = b.add_mutually_exclusive_group(required=True)
@@ -57,6 +79,9 @@ def register(train_subparsers, bench_subparsers) -> None:
     b.add_argument("--json", type=Path, metavar="OUT", help="write the figures here")
     b.add_argument("--ankylosis", type=Path, metavar="PT", help="ankylosis detector weights (default: shipped)")
     b.add_argument("--subluxation", type=Path, metavar="PT", help="subluxation detector weights (default: shipped)")
+    b.add_argument("--findings", type=Path, metavar="PT", help="joint finding classifier weights (default: shipped)")
+    b.add_argument("--ssd-findings", action="store_true",
+                   help="decide findings by the two SSDs' class probabilities, as the paper (no finding classifier)")
     b.add_argument("--scale", type=float, default=None,
                    help="resize before scanning (default: to 0.35 mm/px when the pixel size is known, else to the "
                         "size of the training hands, found by probing at 0.5 and 1; 0.5 is the paper's halving)")
@@ -148,6 +173,75 @@ def _argv(args) -> list[str]:
     return out
 
 
+def train_findings_command(args) -> int:
+    import torch
+    from tqdm import tqdm
+
+    from jsnviewer.cli import starting_weights
+    from jsnviewer.detection.data import load_annotations, load_real
+    from jsnviewer.detection.findings import load_finding_net
+    from jsnviewer.detection.findings_train import JointPatches, file_patches, phantom_patches, train_finding_net
+    from jsnviewer.weights import load_weights, write_model_card
+
+    torch.set_num_threads(max(1, args.threads))
+    if not args.synthetic and args.real is None and args.data is None:
+        raise JsnError("nothing to train on: give --synthetic N, --real DIR and/or --data DIR")
+
+    def synthetic(name: str, seeds: range, rate: float) -> JointPatches:
+        cached = args.cache / f"{name}-{seeds.start}-{seeds.stop}-{rate}.npz" if args.cache else None
+        if cached is not None and cached.exists():
+            return JointPatches.load(cached)
+        bar = tqdm(total=len(seeds), desc=f"{name} studies", unit="study")
+        patches = phantom_patches(seeds, rate, lambda k: bar.update(1))
+        bar.close()
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            patches.save(cached)
+        return patches
+
+    parts, data = [], []
+    if args.synthetic:
+        parts.append(synthetic("synthetic", range(10_000, 10_000 + args.synthetic), args.findings_rate))
+        data.append(f"{args.synthetic} synthetic studies (seeds 10,000+, findings rate {args.findings_rate}), both visits")
+    if args.real is not None:
+        real = [s for s in load_real(args.real) if s.findings_known is not None and s.findings_known.any()]
+        parts.append(file_patches(real, -1))
+        data.append(f"{len(real)} landmarked real hands under {args.real} (joints with known findings)")
+    if args.data is not None:
+        annotated = load_annotations(args.data)
+        parts.append(file_patches(annotated, -100_000))
+        data.append(f"{len(annotated)} annotated radiographs of the dataset {args.data}")
+    train = JointPatches.concat(parts)
+    if not train.known.any():
+        raise JsnError("no joints with known findings were found to train on")
+    validation = synthetic("validation", range(2_000_000, 2_000_000 + args.validation), 0.15)
+    args.init = starting_weights(args.init, "joint_findings", [args.data])
+    start = None
+    if args.init is not None:
+        print(f"starting from {args.init}", flush=True)
+        start = load_finding_net(args.init)
+    meta = {"data": data, "command": args.command_line}
+    if args.init is not None:
+        meta["previous"] = load_weights(args.init).meta
+    bar = tqdm(total=args.steps, desc="training", unit="step")
+
+    def progress(step: int, loss: float) -> None:
+        bar.update(1)
+        if step % 20 == 0:
+            bar.set_postfix(loss=f"{loss:.3f}")
+
+    _, figures = train_finding_net(train, validation, args.out, args.steps, args.batch, args.lr, args.real_share,
+                                   args.seed, start, args.minutes, meta, progress)
+    bar.close()
+    print(f"saved {args.out}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+    data.append(f"validation (thresholds): {args.validation} synthetic studies, seeds 2,000,000+, phantom's findings rate; "
+                f"{int(train.known.sum())} training joints, {figures['steps']} steps of batch {args.batch}, lr {args.lr}")
+    card = write_model_card(args.out, "Joint finding classifier (ankylosis, subluxation)", args.command_line, args.init,
+                            data, figures, f"jsnviewer bench detection --findings {args.out} --synthetic 100")
+    print(f"model card {card}")
+    return 0
+
+
 def bench_command(args) -> int:
     import torch
     from tqdm import tqdm
@@ -159,7 +253,8 @@ def bench_command(args) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    detector = JointDetector.load(args.ankylosis, args.subluxation, device="cpu")
+    detector = JointDetector.load(args.ankylosis, args.subluxation, device="cpu", findings=args.findings,
+                                  classify=not args.ssd_findings)
     thresholds = Thresholds(args.conf, args.iou1, args.m1, args.m2, args.iou2)
     images = synthetic_images(args.synthetic) if args.synthetic else folder_images(args.data)
     if args.include:

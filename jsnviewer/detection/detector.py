@@ -16,9 +16,11 @@ import numpy as np
 import torch
 
 from jsnviewer.detection.ensemble import ensemble
+from jsnviewer.detection.findings import MODEL_NAME as FINDINGS_MODEL_NAME
+from jsnviewer.detection.findings import FindingNet, load_finding_net
 from jsnviewer.detection.identity import assign_identities, mcp_spacing
 from jsnviewer.detection.model import ABSENT, PRESENT, SSD300, SSDConfig
-from jsnviewer.detection.scan import HALF, Thresholds, expand, scan
+from jsnviewer.detection.scan import HALF, Thresholds, expand, normalise, scan
 from jsnviewer.joints import FINDINGS
 from jsnviewer.weights import Weights, WeightsError, load_weights, resolve_weights, save_weights
 
@@ -49,6 +51,7 @@ class Detection:
     score: float  # ĉ of Algorithm 1
     findings: dict[str, bool] = field(default_factory=dict)  # finding -> present
     confidences: dict[str, float] = field(default_factory=dict)  # finding -> P(present | joint)
+    #   (the joint finding classifier's P(finding) when it decides)
     source: str = "both"  # which detector(s) found the box: "both", "ankylosis" or "subluxation"
 
 
@@ -93,20 +96,27 @@ def save_ssd(path: str | Path, model: SSD300, finding: str, meta: dict) -> Path:
 
 
 class JointDetector:
-    def __init__(self, ankylosis: SSD300, subluxation: SSD300, device: torch.device | None = None):
+    """The two SSDs and Algorithm 1 find and name the joints; the joint finding classifier, when
+    given, decides each joint's findings (else the SSDs' class probabilities do, as in the paper)."""
+
+    def __init__(self, ankylosis: SSD300, subluxation: SSD300, device: torch.device | None = None,
+                 findings: FindingNet | None = None):
         if ankylosis.config.box_scale != subluxation.config.box_scale:
             raise ValueError("the two detectors regress boxes of different scales (box_scale)")
         self.device = device or torch.device("cpu")
         self.models = {"ankylosis": ankylosis.to(self.device).eval(), "subluxation": subluxation.to(self.device).eval()}
+        self.findings = findings.to(self.device).eval() if findings is not None else None
 
     @classmethod
     def load(cls, ankylosis: str | Path | None = None, subluxation: str | Path | None = None,
-             device: str | None = None) -> JointDetector:
+             device: str | None = None, findings: str | Path | None = None, classify: bool = True) -> JointDetector:
+        """The shipped (or the given) weights; `classify=False` leaves the findings to the SSDs."""
         from jsnviewer.device import choose_device
 
         a = load_ssd(resolve_weights(MODEL_NAMES["ankylosis"], ankylosis), "ankylosis")
         s = load_ssd(resolve_weights(MODEL_NAMES["subluxation"], subluxation), "subluxation")
-        return cls(a, s, choose_device(device))
+        f = load_finding_net(resolve_weights(FINDINGS_MODEL_NAME, findings)) if classify else None
+        return cls(a, s, choose_device(device), f)
 
     @staticmethod
     def working_scale(pixel_size_mm: float | None) -> float | None:
@@ -129,7 +139,7 @@ class JointDetector:
         `progress(fraction)` is called as the windows are scanned (it may raise to cancel)."""
         report = progress or (lambda fraction: None)
         if scale is not None:
-            return self._detect_at(pixels, laterality, thresholds, scale, report)
+            return self._classify(pixels, self._detect_at(pixels, laterality, thresholds, scale, report))
         scans = len(PROBE_SCALES) + 1  # the probes, then at most one more
 
         def part(k: int) -> Callable[[float], None]:
@@ -144,12 +154,22 @@ class JointDetector:
         best = max(believed or probes, key=lambda p: (_named(p.detections), sum(d.score for d in p.detections)))
         if not best.spacing:
             report(1.0)
-            return best.detections
+            return self._classify(pixels, best.detections)
         target = float(np.clip(WORKING_MCP_SPACING_PX / best.spacing, 0.2, 1.5))
         if not any(abs(target / p.scale - 1) < SCALE_TOLERANCE for p in believed):
             believed.append(_Scan(target, self._detect_at(pixels, laterality, thresholds, target, part(scans - 1)), None))
         report(1.0)
-        return max(believed, key=lambda p: (_named(p.detections), -abs(math.log(p.scale / target)))).detections
+        return self._classify(pixels, max(believed, key=lambda p: (_named(p.detections), -abs(math.log(p.scale / target)))).detections)
+
+    def _classify(self, pixels: np.ndarray, detections: list[Detection]) -> list[Detection]:
+        """Each detection's findings from the joint finding classifier, when there is one."""
+        if self.findings is None or not detections:
+            return detections
+        probs = self.findings.probabilities(normalise(pixels), [d.box for d in detections])
+        for d, p in zip(detections, probs):
+            d.confidences = {f: float(v) for f, v in zip(FINDINGS, p)}
+            d.findings = {f: d.confidences[f] >= self.findings.thresholds[f] for f in FINDINGS}
+        return detections
 
     def _detect_at(self, pixels: np.ndarray, laterality: str | None, thresholds: Thresholds, scale: float,
                    progress: Callable[[float], None]) -> list[Detection]:

@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--analysis-only", action="store_true", help="only part 3, the real analysis")
     parser.add_argument("--weights", action="append", default=[], metavar="NAME=PATH",
                         help="a weights file instead of the shipped one (names: detector_ankylosis, "
-                             "detector_subluxation, segmenter, registration); repeatable")
+                             "detector_subluxation, joint_findings, segmenter, registration); repeatable")
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")

@@ -23,6 +23,7 @@ DEVICES = ("auto", "cpu", "cuda")
 WEIGHTS = {
     "detector_ankylosis": "Ankylosis detector",
     "detector_subluxation": "Subluxation detector",
+    "joint_findings": "Joint finding classifier",
     "segmenter": "Bone segmenter",
     "registration": "Registration network",
 }

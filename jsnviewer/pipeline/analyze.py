@@ -19,7 +19,7 @@ from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResul
 
 Progress = Callable[[float, str], None]
 # The analysis's models by their weights registry names (jsnviewer.weights).
-WEIGHT_NAMES = ("detector_ankylosis", "detector_subluxation", "segmenter", "registration")
+WEIGHT_NAMES = ("detector_ankylosis", "detector_subluxation", "joint_findings", "segmenter", "registration")
 
 
 class AnalysisError(JsnError):
@@ -72,7 +72,8 @@ class AnalysisModels:
 
         device = choose_device(settings.device)
         w = settings.weights
-        detector = JointDetector.load(w.get("detector_ankylosis"), w.get("detector_subluxation"), device=device.type)
+        detector = JointDetector.load(w.get("detector_ankylosis"), w.get("detector_subluxation"), device=device.type,
+                                      findings=w.get("joint_findings"))
         segmenter = BoneSegmenter.load(w.get("segmenter"), device=device.type)
         model = None if settings.registration_method == "poc" else load_model(w.get("registration"))
         registrator = Registrator(model=model, method=settings.registration_method)
