@@ -57,6 +57,7 @@ def register(train_subparsers, bench_subparsers) -> None:
     c.add_argument("--synthetic", type=int, default=600, metavar="N", help="synthetic studies (2 hands each) to train on (600; 0 for none)")
     c.add_argument("--findings-rate", type=float, default=0.4, help="chance of a finding per synthetic joint (0.4; the phantom's default is 0.15)")
     c.add_argument("--real", type=Path, metavar="DIR", help="landmarked real hands (their joints with known findings)")
+    c.add_argument("--exclude-real", action="append", default=[], metavar="NAME", help="leave out real hands whose file name contains NAME")
     c.add_argument("--data", type=Path, metavar="DIR", help="a jsnviewer annotation dataset")
     c.add_argument("--cache", type=Path, metavar="DIR", help="keep the synthetic patches here and reuse them")
     c.add_argument("--validation", type=int, default=60, metavar="N", help="synthetic validation studies for the thresholds (60)")
@@ -204,9 +205,11 @@ def train_findings_command(args) -> int:
         parts.append(synthetic("synthetic", range(10_000, 10_000 + args.synthetic), args.findings_rate))
         data.append(f"{args.synthetic} synthetic studies (seeds 10,000+, findings rate {args.findings_rate}), both visits")
     if args.real is not None:
-        real = [s for s in load_real(args.real) if s.findings_known is not None and s.findings_known.any()]
+        real = [s for s in load_real(args.real) if s.findings_known is not None and s.findings_known.any()
+                and not any(e in s.path for e in args.exclude_real)]
         parts.append(file_patches(real, -1))
-        data.append(f"{len(real)} landmarked real hands under {args.real} (joints with known findings)")
+        data.append(f"{len(real)} landmarked real hands under {args.real} (joints with known findings)"
+                    + (f", leaving out {', '.join(args.exclude_real)}" if args.exclude_real else ""))
     if args.data is not None:
         annotated = load_annotations(args.data)
         parts.append(file_patches(annotated, -100_000))
