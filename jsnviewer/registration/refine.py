@@ -28,6 +28,7 @@ from jsnviewer.registration.transform import BoneTransform
 
 COARSE_TOLERANCE_PX = 0.05  # at the coarser levels, in their pixels
 MIN_COVERAGE = 0.75  # of the region's pixels must sample inside the moving crop
+GIVE_UP = 2.0  # a start that wanders this many times max_move_px from where it began is abandoned
 STARTS = {  # where the coarsest level starts a bone from, given the network's transform
     "network": lambda net: net,
     "identity": lambda net: BoneTransform(),
@@ -40,14 +41,14 @@ class RefineSettings:
     max_turn_deg: float = 6.0  # a similarity/rigid result further than this from the start ...
     max_scale_change: float = 0.06  # ... or this: that bone is measured again by translation only
     max_move_px: float = 8.0  # a bone that ends further than this from its start (or does not converge) keeps the start
-    margin_px: int = 3
-    gap_px: int = 5  # region pixels closer than this to the other bone's mask are left out
+    margin_px: int = 6
+    gap_px: int = 8  # region pixels closer than this to the other bone's mask are left out
     smooth_sigma: float = 1.0
     max_iterations: int = 30
     tolerance_px: float = 0.01  # stop when no region pixel moves more than this in an update
     gain_bias: bool = True  # fit the moving crop's brightness/contrast to the fixed one per bone
     levels: int = 2  # 2: first at half resolution (twice the capture range), then at full resolution
-    stride: int = 2  # at full resolution use every `stride`-th region pixel (checkerboard for 2)
+    stride: int = 4  # at full resolution use every `stride`-th region pixel (diagonal lattice: (row + col) % stride == 0)
     coarse_stride: int = 2  # the same at the coarser levels
     starts: tuple[str, ...] = ("network", "identity")  # coarsest-level starts per bone; the lowest final loss wins
 
@@ -139,14 +140,17 @@ def _delta_matrix(delta: np.ndarray, model: str, centre: tuple[float, float]) ->
 
 
 def _refine_one(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: BoneTransform, settings: RefineSettings) -> RefinedBone:
+    def turned_or_scaled(r: RefinedBone) -> bool:
+        return (abs(r.transform.dtheta - init.dtheta) > math.radians(settings.max_turn_deg)
+                or abs(r.transform.dz / init.dz - 1) > settings.max_scale_change)
+
     def implausible(r: RefinedBone) -> bool:
-        turned = abs(r.transform.dtheta - init.dtheta) > math.radians(settings.max_turn_deg)
-        scaled = abs(r.transform.dz / init.dz - 1) > settings.max_scale_change
-        return not r.converged or turned or scaled or _moved(t, init, r.transform) > settings.max_move_px
+        return not r.converged or turned_or_scaled(r) or _moved(t, init, r.transform) > settings.max_move_px
 
     r = _gauss_newton(t, corners, shape, init, settings.model, settings)
-    if implausible(r) and settings.model != "translation":
+    if settings.model != "translation" and (turned_or_scaled(r) if r.converged else _moved(t, init, r.transform) <= settings.max_move_px):
         # a round bone end can turn freely in the intensity loss: keep the start's turn and scale
+        # (a start that wandered off is not tried again: it would be dropped either way, as a rule)
         r = _gauss_newton(t, corners, shape, init, "translation", settings)
     if implausible(r):  # slid off along a featureless bone or left the crop: keep the start, unconverged
         r = RefinedBone(init, r.iterations, False)
@@ -163,8 +167,12 @@ def _best_start(t: _Region, corners: np.ndarray, shape: tuple[int, int], starts:
 
 def _moved(t: _Region, a: BoneTransform, b: BoneTransform) -> float:
     """How far apart two transforms put the region's centroid in the moving crop (pixels)."""
+    return _moved_sampling(t, a.sampling_matrix(), b.sampling_matrix())
+
+
+def _moved_sampling(t: _Region, a: np.ndarray, b: np.ndarray) -> float:
     p = np.array([t.centroid[0], t.centroid[1], 1.0])
-    return float(np.hypot(*(a.sampling_matrix() @ p - b.sampling_matrix() @ p)[:2]))
+    return float(np.hypot(*(a @ p - b @ p)[:2]))
 
 
 def _brightness(t: _Region, g: np.ndarray, valid: np.ndarray, all_valid: bool, gain_bias: bool) -> tuple[np.ndarray, float]:
@@ -182,7 +190,7 @@ def _gauss_newton(t: _Region, corners: np.ndarray, shape: tuple[int, int], init:
     compositional updates of the sampling matrix."""
     if t.values.size < 16:
         return RefinedBone(init, 0, False)
-    sampling = init.sampling_matrix()
+    sampling = start = init.sampling_matrix()
     converged = False
     it = 0
     loss = math.inf
@@ -220,6 +228,8 @@ def _gauss_newton(t: _Region, corners: np.ndarray, shape: tuple[int, int], init:
         if rot * t.radius + math.hypot(delta[-2], delta[-1]) < settings.tolerance_px:
             converged = True
             break
+        if _moved_sampling(t, start, sampling) > GIVE_UP * settings.max_move_px:
+            break  # this start is heading for a result that would be dropped (max_move_px): stop early
     result = BoneTransform.from_content_matrix(np.linalg.inv(sampling))
     if model != "similarity":
         result = BoneTransform(init.dz, init.dtheta if model == "translation" else result.dtheta, result.dx, result.dy)
