@@ -173,7 +173,8 @@ def test_settings_persist_through_qsettings_with_the_papers_defaults(tmp_path):
     assert defaults.thresholds == Thresholds(t_conf=0.9, t_iou1=0.15, m1=20, m2=18, t_iou2=0.45)
     assert defaults.device == "auto"
     changed = AppSettings(device="cpu", registration_method="poc", thresholds=Thresholds(0.8, 0.2, 25, 15, 0.5), dataset_folder=str(tmp_path),
-                          weights={"detector_ankylosis": "/models/mine.pt", "detector_subluxation": "", "segmenter": "", "registration": ""},
+                          weights={"detector_ankylosis": "/models/mine.pt", "detector_subluxation": "", "joint_findings": "",
+                                   "segmenter": "", "registration": ""},
                           autosave_delay_s=5.0)
     save_settings(changed, store)
     assert load_settings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)) == changed
