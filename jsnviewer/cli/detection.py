@@ -207,12 +207,12 @@ def train_findings_command(args) -> int:
     if args.real is not None:
         real = [s for s in load_real(args.real) if s.findings_known is not None and s.findings_known.any()
                 and not any(e in s.path for e in args.exclude_real)]
-        parts.append(file_patches(real, -1))
+        parts.append(file_patches(real))
         data.append(f"{len(real)} landmarked real hands under {args.real} (joints with known findings)"
                     + (f", leaving out {', '.join(args.exclude_real)}" if args.exclude_real else ""))
     if args.data is not None:
         annotated = load_annotations(args.data)
-        parts.append(file_patches(annotated, -100_000))
+        parts.append(file_patches(annotated))
         data.append(f"{len(annotated)} annotated radiographs of the dataset {args.data}")
     train = JointPatches.concat(parts)
     if not train.known.any():

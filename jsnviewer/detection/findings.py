@@ -85,19 +85,17 @@ class FindingNet(nn.Module):
         return self.head(self.features(x).mean(dim=(2, 3)))
 
     @torch.no_grad()
-    def probabilities(self, image: np.ndarray, boxes: list[tuple[float, float, float, float]],
-                      flips: bool = True) -> np.ndarray:
-        """(n, len(FINDINGS)) P(finding) for each box of a normalised radiograph; with `flips` the
-        mean over the patch and its mirror image."""
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """P(finding) of (n, 1, PATCH, PATCH) patches: the mean over each patch and its mirror image."""
+        return 0.5 * (torch.sigmoid(self(x)) + torch.sigmoid(self(torch.flip(x, dims=[3]))))
+
+    def probabilities(self, image: np.ndarray, boxes: list[tuple[float, float, float, float]]) -> np.ndarray:
+        """(n, len(FINDINGS)) P(finding) for each box of a normalised radiograph (`predict`)."""
         if not boxes:
             return np.zeros((0, len(FINDINGS)), dtype=np.float32)
         device = next(self.parameters()).device
-        patches = [joint_patch(image, b) for b in boxes]
-        x = torch.from_numpy(np.stack(patches))[:, None].to(device)
-        p = torch.sigmoid(self(x))
-        if flips:
-            p = 0.5 * (p + torch.sigmoid(self(torch.flip(x, dims=[3]))))
-        return p.cpu().numpy()
+        x = torch.from_numpy(np.stack([joint_patch(image, b) for b in boxes]))[:, None].to(device)
+        return self.predict(x).cpu().numpy()
 
 
 def load_finding_net(path) -> FindingNet:

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from jsnviewer.detection.data import HandSample
-from jsnviewer.detection.findings import CONTEXT, PATCH, FindingNet, FindingNetConfig, joint_patch, save_finding_net
+from jsnviewer.detection.findings import FindingNet, FindingNetConfig, joint_patch, save_finding_net
 from jsnviewer.detection.scan import normalise
 from jsnviewer.joints import FINDINGS
 
@@ -37,7 +37,6 @@ class JointPatches:
     patches: np.ndarray  # (n, STORE, STORE) uint8
     findings: np.ndarray  # (n, len(FINDINGS)) bool
     known: np.ndarray  # (n,) bool: are this joint's findings known
-    groups: np.ndarray  # (n,) int: the hand (or study) each joint comes from, for splitting
     real: np.ndarray  # (n,) bool: from a radiograph file rather than a phantom
 
     @staticmethod
@@ -45,9 +44,9 @@ class JointPatches:
         parts = [p for p in parts if len(p.patches)]
         if not parts:
             return JointPatches(np.zeros((0, STORE, STORE), np.uint8), np.zeros((0, len(FINDINGS)), bool),
-                                np.zeros(0, bool), np.zeros(0, int), np.zeros(0, bool))
+                                np.zeros(0, bool), np.zeros(0, bool))
         return JointPatches(*(np.concatenate([getattr(p, f) for p in parts]) for f in
-                              ("patches", "findings", "known", "groups", "real")))
+                              ("patches", "findings", "known", "real")))
 
     def save(self, path: Path) -> None:
         import io
@@ -55,16 +54,16 @@ class JointPatches:
         from jsnviewer.atomic import atomic_write_bytes
 
         buf = io.BytesIO()
-        np.savez(buf, patches=self.patches, findings=self.findings, known=self.known, groups=self.groups, real=self.real)
+        np.savez(buf, patches=self.patches, findings=self.findings, known=self.known, real=self.real)
         atomic_write_bytes(path, buf.getvalue())
 
     @staticmethod
     def load(path: Path) -> JointPatches:
         with np.load(path) as z:
-            return JointPatches(z["patches"], z["findings"], z["known"], z["groups"], z["real"])
+            return JointPatches(z["patches"], z["findings"], z["known"], z["real"])
 
 
-def hand_patches(pixels: np.ndarray, sample: HandSample, group: int, real: bool) -> JointPatches:
+def hand_patches(pixels: np.ndarray, sample: HandSample, real: bool) -> JointPatches:
     """The stored patches of one radiograph's annotated joints."""
     image = normalise(pixels)
     stored = [joint_patch(image, tuple(b), STORE, STORE_CONTEXT) for b in sample.boxes]
@@ -72,7 +71,7 @@ def hand_patches(pixels: np.ndarray, sample: HandSample, group: int, real: bool)
     n = len(stored)
     known = np.ones(n, bool) if sample.findings_known is None else sample.findings_known.astype(bool)
     return JointPatches(patches, sample.findings.astype(bool).reshape(n, len(FINDINGS)), known,
-                        np.full(n, group), np.full(n, real))
+                        np.full(n, real))
 
 
 def _to_uint8(patch: np.ndarray) -> np.ndarray:
@@ -93,19 +92,17 @@ def phantom_patches(seeds: Iterable[int], findings_rate: float = 0.4,
             sample = HandSample(f"phantom-{seed}", np.array([j.box for j in visit.joints], dtype=np.float64),
                                 [j.identity for j in visit.joints],
                                 np.array([[bool(j.findings.get(f, False)) for f in FINDINGS] for j in visit.joints]))
-            parts.append(hand_patches(radiograph.pixels, sample, seed, False))
+            parts.append(hand_patches(radiograph.pixels, sample, False))
         if progress:
             progress(k + 1)
     return JointPatches.concat(parts)
 
 
-def file_patches(samples: list[HandSample], first_group: int = -1) -> JointPatches:
-    """Patches of radiograph files (landmarked real hands, the annotation dataset); each file is its
-    own group, numbered down from `first_group` (phantom groups are their seeds, ≥ 0)."""
+def file_patches(samples: list[HandSample]) -> JointPatches:
+    """Patches of radiograph files (landmarked real hands, the annotation dataset)."""
     from jsnviewer.radiograph import load_radiograph
 
-    return JointPatches.concat([hand_patches(load_radiograph(s.path).pixels, s, first_group - k, True)
-                                for k, s in enumerate(samples)])
+    return JointPatches.concat([hand_patches(load_radiograph(s.path).pixels, s, True) for s in samples])
 
 
 @dataclass(frozen=True)
@@ -159,11 +156,10 @@ def evaluate(net: FindingNet, data: JointPatches, batch: int = 256) -> np.ndarra
     """P(finding) of every stored patch, centred, mean with the mirror image."""
     net.eval()
     out = []
-    with torch.no_grad():
-        for k in range(0, len(data.patches), batch):
-            idx = np.arange(k, min(k + batch, len(data.patches)))
-            x, _, _ = _batch(data, idx, np.random.default_rng(0), None)
-            out.append(0.5 * (torch.sigmoid(net(x)) + torch.sigmoid(net(torch.flip(x, dims=[3])))).numpy())
+    for k in range(0, len(data.patches), batch):
+        idx = np.arange(k, min(k + batch, len(data.patches)))
+        x, _, _ = _batch(data, idx, np.random.default_rng(0), None)
+        out.append(net.predict(x).numpy())
     return np.concatenate(out) if out else np.zeros((0, len(FINDINGS)), np.float32)
 
 

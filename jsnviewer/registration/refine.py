@@ -63,16 +63,18 @@ class RefinedBone:
 
 def bone_regions(upper: np.ndarray, lower: np.ndarray, margin_px: int, gap_px: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The fixed crop's two bone regions: each mask dilated by `margin_px`, kept `gap_px` off the other bone."""
-    upper, lower = upper.astype(bool), lower.astype(bool)
     st = ndimage.generate_binary_structure(2, 1)
+
+    def grow(mask: np.ndarray, px: int) -> np.ndarray:
+        return ndimage.binary_dilation(mask, st, iterations=px) if px > 0 else mask
+
     grown = []
-    for mask in (upper, lower):
-        by_margin = ndimage.binary_dilation(mask, st, iterations=margin_px) if margin_px > 0 else mask
-        by_gap = mask if gap_px <= 0 else (ndimage.binary_dilation(by_margin, st, iterations=gap_px - margin_px) if gap_px > margin_px
-                                           else by_margin if gap_px == margin_px else ndimage.binary_dilation(mask, st, iterations=gap_px))
-        grown.append((by_margin, by_gap))
-    (up_margin, up_gap), (lo_margin, lo_gap) = grown
-    return up_margin & ~lo_gap, lo_margin & ~up_gap
+    for mask in (upper.astype(bool), lower.astype(bool)):
+        near = grow(mask, margin_px)
+        # the gap zone grows on from the margin when it is wider (dilations compose)
+        grown.append((near, grow(near, gap_px - margin_px) if gap_px >= margin_px else grow(mask, gap_px)))
+    (up_near, up_gap), (lo_near, lo_gap) = grown
+    return up_near & ~lo_gap, lo_near & ~up_gap
 
 
 class _Region:
@@ -147,10 +149,13 @@ def _refine_one(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: B
     def implausible(r: RefinedBone) -> bool:
         return not r.converged or turned_or_scaled(r) or _moved(t, init, r.transform) > settings.max_move_px
 
+    def worth_translation_only(r: RefinedBone) -> bool:
+        # a round bone end can turn freely in the intensity loss: keep the start's turn and scale;
+        # a start that did not converge and wandered off is not tried again (it would be dropped, as a rule)
+        return turned_or_scaled(r) if r.converged else _moved(t, init, r.transform) <= settings.max_move_px
+
     r = _gauss_newton(t, corners, shape, init, settings.model, settings)
-    if settings.model != "translation" and (turned_or_scaled(r) if r.converged else _moved(t, init, r.transform) <= settings.max_move_px):
-        # a round bone end can turn freely in the intensity loss: keep the start's turn and scale
-        # (a start that wandered off is not tried again: it would be dropped either way, as a rule)
+    if settings.model != "translation" and worth_translation_only(r):
         r = _gauss_newton(t, corners, shape, init, "translation", settings)
     if implausible(r):  # slid off along a featureless bone or left the crop: keep the start, unconverged
         r = RefinedBone(init, r.iterations, False)
