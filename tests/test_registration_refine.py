@@ -55,6 +55,20 @@ def test_refinement_recovers_the_shifts_when_the_network_starts_far_off(narrowed
     assert not all(r.converged for r in only_network)  # from the network's answer alone it fails
 
 
+def test_a_good_first_fit_is_not_refined_again_from_no_motion(narrowed):
+    # the no-motion start is a fallback for a far-off network answer: a close start that fits well
+    # does not pay for it (same result, same iterations as with the network's start alone)
+    f, g, fu, fl, _, _ = narrowed
+    close = BoneTransform(1.0, 0.0, -0.5, -0.5)
+    both = refine(f, g, fu, fl, close, close)
+    alone = refine(f, g, fu, fl, close, close, RefineSettings(starts=("network",)))
+    for b, a in zip(both, alone):
+        assert b.converged and b.loss <= RefineSettings().good_fit_loss
+        assert b.iterations == a.iterations and b.transform == a.transform
+    always = refine(f, g, fu, fl, close, close, RefineSettings(good_fit_loss=0.0))
+    assert all(w.iterations > b.iterations for w, b in zip(always, both))  # the fallback, when forced, does run
+
+
 def test_narrowing_gives_a_negative_jsn(narrowed):
     f, g, fu, fl, mu, ml = narrowed
     ru, rl = refine(f, g, fu, fl, BoneTransform(), BoneTransform())

@@ -51,6 +51,7 @@ class RefineSettings:
     stride: int = 4  # at full resolution use every `stride`-th region pixel (diagonal lattice: (row + col) % stride == 0)
     coarse_stride: int = 2  # the same at the coarser levels
     starts: tuple[str, ...] = ("network", "identity")  # coarsest-level starts per bone; the lowest final loss wins
+    good_fit_loss: float = 0.10  # the later starts are tried only when the first did not converge or its loss is above this
 
 
 @dataclass(frozen=True)
@@ -163,8 +164,13 @@ def _refine_one(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: B
 
 
 def _best_start(t: _Region, corners: np.ndarray, shape: tuple[int, int], starts: list[BoneTransform], settings: RefineSettings) -> RefinedBone:
-    """Refine from every start: the converged result with the lowest loss, else the first start's."""
-    results = [_refine_one(t, corners, shape, s, settings) for s in starts]
+    """Refine from every start: the converged result with the lowest loss, else the first start's. A
+    first start that converged to a good fit leaves the others untried (they would rarely win)."""
+    results = [_refine_one(t, corners, shape, starts[0], settings)]
+    for s in starts[1:]:
+        if results[0].converged and results[0].loss <= settings.good_fit_loss:
+            break
+        results.append(_refine_one(t, corners, shape, s, settings))
     converged = [r for r in results if r.converged]
     best = min(converged, key=lambda r: r.loss) if converged else results[0]
     return RefinedBone(best.transform, sum(r.iterations for r in results), best.converged, best.loss)
