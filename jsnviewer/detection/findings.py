@@ -11,7 +11,7 @@ scores and identities stay the SSD ensemble's (Algorithm 1).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -60,7 +60,7 @@ class FindingNetConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> FindingNetConfig:
-        return cls(widths=tuple(int(v) for v in d.get("widths", asdict(cls())["widths"])))
+        return cls(widths=tuple(int(v) for v in d.get("widths", cls().widths)))
 
 
 class FindingNet(nn.Module):

@@ -10,10 +10,10 @@ carries the position, less every pixel within `gap_px` of the other bone's mask 
 blurred and sharpened by the imaging, moves with that bone). Pixels whose sample falls outside G
 drop out.
 
-Coarse to fine: at half resolution every bone is refined from several starts (the network's
-transform and no motion at all: repeat visits are often close already while the network can be far
-off, e.g. when a mask is wrong) and the converged result with the lowest loss goes on to full
-resolution.
+Coarse to fine: at half resolution every bone is refined from the network's transform and, when
+that does not converge or fits poorly, also from no motion at all (repeat visits are often close
+already while the network can be far off, e.g. when a mask is wrong); the converged result with the
+lowest loss goes on to full resolution.
 """
 
 from __future__ import annotations
@@ -166,11 +166,10 @@ def _refine_one(t: _Region, corners: np.ndarray, shape: tuple[int, int], init: B
 def _best_start(t: _Region, corners: np.ndarray, shape: tuple[int, int], starts: list[BoneTransform], settings: RefineSettings) -> RefinedBone:
     """Refine from every start: the converged result with the lowest loss, else the first start's. A
     first start that converged to a good fit leaves the others untried (they would rarely win)."""
-    results = [_refine_one(t, corners, shape, starts[0], settings)]
-    for s in starts[1:]:
-        if results[0].converged and results[0].loss <= settings.good_fit_loss:
-            break
-        results.append(_refine_one(t, corners, shape, s, settings))
+    first = _refine_one(t, corners, shape, starts[0], settings)
+    results = [first]
+    if not (first.converged and first.loss <= settings.good_fit_loss):
+        results += [_refine_one(t, corners, shape, s, settings) for s in starts[1:]]
     converged = [r for r in results if r.converged]
     best = min(converged, key=lambda r: r.loss) if converged else results[0]
     return RefinedBone(best.transform, sum(r.iterations for r in results), best.converged, best.loss)
