@@ -20,10 +20,11 @@ def test_bench_on_synthetic_pairs_writes_the_promised_figures(tmp_path, weights)
                  "--weights", str(weights), "--json", str(out)]) == 0
     res = json.loads(out.read_text())
     for key in ("sigma_mm", "sigma_prime_mm", "mismatch_ratio", "transformed_loss", "original_loss", "ms_per_pair",
-                "jsn_abs_err_mm_mean", "jsn_abs_err_mm_p95"):
+                "jsn_abs_err_mm_mean", "jsn_abs_err_mm_p95", "jsn_slope"):
         assert key in res
     assert res["method"] == "deep" and set(res["methods"]) == {"deep", "poc"}
     assert res["methods"]["poc"]["mismatch_trials"] == 10
+    assert res["jsn_slope"] is None  # one pair has no slope; the JSON stays valid
 
 
 def test_bench_on_a_crop_folder(tmp_path, weights, real_data):
@@ -34,12 +35,16 @@ def test_bench_on_a_crop_folder(tmp_path, weights, real_data):
     data = tmp_path / "crops"
     shutil.copytree(folder, data / folder.name)
     out = tmp_path / "bench.json"
-    assert main(["bench", "registration", "--data", str(data), "--part", "all", "--method", "deep",
+    assert main(["bench", "registration", "--data", str(data), "--part", "all", "--method", "deep", "--method", "poc",
                  "--weights", str(weights), "--json", str(out)]) == 0
     res = json.loads(out.read_text())
     n = len(list(folder.glob("*.jpg")))
     assert res["pairs"] == n * (n - 1) and res["sigma_pairs"] == n * (n - 1) // 2
-    assert res["sigma_mm"] is not None and res["mismatch_trials"] == 10 * n * (n - 1) // 2
+    assert res["mismatch_trials"] == 10 * n * (n - 1) // 2
+    # the untrained network answers "no motion" for every pair: perfectly consistent, and the spread
+    # shows that it measures nothing
+    assert res["sigma_mm"] == pytest.approx(0.0, abs=1e-9) and res["jsn_spread_mm"] == pytest.approx(0.0, abs=1e-9)
+    assert res["methods"]["poc"]["jsn_spread_mm"] > 0.01
 
 
 def test_bad_weights_file_is_one_clear_error(tmp_path, capsys):

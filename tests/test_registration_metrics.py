@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from jsnviewer.registration.metrics import population_std, random_shifts, sigma_pairs, sigma_prime
+from jsnviewer.registration.metrics import (direct_pairs, population_std, random_shifts, sigma_pairs, sigma_prime,
+                                            slope_against_truth)
 
 
 def _consistent(widths):
@@ -24,6 +25,22 @@ def test_sigma_of_one_biased_registration():
 
 def test_sigma_needs_three_crops():
     assert sigma_pairs(_consistent([1.0, 2.0])) == []
+
+
+def test_a_method_that_measures_nothing_is_perfectly_consistent_but_has_no_spread():
+    jsn = _consistent([3.0, 2.5, 2.9, 2.0])
+    assert population_std(direct_pairs(jsn)) > 0.3
+    silent = np.zeros_like(jsn)
+    assert sigma_pairs(silent) == [0.0] * 6 and population_std(direct_pairs(silent)) == 0.0
+    assert direct_pairs(jsn) == [jsn[0, 1], jsn[0, 2], jsn[0, 3], jsn[1, 2], jsn[1, 3], jsn[2, 3]]
+    assert direct_pairs(jsn[:2, :2]) == []  # the pairs σ covers only
+
+
+def test_slope_shows_a_method_that_shrinks_jsn():
+    truth = np.random.default_rng(1).normal(0.0, 0.3, 200)
+    assert slope_against_truth(truth + 0.05, truth) == pytest.approx(1.0)
+    assert slope_against_truth(0.5 * truth, truth) == pytest.approx(0.5)
+    assert slope_against_truth([0.2], [0.3]) is None  # one pair: no slope (not NaN in the JSON)
 
 
 def test_sigma_prime_drops_mismatches():

@@ -8,6 +8,12 @@ standard deviation is σ_FG (Eq. 9–10). A joint with n ≥ 3 crops gives n −
 JSN_FG−j; a trial is a **mismatch** when |JSN_FG−j − median_j JSN_FG−j| > `MISMATCH_PX` (0.5 px,
 0.0875 mm at 0.175 mm/px; the lower median, one of the ten values); σ'_FG is the population standard deviation of the remaining trials
 (Eq. 11–12) and the mismatching ratio is mismatched trials / all trials.
+
+σ says how consistent a method is, not whether it measures: one that answers 0 for every pair has
+σ = 0. So the benchmark also gives the **spread** of the direct JSN over the pairs σ covers (what the
+method measures, against which σ is its inconsistency) and, on phantom pairs with known JSN, the
+**slope** of measured against true JSN (1: the method reports the whole change; below 1 it shrinks
+JSN towards 0, and its σ on real crops shrinks with it).
 """
 
 from __future__ import annotations
@@ -35,6 +41,20 @@ def sigma_pairs(jsn: np.ndarray) -> list[float]:
             values = [jsn[f, g]] + [jsn[f, i] + jsn[i, g] for i in range(n) if i not in (f, g)]
             out.append(population_std(values))
     return out
+
+
+def direct_pairs(jsn: np.ndarray) -> list[float]:
+    """JSN_FG of the pairs F < G that `sigma_pairs` covers (joints with ≥ 3 crops), in the same order."""
+    n = jsn.shape[0]
+    return [float(jsn[f, g]) for f in range(n) for g in range(f + 1, n)] if n >= 3 else []
+
+
+def slope_against_truth(measured, truth) -> float | None:
+    """Least-squares slope of measured against true JSN (both centred); None when the truth does not vary."""
+    m, t = np.asarray(measured, dtype=np.float64), np.asarray(truth, dtype=np.float64)
+    t = t - t.mean()
+    spread = float(np.sum(t * t))
+    return float(np.sum((m - m.mean()) * t)) / spread if spread > 0 else None
 
 
 def sigma_prime(trials, mismatch_px: float = MISMATCH_PX) -> tuple[float, int]:
