@@ -132,6 +132,7 @@ def mouse_drag(qtbot, pane, start: QPointF, end: QPointF, button=Qt.LeftButton, 
 
 
 def wait_drawn(qtbot, window, timeout=10000):
-    """Wait until every box and analysis tag is drawn (they are made a few per event-loop turn)."""
+    """Wait until every box and analysis tag is drawn (they are made a few per event-loop turn) and
+    the tags are placed clear of the boxes' names."""
     qtbot.waitUntil(lambda: not any(layer is not None and layer.pending for layer in window.layers.values())
-                    and not any(overlay.pending for overlay in window.overlays.values()), timeout=timeout)
+                    and all(overlay.settled for overlay in window.overlays.values()), timeout=timeout)

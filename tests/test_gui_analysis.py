@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt, QTimer
 from jsnviewer.errors import WeightsError
 from jsnviewer.gui.analysis import ModelCache, analysis_settings, missing_weights, transformed_crop
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
-from jsnviewer.gui.overlays import jsn_text
+from jsnviewer.gui.overlays import jsn_text, tag_spot
 from jsnviewer.gui.settings import AppSettings, Thresholds
 from jsnviewer.pipeline.analyze import AnalysisError
 from jsnviewer.pipeline.geometry import CropFrame
@@ -141,7 +141,62 @@ def test_overlays_show_jsn_and_reliability_on_the_follow_up_and_can_be_hidden(qt
     assert all(item.isVisible() for item in overlay.items.values())
 
 
-def test_model_joints_become_dashed_proposals_that_the_user_accepts(qtbot, analysed):
+def test_a_tag_takes_the_first_corner_of_its_box_that_covers_nothing():
+    box, size = (0.0, 0.0, 40.0, 40.0), (20.0, 6.0)
+    assert tag_spot(box, size, []) == (0.0, 0.0, 20.0, 6.0)  # top left, under the joint's name
+    assert tag_spot(box, size, [(0.0, -6.0, 20.0, 0.0)]) == (0.0, 0.0, 20.0, 6.0)  # its own name just above
+    name_over_top_left = (5.0, 2.0, 30.0, 8.0)
+    assert tag_spot(box, size, [name_over_top_left]) == (0.0, 34.0, 20.0, 40.0)  # bottom left
+    everywhere = [(0.0, 0.0, 40.0, 40.0), (30.0, 30.0, 40.0, 40.0)]
+    assert tag_spot(box, size, everywhere) == (0.0, 0.0, 20.0, 6.0)  # all covered alike: the first
+    assert tag_spot(box, size, [(0.0, 0.0, 40.0, 40.0), (0.0, 0.0, 20.0, 6.0)]) == (0.0, 34.0, 20.0, 40.0)  # least covered
+
+
+def _view_rect(view_box, item):
+    r = view_box.mapSceneToView(item.sceneBoundingRect()).boundingRect()
+    return r.left(), r.top(), r.right(), r.bottom()
+
+
+def _crossing(a, b, slack):
+    return min(a[2], b[2]) - max(a[0], b[0]) > slack and min(a[3], b[3]) - max(a[1], b[1]) > slack
+
+
+def test_jsn_tags_cover_no_joint_name_and_no_other_tag_where_boxes_overlap(qtbot, analysed):
+    window, result = analysed
+    view_box, overlay = window.panes[FOLLOWUP].view_box, window.overlays[FOLLOWUP]
+    tag_h = _view_rect(view_box, overlay.items["MCP2"])[3] - _view_rect(view_box, overlay.items["MCP2"])[1]
+    # crowd the follow-up: PIP3's box starts just inside MCP2's top left, so PIP3's name sits where
+    # MCP2's tag would go, and DIP4's box overlaps PIP3's the same way
+    cx, cy, _, _ = result.joints[0].followup.box
+    w = h = 6.0 * tag_h
+    for joint, k in zip(result.joints, range(3)):
+        joint.followup.box = (cx + 4.0 * k, cy + 1.3 * k * tag_h, w, h)
+    assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    wait_drawn(qtbot, window)
+
+    def placed():
+        names = [_view_rect(view_box, i.label) for i in window.layers[FOLLOWUP].items.values()]
+        tags = {k: _view_rect(view_box, t) for k, t in [*overlay.items.items(), *enumerate(overlay.unpaired)]}
+        return names, tags
+
+    names, tags = placed()
+    assert len(names) == 4 and len(tags) == 4  # the three measured joints and MCP5, not measured
+    slack = 0.1 * tag_h
+    assert not any(_crossing(t, n, slack) for t in tags.values() for n in names)
+    assert not any(_crossing(a, b, slack) for a in tags.values() for b in tags.values() if a is not b)
+    for joint in result.joints:  # each tag in a corner of its own joint's box
+        (x0, y0, x1, y1), (cx, cy, w, h) = tags[joint.identity], joint.followup.box
+        assert (x0 == pytest.approx(cx - w / 2, abs=1e-3) or x1 == pytest.approx(cx + w / 2, abs=1e-3))
+        assert (y0 == pytest.approx(cy - h / 2, abs=1e-3) or y1 == pytest.approx(cy + h / 2, abs=1e-3))
+    mcp2_top_left = (result.joints[0].followup.box[0] - w / 2, result.joints[0].followup.box[1] - h / 2)
+    assert tags["MCP2"][:2] != pytest.approx(mcp2_top_left)  # moved off PIP3's name
+
+    # text keeps its size on screen: zoomed in, MCP2's top left corner is free again and its tag goes back
+    view_box.scaleBy((0.4, 0.4), center=view_box.viewRect().center())
+    qtbot.waitUntil(lambda: placed()[1]["MCP2"][:2] == pytest.approx(mcp2_top_left, abs=1e-3), timeout=3000)
+    names, tags = placed()
+    assert not any(_crossing(t, n, 0.04 * tag_h) for t in tags.values() for n in names)
+
     window, result = analysed
     follow = window.documents[FOLLOWUP]
     assert sorted((j.identity, j.box, j.source) for j in follow.joints()) == sorted(

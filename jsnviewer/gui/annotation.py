@@ -361,6 +361,7 @@ class AnnotationLayer(QObject):
     """
 
     selection_changed = Signal(object)  # uid or None
+    labels_moved = Signal()  # boxes (and their name labels) drawn, moved, removed, shown or hidden
     ITEMS_PER_TURN = 1  # a box item costs 4-10 ms on a loaded 2-core machine
 
     def __init__(self, view_box: pg.ViewBox, document: AnnotationDocument):
@@ -409,11 +410,13 @@ class AnnotationLayer(QObject):
         self.visible = visible
         for item in self.items.values():
             item.setVisible(visible)
+        self.labels_moved.emit()
 
     def set_labels_visible(self, visible: bool) -> None:
         self.labels_visible = visible
         for item in self.items.values():
             item.set_label_visible(visible)
+        self.labels_moved.emit()
 
     def _add_item(self, uid: int) -> None:
         if self.pending or self.document.in_batch:
@@ -421,6 +424,7 @@ class AnnotationLayer(QObject):
             self._timer.start()
         else:
             self._make_item(uid)
+            self.labels_moved.emit()
 
     def _make_some(self) -> None:
         for uid in self.pending[: self.ITEMS_PER_TURN]:
@@ -428,6 +432,7 @@ class AnnotationLayer(QObject):
         del self.pending[: self.ITEMS_PER_TURN]
         if not self.pending:
             self._timer.stop()
+            self.labels_moved.emit()
 
     def _make_item(self, uid: int) -> None:
         item = JointBoxItem(uid, self.document.joint(uid))
@@ -449,10 +454,12 @@ class AnnotationLayer(QObject):
         if self.selected == uid:
             self.selected = None
             self.selection_changed.emit(None)
+        self.labels_moved.emit()
 
     def _update_item(self, uid: int) -> None:
         if uid in self.items:  # a pending box is drawn from the document's state when its turn comes
             self.items[uid].show_joint(self.document.joint(uid))
+            self.labels_moved.emit()
 
     def _item_edited(self, item: JointBoxItem) -> None:
         box = item.edited_box()
