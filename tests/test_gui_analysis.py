@@ -141,15 +141,18 @@ def test_overlays_show_jsn_and_reliability_on_the_follow_up_and_can_be_hidden(qt
     assert all(item.isVisible() for item in overlay.items.values())
 
 
-def test_a_tag_takes_the_first_corner_of_its_box_that_covers_nothing():
+def test_a_tag_takes_the_first_place_by_its_box_that_covers_nothing():
     box, size = (0.0, 0.0, 40.0, 40.0), (20.0, 6.0)
     assert tag_spot(box, size, []) == (0.0, 0.0, 20.0, 6.0)  # top left, under the joint's name
     assert tag_spot(box, size, [(0.0, -6.0, 20.0, 0.0)]) == (0.0, 0.0, 20.0, 6.0)  # its own name just above
     name_over_top_left = (5.0, 2.0, 30.0, 8.0)
     assert tag_spot(box, size, [name_over_top_left]) == (0.0, 34.0, 20.0, 40.0)  # bottom left
-    everywhere = [(0.0, 0.0, 40.0, 40.0), (30.0, 30.0, 40.0, 40.0)]
-    assert tag_spot(box, size, everywhere) == (0.0, 0.0, 20.0, 6.0)  # all covered alike: the first
-    assert tag_spot(box, size, [(0.0, 0.0, 40.0, 40.0), (0.0, 0.0, 20.0, 6.0)]) == (0.0, 34.0, 20.0, 40.0)  # least covered
+    everywhere = (-30.0, -30.0, 70.0, 70.0)
+    assert tag_spot(box, size, [everywhere]) == (0.0, 0.0, 20.0, 6.0)  # all covered alike: the first
+    assert tag_spot(box, size, [everywhere, (0.0, 0.0, 20.0, 6.0)]) == (0.0, 34.0, 20.0, 40.0)  # least covered
+    # zoomed out: the tag is wider than its box and a neighbour's name lies across it -> just below the box
+    small, wide = (0.0, 0.0, 15.0, 15.0), (20.0, 6.0)
+    assert tag_spot(small, wide, [(-5.0, 0.0, 30.0, 15.0)]) == (0.0, 15.0, 20.0, 21.0)
 
 
 def _view_rect(view_box, item):
@@ -184,7 +187,7 @@ def test_jsn_tags_cover_no_joint_name_and_no_other_tag_where_boxes_overlap(qtbot
     slack = 0.1 * tag_h
     assert not any(_crossing(t, n, slack) for t in tags.values() for n in names)
     assert not any(_crossing(a, b, slack) for a in tags.values() for b in tags.values() if a is not b)
-    for joint in result.joints:  # each tag in a corner of its own joint's box
+    for joint in result.joints:  # room inside: each tag in a corner of its own joint's box
         (x0, y0, x1, y1), (cx, cy, w, h) = tags[joint.identity], joint.followup.box
         assert (x0 == pytest.approx(cx - w / 2, abs=1e-3) or x1 == pytest.approx(cx + w / 2, abs=1e-3))
         assert (y0 == pytest.approx(cy - h / 2, abs=1e-3) or y1 == pytest.approx(cy + h / 2, abs=1e-3))

@@ -35,12 +35,14 @@ def _overlap(a: Rect, b: Rect, slack: float = 0.0) -> float:
 
 
 def tag_spot(box: Rect, size: tuple[float, float], taken: list[Rect]) -> Rect:
-    """Where a tag of `size` goes in `box`: the first inside corner — top left (under the joint's own
-    name), bottom left, top right, bottom right — that covers nothing in `taken`, else the one that
-    covers least of it."""
+    """Where a tag of `size` goes: the first place that covers nothing in `taken` (names, tags placed
+    before), else the one that covers least. Inside the box first — top left (under the joint's own
+    name), bottom left, top right, bottom right —, then against its edge outside: below, to the right,
+    to the left (zoomed out, a tag is wider than its box and the corners overlap the neighbours)."""
     x0, y0, x1, y1 = box
     w, h = size
-    corners = [(x0, y0), (x0, y1 - h), (x1 - w, y0), (x1 - w, y1 - h)]
+    corners = [(x0, y0), (x0, y1 - h), (x1 - w, y0), (x1 - w, y1 - h),
+               (x0, y1), (x1, y0), (x1, y1 - h), (x0 - w, y0), (x0 - w, y1 - h)]
     spots = [(x, y, x + w, y + h) for x, y in corners]
     return min(spots, key=lambda spot: sum(_overlap(spot, t, 0.1 * h) for t in taken))  # the first of equals
 
