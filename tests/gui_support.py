@@ -133,6 +133,6 @@ def mouse_drag(qtbot, pane, start: QPointF, end: QPointF, button=Qt.LeftButton, 
 
 def wait_drawn(qtbot, window, timeout=10000):
     """Wait until every box and analysis tag is drawn (they are made a few per event-loop turn) and
-    the tags are placed clear of the boxes' names."""
-    qtbot.waitUntil(lambda: not any(layer is not None and layer.pending for layer in window.layers.values())
+    the names and tags are placed clear of each other."""
+    qtbot.waitUntil(lambda: all(layer is None or layer.settled for layer in window.layers.values())
                     and all(overlay.settled for overlay in window.overlays.values()), timeout=timeout)

@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt, QTimer
 from jsnviewer.errors import WeightsError
 from jsnviewer.gui.analysis import ModelCache, analysis_settings, missing_weights, transformed_crop
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
-from jsnviewer.gui.overlays import jsn_text, tag_spot
+from jsnviewer.gui.overlays import jsn_text
 from jsnviewer.gui.settings import AppSettings, Thresholds
 from jsnviewer.pipeline.analyze import AnalysisError
 from jsnviewer.pipeline.geometry import CropFrame
@@ -139,20 +139,6 @@ def test_overlays_show_jsn_and_reliability_on_the_follow_up_and_can_be_hidden(qt
     assert not any(item.isVisible() for item in overlay.items.values())
     window.actions_by_name["show_jsn"].trigger()
     assert all(item.isVisible() for item in overlay.items.values())
-
-
-def test_a_tag_takes_the_first_place_by_its_box_that_covers_nothing():
-    box, size = (0.0, 0.0, 40.0, 40.0), (20.0, 6.0)
-    assert tag_spot(box, size, []) == (0.0, 0.0, 20.0, 6.0)  # top left, under the joint's name
-    assert tag_spot(box, size, [(0.0, -6.0, 20.0, 0.0)]) == (0.0, 0.0, 20.0, 6.0)  # its own name just above
-    name_over_top_left = (5.0, 2.0, 30.0, 8.0)
-    assert tag_spot(box, size, [name_over_top_left]) == (0.0, 34.0, 20.0, 40.0)  # bottom left
-    everywhere = (-30.0, -30.0, 70.0, 70.0)
-    assert tag_spot(box, size, [everywhere]) == (0.0, 0.0, 20.0, 6.0)  # all covered alike: the first
-    assert tag_spot(box, size, [everywhere, (0.0, 0.0, 20.0, 6.0)]) == (0.0, 34.0, 20.0, 40.0)  # least covered
-    # zoomed out: the tag is wider than its box and a neighbour's name lies across it -> just below the box
-    small, wide = (0.0, 0.0, 15.0, 15.0), (20.0, 6.0)
-    assert tag_spot(small, wide, [(-5.0, 0.0, 30.0, 15.0)]) == (0.0, 15.0, 20.0, 21.0)
 
 
 def _view_rect(view_box, item):

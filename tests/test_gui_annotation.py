@@ -193,3 +193,31 @@ def test_edits_go_to_the_image_that_was_clicked_and_undo_follows_it(qtbot, windo
     assert len(window.documents[FOLLOWUP]) == 1 and len(window.documents[BASELINE]) == 1
     window.actions_by_name["undo"].trigger()
     assert len(window.documents[FOLLOWUP]) == 0 and len(window.documents[BASELINE]) == 1
+
+
+def _label_rect(window, uid, role=BASELINE):
+    r = window.panes[role].view_box.mapSceneToView(window.layers[role].items[uid].label.sceneBoundingRect()).boundingRect()
+    return r.left(), r.top(), r.right(), r.bottom()
+
+
+def _crossing(a, b):
+    return min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5
+
+
+def test_names_of_boxes_side_by_side_do_not_cover_each_other(qtbot, window):
+    document, layer = window.documents[BASELINE], window.layers[BASELINE]
+    first = window.add_box(BASELINE, (60.0, 60.0, 40.0, 30.0))
+    second = window.add_box(BASELINE, (64.0, 62.0, 40.0, 30.0))  # 4 px right of the first: the names would overlap
+    document.set_identity(first, "MCP2")
+    document.set_identity(second, "MCP3")
+    qtbot.waitUntil(lambda: layer.settled, timeout=3000)
+    a, b = _label_rect(window, first), _label_rect(window, second)
+    assert not _crossing(a, b)
+    assert a[0] == pytest.approx(40.0, abs=1e-3)  # the first name stays above its box's left end
+    assert b[2] == pytest.approx(84.0, abs=1e-3)  # the second moved to above its right end
+
+    # zoomed in, names are smaller in image pixels: both fit above their left ends again
+    view_box = window.panes[BASELINE].view_box
+    view_box.scaleBy((0.2, 0.2), center=QPointF(62.0, 60.0))
+    qtbot.waitUntil(lambda: layer.settled and _label_rect(window, second)[0] == pytest.approx(44.0, abs=1e-3), timeout=3000)
+    assert not _crossing(_label_rect(window, first), _label_rect(window, second))

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 
 from jsnviewer.dataset import JointAnnotation
+from jsnviewer.gui.placement import first_free, label_places, text_rect
 from jsnviewer.pipeline.report import COLOURS
 
 
@@ -361,7 +362,7 @@ class AnnotationLayer(QObject):
     """
 
     selection_changed = Signal(object)  # uid or None
-    labels_moved = Signal()  # boxes (and their name labels) drawn, moved, removed, shown or hidden
+    labels_moved = Signal()  # the names were placed again (boxes drawn, moved, removed, shown or hidden; a zoom)
     ITEMS_PER_TURN = 1  # a box item costs 4-10 ms on a loaded 2-core machine
 
     def __init__(self, view_box: pg.ViewBox, document: AnnotationDocument):
@@ -375,17 +376,50 @@ class AnnotationLayer(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._make_some)
+        self._label_timer = QTimer(self)
+        self._label_timer.setSingleShot(True)
+        self._label_timer.setInterval(60)
+        self._label_timer.timeout.connect(self.arrange_labels)
+        view_box.sigTransformChanged.connect(self._labels_changed)
         document.joint_added.connect(self._add_item)
         document.joint_removed.connect(self._remove_item)
         document.joint_changed.connect(self._update_item)
         for uid in document.uids():
             self._make_item(uid)
+        self._labels_changed()
+
+    @property
+    def settled(self) -> bool:
+        """Every box drawn and its name in its place."""
+        return not self.pending and not self._label_timer.isActive()
+
+    def _labels_changed(self, *_) -> None:
+        self._label_timer.start()
+
+    def arrange_labels(self) -> None:
+        """Put every joint's name above its box, at the left or else at the right, where it covers no
+        name placed before (from the top of the image down)."""
+        if self.view_box.width() > 0:
+            taken = []
+            for item in sorted(self.items.values(), key=lambda i: (i.pos().y(), i.pos().x())):
+                if not (item.isVisible() and item.label.isVisible()):
+                    continue
+                r = self.view_box.mapSceneToView(item.label.sceneBoundingRect()).boundingRect()
+                size, origin = (r.width(), r.height()), item.pos()
+                place = first_free(label_places((origin.x(), origin.y(), origin.x() + item.size().x(),
+                                                 origin.y() + item.size().y())), size, taken)
+                item.label.setAnchor(place[1])
+                item.label.setPos(place[0][0] - origin.x(), place[0][1] - origin.y())
+                taken.append(text_rect(place, size))
+        self.labels_moved.emit()
 
     def detach(self) -> None:
         for signal, slot in ((self.document.joint_added, self._add_item), (self.document.joint_removed, self._remove_item),
                              (self.document.joint_changed, self._update_item)):
             signal.disconnect(slot)
+        self.view_box.sigTransformChanged.disconnect(self._labels_changed)
         self._timer.stop()
+        self._label_timer.stop()
         self.pending.clear()
         for uid in list(self.items):
             self.view_box.removeItem(self.items.pop(uid))
@@ -410,13 +444,13 @@ class AnnotationLayer(QObject):
         self.visible = visible
         for item in self.items.values():
             item.setVisible(visible)
-        self.labels_moved.emit()
+        self._labels_changed()
 
     def set_labels_visible(self, visible: bool) -> None:
         self.labels_visible = visible
         for item in self.items.values():
             item.set_label_visible(visible)
-        self.labels_moved.emit()
+        self._labels_changed()
 
     def _add_item(self, uid: int) -> None:
         if self.pending or self.document.in_batch:
@@ -424,7 +458,7 @@ class AnnotationLayer(QObject):
             self._timer.start()
         else:
             self._make_item(uid)
-            self.labels_moved.emit()
+            self._labels_changed()
 
     def _make_some(self) -> None:
         for uid in self.pending[: self.ITEMS_PER_TURN]:
@@ -432,7 +466,7 @@ class AnnotationLayer(QObject):
         del self.pending[: self.ITEMS_PER_TURN]
         if not self.pending:
             self._timer.stop()
-            self.labels_moved.emit()
+            self._labels_changed()
 
     def _make_item(self, uid: int) -> None:
         item = JointBoxItem(uid, self.document.joint(uid))
@@ -454,12 +488,12 @@ class AnnotationLayer(QObject):
         if self.selected == uid:
             self.selected = None
             self.selection_changed.emit(None)
-        self.labels_moved.emit()
+        self._labels_changed()
 
     def _update_item(self, uid: int) -> None:
         if uid in self.items:  # a pending box is drawn from the document's state when its turn comes
             self.items[uid].show_joint(self.document.joint(uid))
-            self.labels_moved.emit()
+            self._labels_changed()
 
     def _item_edited(self, item: JointBoxItem) -> None:
         box = item.edited_box()

@@ -2,8 +2,8 @@
 joints it could not measure, and a frame around the joint chosen in the results table. The
 boxes themselves are the annotation layer's (the model's proposals, or the user's boxes).
 
-Boxes of neighbouring joints overlap, so each tag goes to the corner of its own box where it covers
-no joint's name and no other tag; text keeps its size on screen, so this is redone after a zoom."""
+Each tag goes to the first place by its own box that covers no joint's name and no other tag
+(`placement`), again after each zoom and whenever the boxes or their names move."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from jsnviewer.gui.annotation import JointBoxItem, rect_from_box
-
-Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels (y down)
+from jsnviewer.gui.placement import Rect, first_free, tag_places, text_rect
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
 FOCUS_COLOUR = "#ffffff"
@@ -26,25 +25,6 @@ def jsn_text(joint) -> str:
     else:
         value = "0.00 mm" if abs(joint.jsn_mm) < 0.005 else f"{joint.jsn_mm:+.2f} mm"
     return f"{value} {'✓' if joint.reliable else '?'}"
-
-
-def _overlap(a: Rect, b: Rect, slack: float = 0.0) -> float:
-    """Area common to a and b; a strip thinner than `slack` (text just touching) counts as none."""
-    w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
-    return w * h if w > slack and h > slack else 0.0
-
-
-def tag_spot(box: Rect, size: tuple[float, float], taken: list[Rect]) -> Rect:
-    """Where a tag of `size` goes: the first place that covers nothing in `taken` (names, tags placed
-    before), else the one that covers least. Inside the box first — top left (under the joint's own
-    name), bottom left, top right, bottom right —, then against its edge outside: below, to the right,
-    to the left (zoomed out, a tag is wider than its box and the corners overlap the neighbours)."""
-    x0, y0, x1, y1 = box
-    w, h = size
-    corners = [(x0, y0), (x0, y1 - h), (x1 - w, y0), (x1 - w, y1 - h),
-               (x0, y1), (x1, y0), (x1, y1 - h), (x0 - w, y0), (x0 - w, y1 - h)]
-    spots = [(x, y, x + w, y + h) for x, y in corners]
-    return min(spots, key=lambda spot: sum(_overlap(spot, t, 0.1 * h) for t in taken))  # the first of equals
 
 
 class ResultOverlay:
@@ -123,16 +103,18 @@ class ResultOverlay:
         return r.left(), r.top(), r.right(), r.bottom()
 
     def arrange(self) -> None:
-        """Move every tag to the corner of its box that covers no name label and no other tag at this zoom."""
+        """Put every tag at the first place by its box that covers no name label and no other tag at this zoom."""
         if not self.boxes or self.view_box.width() <= 0:
             return
         taken = [self._view_rect(i.label) for i in self.view_box.childGroup.childItems()  # boxes ignore the view's bounds
                  if isinstance(i, JointBoxItem) and i.isVisible() and i.label.isVisible()]
         for item, box in self.boxes.items():
             x0, y0, x1, y1 = self._view_rect(item)
-            spot = tag_spot(box, (x1 - x0, y1 - y0), taken)
-            item.setPos(spot[0], spot[1])
-            taken.append(spot)
+            size = (x1 - x0, y1 - y0)
+            place = first_free(tag_places(box), size, taken)
+            item.setAnchor(place[1])
+            item.setPos(*place[0])
+            taken.append(text_rect(place, size))
 
     def clear(self) -> None:
         self.pending.clear()

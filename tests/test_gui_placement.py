@@ -1,0 +1,40 @@
+"""Where joint names and JSN tags go by their boxes: the first place that covers no other text."""
+
+from jsnviewer.gui.placement import first_free, label_places, tag_places, text_rect
+
+BOX = (0.0, 0.0, 40.0, 40.0)
+TAG = (20.0, 6.0)
+
+
+def tag_at(taken, box=BOX, size=TAG):
+    return text_rect(first_free(tag_places(box), size, taken), size)
+
+
+def test_a_tag_goes_under_its_joints_name_when_nothing_is_there():
+    assert tag_at([]) == (0.0, 0.0, 20.0, 6.0)
+    assert tag_at([(0.0, -6.0, 20.0, 0.0)]) == (0.0, 0.0, 20.0, 6.0)  # its own name, just above, touches it only
+
+
+def test_a_neighbours_name_over_the_top_left_sends_the_tag_to_the_bottom_left():
+    assert tag_at([(5.0, 2.0, 30.0, 8.0)]) == (0.0, 34.0, 20.0, 40.0)
+
+
+def test_a_tag_wider_than_its_box_goes_just_below_it():
+    # zoomed out to the whole hand: the box is 15 px, the tag 20 px, a neighbour's name lies across the box
+    assert tag_at([(-5.0, 0.0, 30.0, 15.0)], box=(0.0, 0.0, 15.0, 15.0)) == (0.0, 15.0, 20.0, 21.0)
+
+
+def test_with_no_free_place_the_least_covered_one_is_taken():
+    everywhere = (-30.0, -30.0, 70.0, 70.0)
+    assert tag_at([everywhere]) == (0.0, 0.0, 20.0, 6.0)  # all covered alike: the first
+    assert tag_at([everywhere, (0.0, 0.0, 20.0, 6.0)]) == (0.0, 34.0, 20.0, 40.0)
+
+
+def test_names_of_boxes_side_by_side_do_not_cover_each_other():
+    # two boxes at one height, the second starting 10 px right of the first: its name would cover the
+    # first one's, so it goes above its right end
+    size = (25.0, 6.0)
+    first = text_rect(first_free(label_places(BOX), size, []), size)
+    assert first == (0.0, -6.0, 25.0, 0.0)
+    second = text_rect(first_free(label_places((10.0, 0.0, 50.0, 40.0)), size, [first]), size)
+    assert second == (25.0, -6.0, 50.0, 0.0)
