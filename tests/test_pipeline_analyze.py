@@ -181,3 +181,11 @@ def test_a_real_radiograph_against_a_moved_copy_of_itself_measures_no_narrowing(
     assert len(result.joints) >= 8 and len(reliable) >= 6, [(j.identity, j.reliable) for j in result.joints]
     assert all(abs(j.jsn_px) < 0.25 for j in reliable), [(j.identity, j.jsn_px) for j in reliable]
     assert {j.identity for j in reliable} >= {"MCP2", "MCP3", "MCP4"}
+
+
+def test_jsn_is_written_one_way_and_a_zero_never_shows_a_minus_sign():
+    from jsnviewer.pipeline.result import signed
+
+    assert signed(-0.1234, 3, "mm") == "-0.123 mm" and signed(0.3, 1, "px") == "+0.3 px"
+    assert signed(-0.0004, 3, "mm") == "0.000 mm" and signed(-0.04, 1, "px") == "0.0 px"  # not '-0.000'
+    assert signed(0.0, 2) == "0.00" and signed(-1.5, 2) == "-1.50"

@@ -60,10 +60,12 @@ def _progress_bar(quiet: bool):
 
 
 def _summary(result) -> str:
+    from jsnviewer.pipeline.result import signed
+
     unit = "mm" if all(j.jsn_mm is not None for j in result.joints) else "px"
     lines = [f"{'joint':6} {'JSN ' + unit:>8}  {'reliable':8}  findings (baseline / follow-up)"]
     for j in sorted(result.joints, key=lambda j: j.identity):
-        jsn = f"{j.jsn_mm:+8.3f}" if unit == "mm" else f"{j.jsn_px:+8.2f}"
+        jsn = (signed(j.jsn_mm, 3) if unit == "mm" else signed(j.jsn_px, 2)).rjust(8)
         lines.append(f"{j.identity:6} {jsn}  {'yes' if j.reliable else 'NO':8}  {j.findings_text() or '-'}")
     for u in result.unpaired:
         lines.append(f"{u.identity or '?':6} {'':>8}  {'':8}  {u.visit}: {u.reason}")

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSize
 
 from jsnviewer.gui.analysis import transformed_crop
 from jsnviewer.gui.results_panel import JSN_CONVENTION, findings_short
+from jsnviewer.pipeline.result import signed
 
 TILE_PX = 170  # the crops' size on screen; grows with the panel (a taller or floating dock) up to MAX_TILE_PX
 MAX_TILE_PX = 384
@@ -214,8 +215,8 @@ class JointDetailPanel(QWidget):
 
     @staticmethod
     def _jsn(joint) -> str:
-        px = f"{joint.jsn_px:+.2f} px"
-        return px if joint.jsn_mm is None else f"{joint.jsn_mm:+.3f} mm ({px})"
+        px = signed(joint.jsn_px, 2, "px")
+        return px if joint.jsn_mm is None else f"{joint.jsn_text()} ({px})"
 
     def _numbers(self, joint) -> str:
         reg, c = joint.registration, joint.crops

@@ -20,11 +20,7 @@ FOCUS_COLOUR = "#ffffff"
 
 def jsn_text(joint) -> str:
     """'-0.12 mm ✓' or '+0.30 mm ?' (px when the pixel size is unknown)."""
-    if joint.jsn_mm is None:
-        value = "0.0 px" if abs(joint.jsn_px) < 0.05 else f"{joint.jsn_px:+.1f} px"
-    else:
-        value = "0.00 mm" if abs(joint.jsn_mm) < 0.005 else f"{joint.jsn_mm:+.2f} mm"
-    return f"{value} {'✓' if joint.reliable else '?'}"
+    return f"{joint.jsn_text(2, 1)} {'✓' if joint.reliable else '?'}"
 
 
 class ResultOverlay:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 
 from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
 from jsnviewer.pipeline.report import finding_colour
+from jsnviewer.pipeline.result import signed
 
 COLUMNS = ("Joint", "JSN", "Reliable", "Baseline", "Follow-up")
 JSN_CONVENTION = "JSN = follow-up minus baseline joint space width; narrowing is negative."
@@ -96,9 +97,8 @@ class ResultsPanel(QWidget):
             cells = [
                 _item(joint.identity, JOINT_IDENTITIES.index(joint.identity) if joint.identity in JOINT_IDENTITIES else 99),
                 # mm where the file gives the pixel size (then for every joint of the study), else px
-                _item(f"{joint.jsn_px:+.2f} px" if mm is None else f"{mm:+.3f} mm",
-                      float(joint.jsn_px if mm is None else mm),
-                      f"{joint.jsn_px:+.2f} px" + ("; pixel size unknown" if mm is None else ""), True),
+                _item(joint.jsn_text(), float(joint.jsn_px if mm is None else mm),
+                      signed(joint.jsn_px, 2, "px") + ("; pixel size unknown" if mm is None else ""), True),
                 _item("yes" if joint.reliable else "no", int(joint.reliable), "\n".join(joint.registration.reasons)),
                 _item(findings_short(joint.baseline.findings), findings_short(joint.baseline.findings),
                       findings_tip(joint.baseline)),

@@ -98,8 +98,7 @@ def overview_image(result: StudyResult, baseline, followup, max_height: int = 14
             draw.rectangle([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], outline=colour, width=max(2, int(4 * scale)))
             label = j.identity
             if visit == "followup":
-                jsn = f"{j.jsn_mm:+.2f} mm" if j.jsn_mm is not None else f"{j.jsn_px:+.1f} px"
-                label += f"\n{jsn}" + ("" if j.reliable else " ?")
+                label += f"\n{j.jsn_text(2, 1)}" + ("" if j.reliable else " ?")
             _label(draw, (cx - w / 2 + 4, cy - h / 2 + 4), label, colour, small)
         for u in result.unpaired:
             if u.visit == visit:

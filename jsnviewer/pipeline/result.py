@@ -77,6 +77,14 @@ class JointCrops:
     mm_per_px: float | None  # of the baseline crop; JSN in mm uses it
 
 
+def signed(value: float, decimals: int, unit: str = "") -> str:
+    """'+0.12 mm', '-0.3 px'; a value that rounds to zero is written unsigned ('0.00 mm', never '-0.00')."""
+    text = f"{value:+.{decimals}f}"
+    if float(text) == 0.0:
+        text = f"{0.0:.{decimals}f}"
+    return f"{text} {unit}" if unit else text
+
+
 @dataclass
 class JointResult:
     """A joint found on both radiographs, with its JSN progression."""
@@ -98,6 +106,10 @@ class JointResult:
     @property
     def reliable(self) -> bool:
         return self.registration.reliable
+
+    def jsn_text(self, mm_decimals: int = 3, px_decimals: int = 2) -> str:
+        """JSN as shown everywhere: in mm where the pixel size is known, else in px."""
+        return signed(self.jsn_px, px_decimals, "px") if self.jsn_mm is None else signed(self.jsn_mm, mm_decimals, "mm")
 
     def findings_text(self) -> str:
         """e.g. 'ankylosis (follow-up)', 'subluxation', or '' when none."""
