@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import date
 
@@ -12,9 +13,13 @@ from jsnviewer.radiograph import Radiograph, StudyIdentity, check_pair
 BASE = StudyIdentity(patient_id="RA-1", study_date=date(2020, 1, 10), laterality="L", modality="CR", patient_name="A^B")
 
 
-def study(identity: StudyIdentity, size: float | None = 0.1) -> Radiograph:
-    return Radiograph(pixels=np.zeros((8, 8), np.float32), pixel_size_mm=size, pixel_size_source="PixelSpacing",
-                      identity=identity)
+SEEDS = itertools.count()
+
+
+def study(identity: StudyIdentity, size: float | None = 0.1, pixels: np.ndarray | None = None) -> Radiograph:
+    if pixels is None:  # each radiograph its own exposure
+        pixels = np.random.default_rng(next(SEEDS)).random((8, 8), dtype=np.float32)
+    return Radiograph(pixels=pixels, pixel_size_mm=size, pixel_size_source="PixelSpacing", identity=identity)
 
 
 def codes(baseline: Radiograph, followup: Radiograph) -> list[str]:
@@ -54,3 +59,12 @@ def test_all_problems_at_once():
     other = StudyIdentity(patient_id="RA-9", study_date=date(2010, 1, 1), laterality="R")
     assert codes(study(BASE, size=None), study(other)) == [
         "different-patient", "followup-before-baseline", "different-laterality", "pixel-size-unknown"]
+
+
+def test_the_same_pixels_twice_are_one_image_whatever_the_files_say():
+    same = np.random.default_rng(7).random((8, 8), dtype=np.float32)
+    later = replace(BASE, study_date=date(2021, 1, 10))
+    assert codes(study(BASE, pixels=same), study(later, pixels=same.copy())) == ["same-image"]
+    other = same.copy()
+    other[3, 3] += 0.01
+    assert codes(study(BASE, pixels=same), study(later, pixels=other)) == []

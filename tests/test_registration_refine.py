@@ -107,3 +107,21 @@ def test_poc_finds_a_translation(real_crop):
     up, lo = poc_register(f, g, real_crop.upper, real_crop.lower, mu, ml)
     for t in (up, lo):
         assert (t.dx, t.dy) == (pytest.approx(2.4, abs=0.3), pytest.approx(-1.7, abs=0.3))
+
+
+def test_the_same_crop_twice_measures_no_change_and_is_not_flagged():
+    """Nothing to align is not a failed registration: the same image as baseline and follow-up (the
+    window and the pair check say so) gives JSN 0 and is trusted, while a pair the refinement could not
+    improve is still flagged."""
+    from jsnviewer.phantom.crops import make_joint_crop
+    from jsnviewer.registration.network import build
+    from jsnviewer.registration.result import ReliabilityRule, verdict
+
+    crop = make_joint_crop(3)
+    f, fu, fl = crop.image, crop.upper, crop.lower
+    result = Registrator(model=build("small").eval(), method="refined").register(f, f.copy(), fu, fl, fu, fl,
+                                                                                pixel_size_mm=0.175)
+    assert result.original_loss == 0.0 and result.jsn_px == pytest.approx(0.0, abs=0.01)
+    assert result.reliable, result.reasons
+    result.original_loss, result.transformed_loss = 0.03, 0.031  # a real pair left worse than it started
+    assert verdict(result, ReliabilityRule()) and "not below" in verdict(result, ReliabilityRule())[0]

@@ -510,9 +510,6 @@ class MainWindow(QMainWindow):
         baseline, followup = (self.panes[r].radiograph for r in ROLES)
         if baseline is None or followup is None:
             return
-        if self.image_ids[BASELINE] == self.image_ids[FOLLOWUP]:
-            self.warnings.show_message("Baseline and follow-up are the same image (identical file content).",
-                                       "warning", key="pair-same-image")
         for warning in check_pair(baseline, followup):
             level = "info" if warning.code == "pixel-size-unknown" else "warning"
             self.warnings.show_message(warning.message, level, key=f"pair-{warning.code}")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from jsnviewer.radiograph.model import Radiograph
 
 
 @dataclass(frozen=True)
 class PairWarning:
-    code: str  # "different-patient", "followup-before-baseline", "different-laterality", "pixel-size-unknown"
+    code: str  # "same-image", "different-patient", "followup-before-baseline", "different-laterality", "pixel-size-unknown"
     message: str
 
     def __str__(self) -> str:
@@ -18,6 +20,9 @@ class PairWarning:
 
 def check_pair(baseline: Radiograph, followup: Radiograph) -> list[PairWarning]:
     warnings: list[PairWarning] = []
+    if baseline.pixels.shape == followup.pixels.shape and np.array_equal(baseline.pixels, followup.pixels):
+        warnings.append(PairWarning(
+            "same-image", "Baseline and follow-up are the same image (identical pixels): there is no change to measure."))
     a, b = baseline.identity, followup.identity
     if a.patient_id and b.patient_id and a.patient_id != b.patient_id:
         warnings.append(PairWarning(
