@@ -21,7 +21,9 @@ from PySide6.QtCore import Qt, QTimer
 from jsnviewer.errors import WeightsError
 from jsnviewer.gui.analysis import ModelCache, analysis_settings, missing_weights, transformed_crop
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from jsnviewer.gui.annotation import view_rect
 from jsnviewer.gui.overlays import jsn_text
+from jsnviewer.gui.placement import overlap
 from jsnviewer.gui.settings import AppSettings, Thresholds
 from jsnviewer.pipeline.analyze import AnalysisError
 from jsnviewer.pipeline.geometry import CropFrame
@@ -141,19 +143,10 @@ def test_overlays_show_jsn_and_reliability_on_the_follow_up_and_can_be_hidden(qt
     assert all(item.isVisible() for item in overlay.items.values())
 
 
-def _view_rect(view_box, item):
-    r = view_box.mapSceneToView(item.sceneBoundingRect()).boundingRect()
-    return r.left(), r.top(), r.right(), r.bottom()
-
-
-def _crossing(a, b, slack):
-    return min(a[2], b[2]) - max(a[0], b[0]) > slack and min(a[3], b[3]) - max(a[1], b[1]) > slack
-
-
 def test_jsn_tags_cover_no_joint_name_and_no_other_tag_where_boxes_overlap(qtbot, analysed):
     window, result = analysed
     view_box, overlay = window.panes[FOLLOWUP].view_box, window.overlays[FOLLOWUP]
-    tag_h = _view_rect(view_box, overlay.items["MCP2"])[3] - _view_rect(view_box, overlay.items["MCP2"])[1]
+    tag_h = view_rect(view_box, overlay.items["MCP2"])[3] - view_rect(view_box, overlay.items["MCP2"])[1]
     # crowd the follow-up: PIP3's box starts just inside MCP2's top left, so PIP3's name sits where
     # MCP2's tag would go, and DIP4's box overlaps PIP3's the same way
     cx, cy, _, _ = result.joints[0].followup.box
@@ -164,15 +157,15 @@ def test_jsn_tags_cover_no_joint_name_and_no_other_tag_where_boxes_overlap(qtbot
     wait_drawn(qtbot, window)
 
     def placed():
-        names = [_view_rect(view_box, i.label) for i in window.layers[FOLLOWUP].items.values()]
-        tags = {k: _view_rect(view_box, t) for k, t in [*overlay.items.items(), *enumerate(overlay.unpaired)]}
+        names = [view_rect(view_box, i.label) for i in window.layers[FOLLOWUP].items.values()]
+        tags = {k: view_rect(view_box, t) for k, t in [*overlay.items.items(), *enumerate(overlay.unpaired)]}
         return names, tags
 
     names, tags = placed()
     assert len(names) == 4 and len(tags) == 4  # the three measured joints and MCP5, not measured
     slack = 0.1 * tag_h
-    assert not any(_crossing(t, n, slack) for t in tags.values() for n in names)
-    assert not any(_crossing(a, b, slack) for a in tags.values() for b in tags.values() if a is not b)
+    assert not any(overlap(t, n, slack) for t in tags.values() for n in names)
+    assert not any(overlap(a, b, slack) for a in tags.values() for b in tags.values() if a is not b)
     for joint in result.joints:  # room inside: each tag in a corner of its own joint's box
         (x0, y0, x1, y1), (cx, cy, w, h) = tags[joint.identity], joint.followup.box
         assert (x0 == pytest.approx(cx - w / 2, abs=1e-3) or x1 == pytest.approx(cx + w / 2, abs=1e-3))
@@ -184,7 +177,7 @@ def test_jsn_tags_cover_no_joint_name_and_no_other_tag_where_boxes_overlap(qtbot
     view_box.scaleBy((0.4, 0.4), center=view_box.viewRect().center())
     qtbot.waitUntil(lambda: placed()[1]["MCP2"][:2] == pytest.approx(mcp2_top_left, abs=1e-3), timeout=3000)
     names, tags = placed()
-    assert not any(_crossing(t, n, 0.04 * tag_h) for t in tags.values() for n in names)
+    assert not any(overlap(t, n, 0.04 * tag_h) for t in tags.values() for n in names)
 
     window, result = analysed
     follow = window.documents[FOLLOWUP]

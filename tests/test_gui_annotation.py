@@ -7,9 +7,10 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 
 from jsnviewer.dataset import JointAnnotation
-from jsnviewer.gui.annotation import FINDING_COLOURS, AnnotationDocument
+from jsnviewer.gui.annotation import FINDING_COLOURS, AnnotationDocument, view_rect
 from jsnviewer.gui.image_view import Tool
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from jsnviewer.gui.placement import overlap
 from gui_support import drag, make_window, mouse_drag, open_and_wait, settings_store, study  # noqa: F401
 
 
@@ -196,12 +197,11 @@ def test_edits_go_to_the_image_that_was_clicked_and_undo_follows_it(qtbot, windo
 
 
 def _label_rect(window, uid, role=BASELINE):
-    r = window.panes[role].view_box.mapSceneToView(window.layers[role].items[uid].label.sceneBoundingRect()).boundingRect()
-    return r.left(), r.top(), r.right(), r.bottom()
+    return view_rect(window.panes[role].view_box, window.layers[role].items[uid].label)
 
 
 def _crossing(a, b):
-    return min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5
+    return overlap(a, b, 0.5) > 0
 
 
 def test_names_of_boxes_side_by_side_do_not_cover_each_other(qtbot, window):

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 
 from jsnviewer.dataset import JointAnnotation
-from jsnviewer.gui.placement import first_free, label_places, text_rect
+from jsnviewer.gui.placement import Rect, first_free, label_places, text_rect
 from jsnviewer.pipeline.report import COLOURS
 
 
@@ -58,6 +58,12 @@ def box_from_rect(rect: QRectF) -> tuple[float, float, float, float]:
 def rect_from_box(box: tuple[float, float, float, float]) -> QRectF:
     cx, cy, w, h = box
     return QRectF(cx - w / 2.0, cy - h / 2.0, w, h)
+
+
+def view_rect(view_box: pg.ViewBox, item) -> Rect:
+    """Where `item` (text that keeps its size on screen) lies in image pixels at the current zoom."""
+    r = view_box.mapSceneToView(item.sceneBoundingRect()).boundingRect()
+    return r.left(), r.top(), r.right(), r.bottom()
 
 
 def _copy(joint: JointAnnotation) -> JointAnnotation:
@@ -404,8 +410,8 @@ class AnnotationLayer(QObject):
             for item in sorted(self.items.values(), key=lambda i: (i.pos().y(), i.pos().x())):
                 if not (item.isVisible() and item.label.isVisible()):
                     continue
-                r = self.view_box.mapSceneToView(item.label.sceneBoundingRect()).boundingRect()
-                size, origin = (r.width(), r.height()), item.pos()
+                x0, y0, x1, y1 = view_rect(self.view_box, item.label)
+                size, origin = (x1 - x0, y1 - y0), item.pos()
                 place = first_free(label_places((origin.x(), origin.y(), origin.x() + item.size().x(),
                                                  origin.y() + item.size().y())), size, taken)
                 item.label.setAnchor(place[1])

@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from jsnviewer.gui.annotation import JointBoxItem, rect_from_box
+from jsnviewer.gui.annotation import JointBoxItem, rect_from_box, view_rect
 from jsnviewer.gui.placement import Rect, first_free, tag_places, text_rect
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
@@ -57,8 +57,7 @@ class ResultOverlay:
         if self.visit == "followup":
             for joint in result.joints:
                 cx, cy, w, h = joint.followup.box
-                # just inside the box's top left corner, under its label (which sits on the edge): one tag
-                # per joint, clear of the next joint's label
+                # one tag per joint, placed by `arrange` once drawn
                 self.pending.append((joint.identity, jsn_text(joint), RELIABLE_TEXT if joint.reliable else UNRELIABLE_TEXT,
                                      joint.followup.box, "; ".join(joint.registration.reasons) or "reliable"))
         for u in result.unpaired:
@@ -94,18 +93,14 @@ class ResultOverlay:
         if self.boxes:
             self._arrange_timer.start()
 
-    def _view_rect(self, item) -> Rect:
-        r = self.view_box.mapSceneToView(item.sceneBoundingRect()).boundingRect()
-        return r.left(), r.top(), r.right(), r.bottom()
-
     def arrange(self) -> None:
         """Put every tag at the first place by its box that covers no name label and no other tag at this zoom."""
         if not self.boxes or self.view_box.width() <= 0:
             return
-        taken = [self._view_rect(i.label) for i in self.view_box.childGroup.childItems()  # boxes ignore the view's bounds
+        taken = [view_rect(self.view_box, i.label) for i in self.view_box.childGroup.childItems()  # boxes ignore the view's bounds
                  if isinstance(i, JointBoxItem) and i.isVisible() and i.label.isVisible()]
         for item, box in self.boxes.items():
-            x0, y0, x1, y1 = self._view_rect(item)
+            x0, y0, x1, y1 = view_rect(self.view_box, item)
             size = (x1 - x0, y1 - y0)
             place = first_free(tag_places(box), size, taken)
             item.setAnchor(place[1])
