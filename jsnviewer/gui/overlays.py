@@ -38,7 +38,7 @@ class ResultOverlay:
         self.visible = True
         self.focus = QGraphicsRectItem()
         self.focus.setPen(pg.mkPen(FOCUS_COLOUR, width=1.5, style=Qt.DotLine))
-        self.focus.setZValue(30)
+        self.focus.setZValue(5)  # over the image, under the boxes and their names
         self.focus.hide()
         view_box.addItem(self.focus, ignoreBounds=True)
         self._timer = QTimer(view_box)  # dies with the view: never fires on a closed window
