@@ -125,3 +125,31 @@ def test_the_same_crop_twice_measures_no_change_and_is_not_flagged():
     assert result.reliable, result.reasons
     result.original_loss, result.transformed_loss = 0.03, 0.031  # a real pair left worse than it started
     assert verdict(result, ReliabilityRule()) and "not below" in verdict(result, ReliabilityRule())[0]
+
+
+def test_the_turn_check_measures_how_far_jsn_rests_on_the_lower_bones_turn():
+    """A phantom pair whose bones did not turn: holding the lower bone's turn at the network's changes
+    nothing, so the check is near 0 and the pair is trusted; with the check off there is no figure."""
+    from jsnviewer.phantom import make_joint_pair
+    from jsnviewer.registration.network import build
+    from jsnviewer.registration.refine import RefineSettings
+
+    p = make_joint_pair(4, max_rotation_deg=0.0, max_scale=0.0, max_shift_px=2.0)
+    args = (p.fixed, p.moving, p.fixed_upper, p.fixed_lower, p.moving_upper, p.moving_lower)
+    net = build("small").eval()
+    result = Registrator(model=net, method="refined").register(*args, pixel_size_mm=p.pixel_size_mm)
+    assert result.turn_check_px is not None and abs(result.turn_check_px) < 0.2
+    assert result.reliable, result.reasons
+    off = Registrator(model=net, method="refined", refine_settings=RefineSettings(turn_check=0.0)).register(*args)
+    assert off.turn_check_px is None and off.jsn_px == pytest.approx(result.jsn_px, abs=1e-9)
+
+
+def test_a_jsn_that_moves_with_the_lower_bones_turn_is_flagged():
+    from jsnviewer.registration.result import JointRegistration, ReliabilityRule, verdict
+
+    def with_check(px):
+        return JointRegistration("refined", BoneTransform(), BoneTransform(), 0.175, 0.05, 0.02, turn_check_px=px)
+
+    reasons = verdict(with_check(-1.6), ReliabilityRule())
+    assert len(reasons) == 1 and "turn not pinned down" in reasons[0] and "-1.6 px" in reasons[0]
+    assert verdict(with_check(0.4), ReliabilityRule()) == [] and verdict(with_check(None), ReliabilityRule()) == []

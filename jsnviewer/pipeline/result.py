@@ -135,6 +135,7 @@ class JointResult:
                 "P0": _params(reg.upper), "P1": _params(reg.lower),
                 "network_P0": _params(reg.network_upper), "network_P1": _params(reg.network_lower),
                 "original_loss": float(reg.original_loss), "transformed_loss": float(reg.transformed_loss),
+                "turn_check_px": None if reg.turn_check_px is None else float(reg.turn_check_px),
             },
             "jsn_px": float(self.jsn_px),
             "jsn_mm": None if self.jsn_mm is None else float(self.jsn_mm),

@@ -14,7 +14,7 @@ from jsnviewer.registration.network import RegistrationNet
 from jsnviewer.registration.poc import poc_register
 from jsnviewer.registration.refine import RefineSettings, corner_stack, refine, sample
 from jsnviewer.registration.result import JointRegistration, ReliabilityRule, verdict
-from jsnviewer.registration.transform import BoneTransform, at_joint, joint_centre, scale_params
+from jsnviewer.registration.transform import BoneTransform, at_joint, joint_centre, jsn_px, scale_params
 from jsnviewer.segmentation.data import normalise_crop
 
 METHODS = ("deep", "refined", "poc")
@@ -73,7 +73,7 @@ class Registrator:
         f, g = normalise_crop(fixed), normalise_crop(moving)
         fu, fl = np.asarray(fixed_upper, np.float32) > 0, np.asarray(fixed_lower, np.float32) > 0
         mu, ml = np.asarray(moving_upper, np.float32) > 0, np.asarray(moving_lower, np.float32) > 0
-        net_up = net_lo = None
+        net_up = net_lo = held = None
         converged = True
         if self.method == "poc":
             up, lo = poc_register(f, g, fu, fl, mu, ml)
@@ -82,8 +82,9 @@ class Registrator:
             up, lo = net_up, net_lo
             if self.method == "refined":
                 ru, rl = refine(f, g, fu, fl, net_up, net_lo, self.refine_settings)
-                up, lo, converged = ru.transform, rl.transform, ru.converged and rl.converged
+                up, lo, converged, held = ru.transform, rl.transform, ru.converged and rl.converged, rl.turn_held
         centre = joint_centre(fu, fl)
+        turn_check_px = None if held is None else jsn_px(*at_joint(up, held, centre)) - jsn_px(*at_joint(up, lo, centre))
         up, lo = at_joint(up, lo, centre)
         if net_up is not None:
             net_up, net_lo = at_joint(net_up, net_lo, centre)
@@ -100,6 +101,7 @@ class Registrator:
             spectrum_transformed=loss_spectrum(f, wu, wl, fu32, fl32) if spectra else None,
             network_upper=net_up if self.method == "refined" else None,
             network_lower=net_lo if self.method == "refined" else None,
+            turn_check_px=turn_check_px,
         )
         result.reasons = verdict(result, self.rule, converged)
         return result

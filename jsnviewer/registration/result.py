@@ -23,6 +23,8 @@ class ReliabilityRule:
     # there is nothing to reduce, and nothing failed. Two exposures of a joint that did not move lie far
     # above it (phantom pairs with noise only: 0.02–0.07).
     aligned_loss: float = 1e-4
+    # the turn check (refine.py): holding the lower bone's turn towards the network's moves JSN by more than this
+    max_turn_check_px: float = 1.0
 
 
 @dataclass
@@ -41,6 +43,7 @@ class JointRegistration:
     spectrum_transformed: np.ndarray | None = None
     network_upper: BoneTransform | None = None
     network_lower: BoneTransform | None = None
+    turn_check_px: float | None = None  # JSN with the lower bone's turn held towards the network's, minus JSN
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -69,4 +72,7 @@ def verdict(result: JointRegistration, rule: ReliabilityRule, converged: bool = 
                 reasons.append(f"{name} bone: refinement moved {d:.1f} px away from the network")
     if not converged:
         reasons.append("refinement did not converge (a bone kept the network's result)")
+    if result.turn_check_px is not None and abs(result.turn_check_px) > rule.max_turn_check_px:
+        reasons.append(f"lower bone's turn not pinned down: holding it towards the network's moves JSN by "
+                       f"{result.turn_check_px:+.1f} px")
     return reasons
