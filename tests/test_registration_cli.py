@@ -45,6 +45,7 @@ def test_bench_on_a_crop_folder(tmp_path, weights, real_data):
     # shows that it measures nothing
     assert res["sigma_mm"] == pytest.approx(0.0, abs=1e-9) and res["jsn_spread_mm"] == pytest.approx(0.0, abs=1e-9)
     assert res["methods"]["poc"]["jsn_spread_mm"] > 0.01
+    assert res["checked_pairs"] == n * (n - 1) and res["inconsistent_fraction"] == 0.0  # the flag check covers every pair
 
 
 def test_bad_weights_file_is_one_clear_error(tmp_path, capsys):

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from jsnviewer.registration.metrics import (direct_pairs, population_std, random_shifts, sigma_pairs, sigma_prime,
-                                            slope_against_truth)
+from jsnviewer.registration.metrics import (direct_pairs, indirect_residuals, population_std, random_shifts, sigma_pairs,
+                                            sigma_prime, slope_against_truth)
 
 
 def _consistent(widths):
@@ -41,6 +41,16 @@ def test_slope_shows_a_method_that_shrinks_jsn():
     assert slope_against_truth(truth + 0.05, truth) == pytest.approx(1.0)
     assert slope_against_truth(0.5 * truth, truth) == pytest.approx(0.5)
     assert slope_against_truth([0.2], [0.3]) is None  # one pair: no slope (not NaN in the JSON)
+
+
+def test_one_registration_far_from_what_the_others_say_stands_out():
+    jsn = _consistent([3.0, 2.5, 2.9, 2.0])
+    assert np.nanmax(indirect_residuals(jsn)) == pytest.approx(0.0, abs=1e-12)
+    jsn[0, 1] += 3.0  # one registration 3 px off
+    r = indirect_residuals(jsn)
+    assert r[0, 1] == pytest.approx(3.0)  # both of its indirect values agree with each other
+    assert r[0, 2] == pytest.approx(1.5)  # one of its two indirect values passes through the bad one
+    assert np.isnan(np.diag(r)).all() and np.isnan(indirect_residuals(jsn[:2, :2])).all()
 
 
 def test_sigma_prime_drops_mismatches():

@@ -11,8 +11,8 @@ from scipy import ndimage
 from tqdm import tqdm
 
 from jsnviewer.registration.data import CropArrays, load_joint_folders
-from jsnviewer.registration.metrics import (MISMATCH_PX, MAX_SHIFT_PX, SHIFTS, direct_pairs, population_std, random_shifts,
-                                            sigma_pairs, sigma_prime, slope_against_truth)
+from jsnviewer.registration.metrics import (INCONSISTENT_PX, MISMATCH_PX, MAX_SHIFT_PX, SHIFTS, direct_pairs, indirect_residuals,
+                                            population_std, random_shifts, sigma_pairs, sigma_prime, slope_against_truth)
 from jsnviewer.registration.register import Registrator
 
 MISMATCH_RULE = (f"a shifted trial is a mismatch when |JSN_FG-j - median_j JSN_FG-j| > {MISMATCH_PX} px (lower median); "
@@ -58,6 +58,19 @@ def _summary(timed: _Timed, direct: list, sigmas: list[float], prime: list[tuple
     }
 
 
+def _flag_check(checked: list[tuple[bool, bool]]) -> dict:
+    """Does the reliability flag pick out the inconsistent pairs? Over the ordered pairs of joints with ≥ 3 crops."""
+    if not checked:
+        return {}
+    c = np.array(checked, bool)
+    inconsistent, flagged = c[:, 0], c[:, 1]
+    rate = lambda sel: float(inconsistent[sel].mean()) if sel.any() else None  # noqa: E731
+    return {"inconsistent_px": INCONSISTENT_PX, "checked_pairs": int(len(c)),
+            "inconsistent_fraction": float(inconsistent.mean()),
+            "inconsistent_caught_fraction": float(flagged[inconsistent].mean()) if inconsistent.any() else None,
+            "inconsistent_among_flagged": rate(flagged), "inconsistent_among_unflagged": rate(~flagged)}
+
+
 def _registrators(methods, model, pixel_size_mm) -> dict[str, _Timed]:
     return {m: _Timed(Registrator(model=model if m != "poc" else None, method=m), pixel_size_mm) for m in methods}
 
@@ -76,18 +89,20 @@ def bench_real(root: Path, methods: list[str], model, part: str = "validation", 
     timed = _registrators(methods, model, pixel_size_mm)
     results = {}
     for m, reg in timed.items():
-        direct, sigmas, prime, measured = [], [], [], []
+        direct, sigmas, prime, measured, checked = [], [], [], [], []
         for k, crops in enumerate(tqdm(folders, desc=f"{m}", unit="joint")):
             n = len(crops)
-            jsn = np.zeros((n, n))
+            jsn, flagged = np.zeros((n, n)), np.zeros((n, n), bool)
             for i in range(n):
                 for j in range(n):
                     if i != j:
                         r = reg(crops[i], crops[j])
-                        jsn[i, j] = r.jsn_px
+                        jsn[i, j], flagged[i, j] = r.jsn_px, not r.reliable
                         direct.append(r)
             sigmas += sigma_pairs(jsn)
             measured += direct_pairs(jsn)
+            residuals = indirect_residuals(jsn)
+            checked += [(residuals[i, j] > INCONSISTENT_PX, flagged[i, j]) for i in range(n) for j in range(n) if i != j and n >= 3]
             for i in range(n):
                 for j in range(i + 1, n):
                     moved = [shifted(crops[j], dx, dy) for dx, dy in shifts[(k, j)]]
@@ -95,6 +110,7 @@ def bench_real(root: Path, methods: list[str], model, part: str = "validation", 
         results[m] = _summary(reg, direct, sigmas, prime, pixel_size_mm)
         # what the method measures on the pairs σ covers: σ is only small against this if it measures at all
         results[m]["jsn_spread_mm"] = population_std(measured) * pixel_size_mm if measured else None
+        results[m].update(_flag_check(checked))
     extra = {"data": str(root), "part": part, "joints": len(folders), "crops": sum(map(len, folders)),
              "pixel_size_mm": pixel_size_mm, "mismatch_rule": MISMATCH_RULE, "seed": seed}
     return _flat(results, methods, extra)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 MISMATCH_PX = 0.5
+INCONSISTENT_PX = 2.0  # a direct JSN this far from the median of its indirect values is "inconsistent"
 SHIFTS = 10
 MAX_SHIFT_PX = 3.0
 
@@ -47,6 +48,20 @@ def direct_pairs(jsn: np.ndarray) -> list[float]:
     """JSN_FG of the pairs F < G that `sigma_pairs` covers (joints with ≥ 3 crops), in the same order."""
     n = jsn.shape[0]
     return [float(jsn[f, g]) for f in range(n) for g in range(f + 1, n)] if n >= 3 else []
+
+
+def indirect_residuals(jsn: np.ndarray) -> np.ndarray:
+    """|JSN_FG − median over I of (JSN_FI + JSN_IG)| for every ordered pair F ≠ G (NaN on the diagonal;
+    all NaN for fewer than 3 crops): how far one registration lies from what the others say. The
+    benchmark calls a pair inconsistent beyond `INCONSISTENT_PX` and checks the reliability flag against it."""
+    n = jsn.shape[0]
+    out = np.full((n, n), np.nan)
+    if n >= 3:
+        for f in range(n):
+            for g in range(n):
+                if f != g:
+                    out[f, g] = abs(jsn[f, g] - np.median([jsn[f, i] + jsn[i, g] for i in range(n) if i not in (f, g)]))
+    return out
 
 
 def slope_against_truth(measured, truth) -> float | None:
