@@ -17,9 +17,9 @@ lowest loss goes on to full resolution.
 
 The turn check: the lower bone (a round head, whose turn the intensities hold weakly and which looks
 different at each visit) is refined once more, at the coarsest level from the network's transform,
-with its turn held towards the network's (`turn_check`). Where that moves the JSN by more than a pixel, the
-measurement rests on a turn the image does not pin down, and the reliability verdict says so
-(docs/registration.md, "Reliability").
+with its turn held towards the network's (`turn_check`). Where that moves the JSN by more than a
+pixel, the measurement rests on a turn the image does not pin down, and the reliability verdict says
+so (docs/registration.md, "Reliability").
 """
 
 from __future__ import annotations
