@@ -368,7 +368,9 @@ class AnnotationLayer(QObject):
     """
 
     selection_changed = Signal(object)  # uid or None
-    labels_moved = Signal()  # the names were placed again (boxes drawn, moved, removed, shown or hidden; a zoom)
+    # the names were placed again (boxes drawn, moved, removed, shown or hidden; a zoom): where they
+    # now lie, in image pixels (the analysis tags keep clear of them)
+    labels_moved = Signal(list)
     ITEMS_PER_TURN = 1  # a box item costs 4-10 ms on a loaded 2-core machine
 
     def __init__(self, view_box: pg.ViewBox, document: AnnotationDocument):
@@ -405,8 +407,8 @@ class AnnotationLayer(QObject):
     def arrange_labels(self) -> None:
         """Put every joint's name above its box, at the left or else at the right, where it covers no
         name placed before (from the top of the image down)."""
+        taken = []
         if self.view_box.width() > 0:
-            taken = []
             for item in sorted(self.items.values(), key=lambda i: (i.pos().y(), i.pos().x())):
                 if not (item.isVisible() and item.label.isVisible()):
                     continue
@@ -417,7 +419,7 @@ class AnnotationLayer(QObject):
                 item.label.setAnchor(place[1])
                 item.label.setPos(place[0][0] - origin.x(), place[0][1] - origin.y())
                 taken.append(text_rect(place, size))
-        self.labels_moved.emit()
+        self.labels_moved.emit(taken)
 
     def detach(self) -> None:
         for signal, slot in ((self.document.joint_added, self._add_item), (self.document.joint_removed, self._remove_item),

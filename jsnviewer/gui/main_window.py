@@ -501,7 +501,7 @@ class MainWindow(QMainWindow):
         layer.set_visible(self.actions_by_name["show_boxes"].isChecked())
         layer.set_labels_visible(self.actions_by_name["show_labels"].isChecked())
         layer.selection_changed.connect(lambda uid, r=role: self._box_selected(r, uid))
-        layer.labels_moved.connect(self.overlays[role].schedule_arrange)
+        layer.labels_moved.connect(self.overlays[role].place_around)
         self.layers[role] = layer
         self.study_panel.set_radiograph(role, radiograph)
 

@@ -3,7 +3,8 @@ joints it could not measure, and a frame around the joint chosen in the results 
 boxes themselves are the annotation layer's (the model's proposals, or the user's boxes).
 
 Each tag goes to the first place by its own box that covers no joint's name and no other tag
-(`placement`), again after each zoom and whenever the boxes or their names move."""
+(`placement`), again whenever the annotation layer places the names (after a zoom, or when boxes
+change: its `labels_moved`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from jsnviewer.gui.annotation import JointBoxItem, rect_from_box, view_rect
+from jsnviewer.gui.annotation import rect_from_box, view_rect
 from jsnviewer.gui.placement import Rect, first_free, tag_places, text_rect
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
@@ -34,6 +35,7 @@ class ResultOverlay:
         self.items: dict[str, pg.TextItem] = {}  # identity -> JSN text (follow-up only)
         self.unpaired: list[pg.GraphicsObject] = []
         self.boxes: dict[pg.TextItem, Rect] = {}  # each tag's joint box
+        self.names: list[Rect] = []  # where the joints' names lie at this zoom (`place_around`)
         self.pending: list[tuple] = []  # (identity or None, text, colour, joint box, tooltip) still to draw
         self.visible = True
         self.focus = QGraphicsRectItem()
@@ -44,11 +46,6 @@ class ResultOverlay:
         self._timer = QTimer(view_box)  # dies with the view: never fires on a closed window
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._make_some)
-        self._arrange_timer = QTimer(view_box)
-        self._arrange_timer.setSingleShot(True)
-        self._arrange_timer.setInterval(60)
-        self._arrange_timer.timeout.connect(self.arrange)
-        view_box.sigTransformChanged.connect(self.schedule_arrange)
 
     def set_result(self, result) -> None:
         self.clear()
@@ -86,19 +83,18 @@ class ResultOverlay:
     @property
     def settled(self) -> bool:
         """Every tag made and in its place."""
-        return not self.pending and not self._arrange_timer.isActive()
+        return not self.pending
 
-    def schedule_arrange(self, *_) -> None:
-        """Arrange the tags shortly: after a zoom, or when the joints' boxes or names moved."""
-        if self.boxes:
-            self._arrange_timer.start()
+    def place_around(self, names: list[Rect]) -> None:
+        """The joints' names were placed again: keep the tags clear of them."""
+        self.names = names
+        self.arrange()
 
     def arrange(self) -> None:
         """Put every tag at the first place by its box that covers no name label and no other tag at this zoom."""
         if not self.boxes or self.view_box.width() <= 0:
             return
-        taken = [view_rect(self.view_box, i.label) for i in self.view_box.childGroup.childItems()  # boxes ignore the view's bounds
-                 if isinstance(i, JointBoxItem) and i.isVisible() and i.label.isVisible()]
+        taken = list(self.names)
         for item, box in self.boxes.items():
             x0, y0, x1, y1 = view_rect(self.view_box, item)
             size = (x1 - x0, y1 - y0)

@@ -102,7 +102,8 @@ def bench_real(root: Path, methods: list[str], model, part: str = "validation", 
             sigmas += sigma_pairs(jsn)
             measured += direct_pairs(jsn)
             residuals = indirect_residuals(jsn)
-            checked += [(residuals[i, j] > INCONSISTENT_PX, flagged[i, j]) for i in range(n) for j in range(n) if i != j and n >= 3]
+            pairs = ~np.isnan(residuals)  # ordered pairs of joints with ≥ 3 crops
+            checked += zip(residuals[pairs] > INCONSISTENT_PX, flagged[pairs])
             for i in range(n):
                 for j in range(i + 1, n):
                     moved = [shifted(crops[j], dx, dy) for dx, dy in shifts[(k, j)]]

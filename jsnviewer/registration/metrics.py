@@ -31,6 +31,11 @@ def population_std(values) -> float:
     return float(np.sqrt(np.mean((v - v.mean()) ** 2)))
 
 
+def indirect(jsn: np.ndarray, f: int, g: int) -> list[float]:
+    """Eq. 8: JSN_FG−I = JSN_FI + JSN_IG for every other crop I of the joint."""
+    return [jsn[f, i] + jsn[i, g] for i in range(jsn.shape[0]) if i not in (f, g)]
+
+
 def sigma_pairs(jsn: np.ndarray) -> list[float]:
     """σ_FG for every pair F < G of one joint; `jsn[i, j]` is the JSN with crop i fixed and j moving."""
     n = jsn.shape[0]
@@ -39,8 +44,7 @@ def sigma_pairs(jsn: np.ndarray) -> list[float]:
     out = []
     for f in range(n):
         for g in range(f + 1, n):
-            values = [jsn[f, g]] + [jsn[f, i] + jsn[i, g] for i in range(n) if i not in (f, g)]
-            out.append(population_std(values))
+            out.append(population_std([jsn[f, g], *indirect(jsn, f, g)]))
     return out
 
 
@@ -60,7 +64,7 @@ def indirect_residuals(jsn: np.ndarray) -> np.ndarray:
         for f in range(n):
             for g in range(n):
                 if f != g:
-                    out[f, g] = abs(jsn[f, g] - np.median([jsn[f, i] + jsn[i, g] for i in range(n) if i not in (f, g)]))
+                    out[f, g] = abs(jsn[f, g] - np.median(indirect(jsn, f, g)))
     return out
 
 

@@ -84,8 +84,8 @@ class Registrator:
                 ru, rl = refine(f, g, fu, fl, net_up, net_lo, self.refine_settings)
                 up, lo, converged, held = ru.transform, rl.transform, ru.converged and rl.converged, rl.turn_held
         centre = joint_centre(fu, fl)
-        turn_check_px = None if held is None else jsn_px(*at_joint(up, held, centre)) - jsn_px(*at_joint(up, lo, centre))
         up, lo = at_joint(up, lo, centre)
+        turn_check_px = None if held is None else jsn_px(*at_joint(up, held, centre)) - jsn_px(up, lo)
         if net_up is not None:
             net_up, net_lo = at_joint(net_up, net_lo, centre)
         wu, wl = warp_bones(g, up, lo, fu, fl)
