@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage
 
 from jsnviewer.registration.poc import poc_register
-from jsnviewer.registration.refine import RefineSettings, refine
+from jsnviewer.registration.refine import RefineSettings, bone_regions, corner_stack, refine
 from jsnviewer.registration.register import Registrator
 from jsnviewer.registration.transform import BoneTransform, at_joint, joint_centre, jsn_px
 
@@ -153,3 +153,30 @@ def test_a_jsn_that_moves_with_the_lower_bones_turn_is_flagged():
     reasons = verdict(with_check(-1.6), ReliabilityRule())
     assert len(reasons) == 1 and "turn not pinned down" in reasons[0] and "-1.6 px" in reasons[0]
     assert verdict(with_check(0.4), ReliabilityRule()) == [] and verdict(with_check(None), ReliabilityRule()) == []
+
+
+def test_bone_regions_reach_into_the_soft_tissue_and_keep_off_the_other_bone():
+    upper = np.zeros((40, 40), bool)
+    lower = np.zeros((40, 40), bool)
+    upper[3:15, 10:30] = True
+    lower[19:29, 10:30] = True
+    up, lo = bone_regions(upper, lower, margin_px=3, gap_px=4)
+    # 3 px into the soft tissue (4-neighbour steps: a diamond round the corners), not 4
+    assert up[0, 20] and up[5, 7] and not up[5, 6] and up[2, 8] and not up[1, 8]
+    assert lo[31, 20] and not lo[32, 20]
+    # nothing within 4 px of the other bone, even of the bone's own mask: the joint space is cut in two
+    assert up[14, 20] and not up[15, 20] and lo[19, 20] and not lo[18, 20] and not (up | lo)[15:19, 10:30].any()
+    # a bone without a mask has no region, and the other bone's region is then not cut
+    none_up, whole_lo = bone_regions(np.zeros_like(upper), lower, margin_px=3, gap_px=4)
+    assert not none_up.any() and whole_lo[16, 20] and not whole_lo[15, 20]
+
+
+def test_corner_stack_rows_hold_each_pixel_and_its_right_lower_neighbours():
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    rows = corner_stack([a, 10 * a])
+    assert rows.shape == (12, 8)
+    # pixel (1, 2): itself, right, lower, lower-right neighbour, each with both images
+    np.testing.assert_array_equal(rows[1 * 4 + 2], [6, 60, 7, 70, 10, 100, 11, 110])
+    # the last column and row repeat their edge
+    np.testing.assert_array_equal(rows[2 * 4 + 3, ::2], [11, 11, 11, 11])
+    np.testing.assert_array_equal(rows[0 * 4 + 3, ::2], [3, 3, 7, 7])

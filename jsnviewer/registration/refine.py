@@ -73,19 +73,18 @@ class RefinedBone:
 
 
 def bone_regions(upper: np.ndarray, lower: np.ndarray, margin_px: int, gap_px: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed crop's two bone regions: each mask dilated by `margin_px`, kept `gap_px` off the other bone."""
-    st = ndimage.generate_binary_structure(2, 1)
+    """The fixed crop's two bone regions: each mask dilated by `margin_px`, kept `gap_px` off the other bone
+    (dilation by k steps of the 4-neighbourhood: every pixel within a city-block distance k of the mask)."""
+    up, lo = _city_block_distance(upper), _city_block_distance(lower)
+    return (up <= margin_px) & (lo > gap_px), (lo <= margin_px) & (up > gap_px)
 
-    def grow(mask: np.ndarray, px: int) -> np.ndarray:
-        return ndimage.binary_dilation(mask, st, iterations=px) if px > 0 else mask
 
-    grown = []
-    for mask in (upper.astype(bool), lower.astype(bool)):
-        near = grow(mask, margin_px)
-        # the gap zone grows on from the margin when it is wider (dilations compose)
-        grown.append((near, grow(near, gap_px - margin_px) if gap_px >= margin_px else grow(mask, gap_px)))
-    (up_near, up_gap), (lo_near, lo_gap) = grown
-    return up_near & ~lo_gap, lo_near & ~up_gap
+def _city_block_distance(mask: np.ndarray) -> np.ndarray:
+    """Every pixel's city-block distance to the mask (infinite for an empty mask)."""
+    mask = np.asarray(mask, bool)
+    if not mask.any():
+        return np.full(mask.shape, np.inf)
+    return ndimage.distance_transform_cdt(~mask, metric="taxicab")
 
 
 class _Region:
@@ -110,12 +109,17 @@ class _Region:
 
 def corner_stack(images: list[np.ndarray]) -> np.ndarray:
     """(H·W, 4·C) rows holding each pixel's value and those of its right, lower and lower-right
-    neighbours for every image: one gather per bilinear sample instead of four."""
-    st = np.stack(images, -1).astype(np.float32)
-    h, w, c = st.shape
-    pad = np.pad(st, ((0, 1), (0, 1), (0, 0)), mode="edge")
-    corners = [pad[:h, :w], pad[:h, 1:], pad[1:, :w], pad[1:, 1:]]
-    return np.ascontiguousarray(np.concatenate(corners, -1).reshape(h * w, 4 * c))
+    neighbours (the edge repeated past the last row and column) for every image: one gather per
+    bilinear sample instead of four."""
+    h, w = images[0].shape
+    out = np.empty((h, w, 4, len(images)), np.float32)
+    for k, image in enumerate(images):
+        out[:, :, 0, k] = image
+        out[:, :-1, 1, k], out[:, -1, 1, k] = image[:, 1:], image[:, -1]
+        out[:-1, :, 2, k], out[-1, :, 2, k] = image[1:], image[-1]
+        out[:-1, :, 3, k] = out[1:, :, 1, k]
+        out[-1, :, 3, k] = out[-1, :, 1, k]
+    return out.reshape(h * w, 4 * len(images))
 
 
 def sample(corners: np.ndarray, shape: tuple[int, int], qx: np.ndarray, qy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -284,31 +288,33 @@ def refine(
     sig = settings.smooth_sigma
     fixed_s = np.ascontiguousarray(ndimage.gaussian_filter(fixed, sig) if sig > 0 else fixed, dtype=np.float32)
     moving_s = np.ascontiguousarray(ndimage.gaussian_filter(moving, sig) if sig > 0 else moving, dtype=np.float32)
-    levels = []
+    levels, regions = [], bone_regions(fixed_upper, fixed_lower, settings.margin_px, settings.gap_px)
+    bones: tuple[list[_Region], list[_Region]] = ([], [])
     for level in range(max(settings.levels, 1) - 1, -1, -1):
         f, m = _half(fixed_s, level), _half(moving_s, level)
         gy, gx = np.gradient(f)
-        levels.append((level, f, gy, gx, corner_stack([m, *np.gradient(m)[::-1]])))
-    regions = bone_regions(fixed_upper, fixed_lower, settings.margin_px, settings.gap_px)
-    upper, lower = (_refine_bone(levels, region, [STARTS[name](init) for name in settings.starts], settings)
-                    for region, init in zip(regions, (init_upper, init_lower)))
+        levels.append((level, f.shape, corner_stack([m, *np.gradient(m)[::-1]])))
+        stride = settings.stride if level == 0 else settings.coarse_stride
+        for region, per_level in zip(regions, bones):
+            per_level.append(_Region(f, gy, gx, _half(region, level) > 0.5, stride))
+    upper, lower = (_refine_bone(levels, per_level, [STARTS[name](init) for name in settings.starts], settings)
+                    for per_level, init in zip(bones, (init_upper, init_lower)))
     if settings.turn_check > 0 and lower.converged and settings.model != "translation":
         # the coarsest level is enough to see a pixel's difference (1.7 ms per pair; on to full resolution 6.5 ms)
-        held = _refine_bone(levels[:1], regions[1], [init_lower], settings, (init_lower.dtheta, settings.turn_check))
+        held = _refine_bone(levels[:1], bones[1][:1], [init_lower], settings, (init_lower.dtheta, settings.turn_check))
         lower = replace(lower, turn_held=held.transform if held.converged else None)
     return upper, lower
 
 
-def _refine_bone(levels: list, region: np.ndarray, starts: list[BoneTransform], settings: RefineSettings,
+def _refine_bone(levels: list, regions: list[_Region], starts: list[BoneTransform], settings: RefineSettings,
                  hold_turn: tuple[float, float] | None = None) -> RefinedBone:
     """Coarse to fine: every start at the coarsest level, the best result on to the finer ones."""
     coarse = replace(settings, tolerance_px=COARSE_TOLERANCE_PX)
     result = RefinedBone(starts[0], 0, False)
-    for n, (level, f, gy, gx, corners) in enumerate(levels):
+    for n, ((level, shape, corners), t) in enumerate(zip(levels, regions)):
         k = 2**level
-        t = _Region(f, gy, gx, _half(region, level) > 0.5, settings.stride if level == 0 else settings.coarse_stride)
         level_starts = starts if n == 0 else [result.transform]
-        r = _best_start(t, corners, f.shape, [_downscale(s, k) for s in level_starts], settings if level == 0 else coarse, hold_turn)
+        r = _best_start(t, corners, shape, [_downscale(s, k) for s in level_starts], settings if level == 0 else coarse, hold_turn)
         result = RefinedBone(_upscale(r.transform, k), result.iterations + r.iterations, r.converged, r.loss)
     return result
 
