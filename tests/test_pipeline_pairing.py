@@ -32,3 +32,17 @@ def test_both_crops_cover_the_same_millimetres_when_pixel_sizes_differ():
 def test_unknown_pixel_size_gives_no_millimetres():
     fb, ff, mm = crop_frames((500, 400, 100, 100), (520, 380, 90, 90), (0, -1), (0, -1), None, 0.175)
     assert mm is None and ff.scale == fb.scale
+
+
+def test_boxes_that_fit_no_finger_joint_are_one_line_after_the_joints_not_measured():
+    from jsnviewer.pipeline.result import StudyResult, VisitInfo
+
+    baseline = [det("MCP2", 10), det(None, 30), det(None, 40), det("PIP3", 50)]
+    followup = [det("MCP2", 11), det(None, 35)]
+    _, unpaired = pair_detections(baseline, followup)
+    visit = VisitInfo("a.dcm", None, None, "R", 0.1, "PixelSpacing", 100, 100)
+    lines = StudyResult(visit, visit, [], unpaired).not_measured()
+    assert lines == ["PIP3 (baseline): not found on the follow-up radiograph",
+                     "3 boxes (2 on the baseline and 1 on the follow-up) fit no finger joint of the hand (grey; often the wrist)"]
+    one = StudyResult(visit, visit, [], [u for u in unpaired if u.identity or u.visit == "followup"]).not_measured()
+    assert one[-1].startswith("1 box (1 on the follow-up) fits no finger joint")

@@ -67,8 +67,8 @@ def _summary(result) -> str:
     for j in sorted(result.joints, key=lambda j: j.identity):
         jsn = (signed(j.jsn_mm, 3) if unit == "mm" else signed(j.jsn_px, 2)).rjust(8)
         lines.append(f"{j.identity:6} {jsn}  {'yes' if j.reliable else 'NO':8}  {j.findings_text() or '-'}")
-    for u in result.unpaired:
-        lines.append(f"{u.identity or '?':6} {'':>8}  {'':8}  {u.visit}: {u.reason}")
+    if result.unpaired:
+        lines += ["", "Not measured:", *(f"  {line}" for line in result.not_measured())]
     return "\n".join(lines)
 
 

@@ -68,7 +68,7 @@ def open_demo(window, seed: int = DEMO_SEED, analyse: bool | None = None) -> Wor
             if analyse:
                 window.warnings.show_message(
                     f"Demo study: a synthetic hand (phantom seed {seed}), analysed by the models. Their joints are "
-                    "proposals (dashed): accept them (Enter, all: Shift+Enter) or correct them.", "info", key="demo")
+                    "proposals (dashed): accept them (Enter; all named ones: Shift+Enter) or correct them.", "info", key="demo")
                 window.start_analysis()
                 return
             for role, visit in (("Baseline", truth.baseline), ("Follow-up", truth.followup)):

@@ -61,7 +61,7 @@ class JointsPanel(QWidget):
         self.findings["ankylosis"].setToolTip("Toggle ankylosis (K)")
         self.findings["subluxation"].setToolTip("Toggle subluxation (U)")
         self.accept_button = QPushButton("Accept proposal")
-        self.accept_button.setToolTip("Make the model's proposal your own box (Enter); all of them: Shift+Enter")
+        self.accept_button.setToolTip("Make the model's proposal your own box (Enter); all named ones: Shift+Enter")
         self.accept_button.clicked.connect(self.accept_requested)
         self.delete_button = QPushButton("Delete box")
         self.delete_button.setToolTip("Delete the selected box (Del)")

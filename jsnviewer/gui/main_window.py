@@ -292,7 +292,7 @@ class MainWindow(QMainWindow):
         a["delete"] = self._action("&Delete box", self.delete_selected, QKeySequence.Delete)
         a["delete"].setShortcuts([QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")])
         a["accept"] = self._action("&Accept proposal", self.accept_selected, "Return")
-        a["accept_all"] = self._action("Accept all proposals", self.accept_all, "Shift+Return")
+        a["accept_all"] = self._action("Accept all named proposals", self.accept_all, "Shift+Return")
         a["ankylosis"] = self._action("Toggle &ankylosis", lambda: self.toggle_finding("ankylosis"), "K")
         a["subluxation"] = self._action("Toggle s&ubluxation", lambda: self.toggle_finding("subluxation"), "U")
         a["identity"] = self._action("Set &identity…", self._focus_identity, "I")
@@ -881,10 +881,14 @@ class MainWindow(QMainWindow):
             chosen[0].accept_proposals([chosen[1]])
 
     def accept_all(self) -> None:
+        """Accept the named proposals: a box the program could not name (often in the wrist) would go
+        into the training data as a finger joint; the user names (I) or deletes it, or accepts it alone."""
         document = self.documents[self.active_role]
         if document is not None:
-            count = document.accept_proposals(document.uids())
-            self.statusBar().showMessage(f"Accepted {count} proposal(s)", 4000)
+            count = document.accept_proposals([uid for uid in document.uids() if document.joint(uid).identity])
+            unnamed = sum(j.source == "model" for j in document.joints())
+            self.statusBar().showMessage(f"Accepted {count} proposal(s)" + (
+                f"; {unnamed} without a joint name left as proposals: name them (I) or delete them" if unnamed else ""), 8000)
 
     def select_next(self, step: int) -> None:
         layer = self.layers[self.active_role]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QHeaderView, QLabel, QListWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
@@ -82,6 +82,18 @@ class ResultsPanel(QWidget):
         layout.addWidget(self.note)
         self.set_result(None)
 
+    def _fit_unpaired(self) -> None:
+        """The list as high as its first four lines, wrapped at its present width (the table keeps the room)."""
+        metrics = self.unpaired.fontMetrics()
+        width = max(self.unpaired.viewport().width() - 8, 50)
+        rows = sum(metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextWordWrap, self.unpaired.item(i).text()).height() + 4
+                   for i in range(min(self.unpaired.count(), 4)))
+        self.unpaired.setFixedHeight(rows + 2 * self.unpaired.frameWidth() + 4)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_unpaired()
+
     def set_result(self, result) -> None:
         self._updating = True
         self.result = result
@@ -114,19 +126,18 @@ class ResultsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setSortingEnabled(True)
         self.unpaired.clear()
-        unpaired = result.unpaired if result is not None else []
-        for u in unpaired:
-            visit = "baseline" if u.visit == "baseline" else "follow-up"
-            self.unpaired.addItem(f"{u.identity or '?'} ({visit}): {u.reason}")
+        unpaired = result.not_measured() if result is not None else []
+        self.unpaired.addItems(unpaired)
         self.unpaired_heading.setVisible(bool(unpaired))
         self.unpaired.setVisible(bool(unpaired))
-        rows = sum(self.unpaired.sizeHintForRow(i) for i in range(min(self.unpaired.count(), 4)))
-        self.unpaired.setFixedHeight(rows + 2 * self.unpaired.frameWidth() + 4)  # the table keeps the room
+        self._fit_unpaired()
         if result is None:
             self.heading.setText("No analysis yet: Analysis ▸ Analyse (Ctrl+R)")
         else:
             reliable = sum(j.reliable for j in joints)
-            self.heading.setText(f"{len(joints)} joints measured ({reliable} reliable), {len(unpaired)} not measured")
+            missing = len({u.identity for u in result.unpaired if u.identity is not None})
+            self.heading.setText(f"{len(joints)} joints measured ({reliable} reliable)"
+                                 + (f", {missing} not measured" if missing else ""))
         self._updating = False
 
     def row_identities(self) -> list[str]:

@@ -17,6 +17,7 @@ from jsnviewer.registration.result import JointRegistration
 from jsnviewer.registration.transform import BoneTransform
 
 SCHEMA_VERSION = 1
+VISIT_NAMES = {"baseline": "baseline", "followup": "follow-up"}
 Box = tuple[float, float, float, float]
 
 
@@ -166,6 +167,18 @@ class StudyResult:
     warnings: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
+
+    def not_measured(self) -> list[str]:
+        """What was found but not measured, as a reader wants it: each named joint with its reason,
+        then the boxes that fit no finger joint of the hand (often the wrist's carpal bones) as one line."""
+        lines = [f"{u.identity} ({VISIT_NAMES[u.visit]}): {u.reason}" for u in self.unpaired if u.identity is not None]
+        unnamed = [sum(u.identity is None and u.visit == visit for u in self.unpaired) for visit in VISIT_NAMES]
+        if any(unnamed):
+            counts = " and ".join(f"{n} on the {name}" for n, name in zip(unnamed, VISIT_NAMES.values()) if n)
+            many = sum(unnamed) > 1
+            lines.append(f"{sum(unnamed)} {'boxes' if many else 'box'} ({counts}) {'fit' if many else 'fits'} no finger "
+                         "joint of the hand (grey; often the wrist)")
+        return lines
 
     def joint(self, identity: str) -> JointResult:
         for j in self.joints:
