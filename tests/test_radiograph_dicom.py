@@ -105,6 +105,8 @@ def test_without_window_the_levels_come_from_the_pixels(tmp_path):
          0.125, "ImagerPixelSpacing corrected by magnification factor 1.2"),
         ({}, None, "unknown"),
         ({"PixelSpacing": [0, 0]}, None, "unknown"),  # a zero spacing is no spacing
+        # centimetres written as millimetres: believed, it would shrink the hand a hundredfold
+        ({"PixelSpacing": [17.5, 17.5]}, None, "ignored: 17.5 mm (PixelSpacing) is not a hand radiograph's (0.02–0.5 mm)"),
     ],
 )
 def test_pixel_size_only_where_the_file_says_so(tmp_path, elements, size, source):

@@ -29,6 +29,14 @@ def test_pixel_size_source_follows_the_pixel_size():
     assert given.pixel_size_source != "unknown"
 
 
+@pytest.mark.parametrize("size", [1.0, 50.0, 1e300, 0.001, float("nan"), float("inf")])
+def test_an_implausible_pixel_size_is_ignored_and_says_so(size):
+    r = Radiograph(pixels=np.zeros((2, 2)), pixel_size_mm=size, pixel_size_source="PNG metadata")
+    assert r.pixel_size_mm is None
+    assert r.pixel_size_source.startswith("ignored:") and "(PNG metadata)" in r.pixel_size_source
+    assert Radiograph(pixels=np.zeros((2, 2)), pixel_size_mm=0.05, pixel_size_source="PNG metadata").pixel_size_mm == 0.05
+
+
 def test_patient_name_stays_out_of_reprs():
     r = Radiograph(pixels=np.zeros((2, 2)), identity=StudyIdentity(patient_id="X1", patient_name="Smith^Anna"))
     assert "Smith" not in repr(r) and "X1" in repr(r)

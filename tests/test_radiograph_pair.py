@@ -48,6 +48,9 @@ def test_different_hands():
 def test_unknown_pixel_size_on_either():
     warnings = check_pair(study(BASE), study(BASE, size=None))
     assert [w.code for w in warnings] == ["pixel-size-unknown"] and "follow-up" in warnings[0].message
+    warnings = check_pair(study(BASE), study(BASE, size=50.0))
+    assert [w.code for w in warnings] == ["pixel-size-unknown"]
+    assert "The follow-up's stated pixel size was ignored: 50 mm (PixelSpacing)" in warnings[0].message
 
 
 def test_unknown_fields_give_no_identity_warning():

@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         ("size", f"{fields['width_px']} x {fields['height_px']} px (width x height)"),
         ("bits stored", fields["bits_stored"]),
         ("value range", f"{fields['value_min']:g} .. {fields['value_max']:g}"),
-        ("pixel size", f"{size:g} mm ({fields['pixel_size_source']})" if size is not None else "unknown (sizes shown in px)"),
+        ("pixel size", f"{size:g} mm ({fields['pixel_size_source']})" if size is not None else
+         f"unknown (sizes shown in px){'; ' + fields['pixel_size_source'] if fields['pixel_size_source'] != 'unknown' else ''}"),
         ("patient ID", fields["patient_id"] or unknown),
         ("study date", fields["study_date"] or unknown),
         ("laterality", fields["laterality"] or unknown),

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from jsnviewer.radiograph import Radiograph
+from jsnviewer.radiograph.model import UNKNOWN_PIXEL_SIZE
 
 FIELDS = ("File", "Patient ID", "Study date", "Hand", "Modality", "Size", "Bits stored", "Pixel size")
 _HANDS = {"L": "left", "R": "right"}
@@ -20,7 +21,7 @@ def describe(radiograph: Radiograph) -> dict[str, str]:
     if radiograph.pixel_size_mm:
         pixel = f"{radiograph.pixel_size_mm:.4g} mm/px\n({radiograph.pixel_size_source})"
     else:
-        pixel = "unknown: lengths in px"
+        pixel = "unknown: lengths in px" + (f"\n({radiograph.pixel_size_source})" if radiograph.pixel_size_source != UNKNOWN_PIXEL_SIZE else "")
     return {
         "File": radiograph.path.name if radiograph.path else "—",
         "Patient ID": ident.patient_id or "—",

@@ -10,6 +10,11 @@ import numpy as np
 
 UNKNOWN_PIXEL_SIZE = "unknown"
 GIVEN_PIXEL_SIZE = "set by the program that made the image"
+# A hand radiograph's pixel, from fine detectors and film scans (~0.05 mm) to downsized exports (~0.3 mm).
+# Outside this a stated size is a placeholder or a wrong unit (1 mm, cm), and believing it ruins the
+# measurement or asks for gigabytes of memory: it is ignored and said so.
+PLAUSIBLE_PIXEL_SIZE_MM = (0.02, 0.5)
+IGNORED_PIXEL_SIZE = "ignored:"
 
 
 @dataclass
@@ -34,7 +39,8 @@ class Radiograph:
     slope/intercept applied and MONOCHROME1 already inverted. `window_center`/`window_width`
     are the default display levels: the file's window when it has one, otherwise a robust
     percentile window; leave them out and they are computed from the pixels.
-    `pixel_size_mm` is None when the file does not say (then show px, never mm).
+    `pixel_size_mm` is None when the file does not say, or says something implausible (then show px,
+    never mm; `pixel_size_source` then says what was ignored).
     """
 
     pixels: np.ndarray = field(repr=False)
@@ -54,9 +60,17 @@ class Radiograph:
         if self.path is not None:
             self.path = Path(self.path)
         if self.pixel_size_mm is None:
-            self.pixel_size_source = UNKNOWN_PIXEL_SIZE
-        elif self.pixel_size_source == UNKNOWN_PIXEL_SIZE:
-            self.pixel_size_source = GIVEN_PIXEL_SIZE
+            if not self.pixel_size_source.startswith(IGNORED_PIXEL_SIZE):
+                self.pixel_size_source = UNKNOWN_PIXEL_SIZE
+        else:
+            source = GIVEN_PIXEL_SIZE if self.pixel_size_source == UNKNOWN_PIXEL_SIZE else self.pixel_size_source
+            low, high = PLAUSIBLE_PIXEL_SIZE_MM
+            if low <= self.pixel_size_mm <= high:
+                self.pixel_size_mm, self.pixel_size_source = float(self.pixel_size_mm), source
+            else:
+                self.pixel_size_source = (f"{IGNORED_PIXEL_SIZE} {self.pixel_size_mm:.4g} mm ({source}) is not a hand "
+                                          f"radiograph's ({low:g}–{high:g} mm)")
+                self.pixel_size_mm = None
         if self.window_center is None or self.window_width is None or not self.window_width > 0:
             self.window_center, self.window_width = percentile_window(pixels)
         self.window_center = float(self.window_center)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jsnviewer.radiograph.model import Radiograph
+from jsnviewer.radiograph.model import IGNORED_PIXEL_SIZE, Radiograph
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,13 @@ def check_pair(baseline: Radiograph, followup: Radiograph) -> list[PairWarning]:
             "different-laterality",
             f"Baseline is a {_hand(a.laterality)} hand, follow-up a {_hand(b.laterality)} hand.",
         ))
-    unknown = [name for name, r in (("baseline", baseline), ("follow-up", followup)) if r.pixel_size_mm is None]
+    unknown = [(name, r) for name, r in (("baseline", baseline), ("follow-up", followup)) if r.pixel_size_mm is None]
     if unknown:
+        ignored = "".join(f" The {name}'s stated pixel size was {r.pixel_size_source}." for name, r in unknown
+                          if r.pixel_size_source.startswith(IGNORED_PIXEL_SIZE))
         warnings.append(PairWarning(
             "pixel-size-unknown",
-            f"Pixel size of the {' and '.join(unknown)} is unknown: JSN is given in pixels, not mm.",
+            f"Pixel size of the {' and '.join(name for name, _ in unknown)} is unknown: JSN is given in pixels, not mm.{ignored}",
         ))
     return warnings
 
