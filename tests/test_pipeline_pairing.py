@@ -1,7 +1,8 @@
 import pytest
 
 from jsnviewer.detection.detector import Detection
-from jsnviewer.pipeline.analyze import crop_frames, pair_detections
+from jsnviewer.detection.identity import TEMPLATE_LEFT, TEMPLATE_NAMES
+from jsnviewer.pipeline.analyze import crop_frames, followup_scale, pair_detections
 
 
 def det(identity, x, score=0.95):
@@ -32,6 +33,28 @@ def test_both_crops_cover_the_same_millimetres_when_pixel_sizes_differ():
 def test_unknown_pixel_size_gives_no_millimetres():
     fb, ff, mm = crop_frames((500, 400, 100, 100), (520, 380, 90, 90), (0, -1), (0, -1), None, 0.175)
     assert mm is None and ff.scale == fb.scale
+    # one known pixel size is not enough for millimetres: the other visit's could be anything
+    fb, ff, mm = crop_frames((500, 400, 100, 100), (520, 380, 90, 90), (0, -1), (0, -1), 0.175, None, size_ratio=0.8)
+    assert mm is None and ff.scale == pytest.approx(0.8 * fb.scale)
+
+
+def hand(scale, shift=(900.0, 1000.0)):
+    """Detections of all 14 joints at the template's places, MCP spacing about `scale` × 160 px."""
+    return [Detection(box=(shift[0] + 400 * scale * x, shift[1] + 400 * scale * y, 60.0 * scale, 60.0 * scale), identity=name, score=0.9)
+            for name, (x, y) in zip(TEMPLATE_NAMES, TEMPLATE_LEFT)]
+
+
+def test_a_followup_at_another_size_without_pixel_sizes_is_cropped_to_the_hands_size():
+    ratio, warning = followup_scale(hand(1.0), hand(0.8, (700.0, 800.0)), 0.175, None)
+    assert ratio == pytest.approx(0.8) and "80% of its baseline size" in warning
+    # within what the registration absorbs (repositioning, magnification): left alone, nothing said
+    assert followup_scale(hand(1.0), hand(0.96), None, None) == (1.0, None)
+    # stated pixel sizes set the scale; hands whose sizes in mm disagree are reported
+    assert followup_scale(hand(1.0), hand(0.8), 0.175, 0.175 / 0.8) == (1.0, None)
+    ratio, warning = followup_scale(hand(1.0), hand(0.8), 0.175, 0.175)
+    assert ratio == 1.0 and "80% of its baseline size" in warning and "check them" in warning
+    # too few named joints to tell a hand's size: nothing assumed
+    assert followup_scale(hand(1.0)[:3], hand(0.8)[:3], None, None) == (1.0, None)
 
 
 def test_boxes_that_fit_no_finger_joint_are_one_line_after_the_joints_not_measured():

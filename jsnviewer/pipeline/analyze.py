@@ -18,6 +18,8 @@ from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, crop_side_px, join
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
 
 Progress = Callable[[float, str], None]
+RESCALE_BEYOND = 0.08  # hand-size ratio away from 1 beyond which the follow-up crops are rescaled
+HAND_SIZE_DISAGREES = 0.15  # with both pixel sizes known: a hand this much larger or smaller in mm is reported
 # The analysis's models by their weights registry names (jsnviewer.weights).
 WEIGHT_NAMES = ("detector_ankylosis", "detector_subluxation", "joint_findings", "segmenter", "registration")
 
@@ -127,18 +129,48 @@ def pair_detections(baseline: list, followup: list) -> tuple[dict[str, tuple], l
 
 
 def crop_frames(baseline_box, followup_box, baseline_up, followup_up, baseline_mm: float | None,
-                followup_mm: float | None) -> tuple[CropFrame, CropFrame, float | None]:
+                followup_mm: float | None, size_ratio: float = 1.0) -> tuple[CropFrame, CropFrame, float | None]:
     """The two crop frames of one joint, covering the same physical size, and the crop's mm per pixel.
 
-    The size comes from the baseline box; the follow-up crop covers the same millimetres (or the
-    same pixels when either pixel size is unknown), so the registration sees a common scale.
+    The size comes from the baseline box; the follow-up crop covers the same millimetres when both
+    pixel sizes are known, else `size_ratio` times the baseline's pixels (follow-up pixels per
+    baseline pixel, from the hands' sizes: `followup_scale`), and there are no millimetres.
     """
     side = crop_side_px(baseline_box)
     scale_b = side / CROP_SIZE
-    scale_f = scale_b * baseline_mm / followup_mm if baseline_mm and followup_mm else scale_b
+    known = bool(baseline_mm and followup_mm)
+    scale_f = scale_b * baseline_mm / followup_mm if known else scale_b * size_ratio
     fb = CropFrame(centre=(baseline_box[0], baseline_box[1]), up=baseline_up, scale=scale_b)
     ff = CropFrame(centre=(followup_box[0], followup_box[1]), up=followup_up, scale=scale_f)
-    return fb, ff, (scale_b * baseline_mm if baseline_mm else None)
+    return fb, ff, (scale_b * baseline_mm if known else None)
+
+
+def followup_scale(baseline: list, followup: list, baseline_mm: float | None,
+                   followup_mm: float | None) -> tuple[float, str | None]:
+    """Follow-up pixels per baseline pixel for the crops when a pixel size is unknown, and a warning.
+
+    The hands' sizes (the MCP spacing implied by the named joints, `mcp_spacing`) say how much larger
+    the follow-up shows the hand: beyond `RESCALE_BEYOND` (more than the registration absorbs; on
+    phantom pairs the estimate is within 2 % of the truth) the follow-up is cropped to match. With
+    both pixel sizes known they set the scale; hands whose sizes in mm disagree are only reported.
+    """
+    from jsnviewer.detection.identity import mcp_spacing
+
+    sizes = [mcp_spacing(np.array([d.box[:2] for d in dets], dtype=float).reshape(-1, 2), [d.identity for d in dets])
+             for dets in (baseline, followup)]
+    if None in sizes or not sizes[0]:
+        return 1.0, None
+    ratio = sizes[1] / sizes[0]
+    if baseline_mm and followup_mm:
+        in_mm = ratio * followup_mm / baseline_mm
+        if abs(in_mm - 1) > HAND_SIZE_DISAGREES:
+            return 1.0, (f"The hand measures {in_mm:.0%} of its baseline size on the follow-up by the stated pixel "
+                         f"sizes ({baseline_mm:g} and {followup_mm:g} mm): check them; JSN in mm rests on them.")
+        return 1.0, None
+    if abs(ratio - 1) > RESCALE_BEYOND:
+        return ratio, (f"The follow-up shows the hand at {ratio:.0%} of its baseline size in pixels and a pixel size "
+                       "is unknown: each follow-up joint was cropped to the hand's size before measuring.")
+    return 1.0, None
 
 
 def analyze(baseline, followup, models: AnalysisModels | None = None, settings: AnalysisSettings = AnalysisSettings(),
@@ -188,11 +220,15 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     axes_f = joint_axes({d.identity: d.box[:2] for d in detections[1] if d.identity})
 
     t = time.perf_counter()
+    size_ratio, size_warning = followup_scale(*detections, baseline.pixel_size_mm, followup.pixel_size_mm)
+    if size_warning:
+        warnings.append(size_warning)
     identities = sorted(pairs)
     frames, fixed, moving = {}, [], []
     for identity in identities:
         db, df = pairs[identity]
-        fb, ff, mm = crop_frames(db.box, df.box, axes_b[identity], axes_f[identity], baseline.pixel_size_mm, followup.pixel_size_mm)
+        fb, ff, mm = crop_frames(db.box, df.box, axes_b[identity], axes_f[identity], baseline.pixel_size_mm,
+                                 followup.pixel_size_mm, size_ratio)
         frames[identity] = (fb, ff, mm)
         fixed.append(fb.sample(baseline.pixels))
         moving.append(ff.sample(followup.pixels))
