@@ -49,6 +49,14 @@ def test_screenshot_of_a_corrupt_file_exits_non_zero_naming_the_file(tmp_path):
     assert out.exists()  # the window with its message is still pictured
 
 
+def test_a_screenshot_that_cannot_be_written_ends_the_run_with_the_reason(tmp_path, study):
+    (tmp_path / "afile").write_text("a file where the folder should be")
+    out = tmp_path / "afile" / "shot.png"
+    done = run_cli([str(study[0]), "--screenshot", str(out)], tmp_path, timeout=60)  # it used to wait for ever
+    assert done.returncode == 1
+    assert f"screenshot not saved to {out}" in done.stderr and "Traceback" not in done.stderr
+
+
 @pytest.mark.slow
 def test_demo_screenshots_wait_for_the_analysis(tmp_path):
     from jsnviewer.gui.analysis import missing_weights

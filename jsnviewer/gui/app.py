@@ -91,10 +91,19 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     if screenshot or detail_screenshot:
         window.ask_before_discarding = False
 
+        def saved(widget, path: str, what: str) -> bool:
+            try:
+                save_screenshot(widget, Path(path))
+            except OSError as exc:  # the run must end, not wait for a window nobody watches
+                print(f"jsnviewer: error: {what} not saved to {path}: {exc.strerror or exc}", file=sys.stderr)
+                app.exit(1)
+                return False
+            print(f"{what} saved to {path}")
+            return True
+
         def shoot() -> None:
-            if screenshot:
-                save_screenshot(window, Path(screenshot))
-                print(f"screenshot saved to {screenshot}")
+            if screenshot and not saved(window, screenshot, "screenshot"):
+                return
             if detail_screenshot:  # the panel as a user sees it after enlarging its dock
                 window.resizeDocks([window.detail_dock], [DETAIL_SCREENSHOT_HEIGHT], Qt.Vertical)
                 QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot_detail)
@@ -102,9 +111,8 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
                 finish()
 
         def shoot_detail() -> None:
-            save_screenshot(window.detail_panel, Path(detail_screenshot))
-            print(f"joint detail screenshot saved to {detail_screenshot}")
-            finish()
+            if saved(window.detail_panel, detail_screenshot, "joint detail screenshot"):
+                finish()
 
         def finish() -> None:
             errors = [text for level, text in window.warnings.messages() if level == "error"]
