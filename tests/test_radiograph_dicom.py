@@ -8,6 +8,9 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pydicom
+import pydicom.filebase
+import pydicom.filewriter
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
@@ -208,6 +211,29 @@ def test_truncated_dicom(tmp_path, where):
 def test_multi_frame_dicom(tmp_path):
     frames = RNG.integers(0, 4096, size=(3, 20, 20), dtype=np.uint16)
     expect_error(dicom(tmp_path / "cine.dcm", frames), "multi-frame", "3 frames")
+
+
+def test_frames_beyond_what_number_of_frames_says_are_a_multi_frame_dicom(tmp_path):
+    frames = RNG.integers(0, 4096, size=(3, 20, 20), dtype=np.uint16)
+    path = dicom(tmp_path / "cine.dcm", frames)
+    ds = pydicom.dcmread(path)
+    del ds.NumberOfFrames  # it used to open as a 3-pixel-high image
+    ds.save_as(path)
+    expect_error(path, "multi-frame", "3 frames")
+
+
+def test_a_bare_data_set_without_file_meta_opens(tmp_path):
+    """Older archives write the data set alone (no preamble, no file meta), implicit VR little endian."""
+    stored = ramp12()
+    ds = pydicom.dcmread(dicom(tmp_path / "full.dcm", stored, PixelSpacing=[0.1, 0.1]))
+    del ds.file_meta
+    bare = tmp_path / "IM0002"
+    with open(bare, "wb") as out:
+        pydicom.filewriter.write_dataset(pydicom.filebase.DicomFileLike(out), ds)
+    assert not bare.read_bytes()[128:132] == b"DICM"
+    r = load_radiograph(bare)
+    np.testing.assert_array_equal(r.pixels, stored)
+    assert r.pixel_size_mm == pytest.approx(0.1)
 
 
 def test_dicom_without_pixel_data(tmp_path):

@@ -18,7 +18,8 @@ from pydicom.dataelem import RawDataElement
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels import apply_modality_lut, get_decoder
-from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
+from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, SecondaryCaptureImageStorage,
+                         generate_uid)
 from pydicom.valuerep import DS
 
 from jsnviewer.errors import RadiographError
@@ -81,6 +82,7 @@ def _read_dicom(path: Path) -> Radiograph:
     except Exception as exc:
         raise RadiographError(path, f"corrupt DICOM file ({_short(exc)})") from exc
     _check_complete(path, ds)
+    _name_bare_encoding(ds)
     if not any(tag in ds for tag in _PIXEL_TAGS):
         raise RadiographError(path, f"DICOM file without pixel data ({_sop_class_name(ds)}), not an image")
     if "PixelData" not in ds:
@@ -93,6 +95,10 @@ def _read_dicom(path: Path) -> Radiograph:
         raise RadiographError(path, f"unsupported photometric interpretation {photometric or '(missing)'}")
 
     stored = _decode(path, ds)
+    colour = (_int(ds.get("SamplesPerPixel")) or 1) > 1
+    if stored.ndim > (3 if colour else 2):
+        # pydicom returns every frame the pixel data holds, whatever NumberOfFrames says
+        raise RadiographError(path, f"multi-frame DICOM ({stored.shape[0]} frames in its pixel data); jsnviewer reads one radiograph per file")
     if stored.ndim == 3:
         stored = grey_from_colour(path, stored, full_scale=2 ** int(ds.get("BitsStored", 8)) - 1)
     elif stored.ndim != 2:
@@ -214,6 +220,19 @@ def _check_complete(path: Path, ds: Dataset) -> None:
     meta = getattr(ds, "file_meta", None)
     if meta is not None and "TransferSyntaxUID" not in meta and getattr(ds, "preamble", None) is not None:
         raise RadiographError(path, "truncated or corrupt DICOM file (its file meta header is incomplete)")
+
+
+def _name_bare_encoding(ds: Dataset) -> None:
+    """A bare data set (no preamble, no file meta: older archives write them) is uncompressed, in the
+    encoding pydicom found while reading it; the pixel decoder needs that named."""
+    if getattr(ds, "preamble", None) is not None or "TransferSyntaxUID" in (getattr(ds, "file_meta", None) or {}):
+        return
+    implicit, little = ds.original_encoding
+    if little is None:
+        return
+    if not hasattr(ds, "file_meta") or ds.file_meta is None:
+        ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = (ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian) if little else ExplicitVRBigEndian
 
 
 def _window(ds: Dataset) -> tuple[float | None, float | None]:
