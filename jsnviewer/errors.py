@@ -29,3 +29,17 @@ class WeightsError(JsnError):
 
 class DatasetError(JsnError):
     """An annotation dataset folder could not be read or written."""
+
+
+def describe(exc: Exception) -> str:
+    """One line for any error, the way the command line shows it: a JsnError's own sentence, an
+    OSError's reason and file, anything else as unexpected with its type."""
+    if isinstance(exc, JsnError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return f"{exc.strerror or exc}{where}"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    return f"unexpected {type(exc).__name__}: {exc}"
+

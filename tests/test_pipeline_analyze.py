@@ -133,7 +133,7 @@ def test_batch_carries_on_past_a_bad_file_and_says_why(tmp_path):
     manifest.write_text("id,baseline,follow-up\n"
                         "p1,good/baseline.png,good/followup.png\n"
                         "p2,broken.dcm,good/followup.png\n")
-    assert main(["batch", str(manifest), "--out", str(tmp_path / "out"), "--quiet", "--device", "cpu"]) == 0
+    assert main(["batch", str(manifest), "--out", str(tmp_path / "out"), "--quiet", "--device", "cpu"]) == 1  # one failed
     rows = list(csv.DictReader((tmp_path / "out" / "summary.csv").open()))
     bad = [r for r in rows if r["id"] == "p2"]
     assert len(bad) == 1 and bad[0]["status"] == "error" and "broken.dcm" in bad[0]["reason"]
@@ -165,6 +165,198 @@ def test_two_different_patients_are_analysed_with_a_warning_the_report_and_batch
     assert main(["batch", str(tmp_path / "m.csv"), "--out", str(tmp_path / "out"), "--quiet", "--device", "cpu"]) == 0
     rows = list(csv.DictReader((tmp_path / "out" / "summary.csv").open()))
     assert rows and all("different patient IDs" in r["warnings"] for r in rows)
+
+
+@pytest.fixture
+def quick(analysed, monkeypatch):
+    """`batch` and `analyze` without the models: every file "loads" as the phantom's radiograph (with
+    its own path; a missing file fails as usual) and "analyses" to the phantom's result cut to two joints,
+    or fails the way `fail` says for a baseline of that name."""
+    import dataclasses
+    from pathlib import Path
+
+    from jsnviewer.errors import RadiographError
+    from jsnviewer.pipeline import analyze as pipeline
+
+    study, result, _ = analysed
+    short = dataclasses.replace(result, joints=result.joints[:2], unpaired=[], warnings=[])
+    fail: dict[str, BaseException] = {}
+
+    def load(path):
+        if not Path(path).is_file():
+            raise RadiographError(path, "no such file")
+        return dataclasses.replace(study.baseline, path=Path(path))
+
+    def analyze(baseline, followup, models=None, settings=None, progress=None):
+        if baseline.path.name in fail:
+            raise fail[baseline.path.name]
+        return dataclasses.replace(short, warnings=[])
+
+    monkeypatch.setattr("jsnviewer.radiograph.load_radiograph", load)
+    monkeypatch.setattr(pipeline, "analyze", analyze)
+    monkeypatch.setattr(pipeline.AnalysisModels, "load", staticmethod(lambda settings: None))
+    return fail
+
+
+def _batch(tmp_path, lines: list[str], encoding: str = "utf-8") -> tuple[int, list[dict]]:
+    from jsnviewer.cli.main import main
+
+    for line in lines:
+        for name in line.split(",")[1:]:
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "m.csv").write_bytes("\n".join(["id,baseline,follow-up", *lines, ""]).encode(encoding))
+    code = main(["batch", str(tmp_path / "m.csv"), "--out", str(tmp_path / "out"), "--quiet"])
+    summary = tmp_path / "out" / "summary.csv"
+    return code, list(csv.DictReader(summary.open(encoding="utf-8"))) if summary.is_file() else []
+
+
+def test_batch_goes_on_past_any_failure_of_one_study_and_exits_1(quick, tmp_path, monkeypatch, capsys):
+    """An unexpected error, running out of memory or a full disk in one study is that study's error
+    row; the later studies are analysed, summary.csv is written and the exit status says one failed."""
+    import errno
+
+    from jsnviewer.pipeline import report
+
+    quick["s2.png"] = RuntimeError("DefaultCPUAllocator: you tried to allocate 244481590204 bytes")
+    quick["s3.png"] = MemoryError()
+    pictures = report.write_joint_pictures
+
+    def full_disk(folder, result):
+        pictures(folder, result)  # everything written, then the disk fills: nothing of it may stay
+        if folder.parent.parent.name == "S4":
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(report, "write_joint_pictures", full_disk)
+    code, rows = _batch(tmp_path, [f"S{n},s{n}.png,f.png" for n in range(1, 6)])
+    assert code == 1
+    by_id = {r["id"]: r for r in rows if r["status"] == "error"}
+    assert set(by_id) == {"S2", "S3", "S4"}
+    assert "RuntimeError" in by_id["S2"]["reason"] and "244481590204 bytes" in by_id["S2"]["reason"]
+    assert by_id["S3"]["reason"] == "out of memory"
+    assert "No space left on device" in by_id["S4"]["reason"] and "S4" in by_id["S4"]["reason"]
+    assert {r["id"] for r in rows if r["status"] == "ok"} == {"S1", "S5"}
+    assert (tmp_path / "out" / "S5" / "results.json").is_file()
+    assert not (tmp_path / "out" / "S4").exists()  # no half-written results
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_batch_exits_0_when_every_study_is_analysed(quick, tmp_path):
+    code, rows = _batch(tmp_path, ["a,b.png,f.png"])
+    assert code == 0 and {r["status"] for r in rows} == {"ok"} and {r["folder"] for r in rows} == {"a"}
+
+
+def test_batch_on_a_full_disk_says_the_summary_was_not_written_and_prints_its_rows(quick, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from jsnviewer import atomic
+
+    real = atomic.atomic_write_bytes
+
+    def full(path, data):
+        if path.name == "summary.csv":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(atomic, "atomic_write_bytes", full)
+    code, _ = _batch(tmp_path, ["a,b.png,f.png"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "summary.csv" in err and "No space left on device" in err
+    assert out.startswith("id,folder,status") and "\na,a,ok," in out
+
+
+def test_batch_gives_every_study_its_own_folder_inside_out_whatever_the_id(quick, tmp_path):
+    ids = ["X", "X", "pat/1", "pat_1", "..", ".", "summary.csv", "P1", "p1", "../../evil"]
+    code, rows = _batch(tmp_path / "p", [f"{i},b.png,f.png" for i in ids])
+    assert code == 0
+    folders = {}
+    for r in rows:
+        folders.setdefault((r["id"], r["folder"]), r)
+    assert len(folders) == len(ids)  # one folder per row, duplicates included
+    names = [folder for _, folder in folders]
+    assert len({n.casefold() for n in names}) == len(ids)
+    assert [f for (i, f) in folders if i == "X"] == ["X", "X_2"]
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["b.png", "f.png", "m.csv", "out"]  # nothing beside out
+    assert not (tmp_path / "evil").exists()
+    out = tmp_path / "p" / "out"
+    for name in names:
+        assert name not in {".", ".."} and (out / name / "results.json").is_file()
+    assert (out / "summary.csv").is_file()
+    renamed = folders[("X", "X_2")]["warnings"]
+    assert "results in folder X_2" in renamed and "taken by an earlier row" in renamed
+    assert "not a usable folder name" in folders[("pat/1", "pat_1")]["warnings"]
+
+
+def test_a_manifest_saved_by_excel_in_windows_1252_is_read_and_its_paths_resolve(quick, tmp_path, capsys):
+    code, rows = _batch(tmp_path, ["Müller,Ünïcode dir/b.png,Ünïcode dir/f.png"], encoding="cp1252")
+    assert code == 0 and rows[0]["id"] == "Müller" and rows[0]["status"] == "ok"
+    assert (tmp_path / "out" / "Müller" / "results.json").is_file()
+    assert "Windows-1252" in capsys.readouterr().err
+
+
+def test_a_manifest_that_is_not_text_is_one_clear_error(quick, tmp_path, capsys):
+    code, rows = _batch(tmp_path, ["a,b.png,f.png"], encoding="utf-16")
+    assert code == 2 and rows == []
+    assert "not UTF-8 text: save it as CSV UTF-8" in capsys.readouterr().err
+
+
+def test_writing_results_again_replaces_only_what_the_program_wrote(analysed, tmp_path, monkeypatch):
+    """Another study's joint pictures never stay beside the new results; the user's own files do,
+    and a write that fails leaves the earlier results as they were."""
+    import dataclasses
+    import errno
+
+    from jsnviewer.pipeline import report
+
+    study, result, _ = analysed
+    report.write_results(tmp_path, result, study.baseline, study.followup)
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "joints" / "sketch.png").write_bytes(b"mine")
+    (tmp_path / "joints" / "MCP2_fixed.png.bak").write_bytes(b"mine")
+    assert len(report.previous_results(tmp_path)) > 6 * 2 + 3
+
+    fewer = dataclasses.replace(result, joints=result.joints[:1])
+    report.write_results(tmp_path, fewer, study.baseline, study.followup)
+    only = result.joints[0].identity
+    pictures = {p.name for p in (tmp_path / "joints").iterdir()} - {"sketch.png", "MCP2_fixed.png.bak"}
+    assert pictures and all(name.startswith(f"{only}_") for name in pictures)
+    assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "joints" / "sketch.png").is_file()
+    assert (tmp_path / "joints" / "MCP2_fixed.png.bak").is_file()
+
+    before = {p: p.read_bytes() for p in report.previous_results(tmp_path)}
+    monkeypatch.setattr(report, "write_joint_pictures", lambda *a: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
+    with pytest.raises(OSError):
+        report.write_results(tmp_path, result, study.baseline, study.followup)
+    assert {p: p.read_bytes() for p in report.previous_results(tmp_path)} == before
+    assert not list(tmp_path.glob(".jsnviewer-writing-*"))
+
+
+def test_analyze_says_when_it_replaced_earlier_results(quick, tmp_path, capsys):
+    from jsnviewer.cli.main import main
+
+    for name in ("b.png", "f.png"):
+        (tmp_path / name).write_bytes(b"x")
+    args = ["analyze", str(tmp_path / "b.png"), str(tmp_path / "f.png"), "--out", str(tmp_path / "out"), "--quiet"]
+    assert main(args) == 0
+    assert "replaced" not in capsys.readouterr().out
+    assert main(args) == 0
+    assert f"replaced the earlier results in {tmp_path / 'out'}" in capsys.readouterr().out
+
+
+def test_a_study_where_no_joint_pairs_says_so_in_its_warnings(analysed, models):
+    from types import SimpleNamespace
+
+    from jsnviewer.pipeline.analyze import analyze
+
+    study, _, _ = analysed
+
+    def box(identity):
+        return SimpleNamespace(identity=identity, box=(300.0, 300.0, 60.0, 60.0), score=0.9, findings={}, confidences={})
+
+    result = analyze(study.baseline, study.followup, models, detections=([box("MCP2")], [box("PIP3")]))
+    assert result.joints == []
+    assert any(w.startswith("No joint could be measured") for w in result.warnings)
 
 
 @pytest.mark.slow

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
+import logging
 import sys
-import tempfile
 from pathlib import Path
 
 
@@ -18,7 +19,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.set_defaults(func=run_analyze)
 
-    b = sub.add_parser("batch", help="analyse every pair listed in a manifest CSV (columns: baseline, follow-up, optional id)")
+    b = sub.add_parser("batch", help="analyse every pair listed in a manifest CSV (columns: baseline, follow-up, optional id)",
+                       epilog="Each study's results go into its own folder under --out (named after its id; a repeated or "
+                              "unusable id gets a distinct name, given in the folder column), every study's rows into "
+                              "summary.csv there; a study that fails is one error row saying why, and the batch goes on. "
+                              "Exit status: 0 every study analysed, 1 at least one study failed, 2 the batch could not "
+                              "run or the summary could not be written (the reason on one line).")
     b.add_argument("manifest", help="CSV with columns baseline, follow-up (or followup) and optionally id")
     _common(b)
     b.set_defaults(func=run_batch)
@@ -75,7 +81,6 @@ def _summary(result) -> str:
 def run_analyze(args) -> int:
     from jsnviewer.errors import JsnError
     from jsnviewer.pipeline.analyze import analyze
-    from jsnviewer.pipeline.report import write_results
     from jsnviewer.radiograph import load_radiograph
 
     settings = _settings(args)
@@ -98,24 +103,35 @@ def run_analyze(args) -> int:
         bar.close()
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    paths = write_results(out, result, baseline, followup)
+    paths, replaced = _write(out, result, baseline, followup)
     print(_summary(result))
     print(f"wrote {paths['json']}, {paths['csv'].name}, {paths['overview'].name} ({result.timings_s['total']:.1f} s)")
+    if replaced:
+        print(f"replaced the earlier results in {out} ({replaced} files)")
     return 0
 
 
-BATCH_COLUMNS = ["id", "status", "reason", "identity", "jsn_mm", "jsn_px", "reliable", "baseline_findings",
+def _write(folder: Path, result, baseline, followup) -> tuple[dict[str, Path], int]:
+    """write_results, with a failure (a full disk) naming the folder; also how many earlier result files it replaced."""
+    from jsnviewer.errors import JsnError
+    from jsnviewer.pipeline.report import previous_results, write_results
+
+    try:
+        replaced = len(previous_results(folder))
+        return write_results(folder, result, baseline, followup), replaced
+    except OSError as exc:
+        raise JsnError(f"{folder}: cannot write the results ({exc.strerror or exc})") from exc
+
+
+BATCH_COLUMNS = ["id", "folder", "status", "reason", "identity", "jsn_mm", "jsn_px", "reliable", "baseline_findings",
                  "followup_findings", "warnings"]
+log = logging.getLogger(__name__)
 
 
 def _read_manifest(path: Path) -> list[dict[str, str]]:
     from jsnviewer.errors import JsnError
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise JsnError(f"{path}: cannot read the manifest ({exc.strerror or exc})") from exc
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = list(csv.DictReader(io.StringIO(_manifest_text(path))))
     if not rows:
         raise JsnError(f"{path}: the manifest lists no studies")
     columns = {c.strip().lower().replace("_", "-") for c in rows[0].keys() if c}
@@ -129,52 +145,118 @@ def _read_manifest(path: Path) -> list[dict[str, str]]:
     return studies
 
 
+def _manifest_text(path: Path) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252: what Excel writes as "CSV UTF-8" and as plain "CSV"."""
+    from jsnviewer.errors import JsnError
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise JsnError(f"{path}: cannot read the manifest ({exc.strerror or exc})") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = "\x00"
+    if "\x00" in text:  # UTF-16 or a binary file
+        raise JsnError(f"{path}: the manifest is not UTF-8 text: save it as CSV UTF-8")
+    print(f"note: {path.name} is not UTF-8; read as Windows-1252 text", file=sys.stderr)
+    return text
+
+
 def run_batch(args) -> int:
     from tqdm import tqdm
 
-    from jsnviewer.atomic import atomic_write_bytes
-    from jsnviewer.errors import JsnError
-    from jsnviewer.pipeline.analyze import AnalysisModels, analyze
-    from jsnviewer.pipeline.report import write_results
-    from jsnviewer.radiograph import load_radiograph
+    from jsnviewer.pipeline.analyze import AnalysisModels
 
     manifest = Path(args.manifest)
     studies = _read_manifest(manifest)
     settings = _settings(args)
     models = AnalysisModels.load(settings)
     out = Path(args.out)
+    folders = _study_folders([s["id"] for s in studies])
     rows, failed = [], 0
-    for study in tqdm(studies, desc="studies", disable=args.quiet, file=sys.stderr):
-        base = {"id": study["id"]}
-        try:
-            paths = [Path(study[k]) if Path(study[k]).is_absolute() else manifest.parent / study[k] for k in ("baseline", "followup")]
-            if not study["baseline"] or not study["followup"]:
-                raise JsnError("the manifest row lacks a baseline or a follow-up file")
-            baseline, followup = (load_radiograph(p) for p in paths)
-            result = analyze(baseline, followup, models, settings)
-            write_results(out / _safe(study["id"]), result, baseline, followup)
-        except JsnError as exc:
-            failed += 1
-            rows.append(dict(base, status="error", reason=str(exc)))
-            print(f"{study['id']}: {exc}", file=sys.stderr)
-            continue
-        warnings = " | ".join(result.warnings)
-        for j in sorted(result.joints, key=lambda j: j.identity):
-            rows.append(dict(base, status="ok", identity=j.identity, jsn_mm="" if j.jsn_mm is None else f"{j.jsn_mm:.4f}",
-                             jsn_px=f"{j.jsn_px:.4f}", reliable="yes" if j.reliable else "no",
-                             baseline_findings=";".join(k for k, v in j.baseline.findings.items() if v) or "none",
-                             followup_findings=";".join(k for k, v in j.followup.findings.items() if v) or "none",
-                             warnings=warnings))
-        for u in result.unpaired:
-            rows.append(dict(base, status="unpaired", identity=u.identity or "?", reason=f"{u.visit}: {u.reason}", warnings=warnings))
+    for study, (folder, note) in tqdm(list(zip(studies, folders)), desc="studies", disable=args.quiet, file=sys.stderr):
+        study_rows = _batch_study(study, manifest.parent, out, folder, note, models, settings)
+        failed += any(r["status"] == "error" for r in study_rows)
+        rows += study_rows
+    summary = _write_summary(out / "summary.csv", rows)
+    print(f"{len(studies) - failed} of {len(studies)} studies analysed; summary in {summary}")
+    return 1 if failed else 0
+
+
+def _batch_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: str, note: str, models, settings) -> list[dict]:
+    """One study analysed and written to out/folder, as its summary rows; any failure is one error row."""
+    from jsnviewer.errors import JsnError, describe
+    from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.radiograph import load_radiograph
+
+    notes = [note] if note else []
+    try:
+        if not study["baseline"] or not study["followup"]:
+            raise JsnError("the manifest row lacks a baseline or a follow-up file")
+        paths = [Path(study[k]) if Path(study[k]).is_absolute() else manifest_dir / study[k] for k in ("baseline", "followup")]
+        baseline, followup = (load_radiograph(p) for p in paths)
+        result = analyze(baseline, followup, models, settings)
+        if _write(out / folder, result, baseline, followup)[1]:
+            notes.append(f"replaced the earlier results in {folder}")
+    except Exception as exc:  # one study's failure, whatever it is, must not stop the others
+        log.debug("study %s failed", study["id"], exc_info=True)
+        with contextlib.suppress(OSError):
+            (out / folder).rmdir()  # only if empty: a failed write leaves nothing there
+        print(f"{study['id']}: {describe(exc)}", file=sys.stderr)
+        return [{"id": study["id"], "status": "error", "reason": describe(exc), "warnings": " | ".join(notes)}]
+    return _result_rows(study["id"], folder, result, notes)
+
+
+def _result_rows(study_id: str, folder: str, result, notes: list[str]) -> list[dict]:
+    base = {"id": study_id, "folder": folder, "warnings": " | ".join(notes + result.warnings)}
+    rows = []
+    for j in sorted(result.joints, key=lambda j: j.identity):
+        rows.append(dict(base, status="ok", identity=j.identity, jsn_mm="" if j.jsn_mm is None else f"{j.jsn_mm:.4f}",
+                         jsn_px=f"{j.jsn_px:.4f}", reliable="yes" if j.reliable else "no",
+                         baseline_findings=";".join(k for k, v in j.baseline.findings.items() if v) or "none",
+                         followup_findings=";".join(k for k, v in j.followup.findings.items() if v) or "none"))
+    for u in result.unpaired:
+        rows.append(dict(base, status="unpaired", identity=u.identity or "?", reason=f"{u.visit}: {u.reason}"))
+    return rows or [dict(base, status="ok")]
+
+
+def _write_summary(path: Path, rows: list[dict]) -> Path:
+    """summary.csv; if it cannot be written (a full disk), the rows go to standard output so none is lost."""
+    from jsnviewer.atomic import atomic_write_bytes
+    from jsnviewer.errors import JsnError
+
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=BATCH_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
-    summary = atomic_write_bytes(out / "summary.csv", buf.getvalue().encode("utf-8"))
-    print(f"{len(studies) - failed} of {len(studies)} studies analysed; summary in {summary}")
-    return 0 if failed < len(studies) else 1
+    try:
+        return atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+    except OSError as exc:
+        sys.stdout.write(buf.getvalue())
+        raise JsnError(f"{path}: cannot write the summary ({exc.strerror or exc}); its rows went to standard output instead") from exc
+
+
+def _study_folders(ids: list[str]) -> list[tuple[str, str]]:
+    """A distinct folder name under --out for each id, and a note when it is not the id itself."""
+    used = {"summary.csv"}
+    folders = []
+    for study_id in ids:
+        name = base = _safe(study_id)
+        n = 1
+        while name.casefold() in used:  # casefold: P1 and p1 are one folder on Windows and macOS
+            n += 1
+            name = f"{base}_{n}"
+        used.add(name.casefold())
+        why = f"the folder {base} is taken by an earlier row" if n > 1 else f"{study_id!r} is not a usable folder name"
+        folders.append((name, "" if name == study_id else f"results in folder {name}: {why}"))
+    return folders
 
 
 def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "study"
+    """`name` as one folder name: no separators, never "." or ".." or hidden, short enough for any file system."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60].strip(".") or "study"

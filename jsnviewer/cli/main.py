@@ -9,7 +9,7 @@ import shlex
 import sys
 
 from jsnviewer import __version__
-from jsnviewer.errors import JsnError
+from jsnviewer.errors import JsnError, describe
 
 # Modules with `register(subparsers)`: top-level subcommands. Keep imports in them light
 # (torch and friends are imported inside the handlers) so `jsnviewer info` starts fast.
@@ -58,11 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         if args.debug:
             raise
-        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-        print(f"jsnviewer: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        print(f"jsnviewer: error: {describe(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # last resort: one line, never a traceback, unless --debug
         if args.debug:
             raise
-        print(f"jsnviewer: error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        print(f"jsnviewer: error: {describe(exc)} (run with --debug for details)", file=sys.stderr)
         return 1

@@ -258,6 +258,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
             joints.append(JointResult(identity, _info(db), _info(df), crops, registration))
     timings["register"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
+    if not joints:
+        warnings.append(_nothing_measured(bool(pairs)))
     report(1.0, "Done")
     return StudyResult(VisitInfo.of(baseline), VisitInfo.of(followup), joints, unpaired, warnings,
                        dict(settings.to_json(), device=models.device, models=models.weights_files), timings)
@@ -265,3 +267,9 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
 
 def _info(det) -> JointDetectionInfo:
     return JointDetectionInfo(tuple(float(v) for v in det.box), dict(det.findings), dict(det.confidences), float(det.score))
+
+
+def _nothing_measured(paired: bool) -> str:
+    why = ("at no joint could the two bones be told apart" if paired else
+           "no joint was found under the same name on both radiographs (are both of the same hand, fingers up?)")
+    return f"No joint could be measured: {why}."

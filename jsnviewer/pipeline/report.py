@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json
-from jsnviewer.joints import FINDINGS
+from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
 from jsnviewer.pipeline.result import StudyResult
 
 CSV_COLUMNS = ["identity", "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings",
                "ankylosis_confidence_followup", "subluxation_confidence_followup", "original_loss",
                "transformed_loss", "reliability_reasons"]
+RESULT_FILES = ("results.json", "results.csv", "overview.png")
+JOINT_PICTURE = re.compile(rf"({'|'.join(JOINT_IDENTITIES)})_(fixed|moving|fixed_masks|moving_masks|spectrum_original|spectrum_transformed)\.png")
 # Box colours by finding, the same in the GUI legend and the report.
 COLOURS = {"none": (80, 170, 255), "ankylosis": (235, 70, 60), "subluxation": (255, 170, 0), "both": (220, 90, 200)}
 
@@ -145,14 +151,39 @@ def write_joint_pictures(folder: Path, result: StudyResult) -> None:
                     _png(folder / f"{j.identity}_spectrum_{name}.png", (np.clip(s / top, 0, 1) * 255).astype(np.uint8))
 
 
+def previous_results(folder: str | Path) -> list[Path]:
+    """The files an earlier `write_results` left in `folder`, and nothing else a user keeps there."""
+    folder = Path(folder)
+    files = [folder / name for name in RESULT_FILES if (folder / name).is_file()]
+    joints = folder / "joints"
+    if joints.is_dir():
+        files += sorted(p for p in joints.iterdir() if JOINT_PICTURE.fullmatch(p.name) and p.is_file())
+    return files
+
+
 def write_results(out_dir: str | Path, result: StudyResult, baseline, followup) -> dict[str, Path]:
-    """Write results.json, results.csv, overview.png and joints/*.png into `out_dir`."""
+    """Write results.json, results.csv, overview.png and joints/*.png into `out_dir`, replacing the
+    `previous_results` there so no other study's pictures stay beside them. Everything is written
+    into a hidden staging folder first: if that fails (a full disk), the earlier results are untouched."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / "results.json", "csv": out / "results.csv", "overview": out / "overview.png"}
-    atomic_write_json(paths["json"], result.to_json())
-    write_csv(paths["csv"], result)
+    stage = Path(tempfile.mkdtemp(prefix=".jsnviewer-writing-", dir=out))
+    try:
+        _write_all(stage, result, baseline, followup)
+        for old in previous_results(out):
+            old.unlink()
+        for new in sorted(p for p in stage.rglob("*") if p.is_file()):
+            target = out / new.relative_to(stage)
+            target.parent.mkdir(exist_ok=True)
+            os.replace(new, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return {"json": out / "results.json", "csv": out / "results.csv", "overview": out / "overview.png"}
+
+
+def _write_all(out: Path, result: StudyResult, baseline, followup) -> None:
+    atomic_write_json(out / "results.json", result.to_json())
+    write_csv(out / "results.csv", result)
     picture = overview_image(result, baseline, followup)
-    atomic_write(paths["overview"], lambda tmp: picture.save(tmp, format="PNG"))
+    atomic_write(out / "overview.png", lambda tmp: picture.save(tmp, format="PNG"))
     write_joint_pictures(out / "joints", result)
-    return paths
