@@ -69,3 +69,15 @@ def test_boxes_that_fit_no_finger_joint_are_one_line_after_the_joints_not_measur
                      "3 boxes (2 on the baseline and 1 on the follow-up) fit no finger joint of the hand (grey; often the wrist)"]
     one = StudyResult(visit, visit, [], [u for u in unpaired if u.identity or u.visit == "followup"]).not_measured()
     assert one[-1].startswith("1 box (1 on the follow-up) fits no finger joint")
+
+
+def test_a_left_and_a_right_hand_are_told_apart_by_how_their_joints_lie():
+    from jsnviewer.pipeline.analyze import hand_sides_differ
+
+    left = hand(1.0)
+    right = [Detection(box=(2000.0 - d.box[0], *d.box[1:]), identity=d.identity, score=d.score) for d in left]
+    turned = [Detection(box=(d.box[1], 2000.0 - d.box[0], *d.box[2:]), identity=d.identity, score=d.score) for d in left]
+    assert hand_sides_differ(left, turned) is None  # a turn is no mirror
+    warning = hand_sides_differ(left, right)
+    assert "left hand on the baseline and a right hand on the follow-up" in warning
+    assert hand_sides_differ(left, right[:3]) is None  # three joints do not say which hand

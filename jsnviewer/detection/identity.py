@@ -194,3 +194,21 @@ def mcp_spacing(centres: np.ndarray, identities: list[str | None]) -> float | No
     if spread <= 0:
         return None
     return float(np.sqrt(((pts - pts.mean(0)) ** 2).sum() / spread)) * TEMPLATE_MCP_SPACING
+
+
+def hand_side(centres: np.ndarray, identities: list[str | None]) -> str | None:
+    """"L" or "R": which hand the named joints lay out, seen postero-anteriorly (the template is a left
+    hand; a right hand is its mirror image, whatever the rotation). The sign of the determinant of the
+    affine map from the template to the named centres; None below four named joints or when the
+    layout is too flat to tell."""
+    named = [(k, name) for k, name in enumerate(identities) if name in _BASE]
+    if len(named) < 4:
+        return None
+    pts = np.asarray(centres, dtype=float).reshape(-1, 2)[[k for k, _ in named]]
+    tpl = np.array([_BASE[name] for _, name in named])
+    design = np.column_stack([tpl, np.ones(len(tpl))])
+    linear = np.linalg.lstsq(design, pts, rcond=None)[0][:2].T
+    det = float(np.linalg.det(linear))
+    if abs(det) < 0.25 * float(np.sum(linear**2)) / 2:  # nearly degenerate: a line of joints says nothing
+        return None
+    return "L" if det > 0 else "R"

@@ -173,6 +173,20 @@ def followup_scale(baseline: list, followup: list, baseline_mm: float | None,
     return 1.0, None
 
 
+def hand_sides_differ(baseline: list, followup: list) -> str | None:
+    """A warning when the joints lie as on a left hand on one visit and a right hand on the other
+    (`hand_side`): another hand, or an image flipped on export; files need not say which hand they show."""
+    from jsnviewer.detection.identity import hand_side
+
+    sides = [hand_side(np.array([d.box[:2] for d in dets], dtype=float).reshape(-1, 2), [d.identity for d in dets])
+             for dets in (baseline, followup)]
+    if None in sides or sides[0] == sides[1]:
+        return None
+    name = {"L": "left", "R": "right"}
+    return (f"The joints lie as on a {name[sides[0]]} hand on the baseline and a {name[sides[1]]} hand on the "
+            "follow-up: another hand, or one image mirrored? JSN compares the joints of the same name.")
+
+
 def analyze(baseline, followup, models: AnalysisModels | None = None, settings: AnalysisSettings = AnalysisSettings(),
             progress: Progress | None = None, detections: tuple[list, list] | None = None) -> StudyResult:
     """Analyse a baseline and a follow-up `Radiograph` of one hand.
@@ -221,8 +235,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
 
     t = time.perf_counter()
     size_ratio, size_warning = followup_scale(*detections, baseline.pixel_size_mm, followup.pixel_size_mm)
-    if size_warning:
-        warnings.append(size_warning)
+    sides_warning = hand_sides_differ(*detections)
+    warnings += [w for w in (size_warning, sides_warning) if w]
     identities = sorted(pairs)
     frames, fixed, moving = {}, [], []
     for identity in identities:
