@@ -41,6 +41,12 @@ def resolve_weights(name: str, override: str | Path | None = None) -> Path:
     return models_dir() / f"{name}.pt"
 
 
+def is_shipped(path: str | Path) -> bool:
+    """Whether `path` is one of the shipped weights files (an existing .pt file in `models_dir()`)."""
+    path = Path(path)
+    return path.suffix == ".pt" and path.is_file() and path.resolve().parent == models_dir().resolve()
+
+
 @dataclass
 class Weights:
     model: str

@@ -35,3 +35,19 @@ def test_user_override_wins_over_shipped_weights(tmp_path, monkeypatch):
     monkeypatch.setenv("JSNVIEWER_MODELS", str(tmp_path / "shipped"))
     assert resolve_weights("segmenter") == tmp_path / "shipped" / "segmenter.pt"
     assert resolve_weights("segmenter", tmp_path / "mine.pt") == tmp_path / "mine.pt"
+
+
+@pytest.mark.parametrize("model", ["segmenter", "registration", "detector", "findings"])
+def test_training_does_not_replace_a_shipped_weights_file_by_a_slip_of_out(tmp_path, monkeypatch, capsys, model):
+    from jsnviewer.cli.main import main
+
+    shipped = tmp_path / "models"
+    shipped.mkdir()
+    (shipped / "segmenter.pt").write_bytes(b"the shipped weights")
+    monkeypatch.setenv("JSNVIEWER_MODELS", str(shipped))
+    monkeypatch.chdir(tmp_path)
+    argv = ["train", model, "--out", "models/segmenter.pt"] + (["--finding", "ankylosis"] if model == "detector" else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "models/segmenter.pt is a shipped weights file" in err and "--replace-shipped" in err
+    assert (shipped / "segmenter.pt").read_bytes() == b"the shipped weights"

@@ -34,7 +34,21 @@ def build_parser() -> argparse.ArgumentParser:
         bench = sub.add_parser("bench", help="measure accuracy and speed").add_subparsers(dest="what", metavar="WHAT", required=True)
         for name in CAPABILITY_MODULES:
             importlib.import_module(name).register(train, bench)
+        for model_parser in train.choices.values():
+            model_parser.add_argument("--replace-shipped", action="store_true",
+                                      help="let --out replace a shipped weights file in models/ (maintainers rebuilding them)")
     return parser
+
+
+def _check_training_out(args) -> None:
+    """Training must not replace the shipped weights by a slip of --out: it takes hours, and a poor
+    model would then analyse every study."""
+    from jsnviewer.weights import is_shipped
+
+    out = getattr(args, "out", None)
+    if args.command == "train" and out is not None and is_shipped(out) and not args.replace_shipped:
+        raise JsnError(f"--out {out} is a shipped weights file and training would replace it: write elsewhere "
+                       f"(then use it with --weights or the window's settings), or add --replace-shipped")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        _check_training_out(args)
         return int(args.func(args) or 0)
     except JsnError as exc:
         print(f"jsnviewer: error: {exc}", file=sys.stderr)
