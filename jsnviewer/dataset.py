@@ -27,6 +27,12 @@ Boxes are floats in the continuous pixel frame of docs/conventions.md (pixel (i,
 [j, j+1) x [i, i+1)); they are written with Python's shortest round-trip float repr, so a save
 and a load give back the same numbers bit for bit. Every file is written atomically.
 
+A save never replaces an annotation file that changed since it was read (another window or annotator
+saved it meanwhile): that file is left as it is, the new version is written beside it as
+`annotations/<image_id>.json.conflict-<UTC time>` and AnnotationConflictError says so. The application
+keeps an annotation file it cannot read beside the new one as `<image_id>.json.unreadable`. Neither is
+read by `jsnviewer train` (it reads `*.json` only).
+
 joint_crops/ is written when the annotations of an analysed study are saved
 (`jsnviewer.pipeline.training_crops.save_joint_crops`): for every joint paired across the two
 visits, the baseline's and the follow-up's crop as the analysis took them (256×256, finger up,
@@ -54,8 +60,8 @@ from typing import Any
 
 import numpy as np
 
-from jsnviewer.atomic import atomic_write, atomic_write_json
-from jsnviewer.errors import DatasetError
+from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json, json_bytes
+from jsnviewer.errors import AnnotationConflictError, DatasetError
 from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
 
 DATASET_FORMAT = "jsnviewer-dataset"
@@ -107,6 +113,9 @@ class ImageAnnotation:
     pixel_size_mm: float | None = None
     joints: list[JointAnnotation] = field(default_factory=list)
     updated: str | None = None
+    # SHA-256 of the annotation file as it was read or last written (None: there was none): what a save
+    # expects to find on disk. Not part of the format.
+    stored: str | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -119,15 +128,22 @@ class ImageAnnotation:
         }
 
     @classmethod
-    def from_json(cls, image_id: str, obj: dict[str, Any]) -> ImageAnnotation:
-        if obj.get("format") != ANNOTATION_FORMAT:
+    def from_json(cls, image_id: str, obj: Any) -> ImageAnnotation:
+        if not isinstance(obj, dict) or obj.get("format") != ANNOTATION_FORMAT:
             raise ValueError("not a jsnviewer annotation file")
-        if int(obj.get("version", 0)) > VERSION:
+        if _version(obj) > VERSION:
             raise ValueError(f"written by a newer jsnviewer (format version {obj.get('version')})")
         image = obj["image"]
         return cls(image_id=image_id, image_file=image["file"], width=int(image["width"]), height=int(image["height"]),
                    sha256=image["sha256"], laterality=image.get("laterality"), pixel_size_mm=image.get("pixel_size_mm"),
                    joints=[JointAnnotation.from_json(j) for j in obj.get("joints", [])], updated=obj.get("updated"))
+
+
+def _version(info: dict[str, Any]) -> int:
+    try:
+        return int(info.get("version", 0))
+    except (TypeError, ValueError):
+        raise ValueError(f"format version {info.get('version')!r} is not a number") from None
 
 
 def file_sha256(path: str | Path) -> str:
@@ -165,10 +181,25 @@ class AnnotationDataset:
         return self.annotations_dir / f"{image_id}.json"
 
     def add_image(self, source: str | Path, width: int, height: int, laterality: str | None = None,
-                  pixel_size_mm: float | None = None) -> ImageAnnotation:
-        """Copy a radiograph into the dataset (once) and return its annotation, existing or empty."""
+                  pixel_size_mm: float | None = None, image_id: str | None = None) -> ImageAnnotation:
+        """Copy a radiograph into the dataset (once) and return its annotation, existing or empty.
+
+        `image_id` is the id the file had when it was opened: the annotation saved for that image is
+        returned without reading the file again, and a file that has another id now (replaced on disk)
+        is refused, so boxes drawn on one image are never attached to another.
+        """
         source = Path(source)
-        sha = file_sha256(source)
+        if image_id is not None:
+            existing = self.load_annotation(image_id)
+            if existing is not None:
+                return existing
+        try:
+            sha = file_sha256(source)
+        except OSError as exc:
+            raise DatasetError(f"cannot read {source.name} to copy it into the dataset: {exc.strerror or exc}") from exc
+        if image_id is not None and sha[:16] != image_id:
+            raise DatasetError(f"{source.name} was replaced on disk since it was opened (it is another image now), so "
+                               "the boxes are not saved to that image; put the opened file back to save them")
         image_id = sha[:16]
         existing = self.load_annotation(image_id)
         if existing is not None:
@@ -183,22 +214,38 @@ class AnnotationDataset:
                                height=int(height), sha256=sha, laterality=laterality, pixel_size_mm=pixel_size_mm)
 
     def save_annotation(self, annotation: ImageAnnotation) -> Path:
-        """Write one image's annotation atomically; on failure the old file is intact and DatasetError says why."""
-        annotation.updated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        """Write one image's annotation atomically; on failure the old file is intact and DatasetError says why.
+
+        The file on disk must still be `annotation.stored`; one changed since is left as it is, the
+        annotation goes beside it as a conflict copy and AnnotationConflictError says so (module docstring).
+        """
+        now = datetime.now(timezone.utc)
+        annotation.updated = now.isoformat(timespec="seconds")
         path = self._annotation_path(annotation.image_id)
+        data = json_bytes(annotation.to_json())
         try:
-            return atomic_write_json(path, annotation.to_json())
+            if _sha256_or_none(path) != annotation.stored:
+                copy = atomic_write_bytes(path.with_name(f"{path.name}.conflict-{now:%Y%m%dT%H%M%SZ}"), data)
+                raise AnnotationConflictError(
+                    f"{path.name} was changed by another window or annotator since this image was opened, so it "
+                    f"was left as it is; your boxes were written beside it as {copy.name} (not used for training)")
+            atomic_write_bytes(path, data)
         except OSError as exc:
             raise DatasetError(f"cannot save annotations to {path}: {exc.strerror or exc}") from exc
+        annotation.stored = hashlib.sha256(data).hexdigest()
+        return path
 
     def load_annotation(self, image_id: str) -> ImageAnnotation | None:
         path = self._annotation_path(image_id)
         if not path.exists():
             return None
         try:
-            return ImageAnnotation.from_json(image_id, json.loads(path.read_text(encoding="utf-8")))
+            data = path.read_bytes()
+            annotation = ImageAnnotation.from_json(image_id, json.loads(data.decode("utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DatasetError(f"annotation file {path} cannot be read: {exc}") from exc
+        annotation.stored = hashlib.sha256(data).hexdigest()
+        return annotation
 
     def annotation_for_file(self, path: str | Path) -> ImageAnnotation | None:
         """The saved annotation of a radiograph file, found by its content, or None."""
@@ -261,20 +308,26 @@ class AnnotationDataset:
 
 
 def open_dataset(root: str | Path, create: bool = False) -> AnnotationDataset:
-    """Open a dataset folder; with `create`, make it (an empty or missing folder) first."""
+    """Open a dataset folder; with `create`, make it (an empty or missing folder) first.
+
+    Without `create` nothing is written: a folder that is missing or no dataset is a DatasetError.
+    """
     root = Path(root)
     marker = root / "dataset.json"
     if marker.exists():
         try:
             info = json.loads(marker.read_text(encoding="utf-8"))
+            version = _version(info) if isinstance(info, dict) else 0
         except (OSError, ValueError) as exc:
             raise DatasetError(f"{marker} cannot be read: {exc}") from exc
-        if info.get("format") != DATASET_FORMAT:
+        if not isinstance(info, dict) or info.get("format") != DATASET_FORMAT:
             raise DatasetError(f"{root} is not a jsnviewer dataset ({marker.name} has another format)")
-        if int(info.get("version", 0)) > VERSION:
+        if version > VERSION:
             raise DatasetError(f"{root} was written by a newer jsnviewer (format version {info.get('version')})")
         return AnnotationDataset(root)
     if not create:
+        if not root.is_dir():
+            raise DatasetError(f"{root} is not there (is its drive or network share connected?)")
         raise DatasetError(f"{root} is not a jsnviewer dataset (no dataset.json)")
     if root.exists() and any(root.iterdir()):
         raise DatasetError(f"{root} is not empty; choose an empty folder for a new dataset")
@@ -283,6 +336,13 @@ def open_dataset(root: str | Path, create: bool = False) -> AnnotationDataset:
     except OSError as exc:
         raise DatasetError(f"cannot create a dataset in {root}: {exc.strerror or exc}") from exc
     return AnnotationDataset(root)
+
+
+def _sha256_or_none(path: Path) -> str | None:
+    try:
+        return file_sha256(path)
+    except FileNotFoundError:
+        return None
 
 
 def is_dataset(root: str | Path) -> bool:

@@ -31,6 +31,10 @@ class DatasetError(JsnError):
     """An annotation dataset folder could not be read or written."""
 
 
+class AnnotationConflictError(DatasetError):
+    """A save found the annotation file changed elsewhere (another window or annotator) and left it as it was."""
+
+
 def describe(exc: Exception) -> str:
     """One line for any error, the way the command line shows it: a JsnError's own sentence, an
     OSError's reason and file, anything else as unexpected with its type."""

@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from jsnviewer.dataset import is_dataset, open_dataset
 from jsnviewer.radiograph import Radiograph, StudyIdentity, save_radiograph
 
 
@@ -49,7 +50,11 @@ def make_window(qtbot, settings_store, tmp_path):
     from jsnviewer.gui.main_window import MainWindow
     from jsnviewer.gui.settings import AppSettings
 
-    def make(dataset: Path | None = None, autosave_delay_s: float = 30.0):
+    def make(dataset: Path | None = None, autosave_delay_s: float = 30.0, made: bool = True):
+        """`dataset` is the folder the settings remember, made here (as choosing it in an earlier session
+        would have) unless `made` is False."""
+        if dataset is not None and made and not is_dataset(dataset):
+            open_dataset(dataset, create=True)
         settings = AppSettings(dataset_folder=str(dataset) if dataset else "", autosave_delay_s=autosave_delay_s)
         window = MainWindow(settings)
         window.ask_before_discarding = False

@@ -137,3 +137,79 @@ def test_saved_files_get_the_usual_permissions(tmp_path, radiograph_file):
     os.umask(umask)
     mode = stat.S_IMODE((dataset.annotations_dir / f"{annotation.image_id}.json").stat().st_mode)
     assert mode == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("content", ["[]", "null", '"x"', '{"format": "jsnviewer-dataset", "version": "two"}'])
+def test_a_damaged_dataset_json_is_a_clear_error_and_is_left_alone(tmp_path, content):
+    open_dataset(tmp_path / "ds", create=True)
+    marker = tmp_path / "ds" / "dataset.json"
+    marker.write_text(content)
+    for create in (False, True):
+        with pytest.raises(DatasetError, match="dataset.json"):
+            open_dataset(tmp_path / "ds", create=create)
+    assert marker.read_text() == content
+
+
+@pytest.mark.parametrize("content", ["[]", "null", "42"])
+def test_an_annotation_file_of_the_wrong_json_type_is_a_clear_error(tmp_path, radiograph_file, content):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotation = annotate(dataset, radiograph_file)
+    path = dataset.annotations_dir / f"{annotation.image_id}.json"
+    path.write_text(content)
+    with pytest.raises(DatasetError, match="not a jsnviewer annotation file"):
+        dataset.annotation_for_file(radiograph_file)
+    assert path.read_text() == content
+
+
+def test_a_missing_dataset_folder_is_reported_and_not_made(tmp_path):
+    with pytest.raises(DatasetError, match="is not there"):
+        open_dataset(tmp_path / "usb-stick" / "ds")
+    assert not (tmp_path / "usb-stick").exists()
+
+
+def test_a_save_never_replaces_a_file_changed_since_it_was_read(tmp_path, radiograph_file):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotate(dataset, radiograph_file)
+    mine, theirs = dataset.annotation_for_file(radiograph_file), dataset.annotation_for_file(radiograph_file)
+    theirs.joints = theirs.joints[:1]
+    dataset.save_annotation(theirs)  # another annotator saves first
+    path = dataset.annotations_dir / f"{mine.image_id}.json"
+    before = path.read_bytes()
+    mine.joints.append(JointAnnotation(box=(1, 2, 3, 4)))
+    with pytest.raises(DatasetError, match="changed by another window or annotator") as error:
+        dataset.save_annotation(mine)
+    assert path.read_bytes() == before
+    copy = next(dataset.annotations_dir.glob(f"{mine.image_id}.json.conflict-*"))
+    assert copy.name in str(error.value)
+    assert len(json.loads(copy.read_text())["joints"]) == 3  # my boxes, beside theirs
+    assert [a.image_id for a in dataset.annotations()] == [mine.image_id]  # training reads theirs only
+    theirs.joints = []
+    dataset.save_annotation(theirs)  # what was read or last written may be replaced
+    assert dataset.annotation_for_file(radiograph_file).joints == []
+
+
+def test_a_new_annotation_does_not_replace_one_saved_meanwhile(tmp_path, radiograph_file):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    first, second = dataset.add_image(radiograph_file, 48, 64), dataset.add_image(radiograph_file, 48, 64)
+    first.joints = [JointAnnotation(box=(5, 5, 2, 2))]
+    dataset.save_annotation(first)
+    with pytest.raises(DatasetError, match="changed by another window"):
+        dataset.save_annotation(second)
+    assert dataset.annotation_for_file(radiograph_file).joints == first.joints
+
+
+def test_an_image_replaced_since_it_was_opened_is_not_copied_nor_annotated(tmp_path, radiograph_file):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    opened_id = image_id_of(radiograph_file)
+    Image.fromarray(np.ones((64, 48), np.uint16)).save(radiograph_file)  # re-exported under the same name
+    with pytest.raises(DatasetError, match="replaced on disk since it was opened"):
+        dataset.add_image(radiograph_file, 48, 64, image_id=opened_id)
+    assert not dataset.images_dir.exists()
+
+
+def test_an_image_already_in_the_dataset_keeps_its_id_when_its_file_changes(tmp_path, radiograph_file):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    saved = annotate(dataset, radiograph_file)
+    radiograph_file.unlink()  # the copy in the dataset is the image the boxes belong to
+    again = dataset.add_image(radiograph_file, 48, 64, image_id=saved.image_id)
+    assert again.image_id == saved.image_id and len(again.joints) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from PySide6.QtCore import QSettings
 
 from jsnviewer.dataset import image_id_of, open_dataset
@@ -195,3 +196,148 @@ def test_settings_dialog_edits_device_thresholds_and_weights(qtbot):
     assert values.weights["segmenter"] == "/tmp/seg.pt"
     dialog._restore_defaults()
     assert dialog.values().thresholds == Thresholds()
+
+
+def errors_of(window) -> list[str]:
+    return [text for level, text in window.warnings.messages() if level == "error"]
+
+
+def test_a_remembered_dataset_folder_that_is_gone_is_not_made_again(qtbot, make_window, study, tmp_path):
+    stick = tmp_path / "usb-stick"  # the dataset of the settings, on a stick that is not plugged in
+    window = make_window(stick / "ds", autosave_delay_s=0.1, made=False)
+    open_and_wait(qtbot, window, *study)
+    assert window.panes[BASELINE].radiograph is not None
+    assert "Dataset folder not available" in errors_of(window)[0] and "Autosave is off" in errors_of(window)[0]
+    assert window.save_state.text() == "Autosave off: dataset folder not available"
+    expected = annotate(window)
+    qtbot.wait(500)  # several autosave delays
+    assert not stick.exists()
+    assert window.documents[BASELINE].is_dirty and window.documents[BASELINE].joints() == expected
+    assert "dataset folder not available" in window.save_state.text()
+
+
+def test_an_empty_mount_point_of_the_remembered_dataset_gets_no_new_dataset(qtbot, make_window, study, tmp_path):
+    dataset = tmp_path / "share" / "ds"
+    first = make_window(dataset)
+    open_and_wait(qtbot, first, *study)
+    expected = annotate(first)
+    first.save_annotations()
+    wait_saved(qtbot, first)
+    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=5000)
+    (tmp_path / "share").rename(tmp_path / "unmounted")
+    dataset.mkdir(parents=True)  # the empty mount point the next day
+    window = make_window(dataset, autosave_delay_s=0.1, made=False)
+    open_and_wait(qtbot, window, *study)
+    assert window.documents[BASELINE].joints() == [] and "Dataset folder not available" in errors_of(window)[0]
+    window.add_box(BASELINE, (20.0, 30.0, 10.0, 10.0))
+    qtbot.wait(500)
+    assert list(dataset.iterdir()) == [] and window.documents[BASELINE].is_dirty
+
+    dataset.rmdir()
+    (tmp_path / "unmounted").rename(tmp_path / "share")  # mounted again: the user chooses the folder again
+    assert window.set_dataset_folder(dataset) and not errors_of(window)
+    qtbot.waitUntil(lambda: bool(window.documents[BASELINE].save_error), timeout=10000)
+    assert open_dataset(dataset).annotation_for_file(study[0]).joints == expected  # the saved boxes are not replaced
+    assert "changed by another window or annotator" in errors_of(window)[0]
+    assert len(list((dataset / "annotations").glob("*.json.conflict-*"))) == 1
+
+
+@pytest.mark.parametrize("content", ["[]", "null", '"x"', '{"format": "jsnviewer-dataset", "version": "two"}'])
+def test_a_damaged_dataset_json_still_opens_the_radiographs_with_autosave_off(qtbot, make_window, study, tmp_path,
+                                                                              content):
+    dataset = tmp_path / "dataset"
+    open_dataset(dataset, create=True)
+    (dataset / "dataset.json").write_text(content)
+    window = make_window(dataset, autosave_delay_s=0.1)
+    open_and_wait(qtbot, window, *study)
+    assert all(window.panes[role].radiograph is not None for role in (BASELINE, FOLLOWUP))
+    assert len(errors_of(window)) == 1 and "dataset.json" in errors_of(window)[0]
+    assert "Autosave is off" in errors_of(window)[0] and "Error" not in errors_of(window)[0]
+    annotate(window)
+    qtbot.wait(500)
+    assert (dataset / "dataset.json").read_text() == content
+    assert [p.name for p in dataset.iterdir()] == ["dataset.json"]
+    assert window.documents[BASELINE].is_dirty
+
+
+@pytest.mark.parametrize("content", ["[]", "null", "42"])
+def test_an_annotation_file_of_the_wrong_json_type_is_handled_like_an_unreadable_one(qtbot, make_window, study,
+                                                                                      tmp_path, content):
+    dataset = tmp_path / "dataset"
+    open_dataset(dataset, create=True)
+    damaged = dataset / "annotations" / f"{image_id_of(study[0])}.json"
+    damaged.parent.mkdir()
+    damaged.write_text(content)
+    window = make_window(dataset, autosave_delay_s=0.1)
+    open_and_wait(qtbot, window, *study)
+    assert all(window.panes[role].radiograph is not None for role in (BASELINE, FOLLOWUP))
+    assert len(errors_of(window)) == 1 and "Saved annotations not loaded" in errors_of(window)[0]
+    window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    qtbot.wait(500)
+    assert damaged.read_text() == content
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: not window.documents[BASELINE].is_dirty, timeout=5000)
+    assert damaged.with_name(damaged.name + ".unreadable").read_text() == content
+    assert not errors_of(window)
+
+
+def test_two_windows_on_one_image_never_overwrite_each_other(qtbot, make_window, study, tmp_path):
+    dataset = tmp_path / "shared-dataset"
+    first, second = make_window(dataset, autosave_delay_s=0.1), make_window(dataset, autosave_delay_s=0.1)
+    open_and_wait(qtbot, first, *study)
+    open_and_wait(qtbot, second, *study)
+    first.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
+    second.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="MCP3")
+    mine = second.documents[BASELINE].joints()
+    qtbot.waitUntil(lambda: bool(second.documents[BASELINE].save_error), timeout=10000)
+    wait_saved(qtbot, second)
+
+    saved = open_dataset(dataset).annotation_for_file(study[0])
+    assert [j.identity for j in saved.joints] == ["MCP2"]  # the first window's save is not replaced
+    assert second.documents[BASELINE].is_dirty and second.documents[BASELINE].joints() == mine
+    message = errors_of(second)[0]
+    assert "baseline.dcm not saved" in message and "changed by another window or annotator" in message
+    copies = list((dataset / "annotations").glob("*.json.conflict-*"))
+    assert len(copies) == 1 and copies[0].name in message
+    assert [j["identity"] for j in json.loads(copies[0].read_text())["joints"]] == ["MCP3"]
+    assert "not saved" in second.save_state.text()
+    second.add_box(BASELINE, (130.0, 60.0, 20.0, 30.0))
+    qtbot.wait(500)  # autosave leaves that file alone now: no copy per edit
+    assert len(list((dataset / "annotations").glob("*.json.conflict-*"))) == 1
+
+    first.add_box(BASELINE, (170.0, 60.0, 20.0, 30.0), identity="MCP4")  # the first window saves on as before
+    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
+    assert [j.identity for j in open_dataset(dataset).annotation_for_file(study[0]).joints] == ["MCP2", "MCP4"]
+
+
+def test_a_radiograph_replaced_on_disk_before_the_save_gets_no_boxes(qtbot, make_window, study, tmp_path):
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    baseline, followup = study
+    opened_id = image_id_of(baseline)
+    open_and_wait(qtbot, window, baseline, followup)
+    expected = annotate(window)
+    write_radiograph(baseline, seed=9)  # another image exported under the same name
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: bool(window.documents[BASELINE].save_error), timeout=5000)
+    assert window.documents[BASELINE].is_dirty and window.documents[BASELINE].joints() == expected
+    assert "baseline.dcm not saved" in errors_of(window)[0] and "replaced on disk" in errors_of(window)[0]
+    for image_id in (opened_id, image_id_of(baseline)):
+        assert not (dataset / "annotations" / f"{image_id}.json").exists()
+        assert not list((dataset / "images").glob(f"{image_id}.*"))
+
+
+def test_a_dataset_folder_that_goes_away_during_the_session_is_not_made_again(qtbot, make_window, study, tmp_path):
+    dataset = tmp_path / "stick" / "ds"
+    window = make_window(dataset, autosave_delay_s=0.1)
+    open_and_wait(qtbot, window, *study)
+    (tmp_path / "stick").rename(tmp_path / "unplugged")
+    expected = annotate(window)
+    qtbot.waitUntil(lambda: bool(window.documents[BASELINE].save_error), timeout=10000)
+    wait_saved(qtbot, window)
+    assert not (tmp_path / "stick").exists()
+    assert window.documents[BASELINE].is_dirty and window.documents[BASELINE].joints() == expected
+    assert "is not there" in errors_of(window)[0] and "edits are kept" in errors_of(window)[0]

@@ -82,9 +82,13 @@ class AnnotationDocument(QObject):
     _uids = itertools.count(1)
 
     def __init__(self, path: Path, width: int, height: int, laterality: str | None = None,
-                 pixel_size_mm: float | None = None, joints: Iterable[JointAnnotation] = (), parent: QObject | None = None):
+                 pixel_size_mm: float | None = None, joints: Iterable[JointAnnotation] = (), parent: QObject | None = None,
+                 image_id: str | None = None, stored: str | None = None):
         super().__init__(parent)
         self.path = Path(path)
+        # The image's dataset id when it was opened, and the hash of its annotation file as last read or
+        # written (None: none): a save goes to that image and replaces only that file (dataset.py).
+        self.image_id, self.stored = image_id, stored
         self.width, self.height = int(width), int(height)
         self.laterality, self.pixel_size_mm = laterality, pixel_size_mm
         self._joints: dict[int, JointAnnotation] = {next(self._uids): _copy(j) for j in joints}
@@ -93,8 +97,8 @@ class AnnotationDocument(QObject):
         self.saved_revision = 0
         self.in_batch = False  # set while a batch of edits (proposals) emits one `changed` at its end
         self.save_error: str | None = None
-        # Set when the saved annotation of this image could not be read: autosave must not replace
-        # that file (it may be repairable); an explicit save by the user does.
+        # Set when the saved annotation of this image could not be read (autosave must not replace that
+        # file, it may be repairable; an explicit save by the user does), or was changed elsewhere.
         self.keep_saved_file: str | None = None
 
     # --- reading

@@ -4,7 +4,9 @@ Every edit restarts a short timer; when it fires, one snapshot of each dirty doc
 written in a single background thread (so two saves never race for one file). Edits made
 while a save runs are picked up by the next save. A document is marked saved only up to the
 revision that was written; a failed save leaves it dirty and reports why (the dataset store
-writes atomically, so the previous file is intact).
+writes atomically, so the previous file is intact). A save never creates a dataset (the window
+does that only in a folder the user chose) and never replaces an annotation file changed by
+someone else since this window read it (the store writes a conflict copy beside it instead).
 """
 
 from __future__ import annotations
@@ -14,29 +16,37 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from jsnviewer.dataset import DatasetError, JointAnnotation, image_id_of, is_dataset, open_dataset
+from jsnviewer.dataset import DatasetError, JointAnnotation, open_dataset
+from jsnviewer.errors import AnnotationConflictError
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.worker import Worker
 
 
-def write_annotation(dataset_root: Path, image_path: Path, width: int, height: int, laterality: str | None,
-                     pixel_size_mm: float | None, joints: list[JointAnnotation], set_aside_unreadable: bool = False) -> Path:
-    """Store one image's joints in the dataset (copying the image in once); returns the annotation file.
+def write_annotation(dataset_root: Path, image_path: Path, image_id: str, width: int, height: int,
+                     laterality: str | None, pixel_size_mm: float | None, joints: list[JointAnnotation],
+                     stored: str | None, set_aside_unreadable: bool = False) -> tuple[Path, str | None]:
+    """Store one image's joints in the dataset (copying the image in once); returns the annotation file
+    and its new content hash.
 
-    With `set_aside_unreadable`, an existing annotation file that cannot be read is first renamed to
-    `<image_id>.json.unreadable` (kept for repair, ignored by training) instead of failing the save.
+    `image_id` is the image's id when it was opened and `stored` the hash of its annotation file as this
+    window last read or wrote it (None: there was none); see `AnnotationDataset.add_image` and
+    `save_annotation`. With `set_aside_unreadable`, an existing annotation file that cannot be read is
+    first renamed to `<image_id>.json.unreadable` (kept for repair, ignored by training) instead of
+    failing the save.
     """
-    dataset = open_dataset(dataset_root, create=not is_dataset(dataset_root))
+    dataset = open_dataset(dataset_root)
     if set_aside_unreadable:
-        image_id = image_id_of(image_path)
         try:
             dataset.load_annotation(image_id)
         except DatasetError:
             old = dataset.annotations_dir / f"{image_id}.json"
             os.replace(old, old.with_name(old.name + ".unreadable"))
-    annotation = dataset.add_image(image_path, width, height, laterality, pixel_size_mm)
+            stored = None  # that file is gone by our own hand
+    annotation = dataset.add_image(image_path, width, height, laterality, pixel_size_mm, image_id=image_id)
     annotation.joints = joints
-    return dataset.save_annotation(annotation)
+    annotation.stored = stored
+    path = dataset.save_annotation(annotation)
+    return path, annotation.stored
 
 
 def write_joint_crops(dataset_root: Path, result, baseline, followup) -> list[Path]:
@@ -50,6 +60,7 @@ def write_joint_crops(dataset_root: Path, result, baseline, followup) -> list[Pa
 class AnnotationSaver(QObject):
     saved = Signal(object, str)  # document, annotation file
     failed = Signal(object, str)  # document, reason
+    conflicted = Signal(object, str)  # document, reason: its file was changed elsewhere (not `failed`)
     busy_changed = Signal(bool)
 
     def __init__(self, delay_s: float = 2.0, parent: QObject | None = None):
@@ -95,8 +106,9 @@ class AnnotationSaver(QObject):
     def save_now(self, document: AnnotationDocument) -> bool:
         """Start writing `document`; False (and `failed`) when there is no dataset folder.
 
-        A document marked `keep_saved_file` (its saved file was unreadable) is never scheduled by
-        autosave, so it only gets here by the user's explicit save, which sets that file aside.
+        A document marked `keep_saved_file` (its saved file was unreadable, or changed elsewhere) is never
+        scheduled by autosave, so it only gets here by the user's explicit save, which sets an unreadable
+        file aside (a changed one is still not replaced).
         """
         if self.dataset_root is None:
             reason = "no dataset folder chosen (File ▸ Choose dataset folder…)"
@@ -107,9 +119,10 @@ class AnnotationSaver(QObject):
             self._again.add(document)  # save again once the running write is done
             return True
         revision, joints = document.snapshot()
-        worker = Worker(write_annotation, self.dataset_root, document.path, document.width, document.height,
-                        document.laterality, document.pixel_size_mm, joints, bool(document.keep_saved_file))
-        worker.signals.result.connect(lambda path, d=document, r=revision: self._done(d, r, path))
+        worker = Worker(write_annotation, self.dataset_root, document.path, document.image_id, document.width,
+                        document.height, document.laterality, document.pixel_size_mm, joints, document.stored,
+                        bool(document.keep_saved_file))
+        worker.signals.result.connect(lambda written, d=document, r=revision: self._done(d, r, *written))
         worker.signals.error.connect(lambda exc, d=document: self._failed(d, exc))
         worker.signals.finished.connect(lambda d=document: self._finished(d))
         was_busy = self.is_busy()
@@ -123,7 +136,8 @@ class AnnotationSaver(QObject):
         """Block until background writes end (used when quitting)."""
         return self._pool.waitForDone(timeout_ms)
 
-    def _done(self, document: AnnotationDocument, revision: int, path) -> None:
+    def _done(self, document: AnnotationDocument, revision: int, path: Path, stored: str | None) -> None:
+        document.stored = stored
         document.mark_saved(revision)
         self.saved.emit(document, str(path))
 
@@ -131,7 +145,11 @@ class AnnotationSaver(QObject):
         reason = str(exc) or type(exc).__name__
         document.save_error = reason
         self._again.discard(document)  # no retry storm: the next edit or Ctrl+S tries again
-        self.failed.emit(document, reason)
+        if isinstance(exc, AnnotationConflictError):
+            document.keep_saved_file = reason  # one conflict copy, not one per edit
+            self.conflicted.emit(document, reason)
+        else:
+            self.failed.emit(document, reason)
 
     def _finished(self, document: AnnotationDocument) -> None:
         self._running.pop(document, None)

@@ -55,6 +55,7 @@ class LoadedImage:
     image_id: str
     annotation: ImageAnnotation | None = None
     annotation_error: str | None = None
+    dataset_error: str | None = None  # the dataset folder itself could not be opened
 
 
 @dataclass
@@ -68,9 +69,14 @@ def load_image(path: Path, dataset_root: Path | None) -> LoadedImage:
     """Read one radiograph and, when a dataset folder is set, its saved annotation."""
     radiograph = load_radiograph(path)
     loaded = LoadedImage(radiograph, image_id_of(path))
-    if dataset_root is not None and is_dataset(dataset_root):
+    if dataset_root is not None:
         try:
-            loaded.annotation = open_dataset(dataset_root).load_annotation(loaded.image_id)
+            dataset = open_dataset(dataset_root)
+        except DatasetError as exc:
+            loaded.dataset_error = str(exc)
+            return loaded
+        try:
+            loaded.annotation = dataset.load_annotation(loaded.image_id)
         except DatasetError as exc:
             loaded.annotation_error = str(exc)
     return loaded
@@ -169,9 +175,10 @@ class MainWindow(QMainWindow):
         self._crops_saved_for: tuple[object, Path] | None = None  # (result, dataset folder) whose joint crops are written
         self.undo_group = QUndoGroup(self)
         self.saver = AnnotationSaver(self.settings.autosave_delay_s, self)
-        self.saver.dataset_root = Path(self.settings.dataset_folder) if self.settings.dataset_folder else None
         self.saver.saved.connect(self._saved)
         self.saver.failed.connect(self._save_failed)
+        self.saver.conflicted.connect(self._save_conflicted)
+        self.dataset_unusable = False  # the remembered dataset folder could not be opened: autosave is off
 
         self.warnings = WarningsBar()
         splitter = QSplitter(Qt.Horizontal)
@@ -233,12 +240,11 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.set_tool(Tool.PAN)
         self.set_active_role(BASELINE)
+        self._use_remembered_dataset()
         self._update_title()
         self._update_save_state()
         self.setAcceptDrops(True)
         self.resize(1500, 900)
-        if self.saver.dataset_root is None:
-            self.save_state.setText("Autosave off: no dataset folder")
 
     # ------------------------------------------------------------------ actions and menus
     def _dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -453,6 +459,9 @@ class MainWindow(QMainWindow):
             self.clear_result()
         for role, loaded in study.images.items():
             self._show_image(role, loaded)
+        unusable = next((l.dataset_error for l in study.images.values() if l.dataset_error), None)
+        if unusable and self.saver.dataset_root is not None:
+            self._dataset_unusable(unusable)
         if study.images:
             self._check_pair()
             self.fit()
@@ -475,7 +484,9 @@ class MainWindow(QMainWindow):
         if document is None or not (document.is_dirty or shown_elsewhere):
             joints = loaded.annotation.joints if loaded.annotation is not None else []
             document = AnnotationDocument(radiograph.path, radiograph.width, radiograph.height,
-                                          radiograph.identity.laterality, radiograph.pixel_size_mm, joints, parent=self)
+                                          radiograph.identity.laterality, radiograph.pixel_size_mm, joints, parent=self,
+                                          image_id=loaded.image_id,
+                                          stored=loaded.annotation.stored if loaded.annotation is not None else None)
             document.changed.connect(lambda d=document: self._document_changed(d))
             document.dirty_changed.connect(lambda dirty: self._update_save_state())
             old_document = self.session_documents.get(loaded.image_id)
@@ -911,6 +922,26 @@ class MainWindow(QMainWindow):
         self._update_save_state()
 
     # ------------------------------------------------------------------ saving
+    def _use_remembered_dataset(self) -> None:
+        """Save to the dataset folder of the settings if it is still a dataset; never make one there
+        (a USB stick not plugged in, a share not mounted: its folder may be missing or empty)."""
+        if not self.settings.dataset_folder:
+            return
+        try:
+            self.saver.dataset_root = open_dataset(self.settings.dataset_folder).root
+        except DatasetError as exc:
+            self._dataset_unusable(str(exc))
+
+    def _dataset_unusable(self, reason: str) -> None:
+        """Autosave off until the user chooses a dataset folder again; the settings keep the folder."""
+        self.saver.dataset_root = None
+        self.dataset_unusable = True
+        self.warnings.show_message(
+            f"Dataset folder not available: {reason}. Autosave is off: your edits stay in this window, unsaved, until "
+            "you choose the dataset folder again (File ▸ Choose dataset folder…); then reopen the images to see "
+            "their saved boxes.", "error", key="dataset")
+        self._update_save_state()
+
     def choose_dataset_folder(self) -> bool:
         folder = QFileDialog.getExistingDirectory(self, "Choose the training dataset folder (an empty folder starts one)",
                                                   self.settings.dataset_folder or str(Path.home()))
@@ -923,6 +954,10 @@ class MainWindow(QMainWindow):
             self.warnings.show_message(f"Dataset folder not used: {exc}", "error", key="dataset")
             return False
         self.warnings.dismiss("dataset")
+        self.dataset_unusable = False
+        if not self.settings.dataset_folder or Path(self.settings.dataset_folder).resolve() != Path(folder).resolve():
+            for document in self.session_documents.values():
+                document.stored = None  # nothing read from this folder yet: a file there is someone else's
         self.settings.dataset_folder = str(folder)
         save_settings(self.settings, qsettings())
         self.saver.dataset_root = Path(folder)
@@ -948,6 +983,9 @@ class MainWindow(QMainWindow):
     def _saved(self, document: AnnotationDocument, path: str) -> None:
         document.keep_saved_file = None
         self.warnings.dismiss(f"save-{id(document)}")
+        for role in ROLES:
+            if document is self.documents[role]:
+                self.warnings.dismiss(f"annotation-{role}")  # its unreadable file is set aside now
         self._update_save_state()
         self._update_title()
         if any(document is self.documents[role] for role in ROLES):
@@ -983,17 +1021,25 @@ class MainWindow(QMainWindow):
             "error", key=f"save-{id(document)}")
         self._update_save_state()
 
+    def _save_conflicted(self, document: AnnotationDocument, reason: str) -> None:
+        self.warnings.show_message(
+            f"Annotations of {document.path.name} not saved: {reason}. Your edits stay in this window, unsaved; "
+            "autosave leaves that file alone (Ctrl+S writes another copy beside it).", "error",
+            key=f"save-{id(document)}")
+        self._update_save_state()
+
     def _update_save_state(self) -> None:
         dirty = [d for d in self.session_documents.values() if d.is_dirty]
         failed = [d for d in dirty if d.save_error]
+        no_folder = "dataset folder not available" if self.dataset_unusable else "no dataset folder"
         if failed:
             text = f"⚠ {len(failed)} image(s) not saved"
         elif dirty and self.saver.dataset_root is None:
-            text = "Unsaved edits: no dataset folder (Ctrl+S)"
+            text = f"Unsaved edits: {no_folder} (Ctrl+S)"
         elif dirty:
             text = "Saving…" if self.saver.is_busy() else "Edited (autosave pending)"
         elif self.saver.dataset_root is None:
-            text = "Autosave off: no dataset folder"
+            text = f"Autosave off: {no_folder}"
         else:
             text = f"All saved to {self.saver.dataset_root.name}"
         self.save_state.setText(text)
@@ -1027,6 +1073,8 @@ class MainWindow(QMainWindow):
                     values.dataset_folder = self.settings.dataset_folder
                 elif not values.dataset_folder:
                     self.saver.dataset_root = None
+                    self.dataset_unusable = False
+                    self.warnings.dismiss("dataset")
             for name, path in values.weights.items():
                 if path and not Path(path).is_file():
                     self.warnings.show_message(f"{WEIGHTS[name]} weights file {path} not found.", "warning",
