@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import torch
+
+log = logging.getLogger(__name__)
 
 
 def choose_device(preference: str | None = None) -> torch.device:
@@ -18,6 +21,8 @@ def choose_device(preference: str | None = None) -> torch.device:
         raise ValueError(f"unknown device {preference!r}: use cpu, cuda or auto")
     if pref in {"auto", "cuda"} and torch.cuda.is_available():
         return torch.device("cuda")
+    if pref == "cuda":
+        log.warning("CUDA was asked for but this machine has none that torch can use: running on the CPU")
     return torch.device("cpu")
 
 

@@ -220,6 +220,12 @@ def test_cli_writes_dicom_pairs_with_the_pixel_size_and_refuses_to_overwrite(tmp
     assert "--overwrite" in err and err.count("\n") == 1
 
 
+def test_a_negative_seed_is_one_clear_error(tmp_path, capsys):
+    assert main(["phantom", str(tmp_path / "p"), "--seed", "-5"]) == 2
+    assert capsys.readouterr().err.strip() == "jsnviewer: error: --seed must be 0 or more, not -5"
+    assert not (tmp_path / "p").exists()
+
+
 def test_bad_truth_files_give_one_clear_error(tmp_path):
     from jsnviewer.phantom import TruthError
 

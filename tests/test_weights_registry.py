@@ -51,3 +51,13 @@ def test_training_does_not_replace_a_shipped_weights_file_by_a_slip_of_out(tmp_p
     err = capsys.readouterr().err
     assert "models/segmenter.pt is a shipped weights file" in err and "--replace-shipped" in err
     assert (shipped / "segmenter.pt").read_bytes() == b"the shipped weights"
+
+
+def test_asking_for_cuda_where_there_is_none_runs_on_the_cpu_and_says_so(caplog, monkeypatch):
+    from jsnviewer.device import choose_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert choose_device("cuda").type == "cpu"
+    assert "CUDA was asked for" in caplog.text
+    caplog.clear()
+    assert choose_device("auto").type == "cpu" and not caplog.text  # auto: nothing was promised

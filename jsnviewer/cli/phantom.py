@@ -41,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.pairs < 1:
         raise PhantomError(f"--pairs must be at least 1, not {args.pairs}")
+    if args.seed < 0:
+        raise PhantomError(f"--seed must be 0 or more, not {args.seed}")
     if not 0.0 <= args.findings_rate <= 1.0:
         raise PhantomError(f"--findings-rate must be between 0 and 1, not {args.findings_rate}")
     outdir = Path(args.outdir)
