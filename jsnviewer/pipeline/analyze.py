@@ -208,7 +208,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     report(0.0, "Checking the pair")
-    warnings = [w.message for w in check_pair(baseline, followup)]
+    pair_warnings = check_pair(baseline, followup)
+    warnings = [w.message for w in pair_warnings]
     if models is None:
         report(0.01, "Loading models")
         models = AnalysisModels.load(settings)
@@ -235,7 +236,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
 
     t = time.perf_counter()
     size_ratio, size_warning = followup_scale(*detections, baseline.pixel_size_mm, followup.pixel_size_mm)
-    sides_warning = hand_sides_differ(*detections)
+    # the files saying so already is enough
+    sides_warning = None if any(w.code == "different-laterality" for w in pair_warnings) else hand_sides_differ(*detections)
     warnings += [w for w in (size_warning, sides_warning) if w]
     identities = sorted(pairs)
     frames, fixed, moving = {}, [], []
