@@ -459,7 +459,7 @@ class MainWindow(QMainWindow):
             self.clear_result()
         for role, loaded in study.images.items():
             self._show_image(role, loaded)
-        unusable = next((l.dataset_error for l in study.images.values() if l.dataset_error), None)
+        unusable = next((loaded.dataset_error for loaded in study.images.values() if loaded.dataset_error), None)
         if unusable and self.saver.dataset_root is not None:
             self._dataset_unusable(unusable)
         if study.images:
