@@ -72,9 +72,11 @@ def test_halving_keeps_the_continuous_frame():
 
 
 @pytest.mark.slow
-def test_a_radiograph_without_a_pixel_size_is_scanned_at_the_size_of_the_training_hands():
-    """A coarser export (0.7 of the phantom's pixels, no pixel size) is found at the scale where
-    its hand has the training hands' size, although neither probe scale (0.5, 1) is that scale."""
+@pytest.mark.parametrize("size", [0.7, 2.0])
+def test_a_radiograph_without_a_pixel_size_is_scanned_at_the_size_of_the_training_hands(size):
+    """A coarser (0.7 of the phantom's pixels) or finer (2×) export without a pixel size is found at
+    the scale where its hand has the training hands' size, although no probe scale is
+    that scale."""
     from skimage.transform import rescale
 
     from jsnviewer.detection.bench import TruthImage, match
@@ -83,8 +85,8 @@ def test_a_radiograph_without_a_pixel_size_is_scanned_at_the_size_of_the_trainin
 
     study = generate_study(1_000_003)
     joints = study.truth.baseline.joints
-    pixels = rescale(study.baseline.pixels.astype(np.float32), 0.7, anti_aliasing=True, preserve_range=True)
-    truth = TruthImage("coarse", pixels, None, study.truth.laterality, np.array([j.box for j in joints]) * 0.7,
+    pixels = rescale(study.baseline.pixels.astype(np.float32), size, anti_aliasing=size < 1, preserve_range=True)
+    truth = TruthImage("export", pixels, None, study.truth.laterality, np.array([j.box for j in joints]) * size,
                        [j.identity for j in joints], None, False)
     detections = JointDetector.load().detect_pixels(pixels, study.truth.laterality, scale=None)
     pairs = match(truth, detections)
