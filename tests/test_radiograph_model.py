@@ -40,3 +40,12 @@ def test_an_implausible_pixel_size_is_ignored_and_says_so(size):
 def test_patient_name_stays_out_of_reprs():
     r = Radiograph(pixels=np.zeros((2, 2)), identity=StudyIdentity(patient_id="X1", patient_name="Smith^Anna"))
     assert "Smith" not in repr(r) and "X1" in repr(r)
+
+
+def test_pixels_that_are_not_numbers_become_the_darkest_or_brightest_value(caplog):
+    pixels = np.array([[1.0, np.nan], [5.0, np.inf], [-np.inf, 3.0]], dtype=np.float32)
+    r = Radiograph(pixels=pixels)
+    np.testing.assert_array_equal(r.pixels, [[1.0, 1.0], [5.0, 5.0], [1.0, 3.0]])
+    assert np.isfinite([r.window_center, r.window_width]).all()
+    assert "3 pixels are not numbers" in caplog.text
+    assert (Radiograph(pixels=np.full((2, 2), np.nan)).pixels == 0).all()

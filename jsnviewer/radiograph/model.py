@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import logging
+
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 UNKNOWN_PIXEL_SIZE = "unknown"
 GIVEN_PIXEL_SIZE = "set by the program that made the image"
@@ -56,6 +60,7 @@ class Radiograph:
         pixels = np.asarray(self.pixels, dtype=np.float32)
         if pixels.ndim != 2:
             raise ValueError(f"a radiograph is one grey channel (rows, cols), got shape {pixels.shape}")
+        pixels = _finite(pixels)
         self.pixels = pixels
         if self.path is not None:
             self.path = Path(self.path)
@@ -87,6 +92,18 @@ class Radiograph:
     @property
     def width(self) -> int:
         return int(self.pixels.shape[1])
+
+
+def _finite(pixels: np.ndarray) -> np.ndarray:
+    """A float image's NaN and −∞ pixels (holes, failed processing) as its darkest value, +∞ as its
+    brightest: every later step needs numbers."""
+    finite = np.isfinite(pixels)
+    if finite.all():
+        return pixels
+    values = pixels[finite]
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+    log.warning("%d pixels are not numbers (NaN or infinite): shown as the darkest / brightest value", int((~finite).sum()))
+    return np.nan_to_num(pixels, nan=low, neginf=low, posinf=high)
 
 
 def percentile_window(pixels: np.ndarray, low: float = 0.5, high: float = 99.5) -> tuple[float, float]:
