@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 from datetime import date
 
 import numpy as np
@@ -93,6 +96,33 @@ def test_a_folder_of_dicom_opens_earliest_as_baseline_and_latest_as_followup(qtb
         window.open_paths([folder])
     assert window.panes[BASELINE].radiograph.path.name == "z_first.dcm"
     assert window.panes[FOLLOWUP].radiograph.path.name == "a_last.dcm"
+
+
+def test_a_folder_keeps_only_its_earliest_and_latest_study_in_memory(tmp_path, monkeypatch):
+    from jsnviewer.gui import main_window
+
+    folder = tmp_path / "exam"
+    folder.mkdir()
+    for seed, when in enumerate([date(2020, 1, 1), None, date(2017, 5, 1), date(2022, 3, 1), date(2019, 1, 1)]):
+        write_radiograph(folder / f"s{seed}.dcm", seed=seed, study_date=when)
+    (folder / "broken.dcm").write_bytes(b"\x00" * 128 + b"DICM")
+    alive, most_held = [], []
+    real_load = main_window.load_image
+
+    def counting_load(path, root):
+        gc.collect()
+        most_held.append(sum(ref() is not None for ref in alive))  # radiographs still held when the next is read
+        loaded = real_load(path, root)
+        alive.append(weakref.ref(loaded))
+        return loaded
+
+    monkeypatch.setattr(main_window, "load_image", counting_load)
+    study = main_window.load_folder(folder, None)
+    assert study.images[BASELINE].radiograph.path.name == "s2.dcm"  # 2017
+    assert study.images[FOLLOWUP].radiograph.path.name == "s1.dcm"  # undated: after every dated study
+    assert study.notes == ["5 radiographs in exam: showing the earliest and the latest."]
+    assert len(study.errors) == 1 and "broken.dcm" in study.errors[0]
+    assert max(most_held) <= 3  # the earliest and latest so far and the one just read; the others were let go
 
 
 def test_dropping_two_files_opens_them_ordered_by_date_and_records_a_recent_study(qtbot, make_window, study,

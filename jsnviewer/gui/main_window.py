@@ -113,26 +113,35 @@ def load_folder(folder: Path, dataset_root: Path | None,
     if len(candidates) > MAX_FOLDER_FILES:
         study.notes.append(f"Only the first {MAX_FOLDER_FILES} of {len(candidates)} files in {folder.name} were examined.")
         candidates = candidates[:MAX_FOLDER_FILES]
-    loaded: list[LoadedImage] = []
+    def order(item: LoadedImage) -> tuple:  # undated studies last, then by file
+        when = item.radiograph.identity.study_date
+        return (when is None, when or 0, str(item.radiograph.path))
+
+    # only the earliest and the latest are kept while reading: a folder of 100 studies held 1.3 GB
+    earliest = latest = None
+    readable = 0
     for number, path in enumerate(candidates):
         if progress:
             progress(number / max(len(candidates), 1), f"Reading {path.name}")
         try:
-            loaded.append(load_image(path, dataset_root))
+            item = load_image(path, dataset_root)
         except JsnError as exc:
             study.errors.append(str(exc))
+            continue
         except OSError as exc:
             study.errors.append(f"{path.name}: cannot read the file ({exc.strerror or exc})")
-    if not loaded:
+            continue
+        readable += 1
+        earliest = item if earliest is None or order(item) < order(earliest) else earliest
+        latest = item if latest is None or order(item) > order(latest) else latest
+    if earliest is None:
         study.errors.append(f"{folder}: no readable DICOM radiograph in this folder")
         return study
-    loaded.sort(key=lambda item: (item.radiograph.identity.study_date is None,
-                                  item.radiograph.identity.study_date or 0, str(item.radiograph.path)))
-    study.images[BASELINE] = loaded[0]
-    if len(loaded) > 1:
-        study.images[FOLLOWUP] = loaded[-1]
-    if len(loaded) > 2:
-        study.notes.append(f"{len(loaded)} radiographs in {folder.name}: showing the earliest and the latest.")
+    study.images[BASELINE] = earliest
+    if readable > 1:
+        study.images[FOLLOWUP] = latest
+    if readable > 2:
+        study.notes.append(f"{readable} radiographs in {folder.name}: showing the earliest and the latest.")
     return study
 
 
