@@ -246,6 +246,14 @@ def test_batch_exits_0_when_every_study_is_analysed(quick, tmp_path):
     assert code == 0 and {r["status"] for r in rows} == {"ok"} and {r["folder"] for r in rows} == {"a"}
 
 
+def test_an_interrupted_batch_keeps_the_summary_of_the_studies_done(quick, tmp_path, capsys):
+    quick["b2.png"] = KeyboardInterrupt()  # Ctrl-C during the second study
+    code, rows = _batch(tmp_path, ["a,b1.png,f1.png", "b,b2.png,f2.png", "c,b3.png,f3.png"])
+    assert code == 130
+    assert {r["id"] for r in rows} == {"a"} and {r["status"] for r in rows} == {"ok"}
+    assert "interrupted after 1 of 3 studies" in capsys.readouterr().err
+
+
 def test_batch_on_a_full_disk_says_the_summary_was_not_written_and_prints_its_rows(quick, tmp_path, monkeypatch, capsys):
     import errno
 

@@ -178,11 +178,17 @@ def run_batch(args) -> int:
     models = AnalysisModels.load(settings)
     out = Path(args.out)
     folders = _study_folders([s["id"] for s in studies])
-    rows, failed = [], 0
-    for study, (folder, note) in tqdm(list(zip(studies, folders)), desc="studies", disable=args.quiet, file=sys.stderr):
-        study_rows = _batch_study(study, manifest.parent, out, folder, note, models, settings)
-        failed += any(r["status"] == "error" for r in study_rows)
-        rows += study_rows
+    rows, failed, done = [], 0, 0
+    try:
+        for study, (folder, note) in tqdm(list(zip(studies, folders)), desc="studies", disable=args.quiet, file=sys.stderr):
+            study_rows = _batch_study(study, manifest.parent, out, folder, note, models, settings)
+            failed += any(r["status"] == "error" for r in study_rows)
+            rows += study_rows
+            done += 1
+    except KeyboardInterrupt:  # the studies already analysed keep their summary
+        summary = _write_summary(out / "summary.csv", rows)
+        print(f"interrupted after {done} of {len(studies)} studies; their rows are in {summary}", file=sys.stderr)
+        raise
     summary = _write_summary(out / "summary.csv", rows)
     print(f"{len(studies) - failed} of {len(studies)} studies analysed; summary in {summary}")
     return 1 if failed else 0
