@@ -10,6 +10,8 @@ import logging
 import sys
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="measure JSN progression between a baseline and a follow-up radiograph")
@@ -125,7 +127,6 @@ def _write(folder: Path, result, baseline, followup) -> tuple[dict[str, Path], i
 
 BATCH_COLUMNS = ["id", "folder", "status", "reason", "identity", "jsn_mm", "jsn_px", "reliable", "baseline_findings",
                  "followup_findings", "warnings"]
-log = logging.getLogger(__name__)
 
 
 def _read_manifest(path: Path) -> list[dict[str, str]]:

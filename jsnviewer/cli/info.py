@@ -40,20 +40,21 @@ def describe(radiograph) -> dict[str, object]:
 
 def run(args: argparse.Namespace) -> int:
     from jsnviewer.radiograph import load_radiograph
+    from jsnviewer.radiograph.model import UNKNOWN_PIXEL_SIZE
 
     fields = describe(load_radiograph(args.file))
     if args.json:
         print(json.dumps(fields, indent=2))
         return 0
-    size = fields["pixel_size_mm"]
+    size, source = fields["pixel_size_mm"], fields["pixel_size_source"]
     unknown = "unknown"
     rows = [
         ("file", fields["file"]),
         ("size", f"{fields['width_px']} x {fields['height_px']} px (width x height)"),
         ("bits stored", fields["bits_stored"]),
         ("value range", f"{fields['value_min']:g} .. {fields['value_max']:g}"),
-        ("pixel size", f"{size:g} mm ({fields['pixel_size_source']})" if size is not None else
-         f"unknown (sizes shown in px){'; ' + fields['pixel_size_source'] if fields['pixel_size_source'] != 'unknown' else ''}"),
+        ("pixel size", f"{size:g} mm ({source})" if size is not None else
+         "unknown (sizes shown in px)" + (f"; {source}" if source != UNKNOWN_PIXEL_SIZE else "")),
         ("patient ID", fields["patient_id"] or unknown),
         ("study date", fields["study_date"] or unknown),
         ("laterality", fields["laterality"] or unknown),

@@ -18,7 +18,7 @@ import torch
 from jsnviewer.detection.ensemble import ensemble
 from jsnviewer.detection.findings import MODEL_NAME as FINDINGS_MODEL_NAME
 from jsnviewer.detection.findings import FindingNet, load_finding_net
-from jsnviewer.detection.identity import assign_identities, mcp_spacing
+from jsnviewer.detection.identity import assign_identities, hand_side, mcp_spacing
 from jsnviewer.detection.model import ABSENT, PRESENT, SSD300, SSDConfig
 from jsnviewer.detection.scan import HALF, Thresholds, expand, normalise, scan
 from jsnviewer.joints import FINDINGS
@@ -72,8 +72,18 @@ def _named(dets: list[Detection]) -> int:
     return sum(d.identity is not None for d in dets)
 
 
-def _hand_spacing(dets: list[Detection]) -> float | None:
-    return mcp_spacing(np.array([d.box[:2] for d in dets]).reshape(-1, 2), [d.identity for d in dets])
+def _layout(dets: list[Detection]) -> tuple[np.ndarray, list[str | None]]:
+    return np.array([d.box[:2] for d in dets], dtype=float).reshape(-1, 2), [d.identity for d in dets]
+
+
+def hand_spacing(dets: list[Detection]) -> float | None:
+    """The hand's MCP spacing in image pixels from the named detections (`identity.mcp_spacing`)."""
+    return mcp_spacing(*_layout(dets))
+
+
+def hand_side_of(dets: list[Detection]) -> str | None:
+    """"L" or "R" from how the named detections lie (`identity.hand_side`)."""
+    return hand_side(*_layout(dets))
 
 
 def finding_confidence(probs: tuple[float, float, float]) -> float:
@@ -156,7 +166,7 @@ class JointDetector:
         probes = []
         for k, s in enumerate(probe * relative for probe in PROBE_SCALES):
             dets = self._detect_at(pixels, laterality, thresholds, s, part(k))
-            probes.append(_Scan(s, dets, _hand_spacing(dets)))
+            probes.append(_Scan(s, dets, hand_spacing(dets)))
         believed = [p for p in probes if p.spacing
                     and HAND_SIZE_RANGE[0] <= p.scale * p.spacing / WORKING_MCP_SPACING_PX <= HAND_SIZE_RANGE[1]]
         best = max(believed or probes, key=lambda p: (_named(p.detections), sum(d.score for d in p.detections)))

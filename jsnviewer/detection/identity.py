@@ -185,11 +185,10 @@ def mcp_spacing(centres: np.ndarray, identities: list[str | None]) -> float | No
     """The hand's size as its MCP spacing (mean distance between neighbouring MCP2–MCP5), in the
     units of `centres`, from every named joint: the ratio of the RMS radii of the named centres and
     of the same template joints (rotation and mirroring do not matter). None below four named joints."""
-    named = [(k, name) for k, name in enumerate(identities) if name in _BASE]
-    if len(named) < 4:
+    named = _named_points(centres, identities)
+    if named is None:
         return None
-    pts = np.asarray(centres, dtype=float).reshape(-1, 2)[[k for k, _ in named]]
-    tpl = np.array([_BASE[name] for _, name in named])
+    pts, tpl = named
     spread = ((tpl - tpl.mean(0)) ** 2).sum()
     if spread <= 0:
         return None
@@ -201,14 +200,22 @@ def hand_side(centres: np.ndarray, identities: list[str | None]) -> str | None:
     hand; a right hand is its mirror image, whatever the rotation). The sign of the determinant of the
     affine map from the template to the named centres; None below four named joints or when the
     layout is too flat to tell."""
-    named = [(k, name) for k, name in enumerate(identities) if name in _BASE]
-    if len(named) < 4:
+    named = _named_points(centres, identities)
+    if named is None:
         return None
-    pts = np.asarray(centres, dtype=float).reshape(-1, 2)[[k for k, _ in named]]
-    tpl = np.array([_BASE[name] for _, name in named])
+    pts, tpl = named
     design = np.column_stack([tpl, np.ones(len(tpl))])
     linear = np.linalg.lstsq(design, pts, rcond=None)[0][:2].T
     det = float(np.linalg.det(linear))
     if abs(det) < 0.25 * float(np.sum(linear**2)) / 2:  # nearly degenerate: a line of joints says nothing
         return None
     return "L" if det > 0 else "R"
+
+
+def _named_points(centres: np.ndarray, identities: list[str | None]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The centres of the named joints and their template positions; None below four named joints."""
+    named = [(k, name) for k, name in enumerate(identities) if name in _BASE]
+    if len(named) < 4:
+        return None
+    pts = np.asarray(centres, dtype=float).reshape(-1, 2)[[k for k, _ in named]]
+    return pts, np.array([_BASE[name] for _, name in named])

@@ -215,8 +215,7 @@ class JointDetailPanel(QWidget):
 
     @staticmethod
     def _jsn(joint) -> str:
-        px = signed(joint.jsn_px, 2, "px")
-        return px if joint.jsn_mm is None else f"{joint.jsn_text()} ({px})"
+        return joint.jsn_text() if joint.jsn_mm is None else f"{joint.jsn_text()} ({signed(joint.jsn_px, 2, 'px')})"
 
     def _numbers(self, joint) -> str:
         reg, c = joint.registration, joint.crops

@@ -11,8 +11,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from jsnviewer.errors import JsnError
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, crop_side_px, joint_axes
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
@@ -154,10 +152,9 @@ def followup_scale(baseline: list, followup: list, baseline_mm: float | None,
     phantom pairs the estimate is within 2 % of the truth) the follow-up is cropped to match. With
     both pixel sizes known they set the scale; hands whose sizes in mm disagree are only reported.
     """
-    from jsnviewer.detection.identity import mcp_spacing
+    from jsnviewer.detection.detector import hand_spacing
 
-    sizes = [mcp_spacing(np.array([d.box[:2] for d in dets], dtype=float).reshape(-1, 2), [d.identity for d in dets])
-             for dets in (baseline, followup)]
+    sizes = [hand_spacing(baseline), hand_spacing(followup)]
     if None in sizes or not sizes[0]:
         return 1.0, None
     ratio = sizes[1] / sizes[0]
@@ -175,11 +172,10 @@ def followup_scale(baseline: list, followup: list, baseline_mm: float | None,
 
 def hand_sides_differ(baseline: list, followup: list) -> str | None:
     """A warning when the joints lie as on a left hand on one visit and a right hand on the other
-    (`hand_side`): another hand, or an image flipped on export; files need not say which hand they show."""
-    from jsnviewer.detection.identity import hand_side
+    (`hand_side_of`): another hand, or an image flipped on export; files need not say which hand they show."""
+    from jsnviewer.detection.detector import hand_side_of
 
-    sides = [hand_side(np.array([d.box[:2] for d in dets], dtype=float).reshape(-1, 2), [d.identity for d in dets])
-             for dets in (baseline, followup)]
+    sides = [hand_side_of(baseline), hand_side_of(followup)]
     if None in sides or sides[0] == sides[1]:
         return None
     name = {"L": "left", "R": "right"}
