@@ -28,9 +28,13 @@ Boxes are floats in the continuous pixel frame of docs/conventions.md (pixel (i,
 and a load give back the same numbers bit for bit. Every file is written atomically.
 
 A save never replaces an annotation file that changed since it was read (another window or annotator
-saved it meanwhile): that file is left as it is, the new version is written beside it as
-`annotations/<image_id>.json.conflict-<UTC time>` and AnnotationConflictError says so. The application
-keeps an annotation file it cannot read beside the new one as `<image_id>.json.unreadable`. Neither is
+saved it meanwhile) with a version that drops the other side's work. Given the joints as they were
+read (`base`), the save merges: the file's joints, less those this side changed or deleted, plus
+this side's new and changed ones (`merge_joints`). Where both sides changed or deleted the same joint
+in different ways, the file is left as it is, this side's version is written beside it as
+`annotations/<image_id>.json.conflict-<UTC time>` and AnnotationConflictError says so, unless the
+caller asks to keep both versions of such joints (the user's explicit save). The application keeps
+an annotation file it cannot read beside the new one as `<image_id>.json.unreadable`. Neither copy is
 read by `jsnviewer train` (it reads `*.json` only).
 
 joint_crops/ is written when the annotations of an analysed study are saved
@@ -48,11 +52,13 @@ the mask files (the application has no mask editor): `train segmenter --data` le
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
 import shutil
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -213,27 +219,47 @@ class AnnotationDataset:
         return ImageAnnotation(image_id=image_id, image_file=target.relative_to(self.root).as_posix(), width=int(width),
                                height=int(height), sha256=sha, laterality=laterality, pixel_size_mm=pixel_size_mm)
 
-    def save_annotation(self, annotation: ImageAnnotation) -> Path:
+    def save_annotation(self, annotation: ImageAnnotation, base: list[JointAnnotation] | None = None,
+                        keep_both: bool = False) -> JointsMerge | None:
         """Write one image's annotation atomically; on failure the old file is intact and DatasetError says why.
 
-        The file on disk must still be `annotation.stored`; one changed since is left as it is, the
-        annotation goes beside it as a conflict copy and AnnotationConflictError says so (module docstring).
+        The file on disk should still be `annotation.stored`. If it changed since, and `base` (the joints
+        as read from `annotation.stored`) is given, the two sides' changes are merged into `annotation`
+        and written, and the merge is returned (None: no merge was needed). Changes that clash (the same
+        joint changed or deleted by both, differently) are written with both versions kept if
+        `keep_both`; otherwise, and whenever there is no `base` or the file cannot be read, the file is
+        left as it is and this side's version goes beside it as a conflict copy (module docstring).
         """
         now = datetime.now(timezone.utc)
         annotation.updated = now.isoformat(timespec="seconds")
         path = self._annotation_path(annotation.image_id)
-        data = json_bytes(annotation.to_json())
+        merge = None
         try:
             if _sha256_or_none(path) != annotation.stored:
-                copy = atomic_write_bytes(path.with_name(f"{path.name}.conflict-{now:%Y%m%dT%H%M%SZ}"), data)
-                raise AnnotationConflictError(
-                    f"{path.name} was changed by another window or annotator since this image was opened, so it "
-                    f"was left as it is; your boxes were written beside it as {copy.name} (not used for training)")
+                theirs = self._readable_annotation(path) if base is not None else None
+                if theirs is not None:
+                    merge = merge_joints(base, theirs.joints, annotation.joints)
+                if merge is None or (merge.clashes and not keep_both):
+                    data = json_bytes(annotation.to_json())
+                    copy = atomic_write_bytes(path.with_name(f"{path.name}.conflict-{now:%Y%m%dT%H%M%SZ}"), data)
+                    clash = f" (both changed {merge.clash_names()})" if merge is not None else ""
+                    raise AnnotationConflictError(
+                        f"{path.name} was changed by another window or annotator since this image was opened{clash}, "
+                        f"so it was left as it is; your boxes were written beside it as {copy.name} (not used for "
+                        "training)")
+                annotation.joints = merge.joints
+            data = json_bytes(annotation.to_json())
             atomic_write_bytes(path, data)
         except OSError as exc:
             raise DatasetError(f"cannot save annotations to {path}: {exc.strerror or exc}") from exc
         annotation.stored = hashlib.sha256(data).hexdigest()
-        return path
+        return merge
+
+    def _readable_annotation(self, path: Path) -> ImageAnnotation | None:
+        try:
+            return self.load_annotation(path.name[:-len(".json")])
+        except DatasetError:
+            return None
 
     def load_annotation(self, image_id: str) -> ImageAnnotation | None:
         path = self._annotation_path(image_id)
@@ -305,6 +331,60 @@ class AnnotationDataset:
             return atomic_write_json(path, coco)
         except OSError as exc:
             raise DatasetError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over union of two boxes (cx, cy, w, h)."""
+    ax0, ay0, ax1, ay1 = a[0] - a[2] / 2, a[1] - a[3] / 2, a[0] + a[2] / 2, a[1] + a[3] / 2
+    bx0, by0, bx1, by1 = b[0] - b[2] / 2, b[1] - b[3] / 2, b[0] + b[2] / 2, b[1] + b[3] / 2
+    inter = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+# A changed joint is the new box that overlaps the old one most, by at least this much (a move,
+# resize, rename or finding leaves most of a box where it was); an old box with none was deleted.
+SAME_JOINT_IOU = 0.3
+
+
+@dataclass(frozen=True)
+class JointsMerge:
+    """Two versions of one image's joints, both edited from one common version, merged."""
+
+    joints: list[JointAnnotation]
+    theirs: int  # joints the other side added, changed or deleted
+    clashes: list[JointAnnotation]  # common joints both sides changed or deleted differently (both versions kept)
+
+    def clash_names(self) -> str:
+        names = [joint.identity or "an unnamed box" for joint in self.clashes]
+        return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+
+def _key(joint: JointAnnotation) -> tuple:
+    return joint.box, joint.identity, tuple(sorted(joint.findings.items())), joint.source
+
+
+def merge_joints(base: Iterable[JointAnnotation], theirs: Iterable[JointAnnotation],
+                 mine: Iterable[JointAnnotation]) -> JointsMerge:
+    """Both sides' edits of `base`: the joints of `theirs`, less those `mine` changed or deleted, plus
+    those `mine` added or changed (once, where both sides made the same change). Nothing either side
+    made is lost: where both changed one joint differently, both versions are kept and reported."""
+    by_key = {_key(j): j for group in (base, theirs, mine) for j in group}
+    base_c, theirs_c, mine_c = (Counter(map(_key, group)) for group in (base, theirs, mine))
+    mine_removed, mine_added = base_c - mine_c, mine_c - base_c
+    their_removed, their_added = base_c - theirs_c, theirs_c - base_c
+    merged = list((theirs_c - mine_removed).elements()) + list((mine_added - their_added).elements())
+    clashes = [by_key[k] for k in (mine_removed & their_removed).elements()
+               if _successor(k, mine_added) != _successor(k, their_added)]
+    return JointsMerge(joints=[copy.deepcopy(by_key[k]) for k in merged],
+                       theirs=sum(their_removed.values()) + sum(their_added.values()), clashes=clashes)
+
+
+def _successor(old: tuple, added: Counter) -> tuple | None:
+    """The added joint that an old one became (None: it was deleted)."""
+    scored = [(box_iou(old[0], key[0]), key) for key in added]
+    best = max(scored, default=(0.0, None), key=lambda item: item[0])
+    return best[1] if best[0] >= SAME_JOINT_IOU else None
 
 
 def open_dataset(root: str | Path, create: bool = False) -> AnnotationDataset:

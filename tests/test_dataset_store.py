@@ -1,13 +1,14 @@
 import errno
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from jsnviewer import atomic
-from jsnviewer.dataset import JointAnnotation, image_id_of, is_dataset, open_dataset
-from jsnviewer.errors import DatasetError
+from jsnviewer.dataset import JointAnnotation, image_id_of, is_dataset, merge_joints, open_dataset
+from jsnviewer.errors import AnnotationConflictError, DatasetError
 
 
 @pytest.fixture()
@@ -186,6 +187,61 @@ def test_a_save_never_replaces_a_file_changed_since_it_was_read(tmp_path, radiog
     theirs.joints = []
     dataset.save_annotation(theirs)  # what was read or last written may be replaced
     assert dataset.annotation_for_file(radiograph_file).joints == []
+
+
+
+def box(cx, identity=None, **findings):
+    return JointAnnotation(box=(cx, 50.0, 20.0, 20.0), identity=identity, findings=findings)
+
+
+def test_two_annotators_edits_of_different_joints_merge_without_losing_either():
+    base = [box(10, "MCP2"), box(40, "MCP3"), box(70, "MCP4")]
+    theirs = [box(10, "MCP2"), box(42, "MCP3"), box(70, "MCP4"), box(100, "MCP5")]  # moved MCP3, added MCP5
+    mine = [box(10, "PIP2"), box(130)]  # renamed MCP2, deleted MCP3 and MCP4, added a box
+    merge = merge_joints(base, theirs, mine)
+    # MCP4 is gone; MCP3, moved by them and deleted by me, clashes: their moved box stays
+    assert sorted((j.box[0], j.identity) for j in merge.joints) == [
+        (10, "PIP2"), (42, "MCP3"), (100, "MCP5"), (130, None)]
+    assert [j.identity for j in merge.clashes] == ["MCP3"] and merge.theirs == 3
+
+
+def test_the_same_change_on_both_sides_is_one_change_and_no_clash():
+    base = [box(10, "MCP2"), box(40, "MCP3")]
+    both = [box(11, "MCP2", ankylosis=True)]  # both moved MCP2 the same way and deleted MCP3
+    merge = merge_joints(base, both, both)
+    assert merge.joints == both and merge.clashes == []
+    different = merge_joints(base, [box(11, "MCP2"), box(40, "MCP3")], [box(10, "MCP2"), box(40, "PIP3")])
+    assert sorted((j.box[0], j.identity) for j in different.joints) == [(11, "MCP2"), (40, "PIP3")]
+    assert different.clashes == []  # each side changed another joint
+    clash = merge_joints(base, [box(12, "MCP2"), box(40, "MCP3")], [box(8, "MCP2"), box(40, "MCP3")])
+    assert sorted(j.box[0] for j in clash.joints) == [8, 12, 40] and [j.box[0] for j in clash.clashes] == [10]
+
+
+def test_a_save_merges_the_changes_saved_meanwhile_by_another_annotator(tmp_path, radiograph_file):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotate(dataset, radiograph_file)
+    mine, theirs = dataset.annotation_for_file(radiograph_file), dataset.annotation_for_file(radiograph_file)
+    base = list(mine.joints)
+    theirs.joints = theirs.joints[:1] + [JointAnnotation(box=(5, 5, 4, 4), identity="IP1")]
+    dataset.save_annotation(theirs)
+    mine.joints = mine.joints + [JointAnnotation(box=(20, 60, 4, 4), identity="MCP5")]
+    merge = dataset.save_annotation(mine, base=base)
+    saved = dataset.annotation_for_file(radiograph_file)
+    assert [j.identity for j in saved.joints] == ["MCP2", "IP1", "MCP5"] and merge.theirs == 2
+    assert saved.stored == mine.stored and not list(dataset.annotations_dir.glob("*.conflict-*"))
+
+    again, theirs = dataset.annotation_for_file(radiograph_file), dataset.annotation_for_file(radiograph_file)
+    base = list(again.joints)
+    theirs.joints[0] = replace(theirs.joints[0], identity="MCP3")  # both rename the one joint, differently
+    dataset.save_annotation(theirs)
+    before = (dataset.annotations_dir / f"{again.image_id}.json").read_bytes()
+    again.joints[0] = replace(again.joints[0], identity="PIP2")
+    with pytest.raises(AnnotationConflictError, match="both changed MCP2"):
+        dataset.save_annotation(again, base=base)
+    assert (dataset.annotations_dir / f"{again.image_id}.json").read_bytes() == before
+    merge = dataset.save_annotation(again, base=base, keep_both=True)  # the user's explicit save
+    assert [j.identity for j in dataset.annotation_for_file(radiograph_file).joints] == ["MCP3", "IP1", "MCP5", "PIP2"]
+    assert [j.identity for j in merge.clashes] == ["MCP2"]
 
 
 def test_a_new_annotation_does_not_replace_one_saved_meanwhile(tmp_path, radiograph_file):

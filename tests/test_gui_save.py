@@ -7,7 +7,7 @@ import json
 import pytest
 from PySide6.QtCore import QSettings
 
-from jsnviewer.dataset import image_id_of, open_dataset
+from jsnviewer.dataset import JointAnnotation, image_id_of, open_dataset
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.gui.settings import AppSettings, Thresholds, load_settings, save_settings
 from gui_support import make_window, open_and_wait, settings_store, study, wait_saved, write_radiograph  # noqa: F401
@@ -236,10 +236,12 @@ def test_an_empty_mount_point_of_the_remembered_dataset_gets_no_new_dataset(qtbo
     dataset.rmdir()
     (tmp_path / "unmounted").rename(tmp_path / "share")  # mounted again: the user chooses the folder again
     assert window.set_dataset_folder(dataset) and not errors_of(window)
-    qtbot.waitUntil(lambda: bool(window.documents[BASELINE].save_error), timeout=10000)
-    assert open_dataset(dataset).annotation_for_file(study[0]).joints == expected  # the saved boxes are not replaced
-    assert "changed by another window or annotator" in errors_of(window)[0]
-    assert len(list((dataset / "annotations").glob("*.json.conflict-*"))) == 1
+    qtbot.waitUntil(lambda: not window.documents[BASELINE].is_dirty, timeout=10000)
+    saved = open_dataset(dataset).annotation_for_file(study[0]).joints
+    new_box = JointAnnotation(box=(20.0, 30.0, 10.0, 10.0))
+    assert saved == expected + [new_box]  # the saved boxes stay, the new one joins them
+    assert sorted(j.box for j in window.documents[BASELINE].joints()) == sorted(j.box for j in saved)
+    assert not errors_of(window)
 
 
 @pytest.mark.parametrize("content", ["[]", "null", '"x"', '{"format": "jsnviewer-dataset", "version": "two"}'])
@@ -282,7 +284,11 @@ def test_an_annotation_file_of_the_wrong_json_type_is_handled_like_an_unreadable
     assert not errors_of(window)
 
 
-def test_two_windows_on_one_image_never_overwrite_each_other(qtbot, make_window, study, tmp_path):
+def identities(joints) -> list[str | None]:
+    return sorted(j.identity for j in joints)
+
+
+def test_two_windows_on_one_image_merge_their_edits(qtbot, make_window, study, tmp_path):
     dataset = tmp_path / "shared-dataset"
     first, second = make_window(dataset, autosave_delay_s=0.1), make_window(dataset, autosave_delay_s=0.1)
     open_and_wait(qtbot, first, *study)
@@ -290,26 +296,57 @@ def test_two_windows_on_one_image_never_overwrite_each_other(qtbot, make_window,
     first.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
     qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
     second.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="MCP3")
+    qtbot.waitUntil(lambda: not second.documents[BASELINE].is_dirty, timeout=10000)
+
+    saved = open_dataset(dataset).annotation_for_file(study[0])
+    assert identities(saved.joints) == ["MCP2", "MCP3"]  # the first window's box is not replaced
+    assert identities(second.documents[BASELINE].joints()) == ["MCP2", "MCP3"]  # and shows in the second
+    assert not errors_of(second) and not list((dataset / "annotations").glob("*.json.conflict-*"))
+    assert any("merged with yours" in text for level, text in second.warnings.messages() if level == "info")
+
+    first.add_box(BASELINE, (170.0, 60.0, 20.0, 30.0), identity="MCP4")  # the first window saves on
+    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
+    assert identities(open_dataset(dataset).annotation_for_file(study[0]).joints) == ["MCP2", "MCP3", "MCP4"]
+    assert identities(first.documents[BASELINE].joints()) == ["MCP2", "MCP3", "MCP4"]
+    first.documents[BASELINE].undo_stack.undo()  # the merge is one undo step, after the user's own
+    assert identities(first.documents[BASELINE].joints()) == ["MCP2", "MCP4"]
+
+
+def test_one_joint_changed_differently_in_two_windows_is_kept_twice_only_when_the_user_saves(
+        qtbot, make_window, study, tmp_path):
+    dataset = tmp_path / "shared-dataset"
+    first, second = make_window(dataset, autosave_delay_s=0.1), make_window(dataset, autosave_delay_s=0.1)
+    open_and_wait(qtbot, first, *study)
+    uid = first.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
+    open_and_wait(qtbot, second, *study)
+    first.documents[BASELINE].set_box(uid, (52.0, 60.0, 20.0, 30.0))
+    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
+    theirs = (dataset / "annotations" / f"{image_id_of(study[0])}.json").read_bytes()
+    second.documents[BASELINE].set_box(second.documents[BASELINE].uids()[0], (47.0, 60.0, 20.0, 30.0))
     mine = second.documents[BASELINE].joints()
     qtbot.waitUntil(lambda: bool(second.documents[BASELINE].save_error), timeout=10000)
     wait_saved(qtbot, second)
 
-    saved = open_dataset(dataset).annotation_for_file(study[0])
-    assert [j.identity for j in saved.joints] == ["MCP2"]  # the first window's save is not replaced
+    assert (dataset / "annotations" / f"{image_id_of(study[0])}.json").read_bytes() == theirs
     assert second.documents[BASELINE].is_dirty and second.documents[BASELINE].joints() == mine
     message = errors_of(second)[0]
-    assert "baseline.dcm not saved" in message and "changed by another window or annotator" in message
+    assert "baseline.dcm not saved" in message and "both changed MCP2" in message and "Ctrl+S merges" in message
     copies = list((dataset / "annotations").glob("*.json.conflict-*"))
     assert len(copies) == 1 and copies[0].name in message
-    assert [j["identity"] for j in json.loads(copies[0].read_text())["joints"]] == ["MCP3"]
-    assert "not saved" in second.save_state.text()
+    assert [j["box"][0] for j in json.loads(copies[0].read_text())["joints"]] == [47.0]
     second.add_box(BASELINE, (130.0, 60.0, 20.0, 30.0))
     qtbot.wait(500)  # autosave leaves that file alone now: no copy per edit
     assert len(list((dataset / "annotations").glob("*.json.conflict-*"))) == 1
 
-    first.add_box(BASELINE, (170.0, 60.0, 20.0, 30.0), identity="MCP4")  # the first window saves on as before
-    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
-    assert [j.identity for j in open_dataset(dataset).annotation_for_file(study[0]).joints] == ["MCP2", "MCP4"]
+    second.save_annotations()  # the user's explicit save keeps both versions
+    qtbot.waitUntil(lambda: not second.documents[BASELINE].is_dirty, timeout=10000)
+    saved = open_dataset(dataset).annotation_for_file(study[0])
+    assert sorted(j.box[0] for j in saved.joints) == [47.0, 52.0, 130.0]
+    assert sorted(j.box[0] for j in second.documents[BASELINE].joints()) == [47.0, 52.0, 130.0]
+    assert not errors_of(second)
+    warning = next(text for level, text in second.warnings.messages() if level == "warning" and "merged" in text)
+    assert "Both of you changed MCP2: both versions are kept" in warning
 
 
 def test_a_radiograph_replaced_on_disk_before_the_save_gets_no_boxes(qtbot, make_window, study, tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jsnviewer.dataset import JointAnnotation
+from jsnviewer.dataset import JointAnnotation, box_iou
 from jsnviewer.gui.settings import WEIGHTS, AppSettings
 
 # Where the pipeline looks for each model's weights (jsnviewer.weights registry names).
@@ -116,20 +116,12 @@ def proposals(result, visit: str) -> list[JointAnnotation]:
     return joints
 
 
-def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    ax0, ay0, ax1, ay1 = a[0] - a[2] / 2, a[1] - a[3] / 2, a[0] + a[2] / 2, a[1] + a[3] / 2
-    bx0, by0, bx1, by1 = b[0] - b[2] / 2, b[1] - b[3] / 2, b[0] + b[2] / 2, b[1] + b[3] / 2
-    inter = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
-
-
 def new_proposals(existing: list[JointAnnotation], proposed: list[JointAnnotation]) -> list[JointAnnotation]:
     """Proposals the user has not already answered: a user box of the same joint (same identity,
     or overlapping by half) stands, and the proposal for it is left out."""
     users = [j for j in existing if j.source == "user"]
     return [p for p in proposed
-            if not any((p.identity is not None and u.identity == p.identity) or iou(u.box, p.box) >= 0.5 for u in users)]
+            if not any((p.identity is not None and u.identity == p.identity) or box_iou(u.box, p.box) >= 0.5 for u in users)]
 
 
 def transformed_crop(joint) -> np.ndarray:

@@ -18,7 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 
-from jsnviewer.dataset import JointAnnotation
+from jsnviewer.dataset import JointAnnotation, merge_joints
 from jsnviewer.gui.placement import Rect, first_free, label_places, text_rect
 from jsnviewer.pipeline.report import COLOURS
 
@@ -70,6 +70,16 @@ def _copy(joint: JointAnnotation) -> JointAnnotation:
     return copy.deepcopy(joint)
 
 
+def _same_joints(a: list[JointAnnotation], b: list[JointAnnotation]) -> bool:
+    """The same joints, in any order."""
+    rest = list(b)
+    for joint in a:
+        if joint not in rest:
+            return False
+        rest.remove(joint)
+    return not rest
+
+
 class AnnotationDocument(QObject):
     """The joints annotated on one radiograph file, with undo history and a saved/dirty state."""
 
@@ -92,6 +102,8 @@ class AnnotationDocument(QObject):
         self.width, self.height = int(width), int(height)
         self.laterality, self.pixel_size_mm = laterality, pixel_size_mm
         self._joints: dict[int, JointAnnotation] = {next(self._uids): _copy(j) for j in joints}
+        # The joints of that saved file: what a save merges against when the file changed elsewhere.
+        self.base: list[JointAnnotation] = self.joints()
         self.undo_stack = QUndoStack(self)
         self.revision = 0
         self.saved_revision = 0
@@ -128,6 +140,33 @@ class AnnotationDocument(QObject):
         self.save_error = None
         if was_dirty != self.is_dirty:
             self.dirty_changed.emit(self.is_dirty)
+
+    def saved(self, revision: int, written: list[JointAnnotation], snapshot: list[JointAnnotation]) -> None:
+        """A save of `snapshot` (the joints at `revision`) wrote `written` to the file. Where the save merged
+        changes made elsewhere into it, they come into this document as one undo step, after the edits
+        made here since the snapshot."""
+        self.base = [_copy(j) for j in written]
+        if not _same_joints(written, snapshot):
+            target = merge_joints(snapshot, written, self.joints()).joints
+            stale = []
+            for uid, joint in self._joints.items():
+                if joint in target:
+                    target.remove(joint)
+                else:
+                    stale.append(uid)
+            if stale or target:
+                self.in_batch = True
+                try:
+                    self.undo_stack.beginMacro("Merge changes saved elsewhere")
+                    for uid in stale:
+                        self.remove(uid)
+                    for joint in target:
+                        self.add(joint, "Add joint saved elsewhere")
+                    self.undo_stack.endMacro()
+                finally:
+                    self.in_batch = False
+                self.changed.emit()
+        self.mark_saved(self.revision if _same_joints(self.joints(), written) else revision)
 
     def load_joints(self, joints: Iterable[JointAnnotation]) -> None:
         """Replace the content with a starting state (like opening a file): no undo step, not dirty."""

@@ -5,8 +5,11 @@ written in a single background thread (so two saves never race for one file). Ed
 while a save runs are picked up by the next save. A document is marked saved only up to the
 revision that was written; a failed save leaves it dirty and reports why (the dataset store
 writes atomically, so the previous file is intact). A save never creates a dataset (the window
-does that only in a folder the user chose) and never replaces an annotation file changed by
-someone else since this window read it (the store writes a conflict copy beside it instead).
+does that only in a folder the user chose) and never drops the work of someone else who saved
+the image's annotation file since this window read it: their changes and this window's are merged
+(and shown in the window as one undo step); where both changed one joint differently, the store
+writes a conflict copy beside the file instead, until the user saves explicitly, which keeps both
+versions of that joint.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from jsnviewer.dataset import DatasetError, JointAnnotation, open_dataset
+from jsnviewer.dataset import DatasetError, JointAnnotation, JointsMerge, open_dataset
 from jsnviewer.errors import AnnotationConflictError
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.worker import Worker
@@ -24,18 +27,20 @@ from jsnviewer.gui.worker import Worker
 
 def write_annotation(dataset_root: Path, image_path: Path, image_id: str, width: int, height: int,
                      laterality: str | None, pixel_size_mm: float | None, joints: list[JointAnnotation],
-                     stored: str | None, set_aside_unreadable: bool = False) -> tuple[Path, str | None]:
-    """Store one image's joints in the dataset (copying the image in once); returns the annotation file
-    and its new content hash.
+                     stored: str | None, base: list[JointAnnotation], explicit: bool = False
+                     ) -> tuple[Path, str | None, list[JointAnnotation], JointsMerge | None]:
+    """Store one image's joints in the dataset (copying the image in once); returns the annotation file,
+    its new content hash, the joints written and, where changes saved elsewhere were merged in, the merge.
 
-    `image_id` is the image's id when it was opened and `stored` the hash of its annotation file as this
-    window last read or wrote it (None: there was none); see `AnnotationDataset.add_image` and
-    `save_annotation`. With `set_aside_unreadable`, an existing annotation file that cannot be read is
-    first renamed to `<image_id>.json.unreadable` (kept for repair, ignored by training) instead of
-    failing the save.
+    `image_id` is the image's id when it was opened, `stored` the hash of its annotation file as this
+    window last read or wrote it (None: there was none) and `base` that file's joints; see
+    `AnnotationDataset.add_image` and `save_annotation`. An `explicit` save (the user's Ctrl+S) first
+    renames an existing annotation file that cannot be read to `<image_id>.json.unreadable` (kept for
+    repair, ignored by training) instead of failing, and keeps both versions of joints that this window
+    and another changed differently instead of writing a conflict copy.
     """
     dataset = open_dataset(dataset_root)
-    if set_aside_unreadable:
+    if explicit:
         try:
             dataset.load_annotation(image_id)
         except DatasetError:
@@ -45,8 +50,9 @@ def write_annotation(dataset_root: Path, image_path: Path, image_id: str, width:
     annotation = dataset.add_image(image_path, width, height, laterality, pixel_size_mm, image_id=image_id)
     annotation.joints = joints
     annotation.stored = stored
-    path = dataset.save_annotation(annotation)
-    return path, annotation.stored
+    merge = dataset.save_annotation(annotation, base=base, keep_both=explicit)
+    path = dataset.annotations_dir / f"{annotation.image_id}.json"
+    return path, annotation.stored, annotation.joints, merge
 
 
 def write_joint_crops(dataset_root: Path, result, baseline, followup) -> list[Path]:
@@ -61,6 +67,7 @@ class AnnotationSaver(QObject):
     saved = Signal(object, str)  # document, annotation file
     failed = Signal(object, str)  # document, reason
     conflicted = Signal(object, str)  # document, reason: its file was changed elsewhere (not `failed`)
+    merged = Signal(object, object)  # document, JointsMerge: changes saved elsewhere were merged in
     busy_changed = Signal(bool)
 
     def __init__(self, delay_s: float = 2.0, parent: QObject | None = None):
@@ -108,7 +115,7 @@ class AnnotationSaver(QObject):
 
         A document marked `keep_saved_file` (its saved file was unreadable, or changed elsewhere) is never
         scheduled by autosave, so it only gets here by the user's explicit save, which sets an unreadable
-        file aside (a changed one is still not replaced).
+        file aside, or merges with a changed one keeping both versions of the joints both sides changed.
         """
         if self.dataset_root is None:
             reason = "no dataset folder chosen (File ▸ Choose dataset folder…)"
@@ -121,8 +128,8 @@ class AnnotationSaver(QObject):
         revision, joints = document.snapshot()
         worker = Worker(write_annotation, self.dataset_root, document.path, document.image_id, document.width,
                         document.height, document.laterality, document.pixel_size_mm, joints, document.stored,
-                        bool(document.keep_saved_file))
-        worker.signals.result.connect(lambda written, d=document, r=revision: self._done(d, r, *written))
+                        document.base, bool(document.keep_saved_file))
+        worker.signals.result.connect(lambda written, d=document, r=revision, s=joints: self._done(d, r, s, *written))
         worker.signals.error.connect(lambda exc, d=document: self._failed(d, exc))
         worker.signals.finished.connect(lambda d=document: self._finished(d))
         was_busy = self.is_busy()
@@ -136,10 +143,13 @@ class AnnotationSaver(QObject):
         """Block until background writes end (used when quitting)."""
         return self._pool.waitForDone(timeout_ms)
 
-    def _done(self, document: AnnotationDocument, revision: int, path: Path, stored: str | None) -> None:
+    def _done(self, document: AnnotationDocument, revision: int, snapshot: list[JointAnnotation], path: Path,
+              stored: str | None, written: list[JointAnnotation], merge: JointsMerge | None) -> None:
         document.stored = stored
-        document.mark_saved(revision)
+        document.saved(revision, written, snapshot)
         self.saved.emit(document, str(path))
+        if merge is not None and merge.theirs:
+            self.merged.emit(document, merge)
 
     def _failed(self, document: AnnotationDocument, exc: BaseException) -> None:
         reason = str(exc) or type(exc).__name__

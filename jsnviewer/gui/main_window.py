@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.dataset import DatasetError, ImageAnnotation, JointAnnotation, image_id_of, is_dataset, open_dataset
+from jsnviewer.dataset import (DatasetError, ImageAnnotation, JointAnnotation, JointsMerge, image_id_of, is_dataset,
+                               open_dataset)
 from jsnviewer.errors import JsnError
 from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
 from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
@@ -187,6 +188,7 @@ class MainWindow(QMainWindow):
         self.saver.saved.connect(self._saved)
         self.saver.failed.connect(self._save_failed)
         self.saver.conflicted.connect(self._save_conflicted)
+        self.saver.merged.connect(self._save_merged)
         self.dataset_unusable = False  # the remembered dataset folder could not be opened: autosave is off
 
         self.warnings = WarningsBar()
@@ -966,7 +968,7 @@ class MainWindow(QMainWindow):
         self.dataset_unusable = False
         if not self.settings.dataset_folder or Path(self.settings.dataset_folder).resolve() != Path(folder).resolve():
             for document in self.session_documents.values():
-                document.stored = None  # nothing read from this folder yet: a file there is someone else's
+                document.stored, document.base = None, []  # nothing read from this folder: a file there is someone else's
         self.settings.dataset_folder = str(folder)
         save_settings(self.settings, qsettings())
         self.saver.dataset_root = Path(folder)
@@ -1033,9 +1035,19 @@ class MainWindow(QMainWindow):
     def _save_conflicted(self, document: AnnotationDocument, reason: str) -> None:
         self.warnings.show_message(
             f"Annotations of {document.path.name} not saved: {reason}. Your edits stay in this window, unsaved; "
-            "autosave leaves that file alone (Ctrl+S writes another copy beside it).", "error",
-            key=f"save-{id(document)}")
+            "autosave leaves that file alone. Ctrl+S merges the two, keeping both versions of the joints you both "
+            "changed: delete the one you do not want.", "error", key=f"save-{id(document)}")
         self._update_save_state()
+
+    def _save_merged(self, document: AnnotationDocument, merge: JointsMerge) -> None:
+        text = (f"{document.path.name}: {merge.theirs} box change(s) saved meanwhile by another window or annotator "
+                "were merged with yours and are shown here.")
+        level = "info"
+        if merge.clashes:
+            text += (f" Both of you changed {merge.clash_names()}: both versions are kept; delete the one you do "
+                     "not want.")
+            level = "warning"
+        self.warnings.show_message(text, level, key=f"merged-{id(document)}")
 
     def _update_save_state(self) -> None:
         dirty = [d for d in self.session_documents.values() if d.is_dirty]
