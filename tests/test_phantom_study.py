@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import resource
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pydicom
@@ -224,6 +228,20 @@ def test_a_negative_seed_is_one_clear_error(tmp_path, capsys):
     assert main(["phantom", str(tmp_path / "p"), "--seed", "-5"]) == 2
     assert capsys.readouterr().err.strip() == "jsnviewer: error: --seed must be 0 or more, not -5"
     assert not (tmp_path / "p").exists()
+
+
+
+@pytest.mark.parametrize("fmt", ["dcm", "png"])
+def test_a_disk_that_fills_up_is_one_clear_error_naming_the_file(tmp_path, fmt):
+    def small_disk():  # every file stops at 1 MB, as on a full disk (the write fails; the process goes on)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+    run = subprocess.run([sys.executable, "-m", "jsnviewer", "phantom", str(tmp_path / "p"), "--format", fmt],
+                         capture_output=True, text=True, preexec_fn=small_disk, timeout=300)
+    assert run.returncode == 2
+    assert run.stderr == f"jsnviewer: error: File too large ({tmp_path / 'p' / 'pair_000' / f'baseline.{fmt}'})\n"
+    assert not any(path.is_file() for path in (tmp_path / "p").rglob("*"))  # no partial radiograph left
 
 
 def test_bad_truth_files_give_one_clear_error(tmp_path):

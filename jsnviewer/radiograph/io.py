@@ -54,7 +54,15 @@ def save_radiograph(path: str | Path, radiograph: Radiograph, format: str | None
     writer = _SAVE_FORMATS.get(fmt)
     if writer is None:
         raise RadiographError(path, f"cannot save a radiograph as '{fmt or 'no extension'}'; use .dcm or .png")
-    return atomic_write(path, lambda tmp: writer(tmp, radiograph))
+    try:
+        return atomic_write(path, lambda tmp: writer(tmp, radiograph))
+    except OSError as exc:
+        # pydicom re-raises a failed write (a full disk) as a bare OSError whose message is the DICOM tag and
+        # a traceback: give back the system's reason and this file's name instead.
+        cause = exc
+        while cause.errno is None and isinstance(cause.__cause__, OSError):
+            cause = cause.__cause__
+        raise OSError(cause.errno, cause.strerror or str(cause), str(path)) from exc
 
 
 _SIGNATURES = {b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"BM": "BMP"}
