@@ -2,6 +2,8 @@
 
 import csv
 import json
+import os
+import time
 
 import numpy as np
 import pytest
@@ -338,6 +340,15 @@ def test_writing_results_again_replaces_only_what_the_program_wrote(analysed, tm
         report.write_results(tmp_path, result, study.baseline, study.followup)
     assert {p: p.read_bytes() for p in report.previous_results(tmp_path)} == before
     assert not list(tmp_path.glob(".jsnviewer-writing-*"))
+
+    monkeypatch.undo()
+    killed, running = tmp_path / ".jsnviewer-writing-killed", tmp_path / ".jsnviewer-writing-running"
+    for stage in (killed, running):  # a write killed yesterday, and one another program is making now
+        (stage / "joints").mkdir(parents=True)
+        (stage / "overview.png").write_bytes(b"a patient's hand")
+    os.utime(killed, (time.time() - 86400, time.time() - 86400))
+    report.write_results(tmp_path, result, study.baseline, study.followup)
+    assert not killed.exists() and (running / "overview.png").is_file()
 
 
 def test_analyze_says_when_it_replaced_earlier_results(quick, tmp_path, capsys):

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,8 @@ CSV_COLUMNS = ["identity", "jsn_mm", "jsn_px", "reliable", "baseline_findings", 
                "ankylosis_confidence_followup", "subluxation_confidence_followup", "original_loss",
                "transformed_loss", "reliability_reasons"]
 RESULT_FILES = ("results.json", "results.csv", "overview.png")
+STAGING_PREFIX = ".jsnviewer-writing-"
+STAGING_ABANDONED_S = 3600.0
 JOINT_PICTURE = re.compile(rf"({'|'.join(JOINT_IDENTITIES)})_(fixed|moving|fixed_masks|moving_masks|spectrum_original|spectrum_transformed)\.png")
 # Box colours by finding, the same in the GUI legend and the report.
 COLOURS = {"none": (80, 170, 255), "ankylosis": (235, 70, 60), "subluxation": (255, 170, 0), "both": (220, 90, 200)}
@@ -167,7 +170,8 @@ def write_results(out_dir: str | Path, result: StudyResult, baseline, followup) 
     into a hidden staging folder first: if that fails (a full disk), the earlier results are untouched."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".jsnviewer-writing-", dir=out))
+    _remove_abandoned_staging(out)
+    stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
     try:
         _write_all(stage, result, baseline, followup)
         for old in previous_results(out):
@@ -179,6 +183,18 @@ def write_results(out_dir: str | Path, result: StudyResult, baseline, followup) 
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return {"json": out / "results.json", "csv": out / "results.csv", "overview": out / "overview.png"}
+
+
+def _remove_abandoned_staging(out: Path) -> None:
+    """Staging folders of writes killed half-way (they hold patient pictures), not touched for an hour: one
+    that is younger may be another program's write in progress."""
+    for stage in out.glob(f"{STAGING_PREFIX}*"):
+        try:
+            abandoned = stage.is_dir() and time.time() - stage.stat().st_mtime > STAGING_ABANDONED_S
+        except OSError:
+            continue
+        if abandoned:
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 def _write_all(out: Path, result: StudyResult, baseline, followup) -> None:
