@@ -236,9 +236,9 @@ class AnnotationDataset:
         merge = None
         try:
             if _sha256_or_none(path) != annotation.stored:
-                theirs = self._readable_annotation(path) if base is not None else None
+                theirs = self._joints_saved_meanwhile(path, base) if base is not None else None
                 if theirs is not None:
-                    merge = merge_joints(base, theirs.joints, annotation.joints)
+                    merge = merge_joints(base, theirs, annotation.joints)
                 if merge is None or (merge.clashes and not keep_both):
                     data = json_bytes(annotation.to_json())
                     copy = atomic_write_bytes(path.with_name(f"{path.name}.conflict-{now:%Y%m%dT%H%M%SZ}"), data)
@@ -255,11 +255,14 @@ class AnnotationDataset:
         annotation.stored = hashlib.sha256(data).hexdigest()
         return merge
 
-    def _readable_annotation(self, path: Path) -> ImageAnnotation | None:
+    def _joints_saved_meanwhile(self, path: Path, base: list[JointAnnotation]) -> list[JointAnnotation] | None:
+        """The joints of an annotation file someone else wrote, None if it cannot be read. A file deleted
+        (or gone with a share's glitch) counts as unchanged: the window's boxes are written again."""
         try:
-            return self.load_annotation(path.name[:-len(".json")])
+            annotation = self.load_annotation(path.name[:-len(".json")])
         except DatasetError:
             return None
+        return annotation.joints if annotation is not None else list(base)
 
     def load_annotation(self, image_id: str) -> ImageAnnotation | None:
         path = self._annotation_path(image_id)

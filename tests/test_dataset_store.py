@@ -243,6 +243,14 @@ def test_a_save_merges_the_changes_saved_meanwhile_by_another_annotator(tmp_path
     assert [j.identity for j in dataset.annotation_for_file(radiograph_file).joints] == ["MCP3", "IP1", "MCP5", "PIP2"]
     assert [j.identity for j in merge.clashes] == ["MCP2"]
 
+    mine = dataset.annotation_for_file(radiograph_file)
+    base, copies = list(mine.joints), set(dataset.annotations_dir.glob("*.conflict-*"))
+    (dataset.annotations_dir / f"{mine.image_id}.json").unlink()  # deleted meanwhile, or lost by a share
+    mine.joints = mine.joints + [JointAnnotation(box=(40, 10, 4, 4), identity="DIP2")]
+    merge = dataset.save_annotation(mine, base=base)  # the window's boxes are written again, not set aside
+    assert dataset.annotation_for_file(radiograph_file).joints == mine.joints
+    assert merge.theirs == 0 and set(dataset.annotations_dir.glob("*.conflict-*")) == copies
+
 
 def test_a_new_annotation_does_not_replace_one_saved_meanwhile(tmp_path, radiograph_file):
     dataset = open_dataset(tmp_path / "ds", create=True)
