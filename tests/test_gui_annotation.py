@@ -147,6 +147,47 @@ def test_arrow_keys_nudge_the_selected_box_and_a_run_of_nudges_is_one_undo_step(
     assert boxes(window) == [(50.0, 60.0, 20.0, 30.0)]
 
 
+
+def test_arrow_keys_in_the_joints_table_or_identity_list_never_move_a_box(qtbot, window):
+    first = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+    second = window.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="MCP3")
+    window.layers[BASELINE].select(first)
+    table = window.joints_panel.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key_Down)  # the annotator scrolls the list
+    assert boxes(window) == [(50.0, 60.0, 20.0, 30.0), (90.0, 60.0, 20.0, 30.0)]
+    assert table.currentRow() == 1
+    identity = window.joints_panel.identity
+    identity.setFocus()
+    qtbot.keyClick(identity, Qt.Key_Left)
+    assert boxes(window) == [(50.0, 60.0, 20.0, 30.0), (90.0, 60.0, 20.0, 30.0)]
+    assert window.selected()[1] == second  # the list's row selects its box
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key_N)  # the window's letter shortcuts still work from the table
+    assert window.selected()[1] == first
+    window.panes[BASELINE].setFocus()
+    qtbot.keyClick(window.panes[BASELINE], Qt.Key_Right)  # in the image, arrows nudge
+    assert boxes(window) == [(51.0, 60.0, 20.0, 30.0), (90.0, 60.0, 20.0, 30.0)]
+
+
+def test_set_identity_shows_the_joints_panel_behind_the_results(qtbot, window):
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    window.layers[BASELINE].select(uid)
+    window.results_dock.raise_()
+    assert window.joints_panel.identity.visibleRegion().isEmpty()
+    window.actions_by_name["identity"].trigger()
+    assert not window.joints_panel.identity.visibleRegion().isEmpty()
+    window.joints_panel.identity.hidePopup()
+
+
+def test_proposals_alone_do_not_mark_the_window_unsaved(qtbot, window):
+    proposal = JointAnnotation(box=(50.0, 60.0, 20.0, 30.0), identity="MCP2", source="model")
+    window.documents[BASELINE].set_proposals([proposal])
+    assert not window.documents[BASELINE].is_dirty and not window.windowTitle().endswith("*")
+    window.documents[BASELINE].accept_proposals(window.documents[BASELINE].uids())
+    assert window.windowTitle().endswith("*")
+
+
 def test_accepting_model_proposals_makes_them_user_boxes_in_one_step(qtbot):
     document = AnnotationDocument("x.dcm", 100, 100, joints=[
         JointAnnotation(box=(10, 10, 5, 5), identity="MCP2", source="model"),

@@ -30,6 +30,7 @@ from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, Annotatio
 from jsnviewer.gui.autosave import AnnotationSaver, write_joint_crops
 from jsnviewer.gui.image_view import WINDOW_PRESETS, RadiographPane, Tool
 from jsnviewer.gui.joint_detail import JointDetailPanel
+from jsnviewer.gui.keys import FocusedWidgetKeysFirst
 from jsnviewer.gui.joints_panel import JointsPanel
 from jsnviewer.gui.overlays import ResultOverlay
 from jsnviewer.gui.results_panel import ResultsPanel
@@ -212,7 +213,7 @@ class MainWindow(QMainWindow):
         self.results_panel = ResultsPanel()
         self.detail_panel = JointDetailPanel()
         study_dock = self._dock(self.study_panel, "Study", Qt.LeftDockWidgetArea)
-        joints_dock = self._dock(self.joints_panel, "Joints", Qt.RightDockWidgetArea)
+        self.joints_dock = joints_dock = self._dock(self.joints_panel, "Joints", Qt.RightDockWidgetArea)
         self.results_dock = self._dock(self.results_panel, "Results", Qt.RightDockWidgetArea)
         self.tabifyDockWidget(joints_dock, self.results_dock)
         joints_dock.raise_()
@@ -249,6 +250,8 @@ class MainWindow(QMainWindow):
         self.results_panel.selected.connect(self.show_joint_result)
 
         self._build_actions()
+        self._keys_first = FocusedWidgetKeysFirst(self)
+        QApplication.instance().installEventFilter(self._keys_first)
         self.set_tool(Tool.PAN)
         self.set_active_role(BASELINE)
         self._use_remembered_dataset()
@@ -499,7 +502,7 @@ class MainWindow(QMainWindow):
                                           image_id=loaded.image_id,
                                           stored=loaded.annotation.stored if loaded.annotation is not None else None)
             document.changed.connect(lambda d=document: self._document_changed(d))
-            document.dirty_changed.connect(lambda dirty: self._update_save_state())
+            document.dirty_changed.connect(lambda dirty: (self._update_save_state(), self._update_title()))
             old_document = self.session_documents.get(loaded.image_id)
             if old_document is not None:
                 self.undo_group.removeStack(old_document.undo_stack)
@@ -924,6 +927,8 @@ class MainWindow(QMainWindow):
 
     def _focus_identity(self) -> None:
         if self.selected():
+            self.joints_dock.show()
+            self.joints_dock.raise_()  # its list opens beside the panel, not at the screen's corner
             self.joints_panel.identity.setFocus()
             self.joints_panel.identity.showPopup()
 

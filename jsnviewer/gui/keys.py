@@ -1,0 +1,40 @@
+"""Keys for the widget that has the focus before the window's single-key shortcuts.
+
+The window's shortcuts (arrows nudge the selected box, N, K, U, Delete, digits…) work wherever
+the focus is, so an annotator never has to click into the image first. A list, a drop-down or a
+text field that has the focus keeps the keys it is used with: arrows move through the Joints
+table instead of nudging a box the user is not looking at, and typing goes into a text field.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget,
+)
+
+NAVIGATION_KEYS = frozenset({Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down, Qt.Key_Home, Qt.Key_End,
+                             Qt.Key_PageUp, Qt.Key_PageDown})
+TEXT_WIDGETS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
+LIST_WIDGETS = (QAbstractItemView, QComboBox, QAbstractSlider)
+
+
+def widget_takes_key(widget: QWidget, event: QKeyEvent) -> bool:
+    """Whether `widget`, having the focus, uses this key itself (no Ctrl or Alt: those stay the window's)."""
+    if event.modifiers() & (Qt.ControlModifier | Qt.AltModifier | Qt.MetaModifier):
+        return False
+    if isinstance(widget, TEXT_WIDGETS) or (isinstance(widget, QComboBox) and widget.isEditable()):
+        return bool(event.text().strip()) or event.key() in NAVIGATION_KEYS | {Qt.Key_Backspace, Qt.Key_Delete}
+    return isinstance(widget, LIST_WIDGETS) and event.key() in NAVIGATION_KEYS
+
+
+class FocusedWidgetKeysFirst(QObject):
+    """Installed on the application: lets the focused widget have the keys `widget_takes_key` gives it."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.ShortcutOverride and isinstance(watched, QWidget) and watched.hasFocus()
+                and widget_takes_key(watched, event)):
+            event.accept()  # an accepted override: the key goes to the widget, not to a shortcut
+            return True
+        return False
