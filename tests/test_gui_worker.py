@@ -72,6 +72,17 @@ def test_an_error_in_the_work_arrives_as_the_exception(qtbot):
     assert "x.dcm: truncated file" in str(blocker.args[0])
 
 
+
+def test_work_that_ends_after_its_window_closed_ends_quietly(qtbot, image):
+    import shiboken6
+
+    done = []
+    worker = Worker(smoothing_passes, image, 2, log=done)
+    shiboken6.delete(worker.signals)  # what closing the window did to the listeners while the work ran
+    worker.run()  # in the pool thread: "Signal source has been deleted" used to end it with a traceback
+    assert done == [0, 1] and worker.is_finished
+
+
 def test_window_task_shows_progress_and_cancel_button_and_can_be_cancelled(qtbot, make_window, image):
     window = make_window()
     window.show()

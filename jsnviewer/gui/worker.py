@@ -71,7 +71,7 @@ class Worker(QRunnable):
         if stage == self._last_stage and fraction < 1.0 and now - self._last_emit < self.MIN_PROGRESS_INTERVAL_S:
             return
         self._last_emit, self._last_stage = now, stage
-        self.signals.progress.emit(float(min(max(fraction, 0.0), 1.0)), stage)
+        self._emit(self.signals.progress, float(min(max(fraction, 0.0), 1.0)), stage)
 
     def start(self, pool: QThreadPool | None = None) -> Worker:
         (pool or QThreadPool.globalInstance()).start(self)
@@ -79,7 +79,7 @@ class Worker(QRunnable):
 
     def run(self) -> None:  # called in a pool thread
         self.is_running = True
-        self.signals.started.emit()
+        self._emit(self.signals.started)
         try:
             if self._abort.is_set():
                 raise Cancelled()
@@ -87,12 +87,19 @@ class Worker(QRunnable):
             if self._abort.is_set():
                 raise Cancelled()
         except Cancelled:
-            self.signals.cancelled.emit()
+            self._emit(self.signals.cancelled)
         except Exception as exc:  # routed to the window's one error display, never lost
-            self.signals.error.emit(exc)
+            self._emit(self.signals.error, exc)
         else:
-            self.signals.result.emit(value)
+            self._emit(self.signals.result, value)
         finally:
             self.is_running = False
             self.is_finished = True
-            self.signals.finished.emit()
+            self._emit(self.signals.finished)
+
+    @staticmethod
+    def _emit(signal, *args: Any) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the window that listened was closed while the work ran: nobody to tell
+            pass
