@@ -85,6 +85,16 @@ def test_a_missing_file_gives_a_message(qtbot, make_window, tmp_path):
     assert window.panes[BASELINE].radiograph is None
 
 
+def test_an_error_about_a_file_that_did_not_open_goes_once_a_study_opens(qtbot, make_window, study, tmp_path):
+    window = make_window()
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_study(tmp_path / "empty.jpg")
+    assert any("empty.jpg" in text for level, text in window.warnings.messages() if level == "error")
+    open_and_wait(qtbot, window, *study)
+    assert not [text for level, text in window.warnings.messages() if level == "error"]
+
+
 def test_a_folder_of_dicom_opens_earliest_as_baseline_and_latest_as_followup(qtbot, make_window, tmp_path):
     folder = tmp_path / "exam"
     folder.mkdir()

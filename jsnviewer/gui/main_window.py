@@ -465,6 +465,9 @@ class MainWindow(QMainWindow):
 
     def _show_study(self, study: StudyLoad) -> None:
         self.warnings.dismiss("open")
+        if study.images:  # what was said about the files opened before is over
+            self.warnings.dismiss_prefix("open-error-")
+            self.warnings.dismiss_prefix("note-")
         for number, error in enumerate(study.errors):
             self.warnings.show_message(f"Cannot open {error}", "error", key=f"open-error-{error}")
         for note in study.notes:
