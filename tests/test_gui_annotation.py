@@ -112,6 +112,9 @@ def test_delete_with_the_key_then_undo_brings_the_same_box_back(qtbot, window):
     assert [j.identity for j in window.documents[BASELINE].joints()] == ["MCP2", "MCP3"]
     qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
     assert [j.identity for j in window.documents[BASELINE].joints()] == ["MCP3"]
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(window, Qt.Key_K)  # the box that came back is selected: the next key acts on it
+    assert [j.findings["ankylosis"] for j in window.documents[BASELINE].joints()] == [True, False]
 
 
 def test_identity_and_findings_set_the_box_colour_and_label_and_undo(qtbot, window):

@@ -86,6 +86,7 @@ class AnnotationDocument(QObject):
     joint_added = Signal(int)  # uid
     joint_removed = Signal(int)
     joint_changed = Signal(int)
+    joint_restored = Signal(int)  # a deleted joint is back (undo): selected again, ready for the next key
     changed = Signal()  # after any edit, undo or redo
     dirty_changed = Signal(bool)
 
@@ -304,6 +305,7 @@ class RemoveJointCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.document._insert(self.uid, self.joint, self.position)
+        self.document.joint_restored.emit(self.uid)
 
 
 class EditJointCommand(QUndoCommand):
@@ -435,6 +437,7 @@ class AnnotationLayer(QObject):
         document.joint_added.connect(self._add_item)
         document.joint_removed.connect(self._remove_item)
         document.joint_changed.connect(self._update_item)
+        document.joint_restored.connect(self.select)
         for uid in document.uids():
             self._make_item(uid)
         self._labels_changed()
@@ -466,7 +469,7 @@ class AnnotationLayer(QObject):
 
     def detach(self) -> None:
         for signal, slot in ((self.document.joint_added, self._add_item), (self.document.joint_removed, self._remove_item),
-                             (self.document.joint_changed, self._update_item)):
+                             (self.document.joint_changed, self._update_item), (self.document.joint_restored, self.select)):
             signal.disconnect(slot)
         self.view_box.sigTransformChanged.disconnect(self._labels_changed)
         self._timer.stop()
