@@ -269,13 +269,19 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, slot: Callable[..., Any], shortcut: str | QKeySequence | None = None,
-                tip: str = "", icon: QStyle.StandardPixmap | None = None, checkable: bool = False) -> QAction:
+    def _action(self, text: str, slot: Callable[..., Any],
+                shortcut: str | QKeySequence | QKeySequence.StandardKey | list[str] | None = None, tip: str = "",
+                icon: QStyle.StandardPixmap | None = None, checkable: bool = False) -> QAction:
+        """A window action; `shortcut` may be a list of keys (the first is the one shown)."""
         action = QAction(text, self)
-        if shortcut is not None:
+        if isinstance(shortcut, list):
+            action.setShortcuts([QKeySequence(key) for key in shortcut])
+        elif isinstance(shortcut, QKeySequence.StandardKey):
+            action.setShortcuts(QKeySequence.keyBindings(shortcut))
+        elif shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         shown = action.shortcut().toString(QKeySequence.NativeText)
-        action.setToolTip(f"{tip or text.replace('…', '')}" + (f" ({shown})" if shown else ""))
+        action.setToolTip(f"{tip or text.replace('&', '').replace('…', '')}" + (f" ({shown})" if shown else ""))
         if icon is not None:
             action.setIcon(self.style().standardIcon(icon))
         action.setCheckable(checkable)
@@ -294,9 +300,10 @@ class MainWindow(QMainWindow):
                                         "Open a folder of DICOM files", sp.SP_DirOpenIcon)
         a["save"] = self._action("&Save annotations", self.save_annotations, QKeySequence.Save,
                                  "Save the boxes to the dataset folder", sp.SP_DialogSaveButton)
-        a["dataset"] = self._action("Choose &dataset folder…", self.choose_dataset_folder)
+        a["dataset"] = self._action("Choose &dataset folder…", self.choose_dataset_folder, "Ctrl+D")
         a["coco"] = self._action("&Export dataset as COCO JSON…", self.export_coco, "Ctrl+E")
-        a["settings"] = self._action("Se&ttings…", self.open_settings, QKeySequence.Preferences)
+        a["settings"] = self._action("Se&ttings…", self.open_settings,  # Preferences has no key on Linux
+                                     QKeySequence.keyBindings(QKeySequence.Preferences) or ["Ctrl+,"])
         a["quit"] = self._action("&Quit", self.close, QKeySequence.Quit)
 
         a["undo"] = self.undo_group.createUndoAction(self, "&Undo")
@@ -311,8 +318,8 @@ class MainWindow(QMainWindow):
         self.addAction(a["redo"])
         a["delete"] = self._action("&Delete box", self.delete_selected, QKeySequence.Delete)
         a["delete"].setShortcuts([QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")])
-        a["accept"] = self._action("&Accept proposal", self.accept_selected, "Return")
-        a["accept_all"] = self._action("Accept all named proposals", self.accept_all, "Shift+Return")
+        a["accept"] = self._action("&Accept proposal", self.accept_selected, ["Return", "Enter"])
+        a["accept_all"] = self._action("Accept all named proposals", self.accept_all, ["Shift+Return", "Shift+Enter"])
         a["ankylosis"] = self._action("Toggle &ankylosis", lambda: self.toggle_finding("ankylosis"), "K")
         a["subluxation"] = self._action("Toggle s&ubluxation", lambda: self.toggle_finding("subluxation"), "U")
         a["identity"] = self._action("Set &identity…", self._focus_identity, "I")
@@ -332,7 +339,10 @@ class MainWindow(QMainWindow):
         for name in ("tool_pan", "tool_window", "tool_box"):
             tools.addAction(a[name])
         a["fit"] = self._action("&Fit to window", self.fit, "F")
-        a["zoom_in"] = self._action("Zoom in", lambda: self.zoom(1 / 1.25), QKeySequence.ZoomIn)
+        a["zoom_in"] = self._action("Zoom in", lambda: self.zoom(1 / 1.25),
+                                    QKeySequence.keyBindings(QKeySequence.ZoomIn) + [QKeySequence("Ctrl+=")])
+        a["other_image"] = self._action("&Other image (baseline ↔ follow-up)", self.switch_image, "Ctrl+Tab",
+                                        "Make the other radiograph the one that boxes, undo and keys act on")
         a["zoom_out"] = self._action("Zoom out", lambda: self.zoom(1.25), QKeySequence.ZoomOut)
         a["reset_window"] = self._action("&Reset window/level", self.reset_window, "R",
                                          "Window/level from the file")
@@ -376,7 +386,7 @@ class MainWindow(QMainWindow):
                      None, "next", "previous"):
             edit_menu.addSeparator() if name is None else edit_menu.addAction(a[name])
         view_menu = menu.addMenu("&View")
-        for name in ("tool_pan", "tool_window", "tool_box", None, "fit", "zoom_in", "zoom_out", None,
+        for name in ("tool_pan", "tool_window", "tool_box", None, "other_image", "fit", "zoom_in", "zoom_out", None,
                      "reset_window", "auto_window"):
             view_menu.addSeparator() if name is None else view_menu.addAction(a[name])
         preset_menu = view_menu.addMenu("Window &presets")
@@ -397,13 +407,29 @@ class MainWindow(QMainWindow):
         bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         for name in ("open", "open_folder", "save", None, "analyse", None, "undo", "redo", None, "tool_pan",
                      "tool_window", "tool_box", None, "fit", "reset_window", "auto_window"):
-            bar.addSeparator() if name is None else bar.addAction(a[name])
+            bar.addSeparator() if name is None else bar.addAction(self._toolbar_undo(a[name]) if name in ("undo", "redo")
+                                                                  else a[name])
         self.preset_box = QComboBox()
         self.preset_box.addItems(list(WINDOW_PRESETS))
         self.preset_box.setToolTip("Window/level preset for both images (1–4)")
         self.preset_box.activated.connect(lambda i: self.apply_preset(self.preset_box.itemText(i)))
         bar.addWidget(self.preset_box)
         self.addToolBar(bar)
+
+    def _toolbar_undo(self, action: QAction) -> QAction:
+        """Undo or Redo for the toolbar: a fixed name (the menu's "Undo Move box" would shift every button after
+        it at each edit), what it undoes in its tip."""
+        button = QAction(action.icon(), action.text().split()[0].replace("&", ""), self)
+        button.triggered.connect(action.trigger)
+
+        def follow() -> None:
+            button.setEnabled(action.isEnabled())
+            keys = action.shortcut().toString(QKeySequence.NativeText)
+            button.setToolTip(action.text().replace("&", "") + (f" ({keys})" if keys else ""))
+
+        action.changed.connect(follow)
+        follow()
+        return button
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -791,6 +817,9 @@ class MainWindow(QMainWindow):
         self.joints_panel.set_document(document, f"{role}{name}")
         layer = self.layers[role]
         self.joints_panel.select(layer.selected if layer is not None else None)
+
+    def switch_image(self) -> None:
+        self.set_active_role(FOLLOWUP if self.active_role == BASELINE else BASELINE)
 
     def set_tool(self, tool: Tool) -> None:
         for pane in self.panes.values():

@@ -1,0 +1,75 @@
+"""The keyboard as an annotator uses it all day: every frequent action on a key, the toolbar steady."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QToolBar
+
+from jsnviewer.dataset import JointAnnotation
+from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from gui_support import make_window, open_and_wait, settings_store, study  # noqa: F401
+
+
+@pytest.fixture
+def window(qtbot, make_window, study):
+    window = make_window()
+    window.show()
+    open_and_wait(qtbot, window, *study)
+    return window
+
+
+def toolbar_button(window, text):
+    bar = window.findChild(QToolBar, "mainToolbar")
+    return next(action for action in bar.actions() if action.text() == text)
+
+
+def test_ctrl_tab_makes_the_other_image_the_one_keys_and_undo_act_on(qtbot, window):
+    assert window.active_role == BASELINE
+    qtbot.keyClick(window, Qt.Key_Tab, Qt.ControlModifier)
+    assert window.active_role == FOLLOWUP and window.panes[FOLLOWUP].active
+    uid = window.add_box(FOLLOWUP, (50.0, 60.0, 20.0, 30.0))
+    window.layers[FOLLOWUP].select(uid)
+    qtbot.keyClick(window, Qt.Key_K)
+    assert window.documents[FOLLOWUP].joint(uid).findings["ankylosis"]
+    qtbot.keyClick(window, Qt.Key_Tab, Qt.ControlModifier)
+    assert window.active_role == BASELINE
+
+
+def test_the_keypad_enter_accepts_a_proposal_like_return(qtbot, window):
+    document = window.documents[BASELINE]
+    document.set_proposals([JointAnnotation(box=(50.0, 60.0, 20.0, 30.0), identity="MCP2", source="model"),
+                            JointAnnotation(box=(90.0, 60.0, 20.0, 30.0), identity="MCP3", source="model")])
+    window.layers[BASELINE].select(document.uids()[0])
+    qtbot.keyClick(window, Qt.Key_Enter, Qt.KeypadModifier)
+    assert [j.source for j in document.joints()] == ["user", "model"]
+    qtbot.keyClick(window, Qt.Key_Enter, Qt.KeypadModifier | Qt.ShiftModifier)
+    assert [j.source for j in document.joints()] == ["user", "user"]
+
+
+def test_ctrl_equals_zooms_in_like_ctrl_plus(qtbot, window):
+    view = window.panes[BASELINE].view_box
+    before = view.viewRect().width()
+    qtbot.keyClick(window, Qt.Key_Equal, Qt.ControlModifier)
+    assert view.viewRect().width() == pytest.approx(before / 1.25, rel=1e-3)
+
+
+def test_every_menu_action_that_users_reach_often_has_a_key_and_tips_read_cleanly(qtbot, window):
+    actions = window.actions_by_name
+    for name in ("save", "dataset", "settings", "open", "analyse", "accept", "accept_all", "identity", "next",
+                 "other_image", "fit", "zoom_in", "zoom_out"):
+        assert not actions[name].shortcut().isEmpty(), name
+    assert all("&" not in action.toolTip() for action in window.actions())
+    keys = [key.toString() for action in window.actions() for key in action.shortcuts()]
+    assert len(keys) == len(set(keys)), "a key bound twice"
+
+
+def test_the_toolbars_undo_keeps_its_name_and_tells_what_it_undoes(qtbot, window):
+    undo = toolbar_button(window, "Undo")
+    assert not undo.isEnabled()
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    window.documents[BASELINE].set_identity(uid, "MCP2")
+    assert undo.isEnabled() and undo.text() == "Undo"
+    assert undo.toolTip().startswith("Undo Set joint to MCP2") and "Ctrl+Z" in undo.toolTip()
+    undo.trigger()
+    assert window.documents[BASELINE].joint(uid).identity is None
