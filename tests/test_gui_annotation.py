@@ -78,7 +78,7 @@ def test_real_mouse_drags_draw_move_and_resize_boxes_and_set_window_level(qtbot,
     document = window.documents[BASELINE]
     (box,) = boxes(window)
     assert box == pytest.approx((60.0, 75.0, 40.0, 50.0), abs=1.0)  # within a screen pixel of the drag
-    window.set_tool(Tool.PAN)  # dragging a box body moves it whatever the tool
+    window.set_tool(Tool.PAN)  # dragging a box body moves it with the pan and W/L tools
     mouse_drag(qtbot, pane, QPointF(60, 75), QPointF(70, 85))
     (moved,) = boxes(window)
     assert moved[2:] == box[2:]  # a move keeps the size bit for bit
@@ -92,6 +92,10 @@ def test_real_mouse_drags_draw_move_and_resize_boxes_and_set_window_level(qtbot,
     width = pane.window_width
     mouse_drag(qtbot, pane, QPointF(100, 150), QPointF(140, 150), Qt.RightButton)  # W/L, not a box edit
     assert pane.window_width > width and stack.count() == 3
+    window.set_tool(Tool.BOX)  # over a wrong box, the box tool draws the right one instead of moving it
+    mouse_drag(qtbot, pane, QPointF(resized[0] - 8, resized[1] - 8), QPointF(resized[0] + 20, resized[1] + 30))
+    assert boxes(window)[0] == resized and len(boxes(window)) == 2
+    assert boxes(window)[1] == pytest.approx((resized[0] + 6, resized[1] + 11, 28.0, 38.0), abs=1.0)
 
 
 def test_a_click_without_moving_changes_nothing(qtbot, window):

@@ -426,6 +426,7 @@ class AnnotationLayer(QObject):
         self.selected: int | None = None
         self.labels_visible = True
         self.visible = True
+        self.movable = True  # False with the box tool: a drag inside a box draws a new box instead
         self._timer = QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._make_some)
@@ -500,6 +501,12 @@ class AnnotationLayer(QObject):
             item.setVisible(visible)
         self._labels_changed()
 
+    def set_movable(self, movable: bool) -> None:
+        """Whether dragging a box's body moves it (its handles resize it either way)."""
+        self.movable = movable
+        for item in self.items.values():
+            item.translatable = movable
+
     def set_labels_visible(self, visible: bool) -> None:
         self.labels_visible = visible
         for item in self.items.values():
@@ -527,6 +534,7 @@ class AnnotationLayer(QObject):
         item.setZValue(10)
         item.setVisible(self.visible)
         item.set_label_visible(self.labels_visible)
+        item.translatable = self.movable
         item.sigRegionChangeFinished.connect(self._item_edited)
         item.sigRegionChangeStarted.connect(lambda it: self.select(it.uid))
         item.clicked.connect(lambda it: self.select(it.uid))

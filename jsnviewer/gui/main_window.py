@@ -554,6 +554,7 @@ class MainWindow(QMainWindow):
         layer = AnnotationLayer(self.panes[role].view_box, document)
         layer.set_visible(self.actions_by_name["show_boxes"].isChecked())
         layer.set_labels_visible(self.actions_by_name["show_labels"].isChecked())
+        layer.set_movable(self.panes[role].view_box.tool != Tool.BOX)
         layer.selection_changed.connect(lambda uid, r=role: self._box_selected(r, uid))
         layer.labels_moved.connect(self.overlays[role].place_around)
         self.layers[role] = layer
@@ -824,6 +825,9 @@ class MainWindow(QMainWindow):
     def set_tool(self, tool: Tool) -> None:
         for pane in self.panes.values():
             pane.view_box.tool = tool
+        for layer in self.layers.values():
+            if layer is not None:
+                layer.set_movable(tool != Tool.BOX)
         self.actions_by_name[f"tool_{tool.value}"].setChecked(True)
         cursor = {Tool.PAN: Qt.OpenHandCursor, Tool.WINDOW: Qt.SizeAllCursor, Tool.BOX: Qt.CrossCursor}[tool]
         for pane in self.panes.values():
