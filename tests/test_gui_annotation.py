@@ -195,6 +195,19 @@ def test_proposals_alone_do_not_mark_the_window_unsaved(qtbot, window):
     assert window.windowTitle().endswith("*")
 
 
+
+def test_one_joint_name_on_two_boxes_is_pointed_out_until_one_is_renamed(qtbot, window):
+    panel = window.joints_panel
+    first = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP3")
+    second = window.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="MCP2")
+    assert panel.repeated.isHidden()
+    window.documents[BASELINE].set_identity(second, "MCP3")  # a slip in the identity list
+    assert not panel.repeated.isHidden() and "MCP3 is on 2 boxes" in panel.repeated.text()
+    assert all("2 boxes of this image are MCP3" in panel.table.item(row, 0).toolTip() for row in range(2))
+    window.documents[BASELINE].set_identity(first, "MCP4")
+    assert panel.repeated.isHidden() and not panel.table.item(0, 0).toolTip()
+
+
 def test_accepting_model_proposals_makes_them_user_boxes_in_one_step(qtbot):
     document = AnnotationDocument("x.dcm", 100, 100, joints=[
         JointAnnotation(box=(10, 10, 5, 5), identity="MCP2", source="model"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -9,11 +11,20 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import FINDING_COLOURS, AnnotationDocument, box_colour
 from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
 
 COLUMNS = ("Joint", "Ank.", "Sub.", "Source", "cx", "cy", "w", "h")
 UNKNOWN = "— unknown —"
+REPEATED_COLOUR = "#ff9f43"
+
+
+def repeated_identities(joints: list[JointAnnotation]) -> dict[str, int]:
+    """Joint names given to more than one box of one image, with how many (one joint has one box)."""
+    counts = Counter(joint.identity for joint in joints if joint.identity is not None)
+    return {name: count for name, count in sorted(counts.items(), key=lambda item: JOINT_IDENTITIES.index(item[0]))
+            if count > 1}
 
 
 class _NumberItem(QTableWidgetItem):
@@ -89,12 +100,18 @@ class JointsPanel(QWidget):
             legend.addWidget(swatch, number // 3, number % 3)
         legend.setColumnStretch(3, 1)
         self.hint = QLabel("Box tool (B): drag on an image to add a joint box.\n"
-                           "Arrows nudge the selected box (Shift: 10 px).")
+                           "Arrows nudge the selected box (Shift: 10 px); in this list they move through the rows.")
+        self.repeated = QLabel()  # a joint name given to more than one box of the image
+        self.repeated.setObjectName("repeatedIdentity")
+        self.repeated.setStyleSheet(f"color: {REPEATED_COLOUR};")
+        self.repeated.setWordWrap(True)
+        self.repeated.hide()
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.repeated)
         layout.addLayout(editor)
         layout.addLayout(legend)
         layout.addWidget(self.hint)
@@ -117,9 +134,10 @@ class JointsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)  # sized once below, not after every cell
         uids = self.document.uids() if self.document is not None else []
+        joints = [self.document.joint(uid) for uid in uids]
+        repeated = repeated_identities(joints)
         self.table.setRowCount(len(uids))
-        for row, uid in enumerate(uids):
-            joint = self.document.joint(uid)
+        for row, (uid, joint) in enumerate(zip(uids, joints)):
             colour = QColor(box_colour(joint))
             values = [joint.identity or "?", "✓" if joint.findings.get("ankylosis") else "",
                       "✓" if joint.findings.get("subluxation") else "", joint.source, *joint.box]
@@ -133,9 +151,15 @@ class JointsPanel(QWidget):
                 if column == 0:
                     item.setData(Qt.UserRole + 1, uid)
                     item.setForeground(colour)
+                    if joint.identity in repeated:
+                        item.setBackground(QColor(REPEATED_COLOUR).darker(300))
+                        item.setToolTip(f"{repeated[joint.identity]} boxes of this image are {joint.identity}")
                 self.table.setItem(row, column, item)
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setSortingEnabled(sorting)
+        self.repeated.setText("⚠ " + "; ".join(f"{name} is on {count} boxes" for name, count in repeated.items())
+                              + ": one joint has one box (rename or delete the others)")
+        self.repeated.setVisible(bool(repeated))
         if self.current is not None and self.current not in uids:
             self.current = None
         self._select_row(self.current)
