@@ -396,6 +396,40 @@ def test_a_model_that_fails_to_load_is_not_cached(monkeypatch):
     assert not cache.loaded
 
 
+
+def test_an_analysis_waiting_for_the_warm_up_shows_it_and_can_be_cancelled(monkeypatch):
+    import threading
+
+    from jsnviewer.gui.worker import Cancelled
+
+    release = threading.Event()
+
+    def slow_load(cls, settings):
+        release.wait(10)
+        return "models"
+
+    monkeypatch.setattr("jsnviewer.pipeline.analyze.AnalysisModels.load", classmethod(slow_load))
+    monkeypatch.setattr("jsnviewer.gui.analysis.weights_files", lambda settings: {})
+    cache = ModelCache()
+    warm_up = threading.Thread(target=cache.models, args=(AppSettings(),))
+    warm_up.start()  # the window's warm-up, still loading
+    time.sleep(0.05)
+    stages = []
+
+    def progress(fraction, stage):
+        stages.append(stage)
+        if len(stages) == 3:
+            raise Cancelled()  # the user pressed Esc
+
+    started = time.perf_counter()
+    with pytest.raises(Cancelled):
+        cache.models(AppSettings(), progress)
+    assert time.perf_counter() - started < 2 and set(stages) == {"Loading models"}
+    release.set()
+    warm_up.join()
+    assert cache.models(AppSettings()) == "models"
+
+
 # ---- the real analysis, with the shipped weights ------------------------------------------------
 
 def shipped_weights_or_skip() -> None:

@@ -60,7 +60,11 @@ class ModelCache:
 
         settings = analysis_settings(app_settings)
         key = self._key_of(settings, weights_files(app_settings))
-        with self._lock:
+        # The warm-up may be loading them: wait, reporting, so the wait shows and can be cancelled.
+        while not self._lock.acquire(timeout=0.1):
+            if progress:
+                progress(0.0, "Loading models")
+        try:
             if self._models is None or key != self._key:
                 if progress:
                     progress(0.0, "Loading models")
@@ -68,6 +72,8 @@ class ModelCache:
                 self._models = AnalysisModels.load(settings)
                 self._key = key
             return self._models
+        finally:
+            self._lock.release()
 
     @property
     def loaded(self) -> bool:
