@@ -16,8 +16,11 @@ from jsnviewer.gui.analysis import transformed_crop
 from jsnviewer.gui.results_panel import JSN_CONVENTION, findings_short
 from jsnviewer.pipeline.result import signed
 
-TILE_PX = 170  # the crops' size on screen; grows with the panel (a taller or floating dock) up to MAX_TILE_PX
+# The crops' size on screen: as large as the panel allows (a taller or floating dock) between these, so
+# the window still fits a 1280 × 720 screen.
+MIN_TILE_PX = 110
 MAX_TILE_PX = 384
+NUMBERS_MIN_PX = 320
 UPPER_COLOUR = (0, 229, 255)  # upper (distal) bone outline
 LOWER_COLOUR = (255, 213, 79)  # lower (proximal) bone outline
 SPECTRUM_MAP = "inferno"
@@ -73,8 +76,10 @@ class _Tile(QWidget):
         self.title.setAlignment(Qt.AlignCenter)
         self.title.setToolTip(tip)
         self.image = QLabel()
-        self.image.setFixedSize(TILE_PX, TILE_PX)
+        self.image.setMinimumSize(MIN_TILE_PX, MIN_TILE_PX)
+        self.image.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)  # the panel sizes it, not its picture
         self.image.setAlignment(Qt.AlignCenter)
+        self._rgb: np.ndarray | None = None
         self.image.setStyleSheet("background: #000;")
         self.image.setToolTip(tip)
         layout = QVBoxLayout(self)
@@ -84,11 +89,22 @@ class _Tile(QWidget):
         layout.addWidget(self.image)
 
     def set_rgb(self, rgb: np.ndarray | None) -> None:
-        if rgb is None:
+        self._rgb = rgb
+        self._render()
+
+    def set_size(self, size: int) -> None:
+        self.image.setMaximumSize(size, size)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._render()
+
+    def _render(self) -> None:
+        if self._rgb is None:
             self.image.clear()
             return
-        size = self.image.width()
-        self.image.setPixmap(to_pixmap(rgb).scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+        size = min(self.image.width(), self.image.height())
+        self.image.setPixmap(to_pixmap(self._rgb).scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation))
 
 
 class JointDetailPanel(QWidget):
@@ -107,7 +123,10 @@ class JointDetailPanel(QWidget):
             "spectrum_transformed": _Tile("|F − G′| after", "Loss spectrum after registration, same colour scale"),
         }
         self.colour_bar = QLabel()
-        self.colour_bar.setFixedSize(14, TILE_PX)
+        self.colour_bar.setFixedWidth(14)
+        self.colour_bar.setMinimumHeight(MIN_TILE_PX)
+        self.colour_bar.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Ignored)
+        self.colour_bar.setScaledContents(True)
         self.bar_top, self.bar_bottom = QLabel(""), QLabel("0")
         self.masks = QCheckBox("Bone masks")
         self.masks.setChecked(True)
@@ -120,7 +139,7 @@ class JointDetailPanel(QWidget):
         self.numbers.setWordWrap(True)
         self.numbers.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.numbers.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.numbers.setMinimumWidth(360)
+        self.numbers.setMinimumWidth(NUMBERS_MIN_PX)
         self.numbers.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
 
         pictures = QGridLayout()
@@ -156,17 +175,13 @@ class JointDetailPanel(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        # Tiles fill the panel's height (title and legend rows take ~90 px) and share the width left
-        # of the numbers column; the panel's own minimum keeps this from feeding back.
-        size = int(min(MAX_TILE_PX, self.height() - 90, (self.width() - 420) / len(self.tiles) - 8))
-        size = max(TILE_PX, size)
-        if size != self.tiles["fixed"].image.width():
-            for tile in self.tiles.values():
-                tile.image.setFixedSize(size, size)
-            self.colour_bar.setFixedSize(14, size)
-            self._show_pictures()
-            if self.joint is not None:
-                self._show_colour_bar()
+        # Tiles fill the panel's height (title and legend rows take ~90 px) and share the width left of the
+        # numbers column. Only their largest size is set: the panel can always shrink back.
+        size = int(min(MAX_TILE_PX, self.height() - 90, (self.width() - NUMBERS_MIN_PX - 60) / len(self.tiles) - 8))
+        size = max(MIN_TILE_PX, size)
+        for tile in self.tiles.values():
+            tile.set_size(size)
+        self.colour_bar.setMaximumHeight(size)
 
     def show_joint(self, joint) -> None:
         """Fill the panel from a `JointResult` (None empties it)."""
@@ -196,8 +211,7 @@ class JointDetailPanel(QWidget):
         self.numbers.setText(self._numbers(joint))
 
     def _show_colour_bar(self) -> None:
-        height = self.colour_bar.height()
-        gradient = spectrum_rgb(np.linspace(self._top, 0.0, height)[:, None].repeat(14, axis=1), self._top)
+        gradient = spectrum_rgb(np.linspace(self._top, 0.0, 256)[:, None].repeat(14, axis=1), self._top)
         self.colour_bar.setPixmap(to_pixmap(gradient))
         self.bar_top.setText(f"{self._top:.2f}")
 

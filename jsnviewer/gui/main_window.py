@@ -18,8 +18,8 @@ from typing import Any
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
-    QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
+    QApplication, QComboBox, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QProgressBar,
+    QPushButton, QScrollArea, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
 )
 
 from jsnviewer.dataset import (DatasetError, ImageAnnotation, JointAnnotation, JointsMerge, image_id_of, is_dataset,
@@ -212,7 +212,11 @@ class MainWindow(QMainWindow):
         self.joints_panel = JointsPanel()
         self.results_panel = ResultsPanel()
         self.detail_panel = JointDetailPanel()
-        study_dock = self._dock(self.study_panel, "Study", Qt.LeftDockWidgetArea)
+        study_scroll = QScrollArea()  # the two visits' details scroll on a small screen instead of growing the window
+        study_scroll.setWidget(self.study_panel)
+        study_scroll.setWidgetResizable(True)
+        study_scroll.setFrameShape(QFrame.NoFrame)
+        study_dock = self._dock(study_scroll, "Study", Qt.LeftDockWidgetArea)
         self.joints_dock = joints_dock = self._dock(self.joints_panel, "Joints", Qt.RightDockWidgetArea)
         self.results_dock = self._dock(self.results_panel, "Results", Qt.RightDockWidgetArea)
         self.tabifyDockWidget(joints_dock, self.results_dock)
