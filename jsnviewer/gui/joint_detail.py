@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -69,42 +69,59 @@ def _param_row(name: str, t, style: str = "") -> str:
             + "".join(f"<td align='right'>&nbsp;&nbsp;{c}</td>" for c in cells) + "</tr>")
 
 
-class _Tile(QWidget):
-    def __init__(self, title: str, tip: str):
+class _Sized(QLabel):
+    """A label that asks for the largest size the panel allows it (its maximum), never for its picture's
+    size (which would feed back into the panel's size); the layout may shrink it down to its minimum."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(min(self.maximumWidth(), MAX_TILE_PX), min(self.maximumHeight(), MAX_TILE_PX))
+
+
+class _Picture(_Sized):
+    """A square picture as large as the label, drawn again whenever the label's size changes."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self.title = QLabel(title)
-        self.title.setAlignment(Qt.AlignCenter)
-        self.title.setToolTip(tip)
-        self.image = QLabel()
-        self.image.setMinimumSize(MIN_TILE_PX, MIN_TILE_PX)
-        self.image.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)  # the panel sizes it, not its picture
-        self.image.setAlignment(Qt.AlignCenter)
-        self._rgb: np.ndarray | None = None
-        self.image.setStyleSheet("background: #000;")
-        self.image.setToolTip(tip)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(2)
-        layout.addWidget(self.title)
-        layout.addWidget(self.image)
+        self.setMinimumSize(MIN_TILE_PX, MIN_TILE_PX)
+        self.setAlignment(Qt.AlignCenter)
+        self.rgb: np.ndarray | None = None
 
-    def set_rgb(self, rgb: np.ndarray | None) -> None:
-        self._rgb = rgb
+    def show_rgb(self, rgb: np.ndarray | None) -> None:
+        self.rgb = rgb
         self._render()
-
-    def set_size(self, size: int) -> None:
-        self.image.setMaximumSize(size, size)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._render()
 
     def _render(self) -> None:
-        if self._rgb is None:
-            self.image.clear()
+        if self.rgb is None:
+            self.clear()
             return
-        size = min(self.image.width(), self.image.height())
-        self.image.setPixmap(to_pixmap(self._rgb).scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+        size = min(self.width(), self.height())
+        self.setPixmap(to_pixmap(self.rgb).scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+
+
+class _Tile(QWidget):
+    def __init__(self, title: str, tip: str):
+        super().__init__()
+        self.title = QLabel(title)
+        self.title.setAlignment(Qt.AlignCenter)
+        self.title.setToolTip(tip)
+        self.image = _Picture()
+        self.image.setStyleSheet("background: #000;")
+        self.image.setToolTip(tip)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.image, 1)
+
+    def set_rgb(self, rgb: np.ndarray | None) -> None:
+        self.image.show_rgb(rgb)
+
+    def set_size(self, size: int) -> None:
+        self.image.setMaximumSize(size, size)
 
 
 class JointDetailPanel(QWidget):
@@ -122,10 +139,9 @@ class JointDetailPanel(QWidget):
             "spectrum_original": _Tile("|F − G| before", "Loss spectrum before registration: bright = misaligned"),
             "spectrum_transformed": _Tile("|F − G′| after", "Loss spectrum after registration, same colour scale"),
         }
-        self.colour_bar = QLabel()
+        self.colour_bar = _Sized()
         self.colour_bar.setFixedWidth(14)
         self.colour_bar.setMinimumHeight(MIN_TILE_PX)
-        self.colour_bar.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Ignored)
         self.colour_bar.setScaledContents(True)
         self.bar_top, self.bar_bottom = QLabel(""), QLabel("0")
         self.masks = QCheckBox("Bone masks")
@@ -155,7 +171,7 @@ class JointDetailPanel(QWidget):
         bar.addStretch(1)
         pictures.addLayout(bar, 0, len(self.tiles))
         left = QVBoxLayout()
-        left.addLayout(pictures)
+        left.addLayout(pictures, 1)
         legend = QHBoxLayout()
         legend.addWidget(self.masks)
         for text, rgb in (("upper bone", UPPER_COLOUR), ("lower bone", LOWER_COLOUR)):
@@ -164,7 +180,6 @@ class JointDetailPanel(QWidget):
             legend.addWidget(swatch)
         legend.addStretch(1)
         left.addLayout(legend)
-        left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self.heading)
         right.addWidget(self.numbers, 1)

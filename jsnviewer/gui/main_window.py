@@ -216,13 +216,15 @@ class MainWindow(QMainWindow):
         study_scroll.setWidget(self.study_panel)
         study_scroll.setWidgetResizable(True)
         study_scroll.setFrameShape(QFrame.NoFrame)
+        study_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        study_scroll.setMinimumWidth(self.study_panel.minimumWidth())
         study_dock = self._dock(study_scroll, "Study", Qt.LeftDockWidgetArea)
         self.joints_dock = joints_dock = self._dock(self.joints_panel, "Joints", Qt.RightDockWidgetArea)
         self.results_dock = self._dock(self.results_panel, "Results", Qt.RightDockWidgetArea)
         self.tabifyDockWidget(joints_dock, self.results_dock)
         joints_dock.raise_()
         self.detail_dock = self._dock(self.detail_panel, "Joint detail", Qt.BottomDockWidgetArea)
-        self.resizeDocks([study_dock, joints_dock], [215, 460], Qt.Horizontal)
+        self.resizeDocks([study_dock, joints_dock], [self.study_panel.minimumWidth(), 460], Qt.Horizontal)
         self.resizeDocks([self.detail_dock], [270], Qt.Vertical)
 
         self.readout = QLabel("")
@@ -409,6 +411,11 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Main")
         bar.setObjectName("mainToolbar")
         bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        # short names on the toolbar, so it fits the window (the menus keep the full ones)
+        for name, short in (("open", "Open"), ("open_folder", "Open folder"), ("save", "Save"),
+                            ("tool_pan", "Pan"), ("tool_window", "W/L"), ("tool_box", "Box"), ("fit", "Fit"),
+                            ("reset_window", "Reset W/L"), ("auto_window", "Auto W/L")):
+            a[name].setIconText(short)
         for name in ("open", "open_folder", "save", None, "analyse", None, "undo", "redo", None, "tool_pan",
                      "tool_window", "tool_box", None, "fit", "reset_window", "auto_window"):
             bar.addSeparator() if name is None else bar.addAction(self._toolbar_undo(a[name]) if name in ("undo", "redo")
