@@ -23,6 +23,12 @@ annotations/<image_id>.json:
                  "source": "user" | "model"}],
      "updated": "2026-11-21T05:30:00+00:00"}
 
+`source` says who stands behind a box: "user", a box the annotator drew, accepted or corrected;
+"model", an analysis's proposal still waiting for review (saved so that it reappears when the image
+is opened again). Training data and the COCO export take the user's boxes only
+(`ImageAnnotation.reviewed_joints`); the proposals are left out, and an image without any box of the
+user's has not been reviewed and is left out entirely (it is not an image showing no joints).
+
 Boxes are floats in the continuous pixel frame of docs/conventions.md (pixel (i, j) covers
 [j, j+1) x [i, i+1)); they are written with Python's shortest round-trip float repr, so a save
 and a load give back the same numbers bit for bit. Every file is written atomically.
@@ -39,15 +45,19 @@ read by `jsnviewer train` (it reads `*.json` only).
 
 joint_crops/ is written when the annotations of an analysed study are saved
 (`jsnviewer.pipeline.training_crops.save_joint_crops`): for every joint paired across the two
-visits, the baseline's and the follow-up's crop as the analysis took them (256×256, finger up,
-both visits at a common physical scale; 16-bit grey in the radiograph's own units, rounded and
-clipped to 0..65535) and its upper (distal) and lower (proximal) bone masks. `joint_key` is
-`<hash>_<L|R|U>_<identity>`, `<hash>` the first 12 hex digits of the SHA-256 of the patient ID and
-the laterality, so every visit of one joint of one hand lands in one folder and no patient ID or
-name is written; `crop_id` is the image_id of the radiograph the crop comes from, so saving again
-overwrites. The masks are the segmenter's, as the analysis computed them, unless someone corrects
-the mask files (the application has no mask editor): `train segmenter --data` learns them and
-`train registration --data` pairs the visits of each folder.
+visits whose measurement is reliable and which the annotator confirmed on both visits (on each, a box
+of the user's overlapping the analysed box by IoU ≥ 0.5, the two boxes with the same identity), the
+baseline's and the follow-up's crop as the analysis took them (256×256, finger up, both visits at a
+common physical scale; 16-bit grey in the radiograph's own units, rounded and clipped to 0..65535)
+and its upper (distal) and lower (proximal) bone masks. A joint the user deleted, left as a proposal
+or named differently on the two visits, and an unreliable measurement (which may pair two different
+joints), are not written. `joint_key` is `<hash>_<L|R|U>_<identity>`, `<identity>` the user's name
+of the joint (a renamed joint is filed under its corrected name), `<hash>` the first 12 hex digits of
+the SHA-256 of the patient ID and the laterality, so every visit of one joint of one hand lands in
+one folder and no patient ID or name is written; `crop_id` is the image_id of the radiograph the crop
+comes from, so saving again overwrites. The masks are the segmenter's, as the analysis computed them,
+unless someone corrects the mask files (the application has no mask editor): `train segmenter --data`
+learns them and `train registration --data` pairs the visits of each folder.
 """
 
 from __future__ import annotations
@@ -59,7 +69,7 @@ import math
 import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -97,6 +107,12 @@ class JointAnnotation:
             raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
         self.findings = {name: bool(self.findings.get(name, False)) for name in FINDINGS}
 
+    @property
+    def reviewed(self) -> bool:
+        """Whether the annotator stands behind this box (drew, accepted or corrected it): only such boxes
+        are training data; a model's proposal waiting for review is not."""
+        return self.source == "user"
+
     def to_json(self) -> dict[str, Any]:
         return {"identity": self.identity, "box": list(self.box), "findings": dict(self.findings), "source": self.source}
 
@@ -133,6 +149,12 @@ class ImageAnnotation:
             "updated": self.updated,
         }
 
+    def reviewed_joints(self) -> list[JointAnnotation]:
+        """The joints that are training data: the user's boxes, without the proposals waiting for review.
+        Empty: nobody has reviewed this image, and it is no training data at all (not an image of
+        background only)."""
+        return [joint for joint in self.joints if joint.reviewed]
+
     @classmethod
     def from_json(cls, image_id: str, obj: Any) -> ImageAnnotation:
         if not isinstance(obj, dict) or obj.get("format") != ANNOTATION_FORMAT:
@@ -143,6 +165,31 @@ class ImageAnnotation:
         return cls(image_id=image_id, image_file=image["file"], width=int(image["width"]), height=int(image["height"]),
                    sha256=image["sha256"], laterality=image.get("laterality"), pixel_size_mm=image.get("pixel_size_mm"),
                    joints=[JointAnnotation.from_json(j) for j in obj.get("joints", [])], updated=obj.get("updated"))
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """What training data and exports leave out of a dataset (see ImageAnnotation.reviewed_joints)."""
+
+    images: int = 0  # annotated images without any box of the user's: not reviewed
+    proposals: int = 0  # proposals waiting for review, on those images and on reviewed ones
+
+    def __str__(self) -> str:
+        return (f"{self.images} image(s) nobody has reviewed (no box of the user's) and "
+                f"{self.proposals} proposal(s) waiting for review")
+
+
+@dataclass(frozen=True)
+class CocoExport:
+    """A COCO file written by AnnotationDataset.export_coco, and what it holds and leaves out."""
+
+    path: Path
+    images: int
+    boxes: int
+    left_out: LeftOut
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.images} image(s), {self.boxes} box(es); left out {self.left_out})"
 
 
 def _version(info: dict[str, Any]) -> int:
@@ -286,6 +333,19 @@ class AnnotationDataset:
             if annotation is not None:
                 yield annotation
 
+    def reviewed_annotations(self) -> tuple[list[ImageAnnotation], LeftOut]:
+        """The dataset's training data: each reviewed image with its reviewed joints only (copies), and
+        what was left out (ImageAnnotation.reviewed_joints)."""
+        reviewed, unreviewed, proposals = [], 0, 0
+        for annotation in self.annotations():
+            joints = annotation.reviewed_joints()
+            proposals += len(annotation.joints) - len(joints)
+            if joints:
+                reviewed.append(replace(annotation, joints=joints))
+            else:
+                unreviewed += 1
+        return reviewed, LeftOut(unreviewed, proposals)
+
     def image_path(self, annotation: ImageAnnotation) -> Path:
         return self.root / annotation.image_file
 
@@ -311,13 +371,15 @@ class AnnotationDataset:
             raise DatasetError(f"cannot save joint crop in {folder}: {exc.strerror or exc}") from exc
         return folder / f"{crop_id}.png"
 
-    def export_coco(self, path: str | Path) -> Path:
-        """Write every box as COCO JSON: one category per joint identity, findings as attributes."""
+    def export_coco(self, path: str | Path) -> CocoExport:
+        """Write the reviewed boxes as COCO JSON (one category per joint identity, findings as
+        attributes); the proposals waiting for review and the unreviewed images are left out and counted."""
         categories = [{"id": i + 1, "name": name, "supercategory": "joint"} for i, name in enumerate(JOINT_IDENTITIES)]
         category_ids = {c["name"]: c["id"] for c in categories}
         categories.append({"id": len(categories) + 1, "name": "joint", "supercategory": "joint"})
+        reviewed, left_out = self.reviewed_annotations()
         images, annotations = [], []
-        for image_number, annotation in enumerate(self.annotations(), start=1):
+        for image_number, annotation in enumerate(reviewed, start=1):
             images.append({"id": image_number, "file_name": annotation.image_file, "width": annotation.width,
                            "height": annotation.height})
             for joint in annotation.joints:
@@ -331,9 +393,10 @@ class AnnotationDataset:
         coco = {"info": {"description": "jsnviewer annotation dataset", "version": str(VERSION)},
                 "images": images, "annotations": annotations, "categories": categories}
         try:
-            return atomic_write_json(path, coco)
+            written = atomic_write_json(path, coco)
         except OSError as exc:
             raise DatasetError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        return CocoExport(written, len(images), len(annotations), left_out)
 
 
 def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:

@@ -104,8 +104,10 @@ def test_invalid_joint_values_are_refused():
 
 def test_coco_export_uses_top_left_boxes(tmp_path, radiograph_file):
     dataset = open_dataset(tmp_path / "ds", create=True)
-    annotate(dataset, radiograph_file)
-    coco = json.loads(dataset.export_coco(tmp_path / "coco.json").read_text())
+    annotation = annotate(dataset, radiograph_file)
+    annotation.joints[0].source = "user"  # the annotator accepts the proposal
+    dataset.save_annotation(annotation)
+    coco = json.loads(dataset.export_coco(tmp_path / "coco.json").path.read_text())
     assert len(coco["images"]) == 1 and len(coco["annotations"]) == 2
     first = coco["annotations"][0]
     assert first["bbox"] == pytest.approx([10.123456789012345 - 7.25 / 2, 20.5 - 4.00000005, 7.25, 8.0000001])
@@ -113,6 +115,25 @@ def test_coco_export_uses_top_left_boxes(tmp_path, radiograph_file):
     assert names[first["category_id"]] == "MCP2"
     assert names[coco["annotations"][1]["category_id"]] == "joint"
     assert first["attributes"]["ankylosis"] is True
+
+
+def test_coco_export_has_the_users_boxes_only_and_says_what_it_left_out(tmp_path, half_reviewed_dataset):
+    from jsnviewer.dataset import LeftOut
+
+    export = half_reviewed_dataset.export_coco(tmp_path / "coco.json")
+    coco = json.loads((tmp_path / "coco.json").read_text())
+    # the reviewed image with its two boxes of the user's: no proposal, and the image with proposals only
+    # (or none) is not exported as an image showing no joints
+    reviewed = half_reviewed_dataset.annotation_for_file(tmp_path / "incoming" / "reviewed.png")
+    assert [image["file_name"] for image in coco["images"]] == [reviewed.image_file]
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    assert sorted((a["bbox"][0] + a["bbox"][2] / 2, names[a["category_id"]]) for a in coco["annotations"]) == \
+        [(20.0, "MCP2"), (34.0, "joint")]
+    assert {a["attributes"]["source"] for a in coco["annotations"]} == {"user"}
+    assert (export.path, export.images, export.boxes) == (tmp_path / "coco.json", 1, 2)
+    assert export.left_out == LeftOut(images=2, proposals=5)  # 2 proposals beside the user's boxes, 3 on the other image
+    assert str(export).endswith("(1 image(s), 2 box(es); left out 2 image(s) nobody has reviewed (no box of the "
+                                "user's) and 5 proposal(s) waiting for review)")
 
 
 def test_joint_crops_are_stored_like_the_real_crop_folders(tmp_path):

@@ -1,5 +1,7 @@
 """Training material: real landmarks turned into joint boxes, and the augmented window sampler."""
 
+from pathlib import Path
+
 import numpy as np
 
 from jsnviewer.detection.data import WorkingHand, load_ra2, load_rsna, sample_windows
@@ -55,3 +57,40 @@ def test_the_unlandmarked_dips_of_real_hands_are_marked_beyond_the_pips(real_dat
             # Further from the MCP than the PIP is, along the same finger.
             assert np.hypot(*(dip[:2] - mcp[:2])) > np.hypot(*(pip[:2] - mcp[:2]))
             assert np.dot(dip[:2] - pip[:2], pip[:2] - mcp[:2]) > 0
+
+
+def test_an_annotation_dataset_trains_on_the_users_boxes_of_reviewed_images_only(half_reviewed_dataset):
+    from conftest import USER_BOXES
+
+    from jsnviewer.dataset import LeftOut
+    from jsnviewer.detection.data import load_annotations
+
+    samples, left_out = load_annotations(half_reviewed_dataset.root)
+    assert [Path(s.path).stem for s in samples] == [half_reviewed_dataset.annotation_for_file(
+        half_reviewed_dataset.root.parent / "incoming" / "reviewed.png").image_id]  # not the unreviewed images
+    (sample,) = samples
+    assert [tuple(box) for box in sample.boxes] == [box for box, _ in USER_BOXES]  # no proposal, named or not
+    assert sample.identities == ["MCP2", ""]
+    assert sample.findings.tolist() == [[False, False], [True, False]]
+    assert left_out == LeftOut(images=2, proposals=5)
+
+
+def test_train_detector_says_what_it_left_out_and_refuses_a_dataset_nobody_reviewed(tmp_path, capsys):
+    from PIL import Image
+
+    from jsnviewer.cli.main import main
+    from jsnviewer.dataset import JointAnnotation, open_dataset
+
+    dataset = open_dataset(tmp_path / "dataset", create=True)
+    Image.fromarray(np.full((64, 48), 900, dtype=np.uint16)).save(tmp_path / "hand.png")
+    annotation = dataset.add_image(tmp_path / "hand.png", width=48, height=64)
+    annotation.joints = [JointAnnotation((20.0, 30.0, 10.0, 12.0), "MCP2", source="model")]
+    dataset.save_annotation(annotation)
+
+    code = main(["train", "detector", "--finding", "ankylosis", "--synthetic", "0", "--data", str(dataset.root),
+                 "--steps", "1", "--batch", "1", "--out", str(tmp_path / "detector.pt")])
+    out, err = capsys.readouterr()
+    assert code == 2 and "no training radiographs were found" in err  # the proposal is not ground truth
+    assert "0 reviewed image(s) with the user's boxes; left out 1 image(s) nobody has reviewed (no box of the " \
+           "user's) and 1 proposal(s) waiting for review" in out
+    assert not (tmp_path / "detector.pt").exists()

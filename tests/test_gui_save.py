@@ -166,6 +166,7 @@ def test_coco_export_has_every_saved_box_in_coco_geometry(qtbot, make_window, st
     assert first["bbox"] == [cx - w / 2, cy - h / 2, w, h]
     assert {c["id"]: c["name"] for c in coco["categories"]}[first["category_id"]] == "MCP2"
     assert first["attributes"]["ankylosis"] is True
+    assert "1 reviewed image(s), 3 box(es)" in window.statusBar().currentMessage()
 
 
 def test_settings_persist_through_qsettings_with_the_papers_defaults(tmp_path):

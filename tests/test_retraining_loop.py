@@ -50,6 +50,7 @@ def test_a_clinic_retrains_the_models_on_its_saved_annotations_and_analyses_with
     # The rheumatologist accepts the model's boxes, moves one onto the true joint and marks the findings.
     dataset = open_dataset(tmp_path / "dataset", create=True)
     moved = first.joints[0].identity
+    annotated = []
     for visit, radiograph in (("baseline", baseline), ("followup", followup)):
         truth = getattr(study.truth, visit)
         annotation = dataset.add_image(radiograph.path, radiograph.width, radiograph.height,
@@ -58,16 +59,19 @@ def test_a_clinic_retrains_the_models_on_its_saved_annotations_and_analyses_with
                                              j.identity, dict(truth.joint(j.identity).findings), "user")
                              for j in first.joints]
         dataset.save_annotation(annotation)
-    crops = save_joint_crops(dataset, first, baseline, followup)
+        annotated.append(annotation.joints)
+    saved = save_joint_crops(dataset, first, baseline, followup, *annotated)
 
-    folders = {p.parent for p in crops}
-    assert len(crops) == 2 * len(first.joints) and len(folders) == len(first.joints)
+    confirmed = [j.identity for j in first.joints if j.reliable]  # every box is the user's: all but the unreliable
+    assert len(confirmed) >= 10 and saved.left_out == [j.identity for j in first.joints if not j.reliable]
+    folders = {p.parent for p in saved.crops}
+    assert len(saved.crops) == 2 * len(confirmed) and len(folders) == len(confirmed)
     for folder in folders:  # one folder per joint, its two visits named by image id, no patient ID in clear
         assert sorted(p.stem for p in folder.glob("*.png") if not p.stem.endswith(("_upper", "_lower"))) == \
             sorted([image_id_of(baseline.path), image_id_of(followup.path)])
-        assert "PHANTOM" not in folder.name and folder.name.endswith(tuple(j.identity for j in first.joints))
-    assert save_joint_crops(dataset, first, baseline, followup) == crops  # saving again overwrites
-    assert len(list(dataset.joint_crops_dir.glob("*/*.png"))) == 3 * len(crops)
+        assert "PHANTOM" not in folder.name and folder.name.endswith(tuple(confirmed))
+    assert save_joint_crops(dataset, first, baseline, followup, *annotated) == saved  # saving again overwrites
+    assert len(list(dataset.joint_crops_dir.glob("*/*.png"))) == 3 * len(saved.crops)
 
     shipped = {name: models_dir() / f"{name}.pt" for name in ("detector_ankylosis", "joint_findings", "segmenter", "registration")}
     out = {name: tmp_path / "retrained" / f"{name}.pt" for name in shipped}

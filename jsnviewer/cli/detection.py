@@ -112,6 +112,8 @@ def train_command(args) -> int:
         bar = tqdm(total=args.synthetic, desc="synthetic hands", unit="study", disable=not args.synthetic)
         hands, desc = gather_hands(args.finding, args.synthetic, args.real, args.data, args.cache, args.exclude_real, bar.update)
         bar.close()
+        if args.data is not None:
+            print(_dataset_line(args.data, desc["annotated_images"], desc["left_out"]), flush=True)
         if not hands:
             raise JsnError("no training radiographs were found")
     config = SSDConfig() if args.width is None else SSDConfig(width=args.width)
@@ -159,6 +161,11 @@ def train_command(args) -> int:
                             f"jsnviewer bench detection --{args.finding} {out} --synthetic 10")
     print(f"model card {card}")
     return 0
+
+
+def _dataset_line(folder: Path, reviewed: int, left_out: str) -> str:
+    """What a trainer says it took from an annotation dataset (`left_out`: a jsnviewer.dataset.LeftOut's text)."""
+    return f"annotation dataset {folder}: {reviewed} reviewed image(s) with the user's boxes; left out {left_out}"
 
 
 def _argv(args) -> list[str]:
@@ -211,9 +218,10 @@ def train_findings_command(args) -> int:
         data.append(f"{len(real)} landmarked real hands under {args.real} (joints with known findings)"
                     + (f", leaving out {', '.join(args.exclude_real)}" if args.exclude_real else ""))
     if args.data is not None:
-        annotated = load_annotations(args.data)
+        annotated, left_out = load_annotations(args.data)
         parts.append(file_patches(annotated))
-        data.append(f"{len(annotated)} annotated radiographs of the dataset {args.data}")
+        data.append(_dataset_line(args.data, len(annotated), str(left_out)))
+        print(data[-1], flush=True)
     train = JointPatches.concat(parts)
     if not train.known.any():
         raise JsnError("no joints with known findings were found to train on")

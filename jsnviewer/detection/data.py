@@ -19,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from jsnviewer.dataset import LeftOut, open_dataset
 from jsnviewer.detection.loss import FINDING_UNKNOWN
 from jsnviewer.detection.scan import WINDOW, working_image
 from jsnviewer.errors import DatasetError
@@ -191,23 +192,19 @@ def load_real(folder: str | Path) -> list[HandSample]:
     return out
 
 
-def load_annotations(folder: str | Path) -> list[HandSample]:
-    """Annotated images of a jsnviewer dataset (jsnviewer.dataset): every joint with a box."""
-    from jsnviewer.dataset import open_dataset
-
+def load_annotations(folder: str | Path) -> tuple[list[HandSample], LeftOut]:
+    """The reviewed images of a jsnviewer dataset with the user's boxes (jsnviewer.dataset: proposals
+    waiting for review and images nobody reviewed are no training data), and what was left out."""
     ds = open_dataset(folder)
-    out = []
-    for ann in ds.annotations():
-        if not ann.joints:
-            continue
-        out.append(HandSample(
-            str(ds.image_path(ann)),
-            np.array([j.box for j in ann.joints], dtype=np.float64),
-            [j.identity or "" for j in ann.joints],
-            np.array([[j.findings.get(f, False) for f in FINDINGS] for j in ann.joints], dtype=bool),
-            ann.laterality,
-        ))
-    return out
+    reviewed, left_out = ds.reviewed_annotations()
+    samples = [HandSample(
+        str(ds.image_path(ann)),
+        np.array([j.box for j in ann.joints], dtype=np.float64),
+        [j.identity or "" for j in ann.joints],
+        np.array([[j.findings.get(f, False) for f in FINDINGS] for j in ann.joints], dtype=bool),
+        ann.laterality,
+    ) for ann in reviewed]
+    return samples, left_out
 
 
 # ---------------------------------------------------------------- window sampler + augmentation

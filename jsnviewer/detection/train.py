@@ -206,7 +206,8 @@ def gather_hands(finding: str, synthetic: int = 0, real: Path | None = None, dat
         hands += file_hands(samples)
         desc["real_hands"] = [Path(s.path).name for s in samples]
     if data is not None:
-        samples = load_annotations(data)
+        samples, left_out = load_annotations(data)
         hands += file_hands(samples)
         desc["annotated_images"] = len(samples)
+        desc["left_out"] = str(left_out)
     return hands, desc

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
@@ -23,6 +24,9 @@ from jsnviewer.dataset import DatasetError, JointAnnotation, JointsMerge, open_d
 from jsnviewer.errors import AnnotationConflictError
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.worker import Worker
+
+if TYPE_CHECKING:
+    from jsnviewer.pipeline.training_crops import SavedJointCrops
 
 
 def write_annotation(dataset_root: Path, image_path: Path, image_id: str, width: int, height: int,
@@ -55,12 +59,14 @@ def write_annotation(dataset_root: Path, image_path: Path, image_id: str, width:
     return path, annotation.stored, annotation.joints, merge
 
 
-def write_joint_crops(dataset_root: Path, result, baseline, followup) -> list[Path]:
-    """Store an analysed study's joint crops and bone masks in the dataset, the training data of the
-    segmenter and the registration (jsnviewer.pipeline.training_crops); returns the crop files."""
+def write_joint_crops(dataset_root: Path, result, baseline, followup, baseline_joints: list[JointAnnotation],
+                      followup_joints: list[JointAnnotation]) -> SavedJointCrops:
+    """Store in the dataset the crops and bone masks of the analysed joints that the user confirmed in
+    both visits' annotations (`baseline_joints`, `followup_joints`): the training data of the segmenter
+    and the registration (jsnviewer.pipeline.training_crops). Returns what was written and left out."""
     from jsnviewer.pipeline.training_crops import save_joint_crops
 
-    return save_joint_crops(open_dataset(dataset_root), result, baseline, followup)
+    return save_joint_crops(open_dataset(dataset_root), result, baseline, followup, baseline_joints, followup_joints)
 
 
 class AnnotationSaver(QObject):

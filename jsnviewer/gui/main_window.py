@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QPushButton, QScrollArea, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.dataset import (DatasetError, ImageAnnotation, JointAnnotation, JointsMerge, image_id_of, is_dataset,
-                               open_dataset)
+from jsnviewer.dataset import (CocoExport, DatasetError, ImageAnnotation, JointAnnotation, JointsMerge, image_id_of,
+                               is_dataset, open_dataset)
 from jsnviewer.errors import JsnError
 from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
 from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
@@ -183,7 +183,8 @@ class MainWindow(QMainWindow):
         self._analysis_queued = False  # Analyse was asked for while another task ran
         self.result = None  # the StudyResult shown
         self._analysed_ids: tuple[str | None, str | None] | None = None
-        self._crops_saved_for: tuple[object, Path] | None = None  # (result, dataset folder) whose joint crops are written
+        # (result, dataset folder, the two visits' joints) whose joint crops were last written
+        self._crops_saved_for: tuple | None = None
         self.undo_group = QUndoGroup(self)
         self.saver = AnnotationSaver(self.settings.autosave_delay_s, self)
         self.saver.saved.connect(self._saved)
@@ -1055,22 +1056,25 @@ class MainWindow(QMainWindow):
             self.save_joint_crops()
 
     def save_joint_crops(self) -> Worker | None:
-        """With the annotations of an analysed study, save its joint crops and bone masks to the dataset
-        (in the background, once per result and folder); a failure says why and leaves the annotations."""
+        """With the annotations of an analysed study, save the crops and bone masks of the joints the user
+        confirmed on both visits to the dataset (in the background, again whenever the boxes changed: the
+        first save often comes before the follow-up is reviewed); a failure says why and leaves the
+        annotations."""
         radiographs, root = self._analysed_radiographs(), self.saver.dataset_root
-        if radiographs is None or root is None:
+        if radiographs is None or root is None or None in (self.documents[BASELINE], self.documents[FOLLOWUP]):
             return None
+        joints = self.documents[BASELINE].joints(), self.documents[FOLLOWUP].joints()
         done = self._crops_saved_for
-        if done is not None and done[0] is self.result and done[1] == root:
+        if done is not None and done[0] is self.result and done[1:] == (root, *joints):
             return None
-        self._crops_saved_for = (self.result, root)
+        self._crops_saved_for = (self.result, root, *joints)
 
         def failed(exc: BaseException) -> None:
             self._crops_saved_for = None  # the next save tries again
             self.warnings.show_message(f"Joint crops for retraining not saved: {exc}. The annotations are saved.",
                                        "error", key="joint-crops")
 
-        worker = Worker(write_joint_crops, root, self.result, *radiographs)
+        worker = Worker(write_joint_crops, root, self.result, *radiographs, *joints)
         worker.signals.result.connect(lambda paths: self.warnings.dismiss("joint-crops"))
         worker.signals.error.connect(failed)
         worker.signals.finished.connect(lambda w=worker: self.workers.discard(w))
@@ -1118,6 +1122,14 @@ class MainWindow(QMainWindow):
         self.save_state.setText(text)
         self.save_state.setToolTip(str(self.saver.dataset_root or ""))
 
+    def _coco_exported(self, export: CocoExport) -> None:
+        text = f"COCO JSON written to {export.path}: {export.images} reviewed image(s), {export.boxes} box(es)"
+        self.statusBar().showMessage(text, 10000)
+        if export.left_out.images or export.left_out.proposals:
+            self.warnings.show_message(f"{text}. Left out, as from training: {export.left_out}.", "info", key="coco")
+        else:
+            self.warnings.dismiss("coco")
+
     def export_coco(self) -> None:
         if self.saver.dataset_root is None or not is_dataset(self.saver.dataset_root):
             self.warnings.show_message("Export needs a dataset folder with saved annotations (Ctrl+S first).", "warning",
@@ -1132,8 +1144,7 @@ class MainWindow(QMainWindow):
         self.saver.flush()
         self.saver.wait()
         dataset = open_dataset(self.saver.dataset_root)
-        return self._start(Worker(dataset.export_coco, path), "Exporting COCO JSON",
-                           lambda written: self.statusBar().showMessage(f"COCO JSON written to {written}", 6000),
+        return self._start(Worker(dataset.export_coco, path), "Exporting COCO JSON", self._coco_exported,
                            show_progress=False)
 
     # ------------------------------------------------------------------ settings, help

@@ -1,19 +1,37 @@
 """The analysed joints as training crops: what the segmenter and the registration learn from.
 
-After an analysis, each paired joint's baseline and follow-up crops (the pipeline's upright
-256×256 crops at a common scale) and the bone masks the segmenter gave them are written into the
-dataset's joint_crops/ (jsnviewer/dataset.py documents the layout), one folder per joint of one
-patient's hand, so `jsnviewer train segmenter|registration --data DATASET` can learn from them.
+After an analysis, the baseline and follow-up crops of each joint the annotator confirmed (the
+pipeline's upright 256×256 crops at a common scale) and the bone masks the segmenter gave them are
+written into the dataset's joint_crops/ (jsnviewer/dataset.py documents the layout), one folder per
+joint of one patient's hand, so `jsnviewer train segmenter|registration --data DATASET` can learn
+from them. A joint is confirmed when its measurement is reliable and, on each visit, a box of the
+user's (not a proposal waiting for review) overlaps the analysed box by IoU ≥ 0.5, the two boxes
+with the same identity: it is filed under that identity, the user's. A joint the user deleted,
+renamed on one visit only or left unreviewed, and an unreliable pair (which may be two different
+joints), would teach the models what the annotator did not confirm.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from jsnviewer.dataset import AnnotationDataset, image_id_of
+from jsnviewer.dataset import AnnotationDataset, JointAnnotation, box_iou, image_id_of
 from jsnviewer.errors import DatasetError
-from jsnviewer.pipeline.result import StudyResult
+from jsnviewer.pipeline.result import Box, JointResult, StudyResult
+
+# A box of the user's is the analysed joint's when they overlap by at least this much.
+SAME_BOX_IOU = 0.5
+
+
+@dataclass(frozen=True)
+class SavedJointCrops:
+    """What save_joint_crops wrote, and the analysed joints it left out (their analysis identities)."""
+
+    crops: list[Path]
+    left_out: list[str]
 
 
 def joint_key(patient_id: str, laterality: str | None, identity: str) -> str:
@@ -26,11 +44,35 @@ def joint_key(patient_id: str, laterality: str | None, identity: str) -> str:
     return f"{digest}_{laterality or 'U'}_{identity}"
 
 
-def save_joint_crops(dataset: AnnotationDataset, result: StudyResult, baseline, followup) -> list[Path]:
-    """Write every paired joint's baseline and follow-up crop with its two bone masks; returns the crops.
+def users_box(box: Box, joints: Sequence[JointAnnotation]) -> JointAnnotation | None:
+    """The user's box of the joint analysed at `box` on one visit: the reviewed box overlapping it
+    most, by IoU ≥ SAME_BOX_IOU (None: the user deleted it or has not reviewed it)."""
+    scored = [(box_iou(box, joint.box), joint) for joint in joints if joint.reviewed]
+    iou, joint = max(scored, default=(0.0, None), key=lambda item: item[0])
+    return joint if iou >= SAME_BOX_IOU else None
+
+
+def confirmed_identity(joint: JointResult, baseline_joints: Sequence[JointAnnotation],
+                       followup_joints: Sequence[JointAnnotation]) -> str | None:
+    """The user's identity of an analysed joint whose crops are training data (module docstring), else None."""
+    if not joint.reliable:
+        return None
+    baseline = users_box(joint.baseline.box, baseline_joints)
+    followup = users_box(joint.followup.box, followup_joints)
+    if baseline is None or followup is None or baseline.identity != followup.identity:
+        return None
+    return baseline.identity
+
+
+def save_joint_crops(dataset: AnnotationDataset, result: StudyResult, baseline, followup,
+                     baseline_joints: Sequence[JointAnnotation],
+                     followup_joints: Sequence[JointAnnotation]) -> SavedJointCrops:
+    """Write each confirmed joint's baseline and follow-up crop with its two bone masks, under the
+    user's identity; returns the crops written and the joints left out.
 
     `baseline` and `followup` are the analysed `Radiograph`s (read from files: a crop is named by
-    its radiograph's dataset image id, so saving the same study again overwrites, never duplicates).
+    its radiograph's dataset image id, so saving the same study again overwrites, never duplicates);
+    `baseline_joints` and `followup_joints` the annotations of the two visits as the user left them.
     Without a patient ID the baseline's image id stands for the patient: that joint's folder then
     holds this study's two visits only.
     """
@@ -41,10 +83,14 @@ def save_joint_crops(dataset: AnnotationDataset, result: StudyResult, baseline, 
         ids.append(image_id_of(radiograph.path))
     patient = result.baseline.patient_id or result.followup.patient_id or f"image-{ids[0]}"
     laterality = result.baseline.laterality or result.followup.laterality
-    written = []
+    written, left_out = [], []
     for joint in result.joints:
+        identity = confirmed_identity(joint, baseline_joints, followup_joints)
+        if identity is None:
+            left_out.append(joint.identity)
+            continue
         c = joint.crops
-        key = joint_key(patient, laterality, joint.identity)
+        key = joint_key(patient, laterality, identity)
         written.append(dataset.save_joint_crop(key, ids[0], c.fixed, c.fixed_upper, c.fixed_lower))
         written.append(dataset.save_joint_crop(key, ids[1], c.moving, c.moving_upper, c.moving_lower))
-    return written
+    return SavedJointCrops(written, left_out)
