@@ -141,3 +141,12 @@ def wait_drawn(qtbot, window, timeout=10000):
     the names and tags are placed clear of each other."""
     qtbot.waitUntil(lambda: all(layer is None or layer.settled for layer in window.layers.values())
                     and all(overlay.settled for overlay in window.overlays.values()), timeout=timeout)
+
+
+@pytest.fixture
+def shown_study(qtbot, make_window, study):
+    """A shown window with the `study` pair open (no dataset folder)."""
+    window = make_window()
+    window.show()
+    open_and_wait(qtbot, window, *study)
+    return window

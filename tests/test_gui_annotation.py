@@ -11,15 +11,12 @@ from jsnviewer.gui.annotation import FINDING_COLOURS, AnnotationDocument, view_r
 from jsnviewer.gui.image_view import Tool
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.gui.placement import overlap
-from gui_support import drag, make_window, mouse_drag, open_and_wait, settings_store, study  # noqa: F401
+from gui_support import drag, make_window, mouse_drag, open_and_wait, settings_store, shown_study, study  # noqa: F401
 
 
 @pytest.fixture
-def window(qtbot, make_window, study):
-    window = make_window()
-    window.show()
-    open_and_wait(qtbot, window, *study)
-    return window
+def window(shown_study):
+    return shown_study
 
 
 def boxes(window, role=BASELINE):

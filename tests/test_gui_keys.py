@@ -8,15 +8,12 @@ from PySide6.QtWidgets import QToolBar
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
-from gui_support import make_window, open_and_wait, settings_store, study  # noqa: F401
+from gui_support import make_window, settings_store, shown_study, study  # noqa: F401
 
 
 @pytest.fixture
-def window(qtbot, make_window, study):
-    window = make_window()
-    window.show()
-    open_and_wait(qtbot, window, *study)
-    return window
+def window(shown_study):
+    return shown_study
 
 
 def toolbar_button(window, text):

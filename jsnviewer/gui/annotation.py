@@ -156,17 +156,7 @@ class AnnotationDocument(QObject):
                 else:
                     stale.append(uid)
             if stale or target:
-                self.in_batch = True
-                try:
-                    self.undo_stack.beginMacro("Merge changes saved elsewhere")
-                    for uid in stale:
-                        self.remove(uid)
-                    for joint in target:
-                        self.add(joint, "Add joint saved elsewhere")
-                    self.undo_stack.endMacro()
-                finally:
-                    self.in_batch = False
-                self.changed.emit()
+                self._swap("Merge changes saved elsewhere", stale, target, "Add joint saved elsewhere")
         self.mark_saved(self.revision if _same_joints(self.joints(), written) else revision)
 
     def load_joints(self, joints: Iterable[JointAnnotation]) -> None:
@@ -233,20 +223,24 @@ class AnnotationDocument(QObject):
         if not joints and not old:
             return 0
         was_clean = not self.is_dirty
-        self.in_batch = True  # one `changed` for the whole batch, not one per box
+        self._swap(text, old, joints, "Add proposal")
+        if was_clean:
+            self.mark_saved(self.revision)
+        return len(joints)
+
+    def _swap(self, text: str, remove: list[int], add: list[JointAnnotation], add_text: str) -> None:
+        """Remove some joints and add others as one undo step, with one `changed` for the whole batch."""
+        self.in_batch = True
         try:
             self.undo_stack.beginMacro(text)
-            for uid in old:
+            for uid in remove:
                 self.remove(uid)
-            for joint in joints:
-                self.add(joint, "Add proposal")
+            for joint in add:
+                self.add(joint, add_text)
             self.undo_stack.endMacro()
         finally:
             self.in_batch = False
         self.changed.emit()
-        if was_clean:
-            self.mark_saved(self.revision)
-        return len(joints)
 
     # --- used by the commands
     def _touch(self) -> None:
