@@ -11,7 +11,7 @@ from jsnviewer.gui.annotation import FINDING_COLOURS, AnnotationDocument, view_r
 from jsnviewer.gui.image_view import Tool
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.gui.placement import overlap
-from gui_support import drag, make_window, mouse_drag, open_and_wait, settings_store, shown_study, study  # noqa: F401
+from gui_support import drag, make_window, mouse_drag, settings_store, shown_study, study  # noqa: F401
 
 
 @pytest.fixture
