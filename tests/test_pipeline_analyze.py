@@ -46,6 +46,18 @@ def test_joints_are_paired_by_identity_and_jsn_matches_the_truth(analysed):
         assert np.hypot(joint.baseline.box[0] - truth.box[0], joint.baseline.box[1] - truth.box[1]) < truth.box[2] / 3
 
 
+
+def test_jsn_in_px_is_in_pixels_of_the_baseline_radiograph_for_every_joint(analysed):
+    """A px figure means the same on every joint: the radiograph's pixels, not the joint crop's (whose size
+    follows the joint's), so px times the pixel size is the mm figure."""
+    study, result, _ = analysed
+    for joint in result.joints:
+        assert joint.jsn_px * study.baseline.pixel_size_mm == pytest.approx(joint.jsn_mm, abs=1e-9)
+        assert joint.jsn_crop_px == joint.registration.jsn_px
+    scales = {round(joint.crops.baseline_frame.scale, 3) for joint in result.joints}
+    assert len(scales) > 1  # the crops' pixels do differ between joints
+
+
 def test_progress_runs_from_zero_to_one_in_order(analysed):
     _, _, stages = analysed
     fractions = [f for f, _ in stages]

@@ -254,9 +254,10 @@ class JointDetailPanel(QWidget):
             reasons = "".join(f"<li>{r}</li>" for r in reg.reasons)
             verdict = f"<span style='color:{UNRELIABLE_COLOUR}'><b>Not reliable</b></span><ul style='margin:0'>{reasons}</ul>"
         ratio = reg.transformed_loss / reg.original_loss if reg.original_loss > 0 else float("nan")
-        scale = f"{c.mm_per_px:.4f} mm/px" if c.mm_per_px else "pixel size unknown (px only)"
+        scale = (f"{c.mm_per_px:.4f} mm" if c.mm_per_px else "pixel size unknown") + \
+            f", {c.baseline_frame.scale:.3f} radiograph px"
         table = ("<table cellspacing='0' cellpadding='1'><tr style='color:#aaa'><td></td><td align='right'>dz</td>"
-                 "<td align='right'>dθ</td><td align='right'>dx px</td><td align='right'>dy px</td></tr>"
+                 "<td align='right'>dθ</td><td align='right'>dx crop px</td><td align='right'>dy crop px</td></tr>"
                  + _param_row("P0 upper bone", reg.upper) + _param_row("P1 lower bone", reg.lower))
         if reg.network_upper is not None:
             table += (_param_row("network P0", reg.network_upper, "color:#999")
@@ -264,9 +265,10 @@ class JointDetailPanel(QWidget):
         rows = [verdict, table + "</table>"]
         rows += [
             f"Loss L(F,G) {reg.original_loss:.4f} → L(F,G′) {reg.transformed_loss:.4f} (× {ratio:.2f}) · "
-            f"method {reg.method} · crop {c.fixed.shape[1]} px at {scale}",
+            f"method {reg.method} · crop {c.fixed.shape[1]} px, a crop px = {scale}",
             f"Findings: baseline {findings_short(joint.baseline.findings)}, follow-up "
             f"{findings_short(joint.followup.findings)}",
-            f"<span style='color:#aaa'>JSN = dy0 − dy1 at the joint centre. {JSN_CONVENTION}</span>",
+            f"<span style='color:#aaa'>JSN = dy0 − dy1 = {signed(joint.jsn_crop_px, 2, 'crop px')} at the joint centre "
+            f"= {signed(joint.jsn_px, 2, 'px')} of the baseline radiograph. {JSN_CONVENTION}</span>",
         ]
         return "<br>".join(rows)

@@ -98,6 +98,13 @@ class JointResult:
 
     @property
     def jsn_px(self) -> float:
+        """JSN in pixels of the baseline radiograph (the unit where its pixel size is unknown)."""
+        return self.registration.jsn_px * self.crops.baseline_frame.scale
+
+    @property
+    def jsn_crop_px(self) -> float:
+        """JSN in pixels of the joint's crop, where it was measured (dy0 − dy1; a crop pixel's size differs
+        from joint to joint, so it is shown only beside the registration's own numbers)."""
         return self.registration.jsn_px
 
     @property
@@ -139,6 +146,7 @@ class JointResult:
                 "turn_check_px": None if reg.turn_check_px is None else float(reg.turn_check_px),
             },
             "jsn_px": float(self.jsn_px),
+            "jsn_crop_px": float(self.jsn_crop_px),
             "jsn_mm": None if self.jsn_mm is None else float(self.jsn_mm),
             "reliable": bool(self.reliable),
             "reliability_reasons": list(reg.reasons),
