@@ -449,7 +449,7 @@ class MainWindow(QMainWindow):
         if not pairs:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
         for baseline, followup in pairs:
-            text = "  +  ".join(Path(p).name for p in (baseline, followup) if p)
+            text = "  +  ".join(f"{Path(p).parent.name}/{Path(p).name}" for p in (baseline, followup) if p)
             action = self.recent_menu.addAction(text)
             action.setToolTip(f"{baseline}\n{followup}")
             action.triggered.connect(lambda checked=False, b=baseline, f=followup: self.open_study(b or None, f or None))
@@ -711,6 +711,10 @@ class MainWindow(QMainWindow):
             added += document.set_proposals(new_proposals(document.joints(), proposals(result, VISITS[role])))
         for name in ("export_csv", "export_report", "save_results"):
             self.actions_by_name[name].setEnabled(True)
+        shown = {text for _, text in self.warnings.messages()}
+        for number, warning in enumerate(result.warnings):  # what the analysis found (a hand scaled, sides…)
+            if warning not in shown:
+                self.warnings.show_message(warning, "warning", key=f"result-{number}")
         self.results_dock.raise_()
         unreliable = sum(not j.reliable for j in result.joints)
         self.statusBar().showMessage(
@@ -720,6 +724,7 @@ class MainWindow(QMainWindow):
 
     def clear_result(self) -> None:
         self.result = None
+        self.warnings.dismiss_prefix("result-")
         self._analysed_ids = None
         self._crops_saved_for = None
         self.results_panel.set_result(None)

@@ -106,14 +106,17 @@ def recent_studies(store: QSettings | None = None) -> list[tuple[str, str]]:
     pairs = []
     for item in items:
         baseline, _, followup = str(item).partition("\n")
-        if baseline or followup:
+        relative = any(path and not Path(path).is_absolute() for path in (baseline, followup))
+        if (baseline or followup) and not relative:  # an older version's relative entry: which folder's?
             pairs.append((baseline, followup))
     return pairs
 
 
 def add_recent_study(baseline: str, followup: str, store: QSettings | None = None) -> list[tuple[str, str]]:
+    """Remember a study by its files' absolute paths (a relative one would open another folder's files when
+    the program is started elsewhere)."""
     store = store if store is not None else qsettings()
-    pair = (baseline or "", followup or "")
+    pair = tuple(str(Path(path).absolute()) if path else "" for path in (baseline, followup))
     pairs = [pair] + [p for p in recent_studies(store) if p != pair]
     pairs = pairs[:MAX_RECENT]
     store.setValue("recent_studies", [f"{a}\n{b}" for a, b in pairs])
