@@ -22,7 +22,9 @@ def test_joints_pair_by_identity_and_the_rest_say_why():
 
 
 def test_both_crops_cover_the_same_millimetres_when_pixel_sizes_differ():
-    fb, ff, mm = crop_frames((500, 400, 100, 100), (520, 380, 90, 90), (0, -1), (0.1, -0.99), 0.15, 0.175)
+    ratio, warning = followup_scale(hand(1.0), hand(0.15 / 0.175), 0.15, 0.175)  # the hands agree with the sizes
+    assert ratio == 0.15 / 0.175 and warning is None
+    fb, ff, mm = crop_frames((500, 400, 100, 100), (520, 380, 90, 90), (0, -1), (0.1, -0.99), 0.15, 0.175, ratio)
     assert fb.scale * 0.15 == pytest.approx(ff.scale * 0.175)
     assert mm == pytest.approx(fb.scale * 0.15)
     # the follow-up box size does not set the scale: it is the same joint
@@ -49,10 +51,14 @@ def test_a_followup_at_another_size_without_pixel_sizes_is_cropped_to_the_hands_
     assert ratio == pytest.approx(0.8) and "80% of its baseline size" in warning
     # within what the registration absorbs (repositioning, magnification): left alone, nothing said
     assert followup_scale(hand(1.0), hand(0.96), None, None) == (1.0, None)
-    # stated pixel sizes set the scale; hands whose sizes in mm disagree are reported
-    assert followup_scale(hand(1.0), hand(0.8), 0.175, 0.175 / 0.8) == (1.0, None)
+    # stated pixel sizes set the scale while the hands agree with them
+    assert followup_scale(hand(1.0), hand(0.8), 0.175, 0.175 / 0.8) == (0.8, None)
+    assert followup_scale(hand(1.0), hand(0.97), 0.175, 0.175) == (1.0, None)
+    # a hand keeps its size: stated sizes that make it 80 % or 114 % of its baseline size are wrong
     ratio, warning = followup_scale(hand(1.0), hand(0.8), 0.175, 0.175)
-    assert ratio == 1.0 and "80% of its baseline size" in warning and "check them" in warning
+    assert ratio == pytest.approx(0.8) and "80% of its baseline size" in warning and "check them" in warning
+    ratio, warning = followup_scale(hand(1.0), hand(1.0), 0.175, 0.19)  # a follow-up's PixelSpacing 0.19, not 0.175
+    assert ratio == pytest.approx(1.0) and "109% of its baseline size" in warning and "magnification" in warning
     # too few named joints to tell a hand's size: nothing assumed
     assert followup_scale(hand(1.0)[:3], hand(0.8)[:3], None, None) == (1.0, None)
 

@@ -16,8 +16,10 @@ from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, crop_side_px, join
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
 
 Progress = Callable[[float, str], None]
-RESCALE_BEYOND = 0.08  # hand-size ratio away from 1 beyond which the follow-up crops are rescaled
-HAND_SIZE_DISAGREES = 0.15  # with both pixel sizes known: a hand this much larger or smaller in mm is reported
+# The hand-size ratio away from 1 (in mm; in px without pixel sizes) beyond which the follow-up is cropped
+# to the hand's size: more than the registration absorbs.
+RESCALE_BEYOND = 0.05
+PIXEL_SIZE_DOUBTFUL = 0.15  # beyond this, stated pixel sizes that disagree with the hands are called likely wrong
 # The analysis's models by their weights registry names (jsnviewer.weights).
 WEIGHT_NAMES = ("detector_ankylosis", "detector_subluxation", "joint_findings", "segmenter", "registration")
 
@@ -128,42 +130,47 @@ def pair_detections(baseline: list, followup: list) -> tuple[dict[str, tuple], l
 
 def crop_frames(baseline_box, followup_box, baseline_up, followup_up, baseline_mm: float | None,
                 followup_mm: float | None, size_ratio: float = 1.0) -> tuple[CropFrame, CropFrame, float | None]:
-    """The two crop frames of one joint, covering the same physical size, and the crop's mm per pixel.
+    """The two crop frames of one joint, showing it at one scale, and the crop's mm per pixel.
 
-    The size comes from the baseline box; the follow-up crop covers the same millimetres when both
-    pixel sizes are known, else `size_ratio` times the baseline's pixels (follow-up pixels per
-    baseline pixel, from the hands' sizes: `followup_scale`), and there are no millimetres.
+    The size comes from the baseline box; the follow-up crop covers `size_ratio` times the baseline's
+    pixels (follow-up pixels per baseline pixel: `followup_scale`). There are millimetres only when both
+    visits state a pixel size; they are the baseline's.
     """
     side = crop_side_px(baseline_box)
     scale_b = side / CROP_SIZE
-    known = bool(baseline_mm and followup_mm)
-    scale_f = scale_b * baseline_mm / followup_mm if known else scale_b * size_ratio
     fb = CropFrame(centre=(baseline_box[0], baseline_box[1]), up=baseline_up, scale=scale_b)
-    ff = CropFrame(centre=(followup_box[0], followup_box[1]), up=followup_up, scale=scale_f)
-    return fb, ff, (scale_b * baseline_mm if known else None)
+    ff = CropFrame(centre=(followup_box[0], followup_box[1]), up=followup_up, scale=scale_b * size_ratio)
+    return fb, ff, (scale_b * baseline_mm if baseline_mm and followup_mm else None)
 
 
 def followup_scale(baseline: list, followup: list, baseline_mm: float | None,
                    followup_mm: float | None) -> tuple[float, str | None]:
-    """Follow-up pixels per baseline pixel for the crops when a pixel size is unknown, and a warning.
+    """Follow-up pixels per baseline pixel for the crops, and a warning when the visits' scale is in doubt.
 
-    The hands' sizes (the MCP spacing implied by the named joints, `mcp_spacing`) say how much larger
-    the follow-up shows the hand: beyond `RESCALE_BEYOND` (more than the registration absorbs; on
-    phantom pairs the estimate is within 2 % of the truth) the follow-up is cropped to match. With
-    both pixel sizes known they set the scale; hands whose sizes in mm disagree are only reported.
+    The stated pixel sizes set the scale (the same millimetres in both crops) as long as the hands agree
+    with them. A hand keeps its size, so the hands' sizes (the MCP spacing implied by the named joints,
+    `hand_spacing`; within 2 % of the truth on phantom pairs) decide when the stated sizes, or, without
+    them, the pixels, make the follow-up hand more than `RESCALE_BEYOND` larger or smaller than the
+    baseline's (more than the registration absorbs): the follow-up is then cropped to the hand's size,
+    with a warning.
     """
     from jsnviewer.detection.detector import hand_spacing
 
+    stated = baseline_mm / followup_mm if baseline_mm and followup_mm else None
     sizes = [hand_spacing(baseline), hand_spacing(followup)]
     if None in sizes or not sizes[0]:
-        return 1.0, None
+        return stated or 1.0, None
     ratio = sizes[1] / sizes[0]
-    if baseline_mm and followup_mm:
-        in_mm = ratio * followup_mm / baseline_mm
-        if abs(in_mm - 1) > HAND_SIZE_DISAGREES:
-            return 1.0, (f"The hand measures {in_mm:.0%} of its baseline size on the follow-up by the stated pixel "
-                         f"sizes ({baseline_mm:g} and {followup_mm:g} mm): check them; JSN in mm rests on them.")
-        return 1.0, None
+    if stated is not None:
+        in_mm = ratio / stated
+        if abs(in_mm - 1) <= RESCALE_BEYOND:
+            return stated, None
+        cause = ("one of them is likely wrong: check them" if abs(in_mm - 1) > PIXEL_SIZE_DOUBTFUL
+                 else "a changed magnification, or a wrong pixel size")
+        return ratio, (f"By the stated pixel sizes ({baseline_mm:g} mm on the baseline, {followup_mm:g} mm on the "
+                       f"follow-up) the follow-up hand measures {in_mm:.0%} of its baseline size: {cause}. A hand keeps "
+                       "its size, so each follow-up joint was cropped to the hand's size before measuring; JSN in mm "
+                       "uses the baseline's pixel size.")
     if abs(ratio - 1) > RESCALE_BEYOND:
         return ratio, (f"The follow-up shows the hand at {ratio:.0%} of its baseline size in pixels and a pixel size "
                        "is unknown: each follow-up joint was cropped to the hand's size before measuring.")
