@@ -87,3 +87,19 @@ def test_a_left_and_a_right_hand_are_told_apart_by_how_their_joints_lie():
     warning = hand_sides_differ(left, right)
     assert "left hand on the baseline and a right hand on the follow-up" in warning
     assert hand_sides_differ(left, right[:3]) is None  # three joints do not say which hand
+
+
+def test_a_left_and_a_right_hand_give_no_reliable_jsn():
+    """The joints of one name on a left and a right hand are not one joint measured twice: however well
+    their bones align, no measurement is called reliable (the warnings say why)."""
+    import dataclasses
+
+    from jsnviewer.phantom import generate_study
+    from jsnviewer.pipeline.analyze import OTHER_HAND, AnalysisModels, AnalysisSettings, analyze
+
+    study = generate_study(8_100_007)
+    right = dataclasses.replace(study.followup, identity=dataclasses.replace(study.followup.identity, laterality="R"))
+    result = analyze(study.baseline, right, AnalysisModels.load(AnalysisSettings(device="cpu")))
+    assert len(result.joints) >= 10 and not any(joint.reliable for joint in result.joints)
+    assert all(OTHER_HAND in joint.registration.reasons for joint in result.joints)
+    assert any("right" in warning for warning in result.warnings)

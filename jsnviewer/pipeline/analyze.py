@@ -19,6 +19,7 @@ Progress = Callable[[float, str], None]
 # The hand-size ratio away from 1 (in mm; in px without pixel sizes) beyond which the follow-up is cropped
 # to the hand's size: more than the registration absorbs.
 RESCALE_BEYOND = 0.05
+OTHER_HAND = "the visits show a left and a right hand (see the warnings): not one joint measured twice"
 PIXEL_SIZE_DOUBTFUL = 0.15  # beyond this, stated pixel sizes that disagree with the hands are called likely wrong
 # The analysis's models by their weights registry names (jsnviewer.weights).
 WEIGHT_NAMES = ("detector_ankylosis", "detector_subluxation", "joint_findings", "segmenter", "registration")
@@ -240,8 +241,10 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     t = time.perf_counter()
     size_ratio, size_warning = followup_scale(*detections, baseline.pixel_size_mm, followup.pixel_size_mm)
     # the files saying so already is enough
-    sides_warning = None if any(w.code == "different-laterality" for w in pair_warnings) else hand_sides_differ(*detections)
+    sides_in_files = any(w.code == "different-laterality" for w in pair_warnings)
+    sides_warning = None if sides_in_files else hand_sides_differ(*detections)
     warnings += [w for w in (size_warning, sides_warning) if w]
+    other_hand = OTHER_HAND if sides_in_files or sides_warning else None
     identities = sorted(pairs)
     frames, fixed, moving = {}, [], []
     for identity in identities:
@@ -274,6 +277,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
                 unpaired.append(UnpairedJoint(identity, visit, det.box, "the two bones of the joint could not be told apart"))
                 continue
             registration = models.registrator.register(fixed[i], moving[i], fu, fl, mu, ml, pixel_size_mm=mm)
+            if other_hand:  # the joints of one name are not one joint: however well the bones align
+                registration.reasons.append(other_hand)
             joints.append(JointResult(identity, _info(db), _info(df), crops, registration))
     timings["register"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
