@@ -29,3 +29,20 @@ def test_a_recent_study_is_remembered_by_absolute_paths(settings_store, tmp_path
     assert recent_studies(settings_store) == [(str(tmp_path / "baseline.dcm"), str(tmp_path / "followup.dcm"))]
     settings_store.setValue("recent_studies", ["baseline.dcm\nfollowup.dcm"])  # as an older version kept it
     assert recent_studies(settings_store) == []  # it would open whichever folder the program starts in
+
+
+def test_boxes_that_fit_no_finger_joint_get_no_tag_over_the_measured_joints(qtbot, make_window, study):
+    from jsnviewer.pipeline.result import UnpairedJoint
+
+    window = make_window()
+    window.show()
+    open_and_wait(qtbot, window, *study)
+    result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
+    wrist = [UnpairedJoint(None, "followup", (90.0 + 10 * k, 150.0, 40.0, 40.0), "no joint identity could be given to "
+                           "this box") for k in range(3)]
+    result = dataclasses.replace(result, unpaired=result.unpaired + wrist)
+    assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    overlay = window.overlays[FOLLOWUP]
+    qtbot.waitUntil(lambda: overlay.settled, timeout=5000)
+    tags = [item.toPlainText() for item in [*overlay.items.values(), *overlay.unpaired]]
+    assert len(tags) == 4 and tags.count("not measured") == 1  # the three measured joints and MCP5 alone

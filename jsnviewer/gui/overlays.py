@@ -57,8 +57,8 @@ class ResultOverlay:
                 # one tag per joint, placed by `arrange` once drawn
                 self.pending.append((joint.identity, jsn_text(joint), RELIABLE_TEXT if joint.reliable else UNRELIABLE_TEXT,
                                      joint.followup.box, "; ".join(joint.registration.reasons) or "reliable"))
-        for u in result.unpaired:
-            if u.visit == self.visit:
+        for u in result.unpaired:  # a box that fits no finger joint (often the wrist) is said once, in the results
+            if u.visit == self.visit and u.identity is not None:
                 self.pending.append((None, "not measured", UNPAIRED_TEXT, u.box, u.reason))
         self._timer.start()
 
