@@ -10,7 +10,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+)
 
 from jsnviewer.gui.analysis import transformed_crop
 from jsnviewer.gui.results_panel import JSN_CONVENTION, findings_short
@@ -155,7 +157,6 @@ class JointDetailPanel(QWidget):
         self.numbers.setWordWrap(True)
         self.numbers.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.numbers.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.numbers.setMinimumWidth(NUMBERS_MIN_PX)
         self.numbers.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
 
         pictures = QGridLayout()
@@ -180,9 +181,15 @@ class JointDetailPanel(QWidget):
             legend.addWidget(swatch)
         legend.addStretch(1)
         left.addLayout(legend)
+        numbers = QScrollArea()  # a low panel (a small screen) scrolls its last lines instead of cutting them
+        numbers.setWidget(self.numbers)
+        numbers.setWidgetResizable(True)
+        numbers.setFrameShape(QFrame.NoFrame)
+        numbers.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        numbers.setMinimumWidth(NUMBERS_MIN_PX)
         right = QVBoxLayout()
         right.addWidget(self.heading)
-        right.addWidget(self.numbers, 1)
+        right.addWidget(numbers, 1)
         layout = QHBoxLayout(self)
         layout.addLayout(left)
         layout.addLayout(right, 1)
@@ -256,8 +263,8 @@ class JointDetailPanel(QWidget):
         ratio = reg.transformed_loss / reg.original_loss if reg.original_loss > 0 else float("nan")
         scale = (f"{c.mm_per_px:.4f} mm" if c.mm_per_px else "pixel size unknown") + \
             f", {c.baseline_frame.scale:.3f} radiograph px"
-        table = ("<table cellspacing='0' cellpadding='1'><tr style='color:#aaa'><td></td><td align='right'>dz</td>"
-                 "<td align='right'>dθ</td><td align='right'>dx crop px</td><td align='right'>dy crop px</td></tr>"
+        table = ("<table cellspacing='0' cellpadding='1'><tr style='color:#aaa'><td>shifts in crop px</td>"
+                 "<td align='right'>dz</td><td align='right'>dθ</td><td align='right'>dx</td><td align='right'>dy</td></tr>"
                  + _param_row("P0 upper bone", reg.upper) + _param_row("P1 lower bone", reg.lower))
         if reg.network_upper is not None:
             table += (_param_row("network P0", reg.network_upper, "color:#999")
