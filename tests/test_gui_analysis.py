@@ -247,8 +247,8 @@ def test_exports_write_the_csv_report_and_results_folder(qtbot, analysed, tmp_pa
     with open(tmp_path / "out.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == CSV_COLUMNS
-    assert [r["identity"] for r in rows] == [j.identity for j in result.joints] + ["MCP5"]
-    assert float(rows[0]["jsn_mm"]) == pytest.approx(result.joints[0].jsn_mm, abs=1e-4)
+    assert [r["identity"] for r in rows] == ["DIP4", "PIP3", "MCP2", "MCP5"]  # anatomical order, as in the table
+    assert float(rows[2]["jsn_mm"]) == pytest.approx(result.joint("MCP2").jsn_mm, abs=1e-4)
     assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
     with Image.open(tmp_path / "report.png") as picture:
         assert picture.width == 1800 and picture.height > 1000

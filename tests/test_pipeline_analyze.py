@@ -118,7 +118,9 @@ def test_results_files_hold_every_joint(analysed, tmp_path):
     assert set(first["registration"]) >= {"P0", "P1", "original_loss", "transformed_loss"}
     assert "patient_name" not in json.dumps(data)
     rows = list(csv.DictReader(paths["csv"].open()))
-    assert len(rows) == len(result.joints) + len(result.unpaired)
+    named = [u for u in result.unpaired if u.identity is not None]
+    unnamed = len(named) < len(result.unpaired)  # the boxes that fit no finger joint: one row for all
+    assert len(rows) == len(result.joints) + len(named) + unnamed
     assert {r["reliable"] for r in rows} <= {"yes", "no"}
     from PIL import Image
 
@@ -253,6 +255,43 @@ def test_batch_goes_on_past_any_failure_of_one_study_and_exits_1(quick, tmp_path
     assert (tmp_path / "out" / "S5" / "results.json").is_file()
     assert not (tmp_path / "out" / "S4").exists()  # no half-written results
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_batch_rows_say_whose_study_they_are_and_the_console_names_the_studies_analysed_with_warnings(
+        quick, analysed, tmp_path, monkeypatch, capsys):
+    """"3 of 4 studies analysed" does not show that one of them compares two patients: the console names it.
+    Every summary row, an error row too once a file was read, says whose study it is; the boxes that fit
+    no finger joint are one row per study."""
+    from jsnviewer.pipeline import analyze as pipeline
+    from jsnviewer.pipeline.result import UnpairedJoint
+
+    plain = pipeline.analyze
+    wrong_patient = "Baseline and follow-up have different patient IDs (PHANTOM-8100001 and OTHER)."
+
+    def analyze(baseline, followup, *args, **kwargs):
+        result = plain(baseline, followup, *args, **kwargs)
+        if baseline.path.name == "s3.png":
+            result.warnings = [wrong_patient]
+        result.unpaired = [UnpairedJoint(None, visit, (100.0, 1800.0, 80.0, 80.0), "no joint identity could be given to this box")
+                           for visit in ("baseline", "baseline", "followup")]
+        return result
+
+    monkeypatch.setattr(pipeline, "analyze", analyze)
+    quick["s4.png"] = RuntimeError("the analysis failed")
+    code, rows = _batch(tmp_path, [f"s{n},s{n}.png,f.png" for n in range(1, 5)])
+    assert code == 1  # as documented: a study failed
+    out = capsys.readouterr().out
+    assert "3 of 4 studies analysed" in out
+    assert f"1 study analysed with warnings: check the pair before using the numbers\n  s3: {wrong_patient}" in out
+    assert "s1:" not in out and "s2:" not in out
+    study = analysed[1].baseline
+    for row in rows:
+        assert (row["patient_id"], row["baseline_date"]) == ("PHANTOM-8100001", study.study_date)
+        assert row["followup_date"] and row["hand"] in ("L", "R")
+    assert [r["status"] for r in rows if r["id"] == "s4"] == ["error"]
+    unpaired = [r for r in rows if r["id"] == "s1" and r["status"] == "unpaired"]
+    assert len(unpaired) == 1
+    assert unpaired[0]["reason"].startswith("3 boxes (2 on the baseline and 1 on the follow-up) fit no finger joint")
 
 
 def test_batch_exits_0_when_every_study_is_analysed(quick, tmp_path):

@@ -68,15 +68,16 @@ def _progress_bar(quiet: bool):
 
 
 def _summary(result) -> str:
+    from jsnviewer.pipeline.report import anatomical, not_measured
     from jsnviewer.pipeline.result import signed
 
     unit = "mm" if all(j.jsn_mm is not None for j in result.joints) else "px"
     lines = [f"{'joint':6} {'JSN ' + unit:>8}  {'reliable':8}  findings (baseline / follow-up)"]
-    for j in sorted(result.joints, key=lambda j: j.identity):
+    for j in anatomical(result.joints):
         jsn = (signed(j.jsn_mm, 3) if unit == "mm" else signed(j.jsn_px, 2)).rjust(8)
         lines.append(f"{j.identity:6} {jsn}  {'yes' if j.reliable else 'NO':8}  {j.findings_text() or '-'}")
     if result.unpaired:
-        lines += ["", "Not measured:", *(f"  {line}" for line in result.not_measured())]
+        lines += ["", "Not measured:", *(f"  {line}" for line in not_measured(result))]
     return "\n".join(lines)
 
 
@@ -125,8 +126,8 @@ def _write(folder: Path, result, baseline, followup) -> tuple[dict[str, Path], i
         raise JsnError(f"{folder}: cannot write the results ({exc.strerror or exc})") from exc
 
 
-BATCH_COLUMNS = ["id", "folder", "status", "reason", "identity", "jsn_mm", "jsn_px", "reliable", "baseline_findings",
-                 "followup_findings", "warnings"]
+BATCH_COLUMNS = ["id", "folder", "status", "reason", "patient_id", "baseline_date", "followup_date", "hand", "identity",
+                 "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings", "warnings"]
 
 
 def _read_manifest(path: Path) -> list[dict[str, str]]:
@@ -179,56 +180,80 @@ def run_batch(args) -> int:
     models = AnalysisModels.load(settings)
     out = Path(args.out)
     folders = _study_folders([s["id"] for s in studies])
-    rows, failed, done = [], 0, 0
+    rows, failed, done, warned = [], 0, 0, {}
     try:
         for study, (folder, note) in tqdm(list(zip(studies, folders)), desc="studies", disable=args.quiet, file=sys.stderr):
-            study_rows = _batch_study(study, manifest.parent, out, folder, note, models, settings)
+            study_rows, warnings = _batch_study(study, manifest.parent, out, folder, note, models, settings)
             failed += any(r["status"] == "error" for r in study_rows)
+            if warnings:
+                warned[study["id"]] = warnings
             rows += study_rows
             done += 1
     except KeyboardInterrupt:  # the studies already analysed keep their summary
         summary = _write_summary(out / "summary.csv", rows)
         print(f"interrupted after {done} of {len(studies)} studies; their rows are in {summary}", file=sys.stderr)
+        print(_warned_text(warned), end="", file=sys.stderr)
         raise
     summary = _write_summary(out / "summary.csv", rows)
     print(f"{len(studies) - failed} of {len(studies)} studies analysed; summary in {summary}")
+    print(_warned_text(warned), end="")
     return 1 if failed else 0
 
 
-def _batch_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: str, note: str, models, settings) -> list[dict]:
-    """One study analysed and written to out/folder, as its summary rows; any failure is one error row."""
+def _warned_text(warned: dict[str, list[str]]) -> str:
+    """The studies analysed although their pair failed a check (another patient, a reversed date …): a
+    count of studies analysed does not show that one of them compares two patients."""
+    if not warned:
+        return ""
+    lines = [f"{len(warned)} {'study' if len(warned) == 1 else 'studies'} analysed with warnings: check the pair "
+             "before using the numbers"]
+    lines += [f"  {study_id}: {' | '.join(warnings)}" for study_id, warnings in warned.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _batch_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: str, note: str, models,
+                 settings) -> tuple[list[dict], list[str]]:
+    """One study analysed and written to out/folder: its summary rows and its warnings (the pair checks'
+    and the analysis's); any failure is one error row, with whose study it is where a file could be read."""
     from jsnviewer.errors import JsnError, describe
     from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.pipeline.report import WARNINGS_SEPARATOR, study_cells
+    from jsnviewer.pipeline.result import VisitInfo
     from jsnviewer.radiograph import load_radiograph
 
     notes = [note] if note else []
+    visits: dict[str, VisitInfo] = {}
     try:
         if not study["baseline"] or not study["followup"]:
             raise JsnError("the manifest row lacks a baseline or a follow-up file")
-        paths = [Path(study[k]) if Path(study[k]).is_absolute() else manifest_dir / study[k] for k in ("baseline", "followup")]
-        baseline, followup = (load_radiograph(p) for p in paths)
-        result = analyze(baseline, followup, models, settings)
-        if _write(out / folder, result, baseline, followup)[1]:
+        radiographs = []
+        for visit in ("baseline", "followup"):
+            path = Path(study[visit]) if Path(study[visit]).is_absolute() else manifest_dir / study[visit]
+            radiographs.append(load_radiograph(path))
+            visits[visit] = VisitInfo.of(radiographs[-1])
+        result = analyze(*radiographs, models, settings)
+        if _write(out / folder, result, *radiographs)[1]:
             notes.append(f"replaced the earlier results in {folder}")
     except Exception as exc:  # one study's failure, whatever it is, must not stop the others
         log.debug("study %s failed", study["id"], exc_info=True)
         with contextlib.suppress(OSError):
             (out / folder).rmdir()  # only if empty: a failed write leaves nothing there
         print(f"{study['id']}: {describe(exc)}", file=sys.stderr)
-        return [{"id": study["id"], "status": "error", "reason": describe(exc), "warnings": " | ".join(notes)}]
-    return _result_rows(study["id"], folder, result, notes)
+        return [{"id": study["id"], "status": "error", "reason": describe(exc), "warnings": WARNINGS_SEPARATOR.join(notes),
+                 **study_cells(visits.get("baseline"), visits.get("followup"))}], []
+    return _result_rows(study["id"], folder, result, notes), list(result.warnings)
 
 
 def _result_rows(study_id: str, folder: str, result, notes: list[str]) -> list[dict]:
-    base = {"id": study_id, "folder": folder, "warnings": " | ".join(notes + result.warnings)}
-    rows = []
-    for j in sorted(result.joints, key=lambda j: j.identity):
-        rows.append(dict(base, status="ok", identity=j.identity, jsn_mm="" if j.jsn_mm is None else f"{j.jsn_mm:.4f}",
-                         jsn_px=f"{j.jsn_px:.4f}", reliable="yes" if j.reliable else "no",
-                         baseline_findings=";".join(k for k, v in j.baseline.findings.items() if v) or "none",
-                         followup_findings=";".join(k for k, v in j.followup.findings.items() if v) or "none"))
-    for u in result.unpaired:
-        rows.append(dict(base, status="unpaired", identity=u.identity or "?", reason=f"{u.visit}: {u.reason}"))
+    """The rows of results.csv (joints in anatomical order, the boxes that fit no finger joint as one row),
+    each saying whose study it is."""
+    from jsnviewer.pipeline.report import WARNINGS_SEPARATOR, joint_rows, not_measured_rows, study_cells
+
+    base = {"id": study_id, "folder": folder, "warnings": WARNINGS_SEPARATOR.join(notes + result.warnings),
+            **study_cells(result.baseline, result.followup)}
+    rows = [dict(base, status="ok", **row) for row in joint_rows(result)]
+    rows += [dict(base, status="unpaired", identity=row["identity"], reason=row["reliability_reasons"])
+             for row in not_measured_rows(result)]
     return rows or [dict(base, status="ok")]
 
 

@@ -1,18 +1,31 @@
-"""The printable report of an analysis: the overview picture (both radiographs with each joint's
-box, findings and JSN, from `jsnviewer.pipeline.report.overview_image`) and the results table,
-as a one-page PDF (QPdfWriter) or a PNG. The numbers are the ones of results.csv (`csv_rows`).
+"""The printable report of an analysis, as a PDF (A4 landscape, QPdfWriter, vector text) or a PNG.
+
+Page 1: both visits' identity (patient ID, date, hand, file; never the name), the pair's warnings on a
+red band, the results table (joints in anatomical order, JSN signed as in the window, the reasons for an
+unreliable joint wrapped in full), what was not measured, and the notes (JSN convention, program version
+and model files with their SHA-256, settings). Then the overview picture
+(`jsnviewer.pipeline.report.overview_image`, cropped to the joints) on a page of its own. A page that
+does not hold the table goes on to the next, the table's header repeated; pages after the first repeat
+whose study it is. The layout is in points, so the type sizes below are what prints. The PNG is the same
+layout, `PNG_WIDTH` px wide, in one piece.
+
 Safe to call from a worker thread (QImage and QPdfWriter painting need no GUI thread) once
 `load_image_plugins()` has run on the GUI thread."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QImageReader, QImageWriter, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor, QFont, QFontMetricsF, QImage, QImageReader, QImageWriter, QPageLayout, QPageSize, QPainter, QPdfWriter,
+)
 
+from jsnviewer import __version__
 from jsnviewer.atomic import atomic_write
 from jsnviewer.errors import JsnError
 
@@ -30,19 +43,40 @@ def load_image_plugins() -> None:
     QImageReader.supportedImageFormats()
 
 
-WIDTH = 1800  # logical units of the layout (px of the PNG)
-MARGIN = 40
-ROW_H = 30
-COLUMNS = (("Joint", 90), ("JSN mm", 120), ("JSN px", 110), ("Reliable", 100), ("Baseline findings", 220),
-           ("Follow-up findings", 220), ("Notes", 0))  # 0: the rest of the width
-MAX_OVERVIEW_H = 1150
+PT = 10  # layout units per point: a QFont's pixel size is whole units, so type sizes go to a tenth of a point
+PAGE_W, PAGE_H = 842 * PT, 595 * PT  # A4 landscape
+MARGIN = 36 * PT
+CONTENT_W = PAGE_W - 2 * MARGIN
+PNG_WIDTH = 1800
+# type sizes, points
+TITLE, BANNER_TITLE, BANNER, HEADING, BODY, NOTE, RUNNING = 16, 14, 11, 11, 9, 8.5, 8
+OVERVIEW_LABELS = 8.5  # points, on the page's full width (a picture too tall for it prints a little smaller)
+PAD = 2 * PT  # inside a table cell
+GAP = 8 * PT  # between sections
+IDENTITY_COLUMNS = (("", 70), ("Patient ID", 170), ("Study date", 100), ("Hand", 110), ("File", 0))
+RESULT_COLUMNS = (("Joint", 44), ("JSN", 74), ("JSN in px", 68), ("Reliable", 52), ("Baseline findings", 104),
+                  ("Follow-up findings", 104), ("Notes", 0))  # points; 0: the rest of the width
+RIGHT_ALIGNED = {"JSN", "JSN in px"}
+TEXT, GREY, WARNING = "#000000", "#5f5f5f", "#b3261e"
+SHADE, RULE = "#eeeeee", "#444444"
 
 
-def _font(pixels: int, bold: bool = False) -> QFont:
+def _font(points: float, bold: bool = False) -> QFont:
     font = QFont()
-    font.setPixelSize(pixels)
+    font.setPixelSize(round(points * PT))
     font.setBold(bold)
+    font.setHintingPreference(QFont.PreferNoHinting)  # the same line breaks on the page as in the layout
     return font
+
+
+def _text_height(text: str, font: QFont, width: float) -> float:
+    return QFontMetricsF(font).boundingRect(QRectF(0, 0, width, 1e7), Qt.TextWordWrap, text).height()
+
+
+def _draw(p: QPainter, rect: QRectF, text: str, font: QFont, colour: str, align=Qt.AlignLeft) -> None:
+    p.setFont(font)
+    p.setPen(QColor(colour))
+    p.drawText(rect, align | Qt.AlignTop | Qt.TextWordWrap, text)
 
 
 def _qimage(picture) -> QImage:
@@ -51,77 +85,216 @@ def _qimage(picture) -> QImage:
     return QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format_RGB888).copy()
 
 
-class _Layout:
-    def __init__(self, result, overview: QImage):
-        from jsnviewer.pipeline.report import csv_rows
+@dataclass
+class Block:
+    """A piece of the report, painted with its top at y; `header` is painted above it when it starts a
+    page (a table's header above its rows), `keep_with_next` keeps a heading on its section's page."""
 
-        self.result, self.overview = result, overview
-        self.rows = csv_rows(result)
-        scale = min((WIDTH - 2 * MARGIN) / overview.width(), MAX_OVERVIEW_H / overview.height())
-        self.overview_size = (overview.width() * scale, overview.height() * scale)
-        self.header_h = 120 + 26 * len(result.warnings)
-        self.height = int(self.header_h + self.overview_size[1] + 30 + ROW_H * (len(self.rows) + 1) + 110)
+    height: float
+    paint: Callable[[QPainter, float], None]
+    header: Block | None = None
+    new_page: bool = False
+    keep_with_next: bool = False
 
-    def paint(self, p: QPainter) -> None:
-        r = self.result
-        p.fillRect(QRectF(0, 0, WIDTH, self.height), QColor("white"))
-        p.setPen(QColor("black"))
-        p.setFont(_font(30, bold=True))
-        p.drawText(QRectF(MARGIN, 20, WIDTH, 40), Qt.AlignLeft, "Joint space narrowing: follow-up analysis")
-        p.setFont(_font(18))
-        b, f = r.baseline, r.followup
-        line = (f"Patient ID {b.patient_id or '–'} · hand {b.laterality or '–'} · baseline {b.study_date or 'date unknown'} "
-                f"({b.file_name}) · follow-up {f.study_date or 'date unknown'} ({f.file_name})")
-        p.drawText(QRectF(MARGIN, 66, WIDTH - 2 * MARGIN, 26), Qt.AlignLeft, line)
-        y = 96
-        p.setPen(QColor("#b35900"))
-        for warning in r.warnings:
-            p.drawText(QRectF(MARGIN, y, WIDTH - 2 * MARGIN, 26), Qt.AlignLeft, f"⚠ {warning}")
-            y += 26
-        y = self.header_h
-        w, h = self.overview_size
-        p.drawImage(QRectF(MARGIN + (WIDTH - 2 * MARGIN - w) / 2, y, w, h), self.overview)
-        y += h + 30
-        widths = [c[1] or (WIDTH - 2 * MARGIN - sum(x[1] for x in COLUMNS)) for c in COLUMNS]
-        keys = ("identity", "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings", "reliability_reasons")
-        p.setFont(_font(18, bold=True))
-        p.setPen(QColor("black"))
+
+def _paragraph(text: str, font: QFont, colour: str = TEXT, after: float = 0.0, keep_with_next: bool = False) -> Block:
+    height = _text_height(text, font, CONTENT_W)
+    return Block(height + after, lambda p, y: _draw(p, QRectF(MARGIN, y, CONTENT_W, height), text, font, colour),
+                 keep_with_next=keep_with_next)
+
+
+@dataclass
+class Cell:
+    text: str
+    colour: str = TEXT
+    bold: bool = False
+
+
+def _widths(columns) -> list[float]:
+    fixed = sum(w for _, w in columns) * PT
+    return [w * PT or CONTENT_W - fixed for _, w in columns]
+
+
+def _row(cells: list[Cell], columns, points: float, shade: str | None = None, rule: bool = False) -> Block:
+    """One table row; every cell wraps, and the row is as high as its tallest cell."""
+    widths = _widths(columns)
+    fonts = [_font(points, c.bold) for c in cells]
+    height = max(_text_height(c.text, f, w - 2 * PAD) for c, f, w in zip(cells, fonts, widths)) + 2 * PAD
+
+    def paint(p: QPainter, y: float) -> None:
+        if shade:
+            p.fillRect(QRectF(MARGIN, y, CONTENT_W, height), QColor(shade))
         x = MARGIN
-        for (title, _), width in zip(COLUMNS, widths):
-            p.drawText(QRectF(x + 4, y, width - 8, ROW_H), Qt.AlignVCenter | Qt.AlignLeft, title)
+        for cell, font, width, (title, _) in zip(cells, fonts, widths, columns):
+            align = Qt.AlignRight if title in RIGHT_ALIGNED else Qt.AlignLeft
+            _draw(p, QRectF(x + PAD, y + PAD, width - 2 * PAD, height - 2 * PAD), cell.text, font, cell.colour, align)
             x += width
-        p.drawLine(MARGIN, int(y + ROW_H), WIDTH - MARGIN, int(y + ROW_H))
-        y += ROW_H
-        p.setFont(_font(17))
-        metrics = p.fontMetrics()
-        for number, row in enumerate(self.rows):
-            if number % 2:
-                p.fillRect(QRectF(MARGIN, y, WIDTH - 2 * MARGIN, ROW_H), QColor("#f0f0f0"))
-            p.setPen(QColor("black") if row.get("reliable") == "yes" else QColor("#666666"))
-            x = MARGIN
-            for key, width in zip(keys, widths):
-                text = str(row.get(key, "") or "")
-                if key.endswith("_findings"):
-                    text = text.replace(";", ", ")
-                align = Qt.AlignRight if key.startswith("jsn") else Qt.AlignLeft
-                text = metrics.elidedText(text, Qt.ElideRight, int(width - 8))
-                p.drawText(QRectF(x + 4, y, width - 12, ROW_H), Qt.AlignVCenter | align, text)
-                x += width
-            y += ROW_H
-        p.setPen(QColor("#333333"))
-        p.setFont(_font(16))
-        s = r.settings
-        notes = [
-            "JSN progression = follow-up minus baseline joint space width (narrowing is negative). "
-            "Not reliable: the registration did not clearly align the bones (see Notes).",
-            f"Analysis: registration {s.get('registration_method', '–')}, device {s.get('device', '–')}, "
-            f"t_conf {s.get('conf', '–')}, t_IoU1 {s.get('iou1', '–')}, M1 {s.get('m1', '–')}, M2 {s.get('m2', '–')}, "
-            f"t_IoU2 {s.get('iou2', '–')}. Report made {datetime.now():%Y-%m-%d %H:%M} by jsnviewer.",
-        ]
-        for note in notes:
-            y += 8
-            p.drawText(QRectF(MARGIN, y, WIDTH - 2 * MARGIN, 44), Qt.AlignLeft | Qt.TextWordWrap, note)
-            y += 44
+        if rule:
+            p.setPen(QColor(RULE))
+            p.drawLine(QPointF(MARGIN, y + height), QPointF(MARGIN + CONTENT_W, y + height))
+
+    return Block(height, paint)
+
+
+def _table(columns, rows: list[list[Cell]], points: float) -> list[Block]:
+    header = _row([Cell(title, bold=True) for title, _ in columns], columns, points, rule=True)
+    blocks = [_row(cells, columns, points, SHADE if n % 2 else None) for n, cells in enumerate(rows)]
+    for block in blocks:
+        block.header = header
+    return [header] + blocks
+
+
+def _identity_rows(result) -> list[list[Cell]]:
+    """Baseline and follow-up; a follow-up value that contradicts the baseline's in red."""
+    from jsnviewer.pipeline.report import hand_text
+
+    b, f = result.baseline, result.followup
+    other_patient = bool(b.patient_id and f.patient_id and b.patient_id != f.patient_id)
+    older = bool(b.study_date and f.study_date and f.study_date < b.study_date)
+    other_hand = bool(b.laterality and f.laterality and b.laterality != f.laterality)
+    rows = []
+    for name, info, wrong in (("Baseline", b, (False, False, False)), ("Follow-up", f, (other_patient, older, other_hand))):
+        values = (info.patient_id or "not stated", info.study_date or "not stated", hand_text(info.laterality))
+        rows.append([Cell(name, bold=True)] + [Cell(v, WARNING if w else TEXT, w) for v, w in zip(values, wrong)]
+                    + [Cell(info.file_name)])
+    return rows
+
+
+def _result_rows(result) -> list[list[Cell]]:
+    from jsnviewer.pipeline.report import anatomical, findings_cell
+    from jsnviewer.pipeline.result import signed
+
+    rows = []
+    for j in anatomical(result.joints):
+        colour = TEXT if j.reliable else GREY
+        findings = [findings_cell(visit.findings, ", ") for visit in (j.baseline, j.followup)]
+        cells = [j.identity, j.jsn_text(3, 2), "" if j.jsn_mm is None else signed(j.jsn_px, 2, "px"),
+                 "yes" if j.reliable else "no", *findings, "; ".join(j.registration.reasons)]
+        rows.append([Cell(text, colour, bold=(n == 3 and not j.reliable)) for n, text in enumerate(cells)])
+    return rows
+
+
+def _banner(warnings: list[str], title_points: float = BANNER_TITLE, points: float = BANNER) -> Block:
+    """The pair's warnings in large white type on red, before any number."""
+    from jsnviewer.pipeline.report import PAIR_CHECK
+
+    title, body = _font(title_points, bold=True), _font(points, bold=True)
+    width = CONTENT_W - 4 * PAD
+    heights = [_text_height(PAIR_CHECK, title, width)] + [_text_height(w, body, width) for w in warnings]
+    spacing = 0.3 * points * PT
+    height = sum(heights) + spacing * len(warnings) + 5 * PAD
+
+    def paint(p: QPainter, y: float) -> None:
+        p.fillRect(QRectF(MARGIN, y, CONTENT_W, height), QColor(WARNING))
+        top = y + 2.5 * PAD
+        for text, font, h in zip([PAIR_CHECK, *warnings], [title] + [body] * len(warnings), heights):
+            _draw(p, QRectF(MARGIN + 2 * PAD, top, width, h), text, font, "#ffffff")
+            top += h + spacing
+
+    return Block(height + GAP, paint)
+
+
+def _overview(picture: QImage, space: float) -> Block:
+    """The overview picture, as large as a page allows, on a page of its own."""
+    aspect = picture.height() / picture.width()
+    width = min(CONTENT_W, space / aspect)
+    height = width * aspect
+    return Block(height, lambda p, y: p.drawImage(QRectF(MARGIN + (CONTENT_W - width) / 2, y, width, height), picture),
+                 new_page=True)
+
+
+def _notes(result) -> list[str]:
+    from jsnviewer.pipeline.report import software_text
+
+    s = result.settings
+    return [
+        "JSN progression = follow-up minus baseline joint space width (narrowing is negative), in mm where both "
+        "radiographs state their pixel size, else in pixels of the baseline radiograph. Reliable \"no\": the "
+        "registration did not clearly align the bones (the reason is in Notes); do not use that number.",
+        f"Made {datetime.now():%Y-%m-%d %H:%M} by {software_text(result)}. Settings: registration "
+        f"{s.get('registration_method', '–')}, device {s.get('device', '–')}, t_conf {s.get('conf', '–')}, "
+        f"t_IoU1 {s.get('iou1', '–')}, M1 {s.get('m1', '–')}, M2 {s.get('m2', '–')}, t_IoU2 {s.get('iou2', '–')}.",
+    ]
+
+
+def _running_header(result) -> list[Block]:
+    """Above every page after the first: whose study, and the pair's warnings (a page may be read alone)."""
+    b, f = result.baseline, result.followup
+    line = (f"Joint space narrowing report · Patient ID {b.patient_id or 'not stated'} · baseline "
+            f"{b.study_date or 'date not stated'} · follow-up {f.study_date or 'date not stated'}"
+            + (f" (follow-up patient ID {f.patient_id})" if f.patient_id and f.patient_id != b.patient_id else ""))
+    blocks = [_paragraph(line, _font(RUNNING), GREY, after=PAD)]
+    if result.warnings:
+        blocks.append(_banner(result.warnings, BANNER, BODY))
+    else:
+        blocks[-1].height += GAP
+    return blocks
+
+
+class _Report:
+    """The report's blocks in reading order, and how they fall on the pages."""
+
+    def __init__(self, result, overview: QImage):
+        from jsnviewer.pipeline.report import not_measured
+
+        self.running = _running_header(result)
+        self.footer_h = 14 * PT
+        blocks = [_paragraph("Joint space narrowing: follow-up analysis", _font(TITLE, bold=True), after=GAP / 2)]
+        blocks += _table(IDENTITY_COLUMNS, _identity_rows(result), BODY + 1)
+        blocks[-1].height += GAP
+        if result.warnings:
+            blocks.append(_banner(result.warnings))
+        blocks.append(_paragraph("Joint space narrowing by joint", _font(HEADING, bold=True), after=PAD, keep_with_next=True))
+        blocks += _table(RESULT_COLUMNS, _result_rows(result), BODY)
+        blocks[-1].height += GAP
+        missing = not_measured(result)
+        if missing:
+            blocks.append(_paragraph("Not measured", _font(HEADING, bold=True), after=PAD, keep_with_next=True))
+            blocks += [_paragraph(line, _font(BODY), after=PAD) for line in missing]
+            blocks[-1].height += GAP
+        blocks += [_paragraph(note, _font(NOTE), GREY, after=PAD) for note in _notes(result)]
+        blocks.append(_overview(overview, self.space(1)))
+        self.blocks = blocks
+        self.pages = self._paginate()
+
+    def space(self, page: int) -> float:
+        """Height a page leaves for blocks: page 0 has the title, the others the running header."""
+        running = sum(b.height for b in self.running) if page else 0.0
+        return PAGE_H - 2 * MARGIN - self.footer_h - running
+
+    def _paginate(self) -> list[list[Block]]:
+        pages: list[list[Block]] = [[]]
+        used = 0.0
+        for n, block in enumerate(self.blocks):
+            follower = self.blocks[n + 1].height if block.keep_with_next and n + 1 < len(self.blocks) else 0.0
+            if pages[-1] and (block.new_page or used + block.height + follower > self.space(len(pages) - 1)):
+                pages.append([block.header] if block.header else [])
+                used = block.header.height if block.header else 0.0
+            pages[-1].append(block)
+            used += block.height
+        return pages
+
+    def paint_page(self, p: QPainter, number: int) -> None:
+        p.fillRect(QRectF(0, 0, PAGE_W, PAGE_H), QColor("white"))
+        y = MARGIN
+        for block in (self.running if number else []) + self.pages[number]:
+            block.paint(p, y)
+            y += block.height
+        footer = f"jsnviewer {__version__} · page {number + 1} of {len(self.pages)}"
+        _draw(p, QRectF(MARGIN, PAGE_H - MARGIN - self.footer_h / 2, CONTENT_W, self.footer_h), footer,
+              _font(RUNNING), GREY, Qt.AlignRight)
+
+    def png_height(self) -> float:
+        return 2 * MARGIN + sum(b.height + (GAP if b.new_page else 0.0) for b in self.blocks)
+
+    def paint_continuous(self, p: QPainter) -> None:
+        """The PNG: every block one under the other, a gap where a page would begin."""
+        p.fillRect(QRectF(0, 0, PAGE_W, self.png_height()), QColor("white"))
+        y = MARGIN
+        for block in self.blocks:
+            y += GAP if block.new_page else 0.0
+            block.paint(p, y)
+            y += block.height
 
 
 def write_report(path: str | Path, result, baseline, followup) -> Path:
@@ -132,27 +305,35 @@ def write_report(path: str | Path, result, baseline, followup) -> Path:
     kind = path.suffix.lower()
     if kind not in (".pdf", ".png"):
         raise JsnError(f"{path.name}: a report is a .pdf or a .png file")
-    layout = _Layout(result, _qimage(overview_image(result, baseline, followup)))
+    # the pages after the first show the warnings above it, so the picture goes without its own band
+    picture = overview_image(result, baseline, followup, crop_to_joints=True, banner=False,
+                             text_fraction=OVERVIEW_LABELS / (CONTENT_W / PT))
+    report = _Report(result, _qimage(picture))
 
     def write(tmp: Path) -> None:
         if kind == ".png":
-            image = QImage(WIDTH, layout.height, QImage.Format_RGB32)
+            scale = PNG_WIDTH / PAGE_W
+            image = QImage(PNG_WIDTH, round(report.png_height() * scale), QImage.Format_RGB32)
             painter = QPainter(image)
-            layout.paint(painter)
+            painter.setRenderHint(QPainter.Antialiasing)
+            painter.scale(scale, scale)
+            report.paint_continuous(painter)
             painter.end()
             if not image.save(str(tmp), "PNG"):
                 raise OSError(f"cannot write {path}")
             return
         writer = QPdfWriter(str(tmp))
-        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.A4), QPageLayout.Portrait, QMarginsF(10, 10, 10, 10),
-                                         QPageLayout.Millimeter))
-        writer.setResolution(300)
+        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.A4), QPageLayout.Landscape, QMarginsF(0, 0, 0, 0),
+                                         QPageLayout.Point))
+        writer.setResolution(600)
         writer.setTitle("Joint space narrowing report")
+        writer.setCreator(f"jsnviewer {__version__}")
         painter = QPainter(writer)
-        page_w, page_h = writer.width(), writer.height()
-        scale = min(page_w / WIDTH, page_h / layout.height)
-        painter.scale(scale, scale)
-        layout.paint(painter)
+        painter.scale(writer.width() / PAGE_W, writer.height() / PAGE_H)
+        for number in range(len(report.pages)):
+            if number:
+                writer.newPage()
+            report.paint_page(painter, number)
         painter.end()
 
     return atomic_write(path, write)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from jsnviewer import __version__
 from jsnviewer.joints import FINDINGS
 from jsnviewer.pipeline.geometry import CropFrame
 from jsnviewer.registration.result import JointRegistration
@@ -199,6 +200,7 @@ class StudyResult:
             "schema": "jsnviewer-results",
             "version": SCHEMA_VERSION,
             "jsn_convention": "follow-up joint space width minus baseline width; narrowing is negative",
+            "program": {"name": "jsnviewer", "version": __version__},  # with settings.models: what produced it
             "baseline": vars(self.baseline).copy(),
             "followup": vars(self.followup).copy(),
             "warnings": list(self.warnings),

@@ -1,0 +1,50 @@
+"""Where a text goes by its box: the first of a list of places that covers no text placed before.
+
+Pure geometry, no Qt: the window places the joints' names and JSN tags with it (boxes of neighbouring
+joints overlap, and text keeps its size on screen whatever the zoom, so they are placed again after
+each zoom), and overview.png its labels (`jsnviewer.pipeline.report`). A place is a point and the text's
+anchor there (pyqtgraph's TextItem: (0, 0) its top left, (1, 1) its bottom right), so a text stays
+on its corner while the view zooms, until it is placed again.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Place", "Rect", "first_free", "label_places", "overlap", "tag_places", "text_rect"]
+
+Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels (y down, as shown)
+Place = tuple[tuple[float, float], tuple[float, float]]  # (point, anchor)
+
+
+def text_rect(place: Place, size: tuple[float, float]) -> Rect:
+    (x, y), (ax, ay) = place
+    w, h = size
+    return x - ax * w, y - ay * h, x + (1.0 - ax) * w, y + (1.0 - ay) * h
+
+
+def overlap(a: Rect, b: Rect, slack: float = 0.0) -> float:
+    """Area common to a and b; a strip thinner than `slack` (text just touching) counts as none."""
+    w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > slack and h > slack else 0.0
+
+
+def first_free(places: list[Place], size: tuple[float, float], taken: list[Rect]) -> Place:
+    """The first place whose text covers nothing in `taken`, else the one that covers least."""
+    slack = 0.1 * size[1]
+    return min(places, key=lambda p: sum(overlap(text_rect(p, size), t, slack) for t in taken))  # first of equals
+
+
+def label_places(box: Rect) -> list[Place]:
+    """A joint's name: above the box at its left, else above at its right (never below: a name on a
+    box's lower edge reads as the name of the box beneath)."""
+    x0, y0, x1, _ = box
+    return [((x0, y0), (0.0, 1.0)), ((x1, y0), (1.0, 1.0))]
+
+
+def tag_places(box: Rect) -> list[Place]:
+    """A JSN tag: inside the box — top left (under the joint's name), bottom left, top right, bottom
+    right —, then against its edge outside: below, to the right, to the left (zoomed out to the whole
+    hand a tag is wider than its box)."""
+    x0, y0, x1, y1 = box
+    return [((x0, y0), (0.0, 0.0)), ((x0, y1), (0.0, 1.0)), ((x1, y0), (1.0, 0.0)), ((x1, y1), (1.0, 1.0)),
+            ((x0, y1), (0.0, 0.0)), ((x1, y0), (0.0, 0.0)), ((x1, y1), (0.0, 1.0)), ((x0, y0), (1.0, 0.0)),
+            ((x0, y1), (1.0, 1.0))]

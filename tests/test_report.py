@@ -1,0 +1,304 @@
+"""What a reader of results.csv, overview.png, results.json and the PDF/PNG report sees: whose study it is,
+the pair's warnings, readable type, every reason in full, the program that made it, labels that do not
+cover each other, one line for the boxes that fit no finger joint, anatomical order, signed JSN.
+
+The results are made from a phantom study's true boxes (no models needed)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from PIL import ImageDraw
+
+from jsnviewer.joints import JOINT_IDENTITIES
+from jsnviewer.pipeline.geometry import CropFrame
+from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
+from jsnviewer.registration.result import JointRegistration
+from jsnviewer.registration.transform import BoneTransform
+
+PIXEL_MM = 0.175
+WRONG_PATIENT = "Baseline and follow-up have different patient IDs (PHANTOM-7 and OTHER-0042)."
+REVERSED = "The follow-up (2015-01-01) is dated before the baseline (2019-01-28)."
+LONG_REASON = ("lower bone's turn not pinned down: holding it towards the network's moves JSN by +1.1 px; "
+               "transformed loss 0.0213 is not below the original 0.0198")
+MODELS = {"segmenter": {"file": "/opt/jsnviewer/models/segmenter.pt", "sha256": "3f1c0e9a7b2d4c61"},
+          "registration": {"file": "/home/u/retrained.pt", "sha256": "cf4b8115b1269d29"}}
+
+
+@pytest.fixture(scope="module")
+def study():
+    from jsnviewer.phantom import generate_study
+
+    study = generate_study(7, findings_rate=0.35)  # the demo's hand: boxes close together, findings
+    named = dataclasses.replace(study.baseline.identity, patient_name="DOE^JANE")
+    return dataclasses.replace(study, baseline=dataclasses.replace(study.baseline, identity=named))
+
+
+def joint_result(identity: str, study, jsn_mm: float, reasons: list[str]) -> JointResult:
+    base, follow = study.truth.baseline.joint(identity), study.truth.followup.joint(identity)
+    frame = CropFrame(base.centre, (0.0, -1.0), 1.0, 64)  # a crop pixel is a radiograph pixel
+    blank = np.zeros((64, 64), np.float32)
+    crops = JointCrops(frame, CropFrame(follow.centre, (0.0, -1.0), 1.0, 64), blank, blank, blank, blank, blank, blank, PIXEL_MM)
+    registration = JointRegistration("refined", BoneTransform(dy=jsn_mm / PIXEL_MM), BoneTransform(), PIXEL_MM, 0.05, 0.01,
+                                     reasons=list(reasons))
+    return JointResult(identity, JointDetectionInfo(base.box, dict(base.findings), {"ankylosis": 0.1}, 0.99),
+                       JointDetectionInfo(follow.box, dict(follow.findings), {"subluxation": 0.2}, 0.98), crops, registration)
+
+
+def wrist_boxes(study, visit: str, n: int) -> list[UnpairedJoint]:
+    """`n` boxes below the MCP joints, where the detector finds carpal bones."""
+    truth = getattr(study.truth, visit)
+    mcps = [truth.joint(f"MCP{d}").box for d in range(1, 6)]
+    return [UnpairedJoint(None, visit, (cx, cy + 1.6 * h, w, h), "no joint identity could be given to this box")
+            for cx, cy, w, h in mcps[:n]]
+
+
+def make_result(study, warnings=(), followup_id: str | None = None, laterality: str | None = None) -> StudyResult:
+    """Every joint of the phantom (in the pipeline's alphabetical order) with its true JSN, PIP2 and MCP4
+    unreliable; MCP5 found twice on the follow-up; 4 + 3 boxes on the wrists."""
+    joints = [joint_result(i, study, study.truth.changes[i].jsn_mm, [LONG_REASON] if i in ("PIP2", "MCP4") else [])
+              for i in sorted(JOINT_IDENTITIES)]
+    joints[0] = joint_result(joints[0].identity, study, 0.201, [])  # DIP2, the first row in the pipeline's order
+    unpaired = wrist_boxes(study, "baseline", 4) + wrist_boxes(study, "followup", 3)
+    unpaired.insert(2, UnpairedJoint("MCP5", "followup", study.truth.followup.joint("MCP5").box,
+                                     "a second box named MCP5; the stronger one was kept"))
+    followup = VisitInfo.of(study.followup)
+    followup = dataclasses.replace(followup, patient_id=followup_id or followup.patient_id,
+                                   laterality=laterality or followup.laterality)
+    return StudyResult(VisitInfo.of(study.baseline), followup, joints, unpaired, list(warnings),
+                       {"device": "cpu", "registration_method": "refined", "models": MODELS}, {"total": 3.0})
+
+
+def read_csv(path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+# 1. results.csv and overview.png say whose study they are, and the pair's warnings
+
+
+def test_every_results_csv_row_says_whose_study_it_is_and_carries_the_pair_warnings(study, tmp_path):
+    from jsnviewer.pipeline.report import write_csv
+
+    result = make_result(study, [WRONG_PATIENT, REVERSED], followup_id="OTHER-0042")
+    rows = read_csv(write_csv(tmp_path / "results.csv", result))
+    assert rows
+    for row in rows:
+        assert row["patient_id"] == "PHANTOM-7"
+        assert (row["baseline_date"], row["followup_date"]) == (result.baseline.study_date, result.followup.study_date)
+        assert row["hand"] == study.truth.laterality
+        assert row["study_warnings"] == f"{WRONG_PATIENT} | {REVERSED}"
+    clean = read_csv(write_csv(tmp_path / "clean.csv", make_result(study)))
+    assert {r["study_warnings"] for r in clean} == {""}
+    assert "DOE" not in (tmp_path / "results.csv").read_text()  # a patient's name is never written
+
+
+def _top_band(picture, rows: int = 12) -> np.ndarray:
+    return np.asarray(picture)[:rows].reshape(-1, 3).mean(axis=0)
+
+
+def test_overview_png_puts_the_pair_warnings_on_a_red_band_at_the_top(study):
+    from jsnviewer.pipeline.report import overview_image
+
+    warned = overview_image(make_result(study, [WRONG_PATIENT]), study.baseline, study.followup, max_height=700)
+    red, green, blue = _top_band(warned)
+    assert red > 150 and green < 80 and blue < 80, (red, green, blue)
+    clean = overview_image(make_result(study), study.baseline, study.followup, max_height=700)
+    assert _top_band(clean)[0] < 80  # no band without a warning
+    assert warned.height > clean.height + 60  # big type: the band is more than a line of labels
+
+
+def test_overview_png_names_each_visits_patient_and_hand_above_its_radiograph(study):
+    """The follow-up's own patient ID and hand are drawn above it (not only the baseline's, or none)."""
+    from jsnviewer.pipeline.report import overview_image
+
+    pictures = [np.asarray(overview_image(make_result(study, followup_id=pid, laterality=side), study.baseline,
+                                          study.followup, max_height=700)).astype(int)
+                for pid, side in (("PHANTOM-7", "R"), ("OTHER-0042", "R"), ("PHANTOM-7", "L"))]
+    for other in pictures[1:]:
+        changed = np.nonzero(np.abs(other - pictures[0]).sum(axis=(1, 2)))[0]
+        assert changed.size, "the follow-up's patient ID and hand are not in the picture"
+        assert changed.max() < 0.1 * other.shape[0]  # in the header, above the radiographs
+
+
+# 6. overview.png's labels cover no other label and no box's outline
+
+
+def _labels_and_boxes(monkeypatch, draw) -> dict[int, dict[str, list]]:
+    """Every rectangle `draw()` paints, per picture: label backgrounds (filled black) and boxes (outlined)."""
+    painted: dict[int, dict[str, list]] = {}
+    pictures = []  # kept alive, so that no later picture's drawing gets the same id
+    real = ImageDraw.ImageDraw.rectangle
+
+    def record(self, xy, fill=None, outline=None, width=1):
+        flat = np.asarray(xy, float).ravel().tolist()
+        pictures.append(self)
+        kinds = painted.setdefault(id(self), {"labels": [], "boxes": []})
+        if fill in ((0, 0, 0), "black"):
+            kinds["labels"].append(flat)
+        elif outline is not None and fill is None:
+            kinds["boxes"].append((flat, width))
+        return real(self, xy, fill, outline, width)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "rectangle", record)
+    draw()
+    return painted
+
+
+def _common(a, b) -> tuple[float, float]:
+    return min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+
+
+@pytest.mark.parametrize("print_size", [False, True], ids=["overview.png", "the report's picture"])
+def test_overview_labels_cover_no_other_label_and_no_box_outline(study, monkeypatch, print_size):
+    from jsnviewer.pipeline.report import overview_image
+
+    result = make_result(study)
+    for_print = {"crop_to_joints": True, "text_fraction": 0.011} if print_size else {}
+    painted = _labels_and_boxes(monkeypatch, lambda: overview_image(result, study.baseline, study.followup, **for_print))
+    panels = [p for p in painted.values() if len(p["labels"]) >= len(result.joints)]
+    assert len(panels) == 2
+    for panel in panels:
+        labels = panel["labels"]
+        for n, a in enumerate(labels):
+            for b in labels[n + 1:]:
+                assert min(_common(a, b)) <= 1, f"labels overlap: {a} {b}"
+            for (x0, y0, x1, y1), width in panel["boxes"]:
+                sides = [(x0, y0, x1, y0 + width), (x0, y1 - width, x1, y1), (x0, y0, x0 + width, y1), (x1 - width, y0, x1, y1)]
+                assert all(min(_common(a, side)) <= 1 for side in sides), f"a box's outline runs through the label at {a}"
+
+
+# 8. boxes that fit no finger joint: one line, not one per box; 9. anatomical order, plain numbers
+
+
+def test_the_csv_lists_joints_in_anatomical_order_and_the_wrist_boxes_as_one_row(study, tmp_path):
+    from jsnviewer.pipeline.report import write_csv
+
+    rows = read_csv(write_csv(tmp_path / "results.csv", make_result(study)))
+    assert [r["identity"] for r in rows] == list(JOINT_IDENTITIES) + ["MCP5", ""]
+    assert rows[-2]["reliability_reasons"] == "follow-up: a second box named MCP5; the stronger one was kept"
+    assert rows[-1]["reliability_reasons"].startswith(
+        "7 boxes (4 on the baseline and 3 on the follow-up) fit no finger joint of the hand")
+    assert not any("no joint identity" in r["reliability_reasons"] for r in rows)
+    dip2 = next(r for r in rows if r["identity"] == "DIP2")
+    assert dip2["jsn_mm"] == "0.2010"  # a plain number for spreadsheets: no "+"
+
+
+# 5. results.json names the program
+
+
+def test_results_json_names_the_program_beside_its_models(study):
+    from jsnviewer import __version__
+
+    data = json.loads(json.dumps(make_result(study).to_json()))
+    assert data["program"] == {"name": "jsnviewer", "version": __version__}
+    assert data["settings"]["models"]["segmenter"]["sha256"] == "3f1c0e9a7b2d4c61"
+
+
+# 2-5, 8, 9: the PDF/PNG report
+
+
+class Painted:
+    """What a report painted: each text with its printed size in points, colour, boldness and rectangle."""
+
+    def __init__(self):
+        self.texts: list[dict] = []
+
+    def record(self, painter, rect, flags, text) -> None:
+        from PySide6.QtGui import QFontMetricsF
+
+        font = painter.font()
+        scale = painter.worldTransform().m22()
+        dpi = painter.device().logicalDpiY()
+        points = font.pixelSize() * scale * 72 / dpi if font.pixelSize() > 0 else font.pointSizeF() * scale
+        needed = QFontMetricsF(font).boundingRect(rect, int(flags), text).height()
+        self.texts.append({"text": text, "points": points, "bold": font.bold(), "colour": painter.pen().color().name(),
+                           "rect": rect, "fits": needed <= rect.height() + 0.5})
+
+    def joined(self) -> str:
+        return "\n".join(t["text"] for t in self.texts)
+
+
+@pytest.fixture
+def report(qapp, study, tmp_path, monkeypatch):
+    """`report(result, suffix)`: write the report and return what it painted."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QPainter
+
+    from jsnviewer.gui.report_export import write_report
+
+    def run(result, suffix=".pdf") -> Painted:
+        painted = Painted()
+        real = QPainter.drawText
+
+        def draw_text(self, *args):
+            if len(args) >= 3 and isinstance(args[0], QRectF):
+                painted.record(self, *args[:3])
+            return real(self, *args)
+
+        monkeypatch.setattr(QPainter, "drawText", draw_text)
+        try:
+            path = write_report(tmp_path / f"report{suffix}", result, study.baseline, study.followup)
+        finally:
+            monkeypatch.setattr(QPainter, "drawText", real)
+        assert path.stat().st_size > 10_000
+        return painted
+
+    return run
+
+
+def test_the_pdf_report_prints_every_text_at_8_pt_or_more(report, study):
+    painted = report(make_result(study, [WRONG_PATIENT]))
+    sizes = sorted({round(t["points"], 1) for t in painted.texts})
+    assert sizes[0] >= 8.0, sizes  # rounded: the PDF scale is whole device pixels
+    table = [t for t in painted.texts if t["text"] in ("PIP3", "MCP1")]
+    assert table and all(round(t["points"], 1) >= 9.0 for t in table)  # the results table
+
+
+def test_the_report_names_both_visits_and_puts_a_failed_pair_check_first_in_large_type(report, study):
+    painted = report(make_result(study, [WRONG_PATIENT, REVERSED], followup_id="OTHER-0042"))
+    texts = painted.joined()
+    for value in ("PHANTOM-7", "OTHER-0042", "2019-01-28", "2015-01-01"):
+        assert value in texts
+    assert texts.count("right hand") >= 2  # the hand of each visit
+    banner = [t for t in painted.texts if "CHECK THE PAIR" in t["text"].upper()]
+    assert banner and banner[0]["points"] >= 13 and banner[0]["bold"] and banner[0]["colour"] == "#ffffff"
+    first_number = next(n for n, t in enumerate(painted.texts) if t["text"].endswith(" mm"))
+    assert painted.texts.index(banner[0]) < first_number  # read before any number
+    for warning in (WRONG_PATIENT, REVERSED):
+        shown = [t for t in painted.texts if t["text"] == warning]
+        assert shown and shown[0]["points"] >= 10 and shown[0]["colour"] == "#ffffff"
+    assert "DOE" not in texts
+
+
+def test_the_report_shows_the_reasons_for_an_unreliable_joint_in_full(report, study):
+    painted = report(make_result(study), ".png")
+    reasons = [t for t in painted.texts if t["text"] == LONG_REASON]
+    assert len(reasons) == 2  # PIP2 and MCP4, not elided
+    assert all(t["fits"] for t in painted.texts), [t["text"] for t in painted.texts if not t["fits"]]
+    assert "…" not in painted.joined()
+
+
+def test_the_report_names_the_program_and_the_model_files(report, study):
+    from jsnviewer import __version__
+
+    texts = report(make_result(study)).joined()
+    assert f"jsnviewer {__version__}" in texts
+    assert "segmenter.pt (SHA-256 3f1c0e9a7b2d4c61)" in texts
+    assert "registration = retrained.pt (SHA-256 cf4b8115b1269d29)" in texts
+
+
+def test_the_report_lists_joints_in_anatomical_order_with_signed_jsn_and_the_wrist_boxes_as_one_line(report, study):
+    painted = report(make_result(study))
+    names = [t["text"] for t in painted.texts if t["text"] in JOINT_IDENTITIES]
+    assert names[:len(JOINT_IDENTITIES)] == list(JOINT_IDENTITIES)
+    texts = painted.joined()
+    assert "+0.201 mm" in texts
+    assert "followup" not in texts.lower().replace("follow-up", "")
+    assert "no joint identity" not in texts
+    assert texts.count("7 boxes (4 on the baseline and 3 on the follow-up) fit no finger joint") == 1
+    assert "MCP5 (follow-up): a second box named MCP5" in texts
