@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
 # Digit 1 is the thumb, 5 the little finger.
 JOINT_IDENTITIES: tuple[str, ...] = (
     "IP1", "DIP2", "DIP3", "DIP4", "DIP5",
@@ -25,3 +28,17 @@ def kind_of(identity: str) -> str:
     if identity not in JOINT_IDENTITIES:
         raise ValueError(f"unknown joint identity {identity!r}")
     return identity[:-1]
+
+
+class _Named(Protocol):
+    identity: str | None
+
+
+Named = TypeVar("Named", bound=_Named)
+
+
+def anatomical(items: Iterable[Named]) -> list[Named]:
+    """Joints (anything with an `identity`) thumb to little finger, distal to proximal (JOINT_IDENTITIES), as
+    every table and report lists them; those without a name last."""
+    rank = {identity: n for n, identity in enumerate(JOINT_IDENTITIES)}
+    return sorted(items, key=lambda item: rank.get(item.identity, len(rank)))

@@ -23,7 +23,7 @@ from jsnviewer.gui.analysis import ModelCache, analysis_settings, missing_weight
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.gui.annotation import view_rect
 from jsnviewer.gui.overlays import jsn_text
-from jsnviewer.gui.placement import overlap
+from jsnviewer.pipeline.placement import overlap
 from jsnviewer.gui.settings import AppSettings, Thresholds
 from jsnviewer.pipeline.analyze import AnalysisError
 from jsnviewer.pipeline.geometry import CropFrame

@@ -10,7 +10,7 @@ from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import FINDING_COLOURS, AnnotationDocument, view_rect
 from jsnviewer.gui.image_view import Tool
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
-from jsnviewer.gui.placement import overlap
+from jsnviewer.pipeline.placement import overlap
 from gui_support import drag, make_window, mouse_drag, settings_store, shown_study, study  # noqa: F401
 
 

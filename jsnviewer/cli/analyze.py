@@ -68,7 +68,7 @@ def _progress_bar(quiet: bool):
 
 
 def _summary(result) -> str:
-    from jsnviewer.pipeline.report import anatomical, not_measured
+    from jsnviewer.joints import anatomical
     from jsnviewer.pipeline.result import signed
 
     unit = "mm" if all(j.jsn_mm is not None for j in result.joints) else "px"
@@ -77,7 +77,7 @@ def _summary(result) -> str:
         jsn = (signed(j.jsn_mm, 3) if unit == "mm" else signed(j.jsn_px, 2)).rjust(8)
         lines.append(f"{j.identity:6} {jsn}  {'yes' if j.reliable else 'NO':8}  {j.findings_text() or '-'}")
     if result.unpaired:
-        lines += ["", "Not measured:", *(f"  {line}" for line in not_measured(result))]
+        lines += ["", "Not measured:", *(f"  {line}" for line in result.not_measured())]
     return "\n".join(lines)
 
 

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 
 from jsnviewer.dataset import JointAnnotation, merge_joints
-from jsnviewer.gui.placement import Rect, first_free, label_places, text_rect
+from jsnviewer.pipeline.placement import Rect, first_free, label_places, text_rect
 from jsnviewer.pipeline.report import COLOURS
 
 

@@ -161,7 +161,8 @@ def _identity_rows(result) -> list[list[Cell]]:
 
 
 def _result_rows(result) -> list[list[Cell]]:
-    from jsnviewer.pipeline.report import anatomical, findings_cell
+    from jsnviewer.joints import anatomical
+    from jsnviewer.pipeline.report import findings_cell
     from jsnviewer.pipeline.result import signed
 
     rows = []
@@ -235,8 +236,6 @@ class _Report:
     """The report's blocks in reading order, and how they fall on the pages."""
 
     def __init__(self, result, overview: QImage):
-        from jsnviewer.pipeline.report import not_measured
-
         self.running = _running_header(result)
         self.footer_h = 14 * PT
         blocks = [_paragraph("Joint space narrowing: follow-up analysis", _font(TITLE, bold=True), after=GAP / 2)]
@@ -247,7 +246,7 @@ class _Report:
         blocks.append(_paragraph("Joint space narrowing by joint", _font(HEADING, bold=True), after=PAD, keep_with_next=True))
         blocks += _table(RESULT_COLUMNS, _result_rows(result), BODY)
         blocks[-1].height += GAP
-        missing = not_measured(result)
+        missing = result.not_measured()
         if missing:
             blocks.append(_paragraph("Not measured", _font(HEADING, bold=True), after=PAD, keep_with_next=True))
             blocks += [_paragraph(line, _font(BODY), after=PAD) for line in missing]

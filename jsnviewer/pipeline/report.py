@@ -9,25 +9,22 @@ names are never written. Joints are listed in anatomical order (`JOINT_IDENTITIE
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from jsnviewer import __version__
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json
-from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
+from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES, anatomical
 from jsnviewer.pipeline.placement import Place, Rect, label_places, overlap, tag_places, text_rect
-from jsnviewer.pipeline.result import VISIT_NAMES, JointResult, StudyResult, UnpairedJoint, VisitInfo
+from jsnviewer.pipeline.result import VISIT_NAMES, JointResult, StudyResult, VisitInfo
 
 STUDY_COLUMNS = ["patient_id", "baseline_date", "followup_date", "hand"]
 CSV_COLUMNS = [*STUDY_COLUMNS, "identity", "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings",
@@ -47,18 +44,9 @@ HANDS = {"L": "left hand", "R": "right hand"}
 WARNINGS_SEPARATOR = " | "
 GAP = 8  # px between the two radiographs of the overview
 
-Joint = TypeVar("Joint", JointResult, UnpairedJoint)
-
-
 def finding_colour(findings: dict[str, bool]) -> tuple[int, int, int]:
     a, s = findings.get("ankylosis", False), findings.get("subluxation", False)
     return COLOURS["both" if a and s else "ankylosis" if a else "subluxation" if s else "none"]
-
-
-def anatomical(joints: Iterable[Joint]) -> list[Joint]:
-    """Thumb to little finger, distal to proximal (`JOINT_IDENTITIES`); boxes without a name last."""
-    rank = {identity: n for n, identity in enumerate(JOINT_IDENTITIES)}
-    return sorted(joints, key=lambda j: rank.get(j.identity, len(rank)))
 
 
 def hand_text(laterality: str | None) -> str:
@@ -80,15 +68,9 @@ def study_cells(baseline: VisitInfo | None, followup: VisitInfo | None) -> dict[
             "hand": next((v.laterality for v in visits if v.laterality), "")}
 
 
-def not_measured(result: StudyResult) -> list[str]:
-    """`StudyResult.not_measured` (the window's wording), the named joints in anatomical order: each
-    named joint with its reason, then the boxes that fit no finger joint as one line."""
-    return dataclasses.replace(result, unpaired=anatomical(result.unpaired)).not_measured()
-
-
 def unnamed_boxes_note(result: StudyResult) -> str | None:
     """'7 boxes (4 on the baseline and 3 on the follow-up) fit no finger joint of the hand …', or None."""
-    return not_measured(result)[-1] if any(u.identity is None for u in result.unpaired) else None
+    return result.not_measured()[-1] if any(u.identity is None for u in result.unpaired) else None
 
 
 def software_text(result: StudyResult) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from jsnviewer import __version__
-from jsnviewer.joints import FINDINGS
+from jsnviewer.joints import FINDINGS, anatomical
 from jsnviewer.pipeline.geometry import CropFrame
 from jsnviewer.registration.result import JointRegistration
 from jsnviewer.registration.transform import BoneTransform
@@ -180,7 +180,8 @@ class StudyResult:
     def not_measured(self) -> list[str]:
         """What was found but not measured, as a reader wants it: each named joint with its reason,
         then the boxes that fit no finger joint of the hand (often the wrist's carpal bones) as one line."""
-        lines = [f"{u.identity} ({VISIT_NAMES[u.visit]}): {u.reason}" for u in self.unpaired if u.identity is not None]
+        lines = [f"{u.identity} ({VISIT_NAMES[u.visit]}): {u.reason}" for u in anatomical(self.unpaired)
+                 if u.identity is not None]
         unnamed = [sum(u.identity is None and u.visit == visit for u in self.unpaired) for visit in VISIT_NAMES]
         if any(unnamed):
             counts = " and ".join(f"{n} on the {name}" for n, name in zip(unnamed, VISIT_NAMES.values()) if n)

@@ -1,6 +1,6 @@
 """Where joint names and JSN tags go by their boxes: the first place that covers no other text."""
 
-from jsnviewer.gui.placement import first_free, label_places, tag_places, text_rect
+from jsnviewer.pipeline.placement import first_free, label_places, tag_places, text_rect
 
 BOX = (0.0, 0.0, 40.0, 40.0)
 TAG = (20.0, 6.0)
