@@ -23,6 +23,7 @@ from jsnviewer.pipeline.result import signed
 MIN_TILE_PX = 110
 MAX_TILE_PX = 384
 NUMBERS_MIN_PX = 320
+NUMBERS_PX = 440  # what the numbers get before the pictures grow (a wide panel)
 UPPER_COLOUR = (0, 229, 255)  # upper (distal) bone outline
 LOWER_COLOUR = (255, 213, 79)  # lower (proximal) bone outline
 SPECTRUM_MAP = "inferno"
@@ -199,7 +200,7 @@ class JointDetailPanel(QWidget):
         super().resizeEvent(event)
         # Tiles fill the panel's height (title and legend rows take ~90 px) and share the width left of the
         # numbers column. Only their largest size is set: the panel can always shrink back.
-        size = int(min(MAX_TILE_PX, self.height() - 90, (self.width() - NUMBERS_MIN_PX - 60) / len(self.tiles) - 8))
+        size = int(min(MAX_TILE_PX, self.height() - 90, (self.width() - NUMBERS_PX - 60) / len(self.tiles) - 8))
         size = max(MIN_TILE_PX, size)
         for tile in self.tiles.values():
             tile.set_size(size)
