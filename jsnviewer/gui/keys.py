@@ -30,7 +30,13 @@ def widget_takes_key(widget: QWidget, event: QKeyEvent) -> bool:
 
 
 class FocusedWidgetKeysFirst(QObject):
-    """Installed on the application: lets the focused widget have the keys `widget_takes_key` gives it."""
+    """Lets the focused widget have the keys `widget_takes_key` gives it. Installed on the lists and fields
+    themselves (`install_on`), not on the application, which would call it for every event of the window."""
+
+    def install_on(self, window: QWidget) -> None:
+        for widget in window.findChildren(QWidget):
+            if isinstance(widget, TEXT_WIDGETS + LIST_WIDGETS):
+                widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (event.type() == QEvent.ShortcutOverride and isinstance(watched, QWidget) and watched.hasFocus()

@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._keys_first = FocusedWidgetKeysFirst(self)
-        QApplication.instance().installEventFilter(self._keys_first)
+        self._keys_first.install_on(self)
         self.set_tool(Tool.PAN)
         self.set_active_role(BASELINE)
         self._use_remembered_dataset()
