@@ -230,7 +230,7 @@ class AnnotationDataset:
     def joint_crops_dir(self) -> Path:
         return self.root / "joint_crops"
 
-    def _annotation_path(self, image_id: str) -> Path:
+    def annotation_path(self, image_id: str) -> Path:
         return self.annotations_dir / f"{image_id}.json"
 
     def add_image(self, source: str | Path, width: int, height: int, laterality: str | None = None,
@@ -279,7 +279,7 @@ class AnnotationDataset:
         """
         now = datetime.now(timezone.utc)
         annotation.updated = now.isoformat(timespec="seconds")
-        path = self._annotation_path(annotation.image_id)
+        path = self.annotation_path(annotation.image_id)
         merge = None
         try:
             if _sha256_or_none(path) != annotation.stored:
@@ -312,7 +312,7 @@ class AnnotationDataset:
         return annotation.joints if annotation is not None else list(base)
 
     def load_annotation(self, image_id: str) -> ImageAnnotation | None:
-        path = self._annotation_path(image_id)
+        path = self.annotation_path(image_id)
         if not path.exists():
             return None
         try:

@@ -14,6 +14,8 @@ JOINT_IDENTITIES: tuple[str, ...] = (
 # The ten joints scored by Sharp/van der Heijde for JSN and landmarked in the real hands.
 SCORED_JOINTS: tuple[str, ...] = ("IP1", "PIP2", "PIP3", "PIP4", "PIP5", "MCP1", "MCP2", "MCP3", "MCP4", "MCP5")
 FINDINGS: tuple[str, ...] = ("ankylosis", "subluxation")
+# A radiograph's laterality (DICOM ImageLaterality 'L' / 'R') in words.
+SIDES = {"L": "left", "R": "right"}
 
 
 def digit_of(identity: str) -> int:

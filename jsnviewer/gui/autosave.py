@@ -48,15 +48,14 @@ def write_annotation(dataset_root: Path, image_path: Path, image_id: str, width:
         try:
             dataset.load_annotation(image_id)
         except DatasetError:
-            old = dataset.annotations_dir / f"{image_id}.json"
+            old = dataset.annotation_path(image_id)
             os.replace(old, old.with_name(old.name + ".unreadable"))
             stored = None  # that file is gone by our own hand
     annotation = dataset.add_image(image_path, width, height, laterality, pixel_size_mm, image_id=image_id)
     annotation.joints = joints
     annotation.stored = stored
     merge = dataset.save_annotation(annotation, base=base, keep_both=explicit)
-    path = dataset.annotations_dir / f"{annotation.image_id}.json"
-    return path, annotation.stored, annotation.joints, merge
+    return dataset.annotation_path(annotation.image_id), annotation.stored, annotation.joints, merge
 
 
 def write_joint_crops(dataset_root: Path, result, baseline, followup, baseline_joints: list[JointAnnotation],

@@ -9,11 +9,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from jsnviewer.joints import SIDES
 from jsnviewer.radiograph import Radiograph
 from jsnviewer.radiograph.model import UNKNOWN_PIXEL_SIZE
 
 FIELDS = ("File", "Patient ID", "Study date", "Hand", "Modality", "Size", "Bits stored", "Pixel size")
-_HANDS = {"L": "left", "R": "right"}
 
 
 def describe(radiograph: Radiograph) -> dict[str, str]:
@@ -26,7 +26,7 @@ def describe(radiograph: Radiograph) -> dict[str, str]:
         "File": radiograph.path.name if radiograph.path else "—",
         "Patient ID": ident.patient_id or "—",
         "Study date": ident.study_date.isoformat() if ident.study_date else "—",
-        "Hand": _HANDS.get(ident.laterality or "", ident.laterality or "—"),
+        "Hand": SIDES.get(ident.laterality or "", ident.laterality or "—"),
         "Modality": ident.modality or "—",
         "Size": f"{radiograph.width} × {radiograph.height} px",
         "Bits stored": str(radiograph.bits_stored),

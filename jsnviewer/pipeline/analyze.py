@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from jsnviewer.errors import JsnError
+from jsnviewer.joints import SIDES
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, crop_side_px, joint_axes
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
 
@@ -186,8 +187,7 @@ def hand_sides_differ(baseline: list, followup: list) -> str | None:
     sides = [hand_side_of(baseline), hand_side_of(followup)]
     if None in sides or sides[0] == sides[1]:
         return None
-    name = {"L": "left", "R": "right"}
-    return (f"The joints lie as on a {name[sides[0]]} hand on the baseline and a {name[sides[1]]} hand on the "
+    return (f"The joints lie as on a {SIDES[sides[0]]} hand on the baseline and a {SIDES[sides[1]]} hand on the "
             "follow-up: another hand, or one image mirrored? JSN compares the joints of the same name.")
 
 

@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from jsnviewer import __version__
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json
-from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES, anatomical
+from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES, SIDES, anatomical
 from jsnviewer.pipeline.placement import Place, Rect, label_places, overlap, tag_places, text_rect
 from jsnviewer.pipeline.result import VISIT_NAMES, JointResult, StudyResult, VisitInfo
 
@@ -40,7 +40,6 @@ UNPAIRED_COLOUR = (150, 150, 150)
 PAIR_CHECK = "CHECK THE PAIR BEFORE USING THESE NUMBERS"
 BANNER_COLOUR = (190, 30, 20)  # white type on it: high contrast on screen and on paper
 JSN_LEGEND = "JSN = follow-up minus baseline joint space width (narrowing is negative); ? = not reliable"
-HANDS = {"L": "left hand", "R": "right hand"}
 WARNINGS_SEPARATOR = " | "
 GAP = 8  # px between the two radiographs of the overview
 
@@ -50,7 +49,7 @@ def finding_colour(findings: dict[str, bool]) -> tuple[int, int, int]:
 
 
 def hand_text(laterality: str | None) -> str:
-    return HANDS.get(laterality or "", "hand not stated")
+    return f"{SIDES[laterality]} hand" if laterality in SIDES else "hand not stated"
 
 
 def visit_details(info: VisitInfo) -> str:

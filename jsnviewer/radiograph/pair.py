@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jsnviewer.joints import SIDES
 from jsnviewer.radiograph.model import IGNORED_PIXEL_SIZE, Radiograph
 
 
@@ -51,4 +52,4 @@ def check_pair(baseline: Radiograph, followup: Radiograph) -> list[PairWarning]:
 
 
 def _hand(laterality: str) -> str:
-    return {"L": "left", "R": "right"}.get(laterality, laterality)
+    return SIDES.get(laterality, laterality)
