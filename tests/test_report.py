@@ -302,3 +302,16 @@ def test_the_report_lists_joints_in_anatomical_order_with_signed_jsn_and_the_wri
     assert "no joint identity" not in texts
     assert texts.count("7 boxes (4 on the baseline and 3 on the follow-up) fit no finger joint") == 1
     assert "MCP5 (follow-up): a second box named MCP5" in texts
+
+
+def test_a_reason_every_joint_gives_is_said_once_under_the_table_not_on_each_row(report, study):
+    from jsnviewer.pipeline.analyze import OTHER_HAND
+
+    result = make_result(study, laterality="L")
+    for joint in result.joints:
+        joint.registration.reasons.append(OTHER_HAND)
+    texts = report(result).joined()
+    assert texts.count(OTHER_HAND) == 1
+    assert f"Every joint: {OTHER_HAND}." in texts
+    assert texts.count(LONG_REASON) == 2  # PIP2's and MCP4's own reason stays on their rows
+    assert texts.count("see below the table") == len(JOINT_IDENTITIES) - 2

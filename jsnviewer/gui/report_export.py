@@ -160,17 +160,26 @@ def _identity_rows(result) -> list[list[Cell]]:
     return rows
 
 
+def shared_reasons(joints) -> list[str]:
+    """The reasons every one of several joints gives (a left and a right hand): said once, not on each row."""
+    if len(joints) < 2:
+        return []
+    return [r for r in joints[0].registration.reasons if all(r in j.registration.reasons for j in joints[1:])]
+
+
 def _result_rows(result) -> list[list[Cell]]:
     from jsnviewer.joints import anatomical
     from jsnviewer.pipeline.report import findings_cell
     from jsnviewer.pipeline.result import signed
 
+    shared = shared_reasons(result.joints)
     rows = []
     for j in anatomical(result.joints):
         colour = TEXT if j.reliable else GREY
         findings = [findings_cell(visit.findings, ", ") for visit in (j.baseline, j.followup)]
+        own = [r for r in j.registration.reasons if r not in shared]
         cells = [j.identity, j.jsn_text(3, 2), "" if j.jsn_mm is None else signed(j.jsn_px, 2, "px"),
-                 "yes" if j.reliable else "no", *findings, "; ".join(j.registration.reasons)]
+                 "yes" if j.reliable else "no", *findings, "; ".join(own or (["see below the table"] if shared else []))]
         rows.append([Cell(text, colour, bold=(n == 3 and not j.reliable)) for n, text in enumerate(cells)])
     return rows
 
@@ -246,6 +255,9 @@ class _Report:
         blocks.append(_paragraph("Joint space narrowing by joint", _font(HEADING, bold=True), after=PAD, keep_with_next=True))
         blocks += _table(RESULT_COLUMNS, _result_rows(result), BODY)
         blocks[-1].height += GAP
+        shared = shared_reasons(result.joints)
+        blocks += [_paragraph(f"Every joint: {reason}.", _font(BODY, bold=True), WARNING, after=PAD) for reason in shared]
+        blocks[-1].height += GAP if shared else 0.0
         missing = result.not_measured()
         if missing:
             blocks.append(_paragraph("Not measured", _font(HEADING, bold=True), after=PAD, keep_with_next=True))
