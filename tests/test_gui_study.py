@@ -14,6 +14,7 @@ from PySide6.QtGui import QDropEvent
 
 from jsnviewer.gui.image_view import Tool
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from jsnviewer.dataset import open_dataset
 from jsnviewer.gui.settings import recent_studies
 from jsnviewer.radiograph import load_radiograph
 from gui_support import drag, make_window, open_and_wait, settings_store, study, write_radiograph  # noqa: F401
@@ -109,7 +110,7 @@ def test_a_folder_of_dicom_opens_earliest_as_baseline_and_latest_as_followup(qtb
 
 
 def test_a_folder_keeps_only_its_earliest_and_latest_study_in_memory(tmp_path, monkeypatch):
-    from jsnviewer.gui import main_window
+    from jsnviewer.gui import study_loading
 
     folder = tmp_path / "exam"
     folder.mkdir()
@@ -117,7 +118,7 @@ def test_a_folder_keeps_only_its_earliest_and_latest_study_in_memory(tmp_path, m
         write_radiograph(folder / f"s{seed}.dcm", seed=seed, study_date=when)
     (folder / "broken.dcm").write_bytes(b"\x00" * 128 + b"DICM")
     alive, most_held = [], []
-    real_load = main_window.load_image
+    real_load = study_loading.load_image
 
     def counting_load(path, root):
         gc.collect()
@@ -126,8 +127,8 @@ def test_a_folder_keeps_only_its_earliest_and_latest_study_in_memory(tmp_path, m
         alive.append(weakref.ref(loaded))
         return loaded
 
-    monkeypatch.setattr(main_window, "load_image", counting_load)
-    study = main_window.load_folder(folder, None)
+    monkeypatch.setattr(study_loading, "load_image", counting_load)
+    study = study_loading.load_folder(folder, None)
     assert study.images[BASELINE].radiograph.path.name == "s2.dcm"  # 2017
     assert study.images[FOLLOWUP].radiograph.path.name == "s1.dcm"  # undated: after every dated study
     assert study.notes == ["5 radiographs in exam: showing the earliest and the latest."]
@@ -242,3 +243,47 @@ def test_the_window_fits_a_1280_by_720_screen_after_being_large(qtbot, make_wind
     qtbot.wait(50)
     assert window.width() <= 1280 and window.height() <= 720
     assert all(pane.width() > 200 for pane in window.panes.values())
+
+
+def test_the_next_and_previous_radiograph_of_a_folder_come_in_name_order_numbers_counted(tmp_path):
+    from jsnviewer.gui.study_loading import neighbour_radiograph
+
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    for name in ("hand10.png", "hand2.png", "hand1.dcm", "notes.txt", ".hidden.png", "hand3_upper.png", "hand3.jpg"):
+        (folder / name).write_bytes(b"x")
+    (folder / "scan").write_bytes(b"\x00" * 128 + b"DICM")  # a DICOM file without a suffix
+    order = ["hand1.dcm", "hand2.png", "hand3.jpg", "hand10.png", "scan"]
+    walk = [folder / "hand1.dcm"]
+    while (following := neighbour_radiograph(walk[-1], 1)) is not None:
+        walk.append(following)
+    assert [p.name for p in walk] == order
+    assert neighbour_radiograph(folder / "hand1.dcm", -1) is None
+    assert neighbour_radiograph(folder / "hand10.png", -1) == folder / "hand3.jpg"
+
+
+def test_page_down_opens_the_next_radiograph_of_the_folder_in_the_active_view_after_saving_its_edits(
+        qtbot, make_window, tmp_path):
+    dataset = tmp_path / "dataset"
+    folder = tmp_path / "worklist"
+    folder.mkdir()
+    files = [write_radiograph(folder / f"hand{n}.dcm", seed=n) for n in (1, 2, 10)]
+    window = make_window(dataset)
+    window.show()
+    open_and_wait(qtbot, window, files[0], files[1])
+    window.set_active_role(FOLLOWUP)
+    window.add_box(FOLLOWUP, (60.0, 70.0, 30.0, 30.0))
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        qtbot.keyClick(window, Qt.Key_PageDown)
+    assert window.documents[FOLLOWUP].path == files[2]  # hand10 after hand2
+    assert window.documents[BASELINE].path == files[0]  # the other view keeps its image
+    qtbot.waitUntil(lambda: not window.saver.is_busy(), timeout=10000)
+    saved = open_dataset(dataset).annotation_for_file(files[1])
+    assert [j.box for j in saved.joints] == [(60.0, 70.0, 30.0, 30.0)]
+    qtbot.keyClick(window, Qt.Key_PageDown)  # the last one: stays, and says so
+    assert window.documents[FOLLOWUP].path == files[2]
+    assert "last radiograph" in window.statusBar().currentMessage()
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        qtbot.keyClick(window, Qt.Key_PageUp)
+    assert window.documents[FOLLOWUP].path == files[1]
+    assert [j.box for j in window.documents[FOLLOWUP].joints()] == [(60.0, 70.0, 30.0, 30.0)]

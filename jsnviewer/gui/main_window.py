@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton, QScrollArea, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.dataset import (CocoExport, DatasetError, ImageAnnotation, JointAnnotation, JointsMerge, image_id_of,
-                               is_dataset, open_dataset)
+from jsnviewer.dataset import CocoExport, DatasetError, JointAnnotation, JointsMerge, is_dataset, open_dataset
 from jsnviewer.errors import JsnError
 from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
 from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
@@ -37,125 +35,18 @@ from jsnviewer.gui.results_panel import ResultsPanel
 from jsnviewer.gui.settings import (
     WEIGHTS, AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_studies, save_settings,
 )
+from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, LoadedImage, StudyLoad, load_folder, load_study,
+                                         neighbour_radiograph)
 from jsnviewer.gui.study_panel import StudyPanel
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
-from jsnviewer.radiograph import Radiograph, check_pair, load_radiograph
+from jsnviewer.radiograph import check_pair
 
 log = logging.getLogger(__name__)
 
-BASELINE, FOLLOWUP = "Baseline", "Follow-up"
 ROLES = (BASELINE, FOLLOWUP)
 VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's names
 JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
-MAX_FOLDER_FILES = 200
-
-
-@dataclass
-class LoadedImage:
-    radiograph: Radiograph
-    image_id: str
-    annotation: ImageAnnotation | None = None
-    annotation_error: str | None = None
-    dataset_error: str | None = None  # the dataset folder itself could not be opened
-
-
-@dataclass
-class StudyLoad:
-    images: dict[str, LoadedImage] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def load_image(path: Path, dataset_root: Path | None) -> LoadedImage:
-    """Read one radiograph and, when a dataset folder is set, its saved annotation."""
-    radiograph = load_radiograph(path)
-    loaded = LoadedImage(radiograph, image_id_of(path))
-    if dataset_root is not None:
-        try:
-            dataset = open_dataset(dataset_root)
-        except DatasetError as exc:
-            loaded.dataset_error = str(exc)
-            return loaded
-        try:
-            loaded.annotation = dataset.load_annotation(loaded.image_id)
-        except DatasetError as exc:
-            loaded.annotation_error = str(exc)
-    return loaded
-
-
-def load_study(paths: dict[str, Path], dataset_root: Path | None, order_by_date: bool = False,
-               progress: Callable[[float, str], None] | None = None) -> StudyLoad:
-    """Load the given roles' files; a file that fails is reported and leaves the others loaded."""
-    study = StudyLoad()
-    for number, (role, path) in enumerate(paths.items()):
-        if progress:
-            progress(number / max(len(paths), 1), f"Reading {Path(path).name}")
-        try:
-            study.images[role] = load_image(Path(path), dataset_root)
-        except JsnError as exc:
-            study.errors.append(str(exc))
-        except OSError as exc:
-            study.errors.append(f"{Path(path).name}: cannot read the file ({exc.strerror or exc})")
-    if order_by_date and len(study.images) == 2:
-        a, b = study.images[BASELINE], study.images[FOLLOWUP]
-        da, db = a.radiograph.identity.study_date, b.radiograph.identity.study_date
-        if da and db and db < da:
-            study.images = {BASELINE: b, FOLLOWUP: a}
-            study.notes.append("The earlier study was taken as the baseline.")
-    return study
-
-
-def load_folder(folder: Path, dataset_root: Path | None,
-                progress: Callable[[float, str], None] | None = None) -> StudyLoad:
-    """A folder of radiographs: the earliest study is the baseline, the latest the follow-up."""
-    folder = Path(folder)
-    candidates = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".") and _maybe_dicom(p))
-    study = StudyLoad()
-    if len(candidates) > MAX_FOLDER_FILES:
-        study.notes.append(f"Only the first {MAX_FOLDER_FILES} of {len(candidates)} files in {folder.name} were examined.")
-        candidates = candidates[:MAX_FOLDER_FILES]
-    def order(item: LoadedImage) -> tuple:  # undated studies last, then by file
-        when = item.radiograph.identity.study_date
-        return (when is None, when or 0, str(item.radiograph.path))
-
-    # only the earliest and the latest are kept while reading: a folder of 100 studies held 1.3 GB
-    earliest = latest = None
-    readable = 0
-    for number, path in enumerate(candidates):
-        if progress:
-            progress(number / max(len(candidates), 1), f"Reading {path.name}")
-        try:
-            item = load_image(path, dataset_root)
-        except JsnError as exc:
-            study.errors.append(str(exc))
-            continue
-        except OSError as exc:
-            study.errors.append(f"{path.name}: cannot read the file ({exc.strerror or exc})")
-            continue
-        readable += 1
-        earliest = item if earliest is None or order(item) < order(earliest) else earliest
-        latest = item if latest is None or order(item) > order(latest) else latest
-    if earliest is None:
-        study.errors.append(f"{folder}: no readable DICOM radiograph in this folder")
-        return study
-    study.images[BASELINE] = earliest
-    if readable > 1:
-        study.images[FOLLOWUP] = latest
-    if readable > 2:
-        study.notes.append(f"{readable} radiographs in {folder.name}: showing the earliest and the latest.")
-    return study
-
-
-def _maybe_dicom(path: Path) -> bool:
-    """Which files of a folder to try: DICOM names (.dcm, none) or the 'DICM' marker. The loader decides."""
-    if path.suffix.lower() in {".dcm", ".dicom", ""}:
-        return True
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(132)[128:] == b"DICM"
-    except OSError:
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -305,6 +196,10 @@ class MainWindow(QMainWindow):
         a["open_followup"] = self._action("Open &follow-up…", lambda: self.open_dialog(FOLLOWUP))
         a["open_folder"] = self._action("Open study &folder…", self.open_folder_dialog, "Ctrl+Shift+O",
                                         "Open a folder of DICOM files", sp.SP_DirOpenIcon)
+        a["next_image"] = self._action("Ne&xt image in the folder", lambda: self.open_neighbour(1), "PgDown",
+                                       "Open the next radiograph of the active image's folder in its view (by name)")
+        a["previous_image"] = self._action("Pre&vious image in the folder", lambda: self.open_neighbour(-1), "PgUp",
+                                           "Open the previous radiograph of the active image's folder in its view")
         a["save"] = self._action("&Save annotations", self.save_annotations, QKeySequence.Save,
                                  "Save the boxes to the dataset folder", sp.SP_DialogSaveButton)
         a["dataset"] = self._action("Choose &dataset folder…", self.choose_dataset_folder, "Ctrl+D")
@@ -378,8 +273,8 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for name in ("open", "open_baseline", "open_followup", "open_folder"):
-            file_menu.addAction(a[name])
+        for name in ("open", "open_baseline", "open_followup", "open_folder", None, "next_image", "previous_image"):
+            file_menu.addSeparator() if name is None else file_menu.addAction(a[name])
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
@@ -495,6 +390,20 @@ class MainWindow(QMainWindow):
     def open_folder(self, folder: Path) -> Worker:
         return self._start(Worker(load_folder, Path(folder), self.saver.dataset_root), f"Opening {Path(folder).name}",
                            self._show_study)
+
+    def open_neighbour(self, step: int) -> Worker | None:
+        """Next (step 1) or previous (-1) radiograph of the active image's folder into the active view; its edits
+        are saved first, as for any image replaced in a view."""
+        document = self.documents[self.active_role]
+        if document is None:
+            self.statusBar().showMessage(f"No {self.active_role.lower()} open: open a radiograph first", 5000)
+            return None
+        path = neighbour_radiograph(document.path, step)
+        if path is None:
+            end = "last" if step > 0 else "first"
+            self.statusBar().showMessage(f"{document.path.name} is the {end} radiograph in {document.path.parent.name}", 5000)
+            return None
+        return self._load({self.active_role: path})
 
     def _load(self, paths: dict[str, Path], order_by_date: bool = False) -> Worker:
         names = ", ".join(p.name for p in paths.values())

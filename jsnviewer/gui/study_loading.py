@@ -1,0 +1,151 @@
+"""Reading what the window shows: one radiograph with its saved annotation, a baseline and a follow-up,
+a folder of studies, and the radiographs before and after one in its folder (next / previous image)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jsnviewer.dataset import DatasetError, ImageAnnotation, image_id_of, open_dataset
+from jsnviewer.errors import JsnError
+from jsnviewer.radiograph import Radiograph, load_radiograph
+
+BASELINE, FOLLOWUP = "Baseline", "Follow-up"
+MAX_FOLDER_FILES = 200
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+MASK_NAMES = ("_upper", "_lower")  # a joint crop's bone masks beside it, not radiographs
+
+
+@dataclass
+class LoadedImage:
+    radiograph: Radiograph
+    image_id: str
+    annotation: ImageAnnotation | None = None
+    annotation_error: str | None = None
+    dataset_error: str | None = None  # the dataset folder itself could not be opened
+
+
+@dataclass
+class StudyLoad:
+    images: dict[str, LoadedImage] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def load_image(path: Path, dataset_root: Path | None) -> LoadedImage:
+    """Read one radiograph and, when a dataset folder is set, its saved annotation."""
+    radiograph = load_radiograph(path)
+    loaded = LoadedImage(radiograph, image_id_of(path))
+    if dataset_root is not None:
+        try:
+            dataset = open_dataset(dataset_root)
+        except DatasetError as exc:
+            loaded.dataset_error = str(exc)
+            return loaded
+        try:
+            loaded.annotation = dataset.load_annotation(loaded.image_id)
+        except DatasetError as exc:
+            loaded.annotation_error = str(exc)
+    return loaded
+
+
+def load_study(paths: dict[str, Path], dataset_root: Path | None, order_by_date: bool = False,
+               progress: Callable[[float, str], None] | None = None) -> StudyLoad:
+    """Load the given roles' files; a file that fails is reported and leaves the others loaded."""
+    study = StudyLoad()
+    for number, (role, path) in enumerate(paths.items()):
+        if progress:
+            progress(number / max(len(paths), 1), f"Reading {Path(path).name}")
+        try:
+            study.images[role] = load_image(Path(path), dataset_root)
+        except JsnError as exc:
+            study.errors.append(str(exc))
+        except OSError as exc:
+            study.errors.append(f"{Path(path).name}: cannot read the file ({exc.strerror or exc})")
+    if order_by_date and len(study.images) == 2:
+        a, b = study.images[BASELINE], study.images[FOLLOWUP]
+        da, db = a.radiograph.identity.study_date, b.radiograph.identity.study_date
+        if da and db and db < da:
+            study.images = {BASELINE: b, FOLLOWUP: a}
+            study.notes.append("The earlier study was taken as the baseline.")
+    return study
+
+
+def load_folder(folder: Path, dataset_root: Path | None,
+                progress: Callable[[float, str], None] | None = None) -> StudyLoad:
+    """A folder of radiographs: the earliest study is the baseline, the latest the follow-up."""
+    folder = Path(folder)
+    candidates = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".") and _maybe_dicom(p))
+    study = StudyLoad()
+    if len(candidates) > MAX_FOLDER_FILES:
+        study.notes.append(f"Only the first {MAX_FOLDER_FILES} of {len(candidates)} files in {folder.name} were examined.")
+        candidates = candidates[:MAX_FOLDER_FILES]
+    def order(item: LoadedImage) -> tuple:  # undated studies last, then by file
+        when = item.radiograph.identity.study_date
+        return (when is None, when or 0, str(item.radiograph.path))
+
+    # only the earliest and the latest are kept while reading: a folder of 100 studies held 1.3 GB
+    earliest = latest = None
+    readable = 0
+    for number, path in enumerate(candidates):
+        if progress:
+            progress(number / max(len(candidates), 1), f"Reading {path.name}")
+        try:
+            item = load_image(path, dataset_root)
+        except JsnError as exc:
+            study.errors.append(str(exc))
+            continue
+        except OSError as exc:
+            study.errors.append(f"{path.name}: cannot read the file ({exc.strerror or exc})")
+            continue
+        readable += 1
+        earliest = item if earliest is None or order(item) < order(earliest) else earliest
+        latest = item if latest is None or order(item) > order(latest) else latest
+    if earliest is None:
+        study.errors.append(f"{folder}: no readable DICOM radiograph in this folder")
+        return study
+    study.images[BASELINE] = earliest
+    if readable > 1:
+        study.images[FOLLOWUP] = latest
+    if readable > 2:
+        study.notes.append(f"{readable} radiographs in {folder.name}: showing the earliest and the latest.")
+    return study
+
+
+def _maybe_dicom(path: Path) -> bool:
+    """Which files of a folder to try: DICOM names (.dcm, none) or the 'DICM' marker. The loader decides."""
+    if path.suffix.lower() in {".dcm", ".dicom", ""}:
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(132)[128:] == b"DICM"
+    except OSError:
+        return False
+
+
+def _natural(path: Path) -> list:
+    """Sort key: numbers in a name in numeric order (hand2 before hand10)."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
+
+
+def is_radiograph_file(path: Path) -> bool:
+    """Worth offering as a radiograph: an image format or a DICOM file; not a joint crop's mask."""
+    if not path.is_file() or path.name.startswith(".") or path.stem.endswith(MASK_NAMES):
+        return False
+    return path.suffix.lower() in IMAGE_SUFFIXES or _maybe_dicom(path)
+
+
+def neighbour_radiograph(path: Path, step: int) -> Path | None:
+    """The radiograph `step` places after `path` (before it for a negative step) in its folder, by name; None past
+    either end or when the folder cannot be read."""
+    path = Path(path)
+    try:
+        files = sorted((p for p in path.parent.iterdir() if p == path or is_radiograph_file(p)), key=_natural)
+    except OSError:
+        return None
+    if path not in files:
+        return None
+    index = files.index(path) + step
+    return files[index] if 0 <= index < len(files) else None
