@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from jsnviewer.gui.keys import FocusedWidgetKeysFirst
 from jsnviewer.gui.joints_panel import JointsPanel
 from jsnviewer.gui.overlays import ResultOverlay
 from jsnviewer.gui.results_panel import ResultsPanel
+from jsnviewer.gui.retrain_dialog import RetrainDialog
 from jsnviewer.gui.settings import (
     WEIGHTS, AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_studies, save_settings,
 )
@@ -41,6 +43,7 @@ from jsnviewer.gui.study_panel import StudyPanel
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
 from jsnviewer.radiograph import check_pair
+from jsnviewer.retraining import training_data
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,7 @@ class MainWindow(QMainWindow):
         self.saver.conflicted.connect(self._save_conflicted)
         self.saver.merged.connect(self._save_merged)
         self.dataset_unusable = False  # the remembered dataset folder could not be opened: autosave is off
+        self.retrain_dialog: RetrainDialog | None = None
 
         self.warnings = WarningsBar()
         splitter = QSplitter(Qt.Horizontal)
@@ -270,6 +274,8 @@ class MainWindow(QMainWindow):
                                          "results.json, results.csv, overview.png and per-joint pictures")
         for name in ("export_csv", "export_report", "save_results"):
             a[name].setEnabled(False)
+        a["retrain"] = self._action("Re&train models on the dataset…", self.open_retraining, tip=
+                                    "Fine-tune the models on the dataset's confirmed boxes and joints (in the background)")
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -299,7 +305,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(a["show_labels"])
         view_menu.addAction(a["show_jsn"])
         analysis_menu = menu.addMenu("&Analysis")
-        for name in ("analyse", "cancel", None, "export_csv", "export_report", "save_results"):
+        for name in ("analyse", "cancel", None, "export_csv", "export_report", "save_results", None, "retrain"):
             analysis_menu.addSeparator() if name is None else analysis_menu.addAction(a[name])
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"))
@@ -1084,6 +1090,35 @@ class MainWindow(QMainWindow):
             save_settings(values, qsettings())
             self._update_save_state()
 
+    def open_retraining(self) -> RetrainDialog | None:
+        """The Retrain dialog for the dataset folder (one at a time: a second call raises it)."""
+        if self.retrain_dialog is not None and self.retrain_dialog.isVisible():
+            self.retrain_dialog.raise_()
+            self.retrain_dialog.activateWindow()
+            return self.retrain_dialog
+        root = self.saver.dataset_root
+        if root is None:
+            self.warnings.show_message("Retraining learns from a dataset folder: choose one first (File ▸ Choose "
+                                       "dataset folder…) and annotate in it.", "warning", key="retrain")
+            return None
+        try:
+            data = training_data(root)
+        except (DatasetError, OSError) as exc:
+            self.warnings.show_message(f"Cannot read the dataset for retraining: {exc}", "error", key="retrain")
+            return None
+        self.warnings.dismiss("retrain")
+        self.retrain_dialog = RetrainDialog(root, data, dict(self.settings.weights), self.use_weights, self)
+        self.retrain_dialog.show()
+        return self.retrain_dialog
+
+    def use_weights(self, weights: dict[str, str]) -> None:
+        """Make the next analyses use these weights files (by model name); saved with the settings."""
+        self.settings = replace(self.settings, weights={**self.settings.weights, **weights})
+        save_settings(self.settings, qsettings())
+        for name in weights:
+            self.warnings.dismiss(f"weights-{name}")
+        self.statusBar().showMessage(f"The next analyses use the new weights of {len(weights)} model(s)", 8000)
+
     def show_shortcuts(self) -> None:
         lines = [f"<tr><td><b>{a.shortcut().toString(QKeySequence.NativeText)}</b></td><td>{a.text().replace('&', '')}</td></tr>"
                  for a in self.actions() if not a.shortcut().isEmpty()]
@@ -1134,6 +1169,13 @@ class MainWindow(QMainWindow):
             if answer == QMessageBox.Cancel or (answer == QMessageBox.Save and not self._save_and_wait()):
                 event.ignore()
                 return
+        if self.retrain_dialog is not None and self.retrain_dialog.running:
+            if self.ask_before_discarding and QMessageBox.question(
+                    self, "Training is running", "Models are being retrained. Stop the training and quit?",
+                    QMessageBox.Yes | QMessageBox.No, QMessageBox.No) != QMessageBox.Yes:
+                event.ignore()
+                return
+            self.retrain_dialog.cancel()
         for worker in list(self.workers):  # their late signals must not reach a closed window
             worker.cancel()
             for signal in (worker.signals.progress, worker.signals.result, worker.signals.error,

@@ -1,0 +1,226 @@
+"""Analysis ▸ Retrain models…: the dataset's `jsnviewer train` runs (jsnviewer.retraining), one child process
+after the other, with their progress, a Cancel, and at the end the choice to analyse with the new weights."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QProcess, QProcessEnvironment
+from PySide6.QtWidgets import (
+    QCheckBox, QDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
+    QVBoxLayout,
+)
+
+from jsnviewer.retraining import (MODELS, TrainingData, TrainingRun, is_progress_line, output_folder, program_command,
+                                  training_runs)
+from jsnviewer.weights import model_card_path
+
+LOG_LINES = 400
+
+
+class RetrainDialog(QDialog):
+    """Choose the models, train them on the dataset, then use the new weights (`use_weights`) or not."""
+
+    def __init__(self, dataset_root: Path, data: TrainingData, weights_in_use: dict[str, str],
+                 use_weights: Callable[[dict[str, str]], None], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Retrain models on the dataset")
+        self.dataset_root, self.weights_in_use, self.use_weights = Path(dataset_root), weights_in_use, use_weights
+        self.data = data
+        self.runs: list[TrainingRun] = []
+        self.finished_runs: dict[str, str] = {}  # model -> "" when written, else why not
+        self.process: QProcess | None = None
+        self.output = ""
+        self.out_folder: Path | None = None
+
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            f"Dataset <b>{self.dataset_root}</b>: {data.reviewed_images} reviewed radiograph(s), "
+            f"{data.crop_joints} joint(s) with crops of two or more visits.<br>Each model is fine-tuned from the "
+            "weights in use on what the annotators confirmed; the new files go into the dataset's "
+            "<i>retrained</i> folder, the models in use stay as they are until you choose to use the new ones.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        box = QGroupBox("Models")
+        models = QVBoxLayout(box)
+        self.checks: dict[str, QCheckBox] = {}
+        for name, (title, _, _) in MODELS.items():
+            check = QCheckBox(title)
+            why_not = data.enough_for(name)
+            check.setEnabled(why_not is None)
+            check.setChecked(why_not is None)
+            if why_not:
+                check.setText(f"{title} — not now: {why_not}")
+            models.addWidget(check)
+            self.checks[name] = check
+        layout.addWidget(box)
+        self.status = QLabel("Training takes minutes per model on a CPU; the window stays usable meanwhile.")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.progress = QProgressBar()
+        layout.addWidget(self.progress)
+        self.log = QPlainTextEdit(readOnly=True)
+        self.log.setMaximumBlockCount(LOG_LINES)
+        self.log.setPlaceholderText("What the trainers print")
+        layout.addWidget(self.log, 1)
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start training")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel training")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        self.use_button = QPushButton("Use the new weights")
+        self.use_button.clicked.connect(self.use_new_weights)
+        self.use_button.setEnabled(False)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.reject)
+        for button in (self.start_button, self.cancel_button, self.use_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        self.start_button.setEnabled(any(c.isChecked() for c in self.checks.values()))
+        for check in self.checks.values():
+            check.toggled.connect(lambda _=False: self.start_button.setEnabled(
+                self.process is None and any(c.isChecked() for c in self.checks.values())))
+        self.resize(720, 560)
+
+    # ------------------------------------------------------------------ running
+    @property
+    def running(self) -> bool:
+        return self.process is not None
+
+    def start(self) -> None:
+        chosen = [name for name, check in self.checks.items() if check.isChecked() and check.isEnabled()]
+        if not chosen or self.running:
+            return
+        self.out_folder = output_folder(self.dataset_root)
+        self.runs = training_runs(self.dataset_root, chosen, self.out_folder, self.weights_in_use)
+        self.finished_runs = {}
+        for check in self.checks.values():
+            check.setEnabled(False)
+        self.start_button.setEnabled(False)
+        self.use_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self._next()
+
+    def current_run(self) -> TrainingRun | None:
+        return next((r for r in self.runs if r.model not in self.finished_runs), None)
+
+    def _next(self) -> None:
+        run = self.current_run()
+        if run is None:
+            self._done()
+            return
+        number = len(self.finished_runs) + 1
+        self.status.setText(f"Training the {run.title.lower()} ({number} of {len(self.runs)})…")
+        self.progress.setRange(0, 0)  # busy until the trainer shows its steps
+        self.log.appendPlainText(f"— {run.title}: jsnviewer {' '.join(run.arguments)}")
+        self.output = ""
+        self.process = QProcess(self)
+        self.process.setProcessChannelMode(QProcess.MergedChannels)
+        environment = QProcessEnvironment.systemEnvironment()
+        environment.insert("PYTHONUNBUFFERED", "1")
+        self.process.setProcessEnvironment(environment)
+        self.process.readyReadStandardOutput.connect(self._read)
+        self.process.finished.connect(lambda code, status, run=run: self._finished(run, code, status))
+        self.process.errorOccurred.connect(lambda error, run=run: self._failed_to_start(run, error))
+        command = program_command()
+        self.process.start(command[0], command[1:] + run.arguments)
+
+    def _read(self) -> None:
+        if self.process is None:
+            return
+        text = bytes(self.process.readAllStandardOutput()).decode("utf-8", "replace")
+        self.output += text
+        run = self.current_run()
+        where = run.progress(self.output) if run is not None else None
+        if where is not None:
+            done, total = where
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(done)
+        for line in text.replace("\r", "\n").splitlines():
+            if line.strip() and not is_progress_line(line):  # the progress bar's own lines go to the bar
+                self.log.appendPlainText(line.rstrip())
+
+    def _finished(self, run: TrainingRun, code: int, status) -> None:
+        if self.process is None:  # cancelled: already handled
+            return
+        self._read()
+        self.process = None
+        if status == QProcess.NormalExit and code == 0 and run.out.is_file():
+            self.finished_runs[run.model] = ""
+            self.log.appendPlainText(f"   written: {run.out}")
+        else:
+            lines = [line for line in self.output.replace("\r", "\n").splitlines()
+                     if line.strip() and not is_progress_line(line)]
+            self.finished_runs[run.model] = lines[-1].strip() if lines else f"the trainer ended with status {code}"
+            self.log.appendPlainText(f"   not written: {self.finished_runs[run.model]}")
+        self._next()
+
+    def _failed_to_start(self, run: TrainingRun, error) -> None:
+        if error != QProcess.FailedToStart or self.process is None:
+            return
+        self.process = None
+        self.finished_runs[run.model] = f"the program could not be started ({program_command()[0]})"
+        self.log.appendPlainText(f"   not written: {self.finished_runs[run.model]}")
+        self._next()
+
+    def _done(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        written = self.new_weights()
+        failed = {m: why for m, why in self.finished_runs.items() if why}
+        if not written and self.out_folder is not None and self.out_folder.is_dir():
+            for leftover in self.out_folder.iterdir():  # a failed or cancelled run's card or temporary file
+                leftover.unlink(missing_ok=True)
+            self.out_folder.rmdir()
+        lines = [f"{len(written)} of {len(self.runs)} model(s) trained into {self.out_folder}."]
+        lines += [f"{MODELS[m][0]}: not trained — {why}" for m, why in failed.items()]
+        if written:
+            lines.append("Read each model card (the .md beside each file) before using them: “Use the new weights” makes "
+                         "the next analyses use them (Settings shows and can undo it).")
+        self.status.setText("\n".join(lines))
+        self.use_button.setEnabled(bool(written))
+        for name, check in self.checks.items():  # another run may follow
+            check.setEnabled(self.data.enough_for(name) is None)
+        self.start_button.setEnabled(any(c.isChecked() and c.isEnabled() for c in self.checks.values()))
+
+    def new_weights(self) -> dict[str, str]:
+        return {run.model: str(run.out) for run in self.runs if self.finished_runs.get(run.model) == ""}
+
+    def cancel(self) -> None:
+        if self.process is None:
+            return
+        process, self.process = self.process, None
+        process.kill()
+        process.waitForFinished(5000)
+        current = self.current_run()
+        self.log.appendPlainText("— cancelled")
+        if current is not None:  # half-trained: never offered
+            current.out.unlink(missing_ok=True)
+            model_card_path(current.out).unlink(missing_ok=True)
+            self.finished_runs[current.model] = "cancelled"
+        for run in self.runs:
+            self.finished_runs.setdefault(run.model, "cancelled")
+        self._done()
+
+    def use_new_weights(self) -> None:
+        weights = self.new_weights()
+        if weights:
+            self.use_weights(weights)
+            self.weights_in_use.update(weights)  # a further run goes on from these
+            self.use_button.setEnabled(False)
+            self.status.setText(self.status.text() + "\nThe next analyses use the new weights.")
+
+    def reject(self) -> None:
+        """Close, Esc and the window's close button: a running training is stopped only when the user says so."""
+        if self.running:
+            answer = QMessageBox.question(self, "Training is running", "Stop the training and close?",
+                                          QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+            if answer != QMessageBox.Yes:
+                return
+            self.cancel()
+        super().reject()

@@ -1,0 +1,129 @@
+"""Retraining the models on an annotation dataset, as a list of `jsnviewer train` runs.
+
+The command line is the one way to train (docs/retraining.md); the window's Retrain dialog runs these
+same commands as child processes, one after the other, so a training run that fails or is cancelled
+never takes the window, or the annotations open in it, down with it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from jsnviewer.dataset import open_dataset
+from jsnviewer.weights import is_shipped
+
+# What each model learns from in a dataset, and its run (the starting points of docs/retraining.md)
+MODELS = {
+    "detector_ankylosis": ("Ankylosis detector", "images", ["detector", "--finding", "ankylosis", "--synthetic", "0",
+                                                             "--steps", "300"]),
+    "detector_subluxation": ("Subluxation detector", "images", ["detector", "--finding", "subluxation", "--synthetic",
+                                                                 "0", "--steps", "300"]),
+    "joint_findings": ("Joint finding classifier", "images", ["findings", "--synthetic", "0", "--steps", "300"]),
+    "segmenter": ("Bone segmenter", "crops", ["segmenter", "--no-real", "--epochs", "5"]),
+    "registration": ("Registration network", "crops", ["registration", "--epochs", "5"]),
+}
+MIN_REVIEWED_IMAGES = 1
+MIN_CROP_JOINTS = 5  # the crop trainers keep a fifth of the joints apart for validation
+_STEPS = re.compile(r"(\d+)/(\d+)\s*\[")  # tqdm's "135/300 [" (detector, finding classifier)
+_EPOCH = re.compile(r"^epoch (?:epoch=)?(\d+)\b", re.MULTILINE)  # one line per epoch (segmenter, registration)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What a dataset holds for training: reviewed radiographs (detectors, finding classifier) and joints
+    with crops of two or more visits (segmenter, registration)."""
+
+    reviewed_images: int
+    crop_joints: int
+    crops: int
+
+    def enough_for(self, model: str) -> str | None:
+        """None when `model` can be trained on this data, else why not."""
+        if MODELS[model][1] == "images":
+            if self.reviewed_images < MIN_REVIEWED_IMAGES:
+                return "no radiograph with boxes of the user's (drawn, accepted or corrected) yet"
+            return None
+        if self.crop_joints < MIN_CROP_JOINTS:
+            return (f"joint crops of {self.crop_joints} joint(s) seen on two visits; at least {MIN_CROP_JOINTS} are "
+                    "needed (they are written when an analysed study's joints are confirmed)")
+        return None
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    model: str
+    title: str
+    arguments: list[str]  # after the program: `jsnviewer <arguments>`
+    out: Path
+
+    @property
+    def length(self) -> int | None:
+        """Its steps or epochs, as its progress counts them."""
+        for option in ("--steps", "--epochs"):
+            if option in self.arguments:
+                return int(self.arguments[self.arguments.index(option) + 1])
+        return None
+
+    def progress(self, output: str) -> tuple[int, int] | None:
+        """How far the trainer is by what it printed: (done, of), or None before it says."""
+        steps = _STEPS.findall(output)
+        if steps:
+            done, total = steps[-1]
+            return int(done), int(total)
+        epochs = _EPOCH.findall(output)
+        if epochs and self.length:
+            return int(epochs[-1]), self.length
+        return None
+
+
+def training_data(dataset_root: str | Path) -> TrainingData:
+    dataset = open_dataset(dataset_root)
+    reviewed, _ = dataset.reviewed_annotations()
+    joints = crops = 0
+    if dataset.joint_crops_dir.is_dir():
+        for folder in dataset.joint_crops_dir.iterdir():
+            n = sum(1 for p in folder.glob("*.png") if not p.stem.endswith(("_upper", "_lower"))) if folder.is_dir() else 0
+            crops += n
+            joints += n >= 2
+    return TrainingData(len(reviewed), joints, crops)
+
+
+def output_folder(dataset_root: str | Path, when: datetime | None = None) -> Path:
+    """Where one retraining writes its weights and model cards: inside the dataset, one folder per run."""
+    return Path(dataset_root) / "retrained" / f"{when or datetime.now():%Y-%m-%d_%H%M%S}"
+
+
+def training_runs(dataset_root: str | Path, models: list[str], out_folder: Path,
+                  start_from: dict[str, str] | None = None, threads: int | None = None) -> list[TrainingRun]:
+    """The `jsnviewer train` run of each model, in the order given. `start_from` names weights in use
+    instead of the shipped ones (a clinic's earlier retraining goes on from where it was)."""
+    threads = threads or max(1, (os.cpu_count() or 2) // 2)
+    runs = []
+    for model in models:
+        title, _, arguments = MODELS[model]
+        out = out_folder / f"{model}.pt"
+        args = ["train", *arguments, "--data", str(dataset_root), "--out", str(out), "--threads", str(threads)]
+        start = (start_from or {}).get(model)
+        if start and not is_shipped(start):
+            args += ["--init", str(start)]
+        runs.append(TrainingRun(model, title, args, out))
+    return runs
+
+
+def program_command() -> list[str]:
+    """How to start this program's command line: the packaged program's console launcher, or this Python."""
+    if getattr(sys, "frozen", False):
+        exe = Path(sys.executable)
+        console = exe.with_name("jsnviewer.exe")  # Windows: the window's launcher has no standard output
+        return [str(console if exe.name.lower() == "jsnviewer-gui.exe" and console.exists() else exe)]
+    return [sys.executable, "-m", "jsnviewer"]
+
+
+def is_progress_line(line: str) -> bool:
+    """A progress bar's redrawn line (shown as the bar, not in the log)."""
+    return bool(_STEPS.search(line))

@@ -1,0 +1,137 @@
+"""Analysis ▸ Retrain models: a rheumatologist fine-tunes the models on the dataset from the window, sees the
+progress, can cancel, and chooses to analyse with the new weights; the models in use are never replaced
+without being asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jsnviewer.weights import load_weights, models_dir
+from gui_support import make_window, settings_store  # noqa: F401
+
+pytestmark = pytest.mark.skipif(not (models_dir() / "registration.pt").is_file() or
+                                not (models_dir() / "joint_findings.pt").is_file(),
+                                reason="the shipped weights are not in models/")
+
+
+@pytest.fixture(scope="module")
+def dataset_root(tmp_path_factory):
+    """A dataset with a reviewed phantom pair (the true boxes as the user's) and six joints with two visits' crops."""
+    from jsnviewer.dataset import JointAnnotation, open_dataset
+    from jsnviewer.phantom import generate_study, make_joint_pair, write_study
+    from jsnviewer.radiograph import load_radiograph
+
+    root = tmp_path_factory.mktemp("retrain")
+    study = generate_study(5)
+    write_study(root / "study", study)
+    dataset = open_dataset(root / "dataset", create=True)
+    for visit in ("baseline", "followup"):
+        radiograph = load_radiograph(root / "study" / f"{visit}.dcm")
+        annotation = dataset.add_image(radiograph.path, radiograph.width, radiograph.height,
+                                       radiograph.identity.laterality, radiograph.pixel_size_mm)
+        annotation.joints = [JointAnnotation(j.box, j.identity, dict(j.findings), "user")
+                             for j in getattr(study.truth, visit).joints]
+        dataset.save_annotation(annotation)
+    for seed in range(6):
+        pair = make_joint_pair(seed)
+        dataset.save_joint_crop(f"joint{seed}", "visit1", pair.fixed, pair.fixed_upper > 0, pair.fixed_lower > 0)
+        dataset.save_joint_crop(f"joint{seed}", "visit2", pair.moving, pair.moving_upper > 0, pair.moving_lower > 0)
+    return dataset.root
+
+
+@pytest.fixture
+def quick_runs(monkeypatch):
+    """A few steps instead of the clinic's minutes: the same commands, shorter."""
+    from jsnviewer import retraining
+
+    quick = dict(retraining.MODELS)
+    quick["joint_findings"] = (quick["joint_findings"][0], "images",
+                               ["findings", "--synthetic", "0", "--validation", "1", "--steps", "2", "--batch", "8"])
+    quick["registration"] = (quick["registration"][0], "crops",
+                             ["registration", "--epochs", "1", "--self-pairs", "8", "--batch-size", "8"])
+    monkeypatch.setattr(retraining, "MODELS", quick)
+
+
+def test_the_dataset_says_which_models_it_can_train(dataset_root, tmp_path):
+    from jsnviewer.dataset import open_dataset
+    from jsnviewer.retraining import training_data
+
+    data = training_data(dataset_root)
+    assert (data.reviewed_images, data.crop_joints, data.crops) == (2, 6, 12)
+    assert all(data.enough_for(m) is None for m in ("detector_ankylosis", "joint_findings", "segmenter", "registration"))
+    empty = training_data(open_dataset(tmp_path / "empty", create=True).root)
+    assert "no radiograph with boxes" in empty.enough_for("detector_ankylosis")
+    assert "0 joint(s)" in empty.enough_for("registration")
+
+
+def test_retraining_from_the_window_writes_new_weights_into_the_dataset_and_uses_them_when_asked(
+        qtbot, make_window, dataset_root, quick_runs, settings_store):
+    from jsnviewer.gui.settings import load_settings
+
+    window = make_window(dataset_root)
+    dialog = window.open_retraining()
+    assert dialog is not None and window.open_retraining() is dialog  # one at a time
+    for name, check in dialog.checks.items():
+        check.setChecked(name in ("joint_findings", "registration"))
+    dialog.start_button.click()
+    assert dialog.running and not dialog.start_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.running and dialog.use_button.isEnabled(), timeout=240_000)
+    new = dialog.new_weights()
+    assert set(new) == {"joint_findings", "registration"}
+    for name, path in new.items():
+        assert path.startswith(str(dataset_root / "retrained"))  # inside the folder the user chose
+        assert load_weights(path).meta  # a complete weights file, with its card beside it
+        assert Path(path).with_suffix(".md").is_file()
+    assert window.settings.weights["registration"] == ""  # nothing changes until the user says so
+    dialog.use_button.click()
+    assert window.settings.weights["registration"] == new["registration"]
+    assert load_settings(settings_store).weights["joint_findings"] == new["joint_findings"]  # remembered
+    assert "2 of 2 model(s) trained" in dialog.status.text()
+
+
+def test_a_cancelled_training_leaves_no_half_trained_file_and_nothing_to_use(qtbot, make_window, dataset_root,
+                                                                             monkeypatch):
+    from jsnviewer import retraining
+
+    long_run = dict(retraining.MODELS)
+    long_run["registration"] = (long_run["registration"][0], "crops",
+                                ["registration", "--epochs", "500", "--self-pairs", "8", "--batch-size", "8"])
+    monkeypatch.setattr(retraining, "MODELS", long_run)
+    window = make_window(dataset_root)
+    dialog = window.open_retraining()
+    for name, check in dialog.checks.items():
+        check.setChecked(name == "registration")
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: dialog.progress.value() >= 2, timeout=120_000)  # epochs counted on the bar
+    assert dialog.progress.maximum() == 500 and dialog.running
+    dialog.cancel_button.click()
+    assert not dialog.running
+    assert dialog.new_weights() == {} and not dialog.use_button.isEnabled()
+    assert not dialog.out_folder.exists()  # nothing half-trained left in the dataset
+    assert "not trained — cancelled" in dialog.status.text()
+
+
+def test_a_failing_trainer_is_reported_in_its_own_words_and_the_next_model_still_trains(
+        qtbot, make_window, dataset_root, quick_runs, monkeypatch):
+    from jsnviewer import retraining
+
+    broken = dict(retraining.MODELS)
+    broken["joint_findings"] = (broken["joint_findings"][0], "images", ["findings", "--no-such-option"])
+    monkeypatch.setattr(retraining, "MODELS", broken)
+    window = make_window(dataset_root)
+    dialog = window.open_retraining()
+    for name, check in dialog.checks.items():
+        check.setChecked(name in ("joint_findings", "registration"))
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: not dialog.running and "model(s) trained" in dialog.status.text(), timeout=240_000)
+    assert set(dialog.new_weights()) == {"registration"}
+    assert "Joint finding classifier: not trained" in dialog.status.text()
+    assert "--no-such-option" in dialog.status.text()  # the trainer's own last line says why
+
+
+def test_retraining_without_a_dataset_folder_says_where_to_start(qtbot, make_window):
+    window = make_window()
+    assert window.open_retraining() is None
+    assert any("choose one first" in text for _, text in window.warnings.messages())
