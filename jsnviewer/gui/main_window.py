@@ -982,7 +982,8 @@ class MainWindow(QMainWindow):
         if self.selected():
             self.joints_dock.show()
             self.joints_dock.raise_()  # its list opens beside the panel, not at the screen's corner
-            self.joints_panel.identity.setFocus()
+            # without taking the focus: once the list closes, the arrows nudge the box again (a focused
+            # drop-down would turn them into the next joint name)
             self.joints_panel.identity.showPopup()
 
     def _document_changed(self, document: AnnotationDocument) -> None:
