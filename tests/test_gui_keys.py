@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QApplication, QToolBar
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
@@ -59,6 +59,39 @@ def test_every_menu_action_that_users_reach_often_has_a_key_and_tips_read_cleanl
     assert all("&" not in action.toolTip() for action in window.actions())
     keys = [key.toString() for action in window.actions() for key in action.shortcuts()]
     assert len(keys) == len(set(keys)), "a key bound twice"
+
+
+def tab_through(qtbot, window, presses=40):
+    """The widgets the focus visits on `presses` Tab keys from the baseline image."""
+    window.activateWindow()
+    window.panes[BASELINE].graphics.setFocus()
+    qtbot.waitUntil(lambda: window.panes[BASELINE].graphics.hasFocus())
+    visited = []
+    for _ in range(presses):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
+        visited.append(QApplication.focusWidget())
+    return visited
+
+
+def test_tab_goes_through_the_joints_list_and_on_not_from_cell_to_cell(qtbot, window):
+    for x in (50.0, 90.0, 130.0):
+        window.add_box(BASELINE, (x, 60.0, 20.0, 30.0))
+    window.layers[BASELINE].select(None)
+    window.joints_dock.raise_()
+    visited = tab_through(qtbot, window)
+    table = window.joints_panel.table
+    assert table in visited and visited[visited.index(table) + 1] is not table
+    assert window.layers[BASELINE].selected is None  # Tab moved no selection from box to box
+
+
+def test_tab_skips_the_panel_behind_the_other_tab(qtbot, window):
+    window.results_dock.raise_()
+    visited = tab_through(qtbot, window)
+    assert window.results_panel.table in visited
+    assert not [w for w in visited if window.joints_panel.isAncestorOf(w)]  # off screen: the focus would vanish
+    window.joints_dock.raise_()
+    visited = tab_through(qtbot, window)
+    assert window.joints_panel.table in visited and window.results_panel.table not in visited
 
 
 def test_the_toolbars_undo_keeps_its_name_and_tells_what_it_undoes(qtbot, window):

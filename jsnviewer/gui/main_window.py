@@ -273,6 +273,9 @@ class MainWindow(QMainWindow):
         dock.setObjectName(f"dock{title}")
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
+        # A dock behind another's tab is only moved off screen: its lists and buttons must leave the Tab
+        # order (disabled, not hidden, which would resize the docks at each change of tab)
+        dock.visibilityChanged.connect(widget.setEnabled)
         self.addDockWidget(area, dock)
         return dock
 
