@@ -94,6 +94,54 @@ def test_tab_skips_the_panel_behind_the_other_tab(qtbot, window):
     assert window.joints_panel.table in visited and window.results_panel.table not in visited
 
 
+def test_keys_open_the_baseline_or_the_follow_up_alone(qtbot, window, study, monkeypatch):
+    asked = []
+
+    def choose(parent, title, *args):
+        asked.append(title)
+        return [str(study[0])], ""
+
+    monkeypatch.setattr("jsnviewer.gui.main_window.QFileDialog.getOpenFileNames", choose)
+    with qtbot.waitSignal(window.study_loaded):
+        qtbot.keyClick(window, Qt.Key_F, Qt.ControlModifier | Qt.ShiftModifier)
+    assert asked == ["Open follow-up"] and window.documents[FOLLOWUP].path == study[0]
+    with qtbot.waitSignal(window.study_loaded):
+        qtbot.keyClick(window, Qt.Key_B, Qt.ControlModifier | Qt.ShiftModifier)
+    assert asked[-1] == "Open baseline" and window.documents[BASELINE].path == study[0]
+
+
+def test_ctrl_1_and_ctrl_2_bring_the_joints_or_results_list_forward_with_the_keys_in_it(qtbot, window):
+    first = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+    window.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="MCP3")
+    window.layers[BASELINE].select(first)
+    window.activateWindow()
+    window.results_dock.raise_()
+    qtbot.keyClick(window, Qt.Key_1, Qt.ControlModifier)
+    table = window.joints_panel.table
+    assert not table.visibleRegion().isEmpty()
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Down)  # the next row, not a nudge
+    assert [j.box for j in window.documents[BASELINE].joints()] == [(50.0, 60.0, 20.0, 30.0), (90.0, 60.0, 20.0, 30.0)]
+    assert window.documents[BASELINE].joint(window.selected()[1]).identity == "MCP3"
+    qtbot.keyClick(window, Qt.Key_2, Qt.ControlModifier)
+    assert not window.results_panel.table.visibleRegion().isEmpty()
+    qtbot.waitUntil(window.results_panel.table.hasFocus)
+
+
+def test_a_panel_closed_with_its_cross_comes_back_from_the_view_menu_or_its_key(qtbot, window):
+    for dock in (window.study_dock, window.detail_dock, window.joints_dock):
+        dock.close()
+        assert not dock.isVisible()
+        dock.toggleViewAction().trigger()  # View ▸ Panels
+        assert dock.isVisible()
+    window.results_dock.close()
+    qtbot.keyClick(window, Qt.Key_2, Qt.ControlModifier)
+    assert window.results_dock.isVisible()
+    panels = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View").actions()
+    panels = next(a.menu() for a in panels if a.menu() is not None and "Panels" in a.text().replace("&", ""))
+    assert window.detail_dock.toggleViewAction() in panels.actions()
+
+
 def test_the_toolbars_undo_keeps_its_name_and_tells_what_it_undoes(qtbot, window):
     undo = toolbar_button(window, "Undo")
     assert not undo.isEnabled()

@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
         study_scroll.setFrameShape(QFrame.NoFrame)
         study_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         study_scroll.setMinimumWidth(self.study_panel.minimumWidth())
-        study_dock = self._dock(study_scroll, "Study", Qt.LeftDockWidgetArea)
+        self.study_dock = study_dock = self._dock(study_scroll, "Study", Qt.LeftDockWidgetArea)
         self.joints_dock = joints_dock = self._dock(self.joints_panel, "Joints", Qt.RightDockWidgetArea)
         self.results_dock = self._dock(self.results_panel, "Results", Qt.RightDockWidgetArea)
         self.tabifyDockWidget(joints_dock, self.results_dock)
@@ -304,8 +304,8 @@ class MainWindow(QMainWindow):
         a = self.actions_by_name = {}
         a["open"] = self._action("&Open radiographs…", self.open_dialog, QKeySequence.Open,
                                  "Open a baseline and a follow-up (select one or two files)", sp.SP_DialogOpenButton)
-        a["open_baseline"] = self._action("Open &baseline…", lambda: self.open_dialog(BASELINE))
-        a["open_followup"] = self._action("Open &follow-up…", lambda: self.open_dialog(FOLLOWUP))
+        a["open_baseline"] = self._action("Open &baseline…", lambda: self.open_dialog(BASELINE), "Ctrl+Shift+B")
+        a["open_followup"] = self._action("Open &follow-up…", lambda: self.open_dialog(FOLLOWUP), "Ctrl+Shift+F")
         a["open_folder"] = self._action("Open study &folder…", self.open_folder_dialog, "Ctrl+Shift+O",
                                         "Open a folder of DICOM files", sp.SP_DirOpenIcon)
         a["save"] = self._action("&Save annotations", self.save_annotations, QKeySequence.Save,
@@ -367,6 +367,10 @@ class MainWindow(QMainWindow):
         a["show_labels"].setChecked(True)
         a["show_jsn"] = self._action("Show &JSN values", self.set_jsn_visible, "J", checkable=True)
         a["show_jsn"].setChecked(True)
+        a["joints_list"] = self._action("&Joints list", lambda: self.show_list(self.joints_dock, self.joints_panel.table),
+                                        "Ctrl+1", "The boxes of the active image: arrows move through them")
+        a["results_list"] = self._action("&Results list", lambda: self.show_list(self.results_dock, self.results_panel.table),
+                                         "Ctrl+2", "The joints measured: arrows move through them")
         a["cancel"] = self._action("Cancel task", self.cancel_task, "Esc")
         a["analyse"] = self._action("A&nalyse", self.start_analysis, "Ctrl+R",
                                     "Find the joints, flag findings and measure JSN progression (runs in the background)",
@@ -406,6 +410,12 @@ class MainWindow(QMainWindow):
         view_menu.addAction(a["show_boxes"])
         view_menu.addAction(a["show_labels"])
         view_menu.addAction(a["show_jsn"])
+        panels = view_menu.addMenu("Pa&nels")  # a panel closed with its ✕ comes back from here
+        for dock in (self.study_dock, self.joints_dock, self.results_dock, self.detail_dock):
+            panels.addAction(dock.toggleViewAction())
+        panels.addSeparator()
+        panels.addAction(a["joints_list"])
+        panels.addAction(a["results_list"])
         analysis_menu = menu.addMenu("&Analysis")
         for name in ("analyse", "cancel", None, "export_csv", "export_report", "save_results"):
             analysis_menu.addSeparator() if name is None else analysis_menu.addAction(a[name])
@@ -838,6 +848,12 @@ class MainWindow(QMainWindow):
         self.joints_panel.set_document(document, f"{role}{name}")
         layer = self.layers[role]
         self.joints_panel.select(layer.selected if layer is not None else None)
+
+    def show_list(self, dock: QDockWidget, table: QWidget) -> None:
+        """Show a panel's list in front, with the keyboard in it."""
+        dock.show()
+        dock.raise_()
+        table.setFocus(Qt.ShortcutFocusReason)
 
     def switch_image(self) -> None:
         self.set_active_role(FOLLOWUP if self.active_role == BASELINE else BASELINE)
