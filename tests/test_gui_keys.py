@@ -151,3 +151,4 @@ def test_the_toolbars_undo_keeps_its_name_and_tells_what_it_undoes(qtbot, window
     assert undo.toolTip().startswith("Undo Set joint to MCP2") and "Ctrl+Z" in undo.toolTip()
     undo.trigger()
     assert window.documents[BASELINE].joint(uid).identity is None
+

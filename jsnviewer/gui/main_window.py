@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QProgressBar,
@@ -49,6 +49,7 @@ ROLES = (BASELINE, FOLLOWUP)
 VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's names
 JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
 MAX_FOLDER_FILES = 200
+DEFAULT_SIZE = QSize(1500, 900)  # the window's size where the screen has room for it
 
 
 @dataclass
@@ -265,7 +266,10 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_save_state()
         self.setAcceptDrops(True)
-        self.resize(1500, 900)
+        size = DEFAULT_SIZE.boundedTo(self.screen().availableGeometry().size())
+        self.resize(size)
+        if size != DEFAULT_SIZE:  # a laptop screen: all of it, nothing past its edges
+            self.setWindowState(Qt.WindowMaximized)
 
     # ------------------------------------------------------------------ actions and menus
     def _dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> QDockWidget:
