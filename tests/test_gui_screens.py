@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication
 
 from gui_support import make_window, settings_store, shown_study, study  # noqa: F401
@@ -36,3 +38,21 @@ def test_on_a_screen_smaller_than_its_usual_size_the_window_opens_maximized(qtbo
     assert available.width() < DEFAULT_SIZE.width()  # the offscreen screen, 800 × 600
     assert window.windowState() & Qt.WindowMaximized
     assert window.size().width() <= max(available.width(), window.minimumSizeHint().width())
+
+
+def test_the_joint_crops_are_drawn_in_the_screens_own_pixels_on_a_scaled_monitor(qtbot, monkeypatch):
+    from jsnviewer.gui.joint_detail import JointDetailPanel
+
+    panel = JointDetailPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1600, 420)
+    panel.show()
+    picture = panel.tiles["fixed"].image
+    monkeypatch.setattr(picture, "devicePixelRatioF", lambda: 2.0)  # QT_SCALE_FACTOR=2, a 4K reading monitor
+    drawn = []
+    monkeypatch.setattr(picture, "setPixmap", lambda pixmap: drawn.append(QPixmap(pixmap)))
+    crop = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    panel.tiles["fixed"].set_rgb(crop)
+    side = min(picture.width(), picture.height())
+    assert drawn[-1].devicePixelRatio() == 2.0
+    assert drawn[-1].width() == 2 * side  # not `side` pixels blown up to twice their size: a blurred crop
