@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication
 
+from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from gui_support import make_window, settings_store, shown_study, study  # noqa: F401
 
 
@@ -56,3 +57,15 @@ def test_the_joint_crops_are_drawn_in_the_screens_own_pixels_on_a_scaled_monitor
     side = min(picture.width(), picture.height())
     assert drawn[-1].devicePixelRatio() == 2.0
     assert drawn[-1].width() == 2 * side  # not `side` pixels blown up to twice their size: a blurred crop
+
+
+def test_box_outlines_and_handles_keep_their_size_beside_the_text_on_a_scaled_monitor(qtbot, window, monkeypatch):
+    def selected_box(role):
+        uid = window.add_box(role, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+        return window.layers[role].items[uid]
+
+    plain = selected_box(FOLLOWUP)
+    monkeypatch.setattr(window.panes[BASELINE].graphics, "devicePixelRatioF", lambda: 2.0)  # a 4K monitor at 200 %
+    scaled = selected_box(BASELINE)
+    assert scaled.pen.widthF() == 2 * plain.pen.widthF()  # cosmetic pens are physical pixels: 1.75 px at 200 %
+    assert scaled.getHandles()[0].radius == 2 * plain.getHandles()[0].radius  # the resize handles, to grab
