@@ -47,7 +47,7 @@ def settings_store(tmp_path, monkeypatch) -> QSettings:
 
 @pytest.fixture
 def make_window(qtbot, settings_store, tmp_path):
-    from jsnviewer.gui.main_window import MainWindow
+    from jsnviewer.gui.main_window import DEFAULT_SIZE, MainWindow
     from jsnviewer.gui.settings import AppSettings
 
     def make(dataset: Path | None = None, autosave_delay_s: float = 30.0, made: bool = True):
@@ -57,6 +57,8 @@ def make_window(qtbot, settings_store, tmp_path):
             open_dataset(dataset, create=True)
         settings = AppSettings(dataset_folder=str(dataset) if dataset else "", autosave_delay_s=autosave_delay_s)
         window = MainWindow(settings)
+        window.setWindowState(Qt.WindowNoState)  # the offscreen screen is 800 × 600: keep the desktop size
+        window.resize(DEFAULT_SIZE)
         window.ask_before_discarding = False
         qtbot.addWidget(window)
         return window

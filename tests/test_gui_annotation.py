@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import FINDING_COLOURS, AnnotationDocument, view_rect
@@ -182,6 +183,24 @@ def test_set_identity_shows_the_joints_panel_behind_the_results(qtbot, window):
     window.actions_by_name["identity"].trigger()
     assert not window.joints_panel.identity.visibleRegion().isEmpty()
     window.joints_panel.identity.hidePopup()
+
+
+def test_after_naming_a_box_with_i_the_arrows_nudge_it_again(qtbot, window):
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    window.activateWindow()
+    window.panes[BASELINE].graphics.setFocus()
+    qtbot.waitUntil(lambda: window.panes[BASELINE].graphics.hasFocus())
+    qtbot.keyClick(window.panes[BASELINE].graphics, Qt.Key_I)
+    names = window.joints_panel.identity.view()
+    qtbot.waitUntil(names.isVisible)
+    qtbot.keyClick(names, Qt.Key_Down)
+    qtbot.keyClick(names, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not names.isVisible())
+    named = window.documents[BASELINE].joint(uid).identity
+    assert named is not None
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Down)  # a nudge, not the next joint name
+    assert window.documents[BASELINE].joint(uid).identity == named
+    assert boxes(window) == [(50.0, 61.0, 20.0, 30.0)]
 
 
 def test_proposals_alone_do_not_mark_the_window_unsaved(qtbot, window):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QApplication, QToolBar
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
@@ -61,6 +61,87 @@ def test_every_menu_action_that_users_reach_often_has_a_key_and_tips_read_cleanl
     assert len(keys) == len(set(keys)), "a key bound twice"
 
 
+def tab_through(qtbot, window, presses=40):
+    """The widgets the focus visits on `presses` Tab keys from the baseline image."""
+    window.activateWindow()
+    window.panes[BASELINE].graphics.setFocus()
+    qtbot.waitUntil(lambda: window.panes[BASELINE].graphics.hasFocus())
+    visited = []
+    for _ in range(presses):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
+        visited.append(QApplication.focusWidget())
+    return visited
+
+
+def test_tab_goes_through_the_joints_list_and_on_not_from_cell_to_cell(qtbot, window):
+    for x in (50.0, 90.0, 130.0):
+        window.add_box(BASELINE, (x, 60.0, 20.0, 30.0))
+    window.layers[BASELINE].select(None)
+    window.joints_dock.raise_()
+    visited = tab_through(qtbot, window)
+    table = window.joints_panel.table
+    assert table in visited and visited[visited.index(table) + 1] is not table
+    assert window.layers[BASELINE].selected is None  # Tab moved no selection from box to box
+
+
+def test_tab_skips_the_panel_behind_the_other_tab(qtbot, window):
+    window.results_dock.raise_()
+    visited = tab_through(qtbot, window)
+    assert window.results_panel.table in visited
+    assert not [w for w in visited if window.joints_panel.isAncestorOf(w)]  # off screen: the focus would vanish
+    window.joints_dock.raise_()
+    visited = tab_through(qtbot, window)
+    assert window.joints_panel.table in visited and window.results_panel.table not in visited
+
+
+def test_keys_open_the_baseline_or_the_follow_up_alone(qtbot, window, study, monkeypatch):
+    asked = []
+
+    def choose(parent, title, *args):
+        asked.append(title)
+        return [str(study[0])], ""
+
+    monkeypatch.setattr("jsnviewer.gui.main_window.QFileDialog.getOpenFileNames", choose)
+    with qtbot.waitSignal(window.study_loaded):
+        qtbot.keyClick(window, Qt.Key_F, Qt.ControlModifier | Qt.ShiftModifier)
+    assert asked == ["Open follow-up"] and window.documents[FOLLOWUP].path == study[0]
+    with qtbot.waitSignal(window.study_loaded):
+        qtbot.keyClick(window, Qt.Key_B, Qt.ControlModifier | Qt.ShiftModifier)
+    assert asked[-1] == "Open baseline" and window.documents[BASELINE].path == study[0]
+
+
+def test_ctrl_1_and_ctrl_2_bring_the_joints_or_results_list_forward_with_the_keys_in_it(qtbot, window):
+    first = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+    window.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="MCP3")
+    window.layers[BASELINE].select(first)
+    window.activateWindow()
+    window.results_dock.raise_()
+    qtbot.keyClick(window, Qt.Key_1, Qt.ControlModifier)
+    table = window.joints_panel.table
+    assert not table.visibleRegion().isEmpty()
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Down)  # the next row, not a nudge
+    assert [j.box for j in window.documents[BASELINE].joints()] == [(50.0, 60.0, 20.0, 30.0), (90.0, 60.0, 20.0, 30.0)]
+    assert window.documents[BASELINE].joint(window.selected()[1]).identity == "MCP3"
+    qtbot.keyClick(window, Qt.Key_2, Qt.ControlModifier)
+    assert not window.results_panel.table.visibleRegion().isEmpty()
+    qtbot.waitUntil(window.results_panel.table.hasFocus)
+
+
+def test_a_panel_closed_with_its_cross_comes_back_from_the_view_menu_or_its_key(qtbot, window):
+    for dock in (window.study_dock, window.detail_dock, window.joints_dock):
+        dock.close()
+        assert not dock.isVisible()
+        dock.toggleViewAction().trigger()  # View ▸ Panels
+        assert dock.isVisible()
+    window.results_dock.close()
+    qtbot.keyClick(window, Qt.Key_2, Qt.ControlModifier)
+    assert window.results_dock.isVisible()
+    panels = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View").actions()
+    panels = next(a.menu() for a in panels if a.menu() is not None and "Panels" in a.text().replace("&", ""))
+    assert window.detail_dock.toggleViewAction() in panels.actions()
+
+
 def test_the_toolbars_undo_keeps_its_name_and_tells_what_it_undoes(qtbot, window):
     undo = toolbar_button(window, "Undo")
     assert not undo.isEnabled()
@@ -70,3 +151,4 @@ def test_the_toolbars_undo_keeps_its_name_and_tells_what_it_undoes(qtbot, window
     assert undo.toolTip().startswith("Undo Set joint to MCP2") and "Ctrl+Z" in undo.toolTip()
     undo.trigger()
     assert window.documents[BASELINE].joint(uid).identity is None
+

@@ -66,6 +66,14 @@ def view_rect(view_box: pg.ViewBox, item) -> Rect:
     return r.left(), r.top(), r.right(), r.bottom()
 
 
+def screen_ratio(view_box: pg.ViewBox) -> float:
+    """Physical pixels per logical pixel of the screen the view is on (2 on a 4K monitor at 200 %). Lines
+    and handles are drawn in physical pixels: without it they would be half as thick beside text twice as large."""
+    scene = view_box.scene()
+    views = scene.views() if scene is not None else []
+    return float(views[0].devicePixelRatioF()) if views else 1.0
+
+
 def _copy(joint: JointAnnotation) -> JointAnnotation:
     return copy.deepcopy(joint)
 
@@ -335,11 +343,13 @@ class JointBoxItem(pg.ROI):
 
     clicked = Signal(object)  # self
 
-    def __init__(self, uid: int, joint: JointAnnotation):
+    def __init__(self, uid: int, joint: JointAnnotation, ratio: float = 1.0):
         rect = rect_from_box(joint.box)
         super().__init__(rect.topLeft(), rect.size(), movable=True, rotatable=False, resizable=False,
                          removable=False, invertible=False)
         self.uid = uid
+        self.ratio = ratio  # `screen_ratio`
+        self.handleSize = round(self.handleSize * ratio)
         self.selected = False
         self.label = pg.TextItem(anchor=(0, 1))
         self.label.setParentItem(self)
@@ -383,11 +393,11 @@ class JointBoxItem(pg.ROI):
     def _restyle(self) -> None:
         colour = QColor(box_colour(self.joint))
         style = Qt.DashLine if self.joint.source == "model" else Qt.SolidLine
-        pen = pg.mkPen(colour, width=3.5 if self.selected else 2, style=style)
+        pen = pg.mkPen(colour, width=(3.5 if self.selected else 2) * self.ratio, style=style)
         self.setPen(pen)
-        self.hoverPen = pg.mkPen(colour.lighter(140), width=3.5, style=style)
+        self.hoverPen = pg.mkPen(colour.lighter(140), width=3.5 * self.ratio, style=style)
         for handle in self.getHandles():
-            handle.pen = pg.mkPen(colour)
+            handle.pen = pg.mkPen(colour, width=self.ratio)
             handle.currentPen = handle.pen
             handle.setVisible(self.selected)
             handle.update()
@@ -524,7 +534,7 @@ class AnnotationLayer(QObject):
             self._labels_changed()
 
     def _make_item(self, uid: int) -> None:
-        item = JointBoxItem(uid, self.document.joint(uid))
+        item = JointBoxItem(uid, self.document.joint(uid), screen_ratio(self.view_box))
         item.setZValue(10)
         item.setVisible(self.visible)
         item.set_label_visible(self.labels_visible)

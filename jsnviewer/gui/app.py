@@ -74,9 +74,12 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     the joint detail panel) and exit: status 0 when all went well, 1 when the window shows an error.
     """
     app = make_application()
-    from jsnviewer.gui.main_window import MainWindow
+    from jsnviewer.gui.main_window import DEFAULT_SIZE, MainWindow
 
     window = MainWindow()
+    if screenshot or detail_screenshot:  # the same picture on any screen (the docs' pictures)
+        window.setWindowState(Qt.WindowNoState)
+        window.resize(DEFAULT_SIZE)
     sys.excepthook = lambda kind, exc, tb: _show_unexpected(window, kind, exc, tb)
     if dataset:
         window.set_dataset_folder(Path(dataset))

@@ -140,6 +140,7 @@ class RadiographPane(QWidget):
         self.placeholder = QLabel(f"{role}\n\nDrop a radiograph or a DICOM folder here,\nor use File ▸ Open (Ctrl+O)")
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setObjectName("placeholder")
+        self.placeholder.setWordWrap(True)  # its width would be the view's least, shown or not
         self.stack = QStackedLayout()
         self.stack.addWidget(self.placeholder)
         self.stack.addWidget(self.graphics)

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
@@ -97,12 +97,22 @@ class _Picture(_Sized):
         super().resizeEvent(event)
         self._render()
 
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.DevicePixelRatioChange:  # moved to a screen of another scale
+            self._render()
+        return super().event(event)
+
     def _render(self) -> None:
         if self.rgb is None:
             self.clear()
             return
-        size = min(self.width(), self.height())
-        self.setPixmap(to_pixmap(self.rgb).scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+        # in the screen's own pixels: a picture of the label's size in logical pixels would be enlarged
+        # again by a scaled (HiDPI) screen, and blurred
+        ratio = self.devicePixelRatioF()
+        size = round(min(self.width(), self.height()) * ratio)
+        pixmap = to_pixmap(self.rgb).scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        pixmap.setDevicePixelRatio(ratio)
+        self.setPixmap(pixmap)
 
 
 class _Tile(QWidget):

@@ -55,6 +55,7 @@ class JointsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list (arrows move through it)
         self.table.setSortingEnabled(True)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
@@ -97,8 +98,8 @@ class JointsPanel(QWidget):
         for number, (text, style) in enumerate(entries):
             swatch = QLabel(text)
             swatch.setStyleSheet(style)
-            legend.addWidget(swatch, number // 3, number % 3)
-        legend.setColumnStretch(3, 1)
+            legend.addWidget(swatch, number // 2, number % 2)  # two columns: the panel fits beside a laptop's images
+        legend.setColumnStretch(2, 1)
         self.hint = QLabel("Box tool (B): drag on an image to add a joint box.\n"
                            "Arrows nudge the selected box (Shift: 10 px); in this list they move through the rows.")
         self.repeated = QLabel()  # a joint name given to more than one box of the image

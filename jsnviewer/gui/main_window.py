@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QProgressBar,
@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 ROLES = (BASELINE, FOLLOWUP)
 VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's names
 JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
+DEFAULT_SIZE = QSize(1500, 900)  # the window's size where the screen has room for it
 
 
 class MainWindow(QMainWindow):
@@ -114,7 +115,7 @@ class MainWindow(QMainWindow):
         study_scroll.setFrameShape(QFrame.NoFrame)
         study_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         study_scroll.setMinimumWidth(self.study_panel.minimumWidth())
-        study_dock = self._dock(study_scroll, "Study", Qt.LeftDockWidgetArea)
+        self.study_dock = study_dock = self._dock(study_scroll, "Study", Qt.LeftDockWidgetArea)
         self.joints_dock = joints_dock = self._dock(self.joints_panel, "Joints", Qt.RightDockWidgetArea)
         self.results_dock = self._dock(self.results_panel, "Results", Qt.RightDockWidgetArea)
         self.tabifyDockWidget(joints_dock, self.results_dock)
@@ -160,7 +161,10 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_save_state()
         self.setAcceptDrops(True)
-        self.resize(1500, 900)
+        size = DEFAULT_SIZE.boundedTo(self.screen().availableGeometry().size())
+        self.resize(size)
+        if size != DEFAULT_SIZE:  # a laptop screen: all of it, nothing past its edges
+            self.setWindowState(Qt.WindowMaximized)
 
     # ------------------------------------------------------------------ actions and menus
     def _dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -168,6 +172,9 @@ class MainWindow(QMainWindow):
         dock.setObjectName(f"dock{title}")
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
+        # A dock behind another's tab is only moved off screen: its lists and buttons must leave the Tab
+        # order (disabled, not hidden, which would resize the docks at each change of tab)
+        dock.visibilityChanged.connect(widget.setEnabled)
         self.addDockWidget(area, dock)
         return dock
 
@@ -196,8 +203,8 @@ class MainWindow(QMainWindow):
         a = self.actions_by_name = {}
         a["open"] = self._action("&Open radiographs…", self.open_dialog, QKeySequence.Open,
                                  "Open a baseline and a follow-up (select one or two files)", sp.SP_DialogOpenButton)
-        a["open_baseline"] = self._action("Open &baseline…", lambda: self.open_dialog(BASELINE))
-        a["open_followup"] = self._action("Open &follow-up…", lambda: self.open_dialog(FOLLOWUP))
+        a["open_baseline"] = self._action("Open &baseline…", lambda: self.open_dialog(BASELINE), "Ctrl+Shift+B")
+        a["open_followup"] = self._action("Open &follow-up…", lambda: self.open_dialog(FOLLOWUP), "Ctrl+Shift+F")
         a["open_folder"] = self._action("Open study &folder…", self.open_folder_dialog, "Ctrl+Shift+O",
                                         "Open a folder of DICOM files", sp.SP_DirOpenIcon)
         a["next_image"] = self._action("Ne&xt image in the folder", lambda: self.open_neighbour(1), "PgDown",
@@ -263,6 +270,10 @@ class MainWindow(QMainWindow):
         a["show_labels"].setChecked(True)
         a["show_jsn"] = self._action("Show &JSN values", self.set_jsn_visible, "J", checkable=True)
         a["show_jsn"].setChecked(True)
+        a["joints_list"] = self._action("&Joints list", lambda: self.show_list(self.joints_dock, self.joints_panel.table),
+                                        "Ctrl+1", "The boxes of the active image: arrows move through them")
+        a["results_list"] = self._action("&Results list", lambda: self.show_list(self.results_dock, self.results_panel.table),
+                                         "Ctrl+2", "The joints measured: arrows move through them")
         a["cancel"] = self._action("Cancel task", self.cancel_task, "Esc")
         a["analyse"] = self._action("A&nalyse", self.start_analysis, "Ctrl+R",
                                     "Find the joints, flag findings and measure JSN progression (runs in the background)",
@@ -304,6 +315,12 @@ class MainWindow(QMainWindow):
         view_menu.addAction(a["show_boxes"])
         view_menu.addAction(a["show_labels"])
         view_menu.addAction(a["show_jsn"])
+        panels = view_menu.addMenu("Pa&nels")  # a panel closed with its ✕ comes back from here
+        for dock in (self.study_dock, self.joints_dock, self.results_dock, self.detail_dock):
+            panels.addAction(dock.toggleViewAction())
+        panels.addSeparator()
+        panels.addAction(a["joints_list"])
+        panels.addAction(a["results_list"])
         analysis_menu = menu.addMenu("&Analysis")
         for name in ("analyse", "cancel", None, "export_csv", "export_report", "save_results", None, "retrain"):
             analysis_menu.addSeparator() if name is None else analysis_menu.addAction(a[name])
@@ -751,6 +768,12 @@ class MainWindow(QMainWindow):
         layer = self.layers[role]
         self.joints_panel.select(layer.selected if layer is not None else None)
 
+    def show_list(self, dock: QDockWidget, table: QWidget) -> None:
+        """Show a panel's list in front, with the keyboard in it."""
+        dock.show()
+        dock.raise_()
+        table.setFocus(Qt.ShortcutFocusReason)
+
     def switch_image(self) -> None:
         self.set_active_role(FOLLOWUP if self.active_role == BASELINE else BASELINE)
 
@@ -897,7 +920,8 @@ class MainWindow(QMainWindow):
         if self.selected():
             self.joints_dock.show()
             self.joints_dock.raise_()  # its list opens beside the panel, not at the screen's corner
-            self.joints_panel.identity.setFocus()
+            # without taking the focus: once the list closes, the arrows nudge the box again (a focused
+            # drop-down would turn them into the next joint name)
             self.joints_panel.identity.showPopup()
 
     def _document_changed(self, document: AnnotationDocument) -> None:

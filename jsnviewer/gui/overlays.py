@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from jsnviewer.gui.annotation import rect_from_box, view_rect
+from jsnviewer.gui.annotation import rect_from_box, screen_ratio, view_rect
 from jsnviewer.pipeline.placement import Rect, first_free, tag_places, text_rect
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
@@ -39,7 +39,7 @@ class ResultOverlay:
         self.pending: list[tuple] = []  # (identity or None, text, colour, joint box, tooltip) still to draw
         self.visible = True
         self.focus = QGraphicsRectItem()
-        self.focus.setPen(pg.mkPen(FOCUS_COLOUR, width=1.5, style=Qt.DotLine))
+        self.focus.setPen(pg.mkPen(FOCUS_COLOUR, width=1.5 * screen_ratio(view_box), style=Qt.DotLine))
         self.focus.setZValue(5)  # over the image, under the boxes and their names
         self.focus.hide()
         view_box.addItem(self.focus, ignoreBounds=True)

@@ -1,0 +1,71 @@
+"""The window on the screens radiologists read on: a small laptop screen, a high-resolution monitor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QApplication
+
+from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from gui_support import make_window, settings_store, shown_study, study  # noqa: F401
+
+
+@pytest.fixture
+def window(shown_study):
+    return shown_study
+
+
+def test_the_window_fits_a_1280_by_720_laptop_screen(qtbot, window):
+    from jsnviewer.gui.app import resources_dir
+
+    app = QApplication.instance()
+    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))  # as the program shows it
+    try:
+        least = window.minimumSizeHint()
+    finally:
+        app.setStyleSheet("")
+    assert least.width() <= 1280 and least.height() <= 720 - 40  # a title bar and a task bar besides
+
+
+def test_on_a_screen_smaller_than_its_usual_size_the_window_opens_maximized(qtbot, settings_store):
+    from jsnviewer.gui.main_window import DEFAULT_SIZE, MainWindow
+    from jsnviewer.gui.settings import AppSettings
+
+    window = MainWindow(AppSettings())
+    qtbot.addWidget(window)
+    available = window.screen().availableGeometry().size()
+    assert available.width() < DEFAULT_SIZE.width()  # the offscreen screen, 800 × 600
+    assert window.windowState() & Qt.WindowMaximized
+    assert window.size().width() <= max(available.width(), window.minimumSizeHint().width())
+
+
+def test_the_joint_crops_are_drawn_in_the_screens_own_pixels_on_a_scaled_monitor(qtbot, monkeypatch):
+    from jsnviewer.gui.joint_detail import JointDetailPanel
+
+    panel = JointDetailPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1600, 420)
+    panel.show()
+    picture = panel.tiles["fixed"].image
+    monkeypatch.setattr(picture, "devicePixelRatioF", lambda: 2.0)  # QT_SCALE_FACTOR=2, a 4K reading monitor
+    drawn = []
+    monkeypatch.setattr(picture, "setPixmap", lambda pixmap: drawn.append(QPixmap(pixmap)))
+    crop = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    panel.tiles["fixed"].set_rgb(crop)
+    side = min(picture.width(), picture.height())
+    assert drawn[-1].devicePixelRatio() == 2.0
+    assert drawn[-1].width() == 2 * side  # not `side` pixels blown up to twice their size: a blurred crop
+
+
+def test_box_outlines_and_handles_keep_their_size_beside_the_text_on_a_scaled_monitor(qtbot, window, monkeypatch):
+    def selected_box(role):
+        uid = window.add_box(role, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+        return window.layers[role].items[uid]
+
+    plain = selected_box(FOLLOWUP)
+    monkeypatch.setattr(window.panes[BASELINE].graphics, "devicePixelRatioF", lambda: 2.0)  # a 4K monitor at 200 %
+    scaled = selected_box(BASELINE)
+    assert scaled.pen.widthF() == 2 * plain.pen.widthF()  # cosmetic pens are physical pixels: 1.75 px at 200 %
+    assert scaled.getHandles()[0].radius == 2 * plain.getHandles()[0].radius  # the resize handles, to grab
