@@ -69,3 +69,28 @@ def test_box_outlines_and_handles_keep_their_size_beside_the_text_on_a_scaled_mo
     scaled = selected_box(BASELINE)
     assert scaled.pen.widthF() == 2 * plain.pen.widthF()  # cosmetic pens are physical pixels: 1.75 px at 200 %
     assert scaled.getHandles()[0].radius == 2 * plain.getHandles()[0].radius  # the resize handles, to grab
+
+
+def test_on_a_laptop_screen_the_joints_list_shows_four_rows_and_the_joint_detail_gives_way(qtbot, settings_store,
+                                                                                          monkeypatch):
+    from PySide6.QtCore import QRect
+
+    from jsnviewer.gui.main_window import MainWindow
+    from jsnviewer.gui.settings import AppSettings
+
+    class Laptop:  # a 1280 × 720 screen less its task bar
+        def availableGeometry(self):  # noqa: N802
+            return QRect(0, 0, 1280, 690)
+
+    monkeypatch.setattr(MainWindow, "screen", lambda self: Laptop())
+    window = MainWindow(AppSettings())
+    qtbot.addWidget(window)
+    window.setWindowState(Qt.WindowNoState)  # the offscreen platform has no window manager to maximize it
+    window.resize(1280, 690)
+    window.show()
+    qtbot.waitExposed(window)
+    table = window.joints_panel.table
+    qtbot.waitUntil(lambda: table.viewport().height() > 0)
+    assert table.viewport().height() >= 4 * table.verticalHeader().defaultSectionSize()  # four boxes or more
+    assert window.detail_dock.height() <= 0.3 * 690 + 30 < 270  # its title bar besides; 270 where there is room
+    assert not window.joints_panel.hint.isVisible()  # the two-line hint makes room for the rows

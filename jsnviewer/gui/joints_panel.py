@@ -18,6 +18,8 @@ from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
 COLUMNS = ("Joint", "Ank.", "Sub.", "Source", "cx", "cy", "w", "h")
 UNKNOWN = "— unknown —"
 REPEATED_COLOUR = "#ff9f43"
+MIN_ROWS = 2  # the list shows at least this many boxes, on any screen
+HINT_FROM_HEIGHT = 460  # the two-line hint below the legend only where the panel has room for it
 
 
 def repeated_identities(joints: list[JointAnnotation]) -> dict[str, int]:
@@ -62,6 +64,8 @@ class JointsPanel(QWidget):
         self.table.itemSelectionChanged.connect(self._row_selected)
         self.table.sortByColumn(0, Qt.AscendingOrder)
         self.table.setMinimumWidth(340)
+        rows = self.table.verticalHeader().defaultSectionSize()
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + MIN_ROWS * rows + 4)
 
         self.identity = QComboBox()
         self.identity.addItems([UNKNOWN, *JOINT_IDENTITIES])
@@ -109,6 +113,7 @@ class JointsPanel(QWidget):
         self.repeated.hide()
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
+        self.hint.hide()  # shown once the panel is known to be tall enough (resizeEvent)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.table, 1)
@@ -117,6 +122,10 @@ class JointsPanel(QWidget):
         layout.addLayout(legend)
         layout.addWidget(self.hint)
         self._show_editor()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.hint.setVisible(self.height() >= HINT_FROM_HEIGHT)  # on a short screen the list's rows come first
 
     def set_document(self, document: AnnotationDocument | None, title: str = "") -> None:
         if self.document is not None:

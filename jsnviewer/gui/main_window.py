@@ -51,6 +51,7 @@ ROLES = (BASELINE, FOLLOWUP)
 VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's names
 JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
 DEFAULT_SIZE = QSize(1500, 900)  # the window's size where the screen has room for it
+DETAIL_HEIGHT = 270  # the joint detail dock's height where the screen has room for it
 
 
 class MainWindow(QMainWindow):
@@ -122,7 +123,6 @@ class MainWindow(QMainWindow):
         joints_dock.raise_()
         self.detail_dock = self._dock(self.detail_panel, "Joint detail", Qt.BottomDockWidgetArea)
         self.resizeDocks([study_dock, joints_dock], [self.study_panel.minimumWidth(), 460], Qt.Horizontal)
-        self.resizeDocks([self.detail_dock], [270], Qt.Vertical)
 
         self.readout = QLabel("")
         self.save_state = QLabel("")
@@ -163,6 +163,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         size = DEFAULT_SIZE.boundedTo(self.screen().availableGeometry().size())
         self.resize(size)
+        # the joint detail takes at most 30 % of the height: on a laptop the images and the Joints list need it
+        self.resizeDocks([self.detail_dock], [min(DETAIL_HEIGHT, round(0.3 * size.height()))], Qt.Vertical)
         if size != DEFAULT_SIZE:  # a laptop screen: all of it, nothing past its edges
             self.setWindowState(Qt.WindowMaximized)
 
