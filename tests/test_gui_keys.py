@@ -152,3 +152,19 @@ def test_the_toolbars_undo_keeps_its_name_and_tells_what_it_undoes(qtbot, window
     undo.trigger()
     assert window.documents[BASELINE].joint(uid).identity is None
 
+
+
+def test_arrows_on_the_focused_joints_results_tab_bar_change_the_tab_not_the_box(qtbot, window):
+    from PySide6.QtWidgets import QTabBar
+
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+    window.layers[BASELINE].select(uid)
+    window.activateWindow()
+    tabs = next(bar for bar in window.findChildren(QTabBar)
+                if {bar.tabText(i) for i in range(bar.count())} == {"Joints", "Results"})
+    tabs.setCurrentIndex(0)
+    tabs.setFocus()
+    qtbot.waitUntil(tabs.hasFocus)
+    qtbot.keyClick(tabs, Qt.Key_Right)
+    assert tabs.currentIndex() == 1
+    assert window.documents[BASELINE].joint(uid).box == (50.0, 60.0, 20.0, 30.0)  # not nudged

@@ -11,13 +11,14 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget,
+    QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit, QTabBar, QTextEdit,
+    QWidget,
 )
 
 NAVIGATION_KEYS = frozenset({Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down, Qt.Key_Home, Qt.Key_End,
                              Qt.Key_PageUp, Qt.Key_PageDown})
 TEXT_WIDGETS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
-LIST_WIDGETS = (QAbstractItemView, QComboBox, QAbstractSlider)
+LIST_WIDGETS = (QAbstractItemView, QComboBox, QAbstractSlider, QTabBar)  # a tab bar: arrows change the tab
 
 
 def widget_takes_key(widget: QWidget, event: QKeyEvent) -> bool:
