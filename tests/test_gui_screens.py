@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolBar
 
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from gui_support import make_window, settings_store, shown_study, study  # noqa: F401
@@ -94,3 +94,23 @@ def test_on_a_laptop_screen_the_joints_list_shows_four_rows_and_the_joint_detail
     assert table.viewport().height() >= 4 * table.verticalHeader().defaultSectionSize()  # four boxes or more
     assert window.detail_dock.height() <= 0.3 * 690 + 30 < 270  # its title bar besides; 270 where there is room
     assert not window.joints_panel.hint.isVisible()  # the two-line hint makes room for the rows
+
+
+def test_the_toolbar_icons_are_sharp_at_any_scale_and_a_disabled_button_looks_dim(qtbot, window):
+    from PySide6.QtGui import QIcon
+
+    def brightness(pixmap) -> float:
+        image = pixmap.toImage()
+        values = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
+        drawn = [c for c in values if c.alpha() > 128]
+        return sum(c.lightness() for c in drawn) / len(drawn)
+
+    bar = window.findChild(QToolBar, "mainToolbar")
+    named = {action.iconText(): action.icon() for action in bar.actions() if action.iconText()}
+    for name in ("Open", "Open folder", "Save", "Analyse", "Undo", "Redo"):
+        icon = named[name]
+        assert not icon.isNull(), name
+        big = icon.pixmap(48, 48)
+        assert big.width() == 48  # drawn at the size asked (a vector icon), not a small bitmap enlarged
+        assert brightness(icon.pixmap(24, 24, QIcon.Disabled)) < 0.6 * brightness(icon.pixmap(24, 24)), name
+    assert not window.windowIcon().isNull()  # the program's own icon in the task bar

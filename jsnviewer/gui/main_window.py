@@ -19,12 +19,13 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QProgressBar,
-    QPushButton, QScrollArea, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
+    QPushButton, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget,
 )
 
 from jsnviewer.dataset import CocoExport, DatasetError, JointAnnotation, JointsMerge, is_dataset, open_dataset
 from jsnviewer.errors import JsnError
 from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
+from jsnviewer.gui.app import resource_icon
 from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
 from jsnviewer.gui.autosave import AnnotationSaver, write_joint_crops
 from jsnviewer.gui.image_view import WINDOW_PRESETS, RadiographPane, Tool
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        self.setWindowIcon(resource_icon("jsnviewer"))  # its dialogs show it too
         from jsnviewer.gui.report_export import load_image_plugins
 
         load_image_plugins()  # before any worker paints a report (see its docstring)
@@ -182,7 +184,7 @@ class MainWindow(QMainWindow):
 
     def _action(self, text: str, slot: Callable[..., Any],
                 shortcut: str | QKeySequence | QKeySequence.StandardKey | list[str] | None = None, tip: str = "",
-                icon: QStyle.StandardPixmap | None = None, checkable: bool = False) -> QAction:
+                icon: str | None = None, checkable: bool = False) -> QAction:
         """A window action; `shortcut` may be a list of keys (the first is the one shown)."""
         action = QAction(text, self)
         if isinstance(shortcut, list):
@@ -194,27 +196,26 @@ class MainWindow(QMainWindow):
         shown = action.shortcut().toString(QKeySequence.NativeText)
         action.setToolTip(f"{tip or text.replace('&', '').replace('…', '')}" + (f" ({shown})" if shown else ""))
         if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
+            action.setIcon(resource_icon(icon))
         action.setCheckable(checkable)
         action.triggered.connect(lambda checked=False: slot(checked) if checkable else slot())
         self.addAction(action)  # shortcuts work wherever the focus is
         return action
 
     def _build_actions(self) -> None:
-        sp = QStyle.StandardPixmap
         a = self.actions_by_name = {}
         a["open"] = self._action("&Open radiographs…", self.open_dialog, QKeySequence.Open,
-                                 "Open a baseline and a follow-up (select one or two files)", sp.SP_DialogOpenButton)
+                                 "Open a baseline and a follow-up (select one or two files)", "open")
         a["open_baseline"] = self._action("Open &baseline…", lambda: self.open_dialog(BASELINE), "Ctrl+Shift+B")
         a["open_followup"] = self._action("Open &follow-up…", lambda: self.open_dialog(FOLLOWUP), "Ctrl+Shift+F")
         a["open_folder"] = self._action("Open study &folder…", self.open_folder_dialog, "Ctrl+Shift+O",
-                                        "Open a folder of DICOM files", sp.SP_DirOpenIcon)
+                                        "Open a folder of DICOM files", "folder")
         a["next_image"] = self._action("Ne&xt image in the folder", lambda: self.open_neighbour(1), "PgDown",
                                        "Open the next radiograph of the active image's folder in its view (by name)")
         a["previous_image"] = self._action("Pre&vious image in the folder", lambda: self.open_neighbour(-1), "PgUp",
                                            "Open the previous radiograph of the active image's folder in its view")
         a["save"] = self._action("&Save annotations", self.save_annotations, QKeySequence.Save,
-                                 "Save the boxes to the dataset folder", sp.SP_DialogSaveButton)
+                                 "Save the boxes to the dataset folder", "save")
         a["dataset"] = self._action("Choose &dataset folder…", self.choose_dataset_folder, "Ctrl+D")
         a["coco"] = self._action("&Export dataset as COCO JSON…", self.export_coco, "Ctrl+E")
         a["settings"] = self._action("Se&ttings…", self.open_settings,  # Preferences has no key on Linux
@@ -223,12 +224,12 @@ class MainWindow(QMainWindow):
 
         a["undo"] = self.undo_group.createUndoAction(self, "&Undo")
         a["undo"].setShortcut(QKeySequence.Undo)
-        a["undo"].setIcon(self.style().standardIcon(sp.SP_ArrowBack))
+        a["undo"].setIcon(resource_icon("undo"))
         a["redo"] = self.undo_group.createRedoAction(self, "&Redo")
         redo_keys = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
         redo_keys += [k for k in QKeySequence.keyBindings(QKeySequence.Redo) if k not in redo_keys]
         a["redo"].setShortcuts(redo_keys)
-        a["redo"].setIcon(self.style().standardIcon(sp.SP_ArrowForward))
+        a["redo"].setIcon(resource_icon("redo"))
         self.addAction(a["undo"])
         self.addAction(a["redo"])
         a["delete"] = self._action("&Delete box", self.delete_selected, QKeySequence.Delete)
@@ -279,7 +280,7 @@ class MainWindow(QMainWindow):
         a["cancel"] = self._action("Cancel task", self.cancel_task, "Esc")
         a["analyse"] = self._action("A&nalyse", self.start_analysis, "Ctrl+R",
                                     "Find the joints, flag findings and measure JSN progression (runs in the background)",
-                                    sp.SP_MediaPlay)
+                                    "analyse")
         a["export_csv"] = self._action("Export results as &CSV…", self.export_csv_dialog, "Ctrl+Shift+C")
         a["export_report"] = self._action("Export &report (PDF or PNG)…", self.export_report_dialog, "Ctrl+P",
                                           "Overview picture and results table as a PDF or PNG")
