@@ -75,3 +75,13 @@ def test_demo_screenshots_wait_for_the_analysis(tmp_path):
     with Image.open(detail_png) as picture:
         # the crops and loss spectra are drawn: the picture is far from one flat colour
         assert picture.convert("L").getextrema()[1] - picture.convert("L").getextrema()[0] > 150
+
+
+def test_without_a_display_the_window_says_so_in_one_line_instead_of_aborting(tmp_path):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("a desktop session always has a display outside Linux")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    done = subprocess.run([sys.executable, "-m", "jsnviewer"], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2  # Qt's abort was -6 (SIGABRT) with a page about platform plugins
+    assert done.stderr.strip().count("\n") == 0 and "no display" in done.stderr and "DISPLAY" in done.stderr

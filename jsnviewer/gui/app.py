@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,17 @@ def resources_dir() -> Path:
     if frozen_root:
         return Path(frozen_root) / "resources"
     return Path(__file__).resolve().parents[2] / "resources"
+
+
+def no_display_reason() -> str | None:
+    """Why no window can open here, or None. Qt aborts the whole process (no exception to catch) when its
+    platform plugin finds no display, so a start outside a desktop session (ssh, a service) is caught first."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set: started outside a desktop "
+            "session?); the command line needs none: jsnviewer --self-test, jsnviewer analyze ...")
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -73,6 +85,11 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     until its analysis has finished and a joint is selected —, save a PNG of the window (and of
     the joint detail panel) and exit: status 0 when all went well, 1 when the window shows an error.
     """
+    from jsnviewer.errors import JsnError
+
+    reason = no_display_reason()
+    if reason:
+        raise JsnError(reason)
     app = make_application()
     from jsnviewer.gui.main_window import MainWindow
 
