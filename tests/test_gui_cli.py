@@ -85,3 +85,12 @@ def test_without_a_display_the_window_says_so_in_one_line_instead_of_aborting(tm
     done = subprocess.run([sys.executable, "-m", "jsnviewer"], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 2  # Qt's abort was -6 (SIGABRT) with a page about platform plugins
     assert done.stderr.strip().count("\n") == 0 and "no display" in done.stderr and "DISPLAY" in done.stderr
+
+
+def test_a_demo_that_cannot_be_written_ends_the_screenshot_run_with_the_reason(tmp_path):
+    (tmp_path / "data").write_text("a file where the per-user data folder should be (a read-only or full home)")
+    out = tmp_path / "shot.png"
+    done = run_cli(["--demo", "--screenshot", str(out)], tmp_path, timeout=90)  # it used to wait for ever
+    assert done.returncode == 1
+    assert "Preparing the demo study failed" in done.stderr and "[Errno" not in done.stderr
+    assert str(tmp_path / "data") in done.stderr and "Traceback" not in done.stderr

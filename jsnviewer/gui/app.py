@@ -149,7 +149,9 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     if demo:
         from jsnviewer.gui.demo import open_demo
 
-        open_demo(window, analyse=analysing)
+        preparing = open_demo(window, analyse=analysing)
+        if preparing is not None and (screenshot or detail_screenshot):  # a demo that cannot be written opens no study
+            preparing.signals.error.connect(lambda exc: QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot))
     elif baseline or followup:
         window.open_study(baseline, followup)
     elif screenshot or detail_screenshot:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from jsnviewer.dataset import (CocoExport, DatasetError, ImageAnnotation, JointAnnotation, JointsMerge, image_id_of,
                                is_dataset, open_dataset)
-from jsnviewer.errors import JsnError
+from jsnviewer.errors import JsnError, describe
 from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
 from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
 from jsnviewer.gui.autosave import AnnotationSaver, write_joint_crops
@@ -623,7 +623,7 @@ class MainWindow(QMainWindow):
 
     def _task_error(self, label: str, exc: BaseException) -> None:
         if isinstance(exc, (JsnError, OSError)):
-            text = str(exc)
+            text = describe(exc)
         else:  # a bug, not bad input: still one line in the window, details in the log
             log.error("unexpected %s in a background task", type(exc).__name__, exc_info=exc)
             text = f"unexpected {type(exc).__name__}: {exc}"
