@@ -1028,7 +1028,7 @@ class MainWindow(QMainWindow):
             for document in self.session_documents.values():
                 document.stored, document.base = None, []  # nothing read from this folder: a file there is someone else's
         self.settings.dataset_folder = str(folder)
-        save_settings(self.settings, qsettings())
+        self._save_settings()
         self.saver.dataset_root = Path(folder)
         for document in self.session_documents.values():
             if document.is_dirty:  # edits made before there was a folder to save them to
@@ -1172,8 +1172,15 @@ class MainWindow(QMainWindow):
                     self.warnings.dismiss(f"weights-{name}")
             self.settings = values
             self.saver.set_delay(values.autosave_delay_s)
-            save_settings(values, qsettings())
+            self._save_settings()
             self._update_save_state()
+
+    def _save_settings(self) -> None:
+        problem = save_settings(self.settings, qsettings())
+        if problem:
+            self.warnings.show_message(problem[0].upper() + problem[1:] + ".", "warning", key="settings")
+        else:
+            self.warnings.dismiss("settings")
 
     def show_shortcuts(self) -> None:
         lines = [f"<tr><td><b>{a.shortcut().toString(QKeySequence.NativeText)}</b></td><td>{a.text().replace('&', '')}</td></tr>"

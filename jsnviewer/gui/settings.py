@@ -84,7 +84,9 @@ def load_settings(store: QSettings | None = None) -> AppSettings:
     )
 
 
-def save_settings(settings: AppSettings, store: QSettings | None = None) -> None:
+def save_settings(settings: AppSettings, store: QSettings | None = None) -> str | None:
+    """Write the settings; None when written, else why not (a read-only or full home folder): QSettings
+    itself only remembers the failure, and the settings would silently be gone at the next start."""
     store = store if store is not None else qsettings()
     store.setValue("device", settings.device)
     store.setValue("registration_method", settings.registration_method)
@@ -95,6 +97,10 @@ def save_settings(settings: AppSettings, store: QSettings | None = None) -> None
         store.setValue(f"weights/{name}", settings.weights.get(name, ""))
     store.setValue("autosave_delay_s", settings.autosave_delay_s)
     store.sync()
+    if store.status() != QSettings.NoError:
+        return (f"the settings could not be saved to {store.fileName()} (read-only or full disk?): they last until "
+                "the program is closed")
+    return None
 
 
 def recent_studies(store: QSettings | None = None) -> list[tuple[str, str]]:
