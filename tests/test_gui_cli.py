@@ -94,3 +94,15 @@ def test_a_demo_that_cannot_be_written_ends_the_screenshot_run_with_the_reason(t
     assert done.returncode == 1
     assert "Preparing the demo study failed" in done.stderr and "[Errno" not in done.stderr
     assert str(tmp_path / "data") in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_window_keeps_a_log_for_it_with_versions_and_errors_but_no_patient_name(tmp_path, study):
+    bad = tmp_path / "scan.dcm"
+    bad.write_bytes(b"\x00" * 128 + b"DICM" + b"\xff" * 50)
+    assert run_cli([str(study[0]), str(study[1]), "--screenshot", str(tmp_path / "a.png")], tmp_path).returncode == 0
+    assert run_cli([str(bad), "--screenshot", str(tmp_path / "b.png")], tmp_path).returncode == 1
+    log = (tmp_path / "data" / "jsnviewer" / "jsnviewer" / "jsnviewer.log").read_text(encoding="utf-8")
+    assert log.count("started: jsnviewer ") == 2 and log.count("closed (status") == 2  # both sessions, appended
+    assert str(tmp_path / "config" / "jsnviewer" / "jsnviewer.conf") in log
+    assert "the window shows an error: Cannot open scan.dcm" in log
+    assert "Doe" not in log and "Jane" not in log  # the DICOM files' PatientName

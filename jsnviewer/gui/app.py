@@ -16,6 +16,7 @@ APP_NAME = "jsnviewer"
 SCREENSHOT_SETTLE_MS = 400  # let the last paint land before grabbing the window
 DETAIL_SCREENSHOT_HEIGHT = 330  # px of the joint detail dock in its screenshot
 EXIT_WAIT_MS = 60000
+LOG_ROLL_BYTES = 1_000_000
 
 
 def resources_dir() -> Path:
@@ -35,6 +36,30 @@ def no_display_reason() -> str | None:
         return None
     return ("no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set: started outside a desktop "
             "session?); the command line needs none: jsnviewer --self-test, jsnviewer analyze ...")
+
+
+def start_log_file(path: Path) -> Path | None:
+    """Append this session's log to `path` (the one before kept as `<name>.1` once it passes LOG_ROLL_BYTES);
+    None, with a one-line note, where it cannot be written: the window works without it. Records versions,
+    models, errors the window showed and unexpected errors with their traceback; never a patient's name
+    (a radiograph's file name does appear where the window named it)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_file() and path.stat().st_size > LOG_ROLL_BYTES:
+            os.replace(path, path.with_name(path.name + ".1"))
+        handler = logging.FileHandler(path, encoding="utf-8")  # appends: two sessions at once share it line by line
+    except OSError as exc:
+        print(f"jsnviewer: note: no log file ({exc.strerror or exc}: {path})", file=sys.stderr)
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    for console in root.handlers:  # the terminal keeps showing what it showed before
+        if console.level == logging.NOTSET:
+            console.setLevel(root.level)
+    root.addHandler(handler)
+    root.setLevel(min(root.level, logging.INFO))
+    return path
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -91,8 +116,12 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     if reason:
         raise JsnError(reason)
     app = make_application()
+    from jsnviewer.gui.about import installation_facts
     from jsnviewer.gui.main_window import MainWindow
+    from jsnviewer.gui.settings import log_file
 
+    start_log_file(log_file())
+    log.info("started: %s", "; ".join(f"{k} {v}" for k, v in installation_facts().items()))
     window = MainWindow()
     sys.excepthook = lambda kind, exc, tb: _show_unexpected(window, kind, exc, tb)
     if dataset:
@@ -160,4 +189,5 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     # Background work still running (the warm-up's imports, a cancelled analysis reaching its next
     # progress report) must end before the interpreter shuts down under it.
     QThreadPool.globalInstance().waitForDone(EXIT_WAIT_MS)
+    log.info("closed (status %d)", status)
     return status

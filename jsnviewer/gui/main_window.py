@@ -408,6 +408,7 @@ class MainWindow(QMainWindow):
             analysis_menu.addSeparator() if name is None else analysis_menu.addAction(a[name])
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"))
+        help_menu.addAction(self._action("&About jsnviewer", self.show_about))
 
         bar = QToolBar("Main")
         bar.setObjectName("mainToolbar")
@@ -1181,6 +1182,13 @@ class MainWindow(QMainWindow):
             self.warnings.show_message(problem[0].upper() + problem[1:] + ".", "warning", key="settings")
         else:
             self.warnings.dismiss("settings")
+
+    def show_about(self) -> None:
+        from jsnviewer.gui.about import about_html
+
+        box = QMessageBox(QMessageBox.Information, "About jsnviewer", about_html(self.settings), QMessageBox.Ok, self)
+        box.setTextInteractionFlags(Qt.TextSelectableByMouse)  # IT copies the paths and checksums from here
+        box.exec()
 
     def show_shortcuts(self) -> None:
         lines = [f"<tr><td><b>{a.shortcut().toString(QKeySequence.NativeText)}</b></td><td>{a.text().replace('&', '')}</td></tr>"
