@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, Qt, QTimer
 from PySide6.QtWidgets import QApplication
+
+from jsnviewer.errors import describe
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,27 @@ def no_display_reason() -> str | None:
             "session?); the command line needs none: jsnviewer --self-test, jsnviewer analyze ...")
 
 
+class _LogFile(logging.FileHandler):
+    """The log file, which a full or vanished disk silences after one note (logging's own handling printed
+    a traceback to the terminal for every line)."""
+
+    failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802
+        if not self.failed:
+            self.failed = True
+            print(f"jsnviewer: note: the log file {self.baseFilename} cannot be written any more "
+                  f"({describe(sys.exc_info()[1])})", file=sys.stderr)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # the lines still buffered have nowhere to go
+            super().close()
+
+
 def start_log_file(path: Path) -> Path | None:
     """Append this session's log to `path` (the one before kept as `<name>.1` once it passes LOG_ROLL_BYTES);
     None, with a one-line note, where it cannot be written: the window works without it. Records versions,
@@ -47,7 +71,7 @@ def start_log_file(path: Path) -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_file() and path.stat().st_size > LOG_ROLL_BYTES:
             os.replace(path, path.with_name(path.name + ".1"))
-        handler = logging.FileHandler(path, encoding="utf-8")  # appends: two sessions at once share it line by line
+        handler = _LogFile(path, encoding="utf-8")  # appends: two sessions at once share it line by line
     except OSError as exc:
         print(f"jsnviewer: note: no log file ({exc.strerror or exc}: {path})", file=sys.stderr)
         return None
