@@ -106,3 +106,17 @@ def test_the_window_keeps_a_log_for_it_with_versions_and_errors_but_no_patient_n
     assert str(tmp_path / "config" / "jsnviewer" / "jsnviewer.conf") in log
     assert "the window shows an error: Cannot open scan.dcm" in log
     assert "Doe" not in log and "Jane" not in log  # the DICOM files' PatientName
+
+
+def test_without_any_font_the_window_says_so_instead_of_showing_boxes_for_every_letter(tmp_path):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("fontconfig, which can have no font at all, is the Linux font system")
+    config = tmp_path / "fonts.conf"  # a fontconfig configuration with no font folder: a system without fonts
+    config.write_text(f'<?xml version="1.0"?><fontconfig><cachedir>{tmp_path / "cache"}</cachedir></fontconfig>')
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_DATA_HOME=str(tmp_path / "data"), FONTCONFIG_FILE=str(config))
+    done = subprocess.run([sys.executable, "-m", "jsnviewer", "gui", "--screenshot", str(tmp_path / "shot.png")],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2
+    assert "jsnviewer: error: no fonts are installed" in done.stderr and "fonts-dejavu-core" in done.stderr
+    assert not (tmp_path / "shot.png").exists()

@@ -86,6 +86,19 @@ def start_log_file(path: Path) -> Path | None:
     return path
 
 
+FONT_ALIASES = {"Sans Serif", "Serif", "Monospace"}  # what fontconfig names even with no font installed
+
+
+def no_fonts_reason() -> str | None:
+    """Why the window could show no text (every letter a box, silently), or None; needs the QApplication."""
+    from PySide6.QtGui import QFontDatabase
+
+    if set(QFontDatabase.families()) - FONT_ALIASES:
+        return None
+    return ("no fonts are installed, so the window could show no text: install a font package "
+            "(Debian/Ubuntu: fonts-dejavu-core; RHEL/Fedora: dejavu-sans-fonts)")
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
@@ -146,6 +159,10 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
 
     start_log_file(log_file())
     log.info("started: %s", "; ".join(f"{k} {v}" for k, v in installation_facts().items()))
+    reason = no_fonts_reason()
+    if reason:
+        log.info("not started: %s", reason)  # the terminal gets it once, from the JsnError
+        raise JsnError(reason)
     window = MainWindow()
     sys.excepthook = lambda kind, exc, tb: _show_unexpected(window, kind, exc, tb)
     if dataset:
