@@ -22,6 +22,14 @@ def test_plain_jsnviewer_and_jsnviewer_gui_start_the_window(monkeypatch):
     assert calls[1] == (("a.dcm", "b.dcm"), {"demo": False, "screenshot": None, "dataset": "ds", "detail_screenshot": None})
 
 
+def test_files_given_to_plain_jsnviewer_open_in_the_window(monkeypatch, study):
+    calls = []
+    monkeypatch.setattr("jsnviewer.gui.app.run_gui", lambda *args, **kwargs: calls.append(args) or 0)
+    assert main([str(study[0]), str(study[1])]) == 0  # a desktop entry's `jsnviewer %F`, a file manager's "Open with"
+    assert main([str(study[0].parent)]) == 0
+    assert calls == [(str(study[0]), str(study[1])), (str(study[0].parent), None)]
+
+
 def run_cli(args, tmp_path, timeout=120):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_DATA_HOME=str(tmp_path / "data"))
