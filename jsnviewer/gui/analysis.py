@@ -5,7 +5,6 @@ for the joint detail panel. The analysis itself is `jsnviewer.pipeline.analyze` 
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -14,8 +13,6 @@ import numpy as np
 
 from jsnviewer.dataset import JointAnnotation, box_iou
 from jsnviewer.gui.settings import WEIGHTS, AppSettings
-
-log = logging.getLogger(__name__)
 
 # Where the pipeline looks for each model's weights (jsnviewer.weights registry names).
 WEIGHT_NAMES = tuple(WEIGHTS)
@@ -74,8 +71,6 @@ class ModelCache:
                 self._models, self._key = None, None
                 self._models = AnalysisModels.load(settings)
                 self._key = key
-                log.info("models loaded on %s: %s", self._models.device, ", ".join(
-                    f"{name} {used['file']} (SHA-256 {used['sha256']}…)" for name, used in self._models.weights_files.items()))
             return self._models
         finally:
             self._lock.release()
