@@ -22,6 +22,14 @@ def test_plain_jsnviewer_and_jsnviewer_gui_start_the_window(monkeypatch):
     assert calls[1] == (("a.dcm", "b.dcm"), {"demo": False, "screenshot": None, "dataset": "ds", "detail_screenshot": None})
 
 
+def test_files_given_to_plain_jsnviewer_open_in_the_window(monkeypatch, study):
+    calls = []
+    monkeypatch.setattr("jsnviewer.gui.app.run_gui", lambda *args, **kwargs: calls.append(args) or 0)
+    assert main([str(study[0]), str(study[1])]) == 0  # a desktop entry's `jsnviewer %F`, a file manager's "Open with"
+    assert main([str(study[0].parent)]) == 0
+    assert calls == [(str(study[0]), str(study[1])), (str(study[0].parent), None)]
+
+
 def run_cli(args, tmp_path, timeout=120):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_DATA_HOME=str(tmp_path / "data"))
@@ -75,3 +83,49 @@ def test_demo_screenshots_wait_for_the_analysis(tmp_path):
     with Image.open(detail_png) as picture:
         # the crops and loss spectra are drawn: the picture is far from one flat colour
         assert picture.convert("L").getextrema()[1] - picture.convert("L").getextrema()[0] > 150
+
+
+def test_without_a_display_the_window_says_so_in_one_line_instead_of_aborting(tmp_path):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("a desktop session always has a display outside Linux")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    done = subprocess.run([sys.executable, "-m", "jsnviewer"], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2  # Qt's abort was -6 (SIGABRT) with a page about platform plugins
+    assert done.stderr.strip().count("\n") == 0 and "no display" in done.stderr and "DISPLAY" in done.stderr
+
+
+def test_a_demo_that_cannot_be_written_ends_the_screenshot_run_with_the_reason(tmp_path):
+    (tmp_path / "data").write_text("a file where the per-user data folder should be (a read-only or full home)")
+    out = tmp_path / "shot.png"
+    done = run_cli(["--demo", "--screenshot", str(out)], tmp_path, timeout=90)  # it used to wait for ever
+    assert done.returncode == 1
+    assert "Preparing the demo study failed" in done.stderr and "[Errno" not in done.stderr
+    assert str(tmp_path / "data") in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_window_keeps_a_log_for_it_with_versions_and_errors_but_no_patient_name(tmp_path, study):
+    bad = tmp_path / "scan.dcm"
+    bad.write_bytes(b"\x00" * 128 + b"DICM" + b"\xff" * 50)
+    assert run_cli([str(study[0]), str(study[1]), "--screenshot", str(tmp_path / "a.png")], tmp_path).returncode == 0
+    assert run_cli([str(bad), "--screenshot", str(tmp_path / "b.png")], tmp_path).returncode == 1
+    log = (tmp_path / "data" / "jsnviewer" / "jsnviewer" / "jsnviewer.log").read_text(encoding="utf-8")
+    assert log.count("started: jsnviewer ") == 2 and log.count("closed (status") == 2  # both sessions, appended
+    assert str(tmp_path / "config" / "jsnviewer" / "jsnviewer.conf") in log
+    assert "the window shows an error: Cannot open <file>.dcm" in log  # what went wrong, not whose file
+    assert "scan.dcm" not in log and str(tmp_path / "study") not in log
+    assert "Doe" not in log and "Jane" not in log  # the DICOM files' PatientName
+
+
+def test_without_any_font_the_window_says_so_instead_of_showing_boxes_for_every_letter(tmp_path):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("fontconfig, which can have no font at all, is the Linux font system")
+    config = tmp_path / "fonts.conf"  # a fontconfig configuration with no font folder: a system without fonts
+    config.write_text(f'<?xml version="1.0"?><fontconfig><cachedir>{tmp_path / "cache"}</cachedir></fontconfig>')
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_DATA_HOME=str(tmp_path / "data"), FONTCONFIG_FILE=str(config))
+    done = subprocess.run([sys.executable, "-m", "jsnviewer", "gui", "--screenshot", str(tmp_path / "shot.png")],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2
+    assert "jsnviewer: error: no fonts are installed" in done.stderr and "fonts-dejavu-core" in done.stderr
+    assert not (tmp_path / "shot.png").exists()

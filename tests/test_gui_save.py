@@ -182,6 +182,16 @@ def test_settings_persist_through_qsettings_with_the_papers_defaults(tmp_path):
     assert load_settings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)) == changed
 
 
+def test_settings_that_cannot_be_written_are_reported_in_the_window(qtbot, make_window, tmp_path, monkeypatch):
+    (tmp_path / "config").write_text("a file where the settings folder should be (a read-only or full home)")
+    unwritable = QSettings(str(tmp_path / "config" / "jsnviewer.conf"), QSettings.IniFormat)
+    monkeypatch.setattr("jsnviewer.gui.main_window.qsettings", lambda: unwritable)
+    window = make_window()
+    assert window.set_dataset_folder(tmp_path / "dataset")
+    assert any(level == "warning" and "settings could not be saved" in text and str(tmp_path / "config") in text
+               for level, text in window.warnings.messages())
+
+
 def test_settings_dialog_edits_device_thresholds_and_weights(qtbot):
     from jsnviewer.gui.settings import SettingsDialog
 

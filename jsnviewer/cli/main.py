@@ -7,6 +7,7 @@ import importlib
 import logging
 import shlex
 import sys
+from pathlib import Path
 
 from jsnviewer import __version__
 from jsnviewer.errors import JsnError, describe
@@ -51,9 +52,18 @@ def _check_training_out(args) -> None:
                        f"(then use it with --weights or the window's settings), or add --replace-shipped")
 
 
+def _opened_files(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`jsnviewer FILE [FILE]` is `jsnviewer gui FILE [FILE]`: how a desktop entry (`%F`) or a file manager's
+    "Open with" starts the program on radiographs."""
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if argv and argv[0] not in commands and not argv[0].startswith("-") and Path(argv[0]).exists():
+        return ["gui", *argv]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_opened_files(parser, sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:  # plain `jsnviewer` opens the window; `jsnviewer --self-test` checks the installation
         args = parser.parse_args((["--debug"] if args.debug else []) + (["self-test"] if args.self_test else ["gui"]))

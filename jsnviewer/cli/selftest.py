@@ -28,11 +28,15 @@ def _check_window() -> str:
         os.environ["LC_ALL"] = "C.UTF-8"  # no locale at all (env -i): what Qt would switch to, minus its warning
     from PySide6 import __version__ as qt_version
 
-    from jsnviewer.gui.app import make_application
+    from jsnviewer.gui.app import make_application, no_fonts_reason
     from jsnviewer.gui.main_window import MainWindow
     from jsnviewer.gui.settings import AppSettings
+    from jsnviewer.selftest import SelfTestError
 
     make_application()
+    reason = no_fonts_reason()
+    if reason:
+        raise SelfTestError(f"self-test failed: {reason}")
     window = MainWindow(AppSettings())
     window.ask_before_discarding = False
     window.close()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -10,12 +13,15 @@ from PySide6.QtCore import QByteArray, QThreadPool, Qt, QTimer
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from jsnviewer.errors import describe
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "jsnviewer"
 SCREENSHOT_SETTLE_MS = 400  # let the last paint land before grabbing the window
 DETAIL_SCREENSHOT_HEIGHT = 330  # px of the joint detail dock in its screenshot
 EXIT_WAIT_MS = 60000
+LOG_ROLL_BYTES = 1_000_000
 
 
 def resources_dir() -> Path:
@@ -51,6 +57,98 @@ def resource_icon(name: str) -> QIcon:
         painter.end()
         icon.addPixmap(pixmap, QIcon.Disabled)
     return icon
+
+
+def no_display_reason() -> str | None:
+    """Why no window can open here, or None. Qt aborts the whole process (no exception to catch) when its
+    platform plugin finds no display, so a start outside a desktop session (ssh, a service) is caught first."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set: started outside a desktop "
+            "session?); the command line needs none: jsnviewer --self-test, jsnviewer analyze ...")
+
+
+class _LogFile(logging.FileHandler):
+    """The log file, which a full or vanished disk silences after one note (logging's own handling printed
+    a traceback to the terminal for every line)."""
+
+    failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802
+        if not self.failed:
+            self.failed = True
+            print(f"jsnviewer: note: the log file {self.baseFilename} cannot be written any more "
+                  f"({describe(sys.exc_info()[1])})", file=sys.stderr)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # the lines still buffered have nowhere to go
+            super().close()
+
+
+# A path, through spaces that lie inside it ("/data/Jane Doe/hand.dcm"), and a radiograph's file name
+_PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s:;,()'\"]|\s(?=[^\s/\\]*[/\\]))*")
+_RADIOGRAPH_NAME = re.compile(r"[^\s/\\:;,()'\"]+\.(dcm|dicom|png|jpe?g|tiff?|bmp)\b", re.IGNORECASE)
+
+
+class _WithoutUserFiles(logging.Formatter):
+    """Log lines without the user's folders and radiographs' file names (often a patient's name or ID): a path
+    outside the program's own folders reads "<path>", a radiograph's name "<file>.dcm"."""
+
+    def __init__(self, fmt: str, own_folders: tuple[str, ...]):
+        super().__init__(fmt)
+        self.own_folders = own_folders
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        text = _PATH.sub(lambda m: m.group(0) if self._own(m.group(0)) else "<path>", text)
+        return _RADIOGRAPH_NAME.sub(lambda m: f"<file>.{m.group(1)}", text)
+
+    def _own(self, path: str) -> bool:
+        return any(path == f or path.startswith((f + "/", f + "\\")) for f in self.own_folders)
+
+
+def start_log_file(path: Path, own_folders: tuple[str | Path, ...] = ()) -> Path | None:
+    """Append this session's log to `path` (the one before kept as `<name>.1` once it passes LOG_ROLL_BYTES);
+    None, with a one-line note, where it cannot be written: the window works without it. Records versions,
+    models, errors the window showed and unexpected errors with their traceback; never a patient's name, nor
+    a radiograph's file name or a folder outside `own_folders` (the program's, its settings' and data's)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_file() and path.stat().st_size > LOG_ROLL_BYTES:
+            os.replace(path, path.with_name(path.name + ".1"))
+        handler = _LogFile(path, encoding="utf-8")  # appends: two sessions at once share it line by line
+    except OSError as exc:
+        print(f"jsnviewer: note: no log file ({exc.strerror or exc}: {path})", file=sys.stderr)
+        return None
+    own = tuple(str(f).rstrip("/\\") for f in (*own_folders, path.parent, sys.prefix, sys.base_prefix))
+    handler.setFormatter(_WithoutUserFiles("%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s", own))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    for console in root.handlers:  # the terminal keeps showing what it showed before
+        if console.level == logging.NOTSET:
+            console.setLevel(root.level)
+    root.addHandler(handler)
+    root.setLevel(min(root.level, logging.INFO))
+    return path
+
+
+FONT_ALIASES = {"Sans Serif", "Serif", "Monospace"}  # what fontconfig names even with no font installed
+
+
+def no_fonts_reason() -> str | None:
+    """Why the window could show no text (every letter a box, silently), or None; needs the QApplication."""
+    from PySide6.QtGui import QFontDatabase
+
+    if set(QFontDatabase.families()) - FONT_ALIASES:
+        return None
+    return ("no fonts are installed, so the window could show no text: install a font package "
+            "(Debian/Ubuntu: fonts-dejavu-core; RHEL/Fedora: dejavu-sans-fonts)")
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -101,9 +199,22 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     until its analysis has finished and a joint is selected —, save a PNG of the window (and of
     the joint detail panel) and exit: status 0 when all went well, 1 when the window shows an error.
     """
-    app = make_application()
-    from jsnviewer.gui.main_window import DEFAULT_SIZE, MainWindow
+    from jsnviewer.errors import JsnError
 
+    reason = no_display_reason()
+    if reason:
+        raise JsnError(reason)
+    app = make_application()
+    from jsnviewer.gui.about import installation_facts, program_folder
+    from jsnviewer.gui.main_window import DEFAULT_SIZE, MainWindow
+    from jsnviewer.gui.settings import log_file, qsettings, user_data_folder
+
+    start_log_file(log_file(), (program_folder(), user_data_folder(), Path(qsettings().fileName()).parent))
+    log.info("started: %s", "; ".join(f"{k} {v}" for k, v in installation_facts().items()))
+    reason = no_fonts_reason()
+    if reason:
+        log.info("not started: %s", reason)  # the terminal gets it once, from the JsnError
+        raise JsnError(reason)
     window = MainWindow()
     if screenshot or detail_screenshot:  # the same picture on any screen (the docs' pictures)
         window.setWindowState(Qt.WindowNoState)
@@ -163,7 +274,9 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     if demo:
         from jsnviewer.gui.demo import open_demo
 
-        open_demo(window, analyse=analysing)
+        preparing = open_demo(window, analyse=analysing)
+        if preparing is not None and (screenshot or detail_screenshot):  # a demo that cannot be written opens no study
+            preparing.signals.error.connect(lambda exc: QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot))
     elif baseline or followup:
         window.open_study(baseline, followup)
     elif screenshot or detail_screenshot:
@@ -172,4 +285,5 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     # Background work still running (the warm-up's imports, a cancelled analysis reaching its next
     # progress report) must end before the interpreter shuts down under it.
     QThreadPool.globalInstance().waitForDone(EXIT_WAIT_MS)
+    log.info("closed (status %d)", status)
     return status

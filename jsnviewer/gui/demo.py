@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
-
 from jsnviewer.dataset import JointAnnotation
+from jsnviewer.gui.settings import user_data_folder
 from jsnviewer.gui.worker import Worker
 
 DEMO_SEED = 7
@@ -21,8 +20,7 @@ DEMO_FINDINGS_RATE = 0.35  # more joints with ankylosis or subluxation than a ty
 
 
 def demo_folder(seed: int = DEMO_SEED) -> Path:
-    base = QStandardPaths.writableLocation(QStandardPaths.AppLocalDataLocation)
-    return Path(base) / "demo" / f"phantom-{seed}-findings{DEMO_FINDINGS_RATE:g}"
+    return user_data_folder() / "demo" / f"phantom-{seed}-findings{DEMO_FINDINGS_RATE:g}"
 
 
 def prepare_demo(folder: Path, seed: int = DEMO_SEED, progress: Callable[[float, str], None] | None = None):

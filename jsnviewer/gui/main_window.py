@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsnviewer.dataset import CocoExport, DatasetError, JointAnnotation, JointsMerge, is_dataset, open_dataset
-from jsnviewer.errors import JsnError
+from jsnviewer.errors import JsnError, describe
 from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
 from jsnviewer.gui.app import resource_icon
 from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
@@ -329,6 +329,7 @@ class MainWindow(QMainWindow):
             analysis_menu.addSeparator() if name is None else analysis_menu.addAction(a[name])
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"))
+        help_menu.addAction(self._action("&About jsnviewer", self.show_about))
 
         bar = QToolBar("Main")
         bar.setObjectName("mainToolbar")
@@ -558,7 +559,7 @@ class MainWindow(QMainWindow):
 
     def _task_error(self, label: str, exc: BaseException) -> None:
         if isinstance(exc, (JsnError, OSError)):
-            text = str(exc)
+            text = describe(exc)
         else:  # a bug, not bad input: still one line in the window, details in the log
             log.error("unexpected %s in a background task", type(exc).__name__, exc_info=exc)
             text = f"unexpected {type(exc).__name__}: {exc}"
@@ -970,7 +971,7 @@ class MainWindow(QMainWindow):
             for document in self.session_documents.values():
                 document.stored, document.base = None, []  # nothing read from this folder: a file there is someone else's
         self.settings.dataset_folder = str(folder)
-        save_settings(self.settings, qsettings())
+        self._save_settings()
         self.saver.dataset_root = Path(folder)
         for document in self.session_documents.values():
             if document.is_dirty:  # edits made before there was a folder to save them to
@@ -1114,7 +1115,7 @@ class MainWindow(QMainWindow):
                     self.warnings.dismiss(f"weights-{name}")
             self.settings = values
             self.saver.set_delay(values.autosave_delay_s)
-            save_settings(values, qsettings())
+            self._save_settings()
             self._update_save_state()
 
     def open_retraining(self) -> RetrainDialog | None:
@@ -1141,10 +1142,24 @@ class MainWindow(QMainWindow):
     def use_weights(self, weights: dict[str, str]) -> None:
         """Make the next analyses use these weights files (by model name); saved with the settings."""
         self.settings = replace(self.settings, weights={**self.settings.weights, **weights})
-        save_settings(self.settings, qsettings())
+        self._save_settings()
         for name in weights:
             self.warnings.dismiss(f"weights-{name}")
         self.statusBar().showMessage(f"The next analyses use the new weights of {len(weights)} model(s)", 8000)
+
+    def _save_settings(self) -> None:
+        problem = save_settings(self.settings, qsettings())
+        if problem:
+            self.warnings.show_message(problem[0].upper() + problem[1:] + ".", "warning", key="settings")
+        else:
+            self.warnings.dismiss("settings")
+
+    def show_about(self) -> None:
+        from jsnviewer.gui.about import about_html
+
+        box = QMessageBox(QMessageBox.Information, "About jsnviewer", about_html(self.settings), QMessageBox.Ok, self)
+        box.setTextInteractionFlags(Qt.TextSelectableByMouse)  # IT copies the paths and checksums from here
+        box.exec()
 
     def show_shortcuts(self) -> None:
         lines = [f"<tr><td><b>{a.shortcut().toString(QKeySequence.NativeText)}</b></td><td>{a.text().replace('&', '')}</td></tr>"

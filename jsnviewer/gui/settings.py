@@ -1,4 +1,4 @@
-"""Application settings kept with QSettings, and the dialog that edits them.
+"""Application settings kept with QSettings, the program's per-user folder, and the dialog that edits the settings.
 
 The analysis reads device, registration method, thresholds and weights through
 `jsnviewer.gui.analysis.analysis_settings`. The thresholds are the detection ensemble's (Izumi et al. 2024): confidence t_conf, the IoU of
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
     QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
@@ -58,6 +58,17 @@ def qsettings() -> QSettings:
     return QSettings(ORGANIZATION, APPLICATION)
 
 
+def user_data_folder() -> Path:
+    """The program's own per-user folder (the demo study, the log): ~/.local/share/jsnviewer/jsnviewer
+    ($XDG_DATA_HOME) on Linux, %LOCALAPPDATA%\\jsnviewer\\jsnviewer on Windows."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.AppLocalDataLocation))
+
+
+def log_file() -> Path:
+    """The window's log, what IT collects when a user reports a problem."""
+    return user_data_folder() / "jsnviewer.log"
+
+
 def load_settings(store: QSettings | None = None) -> AppSettings:
     store = store if store is not None else qsettings()
     defaults = AppSettings()
@@ -84,7 +95,9 @@ def load_settings(store: QSettings | None = None) -> AppSettings:
     )
 
 
-def save_settings(settings: AppSettings, store: QSettings | None = None) -> None:
+def save_settings(settings: AppSettings, store: QSettings | None = None) -> str | None:
+    """Write the settings; None when written, else why not (a read-only or full home folder): QSettings
+    itself only remembers the failure, and the settings would silently be gone at the next start."""
     store = store if store is not None else qsettings()
     store.setValue("device", settings.device)
     store.setValue("registration_method", settings.registration_method)
@@ -95,6 +108,10 @@ def save_settings(settings: AppSettings, store: QSettings | None = None) -> None
         store.setValue(f"weights/{name}", settings.weights.get(name, ""))
     store.setValue("autosave_delay_s", settings.autosave_delay_s)
     store.sync()
+    if store.status() != QSettings.NoError:
+        return (f"the settings could not be saved to {store.fileName()} (read-only or full disk?): they last until "
+                "the program is closed")
+    return None
 
 
 def recent_studies(store: QSettings | None = None) -> list[tuple[str, str]]:

@@ -6,11 +6,15 @@ replaces the earlier one with that key instead of piling up.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 LEVELS = ("info", "warning", "error")
 _SYMBOLS = {"info": "ℹ", "warning": "⚠", "error": "✖"}
+
+log = logging.getLogger(__name__)
 
 
 class _Message(QFrame):
@@ -57,6 +61,8 @@ class WarningsBar(QWidget):
             self._counter += 1
             key = f"message-{self._counter}"
         self.dismiss(key, notify=False)
+        if level == "error":  # for the log file IT collects (warnings stay out: the pair checks name patient IDs)
+            log.info("the window shows an error: %s", text)
         message = _Message(key, text, level)
         message.dismissed.connect(self.dismiss)
         self._messages[key] = message

@@ -6,6 +6,7 @@ command line and the benchmark; `progress(fraction, stage)` may raise to cancel.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,8 @@ from jsnviewer.errors import JsnError
 from jsnviewer.joints import SIDES
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, crop_side_px, joint_axes
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 # The hand-size ratio away from 1 (in mm; in px without pixel sizes) beyond which the follow-up is cropped
@@ -83,6 +86,8 @@ class AnalysisModels:
         registrator = Registrator(model=model, method=settings.registration_method)
         files = {name: resolve_weights(name, w.get(name)) for name in WEIGHT_NAMES if name != "registration" or model}
         used = {name: {"file": str(path.resolve()), "sha256": file_sha256(path)[:16]} for name, path in files.items()}
+        log.info("models loaded on %s: %s", device.type,  # which weights analysed, in the window's log
+                 ", ".join(f"{name} {u['file']} (SHA-256 {u['sha256']}…)" for name, u in used.items()))
         return cls(detector, segmenter, registrator, device.type, used)
 
 

@@ -1,0 +1,56 @@
+"""The window's log file: a disk that fills up silences it after one note, never a traceback per line."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from jsnviewer.gui.app import start_log_file
+
+
+@pytest.fixture
+def root_logger():
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield root
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+
+
+def test_the_log_keeps_info_lines_and_rolls_over_when_large(tmp_path, root_logger):
+    log = tmp_path / "logs" / "jsnviewer.log"
+    log.parent.mkdir()
+    log.write_text("x" * 1_200_000)
+    assert start_log_file(log) == log
+    logging.getLogger("jsnviewer.test").info("models loaded")
+    assert log.read_text().endswith("INFO jsnviewer.test: models loaded\n")
+    assert (tmp_path / "logs" / "jsnviewer.log.1").stat().st_size == 1_200_000
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device that is always full)")
+def test_a_full_disk_gives_one_note_instead_of_a_traceback_per_line(root_logger, capsys):
+    assert start_log_file(Path("/dev/full")) is not None
+    for n in range(3):
+        logging.getLogger("jsnviewer.test").info("line %d", n)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "Logging error" not in err
+    assert err.count("the log file /dev/full cannot be written any more (No space left on device") == 1
+
+
+def test_the_log_names_no_radiograph_and_no_folder_of_the_user_but_keeps_the_programs_own(tmp_path, root_logger):
+    log = tmp_path / "data" / "jsnviewer.log"
+    program = tmp_path / "opt" / "jsnviewer"
+    assert start_log_file(log, (program,)) == log
+    logging.getLogger("jsnviewer.test").info("Cannot open DOE_JANE.dcm: Permission denied (/data/Jane Doe/hand 1.png)")
+    logging.getLogger("jsnviewer.test").info("models from %s", program / "models" / "segmenter.pt")
+    logging.getLogger("jsnviewer.test").info("elsewhere %s", str(program) + "2/x")
+    text = log.read_text()
+    assert "Jane" not in text and "JANE" not in text and "/data" not in text
+    assert "Cannot open <file>.dcm: Permission denied (<path> <file>.png)" in text
+    assert str(program / "models" / "segmenter.pt") in text  # IT needs the program's own files
+    assert "elsewhere <path>" in text  # a folder that only begins like the program's is the user's
