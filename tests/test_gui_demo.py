@@ -28,3 +28,18 @@ def test_demo_opens_the_phantom_pair_with_its_true_boxes_unsaved_and_clean(qtbot
         assert len(window.layers[role].items) == len(JOINT_IDENTITIES)
     assert window.panes[BASELINE].radiograph.shape == (2010, 1490)
     assert any("Demo study" in text for _, text in window.warnings.messages())
+
+
+@pytest.mark.slow
+def test_a_demo_without_its_weights_names_the_missing_file_in_full(qtbot, make_window, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    folder = tmp_path / "demo"
+    monkeypatch.setattr("jsnviewer.gui.demo.demo_folder", lambda seed=7: folder)
+    window = make_window()
+    gone = tmp_path / "retrained" / "segmenter.pt"  # chosen in Settings, since deleted
+    window.settings = replace(window.settings, weights={**window.settings.weights, "segmenter": str(gone)})
+    with qtbot.waitSignal(window.study_loaded, timeout=120000):
+        open_demo(window, seed=3)
+    demo = next(text for _, text in window.warnings.messages() if "Demo study" in text)
+    assert f"weights files not found: {gone}" in demo  # not just "segmenter.pt", which reads as the shipped one
