@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication, QToolBar
 
@@ -114,3 +114,16 @@ def test_the_toolbar_icons_are_sharp_at_any_scale_and_a_disabled_button_looks_di
         assert big.width() == 48  # drawn at the size asked (a vector icon), not a small bitmap enlarged
         assert brightness(icon.pixmap(24, 24, QIcon.Disabled)) < 0.6 * brightness(icon.pixmap(24, 24)), name
     assert not window.windowIcon().isNull()  # the program's own icon in the task bar
+
+
+def test_the_box_being_drawn_has_the_outlines_thickness_on_a_scaled_monitor(qtbot, window, monkeypatch):
+    from jsnviewer.gui.image_view import Tool
+    from gui_support import FakeDrag
+
+    window.set_tool(Tool.BOX)
+    view_box = window.panes[BASELINE].view_box
+    monkeypatch.setattr(window.panes[BASELINE].graphics, "devicePixelRatioF", lambda: 2.0)  # a 4K monitor at 200 %
+    start, end = QPointF(40, 40), QPointF(80, 90)
+    view_box.mouseDragEvent(FakeDrag(view_box, Qt.LeftButton, start, start, True, False))
+    view_box.mouseDragEvent(FakeDrag(view_box, Qt.LeftButton, start, end, False, False))
+    assert view_box._rubber.isVisible() and view_box._rubber.pen().widthF() == 3.0  # 1.5 px at 100 %

@@ -20,6 +20,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
+from jsnviewer.gui.annotation import screen_ratio
 from jsnviewer.radiograph import Radiograph, percentile_window
 
 
@@ -37,6 +38,7 @@ WINDOW_PRESETS: dict[str, tuple[float, float]] = {
     "Full range": (0.0, 100.0),
 }
 WINDOW_DRAG_PIXELS = 400.0  # a drag this many screen pixels long changes the window by the full grey range
+RUBBER_COLOUR = "#ffd54f"  # the box being drawn
 
 
 class RadiographViewBox(pg.ViewBox):
@@ -53,7 +55,7 @@ class RadiographViewBox(pg.ViewBox):
         # own visit's joint while pan and zoom stay linked.
         self.link_offset = (0.0, 0.0)
         self._rubber = QGraphicsRectItem()
-        self._rubber.setPen(pg.mkPen("#ffd54f", width=1.5, style=Qt.DashLine))
+        self._rubber.setPen(pg.mkPen(RUBBER_COLOUR, width=1.5, style=Qt.DashLine))
         self._rubber.setZValue(20)
         self._rubber.hide()
         self.addItem(self._rubber, ignoreBounds=True)
@@ -104,6 +106,8 @@ class RadiographViewBox(pg.ViewBox):
                 self._rubber.hide()
                 self.box_drawn.emit(rect)
             else:
+                if ev.isStart():  # in physical pixels like the boxes' outlines (a scaled monitor)
+                    self._rubber.setPen(pg.mkPen(RUBBER_COLOUR, width=1.5 * screen_ratio(self), style=Qt.DashLine))
                 self._rubber.setRect(rect)
                 self._rubber.show()
             return
