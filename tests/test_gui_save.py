@@ -389,3 +389,21 @@ def test_a_dataset_folder_that_goes_away_during_the_session_is_not_made_again(qt
     assert not (tmp_path / "stick").exists()
     assert window.documents[BASELINE].is_dirty and window.documents[BASELINE].joints() == expected
     assert "is not there" in errors_of(window)[0] and "edits are kept" in errors_of(window)[0]
+
+
+def test_two_windows_changing_different_settings_keep_both_changes(qtbot, settings_store, tmp_path):
+    from dataclasses import replace
+
+    from jsnviewer.gui.main_window import MainWindow
+    from jsnviewer.gui.settings import load_settings
+
+    first, second = MainWindow(load_settings(settings_store)), MainWindow(load_settings(settings_store))
+    for window in (first, second):
+        qtbot.addWidget(window)
+    assert first.set_dataset_folder(tmp_path / "dataset")  # remembered for the next start
+    second.settings = replace(second.settings, registration_method="poc")
+    second.use_weights({"segmenter": str(tmp_path / "retrained" / "segmenter.pt")})  # writes the settings
+    reread = load_settings(settings_store)
+    assert reread.dataset_folder == str(tmp_path / "dataset")  # the second window did not put its old value back
+    assert reread.weights["segmenter"] == str(tmp_path / "retrained" / "segmenter.pt")
+    assert reread.registration_method == "poc"

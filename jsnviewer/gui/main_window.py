@@ -8,6 +8,7 @@ warnings bar.
 
 from __future__ import annotations
 
+import copy
 import logging
 import warnings
 from collections.abc import Callable
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
 
         load_image_plugins()  # before any worker paints a report (see its docstring)
         self.settings = settings or load_settings()
+        self._settings_saved = copy.deepcopy(self.settings)  # what the store holds as far as this window knows
         self.ask_before_discarding = True  # tests switch the close-time question off
         self.panes = {role: RadiographPane(role) for role in ROLES}
         self.documents: dict[str, AnnotationDocument | None] = {role: None for role in ROLES}
@@ -1148,7 +1150,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"The next analyses use the new weights of {len(weights)} model(s)", 8000)
 
     def _save_settings(self) -> None:
-        problem = save_settings(self.settings, qsettings())
+        problem = save_settings(self.settings, qsettings(), since=self._settings_saved)
+        self._settings_saved = copy.deepcopy(self.settings)
         if problem:
             self.warnings.show_message(problem[0].upper() + problem[1:] + ".", "warning", key="settings")
         else:

@@ -95,18 +95,25 @@ def load_settings(store: QSettings | None = None) -> AppSettings:
     )
 
 
-def save_settings(settings: AppSettings, store: QSettings | None = None) -> str | None:
-    """Write the settings; None when written, else why not (a read-only or full home folder): QSettings
-    itself only remembers the failure, and the settings would silently be gone at the next start."""
+def _entries(settings: AppSettings) -> dict[str, object]:
+    """The settings as the store's keys and values."""
+    entries: dict[str, object] = {"device": settings.device, "registration_method": settings.registration_method}
+    entries |= {f"thresholds/{name}": value for name, value in asdict(settings.thresholds).items()}
+    entries["dataset_folder"] = settings.dataset_folder
+    entries |= {f"weights/{name}": settings.weights.get(name, "") for name in WEIGHTS}
+    entries["autosave_delay_s"] = settings.autosave_delay_s
+    return entries
+
+
+def save_settings(settings: AppSettings, store: QSettings | None = None, since: AppSettings | None = None) -> str | None:
+    """Write the settings (with `since`, what this window read or last wrote: only those it changed, so that
+    another window's changes meanwhile stay); None when written, else why not (a read-only or full home folder):
+    QSettings itself only remembers the failure, and the settings would silently be gone at the next start."""
     store = store if store is not None else qsettings()
-    store.setValue("device", settings.device)
-    store.setValue("registration_method", settings.registration_method)
-    for name, value in asdict(settings.thresholds).items():
-        store.setValue(f"thresholds/{name}", value)
-    store.setValue("dataset_folder", settings.dataset_folder)
-    for name in WEIGHTS:
-        store.setValue(f"weights/{name}", settings.weights.get(name, ""))
-    store.setValue("autosave_delay_s", settings.autosave_delay_s)
+    before = _entries(since) if since is not None else {}
+    for key, value in _entries(settings).items():
+        if since is None or before.get(key) != value:
+            store.setValue(key, value)
     store.sync()
     if store.status() != QSettings.NoError:
         return (f"the settings could not be saved to {store.fileName()} (read-only or full disk?): they last until "
