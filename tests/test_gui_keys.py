@@ -168,3 +168,16 @@ def test_arrows_on_the_focused_joints_results_tab_bar_change_the_tab_not_the_box
     qtbot.keyClick(tabs, Qt.Key_Right)
     assert tabs.currentIndex() == 1
     assert window.documents[BASELINE].joint(uid).box == (50.0, 60.0, 20.0, 30.0)  # not nudged
+
+
+def test_ctrl_0_gives_the_keys_back_to_the_images_after_a_list_had_them(qtbot, window):
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+    window.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="MCP3")
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key_1, Qt.ControlModifier)
+    qtbot.waitUntil(window.joints_panel.table.hasFocus)
+    window.layers[BASELINE].select(uid)
+    qtbot.keyClick(window, Qt.Key_0, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: not window.joints_panel.table.hasFocus())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Right)  # a nudge now, not the next row
+    assert window.documents[BASELINE].joint(uid).box == (51.0, 60.0, 20.0, 30.0)

@@ -279,6 +279,8 @@ class MainWindow(QMainWindow):
                                         "Ctrl+1", "The boxes of the active image: arrows move through them")
         a["results_list"] = self._action("&Results list", lambda: self.show_list(self.results_dock, self.results_panel.table),
                                          "Ctrl+2", "The joints measured: arrows move through them")
+        a["images"] = self._action("The &images", self.focus_images, "Ctrl+0",
+                                   "The keyboard back to the images: arrows nudge the selected box")
         a["cancel"] = self._action("Cancel task", self.cancel_task, "Esc")
         a["analyse"] = self._action("A&nalyse", self.start_analysis, "Ctrl+R",
                                     "Find the joints, flag findings and measure JSN progression (runs in the background)",
@@ -324,8 +326,8 @@ class MainWindow(QMainWindow):
         for dock in (self.study_dock, self.joints_dock, self.results_dock, self.detail_dock):
             panels.addAction(dock.toggleViewAction())
         panels.addSeparator()
-        panels.addAction(a["joints_list"])
-        panels.addAction(a["results_list"])
+        for name in ("images", "joints_list", "results_list"):
+            panels.addAction(a[name])
         analysis_menu = menu.addMenu("&Analysis")
         for name in ("analyse", "cancel", None, "export_csv", "export_report", "save_results", None, "retrain"):
             analysis_menu.addSeparator() if name is None else analysis_menu.addAction(a[name])
@@ -779,6 +781,10 @@ class MainWindow(QMainWindow):
         dock.show()
         dock.raise_()
         table.setFocus(Qt.ShortcutFocusReason)
+
+    def focus_images(self) -> None:
+        """Keys to the active image again (after a list or a field had them)."""
+        self.panes[self.active_role].graphics.setFocus(Qt.ShortcutFocusReason)
 
     def switch_image(self) -> None:
         self.set_active_role(FOLLOWUP if self.active_role == BASELINE else BASELINE)
