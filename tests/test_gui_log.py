@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jsnviewer.gui.app import start_log_file
+from jsnviewer.gui.log_file import start_log_file
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ def window(shown_study):
 
 
 def test_the_window_fits_a_1280_by_720_laptop_screen(qtbot, window):
-    from jsnviewer.gui.app import resources_dir
+    from jsnviewer.gui.resources import resources_dir
 
     app = QApplication.instance()
     app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))  # as the program shows it

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 from jsnviewer.dataset import CocoExport, DatasetError, JointAnnotation, JointsMerge, is_dataset, open_dataset
 from jsnviewer.errors import JsnError, describe
 from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
-from jsnviewer.gui.app import resource_icon
 from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
 from jsnviewer.gui.autosave import AnnotationSaver, write_joint_crops
 from jsnviewer.gui.image_view import WINDOW_PRESETS, RadiographPane, Tool
@@ -34,6 +33,7 @@ from jsnviewer.gui.joint_detail import JointDetailPanel
 from jsnviewer.gui.keys import FocusedWidgetKeysFirst
 from jsnviewer.gui.joints_panel import JointsPanel
 from jsnviewer.gui.overlays import ResultOverlay
+from jsnviewer.gui.resources import resource_icon
 from jsnviewer.gui.results_panel import ResultsPanel
 from jsnviewer.gui.retrain_dialog import RetrainDialog
 from jsnviewer.gui.settings import (

@@ -1,0 +1,83 @@
+"""The window's log file for clinic IT: appended per session, rolled over past LOG_ROLL_BYTES, silenced after one
+note on a full disk, and without the user's radiographs' names or folders (docs/packaging.md, "Collecting logs")."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import sys
+from pathlib import Path
+
+from jsnviewer.errors import describe
+
+LOG_ROLL_BYTES = 1_000_000
+
+
+class _LogFile(logging.FileHandler):
+    """The log file, which a full or vanished disk silences after one note (logging's own handling printed
+    a traceback to the terminal for every line)."""
+
+    failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802
+        if not self.failed:
+            self.failed = True
+            print(f"jsnviewer: note: the log file {self.baseFilename} cannot be written any more "
+                  f"({describe(sys.exc_info()[1])})", file=sys.stderr)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # the lines still buffered have nowhere to go
+            super().close()
+
+
+# A path, through spaces that lie inside it ("/data/Jane Doe/hand.dcm"), and a radiograph's file name
+_PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s:;,()'\"]|\s(?=[^\s/\\]*[/\\]))*")
+_RADIOGRAPH_NAME = re.compile(r"[^\s/\\:;,()'\"]+\.(dcm|dicom|png|jpe?g|tiff?|bmp)\b", re.IGNORECASE)
+
+
+class _WithoutUserFiles(logging.Formatter):
+    """Log lines without the user's folders and radiographs' file names (often a patient's name or ID): a path
+    outside the program's own folders reads "<path>", a radiograph's name "<file>.dcm"."""
+
+    def __init__(self, fmt: str, own_folders: tuple[str, ...]):
+        super().__init__(fmt)
+        self.own_folders = own_folders
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        text = _PATH.sub(lambda m: m.group(0) if self._own(m.group(0)) else "<path>", text)
+        return _RADIOGRAPH_NAME.sub(lambda m: f"<file>.{m.group(1)}", text)
+
+    def _own(self, path: str) -> bool:
+        return any(path == f or path.startswith((f + "/", f + "\\")) for f in self.own_folders)
+
+
+def start_log_file(path: Path, own_folders: tuple[str | Path, ...] = ()) -> Path | None:
+    """Append this session's log to `path` (the one before kept as `<name>.1` once it passes LOG_ROLL_BYTES);
+    None, with a one-line note, where it cannot be written: the window works without it. Records versions,
+    models, errors the window showed and unexpected errors with their traceback; never a patient's name, nor
+    a radiograph's file name or a folder outside `own_folders` (the program's, its settings' and data's)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_file() and path.stat().st_size > LOG_ROLL_BYTES:
+            os.replace(path, path.with_name(path.name + ".1"))
+        handler = _LogFile(path, encoding="utf-8")  # appends: two sessions at once share it line by line
+    except OSError as exc:
+        print(f"jsnviewer: note: no log file ({exc.strerror or exc}: {path})", file=sys.stderr)
+        return None
+    own = tuple(str(f).rstrip("/\\") for f in (*own_folders, path.parent, sys.prefix, sys.base_prefix))
+    handler.setFormatter(_WithoutUserFiles("%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s", own))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    for console in root.handlers:  # the terminal keeps showing what it showed before
+        if console.level == logging.NOTSET:
+            console.setLevel(root.level)
+    root.addHandler(handler)
+    root.setLevel(min(root.level, logging.INFO))
+    return path

@@ -1,0 +1,44 @@
+"""The program's own files beside the code (resources/: the style sheet, the icons), also in the packaged program."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
+
+
+def resources_dir() -> Path:
+    """resources/ beside the package, or inside a frozen bundle."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+ICON_COLOURS = (b"#d8d8d8", b"#5aa9f5")  # the icons' strokes and fills, drawn dim for a disabled button
+DISABLED_ICON_COLOUR = b"#5f6166"
+
+
+def resource_icon(name: str) -> QIcon:
+    """resources/icons/<name>.svg, sharp at any size and screen scale, with a dim version for a disabled button
+    (Qt's own greying of a light icon on the dark toolbar hardly differs); an empty icon if the file is missing."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    path = resources_dir() / "icons" / f"{name}.svg"
+    if not path.is_file():
+        return QIcon()
+    icon = QIcon(str(path))
+    dim = path.read_bytes()
+    for colour in ICON_COLOURS:
+        dim = dim.replace(colour, DISABLED_ICON_COLOUR)
+    renderer = QSvgRenderer(QByteArray(dim))
+    for size in (16, 20, 24, 32, 40, 48, 64):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.transparent)
+        painter = QPainter(pixmap)
+        renderer.render(painter)
+        painter.end()
+        icon.addPixmap(pixmap, QIcon.Disabled)
+    return icon
