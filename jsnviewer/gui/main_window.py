@@ -39,8 +39,8 @@ from jsnviewer.gui.retrain_dialog import RetrainDialog
 from jsnviewer.gui.settings import (
     WEIGHTS, AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_studies, save_settings,
 )
-from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, LoadedImage, StudyLoad, load_folder, load_study,
-                                         neighbour_radiograph)
+from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, LoadedImage, StudyLoad, load_folder, load_neighbour,
+                                         load_study, neighbour_radiograph)
 from jsnviewer.gui.study_panel import StudyPanel
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
@@ -424,17 +424,25 @@ class MainWindow(QMainWindow):
 
     def open_neighbour(self, step: int) -> Worker | None:
         """Next (step 1) or previous (-1) radiograph of the active image's folder into the active view; its edits
-        are saved first, as for any image replaced in a view."""
+        are saved first, as for any image replaced in a view. A file that cannot be read is named and passed over."""
         document = self.documents[self.active_role]
         if document is None:
             self.statusBar().showMessage(f"No {self.active_role.lower()} open: open a radiograph first", 5000)
             return None
         path = neighbour_radiograph(document.path, step)
+        end = "last" if step > 0 else "first"
         if path is None:
-            end = "last" if step > 0 else "first"
             self.statusBar().showMessage(f"{document.path.name} is the {end} radiograph in {document.path.parent.name}", 5000)
             return None
-        return self._load({self.active_role: path})
+
+        def show(study: StudyLoad) -> None:
+            self._show_study(study)
+            if not study.images:
+                self.statusBar().showMessage(f"{document.path.name} is the {end} readable radiograph in "
+                                             f"{document.path.parent.name}", 5000)
+
+        return self._start(Worker(load_neighbour, document.path, step, self.active_role, self.saver.dataset_root),
+                           f"Opening {path.name}", show)
 
     def _load(self, paths: dict[str, Path], order_by_date: bool = False) -> Worker:
         names = ", ".join(p.name for p in paths.values())
@@ -502,7 +510,7 @@ class MainWindow(QMainWindow):
             self.warnings.dismiss(f"annotation-{role}")
         self.documents[role] = document
         self.image_ids[role] = loaded.image_id
-        self.panes[role].set_radiograph(radiograph)
+        self.panes[role].set_radiograph(radiograph, loaded.place)
         layer = AnnotationLayer(self.panes[role].view_box, document)
         layer.set_visible(self.actions_by_name["show_boxes"].isChecked())
         layer.set_labels_visible(self.actions_by_name["show_labels"].isChecked())
