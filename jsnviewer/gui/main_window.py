@@ -1145,6 +1145,9 @@ class MainWindow(QMainWindow):
             self.warnings.show_message("Retraining learns from a dataset folder: choose one first (File ▸ Choose "
                                        "dataset folder…) and annotate in it.", "warning", key="retrain")
             return None
+        self.saver.flush()  # the edits of the last minutes are part of the dataset it counts and trains on
+        self.saver.wait()
+        QApplication.processEvents()  # their joint crops start writing
         try:
             data = training_data(root)
         except (DatasetError, OSError) as exc:
