@@ -343,3 +343,28 @@ def test_page_down_goes_on_after_the_shown_file_was_moved_away_meanwhile(qtbot, 
     with qtbot.waitSignal(window.study_loaded, timeout=10000):
         qtbot.keyClick(window, Qt.Key_PageDown)
     assert window.documents[BASELINE].path == files[2]
+
+
+def test_page_down_pressed_again_before_the_view_shows_the_next_goes_on_from_there(qtbot, make_window, tmp_path):
+    files = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm", "hand3.dcm", "hand4.dcm", "hand5.dcm"))
+    window = make_window(tmp_path / "dataset")
+    window.show()
+    open_and_wait(qtbot, window, files[0])
+    for _ in range(3):  # faster than the files open
+        qtbot.keyClick(window, Qt.Key_PageDown)
+    qtbot.waitUntil(lambda: window.panes[BASELINE].radiograph.path == files[3] and window.task is None, timeout=10000)
+    qtbot.keyClick(window, Qt.Key_PageUp)
+    qtbot.waitUntil(lambda: window.panes[BASELINE].radiograph.path == files[2], timeout=10000)
+
+
+def test_page_down_moves_on_past_a_second_copy_of_the_same_radiograph(qtbot, make_window, tmp_path):
+    first, second = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm"))
+    copy = first.with_name("hand1_again.dcm")
+    copy.write_bytes(first.read_bytes())  # exported twice: one radiograph, one annotation
+    window = make_window(tmp_path / "dataset")
+    window.show()
+    open_and_wait(qtbot, window, first)
+    for expected in (copy, second):
+        with qtbot.waitSignal(window.study_loaded, timeout=10000):
+            qtbot.keyClick(window, Qt.Key_PageDown)
+        assert window.panes[BASELINE].radiograph.path == expected

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.task: Worker | None = None
         self.model_cache = ModelCache()
         self._analysis_queued = False  # Analyse was asked for while another task ran
+        self._heading_to: dict[str, Path] = {}  # the radiograph a view's Next / Previous image is opening
         self.result = None  # the StudyResult shown
         self._analysed_ids: tuple[str | None, str | None] | None = None
         # (result, dataset folder, the two visits' joints) whose joint crops were last written
@@ -424,25 +425,36 @@ class MainWindow(QMainWindow):
 
     def open_neighbour(self, step: int) -> Worker | None:
         """Next (step 1) or previous (-1) radiograph of the active image's folder into the active view; its edits
-        are saved first, as for any image replaced in a view. A file that cannot be read is named and passed over."""
-        document = self.documents[self.active_role]
-        if document is None:
-            self.statusBar().showMessage(f"No {self.active_role.lower()} open: open a radiograph first", 5000)
+        are saved first, as for any image replaced in a view. A file that cannot be read is named and passed over.
+        Pressed again before the view shows it, it goes on from there (only the last one asked for is shown)."""
+        role = self.active_role
+        shown = self.panes[role].radiograph
+        if shown is None or shown.path is None:
+            self.statusBar().showMessage(f"No {role.lower()} open: open a radiograph first", 5000)
             return None
-        path = neighbour_radiograph(document.path, step)
+        # the file shown, not its annotation's: a copy of the same radiograph shares the annotation
+        here = self._heading_to.get(role, Path(shown.path))
+        path = neighbour_radiograph(here, step)
         end = "last" if step > 0 else "first"
         if path is None:
-            self.statusBar().showMessage(f"{document.path.name} is the {end} radiograph in {document.path.parent.name}", 5000)
+            self.statusBar().showMessage(f"{here.name} is the {end} radiograph in {here.parent.name}", 5000)
             return None
+        self._heading_to[role] = path
 
         def show(study: StudyLoad) -> None:
+            if self._heading_to.get(role) is not path:  # a later Next / Previous of this view is on its way
+                return
+            del self._heading_to[role]
             self._show_study(study)
             if not study.images:
-                self.statusBar().showMessage(f"{document.path.name} is the {end} readable radiograph in "
-                                             f"{document.path.parent.name}", 5000)
+                self.statusBar().showMessage(f"{here.name} is the {end} readable radiograph in {here.parent.name}", 5000)
 
-        return self._start(Worker(load_neighbour, document.path, step, self.active_role, self.saver.dataset_root),
-                           f"Opening {path.name}", show)
+        def forget(exc: BaseException) -> None:
+            if self._heading_to.get(role) is path:
+                del self._heading_to[role]
+
+        return self._start(Worker(load_neighbour, here, step, role, self.saver.dataset_root), f"Opening {path.name}",
+                           show, connect=lambda worker: worker.signals.error.connect(forget))
 
     def _load(self, paths: dict[str, Path], order_by_date: bool = False) -> Worker:
         names = ", ".join(p.name for p in paths.values())
