@@ -368,3 +368,23 @@ def test_page_down_moves_on_past_a_second_copy_of_the_same_radiograph(qtbot, mak
         with qtbot.waitSignal(window.study_loaded, timeout=10000):
             qtbot.keyClick(window, Qt.Key_PageDown)
         assert window.panes[BASELINE].radiograph.path == expected
+
+
+def test_undo_goes_on_where_it_was_after_coming_back_to_an_image_with_previous_image(qtbot, make_window, tmp_path):
+    first, second = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm"))
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    window.show()
+    open_and_wait(qtbot, window, first)
+    window.add_box(BASELINE, (60.0, 70.0, 30.0, 30.0), "PIP2")
+    window.add_box(BASELINE, (100.0, 70.0, 30.0, 30.0), "PIP3")
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        qtbot.keyClick(window, Qt.Key_PageDown)  # hand1's boxes are saved on the way
+    qtbot.waitUntil(lambda: not window.saver.is_busy() and not window.documents[BASELINE].is_dirty, timeout=10000)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        qtbot.keyClick(window, Qt.Key_PageUp)  # back: the PIP3 box was a mistake
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert [j.identity for j in window.documents[BASELINE].joints()] == ["PIP2"]
+    window.save_annotations()
+    qtbot.waitUntil(lambda: not window.saver.is_busy() and not window.documents[BASELINE].is_dirty, timeout=10000)
+    assert [j.identity for j in open_dataset(dataset).annotation_for_file(first).joints] == ["PIP2"]

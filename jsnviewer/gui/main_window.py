@@ -496,7 +496,10 @@ class MainWindow(QMainWindow):
             self.layers[role].detach()
         document = self.session_documents.get(loaded.image_id)
         shown_elsewhere = document is not None and any(d is document for d in self.documents.values())
-        if document is None or not (document.is_dirty or shown_elsewhere):
+        # its saved file unchanged since: the same document, so that undo goes on where it was (Previous image)
+        as_saved = (document is not None and loaded.annotation is not None and document.stored is not None
+                    and loaded.annotation.stored == document.stored)
+        if document is None or not (document.is_dirty or shown_elsewhere or as_saved):
             joints = loaded.annotation.joints if loaded.annotation is not None else []
             document = AnnotationDocument(radiograph.path, radiograph.width, radiograph.height,
                                           radiograph.identity.laterality, radiograph.pixel_size_mm, joints, parent=self,
@@ -511,6 +514,7 @@ class MainWindow(QMainWindow):
             self.undo_group.addStack(document.undo_stack)
         elif not shown_elsewhere:
             document.path = radiograph.path
+        if document.is_dirty and not shown_elsewhere:
             self.warnings.show_message(f"{radiograph.path.name}: your unsaved edits of this image are shown.", "info",
                                        key=f"restored-{loaded.image_id}")
         if loaded.annotation_error:
