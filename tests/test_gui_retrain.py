@@ -135,3 +135,30 @@ def test_retraining_without_a_dataset_folder_says_where_to_start(qtbot, make_win
     window = make_window()
     assert window.open_retraining() is None
     assert any("choose one first" in text for _, text in window.warnings.messages())
+
+
+def test_the_boxes_of_the_last_minutes_count_before_autosave_has_written_them(qtbot, make_window, tmp_path):
+    from gui_support import open_and_wait, write_radiograph
+    from jsnviewer.gui.main_window import BASELINE
+
+    window = make_window(tmp_path / "dataset", autosave_delay_s=30.0)
+    open_and_wait(qtbot, window, write_radiograph(tmp_path / "hand1.dcm"))
+    window.add_box(BASELINE, (60.0, 70.0, 30.0, 30.0), "PIP2")  # just drawn: its autosave is still waiting
+    dialog = window.open_retraining()
+    assert dialog.data.reviewed_images == 1
+    assert dialog.checks["detector_ankylosis"].isEnabled() and dialog.start_button.isEnabled()
+
+
+def test_a_dataset_folder_the_weights_cannot_be_written_to_is_said_before_any_training(
+        qtbot, make_window, dataset_root, tmp_path, monkeypatch):
+    from jsnviewer.gui import retrain_dialog
+
+    blocker = tmp_path / "retrained"
+    blocker.write_text("a file where the folder would go")  # as a read-only share refuses the folder
+    monkeypatch.setattr(retrain_dialog, "output_folder", lambda root: blocker / "2024-01-01_000000")
+    window = make_window(dataset_root)
+    dialog = window.open_retraining()
+    dialog.start_button.click()
+    assert not dialog.running
+    assert "Nothing trained" in dialog.status.text() and "cannot be written" in dialog.status.text()
+    assert dialog.start_button.isEnabled()  # another folder (Settings), then try again

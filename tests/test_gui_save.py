@@ -209,6 +209,16 @@ def test_settings_dialog_edits_device_thresholds_and_weights(qtbot):
     assert dialog.values().thresholds == Thresholds()
 
 
+def test_settings_go_back_to_the_shipped_models_in_one_click_after_a_retraining(qtbot):
+    from jsnviewer.gui.settings import WEIGHTS, SettingsDialog
+
+    retrained = {name: f"/data/dataset/retrained/2024-05-02_101500/{name}.pt" for name in WEIGHTS}
+    dialog = SettingsDialog(AppSettings(weights=retrained))
+    qtbot.addWidget(dialog)
+    dialog.shipped_button.click()
+    assert dialog.values().weights == {name: "" for name in WEIGHTS}
+
+
 def errors_of(window) -> list[str]:
     return [text for level, text in window.warnings.messages() if level == "error"]
 

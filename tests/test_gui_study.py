@@ -253,6 +253,7 @@ def test_the_next_and_previous_radiograph_of_a_folder_come_in_name_order_numbers
     for name in ("hand10.png", "hand2.png", "hand1.dcm", "notes.txt", ".hidden.png", "hand3_upper.png", "hand3.jpg"):
         (folder / name).write_bytes(b"x")
     (folder / "scan").write_bytes(b"\x00" * 128 + b"DICM")  # a DICOM file without a suffix
+    (folder / "DICOMDIR").write_bytes(b"\x00" * 128 + b"DICM")  # a CD's index of its files: DICOM, but no image
     order = ["hand1.dcm", "hand2.png", "hand3.jpg", "hand10.png", "scan"]
     walk = [folder / "hand1.dcm"]
     while (following := neighbour_radiograph(walk[-1], 1)) is not None:
@@ -287,3 +288,103 @@ def test_page_down_opens_the_next_radiograph_of_the_folder_in_the_active_view_af
         qtbot.keyClick(window, Qt.Key_PageUp)
     assert window.documents[FOLLOWUP].path == files[1]
     assert [j.box for j in window.documents[FOLLOWUP].joints()] == [(60.0, 70.0, 30.0, 30.0)]
+
+
+def _worklist(tmp_path, names):
+    folder = tmp_path / "worklist"
+    folder.mkdir()
+    return [write_radiograph(folder / name, seed=n) for n, name in enumerate(names)]
+
+
+def test_page_down_passes_over_a_file_that_cannot_be_read_and_says_which(qtbot, make_window, tmp_path):
+    first, broken, third = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm", "hand3.dcm"))
+    broken.write_bytes(broken.read_bytes()[:4000])  # cut off inside its pixels: an interrupted copy
+    window = make_window(tmp_path / "dataset")
+    window.show()
+    open_and_wait(qtbot, window, first)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        qtbot.keyClick(window, Qt.Key_PageDown)
+    assert window.documents[BASELINE].path == third  # not stuck in front of the broken file
+    assert any("hand2.dcm" in text and "passed over" in text for _, text in window.warnings.messages())
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        qtbot.keyClick(window, Qt.Key_PageUp)
+    assert window.documents[BASELINE].path == first
+
+
+def test_page_down_at_the_end_of_the_readable_files_stays_and_says_so(qtbot, make_window, tmp_path):
+    first, last = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm"))
+    (last.parent / "notes").write_text("todo: hand2 again")  # no suffix: tried as a DICOM file
+    window = make_window(tmp_path / "dataset")
+    window.show()
+    open_and_wait(qtbot, window, last)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        qtbot.keyClick(window, Qt.Key_PageDown)
+    assert window.documents[BASELINE].path == last
+    assert "last readable radiograph" in window.statusBar().currentMessage()
+
+
+def test_the_view_title_says_which_radiograph_of_its_folder_it_shows(qtbot, make_window, tmp_path):
+    files = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm", "hand3.dcm"))
+    window = make_window(tmp_path / "dataset")
+    window.show()
+    open_and_wait(qtbot, window, files[1])
+    assert "hand2.dcm (2 of 3 in its folder)" in window.panes[BASELINE].title.text()
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        qtbot.keyClick(window, Qt.Key_PageDown)
+    assert "hand3.dcm (3 of 3 in its folder)" in window.panes[BASELINE].title.text()
+
+
+def test_page_down_goes_on_after_the_shown_file_was_moved_away_meanwhile(qtbot, make_window, tmp_path):
+    files = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm", "hand3.dcm"))
+    window = make_window(tmp_path / "dataset")
+    window.show()
+    open_and_wait(qtbot, window, files[1])
+    files[1].rename(tmp_path / "hand2.dcm")  # a colleague moved it to the done folder
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        qtbot.keyClick(window, Qt.Key_PageDown)
+    assert window.documents[BASELINE].path == files[2]
+
+
+def test_page_down_pressed_again_before_the_view_shows_the_next_goes_on_from_there(qtbot, make_window, tmp_path):
+    files = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm", "hand3.dcm", "hand4.dcm", "hand5.dcm"))
+    window = make_window(tmp_path / "dataset")
+    window.show()
+    open_and_wait(qtbot, window, files[0])
+    for _ in range(3):  # faster than the files open
+        qtbot.keyClick(window, Qt.Key_PageDown)
+    qtbot.waitUntil(lambda: window.panes[BASELINE].radiograph.path == files[3] and window.task is None, timeout=10000)
+    qtbot.keyClick(window, Qt.Key_PageUp)
+    qtbot.waitUntil(lambda: window.panes[BASELINE].radiograph.path == files[2], timeout=10000)
+
+
+def test_page_down_moves_on_past_a_second_copy_of_the_same_radiograph(qtbot, make_window, tmp_path):
+    first, second = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm"))
+    copy = first.with_name("hand1_again.dcm")
+    copy.write_bytes(first.read_bytes())  # exported twice: one radiograph, one annotation
+    window = make_window(tmp_path / "dataset")
+    window.show()
+    open_and_wait(qtbot, window, first)
+    for expected in (copy, second):
+        with qtbot.waitSignal(window.study_loaded, timeout=10000):
+            qtbot.keyClick(window, Qt.Key_PageDown)
+        assert window.panes[BASELINE].radiograph.path == expected
+
+
+def test_undo_goes_on_where_it_was_after_coming_back_to_an_image_with_previous_image(qtbot, make_window, tmp_path):
+    first, second = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm"))
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    window.show()
+    open_and_wait(qtbot, window, first)
+    window.add_box(BASELINE, (60.0, 70.0, 30.0, 30.0), "PIP2")
+    window.add_box(BASELINE, (100.0, 70.0, 30.0, 30.0), "PIP3")
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        qtbot.keyClick(window, Qt.Key_PageDown)  # hand1's boxes are saved on the way
+    qtbot.waitUntil(lambda: not window.saver.is_busy() and not window.documents[BASELINE].is_dirty, timeout=10000)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        qtbot.keyClick(window, Qt.Key_PageUp)  # back: the PIP3 box was a mistake
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert [j.identity for j in window.documents[BASELINE].joints()] == ["PIP2"]
+    window.save_annotations()
+    qtbot.waitUntil(lambda: not window.saver.is_busy() and not window.documents[BASELINE].is_dirty, timeout=10000)
+    assert [j.identity for j in open_dataset(dataset).annotation_for_file(first).joints] == ["PIP2"]

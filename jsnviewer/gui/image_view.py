@@ -131,6 +131,7 @@ class RadiographPane(QWidget):
         self._range = (0.0, 1.0)
         self._sample: np.ndarray | None = None
         self.active = False
+        self.place: tuple[int, int] | None = None  # which radiograph of its folder, of how many
 
         self.title = QLabel(role)
         self.title.setObjectName("paneTitle")
@@ -160,8 +161,9 @@ class RadiographPane(QWidget):
         self.set_active(False)
 
     # --- image
-    def set_radiograph(self, radiograph: Radiograph | None) -> None:
-        self.radiograph = radiograph
+    def set_radiograph(self, radiograph: Radiograph | None, place: tuple[int, int] | None = None) -> None:
+        """Show `radiograph`; `place` (n, of) says which of its folder's radiographs it is."""
+        self.radiograph, self.place = radiograph, place
         if radiograph is None:
             self.image_item.clear()
             self.stack.setCurrentWidget(self.placeholder)
@@ -257,6 +259,6 @@ class RadiographPane(QWidget):
         if r.identity.study_date:
             parts.append(r.identity.study_date.isoformat())
         if r.path is not None:
-            parts.append(r.path.name)
+            parts.append(r.path.name + (f" ({self.place[0]} of {self.place[1]} in its folder)" if self.place else ""))
         parts.append(f"W {self.window_width:.0f}  L {self.window_center:.0f}")
         self.title.setText("   ·   ".join(parts))

@@ -39,8 +39,8 @@ from jsnviewer.gui.retrain_dialog import RetrainDialog
 from jsnviewer.gui.settings import (
     WEIGHTS, AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_studies, save_settings,
 )
-from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, LoadedImage, StudyLoad, load_folder, load_study,
-                                         neighbour_radiograph)
+from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, LoadedImage, StudyLoad, load_folder, load_neighbour,
+                                         load_study, neighbour_radiograph)
 from jsnviewer.gui.study_panel import StudyPanel
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.task: Worker | None = None
         self.model_cache = ModelCache()
         self._analysis_queued = False  # Analyse was asked for while another task ran
+        self._heading_to: dict[str, Path] = {}  # the radiograph a view's Next / Previous image is opening
         self.result = None  # the StudyResult shown
         self._analysed_ids: tuple[str | None, str | None] | None = None
         # (result, dataset folder, the two visits' joints) whose joint crops were last written
@@ -424,17 +425,36 @@ class MainWindow(QMainWindow):
 
     def open_neighbour(self, step: int) -> Worker | None:
         """Next (step 1) or previous (-1) radiograph of the active image's folder into the active view; its edits
-        are saved first, as for any image replaced in a view."""
-        document = self.documents[self.active_role]
-        if document is None:
-            self.statusBar().showMessage(f"No {self.active_role.lower()} open: open a radiograph first", 5000)
+        are saved first, as for any image replaced in a view. A file that cannot be read is named and passed over.
+        Pressed again before the view shows it, it goes on from there (only the last one asked for is shown)."""
+        role = self.active_role
+        shown = self.panes[role].radiograph
+        if shown is None or shown.path is None:
+            self.statusBar().showMessage(f"No {role.lower()} open: open a radiograph first", 5000)
             return None
-        path = neighbour_radiograph(document.path, step)
+        # the file shown, not its annotation's: a copy of the same radiograph shares the annotation
+        here = self._heading_to.get(role, Path(shown.path))
+        path = neighbour_radiograph(here, step)
+        end = "last" if step > 0 else "first"
         if path is None:
-            end = "last" if step > 0 else "first"
-            self.statusBar().showMessage(f"{document.path.name} is the {end} radiograph in {document.path.parent.name}", 5000)
+            self.statusBar().showMessage(f"{here.name} is the {end} radiograph in {here.parent.name}", 5000)
             return None
-        return self._load({self.active_role: path})
+        self._heading_to[role] = path
+
+        def show(study: StudyLoad) -> None:
+            if self._heading_to.get(role) is not path:  # a later Next / Previous of this view is on its way
+                return
+            del self._heading_to[role]
+            self._show_study(study)
+            if not study.images:
+                self.statusBar().showMessage(f"{here.name} is the {end} readable radiograph in {here.parent.name}", 5000)
+
+        def forget(exc: BaseException) -> None:
+            if self._heading_to.get(role) is path:
+                del self._heading_to[role]
+
+        return self._start(Worker(load_neighbour, here, step, role, self.saver.dataset_root), f"Opening {path.name}",
+                           show, connect=lambda worker: worker.signals.error.connect(forget))
 
     def _load(self, paths: dict[str, Path], order_by_date: bool = False) -> Worker:
         names = ", ".join(p.name for p in paths.values())
@@ -476,7 +496,10 @@ class MainWindow(QMainWindow):
             self.layers[role].detach()
         document = self.session_documents.get(loaded.image_id)
         shown_elsewhere = document is not None and any(d is document for d in self.documents.values())
-        if document is None or not (document.is_dirty or shown_elsewhere):
+        # its saved file unchanged since: the same document, so that undo goes on where it was (Previous image)
+        as_saved = (document is not None and loaded.annotation is not None and document.stored is not None
+                    and loaded.annotation.stored == document.stored)
+        if document is None or not (document.is_dirty or shown_elsewhere or as_saved):
             joints = loaded.annotation.joints if loaded.annotation is not None else []
             document = AnnotationDocument(radiograph.path, radiograph.width, radiograph.height,
                                           radiograph.identity.laterality, radiograph.pixel_size_mm, joints, parent=self,
@@ -491,6 +514,7 @@ class MainWindow(QMainWindow):
             self.undo_group.addStack(document.undo_stack)
         elif not shown_elsewhere:
             document.path = radiograph.path
+        if document.is_dirty and not shown_elsewhere:
             self.warnings.show_message(f"{radiograph.path.name}: your unsaved edits of this image are shown.", "info",
                                        key=f"restored-{loaded.image_id}")
         if loaded.annotation_error:
@@ -502,7 +526,7 @@ class MainWindow(QMainWindow):
             self.warnings.dismiss(f"annotation-{role}")
         self.documents[role] = document
         self.image_ids[role] = loaded.image_id
-        self.panes[role].set_radiograph(radiograph)
+        self.panes[role].set_radiograph(radiograph, loaded.place)
         layer = AnnotationLayer(self.panes[role].view_box, document)
         layer.set_visible(self.actions_by_name["show_boxes"].isChecked())
         layer.set_labels_visible(self.actions_by_name["show_labels"].isChecked())
@@ -1137,6 +1161,9 @@ class MainWindow(QMainWindow):
             self.warnings.show_message("Retraining learns from a dataset folder: choose one first (File ▸ Choose "
                                        "dataset folder…) and annotate in it.", "warning", key="retrain")
             return None
+        self.saver.flush()  # the edits of the last minutes are part of the dataset it counts and trains on
+        self.saver.wait()
+        QApplication.processEvents()  # their joint crops start writing
         try:
             data = training_data(root)
         except (DatasetError, OSError) as exc:

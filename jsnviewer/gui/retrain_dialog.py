@@ -96,6 +96,12 @@ class RetrainDialog(QDialog):
         if not chosen or self.running:
             return
         self.out_folder = output_folder(self.dataset_root)
+        try:  # now, not after minutes of training: a dataset folder the user cannot write to is said at once
+            self.out_folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.status.setText(f"Nothing trained: the new weights cannot be written into {self.out_folder.parent} "
+                                f"({exc.strerror or exc}).")
+            return
         self.runs = training_runs(self.dataset_root, chosen, self.out_folder, self.weights_in_use)
         self.finished_runs = {}
         for check in self.checks.values():

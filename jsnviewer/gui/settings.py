@@ -189,6 +189,11 @@ class SettingsDialog(QDialog):
         self.weights = {name: self._path_row(files_form, f"{label} weights", settings.weights.get(name, ""),
                                              folder=False, placeholder="shipped model")
                         for name, label in WEIGHTS.items()}
+        self.shipped_button = QPushButton("Use the shipped models")
+        self.shipped_button.setToolTip("Empty every weights row: the next analyses use the models the program came "
+                                       "with (a retraining's files stay where they are)")
+        self.shipped_button.clicked.connect(lambda: [edit.clear() for edit in self.weights.values()])
+        files_form.addRow("", self.shipped_button)
         self.autosave = QDoubleSpinBox()
         self.autosave.setRange(0.2, 600.0)
         self.autosave.setSuffix(" s")

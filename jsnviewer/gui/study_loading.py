@@ -25,6 +25,7 @@ class LoadedImage:
     annotation: ImageAnnotation | None = None
     annotation_error: str | None = None
     dataset_error: str | None = None  # the dataset folder itself could not be opened
+    place: tuple[int, int] | None = None  # (n, of): the n-th radiograph of its folder, by name
 
 
 @dataclass
@@ -59,7 +60,7 @@ def load_study(paths: dict[str, Path], dataset_root: Path | None, order_by_date:
         if progress:
             progress(number / max(len(paths), 1), f"Reading {Path(path).name}")
         try:
-            study.images[role] = load_image(Path(path), dataset_root)
+            study.images[role] = _placed(load_image(Path(path), dataset_root))
         except JsnError as exc:
             study.errors.append(str(exc))
         except OSError as exc:
@@ -106,9 +107,9 @@ def load_folder(folder: Path, dataset_root: Path | None,
     if earliest is None:
         study.errors.append(f"{folder}: no readable DICOM radiograph in this folder")
         return study
-    study.images[BASELINE] = earliest
+    study.images[BASELINE] = _placed(earliest)
     if readable > 1:
-        study.images[FOLLOWUP] = latest
+        study.images[FOLLOWUP] = _placed(latest)
     if readable > 2:
         study.notes.append(f"{readable} radiographs in {folder.name}: showing the earliest and the latest.")
     return study
@@ -131,21 +132,60 @@ def _natural(path: Path) -> list:
 
 
 def is_radiograph_file(path: Path) -> bool:
-    """Worth offering as a radiograph: an image format or a DICOM file; not a joint crop's mask."""
-    if not path.is_file() or path.name.startswith(".") or path.stem.endswith(MASK_NAMES):
+    """Worth offering as a radiograph: an image format or a DICOM file; not a joint crop's mask, nor a CD's DICOMDIR
+    (the index of its files)."""
+    if not path.is_file() or path.name.startswith(".") or path.stem.endswith(MASK_NAMES) or path.name == "DICOMDIR":
         return False
     return path.suffix.lower() in IMAGE_SUFFIXES or _maybe_dicom(path)
+
+
+def folder_radiographs(path: Path) -> list[Path]:
+    """The radiographs of `path`'s folder by name, `path` among them even when it is gone meanwhile (its place in
+    the folder still says what comes next); empty when the folder cannot be read."""
+    path = Path(path)
+    try:
+        return sorted({path, *(p for p in path.parent.iterdir() if is_radiograph_file(p))}, key=_natural)
+    except OSError:
+        return []
 
 
 def neighbour_radiograph(path: Path, step: int) -> Path | None:
     """The radiograph `step` places after `path` (before it for a negative step) in its folder, by name; None past
     either end or when the folder cannot be read."""
-    path = Path(path)
-    try:
-        files = sorted((p for p in path.parent.iterdir() if p == path or is_radiograph_file(p)), key=_natural)
-    except OSError:
+    files = folder_radiographs(path)
+    if not files:
         return None
-    if path not in files:
-        return None
-    index = files.index(path) + step
+    index = files.index(Path(path)) + step
     return files[index] if 0 <= index < len(files) else None
+
+
+def load_neighbour(path: Path, step: int, role: str, dataset_root: Path | None,
+                   progress: Callable[[float, str], None] | None = None) -> StudyLoad:
+    """The next readable radiograph after `path` (before it for a negative step) in its folder, into `role`: a file
+    that cannot be read is named in the errors and passed over, so one bad file does not block the rest."""
+    files = folder_radiographs(path)
+    study = StudyLoad()
+    index = files.index(Path(path)) + step if files else -1
+    while 0 <= index < len(files):
+        if progress:
+            progress(0.0, f"Reading {files[index].name}")
+        try:
+            study.images[role] = _placed(load_image(files[index], dataset_root), files)
+            return study
+        except JsnError as exc:
+            study.errors.append(f"{exc} (passed over)")
+        except OSError as exc:
+            study.errors.append(f"{files[index].name}: cannot read the file ({exc.strerror or exc}) (passed over)")
+        index += step
+    return study
+
+
+def _placed(loaded: LoadedImage, files: list[Path] | None = None) -> LoadedImage:
+    """Note which radiograph of its folder the image is, and of how many (the view's title shows it)."""
+    if loaded.radiograph.path is None:
+        return loaded
+    path = Path(loaded.radiograph.path)
+    files = files if files is not None else folder_radiographs(path)
+    if path in files:
+        loaded.place = (files.index(path) + 1, len(files))
+    return loaded
