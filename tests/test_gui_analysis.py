@@ -28,7 +28,7 @@ from jsnviewer.gui.settings import AppSettings, Thresholds
 from jsnviewer.pipeline.analyze import AnalysisError
 from jsnviewer.pipeline.geometry import CropFrame
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
-from gui_support import make_window, open_and_wait, settings_store, study, wait_drawn  # noqa: F401 (fixtures)
+from gui_support import make_window, open_and_wait, settings_store, study, wait_drawn, write_radiograph  # noqa: F401 (fixtures)
 
 # (identity, baseline box, shift of the follow-up box, baseline findings, follow-up findings)
 JOINTS = [("MCP2", (60.0, 150.0, 40.0, 40.0), (6.0, -4.0), {}, {}),
@@ -490,3 +490,13 @@ def test_real_analysis_cancels_then_runs_in_the_background_with_results_on_scree
     window.results_panel.select_identity(joint.identity)
     assert window.detail_panel.joint is joint
     assert view_centre(window, FOLLOWUP) == pytest.approx(joint.followup.box[:2], abs=1.0)
+
+
+def test_opening_another_image_takes_the_old_results_status_line_with_it(qtbot, analysed, tmp_path):
+    window, _ = analysed
+    assert window.statusBar().currentMessage().startswith("Analysis done")
+    other = write_radiograph(tmp_path / "other.dcm", seed=9)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([other], FOLLOWUP)
+    assert window.result is None
+    assert not window.statusBar().currentMessage().startswith("Analysis done")  # it spoke of the result gone

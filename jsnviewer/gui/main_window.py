@@ -53,6 +53,7 @@ ROLES = (BASELINE, FOLLOWUP)
 VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's names
 JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
 DEFAULT_SIZE = QSize(1500, 900)  # the window's size where the screen has room for it
+ANALYSIS_DONE = "Analysis done"  # the status bar's words when a result is shown
 DETAIL_HEIGHT = 270  # the joint detail dock's height where the screen has room for it
 
 
@@ -682,11 +683,13 @@ class MainWindow(QMainWindow):
         self.results_dock.raise_()
         unreliable = sum(not j.reliable for j in result.joints)
         self.statusBar().showMessage(
-            f"Analysis done in {result.timings_s.get('total', 0):.0f} s: {len(result.joints)} joints measured"
+            f"{ANALYSIS_DONE} in {result.timings_s.get('total', 0):.0f} s: {len(result.joints)} joints measured"
             f"{f', {unreliable} not reliable' if unreliable else ''}; {added} proposal(s) to accept or correct", 10000)
         return True
 
     def clear_result(self) -> None:
+        if self.result is not None and self.statusBar().currentMessage().startswith(ANALYSIS_DONE):
+            self.statusBar().clearMessage()  # it spoke of the result that goes
         self.result = None
         self.warnings.dismiss_prefix("result-")
         self._analysed_ids = None
