@@ -259,6 +259,10 @@ class RadiographPane(QWidget):
         if r.identity.study_date:
             parts.append(r.identity.study_date.isoformat())
         if r.path is not None:
-            parts.append(r.path.name + (f" ({self.place[0]} of {self.place[1]} in its folder)" if self.place else ""))
+            parts.append(r.path.name + (f" ({self.place[0]} of {self.place[1]})" if self.place else ""))
         parts.append(f"W {self.window_width:.0f}  L {self.window_center:.0f}")
-        self.title.setText("   ·   ".join(parts))
+        self.title.setText("  ·  ".join(parts))
+        # all of it where a narrow view cuts the title short (a laptop)
+        where = f"{r.path}" + (f", radiograph {self.place[0]} of {self.place[1]} in its folder (PgUp / PgDown)"
+                               if self.place else "") if r.path is not None else ""
+        self.title.setToolTip("\n".join(p for p in (where, parts[-1]) if p))
