@@ -500,3 +500,29 @@ def test_opening_another_image_takes_the_old_results_status_line_with_it(qtbot, 
         window.open_paths([other], FOLLOWUP)
     assert window.result is None
     assert not window.statusBar().currentMessage().startswith("Analysis done")  # it spoke of the result gone
+
+
+def test_an_analysis_of_images_no_longer_shown_stops_and_the_new_pair_can_be_analysed_at_once(
+        qtbot, make_window, study, tmp_path, monkeypatch):
+    from jsnviewer.radiograph import load_radiograph
+
+    window = make_window()
+    window.show()
+    open_and_wait(qtbot, window, *study)
+    result = measured_result(load_radiograph(study[0]), load_radiograph(study[1]))
+    runs = iter([slow_stand_in(result, steps=4000), slow_stand_in(result, steps=2)])  # the first would take a minute
+
+    def run(baseline, followup, app_settings, cache, progress=None):
+        return next(runs)(baseline, followup, app_settings, cache, progress)
+
+    monkeypatch.setattr("jsnviewer.gui.main_window.run_analysis", run)
+    outcomes = []
+    window.analysis_finished.connect(outcomes.append)
+    window.start_analysis()
+    other = write_radiograph(tmp_path / "other.dcm", seed=9)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([other], FOLLOWUP)
+    window.start_analysis()  # asked for while the old one is stopping: it runs next, on the images shown
+    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=30000)
+    assert outcomes[0] == "cancelled"
+    assert outcomes[1] == "done" and window.result is result  # the queued analysis ran on the images shown

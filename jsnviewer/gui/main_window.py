@@ -82,6 +82,8 @@ class MainWindow(QMainWindow):
         self.task: Worker | None = None
         self.model_cache = ModelCache()
         self._analysis_queued = False  # Analyse was asked for while another task ran
+        self._analysis: tuple[Worker, tuple] | None = None  # the analysis running, and the images it analyses
+        self._stopped_as_stale: Worker | None = None  # an analysis stopped because its images went
         self._heading_to: dict[str, Path] = {}  # the radiograph a view's Next / Previous image is opening
         self.result = None  # the StudyResult shown
         self._analysed_ids: tuple[str | None, str | None] | None = None
@@ -481,6 +483,7 @@ class MainWindow(QMainWindow):
         if study.images:
             self._check_pair()
             self.fit()
+            self._cancel_stale_analysis()
             self.set_active_role(next(iter(study.images)))
             docs = self.documents
             add_recent_study(str(docs[BASELINE].path) if docs[BASELINE] is not None else "",
@@ -602,7 +605,7 @@ class MainWindow(QMainWindow):
             self.task_finished.emit("cancelled" if worker.is_cancelled() else "done")
             if self._analysis_queued:
                 self._analysis_queued = False
-                if not worker.is_cancelled():
+                if not worker.is_cancelled() or worker is self._stopped_as_stale:  # not stopped by the user
                     self.start_analysis()
 
     def _show_task(self, label: str | None) -> None:
@@ -641,9 +644,24 @@ class MainWindow(QMainWindow):
             worker.signals.finished.connect(finished)
 
         worker = Worker(run_analysis, baseline, followup, self.settings, self.model_cache)
+        self._analysis = (worker, ids)
         self.actions_by_name["analyse"].setEnabled(False)
         return self._start(worker, "Analysis", lambda result: outcome.update(
             state="done" if self.show_results(result, ids) else "discarded"), connect=connect)
+
+    def _cancel_stale_analysis(self) -> None:
+        """An analysis of images no longer shown would only be dropped at its end: stop it now, so that the
+        images shown can be analysed at once."""
+        if self._analysis is None:
+            return
+        worker, ids = self._analysis
+        if worker not in self.workers:  # it has ended
+            self._analysis = None
+        elif ids != (self.image_ids[BASELINE], self.image_ids[FOLLOWUP]):
+            self._analysis = None
+            self._stopped_as_stale = worker
+            worker.cancel()
+            self.statusBar().showMessage("Analysis stopped: the images it was analysing are no longer shown", 8000)
 
     def warm_up(self) -> Worker:
         """Load the analysis libraries and models in the background (the application does this at
