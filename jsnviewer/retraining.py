@@ -10,23 +10,23 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from jsnviewer.dataset import open_dataset
-from jsnviewer.weights import is_shipped
+from jsnviewer.dataset import DatasetError, open_dataset
+from jsnviewer.segmentation.data import find_crops
+from jsnviewer.weights import MODEL_TITLES, is_shipped
 
 # What each model learns from in a dataset, and its run (the starting points of docs/retraining.md)
-MODELS = {
-    "detector_ankylosis": ("Ankylosis detector", "images", ["detector", "--finding", "ankylosis", "--synthetic", "0",
-                                                             "--steps", "300"]),
-    "detector_subluxation": ("Subluxation detector", "images", ["detector", "--finding", "subluxation", "--synthetic",
-                                                                 "0", "--steps", "300"]),
-    "joint_findings": ("Joint finding classifier", "images", ["findings", "--synthetic", "0", "--steps", "300"]),
-    "segmenter": ("Bone segmenter", "crops", ["segmenter", "--no-real", "--epochs", "5"]),
-    "registration": ("Registration network", "crops", ["registration", "--epochs", "5"]),
-}
+MODELS = {name: (MODEL_TITLES[name], *run) for name, run in {
+    "detector_ankylosis": ("images", ["detector", "--finding", "ankylosis", "--synthetic", "0", "--steps", "300"]),
+    "detector_subluxation": ("images", ["detector", "--finding", "subluxation", "--synthetic", "0", "--steps", "300"]),
+    "joint_findings": ("images", ["findings", "--synthetic", "0", "--steps", "300"]),
+    "segmenter": ("crops", ["segmenter", "--no-real", "--epochs", "5"]),
+    "registration": ("crops", ["registration", "--epochs", "5"]),
+}.items()}
 MIN_REVIEWED_IMAGES = 1
 MIN_CROP_JOINTS = 5  # the crop trainers keep a fifth of the joints apart for validation
 _STEPS = re.compile(r"(\d+)/(\d+)\s*\[")  # tqdm's "135/300 [" (detector, finding classifier)
@@ -84,13 +84,12 @@ class TrainingRun:
 def training_data(dataset_root: str | Path) -> TrainingData:
     dataset = open_dataset(dataset_root)
     reviewed, _ = dataset.reviewed_annotations()
-    joints = crops = 0
-    if dataset.joint_crops_dir.is_dir():
-        for folder in dataset.joint_crops_dir.iterdir():
-            n = sum(1 for p in folder.glob("*.png") if not p.stem.endswith(("_upper", "_lower"))) if folder.is_dir() else 0
-            crops += n
-            joints += n >= 2
-    return TrainingData(len(reviewed), joints, crops)
+    try:  # the crops with their two masks, as the segmenter's and the registration's trainers read them
+        crops = find_crops(dataset.joint_crops_dir)
+    except DatasetError:  # none yet
+        crops = []
+    per_joint = Counter(record.joint for record in crops)
+    return TrainingData(len(reviewed), sum(n >= 2 for n in per_joint.values()), len(crops))
 
 
 def output_folder(dataset_root: str | Path, when: datetime | None = None) -> Path:
@@ -124,6 +123,6 @@ def program_command() -> list[str]:
     return [sys.executable, "-m", "jsnviewer"]
 
 
-def is_progress_line(line: str) -> bool:
-    """A progress bar's redrawn line (shown as the bar, not in the log)."""
-    return bool(_STEPS.search(line))
+def printed_lines(output: str) -> list[str]:
+    """The lines a trainer printed, without its progress bar's redraws (those are the bar's)."""
+    return [line.rstrip() for line in output.replace("\r", "\n").splitlines() if line.strip() and not _STEPS.search(line)]

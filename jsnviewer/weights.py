@@ -21,6 +21,14 @@ from jsnviewer.errors import WeightsError
 
 FORMAT = "jsnviewer-weights"
 VERSION = 1
+# The models whose weights a user can choose (Settings, --weights, retraining), by name, in words
+MODEL_TITLES = {
+    "detector_ankylosis": "Ankylosis detector",
+    "detector_subluxation": "Subluxation detector",
+    "joint_findings": "Joint finding classifier",
+    "segmenter": "Bone segmenter",
+    "registration": "Registration network",
+}
 
 
 def models_dir() -> Path:

@@ -101,9 +101,9 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     app = make_application()
     from jsnviewer.gui.about import installation_facts, program_folder
     from jsnviewer.gui.main_window import DEFAULT_SIZE, MainWindow
-    from jsnviewer.gui.settings import log_file, qsettings, user_data_folder
+    from jsnviewer.gui.settings import log_file, qsettings
 
-    start_log_file(log_file(), (program_folder(), user_data_folder(), Path(qsettings().fileName()).parent))
+    start_log_file(log_file(), (program_folder(), Path(qsettings().fileName()).parent))  # and the log's own folder
     log.info("started: %s", "; ".join(f"{k} {v}" for k, v in installation_facts().items()))
     reason = no_fonts_reason()
     if reason:

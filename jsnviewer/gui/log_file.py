@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from jsnviewer.errors import describe
+from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES
 
 LOG_ROLL_BYTES = 1_000_000
 
@@ -38,7 +39,8 @@ class _LogFile(logging.FileHandler):
 
 # A path, through spaces that lie inside it ("/data/Jane Doe/hand.dcm"), and a radiograph's file name
 _PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s:;,()'\"]|\s(?=[^\s/\\]*[/\\]))*")
-_RADIOGRAPH_NAME = re.compile(r"[^\s/\\:;,()'\"]+\.(dcm|dicom|png|jpe?g|tiff?|bmp)\b", re.IGNORECASE)
+_RADIOGRAPH_NAME = re.compile(r"[^\s/\\:;,()'\"]+\.(" + "|".join(s.lstrip(".") for s in RADIOGRAPH_SUFFIXES) + r")\b",
+                              re.IGNORECASE)
 
 
 class _WithoutUserFiles(logging.Formatter):

@@ -44,7 +44,7 @@ from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, LoadedImage, StudyL
 from jsnviewer.gui.study_panel import StudyPanel
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
-from jsnviewer.radiograph import check_pair
+from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, check_pair
 from jsnviewer.retraining import training_data
 
 log = logging.getLogger(__name__)
@@ -389,7 +389,7 @@ class MainWindow(QMainWindow):
         start = str(Path(self.documents[BASELINE].path).parent) if self.documents[BASELINE] is not None else str(Path.home())
         title = f"Open {role.lower()}" if role else "Open baseline and follow-up (one or two files)"
         files, _ = QFileDialog.getOpenFileNames(self, title, start,
-                                                "Radiographs (*.dcm *.dicom *.png *.jpg *.jpeg *.tif *.tiff *.bmp);;"
+                                                f"Radiographs ({' '.join('*' + suffix for suffix in RADIOGRAPH_SUFFIXES)});;"
                                                 "All files (*)")
         if files:
             self.open_paths([Path(f) for f in files], role)

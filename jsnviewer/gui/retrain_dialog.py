@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from jsnviewer.retraining import (MODELS, TrainingData, TrainingRun, is_progress_line, output_folder, program_command,
-                                  training_runs)
+from jsnviewer.retraining import (MODELS, TrainingData, TrainingRun, output_folder, printed_lines,
+                                  program_command, training_runs)
 from jsnviewer.weights import model_card_path
 
 LOG_LINES = 400
@@ -80,11 +80,14 @@ class RetrainDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
-        self.start_button.setEnabled(any(c.isChecked() for c in self.checks.values()))
+        self._update_start()
         for check in self.checks.values():
-            check.toggled.connect(lambda _=False: self.start_button.setEnabled(
-                self.process is None and any(c.isChecked() for c in self.checks.values())))
+            check.toggled.connect(self._update_start)
         self.resize(720, 560)
+
+    def _update_start(self) -> None:
+        chosen = any(c.isChecked() and c.isEnabled() for c in self.checks.values())
+        self.start_button.setEnabled(chosen and not self.running)
 
     # ------------------------------------------------------------------ running
     @property
@@ -146,9 +149,8 @@ class RetrainDialog(QDialog):
             done, total = where
             self.progress.setRange(0, max(total, 1))
             self.progress.setValue(done)
-        for line in text.replace("\r", "\n").splitlines():
-            if line.strip() and not is_progress_line(line):  # the progress bar's own lines go to the bar
-                self.log.appendPlainText(line.rstrip())
+        for line in printed_lines(text):
+            self.log.appendPlainText(line)
 
     def _finished(self, run: TrainingRun, code: int, status) -> None:
         if self.process is None:  # cancelled: already handled
@@ -159,8 +161,7 @@ class RetrainDialog(QDialog):
             self.finished_runs[run.model] = ""
             self.log.appendPlainText(f"   written: {run.out}")
         else:
-            lines = [line for line in self.output.replace("\r", "\n").splitlines()
-                     if line.strip() and not is_progress_line(line)]
+            lines = printed_lines(self.output)
             self.finished_runs[run.model] = lines[-1].strip() if lines else f"the trainer ended with status {code}"
             self.log.appendPlainText(f"   not written: {self.finished_runs[run.model]}")
         self._next()
@@ -192,7 +193,7 @@ class RetrainDialog(QDialog):
         self.use_button.setEnabled(bool(written))
         for name, check in self.checks.items():  # another run may follow
             check.setEnabled(self.data.enough_for(name) is None)
-        self.start_button.setEnabled(any(c.isChecked() and c.isEnabled() for c in self.checks.values()))
+        self._update_start()
 
     def new_weights(self) -> dict[str, str]:
         return {run.model: str(run.out) for run in self.runs if self.finished_runs.get(run.model) == ""}
@@ -208,7 +209,6 @@ class RetrainDialog(QDialog):
         if current is not None:  # half-trained: never offered
             current.out.unlink(missing_ok=True)
             model_card_path(current.out).unlink(missing_ok=True)
-            self.finished_runs[current.model] = "cancelled"
         for run in self.runs:
             self.finished_runs.setdefault(run.model, "cancelled")
         self._done()

@@ -16,17 +16,12 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from jsnviewer.weights import MODEL_TITLES
+
 ORGANIZATION = "jsnviewer"
 APPLICATION = "jsnviewer"
 DEVICES = ("auto", "cpu", "cuda")
-# Custom weights, one file per model, by the model registry's names (empty = the shipped model).
-WEIGHTS = {
-    "detector_ankylosis": "Ankylosis detector",
-    "detector_subluxation": "Subluxation detector",
-    "joint_findings": "Joint finding classifier",
-    "segmenter": "Bone segmenter",
-    "registration": "Registration network",
-}
+WEIGHTS = MODEL_TITLES  # custom weights, one file per model (empty = the shipped model)
 REGISTRATION_METHODS = {
     "refined": "network + sub-pixel refinement (default)",
     "deep": "network only",

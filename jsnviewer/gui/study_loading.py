@@ -10,11 +10,10 @@ from pathlib import Path
 
 from jsnviewer.dataset import DatasetError, ImageAnnotation, image_id_of, open_dataset
 from jsnviewer.errors import JsnError
-from jsnviewer.radiograph import Radiograph, load_radiograph
+from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, Radiograph, load_radiograph
 
 BASELINE, FOLLOWUP = "Baseline", "Follow-up"
 MAX_FOLDER_FILES = 200
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 MASK_NAMES = ("_upper", "_lower")  # a joint crop's bone masks beside it, not radiographs
 
 
@@ -136,7 +135,7 @@ def is_radiograph_file(path: Path) -> bool:
     (the index of its files)."""
     if not path.is_file() or path.name.startswith(".") or path.stem.endswith(MASK_NAMES) or path.name == "DICOMDIR":
         return False
-    return path.suffix.lower() in IMAGE_SUFFIXES or _maybe_dicom(path)
+    return path.suffix.lower() in RADIOGRAPH_SUFFIXES or _maybe_dicom(path)
 
 
 def folder_radiographs(path: Path) -> list[Path]:

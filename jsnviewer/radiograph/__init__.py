@@ -4,11 +4,12 @@
 DICOM or 16-bit PNG that read back to the same pixels, pixel size and identity.
 """
 
-from jsnviewer.radiograph.io import load_radiograph, save_radiograph
+from jsnviewer.radiograph.io import RADIOGRAPH_SUFFIXES, load_radiograph, save_radiograph
 from jsnviewer.radiograph.model import Radiograph, StudyIdentity, percentile_window
 from jsnviewer.radiograph.pair import PairWarning, check_pair
 
 __all__ = [
+    "RADIOGRAPH_SUFFIXES",
     "PairWarning",
     "Radiograph",
     "StudyIdentity",

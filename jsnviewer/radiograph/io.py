@@ -14,6 +14,8 @@ from jsnviewer.radiograph.picture import is_picture, read_picture, write_png
 log = logging.getLogger(__name__)
 
 _SAVE_FORMATS = {"dcm": write_dicom, "dicom": write_dicom, "png": write_png}
+# The file names a radiograph usually has (the loader itself goes by content; a DICOM file may have none)
+RADIOGRAPH_SUFFIXES = (".dcm", ".dicom", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
 
 def load_radiograph(path: str | Path) -> Radiograph:
