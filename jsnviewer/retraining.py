@@ -17,7 +17,7 @@ from pathlib import Path
 
 from jsnviewer.dataset import DatasetError, open_dataset
 from jsnviewer.segmentation.data import find_crops
-from jsnviewer.weights import MODEL_TITLES, is_shipped
+from jsnviewer.weights import MODEL_TITLES, is_shipped, model_card_path
 
 # What each model learns from in a dataset, and its run (the starting points of docs/retraining.md)
 MODELS = {name: (MODEL_TITLES[name], *run) for name, run in {
@@ -95,6 +95,32 @@ def training_data(dataset_root: str | Path) -> TrainingData:
 def output_folder(dataset_root: str | Path, when: datetime | None = None) -> Path:
     """Where one retraining writes its weights and model cards: inside the dataset, one folder per run."""
     return Path(dataset_root) / "retrained" / f"{when or datetime.now():%Y-%m-%d_%H%M%S}"
+
+
+@dataclass(frozen=True)
+class EarlierWeights:
+    """The weights of the latest retraining in a dataset that are not in use (trained, then the dialog closed)."""
+
+    folder: Path
+    weights: dict[str, str]  # model -> weights file
+
+
+def earlier_weights(dataset_root: str | Path, weights_in_use: dict[str, str]) -> EarlierWeights | None:
+    """The latest run folder under `<dataset>/retrained/` with complete weights (the file and its model card,
+    both written atomically at the end of a training), less those in use; None when there are none."""
+    try:
+        folders = sorted((p for p in (Path(dataset_root) / "retrained").glob("*") if p.is_dir()), reverse=True)
+    except OSError:  # unreadable: nothing to offer
+        return None
+    for folder in folders:
+        complete = {m: str(folder / f"{m}.pt") for m in MODELS
+                    if (folder / f"{m}.pt").is_file() and model_card_path(folder / f"{m}.pt").is_file()}
+        if not complete:
+            continue
+        in_use = {str(Path(p).resolve()) for p in weights_in_use.values() if p}
+        unused = {m: p for m, p in complete.items() if str(Path(p).resolve()) not in in_use}
+        return EarlierWeights(folder, unused) if unused else None
+    return None
 
 
 def training_runs(dataset_root: str | Path, models: list[str], out_folder: Path,

@@ -162,3 +162,35 @@ def test_a_dataset_folder_the_weights_cannot_be_written_to_is_said_before_any_tr
     assert not dialog.running
     assert "Nothing trained" in dialog.status.text() and "cannot be written" in dialog.status.text()
     assert dialog.start_button.isEnabled()  # another folder (Settings), then try again
+
+
+def test_weights_trained_but_not_used_before_the_dialog_closed_are_offered_when_it_opens_again(
+        qtbot, make_window, tmp_path, settings_store):
+    """A rheumatologist closed the dialog after a training without choosing: the next time the dialog offers
+    that training's weights (the latest run only, complete files only) until they are in use."""
+    import shutil
+
+    from jsnviewer.dataset import open_dataset
+
+    root = open_dataset(tmp_path / "dataset", create=True).root
+    runs = root / "retrained"
+    for folder, models in (("2026-11-19_090000", ["registration"]), ("2026-11-20_100000", ["segmenter", "registration"])):
+        (runs / folder).mkdir(parents=True)
+        for model in models:
+            shutil.copy(models_dir() / f"{model}.pt", runs / folder / f"{model}.pt")
+            (runs / folder / f"{model}.md").write_text(f"# {model}\n")
+    (runs / "2026-11-21_110000").mkdir()  # a newer run that wrote no complete file: a training killed with the window
+    (runs / "2026-11-21_110000" / "segmenter.pt").write_bytes(b"half")
+    latest = runs / "2026-11-20_100000"
+
+    window = make_window(root)
+    dialog = window.open_retraining()
+    assert dialog.use_button.isEnabled() and "2026-11-20_100000" in dialog.status.text()
+    assert dialog.new_weights() == {"segmenter": str(latest / "segmenter.pt"),
+                                    "registration": str(latest / "registration.pt")}
+    dialog.use_button.click()
+    assert window.settings.weights["segmenter"] == str(latest / "segmenter.pt")
+    dialog.close_button.click()
+
+    again = window.open_retraining()
+    assert again is not dialog and not again.use_button.isEnabled()  # in use now: nothing more to offer

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from jsnviewer.retraining import (MODELS, TrainingData, TrainingRun, output_folder, printed_lines,
+from jsnviewer.retraining import (MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
                                   program_command, training_runs)
 from jsnviewer.weights import model_card_path
 
@@ -83,6 +83,13 @@ class RetrainDialog(QDialog):
         self._update_start()
         for check in self.checks.values():
             check.toggled.connect(self._update_start)
+        # a training finished after its dialog was closed without "Use": its weights are offered again
+        self.earlier = earlier_weights(self.dataset_root, weights_in_use)
+        if self.earlier is not None:
+            titles = ", ".join(MODELS[m][0] for m in self.earlier.weights)
+            self.status.setText(f"The retraining of {self.earlier.folder.name} wrote weights that are not in use: "
+                                f"{titles}. “Use the new weights” makes the next analyses use them.")
+            self.use_button.setEnabled(True)
         self.resize(720, 560)
 
     def _update_start(self) -> None:
@@ -106,6 +113,7 @@ class RetrainDialog(QDialog):
                                 f"({exc.strerror or exc}).")
             return
         self.runs = training_runs(self.dataset_root, chosen, self.out_folder, self.weights_in_use)
+        self.earlier = None  # this run's weights are the ones offered from now on
         self.finished_runs = {}
         for check in self.checks.values():
             check.setEnabled(False)
@@ -196,6 +204,9 @@ class RetrainDialog(QDialog):
         self._update_start()
 
     def new_weights(self) -> dict[str, str]:
+        """This dialog's trained weights, or before any training the earlier retraining's that are not in use."""
+        if self.earlier is not None:
+            return dict(self.earlier.weights)
         return {run.model: str(run.out) for run in self.runs if self.finished_runs.get(run.model) == ""}
 
     def cancel(self) -> None:
