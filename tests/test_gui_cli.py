@@ -30,6 +30,19 @@ def test_files_given_to_plain_jsnviewer_open_in_the_window(monkeypatch, study):
     assert calls == [(str(study[0]), str(study[1])), (str(study[0].parent), None)]
 
 
+def test_a_file_given_to_plain_jsnviewer_that_is_not_there_is_named_with_the_reason(monkeypatch, tmp_path, capsys):
+    calls = []
+    monkeypatch.setattr("jsnviewer.gui.app.run_gui", lambda *args, **kwargs: calls.append(args) or 0)
+    missing = tmp_path / "hnd.dcm"  # a typo in `jsnviewer hand.dcm`
+    assert main([str(missing)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"jsnviewer: error: {missing}: file not found"]
+    assert calls == []
+    with pytest.raises(SystemExit):  # not a path, not a command: argparse's own message lists the commands
+        main(["hand"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
 def run_cli(args, tmp_path, timeout=120):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_DATA_HOME=str(tmp_path / "data"))
