@@ -30,6 +30,19 @@ def test_files_given_to_plain_jsnviewer_open_in_the_window(monkeypatch, study):
     assert calls == [(str(study[0]), str(study[1])), (str(study[0].parent), None)]
 
 
+def test_a_file_given_to_plain_jsnviewer_that_is_not_there_is_named_with_the_reason(monkeypatch, tmp_path, capsys):
+    calls = []
+    monkeypatch.setattr("jsnviewer.gui.app.run_gui", lambda *args, **kwargs: calls.append(args) or 0)
+    missing = tmp_path / "hnd.dcm"  # a typo in `jsnviewer hand.dcm`
+    assert main([str(missing)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"jsnviewer: error: {missing}: file not found"]
+    assert calls == []
+    with pytest.raises(SystemExit):  # not a path, not a command: argparse's own message lists the commands
+        main(["hand"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
 def run_cli(args, tmp_path, timeout=120):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_DATA_HOME=str(tmp_path / "data"))
@@ -83,6 +96,43 @@ def test_demo_screenshots_wait_for_the_analysis(tmp_path):
     with Image.open(detail_png) as picture:
         # the crops and loss spectra are drawn: the picture is far from one flat colour
         assert picture.convert("L").getextrema()[1] - picture.convert("L").getextrema()[0] > 150
+
+
+# The demo's screenshot with the boxes of the results drawn slowly, as on a loaded machine: the picture
+# is taken only once every box, name and JSN tag is on screen (the docs' picture shows them all).
+SLOW_BOXES = """
+import sys, time
+import jsnviewer.gui.annotation as annotation
+import jsnviewer.gui.app as app
+make_some = annotation.AnnotationLayer._make_some
+annotation.AnnotationLayer._make_some = lambda self: (time.sleep(0.05), make_some(self))[1]
+save = app.save_screenshot
+def checked(widget, path):
+    if widget is getattr(widget, "detail_panel", None) or not hasattr(widget, "layers"):
+        return save(widget, path)
+    drawn = all(layer is None or layer.settled for layer in widget.layers.values()) and all(
+        overlay.settled for overlay in widget.overlays.values())
+    print(f"all drawn when shot: {drawn}")
+    return save(widget, path)
+app.save_screenshot = checked
+from jsnviewer.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_the_demo_screenshot_waits_until_every_box_and_tag_is_drawn(tmp_path):
+    from jsnviewer.gui.analysis import missing_weights
+    from jsnviewer.gui.settings import AppSettings
+
+    missing = missing_weights(AppSettings())
+    if missing:
+        pytest.skip(f"shipped weights not in this checkout: {', '.join(p.name for p in missing)}")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_DATA_HOME=str(tmp_path / "data"))
+    done = subprocess.run([sys.executable, "-c", SLOW_BOXES, "gui", "--demo", "--screenshot", str(tmp_path / "shot.png")],
+                          capture_output=True, text=True, timeout=900, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "all drawn when shot: True" in done.stdout, done.stdout
 
 
 def test_without_a_display_the_window_says_so_in_one_line_instead_of_aborting(tmp_path):

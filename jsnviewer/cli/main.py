@@ -56,14 +56,22 @@ def _opened_files(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]
     """`jsnviewer FILE [FILE]` is `jsnviewer gui FILE [FILE]`: how a desktop entry (`%F`) or a file manager's
     "Open with" starts the program on radiographs."""
     commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    if argv and argv[0] not in commands and not argv[0].startswith("-") and Path(argv[0]).exists():
-        return ["gui", *argv]
+    if argv and argv[0] not in commands and not argv[0].startswith("-"):
+        if Path(argv[0]).exists():
+            return ["gui", *argv]
+        if Path(argv[0]).suffix or len(Path(argv[0]).parts) > 1:  # a file's name (no command has a dot or a slash)
+            raise JsnError(f"{argv[0]}: file not found")
     return argv
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(_opened_files(parser, sys.argv[1:] if argv is None else argv))
+    try:
+        opened = _opened_files(parser, sys.argv[1:] if argv is None else argv)
+    except JsnError as exc:
+        print(f"jsnviewer: error: {exc}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(opened)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:  # plain `jsnviewer` opens the window; `jsnviewer --self-test` checks the installation
         args = parser.parse_args((["--debug"] if args.debug else []) + (["self-test"] if args.self_test else ["gui"]))

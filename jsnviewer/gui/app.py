@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 APP_NAME = "jsnviewer"
 SCREENSHOT_SETTLE_MS = 400  # let the last paint land before grabbing the window
+SCREENSHOT_DRAW_LIMIT_MS = 60_000  # a picture is taken at the latest this long after the study or result arrived
 DETAIL_SCREENSHOT_HEIGHT = 330  # px of the joint detail dock in its screenshot
 EXIT_WAIT_MS = 60000
 
@@ -78,6 +79,12 @@ def _show_unexpected(window, kind, exc, tb) -> None:
                                  "saving is still possible.", "error", key="unexpected")
 
 
+def drawn(window) -> bool:
+    """Every box, name and JSN tag of the study is on screen (the results' are made a few per event-loop turn)."""
+    return (all(layer is None or layer.settled for layer in window.layers.values())
+            and all(overlay.settled for overlay in window.overlays.values()))
+
+
 def pick_joint(result) -> str | None:
     """The joint a picture of the results shows in detail: the largest reliable change, else the largest."""
     joints = sorted(result.joints, key=lambda j: (not j.reliable, -abs(j.jsn_px))) if result is not None else []
@@ -90,7 +97,7 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     """Open the main window (optionally on a study, or the demo study) and run the event loop.
 
     With `screenshot` (and/or `detail_screenshot`), wait until the study is shown — for the demo,
-    until its analysis has finished and a joint is selected —, save a PNG of the window (and of
+    until its analysis has finished, its boxes and tags are drawn and a joint is selected —, save a PNG of the window (and of
     the joint detail panel) and exit: status 0 when all went well, 1 when the window shows an error.
     """
     from jsnviewer.errors import JsnError
@@ -156,15 +163,21 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
                 print(f"jsnviewer: error shown in the window: {text}", file=sys.stderr)
             app.exit(1 if errors else 0)
 
+        def shoot_when_drawn(waited_ms: int = 0) -> None:
+            if drawn(window) or waited_ms >= SCREENSHOT_DRAW_LIMIT_MS:  # a loaded machine draws the results late
+                QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot)
+            else:
+                QTimer.singleShot(50, lambda: shoot_when_drawn(waited_ms + 50))
+
         def analysed(state: str) -> None:
             if state == "done":
                 window.results_panel.select_identity(pick_joint(window.result))
-            QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot)
+            shoot_when_drawn()
 
         if analysing:
             window.analysis_finished.connect(analysed)
         else:
-            window.study_loaded.connect(lambda: QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot))
+            window.study_loaded.connect(shoot_when_drawn)
     if demo:
         from jsnviewer.gui.demo import open_demo
 
