@@ -50,3 +50,10 @@ def test_bad_file_prints_one_line_and_fails(tmp_path, capsys):
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and "broken.dcm" in lines[0] and "Traceback" not in captured.err
     assert captured.out == ""
+
+
+def test_debug_after_the_command_shows_the_traceback_instead_of_a_usage_error(tmp_path, capsys):
+    (tmp_path / "broken.dcm").write_bytes(b"DICM" * 10)
+    assert main(["info", str(tmp_path / "broken.dcm"), "--debug"]) != 0
+    captured = capsys.readouterr()
+    assert "unrecognized arguments" not in captured.err and "broken.dcm" in captured.err

@@ -66,8 +66,11 @@ def _opened_files(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    # --debug is the program's option, but it is typed after the command as often as before it
+    arguments = ["--debug"] * ("--debug" in argv) + [a for a in argv if a != "--debug"]
     try:
-        opened = _opened_files(parser, sys.argv[1:] if argv is None else argv)
+        opened = _opened_files(parser, arguments)
     except JsnError as exc:
         print(f"jsnviewer: error: {exc}", file=sys.stderr)
         return 2
@@ -75,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:  # plain `jsnviewer` opens the window; `jsnviewer --self-test` checks the installation
         args = parser.parse_args((["--debug"] if args.debug else []) + (["self-test"] if args.self_test else ["gui"]))
-    args.command_line = shlex.join(["jsnviewer", *map(str, sys.argv[1:] if argv is None else argv)])  # for model cards
+    args.command_line = shlex.join(["jsnviewer", *map(str, argv)])  # for model cards
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
