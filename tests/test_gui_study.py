@@ -149,7 +149,7 @@ def test_dropping_two_files_opens_them_ordered_by_date_and_records_a_recent_stud
     assert window.panes[BASELINE].radiograph.path == baseline
     assert window.panes[FOLLOWUP].radiograph.path == followup
     assert recent_studies(settings_store)[0] == (str(baseline), str(followup))
-    window._fill_recent_menu()
+    window.fill_recent_menu()
     assert [a.text() for a in window.recent_menu.actions()] == ["study/baseline.dcm  +  study/followup.dcm"]
 
 

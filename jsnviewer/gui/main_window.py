@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoGroup
+from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QProgressBar,
-    QPushButton, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget,
+    QApplication, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
+    QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
 from jsnviewer.dataset import CocoExport, DatasetError, JointAnnotation, JointsMerge, is_dataset, open_dataset
@@ -28,9 +28,10 @@ from jsnviewer.errors import JsnError, describe
 from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
 from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
 from jsnviewer.gui.autosave import AnnotationSaver, write_joint_crops
-from jsnviewer.gui.image_view import WINDOW_PRESETS, RadiographPane, Tool
+from jsnviewer.gui.image_view import RadiographPane, Tool
 from jsnviewer.gui.joint_detail import JointDetailPanel
 from jsnviewer.gui.keys import FocusedWidgetKeysFirst
+from jsnviewer.gui.menus import build_actions
 from jsnviewer.gui.joints_panel import JointsPanel
 from jsnviewer.gui.overlays import ResultOverlay
 from jsnviewer.gui.resources import resource_icon
@@ -160,7 +161,7 @@ class MainWindow(QMainWindow):
         self.joints_panel.accept_requested.connect(self.accept_selected)
         self.results_panel.selected.connect(self.show_joint_result)
 
-        self._build_actions()
+        self.actions_by_name = build_actions(self)
         self._keys_first = FocusedWidgetKeysFirst(self)
         self._keys_first.install_on(self)
         self.set_tool(Tool.PAN)
@@ -188,192 +189,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, slot: Callable[..., Any],
-                shortcut: str | QKeySequence | QKeySequence.StandardKey | list[str] | None = None, tip: str = "",
-                icon: str | None = None, checkable: bool = False) -> QAction:
-        """A window action; `shortcut` may be a list of keys (the first is the one shown)."""
-        action = QAction(text, self)
-        if isinstance(shortcut, list):
-            action.setShortcuts([QKeySequence(key) for key in shortcut])
-        elif isinstance(shortcut, QKeySequence.StandardKey):
-            action.setShortcuts(QKeySequence.keyBindings(shortcut))
-        elif shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        shown = action.shortcut().toString(QKeySequence.NativeText)
-        action.setToolTip(f"{tip or text.replace('&', '').replace('…', '')}" + (f" ({shown})" if shown else ""))
-        if icon is not None:
-            action.setIcon(resource_icon(icon))
-        action.setCheckable(checkable)
-        action.triggered.connect(lambda checked=False: slot(checked) if checkable else slot())
-        self.addAction(action)  # shortcuts work wherever the focus is
-        return action
-
-    def _build_actions(self) -> None:
-        a = self.actions_by_name = {}
-        a["open"] = self._action("&Open radiographs…", self.open_dialog, QKeySequence.Open,
-                                 "Open a baseline and a follow-up (select one or two files)", "open")
-        a["open_baseline"] = self._action("Open &baseline…", lambda: self.open_dialog(BASELINE), "Ctrl+Shift+B")
-        a["open_followup"] = self._action("Open &follow-up…", lambda: self.open_dialog(FOLLOWUP), "Ctrl+Shift+F")
-        a["open_folder"] = self._action("Open study &folder…", self.open_folder_dialog, "Ctrl+Shift+O",
-                                        "Open a folder of DICOM files", "folder")
-        a["next_image"] = self._action("Ne&xt image in the folder", lambda: self.open_neighbour(1), "PgDown",
-                                       "Open the next radiograph of the active image's folder in its view (by name)")
-        a["previous_image"] = self._action("Pre&vious image in the folder", lambda: self.open_neighbour(-1), "PgUp",
-                                           "Open the previous radiograph of the active image's folder in its view")
-        a["save"] = self._action("&Save annotations", self.save_annotations, QKeySequence.Save,
-                                 "Save the boxes to the dataset folder", "save")
-        a["dataset"] = self._action("Choose &dataset folder…", self.choose_dataset_folder, "Ctrl+D")
-        a["coco"] = self._action("&Export dataset as COCO JSON…", self.export_coco, "Ctrl+E")
-        a["settings"] = self._action("Se&ttings…", self.open_settings,  # Preferences has no key on Linux
-                                     QKeySequence.keyBindings(QKeySequence.Preferences) or ["Ctrl+,"])
-        a["quit"] = self._action("&Quit", self.close, QKeySequence.Quit)
-
-        a["undo"] = self.undo_group.createUndoAction(self, "&Undo")
-        a["undo"].setShortcut(QKeySequence.Undo)
-        a["undo"].setIcon(resource_icon("undo"))
-        a["redo"] = self.undo_group.createRedoAction(self, "&Redo")
-        redo_keys = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
-        redo_keys += [k for k in QKeySequence.keyBindings(QKeySequence.Redo) if k not in redo_keys]
-        a["redo"].setShortcuts(redo_keys)
-        a["redo"].setIcon(resource_icon("redo"))
-        self.addAction(a["undo"])
-        self.addAction(a["redo"])
-        a["delete"] = self._action("&Delete box", self.delete_selected, QKeySequence.Delete)
-        a["delete"].setShortcuts([QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")])
-        a["accept"] = self._action("&Accept proposal", self.accept_selected, ["Return", "Enter"])
-        a["accept_all"] = self._action("Accept all named proposals", self.accept_all, ["Shift+Return", "Shift+Enter"])
-        a["ankylosis"] = self._action("Toggle &ankylosis", lambda: self.toggle_finding("ankylosis"), "K")
-        a["subluxation"] = self._action("Toggle s&ubluxation", lambda: self.toggle_finding("subluxation"), "U")
-        a["identity"] = self._action("Set &identity…", self._focus_identity, "I")
-        a["next"] = self._action("&Next box", lambda: self.select_next(1), "N")
-        a["previous"] = self._action("&Previous box", lambda: self.select_next(-1), "Shift+N")
-        for key, (dx, dy) in {"Left": (-1, 0), "Right": (1, 0), "Up": (0, -1), "Down": (0, 1)}.items():
-            self._action(f"Nudge {key.lower()}", lambda dx=dx, dy=dy: self.nudge(dx, dy), key)
-            self._action(f"Nudge {key.lower()} 10 px", lambda dx=dx, dy=dy: self.nudge(10 * dx, 10 * dy), f"Shift+{key}")
-
-        tools = QActionGroup(self)
-        a["tool_pan"] = self._action("&Pan tool", lambda checked: self.set_tool(Tool.PAN), "H",
-                                     "Pan: left-drag moves the images", checkable=True)
-        a["tool_window"] = self._action("&Window/level tool", lambda checked: self.set_tool(Tool.WINDOW), "W",
-                                        "Window/level: left-drag sideways = width, up/down = level", checkable=True)
-        a["tool_box"] = self._action("&Box tool", lambda checked: self.set_tool(Tool.BOX), "B",
-                                     "Box: left-drag draws a new joint box", checkable=True)
-        for name in ("tool_pan", "tool_window", "tool_box"):
-            tools.addAction(a[name])
-        a["fit"] = self._action("&Fit to window", self.fit, "F")
-        a["zoom_in"] = self._action("Zoom in", lambda: self.zoom(1 / 1.25),
-                                    QKeySequence.keyBindings(QKeySequence.ZoomIn) + [QKeySequence("Ctrl+=")])
-        a["other_image"] = self._action("&Other image (baseline ↔ follow-up)", self.switch_image, "Ctrl+Tab",
-                                        "Make the other radiograph the one that boxes, undo and keys act on")
-        a["zoom_out"] = self._action("Zoom out", lambda: self.zoom(1.25), QKeySequence.ZoomOut)
-        a["reset_window"] = self._action("&Reset window/level", self.reset_window, "R",
-                                         "Window/level from the file")
-        a["auto_window"] = self._action("&Auto window/level", self.auto_window, "A",
-                                        "Window/level from each image's own grey levels")
-        presets = []
-        for number, name in enumerate(WINDOW_PRESETS, start=1):
-            presets.append(self._action(name, lambda n=name: self.apply_preset(n), str(number)))
-        a["show_boxes"] = self._action("Show &boxes", self.set_boxes_visible, "Ctrl+B", checkable=True)
-        a["show_labels"] = self._action("Show &labels", self.set_labels_visible, "L", checkable=True)
-        a["show_boxes"].setChecked(True)
-        a["show_labels"].setChecked(True)
-        a["show_jsn"] = self._action("Show &JSN values", self.set_jsn_visible, "J", checkable=True)
-        a["show_jsn"].setChecked(True)
-        a["joints_list"] = self._action("&Joints list", lambda: self.show_list(self.joints_dock, self.joints_panel.table),
-                                        "Ctrl+1", "The boxes of the active image: arrows move through them")
-        a["results_list"] = self._action("&Results list", lambda: self.show_list(self.results_dock, self.results_panel.table),
-                                         "Ctrl+2", "The joints measured: arrows move through them")
-        a["images"] = self._action("The &images", self.focus_images, "Ctrl+0",
-                                   "The keyboard back to the images: arrows nudge the selected box")
-        a["cancel"] = self._action("Cancel task", self.cancel_task, "Esc")
-        a["analyse"] = self._action("A&nalyse", self.start_analysis, "Ctrl+R",
-                                    "Find the joints, flag findings and measure JSN progression (runs in the background)",
-                                    "analyse")
-        a["export_csv"] = self._action("Export results as &CSV…", self.export_csv_dialog, "Ctrl+Shift+C")
-        a["export_report"] = self._action("Export &report (PDF or PNG)…", self.export_report_dialog, "Ctrl+P",
-                                          "Overview picture and results table as a PDF or PNG")
-        a["save_results"] = self._action("Save results &folder…", self.save_results_dialog, "Ctrl+Shift+S",
-                                         "results.json, results.csv, overview.png and per-joint pictures")
-        for name in ("export_csv", "export_report", "save_results"):
-            a[name].setEnabled(False)
-        a["retrain"] = self._action("Re&train models on the dataset…", self.open_retraining, tip=
-                                    "Fine-tune the models on the dataset's confirmed boxes and joints (in the background)")
-
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        for name in ("open", "open_baseline", "open_followup", "open_folder", None, "next_image", "previous_image"):
-            file_menu.addSeparator() if name is None else file_menu.addAction(a[name])
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addSeparator()
-        for name in ("save", "dataset", "coco"):
-            file_menu.addAction(a[name])
-        file_menu.addSeparator()
-        file_menu.addAction(a["settings"])
-        file_menu.addAction(a["quit"])
-        edit_menu = menu.addMenu("&Edit")
-        for name in ("undo", "redo", None, "delete", "identity", "ankylosis", "subluxation", "accept", "accept_all",
-                     None, "next", "previous"):
-            edit_menu.addSeparator() if name is None else edit_menu.addAction(a[name])
-        view_menu = menu.addMenu("&View")
-        for name in ("tool_pan", "tool_window", "tool_box", None, "other_image", "fit", "zoom_in", "zoom_out", None,
-                     "reset_window", "auto_window"):
-            view_menu.addSeparator() if name is None else view_menu.addAction(a[name])
-        preset_menu = view_menu.addMenu("Window &presets")
-        for action in presets:
-            preset_menu.addAction(action)
-        view_menu.addSeparator()
-        view_menu.addAction(a["show_boxes"])
-        view_menu.addAction(a["show_labels"])
-        view_menu.addAction(a["show_jsn"])
-        panels = view_menu.addMenu("Pa&nels")  # a panel closed with its ✕ comes back from here
-        for dock in (self.study_dock, self.joints_dock, self.results_dock, self.detail_dock):
-            panels.addAction(dock.toggleViewAction())
-        panels.addSeparator()
-        for name in ("images", "joints_list", "results_list"):
-            panels.addAction(a[name])
-        analysis_menu = menu.addMenu("&Analysis")
-        for name in ("analyse", "cancel", None, "export_csv", "export_report", "save_results", None, "retrain"):
-            analysis_menu.addSeparator() if name is None else analysis_menu.addAction(a[name])
-        help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"))
-        help_menu.addAction(self._action("&About jsnviewer", self.show_about))
-
-        bar = QToolBar("Main")
-        bar.setObjectName("mainToolbar")
-        bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        # short names on the toolbar, so it fits the window (the menus keep the full ones)
-        for name, short in (("open", "Open"), ("open_folder", "Open folder"), ("save", "Save"),
-                            ("tool_pan", "Pan"), ("tool_window", "W/L"), ("tool_box", "Box"), ("fit", "Fit"),
-                            ("reset_window", "Reset W/L"), ("auto_window", "Auto W/L")):
-            a[name].setIconText(short)
-        for name in ("open", "open_folder", "save", None, "analyse", None, "undo", "redo", None, "tool_pan",
-                     "tool_window", "tool_box", None, "fit", "reset_window", "auto_window"):
-            bar.addSeparator() if name is None else bar.addAction(self._toolbar_undo(a[name]) if name in ("undo", "redo")
-                                                                  else a[name])
-        self.preset_box = QComboBox()
-        self.preset_box.addItems(list(WINDOW_PRESETS))
-        self.preset_box.setToolTip("Window/level preset for both images (1–4)")
-        self.preset_box.activated.connect(lambda i: self.apply_preset(self.preset_box.itemText(i)))
-        bar.addWidget(self.preset_box)
-        self.addToolBar(bar)
-
-    def _toolbar_undo(self, action: QAction) -> QAction:
-        """Undo or Redo for the toolbar: a fixed name (the menu's "Undo Move box" would shift every button after
-        it at each edit), what it undoes in its tip."""
-        button = QAction(action.icon(), action.text().split()[0].replace("&", ""), self)
-        button.triggered.connect(action.trigger)
-
-        def follow() -> None:
-            button.setEnabled(action.isEnabled())
-            keys = action.shortcut().toString(QKeySequence.NativeText)
-            button.setToolTip(action.text().replace("&", "") + (f" ({keys})" if keys else ""))
-
-        action.changed.connect(follow)
-        follow()
-        return button
-
-    def _fill_recent_menu(self) -> None:
+    # ------------------------------------------------------------------ opening studies
+    def fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         pairs = recent_studies(qsettings())
         if not pairs:
@@ -384,7 +201,6 @@ class MainWindow(QMainWindow):
             action.setToolTip(f"{baseline}\n{followup}")
             action.triggered.connect(lambda checked=False, b=baseline, f=followup: self.open_study(b or None, f or None))
 
-    # ------------------------------------------------------------------ opening studies
     def open_dialog(self, role: str | None = None) -> None:
         start = str(Path(self.documents[BASELINE].path).parent) if self.documents[BASELINE] is not None else str(Path.home())
         title = f"Open {role.lower()}" if role else "Open baseline and follow-up (one or two files)"

@@ -1,0 +1,206 @@
+"""The window's actions, its menus and its toolbar: every key of the window in one place (docs/gui.md lists
+them; Help ▸ Keyboard shortcuts shows them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QComboBox, QMainWindow, QToolBar
+
+from jsnviewer.gui.image_view import WINDOW_PRESETS, Tool
+from jsnviewer.gui.resources import resource_icon
+from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP
+
+def window_action(window: QMainWindow, text: str, slot: Callable[..., Any],
+                  shortcut: str | QKeySequence | QKeySequence.StandardKey | list[str] | None = None, tip: str = "",
+                  icon: str | None = None, checkable: bool = False) -> QAction:
+    """A window action; `shortcut` may be a list of keys (the first is the one shown)."""
+    action = QAction(text, window)
+    if isinstance(shortcut, list):
+        action.setShortcuts([QKeySequence(key) for key in shortcut])
+    elif isinstance(shortcut, QKeySequence.StandardKey):
+        action.setShortcuts(QKeySequence.keyBindings(shortcut))
+    elif shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    shown = action.shortcut().toString(QKeySequence.NativeText)
+    action.setToolTip(f"{tip or text.replace('&', '').replace('…', '')}" + (f" ({shown})" if shown else ""))
+    if icon is not None:
+        action.setIcon(resource_icon(icon))
+    action.setCheckable(checkable)
+    action.triggered.connect(lambda checked=False: slot(checked) if checkable else slot())
+    window.addAction(action)  # shortcuts work wherever the focus is
+    return action
+
+
+def build_actions(window) -> dict[str, QAction]:
+    """Every action of the window (by name), its menus and its toolbar."""
+    a: dict[str, QAction] = {}
+    act = partial(window_action, window)
+    a["open"] = act("&Open radiographs…", window.open_dialog, QKeySequence.Open,
+                    "Open a baseline and a follow-up (select one or two files)", "open")
+    a["open_baseline"] = act("Open &baseline…", lambda: window.open_dialog(BASELINE), "Ctrl+Shift+B")
+    a["open_followup"] = act("Open &follow-up…", lambda: window.open_dialog(FOLLOWUP), "Ctrl+Shift+F")
+    a["open_folder"] = act("Open study &folder…", window.open_folder_dialog, "Ctrl+Shift+O",
+                           "Open a folder of DICOM files", "folder")
+    a["next_image"] = act("Ne&xt image in the folder", lambda: window.open_neighbour(1), "PgDown",
+                          "Open the next radiograph of the active image's folder in its view (by name)")
+    a["previous_image"] = act("Pre&vious image in the folder", lambda: window.open_neighbour(-1), "PgUp",
+                              "Open the previous radiograph of the active image's folder in its view")
+    a["save"] = act("&Save annotations", window.save_annotations, QKeySequence.Save,
+                    "Save the boxes to the dataset folder", "save")
+    a["dataset"] = act("Choose &dataset folder…", window.choose_dataset_folder, "Ctrl+D")
+    a["coco"] = act("&Export dataset as COCO JSON…", window.export_coco, "Ctrl+E")
+    a["settings"] = act("Se&ttings…", window.open_settings,  # Preferences has no key on Linux
+                        QKeySequence.keyBindings(QKeySequence.Preferences) or ["Ctrl+,"])
+    a["quit"] = act("&Quit", window.close, QKeySequence.Quit)
+
+    a["undo"] = window.undo_group.createUndoAction(window, "&Undo")
+    a["undo"].setShortcut(QKeySequence.Undo)
+    a["undo"].setIcon(resource_icon("undo"))
+    a["redo"] = window.undo_group.createRedoAction(window, "&Redo")
+    redo_keys = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+    redo_keys += [k for k in QKeySequence.keyBindings(QKeySequence.Redo) if k not in redo_keys]
+    a["redo"].setShortcuts(redo_keys)
+    a["redo"].setIcon(resource_icon("redo"))
+    window.addAction(a["undo"])
+    window.addAction(a["redo"])
+    a["delete"] = act("&Delete box", window.delete_selected, QKeySequence.Delete)
+    a["delete"].setShortcuts([QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")])
+    a["accept"] = act("&Accept proposal", window.accept_selected, ["Return", "Enter"])
+    a["accept_all"] = act("Accept all named proposals", window.accept_all, ["Shift+Return", "Shift+Enter"])
+    a["ankylosis"] = act("Toggle &ankylosis", lambda: window.toggle_finding("ankylosis"), "K")
+    a["subluxation"] = act("Toggle s&ubluxation", lambda: window.toggle_finding("subluxation"), "U")
+    a["identity"] = act("Set &identity…", window._focus_identity, "I")
+    a["next"] = act("&Next box", lambda: window.select_next(1), "N")
+    a["previous"] = act("&Previous box", lambda: window.select_next(-1), "Shift+N")
+    for key, (dx, dy) in {"Left": (-1, 0), "Right": (1, 0), "Up": (0, -1), "Down": (0, 1)}.items():
+        act(f"Nudge {key.lower()}", lambda dx=dx, dy=dy: window.nudge(dx, dy), key)
+        act(f"Nudge {key.lower()} 10 px", lambda dx=dx, dy=dy: window.nudge(10 * dx, 10 * dy), f"Shift+{key}")
+
+    tools = QActionGroup(window)
+    a["tool_pan"] = act("&Pan tool", lambda checked: window.set_tool(Tool.PAN), "H",
+                        "Pan: left-drag moves the images", checkable=True)
+    a["tool_window"] = act("&Window/level tool", lambda checked: window.set_tool(Tool.WINDOW), "W",
+                           "Window/level: left-drag sideways = width, up/down = level", checkable=True)
+    a["tool_box"] = act("&Box tool", lambda checked: window.set_tool(Tool.BOX), "B",
+                        "Box: left-drag draws a new joint box", checkable=True)
+    for name in ("tool_pan", "tool_window", "tool_box"):
+        tools.addAction(a[name])
+    a["fit"] = act("&Fit to window", window.fit, "F")
+    a["zoom_in"] = act("Zoom in", lambda: window.zoom(1 / 1.25),
+                       QKeySequence.keyBindings(QKeySequence.ZoomIn) + [QKeySequence("Ctrl+=")])
+    a["other_image"] = act("&Other image (baseline ↔ follow-up)", window.switch_image, "Ctrl+Tab",
+                           "Make the other radiograph the one that boxes, undo and keys act on")
+    a["zoom_out"] = act("Zoom out", lambda: window.zoom(1.25), QKeySequence.ZoomOut)
+    a["reset_window"] = act("&Reset window/level", window.reset_window, "R",
+                            "Window/level from the file")
+    a["auto_window"] = act("&Auto window/level", window.auto_window, "A",
+                           "Window/level from each image's own grey levels")
+    presets = []
+    for number, name in enumerate(WINDOW_PRESETS, start=1):
+        presets.append(act(name, lambda n=name: window.apply_preset(n), str(number)))
+    a["show_boxes"] = act("Show &boxes", window.set_boxes_visible, "Ctrl+B", checkable=True)
+    a["show_labels"] = act("Show &labels", window.set_labels_visible, "L", checkable=True)
+    a["show_boxes"].setChecked(True)
+    a["show_labels"].setChecked(True)
+    a["show_jsn"] = act("Show &JSN values", window.set_jsn_visible, "J", checkable=True)
+    a["show_jsn"].setChecked(True)
+    a["joints_list"] = act("&Joints list", lambda: window.show_list(window.joints_dock, window.joints_panel.table),
+                           "Ctrl+1", "The boxes of the active image: arrows move through them")
+    a["results_list"] = act("&Results list", lambda: window.show_list(window.results_dock, window.results_panel.table),
+                            "Ctrl+2", "The joints measured: arrows move through them")
+    a["images"] = act("The &images", window.focus_images, "Ctrl+0",
+                      "The keyboard back to the images: arrows nudge the selected box")
+    a["cancel"] = act("Cancel task", window.cancel_task, "Esc")
+    a["analyse"] = act("A&nalyse", window.start_analysis, "Ctrl+R",
+                       "Find the joints, flag findings and measure JSN progression (runs in the background)",
+                       "analyse")
+    a["export_csv"] = act("Export results as &CSV…", window.export_csv_dialog, "Ctrl+Shift+C")
+    a["export_report"] = act("Export &report (PDF or PNG)…", window.export_report_dialog, "Ctrl+P",
+                             "Overview picture and results table as a PDF or PNG")
+    a["save_results"] = act("Save results &folder…", window.save_results_dialog, "Ctrl+Shift+S",
+                            "results.json, results.csv, overview.png and per-joint pictures")
+    for name in ("export_csv", "export_report", "save_results"):
+        a[name].setEnabled(False)
+    a["retrain"] = act("Re&train models on the dataset…", window.open_retraining, tip=
+                       "Fine-tune the models on the dataset's confirmed boxes and joints (in the background)")
+
+    menu = window.menuBar()
+    file_menu = menu.addMenu("&File")
+    for name in ("open", "open_baseline", "open_followup", "open_folder", None, "next_image", "previous_image"):
+        file_menu.addSeparator() if name is None else file_menu.addAction(a[name])
+    window.recent_menu = file_menu.addMenu("Open &recent")
+    window.recent_menu.aboutToShow.connect(window.fill_recent_menu)
+    file_menu.addSeparator()
+    for name in ("save", "dataset", "coco"):
+        file_menu.addAction(a[name])
+    file_menu.addSeparator()
+    file_menu.addAction(a["settings"])
+    file_menu.addAction(a["quit"])
+    edit_menu = menu.addMenu("&Edit")
+    for name in ("undo", "redo", None, "delete", "identity", "ankylosis", "subluxation", "accept", "accept_all",
+                 None, "next", "previous"):
+        edit_menu.addSeparator() if name is None else edit_menu.addAction(a[name])
+    view_menu = menu.addMenu("&View")
+    for name in ("tool_pan", "tool_window", "tool_box", None, "other_image", "fit", "zoom_in", "zoom_out", None,
+                 "reset_window", "auto_window"):
+        view_menu.addSeparator() if name is None else view_menu.addAction(a[name])
+    preset_menu = view_menu.addMenu("Window &presets")
+    for action in presets:
+        preset_menu.addAction(action)
+    view_menu.addSeparator()
+    view_menu.addAction(a["show_boxes"])
+    view_menu.addAction(a["show_labels"])
+    view_menu.addAction(a["show_jsn"])
+    panels = view_menu.addMenu("Pa&nels")  # a panel closed with its ✕ comes back from here
+    for dock in (window.study_dock, window.joints_dock, window.results_dock, window.detail_dock):
+        panels.addAction(dock.toggleViewAction())
+    panels.addSeparator()
+    for name in ("images", "joints_list", "results_list"):
+        panels.addAction(a[name])
+    analysis_menu = menu.addMenu("&Analysis")
+    for name in ("analyse", "cancel", None, "export_csv", "export_report", "save_results", None, "retrain"):
+        analysis_menu.addSeparator() if name is None else analysis_menu.addAction(a[name])
+    help_menu = menu.addMenu("&Help")
+    help_menu.addAction(act("&Keyboard shortcuts", window.show_shortcuts, "F1"))
+    help_menu.addAction(act("&About jsnviewer", window.show_about))
+
+    bar = QToolBar("Main")
+    bar.setObjectName("mainToolbar")
+    bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+    # short names on the toolbar, so it fits the window (the menus keep the full ones)
+    for name, short in (("open", "Open"), ("open_folder", "Open folder"), ("save", "Save"),
+                        ("tool_pan", "Pan"), ("tool_window", "W/L"), ("tool_box", "Box"), ("fit", "Fit"),
+                        ("reset_window", "Reset W/L"), ("auto_window", "Auto W/L")):
+        a[name].setIconText(short)
+    for name in ("open", "open_folder", "save", None, "analyse", None, "undo", "redo", None, "tool_pan",
+                 "tool_window", "tool_box", None, "fit", "reset_window", "auto_window"):
+        bar.addSeparator() if name is None else bar.addAction(toolbar_undo(window, a[name]) if name in ("undo", "redo")
+                                                              else a[name])
+    window.preset_box = QComboBox()
+    window.preset_box.addItems(list(WINDOW_PRESETS))
+    window.preset_box.setToolTip("Window/level preset for both images (1–4)")
+    window.preset_box.activated.connect(lambda i: window.apply_preset(window.preset_box.itemText(i)))
+    bar.addWidget(window.preset_box)
+    window.addToolBar(bar)
+    return a
+
+
+def toolbar_undo(window: QMainWindow, action: QAction) -> QAction:
+    """Undo or Redo for the toolbar: a fixed name (the menu's "Undo Move box" would shift every button after
+    it at each edit), what it undoes in its tip."""
+    button = QAction(action.icon(), action.text().split()[0].replace("&", ""), window)
+    button.triggered.connect(action.trigger)
+
+    def follow() -> None:
+        button.setEnabled(action.isEnabled())
+        keys = action.shortcut().toString(QKeySequence.NativeText)
+        button.setToolTip(action.text().replace("&", "") + (f" ({keys})" if keys else ""))
+
+    action.changed.connect(follow)
+    follow()
+    return button
