@@ -263,3 +263,14 @@ def test_unsupported_photometric_interpretation(tmp_path):
     ds.PhotometricInterpretation = "PALETTE COLOR"
     ds.save_as(path, enforce_file_format=True)
     expect_error(path, "photometric interpretation", "PALETTE COLOR")
+
+
+@pytest.mark.parametrize(("slope", "words"), [("0", ["RescaleSlope 0", "cannot be worked out"]),
+                                              ("abc", ["RescaleSlope abc", "cannot be worked out"]),
+                                              ("1e300", ["RescaleSlope 1e300", "overflow"])])
+def test_an_unusable_rescale_slope_is_refused_not_shown_as_a_blank_image(tmp_path, slope, words):
+    """A slope of 0 or 1e300 used to open as an image of one grey (all 0) without a word; one that is no
+    number failed with numpy's 'ufunc ... did not contain a loop with signature matching types'."""
+    path = dicom(tmp_path / "hand.dcm", ramp12(), RescaleSlope="7.7777", RescaleIntercept=0)
+    path.write_bytes(path.read_bytes().replace(b"7.7777", slope.encode().ljust(6)))  # as the file has it, unchecked
+    expect_error(path, *words)

@@ -105,7 +105,10 @@ def _read_dicom(path: Path) -> Radiograph:
         raise RadiographError(path, f"unexpected pixel array shape {stored.shape}")
 
     bits = int(ds.get("BitsStored") or ds.get("BitsAllocated") or 16)
+    _check_rescale(path, ds)
     pixels = np.asarray(apply_modality_lut(stored, ds), dtype=np.float32)
+    if not np.isfinite(pixels).all():
+        raise RadiographError(path, f"unusable rescale ({_rescale_text(ds)}): the grey levels overflow")
     center, width = _window(ds)
     if photometric == "MONOCHROME1":
         # Mirror within the range the file can hold, so bone becomes bright and the grey levels keep their span.
@@ -198,6 +201,20 @@ def _decode(path: Path, ds: Dataset) -> np.ndarray:
         if "less than expected" in text or "truncated" in text:
             raise RadiographError(path, "truncated DICOM file (pixel data is shorter than the image size)") from exc
         raise RadiographError(path, f"corrupt DICOM pixel data ({_short(exc)})") from exc
+
+
+def _check_rescale(path: Path, ds: Dataset) -> None:
+    """pydicom applies RescaleSlope/RescaleIntercept as they are: a slope of 0 made every pixel one grey (a blank
+    image shown as if it were the radiograph), a value that is no number failed deep in numpy."""
+    if ds.get("ModalityLUTSequence") or "RescaleSlope" not in ds or "RescaleIntercept" not in ds:
+        return  # a modality LUT is used instead, or no rescale at all
+    slope, intercept = _first(ds.get("RescaleSlope")), _first(ds.get("RescaleIntercept"))
+    if slope is None or slope == 0 or intercept is None:
+        raise RadiographError(path, f"unusable rescale ({_rescale_text(ds)}): the grey levels cannot be worked out")
+
+
+def _rescale_text(ds: Dataset) -> str:
+    return ", ".join(f"{name} {str(ds.get(name))[:24] or '(empty)'}" for name in ("RescaleSlope", "RescaleIntercept"))
 
 
 def _check_complete(path: Path, ds: Dataset) -> None:
