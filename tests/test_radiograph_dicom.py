@@ -197,12 +197,14 @@ def test_garbage_with_dcm_extension(tmp_path):
     expect_error(path, "not a DICOM file")
 
 
-@pytest.mark.parametrize("where", ["pixel data", "an element value", "an element header", "the file meta header"])
+@pytest.mark.parametrize("where", ["pixel data", "an element value", "an element header", "the file meta header",
+                                   "the pixel data header"])
 def test_truncated_dicom(tmp_path, where):
     full = dicom(tmp_path / "full.dcm", ramp12(), PixelSpacing=[0.1, 0.1]).read_bytes()
     pixel_data = len(full) - 40 * 30 * 2  # where the pixel values start
     cut_at = {"pixel data": len(full) - 200, "an element value": pixel_data // 3, "an element header": pixel_data - 3,
-              "the file meta header": 140}[where]
+              "the file meta header": 140,
+              "the pixel data header": pixel_data - 6}[where]  # was "DICOM file without pixel data …, not an image"
     cut = tmp_path / "cut.dcm"
     cut.write_bytes(full[:cut_at])
     expect_error(cut, "truncated")
@@ -239,6 +241,28 @@ def test_a_bare_data_set_without_file_meta_opens(tmp_path):
 def test_dicom_without_pixel_data(tmp_path):
     path = dicom(tmp_path / "report.dcm", None, SOPClassUID=BasicTextSRStorage)
     expect_error(path, "without pixel data", "Basic Text SR")
+
+
+def test_a_dicomdir_is_named_as_such(tmp_path):
+    """A DICOMDIR (the index of a CD) said "DICOM file without pixel data (no SOP class)"."""
+    from pydicom.fileset import FileSet
+
+    image = pydicom.dcmread(dicom(tmp_path / "hand.dcm", ramp12()))
+    image.StudyTime, image.StudyID, image.SeriesNumber, image.InstanceNumber = "120000", "1", 1, 1
+    fileset = FileSet()
+    fileset.add(image)
+    fileset.write(tmp_path / "cd")
+    expect_error(tmp_path / "cd" / "DICOMDIR", "without pixel data", "Media Storage Directory", "not an image")
+
+
+def test_an_image_dicom_cut_just_before_its_pixel_data_says_it_is_damaged(tmp_path):
+    """It said "DICOM file without pixel data (SOP class Digital X-Ray …), not an image", as for a report."""
+    full = dicom(tmp_path / "full.dcm", ramp12()).read_bytes()
+    pixel_data = len(full) - 40 * 30 * 2
+    for cut_at in (pixel_data - 12, pixel_data - 10):  # at the PixelData element, inside its tag
+        cut = tmp_path / "cut.dcm"
+        cut.write_bytes(full[:cut_at])
+        expect_error(cut, "30 x 40 image", "no pixel data", "truncated or damaged")
 
 
 @pytest.mark.parametrize(("syntax", "name"), [(JPEG2000Lossless, "JPEG 2000"), (JPEGLSLossless, "JPEG-LS")])

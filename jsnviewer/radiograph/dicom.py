@@ -84,6 +84,11 @@ def _read_dicom(path: Path) -> Radiograph:
     _check_complete(path, ds)
     _name_bare_encoding(ds)
     if not any(tag in ds for tag in _PIXEL_TAGS):
+        if _ends_in_pixel_data_header(path):
+            raise RadiographError(path, "truncated DICOM file (ends inside PixelData)")
+        if _int(ds.get("Rows")) and _int(ds.get("Columns")):  # cut just before its pixel data, or stripped of it
+            raise RadiographError(path, f"DICOM file describes a {_int(ds.Columns)} x {_int(ds.Rows)} image but holds no "
+                                        "pixel data (truncated or damaged)")
         raise RadiographError(path, f"DICOM file without pixel data ({_sop_class_name(ds)}), not an image")
     if "PixelData" not in ds:
         raise RadiographError(path, "DICOM float pixel data (parametric map) is not a radiograph")
@@ -201,6 +206,14 @@ def _decode(path: Path, ds: Dataset) -> np.ndarray:
         if "less than expected" in text or "truncated" in text:
             raise RadiographError(path, "truncated DICOM file (pixel data is shorter than the image size)") from exc
         raise RadiographError(path, f"corrupt DICOM pixel data ({_short(exc)})") from exc
+
+
+def _ends_in_pixel_data_header(path: Path) -> bool:
+    """pydicom stops without a word at a file cut inside the PixelData element's 12-byte header."""
+    with open(path, "rb") as fh:
+        fh.seek(max(path.stat().st_size - 11, 0))
+        tail = fh.read()
+    return b"\xe0\x7f\x10\x00" in tail or b"\x7f\xe0\x00\x10" in tail
 
 
 def _check_rescale(path: Path, ds: Dataset) -> None:
@@ -354,7 +367,8 @@ def _syntax_name(syntax) -> str:
 
 
 def _sop_class_name(ds: Dataset) -> str:
-    uid = ds.get("SOPClassUID")
+    # a DICOMDIR (the index of a CD or USB stick) names its class in the file meta only
+    uid = ds.get("SOPClassUID") or (getattr(ds, "file_meta", None) or {}).get("MediaStorageSOPClassUID")
     return f"SOP class {uid.name}" if uid is not None else "no SOP class"
 
 
