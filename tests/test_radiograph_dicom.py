@@ -245,14 +245,19 @@ def test_dicom_without_pixel_data(tmp_path):
 
 def test_a_dicomdir_is_named_as_such(tmp_path):
     """A DICOMDIR (the index of a CD) said "DICOM file without pixel data (no SOP class)"."""
-    from pydicom.fileset import FileSet
+    from pydicom.uid import MediaStorageDirectoryStorage
 
-    image = pydicom.dcmread(dicom(tmp_path / "hand.dcm", ramp12()))
-    image.StudyTime, image.StudyID, image.SeriesNumber, image.InstanceNumber = "120000", "1", 1, 1
-    fileset = FileSet()
-    fileset.add(image)
-    fileset.write(tmp_path / "cd")
-    expect_error(tmp_path / "cd" / "DICOMDIR", "without pixel data", "Media Storage Directory", "not an image")
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = MediaStorageDirectoryStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    index = Dataset()
+    index.file_meta = meta
+    index.preamble = b"\0" * 128
+    index.FileSetID = "CD"
+    index.DirectoryRecordSequence = []
+    index.save_as(tmp_path / "DICOMDIR", enforce_file_format=True)
+    expect_error(tmp_path / "DICOMDIR", "without pixel data", "Media Storage Directory", "not an image")
 
 
 def test_an_image_dicom_cut_just_before_its_pixel_data_says_it_is_damaged(tmp_path):
