@@ -71,7 +71,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import numpy as np
@@ -162,7 +162,7 @@ class ImageAnnotation:
         if _version(obj) > VERSION:
             raise ValueError(f"written by a newer jsnviewer (format version {obj.get('version')})")
         image = obj["image"]
-        return cls(image_id=image_id, image_file=image["file"], width=int(image["width"]), height=int(image["height"]),
+        return cls(image_id=image_id, image_file=_image_file(image["file"]), width=int(image["width"]), height=int(image["height"]),
                    sha256=image["sha256"], laterality=image.get("laterality"), pixel_size_mm=image.get("pixel_size_mm"),
                    joints=[JointAnnotation.from_json(j) for j in obj.get("joints", [])], updated=obj.get("updated"))
 
@@ -190,6 +190,15 @@ class CocoExport:
 
     def __str__(self) -> str:
         return f"{self.path} ({self.images} image(s), {self.boxes} box(es); left out {self.left_out})"
+
+
+def _image_file(value: Any) -> str:
+    """An annotation's image file: a path inside the dataset (images/<image_id><ext>). Anything else (null, an
+    absolute path, one through '..') would make training read some other file as the annotated image."""
+    if not isinstance(value, str) or not value.strip() or any(
+            path.anchor or ".." in path.parts for path in (PurePosixPath(value), PureWindowsPath(value))):
+        raise ValueError("its image file is not a path inside the dataset folder")
+    return value
 
 
 def _version(info: dict[str, Any]) -> int:
@@ -317,7 +326,8 @@ class AnnotationDataset:
             return None
         try:
             data = path.read_bytes()
-            annotation = ImageAnnotation.from_json(image_id, json.loads(data.decode("utf-8")))
+            # utf-8-sig: a file mended by hand in an editor that writes a byte order mark (Windows Notepad) still reads
+            annotation = ImageAnnotation.from_json(image_id, json.loads(data.decode("utf-8-sig")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DatasetError(f"annotation file {path} cannot be read: {exc}") from exc
         annotation.stored = hashlib.sha256(data).hexdigest()
@@ -462,7 +472,7 @@ def open_dataset(root: str | Path, create: bool = False) -> AnnotationDataset:
     marker = root / "dataset.json"
     if marker.exists():
         try:
-            info = json.loads(marker.read_text(encoding="utf-8"))
+            info = json.loads(marker.read_text(encoding="utf-8-sig"))
             version = _version(info) if isinstance(info, dict) else 0
         except (OSError, ValueError) as exc:
             raise DatasetError(f"{marker} cannot be read: {exc}") from exc

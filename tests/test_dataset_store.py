@@ -298,3 +298,30 @@ def test_an_image_already_in_the_dataset_keeps_its_id_when_its_file_changes(tmp_
     radiograph_file.unlink()  # the copy in the dataset is the image the boxes belong to
     again = dataset.add_image(radiograph_file, 48, 64, image_id=saved.image_id)
     assert again.image_id == saved.image_id and len(again.joints) == 2
+
+
+@pytest.mark.parametrize("image_file", [None, "", "/etc/hosts", "../elsewhere/hand.png", "images/../../hand.png",
+                                        "C:\\Users\\hand.png", "..\\hand.png"])
+def test_an_annotation_whose_image_file_is_not_in_the_dataset_is_a_clear_error(tmp_path, radiograph_file, image_file):
+    """`"file": null` failed the trainers with "unexpected TypeError"; a path out of the dataset made them
+    train on whatever file it named as if it were the annotated image."""
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotation = annotate(dataset, radiograph_file)
+    path = dataset.annotations_dir / f"{annotation.image_id}.json"
+    content = json.loads(path.read_text())
+    content["image"]["file"] = image_file
+    path.write_text(json.dumps(content))
+    with pytest.raises(DatasetError, match="image file is not a path inside the dataset folder"):
+        dataset.annotation_for_file(radiograph_file)
+    with pytest.raises(DatasetError, match=annotation.image_id):
+        dataset.reviewed_annotations()  # what `jsnviewer train --data` reads
+
+
+def test_annotation_and_dataset_files_saved_with_a_byte_order_mark_are_read(tmp_path, radiograph_file):
+    """A file mended by hand in Windows Notepad starts with a UTF-8 byte order mark; it was 'cannot be read'."""
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotation = annotate(dataset, radiograph_file)
+    for path in (dataset.annotations_dir / f"{annotation.image_id}.json", tmp_path / "ds" / "dataset.json"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    reread = open_dataset(tmp_path / "ds").annotation_for_file(radiograph_file)
+    assert [j.box for j in reread.joints] == [j.box for j in annotation.joints]

@@ -362,6 +362,41 @@ def test_a_manifest_that_is_not_text_is_one_clear_error(quick, tmp_path, capsys)
     assert "not UTF-8 text: save it as CSV UTF-8" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_manifest_separated_by_semicolons_or_tabs_is_read(quick, tmp_path, capsys, separator):
+    """Excel writes CSV with semicolons where the comma is the decimal separator (much of Europe); such a
+    manifest was refused as lacking the columns baseline and follow-up, which it has."""
+    from jsnviewer.cli.main import main
+
+    for name in ("b.png", "f.png"):
+        (tmp_path / name).write_bytes(b"x")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(separator.join(["id", "baseline", "follow-up"]) + "\n" + separator.join(["P1", "b.png", "f.png"]) + "\n")
+    assert main(["batch", str(manifest), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    rows = list(csv.DictReader((tmp_path / "out" / "summary.csv").open(encoding="utf-8")))
+    assert {r["id"] for r in rows} == {"P1"} and all(r["status"] == "ok" for r in rows)
+
+
+def test_rows_of_empty_cells_are_no_studies_and_a_doubled_column_is_refused(quick, tmp_path, capsys):
+    """A spreadsheet saves cleared rows as ",,": each was a failed study (exit status 1). Two baseline columns
+    took the last one without a word."""
+    from jsnviewer.cli.main import main
+
+    for name in ("b.png", "f.png"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "m.csv").write_text("id,baseline,follow-up\nP1,b.png,f.png\n,,\n , , \n")
+    assert main(["batch", str(tmp_path / "m.csv"), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    rows = list(csv.DictReader((tmp_path / "out" / "summary.csv").open(encoding="utf-8")))
+    assert {r["id"] for r in rows} == {"P1"} and all(r["status"] == "ok" for r in rows)
+    capsys.readouterr()
+
+    (tmp_path / "two.csv").write_text("baseline,baseline,follow-up\nb.png,f.png,f.png\n")
+    assert main(["batch", str(tmp_path / "two.csv"), "--out", str(tmp_path / "out2"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the column baseline twice" in err
+    assert not (tmp_path / "out2").exists()
+
+
 def test_writing_results_again_replaces_only_what_the_program_wrote(analysed, tmp_path, monkeypatch):
     """Another study's joint pictures never stay beside the new results; the user's own files do,
     and a write that fails leaves the earlier results as they were."""

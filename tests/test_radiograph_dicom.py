@@ -197,12 +197,14 @@ def test_garbage_with_dcm_extension(tmp_path):
     expect_error(path, "not a DICOM file")
 
 
-@pytest.mark.parametrize("where", ["pixel data", "an element value", "an element header", "the file meta header"])
+@pytest.mark.parametrize("where", ["pixel data", "an element value", "an element header", "the file meta header",
+                                   "the pixel data header"])
 def test_truncated_dicom(tmp_path, where):
     full = dicom(tmp_path / "full.dcm", ramp12(), PixelSpacing=[0.1, 0.1]).read_bytes()
     pixel_data = len(full) - 40 * 30 * 2  # where the pixel values start
     cut_at = {"pixel data": len(full) - 200, "an element value": pixel_data // 3, "an element header": pixel_data - 3,
-              "the file meta header": 140}[where]
+              "the file meta header": 140,
+              "the pixel data header": pixel_data - 6}[where]  # was "DICOM file without pixel data …, not an image"
     cut = tmp_path / "cut.dcm"
     cut.write_bytes(full[:cut_at])
     expect_error(cut, "truncated")
@@ -241,6 +243,33 @@ def test_dicom_without_pixel_data(tmp_path):
     expect_error(path, "without pixel data", "Basic Text SR")
 
 
+def test_a_dicomdir_is_named_as_such(tmp_path):
+    """A DICOMDIR (the index of a CD) said "DICOM file without pixel data (no SOP class)"."""
+    from pydicom.uid import MediaStorageDirectoryStorage
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = MediaStorageDirectoryStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    index = Dataset()
+    index.file_meta = meta
+    index.preamble = b"\0" * 128
+    index.FileSetID = "CD"
+    index.DirectoryRecordSequence = []
+    index.save_as(tmp_path / "DICOMDIR", enforce_file_format=True)
+    expect_error(tmp_path / "DICOMDIR", "without pixel data", "Media Storage Directory", "not an image")
+
+
+def test_an_image_dicom_cut_just_before_its_pixel_data_says_it_is_damaged(tmp_path):
+    """It said "DICOM file without pixel data (SOP class Digital X-Ray …), not an image", as for a report."""
+    full = dicom(tmp_path / "full.dcm", ramp12()).read_bytes()
+    pixel_data = len(full) - 40 * 30 * 2
+    for cut_at in (pixel_data - 12, pixel_data - 10):  # at the PixelData element, inside its tag
+        cut = tmp_path / "cut.dcm"
+        cut.write_bytes(full[:cut_at])
+        expect_error(cut, "30 x 40 image", "no pixel data", "truncated or damaged")
+
+
 @pytest.mark.parametrize(("syntax", "name"), [(JPEG2000Lossless, "JPEG 2000"), (JPEGLSLossless, "JPEG-LS")])
 def test_compressed_pixel_data_that_cannot_be_decoded(tmp_path, syntax, name):
     path = dicom(tmp_path / "compressed.dcm", ramp12())
@@ -263,3 +292,14 @@ def test_unsupported_photometric_interpretation(tmp_path):
     ds.PhotometricInterpretation = "PALETTE COLOR"
     ds.save_as(path, enforce_file_format=True)
     expect_error(path, "photometric interpretation", "PALETTE COLOR")
+
+
+@pytest.mark.parametrize(("slope", "words"), [("0", ["RescaleSlope 0", "cannot be worked out"]),
+                                              ("abc", ["RescaleSlope abc", "cannot be worked out"]),
+                                              ("1e300", ["RescaleSlope 1e300", "overflow"])])
+def test_an_unusable_rescale_slope_is_refused_not_shown_as_a_blank_image(tmp_path, slope, words):
+    """A slope of 0 or 1e300 used to open as an image of one grey (all 0) without a word; one that is no
+    number failed with numpy's 'ufunc ... did not contain a loop with signature matching types'."""
+    path = dicom(tmp_path / "hand.dcm", ramp12(), RescaleSlope="7.7777", RescaleIntercept=0)
+    path.write_bytes(path.read_bytes().replace(b"7.7777", slope.encode().ljust(6)))  # as the file has it, unchecked
+    expect_error(path, *words)

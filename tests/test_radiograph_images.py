@@ -147,3 +147,14 @@ def test_real_joint_crop_becomes_one_grey_channel(real_data):
     r = load_radiograph(path)
     assert r.shape == (256, 256)
     assert 0 <= r.pixels.min() < r.pixels.max() <= 255
+
+
+@pytest.mark.parametrize("stated", ["-3", "99999", "12.5"])
+def test_a_damaged_bits_stored_chunk_keeps_the_files_own_depth(tmp_path, stated):
+    """`jsnviewer info` showed "bits stored: -3" (or 99999) from a damaged jsnviewer.bits_stored text chunk."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("jsnviewer.bits_stored", stated)
+    Image.fromarray(grey16()).save(tmp_path / "hand.png", pnginfo=info)
+    assert load_radiograph(tmp_path / "hand.png").bits_stored == 16

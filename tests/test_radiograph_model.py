@@ -23,6 +23,18 @@ def test_display_levels_default_to_a_robust_window():
     assert r.window_width < 2000
 
 
+def test_a_float_radiograph_in_0_to_1_gets_the_levels_of_its_integer_version():
+    """A window at least one grey level wide showed a 0..1 float image (a 32-bit TIFF) at half its contrast or
+    less, and the detector saw it so."""
+    from jsnviewer.detection.scan import normalise
+
+    stored = np.random.default_rng(3).integers(400, 3000, size=(200, 150)).astype(np.float32)
+    integer, scaled = Radiograph(pixels=stored), Radiograph(pixels=stored / 4095)
+    assert scaled.window_width == pytest.approx(integer.window_width / 4095, rel=1e-4)
+    assert scaled.window_center == pytest.approx(integer.window_center / 4095, rel=1e-4)
+    np.testing.assert_allclose(normalise(scaled.pixels), normalise(integer.pixels), atol=1e-4)
+
+
 def test_pixel_size_source_follows_the_pixel_size():
     assert Radiograph(pixels=np.zeros((2, 2)), pixel_size_source="PixelSpacing").pixel_size_source == "unknown"
     given = Radiograph(pixels=np.zeros((2, 2)), pixel_size_mm=0.2)

@@ -133,18 +133,32 @@ BATCH_COLUMNS = ["id", "folder", "status", "reason", "patient_id", "baseline_dat
 def _read_manifest(path: Path) -> list[dict[str, str]]:
     from jsnviewer.errors import JsnError
 
-    rows = list(csv.DictReader(io.StringIO(_manifest_text(path))))
+    text = _manifest_text(path)
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
+    # a row of empty cells is no study (spreadsheets save the rows someone cleared as ",,")
+    rows = [row for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
     if not rows:
         raise JsnError(f"{path}: the manifest lists no studies")
-    columns = {c.strip().lower().replace("_", "-") for c in rows[0].keys() if c}
+    names = [c.strip().lower().replace("_", "-") for c in reader.fieldnames or [] if c]
+    columns = set(names)
     if "baseline" not in columns or not ({"follow-up", "followup"} & columns):
         raise JsnError(f"{path}: the manifest needs the columns baseline and follow-up")
+    twice = sorted({n for n in names if n in ("id", "baseline", "follow-up", "followup") and names.count(n) > 1})
+    if twice or {"follow-up", "followup"} <= columns:
+        raise JsnError(f"{path}: the manifest has the column {(twice or ['follow-up'])[0]} twice; which one is meant?")
     studies = []
     for n, row in enumerate(rows, start=1):
         clean = {k.strip().lower().replace("_", "-"): (v or "").strip() for k, v in row.items() if k}
         studies.append({"id": clean.get("id") or f"study{n:03d}", "baseline": clean.get("baseline", ""),
                         "followup": clean.get("follow-up") or clean.get("followup", "")})
     return studies
+
+
+def _delimiter(text: str) -> str:
+    """The header line's separator: a comma, or the semicolon that Excel writes where the comma is the decimal
+    separator (much of Europe), or a tab."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return max(",;\t", key=header.count) if any(header.count(d) for d in ",;\t") else ","
 
 
 def _manifest_text(path: Path) -> str:

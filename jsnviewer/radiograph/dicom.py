@@ -84,6 +84,11 @@ def _read_dicom(path: Path) -> Radiograph:
     _check_complete(path, ds)
     _name_bare_encoding(ds)
     if not any(tag in ds for tag in _PIXEL_TAGS):
+        if _ends_in_pixel_data_header(path):
+            raise RadiographError(path, "truncated DICOM file (ends inside PixelData)")
+        if _int(ds.get("Rows")) and _int(ds.get("Columns")):  # cut just before its pixel data, or stripped of it
+            raise RadiographError(path, f"DICOM file describes a {_int(ds.Columns)} x {_int(ds.Rows)} image but holds no "
+                                        "pixel data (truncated or damaged)")
         raise RadiographError(path, f"DICOM file without pixel data ({_sop_class_name(ds)}), not an image")
     if "PixelData" not in ds:
         raise RadiographError(path, "DICOM float pixel data (parametric map) is not a radiograph")
@@ -105,7 +110,10 @@ def _read_dicom(path: Path) -> Radiograph:
         raise RadiographError(path, f"unexpected pixel array shape {stored.shape}")
 
     bits = int(ds.get("BitsStored") or ds.get("BitsAllocated") or 16)
+    _check_rescale(path, ds)
     pixels = np.asarray(apply_modality_lut(stored, ds), dtype=np.float32)
+    if not np.isfinite(pixels).all():
+        raise RadiographError(path, f"unusable rescale ({_rescale_text(ds)}): the grey levels overflow")
     center, width = _window(ds)
     if photometric == "MONOCHROME1":
         # Mirror within the range the file can hold, so bone becomes bright and the grey levels keep their span.
@@ -198,6 +206,28 @@ def _decode(path: Path, ds: Dataset) -> np.ndarray:
         if "less than expected" in text or "truncated" in text:
             raise RadiographError(path, "truncated DICOM file (pixel data is shorter than the image size)") from exc
         raise RadiographError(path, f"corrupt DICOM pixel data ({_short(exc)})") from exc
+
+
+def _ends_in_pixel_data_header(path: Path) -> bool:
+    """pydicom stops without a word at a file cut inside the PixelData element's 12-byte header."""
+    with open(path, "rb") as fh:
+        fh.seek(max(path.stat().st_size - 11, 0))
+        tail = fh.read()
+    return b"\xe0\x7f\x10\x00" in tail or b"\x7f\xe0\x00\x10" in tail
+
+
+def _check_rescale(path: Path, ds: Dataset) -> None:
+    """pydicom applies RescaleSlope/RescaleIntercept as they are: a slope of 0 made every pixel one grey (a blank
+    image shown as if it were the radiograph), a value that is no number failed deep in numpy."""
+    if ds.get("ModalityLUTSequence") or "RescaleSlope" not in ds or "RescaleIntercept" not in ds:
+        return  # a modality LUT is used instead, or no rescale at all
+    slope, intercept = _first(ds.get("RescaleSlope")), _first(ds.get("RescaleIntercept"))
+    if slope is None or slope == 0 or intercept is None:
+        raise RadiographError(path, f"unusable rescale ({_rescale_text(ds)}): the grey levels cannot be worked out")
+
+
+def _rescale_text(ds: Dataset) -> str:
+    return ", ".join(f"{name} {str(ds.get(name))[:24] or '(empty)'}" for name in ("RescaleSlope", "RescaleIntercept"))
 
 
 def _check_complete(path: Path, ds: Dataset) -> None:
@@ -337,7 +367,8 @@ def _syntax_name(syntax) -> str:
 
 
 def _sop_class_name(ds: Dataset) -> str:
-    uid = ds.get("SOPClassUID")
+    # a DICOMDIR (the index of a CD or USB stick) names its class in the file meta only
+    uid = ds.get("SOPClassUID") or (getattr(ds, "file_meta", None) or {}).get("MediaStorageSOPClassUID")
     return f"SOP class {uid.name}" if uid is not None else "no SOP class"
 
 

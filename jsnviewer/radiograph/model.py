@@ -115,7 +115,9 @@ def percentile_window(pixels: np.ndarray, low: float = 0.5, high: float = 99.5) 
     lo, hi = np.percentile(values, [low, high])
     if hi <= lo:  # flat image: still a usable window
         lo, hi = float(values.min()), float(values.max())
-    width = max(float(hi - lo), 1.0)
+    # No floor of one grey level: a float radiograph in 0..1 would get a window twice its span or more (and
+    # the detector, which normalises with this window, that much less contrast).
+    width = float(hi - lo) if hi > lo else 1.0
     return float(lo + hi) / 2.0, width
 
 

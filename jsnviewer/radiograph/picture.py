@@ -75,7 +75,9 @@ def read_picture(path: Path) -> Radiograph:
     size = _number(text.get("pixel_size_mm"))
     if size is not None and not size > 0:
         size = None
-    bits = int(_number(text.get("bits_stored")) or bits)
+    stated = _number(text.get("bits_stored"))
+    if stated is not None and stated == int(stated) and 1 <= stated <= 32:  # a damaged chunk keeps the file's own depth
+        bits = int(stated)
     log.debug("%s: %s %dx%d, %d bits", path.name, kind, pixels.shape[1], pixels.shape[0], bits)
     return Radiograph(
         pixels=pixels,
