@@ -66,3 +66,18 @@ def test_the_boxes_of_images_no_longer_shown_and_of_deleted_joints_are_freed(qtb
         view_box = window.panes[role].view_box
         assert view_box.findChildren(AnnotationLayer) == [window.layers[role]]
         assert not [i for i in view_box.addedItems if type(i) is JointBoxItem]
+
+
+def test_an_image_opened_again_leaves_one_annotation_document_in_memory(qtbot, make_window, study, tmp_path):
+    from jsnviewer.gui.annotation import AnnotationDocument
+
+    window = make_window()
+    window.show()
+    other = other_study(tmp_path / "other")
+    for _ in range(3):  # back and forth between two studies, as through a day's worklist
+        open_and_wait(qtbot, window, *study)
+        open_and_wait(qtbot, window, *other)
+    qtbot.wait(50)  # deferred deletions
+    documents = window.findChildren(AnnotationDocument)
+    assert len(window.session_documents) == 4
+    assert len(documents) == 4
