@@ -354,9 +354,12 @@ class JointBoxItem(pg.ROI):
         self.label = pg.TextItem(anchor=(0, 1))
         self.label.setParentItem(self)
         self.setAcceptedMouseButtons(Qt.LeftButton)
-        self.sigClicked.connect(lambda roi, ev: self.clicked.emit(self))
+        self.sigClicked.connect(self._clicked)  # a method: a lambda holding `self` would keep the item forever
         self._shown_box: tuple[float, float, float, float] | None = None
         self.show_joint(joint)
+
+    def _clicked(self, roi, ev) -> None:
+        self.clicked.emit(self)
 
     def show_joint(self, joint: JointAnnotation) -> None:
         """Draw `joint` without emitting change signals (it already is the document's state)."""
@@ -483,6 +486,7 @@ class AnnotationLayer(QObject):
         for uid in list(self.items):
             self.view_box.removeItem(self.items.pop(uid))
         self.selected = None
+        self.setParent(None)  # the view box would keep every layer it ever showed; now it goes with its last reference
 
     def select(self, uid: int | None) -> None:
         if uid in self.pending:

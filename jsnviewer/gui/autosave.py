@@ -98,6 +98,10 @@ class AnnotationSaver(QObject):
     def is_busy(self) -> bool:
         return bool(self._running)
 
+    def holds(self, document: AnnotationDocument) -> bool:
+        """Whether `document` waits to be saved or is being saved."""
+        return document in self._pending or document in self._running
+
     def schedule(self, document: AnnotationDocument) -> None:
         """Save `document` a little after the last edit (restarting the wait on each edit)."""
         if document.keep_saved_file:

@@ -10,6 +10,12 @@
    Analyse action: detection, segmentation, registration, then the results table, overlays and
    proposals shown), twice, after the warm-up the application does at start (torch imported,
    models loaded in the background; its own worst gap is printed too).
+4. (`--memory`, alone) Memory over a day's session: the process's RSS after every few of N phantom
+   studies opened one after the other (reopened in turns), some analysed with a joint detail shown
+   and a box nudged, undone and redone, with what the window still holds (radiographs, box items,
+   annotation documents, tasks); then a pair of large 16-bit radiographs (a phantom upscaled to a
+   CR/DR hand's size): RSS when opened, painted, after window/level changes and zooming, and the
+   analysis's peak (Linux: /proc/self/status).
 """
 
 from __future__ import annotations
@@ -236,6 +242,149 @@ def measure_analysis(app, window, tmp: Path) -> None:
               f"{os.getloadavg()[0]:.1f}")
 
 
+def memory_mb() -> tuple[float, float] | None:
+    """(RSS, peak RSS since the last `reset_peak`) in MB, from /proc/self/status (Linux); None elsewhere."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+        return int(fields["VmRSS"].split()[0]) / 1024.0, int(fields["VmHWM"].split()[0]) / 1024.0
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def reset_peak() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # Linux: the peak RSS starts again from the RSS
+    except OSError:
+        pass
+
+
+def rss_text() -> str:
+    memory = memory_mb()
+    return f"RSS {memory[0]:6.0f} MB (peak {memory[1]:6.0f})" if memory else "RSS n/a (no /proc on this system)"
+
+
+def held_by_window(window) -> str:
+    """What the window keeps, counted among the live Python objects."""
+    import gc
+
+    from jsnviewer.gui.annotation import AnnotationDocument, JointBoxItem
+    from jsnviewer.radiograph import Radiograph
+
+    gc.collect()
+    kinds = {Radiograph: 0, JointBoxItem: 0}
+    for obj in gc.get_objects():
+        if type(obj) in kinds:
+            kinds[type(obj)] += 1
+    return (f"radiographs {kinds[Radiograph]}, box items {kinds[JointBoxItem]}, annotation documents "
+            f"{len(window.findChildren(AnnotationDocument))}, tasks {len(window.workers)}")
+
+
+def open_and_show(app, window, baseline: Path, followup: Path) -> None:
+    loaded = []
+    window.study_loaded.connect(lambda: loaded.append(1))
+    window.open_study(baseline, followup)
+    process_until(app, lambda: bool(loaded) and window.task is None, 120)
+    window.study_loaded.disconnect()
+    for pane in window.panes.values():
+        pane.graphics.viewport().repaint()
+
+
+def analyse_and_look(app, window) -> str:
+    """The analysis, the first joint's detail, a box nudged, undone and redone; what came of it."""
+    from jsnviewer.gui.main_window import BASELINE
+
+    outcome: list[str] = []
+    window.analysis_finished.connect(outcome.append)
+    window.start_analysis()
+    process_until(app, lambda: bool(outcome), 1800)
+    window.analysis_finished.disconnect(outcome.append)
+    if window.result is not None and window.result.joints:
+        window.show_joint_result(window.result.joints[0].identity)
+    document, layer = window.documents[BASELINE], window.layers[BASELINE]
+    if document is not None and document.uids():
+        layer.select(document.uids()[0])
+        window.nudge(2, 0)
+        window.undo_group.undo()
+        window.undo_group.redo()
+    process_until(app, lambda: all(l is None or l.settled for l in window.layers.values()), 60)
+    return outcome[0]
+
+
+def write_large_pair(folder: Path, source: Path, factor: float) -> tuple[Path, Path]:
+    """The phantom pair in `source` upscaled by `factor` to 16 bits, the pixel size divided to match."""
+    from scipy import ndimage
+
+    from jsnviewer.radiograph import Radiograph, load_radiograph, save_radiograph
+
+    written = []
+    for name in ("baseline.dcm", "followup.dcm"):
+        small = load_radiograph(source / name)
+        pixels = ndimage.zoom(small.pixels, factor, order=1)
+        pixels = np.clip(np.rint(pixels * 16.0), 0, 65535).astype(np.float32)  # 12 -> 16 bits
+        save_radiograph(folder / name, Radiograph(pixels, bits_stored=16, pixel_size_mm=small.pixel_size_mm / factor,
+                                                  identity=small.identity))
+        written.append(folder / name)
+    return written[0], written[1]
+
+
+def measure_memory(app, window, tmp: Path, studies: int, analyse_every: int, distinct: int, large_factor: float) -> None:
+    """Part 4: RSS over a session of many studies, then with a pair of large radiographs."""
+    from jsnviewer.gui.analysis import missing_weights
+    from jsnviewer.phantom import generate_study, write_study
+
+    analyse = analyse_every > 0 and not missing_weights(window.settings)
+    print(f"\n4. memory over a session: {studies} studies opened one after the other ({distinct} phantom pairs in turns)"
+          + (f", every {analyse_every}th analysed" if analyse else ", none analysed (no weights, or --analyse-every 0)"))
+    folders = []
+    for number in range(distinct):
+        folder = tmp / f"pair{number}"
+        write_study(folder, generate_study(100 + number), "dcm")
+        folders.append(folder)
+    if analyse:
+        warmed = []
+        window.warm_up().signals.finished.connect(lambda: warmed.append(1))
+        process_until(app, lambda: bool(warmed), 600)
+    print(f"   {'window open' + (', models loaded' if analyse else ''):34s} {rss_text()}")
+    for number in range(studies):
+        folder = folders[number % distinct]
+        open_and_show(app, window, folder / "baseline.dcm", folder / "followup.dcm")
+        did = ""
+        if analyse and number % analyse_every == 0:
+            did = f", analysis {analyse_and_look(app, window)}"
+        if number % 5 == 4 or number == studies - 1 or did:
+            print(f"   {f'after study {number + 1}{did}':34s} {rss_text()}; {held_by_window(window)}")
+
+    large = tmp / "large"
+    large.mkdir()
+    baseline, followup = write_large_pair(large, folders[0], large_factor)
+    from jsnviewer.radiograph import load_radiograph
+
+    shape = load_radiograph(baseline).pixels.shape
+    print(f"\n   a large pair: {shape[1]}x{shape[0]} px, 16-bit ({baseline.stat().st_size / 1e6:.0f} MB DICOM each)")
+    open_and_show(app, window, folders[1] / "baseline.dcm", folders[1] / "followup.dcm")  # the large pair starts clean
+    reset_peak()
+    print(f"   {'before (a phantom pair shown)':34s} {rss_text()}")
+    open_and_show(app, window, baseline, followup)
+    print(f"   {'opened and painted':34s} {rss_text()}")
+    pane = window.panes["Baseline"]
+    for step in range(20):
+        pane.set_window(pane.window_center + 10, pane.window_width + 20)
+        pane.graphics.viewport().repaint()
+    from PySide6.QtCore import QRectF
+
+    pane.view_box.setRange(QRectF(shape[1] / 2 - 200, shape[0] / 2 - 200, 400, 400), padding=0)
+    for each in window.panes.values():
+        each.graphics.viewport().repaint()
+    window.fit()
+    print(f"   {'20 W/L changes, zoom in, fit':34s} {rss_text()}")
+    if analyse:
+        reset_peak()
+        outcome = analyse_and_look(app, window)
+        print(f"   {'analysis ' + outcome + ', joint detail':34s} {rss_text()}")
+    open_and_show(app, window, folders[1] / "baseline.dcm", folders[1] / "followup.dcm")
+    print(f"   {'a phantom pair shown again':34s} {rss_text()}; {held_by_window(window)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jsnviewer.gui.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each background run (default 6)")
@@ -244,6 +393,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="a weights file instead of the shipped one (names: detector_ankylosis, "
                              "detector_subluxation, joint_findings, segmenter, registration); repeatable")
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--memory", action="store_true", help="only part 4, memory over a session and with large images")
+    parser.add_argument("--studies", type=int, default=30, help="part 4: studies opened one after the other (default 30)")
+    parser.add_argument("--analyse-every", type=int, default=5, metavar="N",
+                        help="part 4: analyse every Nth study (default 5; 0: none)")
+    parser.add_argument("--distinct", type=int, default=5, help="part 4: phantom pairs opened in turns (default 5)")
+    parser.add_argument("--large-factor", type=float, default=2.2,
+                        help="part 4: the large pair is a phantom upscaled this much (default 2.2: 3278x4422 px)")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
 
@@ -266,9 +422,12 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(1600, 1000)
         window.show()
         process_until(app, lambda: True)
-        if not args.analysis_only:
-            measure_open_and_worker(app, window, tmp, args.seconds)
-        measure_analysis(app, window, tmp)
+        if args.memory:
+            measure_memory(app, window, tmp, args.studies, args.analyse_every, max(args.distinct, 2), args.large_factor)
+        else:
+            if not args.analysis_only:
+                measure_open_and_worker(app, window, tmp, args.seconds)
+            measure_analysis(app, window, tmp)
         window.close()
     return 0
 

@@ -330,6 +330,8 @@ class MainWindow(QMainWindow):
             old_document = self.session_documents.get(loaded.image_id)
             if old_document is not None:
                 self.undo_group.removeStack(old_document.undo_stack)
+                if not self.saver.holds(old_document):  # else it goes with the window; its save must still land
+                    old_document.deleteLater()  # a child of the window, held by its own signals' slots
             self.session_documents[loaded.image_id] = document
             self.undo_group.addStack(document.undo_stack)
         elif not shown_elsewhere:

@@ -93,6 +93,9 @@ class Worker(QRunnable):
         else:
             self._emit(self.signals.result, value)
         finally:
+            # Whoever keeps the Worker (its signals' slots often do, through the connections, which the
+            # garbage collector cannot see) must not keep its arguments: the radiographs of an analysis.
+            self.fn, self.args, self.kwargs = None, (), {}
             self.is_running = False
             self.is_finished = True
             self._emit(self.signals.finished)
