@@ -129,14 +129,33 @@ def test_results_files_hold_every_joint(analysed, tmp_path):
     assert (tmp_path / "joints" / f"{result.joints[0].identity}_spectrum_transformed.png").is_file()
 
 
-def test_an_image_without_a_hand_is_a_clear_error(models, tmp_path):
+@pytest.mark.parametrize("picture, message", [
+    ("flat", "no hand to analyse: the image is one flat grey level"),
+    ("noise", "no hand to analyse: the image is noise"),  # the detectors found eight "joints" with subluxation in it
+    ("gradient", "no finger joints were found"),
+])
+def test_an_image_without_a_hand_is_a_clear_error(models, picture, message):
     from jsnviewer.phantom import generate_study
     from jsnviewer.pipeline.analyze import AnalysisError, analyze
 
     study = generate_study(8_100_003)
-    empty = type(study.followup)(**{**vars(study.followup), "pixels": np.full_like(study.followup.pixels, 300.0)})
-    with pytest.raises(AnalysisError, match="no finger joints were found"):
-        analyze(study.baseline, empty, models)
+    shape = study.followup.pixels.shape
+    pixels = {"flat": lambda: np.full(shape, 300.0, np.float32),
+              "noise": lambda: np.random.default_rng(1).normal(2000.0, 400.0, shape).astype(np.float32),
+              "gradient": lambda: np.add.outer(np.arange(shape[0]), np.arange(shape[1])).astype(np.float32)}[picture]()
+    no_hand = type(study.followup)(**{**vars(study.followup), "pixels": pixels})
+    with pytest.raises(AnalysisError, match=message):
+        analyze(study.baseline, no_hand, models)
+
+
+def test_a_noisy_radiograph_is_still_analysed_as_one():
+    """Only pixels without any picture are refused: a hand under noise twice as strong as its own contrast is not."""
+    from jsnviewer.phantom import generate_study
+    from jsnviewer.radiograph.content import no_picture
+
+    pixels = generate_study(8_100_003).baseline.pixels
+    noisy = pixels + np.random.default_rng(2).normal(0.0, 2.0 * float(pixels.std()), pixels.shape)
+    assert no_picture(pixels) is None and no_picture(noisy) is None
 
 
 def test_batch_carries_on_past_a_bad_file_and_says_why(tmp_path):

@@ -212,11 +212,17 @@ def analyze(baseline, followup, models: AnalysisModels | None = None, settings: 
 def _analyze(baseline, followup, models: AnalysisModels | None, settings: AnalysisSettings,
              progress: Progress | None, detections: tuple[list, list] | None) -> StudyResult:
     from jsnviewer.radiograph import check_pair
+    from jsnviewer.radiograph.content import no_picture
 
     report = progress or _no_progress
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     report(0.0, "Checking the pair")
+    for radiograph in (baseline, followup):
+        problem = no_picture(radiograph.pixels)
+        if problem:  # the detectors would find "joints" in it
+            name = radiograph.path.name if radiograph.path else "the radiograph"
+            raise AnalysisError(f"{name}: no hand to analyse: {problem}")
     pair_warnings = check_pair(baseline, followup)
     warnings = [w.message for w in pair_warnings]
     if models is None:
