@@ -173,10 +173,17 @@ class LeftOut:
 
     images: int = 0  # annotated images without any box of the user's: not reviewed
     proposals: int = 0  # proposals waiting for review, on those images and on reviewed ones
+    unreadable: tuple[str, ...] = ()  # "<annotation file>: why", one per annotation that cannot be read
+
+    def __bool__(self) -> bool:
+        return bool(self.images or self.proposals or self.unreadable)
 
     def __str__(self) -> str:
-        return (f"{self.images} image(s) nobody has reviewed (no box of the user's) and "
+        text = (f"{self.images} image(s) nobody has reviewed (no box of the user's) and "
                 f"{self.proposals} proposal(s) waiting for review")
+        if self.unreadable:
+            text += f"; {len(self.unreadable)} annotation(s) that cannot be read: " + "; ".join(self.unreadable)
+        return text
 
 
 @dataclass(frozen=True)
@@ -346,15 +353,25 @@ class AnnotationDataset:
     def reviewed_annotations(self) -> tuple[list[ImageAnnotation], LeftOut]:
         """The dataset's training data: each reviewed image with its reviewed joints only (copies), and
         what was left out (ImageAnnotation.reviewed_joints)."""
-        reviewed, unreviewed, proposals = [], 0, 0
-        for annotation in self.annotations():
+        reviewed, unreviewed, proposals, unreadable = [], 0, 0, []
+        for path in sorted(self.annotations_dir.glob("*.json")):
+            try:  # one damaged file (mended by hand, cut short by a full disk) does not stop training on the rest
+                annotation = self.load_annotation(path.stem)
+            except DatasetError as exc:
+                unreadable.append(str(exc))
+                continue
+            if annotation is None:
+                continue
             joints = annotation.reviewed_joints()
+            if joints and not self.image_path(annotation).is_file():
+                unreadable.append(f"annotation file {path}: its radiograph {annotation.image_file} is not in the dataset")
+                continue
             proposals += len(annotation.joints) - len(joints)
             if joints:
                 reviewed.append(replace(annotation, joints=joints))
             else:
                 unreviewed += 1
-        return reviewed, LeftOut(unreviewed, proposals)
+        return reviewed, LeftOut(unreviewed, proposals, tuple(unreadable))
 
     def image_path(self, annotation: ImageAnnotation) -> Path:
         return self.root / annotation.image_file

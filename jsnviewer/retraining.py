@@ -41,6 +41,7 @@ class TrainingData:
     reviewed_images: int
     crop_joints: int
     crops: int
+    unreadable: tuple[str, ...] = ()  # annotation files left out, each with why
 
     def enough_for(self, model: str) -> str | None:
         """None when `model` can be trained on this data, else why not."""
@@ -83,13 +84,13 @@ class TrainingRun:
 
 def training_data(dataset_root: str | Path) -> TrainingData:
     dataset = open_dataset(dataset_root)
-    reviewed, _ = dataset.reviewed_annotations()
+    reviewed, left_out = dataset.reviewed_annotations()
     try:  # the crops with their two masks, as the segmenter's and the registration's trainers read them
         crops = find_crops(dataset.joint_crops_dir)
     except DatasetError:  # none yet
         crops = []
     per_joint = Counter(record.joint for record in crops)
-    return TrainingData(len(reviewed), sum(n >= 2 for n in per_joint.values()), len(crops))
+    return TrainingData(len(reviewed), sum(n >= 2 for n in per_joint.values()), len(crops), left_out.unreadable)
 
 
 def output_folder(dataset_root: str | Path, when: datetime | None = None) -> Path:

@@ -313,8 +313,8 @@ def test_an_annotation_whose_image_file_is_not_in_the_dataset_is_a_clear_error(t
     path.write_text(json.dumps(content))
     with pytest.raises(DatasetError, match="image file is not a path inside the dataset folder"):
         dataset.annotation_for_file(radiograph_file)
-    with pytest.raises(DatasetError, match=annotation.image_id):
-        dataset.reviewed_annotations()  # what `jsnviewer train --data` reads
+    reviewed, left_out = dataset.reviewed_annotations()  # what `jsnviewer train --data` reads: left out, and said
+    assert reviewed == [] and annotation.image_id in str(left_out)
 
 
 def test_annotation_and_dataset_files_saved_with_a_byte_order_mark_are_read(tmp_path, radiograph_file):
@@ -325,3 +325,23 @@ def test_annotation_and_dataset_files_saved_with_a_byte_order_mark_are_read(tmp_
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     reread = open_dataset(tmp_path / "ds").annotation_for_file(radiograph_file)
     assert [j.box for j in reread.joints] == [j.box for j in annotation.joints]
+
+
+def test_training_goes_on_past_a_damaged_annotation_file_and_a_missing_radiograph_and_names_them(
+        tmp_path, half_reviewed_dataset):
+    """One annotation file cut short (a full disk, a hand edit) stopped every training and export of the dataset."""
+    from jsnviewer.detection.data import load_annotations
+
+    dataset = half_reviewed_dataset
+    (dataset.annotations_dir / "cut.json").write_text('{"version": 1, "image": {"file": "images/cut.png", "wid')
+    reviewed, left_out = dataset.reviewed_annotations()
+    assert len(reviewed) == 1 and len(left_out.unreadable) == 1 and "cut.json" in str(left_out)
+    samples, _ = load_annotations(dataset.root)  # the detectors' and the finding classifier's trainers
+    assert len(samples) == 1
+    export = dataset.export_coco(tmp_path / "coco.json")
+    assert export.images == 1 and "cut.json" in str(export)
+
+    reviewed_image = dataset.image_path(reviewed[0])
+    reviewed_image.unlink()  # its radiograph gone: nothing to learn the boxes from
+    reviewed, left_out = dataset.reviewed_annotations()
+    assert reviewed == [] and any("is not in the dataset" in why for why in left_out.unreadable)

@@ -194,3 +194,14 @@ def test_weights_trained_but_not_used_before_the_dialog_closed_are_offered_when_
 
     again = window.open_retraining()
     assert again is not dialog and not again.use_button.isEnabled()  # in use now: nothing more to offer
+
+
+def test_a_damaged_annotation_file_is_named_and_left_out_instead_of_stopping_the_retraining(
+        qtbot, make_window, tmp_path, half_reviewed_dataset):
+    """The dialog did not open at all ("Cannot read the dataset for retraining") for one file cut short."""
+    (half_reviewed_dataset.annotations_dir / "cut.json").write_text('{"version": 1, "ima')
+    window = make_window(half_reviewed_dataset.root)
+    dialog = window.open_retraining()
+    assert dialog is not None and dialog.data.reviewed_images == 1
+    assert "cut.json" in dialog.log.toPlainText()
+    assert dialog.checks["detector_ankylosis"].isEnabled()  # the reviewed radiograph still trains

@@ -944,7 +944,7 @@ class MainWindow(QMainWindow):
     def _coco_exported(self, export: CocoExport) -> None:
         text = f"COCO JSON written to {export.path}: {export.images} reviewed image(s), {export.boxes} box(es)"
         self.statusBar().showMessage(text, 10000)
-        if export.left_out.images or export.left_out.proposals:
+        if export.left_out:
             self.warnings.show_message(f"{text}. Left out, as from training: {export.left_out}.", "info", key="coco")
         else:
             self.warnings.dismiss("coco")

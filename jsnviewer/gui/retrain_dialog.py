@@ -40,6 +40,9 @@ class RetrainDialog(QDialog):
             f"{data.crop_joints} joint(s) with crops of two or more visits.<br>Each model is fine-tuned from the "
             "weights in use on what the annotators confirmed; the new files go into the dataset's "
             "<i>retrained</i> folder, the models in use stay as they are until you choose to use the new ones.")
+        if data.unreadable:
+            intro.setText(intro.text() + f"<br><b>{len(data.unreadable)} annotation file(s) cannot be read</b> and are "
+                          "left out of the training (listed below).")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         box = QGroupBox("Models")
@@ -64,6 +67,8 @@ class RetrainDialog(QDialog):
         self.log.setMaximumBlockCount(LOG_LINES)
         self.log.setPlaceholderText("What the trainers print")
         layout.addWidget(self.log, 1)
+        for why in data.unreadable:
+            self.log.appendPlainText(f"left out: {why}")
         buttons = QHBoxLayout()
         self.start_button = QPushButton("Start training")
         self.start_button.clicked.connect(self.start)
