@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from jsnviewer.cli.main import main
-from jsnviewer.errors import DatasetError
+from jsnviewer.errors import DatasetError, JsnError
 from jsnviewer.phantom import make_joint_crop
 from jsnviewer.segmentation.data import find_crops, load_sample, split_by_joint
 from jsnviewer.segmentation.train import TrainConfig, train_segmenter
@@ -91,3 +91,21 @@ def test_trains_from_an_annotation_dataset_folder(tmp_path):
     meta = load_weights(out, expected_model="segmenter").meta
     assert meta["train_crops"] + meta["validation_crops"] == 3
     assert meta["epochs_done"] == 1  # --stop-after ends the 4-epoch schedule early
+
+
+def test_a_crop_cut_short_is_left_out_of_a_training_and_named_not_a_stop(tmp_path):
+    """The segmenter's and the registration's trainers read a clinic's crops: one damaged file stopped both."""
+    from jsnviewer.registration.data import load_joint_folders
+
+    root = write_joint_crops(tmp_path / "crops", joints=6, visits=2)
+    damaged = root / "joint03" / "v1.png"
+    damaged.write_bytes(damaged.read_bytes()[:60])
+    said: list[str] = []
+    config = TrainConfig(crop_dirs=[root], epochs=1, batch_size=4, width=4, depth=3, input_size=64, augment=False)
+    train_segmenter(config, tmp_path / "seg.pt", progress=said.append)
+    assert any("left out" in line and "v1.png" in line for line in said) and (tmp_path / "seg.pt").is_file()
+    left_out: list[str] = []
+    folders = load_joint_folders(root, left_out=left_out)
+    assert sum(map(len, folders)) == 11 and len(left_out) == 1 and "joint03" in left_out[0]
+    with pytest.raises(JsnError, match="v1.png"):
+        load_joint_folders(root)  # the benchmarks measure every crop or say which one they cannot

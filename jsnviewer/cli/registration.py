@@ -61,8 +61,11 @@ def _train(args) -> int:
     if args.data is None:
         raise DatasetError("no --data folder given and ../shared/data/real/joint_crops is not present")
     root = joint_crops_folder(args.data)
-    train_crops = load_joint_folders(root, "train")
-    val_crops = load_joint_folders(root, "validation")
+    left_out: list[str] = []
+    train_crops = load_joint_folders(root, "train", left_out=left_out)
+    val_crops = load_joint_folders(root, "validation", left_out=left_out)
+    for why in left_out:
+        print(f"left out a crop that cannot be read: {why}", flush=True)
     if not val_crops or not train_crops:
         raise DatasetError(f"{root}: needs joints on both sides of the train/validation split")
     settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from jsnviewer.registration.transform import warp
-from jsnviewer.segmentation.data import find_crops, is_validation_joint, load_sample
+from jsnviewer.segmentation.data import find_crops, is_validation_joint, load_samples
 
 
 @dataclass
@@ -23,18 +23,19 @@ class CropArrays:
     name: str = ""
 
 
-def load_joint_folders(root, part: str = "all", split_seed: int = 0) -> list[list[CropArrays]]:
+def load_joint_folders(root, part: str = "all", split_seed: int = 0,
+                       left_out: list[str] | None = None) -> list[list[CropArrays]]:
     """The crops of a joint_crops-style folder grouped by joint (the folder), normalised per crop;
-    `part` is "train", "validation" (the split by joint folder shared with segmentation) or "all"."""
+    `part` is "train", "validation" (the split by joint folder shared with segmentation) or "all".
+    With `left_out`, a crop that cannot be read is named there and skipped (`load_samples`)."""
     if part not in ("train", "validation", "all"):
         raise ValueError(f"unknown part {part!r}")
     groups: dict[str, list[CropArrays]] = {}
-    for record in find_crops(root):
-        if part != "all" and is_validation_joint(record.joint, split_seed) != (part == "validation"):
-            continue
-        s = load_sample(record)
-        groups.setdefault(record.joint, []).append(
-            CropArrays(s.image, s.upper.astype(np.float32), s.lower.astype(np.float32), f"{record.joint}/{s.name}"))
+    records = [r for r in find_crops(root)
+               if part == "all" or is_validation_joint(r.joint, split_seed) == (part == "validation")]
+    for s in load_samples(records, left_out):
+        groups.setdefault(s.joint, []).append(
+            CropArrays(s.image, s.upper.astype(np.float32), s.lower.astype(np.float32), f"{s.joint}/{s.name}"))
     return list(groups.values())
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from jsnviewer.errors import DatasetError
+from jsnviewer.errors import DatasetError, JsnError
 from jsnviewer.radiograph import load_radiograph
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".dcm")
@@ -99,6 +99,21 @@ def load_sample(record: CropRecord) -> CropSample:
         upper=read_mask(record.upper, image.shape),
         lower=read_mask(record.lower, image.shape),
     )
+
+
+def load_samples(records: list[CropRecord], left_out: list[str] | None = None) -> list[CropSample]:
+    """The crops of `records`. With `left_out`, a crop that cannot be read (cut short by a full disk, a mask
+    of another size) is named there with why and skipped, so that one damaged file does not stop a training
+    on a clinic's dataset; without it, it is an error (the benchmarks measure every crop or none)."""
+    samples = []
+    for record in records:
+        try:
+            samples.append(load_sample(record))
+        except JsnError as exc:
+            if left_out is None:
+                raise
+            left_out.append(f"{record.joint}/{record.image.name} ({exc})")
+    return samples
 
 
 def is_validation_joint(joint: str, seed: int = 0, fraction: float = 0.2) -> bool:

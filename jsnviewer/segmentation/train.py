@@ -19,7 +19,7 @@ from jsnviewer.segmentation.data import (
     CropSample,
     augment_batch,
     find_crops,
-    load_sample,
+    load_samples,
     split_by_joint,
     synthetic_samples,
 )
@@ -93,10 +93,13 @@ def train_segmenter(config: TrainConfig, out: Path, progress: Callable[[str], No
 
     train_samples: list[CropSample] = []
     val_samples: list[CropSample] = []
+    left_out: list[str] = []
     for folder in config.crop_dirs:
         train_rec, val_rec = split_by_joint(find_crops(folder), config.split_seed, config.val_fraction)
-        train_samples += [load_sample(r) for r in train_rec]
-        val_samples += [load_sample(r) for r in val_rec]
+        train_samples += load_samples(train_rec, left_out)
+        val_samples += load_samples(val_rec, left_out)
+    for why in left_out:
+        progress(f"left out a crop that cannot be read: {why}")
     if config.synthetic:
         train_samples += synthetic_samples(range(config.synthetic))
     if not train_samples:
