@@ -390,3 +390,16 @@ def test_undo_goes_on_where_it_was_after_coming_back_to_an_image_with_previous_i
     window.save_annotations()
     qtbot.waitUntil(lambda: not window.saver.is_busy() and not window.documents[BASELINE].is_dirty, timeout=10000)
     assert [j.identity for j in open_dataset(dataset).annotation_for_file(first).joints] == ["PIP2"]
+
+
+def test_a_float_radiograph_says_its_window_in_its_own_grey_levels(qtbot, make_window, tmp_path):
+    """A 0..1 float TIFF's window was titled "W 1  L 0" whatever it was."""
+    from PIL import Image
+
+    ramp = np.linspace(0.0, 1.0, 64 * 48, dtype=np.float32).reshape(64, 48)
+    Image.fromarray(ramp, mode="F").save(tmp_path / "float.tif")
+    window = make_window()
+    open_and_wait(qtbot, window, tmp_path / "float.tif", None)
+    pane = window.panes[BASELINE]
+    assert 0.5 < pane.window_width < 1.01
+    assert f"W {pane.window_width:.3g}  L {pane.window_center:.3g}" in pane.title.text()

@@ -24,6 +24,12 @@ from jsnviewer.gui.annotation import screen_ratio
 from jsnviewer.radiograph import Radiograph, percentile_window
 
 
+def grey_level_text(value: float) -> str:
+    """A grey level as a window title shows it: whole numbers for integer radiographs (W 4095), three
+    significant digits for a float one in 0..1 (W 0.63, not W 1)."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 class Tool(enum.Enum):
     PAN = "pan"
     WINDOW = "window"
@@ -218,7 +224,7 @@ class RadiographPane(QWidget):
             return
         if is_start:
             self._drag_start = (self.window_center, self.window_width)
-        span = max(self._range[1] - self._range[0], 1.0)
+        span = self._range[1] - self._range[0] if self._range[1] > self._range[0] else 1.0  # float images span 0..1
         center, width = self._drag_start
         self.set_window(center + dy * span / WINDOW_DRAG_PIXELS, max(width + dx * span / WINDOW_DRAG_PIXELS, span / 1000.0))
 
@@ -260,7 +266,7 @@ class RadiographPane(QWidget):
             parts.append(r.identity.study_date.isoformat())
         if r.path is not None:
             parts.append(r.path.name + (f" ({self.place[0]} of {self.place[1]})" if self.place else ""))
-        parts.append(f"W {self.window_width:.0f}  L {self.window_center:.0f}")
+        parts.append(f"W {grey_level_text(self.window_width)}  L {grey_level_text(self.window_center)}")
         self.title.setText("  ·  ".join(parts))
         # all of it where a narrow view cuts the title short (a laptop)
         where = f"{r.path}" + (f", radiograph {self.place[0]} of {self.place[1]} in its folder (PgUp / PgDown)"
