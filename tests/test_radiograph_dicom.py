@@ -303,3 +303,14 @@ def test_an_unusable_rescale_slope_is_refused_not_shown_as_a_blank_image(tmp_pat
     path = dicom(tmp_path / "hand.dcm", ramp12(), RescaleSlope="7.7777", RescaleIntercept=0)
     path.write_bytes(path.read_bytes().replace(b"7.7777", slope.encode().ljust(6)))  # as the file has it, unchecked
     expect_error(path, *words)
+
+
+def test_control_characters_in_the_header_are_not_shown(tmp_path):
+    """A damaged export put a bell and escape codes into the patient ID: the pair warning printed them raw."""
+    from jsnviewer.radiograph import check_pair
+
+    baseline = load_radiograph(dicom(tmp_path / "a.dcm", ramp12(), PatientID="RA\x07-00\x1b42"))
+    followup = load_radiograph(dicom(tmp_path / "b.dcm", ramp12(), PatientID="RA-0043\x00"))
+    assert baseline.identity.patient_id == "RA-0042" and followup.identity.patient_id == "RA-0043"
+    warning = next(w.message for w in check_pair(baseline, followup) if "patient" in w.message)
+    assert warning.isprintable() and "RA-0042" in warning

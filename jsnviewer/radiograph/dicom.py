@@ -332,7 +332,8 @@ def _date(value) -> date | None:
 
 
 def _text(value) -> str | None:
-    text = str(value).strip() if value is not None else ""
+    # control characters (a damaged or badly exported header) would be shown raw in titles and warnings
+    text = "".join(c for c in str(value) if c.isprintable()).strip() if value is not None else ""
     return text or None
 
 
