@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from jsnviewer.device import DEVICE_CHOICES
 from jsnviewer.weights import MODEL_TITLES
 
 ORGANIZATION = "jsnviewer"
 APPLICATION = "jsnviewer"
-DEVICES = ("auto", "cpu", "cuda")
 WEIGHTS = MODEL_TITLES  # custom weights, one file per model (empty = the shipped model)
 REGISTRATION_METHODS = {
     "refined": "network + sub-pixel refinement (default)",
@@ -81,7 +81,7 @@ def load_settings(store: QSettings | None = None) -> AppSettings:
     except (TypeError, ValueError):
         delay = defaults.autosave_delay_s
     return AppSettings(
-        device=device if device in DEVICES else defaults.device,
+        device=device if device in DEVICE_CHOICES else defaults.device,
         registration_method=method if method in REGISTRATION_METHODS else defaults.registration_method,
         thresholds=thresholds,
         dataset_folder=str(store.value("dataset_folder", "") or ""),
@@ -155,7 +155,7 @@ class SettingsDialog(QDialog):
         run_form = QFormLayout(run_box)
         self.device = QComboBox()
         self.device.addItems(["auto (GPU when available)", "cpu", "cuda (GPU)"])
-        self.device.setCurrentIndex(DEVICES.index(settings.device))
+        self.device.setCurrentIndex(DEVICE_CHOICES.index(settings.device))
         self.device_note = QLabel()
         self.device.currentIndexChanged.connect(self._show_device)
         run_form.addRow("Device", self.device)
@@ -246,12 +246,12 @@ class SettingsDialog(QDialog):
     def _show_device(self) -> None:
         from jsnviewer.device import choose_device  # imports torch: only when the dialog is open
 
-        chosen = choose_device(DEVICES[self.device.currentIndex()])
+        chosen = choose_device(DEVICE_CHOICES[self.device.currentIndex()])
         self.device_note.setText(f"Runs on: {'GPU (CUDA)' if chosen.type == 'cuda' else 'CPU'}")
 
     def _restore_defaults(self) -> None:
         defaults = AppSettings()
-        self.device.setCurrentIndex(DEVICES.index(defaults.device))
+        self.device.setCurrentIndex(DEVICE_CHOICES.index(defaults.device))
         self.method.setCurrentIndex(list(REGISTRATION_METHODS).index(defaults.registration_method))
         t = defaults.thresholds
         self.t_conf.setValue(t.t_conf)
@@ -263,7 +263,7 @@ class SettingsDialog(QDialog):
 
     def values(self) -> AppSettings:
         return AppSettings(
-            device=DEVICES[self.device.currentIndex()],
+            device=DEVICE_CHOICES[self.device.currentIndex()],
             registration_method=list(REGISTRATION_METHODS)[self.method.currentIndex()],
             thresholds=Thresholds(t_conf=self.t_conf.value(), t_iou1=self.t_iou1.value(), m1=self.m1.value(),
                                   m2=self.m2.value(), t_iou2=self.t_iou2.value()),
