@@ -22,12 +22,10 @@ WEIGHT_NAMES = tuple(WEIGHTS)
 
 def analysis_settings(settings: AppSettings):
     """The pipeline's settings from the window's (device, thresholds, method, custom weights)."""
-    from jsnviewer.detection.scan import Thresholds
     from jsnviewer.pipeline.analyze import AnalysisSettings
 
-    t = settings.thresholds
     return AnalysisSettings(device=settings.device, registration_method=settings.registration_method,
-                            thresholds=Thresholds(conf=t.t_conf, iou1=t.t_iou1, m1=t.m1, m2=t.m2, iou2=t.t_iou2),
+                            thresholds=settings.thresholds,
                             weights={name: path for name, path in settings.weights.items() if path})
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import SIDES
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, crop_side_px, joint_axes
@@ -33,18 +34,11 @@ class AnalysisError(JsnError):
     """The analysis cannot go on (e.g. no hand on a radiograph); the message says which file and why."""
 
 
-def _paper_thresholds():
-    from jsnviewer.detection.scan import Thresholds
-
-    return Thresholds()
-
-
 @dataclass(frozen=True)
 class AnalysisSettings:
     device: str = "auto"
     registration_method: str = "refined"
-    # the detection paper's t_conf, t_IoU1, M1, M2, t_IoU2 (jsnviewer.detection.scan.Thresholds)
-    thresholds: object = field(default_factory=_paper_thresholds)
+    thresholds: Thresholds = field(default_factory=Thresholds)  # the joint search's t_conf, t_IoU1, M1, M2, t_IoU2
     # user-chosen weights files (retrained models); None: the shipped ones
     weights: dict[str, str | None] = field(default_factory=dict)
 
