@@ -17,6 +17,7 @@ from jsnviewer.errors import JsnError
 from jsnviewer.joints import SIDES
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, crop_side_px, joint_axes
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
+from jsnviewer.weights import MODEL_TITLES
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,8 @@ Progress = Callable[[float, str], None]
 RESCALE_BEYOND = 0.05
 OTHER_HAND = "the visits show a left and a right hand (see the warnings): not one joint measured twice"
 PIXEL_SIZE_DOUBTFUL = 0.15  # beyond this, stated pixel sizes that disagree with the hands are called likely wrong
-# The analysis's models by their weights registry names (jsnviewer.weights).
-WEIGHT_NAMES = ("detector_ankylosis", "detector_subluxation", "joint_findings", "segmenter", "registration")
+# The analysis's models by their weights registry names.
+WEIGHT_NAMES = tuple(MODEL_TITLES)
 
 
 class AnalysisError(JsnError):
