@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
+
+# What a user may ask for (--device, the Settings dialog); torch is imported only to choose.
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
 
 def choose_device(preference: str | None = None) -> torch.device:
@@ -16,8 +21,10 @@ def choose_device(preference: str | None = None) -> torch.device:
     `preference` is "cpu", "cuda" or None/"auto" (CUDA when available, else CPU). Asking for
     CUDA on a machine without it falls back to the CPU rather than failing an analysis.
     """
+    import torch
+
     pref = (preference or "auto").lower()
-    if pref not in {"auto", "cpu", "cuda"}:
+    if pref not in DEVICE_CHOICES:
         raise ValueError(f"unknown device {preference!r}: use cpu, cuda or auto")
     if pref in {"auto", "cuda"} and torch.cuda.is_available():
         return torch.device("cuda")

@@ -13,6 +13,14 @@ JOINT_IDENTITIES: tuple[str, ...] = (
 )
 # The ten joints scored by Sharp/van der Heijde for JSN and landmarked in the real hands.
 SCORED_JOINTS: tuple[str, ...] = ("IP1", "PIP2", "PIP3", "PIP4", "PIP5", "MCP1", "MCP2", "MCP3", "MCP4", "MCP5")
+# The joints along each digit, proximal first.
+DIGIT_CHAINS: dict[int, tuple[str, ...]] = {
+    1: ("MCP1", "IP1"),
+    2: ("MCP2", "PIP2", "DIP2"),
+    3: ("MCP3", "PIP3", "DIP3"),
+    4: ("MCP4", "PIP4", "DIP4"),
+    5: ("MCP5", "PIP5", "DIP5"),
+}
 FINDINGS: tuple[str, ...] = ("ankylosis", "subluxation")
 # A radiograph's laterality (DICOM ImageLaterality 'L' / 'R') in words.
 SIDES = {"L": "left", "R": "right"}

@@ -24,7 +24,8 @@ from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.gui.annotation import view_rect
 from jsnviewer.gui.overlays import jsn_text
 from jsnviewer.pipeline.placement import overlap
-from jsnviewer.gui.settings import AppSettings, Thresholds
+from jsnviewer.detection.thresholds import Thresholds
+from jsnviewer.gui.settings import AppSettings
 from jsnviewer.pipeline.analyze import AnalysisError
 from jsnviewer.pipeline.geometry import CropFrame
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo

@@ -9,7 +9,8 @@ from PySide6.QtCore import QSettings
 
 from jsnviewer.dataset import JointAnnotation, image_id_of, open_dataset
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
-from jsnviewer.gui.settings import AppSettings, Thresholds, load_settings, save_settings
+from jsnviewer.detection.thresholds import Thresholds
+from jsnviewer.gui.settings import AppSettings, load_settings, save_settings
 from gui_support import make_window, open_and_wait, settings_store, study, wait_saved, write_radiograph  # noqa: F401
 
 AWKWARD_BOXES = [(100.1234567890123, 57.3, 1 / 3, 21.700000000000003), (0.5, 0.5, 1.0, 1.0), (170.25, 230.125, 19.5, 19.75)]
@@ -172,7 +173,7 @@ def test_coco_export_has_every_saved_box_in_coco_geometry(qtbot, make_window, st
 def test_settings_persist_through_qsettings_with_the_papers_defaults(tmp_path):
     store = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
     defaults = load_settings(store)
-    assert defaults.thresholds == Thresholds(t_conf=0.9, t_iou1=0.15, m1=20, m2=18, t_iou2=0.45)
+    assert defaults.thresholds == Thresholds(conf=0.9, iou1=0.15, m1=20, m2=18, iou2=0.45)
     assert defaults.device == "auto"
     changed = AppSettings(device="cpu", registration_method="poc", thresholds=Thresholds(0.8, 0.2, 25, 15, 0.5), dataset_folder=str(tmp_path),
                           weights={"detector_ankylosis": "/models/mine.pt", "detector_subluxation": "", "joint_findings": "",
@@ -180,6 +181,17 @@ def test_settings_persist_through_qsettings_with_the_papers_defaults(tmp_path):
                           autosave_delay_s=5.0)
     save_settings(changed, store)
     assert load_settings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)) == changed
+
+
+def test_thresholds_saved_by_earlier_versions_are_read_and_written_under_the_same_keys(tmp_path):
+    ini = tmp_path / "s.ini"
+    ini.write_text("[thresholds]\nt_conf=0.8\nt_iou1=0.2\nm1=25\nm2=15\nt_iou2=0.5\n")
+    assert load_settings(QSettings(str(ini), QSettings.IniFormat)).thresholds == Thresholds(0.8, 0.2, 25, 15, 0.5)
+    save_settings(AppSettings(thresholds=Thresholds(0.7, 0.1, 30, 10, 0.4)), QSettings(str(ini), QSettings.IniFormat))
+    store = QSettings(str(ini), QSettings.IniFormat)
+    saved = {key: store.value(key) for key in store.allKeys() if key.startswith("thresholds/")}
+    assert {key: float(value) for key, value in saved.items()} == {
+        "thresholds/t_conf": 0.7, "thresholds/t_iou1": 0.1, "thresholds/m1": 30, "thresholds/m2": 10, "thresholds/t_iou2": 0.4}
 
 
 def test_settings_that_cannot_be_written_are_reported_in_the_window(qtbot, make_window, tmp_path, monkeypatch):
@@ -203,7 +215,7 @@ def test_settings_dialog_edits_device_thresholds_and_weights(qtbot):
     dialog.m2.setValue(12)
     dialog.weights["segmenter"].setText("/tmp/seg.pt")
     values = dialog.values()
-    assert values.device == "cpu" and values.thresholds.t_conf == 0.75 and values.thresholds.m2 == 12
+    assert values.device == "cpu" and values.thresholds.conf == 0.75 and values.thresholds.m2 == 12
     assert values.weights["segmenter"] == "/tmp/seg.pt"
     dialog._restore_defaults()
     assert dialog.values().thresholds == Thresholds()

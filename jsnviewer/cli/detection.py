@@ -6,18 +6,20 @@ import argparse
 import json
 from pathlib import Path
 
+from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.errors import JsnError
 
 FINDING_CHOICES = ("ankylosis", "subluxation")
 
 
 def _thresholds(parser: argparse.ArgumentParser) -> None:
+    t = Thresholds()
     g = parser.add_argument_group("inference settings (the paper's defaults)")
-    g.add_argument("--conf", type=float, default=0.9, help="t_conf: keep boxes above this confidence (0.9)")
-    g.add_argument("--iou1", type=float, default=0.15, help="t_IoU1: NMS within one detector (0.15)")
-    g.add_argument("--m1", type=int, default=20, help="M1: boxes kept from the ankylosis detector and in the end (20)")
-    g.add_argument("--m2", type=int, default=18, help="M2: boxes kept from the subluxation detector (18)")
-    g.add_argument("--iou2", type=float, default=0.45, help="t_IoU2: same joint across the two detectors (0.45)")
+    g.add_argument("--conf", type=float, default=t.conf, help=f"t_conf: keep boxes above this confidence ({t.conf})")
+    g.add_argument("--iou1", type=float, default=t.iou1, help=f"t_IoU1: NMS within one detector ({t.iou1})")
+    g.add_argument("--m1", type=int, default=t.m1, help=f"M1: boxes kept from the ankylosis detector and in the end ({t.m1})")
+    g.add_argument("--m2", type=int, default=t.m2, help=f"M2: boxes kept from the subluxation detector ({t.m2})")
+    g.add_argument("--iou2", type=float, default=t.iou2, help=f"t_IoU2: same joint across the two detectors ({t.iou2})")
 
 
 def register(train_subparsers, bench_subparsers) -> None:
@@ -260,7 +262,6 @@ def bench_command(args) -> int:
     from jsnviewer.atomic import atomic_write_json
     from jsnviewer.detection.bench import folder_images, run_bench, synthetic_images
     from jsnviewer.detection.detector import JointDetector
-    from jsnviewer.detection.scan import Thresholds
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -11,13 +11,15 @@ import argparse
 import os
 import sys
 
+from jsnviewer.device import DEVICE_CHOICES
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "self-test", help="analyse a built-in synthetic pair and check the result (installation check)",
         description="Analyse a synthetic baseline/follow-up pair with the installed models, check the result "
                     "against its known truth, build the window offscreen, print one line. Exit status 0: passed.")
-    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     parser.set_defaults(func=run)
 
 

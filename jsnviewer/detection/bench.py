@@ -20,7 +20,7 @@ from scipy.optimize import linear_sum_assignment
 from jsnviewer.detection.boxes import iou
 from jsnviewer.detection.data import load_real
 from jsnviewer.detection.detector import Detection, JointDetector
-from jsnviewer.detection.scan import Thresholds
+from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.joints import FINDINGS
 
 DETECTED_IOU = 0.45

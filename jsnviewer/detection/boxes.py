@@ -73,10 +73,6 @@ def to_xyxy(boxes: torch.Tensor) -> torch.Tensor:
     return torch.cat([boxes[..., :2] - half, boxes[..., :2] + half], dim=-1)
 
 
-def to_cxcywh(xyxy: torch.Tensor) -> torch.Tensor:
-    return torch.cat([(xyxy[..., :2] + xyxy[..., 2:]) / 2, xyxy[..., 2:] - xyxy[..., :2]], dim=-1)
-
-
 def iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """IoU matrix (len(a), len(b)) of two sets of (cx, cy, w, h) boxes."""
     ax, bx = to_xyxy(a), to_xyxy(b)

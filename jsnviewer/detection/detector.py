@@ -20,7 +20,8 @@ from jsnviewer.detection.findings import MODEL_NAME as FINDINGS_MODEL_NAME
 from jsnviewer.detection.findings import FindingNet, load_finding_net
 from jsnviewer.detection.identity import assign_identities, hand_side, mcp_spacing
 from jsnviewer.detection.model import ABSENT, PRESENT, SSD300, SSDConfig
-from jsnviewer.detection.scan import HALF, Thresholds, expand, normalise, scan
+from jsnviewer.detection.scan import HALF, expand, normalise, scan
+from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.joints import FINDINGS
 from jsnviewer.weights import Weights, WeightsError, load_weights, resolve_weights, save_weights
 

@@ -19,6 +19,8 @@ import math
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from jsnviewer.joints import DIGIT_CHAINS
+
 # Mean joint positions (unit RMS radius) of 222 synthetic hands (jsnviewer.phantom, seeds 0–110,
 # right hands mirrored, generalised Procrustes). On the landmarked real hands in
 # ../shared/data/real it names all 10 scored joints of every hand right as well.
@@ -32,9 +34,6 @@ _BASE = {
 
 TEMPLATE_NAMES: list[str] = list(_BASE)
 TEMPLATE_LEFT = np.array(list(_BASE.values()), dtype=float)
-# Which template joints swing about which MCP in the articulated refinement.
-_DIGIT_CHAINS = {1: ("MCP1", ("IP1",)), 2: ("MCP2", ("PIP2", "DIP2")), 3: ("MCP3", ("PIP3", "DIP3")),
-                 4: ("MCP4", ("PIP4", "DIP4")), 5: ("MCP5", ("PIP5", "DIP5"))}
 _ARTICULATION_PASSES = 2
 _UNMATCHED = 0.45  # distance (template units; MCP spacing is ~0.4) beyond which a point is better left unmatched
 
@@ -82,7 +81,7 @@ def _fit(template: np.ndarray, det: np.ndarray, s: float, rot: np.ndarray, t: np
         model = s * template @ rot.T + t
     # Articulation: rotate and stretch each digit's distal joints about its MCP (fingers spread, bent).
     for _ in range(_ARTICULATION_PASSES):
-        for mcp, distal in _DIGIT_CHAINS.values():
+        for mcp, *distal in DIGIT_CHAINS.values():  # a digit's distal joints swing about its MCP
             mi = TEMPLATE_NAMES.index(mcp)
             idx = [TEMPLATE_NAMES.index(n) for n in distal]
             pairs = [(k, di[list(ti).index(k)]) for k in idx if k in ti]

@@ -30,17 +30,6 @@ HALF = 0.5
 MAX_CANDIDATES = 3000
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """The paper's inference settings (t_conf, t_IoU1, M1, M2, t_IoU2)."""
-
-    conf: float = 0.9
-    iou1: float = 0.15
-    m1: int = 20
-    m2: int = 18
-    iou2: float = 0.45
-
-
 @dataclass
 class ScanBox:
     """One detection of one SSD, in full-radiograph coordinates."""

@@ -16,18 +16,13 @@ import numpy as np
 from jsnviewer.dataset import JointAnnotation, box_iou
 from jsnviewer.gui.settings import WEIGHTS, AppSettings
 
-# Where the pipeline looks for each model's weights (jsnviewer.weights registry names).
-WEIGHT_NAMES = tuple(WEIGHTS)
-
 
 def analysis_settings(settings: AppSettings):
     """The pipeline's settings from the window's (device, thresholds, method, custom weights)."""
-    from jsnviewer.detection.scan import Thresholds
     from jsnviewer.pipeline.analyze import AnalysisSettings
 
-    t = settings.thresholds
     return AnalysisSettings(device=settings.device, registration_method=settings.registration_method,
-                            thresholds=Thresholds(conf=t.t_conf, iou1=t.t_iou1, m1=t.m1, m2=t.m2, iou2=t.t_iou2),
+                            thresholds=settings.thresholds,
                             weights={name: path for name, path in settings.weights.items() if path})
 
 
@@ -35,7 +30,7 @@ def weights_files(settings: AppSettings) -> dict[str, Path]:
     """The weights file each model will be read from: the user's choice or the shipped one."""
     from jsnviewer.weights import resolve_weights
 
-    needed = [n for n in WEIGHT_NAMES if not (n == "registration" and settings.registration_method == "poc")]
+    needed = [n for n in WEIGHTS if not (n == "registration" and settings.registration_method == "poc")]
     return {name: resolve_weights(name, settings.weights.get(name) or None) for name in needed}
 
 

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 
 from jsnviewer.dataset import JointAnnotation, merge_joints
 from jsnviewer.pipeline.placement import Rect, first_free, label_places, text_rect
-from jsnviewer.pipeline.report import COLOURS
+from jsnviewer.pipeline.report import COLOURS, finding_colour
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
@@ -39,8 +39,7 @@ MIN_BOX_SIZE = 2.0  # px; smaller drags are treated as clicks
 
 
 def box_colour(joint: JointAnnotation) -> str:
-    key = tuple(name for name in ("ankylosis", "subluxation") if joint.findings.get(name))
-    return FINDING_COLOURS[key]
+    return _hex(finding_colour(joint.findings))
 
 
 def box_label(joint: JointAnnotation) -> str:

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from jsnviewer.device import DEVICE_CHOICES
+
 ROWS, COLS = 2010, 1490
 
 
@@ -392,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights", action="append", default=[], metavar="NAME=PATH",
                         help="a weights file instead of the shipped one (names: detector_ankylosis, "
                              "detector_subluxation, joint_findings, segmenter, registration); repeatable")
-    parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--device", default="cpu", choices=DEVICE_CHOICES)
     parser.add_argument("--memory", action="store_true", help="only part 4, memory over a session and with large images")
     parser.add_argument("--studies", type=int, default=30, help="part 4: studies opened one after the other (default 30)")
     parser.add_argument("--analyse-every", type=int, default=5, metavar="N",

@@ -16,11 +16,12 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from jsnviewer.detection.thresholds import Thresholds
+from jsnviewer.device import DEVICE_CHOICES
 from jsnviewer.weights import MODEL_TITLES
 
 ORGANIZATION = "jsnviewer"
 APPLICATION = "jsnviewer"
-DEVICES = ("auto", "cpu", "cuda")
 WEIGHTS = MODEL_TITLES  # custom weights, one file per model (empty = the shipped model)
 REGISTRATION_METHODS = {
     "refined": "network + sub-pixel refinement (default)",
@@ -30,13 +31,8 @@ REGISTRATION_METHODS = {
 MAX_RECENT = 10
 
 
-@dataclass
-class Thresholds:
-    t_conf: float = 0.9
-    t_iou1: float = 0.15
-    m1: int = 20
-    m2: int = 18
-    t_iou2: float = 0.45
+# The store's keys of the joint search's settings (named as in the paper), by Thresholds field.
+THRESHOLD_KEYS = {"conf": "t_conf", "iou1": "t_iou1", "m1": "m1", "m2": "m2", "iou2": "t_iou2"}
 
 
 @dataclass
@@ -67,13 +63,14 @@ def log_file() -> Path:
 def load_settings(store: QSettings | None = None) -> AppSettings:
     store = store if store is not None else qsettings()
     defaults = AppSettings()
-    thresholds = Thresholds()
+    values = {}
     for f in fields(Thresholds):
-        value = store.value(f"thresholds/{f.name}", getattr(thresholds, f.name))
+        value = store.value(f"thresholds/{THRESHOLD_KEYS[f.name]}", getattr(defaults.thresholds, f.name))
         try:
-            setattr(thresholds, f.name, (int if f.type == "int" else float)(value))
+            values[f.name] = (int if f.type == "int" else float)(value)
         except (TypeError, ValueError):
             pass  # a hand-edited or stale value: keep the default
+    thresholds = Thresholds(**values)
     device = str(store.value("device", defaults.device))
     method = str(store.value("registration_method", defaults.registration_method))
     try:
@@ -81,7 +78,7 @@ def load_settings(store: QSettings | None = None) -> AppSettings:
     except (TypeError, ValueError):
         delay = defaults.autosave_delay_s
     return AppSettings(
-        device=device if device in DEVICES else defaults.device,
+        device=device if device in DEVICE_CHOICES else defaults.device,
         registration_method=method if method in REGISTRATION_METHODS else defaults.registration_method,
         thresholds=thresholds,
         dataset_folder=str(store.value("dataset_folder", "") or ""),
@@ -93,7 +90,7 @@ def load_settings(store: QSettings | None = None) -> AppSettings:
 def _entries(settings: AppSettings) -> dict[str, object]:
     """The settings as the store's keys and values."""
     entries: dict[str, object] = {"device": settings.device, "registration_method": settings.registration_method}
-    entries |= {f"thresholds/{name}": value for name, value in asdict(settings.thresholds).items()}
+    entries |= {f"thresholds/{THRESHOLD_KEYS[name]}": value for name, value in asdict(settings.thresholds).items()}
     entries["dataset_folder"] = settings.dataset_folder
     entries |= {f"weights/{name}": settings.weights.get(name, "") for name in WEIGHTS}
     entries["autosave_delay_s"] = settings.autosave_delay_s
@@ -155,7 +152,7 @@ class SettingsDialog(QDialog):
         run_form = QFormLayout(run_box)
         self.device = QComboBox()
         self.device.addItems(["auto (GPU when available)", "cpu", "cuda (GPU)"])
-        self.device.setCurrentIndex(DEVICES.index(settings.device))
+        self.device.setCurrentIndex(DEVICE_CHOICES.index(settings.device))
         self.device_note = QLabel()
         self.device.currentIndexChanged.connect(self._show_device)
         run_form.addRow("Device", self.device)
@@ -166,11 +163,11 @@ class SettingsDialog(QDialog):
         self.method.setToolTip("How each joint's bones are registered between the visits")
         run_form.addRow("Registration", self.method)
         t = settings.thresholds
-        self.t_conf = self._fraction(t.t_conf, "Detection confidence threshold")
-        self.t_iou1 = self._fraction(t.t_iou1, "IoU threshold of the first suppression pass")
+        self.t_conf = self._fraction(t.conf, "Detection confidence threshold")
+        self.t_iou1 = self._fraction(t.iou1, "IoU threshold of the first suppression pass")
         self.m1 = self._count(t.m1, "Boxes kept per model after the first pass")
         self.m2 = self._count(t.m2, "Boxes kept after merging the ensemble")
-        self.t_iou2 = self._fraction(t.t_iou2, "IoU threshold of the second suppression pass")
+        self.t_iou2 = self._fraction(t.iou2, "IoU threshold of the second suppression pass")
         run_form.addRow("t_conf", self.t_conf)
         run_form.addRow("t_IoU1", self.t_iou1)
         run_form.addRow("M1", self.m1)
@@ -246,27 +243,27 @@ class SettingsDialog(QDialog):
     def _show_device(self) -> None:
         from jsnviewer.device import choose_device  # imports torch: only when the dialog is open
 
-        chosen = choose_device(DEVICES[self.device.currentIndex()])
+        chosen = choose_device(DEVICE_CHOICES[self.device.currentIndex()])
         self.device_note.setText(f"Runs on: {'GPU (CUDA)' if chosen.type == 'cuda' else 'CPU'}")
 
     def _restore_defaults(self) -> None:
         defaults = AppSettings()
-        self.device.setCurrentIndex(DEVICES.index(defaults.device))
+        self.device.setCurrentIndex(DEVICE_CHOICES.index(defaults.device))
         self.method.setCurrentIndex(list(REGISTRATION_METHODS).index(defaults.registration_method))
         t = defaults.thresholds
-        self.t_conf.setValue(t.t_conf)
-        self.t_iou1.setValue(t.t_iou1)
+        self.t_conf.setValue(t.conf)
+        self.t_iou1.setValue(t.iou1)
         self.m1.setValue(t.m1)
         self.m2.setValue(t.m2)
-        self.t_iou2.setValue(t.t_iou2)
+        self.t_iou2.setValue(t.iou2)
         self.autosave.setValue(defaults.autosave_delay_s)
 
     def values(self) -> AppSettings:
         return AppSettings(
-            device=DEVICES[self.device.currentIndex()],
+            device=DEVICE_CHOICES[self.device.currentIndex()],
             registration_method=list(REGISTRATION_METHODS)[self.method.currentIndex()],
-            thresholds=Thresholds(t_conf=self.t_conf.value(), t_iou1=self.t_iou1.value(), m1=self.m1.value(),
-                                  m2=self.m2.value(), t_iou2=self.t_iou2.value()),
+            thresholds=Thresholds(conf=self.t_conf.value(), iou1=self.t_iou1.value(), m1=self.m1.value(),
+                                  m2=self.m2.value(), iou2=self.t_iou2.value()),
             dataset_folder=self.dataset_folder.text().strip(),
             weights={name: edit.text().strip() for name, edit in self.weights.items()},
             autosave_delay_s=self.autosave.value(),

@@ -11,6 +11,7 @@ from pathlib import Path
 from jsnviewer.dataset import DatasetError, ImageAnnotation, image_id_of, open_dataset
 from jsnviewer.errors import JsnError
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, Radiograph, load_radiograph
+from jsnviewer.radiograph.dicom import has_dicom_prefix
 
 BASELINE, FOLLOWUP = "Baseline", "Follow-up"
 MAX_FOLDER_FILES = 200
@@ -119,8 +120,7 @@ def _maybe_dicom(path: Path) -> bool:
     if path.suffix.lower() in {".dcm", ".dicom", ""}:
         return True
     try:
-        with open(path, "rb") as fh:
-            return fh.read(132)[128:] == b"DICM"
+        return has_dicom_prefix(path)
     except OSError:
         return False
 

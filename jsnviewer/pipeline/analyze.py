@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import SIDES
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, crop_side_px, joint_axes
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
+from jsnviewer.weights import MODEL_TITLES
 
 log = logging.getLogger(__name__)
 
@@ -25,26 +27,19 @@ Progress = Callable[[float, str], None]
 RESCALE_BEYOND = 0.05
 OTHER_HAND = "the visits show a left and a right hand (see the warnings): not one joint measured twice"
 PIXEL_SIZE_DOUBTFUL = 0.15  # beyond this, stated pixel sizes that disagree with the hands are called likely wrong
-# The analysis's models by their weights registry names (jsnviewer.weights).
-WEIGHT_NAMES = ("detector_ankylosis", "detector_subluxation", "joint_findings", "segmenter", "registration")
+# The analysis's models by their weights registry names.
+WEIGHT_NAMES = tuple(MODEL_TITLES)
 
 
 class AnalysisError(JsnError):
     """The analysis cannot go on (e.g. no hand on a radiograph); the message says which file and why."""
 
 
-def _paper_thresholds():
-    from jsnviewer.detection.scan import Thresholds
-
-    return Thresholds()
-
-
 @dataclass(frozen=True)
 class AnalysisSettings:
     device: str = "auto"
     registration_method: str = "refined"
-    # the detection paper's t_conf, t_IoU1, M1, M2, t_IoU2 (jsnviewer.detection.scan.Thresholds)
-    thresholds: object = field(default_factory=_paper_thresholds)
+    thresholds: Thresholds = field(default_factory=Thresholds)  # the joint search's t_conf, t_IoU1, M1, M2, t_IoU2
     # user-chosen weights files (retrained models); None: the shipped ones
     weights: dict[str, str | None] = field(default_factory=dict)
 

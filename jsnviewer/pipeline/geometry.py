@@ -11,17 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jsnviewer.joints import digit_of, kind_of
+from jsnviewer.joints import DIGIT_CHAINS, digit_of, kind_of
 
 CROP_SIZE = 256
-# Chain of joints along each digit, proximal first.
-DIGIT_CHAINS: dict[int, tuple[str, ...]] = {
-    1: ("MCP1", "IP1"),
-    2: ("MCP2", "PIP2", "DIP2"),
-    3: ("MCP3", "PIP3", "DIP3"),
-    4: ("MCP4", "PIP4", "DIP4"),
-    5: ("MCP5", "PIP5", "DIP5"),
-}
 
 
 @dataclass(frozen=True)

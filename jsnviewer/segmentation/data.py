@@ -22,9 +22,8 @@ import numpy as np
 from PIL import Image
 
 from jsnviewer.errors import DatasetError, JsnError
-from jsnviewer.radiograph import load_radiograph
+from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, load_radiograph
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".dcm")
 MASK_SUFFIXES = ("_upper", "_lower")
 
 
@@ -57,7 +56,7 @@ def find_crops(folder: str | Path) -> list[CropRecord]:
     records = []
     for joint_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         for image in sorted(joint_dir.iterdir()):
-            if image.suffix.lower() not in IMAGE_SUFFIXES or image.stem.endswith(MASK_SUFFIXES):
+            if image.suffix.lower() not in RADIOGRAPH_SUFFIXES or image.stem.endswith(MASK_SUFFIXES):
                 continue
             upper = joint_dir / f"{image.stem}_upper.png"
             lower = joint_dir / f"{image.stem}_lower.png"
