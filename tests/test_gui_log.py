@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from jsnviewer.gui.log_file import start_log_file
+from gui_support import make_window, settings_store  # noqa: F401
 
 
 @pytest.fixture
@@ -54,3 +55,19 @@ def test_the_log_names_no_radiograph_and_no_folder_of_the_user_but_keeps_the_pro
     assert "Cannot open <file>.dcm: Permission denied (<path> <file>.png)" in text
     assert str(program / "models" / "segmenter.pt") in text  # IT needs the program's own files
     assert "elsewhere <path>" in text  # a folder that only begins like the program's is the user's
+
+
+def test_a_radiograph_without_a_file_ending_opened_in_the_window_is_not_named_in_the_log(
+        tmp_path, root_logger, qtbot, make_window):
+    """DICOM files often have no ending; one named after the patient reached the log in the window's error line."""
+    log = tmp_path / "data" / "jsnviewer.log"
+    assert start_log_file(log) == log
+    window = make_window()
+    (tmp_path / "DOE_JANE").write_bytes(b"DICM" + b"\x00" * 40)  # a damaged file: the window shows an error
+    window.open_study(tmp_path / "DOE_JANE", None)
+    qtbot.waitUntil(lambda: window.task is None and bool(window.warnings.messages()), timeout=10_000)
+    assert any("DOE_JANE" in text for _, text in window.warnings.messages())  # the user is told which file
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = log.read_text()
+    assert "shows an error" in text and "DOE_JANE" not in text and "<file>" in text

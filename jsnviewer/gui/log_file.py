@@ -43,6 +43,18 @@ _RADIOGRAPH_NAME = re.compile(r"[^\s/\\:;,()'\"]+\.(" + "|".join(s.lstrip(".") f
                               re.IGNORECASE)
 
 
+# The names of the files the window was asked to open: kept out of the log whatever their ending (a DICOM file
+# without one, named after the patient, has none of RADIOGRAPH_SUFFIXES)
+_OPENED_NAMES: set[str] = set()
+
+
+def keep_out_of_log(path: str | Path) -> None:
+    """The window opens (or tries to open) `path`: its name never reaches the log file."""
+    name = Path(path).name
+    if name:
+        _OPENED_NAMES.add(name)
+
+
 class _WithoutUserFiles(logging.Formatter):
     """Log lines without the user's folders and radiographs' file names (often a patient's name or ID): a path
     outside the program's own folders reads "<path>", a radiograph's name "<file>.dcm"."""
@@ -54,7 +66,10 @@ class _WithoutUserFiles(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
         text = _PATH.sub(lambda m: m.group(0) if self._own(m.group(0)) else "<path>", text)
-        return _RADIOGRAPH_NAME.sub(lambda m: f"<file>.{m.group(1)}", text)
+        text = _RADIOGRAPH_NAME.sub(lambda m: f"<file>.{m.group(1)}", text)
+        for name in sorted(_OPENED_NAMES, key=len, reverse=True):  # the name as a whole word, not inside another
+            text = re.sub(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", "<file>", text)
+        return text
 
     def _own(self, path: str) -> bool:
         return any(path == f or path.startswith((f + "/", f + "\\")) for f in self.own_folders)

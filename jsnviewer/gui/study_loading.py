@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jsnviewer.dataset import DatasetError, ImageAnnotation, image_id_of, open_dataset
 from jsnviewer.errors import JsnError
+from jsnviewer.gui.log_file import keep_out_of_log
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, Radiograph, load_radiograph
 from jsnviewer.radiograph.dicom import has_dicom_prefix
 
@@ -37,6 +38,7 @@ class StudyLoad:
 
 def load_image(path: Path, dataset_root: Path | None) -> LoadedImage:
     """Read one radiograph and, when a dataset folder is set, its saved annotation."""
+    keep_out_of_log(path)  # before any message about it can be logged
     radiograph = load_radiograph(path)
     loaded = LoadedImage(radiograph, image_id_of(path))
     if dataset_root is not None:
