@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from jsnviewer.detection.thresholds import Thresholds
+from jsnviewer.device import use_cpu_threads
 from jsnviewer.errors import JsnError
 
 FINDING_CHOICES = ("ankylosis", "subluxation")
@@ -104,7 +105,7 @@ def train_command(args) -> int:
     from jsnviewer.detection.train import gather_hands, train_detector
     from jsnviewer.weights import load_weights, write_model_card
 
-    torch.set_num_threads(max(1, args.threads))
+    use_cpu_threads(args.threads)
     out = args.out
     recalibrate_only = args.steps == 0 and args.init is not None
     if not recalibrate_only and not args.synthetic and args.real is None and args.data is None:
@@ -193,7 +194,7 @@ def train_findings_command(args) -> int:
     from jsnviewer.detection.findings_train import JointPatches, file_patches, phantom_patches, train_finding_net
     from jsnviewer.weights import load_weights, write_model_card
 
-    torch.set_num_threads(max(1, args.threads))
+    use_cpu_threads(args.threads)
     if not args.synthetic and args.real is None and args.data is None:
         raise JsnError("nothing to train on: give --synthetic N, --real DIR and/or --data DIR")
 
@@ -264,7 +265,7 @@ def bench_command(args) -> int:
     from jsnviewer.detection.detector import JointDetector
 
     if args.threads:
-        torch.set_num_threads(args.threads)
+        use_cpu_threads(args.threads)
     detector = JointDetector.load(args.ankylosis, args.subluxation, device="cpu", findings=args.findings,
                                   classify=not args.ssd_findings)
     thresholds = Thresholds(args.conf, args.iou1, args.m1, args.m2, args.iou2)

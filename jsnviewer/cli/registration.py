@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jsnviewer.cli import SHARED_REAL_DATA, starting_weights
 from jsnviewer.dataset import joint_crops_folder
+from jsnviewer.device import use_cpu_threads
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
 
@@ -49,15 +50,13 @@ def _train(args) -> int:
     import shlex
     import sys
 
-    import torch
-
     from jsnviewer.errors import DatasetError, WeightsError
     from jsnviewer.registration.data import load_joint_folders
     from jsnviewer.registration.model import MODEL_NAME, save_model
     from jsnviewer.registration.train import TrainSettings, train
     from jsnviewer.weights import load_weights, write_model_card
 
-    torch.set_num_threads(args.threads)
+    use_cpu_threads(args.threads)
     if args.data is None:
         raise DatasetError("no --data folder given and ../shared/data/real/joint_crops is not present")
     root = joint_crops_folder(args.data)
@@ -112,14 +111,12 @@ def _train(args) -> int:
 
 
 def _bench(args) -> int:
-    import torch
-
     from jsnviewer.atomic import atomic_write_json
     from jsnviewer.errors import DatasetError
     from jsnviewer.registration.bench import bench_real, bench_synthetic, format_table
     from jsnviewer.registration.model import load_model
 
-    torch.set_num_threads(args.threads)
+    use_cpu_threads(args.threads)
     methods = args.method or ["refined", "deep", "poc"]
     model = load_model(args.weights) if any(m != "poc" for m in methods) else None
     if args.synthetic:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jsnviewer.cli import SHARED_REAL_DATA, starting_weights
 from jsnviewer.dataset import joint_crops_folder
+from jsnviewer.device import use_cpu_threads
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
 
@@ -51,13 +52,11 @@ def register(train_subparsers, bench_subparsers) -> None:
 
 
 def _train(args) -> int:
-    import torch
-
     from jsnviewer.segmentation.infer import MODEL_NAME
     from jsnviewer.segmentation.train import TrainConfig, train_segmenter
     from jsnviewer.weights import load_weights, write_model_card
 
-    torch.set_num_threads(args.threads)
+    use_cpu_threads(args.threads)
     dirs = ([] if args.no_real or args.real is None else [args.real]) + [joint_crops_folder(d) for d in args.data]
     init = starting_weights(args.init, MODEL_NAME, args.data)
     if init is not None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jsnviewer.detection.thresholds import Thresholds
+from jsnviewer.device import at_most_cpu_threads
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import SIDES
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, crop_side_px, joint_axes
@@ -88,20 +88,6 @@ class AnalysisModels:
 
 def _no_progress(fraction: float, stage: str) -> None:
     pass
-
-
-@contextmanager
-def _torch_threads(n: int) -> Iterator[None]:
-    """Run small per-joint network calls on one thread: with more, each call waits on the
-    others' cores (measured: 7 ms on one thread, 480 ms on two while another job kept the CPU busy)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(min(n, before))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def pair_detections(baseline: list, followup: list) -> tuple[dict[str, tuple], list[UnpairedJoint]]:
@@ -200,7 +186,7 @@ def analyze(baseline, followup, models: AnalysisModels | None = None, settings: 
     """
     from jsnviewer.device import cpu_threads
 
-    with _torch_threads(cpu_threads()):
+    with at_most_cpu_threads(cpu_threads()):
         return _analyze(baseline, followup, models, settings, progress, detections)
 
 
@@ -270,7 +256,7 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     joints: list[JointResult] = []
     t = time.perf_counter()
     n = len(identities)
-    with _torch_threads(1):
+    with at_most_cpu_threads(1):
         for i, identity in enumerate(identities):
             report(0.72 + 0.27 * i / max(n, 1), f"Registering {identity}")
             db, df = pairs[identity]

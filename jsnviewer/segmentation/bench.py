@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from jsnviewer.device import use_cpu_threads
 from jsnviewer.errors import JsnError
 from jsnviewer.segmentation.data import find_crops, load_sample, synthetic_samples
 from jsnviewer.segmentation.infer import BoneSegmenter
@@ -58,7 +59,7 @@ def bench_segmentation(data: Path | None, weights: Path | None = None, validatio
     from tqdm import tqdm
 
     if threads:
-        torch.set_num_threads(threads)
+        use_cpu_threads(threads)
     segmenter = BoneSegmenter.load(weights, device="cpu")
     result: dict[str, Any] = {"weights": str(resolve_weights("segmenter", weights)), "threads": torch.get_num_threads(),
                               "input_size": segmenter.input_size}
