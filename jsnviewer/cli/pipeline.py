@@ -7,6 +7,7 @@ import json
 import sys
 
 from jsnviewer.device import DEVICE_CHOICES
+from jsnviewer.registration.methods import DEFAULT_METHOD, METHODS
 
 
 def register(train: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
@@ -14,7 +15,7 @@ def register(train: argparse._SubParsersAction, bench: argparse._SubParsersActio
     p.add_argument("--synthetic", type=int, required=True, metavar="N", help="number of synthetic study pairs")
     p.add_argument("--json", metavar="OUT.json", help="write the figures as JSON")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu")
-    p.add_argument("--method", choices=["refined", "deep", "poc"], default="refined")
+    p.add_argument("--method", choices=list(METHODS), default=DEFAULT_METHOD)
     p.set_defaults(func=run)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from jsnviewer.cli import SHARED_REAL_DATA, starting_weights
 from jsnviewer.dataset import joint_crops_folder
 from jsnviewer.device import use_cpu_threads
+from jsnviewer.registration.methods import METHODS
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
 
@@ -36,7 +37,7 @@ def register(train_subparsers, bench_subparsers) -> None:
     b.add_argument("--data", type=Path, help="joint_crops-style folder or annotation dataset folder")
     b.add_argument("--part", choices=["validation", "train", "all"], default="validation", help="which joint folders of --data")
     b.add_argument("--synthetic", type=int, default=0, help="run on N phantom pairs instead of --data")
-    b.add_argument("--method", choices=["deep", "refined", "poc"], action="append",
+    b.add_argument("--method", choices=list(METHODS), action="append",
                    help="method(s) to measure; repeatable (default: refined, deep, poc; the first one's figures are also at the top level of the JSON)")
     b.add_argument("--pixel-size", type=float, default=0.175, help="mm per pixel of the crops in --data")
     b.add_argument("--weights", type=Path, help="registration weights (default: the shipped models/registration.pt)")
@@ -117,7 +118,7 @@ def _bench(args) -> int:
     from jsnviewer.registration.model import load_model
 
     use_cpu_threads(args.threads)
-    methods = args.method or ["refined", "deep", "poc"]
+    methods = args.method or list(METHODS)
     model = load_model(args.weights) if any(m != "poc" for m in methods) else None
     if args.synthetic:
         results = bench_synthetic(args.synthetic, methods, model, seed=args.seed)

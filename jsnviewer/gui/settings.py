@@ -18,16 +18,13 @@ from PySide6.QtWidgets import (
 
 from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.device import DEVICE_CHOICES
+from jsnviewer.registration.methods import METHODS
 from jsnviewer.weights import MODEL_TITLES
 
 ORGANIZATION = "jsnviewer"
 APPLICATION = "jsnviewer"
 WEIGHTS = MODEL_TITLES  # custom weights, one file per model (empty = the shipped model)
-REGISTRATION_METHODS = {
-    "refined": "network + sub-pixel refinement (default)",
-    "deep": "network only",
-    "poc": "phase-only correlation (no network)",
-}
+REGISTRATION_METHODS = METHODS  # name -> what the Settings dialog calls it
 MAX_RECENT = 10
 
 

@@ -10,14 +10,13 @@ import torch
 import torch.nn.functional as Fn
 
 from jsnviewer.registration.loss import joint_loss, loss_spectrum
+from jsnviewer.registration.methods import METHODS
 from jsnviewer.registration.network import RegistrationNet
 from jsnviewer.registration.poc import poc_register
 from jsnviewer.registration.refine import RefineSettings, corner_stack, refine, sample
 from jsnviewer.registration.result import JointRegistration, ReliabilityRule, verdict
 from jsnviewer.registration.transform import BoneTransform, at_joint, joint_centre, jsn_px, scale_params
 from jsnviewer.segmentation.data import normalise_crop
-
-METHODS = ("deep", "refined", "poc")
 
 
 @torch.no_grad()
