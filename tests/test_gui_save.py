@@ -429,3 +429,39 @@ def test_two_windows_changing_different_settings_keep_both_changes(qtbot, settin
     assert reread.dataset_folder == str(tmp_path / "dataset")  # the second window did not put its old value back
     assert reread.weights["segmenter"] == str(tmp_path / "retrained" / "segmenter.pt")
     assert reread.registration_method == "poc"
+
+
+def test_an_edit_made_while_the_image_is_being_saved_is_saved_after_it(qtbot, make_window, study, tmp_path,
+                                                                        monkeypatch):
+    """The user moves a box again while the previous save of that image is still writing (a slow network
+    share): once that write ends, the last state is written over it: no box twice, no conflict copy,
+    nothing left unsaved."""
+    import threading
+
+    from jsnviewer.gui import autosave
+
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    open_and_wait(qtbot, window, *study)
+    writing, release = threading.Event(), threading.Event()
+    real_write = autosave.write_annotation
+
+    def slow_write(*args, **kwargs):
+        writing.set()
+        release.wait(10)
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(autosave, "write_annotation", slow_write)
+    document = window.documents[BASELINE]
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    assert window.saver.save_now(document) and writing.wait(5)
+    document.set_box(uid, (80.0, 60.0, 20.0, 30.0), merge_key=None)
+    window.saver.save_now(document)  # the autosave timer fires again while the first write runs
+    release.set()
+    qtbot.waitUntil(lambda: not window.saver.is_busy(), timeout=10000)
+    window.saver.wait()
+    qtbot.waitUntil(lambda: not window.saver.is_busy(), timeout=10000)
+    assert not document.is_dirty and "All saved" in window.save_state.text()
+    data = json.loads((dataset / "annotations" / f"{image_id_of(study[0])}.json").read_text())
+    assert [joint["box"] for joint in data["joints"]] == [[80.0, 60.0, 20.0, 30.0]]
+    assert not list((dataset / "annotations").glob("*.conflict-*"))

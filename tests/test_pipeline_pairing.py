@@ -103,3 +103,43 @@ def test_a_left_and_a_right_hand_give_no_reliable_jsn():
     assert len(result.joints) >= 10 and not any(joint.reliable for joint in result.joints)
     assert all(OTHER_HAND in joint.registration.reasons for joint in result.joints)
     assert any("right" in warning for warning in result.warnings)
+
+
+def test_jsn_without_pixel_sizes_is_given_in_the_baselines_pixels_when_the_followup_was_rescaled():
+    """No millimetres and a follow-up hand at 80 % size: the px figure is in pixels of the baseline
+    radiograph (crop pixels × the baseline crop's scale), never of the follow-up's."""
+    import numpy as np
+
+    from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult
+    from jsnviewer.registration.result import JointRegistration
+    from jsnviewer.registration.transform import BoneTransform
+
+    fb, ff, mm = crop_frames((500, 400, 100, 100), (400, 320, 80, 80), (0, -1), (0, -1), None, None, size_ratio=0.8)
+    assert mm is None and ff.scale == pytest.approx(0.8 * fb.scale)
+    blank = np.zeros((4, 4), np.float32)
+    narrowed = JointRegistration("refined", BoneTransform(dy=-2.0), BoneTransform(), None, 0.05, 0.02)  # 2 crop px
+    info = JointDetectionInfo((500.0, 400.0, 100.0, 100.0), {}, {}, 0.9)
+    joint = JointResult("MCP2", info, info, JointCrops(fb, ff, blank, blank, blank, blank, blank, blank, mm), narrowed)
+    assert joint.jsn_px == pytest.approx(-2.0 * fb.scale) and fb.scale == pytest.approx(70 / 256)
+    assert joint.jsn_text() == f"{-2.0 * fb.scale:+.2f} px" == "-0.55 px"
+
+
+def test_a_mirrored_followup_in_files_that_do_not_say_which_hand_gives_no_reliable_jsn():
+    """Neither file names the hand and the follow-up was mirrored on export: the joints' layout tells,
+    the window warns, and no JSN is called reliable."""
+    import dataclasses
+
+    import numpy as np
+
+    from jsnviewer.phantom import generate_study
+    from jsnviewer.pipeline.analyze import OTHER_HAND, AnalysisModels, AnalysisSettings, analyze
+
+    study = generate_study(8_100_007)
+    unnamed = dataclasses.replace(study.baseline.identity, laterality=None)
+    baseline = dataclasses.replace(study.baseline, identity=unnamed)
+    mirrored = dataclasses.replace(study.followup, pixels=np.ascontiguousarray(study.followup.pixels[:, ::-1]),
+                                   identity=dataclasses.replace(study.followup.identity, laterality=None))
+    result = analyze(baseline, mirrored, AnalysisModels.load(AnalysisSettings(device="cpu")))
+    assert any("hand on the baseline and a" in warning and "mirrored" in warning for warning in result.warnings)
+    assert len(result.joints) >= 10 and not any(joint.reliable for joint in result.joints)
+    assert all(OTHER_HAND in joint.registration.reasons for joint in result.joints)

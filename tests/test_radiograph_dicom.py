@@ -91,6 +91,23 @@ def test_monochrome1_is_inverted_so_bone_is_bright(tmp_path):
     assert (r.window_center, r.window_width) == (4095 - 1000, 500)
 
 
+def test_monochrome1_with_a_rescale_or_signed_pixels_is_mirrored_within_the_files_range(tmp_path):
+    """Bone becomes bright and the grey levels stay in the range the file can hold: the darkest value
+    becomes the brightest and no value moves outside it (a rescale or signed pixels shift that range)."""
+    stored = ramp12()
+    path = dicom(tmp_path / "rescaled.dcm", stored, photometric="MONOCHROME1", RescaleSlope=1, RescaleIntercept=-1000)
+    r = load_radiograph(path)
+    np.testing.assert_array_equal(r.pixels, (4095 - 1000) - stored.astype(np.float32))  # -1000 ↔ 3095
+    assert (r.pixels.min(), r.pixels.max()) == (-1000, 3095)
+
+    signed = RNG.integers(-2048, 2048, size=(40, 30), dtype=np.int16)
+    signed[0, 0], signed[-1, -1] = -2048, 2047
+    r = load_radiograph(dicom(tmp_path / "signed.dcm", signed, photometric="MONOCHROME1", WindowCenter=-300,
+                              WindowWidth=800))
+    np.testing.assert_array_equal(r.pixels, -1 - signed.astype(np.float32))  # -2048 ↔ 2047
+    assert r.window_center == -1 - (-300)
+
+
 def test_without_window_the_levels_come_from_the_pixels(tmp_path):
     stored = np.full((50, 50), 1000, np.uint16)
     stored[10:40, 10:40] = 3000

@@ -70,3 +70,14 @@ def test_sigma_prime_of_two_clusters_is_defined():
 def test_shifts_stay_within_three_pixels():
     s = random_shifts(np.random.default_rng(0), 1000)
     assert s.shape == (1000, 2) and np.abs(s).max() <= 3.0 and np.abs(s).max() > 2.9
+
+
+def test_a_trial_is_a_mismatch_beyond_half_a_pixel_from_the_lower_median():
+    """The paper's limit: 0.5 px (0.0875 mm at 0.175 mm/px). A trial exactly 0.5 px off still counts."""
+    assert sigma_prime([0.0] * 9 + [0.6]) == (0.0, 1)
+    assert sigma_prime([0.0] * 9 + [0.5])[1] == 0
+    assert sigma_prime([0.0] * 9 + [-0.75]) == (0.0, 1)
+    # two uneven clusters: the lower median (0.5, in the lower one) is the reference, so the lower
+    # cluster's spread is σ' and the upper cluster is mismatched
+    s, mismatches = sigma_prime([0.0, 0.0, 0.25, 0.5, 0.5, 3.0, 3.0, 3.0, 3.0, 3.0])
+    assert mismatches == 5 and s == pytest.approx(population_std([0.0, 0.0, 0.25, 0.5, 0.5]))

@@ -180,3 +180,43 @@ def test_corner_stack_rows_hold_each_pixel_and_its_right_lower_neighbours():
     # the last column and row repeat their edge
     np.testing.assert_array_equal(rows[2 * 4 + 3, ::2], [11, 11, 11, 11])
     np.testing.assert_array_equal(rows[0 * 4 + 3, ::2], [3, 3, 7, 7])
+
+
+
+def _registration(original=0.05, transformed=0.02, net_shift=None):
+    """A JointRegistration whose refined bones sit at no motion; `net_shift` (dx, dy): where the
+    network had put both bones."""
+    from jsnviewer.registration.result import JointRegistration
+
+    net = None if net_shift is None else BoneTransform(dx=net_shift[0], dy=net_shift[1])
+    return JointRegistration("refined", BoneTransform(), BoneTransform(), 0.175, original, transformed,
+                             network_upper=net, network_lower=net)
+
+
+def test_a_refinement_that_wanders_far_from_the_network_is_flagged():
+    """More than 8 px (the calibrated limit) between the refined and the network's bone positions
+    means one of them failed; the distance counts both directions, not only the vertical one."""
+    from jsnviewer.registration.result import ReliabilityRule, verdict
+
+    reasons = verdict(_registration(net_shift=(9.0, 0.0)), ReliabilityRule())
+    assert len(reasons) == 2 and "upper bone: refinement moved 9.0 px" in reasons[0] and "lower bone" in reasons[1]
+    assert len(verdict(_registration(net_shift=(6.0, -6.0)), ReliabilityRule())) == 2  # 8.5 px
+    assert verdict(_registration(net_shift=(5.0, -5.0)), ReliabilityRule()) == []  # 7.1 px: within the limit
+
+
+def test_a_pair_made_worse_from_a_perfect_start_is_flagged():
+    """Only a pair whose loss is tiny before *and* after counts as aligned to begin with: the same image
+    twice that the registration then pulled apart is a failure, not "nothing to do"."""
+    from jsnviewer.registration.result import ReliabilityRule, verdict
+
+    reasons = verdict(_registration(original=0.0, transformed=0.02), ReliabilityRule())
+    assert len(reasons) == 1 and "not below the original" in reasons[0]
+    assert verdict(_registration(original=0.0, transformed=0.00005), ReliabilityRule()) == []
+
+
+def test_a_refinement_that_did_not_converge_is_flagged():
+    from jsnviewer.registration.result import ReliabilityRule, verdict
+
+    assert verdict(_registration(), ReliabilityRule(), converged=True) == []
+    reasons = verdict(_registration(), ReliabilityRule(), converged=False)
+    assert len(reasons) == 1 and "did not converge" in reasons[0]
