@@ -10,6 +10,7 @@ and skip, saying so, where a checkout has none.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import time
 
@@ -142,6 +143,27 @@ def test_overlays_show_jsn_and_reliability_on_the_follow_up_and_can_be_hidden(qt
     assert not any(item.isVisible() for item in overlay.items.values())
     window.actions_by_name["show_jsn"].trigger()
     assert all(item.isVisible() for item in overlay.items.values())
+
+
+def test_jsn_tags_read_at_wcag_aa_even_over_white_bone_reliable_or_not(qtbot, make_window, study):
+    from colour_vision import contrast, over
+
+    window = make_window()
+    window.show()
+    open_and_wait(qtbot, window, *study)
+    result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
+    doubtful = result.joints[0]
+    result.joints[0] = dataclasses.replace(doubtful, registration=dataclasses.replace(doubtful.registration,
+                                                                                      reasons=["refinement did not converge"]))
+    assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    wait_drawn(qtbot, window)
+    overlay = window.overlays[FOLLOWUP]
+    tags = [*overlay.items.values(), *overlay.unpaired]
+    assert overlay.items[doubtful.identity].toPlainText().endswith("?") and len(tags) == 4
+    for tag in tags:
+        fill, text = tag.fill.color(), tag.color
+        bone = over((fill.red(), fill.green(), fill.blue(), fill.alpha()), (255, 255, 255))
+        assert contrast((text.red(), text.green(), text.blue()), bone) >= 4.5, tag.toPlainText()
 
 
 def test_jsn_tags_cover_no_joint_name_and_no_other_tag_where_boxes_overlap(qtbot, analysed):

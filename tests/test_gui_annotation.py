@@ -298,3 +298,24 @@ def test_names_of_boxes_side_by_side_do_not_cover_each_other(qtbot, window):
     view_box.scaleBy((0.2, 0.2), center=QPointF(62.0, 60.0))
     qtbot.waitUntil(lambda: layer.settled and _label_rect(window, second)[0] == pytest.approx(44.0, abs=1e-3), timeout=3000)
     assert not _crossing(_label_rect(window, first), _label_rect(window, second))
+
+
+def _text_contrast_over_bone(item) -> float:
+    """A label's text against its fill where it lies over white bone (the worst place for it)."""
+    from colour_vision import contrast, over
+
+    fill = item.fill.color()
+    text = item.color
+    return contrast((text.red(), text.green(), text.blue()),
+                    over((fill.red(), fill.green(), fill.blue(), fill.alpha()), (255, 255, 255)))
+
+
+def test_every_box_name_reads_at_wcag_aa_even_over_white_bone(qtbot, window):
+    for n, findings in enumerate([{}, {"ankylosis": True}, {"subluxation": True}, {"ankylosis": True, "subluxation": True}]):
+        uid = window.add_box(BASELINE, (50.0 + 40 * n, 60.0, 20.0, 30.0), "PIP3")
+        for name, value in findings.items():
+            window.documents[BASELINE].set_finding(uid, name, value)
+    window.layers[BASELINE].select(None)  # a selected box's name is white: the others keep their finding's colour
+    for item in window.layers[BASELINE].items.values():
+        assert item.label.color != QColor("white")
+        assert _text_contrast_over_bone(item.label) >= 4.5, item.label.toPlainText()

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import ImageDraw
 
-from jsnviewer.joints import JOINT_IDENTITIES
+from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
 from jsnviewer.pipeline.geometry import CropFrame
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
 from jsnviewer.registration.result import JointRegistration
@@ -315,3 +315,63 @@ def test_a_reason_every_joint_gives_is_said_once_under_the_table_not_on_each_row
     assert f"Every joint: {OTHER_HAND}." in texts
     assert texts.count(LONG_REASON) == 2  # PIP2's and MCP4's own reason stays on their rows
     assert texts.count("see below the table") == len(JOINT_IDENTITIES) - 2
+
+
+# 10. colour-blind readers (8 % of men confuse red and green) and text that reads in a dim room
+
+
+STYLE_BACKGROUNDS = ("background", "alternate-background-color")
+
+
+def _table_backgrounds() -> list[tuple[int, int, int]]:
+    """The results and Joints tables' row colours, from the dark theme's style sheet."""
+    import re
+    from pathlib import Path
+
+    style = (Path(__file__).parents[1] / "resources" / "style.qss").read_text()
+    rule = re.search(r"QTableWidget\s*\{([^}]*)\}", style).group(1)
+    found = [re.search(rf"(?<![-\w]){name}:\s*#([0-9a-fA-F]{{6}})", rule).group(1) for name in STYLE_BACKGROUNDS]
+    return [tuple(int(h[i:i + 2], 16) for i in (0, 2, 4)) for h in found]
+
+
+@pytest.mark.parametrize("vision", ["normal", "deuteranopia", "protanopia"])
+def test_the_finding_colours_stay_apart_for_red_green_colour_blind_readers(vision):
+    from colour_vision import delta_e, luminance, seen_by
+    from jsnviewer.pipeline.report import COLOURS, UNPAIRED_COLOUR
+
+    seen = {name: seen_by(rgb, vision) for name, rgb in {**COLOURS, "not measured": UNPAIRED_COLOUR}.items()}
+    names = list(seen)
+    for n, a in enumerate(names):
+        for b in names[n + 1:]:
+            assert delta_e(seen[a], seen[b]) >= 25, f"{a} and {b} look alike ({vision})"
+    # a joint with both findings must not pass for one with none: a step of lightness, not hue alone
+    lighter, darker = sorted((luminance(seen["both"]), luminance(seen["none"])), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 1.5
+
+
+def test_the_finding_colours_read_at_wcag_aa_as_text_on_the_dark_tables():
+    from colour_vision import contrast
+    from jsnviewer.pipeline.report import COLOURS
+
+    for background in _table_backgrounds():
+        for name, rgb in COLOURS.items():
+            assert contrast(rgb, background) >= 4.5, f"{name} on {background}"
+
+
+def test_overview_labels_name_the_findings_so_they_are_not_told_by_colour_alone(study, monkeypatch):
+    from jsnviewer.pipeline.report import overview_image
+
+    texts: list[str] = []
+    for method in ("text", "multiline_text"):
+        real = getattr(ImageDraw.ImageDraw, method)
+        monkeypatch.setattr(ImageDraw.ImageDraw, method,
+                            lambda self, xy, text, *a, _real=real, **k: (texts.append(text), _real(self, xy, text, *a, **k))[1])
+    result = make_result(study)
+    overview_image(result, study.baseline, study.followup, max_height=700)
+    firsts = [t.split("\n")[0] for t in texts]
+    for joint in result.joints:
+        for visit in ("baseline", "followup"):
+            flags = [name[0].upper() for name in FINDINGS if getattr(joint, visit).findings.get(name)]
+            assert " ".join([joint.identity, *flags]) in firsts, (joint.identity, visit)
+    assert any(getattr(j, v).findings.get("ankylosis") for j in result.joints for v in ("baseline", "followup"))
+    assert {"A ankylosis", "S subluxation", "A S both"} <= set(texts)

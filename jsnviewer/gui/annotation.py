@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 
 from jsnviewer.dataset import JointAnnotation, merge_joints
 from jsnviewer.pipeline.placement import Rect, first_free, label_places, text_rect
-from jsnviewer.pipeline.report import COLOURS, finding_colour
+from jsnviewer.pipeline.report import COLOURS, finding_colour, findings_abbrev
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
@@ -35,6 +35,9 @@ FINDING_COLOURS = {
     ("ankylosis", "subluxation"): _hex(COLOURS["both"]),
 }
 SELECTED_COLOUR = "#ffffff"
+# Under a joint's name and a JSN tag: nearly opaque, so that their text keeps 4.5:1 (WCAG AA) over white bone
+# and the lines passing under them do not cross the letters (150 left a red name at 1.4:1 over bone).
+LABEL_FILL = (0, 0, 0, 225)
 MIN_BOX_SIZE = 2.0  # px; smaller drags are treated as clicks
 
 
@@ -45,8 +48,7 @@ def box_colour(joint: JointAnnotation) -> str:
 def box_label(joint: JointAnnotation) -> str:
     """Short, so neighbouring joints' labels stay apart: 'MCP2 ank', 'PIP3 ank sub', '?'. A model's
     proposal is told apart by its dashed box, not by more text."""
-    flags = [name[:3] for name in ("ankylosis", "subluxation") if joint.findings.get(name)]
-    return " ".join([joint.identity or "?", *flags])
+    return " ".join(filter(None, [joint.identity or "?", findings_abbrev(joint.findings)]))
 
 
 def box_from_rect(rect: QRectF) -> tuple[float, float, float, float]:
@@ -404,7 +406,7 @@ class JointBoxItem(pg.ROI):
             handle.setVisible(self.selected)
             handle.update()
         self.label.setText(box_label(self.joint), color=SELECTED_COLOUR if self.selected else colour)
-        self.label.fill = pg.mkBrush(0, 0, 0, 150)
+        self.label.fill = pg.mkBrush(*LABEL_FILL)
         self.label.setZValue(1)
         self.update()
 

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from jsnviewer.gui.annotation import rect_from_box, screen_ratio, view_rect
+from jsnviewer.gui.annotation import LABEL_FILL, rect_from_box, screen_ratio, view_rect
 from jsnviewer.pipeline.placement import Rect, first_free, tag_places, text_rect
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
@@ -64,7 +64,7 @@ class ResultOverlay:
 
     def _make_some(self) -> None:
         for identity, text, colour, (cx, cy, w, h), tip in self.pending[: self.ITEMS_PER_TURN]:
-            item = pg.TextItem(text, color=colour, anchor=(0, 0), fill=pg.mkBrush(0, 0, 0, 170))
+            item = pg.TextItem(text, color=colour, anchor=(0, 0), fill=pg.mkBrush(*LABEL_FILL))
             item.setPos(cx - w / 2.0, cy - h / 2.0)
             self.boxes[item] = (cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0)
             item.setZValue(25)

@@ -34,8 +34,11 @@ RESULT_FILES = ("results.json", "results.csv", "overview.png")
 STAGING_PREFIX = ".jsnviewer-writing-"
 STAGING_ABANDONED_S = 3600.0
 JOINT_PICTURE = re.compile(rf"({'|'.join(JOINT_IDENTITIES)})_(fixed|moving|fixed_masks|moving_masks|spectrum_original|spectrum_transformed)\.png")
-# Box colours by finding, the same in the GUI legend and the report.
-COLOURS = {"none": (80, 170, 255), "ankylosis": (235, 70, 60), "subluxation": (255, 170, 0), "both": (220, 90, 200)}
+# Box colours by finding, the same in the GUI legend and the report. Chosen so that a red/green colour-blind
+# reader still tells them apart (a light pink "both", not a purple that reads as the blue of no finding; a
+# yellow subluxation, lighter than the red of ankylosis) and that each reads at WCAG AA (4.5:1) as text on the
+# dark tables and on the labels' fill; the labels also name the findings (`findings_abbrev`).
+COLOURS = {"none": (60, 150, 255), "ankylosis": (255, 100, 80), "subluxation": (255, 210, 0), "both": (255, 175, 255)}
 UNPAIRED_COLOUR = (150, 150, 150)
 PAIR_CHECK = "CHECK THE PAIR BEFORE USING THESE NUMBERS"
 BANNER_COLOUR = (190, 30, 20)  # white type on it: high contrast on screen and on paper
@@ -46,6 +49,12 @@ GAP = 8  # px between the two radiographs of the overview
 def finding_colour(findings: dict[str, bool]) -> tuple[int, int, int]:
     a, s = findings.get("ankylosis", False), findings.get("subluxation", False)
     return COLOURS["both" if a and s else "ankylosis" if a else "subluxation" if s else "none"]
+
+
+def findings_abbrev(findings: dict[str, bool], short: bool = False) -> str:
+    """'ank', 'sub', 'ank sub' or '' — with `short`, 'A', 'S', 'A S' (overview.png, where labels are crowded) —:
+    the findings beside a joint's name, so that they are not told by colour alone."""
+    return " ".join(name[0].upper() if short else name[:3] for name in FINDINGS if findings.get(name))
 
 
 def hand_text(laterality: str | None) -> str:
@@ -227,9 +236,11 @@ def label_rects(labels: list[tuple[Rect, tuple[float, float]]], boxes: list[Rect
 
 
 def _joint_label(joint: JointResult, visit: str) -> str:
+    """'DIP2 A' on the baseline; 'DIP2 A' over '+0.01 mm ?' on the follow-up (A ankylosis, S subluxation)."""
+    name = " ".join(filter(None, [joint.identity, findings_abbrev(getattr(joint, visit).findings, short=True)]))
     if visit == "baseline":
-        return joint.identity
-    return f"{joint.identity}\n{joint.jsn_text(2, 1)}" + ("" if joint.reliable else " ?")
+        return name
+    return f"{name}\n{joint.jsn_text(2, 1)}" + ("" if joint.reliable else " ?")
 
 
 def _region(result: StudyResult, visit: str, radiograph) -> tuple[float, float, float, float]:
@@ -325,8 +336,9 @@ def _legend(width: int, unit: int) -> Image.Image:
     legend = Image.new("RGB", (width, round((len(lines) + 1) * 1.4 * unit) + unit // 2), (20, 20, 20))
     draw = ImageDraw.Draw(legend)
     x, y = unit // 2, unit // 2
-    keys = [("no finding", COLOURS["none"]), ("ankylosis", COLOURS["ankylosis"]), ("subluxation", COLOURS["subluxation"]),
-            ("both", COLOURS["both"]), ("not measured", UNPAIRED_COLOUR)]
+    keys = [("no finding", COLOURS["none"]), ("A ankylosis", COLOURS["ankylosis"]),
+            ("S subluxation", COLOURS["subluxation"]), ("A S both", COLOURS["both"]),
+            ("not measured", UNPAIRED_COLOUR)]
     for name, colour in keys:
         draw.rectangle([x, y, x + unit, y + unit], outline=colour, width=max(2, unit // 6))
         draw.text((x + round(1.4 * unit), y), name, fill=(230, 230, 230), font=font)
