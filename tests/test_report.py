@@ -102,7 +102,7 @@ def _top_band(picture, rows: int = 12) -> np.ndarray:
 
 
 def test_overview_png_puts_the_pair_warnings_on_a_red_band_at_the_top(study):
-    from jsnviewer.pipeline.report import overview_image
+    from jsnviewer.pipeline.overview import overview_image
 
     warned = overview_image(make_result(study, [WRONG_PATIENT]), study.baseline, study.followup, max_height=700)
     red, green, blue = _top_band(warned)
@@ -114,7 +114,7 @@ def test_overview_png_puts_the_pair_warnings_on_a_red_band_at_the_top(study):
 
 def test_overview_png_names_each_visits_patient_and_hand_above_its_radiograph(study):
     """The follow-up's own patient ID and hand are drawn above it (not only the baseline's, or none)."""
-    from jsnviewer.pipeline.report import overview_image
+    from jsnviewer.pipeline.overview import overview_image
 
     pictures = [np.asarray(overview_image(make_result(study, followup_id=pid, laterality=side), study.baseline,
                                           study.followup, max_height=700)).astype(int)
@@ -155,7 +155,7 @@ def _common(a, b) -> tuple[float, float]:
 
 @pytest.mark.parametrize("print_size", [False, True], ids=["overview.png", "the report's picture"])
 def test_overview_labels_cover_no_other_label_and_no_box_outline(study, monkeypatch, print_size):
-    from jsnviewer.pipeline.report import overview_image
+    from jsnviewer.pipeline.overview import overview_image
 
     result = make_result(study)
     for_print = {"crop_to_joints": True, "text_fraction": 0.011} if print_size else {}
@@ -337,7 +337,7 @@ def _table_backgrounds() -> list[tuple[int, int, int]]:
 @pytest.mark.parametrize("vision", ["normal", "deuteranopia", "protanopia"])
 def test_the_finding_colours_stay_apart_for_red_green_colour_blind_readers(vision):
     from colour_vision import delta_e, luminance, seen_by
-    from jsnviewer.pipeline.report import COLOURS, UNPAIRED_COLOUR
+    from jsnviewer.pipeline.overview import COLOURS, UNPAIRED_COLOUR
 
     seen = {name: seen_by(rgb, vision) for name, rgb in {**COLOURS, "not measured": UNPAIRED_COLOUR}.items()}
     names = list(seen)
@@ -351,7 +351,7 @@ def test_the_finding_colours_stay_apart_for_red_green_colour_blind_readers(visio
 
 def test_the_finding_colours_read_at_wcag_aa_as_text_on_the_dark_tables():
     from colour_vision import contrast
-    from jsnviewer.pipeline.report import COLOURS
+    from jsnviewer.pipeline.overview import COLOURS
 
     for background in _table_backgrounds():
         for name, rgb in COLOURS.items():
@@ -359,7 +359,7 @@ def test_the_finding_colours_read_at_wcag_aa_as_text_on_the_dark_tables():
 
 
 def test_overview_labels_name_the_findings_so_they_are_not_told_by_colour_alone(study, monkeypatch):
-    from jsnviewer.pipeline.report import overview_image
+    from jsnviewer.pipeline.overview import overview_image
 
     texts: list[str] = []
     for method in ("text", "multiline_text"):

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 
 from jsnviewer.dataset import JointAnnotation, merge_joints
 from jsnviewer.pipeline.placement import Rect, first_free, label_places, text_rect
-from jsnviewer.pipeline.report import COLOURS, finding_colour, findings_abbrev
+from jsnviewer.pipeline.overview import COLOURS, finding_colour, findings_abbrev
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:

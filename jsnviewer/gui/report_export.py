@@ -4,7 +4,7 @@ Page 1: both visits' identity (patient ID, date, hand, file; never the name), th
 red band, the results table (joints in anatomical order, JSN signed as in the window, the reasons for an
 unreliable joint wrapped in full), what was not measured, and the notes (JSN convention, program version
 and model files with their SHA-256, settings). Then the overview picture
-(`jsnviewer.pipeline.report.overview_image`, cropped to the joints) on a page of its own. A page that
+(`jsnviewer.pipeline.overview.overview_image`, cropped to the joints) on a page of its own. A page that
 does not hold the table goes on to the next, the table's header repeated; pages after the first repeat
 whose study it is. The layout is in points, so the type sizes below are what prints. The PNG is the same
 layout, `PNG_WIDTH` px wide, in one piece.
@@ -146,7 +146,7 @@ def _table(columns, rows: list[list[Cell]], points: float) -> list[Block]:
 
 def _identity_rows(result) -> list[list[Cell]]:
     """Baseline and follow-up; a follow-up value that contradicts the baseline's in red."""
-    from jsnviewer.pipeline.report import hand_text
+    from jsnviewer.pipeline.overview import hand_text
 
     b, f = result.baseline, result.followup
     other_patient = bool(b.patient_id and f.patient_id and b.patient_id != f.patient_id)
@@ -186,7 +186,7 @@ def _result_rows(result) -> list[list[Cell]]:
 
 def _banner(warnings: list[str], title_points: float = BANNER_TITLE, points: float = BANNER) -> Block:
     """The pair's warnings in large white type on red, before any number."""
-    from jsnviewer.pipeline.report import PAIR_CHECK
+    from jsnviewer.pipeline.overview import PAIR_CHECK
 
     title, body = _font(title_points, bold=True), _font(points, bold=True)
     width = CONTENT_W - 4 * PAD
@@ -310,7 +310,7 @@ class _Report:
 
 def write_report(path: str | Path, result, baseline, followup) -> Path:
     """A PDF (path ending .pdf) or PNG report of `result`; written atomically."""
-    from jsnviewer.pipeline.report import overview_image
+    from jsnviewer.pipeline.overview import overview_image
 
     path = Path(path)
     kind = path.suffix.lower()

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
-from jsnviewer.pipeline.report import finding_colour
+from jsnviewer.pipeline.overview import finding_colour
 from jsnviewer.pipeline.result import signed
 
 COLUMNS = ("Joint", "JSN", "Reliable", "Baseline", "Follow-up")

@@ -2,7 +2,7 @@
 
 Pure geometry, no Qt: the window places the joints' names and JSN tags with it (boxes of neighbouring
 joints overlap, and text keeps its size on screen whatever the zoom, so they are placed again after
-each zoom), and overview.png its labels (`jsnviewer.pipeline.report`). A place is a point and the text's
+each zoom), and overview.png its labels (`jsnviewer.pipeline.overview`). A place is a point and the text's
 anchor there (pyqtgraph's TextItem: (0, 0) its top left, (1, 1) its bottom right), so a text stays
 on its corner while the view zooms, until it is placed again.
 """

@@ -1,0 +1,289 @@
+"""overview.png, the picture of a study's results: both radiographs with every joint's box, name, findings
+and JSN, the pair's warnings above them and a legend; and the findings' palette, which the window's boxes and
+tables share (`finding_colour`). Patient names are never drawn: a visit is named by its patient ID, hand and
+file (`visit_details`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from jsnviewer.joints import FINDINGS, SIDES, anatomical
+from jsnviewer.pipeline.placement import Place, Rect, label_places, overlap, tag_places, text_rect
+from jsnviewer.pipeline.result import JointResult, StudyResult, VisitInfo
+
+# Box colours by finding, the same in the GUI legend and the report. Chosen so that a red/green colour-blind
+# reader still tells them apart (a light pink "both", not a purple that reads as the blue of no finding; a
+# yellow subluxation, lighter than the red of ankylosis) and that each reads at WCAG AA (4.5:1) as text on the
+# dark tables and on the labels' fill; the labels also name the findings (`findings_abbrev`).
+COLOURS = {"none": (60, 150, 255), "ankylosis": (255, 100, 80), "subluxation": (255, 210, 0), "both": (255, 175, 255)}
+
+UNPAIRED_COLOUR = (150, 150, 150)
+
+PAIR_CHECK = "CHECK THE PAIR BEFORE USING THESE NUMBERS"
+
+BANNER_COLOUR = (190, 30, 20)  # white type on it: high contrast on screen and on paper
+
+JSN_LEGEND = "JSN = follow-up minus baseline joint space width (narrowing is negative); ? = not reliable"
+
+GAP = 8  # px between the two radiographs of the overview
+
+
+def finding_colour(findings: dict[str, bool]) -> tuple[int, int, int]:
+    a, s = findings.get("ankylosis", False), findings.get("subluxation", False)
+    return COLOURS["both" if a and s else "ankylosis" if a else "subluxation" if s else "none"]
+
+
+def findings_abbrev(findings: dict[str, bool], short: bool = False) -> str:
+    """'ank', 'sub', 'ank sub' or '' — with `short`, 'A', 'S', 'A S' (overview.png, where labels are crowded) —:
+    the findings beside a joint's name, so that they are not told by colour alone."""
+    return " ".join(name[0].upper() if short else name[:3] for name in FINDINGS if findings.get(name))
+
+
+def hand_text(laterality: str | None) -> str:
+    return f"{SIDES[laterality]} hand" if laterality in SIDES else "hand not stated"
+
+
+def visit_details(info: VisitInfo) -> str:
+    """Whose radiograph: 'Patient ID P-7 · right hand · baseline.dcm' (never the patient's name)."""
+    return f"Patient ID {info.patient_id or 'not stated'} · {hand_text(info.laterality)} · {info.file_name}"
+
+
+def display_grey(pixels: np.ndarray, centre: float | None = None, width: float | None = None) -> np.ndarray:
+    if centre is None or width is None or width <= 0:
+        lo, hi = np.percentile(pixels, [0.5, 99.5])
+    else:
+        lo, hi = centre - width / 2, centre + width / 2
+    return (np.clip((pixels - lo) / max(hi - lo, 1e-6), 0, 1) * 255).astype(np.uint8)
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow without FreeType
+        return ImageFont.load_default()
+
+
+def _wrap(text: str, font, width: float) -> list[str]:
+    """`text` broken at spaces into lines no wider than `width` (a longer word stands alone)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _box_rect(box, scale: float, origin: tuple[float, float] = (0.0, 0.0)) -> Rect:
+    cx, cy, w, h = box
+    x, y = cx * scale - origin[0], cy * scale - origin[1]
+    return x - w * scale / 2, y - h * scale / 2, x + w * scale / 2, y + h * scale / 2
+
+
+def _outline(box: Rect, half: float) -> list[Rect]:
+    """A box's four sides as strips `2 * half` thick: a label crossing one is struck through by it."""
+    x0, y0, x1, y1 = box
+    return [(x0 - half, y0 - half, x1 + half, y0 + half), (x0 - half, y1 - half, x1 + half, y1 + half),
+            (x0 - half, y0 - half, x0 + half, y1 + half), (x1 - half, y0 - half, x1 + half, y1 + half)]
+
+
+def _grow(box: Rect, d: float) -> Rect:
+    return box[0] - d, box[1] - d, box[2] + d, box[3] + d
+
+
+def _places(box: Rect, size: tuple[float, float], line: float) -> list[list[Place]]:
+    """Where a joint's label may go, nearest first: inside its box at a corner, clear of the outline, above
+    it, beside and below it (`placement`) and along each side; then the same one and two label heights
+    further out, for where boxes crowd."""
+    inner, outer = _grow(box, -2 * line), _grow(box, 2 * line)
+    rings = []
+    for ring in (outer, _grow(outer, size[1]), _grow(outer, 2 * size[1])):
+        x0, y0, x1, y1 = ring
+        places = label_places(ring) + tag_places(ring)[4:]
+        for t in (0.5, 0.25, 0.75):
+            x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+            places += [((x, y0), (0.5, 1.0)), ((x1, y), (0.0, 0.5)), ((x0, y), (1.0, 0.5)), ((x, y1), (0.5, 0.0))]
+        rings.append(places)
+    rings[0] = tag_places(inner)[:4] + rings[0]
+    return rings
+
+
+def _inside(rect: Rect, boxes: list[Rect]) -> bool:
+    """Whether the middle of `rect` lies in one of `boxes`."""
+    x, y = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
+    return any(b[0] < x < b[2] and b[1] < y < b[3] for b in boxes)
+
+
+def label_rects(labels: list[tuple[Rect, tuple[float, float]]], boxes: list[Rect], bounds: Rect,
+                line: float) -> list[Rect]:
+    """Where each label (its joint's box, its size) goes, of its `_places`: one that covers no label placed
+    before, no other box's outline (`line` wide) and nothing outside `bounds` (else the least of them);
+    then one not centred in another joint's box (it would read as that joint's); then the nearest; then
+    one clear of its own box's outline and covering least of other boxes; the first of equals."""
+    x0, y0, x1, y1 = bounds
+    far = 1e6
+    frame = [(-far, -far, x0, far), (x1, -far, far, far), (-far, -far, far, y0), (-far, y1, far, far)]
+    # overlap() ignores overlaps thinner than its slack, a tenth of a text's height: widen sides and labels by that much
+    slack = 0.1 * max((h for _, (_, h) in labels), default=0.0)
+    sides = {box: _outline(box, line + slack) for box in boxes}
+    placed: list[Rect] = []
+    for box, size in labels:
+        others = [b for b in boxes if b != box]
+        taken = frame + [side for b in others for side in sides[b]] + [_grow(r, line + slack) for r in placed]
+
+        def cost(candidate: tuple[int, Rect]) -> tuple[float, bool, int, float, float]:
+            ring, rect = candidate
+            return (sum(overlap(rect, t, slack) for t in taken), _inside(rect, others), ring,
+                    sum(overlap(rect, s, slack) for s in sides[box]), sum(overlap(rect, b) for b in others))
+
+        candidates = [(n, text_rect(place, size)) for n, ring in enumerate(_places(box, size, line)) for place in ring]
+        placed.append(min(candidates, key=cost)[1])
+    return placed
+
+
+def _joint_label(joint: JointResult, visit: str) -> str:
+    """'DIP2 A' on the baseline; 'DIP2 A' over '+0.01 mm ?' on the follow-up (A ankylosis, S subluxation)."""
+    name = " ".join(filter(None, [joint.identity, findings_abbrev(getattr(joint, visit).findings, short=True)]))
+    if visit == "baseline":
+        return name
+    return f"{name}\n{joint.jsn_text(2, 1)}" + ("" if joint.reliable else " ?")
+
+
+def _region(result: StudyResult, visit: str, radiograph) -> tuple[float, float, float, float]:
+    """The part of a radiograph the named joints' boxes cover, with a margin of a box: (x0, y0, x1, y1)."""
+    boxes = [getattr(j, visit).box for j in result.joints]
+    boxes += [u.box for u in result.unpaired if u.visit == visit and u.identity is not None]
+    if not boxes:
+        return 0.0, 0.0, float(radiograph.width), float(radiograph.height)
+    rects = np.array([_box_rect(b, 1.0) for b in boxes])
+    margin = float(np.median([b[3] for b in boxes]))
+    return (max(0.0, rects[:, 0].min() - margin), max(0.0, rects[:, 1].min() - margin),
+            min(float(radiograph.width), rects[:, 2].max() + margin), min(float(radiograph.height), rects[:, 3].max() + margin))
+
+
+def _panel(result: StudyResult, visit: str, radiograph, scale: float, region, font, line: int) -> Image.Image:
+    """One radiograph (the `region` of it) with every box drawn first, then each joint's label where it
+    covers no other label and no box's outline."""
+    x0, y0, x1, y1 = region
+    grey = Image.fromarray(display_grey(radiograph.pixels, radiograph.window_center, radiograph.window_width))
+    grey = grey.crop((round(x0), round(y0), round(x1), round(y1)))
+    panel = grey.resize((max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))), Image.BILINEAR).convert("RGB")
+    draw = ImageDraw.Draw(panel)
+    origin = (x0 * scale, y0 * scale)
+    joints = anatomical(result.joints)
+    boxes = [_box_rect(getattr(j, visit).box, scale, origin) for j in joints]
+    unpaired = [_box_rect(u.box, scale, origin) for u in result.unpaired if u.visit == visit]
+    for box in unpaired:
+        draw.rectangle(box, outline=UNPAIRED_COLOUR, width=max(1, line // 2))
+    for j, box in zip(joints, boxes):
+        draw.rectangle(box, outline=finding_colour(getattr(j, visit).findings), width=line)
+    texts = [_joint_label(j, visit) for j in joints]
+    pad = max(3, line)
+    sizes = []
+    for text in texts:
+        left, top, right, bottom = draw.multiline_textbbox((0, 0), text, font=font, spacing=2)
+        sizes.append((right + 2 * pad, bottom + 2 * pad))
+    rects = label_rects(list(zip(boxes, sizes)), boxes + unpaired, (0, 0, panel.width, panel.height), line)
+    colours = [finding_colour(getattr(j, visit).findings) for j in joints]
+    for box, rect, colour in zip(boxes, rects, colours):
+        if not overlap(rect, _grow(box, 3 * line)):  # pushed away by crowding: a line leads to its box
+            draw.line(_leader(rect, box), fill=colour, width=max(1, line // 2))
+    for text, (lx, ly, rx, ry), colour in zip(texts, rects, colours):
+        draw.rectangle([lx, ly, rx, ry], fill=(0, 0, 0))
+        draw.multiline_text((lx + pad, ly + pad), text, fill=colour, font=font, spacing=2)
+    return panel
+
+
+def _leader(a: Rect, b: Rect) -> list[tuple[float, float]]:
+    """The shortest line from rectangle a to rectangle b (apart)."""
+    def ends(lo_a: float, hi_a: float, lo_b: float, hi_b: float) -> tuple[float, float]:
+        if hi_a < lo_b:
+            return hi_a, lo_b
+        if hi_b < lo_a:
+            return lo_a, hi_b
+        middle = (max(lo_a, lo_b) + min(hi_a, hi_b)) / 2
+        return middle, middle
+
+    (xa, xb), (ya, yb) = ends(a[0], a[2], b[0], b[2]), ends(a[1], a[3], b[1], b[3])
+    return [(xa, ya), (xb, yb)]
+
+
+def _banner(warnings: list[str], width: int, unit: int) -> Image.Image:
+    """The pair's warnings on a red band, in type large enough to be read before any number."""
+    title, body = _font(round(1.9 * unit)), _font(round(1.35 * unit))
+    lines = [line for w in warnings for line in _wrap(w, body, width - 4 * unit)]
+    gap = round(0.4 * unit)
+    height = round(1.6 * unit) + title.size + gap + len(lines) * (body.size + gap) + unit
+    band = Image.new("RGB", (width, height), BANNER_COLOUR)
+    draw = ImageDraw.Draw(band)
+    y = unit
+    draw.text((unit, y), PAIR_CHECK, fill="white", font=title, stroke_width=1, stroke_fill="white")
+    y += title.size + 2 * gap
+    for line in lines:
+        draw.text((unit, y), line, fill="white", font=body, stroke_width=1, stroke_fill="white")
+        y += body.size + gap
+    return band
+
+
+def _header(title: str, info: VisitInfo, width: int, unit: int) -> Image.Image:
+    big, small = _font(round(1.5 * unit)), _font(unit)
+    header = Image.new("RGB", (width, round(1.5 * unit) + 2 * unit + unit // 2), (20, 20, 20))
+    draw = ImageDraw.Draw(header)
+    draw.text((unit // 2, unit // 3), f"{title}  {info.study_date or 'date not stated'}", fill="white", font=big,
+              stroke_width=1, stroke_fill="white")
+    draw.text((unit // 2, round(1.5 * unit) + unit // 2), visit_details(info), fill=(225, 225, 225), font=small)
+    return header
+
+
+def _legend(width: int, unit: int) -> Image.Image:
+    """The box colours, then the JSN convention (wrapped to the width)."""
+    font = _font(unit)
+    lines = _wrap(JSN_LEGEND, font, width - unit)
+    legend = Image.new("RGB", (width, round((len(lines) + 1) * 1.4 * unit) + unit // 2), (20, 20, 20))
+    draw = ImageDraw.Draw(legend)
+    x, y = unit // 2, unit // 2
+    keys = [("no finding", COLOURS["none"]), ("A ankylosis", COLOURS["ankylosis"]),
+            ("S subluxation", COLOURS["subluxation"]), ("A S both", COLOURS["both"]),
+            ("not measured", UNPAIRED_COLOUR)]
+    for name, colour in keys:
+        draw.rectangle([x, y, x + unit, y + unit], outline=colour, width=max(2, unit // 6))
+        draw.text((x + round(1.4 * unit), y), name, fill=(230, 230, 230), font=font)
+        x += round(1.4 * unit) + round(font.getlength(name)) + unit
+    for line in lines:
+        y += round(1.4 * unit)
+        draw.text((unit // 2, y), line, fill=(230, 230, 230), font=font)
+    return legend
+
+
+def overview_image(result: StudyResult, baseline, followup, max_height: int = 1400, crop_to_joints: bool = False,
+                   text_fraction: float | None = None, banner: bool = True) -> Image.Image:
+    """Both radiographs side by side, each under its visit's identity (patient ID, date, hand, file), with
+    every joint's box coloured by its findings, its name and, on the follow-up, its JSN; the pair's
+    warnings on a red band above everything (unless `banner` is False: a report that shows them itself).
+    For print, `crop_to_joints` shows only the part of each radiograph the named joints cover, and
+    `text_fraction` sets the labels' type as a fraction of the picture's width (the type a page of that
+    width prints); by default it is 1.4 % of the radiographs' height."""
+    visits = (("baseline", baseline), ("followup", followup))
+    regions = [_region(result, v, r) if crop_to_joints else (0.0, 0.0, float(r.width), float(r.height)) for v, r in visits]
+    tallest = max(y1 - y0 for _, y0, _, y1 in regions)
+    scale = min(1.0, max_height / tallest)
+    width = round(sum(x1 - x0 for x0, _, x1, _ in regions) * scale) + GAP
+    # the labels' type, and the measure of everything else drawn
+    unit = max(14, round(text_fraction * width if text_fraction else 0.014 * tallest * scale))
+    line = max(2, round(unit / 6))
+    panels = [_panel(result, v, r, scale, region, _font(unit), line) for (v, r), region in zip(visits, regions)]
+    width = panels[0].width + GAP + panels[1].width
+    headers = [_header("Baseline", result.baseline, panels[0].width, unit),
+               _header("Follow-up", result.followup, panels[1].width, unit)]
+    band = _banner(result.warnings, width, unit) if result.warnings and banner else Image.new("RGB", (width, 0))
+    legend = _legend(width, unit)
+    body = headers[0].height + max(p.height for p in panels)
+    out = Image.new("RGB", (width, band.height + body + legend.height), (20, 20, 20))
+    out.paste(band, (0, 0))
+    y = band.height
+    for x, header, panel in ((0, headers[0], panels[0]), (panels[0].width + GAP, headers[1], panels[1])):
+        out.paste(header, (x, y))
+        out.paste(panel, (x, y + header.height))
+    out.paste(legend, (0, y + body))
+    return out
