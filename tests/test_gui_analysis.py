@@ -22,7 +22,7 @@ from PySide6.QtCore import Qt, QTimer
 from jsnviewer.errors import WeightsError
 from jsnviewer.gui.analysis import ModelCache, analysis_settings, missing_weights, transformed_crop
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
-from jsnviewer.gui.annotation import view_rect
+from jsnviewer.gui.box_layer import view_rect
 from jsnviewer.gui.overlays import jsn_text
 from jsnviewer.pipeline.placement import overlap
 from jsnviewer.detection.thresholds import Thresholds

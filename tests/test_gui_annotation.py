@@ -8,7 +8,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 from jsnviewer.dataset import JointAnnotation
-from jsnviewer.gui.annotation import FINDING_COLOURS, AnnotationDocument, view_rect
+from jsnviewer.gui.annotation import AnnotationDocument
+from jsnviewer.gui.box_layer import FINDING_COLOURS, view_rect
 from jsnviewer.gui.image_view import Tool
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.pipeline.placement import overlap

@@ -102,10 +102,10 @@ def test_demo_screenshots_wait_for_the_analysis(tmp_path):
 # is taken only once every box, name and JSN tag is on screen (the docs' picture shows them all).
 SLOW_BOXES = """
 import sys, time
-import jsnviewer.gui.annotation as annotation
+import jsnviewer.gui.box_layer as box_layer
 import jsnviewer.gui.app as app
-make_some = annotation.AnnotationLayer._make_some
-annotation.AnnotationLayer._make_some = lambda self: (time.sleep(0.05), make_some(self))[1]
+make_some = box_layer.AnnotationLayer._make_some
+box_layer.AnnotationLayer._make_some = lambda self: (time.sleep(0.05), make_some(self))[1]
 save = app.save_screenshot
 def checked(widget, path):
     if widget is getattr(widget, "detail_panel", None) or not hasattr(widget, "layers"):

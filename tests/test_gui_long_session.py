@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 import shiboken6
 
-from jsnviewer.gui.annotation import AnnotationLayer, JointBoxItem
+from jsnviewer.gui.box_layer import AnnotationLayer, JointBoxItem
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from gui_support import make_window, open_and_wait, settings_store, study, wait_drawn, write_radiograph  # noqa: F401
 from test_gui_analysis import measured_result, run_and_wait, slow_stand_in

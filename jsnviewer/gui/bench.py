@@ -269,7 +269,8 @@ def held_by_window(window) -> str:
     """What the window keeps, counted among the live Python objects."""
     import gc
 
-    from jsnviewer.gui.annotation import AnnotationDocument, JointBoxItem
+    from jsnviewer.gui.annotation import AnnotationDocument
+    from jsnviewer.gui.box_layer import JointBoxItem
     from jsnviewer.radiograph import Radiograph
 
     gc.collect()

@@ -20,7 +20,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
-from jsnviewer.gui.annotation import screen_ratio
+from jsnviewer.gui.box_layer import screen_ratio
 from jsnviewer.radiograph import Radiograph, percentile_window
 
 

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (
 )
 
 from jsnviewer.dataset import JointAnnotation
-from jsnviewer.gui.annotation import FINDING_COLOURS, AnnotationDocument, box_colour
+from jsnviewer.gui.annotation import AnnotationDocument
+from jsnviewer.gui.box_layer import FINDING_COLOURS, box_colour
 from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
 
 COLUMNS = ("Joint", "Ank.", "Sub.", "Source", "cx", "cy", "w", "h")

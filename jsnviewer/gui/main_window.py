@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 from jsnviewer.dataset import CocoExport, DatasetError, JointAnnotation, JointsMerge, is_dataset, open_dataset
 from jsnviewer.errors import JsnError, describe
 from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
-from jsnviewer.gui.annotation import MIN_BOX_SIZE, AnnotationDocument, AnnotationLayer, box_from_rect
+from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.autosave import AnnotationSaver, write_joint_crops
+from jsnviewer.gui.box_layer import MIN_BOX_SIZE, AnnotationLayer, box_from_rect
 from jsnviewer.gui.image_view import RadiographPane, Tool
 from jsnviewer.gui.joint_detail import JointDetailPanel
 from jsnviewer.gui.keys import FocusedWidgetKeysFirst

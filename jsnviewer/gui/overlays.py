@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from jsnviewer.gui.annotation import LABEL_FILL, rect_from_box, screen_ratio, view_rect
+from jsnviewer.gui.box_layer import LABEL_FILL, rect_from_box, screen_ratio, view_rect
 from jsnviewer.pipeline.placement import Rect, first_free, tag_places, text_rect
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
