@@ -320,3 +320,21 @@ def test_every_box_name_reads_at_wcag_aa_even_over_white_bone(qtbot, window):
     for item in window.layers[BASELINE].items.values():
         assert item.label.color != QColor("white")
         assert _text_contrast_over_bone(item.label) >= 4.5, item.label.toPlainText()
+
+
+def test_a_joints_name_is_drawn_over_the_outline_of_a_box_made_after_it(qtbot, window):
+    """In a crowded hand a later box's dashed outline crossed the earlier box's name (the name was drawn
+    with its own box, under every box drawn after it)."""
+    document, layer = window.documents[BASELINE], window.layers[BASELINE]
+    first = window.add_box(BASELINE, (60.0, 60.0, 40.0, 30.0))
+    document.set_identity(first, "MCP2")
+    qtbot.waitUntil(lambda: layer.settled, timeout=3000)
+    x0, y0, x1, y1 = _label_rect(window, first)
+    later = window.add_box(BASELINE, (x0 + 20.0, (y0 + y1) / 2.0, 40.0, 60.0))  # its left side crosses the name
+    qtbot.waitUntil(lambda: layer.settled, timeout=3000)
+    view_box = window.panes[BASELINE].view_box
+    crossing = view_box.mapViewToScene(QPointF(x0 + 2.0, (y0 + y1) / 2.0))  # on the name, inside the later box
+    on_top = [i for i in view_box.scene().items(crossing) if i in (layer.items[first].label, layer.items[later])]
+    assert on_top[0] is layer.items[first].label
+    layer.items[first].setPos(QPointF(70.0, 50.0))  # dragged: the name goes with its box
+    assert _label_rect(window, first)[0] == pytest.approx(x0 + 30.0, abs=1e-3)

@@ -29,6 +29,7 @@ SELECTED_COLOUR = "#ffffff"
 # Under a joint's name and a JSN tag: nearly opaque, so that their text keeps 4.5:1 (WCAG AA) over white bone
 # and the lines passing under them do not cross the letters (150 left a red name at 1.4:1 over bone).
 LABEL_FILL = (0, 0, 0, 225)
+LABEL_Z = 20  # joints' names: above every box (10), under the analysis's JSN tags (25)
 MIN_BOX_SIZE = 2.0  # px; smaller drags are treated as clicks
 
 
@@ -79,8 +80,13 @@ class JointBoxItem(pg.ROI):
         self.ratio = ratio  # `screen_ratio`
         self.handleSize = round(self.handleSize * ratio)
         self.selected = False
+        # Not a child of the box: a child is drawn with its box, under every box drawn after it, whose outline
+        # then crossed the name. The layer adds it to the view above all boxes; it follows its box's moves.
         self.label = pg.TextItem(anchor=(0, 1))
-        self.label.setParentItem(self)
+        self.label.setZValue(LABEL_Z)
+        self._label_offset = (0.0, 0.0)
+        self._label_wanted = True
+        self.sigRegionChanged.connect(self._follow_label)
         self.setAcceptedMouseButtons(Qt.LeftButton)
         self.sigClicked.connect(self._clicked)  # a method: a lambda holding `self` would keep the item forever
         self._shown_box: tuple[float, float, float, float] | None = None
@@ -97,6 +103,7 @@ class JointBoxItem(pg.ROI):
             self.setSize(rect.size(), update=False, finish=False)
             self.stateChanged(finish=False)  # repaint and move handles, quietly
             self._shown_box = tuple(joint.box)
+            self._follow_label()
         self.joint = copy_joint(joint)
         self._restyle()
 
@@ -111,7 +118,22 @@ class JointBoxItem(pg.ROI):
         self._restyle()
 
     def set_label_visible(self, visible: bool) -> None:
-        self.label.setVisible(visible)
+        self._label_wanted = visible
+        self.label.setVisible(visible and self.isVisible())
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt's name): the name goes with its box
+        super().setVisible(visible)
+        self.label.setVisible(visible and self._label_wanted)
+
+    def place_label(self, offset: tuple[float, float], anchor: tuple[float, float]) -> None:
+        """Put the name at `offset` from the box's top left corner (image pixels), its `anchor` there."""
+        self._label_offset = offset
+        self.label.setAnchor(anchor)
+        self._follow_label()
+
+    def _follow_label(self, *_) -> None:
+        pos = self.pos()
+        self.label.setPos(pos.x() + self._label_offset[0], pos.y() + self._label_offset[1])
 
     def edited_box(self) -> tuple[float, float, float, float] | None:
         """The box after a mouse edit, or None when the geometry did not change."""
@@ -134,7 +156,6 @@ class JointBoxItem(pg.ROI):
             handle.update()
         self.label.setText(box_label(self.joint), color=SELECTED_COLOUR if self.selected else colour)
         self.label.fill = pg.mkBrush(*LABEL_FILL)
-        self.label.setZValue(1)
         self.update()
 
 
@@ -198,8 +219,7 @@ class AnnotationLayer(QObject):
                 size, origin = (x1 - x0, y1 - y0), item.pos()
                 place = first_free(label_places((origin.x(), origin.y(), origin.x() + item.size().x(),
                                                  origin.y() + item.size().y())), size, taken)
-                item.label.setAnchor(place[1])
-                item.label.setPos(place[0][0] - origin.x(), place[0][1] - origin.y())
+                item.place_label((place[0][0] - origin.x(), place[0][1] - origin.y()), place[1])
                 taken.append(text_rect(place, size))
         self.labels_moved.emit(taken)
 
@@ -212,7 +232,7 @@ class AnnotationLayer(QObject):
         self._label_timer.stop()
         self.pending.clear()
         for uid in list(self.items):
-            self.view_box.removeItem(self.items.pop(uid))
+            self._take_off_view(self.items.pop(uid))
         self.selected = None
         self.setParent(None)  # the view box would keep every layer it ever showed; now it goes with its last reference
 
@@ -275,14 +295,19 @@ class AnnotationLayer(QObject):
         item.sigRegionChangeStarted.connect(lambda it: self.select(it.uid))
         item.clicked.connect(lambda it: self.select(it.uid))
         self.view_box.addItem(item, ignoreBounds=True)  # the image alone sets the view's extent
+        self.view_box.addItem(item.label, ignoreBounds=True)
         self.items[uid] = item
+
+    def _take_off_view(self, item: JointBoxItem) -> None:
+        self.view_box.removeItem(item.label)
+        self.view_box.removeItem(item)
 
     def _remove_item(self, uid: int) -> None:
         if uid in self.pending:
             self.pending.remove(uid)
         item = self.items.pop(uid, None)
         if item is not None:
-            self.view_box.removeItem(item)
+            self._take_off_view(item)
         if self.selected == uid:
             self.selected = None
             self.selection_changed.emit(None)
