@@ -133,6 +133,39 @@ def test_selecting_a_joint_fills_the_detail_panel(qtbot, analysed):
     assert detail.joint is None
 
 
+def test_a_flagged_value_is_marked_in_the_table_and_the_detail_and_copied_with_its_flag(qtbot, analysed):
+    """A radiologist copying a JSN from the table (Ctrl+C) or reading the detail's heading gets the flag
+    with it; the table's tooltips say what the flag means and why."""
+    from PySide6.QtGui import QGuiApplication
+
+    from jsnviewer.registration.result import ReliabilityRule, verdict
+
+    window, result = analysed
+    flagged = result.joint("PIP3")
+    flagged.registration.reasons = verdict(dataclasses.replace(flagged.registration, turn_check_px=-1.5), ReliabilityRule())
+    panel, table = window.results_panel, window.results_panel.table
+    panel.set_result(result)
+    row = panel.row_identities().index("PIP3")
+    assert table.item(row, 1).text() == f"{flagged.jsn_text()} ?"
+    assert all(not table.item(r, 1).text().endswith("?") for r in range(table.rowCount()) if r != row)
+    for column in (1, 2):
+        tip = table.item(row, column).toolTip()
+        assert "Not reliable: do not use this value" in tip and "judge this joint by eye" in tip
+    assert "network's moves" not in tip  # the old words for the turn check
+    panel.select_identity("PIP3")
+    table.setCurrentCell(row, 1)
+    QGuiApplication.clipboard().clear()
+    qtbot.keyClick(table, Qt.Key_C, Qt.ControlModifier)
+    copied = QGuiApplication.clipboard().text()
+    assert copied.startswith(f"PIP3\t{flagged.jsn_text()} ?\tno\t")
+    assert "Not reliable: do not use this value" in copied and "judge this joint by eye" in copied
+    detail = window.detail_panel
+    assert detail.joint is flagged
+    assert f"{flagged.jsn_text()}" in detail.heading.text() and "?" in detail.heading.text()
+    assert "not reliable" in detail.heading.text()
+    assert "Not reliable: do not use this value" in detail.numbers.text()
+
+
 def test_overlays_show_jsn_and_reliability_on_the_follow_up_and_can_be_hidden(qtbot, analysed):
     window, result = analysed
     overlay = window.overlays[FOLLOWUP]

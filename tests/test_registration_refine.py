@@ -1,5 +1,7 @@
 """Sub-pixel refinement, the phase-correlation baseline and the JSN sign on images."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -124,7 +126,7 @@ def test_the_same_crop_twice_measures_no_change_and_is_not_flagged():
     assert result.original_loss == 0.0 and result.jsn_px == pytest.approx(0.0, abs=0.01)
     assert result.reliable, result.reasons
     result.original_loss, result.transformed_loss = 0.03, 0.031  # a real pair left worse than it started
-    assert verdict(result, ReliabilityRule()) and "not below" in verdict(result, ReliabilityRule())[0]
+    assert verdict(result, ReliabilityRule()) and "could not be laid onto the baseline" in verdict(result, ReliabilityRule())[0]
 
 
 def test_the_turn_check_measures_how_far_jsn_rests_on_the_lower_bones_turn():
@@ -151,7 +153,10 @@ def test_a_jsn_that_moves_with_the_lower_bones_turn_is_flagged():
         return JointRegistration("refined", BoneTransform(), BoneTransform(), 0.175, 0.05, 0.02, turn_check_px=px)
 
     reasons = verdict(with_check(-1.6), ReliabilityRule())
-    assert len(reasons) == 1 and "turn not pinned down" in reasons[0] and "-1.6 px" in reasons[0]
+    # in the reader's words, with the figure in crop px and mm (a crop pixel is not a radiograph pixel)
+    assert reasons == ["the value depends on the tilt of the lower (proximal) bone, which the images do not show clearly "
+                       "(holding its tilt near the network's estimate changes JSN by -1.6 crop px = -0.28 mm): "
+                       "judge this joint by eye"]
     assert verdict(with_check(0.4), ReliabilityRule()) == [] and verdict(with_check(None), ReliabilityRule()) == []
 
 
@@ -199,7 +204,9 @@ def test_a_refinement_that_wanders_far_from_the_network_is_flagged():
     from jsnviewer.registration.result import ReliabilityRule, verdict
 
     reasons = verdict(_registration(net_shift=(9.0, 0.0)), ReliabilityRule())
-    assert len(reasons) == 2 and "upper bone: refinement moved 9.0 px" in reasons[0] and "lower bone" in reasons[1]
+    assert reasons == [f"the follow-up's {bone} bone could not be matched reliably (refinement moved 9.0 crop px = 1.57 mm "
+                       "from the network's estimate): check the joint's boxes and bone outlines, correct them and analyse "
+                       "again" for bone in ("upper (distal)", "lower (proximal)")]
     assert len(verdict(_registration(net_shift=(6.0, -6.0)), ReliabilityRule())) == 2  # 8.5 px
     assert verdict(_registration(net_shift=(5.0, -5.0)), ReliabilityRule()) == []  # 7.1 px: within the limit
 
@@ -210,7 +217,8 @@ def test_a_pair_made_worse_from_a_perfect_start_is_flagged():
     from jsnviewer.registration.result import ReliabilityRule, verdict
 
     reasons = verdict(_registration(original=0.0, transformed=0.02), ReliabilityRule())
-    assert len(reasons) == 1 and "not below the original" in reasons[0]
+    assert reasons == ["the follow-up's bones could not be laid onto the baseline's (image difference 0.0000 before, "
+                       "0.0200 after alignment): check the joint's boxes and bone outlines, correct them and analyse again"]
     assert verdict(_registration(original=0.0, transformed=0.00005), ReliabilityRule()) == []
 
 
@@ -219,4 +227,28 @@ def test_a_refinement_that_did_not_converge_is_flagged():
 
     assert verdict(_registration(), ReliabilityRule(), converged=True) == []
     reasons = verdict(_registration(), ReliabilityRule(), converged=False)
-    assert len(reasons) == 1 and "did not converge" in reasons[0]
+    assert len(reasons) == 1 and "the refinement did not settle" in reasons[0]
+    assert reasons[0].endswith(": check the joint's boxes and bone outlines, correct them and analyse again")
+
+
+def test_a_pixel_size_unknown_leaves_the_flags_figures_in_crop_px_only():
+    from jsnviewer.registration.result import ReliabilityRule, verdict
+
+    registration = dataclasses.replace(_registration(net_shift=(9.0, 0.0)), pixel_size_mm=None, turn_check_px=1.3)
+    reasons = verdict(registration, ReliabilityRule())
+    assert "moved 9.0 crop px from" in reasons[0] and "changes JSN by +1.3 crop px)" in reasons[2]
+    assert not any("mm" in r for r in reasons)
+
+
+def test_reasons_with_the_same_advice_are_said_in_one_line_with_the_advice_once():
+    """Three failures of one registration are one thing for the reader to do, not the same advice thrice."""
+    from jsnviewer.registration.result import ReliabilityRule, reasons_said, verdict
+
+    registration = dataclasses.replace(_registration(original=0.03, transformed=0.04, net_shift=(9.0, 0.0)),
+                                       turn_check_px=-1.5)
+    said = reasons_said(verdict(registration, ReliabilityRule(), converged=False))
+    assert len(said) == 2
+    assert said[0].count("check the joint's boxes") == 1 and said[0].count("could not be") == 4
+    assert said[0].index("laid onto") < said[0].index("upper (distal)") < said[0].index("lower (proximal)")
+    assert said[1].endswith("judge this joint by eye")
+    assert reasons_said(["a reason without advice"]) == ["a reason without advice"]

@@ -375,3 +375,42 @@ def test_overview_labels_name_the_findings_so_they_are_not_told_by_colour_alone(
             assert " ".join([joint.identity, *flags]) in firsts, (joint.identity, visit)
     assert any(getattr(j, v).findings.get("ankylosis") for j in result.joints for v in ("baseline", "followup"))
     assert {"A ankylosis", "S subluxation", "A S both"} <= set(texts)
+
+
+# 11. a flagged value says why and what to do, in one wording, and never travels without its flag
+
+
+def _three_failures_and_a_turn() -> list[str]:
+    """What `verdict` says of a registration that failed three ways and whose JSN rests on a turn."""
+    from jsnviewer.registration.result import ReliabilityRule, verdict
+
+    registration = JointRegistration("refined", BoneTransform(), BoneTransform(), PIXEL_MM, 0.03, 0.04,
+                                     network_upper=BoneTransform(dx=9.0), network_lower=BoneTransform(dx=9.0),
+                                     turn_check_px=-1.5)
+    return verdict(registration, ReliabilityRule(), converged=False)
+
+
+def test_the_csv_and_the_batch_summary_give_a_flagged_joints_reasons_with_each_advice_once(study, tmp_path):
+    from jsnviewer.cli.analyze import _result_rows
+    from jsnviewer.pipeline.report import write_csv
+    from jsnviewer.registration.result import reasons_said
+
+    result = make_result(study)
+    result.joint("MCP3").registration.reasons = _three_failures_and_a_turn()
+    said = "; ".join(reasons_said(result.joint("MCP3").registration.reasons))
+    row = next(r for r in read_csv(write_csv(tmp_path / "results.csv", result)) if r["identity"] == "MCP3")
+    assert (row["reliable"], row["reliability_reasons"]) == ("no", said)
+    assert said.count("check the joint's boxes and bone outlines") == 1 and said.endswith("judge this joint by eye")
+    # summary.csv of `jsnviewer batch`: a flagged joint's row says why, in the same words
+    summary = next(r for r in _result_rows("s1", "s1", result, []) if r.get("identity") == "MCP3")
+    assert (summary["status"], summary["reliable"], summary["reason"]) == ("ok", "no", said)
+
+
+def test_the_report_marks_a_flagged_jsn_and_says_what_the_flag_means(report, study):
+    result = make_result(study)
+    texts = report(result).joined()
+    for identity in ("PIP2", "MCP4"):  # the flagged ones: both JSN cells carry the mark
+        joint = result.joint(identity)
+        assert f"{joint.jsn_text(3, 2)} ?" in texts
+    assert f"{result.joint('MCP3').jsn_text(3, 2)} ?" not in texts
+    assert "Not reliable: do not use this value".lower() in texts.lower()

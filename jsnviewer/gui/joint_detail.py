@@ -5,6 +5,7 @@ scale (the misalignment picture before and after registration), P0/P1, JSN and t
 from __future__ import annotations
 
 import math
+from html import escape
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from jsnviewer.gui.analysis import transformed_crop
 from jsnviewer.gui.results_panel import JSN_CONVENTION, findings_short
-from jsnviewer.pipeline.result import signed
+from jsnviewer.pipeline.result import NOT_RELIABLE, UNRELIABLE_MARK, signed
 
 # The crops' size on screen: as large as the panel allows (a taller or floating dock) between these, so
 # the window still fits a 1280 × 720 screen.
@@ -240,7 +241,8 @@ class JointDetailPanel(QWidget):
             self._pictures[name] = spectrum_rgb(s, self._top)
         self._show_colour_bar()
         self._show_pictures()
-        self.heading.setText(f"{joint.identity}: JSN {self._jsn(joint)}")
+        self.heading.setText(f"{joint.identity}: JSN {self._jsn(joint)}"
+                             + ("" if joint.reliable else f" <span style='color:{UNRELIABLE_COLOUR}'>not reliable</span>"))
         self.numbers.setText(self._numbers(joint))
 
     def _show_colour_bar(self) -> None:
@@ -262,15 +264,16 @@ class JointDetailPanel(QWidget):
 
     @staticmethod
     def _jsn(joint) -> str:
-        return joint.jsn_text() if joint.jsn_mm is None else f"{joint.jsn_text()} ({signed(joint.jsn_px, 2, 'px')})"
+        text = joint.jsn_text() if joint.jsn_mm is None else f"{joint.jsn_text()} ({signed(joint.jsn_px, 2, 'px')})"
+        return text if joint.reliable else f"{text} {UNRELIABLE_MARK}"
 
     def _numbers(self, joint) -> str:
         reg, c = joint.registration, joint.crops
         if joint.reliable:
             verdict = f"<span style='color:{RELIABLE_COLOUR}'><b>Reliable</b></span>"
         else:
-            reasons = "".join(f"<li>{r}</li>" for r in reg.reasons)
-            verdict = f"<span style='color:{UNRELIABLE_COLOUR}'><b>Not reliable</b></span><ul style='margin:0'>{reasons}</ul>"
+            reasons = "".join(f"<li>{escape(r)}</li>" for r in joint.reasons_said())
+            verdict = f"<span style='color:{UNRELIABLE_COLOUR}'><b>{NOT_RELIABLE}</b></span><ul style='margin:0'>{reasons}</ul>"
         ratio = reg.transformed_loss / reg.original_loss if reg.original_loss > 0 else float("nan")
         scale = (f"{c.mm_per_px:.4f} mm" if c.mm_per_px else "pixel size unknown") + \
             f", {c.baseline_frame.scale:.3f} radiograph px"

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGraphicsRectItem
 
 from jsnviewer.gui.box_layer import LABEL_FILL, rect_from_box, screen_ratio, view_rect
 from jsnviewer.pipeline.placement import Rect, first_free, tag_places, text_rect
+from jsnviewer.pipeline.result import NOT_RELIABLE
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
 FOCUS_COLOUR = "#ffffff"
@@ -21,7 +22,7 @@ FOCUS_COLOUR = "#ffffff"
 
 def jsn_text(joint) -> str:
     """'-0.12 mm ✓' or '+0.30 mm ?' (px when the pixel size is unknown)."""
-    return f"{joint.jsn_text(2, 1)} {'✓' if joint.reliable else '?'}"
+    return f"{joint.jsn_text(2, 1)} ✓" if joint.reliable else joint.marked_jsn_text(2, 1)
 
 
 class ResultOverlay:
@@ -56,7 +57,7 @@ class ResultOverlay:
                 cx, cy, w, h = joint.followup.box
                 # one tag per joint, placed by `arrange` once drawn
                 self.pending.append((joint.identity, jsn_text(joint), RELIABLE_TEXT if joint.reliable else UNRELIABLE_TEXT,
-                                     joint.followup.box, "; ".join(joint.registration.reasons) or "reliable"))
+                                     joint.followup.box, "\n".join([NOT_RELIABLE, *joint.reasons_said()]) if not joint.reliable else "reliable"))
         for u in result.unpaired:  # a box that fits no finger joint (often the wrist) is said once, in the results
             if u.visit == self.visit and u.identity is not None:
                 self.pending.append((None, "not measured", UNPAIRED_TEXT, u.box, u.reason))

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 from jsnviewer import __version__
 from jsnviewer.atomic import atomic_write
 from jsnviewer.errors import JsnError
+from jsnviewer.registration.result import reasons_said
 
 
 @functools.cache
@@ -170,15 +171,16 @@ def shared_reasons(joints) -> list[str]:
 def _result_rows(result) -> list[list[Cell]]:
     from jsnviewer.joints import anatomical
     from jsnviewer.pipeline.report import findings_cell
-    from jsnviewer.pipeline.result import signed
+    from jsnviewer.pipeline.result import UNRELIABLE_MARK, signed
 
     shared = shared_reasons(result.joints)
     rows = []
     for j in anatomical(result.joints):
         colour = TEXT if j.reliable else GREY
         findings = [findings_cell(visit.findings, ", ") for visit in (j.baseline, j.followup)]
-        own = [r for r in j.registration.reasons if r not in shared]
-        cells = [j.identity, j.jsn_text(3, 2), "" if j.jsn_mm is None else signed(j.jsn_px, 2, "px"),
+        own = reasons_said([r for r in j.registration.reasons if r not in shared])
+        mark = "" if j.reliable else f" {UNRELIABLE_MARK}"
+        cells = [j.identity, j.marked_jsn_text(3, 2), "" if j.jsn_mm is None else signed(j.jsn_px, 2, "px") + mark,
                  "yes" if j.reliable else "no", *findings, "; ".join(own or (["see below the table"] if shared else []))]
         rows.append([Cell(text, colour, bold=(n == 3 and not j.reliable)) for n, text in enumerate(cells)])
     return rows
@@ -215,12 +217,13 @@ def _overview(picture: QImage, space: float) -> Block:
 
 def _notes(result) -> list[str]:
     from jsnviewer.pipeline.report import software_text
+    from jsnviewer.pipeline.result import NOT_RELIABLE, UNRELIABLE_MARK
 
     s = result.settings
     return [
         "JSN progression = follow-up minus baseline joint space width (narrowing is negative), in mm where both "
-        "radiographs state their pixel size, else in pixels of the baseline radiograph. Reliable \"no\": the "
-        "registration did not clearly align the bones (the reason is in Notes); do not use that number.",
+        "radiographs state their pixel size, else in pixels of the baseline radiograph. Reliable \"no\" (JSN marked "
+        f"{UNRELIABLE_MARK}): {NOT_RELIABLE.lower()}; Notes say why and what to do.",
         f"Made {datetime.now():%Y-%m-%d %H:%M} by {software_text(result)}. Settings: registration "
         f"{s.get('registration_method', '–')}, device {s.get('device', '–')}, t_conf {s.get('conf', '–')}, "
         f"t_IoU1 {s.get('iou1', '–')}, M1 {s.get('m1', '–')}, M2 {s.get('m2', '–')}, t_IoU2 {s.get('iou2', '–')}.",
@@ -256,7 +259,8 @@ class _Report:
         blocks += _table(RESULT_COLUMNS, _result_rows(result), BODY)
         blocks[-1].height += GAP
         shared = shared_reasons(result.joints)
-        blocks += [_paragraph(f"Every joint: {reason}.", _font(BODY, bold=True), WARNING, after=PAD) for reason in shared]
+        blocks += [_paragraph(f"Every joint: {reason}.", _font(BODY, bold=True), WARNING, after=PAD)
+                   for reason in reasons_said(shared)]
         blocks[-1].height += GAP if shared else 0.0
         missing = result.not_measured()
         if missing:

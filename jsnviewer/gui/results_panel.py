@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHeaderView, QLabel, QListWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
 from jsnviewer.pipeline.overview import finding_colour
-from jsnviewer.pipeline.result import signed
+from jsnviewer.pipeline.result import NOT_RELIABLE, UNRELIABLE_MARK, signed
 
 COLUMNS = ("Joint", "JSN", "Reliable", "Baseline", "Follow-up")
 JSN_CONVENTION = "JSN = follow-up minus baseline joint space width; narrowing is negative."
 UNRELIABLE_COLOUR = "#9a9a9a"
+FLAG_COLOUR = "#ffb454"  # the "no" of a flagged joint, as the joint detail's "Not reliable"
+
+
+def reliability_tip(joint) -> str:
+    """'reliable', or 'Not reliable: do not use this value' with why and what to do, a line each."""
+    return "\n".join([NOT_RELIABLE, *joint.reasons_said()]) if not joint.reliable else "reliable"
 
 
 def findings_short(findings: dict[str, bool]) -> str:
@@ -44,6 +50,30 @@ def _item(text: str, key, tip: str = "", align_right: bool = False) -> QTableWid
     return item
 
 
+class _Table(QTableWidget):
+    """Copy (Ctrl+C) takes the selected joint's whole row, so that a value is never copied without its flag
+    (Qt's own copy takes the one cell under the cursor)."""
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.matches(QKeySequence.Copy):
+            rows = sorted({index.row() for index in self.selectedIndexes()}) or (
+                [self.currentRow()] if self.currentRow() >= 0 else [])
+            lines = [self.row_text(row) for row in rows]
+            if lines:
+                QGuiApplication.clipboard().setText("\n".join(lines))
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def row_text(self, row: int) -> str:
+        """The row's cells, tab-separated, and for a flagged joint why it is not reliable."""
+        cells = [self.item(row, column).text() for column in range(self.columnCount())]
+        joint = self.item(row, 0).data(Qt.UserRole + 2)
+        if joint is not None and not joint.reliable:
+            cells.append(reliability_tip(joint).replace("\n", "; "))
+        return "\t".join(cells)
+
+
 class ResultsPanel(QWidget):
     selected = Signal(object)  # joint identity or None
 
@@ -54,7 +84,7 @@ class ResultsPanel(QWidget):
         self.heading = QLabel("No analysis yet: Analysis ▸ Analyse (Ctrl+R)")
         self.heading.setObjectName("panelHeading")
         self.heading.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.table = _Table(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -71,7 +101,8 @@ class ResultsPanel(QWidget):
         self.unpaired_heading = QLabel("Not measured")
         self.unpaired = QListWidget()
         self.unpaired.setWordWrap(True)
-        self.note = QLabel(JSN_CONVENTION + " Grey: not reliable (see the joint detail).")
+        self.note = QLabel(JSN_CONVENTION + f" {UNRELIABLE_MARK} (grey): not reliable, do not use the value; "
+                           "the joint detail says why.")
         self.note.setObjectName("hint")
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -110,19 +141,26 @@ class ResultsPanel(QWidget):
             cells = [
                 _item(joint.identity, JOINT_IDENTITIES.index(joint.identity) if joint.identity in JOINT_IDENTITIES else 99),
                 # mm where the file gives the pixel size (then for every joint of the study), else px
-                _item(joint.jsn_text(), float(joint.jsn_px if mm is None else mm),
-                      signed(joint.jsn_px, 2, "px") + ("; pixel size unknown" if mm is None else ""), True),
-                _item("yes" if joint.reliable else "no", int(joint.reliable), "\n".join(joint.registration.reasons)),
+                _item(joint.marked_jsn_text(), float(joint.jsn_px if mm is None else mm),
+                      "\n".join([signed(joint.jsn_px, 2, "px") + " of the baseline radiograph"
+                                 + ("; pixel size unknown" if mm is None else "")]
+                                + ([] if joint.reliable else [reliability_tip(joint)])), True),
+                _item("yes" if joint.reliable else "no", int(joint.reliable), reliability_tip(joint)),
                 _item(findings_short(joint.baseline.findings), findings_short(joint.baseline.findings),
                       findings_tip(joint.baseline)),
                 _item(findings_short(joint.followup.findings), findings_short(joint.followup.findings),
                       findings_tip(joint.followup)),
             ]
             cells[0].setData(Qt.UserRole + 1, joint.identity)
+            cells[0].setData(Qt.UserRole + 2, joint)
             cells[0].setForeground(QColor(*finding_colour(joint.followup.findings)))
+            if not joint.reliable:
+                cells[1].setForeground(grey)
+                cells[2].setForeground(QColor(FLAG_COLOUR))
+                bold = QFont(cells[2].font())
+                bold.setBold(True)
+                cells[2].setFont(bold)
             for column, item in enumerate(cells):
-                if not joint.reliable and column in (1, 2):
-                    item.setForeground(grey)
                 self.table.setItem(row, column, item)
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setSortingEnabled(True)

@@ -25,7 +25,8 @@ Progress = Callable[[float, str], None]
 # The hand-size ratio away from 1 (in mm; in px without pixel sizes) beyond which the follow-up is cropped
 # to the hand's size: more than the registration absorbs.
 RESCALE_BEYOND = 0.05
-OTHER_HAND = "the visits show a left and a right hand (see the warnings): not one joint measured twice"
+OTHER_HAND = ("the radiographs show a left and a right hand, or one of them is mirrored, so this may not be one joint "
+              "seen twice (see the warnings): check that both radiographs are of the same hand and neither is mirrored")
 PIXEL_SIZE_DOUBTFUL = 0.15  # beyond this, stated pixel sizes that disagree with the hands are called likely wrong
 # The analysis's models by their weights registry names.
 WEIGHT_NAMES = tuple(MODEL_TITLES)

@@ -147,7 +147,7 @@ def _joint_label(joint: JointResult, visit: str) -> str:
     name = " ".join(filter(None, [joint.identity, findings_abbrev(getattr(joint, visit).findings, short=True)]))
     if visit == "baseline":
         return name
-    return f"{name}\n{joint.jsn_text(2, 1)}" + ("" if joint.reliable else " ?")
+    return f"{name}\n{joint.marked_jsn_text(2, 1)}"
 
 
 def _region(result: StudyResult, visit: str, radiograph) -> tuple[float, float, float, float]:

@@ -14,11 +14,14 @@ import numpy as np
 from jsnviewer import __version__
 from jsnviewer.joints import FINDINGS, anatomical
 from jsnviewer.pipeline.geometry import CropFrame
-from jsnviewer.registration.result import JointRegistration
+from jsnviewer.registration.result import JointRegistration, reasons_said
 from jsnviewer.registration.transform import BoneTransform
 
 SCHEMA_VERSION = 1
 VISIT_NAMES = {"baseline": "baseline", "followup": "follow-up"}
+# A flagged JSN is never shown without its mark, and the mark always means this (window, report, overview).
+UNRELIABLE_MARK = "?"
+NOT_RELIABLE = "Not reliable: do not use this value"
 Box = tuple[float, float, float, float]
 
 
@@ -119,6 +122,14 @@ class JointResult:
     def jsn_text(self, mm_decimals: int = 3, px_decimals: int = 2) -> str:
         """JSN as shown everywhere: in mm where the pixel size is known, else in px."""
         return signed(self.jsn_px, px_decimals, "px") if self.jsn_mm is None else signed(self.jsn_mm, mm_decimals, "mm")
+
+    def marked_jsn_text(self, mm_decimals: int = 3, px_decimals: int = 2) -> str:
+        """`jsn_text` followed by ' ?' when the value is not reliable: '-0.418 mm ?'."""
+        return self.jsn_text(mm_decimals, px_decimals) + ("" if self.reliable else f" {UNRELIABLE_MARK}")
+
+    def reasons_said(self) -> list[str]:
+        """Why the value is not reliable and what to do, as every place shows it (empty when reliable)."""
+        return reasons_said(self.registration.reasons)
 
     def findings_text(self) -> str:
         """e.g. 'ankylosis (follow-up)', 'subluxation', or '' when none."""

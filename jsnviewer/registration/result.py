@@ -59,20 +59,52 @@ class JointRegistration:
         return not self.reasons
 
 
+# What a reader does about each kind of flag (the reasons end with it; docs/registration.md, "Reliability").
+CHECK_THE_JOINT = "check the joint's boxes and bone outlines, correct them and analyse again"
+JUDGE_BY_EYE = "judge this joint by eye"
+BONE_NAMES = {"upper": "upper (distal)", "lower": "lower (proximal)"}
+
+
+def _crop_px(value: float, pixel_size_mm: float | None, signed: bool = False) -> str:
+    """'8.5 crop px = 0.51 mm' (a crop pixel is not a radiograph pixel; mm where the pixel size is known)."""
+    number = f"{value:+.1f}" if signed else f"{value:.1f}"
+    if pixel_size_mm is None:
+        return f"{number} crop px"
+    mm = value * pixel_size_mm
+    return f"{number} crop px = {mm:+.2f} mm" if signed else f"{number} crop px = {mm:.2f} mm"
+
+
 def verdict(result: JointRegistration, rule: ReliabilityRule, converged: bool = True) -> list[str]:
-    """The reasons, if any, why `result` should not be trusted."""
+    """The reasons, if any, why `result` should not be trusted: each in words a reader of the radiograph
+    follows, the measured figure in brackets, and what to do (shown as they are in the window, the
+    report, results.csv and results.json)."""
     reasons = []
+    mm = result.pixel_size_mm
     aligned = max(result.original_loss, result.transformed_loss) < rule.aligned_loss
     if not aligned and not result.transformed_loss < rule.max_loss_ratio * result.original_loss:
-        reasons.append(f"transformed loss {result.transformed_loss:.4f} is not below the original {result.original_loss:.4f}")
+        reasons.append(f"the follow-up's bones could not be laid onto the baseline's (image difference "
+                       f"{result.original_loss:.4f} before, {result.transformed_loss:.4f} after alignment): {CHECK_THE_JOINT}")
     if result.network_upper is not None and result.network_lower is not None:
         for name, net, ref in (("upper", result.network_upper, result.upper), ("lower", result.network_lower, result.lower)):
             d = float(np.hypot(ref.dx - net.dx, ref.dy - net.dy))
             if d > rule.max_disagreement_px:
-                reasons.append(f"{name} bone: refinement moved {d:.1f} px away from the network")
+                reasons.append(f"the follow-up's {BONE_NAMES[name]} bone could not be matched reliably (refinement "
+                               f"moved {_crop_px(d, mm)} from the network's estimate): {CHECK_THE_JOINT}")
     if not converged:
-        reasons.append("refinement did not converge (a bone kept the network's result)")
+        reasons.append(f"the follow-up's bones could not be matched reliably (the refinement did not settle, so a bone "
+                       f"kept the network's estimate): {CHECK_THE_JOINT}")
     if result.turn_check_px is not None and abs(result.turn_check_px) > rule.max_turn_check_px:
-        reasons.append(f"lower bone's turn not pinned down: holding it towards the network's moves JSN by "
-                       f"{result.turn_check_px:+.1f} px")
+        reasons.append(f"the value depends on the tilt of the lower (proximal) bone, which the images do not show "
+                       f"clearly (holding its tilt near the network's estimate changes JSN by "
+                       f"{_crop_px(result.turn_check_px, mm, signed=True)}): {JUDGE_BY_EYE}")
     return reasons
+
+
+def reasons_said(reasons: list[str]) -> list[str]:
+    """The reasons as shown to a reader: those that end in the same advice (after their last ': ') are said
+    in one line with the advice once, in the order they came."""
+    lines: dict[str, list[str]] = {}
+    for reason in reasons:
+        what, _, advice = reason.rpartition(": ") if ": " in reason else (reason, "", "")
+        lines.setdefault(advice, []).append(what)
+    return [f"{'; '.join(whats)}: {advice}" if advice else "; ".join(whats) for advice, whats in lines.items()]
