@@ -505,3 +505,22 @@ def test_jsn_is_written_one_way_and_a_zero_never_shows_a_minus_sign():
     assert signed(-0.1234, 3, "mm") == "-0.123 mm" and signed(0.3, 1, "px") == "+0.3 px"
     assert signed(-0.0004, 3, "mm") == "0.000 mm" and signed(-0.04, 1, "px") == "0.0 px"  # not '-0.000'
     assert signed(0.0, 2) == "0.00" and signed(-1.5, 2) == "-1.50"
+
+
+def test_a_joint_whose_bone_runs_off_the_edge_of_the_radiograph_is_not_reliable_and_says_so(models, analysed):
+    """A follow-up cut 20 px above DIP3's centre (the fingertips outside the field): the distal bone is half
+    gone and the registration aligns what is left; the joint was flagged only by chance, for other reasons."""
+    import dataclasses
+
+    from jsnviewer.pipeline.analyze import analyze
+
+    study, whole, _ = analysed
+    assert not any("off the edge" in r for j in whole.joints for r in j.registration.reasons)  # a whole hand: never
+    dip3 = next(j for j in study.truth.followup.joints if j.identity == "DIP3")
+    top = int(dip3.box[1]) - 20
+    cut = dataclasses.replace(study.followup, pixels=study.followup.pixels[top:].copy(), path=None)
+    result = analyze(study.baseline, cut, models)
+    edge = {j.identity for j in result.joints if any("off the edge of the follow-up radiograph" in r
+                                                      for r in j.registration.reasons)}
+    assert "DIP3" in edge and not result.joint("DIP3").reliable
+    assert not edge & {"MCP2", "MCP3", "MCP4", "MCP5", "PIP3"}  # joints well inside the field keep their verdict

@@ -15,7 +15,7 @@ from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.device import at_most_cpu_threads
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import SIDES
-from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, crop_side_px, joint_axes
+from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, bones_off_the_edge, crop_side_px, joint_axes
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
 from jsnviewer.weights import MODEL_TITLES
 
@@ -270,6 +270,10 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
                 unpaired.append(UnpairedJoint(identity, visit, det.box, "the two bones of the joint could not be told apart"))
                 continue
             registration = models.registrator.register(fixed[i], moving[i], fu, fl, mu, ml, pixel_size_mm=mm)
+            for visit, frame, radiograph, upper, lower in (("baseline", fb, baseline, fu, fl), ("follow-up", ff, followup, mu, ml)):
+                cut = bones_off_the_edge(frame, radiograph.pixels.shape, upper, lower)
+                if cut:  # the registration aligns what is left of the bone: the value may be off, unseen
+                    registration.reasons.append(off_the_edge(cut, visit))
             if other_hand:  # the joints of one name are not one joint: however well the bones align
                 registration.reasons.append(other_hand)
             joints.append(JointResult(identity, _info(db), _info(df), crops, registration))
@@ -280,6 +284,13 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     report(1.0, "Done")
     return StudyResult(VisitInfo.of(baseline), VisitInfo.of(followup), joints, unpaired, warnings,
                        dict(settings.to_json(), device=models.device, models=models.weights_files), timings)
+
+
+def off_the_edge(bones: list[str], visit: str) -> str:
+    """The reason given for a joint whose bones run off the edge of a radiograph."""
+    names = " and ".join({"upper": "upper (distal)", "lower": "lower (proximal)"}[b] for b in bones)
+    return (f"the joint's {names} bone{'s run' if len(bones) > 1 else ' runs'} off the edge of the {visit} radiograph, "
+            "so part of it is not seen: judge this joint by eye, or take the radiograph again with the whole joint in it")
 
 
 def _info(det) -> JointDetectionInfo:

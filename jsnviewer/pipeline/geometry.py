@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jsnviewer.joints import DIGIT_CHAINS, digit_of, kind_of
+from jsnviewer.joints import DIGIT_CHAINS, digit_of
 
 CROP_SIZE = 256
 
@@ -71,6 +71,27 @@ class CropFrame:
         coeffs = ndimage.spline_filter(window, order=3, mode="nearest")
         out = ndimage.map_coordinates(coeffs, [rows - r0, cols - c0], order=3, mode="nearest", prefilter=False)
         return out.astype(np.float32)
+
+    def inside(self, shape: tuple[int, int]) -> np.ndarray:
+        """Which crop pixels show the radiograph (of `shape`, rows × columns): their centres lie on it.
+        The others repeat its edge (`sample`) and show nothing of the hand."""
+        centres = np.arange(self.size) + 0.5
+        xy = self.to_radiograph(np.stack(np.meshgrid(centres, centres, indexing="xy"), axis=-1))
+        return (xy[..., 0] >= 0) & (xy[..., 0] < shape[1]) & (xy[..., 1] >= 0) & (xy[..., 1] < shape[0])
+
+
+def bones_off_the_edge(frame: CropFrame, shape: tuple[int, int], upper: np.ndarray, lower: np.ndarray,
+                       margin_px: int = 2) -> list[str]:
+    """The bones ("upper", "lower") whose mask reaches the edge of the radiograph in this crop: part of the
+    bone is outside the picture, and the registration sees only what is left."""
+    from scipy import ndimage
+
+    outside = ~frame.inside(shape)
+    if not outside.any():
+        return []
+    near = ndimage.binary_dilation(outside, iterations=margin_px)
+    return [name for name, mask in (("upper", upper), ("lower", lower)) if np.asarray(mask, bool)[near].any()]
+
 
 def _unit(v: np.ndarray) -> np.ndarray | None:
     n = float(np.hypot(*v))

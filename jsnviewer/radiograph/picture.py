@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, ImageOps, PngImagePlugin
 
 from jsnviewer.errors import RadiographError
 from jsnviewer.radiograph.color import grey_from_colour

@@ -14,10 +14,8 @@ import math
 import random
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import torch
 import torch.nn.functional as Fn
 
