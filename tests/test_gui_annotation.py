@@ -338,3 +338,17 @@ def test_a_joints_name_is_drawn_over_the_outline_of_a_box_made_after_it(qtbot, w
     assert on_top[0] is layer.items[first].label
     layer.items[first].setPos(QPointF(70.0, 50.0))  # dragged: the name goes with its box
     assert _label_rect(window, first)[0] == pytest.approx(x0 + 30.0, abs=1e-3)
+
+
+def test_in_a_crowded_row_a_name_with_no_room_above_its_box_goes_inside_it_not_over_another_name(qtbot, window):
+    """The follow-up's MCP row: "MCP3 sub" covered the end of "MCP2 ank" (both places above MCP2 were taken)."""
+    document, layer = window.documents[BASELINE], window.layers[BASELINE]
+    uids = [window.add_box(BASELINE, (cx, 62.0, 40.0, 30.0)) for cx in (40.0, 52.0, 64.0)]  # overlapping, 12 px apart
+    for uid, name in zip(uids, ("MCP2", "MCP3", "MCP4")):
+        document.set_identity(uid, name)
+    qtbot.waitUntil(lambda: layer.settled, timeout=3000)
+    rects = [_label_rect(window, uid) for uid in uids]
+    assert rects[2][2] - rects[2][0] > 12.0  # a name is wider than the boxes' spacing: no room above for the third
+    assert not any(_crossing(a, b) for i, a in enumerate(rects) for b in rects[i + 1:])
+    third, box = rects[2], (44.0, 47.0, 84.0, 77.0)
+    assert box[0] - 1e-3 <= third[0] and third[2] <= box[2] + 1e-3 and third[1] >= box[1] - 1e-3  # on its own box

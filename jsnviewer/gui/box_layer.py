@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import AnnotationDocument, copy_joint
 from jsnviewer.pipeline.overview import COLOURS, finding_colour, findings_abbrev
-from jsnviewer.pipeline.placement import Rect, first_free, label_places, text_rect
+from jsnviewer.pipeline.placement import Rect, first_free, name_places, text_rect
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
@@ -208,8 +208,8 @@ class AnnotationLayer(QObject):
         self._label_timer.start()
 
     def arrange_labels(self) -> None:
-        """Put every joint's name above its box, at the left or else at the right, where it covers no
-        name placed before (from the top of the image down)."""
+        """Put every joint's name above its box, at the left or else at the right, or where neither is free
+        inside the box at its top, where it covers no name placed before (from the top of the image down)."""
         taken = []
         if self.view_box.width() > 0:
             for item in sorted(self.items.values(), key=lambda i: (i.pos().y(), i.pos().x())):
@@ -217,8 +217,8 @@ class AnnotationLayer(QObject):
                     continue
                 x0, y0, x1, y1 = view_rect(self.view_box, item.label)
                 size, origin = (x1 - x0, y1 - y0), item.pos()
-                place = first_free(label_places((origin.x(), origin.y(), origin.x() + item.size().x(),
-                                                 origin.y() + item.size().y())), size, taken)
+                place = first_free(name_places((origin.x(), origin.y(), origin.x() + item.size().x(),
+                                                origin.y() + item.size().y())), size, taken)
                 item.place_label((place[0][0] - origin.x(), place[0][1] - origin.y()), place[1])
                 taken.append(text_rect(place, size))
         self.labels_moved.emit(taken)

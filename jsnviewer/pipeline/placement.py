@@ -9,7 +9,7 @@ on its corner while the view zooms, until it is placed again.
 
 from __future__ import annotations
 
-__all__ = ["Place", "Rect", "first_free", "label_places", "overlap", "tag_places", "text_rect"]
+__all__ = ["Place", "Rect", "first_free", "label_places", "name_places", "overlap", "tag_places", "text_rect"]
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels (y down, as shown)
 Place = tuple[tuple[float, float], tuple[float, float]]  # (point, anchor)
@@ -38,6 +38,13 @@ def label_places(box: Rect) -> list[Place]:
     box's lower edge reads as the name of the box beneath)."""
     x0, y0, x1, _ = box
     return [((x0, y0), (0.0, 1.0)), ((x1, y0), (1.0, 1.0))]
+
+
+def name_places(box: Rect) -> list[Place]:
+    """A joint's name in the window: above the box (`label_places`), else where a crowded row leaves no room
+    above, inside the box at its top, left or right (the name stays on its own box)."""
+    x0, y0, x1, _ = box
+    return label_places(box) + [((x0, y0), (0.0, 0.0)), ((x1, y0), (1.0, 0.0))]
 
 
 def tag_places(box: Rect) -> list[Place]:
