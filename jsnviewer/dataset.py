@@ -344,8 +344,12 @@ class AnnotationDataset:
         """The saved annotation of a radiograph file, found by its content, or None."""
         return self.load_annotation(image_id_of(path))
 
+    def annotation_files(self) -> list[Path]:
+        """The annotation files training reads (`*.json`: not the conflict or unreadable copies beside them)."""
+        return sorted(self.annotations_dir.glob("*.json"))
+
     def annotations(self) -> Iterator[ImageAnnotation]:
-        for path in sorted(self.annotations_dir.glob("*.json")):
+        for path in self.annotation_files():
             annotation = self.load_annotation(path.stem)
             if annotation is not None:
                 yield annotation
@@ -354,7 +358,7 @@ class AnnotationDataset:
         """The dataset's training data: each reviewed image with its reviewed joints only (copies), and
         what was left out (ImageAnnotation.reviewed_joints)."""
         reviewed, unreviewed, proposals, unreadable = [], 0, 0, []
-        for path in sorted(self.annotations_dir.glob("*.json")):
+        for path in self.annotation_files():
             try:  # one damaged file (mended by hand, cut short by a full disk) does not stop training on the rest
                 annotation = self.load_annotation(path.stem)
             except DatasetError as exc:

@@ -46,13 +46,17 @@ _RADIOGRAPH_NAME = re.compile(r"[^\s/\\:;,()'\"]+\.(" + "|".join(s.lstrip(".") f
 # The names of the files the window was asked to open: kept out of the log whatever their ending (a DICOM file
 # without one, named after the patient, has none of RADIOGRAPH_SUFFIXES)
 _OPENED_NAMES: set[str] = set()
+_opened_name: re.Pattern | None = None  # any of them as a whole word, the longest first
 
 
 def keep_out_of_log(path: str | Path) -> None:
     """The window opens (or tries to open) `path`: its name never reaches the log file."""
+    global _opened_name
     name = Path(path).name
-    if name:
+    if name and name not in _OPENED_NAMES:
         _OPENED_NAMES.add(name)
+        names = "|".join(re.escape(n) for n in sorted(_OPENED_NAMES, key=len, reverse=True))
+        _opened_name = re.compile(rf"(?<![\w.-])(?:{names})(?![\w.-])")
 
 
 class _WithoutUserFiles(logging.Formatter):
@@ -67,9 +71,7 @@ class _WithoutUserFiles(logging.Formatter):
         text = super().format(record)
         text = _PATH.sub(lambda m: m.group(0) if self._own(m.group(0)) else "<path>", text)
         text = _RADIOGRAPH_NAME.sub(lambda m: f"<file>.{m.group(1)}", text)
-        for name in sorted(_OPENED_NAMES, key=len, reverse=True):  # the name as a whole word, not inside another
-            text = re.sub(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", "<file>", text)
-        return text
+        return _opened_name.sub("<file>", text) if _opened_name is not None else text
 
     def _own(self, path: str) -> bool:
         return any(path == f or path.startswith((f + "/", f + "\\")) for f in self.own_folders)

@@ -17,6 +17,7 @@ from jsnviewer.errors import JsnError
 from jsnviewer.joints import SIDES
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, bones_off_the_edge, crop_side_px, joint_axes
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
+from jsnviewer.registration.result import BONE_NAMES
 from jsnviewer.weights import MODEL_TITLES
 
 log = logging.getLogger(__name__)
@@ -288,7 +289,7 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
 
 def off_the_edge(bones: list[str], visit: str) -> str:
     """The reason given for a joint whose bones run off the edge of a radiograph."""
-    names = " and ".join({"upper": "upper (distal)", "lower": "lower (proximal)"}[b] for b in bones)
+    names = " and ".join(BONE_NAMES[b] for b in bones)
     return (f"the joint's {names} bone{'s run' if len(bones) > 1 else ' runs'} off the edge of the {visit} radiograph, "
             "so part of it is not seen: judge this joint by eye, or take the radiograph again with the whole joint in it")
 

@@ -48,6 +48,11 @@ class CropFrame:
         rel = np.asarray(xy, float) - np.asarray(self.centre)
         return np.stack([rel @ right, rel @ down], axis=-1) / self.scale + self.size / 2
 
+    def pixel_centres(self) -> np.ndarray:
+        """The radiograph coordinates (size, size, 2) of the centre of every crop pixel."""
+        centres = np.arange(self.size) + 0.5
+        return self.to_radiograph(np.stack(np.meshgrid(centres, centres, indexing="xy"), axis=-1))
+
     def sample(self, pixels: np.ndarray) -> np.ndarray:
         """The crop of `pixels` (float32) by cubic B-spline interpolation, edge values outside.
 
@@ -57,9 +62,7 @@ class CropFrame:
         """
         from scipy import ndimage  # imported here: the GUI reads this module at start-up
 
-        centres = np.arange(self.size) + 0.5
-        grid = np.stack(np.meshgrid(centres, centres, indexing="xy"), axis=-1)
-        xy = self.to_radiograph(grid)
+        xy = self.pixel_centres()
         rows, cols = xy[..., 1] - 0.5, xy[..., 0] - 0.5
         h, w = pixels.shape
         margin = 16
@@ -75,8 +78,7 @@ class CropFrame:
     def inside(self, shape: tuple[int, int]) -> np.ndarray:
         """Which crop pixels show the radiograph (of `shape`, rows × columns): their centres lie on it.
         The others repeat its edge (`sample`) and show nothing of the hand."""
-        centres = np.arange(self.size) + 0.5
-        xy = self.to_radiograph(np.stack(np.meshgrid(centres, centres, indexing="xy"), axis=-1))
+        xy = self.pixel_centres()
         return (xy[..., 0] >= 0) & (xy[..., 0] < shape[1]) & (xy[..., 1] >= 0) & (xy[..., 1] < shape[0])
 
 
