@@ -7,6 +7,7 @@ import resource
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pydicom
@@ -258,3 +259,18 @@ def test_bad_truth_files_give_one_clear_error(tmp_path):
     (tmp_path / "truth.json").write_text(json.dumps({"version": 1, "baseline": {"joints": [{"identity": "MCP2"}]}}))
     with pytest.raises(TruthError, match="malformed"):
         load_truth(tmp_path)
+
+
+def test_docs_figure_script_draws_the_truth_boxes_in_the_programs_palette(tmp_path):
+    """docs/make_phantom_figure.py (which makes docs/phantom-pair.png) runs and draws each finding in its colour."""
+    from PIL import Image
+
+    from jsnviewer.pipeline.overview import COLOURS
+
+    out = tmp_path / "figure.png"
+    script = Path(__file__).resolve().parents[1] / "docs" / "make_phantom_figure.py"
+    done = subprocess.run([sys.executable, str(script), "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    pixels = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3)
+    for finding in ("none", "ankylosis", "subluxation"):  # seed 24 has joints of each
+        assert (pixels == COLOURS[finding]).all(axis=1).sum() > 200, finding
