@@ -20,6 +20,7 @@ def test_help_about_names_version_models_and_where_settings_and_log_live(qtbot, 
     html = about_html(AppSettings(weights={name: "" for name in WEIGHTS} | {"segmenter": str(retrained),
                                                                              "registration": str(tmp_path / "gone.pt")}))
     assert f"jsnviewer {__version__}" in html
+    assert "not a certified medical device" in html
     assert f"{retrained}<br>SHA-256 {file_sha256(retrained)[:16]}" in html
     assert f"{tmp_path / 'gone.pt'}<br><b>missing</b>" in html
     shipped = resolve_weights("detector_ankylosis")

@@ -288,6 +288,7 @@ def test_the_report_names_the_program_and_the_model_files(report, study):
 
     texts = report(make_result(study)).joined()
     assert f"jsnviewer {__version__}" in texts
+    assert "not a certified medical device" in texts  # a signed report says what the numbers are for
     assert "segmenter.pt (SHA-256 3f1c0e9a7b2d4c61)" in texts
     assert "registration = retrained.pt (SHA-256 cf4b8115b1269d29)" in texts
 

@@ -13,6 +13,7 @@ from PySide6 import __version__ as qt_version
 
 from jsnviewer import __version__
 from jsnviewer.gui.settings import AppSettings, log_file, qsettings, user_data_folder
+from jsnviewer.pipeline.report import INTENDED_USE
 
 
 def program_folder() -> Path:
@@ -47,4 +48,4 @@ def about_html(settings: AppSettings) -> str:
              f"{'' if not settings.weights.get(name) else ' (chosen in Settings)'}</td></tr>"
              for name, path, sha in model_files(settings)]
     return (f"<h3>jsnviewer {escape(__version__)}</h3><p>Hand radiographs in rheumatoid arthritis: joints, findings "
-            "and JSN progression.</p><table>" + "".join(rows) + "</table>")
+            f"and JSN progression.</p><p>{escape(INTENDED_USE)}</p><table>" + "".join(rows) + "</table>")

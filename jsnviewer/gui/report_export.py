@@ -216,7 +216,7 @@ def _overview(picture: QImage, space: float) -> Block:
 
 
 def _notes(result) -> list[str]:
-    from jsnviewer.pipeline.report import software_text
+    from jsnviewer.pipeline.report import INTENDED_USE, software_text
     from jsnviewer.pipeline.result import NOT_RELIABLE, UNRELIABLE_MARK
 
     s = result.settings
@@ -227,6 +227,7 @@ def _notes(result) -> list[str]:
         f"Made {datetime.now():%Y-%m-%d %H:%M} by {software_text(result)}. Settings: registration "
         f"{s.get('registration_method', '–')}, device {s.get('device', '–')}, t_conf {s.get('conf', '–')}, "
         f"t_IoU1 {s.get('iou1', '–')}, M1 {s.get('m1', '–')}, M2 {s.get('m2', '–')}, t_IoU2 {s.get('iou2', '–')}.",
+        INTENDED_USE,
     ]
 
 

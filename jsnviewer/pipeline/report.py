@@ -53,6 +53,11 @@ def unnamed_boxes_note(result: StudyResult) -> str | None:
     return result.not_measured()[-1] if any(u.identity is None for u in result.unpaired) else None
 
 
+# Said wherever a result is read away from the program's docs: the report, Help ▸ About, the README.
+INTENDED_USE = ("jsnviewer is not a certified medical device: its joints, findings and JSN values support a reader's "
+                "own reading of the radiographs and do not replace it.")
+
+
 def software_text(result: StudyResult) -> str:
     """Which program and which weights files made `result`: 'jsnviewer 0.1.0; models: segmenter.pt
     (SHA-256 3f1c0e9a7b2d4c61), …' (the first 16 hex digits, as results.json's settings.models)."""
