@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 import pytest
+import pyqtgraph as pg
 from PIL import Image
 from PySide6.QtCore import Qt, QTimer
 
@@ -199,6 +200,33 @@ def test_jsn_tags_read_at_wcag_aa_even_over_white_bone_reliable_or_not(qtbot, ma
         assert contrast((text.red(), text.green(), text.blue()), bone) >= 4.5, tag.toPlainText()
 
 
+def test_a_joint_at_the_views_edge_keeps_its_name_and_jsn_tag_whole_on_screen(qtbot, analysed):
+    """Panned so that the view's left edge cuts a joint's box, its name and tag go to the box's part on screen:
+    a tag cut at the edge reads '28 mm' for '-0.28 mm'."""
+    window, result = analysed
+    view_box, overlay, layer = window.panes[FOLLOWUP].view_box, window.overlays[FOLLOWUP], window.layers[FOLLOWUP]
+    first = result.joints[0]
+    widths = [r[2] - r[0] for r in (view_rect(view_box, overlay.items[first.identity]),
+                                    *(view_rect(view_box, i.label) for i in layer.items.values()))]
+    cx, cy, _, _ = first.followup.box
+    w = h = 4.0 * max(widths)
+    for k, joint in enumerate(result.joints):  # apart, so that only the view's edge is in the way
+        joint.followup.box = (cx + 2.0 * w * k, cy, w, h)
+    assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    wait_drawn(qtbot, window)
+    left = cx - 0.4 * w  # the view's left edge through the box's left part: a pan, the zoom unchanged
+    view_box.translateBy(x=left - view_box.viewRect().left(), y=cy - view_box.viewRect().center().y())
+
+    def on_screen(rect) -> bool:
+        r = view_box.viewRect()
+        return r.left() <= rect[0] and rect[2] <= r.right() and r.top() <= rect[1] and rect[3] <= r.bottom()
+
+    name = next(i.label for i in layer.items.values() if i.label.toPlainText().startswith(first.identity))
+    tag = overlay.items[first.identity]
+    qtbot.waitUntil(lambda: on_screen(view_rect(view_box, tag)) and on_screen(view_rect(view_box, name)), timeout=3000)
+    assert view_rect(view_box, tag)[0] >= left and tag.toPlainText().startswith(("+", "-"))
+
+
 def test_jsn_tags_cover_no_joint_name_and_no_other_tag_where_boxes_overlap(qtbot, analysed):
     window, result = analysed
     view_box, overlay = window.panes[FOLLOWUP].view_box, window.overlays[FOLLOWUP]
@@ -230,7 +258,7 @@ def test_jsn_tags_cover_no_joint_name_and_no_other_tag_where_boxes_overlap(qtbot
     assert tags["MCP2"][:2] != pytest.approx(mcp2_top_left)  # moved off PIP3's name
 
     # text keeps its size on screen: zoomed in, MCP2's top left corner is free again and its tag goes back
-    view_box.scaleBy((0.4, 0.4), center=view_box.viewRect().center())
+    view_box.scaleBy((0.6, 0.6), center=pg.Point(*result.joints[0].followup.box[:2]))  # MCP2's box stays on screen
     qtbot.waitUntil(lambda: placed()[1]["MCP2"][:2] == pytest.approx(mcp2_top_left, abs=1e-3), timeout=3000)
     names, tags = placed()
     assert not any(overlap(t, n, 0.04 * tag_h) for t in tags.values() for n in names)

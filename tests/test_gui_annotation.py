@@ -297,6 +297,7 @@ def test_names_of_boxes_side_by_side_do_not_cover_each_other(qtbot, window):
     # zoomed in, names are smaller in image pixels: both fit above their left ends again
     view_box = window.panes[BASELINE].view_box
     view_box.scaleBy((0.2, 0.2), center=QPointF(62.0, 60.0))
+    view_box.translateBy(x=36.0 - view_box.viewRect().left())  # both boxes' left ends on screen
     qtbot.waitUntil(lambda: layer.settled and _label_rect(window, second)[0] == pytest.approx(44.0, abs=1e-3), timeout=3000)
     assert not _crossing(_label_rect(window, first), _label_rect(window, second))
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import AnnotationDocument, copy_joint
 from jsnviewer.pipeline.overview import COLOURS, finding_colour, findings_abbrev
-from jsnviewer.pipeline.placement import Rect, first_free, name_places, text_rect
+from jsnviewer.pipeline.placement import Rect, first_free, name_places, outside, text_rect
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
@@ -57,6 +57,13 @@ def view_rect(view_box: pg.ViewBox, item) -> Rect:
     """Where `item` (text that keeps its size on screen) lies in image pixels at the current zoom."""
     r = view_box.mapSceneToView(item.sceneBoundingRect()).boundingRect()
     return r.left(), r.top(), r.right(), r.bottom()
+
+
+def on_screen_edges(view_box: pg.ViewBox) -> list[Rect]:
+    """The image beyond what the view shows (`placement.outside`): names and tags are kept off it, so that none is
+    cut off at the view's edge while there is room on screen."""
+    r = view_box.viewRect()
+    return outside((r.left(), r.top(), r.right(), r.bottom()))
 
 
 def screen_ratio(view_box: pg.ViewBox) -> float:
@@ -209,8 +216,9 @@ class AnnotationLayer(QObject):
 
     def arrange_labels(self) -> None:
         """Put every joint's name above its box, at the left or else at the right, or where neither is free
-        inside the box at its top, where it covers no name placed before (from the top of the image down)."""
-        taken = []
+        inside the box at its top, where it covers no name placed before (from the top of the image down) and
+        is not cut off at the view's edge."""
+        taken, beyond = [], on_screen_edges(self.view_box)
         if self.view_box.width() > 0:
             for item in sorted(self.items.values(), key=lambda i: (i.pos().y(), i.pos().x())):
                 if not (item.isVisible() and item.label.isVisible()):
@@ -218,7 +226,7 @@ class AnnotationLayer(QObject):
                 x0, y0, x1, y1 = view_rect(self.view_box, item.label)
                 size, origin = (x1 - x0, y1 - y0), item.pos()
                 place = first_free(name_places((origin.x(), origin.y(), origin.x() + item.size().x(),
-                                                origin.y() + item.size().y())), size, taken)
+                                                origin.y() + item.size().y())), size, beyond + taken)
                 item.place_label((place[0][0] - origin.x(), place[0][1] - origin.y()), place[1])
                 taken.append(text_rect(place, size))
         self.labels_moved.emit(taken)

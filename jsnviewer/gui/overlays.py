@@ -2,8 +2,8 @@
 joints it could not measure, and a frame around the joint chosen in the results table. The
 boxes themselves are the annotation layer's (the model's proposals, or the user's boxes).
 
-Each tag goes to the first place by its own box that covers no joint's name and no other tag
-(`placement`), again whenever the annotation layer places the names (after a zoom, or when boxes
+Each tag goes to the first place by its own box that covers no joint's name, no other tag and nothing
+beyond the view's edge (`placement`), again whenever the annotation layer places the names (after a zoom, or when boxes
 change: its `labels_moved`)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from jsnviewer.gui.box_layer import LABEL_FILL, rect_from_box, screen_ratio, view_rect
+from jsnviewer.gui.box_layer import LABEL_FILL, on_screen_edges, rect_from_box, screen_ratio, view_rect
 from jsnviewer.pipeline.placement import Rect, first_free, tag_places, text_rect
 from jsnviewer.pipeline.result import NOT_RELIABLE
 
@@ -92,14 +92,15 @@ class ResultOverlay:
         self.arrange()
 
     def arrange(self) -> None:
-        """Put every tag at the first place by its box that covers no name label and no other tag at this zoom."""
+        """Put every tag at the first place by its box that covers no name label, no other tag and nothing off
+        screen at this zoom and pan."""
         if not self.boxes or self.view_box.width() <= 0:
             return
-        taken = list(self.names)
+        taken, beyond = list(self.names), on_screen_edges(self.view_box)
         for item, box in self.boxes.items():
             x0, y0, x1, y1 = view_rect(self.view_box, item)
             size = (x1 - x0, y1 - y0)
-            place = first_free(tag_places(box), size, taken)
+            place = first_free(tag_places(box), size, beyond + taken)
             item.setAnchor(place[1])
             item.setPos(*place[0])
             taken.append(text_rect(place, size))

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from jsnviewer.joints import FINDINGS, SIDES, anatomical
-from jsnviewer.pipeline.placement import Place, Rect, label_places, overlap, tag_places, text_rect
+from jsnviewer.pipeline.placement import Place, Rect, label_places, outside, overlap, tag_places, text_rect
 from jsnviewer.pipeline.result import JointResult, StudyResult, VisitInfo
 
 # Box colours by finding, the same in the GUI legend and the report. Chosen so that a red/green colour-blind
@@ -121,9 +121,7 @@ def label_rects(labels: list[tuple[Rect, tuple[float, float]]], boxes: list[Rect
     before, no other box's outline (`line` wide) and nothing outside `bounds` (else the least of them);
     then one not centred in another joint's box (it would read as that joint's); then the nearest; then
     one clear of its own box's outline and covering least of other boxes; the first of equals."""
-    x0, y0, x1, y1 = bounds
-    far = 1e6
-    frame = [(-far, -far, x0, far), (x1, -far, far, far), (-far, -far, far, y0), (-far, y1, far, far)]
+    frame = outside(bounds)
     # overlap() ignores overlaps thinner than its slack, a tenth of a text's height: widen sides and labels by that much
     slack = 0.1 * max((h for _, (_, h) in labels), default=0.0)
     sides = {box: _outline(box, line + slack) for box in boxes}

@@ -9,7 +9,7 @@ on its corner while the view zooms, until it is placed again.
 
 from __future__ import annotations
 
-__all__ = ["Place", "Rect", "first_free", "label_places", "name_places", "overlap", "tag_places", "text_rect"]
+__all__ = ["Place", "Rect", "first_free", "label_places", "name_places", "outside", "overlap", "tag_places", "text_rect"]
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels (y down, as shown)
 Place = tuple[tuple[float, float], tuple[float, float]]  # (point, anchor)
@@ -25,6 +25,14 @@ def overlap(a: Rect, b: Rect, slack: float = 0.0) -> float:
     """Area common to a and b; a strip thinner than `slack` (text just touching) counts as none."""
     w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
     return w * h if w > slack and h > slack else 0.0
+
+
+def outside(bounds: Rect) -> list[Rect]:
+    """Everything beyond `bounds` (the picture, or the part of the image on screen), as four rectangles: put
+    with the texts placed before, a text cut off at the edge ('28 mm' of '-0.28 mm') costs what it hides."""
+    x0, y0, x1, y1 = bounds
+    far = 1e9
+    return [(-far, -far, x0, far), (x1, -far, far, far), (-far, -far, far, y0), (-far, y1, far, far)]
 
 
 def first_free(places: list[Place], size: tuple[float, float], taken: list[Rect]) -> Place:
