@@ -2,7 +2,8 @@
 (docs/retraining.md says these rules to the user).
 
 - Images: a `file_name` is looked for relative to the COCO file's folder, then to the dataset root (the
-  export's names, images/<image_id>.png), then by its base name in the COCO file's folder. A file found is
+  export's names, images/<image_id>.png), then by its base name in the COCO file's folder and in the
+  dataset's images/ (CVAT writes base names, in a folder of its own). A file found is
   read with the one loader; its size must be the entry's width × height (else its boxes would land on
   the wrong pixels), and it goes into the dataset once (`add_image`: found by content, so an image
   already there finds its annotation). An image not found, unreadable or of another size is left out.
@@ -95,7 +96,7 @@ def import_coco(dataset: AnnotationDataset, path: Path) -> CocoImport:
             continue
         if has_users and not round_trip and merge.added:
             why = "changed here since the export" if fingerprints != {None} else "not exported from this dataset"
-            beside.append(f"{name}: {why}, {merge.added} box(es) added beside yours")
+            beside.append(f"{name}: {why}: imported boxes added beside yours, {merge.added} of them")
         try:
             annotation = existing or dataset.add_image(file, radiograph.width, radiograph.height,
                                                        radiograph.identity.laterality, radiograph.pixel_size_mm)
@@ -177,8 +178,8 @@ def _find_image(image: _Image, coco_folder: Path, root: Path, found: dict[str, t
     if not isinstance(file_name, str) or not file_name.strip():
         return "it has no file name"
     relative = file_name.replace("\\", "/")
-    file = next((candidate for candidate in (coco_folder / relative, root / relative, coco_folder / image.name)
-                 if candidate.is_file()), None)
+    candidates = (coco_folder / relative, root / relative, coco_folder / image.name, root / "images" / image.name)
+    file = next((candidate for candidate in candidates if candidate.is_file()), None)
     if file is None:
         return "not found beside the COCO file or in the dataset"
     try:

@@ -211,7 +211,7 @@ class CocoImport:
     added: int  # boxes added (a box changed in the other tool counts as one added and one deleted)
     deleted: int  # the user's boxes deleted: deleted or changed in the file, the dataset unchanged since its export
     proposals_reviewed: int  # proposals replaced by an imported box of the user's over them
-    beside: tuple[str, ...] = ()  # "<name>: why, N box(es)": imported boxes added beside the user's, nothing deleted
+    beside: tuple[str, ...] = ()  # "<name>: why: ...": imported boxes added beside the user's, nothing deleted
     images_left_out: tuple[str, ...] = ()  # "<name>: why"
     categories_left_out: tuple[tuple[str, int], ...] = ()  # (category name, boxes): not a finger joint
     degenerate: int = 0  # boxes with no area, not numbers, or wholly outside their image
@@ -221,13 +221,15 @@ class CocoImport:
     written: tuple[str, ...] = field(default=(), repr=False)  # the dataset image ids whose annotation was written
 
     def __str__(self) -> str:
-        text = (f"Imported {self.path.name}: {self.images} image(s) updated ({self.added} box(es) added, "
-                f"{self.deleted} of yours deleted because they were deleted or changed in the file, "
-                f"{self.proposals_reviewed} proposal(s) replaced by reviewed boxes); {self.unchanged} image(s) "
-                "already as in the file.")
+        done = [f"{self.added} box(es) added"]
+        if self.deleted:
+            done.append(f"{self.deleted} of yours deleted because they were deleted or changed in the file")
+        if self.proposals_reviewed:
+            done.append(f"{self.proposals_reviewed} proposal(s) replaced by reviewed boxes")
+        text = f"Imported {self.path.name}: {self.images} image(s) updated ({', '.join(done)})"
+        text += f"; {self.unchanged} image(s) already as in the file." if self.unchanged else "."
         if self.beside:
-            text += (" Changed here since the export, or not exported from this dataset, so the imported boxes were "
-                     "added beside yours (delete the ones you do not want): " + "; ".join(self.beside) + ".")
+            text += " " + "; ".join(self.beside) + ". Nothing of yours was deleted there: delete the boxes you do not want."
         boxes = [f"{count} of category {name!r} (not a finger joint)" for name, count in self.categories_left_out]
         for count, why in ((self.degenerate, "with no area or outside their image"),
                            (self.unknown_image, "on an image the file does not list"),

@@ -71,9 +71,12 @@ def test_boxes_corrected_in_another_tool_come_back_as_corrected_when_the_dataset
     coco["annotations"].append({"id": 99, "image_id": 1, "category_id": categories["MCP3"],  # over the PIP2 proposal
                                 "bbox": [15.0, 5.0, 10.0, 10.0],
                                 "attributes": {"ankylosis": True, "subluxation": False, "source": "user"}})
-    (tmp_path / "coco.json").write_text(json.dumps(coco))
+    coco["images"][0]["file_name"] = coco["images"][0]["file_name"].split("/")[-1]  # CVAT's: the base name
+    cvat = tmp_path / "cvat" / "annotations" / "instances_default.json"
+    cvat.parent.mkdir(parents=True)
+    cvat.write_text(json.dumps(coco))
 
-    imported = dataset.import_coco(tmp_path / "coco.json")
+    imported = dataset.import_coco(cvat)
 
     joints = joints_of(dataset, reviewed)
     assert users(joints) == users([
@@ -112,8 +115,8 @@ def test_when_the_dataset_changed_since_the_export_nothing_of_the_users_is_delet
                                               ((34.0, 30.0, 10.0, 12.0), None, (("ankylosis", True), ("subluxation", False)))}
     assert imported.deleted == 0 and imported.added == 2
     name = dataset.annotation_for_file(reviewed).image_file.split("/")[-1]  # the export's file name: <image_id>.png
-    assert imported.beside == (f"{name}: changed here since the export, 2 box(es) added beside yours",)
-    assert "delete the ones you do not want" in str(imported)
+    assert imported.beside == (f"{name}: changed here since the export: imported boxes added beside yours, 2 of them",)
+    assert "Nothing of yours was deleted there: delete the boxes you do not want." in str(imported)
 
 
 def test_a_coco_file_from_elsewhere_imports_what_it_can_and_says_what_it_left_out(tmp_path, half_reviewed_dataset):
@@ -157,7 +160,7 @@ def test_a_coco_file_from_elsewhere_imports_what_it_can_and_says_what_it_left_ou
     assert sum(not j.reviewed for j in proposals_only) == 2  # the others still wait for review
     reviewed = users(joints_of(dataset, tmp_path / "incoming" / "reviewed.png"))
     assert set(reviewed) - set(reviewed_before) == {((3.5, 4.5, 5.0, 5.0), None, (("ankylosis", False), ("subluxation", False)))}
-    assert imported.beside == ("r.png: not exported from this dataset, 1 box(es) added beside yours",)
+    assert imported.beside == ("r.png: not exported from this dataset: imported boxes added beside yours, 1 of them",)
     new = joints_of(dataset, other / "new.png")
     assert [(j.box, j.identity, j.source) for j in new] == [((14.0, 14.0, 8.0, 8.0), "MCP2", "user"),
                                                             ((24.0, 24.0, 8.0, 8.0), None, "model")]

@@ -198,7 +198,7 @@ def test_coco_import_shows_the_boxes_corrected_elsewhere_and_keeps_an_edit_made_
         box[0] - box[2] / 2 for box in shown)
     assert not document.is_dirty
     assert sorted(j.box for j in open_dataset(dataset).annotation_for_file(study[0]).joints) == shown
-    assert "changed here since the export, 1 box(es) added beside yours" in window.import_report.text()
+    assert "changed here since the export: imported boxes added beside yours, 1 of them" in window.import_report.text()
 
 
 def test_coco_import_of_an_unchanged_dataset_replaces_the_shown_boxes(qtbot, make_window, study, tmp_path):
