@@ -170,6 +170,74 @@ def test_coco_export_has_every_saved_box_in_coco_geometry(qtbot, make_window, st
     assert "1 reviewed image(s), 3 box(es)" in window.statusBar().currentMessage()
 
 
+def test_coco_import_shows_the_boxes_corrected_elsewhere_and_keeps_an_edit_made_just_before(qtbot, make_window, study,
+                                                                                             tmp_path):
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    open_and_wait(qtbot, window, *study)
+    annotate(window)
+    out = tmp_path / "coco.json"
+    window.export_coco_to(out)
+    qtbot.waitUntil(lambda: not window.workers, timeout=10000)
+    coco = json.loads(out.read_text())
+    coco["annotations"][1]["bbox"] = [40.0, 50.0, 20.0, 24.0]  # corrected in CVAT: the second box, moved
+    out.write_text(json.dumps(coco))
+    document = window.documents[BASELINE]
+    uid = window.add_box(BASELINE, (120.0, 150.0, 18.0, 16.0))  # an edit not saved yet (autosave 30 s away)
+    assert document.is_dirty
+
+    window.import_coco_from(out)
+    qtbot.waitUntil(lambda: not window.workers and window.import_report is not None, timeout=10000)
+
+    document = window.documents[BASELINE]
+    shown = sorted(j.box for j in document.joints())
+    # the moved box is shown beside the one it was (the dataset changed since the export: nothing deleted), and
+    # the edit made just before the import is still there, saved
+    assert shown == sorted([*AWKWARD_BOXES, (50.0, 62.0, 20.0, 24.0), (120.0, 150.0, 18.0, 16.0)])
+    assert sorted(item.pos().x() for item in window.layers[BASELINE].items.values()) == sorted(
+        box[0] - box[2] / 2 for box in shown)
+    assert not document.is_dirty
+    assert sorted(j.box for j in open_dataset(dataset).annotation_for_file(study[0]).joints) == shown
+    assert "changed here since the export: imported boxes added beside yours, 1 of them" in window.import_report.text()
+
+
+def test_coco_import_of_an_unchanged_dataset_replaces_the_shown_boxes(qtbot, make_window, study, tmp_path):
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    open_and_wait(qtbot, window, *study)
+    annotate(window)
+    out = tmp_path / "coco.json"
+    window.export_coco_to(out)
+    qtbot.waitUntil(lambda: not window.workers, timeout=10000)
+    coco = json.loads(out.read_text())
+    coco["annotations"][1]["bbox"] = [40.0, 50.0, 20.0, 24.0]
+    del coco["annotations"][2]  # deleted in CVAT
+    out.write_text(json.dumps(coco))
+
+    window.import_coco_from(out)
+    qtbot.waitUntil(lambda: not window.workers and window.import_report is not None, timeout=10000)
+
+    assert [j.box for j in window.documents[BASELINE].joints()] == [AWKWARD_BOXES[0], (50.0, 62.0, 20.0, 24.0)]
+    assert len(window.layers[BASELINE].items) == 2
+    assert "2 of yours deleted" in window.import_report.text()
+
+
+def test_coco_import_without_a_dataset_folder_says_what_to_do(qtbot, make_window, tmp_path):
+    window = make_window()
+    window.actions_by_name["coco_import"].trigger()  # no file dialog: there is nothing to import into
+    assert any("choose one first (File ▸ Choose dataset folder…)" in text for _, text in window.warnings.messages())
+
+
+def test_a_damaged_coco_file_is_one_line_in_the_window(qtbot, make_window, tmp_path):
+    window = make_window(tmp_path / "dataset")
+    (tmp_path / "coco.json").write_text("[]")
+    window.import_coco_from(tmp_path / "coco.json")
+    qtbot.waitUntil(lambda: not window.workers, timeout=10000)
+    assert ("error", "Importing COCO JSON failed: coco.json is not a COCO JSON file: it holds no JSON object") in \
+        window.warnings.messages()
+    assert window.import_report is None
+
+
 def test_settings_persist_through_qsettings_with_the_papers_defaults(tmp_path):
     store = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
     defaults = load_settings(store)

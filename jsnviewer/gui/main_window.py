@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.dataset import CocoExport, DatasetError, JointAnnotation, JointsMerge, is_dataset, open_dataset
+from jsnviewer.dataset import CocoExport, CocoImport, DatasetError, JointAnnotation, JointsMerge, is_dataset, open_dataset
 from jsnviewer.errors import JsnError, describe
 from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
 from jsnviewer.gui.annotation import AnnotationDocument
@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.saver.merged.connect(self._save_merged)
         self.dataset_unusable = False  # the remembered dataset folder could not be opened: autosave is off
         self.retrain_dialog: RetrainDialog | None = None
+        self.import_report: QMessageBox | None = None  # what the last COCO import did and left out
 
         self.warnings = WarningsBar()
         splitter = QSplitter(Qt.Horizontal)
@@ -966,6 +967,63 @@ class MainWindow(QMainWindow):
         dataset = open_dataset(self.saver.dataset_root)
         return self._start(Worker(dataset.export_coco, path), "Exporting COCO JSON", self._coco_exported,
                            show_progress=False)
+
+    def import_coco(self) -> None:
+        if self.saver.dataset_root is None or not is_dataset(self.saver.dataset_root):
+            self.warnings.show_message("Import needs a dataset folder to bring the boxes into: choose one first (File ▸ "
+                                       "Choose dataset folder…).", "warning", key="coco")
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Import COCO JSON into the dataset", str(self.saver.dataset_root),
+                                              "COCO JSON (*.json)")
+        if path:
+            self.import_coco_from(Path(path))
+
+    def import_coco_from(self, path: Path) -> Worker | None:
+        """Import in the background, the edits of the images shown saved first (the import never deletes a box
+        saved since the export); then the shown images show the dataset's boxes."""
+        self.saver.flush()
+        self.saver.wait()
+        QApplication.processEvents()  # the saves' results reach their documents
+        try:
+            dataset = open_dataset(self.saver.dataset_root)
+        except DatasetError as exc:
+            self.warnings.show_message(f"Import not done: {exc}", "error", key="coco")
+            return None
+        return self._start(Worker(dataset.import_coco, path), "Importing COCO JSON", self._coco_imported,
+                           show_progress=False)
+
+    def _coco_imported(self, imported: CocoImport) -> None:
+        self.warnings.dismiss("coco")
+        self.statusBar().showMessage(f"COCO JSON imported: {imported.images} image(s) updated, {imported.added} box(es) "
+                                     "added", 10000)
+        self._reload_from_dataset(set(imported.written))
+        self.import_report = QMessageBox(QMessageBox.Information if not (imported.beside or imported.images_left_out)
+                                         else QMessageBox.Warning, "COCO JSON imported", str(imported), QMessageBox.Ok,
+                                         self)
+        self.import_report.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.import_report.open()  # not exec(): the window goes on drawing (and the tests go on)
+
+    def _reload_from_dataset(self, image_ids: set[str]) -> None:
+        """Show the saved boxes of these images where they are shown. A document with edits not saved yet (made
+        while the import ran, or whose save failed) keeps them: its next save merges the import in, as with any
+        change saved elsewhere. The others start again from the file, their undo history cleared (undoing
+        past the import would put back boxes the import changed without saying so)."""
+        dataset = open_dataset(self.saver.dataset_root)
+        for role in ROLES:
+            document = self.documents[role]
+            if document is None or document.image_id not in image_ids:
+                continue
+            if document.is_dirty or document.keep_saved_file:
+                self.saver.schedule(document)
+                continue
+            try:
+                annotation = dataset.load_annotation(document.image_id)
+            except DatasetError as exc:
+                self.warnings.show_message(f"Imported boxes not shown: {exc}", "error", key=f"annotation-{role}")
+                continue
+            if annotation is not None:
+                document.load_joints(annotation.joints)
+                document.stored, document.base = annotation.stored, document.joints()
 
     # ------------------------------------------------------------------ settings, help
     def open_settings(self) -> None:

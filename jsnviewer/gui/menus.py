@@ -54,6 +54,8 @@ def build_actions(window) -> dict[str, QAction]:
                     "Save the boxes to the dataset folder", "save")
     a["dataset"] = act("Choose &dataset folder…", window.choose_dataset_folder, "Ctrl+D")
     a["coco"] = act("&Export dataset as COCO JSON…", window.export_coco, "Ctrl+E")
+    a["coco_import"] = act("&Import COCO JSON into the dataset…", window.import_coco, tip=
+                           "Bring in boxes corrected in another tool (CVAT, labelme) or COCO files from elsewhere")
     a["settings"] = act("Se&ttings…", window.open_settings,  # Preferences has no key on Linux
                         QKeySequence.keyBindings(QKeySequence.Preferences) or ["Ctrl+,"])
     a["quit"] = act("&Quit", window.close, QKeySequence.Quit)
@@ -136,7 +138,7 @@ def build_actions(window) -> dict[str, QAction]:
     window.recent_menu = file_menu.addMenu("Open &recent")
     window.recent_menu.aboutToShow.connect(window.fill_recent_menu)
     file_menu.addSeparator()
-    for name in ("save", "dataset", "coco"):
+    for name in ("save", "dataset", "coco", "coco_import"):
         file_menu.addAction(a[name])
     file_menu.addSeparator()
     file_menu.addAction(a["settings"])

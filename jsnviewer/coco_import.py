@@ -1,0 +1,277 @@
+"""COCO JSON into an annotation dataset: the other half of `AnnotationDataset.export_coco`
+(docs/retraining.md says these rules to the user).
+
+- Images: a `file_name` is looked for relative to the COCO file's folder, then to the dataset root (the
+  export's names, images/<image_id>.png), then by its base name in the COCO file's folder and in the
+  dataset's images/ (CVAT writes base names, in a folder of its own). A file found is
+  read with the one loader; its size must be the entry's width × height (else its boxes would land on
+  the wrong pixels), and it goes into the dataset once (`add_image`: found by content, so an image
+  already there finds its annotation). An image not found, unreadable or of another size is left out.
+- Boxes: bbox [x, y, w, h] (top left) becomes (x + w/2, y + h/2, w, h). An imported box equal to one
+  in the dataset (identity, findings, box to BOX_TOLERANCE_PX) keeps the dataset's numbers, so an
+  export and an import give back the same floats bit for bit. Category: a joint identity, or "joint"
+  for an unnamed box; any other is left out. Findings and `source` are read from `attributes` as the
+  export writes them; a box is the user's (reviewed in the other tool) unless its source is "model".
+- The user's boxes are never lost. An image without any: the imported boxes are added. An image with
+  some: if they are still the ones the export fingerprinted (BOXES_FINGERPRINT), the file's boxes
+  replace them (a box deleted in the other tool is deleted); otherwise the imported boxes not there
+  yet are added beside them and the image is reported. A new box of the user's over a proposal
+  (IoU >= SAME_JOINT_IOU) replaces it: that is what reviewing a proposal means.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PureWindowsPath
+from typing import Any
+
+from jsnviewer.dataset import (BOXES_FINGERPRINT, SAME_JOINT_IOU, AnnotationDataset, CocoImport, JointAnnotation,
+                               box_iou, image_id_of, user_boxes_sha256)
+from jsnviewer.errors import DatasetError, RadiographError
+from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
+from jsnviewer.radiograph import Radiograph, load_radiograph
+
+log = logging.getLogger(__name__)
+
+BOX_TOLERANCE_PX = 1e-6  # an imported box this close to one in the dataset is that box
+UNNAMED = "joint"  # the export's category of a box without identity
+_IDENTITIES = {name.upper(): name for name in JOINT_IDENTITIES}
+
+
+@dataclass
+class _Image:
+    """One image entry of the COCO file with the boxes the file gives it."""
+
+    name: str  # the base name of its file_name: how the user is told about it
+    entry: dict[str, Any]
+    joints: list[JointAnnotation] = field(default_factory=list)
+
+
+@dataclass
+class _Merge:
+    joints: list[JointAnnotation]
+    added: int = 0
+    deleted: int = 0
+    reviewed: int = 0  # proposals that became the user's boxes or gave way to a new one
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.deleted or self.reviewed)
+
+
+def import_coco(dataset: AnnotationDataset, path: Path) -> CocoImport:
+    """See the module docstring; a file that is no COCO file is a DatasetError and nothing is written."""
+    images, counts, categories_left_out = _read_coco(path)
+    found: dict[str, tuple[Path, Radiograph, list[_Image]]] = {}
+    left_out: list[str] = []
+    for image in images.values():
+        reason = _find_image(image, path.parent, dataset.root, found, counts)
+        if reason:
+            left_out.append(f"{image.name}: {reason}")
+            counts["on_images_left_out"] += len(image.joints)
+    images_written, unchanged, beside, written = 0, 0, [], []
+    for image_id, (file, radiograph, entries) in found.items():
+        name = entries[0].name
+        try:
+            existing = dataset.load_annotation(image_id)
+        except DatasetError:
+            left_out.append(f"{name}: its annotation in the dataset cannot be read (mend or remove it first)")
+            counts["on_images_left_out"] += sum(len(entry.joints) for entry in entries)
+            continue
+        current = existing.joints if existing is not None else []
+        imported = [joint for entry in entries for joint in entry.joints]
+        has_users = any(joint.reviewed for joint in current)
+        fingerprints = {entry.entry.get(BOXES_FINGERPRINT) for entry in entries}
+        round_trip = has_users and fingerprints == {user_boxes_sha256(current)}
+        merge = _merge(current, imported, replace_users=round_trip)
+        counts["added"] += merge.added
+        counts["deleted"] += merge.deleted
+        counts["reviewed"] += merge.reviewed
+        if not merge.changed:
+            unchanged += 1
+            continue
+        if has_users and not round_trip and merge.added:
+            why = "changed here since the export" if fingerprints != {None} else "not exported from this dataset"
+            beside.append(f"{name}: {why}: imported boxes added beside yours, {merge.added} of them")
+        try:
+            annotation = existing or dataset.add_image(file, radiograph.width, radiograph.height,
+                                                       radiograph.identity.laterality, radiograph.pixel_size_mm)
+            base = [copy.deepcopy(joint) for joint in annotation.joints]
+            annotation.joints = merge.joints
+            dataset.save_annotation(annotation, base=base)
+        except DatasetError as exc:  # a full disk, or a window saved a clashing change meanwhile (conflict copy)
+            left_out.append(f"{name}: not saved ({exc})")
+            continue
+        images_written += 1
+        written.append(image_id)
+    result = CocoImport(path=path, images=images_written, unchanged=unchanged, added=counts["added"],
+                        deleted=counts["deleted"], proposals_reviewed=counts["reviewed"], beside=tuple(beside),
+                        images_left_out=tuple(left_out), categories_left_out=categories_left_out,
+                        degenerate=counts["degenerate"], unknown_image=counts["unknown_image"],
+                        unknown_category=counts["unknown_category"], on_images_left_out=counts["on_images_left_out"],
+                        written=tuple(written))
+    log.info("COCO import: %d image(s) updated, %d unchanged, %d left out, %d with boxes added beside the user's; "
+             "%d box(es) added, %d deleted", result.images, result.unchanged, len(left_out), len(beside), result.added,
+             result.deleted)
+    return result
+
+
+def _read_coco(path: Path) -> tuple[dict[Any, _Image], Counter, tuple[tuple[str, int], ...]]:
+    """The file's images with their boxes, the boxes left out by kind, and those of categories that are no
+    finger joint. Everything that makes the file no COCO file is found here, before anything is written."""
+    try:
+        coco = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except OSError as exc:
+        raise DatasetError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise DatasetError(f"{path.name} is not a COCO JSON file: it is not JSON ({exc})") from exc
+    if not isinstance(coco, dict):
+        raise DatasetError(f"{path.name} is not a COCO JSON file: it holds no JSON object")
+    for key in ("images", "annotations"):
+        if not isinstance(coco.get(key), list):
+            raise DatasetError(f"{path.name} is not a COCO JSON file: it has no \"{key}\" list")
+    images: dict[Any, _Image] = {}
+    for entry in coco["images"]:
+        image_id = _id(entry.get("id")) if isinstance(entry, dict) else None
+        if image_id is None:
+            raise DatasetError(f"{path.name} is not a COCO JSON file: an entry of its \"images\" has no id")
+        if image_id in images:
+            raise DatasetError(f"{path.name} lists image id {image_id!r} twice, so its boxes cannot be told apart")
+        images[image_id] = _Image(_base_name(entry.get("file_name"), image_id), entry)
+    annotations = coco["annotations"]
+    if not all(isinstance(annotation, dict) for annotation in annotations):
+        raise DatasetError(f"{path.name} is not a COCO JSON file: an entry of its \"annotations\" is not an object")
+    if annotations and not any(_id(a.get("image_id")) in images for a in annotations):
+        raise DatasetError(f"{path.name} refers to image ids it does not list: none of its annotations is on one of "
+                           "its images")
+    categories = coco.get("categories") if isinstance(coco.get("categories"), list) else []
+    names = {_id(c.get("id")): c.get("name") for c in categories if isinstance(c, dict) and isinstance(c.get("name"), str)}
+    counts: Counter = Counter()
+    others: Counter = Counter()
+    for annotation in annotations:
+        image = images.get(_id(annotation.get("image_id")))
+        name = names.get(_id(annotation.get("category_id")))
+        if image is None:
+            counts["unknown_image"] += 1
+        elif name is None:
+            counts["unknown_category"] += 1
+        elif name.strip().lower() != UNNAMED and name.strip().upper() not in _IDENTITIES:
+            others[name] += 1
+        else:
+            joint = _joint(annotation, _IDENTITIES.get(name.strip().upper()))
+            if joint is None:
+                counts["degenerate"] += 1
+            else:
+                image.joints.append(joint)
+    return images, counts, tuple(sorted(others.items()))
+
+
+def _find_image(image: _Image, coco_folder: Path, root: Path, found: dict[str, tuple[Path, Radiograph, list[_Image]]],
+                counts: Counter) -> str | None:
+    """Find and read one image's file and put it into `found` by its dataset id (its boxes wholly outside it
+    left out and counted); None, or why the image is left out."""
+    file_name = image.entry.get("file_name")
+    if not isinstance(file_name, str) or not file_name.strip():
+        return "it has no file name"
+    relative = file_name.replace("\\", "/")
+    candidates = (coco_folder / relative, root / relative, coco_folder / image.name, root / "images" / image.name)
+    file = next((candidate for candidate in candidates if candidate.is_file()), None)
+    if file is None:
+        return "not found beside the COCO file or in the dataset"
+    try:
+        radiograph = load_radiograph(file)
+    except RadiographError as exc:
+        return f"cannot be read ({exc.reason})"
+    width, height = image.entry.get("width"), image.entry.get("height")
+    if (width, height) != (None, None) and (width, height) != (radiograph.width, radiograph.height):
+        return (f"its size in the COCO file, {width}×{height}, is not the image's, {radiograph.width}×"
+                f"{radiograph.height}: its boxes would land on the wrong pixels")
+    try:
+        image_id = image_id_of(file)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    inside = [joint for joint in image.joints if _overlaps_image(joint, radiograph)]
+    counts["degenerate"] += len(image.joints) - len(inside)
+    image.joints = inside
+    found.setdefault(image_id, (file, radiograph, []))[2].append(image)
+    return None
+
+
+def _merge(current: list[JointAnnotation], imported: list[JointAnnotation], replace_users: bool) -> _Merge:
+    """One image's joints after the import (module docstring), in the dataset's order, new ones last."""
+    unmatched = list(range(len(current)))
+    kept: dict[int, JointAnnotation] = {}
+    new: list[JointAnnotation] = []
+    merge = _Merge(joints=[])
+    for joint in imported:
+        twin = next((i for i in unmatched if _same(current[i], joint)), None)
+        if twin is None:
+            new.append(joint)
+            continue
+        unmatched.remove(twin)
+        kept[twin] = copy.deepcopy(current[twin])
+        if joint.reviewed and not current[twin].reviewed:
+            kept[twin].source = "user"
+            merge.reviewed += 1
+    new_users = [joint for joint in new if joint.reviewed]
+    for i, joint in enumerate(current):
+        if i in kept:
+            merge.joints.append(kept[i])
+        elif joint.reviewed and replace_users:
+            merge.deleted += 1
+        elif not joint.reviewed and any(box_iou(joint.box, user.box) >= SAME_JOINT_IOU for user in new_users):
+            merge.reviewed += 1
+        else:
+            merge.joints.append(copy.deepcopy(joint))
+    merge.joints += new
+    merge.added = len(new)
+    return merge
+
+
+def _same(a: JointAnnotation, b: JointAnnotation) -> bool:
+    return (a.identity == b.identity and a.findings == b.findings
+            and all(abs(u - v) <= BOX_TOLERANCE_PX for u, v in zip(a.box, b.box)))
+
+
+def _joint(annotation: dict[str, Any], identity: str | None) -> JointAnnotation | None:
+    """The joint of one COCO annotation, None where its box is not a box (not four numbers, no area)."""
+    bbox = annotation.get("bbox")
+    if not isinstance(bbox, list) or len(bbox) != 4 or any(
+            isinstance(v, bool) or not isinstance(v, (int, float)) for v in bbox):
+        return None
+    attributes = annotation.get("attributes")
+    attributes = attributes if isinstance(attributes, dict) else {}
+    try:
+        x, y, w, h = (float(v) for v in bbox)
+        return JointAnnotation(box=(x + w / 2, y + h / 2, w, h), identity=identity,
+                               findings={name: _truth(attributes.get(name)) for name in FINDINGS},
+                               source="model" if attributes.get("source") == "model" else "user")
+    except (ValueError, OverflowError):  # NaN, infinite, no area
+        return None
+
+
+def _overlaps_image(joint: JointAnnotation, radiograph: Radiograph) -> bool:
+    cx, cy, w, h = joint.box
+    return cx + w / 2 > 0 and cy + h / 2 > 0 and cx - w / 2 < radiograph.width and cy - h / 2 < radiograph.height
+
+
+def _truth(value: Any) -> bool:
+    """A finding's attribute: true, 1 or "true"/"yes" (other tools write checkboxes either way)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1")
+    return bool(value) if isinstance(value, (bool, int, float)) else False
+
+
+def _id(value: Any) -> int | str | None:
+    """A COCO id (an int or a string), None for anything else."""
+    return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+
+
+def _base_name(file_name: Any, image_id: Any) -> str:
+    if isinstance(file_name, str) and file_name.strip():
+        return PureWindowsPath(file_name).name  # splits at / and at \ alike
+    return f"image {image_id}"
