@@ -55,3 +55,16 @@ def test_cut_flipped_deleted_or_inserted_bytes(tmp_path, kind):
             failures += 1
             assert str(exc).startswith(f"damaged.{kind}: ") and "\n" not in str(exc)
     assert failures >= 15  # every cut file is refused (the other kinds of damage may still decode)
+
+
+def test_the_log_never_names_a_radiograph_that_cannot_be_read(tmp_path, caplog):
+    """A DICOM file is often named after the patient, with no ending: the log (sent to IT) must not carry it."""
+    import logging
+
+    damaged = tmp_path / "DOE^JOHN"
+    damaged.write_bytes(b"\x00" * 128 + b"DICM" + b"\x02\x00\x10\x00UI" + b"\xff" * 40)
+    caplog.set_level(logging.DEBUG, logger="jsnviewer")
+    with pytest.raises(RadiographError) as error:
+        load_radiograph(damaged)
+    assert "DOE^JOHN" in str(error.value)  # the user is told which file
+    assert caplog.records and "DOE" not in caplog.text

@@ -124,7 +124,7 @@ def _read_dicom(path: Path) -> Radiograph:
         pixels = (pivot - pixels).astype(np.float32)
         if center is not None:
             center = pivot - center
-    size, source = _pixel_size(path, ds)
+    size, source = _pixel_size(ds)
     return Radiograph(
         pixels=pixels,
         path=path,
@@ -279,12 +279,12 @@ def _window(ds: Dataset) -> tuple[float | None, float | None]:
     return None, None
 
 
-def _pixel_size(path: Path, ds: Dataset) -> tuple[float | None, str]:
+def _pixel_size(ds: Dataset) -> tuple[float | None, str]:
     """Millimetres only where the file says so (design notes); never invented."""
-    spacing = _spacing(path, ds.get("PixelSpacing"))
+    spacing = _spacing(ds.get("PixelSpacing"))
     if spacing is not None:
         return spacing, "PixelSpacing"
-    spacing = _spacing(path, ds.get("ImagerPixelSpacing"))
+    spacing = _spacing(ds.get("ImagerPixelSpacing"))
     if spacing is not None:
         factor = _first(ds.get("EstimatedRadiographicMagnificationFactor"))
         if factor is not None and factor > 0 and factor != 1.0:
@@ -293,7 +293,7 @@ def _pixel_size(path: Path, ds: Dataset) -> tuple[float | None, str]:
     return None, UNKNOWN_PIXEL_SIZE
 
 
-def _spacing(path: Path, value) -> float | None:
+def _spacing(value) -> float | None:
     if value is None:
         return None
     try:
@@ -303,7 +303,7 @@ def _spacing(path: Path, value) -> float | None:
     if not values or not all(np.isfinite(v) and v > 0 for v in values):
         return None
     if len(values) >= 2 and abs(values[0] - values[1]) > 1e-6 * max(values[:2]):
-        log.warning("%s: non-square pixels (%g x %g mm); using the mean", path.name, values[0], values[1])
+        log.warning("non-square pixels (%g x %g mm); using the mean", values[0], values[1])
     return float(np.mean(values[:2]))
 
 

@@ -38,10 +38,10 @@ def load_radiograph(path: str | Path) -> Radiograph:
             raise RadiographError(path, f"corrupt {kind} file (starts like one but cannot be decoded)")
         raise RadiographError(path, "not a DICOM file or an image jsnviewer can read (unrecognised content)")
     except RadiographError as exc:
-        log.info("cannot load %s: %s", path.name, exc.reason)
+        log.info("cannot load a radiograph (%s): %s", path.suffix or "file without ending", exc.reason)  # no name: it may be the patient's
         raise
     except OSError as exc:
-        log.info("cannot load %s: %s", path.name, exc.strerror or exc)
+        log.info("cannot load a radiograph (%s): %s", path.suffix or "file without ending", exc.strerror or exc)
         raise RadiographError(path, f"cannot read the file ({exc.strerror or exc})") from exc
 
 

@@ -78,7 +78,7 @@ def read_picture(path: Path) -> Radiograph:
     stated = _number(text.get("bits_stored"))
     if stated is not None and stated == int(stated) and 1 <= stated <= 32:  # a damaged chunk keeps the file's own depth
         bits = int(stated)
-    log.debug("%s: %s %dx%d, %d bits", path.name, kind, pixels.shape[1], pixels.shape[0], bits)
+    log.debug("%s %dx%d, %d bits", kind, pixels.shape[1], pixels.shape[0], bits)
     return Radiograph(
         pixels=pixels,
         path=path,
