@@ -170,16 +170,20 @@ def test_coco_export_has_every_saved_box_in_coco_geometry(qtbot, make_window, st
     assert "1 reviewed image(s), 3 box(es)" in window.statusBar().currentMessage()
 
 
-def test_coco_import_shows_the_boxes_corrected_elsewhere_and_keeps_an_edit_made_just_before(qtbot, make_window, study,
-                                                                                             tmp_path):
-    dataset = tmp_path / "dataset"
-    window = make_window(dataset)
+def _annotated_and_exported(qtbot, window, study, tmp_path):
+    """The window with the study's boxes annotated and exported: (window, the COCO file, its content)."""
     open_and_wait(qtbot, window, *study)
     annotate(window)
     out = tmp_path / "coco.json"
     window.export_coco_to(out)
     qtbot.waitUntil(lambda: not window.workers, timeout=10000)
-    coco = json.loads(out.read_text())
+    return window, out, json.loads(out.read_text())
+
+
+def test_coco_import_shows_the_boxes_corrected_elsewhere_and_keeps_an_edit_made_just_before(qtbot, make_window, study,
+                                                                                             tmp_path):
+    dataset = tmp_path / "dataset"
+    window, out, coco = _annotated_and_exported(qtbot, make_window(dataset), study, tmp_path)
     coco["annotations"][1]["bbox"] = [40.0, 50.0, 20.0, 24.0]  # corrected in CVAT: the second box, moved
     out.write_text(json.dumps(coco))
     document = window.documents[BASELINE]
@@ -202,14 +206,7 @@ def test_coco_import_shows_the_boxes_corrected_elsewhere_and_keeps_an_edit_made_
 
 
 def test_coco_import_of_an_unchanged_dataset_replaces_the_shown_boxes(qtbot, make_window, study, tmp_path):
-    dataset = tmp_path / "dataset"
-    window = make_window(dataset)
-    open_and_wait(qtbot, window, *study)
-    annotate(window)
-    out = tmp_path / "coco.json"
-    window.export_coco_to(out)
-    qtbot.waitUntil(lambda: not window.workers, timeout=10000)
-    coco = json.loads(out.read_text())
+    window, out, coco = _annotated_and_exported(qtbot, make_window(tmp_path / "dataset"), study, tmp_path)
     coco["annotations"][1]["bbox"] = [40.0, 50.0, 20.0, 24.0]
     del coco["annotations"][2]  # deleted in CVAT
     out.write_text(json.dumps(coco))
