@@ -63,6 +63,27 @@ def test_a_followup_at_another_size_without_pixel_sizes_is_cropped_to_the_hands_
     assert followup_scale(hand(1.0)[:3], hand(0.8)[:3], None, None) == (1.0, None)
 
 
+def test_the_hands_size_comes_from_the_joints_named_on_both_visits():
+    """A real hand against a turned copy of itself (true size 100 %) was cropped at 111 %, with a warning,
+    because each visit's size came from its own named joints and they differed (a box named DIP5 at the
+    PIP4 on the baseline only, PIP3 found on the follow-up only). Here the same hand twice, in a real hand's
+    proportions rather than the template's (longer, narrower fingers)."""
+    import dataclasses
+
+    def real_hand(drop, shift=(900.0, 1000.0), size=1.0):
+        return {name: Detection(box=(shift[0] + 320 * size * x, shift[1] + 500 * size * y, 60.0, 60.0), identity=name,
+                                score=0.9) for name, (x, y) in zip(TEMPLATE_NAMES, TEMPLATE_LEFT) if name not in drop}
+
+    base = real_hand({"PIP3", "DIP3", "DIP4"})
+    base["DIP5"] = dataclasses.replace(base["DIP5"], box=real_hand(())["PIP4"].box)  # mis-named
+    follow = real_hand({"DIP3", "DIP4", "DIP5"}, shift=(930.0, 980.0))
+    assert followup_scale(list(base.values()), list(follow.values()), None, None) == (1.0, None)
+    # a follow-up really at another size still is one
+    small = real_hand({"DIP3", "DIP4", "DIP5"}, shift=(930.0, 980.0), size=0.8)
+    ratio, warning = followup_scale(list(base.values()), list(small.values()), None, None)
+    assert ratio == pytest.approx(0.8, abs=0.005) and "80% of its baseline size" in warning
+
+
 def test_boxes_that_fit_no_finger_joint_are_one_line_after_the_joints_not_measured():
     from jsnviewer.pipeline.result import StudyResult, VisitInfo
 

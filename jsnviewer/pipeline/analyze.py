@@ -16,6 +16,7 @@ from jsnviewer.device import at_most_cpu_threads
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import SIDES
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, bones_off_the_edge, crop_side_px, joint_axes
+from jsnviewer.pipeline.pairing import hand_size_ratio
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
 from jsnviewer.registration.result import BONE_NAMES
 from jsnviewer.weights import MODEL_TITLES
@@ -138,19 +139,15 @@ def followup_scale(baseline: list, followup: list, baseline_mm: float | None,
     """Follow-up pixels per baseline pixel for the crops, and a warning when the visits' scale is in doubt.
 
     The stated pixel sizes set the scale (the same millimetres in both crops) as long as the hands agree
-    with them. A hand keeps its size, so the hands' sizes (the MCP spacing implied by the named joints,
-    `hand_spacing`; within 2 % of the truth on phantom pairs) decide when the stated sizes, or, without
-    them, the pixels, make the follow-up hand more than `RESCALE_BEYOND` larger or smaller than the
-    baseline's (more than the registration absorbs): the follow-up is then cropped to the hand's size,
-    with a warning.
+    with them. A hand keeps its size, so the hands' sizes (`hand_size_ratio`, from the joints named on
+    both visits) decide when the stated sizes, or, without them, the pixels, make the follow-up hand more
+    than `RESCALE_BEYOND` larger or smaller than the baseline's (more than the registration absorbs): the
+    follow-up is then cropped to the hand's size, with a warning.
     """
-    from jsnviewer.detection.detector import hand_spacing
-
     stated = baseline_mm / followup_mm if baseline_mm and followup_mm else None
-    sizes = [hand_spacing(baseline), hand_spacing(followup)]
-    if None in sizes or not sizes[0]:
+    ratio = hand_size_ratio(pair_detections(baseline, followup)[0])
+    if ratio is None:
         return stated or 1.0, None
-    ratio = sizes[1] / sizes[0]
     if stated is not None:
         in_mm = ratio / stated
         if abs(in_mm - 1) <= RESCALE_BEYOND:
