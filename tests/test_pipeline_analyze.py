@@ -483,6 +483,31 @@ def test_a_study_where_no_joint_pairs_says_so_in_its_warnings(analysed, models):
     assert any(w.startswith("No joint could be measured") for w in result.warnings)
 
 
+def test_two_joints_under_one_name_are_not_reliable_and_say_why(analysed, models):
+    """The boxes of two neighbouring fingers' PIPs named the other way round on the follow-up (the detector named
+    a real hand's joints differently on the two visits): the bones of two different joints were registered and
+    read -6.4 and +2.1 px, both marked reliable. Each visit's boxes are the truth's; the other joints are the same joints on both visits."""
+    from types import SimpleNamespace
+
+    from jsnviewer.pipeline.analyze import analyze
+
+    study, whole, _ = analysed
+    assert not any("different places of the hand" in r for j in whole.joints for r in j.registration.reasons)
+    swap = {"PIP3": "PIP4", "PIP4": "PIP3"}
+
+    def boxes(visit, names=None):
+        return [SimpleNamespace(identity=(names or {}).get(j.identity, j.identity), box=tuple(j.box), score=0.9,
+                                findings={}, confidences={}) for j in visit.joints]
+
+    result = analyze(study.baseline, study.followup, models,
+                     detections=(boxes(study.truth.baseline), boxes(study.truth.followup, swap)))
+    for name in swap:
+        joint = result.joint(name)
+        assert not joint.reliable and any("different places of the hand" in r for r in joint.registration.reasons)
+    others = [j for j in result.joints if j.identity not in swap]
+    assert len(others) == 12 and not any("different places of the hand" in r for j in others for r in j.registration.reasons)
+
+
 @pytest.mark.slow
 def test_a_real_radiograph_against_a_moved_copy_of_itself_measures_no_narrowing(models, real_data):
     """UAB001-LH against itself turned 4°, shifted, scaled 3 % and noised: the true JSN change is 0

@@ -63,6 +63,76 @@ def test_a_followup_at_another_size_without_pixel_sizes_is_cropped_to_the_hands_
     assert followup_scale(hand(1.0)[:3], hand(0.8)[:3], None, None) == (1.0, None)
 
 
+def test_the_hands_size_comes_from_the_joints_named_on_both_visits():
+    """A real hand against a turned copy of itself (true size 100 %) was cropped at 111 %, with a warning,
+    because each visit's size came from its own named joints and they differed (a box named DIP5 at the
+    PIP4 on the baseline only, PIP3 found on the follow-up only). Here the same hand twice, in a real hand's
+    proportions rather than the template's (longer, narrower fingers)."""
+    import dataclasses
+
+    def real_hand(drop, shift=(900.0, 1000.0), size=1.0):
+        return {name: Detection(box=(shift[0] + 320 * size * x, shift[1] + 500 * size * y, 60.0, 60.0), identity=name,
+                                score=0.9) for name, (x, y) in zip(TEMPLATE_NAMES, TEMPLATE_LEFT) if name not in drop}
+
+    base = real_hand({"PIP3", "DIP3", "DIP4"})
+    base["DIP5"] = dataclasses.replace(base["DIP5"], box=real_hand(())["PIP4"].box)  # mis-named
+    follow = real_hand({"DIP3", "DIP4", "DIP5"}, shift=(930.0, 980.0))
+    assert followup_scale(list(base.values()), list(follow.values()), None, None) == (1.0, None)
+    # a follow-up really at another size still is one
+    small = real_hand({"DIP3", "DIP4", "DIP5"}, shift=(930.0, 980.0), size=0.8)
+    ratio, warning = followup_scale(list(base.values()), list(small.values()), None, None)
+    assert ratio == pytest.approx(0.8, abs=0.005) and "80% of its baseline size" in warning
+
+
+def moved(dets, angle_deg=4.0, shift=(25.0, -18.0), scale=1.03, fingers_deg=None):
+    """The detections of a hand turned, shifted and scaled about (900, 1000), each finger's joints also turned
+    by fingers_deg[digit] about its MCP (a hand laid down a little differently)."""
+    import dataclasses
+    import math
+
+    def turn(x, y, deg, cx, cy):
+        a = math.radians(deg)
+        return cx + math.cos(a) * (x - cx) - math.sin(a) * (y - cy), cy + math.sin(a) * (x - cx) + math.cos(a) * (y - cy)
+
+    mcps = {d.identity: d.box[:2] for d in dets if d.identity.startswith("MCP")}
+    out = []
+    for d in dets:
+        x, y = d.box[:2]
+        digit = int(d.identity[-1])
+        if fingers_deg and digit in fingers_deg:
+            x, y = turn(x, y, fingers_deg[digit], *mcps[f"MCP{digit}"])
+        x, y = turn(x, y, angle_deg, 900.0, 1000.0)
+        out.append(dataclasses.replace(d, box=(900 + scale * (x - 900) + shift[0], 1000 + scale * (y - 1000) + shift[1],
+                                               *d.box[2:])))
+    return out
+
+
+def test_boxes_of_one_name_at_different_places_of_the_hand_are_two_joints():
+    """A real right hand whose joints the detector named as a left hand's, differently on a turned copy of
+    itself: the boxes named DIP2 lay on the third finger at baseline and the fourth at follow-up, and read
+    -6.3 px of narrowing marked reliable. A hand moves as a whole: such pairs lie a joint apart."""
+    from jsnviewer.detection.detector import hand_spacing
+    from jsnviewer.pipeline.pairing import misplaced_pairs
+
+    base = hand(1.0)
+    spacing = hand_spacing(base)
+    follow = moved(base)
+    names = {"DIP3": "DIP4", "DIP4": "DIP3", "PIP2": "PIP3", "PIP3": "PIP2"}
+    swapped = [Detection(d.box, names.get(d.identity, d.identity), d.score) for d in follow]
+    pairs, _ = pair_detections(base, swapped)
+    found = misplaced_pairs(pairs, spacing)
+    assert set(found) == set(names) and min(found.values()) > 0.9
+    # the finger joints named one finger over on the follow-up, the MCPs right (as on that real hand): a turn of
+    # about 30° and a growth of a quarter lays most of the names onto each other, but the palm did not move so
+    shift = {"PIP3": "PIP2", "PIP4": "PIP3", "PIP5": "PIP4", "DIP3": "DIP2", "DIP4": "DIP3", "DIP5": "DIP4"}
+    one_over = [Detection(d.box, shift.get(d.identity, d.identity), d.score) for d in follow if d.identity not in ("PIP2", "DIP2")]
+    assert set(misplaced_pairs(pair_detections(base, one_over)[0], spacing)) == set(shift.values())
+    # the same joints, however the hand was turned, shifted, scaled or its fingers spread a little: nothing said
+    spread = moved(base, -5.0, (-40.0, 40.0), 0.95, {2: 4.0, 3: -3.0, 4: 5.0, 5: -5.0})
+    assert misplaced_pairs(pair_detections(base, spread)[0], spacing) == {}
+    assert misplaced_pairs(pair_detections(base[:3], follow[:3])[0], spacing) == {}  # too few to tell
+
+
 def test_boxes_that_fit_no_finger_joint_are_one_line_after_the_joints_not_measured():
     from jsnviewer.pipeline.result import StudyResult, VisitInfo
 

@@ -16,8 +16,9 @@ from jsnviewer.device import at_most_cpu_threads
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import SIDES
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, bones_off_the_edge, crop_side_px, joint_axes
+from jsnviewer.pipeline.pairing import hand_size_ratio, misplaced_pairs
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
-from jsnviewer.registration.result import BONE_NAMES
+from jsnviewer.registration.result import BONE_NAMES, CHECK_THE_JOINT
 from jsnviewer.weights import MODEL_TITLES
 
 log = logging.getLogger(__name__)
@@ -138,19 +139,15 @@ def followup_scale(baseline: list, followup: list, baseline_mm: float | None,
     """Follow-up pixels per baseline pixel for the crops, and a warning when the visits' scale is in doubt.
 
     The stated pixel sizes set the scale (the same millimetres in both crops) as long as the hands agree
-    with them. A hand keeps its size, so the hands' sizes (the MCP spacing implied by the named joints,
-    `hand_spacing`; within 2 % of the truth on phantom pairs) decide when the stated sizes, or, without
-    them, the pixels, make the follow-up hand more than `RESCALE_BEYOND` larger or smaller than the
-    baseline's (more than the registration absorbs): the follow-up is then cropped to the hand's size,
-    with a warning.
+    with them. A hand keeps its size, so the hands' sizes (`hand_size_ratio`, from the joints named on
+    both visits) decide when the stated sizes, or, without them, the pixels, make the follow-up hand more
+    than `RESCALE_BEYOND` larger or smaller than the baseline's (more than the registration absorbs): the
+    follow-up is then cropped to the hand's size, with a warning.
     """
-    from jsnviewer.detection.detector import hand_spacing
-
     stated = baseline_mm / followup_mm if baseline_mm and followup_mm else None
-    sizes = [hand_spacing(baseline), hand_spacing(followup)]
-    if None in sizes or not sizes[0]:
+    ratio = hand_size_ratio(pair_detections(baseline, followup)[0])
+    if ratio is None:
         return stated or 1.0, None
-    ratio = sizes[1] / sizes[0]
     if stated is not None:
         in_mm = ratio / stated
         if abs(in_mm - 1) <= RESCALE_BEYOND:
@@ -194,6 +191,7 @@ def analyze(baseline, followup, models: AnalysisModels | None = None, settings: 
 
 def _analyze(baseline, followup, models: AnalysisModels | None, settings: AnalysisSettings,
              progress: Progress | None, detections: tuple[list, list] | None) -> StudyResult:
+    from jsnviewer.detection.detector import hand_spacing
     from jsnviewer.radiograph import check_pair
     from jsnviewer.radiograph.content import no_picture
 
@@ -237,6 +235,7 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     # the files saying so already is enough
     sides_in_files = any(w.code == "different-laterality" for w in pair_warnings)
     sides_warning = None if sides_in_files else hand_sides_differ(*detections)
+    misplaced = misplaced_pairs(pairs, hand_spacing(detections[0]))
     warnings += [w for w in (size_warning, sides_warning) if w]
     other_hand = OTHER_HAND if sides_in_files or sides_warning else None
     identities = sorted(pairs)
@@ -275,6 +274,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
                 cut = bones_off_the_edge(frame, radiograph.pixels.shape, upper, lower)
                 if cut:  # the registration aligns what is left of the bone: the value may be off, unseen
                     registration.reasons.append(off_the_edge(cut, visit))
+            if identity in misplaced:  # two joints under one name: however well the bones align
+                registration.reasons.append(elsewhere(identity, misplaced[identity]))
             if other_hand:  # the joints of one name are not one joint: however well the bones align
                 registration.reasons.append(other_hand)
             joints.append(JointResult(identity, _info(db), _info(df), crops, registration))
@@ -292,6 +293,12 @@ def off_the_edge(bones: list[str], visit: str) -> str:
     names = " and ".join(BONE_NAMES[b] for b in bones)
     return (f"the joint's {names} bone{'s run' if len(bones) > 1 else ' runs'} off the edge of the {visit} radiograph, "
             "so part of it is not seen: judge this joint by eye, or take the radiograph again with the whole joint in it")
+
+
+def elsewhere(identity: str, spacings: float) -> str:
+    """The reason given for a pair of boxes that do not lie at the same place of the hand (`misplaced_pairs`)."""
+    return (f"the boxes named {identity} lie at different places of the hand on the two radiographs ({spacings:.1f} joint "
+            f"spacings apart once the hands are laid onto each other), so they may be two different joints: {CHECK_THE_JOINT}")
 
 
 def _info(det) -> JointDetectionInfo:
