@@ -38,8 +38,8 @@ _ARTICULATION_PASSES = 2
 _UNMATCHED = 0.45  # distance (template units; MCP spacing is ~0.4) beyond which a point is better left unmatched
 
 
-def _similarity(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """Least-squares s, R, t with dst ≈ s·R·src + t (no reflection)."""
+def fit_similarity(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Least-squares s, R, t with dst ≈ s·R·src + t (no reflection); the pair check uses it too (pipeline.pairing)."""
     ms, md = src.mean(0), dst.mean(0)
     a, b = src - ms, dst - md
     u, sig, vt = np.linalg.svd(a.T @ b)
@@ -77,7 +77,7 @@ def _fit(template: np.ndarray, det: np.ndarray, s: float, rot: np.ndarray, t: np
         ti, di, total = _assign(model, det, tau)
         if len(ti) < 3:
             break
-        s, rot, t = _similarity(template[ti], det[di])
+        s, rot, t = fit_similarity(template[ti], det[di])
         model = s * template @ rot.T + t
     # Articulation: rotate and stretch each digit's distal joints about its MCP (fingers spread, bent).
     for _ in range(_ARTICULATION_PASSES):

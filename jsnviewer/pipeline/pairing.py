@@ -8,6 +8,8 @@ import itertools
 
 import numpy as np
 
+from jsnviewer.detection.identity import fit_similarity
+
 # A pair of boxes whose follow-up centre lies more than this many MCP spacings from where the other pairs
 # put it is taken to be two different joints. Mis-named pairs lie a joint apart (one spacing between MCPs,
 # more between PIPs and DIPs, 1.3 along a finger); the same joints lie within 0.34 on 16 phantom pairs (fingers
@@ -61,38 +63,23 @@ def misplaced_pairs(pairs: dict[str, tuple], spacing: float | None) -> dict[str,
     starts = itertools.combinations(palm if len(palm) >= 2 else range(len(names)), 2)
     best, best_key = None, None
     for a, b in starts:
-        model = _similarity(base[[a, b]], follow[[a, b]])
-        if model is None:
+        if np.allclose(base[a], base[b]):
             continue
-        residual = np.hypot(*(_apply(model, base) - follow).T)
-        inliers = residual <= limit * abs(model[0])
+        scale, turn, shift = fit_similarity(base[[a, b]], follow[[a, b]])
+        if scale <= 0:
+            continue
+        residual = np.hypot(*(scale * base @ turn.T + shift - follow).T)
+        inliers = residual <= limit * scale
         key = (int(inliers.sum()), -float(residual[inliers].sum()))
         if best_key is None or key > best_key:
             best, best_key = inliers, key
     if best is None or best.sum() < 3:
         return {}
-    model = _similarity(base[best], follow[best])
-    residual = np.hypot(*(_apply(model, base) - follow).T) / (spacing * abs(model[0]))  # in baseline spacings
+    scale, turn, shift = fit_similarity(base[best], follow[best])
+    residual = np.hypot(*(scale * base @ turn.T + shift - follow).T) / (spacing * scale)  # in baseline spacings
     return {name: float(r) for name, r in zip(names, residual) if r > MISPLACED_BEYOND_SPACINGS}
 
 
 def _centres(pairs: dict[str, tuple]) -> np.ndarray:
     """(n, visit, xy) box centres of the pairs in name order."""
     return np.array([[pairs[k][0].box[:2], pairs[k][1].box[:2]] for k in sorted(pairs)], dtype=float)
-
-
-def _similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
-    """The least-squares similarity (as a complex scale-turn and shift) taking src onto dst."""
-    s = src[:, 0] + 1j * src[:, 1]
-    d = dst[:, 0] + 1j * dst[:, 1]
-    s0, d0 = s - s.mean(), d - d.mean()
-    norm = float(np.sum(np.abs(s0) ** 2))
-    if norm <= 0:
-        return None
-    a = np.sum(np.conj(s0) * d0) / norm
-    return np.array([a, d.mean() - a * s.mean()])
-
-
-def _apply(model: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    z = model[0] * (pts[:, 0] + 1j * pts[:, 1]) + model[1]
-    return np.column_stack([z.real, z.imag])
