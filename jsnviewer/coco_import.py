@@ -73,7 +73,7 @@ def import_coco(dataset: AnnotationDataset, path: Path) -> CocoImport:
         if reason:
             left_out.append(f"{image.name}: {reason}")
             counts["on_images_left_out"] += len(image.joints)
-    images_written, unchanged, beside, written = 0, 0, [], []
+    unchanged, beside, written = 0, [], []
     for image_id, (file, radiograph, entries) in found.items():
         name = entries[0].name
         try:
@@ -106,9 +106,8 @@ def import_coco(dataset: AnnotationDataset, path: Path) -> CocoImport:
         except DatasetError as exc:  # a full disk, or a window saved a clashing change meanwhile (conflict copy)
             left_out.append(f"{name}: not saved ({exc})")
             continue
-        images_written += 1
         written.append(image_id)
-    result = CocoImport(path=path, images=images_written, unchanged=unchanged, added=counts["added"],
+    result = CocoImport(path=path, unchanged=unchanged, added=counts["added"],
                         deleted=counts["deleted"], proposals_reviewed=counts["reviewed"], beside=tuple(beside),
                         images_left_out=tuple(left_out), categories_left_out=categories_left_out,
                         degenerate=counts["degenerate"], unknown_image=counts["unknown_image"],

@@ -206,7 +206,6 @@ class CocoImport:
     Images are named by the base name of their COCO `file_name` (never logged)."""
 
     path: Path
-    images: int  # dataset images whose boxes the import changed
     unchanged: int  # images found whose boxes were all in the dataset already
     added: int  # boxes added (a box changed in the other tool counts as one added and one deleted)
     deleted: int  # the user's boxes deleted: deleted or changed in the file, the dataset unchanged since its export
@@ -219,6 +218,11 @@ class CocoImport:
     unknown_category: int = 0  # annotations whose category_id the file does not list
     on_images_left_out: int = 0  # boxes of the images left out
     written: tuple[str, ...] = field(default=(), repr=False)  # the dataset image ids whose annotation was written
+
+    @property
+    def images(self) -> int:
+        """Dataset images whose boxes the import changed."""
+        return len(self.written)
 
     def __str__(self) -> str:
         done = [f"{self.added} box(es) added"]
