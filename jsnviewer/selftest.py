@@ -3,7 +3,7 @@
 It is what `jsnviewer --self-test` runs, from source or in the packaged program, so clinic IT can
 tell in one command that the models, the numerics and the pipeline work on their machine. The
 bounds are loose on purpose: they catch a broken installation (missing or damaged weights, a
-bundle without a library, numerics gone wrong), not a small loss of accuracy, which
+bundle without a library or a DICOM decoder, numerics gone wrong), not a small loss of accuracy, which
 `jsnviewer bench pipeline` measures.
 """
 
@@ -44,8 +44,12 @@ def run_self_test(device: str = "auto") -> SelfTestResult:
     """Load the shipped models, analyse the synthetic pair and check it; SelfTestError says what failed."""
     from jsnviewer.phantom import generate_study
     from jsnviewer.pipeline.analyze import AnalysisModels, AnalysisSettings, analyze
+    from jsnviewer.radiograph.dicom import missing_decoders
 
     t0 = time.perf_counter()
+    missing = missing_decoders()
+    if missing:  # a bundle without GDCM opens uncompressed DICOM only: found at once, not at the first clinical file
+        raise SelfTestError(f"self-test failed: this installation cannot decode DICOM compressed as {', '.join(missing)}")
     settings = AnalysisSettings(device=device)
     try:  # first, so that missing weights fail at once
         models = AnalysisModels.load(settings)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CI step (called by .ci/run after the tests): build the packaged program, unpack its archive in a
 # scratch folder as clinic IT would, and run it there in a clean environment (env -i: only PATH and
-# HOME, offscreen): the self-test (synthetic pair through the whole analysis), a window screenshot
-# and one training step.
+# HOME, offscreen): the self-test (synthetic pair through the whole analysis), a window screenshot,
+# a JPEG Lossless DICOM and one training step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
@@ -18,6 +18,14 @@ clean=(env -i PATH=/usr/bin:/bin HOME="$work/home" QT_QPA_PLATFORM=offscreen)
 start=$(date +%s)
 "${clean[@]}" "$work/jsnviewer/jsnviewer" --self-test
 "${clean[@]}" "$work/jsnviewer/jsnviewer" gui --demo --screenshot "$work/window.png"
+# A JPEG Lossless radiograph (what archives export) opens with its 12-bit grey levels: GDCM is bundled.
+"$PYTHON" tests/dicom_support.py "$work/ljpeg.dcm"
+"${clean[@]}" "$work/jsnviewer/jsnviewer" info --json "$work/ljpeg.dcm" | "$PYTHON" -c '
+import json, sys
+info = json.load(sys.stdin)
+seen = (info["width_px"], info["height_px"], info["bits_stored"], info["value_max"], info["pixel_size_mm"])
+assert seen == (48, 64, 12, 4092.0, 0.1), seen
+print("packaged program opens JPEG Lossless DICOM:", seen)'
 # Retraining runs in the package too (an optimizer pulls in parts of torch inference never needs).
 "${clean[@]}" "$work/jsnviewer/jsnviewer" train detector --finding ankylosis --synthetic 1 --steps 1 --batch 1 \
   --init "$work/jsnviewer/_internal/models/detector_ankylosis.pt" --out "$work/detector_ankylosis.pt"

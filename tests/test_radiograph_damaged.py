@@ -7,7 +7,9 @@ import io
 
 import numpy as np
 import pytest
+from dicom_support import compress
 from PIL import Image
+from pydicom.uid import JPEGLosslessSV1
 
 from jsnviewer.errors import RadiographError
 from jsnviewer.radiograph import Radiograph, StudyIdentity, load_radiograph, save_radiograph
@@ -20,16 +22,18 @@ def originals(tmp_path) -> dict[str, bytes]:
     Image.fromarray(np.stack([(pixels / 16).astype(np.uint8)] * 3, axis=-1)).save(jpeg, format="JPEG")
     tiff = io.BytesIO()
     Image.fromarray(pixels.astype(np.uint16)).save(tiff, format="TIFF")
+    plain = save_radiograph(tmp_path / "a.dcm", r)
     return {
         "tif": tiff.getvalue(),
-        "dcm": save_radiograph(tmp_path / "a.dcm", r).read_bytes(),
+        "dcm": plain.read_bytes(),
+        "ljpeg.dcm": compress(plain, tmp_path / "a.ljpeg.dcm", JPEGLosslessSV1).read_bytes(),  # a native decoder
         "png": save_radiograph(tmp_path / "a.png", r).read_bytes(),
         "jpg": jpeg.getvalue(),
     }
 
 
 @pytest.mark.filterwarnings("error")  # no library warning may reach the user either
-@pytest.mark.parametrize("kind", ["dcm", "png", "jpg", "tif"])
+@pytest.mark.parametrize("kind", ["dcm", "ljpeg.dcm", "png", "jpg", "tif"])
 def test_cut_flipped_deleted_or_inserted_bytes(tmp_path, kind):
     data = originals(tmp_path)[kind]
     rng = np.random.default_rng(42)

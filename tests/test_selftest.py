@@ -25,6 +25,24 @@ def test_missing_weights_fail_with_one_line_naming_the_file(tmp_path, monkeypatc
     assert "\n" not in err and "self-test failed" in err and str(tmp_path / "detector_ankylosis.pt") in err
 
 
+def test_an_installation_that_cannot_decode_compressed_dicom_fails_naming_the_compression(monkeypatch):
+    """A bundle without GDCM opens only uncompressed DICOM: clinic IT learns it from the self-test, not
+    from the first JPEG Lossless radiograph a radiologist opens."""
+    import jsnviewer.radiograph.dicom as dicom
+    from pydicom.uid import JPEGLosslessSV1, JPEGLSLossless
+
+    real = dicom.can_decode
+    monkeypatch.setattr(dicom, "can_decode", lambda s: s not in (JPEGLosslessSV1, JPEGLSLossless) and real(s))
+    with pytest.raises(SelfTestError, match=r"cannot decode DICOM compressed as JPEG Lossless, JPEG-LS Lossless"):
+        run_self_test("cpu")
+
+
+def test_this_installation_decodes_every_clinical_dicom_compression():
+    from jsnviewer.radiograph.dicom import missing_decoders
+
+    assert missing_decoders() == []
+
+
 def _fake_pipeline(monkeypatch, truth_mm: dict[str, float], measured_mm: dict[str, float | None]) -> None:
     """The self-test's checks on a chosen result, without models: truth and measurements as given."""
     joints = [SimpleNamespace(identity=k) for k in truth_mm]

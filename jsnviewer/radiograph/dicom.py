@@ -18,8 +18,9 @@ from pydicom.dataelem import RawDataElement
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels import apply_modality_lut, get_decoder
-from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, SecondaryCaptureImageStorage,
-                         generate_uid)
+from pydicom.uid import (JPEG2000, UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, JPEG2000Lossless,
+                         JPEGBaseline8Bit, JPEGExtended12Bit, JPEGLossless, JPEGLosslessSV1, JPEGLSLossless,
+                         JPEGLSNearLossless, RLELossless, SecondaryCaptureImageStorage, generate_uid)
 from pydicom.valuerep import DS
 
 from jsnviewer.errors import RadiographError
@@ -31,6 +32,10 @@ log = logging.getLogger(__name__)
 _GREY = ("MONOCHROME1", "MONOCHROME2")
 _COLOUR = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL_420")
 _PIXEL_TAGS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+
+# What hospital archives and CR/DX modalities export; an installation must decode every one of them.
+CLINICAL_SYNTAXES = (RLELossless, JPEGBaseline8Bit, JPEGExtended12Bit, JPEGLossless, JPEGLosslessSV1, JPEGLSLossless,
+                     JPEGLSNearLossless, JPEG2000Lossless, JPEG2000)
 
 
 @contextmanager
@@ -185,15 +190,24 @@ def write_dicom(path: Path, radiograph: Radiograph) -> None:
     ds.save_as(path, enforce_file_format=True)
 
 
+def can_decode(syntax: UID) -> bool:
+    """Whether this installation has a decoder for pixel data compressed with `syntax`."""
+    try:
+        return get_decoder(syntax).is_available
+    except NotImplementedError:
+        return False
+
+
+def missing_decoders() -> list[str]:
+    """The clinical transfer syntaxes this installation cannot decode (empty when it is complete)."""
+    return list(dict.fromkeys(_syntax_name(syntax) for syntax in CLINICAL_SYNTAXES if not can_decode(syntax)))
+
+
 def _decode(path: Path, ds: Dataset) -> np.ndarray:
     syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
     if syntax is not None and syntax.is_compressed:
         name = _syntax_name(syntax)
-        try:
-            available = get_decoder(syntax).is_available
-        except NotImplementedError:
-            available = False
-        if not available:
+        if not can_decode(syntax):
             raise RadiographError(path, f"pixel data compressed as {name}; this installation cannot decode it")
         try:
             return ds.pixel_array
