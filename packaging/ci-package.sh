@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI step (called by .ci/run after the tests): build the packaged program, unpack its archive in a
 # scratch folder as clinic IT would, and run it there in a clean environment (env -i: only PATH and
-# HOME, offscreen): the self-test (synthetic pair through the whole analysis), a window screenshot,
+# HOME, offscreen): the third-party notices, the self-test (synthetic pair through the whole analysis), a window screenshot,
 # a JPEG Lossless DICOM and one training step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,11 @@ trap 'rm -rf "$work"' EXIT
 tar -C "$work" -xzf "dist/jsnviewer-$version-linux-$(uname -m).tar.gz"
 mkdir "$work/home"
 clean=(env -i PATH=/usr/bin:/bin HOME="$work/home" QT_QPA_PLATFORM=offscreen)
+notices="$work/jsnviewer/THIRD-PARTY-NOTICES.txt"
+for bundled in "PySide6_Essentials .*LGPL-3.0-only" "torch 2" "python-gdcm" "you may replace them"; do
+  grep -q "$bundled" "$notices" || { echo "error: THIRD-PARTY-NOTICES.txt lacks '$bundled'" >&2; exit 1; }
+done
+echo "THIRD-PARTY-NOTICES.txt: $(sed -n '/^Summary:/,/^$/p' "$notices" | grep -c '^  ') entries, $(( $(stat -c %s "$notices") / 1024 )) KB"
 start=$(date +%s)
 "${clean[@]}" "$work/jsnviewer/jsnviewer" --self-test
 "${clean[@]}" "$work/jsnviewer/jsnviewer" gui --demo --screenshot "$work/window.png"

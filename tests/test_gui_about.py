@@ -6,7 +6,8 @@ from PySide6.QtGui import QAction
 
 from jsnviewer import __version__
 from jsnviewer.dataset import file_sha256
-from jsnviewer.gui.about import about_html
+import jsnviewer.gui.about
+from jsnviewer.gui.about import NOTICES, about_html
 from jsnviewer.gui.settings import WEIGHTS, AppSettings, log_file, qsettings
 from jsnviewer.weights import resolve_weights
 from gui_support import make_window, settings_store  # noqa: F401 (fixtures)
@@ -27,3 +28,11 @@ def test_help_about_names_version_models_and_where_settings_and_log_live(qtbot, 
     if shipped.is_file():
         assert file_sha256(shipped)[:16] in html
     assert qsettings().fileName() in html and str(log_file()) in html
+
+
+def test_help_about_points_to_the_third_party_licences_beside_the_packaged_program(tmp_path, monkeypatch):
+    """Clinic IT is asked for the licences of what it installs (Qt's LGPL among them)."""
+    monkeypatch.setattr(jsnviewer.gui.about, "program_folder", lambda: tmp_path)
+    assert "those of the installed Python packages" in about_html(AppSettings())  # from source: no notices file
+    (tmp_path / NOTICES).write_text("jsnviewer bundles the following third-party software.")
+    assert f"third-party licences</td><td>{tmp_path / NOTICES}</td>" in about_html(AppSettings())

@@ -23,10 +23,15 @@ def program_folder() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+NOTICES = "THIRD-PARTY-NOTICES.txt"  # written beside the packaged program by packaging/notices.py
+
+
 def installation_facts() -> dict[str, str]:
+    notices = program_folder() / NOTICES
     return {"jsnviewer": __version__, "Python": platform.python_version(), "Qt": qt_version,
             "system": platform.platform(), "program folder": str(program_folder()),
-            "settings file": qsettings().fileName(), "data folder": str(user_data_folder()), "log file": str(log_file())}
+            "settings file": qsettings().fileName(), "data folder": str(user_data_folder()), "log file": str(log_file()),
+            "third-party licences": str(notices) if notices.is_file() else "those of the installed Python packages"}
 
 
 def model_files(settings: AppSettings) -> list[tuple[str, Path, str | None]]:
