@@ -58,3 +58,52 @@ def test_bad_weights_file_is_one_clear_error(tmp_path, capsys):
 def test_missing_crop_folder_is_one_clear_error(tmp_path, weights, capsys):
     assert main(["bench", "registration", "--data", str(tmp_path / "nowhere"), "--weights", str(weights)]) == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+def _crop_folder(root, joint: str, sizes: list[int], masked: list[bool] | None = None):
+    """A joint_crops-style folder of phantom crops (PNG image, _upper/_lower masks) of the given sizes."""
+    import numpy as np
+    from PIL import Image
+
+    from jsnviewer.phantom import make_joint_crop
+
+    folder = root / joint
+    folder.mkdir(parents=True)
+    for k, size in enumerate(sizes):
+        crop = make_joint_crop(100 + k, size=size)
+        Image.fromarray((crop.image * 255).astype(np.uint8)).save(folder / f"visit{k}.png")
+        if masked is None or masked[k]:
+            for bone in ("upper", "lower"):
+                Image.fromarray(getattr(crop, bone).astype(np.uint8)).save(folder / f"visit{k}_{bone}.png")
+
+
+def test_a_crop_of_another_size_is_named_in_one_line_not_a_stack_error(tmp_path, weights, capsys):
+    """It ended the benchmark with "unexpected ValueError: baseline crop is (300, 300), follow-up crop is
+    (256, 256)", naming no file."""
+    _crop_folder(tmp_path / "crops", "00001_L_2", [64, 64, 64])
+    _crop_folder(tmp_path / "crops", "00002_L_5", [64, 80, 64])
+    assert main(["bench", "registration", "--data", str(tmp_path / "crops"), "--part", "all", "--method", "poc",
+                 "--weights", str(weights)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "unexpected" not in err
+    assert "00002_L_5/visit1: crop is 80×80 px, the other crops are 64×64 px" in err
+
+
+def test_training_leaves_a_crop_of_another_size_out_and_says_so(tmp_path):
+    from jsnviewer.registration.data import load_joint_folders
+
+    _crop_folder(tmp_path, "00002_L_5", [64, 80, 64])
+    left_out: list[str] = []
+    (crops,) = load_joint_folders(tmp_path, "all", left_out=left_out)
+    assert [c.name for c in crops] == ["00002_L_5/visit0", "00002_L_5/visit2"]
+    assert left_out == ["00002_L_5/visit1 (crop is 80×80 px, the other crops are 64×64 px; registration needs one crop size)"]
+
+
+def test_crops_without_masks_are_named_not_silently_skipped(tmp_path, weights, capsys):
+    _crop_folder(tmp_path / "crops", "00001_L_2", [64, 64, 64, 64], masked=[True, True, False, True])
+    out = tmp_path / "bench.json"
+    assert main(["bench", "registration", "--data", str(tmp_path / "crops"), "--part", "all", "--method", "poc",
+                 "--weights", str(weights), "--json", str(out)]) == 0
+    assert "not measured: 1 crop(s) without both _upper.png and _lower.png masks: 00001_L_2/visit2.png" in capsys.readouterr().out
+    res = json.loads(out.read_text())
+    assert res["crops"] == 3 and res["crops_without_masks"] == ["00001_L_2/visit2.png"]

@@ -109,3 +109,21 @@ def test_a_crop_cut_short_is_left_out_of_a_training_and_named_not_a_stop(tmp_pat
     assert sum(map(len, folders)) == 11 and len(left_out) == 1 and "joint03" in left_out[0]
     with pytest.raises(JsnError, match="v1.png"):
         load_joint_folders(root)  # the benchmarks measure every crop or say which one they cannot
+
+
+def test_bench_names_the_joint_folder_of_a_damaged_crop_and_the_crops_without_masks(tmp_path, capsys):
+    """Among hundreds of joint folders, "v1.png: truncated" did not say which; a crop without its masks was
+    skipped without a word."""
+    root = write_joint_crops(tmp_path / "crops", joints=3, visits=2)
+    (root / "joint01" / "v0_upper.png").unlink()
+    out = tmp_path / "bench.json"
+    assert main(["bench", "segmentation", "--data", str(root), "--json", str(out), "--repeats", "2"]) == 0
+    assert "not measured: 1 crop(s) without both _upper.png and _lower.png masks: joint01/v0.png" in capsys.readouterr().out
+    figures = json.loads(out.read_text())
+    assert figures["data"]["crops"] == 5 and figures["crops_without_masks"] == ["joint01/v0.png"]
+
+    damaged = root / "joint02" / "v1.png"
+    damaged.write_bytes(damaged.read_bytes()[:60])
+    assert main(["bench", "segmentation", "--data", str(root), "--repeats", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "joint02/v1.png: " in err

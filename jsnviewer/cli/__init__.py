@@ -17,3 +17,9 @@ def starting_weights(init: Path | None, model: str, data: list[Path]) -> Path | 
     if init is None and any(d is not None and is_dataset(d) for d in data):
         return resolve_weights(model)
     return init
+
+
+def print_unmasked(unmasked: list[str]) -> None:
+    """The crops a benchmark could not measure because a bone mask is missing, said, not skipped silently."""
+    if unmasked:
+        print(f"not measured: {len(unmasked)} crop(s) without both _upper.png and _lower.png masks: {', '.join(unmasked)}")

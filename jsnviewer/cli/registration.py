@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from jsnviewer.cli import SHARED_REAL_DATA, starting_weights
+from jsnviewer.cli import SHARED_REAL_DATA, print_unmasked, starting_weights
 from jsnviewer.dataset import joint_crops_folder
 from jsnviewer.device import use_cpu_threads
 from jsnviewer.registration.methods import METHODS
@@ -65,7 +65,7 @@ def _train(args) -> int:
     train_crops = load_joint_folders(root, "train", left_out=left_out)
     val_crops = load_joint_folders(root, "validation", left_out=left_out)
     for why in left_out:
-        print(f"left out a crop that cannot be read: {why}", flush=True)
+        print(f"left out a crop: {why}", flush=True)
     if not val_crops or not train_crops:
         raise DatasetError(f"{root}: needs joints on both sides of the train/validation split")
     settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
@@ -127,6 +127,7 @@ def _bench(args) -> int:
             raise DatasetError("give --data FOLDER (laid out like joint_crops/) or --synthetic N")
         results = bench_real(joint_crops_folder(args.data), methods, model, part=args.part, pixel_size_mm=args.pixel_size, seed=args.seed)
     print(format_table(results))
+    print_unmasked(results.get("crops_without_masks", []))
     if args.json:
         atomic_write_json(args.json, results)
         print(f"wrote {args.json}")

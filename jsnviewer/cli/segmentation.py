@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from jsnviewer.cli import SHARED_REAL_DATA, starting_weights
+from jsnviewer.cli import SHARED_REAL_DATA, print_unmasked, starting_weights
 from jsnviewer.dataset import joint_crops_folder
 from jsnviewer.device import use_cpu_threads
 
@@ -101,6 +101,7 @@ def _bench(args) -> int:
     print(f"ms per 256×256 crop (batch of one, {result['threads']} thread(s)): {result['ms_per_crop']:.1f} wall (median), "
           f"{result['ms_per_crop_min']:.1f} wall (min), {result['cpu_ms_per_crop']:.1f} CPU; "
           f"load average {result['load_average_1min']:.1f}")
+    print_unmasked(result.get("crops_without_masks", []))
     if args.json:
         atomic_write_json(args.json, result)
     return 0

@@ -83,7 +83,8 @@ def _flat(results: dict, methods: list[str], extra: dict) -> dict:
 def bench_real(root: Path, methods: list[str], model, part: str = "validation", pixel_size_mm: float = 0.175, seed: int = 0) -> dict:
     """All ordered pairs of each joint folder (σ over folders with ≥ 3 crops, losses) and, for every
     pair F < G, ten random shifts of G (σ', mismatches)."""
-    folders = load_joint_folders(root, part)
+    unmasked: list[str] = []
+    folders = load_joint_folders(root, part, unmasked=unmasked)
     rng = np.random.default_rng(seed)
     shifts = {(k, j): random_shifts(rng) for k, crops in enumerate(folders) for j in range(len(crops))}
     timed = _registrators(methods, model, pixel_size_mm)
@@ -113,7 +114,8 @@ def bench_real(root: Path, methods: list[str], model, part: str = "validation", 
         results[m]["jsn_spread_mm"] = population_std(measured) * pixel_size_mm if measured else None
         results[m].update(_flag_check(checked))
     extra = {"data": str(root), "part": part, "joints": len(folders), "crops": sum(map(len, folders)),
-             "pixel_size_mm": pixel_size_mm, "mismatch_rule": MISMATCH_RULE, "seed": seed}
+             "pixel_size_mm": pixel_size_mm, "mismatch_rule": MISMATCH_RULE, "seed": seed,
+             "crops_without_masks": unmasked}
     return _flat(results, methods, extra)
 
 

@@ -4,11 +4,13 @@ per-bone transforms built from one crop, and the phantom's synthetic joint pairs
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from jsnviewer.errors import DatasetError
 from jsnviewer.registration.transform import warp
 from jsnviewer.segmentation.data import find_crops, is_validation_joint, load_samples
 
@@ -23,17 +25,31 @@ class CropArrays:
     name: str = ""
 
 
-def load_joint_folders(root, part: str = "all", split_seed: int = 0,
-                       left_out: list[str] | None = None) -> list[list[CropArrays]]:
+def load_joint_folders(root, part: str = "all", split_seed: int = 0, left_out: list[str] | None = None,
+                       unmasked: list[str] | None = None) -> list[list[CropArrays]]:
     """The crops of a joint_crops-style folder grouped by joint (the folder), normalised per crop;
     `part` is "train", "validation" (the split by joint folder shared with segmentation) or "all".
-    With `left_out`, a crop that cannot be read is named there and skipped (`load_samples`)."""
+    With `left_out`, a crop that cannot be read is named there and skipped (`load_samples`); with
+    `unmasked`, the crops of `part` without both bone masks are named there (`find_crops`)."""
     if part not in ("train", "validation", "all"):
         raise ValueError(f"unknown part {part!r}")
     groups: dict[str, list[CropArrays]] = {}
-    records = [r for r in find_crops(root)
-               if part == "all" or is_validation_joint(r.joint, split_seed) == (part == "validation")]
-    for s in load_samples(records, left_out):
+    in_part = lambda joint: part == "all" or is_validation_joint(joint, split_seed) == (part == "validation")  # noqa: E731
+    found_unmasked: list[str] = []
+    records = [r for r in find_crops(root, found_unmasked) if in_part(r.joint)]
+    if unmasked is not None:
+        unmasked += [name for name in found_unmasked if in_part(name.split("/")[0])]
+    samples = load_samples(records, left_out)
+    # pairs and training batches need one crop size: the odd ones out are named, not left to a stack error
+    size = Counter(s.image.shape for s in samples).most_common(1)[0][0] if samples else None
+    for s in samples:
+        if s.image.shape != size:
+            why = (f"crop is {s.image.shape[1]}×{s.image.shape[0]} px, the other crops are {size[1]}×{size[0]} px; "
+                   "registration needs one crop size")
+            if left_out is None:
+                raise DatasetError(f"{s.joint}/{s.name}: {why}")
+            left_out.append(f"{s.joint}/{s.name} ({why})")
+            continue
         groups.setdefault(s.joint, []).append(
             CropArrays(s.image, s.upper.astype(np.float32), s.lower.astype(np.float32), f"{s.joint}/{s.name}"))
     return list(groups.values())

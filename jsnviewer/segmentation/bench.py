@@ -12,7 +12,7 @@ import torch
 
 from jsnviewer.device import use_cpu_threads
 from jsnviewer.errors import JsnError
-from jsnviewer.segmentation.data import find_crops, load_sample, synthetic_samples
+from jsnviewer.segmentation.data import find_crops, load_samples, synthetic_samples
 from jsnviewer.segmentation.infer import BoneSegmenter
 from jsnviewer.segmentation.metrics import MetricsTable
 from jsnviewer.weights import resolve_weights
@@ -64,16 +64,19 @@ def bench_segmentation(data: Path | None, weights: Path | None = None, validatio
     result: dict[str, Any] = {"weights": str(resolve_weights("segmenter", weights)), "threads": torch.get_num_threads(),
                               "input_size": segmenter.input_size}
     if data is not None:
-        records = find_crops(data)
+        unmasked: list[str] = []
+        records = find_crops(data, unmasked)
         if validation_only:
             keep = set(segmenter.meta.get("validation_joints", []))
             records = [r for r in records if r.joint in keep]
+            unmasked = [name for name in unmasked if name.split("/")[0] in keep]
             if not records:
                 raise JsnError(f"{data}: none of the validation joints listed in the weights are here")
-        samples = [load_sample(r) for r in records]
+        samples = load_samples(records)
         with tqdm(total=len(samples), desc="crops", disable=not show_progress) as bar:
             figures = accuracy_on(segmenter, samples, bar)
-        result |= {"data_dir": str(data), "validation_only": validation_only, "joints": len({r.joint for r in records})}
+        result |= {"data_dir": str(data), "validation_only": validation_only, "joints": len({r.joint for r in records}),
+                   "crops_without_masks": unmasked}
         result |= {"data": figures} | {k: figures["overall"][k] for k in OVERALL_KEYS}
     if synthetic:
         samples = synthetic_samples(range(SYNTHETIC_EVAL_SEED, SYNTHETIC_EVAL_SEED + synthetic))

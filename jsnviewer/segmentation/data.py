@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from jsnviewer.errors import DatasetError, JsnError
+from jsnviewer.errors import DatasetError, JsnError, RadiographError
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, load_radiograph
 
 MASK_SUFFIXES = ("_upper", "_lower")
@@ -48,8 +48,9 @@ class CropSample:
     lower: np.ndarray  # (H, W) bool
 
 
-def find_crops(folder: str | Path) -> list[CropRecord]:
-    """Every crop with both masks under a joint_crops-style folder, sorted by joint then id."""
+def find_crops(folder: str | Path, unmasked: list[str] | None = None) -> list[CropRecord]:
+    """Every crop with both masks under a joint_crops-style folder, sorted by joint then id; a crop without
+    them is named in `unmasked` ("<joint>/<file>") when it is given."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder of joint crops")
@@ -62,6 +63,8 @@ def find_crops(folder: str | Path) -> list[CropRecord]:
             lower = joint_dir / f"{image.stem}_lower.png"
             if upper.is_file() and lower.is_file():
                 records.append(CropRecord(joint_dir.name, image, upper, lower))
+            elif unmasked is not None:
+                unmasked.append(f"{joint_dir.name}/{image.name}")
     if not records:
         raise DatasetError(f"{folder}: no joint crops with _upper/_lower masks found (expected <joint>/<id>.jpg + masks)")
     return records
@@ -109,9 +112,11 @@ def load_samples(records: list[CropRecord], left_out: list[str] | None = None) -
         try:
             samples.append(load_sample(record))
         except JsnError as exc:
+            # the crop's joint folder with its name: among hundreds of folders the file name alone is not enough
+            why = exc.reason if isinstance(exc, RadiographError) else str(exc)
             if left_out is None:
-                raise
-            left_out.append(f"{record.joint}/{record.image.name} ({exc})")
+                raise DatasetError(f"{record.joint}/{record.image.name}: {why}") from exc
+            left_out.append(f"{record.joint}/{record.image.name} ({why})")
     return samples
 
 
