@@ -94,3 +94,34 @@ def test_train_detector_says_what_it_left_out_and_refuses_a_dataset_nobody_revie
     assert "0 reviewed image(s) with the user's boxes; left out 1 image(s) nobody has reviewed (no box of the " \
            "user's) and 1 proposal(s) waiting for review" in out
     assert not (tmp_path / "detector.pt").exists()
+
+
+def test_landmarked_hands_are_found_by_content_in_a_folder_of_any_name(tmp_path):
+    """`bench detection --data` on a held-out set laid out like hands_ra2 but named otherwise found "no
+    landmarked radiographs"; it also needed .jpg images."""
+    import json
+
+    from jsnviewer.cli.main import main
+    from jsnviewer.detection.data import load_real
+    from jsnviewer.phantom import generate_study
+    from jsnviewer.radiograph import save_radiograph
+
+    labels = {"IP1": "0_mcp_ip", "PIP2": "1_pip_2", "PIP3": "2_pip_3", "PIP4": "3_pip_4", "PIP5": "4_pip_5",
+              "MCP1": "5_mcp_1", "MCP2": "6_mcp_2", "MCP3": "7_mcp_3", "MCP4": "8_mcp_4", "MCP5": "9_mcp_5"}
+    folder = tmp_path / "holdout"
+    folder.mkdir()
+    study = generate_study(11)
+    save_radiograph(folder / "P01-LH.png", study.baseline)
+    shapes = [{"label": labels[j.identity], "points": [list(j.centre)], "shape_type": "point"}
+              for j in study.truth.baseline.joints if j.identity in labels]
+    (folder / "P01-LH.landmarks.json").write_text(json.dumps({"shapes": shapes, "imagePath": "P01-LH.png"}))
+
+    (hand,) = load_real(folder)
+    assert hand.path == str(folder / "P01-LH.png") and hand.laterality == "L"
+    assert sorted(hand.identities) == sorted(labels)
+    assert load_real(tmp_path) == []  # only the folder itself and the two known subfolders are looked at
+
+    out = tmp_path / "bench.json"
+    assert main(["bench", "detection", "--data", str(folder), "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    assert figures["images"] == 1 and figures["joints"] == 10 and figures["detection_rate"] >= 0.9

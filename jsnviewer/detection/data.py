@@ -24,6 +24,7 @@ from jsnviewer.detection.loss import FINDING_UNKNOWN
 from jsnviewer.detection.scan import WINDOW, working_image
 from jsnviewer.errors import DatasetError
 from jsnviewer.joints import FINDINGS
+from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES
 
 # Box side of a joint as a multiple of the hand's MCP spacing (mean distance between neighbouring
 # MCP2–MCP5): the means over 16 synthetic hands (the phantom sizes boxes from the bone widths).
@@ -148,10 +149,20 @@ def load_ra2(folder: str | Path) -> list[HandSample]:
             pts = {_RA2_LABELS[s["label"]]: tuple(map(float, s["points"][0])) for s in doc["shapes"] if s["label"] in _RA2_LABELS}
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise DatasetError(f"{js.name}: not a labelme landmark file ({type(exc).__name__})") from exc
-        image = js.with_name(js.name.replace(".landmarks.json", ".jpg"))
+        image = _landmarked_image(js, doc)
         lat = "L" if "-LH" in js.name else "R" if "-RH" in js.name else None
         out.append(_sample_from_points(image, pts, lat, ra2_joints_without_findings(folder, js.name.split(".")[0])))
     return out
+
+
+def _landmarked_image(landmarks: Path, doc: dict) -> Path:
+    """The radiograph a labelme file belongs to: its `imagePath`, else the file of the same name (.jpg as in
+    hands_ra2, or any radiograph type); a missing one is reported when it is loaded."""
+    stem = landmarks.name[: -len(".landmarks.json")]
+    named = doc.get("imagePath")
+    candidates = [landmarks.parent / named] if isinstance(named, str) and named else []
+    candidates += [landmarks.parent / f"{stem}{suffix}" for suffix in (".jpg", *sorted(RADIOGRAPH_SUFFIXES), "")]
+    return next((p for p in candidates if p.is_file()), landmarks.parent / f"{stem}.jpg")
 
 
 def load_rsna(folder: str | Path) -> list[HandSample]:
@@ -179,15 +190,17 @@ def load_rsna(folder: str | Path) -> list[HandSample]:
 
 
 def load_real(folder: str | Path) -> list[HandSample]:
-    """Every landmarked real hand under `folder` (../shared/data/real or one of its subfolders)."""
+    """Every landmarked real hand in `folder` or its hands_ra2/hands_rsna_shsnet subfolders (as in
+    ../shared/data/real), told apart by content, not by the folder's name: labelme `*.landmarks.json`
+    files (as hands_ra2) or a `coord_final.csv` (as hands_rsna_shsnet)."""
     folder = Path(folder)
     out: list[HandSample] = []
-    for sub, loader in (("hands_ra2", load_ra2), ("hands_rsna_shsnet", load_rsna)):
+    for sub in ("hands_ra2", "hands_rsna_shsnet"):
         if (folder / sub).is_dir():
-            out += loader(folder / sub)
-    if folder.name == "hands_ra2":
+            out += load_real(folder / sub)
+    if any(folder.glob("*.landmarks.json")):
         out += load_ra2(folder)
-    elif folder.name == "hands_rsna_shsnet":
+    if (folder / "coord_final.csv").is_file():
         out += load_rsna(folder)
     return out
 
