@@ -107,3 +107,26 @@ def test_crops_without_masks_are_named_not_silently_skipped(tmp_path, weights, c
     assert "not measured: 1 crop(s) without both _upper.png and _lower.png masks: 00001_L_2/visit2.png" in capsys.readouterr().out
     res = json.loads(out.read_text())
     assert res["crops"] == 3 and res["crops_without_masks"] == ["00001_L_2/visit2.png"]
+
+
+def test_a_held_out_folder_is_measured_whole_and_the_training_folder_on_its_validation_joints(tmp_path, capsys):
+    """On a held-out set of 5 joints the benchmark measured only the one that the split by joint folder puts
+    on the validation side, without a word."""
+    from jsnviewer.segmentation.data import is_validation_joint
+
+    root = tmp_path / "crops"
+    joints = [f"0000{k}_L_2" for k in range(1, 7)]
+    for joint in joints:
+        _crop_folder(root, joint, [64, 64, 64])
+    validation = [j for j in joints if is_validation_joint(j)]
+    assert 0 < len(validation) < len(joints)  # the split matters for these names
+
+    never_saw = save_model(tmp_path / "never_saw.pt", build("small").eval(), {"data": str(tmp_path / "elsewhere")})
+    trained_here = save_model(tmp_path / "trained_here.pt", build("small").eval(), {"data": str(root)})
+    for weights, part, measured in ((never_saw, "all", joints), (trained_here, "validation", validation)):
+        out = tmp_path / f"{part}.json"
+        assert main(["bench", "registration", "--data", str(root), "--method", "poc", "--weights", str(weights),
+                     "--json", str(out)]) == 0
+        res = json.loads(out.read_text())
+        assert (res["part"], res["joints"]) == (part, len(measured))
+        assert ("measuring every joint" if part == "all" else "measuring the validation joints") in capsys.readouterr().out

@@ -35,7 +35,9 @@ def register(train_subparsers, bench_subparsers) -> None:
     b = bench_subparsers.add_parser("registration", help="σ, σ', mismatching ratio, losses, ms per pair (and JSN error on synthetic pairs)",
                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     b.add_argument("--data", type=Path, help="joint_crops-style folder or annotation dataset folder")
-    b.add_argument("--part", choices=["validation", "train", "all"], default="validation", help="which joint folders of --data")
+    b.add_argument("--part", choices=["validation", "train", "all"],
+                   help="which joint folders of --data (default: validation when the weights were trained on this "
+                        "folder, as the shipped ones on ../shared/data/real/joint_crops; else all)")
     b.add_argument("--synthetic", type=int, default=0, help="run on N phantom pairs instead of --data")
     b.add_argument("--method", choices=list(METHODS), action="append",
                    help="method(s) to measure; repeatable (default: refined, deep, poc; the first one's figures are also at the top level of the JSON)")
@@ -114,8 +116,8 @@ def _train(args) -> int:
 def _bench(args) -> int:
     from jsnviewer.atomic import atomic_write_json
     from jsnviewer.errors import DatasetError
-    from jsnviewer.registration.bench import bench_real, bench_synthetic, format_table
-    from jsnviewer.registration.model import load_model
+    from jsnviewer.registration.bench import bench_real, bench_synthetic, default_part, format_table
+    from jsnviewer.registration.model import load_model, trained_on
 
     use_cpu_threads(args.threads)
     methods = args.method or list(METHODS)
@@ -125,7 +127,12 @@ def _bench(args) -> int:
     else:
         if args.data is None:
             raise DatasetError("give --data FOLDER (laid out like joint_crops/) or --synthetic N")
-        results = bench_real(joint_crops_folder(args.data), methods, model, part=args.part, pixel_size_mm=args.pixel_size, seed=args.seed)
+        root = joint_crops_folder(args.data)
+        part = args.part or default_part(root, [SHARED_REAL_DATA / "joint_crops", trained_on(args.weights)])
+        print({"validation": "measuring the validation joints of the split by joint folder (the weights were trained "
+                             "on the others; --part all for every joint)",
+               "all": "measuring every joint of the folder", "train": "measuring the training joints"}[part], flush=True)
+        results = bench_real(root, methods, model, part=part, pixel_size_mm=args.pixel_size, seed=args.seed)
     print(format_table(results))
     print_unmasked(results.get("crops_without_masks", []))
     if args.json:

@@ -15,6 +15,16 @@ def save_model(path: str | Path, model: RegistrationNet, meta: dict) -> Path:
     return save_weights(path, Weights(MODEL_NAME, dict(model.config), model.state_dict(), meta))
 
 
+def trained_on(override: str | Path | None = None) -> str | None:
+    """The joint_crops folder the weights were trained on, as their training recorded it (None when it did not,
+    or the weights cannot be read: whoever needs them says so)."""
+    try:
+        data = load_weights(resolve_weights(MODEL_NAME, override), expected_model=MODEL_NAME).meta.get("data")
+    except WeightsError:
+        return None
+    return data if isinstance(data, str) else None
+
+
 def load_model(override: str | Path | None = None) -> RegistrationNet:
     """The shipped network (models/registration.pt) or the user's weights file, ready for inference."""
     w = load_weights(resolve_weights(MODEL_NAME, override), expected_model=MODEL_NAME)
