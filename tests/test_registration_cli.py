@@ -130,3 +130,20 @@ def test_a_held_out_folder_is_measured_whole_and_the_training_folder_on_its_vali
         res = json.loads(out.read_text())
         assert (res["part"], res["joints"]) == (part, len(measured))
         assert ("measuring every joint" if part == "all" else "measuring the validation joints") in capsys.readouterr().out
+
+
+def test_a_folder_with_nothing_to_register_is_one_clear_line(tmp_path, weights, capsys):
+    """It ended in "unexpected IndexError" after a numpy warning."""
+    from jsnviewer.segmentation.data import is_validation_joint
+
+    root = tmp_path / "crops"
+    _crop_folder(root, "00001_L_2", [64])  # one visit: no pair
+    train_side = next(f"0000{k}_L_5" for k in range(2, 99) if not is_validation_joint(f"0000{k}_L_5"))
+    _crop_folder(root, train_side, [64, 64])
+    assert main(["bench", "registration", "--data", str(root), "--part", "validation", "--method", "poc",
+                 "--weights", str(weights)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("no joint on the validation side of the split has two or more crops with both masks: "
+                        "nothing to register (--part all measures every joint)") and "\n" not in err
+    assert main(["bench", "registration", "--data", str(root), "--part", "all", "--method", "poc",
+                 "--weights", str(weights)]) == 0

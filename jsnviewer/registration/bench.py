@@ -10,6 +10,7 @@ import numpy as np
 from scipy import ndimage
 from tqdm import tqdm
 
+from jsnviewer.errors import DatasetError
 from jsnviewer.registration.data import CropArrays, load_joint_folders
 from jsnviewer.registration.metrics import (INCONSISTENT_PX, MISMATCH_PX, MAX_SHIFT_PX, SHIFTS, direct_pairs, indirect_residuals,
                                             population_std, random_shifts, sigma_pairs, sigma_prime, slope_against_truth)
@@ -97,6 +98,10 @@ def bench_real(root: Path, methods: list[str], model, part: str = "validation", 
     pair F < G, ten random shifts of G (σ', mismatches)."""
     unmasked: list[str] = []
     folders = load_joint_folders(root, part, unmasked=unmasked)
+    if not any(len(crops) >= 2 for crops in folders):
+        which = {"all": "", "validation": " on the validation side of the split", "train": " on the training side of the split"}[part]
+        hint = "" if part == "all" else " (--part all measures every joint)"
+        raise DatasetError(f"{root}: no joint{which} has two or more crops with both masks: nothing to register{hint}")
     rng = np.random.default_rng(seed)
     shifts = {(k, j): random_shifts(rng) for k, crops in enumerate(folders) for j in range(len(crops))}
     timed = _registrators(methods, model, pixel_size_mm)
