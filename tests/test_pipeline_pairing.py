@@ -5,6 +5,10 @@ from jsnviewer.detection.identity import TEMPLATE_LEFT, TEMPLATE_NAMES
 from jsnviewer.pipeline.analyze import crop_frames, followup_scale, pair_detections
 
 
+def scale_of(baseline, followup, baseline_mm, followup_mm):
+    return followup_scale(pair_detections(baseline, followup)[0], baseline_mm, followup_mm)
+
+
 def det(identity, x, score=0.95):
     return Detection(box=(x, 100.0, 40.0, 40.0), identity=identity, score=score)
 
@@ -22,7 +26,7 @@ def test_joints_pair_by_identity_and_the_rest_say_why():
 
 
 def test_both_crops_cover_the_same_millimetres_when_pixel_sizes_differ():
-    ratio, warning = followup_scale(hand(1.0), hand(0.15 / 0.175), 0.15, 0.175)  # the hands agree with the sizes
+    ratio, warning = scale_of(hand(1.0), hand(0.15 / 0.175), 0.15, 0.175)  # the hands agree with the sizes
     assert ratio == 0.15 / 0.175 and warning is None
     fb, ff, mm = crop_frames((500, 400, 100, 100), (520, 380, 90, 90), (0, -1), (0.1, -0.99), 0.15, 0.175, ratio)
     assert fb.scale * 0.15 == pytest.approx(ff.scale * 0.175)
@@ -47,20 +51,20 @@ def hand(scale, shift=(900.0, 1000.0)):
 
 
 def test_a_followup_at_another_size_without_pixel_sizes_is_cropped_to_the_hands_size():
-    ratio, warning = followup_scale(hand(1.0), hand(0.8, (700.0, 800.0)), 0.175, None)
+    ratio, warning = scale_of(hand(1.0), hand(0.8, (700.0, 800.0)), 0.175, None)
     assert ratio == pytest.approx(0.8) and "80% of its baseline size" in warning
     # within what the registration absorbs (repositioning, magnification): left alone, nothing said
-    assert followup_scale(hand(1.0), hand(0.96), None, None) == (1.0, None)
+    assert scale_of(hand(1.0), hand(0.96), None, None) == (1.0, None)
     # stated pixel sizes set the scale while the hands agree with them
-    assert followup_scale(hand(1.0), hand(0.8), 0.175, 0.175 / 0.8) == (0.8, None)
-    assert followup_scale(hand(1.0), hand(0.97), 0.175, 0.175) == (1.0, None)
+    assert scale_of(hand(1.0), hand(0.8), 0.175, 0.175 / 0.8) == (0.8, None)
+    assert scale_of(hand(1.0), hand(0.97), 0.175, 0.175) == (1.0, None)
     # a hand keeps its size: stated sizes that make it 80 % or 114 % of its baseline size are wrong
-    ratio, warning = followup_scale(hand(1.0), hand(0.8), 0.175, 0.175)
+    ratio, warning = scale_of(hand(1.0), hand(0.8), 0.175, 0.175)
     assert ratio == pytest.approx(0.8) and "80% of its baseline size" in warning and "check them" in warning
-    ratio, warning = followup_scale(hand(1.0), hand(1.0), 0.175, 0.19)  # a follow-up's PixelSpacing 0.19, not 0.175
+    ratio, warning = scale_of(hand(1.0), hand(1.0), 0.175, 0.19)  # a follow-up's PixelSpacing 0.19, not 0.175
     assert ratio == pytest.approx(1.0) and "109% of its baseline size" in warning and "magnification" in warning
     # too few named joints to tell a hand's size: nothing assumed
-    assert followup_scale(hand(1.0)[:3], hand(0.8)[:3], None, None) == (1.0, None)
+    assert scale_of(hand(1.0)[:3], hand(0.8)[:3], None, None) == (1.0, None)
 
 
 def test_the_hands_size_comes_from_the_joints_named_on_both_visits():
@@ -77,10 +81,10 @@ def test_the_hands_size_comes_from_the_joints_named_on_both_visits():
     base = real_hand({"PIP3", "DIP3", "DIP4"})
     base["DIP5"] = dataclasses.replace(base["DIP5"], box=real_hand(())["PIP4"].box)  # mis-named
     follow = real_hand({"DIP3", "DIP4", "DIP5"}, shift=(930.0, 980.0))
-    assert followup_scale(list(base.values()), list(follow.values()), None, None) == (1.0, None)
+    assert scale_of(list(base.values()), list(follow.values()), None, None) == (1.0, None)
     # a follow-up really at another size still is one
     small = real_hand({"DIP3", "DIP4", "DIP5"}, shift=(930.0, 980.0), size=0.8)
-    ratio, warning = followup_scale(list(base.values()), list(small.values()), None, None)
+    ratio, warning = scale_of(list(base.values()), list(small.values()), None, None)
     assert ratio == pytest.approx(0.8, abs=0.005) and "80% of its baseline size" in warning
 
 

@@ -134,9 +134,10 @@ def crop_frames(baseline_box, followup_box, baseline_up, followup_up, baseline_m
     return fb, ff, (scale_b * baseline_mm if baseline_mm and followup_mm else None)
 
 
-def followup_scale(baseline: list, followup: list, baseline_mm: float | None,
+def followup_scale(pairs: dict[str, tuple], baseline_mm: float | None,
                    followup_mm: float | None) -> tuple[float, str | None]:
-    """Follow-up pixels per baseline pixel for the crops, and a warning when the visits' scale is in doubt.
+    """Follow-up pixels per baseline pixel for the crops of the joints paired by name (`pair_detections`),
+    and a warning when the visits' scale is in doubt.
 
     The stated pixel sizes set the scale (the same millimetres in both crops) as long as the hands agree
     with them. A hand keeps its size, so the hands' sizes (`hand_size_ratio`, from the joints named on
@@ -145,7 +146,7 @@ def followup_scale(baseline: list, followup: list, baseline_mm: float | None,
     follow-up is then cropped to the hand's size, with a warning.
     """
     stated = baseline_mm / followup_mm if baseline_mm and followup_mm else None
-    ratio = hand_size_ratio(pair_detections(baseline, followup)[0])
+    ratio = hand_size_ratio(pairs)
     if ratio is None:
         return stated or 1.0, None
     if stated is not None:
@@ -231,7 +232,7 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     axes_f = joint_axes({d.identity: d.box[:2] for d in detections[1] if d.identity})
 
     t = time.perf_counter()
-    size_ratio, size_warning = followup_scale(*detections, baseline.pixel_size_mm, followup.pixel_size_mm)
+    size_ratio, size_warning = followup_scale(pairs, baseline.pixel_size_mm, followup.pixel_size_mm)
     # the files saying so already is enough
     sides_in_files = any(w.code == "different-laterality" for w in pair_warnings)
     sides_warning = None if sides_in_files else hand_sides_differ(*detections)

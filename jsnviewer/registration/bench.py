@@ -85,12 +85,8 @@ def default_part(root: Path, training_folders: list[Path | str | None]) -> str:
     """Which joints of `root` to measure when not told: the validation side of the split by joint folder
     when the weights learnt from this folder (its other joints are their training joints), else every
     joint (a held-out set the weights never saw)."""
-    def same(a: Path | str | None) -> bool:
-        try:
-            return a is not None and Path(a).resolve() == Path(root).resolve()
-        except OSError:
-            return False
-    return "validation" if any(same(f) for f in training_folders) else "all"
+    here = Path(root).resolve()
+    return "validation" if any(f is not None and Path(f).resolve() == here for f in training_folders) else "all"
 
 
 def bench_real(root: Path, methods: list[str], model, part: str = "validation", pixel_size_mm: float = 0.175, seed: int = 0) -> dict:
