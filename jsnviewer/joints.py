@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
+T = TypeVar("T")
+
 # Digit 1 is the thumb, 5 the little finger.
 JOINT_IDENTITIES: tuple[str, ...] = (
     "IP1", "DIP2", "DIP3", "DIP4", "DIP5",
@@ -24,20 +26,68 @@ DIGIT_CHAINS: dict[int, tuple[str, ...]] = {
 FINDINGS: tuple[str, ...] = ("ankylosis", "subluxation")
 # A radiograph's laterality (DICOM ImageLaterality 'L' / 'R') in words.
 SIDES = {"L": "left", "R": "right"}
+# On a radiograph of both hands (the usual film in rheumatoid arthritis) each joint's name carries its
+# hand: "R MCP2", "L PIP3". A radiograph of one hand names its joints plainly ("MCP2"), whichever hand.
+HANDS: tuple[str, ...] = ("R", "L")  # the order tables list them in
+HAND_JOINT_IDENTITIES: tuple[str, ...] = tuple(f"{hand} {joint}" for hand in HANDS for joint in JOINT_IDENTITIES)
+ALL_IDENTITIES: tuple[str, ...] = JOINT_IDENTITIES + HAND_JOINT_IDENTITIES
+
+
+def is_identity(name: object) -> bool:
+    """A joint's name, plain ("MCP2") or with its hand ("R MCP2")."""
+    return name in ALL_IDENTITIES
+
+
+def hand_of(identity: str) -> str | None:
+    """"R" or "L" for a joint named with its hand ("R MCP2"); None for a plain name."""
+    return identity[0] if identity in HAND_JOINT_IDENTITIES else None
+
+
+def joint_of(identity: str) -> str:
+    """The joint without its hand: 'R MCP2' → 'MCP2'; a plain name is returned as it is."""
+    if identity not in ALL_IDENTITIES:
+        raise ValueError(f"unknown joint identity {identity!r}")
+    return identity[2:] if identity in HAND_JOINT_IDENTITIES else identity
+
+
+def with_hand(hand: str | None, joint: str) -> str:
+    """`joint` named with `hand` ("R"/"L"); a plain name when `hand` is None."""
+    joint = joint_of(joint)
+    if hand is None:
+        return joint
+    if hand not in HANDS:
+        raise ValueError(f"hand must be one of {HANDS}, not {hand!r}")
+    return f"{hand} {joint}"
+
+
+def by_hand(mapping: dict[str, T]) -> dict[str | None, dict[str, T]]:
+    """Entries keyed by joint identity, grouped by hand (None: plain names) and keyed by the joint alone,
+    so that what holds for one hand (its geometry, its motion) is worked out for each hand apart."""
+    groups: dict[str | None, dict[str, T]] = {}
+    for identity, value in mapping.items():
+        groups.setdefault(hand_of(identity), {})[joint_of(identity)] = value
+    return groups
+
+
+def file_stem(identity: str) -> str:
+    """A joint's name as part of a file name: 'R MCP2' → 'R_MCP2'."""
+    return identity.replace(" ", "_")
+
+
+def identity_choices(identities: Iterable[str | None]) -> tuple[str, ...]:
+    """The names to offer for a box of a radiograph whose boxes carry `identities`: with the hand when any
+    of them has one (a radiograph of both hands), else the plain names."""
+    return HAND_JOINT_IDENTITIES if any(i in HAND_JOINT_IDENTITIES for i in identities) else JOINT_IDENTITIES
 
 
 def digit_of(identity: str) -> int:
-    """The digit (1 thumb … 5 little finger) of a joint identity such as 'PIP3'."""
-    if identity not in JOINT_IDENTITIES:
-        raise ValueError(f"unknown joint identity {identity!r}")
-    return int(identity[-1])
+    """The digit (1 thumb … 5 little finger) of a joint identity such as 'PIP3' or 'R PIP3'."""
+    return int(joint_of(identity)[-1])
 
 
 def kind_of(identity: str) -> str:
     """'IP', 'DIP', 'PIP' or 'MCP'."""
-    if identity not in JOINT_IDENTITIES:
-        raise ValueError(f"unknown joint identity {identity!r}")
-    return identity[:-1]
+    return joint_of(identity)[:-1]
 
 
 class _Named(Protocol):
@@ -47,8 +97,16 @@ class _Named(Protocol):
 Named = TypeVar("Named", bound=_Named)
 
 
+_RANK = {identity: n for n, identity in enumerate(ALL_IDENTITIES)}
+
+
+def anatomical_rank(identity: str | None) -> int:
+    """A joint's place in anatomical order (`anatomical`); past every joint for None or an unknown name."""
+    return _RANK.get(identity, len(_RANK))  # type: ignore[arg-type]
+
+
 def anatomical(items: Iterable[Named]) -> list[Named]:
-    """Joints (anything with an `identity`) thumb to little finger, distal to proximal (JOINT_IDENTITIES), as
-    every table and report lists them; those without a name last."""
-    rank = {identity: n for n, identity in enumerate(JOINT_IDENTITIES)}
-    return sorted(items, key=lambda item: rank.get(item.identity, len(rank)))
+    """Joints (anything with an `identity`) thumb to little finger, distal to proximal (JOINT_IDENTITIES), the
+    right hand before the left on a radiograph of both, as every table and report lists them; those without
+    a name last."""
+    return sorted(items, key=lambda item: anatomical_rank(item.identity))

@@ -59,3 +59,50 @@ def test_the_hands_mcp_spacing_comes_from_whichever_joints_are_named():
     assert mcp_spacing(pts[distal], [names[k] for k in distal]) == pytest.approx(direct, rel=0.2)
     assert mcp_spacing(pts[:3], names[:3]) is None
     assert mcp_spacing(pts, [None] * len(names)) is None
+
+
+def _both_hands(seed=11):
+    """The true joint centres of a phantom radiograph of both hands, and their names."""
+    from jsnviewer.phantom import generate_study
+
+    joints = generate_study(seed, laterality="B").truth.baseline.joints
+    return np.array([j.box[:2] for j in joints]), [j.identity for j in joints]
+
+
+def test_the_joints_of_both_hands_on_one_radiograph_are_named_with_their_hand():
+    pts, names = _both_hands()
+    order = np.random.default_rng(2).permutation(len(pts))
+    assert assign_identities(pts[order]) == [names[k] for k in order]
+    assert set(n.split()[0] for n in names) == {"R", "L"}
+
+
+def test_both_hands_with_joints_missing_and_wrist_boxes_are_still_two_hands():
+    pts, names = _both_hands(12)
+    keep = [k for k, n in enumerate(names) if n not in ("R MCP3", "L DIP5", "L IP1")]
+    wrists = np.array([pts[:14].mean(0) + [0.0, 700.0], pts[14:].mean(0) + [0.0, 700.0]])
+    got = assign_identities(np.vstack([pts[keep], wrists]))
+    assert got[:-2] == [names[k] for k in keep]
+    assert got[-2:] == [None, None]
+
+
+def test_one_hand_with_stray_boxes_is_never_taken_for_two():
+    from jsnviewer.detection.identity import MIN_HAND_JOINTS
+
+    for seed in range(6):
+        pts = _hand(float(seed * 7 - 20), mirror=bool(seed % 2), seed=seed)
+        rng = np.random.default_rng(seed)
+        strays = pts.mean(0) + rng.uniform(-500, 500, (2 * MIN_HAND_JOINTS, 2)) + [0.0, 700.0]  # wrist and soft tissue
+        got = assign_identities(np.vstack([pts, strays]))
+        assert not any(" " in name for name in got if name), (seed, got)
+        assert got[:len(pts)] == TEMPLATE_NAMES
+
+
+def test_size_and_side_are_told_per_hand_on_a_radiograph_of_both():
+    from jsnviewer.detection.identity import hand_side, mcp_spacing
+
+    pts, names = _both_hands()
+    right = [k for k, n in enumerate(names) if n.startswith("R ")]
+    assert hand_side(pts, names) is None  # two hands: no one side
+    assert hand_side(pts[right], [names[k] for k in right]) == "R"
+    one = mcp_spacing(pts[right], [names[k] for k in right])
+    assert mcp_spacing(pts, names) == pytest.approx(one, rel=0.1)  # the same patient's two hands

@@ -21,7 +21,7 @@ from jsnviewer.detection.boxes import iou
 from jsnviewer.detection.data import load_real
 from jsnviewer.detection.detector import Detection, JointDetector
 from jsnviewer.detection.thresholds import Thresholds
-from jsnviewer.joints import FINDINGS
+from jsnviewer.joints import FINDINGS, kind_of
 
 DETECTED_IOU = 0.45
 
@@ -154,7 +154,7 @@ def run_bench(detector: JointDetector, images: Iterator[TruthImage], thresholds:
         used = {d for _, d in pairs}
         # Landmarked hands have no DIP landmarks: a box named DIP there is not counted as false.
         fp = sum(1 for k, d in enumerate(dets)
-                 if k not in used and not (img.points_only and (d.identity or "").startswith("DIP")))
+                 if k not in used and not (img.points_only and d.identity and kind_of(d.identity) == "DIP"))
         false_pos += fp
         row = {"image": img.name, "joints": len(img.identities), "detected": len(pairs),
                "detection_rate": len(pairs) / max(1, len(img.identities)), "identity_right": right,

@@ -22,7 +22,7 @@ from jsnviewer.detection.identity import assign_identities, hand_side, mcp_spaci
 from jsnviewer.detection.model import ABSENT, PRESENT, SSD300, SSDConfig
 from jsnviewer.detection.scan import HALF, expand, normalise, scan
 from jsnviewer.detection.thresholds import Thresholds
-from jsnviewer.joints import FINDINGS
+from jsnviewer.joints import FINDINGS, hand_of
 from jsnviewer.weights import Weights, WeightsError, load_weights, resolve_weights, save_weights
 
 MODEL_NAMES = {"ankylosis": "detector_ankylosis", "subluxation": "detector_subluxation"}
@@ -192,13 +192,21 @@ class JointDetector:
 
     def _detect_at(self, pixels: np.ndarray, laterality: str | None, thresholds: Thresholds, scale: float,
                    progress: Callable[[float], None]) -> list[Detection]:
-        r1 = scan(self.models["ankylosis"], pixels, thresholds.conf, thresholds.iou1, thresholds.m1, scale,
+        # M1, M2 count the joints of one hand; a radiograph of both hands holds twice as many. NMS keeps
+        # boxes best first, so the first M of the doubled lists are exactly the one-hand selection.
+        r1 = scan(self.models["ankylosis"], pixels, thresholds.conf, thresholds.iou1, 2 * thresholds.m1, scale,
                   progress=lambda fraction: progress(0.5 * fraction))
-        r2 = scan(self.models["subluxation"], pixels, thresholds.conf, thresholds.iou1, thresholds.m2, scale,
+        r2 = scan(self.models["subluxation"], pixels, thresholds.conf, thresholds.iou1, 2 * thresholds.m2, scale,
                   progress=lambda fraction: progress(0.5 + 0.5 * fraction))
-        merged = ensemble([(b.box, b.probs) for b in r1.boxes], [(b.box, b.probs) for b in r2.boxes],
-                          thresholds.iou2, thresholds.m1)
+        b1 = [(b.box, b.probs) for b in r1.boxes]
+        b2 = [(b.box, b.probs) for b in r2.boxes]
+        merged = ensemble(b1[:thresholds.m1], b2[:thresholds.m2], thresholds.iou2, thresholds.m1)
         identities = assign_identities(np.array([m.box[:2] for m in merged]), laterality) if merged else []
+        every = ensemble(b1, b2, thresholds.iou2, 2 * thresholds.m1)
+        if len(every) > len(merged):  # more boxes than one hand's selection keeps: perhaps two hands
+            named = assign_identities(np.array([m.box[:2] for m in every]), laterality)
+            if any(hand_of(name) for name in named if name):
+                merged, identities = every, named
         out = []
         kappa = self.models["ankylosis"].config.box_scale
         source_names = {"both": "both", "1": "ankylosis", "2": "subluxation"}

@@ -19,7 +19,7 @@ import math
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from jsnviewer.joints import DIGIT_CHAINS
+from jsnviewer.joints import DIGIT_CHAINS, hand_of, is_identity, joint_of, with_hand
 
 # Mean joint positions (unit RMS radius) of 222 synthetic hands (jsnviewer.phantom, seeds 0–110,
 # right hands mirrored, generalised Procrustes). On the landmarked real hands in
@@ -147,7 +147,13 @@ def _hypotheses(template: np.ndarray, det: np.ndarray, unit: float, tau: float) 
 
 def assign_identities(centres: np.ndarray, laterality: str | None = None) -> list[str | None]:
     """The joint identity of each detection centre ((n, 2) x, y in pixels); None for a box that
-    fits no joint of the hand. `laterality` ("L"/"R"/None) is the declared hand."""
+    fits no joint of the hand. `laterality` ("L"/"R"/None) is the declared hand.
+
+    A radiograph of both hands (side by side, as rheumatoid arthritis is followed) is told by its cost:
+    the detections are split between the hands at one of the widest gaps across the image, each side is
+    named as a hand of its own, one left and one right, and the two hands are believed when each has
+    `MIN_HAND_JOINTS` named and they fit clearly better than any one hand with the rest left over.
+    Their joints are then named with their hand ("R MCP2", `jsnviewer.joints.with_hand`)."""
     det = np.asarray(centres, dtype=float).reshape(-1, 2)
     n = len(det)
     if n == 0:
@@ -157,8 +163,26 @@ def assign_identities(centres: np.ndarray, laterality: str | None = None) -> lis
     # The hand's scale from the spacing of neighbouring joints (robust to a stray box).
     unit = _nn_spacing(det) / _nn_spacing(TEMPLATE_LEFT)
     tau = _UNMATCHED * unit
-    best: tuple[float, list[str | None]] | None = None
-    for mirror in ("L", "R"):
+    one = _name_hand(det, unit, tau, laterality)
+    if one is None:
+        return [None] * n
+    two = _name_two_hands(det, unit, tau)
+    if two is not None and two[0] < one[0] - _TWO_HANDS_MARGIN * tau ** 2:
+        return two[1]
+    return one[1]
+
+
+MIN_HAND_JOINTS = 6  # named joints each hand of a two-hand radiograph needs
+_TWO_HANDS_MARGIN = 1.0  # in unmatched-joint prices: how much better two hands must fit than one
+_SPLITS_TRIED = 4  # the widest gaps across the image tried as the line between the hands
+
+
+def _name_hand(det: np.ndarray, unit: float, tau: float, laterality: str | None = None, mirrors: tuple[str, ...] = ("L", "R")
+               ) -> tuple[float, list[str | None], str] | None:
+    """The cheapest naming of `det` as one hand (a left or a right one, of `mirrors`): (cost, names, "L" or "R");
+    None without a hypothesis."""
+    best: tuple[float, list[str | None], str] | None = None
+    for mirror in mirrors:
         template = TEMPLATE_LEFT * np.array([1.0 if mirror == "L" else -1.0, 1.0])
         prior = 0.0 if laterality in (None, mirror) else 0.05 * tau ** 2
         for _, a, b in _hypotheses(template, det, unit, tau):
@@ -167,13 +191,39 @@ def assign_identities(centres: np.ndarray, laterality: str | None = None) -> lis
             cost, ti, di = _fit(template, det, s, rot, np.array([b.real, b.imag]), tau)
             cost += prior
             if best is None or cost < best[0]:
-                names: list[str | None] = [None] * n
+                names: list[str | None] = [None] * len(det)
                 for k, j in zip(ti, di):
                     names[j] = TEMPLATE_NAMES[k]
+                best = (cost, names, mirror)
+    return best
+
+
+def _name_two_hands(det: np.ndarray, unit: float, tau: float) -> tuple[float, list[str | None]] | None:
+    """The cheapest naming of `det` as a right and a left hand side by side, or None. A patient has one of
+    each, so each side is named as either and the cheaper of the two ways to have one of each wins (a real
+    right hand whose joints alone fit a left hand's better is named right beside a left hand)."""
+    n = len(det)
+    if n < 2 * MIN_HAND_JOINTS:
+        return None
+    order = np.argsort(det[:, 0], kind="stable")
+    xs = det[order, 0]
+    gaps = [(xs[k] - xs[k - 1], k) for k in range(MIN_HAND_JOINTS, n - MIN_HAND_JOINTS + 1) if xs[k] > xs[k - 1]]
+    best: tuple[float, list[str | None]] | None = None
+    for _, k in sorted(gaps, reverse=True)[:_SPLITS_TRIED]:
+        parts = (order[:k], order[k:])
+        named = [{side: _name_hand(det[part], unit, tau, mirrors=(side,)) for side in ("L", "R")} for part in parts]
+        for sides in (("R", "L"), ("L", "R")):
+            hands = [named[0][sides[0]], named[1][sides[1]]]
+            if any(h is None or sum(name is not None for name in h[1]) < MIN_HAND_JOINTS for h in hands):
+                continue
+            cost = hands[0][0] + hands[1][0]
+            if best is None or cost < best[0]:
+                names: list[str | None] = [None] * n
+                for part, (_, part_names, side) in zip(parts, hands):
+                    for j, name in zip(part, part_names):
+                        names[j] = with_hand(side, name) if name else None
                 best = (cost, names)
-    if best is None:
-        return [None] * n
-    return best[1]
+    return best
 
 
 # The template's mean distance between neighbouring MCPs (MCP2–MCP3, MCP3–MCP4, MCP4–MCP5).
@@ -183,26 +233,25 @@ TEMPLATE_MCP_SPACING = float(np.mean([np.hypot(*np.subtract(_BASE[f"MCP{d}"], _B
 def mcp_spacing(centres: np.ndarray, identities: list[str | None]) -> float | None:
     """The hand's size as its MCP spacing (mean distance between neighbouring MCP2–MCP5), in the
     units of `centres`, from every named joint: the ratio of the RMS radii of the named centres and
-    of the same template joints (rotation and mirroring do not matter). None below four named joints."""
-    named = _named_points(centres, identities)
-    if named is None:
-        return None
-    pts, tpl = named
-    spread = ((tpl - tpl.mean(0)) ** 2).sum()
-    if spread <= 0:
-        return None
-    return float(np.sqrt(((pts - pts.mean(0)) ** 2).sum() / spread)) * TEMPLATE_MCP_SPACING
+    of the same template joints (rotation and mirroring do not matter). None below four named joints.
+    On a radiograph of both hands, the mean of the two hands' sizes."""
+    sizes = []
+    for pts, tpl in _named_points_by_hand(centres, identities).values():
+        spread = ((tpl - tpl.mean(0)) ** 2).sum()
+        if spread > 0:
+            sizes.append(float(np.sqrt(((pts - pts.mean(0)) ** 2).sum() / spread)) * TEMPLATE_MCP_SPACING)
+    return float(np.mean(sizes)) if sizes else None
 
 
 def hand_side(centres: np.ndarray, identities: list[str | None]) -> str | None:
     """"L" or "R": which hand the named joints lay out, seen postero-anteriorly (the template is a left
     hand; a right hand is its mirror image, whatever the rotation). The sign of the determinant of the
-    affine map from the template to the named centres; None below four named joints or when the
-    layout is too flat to tell."""
-    named = _named_points(centres, identities)
-    if named is None:
+    affine map from the template to the named centres; None below four named joints, when the
+    layout is too flat to tell, or for the joints of two hands."""
+    named = _named_points_by_hand(centres, identities)
+    if len(named) != 1:
         return None
-    pts, tpl = named
+    pts, tpl = next(iter(named.values()))
     design = np.column_stack([tpl, np.ones(len(tpl))])
     linear = np.linalg.lstsq(design, pts, rcond=None)[0][:2].T
     det = float(np.linalg.det(linear))
@@ -211,10 +260,16 @@ def hand_side(centres: np.ndarray, identities: list[str | None]) -> str | None:
     return "L" if det > 0 else "R"
 
 
-def _named_points(centres: np.ndarray, identities: list[str | None]) -> tuple[np.ndarray, np.ndarray] | None:
-    """The centres of the named joints and their template positions; None below four named joints."""
-    named = [(k, name) for k, name in enumerate(identities) if name in _BASE]
-    if len(named) < 4:
-        return None
-    pts = np.asarray(centres, dtype=float).reshape(-1, 2)[[k for k, _ in named]]
-    return pts, np.array([_BASE[name] for _, name in named])
+def _named_points_by_hand(centres: np.ndarray, identities: list[str | None]) -> dict[str | None, tuple[np.ndarray, np.ndarray]]:
+    """For each hand (None: plain names) with four named joints or more, the centres of its named joints
+    and their template positions."""
+    pts = np.asarray(centres, dtype=float).reshape(-1, 2)
+    hands: dict[str | None, list[tuple[int, str]]] = {}
+    for k, name in enumerate(identities):
+        if is_identity(name):
+            hands.setdefault(hand_of(name), []).append((k, joint_of(name)))
+    out = {}
+    for hand, named in hands.items():
+        if len(named) >= 4:
+            out[hand] = (pts[[k for k, _ in named]], np.array([_BASE[name] for _, name in named]))
+    return out
