@@ -32,14 +32,14 @@ from typing import Any
 from jsnviewer.dataset import (BOXES_FINGERPRINT, SAME_JOINT_IOU, AnnotationDataset, CocoImport, JointAnnotation,
                                box_iou, image_id_of, user_boxes_sha256)
 from jsnviewer.errors import DatasetError, RadiographError
-from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
+from jsnviewer.joints import ALL_IDENTITIES, FINDINGS
 from jsnviewer.radiograph import Radiograph, load_radiograph
 
 log = logging.getLogger(__name__)
 
 BOX_TOLERANCE_PX = 1e-6  # an imported box this close to one in the dataset is that box
 UNNAMED = "joint"  # the export's category of a box without identity
-_IDENTITIES = {name.upper(): name for name in JOINT_IDENTITIES}
+_IDENTITIES = {name.upper(): name for name in ALL_IDENTITIES}
 
 
 @dataclass

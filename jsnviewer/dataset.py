@@ -78,7 +78,7 @@ import numpy as np
 
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json, json_bytes
 from jsnviewer.errors import AnnotationConflictError, DatasetError
-from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
+from jsnviewer.joints import FINDINGS, HAND_JOINT_IDENTITIES, JOINT_IDENTITIES, is_identity
 
 DATASET_FORMAT = "jsnviewer-dataset"
 ANNOTATION_FORMAT = "jsnviewer-annotation"
@@ -101,7 +101,7 @@ class JointAnnotation:
             raise ValueError(f"a box is four finite numbers (cx, cy, w, h), got {self.box!r}")
         if self.box[2] <= 0 or self.box[3] <= 0:
             raise ValueError(f"a box needs a positive width and height, got {self.box!r}")
-        if self.identity is not None and self.identity not in JOINT_IDENTITIES:
+        if self.identity is not None and not is_identity(self.identity):
             raise ValueError(f"unknown joint identity {self.identity!r}")
         if self.source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
@@ -455,9 +455,10 @@ class AnnotationDataset:
         """Write the reviewed boxes as COCO JSON (one category per joint identity, findings as
         attributes); the proposals waiting for review and the unreviewed images are left out and counted.
         Each image entry also carries the fingerprint of its boxes (BOXES_FINGERPRINT) for import_coco."""
-        categories = [{"id": i + 1, "name": name, "supercategory": "joint"} for i, name in enumerate(JOINT_IDENTITIES)]
+        # ids 1–15 as before two-hand names (the unnamed "joint" stays 15); the names with a hand after them
+        names = [*JOINT_IDENTITIES, "joint", *HAND_JOINT_IDENTITIES]
+        categories = [{"id": i + 1, "name": name, "supercategory": "joint"} for i, name in enumerate(names)]
         category_ids = {c["name"]: c["id"] for c in categories}
-        categories.append({"id": len(categories) + 1, "name": "joint", "supercategory": "joint"})
         reviewed, left_out = self.reviewed_annotations()
         images, annotations = [], []
         for image_number, annotation in enumerate(reviewed, start=1):
@@ -467,7 +468,7 @@ class AnnotationDataset:
                 cx, cy, w, h = joint.box
                 annotations.append({
                     "id": len(annotations) + 1, "image_id": image_number,
-                    "category_id": category_ids.get(joint.identity or "", categories[-1]["id"]),
+                    "category_id": category_ids[joint.identity or "joint"],
                     "bbox": [cx - w / 2, cy - h / 2, w, h], "area": w * h, "iscrowd": 0,
                     "attributes": dict(joint.findings, source=joint.source),
                 })

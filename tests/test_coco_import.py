@@ -188,3 +188,24 @@ def test_a_damaged_coco_file_writes_nothing_and_says_why(tmp_path, half_reviewed
     with pytest.raises(DatasetError, match=why):
         half_reviewed_dataset.import_coco(tmp_path / "coco.json")
     assert snapshot(half_reviewed_dataset.root) == before
+
+
+def test_joints_of_both_hands_keep_their_hand_through_the_dataset_and_a_coco_round_trip(tmp_path, half_reviewed_dataset):
+    dataset = half_reviewed_dataset
+    path = tmp_path / "incoming" / "no box.png"  # a radiograph of both hands, say
+    annotation = dataset.annotation_for_file(path)
+    annotation.joints = [JointAnnotation((10.0, 12.0, 6.0, 6.0), "R MCP2", source="user"),
+                         JointAnnotation((40.0, 12.0, 6.0, 6.0), "L MCP2", {"ankylosis": True}, "user")]
+    dataset.save_annotation(annotation)
+    assert [j.identity for j in joints_of(dataset, path)] == ["R MCP2", "L MCP2"]  # saved and read back as named
+
+    coco = json.loads(dataset.export_coco(tmp_path / "coco.json").path.read_text())
+    ids = {c["name"]: c["id"] for c in coco["categories"]}
+    assert ids["MCP2"] == 11 and ids["joint"] == 15  # the ids of files exported before two-hand names
+    assert {"R MCP2", "L MCP2"} <= {name for name, _, _ in coco_boxes(coco)}
+    annotation.joints = []
+    dataset.save_annotation(annotation)
+    dataset.import_coco(tmp_path / "coco.json")
+    assert sorted(j.identity for j in joints_of(dataset, path)) == ["L MCP2", "R MCP2"]
+    with pytest.raises(ValueError, match="unknown joint identity"):
+        JointAnnotation((1.0, 1.0, 2.0, 2.0), "X MCP2")

@@ -353,3 +353,20 @@ def test_in_a_crowded_row_a_name_with_no_room_above_its_box_goes_inside_it_not_o
     assert not any(_crossing(a, b) for i, a in enumerate(rects) for b in rects[i + 1:])
     third, box = rects[2], (44.0, 47.0, 84.0, 77.0)
     assert box[0] - 1e-3 <= third[0] and third[2] <= box[2] + 1e-3 and third[1] >= box[1] - 1e-3  # on its own box
+
+
+def test_on_a_radiograph_of_both_hands_a_box_is_named_with_its_hand(qtbot, window):
+    document = window.documents[BASELINE]
+    named = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    document.set_identity(named, "R MCP2")  # as the analysis names the joints of a radiograph of both hands
+    uid = window.add_box(BASELINE, (150.0, 60.0, 20.0, 30.0))
+    panel = window.joints_panel
+    panel.select(named)
+    assert panel.identity.currentText() == "R MCP2"
+    panel.select(uid)
+    names = [panel.identity.itemText(k) for k in range(panel.identity.count())]
+    assert "L PIP3" in names and "PIP3" not in names  # this radiograph's joints carry their hand
+    panel.identity.setCurrentText("L PIP3")
+    panel.identity.activated.emit(panel.identity.currentIndex())
+    assert document.joint(uid).identity == "L PIP3"
+    assert window.layers[BASELINE].items[uid].label.toPlainText() == "L PIP3"

@@ -95,3 +95,13 @@ def test_a_joint_named_differently_on_the_two_visits_or_moved_off_its_box_is_lef
 
     assert not dataset.joint_crops_dir.exists()
     assert saved.crops == [] and saved.left_out == [joint[0] for joint in ANALYSED]
+
+
+def test_a_joint_of_a_radiograph_of_both_hands_is_filed_under_its_own_hand(tmp_path, study):
+    result, baseline, followup = study
+    box_b, box_f = ANALYSED[1][1], ANALYSED[1][2]
+    result.joints = [joint_result(0, "L PIP3", box_b, box_f, [])]  # the files say R; the joint is on the left hand
+    dataset = open_dataset(tmp_path / "dataset", create=True)
+    save_joint_crops(dataset, result, baseline, followup, [user(box_b, "L PIP3")], [user(box_f, "L PIP3")])
+    folder = next(dataset.joint_crops_dir.iterdir()).name
+    assert folder.split("_", 1)[1] == "L_PIP3"

@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the first pair; pair i uses S + i (default 0)")
     parser.add_argument("--format", choices=("dcm", "png"), default="dcm", help="image format (default dcm)")
     parser.add_argument("--pixel-size", type=float, choices=(0.175, 0.15), default=0.175, metavar="MM", help="pixel size in mm: 0.175 (default) or 0.15")
-    parser.add_argument("--laterality", choices=("L", "R"), default=None, help="hand side (default: drawn per pair)")
+    parser.add_argument("--laterality", choices=("L", "R", "B"), default=None,
+                        help="hand side, or B: both hands side by side on each radiograph (default: one hand, drawn per pair)")
     parser.add_argument("--findings-rate", type=float, default=0.15, metavar="P", help="chance that a joint has ankylosis or subluxation (default 0.15)")
     parser.add_argument("--overwrite", action="store_true", help="replace pair folders that already exist in OUTDIR")
     parser.set_defaults(func=run)

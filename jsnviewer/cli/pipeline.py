@@ -16,6 +16,7 @@ def register(train: argparse._SubParsersAction, bench: argparse._SubParsersActio
     p.add_argument("--json", metavar="OUT.json", help="write the figures as JSON")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu")
     p.add_argument("--method", choices=list(METHODS), default=DEFAULT_METHOD)
+    p.add_argument("--both-hands", action="store_true", help="radiographs of both hands side by side (28 joints a study)")
     p.set_defaults(func=run)
 
 
@@ -28,7 +29,7 @@ def run(args) -> int:
 
     bar = tqdm(total=args.synthetic, desc="study pairs", file=sys.stderr)
     figures = bench_synthetic(args.synthetic, AnalysisSettings(device=args.device, registration_method=args.method),
-                              on_study=lambda i: bar.update(1))
+                              on_study=lambda i: bar.update(1), both_hands=args.both_hands)
     bar.close()
     print(json.dumps(figures, indent=2))
     if args.json:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, box_colour
-from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
+from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES, anatomical_rank, identity_choices
 
 COLUMNS = ("Joint", "Ank.", "Sub.", "Source", "cx", "cy", "w", "h")
 UNKNOWN = "— unknown —"
@@ -26,7 +26,7 @@ HINT_FROM_HEIGHT = 460  # the two-line hint below the legend only where the pane
 def repeated_identities(joints: list[JointAnnotation]) -> dict[str, int]:
     """Joint names given to more than one box of one image, with how many (one joint has one box)."""
     counts = Counter(joint.identity for joint in joints if joint.identity is not None)
-    return {name: count for name, count in sorted(counts.items(), key=lambda item: JOINT_IDENTITIES.index(item[0]))
+    return {name: count for name, count in sorted(counts.items(), key=lambda item: anatomical_rank(item[0]))
             if count > 1}
 
 
@@ -69,7 +69,8 @@ class JointsPanel(QWidget):
         self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + MIN_ROWS * rows + 4)
 
         self.identity = QComboBox()
-        self.identity.addItems([UNKNOWN, *JOINT_IDENTITIES])
+        self._choices = JOINT_IDENTITIES
+        self.identity.addItems([UNKNOWN, *self._choices])
         self.identity.setToolTip("Joint identity of the selected box")
         self.identity.activated.connect(self._identity_chosen)
         self.findings = {name: QCheckBox(name.capitalize()) for name in FINDINGS}
@@ -212,14 +213,20 @@ class JointsPanel(QWidget):
         for widget in (self.identity, self.delete_button, *self.findings.values()):
             widget.setEnabled(enabled)
         self.accept_button.setEnabled(enabled and joint.source == "model")
-        self.identity.setCurrentIndex(0 if joint is None or joint.identity is None
-                                      else 1 + JOINT_IDENTITIES.index(joint.identity))
+        # a radiograph of both hands names its joints with their hand ("R MCP2"): offer those names there
+        choices = identity_choices(j.identity for j in self.document.joints()) if self.document is not None else JOINT_IDENTITIES
+        if choices != self._choices:
+            self._choices = choices
+            self.identity.clear()
+            self.identity.addItems([UNKNOWN, *choices])
+        self.identity.setCurrentIndex(1 + choices.index(joint.identity) if joint is not None and joint.identity in choices
+                                      else 0)
         for name, box in self.findings.items():
             box.setChecked(bool(joint and joint.findings.get(name)))
 
     def _identity_chosen(self, index: int) -> None:
         if self.document is not None and self.current is not None:
-            self.document.set_identity(self.current, None if index == 0 else JOINT_IDENTITIES[index - 1])
+            self.document.set_identity(self.current, None if index == 0 else self._choices[index - 1])
 
     def _finding_toggled(self, name: str, checked: bool) -> None:
         if self.document is not None and self.current is not None:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QHeaderView, QLabel, QListWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES
+from jsnviewer.joints import FINDINGS, anatomical_rank
 from jsnviewer.pipeline.overview import finding_colour
 from jsnviewer.pipeline.result import NOT_RELIABLE, UNRELIABLE_MARK, signed
 
@@ -139,7 +139,7 @@ class ResultsPanel(QWidget):
             grey = QColor(UNRELIABLE_COLOUR)
             mm = joint.jsn_mm
             cells = [
-                _item(joint.identity, JOINT_IDENTITIES.index(joint.identity) if joint.identity in JOINT_IDENTITIES else 99),
+                _item(joint.identity, anatomical_rank(joint.identity)),
                 # mm where the file gives the pixel size (then for every joint of the study), else px
                 _item(joint.marked_jsn_text(), float(joint.jsn_px if mm is None else mm),
                       "\n".join([signed(joint.jsn_px, 2, "px") + " of the baseline radiograph"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 
-from jsnviewer.joints import JOINT_IDENTITIES
+from jsnviewer.joints import JOINT_IDENTITIES, with_hand
 from jsnviewer.radiograph import Radiograph, StudyIdentity, save_radiograph
 
 from .followup import FollowupChanges, bone_motions, followup_scene, global_motion
@@ -17,6 +18,7 @@ from .render import Exposure, Scene, Window, apply, bone_coverage, render, scale
 from .truth import JointChangeTruth, JointTruth, StudyTruth, VisitTruth, write_truth
 
 WIDTH, HEIGHT = 1490, 2010  # portrait, like the real hand radiographs
+BOTH = "B"  # DICOM ImageLaterality of a radiograph of both hands
 FORMATS = ("dcm", "png")
 
 
@@ -71,16 +73,24 @@ def generate_study(
     erosion_rate: float = 0.1,
     noise: bool = True,
 ) -> PhantomStudy:
-    """A baseline and a follow-up radiograph of one synthetic hand, with exact ground truth.
+    """A baseline and a follow-up radiograph of one synthetic hand, with exact ground truth; both hands
+    side by side with `laterality="B"` (`both_hands`).
 
     `findings_rate` is the chance that a joint has ankylosis or subluxation (half each),
     `erosion_rate` the chance of a marginal erosion. Same arguments, bit-identical study.
     """
-    if laterality not in (None, "L", "R"):
-        raise ValueError(f"laterality must be 'L' or 'R', not {laterality!r}")
+    if laterality not in (None, "L", "R", BOTH):
+        raise ValueError(f"laterality must be 'L', 'R' or 'B' (both hands), not {laterality!r}")
     if not 0.05 <= pixel_size_mm <= 0.5:
         raise ValueError(f"pixel size {pixel_size_mm} mm is outside 0.05–0.5 mm")
-    rng = np.random.default_rng([seed, 0x_4A7D])
+    if laterality == BOTH:
+        return both_hands(seed, pixel_size_mm, findings_rate, erosion_rate, noise)
+    return _one_hand(seed, laterality, pixel_size_mm, findings_rate, erosion_rate, noise, [seed, 0x_4A7D])
+
+
+def _one_hand(seed: int, laterality: str | None, pixel_size_mm: float, findings_rate: float, erosion_rate: float,
+              noise: bool, rng_seed: list[int]) -> PhantomStudy:
+    rng = np.random.default_rng(rng_seed)
     laterality = laterality or str(rng.choice(["L", "R"]))
     hand = build_hand(rng, laterality, pixel_size_mm, WIDTH, HEIGHT, findings_rate, erosion_rate)
     changes = FollowupChanges.random(rng, hand)
@@ -135,6 +145,43 @@ def generate_study(
             ),
         )
         for img, when, visit in ((img_b, first, "baseline"), (img_f, later, "followup"))
+    ]
+    return PhantomStudy(radiographs[0], radiographs[1], truth)
+
+
+def both_hands(seed: int, pixel_size_mm: float = 0.175, findings_rate: float = 0.15, erosion_rate: float = 0.1,
+               noise: bool = True) -> PhantomStudy:
+    """Both hands of one patient side by side on each visit's radiograph, as rheumatoid arthritis is followed:
+    the right hand on the image's left (a postero-anterior film seen as usual), each hand moved and its joints
+    changed on its own between the visits. Joints are named with their hand ("R MCP2"); the files state no
+    laterality. `truth.global_transform` is the right hand's repositioning."""
+    hands = {side: _one_hand(seed, side, pixel_size_mm, findings_rate, erosion_rate, noise, [seed, 0x_4A7D, n])
+             for n, side in enumerate(("R", "L"), start=1)}
+    right, left = hands["R"], hands["L"]
+    shift = np.array([[1.0, 0.0, WIDTH], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])  # the left hand's half of the image
+
+    def moved(m: np.ndarray, side: str) -> np.ndarray:
+        return m if side == "R" else shift @ m @ np.linalg.inv(shift)
+
+    def visit(name: str) -> VisitTruth:
+        joints = []
+        for side, study in hands.items():
+            dx = 0 if side == "R" else WIDTH
+            for j in getattr(study.truth, name).joints:
+                joints.append(JointTruth(with_hand(side, j.identity), (j.box[0] + dx, *j.box[1:]), j.findings, j.upper_mask,
+                                         j.lower_mask, (j.window_xy[0] + dx, j.window_xy[1]), (j.centre[0] + dx, j.centre[1]), j.axis))
+        return VisitTruth(joints)
+
+    changes = {with_hand(side, k): JointChangeTruth(with_hand(side, k), moved(c.upper_transform, side), moved(c.lower_transform, side),
+                                                  c.jsn_mm, c.flexion_deg)
+               for side, study in hands.items() for k, c in study.truth.changes.items()}
+    truth = StudyTruth(seed=int(seed), laterality=BOTH, pixel_size_mm=float(pixel_size_mm), image_size=(2 * WIDTH, HEIGHT),
+                       baseline=visit("baseline"), followup=visit("followup"), changes=changes,
+                       global_transform=right.truth.global_transform)
+    radiographs = [
+        Radiograph(pixels=np.concatenate([getattr(right, name).pixels, getattr(left, name).pixels], axis=1), bits_stored=12,
+                   pixel_size_mm=float(pixel_size_mm), identity=dataclasses.replace(getattr(right, name).identity, laterality=None))
+        for name in ("baseline", "followup")
     ]
     return PhantomStudy(radiographs[0], radiographs[1], truth)
 

@@ -33,6 +33,7 @@ from PIL import Image
 
 from jsnviewer.atomic import atomic_write_bytes, atomic_write_json
 from jsnviewer.errors import JsnError
+from jsnviewer.joints import file_stem
 
 TRUTH_VERSION = 1
 
@@ -115,7 +116,7 @@ def write_truth(folder: Path, truth: StudyTruth) -> Path:
         for j in visit.joints:
             files = {}
             for part, mask in (("upper", j.upper_mask), ("lower", j.lower_mask)):
-                rel = f"masks/{visit_name}_{j.identity}_{part}.png"
+                rel = f"masks/{visit_name}_{file_stem(j.identity)}_{part}.png"
                 atomic_write_bytes(folder / rel, _mask_png(mask))
                 files[part] = rel
             joints.append(

@@ -16,7 +16,7 @@ from jsnviewer.device import at_most_cpu_threads
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import SIDES
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, bones_off_the_edge, crop_side_px, joint_axes
-from jsnviewer.pipeline.pairing import hand_size_ratio, misplaced_pairs
+from jsnviewer.pipeline.pairing import hand_size_ratio, match_hands, misplaced_pairs
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
 from jsnviewer.registration.result import BONE_NAMES, CHECK_THE_JOINT
 from jsnviewer.weights import MODEL_TITLES
@@ -227,6 +227,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
             raise AnalysisError(f"{name}: no finger joints were found; is this a posteroanterior hand radiograph?")
 
     report(0.62, "Pairing joints")
+    *detections, hands_warning = match_hands(*detections, (baseline.identity.laterality, followup.identity.laterality))
+    warnings += [hands_warning] if hands_warning else []
     pairs, unpaired = pair_detections(*detections)
     axes_b = joint_axes({d.identity: d.box[:2] for d in detections[0] if d.identity})
     axes_f = joint_axes({d.identity: d.box[:2] for d in detections[1] if d.identity})

@@ -20,14 +20,15 @@ def _f1(tp: int, fp: int, fn: int) -> float | None:
 
 
 def bench_synthetic(n: int, settings: AnalysisSettings = AnalysisSettings(), first_seed: int = FIRST_SEED,
-                    on_study: Callable[[int], None] | None = None) -> dict:
+                    on_study: Callable[[int], None] | None = None, both_hands: bool = False) -> dict:
+    """`n` synthetic study pairs, of one hand each or (`both_hands`) of both hands side by side."""
     from jsnviewer.phantom import generate_study
 
     models = AnalysisModels.load(settings)
     seconds, errors, paired, expected = [], [], 0, 0
     counts = {name: [0, 0, 0] for name in FINDINGS}  # tp, fp, fn on the follow-up
     for i in range(n):
-        study = generate_study(first_seed + i)
+        study = generate_study(first_seed + i, laterality="B" if both_hands else None)
         t = time.perf_counter()
         result = analyze(study.baseline, study.followup, models, settings)
         seconds.append(time.perf_counter() - t)
@@ -52,6 +53,7 @@ def bench_synthetic(n: int, settings: AnalysisSettings = AnalysisSettings(), fir
     errs = np.asarray(errors)
     return {
         "studies": n,
+        "hands_per_radiograph": 2 if both_hands else 1,
         "s_per_pair": float(np.mean(seconds)),
         "s_per_pair_max": float(np.max(seconds)),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

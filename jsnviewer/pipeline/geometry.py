@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jsnviewer.joints import DIGIT_CHAINS, digit_of
+from jsnviewer.joints import DIGIT_CHAINS, by_hand, digit_of, with_hand
 
 CROP_SIZE = 256
 
@@ -106,7 +106,13 @@ def joint_axes(centres: dict[str, tuple[float, float]]) -> dict[str, tuple[float
     Uses the neighbouring joints on the same digit: the bisector of the two bone directions
     where both neighbours are known, else the one bone direction known. A joint with no
     neighbour takes the mean direction of the hand's other joints, or image-up for a lone joint.
+    On a radiograph of both hands each hand is worked out apart.
     """
+    return {with_hand(hand, joint): axis for hand, group in by_hand(centres).items()
+            for joint, axis in _hand_axes(group).items()}
+
+
+def _hand_axes(centres: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
     pts = {k: np.asarray(v, float) for k, v in centres.items()}
     axes: dict[str, np.ndarray] = {}
     for identity, p in pts.items():

@@ -4,11 +4,13 @@ joints given one name do not)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
 
 from jsnviewer.detection.identity import fit_similarity
+from jsnviewer.joints import SIDES, by_hand, hand_of, with_hand
 
 # A pair of boxes whose follow-up centre lies more than this many MCP spacings from where the other pairs
 # put it is taken to be two different joints. Mis-named pairs lie a joint apart (one spacing between MCPs,
@@ -30,14 +32,18 @@ def hand_size_ratio(pairs: dict[str, tuple]) -> float | None:
     of itself (true size 100 %) a joint found on one visit only made it 111 %, and every follow-up crop was
     then scaled 11 % wrong. The median keeps one mis-named pair (boxes of different joints) from moving it.
     """
-    if len(pairs) < 4:
-        return None
-    pts = _centres(pairs)
-    i, j = np.triu_indices(len(pts), 1)
-    d_base = np.hypot(*(pts[i, 0] - pts[j, 0]).T)
-    d_follow = np.hypot(*(pts[i, 1] - pts[j, 1]).T)
-    ok = d_base > 0
-    return float(np.median(d_follow[ok] / d_base[ok])) if ok.any() else None
+    ratios = []
+    for hand in by_hand(pairs).values():  # two hands on one radiograph move apart: distances within a hand
+        if len(hand) < 4:
+            continue
+        pts = _centres(hand)
+        i, j = np.triu_indices(len(pts), 1)
+        d_base = np.hypot(*(pts[i, 0] - pts[j, 0]).T)
+        d_follow = np.hypot(*(pts[i, 1] - pts[j, 1]).T)
+        ok = d_base > 0
+        ratios.append(d_follow[ok] / d_base[ok])
+    ratios = np.concatenate(ratios) if ratios else np.zeros(0)
+    return float(np.median(ratios)) if len(ratios) else None
 
 
 def misplaced_pairs(pairs: dict[str, tuple], spacing: float | None) -> dict[str, float]:
@@ -49,7 +55,13 @@ def misplaced_pairs(pairs: dict[str, tuple], spacing: float | None) -> dict[str,
     leaves further away is two different joints under one name (the detector named the hand's joints
     differently on the two visits), whose JSN means nothing.
     Nothing is said below four pairs or without the hand's MCP spacing (`spacing`, baseline pixels).
+    Each hand of a radiograph of both hands has its own motion.
     """
+    return {with_hand(hand, joint): r for hand, group in by_hand(pairs).items()
+            for joint, r in _misplaced_in_hand(group, spacing).items()}
+
+
+def _misplaced_in_hand(pairs: dict[str, tuple], spacing: float | None) -> dict[str, float]:
     if len(pairs) < 4 or not spacing:
         return {}
     names = sorted(pairs)
@@ -83,3 +95,30 @@ def misplaced_pairs(pairs: dict[str, tuple], spacing: float | None) -> dict[str,
 def _centres(pairs: dict[str, tuple]) -> np.ndarray:
     """(n, visit, xy) box centres of the pairs in name order."""
     return np.array([[pairs[k][0].box[:2], pairs[k][1].box[:2]] for k in sorted(pairs)], dtype=float)
+
+
+def match_hands(baseline: list, followup: list, laterality: tuple[str | None, str | None] = (None, None)
+                ) -> tuple[list, list, str | None]:
+    """The two visits' detections named alike when one radiograph shows both hands and the other one hand:
+    the one hand's joints take its side (from how they lie, else from its file's `laterality`), so that they
+    pair with the same hand's joints on the other visit. Returns (baseline, followup, warning or None)."""
+    from jsnviewer.detection.detector import hand_side_of
+
+    both = [any(hand_of(d.identity) for d in dets if d.identity) for dets in (baseline, followup)]
+    if both[0] == both[1]:
+        return baseline, followup, None
+    single = 1 if both[0] else 0
+    dets = (baseline, followup)[single]
+    side = hand_side_of(dets) or laterality[single]
+    visits = ("baseline", "follow-up")
+    if side not in SIDES:
+        renamed = [dataclasses.replace(d, identity=None) if d.identity else d for d in dets]
+        warning = (f"The {visits[1 - single]} shows both hands and the {visits[single]} one hand, and which hand "
+                   "cannot be told: no joint was compared. Analyse the same hands on both visits.")
+    else:
+        renamed = [dataclasses.replace(d, identity=with_hand(side, d.identity)) if d.identity else d for d in dets]
+        warning = (f"The {visits[1 - single]} shows both hands and the {visits[single]} only the {SIDES[side]} hand: "
+                   f"the {SIDES[side]} hand's joints are compared.")
+    out = [baseline, followup]
+    out[single] = renamed
+    return out[0], out[1], warning

@@ -23,7 +23,7 @@ from PIL import Image
 
 from jsnviewer import __version__
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json
-from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES, anatomical
+from jsnviewer.joints import ALL_IDENTITIES, FINDINGS, anatomical, file_stem
 from jsnviewer.pipeline.overview import display_grey, overview_image
 from jsnviewer.pipeline.result import VISIT_NAMES, StudyResult, VisitInfo
 
@@ -34,7 +34,7 @@ CSV_COLUMNS = [*STUDY_COLUMNS, "identity", "jsn_mm", "jsn_px", "reliable", "base
 RESULT_FILES = ("results.json", "results.csv", "overview.png")
 STAGING_PREFIX = ".jsnviewer-writing-"
 STAGING_ABANDONED_S = 3600.0
-JOINT_PICTURE = re.compile(rf"({'|'.join(JOINT_IDENTITIES)})_(fixed|moving|fixed_masks|moving_masks|spectrum_original|spectrum_transformed)\.png")
+JOINT_PICTURE = re.compile(rf"({'|'.join(file_stem(i) for i in ALL_IDENTITIES)})_(fixed|moving|fixed_masks|moving_masks|spectrum_original|spectrum_transformed)\.png")
 WARNINGS_SEPARATOR = " | "
 
 
@@ -127,19 +127,19 @@ def write_joint_pictures(folder: Path, result: StudyResult) -> None:
     """joints/<identity>_{fixed,moving,fixed_masks,moving_masks,spectrum_original,spectrum_transformed}.png"""
     for j in result.joints:
         c, reg = j.crops, j.registration
-        _png(folder / f"{j.identity}_fixed.png", display_grey(c.fixed))
-        _png(folder / f"{j.identity}_moving.png", display_grey(c.moving))
+        _png(folder / f"{file_stem(j.identity)}_fixed.png", display_grey(c.fixed))
+        _png(folder / f"{file_stem(j.identity)}_moving.png", display_grey(c.moving))
         for name, upper, lower in (("fixed", c.fixed_upper, c.fixed_lower), ("moving", c.moving_upper, c.moving_lower)):
             rgb = np.zeros(upper.shape + (3,), np.uint8)
             rgb[..., 0] = upper * 255
             rgb[..., 2] = lower * 255
-            _png(folder / f"{j.identity}_{name}_masks.png", rgb)
+            _png(folder / f"{file_stem(j.identity)}_{name}_masks.png", rgb)
         spectra = [s for s in (reg.spectrum_original, reg.spectrum_transformed) if s is not None]
         if spectra:
             top = max(float(np.max(s)) for s in spectra) or 1.0
             for name, s in (("original", reg.spectrum_original), ("transformed", reg.spectrum_transformed)):
                 if s is not None:
-                    _png(folder / f"{j.identity}_spectrum_{name}.png", (np.clip(s / top, 0, 1) * 255).astype(np.uint8))
+                    _png(folder / f"{file_stem(j.identity)}_spectrum_{name}.png", (np.clip(s / top, 0, 1) * 255).astype(np.uint8))
 
 
 def previous_results(folder: str | Path) -> list[Path]:

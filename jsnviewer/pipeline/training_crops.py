@@ -20,6 +20,7 @@ from pathlib import Path
 
 from jsnviewer.dataset import AnnotationDataset, JointAnnotation, box_iou, image_id_of
 from jsnviewer.errors import DatasetError
+from jsnviewer.joints import hand_of, joint_of
 from jsnviewer.pipeline.result import Box, JointResult, StudyResult
 
 # A box of the user's is the analysed joint's when they overlap by at least this much.
@@ -90,7 +91,7 @@ def save_joint_crops(dataset: AnnotationDataset, result: StudyResult, baseline, 
             left_out.append(joint.identity)
             continue
         c = joint.crops
-        key = joint_key(patient, laterality, identity)
+        key = joint_key(patient, hand_of(identity) or laterality, joint_of(identity))  # "R MCP2": the right hand's
         written.append(dataset.save_joint_crop(key, ids[0], c.fixed, c.fixed_upper, c.fixed_lower))
         written.append(dataset.save_joint_crop(key, ids[1], c.moving, c.moving_upper, c.moving_lower))
     return SavedJointCrops(written, left_out)
