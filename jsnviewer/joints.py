@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
@@ -69,15 +70,25 @@ def by_hand(mapping: dict[str, T]) -> dict[str | None, dict[str, T]]:
     return groups
 
 
+def names_of_one_hand(identities: Iterable[str | None]) -> list[str | None]:
+    """The names of a radiograph's boxes once it is taken to show one hand: the hand with the most named
+    boxes (the right one on a tie) keeps its names, plainly; the other hand's boxes lose theirs."""
+    identities = list(identities)
+    counts = Counter(hand_of(name) for name in identities if name is not None)
+    if not counts:
+        return identities
+    kept = max(counts, key=lambda hand: (counts[hand], hand == "R"))
+    return [joint_of(name) if name is not None and hand_of(name) == kept else None for name in identities]
+
+
 def file_stem(identity: str) -> str:
     """A joint's name as part of a file name: 'R MCP2' → 'R_MCP2'."""
     return identity.replace(" ", "_")
 
 
-def identity_choices(identities: Iterable[str | None]) -> tuple[str, ...]:
-    """The names to offer for a box of a radiograph whose boxes carry `identities`: with the hand when any
-    of them has one (a radiograph of both hands), else the plain names."""
-    return HAND_JOINT_IDENTITIES if any(i in HAND_JOINT_IDENTITIES for i in identities) else JOINT_IDENTITIES
+def identity_choices(both_hands: bool) -> tuple[str, ...]:
+    """The names to offer for a box: with the hand on a radiograph of both hands, else the plain names."""
+    return HAND_JOINT_IDENTITIES if both_hands else JOINT_IDENTITIES
 
 
 def digit_of(identity: str) -> int:

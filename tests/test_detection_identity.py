@@ -106,3 +106,35 @@ def test_size_and_side_are_told_per_hand_on_a_radiograph_of_both():
     assert hand_side(pts[right], [names[k] for k in right]) == "R"
     one = mcp_spacing(pts[right], [names[k] for k in right])
     assert mcp_spacing(pts, names) == pytest.approx(one, rel=0.1)  # the same patient's two hands
+
+
+def test_a_hand_named_plainly_takes_its_own_side_when_the_radiograph_is_said_to_show_both():
+    """The annotator ticks "Both hands" on a radiograph whose search found one hand: its names take that
+    hand's side, read from how the joints lie (not from where they are on the image, nor from the file)."""
+    from jsnviewer.detection.identity import names_with_hands
+
+    pts, names = _both_hands()
+    right = [k for k, n in enumerate(names) if n.startswith("R ")]
+    plain = [names[k][2:] for k in right] + [None, None]  # the right hand named plainly, two boxes unnamed
+    centres = np.vstack([pts[right], pts[-2:]])
+    assert names_with_hands(centres, plain, 2980, laterality="L") == [names[k] for k in right] + [None, None]
+    left = [k for k, n in enumerate(names) if n.startswith("L ")]
+    assert names_with_hands(pts[left], [names[k][2:] for k in left], 2980) == [names[k] for k in left]
+
+
+def test_too_few_named_joints_to_tell_a_side_take_the_files_laterality_else_their_half_of_the_image():
+    from jsnviewer.detection.identity import names_with_hands
+
+    centres = np.array([[400.0, 900.0], [2400.0, 900.0]])
+    assert names_with_hands(centres, ["MCP2", None], 2980) == ["R MCP2", None]  # the image's left: a right hand
+    assert names_with_hands(centres, [None, "PIP3"], 2980) == [None, "L PIP3"]
+    assert names_with_hands(centres, ["MCP2", None], 2980, laterality="L") == ["L MCP2", None]
+    assert names_with_hands(centres, ["R MCP2", "PIP3"], 2980) == ["R MCP2", "L PIP3"]
+
+
+def test_a_radiograph_said_to_show_one_hand_keeps_the_names_of_the_hand_with_most_of_them():
+    from jsnviewer.joints import names_of_one_hand
+
+    assert names_of_one_hand(["R MCP2", "L PIP3", "R PIP2", None]) == ["MCP2", None, "PIP2", None]
+    assert names_of_one_hand(["L MCP2", "R PIP3"]) == [None, "PIP3"]  # a tie keeps the right hand
+    assert names_of_one_hand(["MCP2", None]) == ["MCP2", None]

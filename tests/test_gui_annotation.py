@@ -370,3 +370,47 @@ def test_on_a_radiograph_of_both_hands_a_box_is_named_with_its_hand(qtbot, windo
     panel.identity.activated.emit(panel.identity.currentIndex())
     assert document.joint(uid).identity == "L PIP3"
     assert window.layers[BASELINE].items[uid].label.toPlainText() == "L PIP3"
+
+
+def test_ticking_both_hands_names_a_plainly_named_hand_with_its_side_and_offers_the_other_hands_names(qtbot, window):
+    """A radiograph of both hands whose search found one hand: the annotator could not give a box a hand."""
+    document, panel = window.documents[BASELINE], window.joints_panel
+    width = document.width
+    named = window.add_box(BASELINE, (0.2 * width, 60.0, 20.0, 30.0))
+    document.set_identity(named, "MCP2")
+    other = window.add_box(BASELINE, (0.8 * width, 60.0, 20.0, 30.0))
+    panel.select(other)
+    assert not panel.both_hands.isChecked()
+    assert "L PIP3" not in [panel.identity.itemText(k) for k in range(panel.identity.count())]
+    assert document.laterality == "L"  # the file's hand
+    panel.both_hands.click()
+    assert document.joint(named).identity == "L MCP2"  # one named joint does not show its side: the file's
+    assert panel.both_hands.isChecked()
+    panel.identity.setCurrentText("R PIP3")
+    panel.identity.activated.emit(panel.identity.currentIndex())
+    assert document.joint(other).identity == "R PIP3"
+    assert window.layers[BASELINE].items[named].label.toPlainText() == "L MCP2"
+
+    panel.both_hands.click()  # one hand after all: one hand keeps its names, plainly; the other loses them
+    assert [document.joint(uid).identity for uid in (named, other)] == [None, "PIP3"]  # a tie: the right hand's
+    assert not panel.both_hands.isChecked()
+    stack = document.undo_stack
+    stack.undo()
+    assert [document.joint(uid).identity for uid in (named, other)] == ["L MCP2", "R PIP3"]
+    assert panel.both_hands.isChecked()
+    stack.undo()
+    stack.undo()
+    assert document.joint(named).identity == "MCP2" and not panel.both_hands.isChecked()
+
+
+def test_both_hands_can_be_ticked_before_any_box_is_named_and_untick_by_undo(qtbot, window):
+    document, panel = window.documents[BASELINE], window.joints_panel
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    panel.select(uid)
+    was_dirty = document.is_dirty
+    panel.both_hands.click()
+    assert panel.both_hands.isChecked() and document.is_dirty == was_dirty  # no name changed: nothing to save
+    assert "R MCP2" in [panel.identity.itemText(k) for k in range(panel.identity.count())]
+    document.undo_stack.undo()
+    assert not panel.both_hands.isChecked()
+    assert "MCP2" in [panel.identity.itemText(k) for k in range(panel.identity.count())]

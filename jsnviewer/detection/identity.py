@@ -260,6 +260,21 @@ def hand_side(centres: np.ndarray, identities: list[str | None]) -> str | None:
     return "L" if det > 0 else "R"
 
 
+def names_with_hands(centres: np.ndarray, identities: list[str | None], image_width: float,
+                     laterality: str | None = None) -> list[str | None]:
+    """The names of a radiograph's boxes once it is taken to show both hands: plainly named joints take the
+    hand they lay out (`hand_side`), else the file's laterality, else the half of the image they lie on (seen
+    postero-anteriorly the right hand is on the image's left). Names with a hand and unnamed boxes stay."""
+    plain = [k for k, name in enumerate(identities) if name is not None and hand_of(name) is None]
+    if not plain:
+        return list(identities)
+    pts = np.asarray(centres, dtype=float).reshape(-1, 2)
+    side = hand_side(pts[plain], [identities[k] for k in plain])
+    if side is None:
+        side = laterality if laterality in ("L", "R") else ("R" if pts[plain, 0].mean() < image_width / 2 else "L")
+    return [with_hand(side, name) if k in plain else name for k, name in enumerate(identities)]
+
+
 def _named_points_by_hand(centres: np.ndarray, identities: list[str | None]) -> dict[str | None, tuple[np.ndarray, np.ndarray]]:
     """For each hand (None: plain names) with four named joints or more, the centres of its named joints
     and their template positions."""

@@ -17,7 +17,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+import numpy as np
+
 from jsnviewer.dataset import JointAnnotation, merge_joints
+from jsnviewer.detection.identity import names_with_hands
+from jsnviewer.joints import hand_of, names_of_one_hand
 
 
 def copy_joint(joint: JointAnnotation) -> JointAnnotation:
@@ -67,6 +71,7 @@ class AnnotationDocument(QObject):
         # Set when the saved annotation of this image could not be read (autosave must not replace that
         # file, it may be repairable; an explicit save by the user does), or was changed elsewhere.
         self.keep_saved_file: str | None = None
+        self._both_hands_chosen = False  # the user took it to show both hands before any joint had a name
 
     # --- reading
     def uids(self) -> list[int]:
@@ -80,6 +85,12 @@ class AnnotationDocument(QObject):
 
     def __len__(self) -> int:
         return len(self._joints)
+
+    @property
+    def both_hands(self) -> bool:
+        """Whether the radiograph is taken to show both hands, so that its joints are named with their hand."""
+        return self._both_hands_chosen or any(j.identity is not None and hand_of(j.identity) is not None
+                                              for j in self._joints.values())
 
     @property
     def is_dirty(self) -> bool:
@@ -152,6 +163,32 @@ class AnnotationDocument(QObject):
         joint = self.joint(uid)
         joint.findings[finding] = bool(value)
         self.edit(uid, joint, f"{'Mark' if value else 'Clear'} {finding}")
+
+    def set_both_hands(self, both: bool) -> int:
+        """Take the radiograph to show both hands (plain names take their hand, `names_with_hands`) or one hand
+        (`names_of_one_hand`: the other hand's boxes lose their names), as one undo step; how many boxes
+        were renamed."""
+        uids = list(self._joints)
+        names = [self._joints[uid].identity for uid in uids]
+        if both:
+            centres = np.array([self._joints[uid].box[:2] for uid in uids], dtype=float).reshape(-1, 2)
+            new = names_with_hands(centres, names, self.width, self.laterality)
+        else:
+            new = names_of_one_hand(names)
+        renamed = [(uid, name) for uid, old, name in zip(uids, names, new) if name != old]
+        if both == self.both_hands and not renamed:
+            return 0
+        self.in_batch = True
+        try:
+            self.undo_stack.beginMacro("Name joints with their hand" if both else "Name joints of one hand")
+            self.undo_stack.push(BothHandsCommand(self, both))
+            for uid, name in renamed:
+                self.set_identity(uid, name)
+            self.undo_stack.endMacro()
+        finally:
+            self.in_batch = False
+        self.changed.emit()
+        return len(renamed)
 
     def accept_proposals(self, uids: Iterable[int]) -> int:
         """Turn model proposals into the user's own boxes (one undo step); returns how many."""
@@ -254,6 +291,25 @@ class RemoveJointCommand(QUndoCommand):
     def undo(self) -> None:
         self.document._insert(self.uid, self.joint, self.position)
         self.document.joint_restored.emit(self.uid)
+
+
+class BothHandsCommand(QUndoCommand):
+    """Whether the radiograph is taken to show both hands, where no joint's name says so yet (not part of
+    the saved annotation: the names are)."""
+
+    def __init__(self, document: AnnotationDocument, both: bool):
+        super().__init__("Both hands" if both else "One hand")
+        self.document, self.both, self.before = document, both, document._both_hands_chosen
+
+    def redo(self) -> None:
+        self.document._both_hands_chosen = self.both
+        if not self.document.in_batch:
+            self.document.changed.emit()
+
+    def undo(self) -> None:
+        self.document._both_hands_chosen = self.before
+        if not self.document.in_batch:
+            self.document.changed.emit()
 
 
 class EditJointCommand(QUndoCommand):

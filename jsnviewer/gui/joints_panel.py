@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, box_colour
-from jsnviewer.joints import FINDINGS, JOINT_IDENTITIES, anatomical_rank, identity_choices
+from jsnviewer.joints import FINDINGS, anatomical_rank, identity_choices
 
 COLUMNS = ("Joint", "Ank.", "Sub.", "Source", "cx", "cy", "w", "h")
 UNKNOWN = "— unknown —"
@@ -69,10 +69,14 @@ class JointsPanel(QWidget):
         self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + MIN_ROWS * rows + 4)
 
         self.identity = QComboBox()
-        self._choices = JOINT_IDENTITIES
+        self._choices = identity_choices(False)
         self.identity.addItems([UNKNOWN, *self._choices])
         self.identity.setToolTip("Joint identity of the selected box")
         self.identity.activated.connect(self._identity_chosen)
+        self.both_hands = QCheckBox("Both hands")
+        self.both_hands.setToolTip("This radiograph shows both hands: its joints are named with their hand (R MCP2, "
+                                   "L PIP3).\nUnticked, the hand with the most named joints keeps its names.")
+        self.both_hands.clicked.connect(self._both_hands_toggled)
         self.findings = {name: QCheckBox(name.capitalize()) for name in FINDINGS}
         for name, box in self.findings.items():
             box.clicked.connect(lambda checked, n=name: self._finding_toggled(n, checked))
@@ -86,7 +90,10 @@ class JointsPanel(QWidget):
         self.delete_button.clicked.connect(self.delete_requested)
 
         editor = QFormLayout()
-        editor.addRow("Identity", self.identity)
+        identity_row = QHBoxLayout()
+        identity_row.addWidget(self.identity, 1)
+        identity_row.addWidget(self.both_hands)
+        editor.addRow("Identity", identity_row)
         flags = QHBoxLayout()
         for box in self.findings.values():
             flags.addWidget(box)
@@ -214,7 +221,10 @@ class JointsPanel(QWidget):
             widget.setEnabled(enabled)
         self.accept_button.setEnabled(enabled and joint.source == "model")
         # a radiograph of both hands names its joints with their hand ("R MCP2"): offer those names there
-        choices = identity_choices(j.identity for j in self.document.joints()) if self.document is not None else JOINT_IDENTITIES
+        both = self.document is not None and self.document.both_hands
+        self.both_hands.setEnabled(self.document is not None)
+        self.both_hands.setChecked(both)
+        choices = identity_choices(both)
         if choices != self._choices:
             self._choices = choices
             self.identity.clear()
@@ -227,6 +237,11 @@ class JointsPanel(QWidget):
     def _identity_chosen(self, index: int) -> None:
         if self.document is not None and self.current is not None:
             self.document.set_identity(self.current, None if index == 0 else self._choices[index - 1])
+
+    def _both_hands_toggled(self, checked: bool) -> None:
+        if self.document is not None:
+            self.document.set_both_hands(checked)
+        self._show_editor()
 
     def _finding_toggled(self, name: str, checked: bool) -> None:
         if self.document is not None and self.current is not None:
