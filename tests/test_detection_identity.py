@@ -110,25 +110,24 @@ def test_size_and_side_are_told_per_hand_on_a_radiograph_of_both():
 
 def test_a_hand_named_plainly_takes_its_own_side_when_the_radiograph_is_said_to_show_both():
     """The annotator ticks "Both hands" on a radiograph whose search found one hand: its names take that
-    hand's side, read from how the joints lie (not from where they are on the image, nor from the file)."""
+    hand's side, read from how the joints lie."""
     from jsnviewer.detection.identity import names_with_hands
 
     pts, names = _both_hands()
     right = [k for k, n in enumerate(names) if n.startswith("R ")]
     plain = [names[k][2:] for k in right] + [None, None]  # the right hand named plainly, two boxes unnamed
     centres = np.vstack([pts[right], pts[-2:]])
-    assert names_with_hands(centres, plain, 2980, laterality="L") == [names[k] for k in right] + [None, None]
+    assert names_with_hands(centres, plain, 2980) == [names[k] for k in right] + [None, None]
     left = [k for k, n in enumerate(names) if n.startswith("L ")]
     assert names_with_hands(pts[left], [names[k][2:] for k in left], 2980) == [names[k] for k in left]
 
 
-def test_too_few_named_joints_to_tell_a_side_take_the_files_laterality_else_their_half_of_the_image():
+def test_too_few_named_joints_to_tell_a_side_take_the_half_of_the_image_they_lie_on():
     from jsnviewer.detection.identity import names_with_hands
 
     centres = np.array([[400.0, 900.0], [2400.0, 900.0]])
     assert names_with_hands(centres, ["MCP2", None], 2980) == ["R MCP2", None]  # the image's left: a right hand
     assert names_with_hands(centres, [None, "PIP3"], 2980) == [None, "L PIP3"]
-    assert names_with_hands(centres, ["MCP2", None], 2980, laterality="L") == ["L MCP2", None]
     assert names_with_hands(centres, ["R MCP2", "PIP3"], 2980) == ["R MCP2", "L PIP3"]
 
 
@@ -138,3 +137,25 @@ def test_a_radiograph_said_to_show_one_hand_keeps_the_names_of_the_hand_with_mos
     assert names_of_one_hand(["R MCP2", "L PIP3", "R PIP2", None]) == ["MCP2", None, "PIP2", None]
     assert names_of_one_hand(["L MCP2", "R PIP3"]) == [None, "PIP3"]  # a tie keeps the right hand
     assert names_of_one_hand(["MCP2", None]) == ["MCP2", None]
+
+
+# The 14 box centres the shipped detectors find on the real right hand UAB001-RH (hands_ra2): its ring and little
+# fingers' PIPs and DIPs are missed and three boxes lie on the wrist, so its geometry alone fits a left hand a
+# little better (by about half an unmatched joint's price). Beside them, the radiologist's landmarks.
+_UAB001_RH_CENTRES = np.array([
+    [379.1, 968.4], [532.5, 439.2], [696.9, 770.4], [538.0, 730.6], [924.0, 924.0], [252.7, 766.2], [468.5, 1267.4],
+    [810.5, 838.0], [768.2, 1246.8], [801.6, 252.7], [563.6, 286.6], [763.7, 444.1], [208.4, 664.2], [800.7, 1776.7]])
+_UAB001_RH_LANDMARKS = {"IP1": (271, 752), "PIP2": (534, 445), "PIP3": (765, 459), "PIP4": (942, 578),
+                        "PIP5": (1103, 771), "MCP1": (383, 966), "MCP2": (522, 732), "MCP3": (686, 782),
+                        "MCP4": (816, 823), "MCP5": (932, 934)}
+
+
+def test_a_hand_whose_joints_fit_either_hand_about_equally_is_named_as_the_hand_its_file_declares():
+    names = assign_identities(_UAB001_RH_CENTRES, "R")
+    right = 0
+    for name, landmark in _UAB001_RH_LANDMARKS.items():
+        near = np.linalg.norm(_UAB001_RH_CENTRES - landmark, axis=1)
+        if near.min() < 60:  # found
+            right += names[int(near.argmin())] == name
+    assert right == 8  # all 8 landmarked joints found (before: 0, named as a left hand's)
+    assert assign_identities(_UAB001_RH_CENTRES * [-1, 1] + [1500, 0], "L") == names  # its mirror image, declared left

@@ -9,7 +9,8 @@ one-to-one assignment (Hungarian, with a fixed price for a template joint or a d
 unmatched) with a similarity fit, then by letting each digit's distal joints swing and stretch
 about its MCP (fingers spread or bent). The cheapest hypothesis names the joints. A missing
 joint or a stray box costs the fixed price and does not shift the others. The thumb's side
-is read from the image; the declared laterality only breaks near-ties.
+is read from the image; naming the other hand than the file declares costs one such price, so
+the file decides only where the image nearly cannot.
 """
 
 from __future__ import annotations
@@ -174,6 +175,7 @@ def assign_identities(centres: np.ndarray, laterality: str | None = None) -> lis
 
 MIN_HAND_JOINTS = 6  # named joints each hand of a two-hand radiograph needs
 _TWO_HANDS_MARGIN = 1.0  # in unmatched-joint prices: how much better two hands must fit than one
+_DECLARED_SIDE = 1.0  # in unmatched-joint prices: what naming the other hand than the file declares costs
 _SPLITS_TRIED = 4  # the widest gaps across the image tried as the line between the hands
 
 
@@ -184,7 +186,7 @@ def _name_hand(det: np.ndarray, unit: float, tau: float, laterality: str | None 
     best: tuple[float, list[str | None], str] | None = None
     for mirror in mirrors:
         template = TEMPLATE_LEFT * np.array([1.0 if mirror == "L" else -1.0, 1.0])
-        prior = 0.0 if laterality in (None, mirror) else 0.05 * tau ** 2
+        prior = 0.0 if laterality in (None, mirror) else _DECLARED_SIDE * tau ** 2
         for _, a, b in _hypotheses(template, det, unit, tau):
             s, th = abs(a), math.atan2(a.imag, a.real)
             rot = np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]])
@@ -260,18 +262,18 @@ def hand_side(centres: np.ndarray, identities: list[str | None]) -> str | None:
     return "L" if det > 0 else "R"
 
 
-def names_with_hands(centres: np.ndarray, identities: list[str | None], image_width: float,
-                     laterality: str | None = None) -> list[str | None]:
+def names_with_hands(centres: np.ndarray, identities: list[str | None], image_width: float) -> list[str | None]:
     """The names of a radiograph's boxes once it is taken to show both hands: plainly named joints take the
-    hand they lay out (`hand_side`), else the file's laterality, else the half of the image they lie on (seen
-    postero-anteriorly the right hand is on the image's left). Names with a hand and unnamed boxes stay."""
+    hand they lay out (`hand_side`), else the half of the image they lie on (seen postero-anteriorly the right
+    hand is on the image's left; a file that declares one hand is wrong on such a film). Names with a hand
+    and unnamed boxes stay."""
     plain = [k for k, name in enumerate(identities) if name is not None and hand_of(name) is None]
     if not plain:
         return list(identities)
     pts = np.asarray(centres, dtype=float).reshape(-1, 2)
     side = hand_side(pts[plain], [identities[k] for k in plain])
     if side is None:
-        side = laterality if laterality in ("L", "R") else ("R" if pts[plain, 0].mean() < image_width / 2 else "L")
+        side = "R" if pts[plain, 0].mean() < image_width / 2 else "L"
     return [with_hand(side, name) if k in plain else name for k, name in enumerate(identities)]
 
 
