@@ -382,21 +382,21 @@ def test_ticking_both_hands_names_a_plainly_named_hand_with_its_side_and_offers_
     panel.select(other)
     assert not panel.both_hands.isChecked()
     assert "L PIP3" not in [panel.identity.itemText(k) for k in range(panel.identity.count())]
-    assert document.laterality == "L"  # the file's hand
+    assert document.laterality == "L"  # the file declares one hand, wrongly for a film of both
     panel.both_hands.click()
-    assert document.joint(named).identity == "L MCP2"  # one named joint does not show its side: the file's
+    assert document.joint(named).identity == "R MCP2"  # one joint shows no side: on the image's left, the right hand
     assert panel.both_hands.isChecked()
-    panel.identity.setCurrentText("R PIP3")
+    panel.identity.setCurrentText("L PIP3")
     panel.identity.activated.emit(panel.identity.currentIndex())
-    assert document.joint(other).identity == "R PIP3"
-    assert window.layers[BASELINE].items[named].label.toPlainText() == "L MCP2"
+    assert document.joint(other).identity == "L PIP3"
+    assert window.layers[BASELINE].items[named].label.toPlainText() == "R MCP2"
 
     panel.both_hands.click()  # one hand after all: one hand keeps its names, plainly; the other loses them
-    assert [document.joint(uid).identity for uid in (named, other)] == [None, "PIP3"]  # a tie: the right hand's
+    assert [document.joint(uid).identity for uid in (named, other)] == ["MCP2", None]  # a tie: the right hand's
     assert not panel.both_hands.isChecked()
     stack = document.undo_stack
     stack.undo()
-    assert [document.joint(uid).identity for uid in (named, other)] == ["L MCP2", "R PIP3"]
+    assert [document.joint(uid).identity for uid in (named, other)] == ["R MCP2", "L PIP3"]
     assert panel.both_hands.isChecked()
     stack.undo()
     stack.undo()
@@ -414,3 +414,47 @@ def test_both_hands_can_be_ticked_before_any_box_is_named_and_untick_by_undo(qtb
     document.undo_stack.undo()
     assert not panel.both_hands.isChecked()
     assert "MCP2" in [panel.identity.itemText(k) for k in range(panel.identity.count())]
+
+
+def test_a_proposal_the_user_corrects_is_theirs_and_a_new_analysis_keeps_it(qtbot, window):
+    """A renamed, moved or flagged proposal was replaced by the next analysis (and left out of training)."""
+    document = window.documents[BASELINE]
+    proposals = [JointAnnotation(box=(50.0 + 40.0 * k, 60.0, 20.0, 30.0), identity=None, source="model")
+                 for k in range(4)]
+    document.set_proposals(proposals)
+    renamed, moved, flagged, untouched = document.uids()
+    document.set_identity(renamed, "MCP1")
+    document.set_box(moved, (95.0, 64.0, 20.0, 30.0))
+    document.set_finding(flagged, "ankylosis", True)
+    assert [document.joint(uid).source for uid in (renamed, moved, flagged, untouched)] == ["user"] * 3 + ["model"]
+    assert window.joints_panel.table.rowCount() == 4
+    kept = [document.joint(uid) for uid in (renamed, moved, flagged)]
+    document.set_proposals([JointAnnotation(box=(400.0, 60.0, 20.0, 30.0), identity="PIP2", source="model")])
+    assert [j for j in document.joints() if j.source == "user"] == kept
+    assert [j.identity for j in document.joints() if j.source == "model"] == ["PIP2"]
+    document.undo_stack.undo()  # the analysis
+    document.undo_stack.undo()  # the finding
+    assert document.joint(flagged).source == "model" and not document.joint(flagged).findings["ankylosis"]
+
+
+def test_proposals_named_with_their_hand_give_the_users_plainly_named_boxes_their_hand(qtbot, window):
+    """A box named "MCP2" before an analysis that found both hands read "— unknown —" in the identity list."""
+    document, panel = window.documents[BASELINE], window.joints_panel
+    width = document.width
+    mine = window.add_box(BASELINE, (0.8 * width, 60.0, 20.0, 30.0), identity="MCP2")
+    document.set_proposals([JointAnnotation(box=(0.2 * width, 60.0, 20.0, 30.0), identity="R MCP2", source="model"),
+                            JointAnnotation(box=(0.75 * width, 90.0, 20.0, 30.0), identity="L PIP2", source="model")])
+    assert document.joint(mine).identity == "L MCP2"  # on the image's right: the left hand
+    panel.select(mine)
+    assert panel.identity.currentText() == "L MCP2" and panel.both_hands.isChecked()
+    assert document.is_dirty  # the user's box was renamed: that is saved
+    document.undo_stack.undo()
+    assert document.joint(mine).identity == "MCP2" and len(document) == 1
+
+
+def test_proposals_of_one_hand_take_a_hand_on_a_radiograph_said_to_show_both(qtbot, window):
+    document = window.documents[BASELINE]
+    window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="R MCP2")
+    document.set_proposals([JointAnnotation(box=(document.width - 50.0, 60.0, 20.0, 30.0), identity="PIP3",
+                                            source="model")])
+    assert sorted(j.identity for j in document.joints()) == ["L PIP3", "R MCP2"]

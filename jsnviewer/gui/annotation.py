@@ -143,9 +143,15 @@ class AnnotationDocument(QObject):
     def remove(self, uid: int) -> None:
         self.undo_stack.push(RemoveJointCommand(self, uid))
 
-    def edit(self, uid: int, joint: JointAnnotation, text: str, merge_key: str | None = None) -> None:
-        if joint == self._joints.get(uid):
+    def edit(self, uid: int, joint: JointAnnotation, text: str, merge_key: str | None = None, own: bool = True) -> None:
+        """Replace a joint. A proposal the user corrects (`own`) becomes the user's box, as accepting it does:
+        a new analysis replaces only proposals nobody touched."""
+        current = self._joints.get(uid)
+        if joint == current:
             return
+        if own and current is not None and current.source == "model":
+            joint = copy_joint(joint)
+            joint.source = "user"
         self.undo_stack.push(EditJointCommand(self, uid, joint, text, merge_key))
 
     def set_box(self, uid: int, box: tuple[float, float, float, float], text: str = "Move box",
@@ -154,10 +160,10 @@ class AnnotationDocument(QObject):
         joint.box = tuple(float(v) for v in box)
         self.edit(uid, joint, text, merge_key)
 
-    def set_identity(self, uid: int, identity: str | None) -> None:
+    def set_identity(self, uid: int, identity: str | None, own: bool = True) -> None:
         joint = self.joint(uid)
         joint.identity = identity
-        self.edit(uid, joint, f"Set joint to {identity or 'unknown'}")
+        self.edit(uid, joint, f"Set joint to {identity or 'unknown'}", own=own)
 
     def set_finding(self, uid: int, finding: str, value: bool) -> None:
         joint = self.joint(uid)
@@ -172,7 +178,7 @@ class AnnotationDocument(QObject):
         names = [self._joints[uid].identity for uid in uids]
         if both:
             centres = np.array([self._joints[uid].box[:2] for uid in uids], dtype=float).reshape(-1, 2)
-            new = names_with_hands(centres, names, self.width, self.laterality)
+            new = names_with_hands(centres, names, self.width)
         else:
             new = names_of_one_hand(names)
         renamed = [(uid, name) for uid, old, name in zip(uids, names, new) if name != old]
@@ -183,7 +189,7 @@ class AnnotationDocument(QObject):
             self.undo_stack.beginMacro("Name joints with their hand" if both else "Name joints of one hand")
             self.undo_stack.push(BothHandsCommand(self, both))
             for uid, name in renamed:
-                self.set_identity(uid, name)
+                self.set_identity(uid, name, own=False)  # naming the hand reviews no proposal
             self.undo_stack.endMacro()
         finally:
             self.in_batch = False
@@ -213,19 +219,38 @@ class AnnotationDocument(QObject):
         old = [uid for uid, j in self._joints.items() if j.source == "model"]
         if not joints and not old:
             return 0
-        was_clean = not self.is_dirty
-        self._swap(text, old, joints, "Add proposal")
+        kept = [uid for uid in self._joints if uid not in old]
+        renamed = self._one_naming(kept, joints)
+        was_clean = not self.is_dirty and not renamed
+        self._swap(text, old, joints, "Add proposal", renamed)
         if was_clean:
             self.mark_saved(self.revision)
         return len(joints)
 
-    def _swap(self, text: str, remove: list[int], add: list[JointAnnotation], add_text: str) -> None:
-        """Remove some joints and add others as one undo step, with one `changed` for the whole batch."""
+    def _one_naming(self, kept: list[int], proposals: list[JointAnnotation]) -> list[tuple[int, str | None]]:
+        """One naming for the radiograph when proposals come: if either the user's boxes (`kept`) or the
+        proposals name a hand, the plain names of the others take theirs (`names_with_hands`). Renames the
+        proposals in place; returns the user's boxes to rename."""
+        boxes = [self._joints[uid] for uid in kept] + proposals
+        names = [j.identity for j in boxes]
+        if not (self._both_hands_chosen or any(n is not None and hand_of(n) is not None for n in names)):
+            return []
+        centres = np.array([j.box[:2] for j in boxes], dtype=float).reshape(-1, 2)
+        new = names_with_hands(centres, names, self.width)
+        for joint, name in zip(proposals, new[len(kept):]):
+            joint.identity = name
+        return [(uid, name) for uid, old, name in zip(kept, names, new) if name != old]
+
+    def _swap(self, text: str, remove: list[int], add: list[JointAnnotation], add_text: str,
+              rename: list[tuple[int, str | None]] = ()) -> None:
+        """Remove some joints, rename others and add more as one undo step, with one `changed` for the batch."""
         self.in_batch = True
         try:
             self.undo_stack.beginMacro(text)
             for uid in remove:
                 self.remove(uid)
+            for uid, name in rename:
+                self.set_identity(uid, name, own=False)
             for joint in add:
                 self.add(joint, add_text)
             self.undo_stack.endMacro()

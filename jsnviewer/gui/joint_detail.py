@@ -274,7 +274,8 @@ class JointDetailPanel(QWidget):
         else:
             reasons = "".join(f"<li>{escape(r)}</li>" for r in joint.reasons_said())
             verdict = f"<span style='color:{UNRELIABLE_COLOUR}'><b>{NOT_RELIABLE}</b></span><ul style='margin:0'>{reasons}</ul>"
-        ratio = reg.transformed_loss / reg.original_loss if reg.original_loss > 0 else float("nan")
+        # identical crops (the same image on both visits) have no loss to lower
+        ratio = f" (× {reg.transformed_loss / reg.original_loss:.2f})" if reg.original_loss > 0 else ""
         scale = (f"{c.mm_per_px:.4f} mm" if c.mm_per_px else "pixel size unknown") + \
             f", {c.baseline_frame.scale:.3f} radiograph px"
         table = ("<table cellspacing='0' cellpadding='1'><tr style='color:#aaa'><td>shifts in crop px</td>"
@@ -285,7 +286,7 @@ class JointDetailPanel(QWidget):
                       + _param_row("network P1", reg.network_lower, "color:#999"))
         rows = [verdict, table + "</table>"]
         rows += [
-            f"Loss L(F,G) {reg.original_loss:.4f} → L(F,G′) {reg.transformed_loss:.4f} (× {ratio:.2f}) · "
+            f"Loss L(F,G) {reg.original_loss:.4f} → L(F,G′) {reg.transformed_loss:.4f}{ratio} · "
             f"method {reg.method} · crop {c.fixed.shape[1]} px, a crop px = {scale}",
             f"Findings: baseline {findings_short(joint.baseline.findings)}, follow-up "
             f"{findings_short(joint.followup.findings)}",
