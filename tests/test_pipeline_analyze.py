@@ -549,3 +549,39 @@ def test_a_joint_whose_bone_runs_off_the_edge_of_the_radiograph_is_not_reliable_
                                                       for r in j.registration.reasons)}
     assert "DIP3" in edge and not result.joint("DIP3").reliable
     assert not edge & {"MCP2", "MCP3", "MCP4", "MCP5", "PIP3"}  # joints well inside the field keep their verdict
+
+
+def test_results_never_replace_a_radiograph_of_the_study_that_bears_a_result_files_name(quick, analysed, tmp_path,
+                                                                                        capsys):
+    """`analyze study/overview.png study/followup.png --out study` replaced the baseline with the overview."""
+    import dataclasses
+
+    from jsnviewer.cli.main import main
+    from jsnviewer.errors import JsnError
+    from jsnviewer.pipeline import report
+
+    for name in ("overview.png", "followup.png"):
+        (tmp_path / name).write_bytes(b"a radiograph")
+    code = main(["analyze", str(tmp_path / "overview.png"), str(tmp_path / "followup.png"), "--out", str(tmp_path),
+                 "--quiet"])
+    assert code != 0 and "would replace the radiograph overview.png" in capsys.readouterr().err
+    assert (tmp_path / "overview.png").read_bytes() == b"a radiograph" and not (tmp_path / "results.json").exists()
+    study, result, _ = analysed  # the window's "results folder" goes through write_results itself
+    (tmp_path / "joints").mkdir()
+    (tmp_path / "joints" / "MCP2_fixed.png").write_bytes(b"a radiograph")
+    baseline = dataclasses.replace(study.baseline, path=tmp_path / "joints" / "MCP2_fixed.png")
+    with pytest.raises(JsnError, match="MCP2_fixed.png"):
+        report.write_results(tmp_path, result, baseline, study.followup)
+    assert (tmp_path / "joints" / "MCP2_fixed.png").read_bytes() == b"a radiograph"
+
+
+def test_batch_refuses_an_out_folder_where_the_summary_would_replace_its_manifest(quick, tmp_path, capsys):
+    from jsnviewer.cli.main import main
+
+    (tmp_path / "b.png").write_bytes(b"x")
+    manifest = tmp_path / "summary.csv"
+    manifest.write_text("id,baseline,follow-up\nP1,b.png,b.png\n")
+    assert main(["batch", str(manifest), "--out", str(tmp_path), "--quiet"]) != 0
+    assert "would write the batch's results over this manifest" in capsys.readouterr().err
+    assert manifest.read_text() == "id,baseline,follow-up\nP1,b.png,b.png\n"
+    assert main(["batch", str(manifest), "--out", str(tmp_path / "out"), "--quiet"]) == 0

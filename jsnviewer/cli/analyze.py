@@ -87,6 +87,7 @@ def _summary(result) -> str:
 def run_analyze(args) -> int:
     from jsnviewer.errors import JsnError
     from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.pipeline.report import replaced_by_results
     from jsnviewer.radiograph import load_radiograph
 
     settings = _settings(args)
@@ -101,6 +102,10 @@ def run_analyze(args) -> int:
         baseline_path, followup_path = Path(args.baseline), Path(args.followup)
     else:
         raise JsnError("give a BASELINE and a FOLLOWUP radiograph, or --demo")
+    kept = replaced_by_results(out, [baseline_path, followup_path])
+    if kept is not None:  # said before the analysis, not after it
+        raise JsnError(f"{out}: the results would replace the radiograph {kept.name} there (a result file's name); "
+                       "choose another --out folder")
     baseline, followup = load_radiograph(baseline_path), load_radiograph(followup_path)
     bar, report = _progress_bar(args.quiet)
     try:
@@ -192,6 +197,7 @@ def run_batch(args) -> int:
     from jsnviewer.pipeline.analyze import AnalysisModels
 
     manifest = Path(args.manifest)
+    _keep_manifest(manifest, Path(args.out))
     studies = _read_manifest(manifest)
     settings = _settings(args)
     models = AnalysisModels.load(settings)
@@ -215,6 +221,18 @@ def run_batch(args) -> int:
     print(f"{len(studies) - failed} of {len(studies)} studies analysed; summary in {summary}")
     print(_warned_text(warned), end="")
     return 1 if failed else 0
+
+
+def _keep_manifest(manifest: Path, out: Path) -> None:
+    """Refuse an --out where the batch would write over its own manifest (summary.csv, or a study's results)."""
+    from jsnviewer.errors import JsnError
+    from jsnviewer.pipeline.report import replaced_by_results
+
+    here = manifest.resolve()
+    if here == (out / "summary.csv").resolve() or \
+            (here.parent.parent == out.resolve() and replaced_by_results(here.parent, [here])):
+        raise JsnError(f"{manifest}: --out {out} would write the batch's results over this manifest; "
+                       "choose another --out folder")
 
 
 def _warned_text(warned: dict[str, list[str]]) -> str:

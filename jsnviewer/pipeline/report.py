@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from PIL import Image
 
 from jsnviewer import __version__
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json
+from jsnviewer.errors import JsnError
 from jsnviewer.joints import ALL_IDENTITIES, FINDINGS, anatomical, file_stem
 from jsnviewer.pipeline.overview import display_grey, overview_image
 from jsnviewer.pipeline.result import VISIT_NAMES, StudyResult, VisitInfo
@@ -152,11 +154,30 @@ def previous_results(folder: str | Path) -> list[Path]:
     return files
 
 
+def replaced_by_results(folder: str | Path, files: Iterable[str | Path | None]) -> Path | None:
+    """The first of `files` (the radiographs, a manifest: what the user keeps) that writing results into
+    `folder` would delete or overwrite, because it bears a result file's name there; None if none does."""
+    folder = Path(folder).resolve()
+    for file in files:
+        if file is None:
+            continue
+        path = Path(file).resolve()
+        if (path.parent == folder and path.name in RESULT_FILES) or \
+                (path.parent == folder / "joints" and JOINT_PICTURE.fullmatch(path.name)):
+            return path
+    return None
+
+
 def write_results(out_dir: str | Path, result: StudyResult, baseline, followup) -> dict[str, Path]:
     """Write results.json, results.csv, overview.png and joints/*.png into `out_dir`, replacing the
     `previous_results` there so no other study's pictures stay beside them. Everything is written
-    into a hidden staging folder first: if that fails (a full disk), the earlier results are untouched."""
+    into a hidden staging folder first: if that fails (a full disk), the earlier results are untouched.
+    A radiograph of the study that bears a result file's name there is never replaced: JsnError."""
     out = Path(out_dir)
+    kept = replaced_by_results(out, (getattr(r, "path", None) for r in (baseline, followup)))
+    if kept is not None:
+        raise JsnError(f"{out}: the results would replace the radiograph {kept.name} there (a result file's "
+                         "name); choose another folder for the results")
     out.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_staging(out)
     stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
