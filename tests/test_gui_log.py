@@ -71,3 +71,19 @@ def test_a_radiograph_without_a_file_ending_opened_in_the_window_is_not_named_in
         handler.flush()
     text = log.read_text()
     assert "shows an error" in text and "DOE_JANE" not in text and "<file>" in text
+
+
+def test_folders_named_with_commas_or_brackets_and_relative_paths_do_not_leak_a_patients_name(tmp_path, root_logger):
+    """"/home/u/Doe, Jane/hand.dcm" reached the log as "<path>, Jane<path>"."""
+    from jsnviewer.gui.log_file import keep_out_of_log
+
+    log = tmp_path / "data" / "jsnviewer.log"
+    assert start_log_file(log) == log
+    logger = logging.getLogger("jsnviewer.test")
+    logger.info("/home/u/Doe, Jane/hand.dcm failed")
+    logger.info(r"C:\Users\Smith (John)\x.dcm: bad")
+    keep_out_of_log("/studies/Roe Richard/2019-01-28/IMG0001")  # opened in the window
+    logger.info("cannot open Roe Richard/2019-01-28/IMG0001 again")
+    text = log.read_text()
+    assert "Jane" not in text and "John" not in text and "Richard" not in text and "IMG0001" not in text
+    assert "<path> failed" in text and "<path>: bad" in text and "cannot open " in text

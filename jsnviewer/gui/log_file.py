@@ -37,8 +37,9 @@ class _LogFile(logging.FileHandler):
             super().close()
 
 
-# A path, through spaces that lie inside it ("/data/Jane Doe/hand.dcm"), and a radiograph's file name
-_PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s:;,()'\"]|\s(?=[^\s/\\]*[/\\]))*")
+# A path, through spaces, commas and brackets that lie inside it ("/data/Doe, Jane (2)/hand.dcm": whatever is
+# followed by more of the path before the next space), and a radiograph's file name
+_PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s:;,()'\"]|[\s,;()'](?=[\s,;()']*[^\s]*?[/\\]))*")
 _RADIOGRAPH_NAME = re.compile(r"[^\s/\\:;,()'\"]+\.(" + "|".join(s.lstrip(".") for s in RADIOGRAPH_SUFFIXES) + r")\b",
                               re.IGNORECASE)
 
@@ -50,11 +51,13 @@ _opened_name: re.Pattern | None = None  # any of them as a whole word, the longe
 
 
 def keep_out_of_log(path: str | Path) -> None:
-    """The window opens (or tries to open) `path`: its name never reaches the log file."""
+    """The window opens (or tries to open) `path`: its name, and the names of the two folders above it (a
+    patient's folder, a visit's), never reach the log file, even in a relative path or one cut short."""
     global _opened_name
-    name = Path(path).name
-    if name and name not in _OPENED_NAMES:
-        _OPENED_NAMES.add(name)
+    path = Path(path)
+    new = {p.name for p in (path, path.parent, path.parent.parent) if len(p.name) >= 3} - _OPENED_NAMES
+    if new:
+        _OPENED_NAMES.update(new)
         names = "|".join(re.escape(n) for n in sorted(_OPENED_NAMES, key=len, reverse=True))
         _opened_name = re.compile(rf"(?<![\w.-])(?:{names})(?![\w.-])")
 
@@ -69,9 +72,10 @@ class _WithoutUserFiles(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
+        if _opened_name is not None:  # first: a folder's name may hold what ends a path below ("Doe, Jane")
+            text = _opened_name.sub("<file>", text)
         text = _PATH.sub(lambda m: m.group(0) if self._own(m.group(0)) else "<path>", text)
-        text = _RADIOGRAPH_NAME.sub(lambda m: f"<file>.{m.group(1)}", text)
-        return _opened_name.sub("<file>", text) if _opened_name is not None else text
+        return _RADIOGRAPH_NAME.sub(lambda m: f"<file>.{m.group(1)}", text)
 
     def _own(self, path: str) -> bool:
         return any(path == f or path.startswith((f + "/", f + "\\")) for f in self.own_folders)
