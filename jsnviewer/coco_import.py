@@ -126,7 +126,7 @@ def _read_coco(path: Path) -> tuple[dict[Any, _Image], Counter, tuple[tuple[str,
         coco = json.loads(path.read_bytes().decode("utf-8-sig"))
     except OSError as exc:
         raise DatasetError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
         raise DatasetError(f"{path.name} is not a COCO JSON file: it is not JSON ({exc})") from exc
     if not isinstance(coco, dict):
         raise DatasetError(f"{path.name} is not a COCO JSON file: it holds no JSON object")
@@ -169,6 +169,14 @@ def _read_coco(path: Path) -> tuple[dict[Any, _Image], Counter, tuple[tuple[str,
     return images, counts, tuple(sorted(others.items()))
 
 
+def _is_file(path: Path) -> bool:
+    """Path.is_file, False for a name no file can have (too long, a NUL byte) rather than an error."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _find_image(image: _Image, coco_folder: Path, root: Path, found: dict[str, tuple[Path, Radiograph, list[_Image]]],
                 counts: Counter) -> str | None:
     """Find and read one image's file and put it into `found` by its dataset id (its boxes wholly outside it
@@ -178,7 +186,7 @@ def _find_image(image: _Image, coco_folder: Path, root: Path, found: dict[str, t
         return "it has no file name"
     relative = file_name.replace("\\", "/")
     candidates = (coco_folder / relative, root / relative, coco_folder / image.name, root / "images" / image.name)
-    file = next((candidate for candidate in candidates if candidate.is_file()), None)
+    file = next((candidate for candidate in candidates if _is_file(candidate)), None)
     if file is None:
         return "not found beside the COCO file or in the dataset"
     try:

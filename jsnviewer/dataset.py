@@ -384,8 +384,8 @@ class AnnotationDataset:
             data = path.read_bytes()
             # utf-8-sig: a file mended by hand in an editor that writes a byte order mark (Windows Notepad) still reads
             annotation = ImageAnnotation.from_json(image_id, json.loads(data.decode("utf-8-sig")))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise DatasetError(f"annotation file {path} cannot be read: {exc}") from exc
+        except (OSError, ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:  # 1e400, [[[[…
+            raise DatasetError(f"annotation file {path} cannot be read: {exc or type(exc).__name__}") from exc
         annotation.stored = hashlib.sha256(data).hexdigest()
         return annotation
 

@@ -177,6 +177,7 @@ def test_a_coco_file_from_elsewhere_imports_what_it_can_and_says_what_it_left_ou
 
 @pytest.mark.parametrize("content, why", [
     ("{\"images\": [", "not JSON"),
+    ("[" * 100_000 + "]" * 100_000, "not JSON"),  # nested too deep for the JSON reader
     ("[1, 2]", "holds no JSON object"),
     ("{\"images\": []}", "no \"annotations\" list"),
     ("{\"images\": [{\"id\": 1, \"file_name\": \"a.png\"}], \"annotations\": [{\"image_id\": 2, \"category_id\": 1, "
@@ -209,3 +210,13 @@ def test_joints_of_both_hands_keep_their_hand_through_the_dataset_and_a_coco_rou
     assert sorted(j.identity for j in joints_of(dataset, path)) == ["L MCP2", "R MCP2"]
     with pytest.raises(ValueError, match="unknown joint identity"):
         JointAnnotation((1.0, 1.0, 2.0, 2.0), "X MCP2")
+
+
+def test_an_image_whose_file_name_no_file_can_have_is_left_out_not_an_error(tmp_path, half_reviewed_dataset):
+    coco = {"images": [{"id": 1, "file_name": "x" * 300 + ".png", "width": 48, "height": 64}],
+            "categories": [{"id": 1, "name": "MCP2"}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1.0, 2.0, 5.0, 5.0]}]}
+    (tmp_path / "coco.json").write_text(json.dumps(coco))
+    imported = half_reviewed_dataset.import_coco(tmp_path / "coco.json")
+    assert imported.images_left_out == (f"{'x' * 300}.png: not found beside the COCO file or in the dataset",)
+    assert imported.images == 0

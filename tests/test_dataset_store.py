@@ -172,6 +172,22 @@ def test_a_damaged_dataset_json_is_a_clear_error_and_is_left_alone(tmp_path, con
     assert marker.read_text() == content
 
 
+def test_an_annotation_file_with_an_infinite_size_or_nested_too_deep_is_a_clear_error_and_training_goes_on(
+        tmp_path, radiograph_file):
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotation = annotate(dataset, radiograph_file)
+    path = dataset.annotations_dir / f"{annotation.image_id}.json"
+    good = json.loads(path.read_text())
+    for content in (path.read_text().replace(f'"width": {good["image"]["width"]}', '"width": 1e400'),
+                    "[" * 100_000 + "]" * 100_000):
+        path.write_text(content)
+        with pytest.raises(DatasetError, match="cannot be read"):
+            dataset.annotation_for_file(radiograph_file)
+        reviewed, left_out = dataset.reviewed_annotations()
+        assert reviewed == [] and len(left_out.unreadable) == 1
+        assert path.read_text() == content
+
+
 @pytest.mark.parametrize("content", ["[]", "null", "42"])
 def test_an_annotation_file_of_the_wrong_json_type_is_a_clear_error(tmp_path, radiograph_file, content):
     dataset = open_dataset(tmp_path / "ds", create=True)
