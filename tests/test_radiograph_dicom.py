@@ -132,6 +132,9 @@ def test_without_window_the_levels_come_from_the_pixels(tmp_path):
         ({"PixelSpacing": [0, 0]}, None, "unknown"),  # a zero spacing is no spacing
         # centimetres written as millimetres: believed, it would shrink the hand a hundredfold
         ({"PixelSpacing": [17.5, 17.5]}, None, "ignored: 17.5 mm (PixelSpacing) is not a hand radiograph's (0.02–0.5 mm)"),
+        # non-square pixels: a mean size put a vertical JSN 25 % off in mm
+        ({"PixelSpacing": [0.175, 0.35]}, None, "ignored: pixels of 0.175 × 0.35 mm (PixelSpacing) are not square"),
+        ({"PixelSpacing": [0.1, 0.1004]}, 0.1002, "PixelSpacing"),  # rounding: one size
     ],
 )
 def test_pixel_size_only_where_the_file_says_so(tmp_path, elements, size, source):

@@ -25,7 +25,7 @@ from pydicom.valuerep import DS
 
 from jsnviewer.errors import RadiographError
 from jsnviewer.radiograph.color import grey_from_colour
-from jsnviewer.radiograph.model import UNKNOWN_PIXEL_SIZE, Radiograph, StudyIdentity, to_stored_pixels
+from jsnviewer.radiograph.model import IGNORED_PIXEL_SIZE, UNKNOWN_PIXEL_SIZE, Radiograph, StudyIdentity, to_stored_pixels
 
 log = logging.getLogger(__name__)
 
@@ -293,13 +293,22 @@ def _window(ds: Dataset) -> tuple[float | None, float | None]:
     return None, None
 
 
+NON_SQUARE_TOLERANCE = 0.01  # spacings that differ by less (rounding) are one pixel size, their mean
+
+
 def _pixel_size(ds: Dataset) -> tuple[float | None, str]:
-    """Millimetres only where the file says so (design notes); never invented."""
-    spacing = _spacing(ds.get("PixelSpacing"))
-    if spacing is not None:
-        return spacing, "PixelSpacing"
-    spacing = _spacing(ds.get("ImagerPixelSpacing"))
-    if spacing is not None:
+    """Millimetres only where the file says so (design notes); never invented. Non-square pixels give no
+    pixel size: a JSN runs along the finger, whatever its direction, so one size would be wrong in mm."""
+    for tag in ("PixelSpacing", "ImagerPixelSpacing"):
+        values = _spacings(ds.get(tag))
+        if values is None:
+            continue
+        if max(values) - min(values) > NON_SQUARE_TOLERANCE * max(values):
+            log.warning("non-square pixels (%g x %g mm): lengths in px", values[0], values[1])
+            return None, f"{IGNORED_PIXEL_SIZE} pixels of {values[0]:g} × {values[1]:g} mm ({tag}) are not square"
+        spacing = float(np.mean(values))
+        if tag == "PixelSpacing":
+            return spacing, "PixelSpacing"
         factor = _first(ds.get("EstimatedRadiographicMagnificationFactor"))
         if factor is not None and factor > 0 and factor != 1.0:
             return spacing / factor, f"ImagerPixelSpacing corrected by magnification factor {factor:g}"
@@ -307,7 +316,8 @@ def _pixel_size(ds: Dataset) -> tuple[float | None, str]:
     return None, UNKNOWN_PIXEL_SIZE
 
 
-def _spacing(value) -> float | None:
+def _spacings(value) -> list[float] | None:
+    """The (row, column) spacing of a DICOM spacing value (one number: both); None unless positive numbers."""
     if value is None:
         return None
     try:
@@ -316,9 +326,7 @@ def _spacing(value) -> float | None:
         return None
     if not values or not all(np.isfinite(v) and v > 0 for v in values):
         return None
-    if len(values) >= 2 and abs(values[0] - values[1]) > 1e-6 * max(values[:2]):
-        log.warning("non-square pixels (%g x %g mm); using the mean", values[0], values[1])
-    return float(np.mean(values[:2]))
+    return values[:2] if len(values) >= 2 else values * 2
 
 
 def _identity(ds: Dataset) -> StudyIdentity:
