@@ -208,6 +208,24 @@ def test_written_truth_reads_back(study, tmp_path):
         assert truth.changes[ident].jsn_mm == c.jsn_mm
 
 
+def test_a_study_that_cannot_be_written_leaves_no_folder_behind_to_block_the_next_run(study, tmp_path, monkeypatch):
+    """On a full disk `phantom` left an empty pair_000 that the next run, with room, refused to overwrite."""
+    import errno
+
+    from jsnviewer.phantom import study as module
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(module, "write_truth", full)
+    with pytest.raises(OSError):
+        write_study(tmp_path / "pair", study, "png")
+    assert not (tmp_path / "pair").exists()
+    monkeypatch.undo()
+    write_study(tmp_path / "pair", study, "png")
+    assert load_truth(tmp_path / "pair").laterality == study.truth.laterality
+
+
 def test_cli_writes_dicom_pairs_with_the_pixel_size_and_refuses_to_overwrite(tmp_path, capsys):
     out = tmp_path / "p"
     assert main(["phantom", str(out), "--pairs", "1", "--seed", "1", "--format", "dcm", "--pixel-size", "0.15"]) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -191,6 +192,12 @@ def write_study(folder: str | Path, study: PhantomStudy, format: str = "dcm") ->
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {format!r}")
     folder = Path(folder)
-    save_radiograph(folder / f"baseline.{format}", study.baseline, format)
-    save_radiograph(folder / f"followup.{format}", study.followup, format)
-    return write_truth(folder, study.truth)
+    new = not folder.exists()
+    try:
+        save_radiograph(folder / f"baseline.{format}", study.baseline, format)
+        save_radiograph(folder / f"followup.{format}", study.followup, format)
+        return write_truth(folder, study.truth)
+    except BaseException:
+        if new:  # a folder this call made and could not fill (a full disk) is not left to look like a study
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
