@@ -585,3 +585,14 @@ def test_batch_refuses_an_out_folder_where_the_summary_would_replace_its_manifes
     assert "would write the batch's results over this manifest" in capsys.readouterr().err
     assert manifest.read_text() == "id,baseline,follow-up\nP1,b.png,b.png\n"
     assert main(["batch", str(manifest), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+
+
+def test_a_strip_of_pixels_is_named_as_one_and_a_narrow_gradient_is_no_flat_grey(recwarn):
+    """A 1 × 3000 image was "one flat grey level" with two numpy warnings; a 2 × 3000 ramp was called flat."""
+    from jsnviewer.radiograph.content import no_picture
+
+    ramp = np.arange(3000.0, dtype=np.float32)
+    assert no_picture(ramp[None, :]) == "the image is a strip of 1 × 3000 pixels, not a radiograph"
+    assert no_picture(np.vstack([ramp, ramp])) != "the image is one flat grey level"
+    assert no_picture(np.full((2, 3000), 7.0)) == "the image is one flat grey level"
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -13,7 +13,10 @@ def neighbour_correlation(pixels: np.ndarray) -> float | None:
     """How much each pixel resembles its right and lower neighbours (the smaller of the two normalised
     autocorrelations at one pixel), at most WORKING_SIDE_PX on the longer side; None for one flat grey."""
     img = np.asarray(pixels, dtype=np.float32)
+    if img.ndim != 2 or min(img.shape) < 2:  # a line of pixels (a 1 × 3000 strip): no neighbours both ways
+        return None
     step = max(1, int(np.ceil(max(img.shape) / WORKING_SIDE_PX)))
+    step = min(step, min(img.shape) // 2)  # a narrow strip keeps two rows and columns
     if step > 1:
         h, w = (img.shape[0] // step) * step, (img.shape[1] // step) * step
         img = img[:h, :w].reshape(h // step, step, w // step, step).mean(axis=(1, 3))
@@ -27,7 +30,10 @@ def neighbour_correlation(pixels: np.ndarray) -> float | None:
 
 
 def no_picture(pixels: np.ndarray) -> str | None:
-    """Why these pixels cannot show a hand (one flat grey, or noise), or None when they may."""
+    """Why these pixels cannot show a hand (one flat grey, a strip, or noise), or None when they may."""
+    shape = np.shape(pixels)
+    if len(shape) == 2 and min(shape) < 2:
+        return f"the image is a strip of {shape[0]} × {shape[1]} pixels, not a radiograph"
     correlation = neighbour_correlation(pixels)
     if correlation is None:
         return "the image is one flat grey level"
