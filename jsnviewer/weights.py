@@ -81,7 +81,10 @@ def save_weights(path: str | Path, weights: Weights) -> Path:
 
 
 def load_weights(path: str | Path, expected_model: str | None = None) -> Weights:
-    """Read a weights file; any problem is a WeightsError that names the file and the reason."""
+    """Read a weights file; any problem is a WeightsError that names the file and the reason: a missing,
+    empty or unreadable file, another model's, a state_dict that is not a table of tensors, a config or
+    meta that is not a table, or NaN/infinite weights. Whether the settings fit is the model's loader's
+    to say (it builds the network from them)."""
     import torch
 
     path = Path(path)
@@ -97,13 +100,71 @@ def load_weights(path: str | Path, expected_model: str | None = None) -> Weights
         raise WeightsError(path, "not a jsnviewer weights file")
     if expected_model is not None and payload.get("model") != expected_model:
         raise WeightsError(path, f"holds a {payload.get('model')!r} model, expected {expected_model!r}")
-    return Weights(
-        model=payload["model"],
-        config=dict(payload.get("config") or {}),
-        state_dict=payload["state_dict"],
-        meta=dict(payload.get("meta") or {}),
+    weights = Weights(
+        model=_model_name(path, payload),
+        config=_table(path, payload, "config", "a table of settings"),
+        state_dict=_state_dict(path, payload),
+        meta=_table(path, payload, "meta", "a table"),
         path=path,
     )
+    _check_finite(weights)
+    return weights
+
+
+# What a loaded file must hold beyond its header: checked here, when the weights are loaded, so that
+# broken contents are one WeightsError naming the file instead of a failure (or a wrong result) later.
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else f"a {type(value).__name__}"
+
+
+def _model_name(path: Path, payload: dict) -> str:
+    model = payload.get("model")
+    if not isinstance(model, str):
+        raise WeightsError(path, "damaged: no model name")
+    return model
+
+
+def _table(path: Path, payload: dict, key: str, what: str) -> dict[str, Any]:
+    value = payload.get(key)
+    if value is None:  # absent: the model's defaults (and no training record)
+        return {}
+    if not isinstance(value, dict):
+        raise WeightsError(path, f"damaged: its {key} is {_kind(value)}, not {what}")
+    return dict(value)
+
+
+def _state_dict(path: Path, payload: dict) -> dict[str, Any]:
+    import torch
+
+    if "state_dict" not in payload:
+        raise WeightsError(path, "damaged: no state_dict")
+    state = payload["state_dict"]
+    if not isinstance(state, dict):
+        raise WeightsError(path, f"damaged: its state_dict is {_kind(state)}, not a table of tensors")
+    for name, value in state.items():
+        if not isinstance(name, str) or not isinstance(value, torch.Tensor):
+            raise WeightsError(path, f"damaged: its state_dict entry {_short(name)} is {_kind(value)}, not a tensor")
+    return state
+
+
+def _check_finite(weights: Weights) -> None:
+    """Every floating-point tensor holds numbers: a training run that diverged saves NaN or infinity,
+    and such a network finds nothing, or everything, without any error of its own."""
+    import torch
+
+    bad = [name for name, t in weights.state_dict.items()
+           if (t.is_floating_point() or t.is_complex()) and not bool(torch.isfinite(t).all())]
+    if bad:
+        where = bad[0] + (f" and {len(bad) - 1} other tensor{'s' if len(bad) > 2 else ''}" if len(bad) > 1 else "")
+        raise WeightsError(weights.path, f"holds values that are not numbers (NaN or infinity, in {where}): "
+                                         "a training run that diverged?")
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def model_card_path(weights_path: str | Path) -> Path:

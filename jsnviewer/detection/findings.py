@@ -105,7 +105,7 @@ def load_finding_net(path) -> FindingNet:
         net = FindingNet(FindingNetConfig.from_dict(w.config))
         net.load_state_dict(w.state_dict)
         net.thresholds = {f: float(w.meta.get("thresholds", {}).get(f, 0.5)) for f in FINDINGS}
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:  # AttributeError: thresholds not a table
         raise WeightsError(path, f"does not fit the joint finding classifier ({type(exc).__name__})") from exc
     return net.eval()
 

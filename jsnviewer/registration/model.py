@@ -31,6 +31,6 @@ def load_model(override: str | Path | None = None) -> RegistrationNet:
     try:
         model = build(w.config, crop_size=int(w.config.get("crop_size", 256)))
         model.load_state_dict(w.state_dict)
-    except (KeyError, TypeError, RuntimeError) as exc:
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise WeightsError(w.path, f"does not fit the registration network ({type(exc).__name__})") from exc
     return model.eval()

@@ -55,6 +55,9 @@ class RegistrationNet(nn.Module):
     def __init__(self, widths=SMALL["widths"], blocks=SMALL["blocks"], stem_width=SMALL["stem_width"], input_size=SMALL["input_size"],
                  pool: int = SMALL["pool"], crop_size: int = 256):
         super().__init__()
+        input_size = int(input_size)  # a weights file's setting: "z" is a ValueError here, not mid-analysis
+        if input_size < 8:
+            raise ValueError(f"input_size {input_size}")
         self.config = {"widths": tuple(widths), "blocks": tuple(blocks), "stem_width": stem_width, "input_size": input_size,
                        "pool": pool, "crop_size": crop_size}
         self.input_size = input_size

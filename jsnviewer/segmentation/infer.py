@@ -56,9 +56,11 @@ class BoneSegmenter:
         try:
             model = UNetPlusPlus(**weights.config)
             model.load_state_dict(weights.state_dict)
+            input_size = int(weights.meta.get("input_size", 128))
+            if input_size < 1:
+                raise ValueError(f"input_size {input_size}")
         except (TypeError, ValueError, RuntimeError) as exc:
             raise WeightsError(weights.path, f"does not fit the segmentation network ({type(exc).__name__})") from exc
-        input_size = int(weights.meta.get("input_size", 128))
         return cls(model, input_size, choose_device(device), weights.meta)
 
     @torch.inference_mode()
