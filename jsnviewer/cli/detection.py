@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from jsnviewer.cli.options import SEED, above, at_least, between
 from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.device import use_cpu_threads
 from jsnviewer.errors import JsnError
@@ -16,11 +17,11 @@ FINDING_CHOICES = ("ankylosis", "subluxation")
 def _thresholds(parser: argparse.ArgumentParser) -> None:
     t = Thresholds()
     g = parser.add_argument_group("inference settings (the paper's defaults)")
-    g.add_argument("--conf", type=float, default=t.conf, help=f"t_conf: keep boxes above this confidence ({t.conf})")
-    g.add_argument("--iou1", type=float, default=t.iou1, help=f"t_IoU1: NMS within one detector ({t.iou1})")
-    g.add_argument("--m1", type=int, default=t.m1, help=f"M1: boxes kept from the ankylosis detector and in the end ({t.m1})")
-    g.add_argument("--m2", type=int, default=t.m2, help=f"M2: boxes kept from the subluxation detector ({t.m2})")
-    g.add_argument("--iou2", type=float, default=t.iou2, help=f"t_IoU2: same joint across the two detectors ({t.iou2})")
+    g.add_argument("--conf", type=between(0, 1), default=t.conf, help=f"t_conf: keep boxes above this confidence ({t.conf})")
+    g.add_argument("--iou1", type=between(0, 1), default=t.iou1, help=f"t_IoU1: NMS within one detector ({t.iou1})")
+    g.add_argument("--m1", type=at_least(1), default=t.m1, help=f"M1: boxes kept from the ankylosis detector and in the end ({t.m1})")
+    g.add_argument("--m2", type=at_least(1), default=t.m2, help=f"M2: boxes kept from the subluxation detector ({t.m2})")
+    g.add_argument("--iou2", type=between(0, 1), default=t.iou2, help=f"t_IoU2: same joint across the two detectors ({t.iou2})")
 
 
 def register(train_subparsers, bench_subparsers) -> None:
@@ -28,7 +29,7 @@ def register(train_subparsers, bench_subparsers) -> None:
                                     description="Train the ankylosis or the subluxation joint detector on synthetic "
                                                 "hands, landmarked real hands and/or an annotation dataset.")
     t.add_argument("--finding", required=True, choices=FINDING_CHOICES)
-    t.add_argument("--synthetic", type=int, default=200, metavar="N", help="synthetic studies (2 hands each) to train on (200; 0 for none)")
+    t.add_argument("--synthetic", type=at_least(0), default=200, metavar="N", help="synthetic studies (2 hands each) to train on (200; 0 for none)")
     t.add_argument("--real", type=Path, metavar="DIR", help="landmarked real hands (e.g. ../shared/data/real)")
     t.add_argument("--exclude-real", action="append", default=[], metavar="NAME", help="leave out real hands whose file name contains NAME")
     t.add_argument("--data", type=Path, metavar="DIR", help="a jsnviewer annotation dataset")
@@ -36,19 +37,19 @@ def register(train_subparsers, bench_subparsers) -> None:
     t.add_argument("--out", type=Path, required=True, help="weights file to write (never the shipped one by default: retraining must not overwrite it)")
     t.add_argument("--init", type=Path, metavar="PT", help="start from these weights (continue a run, or fine-tune on your data); "
                    "default: the shipped detector of the finding when --data is given, else random weights")
-    t.add_argument("--width", type=float, default=None, help="channel width of VGG16 (1 = the paper's network; default 1/16)")
-    t.add_argument("--steps", type=int, default=3000)
-    t.add_argument("--batch", type=int, default=8)
-    t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--minutes", type=float, default=None, help="stop after this many minutes")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--positive-share", type=float, default=0.25, help="share of windows centred on a joint with the finding (0.25)")
-    t.add_argument("--present-weight", type=float, default=1.0, help="loss weight of joints with the finding (1: Eq. 3 as written)")
-    t.add_argument("--real-share", type=float, default=None, metavar="P",
+    t.add_argument("--width", type=above(0), default=None, help="channel width of VGG16 (1 = the paper's network; default 1/16)")
+    t.add_argument("--steps", type=at_least(0), default=3000)
+    t.add_argument("--batch", type=at_least(1), default=8)
+    t.add_argument("--lr", type=above(0), default=1e-3)
+    t.add_argument("--minutes", type=above(0), default=None, help="stop after this many minutes")
+    t.add_argument("--seed", type=SEED, default=0)
+    t.add_argument("--positive-share", type=between(0, 1), default=0.25, help="share of windows centred on a joint with the finding (0.25)")
+    t.add_argument("--present-weight", type=at_least(0, kind=float), default=1.0, help="loss weight of joints with the finding (1: Eq. 3 as written)")
+    t.add_argument("--real-share", type=between(0, 1), default=None, metavar="P",
                    help="share of training windows cut from radiograph files (--real, --data) beside synthetic hands "
                         "(default: in proportion to the number of hands)")
-    t.add_argument("--threads", type=int, default=1, help="CPU threads for torch (1)")
-    t.add_argument("--calibrate", type=int, default=0, metavar="N",
+    t.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch (1)")
+    t.add_argument("--calibrate", type=at_least(0), default=0, metavar="N",
                    help="then choose the finding's decision threshold on N synthetic validation studies (0: argmax)")
     t.set_defaults(func=train_command)
 
@@ -57,41 +58,41 @@ def register(train_subparsers, bench_subparsers) -> None:
                                                 "full-resolution patch, on synthetic hands, landmarked real hands and/or an "
                                                 "annotation dataset; the decision thresholds are chosen on synthetic "
                                                 "validation studies (seeds 2,000,000+, not the benchmark's).")
-    c.add_argument("--synthetic", type=int, default=600, metavar="N", help="synthetic studies (2 hands each) to train on (600; 0 for none)")
-    c.add_argument("--findings-rate", type=float, default=0.4, help="chance of a finding per synthetic joint (0.4; the phantom's default is 0.15)")
+    c.add_argument("--synthetic", type=at_least(0), default=600, metavar="N", help="synthetic studies (2 hands each) to train on (600; 0 for none)")
+    c.add_argument("--findings-rate", type=between(0, 1), default=0.4, help="chance of a finding per synthetic joint (0.4; the phantom's default is 0.15)")
     c.add_argument("--real", type=Path, metavar="DIR", help="landmarked real hands (their joints with known findings)")
     c.add_argument("--exclude-real", action="append", default=[], metavar="NAME", help="leave out real hands whose file name contains NAME")
     c.add_argument("--data", type=Path, metavar="DIR", help="a jsnviewer annotation dataset")
     c.add_argument("--cache", type=Path, metavar="DIR", help="keep the synthetic patches here and reuse them")
-    c.add_argument("--validation", type=int, default=60, metavar="N", help="synthetic validation studies for the thresholds (60)")
+    c.add_argument("--validation", type=at_least(1), default=60, metavar="N", help="synthetic validation studies for the thresholds (60)")
     c.add_argument("--out", type=Path, required=True, help="weights file to write")
     c.add_argument("--init", type=Path, metavar="PT", help="start from these weights; default: the shipped classifier when --data is given")
-    c.add_argument("--steps", type=int, default=2000)
-    c.add_argument("--batch", type=int, default=48)
-    c.add_argument("--lr", type=float, default=2e-3)
-    c.add_argument("--real-share", type=float, default=0.15, help="share of each batch from radiograph files (--real, --data)")
-    c.add_argument("--minutes", type=float, default=None, help="stop after this many minutes")
-    c.add_argument("--seed", type=int, default=0)
-    c.add_argument("--threads", type=int, default=1, help="CPU threads for torch (1)")
+    c.add_argument("--steps", type=at_least(1), default=2000)
+    c.add_argument("--batch", type=at_least(1), default=48)
+    c.add_argument("--lr", type=above(0), default=2e-3)
+    c.add_argument("--real-share", type=between(0, 1), default=0.15, help="share of each batch from radiograph files (--real, --data)")
+    c.add_argument("--minutes", type=above(0), default=None, help="stop after this many minutes")
+    c.add_argument("--seed", type=SEED, default=0)
+    c.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch (1)")
     c.set_defaults(func=train_findings_command)
 
     b = bench_subparsers.add_parser("detection", help="detection rate, identities, findings and speed of the joint detectors",
                                     description="Run both detectors and Algorithm 1 over radiographs with ground truth.")
     src = b.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", type=Path, metavar="DIR", help="folder of synthetic studies (truth.json) or landmarked radiographs")
-    src.add_argument("--synthetic", type=int, metavar="N", help="generate N synthetic hands (seeds unseen in training)")
+    src.add_argument("--synthetic", type=at_least(1), metavar="N", help="generate N synthetic hands (seeds unseen in training)")
     b.add_argument("--json", type=Path, metavar="OUT", help="write the figures here")
     b.add_argument("--ankylosis", type=Path, metavar="PT", help="ankylosis detector weights (default: shipped)")
     b.add_argument("--subluxation", type=Path, metavar="PT", help="subluxation detector weights (default: shipped)")
     b.add_argument("--findings", type=Path, metavar="PT", help="joint finding classifier weights (default: shipped)")
     b.add_argument("--ssd-findings", action="store_true",
                    help="decide findings by the two SSDs' class probabilities, as the paper (no finding classifier)")
-    b.add_argument("--scale", type=float, default=None,
+    b.add_argument("--scale", type=above(0), default=None,
                    help="resize before scanning (default: to 0.35 mm/px when the pixel size is known, else to the "
                         "size of the training hands, found by probing at 0.5 and 1; 0.5 is the paper's halving)")
     b.add_argument("--include", action="append", default=[], metavar="NAME",
                    help="only the radiographs whose name contains NAME (repeatable), e.g. a held-out fold")
-    b.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    b.add_argument("--threads", type=at_least(1), default=None, help="CPU threads for torch (default: torch's choice)")
     _thresholds(b)
     b.set_defaults(func=bench_command)
 

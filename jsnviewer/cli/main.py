@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from jsnviewer import __version__
+from jsnviewer.cli.options import ArgumentParser
 from jsnviewer.errors import JsnError, describe
 
 # Modules with `register(subparsers)`: top-level subcommands. Keep imports in them light
@@ -20,7 +21,7 @@ CAPABILITY_MODULES: list[str] = ["jsnviewer.cli.detection", "jsnviewer.cli.regis
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(  # its subcommands' parsers are of its class: a numeric option out of range is one line
         prog="jsnviewer",
         description="Hand radiographs in rheumatoid arthritis: joints, findings and JSN progression.",
     )
@@ -70,11 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     # --debug is the program's option, but it is typed after the command as often as before it
     arguments = ["--debug"] * ("--debug" in argv) + [a for a in argv if a != "--debug"]
     try:
-        opened = _opened_files(parser, arguments)
-    except JsnError as exc:
+        args = parser.parse_args(_opened_files(parser, arguments))
+    except JsnError as exc:  # a file that is not there, a numeric option out of its range (jsnviewer.cli.options)
         print(f"jsnviewer: error: {exc}", file=sys.stderr)
         return 2
-    args = parser.parse_args(opened)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:  # plain `jsnviewer` opens the window; `jsnviewer --self-test` checks the installation
         args = parser.parse_args((["--debug"] if args.debug else []) + (["self-test"] if args.self_test else ["gui"]))

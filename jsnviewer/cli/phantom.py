@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from jsnviewer.cli.options import SEED, at_least, between
 from jsnviewer.errors import JsnError
 
 
@@ -24,13 +25,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("outdir", metavar="OUTDIR", help="folder to write the pairs into (created if missing)")
-    parser.add_argument("--pairs", type=int, default=1, metavar="N", help="number of baseline/follow-up pairs (default 1)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the first pair; pair i uses S + i (default 0)")
+    parser.add_argument("--pairs", type=at_least(1), default=1, metavar="N", help="number of baseline/follow-up pairs (default 1)")
+    parser.add_argument("--seed", type=SEED, default=0, metavar="S", help="seed of the first pair; pair i uses S + i (default 0)")
     parser.add_argument("--format", choices=("dcm", "png"), default="dcm", help="image format (default dcm)")
     parser.add_argument("--pixel-size", type=float, choices=(0.175, 0.15), default=0.175, metavar="MM", help="pixel size in mm: 0.175 (default) or 0.15")
     parser.add_argument("--laterality", choices=("L", "R", "B"), default=None,
                         help="hand side, or B: both hands side by side on each radiograph (default: one hand, drawn per pair)")
-    parser.add_argument("--findings-rate", type=float, default=0.15, metavar="P", help="chance that a joint has ankylosis or subluxation (default 0.15)")
+    parser.add_argument("--findings-rate", type=between(0, 1), default=0.15, metavar="P", help="chance that a joint has ankylosis or subluxation (default 0.15)")
     parser.add_argument("--overwrite", action="store_true", help="replace pair folders that already exist in OUTDIR")
     parser.set_defaults(func=run)
 
@@ -40,12 +41,6 @@ def run(args: argparse.Namespace) -> int:
 
     from jsnviewer.phantom import generate_study, write_study
 
-    if args.pairs < 1:
-        raise PhantomError(f"--pairs must be at least 1, not {args.pairs}")
-    if args.seed < 0:
-        raise PhantomError(f"--seed must be 0 or more, not {args.seed}")
-    if not 0.0 <= args.findings_rate <= 1.0:
-        raise PhantomError(f"--findings-rate must be between 0 and 1, not {args.findings_rate}")
     outdir = Path(args.outdir)
     if outdir.exists() and not outdir.is_dir():
         raise PhantomError(f"{outdir}: exists and is not a folder")

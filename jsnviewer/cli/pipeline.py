@@ -6,13 +6,14 @@ import argparse
 import json
 import sys
 
+from jsnviewer.cli.options import at_least
 from jsnviewer.device import DEVICE_CHOICES
 from jsnviewer.registration.methods import DEFAULT_METHOD, METHODS
 
 
 def register(train: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
     p = bench.add_parser("pipeline", help="end-to-end analysis of synthetic study pairs against their truth")
-    p.add_argument("--synthetic", type=int, required=True, metavar="N", help="number of synthetic study pairs")
+    p.add_argument("--synthetic", type=at_least(1), required=True, metavar="N", help="number of synthetic study pairs")
     p.add_argument("--json", metavar="OUT.json", help="write the figures as JSON")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu")
     p.add_argument("--method", choices=list(METHODS), default=DEFAULT_METHOD)

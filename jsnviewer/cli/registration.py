@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from jsnviewer.cli import SHARED_REAL_DATA, print_unmasked, starting_weights
+from jsnviewer.cli.options import SEED, above, at_least
 from jsnviewer.dataset import joint_crops_folder
 from jsnviewer.device import use_cpu_threads
 from jsnviewer.registration.methods import METHODS
@@ -18,17 +19,17 @@ def register(train_subparsers, bench_subparsers) -> None:
                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", type=Path, default=DEFAULT_REAL if DEFAULT_REAL.is_dir() else None,
                    help="joint_crops-style folder or annotation dataset folder (split by joint folder)")
-    p.add_argument("--synthetic", type=int, default=0, help="size of the pool of phantom pairs (jsnviewer.phantom.make_joint_pair) drawn from in every epoch")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--synthetic", type=at_least(0), default=0, help="size of the pool of phantom pairs (jsnviewer.phantom.make_joint_pair) drawn from in every epoch")
+    p.add_argument("--epochs", type=at_least(1), default=30)
+    p.add_argument("--batch-size", type=at_least(1), default=32)
+    p.add_argument("--lr", type=above(0), default=1e-3)
     p.add_argument("--config", choices=["small", "paper"], default="small", help="network size")
-    p.add_argument("--max-minutes", type=float, help="stop after the epoch that passes this time")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--self-pairs", type=int, default=800, help="self-pairs (known per-bone transforms) per epoch, besides up to 1200 repeat-visit pairs")
+    p.add_argument("--max-minutes", type=above(0), help="stop after the epoch that passes this time")
+    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--self-pairs", type=at_least(0), default=800, help="self-pairs (known per-bone transforms) per epoch, besides up to 1200 repeat-visit pairs")
     p.add_argument("--init", type=Path, help="start from these weights; default: the shipped network when --data is "
                    "an annotation dataset, else random weights")
-    p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+    p.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch")
     p.add_argument("--out", type=Path, required=True, help="weights file to write (checkpointed every better epoch)")
     p.set_defaults(func=_train)
 
@@ -38,13 +39,13 @@ def register(train_subparsers, bench_subparsers) -> None:
     b.add_argument("--part", choices=["validation", "train", "all"],
                    help="which joint folders of --data (default: validation when the weights were trained on this "
                         "folder, as the shipped ones on ../shared/data/real/joint_crops; else all)")
-    b.add_argument("--synthetic", type=int, default=0, help="run on N phantom pairs instead of --data")
+    b.add_argument("--synthetic", type=at_least(0), default=0, help="run on N phantom pairs instead of --data")
     b.add_argument("--method", choices=list(METHODS), action="append",
                    help="method(s) to measure; repeatable (default: refined, deep, poc; the first one's figures are also at the top level of the JSON)")
-    b.add_argument("--pixel-size", type=float, default=0.175, help="mm per pixel of the crops in --data")
+    b.add_argument("--pixel-size", type=above(0), default=0.175, help="mm per pixel of the crops in --data")
     b.add_argument("--weights", type=Path, help="registration weights (default: the shipped models/registration.pt)")
-    b.add_argument("--seed", type=int, default=0, help="seed of the σ' shifts and of the synthetic pairs")
-    b.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+    b.add_argument("--seed", type=SEED, default=0, help="seed of the σ' shifts and of the synthetic pairs")
+    b.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch")
     b.add_argument("--json", type=Path, help="write the figures here")
     b.set_defaults(func=_bench)
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from jsnviewer.cli import SHARED_REAL_DATA, print_unmasked, starting_weights
+from jsnviewer.cli.options import SEED, OptionError, above, at_least
 from jsnviewer.dataset import joint_crops_folder
 from jsnviewer.device import use_cpu_threads
 
@@ -21,21 +22,21 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.add_argument("--no-real", action="store_true", help="do not use the real crops")
     p.add_argument("--data", type=Path, action="append", default=[],
                    help="annotation dataset folder (with dataset.json) or joint_crops-style folder; repeatable")
-    p.add_argument("--synthetic", type=int, default=0, help="number of phantom crops to add (seeds 0..N-1)")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--stop-after", type=int, help="end after this many epochs (the schedule stays --epochs long)")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--synthetic", type=at_least(0), default=0, help="number of phantom crops to add (seeds 0..N-1)")
+    p.add_argument("--epochs", type=at_least(1), default=30)
+    p.add_argument("--stop-after", type=at_least(1), help="end after this many epochs (the schedule stays --epochs long)")
+    p.add_argument("--batch-size", type=at_least(1), default=16)
+    p.add_argument("--lr", type=above(0), default=3e-3)
     p.add_argument("--optimizer", choices=["adamw", "rmsprop"], default="adamw")
     p.add_argument("--loss", choices=["bce+dice", "bce"], default="bce+dice")
-    p.add_argument("--width", type=int, default=8, help="channels of the first level (doubles per level)")
-    p.add_argument("--depth", type=int, default=4, help="levels of the U-Net++")
-    p.add_argument("--input-size", type=int, default=128, help="crops are resized to this for the network")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--split-seed", type=int, default=0, help="seed of the train/validation split by joint")
+    p.add_argument("--width", type=at_least(1), default=8, help="channels of the first level (doubles per level)")
+    p.add_argument("--depth", type=at_least(2), default=4, help="levels of the U-Net++")
+    p.add_argument("--input-size", type=at_least(4), default=128, help="crops are resized to this for the network")
+    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--split-seed", type=SEED, default=0, help="seed of the train/validation split by joint")
     p.add_argument("--init", type=Path, help="fine-tune from these weights (their network size is kept); "
                    "default: the shipped segmenter when --data is an annotation dataset, else random weights")
-    p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+    p.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch")
     p.add_argument("--out", type=Path, required=True, help="weights file to write (never the shipped one by default: retraining must not overwrite it)")
     p.set_defaults(func=_train)
 
@@ -43,12 +44,25 @@ def register(train_subparsers, bench_subparsers) -> None:
                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     b.add_argument("--data", type=Path, help="folder laid out like joint_crops/ (or a dataset folder)")
     b.add_argument("--validation", action="store_true", help="only the validation joints listed in the weights")
-    b.add_argument("--synthetic", type=int, default=0, help="also N held-out phantom crops")
+    b.add_argument("--synthetic", type=at_least(0), default=0, help="also N held-out phantom crops")
     b.add_argument("--weights", type=Path, help="weights file (default: the shipped models/segmenter.pt)")
-    b.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
-    b.add_argument("--repeats", type=int, default=50, help="timed runs for ms per crop")
+    b.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch")
+    b.add_argument("--repeats", type=at_least(1), default=50, help="timed runs for ms per crop")
     b.add_argument("--json", type=Path, help="write the figures here")
     b.set_defaults(func=_bench)
+
+
+def _check_network_size(depth: int, input_size: int) -> None:
+    """--depth and --input-size must suit each other (their ranges alone cannot say it): the U-Net++ halves
+    its input depth - 1 times and upsamples back, so the size must divide by 2**(depth - 1), and its
+    deepest level must stay 2×2 or more (batch normalisation of a 1×1 level fails on a batch of one crop)."""
+    deepest = input_size.bit_length() - 1  # the most levels with input_size >= 2**depth
+    if depth > deepest:
+        raise OptionError(f"--depth must be at most {deepest} for --input-size {input_size} (the U-Net++ halves it "
+                          f"down to 2×2 or more), not {depth}")
+    step = 2 ** (depth - 1)
+    if input_size % step:
+        raise OptionError(f"--input-size must be a multiple of {step} for --depth {depth}, not {input_size}")
 
 
 def _train(args) -> int:
@@ -56,6 +70,7 @@ def _train(args) -> int:
     from jsnviewer.segmentation.train import TrainConfig, train_segmenter
     from jsnviewer.weights import load_weights, write_model_card
 
+    _check_network_size(args.depth, args.input_size)
     use_cpu_threads(args.threads)
     dirs = ([] if args.no_real or args.real is None else [args.real]) + [joint_crops_folder(d) for d in args.data]
     init = starting_weights(args.init, MODEL_NAME, args.data)
