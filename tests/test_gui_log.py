@@ -78,8 +78,11 @@ def test_folders_named_with_commas_or_brackets_and_relative_paths_do_not_leak_a_
     from jsnviewer.gui.log_file import keep_out_of_log
 
     log = tmp_path / "data" / "jsnviewer.log"
-    assert start_log_file(log) == log
+    program = tmp_path / "opt" / "jsnviewer"
+    assert start_log_file(log, (program,)) == log
+    keep_out_of_log("/elsewhere/jsnviewer/models/scan.dcm")  # folder names the program's own path shares
     logger = logging.getLogger("jsnviewer.test")
+    logger.info("models from %s", program / "models" / "segmenter.pt")
     logger.info("/home/u/Doe, Jane/hand.dcm failed")
     logger.info(r"C:\Users\Smith (John)\x.dcm: bad")
     keep_out_of_log("/studies/Roe Richard/2019-01-28/IMG0001")  # opened in the window
@@ -87,3 +90,4 @@ def test_folders_named_with_commas_or_brackets_and_relative_paths_do_not_leak_a_
     text = log.read_text()
     assert "Jane" not in text and "John" not in text and "Richard" not in text and "IMG0001" not in text
     assert "<path> failed" in text and "<path>: bad" in text and "cannot open " in text
+    assert str(program / "models" / "segmenter.pt") in text  # IT still sees the program's own files

@@ -68,17 +68,26 @@ class _WithoutUserFiles(logging.Formatter):
 
     def __init__(self, fmt: str, own_folders: tuple[str, ...]):
         super().__init__(fmt)
-        self.own_folders = own_folders
+        folders = "|".join(re.escape(f) for f in sorted(own_folders, key=len, reverse=True) if f)
+        # a path in one of the program's own folders (not one that only begins like it: "/opt/jsnviewer2")
+        self._own_path = (re.compile(rf"(?<![^\s:;,()'\"])(?:{folders})(?![^\s/\\:;,()'\"])[^\s:;,()'\"]*")
+                          if folders else None)
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
-        if _opened_name is not None:  # first: a folder's name may hold what ends a path below ("Doe, Jane")
-            text = _opened_name.sub("<file>", text)
-        text = _PATH.sub(lambda m: m.group(0) if self._own(m.group(0)) else "<path>", text)
-        return _RADIOGRAPH_NAME.sub(lambda m: f"<file>.{m.group(1)}", text)
+        own: list[str] = []  # set aside first, so that a name the user's files share leaves them whole
 
-    def _own(self, path: str) -> bool:
-        return any(path == f or path.startswith((f + "/", f + "\\")) for f in self.own_folders)
+        def aside(match: re.Match) -> str:
+            own.append(match.group(0))
+            return f"\x00{len(own) - 1}\x00"
+
+        text = _RADIOGRAPH_NAME.sub(lambda m: f"<file>.{m.group(1)}", text)
+        if self._own_path is not None:
+            text = self._own_path.sub(aside, text)
+        if _opened_name is not None:  # before paths: a folder's name may hold what ends a path ("Doe, Jane")
+            text = _opened_name.sub("<file>", text)
+        text = _PATH.sub("<path>", text)
+        return re.sub("\x00(\\d+)\x00", lambda m: own[int(m.group(1))], text)
 
 
 def start_log_file(path: Path, own_folders: tuple[str | Path, ...] = ()) -> Path | None:
