@@ -70,6 +70,11 @@ def by_hand(mapping: dict[str, T]) -> dict[str | None, dict[str, T]]:
     return groups
 
 
+def names_a_hand(identities: Iterable[str | None]) -> bool:
+    """Whether any of these names carries its hand ("R MCP2"): the joints of a radiograph of both hands."""
+    return any(name is not None and hand_of(name) is not None for name in identities)
+
+
 def names_of_one_hand(identities: Iterable[str | None]) -> list[str | None]:
     """The names of a radiograph's boxes once it is taken to show one hand: the hand with the most named
     boxes (the right one on a tie) keeps its names, plainly; the other hand's boxes lose theirs."""

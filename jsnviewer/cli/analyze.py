@@ -87,7 +87,7 @@ def _summary(result) -> str:
 def run_analyze(args) -> int:
     from jsnviewer.errors import JsnError
     from jsnviewer.pipeline.analyze import analyze
-    from jsnviewer.pipeline.report import replaced_by_results
+    from jsnviewer.pipeline.report import keep_radiographs
     from jsnviewer.radiograph import load_radiograph
 
     settings = _settings(args)
@@ -102,10 +102,7 @@ def run_analyze(args) -> int:
         baseline_path, followup_path = Path(args.baseline), Path(args.followup)
     else:
         raise JsnError("give a BASELINE and a FOLLOWUP radiograph, or --demo")
-    kept = replaced_by_results(out, [baseline_path, followup_path])
-    if kept is not None:  # said before the analysis, not after it
-        raise JsnError(f"{out}: the results would replace the radiograph {kept.name} there (a result file's name); "
-                       "choose another --out folder")
+    keep_radiographs(out, [baseline_path, followup_path])  # said before the analysis, not after it
     baseline, followup = load_radiograph(baseline_path), load_radiograph(followup_path)
     bar, report = _progress_bar(args.quiet)
     try:

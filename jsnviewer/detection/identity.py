@@ -274,7 +274,7 @@ def names_with_hands(centres: np.ndarray, identities: list[str | None], image_wi
     side = hand_side(pts[plain], [identities[k] for k in plain])
     if side is None:
         side = "R" if pts[plain, 0].mean() < image_width / 2 else "L"
-    return [with_hand(side, name) if k in plain else name for k, name in enumerate(identities)]
+    return [with_hand(side, name) if name is not None and hand_of(name) is None else name for name in identities]
 
 
 def _named_points_by_hand(centres: np.ndarray, identities: list[str | None]) -> dict[str | None, tuple[np.ndarray, np.ndarray]]:

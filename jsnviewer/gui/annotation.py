@@ -14,14 +14,13 @@ import itertools
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-import numpy as np
-
 from jsnviewer.dataset import JointAnnotation, merge_joints
 from jsnviewer.detection.identity import names_with_hands
-from jsnviewer.joints import hand_of, names_of_one_hand
+from jsnviewer.joints import names_a_hand, names_of_one_hand
 
 
 def copy_joint(joint: JointAnnotation) -> JointAnnotation:
@@ -89,8 +88,7 @@ class AnnotationDocument(QObject):
     @property
     def both_hands(self) -> bool:
         """Whether the radiograph is taken to show both hands, so that its joints are named with their hand."""
-        return self._both_hands_chosen or any(j.identity is not None and hand_of(j.identity) is not None
-                                              for j in self._joints.values())
+        return self._both_hands_chosen or names_a_hand(j.identity for j in self._joints.values())
 
     @property
     def is_dirty(self) -> bool:
@@ -175,13 +173,9 @@ class AnnotationDocument(QObject):
         (`names_of_one_hand`: the other hand's boxes lose their names), as one undo step; how many boxes
         were renamed."""
         uids = list(self._joints)
-        names = [self._joints[uid].identity for uid in uids]
-        if both:
-            centres = np.array([self._joints[uid].box[:2] for uid in uids], dtype=float).reshape(-1, 2)
-            new = names_with_hands(centres, names, self.width)
-        else:
-            new = names_of_one_hand(names)
-        renamed = [(uid, name) for uid, old, name in zip(uids, names, new) if name != old]
+        joints = list(self._joints.values())
+        new = self._names_with_hands(joints) if both else names_of_one_hand(j.identity for j in joints)
+        renamed = [(uid, name) for uid, joint, name in zip(uids, joints, new) if name != joint.identity]
         if both == self.both_hands and not renamed:
             return 0
         self.in_batch = True
@@ -232,14 +226,16 @@ class AnnotationDocument(QObject):
         proposals name a hand, the plain names of the others take theirs (`names_with_hands`). Renames the
         proposals in place; returns the user's boxes to rename."""
         boxes = [self._joints[uid] for uid in kept] + proposals
-        names = [j.identity for j in boxes]
-        if not (self._both_hands_chosen or any(n is not None and hand_of(n) is not None for n in names)):
+        if not (self._both_hands_chosen or names_a_hand(j.identity for j in boxes)):
             return []
-        centres = np.array([j.box[:2] for j in boxes], dtype=float).reshape(-1, 2)
-        new = names_with_hands(centres, names, self.width)
+        new = self._names_with_hands(boxes)
         for joint, name in zip(proposals, new[len(kept):]):
             joint.identity = name
-        return [(uid, name) for uid, old, name in zip(kept, names, new) if name != old]
+        return [(uid, name) for uid, name in zip(kept, new) if name != self._joints[uid].identity]
+
+    def _names_with_hands(self, joints: list[JointAnnotation]) -> list[str | None]:
+        centres = np.array([j.box[:2] for j in joints], dtype=float).reshape(-1, 2)
+        return names_with_hands(centres, [j.identity for j in joints], self.width)
 
     def _swap(self, text: str, remove: list[int], add: list[JointAnnotation], add_text: str,
               rename: list[tuple[int, str | None]] = ()) -> None:

@@ -10,7 +10,7 @@ import itertools
 import numpy as np
 
 from jsnviewer.detection.identity import fit_similarity
-from jsnviewer.joints import SIDES, by_hand, hand_of, with_hand
+from jsnviewer.joints import SIDES, by_hand, names_a_hand, with_hand
 
 # A pair of boxes whose follow-up centre lies more than this many MCP spacings from where the other pairs
 # put it is taken to be two different joints. Mis-named pairs lie a joint apart (one spacing between MCPs,
@@ -32,7 +32,7 @@ def hand_size_ratio(pairs: dict[str, tuple]) -> float | None:
     of itself (true size 100 %) a joint found on one visit only made it 111 %, and every follow-up crop was
     then scaled 11 % wrong. The median keeps one mis-named pair (boxes of different joints) from moving it.
     """
-    ratios = []
+    ratios = [np.zeros(0)]
     for hand in by_hand(pairs).values():  # two hands on one radiograph move apart: distances within a hand
         if len(hand) < 4:
             continue
@@ -42,8 +42,8 @@ def hand_size_ratio(pairs: dict[str, tuple]) -> float | None:
         d_follow = np.hypot(*(pts[i, 1] - pts[j, 1]).T)
         ok = d_base > 0
         ratios.append(d_follow[ok] / d_base[ok])
-    ratios = np.concatenate(ratios) if ratios else np.zeros(0)
-    return float(np.median(ratios)) if len(ratios) else None
+    ratios = np.concatenate(ratios)
+    return float(np.median(ratios)) if ratios.size else None
 
 
 def misplaced_pairs(pairs: dict[str, tuple], spacing: float | None) -> dict[str, float]:
@@ -104,7 +104,7 @@ def match_hands(baseline: list, followup: list, laterality: tuple[str | None, st
     pair with the same hand's joints on the other visit. Returns (baseline, followup, warning or None)."""
     from jsnviewer.detection.detector import hand_side_of
 
-    both = [any(hand_of(d.identity) for d in dets if d.identity) for dets in (baseline, followup)]
+    both = [names_a_hand(d.identity for d in dets) for dets in (baseline, followup)]
     if both[0] == both[1]:
         return baseline, followup, None
     single = 1 if both[0] else 0

@@ -168,16 +168,21 @@ def replaced_by_results(folder: str | Path, files: Iterable[str | Path | None]) 
     return None
 
 
+def keep_radiographs(folder: str | Path, radiographs: Iterable[str | Path | None]) -> None:
+    """JsnError when writing results into `folder` would replace one of the study's `radiographs`."""
+    kept = replaced_by_results(folder, radiographs)
+    if kept is not None:
+        raise JsnError(f"{folder}: the results would replace the radiograph {kept.name} there (a result file's "
+                       "name); choose another folder for the results")
+
+
 def write_results(out_dir: str | Path, result: StudyResult, baseline, followup) -> dict[str, Path]:
     """Write results.json, results.csv, overview.png and joints/*.png into `out_dir`, replacing the
     `previous_results` there so no other study's pictures stay beside them. Everything is written
     into a hidden staging folder first: if that fails (a full disk), the earlier results are untouched.
     A radiograph of the study that bears a result file's name there is never replaced: JsnError."""
     out = Path(out_dir)
-    kept = replaced_by_results(out, (getattr(r, "path", None) for r in (baseline, followup)))
-    if kept is not None:
-        raise JsnError(f"{out}: the results would replace the radiograph {kept.name} there (a result file's "
-                         "name); choose another folder for the results")
+    keep_radiographs(out, (getattr(r, "path", None) for r in (baseline, followup)))
     out.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_staging(out)
     stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
