@@ -17,7 +17,7 @@ annotations/<image_id>.json:
 
     {"format": "jsnviewer-annotation", "version": 1,
      "image": {"file": "images/<image_id>.dcm", "sha256": "...", "width": W, "height": H,
-               "laterality": "L" | "R" | null, "pixel_size_mm": 0.175 | null},
+               "laterality": "L" | "R" | "B" | null, "pixel_size_mm": 0.175 | null},
      "joints": [{"identity": "MCP2" | null, "box": [cx, cy, w, h],
                  "findings": {"ankylosis": false, "subluxation": false},
                  "source": "user" | "model"}],

@@ -27,6 +27,7 @@ DIGIT_CHAINS: dict[int, tuple[str, ...]] = {
 FINDINGS: tuple[str, ...] = ("ankylosis", "subluxation")
 # A radiograph's laterality (DICOM ImageLaterality 'L' / 'R') in words.
 SIDES = {"L": "left", "R": "right"}
+BOTH = "B"  # DICOM ImageLaterality of a radiograph of both hands
 # On a radiograph of both hands (the usual film in rheumatoid arthritis) each joint's name carries its
 # hand: "R MCP2", "L PIP3". A radiograph of one hand names its joints plainly ("MCP2"), whichever hand.
 HANDS: tuple[str, ...] = ("R", "L")  # the order tables list them in

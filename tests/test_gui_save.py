@@ -48,6 +48,33 @@ def test_saved_annotations_reopen_identically_with_no_drift(qtbot, make_window, 
     assert reopened.documents[FOLLOWUP].joints() == []
 
 
+def test_the_both_hands_tick_alone_is_saved_and_holds_when_the_image_is_opened_again(qtbot, make_window, study,
+                                                                                       tmp_path):
+    """Ticked before any box was named, the tick was lost with the window: the annotator had to tick it again."""
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    baseline, followup = study  # declared left hands
+    open_and_wait(qtbot, window, baseline, followup)
+    window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    window.joints_panel.both_hands.click()
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    assert open_dataset(dataset).annotation_for_file(baseline).laterality == "B"
+
+    reopened = make_window(dataset)
+    open_and_wait(qtbot, reopened, baseline, followup)
+    assert reopened.documents[BASELINE].both_hands and reopened.joints_panel.both_hands.isChecked()
+    assert not reopened.documents[FOLLOWUP].both_hands
+    reopened.set_active_role(BASELINE)
+    reopened.joints_panel.both_hands.click()  # one hand after all: the file's own hand is saved again
+    reopened.save_annotations()
+    wait_saved(qtbot, reopened)
+    assert open_dataset(dataset).annotation_for_file(baseline).laterality == "L"
+    again = make_window(dataset)
+    open_and_wait(qtbot, again, baseline, followup)
+    assert not again.documents[BASELINE].both_hands
+
+
 def test_autosave_coalesces_a_burst_of_edits_into_one_write_of_the_last_state(qtbot, make_window, study, tmp_path):
     dataset = tmp_path / "dataset"
     window = make_window(dataset, autosave_delay_s=0.3)

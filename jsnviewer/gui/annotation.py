@@ -20,7 +20,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from jsnviewer.dataset import JointAnnotation, merge_joints
 from jsnviewer.detection.identity import names_with_hands
-from jsnviewer.joints import names_a_hand, names_of_one_hand
+from jsnviewer.joints import BOTH, names_a_hand, names_of_one_hand
 
 
 def copy_joint(joint: JointAnnotation) -> JointAnnotation:
@@ -51,7 +51,7 @@ class AnnotationDocument(QObject):
 
     def __init__(self, path: Path, width: int, height: int, laterality: str | None = None,
                  pixel_size_mm: float | None = None, joints: Iterable[JointAnnotation] = (), parent: QObject | None = None,
-                 image_id: str | None = None, stored: str | None = None):
+                 image_id: str | None = None, stored: str | None = None, both_hands: bool | None = None):
         super().__init__(parent)
         self.path = Path(path)
         # The image's dataset id when it was opened, and the hash of its annotation file as last read or
@@ -70,7 +70,9 @@ class AnnotationDocument(QObject):
         # Set when the saved annotation of this image could not be read (autosave must not replace that
         # file, it may be repairable; an explicit save by the user does), or was changed elsewhere.
         self.keep_saved_file: str | None = None
-        self._both_hands_chosen = False  # the user took it to show both hands before any joint had a name
+        # Taken to show both hands whether or not a joint's name says so yet: by the saved annotation (the
+        # user's tick, saved as its laterality "B") where there is one, else by the file (ImageLaterality "B").
+        self._both_hands_chosen = laterality == BOTH if both_hands is None else both_hands
 
     # --- reading
     def uids(self) -> list[int]:
@@ -89,6 +91,15 @@ class AnnotationDocument(QObject):
     def both_hands(self) -> bool:
         """Whether the radiograph is taken to show both hands, so that its joints are named with their hand."""
         return self._both_hands_chosen or names_a_hand(j.identity for j in self._joints.values())
+
+    @property
+    def saved_laterality(self) -> str | None:
+        """The laterality the annotation file records: "B" for a radiograph taken to show both hands (so that
+        the tick holds when the image is opened again, before any joint is named), else the file's hand; no
+        hand when the file declares both and the user took it to show one."""
+        if self.both_hands:
+            return BOTH
+        return None if self.laterality == BOTH else self.laterality
 
     @property
     def is_dirty(self) -> bool:
@@ -315,8 +326,8 @@ class RemoveJointCommand(QUndoCommand):
 
 
 class BothHandsCommand(QUndoCommand):
-    """Whether the radiograph is taken to show both hands, where no joint's name says so yet (not part of
-    the saved annotation: the names are)."""
+    """Whether the radiograph is taken to show both hands, where no joint's name says so yet (saved as the
+    annotation's laterality, `saved_laterality`)."""
 
     def __init__(self, document: AnnotationDocument, both: bool):
         super().__init__("Both hands" if both else "One hand")
@@ -324,13 +335,11 @@ class BothHandsCommand(QUndoCommand):
 
     def redo(self) -> None:
         self.document._both_hands_chosen = self.both
-        if not self.document.in_batch:
-            self.document.changed.emit()
+        self.document._touch()
 
     def undo(self) -> None:
         self.document._both_hands_chosen = self.before
-        if not self.document.in_batch:
-            self.document.changed.emit()
+        self.document._touch()
 
 
 class EditJointCommand(QUndoCommand):

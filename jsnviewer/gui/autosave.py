@@ -53,6 +53,7 @@ def write_annotation(dataset_root: Path, image_path: Path, image_id: str, width:
             stored = None  # that file is gone by our own hand
     annotation = dataset.add_image(image_path, width, height, laterality, pixel_size_mm, image_id=image_id)
     annotation.joints = joints
+    annotation.laterality = laterality  # the user's "Both hands" tick, or its undoing, holds
     annotation.stored = stored
     merge = dataset.save_annotation(annotation, base=base, keep_both=explicit)
     return dataset.annotation_path(annotation.image_id), annotation.stored, annotation.joints, merge
@@ -136,7 +137,7 @@ class AnnotationSaver(QObject):
             return True
         revision, joints = document.snapshot()
         worker = Worker(write_annotation, self.dataset_root, document.path, document.image_id, document.width,
-                        document.height, document.laterality, document.pixel_size_mm, joints, document.stored,
+                        document.height, document.saved_laterality, document.pixel_size_mm, joints, document.stored,
                         document.base, bool(document.keep_saved_file))
         worker.signals.result.connect(lambda written, d=document, r=revision, s=joints: self._done(d, r, s, *written))
         worker.signals.error.connect(lambda exc, d=document: self._failed(d, exc))

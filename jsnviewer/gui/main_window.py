@@ -46,6 +46,7 @@ from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, LoadedImage, StudyL
 from jsnviewer.gui.study_panel import StudyPanel
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
+from jsnviewer.joints import BOTH
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, check_pair
 from jsnviewer.retraining import training_data
 
@@ -326,7 +327,8 @@ class MainWindow(QMainWindow):
             document = AnnotationDocument(radiograph.path, radiograph.width, radiograph.height,
                                           radiograph.identity.laterality, radiograph.pixel_size_mm, joints, parent=self,
                                           image_id=loaded.image_id,
-                                          stored=loaded.annotation.stored if loaded.annotation is not None else None)
+                                          stored=loaded.annotation.stored if loaded.annotation is not None else None,
+                                          both_hands=None if loaded.annotation is None else loaded.annotation.laterality == BOTH)
             document.changed.connect(lambda d=document: self._document_changed(d))
             document.dirty_changed.connect(lambda dirty: (self._update_save_state(), self._update_title()))
             old_document = self.session_documents.get(loaded.image_id)

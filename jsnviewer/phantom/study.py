@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jsnviewer.joints import JOINT_IDENTITIES, with_hand
+from jsnviewer.joints import BOTH, JOINT_IDENTITIES, with_hand
 from jsnviewer.radiograph import Radiograph, StudyIdentity, save_radiograph
 
 from .followup import FollowupChanges, bone_motions, followup_scene, global_motion
@@ -19,7 +19,6 @@ from .render import Exposure, Scene, Window, apply, bone_coverage, render, scale
 from .truth import JointChangeTruth, JointTruth, StudyTruth, VisitTruth, write_truth
 
 WIDTH, HEIGHT = 1490, 2010  # portrait, like the real hand radiographs
-BOTH = "B"  # DICOM ImageLaterality of a radiograph of both hands
 FORMATS = ("dcm", "png")
 
 
