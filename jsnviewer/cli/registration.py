@@ -10,6 +10,7 @@ from jsnviewer.cli.options import SEED, above, at_least
 from jsnviewer.dataset import joint_crops_folder
 from jsnviewer.device import use_cpu_threads
 from jsnviewer.registration.methods import METHODS
+from jsnviewer.segmentation.data import PARTS
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
 
@@ -36,7 +37,7 @@ def register(train_subparsers, bench_subparsers) -> None:
     b = bench_subparsers.add_parser("registration", help="σ, σ', mismatching ratio, losses, ms per pair (and JSN error on synthetic pairs)",
                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     b.add_argument("--data", type=Path, help="joint_crops-style folder or annotation dataset folder")
-    b.add_argument("--part", choices=["validation", "train", "all"],
+    b.add_argument("--part", choices=PARTS,
                    help="which joint folders of --data (default: validation when the weights were trained on this "
                         "folder, as the shipped ones on ../shared/data/real/joint_crops; else all)")
     b.add_argument("--synthetic", type=at_least(0), default=0, help="run on N phantom pairs instead of --data")
@@ -117,8 +118,9 @@ def _train(args) -> int:
 def _bench(args) -> int:
     from jsnviewer.atomic import atomic_write_json
     from jsnviewer.errors import DatasetError
-    from jsnviewer.registration.bench import bench_real, bench_synthetic, default_part, format_table
+    from jsnviewer.registration.bench import bench_real, bench_synthetic, format_table
     from jsnviewer.registration.model import load_model, trained_on
+    from jsnviewer.segmentation.data import default_part
 
     use_cpu_threads(args.threads)
     methods = args.method or list(METHODS)

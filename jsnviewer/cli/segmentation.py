@@ -10,6 +10,7 @@ from jsnviewer.cli import SHARED_REAL_DATA, print_unmasked, starting_weights
 from jsnviewer.cli.options import SEED, OptionError, above, at_least
 from jsnviewer.dataset import joint_crops_folder
 from jsnviewer.device import use_cpu_threads
+from jsnviewer.segmentation.data import PARTS
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
 
@@ -43,7 +44,9 @@ def register(train_subparsers, bench_subparsers) -> None:
     b = bench_subparsers.add_parser("segmentation", help="Table 6 metrics per bone and CPU ms per crop",
                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     b.add_argument("--data", type=Path, help="folder laid out like joint_crops/ (or a dataset folder)")
-    b.add_argument("--validation", action="store_true", help="only the validation joints listed in the weights")
+    b.add_argument("--part", choices=PARTS,
+                   help="which joint folders of --data (default: the validation joints listed in the weights when they "
+                        "were trained on this folder, as the shipped ones on ../shared/data/real/joint_crops; else all)")
     b.add_argument("--synthetic", type=at_least(0), default=0, help="also N held-out phantom crops")
     b.add_argument("--weights", type=Path, help="weights file (default: the shipped models/segmenter.pt)")
     b.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch")
@@ -104,11 +107,19 @@ def _bench(args) -> int:
     from jsnviewer.atomic import atomic_write_json
     from jsnviewer.errors import JsnError
     from jsnviewer.segmentation.bench import bench_segmentation
+    from jsnviewer.segmentation.data import default_part
+    from jsnviewer.segmentation.infer import trained_on
 
     if args.data is None and not args.synthetic:
         raise JsnError("bench segmentation needs --data DIR and/or --synthetic N")
-    result = bench_segmentation(joint_crops_folder(args.data) if args.data else None, args.weights, args.validation,
-                                args.synthetic, args.threads, args.repeats)
+    root = joint_crops_folder(args.data) if args.data else None
+    part = "all"
+    if root is not None:
+        part = args.part or default_part(root, [DEFAULT_REAL, *trained_on(args.weights)])
+        print({"validation": "measuring the validation joints listed in the weights (they were trained on the others; "
+                             "--part all for every crop)",
+               "all": "measuring every crop of the folder", "train": "measuring the training joints"}[part], flush=True)
+    result = bench_segmentation(root, args.weights, part, args.synthetic, args.threads, args.repeats)
     for name in ("data", "synthetic"):
         for part, m in result.get(name, {}).items():
             if isinstance(m, dict):

@@ -81,14 +81,6 @@ def _flat(results: dict, methods: list[str], extra: dict) -> dict:
     return {**results[methods[0]], "method": methods[0], **extra, "methods": results}
 
 
-def default_part(root: Path, training_folders: list[Path | str | None]) -> str:
-    """Which joints of `root` to measure when not told: the validation side of the split by joint folder
-    when the weights learnt from this folder (its other joints are their training joints), else every
-    joint (a held-out set the weights never saw)."""
-    here = Path(root).resolve()
-    return "validation" if any(f is not None and Path(f).resolve() == here for f in training_folders) else "all"
-
-
 def bench_real(root: Path, methods: list[str], model, part: str = "validation", pixel_size_mm: float = 0.175, seed: int = 0) -> dict:
     """All ordered pairs of each joint folder (σ over folders with ≥ 3 crops, losses) and, for every
     pair F < G, ten random shifts of G (σ', mismatches)."""

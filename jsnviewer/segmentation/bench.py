@@ -53,9 +53,11 @@ def speed(segmenter: BoneSegmenter, size: int = 256, repeats: int = 50) -> dict[
             "cpu_ms_per_crop": float(np.median(cpu) * 1000), "load_average_1min": os.getloadavg()[0]}
 
 
-def bench_segmentation(data: Path | None, weights: Path | None = None, validation_only: bool = False,
+def bench_segmentation(data: Path | None, weights: Path | None = None, part: str = "all",
                        synthetic: int = 0, threads: int | None = None, repeats: int = 50,
                        show_progress: bool = True) -> dict[str, Any]:
+    """`part` of the crops of `data`: "validation" keeps the validation joints the weights list (their training
+    held them out), "train" the others, "all" every crop."""
     from tqdm import tqdm
 
     if threads:
@@ -66,16 +68,17 @@ def bench_segmentation(data: Path | None, weights: Path | None = None, validatio
     if data is not None:
         unmasked: list[str] = []
         records = find_crops(data, unmasked)
-        if validation_only:
-            keep = set(segmenter.meta.get("validation_joints", []))
-            records = [r for r in records if r.joint in keep]
-            unmasked = [name for name in unmasked if name.split("/")[0] in keep]
+        if part != "all":
+            held_out = set(segmenter.meta.get("validation_joints", []))
+            records = [r for r in records if (r.joint in held_out) == (part == "validation")]
+            unmasked = [name for name in unmasked if (name.split("/")[0] in held_out) == (part == "validation")]
             if not records:
-                raise JsnError(f"{data}: none of the validation joints listed in the weights are here")
+                raise JsnError(f"{data}: none of the {part} joints listed in the weights are here (--part all "
+                               "measures every crop)")
         samples = load_samples(records)
         with tqdm(total=len(samples), desc="crops", disable=not show_progress) as bar:
             figures = accuracy_on(segmenter, samples, bar)
-        result |= {"data_dir": str(data), "validation_only": validation_only, "joints": len({r.joint for r in records}),
+        result |= {"data_dir": str(data), "part": part, "joints": len({r.joint for r in records}),
                    "crops_without_masks": unmasked}
         result |= {"data": figures} | {k: figures["overall"][k] for k in OVERALL_KEYS}
     if synthetic:

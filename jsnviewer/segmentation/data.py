@@ -126,6 +126,17 @@ def is_validation_joint(joint: str, seed: int = 0, fraction: float = 0.2) -> boo
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
+PARTS = ("validation", "train", "all")  # which joint folders of a crops folder a benchmark measures
+
+
+def default_part(root: Path, training_folders: list[Path | str | None]) -> str:
+    """Which joints of `root` to measure when not told: the validation side of the split by joint folder
+    when the weights learnt from this folder (its other joints are their training joints), else every
+    joint (a held-out set the weights never saw)."""
+    here = Path(root).resolve()
+    return "validation" if any(f is not None and Path(f).resolve() == here for f in training_folders) else "all"
+
+
 def split_by_joint(records: list[CropRecord], seed: int = 0, fraction: float = 0.2) -> tuple[list[CropRecord], list[CropRecord]]:
     """(train, validation) records, split by joint folder."""
     train = [r for r in records if not is_validation_joint(r.joint, seed, fraction)]

@@ -38,6 +38,17 @@ def clean_mask(mask: np.ndarray) -> np.ndarray:
     return ndimage.binary_fill_holes(mask)
 
 
+def trained_on(path: str | Path | None = None) -> list[str]:
+    """The joint_crops folders the weights were trained on, as their training recorded them (none when it did
+    not, or the weights cannot be read: whoever needs them says so)."""
+    try:
+        config = load_weights(resolve_weights(MODEL_NAME, path), expected_model=MODEL_NAME).meta.get("train_config")
+    except WeightsError:
+        return []
+    folders = config.get("crop_dirs") if isinstance(config, dict) else None
+    return [f for f in folders if isinstance(f, str)] if isinstance(folders, list) else []
+
+
 class BoneSegmenter:
     """Splits an upright joint crop into its upper (distal) and lower (proximal) bone."""
 
