@@ -301,6 +301,21 @@ def test_an_image_dicom_cut_just_before_its_pixel_data_says_it_is_damaged(tmp_pa
         expect_error(cut, "30 x 40 image", "no pixel data", "truncated or damaged")
 
 
+def test_a_compressed_dicom_cut_short_says_it_is_truncated(tmp_path):
+    """An RLE file cut inside its pixel data said "DICOM file without pixel data (…), not an image", as for a
+    report: pydicom keeps nothing of a data set that ends before an encapsulated element's delimiter."""
+    from pydicom import dcmread
+
+    ds = dcmread(dicom(tmp_path / "plain.dcm", ramp12()))
+    ds.compress(RLELossless)
+    ds.save_as(tmp_path / "rle.dcm")
+    full = (tmp_path / "rle.dcm").read_bytes()
+    for cut_at in (len(full) - 20, len(full) - 1000, len(full) // 2):
+        cut = tmp_path / "cut.dcm"
+        cut.write_bytes(full[:cut_at])
+        expect_error(cut, "truncated DICOM file")
+
+
 @pytest.mark.parametrize(("syntax", "name", "reason"), [
     (JPEG2000Lossless, "JPEG 2000", "could not be decoded (corrupt or truncated)"),
     (JPEGLSLossless, "JPEG-LS", "could not be decoded (corrupt or truncated)"),

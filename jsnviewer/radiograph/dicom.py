@@ -81,7 +81,9 @@ def read_dicom(path: Path) -> Radiograph:
 
 def _read_dicom(path: Path) -> Radiograph:
     try:
-        ds = pydicom.dcmread(path, force=True)
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            ds = pydicom.dcmread(path, force=True)
     except (EOFError, struct.error) as exc:  # the file ends inside an element header
         raise RadiographError(path, "truncated DICOM file (ends inside an element header)") from exc
     except Exception as exc:
@@ -89,6 +91,10 @@ def _read_dicom(path: Path) -> Radiograph:
     _check_complete(path, ds)
     _name_bare_encoding(ds)
     if not any(tag in ds for tag in _PIXEL_TAGS):
+        # Cut inside an element of undefined length (compressed pixel data: RLE, JPEG …), pydicom warns and
+        # keeps none of the data set.
+        if any("End of file reached before delimiter" in str(w.message) for w in warned):
+            raise RadiographError(path, "truncated DICOM file (it ends before its data is complete)")
         if _ends_in_pixel_data_header(path):
             raise RadiographError(path, "truncated DICOM file (ends inside PixelData)")
         if _int(ds.get("Rows")) and _int(ds.get("Columns")):  # cut just before its pixel data, or stripped of it
