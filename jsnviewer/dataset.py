@@ -40,7 +40,8 @@ this side's new and changed ones (`merge_joints`). Where both sides changed or d
 in different ways, the file is left as it is, this side's version is written beside it as
 `annotations/<image_id>.json.conflict-<UTC time>` and AnnotationConflictError says so, unless the
 caller asks to keep both versions of such joints (the user's explicit save). The application keeps
-an annotation file it cannot read beside the new one as `<image_id>.json.unreadable`. Neither copy is
+an annotation file it cannot read beside the new one as `<image_id>.json.unreadable`. A copy is never
+replaced: a second one of the same name gets `-2`, `-3` … after it. Neither copy is
 read by `jsnviewer train` (it reads `*.json` only).
 
 joint_crops/ is written when the annotations of an analysed study are saved
@@ -66,6 +67,7 @@ import copy
 import hashlib
 import json
 import math
+import os
 import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -353,7 +355,7 @@ class AnnotationDataset:
                     merge = merge_joints(base, theirs, annotation.joints)
                 if merge is None or (merge.clashes and not keep_both):
                     data = json_bytes(annotation.to_json())
-                    copy = atomic_write_bytes(path.with_name(f"{path.name}.conflict-{now:%Y%m%dT%H%M%SZ}"), data)
+                    copy = atomic_write_bytes(_unused(path.with_name(f"{path.name}.conflict-{now:%Y%m%dT%H%M%SZ}")), data)
                     clash = f" (both changed {merge.clash_names()})" if merge is not None else ""
                     raise AnnotationConflictError(
                         f"{path.name} was changed by another window or annotator since this image was opened{clash}, "
@@ -366,6 +368,22 @@ class AnnotationDataset:
             raise DatasetError(f"cannot save annotations to {path}: {exc.strerror or exc}") from exc
         annotation.stored = hashlib.sha256(data).hexdigest()
         return merge
+
+    def set_aside_unreadable(self, image_id: str) -> Path | None:
+        """Rename the annotation file of `image_id` that cannot be read to `<image_id>.json.unreadable` (kept for
+        repair, not read by training; `-2`, `-3` … where an earlier one is there already, never replacing it), so
+        that the user's boxes can be saved; None when it can be read or there is none."""
+        path = self.annotation_path(image_id)
+        try:
+            self.load_annotation(image_id)
+            return None
+        except DatasetError:
+            kept = _unused(path.with_name(path.name + ".unreadable"))
+            try:
+                os.rename(path, kept)
+            except OSError as exc:
+                raise DatasetError(f"cannot set the unreadable {path.name} aside: {exc.strerror or exc}") from exc
+            return kept
 
     def _joints_saved_meanwhile(self, path: Path, base: list[JointAnnotation]) -> list[JointAnnotation] | None:
         """The joints of an annotation file someone else wrote, None if it cannot be read. A file deleted
@@ -582,6 +600,15 @@ def open_dataset(root: str | Path, create: bool = False) -> AnnotationDataset:
     except OSError as exc:
         raise DatasetError(f"cannot create a dataset in {root}: {exc.strerror or exc}") from exc
     return AnnotationDataset(root)
+
+
+def _unused(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3` … the first that names no file: a copy kept for the user is never replaced."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}-{n}")
+    return candidate
 
 
 def _sha256_or_none(path: Path) -> str | None:

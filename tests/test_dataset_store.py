@@ -227,6 +227,34 @@ def test_a_save_never_replaces_a_file_changed_since_it_was_read(tmp_path, radiog
 
 
 
+def test_copies_kept_for_the_user_are_never_replaced_by_later_ones(tmp_path, radiograph_file):
+    """A second conflict within the same second, or a second unreadable file set aside, replaced the first copy:
+    it may hold the only version of someone's corrected boxes."""
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotate(dataset, radiograph_file)
+    mine = dataset.annotation_for_file(radiograph_file)
+    path = dataset.annotation_path(mine.image_id)
+    path.write_text('{"format": "jsnviewer-annotation", "version": 1, "image": {"fi')  # cut short
+    for k in range(3):
+        mine.joints = [JointAnnotation(box=(10.0 + k, 20.0, 5.0, 5.0))]
+        with pytest.raises(AnnotationConflictError):
+            dataset.save_annotation(mine)  # the file cannot be read: nothing to merge with
+    copies = sorted(dataset.annotations_dir.glob(f"{mine.image_id}.json.conflict-*"))
+    assert sorted(json.loads(c.read_text())["joints"][0]["box"][0] for c in copies) == [10.0, 11.0, 12.0]
+
+    damaged = {}
+    for k in range(2):
+        path.write_text(f"damaged {k}")
+        kept = dataset.set_aside_unreadable(mine.image_id)
+        damaged[kept.name] = kept.read_text()
+        assert not path.exists()
+    assert damaged == {f"{mine.image_id}.json.unreadable": "damaged 0", f"{mine.image_id}.json.unreadable-2": "damaged 1"}
+    mine.stored = None
+    dataset.save_annotation(mine)
+    assert dataset.set_aside_unreadable(mine.image_id) is None and path.exists()  # a file that reads stays
+    assert [a.image_id for a in dataset.annotations()] == [mine.image_id]  # training reads no copy
+
+
 def box(cx, identity=None, **findings):
     return JointAnnotation(box=(cx, 50.0, 20.0, 20.0), identity=identity, findings=findings)
 

@@ -14,7 +14,6 @@ versions of that joint.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,13 +43,8 @@ def write_annotation(dataset_root: Path, image_path: Path, image_id: str, width:
     and another changed differently instead of writing a conflict copy.
     """
     dataset = open_dataset(dataset_root)
-    if explicit:
-        try:
-            dataset.load_annotation(image_id)
-        except DatasetError:
-            old = dataset.annotation_path(image_id)
-            os.replace(old, old.with_name(old.name + ".unreadable"))
-            stored = None  # that file is gone by our own hand
+    if explicit and dataset.set_aside_unreadable(image_id) is not None:
+        stored = None  # that file is gone by our own hand
     annotation = dataset.add_image(image_path, width, height, laterality, pixel_size_mm, image_id=image_id)
     annotation.joints = joints
     annotation.laterality = laterality  # the user's "Both hands" tick, or its undoing, holds
