@@ -517,6 +517,11 @@ def user_boxes_sha256(joints: Iterable[JointAnnotation]) -> str:
     return hashlib.sha256("\n".join(items).encode()).hexdigest()
 
 
+# Two boxes on one radiograph are the same joint's when they overlap by at least this much (a box of the
+# user's answers the analysis's proposal for it; it confirms the analysed joint for training).
+SAME_BOX_IOU = 0.5
+
+
 def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     """Intersection over union of two boxes (cx, cy, w, h)."""
     ax0, ay0, ax1, ay1 = a[0] - a[2] / 2, a[1] - a[3] / 2, a[0] + a[2] / 2, a[1] + a[3] / 2

@@ -130,6 +130,9 @@ def test_selecting_a_joint_fills_the_detail_panel(qtbot, analysed):
     before = np.abs(fixed - moving)[bones].mean()
     after = np.abs(fixed - transformed_crop(joint))[bones].mean()
     assert after < before
+    # the registered crop shown is the G′ the loss and its spectrum E_FG′ measured
+    np.testing.assert_allclose(np.abs(fixed - transformed_crop(joint)) * bones, joint.registration.spectrum_transformed,
+                               atol=1e-5)
     window.results_panel.select_identity(None)
     assert detail.joint is None
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jsnviewer.dataset import JointAnnotation, box_iou
+from jsnviewer.dataset import SAME_BOX_IOU, JointAnnotation, box_iou
 from jsnviewer.gui.settings import WEIGHTS, AppSettings
 
 
@@ -136,19 +136,20 @@ def proposals(result, visit: str) -> list[JointAnnotation]:
 def new_proposals(existing: list[JointAnnotation], proposed: list[JointAnnotation]) -> list[JointAnnotation]:
     """Proposals the user has not already answered: a user box of the same joint (same identity,
     or overlapping by half) stands, and the proposal for it is left out."""
-    users = [j for j in existing if j.source == "user"]
-    return [p for p in proposed
-            if not any((p.identity is not None and u.identity == p.identity) or box_iou(u.box, p.box) >= 0.5 for u in users)]
+    users = [j for j in existing if j.reviewed]
+    return [p for p in proposed if not any((p.identity is not None and u.identity == p.identity)
+                                           or box_iou(u.box, p.box) >= SAME_BOX_IOU for u in users)]
 
 
 def transformed_crop(joint) -> np.ndarray:
     """G′: the follow-up crop with P0 applied on the baseline's upper-bone mask and P1 on its
     lower-bone mask (as the registration's loss sees it; zero outside the bones), in the
     normalised grey levels of the crops."""
+    from jsnviewer.registration.loss import composite
     from jsnviewer.registration.register import warp_bones
     from jsnviewer.segmentation.data import normalise_crop
 
     c, reg = joint.crops, joint.registration
     upper, lower = c.fixed_upper > 0, c.fixed_lower > 0
     warped_upper, warped_lower = warp_bones(normalise_crop(c.moving), reg.upper, reg.lower, upper, lower)
-    return np.where(upper, warped_upper, 0.0) + np.where(lower & ~upper, warped_lower, 0.0)
+    return composite(warped_upper, warped_lower, upper, lower)

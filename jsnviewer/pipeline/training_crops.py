@@ -18,13 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jsnviewer.dataset import AnnotationDataset, JointAnnotation, box_iou, image_id_of
+from jsnviewer.dataset import SAME_BOX_IOU, AnnotationDataset, JointAnnotation, box_iou, image_id_of
 from jsnviewer.errors import DatasetError
 from jsnviewer.joints import hand_of, joint_of
 from jsnviewer.pipeline.result import Box, JointResult, StudyResult
-
-# A box of the user's is the analysed joint's when they overlap by at least this much.
-SAME_BOX_IOU = 0.5
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,16 @@ def joint_loss(fixed, warped_upper, warped_lower, upper_mask, lower_mask, alpha=
     return alpha * rms(fixed * upper_mask, warped_upper * upper_mask) + beta * rms(fixed * lower_mask, warped_lower * lower_mask)
 
 
+def composite(warped_upper, warped_lower, upper_mask, lower_mask) -> np.ndarray:
+    """G' = G'_0 + G'_1 (Eq. 4): the moving crop as the registration moved each bone, zero outside the fixed
+    crop's bone masks (the spectra below and the picture the window shows of it)."""
+    return warped_upper * upper_mask + warped_lower * lower_mask
+
+
 def loss_spectrum(fixed, warped_upper, warped_lower, upper_mask, lower_mask) -> np.ndarray:
-    """Per-pixel |F − G'| with G' = G'_0 + G'_1 (Eq. 4): the misalignment picture of the paper's Fig. 6."""
-    composite = warped_upper * upper_mask + warped_lower * lower_mask
+    """Per-pixel |F − G'| (Eq. 4): the misalignment picture of the paper's Fig. 6."""
     region = (upper_mask > 0) | (lower_mask > 0)
-    return (np.abs(fixed - composite) * region).astype(np.float32)
+    return (np.abs(fixed - composite(warped_upper, warped_lower, upper_mask, lower_mask)) * region).astype(np.float32)
 
 
 def joint_loss_torch(fixed, warped_upper, warped_lower, upper_mask, lower_mask, alpha=ALPHA, beta=BETA):
