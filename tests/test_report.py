@@ -415,3 +415,16 @@ def test_the_report_marks_a_flagged_jsn_and_says_what_the_flag_means(report, stu
         assert f"{joint.jsn_text(3, 2)} ?" in texts
     assert f"{result.joint('MCP3').jsn_text(3, 2)} ?" not in texts
     assert "Not reliable: do not use this value".lower() in texts.lower()
+
+
+def test_a_picture_of_a_radiograph_with_a_pixel_that_is_no_number_is_not_black():
+    """The joint pictures and the overview took their grey levels from percentiles of every pixel: one NaN (a
+    float DICOM's gap) made them NaN and the whole picture black."""
+    from jsnviewer.pipeline.overview import display_grey
+
+    ramp = np.tile(np.linspace(0.0, 1000.0, 64), (16, 1))
+    ramp[3, 5] = np.nan
+    grey = display_grey(ramp)
+    assert grey[0, 0] == 0 and grey[0, -1] == 255 and 120 < grey[0, 32] < 135 and grey[3, 5] == 0
+    windowed = display_grey(ramp, centre=250.0, width=500.0)  # the radiograph's own window: 0 … 500
+    assert windowed[0, 0] == 0 and windowed[0, 16] == int(ramp[0, 16] / 500 * 255) and windowed[0, 40] == 255

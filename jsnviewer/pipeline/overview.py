@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 from jsnviewer.joints import FINDINGS, SIDES, anatomical
 from jsnviewer.pipeline.placement import Place, Rect, label_places, outside, overlap, tag_places, text_rect
 from jsnviewer.pipeline.result import JointResult, StudyResult, VisitInfo
+from jsnviewer.radiograph.model import percentile_window
 
 # Box colours by finding, the same in the GUI legend and the report. Chosen so that a red/green colour-blind
 # reader still tells them apart (a light pink "both", not a purple that reads as the blue of no finding; a
@@ -50,11 +51,12 @@ def visit_details(info: VisitInfo) -> str:
 
 
 def display_grey(pixels: np.ndarray, centre: float | None = None, width: float | None = None) -> np.ndarray:
-    if centre is None or width is None or width <= 0:
-        lo, hi = np.percentile(pixels, [0.5, 99.5])
-    else:
-        lo, hi = centre - width / 2, centre + width / 2
-    return (np.clip((pixels - lo) / max(hi - lo, 1e-6), 0, 1) * 255).astype(np.uint8)
+    """8-bit grey for a picture: the window given (the radiograph's own), else the one the viewer opens with
+    (`percentile_window`); what is not a number is black."""
+    if centre is None or width is None or not width > 0:
+        centre, width = percentile_window(pixels)
+    scaled = np.clip((np.asarray(pixels, np.float64) - (centre - width / 2)) / width, 0, 1)
+    return (np.nan_to_num(scaled, nan=0.0) * 255).astype(np.uint8)
 
 
 def _font(size: int):
