@@ -5,6 +5,7 @@ crops to a dataset, fine-tune the three models from the shipped weights on that 
 from __future__ import annotations
 
 import math
+import shlex
 
 import numpy as np
 import pytest
@@ -92,6 +93,9 @@ def test_a_clinic_retrains_the_models_on_its_saved_annotations_and_analyses_with
         assert " ".join(argv) in card and f"Started from `{shipped[name]}`" in card
         assert "## Data and split" in card and "MB" in card
         assert _changed(out[name], shipped[name]), f"{name}: the weights did not change"
+        if name in ("detector_ankylosis", "registration"):  # the weights say how they were made: this command
+            assert load_weights(out[name]).meta["command"] == shlex.join(["jsnviewer", *argv])  # not pytest's argv
+    assert load_weights(out["detector_ankylosis"]).meta["settings"]["cache"] is None  # every option, as used
 
     settings = AnalysisSettings(device="cpu", weights={name: str(path) for name, path in out.items()})
     second = analyze(baseline, followup, settings=settings)

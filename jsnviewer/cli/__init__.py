@@ -19,6 +19,20 @@ def starting_weights(init: Path | None, model: str, data: list[Path]) -> Path | 
     return init
 
 
+def settings_of(args) -> dict:
+    """Every option of a command as it was used (defaults and resolved starting weights included), for the
+    weights a training run writes beside `args.command_line`, the command as it was typed."""
+    def plain(value):
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    return {name: plain(value) for name, value in sorted(vars(args).items())
+            if name not in ("func", "command_line") and not callable(value)}
+
+
 def print_unmasked(unmasked: list[str]) -> None:
     """The crops a benchmark could not measure because a bone mask is missing, said, not skipped silently."""
     if unmasked:

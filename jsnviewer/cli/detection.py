@@ -101,7 +101,7 @@ def train_command(args) -> int:
     import torch
     from tqdm import tqdm
 
-    from jsnviewer.cli import starting_weights
+    from jsnviewer.cli import settings_of, starting_weights
     from jsnviewer.detection.model import SSDConfig
     from jsnviewer.detection.train import gather_hands, train_detector
     from jsnviewer.weights import load_weights, write_model_card
@@ -129,7 +129,7 @@ def train_command(args) -> int:
 
         init = load_ssd(args.init, args.finding)
     meta = {"finding": args.finding, "data": desc, "batch": args.batch, "lr": args.lr, "seed": args.seed,
-            "command": "jsnviewer train detector " + " ".join(_argv(args))}
+            "command": args.command_line, "settings": settings_of(args)}
     if args.init is not None:  # keep how the starting weights were made
         meta["previous"] = load_weights(args.init).meta
     bar = tqdm(total=args.steps, desc=f"training {args.finding}", unit="step")
@@ -170,19 +170,6 @@ def train_command(args) -> int:
 def _dataset_line(folder: Path, reviewed: int, left_out: str) -> str:
     """What a trainer says it took from an annotation dataset (`left_out`: a jsnviewer.dataset.LeftOut's text)."""
     return f"annotation dataset {folder}: {reviewed} reviewed image(s) with the user's boxes; left out {left_out}"
-
-
-def _argv(args) -> list[str]:
-    out = ["--finding", args.finding, "--synthetic", str(args.synthetic)]
-    for name in ("real", "data", "init", "width", "minutes", "calibrate", "real_share"):
-        v = getattr(args, name)
-        if v is not None:
-            out += [f"--{name.replace('_', '-')}", str(v)]
-    for e in args.exclude_real:
-        out += ["--exclude-real", e]
-    out += ["--steps", str(args.steps), "--batch", str(args.batch), "--lr", str(args.lr), "--seed", str(args.seed),
-            "--positive-share", str(args.positive_share), "--present-weight", str(args.present_weight)]
-    return out
 
 
 def train_findings_command(args) -> int:

@@ -52,9 +52,6 @@ def register(train_subparsers, bench_subparsers) -> None:
 
 
 def _train(args) -> int:
-    import shlex
-    import sys
-
     from jsnviewer.errors import DatasetError, WeightsError
     from jsnviewer.registration.data import load_joint_folders
     from jsnviewer.registration.model import MODEL_NAME, save_model
@@ -98,7 +95,7 @@ def _train(args) -> int:
         print("  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()) + ("  *" if best else ""), flush=True)
         if best:
             save_model(args.out, model, {"training": vars(settings), "epoch": row["epoch"], "validation": row,
-                                         "data": str(root), "command": shlex.join(["jsnviewer", *sys.argv[1:]])})
+                                         "data": str(root), "command": args.command_line})
 
     _, report = train(train_crops, val_crops, settings, init_state=init, synthetic_source=source, on_epoch=on_epoch)
     print(f"best epoch {report.best_epoch}, saved {args.out}")
