@@ -43,6 +43,12 @@ def cpu_threads() -> int:
     return max(1, (os.cpu_count() or 1) - 1)
 
 
+def training_threads() -> int:
+    """Threads for a retraining run started from the window: half the cores, so that the annotator can go on
+    working while it runs."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 def use_cpu_threads(threads: int) -> None:
     """Torch's CPU threads for the rest of this process (a command's --threads)."""
     import torch

@@ -7,7 +7,6 @@ never takes the window, or the annotations open in it, down with it.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections import Counter
@@ -16,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from jsnviewer.dataset import DatasetError, open_dataset
+from jsnviewer.device import training_threads
 from jsnviewer.segmentation.data import find_crops
 from jsnviewer.weights import MODEL_TITLES, is_shipped, model_card_path
 
@@ -128,7 +128,7 @@ def training_runs(dataset_root: str | Path, models: list[str], out_folder: Path,
                   start_from: dict[str, str] | None = None, threads: int | None = None) -> list[TrainingRun]:
     """The `jsnviewer train` run of each model, in the order given. `start_from` names weights in use
     instead of the shipped ones (a clinic's earlier retraining goes on from where it was)."""
-    threads = threads or max(1, (os.cpu_count() or 2) // 2)
+    threads = threads or training_threads()
     runs = []
     for model in models:
         title, _, arguments = MODELS[model]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jsnviewer.atomic import atomic_write_bytes
-from jsnviewer.errors import WeightsError
+from jsnviewer.errors import JsnError, WeightsError
 
 FORMAT = "jsnviewer-weights"
 VERSION = 1
@@ -29,6 +29,23 @@ MODEL_TITLES = {
     "segmenter": "Bone segmenter",
     "registration": "Registration network",
 }
+
+
+def models_needed(registration_method: str) -> list[str]:
+    """The models an analysis with this registration method reads: all but the registration network for phase
+    correlation, which needs no network."""
+    return [name for name in MODEL_TITLES if not (name == "registration" and registration_method == "poc")]
+
+
+def parse_weight_options(items: list[str]) -> dict[str, str]:
+    """`--weights MODEL=FILE` options (repeatable) as {model: file}: JsnError names a bad one."""
+    chosen = {}
+    for item in items:
+        name, _, path = item.partition("=")
+        if name not in MODEL_TITLES or not path:
+            raise JsnError(f"--weights {item}: expected MODEL=FILE with MODEL one of {', '.join(MODEL_TITLES)}")
+        chosen[name] = path
+    return chosen
 
 
 def models_dir() -> Path:

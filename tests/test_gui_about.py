@@ -8,7 +8,8 @@ from jsnviewer import __version__
 from jsnviewer.dataset import file_sha256
 import jsnviewer.gui.about
 from jsnviewer.gui.about import NOTICES, about_html
-from jsnviewer.gui.settings import WEIGHTS, AppSettings, log_file, qsettings
+from jsnviewer.gui.settings import AppSettings, log_file, qsettings
+from jsnviewer.weights import MODEL_TITLES
 from jsnviewer.weights import resolve_weights
 from gui_support import make_window, settings_store  # noqa: F401 (fixtures)
 
@@ -18,7 +19,7 @@ def test_help_about_names_version_models_and_where_settings_and_log_live(qtbot, 
     assert "About jsnviewer" in [a.text().replace("&", "") for a in window.findChildren(QAction)]
     retrained = tmp_path / "segmenter.pt"
     retrained.write_bytes(b"a retrained segmenter")
-    html = about_html(AppSettings(weights={name: "" for name in WEIGHTS} | {"segmenter": str(retrained),
+    html = about_html(AppSettings(weights={name: "" for name in MODEL_TITLES} | {"segmenter": str(retrained),
                                                                              "registration": str(tmp_path / "gone.pt")}))
     assert f"jsnviewer {__version__}" in html
     assert "not a certified medical device" in html

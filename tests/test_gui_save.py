@@ -314,13 +314,14 @@ def test_settings_dialog_edits_device_thresholds_and_weights(qtbot):
 
 
 def test_settings_go_back_to_the_shipped_models_in_one_click_after_a_retraining(qtbot):
-    from jsnviewer.gui.settings import WEIGHTS, SettingsDialog
+    from jsnviewer.gui.settings import SettingsDialog
+    from jsnviewer.weights import MODEL_TITLES
 
-    retrained = {name: f"/data/dataset/retrained/2024-05-02_101500/{name}.pt" for name in WEIGHTS}
+    retrained = {name: f"/data/dataset/retrained/2024-05-02_101500/{name}.pt" for name in MODEL_TITLES}
     dialog = SettingsDialog(AppSettings(weights=retrained))
     qtbot.addWidget(dialog)
     dialog.shipped_button.click()
-    assert dialog.values().weights == {name: "" for name in WEIGHTS}
+    assert dialog.values().weights == {name: "" for name in MODEL_TITLES}
 
 
 def errors_of(window) -> list[str]:

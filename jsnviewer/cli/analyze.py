@@ -46,16 +46,11 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _settings(args):
-    from jsnviewer.errors import JsnError
-    from jsnviewer.pipeline.analyze import WEIGHT_NAMES, AnalysisSettings
+    from jsnviewer.pipeline.analyze import AnalysisSettings
+    from jsnviewer.weights import parse_weight_options
 
-    weights = {}
-    for item in args.weights:
-        name, _, path = item.partition("=")
-        if name not in WEIGHT_NAMES or not path:
-            raise JsnError(f"--weights {item}: expected MODEL=FILE with MODEL one of {', '.join(WEIGHT_NAMES)}")
-        weights[name] = path
-    return AnalysisSettings(device=args.device, registration_method=args.method, weights=weights)
+    return AnalysisSettings(device=args.device, registration_method=args.method,
+                            weights=parse_weight_options(args.weights))
 
 
 def _progress_bar(quiet: bool):

@@ -9,9 +9,9 @@ from pathlib import Path
 from jsnviewer.cli.options import SEED, above, at_least, between
 from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.device import use_cpu_threads
+from jsnviewer.joints import FINDINGS
 from jsnviewer.errors import JsnError
 
-FINDING_CHOICES = ("ankylosis", "subluxation")
 
 
 def _thresholds(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +28,7 @@ def register(train_subparsers, bench_subparsers) -> None:
     t = train_subparsers.add_parser("detector", help="train a joint detector (SSD300) for one finding",
                                     description="Train the ankylosis or the subluxation joint detector on synthetic "
                                                 "hands, landmarked real hands and/or an annotation dataset.")
-    t.add_argument("--finding", required=True, choices=FINDING_CHOICES)
+    t.add_argument("--finding", required=True, choices=FINDINGS)
     t.add_argument("--synthetic", type=at_least(0), default=200, metavar="N", help="synthetic studies (2 hands each) to train on (200; 0 for none)")
     t.add_argument("--real", type=Path, metavar="DIR", help="landmarked real hands (e.g. ../shared/data/real)")
     t.add_argument("--exclude-real", action="append", default=[], metavar="NAME", help="leave out real hands whose file name contains NAME")

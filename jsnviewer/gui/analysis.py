@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from jsnviewer.dataset import SAME_BOX_IOU, JointAnnotation, box_iou
-from jsnviewer.gui.settings import WEIGHTS, AppSettings
+from jsnviewer.gui.settings import AppSettings
 
 
 def analysis_settings(settings: AppSettings):
@@ -28,10 +28,10 @@ def analysis_settings(settings: AppSettings):
 
 def weights_files(settings: AppSettings) -> dict[str, Path]:
     """The weights file each model will be read from: the user's choice or the shipped one."""
-    from jsnviewer.weights import resolve_weights
+    from jsnviewer.weights import models_needed, resolve_weights
 
-    needed = [n for n in WEIGHTS if not (n == "registration" and settings.registration_method == "poc")]
-    return {name: resolve_weights(name, settings.weights.get(name) or None) for name in needed}
+    return {name: resolve_weights(name, settings.weights.get(name) or None)
+            for name in models_needed(settings.registration_method)}
 
 
 def missing_weights(settings: AppSettings) -> list[Path]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from jsnviewer.dataset import DatasetError, JointAnnotation, JointsMerge, open_dataset
+from jsnviewer.dataset import JointAnnotation, JointsMerge, open_dataset
 from jsnviewer.errors import AnnotationConflictError
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.worker import Worker

@@ -171,15 +171,13 @@ def measure_open_and_worker(app, window, tmp: Path, seconds: float) -> None:
 
 
 def weights_overrides(pairs: list[str]) -> dict[str, str]:
-    from jsnviewer.gui.settings import WEIGHTS
+    from jsnviewer.errors import JsnError
+    from jsnviewer.weights import MODEL_TITLES, parse_weight_options
 
-    chosen = {name: "" for name in WEIGHTS}
-    for pair in pairs:
-        name, _, path = pair.partition("=")
-        if name not in WEIGHTS or not path:
-            raise SystemExit(f"--weights {pair}: use NAME=PATH with NAME one of {', '.join(WEIGHTS)}")
-        chosen[name] = path
-    return chosen
+    try:
+        return {name: "" for name in MODEL_TITLES} | parse_weight_options(pairs)
+    except JsnError as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 def measure_analysis(app, window, tmp: Path) -> None:

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from jsnviewer.gui.analysis import transformed_crop
-from jsnviewer.gui.results_panel import JSN_CONVENTION, findings_short
-from jsnviewer.pipeline.result import NOT_RELIABLE, UNRELIABLE_MARK, signed
+from jsnviewer.gui.results_panel import findings_short
+from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_RELIABLE, UNRELIABLE_MARK, signed
 
 # The crops' size on screen: as large as the panel allows (a taller or floating dock) between these, so
 # the window still fits a 1280 × 720 screen.
@@ -291,6 +291,6 @@ class JointDetailPanel(QWidget):
             f"Findings: baseline {findings_short(joint.baseline.findings)}, follow-up "
             f"{findings_short(joint.followup.findings)}",
             f"<span style='color:#aaa'>JSN = dy0 − dy1 = {signed(joint.jsn_crop_px, 2, 'crop px')} at the joint centre "
-            f"= {signed(joint.jsn_px, 2, 'px')} of the baseline radiograph. {JSN_CONVENTION}</span>",
+            f"= {signed(joint.jsn_px, 2, 'px')} of the baseline radiograph. {JSN_CONVENTION}.</span>",
         ]
         return "<br>".join(rows)

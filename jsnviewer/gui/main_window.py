@@ -39,7 +39,7 @@ from jsnviewer.gui.resources import resource_icon
 from jsnviewer.gui.results_panel import ResultsPanel
 from jsnviewer.gui.retrain_dialog import RetrainDialog
 from jsnviewer.gui.settings import (
-    WEIGHTS, AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_studies, save_settings,
+    AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_studies, save_settings,
 )
 from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, LoadedImage, StudyLoad, load_folder, load_neighbour,
                                          load_study, neighbour_radiograph)
@@ -49,6 +49,7 @@ from jsnviewer.gui.worker import Worker
 from jsnviewer.joints import BOTH
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, check_pair
 from jsnviewer.retraining import training_data
+from jsnviewer.weights import MODEL_TITLES
 
 log = logging.getLogger(__name__)
 
@@ -1041,7 +1042,7 @@ class MainWindow(QMainWindow):
                     self.warnings.dismiss("dataset")
             for name, path in values.weights.items():
                 if path and not Path(path).is_file():
-                    self.warnings.show_message(f"{WEIGHTS[name]} weights file {path} not found.", "warning",
+                    self.warnings.show_message(f"{MODEL_TITLES[name]} weights file {path} not found.", "warning",
                                                key=f"weights-{name}")
                 else:
                     self.warnings.dismiss(f"weights-{name}")

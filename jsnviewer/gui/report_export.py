@@ -217,12 +217,12 @@ def _overview(picture: QImage, space: float) -> Block:
 
 def _notes(result) -> list[str]:
     from jsnviewer.pipeline.report import INTENDED_USE, software_text
-    from jsnviewer.pipeline.result import NOT_RELIABLE, UNRELIABLE_MARK
+    from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_RELIABLE, UNRELIABLE_MARK
 
     s = result.settings
     return [
-        "JSN progression = follow-up minus baseline joint space width (narrowing is negative), in mm where both "
-        "radiographs state their pixel size, else in pixels of the baseline radiograph. Reliable \"no\" (JSN marked "
+        f"{JSN_CONVENTION}, in mm where both radiographs state their pixel size, else in pixels of the baseline "
+        "radiograph. Reliable \"no\" (JSN marked "
         f"{UNRELIABLE_MARK}): {NOT_RELIABLE.lower()}; Notes say why and what to do.",
         f"Made {datetime.now():%Y-%m-%d %H:%M} by {software_text(result)}. Settings: registration "
         f"{s.get('registration_method', '–')}, device {s.get('device', '–')}, t_conf {s.get('conf', '–')}, "

@@ -10,10 +10,9 @@ from PySide6.QtWidgets import (
 
 from jsnviewer.joints import FINDINGS, anatomical_rank
 from jsnviewer.pipeline.overview import finding_colour
-from jsnviewer.pipeline.result import NOT_RELIABLE, UNRELIABLE_MARK, signed
+from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_RELIABLE, UNRELIABLE_MARK, signed
 
 COLUMNS = ("Joint", "JSN", "Reliable", "Baseline", "Follow-up")
-JSN_CONVENTION = "JSN = follow-up minus baseline joint space width; narrowing is negative."
 UNRELIABLE_COLOUR = "#9a9a9a"
 FLAG_COLOUR = "#ffb454"  # the "no" of a flagged joint, as the joint detail's "Not reliable"
 
@@ -101,7 +100,7 @@ class ResultsPanel(QWidget):
         self.unpaired_heading = QLabel("Not measured")
         self.unpaired = QListWidget()
         self.unpaired.setWordWrap(True)
-        self.note = QLabel(JSN_CONVENTION + f" {UNRELIABLE_MARK} (grey): not reliable, do not use the value; "
+        self.note = QLabel(JSN_CONVENTION + f". {UNRELIABLE_MARK} (grey): not reliable, do not use the value; "
                            "the joint detail says why.")
         self.note.setObjectName("hint")
         self.note.setWordWrap(True)

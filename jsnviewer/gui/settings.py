@@ -18,12 +18,11 @@ from PySide6.QtWidgets import (
 
 from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.device import DEVICE_CHOICES
-from jsnviewer.registration.methods import METHODS
+from jsnviewer.registration.methods import DEFAULT_METHOD, METHODS
 from jsnviewer.weights import MODEL_TITLES
 
 ORGANIZATION = "jsnviewer"
 APPLICATION = "jsnviewer"
-WEIGHTS = MODEL_TITLES  # custom weights, one file per model (empty = the shipped model)
 REGISTRATION_METHODS = METHODS  # name -> what the Settings dialog calls it
 MAX_RECENT = 10
 
@@ -35,10 +34,10 @@ THRESHOLD_KEYS = {"conf": "t_conf", "iou1": "t_iou1", "m1": "m1", "m2": "m2", "i
 @dataclass
 class AppSettings:
     device: str = "auto"
-    registration_method: str = "refined"
+    registration_method: str = DEFAULT_METHOD
     thresholds: Thresholds = field(default_factory=Thresholds)
     dataset_folder: str = ""
-    weights: dict[str, str] = field(default_factory=lambda: {name: "" for name in WEIGHTS})
+    weights: dict[str, str] = field(default_factory=lambda: {name: "" for name in MODEL_TITLES})
     autosave_delay_s: float = 2.0
 
 
@@ -79,7 +78,7 @@ def load_settings(store: QSettings | None = None) -> AppSettings:
         registration_method=method if method in REGISTRATION_METHODS else defaults.registration_method,
         thresholds=thresholds,
         dataset_folder=str(store.value("dataset_folder", "") or ""),
-        weights={name: str(store.value(f"weights/{name}", "") or "") for name in WEIGHTS},
+        weights={name: str(store.value(f"weights/{name}", "") or "") for name in MODEL_TITLES},
         autosave_delay_s=max(0.2, delay),
     )
 
@@ -89,7 +88,7 @@ def _entries(settings: AppSettings) -> dict[str, object]:
     entries: dict[str, object] = {"device": settings.device, "registration_method": settings.registration_method}
     entries |= {f"thresholds/{THRESHOLD_KEYS[name]}": value for name, value in asdict(settings.thresholds).items()}
     entries["dataset_folder"] = settings.dataset_folder
-    entries |= {f"weights/{name}": settings.weights.get(name, "") for name in WEIGHTS}
+    entries |= {f"weights/{name}": settings.weights.get(name, "") for name in MODEL_TITLES}
     entries["autosave_delay_s"] = settings.autosave_delay_s
     return entries
 
@@ -177,7 +176,7 @@ class SettingsDialog(QDialog):
         self.dataset_folder = self._path_row(files_form, "Dataset folder", settings.dataset_folder, folder=True)
         self.weights = {name: self._path_row(files_form, f"{label} weights", settings.weights.get(name, ""),
                                              folder=False, placeholder="shipped model")
-                        for name, label in WEIGHTS.items()}
+                        for name, label in MODEL_TITLES.items()}
         self.shipped_button = QPushButton("Use the shipped models")
         self.shipped_button.setToolTip("Empty every weights row: the next analyses use the models the program came "
                                        "with (a retraining's files stay where they are)")

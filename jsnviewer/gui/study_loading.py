@@ -13,10 +13,10 @@ from jsnviewer.errors import JsnError
 from jsnviewer.gui.log_file import keep_out_of_log
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, Radiograph, load_radiograph
 from jsnviewer.radiograph.dicom import has_dicom_prefix
+from jsnviewer.segmentation.data import MASK_SUFFIXES
 
 BASELINE, FOLLOWUP = "Baseline", "Follow-up"
 MAX_FOLDER_FILES = 200
-MASK_NAMES = ("_upper", "_lower")  # a joint crop's bone masks beside it, not radiographs
 
 
 @dataclass
@@ -135,7 +135,7 @@ def _natural(path: Path) -> list:
 def is_radiograph_file(path: Path) -> bool:
     """Worth offering as a radiograph: an image format or a DICOM file; not a joint crop's mask, nor a CD's DICOMDIR
     (the index of its files)."""
-    if not path.is_file() or path.name.startswith(".") or path.stem.endswith(MASK_NAMES) or path.name == "DICOMDIR":
+    if not path.is_file() or path.name.startswith(".") or path.stem.endswith(MASK_SUFFIXES) or path.name == "DICOMDIR":
         return False
     return path.suffix.lower() in RADIOGRAPH_SUFFIXES or _maybe_dicom(path)
 

@@ -18,8 +18,8 @@ from jsnviewer.joints import SIDES
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, bones_off_the_edge, crop_side_px, joint_axes
 from jsnviewer.pipeline.pairing import hand_size_ratio, match_hands, misplaced_pairs
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
+from jsnviewer.registration.methods import DEFAULT_METHOD
 from jsnviewer.registration.result import BONE_NAMES, CHECK_THE_JOINT
-from jsnviewer.weights import MODEL_TITLES
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,6 @@ RESCALE_BEYOND = 0.05
 OTHER_HAND = ("the radiographs show a left and a right hand, or one of them is mirrored, so this may not be one joint "
               "seen twice (see the warnings): check that both radiographs are of the same hand and neither is mirrored")
 PIXEL_SIZE_DOUBTFUL = 0.15  # beyond this, stated pixel sizes that disagree with the hands are called likely wrong
-# The analysis's models by their weights registry names.
-WEIGHT_NAMES = tuple(MODEL_TITLES)
 
 
 class AnalysisError(JsnError):
@@ -41,7 +39,7 @@ class AnalysisError(JsnError):
 @dataclass(frozen=True)
 class AnalysisSettings:
     device: str = "auto"
-    registration_method: str = "refined"
+    registration_method: str = DEFAULT_METHOD
     thresholds: Thresholds = field(default_factory=Thresholds)  # the joint search's t_conf, t_IoU1, M1, M2, t_IoU2
     # user-chosen weights files (retrained models); None: the shipped ones
     weights: dict[str, str | None] = field(default_factory=dict)
@@ -73,7 +71,7 @@ class AnalysisModels:
         from jsnviewer.registration.model import load_model
         from jsnviewer.registration.register import Registrator
         from jsnviewer.segmentation.infer import BoneSegmenter
-        from jsnviewer.weights import resolve_weights
+        from jsnviewer.weights import models_needed, resolve_weights
 
         device = choose_device(settings.device)
         w = settings.weights
@@ -82,7 +80,7 @@ class AnalysisModels:
         segmenter = BoneSegmenter.load(w.get("segmenter"), device=device.type)
         model = None if settings.registration_method == "poc" else load_model(w.get("registration"))
         registrator = Registrator(model=model, method=settings.registration_method)
-        files = {name: resolve_weights(name, w.get(name)) for name in WEIGHT_NAMES if name != "registration" or model}
+        files = {name: resolve_weights(name, w.get(name)) for name in models_needed(settings.registration_method)}
         used = {name: {"file": str(path.resolve()), "sha256": file_sha256(path)[:16]} for name, path in files.items()}
         log.info("models loaded on %s: %s", device.type,  # which weights analysed, in the window's log
                  ", ".join(f"{name} {u['file']} (SHA-256 {u['sha256']}…)" for name, u in used.items()))

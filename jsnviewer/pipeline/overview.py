@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from jsnviewer.joints import FINDINGS, SIDES, anatomical
 from jsnviewer.pipeline.placement import Place, Rect, label_places, outside, overlap, tag_places, text_rect
-from jsnviewer.pipeline.result import JointResult, StudyResult, VisitInfo
+from jsnviewer.pipeline.result import JSN_CONVENTION, UNRELIABLE_MARK, JointResult, StudyResult, VisitInfo
 from jsnviewer.radiograph.model import percentile_window
 
 # Box colours by finding, the same in the GUI legend and the report. Chosen so that a red/green colour-blind
@@ -25,7 +25,7 @@ PAIR_CHECK = "CHECK THE PAIR BEFORE USING THESE NUMBERS"
 
 BANNER_COLOUR = (190, 30, 20)  # white type on it: high contrast on screen and on paper
 
-JSN_LEGEND = "JSN = follow-up minus baseline joint space width (narrowing is negative); ? = not reliable"
+JSN_LEGEND = f"{JSN_CONVENTION}; {UNRELIABLE_MARK} = not reliable"
 
 GAP = 8  # px between the two radiographs of the overview
 

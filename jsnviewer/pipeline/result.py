@@ -21,6 +21,8 @@ SCHEMA_VERSION = 1
 VISIT_NAMES = {"baseline": "baseline", "followup": "follow-up"}
 # A flagged JSN is never shown without its mark, and the mark always means this (window, report, overview).
 UNRELIABLE_MARK = "?"
+# The sign convention of JSN, said in these words wherever a result is shown (README, "Sign convention").
+JSN_CONVENTION = "JSN = follow-up minus baseline joint space width; narrowing is negative"
 NOT_RELIABLE = "Not reliable: do not use this value"
 Box = tuple[float, float, float, float]
 
@@ -211,7 +213,7 @@ class StudyResult:
         return {
             "schema": "jsnviewer-results",
             "version": SCHEMA_VERSION,
-            "jsn_convention": "follow-up joint space width minus baseline width; narrowing is negative",
+            "jsn_convention": JSN_CONVENTION,
             "program": {"name": "jsnviewer", "version": __version__},  # with settings.models: what produced it
             "baseline": vars(self.baseline).copy(),
             "followup": vars(self.followup).copy(),

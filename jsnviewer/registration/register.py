@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as Fn
 
 from jsnviewer.registration.loss import joint_loss, loss_spectrum
-from jsnviewer.registration.methods import METHODS
+from jsnviewer.registration.methods import DEFAULT_METHOD, METHODS
 from jsnviewer.registration.network import RegistrationNet
 from jsnviewer.registration.poc import poc_register
 from jsnviewer.registration.refine import RefineSettings, corner_stack, refine, sample
@@ -54,7 +54,7 @@ class Registrator:
     """Holds the network (None for poc) and the settings; `register` measures one joint pair."""
 
     model: RegistrationNet | None = None
-    method: str = "refined"
+    method: str = DEFAULT_METHOD
     refine_settings: RefineSettings = RefineSettings()
     rule: ReliabilityRule = ReliabilityRule()
 
