@@ -148,13 +148,14 @@ def _table(columns, rows: list[list[Cell]], points: float) -> list[Block]:
 def _identity_rows(result) -> list[list[Cell]]:
     """Baseline and follow-up; a follow-up value that contradicts the baseline's in red."""
     from jsnviewer.pipeline.overview import hand_text
+    from jsnviewer.radiograph.pair import identity_conflicts
 
     b, f = result.baseline, result.followup
-    other_patient = bool(b.patient_id and f.patient_id and b.patient_id != f.patient_id)
-    older = bool(b.study_date and f.study_date and f.study_date < b.study_date)
-    other_hand = bool(b.laterality and f.laterality and b.laterality != f.laterality)
+    conflicts = identity_conflicts(b, f)
+    wrong_followup = tuple(code in conflicts for code in ("different-patient", "followup-before-baseline",
+                                                          "different-laterality"))
     rows = []
-    for name, info, wrong in (("Baseline", b, (False, False, False)), ("Follow-up", f, (other_patient, older, other_hand))):
+    for name, info, wrong in (("Baseline", b, (False, False, False)), ("Follow-up", f, wrong_followup)):
         values = (info.patient_id or "not stated", info.study_date or "not stated", hand_text(info.laterality))
         rows.append([Cell(name, bold=True)] + [Cell(v, WARNING if w else TEXT, w) for v, w in zip(values, wrong)]
                     + [Cell(info.file_name)])

@@ -25,17 +25,18 @@ def check_pair(baseline: Radiograph, followup: Radiograph) -> list[PairWarning]:
         warnings.append(PairWarning(
             "same-image", "Baseline and follow-up are the same image (identical pixels): there is no change to measure."))
     a, b = baseline.identity, followup.identity
-    if a.patient_id and b.patient_id and a.patient_id != b.patient_id:
+    conflicts = identity_conflicts(a, b)
+    if "different-patient" in conflicts:
         warnings.append(PairWarning(
             "different-patient",
             f"Baseline and follow-up have different patient IDs ({a.patient_id} and {b.patient_id}).",
         ))
-    if a.study_date and b.study_date and b.study_date < a.study_date:
+    if "followup-before-baseline" in conflicts:
         warnings.append(PairWarning(
             "followup-before-baseline",
             f"The follow-up ({b.study_date.isoformat()}) is dated before the baseline ({a.study_date.isoformat()}).",
         ))
-    if a.laterality and b.laterality and a.laterality != b.laterality:
+    if "different-laterality" in conflicts:
         warnings.append(PairWarning(
             "different-laterality",
             f"Baseline is a {_hand(a.laterality)} hand, follow-up a {_hand(b.laterality)} hand.",
@@ -49,6 +50,21 @@ def check_pair(baseline: Radiograph, followup: Radiograph) -> list[PairWarning]:
             f"Pixel size of the {' and '.join(name for name, _ in unknown)} is unknown: JSN is given in pixels, not mm.{ignored}",
         ))
     return warnings
+
+
+def identity_conflicts(baseline, followup) -> set[str]:
+    """Where what the two visits' files say of themselves contradicts a pair of one hand: "different-patient",
+    "followup-before-baseline", "different-laterality". Each is a StudyIdentity or a result's VisitInfo
+    (patient_id, study_date as dates or ISO text, laterality); what a file does not state contradicts nothing."""
+    a, b = baseline, followup
+    conflicts = set()
+    if a.patient_id and b.patient_id and a.patient_id != b.patient_id:
+        conflicts.add("different-patient")
+    if a.study_date and b.study_date and b.study_date < a.study_date:
+        conflicts.add("followup-before-baseline")
+    if a.laterality and b.laterality and a.laterality != b.laterality:
+        conflicts.add("different-laterality")
+    return conflicts
 
 
 def _hand(laterality: str) -> str:
