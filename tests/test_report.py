@@ -428,3 +428,18 @@ def test_a_picture_of_a_radiograph_with_a_pixel_that_is_no_number_is_not_black()
     assert grey[0, 0] == 0 and grey[0, -1] == 255 and 120 < grey[0, 32] < 135 and grey[3, 5] == 0
     windowed = display_grey(ramp, centre=250.0, width=500.0)  # the radiograph's own window: 0 … 500
     assert windowed[0, 0] == 0 and windowed[0, 16] == int(ramp[0, 16] / 500 * 255) and windowed[0, 40] == 255
+
+
+def test_the_reports_identity_table_marks_in_red_what_the_follow_up_contradicts(study):
+    """The report's table of whose radiographs these are shows in red the follow-up values the pair warnings name:
+    another patient, dated before the baseline, the other hand; nothing where the two agree."""
+    from jsnviewer.gui.report_export import WARNING, _identity_rows
+
+    baseline_row, followup_row = _identity_rows(make_result(study))
+    assert [cell.colour == WARNING for cell in baseline_row + followup_row] == [False] * 10
+    other_hand = "R" if study.truth.laterality == "L" else "L"
+    result = make_result(study, followup_id="OTHER-0042", laterality=other_hand)
+    result = dataclasses.replace(result, followup=dataclasses.replace(result.followup, study_date="1999-01-01"))
+    baseline_row, followup_row = _identity_rows(result)
+    assert [cell.colour == WARNING for cell in followup_row] == [False, True, True, True, False]
+    assert [cell.colour == WARNING for cell in baseline_row] == [False] * 5
