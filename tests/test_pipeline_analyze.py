@@ -338,7 +338,7 @@ def test_batch_on_a_full_disk_says_the_summary_was_not_written_and_prints_its_ro
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(path, data)
 
-    monkeypatch.setattr(atomic, "atomic_write_bytes", full)
+    monkeypatch.setattr("jsnviewer.pipeline.batch.atomic_write_bytes", full)
     code, _ = _batch(tmp_path, ["a,b.png,f.png"])
     out, err = capsys.readouterr()
     assert code == 2

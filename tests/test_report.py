@@ -392,7 +392,7 @@ def _three_failures_and_a_turn() -> list[str]:
 
 
 def test_the_csv_and_the_batch_summary_give_a_flagged_joints_reasons_with_each_advice_once(study, tmp_path):
-    from jsnviewer.cli.analyze import _result_rows
+    from jsnviewer.pipeline.batch import result_rows
     from jsnviewer.pipeline.report import write_csv
     from jsnviewer.registration.result import reasons_said
 
@@ -403,7 +403,7 @@ def test_the_csv_and_the_batch_summary_give_a_flagged_joints_reasons_with_each_a
     assert (row["reliable"], row["reliability_reasons"]) == ("no", said)
     assert said.count("check the joint's boxes and bone outlines") == 1 and said.endswith("judge this joint by eye")
     # summary.csv of `jsnviewer batch`: a flagged joint's row says why, in the same words
-    summary = next(r for r in _result_rows("s1", "s1", result, []) if r.get("identity") == "MCP3")
+    summary = next(r for r in result_rows("s1", "s1", result, []) if r.get("identity") == "MCP3")
     assert (summary["status"], summary["reliable"], summary["reason"]) == ("ok", "no", said)
 
 

@@ -14,10 +14,7 @@ from pathlib import Path
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.settings import user_data_folder
 from jsnviewer.gui.worker import Worker
-
-DEMO_SEED = 7
-DEMO_FINDINGS_RATE = 0.35  # more joints with ankylosis or subluxation than a typical hand, to show them all
-
+from jsnviewer.phantom.study import DEMO_FINDINGS_RATE, DEMO_SEED
 
 def demo_folder(seed: int = DEMO_SEED) -> Path:
     return user_data_folder() / "demo" / f"phantom-{seed}-findings{DEMO_FINDINGS_RATE:g}"

@@ -6,10 +6,11 @@ make upright joint crops for segmentation and registration training. See docs/ph
 """
 
 from .crops import JointCrop, JointPair, make_joint_crop, make_joint_pair
-from .study import PhantomStudy, generate_study, write_study
+from .study import DEMO_SEED, PhantomStudy, demo_study, generate_study, write_study
 from .truth import JointChangeTruth, JointTruth, StudyTruth, TruthError, VisitTruth, jsn_from_transforms, load_truth
 
 __all__ = [
+    "DEMO_SEED",
     "JointChangeTruth",
     "JointCrop",
     "JointPair",
@@ -18,6 +19,7 @@ __all__ = [
     "StudyTruth",
     "TruthError",
     "VisitTruth",
+    "demo_study",
     "generate_study",
     "jsn_from_transforms",
     "load_truth",

@@ -65,6 +65,16 @@ def _visit_truth(hand: Hand, scene: Scene, motions: dict[str, np.ndarray] | None
     return VisitTruth(joints)
 
 
+# The demo study (`jsnviewer demo`, `jsnviewer analyze --demo`): more joints with ankylosis or subluxation
+# than a typical hand, to show them all.
+DEMO_SEED = 7
+DEMO_FINDINGS_RATE = 0.35
+
+
+def demo_study() -> PhantomStudy:
+    return generate_study(DEMO_SEED, findings_rate=DEMO_FINDINGS_RATE)
+
+
 def generate_study(
     seed: int,
     laterality: str | None = None,

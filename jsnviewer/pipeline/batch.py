@@ -1,0 +1,171 @@
+"""A batch of studies (`jsnviewer batch`): the manifest that lists them, one folder of results per study and
+summary.csv, one row per joint of every study. The command line prints; this module reads and writes."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from jsnviewer.atomic import atomic_write_bytes
+from jsnviewer.errors import JsnError, describe
+from jsnviewer.pipeline.report import (WARNINGS_SEPARATOR, joint_rows, not_measured_rows, previous_results,
+                                       replaced_by_results, study_cells, write_results)
+from jsnviewer.pipeline.result import VisitInfo
+
+log = logging.getLogger(__name__)
+
+BATCH_COLUMNS = ["id", "folder", "status", "reason", "patient_id", "baseline_date", "followup_date", "hand", "identity",
+                 "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings", "warnings"]
+
+
+def read_manifest(path: Path, note: Callable[[str], None] = lambda text: None) -> list[dict[str, str]]:
+    """The studies a manifest lists (id, baseline, followup); `note` hears what the user should know of how it was read."""
+
+    text = _manifest_text(path, note)
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
+    # a row of empty cells is no study (spreadsheets save the rows someone cleared as ",,")
+    rows = [row for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+    if not rows:
+        raise JsnError(f"{path}: the manifest lists no studies")
+    names = [c.strip().lower().replace("_", "-") for c in reader.fieldnames or [] if c]
+    columns = set(names)
+    if "baseline" not in columns or not ({"follow-up", "followup"} & columns):
+        raise JsnError(f"{path}: the manifest needs the columns baseline and follow-up")
+    twice = sorted({n for n in names if n in ("id", "baseline", "follow-up", "followup") and names.count(n) > 1})
+    if twice or {"follow-up", "followup"} <= columns:
+        raise JsnError(f"{path}: the manifest has the column {(twice or ['follow-up'])[0]} twice; which one is meant?")
+    studies = []
+    for n, row in enumerate(rows, start=1):
+        clean = {k.strip().lower().replace("_", "-"): (v or "").strip() for k, v in row.items() if k}
+        studies.append({"id": clean.get("id") or f"study{n:03d}", "baseline": clean.get("baseline", ""),
+                        "followup": clean.get("follow-up") or clean.get("followup", "")})
+    return studies
+
+
+def _delimiter(text: str) -> str:
+    """The header line's separator: a comma, or the semicolon that Excel writes where the comma is the decimal
+    separator (much of Europe), or a tab."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return max(",;\t", key=header.count) if any(header.count(d) for d in ",;\t") else ","
+
+
+def _manifest_text(path: Path, note: Callable[[str], None]) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252: what Excel writes as "CSV UTF-8" and as plain "CSV"."""
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise JsnError(f"{path}: cannot read the manifest ({exc.strerror or exc})") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = "\x00"
+    if "\x00" in text:  # UTF-16 or a binary file
+        raise JsnError(f"{path}: the manifest is not UTF-8 text: save it as CSV UTF-8")
+    note(f"{path.name} is not UTF-8; read as Windows-1252 text")
+    return text
+
+
+def keep_manifest(manifest: Path, out: Path) -> None:
+    """Refuse an --out where the batch would write over its own manifest (summary.csv, or a study's results)."""
+
+    here = manifest.resolve()
+    if here == (out / "summary.csv").resolve() or \
+            (here.parent.parent == out.resolve() and replaced_by_results(here.parent, [here])):
+        raise JsnError(f"{manifest}: --out {out} would write the batch's results over this manifest; "
+                       "choose another --out folder")
+
+
+def save_results(folder: Path, result, baseline, followup) -> tuple[dict[str, Path], int]:
+    """write_results, with a failure (a full disk) naming the folder; also how many earlier result files it replaced."""
+
+    try:
+        replaced = len(previous_results(folder))
+        return write_results(folder, result, baseline, followup), replaced
+    except OSError as exc:
+        raise JsnError(f"{folder}: cannot write the results ({exc.strerror or exc})") from exc
+
+
+def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: str, note: str, models,
+                 settings) -> tuple[list[dict], list[str]]:
+    """One study analysed and written to out/folder: its summary rows and its warnings (the pair checks'
+    and the analysis's); any failure is one error row, with whose study it is where a file could be read."""
+    from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.radiograph import load_radiograph
+
+    notes = [note] if note else []
+    visits: dict[str, VisitInfo] = {}
+    try:
+        if not study["baseline"] or not study["followup"]:
+            raise JsnError("the manifest row lacks a baseline or a follow-up file")
+        radiographs = []
+        for visit in ("baseline", "followup"):
+            path = Path(study[visit]) if Path(study[visit]).is_absolute() else manifest_dir / study[visit]
+            radiographs.append(load_radiograph(path))
+            visits[visit] = VisitInfo.of(radiographs[-1])
+        result = analyze(*radiographs, models, settings)
+        if save_results(out / folder, result, *radiographs)[1]:
+            notes.append(f"replaced the earlier results in {folder}")
+    except Exception as exc:  # one study's failure, whatever it is, must not stop the others
+        log.debug("study %s failed", study["id"], exc_info=True)
+        with contextlib.suppress(OSError):
+            (out / folder).rmdir()  # only if empty: a failed write leaves nothing there
+        return [{"id": study["id"], "status": "error", "reason": describe(exc), "warnings": WARNINGS_SEPARATOR.join(notes),
+                 **study_cells(visits.get("baseline"), visits.get("followup"))}], []
+    return result_rows(study["id"], folder, result, notes), list(result.warnings)
+
+
+def result_rows(study_id: str, folder: str, result, notes: list[str]) -> list[dict]:
+    """The rows of results.csv (joints in anatomical order, the boxes that fit no finger joint as one row),
+    each saying whose study it is."""
+
+    base = {"id": study_id, "folder": folder, "warnings": WARNINGS_SEPARATOR.join(notes + result.warnings),
+            **study_cells(result.baseline, result.followup)}
+    rows = [dict(base, status="ok", reason=row["reliability_reasons"], **row) for row in joint_rows(result)]
+    rows += [dict(base, status="unpaired", identity=row["identity"], reason=row["reliability_reasons"])
+             for row in not_measured_rows(result)]
+    return rows or [dict(base, status="ok")]
+
+
+def write_summary(path: Path, rows: list[dict], fallback: Callable[[str], object]) -> Path:
+    """summary.csv; if it cannot be written (a full disk), its text goes to `fallback` (the command line: standard
+    output) so that no row is lost."""
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=BATCH_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    try:
+        return atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+    except OSError as exc:
+        fallback(buf.getvalue())
+        raise JsnError(f"{path}: cannot write the summary ({exc.strerror or exc}); its rows went to standard output instead") from exc
+
+
+def study_folders(ids: list[str]) -> list[tuple[str, str]]:
+    """A distinct folder name under --out for each id, and a note when it is not the id itself."""
+    used = {"summary.csv"}
+    folders = []
+    for study_id in ids:
+        name = base = _safe(study_id)
+        n = 1
+        while name.casefold() in used:  # casefold: P1 and p1 are one folder on Windows and macOS
+            n += 1
+            name = f"{base}_{n}"
+        used.add(name.casefold())
+        why = f"the folder {base} is taken by an earlier row" if n > 1 else f"{study_id!r} is not a usable folder name"
+        folders.append((name, "" if name == study_id else f"results in folder {name}: {why}"))
+    return folders
+
+
+def _safe(name: str) -> str:
+    """`name` as one folder name: no separators, never "." or ".." or hidden, short enough for any file system."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60].strip(".") or "study"
