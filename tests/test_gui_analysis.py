@@ -321,6 +321,40 @@ def test_a_users_own_box_of_a_joint_is_kept_instead_of_the_proposal(qtbot, make_
     assert len(base) == 3
 
 
+def test_results_say_when_the_boxes_changed_and_analysing_again_measures_the_users_boxes(qtbot, analysed,
+                                                                                            monkeypatch):
+    """After moving a box the table went on showing the old numbers without a word, and Analyse measured the
+    detector's box again, not the moved one."""
+    window, result = analysed
+    document = window.documents[BASELINE]
+
+    def out_of_date() -> bool:
+        return any("changed since the analysis" in text for _, text in window.warnings.messages())
+
+    assert not out_of_date()
+    document.accept_proposals(document.uids())  # accepting as they are changes no measured box
+    assert not out_of_date()
+    pip3 = next(uid for uid in document.uids() if document.joint(uid).identity == "PIP3")
+    moved = (97.5, 78.0, 36.0, 36.0)
+    document.set_box(pip3, moved)
+    assert out_of_date()
+    document.undo_stack.undo()
+    assert not out_of_date()
+    document.undo_stack.redo()
+
+    asked = {}
+
+    def stand_in(baseline, followup, settings, cache, progress=None, corrections=None):
+        asked["corrections"] = corrections
+        return measured_result(baseline, followup)
+
+    monkeypatch.setattr("jsnviewer.gui.main_window.run_analysis", stand_in)
+    assert run_and_wait(qtbot, window, 60000) == "done"
+    baseline_boxes, followup_boxes = asked["corrections"]
+    assert ("PIP3", moved) in [(j.identity, j.box) for j in baseline_boxes]
+    assert followup_boxes == [] and not out_of_date()  # the follow-up's boxes are all proposals still
+
+
 def test_exports_write_the_csv_report_and_results_folder(qtbot, analysed, tmp_path):
     from jsnviewer.pipeline.report import CSV_COLUMNS
 
@@ -347,7 +381,7 @@ def test_exports_write_the_csv_report_and_results_folder(qtbot, analysed, tmp_pa
 def slow_stand_in(result, steps=40):
     """An analysis stand-in: `steps` FFT passes of real numpy work, reporting progress, then `result`."""
 
-    def work(baseline, followup, app_settings, cache, progress=None):
+    def work(baseline, followup, app_settings, cache, progress=None, corrections=None):
         image = np.random.default_rng(0).random((512, 512))
         for step in range(1, steps + 1):
             image = np.fft.ifft2(np.fft.fft2(image)).real
@@ -424,7 +458,7 @@ def test_an_analysis_error_is_one_line_in_the_window(qtbot, make_window, study, 
     window = make_window()
     open_and_wait(qtbot, window, *study)
 
-    def no_joints(baseline, followup, app_settings, cache, progress=None):
+    def no_joints(baseline, followup, app_settings, cache, progress=None, corrections=None):
         progress(0.3, "Finding joints on the baseline")
         raise AnalysisError("baseline.dcm: no finger joints were found; is this a posteroanterior hand radiograph?")
 
@@ -599,7 +633,7 @@ def test_an_analysis_of_images_no_longer_shown_stops_and_the_new_pair_can_be_ana
     result = measured_result(load_radiograph(study[0]), load_radiograph(study[1]))
     runs = iter([slow_stand_in(result, steps=4000), slow_stand_in(result, steps=2)])  # the first would take a minute
 
-    def run(baseline, followup, app_settings, cache, progress=None):
+    def run(baseline, followup, app_settings, cache, progress=None, corrections=None):
         return next(runs)(baseline, followup, app_settings, cache, progress)
 
     monkeypatch.setattr("jsnviewer.gui.main_window.run_analysis", run)

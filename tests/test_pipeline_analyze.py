@@ -483,6 +483,36 @@ def test_a_study_where_no_joint_pairs_says_so_in_its_warnings(analysed, models):
     assert any(w.startswith("No joint could be measured") for w in result.warnings)
 
 
+def test_a_box_the_user_corrected_is_measured_in_place_of_the_detectors(analysed, models):
+    """Analysing again after correcting a box measured the detector's box as before: the advice "correct the
+    boxes and analyse again" changed nothing."""
+    from jsnviewer.dataset import JointAnnotation
+    from jsnviewer.pipeline.analyze import analyze, with_corrections
+
+    study, first, _ = analysed
+    mcp3 = first.joint("MCP3").baseline
+    cx, cy, w, h = mcp3.box
+    moved = JointAnnotation(box=(cx + 3.0, cy - 2.0, w, h), identity="MCP3", findings={"ankylosis": True})
+    unnamed = JointAnnotation(box=first.joint("PIP2").baseline.box)  # no name: cannot be paired, left out
+    result = analyze(study.baseline, study.followup, models, corrections=([moved, unnamed], []))
+    assert result.joint("MCP3").baseline.box == moved.box and result.joint("MCP3").baseline.findings["ankylosis"]
+    assert result.joint("MCP3").followup.box == first.joint("MCP3").followup.box
+    assert result.joint("PIP2").baseline.box == first.joint("PIP2").baseline.box
+    assert {j.identity for j in result.joints} == {j.identity for j in first.joints}
+
+    # the rule on its own: a corrected box answers the detection of the same name or the one it overlaps
+    from types import SimpleNamespace
+
+    found = [SimpleNamespace(identity="MCP3", box=(100.0, 100.0, 40.0, 40.0)),
+             SimpleNamespace(identity=None, box=(200.0, 100.0, 40.0, 40.0)),
+             SimpleNamespace(identity="PIP3", box=(100.0, 300.0, 40.0, 40.0))]
+    renamed = JointAnnotation(box=(202.0, 101.0, 40.0, 40.0), identity="MCP4")
+    merged = with_corrections(found, [renamed, JointAnnotation(box=(104.0, 98.0, 40.0, 40.0), identity="MCP3")])
+    assert [(d.identity, d.box, d.source) for d in merged if getattr(d, "source", "") == "user"] == [
+        ("MCP4", (202.0, 101.0, 40.0, 40.0), "user"), ("MCP3", (104.0, 98.0, 40.0, 40.0), "user")]
+    assert [d.identity for d in merged if getattr(d, "source", "") != "user"] == ["PIP3"]
+
+
 def test_two_joints_under_one_name_are_not_reliable_and_say_why(analysed, models):
     """The boxes of two neighbouring fingers' PIPs named the other way round on the follow-up (the detector named
     a real hand's joints differently on the two visits): the bones of two different joints were registered and

@@ -58,7 +58,8 @@ class Detection:
     findings: dict[str, bool] = field(default_factory=dict)  # finding -> present
     confidences: dict[str, float] = field(default_factory=dict)  # finding -> P(present | joint)
     #   (the joint finding classifier's P(finding) when it decides)
-    source: str = "both"  # which detector(s) found the box: "both", "ankylosis" or "subluxation"
+    source: str = "both"  # which detector(s) found the box: "both", "ankylosis" or "subluxation"; "user": a box
+    #   the user drew or corrected (pipeline.analyze.with_corrections)
 
 
 class _Scan(NamedTuple):

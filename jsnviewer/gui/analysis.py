@@ -101,13 +101,16 @@ def warm_up(app_settings: AppSettings, cache: ModelCache) -> bool:
     return loaded
 
 
-def run_analysis(baseline, followup, app_settings: AppSettings, cache: ModelCache, progress=None):
-    """What the worker runs: load (or reuse) the models, then analyse the pair."""
+def run_analysis(baseline, followup, app_settings: AppSettings, cache: ModelCache, progress=None,
+                 corrections: tuple[list[JointAnnotation], list[JointAnnotation]] | None = None):
+    """What the worker runs: load (or reuse) the models, then analyse the pair, the user's named boxes
+    (`corrections`, baseline and follow-up) standing in for the detector's of the same joints."""
     from jsnviewer.pipeline.analyze import analyze
 
     try:
         models = cache.models(app_settings, progress)
-        return analyze(baseline, followup, models, analysis_settings(app_settings), progress=progress)
+        return analyze(baseline, followup, models, analysis_settings(app_settings), progress=progress,
+                       corrections=corrections)
     finally:
         release_free_memory()
 

@@ -58,6 +58,14 @@ VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's n
 JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
 DEFAULT_SIZE = QSize(1500, 900)  # the window's size where the screen has room for it
 ANALYSIS_DONE = "Analysis done"  # the status bar's words when a result is shown
+RESULTS_OUT_OF_DATE = "results-out-of-date"  # the warning bar's key for "the boxes changed since the analysis"
+
+
+def measured_boxes(document: AnnotationDocument | None) -> list:
+    """What an analysis of this image measures: its boxes with their names and findings, in any order."""
+    if document is None:
+        return []
+    return sorted((tuple(j.box), j.identity or "", tuple(sorted(j.findings.items()))) for j in document.joints())
 DETAIL_HEIGHT = 270  # the joint detail dock's height where the screen has room for it
 
 
@@ -91,6 +99,7 @@ class MainWindow(QMainWindow):
         self._heading_to: dict[str, Path] = {}  # the radiograph a view's Next / Previous image is opening
         self.result = None  # the StudyResult shown
         self._analysed_ids: tuple[str | None, str | None] | None = None
+        self._analysed_boxes: dict[str, list] = {}  # per role, the boxes as the result shown measured them
         # (result, dataset folder, the two visits' joints) whose joint crops were last written
         self._crops_saved_for: tuple | None = None
         self.undo_group = QUndoGroup(self)
@@ -466,7 +475,10 @@ class MainWindow(QMainWindow):
             worker.signals.cancelled.connect(lambda: outcome.update(state="cancelled"))
             worker.signals.finished.connect(finished)
 
-        worker = Worker(run_analysis, baseline, followup, self.settings, self.model_cache)
+        # the boxes the user drew, accepted or corrected are measured, not the detector's of those joints
+        corrections = tuple([j for j in self.documents[role].joints() if j.reviewed] if self.documents[role] else []
+                            for role in ROLES)
+        worker = Worker(run_analysis, baseline, followup, self.settings, self.model_cache, corrections=corrections)
         self._analysis = (worker, ids)
         self.actions_by_name["analyse"].setEnabled(False)
         return self._start(worker, "Analysis", lambda result: outcome.update(
@@ -517,6 +529,8 @@ class MainWindow(QMainWindow):
             added += document.set_proposals(new_proposals(document.joints(), proposals(result, VISITS[role])))
         for name in ("export_csv", "export_report", "save_results"):
             self.actions_by_name[name].setEnabled(True)
+        self._analysed_boxes = {role: measured_boxes(self.documents[role]) for role in ROLES}
+        self.warnings.dismiss(RESULTS_OUT_OF_DATE)
         shown = {text for _, text in self.warnings.messages()}
         for number, warning in enumerate(result.warnings):  # what the analysis found (a hand scaled, sides…)
             if warning not in shown:
@@ -534,6 +548,8 @@ class MainWindow(QMainWindow):
         self.result = None
         self.warnings.dismiss_prefix("result-")
         self._analysed_ids = None
+        self._analysed_boxes = {}
+        self.warnings.dismiss(RESULTS_OUT_OF_DATE)
         self._crops_saved_for = None
         self.results_panel.set_result(None)
         self.detail_panel.show_joint(None)
@@ -808,6 +824,19 @@ class MainWindow(QMainWindow):
         self.saver.schedule(document)
         self._update_title()
         self._update_save_state()
+        self._check_result_up_to_date()
+
+    def _check_result_up_to_date(self) -> None:
+        """Say so when the boxes, names or findings shown are no longer those the results measured (accepting a
+        proposal as it is changes nothing); undoing back to them takes the note away."""
+        if self.result is None or not self._analysed_boxes:
+            return
+        if any(measured_boxes(self.documents[role]) != boxes for role, boxes in self._analysed_boxes.items()):
+            self.warnings.show_message("The boxes changed since the analysis: the results shown measure the boxes as "
+                                       "they were. Analyse again (Ctrl+R) to measure your boxes.", "info",
+                                       key=RESULTS_OUT_OF_DATE)
+        else:
+            self.warnings.dismiss(RESULTS_OUT_OF_DATE)
 
     # ------------------------------------------------------------------ saving
     def _use_remembered_dataset(self) -> None:

@@ -91,6 +91,20 @@ def _no_progress(fraction: float, stage: str) -> None:
     pass
 
 
+def with_corrections(found: list, corrected: list) -> list:
+    """One visit's joints with the user's boxes in place of the detector's: a named box of the user's stands for
+    the detection of the same joint (the same name, or overlapping it by SAME_BOX_IOU) with the user's name and
+    findings; the user's other named boxes are added, the detector's other joints kept. Unnamed boxes cannot be
+    paired across the visits and are left out."""
+    from jsnviewer.dataset import SAME_BOX_IOU, box_iou
+    from jsnviewer.detection.detector import Detection
+
+    users = [j for j in corrected if j.identity]
+    kept = [d for d in found if not any(d.identity == u.identity or box_iou(d.box, u.box) >= SAME_BOX_IOU
+                                        for u in users)]
+    return kept + [Detection(tuple(u.box), u.identity, 1.0, dict(u.findings), source="user") for u in users]
+
+
 def pair_detections(baseline: list, followup: list) -> tuple[dict[str, tuple], list[UnpairedJoint]]:
     """Pair the two visits' detections by joint identity.
 
@@ -176,20 +190,23 @@ def hand_sides_differ(baseline: list, followup: list) -> str | None:
 
 
 def analyze(baseline, followup, models: AnalysisModels | None = None, settings: AnalysisSettings = AnalysisSettings(),
-            progress: Progress | None = None, detections: tuple[list, list] | None = None) -> StudyResult:
+            progress: Progress | None = None, detections: tuple[list, list] | None = None,
+            corrections: tuple[list, list] | None = None) -> StudyResult:
     """Analyse a baseline and a follow-up `Radiograph` of one hand.
 
-    `detections` (baseline, follow-up) replaces the detector, e.g. with boxes a user corrected.
+    `detections` (baseline, follow-up) replaces the detector. `corrections` (baseline, follow-up: the user's
+    named boxes, `JointAnnotation`s) stand in for the detector's boxes of the same joints (`with_corrections`).
     Torch runs on `jsnviewer.device.cpu_threads()` threads at most (the per-joint registrations on one).
     """
     from jsnviewer.device import cpu_threads
 
     with at_most_cpu_threads(cpu_threads()):
-        return _analyze(baseline, followup, models, settings, progress, detections)
+        return _analyze(baseline, followup, models, settings, progress, detections, corrections)
 
 
 def _analyze(baseline, followup, models: AnalysisModels | None, settings: AnalysisSettings,
-             progress: Progress | None, detections: tuple[list, list] | None) -> StudyResult:
+             progress: Progress | None, detections: tuple[list, list] | None,
+             corrections: tuple[list, list] | None = None) -> StudyResult:
     from jsnviewer.detection.detector import hand_spacing
     from jsnviewer.radiograph import check_pair
     from jsnviewer.radiograph.content import no_picture
@@ -219,6 +236,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
                                                 progress=lambda f, stage=stage, start=start: report(start + 0.3 * f, stage)))
             timings[f"detect_{name.replace('-', '')}"] = time.perf_counter() - t
         detections = (found[0], found[1])
+    if corrections is not None:
+        detections = (with_corrections(detections[0], corrections[0]), with_corrections(detections[1], corrections[1]))
     for radiograph, dets in zip((baseline, followup), detections):
         if not dets:
             name = radiograph.path.name if radiograph.path else "the radiograph"
