@@ -434,7 +434,7 @@ def test_cancel_stops_the_analysis_and_keeps_the_window_as_it_was(qtbot, make_wi
 
     def start_then_cancel() -> None:
         workers.append(window.start_analysis())
-        qtbot.waitUntil(lambda: "Registering" in window.progress.format(), timeout=30000)  # it is under way
+        qtbot.waitUntil(lambda: "Analysis: Registering" in window.task_label.text(), timeout=30000)  # under way
         window.cancel_task()
 
     assert run_and_wait(qtbot, window, 30000, start_then_cancel) == "cancelled" and workers[0].is_cancelled()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QToolBar
+from PySide6.QtWidgets import QApplication, QTableWidget, QToolBar
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
@@ -181,3 +181,22 @@ def test_ctrl_0_gives_the_keys_back_to_the_images_after_a_list_had_them(qtbot, w
     qtbot.waitUntil(lambda: not window.joints_panel.table.hasFocus())
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Right)  # a nudge now, not the next row
     assert window.documents[BASELINE].joint(uid).box == (51.0, 60.0, 20.0, 30.0)
+
+
+def test_the_shortcuts_list_fits_a_small_screen_in_order_without_the_edit_undo_would_undo(qtbot, shown_study,
+                                                                                         monkeypatch):
+    """F1 showed a 972 px tall box (its OK button off a 720 px screen), in no order, with "Undo Set joint to MCP5"."""
+    from PySide6.QtWidgets import QDialog
+
+    window = shown_study
+    window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")  # undo now reads "Undo Add box"
+    rows = window.shortcut_rows()
+    keyed = [what for _, what in rows[:-3]]
+    assert keyed == sorted(keyed, key=str.casefold) and "Undo" in keyed and "Redo" in keyed
+    assert not any(what.startswith("Undo ") for what in keyed)
+    assert any(what.startswith("Analyse") for what in keyed)
+    monkeypatch.setattr(QDialog, "exec", lambda self: 0)
+    window.show_shortcuts()
+    dialog = window.shortcuts_dialog
+    assert dialog.height() <= 0.8 * window.screen().availableGeometry().height() + 1
+    assert dialog.findChild(QTableWidget).rowCount() == len(rows)

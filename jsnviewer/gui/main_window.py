@@ -19,8 +19,8 @@ from typing import Any
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
-    QApplication, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
-    QScrollArea, QSplitter, QVBoxLayout, QWidget,
+    QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox,
+    QProgressBar, QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from jsnviewer.dataset import CocoExport, CocoImport, DatasetError, JointAnnotation, JointsMerge, is_dataset, open_dataset
@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.setToolTip("Stop the running task (Esc)")
         self.cancel_button.clicked.connect(self.cancel_task)
         self.task_label = QLabel("")
+        self._task_name = ""  # the running task ("Analysis"), before its stage in task_label
         status = self.statusBar()
         status.addWidget(self.readout, 1)
         status.addPermanentWidget(self.task_label)
@@ -418,8 +419,8 @@ class MainWindow(QMainWindow):
         if worker is self.task:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(round(fraction * 1000)))
-            if stage:
-                self.progress.setFormat(f"{stage} %p%")
+            if stage and self.cancel_button.isEnabled():  # the stage beside the bar: in it, it was cut to "ints on the follo"
+                self.task_label.setText(f"{self._task_name}: {stage}")
 
     def _task_error(self, label: str, exc: BaseException) -> None:
         if isinstance(exc, (JsnError, OSError)):
@@ -442,6 +443,7 @@ class MainWindow(QMainWindow):
 
     def _show_task(self, label: str | None) -> None:
         busy = label is not None
+        self._task_name = label or ""
         self.task_label.setText(label or "")
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
@@ -1127,12 +1129,38 @@ class MainWindow(QMainWindow):
         box.setTextInteractionFlags(Qt.TextSelectableByMouse)  # IT copies the paths and checksums from here
         box.exec()
 
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every action with a shortcut, by name (Undo and Redo without the edit they
+        would undo now), then the mouse."""
+        fixed = {self.actions_by_name["undo"]: "Undo", self.actions_by_name["redo"]: "Redo"}
+        rows = [(action.shortcut().toString(QKeySequence.NativeText),
+                 fixed.get(action) or action.text().replace("&", "").rstrip(".…"))
+                for action in self.actions() if not action.shortcut().isEmpty()]
+        rows.sort(key=lambda row: row[1].casefold())
+        return rows + [("Wheel", "Zoom"), ("Middle-drag", "Pan"), ("Right-drag", "Window (sideways) / level (up-down)")]
+
     def show_shortcuts(self) -> None:
-        lines = [f"<tr><td><b>{a.shortcut().toString(QKeySequence.NativeText)}</b></td><td>{a.text().replace('&', '')}</td></tr>"
-                 for a in self.actions() if not a.shortcut().isEmpty()]
-        lines += ["<tr><td><b>Wheel</b></td><td>Zoom</td></tr>", "<tr><td><b>Middle-drag</b></td><td>Pan</td></tr>",
-                  "<tr><td><b>Right-drag</b></td><td>Window (sideways) / level (up-down)</td></tr>"]
-        QMessageBox.information(self, "Keyboard shortcuts", "<table>" + "".join(lines) + "</table>")
+        """A list that fits any screen: it scrolls where the screen is too small for it."""
+        table = QTableWidget(len(self.shortcut_rows()), 2)
+        table.setHorizontalHeaderLabels(["Keys", "Does"])
+        for row, (keys, what) in enumerate(self.shortcut_rows()):
+            table.setItem(row, 0, QTableWidgetItem(keys))
+            table.setItem(row, 1, QTableWidgetItem(what))
+        table.setEditTriggers(QTableWidget.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.resizeColumnsToContents()
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard shortcuts")
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok)
+        buttons.accepted.connect(dialog.accept)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(table)
+        layout.addWidget(buttons)
+        available = self.screen().availableGeometry() if self.screen() else None
+        dialog.resize(460, min(640, int(0.8 * available.height())) if available else 640)
+        self.shortcuts_dialog = dialog  # for tests
+        dialog.exec()
 
     def _update_title(self) -> None:
         parts = ["jsnviewer"]
