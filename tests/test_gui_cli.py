@@ -145,6 +145,22 @@ def test_without_a_display_the_window_says_so_in_one_line_instead_of_aborting(tm
     assert done.stderr.strip().count("\n") == 0 and "no display" in done.stderr and "DISPLAY" in done.stderr
 
 
+def test_on_x11_the_system_libraries_qt_needs_and_the_system_lacks_are_named(monkeypatch):
+    """On a minimal Debian Qt aborted with "Reinstalling the application may fix this problem", naming no library."""
+    import ctypes.util
+
+    from jsnviewer.gui.app import missing_x11_libraries
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if name in ("xcb-cursor", "xcb-keysyms") else name)
+    assert missing_x11_libraries() == ["libxcb-cursor0", "libxcb-keysyms1"]
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # no X11 plugin is loaded: nothing to say
+    assert missing_x11_libraries() == []
+
+
 def test_a_demo_that_cannot_be_written_ends_the_screenshot_run_with_the_reason(tmp_path):
     (tmp_path / "data").write_text("a file where the per-user data folder should be (a read-only or full home)")
     out = tmp_path / "shot.png"

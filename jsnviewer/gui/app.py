@@ -33,6 +33,24 @@ def no_display_reason() -> str | None:
             "session?); the command line needs none: jsnviewer --self-test, jsnviewer analyze ...")
 
 
+# System libraries Qt's X11 platform plugin loads that a minimal Linux install may lack (Qt then aborts with
+# "Could not load the Qt platform plugin xcb … Reinstalling the application may fix this problem").
+X11_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1",
+                 "xcb-image": "libxcb-image0", "xcb-render-util": "libxcb-render-util0", "xcb-shape": "libxcb-shape0",
+                 "xkbcommon-x11": "libxkbcommon-x11-0"}
+
+
+def missing_x11_libraries() -> list[str]:
+    """The Debian/Ubuntu packages of X11_LIBRARIES the linker cache does not know (Linux on X11 only): said
+    before Qt's own abort, whose message does not name them. A hint only: the window is still tried."""
+    import ctypes.util
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM") or not os.environ.get("DISPLAY") \
+            or os.environ.get("WAYLAND_DISPLAY"):
+        return []
+    return [package for name, package in X11_LIBRARIES.items() if ctypes.util.find_library(name) is None]
+
+
 FONT_ALIASES = {"Sans Serif", "Serif", "Monospace"}  # what fontconfig names even with no font installed
 
 
@@ -105,6 +123,10 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     reason = no_display_reason()
     if reason:
         raise JsnError(reason)
+    missing = missing_x11_libraries()
+    if missing:
+        print(f"jsnviewer: the window may not open: this system lacks {', '.join(missing)} (Debian/Ubuntu: "
+              f"sudo apt install {' '.join(missing)})", file=sys.stderr)
     app = make_application()
     from jsnviewer.gui.about import installation_facts, program_folder
     from jsnviewer.gui.main_window import DEFAULT_SIZE, MainWindow
