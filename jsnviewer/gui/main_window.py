@@ -59,6 +59,7 @@ JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many bo
 DEFAULT_SIZE = QSize(1500, 900)  # the window's size where the screen has room for it
 ANALYSIS_DONE = "Analysis done"  # the status bar's words when a result is shown
 RESULTS_OUT_OF_DATE = "results-out-of-date"  # the warning bar's key for "the boxes changed since the analysis"
+DETAIL_HEIGHT = 270  # the joint detail dock's height where the screen has room for it
 
 
 def measured_boxes(document: AnnotationDocument | None) -> list:
@@ -66,7 +67,6 @@ def measured_boxes(document: AnnotationDocument | None) -> list:
     if document is None:
         return []
     return sorted((tuple(j.box), j.identity or "", tuple(sorted(j.findings.items()))) for j in document.joints())
-DETAIL_HEIGHT = 270  # the joint detail dock's height where the screen has room for it
 
 
 class MainWindow(QMainWindow):
@@ -1141,9 +1141,10 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         """A list that fits any screen: it scrolls where the screen is too small for it."""
-        table = QTableWidget(len(self.shortcut_rows()), 2)
+        rows = self.shortcut_rows()
+        table = QTableWidget(len(rows), 2)
         table.setHorizontalHeaderLabels(["Keys", "Does"])
-        for row, (keys, what) in enumerate(self.shortcut_rows()):
+        for row, (keys, what) in enumerate(rows):
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(what))
         table.setEditTriggers(QTableWidget.NoEditTriggers)
