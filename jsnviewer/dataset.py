@@ -522,6 +522,12 @@ def user_boxes_sha256(joints: Iterable[JointAnnotation]) -> str:
 SAME_BOX_IOU = 0.5
 
 
+def answers(user: JointAnnotation, identity: str | None, box: tuple[float, float, float, float]) -> bool:
+    """Whether a box of the user's stands for the joint named `identity` at `box` (a proposal, a detection): the
+    same name, or overlapping it by SAME_BOX_IOU."""
+    return (identity is not None and user.identity == identity) or box_iou(user.box, box) >= SAME_BOX_IOU
+
+
 def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     """Intersection over union of two boxes (cx, cy, w, h)."""
     ax0, ay0, ax1, ay1 = a[0] - a[2] / 2, a[1] - a[3] / 2, a[0] + a[2] / 2, a[1] + a[3] / 2

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jsnviewer.dataset import SAME_BOX_IOU, JointAnnotation, box_iou
+from jsnviewer.dataset import JointAnnotation, answers
 from jsnviewer.gui.settings import AppSettings
 
 
@@ -140,8 +140,7 @@ def new_proposals(existing: list[JointAnnotation], proposed: list[JointAnnotatio
     """Proposals the user has not already answered: a user box of the same joint (same identity,
     or overlapping by half) stands, and the proposal for it is left out."""
     users = [j for j in existing if j.reviewed]
-    return [p for p in proposed if not any((p.identity is not None and u.identity == p.identity)
-                                           or box_iou(u.box, p.box) >= SAME_BOX_IOU for u in users)]
+    return [p for p in proposed if not any(answers(u, p.identity, p.box) for u in users)]
 
 
 def transformed_crop(joint) -> np.ndarray:

@@ -96,12 +96,11 @@ def with_corrections(found: list, corrected: list) -> list:
     the detection of the same joint (the same name, or overlapping it by SAME_BOX_IOU) with the user's name and
     findings; the user's other named boxes are added, the detector's other joints kept. Unnamed boxes cannot be
     paired across the visits and are left out."""
-    from jsnviewer.dataset import SAME_BOX_IOU, box_iou
+    from jsnviewer.dataset import answers
     from jsnviewer.detection.detector import Detection
 
     users = [j for j in corrected if j.identity]
-    kept = [d for d in found if not any(d.identity == u.identity or box_iou(d.box, u.box) >= SAME_BOX_IOU
-                                        for u in users)]
+    kept = [d for d in found if not any(answers(u, d.identity, d.box) for u in users)]
     return kept + [Detection(tuple(u.box), u.identity, 1.0, dict(u.findings), source="user") for u in users]
 
 
