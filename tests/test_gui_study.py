@@ -131,9 +131,50 @@ def test_a_folder_keeps_only_its_earliest_and_latest_study_in_memory(tmp_path, m
     study = study_loading.load_folder(folder, None)
     assert study.images[BASELINE].radiograph.path.name == "s2.dcm"  # 2017
     assert study.images[FOLLOWUP].radiograph.path.name == "s1.dcm"  # undated: after every dated study
-    assert study.notes == ["5 radiographs in exam: showing the earliest and the latest."]
+    assert study.notes == ["5 radiographs in exam: showing the earliest and the latest.",
+                           "1 of the 5 radiographs in exam carries no study date: put after the dated ones, by file name. "
+                           "Check which is the baseline."]
     assert len(study.errors) == 1 and "broken.dcm" in study.errors[0]
     assert max(most_held) <= 3  # the earliest and latest so far and the one just read; the others were let go
+
+
+def test_a_folder_of_undated_pictures_opens_in_name_order_and_says_so(tmp_path):
+    from jsnviewer.gui import study_loading
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    write_radiograph(folder / "hand10.png", seed=1, study_date=None)
+    write_radiograph(folder / "hand2.png", seed=2, study_date=None)
+    write_radiograph(folder / "hand2_upper.png", seed=3, study_date=None)  # a joint crop's bone mask, not a radiograph
+    (folder / "notes.txt").write_text("not an image")
+    study = study_loading.load_folder(folder, None)
+    assert not study.errors
+    assert study.images[BASELINE].radiograph.path.name == "hand2.png"  # 2 before 10
+    assert study.images[FOLLOWUP].radiograph.path.name == "hand10.png"
+    assert study.notes == ["None of the 2 radiographs in scans carries a study date: they were ordered by file name. "
+                           "Check which is the baseline."]
+
+
+def test_a_folder_with_dicom_files_opens_those_not_the_pictures_beside_them(tmp_path):
+    from jsnviewer.gui import study_loading
+
+    folder = tmp_path / "exam"
+    folder.mkdir()
+    write_radiograph(folder / "visit_b.dcm", seed=1, study_date=date(2023, 1, 1))
+    write_radiograph(folder / "visit_a.dcm", seed=2, study_date=date(2018, 1, 1))
+    write_radiograph(folder / "aaa_preview.png", seed=3, study_date=None)
+    study = study_loading.load_folder(folder, None)
+    assert [study.images[r].radiograph.path.name for r in (BASELINE, FOLLOWUP)] == ["visit_a.dcm", "visit_b.dcm"]
+    assert study.notes == [] and study.errors == []
+
+
+def test_a_folder_without_radiographs_says_what_it_looks_for(tmp_path):
+    from jsnviewer.gui import study_loading
+
+    (tmp_path / "readme.txt").write_text("nothing here")
+    study = study_loading.load_folder(tmp_path, None)
+    assert not study.images
+    assert study.errors == [f"{tmp_path}: no readable radiograph in this folder (DICOM, PNG, JPEG, TIFF or BMP)"]
 
 
 def test_dropping_two_files_opens_them_ordered_by_date_and_records_a_recent_study(qtbot, make_window, study,

@@ -8,8 +8,8 @@ import argparse
 def register(subparsers) -> None:
     parser = subparsers.add_parser("gui", help="open the review and annotation window (the default command)",
                                    description="Open the review and annotation window, optionally on a baseline "
-                                               "and a follow-up radiograph (files or a folder of DICOM).")
-    parser.add_argument("baseline", nargs="?", help="baseline radiograph (or a folder of DICOM files)")
+                                               "and a follow-up radiograph (files or a folder of radiographs).")
+    parser.add_argument("baseline", nargs="?", help="baseline radiograph (or a folder of radiographs)")
     parser.add_argument("followup", nargs="?", help="follow-up radiograph")
     parser.add_argument("--demo", action="store_true", help="open a synthetic baseline/follow-up pair")
     parser.add_argument("--dataset", metavar="DIR", help="training dataset folder to save annotations to")

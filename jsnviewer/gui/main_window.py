@@ -225,7 +225,7 @@ class MainWindow(QMainWindow):
             self.open_paths([Path(f) for f in files], role)
 
     def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of DICOM radiographs", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of radiographs (DICOM, or PNG/JPEG/TIFF)", str(Path.home()))
         if folder:
             self.open_folder(Path(folder))
 

@@ -78,20 +78,25 @@ def load_study(paths: dict[str, Path], dataset_root: Path | None, order_by_date:
 
 def load_folder(folder: Path, dataset_root: Path | None,
                 progress: Callable[[float, str], None] | None = None) -> StudyLoad:
-    """A folder of radiographs: the earliest study is the baseline, the latest the follow-up."""
+    """A folder of radiographs: the earliest study is the baseline, the latest the follow-up. Its DICOM files when
+    it has any (a picture beside them is usually an export of one); otherwise its pictures (PNG, JPEG, TIFF…),
+    which seldom carry a date and are then taken in the order of their names."""
     folder = Path(folder)
-    candidates = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".") and _maybe_dicom(p))
+    files = sorted((p for p in folder.rglob("*") if is_radiograph_file(p)), key=_natural)
+    candidates = [p for p in files if _maybe_dicom(p)] or files
     study = StudyLoad()
     if len(candidates) > MAX_FOLDER_FILES:
         study.notes.append(f"Only the first {MAX_FOLDER_FILES} of {len(candidates)} files in {folder.name} were examined.")
         candidates = candidates[:MAX_FOLDER_FILES]
-    def order(item: LoadedImage) -> tuple:  # undated studies last, then by file
+    place = {path: number for number, path in enumerate(candidates)}
+
+    def order(item: LoadedImage) -> tuple:  # undated studies last, then by name
         when = item.radiograph.identity.study_date
-        return (when is None, when or 0, str(item.radiograph.path))
+        return (when is None, when or 0, place.get(Path(item.radiograph.path), 0))
 
     # only the earliest and the latest are kept while reading: a folder of 100 studies held 1.3 GB
     earliest = latest = None
-    readable = 0
+    readable = undated = 0
     for number, path in enumerate(candidates):
         if progress:
             progress(number / max(len(candidates), 1), f"Reading {path.name}")
@@ -104,16 +109,25 @@ def load_folder(folder: Path, dataset_root: Path | None,
             study.errors.append(f"{path.name}: cannot read the file ({exc.strerror or exc})")
             continue
         readable += 1
+        undated += item.radiograph.identity.study_date is None
         earliest = item if earliest is None or order(item) < order(earliest) else earliest
         latest = item if latest is None or order(item) > order(latest) else latest
     if earliest is None:
-        study.errors.append(f"{folder}: no readable DICOM radiograph in this folder")
+        study.errors.append(f"{folder}: no readable radiograph in this folder (DICOM, PNG, JPEG, TIFF or BMP)")
         return study
     study.images[BASELINE] = _placed(earliest)
     if readable > 1:
         study.images[FOLLOWUP] = _placed(latest)
     if readable > 2:
         study.notes.append(f"{readable} radiographs in {folder.name}: showing the earliest and the latest.")
+    if readable > 1 and undated == readable:
+        study.notes.append(f"None of the {readable} radiographs in {folder.name} carries a study date: they were "
+                           "ordered by file name. "
+                           "Check which is the baseline.")
+    elif readable > 1 and undated:
+        study.notes.append(f"{undated} of the {readable} radiographs in {folder.name} "
+                           f"{'carries' if undated == 1 else 'carry'} no study date: "
+                           "put after the dated ones, by file name. Check which is the baseline.")
     return study
 
 
