@@ -20,6 +20,7 @@ import pyqtgraph as pg
 from PIL import Image
 from PySide6.QtCore import Qt, QTimer
 
+from jsnviewer.dataset import JointAnnotation
 from jsnviewer.errors import WeightsError
 from jsnviewer.gui.analysis import ModelCache, analysis_settings, missing_weights, transformed_crop
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
@@ -30,6 +31,7 @@ from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.gui.settings import AppSettings
 from jsnviewer.pipeline.analyze import AnalysisError
 from jsnviewer.pipeline.geometry import CropFrame
+from jsnviewer.radiograph import Radiograph, save_radiograph
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
 from gui_support import make_window, open_and_wait, settings_store, study, wait_drawn, write_radiograph  # noqa: F401 (fixtures)
 
@@ -468,11 +470,45 @@ def test_an_analysis_error_is_one_line_in_the_window(qtbot, make_window, study, 
         "Analysis failed: baseline.dcm: no finger joints were found; is this a posteroanterior hand radiograph?"]
 
 
-def test_the_analysis_needs_both_radiographs(qtbot, make_window, study):
+def test_with_no_radiograph_the_analysis_says_what_to_open(qtbot, make_window):
     window = make_window()
-    open_and_wait(qtbot, window, study[0])
     assert window.start_analysis() is None
-    assert any("needs a baseline and a follow-up" in text for _, text in window.warnings.messages())
+    assert any("Open a radiograph first" in text for _, text in window.warnings.messages())
+
+
+def test_with_one_radiograph_the_analysis_finds_its_joints_as_proposals(qtbot, make_window, study, monkeypatch):
+    window = make_window()
+    open_and_wait(qtbot, window, None, study[1])  # the follow-up alone
+    document = window.documents[FOLLOWUP]
+    document.add(JointAnnotation(box=(60.0, 60.0, 20.0, 20.0), identity="PIP3", source="user"))
+    searched = []
+
+    def joint_search(radiograph, app_settings, cache, progress=None):
+        searched.append(radiograph)
+        return [JointAnnotation(box=(90.0, 120.0, 24.0, 20.0), identity="MCP2", findings={"ankylosis": True},
+                                source="model"),
+                JointAnnotation(box=(61.0, 59.0, 20.0, 20.0), identity="PIP3", source="model")]  # the user's stands
+
+    monkeypatch.setattr("jsnviewer.gui.main_window.run_joint_search", joint_search)
+    assert run_and_wait(qtbot, window, 30000) == "done"
+    assert searched == [window.panes[FOLLOWUP].radiograph]
+    proposed = [j for j in document.joints() if j.source == "model"]
+    assert [(j.identity, j.box, j.findings.get("ankylosis")) for j in proposed] == [("MCP2", (90.0, 120.0, 24.0, 20.0), True)]
+    assert [j.identity for j in document.joints() if j.source == "user"] == ["PIP3"]
+    assert window.result is None  # no JSN without the other visit
+    assert "1 proposal(s) to accept or correct" in window.statusBar().currentMessage()
+    assert window.actions_by_name["analyse"].isEnabled()
+
+
+def test_a_joint_search_on_a_picture_without_a_hand_says_so(qtbot, make_window, tmp_path):
+    blank = tmp_path / "blank.png"
+    save_radiograph(blank, Radiograph(np.full((300, 200), 800.0, dtype=np.float32), bits_stored=12))
+    window = make_window()
+    open_and_wait(qtbot, window, blank)
+    assert run_and_wait(qtbot, window, 60000) == "error"
+    errors = [t for level, t in window.warnings.messages() if level == "error"]
+    assert len(errors) == 1 and errors[0].startswith("Analysis failed: blank.png: no hand to analyse")
+    assert window.documents[BASELINE].joints() == []
 
 
 def test_settings_reach_the_pipeline_and_models_reload_only_when_they_change(monkeypatch, tmp_path):

@@ -47,6 +47,22 @@ def test_joints_are_paired_by_identity_and_jsn_matches_the_truth(analysed):
 
 
 
+def test_one_radiograph_alone_has_its_joints_and_findings_found(models):
+    from jsnviewer.phantom import generate_study
+    from jsnviewer.pipeline.analyze import find_joints
+
+    study = generate_study(8_100_001)
+    stages = []
+    found = find_joints(study.followup, models, progress=lambda f, s: stages.append(s))
+    named = {d.identity: d for d in found if d.identity}
+    truth = {j.identity: j for j in study.truth.followup.joints}
+    assert len(set(named) & set(truth)) >= 12, f"found only {sorted(named)}"
+    for identity in set(named) & set(truth):  # on the true joints
+        box, true_box = named[identity].box, truth[identity].box
+        assert np.hypot(box[0] - true_box[0], box[1] - true_box[1]) < true_box[2] / 3
+    assert stages and stages[-1] == "Finding joints"
+
+
 def test_jsn_in_px_is_in_pixels_of_the_baseline_radiograph_for_every_joint(analysed):
     """A px figure means the same on every joint: the radiograph's pixels, not the joint crop's (whose size
     follows the joint's), so px times the pixel size is the mm figure."""

@@ -115,6 +115,19 @@ def run_analysis(baseline, followup, app_settings: AppSettings, cache: ModelCach
         release_free_memory()
 
 
+def run_joint_search(radiograph, app_settings: AppSettings, cache: ModelCache, progress=None) -> list[JointAnnotation]:
+    """What the worker runs when one radiograph is open: its joints and findings as proposals (no JSN)."""
+    from jsnviewer.pipeline.analyze import find_joints
+
+    try:
+        models = cache.models(app_settings, progress)
+        found = find_joints(radiograph, models, analysis_settings(app_settings), progress)
+    finally:
+        release_free_memory()
+    return [JointAnnotation(box=tuple(d.box), identity=d.identity, findings=dict(d.findings), source="model")
+            for d in found]
+
+
 def release_free_memory() -> None:
     """Hand the memory the analysis freed back to the system. glibc keeps freed blocks for reuse in each
     thread's heap: after an analysis of two large radiographs the window would hold some 300 MB more all day."""

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from jsnviewer.dataset import CocoExport, CocoImport, DatasetError, JointAnnotation, JointsMerge, is_dataset, open_dataset
 from jsnviewer.errors import JsnError, describe
-from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, warm_up
+from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, run_joint_search, warm_up
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.autosave import AnnotationSaver, write_joint_crops
 from jsnviewer.gui.box_layer import MIN_BOX_SIZE, AnnotationLayer, box_from_rect
@@ -460,10 +460,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("The analysis starts when the running task ends (Esc cancels it)", 5000)
             return None
         baseline, followup = (self.panes[r].radiograph for r in ROLES)
-        if baseline is None or followup is None:
-            self.warnings.show_message("The analysis needs a baseline and a follow-up radiograph: open both first.",
+        if baseline is None and followup is None:
+            self.warnings.show_message("Open a radiograph first: with one, the analysis finds its joints; with a "
+                                       "baseline and a follow-up, it also measures JSN progression.",
                                        "warning", key="analysis")
             return None
+        if baseline is None or followup is None:
+            return self.find_joints(BASELINE if followup is None else FOLLOWUP)
         self.warnings.dismiss("analysis")
         self.warnings.dismiss("task-error-Analysis")
         ids = (self.image_ids[BASELINE], self.image_ids[FOLLOWUP])
@@ -485,6 +488,39 @@ class MainWindow(QMainWindow):
         self.actions_by_name["analyse"].setEnabled(False)
         return self._start(worker, "Analysis", lambda result: outcome.update(
             state="done" if self.show_results(result, ids) else "discarded"), connect=connect)
+
+    def find_joints(self, role: str) -> Worker | None:
+        """One radiograph open: find its joints and findings in the background and show them as proposals to
+        accept or correct (JSN needs the other visit)."""
+        self.warnings.dismiss("analysis")
+        self.warnings.dismiss("task-error-Analysis")
+        radiograph, image_id = self.panes[role].radiograph, self.image_ids[role]
+        outcome = {"state": "error"}
+
+        def show(found: list[JointAnnotation]) -> None:
+            document = self.documents[role]
+            if document is None or self.image_ids[role] != image_id:
+                outcome["state"] = "discarded"
+                self.warnings.show_message("The joint search finished after another image was opened; its boxes "
+                                           "were not shown. Run it again (Ctrl+R).", "info", key="analysis")
+                return
+            outcome["state"] = "done"
+            added = document.set_proposals(new_proposals(document.joints(), found), "Joint search proposals")
+            self.statusBar().showMessage(
+                f"{len(found)} joints found on the {role.lower()}: {added} proposal(s) to accept or correct. "
+                "Open the other visit too to measure JSN progression.", 10000)
+
+        def finished() -> None:
+            self.actions_by_name["analyse"].setEnabled(True)
+            self.analysis_finished.emit(outcome["state"])
+
+        def connect(worker: Worker) -> None:
+            worker.signals.cancelled.connect(lambda: outcome.update(state="cancelled"))
+            worker.signals.finished.connect(finished)
+
+        self.actions_by_name["analyse"].setEnabled(False)
+        return self._start(Worker(run_joint_search, radiograph, self.settings, self.model_cache), "Analysis", show,
+                           connect=connect)
 
     def _cancel_stale_analysis(self) -> None:
         """An analysis of images no longer shown would only be dropped at its end: stop it now, so that the

@@ -119,7 +119,8 @@ def build_actions(window) -> dict[str, QAction]:
                       "The keyboard back to the images: arrows nudge the selected box")
     a["cancel"] = act("Cancel task", window.cancel_task, "Esc")
     a["analyse"] = act("A&nalyse", window.start_analysis, "Ctrl+R",
-                       "Find the joints, flag findings and measure JSN progression (runs in the background)",
+                       "Find the joints, flag findings and measure JSN progression (runs in the background); "
+                       "with one radiograph open, find its joints and findings as proposals",
                        "analyse")
     a["export_csv"] = act("Export results as &CSV…", window.export_csv_dialog, "Ctrl+Shift+C")
     a["export_report"] = act("Export &report (PDF or PNG)…", window.export_report_dialog, "Ctrl+P",

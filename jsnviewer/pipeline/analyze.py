@@ -208,17 +208,13 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
              corrections: tuple[list, list] | None = None) -> StudyResult:
     from jsnviewer.detection.detector import hand_spacing
     from jsnviewer.radiograph import check_pair
-    from jsnviewer.radiograph.content import no_picture
 
     report = progress or _no_progress
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     report(0.0, "Checking the pair")
     for radiograph in (baseline, followup):
-        problem = no_picture(radiograph.pixels)
-        if problem:  # the detectors would find "joints" in it
-            name = radiograph.path.name if radiograph.path else "the radiograph"
-            raise AnalysisError(f"{name}: no hand to analyse: {problem}")
+        _check_picture(radiograph)
     pair_warnings = check_pair(baseline, followup)
     warnings = [w.message for w in pair_warnings]
     if models is None:
@@ -239,8 +235,7 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
         detections = (with_corrections(detections[0], corrections[0]), with_corrections(detections[1], corrections[1]))
     for radiograph, dets in zip((baseline, followup), detections):
         if not dets:
-            name = radiograph.path.name if radiograph.path else "the radiograph"
-            raise AnalysisError(f"{name}: no finger joints were found; is this a posteroanterior hand radiograph?")
+            raise AnalysisError(_no_joints(radiograph))
 
     report(0.62, "Pairing joints")
     *detections, hands_warning = match_hands(*detections, (baseline.identity.laterality, followup.identity.laterality))
@@ -305,6 +300,42 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     report(1.0, "Done")
     return StudyResult(VisitInfo.of(baseline), VisitInfo.of(followup), joints, unpaired, warnings,
                        dict(settings.to_json(), device=models.device, models=models.weights_files), timings)
+
+
+def find_joints(radiograph, models: AnalysisModels | None = None, settings: AnalysisSettings = AnalysisSettings(),
+                progress: Progress | None = None) -> list:
+    """The joints (`Detection`s, with their findings) on one radiograph, for an annotator to accept or correct:
+    the analysis's first step alone, which needs no second visit. AnalysisError when there is no hand to search
+    or no joint is found."""
+    from jsnviewer.device import cpu_threads
+
+    report = progress or _no_progress
+    _check_picture(radiograph)
+    with at_most_cpu_threads(cpu_threads()):
+        if models is None:
+            report(0.0, "Loading models")
+            models = AnalysisModels.load(settings)
+        found = models.detector.detect(radiograph, settings.thresholds,
+                                       progress=lambda f: report(f, "Finding joints"))
+    if not found:
+        raise AnalysisError(_no_joints(radiograph))
+    return found
+
+
+def _name(radiograph) -> str:
+    return radiograph.path.name if radiograph.path else "the radiograph"
+
+
+def _check_picture(radiograph) -> None:
+    from jsnviewer.radiograph.content import no_picture
+
+    problem = no_picture(radiograph.pixels)
+    if problem:  # the detectors would find "joints" in it
+        raise AnalysisError(f"{_name(radiograph)}: no hand to analyse: {problem}")
+
+
+def _no_joints(radiograph) -> str:
+    return f"{_name(radiograph)}: no finger joints were found; is this a posteroanterior hand radiograph?"
 
 
 def off_the_edge(bones: list[str], visit: str) -> str:
