@@ -350,7 +350,7 @@ def test_results_say_when_the_boxes_changed_and_analysing_again_measures_the_use
         asked["corrections"] = corrections
         return measured_result(baseline, followup)
 
-    monkeypatch.setattr("jsnviewer.gui.main_window.run_analysis", stand_in)
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", stand_in)
     assert run_and_wait(qtbot, window, 60000) == "done"
     baseline_boxes, followup_boxes = asked["corrections"]
     assert ("PIP3", moved) in [(j.identity, j.box) for j in baseline_boxes]
@@ -399,7 +399,7 @@ def test_the_analysis_runs_in_the_background_and_its_results_appear(qtbot, make_
     from jsnviewer.radiograph import load_radiograph
 
     result = measured_result(load_radiograph(study[0]), load_radiograph(study[1]))
-    monkeypatch.setattr("jsnviewer.gui.main_window.run_analysis", slow_stand_in(result))
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", slow_stand_in(result))
 
     def open_then_analyse() -> None:
         window.open_study(*study)
@@ -431,7 +431,7 @@ def test_cancel_stops_the_analysis_and_keeps_the_window_as_it_was(qtbot, make_wi
     window = make_window()
     open_and_wait(qtbot, window, *study)
     window.add_box(BASELINE, (50.0, 50.0, 20.0, 20.0), "MCP3")
-    monkeypatch.setattr("jsnviewer.gui.main_window.run_analysis", slow_stand_in(None, steps=10**9))
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", slow_stand_in(None, steps=10**9))
     workers = []
 
     def start_then_cancel() -> None:
@@ -464,7 +464,7 @@ def test_an_analysis_error_is_one_line_in_the_window(qtbot, make_window, study, 
         progress(0.3, "Finding joints on the baseline")
         raise AnalysisError("baseline.dcm: no finger joints were found; is this a posteroanterior hand radiograph?")
 
-    monkeypatch.setattr("jsnviewer.gui.main_window.run_analysis", no_joints)
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", no_joints)
     assert run_and_wait(qtbot, window, 30000) == "error"
     assert [t for level, t in window.warnings.messages() if level == "error"] == [
         "Analysis failed: baseline.dcm: no finger joints were found; is this a posteroanterior hand radiograph?"]
@@ -489,7 +489,7 @@ def test_with_one_radiograph_the_analysis_finds_its_joints_as_proposals(qtbot, m
                                 source="model"),
                 JointAnnotation(box=(61.0, 59.0, 20.0, 20.0), identity="PIP3", source="model")]  # the user's stands
 
-    monkeypatch.setattr("jsnviewer.gui.main_window.run_joint_search", joint_search)
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_joint_search", joint_search)
     assert run_and_wait(qtbot, window, 30000) == "done"
     assert searched == [window.panes[FOLLOWUP].radiograph]
     proposed = [j for j in document.joints() if j.source == "model"]
@@ -672,7 +672,7 @@ def test_an_analysis_of_images_no_longer_shown_stops_and_the_new_pair_can_be_ana
     def run(baseline, followup, app_settings, cache, progress=None, corrections=None):
         return next(runs)(baseline, followup, app_settings, cache, progress)
 
-    monkeypatch.setattr("jsnviewer.gui.main_window.run_analysis", run)
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", run)
     outcomes = []
     window.analysis_finished.connect(outcomes.append)
     window.start_analysis()

@@ -40,7 +40,7 @@ def test_the_radiographs_of_an_analysed_study_are_freed_once_another_is_opened(q
     window.show()
     open_and_wait(qtbot, window, *study)
     shown = [window.panes[role].radiograph for role in (BASELINE, FOLLOWUP)]
-    monkeypatch.setattr("jsnviewer.gui.main_window.run_analysis", slow_stand_in(measured_result(*shown), steps=2))
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", slow_stand_in(measured_result(*shown), steps=2))
     assert run_and_wait(qtbot, window, 60000) == "done"
     gone = [weakref.ref(r) for r in shown]
     del shown

@@ -1,5 +1,6 @@
 """The main window: baseline and follow-up side by side, joint boxes, study identity, warnings,
-and the follow-up analysis (results table, overlays, joint detail, exports).
+and the follow-up analysis (results table, overlays, joint detail, exports). The analysis's methods are in
+`analysis_actions.py`, the dataset's (saving, joint crops, COCO) in `dataset_actions.py`; this class inherits both.
 
 Everything slow (reading radiographs, hashing them, saving, the analysis, reports) runs in
 `Worker`s; the window only reacts to their signals. Errors of any kind end up as a line in the
@@ -23,11 +24,13 @@ from PySide6.QtWidgets import (
     QProgressBar, QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.dataset import CocoExport, CocoImport, DatasetError, JointAnnotation, JointsMerge, is_dataset, open_dataset
+from jsnviewer.dataset import DatasetError, JointAnnotation
 from jsnviewer.errors import JsnError, describe
-from jsnviewer.gui.analysis import ModelCache, new_proposals, proposals, run_analysis, run_joint_search, warm_up
+from jsnviewer.gui.analysis import ModelCache
+from jsnviewer.gui.analysis_actions import VISITS, AnalysisActions
 from jsnviewer.gui.annotation import AnnotationDocument
-from jsnviewer.gui.autosave import AnnotationSaver, write_joint_crops
+from jsnviewer.gui.autosave import AnnotationSaver
+from jsnviewer.gui.dataset_actions import DatasetActions
 from jsnviewer.gui.box_layer import MIN_BOX_SIZE, AnnotationLayer, box_from_rect
 from jsnviewer.gui.image_view import RadiographPane, Tool
 from jsnviewer.gui.joint_detail import JointDetailPanel
@@ -41,7 +44,7 @@ from jsnviewer.gui.retrain_dialog import RetrainDialog
 from jsnviewer.gui.settings import (
     AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_studies, save_settings,
 )
-from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, LoadedImage, StudyLoad, load_folder, load_neighbour,
+from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, ROLES, LoadedImage, StudyLoad, load_folder, load_neighbour,
                                          load_study, neighbour_radiograph)
 from jsnviewer.gui.study_panel import StudyPanel
 from jsnviewer.gui.warnings_bar import WarningsBar
@@ -53,23 +56,11 @@ from jsnviewer.weights import MODEL_TITLES
 
 log = logging.getLogger(__name__)
 
-ROLES = (BASELINE, FOLLOWUP)
-VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's names
-JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
 DEFAULT_SIZE = QSize(1500, 900)  # the window's size where the screen has room for it
-ANALYSIS_DONE = "Analysis done"  # the status bar's words when a result is shown
-RESULTS_OUT_OF_DATE = "results-out-of-date"  # the warning bar's key for "the boxes changed since the analysis"
 DETAIL_HEIGHT = 270  # the joint detail dock's height where the screen has room for it
 
 
-def measured_boxes(document: AnnotationDocument | None) -> list:
-    """What an analysis of this image measures: its boxes with their names and findings, in any order."""
-    if document is None:
-        return []
-    return sorted((tuple(j.box), j.identity or "", tuple(sorted(j.findings.items()))) for j in document.joints())
-
-
-class MainWindow(QMainWindow):
+class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
     study_loaded = Signal()  # after a study (or part of one) is shown
     task_finished = Signal(str)  # "done", "cancelled" or "error"
     analysis_finished = Signal(str)  # "done" (results shown), "cancelled", "error" or "discarded"
@@ -452,239 +443,6 @@ class MainWindow(QMainWindow):
             self.progress.setRange(0, 0)  # busy until the first progress report
             self.progress.setFormat("%p%")
 
-    # ------------------------------------------------------------------ analysis
-    def start_analysis(self) -> Worker | None:
-        """Analyse the baseline/follow-up pair in the background with the settings of the dialog."""
-        if self.task is not None:  # e.g. the study is still being opened: start when that ends
-            self._analysis_queued = True
-            self.statusBar().showMessage("The analysis starts when the running task ends (Esc cancels it)", 5000)
-            return None
-        baseline, followup = (self.panes[r].radiograph for r in ROLES)
-        if baseline is None and followup is None:
-            self.warnings.show_message("Open a radiograph first: with one, the analysis finds its joints; with a "
-                                       "baseline and a follow-up, it also measures JSN progression.",
-                                       "warning", key="analysis")
-            return None
-        if baseline is None or followup is None:
-            return self.find_joints(BASELINE if followup is None else FOLLOWUP)
-        self.warnings.dismiss("analysis")
-        self.warnings.dismiss("task-error-Analysis")
-        ids = (self.image_ids[BASELINE], self.image_ids[FOLLOWUP])
-        outcome = {"state": "error"}  # until the worker says otherwise
-
-        def finished() -> None:
-            self.actions_by_name["analyse"].setEnabled(True)
-            self.analysis_finished.emit(outcome["state"])
-
-        def connect(worker: Worker) -> None:  # before it starts: a quick failure must not be missed
-            worker.signals.cancelled.connect(lambda: outcome.update(state="cancelled"))
-            worker.signals.finished.connect(finished)
-
-        # the boxes the user drew, accepted or corrected are measured, not the detector's of those joints
-        corrections = tuple([j for j in self.documents[role].joints() if j.reviewed] if self.documents[role] else []
-                            for role in ROLES)
-        worker = Worker(run_analysis, baseline, followup, self.settings, self.model_cache, corrections=corrections)
-        self._analysis = (worker, ids)
-        self.actions_by_name["analyse"].setEnabled(False)
-        return self._start(worker, "Analysis", lambda result: outcome.update(
-            state="done" if self.show_results(result, ids) else "discarded"), connect=connect)
-
-    def find_joints(self, role: str) -> Worker | None:
-        """One radiograph open: find its joints and findings in the background and show them as proposals to
-        accept or correct (JSN needs the other visit)."""
-        self.warnings.dismiss("analysis")
-        self.warnings.dismiss("task-error-Analysis")
-        radiograph, image_id = self.panes[role].radiograph, self.image_ids[role]
-        outcome = {"state": "error"}
-
-        def show(found: list[JointAnnotation]) -> None:
-            document = self.documents[role]
-            if document is None or self.image_ids[role] != image_id:
-                outcome["state"] = "discarded"
-                self.warnings.show_message("The joint search finished after another image was opened; its boxes "
-                                           "were not shown. Run it again (Ctrl+R).", "info", key="analysis")
-                return
-            outcome["state"] = "done"
-            added = document.set_proposals(new_proposals(document.joints(), found), "Joint search proposals")
-            self.statusBar().showMessage(
-                f"{len(found)} joints found on the {role.lower()}: {added} proposal(s) to accept or correct. "
-                "Open the other visit too to measure JSN progression.", 10000)
-
-        def finished() -> None:
-            self.actions_by_name["analyse"].setEnabled(True)
-            self.analysis_finished.emit(outcome["state"])
-
-        def connect(worker: Worker) -> None:
-            worker.signals.cancelled.connect(lambda: outcome.update(state="cancelled"))
-            worker.signals.finished.connect(finished)
-
-        self.actions_by_name["analyse"].setEnabled(False)
-        return self._start(Worker(run_joint_search, radiograph, self.settings, self.model_cache), "Analysis", show,
-                           connect=connect)
-
-    def _cancel_stale_analysis(self) -> None:
-        """An analysis of images no longer shown would only be dropped at its end: stop it now, so that the
-        images shown can be analysed at once."""
-        if self._analysis is None:
-            return
-        worker, ids = self._analysis
-        if worker not in self.workers:  # it has ended
-            self._analysis = None
-        elif ids != (self.image_ids[BASELINE], self.image_ids[FOLLOWUP]):
-            self._analysis = None
-            self._stopped_as_stale = worker
-            worker.cancel()
-            self.statusBar().showMessage("Analysis stopped: the images it was analysing are no longer shown", 8000)
-
-    def warm_up(self) -> Worker:
-        """Load the analysis libraries and models in the background (the application does this at
-        start); failures are quiet here and reported by the analysis when the user asks for it."""
-        worker = Worker(warm_up, self.settings, self.model_cache)
-        self.workers.add(worker)
-        worker.signals.error.connect(lambda exc: log.info("warm-up: %s", exc))
-        worker.signals.finished.connect(lambda w=worker: self.workers.discard(w))
-        return worker.start()
-
-    def show_results(self, result, image_ids: tuple[str | None, str | None] | None = None) -> bool:
-        """Show a StudyResult: table, overlays, the model's boxes as proposals. False when the
-        study shown is no longer the one analysed (the result is then dropped, with a note)."""
-        if image_ids is not None and image_ids != (self.image_ids[BASELINE], self.image_ids[FOLLOWUP]):
-            self.warnings.show_message("The analysis finished after another study was opened; its results were not "
-                                       "shown. Run it again (Ctrl+R).", "info", key="analysis")
-            return False
-        self.result = result
-        self._analysed_ids = (self.image_ids[BASELINE], self.image_ids[FOLLOWUP])
-        self.results_panel.set_result(result)
-        for role, overlay in self.overlays.items():
-            overlay.set_result(result)
-        added = 0
-        done: list[AnnotationDocument] = []
-        for role in ROLES:
-            document = self.documents[role]
-            if document is None or any(document is d for d in done):
-                continue
-            done.append(document)
-            added += document.set_proposals(new_proposals(document.joints(), proposals(result, VISITS[role])))
-        for name in ("export_csv", "export_report", "save_results"):
-            self.actions_by_name[name].setEnabled(True)
-        self._analysed_boxes = {role: measured_boxes(self.documents[role]) for role in ROLES}
-        self.warnings.dismiss(RESULTS_OUT_OF_DATE)
-        shown = {text for _, text in self.warnings.messages()}
-        for number, warning in enumerate(result.warnings):  # what the analysis found (a hand scaled, sides…)
-            if warning not in shown:
-                self.warnings.show_message(warning, "warning", key=f"result-{number}")
-        self.results_dock.raise_()
-        unreliable = sum(not j.reliable for j in result.joints)
-        self.statusBar().showMessage(
-            f"{ANALYSIS_DONE} in {result.timings_s.get('total', 0):.0f} s: {len(result.joints)} joints measured"
-            f"{f', {unreliable} not reliable' if unreliable else ''}; {added} proposal(s) to accept or correct", 10000)
-        return True
-
-    def clear_result(self) -> None:
-        if self.result is not None and self.statusBar().currentMessage().startswith(ANALYSIS_DONE):
-            self.statusBar().clearMessage()  # it spoke of the result that goes
-        self.result = None
-        self.warnings.dismiss_prefix("result-")
-        self._analysed_ids = None
-        self._analysed_boxes = {}
-        self.warnings.dismiss(RESULTS_OUT_OF_DATE)
-        self._crops_saved_for = None
-        self.results_panel.set_result(None)
-        self.detail_panel.show_joint(None)
-        for overlay in self.overlays.values():
-            overlay.set_result(None)
-        for name in ("export_csv", "export_report", "save_results"):
-            self.actions_by_name[name].setEnabled(False)
-
-    def show_joint_result(self, identity: str | None) -> None:
-        """A results-table row: centre both views on the joint (each on its own visit) and detail it."""
-        joint = None
-        if self.result is not None and identity is not None:
-            joint = next((j for j in self.result.joints if j.identity == identity), None)
-        self.detail_panel.show_joint(joint)
-        for role, overlay in self.overlays.items():
-            overlay.show_focus(getattr(joint, VISITS[role]).box if joint is not None else None)
-        if joint is None:
-            return
-        (bx, by, bw, bh), (fx, fy, _, _) = joint.baseline.box, joint.followup.box
-        self._set_link_offset(fx - bx, fy - by)
-        side = JOINT_VIEW_BOXES * max(bw, bh)
-        self.panes[BASELINE].view_box.setRange(QRectF(bx - side / 2.0, by - side / 2.0, side, side), padding=0.0)
-        self._sync_followup_view()
-
-    def _set_link_offset(self, dx: float, dy: float) -> None:
-        self.panes[FOLLOWUP].view_box.link_offset = (float(dx), float(dy))
-        self.panes[BASELINE].view_box.link_offset = (-float(dx), -float(dy))
-
-    def _sync_followup_view(self) -> None:
-        follow, base = self.panes[FOLLOWUP].view_box, self.panes[BASELINE].view_box
-        follow.linkedViewChanged(base, follow.XAxis)
-        follow.linkedViewChanged(base, follow.YAxis)
-
-    def _analysed_radiographs(self):
-        """The radiographs the shown result belongs to (None if the study changed since)."""
-        if self.result is None or self._analysed_ids != (self.image_ids[BASELINE], self.image_ids[FOLLOWUP]):
-            return None
-        return self.panes[BASELINE].radiograph, self.panes[FOLLOWUP].radiograph
-
-    def _export_start(self) -> str:
-        document = self.documents[FOLLOWUP] or self.documents[BASELINE]
-        return str(Path(document.path).parent) if document is not None else str(Path.home())
-
-    def export_csv_dialog(self) -> None:
-        if self.result is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export results as CSV", str(Path(self._export_start()) / "results.csv"),
-                                              "CSV (*.csv)")
-        if path:
-            self.export_csv(Path(path))
-
-    def export_csv(self, path: Path) -> Worker | None:
-        from jsnviewer.pipeline.report import write_csv
-
-        return self._export(write_csv, path, self.result, label="Exporting the results CSV")
-
-    def export_report_dialog(self) -> None:
-        if self.result is None:
-            return
-        path, chosen = QFileDialog.getSaveFileName(self, "Export report", str(Path(self._export_start()) / "jsn-report.pdf"),
-                                                   "PDF (*.pdf);;PNG image (*.png)")
-        if path:
-            if Path(path).suffix.lower() not in (".pdf", ".png"):
-                path += ".png" if "PNG" in chosen else ".pdf"
-            self.export_report(Path(path))
-
-    def export_report(self, path: Path) -> Worker | None:
-        from jsnviewer.gui.report_export import write_report
-
-        radiographs = self._analysed_radiographs()
-        if radiographs is None:
-            return None
-        return self._export(write_report, path, self.result, *radiographs, label="Exporting the report")
-
-    def save_results_dialog(self) -> None:
-        if self.result is None:
-            return
-        folder = QFileDialog.getExistingDirectory(self, "Save the results into a folder", self._export_start())
-        if folder:
-            self.save_results(Path(folder))
-
-    def save_results(self, folder: Path) -> Worker | None:
-        from jsnviewer.pipeline.report import write_results
-
-        radiographs = self._analysed_radiographs()
-        if radiographs is None:
-            return None
-        return self._export(lambda *args: write_results(*args)["json"].parent, folder, self.result, *radiographs,
-                            label="Saving the results folder")
-
-    def _export(self, fn: Callable[..., Any], *args: Any, label: str) -> Worker:
-        def done(written) -> None:
-            self.warnings.dismiss(f"task-error-{label}")
-            self.statusBar().showMessage(f"Written: {written}", 8000)
-
-        return self._start(Worker(fn, *args), label, done, show_progress=False)
-
     # ------------------------------------------------------------------ viewing
     def set_active_role(self, role: str) -> None:
         self.active_role = role
@@ -863,237 +621,6 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_save_state()
         self._check_result_up_to_date()
-
-    def _check_result_up_to_date(self) -> None:
-        """Say so when the boxes, names or findings shown are no longer those the results measured (accepting a
-        proposal as it is changes nothing); undoing back to them takes the note away."""
-        if self.result is None or not self._analysed_boxes:
-            return
-        if any(measured_boxes(self.documents[role]) != boxes for role, boxes in self._analysed_boxes.items()):
-            self.warnings.show_message("The boxes changed since the analysis: the results shown measure the boxes as "
-                                       "they were. Analyse again (Ctrl+R) to measure your boxes.", "info",
-                                       key=RESULTS_OUT_OF_DATE)
-        else:
-            self.warnings.dismiss(RESULTS_OUT_OF_DATE)
-
-    # ------------------------------------------------------------------ saving
-    def _use_remembered_dataset(self) -> None:
-        """Save to the dataset folder of the settings if it is still a dataset; never make one there
-        (a USB stick not plugged in, a share not mounted: its folder may be missing or empty)."""
-        if not self.settings.dataset_folder:
-            return
-        try:
-            self.saver.dataset_root = open_dataset(self.settings.dataset_folder).root
-        except DatasetError as exc:
-            self._dataset_unusable(str(exc))
-
-    def _dataset_unusable(self, reason: str) -> None:
-        """Autosave off until the user chooses a dataset folder again; the settings keep the folder."""
-        self.saver.dataset_root = None
-        self.dataset_unusable = True
-        self.warnings.show_message(
-            f"Dataset folder not available: {reason}. Autosave is off: your edits stay in this window, unsaved, until "
-            "you choose the dataset folder again (File ▸ Choose dataset folder…); then reopen the images to see "
-            "their saved boxes.", "error", key="dataset")
-        self._update_save_state()
-
-    def choose_dataset_folder(self) -> bool:
-        folder = QFileDialog.getExistingDirectory(self, "Choose the training dataset folder (an empty folder starts one)",
-                                                  self.settings.dataset_folder or str(Path.home()))
-        return bool(folder) and self.set_dataset_folder(Path(folder))
-
-    def set_dataset_folder(self, folder: Path) -> bool:
-        try:
-            open_dataset(folder, create=not is_dataset(folder))
-        except DatasetError as exc:
-            self.warnings.show_message(f"Dataset folder not used: {exc}", "error", key="dataset")
-            return False
-        self.warnings.dismiss("dataset")
-        self.dataset_unusable = False
-        if not self.settings.dataset_folder or Path(self.settings.dataset_folder).resolve() != Path(folder).resolve():
-            for document in self.session_documents.values():
-                document.stored, document.base = None, []  # nothing read from this folder: a file there is someone else's
-        self.settings.dataset_folder = str(folder)
-        self._save_settings()
-        self.saver.dataset_root = Path(folder)
-        for document in self.session_documents.values():
-            if document.is_dirty:  # edits made before there was a folder to save them to
-                self.saver.schedule(document)
-        self._update_save_state()
-        return True
-
-    def save_annotations(self) -> bool:
-        """Save every edited image now (asks for a dataset folder the first time)."""
-        if self.saver.dataset_root is None and not self.choose_dataset_folder():
-            return False
-        dirty = [d for d in self.session_documents.values() if d.is_dirty]
-        if not dirty:
-            self.statusBar().showMessage("Nothing to save: all edits are saved", 4000)
-            self.save_joint_crops()
-        for document in dirty:
-            self.saver.save_now(document)
-        self._update_save_state()
-        return True
-
-    def _saved(self, document: AnnotationDocument, path: str) -> None:
-        document.keep_saved_file = None
-        self.warnings.dismiss(f"save-{id(document)}")
-        for role in ROLES:
-            if document is self.documents[role]:
-                self.warnings.dismiss(f"annotation-{role}")  # its unreadable file is set aside now
-        self._update_save_state()
-        self._update_title()
-        if any(document is self.documents[role] for role in ROLES):
-            self.save_joint_crops()
-
-    def save_joint_crops(self) -> Worker | None:
-        """With the annotations of an analysed study, save the crops and bone masks of the joints the user
-        confirmed on both visits to the dataset (in the background, again whenever the boxes changed: the
-        first save often comes before the follow-up is reviewed); a failure says why and leaves the
-        annotations."""
-        radiographs, root = self._analysed_radiographs(), self.saver.dataset_root
-        if radiographs is None or root is None or None in (self.documents[BASELINE], self.documents[FOLLOWUP]):
-            return None
-        joints = self.documents[BASELINE].joints(), self.documents[FOLLOWUP].joints()
-        done = self._crops_saved_for
-        if done is not None and done[0] is self.result and done[1:] == (root, *joints):
-            return None
-        self._crops_saved_for = (self.result, root, *joints)
-
-        def failed(exc: BaseException) -> None:
-            self._crops_saved_for = None  # the next save tries again
-            self.warnings.show_message(f"Joint crops for retraining not saved: {exc}. The annotations are saved.",
-                                       "error", key="joint-crops")
-
-        worker = Worker(write_joint_crops, root, self.result, *radiographs, *joints)
-        worker.signals.result.connect(lambda paths: self.warnings.dismiss("joint-crops"))
-        worker.signals.error.connect(failed)
-        worker.signals.finished.connect(lambda w=worker: self.workers.discard(w))
-        self.workers.add(worker)
-        return worker.start()
-
-    def _save_failed(self, document: AnnotationDocument, reason: str) -> None:
-        self.warnings.show_message(
-            f"Annotations of {document.path.name} not saved: {reason}. Your edits are kept; "
-            "fix the folder or choose another (File ▸ Choose dataset folder…), then save (Ctrl+S).",
-            "error", key=f"save-{id(document)}")
-        self._update_save_state()
-
-    def _save_conflicted(self, document: AnnotationDocument, reason: str) -> None:
-        self.warnings.show_message(
-            f"Annotations of {document.path.name} not saved: {reason}. Your edits stay in this window, unsaved; "
-            "autosave leaves that file alone. Ctrl+S merges the two, keeping both versions of the joints you both "
-            "changed: delete the one you do not want.", "error", key=f"save-{id(document)}")
-        self._update_save_state()
-
-    def _save_merged(self, document: AnnotationDocument, merge: JointsMerge) -> None:
-        text = (f"{document.path.name}: {merge.theirs} box change(s) saved meanwhile by another window or annotator "
-                "were merged with yours and are shown here.")
-        level = "info"
-        if merge.clashes:
-            text += (f" Both of you changed {merge.clash_names()}: both versions are kept; delete the one you do "
-                     "not want.")
-            level = "warning"
-        self.warnings.show_message(text, level, key=f"merged-{id(document)}")
-
-    def _update_save_state(self) -> None:
-        dirty = [d for d in self.session_documents.values() if d.is_dirty]
-        failed = [d for d in dirty if d.save_error]
-        no_folder = "dataset folder not available" if self.dataset_unusable else "no dataset folder"
-        if failed:
-            text = f"⚠ {len(failed)} image(s) not saved"
-        elif dirty and self.saver.dataset_root is None:
-            text = f"Unsaved edits: {no_folder} (Ctrl+S)"
-        elif dirty:
-            text = "Saving…" if self.saver.is_busy() else "Edited (autosave pending)"
-        elif self.saver.dataset_root is None:
-            text = f"Autosave off: {no_folder}"
-        else:
-            text = f"All saved to {self.saver.dataset_root.name}"
-        self.save_state.setText(text)
-        self.save_state.setToolTip(str(self.saver.dataset_root or ""))
-
-    def _coco_exported(self, export: CocoExport) -> None:
-        text = f"COCO JSON written to {export.path}: {export.images} reviewed image(s), {export.boxes} box(es)"
-        self.statusBar().showMessage(text, 10000)
-        if export.left_out:
-            self.warnings.show_message(f"{text}. Left out, as from training: {export.left_out}.", "info", key="coco")
-        else:
-            self.warnings.dismiss("coco")
-
-    def export_coco(self) -> None:
-        if self.saver.dataset_root is None or not is_dataset(self.saver.dataset_root):
-            self.warnings.show_message("Export needs a dataset folder with saved annotations (Ctrl+S first).", "warning",
-                                       key="coco")
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export COCO JSON", str(self.saver.dataset_root / "coco.json"),
-                                              "COCO JSON (*.json)")
-        if path:
-            self.export_coco_to(Path(path))
-
-    def export_coco_to(self, path: Path) -> Worker | None:
-        self.saver.flush()
-        self.saver.wait()
-        dataset = open_dataset(self.saver.dataset_root)
-        return self._start(Worker(dataset.export_coco, path), "Exporting COCO JSON", self._coco_exported,
-                           show_progress=False)
-
-    def import_coco(self) -> None:
-        if self.saver.dataset_root is None or not is_dataset(self.saver.dataset_root):
-            self.warnings.show_message("Import needs a dataset folder to bring the boxes into: choose one first (File ▸ "
-                                       "Choose dataset folder…).", "warning", key="coco")
-            return
-        path, _ = QFileDialog.getOpenFileName(self, "Import COCO JSON into the dataset", str(self.saver.dataset_root),
-                                              "COCO JSON (*.json)")
-        if path:
-            self.import_coco_from(Path(path))
-
-    def import_coco_from(self, path: Path) -> Worker | None:
-        """Import in the background, the edits of the images shown saved first (the import never deletes a box
-        saved since the export); then the shown images show the dataset's boxes."""
-        self.saver.flush()
-        self.saver.wait()
-        QApplication.processEvents()  # the saves' results reach their documents
-        try:
-            dataset = open_dataset(self.saver.dataset_root)
-        except DatasetError as exc:
-            self.warnings.show_message(f"Import not done: {exc}", "error", key="coco")
-            return None
-        return self._start(Worker(dataset.import_coco, path), "Importing COCO JSON", self._coco_imported,
-                           show_progress=False)
-
-    def _coco_imported(self, imported: CocoImport) -> None:
-        self.warnings.dismiss("coco")
-        self.statusBar().showMessage(f"COCO JSON imported: {imported.images} image(s) updated, {imported.added} box(es) "
-                                     "added", 10000)
-        self._reload_from_dataset(set(imported.written))
-        self.import_report = QMessageBox(QMessageBox.Information if not (imported.beside or imported.images_left_out)
-                                         else QMessageBox.Warning, "COCO JSON imported", str(imported), QMessageBox.Ok,
-                                         self)
-        self.import_report.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.import_report.open()  # not exec(): the window goes on drawing (and the tests go on)
-
-    def _reload_from_dataset(self, image_ids: set[str]) -> None:
-        """Show the saved boxes of these images where they are shown. A document with edits not saved yet (made
-        while the import ran, or whose save failed) keeps them: its next save merges the import in, as with any
-        change saved elsewhere. The others start again from the file, their undo history cleared (undoing
-        past the import would put back boxes the import changed without saying so)."""
-        dataset = open_dataset(self.saver.dataset_root)
-        for role in ROLES:
-            document = self.documents[role]
-            if document is None or document.image_id not in image_ids:
-                continue
-            if document.is_dirty or document.keep_saved_file:
-                self.saver.schedule(document)
-                continue
-            try:
-                annotation = dataset.load_annotation(document.image_id)
-            except DatasetError as exc:
-                self.warnings.show_message(f"Imported boxes not shown: {exc}", "error", key=f"annotation-{role}")
-                continue
-            if annotation is not None:
-                document.load_joints(annotation.joints)
-                document.stored, document.base = annotation.stored, document.joints()
 
     # ------------------------------------------------------------------ settings, help
     def open_settings(self) -> None:

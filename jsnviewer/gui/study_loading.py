@@ -16,6 +16,7 @@ from jsnviewer.radiograph.dicom import has_dicom_prefix
 from jsnviewer.segmentation.data import MASK_SUFFIXES
 
 BASELINE, FOLLOWUP = "Baseline", "Follow-up"
+ROLES = (BASELINE, FOLLOWUP)
 MAX_FOLDER_FILES = 200
 
 

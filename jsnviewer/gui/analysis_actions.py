@@ -1,0 +1,281 @@
+"""The main window's analysis: starting it (or, with one radiograph open, the joint search) in the background,
+showing its results (table, overlays, the model's boxes as proposals, the joint detail), saying when the boxes
+changed since, and the exports (CSV, report, results folder). `MainWindow` inherits these methods."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QFileDialog
+
+from jsnviewer.dataset import JointAnnotation
+from jsnviewer.gui.analysis import new_proposals, proposals, run_analysis, run_joint_search, warm_up
+from jsnviewer.gui.annotation import AnnotationDocument
+from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
+from jsnviewer.gui.worker import Worker
+
+log = logging.getLogger(__name__)
+
+VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's names
+JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
+ANALYSIS_DONE = "Analysis done"  # the status bar's words when a result is shown
+RESULTS_OUT_OF_DATE = "results-out-of-date"  # the warning bar's key for "the boxes changed since the analysis"
+
+
+def measured_boxes(document: AnnotationDocument | None) -> list:
+    """What an analysis of this image measures: its boxes with their names and findings, in any order."""
+    if document is None:
+        return []
+    return sorted((tuple(j.box), j.identity or "", tuple(sorted(j.findings.items()))) for j in document.joints())
+
+
+class AnalysisActions:
+    """The analysis side of `MainWindow` (its state, `result` and the rest, is the window's)."""
+
+    def start_analysis(self) -> Worker | None:
+        """Analyse the baseline/follow-up pair in the background with the settings of the dialog."""
+        if self.task is not None:  # e.g. the study is still being opened: start when that ends
+            self._analysis_queued = True
+            self.statusBar().showMessage("The analysis starts when the running task ends (Esc cancels it)", 5000)
+            return None
+        baseline, followup = (self.panes[r].radiograph for r in ROLES)
+        if baseline is None and followup is None:
+            self.warnings.show_message("Open a radiograph first: with one, the analysis finds its joints; with a "
+                                       "baseline and a follow-up, it also measures JSN progression.",
+                                       "warning", key="analysis")
+            return None
+        if baseline is None or followup is None:
+            return self.find_joints(BASELINE if followup is None else FOLLOWUP)
+        self.warnings.dismiss("analysis")
+        self.warnings.dismiss("task-error-Analysis")
+        ids = (self.image_ids[BASELINE], self.image_ids[FOLLOWUP])
+        outcome = {"state": "error"}  # until the worker says otherwise
+
+        def finished() -> None:
+            self.actions_by_name["analyse"].setEnabled(True)
+            self.analysis_finished.emit(outcome["state"])
+
+        def connect(worker: Worker) -> None:  # before it starts: a quick failure must not be missed
+            worker.signals.cancelled.connect(lambda: outcome.update(state="cancelled"))
+            worker.signals.finished.connect(finished)
+
+        # the boxes the user drew, accepted or corrected are measured, not the detector's of those joints
+        corrections = tuple([j for j in self.documents[role].joints() if j.reviewed] if self.documents[role] else []
+                            for role in ROLES)
+        worker = Worker(run_analysis, baseline, followup, self.settings, self.model_cache, corrections=corrections)
+        self._analysis = (worker, ids)
+        self.actions_by_name["analyse"].setEnabled(False)
+        return self._start(worker, "Analysis", lambda result: outcome.update(
+            state="done" if self.show_results(result, ids) else "discarded"), connect=connect)
+
+    def find_joints(self, role: str) -> Worker | None:
+        """One radiograph open: find its joints and findings in the background and show them as proposals to
+        accept or correct (JSN needs the other visit)."""
+        self.warnings.dismiss("analysis")
+        self.warnings.dismiss("task-error-Analysis")
+        radiograph, image_id = self.panes[role].radiograph, self.image_ids[role]
+        outcome = {"state": "error"}
+
+        def show(found: list[JointAnnotation]) -> None:
+            document = self.documents[role]
+            if document is None or self.image_ids[role] != image_id:
+                outcome["state"] = "discarded"
+                self.warnings.show_message("The joint search finished after another image was opened; its boxes "
+                                           "were not shown. Run it again (Ctrl+R).", "info", key="analysis")
+                return
+            outcome["state"] = "done"
+            added = document.set_proposals(new_proposals(document.joints(), found), "Joint search proposals")
+            self.statusBar().showMessage(
+                f"{len(found)} joints found on the {role.lower()}: {added} proposal(s) to accept or correct. "
+                "Open the other visit too to measure JSN progression.", 10000)
+
+        def finished() -> None:
+            self.actions_by_name["analyse"].setEnabled(True)
+            self.analysis_finished.emit(outcome["state"])
+
+        def connect(worker: Worker) -> None:
+            worker.signals.cancelled.connect(lambda: outcome.update(state="cancelled"))
+            worker.signals.finished.connect(finished)
+
+        self.actions_by_name["analyse"].setEnabled(False)
+        return self._start(Worker(run_joint_search, radiograph, self.settings, self.model_cache), "Analysis", show,
+                           connect=connect)
+
+    def _cancel_stale_analysis(self) -> None:
+        """An analysis of images no longer shown would only be dropped at its end: stop it now, so that the
+        images shown can be analysed at once."""
+        if self._analysis is None:
+            return
+        worker, ids = self._analysis
+        if worker not in self.workers:  # it has ended
+            self._analysis = None
+        elif ids != (self.image_ids[BASELINE], self.image_ids[FOLLOWUP]):
+            self._analysis = None
+            self._stopped_as_stale = worker
+            worker.cancel()
+            self.statusBar().showMessage("Analysis stopped: the images it was analysing are no longer shown", 8000)
+
+    def warm_up(self) -> Worker:
+        """Load the analysis libraries and models in the background (the application does this at
+        start); failures are quiet here and reported by the analysis when the user asks for it."""
+        worker = Worker(warm_up, self.settings, self.model_cache)
+        self.workers.add(worker)
+        worker.signals.error.connect(lambda exc: log.info("warm-up: %s", exc))
+        worker.signals.finished.connect(lambda w=worker: self.workers.discard(w))
+        return worker.start()
+
+    def show_results(self, result, image_ids: tuple[str | None, str | None] | None = None) -> bool:
+        """Show a StudyResult: table, overlays, the model's boxes as proposals. False when the
+        study shown is no longer the one analysed (the result is then dropped, with a note)."""
+        if image_ids is not None and image_ids != (self.image_ids[BASELINE], self.image_ids[FOLLOWUP]):
+            self.warnings.show_message("The analysis finished after another study was opened; its results were not "
+                                       "shown. Run it again (Ctrl+R).", "info", key="analysis")
+            return False
+        self.result = result
+        self._analysed_ids = (self.image_ids[BASELINE], self.image_ids[FOLLOWUP])
+        self.results_panel.set_result(result)
+        for role, overlay in self.overlays.items():
+            overlay.set_result(result)
+        added = 0
+        done: list[AnnotationDocument] = []
+        for role in ROLES:
+            document = self.documents[role]
+            if document is None or any(document is d for d in done):
+                continue
+            done.append(document)
+            added += document.set_proposals(new_proposals(document.joints(), proposals(result, VISITS[role])))
+        for name in ("export_csv", "export_report", "save_results"):
+            self.actions_by_name[name].setEnabled(True)
+        self._analysed_boxes = {role: measured_boxes(self.documents[role]) for role in ROLES}
+        self.warnings.dismiss(RESULTS_OUT_OF_DATE)
+        shown = {text for _, text in self.warnings.messages()}
+        for number, warning in enumerate(result.warnings):  # what the analysis found (a hand scaled, sides…)
+            if warning not in shown:
+                self.warnings.show_message(warning, "warning", key=f"result-{number}")
+        self.results_dock.raise_()
+        unreliable = sum(not j.reliable for j in result.joints)
+        self.statusBar().showMessage(
+            f"{ANALYSIS_DONE} in {result.timings_s.get('total', 0):.0f} s: {len(result.joints)} joints measured"
+            f"{f', {unreliable} not reliable' if unreliable else ''}; {added} proposal(s) to accept or correct", 10000)
+        return True
+
+    def clear_result(self) -> None:
+        if self.result is not None and self.statusBar().currentMessage().startswith(ANALYSIS_DONE):
+            self.statusBar().clearMessage()  # it spoke of the result that goes
+        self.result = None
+        self.warnings.dismiss_prefix("result-")
+        self._analysed_ids = None
+        self._analysed_boxes = {}
+        self.warnings.dismiss(RESULTS_OUT_OF_DATE)
+        self._crops_saved_for = None
+        self.results_panel.set_result(None)
+        self.detail_panel.show_joint(None)
+        for overlay in self.overlays.values():
+            overlay.set_result(None)
+        for name in ("export_csv", "export_report", "save_results"):
+            self.actions_by_name[name].setEnabled(False)
+
+    def show_joint_result(self, identity: str | None) -> None:
+        """A results-table row: centre both views on the joint (each on its own visit) and detail it."""
+        joint = None
+        if self.result is not None and identity is not None:
+            joint = next((j for j in self.result.joints if j.identity == identity), None)
+        self.detail_panel.show_joint(joint)
+        for role, overlay in self.overlays.items():
+            overlay.show_focus(getattr(joint, VISITS[role]).box if joint is not None else None)
+        if joint is None:
+            return
+        (bx, by, bw, bh), (fx, fy, _, _) = joint.baseline.box, joint.followup.box
+        self._set_link_offset(fx - bx, fy - by)
+        side = JOINT_VIEW_BOXES * max(bw, bh)
+        self.panes[BASELINE].view_box.setRange(QRectF(bx - side / 2.0, by - side / 2.0, side, side), padding=0.0)
+        self._sync_followup_view()
+
+    def _set_link_offset(self, dx: float, dy: float) -> None:
+        self.panes[FOLLOWUP].view_box.link_offset = (float(dx), float(dy))
+        self.panes[BASELINE].view_box.link_offset = (-float(dx), -float(dy))
+
+    def _sync_followup_view(self) -> None:
+        follow, base = self.panes[FOLLOWUP].view_box, self.panes[BASELINE].view_box
+        follow.linkedViewChanged(base, follow.XAxis)
+        follow.linkedViewChanged(base, follow.YAxis)
+
+    def _analysed_radiographs(self):
+        """The radiographs the shown result belongs to (None if the study changed since)."""
+        if self.result is None or self._analysed_ids != (self.image_ids[BASELINE], self.image_ids[FOLLOWUP]):
+            return None
+        return self.panes[BASELINE].radiograph, self.panes[FOLLOWUP].radiograph
+
+    def _export_start(self) -> str:
+        document = self.documents[FOLLOWUP] or self.documents[BASELINE]
+        return str(Path(document.path).parent) if document is not None else str(Path.home())
+
+    def export_csv_dialog(self) -> None:
+        if self.result is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export results as CSV", str(Path(self._export_start()) / "results.csv"),
+                                              "CSV (*.csv)")
+        if path:
+            self.export_csv(Path(path))
+
+    def export_csv(self, path: Path) -> Worker | None:
+        from jsnviewer.pipeline.report import write_csv
+
+        return self._export(write_csv, path, self.result, label="Exporting the results CSV")
+
+    def export_report_dialog(self) -> None:
+        if self.result is None:
+            return
+        path, chosen = QFileDialog.getSaveFileName(self, "Export report", str(Path(self._export_start()) / "jsn-report.pdf"),
+                                                   "PDF (*.pdf);;PNG image (*.png)")
+        if path:
+            if Path(path).suffix.lower() not in (".pdf", ".png"):
+                path += ".png" if "PNG" in chosen else ".pdf"
+            self.export_report(Path(path))
+
+    def export_report(self, path: Path) -> Worker | None:
+        from jsnviewer.gui.report_export import write_report
+
+        radiographs = self._analysed_radiographs()
+        if radiographs is None:
+            return None
+        return self._export(write_report, path, self.result, *radiographs, label="Exporting the report")
+
+    def save_results_dialog(self) -> None:
+        if self.result is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Save the results into a folder", self._export_start())
+        if folder:
+            self.save_results(Path(folder))
+
+    def save_results(self, folder: Path) -> Worker | None:
+        from jsnviewer.pipeline.report import write_results
+
+        radiographs = self._analysed_radiographs()
+        if radiographs is None:
+            return None
+        return self._export(lambda *args: write_results(*args)["json"].parent, folder, self.result, *radiographs,
+                            label="Saving the results folder")
+
+    def _export(self, fn: Callable[..., Any], *args: Any, label: str) -> Worker:
+        def done(written) -> None:
+            self.warnings.dismiss(f"task-error-{label}")
+            self.statusBar().showMessage(f"Written: {written}", 8000)
+
+        return self._start(Worker(fn, *args), label, done, show_progress=False)
+
+    def _check_result_up_to_date(self) -> None:
+        """Say so when the boxes, names or findings shown are no longer those the results measured (accepting a
+        proposal as it is changes nothing); undoing back to them takes the note away."""
+        if self.result is None or not self._analysed_boxes:
+            return
+        if any(measured_boxes(self.documents[role]) != boxes for role, boxes in self._analysed_boxes.items()):
+            self.warnings.show_message("The boxes changed since the analysis: the results shown measure the boxes as "
+                                       "they were. Analyse again (Ctrl+R) to measure your boxes.", "info",
+                                       key=RESULTS_OUT_OF_DATE)
+        else:
+            self.warnings.dismiss(RESULTS_OUT_OF_DATE)

@@ -1,0 +1,237 @@
+"""The main window's training dataset: the folder annotations are saved to, saving (with `AnnotationSaver`),
+the joint crops saved for retraining, and COCO export and import. `MainWindow` inherits these methods."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from jsnviewer.dataset import CocoExport, CocoImport, DatasetError, JointsMerge, is_dataset, open_dataset
+from jsnviewer.gui.annotation import AnnotationDocument
+from jsnviewer.gui.autosave import write_joint_crops
+from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
+from jsnviewer.gui.worker import Worker
+
+
+class DatasetActions:
+    """The dataset side of `MainWindow` (its state, `saver` and the rest, is the window's)."""
+
+    def _use_remembered_dataset(self) -> None:
+        """Save to the dataset folder of the settings if it is still a dataset; never make one there
+        (a USB stick not plugged in, a share not mounted: its folder may be missing or empty)."""
+        if not self.settings.dataset_folder:
+            return
+        try:
+            self.saver.dataset_root = open_dataset(self.settings.dataset_folder).root
+        except DatasetError as exc:
+            self._dataset_unusable(str(exc))
+
+    def _dataset_unusable(self, reason: str) -> None:
+        """Autosave off until the user chooses a dataset folder again; the settings keep the folder."""
+        self.saver.dataset_root = None
+        self.dataset_unusable = True
+        self.warnings.show_message(
+            f"Dataset folder not available: {reason}. Autosave is off: your edits stay in this window, unsaved, until "
+            "you choose the dataset folder again (File ▸ Choose dataset folder…); then reopen the images to see "
+            "their saved boxes.", "error", key="dataset")
+        self._update_save_state()
+
+    def choose_dataset_folder(self) -> bool:
+        folder = QFileDialog.getExistingDirectory(self, "Choose the training dataset folder (an empty folder starts one)",
+                                                  self.settings.dataset_folder or str(Path.home()))
+        return bool(folder) and self.set_dataset_folder(Path(folder))
+
+    def set_dataset_folder(self, folder: Path) -> bool:
+        try:
+            open_dataset(folder, create=not is_dataset(folder))
+        except DatasetError as exc:
+            self.warnings.show_message(f"Dataset folder not used: {exc}", "error", key="dataset")
+            return False
+        self.warnings.dismiss("dataset")
+        self.dataset_unusable = False
+        if not self.settings.dataset_folder or Path(self.settings.dataset_folder).resolve() != Path(folder).resolve():
+            for document in self.session_documents.values():
+                document.stored, document.base = None, []  # nothing read from this folder: a file there is someone else's
+        self.settings.dataset_folder = str(folder)
+        self._save_settings()
+        self.saver.dataset_root = Path(folder)
+        for document in self.session_documents.values():
+            if document.is_dirty:  # edits made before there was a folder to save them to
+                self.saver.schedule(document)
+        self._update_save_state()
+        return True
+
+    def save_annotations(self) -> bool:
+        """Save every edited image now (asks for a dataset folder the first time)."""
+        if self.saver.dataset_root is None and not self.choose_dataset_folder():
+            return False
+        dirty = [d for d in self.session_documents.values() if d.is_dirty]
+        if not dirty:
+            self.statusBar().showMessage("Nothing to save: all edits are saved", 4000)
+            self.save_joint_crops()
+        for document in dirty:
+            self.saver.save_now(document)
+        self._update_save_state()
+        return True
+
+    def _saved(self, document: AnnotationDocument, path: str) -> None:
+        document.keep_saved_file = None
+        self.warnings.dismiss(f"save-{id(document)}")
+        for role in ROLES:
+            if document is self.documents[role]:
+                self.warnings.dismiss(f"annotation-{role}")  # its unreadable file is set aside now
+        self._update_save_state()
+        self._update_title()
+        if any(document is self.documents[role] for role in ROLES):
+            self.save_joint_crops()
+
+    def save_joint_crops(self) -> Worker | None:
+        """With the annotations of an analysed study, save the crops and bone masks of the joints the user
+        confirmed on both visits to the dataset (in the background, again whenever the boxes changed: the
+        first save often comes before the follow-up is reviewed); a failure says why and leaves the
+        annotations."""
+        radiographs, root = self._analysed_radiographs(), self.saver.dataset_root
+        if radiographs is None or root is None or None in (self.documents[BASELINE], self.documents[FOLLOWUP]):
+            return None
+        joints = self.documents[BASELINE].joints(), self.documents[FOLLOWUP].joints()
+        done = self._crops_saved_for
+        if done is not None and done[0] is self.result and done[1:] == (root, *joints):
+            return None
+        self._crops_saved_for = (self.result, root, *joints)
+
+        def failed(exc: BaseException) -> None:
+            self._crops_saved_for = None  # the next save tries again
+            self.warnings.show_message(f"Joint crops for retraining not saved: {exc}. The annotations are saved.",
+                                       "error", key="joint-crops")
+
+        worker = Worker(write_joint_crops, root, self.result, *radiographs, *joints)
+        worker.signals.result.connect(lambda paths: self.warnings.dismiss("joint-crops"))
+        worker.signals.error.connect(failed)
+        worker.signals.finished.connect(lambda w=worker: self.workers.discard(w))
+        self.workers.add(worker)
+        return worker.start()
+
+    def _save_failed(self, document: AnnotationDocument, reason: str) -> None:
+        self.warnings.show_message(
+            f"Annotations of {document.path.name} not saved: {reason}. Your edits are kept; "
+            "fix the folder or choose another (File ▸ Choose dataset folder…), then save (Ctrl+S).",
+            "error", key=f"save-{id(document)}")
+        self._update_save_state()
+
+    def _save_conflicted(self, document: AnnotationDocument, reason: str) -> None:
+        self.warnings.show_message(
+            f"Annotations of {document.path.name} not saved: {reason}. Your edits stay in this window, unsaved; "
+            "autosave leaves that file alone. Ctrl+S merges the two, keeping both versions of the joints you both "
+            "changed: delete the one you do not want.", "error", key=f"save-{id(document)}")
+        self._update_save_state()
+
+    def _save_merged(self, document: AnnotationDocument, merge: JointsMerge) -> None:
+        text = (f"{document.path.name}: {merge.theirs} box change(s) saved meanwhile by another window or annotator "
+                "were merged with yours and are shown here.")
+        level = "info"
+        if merge.clashes:
+            text += (f" Both of you changed {merge.clash_names()}: both versions are kept; delete the one you do "
+                     "not want.")
+            level = "warning"
+        self.warnings.show_message(text, level, key=f"merged-{id(document)}")
+
+    def _update_save_state(self) -> None:
+        dirty = [d for d in self.session_documents.values() if d.is_dirty]
+        failed = [d for d in dirty if d.save_error]
+        no_folder = "dataset folder not available" if self.dataset_unusable else "no dataset folder"
+        if failed:
+            text = f"⚠ {len(failed)} image(s) not saved"
+        elif dirty and self.saver.dataset_root is None:
+            text = f"Unsaved edits: {no_folder} (Ctrl+S)"
+        elif dirty:
+            text = "Saving…" if self.saver.is_busy() else "Edited (autosave pending)"
+        elif self.saver.dataset_root is None:
+            text = f"Autosave off: {no_folder}"
+        else:
+            text = f"All saved to {self.saver.dataset_root.name}"
+        self.save_state.setText(text)
+        self.save_state.setToolTip(str(self.saver.dataset_root or ""))
+
+    def _coco_exported(self, export: CocoExport) -> None:
+        text = f"COCO JSON written to {export.path}: {export.images} reviewed image(s), {export.boxes} box(es)"
+        self.statusBar().showMessage(text, 10000)
+        if export.left_out:
+            self.warnings.show_message(f"{text}. Left out, as from training: {export.left_out}.", "info", key="coco")
+        else:
+            self.warnings.dismiss("coco")
+
+    def export_coco(self) -> None:
+        if self.saver.dataset_root is None or not is_dataset(self.saver.dataset_root):
+            self.warnings.show_message("Export needs a dataset folder with saved annotations (Ctrl+S first).", "warning",
+                                       key="coco")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export COCO JSON", str(self.saver.dataset_root / "coco.json"),
+                                              "COCO JSON (*.json)")
+        if path:
+            self.export_coco_to(Path(path))
+
+    def export_coco_to(self, path: Path) -> Worker | None:
+        self.saver.flush()
+        self.saver.wait()
+        dataset = open_dataset(self.saver.dataset_root)
+        return self._start(Worker(dataset.export_coco, path), "Exporting COCO JSON", self._coco_exported,
+                           show_progress=False)
+
+    def import_coco(self) -> None:
+        if self.saver.dataset_root is None or not is_dataset(self.saver.dataset_root):
+            self.warnings.show_message("Import needs a dataset folder to bring the boxes into: choose one first (File ▸ "
+                                       "Choose dataset folder…).", "warning", key="coco")
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Import COCO JSON into the dataset", str(self.saver.dataset_root),
+                                              "COCO JSON (*.json)")
+        if path:
+            self.import_coco_from(Path(path))
+
+    def import_coco_from(self, path: Path) -> Worker | None:
+        """Import in the background, the edits of the images shown saved first (the import never deletes a box
+        saved since the export); then the shown images show the dataset's boxes."""
+        self.saver.flush()
+        self.saver.wait()
+        QApplication.processEvents()  # the saves' results reach their documents
+        try:
+            dataset = open_dataset(self.saver.dataset_root)
+        except DatasetError as exc:
+            self.warnings.show_message(f"Import not done: {exc}", "error", key="coco")
+            return None
+        return self._start(Worker(dataset.import_coco, path), "Importing COCO JSON", self._coco_imported,
+                           show_progress=False)
+
+    def _coco_imported(self, imported: CocoImport) -> None:
+        self.warnings.dismiss("coco")
+        self.statusBar().showMessage(f"COCO JSON imported: {imported.images} image(s) updated, {imported.added} box(es) "
+                                     "added", 10000)
+        self._reload_from_dataset(set(imported.written))
+        self.import_report = QMessageBox(QMessageBox.Information if not (imported.beside or imported.images_left_out)
+                                         else QMessageBox.Warning, "COCO JSON imported", str(imported), QMessageBox.Ok,
+                                         self)
+        self.import_report.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.import_report.open()  # not exec(): the window goes on drawing (and the tests go on)
+
+    def _reload_from_dataset(self, image_ids: set[str]) -> None:
+        """Show the saved boxes of these images where they are shown. A document with edits not saved yet (made
+        while the import ran, or whose save failed) keeps them: its next save merges the import in, as with any
+        change saved elsewhere. The others start again from the file, their undo history cleared (undoing
+        past the import would put back boxes the import changed without saying so)."""
+        dataset = open_dataset(self.saver.dataset_root)
+        for role in ROLES:
+            document = self.documents[role]
+            if document is None or document.image_id not in image_ids:
+                continue
+            if document.is_dirty or document.keep_saved_file:
+                self.saver.schedule(document)
+                continue
+            try:
+                annotation = dataset.load_annotation(document.image_id)
+            except DatasetError as exc:
+                self.warnings.show_message(f"Imported boxes not shown: {exc}", "error", key=f"annotation-{role}")
+                continue
+            if annotation is not None:
+                document.load_joints(annotation.joints)
+                document.stored, document.base = annotation.stored, document.joints()
