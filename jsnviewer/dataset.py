@@ -74,13 +74,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json, json_bytes
 from jsnviewer.errors import AnnotationConflictError, DatasetError
-from jsnviewer.joints import FINDINGS, HAND_JOINT_IDENTITIES, JOINT_IDENTITIES, is_identity
+from jsnviewer.joints import FINDINGS, is_identity
+
+if TYPE_CHECKING:
+    from jsnviewer.coco import CocoExport, CocoImport
 
 DATASET_FORMAT = "jsnviewer-dataset"
 ANNOTATION_FORMAT = "jsnviewer-annotation"
@@ -187,67 +190,6 @@ class LeftOut:
             text += f"; {len(self.unreadable)} annotation(s) that cannot be read: " + "; ".join(self.unreadable)
         return text
 
-
-@dataclass(frozen=True)
-class CocoExport:
-    """A COCO file written by AnnotationDataset.export_coco, and what it holds and leaves out."""
-
-    path: Path
-    images: int
-    boxes: int
-    left_out: LeftOut
-
-    def __str__(self) -> str:
-        return f"{self.path} ({self.images} image(s), {self.boxes} box(es); left out {self.left_out})"
-
-
-@dataclass(frozen=True)
-class CocoImport:
-    """What AnnotationDataset.import_coco brought into the dataset from a COCO file, and what it left out.
-
-    Images are named by the base name of their COCO `file_name` (never logged)."""
-
-    path: Path
-    unchanged: int  # images found whose boxes were all in the dataset already
-    added: int  # boxes added (a box changed in the other tool counts as one added and one deleted)
-    deleted: int  # the user's boxes deleted: deleted or changed in the file, the dataset unchanged since its export
-    proposals_reviewed: int  # proposals replaced by an imported box of the user's over them
-    beside: tuple[str, ...] = ()  # "<name>: why: ...": imported boxes added beside the user's, nothing deleted
-    images_left_out: tuple[str, ...] = ()  # "<name>: why"
-    categories_left_out: tuple[tuple[str, int], ...] = ()  # (category name, boxes): not a finger joint
-    degenerate: int = 0  # boxes with no area, not numbers, or wholly outside their image
-    unknown_image: int = 0  # annotations whose image_id the file does not list
-    unknown_category: int = 0  # annotations whose category_id the file does not list
-    on_images_left_out: int = 0  # boxes of the images left out
-    written: tuple[str, ...] = field(default=(), repr=False)  # the dataset image ids whose annotation was written
-
-    @property
-    def images(self) -> int:
-        """Dataset images whose boxes the import changed."""
-        return len(self.written)
-
-    def __str__(self) -> str:
-        done = [f"{self.added} box(es) added"]
-        if self.deleted:
-            done.append(f"{self.deleted} of yours deleted because they were deleted or changed in the file")
-        if self.proposals_reviewed:
-            done.append(f"{self.proposals_reviewed} proposal(s) replaced by reviewed boxes")
-        text = f"Imported {self.path.name}: {self.images} image(s) updated ({', '.join(done)})"
-        text += f"; {self.unchanged} image(s) already as in the file." if self.unchanged else "."
-        if self.beside:
-            text += " " + "; ".join(self.beside) + ". Nothing of yours was deleted there: delete the boxes you do not want."
-        boxes = [f"{count} of category {name!r} (not a finger joint)" for name, count in self.categories_left_out]
-        for count, why in ((self.degenerate, "with no area or outside their image"),
-                           (self.unknown_image, "on an image the file does not list"),
-                           (self.unknown_category, "of a category the file does not list"),
-                           (self.on_images_left_out, "on the images left out")):
-            if count:
-                boxes.append(f"{count} {why}")
-        if self.images_left_out:
-            text += f" Left out {len(self.images_left_out)} image(s): " + "; ".join(self.images_left_out) + "."
-        if boxes:
-            text += " Boxes left out: " + ", ".join(boxes) + "."
-        return text
 
 
 def _image_file(value: Any) -> str:
@@ -470,51 +412,18 @@ class AnnotationDataset:
         return folder / f"{crop_id}.png"
 
     def export_coco(self, path: str | Path) -> CocoExport:
-        """Write the reviewed boxes as COCO JSON (one category per joint identity, findings as
-        attributes); the proposals waiting for review and the unreviewed images are left out and counted.
-        Each image entry also carries the fingerprint of its boxes (BOXES_FINGERPRINT) for import_coco."""
-        # ids 1–15 as before two-hand names (the unnamed "joint" stays 15); the names with a hand after them
-        names = [*JOINT_IDENTITIES, "joint", *HAND_JOINT_IDENTITIES]
-        categories = [{"id": i + 1, "name": name, "supercategory": "joint"} for i, name in enumerate(names)]
-        category_ids = {c["name"]: c["id"] for c in categories}
-        reviewed, left_out = self.reviewed_annotations()
-        images, annotations = [], []
-        for image_number, annotation in enumerate(reviewed, start=1):
-            images.append({"id": image_number, "file_name": annotation.image_file, "width": annotation.width,
-                           "height": annotation.height, BOXES_FINGERPRINT: user_boxes_sha256(annotation.joints)})
-            for joint in annotation.joints:
-                cx, cy, w, h = joint.box
-                annotations.append({
-                    "id": len(annotations) + 1, "image_id": image_number,
-                    "category_id": category_ids[joint.identity or "joint"],
-                    "bbox": [cx - w / 2, cy - h / 2, w, h], "area": w * h, "iscrowd": 0,
-                    "attributes": dict(joint.findings, source=joint.source),
-                })
-        coco = {"info": {"description": "jsnviewer annotation dataset", "version": str(VERSION)},
-                "images": images, "annotations": annotations, "categories": categories}
-        try:
-            written = atomic_write_json(path, coco)
-        except OSError as exc:
-            raise DatasetError(f"cannot write {path}: {exc.strerror or exc}") from exc
-        return CocoExport(written, len(images), len(annotations), left_out)
+        """Write the reviewed boxes as COCO JSON (jsnviewer.coco says how)."""
+        from jsnviewer.coco import export_coco
+
+        return export_coco(self, Path(path))
 
     def import_coco(self, path: str | Path) -> CocoImport:
-        """Bring the boxes of a COCO JSON file into the dataset (jsnviewer.coco_import says how); a file that is
+        """Bring the boxes of a COCO JSON file into the dataset (jsnviewer.coco says how); a file that is
         no COCO file is a DatasetError and nothing is written."""
-        from jsnviewer.coco_import import import_coco
+        from jsnviewer.coco import import_coco
 
         return import_coco(self, Path(path))
 
-
-# The COCO export's extra key in each image entry: the fingerprint of that image's boxes of the user's at
-# export time, so that an import can tell whether the dataset changed since (jsnviewer.coco_import).
-BOXES_FINGERPRINT = "jsnviewer_boxes_sha256"
-
-
-def user_boxes_sha256(joints: Iterable[JointAnnotation]) -> str:
-    """A fingerprint of an image's boxes of the user's (boxes, identities, findings; in any order)."""
-    items = sorted(json.dumps([list(j.box), j.identity, sorted(j.findings.items())]) for j in joints if j.reviewed)
-    return hashlib.sha256("\n".join(items).encode()).hexdigest()
 
 
 # Two boxes on one radiograph are the same joint's when they overlap by at least this much (a box of the

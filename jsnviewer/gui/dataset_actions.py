@@ -8,7 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from jsnviewer.dataset import CocoExport, CocoImport, DatasetError, JointsMerge, is_dataset, open_dataset
+from jsnviewer.coco import CocoExport, CocoImport
+from jsnviewer.dataset import DatasetError, JointsMerge, is_dataset, open_dataset
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.autosave import write_joint_crops
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES

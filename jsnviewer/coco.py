@@ -1,5 +1,12 @@
-"""COCO JSON into an annotation dataset: the other half of `AnnotationDataset.export_coco`
-(docs/retraining.md says these rules to the user).
+"""COCO JSON out of and into an annotation dataset (`AnnotationDataset.export_coco` and `import_coco` call these;
+docs/retraining.md says these rules to the user).
+
+Export: the reviewed boxes (`AnnotationDataset.reviewed_annotations`), one category per joint identity and
+"joint" for an unnamed box, the findings and `source` as attributes, each image entry with the fingerprint of
+its boxes of the user's (BOXES_FINGERPRINT); the proposals waiting for review and the unreviewed images are
+left out and counted.
+
+Import:
 
 - Images: a `file_name` is looked for relative to the COCO file's folder, then to the dataset root (the
   export's names, images/<image_id>.png), then by its base name in the COCO file's folder and in the
@@ -22,17 +29,19 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
-from jsnviewer.dataset import (BOXES_FINGERPRINT, SAME_JOINT_IOU, AnnotationDataset, CocoImport, JointAnnotation,
-                               box_iou, image_id_of, user_boxes_sha256)
+from jsnviewer.atomic import atomic_write_json
+from jsnviewer.dataset import SAME_JOINT_IOU, VERSION, AnnotationDataset, JointAnnotation, LeftOut, box_iou, image_id_of
 from jsnviewer.errors import DatasetError, RadiographError
-from jsnviewer.joints import ALL_IDENTITIES, FINDINGS
+from jsnviewer.joints import ALL_IDENTITIES, FINDINGS, HAND_JOINT_IDENTITIES, JOINT_IDENTITIES
 from jsnviewer.radiograph import Radiograph, load_radiograph
 
 log = logging.getLogger(__name__)
@@ -40,6 +49,109 @@ log = logging.getLogger(__name__)
 BOX_TOLERANCE_PX = 1e-6  # an imported box this close to one in the dataset is that box
 UNNAMED = "joint"  # the export's category of a box without identity
 _IDENTITIES = {name.upper(): name for name in ALL_IDENTITIES}
+
+
+# The COCO export's extra key in each image entry: the fingerprint of that image's boxes of the user's at
+# export time, so that an import can tell whether the dataset changed since (`import_coco`).
+BOXES_FINGERPRINT = "jsnviewer_boxes_sha256"
+
+
+def user_boxes_sha256(joints: Iterable[JointAnnotation]) -> str:
+    """A fingerprint of an image's boxes of the user's (boxes, identities, findings; in any order)."""
+    items = sorted(json.dumps([list(j.box), j.identity, sorted(j.findings.items())]) for j in joints if j.reviewed)
+    return hashlib.sha256("\n".join(items).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CocoExport:
+    """A COCO file written by AnnotationDataset.export_coco, and what it holds and leaves out."""
+
+    path: Path
+    images: int
+    boxes: int
+    left_out: LeftOut
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.images} image(s), {self.boxes} box(es); left out {self.left_out})"
+
+
+@dataclass(frozen=True)
+class CocoImport:
+    """What AnnotationDataset.import_coco brought into the dataset from a COCO file, and what it left out.
+
+    Images are named by the base name of their COCO `file_name` (never logged)."""
+
+    path: Path
+    unchanged: int  # images found whose boxes were all in the dataset already
+    added: int  # boxes added (a box changed in the other tool counts as one added and one deleted)
+    deleted: int  # the user's boxes deleted: deleted or changed in the file, the dataset unchanged since its export
+    proposals_reviewed: int  # proposals replaced by an imported box of the user's over them
+    beside: tuple[str, ...] = ()  # "<name>: why: ...": imported boxes added beside the user's, nothing deleted
+    images_left_out: tuple[str, ...] = ()  # "<name>: why"
+    categories_left_out: tuple[tuple[str, int], ...] = ()  # (category name, boxes): not a finger joint
+    degenerate: int = 0  # boxes with no area, not numbers, or wholly outside their image
+    unknown_image: int = 0  # annotations whose image_id the file does not list
+    unknown_category: int = 0  # annotations whose category_id the file does not list
+    on_images_left_out: int = 0  # boxes of the images left out
+    written: tuple[str, ...] = field(default=(), repr=False)  # the dataset image ids whose annotation was written
+
+    @property
+    def images(self) -> int:
+        """Dataset images whose boxes the import changed."""
+        return len(self.written)
+
+    def __str__(self) -> str:
+        done = [f"{self.added} box(es) added"]
+        if self.deleted:
+            done.append(f"{self.deleted} of yours deleted because they were deleted or changed in the file")
+        if self.proposals_reviewed:
+            done.append(f"{self.proposals_reviewed} proposal(s) replaced by reviewed boxes")
+        text = f"Imported {self.path.name}: {self.images} image(s) updated ({', '.join(done)})"
+        text += f"; {self.unchanged} image(s) already as in the file." if self.unchanged else "."
+        if self.beside:
+            text += " " + "; ".join(self.beside) + ". Nothing of yours was deleted there: delete the boxes you do not want."
+        boxes = [f"{count} of category {name!r} (not a finger joint)" for name, count in self.categories_left_out]
+        for count, why in ((self.degenerate, "with no area or outside their image"),
+                           (self.unknown_image, "on an image the file does not list"),
+                           (self.unknown_category, "of a category the file does not list"),
+                           (self.on_images_left_out, "on the images left out")):
+            if count:
+                boxes.append(f"{count} {why}")
+        if self.images_left_out:
+            text += f" Left out {len(self.images_left_out)} image(s): " + "; ".join(self.images_left_out) + "."
+        if boxes:
+            text += " Boxes left out: " + ", ".join(boxes) + "."
+        return text
+
+
+def export_coco(dataset: AnnotationDataset, path: Path) -> CocoExport:
+    """Write the reviewed boxes as COCO JSON (one category per joint identity, findings as
+    attributes); the proposals waiting for review and the unreviewed images are left out and counted.
+    Each image entry also carries the fingerprint of its boxes (BOXES_FINGERPRINT) for `import_coco`."""
+    # ids 1–15 as before two-hand names (the unnamed "joint" stays 15); the names with a hand after them
+    names = [*JOINT_IDENTITIES, UNNAMED, *HAND_JOINT_IDENTITIES]
+    categories = [{"id": i + 1, "name": name, "supercategory": "joint"} for i, name in enumerate(names)]
+    category_ids = {c["name"]: c["id"] for c in categories}
+    reviewed, left_out = dataset.reviewed_annotations()
+    images, annotations = [], []
+    for image_number, annotation in enumerate(reviewed, start=1):
+        images.append({"id": image_number, "file_name": annotation.image_file, "width": annotation.width,
+                       "height": annotation.height, BOXES_FINGERPRINT: user_boxes_sha256(annotation.joints)})
+        for joint in annotation.joints:
+            cx, cy, w, h = joint.box
+            annotations.append({
+                "id": len(annotations) + 1, "image_id": image_number,
+                "category_id": category_ids[joint.identity or UNNAMED],
+                "bbox": [cx - w / 2, cy - h / 2, w, h], "area": w * h, "iscrowd": 0,
+                "attributes": dict(joint.findings, source=joint.source),
+            })
+    coco = {"info": {"description": "jsnviewer annotation dataset", "version": str(VERSION)},
+            "images": images, "annotations": annotations, "categories": categories}
+    try:
+        written = atomic_write_json(path, coco)
+    except OSError as exc:
+        raise DatasetError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return CocoExport(written, len(images), len(annotations), left_out)
 
 
 @dataclass
