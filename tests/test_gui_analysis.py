@@ -120,8 +120,11 @@ def test_selecting_a_joint_fills_the_detail_panel(qtbot, analysed):
     assert detail.joint is joint
     for name, tile in detail.tiles.items():
         assert tile.image.pixmap() is not None and not tile.image.pixmap().isNull(), name
+    from jsnviewer.pipeline.result import signed
+
     text = detail.numbers.text()
-    assert f"<b>{joint.registration.upper.dy:+.2f}</b>" in text and f"<b>{joint.registration.lower.dy:+.2f}</b>" in text
+    reg = joint.registration
+    assert f"<b>{signed(reg.upper.dy, 2, 'px')}</b>" in text and f"<b>{signed(reg.lower.dy, 2, 'px')}</b>" in text
     assert f"{joint.jsn_mm:+.3f} mm" in detail.heading.text()
     assert ("Not reliable" in text) == (not joint.reliable)
     # the registered crop moves the follow-up bones back onto the baseline: closer than before
@@ -137,6 +140,42 @@ def test_selecting_a_joint_fills_the_detail_panel(qtbot, analysed):
                                atol=1e-5)
     window.results_panel.select_identity(None)
     assert detail.joint is None
+
+
+def test_the_detail_panel_names_the_bones_movement_in_a_radiologists_words_with_units(qtbot, analysed):
+    """Scale, turn and shifts with their units, the upper and lower bone by name; the paper's symbols
+    (P0, P1, dz, dθ, dx, dy, F, G, G′) stay beside them for a reader of the paper."""
+    import math
+
+    from jsnviewer.gui.joint_detail import PARAM_COLUMNS, PARAM_ROWS
+    from jsnviewer.registration.transform import BoneTransform
+
+    window, result = analysed
+    detail = window.detail_panel
+    joint = result.joint("DIP4")
+    upper = BoneTransform(1.0123, math.radians(-1.5), 2.25, -0.75)  # 1.23 % larger, turned 1.5° anticlockwise
+    lower = BoneTransform(0.99, 0.0, 1.0, 0.5)
+    refined = dataclasses.replace(joint.registration, upper=upper, lower=lower, method="refined",
+                                  network_upper=BoneTransform(1.0, 0.0, 2.0, -1.0), network_lower=lower)
+    detail.show_joint(dataclasses.replace(joint, registration=refined))
+    text = detail.numbers.text()
+    for word, symbol in PARAM_COLUMNS:
+        assert f"{word}</td>" in text and f">{symbol}</td>" in text
+    assert [word for word, _ in PARAM_COLUMNS] == ["Scale", "Turn", "Shift x", "Shift y"]
+    assert PARAM_ROWS["upper"] == "Upper bone (P0)" and PARAM_ROWS["lower"] == "Lower bone (P1)"
+    row = text[text.index(PARAM_ROWS["upper"]):]
+    row = row[:row.index("</tr>")]
+    assert all(cell in row for cell in ("+1.23 %", "-1.50°", "+2.25 px", "<b>-0.75 px</b>"))  # units on every cell
+    assert "-1.00 %" in text and "<b>+0.50 px</b>" in text  # the lower bone: 1 % smaller, 0.5 px down
+    assert PARAM_ROWS["network_upper"] in text and "<b>-1.00 px</b>" in text  # the network's estimate, grey
+    assert "crop px" in text and "clockwise" in text
+    assert "JSN = shift y of the upper bone − shift y of the lower bone (dy0 − dy1)" in text
+    assert "P0 upper" not in text and "network P0" not in text and "Loss L(F,G)" not in text  # the old words
+    titles = [tile.title.text() for tile in detail.tiles.values()]
+    assert titles == ["Baseline (F)", "Follow-up (G)", "Registered (G′)", "Mismatch before", "Mismatch after"]
+    assert "|F − G|" in detail.tiles["spectrum_original"].title.toolTip()
+    assert "|F − G′|" in detail.tiles["spectrum_transformed"].title.toolTip()
+    assert "dz" in detail.numbers.toolTip() and "P0" in detail.numbers.toolTip()
 
 
 def test_a_flagged_value_is_marked_in_the_table_and_the_detail_and_copied_with_its_flag(qtbot, analysed):

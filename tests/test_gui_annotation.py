@@ -225,6 +225,38 @@ def test_one_joint_name_on_two_boxes_is_pointed_out_until_one_is_renamed(qtbot, 
     assert panel.repeated.isHidden() and not panel.table.item(0, 0).toolTip()
 
 
+def test_the_joints_table_speaks_an_annotators_words_and_sorts_its_numbers_by_value(qtbot):
+    """No bare programmer's word ("cx", "Source", "user") in the table: its headers say what a column holds,
+    in tooltips too (the abbreviated findings by name, the geometry's unit and origin)."""
+    from jsnviewer.gui.joints_panel import JointsPanel
+
+    panel = JointsPanel()
+    qtbot.addWidget(panel)
+    document = AnnotationDocument("x.dcm", 3000, 3000, joints=[
+        JointAnnotation(box=(1234.5, 600.25, 120.0, 130.0), identity="MCP2", source="user"),
+        JointAnnotation(box=(250.0, 60.0, 20.0, 30.0), identity="PIP3", source="model"),
+        JointAnnotation(box=(99.0, 2000.0, 200.0, 300.0), identity="PIP2", source="model")])
+    panel.set_document(document, "x.dcm")
+    table = panel.table
+    headers = [table.horizontalHeaderItem(c) for c in range(table.columnCount())]
+    assert [h.text() for h in headers] == ["Joint", "Ank.", "Sub.", "Status", "Centre (px)", "Size (px)"]
+    assert not {h.text().lower() for h in headers} & {"cx", "cy", "w", "h", "source"}
+    assert all(h.toolTip() for h in headers)
+    assert "Ankylosis" in headers[1].toolTip() and "Subluxation" in headers[2].toolTip()
+    assert all("pixels of the radiograph" in h.toolTip() for h in headers[4:])
+    assert "centre x, y" in headers[4].toolTip() and "width × height" in headers[5].toolTip()
+    rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in range(1, table.columnCount())]
+            for r in range(table.rowCount())}
+    assert rows["MCP2"] == ["", "", "reviewed", "1234.5, 600.2", "120.0 × 130.0"]
+    assert rows["PIP3"] == ["", "", "proposal", "250.0, 60.0", "20.0 × 30.0"]
+    assert "Enter accepts" in next(table.item(r, 3).toolTip() for r in range(3) if table.item(r, 3).text() == "proposal")
+    table.sortItems(4)  # by x (then y), as numbers: 99 before 250 before 1234.5
+    assert [table.item(r, 0).text() for r in range(3)] == ["PIP2", "PIP3", "MCP2"]
+    table.sortItems(5, Qt.DescendingOrder)  # by area
+    assert [table.item(r, 0).text() for r in range(3)] == ["PIP2", "MCP2", "PIP3"]
+    assert panel.row_uids() == [table.item(r, 0).data(Qt.UserRole + 1) for r in range(3)]
+
+
 def test_accepting_model_proposals_makes_them_user_boxes_in_one_step(qtbot):
     document = AnnotationDocument("x.dcm", 100, 100, joints=[
         JointAnnotation(box=(10, 10, 5, 5), identity="MCP2", source="model"),

@@ -1,6 +1,10 @@
 """One analysed joint in detail: the baseline (fixed F), follow-up (moving G) and registered
 follow-up (G′) crops with the bone masks, the loss spectra |F − G| and |F − G′| on one colour
-scale (the misalignment picture before and after registration), P0/P1, JSN and the verdict."""
+scale (the misalignment picture before and after registration), P0/P1, JSN and the verdict.
+
+The words on screen are a radiologist's; the paper's symbols (Wang 2023) follow in brackets:
+each bone's movement onto the baseline P = (dz, dθ, dx, dy) reads "Scale" (dz is a ratio, 1 = same size,
+shown as the change in %), "Turn" (°), "Shift x" and "Shift y" (crop px); P0 is the upper bone, P1 the lower."""
 
 from __future__ import annotations
 
@@ -65,12 +69,34 @@ def spectrum_rgb(spectrum: np.ndarray, top: float) -> np.ndarray:
     return lut[index]
 
 
+# The bones' movement table: plain words, the paper's symbols under them (columns) or in brackets (rows)
+PARAM_COLUMNS = (("Scale", "dz"), ("Turn", "dθ"), ("Shift x", "dx"), ("Shift y", "dy"))
+PARAM_ROWS = {"upper": "Upper bone (P0)", "lower": "Lower bone (P1)",
+              "network_upper": "Network, upper bone", "network_lower": "Network, lower bone"}
+PARAM_NOTE = "Shifts in crop px (+y down), turn + clockwise"
+NETWORK_NOTE = "; grey rows: before refinement"
+PARAMS_TIP = ("Each row moves one bone of the follow-up crop G onto its place in the baseline crop F\n"
+              "(the paper's P0 for the upper bone, P1 for the lower; P = (dz, dθ, dx, dy)):\n"
+              "Scale (dz): the change of the bone's size, in % (dz − 1)\n"
+              "Turn (dθ): rotation in degrees, positive clockwise on screen\n"
+              "Shift x (dx), Shift y (dy): movement in crop pixels, +x to the right, +y downwards\n"
+              "Network, upper / lower bone (grey): the registration network's estimate before refinement\n"
+              "JSN = shift y of the upper bone − shift y of the lower bone (dy0 − dy1)")
+
+
+def param_cells(t) -> list[str]:
+    """Scale, turn, shift x, shift y of one bone's movement with their units (shift y in bold: JSN is
+    the upper bone's minus the lower bone's)."""
+    if t is None:
+        return ["–"] * 4
+    return [signed(100.0 * (t.dz - 1.0), 2, "%"), signed(math.degrees(t.dtheta), 2) + "°", signed(t.dx, 2, "px"),
+            f"<b>{signed(t.dy, 2, 'px')}</b>"]
+
+
 def _param_row(name: str, t, style: str = "") -> str:
-    """One row of the P0/P1 table: dz, dθ, dx, dy (dy in bold: JSN = dy0 − dy1)."""
-    cells = ["–"] * 4 if t is None else [f"{t.dz:.4f}", f"{math.degrees(t.dtheta):+.2f}°", f"{t.dx:+.2f}",
-                                          f"<b>{t.dy:+.2f}</b>"]
+    """One row of the bones' movement table."""
     return (f"<tr style='{style}'><td>{name}</td>"
-            + "".join(f"<td align='right'>&nbsp;&nbsp;{c}</td>" for c in cells) + "</tr>")
+            + "".join(f"<td align='right'>&nbsp;&nbsp;{c}</td>" for c in param_cells(t)) + "</tr>")
 
 
 class _Sized(QLabel):
@@ -146,12 +172,17 @@ class JointDetailPanel(QWidget):
         self._pictures: dict[str, np.ndarray] = {}
         self._top = 1.0  # the loss spectra's common colour scale
         self.tiles = {
-            "fixed": _Tile("Baseline F", "The baseline crop (fixed image), upright: the distal bone on top"),
-            "moving": _Tile("Follow-up G", "The follow-up crop (moving image) at the baseline's scale"),
-            "transformed": _Tile("Registered G′", "The follow-up bones moved by P0 (upper) and P1 (lower) onto the "
-                                                  "baseline; blank outside the baseline's bone masks"),
-            "spectrum_original": _Tile("|F − G| before", "Loss spectrum before registration: bright = misaligned"),
-            "spectrum_transformed": _Tile("|F − G′| after", "Loss spectrum after registration, same colour scale"),
+            "fixed": _Tile("Baseline (F)", "The baseline crop (fixed image F), upright: the distal bone on top"),
+            "moving": _Tile("Follow-up (G)", "The follow-up crop (moving image G) at the baseline's scale"),
+            "transformed": _Tile("Registered (G′)",
+                                 "The follow-up after registration (G′): its upper bone moved by P0, its lower bone "
+                                 "by P1 onto the baseline; blank outside the baseline's bone masks"),
+            "spectrum_original": _Tile("Mismatch before",
+                                       "Difference of the baseline and the follow-up before registration, |F − G| "
+                                       "(the loss spectrum): bright = misaligned"),
+            "spectrum_transformed": _Tile("Mismatch after",
+                                          "Difference of the baseline and the registered follow-up, |F − G′| "
+                                          "(the loss spectrum), on the same colour scale"),
         }
         self.colour_bar = _Sized()
         self.colour_bar.setFixedWidth(14)
@@ -170,6 +201,7 @@ class JointDetailPanel(QWidget):
         self.numbers.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.numbers.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.numbers.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        self.numbers.setToolTip(PARAMS_TIP)
 
         pictures = QGridLayout()
         pictures.setSpacing(4)
@@ -278,19 +310,23 @@ class JointDetailPanel(QWidget):
         ratio = f" (× {reg.transformed_loss / reg.original_loss:.2f})" if reg.original_loss > 0 else ""
         scale = (f"{c.mm_per_px:.4f} mm" if c.mm_per_px else "pixel size unknown") + \
             f", {c.baseline_frame.scale:.3f} radiograph px"
-        table = ("<table cellspacing='0' cellpadding='1'><tr style='color:#aaa'><td>shifts in crop px</td>"
-                 "<td align='right'>dz</td><td align='right'>dθ</td><td align='right'>dx</td><td align='right'>dy</td></tr>"
-                 + _param_row("P0 upper bone", reg.upper) + _param_row("P1 lower bone", reg.lower))
+        table = ("<table cellspacing='0' cellpadding='1'><tr style='color:#aaa'><td rowspan='2'>Bone movement</td>"
+                 + "".join(f"<td align='right'>&nbsp;&nbsp;{word}</td>" for word, _ in PARAM_COLUMNS)
+                 + "</tr><tr style='color:#888'>"
+                 + "".join(f"<td align='right'>{symbol}</td>" for _, symbol in PARAM_COLUMNS) + "</tr>"
+                 + _param_row(PARAM_ROWS["upper"], reg.upper) + _param_row(PARAM_ROWS["lower"], reg.lower))
         if reg.network_upper is not None:
-            table += (_param_row("network P0", reg.network_upper, "color:#999")
-                      + _param_row("network P1", reg.network_lower, "color:#999"))
-        rows = [verdict, table + "</table>"]
+            table += (_param_row(PARAM_ROWS["network_upper"], reg.network_upper, "color:#999")
+                      + _param_row(PARAM_ROWS["network_lower"], reg.network_lower, "color:#999"))
+        note = PARAM_NOTE + (NETWORK_NOTE if reg.network_upper is not None else "")
+        rows = [verdict, table + "</table>", f"<span style='color:#aaa'>{note}.</span>"]
         rows += [
-            f"Loss L(F,G) {reg.original_loss:.4f} → L(F,G′) {reg.transformed_loss:.4f}{ratio} · "
-            f"method {reg.method} · crop {c.fixed.shape[1]} px, a crop px = {scale}",
+            f"Mismatch (loss) before {reg.original_loss:.4f} → after {reg.transformed_loss:.4f}{ratio}, "
+            f"L(F,G) → L(F,G′) · method {reg.method} · crop {c.fixed.shape[1]} px, a crop px = {scale}",
             f"Findings: baseline {findings_short(joint.baseline.findings)}, follow-up "
             f"{findings_short(joint.followup.findings)}",
-            f"<span style='color:#aaa'>JSN = dy0 − dy1 = {signed(joint.jsn_crop_px, 2, 'crop px')} at the joint centre "
-            f"= {signed(joint.jsn_px, 2, 'px')} of the baseline radiograph. {JSN_CONVENTION}.</span>",
+            f"<span style='color:#aaa'>JSN = shift y of the upper bone − shift y of the lower bone (dy0 − dy1) = "
+            f"{signed(joint.jsn_crop_px, 2, 'crop px')} at the joint centre = {signed(joint.jsn_px, 2, 'px')} of the "
+            f"baseline radiograph. {JSN_CONVENTION}.</span>",
         ]
         return "<br>".join(rows)

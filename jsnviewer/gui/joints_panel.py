@@ -16,7 +16,20 @@ from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, box_colour
 from jsnviewer.joints import FINDINGS, anatomical_rank, identity_choices
 
-COLUMNS = ("Joint", "Ank.", "Sub.", "Source", "cx", "cy", "w", "h")
+COLUMNS = ("Joint", "Ank.", "Sub.", "Status", "Centre (px)", "Size (px)")
+COLUMN_TIPS = (
+    "The joint this box marks; ? = not named yet",
+    "Ankylosis: ✓ where the box is flagged with it (toggle: K)",
+    "Subluxation: ✓ where the box is flagged with it (toggle: U)",
+    "reviewed: drawn, accepted or corrected by an annotator (training data)\n"
+    "proposal: the model's box (dashed), not reviewed yet: Enter accepts it",
+    "The box's centre x, y in pixels of the radiograph, from its left and top edges (sorts by x, then y)",
+    "The box's width × height in pixels of the radiograph (sorts by area)",
+)
+# JointAnnotation.source as the table says it: "user" is every box an annotator stands behind (drawn, accepted
+# or corrected), "model" an analysis's proposal waiting for review
+SOURCE_WORDS = {"user": ("reviewed", "Drawn, accepted or corrected by an annotator"),
+                "model": ("proposal", "The model's box, not reviewed yet: Enter accepts it")}
 UNKNOWN = "— unknown —"
 REPEATED_COLOUR = "#ff9f43"
 MIN_ROWS = 2  # the list shows at least this many boxes, on any screen
@@ -31,13 +44,17 @@ def repeated_identities(joints: list[JointAnnotation]) -> dict[str, int]:
 
 
 class _NumberItem(QTableWidgetItem):
-    """Sorts by value, not by text."""
+    """Numbers that sort by their values (`key`, a tuple of floats), not by their text."""
+
+    def __init__(self, text: str, key: tuple[float, ...]):
+        super().__init__(text)
+        self.key = key
+        self.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
 
     def __lt__(self, other: QTableWidgetItem) -> bool:
-        try:
-            return float(self.data(Qt.UserRole)) < float(other.data(Qt.UserRole))
-        except (TypeError, ValueError):
-            return super().__lt__(other)
+        if isinstance(other, _NumberItem):
+            return self.key < other.key
+        return super().__lt__(other)
 
 
 class JointsPanel(QWidget):
@@ -55,6 +72,8 @@ class JointsPanel(QWidget):
         self.heading.setObjectName("panelHeading")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for column, tip in enumerate(COLUMN_TIPS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -158,15 +177,16 @@ class JointsPanel(QWidget):
         self.table.setRowCount(len(uids))
         for row, (uid, joint) in enumerate(zip(uids, joints)):
             colour = QColor(box_colour(joint))
-            values = [joint.identity or "?", "✓" if joint.findings.get("ankylosis") else "",
-                      "✓" if joint.findings.get("subluxation") else "", joint.source, *joint.box]
-            for column, value in enumerate(values):
-                if isinstance(value, float):
-                    item = _NumberItem(f"{value:.1f}")
-                    item.setData(Qt.UserRole, value)
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                else:
-                    item = QTableWidgetItem(value)
+            cx, cy, w, h = joint.box
+            status, status_tip = SOURCE_WORDS.get(joint.source, (joint.source, ""))
+            items = [QTableWidgetItem(joint.identity or "?"),
+                     QTableWidgetItem("✓" if joint.findings.get("ankylosis") else ""),
+                     QTableWidgetItem("✓" if joint.findings.get("subluxation") else ""),
+                     QTableWidgetItem(status),
+                     _NumberItem(f"{cx:.1f}, {cy:.1f}", (cx, cy)),
+                     _NumberItem(f"{w:.1f} × {h:.1f}", (w * h, w, h))]
+            items[3].setToolTip(status_tip)
+            for column, item in enumerate(items):
                 if column == 0:
                     item.setData(Qt.UserRole + 1, uid)
                     item.setForeground(colour)
