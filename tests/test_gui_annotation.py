@@ -247,8 +247,8 @@ def test_the_joints_table_speaks_an_annotators_words_and_sorts_its_numbers_by_va
     assert "centre x, y" in headers[4].toolTip() and "width × height" in headers[5].toolTip()
     rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in range(1, table.columnCount())]
             for r in range(table.rowCount())}
-    assert rows["MCP2"] == ["", "", "reviewed", "1234.5, 600.2", "120.0 × 130.0"]
-    assert rows["PIP3"] == ["", "", "proposal", "250.0, 60.0", "20.0 × 30.0"]
+    assert rows["MCP2"] == ["", "", "reviewed", "1234.5, 600.2", "120 × 130"]
+    assert rows["PIP3"] == ["", "", "proposal", "250.0, 60.0", "20 × 30"]
     assert "Enter accepts" in next(table.item(r, 3).toolTip() for r in range(3) if table.item(r, 3).text() == "proposal")
     table.sortItems(4)  # by x (then y), as numbers: 99 before 250 before 1234.5
     assert [table.item(r, 0).text() for r in range(3)] == ["PIP2", "PIP3", "MCP2"]

@@ -184,7 +184,7 @@ class JointsPanel(QWidget):
                      QTableWidgetItem("✓" if joint.findings.get("subluxation") else ""),
                      QTableWidgetItem(status),
                      _NumberItem(f"{cx:.1f}, {cy:.1f}", (cx, cy)),
-                     _NumberItem(f"{w:.1f} × {h:.1f}", (w * h, w, h))]
+                     _NumberItem(f"{w:.0f} × {h:.0f}", (w * h, w, h))]
             items[3].setToolTip(status_tip)
             for column, item in enumerate(items):
                 if column == 0:
