@@ -1,6 +1,6 @@
 """Where joint names and JSN tags go by their boxes: the first place that covers no other text."""
 
-from jsnviewer.pipeline.placement import first_free, label_places, tag_places, text_rect
+from jsnviewer.pipeline.placement import first_free, free_place, label_places, overlap, tag_places, text_rect
 
 BOX = (0.0, 0.0, 40.0, 40.0)
 TAG = (20.0, 6.0)
@@ -38,3 +38,20 @@ def test_names_of_boxes_side_by_side_do_not_cover_each_other():
     assert first == (0.0, -6.0, 25.0, 0.0)
     second = text_rect(first_free(label_places((10.0, 0.0, 50.0, 40.0)), size, [first]), size)
     assert second == (25.0, -6.0, 50.0, 0.0)
+
+
+def test_a_tag_hemmed_in_by_names_finds_no_free_place_where_the_fallback_would_cover_one():
+    # zoomed out to the whole hand: the box (15 px) is smaller than its tag, and the names of the joints around
+    # it lie on every side: first_free still answers, over a name; free_place answers None (the window hides the tag)
+    box, names = (0.0, 0.0, 15.0, 15.0), [(-25.0, -6.0, 10.0, 0.0), (-25.0, 0.0, 0.0, 21.0), (15.0, -6.0, 40.0, 21.0),
+                                          (-25.0, 15.0, 40.0, 21.0), (0.0, 4.0, 15.0, 10.0)]
+    slack = 0.1 * TAG[1]
+    fallback = text_rect(first_free(tag_places(box), TAG, names), TAG)
+    assert any(overlap(fallback, name, slack) for name in names)
+    assert free_place(tag_places(box), TAG, names) is None
+
+
+def test_free_place_is_first_free_where_a_place_is_free():
+    for taken in ([], [(5.0, 2.0, 30.0, 8.0)], [(-5.0, 0.0, 30.0, 15.0)]):
+        assert free_place(tag_places(BOX), TAG, taken) == first_free(tag_places(BOX), TAG, taken)
+    assert free_place(tag_places(BOX), TAG, [(0.0, -6.0, 20.0, 0.4)]) == first_free(tag_places(BOX), TAG, [])  # a touch

@@ -4,20 +4,27 @@ boxes themselves are the annotation layer's (the model's proposals, or the user'
 
 Each tag goes to the first place by its own box that covers no joint's name, no other tag and nothing
 beyond the view's edge (`placement`), again whenever the annotation layer places the names (after a zoom, or when boxes
-change: its `labels_moved`)."""
+change: its `labels_moved`). Where there is no such place (a whole hand in a small view) a tag covers no name: it is
+hidden until a zoom makes room, and a note in the view's corner says how many are (their values stay in the results
+table). A tag marked not reliable is never hidden: its mark alone, '?', takes the room its value cannot."""
 
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from jsnviewer.gui.box_layer import LABEL_FILL, on_screen_edges, rect_from_box, screen_ratio, view_rect
-from jsnviewer.pipeline.placement import Rect, first_free, tag_places, text_rect
+from jsnviewer.gui.box_layer import LABEL_FILL, on_screen_edges, rect_from_box, screen_ratio
+from jsnviewer.pipeline.placement import Place, Rect, first_free, free_place, overlap, tag_places, text_rect
 from jsnviewer.pipeline.result import NOT_RELIABLE
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
 FOCUS_COLOUR = "#ffffff"
+MARK_ONLY = "?"  # an unreliable tag where its value finds no room
+
+
+def crowded_note(hidden: int) -> str:
+    return f"{hidden} JSN tag{'s' if hidden > 1 else ''} hidden for room: zoom in"
 
 
 def jsn_text(joint) -> str:
@@ -36,14 +43,23 @@ class ResultOverlay:
         self.items: dict[str, pg.TextItem] = {}  # identity -> JSN text (follow-up only)
         self.unpaired: list[pg.GraphicsObject] = []
         self.boxes: dict[pg.TextItem, Rect] = {}  # each tag's joint box
+        self.texts: dict[pg.TextItem, tuple[str, str]] = {}  # each tag's whole text and tooltip
+        self.marked: set[pg.TextItem] = set()  # tags of values not reliable: never hidden
+        self.crowded: list[pg.TextItem] = []  # tags hidden at this zoom: no place by their box is free
+        self.noted = 0  # how many of them the note in the view's corner counts (`crowded_note`)
         self.names: list[Rect] = []  # where the joints' names lie at this zoom (`place_around`)
-        self.pending: list[tuple] = []  # (identity or None, text, colour, joint box, tooltip) still to draw
+        self.pending: list[tuple] = []  # (identity or None, text, colour, joint box, tooltip, not reliable) still to draw
         self.visible = True
         self.focus = QGraphicsRectItem()
         self.focus.setPen(pg.mkPen(FOCUS_COLOUR, width=1.5 * screen_ratio(view_box), style=Qt.DotLine))
         self.focus.setZValue(5)  # over the image, under the boxes and their names
         self.focus.hide()
         view_box.addItem(self.focus, ignoreBounds=True)
+        self.note = pg.TextItem("", color=UNPAIRED_TEXT, fill=pg.mkBrush(*LABEL_FILL))  # `crowded_note`
+        self.note.setZValue(25)
+        self.note.setToolTip("The values of the hidden tags are in the results table")
+        self.note.hide()
+        view_box.addItem(self.note, ignoreBounds=True)
         self._timer = QTimer(view_box)  # dies with the view: never fires on a closed window
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._make_some)
@@ -57,17 +73,21 @@ class ResultOverlay:
                 cx, cy, w, h = joint.followup.box
                 # one tag per joint, placed by `arrange` once drawn
                 self.pending.append((joint.identity, jsn_text(joint), RELIABLE_TEXT if joint.reliable else UNRELIABLE_TEXT,
-                                     joint.followup.box, "\n".join([NOT_RELIABLE, *joint.reasons_said()]) if not joint.reliable else "reliable"))
+                                     joint.followup.box, "\n".join([NOT_RELIABLE, *joint.reasons_said()]) if not joint.reliable else "reliable",
+                                     not joint.reliable))
         for u in result.unpaired:  # a box that fits no finger joint (often the wrist) is said once, in the results
             if u.visit == self.visit and u.identity is not None:
-                self.pending.append((None, "not measured", UNPAIRED_TEXT, u.box, u.reason))
+                self.pending.append((None, "not measured", UNPAIRED_TEXT, u.box, u.reason, False))
         self._timer.start()
 
     def _make_some(self) -> None:
-        for identity, text, colour, (cx, cy, w, h), tip in self.pending[: self.ITEMS_PER_TURN]:
+        for identity, text, colour, (cx, cy, w, h), tip, marked in self.pending[: self.ITEMS_PER_TURN]:
             item = pg.TextItem(text, color=colour, anchor=(0, 0), fill=pg.mkBrush(*LABEL_FILL))
             item.setPos(cx - w / 2.0, cy - h / 2.0)
             self.boxes[item] = (cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0)
+            self.texts[item] = (text, tip)
+            if marked:
+                self.marked.add(item)
             item.setZValue(25)
             item.setToolTip(tip)
             item.setVisible(self.visible)
@@ -91,19 +111,59 @@ class ResultOverlay:
         self.names = names
         self.arrange()
 
+    def _size(self, item: pg.TextItem, text: str, tip: str) -> tuple[float, float]:
+        """Show `text` on `item`; its size in image pixels at this zoom. From its size on screen, not `view_rect`:
+        a hidden TextItem keeps the scale of the zoom it was hidden at."""
+        if item.toPlainText() != text:
+            item.setText(text)
+        item.setToolTip(tip)
+        r = item.textItem.boundingRect()
+        r = self.view_box.mapSceneToView(QRectF(0.0, 0.0, r.width(), r.height())).boundingRect()
+        return r.width(), r.height()
+
+    @staticmethod
+    def _put(item: pg.TextItem, place: Place) -> None:
+        item.setAnchor(place[1])
+        item.setPos(*place[0])
+
     def arrange(self) -> None:
         """Put every tag at the first place by its box that covers no name label, no other tag and nothing off
-        screen at this zoom and pan."""
+        screen at this zoom and pan; hide it where there is none, but for a tag not reliable: its mark alone
+        where the value finds no room, over what covers least where even that finds none. Those go first."""
         if not self.boxes or self.view_box.width() <= 0:
             return
         taken, beyond = list(self.names), on_screen_edges(self.view_box)
-        for item, box in self.boxes.items():
-            x0, y0, x1, y1 = view_rect(self.view_box, item)
-            size = (x1 - x0, y1 - y0)
-            place = first_free(tag_places(box), size, beyond + taken)
-            item.setAnchor(place[1])
-            item.setPos(*place[0])
+        self.crowded = []
+        for item in sorted(self.boxes, key=lambda i: i not in self.marked):  # stable: the joints' order otherwise
+            places, (text, tip) = tag_places(self.boxes[item]), self.texts[item]
+            size = self._size(item, text, tip)
+            place = free_place(places, size, beyond + taken)
+            if place is None and item in self.marked:
+                size = self._size(item, MARK_ONLY, f"{text}\n{tip}")
+                place = first_free(places, size, beyond + taken)
+            if place is None:
+                self.crowded.append(item)
+                item.setVisible(False)
+                continue
+            self._put(item, place)
+            item.setVisible(self.visible)
             taken.append(text_rect(place, size))
+        self._say_crowded(beyond + taken)
+
+    def _say_crowded(self, taken: list[Rect]) -> None:
+        """How many tags of joints on screen are hidden, in a corner of the view clear of names and tags (else
+        the one that covers least)."""
+        r = self.view_box.viewRect()
+        hidden = sum(overlap(self.boxes[item], (r.left(), r.top(), r.right(), r.bottom())) > 0 for item in self.crowded)
+        self.noted = hidden  # of joints on screen: one off screen is not missed
+        if not hidden:
+            self.note.hide()
+            return
+        size = self._size(self.note, crowded_note(hidden), self.note.toolTip())
+        corners = [((r.left(), r.bottom()), (0.0, 1.0)), ((r.right(), r.bottom()), (1.0, 1.0)),
+                   ((r.left(), r.top()), (0.0, 0.0)), ((r.right(), r.top()), (1.0, 0.0))]
+        self._put(self.note, first_free(corners, size, taken))
+        self.note.setVisible(self.visible)
 
     def clear(self) -> None:
         self.pending.clear()
@@ -113,12 +173,18 @@ class ResultOverlay:
         self.items.clear()
         self.unpaired.clear()
         self.boxes.clear()
+        self.texts.clear()
+        self.marked.clear()
+        self.crowded.clear()
+        self.noted = 0
+        self.note.hide()
         self.focus.hide()
 
     def set_visible(self, visible: bool) -> None:
         self.visible = visible
         for item in [*self.items.values(), *self.unpaired]:
-            item.setVisible(visible)
+            item.setVisible(visible and item not in self.crowded)
+        self.note.setVisible(visible and self.noted > 0)
 
     def show_focus(self, box: tuple[float, float, float, float] | None) -> None:
         if box is None:

@@ -9,7 +9,7 @@ on its corner while the view zooms, until it is placed again.
 
 from __future__ import annotations
 
-__all__ = ["Place", "Rect", "first_free", "label_places", "name_places", "outside", "overlap", "tag_places", "text_rect"]
+__all__ = ["Place", "Rect", "first_free", "free_place", "label_places", "name_places", "outside", "overlap", "tag_places", "text_rect"]
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels (y down, as shown)
 Place = tuple[tuple[float, float], tuple[float, float]]  # (point, anchor)
@@ -35,10 +35,20 @@ def outside(bounds: Rect) -> list[Rect]:
     return [(-far, -far, x0, far), (x1, -far, far, far), (-far, -far, far, y0), (-far, y1, far, far)]
 
 
+def _covered(place: Place, size: tuple[float, float], taken: list[Rect]) -> float:
+    slack = 0.1 * size[1]
+    return sum(overlap(text_rect(place, size), t, slack) for t in taken)
+
+
 def first_free(places: list[Place], size: tuple[float, float], taken: list[Rect]) -> Place:
     """The first place whose text covers nothing in `taken`, else the one that covers least."""
-    slack = 0.1 * size[1]
-    return min(places, key=lambda p: sum(overlap(text_rect(p, size), t, slack) for t in taken))  # first of equals
+    return min(places, key=lambda p: _covered(p, size, taken))  # first of equals
+
+
+def free_place(places: list[Place], size: tuple[float, float], taken: list[Rect]) -> Place | None:
+    """The first place whose text covers nothing in `taken`, else None: where a text must not cover what
+    is there (a JSN tag over a joint's name), rather than the least covering place of `first_free`."""
+    return next((p for p in places if not _covered(p, size, taken)), None)
 
 
 def label_places(box: Rect) -> list[Place]:

@@ -1,0 +1,88 @@
+"""JSN tags where the joints crowd (a whole hand in a small view): a tag never covers a joint's name. With no
+free place by its box it is hidden until a zoom makes room, and a note in the view's corner says so; a tag of a
+value not reliable is never hidden."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pyqtgraph as pg
+
+from jsnviewer.gui.box_layer import view_rect
+from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from jsnviewer.gui.overlays import MARK_ONLY, crowded_note, jsn_text
+from jsnviewer.pipeline.placement import overlap
+from gui_support import make_window, open_and_wait, settings_store, study, wait_drawn  # noqa: F401 (fixtures)
+from test_gui_analysis import analysed  # noqa: F401 (the analysed window fixture)
+
+
+def crowd(qtbot, window, result, unreliable: bool = False) -> float:
+    """The three measured joints in boxes smaller than their tags, a few pixels apart: their names and tags
+    cannot all find room. With `unreliable`, the last one's value is not reliable."""
+    view_box, overlay = window.panes[FOLLOWUP].view_box, window.overlays[FOLLOWUP]
+    tag = view_rect(view_box, overlay.items["MCP2"])
+    tag_h = tag[3] - tag[1]
+    cx, cy, _, _ = result.joints[0].followup.box
+    for k, joint in enumerate(result.joints):
+        joint.followup.box = (cx + 0.5 * k * tag_h, cy + 0.6 * k * tag_h, 1.5 * tag_h, 1.5 * tag_h)
+    if unreliable:
+        last = result.joints[-1]
+        result.joints[-1] = dataclasses.replace(last, registration=dataclasses.replace(
+            last.registration, reasons=["refinement did not converge"]))
+    assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    wait_drawn(qtbot, window)
+    return tag_h
+
+
+def shown(window):
+    """The names and the tags on screen, in image pixels."""
+    view_box, overlay = window.panes[FOLLOWUP].view_box, window.overlays[FOLLOWUP]
+    names = [view_rect(view_box, i.label) for i in window.layers[FOLLOWUP].items.values() if i.label.isVisible()]
+    tags = {k: t for k, t in [*overlay.items.items(), *enumerate(overlay.unpaired)] if t.isVisible()}
+    return names, {k: view_rect(view_box, t) for k, t in tags.items()}
+
+
+def test_a_tag_with_no_free_place_is_hidden_and_said_not_drawn_over_a_joints_name(qtbot, analysed):
+    window, result = analysed
+    view_box, overlay = window.panes[FOLLOWUP].view_box, window.overlays[FOLLOWUP]
+    tag_h = crowd(qtbot, window, result)
+    names, tags = shown(window)
+    slack = 0.1 * tag_h
+    assert not [k for k, t in tags.items() for n in names if overlap(t, n, slack)]  # the old fallback covered a name
+    assert not any(overlap(a, b, slack) for a in tags.values() for b in tags.values() if a is not b)
+    hidden = [k for k, t in overlay.items.items() if not t.isVisible()]
+    assert hidden, "the crowd left room for every tag: it tests nothing"
+    assert overlay.note.isVisible() and overlay.note.toPlainText() == crowded_note(len(hidden))
+    assert not any(overlap(view_rect(view_box, overlay.note), n, slack) for n in names)
+    assert all(overlay.items[k].toPlainText() == jsn_text(result.joint(k)) for k in hidden)  # the value is kept
+
+    # the JSN toggle keeps the crowded ones hidden
+    window.actions_by_name["show_jsn"].trigger()
+    assert not any(t.isVisible() for t in overlay.items.values()) and not overlay.note.isVisible()
+    window.actions_by_name["show_jsn"].trigger()
+    assert [k for k, t in overlay.items.items() if not t.isVisible()] == hidden and overlay.note.isVisible()
+
+    # zoomed in on the crowd, every tag finds room again (its size measured at this zoom, though it was hidden)
+    view_box.scaleBy((0.15, 0.15), center=pg.Point(*result.joints[1].followup.box[:2]))
+    qtbot.waitUntil(lambda: all(t.isVisible() for t in overlay.items.values()), timeout=3000)
+    assert not overlay.note.isVisible()
+    names, tags = shown(window)
+    assert not any(overlap(t, n, slack) for t in tags.values() for n in names)
+
+
+def test_a_tag_not_reliable_is_never_hidden_its_mark_takes_the_room_its_value_cannot(qtbot, analysed):
+    window, result = analysed
+    view_box, overlay = window.panes[FOLLOWUP].view_box, window.overlays[FOLLOWUP]
+    crowd(qtbot, window, result, unreliable=True)
+    doubtful = result.joints[-1]
+    assert not doubtful.reliable
+    tag = overlay.items[doubtful.identity]
+    # placed before the reliable ones: the last joint's, yet it has the room and a reliable one is hidden
+    assert tag.isVisible() and tag.toPlainText() == jsn_text(doubtful)
+    assert not all(t.isVisible() for t in overlay.items.values())
+    view_box.scaleBy((9.0, 9.0), center=pg.Point(*doubtful.followup.box[:2]))  # no room even for the value
+    qtbot.waitUntil(lambda: tag.toPlainText() == MARK_ONLY, timeout=3000)
+    assert tag.isVisible() and tag.toolTip().startswith(f"{jsn_text(doubtful)}\nNot reliable")
+    view_box.scaleBy((1 / 9.0, 1 / 9.0), center=pg.Point(*doubtful.followup.box[:2]))  # the value again
+    qtbot.waitUntil(lambda: tag.toPlainText() == jsn_text(doubtful), timeout=3000)
+    assert tag.isVisible() and tag.toolTip().startswith("Not reliable")
