@@ -50,9 +50,38 @@ class AnalysisActions:
             return None
         if baseline is None or followup is None:
             return self.find_joints(BASELINE if followup is None else FOLLOWUP)
+        ids = (self.image_ids[BASELINE], self.image_ids[FOLLOWUP])
+        # the boxes the user drew, accepted or corrected are measured, not the detector's of those joints
+        corrections = tuple([j for j in self.documents[role].joints() if j.reviewed] if self.documents[role] else []
+                            for role in ROLES)
+        worker = Worker(run_analysis, baseline, followup, self.settings, self.model_cache, corrections=corrections)
+        self._analysis = (worker, ids)
+        return self._start_analysis_task(worker, lambda result: "done" if self.show_results(result, ids) else "discarded")
+
+    def find_joints(self, role: str) -> Worker | None:
+        """One radiograph open: find its joints and findings in the background and show them as proposals to
+        accept or correct (JSN needs the other visit)."""
+        radiograph, image_id = self.panes[role].radiograph, self.image_ids[role]
+
+        def show(found: list[JointAnnotation]) -> str:
+            document = self.documents[role]
+            if document is None or self.image_ids[role] != image_id:
+                self.warnings.show_message("The joint search finished after another image was opened; its boxes "
+                                           "were not shown. Run it again (Ctrl+R).", "info", key="analysis")
+                return "discarded"
+            added = document.set_proposals(new_proposals(document.joints(), found), "Joint search proposals")
+            self.statusBar().showMessage(
+                f"{len(found)} joints found on the {role.lower()}: {added} proposal(s) to accept or correct. "
+                "Open the other visit too to measure JSN progression.", 10000)
+            return "done"
+
+        return self._start_analysis_task(Worker(run_joint_search, radiograph, self.settings, self.model_cache), show)
+
+    def _start_analysis_task(self, worker: Worker, show: Callable[[Any], str]) -> Worker:
+        """Run the analysis (or the joint search) `worker` as the window's task, Analyse disabled meanwhile; `show`
+        puts its result on screen and says "done" or "discarded". `analysis_finished` then says how it ended."""
         self.warnings.dismiss("analysis")
         self.warnings.dismiss("task-error-Analysis")
-        ids = (self.image_ids[BASELINE], self.image_ids[FOLLOWUP])
         outcome = {"state": "error"}  # until the worker says otherwise
 
         def finished() -> None:
@@ -63,47 +92,8 @@ class AnalysisActions:
             worker.signals.cancelled.connect(lambda: outcome.update(state="cancelled"))
             worker.signals.finished.connect(finished)
 
-        # the boxes the user drew, accepted or corrected are measured, not the detector's of those joints
-        corrections = tuple([j for j in self.documents[role].joints() if j.reviewed] if self.documents[role] else []
-                            for role in ROLES)
-        worker = Worker(run_analysis, baseline, followup, self.settings, self.model_cache, corrections=corrections)
-        self._analysis = (worker, ids)
         self.actions_by_name["analyse"].setEnabled(False)
-        return self._start(worker, "Analysis", lambda result: outcome.update(
-            state="done" if self.show_results(result, ids) else "discarded"), connect=connect)
-
-    def find_joints(self, role: str) -> Worker | None:
-        """One radiograph open: find its joints and findings in the background and show them as proposals to
-        accept or correct (JSN needs the other visit)."""
-        self.warnings.dismiss("analysis")
-        self.warnings.dismiss("task-error-Analysis")
-        radiograph, image_id = self.panes[role].radiograph, self.image_ids[role]
-        outcome = {"state": "error"}
-
-        def show(found: list[JointAnnotation]) -> None:
-            document = self.documents[role]
-            if document is None or self.image_ids[role] != image_id:
-                outcome["state"] = "discarded"
-                self.warnings.show_message("The joint search finished after another image was opened; its boxes "
-                                           "were not shown. Run it again (Ctrl+R).", "info", key="analysis")
-                return
-            outcome["state"] = "done"
-            added = document.set_proposals(new_proposals(document.joints(), found), "Joint search proposals")
-            self.statusBar().showMessage(
-                f"{len(found)} joints found on the {role.lower()}: {added} proposal(s) to accept or correct. "
-                "Open the other visit too to measure JSN progression.", 10000)
-
-        def finished() -> None:
-            self.actions_by_name["analyse"].setEnabled(True)
-            self.analysis_finished.emit(outcome["state"])
-
-        def connect(worker: Worker) -> None:
-            worker.signals.cancelled.connect(lambda: outcome.update(state="cancelled"))
-            worker.signals.finished.connect(finished)
-
-        self.actions_by_name["analyse"].setEnabled(False)
-        return self._start(Worker(run_joint_search, radiograph, self.settings, self.model_cache), "Analysis", show,
-                           connect=connect)
+        return self._start(worker, "Analysis", lambda value: outcome.update(state=show(value)), connect=connect)
 
     def _cancel_stale_analysis(self) -> None:
         """An analysis of images no longer shown would only be dropped at its end: stop it now, so that the
