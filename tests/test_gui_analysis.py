@@ -70,7 +70,9 @@ def analysed(qtbot, make_window, study):
     window.show()
     open_and_wait(qtbot, window, *study)
     result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
+    assert not window.detail_dock.isVisible()  # nothing to detail yet
     assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    assert window.detail_dock.isVisible()
     wait_drawn(qtbot, window)
     return window, result
 
@@ -176,6 +178,9 @@ def test_the_detail_panel_names_the_bones_movement_in_a_radiologists_words_with_
     assert "|F − G|" in detail.tiles["spectrum_original"].title.toolTip()
     assert "|F − G′|" in detail.tiles["spectrum_transformed"].title.toolTip()
     assert "dz" in detail.numbers.toolTip() and "P0" in detail.numbers.toolTip()
+    assert (detail.bar_top.text(), detail.bar_bottom.text()) == (f"{detail._top:.2f}", "0")  # the colour scale's ends
+    detail.show_joint(None)
+    assert detail.bar_top.text() == detail.bar_bottom.text() == ""  # no lone "0" under an empty scale
 
 
 def test_a_flagged_value_is_marked_in_the_table_and_the_detail_and_copied_with_its_flag(qtbot, analysed):

@@ -12,6 +12,7 @@ from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, view_rect
 from jsnviewer.gui.image_view import Tool
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from jsnviewer.joints import anatomical_rank
 from jsnviewer.pipeline.placement import overlap
 from gui_support import drag, make_window, mouse_drag, settings_store, shown_study, study  # noqa: F401
 
@@ -134,7 +135,7 @@ def test_identity_and_findings_set_the_box_colour_and_label_and_undo(qtbot, wind
     assert item.label.toPlainText() == "PIP3 ank"
     panel.findings["subluxation"].click()
     assert item.pen.color() == QColor(FINDING_COLOURS[("ankylosis", "subluxation")])
-    assert panel.table.item(0, 0).text() == "PIP3" and panel.table.item(0, 2).text() == "✓"
+    assert panel.table.item(0, 0).text() == "PIP3" and panel.table.item(0, 1).text() == "ank sub"
     for _ in range(3):
         window.actions_by_name["undo"].trigger()
     joint = window.documents[BASELINE].joint(uid)
@@ -233,26 +234,27 @@ def test_the_joints_table_speaks_an_annotators_words_and_sorts_its_numbers_by_va
     panel = JointsPanel()
     qtbot.addWidget(panel)
     document = AnnotationDocument("x.dcm", 3000, 3000, joints=[
-        JointAnnotation(box=(1234.5, 600.25, 120.0, 130.0), identity="MCP2", source="user"),
+        JointAnnotation(box=(1234.5, 600.25, 120.0, 130.0), identity="MCP2", source="user",
+                        findings={"ankylosis": True, "subluxation": True}),
         JointAnnotation(box=(250.0, 60.0, 20.0, 30.0), identity="PIP3", source="model"),
         JointAnnotation(box=(99.0, 2000.0, 200.0, 300.0), identity="PIP2", source="model")])
     panel.set_document(document, "x.dcm")
     table = panel.table
     headers = [table.horizontalHeaderItem(c) for c in range(table.columnCount())]
-    assert [h.text() for h in headers] == ["Joint", "Ank.", "Sub.", "Status", "Centre (px)", "Size (px)"]
+    assert [h.text() for h in headers] == ["Joint", "Findings", "Status", "Centre (px)", "Size (px)"]
     assert not {h.text().lower() for h in headers} & {"cx", "cy", "w", "h", "source"}
     assert all(h.toolTip() for h in headers)
-    assert "Ankylosis" in headers[1].toolTip() and "Subluxation" in headers[2].toolTip()
-    assert all("pixels of the radiograph" in h.toolTip() for h in headers[4:])
-    assert "centre x, y" in headers[4].toolTip() and "width × height" in headers[5].toolTip()
+    assert "ankylosis" in headers[1].toolTip() and "subluxation" in headers[1].toolTip()
+    assert all("pixels of the radiograph" in h.toolTip() for h in headers[3:])
+    assert "centre x, y" in headers[3].toolTip() and "width × height" in headers[4].toolTip()
     rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in range(1, table.columnCount())]
             for r in range(table.rowCount())}
-    assert rows["MCP2"] == ["", "", "reviewed", "1234.5, 600.2", "120 × 130"]
-    assert rows["PIP3"] == ["", "", "proposal", "250.0, 60.0", "20 × 30"]
-    assert "Enter accepts" in next(table.item(r, 3).toolTip() for r in range(3) if table.item(r, 3).text() == "proposal")
-    table.sortItems(4)  # by x (then y), as numbers: 99 before 250 before 1234.5
+    assert rows["MCP2"] == ["ank sub", "reviewed", "1234.5, 600.2", "120 × 130"]  # as the box's label says them
+    assert rows["PIP3"] == ["", "proposal", "250.0, 60.0", "20 × 30"]
+    assert "Enter accepts" in next(table.item(r, 2).toolTip() for r in range(3) if table.item(r, 2).text() == "proposal")
+    table.sortItems(3)  # by x (then y), as numbers: 99 before 250 before 1234.5
     assert [table.item(r, 0).text() for r in range(3)] == ["PIP2", "PIP3", "MCP2"]
-    table.sortItems(5, Qt.DescendingOrder)  # by area
+    table.sortItems(4, Qt.DescendingOrder)  # by area
     assert [table.item(r, 0).text() for r in range(3)] == ["PIP2", "MCP2", "PIP3"]
     assert panel.row_uids() == [table.item(r, 0).data(Qt.UserRole + 1) for r in range(3)]
 
@@ -267,6 +269,25 @@ def test_accepting_model_proposals_makes_them_user_boxes_in_one_step(qtbot):
     assert document.undo_stack.count() == 1
     document.undo_stack.undo()
     assert [j.source for j in document.joints()] == ["model", "model", "user"]
+
+
+def test_n_then_enter_goes_through_the_finger_joints_before_the_unnamed_boxes(qtbot, window):
+    """The list sorted '?' first, so an annotator's first N, Enter accepted a wrist box as a training joint."""
+    document = window.documents[BASELINE]
+    document.set_proposals([JointAnnotation(box=(30, 200, 20, 20), source="model"),
+                            JointAnnotation(box=(60, 40, 20, 20), identity="PIP3", source="model"),
+                            JointAnnotation(box=(30, 40, 20, 20), identity="DIP2", source="model")])
+    names = [document.joint(uid).identity for uid in window.joints_panel.row_uids()]
+    assert names[-1] is None and names[:-1] == sorted(names[:-1], key=anatomical_rank)  # anatomical, unnamed last
+    window.select_next(1)
+    window.accept_selected()
+    first = window.joints_panel.row_uids()[0]
+    assert document.joint(first).identity is not None and document.joint(first).source == "user"
+    unnamed = window.joints_panel.row_uids()[-1]
+    window.layers[BASELINE].select(unnamed)
+    window.accept_selected()  # still possible, but said
+    assert document.joint(unnamed).source == "user"
+    assert "without a joint name" in window.statusBar().currentMessage()
 
 
 def test_selecting_a_table_row_selects_the_box_and_centres_the_view_on_it(qtbot, window):

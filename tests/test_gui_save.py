@@ -172,9 +172,11 @@ def test_an_unreadable_saved_annotation_is_reported_and_not_overwritten_by_autos
     window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
     qtbot.wait(600)  # several autosave delays
     assert damaged.read_text().endswith('"fi')  # the user's old file is still there to repair
+    assert "Ctrl+S needed" in window.save_state.text()  # not "autosave pending": autosave will not come
     window.save_annotations()  # an explicit save replaces it
     wait_saved(qtbot, window)
     qtbot.waitUntil(lambda: not window.documents[BASELINE].is_dirty, timeout=5000)
+    assert "Ctrl+S" not in window.save_state.text()
     assert [j.box for j in open_dataset(dataset).annotation_for_file(study[0]).joints] == [(50.0, 60.0, 20.0, 30.0)]
     assert damaged.with_name(damaged.name + ".unreadable").read_text().endswith('"fi')  # set aside, not deleted
 
@@ -260,6 +262,23 @@ def test_a_damaged_coco_file_is_one_line_in_the_window(qtbot, make_window, tmp_p
     assert ("error", "Importing COCO JSON failed: coco.json is not a COCO JSON file: it holds no JSON object") in \
         window.warnings.messages()
     assert window.import_report is None
+
+
+def test_a_coco_import_that_succeeds_ends_the_message_of_the_one_that_failed(qtbot, make_window, study, tmp_path):
+    """The red "failed" bar outlived a successful import, and the status bar's last success a later failure."""
+    window, out, coco = _annotated_and_exported(qtbot, make_window(tmp_path / "dataset"), study, tmp_path)
+    (tmp_path / "broken.json").write_text("[]")
+    window.import_coco_from(tmp_path / "broken.json")
+    qtbot.waitUntil(lambda: not window.workers, timeout=10000)
+    assert any(level == "error" for level, _ in window.warnings.messages())
+    window.import_coco_from(out)
+    qtbot.waitUntil(lambda: not window.workers and window.import_report is not None, timeout=10000)
+    assert not any(level == "error" for level, _ in window.warnings.messages())
+    assert window.statusBar().currentMessage().startswith("COCO JSON imported")
+    window.import_coco_from(tmp_path / "missing.json")
+    qtbot.waitUntil(lambda: not window.workers, timeout=10000)
+    assert window.statusBar().currentMessage() == ""
+    assert any("Importing COCO JSON failed" in text for _, text in window.warnings.messages())
 
 
 def test_settings_persist_through_qsettings_with_the_papers_defaults(tmp_path):

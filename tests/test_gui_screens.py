@@ -92,7 +92,9 @@ def test_on_a_laptop_screen_the_joints_list_shows_four_rows_and_the_joint_detail
     table = window.joints_panel.table
     qtbot.waitUntil(lambda: table.viewport().height() > 0)
     assert table.viewport().height() >= 4 * table.verticalHeader().defaultSectionSize()  # four boxes or more
-    assert window.detail_dock.height() <= 0.3 * 690 + 30 < 270  # its title bar besides; 270 where there is room
+    assert not window.detail_dock.isVisible()  # nothing to detail before an analysis: the images have its room
+    window.show_detail_dock()  # as a result does
+    qtbot.waitUntil(lambda: window.detail_dock.height() <= 0.3 * 690 + 30 < 270)  # its title bar besides; 270 where there is room
     assert not window.joints_panel.hint.isVisible()  # the two-line hint makes room for the rows
 
 

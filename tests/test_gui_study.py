@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from jsnviewer.gui.image_view import Tool
+from jsnviewer.gui.image_view import FILE_WINDOW, HAND_WINDOW, Tool
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.dataset import open_dataset
 from jsnviewer.gui.settings import recent_studies
@@ -94,6 +94,19 @@ def test_an_error_about_a_file_that_did_not_open_goes_once_a_study_opens(qtbot, 
     assert any("empty.jpg" in text for level, text in window.warnings.messages() if level == "error")
     open_and_wait(qtbot, window, *study)
     assert not [text for level, text in window.warnings.messages() if level == "error"]
+
+
+def test_bad_files_opened_one_after_another_leave_one_message_not_a_stack(qtbot, make_window, study, tmp_path):
+    """Five bad files in a row stacked five red bars over a quarter of the images."""
+    window = make_window()
+    open_and_wait(qtbot, window, *study)
+    for number in range(3):
+        bad = tmp_path / f"bad{number}.dcm"
+        bad.write_bytes(b"")
+        with qtbot.waitSignal(window.study_loaded, timeout=10000):
+            window.open_paths([bad], FOLLOWUP)
+    errors = [text for level, text in window.warnings.messages() if level == "error"]
+    assert len(errors) == 1 and "bad2.dcm" in errors[0]
 
 
 def test_a_folder_of_dicom_opens_earliest_as_baseline_and_latest_as_followup(qtbot, make_window, tmp_path):
@@ -199,8 +212,10 @@ def test_window_level_by_drag_presets_reset_and_auto(qtbot, make_window, study):
     open_and_wait(qtbot, window, *study)
     pane = window.panes[BASELINE]
     file_window = (pane.window_center, pane.window_width)
+    assert window.preset_box.currentIndex() == -1 and window.preset_box.placeholderText() == FILE_WINDOW
     drag(pane.view_box, QPointF(50, 50), QPointF(90, 70), Qt.RightButton)  # right-drag: wider, higher level
     assert pane.window_width > file_window[1] and pane.window_center > file_window[0]
+    assert window.preset_box.currentIndex() == -1 and window.preset_box.placeholderText() == HAND_WINDOW
     low, high = pane.image_item.levels
     assert high - low == pytest.approx(pane.window_width)
     window.set_tool(Tool.WINDOW)  # left-drag follows the tool
@@ -209,10 +224,13 @@ def test_window_level_by_drag_presets_reset_and_auto(qtbot, make_window, study):
     assert pane.window_width < before
     window.reset_window()
     assert (pane.window_center, pane.window_width) == pytest.approx(file_window)
-    window.apply_preset("Full range")
+    assert window.preset_box.placeholderText() == FILE_WINDOW
+    window.apply_preset("Full range")  # key 4
+    assert window.preset_box.currentText() == "Full range"  # the box says what the key applied, not the last pick
     pixels = pane.radiograph.pixels
     assert pane.window_width == pytest.approx(pixels.max() - pixels.min(), rel=0.02)
     window.auto_window()
+    assert window.preset_box.currentText() == "Auto (0.5–99.5 %)"
     low, high = np.percentile(pixels, [0.5, 99.5])
     assert pane.window_center == pytest.approx((low + high) / 2, rel=0.05)
     assert window.panes[FOLLOWUP].window_width != pytest.approx(window.panes[BASELINE].window_width, rel=1e-9)  # per image
@@ -369,10 +387,10 @@ def test_the_view_title_says_which_radiograph_of_its_folder_it_shows(qtbot, make
     window = make_window(tmp_path / "dataset")
     window.show()
     open_and_wait(qtbot, window, files[1])
-    assert "hand2.dcm (2 of 3)" in window.panes[BASELINE].title.text()
+    assert "hand2.dcm (2 of 3)" in window.panes[BASELINE].title_text
     with qtbot.waitSignal(window.study_loaded, timeout=10000):
         qtbot.keyClick(window, Qt.Key_PageDown)
-    assert "hand3.dcm (3 of 3)" in window.panes[BASELINE].title.text()
+    assert "hand3.dcm (3 of 3)" in window.panes[BASELINE].title_text
     tip = window.panes[BASELINE].title.toolTip()
     assert "radiograph 3 of 3 in its folder" in tip and "W " in tip  # what a narrow view cuts off
 
@@ -443,4 +461,47 @@ def test_a_float_radiograph_says_its_window_in_its_own_grey_levels(qtbot, make_w
     open_and_wait(qtbot, window, tmp_path / "float.tif", None)
     pane = window.panes[BASELINE]
     assert 0.5 < pane.window_width < 1.01
-    assert f"W {pane.window_width:.3g}  L {pane.window_center:.3g}" in pane.title.text()
+    assert f"W {pane.window_width:.3g}  L {pane.window_center:.3g}" in pane.title_text
+
+
+def test_a_narrow_view_shortens_the_file_name_and_keeps_the_window_level_in_its_title(qtbot, make_window, study):
+    """At the default window size W/L was cut off the end of the title on real DICOM pairs."""
+    window = make_window()
+    open_and_wait(qtbot, window, *study)
+    pane = window.panes[BASELINE]
+    pane.title.setFixedWidth(330)
+    pane._fit_title()
+    shown = pane.title.text()
+    assert pane.title.fontMetrics().horizontalAdvance(shown) <= pane.title.contentsRect().width()
+    assert shown.startswith("Baseline") and shown.endswith(f"L {pane.window_center:.0f}")
+    assert "…" in shown and pane.radiograph.path.name not in shown
+    assert pane.radiograph.path.name in pane.title_text and str(pane.radiograph.path) in pane.title.toolTip()
+
+
+def test_a_black_and_a_white_picture_show_black_and_white(qtbot, make_window, tmp_path):
+    """A blank exposure looked the same mid-grey whatever its value (a window of width 1 about it)."""
+    from PIL import Image
+
+    for name, value in (("black.png", 0), ("white.png", 255)):
+        Image.fromarray(np.full((60, 40), value, np.uint8)).save(tmp_path / name)
+    window = make_window()
+    open_and_wait(qtbot, window, tmp_path / "black.png", tmp_path / "white.png")
+    for role, value, shade in ((BASELINE, 0.0, 0.0), (FOLLOWUP, 255.0, 1.0)):
+        pane = window.panes[role]
+        low, high = pane.image_item.levels
+        assert (value - low) / (high - low) == pytest.approx(shade)
+
+
+def test_one_radiograph_gets_most_of_the_room_and_two_share_it_and_the_joint_detail_waits_for_a_result(
+        qtbot, make_window, study):
+    """An annotator labelling single radiographs saw the hand in half the width above an empty joint detail."""
+    window = make_window()
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    open_and_wait(qtbot, window, study[0])
+    one, empty = (window.panes[role].width() for role in (BASELINE, FOLLOWUP))
+    assert one > 2 * empty and not window.detail_dock.isVisible()
+    open_and_wait(qtbot, window, *study)
+    baseline, followup = (window.panes[role].width() for role in (BASELINE, FOLLOWUP))
+    assert abs(baseline - followup) <= 2 and not window.detail_dock.isVisible()

@@ -61,3 +61,15 @@ def test_pixels_that_are_not_numbers_become_the_darkest_or_brightest_value(caplo
     assert np.isfinite([r.window_center, r.window_width]).all()
     assert "3 pixels are not numbers" in caplog.text
     assert (Radiograph(pixels=np.full((2, 2), np.nan)).pixels == 0).all()
+
+
+@pytest.mark.parametrize("bits, value, shade", [(8, 0, 0.0), (8, 255, 1.0), (12, 4095, 1.0), (12, 0, 0.0)])
+def test_a_flat_image_is_shown_where_its_value_lies_in_the_files_range(bits, value, shade):
+    r = Radiograph(pixels=np.full((30, 20), value, np.uint16), bits_stored=bits)
+    low = r.window_center - r.window_width / 2
+    assert (value - low) / r.window_width == pytest.approx(shade)
+
+
+def test_a_flat_float_image_in_0_to_1_is_shown_in_that_range():
+    r = Radiograph(pixels=np.full((30, 20), 0.25, np.float32), bits_stored=32)
+    assert (r.window_center, r.window_width) == (0.5, 1.0)

@@ -147,6 +147,7 @@ class AnalysisActions:
             if warning not in shown:
                 self.warnings.show_message(warning, "warning", key=f"result-{number}")
         self.results_dock.raise_()
+        self.show_detail_dock()
         unreliable = sum(not j.reliable for j in result.joints)
         self.statusBar().showMessage(
             f"{ANALYSIS_DONE} in {result.timings_s.get('total', 0):.0f} s: {len(result.joints)} joints measured"
@@ -157,6 +158,7 @@ class AnalysisActions:
         if self.result is not None and self.statusBar().currentMessage().startswith(ANALYSIS_DONE):
             self.statusBar().clearMessage()  # it spoke of the result that goes
         self.result = None
+        self.detail_dock.hide()
         self.warnings.dismiss_prefix("result-")
         self._analysed_ids = None
         self._analysed_boxes = {}

@@ -141,9 +141,12 @@ class DatasetActions:
     def _update_save_state(self) -> None:
         dirty = [d for d in self.session_documents.values() if d.is_dirty]
         failed = [d for d in dirty if d.save_error]
+        held = [d for d in dirty if d.keep_saved_file]  # autosave leaves a saved file it could not read alone
         no_folder = "dataset folder not available" if self.dataset_unusable else "no dataset folder"
         if failed:
             text = f"⚠ {len(failed)} image(s) not saved"
+        elif held and self.saver.dataset_root is not None:
+            text = f"⚠ Not autosaved: Ctrl+S needed ({len(held)} image(s))"
         elif dirty and self.saver.dataset_root is None:
             text = f"Unsaved edits: {no_folder} (Ctrl+S)"
         elif dirty:

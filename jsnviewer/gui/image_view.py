@@ -43,6 +43,10 @@ WINDOW_PRESETS: dict[str, tuple[float, float]] = {
     "Soft tissue (1–70 %)": (1.0, 70.0),
     "Full range": (0.0, 100.0),
 }
+TITLE_SEPARATOR = "  ·  "
+# What the toolbar's preset box says when the window shown is no preset.
+FILE_WINDOW = "Window from the file"
+HAND_WINDOW = "Window set by hand"
 WINDOW_DRAG_PIXELS = 400.0  # a drag this many screen pixels long changes the window by the full grey range
 RUBBER_COLOUR = "#ffd54f"  # the box being drawn
 
@@ -133,11 +137,13 @@ class RadiographPane(QWidget):
         self.radiograph: Radiograph | None = None
         self.window_center = 0.0
         self.window_width = 1.0
+        self.window_name = FILE_WINDOW  # a preset's name, FILE_WINDOW or HAND_WINDOW
         self._drag_start = (0.0, 1.0)
         self._range = (0.0, 1.0)
         self._sample: np.ndarray | None = None
         self.active = False
         self.place: tuple[int, int] | None = None  # which radiograph of its folder, of how many
+        self._title_parts = (role, "", "")  # visit and date, file name, window/level
 
         self.title = QLabel(role)
         self.title.setObjectName("paneTitle")
@@ -182,6 +188,7 @@ class RadiographPane(QWidget):
         finite = self._sample[np.isfinite(self._sample)]
         self._range = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         self.window_center, self.window_width = radiograph.window_center, radiograph.window_width
+        self.window_name = FILE_WINDOW
         self.image_item.setImage(pixels, autoLevels=False, levels=self._levels())
         self.image_item.setRect(QRectF(0, 0, radiograph.width, radiograph.height))
         self.stack.setCurrentWidget(self.graphics)
@@ -193,8 +200,9 @@ class RadiographPane(QWidget):
         return QRectF(0.0, 0.0, float(self.radiograph.width), float(self.radiograph.height))
 
     # --- window / level
-    def set_window(self, center: float, width: float) -> None:
+    def set_window(self, center: float, width: float, name: str = HAND_WINDOW) -> None:
         self.window_center, self.window_width = float(center), max(float(width), 1e-6)
+        self.window_name = name
         if self.radiograph is not None:
             self.image_item.setLevels(self._levels())
         self._update_title()
@@ -203,7 +211,7 @@ class RadiographPane(QWidget):
     def reset_window(self) -> None:
         """Back to the file's own window (or the loader's robust default when the file has none)."""
         if self.radiograph is not None:
-            self.set_window(self.radiograph.window_center, self.radiograph.window_width)
+            self.set_window(self.radiograph.window_center, self.radiograph.window_width, FILE_WINDOW)
 
     def auto_window(self) -> None:
         self.apply_preset(next(iter(WINDOW_PRESETS)))
@@ -212,8 +220,8 @@ class RadiographPane(QWidget):
         if self.radiograph is None or self._sample is None or not self._sample.size:
             return
         low, high = WINDOW_PRESETS[name]
-        center, width = percentile_window(self._sample, low, high)
-        self.set_window(center, width)
+        center, width = percentile_window(self._sample, low, high, self.radiograph.bits_stored)
+        self.set_window(center, width, name)
 
     def _levels(self) -> tuple[float, float]:
         half = self.window_width / 2.0
@@ -259,16 +267,38 @@ class RadiographPane(QWidget):
     def _update_title(self) -> None:
         r = self.radiograph
         if r is None:
-            self.title.setText(self.role)
+            self._title_parts = (self.role, "", "")
+            self.title.setToolTip("")
+            self._fit_title()
             return
-        parts = [self.role]
-        if r.identity.study_date:
-            parts.append(r.identity.study_date.isoformat())
-        if r.path is not None:
-            parts.append(r.path.name + (f" ({self.place[0]} of {self.place[1]})" if self.place else ""))
-        parts.append(f"W {grey_level_text(self.window_width)}  L {grey_level_text(self.window_center)}")
-        self.title.setText("  ·  ".join(parts))
-        # all of it where a narrow view cuts the title short (a laptop)
+        head = self.role + (f"  ·  {r.identity.study_date.isoformat()}" if r.identity.study_date else "")
+        name = r.path.name + (f" ({self.place[0]} of {self.place[1]})" if self.place else "") if r.path is not None else ""
+        levels = f"W {grey_level_text(self.window_width)}  L {grey_level_text(self.window_center)}"
+        self._title_parts = (head, name, levels)
+        # all of it where a narrow view cuts the file name short (a laptop)
         where = f"{r.path}" + (f", radiograph {self.place[0]} of {self.place[1]} in its folder (PgUp / PgDown)"
                                if self.place else "") if r.path is not None else ""
-        self.title.setToolTip("\n".join(p for p in (where, parts[-1]) if p))
+        self.title.setToolTip("\n".join(p for p in (where, levels) if p))
+        self._fit_title()
+
+    @property
+    def title_text(self) -> str:
+        """The whole title, as it reads where the view is wide enough."""
+        return TITLE_SEPARATOR.join(part for part in self._title_parts if part)
+
+    def _fit_title(self) -> None:
+        """The title in the width there is: the file name is shortened in its middle first, so that the visit,
+        its date and the window/level always show."""
+        head, name, levels = self._title_parts
+        metrics = self.title.fontMetrics()
+        room = self.title.contentsRect().width() - 2
+        text = self.title_text
+        if name and metrics.horizontalAdvance(text) > room:
+            rest = metrics.horizontalAdvance(TITLE_SEPARATOR.join(p for p in (head, "", levels) if p) + TITLE_SEPARATOR)
+            short = metrics.elidedText(name, Qt.ElideMiddle, max(room - rest, 0))
+            text = TITLE_SEPARATOR.join(p for p in (head, short if len(short) > 4 else "…", levels) if p)
+        self.title.setText(metrics.elidedText(text, Qt.ElideRight, max(room, 0)) if room > 0 else text)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_title()

@@ -188,7 +188,7 @@ class JointDetailPanel(QWidget):
         self.colour_bar.setFixedWidth(14)
         self.colour_bar.setMinimumHeight(MIN_TILE_PX)
         self.colour_bar.setScaledContents(True)
-        self.bar_top, self.bar_bottom = QLabel(""), QLabel("0")
+        self.bar_top, self.bar_bottom = QLabel(""), QLabel("")
         self.masks = QCheckBox("Bone masks")
         self.masks.setChecked(True)
         self.masks.setToolTip("Outline the bones the registration used: upper (distal) cyan, lower (proximal) yellow")
@@ -258,6 +258,7 @@ class JointDetailPanel(QWidget):
                 tile.set_rgb(None)
             self.colour_bar.clear()
             self.bar_top.setText("")
+            self.bar_bottom.setText("")  # a scale's "0" with no scale beside it
             self.heading.setText("Select a joint in the results table")
             self.numbers.setText("")
             return
@@ -281,6 +282,7 @@ class JointDetailPanel(QWidget):
         gradient = spectrum_rgb(np.linspace(self._top, 0.0, 256)[:, None].repeat(14, axis=1), self._top)
         self.colour_bar.setPixmap(to_pixmap(gradient))
         self.bar_top.setText(f"{self._top:.2f}")
+        self.bar_bottom.setText("0")
 
     def _show_pictures(self) -> None:
         if self.joint is None:

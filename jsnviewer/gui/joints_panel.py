@@ -15,12 +15,13 @@ from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, box_colour
 from jsnviewer.joints import FINDINGS, anatomical_rank, identity_choices
+from jsnviewer.pipeline.overview import findings_abbrev
 
-COLUMNS = ("Joint", "Ank.", "Sub.", "Status", "Centre (px)", "Size (px)")
+COLUMNS = ("Joint", "Findings", "Status", "Centre (px)", "Size (px)")
 COLUMN_TIPS = (
     "The joint this box marks; ? = not named yet",
-    "Ankylosis: ✓ where the box is flagged with it (toggle: K)",
-    "Subluxation: ✓ where the box is flagged with it (toggle: U)",
+    "The findings the box is flagged with, as its label says them: ank = ankylosis (toggle: K), "
+    "sub = subluxation (toggle: U)",
     "reviewed: drawn, accepted or corrected by an annotator (training data)\n"
     "proposal: the model's box (dashed), not reviewed yet: Enter accepts it",
     "The box's centre x, y in pixels of the radiograph, from its left and top edges (sorts by x, then y)",
@@ -43,16 +44,17 @@ def repeated_identities(joints: list[JointAnnotation]) -> dict[str, int]:
             if count > 1}
 
 
-class _NumberItem(QTableWidgetItem):
-    """Numbers that sort by their values (`key`, a tuple of floats), not by their text."""
+class _SortedItem(QTableWidgetItem):
+    """A cell that sorts by `key` (a tuple of numbers), not by its text: numbers by value (right-aligned),
+    joint names in anatomical order."""
 
-    def __init__(self, text: str, key: tuple[float, ...]):
+    def __init__(self, text: str, key: tuple[float, ...], align: Qt.AlignmentFlag = Qt.AlignRight):
         super().__init__(text)
         self.key = key
-        self.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.setTextAlignment(align | Qt.AlignVCenter)
 
     def __lt__(self, other: QTableWidgetItem) -> bool:
-        if isinstance(other, _NumberItem):
+        if isinstance(other, _SortedItem):
             return self.key < other.key
         return super().__lt__(other)
 
@@ -179,13 +181,13 @@ class JointsPanel(QWidget):
             colour = QColor(box_colour(joint))
             cx, cy, w, h = joint.box
             status, status_tip = SOURCE_WORDS.get(joint.source, (joint.source, ""))
-            items = [QTableWidgetItem(joint.identity or "?"),
-                     QTableWidgetItem("✓" if joint.findings.get("ankylosis") else ""),
-                     QTableWidgetItem("✓" if joint.findings.get("subluxation") else ""),
+            # unnamed boxes (often the wrist) last, so that N and Enter go through the finger joints first
+            items = [_SortedItem(joint.identity or "?", (anatomical_rank(joint.identity),), Qt.AlignLeft),
+                     QTableWidgetItem(findings_abbrev(joint.findings)),
                      QTableWidgetItem(status),
-                     _NumberItem(f"{cx:.1f}, {cy:.1f}", (cx, cy)),
-                     _NumberItem(f"{w:.0f} × {h:.0f}", (w * h, w, h))]
-            items[3].setToolTip(status_tip)
+                     _SortedItem(f"{cx:.1f}, {cy:.1f}", (cx, cy)),
+                     _SortedItem(f"{w:.0f} × {h:.0f}", (w * h, w, h))]
+            items[2].setToolTip(status_tip)
             for column, item in enumerate(items):
                 if column == 0:
                     item.setData(Qt.UserRole + 1, uid)

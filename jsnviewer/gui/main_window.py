@@ -104,7 +104,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.import_report: QMessageBox | None = None  # what the last COCO import did and left out
 
         self.warnings = WarningsBar()
-        splitter = QSplitter(Qt.Horizontal)
+        self.pane_splitter = splitter = QSplitter(Qt.Horizontal)
         for pane in self.panes.values():
             splitter.addWidget(pane)
         splitter.setSizes([1, 1])
@@ -135,6 +135,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.tabifyDockWidget(joints_dock, self.results_dock)
         joints_dock.raise_()
         self.detail_dock = self._dock(self.detail_panel, "Joint detail", Qt.BottomDockWidgetArea)
+        self.detail_dock.hide()  # shown with a result: until then its room is the images'
         self.resizeDocks([study_dock, joints_dock], [self.study_panel.minimumWidth(), 460], Qt.Horizontal)
 
         self.readout = QLabel("")
@@ -159,6 +160,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         for role, pane in self.panes.items():
             pane.hovered.connect(self.readout.setText)
             pane.activated.connect(lambda r=role: self.set_active_role(r))
+            pane.levels_changed.connect(self._show_window_name)
             pane.view_box.box_drawn.connect(lambda rect, r=role: self._box_drawn(r, rect))
             pane.view_box.background_clicked.connect(lambda r=role: self.layers[r] and self.layers[r].select(None))
         self.joints_panel.selected.connect(self._table_selected)
@@ -177,10 +179,23 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.setAcceptDrops(True)
         size = DEFAULT_SIZE.boundedTo(self.screen().availableGeometry().size())
         self.resize(size)
-        # the joint detail takes at most 30 % of the height: on a laptop the images and the Joints list need it
-        self.resizeDocks([self.detail_dock], [min(DETAIL_HEIGHT, round(0.3 * size.height()))], Qt.Vertical)
         if size != DEFAULT_SIZE:  # a laptop screen: all of it, nothing past its edges
             self.setWindowState(Qt.WindowMaximized)
+
+    def show_detail_dock(self) -> None:
+        """Show the joint detail (hidden while there is no result), at most 30 % of the window's height: on a
+        laptop the images and the Joints list need the rest."""
+        if not self.detail_dock.isVisible():
+            self.detail_dock.show()
+            self.resizeDocks([self.detail_dock], [min(DETAIL_HEIGHT, round(0.3 * self.height()))], Qt.Vertical)
+
+    def _share_panes(self) -> None:
+        """Both views alike when both visits are open; with one, most of the room to it (the other view keeps its
+        place to drop the other visit on)."""
+        shown = [self.panes[role].radiograph is not None for role in ROLES]
+        shares = [1, 1] if all(shown) or not any(shown) else [3 if s else 1 for s in shown]
+        room = max(sum(self.pane_splitter.sizes()), 4)  # sizes are pixels: a share alone would be 3 px and 1 px
+        self.pane_splitter.setSizes([room * share // sum(shares) for share in shares])
 
     # ------------------------------------------------------------------ actions and menus
     def _dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -287,8 +302,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def _show_study(self, study: StudyLoad) -> None:
         self.warnings.dismiss("open")
+        self.warnings.dismiss_prefix("open-error-")  # the last attempt's failures are what the user needs to see
         if study.images:  # what was said about the files opened before is over
-            self.warnings.dismiss_prefix("open-error-")
             self.warnings.dismiss_prefix("note-")
         for number, error in enumerate(study.errors):
             self.warnings.show_message(f"Cannot open {error}", "error", key=f"open-error-{error}")
@@ -303,6 +318,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             self._dataset_unusable(unusable)
         if study.images:
             self._check_pair()
+            self._share_panes()
             self.fit()
             self._cancel_stale_analysis()
             self.set_active_role(next(iter(study.images)))
@@ -355,6 +371,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.documents[role] = document
         self.image_ids[role] = loaded.image_id
         self.panes[role].set_radiograph(radiograph, loaded.place)
+        self._show_window_name()
         layer = AnnotationLayer(self.panes[role].view_box, document)
         layer.set_visible(self.actions_by_name["show_boxes"].isChecked())
         layer.set_labels_visible(self.actions_by_name["show_labels"].isChecked())
@@ -378,6 +395,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                show_progress: bool = True, connect: Callable[[Worker], None] | None = None) -> Worker:
         """Connect the worker's signals to the window (and `connect` more, after those), then start it."""
         self.workers.add(worker)
+        # a task that succeeds ends what was said of its last failure
+        worker.signals.result.connect(lambda value, l=label: self.warnings.dismiss(f"task-error-{l}"))
         if on_result is not None:
             worker.signals.result.connect(on_result)
         worker.signals.error.connect(lambda exc, l=label: self._task_error(l, exc))
@@ -419,6 +438,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         else:  # a bug, not bad input: still one line in the window, details in the log
             log.error("unexpected %s in a background task", type(exc).__name__, exc_info=exc)
             text = f"unexpected {type(exc).__name__}: {exc}"
+        self.statusBar().clearMessage()  # it may tell of an earlier success
         self.warnings.show_message(f"{label} failed: {text}", "error", key=f"task-error-{label}")
 
     def _worker_finished(self, worker: Worker) -> None:
@@ -455,6 +475,13 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.joints_panel.set_document(document, f"{role}{name}")
         layer = self.layers[role]
         self.joints_panel.select(layer.selected if layer is not None else None)
+        self._show_window_name()
+
+    def _show_window_name(self) -> None:
+        """The toolbar's preset box says which window the active image shows: a preset, the file's, or one set by hand."""
+        name = self.panes[self.active_role].window_name
+        self.preset_box.setPlaceholderText(name)
+        self.preset_box.setCurrentIndex(self.preset_box.findText(name))  # -1 shows the placeholder
 
     def show_list(self, dock: QDockWidget, table: QWidget) -> None:
         """Show a panel's list in front, with the keyboard in it."""
@@ -586,7 +613,10 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
     def accept_selected(self) -> None:
         chosen = self.selected()
         if chosen:
-            chosen[0].accept_proposals([chosen[1]])
+            document, uid = chosen
+            if document.accept_proposals([uid]) and document.joint(uid).identity is None:
+                self.statusBar().showMessage("Accepted a box without a joint name: it goes into the training data as an "
+                                             "unnamed joint. Name it (I), or undo (Ctrl+Z).", 10000)
 
     def accept_all(self) -> None:
         """Accept the named proposals: a box the program could not name (often in the wrist) would go

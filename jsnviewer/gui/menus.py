@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QMainWindow, QToolBar
 
-from jsnviewer.gui.image_view import WINDOW_PRESETS, Tool
+from jsnviewer.gui.image_view import FILE_WINDOW, WINDOW_PRESETS, Tool
 from jsnviewer.gui.resources import resource_icon
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP
 
@@ -188,6 +188,8 @@ def build_actions(window) -> dict[str, QAction]:
     window.preset_box.addItems(list(WINDOW_PRESETS))
     window.preset_box.setToolTip("Window/level preset for both images (1–4)")
     window.preset_box.activated.connect(lambda i: window.apply_preset(window.preset_box.itemText(i)))
+    window.preset_box.setPlaceholderText(FILE_WINDOW)  # shown while the window applied is no preset
+    window.preset_box.setCurrentIndex(-1)
     bar.addWidget(window.preset_box)
     window.addToolBar(bar)
     return a

@@ -76,7 +76,7 @@ class Radiograph:
                                           f"radiograph's ({low:g}–{high:g} mm)")
                 self.pixel_size_mm = None
         if self.window_center is None or self.window_width is None or not self.window_width > 0:
-            self.window_center, self.window_width = percentile_window(pixels)
+            self.window_center, self.window_width = percentile_window(pixels, bits_stored=self.bits_stored)
         self.window_center = float(self.window_center)
         self.window_width = float(self.window_width)
 
@@ -105,8 +105,11 @@ def _finite(pixels: np.ndarray) -> np.ndarray:
     return np.nan_to_num(pixels, nan=low, neginf=low, posinf=high)
 
 
-def percentile_window(pixels: np.ndarray, low: float = 0.5, high: float = 99.5) -> tuple[float, float]:
-    """Display levels (centre, width) spanning the 0.5–99.5 % grey levels, robust to a few hot pixels."""
+def percentile_window(pixels: np.ndarray, low: float = 0.5, high: float = 99.5,
+                      bits_stored: int | None = None) -> tuple[float, float]:
+    """Display levels (centre, width) spanning the 0.5–99.5 % grey levels, robust to a few hot pixels. A flat
+    image (one grey level) gets the file's whole range when `bits_stored` is given, so that a black exposure
+    shows black and a white one white, not both mid-grey."""
     step = max(1, int(np.sqrt(pixels.size / 1_000_000)))  # a million samples pin the percentiles down
     sample = pixels[::step, ::step]
     values = sample[np.isfinite(sample)]
@@ -115,10 +118,20 @@ def percentile_window(pixels: np.ndarray, low: float = 0.5, high: float = 99.5) 
     lo, hi = np.percentile(values, [low, high])
     if hi <= lo:  # flat image: still a usable window
         lo, hi = float(values.min()), float(values.max())
+    if hi <= lo and bits_stored is not None:
+        return _flat_window(float(lo), bits_stored)
     # No floor of one grey level: a float radiograph in 0..1 would get a window twice its span or more (and
     # the detector, which normalises with this window, that much less contrast).
     width = float(hi - lo) if hi > lo else 1.0
     return float(lo + hi) / 2.0, width
+
+
+def _flat_window(value: float, bits_stored: int) -> tuple[float, float]:
+    """The range the one grey level of a flat image lies in: the stored bits' (integers) or 0..1 (floats)."""
+    for top in ((2.0 ** bits_stored - 1.0) if bits_stored <= 16 else 0.0, 1.0):
+        if top > 0 and 0.0 <= value <= top:
+            return top / 2.0, top
+    return value, 1.0
 
 
 @dataclass(frozen=True)
