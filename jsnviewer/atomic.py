@@ -22,7 +22,11 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        name_target(exc, exc.filename, path)
+        raise
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -31,10 +35,21 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        name_target(exc, tmp, path)
         raise
     return path
+
+
+def name_target(exc: BaseException, temporary: str | os.PathLike[str], target: Path) -> None:
+    """An OSError about `temporary` (a hidden file or folder written first), or a file in it, names `target`
+    (the file or folder the user chose) instead: the hidden name means nothing to them."""
+    if not isinstance(exc, OSError) or not isinstance(exc.filename, (str, bytes, os.PathLike)):
+        return
+    name, temporary = Path(os.fsdecode(exc.filename)), Path(os.fsdecode(temporary))
+    if name == temporary or temporary in name.parents:
+        exc.filename, exc.filename2 = str(target / name.relative_to(temporary)), None
 
 
 def _apply_umask(path: Path) -> None:

@@ -97,6 +97,33 @@ def test_every_results_csv_row_says_whose_study_it_is_and_carries_the_pair_warni
     assert "DOE" not in (tmp_path / "results.csv").read_text()  # a patient's name is never written
 
 
+@pytest.mark.parametrize("stage", ["folder", "file"])
+def test_results_that_cannot_be_written_name_what_the_user_chose_not_the_hidden_staging_files(study, tmp_path,
+                                                                                               monkeypatch, stage):
+    import errno
+    import os
+
+    from jsnviewer import atomic
+    from jsnviewer.errors import describe
+    from jsnviewer.pipeline import report
+
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "results.csv").write_text("the earlier results")
+
+    def read_only(*args, **kwargs):
+        name = os.path.join(kwargs["dir"], kwargs["prefix"] + "x1y2") if stage == "folder" else args[0]
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fspath(name))
+
+    monkeypatch.setattr(*(report.tempfile, "mkdtemp") if stage == "folder" else (atomic.os, "replace"), read_only)
+    with pytest.raises(OSError) as caught:
+        report.write_results(out, make_result(study), study.baseline, study.followup)
+    named = out if stage == "folder" else out / "results.json"  # the first file written
+    assert describe(caught.value) == f"{os.strerror(errno.EROFS)} ({named})"
+    assert [p.name for p in out.iterdir()] == ["results.csv"]  # no staging folder left
+    assert (out / "results.csv").read_text() == "the earlier results"
+
+
 def _top_band(picture, rows: int = 12) -> np.ndarray:
     return np.asarray(picture)[:rows].reshape(-1, 3).mean(axis=0)
 
@@ -123,6 +150,25 @@ def test_overview_png_names_each_visits_patient_and_hand_above_its_radiograph(st
         changed = np.nonzero(np.abs(other - pictures[0]).sum(axis=(1, 2)))[0]
         assert changed.size, "the follow-up's patient ID and hand are not in the picture"
         assert changed.max() < 0.1 * other.shape[0]  # in the header, above the radiographs
+
+
+def test_overview_headers_read_as_single_spaced_text_with_or_without_a_date(study, monkeypatch):
+    from jsnviewer.pipeline.overview import hand_text, overview_image
+
+    result = make_result(study)
+    result = dataclasses.replace(result, baseline=dataclasses.replace(result.baseline, study_date=None,
+                                                                      patient_id=None, laterality=None))
+    drawn: list[str] = []
+    real = ImageDraw.ImageDraw.text
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", lambda self, xy, text, *a, **k: drawn.append(text) or
+                        real(self, xy, text, *a, **k))
+    overview_image(result, study.baseline, study.followup, max_height=700)
+    headers = [text for text in drawn if text.startswith(("Baseline", "Follow-up", "Patient ID"))]
+    assert headers == ["Baseline · date not stated",
+                       f"Patient ID not stated · hand not stated · {result.baseline.file_name}",
+                       f"Follow-up · {result.followup.study_date}",
+                       f"Patient ID {result.followup.patient_id} · {hand_text(result.followup.laterality)} · "
+                       f"{result.followup.file_name}"]
 
 
 # 6. overview.png's labels cover no other label and no box's outline

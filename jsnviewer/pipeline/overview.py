@@ -230,7 +230,7 @@ def _header(title: str, info: VisitInfo, width: int, unit: int) -> Image.Image:
     big, small = _font(round(1.5 * unit)), _font(unit)
     header = Image.new("RGB", (width, round(1.5 * unit) + 2 * unit + unit // 2), (20, 20, 20))
     draw = ImageDraw.Draw(header)
-    draw.text((unit // 2, unit // 3), f"{title}  {info.study_date or 'date not stated'}", fill="white", font=big,
+    draw.text((unit // 2, unit // 3), f"{title} · {info.study_date or 'date not stated'}", fill="white", font=big,
               stroke_width=1, stroke_fill="white")
     draw.text((unit // 2, round(1.5 * unit) + unit // 2), visit_details(info), fill=(225, 225, 225), font=small)
     return header

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from jsnviewer import __version__
-from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json
+from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json, name_target
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import ALL_IDENTITIES, FINDINGS, anatomical, file_stem
 from jsnviewer.pipeline.overview import display_grey, overview_image
@@ -185,7 +185,11 @@ def write_results(out_dir: str | Path, result: StudyResult, baseline, followup) 
     keep_radiographs(out, (getattr(r, "path", None) for r in (baseline, followup)))
     out.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_staging(out)
-    stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    except OSError as exc:
+        name_target(exc, exc.filename, out)
+        raise
     try:
         _write_all(stage, result, baseline, followup)
         for old in previous_results(out):
@@ -194,6 +198,9 @@ def write_results(out_dir: str | Path, result: StudyResult, baseline, followup) 
             target = out / new.relative_to(stage)
             target.parent.mkdir(exist_ok=True)
             os.replace(new, target)
+    except OSError as exc:
+        name_target(exc, stage, out)
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return {"json": out / "results.json", "csv": out / "results.csv", "overview": out / "overview.png"}
