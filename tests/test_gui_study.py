@@ -82,7 +82,7 @@ def test_a_missing_file_gives_a_message(qtbot, make_window, tmp_path):
     with qtbot.waitSignal(window.study_loaded, timeout=10000):
         window.open_study(tmp_path / "nowhere.dcm")
     errors = [text for level, text in window.warnings.messages() if level == "error"]
-    assert errors and "nowhere.dcm" in errors[0] and "not found" in errors[0]
+    assert errors == [f"Cannot open {tmp_path / 'nowhere.dcm'}: file not found"]  # which folder was looked in
     assert window.panes[BASELINE].radiograph is None
 
 
@@ -179,6 +179,40 @@ def test_a_folder_with_dicom_files_opens_those_not_the_pictures_beside_them(tmp_
     study = study_loading.load_folder(folder, None)
     assert [study.images[r].radiograph.path.name for r in (BASELINE, FOLLOWUP)] == ["visit_a.dcm", "visit_b.dcm"]
     assert study.notes == [] and study.errors == []
+
+
+def _damaged_dicoms(folder, count):
+    folder.mkdir()
+    for number in range(count):
+        whole = write_radiograph(folder / f"visit{number}.dcm", seed=number).read_bytes()
+        (folder / f"visit{number}.dcm").write_bytes(whole[:len(whole) // 2])  # cut off mid-copy
+
+
+def test_a_folder_whose_dicom_files_are_all_damaged_opens_its_pictures_and_says_how_many_were_damaged(tmp_path):
+    from jsnviewer.gui import study_loading
+
+    folder = tmp_path / "exam"
+    _damaged_dicoms(folder, 3)
+    write_radiograph(folder / "export.png", seed=5, study_date=None)
+    study = study_loading.load_folder(folder, None)
+    assert study.images[BASELINE].radiograph.path.name == "export.png"
+    assert study.errors == ["the 3 damaged DICOM files in exam (visit0.dcm: truncated DICOM file (ends inside "
+                            "PixelData)); its pictures were opened instead"]
+
+
+@pytest.mark.parametrize("pictures", [[], ["text.png"]])
+def test_a_folder_with_nothing_readable_says_its_dicom_files_could_not_be_read_and_why(tmp_path, pictures):
+    from jsnviewer.gui import study_loading
+
+    folder = tmp_path / "exam"
+    _damaged_dicoms(folder, 2)
+    for name in pictures:
+        (folder / name).write_text("not a picture")
+    study = study_loading.load_folder(folder, None)
+    assert not study.images
+    assert study.errors[-1] == (f"{folder}: no readable radiograph in this folder: could not read any of its 2 DICOM "
+                                "files (visit0.dcm: truncated DICOM file (ends inside PixelData))")
+    assert len(study.errors) == 1 + len(pictures)  # each unreadable picture is named too
 
 
 def test_a_folder_without_radiographs_says_what_it_looks_for(tmp_path):

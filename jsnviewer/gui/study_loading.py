@@ -80,11 +80,33 @@ def load_study(paths: dict[str, Path], dataset_root: Path | None, order_by_date:
 def load_folder(folder: Path, dataset_root: Path | None,
                 progress: Callable[[float, str], None] | None = None) -> StudyLoad:
     """A folder of radiographs: the earliest study is the baseline, the latest the follow-up. Its DICOM files when
-    it has any (a picture beside them is usually an export of one); otherwise its pictures (PNG, JPEG, TIFF…),
-    which seldom carry a date and are then taken in the order of their names."""
+    it has any readable (a picture beside them is usually an export of one); otherwise its pictures (PNG, JPEG,
+    TIFF…), which seldom carry a date and are then taken in the order of their names."""
     folder = Path(folder)
     files = sorted((p for p in folder.rglob("*") if is_radiograph_file(p)), key=_natural)
-    candidates = [p for p in files if _maybe_dicom(p)] or files
+    dicoms = [p for p in files if _maybe_dicom(p)]
+    pictures = sorted(set(files).difference(dicoms), key=_natural)
+    study = _read_folder(folder, dicoms or pictures, dataset_root, progress)
+    if dicoms and not study.images:
+        # one line for them all: a damaged copy or export gives the same reason for every file
+        failed, first = len(study.errors), study.errors[0]
+        dicom_notes = study.notes
+        study = _read_folder(folder, pictures, dataset_root, progress) if pictures else StudyLoad()
+        study.notes[:0] = dicom_notes
+        if study.images:
+            which = "the damaged DICOM file" if failed == 1 else f"the {failed} damaged DICOM files"
+            study.errors.insert(0, f"{which} in {folder.name} ({first}); its pictures were opened instead")
+        else:
+            which = "its DICOM file" if failed == 1 else f"any of its {failed} DICOM files"
+            study.errors.append(f"{folder}: no readable radiograph in this folder: could not read {which} ({first})")
+    elif not study.images:
+        study.errors.append(f"{folder}: no readable radiograph in this folder (DICOM, PNG, JPEG, TIFF or BMP)")
+    return study
+
+
+def _read_folder(folder: Path, candidates: list[Path], dataset_root: Path | None,
+                 progress: Callable[[float, str], None] | None) -> StudyLoad:
+    """The earliest and the latest readable radiograph of `candidates`, each unreadable one named in the errors."""
     study = StudyLoad()
     if len(candidates) > MAX_FOLDER_FILES:
         study.notes.append(f"Only the first {MAX_FOLDER_FILES} of {len(candidates)} files in {folder.name} were examined.")
@@ -114,7 +136,6 @@ def load_folder(folder: Path, dataset_root: Path | None,
         earliest = item if earliest is None or order(item) < order(earliest) else earliest
         latest = item if latest is None or order(item) > order(latest) else latest
     if earliest is None:
-        study.errors.append(f"{folder}: no readable radiograph in this folder (DICOM, PNG, JPEG, TIFF or BMP)")
         return study
     study.images[BASELINE] = _placed(earliest)
     if readable > 1:
