@@ -12,10 +12,10 @@ class JsnError(Exception):
 class RadiographError(JsnError):
     """A radiograph could not be read: names the file and says why."""
 
-    def __init__(self, path: str | Path, reason: str):
+    def __init__(self, path: str | Path, reason: str, whole_path: bool = False):
         self.path = Path(path)
         self.reason = reason
-        super().__init__(f"{self.path.name}: {reason}")
+        super().__init__(f"{self.path if whole_path else self.path.name}: {reason}")
 
 
 class WeightsError(JsnError):

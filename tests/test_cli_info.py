@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from jsnviewer.cli.main import main
@@ -57,3 +58,11 @@ def test_debug_after_the_command_shows_the_traceback_instead_of_a_usage_error(tm
     assert main(["info", str(tmp_path / "broken.dcm"), "--debug"]) != 0
     captured = capsys.readouterr()
     assert "unrecognized arguments" not in captured.err and "broken.dcm" in captured.err
+
+
+@pytest.mark.parametrize("command", ["info", "analyze"])
+def test_a_file_that_is_not_there_is_named_by_its_whole_path(tmp_path, capsys, command):
+    missing = tmp_path / "moved" / "hand.dcm"  # where it was looked for tells IT which folder is wrong
+    files = [str(missing)] * (1 if command == "info" else 2)
+    assert main([command, *files, *(["--out", str(tmp_path / "out"), "--quiet"] if command == "analyze" else [])]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"jsnviewer: error: {missing}: file not found"]

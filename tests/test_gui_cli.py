@@ -30,14 +30,16 @@ def test_files_given_to_plain_jsnviewer_open_in_the_window(monkeypatch, study):
     assert calls == [(str(study[0]), str(study[1])), (str(study[0].parent), None)]
 
 
-def test_a_file_given_to_plain_jsnviewer_that_is_not_there_is_named_with_the_reason(monkeypatch, tmp_path, capsys):
+def test_files_given_to_plain_jsnviewer_that_are_not_there_open_the_window_as_jsnviewer_gui_does(monkeypatch, tmp_path,
+                                                                                                   capsys):
     calls = []
     monkeypatch.setattr("jsnviewer.gui.app.run_gui", lambda *args, **kwargs: calls.append(args) or 0)
-    missing = tmp_path / "hnd.dcm"  # a typo in `jsnviewer hand.dcm`
-    assert main([str(missing)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"jsnviewer: error: {missing}: file not found"]
-    assert calls == []
+    missing, other = tmp_path / "hnd.dcm", tmp_path / "gone" / "f.dcm"  # a typo; a file association's moved file
+    assert main([str(missing)]) == 0
+    assert main([str(missing), str(other)]) == 0
+    assert main(["gui", str(missing), str(other)]) == 0
+    assert calls == [(str(missing), None), (str(missing), str(other)), (str(missing), str(other))]
+    assert capsys.readouterr().err == ""  # the window says what is wrong
     with pytest.raises(SystemExit):  # not a path, not a command: argparse's own message lists the commands
         main(["hand"])
     assert "invalid choice" in capsys.readouterr().err
@@ -58,6 +60,13 @@ def test_screenshot_of_a_study_pair_is_saved_and_the_program_exits(tmp_path, stu
         assert picture.width >= 1000 and picture.height >= 600
         grey = picture.convert("L")
         assert grey.getextrema()[1] > 150  # the radiographs' bright bone is in the picture
+
+
+def test_the_window_names_a_file_that_is_not_there_by_its_whole_path(tmp_path):
+    missing = tmp_path / "moved" / "hand.dcm"
+    done = run_cli([str(missing), "--screenshot", str(tmp_path / "shot.png")], tmp_path)
+    assert done.returncode == 1
+    assert f"jsnviewer: error shown in the window: Cannot open {missing}: file not found" in done.stderr
 
 
 def test_screenshot_of_a_corrupt_file_exits_non_zero_naming_the_file(tmp_path):

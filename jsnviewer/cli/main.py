@@ -55,13 +55,13 @@ def _check_training_out(args) -> None:
 
 def _opened_files(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
     """`jsnviewer FILE [FILE]` is `jsnviewer gui FILE [FILE]`: how a desktop entry (`%F`) or a file manager's
-    "Open with" starts the program on radiographs."""
+    "Open with" starts the program on radiographs. A file that is not there opens the window too, which says so
+    (as `jsnviewer gui` does): whoever double-clicked it sees why, not nothing."""
     commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if argv and argv[0] not in commands and not argv[0].startswith("-"):
-        if Path(argv[0]).exists():
+        first = Path(argv[0])
+        if first.exists() or first.suffix or len(first.parts) > 1:  # a file's name (no command has a dot or a slash)
             return ["gui", *argv]
-        if Path(argv[0]).suffix or len(Path(argv[0]).parts) > 1:  # a file's name (no command has a dot or a slash)
-            raise JsnError(f"{argv[0]}: file not found")
     return argv
 
 
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = ["--debug"] * ("--debug" in argv) + [a for a in argv if a != "--debug"]
     try:
         args = parser.parse_args(_opened_files(parser, arguments))
-    except JsnError as exc:  # a file that is not there, a numeric option out of its range (jsnviewer.cli.options)
+    except JsnError as exc:  # a numeric option out of its range (jsnviewer.cli.options)
         print(f"jsnviewer: error: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -78,7 +78,7 @@ def _image_signature(path: Path) -> str | None:
 
 def _check_file(path: Path) -> None:
     if not path.exists():
-        raise RadiographError(path, "file not found")
+        raise RadiographError(path, "file not found", whole_path=True)  # the folder may be what is wrong
     if path.is_dir():
         raise RadiographError(path, "is a folder, not a radiograph file")
     if path.stat().st_size == 0:
