@@ -484,6 +484,47 @@ def test_analyze_says_when_it_replaced_earlier_results(quick, tmp_path, capsys):
     assert f"replaced the earlier results in {tmp_path / 'out'}" in capsys.readouterr().out
 
 
+def test_analyze_logged_to_a_file_prints_a_few_plain_progress_lines_not_a_redrawn_bar(quick, tmp_path, monkeypatch,
+                                                                                     capsys):
+    from jsnviewer.cli.main import main
+    from jsnviewer.joints import JOINT_IDENTITIES
+    from jsnviewer.pipeline import analyze as pipeline
+
+    quick_analyze = pipeline.analyze
+
+    def analyze(baseline, followup, models=None, settings=None, progress=None):  # the real one's stages and steps
+        progress(0.0, "Checking the pair")
+        for start, visit in ((0.02, "baseline"), (0.32, "follow-up")):
+            for step in range(300):
+                progress(start + 0.3 * step / 300, f"Finding joints on the {visit}")
+        for number, identity in enumerate(JOINT_IDENTITIES):
+            progress(0.72 + 0.27 * number / len(JOINT_IDENTITIES), f"Registering {identity}")
+        progress(1.0, "Done")
+        return quick_analyze(baseline, followup)
+
+    monkeypatch.setattr(pipeline, "analyze", analyze)
+    for name in ("b.png", "f.png"):
+        (tmp_path / name).write_bytes(b"x")
+    assert main(["analyze", str(tmp_path / "b.png"), str(tmp_path / "f.png"), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err  # not a terminal
+    assert "\r" not in err
+    lines = err.splitlines()
+    assert lines[:3] == ["  0% Checking the pair", "  2% Finding joints on the baseline",
+                         " 32% Finding joints on the follow-up"]
+    assert lines[-1] == "100% Done" and len(lines) <= 10
+
+
+def test_batch_logged_to_a_file_prints_one_plain_line_per_study(quick, tmp_path, capsys):
+    from jsnviewer.cli.main import main
+
+    for name in ("b.png", "f.png"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "m.csv").write_text("id,baseline,follow-up\nS1,b.png,f.png\nS2,b.png,f.png\n")
+    assert main(["batch", str(tmp_path / "m.csv"), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err and err.splitlines() == ["study 1 of 2: S1", "study 2 of 2: S2"]
+
+
 def test_a_study_where_no_joint_pairs_says_so_in_its_warnings(analysed, models):
     from types import SimpleNamespace
 

@@ -50,9 +50,37 @@ def _settings(args):
                             weights=parse_weight_options(args.weights))
 
 
+def _plain_progress(quiet: bool) -> bool:
+    """Progress as a few plain lines: stderr is a log file or a pipe, where a bar redrawn with carriage returns
+    leaves hundreds of lines."""
+    return not quiet and not sys.stderr.isatty()
+
+
+class _StageLines:
+    """One line per stage ("Finding joints on the baseline", …), a stage of many steps (registering joint after
+    joint) at most one per PLAIN_STEP of the way."""
+
+    PLAIN_STEP = 0.1
+
+    def __init__(self) -> None:
+        self.stage, self.fraction = "", -1.0
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        same_kind = stage.split(" ")[0] == self.stage.split(" ")[0]
+        if stage != self.stage and (not same_kind or fraction - self.fraction >= self.PLAIN_STEP):
+            print(f"{round(100 * fraction):3d}% {stage}", file=sys.stderr, flush=True)
+            self.stage, self.fraction = stage, fraction
+
+    def close(self) -> None:
+        pass
+
+
 def _progress_bar(quiet: bool):
     from tqdm import tqdm
 
+    if _plain_progress(quiet):
+        lines = _StageLines()
+        return lines, lines
     bar = tqdm(total=100, bar_format="{l_bar}{bar}| {elapsed}", disable=quiet, file=sys.stderr)
 
     def report(fraction: float, stage: str) -> None:
@@ -126,8 +154,12 @@ def run_batch(args) -> int:
     out = Path(args.out)
     folders = study_folders([s["id"] for s in studies])
     rows, failed, done, warned = [], 0, 0, {}
+    plain = _plain_progress(args.quiet)
     try:
-        for study, (folder, note) in tqdm(list(zip(studies, folders)), desc="studies", disable=args.quiet, file=sys.stderr):
+        for study, (folder, note) in tqdm(list(zip(studies, folders)), desc="studies", disable=args.quiet or plain,
+                                          file=sys.stderr):
+            if plain:
+                print(f"study {done + 1} of {len(studies)}: {study['id']}", file=sys.stderr, flush=True)
             study_rows, warnings = analyse_study(study, manifest.parent, out, folder, note, models, settings)
             for row in study_rows:
                 if row["status"] == "error":
