@@ -24,7 +24,7 @@ def crowd(qtbot, window, result, unreliable: bool = False) -> float:
     tag_h = tag[3] - tag[1]
     cx, cy, _, _ = result.joints[0].followup.box
     for k, joint in enumerate(result.joints):
-        joint.followup.box = (cx + 0.5 * k * tag_h, cy + 0.6 * k * tag_h, 1.5 * tag_h, 1.5 * tag_h)
+        joint.followup.box = (cx + 0.5 * k * tag_h, cy + 0.6 * k * tag_h, tag_h, tag_h)
     if unreliable:
         last = result.joints[-1]
         result.joints[-1] = dataclasses.replace(last, registration=dataclasses.replace(

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import AnnotationDocument, copy_joint
 from jsnviewer.pipeline.overview import COLOURS, finding_colour, findings_abbrev
-from jsnviewer.pipeline.placement import Rect, first_free, name_places, outside, text_rect
+from jsnviewer.pipeline.placement import Rect, clipped, corner_places, first_free, outside, place_names, text_rect
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
@@ -26,11 +26,14 @@ FINDING_COLOURS = {
     ("ankylosis", "subluxation"): _hex(COLOURS["both"]),
 }
 SELECTED_COLOUR = "#ffffff"
+NOTE_COLOUR = "#c8c8c8"  # a note in the view's corner (`hidden_names_note`)
 # Under a joint's name and a JSN tag: nearly opaque, so that their text keeps 4.5:1 (WCAG AA) over white bone
 # and the lines passing under them do not cross the letters (150 left a red name at 1.4:1 over bone).
 LABEL_FILL = (0, 0, 0, 225)
 LABEL_Z = 20  # joints' names: above every box (10), under the analysis's JSN tags (25)
 MIN_BOX_SIZE = 2.0  # px; smaller drags are treated as clicks
+# A name's last resort where even its short form finds no room: smaller type (of the usual size), a thinner fill (px).
+COMPACT_TYPE, COMPACT_MARGIN = 0.8, 2.0
 
 
 def box_colour(joint: JointAnnotation) -> str:
@@ -41,6 +44,19 @@ def box_label(joint: JointAnnotation) -> str:
     """Short, so neighbouring joints' labels stay apart: 'MCP2 ank', 'PIP3 ank sub', '?'. A model's
     proposal is told apart by its dashed box, not by more text."""
     return " ".join(filter(None, [joint.identity or "?", findings_abbrev(joint.findings)]))
+
+
+FORMS = ("whole", "short", "compact")  # of a joint's name (`name_forms`)
+
+
+def name_forms(joint: JointAnnotation) -> list[tuple[str, bool]]:
+    """A joint's name in its `FORMS`, (text, compact), as tried where the hand is crowded: whole, then its identity
+    alone (the box's colour still tells its findings), then that compact (`COMPACT_TYPE`)."""
+    return [(box_label(joint), False), (joint.identity or "?", False), (joint.identity or "?", True)]
+
+
+def hidden_names_note(hidden: int) -> str:
+    return f"{hidden} joint name{'s' if hidden > 1 else ''} hidden for room: zoom in"
 
 
 def box_from_rect(rect: QRectF) -> tuple[float, float, float, float]:
@@ -59,11 +75,24 @@ def view_rect(view_box: pg.ViewBox, item) -> Rect:
     return r.left(), r.top(), r.right(), r.bottom()
 
 
+def text_size(view_box: pg.ViewBox, item: pg.TextItem) -> tuple[float, float]:
+    """`item`'s size in image pixels at the current zoom, from its size on screen: unlike `view_rect`, right for
+    a hidden item too (a hidden TextItem keeps the scale of the zoom it was hidden at)."""
+    r = item.textItem.boundingRect()
+    r = view_box.mapSceneToView(QRectF(0.0, 0.0, r.width(), r.height())).boundingRect()
+    return r.width(), r.height()
+
+
+def on_screen(view_box: pg.ViewBox) -> Rect:
+    """The part of the image the view shows."""
+    r = view_box.viewRect()
+    return r.left(), r.top(), r.right(), r.bottom()
+
+
 def on_screen_edges(view_box: pg.ViewBox) -> list[Rect]:
     """The image beyond what the view shows (`placement.outside`): names and tags are kept off it, so that none is
     cut off at the view's edge while there is room on screen."""
-    r = view_box.viewRect()
-    return outside((r.left(), r.top(), r.right(), r.bottom()))
+    return outside(on_screen(view_box))
 
 
 def screen_ratio(view_box: pg.ViewBox) -> float:
@@ -92,7 +121,12 @@ class JointBoxItem(pg.ROI):
         self.label = pg.TextItem(anchor=(0, 1))
         self.label.setZValue(LABEL_Z)
         self._label_offset = (0.0, 0.0)
-        self._label_wanted = True
+        self.label_wanted = True  # names shown (View menu)
+        self.name_form: int | None = 0  # of `name_forms`; None: no room by the box at this zoom
+        font = self.label.textItem.font()
+        self._fonts = (font, QFont(font))  # usual, compact
+        self._fonts[1].setPointSizeF(font.pointSizeF() * COMPACT_TYPE)
+        self._margins = (self.label.textItem.document().documentMargin(), COMPACT_MARGIN)
         self.sigRegionChanged.connect(self._follow_label)
         self.setAcceptedMouseButtons(Qt.LeftButton)
         self.sigClicked.connect(self._clicked)  # a method: a lambda holding `self` would keep the item forever
@@ -125,12 +159,29 @@ class JointBoxItem(pg.ROI):
         self._restyle()
 
     def set_label_visible(self, visible: bool) -> None:
-        self._label_wanted = visible
-        self.label.setVisible(visible and self.isVisible())
+        self.label_wanted = visible
+        self._show_label()
 
     def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt's name): the name goes with its box
         super().setVisible(visible)
-        self.label.setVisible(visible and self._label_wanted)
+        self._show_label()
+
+    def _show_label(self) -> None:
+        self.label.setVisible(self.isVisible() and self.label_wanted and self.name_form is not None)
+
+    def show_name(self, form: int | None) -> None:
+        """Its name as `name_forms`' `form`, or none (None)."""
+        self.name_form = form
+        if form is not None:
+            text, compact = name_forms(self.joint)[form]
+            self.label.textItem.document().setDocumentMargin(self._margins[compact])
+            self.label.setFont(self._fonts[compact])
+            self.label.setText(text)
+        self._show_label()
+
+    def box_rect(self) -> Rect:
+        pos, size = self.pos(), self.size()
+        return pos.x(), pos.y(), pos.x() + size.x(), pos.y() + size.y()
 
     def place_label(self, offset: tuple[float, float], anchor: tuple[float, float]) -> None:
         """Put the name at `offset` from the box's top left corner (image pixels), its `anchor` there."""
@@ -161,7 +212,9 @@ class JointBoxItem(pg.ROI):
             handle.currentPen = handle.pen
             handle.setVisible(self.selected)
             handle.update()
-        self.label.setText(box_label(self.joint), color=SELECTED_COLOUR if self.selected else colour)
+        self.show_name(self.name_form)
+        self.label.setColor(SELECTED_COLOUR if self.selected else colour)
+        self.setToolTip(box_label(self.joint))  # its whole name, where it is shortened or hidden for room
         self.label.fill = pg.mkBrush(*LABEL_FILL)
         self.update()
 
@@ -197,6 +250,11 @@ class AnnotationLayer(QObject):
         self._label_timer.setSingleShot(True)
         self._label_timer.setInterval(60)
         self._label_timer.timeout.connect(self.arrange_labels)
+        self.note = pg.TextItem("", color=NOTE_COLOUR, fill=pg.mkBrush(*LABEL_FILL))  # `hidden_names_note`
+        self.note.setZValue(LABEL_Z)
+        self.note.setToolTip("Point at a box for its name")
+        self.note.hide()
+        view_box.addItem(self.note, ignoreBounds=True)
         view_box.sigTransformChanged.connect(self._labels_changed)
         document.joint_added.connect(self._add_item)
         document.joint_removed.connect(self._remove_item)
@@ -215,21 +273,46 @@ class AnnotationLayer(QObject):
         self._label_timer.start()
 
     def arrange_labels(self) -> None:
-        """Put every joint's name above its box, at the left or else at the right, or where neither is free
-        inside the box at its top, where it covers no name placed before (from the top of the image down) and
-        is not cut off at the view's edge."""
-        taken, beyond = [], on_screen_edges(self.view_box)
-        if self.view_box.width() > 0:
-            for item in sorted(self.items.values(), key=lambda i: (i.pos().y(), i.pos().x())):
-                if not (item.isVisible() and item.label.isVisible()):
-                    continue
-                x0, y0, x1, y1 = view_rect(self.view_box, item.label)
-                size, origin = (x1 - x0, y1 - y0), item.pos()
-                place = first_free(name_places((origin.x(), origin.y(), origin.x() + item.size().x(),
-                                                origin.y() + item.size().y())), size, beyond + taken)
+        """Put every joint's name by its box (`placement.place_names`, on the box's part on screen) where it covers no
+        other name and is not cut off at the view's edge, from the top of the image down. Where there is no room, short
+        (`name_forms`: the box's colour still tells the findings), then compact; where even that finds none, hidden
+        until a zoom makes room, counted by a note in the view's corner (the box's tooltip still names it), but for
+        the selected joint's: it always shows."""
+        shown = [i for i in self.items.values() if i.isVisible() and i.label_wanted] if self.view_box.width() > 0 else []
+        boxes = {i: clipped(i.box_rect(), on_screen(self.view_box)) for i in shown}  # None off screen: nothing to name
+        named = sorted((i for i in shown if boxes[i]), key=lambda i: (i.pos().y(), i.pos().x()))
+        sizes = [[self._name_size(i, form) for form in range(len(FORMS))] for i in named]
+        beyond = on_screen_edges(self.view_box)
+        always = next((k for k, i in enumerate(named) if i.uid == self.selected), None)
+        layout = place_names([boxes[i] for i in named], sizes, beyond, always)
+        for item in shown:
+            if not boxes[item]:
+                item.show_name(None)
+        taken = []
+        for item, found, forms in zip(named, layout, sizes):
+            item.show_name(None if found is None else found[0])
+            if found is not None:
+                (form, place), origin = found, item.pos()
                 item.place_label((place[0][0] - origin.x(), place[0][1] - origin.y()), place[1])
-                taken.append(text_rect(place, size))
+                taken.append(text_rect(place, forms[form]))
+        hidden = len(named) - len(taken)
+        self.note.setVisible(hidden > 0)
+        if hidden:  # tags keep clear of it too
+            taken.append(self._say_hidden(hidden_names_note(hidden), beyond + taken))
         self.labels_moved.emit(taken)
+
+    def _name_size(self, item: JointBoxItem, form: int) -> tuple[float, float]:
+        item.show_name(form)
+        return text_size(self.view_box, item.label)
+
+    def _say_hidden(self, text: str, taken: list[Rect]) -> Rect:
+        """`text` in a corner of the view clear of the names (else over what covers least); where it lies."""
+        self.note.setText(text)
+        size = text_size(self.view_box, self.note)
+        place = first_free(corner_places(on_screen(self.view_box)), size, taken)
+        self.note.setAnchor(place[1])
+        self.note.setPos(*place[0])
+        return text_rect(place, size)
 
     def detach(self) -> None:
         for signal, slot in ((self.document.joint_added, self._add_item), (self.document.joint_removed, self._remove_item),
@@ -241,6 +324,7 @@ class AnnotationLayer(QObject):
         self.pending.clear()
         for uid in list(self.items):
             self._take_off_view(self.items.pop(uid))
+        self.view_box.removeItem(self.note)
         self.selected = None
         self.setParent(None)  # the view box would keep every layer it ever showed; now it goes with its last reference
 
@@ -257,6 +341,7 @@ class AnnotationLayer(QObject):
         self.selected = uid
         if uid is not None:
             self.items[uid].set_selected(True)
+        self._labels_changed()  # the selected joint's name always shows: placed again
         self.selection_changed.emit(uid)
 
     def set_visible(self, visible: bool) -> None:

@@ -11,11 +11,11 @@ table). A tag marked not reliable is never hidden: its mark alone, '?', takes th
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from jsnviewer.gui.box_layer import LABEL_FILL, on_screen_edges, rect_from_box, screen_ratio
-from jsnviewer.pipeline.placement import Place, Rect, first_free, free_place, overlap, tag_places, text_rect
+from jsnviewer.gui.box_layer import LABEL_FILL, on_screen, on_screen_edges, rect_from_box, screen_ratio, text_size
+from jsnviewer.pipeline.placement import Place, Rect, corner_places, first_free, free_place, overlap, tag_places, text_rect
 from jsnviewer.pipeline.result import NOT_RELIABLE
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
@@ -112,14 +112,11 @@ class ResultOverlay:
         self.arrange()
 
     def _size(self, item: pg.TextItem, text: str, tip: str) -> tuple[float, float]:
-        """Show `text` on `item`; its size in image pixels at this zoom. From its size on screen, not `view_rect`:
-        a hidden TextItem keeps the scale of the zoom it was hidden at."""
+        """Show `text` on `item`; its size in image pixels at this zoom (`text_size`: it may be hidden)."""
         if item.toPlainText() != text:
             item.setText(text)
         item.setToolTip(tip)
-        r = item.textItem.boundingRect()
-        r = self.view_box.mapSceneToView(QRectF(0.0, 0.0, r.width(), r.height())).boundingRect()
-        return r.width(), r.height()
+        return text_size(self.view_box, item)
 
     @staticmethod
     def _put(item: pg.TextItem, place: Place) -> None:
@@ -153,16 +150,14 @@ class ResultOverlay:
     def _say_crowded(self, taken: list[Rect]) -> None:
         """How many tags of joints on screen are hidden, in a corner of the view clear of names and tags (else
         the one that covers least)."""
-        r = self.view_box.viewRect()
-        hidden = sum(overlap(self.boxes[item], (r.left(), r.top(), r.right(), r.bottom())) > 0 for item in self.crowded)
+        screen = on_screen(self.view_box)
+        hidden = sum(overlap(self.boxes[item], screen) > 0 for item in self.crowded)
         self.noted = hidden  # of joints on screen: one off screen is not missed
         if not hidden:
             self.note.hide()
             return
         size = self._size(self.note, crowded_note(hidden), self.note.toolTip())
-        corners = [((r.left(), r.bottom()), (0.0, 1.0)), ((r.right(), r.bottom()), (1.0, 1.0)),
-                   ((r.left(), r.top()), (0.0, 0.0)), ((r.right(), r.top()), (1.0, 0.0))]
-        self._put(self.note, first_free(corners, size, taken))
+        self._put(self.note, first_free(corner_places(screen), size, taken))
         self.note.setVisible(self.visible)
 
     def clear(self) -> None:

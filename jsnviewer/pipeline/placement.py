@@ -9,7 +9,8 @@ on its corner while the view zooms, until it is placed again.
 
 from __future__ import annotations
 
-__all__ = ["Place", "Rect", "first_free", "free_place", "label_places", "name_places", "outside", "overlap", "tag_places", "text_rect"]
+__all__ = ["Place", "Rect", "clipped", "corner_places", "first_free", "free_place", "label_places", "name_places", "outside", "overlap",
+           "place_names", "tag_places", "text_rect"]
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels (y down, as shown)
 Place = tuple[tuple[float, float], tuple[float, float]]  # (point, anchor)
@@ -25,6 +26,12 @@ def overlap(a: Rect, b: Rect, slack: float = 0.0) -> float:
     """Area common to a and b; a strip thinner than `slack` (text just touching) counts as none."""
     w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
     return w * h if w > slack and h > slack else 0.0
+
+
+def clipped(a: Rect, bounds: Rect) -> Rect | None:
+    """The part of a within `bounds`, None where there is none."""
+    x0, y0, x1, y1 = max(a[0], bounds[0]), max(a[1], bounds[1]), min(a[2], bounds[2]), min(a[3], bounds[3])
+    return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
 
 
 def outside(bounds: Rect) -> list[Rect]:
@@ -59,10 +66,54 @@ def label_places(box: Rect) -> list[Place]:
 
 
 def name_places(box: Rect) -> list[Place]:
-    """A joint's name in the window: above the box (`label_places`), else where a crowded row leaves no room
-    above, inside the box at its top, left or right (the name stays on its own box)."""
-    x0, y0, x1, _ = box
-    return label_places(box) + [((x0, y0), (0.0, 0.0)), ((x1, y0), (1.0, 0.0))]
+    """A joint's name in the window: above the box (`label_places`), else where a crowded hand leaves no room
+    above, inside the box at its top, then at its bottom (left, right), beside it at mid-height (left, right), and
+    last a line higher above it (left, right): the name stays by its own box."""
+    x0, y0, x1, y1 = box
+    mid = (y0 + y1) / 2.0
+    return label_places(box) + [((x0, y0), (0.0, 0.0)), ((x1, y0), (1.0, 0.0)), ((x0, y1), (0.0, 1.0)), ((x1, y1), (1.0, 1.0)),
+                                ((x0, mid), (1.0, 0.5)), ((x1, mid), (0.0, 0.5)), ((x0, y0), (0.0, 2.0)), ((x1, y0), (1.0, 2.0))]
+
+
+def place_names(boxes: list[Rect], forms: list[list[tuple[float, float]]], taken: list[Rect], always: int | None = None,
+                orders: int = 4) -> list[tuple[int, Place] | None]:
+    """Where the names of `boxes` go, as (form, place), None where one has no room: `forms[k]` the sizes of box k's
+    name in its forms, richest first (whole, short, ...). Each name goes, in turn, to the first of `name_places` that
+    covers nothing in `taken` nor a name placed before, in its richest form that has one. Where some have none, all are
+    placed again with those first (`orders` times); where some still have none, all again from their next form:
+    short names for all rather than none for some. The fewest hidden win, the richest of equals. The name of box
+    `always` (the selected joint's) shows whatever the room: where it has none it goes first, over what covers least
+    in its last form where even then no place is free."""
+    order, tried = list(range(len(boxes))), []
+    for first in range(max(map(len, forms), default=1)):
+        for _ in range(orders):
+            layout, placed = [None] * len(boxes), list(taken)
+            for n, k in enumerate(order):
+                layout[k] = _name_place(boxes[k], forms[k], placed, first)
+                if layout[k] is None and k == always and n == 0:
+                    layout[k] = len(forms[k]) - 1, first_free(name_places(boxes[k]), forms[k][-1], placed)
+                if layout[k] is not None:
+                    placed.append(text_rect(layout[k][1], forms[k][layout[k][0]]))
+            hidden = [k for k in order if layout[k] is None]
+            tried.append((always in hidden, len(hidden), first, layout))
+            if not hidden:
+                return layout
+            order.sort(key=lambda k: (k != always, layout[k] is not None))  # the selected, then the hidden first
+    return min(tried, key=lambda t: t[:3])[3]
+
+
+def _name_place(box: Rect, forms: list[tuple[float, float]], taken: list[Rect], first: int) -> tuple[int, Place] | None:
+    for form in range(first, len(forms)):
+        place = free_place(name_places(box), forms[form], taken)
+        if place is not None:
+            return form, place
+    return None
+
+
+def corner_places(bounds: Rect) -> list[Place]:
+    """A note in a corner of the view: bottom left, bottom right, top left, top right."""
+    x0, y0, x1, y1 = bounds
+    return [((x0, y1), (0.0, 1.0)), ((x1, y1), (1.0, 1.0)), ((x0, y0), (0.0, 0.0)), ((x1, y0), (1.0, 0.0))]
 
 
 def tag_places(box: Rect) -> list[Place]:
