@@ -143,7 +143,7 @@ class RadiographPane(QWidget):
         self._sample: np.ndarray | None = None
         self.active = False
         self.place: tuple[int, int] | None = None  # which radiograph of its folder, of how many
-        self._title_parts = (role, "", "")  # visit and date, file name, window/level
+        self._title_parts = (role, "", "", "")  # visit and date, file name, its place in its folder, window/level
 
         self.title = QLabel(role)
         self.title.setObjectName("paneTitle")
@@ -267,14 +267,15 @@ class RadiographPane(QWidget):
     def _update_title(self) -> None:
         r = self.radiograph
         if r is None:
-            self._title_parts = (self.role, "", "")
+            self._title_parts = (self.role, "", "", "")
             self.title.setToolTip("")
             self._fit_title()
             return
         head = self.role + (f"  ·  {r.identity.study_date.isoformat()}" if r.identity.study_date else "")
-        name = r.path.name + (f" ({self.place[0]} of {self.place[1]})" if self.place else "") if r.path is not None else ""
+        name = r.path.name if r.path is not None else ""
+        place = f" ({self.place[0]} of {self.place[1]})" if self.place and name else ""
         levels = f"W {grey_level_text(self.window_width)}  L {grey_level_text(self.window_center)}"
-        self._title_parts = (head, name, levels)
+        self._title_parts = (head, name, place, levels)
         # all of it where a narrow view cuts the file name short (a laptop)
         where = f"{r.path}" + (f", radiograph {self.place[0]} of {self.place[1]} in its folder (PgUp / PgDown)"
                                if self.place else "") if r.path is not None else ""
@@ -284,18 +285,20 @@ class RadiographPane(QWidget):
     @property
     def title_text(self) -> str:
         """The whole title, as it reads where the view is wide enough."""
-        return TITLE_SEPARATOR.join(part for part in self._title_parts if part)
+        head, name, place, levels = self._title_parts
+        return TITLE_SEPARATOR.join(part for part in (head, name + place, levels) if part)
 
     def _fit_title(self) -> None:
-        """The title in the width there is: the file name is shortened in its middle first, so that the visit,
-        its date and the window/level always show."""
-        head, name, levels = self._title_parts
+        """The title in the width there is: the file's place in its folder goes first, then the file name is
+        shortened in its middle, so that the visit, its date and the window/level always show."""
+        head, name, place, levels = self._title_parts
         metrics = self.title.fontMetrics()
         room = self.title.contentsRect().width() - 2
         text = self.title_text
         if name and metrics.horizontalAdvance(text) > room:
-            rest = metrics.horizontalAdvance(TITLE_SEPARATOR.join(p for p in (head, "", levels) if p) + TITLE_SEPARATOR)
-            short = metrics.elidedText(name, Qt.ElideMiddle, max(room - rest, 0))
+            rest = metrics.horizontalAdvance(TITLE_SEPARATOR.join((head, levels)) + TITLE_SEPARATOR)
+            short = name if metrics.horizontalAdvance(name) <= room - rest else \
+                metrics.elidedText(name, Qt.ElideMiddle, max(room - rest, 0))
             text = TITLE_SEPARATOR.join(p for p in (head, short if len(short) > 4 else "…", levels) if p)
         self.title.setText(metrics.elidedText(text, Qt.ElideRight, max(room, 0)) if room > 0 else text)
 
