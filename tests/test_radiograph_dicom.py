@@ -212,7 +212,9 @@ def expect_error(path: Path, *words: str) -> RadiographError:
 
 
 def test_missing_file_and_folder(tmp_path):
-    expect_error(tmp_path / "absent.dcm", "not found")
+    with pytest.raises(RadiographError) as caught:
+        load_radiograph(tmp_path / "absent.dcm")
+    assert str(caught.value) == f"{tmp_path / 'absent.dcm'}: file not found"  # the whole path: which folder was looked in
     (tmp_path / "study.dcm").mkdir()
     expect_error(tmp_path / "study.dcm", "folder")
 
