@@ -46,11 +46,8 @@ def box_label(joint: JointAnnotation) -> str:
     return " ".join(filter(None, [joint.identity or "?", findings_abbrev(joint.findings)]))
 
 
-FORMS = ("whole", "short", "compact")  # of a joint's name (`name_forms`)
-
-
 def name_forms(joint: JointAnnotation) -> list[tuple[str, bool]]:
-    """A joint's name in its `FORMS`, (text, compact), as tried where the hand is crowded: whole, then its identity
+    """A joint's name in its forms, (text, compact), as tried where the hand is crowded: whole, then its identity
     alone (the box's colour still tells its findings), then that compact (`COMPACT_TYPE`)."""
     return [(box_label(joint), False), (joint.identity or "?", False), (joint.identity or "?", True)]
 
@@ -79,7 +76,12 @@ def text_size(view_box: pg.ViewBox, item: pg.TextItem) -> tuple[float, float]:
     """`item`'s size in image pixels at the current zoom, from its size on screen: unlike `view_rect`, right for
     a hidden item too (a hidden TextItem keeps the scale of the zoom it was hidden at)."""
     r = item.textItem.boundingRect()
-    r = view_box.mapSceneToView(QRectF(0.0, 0.0, r.width(), r.height())).boundingRect()
+    return in_image_pixels(view_box, (r.width(), r.height()))
+
+
+def in_image_pixels(view_box: pg.ViewBox, size: tuple[float, float]) -> tuple[float, float]:
+    """A size on screen (a text's: it keeps that size whatever the zoom) in image pixels at the current zoom."""
+    r = view_box.mapSceneToView(QRectF(0.0, 0.0, *size)).boundingRect()
     return r.width(), r.height()
 
 
@@ -127,6 +129,7 @@ class JointBoxItem(pg.ROI):
         self._fonts = (font, QFont(font))  # usual, compact
         self._fonts[1].setPointSizeF(font.pointSizeF() * COMPACT_TYPE)
         self._margins = (self.label.textItem.document().documentMargin(), COMPACT_MARGIN)
+        self._measured: tuple[list, list] | None = None  # (name_forms, their sizes on screen) last measured
         self.sigRegionChanged.connect(self._follow_label)
         self.setAcceptedMouseButtons(Qt.LeftButton)
         self.sigClicked.connect(self._clicked)  # a method: a lambda holding `self` would keep the item forever
@@ -178,6 +181,20 @@ class JointBoxItem(pg.ROI):
             self.label.setFont(self._fonts[compact])
             self.label.setText(text)
         self._show_label()
+
+    def name_sizes(self) -> list[tuple[float, float]]:
+        """Its name's size on screen in each of `name_forms`: measured again only when the name changes (a text
+        keeps its size on screen whatever the zoom), not at every zoom."""
+        forms = name_forms(self.joint)
+        if self._measured is None or self._measured[0] != forms:
+            shown, sizes = self.name_form, []
+            for form in range(len(forms)):
+                self.show_name(form)
+                r = self.label.textItem.boundingRect()
+                sizes.append((r.width(), r.height()))
+            self.show_name(shown)
+            self._measured = (forms, sizes)
+        return self._measured[1]
 
     def box_rect(self) -> Rect:
         pos, size = self.pos(), self.size()
@@ -281,7 +298,7 @@ class AnnotationLayer(QObject):
         shown = [i for i in self.items.values() if i.isVisible() and i.label_wanted] if self.view_box.width() > 0 else []
         boxes = {i: clipped(i.box_rect(), on_screen(self.view_box)) for i in shown}  # None off screen: nothing to name
         named = sorted((i for i in shown if boxes[i]), key=lambda i: (i.pos().y(), i.pos().x()))
-        sizes = [[self._name_size(i, form) for form in range(len(FORMS))] for i in named]
+        sizes = [[in_image_pixels(self.view_box, size) for size in i.name_sizes()] for i in named]
         beyond = on_screen_edges(self.view_box)
         always = next((k for k, i in enumerate(named) if i.uid == self.selected), None)
         layout = place_names([boxes[i] for i in named], sizes, beyond, always)
@@ -300,10 +317,6 @@ class AnnotationLayer(QObject):
         if hidden:  # tags keep clear of it too
             taken.append(self._say_hidden(hidden_names_note(hidden), beyond + taken))
         self.labels_moved.emit(taken)
-
-    def _name_size(self, item: JointBoxItem, form: int) -> tuple[float, float]:
-        item.show_name(form)
-        return text_size(self.view_box, item.label)
 
     def _say_hidden(self, text: str, taken: list[Rect]) -> Rect:
         """`text` in a corner of the view clear of the names (else over what covers least); where it lies."""

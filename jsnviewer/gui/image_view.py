@@ -271,7 +271,7 @@ class RadiographPane(QWidget):
             self.title.setToolTip("")
             self._fit_title()
             return
-        head = self.role + (f"  ·  {r.identity.study_date.isoformat()}" if r.identity.study_date else "")
+        head = self.role + (f"{TITLE_SEPARATOR}{r.identity.study_date.isoformat()}" if r.identity.study_date else "")
         name = r.path.name if r.path is not None else ""
         place = f" ({self.place[0]} of {self.place[1]})" if self.place and name else ""
         levels = f"W {grey_level_text(self.window_width)}  L {grey_level_text(self.window_center)}"

@@ -84,8 +84,8 @@ def load_folder(folder: Path, dataset_root: Path | None,
     TIFF…), which seldom carry a date and are then taken in the order of their names."""
     folder = Path(folder)
     files = sorted((p for p in folder.rglob("*") if is_radiograph_file(p)), key=_natural)
-    dicoms = [p for p in files if _maybe_dicom(p)]
-    pictures = sorted(set(files).difference(dicoms), key=_natural)
+    is_dicom = {p: _maybe_dicom(p) for p in files}
+    dicoms, pictures = [p for p in files if is_dicom[p]], [p for p in files if not is_dicom[p]]
     study = _read_folder(folder, dicoms or pictures, dataset_root, progress)
     if dicoms and not study.images:
         # one line for them all: a damaged copy or export gives the same reason for every file
