@@ -727,3 +727,70 @@ def test_an_analysis_of_images_no_longer_shown_stops_and_the_new_pair_can_be_ana
     qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=30000)
     assert outcomes[0] == "cancelled"
     assert outcomes[1] == "done" and window.result is result  # the queued analysis ran on the images shown
+
+
+def test_hovering_a_jsn_tag_frames_its_joint_and_a_click_shows_that_joint_without_moving_the_view(qtbot, analysed):
+    """Where boxes overlap, which tag is whose is not plain from the picture: the mouse tells."""
+    window, result = analysed
+    window.joints_dock.raise_()  # an annotator's tab in front: the click brings the results forward
+    pane, overlay = window.panes[FOLLOWUP], window.overlays[FOLLOWUP]
+    joint = result.joint("PIP3")
+    tag = overlay.items["PIP3"]
+    assert tag.isVisible() and tag.toolTip().startswith(f"PIP3: JSN {joint.jsn_text()}\n")
+    view_before = pane.view_box.viewRect()
+    viewport = pane.graphics.viewport()
+    at = pane.graphics.mapFromScene(tag.sceneBoundingRect().center())
+
+    qtbot.mouseMove(viewport, at)
+    qtbot.waitUntil(overlay.hover.isVisible, timeout=2000)
+    cx, cy, w, h = joint.followup.box
+    frame = overlay.hover.rect()
+    assert (frame.x(), frame.y(), frame.width(), frame.height()) == pytest.approx((cx - w / 2, cy - h / 2, w, h))
+
+    qtbot.mouseClick(viewport, Qt.LeftButton, pos=at)
+    qtbot.waitUntil(lambda: window.detail_panel.joint is joint, timeout=2000)
+    assert window.results_panel.current_identity() == "PIP3" and window.results_dock.isVisible()
+    assert overlay.focus.isVisible() and window.overlays[BASELINE].focus.isVisible()
+    assert pane.view_box.viewRect() == view_before  # the view stays where the user was looking
+    assert window.layers[FOLLOWUP].selected is None  # the box under the tag is not picked up
+
+    qtbot.mouseMove(viewport, pane.graphics.mapFromScene(pane.view_box.mapViewToScene(pg.Point(cx + 3 * w, cy + 3 * h))))
+    qtbot.waitUntil(lambda: not overlay.hover.isVisible(), timeout=2000)
+
+
+def test_fitted_radiographs_stay_whole_and_large_as_the_views_change_size_until_the_user_zooms(qtbot, make_window, study):
+    """The joint detail appearing after an analysis shrank the views; an aspect-locked view then kept its widened
+    range, and the demo's hand filled a third of its view. Fitted views fit again until the user takes over."""
+    window = make_window()
+    window.resize(1400, 900)
+    window.show()
+    open_and_wait(qtbot, window, *study)
+    window.pane_splitter.setSizes([600, 500])  # views of two shapes, as a dragged splitter leaves them
+    window.fit()
+    view_box = window.panes[BASELINE].view_box
+    image = window.panes[BASELINE].image_rect()
+
+    def whole_and_large() -> bool:
+        view = view_box.viewRect()
+        inside = view.adjusted(-1, -1, 1, 1).contains(image)
+        return inside and min(view.width() / image.width(), view.height() / image.height()) <= 1.05
+
+    assert whole_and_large()
+    result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
+    height = view_box.height()
+    assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    qtbot.waitUntil(lambda: view_box.height() < 0.9 * height, timeout=3000)  # the joint detail took room
+    qtbot.waitUntil(whole_and_large, timeout=3000)
+    for size in ((900, 900), (1400, 600), (1400, 900)):  # narrower, then lower, then as it was
+        window.resize(*size)
+        qtbot.waitUntil(whole_and_large, timeout=3000)
+
+    window.zoom(1 / 1.25)  # the user zooms in: a resize keeps what they chose, it does not fit again
+    zoomed = view_box.targetRect()
+    window.resize(1000, 700)
+    qtbot.wait(100)
+    kept = view_box.targetRect()  # (widened across, as an aspect-locked view does)
+    assert (kept.center().x(), kept.center().y()) == pytest.approx((zoomed.center().x(), zoomed.center().y()))
+    assert min(kept.width() - zoomed.width(), kept.height() - zoomed.height()) == pytest.approx(0.0, abs=1e-6)
+    window.fit()
+    assert whole_and_large()

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 
 from jsnviewer.gui.box_layer import view_rect
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
-from jsnviewer.gui.overlays import MARK_ONLY, crowded_note, jsn_text
+from jsnviewer.gui.overlays import MARK_ONLY, crowded_note, jsn_text, tag_tooltip
 from jsnviewer.pipeline.placement import overlap
 from gui_support import make_window, open_and_wait, settings_store, study, wait_drawn  # noqa: F401 (fixtures)
 from test_gui_analysis import analysed  # noqa: F401 (the analysed window fixture)
@@ -82,7 +82,8 @@ def test_a_tag_not_reliable_is_never_hidden_its_mark_takes_the_room_its_value_ca
     assert not all(t.isVisible() for t in overlay.items.values())
     view_box.scaleBy((9.0, 9.0), center=pg.Point(*doubtful.followup.box[:2]))  # no room even for the value
     qtbot.waitUntil(lambda: tag.toPlainText() == MARK_ONLY, timeout=3000)
-    assert tag.isVisible() and tag.toolTip().startswith(f"{jsn_text(doubtful)}\nNot reliable")
+    # the mark alone: its tooltip gives the value and why it is not reliable
+    assert tag.isVisible() and tag.toolTip().startswith(f"{doubtful.identity}: JSN {doubtful.jsn_text()}\nNot reliable")
     view_box.scaleBy((1 / 9.0, 1 / 9.0), center=pg.Point(*doubtful.followup.box[:2]))  # the value again
     qtbot.waitUntil(lambda: tag.toPlainText() == jsn_text(doubtful), timeout=3000)
-    assert tag.isVisible() and tag.toolTip().startswith("Not reliable")
+    assert tag.isVisible() and tag.toolTip() == tag_tooltip(doubtful)

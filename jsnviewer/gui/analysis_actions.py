@@ -171,7 +171,13 @@ class AnalysisActions:
         for name in ("export_csv", "export_report", "save_results"):
             self.actions_by_name[name].setEnabled(False)
 
-    def show_joint_result(self, identity: str | None) -> None:
+    def show_tag_joint(self, identity: str) -> None:
+        """A JSN tag clicked on a view: select its joint's row and detail it, leaving the views where they are."""
+        self.results_dock.raise_()
+        self.results_panel.select_identity(identity, quiet=True)
+        self.show_joint_result(identity, centre=False)
+
+    def show_joint_result(self, identity: str | None, centre: bool = True) -> None:
         """A results-table row: centre both views on the joint (each on its own visit) and detail it."""
         joint = None
         if self.result is not None and identity is not None:
@@ -179,9 +185,10 @@ class AnalysisActions:
         self.detail_panel.show_joint(joint)
         for role, overlay in self.overlays.items():
             overlay.show_focus(getattr(joint, VISITS[role]).box if joint is not None else None)
-        if joint is None:
+        if joint is None or not centre:
             return
         (bx, by, bw, bh), (fx, fy, _, _) = joint.baseline.box, joint.followup.box
+        self.leave_fit()
         self._set_link_offset(fx - bx, fy - by)
         side = JOINT_VIEW_BOXES * max(bw, bh)
         self.panes[BASELINE].view_box.setRange(QRectF(bx - side / 2.0, by - side / 2.0, side, side), padding=0.0)

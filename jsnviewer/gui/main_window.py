@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox,
@@ -117,8 +117,20 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.setCentralWidget(central)
         self.panes[FOLLOWUP].view_box.setXLink(self.panes[BASELINE].view_box)
         self.panes[FOLLOWUP].view_box.setYLink(self.panes[BASELINE].view_box)
+        # An aspect-locked view widens its range when its shape changes and never narrows it again: without a
+        # fit after each resize, a whole hand shrank to a third of its view once the joint detail appeared.
+        self.fitted = False
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(lambda: self.fitted and self.fit())
+        for pane in self.panes.values():
+            pane.view_box.sigResized.connect(self._view_resized)
+            pane.view_box.sigRangeChangedManually.connect(self.leave_fit)
 
         self.overlays = {role: ResultOverlay(self.panes[role].view_box, VISITS[role]) for role in ROLES}
+        for overlay in self.overlays.values():
+            overlay.on_tag_clicked = self.show_tag_joint
         self.study_panel = StudyPanel()
         self.joints_panel = JointsPanel()
         self.results_panel = ResultsPanel()
@@ -508,6 +520,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             pane.graphics.viewport().setCursor(cursor)
 
     def fit(self) -> None:
+        """Both radiographs whole in their views; they stay fitted as the views change size (a dock shown or
+        moved, the window resized) until the user zooms, pans or goes to a joint."""
         rects = [r for r in (pane.image_rect() for pane in self.panes.values()) if r is not None]
         if not rects:
             return
@@ -516,8 +530,18 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         for rect in rects[1:]:
             union = union.united(rect)
         self.panes[BASELINE].view_box.setRange(union, padding=0.02)
+        self.fitted = True
+
+    def leave_fit(self) -> None:
+        """The user chose what the views show: a change of their size no longer fits the radiographs again."""
+        self.fitted = False
+
+    def _view_resized(self) -> None:
+        if self.fitted:
+            self._refit.start()  # once the layout settles: a dock shown resizes the views more than once
 
     def zoom(self, factor: float) -> None:
+        self.leave_fit()
         self.panes[self.active_role].view_box.scaleBy((factor, factor))
 
     def reset_window(self) -> None:
@@ -551,6 +575,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         view = self.panes[role].view_box
         box = document.joint(uid).box
         current = view.viewRect()
+        self.leave_fit()
         view.setRange(QRectF(box[0] - current.width() / 2.0, box[1] - current.height() / 2.0, current.width(),
                              current.height()), padding=0.0)
 

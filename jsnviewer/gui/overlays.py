@@ -6,11 +6,16 @@ Each tag goes to the first place by its own box that covers no joint's name, no 
 beyond the view's edge (`placement`), again whenever the annotation layer places the names (after a zoom, or when boxes
 change: its `labels_moved`). Where there is no such place (a whole hand in a small view) a tag covers no name: it is
 hidden until a zoom makes room, and a note in the view's corner says how many are (their values stay in the results
-table). A tag marked not reliable is never hidden: its mark alone, '?', takes the room its value cannot."""
+table). A tag marked not reliable is never hidden: its mark alone, '?', takes the room its value cannot.
+
+Where boxes overlap, which tag is whose is not always plain: hovering a tag frames its joint's box and its
+tooltip names the joint; clicking it shows that joint in the results table and the joint detail."""
 
 from __future__ import annotations
 
 import pyqtgraph as pg
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
@@ -20,6 +25,7 @@ from jsnviewer.pipeline.result import NOT_RELIABLE
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
 FOCUS_COLOUR = "#ffffff"
+HOVER_COLOUR = "#ffffff"
 MARK_ONLY = "?"  # an unreliable tag where its value finds no room
 
 
@@ -30,6 +36,36 @@ def crowded_note(hidden: int) -> str:
 def jsn_text(joint) -> str:
     """'-0.12 mm ✓' or '+0.30 mm ?' (px when the pixel size is unknown)."""
     return f"{joint.jsn_text(2, 1)} ✓" if joint.reliable else joint.marked_jsn_text(2, 1)
+
+
+def tag_tooltip(joint) -> str:
+    """What hovering a joint's JSN tag says: whose value it is, and whether it can be used."""
+    said = ["Reliable"] if joint.reliable else [NOT_RELIABLE, *joint.reasons_said()]
+    return "\n".join([f"{joint.identity}: JSN {joint.jsn_text()}", *said, "Click: show this joint in the joint detail"])
+
+
+class JsnTag(pg.TextItem):
+    """A tag on the view: hovering it frames its joint's box, a left click shows the joint (`ResultOverlay`)."""
+
+    def __init__(self, overlay: "ResultOverlay", identity: str | None, **kwargs):
+        super().__init__(**kwargs)
+        self.overlay, self.identity = overlay, identity
+        self.setAcceptHoverEvents(True)
+
+    def hoverEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph naming)
+        if ev.isExit():
+            self.overlay.show_hover(None)
+        else:
+            self.overlay.show_hover(self)
+            if self.identity is not None:
+                ev.acceptClicks(Qt.LeftButton)
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802
+        if ev.button() == Qt.LeftButton and self.identity is not None and self.overlay.on_tag_clicked is not None:
+            ev.accept()
+            self.overlay.on_tag_clicked(self.identity)
+        else:
+            ev.ignore()
 
 
 class ResultOverlay:
@@ -50,6 +86,12 @@ class ResultOverlay:
         self.names: list[Rect] = []  # where the joints' names lie at this zoom (`place_around`)
         self.pending: list[tuple] = []  # (identity or None, text, colour, joint box, tooltip, not reliable) still to draw
         self.visible = True
+        self.on_tag_clicked: Callable[[str], None] | None = None  # a joint's tag was clicked: its identity
+        self.hover = QGraphicsRectItem()  # the box of the tag under the mouse
+        self.hover.setPen(pg.mkPen(HOVER_COLOUR, width=2.5 * screen_ratio(view_box)))
+        self.hover.setZValue(24)  # over the boxes, under the tags
+        self.hover.hide()
+        view_box.addItem(self.hover, ignoreBounds=True)
         self.focus = QGraphicsRectItem()
         self.focus.setPen(pg.mkPen(FOCUS_COLOUR, width=1.5 * screen_ratio(view_box), style=Qt.DotLine))
         self.focus.setZValue(5)  # over the image, under the boxes and their names
@@ -73,8 +115,7 @@ class ResultOverlay:
                 cx, cy, w, h = joint.followup.box
                 # one tag per joint, placed by `arrange` once drawn
                 self.pending.append((joint.identity, jsn_text(joint), RELIABLE_TEXT if joint.reliable else UNRELIABLE_TEXT,
-                                     joint.followup.box, "\n".join([NOT_RELIABLE, *joint.reasons_said()]) if not joint.reliable else "reliable",
-                                     not joint.reliable))
+                                     joint.followup.box, tag_tooltip(joint), not joint.reliable))
         for u in result.unpaired:  # a box that fits no finger joint (often the wrist) is said once, in the results
             if u.visit == self.visit and u.identity is not None:
                 self.pending.append((None, "not measured", UNPAIRED_TEXT, u.box, u.reason, False))
@@ -82,7 +123,7 @@ class ResultOverlay:
 
     def _make_some(self) -> None:
         for identity, text, colour, (cx, cy, w, h), tip, marked in self.pending[: self.ITEMS_PER_TURN]:
-            item = pg.TextItem(text, color=colour, anchor=(0, 0), fill=pg.mkBrush(*LABEL_FILL))
+            item = JsnTag(self, identity, text=text, color=colour, anchor=(0, 0), fill=pg.mkBrush(*LABEL_FILL))
             item.setPos(cx - w / 2.0, cy - h / 2.0)
             self.boxes[item] = (cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0)
             self.texts[item] = (text, tip)
@@ -131,12 +172,13 @@ class ResultOverlay:
             return
         taken, beyond = list(self.names), on_screen_edges(self.view_box)
         self.crowded = []
+        self.hover.hide()  # the tags move: the mouse is over another one, or none
         for item in sorted(self.boxes, key=lambda i: i not in self.marked):  # stable: the joints' order otherwise
             places, (text, tip) = tag_places(self.boxes[item]), self.texts[item]
             size = self._size(item, text, tip)
             place = free_place(places, size, beyond + taken)
             if place is None and item in self.marked:
-                size = self._size(item, MARK_ONLY, f"{text}\n{tip}")
+                size = self._size(item, MARK_ONLY, tip)  # the tooltip gives the value
                 place = first_free(places, size, beyond + taken)
             if place is None:
                 self.crowded.append(item)
@@ -160,6 +202,15 @@ class ResultOverlay:
         self._put(self.note, first_free(corner_places(screen), size, taken))
         self.note.setVisible(self.visible)
 
+    def show_hover(self, tag: JsnTag | None) -> None:
+        """Frame the box of the tag under the mouse (None: the mouse left it)."""
+        if tag is None or tag not in self.boxes:
+            self.hover.hide()
+            return
+        x0, y0, x1, y1 = self.boxes[tag]
+        self.hover.setRect(x0, y0, x1 - x0, y1 - y0)
+        self.hover.setVisible(self.visible)
+
     def clear(self) -> None:
         self.pending.clear()
         self._timer.stop()
@@ -173,6 +224,7 @@ class ResultOverlay:
         self.crowded.clear()
         self.noted = 0
         self.note.hide()
+        self.hover.hide()
         self.focus.hide()
 
     def set_visible(self, visible: bool) -> None:
@@ -180,6 +232,8 @@ class ResultOverlay:
         for item in [*self.items.values(), *self.unpaired]:
             item.setVisible(visible and item not in self.crowded)
         self.note.setVisible(visible and self.noted > 0)
+        if not visible:
+            self.hover.hide()
 
     def show_focus(self, box: tuple[float, float, float, float] | None) -> None:
         if box is None:

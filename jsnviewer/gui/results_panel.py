@@ -181,8 +181,15 @@ class ResultsPanel(QWidget):
     def row_identities(self) -> list[str]:
         return [self.table.item(row, 0).data(Qt.UserRole + 1) for row in range(self.table.rowCount())]
 
-    def select_identity(self, identity: str | None) -> None:
-        """Select a joint's row (emits `selected` like a click)."""
+    def select_identity(self, identity: str | None, quiet: bool = False) -> None:
+        """Select a joint's row (emits `selected` like a click, unless `quiet`)."""
+        updating, self._updating = self._updating, self._updating or quiet
+        try:
+            self._select_row(identity)
+        finally:
+            self._updating = updating
+
+    def _select_row(self, identity: str | None) -> None:
         rows = self.row_identities()
         if identity in rows:
             self.table.selectRow(rows.index(identity))
