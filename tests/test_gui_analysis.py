@@ -794,3 +794,37 @@ def test_fitted_radiographs_stay_whole_and_large_as_the_views_change_size_until_
     assert min(kept.width() - zoomed.width(), kept.height() - zoomed.height()) == pytest.approx(0.0, abs=1e-6)
     window.fit()
     assert whole_and_large()
+
+
+def test_a_pair_opened_again_shows_its_results_at_once_saying_when_and_whether_the_boxes_changed(qtbot, analysed,
+                                                                                                  study, tmp_path):
+    """Going to the next follow-up and back, or reopening a recent study, brings the session's analysis back
+    (kept in memory only) instead of asking for another one; with other analysis settings it does not."""
+    window, result = analysed
+    other = tmp_path / "other"
+    other.mkdir()
+    other_pair = (write_radiograph(other / "b.dcm", seed=3, study_date=None), write_radiograph(other / "f.dcm", seed=4))
+    open_and_wait(qtbot, window, *other_pair)
+    assert window.result is None and window.results_panel.row_identities() == []
+
+    open_and_wait(qtbot, window, *study)
+    assert window.result is result and window.results_panel.row_identities() == ["DIP4", "PIP3", "MCP2"]
+    assert "shown again" in window.statusBar().currentMessage()
+    assert window.actions_by_name["export_csv"].isEnabled()
+    # read again from its file, the follow-up gets the analysis' proposals back, as the analysis gave them
+    assert sorted((j.identity, j.source) for j in window.documents[FOLLOWUP].joints()) == \
+        [("DIP4", "model"), ("MCP2", "model"), ("MCP5", "model"), ("PIP3", "model")]
+    assert "The boxes changed since the analysis" not in window.warnings.text()
+
+    # a box deleted since (the edit is kept for the session): the results come back, saying they measured the old boxes
+    follow = window.documents[FOLLOWUP]
+    follow.remove(next(uid for uid in follow.uids() if follow.joint(uid).identity == "PIP3"))
+    open_and_wait(qtbot, window, *other_pair)
+    open_and_wait(qtbot, window, *study)
+    assert window.result is result and "The boxes changed since the analysis" in window.warnings.text()
+    assert "PIP3" not in [j.identity for j in window.documents[FOLLOWUP].joints()]  # deleted, it stays deleted
+
+    window.settings = dataclasses.replace(window.settings, registration_method="deep")  # measured otherwise now
+    open_and_wait(qtbot, window, *other_pair)
+    open_and_wait(qtbot, window, *study)
+    assert window.result is None and "shown again" not in window.statusBar().currentMessage()

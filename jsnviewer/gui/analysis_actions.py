@@ -5,6 +5,8 @@ changed since, and the exports (CSV, report, results folder). `MainWindow` inher
 from __future__ import annotations
 
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QFileDialog
 
 from jsnviewer.dataset import JointAnnotation
-from jsnviewer.gui.analysis import new_proposals, proposals, run_analysis, run_joint_search, warm_up
+from jsnviewer.gui.analysis import analysis_settings, new_proposals, proposals, run_analysis, run_joint_search, warm_up
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.worker import Worker
@@ -24,6 +26,7 @@ VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's n
 JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
 ANALYSIS_DONE = "Analysis done"  # the status bar's words when a result is shown
 RESULTS_OUT_OF_DATE = "results-out-of-date"  # the warning bar's key for "the boxes changed since the analysis"
+RESULTS_KEPT = 4  # the analyses of this many pairs are kept (in memory only) to be shown again when a pair comes back
 
 
 def measured_boxes(document: AnnotationDocument | None) -> list:
@@ -118,9 +121,9 @@ class AnalysisActions:
         worker.signals.finished.connect(lambda w=worker: self.workers.discard(w))
         return worker.start()
 
-    def show_results(self, result, image_ids: tuple[str | None, str | None] | None = None) -> bool:
-        """Show a StudyResult: table, overlays, the model's boxes as proposals. False when the
-        study shown is no longer the one analysed (the result is then dropped, with a note)."""
+    def show_results(self, result, image_ids: tuple[str | None, str | None] | None = None, propose: bool = True) -> bool:
+        """Show a StudyResult: table, overlays, the model's boxes as proposals (unless not `propose`). False when
+        the study shown is no longer the one analysed (the result is then dropped, with a note)."""
         if image_ids is not None and image_ids != (self.image_ids[BASELINE], self.image_ids[FOLLOWUP]):
             self.warnings.show_message("The analysis finished after another study was opened; its results were not "
                                        "shown. Run it again (Ctrl+R).", "info", key="analysis")
@@ -134,13 +137,14 @@ class AnalysisActions:
         done: list[AnnotationDocument] = []
         for role in ROLES:
             document = self.documents[role]
-            if document is None or any(document is d for d in done):
+            if not propose or document is None or any(document is d for d in done):
                 continue
             done.append(document)
             added += document.set_proposals(new_proposals(document.joints(), proposals(result, VISITS[role])))
         for name in ("export_csv", "export_report", "save_results"):
             self.actions_by_name[name].setEnabled(True)
         self._analysed_boxes = {role: measured_boxes(self.documents[role]) for role in ROLES}
+        self._keep_result(result)
         self.warnings.dismiss(RESULTS_OUT_OF_DATE)
         shown = {text for _, text in self.warnings.messages()}
         for number, warning in enumerate(result.warnings):  # what the analysis found (a hand scaled, sides…)
@@ -152,6 +156,42 @@ class AnalysisActions:
         self.statusBar().showMessage(
             f"{ANALYSIS_DONE} in {result.timings_s.get('total', 0):.0f} s: {len(result.joints)} joints measured"
             f"{f', {unreliable} not reliable' if unreliable else ''}; {added} proposal(s) to accept or correct", 10000)
+        return True
+
+    def _results_key(self) -> tuple:
+        """Which pair, analysed with which settings: a result kept under it is what Analyse would show again."""
+        return self.image_ids[BASELINE], self.image_ids[FOLLOWUP], repr(analysis_settings(self.settings))
+
+    def _keep_result(self, result) -> None:
+        key = self._results_key()
+        if key in self.past_results and self.past_results[key][0] is result:  # shown again: keep its own boxes and time
+            self.past_results.move_to_end(key)
+            return
+        self.past_results[key] = (result, dict(self._analysed_boxes), time.localtime())
+        self.past_results.move_to_end(key)
+        while len(self.past_results) > RESULTS_KEPT:
+            self.past_results.popitem(last=False)
+
+    def show_past_result(self) -> bool:
+        """A pair analysed earlier in this session is open again (the next radiograph and back, a recent study): show
+        its results at once, saying when they were measured and whether the boxes changed since."""
+        kept = self.past_results.get(self._results_key())
+        if kept is None or None in self._results_key()[:2]:
+            return False
+        result, boxes, when = kept
+        for role in ROLES:
+            # The proposals come back to an image read again from its file without them (none saved with it); an
+            # image with the user's unsaved edits is shown as they left it: a proposal they deleted stays deleted.
+            document = self.documents[role]
+            if document is None or document.is_dirty or any(j.source == "model" for j in document.joints()):
+                continue
+            document.set_proposals(new_proposals(document.joints(), proposals(result, VISITS[role])))
+        if not self.show_results(result, propose=False):
+            return False
+        self._analysed_boxes = boxes
+        self._check_result_up_to_date()
+        self.statusBar().showMessage(f"{ANALYSIS_DONE} at {time.strftime('%H:%M', when)}, shown again: {len(result.joints)} "
+                                     "joints measured (Ctrl+R analyses the pair anew)", 10000)
         return True
 
     def clear_result(self) -> None:

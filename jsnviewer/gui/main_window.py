@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -91,6 +92,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.result = None  # the StudyResult shown
         self._analysed_ids: tuple[str | None, str | None] | None = None
         self._analysed_boxes: dict[str, list] = {}  # per role, the boxes as the result shown measured them
+        self.past_results: OrderedDict = OrderedDict()  # `_results_key` -> (result, its analysed boxes, when), newest last
         # (result, dataset folder, the two visits' joints) whose joint crops were last written
         self._crops_saved_for: tuple | None = None
         self.undo_group = QUndoGroup(self)
@@ -333,6 +335,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             self._share_panes()
             self.fit()
             self._cancel_stale_analysis()
+            self.show_past_result()
             self.set_active_role(next(iter(study.images)))
             docs = self.documents
             add_recent_study(str(docs[BASELINE].path) if docs[BASELINE] is not None else "",
