@@ -577,3 +577,64 @@ def test_an_edit_made_while_the_image_is_being_saved_is_saved_after_it(qtbot, ma
     data = json.loads((dataset / "annotations" / f"{image_id_of(study[0])}.json").read_text())
     assert [joint["box"] for joint in data["joints"]] == [[80.0, 60.0, 20.0, 30.0]]
     assert not list((dataset / "annotations").glob("*.conflict-*"))
+
+
+def test_choosing_another_dataset_folder_saves_the_reviewed_images_there_so_none_is_left_behind(qtbot, make_window,
+                                                                                                 study, tmp_path):
+    """The folder on a stick that was pulled out, the annotator chose a new one as the window advised: the visit
+    saved before was left in the lost folder while the window said 'All saved', and reopened empty."""
+    import shutil
+
+    baseline, followup = study
+    stick = tmp_path / "stick"
+    window = make_window(stick, autosave_delay_s=0.1)
+    open_and_wait(qtbot, window, baseline, followup)
+    follow_boxes = annotate(window, FOLLOWUP)
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    assert open_dataset(stick).annotation_for_file(followup).joints == follow_boxes
+
+    shutil.rmtree(stick)  # pulled out; the annotator goes on with the baseline
+    base_boxes = annotate(window, BASELINE)
+    qtbot.waitUntil(lambda: bool(window.documents[BASELINE].save_error), timeout=10000)
+    wait_saved(qtbot, window)
+    assert window.set_dataset_folder(tmp_path / "new")
+    qtbot.waitUntil(lambda: not any(d.is_dirty for d in window.documents.values()), timeout=10000)
+    wait_saved(qtbot, window)
+    new = open_dataset(tmp_path / "new")
+    assert new.annotation_for_file(baseline).joints == base_boxes
+    assert new.annotation_for_file(followup).joints == follow_boxes  # the visit saved only to the lost folder
+    assert "followup.dcm" in window.warnings.text() and str(tmp_path / "new") in window.warnings.text()
+
+    reopened = make_window(tmp_path / "new")
+    open_and_wait(qtbot, reopened, baseline, followup)
+    assert reopened.documents[FOLLOWUP].joints() == follow_boxes and reopened.documents[BASELINE].joints() == base_boxes
+
+
+def test_switching_to_another_dataset_takes_the_study_shown_and_leaves_the_earlier_ones(qtbot, make_window, study,
+                                                                                          tmp_path):
+    """A deliberate switch (the old folder still there): the study on screen goes to the folder chosen, earlier
+    studies of the session stay where they were saved; nothing is removed from the old folder."""
+    baseline, followup = study
+    first = tmp_path / "first"
+    window = make_window(first, autosave_delay_s=0.1)
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    earlier_image = write_radiograph(earlier / "e.dcm", seed=5)
+    open_and_wait(qtbot, window, earlier_image)
+    annotate(window, BASELINE)
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    open_and_wait(qtbot, window, baseline, followup)
+    shown = annotate(window, BASELINE)
+    window.save_annotations()
+    wait_saved(qtbot, window)
+
+    assert window.set_dataset_folder(tmp_path / "second")
+    qtbot.waitUntil(lambda: not window.documents[BASELINE].is_dirty, timeout=10000)
+    wait_saved(qtbot, window)
+    second, old = open_dataset(tmp_path / "second"), open_dataset(first)
+    assert second.annotation_for_file(baseline).joints == shown
+    assert second.annotation_for_file(earlier_image) is None and old.annotation_for_file(earlier_image) is not None
+    assert second.annotation_for_file(followup) is None  # no box of the user's: nothing to carry
+    assert old.annotation_for_file(baseline).joints == shown

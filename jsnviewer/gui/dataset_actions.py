@@ -52,17 +52,36 @@ class DatasetActions:
             return False
         self.warnings.dismiss("dataset")
         self.dataset_unusable = False
+        carried = []
         if not self.settings.dataset_folder or Path(self.settings.dataset_folder).resolve() != Path(folder).resolve():
+            carried = self._carried_to(Path(folder))
             for document in self.session_documents.values():
                 document.stored, document.base = None, []  # nothing read from this folder: a file there is someone else's
         self.settings.dataset_folder = str(folder)
         self._save_settings()
         self.saver.dataset_root = Path(folder)
+        for document in carried:
+            document.mark_saved(-1)  # unsaved in this folder
         for document in self.session_documents.values():
-            if document.is_dirty:  # edits made before there was a folder to save them to
+            if document.is_dirty:  # edits made before there was a folder to save them to, or carried to this one
                 self.saver.schedule(document)
+        if carried:
+            self.warnings.show_message(
+                f"{len(carried)} image(s) with your boxes (" + ", ".join(sorted(d.path.name for d in carried)) +
+                f") are saved to {folder} too: the dataset you chose holds the boxes you see.", "info",
+                key="dataset-carried")
         self._update_save_state()
         return True
+
+    def _carried_to(self, folder: Path) -> list:
+        """The images whose saved boxes of the user's a change of dataset folder to `folder` would leave behind: those
+        shown, and, when the old folder is gone (a drive unplugged), every image of the session. Their edits not yet
+        saved are carried anyway."""
+        old = Path(self.settings.dataset_folder) if self.settings.dataset_folder else None
+        old_gone = old is not None and not is_dataset(old)
+        shown = [self.documents[role] for role in ROLES]
+        return [d for d in self.session_documents.values()
+                if (old_gone or any(d is s for s in shown)) and not d.is_dirty and any(j.reviewed for j in d.joints())]
 
     def save_annotations(self) -> bool:
         """Save every edited image now (asks for a dataset folder the first time)."""
