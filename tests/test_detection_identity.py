@@ -159,3 +159,37 @@ def test_a_hand_whose_joints_fit_either_hand_about_equally_is_named_as_the_hand_
             right += names[int(near.argmin())] == name
     assert right == 8  # all 8 landmarked joints found (before: 0, named as a left hand's)
     assert assign_identities(_UAB001_RH_CENTRES * [-1, 1] + [1500, 0], "L") == names  # its mirror image, declared left
+
+
+# Where the shipped detectors put their boxes on a real right hand (UAB001-RH.jpg, a JPEG, which declares no hand):
+# its ring and little fingers' PIPs and DIPs missed, three boxes on the wrist, one on the thumb's tip. Named as a
+# left hand's, every name was wrong (the thumb's IP1 named PIP5).
+UAB001_RH_BOXES = np.array([(379, 968), (532, 439), (697, 770), (538, 731), (924, 924), (253, 766), (468, 1267),
+                            (810, 838), (768, 1247), (802, 253), (564, 287), (764, 444), (208, 664), (801, 1777)], float)
+
+
+def found(centres: np.ndarray, source: str = "both") -> list:
+    """Detections at `centres`, named from their geometry alone (a file that declares no hand)."""
+    from jsnviewer.detection.detector import Detection
+
+    names = assign_identities(centres, None)
+    return [Detection((x, y, 80.0, 80.0), name, 0.9, source=source) for (x, y), name in zip(centres, names)]
+
+
+def test_a_hand_whose_joints_fit_either_side_almost_alike_is_said_to_be_a_guess():
+    from types import SimpleNamespace
+
+    from jsnviewer.detection.identity import side_margin
+    from jsnviewer.pipeline.analyze import hand_side_guessed
+
+    assert side_margin(UAB001_RH_BOXES) < 1.0
+    assert side_margin(_hand(15.0, mirror=True)) > 4.0  # a well-found hand fits its own side by several prices
+    assert side_margin(_hand(-20.0, seed=2)) > 4.0
+
+    jpeg = SimpleNamespace(identity=SimpleNamespace(laterality=None))
+    warning = hand_side_guessed(jpeg, found(UAB001_RH_BOXES), "follow-up")
+    assert warning.startswith("Which hand the follow-up shows is a guess") and "IP1 and MCP1" in warning
+    assert hand_side_guessed(jpeg, found(_hand(15.0, mirror=True)), "follow-up") is None
+    declared = SimpleNamespace(identity=SimpleNamespace(laterality="R"))  # the file says: the names take its side
+    assert hand_side_guessed(declared, found(UAB001_RH_BOXES), "follow-up") is None
+    assert hand_side_guessed(jpeg, found(UAB001_RH_BOXES, source="user"), "follow-up") is None  # the user named them

@@ -531,7 +531,7 @@ def test_with_one_radiograph_the_analysis_finds_its_joints_as_proposals(qtbot, m
         searched.append(radiograph)
         return [JointAnnotation(box=(90.0, 120.0, 24.0, 20.0), identity="MCP2", findings={"ankylosis": True},
                                 source="model"),
-                JointAnnotation(box=(61.0, 59.0, 20.0, 20.0), identity="PIP3", source="model")]  # the user's stands
+                JointAnnotation(box=(61.0, 59.0, 20.0, 20.0), identity="PIP3", source="model")], None  # the user's stands
 
     monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_joint_search", joint_search)
     assert run_and_wait(qtbot, window, 30000) == "done"
@@ -542,6 +542,31 @@ def test_with_one_radiograph_the_analysis_finds_its_joints_as_proposals(qtbot, m
     assert window.result is None  # no JSN without the other visit
     assert "1 proposal(s) to accept or correct" in window.statusBar().currentMessage()
     assert window.actions_by_name["analyse"].isEnabled()
+
+
+def test_a_joint_search_that_guessed_the_hand_says_so_until_another_study_opens(qtbot, make_window, study,
+                                                                                  monkeypatch, tmp_path):
+    """A JPEG does not say which hand it shows; where the joints fit either hand almost alike, every proposed name may
+    be its mirror's, and accepting them all would teach the models wrong names."""
+    from jsnviewer.pipeline.analyze import hand_side_guessed
+    from test_detection_identity import UAB001_RH_BOXES, found
+
+    window = make_window()
+    open_and_wait(qtbot, window, None, study[1])
+
+    def joint_search(radiograph, app_settings, cache, progress=None):
+        joints = found(UAB001_RH_BOXES)
+        return ([JointAnnotation(box=d.box, identity=d.identity, source="model") for d in joints],
+                hand_side_guessed(Radiograph(np.zeros((8, 8), np.float32)), joints, "radiograph"))
+
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_joint_search", joint_search)
+    assert run_and_wait(qtbot, window, 30000) == "done"
+    assert any(level == "warning" and text.startswith("Which hand the radiograph shows is a guess")
+               for level, text in window.warnings.messages())
+    other = tmp_path / "other.dcm"
+    write_radiograph(other, seed=7)
+    open_and_wait(qtbot, window, other)
+    assert "is a guess" not in window.warnings.text()
 
 
 def test_a_joint_search_on_a_picture_without_a_hand_says_so(qtbot, make_window, tmp_path):

@@ -173,6 +173,21 @@ def assign_identities(centres: np.ndarray, laterality: str | None = None) -> lis
     return one[1]
 
 
+def side_margin(centres: np.ndarray) -> float | None:
+    """How much better the detection centres fit the hand they are named as than the other hand, from their
+    geometry alone, in unmatched-joint prices (a well-found hand: 4–5; below one, which hand it is is a guess);
+    None where they fit no hand."""
+    det = np.asarray(centres, dtype=float).reshape(-1, 2)
+    if len(det) < 3:
+        return None
+    unit = _nn_spacing(det) / _nn_spacing(TEMPLATE_LEFT)
+    tau = _UNMATCHED * unit
+    fits = [_name_hand(det, unit, tau, mirrors=(mirror,)) for mirror in ("L", "R")]
+    if any(fit is None for fit in fits):
+        return None
+    return abs(fits[0][0] - fits[1][0]) / tau ** 2
+
+
 MIN_HAND_JOINTS = 6  # named joints each hand of a two-hand radiograph needs
 _TWO_HANDS_MARGIN = 1.0  # in unmatched-joint prices: how much better two hands must fit than one
 _DECLARED_SIDE = 1.0  # in unmatched-joint prices: what naming the other hand than the file declares costs

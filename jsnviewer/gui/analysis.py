@@ -115,17 +115,19 @@ def run_analysis(baseline, followup, app_settings: AppSettings, cache: ModelCach
         release_free_memory()
 
 
-def run_joint_search(radiograph, app_settings: AppSettings, cache: ModelCache, progress=None) -> list[JointAnnotation]:
-    """What the worker runs when one radiograph is open: its joints and findings as proposals (no JSN)."""
-    from jsnviewer.pipeline.analyze import find_joints
+def run_joint_search(radiograph, app_settings: AppSettings, cache: ModelCache, progress=None
+                     ) -> tuple[list[JointAnnotation], str | None]:
+    """What the worker runs when one radiograph is open: its joints and findings as proposals (no JSN), and a
+    warning when which hand they were named as is a guess (`hand_side_guessed`)."""
+    from jsnviewer.pipeline.analyze import find_joints, hand_side_guessed
 
     try:
         models = cache.models(app_settings, progress)
         found = find_joints(radiograph, models, analysis_settings(app_settings), progress)
     finally:
         release_free_memory()
-    return [JointAnnotation(box=tuple(d.box), identity=d.identity, findings=dict(d.findings), source="model")
-            for d in found]
+    return ([JointAnnotation(box=tuple(d.box), identity=d.identity, findings=dict(d.findings), source="model")
+             for d in found], hand_side_guessed(radiograph, found, "radiograph"))
 
 
 def release_free_memory() -> None:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QFileDialog
 
 from jsnviewer.dataset import JointAnnotation
+from jsnviewer.errors import WeightsError, describe
 from jsnviewer.gui.analysis import analysis_settings, new_proposals, proposals, run_analysis, run_joint_search, warm_up
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
@@ -66,13 +67,16 @@ class AnalysisActions:
         accept or correct (JSN needs the other visit)."""
         radiograph, image_id = self.panes[role].radiograph, self.image_ids[role]
 
-        def show(found: list[JointAnnotation]) -> str:
+        def show(search: tuple[list[JointAnnotation], str | None]) -> str:
+            found, side_guessed = search
             document = self.documents[role]
             if document is None or self.image_ids[role] != image_id:
                 self.warnings.show_message("The joint search finished after another image was opened; its boxes "
                                            "were not shown. Run it again (Ctrl+R).", "info", key="analysis")
                 return "discarded"
             added = document.set_proposals(new_proposals(document.joints(), found), "Joint search proposals")
+            if side_guessed:
+                self.warnings.show_message(side_guessed, "warning", key=f"result-side-{role}")
             self.statusBar().showMessage(
                 f"{len(found)} joints found on the {role.lower()}: {added} proposal(s) to accept or correct. "
                 "Open the other visit too to measure JSN progression.", 10000)

@@ -11,10 +11,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.device import at_most_cpu_threads
 from jsnviewer.errors import JsnError
-from jsnviewer.joints import SIDES
+from jsnviewer.joints import SIDES, names_a_hand
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, bones_off_the_edge, crop_side_px, joint_axes
 from jsnviewer.pipeline.pairing import hand_size_ratio, match_hands, misplaced_pairs
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
@@ -188,6 +190,29 @@ def hand_sides_differ(baseline: list, followup: list) -> str | None:
             "follow-up: another hand, or one image mirrored? JSN compares the joints of the same name.")
 
 
+SIDE_GUESSED_BELOW = 1.0  # unmatched-joint prices (`identity.side_margin`); the 16 real hands named right: ≥ 1.48
+
+
+def hand_side_guessed(radiograph, detections: list, visit: str) -> str | None:
+    """A warning when which hand the joints are named as is a guess: the file does not say, the joints fit the
+    other hand almost as well (joints missed, boxes on the wrist), and nobody has named them yet. Every name
+    is then possibly its mirror's (the thumb's IP1 named PIP5)."""
+    from jsnviewer.detection.detector import hand_side_of
+    from jsnviewer.detection.identity import side_margin
+
+    if radiograph.identity.laterality in SIDES or any(d.source == "user" for d in detections):
+        return None
+    if names_a_hand(d.identity for d in detections):
+        return None
+    side, margin = hand_side_of(detections), side_margin(np.array([d.box[:2] for d in detections], dtype=float))
+    if side is None or margin is None or margin >= SIDE_GUESSED_BELOW:
+        return None
+    other = SIDES["R" if side == "L" else "L"]
+    return (f"Which hand the {visit} shows is a guess: its joints were named as a {SIDES[side]} hand's, which they fit "
+            f"only a little better than a {other} hand's, and the file does not say. Check the names before accepting "
+            "them: the thumb's joints are IP1 and MCP1.")
+
+
 def analyze(baseline, followup, models: AnalysisModels | None = None, settings: AnalysisSettings = AnalysisSettings(),
             progress: Progress | None = None, detections: tuple[list, list] | None = None,
             corrections: tuple[list, list] | None = None) -> StudyResult:
@@ -237,6 +262,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
         if not dets:
             raise AnalysisError(_no_joints(radiograph))
 
+    warnings += [w for w in (hand_side_guessed(radiograph, dets, visit) for radiograph, dets, visit in
+                             zip((baseline, followup), detections, ("baseline", "follow-up"))) if w]
     report(0.62, "Pairing joints")
     *detections, hands_warning = match_hands(*detections, (baseline.identity.laterality, followup.identity.laterality))
     warnings += [hands_warning] if hands_warning else []
