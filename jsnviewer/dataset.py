@@ -456,12 +456,20 @@ class JointsMerge:
     """Two versions of one image's joints, both edited from one common version, merged."""
 
     joints: list[JointAnnotation]
-    theirs: int  # joints the other side added, changed or deleted
+    # the other side's edits, one per box: a box added or changed (moved, renamed …) as it is now, or one deleted
+    theirs: list[JointAnnotation]
     clashes: list[JointAnnotation]  # common joints both sides changed or deleted differently (both versions kept)
 
     def clash_names(self) -> str:
-        names = [joint.identity or "an unnamed box" for joint in self.clashes]
-        return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        return _names(self.clashes)
+
+    def their_names(self) -> str:
+        return _names(self.theirs)
+
+
+def _names(joints: list[JointAnnotation]) -> str:
+    names = [joint.identity or "an unnamed box" for joint in joints]
+    return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
 
 def _key(joint: JointAnnotation) -> tuple:
@@ -481,7 +489,20 @@ def merge_joints(base: Iterable[JointAnnotation], theirs: Iterable[JointAnnotati
     clashes = [by_key[k] for k in (mine_removed & their_removed).elements()
                if _successor(k, mine_added) != _successor(k, their_added)]
     return JointsMerge(joints=[copy.deepcopy(by_key[k]) for k in merged],
-                       theirs=sum(their_removed.values()) + sum(their_added.values()), clashes=clashes)
+                       theirs=[by_key[k] for k in _edits(their_removed, their_added)], clashes=clashes)
+
+
+def _edits(removed: Counter, added: Counter) -> list[tuple]:
+    """One side's edits, one per box: the boxes it added or changed, as they are now, then those it deleted (the
+    old boxes with no `_successor` among the added ones: a moved box is one edit, not a deletion and an addition)."""
+    unclaimed, deleted = Counter(added), []
+    for old in removed.elements():
+        new = _successor(old, unclaimed)
+        if new is None:
+            deleted.append(old)
+        else:
+            unclaimed -= Counter([new])
+    return list(added.elements()) + deleted
 
 
 def _successor(old: tuple, added: Counter) -> tuple | None:

@@ -19,12 +19,14 @@ class RadiographError(JsnError):
 
 
 class WeightsError(JsnError):
-    """A model weight file is missing, corrupt or of the wrong model."""
+    """A model weight file is missing, corrupt or of the wrong model; named by the model's `title` where it is known
+    ("Bone segmenter weights …", as Settings names its row)."""
 
-    def __init__(self, path: str | Path, reason: str):
+    def __init__(self, path: str | Path, reason: str, title: str = "model"):
         self.path = Path(path)
         self.reason = reason
-        super().__init__(f"model weights {self.path}: {reason}")
+        self.title = title
+        super().__init__(f"{title} weights {self.path}: {reason}")
 
 
 class DatasetError(JsnError):

@@ -30,7 +30,7 @@ MODELS = {name: (MODEL_TITLES[name], *run) for name, run in {
 MIN_REVIEWED_IMAGES = 1
 MIN_CROP_JOINTS = 5  # the crop trainers keep a fifth of the joints apart for validation
 _STEPS = re.compile(r"(\d+)/(\d+)\s*\[")  # tqdm's "135/300 [" (detector, finding classifier)
-_EPOCH = re.compile(r"^epoch (?:epoch=)?(\d+)\b", re.MULTILINE)  # one line per epoch (segmenter, registration)
+_EPOCH = re.compile(r"^epoch (\d+)\b", re.MULTILINE)  # one line per epoch (segmenter, registration)
 
 
 @dataclass(frozen=True)

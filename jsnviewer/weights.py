@@ -69,7 +69,20 @@ def resolve_weights(name: str, override: str | Path | None = None) -> Path:
 def is_shipped(path: str | Path) -> bool:
     """Whether `path` is one of the shipped weights files (an existing .pt file in `models_dir()`)."""
     path = Path(path)
-    return path.suffix == ".pt" and path.is_file() and path.resolve().parent == models_dir().resolve()
+    return path.suffix == ".pt" and path.is_file() and _in_models_dir(path)
+
+
+def _in_models_dir(path: Path) -> bool:
+    return path.resolve().parent == models_dir().resolve()
+
+
+def not_found(path: str | Path, model: str | None = None) -> WeightsError:
+    """A weights file that is not there, named by its model, with what to do: a shipped file comes back with the
+    program; one the user chose (Settings, `--weights`) does not, but the shipped one stands in when it is cleared."""
+    path = Path(path)
+    advice = ("reinstall the program" if _in_models_dir(path)
+              else "choose another file in Settings or clear it to use the shipped weights")
+    return WeightsError(path, f"file not found ({advice})", MODEL_TITLES.get(model, "model"))
 
 
 @dataclass
@@ -98,15 +111,23 @@ def save_weights(path: str | Path, weights: Weights) -> Path:
 
 
 def load_weights(path: str | Path, expected_model: str | None = None) -> Weights:
-    """Read a weights file; any problem is a WeightsError that names the file and the reason: a missing,
-    empty or unreadable file, another model's, a state_dict that is not a table of tensors, a config or
-    meta that is not a table, or NaN/infinite weights. Whether the settings fit is the model's loader's
-    to say (it builds the network from them)."""
+    """Read a weights file; any problem is a WeightsError that names the file (and `expected_model`'s title) and
+    the reason: a missing, empty or unreadable file, another model's, a state_dict that is not a table of tensors,
+    a config or meta that is not a table, or NaN/infinite weights. Whether the settings fit is the model's
+    loader's to say (it builds the network from them)."""
+    try:
+        return _read_weights(Path(path), expected_model)
+    except WeightsError as exc:
+        if expected_model not in MODEL_TITLES:
+            raise
+        raise WeightsError(exc.path, exc.reason, MODEL_TITLES[expected_model]) from exc.__cause__
+
+
+def _read_weights(path: Path, expected_model: str | None) -> Weights:
     import torch
 
-    path = Path(path)
     if not path.exists():
-        raise WeightsError(path, "file not found (reinstall the program or choose another weights file in Settings)")
+        raise not_found(path)
     if path.stat().st_size == 0:
         raise WeightsError(path, "file is empty")
     try:

@@ -267,7 +267,8 @@ def test_two_annotators_edits_of_different_joints_merge_without_losing_either():
     # MCP4 is gone; MCP3, moved by them and deleted by me, clashes: their moved box stays
     assert sorted((j.box[0], j.identity) for j in merge.joints) == [
         (10, "PIP2"), (42, "MCP3"), (100, "MCP5"), (130, None)]
-    assert [j.identity for j in merge.clashes] == ["MCP3"] and merge.theirs == 3
+    assert [j.identity for j in merge.clashes] == ["MCP3"]
+    assert [j.identity for j in merge.theirs] == ["MCP3", "MCP5"]  # a moved box is one change, not two
 
 
 def test_the_same_change_on_both_sides_is_one_change_and_no_clash():
@@ -292,7 +293,8 @@ def test_a_save_merges_the_changes_saved_meanwhile_by_another_annotator(tmp_path
     mine.joints = mine.joints + [JointAnnotation(box=(20, 60, 4, 4), identity="MCP5")]
     merge = dataset.save_annotation(mine, base=base)
     saved = dataset.annotation_for_file(radiograph_file)
-    assert [j.identity for j in saved.joints] == ["MCP2", "IP1", "MCP5"] and merge.theirs == 2
+    assert [j.identity for j in saved.joints] == ["MCP2", "IP1", "MCP5"]
+    assert [j.identity for j in merge.theirs] == ["IP1", None] and merge.their_names() == "IP1, an unnamed box"
     assert saved.stored == mine.stored and not list(dataset.annotations_dir.glob("*.conflict-*"))
 
     again, theirs = dataset.annotation_for_file(radiograph_file), dataset.annotation_for_file(radiograph_file)
@@ -314,7 +316,7 @@ def test_a_save_merges_the_changes_saved_meanwhile_by_another_annotator(tmp_path
     mine.joints = mine.joints + [JointAnnotation(box=(40, 10, 4, 4), identity="DIP2")]
     merge = dataset.save_annotation(mine, base=base)  # the window's boxes are written again, not set aside
     assert dataset.annotation_for_file(radiograph_file).joints == mine.joints
-    assert merge.theirs == 0 and set(dataset.annotations_dir.glob("*.conflict-*")) == copies
+    assert merge.theirs == [] and set(dataset.annotations_dir.glob("*.conflict-*")) == copies
 
 
 def test_a_new_annotation_does_not_replace_one_saved_meanwhile(tmp_path, radiograph_file):

@@ -92,6 +92,20 @@ def view_centre(window, role):
     return centre.x(), centre.y()
 
 
+def test_each_results_header_says_what_its_column_holds(qtbot):
+    from jsnviewer.gui.results_panel import ResultsPanel
+
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    tips = {panel.table.horizontalHeaderItem(c).text(): panel.table.horizontalHeaderItem(c).toolTip()
+            for c in range(panel.table.columnCount())}
+    assert all(tips.values()), tips
+    assert "follow-up minus baseline joint space width" in tips["JSN"] and "narrowing is negative" in tips["JSN"]
+    assert "mm" in tips["JSN"] and "do not use the value" in tips["Reliable"]
+    assert "baseline radiograph" in tips["Baseline"] and "follow-up radiograph" in tips["Follow-up"]
+    assert all("ank = ankylosis" in tips[c] and "sub = subluxation" in tips[c] for c in ("Baseline", "Follow-up"))
+
+
 def test_results_table_sorts_and_a_row_centres_each_view_on_its_own_joint(qtbot, analysed):
     window, result = analysed
     table = window.results_panel.table
@@ -496,7 +510,8 @@ def test_missing_weights_are_named_in_the_warnings_bar_and_nothing_is_lost(qtbot
     window.settings.weights["detector_ankylosis"] = str(missing)
     assert run_and_wait(qtbot, window, 120000) == "error"
     errors = [text for level, text in window.warnings.messages() if level == "error"]
-    assert len(errors) == 1 and str(missing) in errors[0] and "file not found" in errors[0]
+    assert errors == [f"Analysis failed: Ankylosis detector weights {missing}: file not found (choose another file in "
+                      "Settings or clear it to use the shipped weights)"]  # the model as Settings names its row
     assert [j.identity for j in window.documents[BASELINE].joints()] == ["MCP3"] and window.documents[BASELINE].is_dirty
 
 
@@ -594,7 +609,7 @@ def test_settings_reach_the_pipeline_and_models_reload_only_when_they_change(mon
     t = pipeline.thresholds
     assert (pipeline.device, pipeline.registration_method, t.conf, t.iou1, t.m1, t.m2, t.iou2) == ("cpu", "deep", 0.7, 0.2, 25, 15, 0.5)
     assert pipeline.weights == {name: str(path) for name, path in files.items()}
-    assert missing_weights(settings) == []
+    assert missing_weights(settings) == {}
     cache = ModelCache()
     first = cache.models(settings)
     assert cache.models(settings) is first and len(loads) == 1
@@ -608,7 +623,7 @@ def test_settings_reach_the_pipeline_and_models_reload_only_when_they_change(mon
     cache.models(settings)
     assert len(loads) == 3
     files["segmenter"].unlink()
-    assert missing_weights(settings) == [files["segmenter"]]
+    assert missing_weights(settings) == {"segmenter": files["segmenter"]}
 
 
 def test_a_model_that_fails_to_load_is_not_cached(monkeypatch):
@@ -661,7 +676,7 @@ def test_an_analysis_waiting_for_the_warm_up_shows_it_and_can_be_cancelled(monke
 def shipped_weights_or_skip() -> None:
     missing = missing_weights(AppSettings())
     if missing:
-        pytest.skip(f"shipped weights not in this checkout: {', '.join(p.name for p in missing)}")
+        pytest.skip(f"shipped weights not in this checkout: {', '.join(p.name for p in missing.values())}")
 
 
 @pytest.fixture(scope="module")

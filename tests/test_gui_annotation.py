@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import AnnotationDocument
-from jsnviewer.gui.box_layer import FINDING_COLOURS, view_rect
+from jsnviewer.gui.box_layer import FINDING_COLOURS, UNNAMED_COLOUR, view_rect
 from jsnviewer.gui.image_view import Tool
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.joints import anatomical_rank
@@ -121,10 +121,35 @@ def test_delete_with_the_key_then_undo_brings_the_same_box_back(qtbot, window):
     assert [j.findings["ankylosis"] for j in window.documents[BASELINE].joints()] == [True, False]
 
 
+def test_a_box_with_no_joint_name_is_grey_as_in_the_report_its_name_too_until_it_is_named(qtbot, window):
+    """A box that fits no finger joint (often the wrist) is grey in the results' words, overview.png and the report:
+    the window drew it in the blue of "no finding"."""
+    from jsnviewer.pipeline.overview import UNPAIRED_COLOUR
+
+    grey, blue = QColor(*UNPAIRED_COLOUR), QColor(FINDING_COLOURS[()])
+    document, layer = window.documents[BASELINE], window.layers[BASELINE]
+    document.set_proposals([JointAnnotation(box=(60.0, 200.0, 30.0, 20.0), source="model"),
+                            JointAnnotation(box=(60.0, 60.0, 20.0, 20.0), identity="MCP2", source="model")])
+    qtbot.waitUntil(lambda: layer.settled, timeout=3000)
+    layer.select(None)
+    wrist, mcp2 = (next(i for i in layer.items.values() if i.joint.identity == name) for name in (None, "MCP2"))
+    assert wrist.pen.color() == grey and wrist.pen.style() == Qt.DashLine  # still a proposal, dashed
+    assert wrist.label.toPlainText() == "?" and wrist.label.color == grey
+    assert _text_contrast_over_bone(wrist.label) >= 4.5
+    assert mcp2.pen.color() == blue and mcp2.label.color == blue
+    table = window.joints_panel.table
+    assert next(table.item(r, 0) for r in range(table.rowCount()) if table.item(r, 0).text() == "?").foreground().color() == grey
+    legend = [label for label in window.joints_panel.findChildren(QLabel) if label.text() == "■ no joint name"]
+    assert len(legend) == 1 and grey.name() in legend[0].styleSheet()
+
+    document.set_identity(wrist.uid, "MCP3")  # named: the colour of its findings
+    assert wrist.pen.color() == blue and wrist.label.color == blue
+
+
 def test_identity_and_findings_set_the_box_colour_and_label_and_undo(qtbot, window):
     uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
     item = window.layers[BASELINE].items[uid]
-    assert item.pen.color() == QColor(FINDING_COLOURS[()])
+    assert item.pen.color() == QColor(UNNAMED_COLOUR)
     panel = window.joints_panel
     panel.identity.setCurrentText("PIP3")
     panel.identity.activated.emit(panel.identity.currentIndex())

@@ -94,7 +94,7 @@ def test_demo_screenshots_wait_for_the_analysis(tmp_path):
 
     missing = missing_weights(AppSettings())
     if missing:
-        pytest.skip(f"shipped weights not in this checkout: {', '.join(p.name for p in missing)}")
+        pytest.skip(f"shipped weights not in this checkout: {', '.join(p.name for p in missing.values())}")
     main_png, detail_png = tmp_path / "main.png", tmp_path / "detail.png"
     done = run_cli(["--demo", "--screenshot", str(main_png), "--detail-screenshot", str(detail_png)], tmp_path,
                    timeout=900)
@@ -135,7 +135,7 @@ def test_the_demo_screenshot_waits_until_every_box_and_tag_is_drawn(tmp_path):
 
     missing = missing_weights(AppSettings())
     if missing:
-        pytest.skip(f"shipped weights not in this checkout: {', '.join(p.name for p in missing)}")
+        pytest.skip(f"shipped weights not in this checkout: {', '.join(p.name for p in missing.values())}")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_DATA_HOME=str(tmp_path / "data"))
     done = subprocess.run([sys.executable, "-c", SLOW_BOXES, "gui", "--demo", "--screenshot", str(tmp_path / "shot.png")],

@@ -343,6 +343,54 @@ def test_settings_go_back_to_the_shipped_models_in_one_click_after_a_retraining(
     assert dialog.values().weights == {name: "" for name in MODEL_TITLES}
 
 
+def test_a_long_weights_path_shows_its_run_folder_and_file_name_and_whole_in_its_tooltip(qtbot):
+    from jsnviewer.gui.settings import SettingsDialog
+
+    path = "/srv/clinic/annotation-projects/hands-2024/dataset/retrained/2024-05-02_101500/segmenter.pt"
+    dialog = SettingsDialog(AppSettings(weights={"segmenter": path}))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    edit = dialog.weights["segmenter"]
+    assert not edit.hasFocus() and edit.fontMetrics().horizontalAdvance(path) > edit.width()  # too long to show whole
+    shown = edit.shown_text()
+    assert shown.startswith("/srv/") and "…" in shown and shown.endswith("/2024-05-02_101500/segmenter.pt"), shown
+    assert edit.toolTip() == path
+    edit.setText("/tmp/seg.pt")
+    assert edit.shown_text() == "/tmp/seg.pt" and edit.toolTip() == "/tmp/seg.pt"
+    assert dialog.values().weights["segmenter"] == "/tmp/seg.pt"
+
+
+def test_a_chosen_weights_file_gone_is_named_with_its_model_when_the_window_opens(qtbot, settings_store, tmp_path,
+                                                                                  monkeypatch):
+    from jsnviewer.gui.main_window import MainWindow
+    from jsnviewer.gui.settings import SettingsDialog
+
+    gone = tmp_path / "retrained" / "segmenter.pt"
+    window = MainWindow(AppSettings(weights={"segmenter": str(gone)}))
+    qtbot.addWidget(window)
+    window.ask_before_discarding = False
+    assert window.warnings.messages() == [("warning", f"Bone segmenter weights {gone}: file not found (choose another "
+                                                      "file in Settings or clear it to use the shipped weights)")]
+    monkeypatch.setattr(SettingsDialog, "exec", lambda dialog: dialog.shipped_button.click() or True)
+    window.open_settings()  # "Use the shipped models", OK
+    assert window.settings.weights["segmenter"] == "" and window.warnings.messages() == []
+
+
+def test_a_damaged_weights_file_is_named_with_its_model_once_the_models_load_at_start(qtbot, settings_store, tmp_path):
+    from jsnviewer.gui.main_window import MainWindow
+
+    damaged = tmp_path / "seg.pt"
+    damaged.write_bytes(b"\x00garbage" * 10)
+    window = MainWindow(AppSettings(weights={"segmenter": str(damaged)}))
+    qtbot.addWidget(window)
+    window.ask_before_discarding = False
+    window.warm_up()  # as the application does at start
+    qtbot.waitUntil(lambda: bool(window.warnings.messages()), timeout=120000)
+    assert window.warnings.messages() == [("warning", f"Bone segmenter weights {damaged}: cannot be read, the file is "
+                                                      "damaged or not a weights file (UnpicklingError)")]
+
+
 def errors_of(window) -> list[str]:
     return [text for level, text in window.warnings.messages() if level == "error"]
 
@@ -492,6 +540,24 @@ def test_one_joint_changed_differently_in_two_windows_is_kept_twice_only_when_th
     assert not errors_of(second)
     warning = next(text for level, text in second.warnings.messages() if level == "warning" and "merged" in text)
     assert "Both of you changed MCP2: both versions are kept" in warning
+
+
+def test_a_box_moved_in_another_window_is_said_as_one_change_by_its_name(qtbot, make_window, study, tmp_path):
+    dataset = tmp_path / "shared-dataset"
+    first, second = make_window(dataset, autosave_delay_s=0.1), make_window(dataset, autosave_delay_s=0.1)
+    open_and_wait(qtbot, first, *study)
+    ip1 = first.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="IP1")
+    first.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="MCP2")
+    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
+    open_and_wait(qtbot, second, *study)
+    first.documents[BASELINE].set_box(ip1, (53.0, 60.0, 20.0, 30.0))  # moved: one change
+    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
+    document = second.documents[BASELINE]
+    document.set_box(next(uid for uid in document.uids() if document.joint(uid).identity == "MCP2"),
+                     (92.0, 60.0, 20.0, 30.0))
+    qtbot.waitUntil(lambda: not document.is_dirty, timeout=10000)
+    assert [text for level, text in second.warnings.messages() if "merged with yours" in text] == [
+        "baseline.dcm: 1 box changed meanwhile by another window or annotator (IP1), merged with yours and shown here."]
 
 
 def test_a_radiograph_replaced_on_disk_before_the_save_gets_no_boxes(qtbot, make_window, study, tmp_path):

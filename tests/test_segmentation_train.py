@@ -9,6 +9,7 @@ from PIL import Image
 from jsnviewer.cli.main import main
 from jsnviewer.errors import DatasetError, JsnError
 from jsnviewer.phantom import make_joint_crop
+from jsnviewer.retraining import TrainingRun
 from jsnviewer.segmentation.data import find_crops, is_validation_joint, load_sample, split_by_joint
 from jsnviewer.segmentation.train import TrainConfig, train_segmenter
 
@@ -104,6 +105,18 @@ def test_trains_from_an_annotation_dataset_folder(tmp_path):
     meta = load_weights(out, expected_model="segmenter").meta
     assert meta["train_crops"] + meta["validation_crops"] == 3
     assert meta["epochs_done"] == 1  # --stop-after ends the 4-epoch schedule early
+
+
+def test_each_epoch_is_one_line_that_says_its_number_once(tmp_path):
+    root = write_joint_crops(tmp_path / "crops", joints=6, visits=2)
+    said: list[str] = []
+    config = TrainConfig(crop_dirs=[root], epochs=2, batch_size=4, width=4, depth=3, input_size=64, augment=False)
+    train_segmenter(config, tmp_path / "seg.pt", progress=said.append)
+    epochs = [line for line in said if line.startswith("epoch")]
+    assert [line.split()[:2] for line in epochs] == [["epoch", "1"], ["epoch", "2"]]
+    assert all(line.split()[2].startswith("loss=") and "epoch=" not in line for line in epochs), epochs
+    run = TrainingRun("segmenter", "Bone segmenter", ["train", "segmenter", "--epochs", "2"], tmp_path / "seg.pt")
+    assert run.progress("\n".join(said)) == (2, 2)  # the Retrain dialog's bar counts them
 
 
 def test_a_crop_cut_short_is_left_out_of_a_training_and_named_not_a_stop(tmp_path):

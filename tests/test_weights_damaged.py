@@ -49,7 +49,7 @@ def _refused(model: str, path, *reasons: str) -> str:
         with pytest.raises(WeightsError) as info:
             load()
         message = describe(info.value)
-        assert message.startswith("model weights ") and path.name in message, message
+        assert message.startswith(f"{MODEL_TITLES[model]} weights ") and path.name in message, message  # Settings' row
         for reason in reasons:
             assert reason in message, message
     return message

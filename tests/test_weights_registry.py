@@ -25,6 +25,19 @@ def test_bad_weight_files_name_the_file_and_the_reason(tmp_path, content, reason
     assert "segmenter.pt" in str(info.value) and reason in str(info.value)
 
 
+def test_a_missing_weights_file_names_its_model_and_what_to_do_about_a_chosen_or_a_shipped_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("JSNVIEWER_MODELS", str(tmp_path / "shipped"))
+    chosen = tmp_path / "retrained" / "2024-05-02_101500" / "segmenter.pt"
+    with pytest.raises(WeightsError) as info:
+        load_weights(chosen, expected_model="segmenter")
+    assert str(info.value) == (f"Bone segmenter weights {chosen}: file not found "
+                               "(choose another file in Settings or clear it to use the shipped weights)")
+    shipped = resolve_weights("segmenter")
+    with pytest.raises(WeightsError) as info:
+        load_weights(shipped, expected_model="segmenter")
+    assert str(info.value) == f"Bone segmenter weights {shipped}: file not found (reinstall the program)"
+
+
 def test_weights_of_another_model_are_refused(tmp_path):
     path = save_weights(tmp_path / "x.pt", Weights("registration", {}, {}))
     with pytest.raises(WeightsError, match="expected 'segmenter'"):

@@ -34,8 +34,9 @@ def weights_files(settings: AppSettings) -> dict[str, Path]:
             for name in models_needed(settings.registration_method)}
 
 
-def missing_weights(settings: AppSettings) -> list[Path]:
-    return [path for path in weights_files(settings).values() if not path.is_file()]
+def missing_weights(settings: AppSettings) -> dict[str, Path]:
+    """The weights files an analysis would read that are not there, by model name."""
+    return {name: path for name, path in weights_files(settings).items() if not path.is_file()}
 
 
 class ModelCache:
@@ -85,8 +86,8 @@ def warm_up(app_settings: AppSettings, cache: ModelCache) -> bool:
     has just opened, the first Analyse then runs without those stalls. At the end the objects
     made so far (modules, models: some 250 000) are moved out of the garbage collector's sight
     (`gc.freeze`), so that a later full collection, which also holds the lock, need not walk them.
-    Returns whether the models are loaded; a problem (missing weights…) is left for the analysis
-    itself to report.
+    Returns whether the models are loaded. Missing weights files are left alone (the window names them at
+    start, `MainWindow.show_missing_weights`); a damaged one raises its WeightsError.
     """
     import gc
 

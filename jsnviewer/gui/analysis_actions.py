@@ -118,12 +118,18 @@ class AnalysisActions:
 
     def warm_up(self) -> Worker:
         """Load the analysis libraries and models in the background (the application does this at
-        start); failures are quiet here and reported by the analysis when the user asks for it."""
+        start). A damaged weights file is named in the warnings bar now; other failures are left for the
+        analysis to report when the user asks for it."""
         worker = Worker(warm_up, self.settings, self.model_cache)
         self.workers.add(worker)
-        worker.signals.error.connect(lambda exc: log.info("warm-up: %s", exc))
+        worker.signals.error.connect(self._warm_up_failed)
         worker.signals.finished.connect(lambda w=worker: self.workers.discard(w))
         return worker.start()
+
+    def _warm_up_failed(self, exc: BaseException) -> None:
+        log.info("warm-up: %s", exc)
+        if isinstance(exc, WeightsError):
+            self.warnings.show_message(describe(exc), "warning", key="weights-unreadable")
 
     def show_results(self, result, image_ids: tuple[str | None, str | None] | None = None, propose: bool = True) -> bool:
         """Show a StudyResult: table, overlays, the model's boxes as proposals (unless not `propose`). False when

@@ -187,7 +187,7 @@ def measure_analysis(app, window, tmp: Path) -> None:
 
     missing = missing_weights(window.settings)
     if missing:
-        print(f"\n3. real analysis: skipped, weights missing: {', '.join(str(p) for p in missing)}")
+        print(f"\n3. real analysis: skipped, weights missing: {', '.join(map(str, missing.values()))}")
         return
     folder = tmp / "demo"
     prepare_demo(folder, DEMO_SEED)

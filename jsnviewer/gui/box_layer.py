@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QFont
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import AnnotationDocument, copy_joint
-from jsnviewer.pipeline.overview import COLOURS, finding_colour, findings_abbrev
+from jsnviewer.pipeline.overview import COLOURS, UNPAIRED_COLOUR, finding_colour, findings_abbrev
 from jsnviewer.pipeline.placement import Rect, clipped, corner_places, first_free, outside, place_names, text_rect
 
 
@@ -25,6 +25,8 @@ FINDING_COLOURS = {
     ("subluxation",): _hex(COLOURS["subluxation"]),
     ("ankylosis", "subluxation"): _hex(COLOURS["both"]),
 }
+# A box with no joint name (it fits no finger joint; often the wrist): grey, as overview.png and the report draw it.
+UNNAMED_COLOUR = _hex(UNPAIRED_COLOUR)
 SELECTED_COLOUR = "#ffffff"
 NOTE_COLOUR = "#c8c8c8"  # a note in the view's corner (`hidden_names_note`)
 # Under a joint's name and a JSN tag: nearly opaque, so that their text keeps 4.5:1 (WCAG AA) over white bone
@@ -37,7 +39,7 @@ COMPACT_TYPE, COMPACT_MARGIN = 0.8, 2.0
 
 
 def box_colour(joint: JointAnnotation) -> str:
-    return _hex(finding_colour(joint.findings))
+    return _hex(finding_colour(joint.findings)) if joint.identity else UNNAMED_COLOUR
 
 
 def box_label(joint: JointAnnotation) -> str:

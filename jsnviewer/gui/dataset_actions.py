@@ -148,8 +148,9 @@ class DatasetActions:
         self._update_save_state()
 
     def _save_merged(self, document: AnnotationDocument, merge: JointsMerge) -> None:
-        text = (f"{document.path.name}: {merge.theirs} box change(s) saved meanwhile by another window or annotator "
-                "were merged with yours and are shown here.")
+        edits = len(merge.theirs)
+        text = (f"{document.path.name}: {edits} {'box' if edits == 1 else 'boxes'} changed meanwhile by another "
+                f"window or annotator ({merge.their_names()}), merged with yours and shown here.")
         level = "info"
         if merge.clashes:
             text += (f" Both of you changed {merge.clash_names()}: both versions are kept; delete the one you do "

@@ -70,7 +70,7 @@ def open_demo(window, seed: int = DEMO_SEED, analyse: bool | None = None) -> Wor
                 document = window.documents.get(role)
                 if document is not None and len(document) == 0 and not document.is_dirty:
                     document.load_joints(truth_annotations(visit))
-            why = f" No analysis: weights files not found: {', '.join(map(str, missing))}." if missing else ""
+            why = f" No analysis: weights files not found: {', '.join(map(str, missing.values()))}." if missing else ""
             window.warnings.show_message(
                 f"Demo study: a synthetic hand (phantom seed {seed}). The boxes are the phantom's true joints and "
                 f"findings; edit them freely.{why}", "info", key="demo")

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import AnnotationDocument
-from jsnviewer.gui.box_layer import FINDING_COLOURS, box_colour
+from jsnviewer.gui.box_layer import FINDING_COLOURS, UNNAMED_COLOUR, box_colour
 from jsnviewer.joints import FINDINGS, anatomical_rank, identity_choices
 from jsnviewer.pipeline.overview import findings_abbrev
 
@@ -128,7 +128,7 @@ class JointsPanel(QWidget):
         legend.setHorizontalSpacing(12)
         entries = [(f"■ {' + '.join(names) if names else 'no finding'}", f"color: {colour};")
                    for names, colour in FINDING_COLOURS.items()]
-        entries.append(("┅ proposal (dashed)", ""))
+        entries += [("■ no joint name", f"color: {UNNAMED_COLOUR};"), ("┅ proposal (dashed)", "")]
         for number, (text, style) in enumerate(entries):
             swatch = QLabel(text)
             swatch.setStyleSheet(style)

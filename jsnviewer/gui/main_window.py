@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from jsnviewer.dataset import DatasetError, JointAnnotation
 from jsnviewer.errors import JsnError, describe
-from jsnviewer.gui.analysis import ModelCache
+from jsnviewer.gui.analysis import ModelCache, missing_weights
 from jsnviewer.gui.analysis_actions import VISITS, AnalysisActions
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.autosave import AnnotationSaver
@@ -53,7 +53,7 @@ from jsnviewer.gui.worker import Worker
 from jsnviewer.joints import BOTH
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, check_pair
 from jsnviewer.retraining import training_data
-from jsnviewer.weights import MODEL_TITLES
+from jsnviewer.weights import not_found
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +188,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.set_tool(Tool.PAN)
         self.set_active_role(BASELINE)
         self._use_remembered_dataset()
+        self.show_missing_weights()
         self._update_title()
         self._update_save_state()
         self.setAcceptDrops(True)
@@ -692,16 +693,18 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                     self.saver.dataset_root = None
                     self.dataset_unusable = False
                     self.warnings.dismiss("dataset")
-            for name, path in values.weights.items():
-                if path and not Path(path).is_file():
-                    self.warnings.show_message(f"{MODEL_TITLES[name]} weights file {path} not found.", "warning",
-                                               key=f"weights-{name}")
-                else:
-                    self.warnings.dismiss(f"weights-{name}")
             self.settings = values
+            self.show_missing_weights()
             self.saver.set_delay(values.autosave_delay_s)
             self._save_settings()
             self._update_save_state()
+
+    def show_missing_weights(self) -> None:
+        """Name in the warnings bar each weights file the next analysis would read that is not there, with its model
+        and what to do: at start and after Settings, not first when an analysis fails."""
+        self.warnings.dismiss_prefix("weights-")  # a damaged file's too (`_warm_up_failed`): it may have been replaced
+        for name, path in missing_weights(self.settings).items():
+            self.warnings.show_message(describe(not_found(path, name)), "warning", key=f"weights-{name}")
 
     def open_retraining(self) -> RetrainDialog | None:
         """The Retrain dialog for the dataset folder (one at a time: a second call raises it)."""

@@ -13,6 +13,14 @@ from jsnviewer.pipeline.overview import finding_colour
 from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_RELIABLE, UNRELIABLE_MARK, signed
 
 COLUMNS = ("Joint", "JSN", "Reliable", "Baseline", "Follow-up")
+UNRELIABLE_NOTE = f"{UNRELIABLE_MARK} (grey): not reliable, do not use the value; the joint detail says why"
+COLUMN_TIPS = (
+    "The joint measured, coloured by its follow-up findings (sorts in anatomical order)",
+    f"{JSN_CONVENTION}. In mm, or px where the radiograph does not give its pixel size. {UNRELIABLE_NOTE}",
+    "Reliable: yes, or no: not reliable, do not use the value; the joint detail and the cell's tooltip say why",
+    *(f"Findings on the {visit} radiograph: ank = ankylosis, sub = subluxation; the cell's tooltip gives the "
+      "detector's confidences" for visit in ("baseline", "follow-up")),
+)
 UNRELIABLE_COLOUR = "#9a9a9a"
 FLAG_COLOUR = "#ffb454"  # the "no" of a flagged joint, as the joint detail's "Not reliable"
 
@@ -85,6 +93,8 @@ class ResultsPanel(QWidget):
         self.heading.setWordWrap(True)
         self.table = _Table(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for column, tip in enumerate(COLUMN_TIPS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -100,8 +110,7 @@ class ResultsPanel(QWidget):
         self.unpaired_heading = QLabel("Not measured")
         self.unpaired = QListWidget()
         self.unpaired.setWordWrap(True)
-        self.note = QLabel(JSN_CONVENTION + f". {UNRELIABLE_MARK} (grey): not reliable, do not use the value; "
-                           "the joint detail says why.")
+        self.note = QLabel(f"{JSN_CONVENTION}. {UNRELIABLE_NOTE}.")
         self.note.setObjectName("hint")
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -7,13 +7,15 @@ the first and second suppression passes t_IoU1/t_IoU2 and the box counts M1/M2.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QSettings, QStandardPaths, Qt
+from PySide6.QtGui import QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QLabel, QLineEdit, QPushButton, QSpinBox, QStyle, QStyleOptionFrame, QVBoxLayout, QWidget,
 )
 
 from jsnviewer.detection.thresholds import Thresholds
@@ -25,6 +27,8 @@ ORGANIZATION = "jsnviewer"
 APPLICATION = "jsnviewer"
 REGISTRATION_METHODS = METHODS  # name -> what the Settings dialog calls it
 MAX_RECENT = 10
+# What a path's field shows at least: a retraining run's folder and the longest weights file's name
+PATH_ROOM = "…/2024-05-02_101500/detector_subluxation.pt"
 
 
 # The store's keys of the joint search's settings (named as in the paper), by Thresholds field.
@@ -136,6 +140,51 @@ def add_recent_study(baseline: str, followup: str, store: QSettings | None = Non
     return pairs
 
 
+def elided_path(path: str, metrics: QFontMetrics, width: int) -> str:
+    """`path` in `width` pixels: whole where it fits, else cut in the middle, keeping its last folder and file name
+    whole where they fit (`retrained/<date_time>/segmenter.pt`: which retraining run is in use)."""
+    if metrics.horizontalAdvance(path) <= width:
+        return path
+    tail = re.search(r"[^/\\]*[/\\]?[^/\\]*$", path).group()
+    room = width - metrics.horizontalAdvance(tail)
+    if room >= metrics.horizontalAdvance("…"):
+        return metrics.elidedText(path[: len(path) - len(tail)], Qt.ElideMiddle, room) + tail
+    return metrics.elidedText(path, Qt.ElideMiddle, width)
+
+
+class PathEdit(QLineEdit):
+    """A file or folder's field: while it is not being edited a long path shows cut in the middle (`elided_path`),
+    not only its end as a line edit scrolls it; the whole path is its tooltip."""
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(PATH_ROOM) + 12)
+        self.setToolTip(path)
+        self.textChanged.connect(self.setToolTip)
+
+    def _text_rect(self):
+        option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        rect = self.style().subElementRect(QStyle.SE_LineEditContents, option, self)
+        margins = self.textMargins()
+        return rect.adjusted(margins.left() + 2, margins.top(), -margins.right() - 2, -margins.bottom())
+
+    def shown_text(self) -> str:
+        """The text as the field shows it while not being edited."""
+        return elided_path(self.text(), self.fontMetrics(), self._text_rect().width())
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        if self.hasFocus() or self.shown_text() == self.text():
+            super().paintEvent(event)
+            return
+        option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        painter = QPainter(self)
+        self.style().drawPrimitive(QStyle.PE_PanelLineEdit, option, painter, self)
+        painter.setPen(self.palette().text().color())
+        painter.drawText(self._text_rect(), Qt.AlignLeft | Qt.AlignVCenter, self.shown_text())
+
+
 class SettingsDialog(QDialog):
     """Device, thresholds, dataset folder, custom weights files and autosave delay."""
 
@@ -213,8 +262,8 @@ class SettingsDialog(QDialog):
         box.setToolTip(tip)
         return box
 
-    def _path_row(self, form: QFormLayout, label: str, value: str, folder: bool, placeholder: str = "") -> QLineEdit:
-        edit = QLineEdit(value)
+    def _path_row(self, form: QFormLayout, label: str, value: str, folder: bool, placeholder: str = "") -> PathEdit:
+        edit = PathEdit(value)
         edit.setPlaceholderText(placeholder)
         browse = QPushButton("Browse…")
 

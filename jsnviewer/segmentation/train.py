@@ -159,7 +159,8 @@ def train_segmenter(config: TrainConfig, out: Path, progress: Callable[[str], No
             row |= {"val_dsc": validation["overall"]["dsc"], "val_miou": validation["overall"]["miou"],
                     "val_dsc_upper": validation["upper"]["dsc"], "val_dsc_lower": validation["lower"]["dsc"]}
         history.append(row)
-        progress("epoch " + " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
+        progress(f"epoch {epoch} " + " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
+                                            for k, v in row.items() if k != "epoch"))
         # Saved every epoch so an interrupted run still leaves its latest weights.
         save_weights(out, Weights(MODEL_NAME, model_kwargs, model.state_dict(),
                                   meta_base | {"epochs_done": epoch, "history": history, "validation": validation}))
