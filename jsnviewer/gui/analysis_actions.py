@@ -174,10 +174,9 @@ class AnalysisActions:
 
     def _keep_result(self, result) -> None:
         key = self._results_key()
-        if key in self.past_results and self.past_results[key][0] is result:  # shown again: keep its own boxes and time
-            self.past_results.move_to_end(key)
-            return
-        self.past_results[key] = (result, dict(self._analysed_boxes), time.localtime())
+        kept = self.past_results.get(key)
+        if kept is None or kept[0] is not result:  # a result shown again keeps its own boxes and time
+            self.past_results[key] = (result, dict(self._analysed_boxes), time.localtime())
         self.past_results.move_to_end(key)
         while len(self.past_results) > RESULTS_KEPT:
             self.past_results.popitem(last=False)
@@ -186,7 +185,7 @@ class AnalysisActions:
         """A pair analysed earlier in this session is open again (the next radiograph and back, a recent study): show
         its results at once, saying when they were measured and whether the boxes changed since."""
         kept = self.past_results.get(self._results_key())
-        if kept is None or None in self._results_key()[:2]:
+        if kept is None:
             return False
         result, boxes, when = kept
         for role in ROLES:

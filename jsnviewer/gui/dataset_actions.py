@@ -54,7 +54,7 @@ class DatasetActions:
         self.dataset_unusable = False
         carried = []
         if not self.settings.dataset_folder or Path(self.settings.dataset_folder).resolve() != Path(folder).resolve():
-            carried = self._carried_to(Path(folder))
+            carried = self._carried_over()
             for document in self.session_documents.values():
                 document.stored, document.base = None, []  # nothing read from this folder: a file there is someone else's
         self.settings.dataset_folder = str(folder)
@@ -73,10 +73,10 @@ class DatasetActions:
         self._update_save_state()
         return True
 
-    def _carried_to(self, folder: Path) -> list:
-        """The images whose saved boxes of the user's a change of dataset folder to `folder` would leave behind: those
-        shown, and, when the old folder is gone (a drive unplugged), every image of the session. Their edits not yet
-        saved are carried anyway."""
+    def _carried_over(self) -> list:
+        """The images with boxes of the user's, all saved, that a change of dataset folder would leave behind in the old
+        one: those shown, and every image of the session when the old folder is gone (a drive unplugged). Edits not
+        yet saved go to the new folder anyway."""
         old = Path(self.settings.dataset_folder) if self.settings.dataset_folder else None
         old_gone = old is not None and not is_dataset(old)
         shown = [self.documents[role] for role in ROLES]
