@@ -103,6 +103,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.saver.merged.connect(self._save_merged)
         self.dataset_unusable = False  # the remembered dataset folder could not be opened: autosave is off
         self.retrain_dialog: RetrainDialog | None = None
+        self.manual_window = None  # Help ▸ User manual, made when first asked for
         self.import_report: QMessageBox | None = None  # what the last COCO import did and left out
 
         self.warnings = WarningsBar()
@@ -745,6 +746,24 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             self.warnings.show_message(problem[0].upper() + problem[1:] + ".", "warning", key="settings")
         else:
             self.warnings.dismiss("settings")
+
+    def show_manual(self) -> None:
+        """The manual beside the window (not modal: a reader keeps it open while working)."""
+        from jsnviewer.gui.manual import ManualWindow
+
+        if self.manual_window is None:
+            manual = ManualWindow(self)
+            if not manual.pages.count():
+                QMessageBox.warning(self, "User manual", f"The manual is not installed with this program: no pages "
+                                    f"in {manual.folder}. It is also in the program's source, in docs/.")
+                return
+            available = self.screen().availableGeometry() if self.screen() else None
+            if available is not None:
+                manual.resize(min(1100, int(0.8 * available.width())), int(0.8 * available.height()))
+            self.manual_window = manual
+        self.manual_window.show()
+        self.manual_window.raise_()
+        self.manual_window.activateWindow()
 
     def show_about(self) -> None:
         from jsnviewer.gui.about import about_html

@@ -169,6 +169,7 @@ def build_actions(window) -> dict[str, QAction]:
     for name in ("analyse", "cancel", None, "export_csv", "export_report", "save_results", None, "retrain"):
         analysis_menu.addSeparator() if name is None else analysis_menu.addAction(a[name])
     help_menu = menu.addMenu("&Help")
+    help_menu.addAction(act("&User manual", window.show_manual, "Shift+F1"))
     help_menu.addAction(act("&Keyboard shortcuts", window.show_shortcuts, "F1"))
     help_menu.addAction(act("&About jsnviewer", window.show_about))
 

@@ -1,4 +1,5 @@
-"""The program's own files beside the code (resources/: the style sheet, the icons), also in the packaged program."""
+"""The program's own files beside the code (resources/: the style sheet, the icons; docs/: the manual), also in
+the packaged program."""
 
 from __future__ import annotations
 
@@ -9,12 +10,21 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 
 
-def resources_dir() -> Path:
-    """resources/ beside the package, or inside a frozen bundle."""
+def _program_file(name: str) -> Path:
+    """A top-level folder beside the package, or inside a frozen bundle."""
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
-        return Path(frozen_root) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+        return Path(frozen_root) / name
+    return Path(__file__).resolve().parents[2] / name
+
+
+def resources_dir() -> Path:
+    return _program_file("resources")
+
+
+def docs_dir() -> Path:
+    """The manual's pages (docs/*.md) and their pictures."""
+    return _program_file("docs")
 
 
 ICON_COLOURS = (b"#d8d8d8", b"#5aa9f5")  # the icons' strokes and fills, drawn dim for a disabled button
