@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from jsnviewer.detection.data import load_ra2
-from jsnviewer.detection.identity import TEMPLATE_LEFT, TEMPLATE_NAMES, assign_identities
+from jsnviewer.detection.identity import TEMPLATE_LEFT, TEMPLATE_NAMES, assign_identities, name_as_hand
 
 
 def _hand(rotate_deg=0.0, scale=120.0, mirror=False, seed=0):
@@ -168,6 +168,11 @@ UAB001_RH_BOXES = np.array([(379, 968), (532, 439), (697, 770), (538, 731), (924
                             (810, 838), (768, 1247), (802, 253), (564, 287), (764, 444), (208, 664), (801, 1777)], float)
 
 
+# that radiograph's landmarks (hands_ra2/UAB001-RH.landmarks.json: the thumb's IP and MCP, PIP2–5, MCP2–5)
+UAB001_RH_LANDMARKS = {"IP1": (271, 752), "PIP2": (534, 445), "PIP3": (765, 459), "PIP4": (942, 577), "PIP5": (1102, 771),
+                       "MCP1": (383, 966), "MCP2": (522, 731), "MCP3": (686, 781), "MCP4": (815, 823), "MCP5": (931, 933)}
+
+
 def found(centres: np.ndarray, source: str = "both") -> list:
     """Detections at `centres`, named from their geometry alone (a file that declares no hand)."""
     from jsnviewer.detection.detector import Detection
@@ -193,3 +198,22 @@ def test_a_hand_whose_joints_fit_either_side_almost_alike_is_said_to_be_a_guess(
     declared = SimpleNamespace(identity=SimpleNamespace(laterality="R"))  # the file says: the names take its side
     assert hand_side_guessed(declared, found(UAB001_RH_BOXES), "follow-up") is None
     assert hand_side_guessed(jpeg, found(UAB001_RH_BOXES, source="user"), "follow-up") is None  # the user named them
+
+
+def test_a_reader_who_names_a_guessed_hand_the_other_side_gets_its_joints_real_names():
+    """UAB001-RH, a JPEG: from the geometry alone its joints were named as a left hand's, every name wrong. Named as
+    the right hand it is, each box near a landmark takes that landmark's name, and the wrist boxes none."""
+    guessed = assign_identities(UAB001_RH_BOXES, None)
+    named = name_as_hand(UAB001_RH_BOXES, "R")
+    checked = 0
+    for (x, y), before, after in zip(UAB001_RH_BOXES, guessed, named):
+        nearest = min(UAB001_RH_LANDMARKS, key=lambda k: np.hypot(x - UAB001_RH_LANDMARKS[k][0],
+                                                                   y - UAB001_RH_LANDMARKS[k][1]))
+        if np.hypot(x - UAB001_RH_LANDMARKS[nearest][0], y - UAB001_RH_LANDMARKS[nearest][1]) < 60:
+            checked += 1
+            assert after == nearest and before != nearest
+        if y > 1200:  # the wrist
+            assert after is None
+    assert checked == 8
+    assert name_as_hand(UAB001_RH_BOXES, "L") == guessed  # the guess was the left hand
+    assert name_as_hand(UAB001_RH_BOXES[:2], "R") == [None, None]  # two boxes lay out no hand

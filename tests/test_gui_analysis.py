@@ -584,6 +584,58 @@ def test_a_joint_search_that_guessed_the_hand_says_so_until_another_study_opens(
     assert "is a guess" not in window.warnings.text()
 
 
+def test_the_guessed_hand_is_named_the_other_side_from_its_warning_in_one_undoable_step(qtbot, make_window, study,
+                                                                                       monkeypatch, tmp_path):
+    """The warning offers the remedy: one click names the boxes as the other hand's (the thumb's IP1 where PIP5 was),
+    the proposals stay proposals to accept, Ctrl+Z undoes it, and the next analysis takes the image as that hand."""
+    from jsnviewer.pipeline.analyze import hand_side_guessed
+    from test_detection_identity import UAB001_RH_BOXES, found
+
+    from jsnviewer.radiograph import load_radiograph
+
+    picture = tmp_path / "hand.png"  # a picture: it does not say which hand it shows
+    save_radiograph(picture, Radiograph(load_radiograph(study[1]).pixels, bits_stored=12))
+    window = make_window()
+    window.show()
+    open_and_wait(qtbot, window, None, picture)
+    searched = []
+
+    def joint_search(radiograph, app_settings, cache, progress=None):
+        searched.append(radiograph.identity.laterality)
+        joints = found(UAB001_RH_BOXES)
+        return ([JointAnnotation(box=d.box, identity=d.identity, source="model") for d in joints],
+                hand_side_guessed(radiograph, joints, "radiograph"))
+
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_joint_search", joint_search)
+    assert run_and_wait(qtbot, window, 30000) == "done"
+    document = window.documents[FOLLOWUP]
+    thumb = min(document.uids(), key=lambda uid: abs(document.joint(uid).box[0] - 253))  # the box at the thumb's IP
+    assert document.joint(thumb).identity == "PIP5"
+    button = window.warnings.button(f"result-side-{FOLLOWUP}")
+    assert button is not None and button.text() == "Name as a right hand"
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert document.joint(thumb).identity == "IP1"
+    assert all(j.source == "model" for j in document.joints())  # still to be accepted
+    assert "is a guess" not in window.warnings.text()
+    assert "named as a right hand's" in window.statusBar().currentMessage()
+    assert document.saved_laterality == "R"  # the annotation records the hand the reader said
+    assert window.analysed_radiograph(FOLLOWUP).identity.laterality == "R"
+    assert window.panes[FOLLOWUP].radiograph.identity.laterality is None  # the file's own facts untouched
+    assert window.study_panel.value("Follow-up", "Hand") == "right (named by the reader; the file does not say)"
+
+    assert run_and_wait(qtbot, window, 30000) == "done"  # a new joint search: the image is a right hand now
+    assert searched == [None, "R"] and "is a guess" not in window.warnings.text()
+
+    window.actions_by_name["undo"].trigger()  # the new search's proposals
+    window.actions_by_name["undo"].trigger()  # the naming, in one step
+    assert document.joint(thumb).identity == "PIP5" and document.hand_chosen is None
+    assert window.study_panel.value("Follow-up", "Hand") == "—"
+    window.actions_by_name["other_hand"].trigger()  # the Edit menu does the same
+    assert document.joint(thumb).identity == "IP1"
+    window.actions_by_name["other_hand"].trigger()  # and back: it names them as the other hand again
+    assert document.joint(thumb).identity == "PIP5" and document.hand_chosen == "L"
+
+
 def test_a_joint_search_on_a_picture_without_a_hand_says_so(qtbot, make_window, tmp_path):
     blank = tmp_path / "blank.png"
     save_radiograph(blank, Radiograph(np.full((300, 200), 800.0, dtype=np.float32), bits_stored=12))

@@ -48,6 +48,34 @@ def test_saved_annotations_reopen_identically_with_no_drift(qtbot, make_window, 
     assert reopened.documents[FOLLOWUP].joints() == []
 
 
+def test_the_hand_a_reader_names_is_saved_and_holds_when_the_image_is_opened_again(qtbot, make_window, study, tmp_path):
+    """A file that declares the wrong hand: the reader names the joints as the other hand's; opened again, the image
+    is still that hand for the next analysis, though the file says otherwise."""
+    from test_detection_identity import UAB001_RH_BOXES
+
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    baseline, followup = study  # declared left hands
+    open_and_wait(qtbot, window, baseline, followup)
+    for (x, y), name in zip(UAB001_RH_BOXES / 10, ["MCP4", "PIP3", "MCP2", "MCP3", "IP1", "PIP5"]):
+        window.add_box(BASELINE, (float(x), float(y), 6.0, 6.0), identity=name)  # named as a left hand's
+    window.name_as_other_hand(BASELINE)
+    names = [j.identity for j in window.documents[BASELINE].joints()]
+    assert names == ["MCP1", "PIP2", "MCP3", "MCP2", "MCP5", "IP1"]
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    assert open_dataset(dataset).annotation_for_file(baseline).laterality == "R"
+
+    reopened = make_window(dataset)
+    open_and_wait(qtbot, reopened, baseline, followup)
+    assert [j.identity for j in reopened.documents[BASELINE].joints()] == names
+    assert reopened.documents[BASELINE].hand_chosen == "R"
+    assert reopened.analysed_radiograph(BASELINE).identity.laterality == "R"
+    assert reopened.analysed_radiograph(FOLLOWUP).identity.laterality == "L"  # the other visit as its file says
+    assert reopened.study_panel.value("Baseline", "Hand") == "right (named by the reader; the file: left)"
+    assert reopened.study_panel.value("Follow-up", "Hand") == "left"
+
+
 def test_the_both_hands_tick_alone_is_saved_and_holds_when_the_image_is_opened_again(qtbot, make_window, study,
                                                                                        tmp_path):
     """Ticked before any box was named, the tick was lost with the window: the annotator had to tick it again."""

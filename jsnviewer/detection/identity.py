@@ -173,6 +173,18 @@ def assign_identities(centres: np.ndarray, laterality: str | None = None) -> lis
     return one[1]
 
 
+def name_as_hand(centres: np.ndarray, side: str) -> list[str | None]:
+    """The joint identity of each detection centre when the radiograph is known to show the `side` ("L"/"R")
+    hand: the cheapest naming as that hand alone (a reader's word where the geometry cannot tell,
+    `side_margin`); None for a box that fits no joint of it."""
+    det = np.asarray(centres, dtype=float).reshape(-1, 2)
+    if len(det) < 3:
+        return [None] * len(det)
+    unit = _nn_spacing(det) / _nn_spacing(TEMPLATE_LEFT)
+    fit = _name_hand(det, unit, _UNMATCHED * unit, mirrors=(side,))
+    return fit[1] if fit is not None else [None] * len(det)
+
+
 def side_margin(centres: np.ndarray) -> float | None:
     """How much better the detection centres fit the hand they are named as than the other hand, from their
     geometry alone, in unmatched-joint prices (a well-found hand: 4–5; below one, which hand it is is a guess);

@@ -4,6 +4,7 @@ changed since, and the exports (CSV, report, results folder). `MainWindow` inher
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import OrderedDict
@@ -20,10 +21,13 @@ from jsnviewer.gui.analysis import analysis_settings, new_proposals, proposals, 
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.worker import Worker
+from jsnviewer.joints import SIDES
+from jsnviewer.pipeline.analyze import SIDE_GUESSED
 
 log = logging.getLogger(__name__)
 
 VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's names
+VISIT_WORDS = {BASELINE: "baseline", FOLLOWUP: "follow-up"}  # its warnings' words
 JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
 ANALYSIS_DONE = "Analysis done"  # the status bar's words when a result is shown
 RESULTS_OUT_OF_DATE = "results-out-of-date"  # the warning bar's key for "the boxes changed since the analysis"
@@ -46,7 +50,7 @@ class AnalysisActions:
             self._analysis_queued = True
             self.statusBar().showMessage("The analysis starts when the running task ends (Esc cancels it)", 5000)
             return None
-        baseline, followup = (self.panes[r].radiograph for r in ROLES)
+        baseline, followup = (self.analysed_radiograph(r) for r in ROLES)
         if baseline is None and followup is None:
             self.warnings.show_message("Open a radiograph first: with one, the analysis finds its joints; with a "
                                        "baseline and a follow-up, it also measures JSN progression.",
@@ -62,10 +66,30 @@ class AnalysisActions:
         self._analysis = (worker, ids)
         return self._start_analysis_task(worker, lambda result: "done" if self.show_results(result, ids) else "discarded")
 
+    def show_side_guessed(self, role: str, warning: str) -> None:
+        """The warning that the hand of `role` is a guess, with the other hand's naming one click away."""
+        document = self.documents[role]
+        side = document.named_hand if document is not None else None
+        action = None
+        if side in SIDES:
+            other = SIDES["L" if side == "R" else "R"]
+            action = (f"Name as a {other} hand", lambda: self.name_as_other_hand(role))
+        self.warnings.show_message(warning, "warning", key=f"result-side-{role}", action=action)
+
+    def analysed_radiograph(self, role: str):
+        """The radiograph of `role` as the analysis takes it: with the hand the user said it shows (Edit ▸ Name
+        joints as the other hand) where that is not the file's, so that its joints are named as that hand's."""
+        radiograph, document = self.panes[role].radiograph, self.documents[role]
+        if radiograph is None or document is None or document.hand_chosen is None \
+                or document.hand_chosen == radiograph.identity.laterality:
+            return radiograph
+        return dataclasses.replace(radiograph, identity=dataclasses.replace(radiograph.identity,
+                                                                            laterality=document.hand_chosen))
+
     def find_joints(self, role: str) -> Worker | None:
         """One radiograph open: find its joints and findings in the background and show them as proposals to
         accept or correct (JSN needs the other visit)."""
-        radiograph, image_id = self.panes[role].radiograph, self.image_ids[role]
+        radiograph, image_id = self.analysed_radiograph(role), self.image_ids[role]
 
         def show(search: tuple[list[JointAnnotation], str | None]) -> str:
             found, side_guessed = search
@@ -76,7 +100,7 @@ class AnalysisActions:
                 return "discarded"
             added = document.set_proposals(new_proposals(document.joints(), found), "Joint search proposals")
             if side_guessed:
-                self.warnings.show_message(side_guessed, "warning", key=f"result-side-{role}")
+                self.show_side_guessed(role, side_guessed)
             self.statusBar().showMessage(
                 f"{len(found)} joints found on the {role.lower()}: {added} proposal(s) to accept or correct. "
                 "Open the other visit too to measure JSN progression.", 10000)
@@ -158,7 +182,10 @@ class AnalysisActions:
         self.warnings.dismiss(RESULTS_OUT_OF_DATE)
         shown = {text for _, text in self.warnings.messages()}
         for number, warning in enumerate(result.warnings):  # what the analysis found (a hand scaled, sides…)
-            if warning not in shown:
+            guessed = [role for role in ROLES if warning.startswith(SIDE_GUESSED.format(visit=VISIT_WORDS[role]))]
+            if guessed:
+                self.show_side_guessed(guessed[0], warning)
+            elif warning not in shown:
                 self.warnings.show_message(warning, "warning", key=f"result-{number}")
         self.results_dock.raise_()
         self.show_detail_dock()

@@ -19,8 +19,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from jsnviewer.dataset import JointAnnotation, merge_joints
-from jsnviewer.detection.identity import names_with_hands
-from jsnviewer.joints import BOTH, names_a_hand, names_of_one_hand
+from jsnviewer.detection.identity import hand_side, name_as_hand, names_with_hands
+from jsnviewer.joints import BOTH, SIDES, hand_of, names_a_hand, names_of_one_hand
 
 
 def copy_joint(joint: JointAnnotation) -> JointAnnotation:
@@ -51,7 +51,8 @@ class AnnotationDocument(QObject):
 
     def __init__(self, path: Path, width: int, height: int, laterality: str | None = None,
                  pixel_size_mm: float | None = None, joints: Iterable[JointAnnotation] = (), parent: QObject | None = None,
-                 image_id: str | None = None, stored: str | None = None, both_hands: bool | None = None):
+                 image_id: str | None = None, stored: str | None = None, both_hands: bool | None = None,
+                 hand: str | None = None):
         super().__init__(parent)
         self.path = Path(path)
         # The image's dataset id when it was opened, and the hash of its annotation file as last read or
@@ -73,6 +74,9 @@ class AnnotationDocument(QObject):
         # Taken to show both hands whether or not a joint's name says so yet: by the saved annotation (the
         # user's tick, saved as its laterality "B") where there is one, else by the file (ImageLaterality "B").
         self._both_hands_chosen = laterality == BOTH if both_hands is None else both_hands
+        # The hand ("L"/"R") the user said the radiograph shows (`name_as_hand`), saved as its laterality: the
+        # analysis names its joints as that hand's, as it does a file's ImageLaterality.
+        self.hand_chosen = hand if hand in SIDES else None
 
     # --- reading
     def uids(self) -> list[int]:
@@ -99,7 +103,19 @@ class AnnotationDocument(QObject):
         hand when the file declares both and the user took it to show one."""
         if self.both_hands:
             return BOTH
-        return None if self.laterality == BOTH else self.laterality
+        return self.declared_hand
+
+    @property
+    def declared_hand(self) -> str | None:
+        """"L" or "R" where the user or the file says which one hand the radiograph shows."""
+        return self.hand_chosen or (self.laterality if self.laterality in SIDES else None)
+
+    @property
+    def named_hand(self) -> str | None:
+        """Which hand the plainly named joints lie as (`hand_side`), else the declared one."""
+        named = [(j.box[:2], j.identity) for j in self._joints.values() if j.identity and not hand_of(j.identity)]
+        side = hand_side(np.array([c for c, _ in named], dtype=float).reshape(-1, 2), [n for _, n in named])
+        return side or self.declared_hand
 
     @property
     def is_dirty(self) -> bool:
@@ -195,6 +211,28 @@ class AnnotationDocument(QObject):
             self.undo_stack.push(BothHandsCommand(self, both))
             for uid, name in renamed:
                 self.set_identity(uid, name, own=False)  # naming the hand reviews no proposal
+            self.undo_stack.endMacro()
+        finally:
+            self.in_batch = False
+        self.changed.emit()
+        return len(renamed)
+
+    def name_as_hand(self, side: str) -> int:
+        """Take the radiograph to show the `side` hand ("L"/"R") and name its boxes as that hand's joints from
+        where they lie (`identity.name_as_hand`), as one undo step; how many boxes were renamed. Proposals stay
+        proposals (naming the hand reviews none). Not for a radiograph of both hands."""
+        if side not in SIDES or self.both_hands:
+            return 0
+        uids = list(self._joints)
+        joints = list(self._joints.values())
+        new = name_as_hand(np.array([j.box[:2] for j in joints], dtype=float).reshape(-1, 2), side)
+        renamed = [(uid, name) for uid, joint, name in zip(uids, joints, new) if name != joint.identity]
+        self.in_batch = True
+        try:
+            self.undo_stack.beginMacro(f"Name joints as a {SIDES[side]} hand's")
+            self.undo_stack.push(HandCommand(self, side))
+            for uid, name in renamed:
+                self.set_identity(uid, name, own=False)
             self.undo_stack.endMacro()
         finally:
             self.in_batch = False
@@ -339,6 +377,22 @@ class BothHandsCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.document._both_hands_chosen = self.before
+        self.document._touch()
+
+
+class HandCommand(QUndoCommand):
+    """Which hand the user says the radiograph shows (`AnnotationDocument.hand_chosen`)."""
+
+    def __init__(self, document: AnnotationDocument, side: str | None):
+        super().__init__(f"{SIDES.get(side, 'no').capitalize()} hand")
+        self.document, self.side, self.before = document, side, document.hand_chosen
+
+    def redo(self) -> None:
+        self.document.hand_chosen = self.side
+        self.document._touch()
+
+    def undo(self) -> None:
+        self.document.hand_chosen = self.before
         self.document._touch()
 
 

@@ -50,7 +50,7 @@ from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, ROLES, LoadedImage,
 from jsnviewer.gui.study_panel import StudyPanel
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
-from jsnviewer.joints import BOTH
+from jsnviewer.joints import BOTH, SIDES
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, check_pair
 from jsnviewer.retraining import training_data
 from jsnviewer.weights import not_found
@@ -363,7 +363,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                                           radiograph.identity.laterality, radiograph.pixel_size_mm, joints, parent=self,
                                           image_id=loaded.image_id,
                                           stored=loaded.annotation.stored if loaded.annotation is not None else None,
-                                          both_hands=None if loaded.annotation is None else loaded.annotation.laterality == BOTH)
+                                          both_hands=None if loaded.annotation is None else loaded.annotation.laterality == BOTH,
+                                          hand=None if loaded.annotation is None else loaded.annotation.laterality)
             document.changed.connect(lambda d=document: self._document_changed(d))
             document.dirty_changed.connect(lambda dirty: (self._update_save_state(), self._update_title()))
             old_document = self.session_documents.get(loaded.image_id)
@@ -396,7 +397,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         layer.selection_changed.connect(lambda uid, r=role: self._box_selected(r, uid))
         layer.labels_moved.connect(self.overlays[role].place_around)
         self.layers[role] = layer
-        self.study_panel.set_radiograph(role, radiograph)
+        self.study_panel.set_radiograph(role, radiograph, document.hand_chosen)
 
     def _check_pair(self) -> None:
         self.warnings.dismiss_prefix("pair-")
@@ -658,6 +659,32 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             self.statusBar().showMessage(f"Accepted {count} proposal(s)" + (
                 f"; {unnamed} without a joint name left as proposals: name them (I) or delete them" if unnamed else ""), 8000)
 
+    def name_as_other_hand(self, role: str | None = None) -> None:
+        """Name the joints of `role` (the active image) as the other hand's than they are named now, from where
+        they lie: for a radiograph whose hand the program could only guess, or whose file names the wrong hand.
+        One undo step; the analysis then takes the image as that hand (`analysed_radiograph`)."""
+        role = role or self.active_role
+        document = self.documents[role]
+        if document is None or not len(document):
+            self.statusBar().showMessage("No boxes to name: find the joints first (Ctrl+R)", 6000)
+            return
+        if document.both_hands:
+            self.statusBar().showMessage("This radiograph is taken to show both hands, its joints named with their "
+                                         "hand: untick Both hands first", 8000)
+            return
+        side = document.named_hand
+        if side is None:
+            self.statusBar().showMessage("Too few joints are named to tell which hand they are named as: name them "
+                                         "one by one (I)", 8000)
+            return
+        other = "L" if side == "R" else "R"
+        self.set_active_role(role)  # so that Ctrl+Z undoes it
+        renamed = document.name_as_hand(other)
+        self.warnings.dismiss(f"result-side-{role}")
+        self.statusBar().showMessage(f"The {role.lower()}'s joints named as a {SIDES[other]} hand's: {renamed} box(es) "
+                                     f"renamed (Ctrl+Z undoes). The analysis now takes it as a {SIDES[other]} hand.",
+                                     10000)
+
     def select_next(self, step: int) -> None:
         layer = self.layers[self.active_role]
         uids = self.joints_panel.row_uids()
@@ -678,6 +705,9 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def _document_changed(self, document: AnnotationDocument) -> None:
         self.saver.schedule(document)
+        for role in ROLES:
+            if self.documents[role] is document:  # the hand the reader named it as, or undid
+                self.study_panel.set_radiograph(role, self.panes[role].radiograph, document.hand_chosen)
         self._update_title()
         self._update_save_state()
         self._check_result_up_to_date()

@@ -77,6 +77,9 @@ def build_actions(window) -> dict[str, QAction]:
     a["ankylosis"] = act("Toggle &ankylosis", lambda: window.toggle_finding("ankylosis"), "K")
     a["subluxation"] = act("Toggle s&ubluxation", lambda: window.toggle_finding("subluxation"), "U")
     a["identity"] = act("Set &identity…", window._focus_identity, "I")
+    a["other_hand"] = act("Name joints as the other &hand", window.name_as_other_hand, tip=
+                          "Name the active image's boxes as the other hand's joints (left ↔ right), from where they lie: "
+                          "where the program guessed the hand wrongly")
     a["next"] = act("&Next box", lambda: window.select_next(1), "N")
     a["previous"] = act("&Previous box", lambda: window.select_next(-1), "Shift+N")
     for key, (dx, dy) in {"Left": (-1, 0), "Right": (1, 0), "Up": (0, -1), "Down": (0, 1)}.items():
@@ -145,7 +148,7 @@ def build_actions(window) -> dict[str, QAction]:
     file_menu.addAction(a["settings"])
     file_menu.addAction(a["quit"])
     edit_menu = menu.addMenu("&Edit")
-    for name in ("undo", "redo", None, "delete", "identity", "ankylosis", "subluxation", "accept", "accept_all",
+    for name in ("undo", "redo", None, "delete", "identity", "other_hand", "ankylosis", "subluxation", "accept", "accept_all",
                  None, "next", "previous"):
         edit_menu.addSeparator() if name is None else edit_menu.addAction(a[name])
     view_menu = menu.addMenu("&View")

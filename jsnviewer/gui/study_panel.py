@@ -16,7 +16,17 @@ from jsnviewer.radiograph.model import UNKNOWN_PIXEL_SIZE
 FIELDS = ("File", "Patient ID", "Study date", "Hand", "Modality", "Size", "Bits stored", "Pixel size")
 
 
-def describe(radiograph: Radiograph) -> dict[str, str]:
+def hand_text(file_hand: str | None, hand_chosen: str | None = None) -> str:
+    """The hand the file declares, or the one the reader named the joints as where that differs (Edit ▸ Name
+    joints as the other hand), with what the file says."""
+    declared = SIDES.get(file_hand or "", file_hand or "—")
+    if hand_chosen is None or hand_chosen == file_hand:
+        return declared
+    return f"{SIDES[hand_chosen]} (named by the reader; " + ("the file does not say)" if file_hand is None
+                                                             else f"the file: {declared})")
+
+
+def describe(radiograph: Radiograph, hand_chosen: str | None = None) -> dict[str, str]:
     ident = radiograph.identity
     if radiograph.pixel_size_mm:
         pixel = f"{radiograph.pixel_size_mm:.4g} mm/px\n({radiograph.pixel_size_source})"
@@ -26,7 +36,7 @@ def describe(radiograph: Radiograph) -> dict[str, str]:
         "File": radiograph.path.name if radiograph.path else "—",
         "Patient ID": ident.patient_id or "—",
         "Study date": ident.study_date.isoformat() if ident.study_date else "—",
-        "Hand": SIDES.get(ident.laterality or "", ident.laterality or "—"),
+        "Hand": hand_text(ident.laterality, hand_chosen),
         "Modality": ident.modality or "—",
         "Size": f"{radiograph.width} × {radiograph.height} px",
         "Bits stored": str(radiograph.bits_stored),
@@ -55,8 +65,8 @@ class StudyPanel(QWidget):
         layout.addStretch(1)
         self.setMinimumWidth(240)
 
-    def set_radiograph(self, role: str, radiograph: Radiograph | None) -> None:
-        shown = describe(radiograph) if radiograph is not None else {}
+    def set_radiograph(self, role: str, radiograph: Radiograph | None, hand_chosen: str | None = None) -> None:
+        shown = describe(radiograph, hand_chosen) if radiograph is not None else {}
         for name, label in self.values[role].items():
             label.setText(shown.get(name, "—"))
             if name == "File" and radiograph is not None and radiograph.path is not None:

@@ -7,9 +7,10 @@ replaces the earlier one with that key instead of piling up.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 LEVELS = ("info", "warning", "error")
 _SYMBOLS = {"info": "ℹ", "warning": "⚠", "error": "✖"}
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 class _Message(QFrame):
     dismissed = Signal(str)
 
-    def __init__(self, key: str, text: str, level: str):
+    def __init__(self, key: str, text: str, level: str, action: tuple[str, Callable[[], None]] | None = None):
         super().__init__()
         self.key, self.text, self.level = key, text, level
         self.setObjectName("warningMessage")
@@ -39,6 +40,11 @@ class _Message(QFrame):
         close.clicked.connect(lambda: self.dismissed.emit(self.key))
         layout.addWidget(icon)
         layout.addWidget(label, 1)
+        self.button = None
+        if action is not None:  # the remedy the message suggests, one click away
+            self.button = QPushButton(action[0])
+            self.button.clicked.connect(action[1])
+            layout.addWidget(self.button)
         layout.addWidget(close)
 
 
@@ -54,7 +60,8 @@ class WarningsBar(QWidget):
         self._counter = 0
         self.hide()
 
-    def show_message(self, text: str, level: str = "warning", key: str | None = None) -> str:
+    def show_message(self, text: str, level: str = "warning", key: str | None = None,
+                     action: tuple[str, Callable[[], None]] | None = None) -> str:
         if level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS}")
         if key is None:
@@ -63,7 +70,7 @@ class WarningsBar(QWidget):
         self.dismiss(key, notify=False)
         if level == "error":  # for the log file IT collects (warnings stay out: the pair checks name patient IDs)
             log.info("the window shows an error: %s", text)
-        message = _Message(key, text, level)
+        message = _Message(key, text, level, action)
         message.dismissed.connect(self.dismiss)
         self._messages[key] = message
         self._layout.addWidget(message)
@@ -83,6 +90,11 @@ class WarningsBar(QWidget):
     def dismiss_prefix(self, prefix: str) -> None:
         for key in [k for k in self._messages if k.startswith(prefix)]:
             self.dismiss(key)
+
+    def button(self, key: str) -> QPushButton | None:
+        """The action button of the message shown under `key`, if it has one."""
+        message = self._messages.get(key)
+        return message.button if message is not None else None
 
     def messages(self) -> list[tuple[str, str]]:
         """(level, text) of what is shown, oldest first."""

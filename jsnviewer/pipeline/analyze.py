@@ -190,6 +190,7 @@ def hand_sides_differ(baseline: list, followup: list) -> str | None:
             "follow-up: another hand, or one image mirrored? JSN compares the joints of the same name.")
 
 
+SIDE_GUESSED = "Which hand the {visit} shows is a guess"  # how `hand_side_guessed`'s warning starts
 SIDE_GUESSED_BELOW = 1.0  # unmatched-joint prices (`identity.side_margin`); the 16 real hands named right: ≥ 1.48
 
 
@@ -208,7 +209,7 @@ def hand_side_guessed(radiograph, detections: list, visit: str) -> str | None:
     if side is None or margin is None or margin >= SIDE_GUESSED_BELOW:
         return None
     other = SIDES["R" if side == "L" else "L"]
-    return (f"Which hand the {visit} shows is a guess: its joints were named as a {SIDES[side]} hand's, which they fit "
+    return (f"{SIDE_GUESSED.format(visit=visit)}: its joints were named as a {SIDES[side]} hand's, which they fit "
             f"only a little better than a {other} hand's, and the file does not say. Check the names before accepting "
             "them: the thumb's joints are IP1 and MCP1.")
 
