@@ -44,7 +44,10 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 
 def name_target(exc: BaseException, temporary: str | os.PathLike[str], target: Path) -> None:
     """An OSError about `temporary` (a hidden file or folder written first), or a file in it, names `target`
-    (the file or folder the user chose) instead: the hidden name means nothing to them."""
+    (the file or folder the user chose) instead: the hidden name means nothing to them. One that names no file
+    (a write that found the disk full) names `target`."""
+    if isinstance(exc, OSError) and exc.filename is None:
+        exc.filename = str(target)
     if not isinstance(exc, OSError) or not isinstance(exc.filename, (str, bytes, os.PathLike)):
         return
     name, temporary = Path(os.fsdecode(exc.filename)), Path(os.fsdecode(temporary))

@@ -489,3 +489,35 @@ def test_the_reports_identity_table_marks_in_red_what_the_follow_up_contradicts(
     baseline_row, followup_row = _identity_rows(result)
     assert [cell.colour == WARNING for cell in followup_row] == [False, True, True, True, False]
     assert [cell.colour == WARNING for cell in baseline_row] == [False] * 5
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".png"])
+def test_a_report_that_finds_the_disk_full_keeps_the_earlier_one_and_says_why(qapp, study, tmp_path, monkeypatch,
+                                                                              suffix):
+    """A PDF cut short by a full disk was moved over the earlier report, and the window said "Written"."""
+    import errno
+    import os
+    from pathlib import Path
+
+    from jsnviewer.errors import describe
+    from jsnviewer.gui.report_export import write_report
+
+    result = make_result(study)
+    earlier = write_report(tmp_path / f"report{suffix}", result, study.baseline, study.followup)
+    kept = earlier.read_bytes()
+    if suffix == ".pdf":
+        assert kept.startswith(b"%PDF") and kept.rstrip().endswith(b"%%EOF")  # whole
+    else:
+        assert kept.startswith(b"\x89PNG") and kept.endswith(b"IEND\xaeB`\x82")
+
+    def disk_full(self, data):
+        with open(self, "wb") as fh:
+            fh.write(data[: len(data) // 3])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a write to a full disk: no file named
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    with pytest.raises(OSError) as caught:
+        write_report(earlier, result, study.baseline, study.followup)
+    assert describe(caught.value) == f"{os.strerror(errno.ENOSPC)} ({earlier})"
+    assert earlier.read_bytes() == kept
+    assert [p.name for p in tmp_path.iterdir()] == [earlier.name]  # no half-written file left beside it

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor, QFont, QFontMetricsF, QImage, QImageReader, QImageWriter, QPageLayout, QPageSize, QPainter, QPdfWriter,
 )
 
 from jsnviewer import __version__
-from jsnviewer.atomic import atomic_write
+from jsnviewer.atomic import atomic_write_bytes
 from jsnviewer.errors import JsnError
 from jsnviewer.registration.result import reasons_said
 
@@ -327,19 +327,20 @@ def write_report(path: str | Path, result, baseline, followup) -> Path:
                              text_fraction=OVERVIEW_LABELS / (CONTENT_W / PT))
     report = _Report(result, _qimage(picture))
 
-    def write(tmp: Path) -> None:
-        if kind == ".png":
-            scale = PNG_WIDTH / PAGE_W
-            image = QImage(PNG_WIDTH, round(report.png_height() * scale), QImage.Format_RGB32)
-            painter = QPainter(image)
-            painter.setRenderHint(QPainter.Antialiasing)
-            painter.scale(scale, scale)
-            report.paint_continuous(painter)
-            painter.end()
-            if not image.save(str(tmp), "PNG"):
-                raise OSError(f"cannot write {path}")
-            return
-        writer = QPdfWriter(str(tmp))
+    # Drawn into memory, then written by Python: Qt's writers report a full disk only as a failed end() or
+    # save() without a reason, and a PDF cut short was once moved over the user's earlier report.
+    buffer = QBuffer()
+    buffer.open(QIODevice.WriteOnly)
+    if kind == ".png":
+        scale = PNG_WIDTH / PAGE_W
+        image = QImage(PNG_WIDTH, round(report.png_height() * scale), QImage.Format_RGB32)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.scale(scale, scale)
+        report.paint_continuous(painter)
+        drawn = painter.end() and image.save(buffer, "PNG")
+    else:
+        writer = QPdfWriter(buffer)
         writer.setPageLayout(QPageLayout(QPageSize(QPageSize.A4), QPageLayout.Landscape, QMarginsF(0, 0, 0, 0),
                                          QPageLayout.Point))
         writer.setResolution(600)
@@ -351,6 +352,8 @@ def write_report(path: str | Path, result, baseline, followup) -> Path:
             if number:
                 writer.newPage()
             report.paint_page(painter, number)
-        painter.end()
-
-    return atomic_write(path, write)
+        drawn = painter.end()
+        del writer  # the PDF's end is written when its writer goes
+    if not drawn:
+        raise JsnError(f"{path.name}: the report could not be drawn (out of memory?); nothing was written")
+    return atomic_write_bytes(path, bytes(buffer.data()))
