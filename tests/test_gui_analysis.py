@@ -415,6 +415,57 @@ def test_results_say_when_the_boxes_changed_and_analysing_again_measures_the_use
     assert followup_boxes == [] and not out_of_date()  # the follow-up's boxes are all proposals still
 
 
+def test_the_keyboard_walks_the_results_from_the_first_joint_and_a_measured_box_shows_its_measurement(qtbot, analysed):
+    """Ctrl+2 selected no row, so the first ↓ went to the second joint; N through the boxes emptied the joint detail."""
+    window, result = analysed
+    window.results_panel.select_identity(None)
+    window.detail_panel.show_joint(None)
+    qtbot.keyClick(window, Qt.Key_2, Qt.ControlModifier)
+    table = window.results_panel.table
+    first = window.results_panel.row_identities()[0]
+    assert table.hasFocus() and window.results_panel.current_identity() == first
+    assert window.detail_panel.joint.identity == first
+    qtbot.keyClick(table, Qt.Key_Down)
+    assert window.results_panel.current_identity() == window.results_panel.row_identities()[1]
+
+    window.joints_dock.raise_()  # the annotator's panel in front
+    qtbot.keyClick(window, Qt.Key_0, Qt.ControlModifier)
+    measured = {j.identity for j in result.joints}
+    seen = set()
+    for _ in range(len(window.documents[window.active_role])):
+        qtbot.keyClick(window.panes[window.active_role].graphics, Qt.Key_N)
+        document, uid = window.selected()
+        identity = document.joint(uid).identity
+        if identity in measured:
+            seen.add(identity)
+            assert window.results_panel.current_identity() == identity
+            assert window.detail_panel.joint.identity == identity
+        assert window.joints_panel.isVisible() and not window.joints_panel.visibleRegion().isEmpty()  # still in front
+    assert seen == measured
+
+
+def test_what_was_said_of_a_studys_analysis_and_exports_goes_when_another_study_opens(qtbot, analysed, tmp_path,
+                                                                                       monkeypatch):
+    """"Analysis failed: tiny.png …" stayed in red above the next, good pair."""
+    window, result = analysed
+    (tmp_path / "file").write_text("not a folder")
+    window.export_csv(tmp_path / "file" / "out.csv")  # cannot be written there
+    qtbot.waitUntil(lambda: not window.workers, timeout=30000)
+
+    def fails(*args, **kwargs):
+        raise AnalysisError("tiny.png: no hand to analyse")
+
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", fails)
+    assert run_and_wait(qtbot, window, 30000) == "error"
+    errors = [t for level, t in window.warnings.messages() if level == "error"]
+    assert len(errors) == 2 and errors[0].startswith("Exporting the results CSV failed")
+    assert errors[1] == "Analysis failed: tiny.png: no hand to analyse"
+    other = tmp_path / "other.dcm"
+    write_radiograph(other, seed=7)
+    open_and_wait(qtbot, window, other)
+    assert not [t for level, t in window.warnings.messages() if level == "error"]
+
+
 def test_exports_write_the_csv_report_and_results_folder(qtbot, analysed, tmp_path):
     from jsnviewer.pipeline.report import CSV_COLUMNS
 

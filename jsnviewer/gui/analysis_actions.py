@@ -30,6 +30,10 @@ VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's n
 VISIT_WORDS = {BASELINE: "baseline", FOLLOWUP: "follow-up"}  # its warnings' words
 JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
 ANALYSIS_DONE = "Analysis done"  # the status bar's words when a result is shown
+# the labels of the window's tasks on the study shown: their failures are said until another study is shown
+ANALYSIS_TASK = "Analysis"
+EXPORT_TASKS = {"csv": "Exporting the results CSV", "report": "Exporting the report",
+                "results": "Saving the results folder"}
 RESULTS_OUT_OF_DATE = "results-out-of-date"  # the warning bar's key for "the boxes changed since the analysis"
 RESULTS_KEPT = 4  # the analyses of this many pairs are kept (in memory only) to be shown again when a pair comes back
 
@@ -112,7 +116,7 @@ class AnalysisActions:
         """Run the analysis (or the joint search) `worker` as the window's task, Analyse disabled meanwhile; `show`
         puts its result on screen and says "done" or "discarded". `analysis_finished` then says how it ended."""
         self.warnings.dismiss("analysis")
-        self.warnings.dismiss("task-error-Analysis")
+        self.warnings.dismiss(f"task-error-{ANALYSIS_TASK}")
         outcome = {"state": "error"}  # until the worker says otherwise
 
         def finished() -> None:
@@ -124,7 +128,7 @@ class AnalysisActions:
             worker.signals.finished.connect(finished)
 
         self.actions_by_name["analyse"].setEnabled(False)
-        return self._start(worker, "Analysis", lambda value: outcome.update(state=show(value)), connect=connect)
+        return self._start(worker, ANALYSIS_TASK, lambda value: outcome.update(state=show(value)), connect=connect)
 
     def _cancel_stale_analysis(self) -> None:
         """An analysis of images no longer shown would only be dropped at its end: stop it now, so that the
@@ -231,11 +235,15 @@ class AnalysisActions:
         return True
 
     def clear_result(self) -> None:
+        """Another study is shown: its predecessor's results go, and what was said of its analysis and exports."""
         if self.result is not None and self.statusBar().currentMessage().startswith(ANALYSIS_DONE):
             self.statusBar().clearMessage()  # it spoke of the result that goes
         self.result = None
         self.detail_dock.hide()
         self.warnings.dismiss_prefix("result-")
+        self.warnings.dismiss("analysis")
+        for label in (ANALYSIS_TASK, *EXPORT_TASKS.values()):
+            self.warnings.dismiss(f"task-error-{label}")
         self._analysed_ids = None
         self._analysed_boxes = {}
         self.warnings.dismiss(RESULTS_OUT_OF_DATE)
@@ -250,6 +258,13 @@ class AnalysisActions:
     def show_tag_joint(self, identity: str) -> None:
         """A JSN tag clicked on a view: select its joint's row and detail it, leaving the views where they are."""
         self.results_dock.raise_()
+        self.show_measured(identity)
+
+    def show_measured(self, identity: str) -> None:
+        """Select a measured joint's results row and detail it, the views and the panel in front left as they are;
+        nothing for a joint the results do not measure."""
+        if self.result is None or all(j.identity != identity for j in self.result.joints):
+            return
         self.results_panel.select_identity(identity, quiet=True)
         self.show_joint_result(identity, centre=False)
 
@@ -300,7 +315,7 @@ class AnalysisActions:
     def export_csv(self, path: Path) -> Worker | None:
         from jsnviewer.pipeline.report import write_csv
 
-        return self._export(write_csv, path, self.result, label="Exporting the results CSV")
+        return self._export(write_csv, path, self.result, label=EXPORT_TASKS["csv"])
 
     def export_report_dialog(self) -> None:
         if self.result is None:
@@ -318,7 +333,7 @@ class AnalysisActions:
         radiographs = self._analysed_radiographs()
         if radiographs is None:
             return None
-        return self._export(write_report, path, self.result, *radiographs, label="Exporting the report")
+        return self._export(write_report, path, self.result, *radiographs, label=EXPORT_TASKS["report"])
 
     def save_results_dialog(self) -> None:
         if self.result is None:
@@ -334,7 +349,7 @@ class AnalysisActions:
         if radiographs is None:
             return None
         return self._export(lambda *args: write_results(*args)["json"].parent, folder, self.result, *radiographs,
-                            label="Saving the results folder")
+                            label=EXPORT_TASKS["results"])
 
     def _export(self, fn: Callable[..., Any], *args: Any, label: str) -> Worker:
         def done(written) -> None:

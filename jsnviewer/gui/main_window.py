@@ -506,6 +506,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         dock.show()
         dock.raise_()
         table.setFocus(Qt.ShortcutFocusReason)
+        if table.rowCount() and not table.selectionModel().hasSelection():  # else the first ↓ skipped the first row
+            table.selectRow(max(table.currentRow(), 0))
 
     def focus_images(self) -> None:
         """Keys to the active image again (after a list or a field had them)."""
@@ -614,6 +616,9 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             self.set_active_role(role)
         if role == self.active_role:
             self.joints_panel.select(uid)
+        identity = self.documents[role].joint(uid).identity if uid is not None and self.documents[role] else None
+        if identity is not None:
+            self.show_measured(identity)  # a measured joint's box (N, a click) shows its measurement
 
     def _table_selected(self, uid: int | None) -> None:
         layer = self.layers[self.active_role]
