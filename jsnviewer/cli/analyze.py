@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("batch", help="analyse every pair listed in a manifest CSV (columns: baseline, follow-up, optional id)",
                        epilog="Each study's results go into its own folder under --out (named after its id; a repeated or "
                               "unusable id gets a distinct name, given in the folder column), every study's rows into "
-                              "summary.csv there; a study that fails is one error row saying why, and the batch goes on. "
+                              "summary.csv there; a study that fails is one error row saying why, and the batch goes on; the "
+                              "closing lines name the studies that failed and why. "
                               "Exit status: 0 every study analysed, 1 at least one study failed, 2 the batch could not "
                               "run or the summary could not be written (the reason on one line).")
     b.add_argument("manifest", help="CSV with columns baseline, follow-up (or followup) and optionally id")
@@ -153,7 +154,7 @@ def run_batch(args) -> int:
     models = AnalysisModels.load(settings)
     out = Path(args.out)
     folders = study_folders([s["id"] for s in studies])
-    rows, failed, done, warned = [], 0, 0, {}
+    rows, done, failed, warned = [], 0, [], {}
     plain = _plain_progress(args.quiet)
     try:
         for study, (folder, note) in tqdm(list(zip(studies, folders)), desc="studies", disable=args.quiet or plain,
@@ -164,7 +165,7 @@ def run_batch(args) -> int:
             for row in study_rows:
                 if row["status"] == "error":
                     print(f"{study['id']}: {row['reason']}", file=sys.stderr)
-            failed += any(r["status"] == "error" for r in study_rows)
+                    failed.append((study["id"], row["reason"]))
             if warnings:
                 warned[study["id"]] = warnings
             rows += study_rows
@@ -172,12 +173,23 @@ def run_batch(args) -> int:
     except KeyboardInterrupt:  # the studies already analysed keep their summary
         summary = write_summary(out / "summary.csv", rows, sys.stdout.write)
         print(f"interrupted after {done} of {len(studies)} studies; their rows are in {summary}", file=sys.stderr)
-        print(_warned_text(warned), end="", file=sys.stderr)
+        print(_failed_text(failed) + _warned_text(warned), end="", file=sys.stderr)
         raise
     summary = write_summary(out / "summary.csv", rows, sys.stdout.write)
-    print(f"{len(studies) - failed} of {len(studies)} studies analysed; summary in {summary}")
-    print(_warned_text(warned), end="")
+    print(f"{len(studies) - len(failed)} of {len(studies)} studies analysed; summary in {summary}")
+    print(_failed_text(failed) + _warned_text(warned), end="")
     return 1 if failed else 0
+
+
+def _failed_text(failed: list[tuple[str, str]]) -> str:
+    """The studies that failed, each with why: the end of the output (or a log of stdout alone) names them,
+    not only their count."""
+    if not failed:
+        return ""
+    lines = [f"{len(failed)} {'study' if len(failed) == 1 else 'studies'} failed:"]
+    # one line each: an unexpected error's text may span several
+    lines += [f"  {study_id}: {' '.join(reason.split())}" for study_id, reason in failed]
+    return "\n".join(lines) + "\n"
 
 
 def _warned_text(warned: dict[str, list[str]]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -23,15 +24,16 @@ BATCH_COLUMNS = ["id", "folder", "status", "reason", "patient_id", "baseline_dat
 
 
 def read_manifest(path: Path, note: Callable[[str], None] = lambda text: None) -> list[dict[str, str]]:
-    """The studies a manifest lists (id, baseline, followup); `note` hears what the user should know of how it was read."""
+    """The studies a manifest lists (id, baseline, followup, and a note when a row's cells did not all fit the
+    header's columns); `note` hears what the user should know of how it was read."""
 
     text = _manifest_text(path, note)
-    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
+    header, *lines = [cells for cells in csv.reader(io.StringIO(text), delimiter=_delimiter(text)) if cells] or [[]]
     # a row of empty cells is no study (spreadsheets save the rows someone cleared as ",,")
-    rows = [row for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
-    if not rows:
+    lines = [cells for cells in lines if any(c.strip() for c in cells)]
+    if not lines:
         raise JsnError(f"{path}: the manifest lists no studies")
-    names = [c.strip().lower().replace("_", "-") for c in reader.fieldnames or [] if c]
+    names = [c.strip().lower().replace("_", "-") for c in header]
     columns = set(names)
     if "baseline" not in columns or not ({"follow-up", "followup"} & columns):
         raise JsnError(f"{path}: the manifest needs the columns baseline and follow-up")
@@ -39,10 +41,16 @@ def read_manifest(path: Path, note: Callable[[str], None] = lambda text: None) -
     if twice or {"follow-up", "followup"} <= columns:
         raise JsnError(f"{path}: the manifest has the column {(twice or ['follow-up'])[0]} twice; which one is meant?")
     studies = []
-    for n, row in enumerate(rows, start=1):
-        clean = {k.strip().lower().replace("_", "-"): (v or "").strip() for k, v in row.items() if k}
-        studies.append({"id": clean.get("id") or f"study{n:03d}", "baseline": clean.get("baseline", ""),
-                        "followup": clean.get("follow-up") or clean.get("followup", "")})
+    for n, cells in enumerate(lines, start=1):
+        clean = {name: c.strip() for name, c in zip(names, cells) if name}
+        study = {"id": clean.get("id") or f"study{n:03d}", "baseline": clean.get("baseline", ""),
+                 "followup": clean.get("follow-up") or clean.get("followup", ""), "note": ""}
+        unnamed = [c.strip() for name, c in itertools.zip_longest(names, cells, fillvalue="") if not name and c.strip()]
+        if unnamed:
+            study["note"] = (f"the manifest row has {len(unnamed)} {'cell' if len(unnamed) == 1 else 'cells'} more "
+                             f"than its header names; ignored: {', '.join(unnamed)}")
+            note(f"{study['id']}: {study['note']}")
+        studies.append(study)
     return studies
 
 
@@ -101,7 +109,8 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
     from jsnviewer.pipeline.analyze import analyze
     from jsnviewer.radiograph import load_radiograph
 
-    notes = [note] if note else []
+    row_notes = [study["note"]] if study.get("note") else []  # said whatever becomes of the study
+    folder_notes = [note] if note else []
     visits: dict[str, VisitInfo] = {}
     try:
         if not study["baseline"] or not study["followup"]:
@@ -113,14 +122,15 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
             visits[visit] = VisitInfo.of(radiographs[-1])
         result = analyze(*radiographs, models, settings)
         if save_results(out / folder, result, *radiographs)[1]:
-            notes.append(f"replaced the earlier results in {folder}")
+            folder_notes.append(f"replaced the earlier results in {folder}")
     except Exception as exc:  # one study's failure, whatever it is, must not stop the others
         log.debug("study %s failed", study["id"], exc_info=True)
         with contextlib.suppress(OSError):
             (out / folder).rmdir()  # only if empty: a failed write leaves nothing there
-        return [{"id": study["id"], "status": "error", "reason": describe(exc), "warnings": WARNINGS_SEPARATOR.join(notes),
+        # an error row made no folder: no folder column, no folder note
+        return [{"id": study["id"], "status": "error", "reason": describe(exc), "warnings": WARNINGS_SEPARATOR.join(row_notes),
                  **study_cells(visits.get("baseline"), visits.get("followup"))}], []
-    return result_rows(study["id"], folder, result, notes), list(result.warnings)
+    return result_rows(study["id"], folder, result, row_notes + folder_notes), list(result.warnings)
 
 
 def result_rows(study_id: str, folder: str, result, notes: list[str]) -> list[dict]:

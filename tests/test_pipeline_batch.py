@@ -1,0 +1,137 @@
+"""`jsnviewer batch` as its user reads it: the closing lines and summary.csv, on a manifest with bad rows. The
+analysis is stood in for (no models): the manifest, the error rows and the console are what is tested."""
+
+import csv
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def radiograph():
+    from jsnviewer.phantom import generate_study
+
+    return generate_study(8_100_001).baseline
+
+
+@pytest.fixture
+def quick(radiograph, monkeypatch):
+    """Every file "loads" as the phantom's radiograph (a missing file fails as usual) and "analyses" to a
+    result of no joints, or fails the way `fail` says for a baseline of that name."""
+    from jsnviewer.errors import RadiographError
+    from jsnviewer.pipeline import analyze as pipeline
+    from jsnviewer.pipeline.result import StudyResult, VisitInfo
+
+    fail: dict[str, BaseException] = {}
+
+    def load(path):
+        if not Path(path).is_file():
+            raise RadiographError(path, "no such file")
+        return dataclasses.replace(radiograph, path=Path(path))
+
+    def analyze(baseline, followup, models=None, settings=None, progress=None):
+        if baseline.path.name in fail:
+            raise fail[baseline.path.name]
+        return StudyResult(VisitInfo.of(baseline), VisitInfo.of(followup), [], [])
+
+    monkeypatch.setattr("jsnviewer.radiograph.load_radiograph", load)
+    monkeypatch.setattr(pipeline, "analyze", analyze)
+    monkeypatch.setattr(pipeline.AnalysisModels, "load", staticmethod(lambda settings: None))
+    return fail
+
+
+def _batch(folder: Path, manifest: str) -> tuple[int, dict[str, list[dict]]]:
+    """Run `batch` on the manifest's text (its b*.png and f*.png files made): the exit status and summary.csv's
+    rows by id."""
+    from jsnviewer.cli.main import main
+
+    for name in ("b.png", "f.png", "b2.png"):
+        (folder / name).write_bytes(b"x")
+    (folder / "m.csv").write_text(manifest, encoding="utf-8")
+    code = main(["batch", str(folder / "m.csv"), "--out", str(folder / "out"), "--quiet"])
+    rows: dict[str, list[dict]] = {}
+    for row in csv.DictReader((folder / "out" / "summary.csv").open(encoding="utf-8")):
+        rows.setdefault(row["id"], []).append(row)
+    return code, rows
+
+
+def test_the_closing_lines_name_each_failed_study_and_why(quick, tmp_path, capsys):
+    """"2 of 4 studies analysed" told an IT person logging stdout that 2 failed, not which or why: those
+    were on stderr only, among the progress lines."""
+    quick["b2.png"] = RuntimeError("CUDA error: an illegal memory access\nwas encountered")
+    code, rows = _batch(tmp_path, "id,baseline,follow-up\n"
+                                  "ok,b.png,f.png\n"
+                                  "missing,b.png,nothere.png\n"
+                                  "onlyone,b.png,\n"
+                                  "crash,b2.png,f.png\n")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.endswith(f"1 of 4 studies analysed; summary in {tmp_path / 'out' / 'summary.csv'}\n"
+                        "3 studies failed:\n"
+                        "  missing: nothere.png: no such file\n"
+                        "  onlyone: the manifest row lacks a baseline or a follow-up file\n"
+                        "  crash: unexpected RuntimeError: CUDA error: an illegal memory access was encountered\n")
+    assert [r["status"] for r in rows["crash"]] == ["error"]
+
+
+def test_one_failed_study_is_one_line_and_the_warnings_follow_it(quick, tmp_path, capsys, monkeypatch):
+    from jsnviewer.pipeline import analyze as pipeline
+
+    plain = pipeline.analyze
+
+    def analyze(baseline, followup, *args, **kwargs):
+        return dataclasses.replace(plain(baseline, followup), warnings=["The follow-up is dated before the baseline."])
+
+    monkeypatch.setattr(pipeline, "analyze", analyze)
+    code, _ = _batch(tmp_path, "id,baseline,follow-up\nswapped,b.png,f.png\nmissing,b.png,nothere.png\n")
+    assert code == 1
+    assert capsys.readouterr().out.endswith(
+        "1 study failed:\n"
+        "  missing: nothere.png: no such file\n"
+        "1 study analysed with warnings: check the pair before using the numbers\n"
+        "  swapped: The follow-up is dated before the baseline.\n")
+
+
+def test_no_failed_study_no_failed_line(quick, tmp_path, capsys):
+    code, _ = _batch(tmp_path, "id,baseline,follow-up\na,b.png,f.png\n")
+    out = capsys.readouterr().out
+    assert code == 0 and "study failed" not in out and "studies failed" not in out
+
+
+def test_an_error_row_has_no_folder_and_says_nothing_of_one(quick, tmp_path):
+    """`semi;x;y` in a comma-separated manifest is one cell: an error row with an empty folder column,
+    whose warnings said "results in folder semi_x_y: … is not a usable folder name" of a folder never made."""
+    code, rows = _batch(tmp_path, "id,baseline,follow-up\nsemi;x;y\nP1,b.png,f.png\nP1,b.png,nothere.png\n")
+    assert code == 1
+    (semi,) = rows["semi;x;y"]
+    assert (semi["status"], semi["folder"], semi["warnings"]) == ("error", "", "")
+    assert semi["reason"] == "the manifest row lacks a baseline or a follow-up file"
+    assert not (tmp_path / "out" / "semi_x_y").exists()
+    repeated = [r for r in rows["P1"] if r["status"] == "error"]
+    assert len(repeated) == 1 and repeated[0]["warnings"] == ""  # no "results in folder P1_2"
+
+
+def test_a_cell_beyond_the_header_is_said_in_the_rows_warnings(quick, tmp_path, capsys):
+    """`toomany,b,f,extra` was analysed with its extra cell ignored without a word."""
+    code, rows = _batch(tmp_path, "id,baseline,follow-up\n"
+                                  "toomany,b.png,f.png,extra\n"
+                                  "two,b.png,nothere.png,x,y\n"
+                                  "padded,b.png,f.png,,\n")
+    assert code == 1
+    assert {r["warnings"] for r in rows["toomany"]} == {"the manifest row has 1 cell more than its header names; "
+                                                        "ignored: extra"}
+    assert rows["toomany"][0]["status"] == "ok" and rows["toomany"][0]["folder"] == "toomany"
+    (two,) = rows["two"]  # said of an error row too: it is of the row, not of a folder
+    assert two["status"] == "error" and two["warnings"] == "the manifest row has 2 cells more than its header names; ignored: x, y"
+    assert {r["warnings"] for r in rows["padded"]} == {""}  # empty cells, as a spreadsheet pads rows, are nothing to say
+    assert "note: toomany: the manifest row has 1 cell more than its header names; ignored: extra" in capsys.readouterr().err
+
+
+def test_a_cell_under_a_column_without_a_name_is_said_too(tmp_path):
+    from jsnviewer.pipeline.batch import read_manifest
+
+    (tmp_path / "m.csv").write_text("id,baseline,,follow-up,comment\nP1,b.png,stray,f.png,seen by Dr A\n")
+    (study,) = read_manifest(tmp_path / "m.csv")
+    assert (study["id"], study["baseline"], study["followup"]) == ("P1", "b.png", "f.png")
+    assert study["note"] == "the manifest row has 1 cell more than its header names; ignored: stray"  # a named column is read as meant
