@@ -217,3 +217,25 @@ def test_a_reader_who_names_a_guessed_hand_the_other_side_gets_its_joints_real_n
     assert checked == 8
     assert name_as_hand(UAB001_RH_BOXES, "L") == guessed  # the guess was the left hand
     assert name_as_hand(UAB001_RH_BOXES[:2], "R") == [None, None]  # two boxes lay out no hand
+
+
+# the boxes the shipped detectors find on a page of 40 lines of text (1490 × 2010 px), all "subluxation"
+TEXT_PAGE_BOXES = np.array([(76, 808), (180, 803), (246, 179), (252, 1486), (240, 43), (186, 313), (186, 1618),
+                            (243, 901), (244, 314), (173, 1213), (175, 1257), (105, 903), (245, 223), (243, 1620),
+                            (187, 763), (240, 763), (173, 404), (170, 1392), (250, 944)], float)
+
+
+def test_a_picture_whose_boxes_mostly_fit_no_hand_is_said_perhaps_not_to_be_a_hand_radiograph():
+    """A page of text was analysed as a hand: seven "joints" with subluxation, and nothing said it is no hand."""
+    from types import SimpleNamespace
+
+    from jsnviewer.pipeline.analyze import visit_warnings
+
+    jpeg = SimpleNamespace(identity=SimpleNamespace(laterality=None))
+    text = visit_warnings(jpeg, found(TEXT_PAGE_BOXES), "baseline")
+    assert len(text) == 1 and text[0].startswith("The baseline may not be a hand radiograph: only 7 of the 19 boxes")
+    # a real hand with missed joints and wrist boxes (11 of 14 named) is a hand; that its side is a guess is said
+    hand = visit_warnings(jpeg, found(UAB001_RH_BOXES), "baseline")
+    assert len(hand) == 1 and hand[0].startswith("Which hand the baseline shows is a guess")
+    assert visit_warnings(jpeg, found(TEXT_PAGE_BOXES, source="user"), "baseline") == []  # someone drew them
+    assert visit_warnings(jpeg, found(TEXT_PAGE_BOXES[:5]), "baseline") == []  # too few boxes to judge

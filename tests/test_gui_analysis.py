@@ -597,7 +597,7 @@ def test_with_one_radiograph_the_analysis_finds_its_joints_as_proposals(qtbot, m
         searched.append(radiograph)
         return [JointAnnotation(box=(90.0, 120.0, 24.0, 20.0), identity="MCP2", findings={"ankylosis": True},
                                 source="model"),
-                JointAnnotation(box=(61.0, 59.0, 20.0, 20.0), identity="PIP3", source="model")], None  # the user's stands
+                JointAnnotation(box=(61.0, 59.0, 20.0, 20.0), identity="PIP3", source="model")], []  # the user's stands
 
     monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_joint_search", joint_search)
     assert run_and_wait(qtbot, window, 30000) == "done"
@@ -614,7 +614,7 @@ def test_a_joint_search_that_guessed_the_hand_says_so_until_another_study_opens(
                                                                                   monkeypatch, tmp_path):
     """A JPEG does not say which hand it shows; where the joints fit either hand almost alike, every proposed name may
     be its mirror's, and accepting them all would teach the models wrong names."""
-    from jsnviewer.pipeline.analyze import hand_side_guessed
+    from jsnviewer.pipeline.analyze import visit_warnings
     from test_detection_identity import UAB001_RH_BOXES, found
 
     window = make_window()
@@ -623,7 +623,7 @@ def test_a_joint_search_that_guessed_the_hand_says_so_until_another_study_opens(
     def joint_search(radiograph, app_settings, cache, progress=None):
         joints = found(UAB001_RH_BOXES)
         return ([JointAnnotation(box=d.box, identity=d.identity, source="model") for d in joints],
-                hand_side_guessed(Radiograph(np.zeros((8, 8), np.float32)), joints, "radiograph"))
+                visit_warnings(Radiograph(np.zeros((8, 8), np.float32)), joints, "radiograph"))
 
     monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_joint_search", joint_search)
     assert run_and_wait(qtbot, window, 30000) == "done"
@@ -639,7 +639,7 @@ def test_the_guessed_hand_is_named_the_other_side_from_its_warning_in_one_undoab
                                                                                        monkeypatch, tmp_path):
     """The warning offers the remedy: one click names the boxes as the other hand's (the thumb's IP1 where PIP5 was),
     the proposals stay proposals to accept, Ctrl+Z undoes it, and the next analysis takes the image as that hand."""
-    from jsnviewer.pipeline.analyze import hand_side_guessed
+    from jsnviewer.pipeline.analyze import visit_warnings
     from test_detection_identity import UAB001_RH_BOXES, found
 
     from jsnviewer.radiograph import load_radiograph
@@ -655,7 +655,7 @@ def test_the_guessed_hand_is_named_the_other_side_from_its_warning_in_one_undoab
         searched.append(radiograph.identity.laterality)
         joints = found(UAB001_RH_BOXES)
         return ([JointAnnotation(box=d.box, identity=d.identity, source="model") for d in joints],
-                hand_side_guessed(radiograph, joints, "radiograph"))
+                visit_warnings(radiograph, joints, "radiograph"))
 
     monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_joint_search", joint_search)
     assert run_and_wait(qtbot, window, 30000) == "done"

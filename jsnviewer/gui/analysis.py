@@ -117,10 +117,10 @@ def run_analysis(baseline, followup, app_settings: AppSettings, cache: ModelCach
 
 
 def run_joint_search(radiograph, app_settings: AppSettings, cache: ModelCache, progress=None
-                     ) -> tuple[list[JointAnnotation], str | None]:
-    """What the worker runs when one radiograph is open: its joints and findings as proposals (no JSN), and a
-    warning when which hand they were named as is a guess (`hand_side_guessed`)."""
-    from jsnviewer.pipeline.analyze import find_joints, hand_side_guessed
+                     ) -> tuple[list[JointAnnotation], list[str]]:
+    """What the worker runs when one radiograph is open: its joints and findings as proposals (no JSN), and what
+    they say of the picture (`visit_warnings`: not like a hand, or its side a guess)."""
+    from jsnviewer.pipeline.analyze import find_joints, visit_warnings
 
     try:
         models = cache.models(app_settings, progress)
@@ -128,7 +128,7 @@ def run_joint_search(radiograph, app_settings: AppSettings, cache: ModelCache, p
     finally:
         release_free_memory()
     return ([JointAnnotation(box=tuple(d.box), identity=d.identity, findings=dict(d.findings), source="model")
-             for d in found], hand_side_guessed(radiograph, found, "radiograph"))
+             for d in found], visit_warnings(radiograph, found, "radiograph"))
 
 
 def release_free_memory() -> None:

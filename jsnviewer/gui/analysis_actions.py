@@ -70,6 +70,15 @@ class AnalysisActions:
         self._analysis = (worker, ids)
         return self._start_analysis_task(worker, lambda result: "done" if self.show_results(result, ids) else "discarded")
 
+    def show_result_warning(self, warning: str, number: int, visits: dict[str, str]) -> None:
+        """One of an analysis's or a joint search's warnings (`visits`: the word each view's radiograph has in them);
+        that a visit's hand is a guess comes with its remedy."""
+        guessed = [role for role, word in visits.items() if warning.startswith(SIDE_GUESSED.format(visit=word))]
+        if guessed:
+            self.show_side_guessed(guessed[0], warning)
+        else:
+            self.warnings.show_message(warning, "warning", key=f"result-{number}")
+
     def show_side_guessed(self, role: str, warning: str) -> None:
         """The warning that the hand of `role` is a guess, with the other hand's naming one click away."""
         document = self.documents[role]
@@ -95,16 +104,16 @@ class AnalysisActions:
         accept or correct (JSN needs the other visit)."""
         radiograph, image_id = self.analysed_radiograph(role), self.image_ids[role]
 
-        def show(search: tuple[list[JointAnnotation], str | None]) -> str:
-            found, side_guessed = search
+        def show(search: tuple[list[JointAnnotation], list[str]]) -> str:
+            found, warnings = search
             document = self.documents[role]
             if document is None or self.image_ids[role] != image_id:
                 self.warnings.show_message("The joint search finished after another image was opened; its boxes "
                                            "were not shown. Run it again (Ctrl+R).", "info", key="analysis")
                 return "discarded"
             added = document.set_proposals(new_proposals(document.joints(), found), "Joint search proposals")
-            if side_guessed:
-                self.show_side_guessed(role, side_guessed)
+            for number, warning in enumerate(warnings):
+                self.show_result_warning(warning, number, {role: "radiograph"})
             self.statusBar().showMessage(
                 f"{len(found)} joints found on the {role.lower()}: {added} proposal(s) to accept or correct. "
                 "Open the other visit too to measure JSN progression.", 10000)
@@ -186,11 +195,8 @@ class AnalysisActions:
         self.warnings.dismiss(RESULTS_OUT_OF_DATE)
         shown = {text for _, text in self.warnings.messages()}
         for number, warning in enumerate(result.warnings):  # what the analysis found (a hand scaled, sides…)
-            guessed = [role for role in ROLES if warning.startswith(SIDE_GUESSED.format(visit=VISIT_WORDS[role]))]
-            if guessed:
-                self.show_side_guessed(guessed[0], warning)
-            elif warning not in shown:
-                self.warnings.show_message(warning, "warning", key=f"result-{number}")
+            if warning not in shown:
+                self.show_result_warning(warning, number, VISIT_WORDS)
         self.results_dock.raise_()
         self.show_detail_dock()
         unreliable = sum(not j.reliable for j in result.joints)

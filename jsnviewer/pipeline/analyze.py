@@ -190,6 +190,30 @@ def hand_sides_differ(baseline: list, followup: list) -> str | None:
             "follow-up: another hand, or one image mirrored? JSN compares the joints of the same name.")
 
 
+LIKE_A_HAND = 0.5  # share of the boxes found that must lie where a hand's joints do: a page of text 7 of 19, the
+# 16 real hands (hands_ra2, hands_rsna_shsnet) 0.75 or more
+FEWEST_TO_JUDGE = 6  # boxes: fewer say too little of the picture
+
+
+def not_like_a_hand(detections: list, visit: str) -> str | None:
+    """A warning when the boxes found mostly fit no joint of a hand (a page of text, a foot, another body part):
+    the detectors fire on such pictures too, and their findings and JSN would be read as a hand's. Boxes
+    someone drew are not judged."""
+    if len(detections) < FEWEST_TO_JUDGE or any(d.source == "user" for d in detections):
+        return None
+    named = sum(d.identity is not None for d in detections)
+    if named >= LIKE_A_HAND * len(detections):
+        return None
+    return (f"The {visit} may not be a hand radiograph: only {named} of the {len(detections)} boxes found lie where a "
+            "hand's joints do. Check that the right file was opened; its joints, findings and JSN are not to be trusted.")
+
+
+def visit_warnings(radiograph, detections: list, visit: str) -> list[str]:
+    """What the boxes found on one visit say of it: that it may not show a hand, else that its side is a guess."""
+    warning = not_like_a_hand(detections, visit) or hand_side_guessed(radiograph, detections, visit)
+    return [warning] if warning else []
+
+
 SIDE_GUESSED = "Which hand the {visit} shows is a guess"  # how `hand_side_guessed`'s warning starts
 SIDE_GUESSED_BELOW = 1.0  # unmatched-joint prices (`identity.side_margin`); the 16 real hands named right: ≥ 1.48
 
@@ -263,8 +287,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
         if not dets:
             raise AnalysisError(_no_joints(radiograph))
 
-    warnings += [w for w in (hand_side_guessed(radiograph, dets, visit) for radiograph, dets, visit in
-                             zip((baseline, followup), detections, ("baseline", "follow-up"))) if w]
+    for radiograph, dets, visit in zip((baseline, followup), detections, ("baseline", "follow-up")):
+        warnings += visit_warnings(radiograph, dets, visit)
     report(0.62, "Pairing joints")
     *detections, hands_warning = match_hands(*detections, (baseline.identity.laterality, followup.identity.laterality))
     warnings += [hands_warning] if hands_warning else []
