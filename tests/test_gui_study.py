@@ -510,6 +510,18 @@ def test_a_narrow_view_shortens_the_file_name_and_keeps_the_window_level_in_its_
     assert shown.startswith("Baseline") and shown.endswith(f"L {pane.window_center:.0f}")
     assert "…" in shown and pane.radiograph.path.name not in shown
     assert pane.radiograph.path.name in pane.title_text and str(pane.radiograph.path) in pane.title.toolTip()
+    from jsnviewer.gui.image_view import TITLE_SEPARATOR
+
+    date = pane.radiograph.identity.study_date.isoformat()
+    levels = f"W {pane.window_width:.0f}  L {pane.window_center:.0f}"
+    dated = pane.title.fontMetrics().horizontalAdvance(TITLE_SEPARATOR.join(("Baseline", date, levels)))
+    for width, kept in ((dated + 12, f"Baseline{TITLE_SEPARATOR}{date}"), (dated - 20, "Baseline")):  # a laptop's views
+        pane.title.setFixedWidth(width)
+        pane._fit_title()
+        shown = pane.title.text()
+        assert pane.title.fontMetrics().horizontalAdvance(shown) <= pane.title.contentsRect().width()
+        assert shown.startswith(kept) and shown.endswith(f"L {pane.window_center:.0f}")  # the W/L the user drags
+    assert date in pane.title.toolTip()
 
 
 def test_a_black_and_a_white_picture_show_black_and_white(qtbot, make_window, tmp_path):

@@ -279,7 +279,7 @@ class RadiographPane(QWidget):
         # all of it where a narrow view cuts the file name short (a laptop)
         where = f"{r.path}" + (f", radiograph {self.place[0]} of {self.place[1]} in its folder (PgUp / PgDown)"
                                if self.place else "") if r.path is not None else ""
-        self.title.setToolTip("\n".join(p for p in (where, levels) if p))
+        self.title.setToolTip("\n".join(p for p in (head, where, levels) if p))
         self._fit_title()
 
     @property
@@ -290,7 +290,8 @@ class RadiographPane(QWidget):
 
     def _fit_title(self) -> None:
         """The title in the width there is: the file's place in its folder goes first, then the file name is
-        shortened in its middle, so that the visit, its date and the window/level always show."""
+        shortened in its middle and dropped, then the date (the tooltip and the Study panel keep it), so that
+        the visit and the window/level show down to the narrowest view."""
         head, name, place, levels = self._title_parts
         metrics = self.title.fontMetrics()
         room = self.title.contentsRect().width() - 2
@@ -300,6 +301,10 @@ class RadiographPane(QWidget):
             short = name if metrics.horizontalAdvance(name) <= room - rest else \
                 metrics.elidedText(name, Qt.ElideMiddle, max(room - rest, 0))
             text = TITLE_SEPARATOR.join(p for p in (head, short if len(short) > 4 else "…", levels) if p)
+        if levels and metrics.horizontalAdvance(text) > room:
+            text = TITLE_SEPARATOR.join((head, levels))
+            if metrics.horizontalAdvance(text) > room:
+                text = TITLE_SEPARATOR.join((self.role, levels))
         self.title.setText(metrics.elidedText(text, Qt.ElideRight, max(room, 0)) if room > 0 else text)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
