@@ -87,3 +87,52 @@ def test_a_tag_not_reliable_is_never_hidden_its_mark_takes_the_room_its_value_ca
     view_box.scaleBy((1 / 9.0, 1 / 9.0), center=pg.Point(*doubtful.followup.box[:2]))  # the value again
     qtbot.waitUntil(lambda: tag.toPlainText() == jsn_text(doubtful), timeout=3000)
     assert tag.isVisible() and tag.toolTip() == tag_tooltip(doubtful)
+
+
+def touching(a, b, slack: float) -> bool:
+    """Rectangles a and b meet (or overlap), to within `slack`."""
+    return a[0] <= b[2] + slack and b[0] <= a[2] + slack and a[1] <= b[3] + slack and b[1] <= a[3] + slack
+
+
+def on_others(window) -> dict[str, list]:
+    """What each JSN tag shown on the follow-up lies on, by joint: other joints' boxes (by name) and joints' names (their
+    rectangles). Checks on the way that it touches its own box."""
+    view_box, overlay = window.panes[FOLLOWUP].view_box, window.overlays[FOLLOWUP]
+    boxes = [(i.joint.identity, i.box_rect()) for i in window.layers[FOLLOWUP].items.values()]
+    names, _ = shown(window)
+    found = {}
+    for tag, own in overlay.boxes.items():
+        if tag.isVisible():
+            rect = view_rect(view_box, tag)
+            slack = 0.1 * (rect[3] - rect[1])
+            assert touching(rect, own, slack), f"{tag.identity}'s tag is away from its box"
+            found[tag.identity] = [k for k, b in boxes if b != own and overlap(rect, b, slack)] + \
+                [n for n in names if overlap(rect, n, slack)]
+    return found
+
+
+def test_a_tag_never_lies_on_a_neighbours_box_it_is_hidden_until_a_zoom_makes_room_by_its_own(qtbot, analysed):
+    # zoomed out to the whole hand, IP1's box lay on the top of MCP1's, smaller than its tag: the old placement put
+    # IP1's tag inside MCP1's box, where a reader took it for MCP1's value. Here MCP2's box plays IP1's, PIP3's MCP1's.
+    window, result = analysed
+    view_box, overlay = window.panes[FOLLOWUP].view_box, window.overlays[FOLLOWUP]
+    x0, y0, x1, y1 = view_rect(view_box, overlay.items["MCP2"])
+    tag_w, tag_h = x1 - x0, y1 - y0
+    small, big = result.joints[0].followup, result.joints[1].followup  # MCP2, PIP3
+    small.box = (20.0 + 0.4 * tag_h, 60.0 + 0.4 * tag_h, 0.8 * tag_h, 0.8 * tag_h)
+    big.box = (20.0 - 0.3 * tag_h + tag_w, 60.0 + 3.25 * tag_h, 2.0 * tag_w, 5.5 * tag_h)  # from halfway down the small one
+    assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    wait_drawn(qtbot, window)
+
+    found = on_others(window)
+    assert not any(found.values()), found  # before: {'MCP2': ['PIP3'], ...}, MCP2's tag in PIP3's box, at its top left
+    assert not overlay.items["MCP2"].isVisible()  # no room by its own box at this zoom: hidden, and said
+    hidden = [k for k, t in overlay.items.items() if not t.isVisible()]
+    assert overlay.note.isVisible() and overlay.note.toPlainText() == crowded_note(len(hidden))
+    assert overlay.items["PIP3"].isVisible()  # the big box's own tag has room
+
+    # zoomed in on the small box, its tag finds room inside it, clear of the big box
+    view_box.scaleBy((0.15, 0.15), center=pg.Point(*small.box[:2]))
+    qtbot.waitUntil(lambda: overlay.items["MCP2"].isVisible(), timeout=3000)
+    found = on_others(window)
+    assert "MCP2" in found and not any(found.values()), found

@@ -1,6 +1,6 @@
 """Where joint names and JSN tags go by their boxes: the first place that covers no other text."""
 
-from jsnviewer.pipeline.placement import first_free, free_place, label_places, overlap, tag_places, text_rect
+from jsnviewer.pipeline.placement import first_free, free_place, label_places, near, others, overlap, tag_places, text_rect
 
 BOX = (0.0, 0.0, 40.0, 40.0)
 TAG = (20.0, 6.0)
@@ -55,3 +55,33 @@ def test_free_place_is_first_free_where_a_place_is_free():
     for taken in ([], [(5.0, 2.0, 30.0, 8.0)], [(-5.0, 0.0, 30.0, 15.0)]):
         assert free_place(tag_places(BOX), TAG, taken) == first_free(tag_places(BOX), TAG, taken)
     assert free_place(tag_places(BOX), TAG, [(0.0, -6.0, 20.0, 0.4)]) == first_free(tag_places(BOX), TAG, [])  # a touch
+
+
+def test_a_tag_keeps_off_a_neighbours_box_that_overlaps_its_own():
+    # the next joint's box covers the lower half of this one and reaches out to its left; its name lies across the top:
+    # the free places inside the box, at the bottom, and just below it lie on that box, and would read as its value
+    name, neighbour = (5.0, 2.0, 30.0, 8.0), (-30.0, 20.0, 40.0, 80.0)
+    assert overlap(tag_at([name]), neighbour)  # where the tag went before: inside at the bottom left
+    place = free_place(tag_places(BOX), TAG, [name] + others(BOX, [BOX, neighbour]))
+    assert text_rect(place, TAG) == (40.0, 0.0, 60.0, 6.0)  # just right of its box, by its top: its own box's alone
+    assert free_place(tag_places(BOX), TAG, [name] + others(BOX, [BOX, neighbour], clear=20.0)) is None  # none far enough
+
+
+def test_other_boxes_leave_out_the_own_one_and_of_a_box_around_it_only_the_part_beyond_it():
+    own, beside, around = (0.0, 0.0, 10.0, 10.0), (8.0, 0.0, 18.0, 10.0), (-5.0, -5.0, 30.0, 30.0)
+    assert others(own, [own, beside]) == [beside]
+    assert others(own, [own, beside], clear=1.0) == [(7.0, -1.0, 19.0, 11.0)]
+    frame = others(own, [own, around])  # a text inside the own box lies on none of it, one beside the own box does
+    assert not any(overlap((1.0, 1.0, 9.0, 4.0), r) for r in frame)
+    assert any(overlap((10.0, 1.0, 18.0, 4.0), r) for r in frame)
+
+
+def test_tag_places_along_the_sides_come_after_the_usual_ones_and_all_touch_the_box():
+    along = tag_places(BOX, along=True)
+    assert along[:len(tag_places(BOX))] == tag_places(BOX) and len(along) > len(tag_places(BOX))
+    for place in along:
+        x0, y0, x1, y1 = text_rect(place, TAG)
+        assert x0 <= BOX[2] and BOX[0] <= x1 and y0 <= BOX[3] and BOX[1] <= y1  # touching or on it
+    # what lies further from the box than the tag's size is never in the way of one
+    far, close = (61.0, 0.0, 70.0, 10.0), (59.0, 0.0, 70.0, 10.0)
+    assert near([far, close], BOX, TAG) == [close]

@@ -2,14 +2,18 @@
 joints it could not measure, and a frame around the joint chosen in the results table. The
 boxes themselves are the annotation layer's (the model's proposals, or the user's boxes).
 
-Each tag goes to the first place by its own box that covers no joint's name, no other tag and nothing
-beyond the view's edge (`placement`), again whenever the annotation layer places the names (after a zoom, or when boxes
-change: its `labels_moved`). Where there is no such place (a whole hand in a small view) a tag covers no name: it is
-hidden until a zoom makes room, and a note in the view's corner says how many are (their values stay in the results
-table). A tag marked not reliable is never hidden: its mark alone, '?', takes the room its value cannot.
+Each tag goes to the first place by the part of its own box on screen, touching it (`placement.tag_places`, along its
+sides), that covers no joint's name, no other tag, nothing beyond the view's edge and no other joint's box, keeping half
+its height clear of those boxes (`TAG_CLEAR`), again whenever the annotation layer places the names (after a zoom, or
+when boxes change: its `labels_moved`). Boxes of neighbouring joints overlap, and a tag on or against another joint's box
+reads as that joint's value (a whole hand in view put IP1's '+0.22 mm' inside MCP1's box, MCP1's own being -0.47 mm).
+Where there is no such place (a whole hand in a small view) the tag is hidden until a zoom on its joint makes room, and a
+note in the view's corner says how many are (their values stay in the results table). A tag marked not reliable is never
+hidden: its mark alone, '?', takes the room its value cannot, over what covers least where even that finds none (names,
+tags and the edge first, then other joints' boxes).
 
-Where boxes overlap, which tag is whose is not always plain: hovering a tag frames its joint's box and its
-tooltip names the joint; clicking it shows that joint in the results table and the joint detail."""
+Hovering a tag frames its joint's box and its tooltip names the joint; clicking it shows that joint in the results table
+and the joint detail."""
 
 from __future__ import annotations
 
@@ -20,13 +24,17 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from jsnviewer.gui.box_layer import LABEL_FILL, on_screen, on_screen_edges, rect_from_box, screen_ratio, text_size
-from jsnviewer.pipeline.placement import Place, Rect, corner_places, first_free, free_place, overlap, tag_places, text_rect
+from jsnviewer.pipeline.placement import (Place, Rect, clipped, corner_places, first_free, free_place, near, others,
+                                          overlap, tag_places, text_rect)
 from jsnviewer.pipeline.result import NOT_RELIABLE
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
 FOCUS_COLOUR = "#ffffff"
 HOVER_COLOUR = "#ffffff"
 MARK_ONLY = "?"  # an unreliable tag where its value finds no room
+# How far a tag keeps from every other joint's box, in its own heights (less the tenth `placement.overlap` lets texts
+# touch by): one touching two boxes, its own and a neighbour's, would be either's. 0.25 left tags 2 px from a neighbour.
+TAG_CLEAR = 0.5
 
 
 def crowded_note(hidden: int) -> str:
@@ -42,6 +50,11 @@ def tag_tooltip(joint) -> str:
     """What hovering a joint's JSN tag says: whose value it is, and whether it can be used."""
     said = ["Reliable"] if joint.reliable else [NOT_RELIABLE, *joint.reasons_said()]
     return "\n".join([f"{joint.identity}: JSN {joint.jsn_text()}", *said, "Click: show this joint in the joint detail"])
+
+
+def _rect(box: tuple[float, float, float, float]) -> Rect:
+    cx, cy, w, h = box
+    return cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0
 
 
 class JsnTag(pg.TextItem):
@@ -79,6 +92,7 @@ class ResultOverlay:
         self.items: dict[str, pg.TextItem] = {}  # identity -> JSN text (follow-up only)
         self.unpaired: list[pg.GraphicsObject] = []
         self.boxes: dict[pg.TextItem, Rect] = {}  # each tag's joint box
+        self.joint_boxes: list[Rect] = []  # every box of the result on this view, tagged or not: no tag lies on another's
         self.texts: dict[pg.TextItem, tuple[str, str]] = {}  # each tag's whole text and tooltip
         self.marked: set[pg.TextItem] = set()  # tags of values not reliable: never hidden
         self.crowded: list[pg.TextItem] = []  # tags hidden at this zoom: no place by their box is free
@@ -110,6 +124,8 @@ class ResultOverlay:
         self.clear()
         if result is None:
             return
+        self.joint_boxes = [_rect(getattr(joint, self.visit).box) for joint in result.joints]
+        self.joint_boxes += [_rect(u.box) for u in result.unpaired if u.visit == self.visit]
         if self.visit == "followup":
             for joint in result.joints:
                 cx, cy, w, h = joint.followup.box
@@ -125,7 +141,7 @@ class ResultOverlay:
         for identity, text, colour, (cx, cy, w, h), tip, marked in self.pending[: self.ITEMS_PER_TURN]:
             item = JsnTag(self, identity, text=text, color=colour, anchor=(0, 0), fill=pg.mkBrush(*LABEL_FILL))
             item.setPos(cx - w / 2.0, cy - h / 2.0)
-            self.boxes[item] = (cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0)
+            self.boxes[item] = _rect((cx, cy, w, h))
             self.texts[item] = (text, tip)
             if marked:
                 self.marked.add(item)
@@ -165,21 +181,27 @@ class ResultOverlay:
         item.setPos(*place[0])
 
     def arrange(self) -> None:
-        """Put every tag at the first place by its box that covers no name label, no other tag and nothing off
-        screen at this zoom and pan; hide it where there is none, but for a tag not reliable: its mark alone
-        where the value finds no room, over what covers least where even that finds none. Those go first."""
+        """Put every tag at the first place by its box's part on screen that covers no name label, no other tag, nothing
+        off screen and no other joint's box (nor comes within `TAG_CLEAR` of one) at this zoom and pan; hide it where
+        there is none, but for a tag not reliable: its mark alone where the value finds no room, over what covers least
+        where even that finds none (of names, tags and the edge; then of other boxes). Those go first."""
         if not self.boxes or self.view_box.width() <= 0:
             return
         taken, beyond = list(self.names), on_screen_edges(self.view_box)
         self.crowded = []
         self.hover.hide()  # the tags move: the mouse is over another one, or none
+        screen = on_screen(self.view_box)
         for item in sorted(self.boxes, key=lambda i: i not in self.marked):  # stable: the joints' order otherwise
-            places, (text, tip) = tag_places(self.boxes[item]), self.texts[item]
-            size = self._size(item, text, tip)
-            place = free_place(places, size, beyond + taken)
-            if place is None and item in self.marked:
+            box, (text, tip) = self.boxes[item], self.texts[item]
+            shown = clipped(box, screen)  # by the part of its box on screen: zoomed in, its corners may be off it
+            places = tag_places(shown, along=True) if shown else []
+            size, place = self._size(item, text, tip), None
+            if shown:
+                away = others(box, self.joint_boxes, TAG_CLEAR * size[1])
+                place = free_place(places, size, near(beyond + taken + away, shown, size))
+            if place is None and shown and item in self.marked:
                 size = self._size(item, MARK_ONLY, tip)  # the tooltip gives the value
-                place = first_free(places, size, beyond + taken)
+                place = first_free(places, size, beyond + taken, others(box, self.joint_boxes, TAG_CLEAR * size[1]))
             if place is None:
                 self.crowded.append(item)
                 item.setVisible(False)
@@ -219,6 +241,7 @@ class ResultOverlay:
         self.items.clear()
         self.unpaired.clear()
         self.boxes.clear()
+        self.joint_boxes = []
         self.texts.clear()
         self.marked.clear()
         self.crowded.clear()

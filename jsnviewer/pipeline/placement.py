@@ -9,8 +9,8 @@ on its corner while the view zooms, until it is placed again.
 
 from __future__ import annotations
 
-__all__ = ["Place", "Rect", "clipped", "corner_places", "first_free", "free_place", "label_places", "name_places", "outside", "overlap",
-           "place_names", "tag_places", "text_rect"]
+__all__ = ["Place", "Rect", "clipped", "corner_places", "first_free", "free_place", "label_places", "name_places", "near",
+           "others", "outside", "overlap", "place_names", "tag_places", "text_rect"]
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels (y down, as shown)
 Place = tuple[tuple[float, float], tuple[float, float]]  # (point, anchor)
@@ -43,19 +43,26 @@ def outside(bounds: Rect) -> list[Rect]:
 
 
 def _covered(place: Place, size: tuple[float, float], taken: list[Rect]) -> float:
-    slack = 0.1 * size[1]
-    return sum(overlap(text_rect(place, size), t, slack) for t in taken)
+    rect, slack = text_rect(place, size), 0.1 * size[1]
+    return sum(overlap(rect, t, slack) for t in taken)
 
 
-def first_free(places: list[Place], size: tuple[float, float], taken: list[Rect]) -> Place:
-    """The first place whose text covers nothing in `taken`, else the one that covers least."""
-    return min(places, key=lambda p: _covered(p, size, taken))  # first of equals
+def _free(place: Place, size: tuple[float, float], taken: list[Rect]) -> bool:
+    """`_covered` is none (stopping at the first text covered)."""
+    rect, slack = text_rect(place, size), 0.1 * size[1]
+    return not any(overlap(rect, t, slack) for t in taken)
+
+
+def first_free(places: list[Place], size: tuple[float, float], taken: list[Rect], then: list[Rect] | None = None) -> Place:
+    """The first place whose text covers nothing in `taken`, else the one that covers least; of equals, the one that
+    covers least of `then`."""
+    return min(places, key=lambda p: (_covered(p, size, taken), _covered(p, size, then or [])))  # first of equals
 
 
 def free_place(places: list[Place], size: tuple[float, float], taken: list[Rect]) -> Place | None:
     """The first place whose text covers nothing in `taken`, else None: where a text must not cover what
     is there (a JSN tag over a joint's name), rather than the least covering place of `first_free`."""
-    return next((p for p in places if not _covered(p, size, taken)), None)
+    return next((p for p in places if _free(p, size, taken)), None)
 
 
 def label_places(box: Rect) -> list[Place]:
@@ -110,17 +117,57 @@ def _name_place(box: Rect, forms: list[tuple[float, float]], taken: list[Rect], 
     return None
 
 
+def others(own: Rect, boxes: list[Rect], clear: float = 0.0) -> list[Rect]:
+    """Where a text of the joint in `own` must not lie: the other `boxes` (`own` once left out), each grown by `clear`
+    on every side. Boxes of neighbouring joints overlap, so a text by its own box may lie on another's, or touch it, and
+    read as that joint's; with these added to what a place must not cover (`free_place`), a tag touching its own box
+    stays clear of every other, or has no place at this zoom. Of a box around `own` (the whole of it), only the part
+    beyond `own`: a text inside the innermost box is that box's, and a zoom still makes room for it there."""
+    rest = list(boxes)
+    if own in rest:
+        rest.remove(own)
+    a0, b0, a1, b1 = own
+    out: list[Rect] = []
+    for x0, y0, x1, y1 in rest:
+        around = x0 <= a0 and y0 <= b0 and a1 <= x1 and b1 <= y1
+        x0, y0, x1, y1 = x0 - clear, y0 - clear, x1 + clear, y1 + clear
+        if around:  # the frame of it beyond own
+            out += [(x0, y0, a0, y1), (a1, y0, x1, y1), (a0, y0, a1, b0), (a0, b1, a1, y1)]
+        else:
+            out.append((x0, y0, x1, y1))
+    return out
+
+
+def near(rects: list[Rect], box: Rect, size: tuple[float, float]) -> list[Rect]:
+    """Those of `rects` that a text of `size` by `box` (`tag_places`: none lies further from it than its own size) may
+    cover: the rest need not be tried, place by place."""
+    x0, y0, x1, y1 = box[0] - size[0], box[1] - size[1], box[2] + size[0], box[3] + size[1]
+    return [r for r in rects if r[0] < x1 and x0 < r[2] and r[1] < y1 and y0 < r[3]]
+
+
 def corner_places(bounds: Rect) -> list[Place]:
     """A note in a corner of the view: bottom left, bottom right, top left, top right."""
     x0, y0, x1, y1 = bounds
     return [((x0, y1), (0.0, 1.0)), ((x1, y1), (1.0, 1.0)), ((x0, y0), (0.0, 0.0)), ((x1, y0), (1.0, 0.0))]
 
 
-def tag_places(box: Rect) -> list[Place]:
+def tag_places(box: Rect, along: bool = False) -> list[Place]:
     """A JSN tag: inside the box — top left (under the joint's name), bottom left, top right, bottom
     right —, then against its edge outside: below, to the right, to the left (zoomed out to the whole
-    hand a tag is wider than its box)."""
+    hand a tag is wider than its box). With `along` (the window, where a tag keeps off other joints' boxes), then
+    further along each side, inside the box (at a quarter, half and three quarters of the side) and then outside it
+    (at its ends, quarters and middle): where boxes overlap, the part of a box that no other covers may lie anywhere
+    along it."""
     x0, y0, x1, y1 = box
-    return [((x0, y0), (0.0, 0.0)), ((x0, y1), (0.0, 1.0)), ((x1, y0), (1.0, 0.0)), ((x1, y1), (1.0, 1.0)),
-            ((x0, y1), (0.0, 0.0)), ((x1, y0), (0.0, 0.0)), ((x1, y1), (0.0, 1.0)), ((x0, y0), (1.0, 0.0)),
-            ((x0, y1), (1.0, 1.0))]
+    places = [((x0, y0), (0.0, 0.0)), ((x0, y1), (0.0, 1.0)), ((x1, y0), (1.0, 0.0)), ((x1, y1), (1.0, 1.0)),
+              ((x0, y1), (0.0, 0.0)), ((x1, y0), (0.0, 0.0)), ((x1, y1), (0.0, 1.0)), ((x0, y0), (1.0, 0.0)),
+              ((x0, y1), (1.0, 1.0))]
+    if along:
+        w, h = x1 - x0, y1 - y0
+        for f in (0.25, 0.5, 0.75):  # inside: top, bottom, left, right
+            places += [((x0 + f * w, y0), (f, 0.0)), ((x0 + f * w, y1), (f, 1.0)), ((x0, y0 + f * h), (0.0, f)),
+                       ((x1, y0 + f * h), (1.0, f))]
+        for f in (0.0, 0.25, 0.5, 0.75, 1.0):  # outside: below, right, left, above
+            places += [((x0 + f * w, y1), (f, 0.0)), ((x1, y0 + f * h), (0.0, f)), ((x0, y0 + f * h), (1.0, f)),
+                       ((x0 + f * w, y0), (f, 1.0))]
+    return places
