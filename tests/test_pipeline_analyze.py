@@ -584,7 +584,7 @@ def test_two_joints_under_one_name_are_not_reliable_and_say_why(analysed, models
 
     def boxes(visit, names=None):
         return [SimpleNamespace(identity=(names or {}).get(j.identity, j.identity), box=tuple(j.box), score=0.9,
-                                findings={}, confidences={}) for j in visit.joints]
+                                findings={}, confidences={}, source="both") for j in visit.joints]
 
     result = analyze(study.baseline, study.followup, models,
                      detections=(boxes(study.truth.baseline), boxes(study.truth.followup, swap)))
