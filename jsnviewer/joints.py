@@ -40,6 +40,11 @@ def is_identity(name: object) -> bool:
     return name in ALL_IDENTITIES
 
 
+def other_side(side: str) -> str:
+    """The other hand: "L" ↔ "R"."""
+    return "R" if side == "L" else "L"
+
+
 def hand_of(identity: str) -> str | None:
     """"R" or "L" for a joint named with its hand ("R MCP2"); None for a plain name."""
     return identity[0] if identity in HAND_JOINT_IDENTITIES else None

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from jsnviewer.gui.analysis import analysis_settings, new_proposals, proposals, 
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.worker import Worker
-from jsnviewer.joints import SIDES
+from jsnviewer.joints import SIDES, other_side
 from jsnviewer.pipeline.analyze import SIDE_GUESSED
 
 log = logging.getLogger(__name__)
@@ -85,7 +84,7 @@ class AnalysisActions:
         side = document.named_hand if document is not None else None
         action = None
         if side in SIDES:
-            other = SIDES["L" if side == "R" else "R"]
+            other = SIDES[other_side(side)]
             action = (f"Name as a {other} hand", lambda: self.name_as_other_hand(role))
         self.warnings.show_message(warning, "warning", key=f"result-side-{role}", action=action)
 

@@ -46,6 +46,7 @@ class AnnotationDocument(QObject):
     joint_restored = Signal(int)  # a deleted joint is back (undo): selected again, ready for the next key
     changed = Signal()  # after any edit, undo or redo
     dirty_changed = Signal(bool)
+    hand_changed = Signal()  # the hand the user said the radiograph shows, or undid
 
     _uids = itertools.count(1)
 
@@ -74,9 +75,7 @@ class AnnotationDocument(QObject):
         # Taken to show both hands whether or not a joint's name says so yet: by the saved annotation (the
         # user's tick, saved as its laterality "B") where there is one, else by the file (ImageLaterality "B").
         self._both_hands_chosen = laterality == BOTH if both_hands is None else both_hands
-        # The hand ("L"/"R") the user said the radiograph shows (`name_as_hand`), saved as its laterality: the
-        # analysis names its joints as that hand's, as it does a file's ImageLaterality.
-        self.hand_chosen = hand if hand in SIDES else None
+        self._hand_chosen = hand if hand in SIDES else None
 
     # --- reading
     def uids(self) -> list[int]:
@@ -104,6 +103,17 @@ class AnnotationDocument(QObject):
         if self.both_hands:
             return BOTH
         return self.declared_hand
+
+    @property
+    def hand_chosen(self) -> str | None:
+        """The hand ("L"/"R") the user said the radiograph shows (`name_as_hand`), saved as its laterality: the
+        analysis names its joints as that hand's, as it does a file's ImageLaterality."""
+        return self._hand_chosen
+
+    @hand_chosen.setter
+    def hand_chosen(self, side: str | None) -> None:
+        self._hand_chosen = side
+        self.hand_changed.emit()
 
     @property
     def declared_hand(self) -> str | None:
@@ -208,7 +218,7 @@ class AnnotationDocument(QObject):
         self.in_batch = True
         try:
             self.undo_stack.beginMacro("Name joints with their hand" if both else "Name joints of one hand")
-            self.undo_stack.push(BothHandsCommand(self, both))
+            self.undo_stack.push(ChoiceCommand(self, "_both_hands_chosen", both, "Both hands" if both else "One hand"))
             for uid, name in renamed:
                 self.set_identity(uid, name, own=False)  # naming the hand reviews no proposal
             self.undo_stack.endMacro()
@@ -230,7 +240,7 @@ class AnnotationDocument(QObject):
         self.in_batch = True
         try:
             self.undo_stack.beginMacro(f"Name joints as a {SIDES[side]} hand's")
-            self.undo_stack.push(HandCommand(self, side))
+            self.undo_stack.push(ChoiceCommand(self, "hand_chosen", side, f"{SIDES[side].capitalize()} hand"))
             for uid, name in renamed:
                 self.set_identity(uid, name, own=False)
             self.undo_stack.endMacro()
@@ -363,36 +373,21 @@ class RemoveJointCommand(QUndoCommand):
         self.document.joint_restored.emit(self.uid)
 
 
-class BothHandsCommand(QUndoCommand):
-    """Whether the radiograph is taken to show both hands, where no joint's name says so yet (saved as the
-    annotation's laterality, `saved_laterality`)."""
+class ChoiceCommand(QUndoCommand):
+    """A choice the user makes for the whole radiograph, where no joint's name says it yet (saved as the
+    annotation's laterality, `saved_laterality`): `_both_hands_chosen`, or `hand_chosen`."""
 
-    def __init__(self, document: AnnotationDocument, both: bool):
-        super().__init__("Both hands" if both else "One hand")
-        self.document, self.both, self.before = document, both, document._both_hands_chosen
+    def __init__(self, document: AnnotationDocument, attribute: str, value, text: str):
+        super().__init__(text)
+        self.document, self.attribute, self.value = document, attribute, value
+        self.before = getattr(document, attribute)
 
     def redo(self) -> None:
-        self.document._both_hands_chosen = self.both
+        setattr(self.document, self.attribute, self.value)
         self.document._touch()
 
     def undo(self) -> None:
-        self.document._both_hands_chosen = self.before
-        self.document._touch()
-
-
-class HandCommand(QUndoCommand):
-    """Which hand the user says the radiograph shows (`AnnotationDocument.hand_chosen`)."""
-
-    def __init__(self, document: AnnotationDocument, side: str | None):
-        super().__init__(f"{SIDES.get(side, 'no').capitalize()} hand")
-        self.document, self.side, self.before = document, side, document.hand_chosen
-
-    def redo(self) -> None:
-        self.document.hand_chosen = self.side
-        self.document._touch()
-
-    def undo(self) -> None:
-        self.document.hand_chosen = self.before
+        setattr(self.document, self.attribute, self.before)
         self.document._touch()
 
 

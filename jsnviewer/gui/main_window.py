@@ -50,7 +50,7 @@ from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, ROLES, LoadedImage,
 from jsnviewer.gui.study_panel import StudyPanel
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
-from jsnviewer.joints import BOTH, SIDES
+from jsnviewer.joints import BOTH, SIDES, other_side
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, check_pair
 from jsnviewer.retraining import training_data
 from jsnviewer.weights import not_found
@@ -367,6 +367,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                                           hand=None if loaded.annotation is None else loaded.annotation.laterality)
             document.changed.connect(lambda d=document: self._document_changed(d))
             document.dirty_changed.connect(lambda dirty: (self._update_save_state(), self._update_title()))
+            document.hand_changed.connect(lambda d=document: self._show_hand(d))
             old_document = self.session_documents.get(loaded.image_id)
             if old_document is not None:
                 self.undo_group.removeStack(old_document.undo_stack)
@@ -682,7 +683,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             self.statusBar().showMessage("Too few joints are named to tell which hand they are named as: name them "
                                          "one by one (I)", 8000)
             return
-        other = "L" if side == "R" else "R"
+        other = other_side(side)
         self.set_active_role(role)  # so that Ctrl+Z undoes it
         renamed = document.name_as_hand(other)
         self.warnings.dismiss(f"result-side-{role}")
@@ -708,11 +709,14 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             # drop-down would turn them into the next joint name)
             self.joints_panel.identity.showPopup()
 
+    def _show_hand(self, document: AnnotationDocument) -> None:
+        """The Study panel says the hand the reader named the radiograph as (or the file's again, after an undo)."""
+        for role in ROLES:
+            if self.documents[role] is document:
+                self.study_panel.set_radiograph(role, self.panes[role].radiograph, document.hand_chosen)
+
     def _document_changed(self, document: AnnotationDocument) -> None:
         self.saver.schedule(document)
-        for role in ROLES:
-            if self.documents[role] is document:  # the hand the reader named it as, or undid
-                self.study_panel.set_radiograph(role, self.panes[role].radiograph, document.hand_chosen)
         self._update_title()
         self._update_save_state()
         self._check_result_up_to_date()

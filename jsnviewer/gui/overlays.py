@@ -24,8 +24,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from jsnviewer.gui.box_layer import LABEL_FILL, on_screen, on_screen_edges, rect_from_box, screen_ratio, text_size
-from jsnviewer.pipeline.placement import (Place, Rect, clipped, corner_places, first_free, free_place, near, others,
-                                          overlap, tag_places, text_rect)
+from jsnviewer.pipeline.placement import (Place, Rect, box_rect, clipped, corner_places, first_free, free_place, near,
+                                          others, overlap, tag_places, text_rect)
 from jsnviewer.pipeline.result import NOT_RELIABLE
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
@@ -50,11 +50,6 @@ def tag_tooltip(joint) -> str:
     """What hovering a joint's JSN tag says: whose value it is, and whether it can be used."""
     said = ["Reliable"] if joint.reliable else [NOT_RELIABLE, *joint.reasons_said()]
     return "\n".join([f"{joint.identity}: JSN {joint.jsn_text()}", *said, "Click: show this joint in the joint detail"])
-
-
-def _rect(box: tuple[float, float, float, float]) -> Rect:
-    cx, cy, w, h = box
-    return cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0
 
 
 class JsnTag(pg.TextItem):
@@ -124,8 +119,8 @@ class ResultOverlay:
         self.clear()
         if result is None:
             return
-        self.joint_boxes = [_rect(getattr(joint, self.visit).box) for joint in result.joints]
-        self.joint_boxes += [_rect(u.box) for u in result.unpaired if u.visit == self.visit]
+        self.joint_boxes = [box_rect(getattr(joint, self.visit).box) for joint in result.joints]
+        self.joint_boxes += [box_rect(u.box) for u in result.unpaired if u.visit == self.visit]
         if self.visit == "followup":
             for joint in result.joints:
                 cx, cy, w, h = joint.followup.box
@@ -141,7 +136,7 @@ class ResultOverlay:
         for identity, text, colour, (cx, cy, w, h), tip, marked in self.pending[: self.ITEMS_PER_TURN]:
             item = JsnTag(self, identity, text=text, color=colour, anchor=(0, 0), fill=pg.mkBrush(*LABEL_FILL))
             item.setPos(cx - w / 2.0, cy - h / 2.0)
-            self.boxes[item] = _rect((cx, cy, w, h))
+            self.boxes[item] = box_rect((cx, cy, w, h))
             self.texts[item] = (text, tip)
             if marked:
                 self.marked.add(item)

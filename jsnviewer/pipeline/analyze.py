@@ -16,7 +16,7 @@ import numpy as np
 from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.device import at_most_cpu_threads
 from jsnviewer.errors import JsnError
-from jsnviewer.joints import SIDES, names_a_hand
+from jsnviewer.joints import SIDES, names_a_hand, other_side
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, bones_off_the_edge, crop_side_px, joint_axes
 from jsnviewer.pipeline.pairing import hand_size_ratio, match_hands, misplaced_pairs
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
@@ -232,7 +232,7 @@ def hand_side_guessed(radiograph, detections: list, visit: str) -> str | None:
     side, margin = hand_side_of(detections), side_margin(np.array([d.box[:2] for d in detections], dtype=float))
     if side is None or margin is None or margin >= SIDE_GUESSED_BELOW:
         return None
-    other = SIDES["R" if side == "L" else "L"]
+    other = SIDES[other_side(side)]
     return (f"{SIDE_GUESSED.format(visit=visit)}: its joints were named as a {SIDES[side]} hand's, which they fit "
             f"only a little better than a {other} hand's, and the file does not say. Check the names before accepting "
             "them: the thumb's joints are IP1 and MCP1.")

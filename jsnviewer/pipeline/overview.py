@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from jsnviewer.joints import FINDINGS, SIDES, anatomical
-from jsnviewer.pipeline.placement import Place, Rect, label_places, outside, overlap, tag_places, text_rect
+from jsnviewer.pipeline.placement import Place, Rect, box_rect, label_places, outside, overlap, tag_places, text_rect
 from jsnviewer.pipeline.result import JSN_CONVENTION, UNRELIABLE_MARK, JointResult, StudyResult, VisitInfo
 from jsnviewer.radiograph.model import percentile_window
 
@@ -78,9 +78,8 @@ def _wrap(text: str, font, width: float) -> list[str]:
 
 
 def _box_rect(box, scale: float, origin: tuple[float, float] = (0.0, 0.0)) -> Rect:
-    cx, cy, w, h = box
-    x, y = cx * scale - origin[0], cy * scale - origin[1]
-    return x - w * scale / 2, y - h * scale / 2, x + w * scale / 2, y + h * scale / 2
+    x0, y0, x1, y1 = box_rect(box)
+    return x0 * scale - origin[0], y0 * scale - origin[1], x1 * scale - origin[0], y1 * scale - origin[1]
 
 
 def _outline(box: Rect, half: float) -> list[Rect]:

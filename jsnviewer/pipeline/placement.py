@@ -9,11 +9,17 @@ on its corner while the view zooms, until it is placed again.
 
 from __future__ import annotations
 
-__all__ = ["Place", "Rect", "clipped", "corner_places", "first_free", "free_place", "label_places", "name_places", "near",
+__all__ = ["Place", "Rect", "box_rect", "clipped", "corner_places", "first_free", "free_place", "label_places", "name_places", "near",
            "others", "outside", "overlap", "place_names", "tag_places", "text_rect"]
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels (y down, as shown)
 Place = tuple[tuple[float, float], tuple[float, float]]  # (point, anchor)
+
+
+def box_rect(box: tuple[float, float, float, float]) -> Rect:
+    """A joint box (cx, cy, w, h) as its corners."""
+    cx, cy, w, h = box
+    return cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0
 
 
 def text_rect(place: Place, size: tuple[float, float]) -> Rect:
@@ -42,15 +48,19 @@ def outside(bounds: Rect) -> list[Rect]:
     return [(-far, -far, x0, far), (x1, -far, far, far), (-far, -far, far, y0), (-far, y1, far, far)]
 
 
-def _covered(place: Place, size: tuple[float, float], taken: list[Rect]) -> float:
+def _overlaps(place: Place, size: tuple[float, float], taken: list[Rect]):
+    """How much the text at `place` covers of each of `taken`, one by one."""
     rect, slack = text_rect(place, size), 0.1 * size[1]
-    return sum(overlap(rect, t, slack) for t in taken)
+    return (overlap(rect, t, slack) for t in taken)
+
+
+def _covered(place: Place, size: tuple[float, float], taken: list[Rect]) -> float:
+    return sum(_overlaps(place, size, taken))
 
 
 def _free(place: Place, size: tuple[float, float], taken: list[Rect]) -> bool:
     """`_covered` is none (stopping at the first text covered)."""
-    rect, slack = text_rect(place, size), 0.1 * size[1]
-    return not any(overlap(rect, t, slack) for t in taken)
+    return not any(_overlaps(place, size, taken))
 
 
 def first_free(places: list[Place], size: tuple[float, float], taken: list[Rect], then: list[Rect] | None = None) -> Place:
