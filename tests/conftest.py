@@ -1,3 +1,4 @@
+import gc
 import os
 from pathlib import Path
 
@@ -7,6 +8,27 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp):
+    """pytest-qt's application, collecting Python's garbage on the GUI thread as the program's does, so that a
+    worker never destroys an earlier test's widgets while the GUI thread draws."""
+    from jsnviewer.gui.garbage import collect_garbage_on_gui_thread
+
+    collect_garbage_on_gui_thread(qapp)
+    return qapp
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_between_tests():
+    """Automatic collection is off once a GUI test ran (see `qapp`); the tests that run no event loop
+    collect here, on the main thread, as Python would have."""
+    yield
+    if not gc.isenabled():
+        from jsnviewer.gui.garbage import collect_due
+
+        collect_due()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QThreadPool, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from jsnviewer.gui.garbage import collect_garbage_on_gui_thread
 from jsnviewer.gui.log_file import start_log_file
 from jsnviewer.gui.resources import resources_dir
 
@@ -68,6 +69,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else [sys.argv[0]])
+    collect_garbage_on_gui_thread(app)
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     style = resources_dir() / "style.qss"
