@@ -678,6 +678,7 @@ def test_the_guessed_hand_is_named_the_other_side_from_its_warning_in_one_undoab
     assert "named as a right hand's" in window.statusBar().currentMessage()
     assert document.saved_laterality == "R"  # the annotation records the hand the reader said
     assert window.analysed_radiograph(FOLLOWUP).identity.laterality == "R"
+    assert window.analysed_radiograph(FOLLOWUP).identity.laterality_by_reader  # reported as the reader's naming
     assert window.panes[FOLLOWUP].radiograph.identity.laterality is None  # the file's own facts untouched
     assert window.study_panel.value("Follow-up", "Hand") == "right (named by the reader; the file does not say)"
 

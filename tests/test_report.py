@@ -167,7 +167,7 @@ def test_overview_headers_read_as_single_spaced_text_with_or_without_a_date(stud
     assert headers == ["Baseline · date not stated",
                        f"Patient ID not stated · hand not stated · {result.baseline.file_name}",
                        f"Follow-up · {result.followup.study_date}",
-                       f"Patient ID {result.followup.patient_id} · {hand_text(result.followup.laterality)} · "
+                       f"Patient ID {result.followup.patient_id} · {hand_text(result.followup)} · "
                        f"{result.followup.file_name}"]
 
 
@@ -489,6 +489,30 @@ def test_the_reports_identity_table_marks_in_red_what_the_follow_up_contradicts(
     baseline_row, followup_row = _identity_rows(result)
     assert [cell.colour == WARNING for cell in followup_row] == [False, True, True, True, False]
     assert [cell.colour == WARNING for cell in baseline_row] == [False] * 5
+
+
+def test_a_hand_the_reader_named_is_reported_as_named_by_the_reader_not_as_stated_by_the_file(study, monkeypatch):
+    """A picture that does not say which hand it shows, named a right hand in the window: the report and overview.png
+    say so, and results.json keeps it, so that nobody takes it for what the file states."""
+    from jsnviewer.gui.report_export import _identity_rows
+    from jsnviewer.pipeline.overview import overview_image
+    from jsnviewer.pipeline.result import VisitInfo
+
+    named = dataclasses.replace(study.followup, identity=dataclasses.replace(
+        study.followup.identity, laterality="R", laterality_by_reader=True))
+    result = make_result(study)
+    result = dataclasses.replace(result, followup=VisitInfo.of(named))
+    baseline_row, followup_row = _identity_rows(result)
+    assert followup_row[3].text == "right hand (named by the reader)"
+    assert "(named by the reader)" not in baseline_row[3].text
+    assert result.to_json()["followup"]["laterality_by_reader"] is True
+    assert result.to_json()["baseline"]["laterality_by_reader"] is False
+    drawn: list[str] = []
+    real = ImageDraw.ImageDraw.text
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", lambda self, xy, text, *a, **k: drawn.append(text) or
+                        real(self, xy, text, *a, **k))
+    overview_image(result, study.baseline, study.followup, max_height=700)
+    assert any(" · right hand (named by the reader) · " in text for text in drawn)
 
 
 @pytest.mark.parametrize("suffix", [".pdf", ".png"])

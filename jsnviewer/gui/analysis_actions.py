@@ -95,8 +95,8 @@ class AnalysisActions:
         if radiograph is None or document is None or document.hand_chosen is None \
                 or document.hand_chosen == radiograph.identity.laterality:
             return radiograph
-        return dataclasses.replace(radiograph, identity=dataclasses.replace(radiograph.identity,
-                                                                            laterality=document.hand_chosen))
+        return dataclasses.replace(radiograph, identity=dataclasses.replace(
+            radiograph.identity, laterality=document.hand_chosen, laterality_by_reader=True))
 
     def find_joints(self, role: str) -> Worker | None:
         """One radiograph open: find its joints and findings in the background and show them as proposals to

@@ -156,7 +156,7 @@ def _identity_rows(result) -> list[list[Cell]]:
                                                           "different-laterality"))
     rows = []
     for name, info, wrong in (("Baseline", b, (False, False, False)), ("Follow-up", f, wrong_followup)):
-        values = (info.patient_id or "not stated", info.study_date or "not stated", hand_text(info.laterality))
+        values = (info.patient_id or "not stated", info.study_date or "not stated", hand_text(info))
         rows.append([Cell(name, bold=True)] + [Cell(v, WARNING if w else TEXT, w) for v, w in zip(values, wrong)]
                     + [Cell(info.file_name)])
     return rows

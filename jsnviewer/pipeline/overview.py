@@ -41,13 +41,16 @@ def findings_abbrev(findings: dict[str, bool], short: bool = False) -> str:
     return " ".join(name[0].upper() if short else name[:3] for name in FINDINGS if findings.get(name))
 
 
-def hand_text(laterality: str | None) -> str:
-    return f"{SIDES[laterality]} hand" if laterality in SIDES else "hand not stated"
+def hand_text(info: VisitInfo) -> str:
+    """'right hand', 'right hand (named by the reader)' where the file stated another or none, 'hand not stated'."""
+    if info.laterality not in SIDES:
+        return "hand not stated"
+    return f"{SIDES[info.laterality]} hand" + (" (named by the reader)" if info.laterality_by_reader else "")
 
 
 def visit_details(info: VisitInfo) -> str:
     """Whose radiograph: 'Patient ID P-7 · right hand · baseline.dcm' (never the patient's name)."""
-    return f"Patient ID {info.patient_id or 'not stated'} · {hand_text(info.laterality)} · {info.file_name}"
+    return f"Patient ID {info.patient_id or 'not stated'} · {hand_text(info)} · {info.file_name}"
 
 
 def display_grey(pixels: np.ndarray, centre: float | None = None, width: float | None = None) -> np.ndarray:

@@ -39,6 +39,7 @@ class VisitInfo:
     pixel_size_source: str
     width: int
     height: int
+    laterality_by_reader: bool = False  # the hand was named by the reader, not stated by the file
 
     @classmethod
     def of(cls, radiograph) -> VisitInfo:
@@ -52,6 +53,7 @@ class VisitInfo:
             pixel_size_source=radiograph.pixel_size_source,
             width=int(radiograph.width),
             height=int(radiograph.height),
+            laterality_by_reader=identity.laterality_by_reader,
         )
 
 
