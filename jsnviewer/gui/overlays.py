@@ -7,10 +7,11 @@ sides), that covers no joint's name, no other tag, nothing beyond the view's edg
 its height clear of those boxes (`TAG_CLEAR`), again whenever the annotation layer places the names (after a zoom, or
 when boxes change: its `labels_moved`). Boxes of neighbouring joints overlap, and a tag on or against another joint's box
 reads as that joint's value (a whole hand in view put IP1's '+0.22 mm' inside MCP1's box, MCP1's own being -0.47 mm).
-Where there is no such place (a whole hand in a small view) the tag is hidden until a zoom on its joint makes room, and a
-note in the view's corner says how many are (their values stay in the results table). A tag marked not reliable is never
-hidden: its mark alone, '?', takes the room its value cannot, over what covers least where even that finds none (names,
-tags and the edge first, then other joints' boxes).
+Where there is no such place the tag names its joint ('IP1 +0.22 mm ✓') and may then lie on another's box, still clear
+of names, tags and the edge; where even that finds no room (a whole hand in a small view) it is hidden until a zoom on its
+joint makes room, and a note in the view's corner says how many are (their values stay in the results table). A tag
+marked not reliable is never hidden: its mark alone, '?', takes the room its value cannot, and named ('PIP2 ?') over
+what covers least where even that finds none (names, tags and the edge first, then other joints' boxes).
 
 Hovering a tag frames its joint's box and its tooltip names the joint; clicking it shows that joint in the results table
 and the joint detail."""
@@ -39,6 +40,11 @@ TAG_CLEAR = 0.5
 
 def crowded_note(hidden: int) -> str:
     return f"{hidden} JSN tag{'s' if hidden > 1 else ''} hidden for room: zoom in"
+
+
+def named_tag(identity: str, text: str) -> str:
+    """A tag with no place clear of other joints' boxes: 'IP1 +0.22 mm ✓', whose it is said in it."""
+    return f"{identity} {text}"
 
 
 def jsn_text(joint) -> str:
@@ -176,10 +182,8 @@ class ResultOverlay:
         item.setPos(*place[0])
 
     def arrange(self) -> None:
-        """Put every tag at the first place by its box's part on screen that covers no name label, no other tag, nothing
-        off screen and no other joint's box (nor comes within `TAG_CLEAR` of one) at this zoom and pan; hide it where
-        there is none, but for a tag not reliable: its mark alone where the value finds no room, over what covers least
-        where even that finds none (of names, tags and the edge; then of other boxes). Those go first."""
+        """Put every tag by its box's part on screen at this zoom and pan (`_place`), the tags not reliable first; hide
+        those that find no room, and say how many are."""
         if not self.boxes or self.view_box.width() <= 0:
             return
         taken, beyond = list(self.names), on_screen_edges(self.view_box)
@@ -187,24 +191,37 @@ class ResultOverlay:
         self.hover.hide()  # the tags move: the mouse is over another one, or none
         screen = on_screen(self.view_box)
         for item in sorted(self.boxes, key=lambda i: i not in self.marked):  # stable: the joints' order otherwise
-            box, (text, tip) = self.boxes[item], self.texts[item]
-            shown = clipped(box, screen)  # by the part of its box on screen: zoomed in, its corners may be off it
-            places = tag_places(shown, along=True) if shown else []
-            size, place = self._size(item, text, tip), None
-            if shown:
-                away = others(box, self.joint_boxes, TAG_CLEAR * size[1])
-                place = free_place(places, size, near(beyond + taken + away, shown, size))
-            if place is None and shown and item in self.marked:
-                size = self._size(item, MARK_ONLY, tip)  # the tooltip gives the value
-                place = first_free(places, size, beyond + taken, others(box, self.joint_boxes, TAG_CLEAR * size[1]))
-            if place is None:
+            shown = clipped(self.boxes[item], screen)  # by the part of its box on screen: zoomed in, its corners may be off
+            placed = self._place(item, shown, beyond + taken) if shown else None
+            if placed is None:
                 self.crowded.append(item)
                 item.setVisible(False)
                 continue
-            self._put(item, place)
+            self._put(item, placed[0])
             item.setVisible(self.visible)
-            taken.append(text_rect(place, size))
+            taken.append(text_rect(*placed))
         self._say_crowded(beyond + taken)
+
+    def _place(self, item: JsnTag, shown: Rect, taken: list[Rect]) -> tuple[Place, tuple[float, float]] | None:
+        """Where the tag goes and its size, trying in turn: its value clear of other joints' boxes; its value named
+        ('IP1 +0.22 mm ✓'), which may lie on another's box as it says whose it is; for a value not reliable, then its
+        mark alone clear of those boxes, and last its mark named where it covers least. None: hidden for room."""
+        box, (text, tip) = self.boxes[item], self.texts[item]
+        places = tag_places(shown, along=True)
+        tries = [(text, False)] + ([(named_tag(item.identity, text), True)] if item.identity else [])  # "not measured"
+        if item in self.marked:
+            tries.append((MARK_ONLY, False))  # the tooltip gives the value
+        for words, named in tries:
+            size = self._size(item, words, tip)
+            away = [] if named else others(box, self.joint_boxes, TAG_CLEAR * size[1])
+            place = free_place(places, size, near(taken + away, shown, size))
+            if place is not None:
+                return place, size
+        if item in self.marked:
+            size = self._size(item, named_tag(item.identity, MARK_ONLY), tip)
+            return first_free(places, size, taken, others(box, self.joint_boxes, TAG_CLEAR * size[1])), size
+        item.setText(text)  # hidden with its value, for when a zoom makes room
+        return None
 
     def _say_crowded(self, taken: list[Rect]) -> None:
         """How many tags of joints on screen are hidden, in a corner of the view clear of names and tags (else
