@@ -60,6 +60,21 @@ def test_a_tag_with_no_free_place_names_its_joint_or_is_hidden_and_said_never_dr
     assert not any(overlap(view_rect(view_box, overlay.note), n, slack) for n in names)
     assert all(overlay.items[k].toPlainText() == jsn_text(result.joint(k)) for k in hidden)  # the value is kept
 
+    # a hidden tag's joint chosen (its box clicked: the view stays) shows its tag, named where it lies on another's box
+    chosen = hidden[0]
+    window.show_measured(chosen)
+    tag = overlay.items[chosen]
+    assert tag.isVisible() and tag.toPlainText() in (jsn_text(result.joint(chosen)),
+                                                     named_tag(chosen, jsn_text(result.joint(chosen))))
+    now_hidden = [k for k, t in overlay.items.items() if not t.isVisible()]
+    assert chosen not in now_hidden and (overlay.note.toPlainText() == crowded_note(len(now_hidden)) if now_hidden
+                                         else not overlay.note.isVisible())
+    names, _ = shown(window)
+    if any(overlap(view_rect(view_box, tag), n, slack) for n in names):  # no room at all: where it covers least
+        assert tag.toPlainText() == named_tag(chosen, jsn_text(result.joint(chosen)))
+    window.show_joint_result(None)  # no joint chosen: the crowd as it was
+    assert [k for k, t in overlay.items.items() if not t.isVisible()] == hidden
+
     # the JSN toggle keeps the crowded ones hidden
     window.actions_by_name["show_jsn"].trigger()
     assert not any(t.isVisible() for t in overlay.items.values()) and not overlay.note.isVisible()

@@ -280,7 +280,7 @@ class AnalysisActions:
             joint = next((j for j in self.result.joints if j.identity == identity), None)
         self.detail_panel.show_joint(joint)
         for role, overlay in self.overlays.items():
-            overlay.show_focus(getattr(joint, VISITS[role]).box if joint is not None else None)
+            overlay.show_focus(None if joint is None else getattr(joint, VISITS[role]).box, identity if joint else None)
         if joint is None or not centre:
             return
         (bx, by, bw, bh), (fx, fy, _, _) = joint.baseline.box, joint.followup.box

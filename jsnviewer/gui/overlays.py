@@ -11,7 +11,8 @@ Where there is no such place the tag names its joint ('IP1 +0.22 mm ✓') and ma
 of names, tags and the edge; where even that finds no room (a whole hand in a small view) it is hidden until a zoom on its
 joint makes room, and a note in the view's corner says how many are (their values stay in the results table). A tag
 marked not reliable is never hidden: its mark alone, '?', takes the room its value cannot, and named ('PIP2 ?') over
-what covers least where even that finds none (names, tags and the edge first, then other joints' boxes).
+what covers least where even that finds none (names, tags and the edge first, then other joints' boxes). Nor is the tag
+of the joint chosen in the results table (or by its box): placed first, named over what covers least at worst.
 
 Hovering a tag frames its joint's box and its tooltip names the joint; clicking it shows that joint in the results table
 and the joint detail."""
@@ -96,6 +97,7 @@ class ResultOverlay:
         self.joint_boxes: list[Rect] = []  # every box of the result on this view, tagged or not: no tag lies on another's
         self.texts: dict[pg.TextItem, tuple[str, str]] = {}  # each tag's whole text and tooltip
         self.marked: set[pg.TextItem] = set()  # tags of values not reliable: never hidden
+        self.focused: str | None = None  # the joint chosen in the results table: its tag is never hidden either
         self.crowded: list[pg.TextItem] = []  # tags hidden at this zoom: no place by their box is free
         self.noted = 0  # how many of them the note in the view's corner counts (`crowded_note`)
         self.names: list[Rect] = []  # where the joints' names lie at this zoom (`place_around`)
@@ -182,15 +184,16 @@ class ResultOverlay:
         item.setPos(*place[0])
 
     def arrange(self) -> None:
-        """Put every tag by its box's part on screen at this zoom and pan (`_place`), the tags not reliable first; hide
-        those that find no room, and say how many are."""
+        """Put every tag by its box's part on screen at this zoom and pan (`_place`), the chosen joint's first, then the
+        tags not reliable; hide those that find no room, and say how many are."""
         if not self.boxes or self.view_box.width() <= 0:
             return
         taken, beyond = list(self.names), on_screen_edges(self.view_box)
         self.crowded = []
         self.hover.hide()  # the tags move: the mouse is over another one, or none
         screen = on_screen(self.view_box)
-        for item in sorted(self.boxes, key=lambda i: i not in self.marked):  # stable: the joints' order otherwise
+        first = sorted(self.boxes, key=lambda i: (not self._kept(i), i not in self.marked))  # stable otherwise
+        for item in first:
             shown = clipped(self.boxes[item], screen)  # by the part of its box on screen: zoomed in, its corners may be off
             placed = self._place(item, shown, beyond + taken) if shown else None
             if placed is None:
@@ -217,11 +220,15 @@ class ResultOverlay:
             place = free_place(places, size, near(taken + away, shown, size))
             if place is not None:
                 return place, size
-        if item in self.marked:
-            size = self._size(item, named_tag(item.identity, MARK_ONLY), tip)
+        if self._kept(item):
+            size = self._size(item, named_tag(item.identity, MARK_ONLY if item in self.marked else text), tip)
             return first_free(places, size, taken, others(box, self.joint_boxes, TAG_CLEAR * size[1])), size
         item.setText(text)  # hidden with its value, for when a zoom makes room
         return None
+
+    def _kept(self, item: JsnTag) -> bool:
+        """Never hidden for room: a tag not reliable (hiding it would hide the warning) and the chosen joint's."""
+        return item in self.marked or (item.identity is not None and item.identity == self.focused)
 
     def _say_crowded(self, taken: list[Rect]) -> None:
         """How many tags of joints on screen are hidden, in a corner of the view clear of names and tags (else
@@ -257,6 +264,7 @@ class ResultOverlay:
         self.texts.clear()
         self.marked.clear()
         self.crowded.clear()
+        self.focused = None
         self.noted = 0
         self.note.hide()
         self.hover.hide()
@@ -270,7 +278,11 @@ class ResultOverlay:
         if not visible:
             self.hover.hide()
 
-    def show_focus(self, box: tuple[float, float, float, float] | None) -> None:
+    def show_focus(self, box: tuple[float, float, float, float] | None, identity: str | None = None) -> None:
+        """Frame the chosen joint's box (None: no joint chosen); its tag shows whatever the room."""
+        if identity != self.focused:
+            self.focused = identity
+            self.arrange()
         if box is None:
             self.focus.hide()
             return
