@@ -551,3 +551,64 @@ def test_one_radiograph_gets_most_of_the_room_and_two_share_it_and_the_joint_det
     open_and_wait(qtbot, window, *study)
     baseline, followup = (window.panes[role].width() for role in (BASELINE, FOLLOWUP))
     assert abs(baseline - followup) <= 2 and not window.detail_dock.isVisible()
+
+
+def _slow_for(monkeypatch, name: str, slow: str, seconds: float = 1.0) -> None:
+    """The window's `name` loader (load_study, load_neighbour) takes `seconds` more for files named `slow`: a large
+    radiograph on a network share."""
+    import time
+
+    import jsnviewer.gui.main_window as main_window
+
+    real = getattr(main_window, name)
+
+    def loader(*args, **kwargs):
+        if slow in str(args[0]):
+            time.sleep(seconds)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(main_window, name, loader)
+
+
+def test_a_study_opened_while_another_still_loads_is_the_one_shown_whatever_arrives_last(qtbot, make_window, study,
+                                                                                         tmp_path, monkeypatch,
+                                                                                         settings_store):
+    """The first study, slow to read, arrived after the one the user opened next and replaced it, with no word;
+    it also went to the top of the recent studies."""
+    window = make_window()
+    large = tmp_path / "large"
+    large.mkdir()
+    first = (write_radiograph(large / "b.dcm", seed=5, patient_id="P-FIRST"),
+             write_radiograph(large / "f.dcm", seed=6, patient_id="P-FIRST"))
+    _slow_for(monkeypatch, "load_study", "large")
+    window.open_study(*first)
+    open_and_wait(qtbot, window, *study)
+    qtbot.waitUntil(lambda: not window.workers, timeout=10000)  # the first one has arrived too, by now
+    qtbot.wait(50)
+    assert [window.panes[role].radiograph.path for role in (BASELINE, FOLLOWUP)] == list(study)
+    assert window.panes[BASELINE].radiograph.identity.patient_id == "P001"
+    assert recent_studies(settings_store)[0] == (str(study[0]), str(study[1]))
+
+
+def test_a_study_opened_while_the_next_image_still_loads_is_not_joined_by_it(qtbot, make_window, study, tmp_path,
+                                                                            monkeypatch):
+    """Next image, then at once another patient's study: the next image, slow to read, arrived last and replaced the
+    new study's follow-up, showing two patients side by side."""
+    window = make_window()
+    folder = tmp_path / "slow-folder"
+    folder.mkdir()
+    first = (write_radiograph(folder / "a1.dcm", seed=5, patient_id="P-OTHER"),
+             write_radiograph(folder / "a2.dcm", seed=6, patient_id="P-OTHER"))
+    write_radiograph(folder / "a3.dcm", seed=7, patient_id="P-OTHER")
+    open_and_wait(qtbot, window, *first)
+    _slow_for(monkeypatch, "load_neighbour", "slow-folder")
+    window.set_active_role(FOLLOWUP)
+    assert window.open_neighbour(1) is not None  # a3, slowly
+    open_and_wait(qtbot, window, *study)
+    qtbot.waitUntil(lambda: not window.workers, timeout=10000)
+    qtbot.wait(50)
+    assert {window.panes[role].radiograph.identity.patient_id for role in (BASELINE, FOLLOWUP)} == {"P001"}
+    assert window.panes[FOLLOWUP].radiograph.path == study[1]
+    window.set_active_role(FOLLOWUP)  # and Next goes on from the image shown, not from the overtaken one
+    assert window.open_neighbour(1) is None
+    assert window.statusBar().currentMessage() == "followup.dcm is the last radiograph in study"

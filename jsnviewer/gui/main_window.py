@@ -89,6 +89,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self._analysis: tuple[Worker, tuple] | None = None  # the analysis running, and the images it analyses
         self._stopped_as_stale: Worker | None = None  # an analysis stopped because its images went
         self._heading_to: dict[str, Path] = {}  # the radiograph a view's Next / Previous image is opening
+        self._requests = 0  # opening requests made so far (`_claim`)
+        self._claims: dict[str, int] = {}  # view (role) -> the latest opening request that will fill it
         self.result = None  # the StudyResult shown
         self._analysed_ids: tuple[str | None, str | None] | None = None
         self._analysed_boxes: dict[str, list] = {}  # per role, the boxes as the result shown measured them
@@ -275,8 +277,27 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         return self._load(paths)
 
     def open_folder(self, folder: Path) -> Worker:
+        latest = self._claim(ROLES)
         return self._start(Worker(load_folder, Path(folder), self.saver.dataset_root), f"Opening {Path(folder).name}",
-                           self._show_study)
+                           self._show_latest(latest))
+
+    def _show_latest(self, latest: Callable[[], bool]) -> Callable[[StudyLoad], None]:
+        """Show a loaded study unless a later request to open images into its views was made meanwhile (`_claim`)."""
+        def show(study: StudyLoad) -> None:
+            if latest():
+                self._show_study(study)
+        return show
+
+    def _claim(self, roles) -> Callable[[], bool]:
+        """A new request to open images into the views `roles`; returns whether it is still the latest for each of them.
+        Files load in the background, a large one slowly: an earlier request that arrives after a later one must not
+        replace what the user asked for since (another patient's image beside the one they opened)."""
+        self._requests += 1
+        number, roles = self._requests, tuple(roles)
+        for role in roles:
+            self._claims[role] = number
+            self._heading_to.pop(role, None)  # a Next / Previous still on its way is overtaken
+        return lambda: all(self._claims.get(role) == number for role in roles)
 
     def open_neighbour(self, step: int) -> Worker | None:
         """Next (step 1) or previous (-1) radiograph of the active image's folder into the active view; its edits
@@ -294,10 +315,11 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         if path is None:
             self.statusBar().showMessage(f"{here.name} is the {end} radiograph in {here.parent.name}", 5000)
             return None
+        latest = self._claim([role])
         self._heading_to[role] = path
 
         def show(study: StudyLoad) -> None:
-            if self._heading_to.get(role) is not path:  # a later Next / Previous of this view is on its way
+            if not latest():  # a later Next / Previous of this view, or another study, is on its way
                 return
             del self._heading_to[role]
             self._show_study(study)
@@ -305,7 +327,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                 self.statusBar().showMessage(f"{here.name} is the {end} readable radiograph in {here.parent.name}", 5000)
 
         def forget(exc: BaseException) -> None:
-            if self._heading_to.get(role) is path:
+            if latest():
                 del self._heading_to[role]
 
         return self._start(Worker(load_neighbour, here, step, role, self.saver.dataset_root), f"Opening {path.name}",
@@ -313,8 +335,9 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def _load(self, paths: dict[str, Path], order_by_date: bool = False) -> Worker:
         names = ", ".join(p.name for p in paths.values())
+        latest = self._claim(ROLES if order_by_date else paths)  # ordered by date, either file may go in either view
         return self._start(Worker(load_study, paths, self.saver.dataset_root, order_by_date),
-                           f"Opening {names}", self._show_study)
+                           f"Opening {names}", self._show_latest(latest))
 
     def _show_study(self, study: StudyLoad) -> None:
         self.warnings.dismiss("open")
