@@ -747,8 +747,9 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
     # ------------------------------------------------------------------ settings, help
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
-        if dialog.exec():
-            values = dialog.values()
+        accepted, values = dialog.exec(), dialog.values()
+        dialog.deleteLater()  # a child of the window: each one opened stayed in memory (2.6 MB)
+        if accepted:
             if values.dataset_folder != self.settings.dataset_folder:
                 if values.dataset_folder and not self.set_dataset_folder(Path(values.dataset_folder)):
                     values.dataset_folder = self.settings.dataset_folder
@@ -789,6 +790,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             self.warnings.show_message(f"Cannot read the dataset for retraining: {exc}", "error", key="retrain")
             return None
         self.warnings.dismiss("retrain")
+        if self.retrain_dialog is not None:  # closed: its training ended with it
+            self.retrain_dialog.deleteLater()
         self.retrain_dialog = RetrainDialog(root, data, dict(self.settings.weights), self.use_weights, self)
         self.retrain_dialog.show()
         return self.retrain_dialog
@@ -833,6 +836,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         box = QMessageBox(QMessageBox.Information, "About jsnviewer", about_html(self.settings), QMessageBox.Ok, self)
         box.setTextInteractionFlags(Qt.TextSelectableByMouse)  # IT copies the paths and checksums from here
         box.exec()
+        box.deleteLater()
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every action with a shortcut, by name (Undo and Redo without the edit they
@@ -867,6 +871,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         dialog.resize(460, min(640, int(0.8 * available.height())) if available else 640)
         self.shortcuts_dialog = dialog  # for tests
         dialog.exec()
+        dialog.deleteLater()
 
     def _update_title(self) -> None:
         parts = ["jsnviewer"]
