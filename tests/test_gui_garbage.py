@@ -65,3 +65,24 @@ def test_garbage_is_still_collected_on_the_gui_thread(qtbot, qapp):
         return gone() is None
 
     qtbot.waitUntil(collected, timeout=5000)  # the application's timer collected it
+
+
+def test_a_full_collection_waits_as_pythons_does_until_a_quarter_more_objects_are_kept(monkeypatch):
+    """Collecting all generations whenever the oldest count passed its threshold walked a long session's every
+    object ten times as often as Python does, and froze the window for up to 1.85 s."""
+    from jsnviewer.gui import garbage
+
+    collected, kept = [], [1000]
+    monkeypatch.setattr(garbage.gc, "get_count", lambda: (701, 11, 11))  # every generation past its threshold
+    monkeypatch.setattr(garbage.gc, "get_threshold", lambda: (700, 10, 10))
+    monkeypatch.setattr(garbage.gc, "get_objects", lambda generation=None: [None] * kept[0])
+    monkeypatch.setattr(garbage.gc, "collect", lambda generation=2: collected.append(generation) or 0)
+    monkeypatch.setattr(garbage, "_kept_by_last_full", 0)
+    garbage.collect_due()
+    assert collected == [2]  # the first: 1000 objects kept
+    kept[0] = 1200
+    garbage.collect_due()
+    assert collected == [2, 1]  # 200 more since: not yet a quarter
+    kept[0] = 1250
+    garbage.collect_due()
+    assert collected == [2, 1, 2]  # a quarter more
