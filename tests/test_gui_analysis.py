@@ -426,6 +426,37 @@ def test_results_say_when_the_boxes_changed_and_analysing_again_measures_the_use
     assert followup_boxes == [] and not out_of_date()  # the follow-up's boxes are all proposals still
 
 
+def test_a_box_moved_while_the_analysis_runs_makes_its_results_say_they_measured_the_boxes_as_they_were(
+        qtbot, make_window, study, monkeypatch):
+    """The results arrived after the user moved a box and said nothing: the note compared the boxes with themselves."""
+    import threading
+
+    window = make_window()
+    open_and_wait(qtbot, window, *study)
+    document = window.documents[BASELINE]
+    window.add_box(BASELINE, (60.0, 60.0, 30.0, 30.0), identity="PIP3")
+    pip3 = next(uid for uid in document.uids() if document.joint(uid).identity == "PIP3")
+    running, release = threading.Event(), threading.Event()
+
+    def stand_in(baseline, followup, settings, cache, progress=None, corrections=None):
+        running.set()
+        release.wait(30)
+        return measured_result(baseline, followup)
+
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", stand_in)
+    outcomes: list[str] = []
+    window.analysis_finished.connect(outcomes.append)
+    window.start_analysis()
+    qtbot.waitUntil(running.is_set, timeout=10000)
+    document.set_box(pip3, (70.0, 65.0, 30.0, 30.0))  # while it runs
+    release.set()
+    qtbot.waitUntil(lambda: bool(outcomes), timeout=30000)
+    assert outcomes == ["done"] and window.result is not None
+    assert "The boxes changed since the analysis" in window.warnings.text()
+    document.set_box(pip3, (60.0, 60.0, 30.0, 30.0))  # back where it was measured: the results are of these boxes
+    assert "The boxes changed since the analysis" not in window.warnings.text()
+
+
 def test_the_keyboard_walks_the_results_from_the_first_joint_and_a_measured_box_shows_its_measurement(qtbot, analysed):
     """Ctrl+2 selected no row, so the first ↓ went to the second joint; N through the boxes emptied the joint detail."""
     window, result = analysed

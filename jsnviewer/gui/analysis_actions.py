@@ -39,9 +39,11 @@ RESULTS_KEPT = 4  # the analyses of this many pairs are kept (in memory only) to
 
 def measured_boxes(document: AnnotationDocument | None) -> list:
     """What an analysis of this image measures: its boxes with their names and findings, in any order."""
-    if document is None:
-        return []
-    return sorted((tuple(j.box), j.identity or "", tuple(sorted(j.findings.items()))) for j in document.joints())
+    return measured(document.joints()) if document is not None else []
+
+
+def measured(joints) -> list:
+    return sorted((tuple(j.box), j.identity or "", tuple(sorted(j.findings.items()))) for j in joints)
 
 
 class AnalysisActions:
@@ -67,7 +69,9 @@ class AnalysisActions:
                             for role in ROLES)
         worker = Worker(run_analysis, baseline, followup, self.settings, self.model_cache, corrections=corrections)
         self._analysis = (worker, ids)
-        return self._start_analysis_task(worker, lambda result: "done" if self.show_results(result, ids) else "discarded")
+        given = dict(zip(ROLES, (measured(c) for c in corrections)))
+        return self._start_analysis_task(
+            worker, lambda result: "done" if self.show_results(result, ids, given=given) else "discarded")
 
     def show_result_warning(self, warning: str, number: int, visits: dict[str, str]) -> None:
         """One of an analysis's or a joint search's warnings (`visits`: the word each view's radiograph has in them);
@@ -167,9 +171,12 @@ class AnalysisActions:
         if isinstance(exc, WeightsError):
             self.warnings.show_message(describe(exc), "warning", key="weights-unreadable")
 
-    def show_results(self, result, image_ids: tuple[str | None, str | None] | None = None, propose: bool = True) -> bool:
+    def show_results(self, result, image_ids: tuple[str | None, str | None] | None = None, propose: bool = True,
+                     given: dict[str, list] | None = None) -> bool:
         """Show a StudyResult: table, overlays, the model's boxes as proposals (unless not `propose`). False when
-        the study shown is no longer the one analysed (the result is then dropped, with a note)."""
+        the study shown is no longer the one analysed (the result is then dropped, with a note). `given`: per view,
+        the user's boxes the analysis was given (`measured`); changed while it ran, the results say they are out
+        of date."""
         if image_ids is not None and image_ids != (self.image_ids[BASELINE], self.image_ids[FOLLOWUP]):
             self.warnings.show_message("The analysis finished after another study was opened; its results were not "
                                        "shown. Run it again (Ctrl+R).", "info", key="analysis")
@@ -179,6 +186,8 @@ class AnalysisActions:
         self.results_panel.set_result(result)
         for role, overlay in self.overlays.items():
             overlay.set_result(result)
+        edited = {role for role in (given or {}) if self.documents[role] is not None
+                  and measured(j for j in self.documents[role].joints() if j.reviewed) != given[role]}
         added = 0
         done: list[AnnotationDocument] = []
         for role in ROLES:
@@ -190,8 +199,11 @@ class AnalysisActions:
         for name in ("export_csv", "export_report", "save_results"):
             self.actions_by_name[name].setEnabled(True)
         self._analysed_boxes = {role: measured_boxes(self.documents[role]) for role in ROLES}
+        for role in edited:  # the boxes it measured: those it was given and the proposals it made
+            self._analysed_boxes[role] = sorted(given[role] + measured(
+                j for j in self.documents[role].joints() if not j.reviewed))
         self._keep_result(result)
-        self.warnings.dismiss(RESULTS_OUT_OF_DATE)
+        self._check_result_up_to_date()
         shown = {text for _, text in self.warnings.messages()}
         for number, warning in enumerate(result.warnings):  # what the analysis found (a hand scaled, sides…)
             if warning not in shown:
