@@ -915,6 +915,31 @@ def test_an_analysis_of_images_no_longer_shown_stops_and_the_new_pair_can_be_ana
     assert outcomes[1] == "done" and window.result is result  # the queued analysis ran on the images shown
 
 
+def test_a_joint_search_of_an_image_replaced_stops_and_the_new_image_can_be_searched_at_once(
+        qtbot, make_window, study, tmp_path, monkeypatch):
+    """Next image during a one-image joint search: the search ran to its end, only to be dropped, and the search of
+    the image shown waited behind it."""
+    window = make_window()
+    window.show()
+    open_and_wait(qtbot, window, study[0])
+    searches = iter([4000, 2])  # the first would take a minute
+
+    def search(radiograph, app_settings, cache, progress=None):
+        slow_stand_in(None, steps=next(searches))(radiograph, None, app_settings, cache, progress)
+        return [], []
+
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_joint_search", search)
+    outcomes = []
+    window.analysis_finished.connect(outcomes.append)
+    window.start_analysis()
+    other = write_radiograph(tmp_path / "other.dcm", seed=9)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([other], BASELINE)
+    window.start_analysis()  # asked for while the old one is stopping: it runs next, on the image shown
+    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=30000)
+    assert outcomes == ["cancelled", "done"]
+
+
 def test_hovering_a_jsn_tag_frames_its_joint_and_a_click_shows_that_joint_without_moving_the_view(qtbot, analysed):
     """Where boxes overlap, which tag is whose is not plain from the picture: the mouse tells."""
     window, result = analysed

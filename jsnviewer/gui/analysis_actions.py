@@ -68,7 +68,7 @@ class AnalysisActions:
         corrections = tuple([j for j in self.documents[role].joints() if j.reviewed] if self.documents[role] else []
                             for role in ROLES)
         worker = Worker(run_analysis, baseline, followup, self.settings, self.model_cache, corrections=corrections)
-        self._analysis = (worker, ids)
+        self._analysis = (worker, dict(zip(ROLES, ids)))
         given = dict(zip(ROLES, (measured(c) for c in corrections)))
         return self._start_analysis_task(
             worker, lambda result: "done" if self.show_results(result, ids, given=given) else "discarded")
@@ -122,7 +122,9 @@ class AnalysisActions:
                 "Open the other visit too to measure JSN progression.", 10000)
             return "done"
 
-        return self._start_analysis_task(Worker(run_joint_search, radiograph, self.settings, self.model_cache), show)
+        worker = Worker(run_joint_search, radiograph, self.settings, self.model_cache)
+        self._analysis = (worker, {role: image_id})  # stopped if another image replaces this one
+        return self._start_analysis_task(worker, show)
 
     def _start_analysis_task(self, worker: Worker, show: Callable[[Any], str]) -> Worker:
         """Run the analysis (or the joint search) `worker` as the window's task, Analyse disabled meanwhile; `show`
@@ -150,7 +152,7 @@ class AnalysisActions:
         worker, ids = self._analysis
         if worker not in self.workers:  # it has ended
             self._analysis = None
-        elif ids != (self.image_ids[BASELINE], self.image_ids[FOLLOWUP]):
+        elif any(self.image_ids[role] != image_id for role, image_id in ids.items()):
             self._analysis = None
             self._stopped_as_stale = worker
             worker.cancel()

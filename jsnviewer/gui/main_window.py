@@ -86,7 +86,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.task: Worker | None = None
         self.model_cache = ModelCache()
         self._analysis_queued = False  # Analyse was asked for while another task ran
-        self._analysis: tuple[Worker, tuple] | None = None  # the analysis running, and the images it analyses
+        self._analysis: tuple[Worker, dict] | None = None  # the analysis or joint search running; view -> image id
         self._stopped_as_stale: Worker | None = None  # an analysis stopped because its images went
         self._heading_to: dict[str, Path] = {}  # the radiograph a view's Next / Previous image is opening
         self._requests = 0  # opening requests made so far (`_claim`)
