@@ -39,7 +39,9 @@ read (`base`), the save merges: the file's joints, less those this side changed 
 this side's new and changed ones (`merge_joints`). Where both sides changed or deleted the same joint
 in different ways, the file is left as it is, this side's version is written beside it as
 `annotations/<image_id>.json.conflict-<UTC time>` and AnnotationConflictError says so, unless the
-caller asks to keep both versions of such joints (the user's explicit save). The application keeps
+caller asks to keep both versions of such joints (the user's explicit save). The check and the write
+are one step: no other save of the dataset's annotations, by another window or another program (an
+advisory `flock` on the annotations folder, where the system has one), runs between them. The application keeps
 an annotation file it cannot read beside the new one as `<image_id>.json.unreadable`. A copy is never
 replaced: a second one of the same name gets `-2`, `-3` … after it. Neither copy is
 read by `jsnviewer train` (it reads `*.json` only).
@@ -69,8 +71,10 @@ import json
 import math
 import os
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -289,27 +293,34 @@ class AnnotationDataset:
         now = datetime.now(timezone.utc)
         annotation.updated = now.isoformat(timespec="seconds")
         path = self.annotation_path(annotation.image_id)
-        merge = None
         try:
-            if _sha256_or_none(path) != annotation.stored:
-                theirs = self._joints_saved_meanwhile(path, base) if base is not None else None
-                if theirs is not None:
-                    merge = merge_joints(base, theirs, annotation.joints)
-                if merge is None or (merge.clashes and not keep_both):
-                    data = json_bytes(annotation.to_json())
-                    copy = atomic_write_bytes(_unused(path.with_name(f"{path.name}.conflict-{now:%Y%m%dT%H%M%SZ}")), data)
-                    clash = f" (both changed {merge.clash_names()})" if merge is not None else ""
-                    raise AnnotationConflictError(
-                        f"{path.name} was changed by another window or annotator since this image was opened{clash}, "
-                        f"so it was left as it is; your boxes were written beside it as {copy.name} (not used for "
-                        "training)")
-                annotation.joints = merge.joints
-            data = json_bytes(annotation.to_json())
-            atomic_write_bytes(path, data)
+            with _saving(path.parent):
+                merge, data = self._check_and_write(path, annotation, base, keep_both, now)
         except OSError as exc:
             raise DatasetError(f"cannot save annotations to {path}: {exc.strerror or exc}") from exc
         annotation.stored = hashlib.sha256(data).hexdigest()
         return merge
+
+    def _check_and_write(self, path: Path, annotation: ImageAnnotation, base: list[JointAnnotation] | None,
+                         keep_both: bool, now: datetime) -> tuple[JointsMerge | None, bytes]:
+        """`save_annotation`'s compare and write, done while no other save of the dataset runs."""
+        merge = None
+        if _sha256_or_none(path) != annotation.stored:
+            theirs = self._joints_saved_meanwhile(path, base) if base is not None else None
+            if theirs is not None:
+                merge = merge_joints(base, theirs, annotation.joints)
+            if merge is None or (merge.clashes and not keep_both):
+                data = json_bytes(annotation.to_json())
+                copy = atomic_write_bytes(_unused(path.with_name(f"{path.name}.conflict-{now:%Y%m%dT%H%M%SZ}")), data)
+                clash = f" (both changed {merge.clash_names()})" if merge is not None else ""
+                raise AnnotationConflictError(
+                    f"{path.name} was changed by another window or annotator since this image was opened{clash}, "
+                    f"so it was left as it is; your boxes were written beside it as {copy.name} (not used for "
+                    "training)")
+            annotation.joints = merge.joints
+        data = json_bytes(annotation.to_json())
+        atomic_write_bytes(path, data)
+        return merge, data
 
     def set_aside_unreadable(self, image_id: str) -> Path | None:
         """Rename the annotation file of `image_id` that cannot be read to `<image_id>.json.unreadable` (kept for
@@ -550,6 +561,30 @@ def _unused(path: Path) -> Path:
         n += 1
         candidate = path.with_name(f"{path.name}-{n}")
     return candidate
+
+
+_SAVES_IN_THIS_PROCESS = threading.Lock()
+
+
+@contextmanager
+def _saving(folder: Path) -> Iterator[None]:
+    """No other save of the dataset's annotations runs meanwhile, in this program (another window) or another one
+    on the same folder: two that both found the file as they had read it would each write, and the first's boxes
+    were lost without a word. An advisory lock on the folder (none where the system has no `flock`)."""
+    with _SAVES_IN_THIS_PROCESS:
+        descriptor = None
+        try:
+            import fcntl
+
+            descriptor = os.open(folder, os.O_RDONLY)
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        except (ImportError, OSError):  # Windows, or a file system without locks: this program's saves kept apart
+            pass
+        try:
+            yield
+        finally:
+            if descriptor is not None:
+                os.close(descriptor)  # releases the lock
 
 
 def _sha256_or_none(path: Path) -> str | None:

@@ -319,6 +319,52 @@ def test_a_save_merges_the_changes_saved_meanwhile_by_another_annotator(tmp_path
     assert merge.theirs == [] and set(dataset.annotations_dir.glob("*.conflict-*")) == copies
 
 
+@pytest.mark.parametrize("other_program", [False, True])
+def test_two_saves_of_one_image_at_the_same_moment_keep_both_annotators_boxes(tmp_path, radiograph_file, monkeypatch,
+                                                                             other_program):
+    """Two windows (or two programs on one dataset folder) saving the same image at once: both found the file as
+    they had read it and wrote, and the first one's box was lost while both said "All saved"."""
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    import jsnviewer.dataset as dataset_module
+
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotate(dataset, radiograph_file)
+    mine, theirs = dataset.annotation_for_file(radiograph_file), dataset.annotation_for_file(radiograph_file)
+    base = list(mine.joints)
+    read = dataset_module._sha256_or_none
+
+    def slow_read(path):  # the file checked, then a moment before writing: where the other save slipped in
+        found = read(path)
+        time.sleep(0.3)
+        return found
+
+    monkeypatch.setattr(dataset_module, "_sha256_or_none", slow_read)
+    theirs.joints = theirs.joints + [JointAnnotation(box=(5, 5, 4, 4), identity="IP1")]
+    mine.joints = mine.joints + [JointAnnotation(box=(20, 60, 4, 4), identity="MCP5")]
+    if other_program:  # the other annotator's program saves theirs, holding the folder's lock as this one would
+        done = tmp_path / "other program's save done"
+        script = ("import fcntl, os, sys, time; d = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(d, fcntl.LOCK_EX); "
+                  "print('locked', flush=True); time.sleep(0.5); open(sys.argv[2], 'w').close(); os.close(d)")
+        other = subprocess.Popen([sys.executable, "-c", script, str(dataset.annotations_dir), str(done)],
+                                 stdout=subprocess.PIPE, text=True)
+        assert other.stdout.readline().strip() == "locked"
+        dataset.save_annotation(mine, base=base)
+        assert done.exists()  # it waited for the other program's save to end
+        other.wait(10)
+        return
+    saving = threading.Thread(target=dataset.save_annotation, args=(theirs,), kwargs={"base": list(base)})
+    saving.start()
+    time.sleep(0.05)
+    dataset.save_annotation(mine, base=base)
+    saving.join(10)
+    saved = {j.identity for j in dataset.annotation_for_file(radiograph_file).joints}
+    assert {"IP1", "MCP5"} <= saved  # the second save found the first's box on disk and merged it
+
+
 def test_a_new_annotation_does_not_replace_one_saved_meanwhile(tmp_path, radiograph_file):
     dataset = open_dataset(tmp_path / "ds", create=True)
     first, second = dataset.add_image(radiograph_file, 48, 64), dataset.add_image(radiograph_file, 48, 64)
