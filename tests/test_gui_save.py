@@ -588,6 +588,26 @@ def test_a_box_moved_in_another_window_is_said_as_one_change_by_its_name(qtbot, 
         "baseline.dcm: 1 box changed meanwhile by another window or annotator (IP1), merged with yours and shown here."]
 
 
+def test_a_box_moved_far_in_another_window_is_kept_twice_and_the_message_says_to_delete_one(qtbot, make_window, study,
+                                                                                             tmp_path):
+    """Moved so far that old and new hardly overlap, the other window's MCP2 merged as a second MCP2, and the window
+    said '2 boxes changed … (MCP2, MCP2)' without saying what to do."""
+    dataset = tmp_path / "shared-dataset"
+    first, second = make_window(dataset, autosave_delay_s=0.1), make_window(dataset, autosave_delay_s=0.1)
+    open_and_wait(qtbot, first, *study)
+    mcp2 = first.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="MCP2")
+    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
+    open_and_wait(qtbot, second, *study)
+    first.documents[BASELINE].set_box(mcp2, (130.0, 60.0, 20.0, 30.0))  # far: no longer the same box
+    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
+    document = second.documents[BASELINE]
+    document.set_box(document.uids()[0], (70.0, 60.0, 20.0, 30.0))  # the other way, as far
+    qtbot.waitUntil(lambda: not document.is_dirty, timeout=10000)
+    assert sorted(j.box[0] for j in document.joints()) == [70.0, 130.0]
+    said = [(level, text) for level, text in second.warnings.messages() if "merged with yours" in text]
+    assert said and said[0][0] == "warning" and "MCP2 is now there twice: delete the box you do not want." in said[0][1]
+
+
 def test_a_radiograph_replaced_on_disk_before_the_save_gets_no_boxes(qtbot, make_window, study, tmp_path):
     dataset = tmp_path / "dataset"
     window = make_window(dataset)

@@ -3,6 +3,7 @@ the joint crops saved for retraining, and COCO export and import. `MainWindow` i
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -155,6 +156,12 @@ class DatasetActions:
         if merge.clashes:
             text += (f" Both of you changed {merge.clash_names()}: both versions are kept; delete the one you do "
                      "not want.")
+            level = "warning"
+        named = Counter(j.identity for j in merge.joints if j.identity)
+        twice = [name for name in dict.fromkeys(j.identity for j in merge.theirs) if named.get(name, 0) > 1]
+        if twice and not merge.clashes:  # a box moved far reads as one deleted and one added
+            text += (f" {', '.join(twice)} {'is' if len(twice) == 1 else 'are'} now there twice: delete the box "
+                     "you do not want.")
             level = "warning"
         self.warnings.show_message(text, level, key=f"merged-{id(document)}")
 
