@@ -889,6 +889,20 @@ def test_opening_another_image_takes_the_old_results_status_line_with_it(qtbot, 
     assert not window.statusBar().currentMessage().startswith("Analysis done")  # it spoke of the result gone
 
 
+def replaced_while_running(qtbot, window, role: str, tmp_path) -> list[str]:
+    """Analyse, open another radiograph into `role` while it runs, and Analyse again at once (it waits for the first to
+    stop, then runs on the images shown); how the two ended."""
+    outcomes: list[str] = []
+    window.analysis_finished.connect(outcomes.append)
+    window.start_analysis()
+    other = write_radiograph(tmp_path / "other.dcm", seed=9)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([other], role)
+    window.start_analysis()
+    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=30000)
+    return outcomes
+
+
 def test_an_analysis_of_images_no_longer_shown_stops_and_the_new_pair_can_be_analysed_at_once(
         qtbot, make_window, study, tmp_path, monkeypatch):
     from jsnviewer.radiograph import load_radiograph
@@ -903,14 +917,7 @@ def test_an_analysis_of_images_no_longer_shown_stops_and_the_new_pair_can_be_ana
         return next(runs)(baseline, followup, app_settings, cache, progress)
 
     monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", run)
-    outcomes = []
-    window.analysis_finished.connect(outcomes.append)
-    window.start_analysis()
-    other = write_radiograph(tmp_path / "other.dcm", seed=9)
-    with qtbot.waitSignal(window.study_loaded, timeout=10000):
-        window.open_paths([other], FOLLOWUP)
-    window.start_analysis()  # asked for while the old one is stopping: it runs next, on the images shown
-    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=30000)
+    outcomes = replaced_while_running(qtbot, window, FOLLOWUP, tmp_path)
     assert outcomes[0] == "cancelled"
     assert outcomes[1] == "done" and window.result is result  # the queued analysis ran on the images shown
 
@@ -929,15 +936,7 @@ def test_a_joint_search_of_an_image_replaced_stops_and_the_new_image_can_be_sear
         return [], []
 
     monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_joint_search", search)
-    outcomes = []
-    window.analysis_finished.connect(outcomes.append)
-    window.start_analysis()
-    other = write_radiograph(tmp_path / "other.dcm", seed=9)
-    with qtbot.waitSignal(window.study_loaded, timeout=10000):
-        window.open_paths([other], BASELINE)
-    window.start_analysis()  # asked for while the old one is stopping: it runs next, on the image shown
-    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=30000)
-    assert outcomes == ["cancelled", "done"]
+    assert replaced_while_running(qtbot, window, BASELINE, tmp_path) == ["cancelled", "done"]
 
 
 def test_hovering_a_jsn_tag_frames_its_joint_and_a_click_shows_that_joint_without_moving_the_view(qtbot, analysed):

@@ -533,14 +533,21 @@ def test_two_windows_on_one_image_merge_their_edits(qtbot, make_window, study, t
     assert identities(first.documents[BASELINE].joints()) == ["MCP2", "MCP4"]
 
 
-def test_one_joint_changed_differently_in_two_windows_is_kept_twice_only_when_the_user_saves(
-        qtbot, make_window, study, tmp_path):
+def two_windows_on_one_box(qtbot, make_window, study, tmp_path, box):
+    """Two windows autosaving into one dataset folder, the study open in both: the first drew an MCP2 `box` and saved
+    it before the second opened the study. Returns the folder, both windows and the box's uid in the first."""
     dataset = tmp_path / "shared-dataset"
     first, second = make_window(dataset, autosave_delay_s=0.1), make_window(dataset, autosave_delay_s=0.1)
     open_and_wait(qtbot, first, *study)
-    uid = first.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+    uid = first.add_box(BASELINE, box, identity="MCP2")
     qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
     open_and_wait(qtbot, second, *study)
+    return dataset, first, second, uid
+
+
+def test_one_joint_changed_differently_in_two_windows_is_kept_twice_only_when_the_user_saves(
+        qtbot, make_window, study, tmp_path):
+    dataset, first, second, uid = two_windows_on_one_box(qtbot, make_window, study, tmp_path, (50.0, 60.0, 20.0, 30.0))
     first.documents[BASELINE].set_box(uid, (52.0, 60.0, 20.0, 30.0))
     qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
     theirs = (dataset / "annotations" / f"{image_id_of(study[0])}.json").read_bytes()
@@ -592,12 +599,7 @@ def test_a_box_moved_far_in_another_window_is_kept_twice_and_the_message_says_to
                                                                                              tmp_path):
     """Moved so far that old and new hardly overlap, the other window's MCP2 merged as a second MCP2, and the window
     said '2 boxes changed … (MCP2, MCP2)' without saying what to do."""
-    dataset = tmp_path / "shared-dataset"
-    first, second = make_window(dataset, autosave_delay_s=0.1), make_window(dataset, autosave_delay_s=0.1)
-    open_and_wait(qtbot, first, *study)
-    mcp2 = first.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="MCP2")
-    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
-    open_and_wait(qtbot, second, *study)
+    _, first, second, mcp2 = two_windows_on_one_box(qtbot, make_window, study, tmp_path, (90.0, 60.0, 20.0, 30.0))
     first.documents[BASELINE].set_box(mcp2, (130.0, 60.0, 20.0, 30.0))  # far: no longer the same box
     qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
     document = second.documents[BASELINE]

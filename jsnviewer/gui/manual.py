@@ -31,9 +31,8 @@ def page_title(page: Path) -> str:
 
 
 def manual_pages(folder: Path) -> list[Path]:
-    pages = sorted(folder.glob("*.md"))
     rank = {name: i for i, name in enumerate(PAGE_ORDER)}
-    return sorted(pages, key=lambda p: (rank.get(p.name, len(rank)), p.name))
+    return sorted(folder.glob("*.md"), key=lambda p: (rank.get(p.name, len(rank)), p.name))
 
 
 def heading_anchor(text: str) -> str:
