@@ -360,6 +360,11 @@ class AnnotationDataset:
         annotation.stored = hashlib.sha256(data).hexdigest()
         return annotation
 
+    def stored_now(self, image_id: str) -> str | None:
+        """The `stored` fingerprint of the image's annotation file as it is now (None: no file): whether it was saved
+        since it was read."""
+        return _sha256_or_none(self.annotation_path(image_id))
+
     def annotation_for_file(self, path: str | Path) -> ImageAnnotation | None:
         """The saved annotation of a radiograph file, found by its content, or None."""
         return self.load_annotation(image_id_of(path))

@@ -773,3 +773,27 @@ def test_settings_about_and_shortcuts_closed_leave_nothing_behind(qtbot, make_wi
     QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
     assert window.findChildren(SettingsDialog) == [] and window.findChildren(QMessageBox) == []
     assert window.findChildren(QDialog) == []
+
+
+def test_the_study_on_screen_opened_again_shows_the_boxes_another_annotator_saved_meanwhile(qtbot, make_window, study,
+                                                                                           tmp_path):
+    """Opening the study already shown kept the window's old boxes: another annotator's moved MCP2 appeared only after
+    opening some other study and coming back. Unsaved edits of this window are still kept (and merged when saved)."""
+    dataset, first, second, mcp2 = two_windows_on_one_box(qtbot, make_window, study, tmp_path, (90.0, 60.0, 20.0, 30.0))
+    first.documents[BASELINE].set_box(mcp2, (96.0, 60.0, 20.0, 30.0))
+    first.add_box(FOLLOWUP, (40.0, 40.0, 20.0, 30.0), identity="PIP3")
+    qtbot.waitUntil(lambda: not any(d.is_dirty for d in first.documents.values()), timeout=10000)
+
+    open_and_wait(qtbot, second, *study)
+    assert [j.box for j in second.documents[BASELINE].joints()] == [(96.0, 60.0, 20.0, 30.0)]
+    assert [j.identity for j in second.documents[FOLLOWUP].joints()] == ["PIP3"]
+
+    first.documents[BASELINE].set_box(mcp2, (100.0, 60.0, 20.0, 30.0))
+    qtbot.waitUntil(lambda: not first.documents[BASELINE].is_dirty, timeout=10000)
+    mine = second.add_box(FOLLOWUP, (80.0, 40.0, 20.0, 30.0), identity="PIP4")  # opened again before autosave
+    open_and_wait(qtbot, second, *study)
+    assert [j.box for j in second.documents[BASELINE].joints()] == [(100.0, 60.0, 20.0, 30.0)]
+    assert mine in second.documents[FOLLOWUP].uids()
+    wait_saved(qtbot, second)
+    saved = open_dataset(dataset).load_annotation(image_id_of(study[1]))
+    assert sorted(j.identity for j in saved.joints) == ["PIP3", "PIP4"]

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QProgressBar, QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.dataset import DatasetError, JointAnnotation
+from jsnviewer.dataset import AnnotationDataset, DatasetError, JointAnnotation
 from jsnviewer.errors import JsnError, describe
 from jsnviewer.gui.analysis import ModelCache, missing_weights
 from jsnviewer.gui.analysis_actions import VISITS, AnalysisActions
@@ -368,6 +368,23 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self._update_title()
         self.study_loaded.emit()
 
+    def _holds_as_saved(self, document: AnnotationDocument, loaded: LoadedImage) -> bool:
+        """Whether the window's clean `document` still shows what the dataset holds for `loaded`'s image: then it is
+        kept, so that undo goes on where it was (Previous image). Not when another window or annotator saved the image
+        since. A load that read the file before this window's own latest save (or while one runs) is the older of the
+        two: the document is kept."""
+        read = loaded.annotation.stored if loaded.annotation is not None else None
+        if document.stored is not None and read == document.stored:
+            return True
+        if self.saver.holds(document):
+            return True
+        if self.saver.dataset_root is None:
+            return False
+        try:
+            return AnnotationDataset(self.saver.dataset_root).stored_now(loaded.image_id) != read
+        except OSError:
+            return True
+
     def _show_image(self, role: str, loaded: LoadedImage) -> None:
         radiograph = loaded.radiograph
         old = self.documents[role]
@@ -376,11 +393,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         if self.layers[role] is not None:
             self.layers[role].detach()
         document = self.session_documents.get(loaded.image_id)
-        shown_elsewhere = document is not None and any(d is document for d in self.documents.values())
-        # its saved file unchanged since: the same document, so that undo goes on where it was (Previous image)
-        as_saved = (document is not None and loaded.annotation is not None and document.stored is not None
-                    and loaded.annotation.stored == document.stored)
-        if document is None or not (document.is_dirty or shown_elsewhere or as_saved):
+        shown_elsewhere = document is not None and any(d is document for r, d in self.documents.items() if r != role)
+        if document is None or not (document.is_dirty or shown_elsewhere or self._holds_as_saved(document, loaded)):
             joints = loaded.annotation.joints if loaded.annotation is not None else []
             document = AnnotationDocument(radiograph.path, radiograph.width, radiograph.height,
                                           radiograph.identity.laterality, radiograph.pixel_size_mm, joints, parent=self,
