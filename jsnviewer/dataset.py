@@ -84,7 +84,7 @@ import numpy as np
 
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json, json_bytes
 from jsnviewer.errors import AnnotationConflictError, DatasetError
-from jsnviewer.joints import FINDINGS, is_identity
+from jsnviewer.joints import FINDINGS, anatomical_rank, is_identity
 
 if TYPE_CHECKING:
     from jsnviewer.coco import CocoExport, CocoImport
@@ -194,6 +194,14 @@ class LeftOut:
             text += f"; {len(self.unreadable)} annotation(s) that cannot be read: " + "; ".join(self.unreadable)
         return text
 
+
+
+def repeated_identities(joints: Iterable[JointAnnotation]) -> dict[str, int]:
+    """Joint names given to more than one box of one image, with how many, in anatomical order (one joint has one
+    box: the window marks them, retraining lists them)."""
+    counts = Counter(joint.identity for joint in joints if joint.identity is not None)
+    return {name: count for name, count in sorted(counts.items(), key=lambda item: anatomical_rank(item[0]))
+            if count > 1}
 
 
 def _image_file(value: Any) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from jsnviewer.dataset import DatasetError, open_dataset
+from jsnviewer.dataset import DatasetError, open_dataset, repeated_identities
 from jsnviewer.device import training_threads
 from jsnviewer.segmentation.data import find_crops
 from jsnviewer.weights import MODEL_TITLES, is_shipped, model_card_path
@@ -42,6 +42,8 @@ class TrainingData:
     crop_joints: int
     crops: int
     unreadable: tuple[str, ...] = ()  # annotation files left out, each with why
+    # reviewed radiographs giving one joint name to several boxes ("images/<id>.png: MCP2 ×2"): trained as they are
+    repeated: tuple[str, ...] = ()
 
     def enough_for(self, model: str) -> str | None:
         """None when `model` can be trained on this data, else why not."""
@@ -90,7 +92,10 @@ def training_data(dataset_root: str | Path) -> TrainingData:
     except DatasetError:  # none yet
         crops = []
     per_joint = Counter(record.joint for record in crops)
-    return TrainingData(len(reviewed), sum(n >= 2 for n in per_joint.values()), len(crops), left_out.unreadable)
+    repeated = tuple(f"{annotation.image_file}: " + ", ".join(f"{name} ×{n}" for name, n in names.items())
+                     for annotation in reviewed if (names := repeated_identities(annotation.joints)))
+    return TrainingData(len(reviewed), sum(n >= 2 for n in per_joint.values()), len(crops), left_out.unreadable,
+                        repeated)
 
 
 def output_folder(dataset_root: str | Path, when: datetime | None = None) -> Path:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel
 
 from jsnviewer.weights import load_weights, models_dir
 from gui_support import make_window, settings_store  # noqa: F401
@@ -205,3 +206,23 @@ def test_a_damaged_annotation_file_is_named_and_left_out_instead_of_stopping_the
     assert dialog is not None and dialog.data.reviewed_images == 1
     assert "cut.json" in dialog.log.toPlainText()
     assert dialog.checks["detector_ankylosis"].isEnabled()  # the reviewed radiograph still trains
+
+
+def test_a_reviewed_radiograph_giving_one_joint_name_to_two_boxes_is_named_before_training(
+        qtbot, make_window, half_reviewed_dataset):
+    """Two boxes both named MCP2 were trained on silently: one of them teaches the detectors a wrong joint. The
+    dialog names the radiograph and says what to do; a proposal sharing a reviewed box's name is no training data."""
+    from jsnviewer.dataset import JointAnnotation
+
+    reviewed = next(a for a in half_reviewed_dataset.annotations() if any(j.reviewed for j in a.joints))
+    reviewed.joints += [JointAnnotation((5.0, 30.0, 10.0, 12.0), "MCP2", source="user"),
+                        JointAnnotation((40.0, 10.0, 6.0, 6.0), "MCP2", source="model")]
+    half_reviewed_dataset.save_annotation(reviewed)
+    window = make_window(half_reviewed_dataset.root)
+    dialog = window.open_retraining()
+    assert dialog.data.repeated == (f"{reviewed.image_file}: MCP2 ×2",)
+    assert f"one joint name on several boxes: {reviewed.image_file}: MCP2 ×2" in dialog.log.toPlainText()
+    intro = dialog.findChildren(QLabel)[0].text()
+    assert "1 reviewed radiograph(s) give one joint name to more than one box" in intro
+    assert dialog.checks["detector_ankylosis"].isEnabled()  # named, not refused: the annotator decides
+

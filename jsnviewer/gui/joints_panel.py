@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -11,7 +9,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.dataset import JointAnnotation
+from jsnviewer.dataset import JointAnnotation, repeated_identities
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, UNNAMED_COLOUR, box_colour
 from jsnviewer.joints import FINDINGS, anatomical_rank, identity_choices
@@ -35,13 +33,6 @@ UNKNOWN = "— unknown —"
 REPEATED_COLOUR = "#ff9f43"
 MIN_ROWS = 2  # the list shows at least this many boxes, on any screen
 HINT_FROM_HEIGHT = 460  # the two-line hint below the legend only where the panel has room for it
-
-
-def repeated_identities(joints: list[JointAnnotation]) -> dict[str, int]:
-    """Joint names given to more than one box of one image, with how many (one joint has one box)."""
-    counts = Counter(joint.identity for joint in joints if joint.identity is not None)
-    return {name: count for name, count in sorted(counts.items(), key=lambda item: anatomical_rank(item[0]))
-            if count > 1}
 
 
 class _SortedItem(QTableWidgetItem):

@@ -43,6 +43,10 @@ class RetrainDialog(QDialog):
         if data.unreadable:
             intro.setText(intro.text() + f"<br><b>{len(data.unreadable)} annotation file(s) cannot be read</b> and are "
                           "left out of the training (listed below).")
+        if data.repeated:
+            intro.setText(intro.text() + f"<br><b>{len(data.repeated)} reviewed radiograph(s) give one joint name to "
+                          "more than one box</b> (listed below) and are trained on as they are: open each from the "
+                          "dataset's folder and delete or rename the box you do not want.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         box = QGroupBox("Models")
@@ -69,6 +73,8 @@ class RetrainDialog(QDialog):
         layout.addWidget(self.log, 1)
         for why in data.unreadable:
             self.log.appendPlainText(f"left out: {why}")
+        for which in data.repeated:
+            self.log.appendPlainText(f"one joint name on several boxes: {which}")
         buttons = QHBoxLayout()
         self.start_button = QPushButton("Start training")
         self.start_button.clicked.connect(self.start)
