@@ -129,14 +129,22 @@ def earlier_weights(dataset_root: str | Path, weights_in_use: dict[str, str]) ->
     return None
 
 
+# How long a retraining runs, as a share of the starting points' steps or epochs (the Retrain dialog's choice)
+LENGTHS = {"short": 0.5, "standard": 1.0, "long": 3.0}
+
+
 def training_runs(dataset_root: str | Path, models: list[str], out_folder: Path,
-                  start_from: dict[str, str] | None = None, threads: int | None = None) -> list[TrainingRun]:
+                  start_from: dict[str, str] | None = None, threads: int | None = None,
+                  length: float = LENGTHS["standard"]) -> list[TrainingRun]:
     """The `jsnviewer train` run of each model, in the order given. `start_from` names weights in use
-    instead of the shipped ones (a clinic's earlier retraining goes on from where it was)."""
+    instead of the shipped ones (a clinic's earlier retraining goes on from where it was); `length` scales
+    each run's steps or epochs (at least one)."""
     threads = threads or training_threads()
     runs = []
     for model in models:
         title, _, arguments = MODELS[model]
+        arguments = [str(max(1, int(int(value) * length + 0.5))) if option in ("--steps", "--epochs") else value
+                     for option, value in zip(["", *arguments], arguments)]
         out = out_folder / f"{model}.pt"
         args = ["train", *arguments, "--data", str(dataset_root), "--out", str(out), "--threads", str(threads)]
         start = (start_from or {}).get(model)

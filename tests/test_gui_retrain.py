@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from jsnviewer.weights import load_weights, models_dir
@@ -104,14 +105,17 @@ def test_a_cancelled_training_leaves_no_half_trained_file_and_nothing_to_use(qtb
     dialog = window.open_retraining()
     for name, check in dialog.checks.items():
         check.setChecked(name == "registration")
+    dialog.length.setCurrentIndex(dialog.length.findText("Short", Qt.MatchStartsWith))
     dialog.start_button.click()
+    assert not dialog.length.isEnabled()
     qtbot.waitUntil(lambda: dialog.progress.value() >= 2, timeout=120_000)  # epochs counted on the bar
-    assert dialog.progress.maximum() == 500 and dialog.running
+    assert dialog.progress.maximum() == 250 and dialog.running  # the short length: half the epochs
     dialog.cancel_button.click()
     assert not dialog.running
     assert dialog.new_weights() == {} and not dialog.use_button.isEnabled()
     assert not dialog.out_folder.exists()  # nothing half-trained left in the dataset
     assert "not trained — cancelled" in dialog.status.text()
+    assert dialog.length.isEnabled()  # another run may follow, of another length
 
 
 def test_a_failing_trainer_is_reported_in_its_own_words_and_the_next_model_still_trains(

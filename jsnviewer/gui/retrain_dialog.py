@@ -8,15 +8,18 @@ from pathlib import Path
 
 from PySide6.QtCore import QProcess, QProcessEnvironment
 from PySide6.QtWidgets import (
-    QCheckBox, QDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
+    QCheckBox, QComboBox, QDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
     QVBoxLayout,
 )
 
-from jsnviewer.retraining import (MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
+from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
                                   program_command, training_runs)
 from jsnviewer.weights import model_card_path
 
 LOG_LINES = 400
+LENGTH_CHOICES = {"short": "Short: half the standard steps (a first look; small datasets)",
+                  "standard": "Standard: the starting points of the docs (about 10 minutes for all five on 2 CPU cores)",
+                  "long": "Long: three times the standard steps (a larger dataset, or a GPU)"}
 
 
 class RetrainDialog(QDialog):
@@ -62,6 +65,18 @@ class RetrainDialog(QDialog):
             models.addWidget(check)
             self.checks[name] = check
         layout.addWidget(box)
+        lengths = QHBoxLayout()
+        self.length = QComboBox()
+        for key, text in LENGTH_CHOICES.items():
+            self.length.addItem(text, LENGTHS[key])
+        self.length.setCurrentIndex(list(LENGTH_CHOICES).index("standard"))
+        self.length.setToolTip("The steps (detectors, finding classifier) or epochs (segmenter, registration) each "
+                               "model trains for, against the standard starting points of docs/retraining.md")
+        label = QLabel("Training &length:")
+        label.setBuddy(self.length)
+        lengths.addWidget(label)
+        lengths.addWidget(self.length, 1)
+        layout.addLayout(lengths)
         self.status = QLabel("Training takes minutes per model on a CPU; the window stays usable meanwhile.")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -123,11 +138,13 @@ class RetrainDialog(QDialog):
             self.status.setText(f"Nothing trained: the new weights cannot be written into {self.out_folder.parent} "
                                 f"({exc.strerror or exc}).")
             return
-        self.runs = training_runs(self.dataset_root, chosen, self.out_folder, self.weights_in_use)
+        self.runs = training_runs(self.dataset_root, chosen, self.out_folder, self.weights_in_use,
+                                  length=self.length.currentData())
         self.earlier = None  # this run's weights are the ones offered from now on
         self.finished_runs = {}
         for check in self.checks.values():
             check.setEnabled(False)
+        self.length.setEnabled(False)
         self.start_button.setEnabled(False)
         self.use_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -212,6 +229,7 @@ class RetrainDialog(QDialog):
         self.use_button.setEnabled(bool(written))
         for name, check in self.checks.items():  # another run may follow
             check.setEnabled(self.data.enough_for(name) is None)
+        self.length.setEnabled(True)
         self._update_start()
 
     def new_weights(self) -> dict[str, str]:
