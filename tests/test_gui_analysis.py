@@ -995,13 +995,14 @@ def test_fitted_radiographs_stay_whole_and_large_as_the_views_change_size_until_
         window.resize(*size)
         qtbot.waitUntil(whole_and_large, timeout=3000)
 
-    window.zoom(1 / 1.25)  # the user zooms in: a resize keeps what they chose, it does not fit again
+    window.zoom(1 / 2)  # the user zooms in: a resize keeps what they chose, it does not fit again
     zoomed = view_box.targetRect()
     window.resize(1000, 700)
     qtbot.wait(100)
-    kept = view_box.targetRect()  # (widened across, as an aspect-locked view does)
+    kept = view_box.targetRect()  # (widened a little, as aspect-locked linked views do when their shapes change)
     assert (kept.center().x(), kept.center().y()) == pytest.approx((zoomed.center().x(), zoomed.center().y()))
-    assert min(kept.width() - zoomed.width(), kept.height() - zoomed.height()) == pytest.approx(0.0, abs=1e-6)
+    assert kept.contains(zoomed) and min(kept.width() / zoomed.width(), kept.height() / zoomed.height()) < 1.3
+    assert not whole_and_large()  # still zoomed in, not fitted again
     window.fit()
     assert whole_and_large()
 

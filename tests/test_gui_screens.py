@@ -129,3 +129,44 @@ def test_the_box_being_drawn_has_the_outlines_thickness_on_a_scaled_monitor(qtbo
     view_box.mouseDragEvent(FakeDrag(view_box, Qt.LeftButton, start, start, True, False))
     view_box.mouseDragEvent(FakeDrag(view_box, Qt.LeftButton, start, end, False, False))
     assert view_box._rubber.isVisible() and view_box._rubber.pen().widthF() == 3.0  # 1.5 px at 100 %
+
+
+def test_on_a_1024_px_screen_the_radiographs_get_most_of_the_width(qtbot, settings_store, study, monkeypatch):
+    """At 1024 × 768 the side panels took 700 px and each radiograph's view was 153 px wide: a hand 100 px across."""
+    from PySide6.QtCore import QRect
+
+    from jsnviewer.gui.main_window import MainWindow
+    from jsnviewer.gui.settings import AppSettings
+    from gui_support import open_and_wait
+
+    class Small:
+        def availableGeometry(self):  # noqa: N802
+            return QRect(0, 0, 1024, 740)
+
+    monkeypatch.setattr(MainWindow, "screen", lambda self: Small())
+    window = MainWindow(AppSettings())
+    qtbot.addWidget(window)
+    window.setWindowState(Qt.WindowNoState)  # the offscreen platform has no window manager to maximize it
+    window.resize(1024, 740)
+    window.show()
+    open_and_wait(qtbot, window, *study)
+    window.show_detail_dock()
+    qtbot.waitUntil(lambda: window.panes[BASELINE].view_box.width() > 0)
+    widths = [window.panes[role].view_box.width() for role in (BASELINE, FOLLOWUP)]
+    assert min(widths) >= 250, widths
+    assert window.joints_dock.width() >= 260 and window.study_dock.width() >= 170  # still readable
+
+
+def test_at_twice_the_scale_on_a_full_hd_screen_the_window_with_its_joint_detail_fits(qtbot, window):
+    """QT_SCALE_FACTOR=2 on 1920 × 1080 is a 960 × 540 screen: the joint detail's five crops and numbers made the
+    window 948 × 665 at least, its status bar and the detail's lower half below the screen's edge."""
+    from jsnviewer.gui.resources import resources_dir
+
+    app = QApplication.instance()
+    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))
+    try:
+        window.show_detail_dock()
+        least = window.minimumSizeHint()
+    finally:
+        app.setStyleSheet("")
+    assert least.width() <= 960 and least.height() <= 540 - 40, least  # a title bar and a task bar besides

@@ -25,9 +25,9 @@ from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_RELIABLE, UNRELIABLE_M
 
 # The crops' size on screen: as large as the panel allows (a taller or floating dock) between these, so
 # the window still fits a 1280 × 720 screen.
-MIN_TILE_PX = 110
+MIN_TILE_PX = 80
 MAX_TILE_PX = 384
-NUMBERS_MIN_PX = 320
+NUMBERS_MIN_PX = 280
 NUMBERS_PX = 440  # what the numbers get before the pictures grow (a wide panel)
 UPPER_COLOUR = (0, 229, 255)  # upper (distal) bone outline
 LOWER_COLOUR = (255, 213, 79)  # lower (proximal) bone outline

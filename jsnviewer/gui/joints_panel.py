@@ -31,6 +31,7 @@ SOURCE_WORDS = {"user": ("reviewed", "Drawn, accepted or corrected by an annotat
                 "model": ("proposal", "The model's box, not reviewed yet: Enter accepts it")}
 UNKNOWN = "— unknown —"
 REPEATED_COLOUR = "#ff9f43"
+TABLE_MIN_WIDTH = 240  # narrower, the columns scroll: a small screen keeps its room for the radiographs
 MIN_ROWS = 2  # the list shows at least this many boxes, on any screen
 HINT_FROM_HEIGHT = 460  # the two-line hint below the legend only where the panel has room for it
 
@@ -76,7 +77,7 @@ class JointsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._row_selected)
         self.table.sortByColumn(0, Qt.AscendingOrder)
-        self.table.setMinimumWidth(340)
+        self.table.setMinimumWidth(TABLE_MIN_WIDTH)
         rows = self.table.verticalHeader().defaultSectionSize()
         self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + MIN_ROWS * rows + 4)
 

@@ -37,7 +37,7 @@ from jsnviewer.gui.image_view import RadiographPane, Tool
 from jsnviewer.gui.joint_detail import JointDetailPanel
 from jsnviewer.gui.keys import FocusedWidgetKeysFirst
 from jsnviewer.gui.menus import build_actions
-from jsnviewer.gui.joints_panel import JointsPanel
+from jsnviewer.gui.joints_panel import TABLE_MIN_WIDTH, JointsPanel
 from jsnviewer.gui.overlays import ResultOverlay
 from jsnviewer.gui.resources import resource_icon
 from jsnviewer.gui.results_panel import ResultsPanel
@@ -47,7 +47,7 @@ from jsnviewer.gui.settings import (
 )
 from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, ROLES, LoadedImage, StudyLoad, load_folder, load_neighbour,
                                          load_study, neighbour_radiograph)
-from jsnviewer.gui.study_panel import StudyPanel
+from jsnviewer.gui.study_panel import MIN_WIDTH as STUDY_MIN_WIDTH, StudyPanel
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
 from jsnviewer.joints import BOTH, SIDES, other_side
@@ -59,6 +59,23 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = QSize(1500, 900)  # the window's size where the screen has room for it
 DETAIL_HEIGHT = 270  # the joint detail dock's height where the screen has room for it
+
+
+def side_widths(screen_width: int) -> list[int]:
+    """The Study and the Joints / Results panels' first widths: 240 and 460 px where the screen has room, less on a
+    1024–1366 px screen (or a scaled one), where the two radiographs need the width."""
+    return [min(240, max(STUDY_MIN_WIDTH, round(0.17 * screen_width))),
+            min(460, max(TABLE_MIN_WIDTH + 20, round(0.28 * screen_width)))]
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """`widget` in a frameless scroll area that gives it all its room: a dock's content that scrolls where the screen
+    is too small for it, instead of making the window larger than the screen."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.NoFrame)
+    return area
 
 
 class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
@@ -140,20 +157,19 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.joints_panel = JointsPanel()
         self.results_panel = ResultsPanel()
         self.detail_panel = JointDetailPanel()
-        study_scroll = QScrollArea()  # the two visits' details scroll on a small screen instead of growing the window
-        study_scroll.setWidget(self.study_panel)
-        study_scroll.setWidgetResizable(True)
-        study_scroll.setFrameShape(QFrame.NoFrame)
+        study_scroll = scrolling(self.study_panel)  # the two visits' details scroll on a small screen
         study_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         study_scroll.setMinimumWidth(self.study_panel.minimumWidth())
         self.study_dock = study_dock = self._dock(study_scroll, "Study", Qt.LeftDockWidgetArea)
-        self.joints_dock = joints_dock = self._dock(self.joints_panel, "Joints", Qt.RightDockWidgetArea)
+        self.joints_dock = joints_dock = self._dock(scrolling(self.joints_panel), "Joints", Qt.RightDockWidgetArea)
         self.results_dock = self._dock(self.results_panel, "Results", Qt.RightDockWidgetArea)
         self.tabifyDockWidget(joints_dock, self.results_dock)
         joints_dock.raise_()
-        self.detail_dock = self._dock(self.detail_panel, "Joint detail", Qt.BottomDockWidgetArea)
+        # in a scroll area: its five crops and numbers never make the window larger than a small or scaled screen
+        self.detail_dock = self._dock(scrolling(self.detail_panel), "Joint detail", Qt.BottomDockWidgetArea)
         self.detail_dock.hide()  # shown with a result: until then its room is the images'
-        self.resizeDocks([study_dock, joints_dock], [self.study_panel.minimumWidth(), 460], Qt.Horizontal)
+        self.resizeDocks([study_dock, joints_dock], side_widths(self.screen().availableGeometry().width()),
+                         Qt.Horizontal)
 
         self.readout = QLabel("")
         self.save_state = QLabel("")
@@ -220,7 +236,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock{title}")
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable | QDockWidget.DockWidgetFloatable)
         # A dock behind another's tab is only moved off screen: its lists and buttons must leave the Tab
         # order (disabled, not hidden, which would resize the docks at each change of tab)
         dock.visibilityChanged.connect(widget.setEnabled)

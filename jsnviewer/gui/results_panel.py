@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QHeaderView, QLabel, QListWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from jsnviewer.gui.joints_panel import TABLE_MIN_WIDTH
 from jsnviewer.joints import FINDINGS, anatomical_rank
 from jsnviewer.pipeline.overview import finding_colour
 from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_RELIABLE, UNRELIABLE_MARK, signed
@@ -106,7 +107,7 @@ class ResultsPanel(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.AscendingOrder)
         self.table.itemSelectionChanged.connect(self._row_selected)
-        self.table.setMinimumWidth(340)
+        self.table.setMinimumWidth(TABLE_MIN_WIDTH)
         self.unpaired_heading = QLabel("Not measured")
         self.unpaired = QListWidget()
         self.unpaired.setWordWrap(True)

@@ -44,6 +44,9 @@ def describe(radiograph: Radiograph, hand_chosen: str | None = None) -> dict[str
     }
 
 
+MIN_WIDTH = 170  # a 1024 px screen keeps its room for the radiographs
+
+
 class StudyPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -53,6 +56,7 @@ class StudyPanel(QWidget):
             box = QGroupBox(role)
             form = QFormLayout(box)
             form.setLabelAlignment(Qt.AlignRight)
+            form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # a narrow panel: a long value goes below its name
             labels = {}
             for name in FIELDS:
                 label = QLabel("—")
@@ -63,7 +67,7 @@ class StudyPanel(QWidget):
             self.values[role] = labels
             layout.addWidget(box)
         layout.addStretch(1)
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(MIN_WIDTH)
 
     def set_radiograph(self, role: str, radiograph: Radiograph | None, hand_chosen: str | None = None) -> None:
         shown = describe(radiograph, hand_chosen) if radiograph is not None else {}
