@@ -170,3 +170,42 @@ def test_at_twice_the_scale_on_a_full_hd_screen_the_window_with_its_joint_detail
     finally:
         app.setStyleSheet("")
     assert least.width() <= 960 and least.height() <= 540 - 40, least  # a title bar and a task bar besides
+
+
+@pytest.mark.parametrize("opens", ["open_settings", "show_about", "show_shortcuts", "open_retraining"])
+def test_each_dialog_fits_a_full_hd_screen_at_twice_the_scale_with_its_buttons_in_view(qtbot, make_window, tmp_path,
+                                                                                      monkeypatch, opens):
+    """At QT_SCALE_FACTOR=2 on 1920 × 1080 (960 × 540) Settings' OK and About's OK were below the screen's edge, and
+    the Retrain dialog was 1041 px wide on a 1024 px screen (a model's reason on one line)."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QAbstractButton, QDialog
+
+    import jsnviewer.gui.fitting
+    from jsnviewer.gui.resources import resources_dir
+
+    room = QSize(960, 540) - jsnviewer.gui.fitting.SCREEN_MARGIN
+    monkeypatch.setattr(jsnviewer.gui.fitting, "room_on_screen", lambda widget: room)
+    seen = []
+
+    def look(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        buttons = [b for b in dialog.findChildren(QAbstractButton) if b.isVisible() and b.text() in ("OK", "Close")]
+        seen.append((dialog.size(), dialog.minimumSizeHint(), [b.mapTo(dialog, b.rect().bottomRight()) for b in buttons]))
+        dialog.hide()
+        return 0
+
+    monkeypatch.setattr(QDialog, "exec", look)
+    app = QApplication.instance()
+    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))  # as the program shows it
+    try:
+        window = make_window(tmp_path / "dataset")
+        dialog = getattr(window, opens)()
+        if dialog is not None:  # the Retrain dialog is not modal
+            look(dialog)
+    finally:
+        app.setStyleSheet("")
+    size, least, corners = seen[-1]
+    assert size.width() <= room.width() and size.height() <= room.height(), size
+    assert least.width() <= room.width() and least.height() <= room.height(), least
+    assert corners and all(0 <= c.x() < size.width() and 0 <= c.y() < size.height() for c in corners)

@@ -21,8 +21,8 @@ from typing import Any
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
-    QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox,
-    QProgressBar, QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+    QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
 )
 
 from jsnviewer.dataset import AnnotationDataset, DatasetError, JointAnnotation
@@ -32,6 +32,7 @@ from jsnviewer.gui.analysis_actions import VISITS, AnalysisActions
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.autosave import AnnotationSaver
 from jsnviewer.gui.dataset_actions import DatasetActions
+from jsnviewer.gui.fitting import fit_to_screen, scrolling
 from jsnviewer.gui.box_layer import MIN_BOX_SIZE, AnnotationLayer, box_from_rect
 from jsnviewer.gui.image_view import RadiographPane, Tool
 from jsnviewer.gui.joint_detail import JointDetailPanel
@@ -67,15 +68,6 @@ def side_widths(screen_width: int) -> list[int]:
     return [min(240, max(STUDY_MIN_WIDTH, round(0.17 * screen_width))),
             min(460, max(TABLE_MIN_WIDTH + 20, round(0.28 * screen_width)))]
 
-
-def scrolling(widget: QWidget) -> QScrollArea:
-    """`widget` in a frameless scroll area that gives it all its room: a dock's content that scrolls where the screen
-    is too small for it, instead of making the window larger than the screen."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.NoFrame)
-    return area
 
 
 class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
@@ -852,9 +844,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                 QMessageBox.warning(self, "User manual", f"The manual is not installed with this program: no pages "
                                     f"in {manual.folder}. It is also in the program's source, in docs/.")
                 return
-            available = self.screen().availableGeometry() if self.screen() else None
-            if available is not None:
-                manual.resize(min(1100, int(0.8 * available.width())), int(0.8 * available.height()))
+            fit_to_screen(manual, QSize(1100, 900))
             self.manual_window = manual
         self.manual_window.show()
         self.manual_window.raise_()
@@ -863,10 +853,20 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
     def show_about(self) -> None:
         from jsnviewer.gui.about import about_html
 
-        box = QMessageBox(QMessageBox.Information, "About jsnviewer", about_html(self.settings), QMessageBox.Ok, self)
-        box.setTextInteractionFlags(Qt.TextSelectableByMouse)  # IT copies the paths and checksums from here
-        box.exec()
-        box.deleteLater()
+        dialog = QDialog(self)
+        dialog.setWindowTitle("About jsnviewer")
+        text = QTextBrowser()  # scrolls on a small screen; IT copies the paths and checksums from here
+        text.setHtml(about_html(self.settings))
+        text.setOpenLinks(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok)
+        buttons.accepted.connect(dialog.accept)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(text)
+        layout.addWidget(buttons)
+        fit_to_screen(dialog, QSize(600, 640))
+        self.about_dialog = dialog  # for tests
+        dialog.exec()
+        dialog.deleteLater()
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every action with a shortcut, by name (Undo and Redo without the edit they
@@ -897,8 +897,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         layout = QVBoxLayout(dialog)
         layout.addWidget(table)
         layout.addWidget(buttons)
-        available = self.screen().availableGeometry() if self.screen() else None
-        dialog.resize(460, min(640, int(0.8 * available.height())) if available else 640)
+        fit_to_screen(dialog, QSize(460, 640))
         self.shortcuts_dialog = dialog  # for tests
         dialog.exec()
         dialog.deleteLater()

@@ -6,19 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QProcess, QProcessEnvironment
+from PySide6.QtCore import QProcess, QProcessEnvironment, QSize
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
-    QVBoxLayout,
+    QVBoxLayout, QWidget,
 )
 
+from jsnviewer.gui.fitting import fit_to_screen, scrolling
 from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
                                   program_command, training_runs)
 from jsnviewer.weights import model_card_path
 
 LOG_LINES = 400
 LENGTH_CHOICES = {"short": "Short: half the standard steps (a first look; small datasets)",
-                  "standard": "Standard: the starting points of the docs (about 10 minutes for all five on 2 CPU cores)",
+                  "standard": "Standard: the docs' starting points (all five: about 10 min on 2 CPU cores)",
                   "long": "Long: three times the standard steps (a larger dataset, or a GPU)"}
 
 
@@ -37,7 +38,9 @@ class RetrainDialog(QDialog):
         self.output = ""
         self.out_folder: Path | None = None
 
-        layout = QVBoxLayout(self)
+        content = QWidget()  # scrolls on a small or scaled screen; the buttons stay in view below it
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
         intro = QLabel(
             f"Dataset <b>{self.dataset_root}</b>: {data.reviewed_images} reviewed radiograph(s), "
             f"{data.crop_joints} joint(s) with crops of two or more visits.<br>Each model is fine-tuned from the "
@@ -55,14 +58,20 @@ class RetrainDialog(QDialog):
         box = QGroupBox("Models")
         models = QVBoxLayout(box)
         self.checks: dict[str, QCheckBox] = {}
+        self.reasons: dict[str, QLabel] = {}  # why a model cannot be trained now
         for name, (title, _, _) in MODELS.items():
             check = QCheckBox(title)
             why_not = data.enough_for(name)
             check.setEnabled(why_not is None)
             check.setChecked(why_not is None)
-            if why_not:
-                check.setText(f"{title} — not now: {why_not}")
             models.addWidget(check)
+            if why_not:  # below the box, wrapped: on one line it made the dialog wider than a 1024 px screen
+                reason = QLabel(f"not now: {why_not}")
+                reason.setWordWrap(True)
+                reason.setIndent(24)
+                reason.setEnabled(False)
+                models.addWidget(reason)
+                self.reasons[name] = reason
             self.checks[name] = check
         layout.addWidget(box)
         lengths = QHBoxLayout()
@@ -105,7 +114,9 @@ class RetrainDialog(QDialog):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
-        layout.addLayout(buttons)
+        outer = QVBoxLayout(self)
+        outer.addWidget(scrolling(content), 1)
+        outer.addLayout(buttons)
         self._update_start()
         for check in self.checks.values():
             check.toggled.connect(self._update_start)
@@ -116,7 +127,7 @@ class RetrainDialog(QDialog):
             self.status.setText(f"The retraining of {self.earlier.folder.name} wrote weights that are not in use: "
                                 f"{titles}. “Use the new weights” makes the next analyses use them.")
             self.use_button.setEnabled(True)
-        self.resize(720, 560)
+        fit_to_screen(self, QSize(720, 560))
 
     def _update_start(self) -> None:
         chosen = any(c.isChecked() and c.isEnabled() for c in self.checks.values())

@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt
+from PySide6.QtCore import QSettings, QSize, QStandardPaths, Qt
 from PySide6.QtGui import QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsnviewer.detection.thresholds import Thresholds
+from jsnviewer.gui.fitting import fit_to_screen, scrolling
 from jsnviewer.device import DEVICE_CHOICES
 from jsnviewer.registration.methods import DEFAULT_METHOD, METHODS
 from jsnviewer.weights import MODEL_TITLES
@@ -191,7 +192,8 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: AppSettings, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("jsnviewer settings")
-        layout = QVBoxLayout(self)
+        content = QWidget()  # scrolls on a small or scaled screen; the buttons stay in view below it
+        layout = QVBoxLayout(content)
 
         run_box = QGroupBox("Analysis")
         run_form = QFormLayout(run_box)
@@ -243,8 +245,15 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.RestoreDefaults).clicked.connect(self._restore_defaults)
-        layout.addWidget(buttons)
+        outer = QVBoxLayout(self)
+        area = scrolling(content)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        outer.addWidget(area, 1)
+        outer.addWidget(buttons)
         self._show_device()
+        # the whole form where the screen has room for it, else as much as there is
+        fit_to_screen(self, QSize(content.sizeHint().width() + area.verticalScrollBar().sizeHint().width() + 24,
+                                  content.sizeHint().height() + buttons.sizeHint().height() + 30))
 
     def _fraction(self, value: float, tip: str) -> QDoubleSpinBox:
         box = QDoubleSpinBox()
