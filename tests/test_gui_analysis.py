@@ -1039,3 +1039,18 @@ def test_a_pair_opened_again_shows_its_results_at_once_saying_when_and_whether_t
     open_and_wait(qtbot, window, *other_pair)
     open_and_wait(qtbot, window, *study)
     assert window.result is None and "shown again" not in window.statusBar().currentMessage()
+
+
+def test_on_a_laptop_screen_the_joint_detail_opens_when_a_joint_is_chosen_not_with_the_result(qtbot, make_window,
+                                                                                              study):
+    """At 1024 × 768 the empty detail ('Select a joint') took 225 of the window's 749 px as soon as a result came."""
+    window = make_window()
+    window.resize(1024, 740)
+    window.show()
+    open_and_wait(qtbot, window, *study)
+    result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
+    assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    assert not window.detail_dock.isVisible() and window.results_dock.isVisible()
+    window.results_panel.select_identity("PIP3")
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    assert window.detail_panel.joint is result.joint("PIP3")

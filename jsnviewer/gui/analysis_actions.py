@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 VISITS = {BASELINE: "baseline", FOLLOWUP: "followup"}  # the analysis result's names
 VISIT_WORDS = {BASELINE: "baseline", FOLLOWUP: "follow-up"}  # its warnings' words
+# A window at least this tall shows the joint detail with a result; a lower one (a 1024 × 768 or 1366 × 768 laptop)
+# when a joint is chosen, its room the images' until then
+DETAIL_WITH_RESULT_FROM = 850
 JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
 ANALYSIS_DONE = "Analysis done"  # the status bar's words when a result is shown
 # the labels of the window's tasks on the study shown: their failures are said until another study is shown
@@ -211,7 +214,8 @@ class AnalysisActions:
             if warning not in shown:
                 self.show_result_warning(warning, number, VISIT_WORDS)
         self.results_dock.raise_()
-        self.show_detail_dock()
+        if self.height() >= DETAIL_WITH_RESULT_FROM:  # else it opens when a joint is chosen: the images need the room
+            self.show_detail_dock()
         unreliable = sum(not j.reliable for j in result.joints)
         self.statusBar().showMessage(
             f"{ANALYSIS_DONE} in {result.timings_s.get('total', 0):.0f} s: {len(result.joints)} joints measured"
@@ -293,6 +297,8 @@ class AnalysisActions:
         if self.result is not None and identity is not None:
             joint = next((j for j in self.result.joints if j.identity == identity), None)
         self.detail_panel.show_joint(joint)
+        if joint is not None:
+            self.show_detail_dock()
         for role, overlay in self.overlays.items():
             overlay.show_focus(None if joint is None else getattr(joint, VISITS[role]).box, identity if joint else None)
         if joint is None or not centre:
