@@ -39,6 +39,8 @@ def test_on_a_screen_smaller_than_its_usual_size_the_window_opens_maximized(qtbo
     assert available.width() < DEFAULT_SIZE.width()  # the offscreen screen, 800 × 600
     assert window.windowState() & Qt.WindowMaximized
     assert window.size().width() <= max(available.width(), window.minimumSizeHint().width())
+    window.setWindowState(Qt.WindowNoState)  # un-maximized: its title bar stays on the screen (it took 768 of 768 px)
+    assert window.height() + 30 <= available.height() and window.width() <= available.width()
 
 
 def test_the_joint_crops_are_drawn_in_the_screens_own_pixels_on_a_scaled_monitor(qtbot, monkeypatch):

@@ -32,7 +32,7 @@ from jsnviewer.gui.analysis_actions import VISITS, AnalysisActions
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.autosave import AnnotationSaver
 from jsnviewer.gui.dataset_actions import DatasetActions
-from jsnviewer.gui.fitting import fit_to_screen, scrolling
+from jsnviewer.gui.fitting import SCREEN_MARGIN, fit_to_screen, scrolling
 from jsnviewer.gui.box_layer import MIN_BOX_SIZE, AnnotationLayer, box_from_rect
 from jsnviewer.gui.image_view import RadiographPane, Tool
 from jsnviewer.gui.joint_detail import JointDetailPanel
@@ -203,7 +203,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self._update_title()
         self._update_save_state()
         self.setAcceptDrops(True)
-        size = DEFAULT_SIZE.boundedTo(self.screen().availableGeometry().size())
+        # within the screen with its title bar: the size it takes back when the user un-maximizes it
+        size = DEFAULT_SIZE.boundedTo(self.screen().availableGeometry().size() - SCREEN_MARGIN)
         self.resize(size)
         if size != DEFAULT_SIZE:  # a laptop screen: all of it, nothing past its edges
             self.setWindowState(Qt.WindowMaximized)
