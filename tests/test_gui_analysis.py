@@ -19,6 +19,7 @@ import pytest
 import pyqtgraph as pg
 from PIL import Image
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFrame
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.errors import WeightsError
@@ -409,6 +410,17 @@ def test_results_say_when_the_boxes_changed_and_analysing_again_measures_the_use
     moved = (97.5, 78.0, 36.0, 36.0)
     document.set_box(pip3, moved)
     assert out_of_date()
+    def notes() -> list[QFrame]:  # the bar's messages (a frame each, its words in `text`) that say so, on screen
+        return [m for m in window.warnings.findChildren(QFrame) if isinstance(getattr(m, "text", None), str)
+                and "changed since the analysis" in m.text and m.isVisible()]
+
+    note = notes()
+    for step in (1.0, 2.0, 3.0):  # each further edit says it again: the same note stays, not rebuilt at every edit
+        document.set_box(pip3, (moved[0] + step, *moved[1:]))
+    assert len(note) == 1 and notes() == note
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    document.undo_stack.undo()
     document.undo_stack.undo()
     assert not out_of_date()
     document.undo_stack.redo()

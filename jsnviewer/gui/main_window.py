@@ -508,6 +508,9 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def _worker_finished(self, worker: Worker) -> None:
         self.workers.discard(worker)
+        # its signals' slots (connected here, holding the worker) and the worker hold each other through Qt, a cycle
+        # the garbage collector cannot see: deleted once this last signal's slots have run, the two go
+        worker.signals.deleteLater()
         if worker is self.task:
             self.task = None
             self._show_task(None)

@@ -67,6 +67,9 @@ class WarningsBar(QWidget):
         if key is None:
             self._counter += 1
             key = f"message-{self._counter}"
+        shown = self._messages.get(key)
+        if shown is not None and action is None and shown.button is None and (shown.text, shown.level) == (text, level):
+            return key  # said again (the results out of date, at every edit): it stays as it is, not made anew
         self.dismiss(key, notify=False)
         if level == "error":  # for the log file IT collects (warnings stay out: the pair checks name patient IDs)
             log.info("the window shows an error: %s", text)
@@ -82,6 +85,7 @@ class WarningsBar(QWidget):
         message = self._messages.pop(key, None)
         if message is not None:
             self._layout.removeWidget(message)
+            message.hide()  # until it is deleted: not shown again with the bar
             message.deleteLater()
         self.setVisible(bool(self._messages))
         if notify and message is not None:
