@@ -138,6 +138,15 @@ class JointBoxItem(pg.ROI):
         self._shown_box: tuple[float, float, float, float] | None = None
         self.show_joint(joint)
 
+    def discard(self) -> None:
+        """Free the item at once, taken off its view for good: pyqtgraph's box and its eight handles, and the box and
+        its drag handler, refer to each other. Left to the garbage collector, a study's boxes (~170 objects each) made
+        the full collections on the GUI thread longer as a session went on (0.2 → 0.8–1.6 s)."""
+        self.blockSignals(True)  # removing a handle says the region changed: nobody must hear it now
+        for handle in [h["item"] for h in self.handles]:
+            self.removeHandle(handle)
+        self.mouseDragHandler = None
+
     def _clicked(self, roi, ev) -> None:
         self.clicked.emit(self)
 
@@ -409,6 +418,7 @@ class AnnotationLayer(QObject):
     def _take_off_view(self, item: JointBoxItem) -> None:
         self.view_box.removeItem(item.label)
         self.view_box.removeItem(item)
+        item.discard()
 
     def _remove_item(self, uid: int) -> None:
         if uid in self.pending:
