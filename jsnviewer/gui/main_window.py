@@ -69,7 +69,6 @@ def side_widths(screen_width: int) -> list[int]:
             min(460, max(TABLE_MIN_WIDTH + 20, round(0.28 * screen_width)))]
 
 
-
 class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
     study_loaded = Signal()  # after a study (or part of one) is shown
     task_finished = Signal(str)  # "done", "cancelled" or "error"

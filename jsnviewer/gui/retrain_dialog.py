@@ -58,7 +58,6 @@ class RetrainDialog(QDialog):
         box = QGroupBox("Models")
         models = QVBoxLayout(box)
         self.checks: dict[str, QCheckBox] = {}
-        self.reasons: dict[str, QLabel] = {}  # why a model cannot be trained now
         for name, (title, _, _) in MODELS.items():
             check = QCheckBox(title)
             why_not = data.enough_for(name)
@@ -71,7 +70,6 @@ class RetrainDialog(QDialog):
                 reason.setIndent(24)
                 reason.setEnabled(False)
                 models.addWidget(reason)
-                self.reasons[name] = reason
             self.checks[name] = check
         layout.addWidget(box)
         lengths = QHBoxLayout()
