@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.dataset import JointAnnotation, repeated_identities
+from jsnviewer.dataset import repeated_identities
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, UNNAMED_COLOUR, box_colour
 from jsnviewer.joints import FINDINGS, anatomical_rank, identity_choices
