@@ -856,20 +856,10 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
     def show_about(self) -> None:
         from jsnviewer.gui.about import about_html
 
-        dialog = QDialog(self)
-        dialog.setWindowTitle("About jsnviewer")
         text = QTextBrowser()  # scrolls on a small screen; IT copies the paths and checksums from here
         text.setHtml(about_html(self.settings))
         text.setOpenLinks(False)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok)
-        buttons.accepted.connect(dialog.accept)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(text)
-        layout.addWidget(buttons)
-        fit_to_screen(dialog, QSize(600, 640))
-        self.about_dialog = dialog  # for tests
-        dialog.exec()
-        dialog.deleteLater()
+        self._show_modal("About jsnviewer", text, QSize(600, 640))
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every action with a shortcut, by name (Undo and Redo without the edit they
@@ -893,17 +883,21 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         table.verticalHeader().setVisible(False)
         table.horizontalHeader().setStretchLastSection(True)
         table.resizeColumnsToContents()
+        self.shortcuts_dialog = self._show_modal("Keyboard shortcuts", table, QSize(460, 640))  # for tests
+
+    def _show_modal(self, title: str, content: QWidget, preferred: QSize) -> QDialog:
+        """`content` above an OK button in a modal dialog sized to the screen; freed once closed."""
         dialog = QDialog(self)
-        dialog.setWindowTitle("Keyboard shortcuts")
+        dialog.setWindowTitle(title)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok)
         buttons.accepted.connect(dialog.accept)
         layout = QVBoxLayout(dialog)
-        layout.addWidget(table)
+        layout.addWidget(content)
         layout.addWidget(buttons)
-        fit_to_screen(dialog, QSize(460, 640))
-        self.shortcuts_dialog = dialog  # for tests
+        fit_to_screen(dialog, preferred)
         dialog.exec()
         dialog.deleteLater()
+        return dialog
 
     def _update_title(self) -> None:
         parts = ["jsnviewer"]
