@@ -17,6 +17,27 @@ def window(shown_study):
     return shown_study
 
 
+def window_on_a_screen(qtbot, monkeypatch, width: int, height: int):
+    """A new window on a screen whose room (less its task bar) is `width` × `height`, filling it."""
+    from PySide6.QtCore import QRect
+
+    from jsnviewer.gui.main_window import MainWindow
+    from jsnviewer.gui.settings import AppSettings
+
+    class Screen:
+        def availableGeometry(self):  # noqa: N802
+            return QRect(0, 0, width, height)
+
+    monkeypatch.setattr(MainWindow, "screen", lambda self: Screen())
+    window = MainWindow(AppSettings())
+    qtbot.addWidget(window)
+    window.setWindowState(Qt.WindowNoState)  # the offscreen platform has no window manager to maximize it
+    window.resize(width, height)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
 def test_the_window_fits_a_1280_by_720_laptop_screen(qtbot, window):
     from jsnviewer.gui.resources import resources_dir
 
@@ -75,22 +96,7 @@ def test_box_outlines_and_handles_keep_their_size_beside_the_text_on_a_scaled_mo
 
 def test_on_a_laptop_screen_the_joints_list_shows_four_rows_and_the_joint_detail_gives_way(qtbot, settings_store,
                                                                                           monkeypatch):
-    from PySide6.QtCore import QRect
-
-    from jsnviewer.gui.main_window import MainWindow
-    from jsnviewer.gui.settings import AppSettings
-
-    class Laptop:  # a 1280 × 720 screen less its task bar
-        def availableGeometry(self):  # noqa: N802
-            return QRect(0, 0, 1280, 690)
-
-    monkeypatch.setattr(MainWindow, "screen", lambda self: Laptop())
-    window = MainWindow(AppSettings())
-    qtbot.addWidget(window)
-    window.setWindowState(Qt.WindowNoState)  # the offscreen platform has no window manager to maximize it
-    window.resize(1280, 690)
-    window.show()
-    qtbot.waitExposed(window)
+    window = window_on_a_screen(qtbot, monkeypatch, 1280, 690)  # a 1280 × 720 screen less its task bar
     table = window.joints_panel.table
     qtbot.waitUntil(lambda: table.viewport().height() > 0)
     assert table.viewport().height() >= 4 * table.verticalHeader().defaultSectionSize()  # four boxes or more
@@ -135,22 +141,9 @@ def test_the_box_being_drawn_has_the_outlines_thickness_on_a_scaled_monitor(qtbo
 
 def test_on_a_1024_px_screen_the_radiographs_get_most_of_the_width(qtbot, settings_store, study, monkeypatch):
     """At 1024 × 768 the side panels took 700 px and each radiograph's view was 153 px wide: a hand 100 px across."""
-    from PySide6.QtCore import QRect
-
-    from jsnviewer.gui.main_window import MainWindow
-    from jsnviewer.gui.settings import AppSettings
     from gui_support import open_and_wait
 
-    class Small:
-        def availableGeometry(self):  # noqa: N802
-            return QRect(0, 0, 1024, 740)
-
-    monkeypatch.setattr(MainWindow, "screen", lambda self: Small())
-    window = MainWindow(AppSettings())
-    qtbot.addWidget(window)
-    window.setWindowState(Qt.WindowNoState)  # the offscreen platform has no window manager to maximize it
-    window.resize(1024, 740)
-    window.show()
+    window = window_on_a_screen(qtbot, monkeypatch, 1024, 740)
     open_and_wait(qtbot, window, *study)
     window.show_detail_dock()
     qtbot.waitUntil(lambda: window.panes[BASELINE].view_box.width() > 0)
