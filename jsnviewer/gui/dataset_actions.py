@@ -3,14 +3,13 @@ the joint crops saved for retraining, and COCO export and import. `MainWindow` i
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from jsnviewer.coco import CocoExport, CocoImport
-from jsnviewer.dataset import DatasetError, JointsMerge, is_dataset, open_dataset
+from jsnviewer.dataset import DatasetError, JointsMerge, is_dataset, open_dataset, repeated_identities
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.autosave import write_joint_crops
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
@@ -157,8 +156,8 @@ class DatasetActions:
             text += (f" Both of you changed {merge.clash_names()}: both versions are kept; delete the one you do "
                      "not want.")
             level = "warning"
-        named = Counter(j.identity for j in merge.joints if j.identity)
-        twice = [name for name in dict.fromkeys(j.identity for j in merge.theirs) if named.get(name, 0) > 1]
+        repeated = repeated_identities(merge.joints)
+        twice = [name for name in dict.fromkeys(j.identity for j in merge.theirs) if name in repeated]
         if twice and not merge.clashes:  # a box moved far reads as one deleted and one added
             text += (f" {', '.join(twice)} {'is' if len(twice) == 1 else 'are'} now there twice: delete the box "
                      "you do not want.")
