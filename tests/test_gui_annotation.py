@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QLabel
 
 from jsnviewer.dataset import JointAnnotation
-from jsnviewer.gui.annotation import AnnotationDocument
+from jsnviewer.gui.annotation import UNDO_LIMIT, AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, UNNAMED_COLOUR, view_rect
 from jsnviewer.gui.image_view import Tool
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
@@ -294,6 +294,18 @@ def test_accepting_model_proposals_makes_them_user_boxes_in_one_step(qtbot):
     assert document.undo_stack.count() == 1
     document.undo_stack.undo()
     assert [j.source for j in document.joints()] == ["model", "model", "user"]
+
+
+def test_the_last_500_steps_can_be_undone_and_undoing_them_all_keeps_the_earlier_edits(qtbot):
+    document = AnnotationDocument("x.dcm", 1000, 1000, joints=[])
+    for k in range(UNDO_LIMIT + 20):
+        document.add(JointAnnotation(box=(10 + k, 10, 5, 5), identity="MCP2", source="user"))
+    while document.undo_stack.canUndo():
+        document.undo_stack.undo()
+    assert len(document.joints()) == 20  # the 20 oldest adds are no longer steps, not lost
+    assert document.is_dirty
+    document.undo_stack.redo()
+    assert len(document.joints()) == 21
 
 
 def test_n_then_enter_goes_through_the_finger_joints_before_the_unnamed_boxes(qtbot, window):

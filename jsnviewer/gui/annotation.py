@@ -37,6 +37,11 @@ def _same_joints(a: list[JointAnnotation], b: list[JointAnnotation]) -> bool:
     return not rest
 
 
+# Undo steps kept per radiograph: a day's editing of one image, while a long session's memory stays bounded
+# (every image opened in a session keeps its document and its steps).
+UNDO_LIMIT = 500
+
+
 class AnnotationDocument(QObject):
     """The joints annotated on one radiograph file, with undo history and a saved/dirty state."""
 
@@ -65,6 +70,7 @@ class AnnotationDocument(QObject):
         # The joints of that saved file: what a save merges against when the file changed elsewhere.
         self.base: list[JointAnnotation] = self.joints()
         self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self.revision = 0
         self.saved_revision = 0
         self.in_batch = False  # set while a batch of edits (proposals) emits one `changed` at its end
