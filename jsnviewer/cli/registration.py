@@ -8,7 +8,7 @@ from pathlib import Path
 from jsnviewer.cli import SHARED_REAL_DATA, print_unmasked, starting_weights
 from jsnviewer.cli.options import SEED, above, at_least
 from jsnviewer.dataset import joint_crops_folder
-from jsnviewer.device import use_cpu_threads
+from jsnviewer.device import DEVICE_CHOICES, choose_device, use_cpu_threads
 from jsnviewer.registration.methods import METHODS
 from jsnviewer.segmentation.data import PARTS
 
@@ -27,10 +27,13 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.add_argument("--config", choices=["small", "paper"], default="small", help="network size")
     p.add_argument("--max-minutes", type=above(0), help="stop after the epoch that passes this time")
     p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--supervised-weight", type=at_least(0, kind=float), default=0.1,
+                   help="weight of the smooth-L1 term on the known parameters of self-pairs and phantom pairs")
     p.add_argument("--self-pairs", type=at_least(0), default=800, help="self-pairs (known per-bone transforms) per epoch, besides up to 1200 repeat-visit pairs")
     p.add_argument("--init", type=Path, help="start from these weights; default: the shipped network when --data is "
                    "an annotation dataset, else random weights")
     p.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch")
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="where the network trains (auto: a CUDA GPU when there is one)")
     p.add_argument("--out", type=Path, required=True, help="weights file to write (checkpointed every better epoch)")
     p.set_defaults(func=_train)
 
@@ -71,7 +74,7 @@ def _train(args) -> int:
         raise DatasetError(f"{root}: needs joints on both sides of the train/validation split")
     settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                              config=args.config, synthetic=args.synthetic, max_minutes=args.max_minutes,
-                             self_pairs_per_epoch=args.self_pairs)
+                             self_pairs_per_epoch=args.self_pairs, supervised_weight=args.supervised_weight)
     init = None
     init_path = starting_weights(args.init, MODEL_NAME, [args.data])
     if init_path:
@@ -97,7 +100,9 @@ def _train(args) -> int:
             save_model(args.out, model, {"training": vars(settings), "epoch": row["epoch"], "validation": row,
                                          "data": str(root), "command": args.command_line})
 
-    _, report = train(train_crops, val_crops, settings, init_state=init, synthetic_source=source, on_epoch=on_epoch)
+    device = choose_device(args.device)
+    print(f"training on {'the GPU (CUDA)' if device.type == 'cuda' else 'the CPU'}", flush=True)
+    _, report = train(train_crops, val_crops, settings, init_state=init, synthetic_source=source, on_epoch=on_epoch, device=device)
     print(f"best epoch {report.best_epoch}, saved {args.out}")
     best = report.history[report.best_epoch - 1]
     data = [f"repeat visits of each joint in {root}" + (f", and a pool of {args.synthetic} phantom pairs" if args.synthetic else ""),

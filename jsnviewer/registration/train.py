@@ -65,7 +65,7 @@ def batch_loss(model: RegistrationNet, fixed: dict, moving: dict, target: torch.
     loss = joint_loss_torch(fix, wu, wl, fu, fl).mean()
     sup = torch.zeros(())
     if target is not None:
-        sup = Fn.smooth_l1_loss((params - target) * SUP_SCALE, torch.zeros_like(params)) 
+        sup = Fn.smooth_l1_loss((params - target) * SUP_SCALE.to(params.device), torch.zeros_like(params))
         loss = loss + settings.supervised_weight * sup
     return loss, params
 
@@ -76,6 +76,10 @@ def _gather(crops: list[list[D.CropArrays]], idx: list[tuple[int, int, int]]):
     return fixed, moving
 
 
+def _on(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    return {k: v.to(device) for k, v in batch.items()}
+
+
 def train(
     train_crops: list[list[D.CropArrays]],
     val_crops: list[list[D.CropArrays]],
@@ -83,14 +87,18 @@ def train(
     init_state: dict | None = None,
     synthetic_source: Callable[[int], tuple[dict, dict, torch.Tensor]] | None = None,
     on_epoch: Callable[[RegistrationNet, dict, bool], None] | None = None,
+    device: torch.device | None = None,
 ) -> tuple[RegistrationNet, TrainReport]:
-    """Train and return the model holding the best validation weights."""
+    """Train and return the model holding the best validation weights. The pairs are drawn and
+    augmented on the CPU (one seeded generator, whatever the device); the network runs on `device`."""
+    device = device or torch.device("cpu")
     torch.manual_seed(settings.seed)
     rnd = random.Random(settings.seed)
     gen = torch.Generator().manual_seed(settings.seed)
     model = build(settings.config)
     if init_state is not None:
         model.load_state_dict(init_state)
+    model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=settings.lr)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=3)
     pairs = D.ordered_pairs(train_crops)
@@ -100,6 +108,7 @@ def train(
     val_self = rnd.sample([(f, i, i) for f, c in enumerate(val_crops) for i in range(len(c))], k=min(200, sum(map(len, val_crops))))
     vfix, _ = _gather(val_crops, val_self)
     vmov, vtarget = D.self_pairs(vfix, vgen)
+    vfix, vmov, vtarget = _on(vfix, device), _on(vmov, device), vtarget.to(device)
     report = TrainReport()
     start = time.perf_counter()
     bs = settings.batch_size
@@ -128,7 +137,8 @@ def train(
                     fixed, moving, target = synthetic_source(len(idx), gen)
                 fixed = dict(fixed, image=D.add_noise(fixed["image"], gen))
                 moving = dict(moving, image=D.add_noise(moving["image"], gen))
-                loss, _ = batch_loss(model, fixed, moving, target, settings)
+                target = None if target is None else target.to(device)
+                loss, _ = batch_loss(model, _on(fixed, device), _on(moving, device), target, settings)
                 losses.append(loss * len(idx) / len(kinds))
             loss = sum(losses)
             opt.zero_grad()
@@ -159,7 +169,8 @@ def evaluate(model, val_crops, val_pairs, vfix, vmov, vtarget, settings) -> dict
     losses = []
     for b in range(0, len(val_pairs), 64):
         fixed, moving = _gather(val_crops, val_pairs[b : b + 64])
-        loss, _ = batch_loss(model, fixed, moving, None, settings)
+        device = vtarget.device
+        loss, _ = batch_loss(model, _on(fixed, device), _on(moving, device), None, settings)
         losses.append(float(loss) * len(val_pairs[b : b + 64]))
     mov, fix, mcode, fcode, _, _ = to_net(model, vfix, vmov)
     params = model(mov, fix, mcode, fcode)
