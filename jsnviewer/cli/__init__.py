@@ -1,6 +1,14 @@
 """The command line: a thin layer over the library. Each subcommand lives in its own module."""
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
+
+    import torch
 
 # ../shared/data/real beside the repository: the real training data on development machines and
 # in CI (never bundled; absent in the packaged program, where trainers need --data).
@@ -37,3 +45,20 @@ def print_unmasked(unmasked: list[str]) -> None:
     """The crops a benchmark could not measure because a bone mask is missing, said, not skipped silently."""
     if unmasked:
         print(f"not measured: {len(unmasked)} crop(s) without both _upper.png and _lower.png masks: {', '.join(unmasked)}")
+
+
+def add_device_option(parser: argparse.ArgumentParser) -> None:
+    """A trainer's `--device`, read by `training_device`."""
+    from jsnviewer.device import DEVICE_CHOICES
+
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
+                        help="where the network trains (auto: a CUDA GPU when there is one)")
+
+
+def training_device(preference: str) -> torch.device:
+    """The device a trainer's network runs on (jsnviewer.device chooses), said on its own line."""
+    from jsnviewer.device import choose_device
+
+    device = choose_device(preference)
+    print(f"training on {'the GPU (CUDA)' if device.type == 'cuda' else 'the CPU'}", flush=True)
+    return device

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from jsnviewer.cli import SHARED_REAL_DATA, print_unmasked, starting_weights
+from jsnviewer.cli import SHARED_REAL_DATA, add_device_option, print_unmasked, starting_weights, training_device
 from jsnviewer.cli.options import SEED, above, at_least
 from jsnviewer.dataset import joint_crops_folder
-from jsnviewer.device import DEVICE_CHOICES, choose_device, use_cpu_threads
+from jsnviewer.device import use_cpu_threads
 from jsnviewer.registration.methods import METHODS
 from jsnviewer.segmentation.data import PARTS
 
@@ -33,7 +33,7 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.add_argument("--init", type=Path, help="start from these weights; default: the shipped network when --data is "
                    "an annotation dataset, else random weights")
     p.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch")
-    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="where the network trains (auto: a CUDA GPU when there is one)")
+    add_device_option(p)
     p.add_argument("--out", type=Path, required=True, help="weights file to write (checkpointed every better epoch)")
     p.set_defaults(func=_train)
 
@@ -100,8 +100,7 @@ def _train(args) -> int:
             save_model(args.out, model, {"training": vars(settings), "epoch": row["epoch"], "validation": row,
                                          "data": str(root), "command": args.command_line})
 
-    device = choose_device(args.device)
-    print(f"training on {'the GPU (CUDA)' if device.type == 'cuda' else 'the CPU'}", flush=True)
+    device = training_device(args.device)
     _, report = train(train_crops, val_crops, settings, init_state=init, synthetic_source=source, on_epoch=on_epoch, device=device)
     print(f"best epoch {report.best_epoch}, saved {args.out}")
     best = report.history[report.best_epoch - 1]
