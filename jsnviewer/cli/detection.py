@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from jsnviewer.cli import add_device_option, training_device
 from jsnviewer.cli.options import SEED, above, at_least, between
 from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.device import use_cpu_threads
@@ -49,6 +50,7 @@ def register(train_subparsers, bench_subparsers) -> None:
                    help="share of training windows cut from radiograph files (--real, --data) beside synthetic hands "
                         "(default: in proportion to the number of hands)")
     t.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch (1)")
+    add_device_option(t)
     t.add_argument("--calibrate", type=at_least(0), default=0, metavar="N",
                    help="then choose the finding's decision threshold on N synthetic validation studies (0: argmax)")
     t.set_defaults(func=train_command)
@@ -132,6 +134,7 @@ def train_command(args) -> int:
             "command": args.command_line, "settings": settings_of(args)}
     if args.init is not None:  # keep how the starting weights were made
         meta["previous"] = load_weights(args.init).meta
+    device = training_device(args.device)
     bar = tqdm(total=args.steps, desc=f"training {args.finding}", unit="step")
 
     def progress(step: int, stats: dict) -> None:
@@ -141,14 +144,15 @@ def train_command(args) -> int:
 
     train_detector(args.finding, hands, out, config, steps=args.steps, batch=args.batch, lr=args.lr,
                    minutes=args.minutes, seed=args.seed, meta=meta, progress=progress, init=init,
-                   positive_share=args.positive_share, present_weight=args.present_weight, real_share=args.real_share)
+                   positive_share=args.positive_share, present_weight=args.present_weight, real_share=args.real_share,
+                   device=device)
     bar.close()
     if args.calibrate:
         from jsnviewer.detection.detector import load_ssd, save_ssd
         from jsnviewer.detection.train import calibrate_finding_threshold
 
         bar = tqdm(total=args.calibrate, desc="calibrating", unit="study")
-        model = load_ssd(out, args.finding)
+        model = load_ssd(out, args.finding).to(device)
         measured = calibrate_finding_threshold(model, args.finding, args.calibrate, progress=bar.update)
         bar.close()
         save_ssd(out, model, args.finding, {**load_weights(out).meta, "calibration": measured})

@@ -21,12 +21,12 @@ def match(truth_boxes: torch.Tensor, truth_labels: torch.Tensor, priors: torch.T
     """
     n = priors.shape[0]
     if truth_boxes.numel() == 0:
-        return torch.zeros(n, 4), torch.zeros(n, dtype=torch.long)
+        return torch.zeros(n, 4, device=priors.device), torch.zeros(n, dtype=torch.long, device=priors.device)
     overlaps = iou(truth_boxes, priors)  # (T, N)
     best_truth_overlap, best_truth_idx = overlaps.max(dim=0)
     best_prior_idx = overlaps.argmax(dim=1)
     best_truth_overlap[best_prior_idx] = 2.0  # every truth keeps its best default box
-    best_truth_idx[best_prior_idx] = torch.arange(len(truth_boxes))
+    best_truth_idx[best_prior_idx] = torch.arange(len(truth_boxes), device=priors.device)
     labels = truth_labels[best_truth_idx].clone()
     labels[best_truth_overlap < threshold] = BACKGROUND
     return truth_boxes[best_truth_idx], labels
@@ -55,9 +55,9 @@ def multibox_loss(loc: torch.Tensor, conf: torch.Tensor, targets: list[tuple[tor
     """
     b = loc.shape[0]
     loc_t = torch.empty_like(loc)
-    cls_t = torch.empty(conf.shape[:2], dtype=torch.long)
-    ignored = torch.zeros(conf.shape[:2], dtype=torch.bool)
-    findings_only = torch.tensor([bool(t[2]) if len(t) > 2 else False for t in targets])
+    cls_t = torch.empty(conf.shape[:2], dtype=torch.long, device=conf.device)
+    ignored = torch.zeros(conf.shape[:2], dtype=torch.bool, device=conf.device)
+    findings_only = torch.tensor([bool(t[2]) if len(t) > 2 else False for t in targets], device=conf.device)
     for i, (boxes, labels, *_) in enumerate(targets):
         known = labels >= 0
         matched, cls = match(boxes[known], labels[known], priors, threshold)

@@ -104,20 +104,22 @@ def train_detector(finding: str, hands: list[WorkingHand], out: Path, config: SS
                    minutes: float | None = None, seed: int = 0, meta: dict | None = None,
                    checkpoint_every: int = 100, progress: Callable[[int, dict], None] | None = None,
                    init: SSD300 | None = None, positive_share: float = 0.25, present_weight: float = 1.0,
-                   real_share: float | None = None) -> SSD300:
+                   real_share: float | None = None, device: torch.device | None = None) -> SSD300:
     """Train the `finding` detector on `hands`; weights are saved to `out` as training goes.
 
     Stops after `steps` or `minutes`, whichever comes first; the learning rate follows a cosine
-    from `lr` to lr/20 over the planned steps.
+    from `lr` to lr/20 over the planned steps. The windows are drawn and augmented on the CPU (one
+    seeded generator, whatever the device); the network runs on `device` and is returned there.
     """
     if finding not in FINDINGS:
         raise ValueError(f"finding must be one of {FINDINGS}")
     if not hands and steps > 0:
         raise ValueError("no training hands")
+    device = device or torch.device("cpu")
     fi = FINDINGS.index(finding)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = init if init is not None else SSD300(config or SSDConfig())
+    model = (init if init is not None else SSD300(config or SSDConfig())).to(device)
     if steps <= 0:
         save_ssd(out, model, finding, {**(meta or {}), "steps": 0})
         return model.eval()
@@ -133,8 +135,9 @@ def train_detector(finding: str, hands: list[WorkingHand], out: Path, config: SS
             g["lr"] = lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (step - 1) / steps)))
         model.train()
         x, targets = sample_windows(hands, fi, batch, rng, aug, positive_share=positive_share, real_share=real_share)
-        targets = [(b * torch.tensor([1.0, 1.0, kappa, kappa]), *rest) for b, *rest in targets]
-        loc, conf = model(x)
+        targets = [((b * torch.tensor([1.0, 1.0, kappa, kappa])).to(device), labels.to(device), *rest)
+                   for b, labels, *rest in targets]
+        loc, conf = model(x.to(device))
         loss, stats = multibox_loss(loc, conf, targets, model.priors, model.config.variances,
                                     present_weight=present_weight)
         opt.zero_grad()
