@@ -76,6 +76,7 @@ def register(train_subparsers, bench_subparsers) -> None:
     c.add_argument("--minutes", type=above(0), default=None, help="stop after this many minutes")
     c.add_argument("--seed", type=SEED, default=0)
     c.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch (1)")
+    add_device_option(c)
     c.set_defaults(func=train_findings_command)
 
     b = bench_subparsers.add_parser("detection", help="detection rate, identities, findings and speed of the joint detectors",
@@ -229,6 +230,7 @@ def train_findings_command(args) -> int:
     meta = {"data": data, "command": args.command_line}
     if args.init is not None:
         meta["previous"] = load_weights(args.init).meta
+    device = training_device(args.device)
     bar = tqdm(total=args.steps, desc="training", unit="step")
 
     def progress(step: int, loss: float) -> None:
@@ -237,7 +239,7 @@ def train_findings_command(args) -> int:
             bar.set_postfix(loss=f"{loss:.3f}")
 
     _, figures = train_finding_net(train, validation, args.out, args.steps, args.batch, args.lr, args.real_share,
-                                   args.seed, start, args.minutes, meta, progress)
+                                   args.seed, start, args.minutes, meta, progress, device)
     bar.close()
     print(f"saved {args.out}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
     data.append(f"validation (thresholds): {args.validation} synthetic studies, seeds 2,000,000+, phantom's findings rate; "

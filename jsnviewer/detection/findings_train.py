@@ -155,11 +155,12 @@ def _sample_indices(data: JointPatches, n: int, rng: np.random.Generator, real_s
 def evaluate(net: FindingNet, data: JointPatches, batch: int = 256) -> np.ndarray:
     """P(finding) of every stored patch, centred, mean with the mirror image."""
     net.eval()
+    device = next(net.parameters()).device
     out = []
     for k in range(0, len(data.patches), batch):
         idx = np.arange(k, min(k + batch, len(data.patches)))
         x, _, _ = _batch(data, idx, np.random.default_rng(0), None)
-        out.append(net.predict(x).numpy())
+        out.append(net.predict(x.to(device)).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, len(FINDINGS)), np.float32)
 
 
@@ -187,11 +188,15 @@ def f1_at(p: np.ndarray, truth: np.ndarray, threshold: float) -> float:
 def train_finding_net(train: JointPatches, validation: JointPatches, out: Path, steps: int = 3000,
                       batch: int = 48, lr: float = 2e-3, real_share: float = 0.15, seed: int = 0,
                       start: FindingNet | None = None, max_minutes: float | None = None, meta: dict | None = None,
-                      progress: Callable[[int, float], None] | None = None) -> tuple[FindingNet, dict]:
-    """Train (or fine-tune `start`), choose the thresholds on `validation`, save to `out`."""
+                      progress: Callable[[int, float], None] | None = None,
+                      device: torch.device | None = None) -> tuple[FindingNet, dict]:
+    """Train (or fine-tune `start`), choose the thresholds on `validation`, save to `out`. The patches are
+    cut and augmented on the CPU (one seeded generator, whatever the device); the network runs on `device`
+    and is returned there."""
+    device = device or torch.device("cpu")
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    net = start if start is not None else FindingNet(FindingNetConfig())
+    net = (start if start is not None else FindingNet(FindingNetConfig())).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
     aug = PatchAugment()
@@ -199,7 +204,7 @@ def train_finding_net(train: JointPatches, validation: JointPatches, out: Path, 
     done = 0
     for step in range(steps):
         net.train()
-        x, y, known = _batch(train, _sample_indices(train, batch, rng, real_share), rng, aug)
+        x, y, known = (t.to(device) for t in _batch(train, _sample_indices(train, batch, rng, real_share), rng, aug))
         loss = F.binary_cross_entropy_with_logits(net(x)[known], y[known])
         opt.zero_grad()
         loss.backward()
