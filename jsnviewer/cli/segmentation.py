@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from jsnviewer.cli import SHARED_REAL_DATA, print_unmasked, starting_weights
+from jsnviewer.cli import SHARED_REAL_DATA, add_device_option, print_unmasked, starting_weights, training_device
 from jsnviewer.cli.options import SEED, OptionError, above, at_least
 from jsnviewer.dataset import joint_crops_folder
 from jsnviewer.device import use_cpu_threads
@@ -38,6 +38,7 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.add_argument("--init", type=Path, help="fine-tune from these weights (their network size is kept); "
                    "default: the shipped segmenter when --data is an annotation dataset, else random weights")
     p.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch")
+    add_device_option(p)
     p.add_argument("--out", type=Path, required=True, help="weights file to write (never the shipped one by default: retraining must not overwrite it)")
     p.set_defaults(func=_train)
 
@@ -84,7 +85,7 @@ def _train(args) -> int:
                          input_size=args.input_size, seed=args.seed, split_seed=args.split_seed, init=init,
                          stop_after=args.stop_after)
     result = train_segmenter(config, args.out, progress=lambda line: print(line, flush=True),
-                             progress_bar=sys.stderr.isatty())
+                             progress_bar=sys.stderr.isatty(), device=training_device(args.device))
     print(f"saved {result.path}")
     if result.validation:
         for part, m in result.validation.items():
