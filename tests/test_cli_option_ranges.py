@@ -157,6 +157,17 @@ def test_the_defaults_are_left_as_they_were():
         (200, 3000, 8, 1e-3, 0, None, None, None)
 
 
+@pytest.mark.parametrize("command", [REGISTRATION, SEGMENTER, DETECTOR, FINDINGS], ids=lambda c: c[1])
+def test_every_trainer_takes_the_device_a_cuda_gpu_when_there_is_one_by_default(command, capsys):
+    parser = build_parser()
+    assert parser.parse_args([*command, "--device", "cpu"]).device == "cpu"
+    assert parser.parse_args([*command, "--device", "cuda"]).device == "cuda"
+    assert parser.parse_args(command).device == "auto"
+    with pytest.raises(SystemExit) as exit_:
+        parser.parse_args([*command, "--device", "gpu"])
+    assert exit_.value.code == 2 and "invalid choice: 'gpu'" in capsys.readouterr().err
+
+
 def test_other_usage_errors_keep_argparses_message_and_exit(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["train", "detector", "--finding", "neither", "--out", "d.pt"])

@@ -34,7 +34,7 @@ def _changed(trained, shipped) -> bool:
 
 
 @pytest.mark.slow
-def test_a_clinic_retrains_the_models_on_its_saved_annotations_and_analyses_with_them(tmp_path, one_thread):
+def test_a_clinic_retrains_the_models_on_its_saved_annotations_and_analyses_with_them(tmp_path, one_thread, capsys):
     from jsnviewer.cli.main import main
     from jsnviewer.dataset import JointAnnotation, file_sha256, image_id_of, open_dataset
     from jsnviewer.phantom import generate_study, write_study
@@ -87,8 +87,10 @@ def test_a_clinic_retrains_the_models_on_its_saved_annotations_and_analyses_with
                          "--batch-size", "16"],
     }
     for name, argv in runs.items():  # without --init a dataset starts from the shipped weights too
-        argv = argv + (["--init", str(shipped[name])] if name in ("detector_ankylosis", "segmenter") else []) + ["--out", str(out[name])]
+        argv = argv + (["--init", str(shipped[name])] if name in ("detector_ankylosis", "segmenter") else []) + \
+            ["--device", "cpu", "--out", str(out[name])]
         assert main(argv) == 0, name
+        assert "training on the CPU\n" in capsys.readouterr().out, name  # the device asked for, and said
         card = out[name].with_suffix(".md").read_text()
         assert " ".join(argv) in card and f"Started from `{shipped[name]}`" in card
         assert "## Data and split" in card and "MB" in card
