@@ -135,10 +135,10 @@ LENGTHS = {"short": 0.5, "standard": 1.0, "long": 3.0}
 
 def training_runs(dataset_root: str | Path, models: list[str], out_folder: Path,
                   start_from: dict[str, str] | None = None, threads: int | None = None,
-                  length: float = LENGTHS["standard"]) -> list[TrainingRun]:
+                  length: float = LENGTHS["standard"], device: str = "auto") -> list[TrainingRun]:
     """The `jsnviewer train` run of each model, in the order given. `start_from` names weights in use
     instead of the shipped ones (a clinic's earlier retraining goes on from where it was); `length` scales
-    each run's steps or epochs (at least one)."""
+    each run's steps or epochs (at least one); `device` is the Settings' device, the analyses' (`--device`)."""
     threads = threads or training_threads()
     runs = []
     for model in models:
@@ -146,7 +146,8 @@ def training_runs(dataset_root: str | Path, models: list[str], out_folder: Path,
         arguments = [str(max(1, int(int(value) * length + 0.5))) if option in ("--steps", "--epochs") else value
                      for option, value in zip(["", *arguments], arguments)]
         out = out_folder / f"{model}.pt"
-        args = ["train", *arguments, "--data", str(dataset_root), "--out", str(out), "--threads", str(threads)]
+        args = ["train", *arguments, "--data", str(dataset_root), "--out", str(out), "--threads", str(threads),
+                "--device", device]
         start = (start_from or {}).get(model)
         if start and not is_shipped(start):
             args += ["--init", str(start)]

@@ -93,6 +93,39 @@ def test_retraining_from_the_window_writes_new_weights_into_the_dataset_and_uses
     assert "2 of 2 model(s) trained" in dialog.status.text()
 
 
+def test_each_retraining_run_trains_on_the_device_given_and_every_trainer_takes_it(tmp_path):
+    from jsnviewer.cli.main import build_parser
+    from jsnviewer.retraining import MODELS, training_runs
+
+    parser = build_parser()
+    for device in ("auto", "cpu", "cuda"):
+        runs = training_runs(tmp_path / "dataset", list(MODELS), tmp_path / "out", device=device)
+        assert len(runs) == len(MODELS)
+        for run in runs:
+            assert parser.parse_args(run.arguments).device == device, run.model
+    assert all(parser.parse_args(run.arguments).device == "auto" for run in training_runs(tmp_path, ["segmenter"], tmp_path))
+
+
+def test_the_retraining_runs_on_the_device_chosen_in_settings(qtbot, make_window, dataset_root):
+    """One device choice: Settings' device (the analyses') is the one the Retrain dialog's trainers get."""
+    from dataclasses import replace
+
+    window = make_window(dataset_root)
+    window.settings = replace(window.settings, device="cpu")
+    dialog = window.open_retraining()
+    for check in dialog.checks.values():
+        check.setChecked(check.isEnabled())
+    dialog.start_button.click()
+    try:
+        assert dialog.running and [run.model for run in dialog.runs] == list(dialog.checks)  # every model
+        for run in dialog.runs:
+            assert run.arguments[run.arguments.index("--device") + 1] == "cpu", run.model
+        assert " --device cpu" in dialog.log.toPlainText()  # the command line shown is the one started
+    finally:
+        dialog.cancel_button.click()
+    assert not dialog.running
+
+
 def test_a_cancelled_training_leaves_no_half_trained_file_and_nothing_to_use(qtbot, make_window, dataset_root,
                                                                              monkeypatch):
     from jsnviewer import retraining

@@ -817,7 +817,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.warnings.dismiss("retrain")
         if self.retrain_dialog is not None:  # closed: its training ended with it
             self.retrain_dialog.deleteLater()
-        self.retrain_dialog = RetrainDialog(root, data, dict(self.settings.weights), self.use_weights, self)
+        self.retrain_dialog = RetrainDialog(root, data, dict(self.settings.weights), self.use_weights, self,
+                                            device=self.settings.device)
         self.retrain_dialog.show()
         return self.retrain_dialog
 

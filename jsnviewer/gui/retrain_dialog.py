@@ -27,10 +27,11 @@ class RetrainDialog(QDialog):
     """Choose the models, train them on the dataset, then use the new weights (`use_weights`) or not."""
 
     def __init__(self, dataset_root: Path, data: TrainingData, weights_in_use: dict[str, str],
-                 use_weights: Callable[[dict[str, str]], None], parent=None):
+                 use_weights: Callable[[dict[str, str]], None], parent=None, device: str = "auto"):
         super().__init__(parent)
         self.setWindowTitle("Retrain models on the dataset")
         self.dataset_root, self.weights_in_use, self.use_weights = Path(dataset_root), weights_in_use, use_weights
+        self.device = device  # the Settings' device: the trainings run where the analyses do
         self.data = data
         self.runs: list[TrainingRun] = []
         self.finished_runs: dict[str, str] = {}  # model -> "" when written, else why not
@@ -148,7 +149,7 @@ class RetrainDialog(QDialog):
                                 f"({exc.strerror or exc}).")
             return
         self.runs = training_runs(self.dataset_root, chosen, self.out_folder, self.weights_in_use,
-                                  length=self.length.currentData())
+                                  length=self.length.currentData(), device=self.device)
         self.earlier = None  # this run's weights are the ones offered from now on
         self.finished_runs = {}
         for check in self.checks.values():
