@@ -18,9 +18,9 @@ from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, ea
 from jsnviewer.weights import model_card_path
 
 LOG_LINES = 400
-LENGTH_CHOICES = {"short": "Short: half the standard steps (a first look; small datasets)",
+LENGTH_CHOICES = {"short": "Short: half the standard steps, about half the time (a first look; small datasets)",
                   "standard": "Standard: the docs' starting points (all five: about 10 min on 2 CPU cores)",
-                  "long": "Long: three times the standard steps (a larger dataset, or a GPU)"}
+                  "long": "Long: three times the standard steps and time (a larger dataset, or a GPU)"}
 
 
 class RetrainDialog(QDialog):
