@@ -204,3 +204,26 @@ def test_each_dialog_fits_a_full_hd_screen_at_twice_the_scale_with_its_buttons_i
     assert size.width() <= room.width() and size.height() <= room.height(), size
     assert least.width() <= room.width() and least.height() <= room.height(), least
     assert corners and all(0 <= c.x() < size.width() and 0 <= c.y() < size.height() for c in corners)
+
+
+@pytest.mark.parametrize("width", [200, 160, 130])
+def test_a_narrow_views_title_says_its_visit_and_its_whole_window_level(qtbot, window, width):
+    """Under about 210 px (Full HD at 200 % with the Study panel open, 1024 × 768) the title was cut at its end:
+    "Follow-up  ·  W 2676  L 18…", a level that reads as another number."""
+    from jsnviewer.gui.resources import resources_dir
+
+    app = QApplication.instance()
+    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))  # its bold title, as shown
+    try:
+        for role in (BASELINE, FOLLOWUP):
+            pane = window.panes[role]
+            pane.setFixedWidth(width)
+            qtbot.waitUntil(lambda: pane.width() == width)
+            title = pane.title
+            lines = title.text().split("\n")
+            assert lines[0].startswith(role)
+            assert f"W {pane.window_width:.0f}  L {pane.window_center:.0f}" in lines  # W/L whole, on a line of its own
+            assert all(title.fontMetrics().horizontalAdvance(line) <= title.contentsRect().width() for line in lines)
+            qtbot.waitUntil(lambda: title.height() >= title.sizeHint().height())  # both lines shown, not the first alone
+    finally:
+        app.setStyleSheet("")

@@ -290,8 +290,8 @@ class RadiographPane(QWidget):
 
     def _fit_title(self) -> None:
         """The title in the width there is: the file's place in its folder goes first, then the file name is
-        shortened in its middle and dropped, then the date (the tooltip and the Study panel keep it), so that
-        the visit and the window/level show down to the narrowest view."""
+        shortened in its middle and dropped, then the date (the tooltip and the Study panel keep it), then the
+        window/level goes on a second line under the visit, so that both show whole down to the narrowest view."""
         head, name, place, levels = self._title_parts
         metrics = self.title.fontMetrics()
         room = self.title.contentsRect().width() - 2
@@ -305,7 +305,11 @@ class RadiographPane(QWidget):
             text = TITLE_SEPARATOR.join((head, levels))
             if metrics.horizontalAdvance(text) > room:
                 text = TITLE_SEPARATOR.join((self.role, levels))
-        self.title.setText(metrics.elidedText(text, Qt.ElideRight, max(room, 0)) if room > 0 else text)
+            if metrics.horizontalAdvance(text) > room:  # a level cut to "L 1…" would read as another number
+                text = f"{self.role}\n{levels}"
+        if room > 0:
+            text = "\n".join(metrics.elidedText(line, Qt.ElideRight, room) for line in text.split("\n"))
+        self.title.setText(text)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
