@@ -227,3 +227,31 @@ def test_a_narrow_views_title_says_its_visit_and_its_whole_window_level(qtbot, w
             qtbot.waitUntil(lambda: title.height() >= title.sizeHint().height())  # both lines shown, not the first alone
     finally:
         app.setStyleSheet("")
+
+
+@pytest.mark.parametrize("width, height", [(1024, 740), (960, 510)])  # 1024 × 768; Full HD at 200 %
+def test_on_a_small_screen_every_toolbar_button_is_on_the_bar_not_behind_its_overflow_menu(qtbot, settings_store,
+                                                                                          monkeypatch, width, height):
+    """At 1024 px the preset box went behind the toolbar's » menu, at 960 px Auto W/L with it."""
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtWidgets import QToolButton
+
+    from jsnviewer.gui.resources import resources_dir
+
+    app = QApplication.instance()
+    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))  # as the program shows it
+    try:
+        window = window_on_a_screen(qtbot, monkeypatch, width, height)
+        bar = window.findChild(QToolBar, "mainToolbar")
+        buttons = {action: bar.widgetForAction(action) for action in bar.actions() if not action.isSeparator()}
+        qtbot.waitUntil(lambda: all(button.isVisible() for button in buttons.values()))
+        assert all(bar.rect().contains(button.geometry()) for button in buttons.values())
+        assert not bar.findChild(QToolButton, "qt_toolbar_ext_button").isVisible()
+        for action, button in buttons.items():  # an icon without its name still says it, and its key, when pointed at
+            keys = action.shortcut().toString(QKeySequence.NativeText)
+            assert button.toolTip() and keys in button.toolTip(), action.iconText()
+        window.resize(1500, 900)  # room again: the names come back beside the icons
+        qtbot.waitUntil(lambda: bar.toolButtonStyle() == Qt.ToolButtonTextBesideIcon)
+        assert bar.sizeHint().width() <= bar.width()
+    finally:
+        app.setStyleSheet("")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QMainWindow, QToolBar
 
@@ -176,9 +176,8 @@ def build_actions(window) -> dict[str, QAction]:
     help_menu.addAction(act("&Keyboard shortcuts", window.show_shortcuts, "F1"))
     help_menu.addAction(act("&About jsnviewer", window.show_about))
 
-    bar = QToolBar("Main")
+    bar = MainToolbar("Main")
     bar.setObjectName("mainToolbar")
-    bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
     # short names on the toolbar, so it fits the window (the menus keep the full ones)
     for name, short in (("open", "Open"), ("open_folder", "Open folder"), ("save", "Save"),
                         ("tool_pan", "Pan"), ("tool_window", "W/L"), ("tool_box", "Box"), ("fit", "Fit"),
@@ -197,6 +196,29 @@ def build_actions(window) -> dict[str, QAction]:
     bar.addWidget(window.preset_box)
     window.addToolBar(bar)
     return a
+
+
+class MainToolbar(QToolBar):
+    """Names beside the icons where the window has room for them, the icons alone where it has not (1024 px, Full HD
+    at 200 %; their tooltips say what they do and their keys), so that no button goes behind the toolbar's » menu."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__(title)
+        self.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self._named_length = 0  # the bar's length with the names, as last measured with them shown
+
+    def _length(self, size: QSize) -> int:
+        return size.width() if self.orientation() == Qt.Horizontal else size.height()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        room = self._length(self.size())
+        if self.toolButtonStyle() == Qt.ToolButtonTextBesideIcon:
+            self._named_length = self._length(self.sizeHint())  # all its buttons', those in the » menu too
+            if self._named_length > room:
+                self.setToolButtonStyle(Qt.ToolButtonIconOnly)  # a button without an icon keeps its name
+        elif self._named_length <= room:
+            self.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
 
 
 def toolbar_undo(window: QMainWindow, action: QAction) -> QAction:
