@@ -63,7 +63,6 @@ def batch_loss(model: RegistrationNet, fixed: dict, moving: dict, target: torch.
     wu = warp(mov, scale_params(params[:, 0], k))
     wl = warp(mov, scale_params(params[:, 1], k))
     loss = joint_loss_torch(fix, wu, wl, fu, fl).mean()
-    sup = torch.zeros(())
     if target is not None:
         sup = Fn.smooth_l1_loss((params - target) * SUP_SCALE.to(params.device), torch.zeros_like(params))
         loss = loss + settings.supervised_weight * sup
@@ -166,10 +165,10 @@ def train(
 def evaluate(model, val_crops, val_pairs, vfix, vmov, vtarget, settings) -> dict:
     """Validation: Eq. 6 on repeat-visit pairs, |JSN error| and translation error on self-pairs (px)."""
     model.eval()
+    device = next(model.parameters()).device
     losses = []
     for b in range(0, len(val_pairs), 64):
         fixed, moving = _gather(val_crops, val_pairs[b : b + 64])
-        device = vtarget.device
         loss, _ = batch_loss(model, _on(fixed, device), _on(moving, device), None, settings)
         losses.append(float(loss) * len(val_pairs[b : b + 64]))
     mov, fix, mcode, fcode, _, _ = to_net(model, vfix, vmov)
