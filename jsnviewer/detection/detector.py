@@ -15,12 +15,13 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from jsnviewer.detection.ensemble import ensemble
+from jsnviewer.detection.ensemble import EnsembleBox, ensemble
 from jsnviewer.detection.findings import MODEL_NAME as FINDINGS_MODEL_NAME
 from jsnviewer.detection.findings import FindingNet, load_finding_net
 from jsnviewer.detection.identity import assign_identities, hand_side, mcp_spacing
-from jsnviewer.detection.model import ABSENT, PRESENT, SSD300, SSDConfig
+from jsnviewer.detection.model import ABSENT, BACKGROUND, PRESENT, SSD300, SSDConfig
 from jsnviewer.detection.scan import HALF, expand, normalise, scan
+from jsnviewer.detection.second_look import SECOND_LOOK_CONF, second_look
 from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.joints import FINDINGS, hand_of
 from jsnviewer.weights import Weights, WeightsError, load_weights, resolve_weights, save_weights
@@ -60,6 +61,12 @@ class Detection:
     #   (the joint finding classifier's P(finding) when it decides)
     source: str = "both"  # which detector(s) found the box: "both", "ankylosis" or "subluxation"; "user": a box
     #   the user drew or corrected (pipeline.analyze.with_corrections)
+
+
+def _split(boxes: list[tuple], conf: float) -> tuple[list[tuple], list[tuple]]:
+    """Boxes (core, class probabilities) above the joint confidence `conf`, and the fainter ones."""
+    sure = [b for b in boxes if 1.0 - b[1][BACKGROUND] > conf]
+    return sure, [b for b in boxes if 1.0 - b[1][BACKGROUND] <= conf]
 
 
 class _Scan(NamedTuple):
@@ -195,12 +202,15 @@ class JointDetector:
                    progress: Callable[[float], None]) -> list[Detection]:
         # M1, M2 count the joints of one hand; a radiograph of both hands holds twice as many. NMS keeps
         # boxes best first, so the first M of the doubled lists are exactly the one-hand selection.
-        r1 = scan(self.models["ankylosis"], pixels, thresholds.conf, thresholds.iou1, 2 * thresholds.m1, scale,
+        look = min(thresholds.conf, SECOND_LOOK_CONF)
+        r1 = scan(self.models["ankylosis"], pixels, look, thresholds.iou1, 2 * thresholds.m1, scale,
                   progress=lambda fraction: progress(0.5 * fraction))
-        r2 = scan(self.models["subluxation"], pixels, thresholds.conf, thresholds.iou1, 2 * thresholds.m2, scale,
+        r2 = scan(self.models["subluxation"], pixels, look, thresholds.iou1, 2 * thresholds.m2, scale,
                   progress=lambda fraction: progress(0.5 + 0.5 * fraction))
-        b1 = [(b.box, b.probs) for b in r1.boxes]
-        b2 = [(b.box, b.probs) for b in r2.boxes]
+        # NMS keeps boxes best first and a fainter box suppresses no surer one, so the boxes above t_conf
+        # are exactly those of a scan at t_conf; the fainter ones are kept for the second look
+        b1, faint1 = _split([(b.box, b.probs) for b in r1.boxes], thresholds.conf)
+        b2, faint2 = _split([(b.box, b.probs) for b in r2.boxes], thresholds.conf)
         merged = ensemble(b1[:thresholds.m1], b2[:thresholds.m2], thresholds.iou2, thresholds.m1)
         identities = assign_identities(np.array([m.box[:2] for m in merged]), laterality) if merged else []
         every = ensemble(b1, b2, thresholds.iou2, 2 * thresholds.m1)
@@ -208,16 +218,18 @@ class JointDetector:
             named = assign_identities(np.array([m.box[:2] for m in every]), laterality)
             if any(hand_of(name) for name in named if name):
                 merged, identities = every, named
-        out = []
-        kappa = self.models["ankylosis"].config.box_scale
-        source_names = {"both": "both", "1": "ankylosis", "2": "subluxation"}
-        for m, ident in zip(merged, identities):
-            findings, confs = {}, {}
-            for name, probs in zip(FINDINGS, (m.c1, m.c2)):
-                confs[name] = finding_confidence(probs)
-                findings[name] = confs[name] >= getattr(self.models[name], "finding_threshold", 0.5)
-            out.append(Detection(expand(m.box, kappa), ident, m.score, findings, confs, source_names[m.source]))
-        return out
+        found = [self._detection(m, ident) for m, ident in zip(merged, identities)]
+        faint = ensemble(faint1, faint2, thresholds.iou2, len(faint1) + len(faint2))
+        return found + [self._detection(m, ident) for m, ident in second_look(merged, identities, faint, thresholds.iou1)]
+
+    def _detection(self, m: EnsembleBox, identity: str | None) -> Detection:
+        """A merged box (a joint core) as a joint found: the annotated-size box, findings by the SSDs."""
+        findings, confs = {}, {}
+        for name, probs in zip(FINDINGS, (m.c1, m.c2)):
+            confs[name] = finding_confidence(probs)
+            findings[name] = confs[name] >= getattr(self.models[name], "finding_threshold", 0.5)
+        source = {"both": "both", "1": "ankylosis", "2": "subluxation"}[m.source]
+        return Detection(expand(m.box, self.models["ankylosis"].config.box_scale), identity, m.score, findings, confs, source)
 
     def grad_cam(self, pixels: np.ndarray, detection: Detection, finding: str = "ankylosis", layer: str = "conv7",
                  target_class: int = PRESENT, scale: float = HALF):

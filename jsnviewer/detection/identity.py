@@ -80,27 +80,31 @@ def _fit(template: np.ndarray, det: np.ndarray, s: float, rot: np.ndarray, t: np
             break
         s, rot, t = fit_similarity(template[ti], det[di])
         model = s * template @ rot.T + t
-    # Articulation: rotate and stretch each digit's distal joints about its MCP (fingers spread, bent).
     for _ in range(_ARTICULATION_PASSES):
-        for mcp, *distal in DIGIT_CHAINS.values():  # a digit's distal joints swing about its MCP
-            mi = TEMPLATE_NAMES.index(mcp)
-            idx = [TEMPLATE_NAMES.index(n) for n in distal]
-            pairs = [(k, di[list(ti).index(k)]) for k in idx if k in ti]
-            if not pairs:
-                continue
-            pivot = model[mi]
-            a = np.array([model[k] - pivot for k, _ in pairs])
-            b = np.array([det[j] - pivot for _, j in pairs])
-            ang = math.atan2(float((a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]).sum()), float((a * b).sum()))
-            ang = max(-0.6, min(0.6, ang))
-            c, sn = math.cos(ang), math.sin(ang)
-            r2 = np.array([[c, -sn], [sn, c]])
-            moved = (np.array([model[k] - pivot for k in idx]) @ r2.T)
-            scale = float(np.clip((b * (a @ r2.T)).sum() / max((a ** 2).sum(), 1e-9), 0.75, 1.3))
-            for k, v in zip(idx, moved * scale):
-                model[k] = pivot + v
+        _articulate(model, {int(k): det[j] for k, j in zip(ti, di)})
         ti, di, total = _assign(model, det, tau)
     return total, ti, di
+
+
+def _articulate(model: np.ndarray, matched: dict[int, np.ndarray]) -> None:
+    """Rotate and stretch each digit's distal joints of the fitted template `model` about its MCP (fingers
+    spread, bent) towards the matched points (template index -> point), in place."""
+    for mcp, *distal in DIGIT_CHAINS.values():
+        idx = [TEMPLATE_NAMES.index(n) for n in distal]
+        pairs = [k for k in idx if k in matched]
+        if not pairs:
+            continue
+        pivot = model[TEMPLATE_NAMES.index(mcp)]
+        a = np.array([model[k] - pivot for k in pairs])
+        b = np.array([matched[k] - pivot for k in pairs])
+        ang = math.atan2(float((a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]).sum()), float((a * b).sum()))
+        ang = max(-0.6, min(0.6, ang))
+        c, sn = math.cos(ang), math.sin(ang)
+        r2 = np.array([[c, -sn], [sn, c]])
+        moved = (np.array([model[k] - pivot for k in idx]) @ r2.T)
+        scale = float(np.clip((b * (a @ r2.T)).sum() / max((a ** 2).sum(), 1e-9), 0.75, 1.3))
+        for k, v in zip(idx, moved * scale):
+            model[k] = pivot + v
 
 
 def _nn_spacing(pts: np.ndarray) -> float:
@@ -287,6 +291,30 @@ def hand_side(centres: np.ndarray, identities: list[str | None]) -> str | None:
     if abs(det) < 0.25 * float(np.sum(linear**2)) / 2:  # nearly degenerate: a line of joints says nothing
         return None
     return "L" if det > 0 else "R"
+
+
+def expected_positions(centres: np.ndarray, identities: list[str | None]) -> dict[str, tuple[float, float]]:
+    """Where each joint not named yet should lie, by hand: the template fitted to the hand's named joints
+    (similarity, then each digit swung and stretched about its MCP as in the naming), for every hand with
+    four named joints or more whose side its layout tells. Names carry their hand when the given ones do."""
+    pts = np.asarray(centres, dtype=float).reshape(-1, 2)
+    out: dict[str, tuple[float, float]] = {}
+    for hand in _named_points_by_hand(pts, identities):
+        rows = [k for k, name in enumerate(identities) if is_identity(name) and hand_of(name) == hand]
+        names = [joint_of(identities[k]) for k in rows]
+        side = hand or hand_side(pts[rows], names)
+        if side is None:
+            continue
+        template = TEMPLATE_LEFT * np.array([1.0 if side == "L" else -1.0, 1.0])
+        idx = [TEMPLATE_NAMES.index(name) for name in names]
+        s, rot, t = fit_similarity(template[idx], pts[rows])
+        model = s * template @ rot.T + t
+        for _ in range(_ARTICULATION_PASSES):
+            _articulate(model, dict(zip(idx, pts[rows])))
+        for k, name in enumerate(TEMPLATE_NAMES):
+            if name not in names:
+                out[with_hand(hand, name)] = (float(model[k, 0]), float(model[k, 1]))
+    return out
 
 
 def names_with_hands(centres: np.ndarray, identities: list[str | None], image_width: float) -> list[str | None]:
