@@ -252,3 +252,20 @@ def test_reasons_with_the_same_advice_are_said_in_one_line_with_the_advice_once(
     assert said[0].index("laid onto") < said[0].index("upper (distal)") < said[0].index("lower (proximal)")
     assert said[1].endswith("judge this joint by eye")
     assert reasons_said(["a reason without advice"]) == ["a reason without advice"]
+
+
+def test_a_bone_that_must_change_its_size_to_fit_is_flagged():
+    """Two patients' joints (a reviewer opened UAB001 against UAB002) were called reliable although the
+    follow-up's bones had to be enlarged 18 % to lie on the baseline's; a bone keeps its size between visits."""
+    from jsnviewer.registration.result import JointRegistration, ReliabilityRule, verdict
+
+    def scaled(upper_dz, lower_dz=1.0):
+        return JointRegistration("refined", BoneTransform(dz=upper_dz), BoneTransform(dz=lower_dz), 0.175, 0.17, 0.15)
+
+    assert verdict(scaled(1.18), ReliabilityRule()) == [
+        "the follow-up's bones had to change size to lie on the baseline's (the upper (distal) enlarged by 18%), which "
+        "bones do not do between visits (another joint or patient, or a very different projection): check the joint's "
+        "boxes and bone outlines, correct them and analyse again"]
+    both = verdict(scaled(1.14, 0.87), ReliabilityRule())
+    assert len(both) == 1 and "(the upper (distal) enlarged by 14% and the lower (proximal) shrunk by 13%)" in both[0]
+    assert verdict(scaled(1.11, 0.95), ReliabilityRule()) == []  # repeat visits: 5 % (99 %); phantom pairs up to 11 %
