@@ -797,3 +797,39 @@ def test_the_study_on_screen_opened_again_shows_the_boxes_another_annotator_save
     wait_saved(qtbot, second)
     saved = open_dataset(dataset).load_annotation(image_id_of(study[1]))
     assert sorted(j.identity for j in saved.joints) == ["PIP3", "PIP4"]
+
+
+def test_a_dataset_folder_named_on_the_command_line_that_cannot_be_used_saves_nowhere_else(qtbot, make_window, study,
+                                                                                          tmp_path, monkeypatch):
+    """`jsnviewer gui --dataset DIR IMAGE` with DIR unusable: never the remembered dataset, which was not named."""
+    import sys
+
+    from jsnviewer.gui import app
+
+    remembered = tmp_path / "remembered"
+    window = make_window(remembered, autosave_delay_s=0.1)
+    named = tmp_path / "photos"  # not a dataset and not empty, as a read-only share refuses one too
+    named.mkdir()
+    (named / "holiday.jpg").write_bytes(b"x")
+    before, seen = sorted(remembered.rglob("*")), {}
+
+    class Application:  # the event loop: the user draws a box, waits past autosave and closes the window
+        def exec(self) -> int:
+            qtbot.waitUntil(lambda: window.documents[BASELINE] is not None and window.task is None, timeout=10000)
+            seen["message"] = errors_of(window)
+            seen["joints"] = [window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))]
+            qtbot.wait(500)  # several autosave delays
+            seen["state"] = window.save_state.text()
+            return 0
+
+    monkeypatch.setattr(app, "make_application", Application)
+    monkeypatch.setattr(app, "start_log_file", lambda *args: None)
+    monkeypatch.setattr("jsnviewer.gui.main_window.MainWindow", lambda: window)
+    monkeypatch.setattr(window, "warm_up", lambda: None)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui sets its own
+    assert app.run_gui(study[0], dataset=named) == 0
+    assert sorted(remembered.rglob("*")) == before  # neither the radiograph nor its box
+    assert "Nothing is saved, not to the dataset folder of the settings" in seen["message"][0]
+    assert seen["state"] == "Unsaved edits: no dataset folder (Ctrl+S)"
+    assert window.documents[BASELINE].is_dirty and window.saver.dataset_root is None
+    assert window.settings.dataset_folder == str(remembered)  # the next start without --dataset uses it again

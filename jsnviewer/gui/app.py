@@ -146,7 +146,7 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
         window.resize(DEFAULT_SIZE)
     sys.excepthook = lambda kind, exc, tb: _show_unexpected(window, kind, exc, tb)
     if dataset:
-        window.set_dataset_folder(Path(dataset))
+        window.set_dataset_folder(Path(dataset), or_none=True)
     window.show()
     analysing = False
     if demo:

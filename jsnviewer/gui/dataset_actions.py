@@ -44,11 +44,22 @@ class DatasetActions:
                                                   self.settings.dataset_folder or str(Path.home()))
         return bool(folder) and self.set_dataset_folder(Path(folder))
 
-    def set_dataset_folder(self, folder: Path) -> bool:
+    def set_dataset_folder(self, folder: Path, or_none: bool = False) -> bool:
+        """Save to `folder` (an empty one starts a dataset). A folder that cannot be used is refused with a message;
+        the window keeps the folder it had or, with `or_none` (the folder named on the command line), has none: it
+        never saves to a dataset the user did not name this time."""
         try:
             open_dataset(folder, create=not is_dataset(folder))
         except DatasetError as exc:
-            self.warnings.show_message(f"Dataset folder not used: {exc}", "error", key="dataset")
+            if not or_none:
+                self.warnings.show_message(f"Dataset folder not used: {exc}", "error", key="dataset")
+                return False
+            self.saver.dataset_root, self.dataset_unusable = None, False
+            self.warnings.show_message(
+                f"Dataset folder not used: {exc}. Nothing is saved, not to the dataset folder of the settings either: "
+                "your edits stay in this window until you choose a dataset folder (File ▸ Choose dataset folder…).",
+                "error", key="dataset")
+            self._update_save_state()
             return False
         self.warnings.dismiss("dataset")
         self.dataset_unusable = False
