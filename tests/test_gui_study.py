@@ -300,6 +300,21 @@ def test_views_are_linked_and_fit_shows_the_whole_image(qtbot, make_window, stud
     assert base.viewRect().contains(window.panes[BASELINE].image_rect())
 
 
+def test_a_followup_opened_alone_is_fitted_to_its_view(qtbot, make_window, study):
+    window = make_window()
+    window.show()
+    qtbot.waitExposed(window)
+    open_and_wait(qtbot, window, None, study[1])
+    assert window.panes[BASELINE].radiograph is None
+    follow, image = window.panes[FOLLOWUP].view_box, window.panes[FOLLOWUP].image_rect()
+    follow.setRange(xRange=(20, 60), yRange=(30, 70), padding=0)  # zoomed in: F fits it again
+    window.fit()
+    qtbot.wait(100)  # the views' layout settles
+    shown = follow.viewRect()
+    assert shown.contains(image)
+    assert max(image.width() / shown.width(), image.height() / shown.height()) > 0.9  # fills its view
+
+
 def test_the_same_image_as_baseline_and_followup_is_flagged_and_shares_one_set_of_boxes(qtbot, make_window, study,
                                                                                          tmp_path):
     window = make_window()

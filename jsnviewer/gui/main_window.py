@@ -577,16 +577,17 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             pane.graphics.viewport().setCursor(cursor)
 
     def fit(self) -> None:
-        """Both radiographs whole in their views; they stay fitted as the views change size (a dock shown or
-        moved, the window resized) until the user zooms, pans or goes to a joint."""
-        rects = [r for r in (pane.image_rect() for pane in self.panes.values()) if r is not None]
-        if not rects:
+        """The radiographs shown (both, or one alone) whole in their views; they stay fitted as the views change size
+        (a dock shown or moved, the window resized) until the user zooms, pans or goes to a joint."""
+        shown = [role for role in ROLES if self.panes[role].radiograph is not None]
+        if not shown:
             return
         self._set_link_offset(0.0, 0.0)
-        union = rects[0]
-        for rect in rects[1:]:
-            union = union.united(rect)
-        self.panes[BASELINE].view_box.setRange(union, padding=0.02)
+        union = self.panes[shown[0]].image_rect()
+        for role in shown[1:]:
+            union = union.united(self.panes[role].image_rect())
+        # the range set on a view that shows an image: its linked view, of another size, follows it by screen position
+        self.panes[shown[0]].view_box.setRange(union, padding=0.02)
         self.fitted = True
 
     def leave_fit(self) -> None:
