@@ -8,7 +8,7 @@ from jsnviewer.gui.demo import open_demo
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.joints import JOINT_IDENTITIES
 from jsnviewer.phantom import load_truth
-from gui_support import make_window, settings_store, wait_drawn  # noqa: F401
+from gui_support import make_window, open_and_wait, settings_store, study, wait_drawn  # noqa: F401
 
 
 @pytest.mark.slow
@@ -28,6 +28,25 @@ def test_demo_opens_the_phantom_pair_with_its_true_boxes_unsaved_and_clean(qtbot
         assert len(window.layers[role].items) == len(JOINT_IDENTITIES)
     assert window.panes[BASELINE].radiograph.shape == (2010, 1490)
     assert any("Demo study" in text for _, text in window.warnings.messages())
+
+
+def demo_banner(window) -> list[str]:
+    return [text for _, text in window.warnings.messages() if text.startswith("Demo study")]
+
+
+@pytest.mark.slow
+def test_the_demo_banner_goes_when_another_study_is_opened_and_comes_back_with_the_demo(qtbot, make_window, study,
+                                                                                        tmp_path, monkeypatch):
+    monkeypatch.setattr("jsnviewer.gui.demo.demo_folder", lambda seed=7: tmp_path / "demo")
+    window = make_window()
+    with qtbot.waitSignal(window.study_loaded, timeout=120000):
+        open_demo(window, seed=3, analyse=False)
+    assert len(demo_banner(window)) == 1
+    open_and_wait(qtbot, window, *study)
+    assert demo_banner(window) == []
+    with qtbot.waitSignal(window.study_loaded, timeout=120000):
+        open_demo(window, seed=3, analyse=False)
+    assert len(demo_banner(window)) == 1
 
 
 @pytest.mark.slow

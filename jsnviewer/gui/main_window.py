@@ -352,6 +352,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.warnings.dismiss_prefix("open-error-")  # the last attempt's failures are what the user needs to see
         if study.images:  # what was said about the files opened before is over
             self.warnings.dismiss_prefix("note-")
+            self.warnings.dismiss("demo")  # the demo's own study shows it again once shown (`open_demo`)
         for number, error in enumerate(study.errors):
             self.warnings.show_message(f"Cannot open {error}", "error", key=f"open-error-{error}")
         for note in study.notes:
