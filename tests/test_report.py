@@ -463,6 +463,22 @@ def test_the_report_marks_a_flagged_jsn_and_says_what_the_flag_means(report, stu
     assert "Not reliable: do not use this value".lower() in texts.lower()
 
 
+def test_without_a_pixel_size_the_report_gives_jsn_in_px_once_not_beside_an_empty_column(report, study):
+    """A JPEG pair's report had its px values in the JSN column and an empty "JSN in px" column beside it,
+    which read as a value missing."""
+    result = make_result(study)
+    for joint in result.joints:
+        joint.registration.pixel_size_mm = None
+    painted = report(result)
+    headers = [t["text"] for t in painted.texts if t["bold"]]
+    assert "JSN" in headers and "JSN in px" not in headers
+    texts = painted.joined()
+    for identity in ("DIP2", "MCP3"):
+        assert result.joint(identity).jsn_text(3, 2) in texts and "px" in result.joint(identity).jsn_text(3, 2)
+    with_mm = [t["text"] for t in report(make_result(study)).texts if t["bold"]]
+    assert "JSN in px" in with_mm
+
+
 def test_a_picture_of_a_radiograph_with_a_pixel_that_is_no_number_is_not_black():
     """The joint pictures and the overview took their grey levels from percentiles of every pixel: one NaN (a
     float DICOM's gap) made them NaN and the whole picture black."""

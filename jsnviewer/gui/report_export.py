@@ -169,12 +169,20 @@ def shared_reasons(joints) -> list[str]:
     return [r for r in joints[0].registration.reasons if all(r in j.registration.reasons for j in joints[1:])]
 
 
-def _result_rows(result) -> list[list[Cell]]:
+def result_columns(result) -> tuple:
+    """The table's columns: "JSN in px" beside the millimetres only where there are millimetres (without a pixel
+    size the JSN column is already in px, and a second, empty one read as a value missing)."""
+    with_mm = any(j.jsn_mm is not None for j in result.joints)
+    return tuple(c for c in RESULT_COLUMNS if with_mm or c[0] != "JSN in px")
+
+
+def _result_rows(result, columns) -> list[list[Cell]]:
     from jsnviewer.joints import anatomical
     from jsnviewer.pipeline.report import findings_cell
     from jsnviewer.pipeline.result import UNRELIABLE_MARK, signed
 
     shared = shared_reasons(result.joints)
+    titles = [title for title, _ in columns]
     rows = []
     for j in anatomical(result.joints):
         colour = TEXT if j.reliable else GREY
@@ -183,7 +191,8 @@ def _result_rows(result) -> list[list[Cell]]:
         mark = "" if j.reliable else f" {UNRELIABLE_MARK}"
         cells = [j.identity, j.marked_jsn_text(3, 2), "" if j.jsn_mm is None else signed(j.jsn_px, 2, "px") + mark,
                  "yes" if j.reliable else "no", *findings, "; ".join(own or (["see below the table"] if shared else []))]
-        rows.append([Cell(text, colour, bold=(n == 3 and not j.reliable)) for n, text in enumerate(cells)])
+        cells = [text for text, (title, _) in zip(cells, RESULT_COLUMNS) if title in titles]
+        rows.append([Cell(text, colour, bold=(titles[n] == "Reliable" and not j.reliable)) for n, text in enumerate(cells)])
     return rows
 
 
@@ -258,7 +267,8 @@ class _Report:
         if result.warnings:
             blocks.append(_banner(result.warnings))
         blocks.append(_paragraph("Joint space narrowing by joint", _font(HEADING, bold=True), after=PAD, keep_with_next=True))
-        blocks += _table(RESULT_COLUMNS, _result_rows(result), BODY)
+        columns = result_columns(result)
+        blocks += _table(columns, _result_rows(result, columns), BODY)
         blocks[-1].height += GAP
         shared = shared_reasons(result.joints)
         blocks += [_paragraph(f"Every joint: {reason}.", _font(BODY, bold=True), WARNING, after=PAD)
