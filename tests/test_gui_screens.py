@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication, QToolBar
 
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from gui_support import make_window, settings_store, shown_study, study  # noqa: F401
+from test_gui_analysis import analysed  # noqa: F401 (the analysed window fixture)
 
 
 @pytest.fixture
@@ -255,3 +256,36 @@ def test_on_a_small_screen_every_toolbar_button_is_on_the_bar_not_behind_its_ove
         assert bar.sizeHint().width() <= bar.width()
     finally:
         app.setStyleSheet("")
+
+
+@pytest.mark.parametrize("width", [200, 160, 130])
+def test_a_narrow_views_notes_of_names_and_tags_hidden_for_room_show_whole(qtbot, analysed, width):
+    """Under about 200 px (1024 × 768 with the Study panel open, Full HD at 200 %) the view cut the note of the
+    names hidden for room to "4 joint names hidden for", and the tags' one likewise: it breaks onto lines instead."""
+    from test_gui_name_room import crowd as crowd_names
+    from test_gui_tag_room import crowd as crowd_tags
+
+    window, result = analysed
+    panes = [window.panes[role] for role in (BASELINE, FOLLOWUP)]
+    for pane in panes:
+        pane.setFixedWidth(width)
+    qtbot.waitUntil(lambda: all(pane.width() == width for pane in panes))
+    crowd_tags(qtbot, window, result)  # on the follow-up
+    crowd_names(qtbot, window, 0.5)  # on the baseline
+    notes = {BASELINE: window.layers[BASELINE].note, FOLLOWUP: window.overlays[FOLLOWUP].note}
+    for role, note in notes.items():
+        graphics = window.panes[role].graphics
+        shown = QRectF(graphics.viewport().rect()).adjusted(-0.5, -0.5, 0.5, 0.5)
+        seen = graphics.viewportTransform().mapRect(note.sceneBoundingRect())  # where it is drawn on the view
+        assert note.isVisible() and shown.contains(seen), (note.toPlainText(), seen, shown)
+        assert "\n" in note.toPlainText()  # one line where there is room (test_gui_name_room, test_gui_tag_room)
+
+
+def test_a_notes_lines_break_where_they_read_best():
+    from jsnviewer.gui.box_layer import broken, hidden_names_note
+    from jsnviewer.gui.overlays import crowded_note
+
+    assert broken(hidden_names_note(4), 1) == hidden_names_note(4)
+    assert broken(hidden_names_note(4), 2) == "4 joint names hidden\nfor room: zoom in"
+    assert broken(crowded_note(1), 2) == "1 JSN tag hidden\nfor room: zoom in"
+    assert broken(hidden_names_note(12), 3) == "12 joint names\nhidden for\nroom: zoom in"

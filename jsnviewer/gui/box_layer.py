@@ -58,6 +58,14 @@ def hidden_names_note(hidden: int) -> str:
     return f"{hidden} joint name{'s' if hidden > 1 else ''} hidden for room: zoom in"
 
 
+def broken(text: str, lines: int) -> str:
+    """`text` on `lines` lines, each break at the space nearest its share of the length: "4 joint names hidden" over
+    "for room: zoom in"."""
+    spaces = [k for k, c in enumerate(text) if c == " "]
+    cuts = {min(spaces, key=lambda k: abs(k - n * len(text) / lines)) for n in range(1, lines)} if spaces else set()
+    return "".join("\n" if k in cuts else c for k, c in enumerate(text))
+
+
 def box_from_rect(rect: QRectF) -> tuple[float, float, float, float]:
     rect = rect.normalized()
     return (rect.x() + rect.width() / 2.0, rect.y() + rect.height() / 2.0, rect.width(), rect.height())
@@ -85,6 +93,21 @@ def in_image_pixels(view_box: pg.ViewBox, size: tuple[float, float]) -> tuple[fl
     """A size on screen (a text's: it keeps that size whatever the zoom) in image pixels at the current zoom."""
     r = view_box.mapSceneToView(QRectF(0.0, 0.0, *size)).boundingRect()
     return r.width(), r.height()
+
+
+def say_in_corner(view_box: pg.ViewBox, note: pg.TextItem, text: str, taken: list[Rect]) -> Rect:
+    """`text` on `note` in a corner of the view clear of `taken` (else over what covers least); where it lies. Where
+    the view is narrower than its line (1024 × 768 with the Study panel open, Full HD at 200 %), on two lines, or
+    three, so that it is not cut off at the view's edge."""
+    for lines in range(1, 4):
+        note.setText(broken(text, lines))
+        if note.textItem.boundingRect().width() <= view_box.width():
+            break
+    size = text_size(view_box, note)
+    place = first_free(corner_places(on_screen(view_box)), size, taken)
+    note.setAnchor(place[1])
+    note.setPos(*place[0])
+    return text_rect(place, size)
 
 
 def on_screen(view_box: pg.ViewBox) -> Rect:
@@ -326,17 +349,8 @@ class AnnotationLayer(QObject):
         hidden = len(named) - len(taken)
         self.note.setVisible(hidden > 0)
         if hidden:  # tags keep clear of it too
-            taken.append(self._say_hidden(hidden_names_note(hidden), beyond + taken))
+            taken.append(say_in_corner(self.view_box, self.note, hidden_names_note(hidden), beyond + taken))
         self.labels_moved.emit(taken)
-
-    def _say_hidden(self, text: str, taken: list[Rect]) -> Rect:
-        """`text` in a corner of the view clear of the names (else over what covers least); where it lies."""
-        self.note.setText(text)
-        size = text_size(self.view_box, self.note)
-        place = first_free(corner_places(on_screen(self.view_box)), size, taken)
-        self.note.setAnchor(place[1])
-        self.note.setPos(*place[0])
-        return text_rect(place, size)
 
     def detach(self) -> None:
         for signal, slot in ((self.document.joint_added, self._add_item), (self.document.joint_removed, self._remove_item),

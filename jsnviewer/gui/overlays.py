@@ -25,9 +25,10 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from jsnviewer.gui.box_layer import LABEL_FILL, on_screen, on_screen_edges, rect_from_box, screen_ratio, text_size
-from jsnviewer.pipeline.placement import (Place, Rect, box_rect, clipped, corner_places, first_free, free_place, near,
-                                          others, overlap, tag_places, text_rect)
+from jsnviewer.gui.box_layer import (LABEL_FILL, on_screen, on_screen_edges, rect_from_box, say_in_corner, screen_ratio,
+                                     text_size)
+from jsnviewer.pipeline.placement import (Place, Rect, box_rect, clipped, first_free, free_place, near, others, overlap,
+                                          tag_places, text_rect)
 from jsnviewer.pipeline.result import NOT_RELIABLE
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
@@ -239,8 +240,7 @@ class ResultOverlay:
         if not hidden:
             self.note.hide()
             return
-        size = self._size(self.note, crowded_note(hidden), self.note.toolTip())
-        self._put(self.note, first_free(corner_places(screen), size, taken))
+        say_in_corner(self.view_box, self.note, crowded_note(hidden), taken)
         self.note.setVisible(self.visible)
 
     def show_hover(self, tag: JsnTag | None) -> None:
