@@ -289,3 +289,51 @@ def test_a_notes_lines_break_where_they_read_best():
     assert broken(hidden_names_note(4), 2) == "4 joint names hidden\nfor room: zoom in"
     assert broken(crowded_note(1), 2) == "1 JSN tag hidden\nfor room: zoom in"
     assert broken(hidden_names_note(12), 3) == "12 joint names\nhidden for\nroom: zoom in"
+
+
+def columns_whole(qtbot, table) -> list[int]:
+    """The columns the table shows, checked whole: header and cells, none beyond its edge to scroll to."""
+    qtbot.waitUntil(lambda: table.isVisible() and not table.horizontalScrollBar().isVisible())
+    header = table.horizontalHeader()
+    shown = [c for c in range(table.columnCount()) if not table.isColumnHidden(c)]
+    for column in shown:
+        x = header.sectionViewportPosition(column)
+        assert 0 <= x and x + header.sectionSize(column) <= table.viewport().width(), column
+        assert header.sectionSize(column) >= max(header.sectionSizeHint(column), table.sizeHintForColumn(column)), column
+    return shown
+
+
+@pytest.mark.parametrize("width, height", [(1024, 740), (960, 510)])  # 1024 × 768; Full HD at 200 %
+def test_on_a_small_screen_the_results_and_the_joints_show_their_columns_whole(qtbot, settings_store, study, monkeypatch,
+                                                                                width, height):
+    """At 1024 × 768 and Full HD at 200 % both tables scrolled sideways: the results' findings at baseline and
+    follow-up, the joints' status, centre and size lay beyond the panel's edge."""
+    import dataclasses
+
+    from gui_support import open_and_wait, wait_drawn
+    from jsnviewer.gui.resources import resources_dir
+    from test_gui_analysis import measured_result
+
+    app = QApplication.instance()
+    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))  # as the program shows it
+    try:
+        window = window_on_a_screen(qtbot, monkeypatch, width, height)
+        open_and_wait(qtbot, window, *study)
+        result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
+        names = [f"{row}{finger}" for row in ("MCP", "PIP", "DIP") for finger in range(2, 6)]  # a hand's worth
+        result.joints = [dataclasses.replace(result.joints[k % 3], identity=name) for k, name in enumerate(names)]
+        ids = (window.image_ids[BASELINE], window.image_ids[FOLLOWUP])
+        assert window.show_results(result, ids)  # ankylosis on one visit or both, subluxation on the follow-up
+        wait_drawn(qtbot, window)
+        table = window.results_panel.table
+        assert columns_whole(qtbot, table) == [0, 1, 2, 3, 4]
+        for joint in result.joints:  # both findings on both visits: the findings give way, the joint's colour tells them
+            joint.baseline.findings.update(ankylosis=True, subluxation=True)
+            joint.followup.findings.update(ankylosis=True, subluxation=True)
+        assert window.show_results(result, ids)
+        assert columns_whole(qtbot, table)[:3] == [0, 1, 2]  # the joint, its value and whether it is reliable
+
+        window.joints_dock.raise_()
+        assert columns_whole(qtbot, window.joints_panel.table)[:3] == [0, 1, 2]  # the box's name, findings and status
+    finally:
+        app.setStyleSheet("")

@@ -12,10 +12,13 @@ from PySide6.QtWidgets import (
 from jsnviewer.dataset import repeated_identities
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, UNNAMED_COLOUR, box_colour
+from jsnviewer.gui.table_fit import ColumnFit
 from jsnviewer.joints import FINDINGS, anatomical_rank, identity_choices
 from jsnviewer.pipeline.overview import findings_abbrev
 
 COLUMNS = ("Joint", "Findings", "Status", "Centre (px)", "Size (px)")
+SHORT_COLUMNS = ("Joint", "Findings", "Status", "Centre", "Size")
+GIVE_WAY = (4, 3)  # where the panel is narrow still, the box's size and centre go: it shows on the image
 COLUMN_TIPS = (
     "The joint this box marks; ? = not named yet",
     "The findings the box is flagged with, as its label says them: ank = ankylosis (toggle: K), "
@@ -65,7 +68,7 @@ class JointsPanel(QWidget):
         self.heading = QLabel("No radiograph")
         self.heading.setObjectName("panelHeading")
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.columns = ColumnFit(self.table, COLUMNS, SHORT_COLUMNS, GIVE_WAY)
         for column, tip in enumerate(COLUMN_TIPS):
             self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -190,6 +193,7 @@ class JointsPanel(QWidget):
                 self.table.setItem(row, column, item)
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setSortingEnabled(sorting)
+        self.columns.fit()
         self.repeated.setText("⚠ " + "; ".join(f"{name} is on {count} boxes" for name, count in repeated.items())
                               + ": one joint has one box (rename or delete the others)")
         self.repeated.setVisible(bool(repeated))

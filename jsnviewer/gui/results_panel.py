@@ -9,11 +9,15 @@ from PySide6.QtWidgets import (
 )
 
 from jsnviewer.gui.joints_panel import TABLE_MIN_WIDTH
+from jsnviewer.gui.table_fit import ColumnFit
 from jsnviewer.joints import FINDINGS, anatomical_rank
-from jsnviewer.pipeline.overview import finding_colour
+from jsnviewer.pipeline.overview import finding_colour, findings_abbrev
 from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_RELIABLE, UNRELIABLE_MARK, signed
 
 COLUMNS = ("Joint", "JSN", "Reliable", "Baseline", "Follow-up")
+SHORT_COLUMNS = ("Joint", "JSN", "Rel.", "BL", "FU")  # where the panel is narrow (1024 × 768, Full HD at 200 %)
+# Narrower still (findings on both visits), the findings go: the follow-up's first, as the joint's colour tells them.
+GIVE_WAY = (4, 3)
 UNRELIABLE_NOTE = f"{UNRELIABLE_MARK} (grey): not reliable, do not use the value; the joint detail says why"
 COLUMN_TIPS = (
     "The joint measured, coloured by its follow-up findings (sorts in anatomical order)",
@@ -32,7 +36,8 @@ def reliability_tip(joint) -> str:
 
 
 def findings_short(findings: dict[str, bool]) -> str:
-    return ", ".join(name[:3] for name in FINDINGS if findings.get(name)) or "–"
+    """'ank', 'ank sub' as on the boxes' names and in the joints list, '–' for none."""
+    return findings_abbrev(findings) or "–"
 
 
 def findings_tip(info) -> str:
@@ -93,7 +98,7 @@ class ResultsPanel(QWidget):
         self.heading.setObjectName("panelHeading")
         self.heading.setWordWrap(True)
         self.table = _Table(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.columns = ColumnFit(self.table, COLUMNS, SHORT_COLUMNS, GIVE_WAY)
         for column, tip in enumerate(COLUMN_TIPS):
             self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -173,6 +178,7 @@ class ResultsPanel(QWidget):
                 self.table.setItem(row, column, item)
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setSortingEnabled(True)
+        self.columns.fit()
         self.unpaired.clear()
         unpaired = result.not_measured() if result is not None else []
         self.unpaired.addItems(unpaired)
