@@ -334,6 +334,8 @@ def test_on_a_small_screen_the_results_and_the_joints_show_their_columns_whole(q
         assert columns_whole(qtbot, table)[:3] == [0, 1, 2]  # the joint, its value and whether it is reliable
 
         window.joints_dock.raise_()
-        assert columns_whole(qtbot, window.joints_panel.table)[:3] == [0, 1, 2]  # the box's name, findings and status
+        joints = window.joints_panel.table
+        assert columns_whole(qtbot, joints)[:3] == [0, 1, 2]  # the box's name, findings and status
+        assert joints.visibleRegion().boundingRect().width() == joints.width()  # nor cut at the panel's edge
     finally:
         app.setStyleSheet("")

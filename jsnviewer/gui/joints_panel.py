@@ -105,11 +105,9 @@ class JointsPanel(QWidget):
         self.delete_button.setToolTip("Delete the selected box (Del)")
         self.delete_button.clicked.connect(self.delete_requested)
 
-        editor = QFormLayout()
-        identity_row = QHBoxLayout()
-        identity_row.addWidget(self.identity, 1)
-        identity_row.addWidget(self.both_hands)
-        editor.addRow("Identity", identity_row)
+        editor = QFormLayout()  # each row as narrow as a small screen's panel (1024 × 768, Full HD at 200 %)
+        editor.addRow("Identity", self.identity)
+        editor.addRow("", self.both_hands)
         flags = QHBoxLayout()
         for box in self.findings.values():
             flags.addWidget(box)
@@ -121,8 +119,8 @@ class JointsPanel(QWidget):
 
         legend = QGridLayout()
         legend.setHorizontalSpacing(12)
-        entries = [(f"■ {' + '.join(names) if names else 'no finding'}", f"color: {colour};")
-                   for names, colour in FINDING_COLOURS.items()]
+        entries = [(f"■ {' + '.join(n[:3] for n in names) if len(names) > 1 else names[0] if names else 'no finding'}",
+                    f"color: {colour};") for names, colour in FINDING_COLOURS.items()]  # both as the boxes say them
         entries += [("■ no joint name", f"color: {UNNAMED_COLOUR};"), ("┅ proposal (dashed)", "")]
         for number, (text, style) in enumerate(entries):
             swatch = QLabel(text)
@@ -140,6 +138,7 @@ class JointsPanel(QWidget):
         self.hint.setWordWrap(True)
         self.hint.hide()  # shown once the panel is known to be tall enough (resizeEvent)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)  # as the results': the panel fits a small screen's dock
         layout.addWidget(self.heading)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.repeated)
