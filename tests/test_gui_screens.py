@@ -293,8 +293,13 @@ def test_a_notes_lines_break_where_they_read_best():
 
 def columns_whole(qtbot, table) -> list[int]:
     """The columns the table shows, checked whole: header and cells, none beyond its edge to scroll to."""
-    qtbot.waitUntil(lambda: table.isVisible() and not table.horizontalScrollBar().isVisible())
     header = table.horizontalHeader()
+
+    def no_sideways_scrolling() -> None:
+        in_view = table.isVisible() and not table.horizontalScrollBar().isVisible()
+        assert in_view, f"columns {header.length()} px wide in {table.viewport().width()} px"
+
+    qtbot.waitUntil(no_sideways_scrolling)
     shown = [c for c in range(table.columnCount()) if not table.isColumnHidden(c)]
     for column in shown:
         x = header.sectionViewportPosition(column)
