@@ -80,8 +80,12 @@ def not_found(path: str | Path, model: str | None = None) -> WeightsError:
     """A weights file that is not there, named by its model, with what to do: a shipped file comes back with the
     program; one the user chose (Settings, `--weights`) does not, but the shipped one stands in when it is cleared."""
     path = Path(path)
-    advice = ("reinstall the program" if _in_models_dir(path)
-              else "choose another file in Settings or clear it to use the shipped weights")
+    if not _in_models_dir(path):
+        advice = "choose another file in Settings or clear it to use the shipped weights"
+    elif os.environ.get("JSNVIEWER_MODELS"):  # the program's own are elsewhere: reinstalling would not help
+        advice = "JSNVIEWER_MODELS names this folder: point it at a folder holding all the models, or unset it"
+    else:
+        advice = "reinstall the program"
     return WeightsError(path, f"file not found ({advice})", MODEL_TITLES.get(model, "model"))
 
 

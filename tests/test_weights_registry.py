@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 import torch
 
@@ -35,7 +37,13 @@ def test_a_missing_weights_file_names_its_model_and_what_to_do_about_a_chosen_or
     shipped = resolve_weights("segmenter")
     with pytest.raises(WeightsError) as info:
         load_weights(shipped, expected_model="segmenter")
-    assert str(info.value) == f"Bone segmenter weights {shipped}: file not found (reinstall the program)"
+    assert str(info.value) == (f"Bone segmenter weights {shipped}: file not found (JSNVIEWER_MODELS names this folder: "
+                               "point it at a folder holding all the models, or unset it)")
+    monkeypatch.delenv("JSNVIEWER_MODELS")  # the packaged program's own models folder
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path / "bundle"), raising=False)
+    with pytest.raises(WeightsError) as info:
+        load_weights(resolve_weights("segmenter"), expected_model="segmenter")
+    assert str(info.value).endswith("segmenter.pt: file not found (reinstall the program)")
 
 
 def test_weights_of_another_model_are_refused(tmp_path):
