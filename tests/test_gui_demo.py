@@ -8,7 +8,7 @@ from jsnviewer.gui.demo import open_demo
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.joints import JOINT_IDENTITIES
 from jsnviewer.phantom import load_truth
-from gui_support import make_window, open_and_wait, settings_store, study, wait_drawn  # noqa: F401
+from gui_support import make_window, open_and_wait, settings_store, study, wait_drawn, wait_saved  # noqa: F401
 
 
 @pytest.mark.slow
@@ -62,3 +62,36 @@ def test_a_demo_without_its_weights_names_the_missing_file_in_full(qtbot, make_w
         open_demo(window, seed=3)
     demo = next(text for _, text in window.warnings.messages() if "Demo study" in text)
     assert f"weights files not found: {gone}" in demo  # not just "segmenter.pt", which reads as the shipped one
+
+
+def saved(dataset) -> list:
+    """The dataset's images and annotations."""
+    return sorted(p for p in dataset.rglob("*") if p.is_file() and p.name != "dataset.json")
+
+
+@pytest.mark.slow
+def test_demo_edits_stay_in_the_window_and_never_reach_the_dataset(qtbot, make_window, study, tmp_path, monkeypatch):
+    monkeypatch.setattr("jsnviewer.gui.demo.demo_folder", lambda seed=7: tmp_path / "demo")
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset, autosave_delay_s=0.1)
+    with qtbot.waitSignal(window.study_loaded, timeout=120000):
+        open_demo(window, seed=3, analyse=False)
+    document = window.documents[BASELINE]
+    uid = document.uids()[0]
+    document.set_box(uid, (10.0, 20.0, 30.0, 40.0), merge_key=None)
+    qtbot.wait(600)  # past the autosave delay
+    wait_saved(qtbot, window)
+    assert saved(dataset) == []
+    assert "nothing of the demo is saved to your dataset" in demo_banner(window)[0]
+    assert "All saved" not in window.save_state.text() and "Demo" in window.save_state.text()
+    window.save_annotations()  # Ctrl+S neither
+    wait_saved(qtbot, window)
+    assert saved(dataset) == []
+    document.undo_stack.undo()
+    assert document.joint(uid).box != (10.0, 20.0, 30.0, 40.0)
+
+    open_and_wait(qtbot, window, *study)  # a real study after the demo saves as ever
+    window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    qtbot.waitUntil(lambda: not window.documents[BASELINE].is_dirty, timeout=10000)
+    assert [p.parent.name for p in saved(dataset)] == ["annotations", "images"]
+    assert "All saved" in window.save_state.text()

@@ -78,6 +78,7 @@ class AnnotationDocument(QObject):
         # Set when the saved annotation of this image could not be read (autosave must not replace that
         # file, it may be repairable; an explicit save by the user does), or was changed elsewhere.
         self.keep_saved_file: str | None = None
+        self.sandbox = False  # the demo's image: its edits stay in the window, never saved to a dataset
         # Taken to show both hands whether or not a joint's name says so yet: by the saved annotation (the
         # user's tick, saved as its laterality "B") where there is one, else by the file (ImageLaterality "B").
         self._both_hands_chosen = laterality == BOTH if both_hands is None else both_hands

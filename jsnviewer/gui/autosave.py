@@ -99,7 +99,7 @@ class AnnotationSaver(QObject):
 
     def schedule(self, document: AnnotationDocument) -> None:
         """Save `document` a little after the last edit (restarting the wait on each edit)."""
-        if document.keep_saved_file:
+        if document.keep_saved_file or document.sandbox:
             return
         if document not in self._pending:
             self._pending.append(document)
@@ -115,12 +115,15 @@ class AnnotationSaver(QObject):
                 self.save_now(document)
 
     def save_now(self, document: AnnotationDocument) -> bool:
-        """Start writing `document`; False (and `failed`) when there is no dataset folder.
+        """Start writing `document`; False (and `failed`) when there is no dataset folder, False alone for
+        the demo's (`sandbox`) document.
 
         A document marked `keep_saved_file` (its saved file was unreadable, or changed elsewhere) is never
         scheduled by autosave, so it only gets here by the user's explicit save, which sets an unreadable
         file aside, or merges with a changed one keeping both versions of the joints both sides changed.
         """
+        if document.sandbox:
+            return False
         if self.dataset_root is None:
             reason = "no dataset folder chosen (File ▸ Choose dataset folder…)"
             document.save_error = reason

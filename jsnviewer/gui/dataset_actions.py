@@ -91,14 +91,18 @@ class DatasetActions:
         old = Path(self.settings.dataset_folder) if self.settings.dataset_folder else None
         old_gone = old is not None and not is_dataset(old)
         shown = [self.documents[role] for role in ROLES]
-        return [d for d in self.session_documents.values()
-                if (old_gone or any(d is s for s in shown)) and not d.is_dirty and any(j.reviewed for j in d.joints())]
+        return [d for d in self.session_documents.values() if (old_gone or any(d is s for s in shown))
+                and not d.is_dirty and not d.sandbox and any(j.reviewed for j in d.joints())]
 
     def save_annotations(self) -> bool:
-        """Save every edited image now (asks for a dataset folder the first time)."""
+        """Save every edited image now (asks for a dataset folder the first time); never the demo's."""
+        if self._demo_shown() and not self._unsaved():
+            self.statusBar().showMessage("Nothing to save: the demo's edits stay in this window, never in your dataset",
+                                         6000)
+            return True
         if self.saver.dataset_root is None and not self.choose_dataset_folder():
             return False
-        dirty = [d for d in self.session_documents.values() if d.is_dirty]
+        dirty = self._unsaved()
         if not dirty:
             self.statusBar().showMessage("Nothing to save: all edits are saved", 4000)
             self.save_joint_crops()
@@ -106,6 +110,13 @@ class DatasetActions:
             self.saver.save_now(document)
         self._update_save_state()
         return True
+
+    def _unsaved(self) -> list[AnnotationDocument]:
+        """The session's images with edits not saved yet, the demo's left out (they are never saved)."""
+        return [d for d in self.session_documents.values() if d.is_dirty and not d.sandbox]
+
+    def _demo_shown(self) -> bool:
+        return any(d is not None and d.sandbox for d in self.documents.values())
 
     def _saved(self, document: AnnotationDocument, path: str) -> None:
         document.keep_saved_file = None
@@ -124,7 +135,8 @@ class DatasetActions:
         first save often comes before the follow-up is reviewed); a failure says why and leaves the
         annotations."""
         radiographs, root = self._analysed_radiographs(), self.saver.dataset_root
-        if radiographs is None or root is None or None in (self.documents[BASELINE], self.documents[FOLLOWUP]):
+        if (radiographs is None or root is None or None in (self.documents[BASELINE], self.documents[FOLLOWUP])
+                or self._demo_shown()):
             return None
         joints = self.documents[BASELINE].joints(), self.documents[FOLLOWUP].joints()
         done = self._crops_saved_for
@@ -176,7 +188,7 @@ class DatasetActions:
         self.warnings.show_message(text, level, key=f"merged-{id(document)}")
 
     def _update_save_state(self) -> None:
-        dirty = [d for d in self.session_documents.values() if d.is_dirty]
+        dirty = self._unsaved()
         failed = [d for d in dirty if d.save_error]
         held = [d for d in dirty if d.keep_saved_file]  # autosave leaves a saved file it could not read alone
         no_folder = "dataset folder not available" if self.dataset_unusable else "no dataset folder"
@@ -188,6 +200,8 @@ class DatasetActions:
             text = f"Unsaved edits: {no_folder} (Ctrl+S)"
         elif dirty:
             text = "Saving…" if self.saver.is_busy() else "Edited (autosave pending)"
+        elif self._demo_shown():
+            text = "Demo: edits kept in this window only, not saved"
         elif self.saver.dataset_root is None:
             text = f"Autosave off: {no_folder}"
         else:

@@ -3,7 +3,8 @@
 The pair is generated once into the application's own data folder (no patient data, nothing
 in the user's folders) and reused afterwards. When the models' weights are there it is analysed
 at once; otherwise its joints are shown with the phantom's true boxes and findings as the
-starting annotation. Nothing is saved unless the user edits boxes.
+starting annotation. It is a sandbox: its edits stay in the window (undo and redo work) and are
+never saved to the dataset folder (`MainWindow.sandbox_folders`), not even by Ctrl+S.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def open_demo(window, seed: int = DEMO_SEED, analyse: bool | None = None) -> Wor
     from jsnviewer.gui.analysis import missing_weights
 
     folder = demo_folder(seed)
+    window.sandbox_folders.add(folder)
     missing = missing_weights(window.settings)
     if analyse is None:
         analyse = not missing
@@ -63,7 +65,8 @@ def open_demo(window, seed: int = DEMO_SEED, analyse: bool | None = None) -> Wor
             if analyse:
                 window.warnings.show_message(
                     f"Demo study: a synthetic hand (phantom seed {seed}), analysed by the models. Their joints are "
-                    "proposals (dashed): accept them (Enter; all named ones: Shift+Enter) or correct them.", "info", key="demo")
+                    "proposals (dashed): accept them (Enter; all named ones: Shift+Enter) or correct them: nothing of the demo "
+                    "is saved to your dataset.", "info", key="demo")
                 window.start_analysis()
                 return
             for role, visit in (("Baseline", truth.baseline), ("Follow-up", truth.followup)):
@@ -73,7 +76,7 @@ def open_demo(window, seed: int = DEMO_SEED, analyse: bool | None = None) -> Wor
             why = f" No analysis: weights files not found: {', '.join(map(str, missing.values()))}." if missing else ""
             window.warnings.show_message(
                 f"Demo study: a synthetic hand (phantom seed {seed}). The boxes are the phantom's true joints and "
-                f"findings; edit them freely.{why}", "info", key="demo")
+                f"findings; edit them freely: nothing of the demo is saved to your dataset.{why}", "info", key="demo")
 
         window.study_loaded.connect(fill)
         window.open_study(folder / "baseline.dcm", folder / "followup.dcm")

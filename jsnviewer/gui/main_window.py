@@ -45,6 +45,7 @@ from jsnviewer.gui.results_panel import ResultsPanel
 from jsnviewer.gui.retrain_dialog import RetrainDialog
 from jsnviewer.gui.settings import (
     AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_studies, save_settings,
+    user_data_folder,
 )
 from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, ROLES, LoadedImage, StudyLoad, load_folder, load_neighbour,
                                          load_study, neighbour_radiograph)
@@ -89,6 +90,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.layers: dict[str, AnnotationLayer | None] = {role: None for role in ROLES}
         self.image_ids: dict[str, str | None] = {role: None for role in ROLES}
         self.session_documents: dict[str, AnnotationDocument] = {}  # image id -> document, for unsaved edits
+        self.sandbox_folders: set[Path] = {user_data_folder() / "demo"}  # the demo's images: never saved (demo.py)
         self.active_role = BASELINE
         self.workers: set[Worker] = set()
         self.task: Worker | None = None
@@ -344,8 +346,13 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
     def _load(self, paths: dict[str, Path], order_by_date: bool = False) -> Worker:
         names = ", ".join(p.name for p in paths.values())
         latest = self._claim(ROLES if order_by_date else paths)  # ordered by date, either file may go in either view
-        return self._start(Worker(load_study, paths, self.saver.dataset_root, order_by_date),
+        root = None if all(self._in_sandbox(p) for p in paths.values()) else self.saver.dataset_root
+        return self._start(Worker(load_study, paths, root, order_by_date),
                            f"Opening {names}", self._show_latest(latest))
+
+    def _in_sandbox(self, path: Path) -> bool:
+        parents = Path(path).resolve().parents
+        return any(folder.resolve() in parents for folder in self.sandbox_folders)
 
     def _show_study(self, study: StudyLoad) -> None:
         self.warnings.dismiss("open")
@@ -411,6 +418,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                                           stored=loaded.annotation.stored if loaded.annotation is not None else None,
                                           both_hands=None if loaded.annotation is None else loaded.annotation.laterality == BOTH,
                                           hand=None if loaded.annotation is None else loaded.annotation.laterality)
+            document.sandbox = self._in_sandbox(radiograph.path)
             document.changed.connect(lambda d=document: self._document_changed(d))
             document.dirty_changed.connect(lambda dirty: (self._update_save_state(), self._update_title()))
             document.hand_changed.connect(lambda d=document: self._show_hand(d))
@@ -911,7 +919,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                  if p.radiograph is not None and p.radiograph.identity.study_date]
         if dates:
             parts.append(" → ".join(dates))
-        dirty = any(d.is_dirty for d in self.session_documents.values())
+        dirty = bool(self._unsaved())
         self.setWindowTitle(" — ".join(parts) + (" *" if dirty else ""))
 
     # ------------------------------------------------------------------ drag and drop, closing
@@ -936,7 +944,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             self.saver.flush()
             self.saver.wait()
             QApplication.processEvents()  # deliver the save results
-        dirty = [d for d in self.session_documents.values() if d.is_dirty]
+        dirty = self._unsaved()
         if dirty and self.ask_before_discarding:
             names = ", ".join(d.path.name for d in dirty)
             answer = QMessageBox.warning(
@@ -970,4 +978,4 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             return False
         self.saver.wait()
         QApplication.processEvents()
-        return not any(d.is_dirty for d in self.session_documents.values())
+        return not self._unsaved()
