@@ -683,3 +683,34 @@ def test_a_strip_of_pixels_is_named_as_one_and_a_narrow_gradient_is_no_flat_grey
     assert no_picture(np.vstack([ramp, ramp])) != "the image is one flat grey level"
     assert no_picture(np.full((2, 3000), 7.0)) == "the image is one flat grey level"
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_the_hand_a_reader_named_is_its_visits_side_when_the_visits_sides_are_compared(analysed, models):
+    """The reader named the baseline a right hand (the guessed-hand warning's button): a follow-up lying as a right hand
+    no longer brings "the joints lie as on a left hand on the baseline", whatever the baseline's layout says; one lying
+    as a left hand does bring a warning, saying which side is the reader's."""
+    import dataclasses
+
+    from jsnviewer.detection.detector import Detection
+    from jsnviewer.detection.identity import name_as_hand
+    from jsnviewer.pipeline.analyze import analyze
+
+    study, _, _ = analysed
+
+    def boxes(visit, side=None):
+        names = [j.identity for j in visit.joints]
+        if side:
+            names = name_as_hand(np.array([j.box[:2] for j in visit.joints]), side)
+        return [Detection(j.box, name, 0.9) for j, name in zip(visit.joints, names)]
+
+    def unsaid(radiograph, side=None):
+        identity = dataclasses.replace(radiograph.identity, laterality=side, laterality_by_reader=side is not None)
+        return dataclasses.replace(radiograph, identity=identity)
+
+    baseline, followup = unsaid(study.baseline, "R"), unsaid(study.followup)
+    detections = (boxes(study.truth.baseline), boxes(study.truth.followup, "R"))
+    result = analyze(baseline, followup, models, detections=detections)
+    assert not [w for w in result.warnings if "lie as on" in w]
+    result = analyze(baseline, followup, models, detections=(detections[0], boxes(study.truth.followup)))
+    assert ("The reader named a right hand on the baseline, but the joints lie as on a left hand on the follow-up"
+            in " ".join(result.warnings))

@@ -217,3 +217,15 @@ def test_a_mirrored_followup_in_files_that_do_not_say_which_hand_gives_no_reliab
     assert any("hand on the baseline and a" in warning and "mirrored" in warning for warning in result.warnings)
     assert len(result.joints) >= 10 and not any(joint.reliable for joint in result.joints)
     assert all(OTHER_HAND in joint.registration.reasons for joint in result.joints)
+
+
+def test_a_side_the_reader_named_stands_for_its_visit_when_the_sides_are_compared():
+    from jsnviewer.pipeline.analyze import hand_sides_differ
+
+    left = hand(1.0)
+    right = [Detection(box=(2000.0 - d.box[0], *d.box[1:]), identity=d.identity, score=d.score) for d in left]
+    assert hand_sides_differ(left, right, ("R", None)) is None  # the reader's word, not how the joints lie
+    assert hand_sides_differ(left, left, (None, "R")) == (
+        "The joints lie as on a left hand on the baseline, but the reader named a right hand on the follow-up: another "
+        "hand, or one image mirrored? JSN compares the joints of the same name.")
+    assert hand_sides_differ(left, right[:3], ("L", None)) is None  # three joints do not say which hand

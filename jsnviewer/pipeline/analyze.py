@@ -178,16 +178,24 @@ def followup_scale(pairs: dict[str, tuple], baseline_mm: float | None,
     return 1.0, None
 
 
-def hand_sides_differ(baseline: list, followup: list) -> str | None:
+def hand_sides_differ(baseline: list, followup: list, named: tuple[str | None, str | None] = (None, None)
+                      ) -> str | None:
     """A warning when the joints lie as on a left hand on one visit and a right hand on the other
-    (`hand_side_of`): another hand, or an image flipped on export; files need not say which hand they show."""
+    (`hand_side_of`): another hand, or an image flipped on export; files need not say which hand they show.
+    A visit's side the reader named (`named`: "L", "R" or None) is that visit's side, whatever the layout."""
     from jsnviewer.detection.detector import hand_side_of
 
-    sides = [hand_side_of(baseline), hand_side_of(followup)]
+    sides = [side or hand_side_of(dets) for side, dets in zip(named, (baseline, followup))]
     if None in sides or sides[0] == sides[1]:
         return None
-    return (f"The joints lie as on a {SIDES[sides[0]]} hand on the baseline and a {SIDES[sides[1]]} hand on the "
-            "follow-up: another hand, or one image mirrored? JSN compares the joints of the same name.")
+    said = [f"a {SIDES[side]} hand on the {visit}" for side, visit in zip(sides, ("baseline", "follow-up"))]
+    if named[0]:
+        text = f"The reader named {said[0]}, but the joints lie as on {said[1]}"
+    elif named[1]:
+        text = f"The joints lie as on {said[0]}, but the reader named {said[1]}"
+    else:
+        text = f"The joints lie as on {said[0]} and {said[1]}"
+    return f"{text}: another hand, or one image mirrored? JSN compares the joints of the same name."
 
 
 LIKE_A_HAND = 0.5  # share of the boxes found that must lie where a hand's joints do: a page of text 7 of 19, the
@@ -300,7 +308,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     size_ratio, size_warning = followup_scale(pairs, baseline.pixel_size_mm, followup.pixel_size_mm)
     # the files saying so already is enough
     sides_in_files = any(w.code == "different-laterality" for w in pair_warnings)
-    sides_warning = None if sides_in_files else hand_sides_differ(*detections)
+    named = tuple(r.identity.laterality if r.identity.laterality_by_reader else None for r in (baseline, followup))
+    sides_warning = None if sides_in_files else hand_sides_differ(*detections, named)
     misplaced = misplaced_pairs(pairs, hand_spacing(detections[0]))
     warnings += [w for w in (size_warning, sides_warning) if w]
     other_hand = OTHER_HAND if sides_in_files or sides_warning else None
