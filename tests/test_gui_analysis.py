@@ -1066,3 +1066,22 @@ def test_on_a_laptop_screen_the_joint_detail_opens_when_a_joint_is_chosen_not_wi
     window.results_panel.select_identity("PIP3")
     qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
     assert window.detail_panel.joint is result.joint("PIP3")
+
+
+def test_analysing_again_shows_the_new_results_warnings_not_the_last_ones(qtbot, make_window, study, monkeypatch):
+    """After Name joints as the other hand and Analyse, the warnings bar still said "the joints lie as on a left hand
+    on the baseline": the new result no longer said so, but the last one's warnings stayed."""
+    sides = ("The joints lie as on a left hand on the baseline and a right hand on the follow-up: another hand, or one "
+             "image mirrored? JSN compares the joints of the same name.")
+    said = [[sides, "Which hand the baseline shows is a guess: …"], []]
+
+    def stand_in(baseline, followup, settings, cache, progress=None, corrections=None):
+        return dataclasses.replace(measured_result(baseline, followup), warnings=said.pop(0))
+
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", stand_in)
+    window = make_window()
+    open_and_wait(qtbot, window, *study)
+    assert run_and_wait(qtbot, window, 60000) == "done"
+    assert sides in window.warnings.text() and "is a guess" in window.warnings.text()
+    assert run_and_wait(qtbot, window, 60000) == "done"
+    assert sides not in window.warnings.text() and "is a guess" not in window.warnings.text()

@@ -209,6 +209,7 @@ class AnalysisActions:
                 j for j in self.documents[role].joints() if not j.reviewed))
         self._keep_result(result)
         self._check_result_up_to_date()
+        self.warnings.dismiss_prefix("result-")  # the last result's: what this one no longer says must go
         shown = {text for _, text in self.warnings.messages()}
         for number, warning in enumerate(result.warnings):  # what the analysis found (a hand scaled, sides…)
             if warning not in shown:
