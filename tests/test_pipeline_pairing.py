@@ -229,3 +229,5 @@ def test_a_side_the_reader_named_stands_for_its_visit_when_the_sides_are_compare
         "The joints lie as on a left hand on the baseline, but the reader named a right hand on the follow-up: another "
         "hand, or one image mirrored? JSN compares the joints of the same name.")
     assert hand_sides_differ(left, right[:3], ("L", None)) is None  # three joints do not say which hand
+    assert hand_sides_differ(left, left, ("R", "L")).startswith(
+        "The reader named a right hand on the baseline and a left hand on the follow-up: another hand")

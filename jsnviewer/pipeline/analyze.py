@@ -189,7 +189,9 @@ def hand_sides_differ(baseline: list, followup: list, named: tuple[str | None, s
     if None in sides or sides[0] == sides[1]:
         return None
     said = [f"a {SIDES[side]} hand on the {visit}" for side, visit in zip(sides, ("baseline", "follow-up"))]
-    if named[0]:
+    if named[0] and named[1]:
+        text = f"The reader named {said[0]} and {said[1]}"
+    elif named[0]:
         text = f"The reader named {said[0]}, but the joints lie as on {said[1]}"
     elif named[1]:
         text = f"The joints lie as on {said[0]}, but the reader named {said[1]}"
