@@ -19,7 +19,7 @@ from jsnviewer.detection.ensemble import EnsembleBox, ensemble
 from jsnviewer.detection.findings import MODEL_NAME as FINDINGS_MODEL_NAME
 from jsnviewer.detection.findings import FindingNet, load_finding_net
 from jsnviewer.detection.identity import assign_identities, hand_side, mcp_spacing
-from jsnviewer.detection.model import ABSENT, BACKGROUND, PRESENT, SSD300, SSDConfig
+from jsnviewer.detection.model import ABSENT, PRESENT, SSD300, SSDConfig
 from jsnviewer.detection.scan import HALF, expand, normalise, scan
 from jsnviewer.detection.second_look import SECOND_LOOK_CONF, second_look
 from jsnviewer.detection.thresholds import Thresholds
@@ -63,10 +63,9 @@ class Detection:
     #   the user drew or corrected (pipeline.analyze.with_corrections)
 
 
-def _split(boxes: list[tuple], conf: float) -> tuple[list[tuple], list[tuple]]:
-    """Boxes (core, class probabilities) above the joint confidence `conf`, and the fainter ones."""
-    sure = [b for b in boxes if 1.0 - b[1][BACKGROUND] > conf]
-    return sure, [b for b in boxes if 1.0 - b[1][BACKGROUND] <= conf]
+def _split(boxes: list, conf: float) -> tuple[list[tuple], list[tuple]]:
+    """A scan's boxes as (core, class probabilities): those above the joint confidence `conf`, and the fainter ones."""
+    return ([(b.box, b.probs) for b in boxes if b.score > conf], [(b.box, b.probs) for b in boxes if b.score <= conf])
 
 
 class _Scan(NamedTuple):
@@ -209,8 +208,7 @@ class JointDetector:
                   progress=lambda fraction: progress(0.5 + 0.5 * fraction))
         # NMS keeps boxes best first and a fainter box suppresses no surer one, so the boxes above t_conf
         # are exactly those of a scan at t_conf; the fainter ones are kept for the second look
-        b1, faint1 = _split([(b.box, b.probs) for b in r1.boxes], thresholds.conf)
-        b2, faint2 = _split([(b.box, b.probs) for b in r2.boxes], thresholds.conf)
+        (b1, faint1), (b2, faint2) = (_split(r.boxes, thresholds.conf) for r in (r1, r2))
         merged = ensemble(b1[:thresholds.m1], b2[:thresholds.m2], thresholds.iou2, thresholds.m1)
         identities = assign_identities(np.array([m.box[:2] for m in merged]), laterality) if merged else []
         every = ensemble(b1, b2, thresholds.iou2, 2 * thresholds.m1)

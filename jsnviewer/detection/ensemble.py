@@ -42,21 +42,18 @@ def _joint(c: Probs) -> float:
     return 1.0 - c[BACKGROUND]
 
 
-def _iou(a: Box, b: Box) -> float:
-    return float(iou(torch.tensor([a]), torch.tensor([b]))[0, 0])
-
-
 def ensemble(b1: list[tuple[Box, Probs]], b2: list[tuple[Box, Probs]], t_iou2: float = 0.45,
              m1: int = 20) -> list[EnsembleBox]:
     """Merge detector 1's boxes `b1` (best first, at most M1) with detector 2's `b2` (at most M2)."""
     remaining = list(range(len(b2)))  # B2, by index
+    overlaps = iou(torch.tensor([b for b, _ in b1]), torch.tensor([b for b, _ in b2])).tolist() if b1 and b2 else []
     merged: list[EnsembleBox] = []  # B
     single: list[EnsembleBox] = []  # B'
     for i, (box1, c1) in enumerate(b1):
         matched = False
         for j in list(remaining):
             box2, c2 = b2[j]
-            if _iou(box1, box2) > t_iou2:
+            if overlaps[i][j] > t_iou2:
                 if _joint(c1) > _joint(c2):
                     merged.append(EnsembleBox(box1, c1, c2, _joint(c1), "both", i))
                 else:
