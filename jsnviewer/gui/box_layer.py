@@ -100,7 +100,8 @@ def say_in_corner(view_box: pg.ViewBox, note: pg.TextItem, text: str, taken: lis
     the view is narrower than its line (1024 × 768 with the Study panel open, Full HD at 200 %), on two lines, or
     three, so that it is not cut off at the view's edge."""
     for lines in range(1, 4):
-        note.setText(broken(text, lines))
+        if note.toPlainText() != broken(text, lines):  # laying text out again on every pan and zoom is not free
+            note.setText(broken(text, lines))
         if note.textItem.boundingRect().width() <= view_box.width():
             break
     size = text_size(view_box, note)
