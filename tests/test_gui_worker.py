@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -116,3 +118,23 @@ def test_a_failing_task_shows_its_message_in_the_window(qtbot, make_window):
         window.run_task(fails, label="Analysis")
     errors = [text for level, text in window.warnings.messages() if level == "error"]
     assert errors and "Analysis failed" in errors[0] and "the weights do not match the model" in errors[0]
+
+
+def test_every_slot_of_a_finished_task_runs_although_the_window_lets_the_task_go(qtbot, make_window):
+    """The window lets a task's signals go when it has finished. Under load it did so while the pool thread was still
+    queueing the other slots of `finished`, which were then lost: an analysis cancelled on a busy computer never said
+    that it had ended, and Analyse stayed disabled."""
+    window = make_window()
+    ended = []
+
+    def hold_the_pool_thread() -> None:  # runs in the pool thread, after the window's slot was queued, before ours
+        deadline = time.monotonic() + 5
+        while window.task is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # the GUI thread meanwhile runs what the window's slot left for it (a deferred delete)
+
+    worker = window.run_task(time.sleep, 0.5, label="Waiting")
+    worker.signals.finished.connect(hold_the_pool_thread, Qt.DirectConnection)
+    worker.signals.finished.connect(lambda: ended.append("finished"))
+    qtbot.waitUntil(lambda: window.task is None, timeout=10000)
+    qtbot.waitUntil(lambda: ended == ["finished"], timeout=5000)

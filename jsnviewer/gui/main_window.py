@@ -474,6 +474,9 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             worker.signals.result.connect(on_result)
         worker.signals.error.connect(lambda exc, l=label: self._task_error(l, exc))
         worker.signals.finished.connect(lambda w=worker: self._worker_finished(w))
+        # its signals' slots (connected here, holding the worker) and the worker hold each other through Qt, a cycle
+        # the garbage collector cannot see: deleted once every slot of `finished` has run, the two go
+        worker.signals.released.connect(worker.signals.deleteLater)
         if show_progress and self.task is None:  # a running task (the analysis) keeps the progress bar
             self.task = worker
             worker.signals.progress.connect(lambda fraction, stage, w=worker: self._task_progress(w, fraction, stage))
@@ -516,9 +519,6 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def _worker_finished(self, worker: Worker) -> None:
         self.workers.discard(worker)
-        # its signals' slots (connected here, holding the worker) and the worker hold each other through Qt, a cycle
-        # the garbage collector cannot see: deleted once this last signal's slots have run, the two go
-        worker.signals.deleteLater()
         if worker is self.task:
             self.task = None
             self._show_task(None)

@@ -29,7 +29,10 @@ class WorkerSignals(QObject):
     result = Signal(object)
     error = Signal(object)  # the exception
     cancelled = Signal()
-    finished = Signal()  # always last, whatever happened
+    finished = Signal()  # whatever happened
+    # after `finished`, once each of its slots has been queued: only then may the signals object be deleted (a slot
+    # deleting it on `finished` could run while the pool thread was still queueing the others, which were then lost)
+    released = Signal()
 
 
 class Worker(QRunnable):
@@ -99,6 +102,7 @@ class Worker(QRunnable):
             self.is_running = False
             self.is_finished = True
             self._emit(self.signals.finished)
+            self._emit(self.signals.released)
 
     @staticmethod
     def _emit(signal, *args: Any) -> None:
