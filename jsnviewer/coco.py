@@ -43,6 +43,7 @@ from jsnviewer.dataset import SAME_JOINT_IOU, VERSION, AnnotationDataset, JointA
 from jsnviewer.errors import DatasetError, RadiographError
 from jsnviewer.joints import ALL_IDENTITIES, FINDINGS, HAND_JOINT_IDENTITIES, JOINT_IDENTITIES
 from jsnviewer.radiograph import Radiograph, load_radiograph
+from jsnviewer.words import counted
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class CocoExport:
     left_out: LeftOut
 
     def __str__(self) -> str:
-        return f"{self.path} ({self.images} image(s), {self.boxes} box(es); left out {self.left_out})"
+        return f"{self.path} ({counted(self.images, 'image')}, {counted(self.boxes, 'box')}; left out {self.left_out})"
 
 
 @dataclass(frozen=True)
@@ -101,13 +102,13 @@ class CocoImport:
         return len(self.written)
 
     def __str__(self) -> str:
-        done = [f"{self.added} box(es) added"]
+        done = [f"{counted(self.added, 'box')} added"]
         if self.deleted:
             done.append(f"{self.deleted} of yours deleted because they were deleted or changed in the file")
         if self.proposals_reviewed:
-            done.append(f"{self.proposals_reviewed} proposal(s) replaced by reviewed boxes")
-        text = f"Imported {self.path.name}: {self.images} image(s) updated ({', '.join(done)})"
-        text += f"; {self.unchanged} image(s) already as in the file." if self.unchanged else "."
+            done.append(f"{counted(self.proposals_reviewed, 'proposal')} replaced by reviewed boxes")
+        text = f"Imported {self.path.name}: {counted(self.images, 'image')} updated ({', '.join(done)})"
+        text += f"; {counted(self.unchanged, 'image')} already as in the file." if self.unchanged else "."
         if self.beside:
             text += " " + "; ".join(self.beside) + ". Nothing of yours was deleted there: delete the boxes you do not want."
         boxes = [f"{count} of category {name!r} (not a finger joint)" for name, count in self.categories_left_out]
@@ -118,7 +119,7 @@ class CocoImport:
             if count:
                 boxes.append(f"{count} {why}")
         if self.images_left_out:
-            text += f" Left out {len(self.images_left_out)} image(s): " + "; ".join(self.images_left_out) + "."
+            text += f" Left out {counted(len(self.images_left_out), 'image')}: " + "; ".join(self.images_left_out) + "."
         if boxes:
             text += " Boxes left out: " + ", ".join(boxes) + "."
         return text
@@ -225,9 +226,9 @@ def import_coco(dataset: AnnotationDataset, path: Path) -> CocoImport:
                         degenerate=counts["degenerate"], unknown_image=counts["unknown_image"],
                         unknown_category=counts["unknown_category"], on_images_left_out=counts["on_images_left_out"],
                         written=tuple(written))
-    log.info("COCO import: %d image(s) updated, %d unchanged, %d left out, %d with boxes added beside the user's; "
-             "%d box(es) added, %d deleted", result.images, result.unchanged, len(left_out), len(beside), result.added,
-             result.deleted)
+    log.info("COCO import: %s updated, %d unchanged, %d left out, %d with boxes added beside the user's; %s added, "
+             "%d deleted", counted(result.images, "image"), result.unchanged, len(left_out), len(beside),
+             counted(result.added, "box"), result.deleted)
     return result
 
 

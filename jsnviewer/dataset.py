@@ -85,6 +85,7 @@ import numpy as np
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json, json_bytes
 from jsnviewer.errors import AnnotationConflictError, DatasetError
 from jsnviewer.joints import FINDINGS, anatomical_rank, is_identity
+from jsnviewer.words import counted
 
 if TYPE_CHECKING:
     from jsnviewer.coco import CocoExport, CocoImport
@@ -188,10 +189,10 @@ class LeftOut:
         return bool(self.images or self.proposals or self.unreadable)
 
     def __str__(self) -> str:
-        text = (f"{self.images} image(s) nobody has reviewed (no box of the user's) and "
-                f"{self.proposals} proposal(s) waiting for review")
+        text = (f"{counted(self.images, 'image')} nobody has reviewed (no box of the user's) and "
+                f"{counted(self.proposals, 'proposal')} waiting for review")
         if self.unreadable:
-            text += f"; {len(self.unreadable)} annotation(s) that cannot be read: " + "; ".join(self.unreadable)
+            text += f"; {counted(len(self.unreadable), 'annotation')} that cannot be read: " + "; ".join(self.unreadable)
         return text
 
 

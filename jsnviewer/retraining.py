@@ -18,6 +18,7 @@ from jsnviewer.dataset import DatasetError, open_dataset, repeated_identities
 from jsnviewer.device import training_threads
 from jsnviewer.segmentation.data import find_crops
 from jsnviewer.weights import MODEL_TITLES, is_shipped, model_card_path
+from jsnviewer.words import counted
 
 # What each model learns from in a dataset, and its run (the starting points of docs/retraining.md)
 MODELS = {name: (MODEL_TITLES[name], *run) for name, run in {
@@ -52,7 +53,7 @@ class TrainingData:
                 return "no radiograph with boxes of the user's (drawn, accepted or corrected) yet"
             return None
         if self.crop_joints < MIN_CROP_JOINTS:
-            return (f"joint crops of {self.crop_joints} joint(s) seen on two visits; at least {MIN_CROP_JOINTS} are "
+            return (f"joint crops of {counted(self.crop_joints, 'joint')} seen on two visits; at least {MIN_CROP_JOINTS} are "
                     "needed (they are written when an analysed study's joints are confirmed)")
         return None
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from jsnviewer.atomic import atomic_write_bytes
 from jsnviewer.errors import JsnError, WeightsError
+from jsnviewer.words import counted
 
 FORMAT = "jsnviewer-weights"
 VERSION = 1
@@ -199,7 +200,7 @@ def _check_finite(weights: Weights) -> None:
     bad = [name for name, t in weights.state_dict.items()
            if (t.is_floating_point() or t.is_complex()) and not bool(torch.isfinite(t).all())]
     if bad:
-        where = bad[0] + (f" and {len(bad) - 1} other tensor{'s' if len(bad) > 2 else ''}" if len(bad) > 1 else "")
+        where = bad[0] + (f" and {counted(len(bad) - 1, 'other tensor')}" if len(bad) > 1 else "")
         raise WeightsError(weights.path, f"holds values that are not numbers (NaN or infinity, in {where}): "
                                          "a training run that diverged?")
 

@@ -132,8 +132,8 @@ def test_coco_export_has_the_users_boxes_only_and_says_what_it_left_out(tmp_path
     assert {a["attributes"]["source"] for a in coco["annotations"]} == {"user"}
     assert (export.path, export.images, export.boxes) == (tmp_path / "coco.json", 1, 2)
     assert export.left_out == LeftOut(images=2, proposals=5)  # 2 proposals beside the user's boxes, 3 on the other image
-    assert str(export).endswith("(1 image(s), 2 box(es); left out 2 image(s) nobody has reviewed (no box of the "
-                                "user's) and 5 proposal(s) waiting for review)")
+    assert str(export).endswith("(1 image, 2 boxes; left out 2 images nobody has reviewed (no box of the "
+                                "user's) and 5 proposals waiting for review)")
 
 
 def test_joint_crops_are_stored_like_the_real_crop_folders(tmp_path):

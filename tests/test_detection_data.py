@@ -91,8 +91,8 @@ def test_train_detector_says_what_it_left_out_and_refuses_a_dataset_nobody_revie
                  "--steps", "1", "--batch", "1", "--out", str(tmp_path / "detector.pt")])
     out, err = capsys.readouterr()
     assert code == 2 and "no training radiographs were found" in err  # the proposal is not ground truth
-    assert "0 reviewed image(s) with the user's boxes; left out 1 image(s) nobody has reviewed (no box of the " \
-           "user's) and 1 proposal(s) waiting for review" in out
+    assert "0 reviewed images with the user's boxes; left out 1 image nobody has reviewed (no box of the " \
+           "user's) and 1 proposal waiting for review" in out
     assert not (tmp_path / "detector.pt").exists()
 
 

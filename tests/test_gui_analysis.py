@@ -660,7 +660,7 @@ def test_with_one_radiograph_the_analysis_finds_its_joints_as_proposals(qtbot, m
     assert [(j.identity, j.box, j.findings.get("ankylosis")) for j in proposed] == [("MCP2", (90.0, 120.0, 24.0, 20.0), True)]
     assert [j.identity for j in document.joints() if j.source == "user"] == ["PIP3"]
     assert window.result is None  # no JSN without the other visit
-    assert "1 proposal(s) to accept or correct" in window.statusBar().currentMessage()
+    assert "1 proposal to accept or correct" in window.statusBar().currentMessage()
     assert window.actions_by_name["analyse"].isEnabled()
 
 

@@ -65,7 +65,7 @@ def test_the_dataset_says_which_models_it_can_train(dataset_root, tmp_path):
     assert all(data.enough_for(m) is None for m in ("detector_ankylosis", "joint_findings", "segmenter", "registration"))
     empty = training_data(open_dataset(tmp_path / "empty", create=True).root)
     assert "no radiograph with boxes" in empty.enough_for("detector_ankylosis")
-    assert "0 joint(s)" in empty.enough_for("registration")
+    assert "0 joints" in empty.enough_for("registration")
 
 
 def test_retraining_from_the_window_writes_new_weights_into_the_dataset_and_uses_them_when_asked(
@@ -90,7 +90,7 @@ def test_retraining_from_the_window_writes_new_weights_into_the_dataset_and_uses
     dialog.use_button.click()
     assert window.settings.weights["registration"] == new["registration"]
     assert load_settings(settings_store).weights["joint_findings"] == new["joint_findings"]  # remembered
-    assert "2 of 2 model(s) trained" in dialog.status.text()
+    assert "2 of 2 models trained" in dialog.status.text()
 
 
 def test_each_retraining_run_trains_on_the_device_given_and_every_trainer_takes_it(tmp_path):
@@ -163,7 +163,7 @@ def test_a_failing_trainer_is_reported_in_its_own_words_and_the_next_model_still
     for name, check in dialog.checks.items():
         check.setChecked(name in ("joint_findings", "registration"))
     dialog.start_button.click()
-    qtbot.waitUntil(lambda: not dialog.running and "model(s) trained" in dialog.status.text(), timeout=240_000)
+    qtbot.waitUntil(lambda: not dialog.running and "models trained" in dialog.status.text(), timeout=240_000)
     assert set(dialog.new_weights()) == {"registration"}
     assert "Joint finding classifier: not trained" in dialog.status.text()
     assert "--no-such-option" in dialog.status.text()  # the trainer's own last line says why
@@ -260,6 +260,6 @@ def test_a_reviewed_radiograph_giving_one_joint_name_to_two_boxes_is_named_befor
     assert dialog.data.repeated == (f"{reviewed.image_file}: MCP2 ×2",)
     assert f"one joint name on several boxes: {reviewed.image_file}: MCP2 ×2" in dialog.log.toPlainText()
     intro = dialog.findChildren(QLabel)[0].text()
-    assert "1 reviewed radiograph(s) give one joint name to more than one box" in intro
+    assert "1 reviewed radiograph gives one joint name to more than one box" in intro
     assert dialog.checks["detector_ankylosis"].isEnabled()  # named, not refused: the annotator decides
 

@@ -224,7 +224,7 @@ def test_coco_export_has_every_saved_box_in_coco_geometry(qtbot, make_window, st
     assert first["bbox"] == [cx - w / 2, cy - h / 2, w, h]
     assert {c["id"]: c["name"] for c in coco["categories"]}[first["category_id"]] == "MCP2"
     assert first["attributes"]["ankylosis"] is True
-    assert "1 reviewed image(s), 3 box(es)" in window.statusBar().currentMessage()
+    assert "1 reviewed image, 3 boxes" in window.statusBar().currentMessage()
 
 
 def _annotated_and_exported(qtbot, window, study, tmp_path):

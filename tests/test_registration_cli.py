@@ -104,7 +104,7 @@ def test_crops_without_masks_are_named_not_silently_skipped(tmp_path, weights, c
     out = tmp_path / "bench.json"
     assert main(["bench", "registration", "--data", str(tmp_path / "crops"), "--part", "all", "--method", "poc",
                  "--weights", str(weights), "--json", str(out)]) == 0
-    assert "not measured: 1 crop(s) without both _upper.png and _lower.png masks: 00001_L_2/visit2.png" in capsys.readouterr().out
+    assert "not measured: 1 crop without both _upper.png and _lower.png masks: 00001_L_2/visit2.png" in capsys.readouterr().out
     res = json.loads(out.read_text())
     assert res["crops"] == 3 and res["crops_without_masks"] == ["00001_L_2/visit2.png"]
 

@@ -144,7 +144,7 @@ def test_bench_names_the_joint_folder_of_a_damaged_crop_and_the_crops_without_ma
     (root / "joint01" / "v0_upper.png").unlink()
     out = tmp_path / "bench.json"
     assert main(["bench", "segmentation", "--data", str(root), "--json", str(out), "--repeats", "2"]) == 0
-    assert "not measured: 1 crop(s) without both _upper.png and _lower.png masks: joint01/v0.png" in capsys.readouterr().out
+    assert "not measured: 1 crop without both _upper.png and _lower.png masks: joint01/v0.png" in capsys.readouterr().out
     figures = json.loads(out.read_text())
     assert figures["data"]["crops"] == 5 and figures["crops_without_masks"] == ["joint01/v0.png"]
 

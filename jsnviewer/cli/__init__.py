@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jsnviewer.words import counted
+
 if TYPE_CHECKING:
     import argparse
 
@@ -44,7 +46,7 @@ def settings_of(args) -> dict:
 def print_unmasked(unmasked: list[str]) -> None:
     """The crops a benchmark could not measure because a bone mask is missing, said, not skipped silently."""
     if unmasked:
-        print(f"not measured: {len(unmasked)} crop(s) without both _upper.png and _lower.png masks: {', '.join(unmasked)}")
+        print(f"not measured: {counted(len(unmasked), 'crop')} without both _upper.png and _lower.png masks: {', '.join(unmasked)}")
 
 
 def add_device_option(parser: argparse.ArgumentParser) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from jsnviewer.device import DEVICE_CHOICES
 from jsnviewer.registration.methods import DEFAULT_METHOD, METHODS
+from jsnviewer.words import counted
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +187,7 @@ def _failed_text(failed: list[tuple[str, str]]) -> str:
     not only their count."""
     if not failed:
         return ""
-    lines = [f"{len(failed)} {'study' if len(failed) == 1 else 'studies'} failed:"]
+    lines = [f"{counted(len(failed), 'study')} failed:"]
     # one line each: an unexpected error's text may span several
     lines += [f"  {study_id}: {' '.join(reason.split())}" for study_id, reason in failed]
     return "\n".join(lines) + "\n"
@@ -197,7 +198,7 @@ def _warned_text(warned: dict[str, list[str]]) -> str:
     count of studies analysed does not show that one of them compares two patients."""
     if not warned:
         return ""
-    lines = [f"{len(warned)} {'study' if len(warned) == 1 else 'studies'} analysed with warnings: check the pair "
+    lines = [f"{counted(len(warned), 'study')} analysed with warnings: check the pair "
              "before using the numbers"]
     lines += [f"  {study_id}: {' | '.join(warnings)}" for study_id, warnings in warned.items()]
     return "\n".join(lines) + "\n"

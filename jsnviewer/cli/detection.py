@@ -12,6 +12,7 @@ from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.device import use_cpu_threads
 from jsnviewer.joints import FINDINGS
 from jsnviewer.errors import JsnError
+from jsnviewer.words import counted
 
 
 
@@ -162,7 +163,7 @@ def train_command(args) -> int:
     print(f"saved {out}")
     meta = load_weights(out).meta
     data = [f"{k.replace('_', ' ')}: {v if not isinstance(v, list) else ', '.join(v)}" for k, v in desc.items()]
-    data.append(f"no validation split: all of it trains; {meta['steps']} step(s) of batch {args.batch}, lr {args.lr}, "
+    data.append(f"no validation split: all of it trains; {counted(meta['steps'], 'step')} of batch {args.batch}, lr {args.lr}, "
                 f"{meta.get('minutes', 0)} min")
     figures = {f"last training step: {k}": float(v) for k, v in (meta.get("last_loss") or {}).items()}
     figures |= {f"calibration {k}": v for k, v in (meta.get("calibration") or {}).items()}
@@ -174,7 +175,7 @@ def train_command(args) -> int:
 
 def _dataset_line(folder: Path, reviewed: int, left_out: str) -> str:
     """What a trainer says it took from an annotation dataset (`left_out`: a jsnviewer.dataset.LeftOut's text)."""
-    return f"annotation dataset {folder}: {reviewed} reviewed image(s) with the user's boxes; left out {left_out}"
+    return f"annotation dataset {folder}: {counted(reviewed, 'reviewed image')} with the user's boxes; left out {left_out}"
 
 
 def train_findings_command(args) -> int:
@@ -271,7 +272,7 @@ def bench_command(args) -> int:
     def progress(row: dict) -> None:
         bar.update(1)
         tqdm.write(f"{row['image']}: {row['detected']}/{row['joints']} joints detected, "
-                   f"{row['identity_right']} right identity, {row['false_positives']} false positive(s), "
+                   f"{row['identity_right']} right identity, {counted(row['false_positives'], 'false positive')}, "
                    f"{row['seconds']:.2f} s" + (f", missed {', '.join(row['missed'])}" if row["missed"] else ""))
 
     result = run_bench(detector, images, thresholds, args.scale, progress)

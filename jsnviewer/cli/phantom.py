@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jsnviewer.cli.options import SEED, at_least, between
 from jsnviewer.errors import JsnError
+from jsnviewer.words import counted
 
 
 class PhantomError(JsnError):
@@ -55,5 +56,5 @@ def run(args: argparse.Namespace) -> int:
             if stale != args.format:
                 for visit in ("baseline", "followup"):
                     (folder / f"{visit}.{stale}").unlink(missing_ok=True)
-    print(f"wrote {args.pairs} pair(s) to {outdir} ({args.format}, {args.pixel_size} mm/px)")
+    print(f"wrote {counted(args.pairs, 'pair')} to {outdir} ({args.format}, {args.pixel_size} mm/px)")
     return 0

@@ -11,6 +11,7 @@ from jsnviewer.dataset import joint_crops_folder
 from jsnviewer.device import use_cpu_threads
 from jsnviewer.registration.methods import METHODS
 from jsnviewer.segmentation.data import PARTS
+from jsnviewer.words import counted
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
 
@@ -45,7 +46,7 @@ def register(train_subparsers, bench_subparsers) -> None:
                         "folder, as the shipped ones on ../shared/data/real/joint_crops; else all)")
     b.add_argument("--synthetic", type=at_least(0), default=0, help="run on N phantom pairs instead of --data")
     b.add_argument("--method", choices=list(METHODS), action="append",
-                   help="method(s) to measure; repeatable (default: refined, deep, poc; the first one's figures are also at the top level of the JSON)")
+                   help="a method to measure; give the option again for more (default: refined, deep, poc; the first one's figures are also at the top level of the JSON)")
     b.add_argument("--pixel-size", type=above(0), default=0.175, help="mm per pixel of the crops in --data")
     b.add_argument("--weights", type=Path, help="registration weights (default: the shipped models/registration.pt)")
     b.add_argument("--seed", type=SEED, default=0, help="seed of the σ' shifts and of the synthetic pairs")
@@ -107,7 +108,7 @@ def _train(args) -> int:
     data = [f"repeat visits of each joint in {root}" + (f", and a pool of {args.synthetic} phantom pairs" if args.synthetic else ""),
             f"split by joint folder (20 % validation): {len(train_crops)} training joints "
             f"({sum(map(len, train_crops))} crops), {len(val_crops)} validation joints ({sum(map(len, val_crops))} crops)",
-            f"{len(report.history)} epoch(s), best {report.best_epoch}; batch {args.batch_size}, lr {args.lr}, "
+            f"{counted(len(report.history), 'epoch')}, best {report.best_epoch}; batch {args.batch_size}, lr {args.lr}, "
             f"{args.self_pairs} self-pairs per epoch"]
     figures = {k: v for k, v in best.items() if k.startswith("val_")}
     card = write_model_card(args.out, "Registration network", args.command_line, init_path, data, figures,

@@ -11,6 +11,7 @@ from jsnviewer.cli.options import SEED, OptionError, above, at_least
 from jsnviewer.dataset import joint_crops_folder
 from jsnviewer.device import use_cpu_threads
 from jsnviewer.segmentation.data import PARTS
+from jsnviewer.words import counted
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
 
@@ -95,7 +96,7 @@ def _train(args) -> int:
             + (f" and {args.synthetic} phantom crops (seeds 0..{args.synthetic - 1}, training only)" if args.synthetic else ""),
             f"split by joint folder (seed {args.split_seed}, 20 % validation): {meta['train_crops']} training crops, "
             f"{meta['validation_crops']} validation crops of {len(result.validation_joints)} joints",
-            f"{meta['epochs_done']} epoch(s) of {args.epochs}, batch {args.batch_size}, lr {args.lr}, {args.optimizer}, {args.loss}"]
+            f"{counted(meta['epochs_done'], 'epoch')} of {args.epochs}, batch {args.batch_size}, lr {args.lr}, {args.optimizer}, {args.loss}"]
     figures = {f"validation {part} {k}": v for part, m in (result.validation or {}).items() for k, v in m.items()
                if k in ("dsc", "miou")}
     card = write_model_card(result.path, "Bone segmenter (U-Net++)", args.command_line, init, data, figures,
@@ -125,7 +126,7 @@ def _bench(args) -> int:
         for part, m in result.get(name, {}).items():
             if isinstance(m, dict):
                 print(f"{name:9s} {part:7s} " + "  ".join(f"{k} {v:.4f}" for k, v in m.items()))
-    print(f"ms per 256×256 crop (batch of one, {result['threads']} thread(s)): {result['ms_per_crop']:.1f} wall (median), "
+    print(f"ms per 256×256 crop (batch of one, {counted(result['threads'], 'thread')}): {result['ms_per_crop']:.1f} wall (median), "
           f"{result['ms_per_crop_min']:.1f} wall (min), {result['cpu_ms_per_crop']:.1f} CPU; "
           f"load average {result['load_average_1min']:.1f}")
     print_unmasked(result.get("crops_without_masks", []))

@@ -22,6 +22,7 @@ from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.worker import Worker
 from jsnviewer.joints import SIDES, other_side
 from jsnviewer.pipeline.analyze import SIDE_GUESSED
+from jsnviewer.words import counted
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class AnalysisActions:
             for number, warning in enumerate(warnings):
                 self.show_result_warning(warning, number, {role: "radiograph"})
             self.statusBar().showMessage(
-                f"{len(found)} joints found on the {role.lower()}: {added} proposal(s) to accept or correct. "
+                f"{len(found)} joints found on the {role.lower()}: {counted(added, 'proposal')} to accept or correct. "
                 "Open the other visit too to measure JSN progression.", 10000)
             return "done"
 
@@ -220,7 +221,7 @@ class AnalysisActions:
         unreliable = sum(not j.reliable for j in result.joints)
         self.statusBar().showMessage(
             f"{ANALYSIS_DONE} in {result.timings_s.get('total', 0):.0f} s: {len(result.joints)} joints measured"
-            f"{f', {unreliable} not reliable' if unreliable else ''}; {added} proposal(s) to accept or correct", 10000)
+            f"{f', {unreliable} not reliable' if unreliable else ''}; {counted(added, 'proposal')} to accept or correct", 10000)
         return True
 
     def _results_key(self) -> tuple:

@@ -21,6 +21,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from jsnviewer.dataset import JointAnnotation, merge_joints
 from jsnviewer.detection.identity import hand_side, name_as_hand, names_with_hands
 from jsnviewer.joints import BOTH, SIDES, hand_of, names_a_hand, names_of_one_hand
+from jsnviewer.words import counted
 
 
 def copy_joint(joint: JointAnnotation) -> JointAnnotation:
@@ -261,7 +262,7 @@ class AnnotationDocument(QObject):
         proposals = [uid for uid in uids if uid in self._joints and self._joints[uid].source == "model"]
         if not proposals:
             return 0
-        self.undo_stack.beginMacro(f"Accept {len(proposals)} proposal(s)")
+        self.undo_stack.beginMacro(f"Accept {counted(len(proposals), 'proposal')}")
         for uid in proposals:
             joint = self.joint(uid)
             joint.source = "user"

@@ -12,6 +12,7 @@ from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import AnnotationDocument, copy_joint
 from jsnviewer.pipeline.overview import COLOURS, UNPAIRED_COLOUR, finding_colour, findings_abbrev
 from jsnviewer.pipeline.placement import Rect, clipped, corner_places, first_free, outside, place_names, text_rect
+from jsnviewer.words import counted
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
@@ -55,7 +56,7 @@ def name_forms(joint: JointAnnotation) -> list[tuple[str, bool]]:
 
 
 def hidden_names_note(hidden: int) -> str:
-    return f"{hidden} joint name{'s' if hidden > 1 else ''} hidden for room: zoom in"
+    return f"{counted(hidden, 'joint name')} hidden for room: zoom in"
 
 
 def broken(text: str, lines: int) -> str:

@@ -14,6 +14,7 @@ from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.autosave import write_joint_crops
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.worker import Worker
+from jsnviewer.words import counted
 
 
 class DatasetActions:
@@ -78,8 +79,8 @@ class DatasetActions:
                 self.saver.schedule(document)
         if carried:
             self.warnings.show_message(
-                f"{len(carried)} image(s) with your boxes (" + ", ".join(sorted(d.path.name for d in carried)) +
-                f") are saved to {folder} too: the dataset you chose holds the boxes you see.", "info",
+                f"{counted(len(carried), 'image')} with your boxes (" + ", ".join(sorted(d.path.name for d in carried)) +
+                f") {'is' if len(carried) == 1 else 'are'} saved to {folder} too: the dataset you chose holds the boxes you see.", "info",
                 key="dataset-carried")
         self._update_save_state()
         return True
@@ -172,7 +173,7 @@ class DatasetActions:
 
     def _save_merged(self, document: AnnotationDocument, merge: JointsMerge) -> None:
         edits = len(merge.theirs)
-        text = (f"{document.path.name}: {edits} {'box' if edits == 1 else 'boxes'} changed meanwhile by another "
+        text = (f"{document.path.name}: {counted(edits, 'box')} changed meanwhile by another "
                 f"window or annotator ({merge.their_names()}), merged with yours and shown here.")
         level = "info"
         if merge.clashes:
@@ -193,9 +194,9 @@ class DatasetActions:
         held = [d for d in dirty if d.keep_saved_file]  # autosave leaves a saved file it could not read alone
         no_folder = "dataset folder not available" if self.dataset_unusable else "no dataset folder"
         if failed:
-            text = f"⚠ {len(failed)} image(s) not saved"
+            text = f"⚠ {counted(len(failed), 'image')} not saved"
         elif held and self.saver.dataset_root is not None:
-            text = f"⚠ Not autosaved: Ctrl+S needed ({len(held)} image(s))"
+            text = f"⚠ Not autosaved: Ctrl+S needed ({counted(len(held), 'image')})"
         elif dirty and self.saver.dataset_root is None:
             text = f"Unsaved edits: {no_folder} (Ctrl+S)"
         elif dirty:
@@ -210,7 +211,7 @@ class DatasetActions:
         self.save_state.setToolTip(str(self.saver.dataset_root or ""))
 
     def _coco_exported(self, export: CocoExport) -> None:
-        text = f"COCO JSON written to {export.path}: {export.images} reviewed image(s), {export.boxes} box(es)"
+        text = f"COCO JSON written to {export.path}: {counted(export.images, 'reviewed image')}, {counted(export.boxes, 'box')}"
         self.statusBar().showMessage(text, 10000)
         if export.left_out:
             self.warnings.show_message(f"{text}. Left out, as from training: {export.left_out}.", "info", key="coco")
@@ -260,7 +261,7 @@ class DatasetActions:
 
     def _coco_imported(self, imported: CocoImport) -> None:
         self.warnings.dismiss("coco")
-        self.statusBar().showMessage(f"COCO JSON imported: {imported.images} image(s) updated, {imported.added} box(es) "
+        self.statusBar().showMessage(f"COCO JSON imported: {counted(imported.images, 'image')} updated, {counted(imported.added, 'box')} "
                                      "added", 10000)
         self._reload_from_dataset(set(imported.written))
         self.import_report = QMessageBox(QMessageBox.Information if not (imported.beside or imported.images_left_out)

@@ -56,6 +56,7 @@ from jsnviewer.joints import BOTH, SIDES, other_side
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, check_pair
 from jsnviewer.retraining import training_data
 from jsnviewer.weights import not_found
+from jsnviewer.words import counted
 
 log = logging.getLogger(__name__)
 
@@ -720,7 +721,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         if document is not None:
             count = document.accept_proposals([uid for uid in document.uids() if document.joint(uid).identity])
             unnamed = sum(j.source == "model" for j in document.joints())
-            self.statusBar().showMessage(f"Accepted {count} proposal(s)" + (
+            self.statusBar().showMessage(f"Accepted {counted(count, 'proposal')}" + (
                 f"; {unnamed} without a joint name left as proposals: name them (I) or delete them" if unnamed else ""), 8000)
 
     def name_as_other_hand(self, role: str | None = None) -> None:
@@ -745,7 +746,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.set_active_role(role)  # so that Ctrl+Z undoes it
         renamed = document.name_as_hand(other)
         self.warnings.dismiss(f"result-side-{role}")
-        self.statusBar().showMessage(f"The {role.lower()}'s joints named as a {SIDES[other]} hand's: {renamed} box(es) "
+        self.statusBar().showMessage(f"The {role.lower()}'s joints named as a {SIDES[other]} hand's: {counted(renamed, 'box')} "
                                      f"renamed (Ctrl+Z undoes). The analysis now takes it as a {SIDES[other]} hand.",
                                      10000)
 
@@ -838,7 +839,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self._save_settings()
         for name in weights:
             self.warnings.dismiss(f"weights-{name}")
-        self.statusBar().showMessage(f"The next analyses use the new weights of {len(weights)} model(s)", 8000)
+        self.statusBar().showMessage(f"The next analyses use the new weights of {counted(len(weights), 'model')}", 8000)
 
     def _save_settings(self) -> None:
         problem = save_settings(self.settings, qsettings(), since=self._settings_saved)

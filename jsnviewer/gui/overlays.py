@@ -30,6 +30,7 @@ from jsnviewer.gui.box_layer import (LABEL_FILL, on_screen, on_screen_edges, rec
 from jsnviewer.pipeline.placement import (Place, Rect, box_rect, clipped, first_free, free_place, near, others, overlap,
                                           tag_places, text_rect)
 from jsnviewer.pipeline.result import NOT_RELIABLE
+from jsnviewer.words import counted
 
 RELIABLE_TEXT, UNRELIABLE_TEXT, UNPAIRED_TEXT = "#ffffff", "#a0a0a0", "#c8c8c8"
 FOCUS_COLOUR = "#ffffff"
@@ -41,7 +42,7 @@ TAG_CLEAR = 0.5
 
 
 def crowded_note(hidden: int) -> str:
-    return f"{hidden} JSN tag{'s' if hidden > 1 else ''} hidden for room: zoom in"
+    return f"{counted(hidden, 'JSN tag')} hidden for room: zoom in"
 
 
 def named_tag(identity: str, text: str) -> str:

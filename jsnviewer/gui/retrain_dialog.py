@@ -16,6 +16,7 @@ from jsnviewer.gui.fitting import fit_to_screen, scrolling
 from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
                                   program_command, training_runs)
 from jsnviewer.weights import model_card_path
+from jsnviewer.words import counted
 
 LOG_LINES = 400
 LENGTH_CHOICES = {"short": "Short: half the standard steps, about half the time (a first look; small datasets)",
@@ -43,15 +44,16 @@ class RetrainDialog(QDialog):
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
         intro = QLabel(
-            f"Dataset <b>{self.dataset_root}</b>: {data.reviewed_images} reviewed radiograph(s), "
-            f"{data.crop_joints} joint(s) with crops of two or more visits.<br>Each model is fine-tuned from the "
+            f"Dataset <b>{self.dataset_root}</b>: {counted(data.reviewed_images, 'reviewed radiograph')}, "
+            f"{counted(data.crop_joints, 'joint')} with crops of two or more visits.<br>Each model is fine-tuned from the "
             "weights in use on what the annotators confirmed; the new files go into the dataset's "
             "<i>retrained</i> folder, the models in use stay as they are until you choose to use the new ones.")
         if data.unreadable:
-            intro.setText(intro.text() + f"<br><b>{len(data.unreadable)} annotation file(s) cannot be read</b> and are "
-                          "left out of the training (listed below).")
+            intro.setText(intro.text() + f"<br><b>{counted(len(data.unreadable), 'annotation file')} cannot be read</b> and "
+                          f"{'is' if len(data.unreadable) == 1 else 'are'} left out of the training (listed below).")
         if data.repeated:
-            intro.setText(intro.text() + f"<br><b>{len(data.repeated)} reviewed radiograph(s) give one joint name to "
+            intro.setText(intro.text() + f"<br><b>{counted(len(data.repeated), 'reviewed radiograph')} "
+                          f"{'gives' if len(data.repeated) == 1 else 'give'} one joint name to "
                           "more than one box</b> (listed below) and are trained on as they are: open each from the "
                           "dataset's folder and delete or rename the box you do not want.")
         intro.setWordWrap(True)
@@ -230,7 +232,7 @@ class RetrainDialog(QDialog):
             for leftover in self.out_folder.iterdir():  # a failed or cancelled run's card or temporary file
                 leftover.unlink(missing_ok=True)
             self.out_folder.rmdir()
-        lines = [f"{len(written)} of {len(self.runs)} model(s) trained into {self.out_folder}."]
+        lines = [f"{len(written)} of {counted(len(self.runs), 'model')} trained into {self.out_folder}."]
         lines += [f"{MODELS[m][0]}: not trained — {why}" for m, why in failed.items()]
         if written:
             lines.append("Read each model card (the .md beside each file) before using them: “Use the new weights” makes "

@@ -16,6 +16,7 @@ from jsnviewer.errors import JsnError, describe
 from jsnviewer.pipeline.report import (WARNINGS_SEPARATOR, joint_rows, not_measured_rows, previous_results,
                                        replaced_by_results, study_cells, write_results)
 from jsnviewer.pipeline.result import VisitInfo
+from jsnviewer.words import counted
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def read_manifest(path: Path, note: Callable[[str], None] = lambda text: None) -
                  "followup": clean.get("follow-up") or clean.get("followup", ""), "note": ""}
         unnamed = [c.strip() for name, c in itertools.zip_longest(names, cells, fillvalue="") if not name and c.strip()]
         if unnamed:
-            study["note"] = (f"the manifest row has {len(unnamed)} {'cell' if len(unnamed) == 1 else 'cells'} more "
+            study["note"] = (f"the manifest row has {counted(len(unnamed), 'cell')} more "
                              f"than its header names; ignored: {', '.join(unnamed)}")
             note(f"{study['id']}: {study['note']}")
         studies.append(study)
