@@ -276,11 +276,11 @@ def test_readout_gives_grey_value_and_mm_or_px_when_spacing_is_unknown(qtbot, ma
     followup = write_radiograph(tmp_path / "px.png", seed=4, pixel_size_mm=None)
     open_and_wait(qtbot, window, baseline, followup)
     mm_pane, px_pane = window.panes[BASELINE], window.panes[FOLLOWUP]
-    text = mm_pane.readout(10.5, 20.25)
+    # where first (mm, with the radiograph's px), then the grey value there: row 20, column 10
     value = mm_pane.radiograph.pixels[20, 10]
-    assert f"= {value:g}" in text and f"x {10.5 * 0.15:.2f}" in text and f"y {20.25 * 0.15:.2f} mm" in text and "pixel [20, 10]" in text
-    text = px_pane.readout(10.5, 20.25)
-    assert "mm" not in text and "px" in text and f"= {px_pane.radiograph.pixels[20, 10]:g}" in text
+    assert mm_pane.readout(10.6, 20.4) == f"Baseline: x 1.59, y 3.06 mm (x 10.6, y 20.4 px) · grey value {value:g}"
+    value = px_pane.radiograph.pixels[20, 10]
+    assert px_pane.readout(10.6, 20.4) == f"Follow-up: x 10.6, y 20.4 px · grey value {value:g}"
     assert mm_pane.readout(-1, 5) == "" and mm_pane.readout(5, 10_000) == ""
     assert any("unknown" in text for _, text in window.warnings.messages())  # the pair check says JSN is in px
 

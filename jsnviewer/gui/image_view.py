@@ -238,16 +238,16 @@ class RadiographPane(QWidget):
 
     # --- readout
     def readout(self, x: float, y: float) -> str:
-        """What the status bar says at view position (x, y): position, grey value, mm or px."""
+        """What the status bar says at view position (x, y): where, then the grey value there, "Baseline: x 107.15,
+        y 140.10 mm (x 612.3, y 800.6 px) · grey value 608" (px alone where the pixel size is unknown)."""
         r = self.radiograph
         if r is None or not (0.0 <= x < r.width and 0.0 <= y < r.height):
             return ""
-        row, col = int(math.floor(y)), int(math.floor(x))
-        value = float(r.pixels[row, col])
-        where = f"x {x:.1f}  y {y:.1f} px"
+        value = float(r.pixels[int(math.floor(y)), int(math.floor(x))])
+        where = f"x {x:.1f}, y {y:.1f} px"
         if r.pixel_size_mm:
-            where = f"x {x * r.pixel_size_mm:.2f}  y {y * r.pixel_size_mm:.2f} mm  ({x:.1f}, {y:.1f} px)"
-        return f"{self.role}: {where}   pixel [{row}, {col}] = {value:g}"
+            where = f"x {x * r.pixel_size_mm:.2f}, y {y * r.pixel_size_mm:.2f} mm ({where})"
+        return f"{self.role}: {where} · grey value {value:g}"
 
     def _mouse_moved(self, scene_pos) -> None:
         if self.radiograph is None:
