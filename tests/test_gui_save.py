@@ -360,6 +360,26 @@ def test_settings_dialog_edits_device_thresholds_and_weights(qtbot):
     assert dialog.values().thresholds == Thresholds()
 
 
+def test_the_detection_thresholds_are_named_in_words_with_the_papers_symbols_in_brackets(qtbot):
+    """A reader saw rows named "t_conf", "t_IoU1", "M1", "M2", "t_IoU2" and nothing else."""
+    from PySide6.QtWidgets import QFormLayout
+
+    from jsnviewer.gui.settings import SettingsDialog
+
+    dialog = SettingsDialog(AppSettings())
+    qtbot.addWidget(dialog)
+    boxes = {"t_conf": dialog.t_conf, "t_IoU1": dialog.t_iou1, "M1": dialog.m1, "M2": dialog.m2, "t_IoU2": dialog.t_iou2}
+    form = dialog.t_conf.parentWidget().layout()
+    assert isinstance(form, QFormLayout)
+    labels = {symbol: form.labelForField(box).text() for symbol, box in boxes.items()}
+    assert labels["t_conf"] == "Detection confidence (t_conf)"
+    assert labels["M1"] == "Boxes kept, ankylosis detector (M1)" and labels["M2"] == "Boxes kept, subluxation detector (M2)"
+    for symbol, label in labels.items():
+        words = label.removesuffix(f" ({symbol})")
+        assert words != label and len(words.split()) >= 2, label  # words first, the symbol in brackets after them
+        assert f"the paper's {symbol}" in boxes[symbol].toolTip()  # and what it does, in the tooltip
+
+
 def test_settings_go_back_to_the_shipped_models_in_one_click_after_a_retraining(qtbot):
     from jsnviewer.gui.settings import SettingsDialog
     from jsnviewer.weights import MODEL_TITLES

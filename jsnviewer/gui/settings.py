@@ -34,6 +34,11 @@ PATH_ROOM = "…/2024-05-02_101500/detector_subluxation.pt"
 
 # The store's keys of the joint search's settings (named as in the paper), by Thresholds field.
 THRESHOLD_KEYS = {"conf": "t_conf", "iou1": "t_iou1", "m1": "m1", "m2": "m2", "iou2": "t_iou2"}
+# The rows of the detection thresholds in the dialog, in the order the joint search uses them; the paper's symbols in
+# brackets for those who read it (Izumi et al. 2024)
+THRESHOLD_ROWS = {"conf": "Detection confidence (t_conf)", "iou1": "Overlap that removes a box (t_IoU1)",
+                  "m1": "Boxes kept, ankylosis detector (M1)", "m2": "Boxes kept, subluxation detector (M2)",
+                  "iou2": "Overlap that merges two boxes (t_IoU2)"}
 
 
 @dataclass
@@ -209,17 +214,19 @@ class SettingsDialog(QDialog):
         self.method.setCurrentIndex(list(REGISTRATION_METHODS).index(settings.registration_method))
         self.method.setToolTip("How each joint's bones are registered between the visits")
         run_form.addRow("Registration", self.method)
-        t = settings.thresholds
-        self.t_conf = self._fraction(t.conf, "Detection confidence threshold")
-        self.t_iou1 = self._fraction(t.iou1, "IoU threshold of the first suppression pass")
-        self.m1 = self._count(t.m1, "Boxes kept per model after the first pass")
-        self.m2 = self._count(t.m2, "Boxes kept after merging the ensemble")
-        self.t_iou2 = self._fraction(t.iou2, "IoU threshold of the second suppression pass")
-        run_form.addRow("t_conf", self.t_conf)
-        run_form.addRow("t_IoU1", self.t_iou1)
-        run_form.addRow("M1", self.m1)
-        run_form.addRow("M2", self.m2)
-        run_form.addRow("t_IoU2", self.t_iou2)
+        t, paper = settings.thresholds, Thresholds()
+        self.t_conf = self._fraction(t.conf, "A box is taken as a joint when the detector is at least this sure that a "
+                                             f"joint is in it (the paper's t_conf, {paper.conf})")
+        self.t_iou1 = self._fraction(t.iou1, "Of one detector's boxes overlapping by this intersection over union or "
+                                             f"more, only the surest is kept (the paper's t_IoU1, {paper.iou1})")
+        self.m1 = self._count(t.m1, "The most boxes the ankylosis detector keeps per hand, surest first; also the most "
+                                    f"joints per hand once the two detectors' boxes are merged (the paper's M1, {paper.m1})")
+        self.m2 = self._count(t.m2, "The most boxes the subluxation detector keeps per hand, surest first (the paper's "
+                                    f"M2, {paper.m2})")
+        self.t_iou2 = self._fraction(t.iou2, "A box of each detector overlapping by more than this intersection over "
+                                             f"union is one joint (the paper's t_IoU2, {paper.iou2})")
+        for label, box in zip(THRESHOLD_ROWS.values(), (self.t_conf, self.t_iou1, self.m1, self.m2, self.t_iou2)):
+            run_form.addRow(label, box)
         layout.addWidget(run_box)
 
         files_box = QGroupBox("Files")
