@@ -40,10 +40,10 @@ def window_on_a_screen(qtbot, monkeypatch, width: int, height: int):
 
 
 def test_the_window_fits_a_1280_by_720_laptop_screen(qtbot, window):
-    from jsnviewer.gui.resources import resources_dir
+    from jsnviewer.gui.resources import style_sheet
 
     app = QApplication.instance()
-    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))  # as the program shows it
+    app.setStyleSheet(style_sheet())  # as the program shows it
     try:
         least = window.minimumSizeHint()
     finally:
@@ -156,10 +156,10 @@ def test_on_a_1024_px_screen_the_radiographs_get_most_of_the_width(qtbot, settin
 def test_at_twice_the_scale_on_a_full_hd_screen_the_window_with_its_joint_detail_fits(qtbot, window):
     """QT_SCALE_FACTOR=2 on 1920 × 1080 is a 960 × 540 screen: the joint detail's five crops and numbers made the
     window 948 × 665 at least, its status bar and the detail's lower half below the screen's edge."""
-    from jsnviewer.gui.resources import resources_dir
+    from jsnviewer.gui.resources import style_sheet
 
     app = QApplication.instance()
-    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))
+    app.setStyleSheet(style_sheet())
     try:
         window.show_detail_dock()
         least = window.minimumSizeHint()
@@ -177,7 +177,7 @@ def test_each_dialog_fits_a_full_hd_screen_at_twice_the_scale_with_its_buttons_i
     from PySide6.QtWidgets import QAbstractButton, QDialog
 
     import jsnviewer.gui.fitting
-    from jsnviewer.gui.resources import resources_dir
+    from jsnviewer.gui.resources import style_sheet
 
     room = QSize(960, 540) - jsnviewer.gui.fitting.SCREEN_MARGIN
     monkeypatch.setattr(jsnviewer.gui.fitting, "room_on_screen", lambda widget: room)
@@ -193,7 +193,7 @@ def test_each_dialog_fits_a_full_hd_screen_at_twice_the_scale_with_its_buttons_i
 
     monkeypatch.setattr(QDialog, "exec", look)
     app = QApplication.instance()
-    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))  # as the program shows it
+    app.setStyleSheet(style_sheet())  # as the program shows it
     try:
         window = make_window(tmp_path / "dataset")
         dialog = getattr(window, opens)()
@@ -211,10 +211,10 @@ def test_each_dialog_fits_a_full_hd_screen_at_twice_the_scale_with_its_buttons_i
 def test_a_narrow_views_title_says_its_visit_and_its_whole_window_level(qtbot, window, width):
     """Under about 210 px (Full HD at 200 % with the Study panel open, 1024 × 768) the title was cut at its end:
     "Follow-up  ·  W 2676  L 18…", a level that reads as another number."""
-    from jsnviewer.gui.resources import resources_dir
+    from jsnviewer.gui.resources import style_sheet
 
     app = QApplication.instance()
-    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))  # its bold title, as shown
+    app.setStyleSheet(style_sheet())  # its bold title, as shown
     try:
         for role in (BASELINE, FOLLOWUP):
             pane = window.panes[role]
@@ -237,10 +237,10 @@ def test_on_a_small_screen_every_toolbar_button_is_on_the_bar_not_behind_its_ove
     from PySide6.QtGui import QKeySequence
     from PySide6.QtWidgets import QToolButton
 
-    from jsnviewer.gui.resources import resources_dir
+    from jsnviewer.gui.resources import style_sheet
 
     app = QApplication.instance()
-    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))  # as the program shows it
+    app.setStyleSheet(style_sheet())  # as the program shows it
     try:
         window = window_on_a_screen(qtbot, monkeypatch, width, height)
         bar = window.findChild(QToolBar, "mainToolbar")
@@ -316,11 +316,11 @@ def test_on_a_small_screen_the_results_and_the_joints_show_their_columns_whole(q
     import dataclasses
 
     from gui_support import open_and_wait, wait_drawn
-    from jsnviewer.gui.resources import resources_dir
+    from jsnviewer.gui.resources import style_sheet
     from test_gui_analysis import measured_result
 
     app = QApplication.instance()
-    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))  # as the program shows it
+    app.setStyleSheet(style_sheet())  # as the program shows it
     try:
         window = window_on_a_screen(qtbot, monkeypatch, width, height)
         open_and_wait(qtbot, window, *study)
@@ -342,5 +342,47 @@ def test_on_a_small_screen_the_results_and_the_joints_show_their_columns_whole(q
         joints = window.joints_panel.table
         assert columns_whole(qtbot, joints)[:3] == [0, 1, 2]  # the box's name, findings and status
         assert joints.visibleRegion().boundingRect().width() == joints.width()  # nor cut at the panel's edge
+    finally:
+        app.setStyleSheet("")
+
+
+def _colours(picture, rect) -> list[tuple[int, int, int]]:
+    return [picture.pixelColor(x, y).getRgb()[:3] for x in range(rect.left(), rect.right() + 1)
+            for y in range(rect.top(), rect.bottom() + 1)]
+
+
+@pytest.mark.parametrize("kind", ["check box", "radio button"])
+def test_an_unticked_box_is_outlined_clearly_on_the_dark_panels(qtbot, kind):
+    """Unticked, "Both hands", "Ankylosis" or "Bone masks" showed a square barely darker than the panel (1.2:1): a
+    reader saw a bare word, not a box to tick. Its outline now stands out as a field's does (3:1, WCAG's least for a
+    control), and the tick or dot stands out on a ticked one."""
+    from PySide6.QtWidgets import QCheckBox, QRadioButton, QStyle, QStyleOptionButton, QVBoxLayout, QWidget
+
+    from colour_vision import contrast
+    from jsnviewer.gui.resources import style_sheet
+
+    app = QApplication.instance()
+    app.setStyleSheet(style_sheet())  # as the program shows it
+    try:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        button = (QCheckBox if kind == "check box" else QRadioButton)("Both hands")
+        layout.addWidget(button)
+        qtbot.addWidget(panel)
+        panel.show()
+        qtbot.waitExposed(panel)
+        option = QStyleOptionButton()
+        button.initStyleOption(option)
+        element = QStyle.SE_CheckBoxIndicator if kind == "check box" else QStyle.SE_RadioButtonIndicator
+        box = button.style().subElementRect(element, option, button).translated(button.pos())
+        assert box.width() >= 11 and box.height() >= 11
+        picture = panel.grab().toImage()
+        assert picture.devicePixelRatio() == 1
+        background = picture.pixelColor(1, 1).getRgb()[:3]
+        assert max(contrast(colour, background) for colour in _colours(picture, box)) >= 3.0
+        button.setChecked(True)
+        picture = panel.grab().toImage()
+        middle = set(_colours(picture, box.adjusted(4, 4, -4, -4)))  # the tick or the dot on the box's fill
+        assert max(contrast(a, b) for a in middle for b in middle) >= 3.0
     finally:
         app.setStyleSheet("")

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from jsnviewer.gui.garbage import collect_garbage_on_gui_thread
 from jsnviewer.gui.log_file import start_log_file
-from jsnviewer.gui.resources import resources_dir
+from jsnviewer.gui.resources import style_sheet
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +72,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     collect_garbage_on_gui_thread(app)
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
-    style = resources_dir() / "style.qss"
-    if style.is_file():
-        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    style = style_sheet()
+    if style:
+        app.setStyleSheet(style)
     return app
 
 

@@ -3,6 +3,7 @@ the packaged program."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +21,16 @@ def _program_file(name: str) -> Path:
 
 def resources_dir() -> Path:
     return _program_file("resources")
+
+
+def style_sheet() -> str:
+    """The program's look (resources/style.qss), its pictures (`url(icons/…)`) found wherever the program is installed;
+    "" without the file."""
+    path = resources_dir() / "style.qss"
+    if not path.is_file():
+        return ""
+    icons = (resources_dir() / "icons").as_posix()
+    return re.sub(r"url\(icons/([^)]+)\)", lambda m: f'url("{icons}/{m.group(1)}")', path.read_text(encoding="utf-8"))
 
 
 def docs_dir() -> Path:
