@@ -15,7 +15,7 @@ from PySide6.QtGui import QDropEvent
 from jsnviewer.gui.image_view import FILE_WINDOW, HAND_WINDOW, Tool
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.dataset import open_dataset
-from jsnviewer.gui.settings import recent_studies
+from jsnviewer.gui.settings import add_recent_study, recent_studies
 from jsnviewer.radiograph import load_radiograph
 from gui_support import drag, make_window, open_and_wait, settings_store, study, write_radiograph  # noqa: F401
 
@@ -239,6 +239,25 @@ def test_dropping_two_files_opens_them_ordered_by_date_and_records_a_recent_stud
     assert recent_studies(settings_store)[0] == (str(baseline), str(followup))
     window.fill_recent_menu()
     assert [a.text() for a in window.recent_menu.actions()] == ["study/baseline.dcm  +  study/followup.dcm"]
+
+
+def test_open_recent_says_as_which_visit_a_file_was_opened_and_never_lists_two_entries_alike(make_window, study,
+                                                                                            settings_store, tmp_path):
+    """A file opened once as the baseline and once as the follow-up was listed twice as "study/baseline.dcm", and two
+    clinics' "study/baseline.dcm" too: which entry opens which?"""
+    baseline, followup = (str(path) for path in study)
+    elsewhere = str(tmp_path / "archive" / "study" / "baseline.dcm")  # the same folder and file name, elsewhere
+    for pair in ((baseline, ""), ("", baseline), (baseline, baseline), (elsewhere, followup), (baseline, followup)):
+        add_recent_study(*pair, settings_store)
+    window = make_window()
+    window.fill_recent_menu()
+    texts = [a.text() for a in window.recent_menu.actions()]
+    assert texts == [f"{tmp_path.name}/study/baseline.dcm  +  {tmp_path.name}/study/followup.dcm",
+                     f"archive/study/baseline.dcm  +  {tmp_path.name}/study/followup.dcm",
+                     "study/baseline.dcm (as baseline and follow-up)",
+                     "study/baseline.dcm (follow-up only)",
+                     "study/baseline.dcm (baseline only)"]
+    assert window.recent_menu.actions()[3].toolTip() == f"Baseline: —\nFollow-up: {baseline}"
 
 
 def test_window_level_by_drag_presets_reset_and_auto(qtbot, make_window, study):

@@ -44,8 +44,8 @@ from jsnviewer.gui.resources import resource_icon
 from jsnviewer.gui.results_panel import ResultsPanel
 from jsnviewer.gui.retrain_dialog import RetrainDialog
 from jsnviewer.gui.settings import (
-    AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_studies, save_settings,
-    user_data_folder,
+    AppSettings, SettingsDialog, add_recent_study, load_settings, qsettings, recent_labels, recent_studies,
+    save_settings, user_data_folder,
 )
 from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, ROLES, LoadedImage, StudyLoad, load_folder, load_neighbour,
                                          load_study, neighbour_radiograph)
@@ -244,10 +244,9 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         pairs = recent_studies(qsettings())
         if not pairs:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
-        for baseline, followup in pairs:
-            text = "  +  ".join(f"{Path(p).parent.name}/{Path(p).name}" for p in (baseline, followup) if p)
+        for (baseline, followup), text in zip(pairs, recent_labels(pairs)):
             action = self.recent_menu.addAction(text)
-            action.setToolTip(f"{baseline}\n{followup}")
+            action.setToolTip(f"Baseline: {baseline or '—'}\nFollow-up: {followup or '—'}")
             action.triggered.connect(lambda checked=False, b=baseline, f=followup: self.open_study(b or None, f or None))
 
     def open_dialog(self, role: str | None = None) -> None:

@@ -146,6 +146,27 @@ def add_recent_study(baseline: str, followup: str, store: QSettings | None = Non
     return pairs
 
 
+def recent_labels(pairs: list[tuple[str, str]]) -> list[str]:
+    """What File ▸ Open recent says of each (baseline, follow-up) study: its files' last folder and name, a file
+    opened alone with the visit it was opened as ("hands/UAB001.dcm (follow-up only)": the same file opened as the
+    baseline is another entry), and more of the paths where two entries would still read alike."""
+
+    def label(pair: tuple[str, str], depth: int) -> str:
+        baseline, followup = ("/".join(Path(path).parts[-depth:]) if path else "" for path in pair)
+        if baseline and followup:
+            return f"{baseline} (as baseline and follow-up)" if pair[0] == pair[1] else f"{baseline}  +  {followup}"
+        return f"{baseline} (baseline only)" if baseline else f"{followup} (follow-up only)"
+
+    labels = [label(pair, 2) for pair in pairs]
+    deepest = max((len(Path(path).parts) for pair in pairs for path in pair), default=2)
+    for depth in range(3, deepest + 1):
+        alike = {text for text in labels if labels.count(text) > 1}
+        if not alike:
+            break
+        labels = [label(pair, depth) if text in alike else text for pair, text in zip(pairs, labels)]
+    return labels
+
+
 def elided_path(path: str, metrics: QFontMetrics, width: int) -> str:
     """`path` in `width` pixels: whole where it fits, else cut in the middle, keeping its last folder and file name
     whole where they fit (`retrained/<date_time>/segmenter.pt`: which retraining run is in use)."""
