@@ -386,3 +386,33 @@ def test_an_unticked_box_is_outlined_clearly_on_the_dark_panels(qtbot, kind):
         assert max(contrast(a, b) for a in middle for b in middle) >= 3.0
     finally:
         app.setStyleSheet("")
+
+
+@pytest.mark.parametrize("width, height", [(1024, 740), (960, 510)])  # 1024 × 768; Full HD at 200 %
+def test_on_a_small_screen_the_study_panel_shows_each_visits_date_whole(qtbot, settings_store, study, monkeypatch,
+                                                                        width, height):
+    """At 1024 × 768 the Study panel showed "2019-05-0" beside its name: a date that has nowhere to break went
+    on past the panel's edge instead of under its name."""
+    from gui_support import open_and_wait
+    from jsnviewer.gui.resources import style_sheet
+
+    app = QApplication.instance()
+    app.setStyleSheet(style_sheet())  # as the program shows it
+    try:
+        window = window_on_a_screen(qtbot, monkeypatch, width, height)
+        open_and_wait(qtbot, window, *study)
+        for role, shown in ((BASELINE, "2019-05-02"), (FOLLOWUP, "2021-06-07")):
+            for name in ("Study date", "Patient ID", "Modality", "Bits stored"):
+                label = window.study_panel.values[role][name]
+                text = label.text()
+                if name == "Study date":
+                    assert text == shown
+                needs = label.fontMetrics().horizontalAdvance(text)
+                qtbot.waitUntil(lambda: not label.parentWidget().layout().geometry().isEmpty())
+                QApplication.sendPostedEvents(None, 0)  # the panel laid out for the texts of this study
+                assert label.contentsRect().width() >= needs, (role, name, text)
+                viewport = window.study_dock.widget().viewport()  # the panel scrolls up and down, never sideways
+                left = label.mapTo(viewport, label.contentsRect().topLeft()).x()
+                assert 0 <= left and left + needs <= viewport.width(), (role, name, text)
+    finally:
+        app.setStyleSheet("")

@@ -14,6 +14,9 @@ from jsnviewer.radiograph import Radiograph
 from jsnviewer.radiograph.model import UNKNOWN_PIXEL_SIZE
 
 FIELDS = ("File", "Patient ID", "Study date", "Hand", "Modality", "Size", "Bits stored", "Pixel size")
+# Values read whole or not at all: a date has nowhere to break ("2019-01-28" was cut to "2019-01-2" beside its name
+# in a narrow panel); kept on one line, the row goes under its name where it does not fit beside it.
+UNBROKEN = ("Study date", "Modality", "Bits stored")
 
 
 def hand_text(file_hand: str | None, hand_chosen: str | None = None) -> str:
@@ -57,11 +60,16 @@ class StudyPanel(QWidget):
             form = QFormLayout(box)
             form.setLabelAlignment(Qt.AlignRight)
             form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # a narrow panel: a long value goes below its name
+            # The gap between a name and its value is the value's own margin: QFormLayout decides whether a value fits
+            # beside its name without the gap between them, so a date 6 px too wide was cut instead of going below.
+            gap = max(form.horizontalSpacing(), 0)
+            form.setHorizontalSpacing(0)
             labels = {}
             for name in FIELDS:
                 label = QLabel("—")
                 label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-                label.setWordWrap(True)
+                label.setWordWrap(name not in UNBROKEN)
+                label.setContentsMargins(gap, 0, 0, 0)
                 form.addRow(name, label)
                 labels[name] = label
             self.values[role] = labels
