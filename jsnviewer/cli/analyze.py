@@ -15,7 +15,11 @@ log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("analyze", help="measure JSN progression between a baseline and a follow-up radiograph")
+    p = sub.add_parser("analyze", help="measure JSN progression between a baseline and a follow-up radiograph",
+                       description="Find every finger joint on a baseline and a follow-up radiograph of one patient, flag "
+                                   "ankylosis and subluxation, and measure each joint's JSN progression (follow-up minus "
+                                   "baseline joint space width, narrowing negative) into results.json, results.csv, "
+                                   "overview.png and joints/ under --out.")
     p.add_argument("baseline", nargs="?", help="baseline radiograph (DICOM, PNG, JPEG, TIFF, BMP)")
     p.add_argument("followup", nargs="?", help="follow-up radiograph of the same hand")
     p.add_argument("--demo", action="store_true", help="analyse a built-in synthetic study instead")
@@ -23,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_analyze)
 
     b = sub.add_parser("batch", help="analyse every pair listed in a manifest CSV (columns: baseline, follow-up, optional id)",
+                       description="Analyse many studies as `jsnviewer analyze` does one: each row of the manifest CSV "
+                                   "names a baseline and a follow-up radiograph (and optionally the study's id).",
                        epilog="Each study's results go into its own folder under --out (named after its id; a repeated or "
                               "unusable id gets a distinct name, given in the folder column), every study's rows into "
                               "summary.csv there; a study that fails is one error row saying why, and the batch goes on; the "

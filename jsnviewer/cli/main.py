@@ -32,8 +32,17 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     if CAPABILITY_MODULES:
-        train = sub.add_parser("train", help="train a model").add_subparsers(dest="model", metavar="MODEL", required=True)
-        bench = sub.add_parser("bench", help="measure accuracy and speed").add_subparsers(dest="what", metavar="WHAT", required=True)
+        train = sub.add_parser(
+            "train", help="train a model",
+            description="Train or fine-tune one of the models the analysis uses, on synthetic hands, real radiographs or "
+                        "joint crops, or an annotation dataset saved from the window; the weights go to --out (never "
+                        "over a shipped file without --replace-shipped), with a model card beside them.",
+        ).add_subparsers(dest="model", metavar="MODEL", required=True)
+        bench = sub.add_parser(
+            "bench", help="measure accuracy and speed",
+            description="Measure a model's, or the whole analysis's, accuracy and speed against known truth: real "
+                        "validation joints or hands, or synthetic ones.",
+        ).add_subparsers(dest="what", metavar="WHAT", required=True)
         for name in CAPABILITY_MODULES:
             importlib.import_module(name).register(train, bench)
         for model_parser in train.choices.values():

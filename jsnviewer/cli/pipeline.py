@@ -12,7 +12,9 @@ from jsnviewer.registration.methods import DEFAULT_METHOD, METHODS
 
 
 def register(train: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
-    p = bench.add_parser("pipeline", help="end-to-end analysis of synthetic study pairs against their truth")
+    p = bench.add_parser("pipeline", help="end-to-end analysis of synthetic study pairs against their truth",
+                         description="Analyse N synthetic study pairs from end to end and compare them with their truth: "
+                                     "joints paired, JSN error, findings, seconds and peak memory per pair.")
     p.add_argument("--synthetic", type=at_least(1), required=True, metavar="N", help="number of synthetic study pairs")
     p.add_argument("--json", metavar="OUT.json", help="write the figures as JSON")
     p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu")

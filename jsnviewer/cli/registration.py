@@ -18,6 +18,9 @@ DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
 
 def register(train_subparsers, bench_subparsers) -> None:
     p = train_subparsers.add_parser("registration", help="train the bone registration network (JSN)",
+                                    description="Train the network that moves each follow-up bone of a joint onto its "
+                                                "baseline position (the shifts JSN is measured from), on repeat visits of "
+                                                "real joints, self-pairs with known motion and synthetic joint pairs.",
                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", type=Path, default=DEFAULT_REAL if DEFAULT_REAL.is_dir() else None,
                    help="joint_crops-style folder or annotation dataset folder (split by joint folder)")
@@ -39,6 +42,10 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.set_defaults(func=_train)
 
     b = bench_subparsers.add_parser("registration", help="σ, σ', mismatching ratio, losses, ms per pair (and JSN error on synthetic pairs)",
+                                    description="Register baseline and follow-up joint crops (real repeat visits, or "
+                                                "synthetic pairs with a known JSN change) and report σ, σ', the "
+                                                "mismatching ratio, the losses before and after, the time per pair and, "
+                                                "on synthetic pairs, the JSN error.",
                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     b.add_argument("--data", type=Path, help="joint_crops-style folder or annotation dataset folder")
     b.add_argument("--part", choices=PARTS,

@@ -18,6 +18,9 @@ DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
 
 def register(train_subparsers, bench_subparsers) -> None:
     p = train_subparsers.add_parser("segmenter", help="train the U-Net++ bone segmenter",
+                                    description="Train the U-Net++ that splits each joint crop into its upper (distal) "
+                                                "and lower (proximal) bone, on real joint crops with bone masks, "
+                                                "annotation datasets and/or synthetic crops.",
                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--real", type=Path, default=DEFAULT_REAL if DEFAULT_REAL.is_dir() else None,
                    help="real joint_crops folder (split by joint into train/validation)")
@@ -44,6 +47,9 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.set_defaults(func=_train)
 
     b = bench_subparsers.add_parser("segmentation", help="Table 6 metrics per bone and CPU ms per crop",
+                                    description="Segment joint crops whose bone masks are known and report the Dice "
+                                                "similarity coefficient and mean IoU per bone (Wang 2023, Table 6) and "
+                                                "the CPU time per crop.",
                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     b.add_argument("--data", type=Path, help="folder laid out like joint_crops/ (or a dataset folder)")
     b.add_argument("--part", choices=PARTS,
