@@ -260,6 +260,6 @@ def test_a_reviewed_radiograph_giving_one_joint_name_to_two_boxes_is_named_befor
     assert dialog.data.repeated == (f"{reviewed.image_file}: MCP2 ×2",)
     assert f"one joint name on several boxes: {reviewed.image_file}: MCP2 ×2" in dialog.log.toPlainText()
     intro = dialog.findChildren(QLabel)[0].text()
-    assert "1 reviewed radiograph gives one joint name to more than one box" in intro
+    assert "1 reviewed radiograph gives one joint name to more than one box</b> (listed below) and is trained on as it is: open it" in intro
     assert dialog.checks["detector_ankylosis"].isEnabled()  # named, not refused: the annotator decides
 

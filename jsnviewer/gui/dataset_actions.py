@@ -80,8 +80,8 @@ class DatasetActions:
         if carried:
             self.warnings.show_message(
                 f"{counted(len(carried), 'image')} with your boxes (" + ", ".join(sorted(d.path.name for d in carried)) +
-                f") {'is' if len(carried) == 1 else 'are'} saved to {folder} too: the dataset you chose holds the boxes you see.", "info",
-                key="dataset-carried")
+                f") {'is' if len(carried) == 1 else 'are'} saved to {folder} too: the dataset you chose holds the boxes "
+                "you see.", "info", key="dataset-carried")
         self._update_save_state()
         return True
 
@@ -211,7 +211,8 @@ class DatasetActions:
         self.save_state.setToolTip(str(self.saver.dataset_root or ""))
 
     def _coco_exported(self, export: CocoExport) -> None:
-        text = f"COCO JSON written to {export.path}: {counted(export.images, 'reviewed image')}, {counted(export.boxes, 'box')}"
+        text = (f"COCO JSON written to {export.path}: {counted(export.images, 'reviewed image')}, "
+                f"{counted(export.boxes, 'box')}")
         self.statusBar().showMessage(text, 10000)
         if export.left_out:
             self.warnings.show_message(f"{text}. Left out, as from training: {export.left_out}.", "info", key="coco")
@@ -261,8 +262,8 @@ class DatasetActions:
 
     def _coco_imported(self, imported: CocoImport) -> None:
         self.warnings.dismiss("coco")
-        self.statusBar().showMessage(f"COCO JSON imported: {counted(imported.images, 'image')} updated, {counted(imported.added, 'box')} "
-                                     "added", 10000)
+        self.statusBar().showMessage(f"COCO JSON imported: {counted(imported.images, 'image')} updated, "
+                                     f"{counted(imported.added, 'box')} added", 10000)
         self._reload_from_dataset(set(imported.written))
         self.import_report = QMessageBox(QMessageBox.Information if not (imported.beside or imported.images_left_out)
                                          else QMessageBox.Warning, "COCO JSON imported", str(imported), QMessageBox.Ok,

@@ -52,10 +52,12 @@ class RetrainDialog(QDialog):
             intro.setText(intro.text() + f"<br><b>{counted(len(data.unreadable), 'annotation file')} cannot be read</b> and "
                           f"{'is' if len(data.unreadable) == 1 else 'are'} left out of the training (listed below).")
         if data.repeated:
+            one = len(data.repeated) == 1
             intro.setText(intro.text() + f"<br><b>{counted(len(data.repeated), 'reviewed radiograph')} "
-                          f"{'gives' if len(data.repeated) == 1 else 'give'} one joint name to "
-                          "more than one box</b> (listed below) and are trained on as they are: open each from the "
-                          "dataset's folder and delete or rename the box you do not want.")
+                          f"{'gives' if one else 'give'} one joint name to more than one box</b> (listed below) and "
+                          f"{'is trained on as it is' if one else 'are trained on as they are'}: open "
+                          f"{'it' if one else 'each'} from the dataset's folder and delete or rename the box you do "
+                          "not want.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         box = QGroupBox("Models")
