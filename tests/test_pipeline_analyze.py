@@ -714,3 +714,38 @@ def test_the_hand_a_reader_named_is_its_visits_side_when_the_visits_sides_are_co
     result = analyze(baseline, followup, models, detections=(detections[0], boxes(study.truth.followup)))
     assert ("The reader named a right hand on the baseline, but the joints lie as on a left hand on the follow-up"
             in " ".join(result.warnings))
+
+
+def test_a_study_whose_radiographs_may_not_show_a_hand_has_no_joint_called_reliable(analysed, models):
+    """A page of text opened as both visits (the follow-up scanned again, a few pixels over) carried the warning that it
+    may not be a hand radiograph, yet six of its seven "joints" were called reliable in the table, results.csv and
+    the report. A text page against a hand is flagged so too; a hand pair is not."""
+    from PIL import Image, ImageDraw, ImageFont
+    from test_detection_identity import TEXT_PAGE_BOXES, found
+
+    from jsnviewer.detection.detector import Detection
+    from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.pipeline.report import joint_rows
+
+    study, hands, _ = analysed
+    height, width = study.baseline.pixels.shape
+    page = Image.new("L", (width, height), 0)
+    draw, font = ImageDraw.Draw(page), ImageFont.load_default(size=28)
+    for line in range(40):
+        draw.text((60, 40 + 49 * line), f"Line {line + 1}: the quick brown fox jumps over the lazy dog", fill=255, font=font)
+    pixels = np.asarray(page, np.float32)
+    text = type(study.baseline)(**{**vars(study.baseline), "pixels": pixels})
+    again = type(study.followup)(**{**vars(study.followup), "pixels": np.roll(pixels, (2, 3), axis=(0, 1))})
+    moved = found(TEXT_PAGE_BOXES + (3.0, 2.0))
+    hand = [Detection(tuple(j.box), j.identity, 0.9) for j in study.truth.followup.joints]
+
+    for followup, boxes, said in ((again, moved, "the baseline and the follow-up may not be hand radiographs"),
+                                  (study.followup, hand, "the baseline may not be a hand radiograph")):
+        result = analyze(text, followup, models, detections=(found(TEXT_PAGE_BOXES), boxes))
+        assert result.joints and not any(j.reliable for j in result.joints)
+        assert all(any(r.startswith(said) for r in j.reasons_said()) for j in result.joints)
+        rows = joint_rows(result)
+        assert {row["reliable"] for row in rows} == {"no"} and all(said in row["reliability_reasons"] for row in rows)
+
+    assert sum(j.reliable for j in hands.joints) >= 12
+    assert not any("hand radiograph" in r for j in hands.joints for r in j.registration.reasons)

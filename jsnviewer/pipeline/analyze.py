@@ -218,6 +218,14 @@ def not_like_a_hand(detections: list, visit: str) -> str | None:
             "hand's joints do. Check that the right file was opened; its joints, findings and JSN are not to be trusted.")
 
 
+def not_a_hand(visits: list[str]) -> str:
+    """The reason given for every joint of a study where `not_like_a_hand` warned of a visit (`visits`: which)."""
+    both = len(visits) > 1
+    return (f"the {' and the '.join(visits)} may not be {'hand radiographs' if both else 'a hand radiograph'} (most of "
+            f"the boxes found on {'them' if both else 'it'} lie where no hand's joints do; see the warnings), so this may "
+            "be no joint at all: check that the right files were opened")
+
+
 def visit_warnings(radiograph, detections: list, visit: str) -> list[str]:
     """What the boxes found on one visit say of it: that it may not show a hand, else that its side is a guess."""
     warning = not_like_a_hand(detections, visit) or hand_side_guessed(radiograph, detections, visit)
@@ -299,6 +307,9 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
 
     for radiograph, dets, visit in zip((baseline, followup), detections, ("baseline", "follow-up")):
         warnings += visit_warnings(radiograph, dets, visit)
+    # the warning alone left every joint's JSN looking trusted in the table, results.csv and the report
+    doubted = [visit for dets, visit in zip(detections, ("baseline", "follow-up")) if not_like_a_hand(dets, visit)]
+    no_hand = not_a_hand(doubted) if doubted else None
     report(0.62, "Pairing joints")
     *detections, hands_warning = match_hands(*detections, (baseline.identity.laterality, followup.identity.laterality))
     warnings += [hands_warning] if hands_warning else []
@@ -355,6 +366,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
                 registration.reasons.append(elsewhere(identity, misplaced[identity]))
             if other_hand:  # the joints of one name are not one joint: however well the bones align
                 registration.reasons.append(other_hand)
+            if no_hand:  # a picture's boxes named as joints: however well they align
+                registration.reasons.append(no_hand)
             joints.append(JointResult(identity, _info(db), _info(df), crops, registration))
     timings["register"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
