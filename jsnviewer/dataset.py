@@ -27,7 +27,9 @@ annotations/<image_id>.json:
 "model", an analysis's proposal still waiting for review (saved so that it reappears when the image
 is opened again). Training data and the COCO export take the user's boxes only
 (`ImageAnnotation.reviewed_joints`); the proposals are left out, and an image without any box of the
-user's has not been reviewed and is left out entirely (it is not an image showing no joints).
+user's has not been reviewed and is left out entirely (it is not an image showing no joints). So is a copy of
+the built-in demo's synthetic radiograph, which versions before the demo became a sandbox saved here
+(`LeftOut.demo`; kept, never deleted).
 
 Boxes are floats in the continuous pixel frame of docs/conventions.md (pixel (i, j) covers
 [j, j+1) x [i, i+1)); they are written with Python's shortest round-trip float repr, so a save
@@ -184,16 +186,23 @@ class LeftOut:
     images: int = 0  # annotated images without any box of the user's: not reviewed
     proposals: int = 0  # proposals waiting for review, on those images and on reviewed ones
     unreadable: tuple[str, ...] = ()  # "<annotation file>: why", one per annotation that cannot be read
+    demo: tuple[str, ...] = ()  # image files of the demo study's radiographs (`phantom.study.is_demo_radiograph`)
 
     def __bool__(self) -> bool:
-        return bool(self.images or self.proposals or self.unreadable)
+        return bool(self.images or self.proposals or self.unreadable or self.demo)
 
     def __str__(self) -> str:
         text = (f"{counted(self.images, 'image')} nobody has reviewed (no box of the user's) and "
                 f"{counted(self.proposals, 'proposal')} waiting for review")
         if self.unreadable:
             text += f"; {counted(len(self.unreadable), 'annotation')} that cannot be read: " + "; ".join(self.unreadable)
+        if self.demo:
+            text += f"; {counted(len(self.demo), 'demo radiograph')}: {DEMO_LEFT_OUT} ({', '.join(self.demo)})"
         return text
+
+
+# Why the demo's radiographs are left out, wherever that is said (trainers, Retrain dialog, COCO export)
+DEMO_LEFT_OUT = "the built-in demo's synthetic hand, saved into the dataset by an earlier version; kept, never trained on"
 
 
 
@@ -390,8 +399,12 @@ class AnnotationDataset:
 
     def reviewed_annotations(self) -> tuple[list[ImageAnnotation], LeftOut]:
         """The dataset's training data: each reviewed image with its reviewed joints only (copies), and
-        what was left out (ImageAnnotation.reviewed_joints)."""
-        reviewed, unreviewed, proposals, unreadable = [], 0, 0, []
+        what was left out (ImageAnnotation.reviewed_joints). The demo study's radiographs, which versions before
+        the demo became a sandbox saved here with its true boxes as the user's, are left out and named, not
+        deleted."""
+        from jsnviewer.phantom.study import is_demo_radiograph
+
+        reviewed, unreviewed, proposals, unreadable, demo = [], 0, 0, [], []
         for path in self.annotation_files():
             try:  # one damaged file (mended by hand, cut short by a full disk) does not stop training on the rest
                 annotation = self.load_annotation(path.stem)
@@ -404,12 +417,15 @@ class AnnotationDataset:
             if joints and not self.image_path(annotation).is_file():
                 unreadable.append(f"annotation file {path}: its radiograph {annotation.image_file} is not in the dataset")
                 continue
+            if joints and is_demo_radiograph(self.image_path(annotation)):
+                demo.append(annotation.image_file)
+                continue
             proposals += len(annotation.joints) - len(joints)
             if joints:
                 reviewed.append(replace(annotation, joints=joints))
             else:
                 unreviewed += 1
-        return reviewed, LeftOut(unreviewed, proposals, tuple(unreadable))
+        return reviewed, LeftOut(unreviewed, proposals, tuple(unreadable), tuple(demo))
 
     def image_path(self, annotation: ImageAnnotation) -> Path:
         return self.root / annotation.image_file

@@ -45,6 +45,8 @@ class TrainingData:
     unreadable: tuple[str, ...] = ()  # annotation files left out, each with why
     # reviewed radiographs giving one joint name to several boxes ("images/<id>.png: MCP2 ×2"): trained as they are
     repeated: tuple[str, ...] = ()
+    demo: tuple[str, ...] = ()  # the demo study's radiographs an earlier version saved here: left out (LeftOut.demo)
+    demo_crops: int = 0  # and its joint crops (`segmentation.data.find_crops`)
 
     def enough_for(self, model: str) -> str | None:
         """None when `model` can be trained on this data, else why not."""
@@ -88,15 +90,16 @@ class TrainingRun:
 def training_data(dataset_root: str | Path) -> TrainingData:
     dataset = open_dataset(dataset_root)
     reviewed, left_out = dataset.reviewed_annotations()
+    demo: list[str] = []
     try:  # the crops with their two masks, as the segmenter's and the registration's trainers read them
-        crops = find_crops(dataset.joint_crops_dir)
+        crops = find_crops(dataset.joint_crops_dir, demo=demo)
     except DatasetError:  # none yet
         crops = []
     per_joint = Counter(record.joint for record in crops)
     repeated = tuple(f"{annotation.image_file}: " + ", ".join(f"{name} ×{n}" for name, n in names.items())
                      for annotation in reviewed if (names := repeated_identities(annotation.joints)))
     return TrainingData(len(reviewed), sum(n >= 2 for n in per_joint.values()), len(crops), left_out.unreadable,
-                        repeated)
+                        repeated, left_out.demo, len(demo))
 
 
 def output_folder(dataset_root: str | Path, when: datetime | None = None) -> Path:

@@ -68,3 +68,36 @@ def half_reviewed_dataset(tmp_path):
         annotation.joints = image_joints
         dataset.save_annotation(annotation)
     return dataset
+
+
+@pytest.fixture(scope="session")
+def save_demo_copy(tmp_path_factory):
+    """Saves the demo study's baseline into a dataset with its true boxes as the user's, as versions before the demo
+    became a sandbox did on its first edit; returns the function, which returns the saved annotation."""
+    from jsnviewer.dataset import JointAnnotation
+    from jsnviewer.phantom import demo_study, write_study
+
+    folder = tmp_path_factory.mktemp("demo") / "phantom-7-findings0.35"  # as the window writes it (gui.demo)
+    study = demo_study()
+    write_study(folder, study)
+    truth = study.truth
+
+    def save(dataset, crops: bool = False):
+        """With `crops`, also six of its joints' crops on both visits, filed as an analysed demo's confirmed joints were
+        (`pipeline.training_crops.save_joint_crops`: the demo's patient ID and hand, the radiographs' image ids)."""
+        copy = dataset.add_image(folder / "baseline.dcm", *truth.image_size, truth.laterality, truth.pixel_size_mm)
+        copy.joints = [JointAnnotation(j.box, j.identity, dict(j.findings), "user") for j in truth.baseline.joints]
+        dataset.save_annotation(copy)
+        if crops:
+            from jsnviewer.dataset import image_id_of
+            from jsnviewer.phantom import make_joint_pair
+            from jsnviewer.pipeline.training_crops import joint_key
+
+            followup = image_id_of(folder / "followup.dcm")
+            for seed, joint in enumerate(truth.baseline.joints[:6]):
+                key, pair = joint_key(study.baseline.identity.patient_id, truth.laterality, joint.identity), make_joint_pair(seed)
+                dataset.save_joint_crop(key, copy.image_id, pair.fixed, pair.fixed_upper > 0, pair.fixed_lower > 0)
+                dataset.save_joint_crop(key, followup, pair.moving, pair.moving_upper > 0, pair.moving_lower > 0)
+        return copy
+
+    return save

@@ -1,5 +1,6 @@
 import errno
 import json
+import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -437,3 +438,64 @@ def test_training_goes_on_past_a_damaged_annotation_file_and_a_missing_radiograp
     reviewed_image.unlink()  # its radiograph gone: nothing to learn the boxes from
     reviewed, left_out = dataset.reviewed_annotations()
     assert reviewed == [] and any("is not in the dataset" in why for why in left_out.unreadable)
+
+
+def test_the_demos_radiograph_saved_into_a_dataset_by_an_earlier_version_is_not_trained_on_and_is_named(
+        tmp_path, radiograph_file, save_demo_copy, capsys):
+    """The demo's synthetic hand, saved into the clinic's dataset on its first edit by earlier versions, was trained
+    on as a reviewed radiograph. It is left out and named; nothing is deleted. A phantom study of the clinic's own
+    (`jsnviewer phantom`, another seed) is trained on as before."""
+    from jsnviewer.cli.main import main
+    from jsnviewer.detection.data import load_annotations
+    from jsnviewer.phantom import generate_study, write_study
+
+    write_study(tmp_path / "phantom", generate_study(5))
+    dataset = open_dataset(tmp_path / "dataset", create=True)
+    kept = []
+    for path, (width, height) in ((radiograph_file, (48, 64)), (tmp_path / "phantom" / "baseline.dcm", (1490, 2010))):
+        annotation = dataset.add_image(path, width=width, height=height)
+        annotation.joints = [JointAnnotation((20.0, 30.0, 10.0, 12.0), "MCP2")]
+        dataset.save_annotation(annotation)
+        kept.append(annotation.image_id)
+    copy = save_demo_copy(dataset)
+
+    reviewed, left_out = dataset.reviewed_annotations()
+    assert sorted(a.image_id for a in reviewed) == sorted(kept)
+    assert left_out.demo == (copy.image_file,) and "1 demo radiograph(s): the built-in demo's synthetic hand" in str(left_out)
+    samples, _ = load_annotations(dataset.root)  # the detectors' and the finding classifier's trainers
+    assert sorted(s.path for s in samples) == sorted(str(dataset.image_path(a)) for a in reviewed)
+    assert dataset.image_path(copy).is_file() and dataset.annotation_path(copy.image_id).is_file()  # kept
+
+    # the trainer says so before it trains; with the demo alone there is nothing to train on
+    for image_id in kept:
+        dataset.annotation_path(image_id).unlink()
+    code = main(["train", "detector", "--finding", "ankylosis", "--synthetic", "0", "--data", str(dataset.root),
+                 "--out", str(tmp_path / "ankylosis.pt")])
+    out, err = capsys.readouterr()
+    assert code != 0 and "no training radiographs were found" in err
+    assert "0 reviewed image(s) with the user's boxes" in out and "1 demo radiograph(s)" in out and copy.image_file in out
+
+
+
+def test_the_demos_joint_crops_saved_by_an_earlier_version_are_not_trained_on_and_the_trainer_says_so(
+        tmp_path, save_demo_copy, capsys):
+    """An analysed demo's confirmed joints were written as joint crops, which the segmenter and the registration learnt."""
+    from jsnviewer.cli.main import main
+    from jsnviewer.phantom import make_joint_pair
+    from jsnviewer.segmentation.data import find_crops
+
+    dataset = open_dataset(tmp_path / "dataset", create=True)
+    save_demo_copy(dataset, crops=True)
+    pair = make_joint_pair(9)
+    for visit, crop, upper, lower in (("v1", pair.fixed, pair.fixed_upper, pair.fixed_lower),
+                                      ("v2", pair.moving, pair.moving_upper, pair.moving_lower)):
+        dataset.save_joint_crop("0123456789ab_L_MCP2", visit, crop, upper > 0, lower > 0)
+    assert [r.joint for r in find_crops(dataset.joint_crops_dir)] == ["0123456789ab_L_MCP2"] * 2  # the trainers' reader
+    demo: list[str] = []
+    find_crops(dataset.joint_crops_dir, demo=demo)
+    assert len(demo) == 12
+
+    shutil.rmtree(dataset.joint_crops_dir / "0123456789ab_L_MCP2")  # the demo's crops alone: nothing to train on
+    code = main(["train", "segmenter", "--no-real", "--data", str(dataset.root), "--epochs", "1",
+                 "--out", str(tmp_path / "segmenter.pt")])
+    assert code != 0 and "left out 12 demo joint crop(s), the built-in demo's synthetic hand" in capsys.readouterr().err

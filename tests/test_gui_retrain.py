@@ -263,3 +263,21 @@ def test_a_reviewed_radiograph_giving_one_joint_name_to_two_boxes_is_named_befor
     assert "1 reviewed radiograph gives one joint name to more than one box</b> (listed below) and is trained on as it is: open it" in intro
     assert dialog.checks["detector_ankylosis"].isEnabled()  # named, not refused: the annotator decides
 
+
+
+def test_a_demo_radiograph_an_earlier_version_saved_into_the_dataset_is_named_and_not_trained_on(
+        qtbot, make_window, half_reviewed_dataset, save_demo_copy):
+    """The demo's synthetic hand with its true boxes, saved into the dataset on the demo's first edit by earlier
+    versions, counted as a reviewed radiograph and was trained on without a word, and so were its joint crops."""
+    copy = save_demo_copy(half_reviewed_dataset, crops=True)
+    window = make_window(half_reviewed_dataset.root)
+    dialog = window.open_retraining()
+    assert dialog.data.reviewed_images == 1 and dialog.data.demo == (copy.image_file,)
+    assert (dialog.data.crops, dialog.data.crop_joints, dialog.data.demo_crops) == (0, 0, 12)
+    assert not dialog.checks["registration"].isEnabled()
+    intro = dialog.findChildren(QLabel)[0].text()
+    assert "1 demo radiograph(s) and 12 demo joint crop(s)</b> (the built-in demo's synthetic hand" in intro
+    assert "nothing was deleted" in intro
+    log = dialog.log.toPlainText()
+    assert f"left out: demo radiograph {copy.image_file} (the built-in demo's synthetic hand" in log
+    assert "left out: 12 demo joint crop(s)" in log

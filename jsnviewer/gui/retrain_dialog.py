@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from jsnviewer.dataset import DEMO_LEFT_OUT
 from jsnviewer.gui.fitting import fit_to_screen, scrolling
 from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
                                   program_command, training_runs)
@@ -51,6 +52,10 @@ class RetrainDialog(QDialog):
         if data.unreadable:
             intro.setText(intro.text() + f"<br><b>{counted(len(data.unreadable), 'annotation file')} cannot be read</b> and "
                           f"{'is' if len(data.unreadable) == 1 else 'are'} left out of the training (listed below).")
+        if data.demo or data.demo_crops:
+            intro.setText(intro.text() + f"<br><b>{counted(len(data.demo), 'demo radiograph')} and "
+                          f"{counted(data.demo_crops, 'demo joint crop')}</b> (the built-in demo's synthetic hand, saved "
+                          "into this dataset by an earlier version) are left out of the training; nothing was deleted.")
         if data.repeated:
             one = len(data.repeated) == 1
             intro.setText(intro.text() + f"<br><b>{counted(len(data.repeated), 'reviewed radiograph')} "
@@ -100,6 +105,10 @@ class RetrainDialog(QDialog):
         layout.addWidget(self.log, 1)
         for why in data.unreadable:
             self.log.appendPlainText(f"left out: {why}")
+        for image in data.demo:
+            self.log.appendPlainText(f"left out: demo radiograph {image} ({DEMO_LEFT_OUT})")
+        if data.demo_crops:
+            self.log.appendPlainText(f"left out: {counted(data.demo_crops, 'demo joint crop')} ({DEMO_LEFT_OUT})")
         for which in data.repeated:
             self.log.appendPlainText(f"one joint name on several boxes: {which}")
         buttons = QHBoxLayout()

@@ -12,6 +12,7 @@ import numpy as np
 
 from jsnviewer.joints import BOTH, JOINT_IDENTITIES, with_hand
 from jsnviewer.radiograph import Radiograph, StudyIdentity, save_radiograph
+from jsnviewer.radiograph.dicom import read_identity
 
 from .followup import FollowupChanges, bone_motions, followup_scene, global_motion
 from .hand import Hand, build_hand
@@ -69,10 +70,20 @@ def _visit_truth(hand: Hand, scene: Scene, motions: dict[str, np.ndarray] | None
 # than a typical hand, to show them all.
 DEMO_SEED = 7
 DEMO_FINDINGS_RATE = 0.35
+PHANTOM_PATIENT_NAME = "Phantom^Hand"  # every phantom radiograph's patient (the ID says its seed)
+DEMO_PATIENT_ID = f"PHANTOM-{DEMO_SEED}"
 
 
 def demo_study() -> PhantomStudy:
     return generate_study(DEMO_SEED, findings_rate=DEMO_FINDINGS_RATE)
+
+
+def is_demo_radiograph(path: str | Path) -> bool:
+    """Whether a file is one of the demo study's radiographs, as any version wrote them: a DICOM file of the demo's
+    patient (`DEMO_PATIENT_ID`, `PHANTOM_PATIENT_NAME`). Its pixels and bytes changed with the phantom's versions, the
+    patient did not; a PNG of the phantom names no patient name."""
+    identity = read_identity(Path(path))
+    return identity is not None and (identity.patient_id, identity.patient_name) == (DEMO_PATIENT_ID, PHANTOM_PATIENT_NAME)
 
 
 def generate_study(
@@ -151,7 +162,7 @@ def _one_hand(seed: int, laterality: str | None, pixel_size_mm: float, findings_
                 modality="DX",
                 body_part="HAND",
                 study_uid=generate_uid(entropy_srcs=["jsnviewer phantom", str(seed), visit]),  # same seed, same UID
-                patient_name="Phantom^Hand",
+                patient_name=PHANTOM_PATIENT_NAME,
             ),
         )
         for img, when, visit in ((img_b, first, "baseline"), (img_f, later, "followup"))

@@ -42,6 +42,13 @@ def joint_key(patient_id: str, laterality: str | None, identity: str) -> str:
     return f"{digest}_{laterality or 'U'}_{identity}"
 
 
+def is_demo_joint(folder_name: str) -> bool:
+    """Whether a joint_crops folder holds a joint of the demo study (written before the demo became a sandbox)."""
+    from jsnviewer.phantom.study import DEMO_PATIENT_ID
+
+    return any(folder_name.startswith(joint_key(DEMO_PATIENT_ID, side, "")) for side in ("L", "R", None))
+
+
 def users_box(box: Box, joints: Sequence[JointAnnotation]) -> JointAnnotation | None:
     """The user's box of the joint analysed at `box` on one visit: the reviewed box overlapping it
     most, by IoU ≥ SAME_BOX_IOU (None: the user deleted it or has not reviewed it)."""

@@ -69,6 +69,18 @@ def parses_as_dicom(path: Path) -> bool:
     return any(tag in ds for tag in ("SOPClassUID", "Modality", "Rows", "StudyInstanceUID"))
 
 
+def read_identity(path: Path) -> StudyIdentity | None:
+    """The study identity in a DICOM file's header, its pixels not read; None for a file that is no DICOM Part 10
+    file or cannot be read."""
+    try:
+        if not has_dicom_prefix(path):
+            return None
+        with _quiet_pydicom():
+            return _identity(pydicom.dcmread(path, stop_before_pixels=True))
+    except Exception:  # a damaged header is no identity; reading the radiograph says what is wrong with it
+        return None
+
+
 def read_dicom(path: Path) -> Radiograph:
     with _quiet_pydicom():
         try:

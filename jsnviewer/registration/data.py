@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from jsnviewer.dataset import DEMO_LEFT_OUT
 from jsnviewer.errors import DatasetError
 from jsnviewer.registration.transform import warp
 from jsnviewer.segmentation.data import find_crops, is_validation_joint, load_samples
@@ -36,7 +37,10 @@ def load_joint_folders(root, part: str = "all", split_seed: int = 0, left_out: l
     groups: dict[str, list[CropArrays]] = {}
     in_part = lambda joint: part == "all" or is_validation_joint(joint, split_seed) == (part == "validation")  # noqa: E731
     found_unmasked: list[str] = []
-    records = [r for r in find_crops(root, found_unmasked) if in_part(r.joint)]
+    demo: list[str] = []
+    records = [r for r in find_crops(root, found_unmasked, demo) if in_part(r.joint)]
+    if left_out is not None:
+        left_out += [f"{name} ({DEMO_LEFT_OUT})" for name in demo if in_part(name.split("/")[0])]
     if unmasked is not None:
         unmasked += [name for name in found_unmasked if in_part(name.split("/")[0])]
     samples = load_samples(records, left_out)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from jsnviewer.dataset import DEMO_LEFT_OUT
 from jsnviewer.errors import DatasetError, JsnError, RadiographError
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, load_radiograph
 
@@ -48,16 +49,25 @@ class CropSample:
     lower: np.ndarray  # (H, W) bool
 
 
-def find_crops(folder: str | Path, unmasked: list[str] | None = None) -> list[CropRecord]:
+def find_crops(folder: str | Path, unmasked: list[str] | None = None, demo: list[str] | None = None) -> list[CropRecord]:
     """Every crop with both masks under a joint_crops-style folder, sorted by joint then id; a crop without
-    them is named in `unmasked` ("<joint>/<file>") when it is given."""
+    them is named in `unmasked` ("<joint>/<file>") when it is given. The demo study's joints, which versions before
+    the demo became a sandbox wrote into a dataset, are no training data: their crops are skipped and named in `demo`
+    when it is given."""
+    from jsnviewer.pipeline.training_crops import is_demo_joint
+
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder of joint crops")
-    records = []
+    records, demo_found = [], 0
     for joint_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         for image in sorted(joint_dir.iterdir()):
             if image.suffix.lower() not in RADIOGRAPH_SUFFIXES or image.stem.endswith(MASK_SUFFIXES):
+                continue
+            if is_demo_joint(joint_dir.name):
+                demo_found += 1
+                if demo is not None:
+                    demo.append(f"{joint_dir.name}/{image.name}")
                 continue
             upper = joint_dir / f"{image.stem}_upper.png"
             lower = joint_dir / f"{image.stem}_lower.png"
@@ -66,7 +76,9 @@ def find_crops(folder: str | Path, unmasked: list[str] | None = None) -> list[Cr
             elif unmasked is not None:
                 unmasked.append(f"{joint_dir.name}/{image.name}")
     if not records:
-        raise DatasetError(f"{folder}: no joint crops with _upper/_lower masks found (expected <joint>/<id>.jpg + masks)")
+        demo_said = f"; left out {demo_found} demo joint crop(s), {DEMO_LEFT_OUT}" if demo_found else ""
+        raise DatasetError(f"{folder}: no joint crops with _upper/_lower masks found (expected <joint>/<id>.jpg + masks)"
+                           f"{demo_said}")
     return records
 
 

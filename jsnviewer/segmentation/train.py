@@ -13,6 +13,7 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
+from jsnviewer.dataset import DEMO_LEFT_OUT
 from jsnviewer.errors import JsnError
 from jsnviewer.segmentation.data import (
     Augmentation,
@@ -97,12 +98,15 @@ def train_segmenter(config: TrainConfig, out: Path, progress: Callable[[str], No
     train_samples: list[CropSample] = []
     val_samples: list[CropSample] = []
     left_out: list[str] = []
+    demo: list[str] = []
     for folder in config.crop_dirs:
-        train_rec, val_rec = split_by_joint(find_crops(folder), config.split_seed, config.val_fraction)
+        train_rec, val_rec = split_by_joint(find_crops(folder, demo=demo), config.split_seed, config.val_fraction)
         train_samples += load_samples(train_rec, left_out)
         val_samples += load_samples(val_rec, left_out)
     for why in left_out:
         progress(f"left out a crop that cannot be read: {why}")
+    if demo:
+        progress(f"left out: {len(demo)} demo joint crop(s), {DEMO_LEFT_OUT}")
     if config.synthetic:
         train_samples += synthetic_samples(range(config.synthetic))
     if not train_samples:
