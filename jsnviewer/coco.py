@@ -101,6 +101,16 @@ class CocoImport:
         """Dataset images whose boxes the import changed."""
         return len(self.written)
 
+    def counts(self) -> str:
+        """What the import changed in one line, as the window's status bar says it: "1 image updated, 1 box added,
+        2 boxes deleted" (the deletions and the proposals replaced only where there are any)."""
+        parts = [f"{counted(self.images, 'image')} updated", f"{counted(self.added, 'box')} added"]
+        if self.deleted:
+            parts.append(f"{counted(self.deleted, 'box')} deleted")
+        if self.proposals_reviewed:
+            parts.append(f"{counted(self.proposals_reviewed, 'proposal')} replaced by reviewed boxes")
+        return ", ".join(parts)
+
     def __str__(self) -> str:
         done = [f"{counted(self.added, 'box')} added"]
         if self.deleted:

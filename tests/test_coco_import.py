@@ -88,6 +88,7 @@ def test_boxes_corrected_in_another_tool_come_back_as_corrected_when_the_dataset
     assert [(j.box, j.identity) for j in joints if not j.reviewed] == [((30.0, 55.0, 14.0, 10.0), None)]
     assert (imported.images, imported.added, imported.deleted, imported.proposals_reviewed) == (1, 2, 2, 1)
     assert "1 image updated (2 boxes added, 2 of yours deleted" in str(imported)
+    assert imported.counts() == "1 image updated, 2 boxes added, 2 boxes deleted, 1 proposal replaced by reviewed boxes"
 
 
 def test_when_the_dataset_changed_since_the_export_nothing_of_the_users_is_deleted(tmp_path, half_reviewed_dataset,

@@ -262,8 +262,7 @@ class DatasetActions:
 
     def _coco_imported(self, imported: CocoImport) -> None:
         self.warnings.dismiss("coco")
-        self.statusBar().showMessage(f"COCO JSON imported: {counted(imported.images, 'image')} updated, "
-                                     f"{counted(imported.added, 'box')} added", 10000)
+        self.statusBar().showMessage(f"COCO JSON imported: {imported.counts()}", 10000)
         self._reload_from_dataset(set(imported.written))
         self.import_report = QMessageBox(QMessageBox.Information if not (imported.beside or imported.images_left_out)
                                          else QMessageBox.Warning, "COCO JSON imported", str(imported), QMessageBox.Ok,
