@@ -461,7 +461,7 @@ def test_the_demos_radiograph_saved_into_a_dataset_by_an_earlier_version_is_not_
 
     reviewed, left_out = dataset.reviewed_annotations()
     assert sorted(a.image_id for a in reviewed) == sorted(kept)
-    assert left_out.demo == (copy.image_file,) and "1 demo radiograph(s): the built-in demo's synthetic hand" in str(left_out)
+    assert left_out.demo == (copy.image_file,) and "1 demo radiograph: the built-in demo's synthetic hand" in str(left_out)
     samples, _ = load_annotations(dataset.root)  # the detectors' and the finding classifier's trainers
     assert sorted(s.path for s in samples) == sorted(str(dataset.image_path(a)) for a in reviewed)
     assert dataset.image_path(copy).is_file() and dataset.annotation_path(copy.image_id).is_file()  # kept
@@ -473,7 +473,7 @@ def test_the_demos_radiograph_saved_into_a_dataset_by_an_earlier_version_is_not_
                  "--out", str(tmp_path / "ankylosis.pt")])
     out, err = capsys.readouterr()
     assert code != 0 and "no training radiographs were found" in err
-    assert "0 reviewed image(s) with the user's boxes" in out and "1 demo radiograph(s)" in out and copy.image_file in out
+    assert "0 reviewed images with the user's boxes" in out and "1 demo radiograph:" in out and copy.image_file in out
 
 
 
@@ -498,4 +498,4 @@ def test_the_demos_joint_crops_saved_by_an_earlier_version_are_not_trained_on_an
     shutil.rmtree(dataset.joint_crops_dir / "0123456789ab_L_MCP2")  # the demo's crops alone: nothing to train on
     code = main(["train", "segmenter", "--no-real", "--data", str(dataset.root), "--epochs", "1",
                  "--out", str(tmp_path / "segmenter.pt")])
-    assert code != 0 and "left out 12 demo joint crop(s), the built-in demo's synthetic hand" in capsys.readouterr().err
+    assert code != 0 and "left out 12 demo joint crops, the built-in demo's synthetic hand" in capsys.readouterr().err

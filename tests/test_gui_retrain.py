@@ -276,8 +276,8 @@ def test_a_demo_radiograph_an_earlier_version_saved_into_the_dataset_is_named_an
     assert (dialog.data.crops, dialog.data.crop_joints, dialog.data.demo_crops) == (0, 0, 12)
     assert not dialog.checks["registration"].isEnabled()
     intro = dialog.findChildren(QLabel)[0].text()
-    assert "1 demo radiograph(s) and 12 demo joint crop(s)</b> (the built-in demo's synthetic hand" in intro
+    assert "1 demo radiograph and 12 demo joint crops</b> (the built-in demo's synthetic hand" in intro
     assert "nothing was deleted" in intro
     log = dialog.log.toPlainText()
     assert f"left out: demo radiograph {copy.image_file} (the built-in demo's synthetic hand" in log
-    assert "left out: 12 demo joint crop(s)" in log
+    assert "left out: 12 demo joint crops" in log

@@ -24,6 +24,7 @@ from PIL import Image
 from jsnviewer.dataset import DEMO_LEFT_OUT
 from jsnviewer.errors import DatasetError, JsnError, RadiographError
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, load_radiograph
+from jsnviewer.words import counted
 
 MASK_SUFFIXES = ("_upper", "_lower")
 
@@ -76,7 +77,7 @@ def find_crops(folder: str | Path, unmasked: list[str] | None = None, demo: list
             elif unmasked is not None:
                 unmasked.append(f"{joint_dir.name}/{image.name}")
     if not records:
-        demo_said = f"; left out {demo_found} demo joint crop(s), {DEMO_LEFT_OUT}" if demo_found else ""
+        demo_said = f"; left out {counted(demo_found, 'demo joint crop')}, {DEMO_LEFT_OUT}" if demo_found else ""
         raise DatasetError(f"{folder}: no joint crops with _upper/_lower masks found (expected <joint>/<id>.jpg + masks)"
                            f"{demo_said}")
     return records

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from jsnviewer.dataset import DEMO_LEFT_OUT
 from jsnviewer.errors import JsnError
+from jsnviewer.words import counted
 from jsnviewer.segmentation.data import (
     Augmentation,
     CropSample,
@@ -106,7 +107,7 @@ def train_segmenter(config: TrainConfig, out: Path, progress: Callable[[str], No
     for why in left_out:
         progress(f"left out a crop that cannot be read: {why}")
     if demo:
-        progress(f"left out: {len(demo)} demo joint crop(s), {DEMO_LEFT_OUT}")
+        progress(f"left out: {counted(len(demo), 'demo joint crop')}, {DEMO_LEFT_OUT}")
     if config.synthetic:
         train_samples += synthetic_samples(range(config.synthetic))
     if not train_samples:
