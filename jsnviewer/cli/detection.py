@@ -83,7 +83,8 @@ def register(train_subparsers, bench_subparsers) -> None:
     b = bench_subparsers.add_parser("detection", help="detection rate, identities, findings and speed of the joint detectors",
                                     description="Run both detectors and Algorithm 1 over radiographs with ground truth.")
     src = b.add_mutually_exclusive_group(required=True)
-    src.add_argument("--data", type=Path, metavar="DIR", help="folder of synthetic studies (truth.json) or landmarked radiographs")
+    src.add_argument("--data", type=Path, metavar="DIR", help="an annotation dataset (its reviewed radiographs), a folder "
+                     "of synthetic studies (truth.json) or landmarked radiographs")
     src.add_argument("--synthetic", type=at_least(1), metavar="N", help="generate N synthetic hands (seeds unseen in training)")
     b.add_argument("--json", type=Path, metavar="OUT", help="write the figures here")
     b.add_argument("--ankylosis", type=Path, metavar="PT", help="ankylosis detector weights (default: shipped)")

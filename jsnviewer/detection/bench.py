@@ -18,7 +18,7 @@ import torch
 from scipy.optimize import linear_sum_assignment
 
 from jsnviewer.detection.boxes import iou
-from jsnviewer.detection.data import load_real
+from jsnviewer.detection.data import load_annotations, load_real
 from jsnviewer.detection.detector import Detection, JointDetector
 from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.joints import FINDINGS, kind_of
@@ -80,9 +80,25 @@ def _from_phantom(name: str, radiograph, visit) -> TruthImage:
                       np.array([[bool(j.findings.get(f, False)) for f in FINDINGS] for j in joints]), False)
 
 
+def dataset_images(folder: str | Path, at_most: int | None = None) -> Iterator[TruthImage]:
+    """The reviewed radiographs of an annotation dataset (jsnviewer.dataset), as the trainers read them: the
+    user's boxes and the findings they marked are the truth, proposals waiting for review are not. With `at_most`,
+    that many of them, spread evenly over the dataset's order."""
+    from jsnviewer.radiograph import load_radiograph
+
+    samples, _ = load_annotations(folder)
+    if at_most is not None and len(samples) > at_most:
+        samples = [samples[int(k)] for k in np.unique(np.linspace(0, len(samples) - 1, at_most).round())]
+    for s in samples:
+        r = load_radiograph(s.path)
+        yield TruthImage(Path(s.path).name, r.pixels, r.pixel_size_mm, s.laterality or r.identity.laterality,
+                         s.boxes, s.identities, s.findings, False)
+
+
 def folder_images(folder: str | Path) -> Iterator[TruthImage]:
-    """Radiographs with truth under `folder`: synthetic study folders (truth.json with
-    baseline/follow-up images) and landmarked real hands (labelme, coord_final.csv)."""
+    """Radiographs with truth under `folder`: an annotation dataset's reviewed radiographs, synthetic study
+    folders (truth.json with baseline/follow-up images) and landmarked real hands (labelme, coord_final.csv)."""
+    from jsnviewer.dataset import is_dataset
     from jsnviewer.errors import DatasetError
     from jsnviewer.phantom.truth import load_truth
     from jsnviewer.radiograph import load_radiograph
@@ -90,6 +106,14 @@ def folder_images(folder: str | Path) -> Iterator[TruthImage]:
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder")
+    if is_dataset(folder):
+        empty = True
+        for image in dataset_images(folder):
+            empty = False
+            yield image
+        if empty:
+            raise DatasetError(f"{folder}: no reviewed radiograph (one with boxes of the user's) in this dataset")
+        return
     found = False
     for truth_path in sorted(folder.rglob("truth.json")):
         truth = load_truth(truth_path)
