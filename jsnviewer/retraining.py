@@ -115,6 +115,13 @@ class EarlierWeights:
     weights: dict[str, str]  # model -> weights file
 
 
+def complete_weights(folder: Path) -> dict[str, str]:
+    """The models a retraining's folder holds complete weights of: the file and its model card, both written
+    atomically at the end of a training (model -> file)."""
+    return {m: str(folder / f"{m}.pt") for m in MODELS
+            if (folder / f"{m}.pt").is_file() and model_card_path(folder / f"{m}.pt").is_file()}
+
+
 def earlier_weights(dataset_root: str | Path, weights_in_use: dict[str, str]) -> EarlierWeights | None:
     """The latest run folder under `<dataset>/retrained/` with complete weights (the file and its model card,
     both written atomically at the end of a training), less those in use; None when there are none."""
@@ -123,8 +130,7 @@ def earlier_weights(dataset_root: str | Path, weights_in_use: dict[str, str]) ->
     except OSError:  # unreadable: nothing to offer
         return None
     for folder in folders:
-        complete = {m: str(folder / f"{m}.pt") for m in MODELS
-                    if (folder / f"{m}.pt").is_file() and model_card_path(folder / f"{m}.pt").is_file()}
+        complete = complete_weights(folder)
         if not complete:
             continue
         in_use = {str(Path(p).resolve()) for p in weights_in_use.values() if p}

@@ -56,6 +56,72 @@ def quick_runs(monkeypatch):
     monkeypatch.setattr(retraining, "MODELS", quick)
 
 
+def _worse_segmenter(path: Path) -> Path:
+    """The shipped segmenter with its weights disturbed (it outlines the bones worse), and a model card beside it."""
+    from dataclasses import replace
+
+    import torch
+
+    from jsnviewer.weights import save_weights
+
+    shipped = load_weights(models_dir() / "segmenter.pt")
+    noise = torch.Generator().manual_seed(0)
+    state = {k: v + 0.3 * v.std() * torch.randn(v.shape, generator=noise) if v.is_floating_point() and v.numel() > 1
+             else v for k, v in shipped.state_dict.items()}
+    save_weights(path, replace(shipped, state_dict=state))
+    path.with_suffix(".md").write_text("# Bone segmenter\n")
+    return path
+
+
+def _retrained_copy(model: str, folder: Path) -> Path:
+    """A retraining's file of `model` that is the shipped one (it measures the same), with its model card."""
+    import shutil
+
+    shutil.copy(models_dir() / f"{model}.pt", folder / f"{model}.pt")
+    (folder / f"{model}.md").write_text(f"# {model}\n")
+    return folder / f"{model}.pt"
+
+
+@pytest.fixture
+def one_thread():
+    """As the dialog's comparison runs (jsnviewer.device.training_threads: half the cores, one here)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_the_new_weights_are_measured_against_those_in_use_on_the_dataset(dataset_root, tmp_path, one_thread):
+    """One figure per model, in use → new: the detectors on the reviewed radiographs they were trained on (said so),
+    the segmenter and the registration on the joints their training held out; too little data is said."""
+    from jsnviewer.comparison import compare_weights, load_comparison, save_comparison
+
+    new = {"detector_ankylosis": str(_retrained_copy("detector_ankylosis", tmp_path)),
+           "segmenter": str(_worse_segmenter(tmp_path / "segmenter.pt")),
+           "registration": str(_retrained_copy("registration", tmp_path))}
+    steps = []
+    comparison = compare_weights(dataset_root, new, {}, lambda done, total, what: steps.append((done, total)))
+    assert steps[-1][0] == steps[-1][1] == len(steps)  # 2 radiographs × 2 detections, 2 segmentations, 2 registrations
+    detector = comparison.of("detector_ankylosis")
+    assert (detector.in_use_text, detector.new_text, detector.verdict) == ("28 of 28 (100.0 %)", "28 of 28 (100.0 %)",
+                                                                           "same")
+    assert "2 reviewed radiograph(s) it was trained on" in detector.measured_on and "none is held out" in detector.measured_on
+    assert detector.too_little  # 2 radiographs
+    segmenter = comparison.of("segmenter")
+    assert segmenter.in_use > 0.95 and segmenter.new < segmenter.in_use - 0.01 and segmenter.verdict == "worse"
+    assert segmenter.amount == 1 and segmenter.too_little  # the one joint of six the split holds out
+    assert "1 joint(s) held out from its training" in segmenter.measured_on
+    registration = comparison.of("registration")
+    assert registration.in_use == registration.new and registration.verdict == "same"
+    assert [m.model for m in comparison.worse()] == ["segmenter"]
+    save_comparison(comparison, tmp_path)
+    assert load_comparison(tmp_path) == comparison  # written beside the new weights, read back when offered again
+    assert comparison.still_holds({"segmenter": new["segmenter"]}, {})
+    assert not comparison.still_holds({"segmenter": new["segmenter"]}, {"registration": new["registration"]})
+
+
 def test_the_dataset_says_which_models_it_can_train(dataset_root, tmp_path):
     from jsnviewer.dataset import open_dataset
     from jsnviewer.retraining import training_data

@@ -17,7 +17,8 @@ from jsnviewer.errors import JsnError, describe
 # (torch and friends are imported inside the handlers) so `jsnviewer info` starts fast.
 COMMAND_MODULES: list[str] = ["jsnviewer.cli.info", "jsnviewer.cli.gui", "jsnviewer.cli.phantom", "jsnviewer.cli.analyze", "jsnviewer.cli.selftest"]
 # Modules with `register(train_subparsers, bench_subparsers)`: one per model capability.
-CAPABILITY_MODULES: list[str] = ["jsnviewer.cli.detection", "jsnviewer.cli.registration", "jsnviewer.cli.segmentation", "jsnviewer.cli.pipeline"]
+CAPABILITY_MODULES: list[str] = ["jsnviewer.cli.detection", "jsnviewer.cli.registration", "jsnviewer.cli.segmentation", "jsnviewer.cli.pipeline",
+                             "jsnviewer.cli.retraining"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,287 @@
+"""The weights in use against a retraining's new ones, measured on the dataset by the program's benchmarks.
+
+One figure per model, in an annotator's words: reviewed joints found (the detectors, jsnviewer.detection.bench),
+findings called as the annotators marked them (the finding classifier, the same benchmark), Dice of the bone
+outlines (the segmenter, jsnviewer.segmentation.bench) and the spread of the JSN under small shifts, σ′ (the
+registration, jsnviewer.registration.bench). The segmenter and the registration are measured on the joints their
+trainers held out (`is_validation_joint`); the detectors and the finding classifier learn from every reviewed
+radiograph, so they are measured on the radiographs they were trained on, and the comparison says so.
+`jsnviewer bench retraining` runs it and writes it beside the new weights (COMPARISON_FILE).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from jsnviewer.atomic import atomic_write_json
+from jsnviewer.weights import MODEL_TITLES, resolve_weights
+
+COMPARISON_FILE = "comparison.json"
+ENOUGH_RADIOGRAPHS = 5  # fewer reviewed radiographs, or held-out joints, and a figure says little
+ENOUGH_JOINTS = 5
+# The detectors are measured on at most this many reviewed radiographs (about 1 s each per detection, up to four
+# detections: in use, then each new detector and the new finding classifier in its place): ~2 min on 2 CPU cores
+MAX_RADIOGRAPHS = 30
+IMAGES, JOINTS = "reviewed radiograph(s)", "held-out joint(s)"
+DETECTION_MODELS = ("detector_ankylosis", "detector_subluxation", "joint_findings")
+_PROGRESS = re.compile(r"^compared (\d+) of (\d+)\b", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """One model's figure with the weights in use and with the new ones."""
+
+    model: str
+    measure: str  # what the figure is, e.g. "reviewed joints found"
+    in_use: float | None
+    new: float | None
+    in_use_text: str  # as shown: "27 of 28 (96.4 %)"
+    new_text: str
+    higher_is_better: bool
+    same_within: float  # a smaller difference is no difference
+    measured_on: str  # what the figure rests on, said plainly
+    amount: int  # what it rests on, counted in `counted`
+    counted: str  # "reviewed radiograph(s)" or "held-out joint(s)"
+    enough: int  # as many needed for the figure to mean much
+    not_measured: str = ""  # why there is no figure
+
+    @property
+    def title(self) -> str:
+        return MODEL_TITLES[self.model]
+
+    @property
+    def verdict(self) -> str:
+        """better, same, worse, or not measured (no figure)."""
+        if self.in_use is None or self.new is None:
+            return "not measured"
+        gain = (self.new - self.in_use) * (1 if self.higher_is_better else -1)
+        return "same" if abs(gain) <= self.same_within else "better" if gain > 0 else "worse"
+
+    @property
+    def too_little(self) -> bool:
+        return self.amount < self.enough
+
+    def sentence(self) -> str:
+        """The comparison in one line, as the dialog and the command line say it."""
+        if self.verdict == "not measured":
+            return f"{self.title}: not compared — {self.not_measured}."
+        text = f"{self.title}, {self.measure}: {self.in_use_text} in use → {self.new_text} new: {self.verdict}"
+        if self.too_little:
+            text += f" ({self.too_little_text})"
+        return f"{text}. Measured {self.measured_on}."
+
+    @property
+    def too_little_text(self) -> str:
+        return f"too little data to tell: {self.amount} {self.counted}, {self.enough} or more needed"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    models: tuple[ModelComparison, ...]
+    weights_in_use: dict[str, str]  # every model's file the "in use" figures were measured with
+    new_weights: dict[str, str]
+    seconds: float
+    details: dict = field(default_factory=dict)  # each benchmark's own figures, for whoever wants more
+
+    def worse(self) -> list[ModelComparison]:
+        return [m for m in self.models if m.verdict == "worse"]
+
+    def of(self, model: str) -> ModelComparison | None:
+        return next((m for m in self.models if m.model == model), None)
+
+    def still_holds(self, new_weights: dict[str, str], weights_in_use: dict[str, str]) -> bool:
+        """Whether it compares these new weights with the weights in use now (another model in use since gives
+        other figures: the detectors and the finding classifier are measured together)."""
+        return (all(self.new_weights.get(m) == p for m, p in new_weights.items())
+                and self.weights_in_use == files_in_use(weights_in_use))
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, obj: dict) -> Comparison:
+        return cls(tuple(ModelComparison(**m) for m in obj["models"]), dict(obj["weights_in_use"]),
+                   dict(obj["new_weights"]), float(obj["seconds"]), dict(obj.get("details", {})))
+
+
+def files_in_use(weights_in_use: dict[str, str]) -> dict[str, str]:
+    """Every model's weights file, the shipped one where none is chosen."""
+    return {m: str(resolve_weights(m, weights_in_use.get(m) or None)) for m in MODEL_TITLES}
+
+
+def save_comparison(comparison: Comparison, folder: Path) -> Path:
+    return atomic_write_json(Path(folder) / COMPARISON_FILE, comparison.to_json())
+
+
+def load_comparison(folder: Path) -> Comparison | None:
+    """The comparison written beside a run's weights; None when there is none or it cannot be read (then the
+    weights are compared again)."""
+    try:
+        return Comparison.from_json(json.loads((Path(folder) / COMPARISON_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def comparison_progress(output: str) -> tuple[int, int] | None:
+    """How far `jsnviewer bench retraining` is by what it printed: (done, of)."""
+    found = _PROGRESS.findall(output)
+    return (int(found[-1][0]), int(found[-1][1])) if found else None
+
+
+def progress_line(done: int, total: int, what: str) -> str:
+    return f"compared {done} of {total}: {what}"
+
+
+def compare_weights(dataset_root: str | Path, new_weights: dict[str, str], weights_in_use: dict[str, str],
+                    progress: Callable[[int, int, str], None] | None = None) -> Comparison:
+    """Measure each model of `new_weights` with the weights in use (model -> file, "" or absent: the shipped
+    one) and with its new file, on the dataset at `dataset_root`."""
+    from jsnviewer.dataset import open_dataset
+
+    started = time.perf_counter()
+    dataset = open_dataset(dataset_root)
+    in_use = files_in_use(weights_in_use)
+    detection = [m for m in DETECTION_MODELS if m in new_weights]
+    reviewed = len(dataset.reviewed_annotations()[0]) if detection else 0
+    measured_images = min(reviewed, MAX_RADIOGRAPHS)
+    steps = (1 + len(detection)) * measured_images + 2 * len({"segmenter", "registration"} & set(new_weights))
+    done = 0
+
+    def step(what: str) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, max(steps, 1), what)
+
+    models, details = [], {}
+    if detection:
+        found, measured = _detection(dataset.root, detection, new_weights, in_use, reviewed, step)
+        models += found
+        details["detection"] = measured
+    for model, measure in (("segmenter", _segmenter), ("registration", _registration)):
+        if model in new_weights:
+            comparison, measured = measure(dataset.joint_crops_dir, new_weights[model], in_use[model], step)
+            models.append(comparison)
+            details[model] = measured
+    return Comparison(tuple(models), in_use, dict(new_weights), round(time.perf_counter() - started, 1), details)
+
+
+def _share(count: int, of: int) -> str:
+    return f"{count} of {of} ({100 * count / of:.1f} %)" if of else "none"
+
+
+def _detection(root: Path, models: list[str], new_weights: dict[str, str], in_use: dict[str, str], reviewed: int,
+               step: Callable[[str], None]) -> tuple[list[ModelComparison], dict]:
+    """The detectors and the finding classifier in use, then with each new file in its place."""
+    from jsnviewer.detection.bench import dataset_images, run_bench
+    from jsnviewer.detection.detector import JointDetector
+    from jsnviewer.joints import FINDINGS
+
+    measured = min(reviewed, MAX_RADIOGRAPHS)
+    some = f"{measured} of the {reviewed}" if reviewed > measured else f"the {reviewed}"
+    on = (f"on {some} reviewed radiograph(s) it was trained on: the detectors and the finding classifier "
+          "learn from every one, none is held out, so a better figure here does not show that it does better on new "
+          "radiographs (a worse one is a warning)")
+    if not reviewed:
+        why = "the dataset has no reviewed radiograph to measure it on"
+        return [_unmeasured(m, why) for m in models], {}
+
+    def bench(files: dict[str, str], which: str) -> dict:
+        detector = JointDetector.load(files["detector_ankylosis"], files["detector_subluxation"], device="cpu",
+                                      findings=files["joint_findings"])
+        return run_bench(detector, dataset_images(root, MAX_RADIOGRAPHS),
+                         progress=lambda row: step(f"{which}, {row['image']}"))
+
+    results = {"in use": bench(in_use, "detectors and finding classifier in use")}
+    for model in models:
+        results[model] = bench({**in_use, model: new_weights[model]}, f"new {MODEL_TITLES[model].lower()}")
+    compared = []
+    for model in models:
+        if model == "joint_findings":  # each finding of each joint found, called as marked (true or false)
+            measure = "findings (ankylosis, subluxation) of the joints found, called as the annotators marked them"
+            counted = [[sum(r[f][k] for f in FINDINGS) for k in ("tp", "tn", "fp", "fn")]
+                       for r in (results["in use"], results[model])]
+            right, of = [c[0] + c[1] for c in counted], [sum(c) for c in counted]
+        else:
+            measure = "reviewed joints found"
+            right = [sum(row["detected"] for row in r["per_image"]) for r in (results["in use"], results[model])]
+            of = [results["in use"]["joints"], results[model]["joints"]]
+        figures = [r / n if n else None for r, n in zip(right, of)]
+        compared.append(ModelComparison(model, measure, *figures, _share(right[0], of[0]), _share(right[1], of[1]),
+                                        True, 1e-9, on, measured, IMAGES, ENOUGH_RADIOGRAPHS,
+                                        "" if all(of) else "no reviewed joint was found to decide its findings on"))
+    return compared, {k: {n: v for n, v in r.items() if n != "per_image"} for k, r in results.items()}
+
+
+def _held_out(crops_dir: Path) -> tuple[list, str]:
+    """The crops of the joints the segmenter's and the registration's trainers keep for validation, or why none."""
+    from jsnviewer.errors import DatasetError
+    from jsnviewer.segmentation.data import find_crops, is_validation_joint
+
+    try:
+        records = [r for r in find_crops(crops_dir) if is_validation_joint(r.joint)]
+    except DatasetError:
+        return [], "the dataset has no joint crops"
+    return records, "" if records else "no joint of the dataset is held out from training to measure it on"
+
+
+def _segmenter(crops_dir: Path, new: str, in_use: str, step: Callable[[str], None]) -> tuple[ModelComparison, dict]:
+    from jsnviewer.errors import JsnError
+    from jsnviewer.segmentation.bench import accuracy_on
+    from jsnviewer.segmentation.data import load_samples
+    from jsnviewer.segmentation.infer import BoneSegmenter
+
+    records, why = _held_out(crops_dir)
+    joints = len({r.joint for r in records})
+    if why:
+        return _unmeasured("segmenter", why), {}
+    try:
+        samples = load_samples(records)
+    except JsnError as exc:
+        return _unmeasured("segmenter", f"a held-out crop cannot be read ({exc})"), {}
+    measured = {}
+    for which, path in (("in use", in_use), ("new", new)):
+        measured[which] = accuracy_on(BoneSegmenter.load(path, device="cpu"), samples)
+        step(f"segmenter {which}")
+    dice = [measured[w]["overall"]["dsc"] for w in ("in use", "new")]
+    on = (f"on the {joints} joint(s) held out from its training ({len(samples)} crops), against the bone masks saved "
+          "in the dataset: these are the segmenter's own outlines from when the joints were confirmed (unless a mask "
+          "file was replaced), so the weights that drew them score close to 1 and a lower figure means other "
+          "outlines, not necessarily worse ones")
+    return ModelComparison("segmenter", "Dice of the bone outlines against the saved masks (1: identical)",
+                           dice[0], dice[1], f"{dice[0]:.3f}", f"{dice[1]:.3f}", True, 0.001, on, joints, JOINTS,
+                           ENOUGH_JOINTS), measured
+
+
+def _registration(crops_dir: Path, new: str, in_use: str, step: Callable[[str], None]) -> tuple[ModelComparison, dict]:
+    from jsnviewer.errors import DatasetError
+    from jsnviewer.registration.bench import bench_real
+    from jsnviewer.registration.methods import DEFAULT_METHOD
+    from jsnviewer.registration.model import load_model
+
+    records, why = _held_out(crops_dir)
+    if why:
+        return _unmeasured("registration", why), {}
+    measured = {}
+    for which, path in (("in use", in_use), ("new", new)):
+        try:
+            measured[which] = bench_real(crops_dir, [DEFAULT_METHOD], load_model(path), part="validation")
+        except DatasetError:
+            return _unmeasured("registration", "no joint held out from its training has crops of two visits"), {}
+        step(f"registration {which}")
+    spread = [measured[w]["sigma_prime_mm"] / measured[w]["pixel_size_mm"] for w in ("in use", "new")]
+    joints = measured["new"]["joints"]
+    on = (f"on the {joints} joint(s) held out from its training: every pair of visits of a joint, the follow-up crop "
+          "also moved by 10 random shifts of up to 3 px, registered as the analyses do (network and refinement)")
+    return ModelComparison("registration", "spread of the JSN when the follow-up moves slightly (σ′, crop pixels)",
+                           spread[0], spread[1], f"{spread[0]:.3f} px", f"{spread[1]:.3f} px", False, 0.01, on,
+                           joints, JOINTS, ENOUGH_JOINTS), measured
+
+
+def _unmeasured(model: str, why: str) -> ModelComparison:
+    return ModelComparison(model, "", None, None, "", "", True, 0.0, "", 0, "", 0, why)
