@@ -20,6 +20,7 @@ from pathlib import Path
 
 from jsnviewer.atomic import atomic_write_json
 from jsnviewer.weights import MODEL_TITLES, resolve_weights
+from jsnviewer.words import counted
 
 COMPARISON_FILE = "comparison.json"
 ENOUGH_RADIOGRAPHS = 5  # fewer reviewed radiographs, or held-out joints, and a figure says little
@@ -27,7 +28,7 @@ ENOUGH_JOINTS = 5
 # The detectors are measured on at most this many reviewed radiographs (about 1 s each per detection, up to four
 # detections: in use, then each new detector and the new finding classifier in its place): ~2 min on 2 CPU cores
 MAX_RADIOGRAPHS = 30
-IMAGES, JOINTS = "reviewed radiograph(s)", "held-out joint(s)"
+IMAGES, JOINTS = "reviewed radiograph", "held-out joint"
 DETECTION_MODELS = ("detector_ankylosis", "detector_subluxation", "joint_findings")
 _PROGRESS = re.compile(r"^compared (\d+) of (\d+)\b", re.MULTILINE)
 
@@ -46,7 +47,7 @@ class ModelComparison:
     same_within: float  # a smaller difference is no difference
     measured_on: str  # what the figure rests on, said plainly
     amount: int  # what it rests on, counted in `counted`
-    counted: str  # "reviewed radiograph(s)" or "held-out joint(s)"
+    counted: str  # what `amount` counts: "reviewed radiograph" or "held-out joint"
     enough: int  # as many needed for the figure to mean much
     not_measured: str = ""  # why there is no figure
 
@@ -77,7 +78,7 @@ class ModelComparison:
 
     @property
     def too_little_text(self) -> str:
-        return f"too little data to tell: {self.amount} {self.counted}, {self.enough} or more needed"
+        return f"too little data to tell: {counted(self.amount, self.counted)}, {self.enough} or more needed"
 
 
 @dataclass(frozen=True)
@@ -183,8 +184,9 @@ def _detection(root: Path, models: list[str], new_weights: dict[str, str], in_us
     from jsnviewer.joints import FINDINGS
 
     measured = min(reviewed, MAX_RADIOGRAPHS)
-    some = f"{measured} of the {reviewed}" if reviewed > measured else f"the {reviewed}"
-    on = (f"on {some} reviewed radiograph(s) it was trained on: the detectors and the finding classifier "
+    some = f"{measured} of the {counted(reviewed, 'reviewed radiograph')}" if reviewed > measured else \
+        f"the {counted(reviewed, 'reviewed radiograph')}"
+    on = (f"on {some} it was trained on: the detectors and the finding classifier "
           "learn from every one, none is held out, so a better figure here does not show that it does better on new "
           "radiographs (a worse one is a warning)")
     if not reviewed:
@@ -204,9 +206,9 @@ def _detection(root: Path, models: list[str], new_weights: dict[str, str], in_us
     for model in models:
         if model == "joint_findings":  # each finding of each joint found, called as marked (true or false)
             measure = "findings (ankylosis, subluxation) of the joints found, called as the annotators marked them"
-            counted = [[sum(r[f][k] for f in FINDINGS) for k in ("tp", "tn", "fp", "fn")]
+            tallies = [[sum(r[f][k] for f in FINDINGS) for k in ("tp", "tn", "fp", "fn")]
                        for r in (results["in use"], results[model])]
-            right, of = [c[0] + c[1] for c in counted], [sum(c) for c in counted]
+            right, of = [c[0] + c[1] for c in tallies], [sum(c) for c in tallies]
         else:
             measure = "reviewed joints found"
             right = [sum(row["detected"] for row in r["per_image"]) for r in (results["in use"], results[model])]
@@ -249,7 +251,8 @@ def _segmenter(crops_dir: Path, new: str, in_use: str, step: Callable[[str], Non
         measured[which] = accuracy_on(BoneSegmenter.load(path, device="cpu"), samples)
         step(f"segmenter {which}")
     dice = [measured[w]["overall"]["dsc"] for w in ("in use", "new")]
-    on = (f"on the {joints} joint(s) held out from its training ({len(samples)} crops), against the bone masks saved "
+    on = (f"on the {counted(joints, 'joint')} held out from its training ({counted(len(samples), 'crop')}), against "
+          "the bone masks saved "
           "in the dataset: these are the segmenter's own outlines from when the joints were confirmed (unless a mask "
           "file was replaced), so the weights that drew them score close to 1 and a lower figure means other "
           "outlines, not necessarily worse ones")
@@ -276,7 +279,8 @@ def _registration(crops_dir: Path, new: str, in_use: str, step: Callable[[str], 
         step(f"registration {which}")
     spread = [measured[w]["sigma_prime_mm"] / measured[w]["pixel_size_mm"] for w in ("in use", "new")]
     joints = measured["new"]["joints"]
-    on = (f"on the {joints} joint(s) held out from its training: every pair of visits of a joint, the follow-up crop "
+    on = (f"on the {counted(joints, 'joint')} held out from its training: every pair of visits of a joint, the "
+          "follow-up crop "
           "also moved by 10 random shifts of up to 3 px, registered as the analyses do (network and refinement)")
     return ModelComparison("registration", "spread of the JSN when the follow-up moves slightly (σ′, crop pixels)",
                            spread[0], spread[1], f"{spread[0]:.3f} px", f"{spread[1]:.3f} px", False, 0.01, on,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from jsnviewer.weights import load_weights, models_dir
 from gui_support import make_window, settings_store  # noqa: F401
@@ -107,12 +107,12 @@ def test_the_new_weights_are_measured_against_those_in_use_on_the_dataset(datase
     detector = comparison.of("detector_ankylosis")
     assert (detector.in_use_text, detector.new_text, detector.verdict) == ("28 of 28 (100.0 %)", "28 of 28 (100.0 %)",
                                                                            "same")
-    assert "2 reviewed radiograph(s) it was trained on" in detector.measured_on and "none is held out" in detector.measured_on
+    assert "2 reviewed radiographs it was trained on" in detector.measured_on and "none is held out" in detector.measured_on
     assert detector.too_little  # 2 radiographs
     segmenter = comparison.of("segmenter")
     assert segmenter.in_use > 0.95 and segmenter.new < segmenter.in_use - 0.01 and segmenter.verdict == "worse"
     assert segmenter.amount == 1 and segmenter.too_little  # the one joint of six the split holds out
-    assert "1 joint(s) held out from its training" in segmenter.measured_on
+    assert "1 joint held out from its training" in segmenter.measured_on
     registration = comparison.of("registration")
     assert registration.in_use == registration.new and registration.verdict == "same"
     assert [m.model for m in comparison.worse()] == ["segmenter"]
@@ -135,7 +135,7 @@ def test_the_dataset_says_which_models_it_can_train(dataset_root, tmp_path):
 
 
 def test_retraining_from_the_window_writes_new_weights_into_the_dataset_and_uses_them_when_asked(
-        qtbot, make_window, dataset_root, quick_runs, settings_store):
+        qtbot, make_window, dataset_root, quick_runs, settings_store, monkeypatch):
     from jsnviewer.gui.settings import load_settings
 
     window = make_window(dataset_root)
@@ -145,6 +145,8 @@ def test_retraining_from_the_window_writes_new_weights_into_the_dataset_and_uses
         check.setChecked(name in ("joint_findings", "registration"))
     dialog.start_button.click()
     assert dialog.running and not dialog.start_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.comparing, timeout=240_000)  # trained, then measured before they are offered
+    assert not dialog.use_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.running and dialog.use_button.isEnabled(), timeout=240_000)
     new = dialog.new_weights()
     assert set(new) == {"joint_findings", "registration"}
@@ -152,7 +154,13 @@ def test_retraining_from_the_window_writes_new_weights_into_the_dataset_and_uses
         assert path.startswith(str(dataset_root / "retrained"))  # inside the folder the user chose
         assert load_weights(path).meta  # a complete weights file, with its card beside it
         assert Path(path).with_suffix(".md").is_file()
+    shown = dialog.comparison_view.text()
+    for model in ("joint_findings", "registration"):  # each model's figure, in use → new
+        figure = dialog.comparison.of(model)
+        assert figure.in_use is not None and f"{figure.in_use_text} → {figure.new_text}" in shown
+    assert (dialog.out_folder / "comparison.json").is_file()
     assert window.settings.weights["registration"] == ""  # nothing changes until the user says so
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Use all the new weights"))  # if one got worse
     dialog.use_button.click()
     assert window.settings.weights["registration"] == new["registration"]
     assert load_settings(settings_store).weights["joint_findings"] == new["joint_findings"]  # remembered
@@ -289,7 +297,8 @@ def test_weights_trained_but_not_used_before_the_dialog_closed_are_offered_when_
 
     window = make_window(root)
     dialog = window.open_retraining()
-    assert dialog.use_button.isEnabled() and "2026-11-20_100000" in dialog.status.text()
+    qtbot.waitUntil(lambda: dialog.use_button.isEnabled(), timeout=120_000)  # compared first (no data to measure on)
+    assert "2026-11-20_100000" in dialog.status.text()
     assert dialog.new_weights() == {"segmenter": str(latest / "segmenter.pt"),
                                     "registration": str(latest / "registration.pt")}
     dialog.use_button.click()
@@ -347,3 +356,53 @@ def test_a_demo_radiograph_an_earlier_version_saved_into_the_dataset_is_named_an
     log = dialog.log.toPlainText()
     assert f"left out: demo radiograph {copy.image_file} (the built-in demo's synthetic hand" in log
     assert "left out: 12 demo joint crops" in log
+
+
+def _click(box: QMessageBox, answer: str) -> int:
+    """Answer a question the dialog asks, as the user would, and note what it asked."""
+    _click.asked.append(box.text())
+    next(button for button in box.buttons() if button.text().replace("&", "") == answer).click()
+    return 0
+
+
+_click.asked = []
+
+
+def test_weights_that_measured_worse_are_named_and_used_only_when_the_user_says_so(
+        qtbot, make_window, dataset_root, tmp_path, monkeypatch):
+    """A retraining whose new segmenter outlines the bones worse than the one in use: the dialog measures it before
+    offering it (in the background), shows in use → new for each model, says which got worse, and "Use the new
+    weights" asks, naming it, before adopting it; the comparison is written beside the weights and shown again."""
+    import shutil
+
+    root = tmp_path / "dataset"
+    shutil.copytree(dataset_root, root, ignore=shutil.ignore_patterns("retrained"))
+    run = root / "retrained" / "2026-11-20_100000"
+    run.mkdir(parents=True)
+    _worse_segmenter(run / "segmenter.pt")
+    _retrained_copy("registration", run)
+    window = make_window(root)
+    dialog = window.open_retraining()
+    assert dialog.comparing and not dialog.use_button.isEnabled() and dialog.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
+    assert (run / "comparison.json").is_file()
+    segmenter = dialog.comparison.of("segmenter")
+    shown = dialog.comparison_view.text()
+    assert f"{segmenter.in_use_text} → {segmenter.new_text}: <b style='color:#c0392b'>worse</b>" in shown
+    assert "Too little data to tell: 1 held-out joint, 5 or more needed" in shown
+    assert "Measured worse than the weights in use: Bone segmenter." in dialog.status.text()
+    dialog.close_button.click()
+
+    again = window.open_retraining()  # offered again: its comparison shown at once, not measured again
+    assert not again.running and again.use_button.isEnabled() and again.comparison == dialog.comparison
+    _click.asked.clear()
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Cancel"))
+    again.use_button.click()
+    assert "Bone segmenter" in _click.asked[0] and f"{segmenter.in_use_text} in use → {segmenter.new_text} new" in \
+        _click.asked[0]
+    assert window.settings.weights["segmenter"] == window.settings.weights["registration"] == ""  # nothing adopted
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Use only the others"))
+    again.use_button.click()
+    assert window.settings.weights["registration"] == str(run / "registration.pt")
+    assert window.settings.weights["segmenter"] == ""  # the worse one stays out
+

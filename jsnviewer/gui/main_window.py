@@ -954,7 +954,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                 event.ignore()
                 return
         if self.retrain_dialog is not None and self.retrain_dialog.running:
-            if self.ask_before_discarding and QMessageBox.question(
+            # a comparison is stopped unasked: nothing is lost, it runs again when the dialog opens again
+            if self.ask_before_discarding and not self.retrain_dialog.comparing and QMessageBox.question(
                     self, "Training is running", "Models are being retrained. Stop the training and quit?",
                     QMessageBox.Yes | QMessageBox.No, QMessageBox.No) != QMessageBox.Yes:
                 event.ignore()

@@ -1,17 +1,20 @@
 """Analysis ▸ Retrain models…: the dataset's `jsnviewer train` runs (jsnviewer.retraining), one child process
-after the other, with their progress, a Cancel, and at the end the choice to analyse with the new weights."""
+after the other, with their progress and a Cancel; then `jsnviewer bench retraining` compares the new weights
+with those in use (jsnviewer.comparison), and at the end the choice to analyse with the new weights."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QProcess, QProcessEnvironment, QSize
+from PySide6.QtCore import QProcess, QProcessEnvironment, QSize, Qt
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
     QVBoxLayout, QWidget,
 )
 
+from jsnviewer.comparison import Comparison, ModelComparison, comparison_progress, load_comparison
+from jsnviewer.device import training_threads
 from jsnviewer.dataset import DEMO_LEFT_OUT
 from jsnviewer.gui.fitting import fit_to_screen, scrolling
 from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
@@ -40,6 +43,9 @@ class RetrainDialog(QDialog):
         self.process: QProcess | None = None
         self.output = ""
         self.out_folder: Path | None = None
+        self.comparing = False  # the child process is the comparison, not a training
+        self.comparison: Comparison | None = None
+        self._status_lines = ""  # the status before the comparison's lines
 
         content = QWidget()  # scrolls on a small or scaled screen; the buttons stay in view below it
         layout = QVBoxLayout(content)
@@ -97,6 +103,12 @@ class RetrainDialog(QDialog):
         self.status = QLabel("Training takes minutes per model on a CPU; the window stays usable meanwhile.")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        # the new weights against those in use, once measured (jsnviewer.comparison)
+        self.comparison_view = QLabel()
+        self.comparison_view.setWordWrap(True)
+        self.comparison_view.setTextFormat(Qt.RichText)
+        self.comparison_view.hide()
+        layout.addWidget(self.comparison_view)
         self.progress = QProgressBar()
         layout.addWidget(self.progress)
         self.log = QPlainTextEdit(readOnly=True)
@@ -132,28 +144,42 @@ class RetrainDialog(QDialog):
         self._update_start()
         for check in self.checks.values():
             check.toggled.connect(self._update_start)
-        # a training finished after its dialog was closed without "Use": its weights are offered again
+        # a training finished after its dialog was closed without "Use": its weights are offered again, compared
+        # with the weights in use now (its comparison when it still holds, else measured again)
         self.earlier = earlier_weights(self.dataset_root, weights_in_use)
         if self.earlier is not None:
             titles = ", ".join(MODELS[m][0] for m in self.earlier.weights)
-            self.status.setText(f"The retraining of {self.earlier.folder.name} wrote weights that are not in use: "
-                                f"{titles}. “Use the new weights” makes the next analyses use them.")
-            self.use_button.setEnabled(True)
+            self._status_lines = (f"The retraining of {self.earlier.folder.name} wrote weights that are not in use: "
+                                  f"{titles}.")
+            self.out_folder = self.earlier.folder
+            comparison = load_comparison(self.earlier.folder)
+            if comparison is not None and comparison.still_holds(self.earlier.weights, weights_in_use):
+                self._show_comparison(comparison)
+                self._offer()
+            else:
+                self._compare()
         fit_to_screen(self, QSize(720, 560))
 
     def _update_start(self) -> None:
         chosen = any(c.isChecked() and c.isEnabled() for c in self.checks.values())
-        self.start_button.setEnabled(chosen and not self.running)
+        self.start_button.setEnabled(chosen and not self.training)
 
     # ------------------------------------------------------------------ running
     @property
     def running(self) -> bool:
+        """A training or the comparison after it is running."""
         return self.process is not None
+
+    @property
+    def training(self) -> bool:
+        return self.running and not self.comparing
 
     def start(self) -> None:
         chosen = [name for name, check in self.checks.items() if check.isChecked() and check.isEnabled()]
-        if not chosen or self.running:
+        if not chosen or self.training:
             return
+        if self.comparing:  # a new training's weights will be the ones offered: the comparison of these can wait
+            self.cancel()
         self.out_folder = output_folder(self.dataset_root)
         try:  # now, not after minutes of training: a dataset folder the user cannot write to is said at once
             self.out_folder.mkdir(parents=True, exist_ok=True)
@@ -165,16 +191,34 @@ class RetrainDialog(QDialog):
                                   length=self.length.currentData(), device=self.device)
         self.earlier = None  # this run's weights are the ones offered from now on
         self.finished_runs = {}
+        self.comparison = None
+        self.comparison_view.hide()
         for check in self.checks.values():
             check.setEnabled(False)
         self.length.setEnabled(False)
         self.start_button.setEnabled(False)
         self.use_button.setEnabled(False)
+        self.cancel_button.setText("Cancel training")
         self.cancel_button.setEnabled(True)
         self._next()
 
     def current_run(self) -> TrainingRun | None:
         return next((r for r in self.runs if r.model not in self.finished_runs), None)
+
+    def _start_child(self, arguments: list[str], finished: Callable[[int, object], None],
+                     failed_to_start: Callable[[], None]) -> None:
+        """Run `jsnviewer <arguments>` as a child process, its output read into the log as it comes."""
+        self.output = ""
+        self.process = QProcess(self)
+        self.process.setProcessChannelMode(QProcess.MergedChannels)
+        environment = QProcessEnvironment.systemEnvironment()
+        environment.insert("PYTHONUNBUFFERED", "1")
+        self.process.setProcessEnvironment(environment)
+        self.process.readyReadStandardOutput.connect(self._read)
+        self.process.finished.connect(finished)
+        self.process.errorOccurred.connect(lambda error: error == QProcess.FailedToStart and failed_to_start())
+        command = program_command()
+        self.process.start(command[0], command[1:] + arguments)
 
     def _next(self) -> None:
         run = self.current_run()
@@ -185,30 +229,26 @@ class RetrainDialog(QDialog):
         self.status.setText(f"Training the {run.title.lower()} ({number} of {len(self.runs)})…")
         self.progress.setRange(0, 0)  # busy until the trainer shows its steps
         self.log.appendPlainText(f"— {run.title}: jsnviewer {' '.join(run.arguments)}")
-        self.output = ""
-        self.process = QProcess(self)
-        self.process.setProcessChannelMode(QProcess.MergedChannels)
-        environment = QProcessEnvironment.systemEnvironment()
-        environment.insert("PYTHONUNBUFFERED", "1")
-        self.process.setProcessEnvironment(environment)
-        self.process.readyReadStandardOutput.connect(self._read)
-        self.process.finished.connect(lambda code, status, run=run: self._finished(run, code, status))
-        self.process.errorOccurred.connect(lambda error, run=run: self._failed_to_start(run, error))
-        command = program_command()
-        self.process.start(command[0], command[1:] + run.arguments)
+        self._start_child(run.arguments, lambda code, status, run=run: self._finished(run, code, status),
+                          lambda run=run: self._failed_to_start(run))
 
     def _read(self) -> None:
         if self.process is None:
             return
         text = bytes(self.process.readAllStandardOutput()).decode("utf-8", "replace")
         self.output += text
-        run = self.current_run()
-        where = run.progress(self.output) if run is not None else None
+        if self.comparing:
+            where = comparison_progress(self.output)
+            lines = [line for line in printed_lines(text) if comparison_progress(line) is None]
+        else:
+            run = self.current_run()
+            where = run.progress(self.output) if run is not None else None
+            lines = printed_lines(text)
         if where is not None:
             done, total = where
             self.progress.setRange(0, max(total, 1))
             self.progress.setValue(done)
-        for line in printed_lines(text):
+        for line in lines:
             self.log.appendPlainText(line)
 
     def _finished(self, run: TrainingRun, code: int, status) -> None:
@@ -225,8 +265,8 @@ class RetrainDialog(QDialog):
             self.log.appendPlainText(f"   not written: {self.finished_runs[run.model]}")
         self._next()
 
-    def _failed_to_start(self, run: TrainingRun, error) -> None:
-        if error != QProcess.FailedToStart or self.process is None:
+    def _failed_to_start(self, run: TrainingRun) -> None:
+        if self.process is None:
             return
         self.process = None
         self.finished_runs[run.model] = f"the program could not be started ({program_command()[0]})"
@@ -245,16 +285,84 @@ class RetrainDialog(QDialog):
             self.out_folder.rmdir()
         lines = [f"{len(written)} of {counted(len(self.runs), 'model')} trained into {self.out_folder}."]
         lines += [f"{MODELS[m][0]}: not trained — {why}" for m, why in failed.items()]
-        if written:
-            lines.append("Read each model card (the .md beside each file) before using them: “Use the new weights” makes "
-                         "the next analyses use them (Settings shows and can undo it).")
-        self.status.setText("\n".join(lines))
-        self.use_button.setEnabled(bool(written))
+        self._status_lines = "\n".join(lines)
+        self.status.setText(self._status_lines)
         for name, check in self.checks.items():  # another run may follow
             check.setEnabled(self.data.enough_for(name) is None)
         self.length.setEnabled(True)
+        if written:
+            self._compare()
+        else:
+            self._update_start()
+
+    # ------------------------------------------------------------------ comparing
+    def _compare(self) -> None:
+        """Measure the new weights against those in use on the dataset (`jsnviewer bench retraining`, a child process
+        like the trainings), before they are offered."""
+        arguments = ["bench", "retraining", str(self.out_folder), "--data", str(self.dataset_root),
+                     "--threads", str(training_threads())]
+        arguments += [f"--weights={m}={p}" for m, p in self.weights_in_use.items() if p]
+        self.comparing, self.comparison = True, None
+        self.status.setText(self._status_lines + "\nComparing the new weights with the weights in use on the dataset "
+                            "(a minute or more)…")
+        self.progress.setRange(0, 0)
+        self.log.appendPlainText(f"— Comparison: jsnviewer {' '.join(arguments)}")
+        self.use_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setText("Cancel comparison")
+        self._update_start()  # a new training may start meanwhile: it stops the comparison
+        self._start_child(arguments, self._compared, lambda: self._compared(-1, None))
+
+    def _compared(self, code: int, status) -> None:
+        if self.process is None:  # cancelled: already handled
+            return
+        self._read()
+        self.process = None
+        self.comparing = False
+        comparison = load_comparison(self.out_folder) if status == QProcess.NormalExit and code == 0 else None
+        if comparison is None:
+            lines = printed_lines(self.output)
+            why = lines[-1].strip() if lines and code != -1 else f"the program could not be started ({program_command()[0]})"
+            self._offer(f"The new weights could not be compared with the weights in use: {why}")
+        else:
+            self._show_comparison(comparison)
+            self._offer()
+
+    def _show_comparison(self, comparison: Comparison) -> None:
+        self.comparison = comparison
+        offered = self.new_weights()
+        rows = [m for m in comparison.models if m.model in offered]
+        table = "".join(f"<tr><td>{m.title}</td><td>{m.measure}</td><td>{_figures(m)}</td></tr>" for m in rows)
+        little = _said_of(rows, lambda m: m.too_little_text if m.verdict != "not measured" and m.too_little else "")
+        basis = _said_of(rows, lambda m: m.measured_on)
+        self.comparison_view.setText(
+            "<b>The weights in use → the new weights, measured on the dataset:</b>"
+            f"<table cellspacing='6'>{table}</table>"
+            + "".join(f"<p><b>{text[:1].upper() + text[1:]} ({titles}).</b></p>" for text, titles in little)
+            + "".join(f"<p><small><i>{titles}</i>: measured {text}.</small></p>" for text, titles in basis))
+        self.comparison_view.show()
+
+    def _offer(self, note: str = "") -> None:
+        """The new weights may be used now: said, with what measured worse (`note`: why they were not compared)."""
+        worse = self._worse(self.new_weights())
+        lines = [self._status_lines] + [note] * bool(note)
+        if worse:
+            lines.append("Measured worse than the weights in use: " + ", ".join(m.title for m in worse) + ".")
+        lines.append(("Read the comparison below" if self.comparison is not None else "Read")
+                     + " and each model card (the .md beside each file) before using them: “Use the new weights” "
+                     "makes the next analyses use them (Settings shows and can undo it).")
+        self.status.setText("\n".join(lines))
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText("Cancel training")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.use_button.setEnabled(bool(self.new_weights()))
         self._update_start()
 
+    def _worse(self, weights: dict[str, str]) -> list[ModelComparison]:
+        return [m for m in self.comparison.worse() if m.model in weights] if self.comparison is not None else []
+
+    # ------------------------------------------------------------------ the end
     def new_weights(self) -> dict[str, str]:
         """This dialog's trained weights, or before any training the earlier retraining's that are not in use."""
         if self.earlier is not None:
@@ -267,6 +375,11 @@ class RetrainDialog(QDialog):
         process, self.process = self.process, None
         process.kill()
         process.waitForFinished(5000)
+        if self.comparing:  # the weights stay, not compared: they are compared again when the dialog opens again
+            self.comparing = False
+            self.log.appendPlainText("— comparison cancelled")
+            self._offer("The comparison was cancelled: the new weights are not compared with the weights in use.")
+            return
         current = self.current_run()
         self.log.appendPlainText("— cancelled")
         if current is not None:  # half-trained: never offered
@@ -278,18 +391,53 @@ class RetrainDialog(QDialog):
 
     def use_new_weights(self) -> None:
         weights = self.new_weights()
+        worse = self._worse(weights)
+        if worse:
+            weights = self._ask_about_worse(weights, worse)
         if weights:
             self.use_weights(weights)
             self.weights_in_use.update(weights)  # a further run goes on from these
             self.use_button.setEnabled(False)
-            self.status.setText(self.status.text() + "\nThe next analyses use the new weights.")
+            titles = ", ".join(MODELS[m][0] for m in weights)
+            self.status.setText(self.status.text() + f"\nThe next analyses use the new weights of: {titles}.")
+
+    def _ask_about_worse(self, weights: dict[str, str], worse: list[ModelComparison]) -> dict[str, str]:
+        """Which of `weights` to use when some measured worse than those in use: all, the others, or none."""
+        others = {m: p for m, p in weights.items() if m not in {w.model for w in worse}}
+        question = QMessageBox(QMessageBox.Warning, "New weights measured worse",
+                               "These new weights measured worse than the weights in use:\n\n"
+                               + "\n".join(f"• {m.title}, {m.measure}: {m.in_use_text} in use → {m.new_text} new"
+                                           + (f" ({m.too_little_text})" if m.too_little else "") for m in worse)
+                               + "\n\nUse them anyway?", QMessageBox.NoButton, self)
+        use_all = question.addButton("Use all the new weights", QMessageBox.AcceptRole)
+        use_others = question.addButton("Use only the others", QMessageBox.AcceptRole) if others else None
+        question.setDefaultButton(question.addButton(QMessageBox.Cancel))
+        question.exec()
+        return weights if question.clickedButton() is use_all else others if question.clickedButton() is use_others else {}
 
     def reject(self) -> None:
         """Close, Esc and the window's close button: a running training is stopped only when the user says so."""
         if self.running:
-            answer = QMessageBox.question(self, "Training is running", "Stop the training and close?",
+            what = "comparison" if self.comparing else "training"
+            answer = QMessageBox.question(self, f"The {what} is running", f"Stop the {what} and close?",
                                           QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
             if answer != QMessageBox.Yes:
                 return
             self.cancel()
         super().reject()
+
+
+def _said_of(rows: list[ModelComparison], text_of: Callable[[ModelComparison], str]) -> list[tuple[str, str]]:
+    """Each text once, with the models it is said of: [(text, "Ankylosis detector, Subluxation detector")]."""
+    said: dict[str, list[str]] = {}
+    for m in rows:
+        if text := text_of(m):
+            said.setdefault(text, []).append(m.title)
+    return [(text, ", ".join(titles)) for text, titles in said.items()]
+
+
+def _figures(m: ModelComparison) -> str:
+    if m.verdict == "not measured":
+        return f"not compared: {m.not_measured}"
+    verdict = {"worse": "<b style='color:#c0392b'>worse</b>", "better": "better", "same": "the same"}[m.verdict]
+    return f"{m.in_use_text} → {m.new_text}: {verdict}"
