@@ -406,3 +406,11 @@ def test_weights_that_measured_worse_are_named_and_used_only_when_the_user_says_
     assert window.settings.weights["registration"] == str(run / "registration.pt")
     assert window.settings.weights["segmenter"] == ""  # the worse one stays out
 
+
+def test_the_training_lengths_say_how_long_in_plain_words(qtbot, make_window, tmp_path):
+    """The lengths read "Standard: the docs' starting points": an annotator does not know the docs, but knows minutes."""
+    dialog = make_window(tmp_path / "dataset").open_retraining()
+    lengths = [dialog.length.itemText(i) for i in range(dialog.length.count())]
+    assert dialog.length.currentText() == "Standard (about 10 min for all five on a 2-core computer)"
+    assert lengths[0].startswith("Short (about half the time") and lengths[2].startswith("Long (three times as long")
+    assert not any("docs" in text or "starting point" in text for text in [*lengths, dialog.length.toolTip()])

@@ -23,9 +23,9 @@ from jsnviewer.weights import model_card_path
 from jsnviewer.words import counted
 
 LOG_LINES = 400
-LENGTH_CHOICES = {"short": "Short: half the standard steps, about half the time (a first look; small datasets)",
-                  "standard": "Standard: the docs' starting points (all five: about 10 min on 2 CPU cores)",
-                  "long": "Long: three times the standard steps and time (a larger dataset, or a GPU)"}
+LENGTH_CHOICES = {"short": "Short (about half the time; a first look at a small dataset)",
+                  "standard": "Standard (about 10 min for all five on a 2-core computer)",
+                  "long": "Long (three times as long; for a larger dataset or a GPU)"}
 
 
 class RetrainDialog(QDialog):
@@ -93,8 +93,8 @@ class RetrainDialog(QDialog):
         for key, text in LENGTH_CHOICES.items():
             self.length.addItem(text, LENGTHS[key])
         self.length.setCurrentIndex(list(LENGTH_CHOICES).index("standard"))
-        self.length.setToolTip("The steps (detectors, finding classifier) or epochs (segmenter, registration) each "
-                               "model trains for, against the standard starting points of docs/retraining.md")
+        self.length.setToolTip("How many steps (detectors, finding classifier) or passes over the crops (segmenter, "
+                               "registration) each model trains for: Short half as many as Standard, Long three times")
         label = QLabel("Training &length:")
         label.setBuddy(self.length)
         lengths.addWidget(label)
