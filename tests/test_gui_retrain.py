@@ -414,3 +414,28 @@ def test_the_training_lengths_say_how_long_in_plain_words(qtbot, make_window, tm
     assert dialog.length.currentText() == "Standard (about 10 min for all five on a 2-core computer)"
     assert lengths[0].startswith("Short (about half the time") and lengths[2].startswith("Long (three times as long")
     assert not any("docs" in text or "starting point" in text for text in [*lengths, dialog.length.toolTip()])
+
+
+def test_weights_whose_comparison_was_cancelled_are_used_only_when_the_user_says_so(
+        qtbot, make_window, dataset_root, tmp_path, monkeypatch):
+    """The comparison stopped before it said anything: nothing shows whether the new weights do better, so Use asks."""
+    import shutil
+
+    root = tmp_path / "dataset"
+    shutil.copytree(dataset_root, root, ignore=shutil.ignore_patterns("retrained"))
+    run = root / "retrained" / "2026-11-20_100000"
+    run.mkdir(parents=True)
+    _retrained_copy("registration", run)
+    window = make_window(root)
+    dialog = window.open_retraining()
+    assert dialog.comparing
+    dialog.cancel()
+    qtbot.waitUntil(lambda: not dialog.running and dialog.use_button.isEnabled(), timeout=30_000)
+    assert dialog.comparison is None and not (run / "comparison.json").exists()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text, *a: asked.append(text) or QMessageBox.No)
+    dialog.use_button.click()
+    assert "not compared" in asked[0] and window.settings.weights["registration"] == ""  # nothing adopted
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text, *a: QMessageBox.Yes)
+    dialog.use_button.click()
+    assert window.settings.weights["registration"] == str(run / "registration.pt")

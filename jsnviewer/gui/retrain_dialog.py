@@ -394,12 +394,24 @@ class RetrainDialog(QDialog):
         worse = self._worse(weights)
         if worse:
             weights = self._ask_about_worse(weights, worse)
+        elif weights and self.comparison is None and not self._use_uncompared():
+            weights = {}
         if weights:
             self.use_weights(weights)
             self.weights_in_use.update(weights)  # a further run goes on from these
             self.use_button.setEnabled(False)
             titles = ", ".join(MODELS[m][0] for m in weights)
             self.status.setText(self.status.text() + f"\nThe next analyses use the new weights of: {titles}.")
+
+    def _use_uncompared(self) -> bool:
+        """Whether to use new weights that were not compared with those in use (the comparison was cancelled or
+        failed): nothing says whether they are better."""
+        answer = QMessageBox.question(
+            self, "New weights not compared",
+            "The new weights were not compared with the weights in use (the comparison was cancelled or failed), so "
+            "nothing shows whether they do better on this dataset.\n\nUse them anyway?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        return answer == QMessageBox.Yes
 
     def _ask_about_worse(self, weights: dict[str, str], worse: list[ModelComparison]) -> dict[str, str]:
         """Which of `weights` to use when some measured worse than those in use: all, the others, or none."""
