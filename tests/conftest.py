@@ -101,3 +101,15 @@ def save_demo_copy(tmp_path_factory):
         return copy
 
     return save
+
+
+@pytest.fixture
+def one_thread():
+    """Torch on one thread, as the trainers and the Retrain dialog's comparison run on a 2-core computer
+    (jsnviewer.device.training_threads: half the cores)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

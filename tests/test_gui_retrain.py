@@ -82,16 +82,6 @@ def _retrained_copy(model: str, folder: Path) -> Path:
     return folder / f"{model}.pt"
 
 
-@pytest.fixture
-def one_thread():
-    """As the dialog's comparison runs (jsnviewer.device.training_threads: half the cores, one here)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def test_the_new_weights_are_measured_against_those_in_use_on_the_dataset(dataset_root, tmp_path, one_thread):
     """One figure per model, in use → new: the detectors on the reviewed radiographs they were trained on (said so),

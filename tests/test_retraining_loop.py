@@ -19,14 +19,6 @@ pytestmark = pytest.mark.skipif(not all((models_dir() / f).is_file() for f in MO
 SEED = 5  # a phantom hand whose joint folders fall on both sides of the train/validation split
 
 
-@pytest.fixture
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _changed(trained, shipped) -> bool:
     a, b = load_weights(trained).state_dict, load_weights(shipped).state_dict
     assert a.keys() == b.keys()  # fine-tuned: the same network
