@@ -5,7 +5,9 @@ from __future__ import annotations
 
 def plural(noun: str) -> str:
     """The plural of an English noun (of the last word of a phrase: "reviewed image" → "reviewed images"):
-    box → boxes, study → studies, joint → joints."""
+    box → boxes, study → studies, joint → joints, epoch → epochs."""
+    if noun.endswith("epoch"):  # its "ch" is said as a k
+        return noun + "s"
     if noun.endswith(("s", "x", "z", "ch", "sh")):
         return noun + "es"
     if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):

@@ -20,6 +20,7 @@ def test_one_is_said_in_the_singular_and_any_other_count_in_the_plural():
     assert counted(4, "study") == "4 studies"
     assert counted(2, "JSN tag") == "2 JSN tags"
     assert counted(2, "person", "people") == "2 people"
+    assert counted(3, "epoch") == "3 epochs" and counted(2, "patch") == "2 patches"  # the model cards' epochs
 
 
 def test_no_text_of_the_program_counts_with_a_bracketed_plural():
