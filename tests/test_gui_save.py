@@ -375,11 +375,37 @@ def test_the_detection_thresholds_are_named_in_words_with_the_papers_symbols_in_
     assert isinstance(form, QFormLayout)
     labels = {symbol: form.labelForField(box).text() for symbol, box in boxes.items()}
     assert labels["t_conf"] == "Detection confidence (t_conf)"
-    assert labels["M1"] == "Boxes kept, ankylosis detector (M1)" and labels["M2"] == "Boxes kept, subluxation detector (M2)"
+    assert labels["M1"] == "Most joints per hand, ankylosis detector and merged (M1)"
+    assert labels["M2"] == "Most joints per hand, subluxation detector (M2)"
     for symbol, label in labels.items():
         words = label.removesuffix(f" ({symbol})")
         assert words != label and len(words.split()) >= 2, label  # words first, the symbol in brackets after them
         assert f"the paper's {symbol}" in boxes[symbol].toolTip()  # and what it does, in the tooltip
+
+
+def test_each_settings_rows_label_shows_its_fields_tooltip_in_plain_words(qtbot):
+    """The thresholds' tooltips showed only over the number boxes, not over the words beside them; Device had none;
+    they spoke of "intersection over union" three times, and M1's said it also capped the joints once the two
+    detectors' boxes were merged while its label said only "Boxes kept, ankylosis detector"."""
+    from PySide6.QtWidgets import QFormLayout
+
+    from jsnviewer.gui.settings import SettingsDialog
+
+    dialog = SettingsDialog(AppSettings())
+    qtbot.addWidget(dialog)
+    fields = [dialog.device, dialog.method, dialog.t_conf, dialog.t_iou1, dialog.m1, dialog.m2, dialog.t_iou2,
+              dialog.autosave]
+    for field in fields:
+        label = field.parentWidget().layout().labelForField(field)
+        assert field.toolTip() and label.toolTip() == field.toolTip(), label.text()
+    assert "processor" in dialog.device.toolTip() and "graphics card" in dialog.device.toolTip()
+    tips = " ".join(field.toolTip() for field in fields).lower()
+    assert tips.count("intersection over union") <= 1
+    form = dialog.m1.parentWidget().layout()
+    assert isinstance(form, QFormLayout)
+    m1_label, m1_tip = form.labelForField(dialog.m1).text().lower(), dialog.m1.toolTip().lower()
+    assert "joints per hand" in m1_label and "merged" in m1_label  # what the tooltip says it caps
+    assert "ankylosis detector" in m1_tip and "merged" in m1_tip and "joints" in m1_tip
 
 
 def test_settings_go_back_to_the_shipped_models_in_one_click_after_a_retraining(qtbot):

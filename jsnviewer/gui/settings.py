@@ -2,7 +2,7 @@
 
 The analysis reads device, registration method, thresholds and weights through
 `jsnviewer.gui.analysis.analysis_settings`. The thresholds are the detection ensemble's (Izumi et al. 2024): confidence t_conf, the IoU of
-the first and second suppression passes t_IoU1/t_IoU2 and the box counts M1/M2.
+the suppression pass and of the merge t_IoU1/t_IoU2, and the box counts M1/M2 (M1 also caps the merged joints).
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ THRESHOLD_KEYS = {"conf": "t_conf", "iou1": "t_iou1", "m1": "m1", "m2": "m2", "i
 # The rows of the detection thresholds in the dialog, in the order the joint search uses them; the paper's symbols in
 # brackets for those who read it (Izumi et al. 2024)
 THRESHOLD_ROWS = {"conf": "Detection confidence (t_conf)", "iou1": "Overlap that removes a box (t_IoU1)",
-                  "m1": "Boxes kept, ankylosis detector (M1)", "m2": "Boxes kept, subluxation detector (M2)",
+                  "m1": "Most joints per hand, ankylosis detector and merged (M1)",
+                  "m2": "Most joints per hand, subluxation detector (M2)",
                   "iou2": "Overlap that merges two boxes (t_IoU2)"}
 
 
@@ -212,6 +213,15 @@ class PathEdit(QLineEdit):
         painter.drawText(self._text_rect(), Qt.AlignLeft | Qt.AlignVCenter, self.shown_text())
 
 
+def _label_tooltips(form: QFormLayout) -> None:
+    """Give each row's label its field's tooltip: a reader points at the words, not only at the box beside them."""
+    for row in range(form.rowCount()):
+        field = form.itemAt(row, QFormLayout.FieldRole)
+        label = form.labelForField(field.widget()) if field is not None and field.widget() is not None else None
+        if isinstance(label, QLabel) and field.widget().toolTip() and not label.toolTip():
+            label.setToolTip(field.widget().toolTip())
+
+
 class SettingsDialog(QDialog):
     """Device, thresholds, dataset folder, custom weights files and autosave delay."""
 
@@ -227,6 +237,9 @@ class SettingsDialog(QDialog):
         self.device.addItems(["auto (GPU when available)", "cpu", "cuda (GPU)"])
         self.device.setCurrentIndex(DEVICE_CHOICES.index(settings.device))
         self.device_note = QLabel()
+        self.device.setToolTip("Where the analysis and the Retrain dialog's trainings run: auto uses this computer's "
+                               "graphics card (an NVIDIA one, CUDA) when it has one, else the processor (CPU); cuda "
+                               "falls back to the processor where there is none")
         self.device.currentIndexChanged.connect(self._show_device)
         run_form.addRow("Device", self.device)
         run_form.addRow("", self.device_note)
@@ -237,15 +250,20 @@ class SettingsDialog(QDialog):
         run_form.addRow("Registration", self.method)
         t, paper = settings.thresholds, Thresholds()
         self.t_conf = self._fraction(t.conf, "A box is taken as a joint when the detector is at least this sure that a "
-                                             f"joint is in it (the paper's t_conf, {paper.conf})")
-        self.t_iou1 = self._fraction(t.iou1, "Of one detector's boxes overlapping by this intersection over union or "
-                                             f"more, only the surest is kept (the paper's t_IoU1, {paper.iou1})")
-        self.m1 = self._count(t.m1, "The most boxes the ankylosis detector keeps per hand, surest first; also the most "
-                                    f"joints per hand once the two detectors' boxes are merged (the paper's M1, {paper.m1})")
-        self.m2 = self._count(t.m2, "The most boxes the subluxation detector keeps per hand, surest first (the paper's "
-                                    f"M2, {paper.m2})")
-        self.t_iou2 = self._fraction(t.iou2, "A box of each detector overlapping by more than this intersection over "
-                                             f"union is one joint (the paper's t_IoU2, {paper.iou2})")
+                                             "joint is in it; a less sure box only where the hand's other joints say "
+                                             f"one is missing (the paper's t_conf, {paper.conf})")
+        self.t_iou1 = self._fraction(t.iou1, "Of one detector's boxes overlapping by this share or more (the area they "
+                                             "share over the area they cover together: intersection over union), only "
+                                             f"the surest is kept (the paper's t_IoU1, {paper.iou1})")
+        self.m1 = self._count(t.m1, "The ankylosis detector keeps at most this many boxes per hand, surest first; once "
+                                    "the two detectors' boxes are merged, the hand has at most this many joints: those "
+                                    "both detectors found, then those only one found, surest first (the paper's M1, "
+                                    f"{paper.m1})")
+        self.m2 = self._count(t.m2, "The subluxation detector keeps at most this many boxes per hand, surest first, "
+                                    f"before they are merged with the ankylosis detector's (the paper's M2, {paper.m2})")
+        self.t_iou2 = self._fraction(t.iou2, "Two boxes, one of each detector, overlapping by more than this share are "
+                                             "one joint: the surer box is kept (the paper's t_IoU2, "
+                                             f"{paper.iou2})")
         for label, box in zip(THRESHOLD_ROWS.values(), (self.t_conf, self.t_iou1, self.m1, self.m2, self.t_iou2)):
             run_form.addRow(label, box)
         layout.addWidget(run_box)
@@ -273,6 +291,8 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.RestoreDefaults).clicked.connect(self._restore_defaults)
+        for form in (run_form, files_form):
+            _label_tooltips(form)
         outer = QVBoxLayout(self)
         area = scrolling(content)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
