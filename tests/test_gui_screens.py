@@ -388,6 +388,53 @@ def test_an_unticked_box_is_outlined_clearly_on_the_dark_panels(qtbot, kind):
         app.setStyleSheet("")
 
 
+@pytest.mark.parametrize("kind", ["QSpinBox", "QDoubleSpinBox"])
+def test_a_spin_boxs_up_and_down_arrows_stand_out_on_the_dark_field(qtbot, kind):
+    """The Settings dialog's number boxes showed two blank dark buttons (1.4:1 against the field): nothing said
+    they step the value up and down. Their arrows now stand out (3:1, WCAG's least for a control), still when the
+    box is off, and dimmer then than when it is on."""
+    from PySide6 import QtWidgets
+    from PySide6.QtWidgets import QStyle, QStyleOptionSpinBox, QVBoxLayout, QWidget
+
+    from colour_vision import contrast
+    from jsnviewer.gui.resources import style_sheet
+
+    app = QApplication.instance()
+    app.setStyleSheet(style_sheet())  # as the program shows it
+    try:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        spin = getattr(QtWidgets, kind)()
+        spin.setRange(0, 100)
+        spin.setValue(20)
+        layout.addWidget(spin)
+        qtbot.addWidget(panel)
+        panel.resize(300, 60)
+        panel.show()
+        qtbot.waitExposed(panel)
+
+        def arrows_contrast() -> list[float]:
+            option = QStyleOptionSpinBox()
+            spin.initStyleOption(option)
+            picture = panel.grab().toImage()
+            assert picture.devicePixelRatio() == 1
+            field = picture.pixelColor(spin.x() + spin.width() // 2, spin.y() + spin.height() // 2).getRgb()[:3]
+            shown = []
+            for button in (QStyle.SC_SpinBoxUp, QStyle.SC_SpinBoxDown):
+                rect = spin.style().subControlRect(QStyle.CC_SpinBox, option, button, spin).translated(spin.pos())
+                assert rect.width() >= 8 and rect.height() >= 6
+                shown.append(max(contrast(colour, field) for colour in _colours(picture, rect)))
+            return shown
+
+        on = arrows_contrast()
+        assert min(on) >= 3.0, on
+        spin.setEnabled(False)
+        off = arrows_contrast()
+        assert min(off) >= 3.0 and max(off) < min(on), (on, off)
+    finally:
+        app.setStyleSheet("")
+
+
 @pytest.mark.parametrize("width, height", [(1024, 740), (960, 510)])  # 1024 × 768; Full HD at 200 %
 def test_on_a_small_screen_the_study_panel_shows_each_visits_date_whole(qtbot, settings_store, study, monkeypatch,
                                                                         width, height):
