@@ -49,12 +49,18 @@ def print_unmasked(unmasked: list[str]) -> None:
         print(f"not measured: {counted(len(unmasked), 'crop')} without both _upper.png and _lower.png masks: {', '.join(unmasked)}")
 
 
+# what `--device` and `--method` say in every command's help
+DEVICE_HELP = "where {what}: auto (a CUDA graphics card when there is one, else the CPU), cpu or cuda"
+METHOD_HELP = ("how each joint's bones are registered between the visits: refined (network and sub-pixel refinement), "
+               "deep (network only) or poc (phase-only correlation, no network)")
+
+
 def add_device_option(parser: argparse.ArgumentParser) -> None:
     """A trainer's `--device`, read by `training_device`."""
     from jsnviewer.device import DEVICE_CHOICES
 
     parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
-                        help="where the network trains (auto: a CUDA GPU when there is one)")
+                        help=DEVICE_HELP.format(what="the network trains"))
 
 
 def training_device(preference: str) -> torch.device:

@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from jsnviewer.cli import DEVICE_HELP, METHOD_HELP
 from jsnviewer.device import DEVICE_CHOICES
 from jsnviewer.registration.methods import DEFAULT_METHOD, METHODS
 from jsnviewer.words import counted
@@ -42,8 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="folder to write the results into")
-    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
-    p.add_argument("--method", choices=list(METHODS), default=DEFAULT_METHOD, help="registration method")
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help=DEVICE_HELP.format(what="the analysis runs"))
+    p.add_argument("--method", choices=list(METHODS), default=DEFAULT_METHOD, help=METHOD_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--weights", action="append", default=[], metavar="MODEL=FILE",
                    help="read MODEL (detector_ankylosis, detector_subluxation, joint_findings, segmenter or registration) from FILE, "

@@ -19,18 +19,21 @@ from jsnviewer.words import counted
 def _thresholds(parser: argparse.ArgumentParser) -> None:
     t = Thresholds()
     g = parser.add_argument_group("inference settings (the paper's defaults)")
-    g.add_argument("--conf", type=between(0, 1), default=t.conf, help=f"t_conf: keep boxes above this confidence ({t.conf})")
-    g.add_argument("--iou1", type=between(0, 1), default=t.iou1, help=f"t_IoU1: NMS within one detector ({t.iou1})")
-    g.add_argument("--m1", type=at_least(1), default=t.m1, help=f"M1: boxes kept from the ankylosis detector and in the end ({t.m1})")
-    g.add_argument("--m2", type=at_least(1), default=t.m2, help=f"M2: boxes kept from the subluxation detector ({t.m2})")
-    g.add_argument("--iou2", type=between(0, 1), default=t.iou2, help=f"t_IoU2: same joint across the two detectors ({t.iou2})")
+    g.add_argument("--conf", type=between(0, 1), default=t.conf, help=f"keep a box as a joint when the detector is at least this sure of it (the paper's t_conf; {t.conf})")
+    g.add_argument("--iou1", type=between(0, 1), default=t.iou1, help="of one detector's boxes overlapping by this share or more (intersection over union), keep only the "
+                                                               f"surest (the paper's t_IoU1; {t.iou1})")
+    g.add_argument("--m1", type=at_least(1), default=t.m1, help="the most boxes per hand the ankylosis detector keeps, and the most joints per hand "
+                                                           f"once both detectors' boxes are merged (the paper's M1; {t.m1})")
+    g.add_argument("--m2", type=at_least(1), default=t.m2, help=f"the most boxes per hand the subluxation detector keeps (the paper's M2; {t.m2})")
+    g.add_argument("--iou2", type=between(0, 1), default=t.iou2, help="a box of each detector overlapping by more than this share is one joint (the "
+                                                               f"paper's t_IoU2; {t.iou2})")
 
 
 def register(train_subparsers, bench_subparsers) -> None:
     t = train_subparsers.add_parser("detector", help="train a joint detector (SSD300) for one finding",
                                     description="Train the ankylosis or the subluxation joint detector on synthetic "
                                                 "hands, landmarked real hands and/or an annotation dataset.")
-    t.add_argument("--finding", required=True, choices=FINDINGS)
+    t.add_argument("--finding", required=True, choices=FINDINGS, help="the finding whose detector is trained")
     t.add_argument("--synthetic", type=at_least(0), default=200, metavar="N", help="synthetic studies (2 hands each) to train on (200; 0 for none)")
     t.add_argument("--real", type=Path, metavar="DIR", help="landmarked real hands (e.g. ../shared/data/real)")
     t.add_argument("--exclude-real", action="append", default=[], metavar="NAME", help="leave out real hands whose file name contains NAME")
@@ -40,11 +43,12 @@ def register(train_subparsers, bench_subparsers) -> None:
     t.add_argument("--init", type=Path, metavar="PT", help="start from these weights (continue a run, or fine-tune on your data); "
                    "default: the shipped detector of the finding when --data is given, else random weights")
     t.add_argument("--width", type=above(0), default=None, help="channel width of VGG16 (1 = the paper's network; default 1/16)")
-    t.add_argument("--steps", type=at_least(0), default=3000)
-    t.add_argument("--batch", type=at_least(1), default=8)
-    t.add_argument("--lr", type=above(0), default=1e-3)
+    t.add_argument("--steps", type=at_least(0), default=3000,
+                   help="training steps, one batch of windows each (3000; 0 with --init: only --calibrate)")
+    t.add_argument("--batch", type=at_least(1), default=8, help="300 × 300 px windows per training step (8)")
+    t.add_argument("--lr", type=above(0), default=1e-3, help="learning rate: how far each step moves the weights (0.001)")
     t.add_argument("--minutes", type=above(0), default=None, help="stop after this many minutes")
-    t.add_argument("--seed", type=SEED, default=0)
+    t.add_argument("--seed", type=SEED, default=0, help="seed of the training's random numbers (the same seed repeats the same choices) (0)")
     t.add_argument("--positive-share", type=between(0, 1), default=0.25, help="share of windows centred on a joint with the finding (0.25)")
     t.add_argument("--present-weight", type=at_least(0, kind=float), default=1.0, help="loss weight of joints with the finding (1: Eq. 3 as written)")
     t.add_argument("--real-share", type=between(0, 1), default=None, metavar="P",
@@ -70,18 +74,20 @@ def register(train_subparsers, bench_subparsers) -> None:
     c.add_argument("--validation", type=at_least(1), default=60, metavar="N", help="synthetic validation studies for the thresholds (60)")
     c.add_argument("--out", type=Path, required=True, help="weights file to write")
     c.add_argument("--init", type=Path, metavar="PT", help="start from these weights; default: the shipped classifier when --data is given")
-    c.add_argument("--steps", type=at_least(1), default=2000)
-    c.add_argument("--batch", type=at_least(1), default=48)
-    c.add_argument("--lr", type=above(0), default=2e-3)
+    c.add_argument("--steps", type=at_least(1), default=2000, help="training steps, one batch of joint patches each (2000)")
+    c.add_argument("--batch", type=at_least(1), default=48, help="joint patches per training step (48)")
+    c.add_argument("--lr", type=above(0), default=2e-3, help="learning rate: how far each step moves the weights (0.002)")
     c.add_argument("--real-share", type=between(0, 1), default=0.15, help="share of each batch from radiograph files (--real, --data)")
     c.add_argument("--minutes", type=above(0), default=None, help="stop after this many minutes")
-    c.add_argument("--seed", type=SEED, default=0)
+    c.add_argument("--seed", type=SEED, default=0, help="seed of the training's random numbers (the same seed repeats the same choices) (0)")
     c.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch (1)")
     add_device_option(c)
     c.set_defaults(func=train_findings_command)
 
     b = bench_subparsers.add_parser("detection", help="detection rate, identities, findings and speed of the joint detectors",
-                                    description="Run both detectors and Algorithm 1 over radiographs with ground truth.")
+                                    description="Run both detectors and their merge (the paper's Algorithm 1) over "
+                                                "radiographs whose joints are known, and report the share of joints "
+                                                "found, their names, their findings and the time per radiograph.")
     src = b.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", type=Path, metavar="DIR", help="an annotation dataset (its reviewed radiographs), a folder "
                      "of synthetic studies (truth.json) or landmarked radiographs")

@@ -7,6 +7,7 @@ import json
 import sys
 
 from jsnviewer.cli.options import at_least
+from jsnviewer.cli import DEVICE_HELP, METHOD_HELP
 from jsnviewer.device import DEVICE_CHOICES
 from jsnviewer.registration.methods import DEFAULT_METHOD, METHODS
 
@@ -17,8 +18,9 @@ def register(train: argparse._SubParsersAction, bench: argparse._SubParsersActio
                                      "joints paired, JSN error, findings, seconds and peak memory per pair.")
     p.add_argument("--synthetic", type=at_least(1), required=True, metavar="N", help="number of synthetic study pairs")
     p.add_argument("--json", metavar="OUT.json", help="write the figures as JSON")
-    p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu")
-    p.add_argument("--method", choices=list(METHODS), default=DEFAULT_METHOD)
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="cpu",
+                   help=DEVICE_HELP.format(what="the analyses run") + " (default cpu)")
+    p.add_argument("--method", choices=list(METHODS), default=DEFAULT_METHOD, help=METHOD_HELP)
     p.add_argument("--both-hands", action="store_true", help="radiographs of both hands side by side (28 joints a study)")
     p.set_defaults(func=run)
 

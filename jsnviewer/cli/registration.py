@@ -25,12 +25,12 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.add_argument("--data", type=Path, default=DEFAULT_REAL if DEFAULT_REAL.is_dir() else None,
                    help="joint_crops-style folder or annotation dataset folder (split by joint folder)")
     p.add_argument("--synthetic", type=at_least(0), default=0, help="size of the pool of phantom pairs (jsnviewer.phantom.make_joint_pair) drawn from in every epoch")
-    p.add_argument("--epochs", type=at_least(1), default=30)
-    p.add_argument("--batch-size", type=at_least(1), default=32)
-    p.add_argument("--lr", type=above(0), default=1e-3)
+    p.add_argument("--epochs", type=at_least(1), default=30, help="passes over the training pairs")
+    p.add_argument("--batch-size", type=at_least(1), default=32, help="joint pairs per training step")
+    p.add_argument("--lr", type=above(0), default=1e-3, help="learning rate: how far each step moves the weights")
     p.add_argument("--config", choices=["small", "paper"], default="small", help="network size")
     p.add_argument("--max-minutes", type=above(0), help="stop after the epoch that passes this time")
-    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the training's random numbers (the same seed repeats the same choices)")
     p.add_argument("--supervised-weight", type=at_least(0, kind=float), default=0.1,
                    help="weight of the smooth-L1 term on the known parameters of self-pairs and phantom pairs")
     p.add_argument("--self-pairs", type=at_least(0), default=800, help="self-pairs (known per-bone transforms) per epoch, besides up to 1200 repeat-visit pairs")
@@ -41,11 +41,17 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.add_argument("--out", type=Path, required=True, help="weights file to write (checkpointed every better epoch)")
     p.set_defaults(func=_train)
 
-    b = bench_subparsers.add_parser("registration", help="σ, σ', mismatching ratio, losses, ms per pair (and JSN error on synthetic pairs)",
+    b = bench_subparsers.add_parser("registration",
+                                    help="how consistent the JSN of real joints is (σ, σ', mismatching ratio), the image "
+                                         "mismatch before and after, ms per pair (and the JSN error on synthetic pairs)",
                                     description="Register baseline and follow-up joint crops (real repeat visits, or "
-                                                "synthetic pairs with a known JSN change) and report σ, σ', the "
-                                                "mismatching ratio, the losses before and after, the time per pair and, "
-                                                "on synthetic pairs, the JSN error.",
+                                                "synthetic pairs with a known JSN change) and report how consistent "
+                                                "the JSN is: its spread between a direct and a roundabout measurement "
+                                                "through a third visit (σ), its spread when the follow-up is shifted by a "
+                                                "few pixels (σ') and the share of shifted trials off from the others by "
+                                                "more than half a pixel (mismatching ratio); the image mismatch (loss) "
+                                                "before and after, the time per pair and, on synthetic pairs, the JSN "
+                                                "error.",
                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     b.add_argument("--data", type=Path, help="joint_crops-style folder or annotation dataset folder")
     b.add_argument("--part", choices=PARTS,
@@ -56,7 +62,7 @@ def register(train_subparsers, bench_subparsers) -> None:
                    help="a method to measure; give the option again for more (default: refined, deep, poc; the first one's figures are also at the top level of the JSON)")
     b.add_argument("--pixel-size", type=above(0), default=0.175, help="mm per pixel of the crops in --data")
     b.add_argument("--weights", type=Path, help="registration weights (default: the shipped models/registration.pt)")
-    b.add_argument("--seed", type=SEED, default=0, help="seed of the σ' shifts and of the synthetic pairs")
+    b.add_argument("--seed", type=SEED, default=0, help="seed of the random shifts (σ') and of the synthetic pairs")
     b.add_argument("--threads", type=at_least(1), default=1, help="CPU threads for torch")
     b.add_argument("--json", type=Path, help="write the figures here")
     b.set_defaults(func=_bench)

@@ -28,16 +28,19 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.add_argument("--data", type=Path, action="append", default=[],
                    help="annotation dataset folder (with dataset.json) or joint_crops-style folder; repeatable")
     p.add_argument("--synthetic", type=at_least(0), default=0, help="number of phantom crops to add (seeds 0..N-1)")
-    p.add_argument("--epochs", type=at_least(1), default=30)
+    p.add_argument("--epochs", type=at_least(1), default=30, help="passes over the training crops")
     p.add_argument("--stop-after", type=at_least(1), help="end after this many epochs (the schedule stays --epochs long)")
-    p.add_argument("--batch-size", type=at_least(1), default=16)
-    p.add_argument("--lr", type=above(0), default=3e-3)
-    p.add_argument("--optimizer", choices=["adamw", "rmsprop"], default="adamw")
-    p.add_argument("--loss", choices=["bce+dice", "bce"], default="bce+dice")
+    p.add_argument("--batch-size", type=at_least(1), default=16, help="joint crops per training step")
+    p.add_argument("--lr", type=above(0), default=3e-3, help="learning rate: how far each step moves the weights")
+    p.add_argument("--optimizer", choices=["adamw", "rmsprop"], default="adamw",
+                   help="how the weights are updated: AdamW or RMSprop")
+    p.add_argument("--loss", choices=["bce+dice", "bce"], default="bce+dice",
+                   help="what training minimises: per-pixel error (binary cross-entropy), with or without the masks' "
+                        "overlap (Dice)")
     p.add_argument("--width", type=at_least(1), default=8, help="channels of the first level (doubles per level)")
     p.add_argument("--depth", type=at_least(2), default=4, help="levels of the U-Net++")
     p.add_argument("--input-size", type=at_least(4), default=128, help="crops are resized to this for the network")
-    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the training's random numbers (the same seed repeats the same choices)")
     p.add_argument("--split-seed", type=SEED, default=0, help="seed of the train/validation split by joint")
     p.add_argument("--init", type=Path, help="fine-tune from these weights (their network size is kept); "
                    "default: the shipped segmenter when --data is an annotation dataset, else random weights")
@@ -46,10 +49,11 @@ def register(train_subparsers, bench_subparsers) -> None:
     p.add_argument("--out", type=Path, required=True, help="weights file to write (never the shipped one by default: retraining must not overwrite it)")
     p.set_defaults(func=_train)
 
-    b = bench_subparsers.add_parser("segmentation", help="Table 6 metrics per bone and CPU ms per crop",
-                                    description="Segment joint crops whose bone masks are known and report the Dice "
-                                                "similarity coefficient and mean IoU per bone (Wang 2023, Table 6) and "
-                                                "the CPU time per crop.",
+    b = bench_subparsers.add_parser("segmentation", help="how well each bone's outline matches the known mask (Dice, mean IoU) and CPU ms per crop",
+                                    description="Segment joint crops whose bone masks are known and report, per bone, "
+                                                "how well the outline found overlaps the known one (Dice similarity "
+                                                "coefficient and mean IoU, as Wang 2023, Table 6) and the CPU time per "
+                                                "crop.",
                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     b.add_argument("--data", type=Path, help="folder laid out like joint_crops/ (or a dataset folder)")
     b.add_argument("--part", choices=PARTS,

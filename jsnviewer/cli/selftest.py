@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 
+from jsnviewer.cli import DEVICE_HELP
 from jsnviewer.device import DEVICE_CHOICES
 
 
@@ -19,7 +20,7 @@ def register(subparsers) -> None:
         "self-test", help="analyse a built-in synthetic pair and check the result (installation check)",
         description="Analyse a synthetic baseline/follow-up pair with the installed models, check the result "
                     "against its known truth, build the window offscreen, print one line. Exit status 0: passed.")
-    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help=DEVICE_HELP.format(what="the check runs"))
     parser.set_defaults(func=run)
 
 
