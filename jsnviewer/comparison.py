@@ -2,8 +2,10 @@
 
 One figure per model, in an annotator's words: reviewed joints found (the detectors, jsnviewer.detection.bench),
 findings called as the annotators marked them (the finding classifier, the same benchmark), Dice of the bone
-outlines (the segmenter, jsnviewer.segmentation.bench) and the spread of the JSN under small shifts, σ′ (the
-registration, jsnviewer.registration.bench). The segmenter and the registration are measured on the joints their
+outlines with those saved in the dataset (the segmenter, jsnviewer.segmentation.bench) and the spread of the JSN under
+small shifts, σ′ (the registration, jsnviewer.registration.bench). The saved outlines are the ones the segmenter in
+use drew, so the segmenter's figure says whether the new one outlines differently ("changed"), never whether it
+does better or worse (`judged`). The segmenter and the registration are measured on the joints their
 trainers held out (`is_validation_joint`); the detectors and the finding classifier learn from every reviewed
 radiograph, so they are measured on the radiographs they were trained on, and the comparison says so.
 `jsnviewer bench retraining` runs it and writes it beside the new weights (COMPARISON_FILE).
@@ -50,6 +52,9 @@ class ModelComparison:
     counted: str  # what `amount` counts: "reviewed radiograph" or "held-out joint"
     enough: int  # as many needed for the figure to mean much
     not_measured: str = ""  # why there is no figure
+    # False: the figure is no measure of quality (the segmenter against the outlines the segmenter in use drew): it
+    # says "changed" or "unchanged", never better or worse, and `note` says why
+    judged: bool = True
 
     @property
     def title(self) -> str:
@@ -57,23 +62,46 @@ class ModelComparison:
 
     @property
     def verdict(self) -> str:
-        """better, same, worse, or not measured (no figure)."""
+        """better, same, worse; changed or unchanged where the figure is not judged; or not measured (no figure)."""
         if self.in_use is None or self.new is None:
             return "not measured"
         gain = (self.new - self.in_use) * (1 if self.higher_is_better else -1)
+        if not self.judged:
+            return "unchanged" if abs(gain) <= self.same_within else "changed"
         return "same" if abs(gain) <= self.same_within else "better" if gain > 0 else "worse"
 
     @property
     def too_little(self) -> bool:
         return self.amount < self.enough
 
+    @property
+    def note(self) -> str:
+        """Why the figure is not judged better or worse ("" where it is)."""
+        if self.judged:
+            return ""
+        return ("not a quality figure: the segmenter in use drew the saved outlines, so it agrees with them almost "
+                "exactly, and a new one that outlines otherwise scores lower, whether its outlines are better or worse")
+
+    @property
+    def doubt(self) -> str:
+        """Why the new weights are not shown to do at least as well as those in use on enough data ("" where they
+        are: better or the same, on enough data)."""
+        if self.verdict == "not measured":
+            return f"not measured: {self.not_measured}"
+        if not self.judged:
+            return f"not judged: {self.verdict}, {self.note}"
+        if self.verdict == "worse":
+            return "measured worse" + (f" ({self.too_little_text})" if self.too_little else "")
+        return self.too_little_text if self.too_little else ""
+
     def sentence(self) -> str:
         """The comparison in one line, as the dialog and the command line say it."""
         if self.verdict == "not measured":
             return f"{self.title}: not compared — {self.not_measured}."
         text = f"{self.title}, {self.measure}: {self.in_use_text} in use → {self.new_text} new: {self.verdict}"
-        if self.too_little:
-            text += f" ({self.too_little_text})"
+        said = [self.note] * bool(self.note) + [self.too_little_text] * self.too_little
+        if said:
+            text += f" ({'; '.join(said)})"
         return f"{text}. Measured {self.measured_on}."
 
     @property
@@ -95,6 +123,16 @@ class Comparison:
     def of(self, model: str) -> ModelComparison | None:
         return next((m for m in self.models if m.model == model), None)
 
+    def doubts(self, models) -> dict[str, str]:
+        """Of `models`, each one whose new weights are not shown to do at least as well as those in use on enough data,
+        with why (a model this comparison did not measure: "not compared")."""
+        doubts = {}
+        for model in models:
+            m = self.of(model)
+            if m is None or m.doubt:
+                doubts[model] = m.doubt if m is not None else "not compared"
+        return doubts
+
     def still_holds(self, new_weights: dict[str, str], weights_in_use: dict[str, str]) -> bool:
         """Whether it compares these new weights with the weights in use now (another model in use since gives
         other figures: the detectors and the finding classifier are measured together)."""
@@ -106,6 +144,8 @@ class Comparison:
 
     @classmethod
     def from_json(cls, obj: dict) -> Comparison:
+        if any("judged" not in m for m in obj["models"]):  # written by an earlier version, which judged the segmenter
+            raise KeyError("judged")  # by its own outlines: measured again
         return cls(tuple(ModelComparison(**m) for m in obj["models"]), dict(obj["weights_in_use"]),
                    dict(obj["new_weights"]), float(obj["seconds"]), dict(obj.get("details", {})))
 
@@ -252,13 +292,12 @@ def _segmenter(crops_dir: Path, new: str, in_use: str, step: Callable[[str], Non
         step(f"segmenter {which}")
     dice = [measured[w]["overall"]["dsc"] for w in ("in use", "new")]
     on = (f"on the {counted(joints, 'joint')} held out from its training ({counted(len(samples), 'crop')}), against "
-          "the bone masks saved "
-          "in the dataset: these are the segmenter's own outlines from when the joints were confirmed (unless a mask "
-          "file was replaced), so the weights that drew them score close to 1 and a lower figure means other "
-          "outlines, not necessarily worse ones")
-    return ModelComparison("segmenter", "Dice of the bone outlines against the saved masks (1: identical)",
-                           dice[0], dice[1], f"{dice[0]:.3f}", f"{dice[1]:.3f}", True, 0.001, on, joints, JOINTS,
-                           ENOUGH_JOINTS), measured
+          "the bone masks saved in the dataset when the joints were confirmed")
+    # The masks are the segmenter's own outlines (the application writes what the segmenter in use drew; nothing tells
+    # a mask file a user replaced from one the program wrote): agreement with them is no quality figure
+    return ModelComparison("segmenter", "agreement with the outlines saved in the dataset, which the segmenter in use "
+                           "drew (Dice; 1: identical)", dice[0], dice[1], f"{dice[0]:.3f}", f"{dice[1]:.3f}", True,
+                           0.001, on, joints, JOINTS, ENOUGH_JOINTS, judged=False), measured
 
 
 def _registration(crops_dir: Path, new: str, in_use: str, step: Callable[[str], None]) -> tuple[ModelComparison, dict]:

@@ -100,12 +100,18 @@ def test_the_new_weights_are_measured_against_those_in_use_on_the_dataset(datase
     assert "2 reviewed radiographs it was trained on" in detector.measured_on and "none is held out" in detector.measured_on
     assert detector.too_little  # 2 radiographs
     segmenter = comparison.of("segmenter")
-    assert segmenter.in_use > 0.95 and segmenter.new < segmenter.in_use - 0.01 and segmenter.verdict == "worse"
+    # against the outlines the segmenter in use drew: another figure is "changed", never "worse" (nor "better")
+    assert segmenter.in_use > 0.95 and segmenter.new < segmenter.in_use - 0.01 and segmenter.verdict == "changed"
+    assert segmenter.measure.startswith("agreement with the outlines saved in the dataset, which the segmenter in use")
     assert segmenter.amount == 1 and segmenter.too_little  # the one joint of six the split holds out
     assert "1 joint held out from its training" in segmenter.measured_on
     registration = comparison.of("registration")
     assert registration.in_use == registration.new and registration.verdict == "same"
-    assert [m.model for m in comparison.worse()] == ["segmenter"]
+    assert comparison.worse() == []
+    doubts = comparison.doubts(new)  # none is shown to do at least as well on enough data
+    assert doubts["segmenter"].startswith("not judged: changed, not a quality figure")
+    assert doubts["registration"] == doubts["detector_ankylosis"].replace("2 reviewed radiographs", "1 held-out joint") \
+        == "too little data to tell: 1 held-out joint, 5 or more needed"
     save_comparison(comparison, tmp_path)
     assert load_comparison(tmp_path) == comparison  # written beside the new weights, read back when offered again
     assert comparison.still_holds({"segmenter": new["segmenter"]}, {})
@@ -150,7 +156,7 @@ def test_retraining_from_the_window_writes_new_weights_into_the_dataset_and_uses
         assert figure.in_use is not None and f"{figure.in_use_text} → {figure.new_text}" in shown
     assert (dialog.out_folder / "comparison.json").is_file()
     assert window.settings.weights["registration"] == ""  # nothing changes until the user says so
-    monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Use all the new weights"))  # if one got worse
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Use all the new weights"))  # too little data
     dialog.use_button.click()
     assert window.settings.weights["registration"] == new["registration"]
     assert load_settings(settings_store).weights["joint_findings"] == new["joint_findings"]  # remembered
@@ -267,7 +273,7 @@ def test_a_dataset_folder_the_weights_cannot_be_written_to_is_said_before_any_tr
 
 
 def test_weights_trained_but_not_used_before_the_dialog_closed_are_offered_when_it_opens_again(
-        qtbot, make_window, tmp_path, settings_store):
+        qtbot, make_window, tmp_path, settings_store, monkeypatch):
     """A rheumatologist closed the dialog after a training without choosing: the next time the dialog offers
     that training's weights (the latest run only, complete files only) until they are in use."""
     import shutil
@@ -291,7 +297,10 @@ def test_weights_trained_but_not_used_before_the_dialog_closed_are_offered_when_
     assert "2026-11-20_100000" in dialog.status.text()
     assert dialog.new_weights() == {"segmenter": str(latest / "segmenter.pt"),
                                     "registration": str(latest / "registration.pt")}
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Use all the new weights"))
+    _click.asked.clear()
     dialog.use_button.click()
+    assert "Registration network: not measured: the dataset has no joint crops" in _click.asked[0]  # asked first
     assert window.settings.weights["segmenter"] == str(latest / "segmenter.pt")
     dialog.close_button.click()
 
@@ -351,18 +360,27 @@ def test_a_demo_radiograph_an_earlier_version_saved_into_the_dataset_is_named_an
 def _click(box: QMessageBox, answer: str) -> int:
     """Answer a question the dialog asks, as the user would, and note what it asked."""
     _click.asked.append(box.text())
+    _click.offered.append([button.text().replace("&", "") for button in box.buttons()])
     next(button for button in box.buttons() if button.text().replace("&", "") == answer).click()
     return 0
 
 
 _click.asked = []
+_click.offered = []
 
 
-def test_weights_that_measured_worse_are_named_and_used_only_when_the_user_says_so(
+def _row(shown: str, title: str) -> str:
+    """The comparison table's row of one model, as shown."""
+    return next(row for row in shown.split("<tr>") if row.startswith(f"<td>{title}</td>"))
+
+
+def test_a_new_segmenter_is_not_called_worse_for_differing_from_the_outlines_the_one_in_use_drew(
         qtbot, make_window, dataset_root, tmp_path, monkeypatch):
-    """A retraining whose new segmenter outlines the bones worse than the one in use: the dialog measures it before
-    offering it (in the background), shows in use → new for each model, says which got worse, and "Use the new
-    weights" asks, naming it, before adopting it; the comparison is written beside the weights and shown again."""
+    """The dataset's masks are the segmenter in use's own outlines: it scores about 1 against them and every new one
+    read "worse" in red, and Use asked "Use them anyway?" every time. Its row says what the figure is and that it is
+    no quality figure ("changed"); too little data is said in each row it applies to; and Use asks once about every
+    model not shown to do at least as well on enough data (the registration, "the same" on one joint, was adopted
+    without a word). The comparison is written beside the weights and shown again."""
     import shutil
 
     root = tmp_path / "dataset"
@@ -376,25 +394,99 @@ def test_weights_that_measured_worse_are_named_and_used_only_when_the_user_says_
     assert dialog.comparing and not dialog.use_button.isEnabled() and dialog.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
     assert (run / "comparison.json").is_file()
-    segmenter = dialog.comparison.of("segmenter")
+    segmenter, registration = dialog.comparison.of("segmenter"), dialog.comparison.of("registration")
     shown = dialog.comparison_view.text()
-    assert f"{segmenter.in_use_text} → {segmenter.new_text}: <b style='color:#c0392b'>worse</b>" in shown
-    assert "Too little data to tell: 1 held-out joint, 5 or more needed" in shown
-    assert "Measured worse than the weights in use: Bone segmenter." in dialog.status.text()
+    row = _row(shown, "Bone segmenter")
+    assert "agreement with the outlines saved in the dataset, which the segmenter in use drew" in row
+    assert f"{segmenter.in_use_text} → {segmenter.new_text}: changed" in row and "#c0392b" not in shown  # not red
+    assert "Not a quality figure: the segmenter in use drew the saved outlines" in row  # in its row, not below
+    for title in ("Bone segmenter", "Registration network"):  # each row says it rests on too little data
+        assert "Too little data to tell: 1 held-out joint, 5 or more needed." in _row(shown, title)
+    assert "Measured worse" not in dialog.status.text()
+    assert "Not shown to do at least as well on enough data (“Use the new weights” asks first): Bone segmenter, " \
+           "Registration network." in dialog.status.text()
     dialog.close_button.click()
 
     again = window.open_retraining()  # offered again: its comparison shown at once, not measured again
     assert not again.running and again.use_button.isEnabled() and again.comparison == dialog.comparison
-    _click.asked.clear()
+    _click.asked.clear(), _click.offered.clear()
     monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Cancel"))
     again.use_button.click()
-    assert "Bone segmenter" in _click.asked[0] and f"{segmenter.in_use_text} in use → {segmenter.new_text} new" in \
-        _click.asked[0]
+    asked = _click.asked[0]
+    assert ("• Bone segmenter: not judged: changed, not a quality figure" in asked
+            and f"({segmenter.in_use_text} in use → {segmenter.new_text} new)" in asked)
+    assert (f"• Registration network: too little data to tell: 1 held-out joint, 5 or more needed "
+            f"({registration.in_use_text} in use → {registration.new_text} new)") in asked
+    assert _click.offered[0] == ["Use all the new weights", "Cancel"]  # no "others" shown to do as well
     assert window.settings.weights["segmenter"] == window.settings.weights["registration"] == ""  # nothing adopted
-    monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Use only the others"))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Use all the new weights"))
     again.use_button.click()
+    assert window.settings.weights["segmenter"] == str(run / "segmenter.pt")
     assert window.settings.weights["registration"] == str(run / "registration.pt")
-    assert window.settings.weights["segmenter"] == ""  # the worse one stays out
+
+
+@pytest.fixture(scope="module")
+def compared_on_enough(dataset_root, tmp_path_factory):
+    """A retraining's segmenter and registration with their comparison written beside them, the registration's resting
+    on enough data (the bar lowered to the one held-out joint the small dataset has)."""
+    import shutil
+
+    from jsnviewer import comparison
+
+    root = tmp_path_factory.mktemp("enough") / "dataset"
+    shutil.copytree(dataset_root, root, ignore=shutil.ignore_patterns("retrained"))
+    run = root / "retrained" / "2026-11-20_100000"
+    run.mkdir(parents=True)
+    new = {"segmenter": str(_worse_segmenter(run / "segmenter.pt")),
+           "registration": str(_retrained_copy("registration", run))}
+    enough, comparison.ENOUGH_JOINTS = comparison.ENOUGH_JOINTS, 1
+    try:
+        comparison.save_comparison(comparison.compare_weights(root, new, {}), run)
+    finally:
+        comparison.ENOUGH_JOINTS = enough
+    return root
+
+
+def test_weights_shown_to_do_as_well_on_enough_data_are_used_without_asking_and_the_others_only_when_told(
+        qtbot, make_window, compared_on_enough, monkeypatch):
+    window = make_window(compared_on_enough)
+    dialog = window.open_retraining()
+    assert not dialog.running and dialog.comparison is not None  # shown at once
+    assert "Too little data" not in _row(dialog.comparison_view.text(), "Registration network")
+    _click.asked.clear(), _click.offered.clear()
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Use only the others"))
+    dialog.use_button.click()
+    assert "• Bone segmenter: not judged" in _click.asked[0] and "• Registration network" not in _click.asked[0]
+    assert "The others did at least as well: Registration network." in _click.asked[0]
+    assert _click.offered[0] == ["Use all the new weights", "Use only the others", "Cancel"]
+    assert window.settings.weights["registration"].endswith("registration.pt")  # the one shown to do as well
+    assert window.settings.weights["segmenter"] == ""
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1280, 800)])
+def test_on_a_laptop_screen_the_comparison_and_the_log_are_both_readable(qtbot, make_window, compared_on_enough,
+                                                                        monkeypatch, width, height):
+    """At 720 × 560 with the comparison in a scroll area and the log inside it too, the log shrank to a few lines
+    or went below the fold; the table needed scrolling."""
+    from PySide6.QtCore import QSize
+
+    import jsnviewer.gui.fitting
+    from jsnviewer.gui import retrain_dialog
+
+    room = QSize(width, height - 40) - jsnviewer.gui.fitting.SCREEN_MARGIN  # less a task bar, then a title bar
+    monkeypatch.setattr(jsnviewer.gui.fitting, "room_on_screen", lambda widget: room)
+    monkeypatch.setattr(retrain_dialog, "room_on_screen", lambda widget: room, raising=False)
+    window = make_window(compared_on_enough)
+    dialog = window.open_retraining()
+    dialog.log.appendPlainText("\n".join(f"line {n}" for n in range(40)))
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.width() <= room.width() and dialog.height() <= room.height()
+    view = dialog.comparison_view
+    assert view.visibleRegion().boundingRect() == view.rect()  # the whole table in view, nothing scrolled away
+    log = dialog.log
+    assert log.visibleRegion().boundingRect() == log.rect()
+    assert log.viewport().height() >= 8 * log.fontMetrics().lineSpacing()  # 8 lines of what the trainers print
 
 
 def test_the_training_lengths_say_how_long_in_plain_words(qtbot, make_window, tmp_path):
@@ -422,10 +514,13 @@ def test_weights_whose_comparison_was_cancelled_are_used_only_when_the_user_says
     dialog.cancel()
     qtbot.waitUntil(lambda: not dialog.running and dialog.use_button.isEnabled(), timeout=30_000)
     assert dialog.comparison is None and not (run / "comparison.json").exists()
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text, *a: asked.append(text) or QMessageBox.No)
+    assert (dialog.progress.value(), dialog.progress.text()) == (0, "Comparison cancelled")  # not a full bar at 100 %
+    assert "Read each model card (the .md beside each file) before using them" in dialog.status.text()
+    _click.asked.clear()
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Cancel"))
     dialog.use_button.click()
-    assert "not compared" in asked[0] and window.settings.weights["registration"] == ""  # nothing adopted
-    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text, *a: QMessageBox.Yes)
+    assert "• Registration network: not compared: the comparison was cancelled" in _click.asked[0]
+    assert window.settings.weights["registration"] == ""  # nothing adopted
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Use all the new weights"))
     dialog.use_button.click()
     assert window.settings.weights["registration"] == str(run / "registration.pt")

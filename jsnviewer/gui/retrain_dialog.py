@@ -9,20 +9,23 @@ from pathlib import Path
 
 from PySide6.QtCore import QProcess, QProcessEnvironment, QSize, Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
-    QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
+    QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from jsnviewer.comparison import Comparison, ModelComparison, comparison_progress, load_comparison
 from jsnviewer.device import training_threads
 from jsnviewer.dataset import DEMO_LEFT_OUT
-from jsnviewer.gui.fitting import fit_to_screen, scrolling
+from jsnviewer.gui.fitting import fit_to_screen, room_on_screen
 from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
                                   program_command, training_runs)
 from jsnviewer.weights import model_card_path
 from jsnviewer.words import counted
 
 LOG_LINES = 400
+LOG_ROWS = 8  # the trainers' log shows at least this many lines, however long the comparison above it
+SIZE = QSize(720, 560)  # before the comparison shows
+COMPARED_SIZE = QSize(1000, 900)  # with it: as much as the screen has, up to this
 LENGTH_CHOICES = {"short": "Short (about half the time; a first look at a small dataset)",
                   "standard": "Standard (about 10 min for all five on a 2-core computer)",
                   "long": "Long (three times as long; for a larger dataset or a GPU)"}
@@ -46,8 +49,9 @@ class RetrainDialog(QDialog):
         self.comparing = False  # the child process is the comparison, not a training
         self.comparison: Comparison | None = None
         self._status_lines = ""  # the status before the comparison's lines
+        self.not_compared = ""  # why the new weights were not compared (cancelled, failed), once that happened
 
-        content = QWidget()  # scrolls on a small or scaled screen; the buttons stay in view below it
+        content = QWidget()  # scrolls on a small or scaled screen; the progress, the log and the buttons stay below it
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
         intro = QLabel(
@@ -72,20 +76,25 @@ class RetrainDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         box = QGroupBox("Models")
-        models = QVBoxLayout(box)
+        models = QGridLayout(box)  # in two columns: a column of five left the comparison too little height
+        models.setColumnStretch(0, 1)
+        models.setColumnStretch(1, 1)
         self.checks: dict[str, QCheckBox] = {}
-        for name, (title, _, _) in MODELS.items():
+        for number, (name, (title, _, _)) in enumerate(MODELS.items()):
+            cell = QVBoxLayout()
             check = QCheckBox(title)
             why_not = data.enough_for(name)
             check.setEnabled(why_not is None)
             check.setChecked(why_not is None)
-            models.addWidget(check)
+            cell.addWidget(check)
             if why_not:  # below the box, wrapped: on one line it made the dialog wider than a 1024 px screen
                 reason = QLabel(f"not now: {why_not}")
                 reason.setWordWrap(True)
                 reason.setIndent(24)
                 reason.setEnabled(False)
-                models.addWidget(reason)
+                cell.addWidget(reason)
+            cell.addStretch(1)
+            models.addLayout(cell, number // 2, number % 2)
             self.checks[name] = check
         layout.addWidget(box)
         lengths = QHBoxLayout()
@@ -109,12 +118,13 @@ class RetrainDialog(QDialog):
         self.comparison_view.setTextFormat(Qt.RichText)
         self.comparison_view.hide()
         layout.addWidget(self.comparison_view)
+        layout.addStretch(1)
         self.progress = QProgressBar()
-        layout.addWidget(self.progress)
         self.log = QPlainTextEdit(readOnly=True)
         self.log.setMaximumBlockCount(LOG_LINES)
         self.log.setPlaceholderText("What the trainers print")
-        layout.addWidget(self.log, 1)
+        rows = self.log.fontMetrics().lineSpacing() * LOG_ROWS
+        self.log.setMinimumHeight(rows + 2 * self.log.frameWidth() + 8)
         for why in data.unreadable:
             self.log.appendPlainText(f"left out: {why}")
         for image in data.demo:
@@ -138,8 +148,14 @@ class RetrainDialog(QDialog):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
+        # The log is not inside the scrolling part (a scroll area in a scroll area: the wheel scrolled one or the
+        # other, and the log shrank to a few lines below a long comparison): the part above takes the height its
+        # content needs, as far as the screen allows, the log the rest
+        self.upper = _Fitting(content)
         outer = QVBoxLayout(self)
-        outer.addWidget(scrolling(content), 1)
+        outer.addWidget(self.upper)
+        outer.addWidget(self.progress)
+        outer.addWidget(self.log, 1)
         outer.addLayout(buttons)
         self._update_start()
         for check in self.checks.values():
@@ -158,7 +174,8 @@ class RetrainDialog(QDialog):
                 self._offer()
             else:
                 self._compare()
-        fit_to_screen(self, QSize(720, 560))
+        if self.comparison_view.isHidden():  # else fitted to it already
+            fit_to_screen(self, SIZE)
 
     def _update_start(self) -> None:
         chosen = any(c.isChecked() and c.isEnabled() for c in self.checks.values())
@@ -228,6 +245,7 @@ class RetrainDialog(QDialog):
         number = len(self.finished_runs) + 1
         self.status.setText(f"Training the {run.title.lower()} ({number} of {len(self.runs)})…")
         self.progress.setRange(0, 0)  # busy until the trainer shows its steps
+        self.progress.setFormat("%p%")
         self.log.appendPlainText(f"— {run.title}: jsnviewer {' '.join(run.arguments)}")
         self._start_child(run.arguments, lambda code, status, run=run: self._finished(run, code, status),
                           lambda run=run: self._failed_to_start(run))
@@ -302,7 +320,8 @@ class RetrainDialog(QDialog):
         arguments = ["bench", "retraining", str(self.out_folder), "--data", str(self.dataset_root),
                      "--threads", str(training_threads())]
         arguments += [f"--weights={m}={p}" for m, p in self.weights_in_use.items() if p]
-        self.comparing, self.comparison = True, None
+        self.comparing, self.comparison, self.not_compared = True, None, ""
+        self.progress.setFormat("%p%")
         self.status.setText(self._status_lines + "\nComparing the new weights with the weights in use on the dataset "
                             "(a minute or more)…")
         self.progress.setRange(0, 0)
@@ -323,44 +342,64 @@ class RetrainDialog(QDialog):
         if comparison is None:
             lines = printed_lines(self.output)
             why = lines[-1].strip() if lines and code != -1 else f"the program could not be started ({program_command()[0]})"
-            self._offer(f"The new weights could not be compared with the weights in use: {why}")
+            self.not_compared = f"the comparison failed ({why})"
+            self._offer(f"The new weights could not be compared with the weights in use: {why}", "Comparison failed")
         else:
             self._show_comparison(comparison)
             self._offer()
 
     def _show_comparison(self, comparison: Comparison) -> None:
+        """One row per model: in use → new, the verdict, and in the row what limits it (too little data; a figure
+        that is no quality figure); what each figure rests on below the table."""
         self.comparison = comparison
         offered = self.new_weights()
         rows = [m for m in comparison.models if m.model in offered]
-        table = "".join(f"<tr><td>{m.title}</td><td>{m.measure}</td><td>{_figures(m)}</td></tr>" for m in rows)
-        little = _said_of(rows, lambda m: m.too_little_text if m.verdict != "not measured" and m.too_little else "")
+        table = "".join(f"<tr><td>{m.title}</td><td>{_measure(m)}</td><td>{_figures(m)}</td></tr>" for m in rows)
         basis = _said_of(rows, lambda m: m.measured_on)
         self.comparison_view.setText(
             "<b>The weights in use → the new weights, measured on the dataset:</b>"
             f"<table cellspacing='6'>{table}</table>"
-            + "".join(f"<p><b>{text[:1].upper() + text[1:]} ({titles}).</b></p>" for text, titles in little)
             + "".join(f"<p><small><i>{titles}</i>: measured {text}.</small></p>" for text, titles in basis))
         self.comparison_view.show()
+        self._fit_to_comparison()
 
-    def _offer(self, note: str = "") -> None:
-        """The new weights may be used now: said, with what measured worse (`note`: why they were not compared)."""
-        worse = self._worse(self.new_weights())
+    def _fit_to_comparison(self) -> None:
+        """Grow to show the comparison and the log together, as far as the screen allows (a dialog the user made
+        larger stays so)."""
+        room = room_on_screen(self)
+        wanted = COMPARED_SIZE if room is None else COMPARED_SIZE.boundedTo(room)
+        fit_to_screen(self, self.size().expandedTo(wanted))
+
+    def _offer(self, note: str = "", stopped: str = "") -> None:
+        """The new weights may be used now: said, with those not shown to do at least as well on enough data (`note`:
+        why they were not compared; `stopped`: the bar's words for that)."""
+        doubts = self._doubts(self.new_weights())
         lines = [self._status_lines] + [note] * bool(note)
+        worse = [m for m in self.comparison.models if m.model in doubts and m.verdict == "worse"] \
+            if self.comparison is not None else []
         if worse:
             lines.append("Measured worse than the weights in use: " + ", ".join(m.title for m in worse) + ".")
-        lines.append(("Read the comparison below" if self.comparison is not None else "Read")
-                     + " and each model card (the .md beside each file) before using them: “Use the new weights” "
+        if doubts and self.comparison is not None:
+            lines.append("Not shown to do at least as well on enough data (“Use the new weights” asks first): "
+                         + ", ".join(MODELS[m][0] for m in doubts) + ".")
+        lines.append(("Read the comparison below and each model card" if self.comparison is not None else
+                      "Read each model card")
+                     + " (the .md beside each file) before using them: “Use the new weights” "
                      "makes the next analyses use them (Settings shows and can undo it).")
         self.status.setText("\n".join(lines))
         self.cancel_button.setEnabled(False)
         self.cancel_button.setText("Cancel training")
         self.progress.setRange(0, 1)
-        self.progress.setValue(1)
+        self.progress.setValue(0 if stopped else 1)  # a stopped comparison is no full bar
+        self.progress.setFormat(stopped or "%p%")
         self.use_button.setEnabled(bool(self.new_weights()))
         self._update_start()
 
-    def _worse(self, weights: dict[str, str]) -> list[ModelComparison]:
-        return [m for m in self.comparison.worse() if m.model in weights] if self.comparison is not None else []
+    def _doubts(self, weights: dict[str, str]) -> dict[str, str]:
+        """Each of `weights` not shown to do at least as well as the weights in use on enough data, with why."""
+        if self.comparison is None:
+            return {m: f"not compared: {self.not_compared or 'the comparison did not finish'}" for m in weights}
+        return self.comparison.doubts(weights)
 
     # ------------------------------------------------------------------ the end
     def new_weights(self) -> dict[str, str]:
@@ -377,8 +416,10 @@ class RetrainDialog(QDialog):
         process.waitForFinished(5000)
         if self.comparing:  # the weights stay, not compared: they are compared again when the dialog opens again
             self.comparing = False
+            self.not_compared = "the comparison was cancelled"
             self.log.appendPlainText("— comparison cancelled")
-            self._offer("The comparison was cancelled: the new weights are not compared with the weights in use.")
+            self._offer("The comparison was cancelled: the new weights are not compared with the weights in use.",
+                        "Comparison cancelled")
             return
         current = self.current_run()
         self.log.appendPlainText("— cancelled")
@@ -388,14 +429,15 @@ class RetrainDialog(QDialog):
         for run in self.runs:
             self.finished_runs.setdefault(run.model, "cancelled")
         self._done()
+        if not self.running and not self.new_weights():  # nothing trained: no full bar
+            self.progress.setValue(0)
+            self.progress.setFormat("Training cancelled")
 
     def use_new_weights(self) -> None:
         weights = self.new_weights()
-        worse = self._worse(weights)
-        if worse:
-            weights = self._ask_about_worse(weights, worse)
-        elif weights and self.comparison is None and not self._use_uncompared():
-            weights = {}
+        doubts = self._doubts(weights)
+        if doubts:
+            weights = self._ask_about(weights, doubts)
         if weights:
             self.use_weights(weights)
             self.weights_in_use.update(weights)  # a further run goes on from these
@@ -403,23 +445,21 @@ class RetrainDialog(QDialog):
             titles = ", ".join(MODELS[m][0] for m in weights)
             self.status.setText(self.status.text() + f"\nThe next analyses use the new weights of: {titles}.")
 
-    def _use_uncompared(self) -> bool:
-        """Whether to use new weights that were not compared with those in use (the comparison was cancelled or
-        failed): nothing says whether they are better."""
-        answer = QMessageBox.question(
-            self, "New weights not compared",
-            "The new weights were not compared with the weights in use (the comparison was cancelled or failed), so "
-            "nothing shows whether they do better on this dataset.\n\nUse them anyway?",
-            QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
-        return answer == QMessageBox.Yes
+    def _ask_about(self, weights: dict[str, str], doubts: dict[str, str]) -> dict[str, str]:
+        """Which of `weights` to use when some are not shown to do at least as well as those in use on enough data
+        (`doubts`: model -> why): all, only the others, or none."""
+        others = {m: p for m, p in weights.items() if m not in doubts}
 
-    def _ask_about_worse(self, weights: dict[str, str], worse: list[ModelComparison]) -> dict[str, str]:
-        """Which of `weights` to use when some measured worse than those in use: all, the others, or none."""
-        others = {m: p for m, p in weights.items() if m not in {w.model for w in worse}}
-        question = QMessageBox(QMessageBox.Warning, "New weights measured worse",
-                               "These new weights measured worse than the weights in use:\n\n"
-                               + "\n".join(f"• {m.title}, {m.measure}: {m.in_use_text} in use → {m.new_text} new"
-                                           + (f" ({m.too_little_text})" if m.too_little else "") for m in worse)
+        def said(model: str) -> str:
+            m = self.comparison.of(model) if self.comparison is not None else None
+            figures = f" ({m.in_use_text} in use → {m.new_text} new)" if m is not None and m.in_use is not None else ""
+            return f"• {MODELS[model][0]}: {doubts[model]}{figures}"
+
+        question = QMessageBox(QMessageBox.Warning, "New weights not shown to do as well",
+                               "These new weights are not shown to do at least as well as the weights in use on "
+                               "enough data:\n\n" + "\n\n".join(said(m) for m in weights if m in doubts)
+                               + ("\n\nThe others did at least as well: " + ", ".join(MODELS[m][0] for m in others) + "."
+                                  if others else "")
                                + "\n\nUse them anyway?", QMessageBox.NoButton, self)
         use_all = question.addButton("Use all the new weights", QMessageBox.AcceptRole)
         use_others = question.addButton("Use only the others", QMessageBox.AcceptRole) if others else None
@@ -448,8 +488,31 @@ def _said_of(rows: list[ModelComparison], text_of: Callable[[ModelComparison], s
     return [(text, ", ".join(titles)) for text, titles in said.items()]
 
 
+def _measure(m: ModelComparison) -> str:
+    """What the figure is, and where it is no quality figure, why (in the row, not below the table)."""
+    return m.measure + (f"<br><i>{m.note[:1].upper() + m.note[1:]}.</i>" if m.note else "")
+
+
 def _figures(m: ModelComparison) -> str:
     if m.verdict == "not measured":
         return f"not compared: {m.not_measured}"
-    verdict = {"worse": "<b style='color:#c0392b'>worse</b>", "better": "better", "same": "the same"}[m.verdict]
-    return f"{m.in_use_text} → {m.new_text}: {verdict}"
+    verdict = {"worse": "<b style='color:#c0392b'>worse</b>", "better": "better", "same": "the same",
+               "changed": "changed", "unchanged": "unchanged"}[m.verdict]
+    little = f"<br><b>{m.too_little_text[:1].upper() + m.too_little_text[1:]}.</b>" if m.too_little else ""
+    return f"{m.in_use_text} → {m.new_text}: {verdict}{little}"
+
+
+class _Fitting(QScrollArea):
+    """A frameless scroll area that asks for all the height its content needs (a plain one asks for at most 24 lines):
+    it scrolls only where the window has less room."""
+
+    def __init__(self, content: QWidget):
+        super().__init__()
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.NoFrame)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)  # the log below takes the height left over
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        content = self.widget().sizeHint()
+        return QSize(content.width() + self.verticalScrollBar().sizeHint().width(), content.height())
