@@ -231,6 +231,34 @@ def test_a_flagged_value_is_marked_in_the_table_and_the_detail_and_copied_with_i
     assert "Not reliable: do not use this value" in detail.numbers.text()
 
 
+def test_findings_of_a_visit_that_may_not_be_a_hand_show_as_not_assessed_in_the_table_detail_and_report(
+        qtbot, analysed):
+    """A page of text opened as the follow-up: its "ankylosis" stood in the table, the joint detail and the report's
+    "Follow-up findings" as a finding of the joint. It is '?' in the table (the tooltip says why), "not assessed" and
+    why in the detail and the report; the baseline's findings are still shown."""
+    from jsnviewer.gui.report_export import _result_rows, result_columns
+    from jsnviewer.pipeline.analyze import findings_not_assessed
+
+    window, result = analysed
+    joint = result.joint("PIP3")  # ankylosis on both visits
+    joint.followup = dataclasses.replace(joint.followup, findings={}, confidences={},
+                                         not_assessed=findings_not_assessed("follow-up"))
+    panel, table = window.results_panel, window.results_panel.table
+    panel.set_result(result)
+    row = panel.row_identities().index("PIP3")
+    assert table.item(row, 3).text() == "ank" and table.item(row, 4).text() == "?"
+    assert "not assessed" in table.item(row, 4).toolTip() and "may not be a hand radiograph" in table.item(row, 4).toolTip()
+    panel.select_identity("PIP3")
+    detail = window.detail_panel.numbers.text()
+    assert "Findings: baseline ank; follow-up not assessed: the follow-up may not be a hand radiograph" in detail
+    columns = result_columns(result)
+    titles = [title for title, _ in columns]
+    rows = {r[0].text: [c.text for c in r] for r in _result_rows(result, columns)}
+    assert rows["PIP3"][titles.index("Follow-up findings")] == "not assessed"
+    assert rows["PIP3"][titles.index("Baseline findings")] == "ankylosis"
+    assert rows["DIP4"][titles.index("Follow-up findings")] == "subluxation"
+
+
 def test_overlays_show_jsn_and_reliability_on_the_follow_up_and_can_be_hidden(qtbot, analysed):
     window, result = analysed
     overlay = window.overlays[FOLLOWUP]

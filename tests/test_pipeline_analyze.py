@@ -749,3 +749,59 @@ def test_a_study_whose_radiographs_may_not_show_a_hand_has_no_joint_called_relia
 
     assert sum(j.reliable for j in hands.joints) >= 12
     assert not any("hand radiograph" in r for j in hands.joints for r in j.registration.reasons)
+
+
+def test_a_visit_that_may_not_be_a_hand_has_its_findings_said_not_assessed_and_no_warning_presuming_a_hand(
+        analysed, models):
+    """A page of text against a hand: every "joint" of the page was called "ankylosis" in the summary, the table,
+    results.csv/json and the report, and the warnings spoke of the page as a hand (its size, its side). The page's
+    findings are now "not assessed", with the reason; the hand's are still its findings. A hand pair keeps its
+    findings and its warnings of size and side."""
+    import dataclasses
+
+    from PIL import Image, ImageDraw, ImageFont
+    from test_detection_identity import TEXT_PAGE_BOXES, found
+
+    from jsnviewer.detection.detector import Detection
+    from jsnviewer.detection.identity import name_as_hand
+    from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.pipeline.report import csv_rows
+
+    study, _, _ = analysed
+    height, width = study.baseline.pixels.shape
+    page = Image.new("L", (width, height), 0)
+    draw, font = ImageDraw.Draw(page), ImageFont.load_default(size=28)
+    for line in range(40):
+        draw.text((60, 40 + 49 * line), f"Line {line + 1}: the quick brown fox jumps over the lazy dog", fill=255, font=font)
+    text = dataclasses.replace(study.followup, pixels=np.asarray(page, np.float32))
+    ankylosis = {"ankylosis": True, "subluxation": False}
+    on_text = [dataclasses.replace(d, findings=dict(ankylosis), confidences={"ankylosis": 0.99})
+               for d in found(TEXT_PAGE_BOXES * 2.0)]  # twice the hand's size: "the hand at 200 %"
+    hand = [Detection(tuple(j.box), j.identity, 0.9, dict(ankylosis), {"ankylosis": 0.98})
+            for j in study.truth.baseline.joints]
+
+    result = analyze(study.baseline, text, models, detections=(hand, on_text))
+    said = " ".join(result.warnings)
+    assert "The follow-up may not be a hand radiograph" in said
+    assert "baseline size" not in said and "lie as on" not in said and "left" not in said and "right hand" not in said
+    assert result.joints
+    for joint in result.joints:
+        assert joint.findings_text() == "ankylosis (baseline), not assessed (follow-up)"
+        assert joint.followup.findings_said() == "not assessed" and joint.baseline.findings_said() == "ankylosis"
+        assert "may not be a hand radiograph" in joint.followup.not_assessed
+        assert not any("left and a right hand" in r or "different places of the hand" in r for r in joint.reasons_said())
+        data = joint.to_json()
+        assert data["followup"]["findings"] is None and data["followup"]["confidences"] == {}
+        assert data["followup"]["findings_not_assessed"] and data["baseline"]["findings"]["ankylosis"] is True
+    rows = [r for r in csv_rows(result) if r.get("followup_findings")]
+    assert rows and {(r["baseline_findings"], r["followup_findings"], r["ankylosis_confidence_followup"])
+                     for r in rows} == {("ankylosis", "not assessed", "")}
+
+    # a hand pair, the follow-up named as the other hand: its findings and its warning of sides stand
+    mirrored = [Detection(tuple(j.box), name, 0.9, dict(ankylosis), {"ankylosis": 0.98}) for j, name in zip(
+        study.truth.followup.joints, name_as_hand(np.array([j.box[:2] for j in study.truth.followup.joints]), "R"))]
+    plain = dataclasses.replace(study.followup, identity=dataclasses.replace(study.followup.identity, laterality=None))
+    result = analyze(dataclasses.replace(study.baseline, identity=plain.identity), plain, models, detections=(hand, mirrored))
+    assert "lie as on" in " ".join(result.warnings)
+    assert result.joints and all(j.findings_text() == "ankylosis" for j in result.joints)
+    assert all(j.to_json()["followup"]["findings"]["ankylosis"] is True for j in result.joints)

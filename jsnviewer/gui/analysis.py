@@ -120,15 +120,16 @@ def run_joint_search(radiograph, app_settings: AppSettings, cache: ModelCache, p
                      ) -> tuple[list[JointAnnotation], list[str]]:
     """What the worker runs when one radiograph is open: its joints and findings as proposals (no JSN), and what
     they say of the picture (`visit_warnings`: not like a hand, or its side a guess)."""
-    from jsnviewer.pipeline.analyze import find_joints, visit_warnings
+    from jsnviewer.pipeline.analyze import find_joints, not_like_a_hand, visit_warnings
 
     try:
         models = cache.models(app_settings, progress)
         found = find_joints(radiograph, models, analysis_settings(app_settings), progress)
     finally:
         release_free_memory()
-    return ([JointAnnotation(box=tuple(d.box), identity=d.identity, findings=dict(d.findings), source="model")
-             for d in found], visit_warnings(radiograph, found, "radiograph"))
+    no_hand = bool(not_like_a_hand(found, "radiograph"))  # its "findings" are not proposed as findings
+    return ([JointAnnotation(box=tuple(d.box), identity=d.identity, findings={} if no_hand else dict(d.findings),
+                             source="model") for d in found], visit_warnings(radiograph, found, "radiograph"))
 
 
 def release_free_memory() -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsnviewer.gui.analysis import transformed_crop
-from jsnviewer.gui.results_panel import findings_short
+from jsnviewer.gui.results_panel import findings_said
 from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_RELIABLE, UNRELIABLE_MARK, signed
 
 # The crops' size on screen: as large as the panel allows (a taller or floating dock) between these, so
@@ -325,8 +325,8 @@ class JointDetailPanel(QWidget):
         rows += [
             f"Mismatch (loss) before {reg.original_loss:.4f} → after {reg.transformed_loss:.4f}{ratio}, "
             f"L(F,G) → L(F,G′) · method {reg.method} · crop {c.fixed.shape[1]} px, a crop px = {scale}",
-            f"Findings: baseline {findings_short(joint.baseline.findings)}, follow-up "
-            f"{findings_short(joint.followup.findings)}",
+            "Findings: " + "; ".join(f"{visit} {escape(findings_said(info))}" for visit, info
+                                     in (("baseline", joint.baseline), ("follow-up", joint.followup))),
             f"<span style='color:#aaa'>JSN = shift y of the upper bone − shift y of the lower bone (dy0 − dy1) = "
             f"{signed(joint.jsn_crop_px, 2, 'crop px')} at the joint centre = {signed(joint.jsn_px, 2, 'px')} of the "
             f"baseline radiograph. {JSN_CONVENTION}.</span>",

@@ -178,7 +178,6 @@ def result_columns(result) -> tuple:
 
 def _result_rows(result, columns) -> list[list[Cell]]:
     from jsnviewer.joints import anatomical
-    from jsnviewer.pipeline.report import findings_cell
     from jsnviewer.pipeline.result import UNRELIABLE_MARK, signed
 
     shared = shared_reasons(result.joints)
@@ -186,7 +185,7 @@ def _result_rows(result, columns) -> list[list[Cell]]:
     rows = []
     for j in anatomical(result.joints):
         colour = TEXT if j.reliable else GREY
-        findings = [findings_cell(visit.findings, ", ") for visit in (j.baseline, j.followup)]
+        findings = [visit.findings_said(", ") for visit in (j.baseline, j.followup)]
         own = reasons_said([r for r in j.registration.reasons if r not in shared])
         mark = "" if j.reliable else f" {UNRELIABLE_MARK}"
         cells = [j.identity, j.marked_jsn_text(3, 2), "" if j.jsn_mm is None else signed(j.jsn_px, 2, "px") + mark,

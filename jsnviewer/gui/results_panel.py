@@ -12,7 +12,7 @@ from jsnviewer.gui.joints_panel import TABLE_MIN_WIDTH
 from jsnviewer.gui.table_fit import ColumnFit
 from jsnviewer.joints import FINDINGS, anatomical_rank
 from jsnviewer.pipeline.overview import finding_colour, findings_abbrev
-from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_RELIABLE, UNRELIABLE_MARK, signed
+from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_ASSESSED, NOT_RELIABLE, UNRELIABLE_MARK, signed
 
 COLUMNS = ("Joint", "JSN", "Reliable", "Baseline", "Follow-up")
 SHORT_COLUMNS = ("Joint", "JSN", "Rel.", "BL", "FU")  # where the panel is narrow (1024 × 768, Full HD at 200 %)
@@ -23,8 +23,9 @@ COLUMN_TIPS = (
     "The joint measured, coloured by its follow-up findings (sorts in anatomical order)",
     f"{JSN_CONVENTION}. In mm, or px where the radiograph does not give its pixel size. {UNRELIABLE_NOTE}",
     "Reliable: yes, or no: not reliable, do not use the value; the joint detail and the cell's tooltip say why",
-    *(f"Findings on the {visit} radiograph: ank = ankylosis, sub = subluxation; the cell's tooltip gives the "
-      "detector's confidences" for visit in ("baseline", "follow-up")),
+    *(f"Findings on the {visit} radiograph: ank = ankylosis, sub = subluxation, {UNRELIABLE_MARK} = not assessed (the "
+      "radiograph may not be a hand's); the cell's tooltip gives the detector's confidences"
+      for visit in ("baseline", "follow-up")),
 )
 UNRELIABLE_COLOUR = "#9a9a9a"
 FLAG_COLOUR = "#ffb454"  # the "no" of a flagged joint, as the joint detail's "Not reliable"
@@ -40,7 +41,19 @@ def findings_short(findings: dict[str, bool]) -> str:
     return findings_abbrev(findings) or "–"
 
 
+def visit_findings_short(info) -> str:
+    """`findings_short` of one visit's joint, '?' where its findings were not assessed (not a hand, perhaps)."""
+    return UNRELIABLE_MARK if info.not_assessed else findings_short(info.findings)
+
+
+def findings_said(info) -> str:
+    """`findings_short` of one visit's joint, or 'not assessed: ' and why."""
+    return f"{NOT_ASSESSED}: {info.not_assessed}" if info.not_assessed else findings_short(info.findings)
+
+
 def findings_tip(info) -> str:
+    if info.not_assessed:
+        return f"Findings {NOT_ASSESSED}: {info.not_assessed}"
     parts = [f"{name}: {'yes' if info.findings.get(name) else 'no'}"
              + (f" (confidence {info.confidences[name]:.2f})" if name in info.confidences else "") for name in FINDINGS]
     return "\n".join(parts)
@@ -160,10 +173,8 @@ class ResultsPanel(QWidget):
                                  + ("; pixel size unknown" if mm is None else "")]
                                 + ([] if joint.reliable else [reliability_tip(joint)])), True),
                 _item("yes" if joint.reliable else "no", int(joint.reliable), reliability_tip(joint)),
-                _item(findings_short(joint.baseline.findings), findings_short(joint.baseline.findings),
-                      findings_tip(joint.baseline)),
-                _item(findings_short(joint.followup.findings), findings_short(joint.followup.findings),
-                      findings_tip(joint.followup)),
+                *(_item(visit_findings_short(info), visit_findings_short(info), findings_tip(info))
+                  for info in (joint.baseline, joint.followup)),
             ]
             cells[0].setData(Qt.UserRole + 1, joint.identity)
             cells[0].setData(Qt.UserRole + 2, joint)

@@ -226,6 +226,12 @@ def not_a_hand(visits: list[str]) -> str:
             "be no joint at all: check that the right files were opened")
 
 
+def findings_not_assessed(visit: str) -> str:
+    """Why a visit's findings are not given where `not_like_a_hand` warned of it."""
+    return (f"the {visit} may not be a hand radiograph (see the warnings), and the detectors call findings on other "
+            "pictures too")
+
+
 def visit_warnings(radiograph, detections: list, visit: str) -> list[str]:
     """What the boxes found on one visit say of it: that it may not show a hand, else that its side is a guess."""
     warning = not_like_a_hand(detections, visit) or hand_side_guessed(radiograph, detections, visit)
@@ -310,9 +316,12 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     # the warning alone left every joint's JSN looking trusted in the table, results.csv and the report
     doubted = [visit for dets, visit in zip(detections, ("baseline", "follow-up")) if not_like_a_hand(dets, visit)]
     no_hand = not_a_hand(doubted) if doubted else None
+    # its findings are a text page's "ankylosis" as much as a hand's: not said as findings
+    unassessed = {visit: findings_not_assessed(visit) for visit in doubted}
     report(0.62, "Pairing joints")
     *detections, hands_warning = match_hands(*detections, (baseline.identity.laterality, followup.identity.laterality))
-    warnings += [hands_warning] if hands_warning else []
+    # what presumes a hand (both hands or one, the hand's size, its side) is not said of what may be none
+    warnings += [hands_warning] if hands_warning and not doubted else []
     pairs, unpaired = pair_detections(*detections)
     axes_b = joint_axes({d.identity: d.box[:2] for d in detections[0] if d.identity})
     axes_f = joint_axes({d.identity: d.box[:2] for d in detections[1] if d.identity})
@@ -324,8 +333,10 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     named = tuple(r.identity.laterality if r.identity.laterality_by_reader else None for r in (baseline, followup))
     sides_warning = None if sides_in_files else hand_sides_differ(*detections, named)
     misplaced = misplaced_pairs(pairs, hand_spacing(detections[0]))
+    if doubted:
+        size_warning = sides_warning = None
     warnings += [w for w in (size_warning, sides_warning) if w]
-    other_hand = OTHER_HAND if sides_in_files or sides_warning else None
+    other_hand = OTHER_HAND if (sides_in_files or sides_warning) and not doubted else None
     identities = sorted(pairs)
     frames, fixed, moving = {}, [], []
     for identity in identities:
@@ -362,13 +373,14 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
                 cut = bones_off_the_edge(frame, radiograph.pixels.shape, upper, lower)
                 if cut:  # the registration aligns what is left of the bone: the value may be off, unseen
                     registration.reasons.append(off_the_edge(cut, visit))
-            if identity in misplaced:  # two joints under one name: however well the bones align
+            if identity in misplaced and not no_hand:  # two joints under one name: however well the bones align
                 registration.reasons.append(elsewhere(identity, misplaced[identity]))
             if other_hand:  # the joints of one name are not one joint: however well the bones align
                 registration.reasons.append(other_hand)
             if no_hand:  # a picture's boxes named as joints: however well they align
                 registration.reasons.append(no_hand)
-            joints.append(JointResult(identity, _info(db), _info(df), crops, registration))
+            joints.append(JointResult(identity, _info(db, unassessed.get("baseline")), _info(df, unassessed.get("follow-up")),
+                                      crops, registration))
     timings["register"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     if not joints:
@@ -427,7 +439,10 @@ def elsewhere(identity: str, spacings: float) -> str:
             f"spacings apart once the hands are laid onto each other), so they may be two different joints: {CHECK_THE_JOINT}")
 
 
-def _info(det) -> JointDetectionInfo:
+def _info(det, not_assessed: str | None = None) -> JointDetectionInfo:
+    """One visit's joint; without its findings and their confidences where they were `not_assessed` (why)."""
+    if not_assessed:
+        return JointDetectionInfo(tuple(float(v) for v in det.box), {}, {}, float(det.score), not_assessed)
     return JointDetectionInfo(tuple(float(v) for v in det.box), dict(det.findings), dict(det.confidences), float(det.score))
 
 

@@ -25,7 +25,7 @@ from PIL import Image
 from jsnviewer import __version__
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json, name_target
 from jsnviewer.errors import JsnError
-from jsnviewer.joints import ALL_IDENTITIES, FINDINGS, anatomical, file_stem
+from jsnviewer.joints import ALL_IDENTITIES, anatomical, file_stem
 from jsnviewer.pipeline.overview import display_grey, overview_image
 from jsnviewer.pipeline.result import VISIT_NAMES, StudyResult, VisitInfo
 
@@ -69,11 +69,6 @@ def software_text(result: StudyResult) -> str:
     return f"jsnviewer {__version__}; models: {', '.join(files) or 'not recorded'}"
 
 
-def findings_cell(findings: dict[str, bool], separator: str = ";") -> str:
-    """'ankylosis;subluxation', or 'none'."""
-    return separator.join(name for name in FINDINGS if findings.get(name)) or "none"
-
-
 def _confidence(confidences: dict[str, float], name: str) -> str:
     return f"{confidences[name]:.3f}" if name in confidences else ""
 
@@ -88,8 +83,8 @@ def joint_rows(result: StudyResult) -> list[dict[str, str]]:
             "jsn_mm": "" if j.jsn_mm is None else f"{j.jsn_mm:.4f}",
             "jsn_px": f"{j.jsn_px:.4f}",
             "reliable": "yes" if j.reliable else "no",
-            "baseline_findings": findings_cell(j.baseline.findings),
-            "followup_findings": findings_cell(j.followup.findings),
+            "baseline_findings": j.baseline.findings_said(),
+            "followup_findings": j.followup.findings_said(),
             "ankylosis_confidence_followup": _confidence(j.followup.confidences, "ankylosis"),
             "subluxation_confidence_followup": _confidence(j.followup.confidences, "subluxation"),
             "original_loss": f"{reg.original_loss:.5f}",

@@ -24,6 +24,9 @@ UNRELIABLE_MARK = "?"
 # The sign convention of JSN, said in these words wherever a result is shown (README, "Sign convention").
 JSN_CONVENTION = "JSN = follow-up minus baseline joint space width; narrowing is negative"
 NOT_RELIABLE = "Not reliable: do not use this value"
+# Said in place of a visit's findings where the visit may not be a hand radiograph (pipeline.analyze.not_like_a_hand):
+# the detectors call findings on a page of text too.
+NOT_ASSESSED = "not assessed"
 Box = tuple[float, float, float, float]
 
 
@@ -65,9 +68,18 @@ class JointDetectionInfo:
     findings: dict[str, bool]
     confidences: dict[str, float]
     score: float
+    # why this visit's findings were not assessed (it may not be a hand radiograph); None: `findings` are the findings
+    not_assessed: str | None = None
+
+    def findings_said(self, separator: str = ";") -> str:
+        """'ankylosis;subluxation', 'none', or 'not assessed' where the visit's findings were not assessed."""
+        if self.not_assessed:
+            return NOT_ASSESSED
+        return separator.join(name for name in FINDINGS if self.findings.get(name)) or "none"
 
     def to_json(self) -> dict[str, Any]:
-        return {"box": [float(v) for v in self.box], "findings": {k: bool(self.findings.get(k, False)) for k in FINDINGS},
+        findings = None if self.not_assessed else {k: bool(self.findings.get(k, False)) for k in FINDINGS}
+        return {"box": [float(v) for v in self.box], "findings": findings, "findings_not_assessed": self.not_assessed,
                 "confidences": {k: float(v) for k, v in self.confidences.items()}, "score": float(self.score)}
 
 
@@ -136,14 +148,21 @@ class JointResult:
         return reasons_said(self.registration.reasons)
 
     def findings_text(self) -> str:
-        """e.g. 'ankylosis (follow-up)', 'subluxation', or '' when none."""
+        """e.g. 'ankylosis (follow-up)', 'subluxation', or '' when none; a visit whose findings were not assessed
+        is said so: 'not assessed (follow-up)', 'not assessed'."""
+        b_said, f_said = not self.baseline.not_assessed, not self.followup.not_assessed
+        if not (b_said or f_said):
+            return NOT_ASSESSED
         parts = []
         for name in FINDINGS:
-            b, f = self.baseline.findings.get(name, False), self.followup.findings.get(name, False)
+            b = b_said and self.baseline.findings.get(name, False)
+            f = f_said and self.followup.findings.get(name, False)
             if b and f:
                 parts.append(name)
             elif b or f:
                 parts.append(f"{name} ({'baseline' if b else 'follow-up'})")
+        if not (b_said and f_said):
+            parts.append(f"{NOT_ASSESSED} ({'follow-up' if b_said else 'baseline'})")
         return ", ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
