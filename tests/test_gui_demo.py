@@ -95,3 +95,36 @@ def test_demo_edits_stay_in_the_window_and_never_reach_the_dataset(qtbot, make_w
     qtbot.waitUntil(lambda: not window.documents[BASELINE].is_dirty, timeout=10000)
     assert [p.parent.name for p in saved(dataset)] == ["annotations", "images"]
     assert "All saved" in window.save_state.text()
+
+
+@pytest.mark.slow
+def test_a_radiograph_opened_into_one_view_over_the_demo_leaves_the_demo(qtbot, make_window, study, settings_store,
+                                                                         tmp_path, monkeypatch):
+    """File ▸ Open baseline… with a patient's radiograph over the demo kept the demo's synthetic follow-up beside it:
+    a mixed pair, analysable, and listed in Open recent as "UAB001-LH.jpg + phantom-7…/followup.dcm". Now the demo is
+    left entirely, as when a whole study opens; a patient's second radiograph still pairs with the first."""
+    from pathlib import Path
+
+    from jsnviewer.gui.settings import recent_studies
+
+    folder = tmp_path / "demo"
+    monkeypatch.setattr("jsnviewer.gui.demo.demo_folder", lambda seed=7: folder)
+    window = make_window()
+    with qtbot.waitSignal(window.study_loaded, timeout=120000):
+        open_demo(window, seed=3, analyse=False)
+    qtbot.waitUntil(lambda: window.task is None, timeout=10000)
+    baseline, followup = study
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([baseline], BASELINE)
+    assert Path(window.panes[BASELINE].radiograph.path).resolve() == baseline.resolve()
+    assert window.panes[FOLLOWUP].radiograph is None and window.documents[FOLLOWUP] is None
+    assert window.study_panel.value(FOLLOWUP, "File") == "—"
+    assert demo_banner(window) == []
+    assert [Path(p).resolve() if p else p for p in recent_studies(settings_store)[0]] == [baseline.resolve(), ""]
+
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):  # the patient's follow-up joins the baseline
+        window.open_paths([followup], FOLLOWUP)
+    assert all(window.panes[role].radiograph is not None for role in (BASELINE, FOLLOWUP))
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):  # and the demo's follow-up does not
+        window.open_paths([folder / "followup.dcm"], FOLLOWUP)
+    assert window.panes[BASELINE].radiograph is None and window.documents[BASELINE] is None

@@ -366,6 +366,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             self.warnings.show_message(note, "info", key=f"note-{note}")
         if study.images:
             self.clear_result()
+            self._leave_the_demo(study)
         for role, loaded in study.images.items():
             self._show_image(role, loaded)
         unusable = next((loaded.dataset_error for loaded in study.images.values() if loaded.dataset_error), None)
@@ -383,6 +384,27 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                              str(docs[FOLLOWUP].path) if docs[FOLLOWUP] is not None else "", qsettings())
         self._update_title()
         self.study_loaded.emit()
+
+    def _leave_the_demo(self, study: StudyLoad) -> None:
+        """A radiograph opened into one view beside the demo leaves the demo (a sandbox): the other view is emptied, as
+        when a whole study opens, so that a patient's radiograph is never paired with the synthetic hand, analysed
+        against it or recorded with it in Open recent. Likewise a demo radiograph opened beside a patient's."""
+        opened = {self._in_sandbox(loaded.radiograph.path) for loaded in study.images.values()
+                  if loaded.radiograph.path is not None}
+        for role in ROLES:
+            document = self.documents[role]
+            if role not in study.images and document is not None and any(s != document.sandbox for s in opened):
+                self._empty_view(role)
+
+    def _empty_view(self, role: str) -> None:
+        """Nothing in the view `role` (its document's edits stay in the session, as for any image replaced)."""
+        if self.layers[role] is not None:
+            self.layers[role].detach()
+            self.layers[role] = None
+        self.documents[role] = None
+        self.image_ids[role] = None
+        self.panes[role].set_radiograph(None)
+        self.study_panel.set_radiograph(role, None)
 
     def _holds_as_saved(self, document: AnnotationDocument, loaded: LoadedImage) -> bool:
         """Whether the window's clean `document` still shows what the dataset holds for `loaded`'s image: then it is

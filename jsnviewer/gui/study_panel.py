@@ -81,8 +81,8 @@ class StudyPanel(QWidget):
         shown = describe(radiograph, hand_chosen) if radiograph is not None else {}
         for name, label in self.values[role].items():
             label.setText(shown.get(name, "—"))
-            if name == "File" and radiograph is not None and radiograph.path is not None:
-                label.setToolTip(str(radiograph.path))
+            if name == "File":  # an emptied view names no file
+                label.setToolTip(str(radiograph.path) if radiograph is not None and radiograph.path is not None else "")
 
     def value(self, role: str, name: str) -> str:
         return self.values[role][name].text()
