@@ -646,3 +646,33 @@ def test_a_study_opened_while_the_next_image_still_loads_is_not_joined_by_it(qtb
     window.set_active_role(FOLLOWUP)  # and Next goes on from the image shown, not from the overtaken one
     assert window.open_neighbour(1) is None
     assert window.statusBar().currentMessage() == "followup.dcm is the last radiograph in study"
+
+
+def test_a_narrow_views_title_shortens_the_file_name_readably_or_leaves_it_out_never_a_lone_ellipsis(
+        qtbot, make_window, tmp_path):
+    """At 1024 × 768 a baseline opened alone was titled "Baseline · … · W 168 L 102": the file name cut to nothing
+    but the "…". The name keeps its start and end, or goes (the tooltip names it)."""
+    from jsnviewer.gui.image_view import TITLE_SEPARATOR
+
+    ELLIPSIS = "\u2026"
+    path = write_radiograph(tmp_path / "UAB001-LH.png", study_date=None)
+    window = make_window()
+    open_and_wait(qtbot, window, path)
+    pane = window.panes[BASELINE]
+    metrics = pane.title.fontMetrics()
+    shortened = dropped = 0
+    for width in range(120, metrics.horizontalAdvance(pane.title_text) + 40, 3):
+        pane.title.setFixedWidth(width)
+        pane._fit_title()
+        shown = pane.title.text()
+        parts = [p for line in shown.split("\n") for p in line.split(TITLE_SEPARATOR)]
+        assert ELLIPSIS not in parts, (width, shown)
+        named = [p for p in parts if ELLIPSIS in p]
+        for part in named:  # the start and the end of the name
+            start, end = part.split(ELLIPSIS)
+            assert start and end and len(start + end) >= 4, shown
+            assert path.name.startswith(start) and path.name.endswith(end), shown
+        shortened += bool(named)
+        dropped += not named and path.name not in shown
+    assert shortened and dropped  # both happen between the narrowest view and a wide one
+    assert path.name in pane.title.text()

@@ -44,6 +44,8 @@ WINDOW_PRESETS: dict[str, tuple[float, float]] = {
     "Full range": (0.0, 100.0),
 }
 TITLE_SEPARATOR = "  ·  "
+ELLIPSIS = "\u2026"  # what Qt puts in place of the letters an elided text leaves out
+NAME_LEAST = 4  # letters (its start and end) of a shortened file name in a view's title: fewer read as nothing
 # What the toolbar's preset box says when the window shown is no preset.
 FILE_WINDOW = "Window from the file"
 HAND_WINDOW = "Window set by hand"
@@ -300,7 +302,9 @@ class RadiographPane(QWidget):
             rest = metrics.horizontalAdvance(TITLE_SEPARATOR.join((head, levels)) + TITLE_SEPARATOR)
             short = name if metrics.horizontalAdvance(name) <= room - rest else \
                 metrics.elidedText(name, Qt.ElideMiddle, max(room - rest, 0))
-            text = TITLE_SEPARATOR.join(p for p in (head, short if len(short) > 4 else "…", levels) if p)
+            # a name cut to a few letters, or to a lone "…", says nothing: none then (the tooltip has it)
+            readable = short == name or len(short.replace(ELLIPSIS, "")) >= NAME_LEAST
+            text = TITLE_SEPARATOR.join(p for p in (head, short if readable else "", levels) if p)
         if levels and metrics.horizontalAdvance(text) > room:
             text = TITLE_SEPARATOR.join((head, levels))
             if metrics.horizontalAdvance(text) > room:
