@@ -781,6 +781,26 @@ def test_a_joint_search_on_a_picture_without_a_hand_says_so(qtbot, make_window, 
     assert window.documents[BASELINE].joints() == []
 
 
+def test_a_joint_search_of_a_picture_that_may_not_be_a_hand_proposes_its_boxes_without_findings(monkeypatch):
+    """The joint search of a page of text proposed its "joints" with "subluxation", to be accepted as findings."""
+    from types import SimpleNamespace
+
+    from test_detection_identity import TEXT_PAGE_BOXES, UAB001_RH_BOXES, found
+
+    from jsnviewer.gui.analysis import run_joint_search
+
+    page = SimpleNamespace(identity=SimpleNamespace(laterality=None))
+    cache = SimpleNamespace(models=lambda settings, progress=None: None)
+    for boxes, said_so in ((TEXT_PAGE_BOXES, False), (UAB001_RH_BOXES, True)):
+        monkeypatch.setattr("jsnviewer.pipeline.analyze.find_joints", lambda *args, boxes=boxes: [
+            dataclasses.replace(d, findings={"subluxation": True}) for d in found(boxes)])
+        proposed, said = run_joint_search(page, AppSettings(), cache)
+        assert proposed and all(j.findings.get("subluxation") is said_so for j in proposed)
+    assert said and not said[0].startswith("The radiograph may not be")  # the hand is a hand
+    monkeypatch.setattr("jsnviewer.pipeline.analyze.find_joints", lambda *args: found(TEXT_PAGE_BOXES))
+    assert run_joint_search(page, AppSettings(), cache)[1][0].startswith("The radiograph may not be a hand radiograph")
+
+
 def test_settings_reach_the_pipeline_and_models_reload_only_when_they_change(monkeypatch, tmp_path):
     loads = []
     monkeypatch.setattr("jsnviewer.pipeline.analyze.AnalysisModels.load",
