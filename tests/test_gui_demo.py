@@ -128,3 +128,25 @@ def test_a_radiograph_opened_into_one_view_over_the_demo_leaves_the_demo(qtbot, 
     with qtbot.waitSignal(window.study_loaded, timeout=10000):  # and the demo's follow-up does not
         window.open_paths([folder / "followup.dcm"], FOLLOWUP)
     assert window.panes[BASELINE].radiograph is None and window.documents[BASELINE] is None
+
+
+def test_a_patients_radiograph_let_go_for_the_demo_beside_it_has_its_edits_saved_at_once(
+        qtbot, make_window, study, tmp_path, monkeypatch):
+    """Opening the demo's radiograph beside a patient's empties the patient's other view: a box drawn there a moment
+    before, which autosave had not written yet, is written then, as when an image is replaced."""
+    from jsnviewer.dataset import open_dataset
+
+    folder = tmp_path / "demo"
+    monkeypatch.setattr("jsnviewer.gui.demo.demo_folder", lambda seed=7: folder)
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)  # autosave 30 s after the last edit: not before the demo opens
+    with qtbot.waitSignal(window.study_loaded, timeout=120000):
+        open_demo(window, seed=3, analyse=False)
+    qtbot.waitUntil(lambda: window.task is None, timeout=10000)
+    open_and_wait(qtbot, window, *study)
+    window.add_box(BASELINE, (50.0, 50.0, 20.0, 20.0), "MCP3")
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([folder / "followup.dcm"], FOLLOWUP)
+    assert window.documents[BASELINE] is None
+    wait_saved(qtbot, window)
+    assert [j.identity for j in open_dataset(dataset).annotation_for_file(study[0]).joints] == ["MCP3"]

@@ -398,6 +398,9 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def _empty_view(self, role: str) -> None:
         """Nothing in the view `role` (its document's edits stay in the session, as for any image replaced)."""
+        document = self.documents[role]
+        if document is not None and document.is_dirty and self.saver.enabled and not document.keep_saved_file:
+            self.saver.save_now(document)  # as when an image is replaced: edits autosave has not written yet land now
         if self.layers[role] is not None:
             self.layers[role].detach()
             self.layers[role] = None
