@@ -720,7 +720,6 @@ def test_a_study_whose_radiographs_may_not_show_a_hand_has_no_joint_called_relia
     """A page of text opened as both visits (the follow-up scanned again, a few pixels over) carried the warning that it
     may not be a hand radiograph, yet six of its seven "joints" were called reliable in the table, results.csv and
     the report. A text page against a hand is flagged so too; a hand pair is not."""
-    from PIL import Image, ImageDraw, ImageFont
     from test_detection_identity import TEXT_PAGE_BOXES, found
 
     from jsnviewer.detection.detector import Detection
@@ -729,11 +728,7 @@ def test_a_study_whose_radiographs_may_not_show_a_hand_has_no_joint_called_relia
 
     study, hands, _ = analysed
     height, width = study.baseline.pixels.shape
-    page = Image.new("L", (width, height), 0)
-    draw, font = ImageDraw.Draw(page), ImageFont.load_default(size=28)
-    for line in range(40):
-        draw.text((60, 40 + 49 * line), f"Line {line + 1}: the quick brown fox jumps over the lazy dog", fill=255, font=font)
-    pixels = np.asarray(page, np.float32)
+    pixels = text_page(height, width)
     text = type(study.baseline)(**{**vars(study.baseline), "pixels": pixels})
     again = type(study.followup)(**{**vars(study.followup), "pixels": np.roll(pixels, (2, 3), axis=(0, 1))})
     moved = found(TEXT_PAGE_BOXES + (3.0, 2.0))
@@ -759,7 +754,6 @@ def test_a_visit_that_may_not_be_a_hand_has_its_findings_said_not_assessed_and_n
     findings and its warnings of size and side."""
     import dataclasses
 
-    from PIL import Image, ImageDraw, ImageFont
     from test_detection_identity import TEXT_PAGE_BOXES, found
 
     from jsnviewer.detection.detector import Detection
@@ -769,11 +763,7 @@ def test_a_visit_that_may_not_be_a_hand_has_its_findings_said_not_assessed_and_n
 
     study, _, _ = analysed
     height, width = study.baseline.pixels.shape
-    page = Image.new("L", (width, height), 0)
-    draw, font = ImageDraw.Draw(page), ImageFont.load_default(size=28)
-    for line in range(40):
-        draw.text((60, 40 + 49 * line), f"Line {line + 1}: the quick brown fox jumps over the lazy dog", fill=255, font=font)
-    text = dataclasses.replace(study.followup, pixels=np.asarray(page, np.float32))
+    text = dataclasses.replace(study.followup, pixels=text_page(height, width))
     ankylosis = {"ankylosis": True, "subluxation": False}
     on_text = [dataclasses.replace(d, findings=dict(ankylosis), confidences={"ankylosis": 0.99})
                for d in found(TEXT_PAGE_BOXES * 2.0)]  # twice the hand's size: "the hand at 200 %"
@@ -805,3 +795,14 @@ def test_a_visit_that_may_not_be_a_hand_has_its_findings_said_not_assessed_and_n
     assert "lie as on" in " ".join(result.warnings)
     assert result.joints and all(j.findings_text() == "ankylosis" for j in result.joints)
     assert all(j.to_json()["followup"]["findings"]["ankylosis"] is True for j in result.joints)
+
+
+def text_page(height: int, width: int) -> np.ndarray:
+    """A page of text the size of a radiograph: a picture that is no hand."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("L", (width, height), 0)
+    draw, font = ImageDraw.Draw(page), ImageFont.load_default(size=28)
+    for line in range(40):
+        draw.text((60, 40 + 49 * line), f"Line {line + 1}: the quick brown fox jumps over the lazy dog", fill=255, font=font)
+    return np.asarray(page, np.float32)
