@@ -251,6 +251,34 @@ def test_one_joint_name_on_two_boxes_is_pointed_out_until_one_is_renamed(qtbot, 
     assert panel.repeated.isHidden() and not panel.table.item(0, 0).toolTip()
 
 
+def repeated_warnings(window) -> list[str]:
+    return [text for level, text in window.warnings.messages() if level == "warning" and "One joint has one box" in text]
+
+
+def test_a_rename_that_puts_one_joint_name_on_two_boxes_is_said_at_once_in_the_warnings_bar_until_resolved(
+        qtbot, window):
+    """Renaming DIP2 to DIP3 on a hand that had a DIP3 showed two "DIP3" labels and nothing in the warnings bar (the
+    Results tab was up, hiding the Joints panel's note); the duplicate went into the dataset."""
+    document = window.documents[BASELINE]
+    dip2 = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="DIP2")
+    window.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="DIP3")
+    assert not repeated_warnings(window)
+    document.set_identity(dip2, "DIP3")  # not blocked
+    assert [j.identity for j in document.joints()] == ["DIP3", "DIP3"]
+    [text] = repeated_warnings(window)
+    assert "DIP3 is on 2 boxes" in text and "rename or delete" in text and document.path.name in text
+    document.undo_stack.undo()  # resolved: the message goes
+    assert not repeated_warnings(window)
+    document.undo_stack.redo()
+    assert len(repeated_warnings(window)) == 1
+    document.remove(dip2)
+    assert not repeated_warnings(window)
+    window.add_box(FOLLOWUP, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+    window.add_box(FOLLOWUP, (90.0, 60.0, 20.0, 30.0), identity="MCP2")  # a new box given a name already there
+    [text] = repeated_warnings(window)
+    assert "MCP2 is on 2 boxes" in text and "follow-up" in text
+
+
 def test_the_joints_table_speaks_an_annotators_words_and_sorts_its_numbers_by_value(qtbot):
     """No bare programmer's word ("cx", "Source", "user") in the table: its headers say what a column holds,
     in tooltips too (the abbreviated findings by name, the geometry's unit and origin)."""

@@ -188,6 +188,31 @@ class DatasetActions:
             level = "warning"
         self.warnings.show_message(text, level, key=f"merged-{id(document)}")
 
+    def _show_repeated_identities(self) -> None:
+        """Name in the warnings bar, at once, a joint name that an edit (a rename, a box drawn and named, a proposal
+        accepted…) left on more than one box of a shown image: saved so, the dataset would have that joint twice
+        (the Retrain dialog lists such radiographs). The edit is not blocked; the message goes once each name is on
+        one box again (`repeated_identities`, the count the Joints panel and retraining use too)."""
+        said = []
+        for role in ROLES:
+            document = self.documents[role]
+            key = f"repeated-{role}"
+            if document is None or any(document is d for d in said):  # one image in both views: said once
+                self.warnings.dismiss(key)
+                continue
+            said.append(document)
+            repeated = repeated_identities(document.joints())
+            if not repeated:
+                self.warnings.dismiss(key)
+                continue
+            names = ", ".join(repeated)
+            one = len(repeated) == 1
+            text = (f"{document.path.name} ({role.lower()}): " +
+                    "; ".join(f"{name} is on {counted(count, 'box')}" for name, count in repeated.items()) +
+                    f". One joint has one box: rename or delete the extra {'box' if one else 'boxes'} of {names}, "
+                    f"or the training dataset gets {'that joint' if one else 'those joints'} more than once.")
+            self.warnings.show_message(text, "warning", key=key)
+
     def _update_save_state(self) -> None:
         dirty = self._unsaved()
         failed = [d for d in dirty if d.save_error]

@@ -408,6 +408,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.image_ids[role] = None
         self.panes[role].set_radiograph(None)
         self.study_panel.set_radiograph(role, None)
+        self._show_repeated_identities()
 
     def _holds_as_saved(self, document: AnnotationDocument, loaded: LoadedImage) -> bool:
         """Whether the window's clean `document` still shows what the dataset holds for `loaded`'s image: then it is
@@ -478,6 +479,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         layer.labels_moved.connect(self.overlays[role].place_around)
         self.layers[role] = layer
         self.study_panel.set_radiograph(role, radiograph, document.hand_chosen)
+        self._show_repeated_identities()  # a saved file may hold one name twice; the image it replaced, no more
 
     def _check_pair(self) -> None:
         self.warnings.dismiss_prefix("pair-")
@@ -800,6 +802,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def _document_changed(self, document: AnnotationDocument) -> None:
         self.saver.schedule(document)
+        self._show_repeated_identities()
         self._update_title()
         self._update_save_state()
         self._check_result_up_to_date()
