@@ -209,6 +209,36 @@ def test_an_unreadable_saved_annotation_is_reported_and_not_overwritten_by_autos
     assert damaged.with_name(damaged.name + ".unreadable").read_text().endswith('"fi')  # set aside, not deleted
 
 
+def test_ctrl_s_with_no_edits_leaves_an_unreadable_saved_annotation_as_it_is_and_the_message_says_so(
+        qtbot, make_window, study, tmp_path):
+    """The message said "Ctrl+S saves your boxes and keeps it as .json.unreadable", but Ctrl+S with no edits said
+    "all edits are saved" and did nothing. Writing an empty annotation over the file would hide the damage (the
+    image then reads as unreviewed, the Retrain dialog no longer names the file), so Ctrl+S waits for the user's
+    boxes, and the message and the status bar say that."""
+    dataset = tmp_path / "dataset"
+    open_dataset(dataset, create=True)
+    damaged = dataset / "annotations" / f"{image_id_of(study[0])}.json"
+    damaged.parent.mkdir()
+    damaged.write_text('{"format": "jsnviewer-annotation", "version": 1, "image": {"fi')
+    window = make_window(dataset, autosave_delay_s=0.1)
+    open_and_wait(qtbot, window, *study)
+    [error] = errors_of(window)
+    assert "once you have drawn or corrected boxes on this image, Ctrl+S saves them" in error
+    assert window.save_annotations()  # Ctrl+S, no edits
+    wait_saved(qtbot, window)
+    status = window.statusBar().currentMessage()
+    assert "no edits of yours on baseline.dcm" in status and "left as it is" in status
+    assert "all edits are saved" not in status
+    assert damaged.read_text().endswith('"fi') and not damaged.with_name(damaged.name + ".unreadable").exists()
+    assert errors_of(window) == [error]  # still true: the file is still unreadable
+    window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))  # now Ctrl+S does what the message says
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: not window.documents[BASELINE].is_dirty, timeout=5000)
+    assert damaged.with_name(damaged.name + ".unreadable").read_text().endswith('"fi')
+    assert not errors_of(window)
+
+
 def test_coco_export_has_every_saved_box_in_coco_geometry(qtbot, make_window, study, tmp_path):
     dataset = tmp_path / "dataset"
     window = make_window(dataset)

@@ -104,7 +104,20 @@ class DatasetActions:
         if self.saver.dataset_root is None and not self.choose_dataset_folder():
             return False
         dirty = self._unsaved()
-        if not dirty:
+        held = [d for role in ROLES if (d := self.documents[role]) is not None and d.keep_saved_file and not d.is_dirty
+                and not d.sandbox]
+        if not dirty and held:
+            # an unreadable saved file is never replaced by an annotation with none of the user's edits: set aside
+            # for nothing, it would read as an image nobody reviewed and leave the Retrain dialog's list of files to
+            # repair; its boxes may still be got back from it
+            names = list(dict.fromkeys(d.path.name for d in held))
+            one = len(names) == 1
+            files = ("its saved annotation file that cannot be read is left as it is" if one else
+                     "their saved annotation files that cannot be read are left as they are")
+            self.statusBar().showMessage(
+                f"Nothing to save: no edits of yours on {' or '.join(names)} yet, so {files} (Ctrl+S sets "
+                f"{'it' if one else 'them'} aside once you have drawn or corrected boxes)", 8000)
+        elif not dirty:
             self.statusBar().showMessage("Nothing to save: all edits are saved", 4000)
             self.save_joint_crops()
         for document in dirty:

@@ -462,9 +462,11 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                                        key=f"restored-{loaded.image_id}")
         if loaded.annotation_error:
             document.keep_saved_file = loaded.annotation_error
-            self.warnings.show_message(f"Saved annotations not loaded: {loaded.annotation_error}. Autosave leaves "
-                                       "that file alone; Ctrl+S saves your boxes and keeps it as .json.unreadable.", "error",
-                                       key=f"annotation-{role}")
+            # no promise that Ctrl+S alone does it: with nothing of the user's to save, the file stays where it is
+            self.warnings.show_message(f"Saved annotations not loaded: {loaded.annotation_error}. That file is left as "
+                                       "it is (autosave too leaves it alone); once you have drawn or corrected boxes on "
+                                       "this image, Ctrl+S saves them and keeps that file beside them as "
+                                       ".json.unreadable for repair.", "error", key=f"annotation-{role}")
         else:
             self.warnings.dismiss(f"annotation-{role}")
         self.documents[role] = document
