@@ -450,6 +450,23 @@ def test_page_down_at_the_end_of_the_readable_files_stays_and_says_so(qtbot, mak
     assert "last readable radiograph" in window.statusBar().currentMessage()
 
 
+def test_previous_image_after_next_at_the_end_ends_the_message_that_it_was_the_last(qtbot, make_window, tmp_path):
+    """After Next image at the folder's last file, Previous image (PgUp) opened the one before it while the status bar
+    still said "hand2.dcm is the last radiograph in worklist"."""
+    first, last = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm"))
+    window = make_window(tmp_path / "dataset")
+    window.show()
+    open_and_wait(qtbot, window, last)
+    qtbot.keyClick(window, Qt.Key_PageDown)
+    assert window.statusBar().currentMessage() == "hand2.dcm is the last radiograph in worklist"
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        qtbot.keyClick(window, Qt.Key_PageUp)
+    assert window.documents[BASELINE].path == first
+    assert "is the last radiograph" not in window.statusBar().currentMessage()
+    qtbot.keyClick(window, Qt.Key_PageUp)  # and at the other end it says so of the image shown
+    assert window.statusBar().currentMessage() == "hand1.dcm is the first radiograph in worklist"
+
+
 def test_the_view_title_says_which_radiograph_of_its_folder_it_shows(qtbot, make_window, tmp_path):
     files = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm", "hand3.dcm"))
     window = make_window(tmp_path / "dataset")

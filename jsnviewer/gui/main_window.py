@@ -327,6 +327,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             return None
         latest = self._claim([role])
         self._heading_to[role] = path
+        self.statusBar().clearMessage()  # "… is the last radiograph in …" of an earlier press is said of another image
 
         def show(study: StudyLoad) -> None:
             if not latest():  # a later Next / Previous of this view, or another study, is on its way
