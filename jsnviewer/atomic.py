@@ -42,6 +42,28 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def check_writable(folder: str | Path) -> Path:
+    """Make `folder` (with its parents) and write and remove a small probe file in it: an OSError naming `folder`
+    when it cannot be made or written (read-only, not a folder, no permission). For a long job whose results go
+    there, checked first so that it does not fail only at the end; a disk that fills later is the writes' to say."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".jsnviewer-probe.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        name_target(exc, exc.filename, folder)
+        raise
+    try:
+        os.write(fd, b"probe")
+    except OSError as exc:
+        name_target(exc, probe, folder)
+        raise
+    finally:
+        os.close(fd)
+        Path(probe).unlink(missing_ok=True)
+    return folder
+
+
 def name_target(exc: BaseException, temporary: str | os.PathLike[str], target: Path) -> None:
     """An OSError about `temporary` (a hidden file or folder written first), or a file in it, names `target`
     (the file or folder the user chose) instead: the hidden name means nothing to them. One that names no file

@@ -135,3 +135,51 @@ def test_a_cell_under_a_column_without_a_name_is_said_too(tmp_path):
     (study,) = read_manifest(tmp_path / "m.csv")
     assert (study["id"], study["baseline"], study["followup"]) == ("P1", "b.png", "f.png")
     assert study["note"] == "the manifest row has 1 cell more than its header names; ignored: stray"  # a named column is read as meant
+
+
+@pytest.fixture(params=["read-only", "under a file"])
+def unwritable(request, tmp_path):
+    """An --out folder the results cannot go into: an existing read-only folder (not as root, whom chmod does
+    not stop), or a folder to be made where a file is."""
+    import os
+
+    if request.param == "under a file":
+        (tmp_path / "afile").write_bytes(b"x")
+        return tmp_path / "afile" / "out"
+    if os.geteuid() == 0:
+        pytest.skip("root writes into a read-only folder")
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    folder.chmod(0o555)
+    request.addfinalizer(lambda: folder.chmod(0o755))
+    return folder
+
+
+@pytest.mark.parametrize("command", ["batch", "analyze"])
+def test_an_out_folder_that_cannot_be_written_stops_before_any_analysis(quick, tmp_path, unwritable, capsys,
+                                                                       monkeypatch, command):
+    """A read-only --out ran every study's analysis (some 4 s each) and failed only on each write: a
+    40-study manifest burnt its whole run to end with 40 error rows."""
+    from jsnviewer.cli.main import main
+    from jsnviewer.pipeline import analyze as pipeline
+
+    analysed = []
+    stand_in = pipeline.analyze
+    monkeypatch.setattr(pipeline, "analyze", lambda *args, **kwargs: analysed.append(1) or stand_in(*args, **kwargs))
+    for name in ("b.png", "f.png"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "m.csv").write_text("id,baseline,follow-up\nP1,b.png,f.png\nP2,b.png,f.png\n", encoding="utf-8")
+    given = [str(tmp_path / "m.csv")] if command == "batch" else [str(tmp_path / "b.png"), str(tmp_path / "f.png")]
+    code = main([command, *given, "--out", str(unwritable), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 2 and analysed == []
+    assert err.startswith(f"jsnviewer: error: {unwritable}: cannot write the results there (")
+    assert err.endswith("); choose another --out folder\n") and err.count("\n") == 1
+    assert out == ""  # no summary rows printed in place of summary.csv: there were none
+
+
+def test_the_check_that_out_can_be_written_makes_it_and_leaves_nothing_in_it(tmp_path):
+    from jsnviewer.pipeline.batch import check_out
+
+    check_out(tmp_path / "new" / "out")
+    assert list((tmp_path / "new" / "out").iterdir()) == []

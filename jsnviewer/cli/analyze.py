@@ -116,22 +116,23 @@ def _summary(result) -> str:
 def run_analyze(args) -> int:
     from jsnviewer.errors import JsnError
     from jsnviewer.pipeline.analyze import analyze
-    from jsnviewer.pipeline.batch import save_results
+    from jsnviewer.pipeline.batch import check_out, save_results
     from jsnviewer.pipeline.report import keep_radiographs
     from jsnviewer.radiograph import load_radiograph
 
     settings = _settings(args)
     out = Path(args.out)
+    if not args.demo and not (args.baseline and args.followup):
+        raise JsnError("give a BASELINE and a FOLLOWUP radiograph, or --demo")
+    check_out(out)  # at once, not after the analysis
     if args.demo:
         from jsnviewer.phantom import demo_study, write_study
 
         folder = out / "demo-study"
         write_study(folder, demo_study(), format="dcm")
         baseline_path, followup_path = folder / "baseline.dcm", folder / "followup.dcm"
-    elif args.baseline and args.followup:
-        baseline_path, followup_path = Path(args.baseline), Path(args.followup)
     else:
-        raise JsnError("give a BASELINE and a FOLLOWUP radiograph, or --demo")
+        baseline_path, followup_path = Path(args.baseline), Path(args.followup)
     keep_radiographs(out, [baseline_path, followup_path])  # said before the analysis, not after it
     baseline, followup = load_radiograph(baseline_path), load_radiograph(followup_path)
     bar, report = _progress_bar(args.quiet)
@@ -153,14 +154,16 @@ def run_batch(args) -> int:
     from tqdm import tqdm
 
     from jsnviewer.pipeline.analyze import AnalysisModels
-    from jsnviewer.pipeline.batch import analyse_study, keep_manifest, read_manifest, study_folders, write_summary
+    from jsnviewer.pipeline.batch import (analyse_study, check_out, keep_manifest, read_manifest, study_folders,
+                                          write_summary)
 
     manifest = Path(args.manifest)
     keep_manifest(manifest, Path(args.out))
     studies = read_manifest(manifest, note=lambda text: print(f"note: {text}", file=sys.stderr))
     settings = _settings(args)
-    models = AnalysisModels.load(settings)
     out = Path(args.out)
+    check_out(out)  # at once, not after every study was analysed
+    models = AnalysisModels.load(settings)
     folders = study_folders([s["id"] for s in studies])
     rows, done, failed, warned = [], 0, [], {}
     plain = _plain_progress(args.quiet)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from jsnviewer.atomic import atomic_write_bytes
+from jsnviewer.atomic import atomic_write_bytes, check_writable
 from jsnviewer.errors import JsnError, describe
 from jsnviewer.pipeline.report import (WARNINGS_SEPARATOR, joint_rows, not_measured_rows, previous_results,
                                        replaced_by_results, study_cells, write_results)
@@ -91,6 +91,16 @@ def keep_manifest(manifest: Path, out: Path) -> None:
             (here.parent.parent == out.resolve() and replaced_by_results(here.parent, [here])):
         raise JsnError(f"{manifest}: --out {out} would write the batch's results over this manifest; "
                        "choose another --out folder")
+
+
+def check_out(out: Path) -> None:
+    """JsnError, at once, when the results folder `out` cannot be made or written: not after every analysis has run
+    (a few seconds each) only to fail on its write."""
+
+    try:
+        check_writable(out)
+    except OSError as exc:
+        raise JsnError(f"{out}: cannot write the results there ({exc.strerror or exc}); choose another --out folder") from exc
 
 
 def save_results(folder: Path, result, baseline, followup) -> tuple[dict[str, Path], int]:
