@@ -69,7 +69,7 @@ def test_the_closing_lines_name_each_failed_study_and_why(quick, tmp_path, capsy
     assert code == 1
     assert out.endswith(f"1 of 4 studies analysed; summary in {tmp_path / 'out' / 'summary.csv'}\n"
                         "3 studies failed:\n"
-                        "  missing: nothere.png: no such file\n"
+                        f"  missing: {tmp_path / 'nothere.png'}: no such file\n"
                         "  onlyone: the manifest row lacks a baseline or a follow-up file\n"
                         "  crash: unexpected RuntimeError: CUDA error: an illegal memory access was encountered\n")
     assert [r["status"] for r in rows["crash"]] == ["error"]
@@ -88,7 +88,7 @@ def test_one_failed_study_is_one_line_and_the_warnings_follow_it(quick, tmp_path
     assert code == 1
     assert capsys.readouterr().out.endswith(
         "1 study failed:\n"
-        "  missing: nothere.png: no such file\n"
+        f"  missing: {tmp_path / 'nothere.png'}: no such file\n"
         "1 study analysed with warnings: check the pair before using the numbers\n"
         "  swapped: The follow-up is dated before the baseline.\n")
 
@@ -183,3 +183,23 @@ def test_the_check_that_out_can_be_written_makes_it_and_leaves_nothing_in_it(tmp
 
     check_out(tmp_path / "new" / "out")
     assert list((tmp_path / "new" / "out").iterdir()) == []
+
+
+def test_a_file_that_is_no_radiograph_is_named_by_its_whole_path_as_a_missing_one_is(tmp_path, monkeypatch, capsys):
+    """A missing file's reason gave its whole path, a non-image's only its name ("notimage.png: not a DICOM
+    file…"): which of the folders the manifest names holds it was not said."""
+    from jsnviewer.cli.main import main
+    from jsnviewer.pipeline import analyze as pipeline
+
+    monkeypatch.setattr(pipeline.AnalysisModels, "load", staticmethod(lambda settings: None))
+    (tmp_path / "scans").mkdir()
+    (tmp_path / "scans" / "notimage.png").write_text("a letter, not a radiograph")
+    (tmp_path / "m.csv").write_text("id,baseline,follow-up\nmissing,scans/nothere.png,scans/notimage.png\n"
+                                    "nonimage,scans/notimage.png,scans/nothere.png\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # the manifest named as the user typed it: m.csv
+    assert main(["batch", "m.csv", "--out", "out", "--quiet"]) == 1
+    rows = {row["id"]: row for row in csv.DictReader((tmp_path / "out" / "summary.csv").open(encoding="utf-8"))}
+    assert rows["missing"]["reason"] == f"{tmp_path / 'scans' / 'nothere.png'}: file not found"
+    assert rows["nonimage"]["reason"] == (f"{tmp_path / 'scans' / 'notimage.png'}: not a DICOM file or an image "
+                                          "jsnviewer can read (unrecognised content)")
+    assert f"  nonimage: {tmp_path / 'scans' / 'notimage.png'}: not a DICOM file" in capsys.readouterr().out

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jsnviewer.atomic import atomic_write_bytes, check_writable
-from jsnviewer.errors import JsnError, describe
+from jsnviewer.errors import JsnError, RadiographError, describe
 from jsnviewer.pipeline.report import (WARNINGS_SEPARATOR, joint_rows, not_measured_rows, previous_results,
                                        replaced_by_results, study_cells, write_results)
 from jsnviewer.pipeline.result import VisitInfo
@@ -128,8 +128,12 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
             raise JsnError("the manifest row lacks a baseline or a follow-up file")
         radiographs = []
         for visit in ("baseline", "followup"):
-            path = Path(study[visit]) if Path(study[visit]).is_absolute() else manifest_dir / study[visit]
-            radiographs.append(load_radiograph(path))
+            path = manifest_dir / study[visit]  # an absolute cell stays as it is
+            try:
+                radiographs.append(load_radiograph(path))
+            except RadiographError as exc:  # the whole path whatever the reason, as for a missing file: which file of
+                # which folder is what someone fixing the manifest or the files needs (a log shows no manifest)
+                raise RadiographError(path.absolute(), exc.reason, whole_path=True) from exc
             visits[visit] = VisitInfo.of(radiographs[-1])
         result = analyze(*radiographs, models, settings)
         if save_results(out / folder, result, *radiographs)[1]:
