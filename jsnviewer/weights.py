@@ -90,6 +90,44 @@ def not_found(path: str | Path, model: str | None = None) -> WeightsError:
     return WeightsError(path, f"file not found ({advice})", MODEL_TITLES.get(model, "model"))
 
 
+def missing_files(files: dict[str, Path]) -> WeightsError | None:
+    """One error for all the weights files of `files` (model name → file, as `resolve_weights` gives them) that are
+    not there, so that a models folder lacking five files is not mended one run at a time: a shipped models folder
+    that does not exist is said to be missing, several files missing from it are each named, a missing file the user
+    chose is named as `not_found` names it. None when every file is there."""
+    missing = {name: Path(path) for name, path in files.items() if not Path(path).is_file()}
+    if not missing:
+        return None
+    folder = models_dir()
+    shipped = [name for name, path in missing.items() if _in_models_dir(path)]
+    no_folder = bool(shipped) and not folder.is_dir()
+    if len(missing) == 1 and not no_folder:
+        ((name, path),) = missing.items()
+        return not_found(path, name)
+    env = os.environ.get("JSNVIEWER_MODELS")
+    said = [str(not_found(path, name)) for name, path in missing.items() if name not in shipped]  # the user's choices
+    if no_folder:
+        said.insert(0, f"JSNVIEWER_MODELS names the models folder {folder}, which does not exist: point it at a folder "
+                       "holding all the models, or unset it" if env else
+                       f"the models folder {folder} does not exist (reinstall the program)")
+    elif len(shipped) == 1:
+        said.insert(0, str(not_found(missing[shipped[0]], shipped[0])))
+    elif shipped:
+        advice = ("JSNVIEWER_MODELS names this folder: point it at a folder holding all the models, or unset it" if env
+                  else "reinstall the program")
+        said.insert(0, f"{counted(len(shipped), 'weights file')} not found in the models folder {folder}: "
+                       f"{', '.join(f'{name}.pt' for name in shipped)} ({advice})")
+    return MissingWeightsError(folder, "; ".join(said))
+
+
+class MissingWeightsError(WeightsError):
+    """Several weights files, or the models folder itself, missing: the message says them all (`missing_files`)."""
+
+    def __init__(self, folder: Path, message: str):
+        JsnError.__init__(self, message)
+        self.path, self.reason, self.title = Path(folder), message, "model"
+
+
 @dataclass
 class Weights:
     model: str

@@ -46,6 +46,50 @@ def test_a_missing_weights_file_names_its_model_and_what_to_do_about_a_chosen_or
     assert str(info.value).endswith("segmenter.pt: file not found (reinstall the program)")
 
 
+SHIPPED_FILES = "detector_ankylosis.pt, detector_subluxation.pt, joint_findings.pt, segmenter.pt, registration.pt"
+
+
+def test_an_empty_models_folder_names_every_missing_file_at_once(tmp_path, monkeypatch, capsys):
+    """JSNVIEWER_MODELS naming an empty folder named only detector_ankylosis.pt: the other four were found one
+    run at a time."""
+    from jsnviewer.cli.main import main
+    from jsnviewer.pipeline.analyze import AnalysisModels, AnalysisSettings
+
+    monkeypatch.setenv("JSNVIEWER_MODELS", str(tmp_path))
+    with pytest.raises(WeightsError) as info:
+        AnalysisModels.load(AnalysisSettings(device="cpu"))
+    assert str(info.value) == (f"5 weights files not found in the models folder {tmp_path}: {SHIPPED_FILES} "
+                               "(JSNVIEWER_MODELS names this folder: point it at a folder holding all the models, or unset it)")
+    (tmp_path / "m.csv").write_text("id,baseline,follow-up\nP1,b.png,f.png\n")
+    assert main(["batch", str(tmp_path / "m.csv"), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert capsys.readouterr().err == f"jsnviewer: error: {info.value}\n"
+    # phase correlation reads no registration network; a file the user chose is named whole, as before
+    chosen = tmp_path / "mine" / "segmenter.pt"
+    with pytest.raises(WeightsError) as info:
+        AnalysisModels.load(AnalysisSettings(device="cpu", registration_method="poc", weights={"segmenter": str(chosen)}))
+    assert str(info.value) == (f"3 weights files not found in the models folder {tmp_path}: detector_ankylosis.pt, "
+                               "detector_subluxation.pt, joint_findings.pt (JSNVIEWER_MODELS names this folder: point it "
+                               f"at a folder holding all the models, or unset it); Bone segmenter weights {chosen}: file "
+                               "not found (choose another file in Settings or clear it to use the shipped weights)")
+
+
+def test_a_models_folder_that_does_not_exist_is_said_to_be_missing(tmp_path, monkeypatch):
+    """JSNVIEWER_MODELS naming a folder that is not there (a typing slip, an unmounted share) said
+    "detector_ankylosis.pt: file not found", as if the folder were right and one file lost."""
+    from jsnviewer.pipeline.analyze import AnalysisModels, AnalysisSettings
+
+    monkeypatch.setenv("JSNVIEWER_MODELS", str(tmp_path / "modles"))
+    with pytest.raises(WeightsError) as info:
+        AnalysisModels.load(AnalysisSettings(device="cpu"))
+    assert str(info.value) == (f"JSNVIEWER_MODELS names the models folder {tmp_path / 'modles'}, which does not exist: "
+                               "point it at a folder holding all the models, or unset it")
+    monkeypatch.delenv("JSNVIEWER_MODELS")  # the packaged program's own models folder, gone
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path / "bundle"), raising=False)
+    with pytest.raises(WeightsError) as info:
+        AnalysisModels.load(AnalysisSettings(device="cpu"))
+    assert str(info.value) == f"the models folder {tmp_path / 'bundle' / 'models'} does not exist (reinstall the program)"
+
+
 def test_weights_of_another_model_are_refused(tmp_path):
     path = save_weights(tmp_path / "x.pt", Weights("registration", {}, {}))
     with pytest.raises(WeightsError, match="expected 'segmenter'"):
