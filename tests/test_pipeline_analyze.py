@@ -793,7 +793,7 @@ def test_a_visit_that_may_not_be_a_hand_has_its_findings_said_not_assessed_and_n
     plain = dataclasses.replace(study.followup, identity=dataclasses.replace(study.followup.identity, laterality=None))
     result = analyze(dataclasses.replace(study.baseline, identity=plain.identity), plain, models, detections=(hand, mirrored))
     assert "lie as on" in " ".join(result.warnings)
-    assert result.joints and all(j.findings_text() == "ankylosis" for j in result.joints)
+    assert result.joints and all(j.findings_text() == "ankylosis (both visits)" for j in result.joints)
     assert all(j.to_json()["followup"]["findings"]["ankylosis"] is True for j in result.joints)
 
 

@@ -231,3 +231,33 @@ def test_a_side_the_reader_named_stands_for_its_visit_when_the_sides_are_compare
     assert hand_sides_differ(left, right[:3], ("L", None)) is None  # three joints do not say which hand
     assert hand_sides_differ(left, left, ("R", "L")).startswith(
         "The reader named a right hand on the baseline and a left hand on the follow-up: another hand")
+
+
+def test_the_summary_says_of_each_finding_on_which_visits_it_was_found():
+    """A finding on both visits showed as a bare "subluxation" under "findings (baseline / follow-up)": one
+    visit's, or both?"""
+    import numpy as np
+
+    from jsnviewer.cli.analyze import _summary
+    from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, VisitInfo
+    from jsnviewer.registration.result import JointRegistration
+    from jsnviewer.registration.transform import BoneTransform
+
+    fb, ff, mm = crop_frames((500, 400, 100, 100), (500, 400, 100, 100), (0, -1), (0, -1), 0.1, 0.1)
+    blank = np.zeros((4, 4), np.float32)
+    crops = JointCrops(fb, ff, blank, blank, blank, blank, blank, blank, mm)
+    still = JointRegistration("refined", BoneTransform(), BoneTransform(), None, 0.05, 0.02)
+
+    def joint(name, baseline, followup):
+        return JointResult(name, *(JointDetectionInfo((500.0, 400.0, 100.0, 100.0), dict.fromkeys(found, True), {}, 0.9)
+                                   for found in (baseline, followup)), crops, still)
+
+    joints = [joint("MCP2", ["subluxation"], ["subluxation"]), joint("MCP3", [], ["ankylosis"]),
+              joint("MCP4", ["ankylosis", "subluxation"], ["subluxation"]), joint("MCP5", [], [])]
+    assert [j.findings_text() for j in joints] == ["subluxation (both visits)", "ankylosis (follow-up)",
+                                                   "ankylosis (baseline), subluxation (both visits)", ""]
+    visit = VisitInfo("b.png", "P1", "2020-01-01", "R", 0.1, "PixelSpacing", 1000, 800)
+    lines = _summary(StudyResult(visit, visit, joints, [])).splitlines()
+    assert lines[0].endswith("findings (baseline / follow-up)")
+    assert lines[1].startswith("MCP2") and lines[1].endswith("  subluxation (both visits)")
+    assert lines[4].startswith("MCP5") and lines[4].endswith("  -")

@@ -148,8 +148,9 @@ class JointResult:
         return reasons_said(self.registration.reasons)
 
     def findings_text(self) -> str:
-        """e.g. 'ankylosis (follow-up)', 'subluxation', or '' when none; a visit whose findings were not assessed
-        is said so: 'not assessed (follow-up)', 'not assessed'."""
+        """e.g. 'ankylosis (follow-up)', 'subluxation (both visits)', or '' when none (a bare 'subluxation' under
+        "findings (baseline / follow-up)" read as either visit's); a visit whose findings were not assessed is said
+        so: 'not assessed (follow-up)', 'not assessed'."""
         b_said, f_said = not self.baseline.not_assessed, not self.followup.not_assessed
         if not (b_said or f_said):
             return NOT_ASSESSED
@@ -158,7 +159,7 @@ class JointResult:
             b = b_said and self.baseline.findings.get(name, False)
             f = f_said and self.followup.findings.get(name, False)
             if b and f:
-                parts.append(name)
+                parts.append(f"{name} (both visits)")
             elif b or f:
                 parts.append(f"{name} ({'baseline' if b else 'follow-up'})")
         if not (b_said and f_said):
