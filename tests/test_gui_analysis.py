@@ -1116,11 +1116,23 @@ def test_on_a_laptop_screen_the_joint_detail_opens_when_a_joint_is_chosen_not_wi
     assert window.detail_panel.joint is result.joint("PIP3")
 
 
+def test_the_warning_of_a_left_and_a_right_hand_names_a_menu_item_the_window_has(make_window):
+    """The warning that the visits' joints lie as on a left and a right hand names the remedy for joints named as
+    the other hand's: the Edit menu's item, by the name the menu gives it."""
+    from jsnviewer.pipeline.analyze import SIDES_DIFFER_CAUSES
+
+    window = make_window()
+    edit = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
+    item = next(a for a in edit.actions() if a.text().replace("&", "") == "Name joints as the other hand")
+    assert f"Edit ▸ {item.text().replace('&', '')}" in SIDES_DIFFER_CAUSES
+
+
 def test_analysing_again_shows_the_new_results_warnings_not_the_last_ones(qtbot, make_window, study, monkeypatch):
     """After Name joints as the other hand and Analyse, the warnings bar still said "the joints lie as on a left hand
     on the baseline": the new result no longer said so, but the last one's warnings stayed."""
-    sides = ("The joints lie as on a left hand on the baseline and a right hand on the follow-up: another hand, or one "
-             "image mirrored? JSN compares the joints of the same name.")
+    sides = ("The joints lie as on a left hand on the baseline and a right hand on the follow-up: another hand, one "
+             "image mirrored, or the joints of one visit named as the other hand's? Check the joint names (Edit ▸ Name "
+             "joints as the other hand renames a visit's). JSN compares the joints of the same name.")
     said = [[sides, "Which hand the baseline shows is a guess: …"], []]
 
     def stand_in(baseline, followup, settings, cache, progress=None, corrections=None):

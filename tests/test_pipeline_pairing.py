@@ -160,6 +160,9 @@ def test_a_left_and_a_right_hand_are_told_apart_by_how_their_joints_lie():
     assert hand_sides_differ(left, turned) is None  # a turn is no mirror
     warning = hand_sides_differ(left, right)
     assert "left hand on the baseline and a right hand on the follow-up" in warning
+    # a hand against a copy of itself warned "another hand, or one image mirrored?": the naming was the cause
+    assert "the joints of one visit named as the other hand's" in warning
+    assert "Check the joint names (Edit ▸ Name joints as the other hand renames a visit's)" in warning
     assert hand_sides_differ(left, right[:3]) is None  # three joints do not say which hand
 
 
@@ -227,7 +230,8 @@ def test_a_side_the_reader_named_stands_for_its_visit_when_the_sides_are_compare
     assert hand_sides_differ(left, right, ("R", None)) is None  # the reader's word, not how the joints lie
     assert hand_sides_differ(left, left, (None, "R")) == (
         "The joints lie as on a left hand on the baseline, but the reader named a right hand on the follow-up: another "
-        "hand, or one image mirrored? JSN compares the joints of the same name.")
+        "hand, one image mirrored, or the joints of one visit named as the other hand's? Check the joint names "
+        "(Edit ▸ Name joints as the other hand renames a visit's). JSN compares the joints of the same name.")
     assert hand_sides_differ(left, right[:3], ("L", None)) is None  # three joints do not say which hand
     assert hand_sides_differ(left, left, ("R", "L")).startswith(
         "The reader named a right hand on the baseline and a left hand on the follow-up: another hand")

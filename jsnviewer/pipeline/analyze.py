@@ -182,10 +182,17 @@ def followup_scale(pairs: dict[str, tuple], baseline_mm: float | None,
     return 1.0, None
 
 
+# what a left and a right hand on the two visits may mean, and the remedy for the naming (menu item: gui/menus.py)
+SIDES_DIFFER_CAUSES = ("another hand, one image mirrored, or the joints of one visit named as the other hand's? Check "
+                       "the joint names (Edit ▸ Name joints as the other hand renames a visit's).")
+
+
 def hand_sides_differ(baseline: list, followup: list, named: tuple[str | None, str | None] = (None, None)
                       ) -> str | None:
     """A warning when the joints lie as on a left hand on one visit and a right hand on the other
-    (`hand_side_of`): another hand, or an image flipped on export; files need not say which hand they show.
+    (`hand_side_of`): another hand, an image flipped on export, or the joints of one visit named as the other hand's
+    (a real hand against a copy of itself: the detector's naming, not the hand, differed); files need not say
+    which hand they show.
     A visit's side the reader named (`named`: "L", "R" or None) is that visit's side, whatever the layout."""
     from jsnviewer.detection.detector import hand_side_of
 
@@ -201,7 +208,7 @@ def hand_sides_differ(baseline: list, followup: list, named: tuple[str | None, s
         text = f"The joints lie as on {said[0]}, but the reader named {said[1]}"
     else:
         text = f"The joints lie as on {said[0]} and {said[1]}"
-    return f"{text}: another hand, or one image mirrored? JSN compares the joints of the same name."
+    return f"{text}: {SIDES_DIFFER_CAUSES} JSN compares the joints of the same name."
 
 
 LIKE_A_HAND = 0.5  # share of the boxes found that must lie where a hand's joints do: a page of text 7 of 19, the
