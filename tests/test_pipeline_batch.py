@@ -5,7 +5,9 @@ import csv
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +168,8 @@ def test_an_out_folder_that_cannot_be_written_stops_before_any_analysis(quick, t
     analysed = []
     stand_in = pipeline.analyze
     monkeypatch.setattr(pipeline, "analyze", lambda *args, **kwargs: analysed.append(1) or stand_in(*args, **kwargs))
-    for name in ("b.png", "f.png"):
-        (tmp_path / name).write_bytes(b"x")
+    for name in ("b.png", "f.png"):  # radiographs that load: the check comes after the inputs are read
+        Image.fromarray(np.full((64, 48), 90, np.uint8)).save(tmp_path / name)
     (tmp_path / "m.csv").write_text("id,baseline,follow-up\nP1,b.png,f.png\nP2,b.png,f.png\n", encoding="utf-8")
     given = [str(tmp_path / "m.csv")] if command == "batch" else [str(tmp_path / "b.png"), str(tmp_path / "f.png")]
     code = main([command, *given, "--out", str(unwritable), "--quiet"])
@@ -176,6 +178,17 @@ def test_an_out_folder_that_cannot_be_written_stops_before_any_analysis(quick, t
     assert err.startswith(f"jsnviewer: error: {unwritable}: cannot write the results there (")
     assert err.endswith("); choose another --out folder\n") and err.count("\n") == 1
     assert out == ""  # no summary rows printed in place of summary.csv: there were none
+
+
+def test_a_missing_radiograph_is_said_before_the_out_folder_is_made(tmp_path, capsys):
+    """The --out check makes the folder: run before the inputs were read, a mistyped file name left an empty
+    results folder behind."""
+    from jsnviewer.cli.main import main
+
+    code = main(["analyze", str(tmp_path / "nothere.png"), str(tmp_path / "nothere2.png"), "--out",
+                 str(tmp_path / "results"), "--quiet"])
+    assert code == 2 and "nothere.png" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()
 
 
 def test_the_check_that_out_can_be_written_makes_it_and_leaves_nothing_in_it(tmp_path):

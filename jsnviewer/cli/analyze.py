@@ -124,10 +124,10 @@ def run_analyze(args) -> int:
     out = Path(args.out)
     if not args.demo and not (args.baseline and args.followup):
         raise JsnError("give a BASELINE and a FOLLOWUP radiograph, or --demo")
-    check_out(out)  # at once, not after the analysis
     if args.demo:
         from jsnviewer.phantom import demo_study, write_study
 
+        check_out(out)
         folder = out / "demo-study"
         write_study(folder, demo_study(), format="dcm")
         baseline_path, followup_path = folder / "baseline.dcm", folder / "followup.dcm"
@@ -135,6 +135,7 @@ def run_analyze(args) -> int:
         baseline_path, followup_path = Path(args.baseline), Path(args.followup)
     keep_radiographs(out, [baseline_path, followup_path])  # said before the analysis, not after it
     baseline, followup = load_radiograph(baseline_path), load_radiograph(followup_path)
+    check_out(out)  # before the analysis, not after it; after the inputs, so that a missing one leaves no empty folder
     bar, report = _progress_bar(args.quiet)
     try:
         result = analyze(baseline, followup, settings=settings, progress=report)
