@@ -186,8 +186,9 @@ def test_edits_made_before_choosing_a_dataset_folder_are_autosaved_once_it_is_ch
     assert [j.box for j in saved.joints] == AWKWARD_BOXES
 
 
-def test_an_unreadable_saved_annotation_is_reported_and_not_overwritten_by_autosave(qtbot, make_window, study,
-                                                                                     tmp_path):
+def opened_beside_a_damaged_annotation(qtbot, make_window, study, tmp_path):
+    """The study opened in a window whose dataset holds the baseline's annotation file cut short: (dataset, that
+    file, the window)."""
     dataset = tmp_path / "dataset"
     open_dataset(dataset, create=True)
     damaged = dataset / "annotations" / f"{image_id_of(study[0])}.json"
@@ -195,6 +196,12 @@ def test_an_unreadable_saved_annotation_is_reported_and_not_overwritten_by_autos
     damaged.write_text('{"format": "jsnviewer-annotation", "version": 1, "image": {"fi')
     window = make_window(dataset, autosave_delay_s=0.1)
     open_and_wait(qtbot, window, *study)
+    return dataset, damaged, window
+
+
+def test_an_unreadable_saved_annotation_is_reported_and_not_overwritten_by_autosave(qtbot, make_window, study,
+                                                                                     tmp_path):
+    dataset, damaged, window = opened_beside_a_damaged_annotation(qtbot, make_window, study, tmp_path)
     errors = [text for level, text in window.warnings.messages() if level == "error"]
     assert len(errors) == 1 and damaged.name in errors[0]
     window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
@@ -215,13 +222,7 @@ def test_ctrl_s_with_no_edits_leaves_an_unreadable_saved_annotation_as_it_is_and
     "all edits are saved" and did nothing. Writing an empty annotation over the file would hide the damage (the
     image then reads as unreviewed, the Retrain dialog no longer names the file), so Ctrl+S waits for the user's
     boxes, and the message and the status bar say that."""
-    dataset = tmp_path / "dataset"
-    open_dataset(dataset, create=True)
-    damaged = dataset / "annotations" / f"{image_id_of(study[0])}.json"
-    damaged.parent.mkdir()
-    damaged.write_text('{"format": "jsnviewer-annotation", "version": 1, "image": {"fi')
-    window = make_window(dataset, autosave_delay_s=0.1)
-    open_and_wait(qtbot, window, *study)
+    dataset, damaged, window = opened_beside_a_damaged_annotation(qtbot, make_window, study, tmp_path)
     [error] = errors_of(window)
     assert "once you have drawn or corrected boxes on this image, Ctrl+S saves them" in error
     assert window.save_annotations()  # Ctrl+S, no edits
