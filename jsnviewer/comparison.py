@@ -48,8 +48,8 @@ class ModelComparison:
     higher_is_better: bool
     same_within: float  # a smaller difference is no difference
     measured_on: str  # what the figure rests on, said plainly
-    amount: int  # what it rests on, counted in `counted`
-    counted: str  # what `amount` counts: "reviewed radiograph" or "held-out joint"
+    amount: int  # what it rests on, counted in `unit`s
+    unit: str  # what `amount` counts: "reviewed radiograph" or "held-out joint"
     enough: int  # as many needed for the figure to mean much
     not_measured: str = ""  # why there is no figure
     # False: the figure is no measure of quality (the segmenter against the outlines the segmenter in use drew): it
@@ -106,7 +106,7 @@ class ModelComparison:
 
     @property
     def too_little_text(self) -> str:
-        return f"too little data to tell: {counted(self.amount, self.counted)}, {self.enough} or more needed"
+        return f"too little data to tell: {counted(self.amount, self.unit)}, {self.enough} or more needed"
 
 
 @dataclass(frozen=True)

@@ -399,17 +399,22 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def _empty_view(self, role: str) -> None:
         """Nothing in the view `role` (its document's edits stay in the session, as for any image replaced)."""
-        document = self.documents[role]
-        if document is not None and document.is_dirty and self.saver.enabled and not document.keep_saved_file:
-            self.saver.save_now(document)  # as when an image is replaced: edits autosave has not written yet land now
-        if self.layers[role] is not None:
-            self.layers[role].detach()
-            self.layers[role] = None
+        self._let_go(role)
         self.documents[role] = None
         self.image_ids[role] = None
         self.panes[role].set_radiograph(None)
         self.study_panel.set_radiograph(role, None)
         self._show_repeated_identities()
+
+    def _let_go(self, role: str) -> None:
+        """Before the view `role` shows another image, or none: its document's edits that autosave has not written yet
+        are written now (they also stay in this session's memory), and its boxes leave the view."""
+        document = self.documents[role]
+        if document is not None and document.is_dirty and self.saver.enabled and not document.keep_saved_file:
+            self.saver.save_now(document)
+        if self.layers[role] is not None:
+            self.layers[role].detach()
+            self.layers[role] = None
 
     def _holds_as_saved(self, document: AnnotationDocument, loaded: LoadedImage) -> bool:
         """Whether the window's clean `document` still shows what the dataset holds for `loaded`'s image: then it is
@@ -430,11 +435,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def _show_image(self, role: str, loaded: LoadedImage) -> None:
         radiograph = loaded.radiograph
-        old = self.documents[role]
-        if old is not None and old.is_dirty and self.saver.enabled and not old.keep_saved_file:
-            self.saver.save_now(old)  # its edits also stay in this session's memory
-        if self.layers[role] is not None:
-            self.layers[role].detach()
+        self._let_go(role)
         document = self.session_documents.get(loaded.image_id)
         shown_elsewhere = document is not None and any(d is document for r, d in self.documents.items() if r != role)
         if document is None or not (document.is_dirty or shown_elsewhere or self._holds_as_saved(document, loaded)):
