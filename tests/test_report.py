@@ -384,9 +384,10 @@ def _table_backgrounds() -> list[tuple[int, int, int]]:
 @pytest.mark.parametrize("vision", ["normal", "deuteranopia", "protanopia"])
 def test_the_finding_colours_stay_apart_for_red_green_colour_blind_readers(vision):
     from colour_vision import delta_e, luminance, seen_by
-    from jsnviewer.pipeline.overview import COLOURS, UNPAIRED_COLOUR
+    from jsnviewer.pipeline.overview import COLOURS, NOT_ASSESSED_COLOUR, UNPAIRED_COLOUR
 
-    seen = {name: seen_by(rgb, vision) for name, rgb in {**COLOURS, "not measured": UNPAIRED_COLOUR}.items()}
+    seen = {name: seen_by(rgb, vision) for name, rgb in
+            {**COLOURS, "not measured": UNPAIRED_COLOUR, "not assessed": NOT_ASSESSED_COLOUR}.items()}
     names = list(seen)
     for n, a in enumerate(names):
         for b in names[n + 1:]:
@@ -422,6 +423,38 @@ def test_overview_labels_name_the_findings_so_they_are_not_told_by_colour_alone(
             assert " ".join([joint.identity, *flags]) in firsts, (joint.identity, visit)
     assert any(getattr(j, v).findings.get("ankylosis") for j in result.joints for v in ("baseline", "followup"))
     assert {"A ankylosis", "S subluxation", "A S both"} <= set(texts)
+
+
+
+def test_overview_draws_a_visit_whose_findings_were_not_assessed_in_its_own_colour_and_names_it(study, monkeypatch):
+    """A picture that may be no hand has its findings "not assessed": its boxes were drawn in the blue of "no finding",
+    which said the opposite. They are drawn in their own colour, which the legend names; a hand's overview keeps
+    its legend as it was."""
+    from jsnviewer.pipeline.overview import COLOURS, NOT_ASSESSED_COLOUR, finding_colour, overview_image
+
+    drawn: list[tuple] = []
+    texts: list[str] = []
+    real_rectangle, real_text = ImageDraw.ImageDraw.rectangle, ImageDraw.ImageDraw.text
+    monkeypatch.setattr(ImageDraw.ImageDraw, "rectangle",
+                        lambda self, xy, *a, **k: (drawn.append(k.get("outline")), real_rectangle(self, xy, *a, **k))[1])
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text",
+                        lambda self, xy, text, *a, **k: (texts.append(text), real_text(self, xy, text, *a, **k))[1])
+    result = make_result(study)
+    overview_image(result, study.baseline, study.followup, max_height=600)
+    assert NOT_ASSESSED_COLOUR not in drawn and "findings not assessed" not in texts
+
+    why = "the follow-up may not be a hand radiograph"
+    unassessed = dataclasses.replace(result, joints=[
+        dataclasses.replace(j, followup=JointDetectionInfo(j.followup.box, {}, {}, j.followup.score, why))
+        for j in result.joints])
+    drawn.clear()
+    overview_image(unassessed, study.baseline, study.followup, max_height=600)
+    joints = len(result.joints)
+    # each joint once on each visit (its box), the follow-up's in the not-assessed colour, never in "no finding"'s
+    assert drawn.count(NOT_ASSESSED_COLOUR) >= joints + 1  # the boxes and the legend's key
+    baseline_none = sum(finding_colour(j.baseline.findings) == COLOURS["none"] for j in result.joints)
+    assert drawn.count(COLOURS["none"]) == baseline_none + 1  # the baseline's boxes of no finding and the legend's key
+    assert "findings not assessed" in texts
 
 
 # 11. a flagged value says why and what to do, in one wording, and never travels without its flag

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 from jsnviewer.gui.joints_panel import TABLE_MIN_WIDTH
 from jsnviewer.gui.table_fit import ColumnFit
 from jsnviewer.joints import FINDINGS, anatomical_rank
-from jsnviewer.pipeline.overview import finding_colour, findings_abbrev
+from jsnviewer.pipeline.overview import findings_abbrev, visit_colour
 from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_ASSESSED, NOT_RELIABLE, UNRELIABLE_MARK, signed
 
 COLUMNS = ("Joint", "JSN", "Reliable", "Baseline", "Follow-up")
@@ -178,7 +178,7 @@ class ResultsPanel(QWidget):
             ]
             cells[0].setData(Qt.UserRole + 1, joint.identity)
             cells[0].setData(Qt.UserRole + 2, joint)
-            cells[0].setForeground(QColor(*finding_colour(joint.followup.findings)))
+            cells[0].setForeground(QColor(*visit_colour(joint.followup)))
             if not joint.reliable:
                 cells[1].setForeground(grey)
                 cells[2].setForeground(QColor(FLAG_COLOUR))

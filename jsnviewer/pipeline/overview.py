@@ -10,7 +10,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from jsnviewer.joints import FINDINGS, SIDES, anatomical
 from jsnviewer.pipeline.placement import Place, Rect, box_rect, label_places, outside, overlap, tag_places, text_rect
-from jsnviewer.pipeline.result import JSN_CONVENTION, UNRELIABLE_MARK, JointResult, StudyResult, VisitInfo
+from jsnviewer.pipeline.result import (JSN_CONVENTION, NOT_ASSESSED, UNRELIABLE_MARK, JointDetectionInfo, JointResult,
+                                       StudyResult, VisitInfo)
 from jsnviewer.radiograph.model import percentile_window
 
 # Box colours by finding, the same in the GUI legend and the report. Chosen so that a red/green colour-blind
@@ -20,6 +21,9 @@ from jsnviewer.radiograph.model import percentile_window
 COLOURS = {"none": (60, 150, 255), "ankylosis": (255, 100, 80), "subluxation": (255, 210, 0), "both": (255, 175, 255)}
 
 UNPAIRED_COLOUR = (150, 150, 150)
+
+# a visit's joint whose findings were not assessed (a picture that may be no hand): neither "no finding" nor a finding
+NOT_ASSESSED_COLOUR = (235, 235, 235)
 
 PAIR_CHECK = "CHECK THE PAIR BEFORE USING THESE NUMBERS"
 
@@ -33,6 +37,11 @@ GAP = 8  # px between the two radiographs of the overview
 def finding_colour(findings: dict[str, bool]) -> tuple[int, int, int]:
     a, s = findings.get("ankylosis", False), findings.get("subluxation", False)
     return COLOURS["both" if a and s else "ankylosis" if a else "subluxation" if s else "none"]
+
+
+def visit_colour(info: JointDetectionInfo) -> tuple[int, int, int]:
+    """A joint's colour on one visit: its findings', or that they were not assessed."""
+    return NOT_ASSESSED_COLOUR if info.not_assessed else finding_colour(info.findings)
 
 
 def findings_abbrev(findings: dict[str, bool], short: bool = False) -> str:
@@ -179,7 +188,7 @@ def _panel(result: StudyResult, visit: str, radiograph, scale: float, region, fo
     for box in unpaired:
         draw.rectangle(box, outline=UNPAIRED_COLOUR, width=max(1, line // 2))
     for j, box in zip(joints, boxes):
-        draw.rectangle(box, outline=finding_colour(getattr(j, visit).findings), width=line)
+        draw.rectangle(box, outline=visit_colour(getattr(j, visit)), width=line)
     texts = [_joint_label(j, visit) for j in joints]
     pad = max(3, line)
     sizes = []
@@ -187,7 +196,7 @@ def _panel(result: StudyResult, visit: str, radiograph, scale: float, region, fo
         left, top, right, bottom = draw.multiline_textbbox((0, 0), text, font=font, spacing=2)
         sizes.append((right + 2 * pad, bottom + 2 * pad))
     rects = label_rects(list(zip(boxes, sizes)), boxes + unpaired, (0, 0, panel.width, panel.height), line)
-    colours = [finding_colour(getattr(j, visit).findings) for j in joints]
+    colours = [visit_colour(getattr(j, visit)) for j in joints]
     for box, rect, colour in zip(boxes, rects, colours):
         if not overlap(rect, _grow(box, 3 * line)):  # pushed away by crowding: a line leads to its box
             draw.line(_leader(rect, box), fill=colour, width=max(1, line // 2))
@@ -238,8 +247,9 @@ def _header(title: str, info: VisitInfo, width: int, unit: int) -> Image.Image:
     return header
 
 
-def _legend(width: int, unit: int) -> Image.Image:
-    """The box colours, then the JSN convention (wrapped to the width)."""
+def _legend(width: int, unit: int, not_assessed: bool = False) -> Image.Image:
+    """The box colours (that of findings not assessed where a joint has it), then the JSN convention (wrapped
+    to the width)."""
     font = _font(unit)
     lines = _wrap(JSN_LEGEND, font, width - unit)
     legend = Image.new("RGB", (width, round((len(lines) + 1) * 1.4 * unit) + unit // 2), (20, 20, 20))
@@ -247,7 +257,7 @@ def _legend(width: int, unit: int) -> Image.Image:
     x, y = unit // 2, unit // 2
     keys = [("no finding", COLOURS["none"]), ("A ankylosis", COLOURS["ankylosis"]),
             ("S subluxation", COLOURS["subluxation"]), ("A S both", COLOURS["both"]),
-            ("not measured", UNPAIRED_COLOUR)]
+            ("not measured", UNPAIRED_COLOUR)] + ([(f"findings {NOT_ASSESSED}", NOT_ASSESSED_COLOUR)] if not_assessed else [])
     for name, colour in keys:
         draw.rectangle([x, y, x + unit, y + unit], outline=colour, width=max(2, unit // 6))
         draw.text((x + round(1.4 * unit), y), name, fill=(230, 230, 230), font=font)
@@ -279,7 +289,7 @@ def overview_image(result: StudyResult, baseline, followup, max_height: int = 14
     headers = [_header("Baseline", result.baseline, panels[0].width, unit),
                _header("Follow-up", result.followup, panels[1].width, unit)]
     band = _banner(result.warnings, width, unit) if result.warnings and banner else Image.new("RGB", (width, 0))
-    legend = _legend(width, unit)
+    legend = _legend(width, unit, any(v.not_assessed for j in result.joints for v in (j.baseline, j.followup)))
     body = headers[0].height + max(p.height for p in panels)
     out = Image.new("RGB", (width, band.height + body + legend.height), (20, 20, 20))
     out.paste(band, (0, 0))
