@@ -230,6 +230,10 @@ def test_the_csv_lists_joints_in_anatomical_order_and_the_wrist_boxes_as_one_row
     assert rows[-1]["reliability_reasons"].startswith(
         "7 boxes (4 on the baseline and 3 on the follow-up) fit no finger joint of the hand")
     assert not any("no joint identity" in r["reliability_reasons"] for r in rows)
+    # a spreadsheet's filter on reliable = no counts the unreliable values, not the joints that have none
+    assert [r["status"] for r in rows[-2:]] == ["not measured"] * 2 and {r["reliable"] for r in rows[-2:]} == {""}
+    assert {r["status"] for r in rows[:-2]} == {"measured"}
+    assert sum(r["reliable"] == "no" for r in rows) == 2  # PIP2 and MCP4
     dip2 = next(r for r in rows if r["identity"] == "DIP2")
     assert dip2["jsn_mm"] == "0.2010"  # a plain number for spreadsheets: no "+"
 

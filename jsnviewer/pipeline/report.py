@@ -30,7 +30,7 @@ from jsnviewer.pipeline.overview import display_grey, overview_image
 from jsnviewer.pipeline.result import VISIT_NAMES, StudyResult, VisitInfo
 
 STUDY_COLUMNS = ["patient_id", "baseline_date", "followup_date", "hand"]
-CSV_COLUMNS = [*STUDY_COLUMNS, "identity", "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings",
+CSV_COLUMNS = [*STUDY_COLUMNS, "identity", "status", "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings",
                "ankylosis_confidence_followup", "subluxation_confidence_followup", "original_loss",
                "transformed_loss", "reliability_reasons", "study_warnings"]
 RESULT_FILES = ("results.json", "results.csv", "overview.png")
@@ -95,17 +95,19 @@ def joint_rows(result: StudyResult) -> list[dict[str, str]]:
 
 
 def not_measured_rows(result: StudyResult) -> list[dict[str, str]]:
-    """A row per named joint that was not measured, then one row for all the boxes that fit no finger joint."""
-    rows = [{"identity": u.identity, "reliable": "no", "reliability_reasons": f"{VISIT_NAMES[u.visit]}: {u.reason}"}
+    """A row per named joint that was not measured, then one row for all the boxes that fit no finger joint. They
+    have no value, so `reliable` is left empty: a filter on reliable = no counts the unreliable values only."""
+    rows = [{"identity": u.identity, "reliable": "", "reliability_reasons": f"{VISIT_NAMES[u.visit]}: {u.reason}"}
             for u in anatomical(result.unpaired) if u.identity is not None]
     note = unnamed_boxes_note(result)
-    return rows + ([{"identity": "", "reliable": "no", "reliability_reasons": note}] if note else [])
+    return rows + ([{"identity": "", "reliable": "", "reliability_reasons": note}] if note else [])
 
 
 def csv_rows(result: StudyResult) -> list[dict[str, str]]:
     """results.csv: every row says whose study it is and carries the study's warnings."""
     study = dict(study_cells(result.baseline, result.followup), study_warnings=WARNINGS_SEPARATOR.join(result.warnings))
-    return [dict(study, **row) for row in joint_rows(result) + not_measured_rows(result)]
+    return ([dict(study, status="measured", **row) for row in joint_rows(result)]
+            + [dict(study, status="not measured", **row) for row in not_measured_rows(result)])
 
 
 def write_csv(path: str | Path, result: StudyResult) -> Path:
