@@ -10,7 +10,7 @@ from jsnviewer.cli import add_device_option, training_device
 from jsnviewer.cli.options import SEED, above, at_least, between
 from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.device import use_cpu_threads
-from jsnviewer.joints import FINDINGS
+from jsnviewer.joints import FINDINGS, SIDES
 from jsnviewer.errors import JsnError
 from jsnviewer.words import counted
 
@@ -280,13 +280,15 @@ def bench_command(args) -> int:
         bar.update(1)
         tqdm.write(f"{row['image']}: {row['detected']}/{row['joints']} joints detected, "
                    f"{row['identity_right']} right identity, {counted(row['false_positives'], 'false positive')}, "
-                   f"{row['seconds']:.2f} s" + (f", missed {', '.join(row['missed'])}" if row["missed"] else ""))
+                   f"{row['seconds']:.2f} s" + (f", named as a {SIDES[row['named_as']]} hand's"
+                                              if row["side"] and row["named_as"] and row["named_as"] != row["side"] else "")
+                   + (f", missed {', '.join(row['missed'])}" if row["missed"] else ""))
 
     result = run_bench(detector, images, thresholds, args.scale, progress)
     bar.close()
     result["torch_threads"] = torch.get_num_threads()
     summary = {k: result[k] for k in ("images", "joints", "detection_rate", "identity_accuracy", "mean_iou",
-                                      "false_positives_per_image", "s_per_image")}
+                                      "false_positives_per_image", "named_as_other_hand", "s_per_image")}
     print(json.dumps(summary, indent=2))
     for f in ("ankylosis", "subluxation"):
         r = result[f]

@@ -19,7 +19,7 @@ from scipy.optimize import linear_sum_assignment
 
 from jsnviewer.detection.boxes import iou
 from jsnviewer.detection.data import load_annotations, load_real
-from jsnviewer.detection.detector import Detection, JointDetector
+from jsnviewer.detection.detector import Detection, JointDetector, hand_side_of
 from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.joints import FINDINGS, kind_of
 
@@ -31,12 +31,13 @@ class TruthImage:
     name: str
     pixels: np.ndarray
     pixel_size_mm: float | None
-    laterality: str | None
+    laterality: str | None  # the hand the radiograph (or the user's annotation) states: what the detector is given
     boxes: np.ndarray  # (n, 4); for point truth the boxes' centres are the landmarks
     identities: list[str]
     findings: np.ndarray | None  # (n, len(FINDINGS)) bool; None when the truth has no findings
     points_only: bool
     findings_known: np.ndarray | None = None  # (n,) bool: joints whose findings count (None: all)
+    side: str | None = None  # the hand it truly shows ("L"/"R"; e.g. from the file name), for scoring only
 
 
 def match(truth: TruthImage, detections: list[Detection]) -> list[tuple[int, int]]:
@@ -129,8 +130,9 @@ def folder_images(folder: str | Path) -> Iterator[TruthImage]:
             r = load_radiograph(s.path)
             found = True
             known = s.findings_known if s.findings_known is not None and s.findings_known.any() else None
-            yield TruthImage(Path(s.path).name, r.pixels, r.pixel_size_mm, s.laterality or r.identity.laterality,
-                             s.boxes, s.identities, s.findings if known is not None else None, True, known)
+            # the side in a landmarked hand's file name is truth: the product sees only what the radiograph states
+            yield TruthImage(Path(s.path).name, r.pixels, r.pixel_size_mm, r.identity.laterality,
+                             s.boxes, s.identities, s.findings if known is not None else None, True, known, s.laterality)
     if not found:
         raise DatasetError(f"{folder}: no truth.json study folders or landmarked radiographs found")
 
@@ -151,6 +153,7 @@ def run_bench(detector: JointDetector, images: Iterator[TruthImage], thresholds:
     counts = {f: [0, 0, 0, 0] for f in FINDINGS}  # tp fp tn fn
     seconds = []
     false_pos = 0
+    other_side = 0  # hands whose joints are named as the other hand's
     has_findings = False
     for img in images:
         s = detector.working_scale(img.pixel_size_mm) if scale is None else scale
@@ -180,9 +183,12 @@ def run_bench(detector: JointDetector, images: Iterator[TruthImage], thresholds:
         fp = sum(1 for k, d in enumerate(dets)
                  if k not in used and not (img.points_only and d.identity and kind_of(d.identity) == "DIP"))
         false_pos += fp
+        named_side = hand_side_of(dets)
+        other_side += bool(img.side and named_side and named_side != img.side)
         row = {"image": img.name, "joints": len(img.identities), "detected": len(pairs),
                "detection_rate": len(pairs) / max(1, len(img.identities)), "identity_right": right,
-               "false_positives": fp, "missed": missed, "seconds": round(seconds[-1], 3)}
+               "false_positives": fp, "missed": missed, "side": img.side, "named_as": named_side,
+               "seconds": round(seconds[-1], 3)}
         per_image.append(row)
         if progress:
             progress(row)
@@ -193,6 +199,7 @@ def run_bench(detector: JointDetector, images: Iterator[TruthImage], thresholds:
         "identity_accuracy": n_ident / n_det if n_det else None,
         "identity_accuracy_of_all_joints": n_ident / n_truth if n_truth else None,
         "false_positives_per_image": false_pos / max(1, len(per_image)),
+        "named_as_other_hand": other_side,
         "mean_iou": float(np.mean(ious)) if ious else None,
         "s_per_image": float(np.mean(seconds)) if seconds else None,
         "thresholds": thresholds.__dict__,
