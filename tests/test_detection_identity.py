@@ -239,3 +239,56 @@ def test_a_picture_whose_boxes_mostly_fit_no_hand_is_said_perhaps_not_to_be_a_ha
     assert len(hand) == 1 and hand[0].startswith("Which hand the baseline shows is a guess")
     assert visit_warnings(jpeg, found(TEXT_PAGE_BOXES, source="user"), "baseline") == []  # someone drew them
     assert visit_warnings(jpeg, found(TEXT_PAGE_BOXES[:5]), "baseline") == []  # too few boxes to judge
+
+
+class _ScansOf:
+    """A joint detector whose scan at each scale finds the boxes `at(scale)` gives (no network), named as
+    `_detect_at` names them: from their geometry alone, as on a file that declares no hand."""
+
+    def __new__(cls, at):
+        from jsnviewer.detection.detector import JointDetector
+
+        class Scans(JointDetector):
+            def __init__(self):
+                self.findings, self.scales = None, []
+
+            def _detect_at(self, pixels, laterality, thresholds, scale, progress):
+                self.scales.append(scale)
+                return found(at(scale))
+
+        return Scans()
+
+
+def test_a_hand_named_as_the_other_hand_at_one_scale_only_is_named_as_the_hand_the_other_scans_see():
+    """UAB001-RH, a JPEG: at half size the detectors' boxes (three on the wrist, two fingers missed) fit a left
+    hand a little better and named one joint more than the scan that finds it right, so the right hand was named
+    as a left hand's, every name wrong. Its side is the one its scans fit better in sum."""
+    from jsnviewer.detection.detector import PROBE_SCALES, hand_side_of
+
+    landmarks = np.array(list(UAB001_RH_LANDMARKS.values()), float)
+    detector = _ScansOf(lambda scale: UAB001_RH_BOXES if scale == 0.5 else landmarks)
+    detections = detector.detect_pixels(np.zeros((1778, 1400)), None, scale=None)
+    assert hand_side_of(detections) == "R"
+    assert [d.identity for d in detections] == list(UAB001_RH_LANDMARKS)
+    assert len(detector.scales) == len(PROBE_SCALES) + 2  # the probes, the hand at working size, a closer look
+
+    sure = _ScansOf(lambda scale: landmarks)  # every scan names the same hand: no closer look
+    assert hand_side_of(sure.detect_pixels(np.zeros((1778, 1400)), None, scale=None)) == "R"
+    assert len(sure.scales) < len(PROBE_SCALES) + 2
+
+
+def test_a_right_hand_whose_jpeg_states_no_side_is_named_as_a_right_hand(real_data):
+    """UAB001-RH.jpg: its thumb's MCP was named PIP2, PIP2 MCP1, MCP5 PIP5 and PIP4 MCP5, as a left hand's."""
+    from jsnviewer.detection.detector import JointDetector, hand_side_of
+    from jsnviewer.radiograph import load_radiograph
+
+    hand = next(h for h in load_ra2(real_data / "hands_ra2") if h.path.endswith("UAB001-RH.jpg"))
+    radiograph = load_radiograph(hand.path)
+    assert radiograph.identity.laterality is None
+    detections = JointDetector.load().detect(radiograph)
+    assert hand_side_of(detections) == "R"
+    centres = np.array([d.box[:2] for d in detections])
+    for name, (x, y) in zip(hand.identities, hand.boxes[:, :2]):
+        near = np.hypot(*(centres - (x, y)).T)
+        if near.min() < 60:
+            assert detections[int(near.argmin())].identity == name

@@ -18,12 +18,12 @@ import torch
 from jsnviewer.detection.ensemble import EnsembleBox, ensemble
 from jsnviewer.detection.findings import MODEL_NAME as FINDINGS_MODEL_NAME
 from jsnviewer.detection.findings import FindingNet, load_finding_net
-from jsnviewer.detection.identity import assign_identities, hand_side, mcp_spacing
+from jsnviewer.detection.identity import assign_identities, hand_side, mcp_spacing, side_margin
 from jsnviewer.detection.model import ABSENT, PRESENT, SSD300, SSDConfig
 from jsnviewer.detection.scan import HALF, expand, normalise, scan
 from jsnviewer.detection.second_look import SECOND_LOOK_CONF, second_look
 from jsnviewer.detection.thresholds import Thresholds
-from jsnviewer.joints import FINDINGS, hand_of
+from jsnviewer.joints import FINDINGS, SIDES, hand_of
 from jsnviewer.weights import Weights, WeightsError, load_weights, resolve_weights, save_weights
 
 MODEL_NAMES = {"ankylosis": "detector_ankylosis", "subluxation": "detector_subluxation"}
@@ -47,6 +47,10 @@ SCALE_TOLERANCE = 0.12
 # MCP spacing within this range times WORKING_MCP_SPACING_PX (the synthetic hands span 0.92–1.1 of it,
 # the training's crop-resize augmentation ×0.65–1.5 around that).
 HAND_SIZE_RANGE = (0.7, 1.45)
+# Where the believed scans of a radiograph that states no hand name it as different hands, one more scan
+# shows the hand this much larger than the training hands (midway to the largest believed size): finer
+# detail finds fingers missed at the working size, whose joints tell the side.
+SIDE_SCAN_SIZE = (1.0 + HAND_SIZE_RANGE[1]) / 2
 
 
 @dataclass
@@ -74,6 +78,29 @@ class _Scan(NamedTuple):
     scale: float
     detections: list[Detection]
     spacing: float | None  # the hand's MCP spacing in full-image pixels, from the named joints
+    side: str | None  # the hand its joints are named as ("L"/"R"; None: too few, or both hands)
+    margin: float  # how much better they fit that hand than the other (`identity.side_margin`), 0 when no side
+
+
+def _scan_of(scale: float, dets: list[Detection]) -> _Scan:
+    side = hand_side_of(dets)
+    margin = side_margin(_layout(dets)[0]) if side else None
+    return _Scan(scale, dets, hand_spacing(dets), side, margin or 0.0)
+
+
+def _believed(p: _Scan) -> bool:
+    """Whether the scan's named joints put the hand at a size the detectors were trained on."""
+    return bool(p.spacing) and HAND_SIZE_RANGE[0] <= p.scale * p.spacing / WORKING_MCP_SPACING_PX <= HAND_SIZE_RANGE[1]
+
+
+def _sides(scans: list[_Scan]) -> dict[str, float]:
+    """Each side the scans name the hand as, with the sum of their margins: a hand's side does not depend on
+    the scale it was scanned at, so each scan's fit is evidence for it."""
+    out: dict[str, float] = {}
+    for p in scans:
+        if p.side:
+            out[p.side] = out.get(p.side, 0.0) + p.margin
+    return out
 
 
 def _named(dets: list[Detection]) -> int:
@@ -159,31 +186,39 @@ class JointDetector:
         believed probe naming the most joints gives the hand's size (its MCP spacing), the radiograph
         is scanned again at the scale that brings it to the training hands' (WORKING_MCP_SPACING_PX)
         unless a believed probe is within SCALE_TOLERANCE of it, and of these scans the one naming the
-        most joints wins (on a tie, the one nearest that scale).
+        most joints wins (on a tie, the one nearest that scale). Where `laterality` states no hand and the
+        believed scans name the hand as different hands, it is scanned once more at SIDE_SCAN_SIZE times the
+        training hands' size, the side is the one the believed scans fit better in sum (`identity.side_margin`)
+        and only the scans naming that side are chosen from.
         `progress(fraction)` is called as the windows are scanned (it may raise to cancel)."""
         report = progress or (lambda fraction: None)
         if scale is not None:
             return self._classify(pixels, self._detect_at(pixels, laterality, thresholds, scale, report))
-        scans = len(PROBE_SCALES) + 1  # the probes, then at most one more
+        scans = len(PROBE_SCALES) + 2  # the probes, then at most a rescan and a scan to tell the side
 
         def part(k: int) -> Callable[[float], None]:
             return lambda fraction: report((k + fraction) / scans)
 
         size = max(pixels.shape)
         relative = PROBE_IMAGE_PX / size if size > LARGE_IMAGE_PX else 1.0
-        probes = []
-        for k, s in enumerate(probe * relative for probe in PROBE_SCALES):
-            dets = self._detect_at(pixels, laterality, thresholds, s, part(k))
-            probes.append(_Scan(s, dets, hand_spacing(dets)))
-        believed = [p for p in probes if p.spacing
-                    and HAND_SIZE_RANGE[0] <= p.scale * p.spacing / WORKING_MCP_SPACING_PX <= HAND_SIZE_RANGE[1]]
+        probes = [_scan_of(s, self._detect_at(pixels, laterality, thresholds, s, part(k)))
+                  for k, s in enumerate(probe * relative for probe in PROBE_SCALES)]
+        believed = [p for p in probes if _believed(p)]
         best = max(believed or probes, key=lambda p: (_named(p.detections), sum(d.score for d in p.detections)))
         if not best.spacing:
             report(1.0)
             return self._classify(pixels, best.detections)
         target = float(np.clip(WORKING_MCP_SPACING_PX / best.spacing, 0.2, 1.5))
         if not any(abs(target / p.scale - 1) < SCALE_TOLERANCE for p in believed):
-            believed.append(_Scan(target, self._detect_at(pixels, laterality, thresholds, target, part(scans - 1)), None))
+            believed.append(_scan_of(target, self._detect_at(pixels, laterality, thresholds, target, part(scans - 2))))
+        sides = _sides(believed)
+        if laterality not in SIDES and len(sides) > 1:  # the scans disagree on which hand it is: look closer
+            larger = float(np.clip(target * SIDE_SCAN_SIZE, 0.2, 1.5))
+            extra = _scan_of(larger, self._detect_at(pixels, laterality, thresholds, larger, part(scans - 1)))
+            believed += [extra] if _believed(extra) else []
+            sides = _sides(believed)
+            side = max(sides, key=sides.__getitem__)
+            believed = [p for p in believed if p.side == side]
         report(1.0)
         return self._classify(pixels, max(believed, key=lambda p: (_named(p.detections), -abs(math.log(p.scale / target)))).detections)
 
