@@ -3,6 +3,7 @@ analysis is stood in for (no models): the manifest, the error rows and the conso
 
 import csv
 import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
@@ -178,6 +179,19 @@ def test_an_out_folder_that_cannot_be_written_stops_before_any_analysis(quick, t
     assert err.startswith(f"jsnviewer: error: {unwritable}: cannot write the results there (")
     assert err.endswith("); choose another --out folder\n") and err.count("\n") == 1
     assert out == ""  # no summary rows printed in place of summary.csv: there were none
+
+
+@pytest.mark.parametrize("inside", [False, True])
+def test_an_out_that_is_a_file_is_said_to_be_a_file(tmp_path, inside):
+    """--out naming a file (or a folder under one) said only "(File exists)" / "(Not a directory)"."""
+    from jsnviewer.errors import JsnError
+    from jsnviewer.pipeline.batch import check_out
+
+    (tmp_path / "results.csv").write_text("a file", encoding="utf-8")
+    out = tmp_path / "results.csv" / "run" if inside else tmp_path / "results.csv"
+    with pytest.raises(JsnError, match=rf"\({re.escape(str(tmp_path / 'results.csv'))} is a file, not a folder\); choose"):
+        check_out(out)
+    assert (tmp_path / "results.csv").read_text(encoding="utf-8") == "a file"
 
 
 def test_a_missing_radiograph_is_said_before_the_out_folder_is_made(tmp_path, capsys):

@@ -100,7 +100,9 @@ def check_out(out: Path) -> None:
     try:
         check_writable(out)
     except OSError as exc:
-        raise JsnError(f"{out}: cannot write the results there ({exc.strerror or exc}); choose another --out folder") from exc
+        file = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+        why = f"{file} is a file, not a folder" if file else exc.strerror or str(exc)
+        raise JsnError(f"{out}: cannot write the results there ({why}); choose another --out folder") from exc
 
 
 def save_results(folder: Path, result, baseline, followup) -> tuple[dict[str, Path], int]:
