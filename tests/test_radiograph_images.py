@@ -72,8 +72,20 @@ def test_colour_photo_is_refused(tmp_path):
     photo[:, :20] = (200, 30, 30)
     photo[:, 20:] = (20, 60, 220)
     Image.fromarray(photo).save(tmp_path / "photo.png")
-    with pytest.raises(RadiographError, match=r"^photo\.png: colour image"):
+    with pytest.raises(RadiographError, match=r"^photo\.png: colour image.*export it from the PACS in grey"):
         load_radiograph(tmp_path / "photo.png")
+
+
+def test_a_grey_radiograph_with_a_burned_in_coloured_label_opens_in_grey(tmp_path):
+    """A PACS export with a small red label (0.4 % of the picture) was refused as a colour image: the patient's
+    radiograph could not be opened at all."""
+    grey = smooth_grey((300, 240))
+    rgb = np.dstack([grey, grey, grey])
+    rgb[10:22, 10:46] = (220, 20, 20)  # a label of 36 × 12 px: 0.6 % of the picture
+    Image.fromarray(rgb).save(tmp_path / "labelled.png")
+    r = load_radiograph(tmp_path / "labelled.png")
+    assert r.shape == (300, 240)
+    np.testing.assert_allclose(r.pixels[100:, :], grey[100:, :].astype(np.float32), atol=0.01)
 
 
 def test_exif_orientation_is_applied_like_other_viewers(tmp_path):

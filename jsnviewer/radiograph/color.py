@@ -8,10 +8,11 @@ import numpy as np
 
 from jsnviewer.errors import RadiographError
 
-# Lossy compression leaves grey images with small channel differences; a few coloured marks
-# (a burned-in ruler or label) are tolerated, a colour photograph is not.
+# Lossy compression leaves grey images with small channel differences; coloured marks (a burned-in ruler, label
+# or arrow of a PACS export: a 180 × 60 px label on a hand radiograph is 0.4 % of it) are read as grey, a colour
+# photograph (most of its pixels) is not.
 _CHANNEL_TOLERANCE = 0.03  # of full scale
-_COLOURED_FRACTION = 0.002
+_COLOURED_FRACTION = 0.05
 
 
 def grey_from_colour(path: Path, rgb: np.ndarray, full_scale: float) -> np.ndarray:
@@ -23,6 +24,7 @@ def grey_from_colour(path: Path, rgb: np.ndarray, full_scale: float) -> np.ndarr
     coloured = float(np.count_nonzero(spread > _CHANNEL_TOLERANCE * full_scale)) / spread.size
     if coloured > _COLOURED_FRACTION:
         raise RadiographError(
-            path, f"colour image, not a grey radiograph ({coloured:.1%} of pixels differ between colour channels)"
+            path, f"colour image, not a grey radiograph ({coloured:.1%} of pixels differ between colour channels); "
+            "if it is a radiograph, export it from the PACS in grey (or as DICOM) and open that"
         )
     return (red.astype(np.float32) + green + blue) / np.float32(3)
