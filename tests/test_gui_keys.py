@@ -51,6 +51,23 @@ def test_ctrl_equals_zooms_in_like_ctrl_plus(qtbot, window):
     assert view.viewRect().width() == pytest.approx(before / 1.25, rel=1e-3)
 
 
+def test_zooming_out_or_in_stops_where_the_radiograph_is_still_seen(qtbot, window):
+    """Ctrl+- pressed 25 times left the radiograph invisible, the joint names floating in an empty black view."""
+    from jsnviewer.gui.image_view import ZOOM_IN_LIMIT_PX, ZOOM_OUT_LIMIT
+
+    pane = window.panes[BASELINE]
+    largest = max(pane.radiograph.width, pane.radiograph.height)
+    for _ in range(25):
+        qtbot.keyClick(window, Qt.Key_Minus, Qt.ControlModifier)
+    rect = pane.view_box.viewRect()
+    assert max(rect.width(), rect.height()) <= ZOOM_OUT_LIMIT * largest * 1.001
+    assert rect.intersects(pane.image_rect())  # the radiograph is still in the view
+    for _ in range(60):
+        qtbot.keyClick(window, Qt.Key_Plus, Qt.ControlModifier)
+    rect = pane.view_box.viewRect()
+    assert min(rect.width(), rect.height()) >= ZOOM_IN_LIMIT_PX * 0.999
+
+
 def test_every_menu_action_that_users_reach_often_has_a_key_and_tips_read_cleanly(qtbot, window):
     actions = window.actions_by_name
     for name in ("save", "dataset", "settings", "open", "analyse", "accept", "accept_all", "identity", "next",

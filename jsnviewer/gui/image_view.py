@@ -24,6 +24,10 @@ from jsnviewer.gui.box_layer import screen_ratio
 from jsnviewer.radiograph import Radiograph, percentile_window
 
 
+ZOOM_OUT_LIMIT = 4.0  # the view spans at most this many times the radiograph's larger side
+ZOOM_IN_LIMIT_PX = 8.0  # and at least this many of its pixels
+
+
 def grey_level_text(value: float) -> str:
     """A grey level as a window title shows it: whole numbers for integer radiographs (W 4095), three
     significant digits for a float one in 0..1 (W 0.63, not W 1)."""
@@ -180,6 +184,7 @@ class RadiographPane(QWidget):
         self.radiograph, self.place = radiograph, place
         if radiograph is None:
             self.image_item.clear()
+            self.view_box.setLimits(maxXRange=None, maxYRange=None, minXRange=None, minYRange=None)
             self.stack.setCurrentWidget(self.placeholder)
             self._sample = None
             self._update_title()
@@ -193,6 +198,11 @@ class RadiographPane(QWidget):
         self.window_name = FILE_WINDOW
         self.image_item.setImage(pixels, autoLevels=False, levels=self._levels())
         self.image_item.setRect(QRectF(0, 0, radiograph.width, radiograph.height))
+        # zoomed out beyond this the radiograph is a speck and the joint names float in an empty view; zoomed in
+        # beyond a few pixels across, nothing more is to be seen
+        largest = float(max(radiograph.width, radiograph.height))
+        self.view_box.setLimits(maxXRange=ZOOM_OUT_LIMIT * largest, maxYRange=ZOOM_OUT_LIMIT * largest,
+                                minXRange=ZOOM_IN_LIMIT_PX, minYRange=ZOOM_IN_LIMIT_PX)
         self.stack.setCurrentWidget(self.graphics)
         self._update_title()
 
