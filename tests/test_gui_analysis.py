@@ -159,6 +159,37 @@ def test_selecting_a_joint_fills_the_detail_panel(qtbot, analysed):
     assert detail.joint is None
 
 
+def test_analysing_again_details_the_chosen_joint_from_the_new_result_or_nothing(qtbot, analysed):
+    """After a box was changed and the pair analysed again, the table showed the new JSN but the joint detail still
+    showed the last analysis's numbers and crops, and the views its dotted frame, until another row was chosen."""
+    from jsnviewer.gui.overlays import rect_from_box
+
+    window, result = analysed
+    window.results_panel.select_identity("PIP3")
+    old = result.joint("PIP3")
+    assert window.detail_panel.joint is old
+    upper = dataclasses.replace(old.registration.upper, dy=old.registration.upper.dy + 4.0)
+    moved = (old.followup.box[0] + 9.0, old.followup.box[1] + 7.0, *old.followup.box[2:])
+    pip3 = dataclasses.replace(old, registration=dataclasses.replace(old.registration, upper=upper),
+                               followup=dataclasses.replace(old.followup, box=moved))
+    again = dataclasses.replace(result, joints=[pip3 if j is old else j for j in result.joints])
+    assert f"{pip3.jsn_mm:+.3f} mm" != f"{old.jsn_mm:+.3f} mm"
+    assert window.show_results(again, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    detail = window.detail_panel
+    assert detail.joint is pip3 and f"{pip3.jsn_mm:+.3f} mm" in detail.heading.text()
+    assert f"{old.jsn_mm:+.3f} mm" not in detail.heading.text()
+    assert window.results_panel.current_identity() == "PIP3"
+    focus = window.overlays[FOLLOWUP].focus
+    assert focus.isVisible() and focus.rect() == rect_from_box((*moved[:2], moved[2] * 1.25, moved[3] * 1.25))
+
+    # analysed again without that joint measured: nothing of the last result stays in the detail or on the views
+    fewer = dataclasses.replace(again, joints=[j for j in again.joints if j.identity != "PIP3"])
+    assert window.show_results(fewer, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+    assert detail.joint is None and "PIP3" not in detail.heading.text()
+    assert window.results_panel.current_identity() is None
+    assert not any(overlay.focus.isVisible() for overlay in window.overlays.values())
+
+
 def test_the_detail_panel_names_the_bones_movement_in_a_radiologists_words_with_units(qtbot, analysed):
     """Scale, turn and shifts with their units, the upper and lower bone by name; the paper's symbols
     (P0, P1, dz, dθ, dx, dy, F, G, G′) stay beside them for a reader of the paper."""

@@ -187,11 +187,13 @@ class AnalysisActions:
             self.warnings.show_message("The analysis finished after another study was opened; its results were not "
                                        "shown. Run it again (Ctrl+R).", "info", key="analysis")
             return False
+        chosen = self.detail_panel.joint.identity if self.detail_panel.joint is not None else None
         self.result = result
         self._analysed_ids = (self.image_ids[BASELINE], self.image_ids[FOLLOWUP])
         self.results_panel.set_result(result)
         for role, overlay in self.overlays.items():
             overlay.set_result(result)
+        self._show_chosen_again(chosen)
         edited = {role for role in (given or {}) if self.documents[role] is not None
                   and measured(j for j in self.documents[role].joints() if j.reviewed) != given[role]}
         added = 0
@@ -223,6 +225,16 @@ class AnalysisActions:
             f"{ANALYSIS_DONE} in {result.timings_s.get('total', 0):.0f} s: {len(result.joints)} joints measured"
             f"{f', {unreliable} not reliable' if unreliable else ''}; {counted(added, 'proposal')} to accept or correct", 10000)
         return True
+
+    def _show_chosen_again(self, identity: str | None) -> None:
+        """A new result: the joint detailed before (and framed on the views) is shown from it, its row selected,
+        where it measures that joint; else the detail and the frame go (they spoke of the last result)."""
+        if self.result is not None and any(j.identity == identity for j in self.result.joints):
+            self.results_panel.select_identity(identity, quiet=True)
+            self.show_joint_result(identity, centre=False)
+        else:
+            self.results_panel.select_identity(None, quiet=True)
+            self.show_joint_result(None)
 
     def _results_key(self) -> tuple:
         """Which pair, analysed with which settings: a result kept under it is what Analyse would show again."""
