@@ -602,6 +602,75 @@ def test_exports_write_the_csv_report_and_results_folder(qtbot, analysed, tmp_pa
     assert (tmp_path / "folder" / "overview.png").is_file()
 
 
+def test_exporting_results_the_boxes_changed_since_asks_first_and_the_files_say_so(qtbot, analysed, tmp_path,
+                                                                                      monkeypatch):
+    """After a box was moved, the CSV, the report and the results folder wrote the old results without a word."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    import jsnviewer.gui.report_export as report_export
+    from jsnviewer.gui.analysis_actions import EXPORTED_OUT_OF_DATE
+
+    window, result = analysed
+    asked: list[list[str]] = []
+    answer = {"button": "Cancel"}
+
+    def click(box: QMessageBox) -> int:
+        asked.append([button.text().replace("&", "") for button in box.buttons()])
+        next(b for b in box.buttons() if b.text().replace("&", "") == answer["button"]).click()
+        return 0
+
+    reported = []
+
+    def spy(path, result, *radiographs):
+        reported.append(list(result.warnings))
+        return real_report(path, result, *radiographs)
+
+    real_report = report_export.write_report
+    monkeypatch.setattr(QMessageBox, "exec", click)
+    monkeypatch.setattr(report_export, "write_report", spy)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda parent, title, start, kinds: (start, kinds))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda parent, title, start: str(tmp_path / "folder"))
+    monkeypatch.setattr(window, "_export_start", lambda: str(tmp_path))
+
+    def study_warnings() -> list[str]:
+        with open(tmp_path / "results.csv", newline="") as fh:
+            return [row["study_warnings"] for row in csv.DictReader(fh)]
+
+    window.export_csv_dialog()  # the boxes as analysed: written at once, no question, no note
+    qtbot.waitUntil(lambda: not window.workers, timeout=30000)
+    assert asked == [] and study_warnings() and not any(study_warnings())
+    (tmp_path / "results.csv").unlink()
+
+    document = window.documents[BASELINE]
+    pip3 = next(uid for uid in document.uids() if document.joint(uid).identity == "PIP3")
+    document.set_box(pip3, (99.0, 83.0, 36.0, 36.0))
+    for export in (window.export_csv_dialog, window.export_report_dialog, window.save_results_dialog):
+        export()  # cancelled: nothing written
+    qtbot.waitUntil(lambda: not window.workers, timeout=30000)
+    assert asked == [["Analyse again first", "Export these results anyway", "Cancel"]] * 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.ini", "study"] and reported == []
+
+    answer["button"] = "Export these results anyway"
+    for export in (window.export_csv_dialog, window.export_report_dialog, window.save_results_dialog):
+        export()
+    qtbot.waitUntil(lambda: not window.workers, timeout=60000)
+    assert not [t for level, t in window.warnings.messages() if level == "error"]
+    assert study_warnings() and all(w == EXPORTED_OUT_OF_DATE for w in study_warnings())
+    assert reported == [[EXPORTED_OUT_OF_DATE]] and (tmp_path / "jsn-report.pdf").is_file()
+    assert json.loads((tmp_path / "folder" / "results.json").read_text())["warnings"] == [EXPORTED_OUT_OF_DATE]
+    assert result.warnings == []  # the result shown is left as it was
+
+    answer["button"] = "Analyse again first"
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis",
+                        lambda baseline, followup, *args, **kwargs: measured_result(baseline, followup))
+    (tmp_path / "results.csv").unlink()
+    assert run_and_wait(qtbot, window, 60000, window.export_csv_dialog) == "done"
+    assert not (tmp_path / "results.csv").exists() and window.result is not result
+    window.export_csv_dialog()  # the new results measure the boxes shown: no question, no note
+    qtbot.waitUntil(lambda: not window.workers, timeout=30000)
+    assert len(asked) == 7 and not any(study_warnings())
+
+
 def slow_stand_in(result, steps=40):
     """An analysis stand-in: `steps` FFT passes of real numpy work, reporting progress, then `result`."""
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.errors import WeightsError, describe
@@ -38,6 +38,9 @@ ANALYSIS_TASK = "Analysis"
 EXPORT_TASKS = {"csv": "Exporting the results CSV", "report": "Exporting the report",
                 "results": "Saving the results folder"}
 RESULTS_OUT_OF_DATE = "results-out-of-date"  # the warning bar's key for "the boxes changed since the analysis"
+# what results exported after the boxes changed say among their warnings (CSV study_warnings, report, results.json)
+EXPORTED_OUT_OF_DATE = ("The boxes were changed after this analysis: these results measure the boxes as they were "
+                        "then, not as they are now.")
 RESULTS_KEPT = 4  # the analyses of this many pairs are kept (in memory only) to be shown again when a pair comes back
 
 
@@ -344,7 +347,7 @@ class AnalysisActions:
         return str(Path(document.path).parent) if document is not None else str(Path.home())
 
     def export_csv_dialog(self) -> None:
-        if self.result is None:
+        if self.result is None or not self._export_out_of_date_asked():
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export results as CSV", str(Path(self._export_start()) / "results.csv"),
                                               "CSV (*.csv)")
@@ -354,10 +357,10 @@ class AnalysisActions:
     def export_csv(self, path: Path) -> Worker | None:
         from jsnviewer.pipeline.report import write_csv
 
-        return self._export(write_csv, path, self.result, label=EXPORT_TASKS["csv"])
+        return self._export(write_csv, path, self._result_to_export(), label=EXPORT_TASKS["csv"])
 
     def export_report_dialog(self) -> None:
-        if self.result is None:
+        if self.result is None or not self._export_out_of_date_asked():
             return
         path, chosen = QFileDialog.getSaveFileName(self, "Export report", str(Path(self._export_start()) / "jsn-report.pdf"),
                                                    "PDF (*.pdf);;PNG image (*.png)")
@@ -372,10 +375,10 @@ class AnalysisActions:
         radiographs = self._analysed_radiographs()
         if radiographs is None:
             return None
-        return self._export(write_report, path, self.result, *radiographs, label=EXPORT_TASKS["report"])
+        return self._export(write_report, path, self._result_to_export(), *radiographs, label=EXPORT_TASKS["report"])
 
     def save_results_dialog(self) -> None:
-        if self.result is None:
+        if self.result is None or not self._export_out_of_date_asked():
             return
         folder = QFileDialog.getExistingDirectory(self, "Save the results into a folder", self._export_start())
         if folder:
@@ -387,8 +390,35 @@ class AnalysisActions:
         radiographs = self._analysed_radiographs()
         if radiographs is None:
             return None
-        return self._export(lambda *args: write_results(*args)["json"].parent, folder, self.result, *radiographs,
-                            label=EXPORT_TASKS["results"])
+        return self._export(lambda *args: write_results(*args)["json"].parent, folder, self._result_to_export(),
+                            *radiographs, label=EXPORT_TASKS["results"])
+
+    def _export_out_of_date_asked(self) -> bool:
+        """Before an export of results the boxes changed since: whether to go on. Analyse again first (the export
+        then waits for the user), export these results anyway (they say so, `_result_to_export`), or neither."""
+        if not self._results_out_of_date():
+            return True
+        question = QMessageBox(QMessageBox.Warning, "The boxes changed since the analysis",
+                               "The boxes changed since the analysis: the results shown measure the boxes as they "
+                               "were.\n\nAnalyse again first to measure your boxes, or export these results anyway? "
+                               "Exported, they say that the boxes were changed after the analysis.",
+                               QMessageBox.NoButton, self)
+        again = question.addButton("Analyse again first", QMessageBox.AcceptRole)
+        anyway = question.addButton("Export these results anyway", QMessageBox.AcceptRole)
+        question.setDefaultButton(question.addButton(QMessageBox.Cancel))
+        question.exec()
+        clicked = question.clickedButton()
+        question.deleteLater()
+        if clicked is again:
+            self.statusBar().showMessage("Analysing your boxes: export once the new results are shown", 8000)
+            self.start_analysis()
+        return clicked is anyway
+
+    def _result_to_export(self):
+        """The result shown, as an export writes it: where the boxes changed since the analysis, its warnings say so."""
+        if not self._results_out_of_date():
+            return self.result
+        return dataclasses.replace(self.result, warnings=[*self.result.warnings, EXPORTED_OUT_OF_DATE])
 
     def _export(self, fn: Callable[..., Any], *args: Any, label: str) -> Worker:
         def done(written) -> None:
@@ -402,9 +432,14 @@ class AnalysisActions:
         proposal as it is changes nothing); undoing back to them takes the note away."""
         if self.result is None or not self._analysed_boxes:
             return
-        if any(measured_boxes(self.documents[role]) != boxes for role, boxes in self._analysed_boxes.items()):
+        if self._results_out_of_date():
             self.warnings.show_message("The boxes changed since the analysis: the results shown measure the boxes as "
                                        "they were. Analyse again (Ctrl+R) to measure your boxes.", "info",
                                        key=RESULTS_OUT_OF_DATE)
         else:
             self.warnings.dismiss(RESULTS_OUT_OF_DATE)
+
+    def _results_out_of_date(self) -> bool:
+        """Whether the boxes, names or findings shown are no longer those the result shown measured."""
+        return self.result is not None and any(measured_boxes(self.documents[role]) != boxes
+                                               for role, boxes in self._analysed_boxes.items())
