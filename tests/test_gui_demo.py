@@ -8,7 +8,8 @@ from jsnviewer.gui.demo import open_demo
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.joints import JOINT_IDENTITIES
 from jsnviewer.phantom import load_truth
-from gui_support import make_window, open_and_wait, settings_store, study, wait_drawn, wait_saved  # noqa: F401
+from gui_support import (make_window, open_and_wait, settings_store, study, wait_drawn, wait_saved,  # noqa: F401
+                         write_radiograph)
 
 
 @pytest.mark.slow
@@ -150,3 +151,26 @@ def test_a_patients_radiograph_let_go_for_the_demo_beside_it_has_its_edits_saved
     assert window.documents[BASELINE] is None
     wait_saved(qtbot, window)
     assert [j.identity for j in open_dataset(dataset).annotation_for_file(study[0]).joints] == ["MCP3"]
+
+
+def test_the_status_bar_stops_saying_demo_as_soon_as_a_patients_radiograph_replaces_it(qtbot, make_window, study,
+                                                                                       tmp_path):
+    """After the demo, a patient's baseline (Ctrl+O) and follow-up (Ctrl+Shift+F) opened: the status bar still said
+    "Demo: edits kept in this window only, not saved" until an analysis ended."""
+    from jsnviewer.dataset import JointAnnotation
+
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    pair = (write_radiograph(demo / "baseline.dcm", seed=5), write_radiograph(demo / "followup.dcm", seed=6))
+    window = make_window(tmp_path / "dataset")
+    window.sandbox_folders.add(demo)  # what open_demo does, without generating the synthetic hand
+    open_and_wait(qtbot, window, *pair)
+    window.documents[BASELINE].load_joints([JointAnnotation(box=(60.0, 60.0, 20.0, 20.0), identity="MCP2")])
+    assert window.save_state.text() == "Demo: edits kept in this window only, not saved"
+
+    for role, path in zip((BASELINE, FOLLOWUP), study):
+        with qtbot.waitSignal(window.study_loaded, timeout=10000):
+            window.open_paths([path], role)
+        qtbot.waitUntil(lambda: window.task is None, timeout=10000)
+        assert "Demo" not in window.save_state.text()
+        assert window.save_state.text() == "All saved to dataset"

@@ -384,6 +384,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             add_recent_study(str(docs[BASELINE].path) if docs[BASELINE] is not None else "",
                              str(docs[FOLLOWUP].path) if docs[FOLLOWUP] is not None else "", qsettings())
         self._update_title()
+        self._update_save_state()  # the demo shown or gone, images with unsaved edits shown again
         self.study_loaded.emit()
 
     def _leave_the_demo(self, study: StudyLoad) -> None:
