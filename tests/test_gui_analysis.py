@@ -497,6 +497,39 @@ def test_results_say_when_the_boxes_changed_and_analysing_again_measures_the_use
     assert followup_boxes == [] and not out_of_date()  # the follow-up's boxes are all proposals still
 
 
+def test_ctrl_z_after_an_analysis_undoes_the_users_last_edit_never_the_analysis(qtbot, analysed):
+    """Ctrl+Z right after an analysis took every proposal box of the image away ("Undo Analysis proposals"), and the
+    results then said that the boxes had changed since."""
+    window, result = analysed
+    follow = window.documents[FOLLOWUP]
+    window.set_active_role(FOLLOWUP)
+    undo = window.actions_by_name["undo"]
+    boxes = follow.joints()
+    assert len(boxes) == 4 and not undo.isEnabled() and "proposal" not in undo.text()
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert follow.joints() == boxes and "changed since the analysis" not in window.warnings.text()
+
+    # the user's edits stay undoable, across another analysis, which never comes back by undo or redo
+    dip4 = next(uid for uid in follow.uids() if follow.joint(uid).identity == "DIP4")
+    window.layers[FOLLOWUP].select(dip4)
+    window.accept_selected()
+    pip3 = next(uid for uid in follow.uids() if follow.joint(uid).identity == "PIP3")
+    follow.remove(pip3)  # a proposal deleted
+    assert window.show_results(measured_result(*(window.panes[r].radiograph for r in (BASELINE, FOLLOWUP))))
+    names = sorted((j.identity, j.source) for j in follow.joints())
+    assert names == [("DIP4", "user"), ("MCP2", "model"), ("MCP5", "model"), ("PIP3", "model")]
+    assert undo.text().replace("&", "") == "Undo Delete PIP3"
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)  # the deletion: PIP3 is proposed anew, not there twice
+    assert sorted((j.identity, j.source) for j in follow.joints()) == names
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)  # the accept: DIP4 is a proposal again
+    assert sorted((j.identity, j.source) for j in follow.joints()) == \
+        [("DIP4", "model"), ("MCP2", "model"), ("MCP5", "model"), ("PIP3", "model")]
+    assert not undo.isEnabled()
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert sorted((j.identity, j.source) for j in follow.joints()) == names
+
+
 def test_a_box_moved_while_the_analysis_runs_makes_its_results_say_they_measured_the_boxes_as_they_were(
         qtbot, make_window, study, monkeypatch):
     """The results arrived after the user moved a box and said nothing: the note compared the boxes with themselves."""
@@ -860,12 +893,15 @@ def test_the_guessed_hand_is_named_the_other_side_from_its_warning_in_one_undoab
     assert run_and_wait(qtbot, window, 30000) == "done"  # a new joint search: the image is a right hand now
     assert searched == [None, "R"] and "is a guess" not in window.warnings.text()
 
-    window.actions_by_name["undo"].trigger()  # the new search's proposals
-    window.actions_by_name["undo"].trigger()  # the naming, in one step
-    assert document.joint(thumb).identity == "PIP5" and document.hand_chosen is None
-    assert window.study_panel.value("Follow-up", "Hand") == "—"
-    window.actions_by_name["other_hand"].trigger()  # the Edit menu does the same
-    assert document.joint(thumb).identity == "IP1"
+    # the new search's proposals are no undo step: Ctrl+Z undoes the naming, the hand the reader said
+    thumb = min(document.uids(), key=lambda uid: abs(document.joint(uid).box[0] - 253))
+    given = [j.identity for j in document.joints()]
+    assert document.joint(thumb).identity == "PIP5"  # as the stand-in search names it, whatever the hand
+    window.actions_by_name["undo"].trigger()
+    assert document.hand_chosen is None and window.study_panel.value("Follow-up", "Hand") == "—"
+    assert [j.identity for j in document.joints()] == given  # the search's proposals stay as it gave them
+    window.actions_by_name["other_hand"].trigger()  # the Edit menu names the joints as the other hand's too
+    assert document.joint(thumb).identity == "IP1" and document.hand_chosen == "R"
     window.actions_by_name["other_hand"].trigger()  # and back: it names them as the other hand again
     assert document.joint(thumb).identity == "PIP5" and document.hand_chosen == "L"
 

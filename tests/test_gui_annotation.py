@@ -550,8 +550,7 @@ def test_a_proposal_the_user_corrects_is_theirs_and_a_new_analysis_keeps_it(qtbo
     document.set_proposals([JointAnnotation(box=(400.0, 60.0, 20.0, 30.0), identity="PIP2", source="model")])
     assert [j for j in document.joints() if j.source == "user"] == kept
     assert [j.identity for j in document.joints() if j.source == "model"] == ["PIP2"]
-    document.undo_stack.undo()  # the analysis
-    document.undo_stack.undo()  # the finding
+    document.undo_stack.undo()  # the finding (the analysis is no undo step)
     assert document.joint(flagged).source == "model" and not document.joint(flagged).findings["ankylosis"]
 
 
@@ -566,8 +565,9 @@ def test_proposals_named_with_their_hand_give_the_users_plainly_named_boxes_thei
     panel.select(mine)
     assert panel.identity.currentText() == "L MCP2" and panel.both_hands.isChecked()
     assert document.is_dirty  # the user's box was renamed: that is saved
+    assert document.undo_stack.undoText() == "Name your boxes with their hand"  # the renaming alone is undone
     document.undo_stack.undo()
-    assert document.joint(mine).identity == "MCP2" and len(document) == 1
+    assert document.joint(mine).identity == "MCP2" and len(document) == 3
 
 
 def test_proposals_of_one_hand_take_a_hand_on_a_radiograph_said_to_show_both(qtbot, window):

@@ -121,7 +121,7 @@ class AnalysisActions:
                 self.warnings.show_message("The joint search finished after another image was opened; its boxes "
                                            "were not shown. Run it again (Ctrl+R).", "info", key="analysis")
                 return "discarded"
-            added = document.set_proposals(new_proposals(document.joints(), found), "Joint search proposals")
+            added = document.set_proposals(new_proposals(document.joints(), found))
             for number, warning in enumerate(warnings):
                 self.show_result_warning(warning, number, {role: "radiograph"})
             self.statusBar().showMessage(

@@ -75,6 +75,9 @@ class AnnotationDocument(QObject):
         self.revision = 0
         self.saved_revision = 0
         self.in_batch = False  # set while a batch of edits (proposals) emits one `changed` at its end
+        # Counts the sets of proposals shown (`set_proposals`, not an undo step): an undo or redo step from before the
+        # latest never brings back a proposal it replaced, nor one the user deleted (the analysis proposed anew since)
+        self.proposal_round = 0
         self.save_error: str | None = None
         # Set when the saved annotation of this image could not be read (autosave must not replace that
         # file, it may be repairable; an explicit save by the user does), or was changed elsewhere.
@@ -270,11 +273,15 @@ class AnnotationDocument(QObject):
         self.undo_stack.endMacro()
         return len(proposals)
 
-    def set_proposals(self, joints: Iterable[JointAnnotation], text: str = "Analysis proposals") -> int:
-        """Replace the unaccepted model proposals with `joints` (source "model"), one undo step.
+    def set_proposals(self, joints: Iterable[JointAnnotation]) -> int:
+        """Replace the unaccepted model proposals with `joints` (source "model"). Returns how many were added.
 
-        Proposals are not the user's work: a document that was saved stays saved (nothing new of
-        the user's to write), one with edits stays edited. Returns how many proposals were added.
+        Proposals are not the user's work: a document that was saved stays saved (nothing new of the user's to
+        write), one with edits stays edited; and they are no undo step: they are where the user starts from, so
+        that Ctrl+Z after an analysis undoes the user's last edit, never the analysis (it took every box of the
+        image away). What they do to the user's boxes is: plainly named boxes given their hand by proposals
+        named with theirs are renamed in one undo step of its own. Undo steps from before that touch the
+        proposals replaced do nothing (`proposal_round`).
         """
         joints = [copy_joint(j) for j in joints]
         old = [uid for uid, j in self._joints.items() if j.source == "model"]
@@ -283,10 +290,29 @@ class AnnotationDocument(QObject):
         kept = [uid for uid in self._joints if uid not in old]
         renamed = self._one_naming(kept, joints)
         was_clean = not self.is_dirty and not renamed
-        self._swap(text, old, joints, "Add proposal", renamed)
+        self.in_batch = True
+        try:
+            if renamed:
+                self.undo_stack.beginMacro("Name your boxes with their hand")
+                for uid, name in renamed:
+                    self.set_identity(uid, name, own=False)
+                self.undo_stack.endMacro()
+            self.proposal_round += 1
+            for uid in old:
+                self._remove(uid)
+            for joint in joints:
+                self._insert(self.new_uid(), joint)
+        finally:
+            self.in_batch = False
+        self.changed.emit()
         if was_clean:
             self.mark_saved(self.revision)
         return len(joints)
+
+    def _brings_back(self, joint: JointAnnotation, round_: int) -> bool:
+        """Whether an undo or redo step may put `joint` back into the document, out since `round_`: not a proposal
+        of an earlier set (the proposals shown replaced it)."""
+        return joint.source != "model" or round_ == self.proposal_round
 
     def _one_naming(self, kept: list[int], proposals: list[JointAnnotation]) -> list[tuple[int, str | None]]:
         """One naming for the radiograph when proposals come: if either the user's boxes (`kept`) or the
@@ -358,12 +384,16 @@ class AddJointCommand(QUndoCommand):
     def __init__(self, document: AnnotationDocument, joint: JointAnnotation, text: str = "Add box"):
         super().__init__(text)
         self.document, self.joint, self.uid = document, copy_joint(joint), AnnotationDocument.new_uid()
+        self.round = document.proposal_round
 
     def redo(self) -> None:
-        self.document._insert(self.uid, self.joint)
+        if self.document._brings_back(self.joint, self.round):
+            self.document._insert(self.uid, self.joint)
 
     def undo(self) -> None:
-        self.document._remove(self.uid)
+        if self.uid in self.document._joints:  # else a proposal replaced since (`set_proposals`)
+            self.document._remove(self.uid)
+            self.round = self.document.proposal_round
 
 
 class RemoveJointCommand(QUndoCommand):
@@ -372,13 +402,18 @@ class RemoveJointCommand(QUndoCommand):
         self.document, self.uid = document, uid
         self.joint: JointAnnotation | None = None
         self.position = 0
+        self.round = document.proposal_round
 
     def redo(self) -> None:
-        self.joint, self.position = self.document._remove(self.uid)
+        self.joint = None
+        if self.uid in self.document._joints:  # else a proposal replaced since (`set_proposals`)
+            self.joint, self.position = self.document._remove(self.uid)
+            self.round = self.document.proposal_round
 
     def undo(self) -> None:
-        self.document._insert(self.uid, self.joint, self.position)
-        self.document.joint_restored.emit(self.uid)
+        if self.joint is not None and self.document._brings_back(self.joint, self.round):
+            self.document._insert(self.uid, self.joint, self.position)
+            self.document.joint_restored.emit(self.uid)
 
 
 class ChoiceCommand(QUndoCommand):
@@ -421,9 +456,11 @@ class EditJointCommand(QUndoCommand):
         return True
 
     def redo(self) -> None:
-        self.document._replace(self.uid, self.after)
+        if self.uid in self.document._joints:  # else a proposal replaced since (`set_proposals`)
+            self.document._replace(self.uid, self.after)
 
     def undo(self) -> None:
-        self.document._replace(self.uid, self.before)
+        if self.uid in self.document._joints:
+            self.document._replace(self.uid, self.before)
 
 
