@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -912,3 +913,44 @@ def test_a_dataset_folder_named_on_the_command_line_that_cannot_be_used_saves_no
     assert seen["state"] == "Unsaved edits: no dataset folder (Ctrl+S)"
     assert window.documents[BASELINE].is_dirty and window.saver.dataset_root is None
     assert window.settings.dataset_folder == str(remembered)  # the next start without --dataset uses it again
+
+
+def test_a_dataset_folder_named_on_the_command_line_is_this_sessions_only(qtbot, make_window, study, tmp_path,
+                                                                          monkeypatch, settings_store):
+    """`jsnviewer gui --dataset /tmp/x/ds IMAGE` once: the next plain start saves to, and shows the boxes of, the
+    dataset of the settings again; the status bar tells the two folders (both named `ds`) apart."""
+    import sys
+
+    from jsnviewer.gui import app
+    from jsnviewer.gui.main_window import MainWindow
+
+    remembered = tmp_path / "hands" / "ds"
+    window = make_window(remembered, autosave_delay_s=0.1)
+    save_settings(window.settings, settings_store)  # chosen in an earlier session
+    named = tmp_path / "x" / "ds"
+    seen = {}
+
+    class Application:  # the event loop: the user draws a box, waits past autosave and closes the window
+        def exec(self) -> int:
+            qtbot.waitUntil(lambda: window.documents[BASELINE] is not None and window.task is None, timeout=10000)
+            window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+            qtbot.waitUntil(lambda: not window.documents[BASELINE].is_dirty, timeout=10000)
+            seen["state"], seen["tip"] = window.save_state.text(), window.save_state.toolTip()
+            return 0
+
+    monkeypatch.setattr(app, "make_application", Application)
+    monkeypatch.setattr(app, "start_log_file", lambda *args: None)
+    monkeypatch.setattr("jsnviewer.gui.main_window.MainWindow", lambda: window)
+    monkeypatch.setattr(window, "warm_up", lambda: None)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui sets its own
+    assert app.run_gui(study[0], dataset=named) == 0
+    assert len(open_dataset(named).annotation_for_file(study[0]).joints) == 1  # saved where the command line said
+    assert seen["state"] == f"All saved to {Path('x', 'ds')} (--dataset, this session only)"
+    assert str(named) in seen["tip"] and str(remembered) in seen["tip"]
+
+    assert load_settings(settings_store).dataset_folder == str(remembered)  # not the command line's
+    later = MainWindow(load_settings(settings_store))  # `jsnviewer gui IMAGE`, with no --dataset
+    qtbot.addWidget(later)
+    assert later.saver.dataset_root == remembered
+    assert later.save_state.text() == f"All saved to {Path('hands', 'ds')}"
+    assert later.save_state.toolTip() == f"Dataset folder: {remembered}"

@@ -12,7 +12,7 @@ def register(subparsers) -> None:
     parser.add_argument("baseline", nargs="?", help="baseline radiograph (or a folder of radiographs)")
     parser.add_argument("followup", nargs="?", help="follow-up radiograph")
     parser.add_argument("--demo", action="store_true", help="open a synthetic baseline/follow-up pair")
-    parser.add_argument("--dataset", metavar="DIR", help="training dataset folder to save annotations to")
+    parser.add_argument("--dataset", metavar="DIR", help="training dataset folder to save annotations to, this session only (not remembered in the settings)")
     parser.add_argument("--screenshot", metavar="PATH",
                         help="wait until the study is shown (with --demo: analysed), save a PNG of the window "
                              "to PATH and exit")

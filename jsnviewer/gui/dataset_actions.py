@@ -17,6 +17,12 @@ from jsnviewer.gui.worker import Worker
 from jsnviewer.words import counted
 
 
+def folder_label(folder: Path) -> str:
+    """A dataset folder in the status bar: its name with its parent's (`x/ds` and `hands/ds` are told apart, where
+    `ds` alone was the same for both), the whole path being the label's tooltip."""
+    return str(Path(*folder.parts[-2:]))
+
+
 class DatasetActions:
     """The dataset side of `MainWindow` (its state, `saver` and the rest, is the window's)."""
 
@@ -42,13 +48,18 @@ class DatasetActions:
 
     def choose_dataset_folder(self) -> bool:
         folder = QFileDialog.getExistingDirectory(self, "Choose the training dataset folder (an empty folder starts one)",
-                                                  self.settings.dataset_folder or str(Path.home()))
+                                                  self._dataset_folder_chosen() or str(Path.home()))
         return bool(folder) and self.set_dataset_folder(Path(folder))
+
+    def _dataset_folder_chosen(self) -> str:
+        """The dataset folder of this session: the one named on the command line, else the settings' (remembered)."""
+        return self.session_dataset_folder or self.settings.dataset_folder
 
     def set_dataset_folder(self, folder: Path, or_none: bool = False) -> bool:
         """Save to `folder` (an empty one starts a dataset). A folder that cannot be used is refused with a message;
         the window keeps the folder it had or, with `or_none` (the folder named on the command line), has none: it
-        never saves to a dataset the user did not name this time."""
+        never saves to a dataset the user did not name this time. A folder chosen in the window is remembered in the
+        settings; the command line's (`or_none`) is this session's only: the next start uses the remembered one."""
         try:
             open_dataset(folder, create=not is_dataset(folder))
         except DatasetError as exc:
@@ -65,12 +76,17 @@ class DatasetActions:
         self.warnings.dismiss("dataset")
         self.dataset_unusable = False
         carried = []
-        if not self.settings.dataset_folder or Path(self.settings.dataset_folder).resolve() != Path(folder).resolve():
+        before = self._dataset_folder_chosen()
+        if not before or Path(before).resolve() != Path(folder).resolve():
             carried = self._carried_over()
             for document in self.session_documents.values():
                 document.stored, document.base = None, []  # nothing read from this folder: a file there is someone else's
-        self.settings.dataset_folder = str(folder)
-        self._save_settings()
+        if or_none:  # this session's only: the settings (and so the next start) keep the remembered folder
+            self.session_dataset_folder = str(folder)
+        else:
+            self.session_dataset_folder = ""
+            self.settings.dataset_folder = str(folder)
+            self._save_settings()
         self.saver.dataset_root = Path(folder)
         for document in carried:
             document.mark_saved(-1)  # unsaved in this folder
@@ -89,7 +105,7 @@ class DatasetActions:
         """The images with boxes of the user's, all saved, that a change of dataset folder would leave behind in the old
         one: those shown, and every image of the session when the old folder is gone (a drive unplugged). Edits not
         yet saved go to the new folder anyway."""
-        old = Path(self.settings.dataset_folder) if self.settings.dataset_folder else None
+        old = Path(self._dataset_folder_chosen()) if self._dataset_folder_chosen() else None
         old_gone = old is not None and not is_dataset(old)
         shown = [self.documents[role] for role in ROLES]
         return [d for d in self.session_documents.values() if (old_gone or any(d is s for s in shown))
@@ -244,9 +260,17 @@ class DatasetActions:
         elif self.saver.dataset_root is None:
             text = f"Autosave off: {no_folder}"
         else:
-            text = f"All saved to {self.saver.dataset_root.name}"
+            text = f"All saved to {folder_label(self.saver.dataset_root)}"
+            if self.session_dataset_folder:
+                text += " (--dataset, this session only)"
+        root = self.saver.dataset_root
         self.save_state.setText(text)
-        self.save_state.setToolTip(str(self.saver.dataset_root or ""))
+        tooltip = f"Dataset folder: {root}" if root is not None else ""
+        if root is not None and self.session_dataset_folder:
+            remembered = self.settings.dataset_folder
+            tooltip += (", named on the command line (--dataset) for this session only; the next start saves to "
+                        f"{remembered if remembered else 'no dataset folder'}, as the settings say")
+        self.save_state.setToolTip(tooltip)
 
     def _coco_exported(self, export: CocoExport) -> None:
         text = (f"COCO JSON written to {export.path}: {counted(export.images, 'reviewed image')}, "

@@ -115,6 +115,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.saver.conflicted.connect(self._save_conflicted)
         self.saver.merged.connect(self._save_merged)
         self.dataset_unusable = False  # the remembered dataset folder could not be opened: autosave is off
+        self.session_dataset_folder = ""  # `jsnviewer gui --dataset DIR`: this session's folder, not remembered
         self.retrain_dialog: RetrainDialog | None = None
         self.manual_window = None  # Help ▸ User manual, made when first asked for
         self.import_report: QMessageBox | None = None  # what the last COCO import did and left out
@@ -822,7 +823,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                 if values.dataset_folder and not self.set_dataset_folder(Path(values.dataset_folder)):
                     values.dataset_folder = self.settings.dataset_folder
                 elif not values.dataset_folder:
-                    self.saver.dataset_root = None
+                    self.saver.dataset_root, self.session_dataset_folder = None, ""
                     self.dataset_unusable = False
                     self.warnings.dismiss("dataset")
             self.settings = values
