@@ -26,7 +26,8 @@ annotations/<image_id>.json:
 `source` says who stands behind a box: "user", a box the annotator drew, accepted or corrected;
 "model", an analysis's proposal still waiting for review (saved so that it reappears when the image
 is opened again). Training data and the COCO export take the user's boxes only
-(`ImageAnnotation.reviewed_joints`); the proposals are left out, and an image without any box of the
+(`ImageAnnotation.reviewed_joints`); the proposals are left out (a detector's trainer takes those of a reviewed
+image as unlabelled joints, neither joint nor background), and an image without any box of the
 user's has not been reviewed and is left out entirely (it is not an image showing no joints). So is a copy of
 the built-in demo's synthetic radiograph, which versions before the demo became a sandbox saved here
 (`LeftOut.demo`; kept, never deleted).
@@ -166,6 +167,11 @@ class ImageAnnotation:
         Empty: nobody has reviewed this image, and it is no training data at all (not an image of
         background only)."""
         return [joint for joint in self.joints if joint.reviewed]
+
+    def proposals(self) -> list[JointAnnotation]:
+        """The analysis's proposals waiting for review: neither training data nor background (on a reviewed image
+        most are joints the annotator has not come to yet)."""
+        return [joint for joint in self.joints if not joint.reviewed]
 
     @classmethod
     def from_json(cls, image_id: str, obj: Any) -> ImageAnnotation:
@@ -397,11 +403,13 @@ class AnnotationDataset:
             if annotation is not None:
                 yield annotation
 
-    def reviewed_annotations(self) -> tuple[list[ImageAnnotation], LeftOut]:
+    def reviewed_annotations(self, with_proposals: bool = False) -> tuple[list[ImageAnnotation], LeftOut]:
         """The dataset's training data: each reviewed image with its reviewed joints only (copies), and
         what was left out (ImageAnnotation.reviewed_joints). The demo study's radiographs, which versions before
         the demo became a sandbox saved here with its true boxes as the user's, are left out and named, not
-        deleted."""
+        deleted. With `with_proposals`, the copies keep the proposals waiting for review too (counted as left
+        out all the same): a reviewed image is often reviewed in part, and a detector's trainer must not take
+        its joints nobody reviewed yet for background (`ImageAnnotation.proposals`)."""
         from jsnviewer.phantom.study import is_demo_radiograph
 
         reviewed, unreviewed, proposals, unreadable, demo = [], 0, 0, [], []
@@ -422,7 +430,7 @@ class AnnotationDataset:
                 continue
             proposals += len(annotation.joints) - len(joints)
             if joints:
-                reviewed.append(replace(annotation, joints=joints))
+                reviewed.append(replace(annotation, joints=list(annotation.joints) if with_proposals else joints))
             else:
                 unreviewed += 1
         return reviewed, LeftOut(unreviewed, proposals, tuple(unreadable), tuple(demo))

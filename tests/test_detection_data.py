@@ -75,6 +75,34 @@ def test_an_annotation_dataset_trains_on_the_users_boxes_of_reviewed_images_only
     assert left_out == LeftOut(images=2, proposals=5)
 
 
+def test_the_proposals_left_on_a_partly_reviewed_image_are_neither_joints_nor_background(tmp_path):
+    """3 boxes reviewed, 11 proposals not yet: the detectors learn the 3 as joints, and the 11 (joints the
+    annotator has not come to) not as background: they are unlabelled, as the landmarked hands' DIPs."""
+    from PIL import Image
+
+    from jsnviewer.dataset import JointAnnotation, open_dataset
+    from jsnviewer.detection.data import load_annotations
+    from jsnviewer.detection.train import file_hands
+
+    dataset = open_dataset(tmp_path / "dataset", create=True)
+    Image.fromarray((np.arange(400 * 300).reshape(400, 300) % 4096).astype(np.uint16)).save(tmp_path / "hand.png")
+    annotation = dataset.add_image(tmp_path / "hand.png", width=300, height=400, laterality="L")
+    reviewed = [JointAnnotation((60.0 + 40 * k, 300.0, 24.0, 24.0), f"MCP{k + 2}", source="user") for k in range(3)]
+    waiting = [JointAnnotation((30.0 + 22 * k, 100.0 + 12 * (k % 3), 20.0, 20.0), source="model") for k in range(11)]
+    annotation.joints = reviewed[:2] + waiting + reviewed[2:]
+    dataset.save_annotation(annotation)
+
+    (sample,), left_out = load_annotations(dataset.root)
+    assert [tuple(box) for box in sample.boxes] == [j.box for j in reviewed]
+    assert [tuple(box) for box in sample.unlabelled] == [j.box for j in waiting]
+    assert left_out.proposals == 11  # still not training data, and said so
+
+    (hand,) = file_hands([sample])
+    _, targets = sample_windows([hand], 0, 8, np.random.default_rng(0), background_share=0.0)
+    labels = np.concatenate([t[1].numpy() for t in targets])
+    assert (labels == -1).sum() > 0 and set(labels) <= {-1, 1}  # unlabelled (-1): left out of the background
+
+
 def test_train_detector_says_what_it_left_out_and_refuses_a_dataset_nobody_reviewed(tmp_path, capsys):
     from PIL import Image
 

@@ -207,16 +207,22 @@ def load_real(folder: str | Path) -> list[HandSample]:
 
 def load_annotations(folder: str | Path) -> tuple[list[HandSample], LeftOut]:
     """The reviewed images of a jsnviewer dataset with the user's boxes (jsnviewer.dataset: proposals
-    waiting for review and images nobody reviewed are no training data), and what was left out."""
+    waiting for review and images nobody reviewed are no training data), and what was left out. The proposals
+    waiting for review on a reviewed image are its `unlabelled` joints: an image reviewed in part (3 boxes
+    confirmed, 11 proposals not yet) would otherwise teach the detectors that those joints are background."""
     ds = open_dataset(folder)
-    reviewed, left_out = ds.reviewed_annotations()
-    samples = [HandSample(
-        str(ds.image_path(ann)),
-        np.array([j.box for j in ann.joints], dtype=np.float64),
-        [j.identity or "" for j in ann.joints],
-        np.array([[j.findings.get(f, False) for f in FINDINGS] for j in ann.joints], dtype=bool),
-        ann.laterality,
-    ) for ann in reviewed]
+    reviewed, left_out = ds.reviewed_annotations(with_proposals=True)
+    samples = []
+    for ann in reviewed:
+        joints = ann.reviewed_joints()
+        samples.append(HandSample(
+            str(ds.image_path(ann)),
+            np.array([j.box for j in joints], dtype=np.float64).reshape(-1, 4),
+            [j.identity or "" for j in joints],
+            np.array([[j.findings.get(f, False) for f in FINDINGS] for j in joints], dtype=bool).reshape(-1, len(FINDINGS)),
+            ann.laterality,
+            unlabelled=np.array([j.box for j in ann.proposals()], dtype=np.float64).reshape(-1, 4),
+        ))
     return samples, left_out
 
 
