@@ -4,7 +4,9 @@ docs/retraining.md says these rules to the user).
 Export: the reviewed boxes (`AnnotationDataset.reviewed_annotations`), one category per joint identity and
 "joint" for an unnamed box, the findings and `source` as attributes, each image entry with the fingerprint of
 its boxes of the user's (BOXES_FINGERPRINT); the proposals waiting for review and the unreviewed images are
-left out and counted.
+left out and counted. An image reviewed in part (proposals waiting beside the user's boxes) is marked so, not
+presented as fully annotated: its entry lists the categories of those proposals as NOT_EXHAUSTIVE (LVIS's key,
+an empty list on an image reviewed in full) and counts them (PROPOSALS_LEFT_OUT).
 
 Import:
 
@@ -52,6 +54,12 @@ UNNAMED = "joint"  # the export's category of a box without identity
 _IDENTITIES = {name.upper(): name for name in ALL_IDENTITIES}
 
 
+# An image entry's list of the categories it is not exhaustively annotated for (LVIS's key, which COCO tools that
+# know it read as "a detection of these categories not matching a box here is not a false positive"): on an image
+# reviewed in part, those of the proposals waiting for review, which the export leaves out; with how many they are.
+NOT_EXHAUSTIVE = "not_exhaustive_category_ids"
+PROPOSALS_LEFT_OUT = "jsnviewer_proposals_left_out"
+
 # The COCO export's extra key in each image entry: the fingerprint of that image's boxes of the user's at
 # export time, so that an import can tell whether the dataset changed since (`import_coco`).
 BOXES_FINGERPRINT = "jsnviewer_boxes_sha256"
@@ -71,9 +79,22 @@ class CocoExport:
     images: int
     boxes: int
     left_out: LeftOut
+    partly_reviewed: int = 0  # images exported with proposals waiting for review left out (NOT_EXHAUSTIVE)
+    proposals_on_exported: int = 0  # those proposals (part of left_out.proposals)
+
+    def partial(self) -> str:
+        """What is said of the images exported that were reviewed in part ("" where none was)."""
+        if not self.partly_reviewed:
+            return ""
+        one = self.partly_reviewed == 1
+        return (f"{counted(self.partly_reviewed, 'exported image')} {'is' if one else 'are'} reviewed in part: "
+                f"{counted(self.proposals_on_exported, 'proposal')} waiting for review on {'it' if one else 'them'} "
+                f"{'is' if self.proposals_on_exported == 1 else 'are'} not in the file, which marks "
+                f"{'that image' if one else 'those images'} as not exhaustively annotated ({NOT_EXHAUSTIVE})")
 
     def __str__(self) -> str:
-        return f"{self.path} ({counted(self.images, 'image')}, {counted(self.boxes, 'box')}; left out {self.left_out})"
+        text = f"{self.path} ({counted(self.images, 'image')}, {counted(self.boxes, 'box')}; left out {self.left_out})"
+        return f"{text}; {self.partial()}" if self.partly_reviewed else text
 
 
 @dataclass(frozen=True)
@@ -143,12 +164,17 @@ def export_coco(dataset: AnnotationDataset, path: Path) -> CocoExport:
     names = [*JOINT_IDENTITIES, UNNAMED, *HAND_JOINT_IDENTITIES]
     categories = [{"id": i + 1, "name": name, "supercategory": "joint"} for i, name in enumerate(names)]
     category_ids = {c["name"]: c["id"] for c in categories}
-    reviewed, left_out = dataset.reviewed_annotations()
-    images, annotations = [], []
+    reviewed, left_out = dataset.reviewed_annotations(with_proposals=True)
+    images, annotations, partly_reviewed, proposals = [], [], 0, 0
     for image_number, annotation in enumerate(reviewed, start=1):
         images.append({"id": image_number, "file_name": annotation.image_file, "width": annotation.width,
                        "height": annotation.height, BOXES_FINGERPRINT: user_boxes_sha256(annotation.joints)})
-        for joint in annotation.joints:
+        waiting = annotation.proposals()  # reviewed in part: not presented as an image whose every joint has its box
+        images[-1][NOT_EXHAUSTIVE] = sorted({category_ids[joint.identity or UNNAMED] for joint in waiting})
+        images[-1][PROPOSALS_LEFT_OUT] = len(waiting)
+        if waiting:
+            partly_reviewed, proposals = partly_reviewed + 1, proposals + len(waiting)
+        for joint in annotation.reviewed_joints():
             cx, cy, w, h = joint.box
             annotations.append({
                 "id": len(annotations) + 1, "image_id": image_number,
@@ -162,7 +188,7 @@ def export_coco(dataset: AnnotationDataset, path: Path) -> CocoExport:
         written = atomic_write_json(path, coco)
     except OSError as exc:
         raise DatasetError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return CocoExport(written, len(images), len(annotations), left_out)
+    return CocoExport(written, len(images), len(annotations), left_out, partly_reviewed, proposals)
 
 
 @dataclass

@@ -133,8 +133,24 @@ def test_coco_export_has_the_users_boxes_only_and_says_what_it_left_out(tmp_path
     assert {a["attributes"]["source"] for a in coco["annotations"]} == {"user"}
     assert (export.path, export.images, export.boxes) == (tmp_path / "coco.json", 1, 2)
     assert export.left_out == LeftOut(images=2, proposals=5)  # 2 proposals beside the user's boxes, 3 on the other image
-    assert str(export).endswith("(1 image, 2 boxes; left out 2 images nobody has reviewed (no box of the "
-                                "user's) and 5 proposals waiting for review)")
+    assert str(export).startswith(f"{tmp_path / 'coco.json'} (1 image, 2 boxes; left out 2 images nobody has "
+                                  "reviewed (no box of the user's) and 5 proposals waiting for review)")
+
+
+def test_coco_export_marks_an_image_reviewed_in_part_as_not_exhaustively_annotated(tmp_path, half_reviewed_dataset):
+    """The reviewed image still has 2 proposals waiting for review: the file does not present its 2 boxes as all
+    its joints (LVIS's not_exhaustive_category_ids, which COCO tools that know it honour), and the export says so."""
+    export = half_reviewed_dataset.export_coco(tmp_path / "coco.json")
+    coco = json.loads((tmp_path / "coco.json").read_text())
+    (image,) = coco["images"]
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    assert sorted(names[i] for i in image["not_exhaustive_category_ids"]) == ["PIP2", "joint"]  # the proposals' names
+    assert image["jsnviewer_proposals_left_out"] == 2
+    assert len(coco["annotations"]) == 2  # the proposals themselves stay out, as from training
+    assert (export.partly_reviewed, export.proposals_on_exported) == (1, 2)
+    assert str(export).endswith("; 1 exported image is reviewed in part: 2 proposals waiting for review on it are "
+                                "not in the file, which marks that image as not exhaustively annotated "
+                                "(not_exhaustive_category_ids)")
 
 
 def test_joint_crops_are_stored_like_the_real_crop_folders(tmp_path):

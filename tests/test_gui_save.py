@@ -259,6 +259,17 @@ def test_coco_export_has_every_saved_box_in_coco_geometry(qtbot, make_window, st
     assert "1 reviewed image, 3 boxes" in window.statusBar().currentMessage()
 
 
+def test_the_coco_export_says_an_image_reviewed_in_part_is_marked_not_exhaustive(qtbot, make_window, tmp_path,
+                                                                                 half_reviewed_dataset):
+    window = make_window(half_reviewed_dataset.root)
+    window.export_coco_to(tmp_path / "coco.json")
+    qtbot.waitUntil(lambda: not window.workers, timeout=10000)
+    (text,) = [text for level, text in window.warnings.messages() if level == "info"]
+    assert text.endswith("waiting for review. 1 exported image is reviewed in part: 2 proposals waiting for review "
+                         "on it are not in the file, which marks that image as not exhaustively annotated "
+                         "(not_exhaustive_category_ids)."), text
+
+
 def _annotated_and_exported(qtbot, window, study, tmp_path):
     """The window with the study's boxes annotated and exported: (window, the COCO file, its content)."""
     open_and_wait(qtbot, window, *study)

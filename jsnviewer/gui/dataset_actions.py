@@ -277,7 +277,9 @@ class DatasetActions:
                 f"{counted(export.boxes, 'box')}")
         self.statusBar().showMessage(text, 10000)
         if export.left_out:
-            self.warnings.show_message(f"{text}. Left out, as from training: {export.left_out}.", "info", key="coco")
+            partial = f" {export.partial()[0].upper()}{export.partial()[1:]}." if export.partly_reviewed else ""
+            self.warnings.show_message(f"{text}. Left out, as from training: {export.left_out}.{partial}", "info",
+                                       key="coco")
         else:
             self.warnings.dismiss("coco")
 
