@@ -34,6 +34,7 @@ import copy
 import hashlib
 import json
 import logging
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -105,8 +106,8 @@ class CocoImport:
 
     path: Path
     unchanged: int  # images found whose boxes were all in the dataset already
-    added: int  # boxes added (a box changed in the other tool counts as one added and one deleted)
-    deleted: int  # the user's boxes deleted: deleted or changed in the file, the dataset unchanged since its export
+    added: int  # boxes added
+    deleted: int  # the user's boxes deleted in the file, the dataset unchanged since its export
     proposals_reviewed: int  # proposals replaced by an imported box of the user's over them
     beside: tuple[str, ...] = ()  # "<name>: why: ...": imported boxes added beside the user's, nothing deleted
     images_left_out: tuple[str, ...] = ()  # "<name>: why"
@@ -116,6 +117,7 @@ class CocoImport:
     unknown_category: int = 0  # annotations whose category_id the file does not list
     on_images_left_out: int = 0  # boxes of the images left out
     written: tuple[str, ...] = field(default=(), repr=False)  # the dataset image ids whose annotation was written
+    changed: int = 0  # the user's boxes changed in the file (moved, resized, renamed, findings), the dataset unchanged
 
     @property
     def images(self) -> int:
@@ -125,7 +127,11 @@ class CocoImport:
     def counts(self) -> str:
         """What the import changed in one line, as the window's status bar says it: "1 image updated, 1 box added,
         2 boxes deleted" (the deletions and the proposals replaced only where there are any)."""
-        parts = [f"{counted(self.images, 'image')} updated", f"{counted(self.added, 'box')} added"]
+        parts = [f"{counted(self.images, 'image')} updated"]
+        if self.changed:
+            parts.append(f"{counted(self.changed, 'box')} changed")
+        if self.added or not self.changed:
+            parts.append(f"{counted(self.added, 'box')} added")
         if self.deleted:
             parts.append(f"{counted(self.deleted, 'box')} deleted")
         if self.proposals_reviewed:
@@ -133,9 +139,12 @@ class CocoImport:
         return ", ".join(parts)
 
     def __str__(self) -> str:
-        done = [f"{counted(self.added, 'box')} added"]
+        done = [f"{counted(self.changed, 'box')} of yours changed as in the file"] if self.changed else []
+        if self.added or not self.changed:
+            done.append(f"{counted(self.added, 'box')} added")
         if self.deleted:
-            done.append(f"{self.deleted} of yours deleted because they were deleted or changed in the file")
+            done.append(f"{counted(self.deleted, 'box')} of yours deleted because "
+                        f"{'it was' if self.deleted == 1 else 'they were'} deleted in the file")
         if self.proposals_reviewed:
             done.append(f"{counted(self.proposals_reviewed, 'proposal')} replaced by reviewed boxes")
         text = f"Imported {self.path.name}: {counted(self.images, 'image')} updated ({', '.join(done)})"
@@ -206,10 +215,11 @@ class _Merge:
     added: int = 0
     deleted: int = 0
     reviewed: int = 0  # proposals that became the user's boxes or gave way to a new one
+    modified: int = 0  # the user's boxes changed in the file: each one deleted box and one added box less
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.deleted or self.reviewed)
+        return bool(self.added or self.deleted or self.reviewed or self.modified)
 
 
 def import_coco(dataset: AnnotationDataset, path: Path) -> CocoImport:
@@ -239,6 +249,7 @@ def import_coco(dataset: AnnotationDataset, path: Path) -> CocoImport:
         merge = _merge(current, imported, replace_users=round_trip)
         counts["added"] += merge.added
         counts["deleted"] += merge.deleted
+        counts["modified"] += merge.modified
         counts["reviewed"] += merge.reviewed
         if not merge.changed:
             unchanged += 1
@@ -261,10 +272,10 @@ def import_coco(dataset: AnnotationDataset, path: Path) -> CocoImport:
                         images_left_out=tuple(left_out), categories_left_out=categories_left_out,
                         degenerate=counts["degenerate"], unknown_image=counts["unknown_image"],
                         unknown_category=counts["unknown_category"], on_images_left_out=counts["on_images_left_out"],
-                        written=tuple(written))
+                        written=tuple(written), changed=counts["modified"])
     log.info("COCO import: %s updated, %d unchanged, %d left out, %d with boxes added beside the user's; %s added, "
-             "%d deleted", counted(result.images, "image"), result.unchanged, len(left_out), len(beside),
-             counted(result.added, "box"), result.deleted)
+             "%d changed, %d deleted", counted(result.images, "image"), result.unchanged, len(left_out), len(beside),
+             counted(result.added, "box"), result.changed, result.deleted)
     return result
 
 
@@ -374,18 +385,43 @@ def _merge(current: list[JointAnnotation], imported: list[JointAnnotation], repl
             kept[twin].source = "user"
             merge.reviewed += 1
     new_users = [joint for joint in new if joint.reviewed]
+    gone = []
     for i, joint in enumerate(current):
         if i in kept:
             merge.joints.append(kept[i])
         elif joint.reviewed and replace_users:
-            merge.deleted += 1
+            gone.append(joint)
         elif not joint.reviewed and any(box_iou(joint.box, user.box) >= SAME_JOINT_IOU for user in new_users):
             merge.reviewed += 1
         else:
             merge.joints.append(copy.deepcopy(joint))
     merge.joints += new
-    merge.added = len(new)
+    merge.modified = _changed_boxes(list(gone), new_users)
+    merge.added, merge.deleted = len(new) - merge.modified, len(gone) - merge.modified
     return merge
+
+
+def _changed_boxes(gone: list[JointAnnotation], new: list[JointAnnotation]) -> int:
+    """How many of the user's boxes the file deleted (`gone`) are one it changed, a new box of the user's (`new`) in
+    their place: said as changed, not as one deleted and one added. A new box is the changed one of a box gone that
+    has its name (one joint has one box), else of one it overlaps (IoU >= SAME_JOINT_IOU: renamed where it was),
+    else, both unnamed, of one whose centre is within a box side of its own (moved)."""
+    new = list(new)
+    pairs = 0
+    for same in (lambda a, b: a.identity is not None and a.identity == b.identity,
+                 lambda a, b: box_iou(a.box, b.box) >= SAME_JOINT_IOU,
+                 lambda a, b: a.identity is None and b.identity is None and _near(a.box, b.box)):
+        for joint in list(gone):
+            match = max((b for b in new if same(joint, b)), key=lambda b: box_iou(joint.box, b.box), default=None)
+            if match is not None:
+                gone.remove(joint)
+                new.remove(match)
+                pairs += 1
+    return pairs
+
+
+def _near(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return math.dist(a[:2], b[:2]) <= max(a[2], a[3], b[2], b[3])
 
 
 def _same(a: JointAnnotation, b: JointAnnotation) -> bool:

@@ -86,9 +86,32 @@ def test_boxes_corrected_in_another_tool_come_back_as_corrected_when_the_dataset
     ])
     # the PIP2 proposal under the new MCP3 box was reviewed away; the one on the wrist still waits for review
     assert [(j.box, j.identity) for j in joints if not j.reviewed] == [((30.0, 55.0, 14.0, 10.0), None)]
-    assert (imported.images, imported.added, imported.deleted, imported.proposals_reviewed) == (1, 2, 2, 1)
-    assert "1 image updated (2 boxes added, 2 of yours deleted" in str(imported)
-    assert imported.counts() == "1 image updated, 2 boxes added, 2 boxes deleted, 1 proposal replaced by reviewed boxes"
+    # the MCP2 moved is one box changed, not one deleted and one added
+    assert (imported.images, imported.changed, imported.added, imported.deleted, imported.proposals_reviewed) == \
+        (1, 1, 1, 1, 1)
+    assert ("1 image updated (1 box of yours changed as in the file, 1 box added, 1 box of yours deleted because it "
+            "was deleted in the file, 1 proposal replaced by reviewed boxes)") in str(imported)
+    assert imported.counts() == ("1 image updated, 1 box changed, 1 box added, 1 box deleted, 1 proposal replaced by "
+                                 "reviewed boxes")
+
+
+@pytest.mark.parametrize("name", ["MCP2", "joint"])
+def test_a_box_moved_in_the_file_is_said_as_changed_not_as_deleted_and_added(tmp_path, half_reviewed_dataset, reviewed,
+                                                                           name):
+    """One box moved by 10 px in the exported file said "2 boxes added, 1 of yours deleted because they were
+    deleted or changed in the file"."""
+    dataset = half_reviewed_dataset
+    coco = json.loads(dataset.export_coco(tmp_path / "coco.json").path.read_text())
+    (moved,) = [a for (category, _, _), a in zip(coco_boxes(coco), coco["annotations"]) if category == name]
+    moved["bbox"][0] += 10.0
+    (tmp_path / "coco.json").write_text(json.dumps(coco))
+
+    imported = dataset.import_coco(tmp_path / "coco.json")
+
+    assert (imported.changed, imported.added, imported.deleted) == (1, 0, 0)
+    assert str(imported) == "Imported coco.json: 1 image updated (1 box of yours changed as in the file)."
+    assert imported.counts() == "1 image updated, 1 box changed"
+    assert len(users(joints_of(dataset, reviewed))) == 3
 
 
 def test_when_the_dataset_changed_since_the_export_nothing_of_the_users_is_deleted(tmp_path, half_reviewed_dataset,

@@ -316,7 +316,7 @@ def test_coco_import_of_an_unchanged_dataset_replaces_the_shown_boxes(qtbot, mak
 
     assert [j.box for j in window.documents[BASELINE].joints()] == [AWKWARD_BOXES[0], (50.0, 62.0, 20.0, 24.0)]
     assert len(window.layers[BASELINE].items) == 2
-    assert "2 of yours deleted" in window.import_report.text()
+    assert "2 boxes of yours deleted because they were deleted in the file" in window.import_report.text()
     # the status bar said "1 box(es) added" only: a box deleted in CVAT was gone without a word there
     assert window.statusBar().currentMessage() == "COCO JSON imported: 1 image updated, 1 box added, 2 boxes deleted"
 
