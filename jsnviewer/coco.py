@@ -102,7 +102,8 @@ class CocoExport:
 class CocoImport:
     """What AnnotationDataset.import_coco brought into the dataset from a COCO file, and what it left out.
 
-    Images are named by the base name of their COCO `file_name` (never logged)."""
+    Images are named by the file name the user knows them by, else the base name of their COCO `file_name`
+    (`import_coco`; never logged)."""
 
     path: Path
     unchanged: int  # images found whose boxes were all in the dataset already
@@ -222,8 +223,11 @@ class _Merge:
         return bool(self.added or self.deleted or self.reviewed or self.modified)
 
 
-def import_coco(dataset: AnnotationDataset, path: Path) -> CocoImport:
-    """See the module docstring; a file that is no COCO file is a DatasetError and nothing is written."""
+def import_coco(dataset: AnnotationDataset, path: Path, names: dict[str, str] | None = None) -> CocoImport:
+    """See the module docstring; a file that is no COCO file is a DatasetError and nothing is written. An image is
+    named by the base name of its COCO `file_name`, unless that is the dataset's own name of it (an export's,
+    images/<image_id><ext>, which the user never saw): then by the name the user knows it by, its annotation's
+    (`ImageAnnotation.name`), else `names`' (image id -> name), where known."""
     images, counts, categories_left_out = _read_coco(path)
     found: dict[str, tuple[Path, Radiograph, list[_Image]]] = {}
     left_out: list[str] = []
@@ -241,6 +245,8 @@ def import_coco(dataset: AnnotationDataset, path: Path) -> CocoImport:
             left_out.append(f"{name}: its annotation in the dataset cannot be read (mend or remove it first)")
             counts["on_images_left_out"] += sum(len(entry.joints) for entry in entries)
             continue
+        if Path(name).stem == image_id:  # the dataset's own name of the file (an export's): not one the user knows
+            name = (existing.name if existing is not None else None) or (names or {}).get(image_id) or name
         current = existing.joints if existing is not None else []
         imported = [joint for entry in entries for joint in entry.joints]
         has_users = any(joint.reviewed for joint in current)

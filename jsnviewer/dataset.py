@@ -17,7 +17,8 @@ annotations/<image_id>.json:
 
     {"format": "jsnviewer-annotation", "version": 1,
      "image": {"file": "images/<image_id>.dcm", "sha256": "...", "width": W, "height": H,
-               "laterality": "L" | "R" | "B" | null, "pixel_size_mm": 0.175 | null},
+               "laterality": "L" | "R" | "B" | null, "pixel_size_mm": 0.175 | null,
+               "name": "the radiograph's file name when it was added" | null (absent: saved before it was kept)},
      "joints": [{"identity": "MCP2" | null, "box": [cx, cy, w, h],
                  "findings": {"ankylosis": false, "subluxation": false},
                  "source": "user" | "model"}],
@@ -148,6 +149,9 @@ class ImageAnnotation:
     pixel_size_mm: float | None = None
     joints: list[JointAnnotation] = field(default_factory=list)
     updated: str | None = None
+    # The radiograph's file name when it came into the dataset, how the user knows it (the dataset's copy is
+    # images/<image_id><ext>); None in annotations saved before versions that record it, until their next save.
+    name: str | None = None
     # SHA-256 of the annotation file as it was read or last written (None: there was none): what a save
     # expects to find on disk. Not part of the format.
     stored: str | None = field(default=None, compare=False, repr=False)
@@ -157,7 +161,7 @@ class ImageAnnotation:
             "format": ANNOTATION_FORMAT,
             "version": VERSION,
             "image": {"file": self.image_file, "sha256": self.sha256, "width": self.width, "height": self.height,
-                      "laterality": self.laterality, "pixel_size_mm": self.pixel_size_mm},
+                      "laterality": self.laterality, "pixel_size_mm": self.pixel_size_mm, "name": self.name},
             "joints": [j.to_json() for j in self.joints],
             "updated": self.updated,
         }
@@ -182,6 +186,7 @@ class ImageAnnotation:
         image = obj["image"]
         return cls(image_id=image_id, image_file=_image_file(image["file"]), width=int(image["width"]), height=int(image["height"]),
                    sha256=image["sha256"], laterality=image.get("laterality"), pixel_size_mm=image.get("pixel_size_mm"),
+                   name=image["name"] if isinstance(image.get("name"), str) and image["name"] else None,
                    joints=[JointAnnotation.from_json(j) for j in obj.get("joints", [])], updated=obj.get("updated"))
 
 
@@ -279,9 +284,12 @@ class AnnotationDataset:
         is refused, so boxes drawn on one image are never attached to another.
         """
         source = Path(source)
+        # the name the user knows it by; not that of the dataset's own copy (a COCO import may read that one)
+        name = None if source.parent.resolve() == self.images_dir.resolve() else source.name
         if image_id is not None:
             existing = self.load_annotation(image_id)
             if existing is not None:
+                existing.name = existing.name or name
                 return existing
         try:
             sha = file_sha256(source)
@@ -293,6 +301,7 @@ class AnnotationDataset:
         image_id = sha[:16]
         existing = self.load_annotation(image_id)
         if existing is not None:
+            existing.name = existing.name or name
             return existing
         target = self.images_dir / f"{image_id}{source.suffix.lower()}"
         if not target.exists():
@@ -301,7 +310,8 @@ class AnnotationDataset:
             except OSError as exc:
                 raise DatasetError(f"cannot copy the image into the dataset at {self.root}: {exc.strerror or exc}") from exc
         return ImageAnnotation(image_id=image_id, image_file=target.relative_to(self.root).as_posix(), width=int(width),
-                               height=int(height), sha256=sha, laterality=laterality, pixel_size_mm=pixel_size_mm)
+                               height=int(height), sha256=sha, laterality=laterality, pixel_size_mm=pixel_size_mm,
+                               name=name)
 
     def save_annotation(self, annotation: ImageAnnotation, base: list[JointAnnotation] | None = None,
                         keep_both: bool = False) -> JointsMerge | None:
@@ -466,12 +476,13 @@ class AnnotationDataset:
 
         return export_coco(self, Path(path))
 
-    def import_coco(self, path: str | Path) -> CocoImport:
+    def import_coco(self, path: str | Path, names: dict[str, str] | None = None) -> CocoImport:
         """Bring the boxes of a COCO JSON file into the dataset (jsnviewer.coco says how); a file that is
-        no COCO file is a DatasetError and nothing is written."""
+        no COCO file is a DatasetError and nothing is written. `names`: the file names the user knows images by
+        (image id -> name), for those whose annotation does not record it."""
         from jsnviewer.coco import import_coco
 
-        return import_coco(self, Path(path))
+        return import_coco(self, Path(path), names)
 
 
 

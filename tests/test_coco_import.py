@@ -138,8 +138,9 @@ def test_when_the_dataset_changed_since_the_export_nothing_of_the_users_is_delet
     assert set(users(joints)) - set(mine) == {((9.0, 44.0, 8.0, 8.0), "MCP4", (("ankylosis", False), ("subluxation", False))),
                                               ((34.0, 30.0, 10.0, 12.0), None, (("ankylosis", True), ("subluxation", False)))}
     assert imported.deleted == 0 and imported.added == 2
-    name = dataset.annotation_for_file(reviewed).image_file.split("/")[-1]  # the export's file name: <image_id>.png
-    assert imported.beside == (f"{name}: changed here since the export: imported boxes added beside yours, 2 of them",)
+    # named as the user knows it, not by the export's file name images/<image_id>.png
+    assert imported.beside == ("reviewed.png: changed here since the export: imported boxes added beside yours, 2 of "
+                               "them",)
     assert "Nothing of yours was deleted there: delete the boxes you do not want." in str(imported)
 
 
@@ -244,3 +245,30 @@ def test_an_image_whose_file_name_no_file_can_have_is_left_out_not_an_error(tmp_
     imported = half_reviewed_dataset.import_coco(tmp_path / "coco.json")
     assert imported.images_left_out == (f"{'x' * 300}.png: not found beside the COCO file or in the dataset",)
     assert imported.images == 0
+
+
+def test_an_image_saved_before_its_name_was_kept_is_named_as_the_window_knows_it(tmp_path, half_reviewed_dataset,
+                                                                                  reviewed):
+    """An older dataset's annotation has no name: the import names it as the caller (the window, by the images it
+    opened) knows it, else by the COCO file's name; a save that copies the image in again records the name."""
+    dataset = half_reviewed_dataset
+    image_id = dataset.annotation_for_file(reviewed).image_id
+    file = dataset.annotation_path(image_id)
+    saved = json.loads(file.read_text())
+    del saved["image"]["name"]  # as versions before wrote it
+    file.write_text(json.dumps(saved))
+    assert dataset.load_annotation(image_id).name is None
+    coco = json.loads(dataset.export_coco(tmp_path / "coco.json").path.read_text())
+    annotation = dataset.load_annotation(image_id)  # meanwhile, here, a box drawn
+    annotation.joints.append(JointAnnotation((40.0, 40.0, 8.0, 8.0), "MCP5"))
+    dataset.save_annotation(annotation)
+    coco["annotations"].append(dict(coco["annotations"][0], id=99, bbox=[2.0, 40.0, 8.0, 8.0]))  # added there
+    (tmp_path / "coco.json").write_text(json.dumps(coco))
+
+    before = file.read_bytes()
+    said = dataset.import_coco(tmp_path / "coco.json", names={image_id: "hand 2019-03.png"}).beside
+    assert said == ("hand 2019-03.png: changed here since the export: imported boxes added beside yours, 1 of them",)
+    file.write_bytes(before)
+    assert dataset.import_coco(tmp_path / "coco.json").beside[0].startswith(f"{image_id}.png: ")  # no other name known
+
+    assert dataset.add_image(reviewed, 48, 64).name == "reviewed.png"  # the window's next save records it

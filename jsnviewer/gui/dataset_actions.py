@@ -321,7 +321,8 @@ class DatasetActions:
         except DatasetError as exc:
             self.warnings.show_message(f"Import not done: {exc}", "error", key="coco")
             return None
-        return self._start(Worker(dataset.import_coco, path), "Importing COCO JSON", self._coco_imported,
+        names = {d.image_id: d.path.name for d in self.session_documents.values() if d.image_id and not d.sandbox}
+        return self._start(Worker(dataset.import_coco, path, names), "Importing COCO JSON", self._coco_imported,
                            show_progress=False)
 
     def _coco_imported(self, imported: CocoImport) -> None:
