@@ -321,6 +321,37 @@ def test_coco_import_of_an_unchanged_dataset_replaces_the_shown_boxes(qtbot, mak
     assert window.statusBar().currentMessage() == "COCO JSON imported: 1 image updated, 1 box added, 2 boxes deleted"
 
 
+def test_a_coco_import_that_replaced_the_shown_boxes_is_one_undo_step_and_undo_saves_the_boxes_back(
+        qtbot, make_window, study, tmp_path):
+    """Undo and Redo were off after an import (the history cleared): the boxes it changed could not be had back."""
+    dataset = tmp_path / "dataset"
+    window, out, coco = _annotated_and_exported(qtbot, make_window(dataset, autosave_delay_s=0.1), study, tmp_path)
+    before = window.documents[BASELINE].joints()
+    coco["annotations"][0]["bbox"][0] += 10.0  # the MCP2 box moved by 10 px in another tool
+    out.write_text(json.dumps(coco))
+
+    window.import_coco_from(out)
+    qtbot.waitUntil(lambda: not window.workers and window.import_report is not None, timeout=10000)
+    document = window.documents[BASELINE]
+    imported = document.joints()
+    assert imported != before and not document.is_dirty
+    assert "1 box of yours changed as in the file" in window.import_report.text()
+    undo = window.actions_by_name["undo"]
+    assert undo.isEnabled() and undo.text() == "&Undo COCO import"
+
+    undo.trigger()
+    assert sorted(j.box for j in document.joints()) == sorted(j.box for j in before)
+    qtbot.waitUntil(lambda: not document.is_dirty and not window.saver.is_busy(), timeout=10000)
+    saved = open_dataset(dataset).annotation_for_file(study[0]).joints
+    assert sorted(j.box for j in saved) == sorted(j.box for j in before)  # undone in the dataset too
+
+    window.actions_by_name["redo"].trigger()
+    assert sorted(j.box for j in document.joints()) == sorted(j.box for j in imported)
+    qtbot.waitUntil(lambda: not document.is_dirty and not window.saver.is_busy(), timeout=10000)
+    assert sorted(j.box for j in open_dataset(dataset).annotation_for_file(study[0]).joints) == \
+        sorted(j.box for j in imported)
+
+
 def test_coco_import_without_a_dataset_folder_says_what_to_do(qtbot, make_window, tmp_path):
     window = make_window()
     window.actions_by_name["coco_import"].trigger()  # no file dialog: there is nothing to import into

@@ -170,6 +170,21 @@ class AnnotationDocument(QObject):
                 self._swap("Merge changes saved elsewhere", stale, target, "Add joint saved elsewhere")
         self.mark_saved(self.revision if _same_joints(self.joints(), written) else revision)
 
+    def take_saved(self, joints: Iterable[JointAnnotation], text: str) -> None:
+        """The file's joints, changed elsewhere (a COCO import), as one undo step named `text`; the document is
+        then saved as the file is. Undoing it makes the document edited: its save puts the boxes back as they were
+        (as undoing "Merge changes saved elsewhere" does)."""
+        target = [copy_joint(j) for j in joints]
+        stale = []
+        for uid, joint in self._joints.items():
+            if joint in target:
+                target.remove(joint)
+            else:
+                stale.append(uid)
+        if stale or target:
+            self._swap(text, stale, target, "Add imported box")
+        self.mark_saved(self.revision)
+
     def load_joints(self, joints: Iterable[JointAnnotation]) -> None:
         """Replace the content with a starting state (like opening a file): no undo step, not dirty."""
         for uid in list(self._joints):

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from jsnviewer.coco import CocoExport, CocoImport
 from jsnviewer.dataset import DatasetError, JointsMerge, is_dataset, open_dataset, repeated_identities
-from jsnviewer.gui.annotation import AnnotationDocument
+from jsnviewer.gui.annotation import AnnotationDocument, copy_joint
 from jsnviewer.gui.autosave import write_joint_crops
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.worker import Worker
@@ -338,8 +338,8 @@ class DatasetActions:
     def _reload_from_dataset(self, image_ids: set[str]) -> None:
         """Show the saved boxes of these images where they are shown. A document with edits not saved yet (made
         while the import ran, or whose save failed) keeps them: its next save merges the import in, as with any
-        change saved elsewhere. The others start again from the file, their undo history cleared (undoing
-        past the import would put back boxes the import changed without saying so)."""
+        change saved elsewhere. The others take the file's boxes as one undo step, "COCO import": Undo puts
+        the boxes back as they were before it, saved as any edit (and Redo the imported ones)."""
         dataset = open_dataset(self.saver.dataset_root)
         for role in ROLES:
             document = self.documents[role]
@@ -354,5 +354,5 @@ class DatasetActions:
                 self.warnings.show_message(f"Imported boxes not shown: {exc}", "error", key=f"annotation-{role}")
                 continue
             if annotation is not None:
-                document.load_joints(annotation.joints)
-                document.stored, document.base = annotation.stored, document.joints()
+                document.stored, document.base = annotation.stored, [copy_joint(j) for j in annotation.joints]
+                document.take_saved(annotation.joints, "COCO import")
