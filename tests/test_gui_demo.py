@@ -173,4 +173,4 @@ def test_the_status_bar_stops_saying_demo_as_soon_as_a_patients_radiograph_repla
             window.open_paths([path], role)
         qtbot.waitUntil(lambda: window.task is None, timeout=10000)
         assert "Demo" not in window.save_state.text()
-        assert window.save_state.text() == "All saved to dataset"
+        assert window.save_state.text() == f"All saved to {tmp_path.name}/dataset"
