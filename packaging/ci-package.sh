@@ -21,6 +21,7 @@ for bundled in "PySide6_Essentials .*LGPL-3.0-only" "torch 2" "python-gdcm" "you
 done
 echo "THIRD-PARTY-NOTICES.txt: $(sed -n '/^Summary:/,/^$/p' "$notices" | grep -c '^  ') entries, $(( $(stat -c %s "$notices") / 1024 )) KB"
 test -f "$work/jsnviewer/_internal/docs/gui.md" || { echo "error: the manual (docs/gui.md) is not in the package" >&2; exit 1; }
+test -f "$work/jsnviewer/_internal/docs/manual/getting-started.md" || { echo "error: the user manual (docs/manual/) is not in the package" >&2; exit 1; }
 start=$(date +%s)
 "${clean[@]}" "$work/jsnviewer/jsnviewer" --self-test
 "${clean[@]}" "$work/jsnviewer/jsnviewer" gui --demo --screenshot "$work/window.png"
