@@ -55,15 +55,9 @@ def test_help_opens_the_window_manual_and_its_links_lead_to_other_pages_and_head
     assert window.manual_window is manual and manual.isVisible()
 
 
-def test_the_manual_pictures_fit_its_width_instead_of_scrolling_sideways(qtbot):
-    manual = ManualWindow()
-    qtbot.addWidget(manual)
-    manual.resize(900, 700)
-    manual.show()
-    qtbot.waitExposed(manual)
-    manual.open_page("gui.md")
-    document = manual.browser.document()
-    widths = []
+def pictures_of(document) -> list:
+    """(the picture's format as laid out, the picture loaded) of each picture of a shown page."""
+    pictures = []
     block = document.begin()
     while block.isValid():
         it = block.begin()
@@ -71,10 +65,20 @@ def test_the_manual_pictures_fit_its_width_instead_of_scrolling_sideways(qtbot):
             form = it.fragment().charFormat()
             if form.isImageFormat():
                 picture = form.toImageFormat()
-                widths.append((picture.width(), document.resource(QTextDocument.ImageResource,
-                                                                  QUrl(picture.name())).width()))
+                pictures.append((picture, document.resource(QTextDocument.ImageResource, QUrl(picture.name()))))
             it += 1
         block = block.next()
+    return pictures
+
+
+def test_the_manual_pictures_fit_its_width_instead_of_scrolling_sideways(qtbot):
+    manual = ManualWindow()
+    qtbot.addWidget(manual)
+    manual.resize(900, 700)
+    manual.show()
+    qtbot.waitExposed(manual)
+    manual.open_page("gui.md")
+    widths = [(picture.width(), shown.width()) for picture, shown in pictures_of(manual.browser.document())]
     assert len(widths) >= 2  # the window's screenshots
     assert all(shown <= manual.browser.viewport().width() and shown < natural for shown, natural in widths)
 
@@ -220,18 +224,7 @@ def test_the_user_manual_pictures_are_the_docs_screenshots_and_show(qtbot):
     qtbot.addWidget(manual)
     for page in ("manual/getting-started.md", "manual/reading-results.md"):
         manual.open_page(page)
-        document = manual.browser.document()
-        pictures = []
-        block = document.begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                form = it.fragment().charFormat()
-                if form.isImageFormat():
-                    pictures.append(document.resource(QTextDocument.ImageResource,
-                                                      QUrl(form.toImageFormat().name())))
-                it += 1
-            block = block.next()
+        pictures = [shown for _, shown in pictures_of(manual.browser.document())]
         assert pictures and all(p is not None and p.width() > 0 for p in pictures), page
 
 

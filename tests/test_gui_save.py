@@ -921,13 +921,23 @@ def test_the_study_on_screen_opened_again_shows_the_boxes_another_annotator_save
     assert sorted(j.identity for j in saved.joints) == ["PIP3", "PIP4"]
 
 
-def test_a_dataset_folder_named_on_the_command_line_that_cannot_be_used_saves_nowhere_else(qtbot, make_window, study,
-                                                                                          tmp_path, monkeypatch):
-    """`jsnviewer gui --dataset DIR IMAGE` with DIR unusable: never the remembered dataset, which was not named."""
+def run_gui_in(monkeypatch, window, application, *args, **kwargs) -> int:
+    """`jsnviewer gui ARGS` as `app.run_gui` runs it, on `window`, with `application` standing in for the event loop."""
     import sys
 
     from jsnviewer.gui import app
 
+    monkeypatch.setattr(app, "make_application", application)
+    monkeypatch.setattr(app, "start_log_file", lambda *args: None)
+    monkeypatch.setattr("jsnviewer.gui.main_window.MainWindow", lambda: window)
+    monkeypatch.setattr(window, "warm_up", lambda: None)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui sets its own
+    return app.run_gui(*args, **kwargs)
+
+
+def test_a_dataset_folder_named_on_the_command_line_that_cannot_be_used_saves_nowhere_else(qtbot, make_window, study,
+                                                                                          tmp_path, monkeypatch):
+    """`jsnviewer gui --dataset DIR IMAGE` with DIR unusable: never the remembered dataset, which was not named."""
     remembered = tmp_path / "remembered"
     window = make_window(remembered, autosave_delay_s=0.1)
     named = tmp_path / "photos"  # not a dataset and not empty, as a read-only share refuses one too
@@ -944,12 +954,7 @@ def test_a_dataset_folder_named_on_the_command_line_that_cannot_be_used_saves_no
             seen["state"] = window.save_state.text()
             return 0
 
-    monkeypatch.setattr(app, "make_application", Application)
-    monkeypatch.setattr(app, "start_log_file", lambda *args: None)
-    monkeypatch.setattr("jsnviewer.gui.main_window.MainWindow", lambda: window)
-    monkeypatch.setattr(window, "warm_up", lambda: None)
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui sets its own
-    assert app.run_gui(study[0], dataset=named) == 0
+    assert run_gui_in(monkeypatch, window, Application, study[0], dataset=named) == 0
     assert sorted(remembered.rglob("*")) == before  # neither the radiograph nor its box
     assert "Nothing is saved, not to the dataset folder of the settings" in seen["message"][0]
     assert seen["state"] == "Unsaved edits: no dataset folder (Ctrl+S)"
@@ -961,9 +966,6 @@ def test_a_dataset_folder_named_on_the_command_line_is_this_sessions_only(qtbot,
                                                                           monkeypatch, settings_store):
     """`jsnviewer gui --dataset /tmp/x/ds IMAGE` once: the next plain start saves to, and shows the boxes of, the
     dataset of the settings again; the status bar tells the two folders (both named `ds`) apart."""
-    import sys
-
-    from jsnviewer.gui import app
     from jsnviewer.gui.main_window import MainWindow
 
     remembered = tmp_path / "hands" / "ds"
@@ -980,12 +982,7 @@ def test_a_dataset_folder_named_on_the_command_line_is_this_sessions_only(qtbot,
             seen["state"], seen["tip"] = window.save_state.text(), window.save_state.toolTip()
             return 0
 
-    monkeypatch.setattr(app, "make_application", Application)
-    monkeypatch.setattr(app, "start_log_file", lambda *args: None)
-    monkeypatch.setattr("jsnviewer.gui.main_window.MainWindow", lambda: window)
-    monkeypatch.setattr(window, "warm_up", lambda: None)
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_gui sets its own
-    assert app.run_gui(study[0], dataset=named) == 0
+    assert run_gui_in(monkeypatch, window, Application, study[0], dataset=named) == 0
     assert len(open_dataset(named).annotation_for_file(study[0]).joints) == 1  # saved where the command line said
     assert seen["state"] == f"All saved to {Path('x', 'ds')} (--dataset, this session only)"
     assert str(named) in seen["tip"] and str(remembered) in seen["tip"]

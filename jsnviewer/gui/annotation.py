@@ -159,30 +159,15 @@ class AnnotationDocument(QObject):
         made here since the snapshot."""
         self.base = [copy_joint(j) for j in written]
         if not _same_joints(written, snapshot):
-            target = merge_joints(snapshot, written, self.joints()).joints
-            stale = []
-            for uid, joint in self._joints.items():
-                if joint in target:
-                    target.remove(joint)
-                else:
-                    stale.append(uid)
-            if stale or target:
-                self._swap("Merge changes saved elsewhere", stale, target, "Add joint saved elsewhere")
+            self._become(merge_joints(snapshot, written, self.joints()).joints, "Merge changes saved elsewhere",
+                         "Add joint saved elsewhere")
         self.mark_saved(self.revision if _same_joints(self.joints(), written) else revision)
 
     def take_saved(self, joints: Iterable[JointAnnotation], text: str) -> None:
         """The file's joints, changed elsewhere (a COCO import), as one undo step named `text`; the document is
         then saved as the file is. Undoing it makes the document edited: its save puts the boxes back as they were
         (as undoing "Merge changes saved elsewhere" does)."""
-        target = [copy_joint(j) for j in joints]
-        stale = []
-        for uid, joint in self._joints.items():
-            if joint in target:
-                target.remove(joint)
-            else:
-                stale.append(uid)
-        if stale or target:
-            self._swap(text, stale, target, "Add imported box")
+        self._become([copy_joint(j) for j in joints], text, "Add imported box")
         self.mark_saved(self.revision)
 
     def load_joints(self, joints: Iterable[JointAnnotation]) -> None:
@@ -344,6 +329,18 @@ class AnnotationDocument(QObject):
     def _names_with_hands(self, joints: list[JointAnnotation]) -> list[str | None]:
         centres = np.array([j.box[:2] for j in joints], dtype=float).reshape(-1, 2)
         return names_with_hands(centres, [j.identity for j in joints], self.width)
+
+    def _become(self, target: list[JointAnnotation], text: str, add_text: str) -> None:
+        """The joints become `target` as one undo step named `text`: those not in it removed, its new ones added
+        (`add_text`), the joints already as in it left alone."""
+        stale = []
+        for uid, joint in self._joints.items():
+            if joint in target:
+                target.remove(joint)
+            else:
+                stale.append(uid)
+        if stale or target:
+            self._swap(text, stale, target, add_text)
 
     def _swap(self, text: str, remove: list[int], add: list[JointAnnotation], add_text: str,
               rename: list[tuple[int, str | None]] = ()) -> None:
