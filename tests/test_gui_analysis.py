@@ -698,10 +698,63 @@ def test_exporting_results_the_boxes_changed_since_asks_first_and_the_files_say_
                         lambda baseline, followup, *args, **kwargs: measured_result(baseline, followup))
     (tmp_path / "results.csv").unlink()
     assert run_and_wait(qtbot, window, 60000, window.export_csv_dialog) == "done"
-    assert not (tmp_path / "results.csv").exists() and window.result is not result
-    window.export_csv_dialog()  # the new results measure the boxes shown: no question, no note
+    qtbot.waitUntil(lambda: not window.workers, timeout=30000)  # the export goes on: no question, no note
+    assert window.result is not result and len(asked) == 7 and not any(study_warnings())
+
+
+def test_analyse_again_first_goes_on_to_the_export_once_the_new_results_are_shown(qtbot, analysed, tmp_path,
+                                                                                  monkeypatch):
+    """"Analyse again first" analysed, but the user had to choose the export again; a failed or cancelled analysis
+    exports nothing and leaves nothing waiting for the next one."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    window, result = analysed
+    dialogs: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: next(
+        b for b in box.buttons() if b.text().replace("&", "") == "Analyse again first").click())
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, title, start, kinds: (dialogs.append(title), (start, kinds))[1])
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        lambda parent, title, start: (dialogs.append(title), str(tmp_path / "folder"))[1])
+    monkeypatch.setattr(window, "_export_start", lambda: str(tmp_path))
+    document = window.documents[BASELINE]
+    pip3 = next(uid for uid in document.uids() if document.joint(uid).identity == "PIP3")
+
+    def fails(*args, **kwargs):
+        raise AnalysisError("no joints found")
+
+    document.set_box(pip3, (99.0, 83.0, 36.0, 36.0))
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", fails)
+    assert run_and_wait(qtbot, window, 30000, window.export_report_dialog) == "error"
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", slow_stand_in(None, steps=10**9))
+
+    def again_then_cancel() -> None:
+        window.save_results_dialog()
+        qtbot.waitUntil(lambda: "Analysis: Registering" in window.task_label.text(), timeout=30000)  # under way
+        window.cancel_task()
+
+    assert run_and_wait(qtbot, window, 30000, again_then_cancel) == "cancelled"
+    assert window.result is result and dialogs == []
+
+    def again_while_analysing_then_cancel() -> None:  # the analysis asked for waits for the running one: cancelled
+        window.start_analysis()
+        qtbot.waitUntil(lambda: "Analysis: Registering" in window.task_label.text(), timeout=30000)
+        window.export_csv_dialog()
+        window.cancel_task()
+
+    assert run_and_wait(qtbot, window, 30000, again_while_analysing_then_cancel) == "cancelled"
+    qtbot.waitUntil(lambda: window.task is None, timeout=30000)
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis",
+                        lambda baseline, followup, *args, **kwargs: measured_result(baseline, followup))
+    assert run_and_wait(qtbot, window, 30000) == "done"  # Ctrl+R later: only the analysis, no export
+    assert dialogs == [] and sorted(p.name for p in tmp_path.iterdir()) == ["settings.ini", "study"]
+
+    document.set_box(pip3, (101.0, 85.0, 36.0, 36.0))
+    assert run_and_wait(qtbot, window, 30000, window.export_csv_dialog) == "done"
     qtbot.waitUntil(lambda: not window.workers, timeout=30000)
-    assert len(asked) == 7 and not any(study_warnings())
+    assert dialogs == ["Export results as CSV"]  # the export chosen, its results measuring the boxes shown
+    with open(tmp_path / "results.csv", newline="") as fh:
+        assert not any(row["study_warnings"] for row in csv.DictReader(fh))
 
 
 def slow_stand_in(result, steps=40):

@@ -62,6 +62,8 @@ class AnalysisActions:
             self._analysis_queued = True
             self.statusBar().showMessage("The analysis starts when the running task ends (Esc cancels it)", 5000)
             return None
+        # the export waiting for this analysis ("Analyse again first"): it goes on once the results are shown
+        then, self._export_after_analysis = self._export_after_analysis, None
         baseline, followup = (self.analysed_radiograph(r) for r in ROLES)
         if baseline is None and followup is None:
             self.warnings.show_message("Open a radiograph first: with one, the analysis finds its joints; with a "
@@ -78,7 +80,7 @@ class AnalysisActions:
         self._analysis = (worker, dict(zip(ROLES, ids)))
         given = dict(zip(ROLES, (measured(c) for c in corrections)))
         return self._start_analysis_task(
-            worker, lambda result: "done" if self.show_results(result, ids, given=given) else "discarded")
+            worker, lambda result: "done" if self.show_results(result, ids, given=given) else "discarded", then)
 
     def show_result_warning(self, warning: str, number: int, visits: dict[str, str]) -> None:
         """One of an analysis's or a joint search's warnings (`visits`: the word each view's radiograph has in them);
@@ -133,9 +135,11 @@ class AnalysisActions:
         self._analysis = (worker, {role: image_id})  # stopped if another image replaces this one
         return self._start_analysis_task(worker, show)
 
-    def _start_analysis_task(self, worker: Worker, show: Callable[[Any], str]) -> Worker:
+    def _start_analysis_task(self, worker: Worker, show: Callable[[Any], str],
+                             then: Callable[[], None] | None = None) -> Worker:
         """Run the analysis (or the joint search) `worker` as the window's task, Analyse disabled meanwhile; `show`
-        puts its result on screen and says "done" or "discarded". `analysis_finished` then says how it ended."""
+        puts its result on screen and says "done" or "discarded". `analysis_finished` then says how it ended, and
+        `then` runs where its result was shown (else it is dropped)."""
         self.warnings.dismiss("analysis")
         self.warnings.dismiss(f"task-error-{ANALYSIS_TASK}")
         outcome = {"state": "error"}  # until the worker says otherwise
@@ -143,6 +147,8 @@ class AnalysisActions:
         def finished() -> None:
             self.actions_by_name["analyse"].setEnabled(True)
             self.analysis_finished.emit(outcome["state"])
+            if then is not None and outcome["state"] == "done":
+                then()
 
         def connect(worker: Worker) -> None:  # before it starts: a quick failure must not be missed
             worker.signals.cancelled.connect(lambda: outcome.update(state="cancelled"))
@@ -286,6 +292,7 @@ class AnalysisActions:
             self.warnings.dismiss(f"task-error-{label}")
         self._analysed_ids = None
         self._analysed_boxes = {}
+        self._export_after_analysis = None  # it was of the results that go
         self.warnings.dismiss(RESULTS_OUT_OF_DATE)
         self._crops_saved_for = None
         self.results_panel.set_result(None)
@@ -347,7 +354,7 @@ class AnalysisActions:
         return str(Path(document.path).parent) if document is not None else str(Path.home())
 
     def export_csv_dialog(self) -> None:
-        if self.result is None or not self._export_out_of_date_asked():
+        if self.result is None or not self._export_out_of_date_asked(self.export_csv_dialog):
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export results as CSV", str(Path(self._export_start()) / "results.csv"),
                                               "CSV (*.csv)")
@@ -360,7 +367,7 @@ class AnalysisActions:
         return self._export(write_csv, path, self._result_to_export(), label=EXPORT_TASKS["csv"])
 
     def export_report_dialog(self) -> None:
-        if self.result is None or not self._export_out_of_date_asked():
+        if self.result is None or not self._export_out_of_date_asked(self.export_report_dialog):
             return
         path, chosen = QFileDialog.getSaveFileName(self, "Export report", str(Path(self._export_start()) / "jsn-report.pdf"),
                                                    "PDF (*.pdf);;PNG image (*.png)")
@@ -378,7 +385,7 @@ class AnalysisActions:
         return self._export(write_report, path, self._result_to_export(), *radiographs, label=EXPORT_TASKS["report"])
 
     def save_results_dialog(self) -> None:
-        if self.result is None or not self._export_out_of_date_asked():
+        if self.result is None or not self._export_out_of_date_asked(self.save_results_dialog):
             return
         folder = QFileDialog.getExistingDirectory(self, "Save the results into a folder", self._export_start())
         if folder:
@@ -393,9 +400,10 @@ class AnalysisActions:
         return self._export(lambda *args: write_results(*args)["json"].parent, folder, self._result_to_export(),
                             *radiographs, label=EXPORT_TASKS["results"])
 
-    def _export_out_of_date_asked(self) -> bool:
-        """Before an export of results the boxes changed since: whether to go on. Analyse again first (the export
-        then waits for the user), export these results anyway (they say so, `_result_to_export`), or neither."""
+    def _export_out_of_date_asked(self, export: Callable[[], None]) -> bool:
+        """Before an export of results the boxes changed since: whether to go on. Analyse again first (`export`, the
+        export's dialog, then opens once the new results are shown; not if the analysis fails or is cancelled),
+        export these results anyway (they say so, `_result_to_export`), or neither."""
         if not self._results_out_of_date():
             return True
         question = QMessageBox(QMessageBox.Warning, "The boxes changed since the analysis",
@@ -410,7 +418,9 @@ class AnalysisActions:
         clicked = question.clickedButton()
         question.deleteLater()
         if clicked is again:
-            self.statusBar().showMessage("Analysing your boxes: export once the new results are shown", 8000)
+            self.statusBar().showMessage("Analysing your boxes: the export goes on once the new results are shown",
+                                         8000)
+            self._export_after_analysis = export
             self.start_analysis()
         return clicked is anyway
 

@@ -97,6 +97,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.task: Worker | None = None
         self.model_cache = ModelCache()
         self._analysis_queued = False  # Analyse was asked for while another task ran
+        self._export_after_analysis: Callable[[], None] | None = None  # the export the next analysis goes on to
         self._analysis: tuple[Worker, dict] | None = None  # the analysis or joint search running; view -> image id
         self._stopped_as_stale: Worker | None = None  # an analysis stopped because its images went
         self._heading_to: dict[str, Path] = {}  # the radiograph a view's Next / Previous image is opening
@@ -560,6 +561,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                 self._analysis_queued = False
                 if not worker.is_cancelled() or worker is self._stopped_as_stale:  # not stopped by the user
                     self.start_analysis()
+                else:
+                    self._export_after_analysis = None  # it waited for that analysis
 
     def _show_task(self, label: str | None) -> None:
         busy = label is not None
