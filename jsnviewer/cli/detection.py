@@ -279,8 +279,10 @@ def bench_command(args) -> int:
     def progress(row: dict) -> None:
         bar.update(1)
         tqdm.write(f"{row['image']}: {row['detected']}/{row['joints']} joints detected, "
-                   f"{row['identity_right']} right identity, {counted(row['false_positives'], 'false positive')}, "
-                   f"{row['seconds']:.2f} s" + (f", named as a {SIDES[row['named_as']]} hand's"
+                   f"{row['identity_right']} right identity, {counted(row['false_positives'], 'false positive')}"
+                   + (f" (not counted: {counted(row['not_counted_waiting_for_review'], 'detection')} of proposals "
+                      "waiting for review)" if row["not_counted_waiting_for_review"] else "")
+                   + f", {row['seconds']:.2f} s" + (f", named as a {SIDES[row['named_as']]} hand's"
                                               if row["side"] and row["named_as"] and row["named_as"] != row["side"] else "")
                    + (f", missed {', '.join(row['missed'])}" if row["missed"] else ""))
 
@@ -288,7 +290,8 @@ def bench_command(args) -> int:
     bar.close()
     result["torch_threads"] = torch.get_num_threads()
     summary = {k: result[k] for k in ("images", "joints", "detection_rate", "identity_accuracy", "mean_iou",
-                                      "false_positives_per_image", "named_as_other_hand", "s_per_image")}
+                                      "false_positives_per_image", "not_counted_waiting_for_review", "named_as_other_hand",
+                                      "s_per_image")}
     print(json.dumps(summary, indent=2))
     for f in ("ankylosis", "subluxation"):
         r = result[f]

@@ -3,11 +3,14 @@
 Truth is either boxes with findings (synthetic studies: truth.json) or landmark points (labelme
 files, coord_final.csv). A truth box is detected when a detection overlaps it with IoU > 0.45
 (the paper's criterion); a landmark is detected when it lies inside a detection's box. Each
-detection serves at most one truth joint (optimal one-to-one matching).
+detection serves at most one truth joint (optimal one-to-one matching). A detection that no truth joint takes is a
+false positive unless it matches (by the same rule) a joint nobody has reviewed yet: on an annotation dataset's
+image reviewed in part, the proposals still waiting for review (`TruthImage.unlabelled`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,6 +41,8 @@ class TruthImage:
     points_only: bool
     findings_known: np.ndarray | None = None  # (n,) bool: joints whose findings count (None: all)
     side: str | None = None  # the hand it truly shows ("L"/"R"; e.g. from the file name), for scoring only
+    # (m, 4) joints nobody has reviewed yet (proposals waiting for review): a detection of one is no false positive
+    unlabelled: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 4)))
 
 
 def match(truth: TruthImage, detections: list[Detection]) -> list[tuple[int, int]]:
@@ -83,8 +88,9 @@ def _from_phantom(name: str, radiograph, visit) -> TruthImage:
 
 def dataset_images(folder: str | Path, at_most: int | None = None) -> Iterator[TruthImage]:
     """The reviewed radiographs of an annotation dataset (jsnviewer.dataset), as the trainers read them: the
-    user's boxes and the findings they marked are the truth, proposals waiting for review are not. With `at_most`,
-    that many of them, spread evenly over the dataset's order."""
+    user's boxes and the findings they marked are the truth, proposals waiting for review are not: they are its
+    `unlabelled` joints (real joints nobody has boxed yet, so a detection of one is not known to be false). With
+    `at_most`, that many of them, spread evenly over the dataset's order."""
     from jsnviewer.radiograph import load_radiograph
 
     samples, _ = load_annotations(folder)
@@ -93,7 +99,7 @@ def dataset_images(folder: str | Path, at_most: int | None = None) -> Iterator[T
     for s in samples:
         r = load_radiograph(s.path)
         yield TruthImage(Path(s.path).name, r.pixels, r.pixel_size_mm, s.laterality or r.identity.laterality,
-                         s.boxes, s.identities, s.findings, False)
+                         s.boxes, s.identities, s.findings, False, unlabelled=s.unlabelled)
 
 
 def folder_images(folder: str | Path) -> Iterator[TruthImage]:
@@ -153,6 +159,7 @@ def run_bench(detector: JointDetector, images: Iterator[TruthImage], thresholds:
     counts = {f: [0, 0, 0, 0] for f in FINDINGS}  # tp fp tn fn
     seconds = []
     false_pos = 0
+    waiting = 0  # detections of joints waiting for review: not counted as false positives
     other_side = 0  # hands whose joints are named as the other hand's
     has_findings = False
     for img in images:
@@ -180,14 +187,18 @@ def run_bench(detector: JointDetector, images: Iterator[TruthImage], thresholds:
         n_ident += right
         used = {d for _, d in pairs}
         # Landmarked hands have no DIP landmarks: a box named DIP there is not counted as false.
-        fp = sum(1 for k, d in enumerate(dets)
-                 if k not in used and not (img.points_only and d.identity and kind_of(d.identity) == "DIP"))
+        free = [d for k, d in enumerate(dets)
+                if k not in used and not (img.points_only and d.identity and kind_of(d.identity) == "DIP")]
+        # nor is one of a joint nobody has reviewed yet (each such joint excuses one detection)
+        unreviewed = len(match(dataclasses.replace(img, boxes=img.unlabelled), free)) if len(img.unlabelled) else 0
+        fp = len(free) - unreviewed
         false_pos += fp
+        waiting += unreviewed
         named_side = hand_side_of(dets)
         other_side += bool(img.side and named_side and named_side != img.side)
         row = {"image": img.name, "joints": len(img.identities), "detected": len(pairs),
                "detection_rate": len(pairs) / max(1, len(img.identities)), "identity_right": right,
-               "false_positives": fp, "missed": missed, "side": img.side, "named_as": named_side,
+               "false_positives": fp, "not_counted_waiting_for_review": unreviewed, "missed": missed, "side": img.side, "named_as": named_side,
                "seconds": round(seconds[-1], 3)}
         per_image.append(row)
         if progress:
@@ -199,6 +210,8 @@ def run_bench(detector: JointDetector, images: Iterator[TruthImage], thresholds:
         "identity_accuracy": n_ident / n_det if n_det else None,
         "identity_accuracy_of_all_joints": n_ident / n_truth if n_truth else None,
         "false_positives_per_image": false_pos / max(1, len(per_image)),
+        # detections of proposals waiting for review (on images reviewed in part): neither true nor false positives
+        "not_counted_waiting_for_review": waiting,
         "named_as_other_hand": other_side,
         "mean_iou": float(np.mean(ious)) if ious else None,
         "s_per_image": float(np.mean(seconds)) if seconds else None,
