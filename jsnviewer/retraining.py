@@ -96,7 +96,8 @@ def training_data(dataset_root: str | Path) -> TrainingData:
     except DatasetError:  # none yet
         crops = []
     per_joint = Counter(record.joint for record in crops)
-    repeated = tuple(f"{annotation.image_file}: " + ", ".join(f"{name} ×{n}" for name, n in names.items())
+    # each radiograph by the file name it was opened as (older annotations have none: the dataset's copy then)
+    repeated = tuple(f"{annotation.name or annotation.image_file}: " + ", ".join(f"{name} ×{n}" for name, n in names.items())
                      for annotation in reviewed if (names := repeated_identities(annotation.joints)))
     return TrainingData(len(reviewed), sum(n >= 2 for n in per_joint.values()), len(crops), left_out.unreadable,
                         repeated, left_out.demo, len(demo))

@@ -322,19 +322,26 @@ def test_a_damaged_annotation_file_is_named_and_left_out_instead_of_stopping_the
 def test_a_reviewed_radiograph_giving_one_joint_name_to_two_boxes_is_named_before_training(
         qtbot, make_window, half_reviewed_dataset):
     """Two boxes both named MCP2 were trained on silently: one of them teaches the detectors a wrong joint. The
-    dialog names the radiograph and says what to do; a proposal sharing a reviewed box's name is no training data."""
+    dialog names the radiograph and says what to do; a proposal sharing a reviewed box's name is no training data.
+    The radiograph is named as the user opened it (it was the dataset's images/<id>.png, a name they never saw),
+    or, saved before annotations recorded that name, as the dataset's copy."""
     from jsnviewer.dataset import JointAnnotation
 
     reviewed = next(a for a in half_reviewed_dataset.annotations() if any(j.reviewed for j in a.joints))
     reviewed.joints += [JointAnnotation((5.0, 30.0, 10.0, 12.0), "MCP2", source="user"),
                         JointAnnotation((40.0, 10.0, 6.0, 6.0), "MCP2", source="model")]
     half_reviewed_dataset.save_annotation(reviewed)
+    older = next(a for a in half_reviewed_dataset.annotations() if a.name == "proposals only.png")
+    older.name = None
+    older.joints = [JointAnnotation((10.0 + k, 20.0, 8.0, 8.0), "PIP3", source="user") for k in range(2)]
+    half_reviewed_dataset.save_annotation(older)
     window = make_window(half_reviewed_dataset.root)
     dialog = window.open_retraining()
-    assert dialog.data.repeated == (f"{reviewed.image_file}: MCP2 ×2",)
-    assert f"one joint name on several boxes: {reviewed.image_file}: MCP2 ×2" in dialog.log.toPlainText()
+    assert reviewed.name == "reviewed.png"
+    assert sorted(dialog.data.repeated) == sorted(("reviewed.png: MCP2 ×2", f"{older.image_file}: PIP3 ×2"))
+    assert "one joint name on several boxes: reviewed.png: MCP2 ×2" in dialog.log.toPlainText()
     intro = dialog.findChildren(QLabel)[0].text()
-    assert "1 reviewed radiograph gives one joint name to more than one box</b> (listed below) and is trained on as it is: open it" in intro
+    assert "2 reviewed radiographs give one joint name to more than one box</b> (listed below) and are trained on as they are: open" in intro
     assert dialog.checks["detector_ankylosis"].isEnabled()  # named, not refused: the annotator decides
 
 
