@@ -265,3 +265,46 @@ def test_the_summary_says_of_each_finding_on_which_visits_it_was_found():
     assert lines[0].endswith("findings (baseline / follow-up)")
     assert lines[1].startswith("MCP2") and lines[1].endswith("  subluxation (both visits)")
     assert lines[4].startswith("MCP5") and lines[4].endswith("  -")
+
+
+def _truth_boxes(visit) -> list:
+    return [Detection(tuple(j.box), j.identity, 0.9) for j in visit.joints]
+
+
+def test_two_patients_joints_give_no_reliable_jsn():
+    """Files with different patient IDs warned of it, yet joints of the two patients' hands were called reliable
+    (6 of 14 on two phantom patients), and a filter on reliable = yes kept them."""
+    import dataclasses
+
+    from jsnviewer.phantom import generate_study
+    from jsnviewer.pipeline.analyze import OTHER_PATIENT, AnalysisModels, AnalysisSettings, analyze
+
+    study = generate_study(8_100_007)
+    models = AnalysisModels.load(AnalysisSettings(device="cpu"))
+    detections = (_truth_boxes(study.truth.baseline), _truth_boxes(study.truth.followup))
+    same = analyze(study.baseline, study.followup, models, detections=detections)
+    assert any(joint.reliable for joint in same.joints) and not any(OTHER_PATIENT in j.registration.reasons for j in same.joints)
+    other = dataclasses.replace(study.followup, identity=dataclasses.replace(study.followup.identity, patient_id="OTHER-0042"))
+    result = analyze(study.baseline, other, models, detections=detections)
+    assert len(result.joints) >= 10 and not any(joint.reliable for joint in result.joints)
+    assert all(OTHER_PATIENT in joint.registration.reasons for joint in result.joints)
+    assert any("different patient IDs" in warning for warning in result.warnings)
+
+
+@pytest.mark.parametrize("method", ["deep", "poc"])
+def test_every_value_of_a_method_kept_for_comparison_is_flagged_with_its_error(method):
+    """Settings ▸ Registration "network only" or "phase-only correlation" gave the demo's IP1 −0.62 mm (true −0.29)
+    and 13 of its 14 joints "reliable": their values are off by 0.2 / 0.56 mm on average on phantom pairs."""
+    from jsnviewer.phantom import generate_study
+    from jsnviewer.pipeline.analyze import AnalysisModels, AnalysisSettings, analyze
+    from jsnviewer.registration.methods import PHANTOM_MEAN_ERROR_MM, comparison_method
+
+    study = generate_study(8_100_007)
+    detections = (_truth_boxes(study.truth.baseline), _truth_boxes(study.truth.followup))
+    result = analyze(study.baseline, study.followup, AnalysisModels.load(AnalysisSettings(device="cpu", registration_method=method)),
+                     detections=detections)
+    assert len(result.joints) >= 10 and not any(joint.reliable for joint in result.joints)
+    said = comparison_method(method)
+    assert all(said in joint.registration.reasons for joint in result.joints)
+    assert f"off by {PHANTOM_MEAN_ERROR_MM[method]:.2f} mm on average" in said and "--method refined" in said
+    assert comparison_method("refined") is None

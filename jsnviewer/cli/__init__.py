@@ -52,7 +52,8 @@ def print_unmasked(unmasked: list[str]) -> None:
 # what `--device` and `--method` say in every command's help
 DEVICE_HELP = "where {what}: auto (a CUDA graphics card when there is one, else the CPU), cpu or cuda"
 METHOD_HELP = ("how each joint's bones are registered between the visits: refined (network and sub-pixel refinement), "
-               "deep (network only) or poc (phase-only correlation, no network)")
+               "deep (network only) or poc (phase-only correlation, no network); deep and poc are kept for comparison and "
+               "every value they give is flagged as not reliable")
 
 
 def add_device_option(parser: argparse.ArgumentParser) -> None:

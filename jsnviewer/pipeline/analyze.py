@@ -20,7 +20,7 @@ from jsnviewer.joints import SIDES, names_a_hand, other_side
 from jsnviewer.pipeline.geometry import CROP_SIZE, CropFrame, bones_off_the_edge, crop_side_px, joint_axes
 from jsnviewer.pipeline.pairing import hand_size_ratio, match_hands, misplaced_pairs
 from jsnviewer.pipeline.result import JointCrops, JointDetectionInfo, JointResult, StudyResult, UnpairedJoint, VisitInfo
-from jsnviewer.registration.methods import DEFAULT_METHOD
+from jsnviewer.registration.methods import DEFAULT_METHOD, comparison_method
 from jsnviewer.registration.result import BONE_NAMES, CHECK_THE_JOINT
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ Progress = Callable[[float, str], None]
 # The hand-size ratio away from 1 (in mm; in px without pixel sizes) beyond which the follow-up is cropped
 # to the hand's size: more than the registration absorbs.
 RESCALE_BEYOND = 0.05
+OTHER_PATIENT = ("the radiographs have different patient IDs, so this may be two patients' joints, whose difference "
+                 "is no narrowing (see the warnings): check that both radiographs are of the same patient")
 OTHER_HAND = ("the radiographs show a left and a right hand, or one of them is mirrored, so this may not be one joint "
               "seen twice (see the warnings): check that both radiographs are of the same hand and neither is mirrored")
 PIXEL_SIZE_DOUBTFUL = 0.15  # beyond this, stated pixel sizes that disagree with the hands are called likely wrong
@@ -348,6 +350,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
         size_warning = sides_warning = None
     warnings += [w for w in (size_warning, sides_warning) if w]
     other_hand = OTHER_HAND if (sides_in_files or sides_warning) and not doubted else None
+    other_patient = OTHER_PATIENT if any(w.code == "different-patient" for w in pair_warnings) else None
+    comparison = comparison_method(models.registrator.method)
     identities = sorted(pairs)
     frames, fixed, moving = {}, [], []
     for identity in identities:
@@ -388,6 +392,10 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
                 registration.reasons.append(elsewhere(identity, misplaced[identity]))
             if other_hand:  # the joints of one name are not one joint: however well the bones align
                 registration.reasons.append(other_hand)
+            if other_patient:  # nor are two patients' joints: the warning alone left their values "reliable"
+                registration.reasons.append(other_patient)
+            if comparison:  # however well its bones align, such a method's value is not the measurement
+                registration.reasons.append(comparison)
             if no_hand:  # a picture's boxes named as joints: however well they align
                 registration.reasons.append(no_hand)
             joints.append(JointResult(identity, _info(db, unassessed.get("baseline")), _info(df, unassessed.get("follow-up")),
