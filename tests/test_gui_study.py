@@ -693,3 +693,16 @@ def test_a_narrow_views_title_shortens_the_file_name_readably_or_leaves_it_out_n
         dropped += not named and path.name not in shown
     assert shortened and dropped  # both happen between the narrowest view and a wide one
     assert path.name in pane.title.text()
+
+
+def test_the_window_title_names_both_patients_of_a_pair_of_two(qtbot, make_window, tmp_path):
+    """A pair of two patients' radiographs was titled with the baseline's patient alone ("patient P001 — …")."""
+    folder = tmp_path / "two"
+    folder.mkdir()
+    first = write_radiograph(folder / "a.dcm", seed=1, patient_id="P001", study_date=date(2019, 5, 2))
+    second = write_radiograph(folder / "b.dcm", seed=2, patient_id="P777", study_date=date(2021, 6, 7))
+    window = make_window()
+    open_and_wait(qtbot, window, first, second)
+    assert window.windowTitle().startswith("jsnviewer — patients P001 and P777 — 2019-05-02 → 2021-06-07")
+    open_and_wait(qtbot, window, first, write_radiograph(folder / "c.dcm", seed=3, study_date=date(2021, 6, 7)))
+    assert window.windowTitle().startswith("jsnviewer — patient P001 — ")

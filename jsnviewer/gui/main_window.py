@@ -949,9 +949,11 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def _update_title(self) -> None:
         parts = ["jsnviewer"]
-        baseline = self.panes[BASELINE].radiograph
-        if baseline is not None and baseline.identity.patient_id:
-            parts.append(f"patient {baseline.identity.patient_id}")
+        # each visit's patient: a pair of two patients is named as such, not as the baseline's alone
+        patients = list(dict.fromkeys(p.radiograph.identity.patient_id for p in self.panes.values()
+                                      if p.radiograph is not None and p.radiograph.identity.patient_id))
+        if patients:
+            parts.append(f"patient {patients[0]}" if len(patients) == 1 else f"patients {' and '.join(patients)}")
         dates = [p.radiograph.identity.study_date.isoformat() for p in self.panes.values()
                  if p.radiograph is not None and p.radiograph.identity.study_date]
         if dates:
