@@ -1288,6 +1288,9 @@ def test_a_pair_opened_again_shows_its_results_at_once_saying_when_and_whether_t
     open_and_wait(qtbot, window, *other_pair)
     open_and_wait(qtbot, window, *study)
     assert window.result is None and "shown again" not in window.statusBar().currentMessage()
+    # said, where before "No analysis yet" left the user wondering where the results went
+    assert window.statusBar().currentMessage().startswith("This pair was analysed earlier in this session with other "
+                                                          "settings: Ctrl+R analyses it")
 
 
 def test_on_a_laptop_screen_the_joint_detail_opens_when_a_joint_is_chosen_not_with_the_result(qtbot, make_window,

@@ -41,6 +41,7 @@ RESULTS_OUT_OF_DATE = "results-out-of-date"  # the warning bar's key for "the bo
 # what results exported after the boxes changed say among their warnings (CSV study_warnings, report, results.json)
 EXPORTED_OUT_OF_DATE = ("The boxes were changed after this analysis: these results measure the boxes as they were "
                         "then, not as they are now.")
+OTHER_SETTINGS = "This pair was analysed earlier in this session with other settings"
 RESULTS_KEPT = 4  # the analyses of this many pairs are kept (in memory only) to be shown again when a pair comes back
 
 
@@ -261,8 +262,11 @@ class AnalysisActions:
     def show_past_result(self) -> bool:
         """A pair analysed earlier in this session is open again (the next radiograph and back, a recent study): show
         its results at once, saying when they were measured and whether the boxes changed since."""
-        kept = self.past_results.get(self._results_key())
+        key = self._results_key()
+        kept = self.past_results.get(key)
         if kept is None:
+            if any(past[:2] == key[:2] for past in self.past_results):  # else "No analysis yet" says nothing of why
+                self.statusBar().showMessage(f"{OTHER_SETTINGS}: Ctrl+R analyses it with the settings now in use", 10000)
             return False
         result, boxes, when = kept
         for role in ROLES:
