@@ -3,8 +3,8 @@
 
 METHODS = {
     "refined": "network + sub-pixel refinement (default)",
-    "deep": "network only (for comparison: its values are flagged)",
-    "poc": "phase-only correlation, no network (for comparison: its values are flagged)",
+    "deep": "network only (comparison; values flagged)",
+    "poc": "phase-only correlation (comparison; values flagged)",
 }
 DEFAULT_METHOD = next(iter(METHODS))
 
