@@ -96,6 +96,18 @@ def test_one_failed_study_is_one_line_and_the_warnings_follow_it(quick, tmp_path
         "  swapped: The follow-up is dated before the baseline.\n")
 
 
+def test_a_run_into_an_out_folder_with_an_earlier_runs_studies_names_them(quick, tmp_path, capsys):
+    """Run again into the same --out without one study, its folder stayed beside the new summary.csv unsaid."""
+    code, _ = _batch(tmp_path, "id,baseline,follow-up\na,b.png,f.png\nold,b.png,f.png\n")
+    assert code == 0 and (tmp_path / "out" / "old" / "results.json").is_file()
+    assert "earlier run" not in capsys.readouterr().out
+    (tmp_path / "out" / "kept by the user").mkdir()  # a folder without results is not a study's
+    code, rows = _batch(tmp_path, "id,baseline,follow-up\na,b.png,f.png\n")
+    assert code == 0 and list(rows) == ["a"]
+    assert capsys.readouterr().out.endswith(f"note: {tmp_path / 'out'} also holds the results of 1 study of an earlier "
+                                            "run, not in this manifest nor in summary.csv: old\n")
+
+
 def test_no_failed_study_no_failed_line(quick, tmp_path, capsys):
     code, _ = _batch(tmp_path, "id,baseline,follow-up\na,b.png,f.png\n")
     out = capsys.readouterr().out

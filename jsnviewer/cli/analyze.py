@@ -155,8 +155,8 @@ def run_batch(args) -> int:
     from tqdm import tqdm
 
     from jsnviewer.pipeline.analyze import AnalysisModels
-    from jsnviewer.pipeline.batch import (analyse_study, check_out, keep_manifest, read_manifest, study_folders,
-                                          write_summary)
+    from jsnviewer.pipeline.batch import (analyse_study, check_out, earlier_study_folders, keep_manifest, read_manifest,
+                                          study_folders, write_summary)
 
     manifest = Path(args.manifest)
     keep_manifest(manifest, Path(args.out))
@@ -190,6 +190,10 @@ def run_batch(args) -> int:
     summary = write_summary(out / "summary.csv", rows, sys.stdout.write)
     print(f"{len(studies) - len(failed)} of {len(studies)} studies analysed; summary in {summary}")
     print(_failed_text(failed) + _warned_text(warned), end="")
+    earlier = earlier_study_folders(out, [folder for folder, _ in folders])
+    if earlier:  # beside the new summary.csv, they would pass for this run's
+        print(f"note: {out} also holds the results of {counted(len(earlier), 'study')} of an earlier run, not in this "
+              f"manifest nor in summary.csv: {', '.join(earlier)}")
     return 1 if failed else 0
 
 

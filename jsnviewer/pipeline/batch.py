@@ -177,6 +177,15 @@ def write_summary(path: Path, rows: list[dict], fallback: Callable[[str], object
         raise JsnError(f"{path}: cannot write the summary ({exc.strerror or exc}); its rows went to standard output instead") from exc
 
 
+def earlier_study_folders(out: Path, folders: list[str]) -> list[str]:
+    """The folders under `out` holding results (`previous_results`) that this batch did not write: an earlier run's
+    studies, not in this manifest and so not in its summary.csv."""
+    from jsnviewer.pipeline.report import previous_results
+
+    ours = {name.casefold() for name in folders}
+    return sorted(p.name for p in out.iterdir() if p.is_dir() and p.name.casefold() not in ours and previous_results(p))
+
+
 def study_folders(ids: list[str]) -> list[tuple[str, str]]:
     """A distinct folder name under --out for each id, and a note when it is not the id itself."""
     used = {"summary.csv"}
