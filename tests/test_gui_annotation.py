@@ -576,3 +576,46 @@ def test_proposals_of_one_hand_take_a_hand_on_a_radiograph_said_to_show_both(qtb
     document.set_proposals([JointAnnotation(box=(document.width - 50.0, 60.0, 20.0, 30.0), identity="PIP3",
                                             source="model")])
     assert sorted(j.identity for j in document.joints()) == ["L PIP3", "R MCP2"]
+
+
+def test_insert_adds_a_box_at_the_centre_of_the_view_selected_for_the_keys_in_one_undo_step(qtbot, window):
+    """Keyboard-only annotation had no way to add a box: the Box tool needs a left-drag."""
+    from jsnviewer.gui.annotation import JOINT_BOX_MM
+
+    document, view = window.documents[BASELINE], window.panes[BASELINE].view_box
+    view.setRange(xRange=(60, 120), yRange=(100, 160), padding=0)
+    qtbot.keyClick(window, Qt.Key_Insert)
+    assert len(document) == 1
+    uid = document.uids()[0]
+    cx, cy, w, h = document.joint(uid).box
+    centre = view.viewRect().center()
+    assert (cx, cy) == pytest.approx((centre.x(), centre.y()), abs=0.5)
+    assert (w, h) == pytest.approx((JOINT_BOX_MM / 0.15, JOINT_BOX_MM / 0.15))  # no other box: a joint's 12 mm
+    assert window.layers[BASELINE].selected == uid and document.joint(uid).source == "user"
+    qtbot.keyClick(window, Qt.Key_K)
+    qtbot.keyClick(window, Qt.Key_Right)
+    assert document.joint(uid).findings["ankylosis"] and document.joint(uid).box[0] == pytest.approx(cx + 1)
+    for _ in range(3):
+        qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert len(document) == 0  # the box was one step
+    window.add_box(BASELINE, (30.0, 40.0, 10.0, 16.0), identity="MCP5")
+    window.add_box(BASELINE, (60.0, 40.0, 14.0, 20.0), identity="MCP4")
+    window.add_box(BASELINE, (90.0, 40.0, 30.0, 18.0), identity="MCP3")
+    window.actions_by_name["add_box"].trigger()
+    assert document.joints()[-1].box[2:] == pytest.approx((14.0, 18.0))  # sized like the image's other boxes (median)
+
+
+def test_after_deleting_a_box_the_next_one_in_the_joints_list_is_selected(qtbot, window):
+    """After Del nothing was selected and N went back to the first box."""
+    document = window.documents[BASELINE]
+    for x, name in ((30.0, "MCP2"), (60.0, "MCP3"), (90.0, "MCP4")):
+        window.add_box(BASELINE, (x, 60.0, 20.0, 20.0), identity=name)
+    order = window.joints_panel.row_uids()
+    window.layers[BASELINE].select(order[1])
+    qtbot.keyClick(window, Qt.Key_Delete)
+    assert window.layers[BASELINE].selected == order[2]
+    assert window.joints_panel.row_uids()[window.joints_panel.table.currentRow()] == order[2]
+    qtbot.keyClick(window, Qt.Key_Delete)  # the last one: the previous is selected
+    assert window.layers[BASELINE].selected == order[0]
+    qtbot.keyClick(window, Qt.Key_Delete)
+    assert len(document) == 0 and window.layers[BASELINE].selected is None

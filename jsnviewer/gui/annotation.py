@@ -38,6 +38,25 @@ def _same_joints(a: list[JointAnnotation], b: list[JointAnnotation]) -> bool:
     return not rest
 
 
+# A new box's side where the image has no box to size it like: a finger joint's box is about 12 mm across (where the
+# pixel size is unknown, a twentieth of the radiograph's shorter side, about as much on a hand's film)
+JOINT_BOX_MM = 12.0
+JOINT_BOX_FRACTION = 1 / 20
+
+
+def typical_box_size(boxes: Iterable[tuple[float, float, float, float]], width: int, height: int,
+                     pixel_size_mm: float | None) -> tuple[float, float]:
+    """(width, height) for a box added by key: the median of the image's `boxes` (cx, cy, w, h), else a joint's
+    size from the pixel size, else from the radiograph's size."""
+    sizes = np.array([box[2:4] for box in boxes], dtype=float).reshape(-1, 2)
+    if len(sizes):
+        w, h = np.median(sizes, axis=0)
+        return float(w), float(h)
+    side = JOINT_BOX_MM / pixel_size_mm if pixel_size_mm and pixel_size_mm > 0 else JOINT_BOX_FRACTION * min(width, height)
+    side = float(min(side, width, height))
+    return side, side
+
+
 # Undo steps kept per radiograph: a day's editing of one image, while a long session's memory stays bounded
 # (every image opened in a session keeps its document and its steps).
 UNDO_LIMIT = 500

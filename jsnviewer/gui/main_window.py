@@ -29,7 +29,7 @@ from jsnviewer.dataset import AnnotationDataset, DatasetError, JointAnnotation
 from jsnviewer.errors import JsnError, describe
 from jsnviewer.gui.analysis import ModelCache, missing_weights
 from jsnviewer.gui.analysis_actions import VISITS, AnalysisActions
-from jsnviewer.gui.annotation import AnnotationDocument
+from jsnviewer.gui.annotation import AnnotationDocument, typical_box_size
 from jsnviewer.gui.autosave import AnnotationSaver
 from jsnviewer.gui.dataset_actions import DatasetActions
 from jsnviewer.gui.fitting import SCREEN_MARGIN, fit_to_screen, scrolling
@@ -706,6 +706,21 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.layers[role].select(uid)
         return uid
 
+    def add_box_here(self) -> int | None:
+        """Edit ▸ Add box (Ins): a box on the active image at the centre of its view (within the radiograph), sized
+        like the image's other boxes, selected so that I, K, U and the arrows act on it at once; one undo step."""
+        role = self.active_role
+        document, pane = self.documents[role], self.panes[role]
+        if document is None or self.layers[role] is None:
+            self.statusBar().showMessage(f"No {role.lower()} open: open a radiograph first", 5000)
+            return None
+        w, h = typical_box_size((j.box for j in document.joints()), document.width, document.height,
+                                document.pixel_size_mm)
+        centre = pane.view_box.viewRect().center()
+        cx = min(max(centre.x(), w / 2.0), document.width - w / 2.0)
+        cy = min(max(centre.y(), h / 2.0), document.height - h / 2.0)
+        return self.add_box(role, (float(cx), float(cy), float(w), float(h)))
+
     def _box_selected(self, role: str, uid: int | None) -> None:
         if uid is not None and role != self.active_role:
             self.set_active_role(role)
@@ -724,9 +739,20 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             self.centre_on(self.active_role, uid)
 
     def delete_selected(self) -> None:
+        """Delete the selected box; the next box in the Joints list's order is selected (the previous one where it was
+        the last), so that N, K, U and Del go on from where the user was."""
         chosen = self.selected()
         if chosen:
-            chosen[0].remove(chosen[1])
+            document, uid = chosen
+            order = self.joints_panel.row_uids()
+            if uid not in order:
+                order = document.uids()
+            index = order.index(uid) if uid in order else -1
+            rest = [u for u in order if u != uid]
+            after = (rest[index] if index < len(rest) else rest[-1]) if rest and index >= 0 else None
+            document.remove(uid)
+            if after is not None and after in document.uids() and self.layers[self.active_role] is not None:
+                self.layers[self.active_role].select(after)
 
     def nudge(self, dx: float, dy: float) -> None:
         chosen = self.selected()

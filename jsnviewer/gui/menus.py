@@ -70,6 +70,9 @@ def build_actions(window) -> dict[str, QAction]:
     a["redo"].setIcon(resource_icon("redo"))
     window.addAction(a["undo"])
     window.addAction(a["redo"])
+    a["add_box"] = act("Add bo&x", window.add_box_here, "Ins",
+                       "Add a box at the centre of the active image's view, sized like its other boxes: "
+                       "move it with the arrows, name it (I)")
     a["delete"] = act("&Delete box", window.delete_selected, QKeySequence.Delete)
     a["delete"].setShortcuts([QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")])
     a["accept"] = act("&Accept proposal", window.accept_selected, ["Return", "Enter"])
@@ -148,7 +151,7 @@ def build_actions(window) -> dict[str, QAction]:
     file_menu.addAction(a["settings"])
     file_menu.addAction(a["quit"])
     edit_menu = menu.addMenu("&Edit")
-    for name in ("undo", "redo", None, "delete", "identity", "other_hand", "ankylosis", "subluxation", "accept", "accept_all",
+    for name in ("undo", "redo", None, "add_box", "delete", "identity", "other_hand", "ankylosis", "subluxation", "accept", "accept_all",
                  None, "next", "previous"):
         edit_menu.addSeparator() if name is None else edit_menu.addAction(a[name])
     view_menu = menu.addMenu("&View")
