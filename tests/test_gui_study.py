@@ -241,6 +241,40 @@ def test_dropping_two_files_opens_them_ordered_by_date_and_records_a_recent_stud
     assert [a.text() for a in window.recent_menu.actions()] == ["study/baseline.dcm  +  study/followup.dcm"]
 
 
+def test_open_recent_lists_only_the_studies_the_user_opened_not_each_next_image_nor_the_half_opened_one(
+        qtbot, make_window, tmp_path, settings_store):
+    """PgDown through a folder, or Open baseline then Open follow-up, recorded every intermediate pair ("a1.dcm (as
+    baseline and follow-up)", "a1.dcm (baseline only)", …) and pushed the real studies out of the 10 entries."""
+    folder = tmp_path / "hands"
+    folder.mkdir()
+    a1, a2, a3, a4 = (write_radiograph(folder / f"a{n}.dcm", seed=n) for n in range(1, 5))
+    window = make_window()
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([a1], BASELINE)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([a2], FOLLOWUP)  # the other view: the half-opened study is completed, not kept beside it
+    assert recent_studies(settings_store) == [(str(a1), str(a2))]
+    window.set_active_role(FOLLOWUP)
+    for _ in range(2):  # a3, a4
+        with qtbot.waitSignal(window.study_loaded, timeout=10000):
+            window.open_neighbour(1)
+    assert window.panes[FOLLOWUP].radiograph.path == a4
+    assert recent_studies(settings_store) == [(str(a1), str(a2))]
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([a3], FOLLOWUP)  # opened by the user beside a whole study: a study of its own
+    assert recent_studies(settings_store) == [(str(a1), str(a3)), (str(a1), str(a2))]
+
+
+def test_the_demo_is_never_recorded_in_open_recent(qtbot, make_window, tmp_path, settings_store):
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    pair = (write_radiograph(demo / "baseline.dcm", seed=1), write_radiograph(demo / "followup.dcm", seed=2))
+    window = make_window()
+    window.sandbox_folders.add(demo)  # as `open_demo` makes its folder
+    open_and_wait(qtbot, window, *pair)
+    assert window.documents[BASELINE].sandbox and recent_studies(settings_store) == []
+
+
 def test_open_recent_says_as_which_visit_a_file_was_opened_and_never_lists_two_entries_alike(make_window, study,
                                                                                             settings_store, tmp_path):
     """A file opened once as the baseline and once as the follow-up was listed twice as "study/baseline.dcm", and two

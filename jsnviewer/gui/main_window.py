@@ -102,6 +102,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self._stopped_as_stale: Worker | None = None  # an analysis stopped because its images went
         self._heading_to: dict[str, Path] = {}  # the radiograph a view's Next / Previous image is opening
         self._requests = 0  # opening requests made so far (`_claim`)
+        self._recorded_pair: tuple[str, str] | None = None  # the study this window last put in Open recent
         self._claims: dict[str, int] = {}  # view (role) -> the latest opening request that will fill it
         self.result = None  # the StudyResult shown
         self._analysed_ids: tuple[str | None, str | None] | None = None
@@ -335,7 +336,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             if not latest():  # a later Next / Previous of this view, or another study, is on its way
                 return
             del self._heading_to[role]
-            self._show_study(study)
+            self._show_study(study, record=False)  # a step through the folder: no study the user chose
             if not study.images:
                 self.statusBar().showMessage(f"{here.name} is the {end} readable radiograph in {here.parent.name}", 5000)
 
@@ -357,7 +358,9 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         parents = Path(path).resolve().parents
         return any(folder.resolve() in parents for folder in self.sandbox_folders)
 
-    def _show_study(self, study: StudyLoad) -> None:
+    def _show_study(self, study: StudyLoad, record: bool = True) -> None:
+        """Show what was loaded; `record`: the user chose this study (an open dialog, a folder, a drop, the command
+        line, Open recent), so File ▸ Open recent lists it; not each Next / Previous image."""
         self.warnings.dismiss("open")
         self.warnings.dismiss_prefix("open-error-")  # the last attempt's failures are what the user needs to see
         if study.images:  # what was said about the files opened before is over
@@ -382,12 +385,25 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             self._cancel_stale_analysis()
             self.show_past_result()
             self.set_active_role(next(iter(study.images)))
-            docs = self.documents
-            add_recent_study(str(docs[BASELINE].path) if docs[BASELINE] is not None else "",
-                             str(docs[FOLLOWUP].path) if docs[FOLLOWUP] is not None else "", qsettings())
+            if record:
+                self._record_recent(study)
         self._update_title()
         self._update_save_state()  # the demo shown or gone, images with unsaved edits shown again
         self.study_loaded.emit()
+
+    def _record_recent(self, study: StudyLoad) -> None:
+        """The study shown, first in File ▸ Open recent; never the demo. A view opened beside the other (Open
+        baseline, then Open follow-up) completes the half-opened study this window last recorded: it takes that
+        entry's place instead of listing the half study as one more."""
+        docs = self.documents
+        if any(document is not None and document.sandbox for document in docs.values()):
+            return
+        pair = tuple(str(docs[role].path) if docs[role] is not None else "" for role in ROLES)
+        kept_other = len(study.images) == 1 and all(docs[role] is not None for role in ROLES)
+        last = self._recorded_pair
+        replacing = last if kept_other and last is not None and "" in last else None
+        add_recent_study(*pair, qsettings(), replacing=replacing)
+        self._recorded_pair = pair
 
     def _leave_the_demo(self, study: StudyLoad) -> None:
         """A radiograph opened into one view beside the demo leaves the demo (a sandbox): the other view is emptied, as

@@ -135,12 +135,15 @@ def recent_studies(store: QSettings | None = None) -> list[tuple[str, str]]:
     return pairs
 
 
-def add_recent_study(baseline: str, followup: str, store: QSettings | None = None) -> list[tuple[str, str]]:
+def add_recent_study(baseline: str, followup: str, store: QSettings | None = None,
+                     replacing: tuple[str, str] | None = None) -> list[tuple[str, str]]:
     """Remember a study by its files' absolute paths (a relative one would open another folder's files when
-    the program is started elsewhere)."""
+    the program is started elsewhere). `replacing`: an entry this study takes the place of (the half-opened study
+    whose other view was opened since), not kept beside it."""
     store = store if store is not None else qsettings()
     pair = tuple(str(Path(path).absolute()) if path else "" for path in (baseline, followup))
-    pairs = [pair] + [p for p in recent_studies(store) if p != pair]
+    gone = tuple(str(Path(path).absolute()) if path else "" for path in replacing) if replacing else None
+    pairs = [pair] + [p for p in recent_studies(store) if p != pair and p != gone]
     pairs = pairs[:MAX_RECENT]
     store.setValue("recent_studies", [f"{a}\n{b}" for a, b in pairs])
     store.sync()
