@@ -463,3 +463,30 @@ def test_on_a_small_screen_the_study_panel_shows_each_visits_date_whole(qtbot, s
                 assert 0 <= left and left + needs <= viewport.width(), (role, name, text)
     finally:
         app.setStyleSheet("")
+
+
+def test_with_six_warnings_at_1280_by_800_the_images_keep_most_of_the_height_and_each_warning_reads_whole(
+        qtbot, settings_store, monkeypatch):
+    """The warnings bar grew with every message: with the joint detail open and a few two-line warnings the images
+    were left a strip (55 % of the room above the detail with six; ~280 px with four on a real desktop's fonts)."""
+    from PySide6.QtWidgets import QLabel
+
+    window = window_on_a_screen(qtbot, monkeypatch, 1280, 800)
+    window.show_detail_dock()
+    text = ("Saved annotations not loaded: the file is not valid JSON (line 3). That file is left as it is (autosave "
+            "too leaves it alone); once you have drawn or corrected boxes on this image, Ctrl+S saves them and keeps "
+            "that file beside them as .json.unreadable for repair.")
+    for number in range(6):
+        window.warnings.show_message(f"{number + 1}. {text}", ("info", "warning", "error")[number % 3])
+    central = window.centralWidget()
+    qtbot.wait(50)
+    assert window.pane_splitter.height() >= 0.7 * central.height()
+    bar = window.warnings
+    labels = [label for label in bar.findChildren(QLabel) if label.text().endswith("for repair.")]
+    assert len(labels) == 6
+    assert labels[-1].visibleRegion().boundingRect().height() == labels[-1].height()  # the newest is in sight
+    for label in labels:  # each one can be scrolled to and read whole
+        bar.scroll.ensureWidgetVisible(label, 0, 0)
+        qtbot.wait(10)
+        assert label.visibleRegion().boundingRect().height() == label.height()
+        assert label.heightForWidth(label.width()) <= label.height()  # not cut short: its lines all shown

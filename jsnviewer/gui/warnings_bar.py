@@ -1,7 +1,9 @@
 """A bar of messages above the images: pair checks, unreadable files, failed saves.
 
 Non-modal: the user keeps working, each message can be dismissed, and a message with a key
-replaces the earlier one with that key instead of piling up.
+replaces the earlier one with that key instead of piling up. The bar is at most about three messages high
+(`SHOWN_AT_ONCE`, and never more than a quarter of the room above the images): more scroll within it, so that
+the images keep most of the window's height and every message can still be read whole.
 """
 
 from __future__ import annotations
@@ -9,9 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QToolButton, QVBoxLayout, QWidget,
+)
 
+SHOWN_AT_ONCE = 3  # messages the bar is high enough for; more scroll within it
+MOST_OF_ROOM = 0.25  # the bar's largest share of its parent's height (the central area: the images have the rest)
 LEVELS = ("info", "warning", "error")
 _SYMBOLS = {"info": "ℹ", "warning": "⚠", "error": "✖"}
 
@@ -53,12 +59,74 @@ class WarningsBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._layout = QVBoxLayout(self)
+        self._content = QWidget()
+        self._layout = QVBoxLayout(self._content)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(1)
+        self._layout.setAlignment(Qt.AlignTop)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self._content)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
         self._messages: dict[str, _Message] = {}
         self._counter = 0
+        self._fitting = QTimer(self)  # once the messages are laid out at the bar's width
+        self._fitting.setSingleShot(True)
+        self._fitting.setInterval(0)
+        self._fitting.timeout.connect(self._fit_height)
+        # The newest message (the bar's last) is kept in sight as the bar lays its messages out, until the user scrolls
+        self._follow_newest = False
+        bar = self.scroll.verticalScrollBar()
+        bar.rangeChanged.connect(lambda low, high: self._follow_newest and bar.setValue(high))
+        bar.actionTriggered.connect(self._user_scrolled)
         self.hide()
+
+    def _user_scrolled(self, action: int) -> None:
+        self._follow_newest = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.parentWidget() and event.type() == QEvent.Resize:
+            self._fitting.start()
+        return False
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():  # the messages wrap anew
+            self._fitting.start()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self.parentWidget() is not None:  # its height follows the parent's (`MOST_OF_ROOM`)
+            self.parentWidget().installEventFilter(self)  # once: installing it again only moves it to the front
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As high as its messages, up to SHOWN_AT_ONCE of them (and MOST_OF_ROOM of the parent's height)."""
+        messages = list(self._messages.values())
+        if not messages:
+            return
+        width = max(self.scroll.viewport().width(), self.width(), 1)
+        heights = [m.heightForWidth(width) if m.hasHeightForWidth() else m.sizeHint().height() for m in messages]
+        heights = [h if h > 0 else m.sizeHint().height() for h, m in zip(heights, messages)]
+        spacing = self._layout.spacing()
+        whole = sum(heights) + spacing * (len(heights) - 1)
+        room = (MOST_OF_ROOM * self.parentWidget().height() if self.parentWidget() is not None
+                and self.parentWidget().height() > 0 else float("inf"))
+        cap = heights[0]  # whole messages: one at least, SHOWN_AT_ONCE at most, within the room
+        for count in range(2, min(len(heights), SHOWN_AT_ONCE) + 1):
+            more = sum(heights[:count]) + spacing * (count - 1)
+            if more > room:
+                break
+            cap = more
+        if whole > cap:  # with the scroll bar the messages are narrower: a little higher
+            narrower = max(width - self.scroll.verticalScrollBar().sizeHint().width(), 1)
+            whole = sum(m.heightForWidth(narrower) if m.hasHeightForWidth() else m.sizeHint().height()
+                        for m in messages) + spacing * (len(messages) - 1)
+        self.setFixedHeight(min(whole, cap))
 
     def show_message(self, text: str, level: str = "warning", key: str | None = None,
                      action: tuple[str, Callable[[], None]] | None = None) -> str:
@@ -77,7 +145,11 @@ class WarningsBar(QWidget):
         message.dismissed.connect(self.dismiss)
         self._messages[key] = message
         self._layout.addWidget(message)
+        self._follow_newest = True
+        self.scroll.verticalScrollBar().setValue(self.scroll.verticalScrollBar().maximum())
         self.setVisible(True)
+        self._fit_height()
+        self._fitting.start()
         self.changed.emit()
         return key
 
@@ -88,6 +160,8 @@ class WarningsBar(QWidget):
             message.hide()  # until it is deleted: not shown again with the bar
             message.deleteLater()
         self.setVisible(bool(self._messages))
+        if self._messages:
+            self._fit_height()
         if notify and message is not None:
             self.changed.emit()
 
