@@ -13,6 +13,7 @@ import csv
 import dataclasses
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import QFrame
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.errors import WeightsError
 from jsnviewer.gui.analysis import ModelCache, analysis_settings, missing_weights, transformed_crop
+from jsnviewer.gui.analysis_actions import FolderDialog
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.gui.box_layer import view_rect
 from jsnviewer.gui.overlays import jsn_text
@@ -662,7 +664,7 @@ def test_exporting_results_the_boxes_changed_since_asks_first_and_the_files_say_
     monkeypatch.setattr(QMessageBox, "exec", click)
     monkeypatch.setattr(report_export, "write_report", spy)
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda parent, title, start, kinds: (start, kinds))
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda parent, title, start: str(tmp_path / "folder"))
+    monkeypatch.setattr(FolderDialog, "get_folder", lambda parent, title, start: str(tmp_path / "folder"))
     monkeypatch.setattr(window, "_export_start", lambda: str(tmp_path))
 
     def study_warnings() -> list[str]:
@@ -714,7 +716,7 @@ def test_analyse_again_first_goes_on_to_the_export_once_the_new_results_are_show
         b for b in box.buttons() if b.text().replace("&", "") == "Analyse again first").click())
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda parent, title, start, kinds: (dialogs.append(title), (start, kinds))[1])
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+    monkeypatch.setattr(FolderDialog, "get_folder",
                         lambda parent, title, start: (dialogs.append(title), str(tmp_path / "folder"))[1])
     monkeypatch.setattr(window, "_export_start", lambda: str(tmp_path))
     document = window.documents[BASELINE]
@@ -1337,3 +1339,63 @@ def test_analysing_again_shows_the_new_results_warnings_not_the_last_ones(qtbot,
     assert sides in window.warnings.text() and "is a guess" in window.warnings.text()
     assert run_and_wait(qtbot, window, 60000) == "done"
     assert sides not in window.warnings.text() and "is a guess" not in window.warnings.text()
+
+
+def test_a_results_folder_typed_as_a_new_name_is_made_and_the_export_dialogs_start_where_the_user_can_write(
+        qtbot, analysed, tmp_path, monkeypatch):
+    """Save results folder… started in the radiograph's folder (read-only shared data) and said "Directory not
+    found" to a new folder's name typed in; every export dialog started there again after an export elsewhere."""
+    import os
+
+    from PySide6.QtWidgets import QFileDialog, QLineEdit
+
+    from jsnviewer.gui.analysis_actions import documents_folder
+
+    window, result = analysed
+    shared = window.documents[BASELINE].path.parent
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != shared and access(path, mode, **kw))
+    place = tmp_path / "exports"
+    place.mkdir()
+    starts = []
+
+    def type_a_new_name(dialog) -> int:
+        starts.append(dialog.directory().absolutePath())
+        dialog.setDirectory(str(place))
+        dialog.findChild(QLineEdit, "fileNameEdit").setText("patient 7 results")
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(FolderDialog, "exec", type_a_new_name)
+    window.save_results_dialog()
+    qtbot.waitUntil(lambda: not window.workers, timeout=30000)
+    folder = place / "patient 7 results"
+    assert (folder / "results.json").is_file() and (folder / "overview.png").is_file()
+    assert starts == [str(documents_folder())] and Path(starts[0]) != shared  # not the read-only folder
+    save_starts = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, title, start, kinds: (save_starts.append(Path(start).parent), ("", ""))[1])
+    window.export_csv_dialog()
+    window.export_report_dialog()
+    assert save_starts == [folder, folder]  # where the user last exported to
+    window.save_results_dialog()
+    assert starts[-1] == str(folder)
+
+
+def test_the_folder_dialog_makes_a_typed_new_folder_and_says_why_it_cannot(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QLineEdit, QMessageBox
+
+    dialog = FolderDialog(None, "Save the results into a folder", str(tmp_path))
+    qtbot.addWidget(dialog)
+    dialog.findChild(QLineEdit, "fileNameEdit").setText("new")
+    dialog.accept()
+    assert (tmp_path / "new").is_dir() and dialog.result() == FolderDialog.Accepted
+    assert Path(dialog.selectedFiles()[0]) == tmp_path / "new"
+    said = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    monkeypatch.setattr(Path, "mkdir", lambda self, *a, **k: (_ for _ in ()).throw(PermissionError(13, "Permission denied")))
+    refused = FolderDialog(None, "Save the results into a folder", str(tmp_path))
+    qtbot.addWidget(refused)
+    refused.findChild(QLineEdit, "fileNameEdit").setText("other")
+    refused.accept()
+    assert refused.result() != FolderDialog.Accepted and "Permission denied" in said[0]

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from jsnviewer.dataset import JointAnnotation
@@ -52,6 +53,50 @@ def measured_boxes(document: AnnotationDocument | None) -> list:
 
 def measured(joints) -> list:
     return sorted((tuple(j.box), j.identity or "", tuple(sorted(j.findings.items()))) for j in joints)
+
+
+def writable_folder(folder: str | Path | None) -> bool:
+    """Whether `folder` is a folder this user can write into (asked of the system, no file left behind): an export
+    dialog never starts in a read-only one (shared data, a CD), where every name typed would fail."""
+    return folder is not None and Path(folder).is_dir() and os.access(folder, os.W_OK | os.X_OK)
+
+
+def documents_folder() -> Path:
+    """The user's Documents folder where there is one, else the home folder."""
+    documents = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
+    return Path(documents) if documents and writable_folder(documents) else Path.home()
+
+
+class FolderDialog(QFileDialog):
+    """Choose a folder, an existing one or a new one typed by name: the folder named is made (in a folder that exists)
+    when the user accepts it, where the plain folder dialog said "Directory not found". Qt's own dialog (its
+    accept() is what makes the folder), with its New Folder button too."""
+
+    def __init__(self, parent, title: str, start: str):
+        super().__init__(parent, title, start)
+        self.setFileMode(QFileDialog.Directory)
+        self.setOptions(QFileDialog.ShowDirsOnly | QFileDialog.DontUseNativeDialog)
+
+    def accept(self) -> None:
+        chosen = self.selectedFiles()
+        target = Path(chosen[0]) if chosen else None
+        if target is not None and not target.exists() and target.parent.is_dir():
+            try:
+                target.mkdir()
+            except OSError as exc:
+                QMessageBox.warning(self, self.windowTitle(), f"Cannot make the folder {target}: "
+                                    f"{exc.strerror or exc}. Choose a folder you can write to.")
+                return
+        super().accept()
+
+    @classmethod
+    def get_folder(cls, parent, title: str, start: str) -> str:
+        """The folder chosen (made if it was typed as a new name), or "" if cancelled."""
+        dialog = cls(parent, title, start)
+        try:
+            return dialog.selectedFiles()[0] if dialog.exec() == QFileDialog.Accepted and dialog.selectedFiles() else ""
+        finally:
+            dialog.deleteLater()
 
 
 class AnalysisActions:
@@ -354,8 +399,14 @@ class AnalysisActions:
         return self.panes[BASELINE].radiograph, self.panes[FOLLOWUP].radiograph
 
     def _export_start(self) -> str:
+        """Where an export dialog (CSV, report, results folder) starts: the folder last exported to in this session,
+        else the radiograph's folder where the user can write into it, else their Documents (or home) folder."""
+        if writable_folder(self.export_folder):
+            return str(self.export_folder)
         document = self.documents[FOLLOWUP] or self.documents[BASELINE]
-        return str(Path(document.path).parent) if document is not None else str(Path.home())
+        if document is not None and writable_folder(Path(document.path).parent):
+            return str(Path(document.path).parent)
+        return str(documents_folder())
 
     def export_csv_dialog(self) -> None:
         if self.result is None or not self._export_out_of_date_asked(self.export_csv_dialog):
@@ -391,7 +442,8 @@ class AnalysisActions:
     def save_results_dialog(self) -> None:
         if self.result is None or not self._export_out_of_date_asked(self.save_results_dialog):
             return
-        folder = QFileDialog.getExistingDirectory(self, "Save the results into a folder", self._export_start())
+        folder = FolderDialog.get_folder(self, "Save the results into a folder (an existing one, or type a new name)",
+                                         self._export_start())
         if folder:
             self.save_results(Path(folder))
 
@@ -436,6 +488,8 @@ class AnalysisActions:
 
     def _export(self, fn: Callable[..., Any], *args: Any, label: str) -> Worker:
         def done(written) -> None:
+            target = Path(args[0])
+            self.export_folder = target if target.is_dir() else target.parent  # the next export's dialog starts there
             self.warnings.dismiss(f"task-error-{label}")
             self.statusBar().showMessage(f"Written: {written}", 8000)
 

@@ -103,6 +103,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self._heading_to: dict[str, Path] = {}  # the radiograph a view's Next / Previous image is opening
         self._requests = 0  # opening requests made so far (`_claim`)
         self._recorded_pair: tuple[str, str] | None = None  # the study this window last put in Open recent
+        self.export_folder: Path | None = None  # the folder the user last exported results to (this session)
         self._claims: dict[str, int] = {}  # view (role) -> the latest opening request that will fill it
         self.result = None  # the StudyResult shown
         self._analysed_ids: tuple[str | None, str | None] | None = None
