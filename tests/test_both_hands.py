@@ -118,3 +118,18 @@ def test_one_hand_and_both_hands_that_cannot_be_told_apart_say_so_and_measure_no
     baseline, followup, warning = match_hands(both, lone, (None, "L"))  # the file says: the left hand
     assert [d.identity for d in followup] == ["L MCP2", "L PIP2"] and "only the left hand" in warning
     assert match_hands(lone, lone) == (lone, lone, None)  # one hand on both visits: named as they were
+
+
+def test_jsnviewer_phantom_laterality_b_writes_imagelaterality_b_as_it_writes_a_single_hands(tmp_path, capsys):
+    """A one-hand phantom's DICOM says its hand (ImageLaterality L or R); the two-hand phantom's said nothing."""
+    import pydicom
+
+    from jsnviewer.cli.main import main
+    from jsnviewer.radiograph import load_radiograph
+
+    for side in ("B", "L"):
+        assert main(["phantom", str(tmp_path / side), "--laterality", side, "--seed", "3"]) == 0
+        for visit in ("baseline", "followup"):
+            path = tmp_path / side / "pair_000" / f"{visit}.dcm"
+            assert pydicom.dcmread(path).ImageLaterality == side
+            assert load_radiograph(path).identity.laterality == side

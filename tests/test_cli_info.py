@@ -30,6 +30,16 @@ def test_info_prints_size_depth_mm_identity_and_levels(tmp_path, capsys):
     assert "Secret" not in out
 
 
+def test_info_says_both_hands_for_imagelaterality_b(tmp_path, capsys):
+    identity = StudyIdentity(patient_id="RA-0042", laterality="B")
+    path = save_radiograph(tmp_path / "both.dcm", Radiograph(np.zeros((12, 20), np.float32), bits_stored=12,
+                                                             identity=identity))
+    assert main(["info", str(path)]) == 0
+    assert "laterality:     B (both hands)" in capsys.readouterr().out
+    assert main(["info", "--json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["laterality"] == "B"
+
+
 def test_info_json(tmp_path, capsys):
     assert main(["info", "--json", str(saved_study(tmp_path))]) == 0
     fields = json.loads(capsys.readouterr().out)

@@ -740,3 +740,21 @@ def test_the_window_title_names_both_patients_of_a_pair_of_two(qtbot, make_windo
     assert window.windowTitle().startswith("jsnviewer — patients P001 and P777 — 2019-05-02 → 2021-06-07")
     open_and_wait(qtbot, window, first, write_radiograph(folder / "c.dcm", seed=3, study_date=date(2021, 6, 7)))
     assert window.windowTitle().startswith("jsnviewer — patient P001 — ")
+
+
+def test_the_study_panel_says_both_hands_for_a_file_of_both_hands_or_joints_named_with_their_hand(qtbot, make_window,
+                                                                                                  tmp_path):
+    """A two-hand film's Hand was "—": the file's ImageLaterality "B" was dropped, and joints named "R MCP2" / "L MCP2"
+    said nothing of it."""
+    declared = write_radiograph(tmp_path / "both.dcm", seed=1, laterality="B")
+    silent = write_radiograph(tmp_path / "silent.dcm", seed=2, laterality=None)
+    window = make_window()
+    open_and_wait(qtbot, window, declared, silent)
+    assert window.study_panel.value(BASELINE, "Hand") == "both hands"
+    assert window.documents[BASELINE].both_hands  # opened as both hands: boxes are named with their hand
+    assert not [text for level, text in window.warnings.messages() if "hand" in text]  # no "a B hand" pair warning
+    assert window.study_panel.value(FOLLOWUP, "Hand") == "—"
+    window.add_box(FOLLOWUP, (40.0, 60.0, 20.0, 20.0), identity="R MCP2")
+    assert window.study_panel.value(FOLLOWUP, "Hand") == "both hands (from the joints; the file does not say)"
+    window.actions_by_name["undo"].trigger()
+    assert window.study_panel.value(FOLLOWUP, "Hand") == "—"

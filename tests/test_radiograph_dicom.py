@@ -154,9 +154,17 @@ def test_dicom_is_recognised_by_content_not_extension(tmp_path):
         np.testing.assert_array_equal(load_radiograph(path).pixels, stored)
 
 
-def test_laterality_falls_back_to_series_laterality_and_ignores_both(tmp_path):
+def test_laterality_falls_back_to_series_laterality_and_keeps_both_hands(tmp_path):
+    """ImageLaterality "B" (both hands) was dropped: a two-hand film was "hand not stated" everywhere."""
+    from jsnviewer.radiograph import Radiograph, StudyIdentity, save_radiograph
+
     assert load_radiograph(dicom(tmp_path / "a.dcm", ramp12(), Laterality="R")).identity.laterality == "R"
-    assert load_radiograph(dicom(tmp_path / "b.dcm", ramp12(), ImageLaterality="B")).identity.laterality is None
+    assert load_radiograph(dicom(tmp_path / "b.dcm", ramp12(), ImageLaterality="B")).identity.laterality == "B"
+    assert load_radiograph(dicom(tmp_path / "c.dcm", ramp12(), ImageLaterality="X")).identity.laterality is None
+    written = save_radiograph(tmp_path / "both.dcm", Radiograph(ramp12().astype(np.float32), bits_stored=12,
+                                                                identity=StudyIdentity(laterality="B")))
+    assert pydicom.dcmread(written).ImageLaterality == "B"
+    assert load_radiograph(written).identity.laterality == "B"
 
 
 def test_rgb_dicom_holding_grey_becomes_one_channel(tmp_path):

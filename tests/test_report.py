@@ -97,6 +97,26 @@ def test_every_results_csv_row_says_whose_study_it_is_and_carries_the_pair_warni
     assert "DOE" not in (tmp_path / "results.csv").read_text()  # a patient's name is never written
 
 
+def test_a_radiograph_of_both_hands_is_said_to_be_of_both_hands_not_hand_not_stated(study, tmp_path):
+    """A two-hand film was "hand not stated" in the report and overview headers and had an empty results.csv hand."""
+    from jsnviewer.pipeline.overview import hand_text
+    from jsnviewer.pipeline.report import study_cells, write_csv
+    from jsnviewer.radiograph import Radiograph, StudyIdentity
+
+    declared = dataclasses.replace(study.baseline, identity=StudyIdentity(patient_id="P", laterality="B"))
+    silent = dataclasses.replace(study.baseline, identity=StudyIdentity(patient_id="P"))
+    assert hand_text(VisitInfo.of(declared)) == "both hands"
+    from_joints = VisitInfo.of(silent, both_hands_named=True)
+    assert (from_joints.laterality, from_joints.laterality_from_joints) == ("B", True)
+    assert hand_text(from_joints) == "both hands (from the joints)"
+    assert hand_text(VisitInfo.of(silent)) == "hand not stated"  # nothing named with its hand: not said
+    assert VisitInfo.of(study.baseline, both_hands_named=True).laterality == study.truth.laterality  # the file's own
+    assert study_cells(from_joints, from_joints)["hand"] == "B"
+    result = dataclasses.replace(make_result(study), baseline=from_joints, followup=from_joints)
+    assert {row["hand"] for row in read_csv(write_csv(tmp_path / "results.csv", result))} == {"B"}
+    assert result.to_json()["baseline"]["laterality_from_joints"] is True
+
+
 @pytest.mark.parametrize("stage", ["folder", "file"])
 def test_results_that_cannot_be_written_name_what_the_user_chose_not_the_hidden_staging_files(study, tmp_path,
                                                                                                monkeypatch, stage):

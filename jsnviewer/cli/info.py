@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
          "unknown (sizes shown in px)" + (f"; {source}" if source != UNKNOWN_PIXEL_SIZE else "")),
         ("patient ID", fields["patient_id"] or unknown),
         ("study date", fields["study_date"] or unknown),
-        ("laterality", fields["laterality"] or unknown),
+        ("laterality", {"B": "B (both hands)"}.get(fields["laterality"], fields["laterality"]) or unknown),
         ("modality", fields["modality"] or unknown),
         ("display levels", f"centre {fields['window_center']:g}, width {fields['window_width']:g}"),
     ]

@@ -278,7 +278,8 @@ class JointDetector:
                progress: Callable[[float], None] | None = None) -> list[Detection]:
         """Detections on a `jsnviewer.radiograph.Radiograph` (its pixel size sets the resize)."""
         s = self.working_scale(radiograph.pixel_size_mm) if scale is None else scale
-        return self.detect_pixels(radiograph.pixels, radiograph.identity.laterality, thresholds, s, progress)
+        side = radiograph.identity.laterality if radiograph.identity.laterality in SIDES else None  # "B" says no one hand
+        return self.detect_pixels(radiograph.pixels, side, thresholds, s, progress)
 
 
 def detect_joints(radiograph, thresholds: Thresholds = Thresholds(), detector: JointDetector | None = None) -> list[Detection]:

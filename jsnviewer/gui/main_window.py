@@ -502,7 +502,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         layer.selection_changed.connect(lambda uid, r=role: self._box_selected(r, uid))
         layer.labels_moved.connect(self.overlays[role].place_around)
         self.layers[role] = layer
-        self.study_panel.set_radiograph(role, radiograph, document.hand_chosen)
+        self.study_panel.set_radiograph(role, radiograph, document.hand_chosen, document.both_hands)
         self._show_repeated_identities()  # a saved file may hold one name twice; the image it replaced, no more
 
     def _check_pair(self) -> None:
@@ -850,10 +850,12 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         """The Study panel says the hand the reader named the radiograph as (or the file's again, after an undo)."""
         for role in ROLES:
             if self.documents[role] is document:
-                self.study_panel.set_radiograph(role, self.panes[role].radiograph, document.hand_chosen)
+                self.study_panel.set_radiograph(role, self.panes[role].radiograph, document.hand_chosen,
+                                                document.both_hands)
 
     def _document_changed(self, document: AnnotationDocument) -> None:
         self.saver.schedule(document)
+        self._show_hand(document)  # both hands, once its joints are named with their hand
         self._show_repeated_identities()
         self._update_title()
         self._update_save_state()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
-from jsnviewer.joints import SIDES
+from jsnviewer.joints import BOTH, SIDES
 from jsnviewer.radiograph import Radiograph
 from jsnviewer.radiograph.model import UNKNOWN_PIXEL_SIZE
 
@@ -19,17 +19,21 @@ FIELDS = ("File", "Patient ID", "Study date", "Hand", "Modality", "Size", "Bits 
 UNBROKEN = ("Study date", "Modality", "Bits stored")
 
 
-def hand_text(file_hand: str | None, hand_chosen: str | None = None) -> str:
-    """The hand the file declares, or the one the reader named the joints as where that differs (Edit ▸ Name
-    joints as the other hand), with what the file says."""
-    declared = SIDES.get(file_hand or "", file_hand or "—")
+def hand_text(file_hand: str | None, hand_chosen: str | None = None, both_hands: bool = False) -> str:
+    """The hand the file declares ("both hands" for its "B"), or the one the reader named the joints as where that
+    differs (Edit ▸ Name joints as the other hand), with what the file says; `both_hands`: the image is taken to
+    show both hands (its joints named with their hand, or Both hands ticked) where the file does not say so."""
+    declared = "both hands" if file_hand == BOTH else SIDES.get(file_hand or "", file_hand or "—")
+    if both_hands and file_hand != BOTH:
+        return "both hands (from the joints; " + ("the file does not say)" if file_hand is None
+                                                  else f"the file: {declared})")
     if hand_chosen is None or hand_chosen == file_hand:
         return declared
     return f"{SIDES[hand_chosen]} (named by the reader; " + ("the file does not say)" if file_hand is None
                                                              else f"the file: {declared})")
 
 
-def describe(radiograph: Radiograph, hand_chosen: str | None = None) -> dict[str, str]:
+def describe(radiograph: Radiograph, hand_chosen: str | None = None, both_hands: bool = False) -> dict[str, str]:
     ident = radiograph.identity
     if radiograph.pixel_size_mm:
         pixel = f"{radiograph.pixel_size_mm:.4g} mm/px\n({radiograph.pixel_size_source})"
@@ -39,7 +43,7 @@ def describe(radiograph: Radiograph, hand_chosen: str | None = None) -> dict[str
         "File": radiograph.path.name if radiograph.path else "—",
         "Patient ID": ident.patient_id or "—",
         "Study date": ident.study_date.isoformat() if ident.study_date else "—",
-        "Hand": hand_text(ident.laterality, hand_chosen),
+        "Hand": hand_text(ident.laterality, hand_chosen, both_hands),
         "Modality": ident.modality or "—",
         "Size": f"{radiograph.width} × {radiograph.height} px",
         "Bits stored": str(radiograph.bits_stored),
@@ -77,8 +81,9 @@ class StudyPanel(QWidget):
         layout.addStretch(1)
         self.setMinimumWidth(MIN_WIDTH)
 
-    def set_radiograph(self, role: str, radiograph: Radiograph | None, hand_chosen: str | None = None) -> None:
-        shown = describe(radiograph, hand_chosen) if radiograph is not None else {}
+    def set_radiograph(self, role: str, radiograph: Radiograph | None, hand_chosen: str | None = None,
+                       both_hands: bool = False) -> None:
+        shown = describe(radiograph, hand_chosen, both_hands) if radiograph is not None else {}
         for name, label in self.values[role].items():
             label.setText(shown.get(name, "—"))
             if name == "File":  # an emptied view names no file

@@ -201,7 +201,7 @@ def both_hands(seed: int, pixel_size_mm: float = 0.175, findings_rate: float = 0
                        global_transform=right.truth.global_transform)
     radiographs = [
         Radiograph(pixels=np.concatenate([getattr(right, name).pixels, getattr(left, name).pixels], axis=1), bits_stored=12,
-                   pixel_size_mm=float(pixel_size_mm), identity=dataclasses.replace(getattr(right, name).identity, laterality=None))
+                   pixel_size_mm=float(pixel_size_mm), identity=dataclasses.replace(getattr(right, name).identity, laterality=BOTH))
         for name in ("baseline", "followup")
     ]
     return PhantomStudy(radiographs[0], radiographs[1], truth)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from jsnviewer.joints import FINDINGS, SIDES, anatomical
+from jsnviewer.joints import BOTH, FINDINGS, SIDES, anatomical
 from jsnviewer.pipeline.placement import Place, Rect, box_rect, label_places, outside, overlap, tag_places, text_rect
 from jsnviewer.pipeline.result import (JSN_CONVENTION, NOT_ASSESSED, UNRELIABLE_MARK, JointDetectionInfo, JointResult,
                                        StudyResult, VisitInfo)
@@ -51,7 +51,11 @@ def findings_abbrev(findings: dict[str, bool], short: bool = False) -> str:
 
 
 def hand_text(info: VisitInfo) -> str:
-    """'right hand', 'right hand (named by the reader)' where the file stated another or none, 'hand not stated'."""
+    """'right hand', 'right hand (named by the reader)' where the file stated another or none, 'both hands' (the file's
+    "B"), 'both hands (from the joints)' where the file states no hand but the joints are named with theirs,
+    'hand not stated'."""
+    if info.laterality == BOTH:
+        return "both hands" + (" (from the joints)" if info.laterality_from_joints else "")
     if info.laterality not in SIDES:
         return "hand not stated"
     return f"{SIDES[info.laterality]} hand" + (" (named by the reader)" if info.laterality_by_reader else "")

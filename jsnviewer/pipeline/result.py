@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from jsnviewer import __version__
-from jsnviewer.joints import FINDINGS, anatomical
+from jsnviewer.joints import BOTH, FINDINGS, anatomical
 from jsnviewer.pipeline.geometry import CropFrame
 from jsnviewer.registration.result import JointRegistration, reasons_said
 from jsnviewer.registration.transform import BoneTransform
@@ -43,20 +43,26 @@ class VisitInfo:
     width: int
     height: int
     laterality_by_reader: bool = False  # the hand was named by the reader, not stated by the file
+    # laterality "B" (both hands) told by the joints' names ("R MCP2", "L PIP3"), where the file states no hand
+    laterality_from_joints: bool = False
 
     @classmethod
-    def of(cls, radiograph) -> VisitInfo:
+    def of(cls, radiograph, both_hands_named: bool = False) -> VisitInfo:
+        """What `radiograph`'s file says of it; `both_hands_named`: its joints were named with their hand (a radiograph
+        of both hands), said as laterality "B" from the joints where the file states no hand."""
         identity = radiograph.identity
+        from_joints = both_hands_named and identity.laterality is None
         return cls(
             file_name=radiograph.path.name if radiograph.path else "(in memory)",
             patient_id=identity.patient_id,
             study_date=identity.study_date.isoformat() if identity.study_date else None,
-            laterality=identity.laterality,
+            laterality=BOTH if from_joints else identity.laterality,
             pixel_size_mm=radiograph.pixel_size_mm,
             pixel_size_source=radiograph.pixel_size_source,
             width=int(radiograph.width),
             height=int(radiograph.height),
             laterality_by_reader=identity.laterality_by_reader,
+            laterality_from_joints=from_joints,
         )
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from jsnviewer.dataset import SAME_BOX_IOU, AnnotationDataset, JointAnnotation, box_iou, image_id_of
 from jsnviewer.errors import DatasetError
-from jsnviewer.joints import hand_of, joint_of
+from jsnviewer.joints import SIDES, hand_of, joint_of
 from jsnviewer.pipeline.result import Box, JointResult, StudyResult
 
 
@@ -87,7 +87,7 @@ def save_joint_crops(dataset: AnnotationDataset, result: StudyResult, baseline, 
             raise DatasetError("joint crops are saved only for radiographs read from a file")
         ids.append(image_id_of(radiograph.path))
     patient = result.baseline.patient_id or result.followup.patient_id or f"image-{ids[0]}"
-    laterality = result.baseline.laterality or result.followup.laterality
+    laterality = next((v.laterality for v in (result.baseline, result.followup) if v.laterality in SIDES), None)
     written, left_out = [], []
     for joint in result.joints:
         identity = confirmed_identity(joint, baseline_joints, followup_joints)

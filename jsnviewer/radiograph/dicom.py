@@ -190,7 +190,7 @@ def write_dicom(path: Path, radiograph: Radiograph) -> None:
     ds.InstanceNumber = 1
     ds.ConversionType = "WSD"
     ds.PatientOrientation = ""
-    if ident.laterality in ("L", "R"):
+    if ident.laterality in ("L", "R", "B"):  # "B": both hands
         ds.ImageLaterality = ident.laterality
     if ident.body_part:
         ds.BodyPartExamined = ident.body_part
@@ -352,7 +352,7 @@ def _identity(ds: Dataset) -> StudyIdentity:
     return StudyIdentity(
         patient_id=_text(ds.get("PatientID")),
         study_date=_date(ds.get("StudyDate")),
-        laterality=laterality.upper() if laterality and laterality.upper() in ("L", "R") else None,
+        laterality=laterality.upper() if laterality and laterality.upper() in ("L", "R", "B") else None,
         modality=_text(ds.get("Modality")),
         body_part=_text(ds.get("BodyPartExamined")),
         study_uid=_text(ds.get("StudyInstanceUID")),

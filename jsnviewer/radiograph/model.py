@@ -26,7 +26,7 @@ class StudyIdentity:
 
     patient_id: str | None = None
     study_date: date | None = None
-    laterality: str | None = None  # "L", "R" or None
+    laterality: str | None = None  # "L", "R", "B" (both hands, `jsnviewer.joints.BOTH`) or None
     # The reader named the hand (Edit ▸ Name joints as the other hand) where the file says another or none.
     laterality_by_reader: bool = False
     modality: str | None = None

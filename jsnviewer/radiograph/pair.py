@@ -62,7 +62,8 @@ def identity_conflicts(baseline, followup) -> set[str]:
         conflicts.add("different-patient")
     if a.study_date and b.study_date and b.study_date < a.study_date:
         conflicts.add("followup-before-baseline")
-    if a.laterality and b.laterality and a.laterality != b.laterality:
+    # both hands ("B") beside one hand is no contradiction: the analysis compares that hand's joints (`match_hands`)
+    if a.laterality in SIDES and b.laterality in SIDES and a.laterality != b.laterality:
         conflicts.add("different-laterality")
     return conflicts
 

@@ -90,7 +90,7 @@ def read_picture(path: Path) -> Radiograph:
         identity=StudyIdentity(
             patient_id=text.get("patient_id") or None,
             study_date=_date(text.get("study_date")),
-            laterality=text.get("laterality") if text.get("laterality") in ("L", "R") else None,
+            laterality=text.get("laterality") if text.get("laterality") in ("L", "R", "B") else None,
             modality=text.get("modality") or None,
             body_part=text.get("body_part") or None,
             study_uid=text.get("study_uid") or None,
