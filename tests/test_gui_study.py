@@ -755,6 +755,22 @@ def test_the_study_panel_says_both_hands_for_a_file_of_both_hands_or_joints_name
     assert not [text for level, text in window.warnings.messages() if "hand" in text]  # no "a B hand" pair warning
     assert window.study_panel.value(FOLLOWUP, "Hand") == "—"
     window.add_box(FOLLOWUP, (40.0, 60.0, 20.0, 20.0), identity="R MCP2")
+    window.add_box(FOLLOWUP, (90.0, 60.0, 20.0, 20.0), identity="L MCP2")
     assert window.study_panel.value(FOLLOWUP, "Hand") == "both hands (from the joints; the file does not say)"
     window.actions_by_name["undo"].trigger()
-    assert window.study_panel.value(FOLLOWUP, "Hand") == "—"
+    assert window.study_panel.value(FOLLOWUP, "Hand") == "—"  # one hand's joints named with it: no second hand
+
+
+def test_a_one_hand_film_whose_joints_are_named_with_its_hand_is_not_said_to_show_both(qtbot, make_window, tmp_path):
+    """A left-hand follow-up paired with a film of both hands gets its joints named "L MCP2" to pair them: the Study
+    panel then said "both hands (from the joints; the file: left)" while the report said left hand."""
+    both = write_radiograph(tmp_path / "both.dcm", seed=1, laterality="B")
+    left = write_radiograph(tmp_path / "left.dcm", seed=2, laterality="L")
+    window = make_window()
+    open_and_wait(qtbot, window, both, left)
+    said = window.study_panel.value(FOLLOWUP, "Hand")
+    window.add_box(FOLLOWUP, (40.0, 60.0, 20.0, 20.0), identity="L MCP2")
+    window.add_box(FOLLOWUP, (80.0, 60.0, 20.0, 20.0), identity="L PIP2")
+    assert window.study_panel.value(FOLLOWUP, "Hand") == said and "both" not in said
+    window.add_box(FOLLOWUP, (120.0, 60.0, 20.0, 20.0), identity="R MCP2")  # joints of both hands named: both
+    assert window.study_panel.value(FOLLOWUP, "Hand").startswith("both hands (from the joints")

@@ -126,6 +126,14 @@ class AnnotationDocument(QObject):
         return self._both_hands_chosen or names_a_hand(j.identity for j in self._joints.values())
 
     @property
+    def shows_both_hands(self) -> bool:
+        """Whether the radiograph shows both hands, as the Study panel says it: ticked so, or joints of both named. A
+        one-hand film paired with a film of both hands has its joints named with its one hand ("L MCP2") to pair
+        them: that names a hand, not two."""
+        hands = {hand_of(j.identity) for j in self._joints.values() if j.identity} - {None}
+        return self._both_hands_chosen or len(hands) > 1
+
+    @property
     def saved_laterality(self) -> str | None:
         """The laterality the annotation file records: "B" for a radiograph taken to show both hands (so that
         the tick holds when the image is opened again, before any joint is named), else the file's hand; no

@@ -502,7 +502,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         layer.selection_changed.connect(lambda uid, r=role: self._box_selected(r, uid))
         layer.labels_moved.connect(self.overlays[role].place_around)
         self.layers[role] = layer
-        self.study_panel.set_radiograph(role, radiograph, document.hand_chosen, document.both_hands)
+        self.study_panel.set_radiograph(role, radiograph, document.hand_chosen, document.shows_both_hands)
         self._show_repeated_identities()  # a saved file may hold one name twice; the image it replaced, no more
 
     def _check_pair(self) -> None:
@@ -851,7 +851,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         for role in ROLES:
             if self.documents[role] is document:
                 self.study_panel.set_radiograph(role, self.panes[role].radiograph, document.hand_chosen,
-                                                document.both_hands)
+                                                document.shows_both_hands)
 
     def _document_changed(self, document: AnnotationDocument) -> None:
         self.saver.schedule(document)
