@@ -79,13 +79,10 @@ class _Scan(NamedTuple):
     detections: list[Detection]
     spacing: float | None  # the hand's MCP spacing in full-image pixels, from the named joints
     side: str | None  # the hand its joints are named as ("L"/"R"; None: too few, or both hands)
-    margin: float  # how much better they fit that hand than the other (`identity.side_margin`), 0 when no side
 
 
 def _scan_of(scale: float, dets: list[Detection]) -> _Scan:
-    side = hand_side_of(dets)
-    margin = side_margin(_layout(dets)[0]) if side else None
-    return _Scan(scale, dets, hand_spacing(dets), side, margin or 0.0)
+    return _Scan(scale, dets, hand_spacing(dets), hand_side_of(dets))
 
 
 def _believed(p: _Scan) -> bool:
@@ -93,14 +90,20 @@ def _believed(p: _Scan) -> bool:
     return bool(p.spacing) and HAND_SIZE_RANGE[0] <= p.scale * p.spacing / WORKING_MCP_SPACING_PX <= HAND_SIZE_RANGE[1]
 
 
-def _sides(scans: list[_Scan]) -> dict[str, float]:
-    """Each side the scans name the hand as, with the sum of their margins: a hand's side does not depend on
-    the scale it was scanned at, so each scan's fit is evidence for it."""
-    out: dict[str, float] = {}
+def _disagree(scans: list[_Scan]) -> bool:
+    """Whether the scans name the hand as different hands."""
+    return len({p.side for p in scans if p.side}) > 1
+
+
+def _side_by_fit(scans: list[_Scan]) -> str:
+    """The side the scans fit better in sum of how much better each fits its side than the other
+    (`identity.side_margin`): a hand's side does not depend on the scale it was scanned at, so each scan's fit is
+    evidence for it. Measured only where the scans disagree (two more identity fits per scan)."""
+    fit: dict[str, float] = {}
     for p in scans:
         if p.side:
-            out[p.side] = out.get(p.side, 0.0) + p.margin
-    return out
+            fit[p.side] = fit.get(p.side, 0.0) + (side_margin(_layout(p.detections)[0]) or 0.0)
+    return max(fit, key=fit.__getitem__)
 
 
 def _named(dets: list[Detection]) -> int:
@@ -211,13 +214,11 @@ class JointDetector:
         target = float(np.clip(WORKING_MCP_SPACING_PX / best.spacing, 0.2, 1.5))
         if not any(abs(target / p.scale - 1) < SCALE_TOLERANCE for p in believed):
             believed.append(_scan_of(target, self._detect_at(pixels, laterality, thresholds, target, part(scans - 2))))
-        sides = _sides(believed)
-        if laterality not in SIDES and len(sides) > 1:  # the scans disagree on which hand it is: look closer
+        if laterality not in SIDES and _disagree(believed):  # the scans disagree on which hand it is: look closer
             larger = float(np.clip(target * SIDE_SCAN_SIZE, 0.2, 1.5))
             extra = _scan_of(larger, self._detect_at(pixels, laterality, thresholds, larger, part(scans - 1)))
             believed += [extra] if _believed(extra) else []
-            sides = _sides(believed)
-            side = max(sides, key=sides.__getitem__)
+            side = _side_by_fit(believed)
             believed = [p for p in believed if p.side == side]
         report(1.0)
         return self._classify(pixels, max(believed, key=lambda p: (_named(p.detections), -abs(math.log(p.scale / target)))).detections)
