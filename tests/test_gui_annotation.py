@@ -619,3 +619,24 @@ def test_after_deleting_a_box_the_next_one_in_the_joints_list_is_selected(qtbot,
     assert window.layers[BASELINE].selected == order[0]
     qtbot.keyClick(window, Qt.Key_Delete)
     assert len(document) == 0 and window.layers[BASELINE].selected is None
+
+
+def test_redo_of_add_box_selects_the_box_again_for_the_next_key(qtbot, window):
+    """After Ins, Ctrl+Z, Ctrl+Shift+Z the box was back but not selected: K or Del then acted on nothing."""
+    document = window.documents[BASELINE]
+    other = window.add_box(BASELINE, (30.0, 40.0, 20.0, 20.0), identity="MCP2")
+    qtbot.keyClick(window, Qt.Key_Insert)
+    added = document.uids()[-1]
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert document.uids() == [other]
+    window.layers[BASELINE].select(other)
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert window.layers[BASELINE].selected == added
+    assert window.joints_panel.row_uids()[window.joints_panel.table.currentRow()] == added
+    qtbot.keyClick(window, Qt.Key_K)
+    assert document.joint(added).findings["ankylosis"] and not document.joint(other).findings.get("ankylosis")
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    window.layers[BASELINE].select(None)
+    qtbot.keyClick(window, Qt.Key_Y, Qt.ControlModifier)
+    assert window.layers[BASELINE].selected == added

@@ -68,7 +68,8 @@ class AnnotationDocument(QObject):
     joint_added = Signal(int)  # uid
     joint_removed = Signal(int)
     joint_changed = Signal(int)
-    joint_restored = Signal(int)  # a deleted joint is back (undo): selected again, ready for the next key
+    # a joint the user deleted or added is back (undo of Delete, Add box and its redo): selected, ready for the next key
+    joint_restored = Signal(int)
     changed = Signal()  # after any edit, undo or redo
     dirty_changed = Signal(bool)
     hand_changed = Signal()  # the hand the user said the radiograph shows, or undid
@@ -210,8 +211,9 @@ class AnnotationDocument(QObject):
         self.changed.emit()
 
     # --- editing: through commands only, so every change can be undone
-    def add(self, joint: JointAnnotation, text: str = "Add box") -> None:
-        self.undo_stack.push(AddJointCommand(self, joint, text))
+    def add(self, joint: JointAnnotation, text: str = "Add box", select: bool = False) -> None:
+        """Add a joint; `select`: the user's own box (Add box), selected when added and whenever a redo adds it back."""
+        self.undo_stack.push(AddJointCommand(self, joint, text, select))
 
     def remove(self, uid: int) -> None:
         self.undo_stack.push(RemoveJointCommand(self, uid))
@@ -420,14 +422,18 @@ class AnnotationDocument(QObject):
 
 
 class AddJointCommand(QUndoCommand):
-    def __init__(self, document: AnnotationDocument, joint: JointAnnotation, text: str = "Add box"):
+    def __init__(self, document: AnnotationDocument, joint: JointAnnotation, text: str = "Add box",
+                 select: bool = False):
         super().__init__(text)
         self.document, self.joint, self.uid = document, copy_joint(joint), AnnotationDocument.new_uid()
         self.round = document.proposal_round
+        self.select = select
 
     def redo(self) -> None:
         if self.document._brings_back(self.joint, self.round):
             self.document._insert(self.uid, self.joint)
+            if self.select:
+                self.document.joint_restored.emit(self.uid)
 
     def undo(self) -> None:
         if self.uid in self.document._joints:  # else a proposal replaced since (`set_proposals`)

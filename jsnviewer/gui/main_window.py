@@ -718,10 +718,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def add_box(self, role: str, box: tuple[float, float, float, float], identity: str | None = None) -> int:
         document = self.documents[role]
-        document.add(JointAnnotation(box=box, identity=identity, source="user"))
-        uid = document.uids()[-1]
-        self.layers[role].select(uid)
-        return uid
+        document.add(JointAnnotation(box=box, identity=identity, source="user"), select=True)  # selected by its layer
+        return document.uids()[-1]
 
     def add_box_here(self) -> int | None:
         """Edit ▸ Add box (Ins): a box on the active image at the centre of its view (within the radiograph), sized
