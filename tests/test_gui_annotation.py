@@ -640,3 +640,34 @@ def test_redo_of_add_box_selects_the_box_again_for_the_next_key(qtbot, window):
     window.layers[BASELINE].select(None)
     qtbot.keyClick(window, Qt.Key_Y, Qt.ControlModifier)
     assert window.layers[BASELINE].selected == added
+
+
+def test_insert_twice_without_moving_the_view_sets_the_second_box_aside_not_on_the_first(qtbot, window):
+    """Two presses of Ins put two boxes exactly on top of each other: one hid the other."""
+    from jsnviewer.pipeline.placement import box_rect, overlap
+
+    document, view = window.documents[BASELINE], window.panes[BASELINE].view_box
+    window.add_box(BASELINE, (90.0, 120.0, 20.0, 20.0), identity="MCP3")  # the image's boxes are 20 px
+    view.setRange(xRange=(30, 150), yRange=(60, 180), padding=0)
+    for _ in range(5):
+        qtbot.keyClick(window, Qt.Key_Insert)
+    added = [document.joint(uid).box for uid in document.uids()]
+    shown = view.viewRect()
+    for k, box in enumerate(added):
+        x0, y0, x1, y1 = box_rect(box)
+        assert shown.left() <= x0 and x1 <= shown.right() and shown.top() <= y0 and y1 <= shown.bottom()
+        for other in added[:k]:  # each one in sight beside the others: at most a quarter of it covered
+            assert overlap(box_rect(box), box_rect(other)) <= 0.25 * box[2] * box[3] + 1e-6
+    assert added[1][:2] == pytest.approx((100.0, 130.0))  # half a box down and right of the one at the centre
+    assert window.layers[BASELINE].selected == document.uids()[-1]
+
+
+def test_insert_by_the_edge_of_the_radiograph_sets_the_second_box_aside_within_it(qtbot, window):
+    document, view = window.documents[BASELINE], window.panes[BASELINE].view_box
+    window.add_box(BASELINE, (20.0, 20.0, 20.0, 20.0), identity="MCP3")
+    view.setRange(xRange=(140, 200), yRange=(200, 260), padding=0)  # the radiograph's bottom right corner
+    qtbot.keyClick(window, Qt.Key_Insert)
+    qtbot.keyClick(window, Qt.Key_Insert)
+    first, second = (document.joint(uid).box for uid in document.uids()[1:])
+    assert first[:2] == pytest.approx((170.0, 230.0))  # within the radiograph (180 × 240)
+    assert second[:2] == pytest.approx((160.0, 220.0))  # aside up and left: down and right is off the radiograph

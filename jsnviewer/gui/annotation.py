@@ -21,6 +21,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from jsnviewer.dataset import JointAnnotation, merge_joints
 from jsnviewer.detection.identity import hand_side, name_as_hand, names_with_hands
 from jsnviewer.joints import BOTH, SIDES, hand_of, names_a_hand, names_of_one_hand
+from jsnviewer.pipeline.placement import Rect, box_rect, overlap
 from jsnviewer.words import counted
 
 
@@ -55,6 +56,40 @@ def typical_box_size(boxes: Iterable[tuple[float, float, float, float]], width: 
     side = JOINT_BOX_MM / pixel_size_mm if pixel_size_mm and pixel_size_mm > 0 else JOINT_BOX_FRACTION * min(width, height)
     side = float(min(side, width, height))
     return side, side
+
+
+# A box added by key where it would all but cover one already there (two presses of Ins without moving the view) is
+# set aside by half a box diagonally, so that both show and either can be clicked: the first of these steps (in halves
+# of a box), kept within the view and the radiograph, that covers no box by more than a quarter (`STACKED`: half a box
+# aside diagonally covers just a quarter of a box its size).
+ASIDE_STEPS = [(r * dx, r * dy) for r in range(1, 5) for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1))]
+STACKED = 0.3
+
+
+def _centre_range(lo: float, hi: float, size: float, extent: float) -> tuple[float, float]:
+    """Where the centre of a box `size` across may go on one axis: within the view (`lo`..`hi`) and the radiograph
+    (0..`extent`); within the radiograph alone where the view is narrower than the box."""
+    first, last = size / 2.0, extent - size / 2.0
+    inside = max(lo + size / 2.0, first), min(hi - size / 2.0, last)
+    return inside if inside[0] <= inside[1] else (first, last)
+
+
+def new_box_place(centre: tuple[float, float], size: tuple[float, float], view: Rect, width: int, height: int,
+                  boxes: Iterable[tuple[float, float, float, float]]) -> tuple[float, float]:
+    """The centre of a box of `size` added by key at `centre` of the `view` (x0, y0, x1, y1): there, kept within the
+    view and the radiograph; set aside (`ASIDE_STEPS`) where it would stack on one of `boxes` (cx, cy, w, h)."""
+    (w, h), boxes = size, [box_rect(b) for b in boxes]
+    xs, ys = _centre_range(view[0], view[2], w, width), _centre_range(view[1], view[3], h, height)
+
+    def place(dx: float, dy: float) -> tuple[float, float]:
+        return (min(max(centre[0] + dx * w / 2.0, xs[0]), xs[1]), min(max(centre[1] + dy * h / 2.0, ys[0]), ys[1]))
+
+    def stacked(cx: float, cy: float) -> bool:
+        rect = box_rect((cx, cy, w, h))
+        return any(overlap(rect, b) > STACKED * min(w * h, (b[2] - b[0]) * (b[3] - b[1])) for b in boxes)
+
+    places = [place(0, 0)] + [place(dx, dy) for dx, dy in ASIDE_STEPS]
+    return next((p for p in places if not stacked(*p)), places[0])
 
 
 # Undo steps kept per radiograph: a day's editing of one image, while a long session's memory stays bounded

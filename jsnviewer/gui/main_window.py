@@ -29,7 +29,7 @@ from jsnviewer.dataset import AnnotationDataset, DatasetError, JointAnnotation
 from jsnviewer.errors import JsnError, describe
 from jsnviewer.gui.analysis import ModelCache, missing_weights
 from jsnviewer.gui.analysis_actions import VISITS, AnalysisActions
-from jsnviewer.gui.annotation import AnnotationDocument, typical_box_size
+from jsnviewer.gui.annotation import AnnotationDocument, new_box_place, typical_box_size
 from jsnviewer.gui.autosave import AnnotationSaver
 from jsnviewer.gui.dataset_actions import DatasetActions
 from jsnviewer.gui.fitting import SCREEN_MARGIN, fit_to_screen, scrolling
@@ -723,7 +723,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def add_box_here(self) -> int | None:
         """Edit ▸ Add box (Ins): a box on the active image at the centre of its view (within the radiograph), sized
-        like the image's other boxes, selected so that I, K, U and the arrows act on it at once; one undo step."""
+        like the image's other boxes, selected so that I, K, U and the arrows act on it at once; one undo step. Where
+        it would stack on a box already there (Ins again), it is set aside by half a box (`new_box_place`)."""
         role = self.active_role
         document, pane = self.documents[role], self.panes[role]
         if document is None or self.layers[role] is None:
@@ -731,9 +732,10 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             return None
         w, h = typical_box_size((j.box for j in document.joints()), document.width, document.height,
                                 document.pixel_size_mm)
-        centre = pane.view_box.viewRect().center()
-        cx = min(max(centre.x(), w / 2.0), document.width - w / 2.0)
-        cy = min(max(centre.y(), h / 2.0), document.height - h / 2.0)
+        view = pane.view_box.viewRect()
+        cx, cy = new_box_place((view.center().x(), view.center().y()), (w, h),
+                               (view.left(), view.top(), view.right(), view.bottom()), document.width, document.height,
+                               (j.box for j in document.joints()))
         return self.add_box(role, (float(cx), float(cy), float(w), float(h)))
 
     def _box_selected(self, role: str, uid: int | None) -> None:
