@@ -265,6 +265,26 @@ def test_open_recent_lists_only_the_studies_the_user_opened_not_each_next_image_
     assert recent_studies(settings_store) == [(str(a1), str(a3)), (str(a1), str(a2))]
 
 
+def test_replacing_both_views_of_a_study_one_by_one_lists_the_new_study_not_the_pair_in_between(
+        qtbot, make_window, tmp_path, settings_store):
+    """Open baseline then Open follow-up over an open study left the new baseline with the old follow-up in Open
+    recent, a pair nobody meant to look at, beside the study opened."""
+    folder = tmp_path / "hands"
+    folder.mkdir()
+    a1, a2, b1, b2, c1 = (write_radiograph(folder / f"{name}.dcm", seed=n)
+                          for n, name in enumerate(("a1", "a2", "b1", "b2", "c1")))
+    window = make_window()
+    for paths, role in (([a1, a2], None), ([b1], BASELINE), ([b2], FOLLOWUP)):
+        with qtbot.waitSignal(window.study_loaded, timeout=10000):
+            window.open_paths(paths, role)
+        if paths == [b1]:  # the pair in between is listed while it is what the window shows
+            assert recent_studies(settings_store)[0] == (str(b1), str(a2))
+    assert recent_studies(settings_store) == [(str(b1), str(b2)), (str(a1), str(a2))]
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([c1], BASELINE)  # beside the whole study opened: a study of its own, the whole one kept
+    assert recent_studies(settings_store) == [(str(c1), str(b2)), (str(b1), str(b2)), (str(a1), str(a2))]
+
+
 def test_the_demo_is_never_recorded_in_open_recent(qtbot, make_window, tmp_path, settings_store):
     demo = tmp_path / "demo"
     demo.mkdir()

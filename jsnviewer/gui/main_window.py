@@ -103,6 +103,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self._heading_to: dict[str, Path] = {}  # the radiograph a view's Next / Previous image is opening
         self._requests = 0  # opening requests made so far (`_claim`)
         self._recorded_pair: tuple[str, str] | None = None  # the study this window last put in Open recent
+        self._recorded_alone: str | None = None  # the view it was opened into alone, the other kept (`_record_recent`)
         self.export_folder: Path | None = None  # the folder the user last exported results to (this session)
         self._claims: dict[str, int] = {}  # view (role) -> the latest opening request that will fill it
         self.result = None  # the StudyResult shown
@@ -393,18 +394,19 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.study_loaded.emit()
 
     def _record_recent(self, study: StudyLoad) -> None:
-        """The study shown, first in File ▸ Open recent; never the demo. A view opened beside the other (Open
-        baseline, then Open follow-up) completes the half-opened study this window last recorded: it takes that
-        entry's place instead of listing the half study as one more."""
+        """The study shown, first in File ▸ Open recent; never the demo. A view opened alone, then the other view
+        (Open baseline, then Open follow-up) is one study: the second takes the place of the entry the first made
+        (the half-opened study, or the new baseline with the old follow-up), not listed beside it. A view opened
+        alone beside a whole study is a study of its own, kept when the other view is opened next."""
         docs = self.documents
         if any(document is not None and document.sandbox for document in docs.values()):
             return
         pair = tuple(str(docs[role].path) if docs[role] is not None else "" for role in ROLES)
-        kept_other = len(study.images) == 1 and all(docs[role] is not None for role in ROLES)
-        last = self._recorded_pair
-        replacing = last if kept_other and last is not None and "" in last else None
-        add_recent_study(*pair, qsettings(), replacing=replacing)
-        self._recorded_pair = pair
+        alone = next(iter(study.images)) if len(study.images) == 1 else None
+        completes = (alone is not None and self._recorded_alone not in (None, alone)
+                     and all(docs[role] is not None for role in ROLES))
+        add_recent_study(*pair, qsettings(), replacing=self._recorded_pair if completes else None)
+        self._recorded_pair, self._recorded_alone = pair, None if completes else alone
 
     def _leave_the_demo(self, study: StudyLoad) -> None:
         """A radiograph opened into one view beside the demo leaves the demo (a sandbox): the other view is emptied, as
