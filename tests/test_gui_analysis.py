@@ -66,6 +66,10 @@ def measured_result(baseline, followup) -> StudyResult:
                        {"device": "cpu", "registration_method": "poc"}, {"total": 1.0})
 
 
+# What the export dialogs propose for the `study` pair (patient P001, 2019-05-02 and 2021-06-07)
+PROPOSED_REPORT, PROPOSED_RESULTS = "jsn-report_P001_2019-05-02_2021-06-07", "jsn-results_P001_2019-05-02_2021-06-07"
+
+
 @pytest.fixture
 def analysed(qtbot, make_window, study):
     window = make_window()
@@ -637,6 +641,33 @@ def test_exports_write_the_csv_report_and_results_folder(qtbot, analysed, tmp_pa
     assert (tmp_path / "folder" / "overview.png").is_file()
 
 
+def test_the_export_dialogs_propose_names_with_the_patient_id_and_both_study_dates(qtbot, analysed, tmp_path,
+                                                                                   monkeypatch):
+    """Every report was proposed as jsn-report.pdf and every CSV as results.csv: one study's saved over another's,
+    or a folder of files nobody could tell apart. Never the patient's name."""
+    from PySide6.QtWidgets import QFileDialog, QLineEdit
+
+    window, _ = analysed
+    proposed, folders = [], []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, title, start, kinds: (proposed.append(Path(start)), ("", ""))[1])
+
+    def look(dialog) -> int:
+        folders.append((dialog.directory().absolutePath(), dialog.findChild(QLineEdit, "fileNameEdit").text()))
+        return 0
+
+    monkeypatch.setattr(FolderDialog, "exec", look)
+    monkeypatch.setattr(window, "_export_start", lambda: str(tmp_path))
+    window.export_report_dialog()
+    window.export_csv_dialog()
+    window.save_results_dialog()
+    assert [p.name for p in proposed] == [f"{PROPOSED_REPORT}.pdf", f"{PROPOSED_RESULTS}.csv"]
+    assert all(p.parent == tmp_path for p in proposed)
+    assert folders == [(str(tmp_path), PROPOSED_RESULTS)]  # a new folder for this study
+    assert not any(path.exists() for path in proposed) and sorted(p.name for p in tmp_path.iterdir()) == [
+        "settings.ini", "study"]
+
+
 def test_exporting_results_the_boxes_changed_since_asks_first_and_the_files_say_so(qtbot, analysed, tmp_path,
                                                                                       monkeypatch):
     """After a box was moved, the CSV, the report and the results folder wrote the old results without a word."""
@@ -668,13 +699,13 @@ def test_exporting_results_the_boxes_changed_since_asks_first_and_the_files_say_
     monkeypatch.setattr(window, "_export_start", lambda: str(tmp_path))
 
     def study_warnings() -> list[str]:
-        with open(tmp_path / "results.csv", newline="") as fh:
+        with open(tmp_path / f"{PROPOSED_RESULTS}.csv", newline="") as fh:
             return [row["study_warnings"] for row in csv.DictReader(fh)]
 
     window.export_csv_dialog()  # the boxes as analysed: written at once, no question, no note
     qtbot.waitUntil(lambda: not window.workers, timeout=30000)
     assert asked == [] and study_warnings() and not any(study_warnings())
-    (tmp_path / "results.csv").unlink()
+    (tmp_path / f"{PROPOSED_RESULTS}.csv").unlink()
 
     document = window.documents[BASELINE]
     pip3 = next(uid for uid in document.uids() if document.joint(uid).identity == "PIP3")
@@ -691,14 +722,14 @@ def test_exporting_results_the_boxes_changed_since_asks_first_and_the_files_say_
     qtbot.waitUntil(lambda: not window.workers, timeout=60000)
     assert not [t for level, t in window.warnings.messages() if level == "error"]
     assert study_warnings() and all(w == EXPORTED_OUT_OF_DATE for w in study_warnings())
-    assert reported == [[EXPORTED_OUT_OF_DATE]] and (tmp_path / "jsn-report.pdf").is_file()
+    assert reported == [[EXPORTED_OUT_OF_DATE]] and (tmp_path / f"{PROPOSED_REPORT}.pdf").is_file()
     assert json.loads((tmp_path / "folder" / "results.json").read_text())["warnings"] == [EXPORTED_OUT_OF_DATE]
     assert result.warnings == []  # the result shown is left as it was
 
     answer["button"] = "Analyse again first"
     monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis",
                         lambda baseline, followup, *args, **kwargs: measured_result(baseline, followup))
-    (tmp_path / "results.csv").unlink()
+    (tmp_path / f"{PROPOSED_RESULTS}.csv").unlink()
     assert run_and_wait(qtbot, window, 60000, window.export_csv_dialog) == "done"
     qtbot.waitUntil(lambda: not window.workers, timeout=30000)  # the export goes on: no question, no note
     assert window.result is not result and len(asked) == 7 and not any(study_warnings())
@@ -755,7 +786,7 @@ def test_analyse_again_first_goes_on_to_the_export_once_the_new_results_are_show
     assert run_and_wait(qtbot, window, 30000, window.export_csv_dialog) == "done"
     qtbot.waitUntil(lambda: not window.workers, timeout=30000)
     assert dialogs == ["Export results as CSV"]  # the export chosen, its results measuring the boxes shown
-    with open(tmp_path / "results.csv", newline="") as fh:
+    with open(tmp_path / f"{PROPOSED_RESULTS}.csv", newline="") as fh:
         assert not any(row["study_warnings"] for row in csv.DictReader(fh))
 
 

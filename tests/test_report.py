@@ -618,3 +618,22 @@ def test_a_report_that_finds_the_disk_full_keeps_the_earlier_one_and_says_why(qa
     assert describe(caught.value) == f"{os.strerror(errno.ENOSPC)} ({earlier})"
     assert earlier.read_bytes() == kept
     assert [p.name for p in tmp_path.iterdir()] == [earlier.name]  # no half-written file left beside it
+
+
+def test_an_exports_proposed_name_has_the_patient_id_and_the_study_dates_said_plainly_where_unknown(study):
+    from jsnviewer.pipeline.report import study_file_name
+
+    result = make_result(study)
+    b, f = result.baseline, result.followup
+    assert study_file_name(result, "jsn-report") == f"jsn-report_{b.patient_id}_{b.study_date}_{f.study_date}"
+    assert "DOE" not in study_file_name(result, "jsn-report")  # never the patient's name
+
+    def named(baseline: dict, followup: dict) -> str:
+        return study_file_name(dataclasses.replace(result, baseline=dataclasses.replace(b, **baseline),
+                                                   followup=dataclasses.replace(f, **followup)), "jsn-report")
+
+    assert named({"patient_id": "AB/12 3"}, {}) == f"jsn-report_AB_12_3_{b.study_date}_{f.study_date}"  # one file name
+    assert named({"patient_id": None}, {"patient_id": None}) == f"jsn-report_{b.study_date}_{f.study_date}"
+    assert named({"patient_id": None}, {}) == f"jsn-report_{f.patient_id}_{b.study_date}_{f.study_date}"
+    assert named({"study_date": None}, {}) == f"jsn-report_{b.patient_id}_undated_{f.study_date}"
+    assert named({"study_date": None, "patient_id": None}, {"study_date": None, "patient_id": None}) == "jsn-report"

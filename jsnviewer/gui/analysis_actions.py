@@ -408,10 +408,18 @@ class AnalysisActions:
             return str(Path(document.path).parent)
         return str(documents_folder())
 
+    def _export_proposal(self, what: str, suffix: str = "") -> str:
+        """What an export dialog proposes: a file (or a new folder, no `suffix`; where this study's was made before, the
+        dialog opens in it) named for the study (`study_file_name`: the patient ID and both study dates) in
+        `_export_start`."""
+        from jsnviewer.pipeline.report import study_file_name
+
+        return str(Path(self._export_start()) / (study_file_name(self.result, what) + suffix))
+
     def export_csv_dialog(self) -> None:
         if self.result is None or not self._export_out_of_date_asked(self.export_csv_dialog):
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export results as CSV", str(Path(self._export_start()) / "results.csv"),
+        path, _ = QFileDialog.getSaveFileName(self, "Export results as CSV", self._export_proposal("jsn-results", ".csv"),
                                               "CSV (*.csv)")
         if path:
             self.export_csv(Path(path))
@@ -424,7 +432,7 @@ class AnalysisActions:
     def export_report_dialog(self) -> None:
         if self.result is None or not self._export_out_of_date_asked(self.export_report_dialog):
             return
-        path, chosen = QFileDialog.getSaveFileName(self, "Export report", str(Path(self._export_start()) / "jsn-report.pdf"),
+        path, chosen = QFileDialog.getSaveFileName(self, "Export report", self._export_proposal("jsn-report", ".pdf"),
                                                    "PDF (*.pdf);;PNG image (*.png)")
         if path:
             if Path(path).suffix.lower() not in (".pdf", ".png"):
@@ -443,7 +451,7 @@ class AnalysisActions:
         if self.result is None or not self._export_out_of_date_asked(self.save_results_dialog):
             return
         folder = FolderDialog.get_folder(self, "Save the results into a folder (an existing one, or type a new name)",
-                                         self._export_start())
+                                         self._export_proposal("jsn-results"))
         if folder:
             self.save_results(Path(folder))
 

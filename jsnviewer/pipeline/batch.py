@@ -14,7 +14,7 @@ from pathlib import Path
 from jsnviewer.atomic import atomic_write_bytes, check_writable
 from jsnviewer.errors import JsnError, RadiographError, describe
 from jsnviewer.pipeline.report import (WARNINGS_SEPARATOR, joint_rows, not_measured_rows, previous_results,
-                                       replaced_by_results, study_cells, write_results)
+                                       replaced_by_results, safe_name, study_cells, write_results)
 from jsnviewer.pipeline.result import VisitInfo
 from jsnviewer.words import counted
 
@@ -191,7 +191,7 @@ def study_folders(ids: list[str]) -> list[tuple[str, str]]:
     used = {"summary.csv"}
     folders = []
     for study_id in ids:
-        name = base = _safe(study_id)
+        name = base = safe_name(study_id)
         n = 1
         while name.casefold() in used:  # casefold: P1 and p1 are one folder on Windows and macOS
             n += 1
@@ -201,7 +201,3 @@ def study_folders(ids: list[str]) -> list[tuple[str, str]]:
         folders.append((name, "" if name == study_id else f"results in folder {name}: {why}"))
     return folders
 
-
-def _safe(name: str) -> str:
-    """`name` as one folder name: no separators, never "." or ".." or hidden, short enough for any file system."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60].strip(".") or "study"

@@ -50,6 +50,22 @@ def study_cells(baseline: VisitInfo | None, followup: VisitInfo | None) -> dict[
             "hand": next((v.laterality for v in visits if v.laterality), "")}
 
 
+def safe_name(name: str) -> str:
+    """`name` as one file or folder name: no separators, never "." or ".." or hidden, short enough for any file
+    system."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60].strip(".") or "study"
+
+
+def study_file_name(result: StudyResult, what: str) -> str:
+    """The name an export of `result` is proposed under, one a reader keeps beside other studies': `what`, the
+    patient ID and both study dates, "jsn-report_P001_2019-05-02_2021-06-07" (never the patient's name);
+    "undated" for one date not stated, the ID or both dates left out where not stated."""
+    b, f = result.baseline, result.followup
+    patient = b.patient_id or f.patient_id
+    dates = [visit.study_date or "undated" for visit in (b, f)] if b.study_date or f.study_date else []
+    return "_".join([what, *([safe_name(patient)] if patient else []), *dates])
+
+
 def unnamed_boxes_note(result: StudyResult) -> str | None:
     """'7 boxes (4 on the baseline and 3 on the follow-up) fit no finger joint of the hand …', or None."""
     return result.not_measured()[-1] if any(u.identity is None for u in result.unpaired) else None
