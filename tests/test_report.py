@@ -632,8 +632,9 @@ def test_an_exports_proposed_name_has_the_patient_id_and_the_study_dates_said_pl
         return study_file_name(dataclasses.replace(result, baseline=dataclasses.replace(b, **baseline),
                                                    followup=dataclasses.replace(f, **followup)), "jsn-report")
 
-    assert named({"patient_id": "AB/12 3"}, {}) == f"jsn-report_AB_12_3_{b.study_date}_{f.study_date}"  # one file name
+    assert named({"patient_id": "AB/12 3"}, {"patient_id": "AB/12 3"}) == f"jsn-report_AB_12_3_{b.study_date}_{f.study_date}"  # one file name
     assert named({"patient_id": None}, {"patient_id": None}) == f"jsn-report_{b.study_date}_{f.study_date}"
     assert named({"patient_id": None}, {}) == f"jsn-report_{f.patient_id}_{b.study_date}_{f.study_date}"
     assert named({"study_date": None}, {}) == f"jsn-report_{b.patient_id}_undated_{f.study_date}"
     assert named({"study_date": None, "patient_id": None}, {"study_date": None, "patient_id": None}) == "jsn-report"
+    assert named({"patient_id": "P1"}, {"patient_id": "P2"}) == f"jsn-report_P1_P2_{b.study_date}_{f.study_date}"

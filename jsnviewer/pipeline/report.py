@@ -59,11 +59,12 @@ def safe_name(name: str) -> str:
 def study_file_name(result: StudyResult, what: str) -> str:
     """The name an export of `result` is proposed under, one a reader keeps beside other studies': `what`, the
     patient ID and both study dates, "jsn-report_P001_2019-05-02_2021-06-07" (never the patient's name);
-    "undated" for one date not stated, the ID or both dates left out where not stated."""
+    "undated" for one date not stated, the ID or both dates left out where not stated; both IDs where the two visits
+    state different patients, so that such a pair's files are not taken for the baseline patient's."""
     b, f = result.baseline, result.followup
-    patient = b.patient_id or f.patient_id
+    patients = list(dict.fromkeys(visit.patient_id for visit in (b, f) if visit.patient_id))
     dates = [visit.study_date or "undated" for visit in (b, f)] if b.study_date or f.study_date else []
-    return "_".join([what, *([safe_name(patient)] if patient else []), *dates])
+    return "_".join([what, *(safe_name(patient) for patient in patients), *dates])
 
 
 def unnamed_boxes_note(result: StudyResult) -> str | None:
