@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from jsnviewer.registration.metrics import (direct_pairs, indirect_residuals, population_std, random_shifts, sigma_pairs,
-                                            sigma_prime, slope_against_truth)
+                                            sigma_pairs_unflagged, sigma_prime, slope_against_truth)
 
 
 def _consistent(widths):
@@ -21,6 +21,18 @@ def test_sigma_of_one_biased_registration():
     jsn[0, 1] += 0.2  # one registration (fixed 0, moving 1) is 0.2 px off
     # pair (0,1): {J01, J02 + J21} differ by 0.2 -> σ 0.1; (0,2): {J02, J01 + J12} -> 0.1; (1,2): {J12, J10 + J02} -> 0
     assert sigma_pairs(jsn) == pytest.approx([0.1, 0.1, 0.0])
+
+
+def test_sigma_of_the_unflagged_registrations_leaves_out_the_flagged_ones_and_pairs_left_without_a_path():
+    jsn = _consistent([3.0, 2.5, 2.9, 2.0])
+    jsn[0, 1] += 3.0  # one registration 3 px off ...
+    flagged = np.zeros(jsn.shape, bool)
+    assert max(sigma_pairs_unflagged(jsn, flagged)) > 1.0  # ... unflagged: it shows
+    flagged[0, 1] = True  # ... flagged: pair (0, 1) is left out, and no indirect value passes through it
+    assert sigma_pairs_unflagged(jsn, flagged) == pytest.approx([0.0] * 5, abs=1e-12)
+    flagged[:] = True
+    flagged[0, 2] = flagged[2, 3] = False  # pair (0, 2) stands but none of its paths: left out; (2, 3) likewise
+    assert sigma_pairs_unflagged(jsn, flagged) == []
 
 
 def test_sigma_needs_three_crops():

@@ -48,6 +48,22 @@ def sigma_pairs(jsn: np.ndarray) -> list[float]:
     return out
 
 
+def sigma_pairs_unflagged(jsn: np.ndarray, flagged: np.ndarray) -> list[float]:
+    """σ_FG as `sigma_pairs`, from the registrations the reliability rule lets stand (`flagged[i, j]`: that of crop i
+    fixed and j moving is flagged): for each pair F < G whose direct registration stands, over JSN_FG and the indirect
+    values whose two registrations both stand; pairs left with no indirect value are left out. What a reader relying
+    on the unflagged values meets; not the paper's σ, which takes every registration."""
+    n = jsn.shape[0]
+    out = []
+    for f in range(n):
+        for g in range(f + 1, n):
+            paths = [jsn[f, i] + jsn[i, g] for i in range(n)
+                     if i not in (f, g) and not flagged[f, i] and not flagged[i, g]]
+            if not flagged[f, g] and paths:
+                out.append(population_std([jsn[f, g], *paths]))
+    return out
+
+
 def direct_pairs(jsn: np.ndarray) -> list[float]:
     """JSN_FG of the pairs F < G that `sigma_pairs` covers (joints with ≥ 3 crops), in the same order."""
     n = jsn.shape[0]
