@@ -81,6 +81,25 @@ def names_a_hand(identities: Iterable[str | None]) -> bool:
     return any(name is not None and hand_of(name) is not None for name in identities)
 
 
+def hands_named(identities: Iterable[str | None]) -> set[str]:
+    """The hands ("R", "L") that these joints' names carry: none for plain names."""
+    return {hand_of(name) for name in identities if name is not None} - {None}
+
+
+def laterality_shown(stated: str | None, identities: Iterable[str | None], both_chosen: bool = False) -> str | None:
+    """The laterality of what a radiograph shows, from its joints' names (`identities`) and what is said of it:
+    "B" (both hands) where it is stated (`stated`: its file's "B"; `both_chosen`: the reader's tick) or joints of
+    both hands are named on it; else the one hand stated ("L"/"R": by its file or the reader); else the hand its
+    joints are named with ("L MCP2": a one-hand radiograph whose joints were named so to pair them with a
+    radiograph of both hands); else None. One hand's names say one hand, never both."""
+    hands = hands_named(identities)
+    if both_chosen or stated == BOTH or len(hands) > 1:
+        return BOTH
+    if stated in SIDES:
+        return stated
+    return next(iter(hands), None)
+
+
 def names_of_one_hand(identities: Iterable[str | None]) -> list[str | None]:
     """The names of a radiograph's boxes once it is taken to show one hand: the hand with the most named
     boxes (the right one on a tie) keeps its names, plainly; the other hand's boxes lose theirs."""

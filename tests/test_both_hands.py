@@ -106,6 +106,30 @@ def test_both_hands_on_the_baseline_and_the_right_hand_alone_on_the_follow_up_co
     assert len(left) >= 13 and all("not found on the follow-up" in u.reason for u in left)
 
 
+@needs_models
+def test_a_one_hand_follow_up_whose_joints_are_named_with_its_hand_is_said_to_show_that_hand_not_both(study, models):
+    """Accepted in the window, the follow-up's joints are named "R MCP2" (to pair them with the film of both hands) and
+    go into the next analysis as the reader's boxes: results.json, the report and overview.png then said the one-hand
+    film showed both hands."""
+    from jsnviewer.dataset import JointAnnotation
+    from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.pipeline.overview import hand_text
+    from jsnviewer.radiograph import Radiograph
+
+    half = study.followup.pixels.shape[1] // 2
+    silent = dataclasses.replace(study.followup.identity, laterality=None)
+    right_only = Radiograph(pixels=study.followup.pixels[:, :half].copy(), bits_stored=12,
+                            pixel_size_mm=study.followup.pixel_size_mm, identity=silent)
+    first = analyze(study.baseline, right_only, models)
+    accepted = [JointAnnotation(box=j.followup.box, identity=j.identity, source="user") for j in first.joints]
+    assert {a.identity.split()[0] for a in accepted} == {"R"}
+    again = analyze(study.baseline, right_only, models, corrections=([], accepted))
+    for result in (first, again):
+        assert (result.baseline.laterality, result.followup.laterality) == ("B", "R")
+        assert hand_text(result.followup) == "right hand (from the joints)"
+        assert result.to_json()["followup"]["laterality"] == "R"
+
+
 def test_one_hand_and_both_hands_that_cannot_be_told_apart_say_so_and_measure_nothing():
     from jsnviewer.detection.detector import Detection
     from jsnviewer.pipeline.pairing import match_hands

@@ -104,6 +104,40 @@ def test_the_both_hands_tick_alone_is_saved_and_holds_when_the_image_is_opened_a
     assert not again.documents[BASELINE].both_hands
 
 
+def test_a_one_hand_film_paired_with_a_film_of_both_hands_is_saved_as_the_hand_it_shows(qtbot, make_window, tmp_path):
+    """The analysis names a one-hand follow-up's joints with its hand ("R MCP2") to pair them with a film of both
+    hands: its annotation was saved as laterality B, and opened again the film was ticked Both hands and said to
+    show both."""
+    dataset, folder = tmp_path / "dataset", tmp_path / "study"
+    folder.mkdir()
+    both = write_radiograph(folder / "both.dcm", seed=1, laterality="B")
+    right = write_radiograph(folder / "right.dcm", seed=2, laterality="R")
+    silent = write_radiograph(folder / "silent.dcm", seed=3, laterality=None)
+    window = make_window(dataset)
+    for followup, hand in ((right, "R"), (silent, "L")):
+        open_and_wait(qtbot, window, both, followup)
+        window.documents[FOLLOWUP].set_proposals([
+            JointAnnotation(box=(40.0 + 40.0 * k, 60.0, 20.0, 20.0), identity=f"{hand} {name}", source="model")
+            for k, name in enumerate(("MCP2", "MCP3", "PIP2"))])
+        window.documents[FOLLOWUP].accept_proposals(window.documents[FOLLOWUP].uids())
+        window.set_active_role(FOLLOWUP)
+        assert not window.joints_panel.both_hands.isChecked()
+        window.save_annotations()
+        wait_saved(qtbot, window)
+        saved = open_dataset(dataset).annotation_for_file(followup)
+        assert saved.laterality == hand and {j.identity for j in saved.joints} == {f"{hand} MCP2", f"{hand} MCP3",
+                                                                                   f"{hand} PIP2"}
+
+    reopened = make_window(dataset)
+    open_and_wait(qtbot, reopened, both, right)
+    reopened.set_active_role(FOLLOWUP)
+    assert reopened.study_panel.value(FOLLOWUP, "Hand") == "right"
+    assert not reopened.documents[FOLLOWUP].shows_both_hands and not reopened.joints_panel.both_hands.isChecked()
+    open_and_wait(qtbot, reopened, both, silent)
+    assert reopened.study_panel.value(FOLLOWUP, "Hand") == "left (from the joints; the file does not say)"
+    assert reopened.documents[FOLLOWUP].hand_chosen is None  # nobody named it: its joints say it
+
+
 def test_autosave_coalesces_a_burst_of_edits_into_one_write_of_the_last_state(qtbot, make_window, study, tmp_path):
     dataset = tmp_path / "dataset"
     window = make_window(dataset, autosave_delay_s=0.3)

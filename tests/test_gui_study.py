@@ -778,7 +778,8 @@ def test_the_study_panel_says_both_hands_for_a_file_of_both_hands_or_joints_name
     window.add_box(FOLLOWUP, (90.0, 60.0, 20.0, 20.0), identity="L MCP2")
     assert window.study_panel.value(FOLLOWUP, "Hand") == "both hands (from the joints; the file does not say)"
     window.actions_by_name["undo"].trigger()
-    assert window.study_panel.value(FOLLOWUP, "Hand") == "—"  # one hand's joints named with it: no second hand
+    # one hand's joints named with it: that hand, no second one
+    assert window.study_panel.value(FOLLOWUP, "Hand") == "right (from the joints; the file does not say)"
 
 
 def test_a_one_hand_film_whose_joints_are_named_with_its_hand_is_not_said_to_show_both(qtbot, make_window, tmp_path):

@@ -106,15 +106,29 @@ def test_a_radiograph_of_both_hands_is_said_to_be_of_both_hands_not_hand_not_sta
     declared = dataclasses.replace(study.baseline, identity=StudyIdentity(patient_id="P", laterality="B"))
     silent = dataclasses.replace(study.baseline, identity=StudyIdentity(patient_id="P"))
     assert hand_text(VisitInfo.of(declared)) == "both hands"
-    from_joints = VisitInfo.of(silent, both_hands_named=True)
+    from_joints = VisitInfo.of(silent, ("R MCP2", "L MCP2"))
     assert (from_joints.laterality, from_joints.laterality_from_joints) == ("B", True)
     assert hand_text(from_joints) == "both hands (from the joints)"
     assert hand_text(VisitInfo.of(silent)) == "hand not stated"  # nothing named with its hand: not said
-    assert VisitInfo.of(study.baseline, both_hands_named=True).laterality == study.truth.laterality  # the file's own
+    assert VisitInfo.of(study.baseline, ("R MCP2", "R PIP2")).laterality == study.truth.laterality  # the file's own
     assert study_cells(from_joints, from_joints)["hand"] == "B"
     result = dataclasses.replace(make_result(study), baseline=from_joints, followup=from_joints)
     assert {row["hand"] for row in read_csv(write_csv(tmp_path / "results.csv", result))} == {"B"}
     assert result.to_json()["baseline"]["laterality_from_joints"] is True
+
+
+def test_a_one_hand_film_whose_joints_are_named_with_its_hand_is_of_that_hand_not_of_both(study):
+    """Named "L MCP2" to pair them with a film of both hands, a one-hand film's joints made it "both hands (from the
+    joints)" in the report and overview.png headers and B in results.json."""
+    from jsnviewer.pipeline.overview import hand_text
+    from jsnviewer.radiograph import StudyIdentity
+
+    silent = dataclasses.replace(study.baseline, identity=StudyIdentity(patient_id="P"))
+    left = VisitInfo.of(silent, ("L MCP2", "L PIP2", None))
+    assert (left.laterality, left.laterality_from_joints) == ("L", True)
+    assert hand_text(left) == "left hand (from the joints)"
+    stated = dataclasses.replace(study.baseline, identity=StudyIdentity(patient_id="P", laterality="R"))
+    assert hand_text(VisitInfo.of(stated, ("R MCP2", "R PIP2"))) == "right hand"  # the file says so already
 
 
 @pytest.mark.parametrize("stage", ["folder", "file"])

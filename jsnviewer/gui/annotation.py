@@ -20,7 +20,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from jsnviewer.dataset import JointAnnotation, merge_joints
 from jsnviewer.detection.identity import hand_side, name_as_hand, names_with_hands
-from jsnviewer.joints import BOTH, SIDES, hand_of, names_a_hand, names_of_one_hand
+from jsnviewer.joints import BOTH, SIDES, hand_of, laterality_shown, names_a_hand, names_of_one_hand
 from jsnviewer.pipeline.placement import Rect, box_rect, overlap
 from jsnviewer.words import counted
 
@@ -141,7 +141,9 @@ class AnnotationDocument(QObject):
         # Taken to show both hands whether or not a joint's name says so yet: by the saved annotation (the
         # user's tick, saved as its laterality "B") where there is one, else by the file (ImageLaterality "B").
         self._both_hands_chosen = laterality == BOTH if both_hands is None else both_hands
-        self._hand_chosen = hand if hand in SIDES else None
+        self._hand_chosen = None
+        # a saved hand that the file and the joints' names say anyway is no choice of the reader's
+        self._hand_chosen = hand if hand in SIDES and hand != self.saved_laterality else None
 
     # --- reading
     def uids(self) -> list[int]:
@@ -158,25 +160,23 @@ class AnnotationDocument(QObject):
 
     @property
     def both_hands(self) -> bool:
-        """Whether the radiograph is taken to show both hands, so that its joints are named with their hand."""
+        """Whether its joints are named with their hand ("R MCP2"): taken to show both hands, or a joint named so (a
+        one-hand radiograph's too, named "L MCP2" to pair them with a radiograph of both hands)."""
         return self._both_hands_chosen or names_a_hand(j.identity for j in self._joints.values())
 
     @property
     def shows_both_hands(self) -> bool:
-        """Whether the radiograph shows both hands, as the Study panel says it: ticked so, or joints of both named. A
-        one-hand film paired with a film of both hands has its joints named with its one hand ("L MCP2") to pair
-        them: that names a hand, not two."""
-        hands = {hand_of(j.identity) for j in self._joints.values() if j.identity} - {None}
-        return self._both_hands_chosen or len(hands) > 1
+        """Whether the radiograph shows both hands (`saved_laterality` "B"): as the Study panel and the Both hands
+        tick say it."""
+        return self.saved_laterality == BOTH
 
     @property
     def saved_laterality(self) -> str | None:
-        """The laterality the annotation file records: "B" for a radiograph taken to show both hands (so that
-        the tick holds when the image is opened again, before any joint is named), else the file's hand; no
-        hand when the file declares both and the user took it to show one."""
-        if self.both_hands:
-            return BOTH
-        return self.declared_hand
+        """The laterality the annotation file records, what the radiograph shows (`laterality_shown`): "B" where it
+        is taken to show both hands (ticked, so that the tick holds when the image is opened again before any joint
+        is named, or the joints of both named), else the hand the user or the file says, else the one hand its joints
+        are named with; no hand when the file declares both and the user took it to show one."""
+        return laterality_shown(self.declared_hand, (j.identity for j in self._joints.values()), self._both_hands_chosen)
 
     @property
     def hand_chosen(self) -> str | None:
@@ -196,10 +196,10 @@ class AnnotationDocument(QObject):
 
     @property
     def named_hand(self) -> str | None:
-        """Which hand the plainly named joints lie as (`hand_side`), else the declared one."""
+        """Which hand the plainly named joints lie as (`hand_side`), else the one hand shown (`saved_laterality`)."""
         named = [(j.box[:2], j.identity) for j in self._joints.values() if j.identity and not hand_of(j.identity)]
         side = hand_side(np.array([c for c, _ in named], dtype=float).reshape(-1, 2), [n for _, n in named])
-        return side or self.declared_hand
+        return side or (self.saved_laterality if self.saved_laterality in SIDES else None)
 
     @property
     def is_dirty(self) -> bool:
@@ -288,7 +288,7 @@ class AnnotationDocument(QObject):
         joints = list(self._joints.values())
         new = self._names_with_hands(joints) if both else names_of_one_hand(j.identity for j in joints)
         renamed = [(uid, name) for uid, joint, name in zip(uids, joints, new) if name != joint.identity]
-        if both == self.both_hands and not renamed:
+        if both == self.shows_both_hands and not renamed:
             return 0
         self.in_batch = True
         try:
@@ -306,7 +306,7 @@ class AnnotationDocument(QObject):
         """Take the radiograph to show the `side` hand ("L"/"R") and name its boxes as that hand's joints from
         where they lie (`identity.name_as_hand`), as one undo step; how many boxes were renamed. Proposals stay
         proposals (naming the hand reviews none). Not for a radiograph of both hands."""
-        if side not in SIDES or self.both_hands:
+        if side not in SIDES or self.shows_both_hands:
             return 0
         uids = list(self._joints)
         joints = list(self._joints.values())

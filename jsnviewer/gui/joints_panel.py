@@ -237,11 +237,11 @@ class JointsPanel(QWidget):
         for widget in (self.identity, self.delete_button, *self.findings.values()):
             widget.setEnabled(enabled)
         self.accept_button.setEnabled(enabled and joint.source == "model")
-        # a radiograph of both hands names its joints with their hand ("R MCP2"): offer those names there
-        both = self.document is not None and self.document.both_hands
+        # a radiograph of both hands names its joints with their hand ("R MCP2"): offer those names there, and where a
+        # one-hand radiograph's joints are named so (to pair them with a radiograph of both hands), unticked
         self.both_hands.setEnabled(self.document is not None)
-        self.both_hands.setChecked(both)
-        choices = identity_choices(both)
+        self.both_hands.setChecked(self.document is not None and self.document.shows_both_hands)
+        choices = identity_choices(self.document is not None and self.document.both_hands)
         if choices != self._choices:
             self._choices = choices
             self.identity.clear()

@@ -504,7 +504,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         layer.selection_changed.connect(lambda uid, r=role: self._box_selected(r, uid))
         layer.labels_moved.connect(self.overlays[role].place_around)
         self.layers[role] = layer
-        self.study_panel.set_radiograph(role, radiograph, document.hand_chosen, document.shows_both_hands)
+        self.study_panel.set_radiograph(role, radiograph, document.saved_laterality, document.hand_chosen)
         self._show_repeated_identities()  # a saved file may hold one name twice; the image it replaced, no more
 
     def _check_pair(self) -> None:
@@ -813,7 +813,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         if document is None or not len(document):
             self.statusBar().showMessage("No boxes to name: find the joints first (Ctrl+R)", 6000)
             return
-        if document.both_hands:
+        if document.shows_both_hands:
             self.statusBar().showMessage("This radiograph is taken to show both hands, its joints named with their "
                                          "hand: untick Both hands first", 8000)
             return
@@ -852,8 +852,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         """The Study panel says the hand the reader named the radiograph as (or the file's again, after an undo)."""
         for role in ROLES:
             if self.documents[role] is document:
-                self.study_panel.set_radiograph(role, self.panes[role].radiograph, document.hand_chosen,
-                                                document.shows_both_hands)
+                self.study_panel.set_radiograph(role, self.panes[role].radiograph, document.saved_laterality,
+                                                document.hand_chosen)
 
     def _document_changed(self, document: AnnotationDocument) -> None:
         self.saver.schedule(document)

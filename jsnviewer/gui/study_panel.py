@@ -19,21 +19,20 @@ FIELDS = ("File", "Patient ID", "Study date", "Hand", "Modality", "Size", "Bits 
 UNBROKEN = ("Study date", "Modality", "Bits stored")
 
 
-def hand_text(file_hand: str | None, hand_chosen: str | None = None, both_hands: bool = False) -> str:
-    """The hand the file declares ("both hands" for its "B"), or the one the reader named the joints as where that
-    differs (Edit ▸ Name joints as the other hand), with what the file says; `both_hands`: the image is taken to
-    show both hands (its joints named with their hand, or Both hands ticked) where the file does not say so."""
+def hand_text(file_hand: str | None, shown: str | None = None, hand_chosen: str | None = None) -> str:
+    """The hand the file declares ("both hands" for its "B"), or where what the image is taken to show (`shown`: the
+    laterality its annotation records, `AnnotationDocument.saved_laterality`) differs, that with what the file says:
+    the hand the reader named the joints as (`hand_chosen`, Edit ▸ Name joints as the other hand), else what the
+    joints' names say (both hands named, or Both hands ticked; one hand's, "L MCP2")."""
     declared = "both hands" if file_hand == BOTH else SIDES.get(file_hand or "", file_hand or "—")
-    if both_hands and file_hand != BOTH:
-        return "both hands (from the joints; " + ("the file does not say)" if file_hand is None
-                                                  else f"the file: {declared})")
-    if hand_chosen is None or hand_chosen == file_hand:
+    if shown is None or shown == file_hand:
         return declared
-    return f"{SIDES[hand_chosen]} (named by the reader; " + ("the file does not say)" if file_hand is None
-                                                             else f"the file: {declared})")
+    how = "named by the reader" if shown == hand_chosen else "from the joints"
+    return f"{'both hands' if shown == BOTH else SIDES[shown]} ({how}; " + (
+        "the file does not say)" if file_hand is None else f"the file: {declared})")
 
 
-def describe(radiograph: Radiograph, hand_chosen: str | None = None, both_hands: bool = False) -> dict[str, str]:
+def describe(radiograph: Radiograph, shown: str | None = None, hand_chosen: str | None = None) -> dict[str, str]:
     ident = radiograph.identity
     if radiograph.pixel_size_mm:
         pixel = f"{radiograph.pixel_size_mm:.4g} mm/px\n({radiograph.pixel_size_source})"
@@ -43,7 +42,7 @@ def describe(radiograph: Radiograph, hand_chosen: str | None = None, both_hands:
         "File": radiograph.path.name if radiograph.path else "—",
         "Patient ID": ident.patient_id or "—",
         "Study date": ident.study_date.isoformat() if ident.study_date else "—",
-        "Hand": hand_text(ident.laterality, hand_chosen, both_hands),
+        "Hand": hand_text(ident.laterality, shown, hand_chosen),
         "Modality": ident.modality or "—",
         "Size": f"{radiograph.width} × {radiograph.height} px",
         "Bits stored": str(radiograph.bits_stored),
@@ -81,11 +80,12 @@ class StudyPanel(QWidget):
         layout.addStretch(1)
         self.setMinimumWidth(MIN_WIDTH)
 
-    def set_radiograph(self, role: str, radiograph: Radiograph | None, hand_chosen: str | None = None,
-                       both_hands: bool = False) -> None:
-        shown = describe(radiograph, hand_chosen, both_hands) if radiograph is not None else {}
+    def set_radiograph(self, role: str, radiograph: Radiograph | None, shown: str | None = None,
+                       hand_chosen: str | None = None) -> None:
+        """`shown`, `hand_chosen`: see `hand_text`."""
+        values = describe(radiograph, shown, hand_chosen) if radiograph is not None else {}
         for name, label in self.values[role].items():
-            label.setText(shown.get(name, "—"))
+            label.setText(values.get(name, "—"))
             if name == "File":  # an emptied view names no file
                 label.setToolTip(str(radiograph.path) if radiograph is not None and radiograph.path is not None else "")
 

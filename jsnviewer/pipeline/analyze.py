@@ -332,8 +332,6 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     # its findings are a text page's "ankylosis" as much as a hand's: not said as findings
     unassessed = {visit: findings_not_assessed(visit) for visit in doubted}
     report(0.62, "Pairing joints")
-    # before `match_hands` names a one-hand visit's joints with its hand to pair them with a two-hand visit's
-    both_hands_named = [names_a_hand(d.identity for d in dets) for dets in detections]
     *detections, hands_warning = match_hands(*detections, (baseline.identity.laterality, followup.identity.laterality))
     # what presumes a hand (both hands or one, the hand's size, its side) is not said of what may be none
     warnings += [hands_warning] if hands_warning and not doubted else []
@@ -407,8 +405,9 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     if not joints:
         warnings.append(_nothing_measured(bool(pairs)))
     report(1.0, "Done")
-    return StudyResult(VisitInfo.of(baseline, both_hands_named[0]), VisitInfo.of(followup, both_hands_named[1]), joints,
-                       unpaired, warnings,
+    # the joints as compared: a one-hand visit's named with its hand by `match_hands` say that hand, not both
+    visits = [VisitInfo.of(r, (d.identity for d in dets)) for r, dets in zip((baseline, followup), detections)]
+    return StudyResult(*visits, joints, unpaired, warnings,
                        dict(settings.to_json(), device=models.device, models=models.weights_files), timings)
 
 

@@ -52,13 +52,14 @@ def findings_abbrev(findings: dict[str, bool], short: bool = False) -> str:
 
 def hand_text(info: VisitInfo) -> str:
     """'right hand', 'right hand (named by the reader)' where the file stated another or none, 'both hands' (the file's
-    "B"), 'both hands (from the joints)' where the file states no hand but the joints are named with theirs,
-    'hand not stated'."""
-    if info.laterality == BOTH:
-        return "both hands" + (" (from the joints)" if info.laterality_from_joints else "")
-    if info.laterality not in SIDES:
+    "B"), 'both hands (from the joints)' / 'left hand (from the joints)' where the joints' names say what the file
+    does not (joints of both hands named; one hand's, "L MCP2"), 'hand not stated'."""
+    if info.laterality not in (*SIDES, BOTH):
         return "hand not stated"
-    return f"{SIDES[info.laterality]} hand" + (" (named by the reader)" if info.laterality_by_reader else "")
+    words = "both hands" if info.laterality == BOTH else f"{SIDES[info.laterality]} hand"
+    if info.laterality_from_joints:
+        return f"{words} (from the joints)"
+    return words + (" (named by the reader)" if info.laterality_by_reader else "")
 
 
 def visit_details(info: VisitInfo) -> str:

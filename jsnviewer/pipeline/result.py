@@ -6,13 +6,14 @@ each joint (crops, masks, loss spectra) are written beside it as PNG files by `j
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from jsnviewer import __version__
-from jsnviewer.joints import BOTH, FINDINGS, anatomical
+from jsnviewer.joints import FINDINGS, anatomical, laterality_shown
 from jsnviewer.pipeline.geometry import CropFrame
 from jsnviewer.registration.result import JointRegistration, reasons_said
 from jsnviewer.registration.transform import BoneTransform
@@ -43,26 +44,27 @@ class VisitInfo:
     width: int
     height: int
     laterality_by_reader: bool = False  # the hand was named by the reader, not stated by the file
-    # laterality "B" (both hands) told by the joints' names ("R MCP2", "L PIP3"), where the file states no hand
+    # the laterality was told by the joints' names where the file does not state it: "B" (both hands) for joints of
+    # both named ("R MCP2", "L PIP3"), or the one hand a one-hand radiograph's joints are named with ("L MCP2")
     laterality_from_joints: bool = False
 
     @classmethod
-    def of(cls, radiograph, both_hands_named: bool = False) -> VisitInfo:
-        """What `radiograph`'s file says of it; `both_hands_named`: its joints were named with their hand (a radiograph
-        of both hands), said as laterality "B" from the joints where the file states no hand."""
+    def of(cls, radiograph, identities: Iterable[str | None] = ()) -> VisitInfo:
+        """What `radiograph`'s file says of it, and what it shows (`laterality_shown`) by the names of its joints as
+        the analysis compared them (`identities`) where the file does not say."""
         identity = radiograph.identity
-        from_joints = both_hands_named and identity.laterality is None
+        laterality = laterality_shown(identity.laterality, identities)
         return cls(
             file_name=radiograph.path.name if radiograph.path else "(in memory)",
             patient_id=identity.patient_id,
             study_date=identity.study_date.isoformat() if identity.study_date else None,
-            laterality=BOTH if from_joints else identity.laterality,
+            laterality=laterality,
             pixel_size_mm=radiograph.pixel_size_mm,
             pixel_size_source=radiograph.pixel_size_source,
             width=int(radiograph.width),
             height=int(radiograph.height),
             laterality_by_reader=identity.laterality_by_reader,
-            laterality_from_joints=from_joints,
+            laterality_from_joints=laterality != identity.laterality,
         )
 
 
