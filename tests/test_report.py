@@ -117,6 +117,39 @@ def test_a_radiograph_of_both_hands_is_said_to_be_of_both_hands_not_hand_not_sta
     assert result.to_json()["baseline"]["laterality_from_joints"] is True
 
 
+def test_each_csv_row_gives_its_joints_hand_and_says_both_visits_hands_where_they_differ(study, tmp_path):
+    """A study of a left hand's film and a film of both hands (or both hands and a right hand's) had the baseline's
+    hand on every row of results.csv and summary.csv: B for the right hand's joints, or L for a joint of the right."""
+    from jsnviewer.pipeline.batch import result_rows
+    from jsnviewer.pipeline.report import study_cells, write_csv
+
+    def with_hands(baseline: str, followup: str, hand: str | None):
+        result = make_result(study)
+        joints = [dataclasses.replace(j, identity=f"{hand} {j.identity}" if hand else j.identity) for j in result.joints]
+        unpaired = [UnpairedJoint("L MCP3" if hand == "R" else "R MCP3", "followup" if baseline != "B" else "baseline",
+                                  (50.0, 50.0, 20.0, 20.0), "not found on the other visit")]
+        return dataclasses.replace(result, joints=joints, unpaired=unpaired + result.unpaired,
+                                   baseline=dataclasses.replace(result.baseline, laterality=baseline),
+                                   followup=dataclasses.replace(result.followup, laterality=followup))
+
+    for baseline, followup, hand in (("L", "B", "L"), ("B", "R", "R")):
+        result = with_hands(baseline, followup, hand)
+        rows = read_csv(write_csv(tmp_path / "results.csv", result))
+        other = {"L": "R", "R": "L"}[hand]
+        assert {r["hand"] for r in rows if r["identity"].startswith(f"{hand} ")} == {hand}
+        assert [r["hand"] for r in rows if r["identity"].startswith(f"{other} ")] == [other]  # of the two-hand film
+        unnamed = [r["hand"] for r in rows if not r["identity"]]  # the boxes that fit no joint: of the study
+        assert unnamed == [f"baseline {baseline} / follow-up {followup}"]
+        summary = result_rows("S1", "S1", result, [])
+        assert [r["hand"] for r in summary] == [r["hand"] for r in rows]
+    contradicting = read_csv(write_csv(tmp_path / "results.csv", with_hands("L", "R", None)))  # plain names
+    assert {r["hand"] for r in contradicting if r["status"] == "measured"} == {"baseline L / follow-up R"}
+    assert [r["hand"] for r in contradicting if r["identity"] == "MCP5" and r["status"] == "not measured"] == ["R"]
+    agreeing = make_result(study)
+    assert {r["hand"] for r in read_csv(write_csv(tmp_path / "results.csv", agreeing))} == {study.truth.laterality}
+    assert study_cells(agreeing.baseline, None)["hand"] == study.truth.laterality  # an error row: one file read
+
+
 def test_a_one_hand_film_whose_joints_are_named_with_its_hand_is_of_that_hand_not_of_both(study):
     """Named "L MCP2" to pair them with a film of both hands, a one-hand film's joints made it "both hands (from the
     joints)" in the report and overview.png headers and B in results.json."""

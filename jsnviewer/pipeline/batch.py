@@ -157,7 +157,8 @@ def result_rows(study_id: str, folder: str, result, notes: list[str]) -> list[di
     base = {"id": study_id, "folder": folder, "warnings": WARNINGS_SEPARATOR.join(notes + result.warnings),
             **study_cells(result.baseline, result.followup)}
     rows = [dict(base, status="ok", reason=row["reliability_reasons"], **row) for row in joint_rows(result)]
-    rows += [dict(base, status="unpaired", identity=row["identity"], reason=row["reliability_reasons"])
+    rows += [dict(base, status="unpaired", identity=row["identity"], hand=row.get("hand", base["hand"]),
+                  reason=row["reliability_reasons"])
              for row in not_measured_rows(result)]
     return rows or [dict(base, status="ok")]
 

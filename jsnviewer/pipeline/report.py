@@ -27,7 +27,7 @@ from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import ALL_IDENTITIES, anatomical, file_stem
 from jsnviewer.pipeline.overview import display_grey, overview_image
-from jsnviewer.pipeline.result import VISIT_NAMES, StudyResult, VisitInfo
+from jsnviewer.pipeline.result import VISIT_NAMES, StudyResult, VisitInfo, hand_said
 
 STUDY_COLUMNS = ["patient_id", "baseline_date", "followup_date", "hand"]
 CSV_COLUMNS = [*STUDY_COLUMNS, "identity", "status", "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings",
@@ -41,13 +41,14 @@ WARNINGS_SEPARATOR = " | "
 
 
 def study_cells(baseline: VisitInfo | None, followup: VisitInfo | None) -> dict[str, str]:
-    """Whose study a CSV row belongs to: the baseline's patient ID and hand (the follow-up's where the
-    baseline does not say), both study dates; empty where unknown."""
+    """Whose study a CSV row belongs to: the baseline's patient ID (the follow-up's where the baseline does not
+    say), both study dates and the study's hand (`hand_said`; a joint's row gives its joint's); empty where
+    unknown."""
     visits = [v for v in (baseline, followup) if v is not None]
     return {"patient_id": next((v.patient_id for v in visits if v.patient_id), ""),
             "baseline_date": (baseline and baseline.study_date) or "",
             "followup_date": (followup and followup.study_date) or "",
-            "hand": next((v.laterality for v in visits if v.laterality), "")}
+            "hand": hand_said(baseline, followup)}
 
 
 def safe_name(name: str) -> str:
@@ -91,12 +92,13 @@ def _confidence(confidences: dict[str, float], name: str) -> str:
 
 
 def joint_rows(result: StudyResult) -> list[dict[str, str]]:
-    """The measured joints, in anatomical order, as plain numbers (no '+': spreadsheets read them)."""
+    """The measured joints, in anatomical order, as plain numbers (no '+': spreadsheets read them), each with its hand."""
     rows = []
     for j in anatomical(result.joints):
         reg = j.registration
         rows.append({
             "identity": j.identity,
+            "hand": hand_said(result.baseline, result.followup, j.identity),
             "jsn_mm": "" if j.jsn_mm is None else f"{j.jsn_mm:.4f}",
             "jsn_px": f"{j.jsn_px:.4f}",
             "reliable": "yes" if j.reliable else "no",
@@ -111,10 +113,17 @@ def joint_rows(result: StudyResult) -> list[dict[str, str]]:
     return rows
 
 
+def _only(result: StudyResult, visit: str) -> tuple[VisitInfo | None, VisitInfo | None]:
+    """(baseline, follow-up) with only `visit` ("baseline"/"followup") of them: what a joint found on it is of."""
+    return tuple(getattr(result, v) if v == visit else None for v in VISIT_NAMES)
+
+
 def not_measured_rows(result: StudyResult) -> list[dict[str, str]]:
-    """A row per named joint that was not measured, then one row for all the boxes that fit no finger joint. They
-    have no value, so `reliable` is left empty: a filter on reliable = no counts the unreliable values only."""
-    rows = [{"identity": u.identity, "reliable": "", "reliability_reasons": f"{VISIT_NAMES[u.visit]}: {u.reason}"}
+    """A row per named joint that was not measured, with its hand on the visit it is on, then one row for all the
+    boxes that fit no finger joint. They have no value, so `reliable` is left empty: a filter on reliable = no counts
+    the unreliable values only."""
+    rows = [{"identity": u.identity, "hand": hand_said(*_only(result, u.visit), u.identity), "reliable": "",
+             "reliability_reasons": f"{VISIT_NAMES[u.visit]}: {u.reason}"}
             for u in anatomical(result.unpaired) if u.identity is not None]
     note = unnamed_boxes_note(result)
     return rows + ([{"identity": "", "reliable": "", "reliability_reasons": note}] if note else [])

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from jsnviewer import __version__
-from jsnviewer.joints import FINDINGS, anatomical, laterality_shown
+from jsnviewer.joints import BOTH, FINDINGS, anatomical, hand_of, laterality_shown
 from jsnviewer.pipeline.geometry import CropFrame
 from jsnviewer.registration.result import JointRegistration, reasons_said
 from jsnviewer.registration.transform import BoneTransform
@@ -66,6 +66,26 @@ class VisitInfo:
             laterality_by_reader=identity.laterality_by_reader,
             laterality_from_joints=laterality != identity.laterality,
         )
+
+
+def hand_said(baseline: VisitInfo | None, followup: VisitInfo | None, identity: str | None = None) -> str:
+    """The hand a row of results.csv or summary.csv is of: "L", "R", "B" (a study of both hands) or "" (not said).
+
+    A joint's (`identity`) is its name's ("L MCP2" → "L"; a radiograph of both hands, or one stating no hand, says
+    nothing more of it), else the one hand a radiograph shows; a study's (no `identity`), the hand the radiographs
+    show. What a visit does not say contradicts nothing. Where the two visits say different hands of it, each is said:
+    "baseline L / follow-up R" (the pair's warnings say why), never the baseline's alone."""
+    named = hand_of(identity) if identity else None
+    said = {}
+    for word, visit in (("baseline", baseline), ("follow-up", followup)):
+        hand = visit.laterality if visit is not None else None
+        said[word] = named if named and hand in (None, BOTH) else hand
+    said = {word: hand for word, hand in said.items() if hand}
+    if identity and set(said.values()) > {BOTH}:  # a plainly named joint of both hands: the one-hand visit's side
+        said = {word: hand for word, hand in said.items() if hand != BOTH}
+    if len(set(said.values())) == 1:
+        return next(iter(said.values()))
+    return " / ".join(f"{word} {hand}" for word, hand in said.items())
 
 
 @dataclass
