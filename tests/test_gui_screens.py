@@ -490,3 +490,23 @@ def test_with_six_warnings_at_1280_by_800_the_images_keep_most_of_the_height_and
         qtbot.wait(10)
         assert label.visibleRegion().boundingRect().height() == label.height()
         assert label.heightForWidth(label.width()) <= label.height()  # not cut short: its lines all shown
+
+
+def test_in_an_enlarged_joint_detail_each_crops_title_stays_over_its_crop_level_with_the_colour_scale(qtbot):
+    """A tall detail dock on a narrow screen (the crops as large as the width allows): the titles floated halfway
+    down the panel, far above their crops, and the colour scale stood above the crops it belongs to."""
+    from jsnviewer.gui.joint_detail import JointDetailPanel
+
+    panel = JointDetailPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1280, 420)
+    panel.show()
+    qtbot.waitExposed(panel)
+    for tile in panel.tiles.values():
+        title, image = tile.title.geometry(), tile.image.geometry()
+        assert image.height() < tile.height() - 60  # the width, not the height, limits the crop here
+        assert title.height() <= tile.title.fontMetrics().height() + 6  # one line: its text sits on the crop
+        assert 0 <= image.top() - title.bottom() <= 6, (title, image)
+    image_top = panel.tiles["fixed"].image.mapTo(panel, panel.tiles["fixed"].image.rect().topLeft()).y()
+    bar_top = panel.colour_bar.mapTo(panel, panel.colour_bar.rect().topLeft()).y()
+    assert abs(bar_top - image_top) <= 3

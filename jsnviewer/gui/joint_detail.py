@@ -147,6 +147,7 @@ class _Tile(QWidget):
         super().__init__()
         self.title = QLabel(title)
         self.title.setAlignment(Qt.AlignCenter)
+        self.title.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)  # one line, right on its crop
         self.title.setToolTip(tip)
         self.image = _Picture()
         self.image.setStyleSheet("background: #000;")
@@ -155,7 +156,8 @@ class _Tile(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
         layout.addWidget(self.title)
-        layout.addWidget(self.image, 1)
+        layout.addWidget(self.image)
+        layout.addStretch(1)  # a tall panel's room goes below the crop
 
     def set_rgb(self, rgb: np.ndarray | None) -> None:
         self.image.show_rgb(rgb)
@@ -209,8 +211,9 @@ class JointDetailPanel(QWidget):
             pictures.addWidget(tile, 0, column)
         bar = QVBoxLayout()
         bar.setSpacing(0)
-        bar.addSpacing(18)
+        bar.addSpacing(2)  # the scale's top value on the titles' line, the scale itself level with the crops
         bar.addWidget(self.bar_top)
+        bar.addSpacing(2)
         bar.addWidget(self.colour_bar)
         bar.addWidget(self.bar_bottom)
         bar.addStretch(1)
