@@ -1430,3 +1430,19 @@ def test_the_folder_dialog_makes_a_typed_new_folder_and_says_why_it_cannot(qtbot
     refused.findChild(QLineEdit, "fileNameEdit").setText("other")
     refused.accept()
     assert refused.result() != FolderDialog.Accepted and "Permission denied" in said[0]
+
+
+def test_two_crops_without_difference_show_a_dark_mismatch_not_rounding_noise_at_full_colour(qtbot, analysed):
+    """Baseline and follow-up the same image: "Mismatch before" was black and "Mismatch after", a millionth of the grey
+    range from resampling, glowed orange on a colour scale that read 0.00."""
+    window, result = analysed
+    joint = result.joint("DIP4")
+    noise = np.random.default_rng(0).uniform(0.0, 1e-6, joint.registration.spectrum_original.shape).astype(np.float32)
+    same = dataclasses.replace(joint, registration=dataclasses.replace(
+        joint.registration, spectrum_original=np.zeros_like(noise), spectrum_transformed=noise))
+    detail = window.detail_panel
+    detail.show_joint(same)
+    assert np.max(detail._pictures["spectrum_transformed"]) <= np.max(detail._pictures["spectrum_original"]) + 8
+    assert float(detail.bar_top.text()) > 0.0  # the scale says how small a difference would show bright
+    detail.show_joint(joint)  # a real mismatch keeps its own scale
+    assert float(detail.bar_top.text()) == pytest.approx(float(np.max(joint.registration.spectrum_original)), abs=0.006)

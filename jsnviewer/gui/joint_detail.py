@@ -32,6 +32,9 @@ NUMBERS_PX = 440  # what the numbers get before the pictures grow (a wide panel)
 UPPER_COLOUR = (0, 229, 255)  # upper (distal) bone outline
 LOWER_COLOUR = (255, 213, 79)  # lower (proximal) bone outline
 SPECTRUM_MAP = "inferno"
+# The mismatch colour scale's least top, in the crops' normalised grey (0–1): a smaller difference, such as the
+# resampling noise between two identical crops, stays dark instead of being stretched to the full colours.
+LEAST_MISMATCH_TOP = 0.05
 RELIABLE_COLOUR, UNRELIABLE_COLOUR = "#7bd88f", "#ffb454"
 
 
@@ -272,7 +275,7 @@ class JointDetailPanel(QWidget):
                           "transformed": grey_rgb(transformed_crop(joint))}
         spectra = {k: s for k, s in (("spectrum_original", reg.spectrum_original),
                                       ("spectrum_transformed", reg.spectrum_transformed)) if s is not None}
-        self._top = max((float(np.max(s)) for s in spectra.values()), default=1.0) or 1.0
+        self._top = max(max((float(np.max(s)) for s in spectra.values()), default=1.0), LEAST_MISMATCH_TOP)
         for name, s in spectra.items():
             self._pictures[name] = spectrum_rgb(s, self._top)
         self._show_colour_bar()
