@@ -685,3 +685,18 @@ def test_an_exports_proposed_name_has_the_patient_id_and_the_study_dates_said_pl
     assert named({"study_date": None}, {}) == f"jsn-report_{b.patient_id}_undated_{f.study_date}"
     assert named({"study_date": None, "patient_id": None}, {"study_date": None, "patient_id": None}) == "jsn-report"
     assert named({"patient_id": "P1"}, {"patient_id": "P2"}) == f"jsn-report_P1_P2_{b.study_date}_{f.study_date}"
+
+
+def test_the_jsn_value_and_its_reliable_verdict_stand_apart_in_the_report(report, study):
+    """A JPEG pair's rows read "+2.49 px ? no" with one space between the right-aligned value and the verdict beside
+    it: the "?" of the value seemed to belong to the "no"."""
+    result = make_result(study)
+    for with_mm in (True, False):
+        if not with_mm:
+            for joint in result.joints:
+                joint.registration.pixel_size_mm = None
+        painted = report(result)
+        header = {t["text"]: t["rect"] for t in painted.texts if t["bold"] and t["text"] in ("JSN", "JSN in px", "Reliable")}
+        value = header["JSN in px" if with_mm else "JSN"]
+        gap_points = (header["Reliable"].left() - value.right()) / 10  # layout units: a tenth of a point
+        assert gap_points >= 9, gap_points  # an em of the table's 9 pt type

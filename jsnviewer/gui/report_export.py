@@ -58,6 +58,7 @@ IDENTITY_COLUMNS = (("", 70), ("Patient ID", 170), ("Study date", 100), ("Hand",
 RESULT_COLUMNS = (("Joint", 44), ("JSN", 74), ("JSN in px", 68), ("Reliable", 52), ("Baseline findings", 104),
                   ("Follow-up findings", 104), ("Notes", 0))  # points; 0: the rest of the width
 RIGHT_ALIGNED = {"JSN", "JSN in px"}
+NUMBER_GAP = 6 * PT  # more room right of a right-aligned value: "+2.49 px ?" and the "no" beside it read as one
 TEXT, GREY, WARNING = "#000000", "#5f5f5f", "#b3261e"
 SHADE, RULE = "#eeeeee", "#444444"
 
@@ -118,7 +119,8 @@ def _widths(columns) -> list[float]:
 
 def _row(cells: list[Cell], columns, points: float, shade: str | None = None, rule: bool = False) -> Block:
     """One table row; every cell wraps, and the row is as high as its tallest cell."""
-    widths = _widths(columns)
+    gaps = [NUMBER_GAP if title in RIGHT_ALIGNED else 0 for title, _ in columns]
+    widths = [w - gap for w, gap in zip(_widths(columns), gaps)]
     fonts = [_font(points, c.bold) for c in cells]
     height = max(_text_height(c.text, f, w - 2 * PAD) for c, f, w in zip(cells, fonts, widths)) + 2 * PAD
 
@@ -126,10 +128,10 @@ def _row(cells: list[Cell], columns, points: float, shade: str | None = None, ru
         if shade:
             p.fillRect(QRectF(MARGIN, y, CONTENT_W, height), QColor(shade))
         x = MARGIN
-        for cell, font, width, (title, _) in zip(cells, fonts, widths, columns):
+        for cell, font, width, gap, (title, _) in zip(cells, fonts, widths, gaps, columns):
             align = Qt.AlignRight if title in RIGHT_ALIGNED else Qt.AlignLeft
             _draw(p, QRectF(x + PAD, y + PAD, width - 2 * PAD, height - 2 * PAD), cell.text, font, cell.colour, align)
-            x += width
+            x += width + gap
         if rule:
             p.setPen(QColor(RULE))
             p.drawLine(QPointF(MARGIN, y + height), QPointF(MARGIN + CONTENT_W, y + height))
