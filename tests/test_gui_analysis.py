@@ -268,6 +268,32 @@ def test_a_flagged_value_is_marked_in_the_table_and_the_detail_and_copied_with_i
     assert "Not reliable: do not use this value" in detail.numbers.text()
 
 
+def test_the_joint_detail_gives_a_bullet_per_reason_and_each_advice_once_under_its_reasons(qtbot, analysed):
+    """A radiologist read three reasons merged into one bullet as one: each reason is its own bullet, and what to
+    do is said once, under the reasons that share it, in mm where the pixel size is known."""
+    from html import escape
+
+    from jsnviewer.registration.result import ReliabilityRule, verdict
+    from jsnviewer.registration.transform import BoneTransform
+
+    window, result = analysed
+    joint = result.joint("PIP3")
+    moved = BoneTransform(dx=joint.registration.upper.dx + 9.0, dy=joint.registration.upper.dy)
+    failed = dataclasses.replace(joint.registration, original_loss=0.03, transformed_loss=0.04, turn_check_px=-1.5,
+                                 network_upper=moved, network_lower=joint.registration.lower)
+    joint.registration.reasons = verdict(failed, ReliabilityRule(), converged=False)
+    assert len(joint.registration.reasons) == 4
+    window.detail_panel.show_joint(joint)
+    text = window.detail_panel.numbers.text()
+    verdict_html = text[:text.index("Bone movement")]
+    bullets = [item.split("</li>")[0] for item in verdict_html.split("<li>")[1:]]
+    assert bullets == [escape(reason.rpartition(": ")[0]) for reason in joint.registration.reasons]
+    todo = escape("What to do: check the joint's boxes and bone outlines, correct them and analyse again.")
+    assert verdict_html.count(todo) == 1 and verdict_html.count("What to do: judge this joint by eye.") == 1
+    assert verdict_html.index(bullets[2]) < verdict_html.index(todo) < verdict_html.index(bullets[3])
+    assert " mm apart" in bullets[1] and "crop px" not in verdict_html
+
+
 def test_findings_of_a_visit_that_may_not_be_a_hand_show_as_not_assessed_in_the_table_detail_and_report(
         qtbot, analysed):
     """A page of text opened as the follow-up: its "ankylosis" stood in the table, the joint detail and the report's

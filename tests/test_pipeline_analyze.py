@@ -739,7 +739,7 @@ def test_a_study_whose_radiographs_may_not_show_a_hand_has_no_joint_called_relia
                                   (study.followup, hand, "the baseline may not be a hand radiograph")):
         result = analyze(text, followup, models, detections=(found(TEXT_PAGE_BOXES), boxes))
         assert result.joints and not any(j.reliable for j in result.joints)
-        assert all(any(r.startswith(said) for r in j.reasons_said()) for j in result.joints)
+        assert all(any(r.startswith(f"• {said}") for r in j.reasons_said()) for j in result.joints)
         rows = joint_rows(result)
         assert {row["reliable"] for row in rows} == {"no"} and all(said in row["reliability_reasons"] for row in rows)
 

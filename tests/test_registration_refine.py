@@ -153,10 +153,9 @@ def test_a_jsn_that_moves_with_the_lower_bones_turn_is_flagged():
         return JointRegistration("refined", BoneTransform(), BoneTransform(), 0.175, 0.05, 0.02, turn_check_px=px)
 
     reasons = verdict(with_check(-1.6), ReliabilityRule())
-    # in the reader's words, with the figure in crop px and mm (a crop pixel is not a radiograph pixel)
-    assert reasons == ["the value depends on the tilt of the lower (proximal) bone, which the images do not show clearly "
-                       "(holding its tilt near the network's estimate changes JSN by -1.6 crop px = -0.28 mm): "
-                       "judge this joint by eye"]
+    # in a radiologist's words, with the figure in mm (the pixel size is known)
+    assert reasons == ["the lower (proximal) bone's tilt is not pinned down by the images (a slightly different tilt "
+                       "fits them as well and moves JSN by -0.28 mm): judge this joint by eye"]
     assert verdict(with_check(0.4), ReliabilityRule()) == [] and verdict(with_check(None), ReliabilityRule()) == []
 
 
@@ -204,8 +203,8 @@ def test_a_refinement_that_wanders_far_from_the_network_is_flagged():
     from jsnviewer.registration.result import ReliabilityRule, verdict
 
     reasons = verdict(_registration(net_shift=(9.0, 0.0)), ReliabilityRule())
-    assert reasons == [f"the follow-up's {bone} bone could not be matched reliably (refinement moved 9.0 crop px = 1.57 mm "
-                       "from the network's estimate): check the joint's boxes and bone outlines, correct them and analyse "
+    assert reasons == [f"the follow-up's {bone} bone could not be matched reliably (the quick first match and the fine "
+                       "match put it 1.57 mm apart): check the joint's boxes and bone outlines, correct them and analyse "
                        "again" for bone in ("upper (distal)", "lower (proximal)")]
     assert len(verdict(_registration(net_shift=(6.0, -6.0)), ReliabilityRule())) == 2  # 8.5 px
     assert verdict(_registration(net_shift=(5.0, -5.0)), ReliabilityRule()) == []  # 7.1 px: within the limit
@@ -217,8 +216,9 @@ def test_a_pair_made_worse_from_a_perfect_start_is_flagged():
     from jsnviewer.registration.result import ReliabilityRule, verdict
 
     reasons = verdict(_registration(original=0.0, transformed=0.02), ReliabilityRule())
-    assert reasons == ["the follow-up's bones could not be laid onto the baseline's (image difference 0.0000 before, "
-                       "0.0200 after alignment): check the joint's boxes and bone outlines, correct them and analyse again"]
+    assert reasons == ["the follow-up's bones could not be laid onto the baseline's (the images differ no less after "
+                       "aligning the bones than before, 0.0000 before and 0.0200 after): check the joint's boxes and bone "
+                       "outlines, correct them and analyse again"]
     assert verdict(_registration(original=0.0, transformed=0.00005), ReliabilityRule()) == []
 
 
@@ -227,31 +227,42 @@ def test_a_refinement_that_did_not_converge_is_flagged():
 
     assert verdict(_registration(), ReliabilityRule(), converged=True) == []
     reasons = verdict(_registration(), ReliabilityRule(), converged=False)
-    assert len(reasons) == 1 and "the refinement did not settle" in reasons[0]
+    assert len(reasons) == 1 and "the fine match did not settle" in reasons[0]
     assert reasons[0].endswith(": check the joint's boxes and bone outlines, correct them and analyse again")
 
 
-def test_a_pixel_size_unknown_leaves_the_flags_figures_in_crop_px_only():
-    from jsnviewer.registration.result import ReliabilityRule, verdict
+def test_a_pixel_size_unknown_leaves_the_flags_figures_in_crop_px_said_once_what_a_crop_px_is():
+    from jsnviewer.registration.result import CROP_PX_SAID, ReliabilityRule, reasons_in_one_line, reasons_said, verdict
 
     registration = dataclasses.replace(_registration(net_shift=(9.0, 0.0)), pixel_size_mm=None, turn_check_px=1.3)
     reasons = verdict(registration, ReliabilityRule())
-    assert "moved 9.0 crop px from" in reasons[0] and "changes JSN by +1.3 crop px)" in reasons[2]
+    assert "put it 9.0 crop px apart" in reasons[0] and "moves JSN by +1.3 crop px)" in reasons[2]
     assert not any("mm" in r for r in reasons)
+    said = reasons_said(reasons)
+    assert said[-1] == "A crop px is a pixel of the joint's enlarged picture, in which the bones are matched, and is not " \
+        "given in mm because the radiographs do not state their pixel size."
+    assert sum("crop px is" in line for line in said) == 1 and reasons_in_one_line(reasons).endswith(CROP_PX_SAID)
+    assert not any("crop px is" in line for line in reasons_said(verdict(_registration(net_shift=(9.0, 0.0)),
+                                                                          ReliabilityRule())))
 
 
-def test_reasons_with_the_same_advice_are_said_in_one_line_with_the_advice_once():
-    """Three failures of one registration are one thing for the reader to do, not the same advice thrice."""
-    from jsnviewer.registration.result import ReliabilityRule, reasons_said, verdict
+def test_reasons_are_said_a_line_each_with_their_shared_advice_once_after_them():
+    """Four failures of one registration are four things seen (a radiologist read three merged into one bullet as
+    one) and one thing to do, not the same advice four times; the CSV joins the same words with '; '."""
+    from jsnviewer.registration.result import ReliabilityRule, reasons_in_one_line, reasons_said, verdict
 
     registration = dataclasses.replace(_registration(original=0.03, transformed=0.04, net_shift=(9.0, 0.0)),
                                        turn_check_px=-1.5)
-    said = reasons_said(verdict(registration, ReliabilityRule(), converged=False))
-    assert len(said) == 2
-    assert said[0].count("check the joint's boxes") == 1 and said[0].count("could not be") == 4
-    assert said[0].index("laid onto") < said[0].index("upper (distal)") < said[0].index("lower (proximal)")
-    assert said[1].endswith("judge this joint by eye")
-    assert reasons_said(["a reason without advice"]) == ["a reason without advice"]
+    reasons = verdict(registration, ReliabilityRule(), converged=False)
+    said = reasons_said(reasons)
+    check = "What to do: check the joint's boxes and bone outlines, correct them and analyse again."
+    assert said == [f"• {r.rpartition(': ')[0]}" for r in reasons[:4]] + [check, f"• {reasons[4].rpartition(': ')[0]}",
+                                                                          "What to do: judge this joint by eye."]
+    assert "laid onto" in said[0] and "upper (distal)" in said[1] and "lower (proximal)" in said[2] and "settle" in said[3]
+    line = reasons_in_one_line(reasons)
+    assert line.count("what to do: check the joint's boxes") == 1 and line.count("; ") == 6
+    assert line.endswith("; what to do: judge this joint by eye")
+    assert reasons_said(["a reason without advice"]) == ["• a reason without advice"]
 
 
 def test_a_bone_that_must_change_its_size_to_fit_is_flagged():
@@ -269,3 +280,24 @@ def test_a_bone_that_must_change_its_size_to_fit_is_flagged():
     both = verdict(scaled(1.14, 0.87), ReliabilityRule())
     assert len(both) == 1 and "(the upper (distal) enlarged by 14% and the lower (proximal) shrunk by 13%)" in both[0]
     assert verdict(scaled(1.11, 0.95), ReliabilityRule()) == []  # repeat visits: 5 % (99 %); phantom pairs up to 11 %
+
+
+def test_no_reason_speaks_of_the_network_refinement_or_crop_px_where_the_pixel_size_is_known():
+    """A radiologist read "refinement moved 9.4 crop px from the network's estimate" as jargon: every reason the
+    program gives says what was seen in plain words, its lengths in mm where the pixel size is known."""
+    from jsnviewer.pipeline.analyze import OTHER_HAND, OTHER_PATIENT, elsewhere, not_a_hand, off_the_edge
+    from jsnviewer.registration.methods import METHODS, comparison_method
+    from jsnviewer.registration.result import JointRegistration, ReliabilityRule, verdict
+
+    moved = BoneTransform(dx=9.0)
+    registration = JointRegistration("refined", BoneTransform(dz=1.2), BoneTransform(), 0.175, 0.03, 0.04,
+                                     network_upper=moved, network_lower=moved, turn_check_px=-1.5)
+    measured = verdict(registration, ReliabilityRule(), converged=False)
+    assert len(measured) == 6  # every check of `verdict` fired (both bones matched apart)
+    assert "1.57 mm apart" in measured[1] and "moves JSN by -0.26 mm" in measured[5]
+    given = [off_the_edge(["upper", "lower"], "follow-up"), elsewhere("MCP2", 1.4), OTHER_HAND, OTHER_PATIENT,
+             not_a_hand(["baseline", "follow-up"]), *filter(None, map(comparison_method, METHODS))]
+    for reason in measured + given:
+        what, _, todo = reason.rpartition(": ")
+        assert what and todo, reason  # what was seen, then what to do
+        assert not any(word in reason.lower() for word in ("network", "refinement", "crop px", "estimate")), reason

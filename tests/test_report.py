@@ -23,8 +23,9 @@ from jsnviewer.registration.transform import BoneTransform
 PIXEL_MM = 0.175
 WRONG_PATIENT = "Baseline and follow-up have different patient IDs (PHANTOM-7 and OTHER-0042)."
 REVERSED = "The follow-up (2015-01-01) is dated before the baseline (2019-01-28)."
-LONG_REASON = ("lower bone's turn not pinned down: holding it towards the network's moves JSN by +1.1 px; "
-               "transformed loss 0.0213 is not below the original 0.0198")
+LONG_REASON = ("the follow-up's bones could not be laid onto the baseline's (the images differ no less after aligning "
+               "the bones than before, 0.0198 before and 0.0213 after), and the follow-up's lower (proximal) bone could "
+               "not be matched reliably: check the joint's boxes and bone outlines, correct them and analyse again")
 MODELS = {"segmenter": {"file": "/opt/jsnviewer/models/segmenter.pt", "sha256": "3f1c0e9a7b2d4c61"},
           "registration": {"file": "/home/u/retrained.pt", "sha256": "cf4b8115b1269d29"}}
 
@@ -394,7 +395,9 @@ def test_the_report_names_both_visits_and_puts_a_failed_pair_check_first_in_larg
 
 def test_the_report_shows_the_reasons_for_an_unreliable_joint_in_full(report, study):
     painted = report(make_result(study), ".png")
-    reasons = [t for t in painted.texts if t["text"] == LONG_REASON]
+    from jsnviewer.registration.result import reasons_said
+
+    reasons = [t for t in painted.texts if t["text"] == "\n".join(reasons_said([LONG_REASON]))]
     assert len(reasons) == 2  # PIP2 and MCP4, not elided
     assert all(t["fits"] for t in painted.texts), [t["text"] for t in painted.texts if not t["fits"]]
     assert "…" not in painted.joined()
@@ -429,9 +432,10 @@ def test_a_reason_every_joint_gives_is_said_once_under_the_table_not_on_each_row
     for joint in result.joints:
         joint.registration.reasons.append(OTHER_HAND)
     texts = report(result).joined()
-    assert texts.count(OTHER_HAND) == 1
-    assert f"Every joint: {OTHER_HAND}." in texts
-    assert texts.count(LONG_REASON) == 2  # PIP2's and MCP4's own reason stays on their rows
+    seen, _, todo = OTHER_HAND.rpartition(": ")
+    assert texts.count(seen) == 1 and texts.count(todo) == 1
+    assert f"Every joint:\n• {seen}\nWhat to do: {todo}." in texts
+    assert texts.count(LONG_REASON.rpartition(": ")[0]) == 2  # PIP2's and MCP4's own reason stays on their rows
     assert texts.count("see below the table") == len(JOINT_IDENTITIES) - 2
 
 
@@ -544,17 +548,35 @@ def _three_failures_and_a_turn() -> list[str]:
 def test_the_csv_and_the_batch_summary_give_a_flagged_joints_reasons_with_each_advice_once(study, tmp_path):
     from jsnviewer.pipeline.batch import result_rows
     from jsnviewer.pipeline.report import write_csv
-    from jsnviewer.registration.result import reasons_said
+    from jsnviewer.registration.result import reasons_in_one_line
 
     result = make_result(study)
     result.joint("MCP3").registration.reasons = _three_failures_and_a_turn()
-    said = "; ".join(reasons_said(result.joint("MCP3").registration.reasons))
+    said = reasons_in_one_line(result.joint("MCP3").registration.reasons)
     row = next(r for r in read_csv(write_csv(tmp_path / "results.csv", result)) if r["identity"] == "MCP3")
     assert (row["reliable"], row["reliability_reasons"]) == ("no", said)
     assert said.count("check the joint's boxes and bone outlines") == 1 and said.endswith("judge this joint by eye")
     # summary.csv of `jsnviewer batch`: a flagged joint's row says why, in the same words
     summary = next(r for r in result_rows("s1", "s1", result, []) if r.get("identity") == "MCP3")
     assert (summary["status"], summary["reliable"], summary["reason"]) == ("ok", "no", said)
+
+
+def test_a_flagged_joints_reasons_are_a_line_each_in_mm_in_the_report_and_in_mm_in_the_csv(report, study, tmp_path):
+    """The report's Notes ran one 7-line sentence of merged reasons in "crop px", a unit the report never explains:
+    with the pixel size known, its Notes give a reason a line, then what to do once, and lengths in mm (the CSV
+    too)."""
+    from jsnviewer.pipeline.report import write_csv
+
+    result = make_result(study)
+    result.joint("MCP3").registration.reasons = _three_failures_and_a_turn()
+    notes = [t["text"] for t in report(result).texts if "tilt is not pinned down" in t["text"]]
+    assert len(notes) == 1
+    lines = notes[0].split("\n")
+    assert [line[:2] for line in lines] == ["• "] * 4 + ["Wh", "• ", "Wh"]  # a reason a line, each advice once
+    assert "1.57 mm apart" in lines[1] and "1.57 mm apart" in lines[2] and "moves JSN by -0.26 mm" in lines[5]
+    row = next(r for r in read_csv(write_csv(tmp_path / "results.csv", result)) if r["identity"] == "MCP3")
+    assert "1.57 mm apart" in row["reliability_reasons"] and "moves JSN by -0.26 mm" in row["reliability_reasons"]
+    assert "crop px" not in notes[0] + row["reliability_reasons"]
 
 
 def test_the_report_marks_a_flagged_jsn_and_says_what_the_flag_means(report, study):

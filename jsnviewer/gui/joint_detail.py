@@ -102,6 +102,16 @@ def _param_row(name: str, t, style: str = "") -> str:
             + "".join(f"<td align='right'>&nbsp;&nbsp;{c}</td>" for c in param_cells(t)) + "</tr>")
 
 
+def _reasons_html(joint) -> str:
+    """A bullet per reason, each group's advice once under its bullets, then what a crop px is where one is used."""
+    groups, note = joint.reasons_advised()
+    html = ""
+    for group in groups:
+        html += "<ul style='margin:0'>" + "".join(f"<li>{escape(seen)}</li>" for seen in group.seen) + "</ul>"
+        html += f"<div>What to do: {escape(group.todo)}.</div>" if group.todo else ""
+    return html + (f"<div style='color:#aaa'>{escape(note[0].upper() + note[1:])}.</div>" if note else "")
+
+
 class _Sized(QLabel):
     """A label that asks for the largest size the panel allows it (its maximum), never for its picture's
     size (which would feed back into the panel's size); the layout may shrink it down to its minimum."""
@@ -312,8 +322,7 @@ class JointDetailPanel(QWidget):
         if joint.reliable:
             verdict = f"<span style='color:{RELIABLE_COLOUR}'><b>Reliable</b></span>"
         else:
-            reasons = "".join(f"<li>{escape(r)}</li>" for r in joint.reasons_said())
-            verdict = f"<span style='color:{UNRELIABLE_COLOUR}'><b>{NOT_RELIABLE}</b></span><ul style='margin:0'>{reasons}</ul>"
+            verdict = f"<span style='color:{UNRELIABLE_COLOUR}'><b>{NOT_RELIABLE}</b></span>" + _reasons_html(joint)
         # identical crops (the same image on both visits) have no loss to lower
         ratio = f" (× {reg.transformed_loss / reg.original_loss:.2f})" if reg.original_loss > 0 else ""
         scale = (f"{c.mm_per_px:.4f} mm" if c.mm_per_px else "pixel size unknown") + \

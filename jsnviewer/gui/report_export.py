@@ -191,7 +191,7 @@ def _result_rows(result, columns) -> list[list[Cell]]:
         own = reasons_said([r for r in j.registration.reasons if r not in shared])
         mark = "" if j.reliable else f" {UNRELIABLE_MARK}"
         cells = [j.identity, j.marked_jsn_text(3, 2), "" if j.jsn_mm is None else signed(j.jsn_px, 2, "px") + mark,
-                 "yes" if j.reliable else "no", *findings, "; ".join(own or (["see below the table"] if shared else []))]
+                 "yes" if j.reliable else "no", *findings, "\n".join(own or (["see below the table"] if shared else []))]
         cells = [text for text, (title, _) in zip(cells, RESULT_COLUMNS) if title in titles]
         rows.append([Cell(text, colour, bold=(titles[n] == "Reliable" and not j.reliable)) for n, text in enumerate(cells)])
     return rows
@@ -272,8 +272,9 @@ class _Report:
         blocks += _table(columns, _result_rows(result, columns), BODY)
         blocks[-1].height += GAP
         shared = shared_reasons(result.joints)
-        blocks += [_paragraph(f"Every joint: {reason}.", _font(BODY, bold=True), WARNING, after=PAD)
-                   for reason in reasons_said(shared)]
+        if shared:
+            blocks.append(_paragraph("\n".join(["Every joint:", *reasons_said(shared)]), _font(BODY, bold=True), WARNING,
+                                     after=PAD))
         blocks[-1].height += GAP if shared else 0.0
         missing = result.not_measured()
         if missing:

@@ -96,7 +96,7 @@ class _Table(QTableWidget):
         cells = [self.item(row, column).text() for column in range(self.columnCount())]
         joint = self.item(row, 0).data(Qt.UserRole + 2)
         if joint is not None and not joint.reliable:
-            cells.append(reliability_tip(joint).replace("\n", "; "))
+            cells.append(f"{NOT_RELIABLE}; {joint.reasons_in_one_line()}")  # the CSV's words, on the row's line
         return "\t".join(cells)
 
 

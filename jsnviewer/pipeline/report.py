@@ -108,7 +108,7 @@ def joint_rows(result: StudyResult) -> list[dict[str, str]]:
             "subluxation_confidence_followup": _confidence(j.followup.confidences, "subluxation"),
             "original_loss": f"{reg.original_loss:.5f}",
             "transformed_loss": f"{reg.transformed_loss:.5f}",
-            "reliability_reasons": "; ".join(j.reasons_said()),
+            "reliability_reasons": j.reasons_in_one_line(),
         })
     return rows
 

@@ -15,7 +15,7 @@ import numpy as np
 from jsnviewer import __version__
 from jsnviewer.joints import BOTH, FINDINGS, anatomical, hand_of, laterality_shown
 from jsnviewer.pipeline.geometry import CropFrame
-from jsnviewer.registration.result import JointRegistration, reasons_said
+from jsnviewer.registration.result import Advised, JointRegistration, advised, crop_px_note, reasons_in_one_line, reasons_said
 from jsnviewer.registration.transform import BoneTransform
 
 SCHEMA_VERSION = 1
@@ -172,8 +172,16 @@ class JointResult:
         return self.jsn_text(mm_decimals, px_decimals) + ("" if self.reliable else f" {UNRELIABLE_MARK}")
 
     def reasons_said(self) -> list[str]:
-        """Why the value is not reliable and what to do, as every place shows it (empty when reliable)."""
+        """Why the value is not reliable, a line each, and what to do (empty when reliable): tooltips, the report."""
         return reasons_said(self.registration.reasons)
+
+    def reasons_advised(self) -> tuple[list[Advised], str | None]:
+        """The reasons grouped by what to do, and what a crop px is where a figure is in crop px (the joint detail)."""
+        return advised(self.registration.reasons), crop_px_note(self.registration.reasons)
+
+    def reasons_in_one_line(self) -> str:
+        """The reasons and what to do on one line, in the same words (results.csv)."""
+        return reasons_in_one_line(self.registration.reasons)
 
     def findings_text(self) -> str:
         """e.g. 'ankylosis (follow-up)', 'subluxation (both visits)', or '' when none (a bare 'subluxation' under

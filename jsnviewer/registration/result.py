@@ -69,51 +69,88 @@ JUDGE_BY_EYE = "judge this joint by eye"
 BONE_NAMES = {"upper": "upper (distal)", "lower": "lower (proximal)"}
 
 
-def _crop_px(value: float, pixel_size_mm: float | None, signed: bool = False) -> str:
-    """'8.5 crop px = 0.51 mm' (a crop pixel is not a radiograph pixel; mm where the pixel size is known)."""
-    number = f"{value:+.1f}" if signed else f"{value:.1f}"
+# The bones are matched in two steps: a quick first match (the registration network), then a fine match on the
+# images themselves (the refinement); the reasons call them so.
+CROP_PX_SAID = ("a crop px is a pixel of the joint's enlarged picture, in which the bones are matched, and is not "
+                "given in mm because the radiographs do not state their pixel size")
+
+
+def _length(value: float, pixel_size_mm: float | None, signed: bool = False) -> str:
+    """'0.51 mm' where the pixel size is known, else '8.5 crop px' (a crop pixel is not a radiograph pixel:
+    `CROP_PX_SAID` explains it once under the reasons)."""
     if pixel_size_mm is None:
-        return f"{number} crop px"
+        return f"{value:+.1f} crop px" if signed else f"{value:.1f} crop px"
     mm = value * pixel_size_mm
-    return f"{number} crop px = {mm:+.2f} mm" if signed else f"{number} crop px = {mm:.2f} mm"
+    return f"{mm:+.2f} mm" if signed else f"{mm:.2f} mm"
 
 
 def verdict(result: JointRegistration, rule: ReliabilityRule, converged: bool = True) -> list[str]:
-    """The reasons, if any, why `result` should not be trusted: each in words a reader of the radiograph
-    follows, the measured figure in brackets, and what to do (shown as they are in the window, the
-    report, results.csv and results.json)."""
+    """The reasons, if any, why `result` should not be trusted: each says what was seen and why the number
+    cannot be trusted, the measured figure in brackets, then after the last ': ' what to do (shown in the
+    window, the report, results.csv and results.json)."""
     reasons = []
     mm = result.pixel_size_mm
     aligned = max(result.original_loss, result.transformed_loss) < rule.aligned_loss
     if not aligned and not result.transformed_loss < rule.max_loss_ratio * result.original_loss:
-        reasons.append(f"the follow-up's bones could not be laid onto the baseline's (image difference "
-                       f"{result.original_loss:.4f} before, {result.transformed_loss:.4f} after alignment): {CHECK_THE_JOINT}")
+        reasons.append(f"the follow-up's bones could not be laid onto the baseline's (the images differ no less after "
+                       f"aligning the bones than before, {result.original_loss:.4f} before and "
+                       f"{result.transformed_loss:.4f} after): {CHECK_THE_JOINT}")
     if result.network_upper is not None and result.network_lower is not None:
         for name, net, ref in (("upper", result.network_upper, result.upper), ("lower", result.network_lower, result.lower)):
             d = float(np.hypot(ref.dx - net.dx, ref.dy - net.dy))
             if d > rule.max_disagreement_px:
-                reasons.append(f"the follow-up's {BONE_NAMES[name]} bone could not be matched reliably (refinement "
-                               f"moved {_crop_px(d, mm)} from the network's estimate): {CHECK_THE_JOINT}")
+                reasons.append(f"the follow-up's {BONE_NAMES[name]} bone could not be matched reliably (the quick first "
+                               f"match and the fine match put it {_length(d, mm)} apart): {CHECK_THE_JOINT}")
     resized = [f"the {BONE_NAMES[name]} {'shrunk' if bone.dz < 1 else 'enlarged'} by {abs(bone.dz - 1.0):.0%}"
                for name, bone in (("upper", result.upper), ("lower", result.lower)) if abs(bone.dz - 1.0) > rule.max_size_change]
     if resized:
         reasons.append(f"the follow-up's bones had to change size to lie on the baseline's ({' and '.join(resized)}), which "
                        f"bones do not do between visits (another joint or patient, or a very different projection): {CHECK_THE_JOINT}")
     if not converged:
-        reasons.append(f"the follow-up's bones could not be matched reliably (the refinement did not settle, so a bone "
-                       f"kept the network's estimate): {CHECK_THE_JOINT}")
+        reasons.append(f"the follow-up's bones could not be matched reliably (the fine match did not settle, so a bone "
+                       f"was left where the quick first match put it): {CHECK_THE_JOINT}")
     if result.turn_check_px is not None and abs(result.turn_check_px) > rule.max_turn_check_px:
-        reasons.append(f"the value depends on the tilt of the lower (proximal) bone, which the images do not show "
-                       f"clearly (holding its tilt near the network's estimate changes JSN by "
-                       f"{_crop_px(result.turn_check_px, mm, signed=True)}): {JUDGE_BY_EYE}")
+        reasons.append(f"the lower (proximal) bone's tilt is not pinned down by the images (a slightly different tilt "
+                       f"fits them as well and moves JSN by {_length(result.turn_check_px, mm, signed=True)}): {JUDGE_BY_EYE}")
     return reasons
 
 
-def reasons_said(reasons: list[str]) -> list[str]:
-    """The reasons as shown to a reader: those that end in the same advice (after their last ': ') are said
-    in one line with the advice once, in the order they came."""
-    lines: dict[str, list[str]] = {}
+@dataclass(frozen=True)
+class Advised:
+    """Reasons that end in the same advice: what was seen, a reason each, and what to do about them, said once."""
+
+    seen: tuple[str, ...]
+    todo: str  # '' for reasons without advice
+
+
+def advised(reasons: list[str]) -> list[Advised]:
+    """The reasons grouped by their advice (after their last ': '), in the order they came."""
+    groups: dict[str, list[str]] = {}
     for reason in reasons:
-        what, _, advice = reason.rpartition(": ") if ": " in reason else (reason, "", "")
-        lines.setdefault(advice, []).append(what)
-    return [f"{'; '.join(whats)}: {advice}" if advice else "; ".join(whats) for advice, whats in lines.items()]
+        what, _, todo = reason.rpartition(": ") if ": " in reason else (reason, "", "")
+        groups.setdefault(todo, []).append(what)
+    return [Advised(tuple(seen), todo) for todo, seen in groups.items()]
+
+
+def crop_px_note(reasons: list[str]) -> str | None:
+    """What a crop px is, where a reason gives a figure in crop px (said once, after the reasons)."""
+    return CROP_PX_SAID if any("crop px" in r for r in reasons) else None
+
+
+def reasons_said(reasons: list[str]) -> list[str]:
+    """The reasons as lines for a reader: '• ' and one reason a line, then 'What to do: …' once for the reasons
+    before it; what a crop px is, last, where a figure is in crop px."""
+    lines = []
+    for group in advised(reasons):
+        lines += [f"• {seen}" for seen in group.seen] + ([f"What to do: {group.todo}."] if group.todo else [])
+    note = crop_px_note(reasons)
+    return lines + ([f"{note[0].upper()}{note[1:]}."] if note else [])
+
+
+def reasons_in_one_line(reasons: list[str]) -> str:
+    """The reasons on one line (results.csv, summary.csv): 'reason; reason; what to do: …', in the same words."""
+    parts = []
+    for group in advised(reasons):
+        parts += list(group.seen) + ([f"what to do: {group.todo}"] if group.todo else [])
+    note = crop_px_note(reasons)
+    return "; ".join(parts + ([note] if note else []))
