@@ -613,14 +613,16 @@ def test_a_narrow_view_shortens_the_file_name_and_keeps_the_window_level_in_its_
     shown = pane.title.text()
     assert pane.title.fontMetrics().horizontalAdvance(shown) <= pane.title.contentsRect().width()
     assert shown.startswith("Baseline") and shown.endswith(f"L {pane.window_center:.0f}")
-    assert "…" in shown and pane.radiograph.path.name not in shown
+    assert pane.radiograph.path.name in shown and pane.radiograph.identity.study_date.isoformat() not in shown
     assert pane.radiograph.path.name in pane.title_text and str(pane.radiograph.path) in pane.title.toolTip()
     from jsnviewer.gui.image_view import TITLE_SEPARATOR
 
     date = pane.radiograph.identity.study_date.isoformat()
     levels = f"W {pane.window_width:.0f}  L {pane.window_center:.0f}"
     dated = pane.title.fontMetrics().horizontalAdvance(TITLE_SEPARATOR.join(("Baseline", date, levels)))
-    for width, kept in ((dated + 12, f"Baseline{TITLE_SEPARATOR}{date}"), (dated - 20, "Baseline")):  # a laptop's views
+    # a laptop's views: the file name (its start and extension) in place of the date (the tooltip keeps it), or the
+    # visit alone
+    for width, kept in ((dated + 12, f"Baseline{TITLE_SEPARATOR}base"), (dated - 20, "Baseline")):
         pane.title.setFixedWidth(width)
         pane._fit_title()
         shown = pane.title.text()
@@ -795,3 +797,30 @@ def test_a_one_hand_film_whose_joints_are_named_with_its_hand_is_not_said_to_sho
     assert window.study_panel.value(FOLLOWUP, "Hand") == said and "both" not in said
     window.add_box(FOLLOWUP, (120.0, 60.0, 20.0, 20.0), identity="R MCP2")  # joints of both hands named: both
     assert window.study_panel.value(FOLLOWUP, "Hand").startswith("both hands (from the joints")
+
+
+def test_at_1024_by_768_a_view_drops_the_date_before_it_cuts_a_real_length_file_name(qtbot, make_window, tmp_path):
+    """At 1024 × 768 a real pair's views were titled "Baseline · 2019-05-02 · UA…pg · W … L …": a name that says
+    nothing, beside a date the tooltip has too. The date goes first, and the name shows whole where it then fits."""
+    from jsnviewer.gui.image_view import TITLE_SEPARATOR
+
+    pair = [write_radiograph(tmp_path / name, seed=n, study_date=date(2019 + 2 * n, 5, 2))
+            for n, name in enumerate(("UAB001-RH.dcm", "UAB002-RH.dcm"))]
+    window = make_window()
+    window.resize(1024, 740)
+    window.show()
+    open_and_wait(qtbot, window, *pair)
+    for role, path in zip((BASELINE, FOLLOWUP), pair):
+        pane = window.panes[role]
+        qtbot.waitUntil(lambda: pane.title.text() != pane.role)
+        pane._fit_title()
+        shown = pane.title.text()
+        assert pane.title.fontMetrics().horizontalAdvance(shown) <= pane.title.contentsRect().width()
+        assert pane.radiograph.identity.study_date.isoformat() not in shown, shown
+        whole = f"{pane.role}{TITLE_SEPARATOR}{path.name}{TITLE_SEPARATOR}{shown.split(TITLE_SEPARATOR)[-1]}"
+        if pane.title.fontMetrics().horizontalAdvance(whole) <= pane.title.contentsRect().width():
+            assert shown == whole
+        else:  # the follow-up's longer visit name: the name cut in its middle, its start and extension kept
+            assert "UAB00" in shown and "….dcm" in shown, shown
+        assert str(path) in pane.title.toolTip() and pane.radiograph.identity.study_date.isoformat() in pane.title.toolTip()
+    assert pair[0].name in window.panes[BASELINE].title.text()  # whole in the walk's 1024 × 768 views

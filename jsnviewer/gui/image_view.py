@@ -301,17 +301,20 @@ class RadiographPane(QWidget):
         return TITLE_SEPARATOR.join(part for part in (head, name + place, levels) if part)
 
     def _fit_title(self) -> None:
-        """The title in the width there is: the file's place in its folder goes first, then the file name is
-        shortened in its middle and dropped, then the date (the tooltip and the Study panel keep it), then the
-        window/level goes on a second line under the visit, so that both show whole down to the narrowest view."""
+        """The title in the width there is: the file's place in its folder goes first, then the date (the tooltip
+        and the Study panel keep it), then the file name is shortened, keeping its start and extension, and dropped,
+        then the window/level goes on a second line under the visit, so that both show whole down to the narrowest
+        view."""
         head, name, place, levels = self._title_parts
         metrics = self.title.fontMetrics()
         room = self.title.contentsRect().width() - 2
         text = self.title_text
         if name and metrics.horizontalAdvance(text) > room:
+            with_date = metrics.horizontalAdvance(TITLE_SEPARATOR.join((head, name, levels))) <= room
+            head = head if with_date else self.role  # "UAB001-RH.jpg" whole says more than its date
             rest = metrics.horizontalAdvance(TITLE_SEPARATOR.join((head, levels)) + TITLE_SEPARATOR)
             short = name if metrics.horizontalAdvance(name) <= room - rest else \
-                metrics.elidedText(name, Qt.ElideMiddle, max(room - rest, 0))
+                elided_name(name, metrics, max(room - rest, 0))
             # a name cut to a few letters, or to a lone "…", says nothing: none then (the tooltip has it)
             readable = short == name or len(short.replace(ELLIPSIS, "")) >= NAME_LEAST
             text = TITLE_SEPARATOR.join(p for p in (head, short if readable else "", levels) if p)
@@ -328,3 +331,15 @@ class RadiographPane(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._fit_title()
+
+
+def elided_name(name: str, metrics, width: int) -> str:
+    """A file name cut to `width`, keeping its extension and as much of its start as fits ("UAB0….jpg"), for the
+    start names the patient or study; in the middle where even the extension does not fit."""
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem and len(extension) <= 5:
+        room = width - metrics.horizontalAdvance(dot + extension)
+        start = metrics.elidedText(stem, Qt.ElideRight, room) if room > 0 else ""
+        if start.replace(ELLIPSIS, ""):
+            return start + dot + extension
+    return metrics.elidedText(name, Qt.ElideMiddle, width)
