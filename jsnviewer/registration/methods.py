@@ -2,8 +2,8 @@
 `register.Registrator` runs them. The first is the default."""
 
 METHODS = {
-    "refined": "network + sub-pixel refinement (default)",
-    "deep": "network only (comparison; values flagged)",
+    "refined": "quick first match (network) + fine sub-pixel match (default)",
+    "deep": "quick first match (network) only (comparison; values flagged)",
     "poc": "phase-only correlation (comparison; values flagged)",
 }
 DEFAULT_METHOD = next(iter(METHODS))
@@ -11,7 +11,7 @@ DEFAULT_METHOD = next(iter(METHODS))
 # Mean |JSN error| on the 200 benchmark phantom pairs (docs/registration.md, Results): the network alone reports
 # 18 % of the true change, phase-only correlation misses whole bones; both are kept to compare against, not to measure.
 PHANTOM_MEAN_ERROR_MM = {"refined": 0.0097, "deep": 0.1957, "poc": 0.5642}
-# in the reasons: the network is the "quick first match" there (result.py), and its method "network only" in Settings
+# in the reasons, as in Settings (`METHODS`): the network is the "quick first match" (result.py)
 _NAMED = {"deep": "the quick first match alone", "poc": "phase-only correlation"}
 
 
