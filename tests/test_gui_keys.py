@@ -217,3 +217,30 @@ def test_the_shortcuts_list_fits_a_small_screen_in_order_without_the_edit_undo_w
     dialog = window.shortcuts_dialog
     assert dialog.height() <= 0.8 * window.screen().availableGeometry().height() + 1
     assert dialog.findChild(QTableWidget).rowCount() == len(rows)
+
+
+@pytest.mark.parametrize("pause_ms", [0, 10_000_000], ids=["typed slowly", "typed fast, box after box"])
+def test_a_joint_name_typed_into_the_identity_list_is_the_name_given_however_fast_it_is_typed(
+        qtbot, window, pause_ms):
+    """I, then "MCP5" and Enter: typed slower than Qt's 0.4 s, each letter started a new search and the box became
+    PIP2 (P's first name); typed fast box after box, the letters went on from the last box's "PIP3" and matched
+    nothing. `pause_ms` is the longest pause Qt takes as one word: 0 is a slow typist, 10⁷ a fast one."""
+    hints = QApplication.styleHints()
+    before = hints.keyboardInputInterval()
+    hints.setKeyboardInputInterval(pause_ms)
+    try:
+        document = window.documents[BASELINE]
+        window.activateWindow()
+        for box, typed in (((50.0, 60.0, 20.0, 30.0), "PIP3"), ((90.0, 60.0, 20.0, 30.0), "MCP5")):
+            uid = window.add_box(BASELINE, box)
+            qtbot.keyClick(window, Qt.Key_I)
+            popup = window.joints_panel.identity.view()
+            qtbot.waitUntil(popup.isVisible)
+            for letter in typed:
+                qtbot.keyClick(popup, letter)
+                qtbot.wait(2)  # letters apart by more than a pause of 0 ms
+            qtbot.keyClick(popup, Qt.Key_Return)
+            qtbot.waitUntil(lambda: not popup.isVisible())
+            assert document.joint(uid).identity == typed
+    finally:
+        hints.setKeyboardInputInterval(before)
