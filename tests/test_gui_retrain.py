@@ -218,6 +218,9 @@ def test_a_cancelled_training_leaves_no_half_trained_file_and_nothing_to_use(qtb
     assert dialog.new_weights() == {} and not dialog.use_button.isEnabled()
     assert not dialog.out_folder.exists()  # nothing half-trained left in the dataset
     assert "not trained — cancelled" in dialog.status.text()
+    # it said "0 of 1 model trained into <folder>", naming the folder just removed
+    assert dialog.status.text().startswith("No model trained: nothing was written into the dataset.")
+    assert str(dialog.out_folder) not in dialog.status.text()
     assert dialog.length.isEnabled()  # another run may follow, of another length
 
 

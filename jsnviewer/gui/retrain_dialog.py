@@ -301,7 +301,8 @@ class RetrainDialog(QDialog):
             for leftover in self.out_folder.iterdir():  # a failed or cancelled run's card or temporary file
                 leftover.unlink(missing_ok=True)
             self.out_folder.rmdir()
-        lines = [f"{len(written)} of {counted(len(self.runs), 'model')} trained into {self.out_folder}."]
+        lines = [f"{len(written)} of {counted(len(self.runs), 'model')} trained into {self.out_folder}." if written else
+                 "No model trained: nothing was written into the dataset."]  # the run's folder is removed above
         lines += [f"{MODELS[m][0]}: not trained — {why}" for m, why in failed.items()]
         self._status_lines = "\n".join(lines)
         self.status.setText(self._status_lines)
