@@ -302,7 +302,7 @@ def test_batch_rows_say_whose_study_they_are_and_the_console_names_the_studies_a
     from jsnviewer.pipeline.result import UnpairedJoint
 
     plain = pipeline.analyze
-    wrong_patient = "Baseline and follow-up have different patient IDs (PHANTOM-8100001 and OTHER)."
+    wrong_patient = "Baseline and follow-up have different patient IDs (SYNTHETIC-8100001 and OTHER)."
 
     def analyze(baseline, followup, *args, **kwargs):
         result = plain(baseline, followup, *args, **kwargs)
@@ -322,7 +322,7 @@ def test_batch_rows_say_whose_study_they_are_and_the_console_names_the_studies_a
     assert "s1:" not in out and "s2:" not in out
     study = analysed[1].baseline
     for row in rows:
-        assert (row["patient_id"], row["baseline_date"]) == ("PHANTOM-8100001", study.study_date)
+        assert (row["patient_id"], row["baseline_date"]) == ("SYNTHETIC-8100001", study.study_date)
         assert row["followup_date"] and row["hand"] in ("L", "R")
     assert [r["status"] for r in rows if r["id"] == "s4"] == ["error"]
     unpaired = [r for r in rows if r["id"] == "s1" and r["status"] == "unpaired"]

@@ -34,7 +34,7 @@ MODELS = {"segmenter": {"file": "/opt/jsnviewer/models/segmenter.pt", "sha256": 
 def study():
     from jsnviewer.phantom import generate_study
 
-    study = generate_study(7, findings_rate=0.35)  # the demo's hand: boxes close together, findings
+    study = generate_study(7, findings_rate=0.35, patient_id="PHANTOM-7")  # the demo: boxes close together, findings
     named = dataclasses.replace(study.baseline.identity, patient_name="DOE^JANE")
     return dataclasses.replace(study, baseline=dataclasses.replace(study.baseline, identity=named))
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -71,11 +70,17 @@ def _visit_truth(hand: Hand, scene: Scene, motions: dict[str, np.ndarray] | None
 DEMO_SEED = 7
 DEMO_FINDINGS_RATE = 0.35
 PHANTOM_PATIENT_NAME = "Phantom^Hand"  # every phantom radiograph's patient (the ID says its seed)
-DEMO_PATIENT_ID = f"PHANTOM-{DEMO_SEED}"
+DEMO_PATIENT_ID = f"PHANTOM-{DEMO_SEED}"  # as every version's demo wrote it
+
+
+def phantom_patient_id(seed: int) -> str:
+    """The patient ID of a phantom study other than the demo: never the demo's, which every version wrote as
+    "PHANTOM-7", so that a phantom of seed 7 an annotator saved is not taken for a copy of the demo."""
+    return f"SYNTHETIC-{seed}"
 
 
 def demo_study() -> PhantomStudy:
-    return generate_study(DEMO_SEED, findings_rate=DEMO_FINDINGS_RATE)
+    return generate_study(DEMO_SEED, findings_rate=DEMO_FINDINGS_RATE, patient_id=DEMO_PATIENT_ID)
 
 
 def is_demo_radiograph(path: str | Path) -> bool:
@@ -93,13 +98,25 @@ def generate_study(
     findings_rate: float = 0.15,
     erosion_rate: float = 0.1,
     noise: bool = True,
+    patient_id: str | None = None,
 ) -> PhantomStudy:
     """A baseline and a follow-up radiograph of one synthetic hand, with exact ground truth; both hands
     side by side with `laterality="B"` (`both_hands`).
 
     `findings_rate` is the chance that a joint has ankylosis or subluxation (half each),
-    `erosion_rate` the chance of a marginal erosion. Same arguments, bit-identical study.
+    `erosion_rate` the chance of a marginal erosion. Same arguments, bit-identical study. The patient is
+    `phantom_patient_id(seed)` unless `patient_id` is given (the demo's).
     """
+    study = _study(seed, laterality, pixel_size_mm, findings_rate, erosion_rate, noise)
+    if patient_id is None:
+        return study
+    visits = [replace(r, identity=replace(r.identity, patient_id=patient_id))
+              for r in (study.baseline, study.followup)]
+    return replace(study, baseline=visits[0], followup=visits[1])
+
+
+def _study(seed: int, laterality: str | None, pixel_size_mm: float, findings_rate: float, erosion_rate: float,
+           noise: bool) -> PhantomStudy:
     if laterality not in (None, "L", "R", BOTH):
         raise ValueError(f"laterality must be 'L', 'R' or 'B' (both hands), not {laterality!r}")
     if not 0.05 <= pixel_size_mm <= 0.5:
@@ -156,7 +173,7 @@ def _one_hand(seed: int, laterality: str | None, pixel_size_mm: float, findings_
             bits_stored=12,
             pixel_size_mm=float(pixel_size_mm),
             identity=StudyIdentity(
-                patient_id=f"PHANTOM-{seed}",
+                patient_id=phantom_patient_id(seed),
                 study_date=when,
                 laterality=laterality,
                 modality="DX",
@@ -201,7 +218,7 @@ def both_hands(seed: int, pixel_size_mm: float = 0.175, findings_rate: float = 0
                        global_transform=right.truth.global_transform)
     radiographs = [
         Radiograph(pixels=np.concatenate([getattr(right, name).pixels, getattr(left, name).pixels], axis=1), bits_stored=12,
-                   pixel_size_mm=float(pixel_size_mm), identity=dataclasses.replace(getattr(right, name).identity, laterality=BOTH))
+                   pixel_size_mm=float(pixel_size_mm), identity=replace(getattr(right, name).identity, laterality=BOTH))
         for name in ("baseline", "followup")
     ]
     return PhantomStudy(radiographs[0], radiographs[1], truth)
