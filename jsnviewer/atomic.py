@@ -64,6 +64,13 @@ def check_writable(folder: str | Path) -> Path:
     return folder
 
 
+def unwritable_reason(folder: Path, exc: OSError) -> str:
+    """Why `check_writable(folder)` failed, in words: a file standing where the folder or one of its parents
+    should be is named as such (the system says only "Not a directory")."""
+    file = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    return f"{file} is a file, not a folder" if file else exc.strerror or str(exc)
+
+
 def name_target(exc: BaseException, temporary: str | os.PathLike[str], target: Path) -> None:
     """An OSError about `temporary` (a hidden file or folder written first), or a file in it, names `target`
     (the file or folder the user chose) instead: the hidden name means nothing to them. One that names no file

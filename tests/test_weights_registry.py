@@ -118,6 +118,30 @@ def test_training_does_not_replace_a_shipped_weights_file_by_a_slip_of_out(tmp_p
     assert (shipped / "segmenter.pt").read_bytes() == b"the shipped weights"
 
 
+# where each model's training starts: it must not, where its weights cannot be written
+TRAINING_COMMAND = {"segmenter": "jsnviewer.cli.segmentation._train",
+                    "registration": "jsnviewer.cli.registration._train",
+                    "detector": "jsnviewer.cli.detection.train_command",
+                    "findings": "jsnviewer.cli.detection.train_findings_command"}
+
+
+@pytest.mark.parametrize("model", list(TRAINING_COMMAND))
+@pytest.mark.parametrize("out, words", [(".", "is a folder: give the weights file to write, e.g. "),
+                                        ("notes.txt/run/new.pt", "notes.txt is a file, not a folder")])
+def test_an_out_where_no_weights_file_can_be_written_is_said_before_any_training(tmp_path, monkeypatch, capsys,
+                                                                                 model, out, words):
+    from jsnviewer.cli.main import main
+
+    monkeypatch.setattr(TRAINING_COMMAND[model], lambda args: pytest.fail("the training started"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("the user's notes")
+    argv = ["train", model, "--out", out] + (["--finding", "ankylosis"] if model == "detector" else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"jsnviewer: error: --out {out}") and words in err and len(err.splitlines()) == 1
+    assert (tmp_path / "notes.txt").read_text() == "the user's notes"
+
+
 def test_asking_for_cuda_where_there_is_none_runs_on_the_cpu_and_says_so(caplog, monkeypatch):
     from jsnviewer.device import choose_device
 

@@ -55,12 +55,24 @@ def build_parser() -> argparse.ArgumentParser:
 def _check_training_out(args) -> None:
     """Training must not replace the shipped weights by a slip of --out: it takes hours, and a poor
     model would then analyse every study."""
+    from jsnviewer.atomic import check_writable, unwritable_reason
     from jsnviewer.weights import is_shipped
 
     out = getattr(args, "out", None)
-    if args.command == "train" and out is not None and is_shipped(out) and not args.replace_shipped:
+    if args.command != "train" or out is None:
+        return
+    if is_shipped(out) and not args.replace_shipped:
         raise JsnError(f"--out {out} is a shipped weights file and training would replace it: write elsewhere "
                        f"(then use it with --weights or the window's settings), or add --replace-shipped")
+    # said now, not when the weights are written at the end of a run of hours
+    out = Path(out)
+    if out.is_dir():
+        raise JsnError(f"--out {out} is a folder: give the weights file to write, e.g. {out / f'{args.model}.pt'}")
+    try:
+        check_writable(out.parent)
+    except OSError as exc:
+        raise JsnError(f"--out {out}: cannot write the weights there ({unwritable_reason(out.parent, exc)}); "
+                       "choose another --out") from exc
 
 
 def _opened_files(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:

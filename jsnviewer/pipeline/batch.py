@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from jsnviewer.atomic import atomic_write_bytes, check_writable
+from jsnviewer.atomic import atomic_write_bytes, check_writable, unwritable_reason
 from jsnviewer.errors import JsnError, RadiographError, describe
 from jsnviewer.pipeline.report import (WARNINGS_SEPARATOR, joint_rows, not_measured_rows, previous_results,
                                        replaced_by_results, safe_name, study_cells, write_results)
@@ -100,9 +100,8 @@ def check_out(out: Path) -> None:
     try:
         check_writable(out)
     except OSError as exc:
-        file = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
-        why = f"{file} is a file, not a folder" if file else exc.strerror or str(exc)
-        raise JsnError(f"{out}: cannot write the results there ({why}); choose another --out folder") from exc
+        raise JsnError(f"{out}: cannot write the results there ({unwritable_reason(out, exc)}); "
+                       "choose another --out folder") from exc
 
 
 def save_results(folder: Path, result, baseline, followup) -> tuple[dict[str, Path], int]:
