@@ -81,13 +81,29 @@ def not_found(path: str | Path, model: str | None = None) -> WeightsError:
     """A weights file that is not there, named by its model, with what to do: a shipped file comes back with the
     program; one the user chose (Settings, `--weights`) does not, but the shipped one stands in when it is cleared."""
     path = Path(path)
-    if not _in_models_dir(path):
-        advice = "choose another file in Settings or clear it to use the shipped weights"
-    elif os.environ.get("JSNVIEWER_MODELS"):  # the program's own are elsewhere: reinstalling would not help
-        advice = "JSNVIEWER_MODELS names this folder: point it at a folder holding all the models, or unset it"
-    else:
-        advice = "reinstall the program"
+    advice = _repair() if _in_models_dir(path) else "choose another file in Settings or clear it to use the shipped weights"
     return WeightsError(path, f"file not found ({advice})", MODEL_TITLES.get(model, "model"))
+
+
+def _repair() -> str:
+    """What to do about a shipped weights file that is missing or cannot be used."""
+    if os.environ.get("JSNVIEWER_MODELS"):  # the program's own are elsewhere: reinstalling would not help
+        return "JSNVIEWER_MODELS names this folder: point it at a folder holding all the models, or unset it"
+    return "reinstall the program"
+
+
+def unusable(path: str | Path, reason: str, model: str | None) -> WeightsError:
+    """A weights file that is there but cannot be used, named by its model (`model`'s title), with what to do where
+    it is a shipped one: it is the program's own, and the user cannot choose another in its place."""
+    path = Path(path)
+    if _in_models_dir(path):
+        reason = f"{reason} ({_repair()})"
+    return WeightsError(path, reason, MODEL_TITLES.get(model, "model"))
+
+
+def unfit(weights: Weights, network: str, exc: Exception) -> WeightsError:
+    """Weights whose settings or tensors do not fit the `network` their model builds ("the segmentation network")."""
+    return unusable(weights.path, f"does not fit the {network} ({type(exc).__name__})", weights.model)
 
 
 def missing_files(files: dict[str, Path]) -> WeightsError | None:
@@ -113,8 +129,7 @@ def missing_files(files: dict[str, Path]) -> WeightsError | None:
     elif len(shipped) == 1:
         said.insert(0, str(not_found(missing[shipped[0]], shipped[0])))
     elif shipped:
-        advice = ("JSNVIEWER_MODELS names this folder: point it at a folder holding all the models, or unset it" if env
-                  else "reinstall the program")
+        advice = _repair()
         said.insert(0, f"{counted(len(shipped), 'weights file')} not found in the models folder {folder}: "
                        f"{', '.join(f'{name}.pt' for name in shipped)} ({advice})")
     return MissingWeightsError(folder, "; ".join(said))
@@ -158,12 +173,13 @@ def load_weights(path: str | Path, expected_model: str | None = None) -> Weights
     the reason: a missing, empty or unreadable file, another model's, a state_dict that is not a table of tensors,
     a config or meta that is not a table, or NaN/infinite weights. Whether the settings fit is the model's
     loader's to say (it builds the network from them)."""
+    path = Path(path)
     try:
-        return _read_weights(Path(path), expected_model)
+        return _read_weights(path, expected_model)
     except WeightsError as exc:
-        if expected_model not in MODEL_TITLES:
-            raise
-        raise WeightsError(exc.path, exc.reason, MODEL_TITLES[expected_model]) from exc.__cause__
+        if not path.exists():  # `not_found` said what to do
+            raise WeightsError(exc.path, exc.reason, MODEL_TITLES.get(expected_model, exc.title)) from exc.__cause__
+        raise unusable(exc.path, exc.reason, expected_model) from exc.__cause__
 
 
 def _read_weights(path: Path, expected_model: str | None) -> Weights:

@@ -118,7 +118,8 @@ def test_a_setting_that_is_not_a_number_does_not_fit_the_model(tmp_path, model, 
     with pytest.raises(WeightsError) as info:
         _load_through_application(model, path)
     message = describe(info.value)
-    assert message.startswith("model weights ") and path.name in message and "does not fit the" in message, message
+    assert message.startswith(f"{MODEL_TITLES[model]} weights ") and path.name in message, message  # Settings' row
+    assert "does not fit the" in message and "reinstall" not in message, message  # the user's file: theirs to replace
 
 
 def test_an_infinite_number_in_the_config_does_not_fit(tmp_path):
@@ -147,6 +148,35 @@ def test_one_bad_value_among_many_is_found(tmp_path):
     sd[last] = sd[last].clone()
     sd[last].view(-1)[-1] = math.nan
     _refused("registration", _write(tmp_path, payload), "holds values that are not numbers", last)
+
+
+@pytest.mark.parametrize("damage, reason", [("cut", "cannot be read, the file is damaged"),
+                                            ("other model", "holds a 'segmenter' model"),
+                                            ("setting", "does not fit the registration network")])
+@pytest.mark.parametrize("folder", ["bundle", "JSNVIEWER_MODELS"])
+def test_a_damaged_shipped_weights_file_says_what_to_do(tmp_path, monkeypatch, damage, reason, folder):
+    """The program's own file: the user cannot choose another in its place, so the message says how to mend it."""
+    shipped = models_dir() / "registration.pt"
+    models = tmp_path / "models"
+    models.mkdir()
+    if damage == "cut":
+        (models / "registration.pt").write_bytes(shipped.read_bytes()[:20000])
+    else:
+        payload = _shipped("segmenter" if damage == "other model" else "registration")
+        if damage == "setting":
+            payload["config"]["widths"] = "z"
+        _write(models, payload, "registration.pt")
+    if folder == "bundle":
+        monkeypatch.setattr("jsnviewer.weights.models_dir", lambda: models)
+        advice = "(reinstall the program)"
+    else:
+        monkeypatch.setenv("JSNVIEWER_MODELS", str(models))
+        advice = "(JSNVIEWER_MODELS names this folder: point it at a folder holding all the models, or unset it)"
+    with pytest.raises(WeightsError) as info:
+        _load_through_application("registration", models / "registration.pt")
+    message = describe(info.value)
+    assert message.startswith(f"Registration network weights {models / 'registration.pt'}: {reason}"), message
+    assert message.endswith(advice), message
 
 
 def test_the_command_line_says_which_file_and_why(tmp_path, capsys):

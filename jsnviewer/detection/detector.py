@@ -24,7 +24,7 @@ from jsnviewer.detection.scan import HALF, expand, normalise, scan
 from jsnviewer.detection.second_look import SECOND_LOOK_CONF, second_look
 from jsnviewer.detection.thresholds import Thresholds
 from jsnviewer.joints import FINDINGS, SIDES, hand_of
-from jsnviewer.weights import Weights, WeightsError, load_weights, resolve_weights, save_weights
+from jsnviewer.weights import Weights, load_weights, resolve_weights, save_weights, unfit
 
 MODEL_NAMES = {"ankylosis": "detector_ankylosis", "subluxation": "detector_subluxation"}
 # The working resolution of the paper: its 0.175 mm radiographs halved.
@@ -139,7 +139,7 @@ def load_ssd(path: str | Path, finding: str) -> SSD300:
         # The decision threshold on P(present | joint) chosen on validation hands (argmax: 0.5).
         model.finding_threshold = float(w.meta.get("finding_threshold", 0.5))
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise WeightsError(path, f"does not fit the detector network ({type(exc).__name__})") from exc
+        raise unfit(w, "detector network", exc) from exc
     return model.eval()
 
 

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from jsnviewer.joints import FINDINGS
-from jsnviewer.weights import Weights, WeightsError, load_weights, save_weights
+from jsnviewer.weights import Weights, load_weights, save_weights, unfit
 
 MODEL_NAME = "joint_findings"
 PATCH = 72  # input side in pixels
@@ -106,7 +106,7 @@ def load_finding_net(path) -> FindingNet:
         net.load_state_dict(w.state_dict)
         net.thresholds = {f: float(w.meta.get("thresholds", {}).get(f, 0.5)) for f in FINDINGS}
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:  # AttributeError: thresholds not a table
-        raise WeightsError(path, f"does not fit the joint finding classifier ({type(exc).__name__})") from exc
+        raise unfit(w, "joint finding classifier", exc) from exc
     return net.eval()
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jsnviewer.errors import WeightsError
 from jsnviewer.registration.network import RegistrationNet, build
-from jsnviewer.weights import Weights, load_weights, resolve_weights, save_weights
+from jsnviewer.weights import Weights, load_weights, resolve_weights, save_weights, unfit
 
 MODEL_NAME = "registration"
 
@@ -32,5 +32,5 @@ def load_model(override: str | Path | None = None) -> RegistrationNet:
         model = build(w.config, crop_size=int(w.config.get("crop_size", 256)))
         model.load_state_dict(w.state_dict)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise WeightsError(w.path, f"does not fit the registration network ({type(exc).__name__})") from exc
+        raise unfit(w, "registration network", exc) from exc
     return model.eval()

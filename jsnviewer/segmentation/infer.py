@@ -13,7 +13,7 @@ from jsnviewer.device import choose_device
 from jsnviewer.errors import WeightsError
 from jsnviewer.segmentation.data import normalise_crop
 from jsnviewer.segmentation.model import UNetPlusPlus
-from jsnviewer.weights import load_weights, resolve_weights
+from jsnviewer.weights import load_weights, resolve_weights, unfit
 
 MODEL_NAME = "segmenter"
 
@@ -71,7 +71,7 @@ class BoneSegmenter:
             if input_size < 1:
                 raise ValueError(f"input_size {input_size}")
         except (TypeError, ValueError, RuntimeError) as exc:
-            raise WeightsError(weights.path, f"does not fit the segmentation network ({type(exc).__name__})") from exc
+            raise unfit(weights, "segmentation network", exc) from exc
         return cls(model, input_size, choose_device(device), weights.meta)
 
     @torch.inference_mode()
