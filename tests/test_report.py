@@ -289,6 +289,27 @@ def test_overview_labels_cover_no_other_label_and_no_box_outline(study, monkeypa
 # 8. boxes that fit no finger joint: one line, not one per box; 9. anatomical order, plain numbers
 
 
+def test_the_overview_of_a_very_large_radiograph_takes_no_full_size_copy_of_it_in_memory():
+    """A 12000 × 12000 radiograph was analysed on a computer with a few GB, then its overview (the whole image in
+    float64, twice over) ran out of memory and no result was written."""
+    import tracemalloc
+
+    from jsnviewer.pipeline.overview import display_grey
+
+    pixels = np.random.default_rng(0).normal(1000.0, 300.0, (4000, 3000)).astype(np.float32)
+    pixels[7, 7] = np.nan
+    expected = [(np.nan_to_num(np.clip((row.astype(np.float64) - 700.0) / 600.0, 0, 1), nan=0.0) * 255).astype(np.uint8)
+                for row in pixels[:50]]
+    tracemalloc.start()
+    try:
+        grey = display_grey(pixels, 1000.0, 600.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < pixels.nbytes, f"{peak / 1e6:.0f} MB for a {pixels.nbytes / 1e6:.0f} MB radiograph"
+    assert grey.dtype == np.uint8 and grey.shape == pixels.shape and np.array_equal(grey[:50], np.array(expected))
+
+
 def test_the_csv_lists_joints_in_anatomical_order_and_the_wrist_boxes_as_one_row(study, tmp_path):
     from jsnviewer.pipeline.report import write_csv
 

@@ -67,13 +67,23 @@ def visit_details(info: VisitInfo) -> str:
     return f"Patient ID {info.patient_id or 'not stated'} · {hand_text(info)} · {info.file_name}"
 
 
+GREY_CHUNK = 1 << 20  # pixels turned to grey at a time (8 MB of float64)
+
+
 def display_grey(pixels: np.ndarray, centre: float | None = None, width: float | None = None) -> np.ndarray:
     """8-bit grey for a picture: the window given (the radiograph's own), else the one the viewer opens with
     (`percentile_window`); what is not a number is black."""
     if centre is None or width is None or not width > 0:
         centre, width = percentile_window(pixels)
-    scaled = np.clip((np.asarray(pixels, np.float64) - (centre - width / 2)) / width, 0, 1)
-    return (np.nan_to_num(scaled, nan=0.0) * 255).astype(np.uint8)
+    pixels = np.asarray(pixels)
+    grey = np.empty(pixels.shape, np.uint8)
+    # a few rows at a time: the whole of a 12000 × 12000 radiograph in float64, twice over, ran a computer with a
+    # few GB out of memory after its analysis, and the results were not written
+    rows = max(1, GREY_CHUNK // max(1, pixels[:1].size))
+    for start in range(0, max(1, len(pixels)), rows):
+        scaled = np.clip((np.asarray(pixels[start:start + rows], np.float64) - (centre - width / 2)) / width, 0, 1)
+        grey[start:start + rows] = np.nan_to_num(scaled, nan=0.0) * 255
+    return grey
 
 
 def _font(size: int):
