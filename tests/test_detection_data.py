@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from jsnviewer.detection.data import WorkingHand, load_ra2, load_rsna, sample_windows
 
@@ -73,6 +74,25 @@ def test_an_annotation_dataset_trains_on_the_users_boxes_of_reviewed_images_only
     assert sample.identities == ["MCP2", ""]
     assert sample.findings.tolist() == [[False, False], [True, False]]
     assert left_out == LeftOut(images=2, proposals=5)
+
+
+@pytest.mark.parametrize("reader", ["detector training", "finding classifier training", "detection bench"])
+def test_a_damaged_radiograph_in_a_dataset_is_named_by_its_whole_path(half_reviewed_dataset, reader):
+    """The dataset's copy is called by its content (images/<hash>.png): its name alone does not say where it is."""
+    from jsnviewer.detection.bench import dataset_images
+    from jsnviewer.detection.data import load_annotations
+    from jsnviewer.detection.findings_train import file_patches
+    from jsnviewer.detection.train import file_hands
+    from jsnviewer.errors import RadiographError
+
+    (sample,), _ = load_annotations(half_reviewed_dataset.root)
+    copy = Path(sample.path)
+    copy.write_bytes(copy.read_bytes()[:60])  # cut short, as by a full disk or a failed copy
+    read = {"detector training": lambda: file_hands([sample]), "finding classifier training": lambda: file_patches([sample]),
+            "detection bench": lambda: list(dataset_images(half_reviewed_dataset.root))}[reader]
+    with pytest.raises(RadiographError) as info:
+        read()
+    assert str(info.value).startswith(f"{copy.absolute()}: ") and "truncated" in str(info.value), str(info.value)
 
 
 def test_the_proposals_left_on_a_partly_reviewed_image_are_neither_joints_nor_background(tmp_path):

@@ -91,13 +91,11 @@ def dataset_images(folder: str | Path, at_most: int | None = None) -> Iterator[T
     user's boxes and the findings they marked are the truth, proposals waiting for review are not: they are its
     `unlabelled` joints (real joints nobody has boxed yet, so a detection of one is not known to be false). With
     `at_most`, that many of them, spread evenly over the dataset's order."""
-    from jsnviewer.radiograph import load_radiograph
-
     samples, _ = load_annotations(folder)
     if at_most is not None and len(samples) > at_most:
         samples = [samples[int(k)] for k in np.unique(np.linspace(0, len(samples) - 1, at_most).round())]
     for s in samples:
-        r = load_radiograph(s.path)
+        r = s.radiograph()
         yield TruthImage(Path(s.path).name, r.pixels, r.pixel_size_mm, s.laterality or r.identity.laterality,
                          s.boxes, s.identities, s.findings, False, unlabelled=s.unlabelled)
 
@@ -133,7 +131,7 @@ def folder_images(folder: str | Path) -> Iterator[TruthImage]:
     real_dirs = {p.parent for p in folder.rglob("*.landmarks.json")} | {p.parent for p in folder.rglob("coord_final.csv")}
     for d in sorted(real_dirs):
         for s in load_real(d):
-            r = load_radiograph(s.path)
+            r = s.radiograph()
             found = True
             known = s.findings_known if s.findings_known is not None and s.findings_known.any() else None
             # the side in a landmarked hand's file name is truth: the product sees only what the radiograph states

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from jsnviewer.dataset import LeftOut, open_dataset
 from jsnviewer.detection.loss import FINDING_UNKNOWN
 from jsnviewer.detection.scan import WINDOW, working_image
-from jsnviewer.errors import DatasetError
+from jsnviewer.errors import DatasetError, RadiographError
 from jsnviewer.joints import FINDINGS
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES
 
@@ -53,6 +53,16 @@ class HandSample:
     unlabelled: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
     # Per joint: are its findings known (False: a landmark whose findings nobody scored)? None: all known.
     findings_known: np.ndarray | None = None
+
+    def radiograph(self):
+        """The radiograph read from `path`; one that cannot be read is named by its whole path: an annotation
+        dataset's copy is named by its content (images/6ea2e87a9197acf5.dcm), which alone says not where it is."""
+        from jsnviewer.radiograph import load_radiograph
+
+        try:
+            return load_radiograph(self.path)
+        except RadiographError as exc:
+            raise RadiographError(Path(self.path).absolute(), exc.reason, whole_path=True) from exc
 
 
 @dataclass

@@ -100,9 +100,7 @@ def phantom_patches(seeds: Iterable[int], findings_rate: float = 0.4,
 
 def file_patches(samples: list[HandSample]) -> JointPatches:
     """Patches of radiograph files (landmarked real hands, the annotation dataset)."""
-    from jsnviewer.radiograph import load_radiograph
-
-    return JointPatches.concat([hand_patches(load_radiograph(s.path).pixels, s, True) for s in samples])
+    return JointPatches.concat([hand_patches(s.radiograph().pixels, s, True) for s in samples])
 
 
 @dataclass(frozen=True)

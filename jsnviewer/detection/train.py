@@ -88,11 +88,9 @@ def file_scale(sample: HandSample, pixel_size_mm: float | None, fallback: float 
 
 def file_hands(samples: list[HandSample]) -> list[WorkingHand]:
     """Working-resolution hands from radiograph files (real hands, annotation datasets)."""
-    from jsnviewer.radiograph import load_radiograph
-
     out = []
     for s in samples:
-        r = load_radiograph(s.path)
+        r = s.radiograph()
         hand = to_working(r.pixels, s, file_scale(s, r.pixel_size_mm))
         hand.real = True
         out.append(hand)
