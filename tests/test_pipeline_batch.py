@@ -242,3 +242,13 @@ def test_a_file_that_is_no_radiograph_is_named_by_its_whole_path_as_a_missing_on
     assert rows["nonimage"]["reason"] == (f"{tmp_path / 'scans' / 'notimage.png'}: not a DICOM file or an image "
                                           "jsnviewer can read (unrecognised content)")
     assert f"  nonimage: {tmp_path / 'scans' / 'notimage.png'}: not a DICOM file" in capsys.readouterr().out
+
+
+def test_a_study_id_that_windows_keeps_for_a_device_gets_a_folder_it_can_make():
+    """A clinic's ids "CON" (a study of Conrad's) or "aux1" would be no folder on Windows: the batch wrote nothing."""
+    from jsnviewer.pipeline.batch import study_folders
+
+    folders = study_folders(["CON", "nul", "Com3.old", "LPT9", "Conrad", "COM10", "aux_1"])
+    assert [name for name, _ in folders] == ["_CON", "_nul", "_Com3.old", "_LPT9", "Conrad", "COM10", "aux_1"]
+    assert folders[0][1] == "results in folder _CON: 'CON' is not a usable folder name"
+    assert [note for _, note in folders[4:]] == ["", "", ""]

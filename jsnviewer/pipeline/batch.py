@@ -200,4 +200,3 @@ def study_folders(ids: list[str]) -> list[tuple[str, str]]:
         why = f"the folder {base} is taken by an earlier row" if n > 1 else f"{study_id!r} is not a usable folder name"
         folders.append((name, "" if name == study_id else f"results in folder {name}: {why}"))
     return folders
-

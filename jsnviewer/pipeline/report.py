@@ -51,10 +51,15 @@ def study_cells(baseline: VisitInfo | None, followup: VisitInfo | None) -> dict[
             "hand": hand_said(baseline, followup)}
 
 
+# Names Windows keeps for its devices, with or without an ending: a file or folder cannot be called so there
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in range(1, 10))}
+
+
 def safe_name(name: str) -> str:
-    """`name` as one file or folder name: no separators, never "." or ".." or hidden, short enough for any file
-    system."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60].strip(".") or "study"
+    """`name` as one file or folder name: no separators, never "." or ".." or hidden, nor a name Windows keeps for a
+    device (a study "CON" or "aux"), short enough for any file system."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60].strip(".") or "study"
+    return f"_{safe}" if safe.split(".")[0].upper() in _WINDOWS_DEVICES else safe
 
 
 def study_file_name(result: StudyResult, what: str) -> str:
