@@ -144,6 +144,20 @@ def test_train_detector_says_what_it_left_out_and_refuses_a_dataset_nobody_revie
     assert not (tmp_path / "detector.pt").exists()
 
 
+@pytest.mark.parametrize("model, synthetic_maker", [
+    (["detector", "--finding", "ankylosis"], "jsnviewer.detection.train.phantom_hands"),
+    (["findings"], "jsnviewer.detection.findings_train.phantom_patches")])
+def test_a_dataset_that_is_not_there_is_said_before_any_synthetic_hand_is_made(tmp_path, capsys, monkeypatch, model,
+                                                                               synthetic_maker):
+    """200 synthetic studies (600 for the finding classifier) took minutes before the typo was said."""
+    from jsnviewer.cli.main import main
+
+    monkeypatch.setattr(synthetic_maker, lambda *args, **kwargs: pytest.fail("synthetic hands were made first"))
+    code = main(["train", *model, "--synthetic", "3", "--data", str(tmp_path / "datset"),
+                 "--out", str(tmp_path / "new.pt")])
+    assert code == 2 and f"{tmp_path / 'datset'} is not there" in capsys.readouterr().err
+
+
 def test_landmarked_hands_are_found_by_content_in_a_folder_of_any_name(tmp_path):
     """`bench detection --data` on a held-out set laid out like hands_ra2 but named otherwise found "no
     landmarked radiographs"; it also needed .jpg images."""

@@ -211,9 +211,9 @@ def train_findings_command(args) -> int:
             patches.save(cached)
         return patches
 
+    # the files first: a dataset that is not there is said before minutes of synthetic studies are made
     parts, data = [], []
     if args.synthetic:
-        parts.append(synthetic("synthetic", range(10_000, 10_000 + args.synthetic), args.findings_rate))
         data.append(f"{args.synthetic} synthetic studies (seeds 10,000+, findings rate {args.findings_rate}), both visits")
     if args.real is not None:
         real = [s for s in load_real(args.real) if s.findings_known is not None and s.findings_known.any()
@@ -226,6 +226,8 @@ def train_findings_command(args) -> int:
         parts.append(file_patches(annotated))
         data.append(_dataset_line(args.data, len(annotated), str(left_out)))
         print(data[-1], flush=True)
+    if args.synthetic:  # first among the patches, as before: a seed repeats a run
+        parts.insert(0, synthetic("synthetic", range(10_000, 10_000 + args.synthetic), args.findings_rate))
     train = JointPatches.concat(parts)
     if not train.known.any():
         raise JsnError("no joints with known findings were found to train on")

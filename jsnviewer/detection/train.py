@@ -197,18 +197,20 @@ def gather_hands(finding: str, synthetic: int = 0, real: Path | None = None, dat
                  cache: Path | None = None, exclude_real: Iterable[str] = (), progress: Callable | None = None,
                  seed_offset: int = 0) -> tuple[list[WorkingHand], dict]:
     """Training hands from the three sources, and a description of them for the model card."""
-    hands: list[WorkingHand] = []
+    # The files first: a dataset that is not there, or a damaged radiograph, is said before minutes of synthetic
+    # hands are made, not after. The hands keep their order (synthetic, real, dataset): a seed repeats a run.
+    real_hands, data_hands = [], []
     desc: dict = {}
     if synthetic:
-        hands += phantom_hands(range(seed_offset, seed_offset + synthetic), cache, progress)
         desc["synthetic_studies"] = f"seeds {seed_offset}..{seed_offset + synthetic - 1} (baseline and follow-up)"
     if real is not None:
         samples = [s for s in load_real(real) if not any(e in s.path for e in exclude_real)]
-        hands += file_hands(samples)
+        real_hands = file_hands(samples)
         desc["real_hands"] = [Path(s.path).name for s in samples]
     if data is not None:
         samples, left_out = load_annotations(data)
-        hands += file_hands(samples)
+        data_hands = file_hands(samples)
         desc["annotated_images"] = len(samples)
         desc["left_out"] = str(left_out)
-    return hands, desc
+    synthetic_hands = phantom_hands(range(seed_offset, seed_offset + synthetic), cache, progress) if synthetic else []
+    return synthetic_hands + real_hands + data_hands, desc
