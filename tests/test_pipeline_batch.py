@@ -252,3 +252,17 @@ def test_a_study_id_that_windows_keeps_for_a_device_gets_a_folder_it_can_make():
     assert [name for name, _ in folders] == ["_CON", "_nul", "_Com3.old", "_LPT9", "Conrad", "COM10", "aux_1"]
     assert folders[0][1] == "results in folder _CON: 'CON' is not a usable folder name"
     assert [note for _, note in folders[4:]] == ["", "", ""]
+
+
+def test_a_study_id_a_spreadsheet_would_run_as_a_formula_is_written_as_text(quick, tmp_path):
+    """A manifest id "=HYPERLINK(…)" went into summary.csv as it was, and a spreadsheet opening it ran the formula."""
+    code, rows = _batch(tmp_path, 'id,baseline,follow-up\n"=HYPERLINK(""http://x"",""y"")",b.png,f.png\n@SUM(1),b.png,f.png\n')
+    assert code == 0
+    assert set(rows) == {"'=HYPERLINK(\"http://x\",\"y\")", "'@SUM(1)"}
+
+
+def test_a_negative_number_stays_a_number_in_a_spreadsheet_cell():
+    from jsnviewer.pipeline.report import spreadsheet_cell
+
+    assert [spreadsheet_cell(v) for v in ("-0.1234", "+2", "-1e-3", "-", "-x", "+A1", "PHANTOM-7", None, 1.5)] == \
+        ["-0.1234", "+2", "-1e-3", "'-", "'-x", "'+A1", "PHANTOM-7", "", "1.5"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jsnviewer.atomic import atomic_write_bytes, check_writable, unwritable_reason
 from jsnviewer.errors import JsnError, RadiographError, describe
-from jsnviewer.pipeline.report import (WARNINGS_SEPARATOR, joint_rows, not_measured_rows, previous_results,
+from jsnviewer.pipeline.report import (WARNINGS_SEPARATOR, csv_text, joint_rows, not_measured_rows, previous_results,
                                        replaced_by_results, safe_name, study_cells, write_results)
 from jsnviewer.pipeline.result import VisitInfo
 from jsnviewer.words import counted
@@ -166,14 +166,11 @@ def write_summary(path: Path, rows: list[dict], fallback: Callable[[str], object
     """summary.csv; if it cannot be written (a full disk), its text goes to `fallback` (the command line: standard
     output) so that no row is lost."""
 
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=BATCH_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
+    text = csv_text(BATCH_COLUMNS, rows)
     try:
-        return atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+        return atomic_write_bytes(path, text.encode("utf-8"))
     except OSError as exc:
-        fallback(buf.getvalue())
+        fallback(text)
         raise JsnError(f"{path}: cannot write the summary ({exc.strerror or exc}); its rows went to standard output instead") from exc
 
 

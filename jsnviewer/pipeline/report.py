@@ -141,12 +141,34 @@ def csv_rows(result: StudyResult) -> list[dict[str, str]]:
             + [dict(study, status="not measured", **row) for row in not_measured_rows(result)])
 
 
-def write_csv(path: str | Path, result: StudyResult) -> Path:
+# A spreadsheet takes a cell starting with one of these for a formula: a manifest's study id or a file name such as
+# "=HYPERLINK(…)" would run as one when results.csv or summary.csv is opened.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value) -> str:
+    """A CSV cell as a spreadsheet shows it: text that would start a formula is kept as text (a leading "'"); a
+    number ("-0.1234") stays a number."""
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def csv_text(columns: list[str], rows: list[dict]) -> str:
+    """The CSV of `rows` (only `columns`, in that order), every cell `spreadsheet_cell`."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(csv_rows(result))
-    return atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+    writer.writerows({k: spreadsheet_cell(v) for k, v in row.items()} for row in rows)
+    return buf.getvalue()
+
+
+def write_csv(path: str | Path, result: StudyResult) -> Path:
+    return atomic_write_bytes(path, csv_text(CSV_COLUMNS, csv_rows(result)).encode("utf-8"))
 
 
 def _png(path: Path, array: np.ndarray) -> None:
