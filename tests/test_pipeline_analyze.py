@@ -807,3 +807,25 @@ def text_page(height: int, width: int) -> np.ndarray:
     for line in range(40):
         draw.text((60, 40 + 49 * line), f"Line {line + 1}: the quick brown fox jumps over the lazy dog", fill=255, font=font)
     return np.asarray(page, np.float32)
+
+
+def test_memory_running_out_is_said_with_the_step_the_radiographs_and_what_to_do(models, monkeypatch):
+    """A 12000 × 12000 px pair on a computer with a few GB ended in "out of memory", naming neither file nor step."""
+    from jsnviewer.errors import JsnError
+    from jsnviewer.phantom import generate_study
+    from jsnviewer.pipeline import analyze as pipeline
+
+    study = generate_study(8_100_001)
+    stages = []
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(pipeline, "pair_detections", no_memory)
+    with pytest.raises(JsnError) as caught:
+        pipeline.analyze(study.baseline, study.followup, models, progress=lambda f, s: stages.append(s))
+    said = str(caught.value)
+    width, height = study.baseline.width, study.baseline.height
+    assert said.startswith(f"not enough memory to analyse {study.baseline.path.name if study.baseline.path else 'radiograph'}"
+                           f" {width} × {height} px")
+    assert f"while {stages[-1].lower()}" in said and "close other programs" in said

@@ -286,8 +286,28 @@ def analyze(baseline, followup, models: AnalysisModels | None = None, settings: 
     """
     from jsnviewer.device import cpu_threads
 
-    with at_most_cpu_threads(cpu_threads()):
-        return _analyze(baseline, followup, models, settings, progress, detections, corrections)
+    steps = [""]
+
+    def step(fraction: float, what: str) -> None:
+        steps.append(what)
+        if progress is not None:
+            progress(fraction, what)
+
+    try:
+        with at_most_cpu_threads(cpu_threads()):
+            return _analyze(baseline, followup, models, settings, step, detections, corrections)
+    except MemoryError as exc:
+        raise JsnError(_out_of_memory(baseline, followup, steps[-1])) from exc
+
+
+def _out_of_memory(baseline, followup, step: str) -> str:
+    """What a reader is told when the computer's memory ran out: the step, the radiographs' sizes and what to do."""
+    def said(r) -> str:
+        return f"{r.path.name if r.path else 'radiograph'} {r.width} × {r.height} px"
+
+    where = f" while {step[0].lower()}{step[1:]}" if step else ""
+    return (f"not enough memory to analyse {said(baseline)} and {said(followup)}{where}: close other programs and "
+            f"analyse again, or save the radiographs at a smaller size")
 
 
 def _analyze(baseline, followup, models: AnalysisModels | None, settings: AnalysisSettings,
