@@ -198,9 +198,10 @@ class LeftOut:
     proposals: int = 0  # proposals waiting for review, on those images and on reviewed ones
     unreadable: tuple[str, ...] = ()  # "<annotation file>: why", one per annotation that cannot be read
     demo: tuple[str, ...] = ()  # image files of the demo study's radiographs (`phantom.study.is_demo_radiograph`)
+    damaged: tuple[str, ...] = ()  # "<image file>: why", one per reviewed image whose radiograph cannot be read
 
     def __bool__(self) -> bool:
-        return bool(self.images or self.proposals or self.unreadable or self.demo)
+        return bool(self.images or self.proposals or self.unreadable or self.demo or self.damaged)
 
     def __str__(self) -> str:
         text = (f"{counted(self.images, 'image')} nobody has reviewed (no box of the user's) and "
@@ -209,6 +210,8 @@ class LeftOut:
             text += f"; {counted(len(self.unreadable), 'annotation')} that cannot be read: " + "; ".join(self.unreadable)
         if self.demo:
             text += f"; {counted(len(self.demo), 'demo radiograph')}: {DEMO_LEFT_OUT} ({', '.join(self.demo)})"
+        if self.damaged:
+            text += f"; {counted(len(self.damaged), 'radiograph')} that cannot be read: " + "; ".join(self.damaged)
         return text
 
 

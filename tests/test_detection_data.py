@@ -95,6 +95,36 @@ def test_a_damaged_radiograph_in_a_dataset_is_named_by_its_whole_path(half_revie
     assert str(info.value).startswith(f"{copy.absolute()}: ") and "truncated" in str(info.value), str(info.value)
 
 
+def test_a_damaged_radiograph_in_a_dataset_is_left_out_and_named_while_the_others_train(tmp_path):
+    """One cut-short image copy stopped the whole retraining (a missing one was left out with a note): the user's
+    other reviewed radiographs are trained on, and the damaged one is named with the rest of what is left out."""
+    from PIL import Image
+
+    from jsnviewer.dataset import JointAnnotation, open_dataset
+    from jsnviewer.detection.data import load_annotations
+    from jsnviewer.detection.findings_train import file_patches
+    from jsnviewer.detection.train import gather_hands
+
+    dataset = open_dataset(tmp_path / "dataset", create=True)
+    for seed in (1, 2):
+        path = tmp_path / f"hand{seed}.png"
+        Image.fromarray((np.arange(400 * 300).reshape(400, 300) * seed % 4096).astype(np.uint16)).save(path)
+        annotation = dataset.add_image(path, width=300, height=400, laterality="L")
+        annotation.joints = [JointAnnotation((60.0 + 40 * k, 300.0, 24.0, 24.0), f"MCP{k + 2}", source="user")
+                             for k in range(3)]
+        dataset.save_annotation(annotation)
+    samples, _ = load_annotations(dataset.root)
+    damaged_copy = Path(samples[0].path)
+    damaged_copy.write_bytes(damaged_copy.read_bytes()[:60])
+
+    hands, desc = gather_hands("ankylosis", data=dataset.root)
+    assert len(hands) == 1 and desc["annotated_images"] == 1
+    assert f"1 radiograph that cannot be read: {damaged_copy.absolute()}: " in desc["left_out"], desc["left_out"]
+    damaged: list[str] = []
+    patches = file_patches(samples, damaged)
+    assert len(patches.known) == 3 and len(damaged) == 1 and str(damaged_copy.absolute()) in damaged[0]
+
+
 def test_the_proposals_left_on_a_partly_reviewed_image_are_neither_joints_nor_background(tmp_path):
     """3 boxes reviewed, 11 proposals not yet: the detectors learn the 3 as joints, and the 11 (joints the
     annotator has not come to) not as background: they are unlabelled, as the landmarked hands' DIPs."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from jsnviewer.cli import add_device_option, training_device
@@ -223,8 +224,9 @@ def train_findings_command(args) -> int:
                     + (f", leaving out {', '.join(args.exclude_real)}" if args.exclude_real else ""))
     if args.data is not None:
         annotated, left_out = load_annotations(args.data)
-        parts.append(file_patches(annotated))
-        data.append(_dataset_line(args.data, len(annotated), str(left_out)))
+        damaged: list[str] = []
+        parts.append(file_patches(annotated, damaged))
+        data.append(_dataset_line(args.data, len(annotated) - len(damaged), str(replace(left_out, damaged=tuple(damaged)))))
         print(data[-1], flush=True)
     if args.synthetic:  # first among the patches, as before: a seed repeats a run
         parts.insert(0, synthetic("synthetic", range(10_000, 10_000 + args.synthetic), args.findings_rate))

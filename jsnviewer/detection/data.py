@@ -12,8 +12,10 @@ import csv
 import hashlib
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -63,6 +65,18 @@ class HandSample:
             return load_radiograph(self.path)
         except RadiographError as exc:
             raise RadiographError(Path(self.path).absolute(), exc.reason, whole_path=True) from exc
+
+
+def radiographs_of(samples: list[HandSample], damaged: list[str] | None = None) -> Iterator[tuple[HandSample, Any]]:
+    """Each sample with its radiograph. With `damaged`, one that cannot be read is named there and left out (an
+    annotation dataset's: one damaged file does not stop the user's other images from training); else it stops."""
+    for sample in samples:
+        try:
+            yield sample, sample.radiograph()
+        except RadiographError as exc:
+            if damaged is None:
+                raise
+            damaged.append(str(exc))
 
 
 @dataclass

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from jsnviewer.detection.data import HandSample
+from jsnviewer.detection.data import HandSample, radiographs_of
 from jsnviewer.detection.findings import FindingNet, FindingNetConfig, joint_patch, save_finding_net
 from jsnviewer.detection.scan import normalise
 from jsnviewer.joints import FINDINGS
@@ -98,9 +98,9 @@ def phantom_patches(seeds: Iterable[int], findings_rate: float = 0.4,
     return JointPatches.concat(parts)
 
 
-def file_patches(samples: list[HandSample]) -> JointPatches:
-    """Patches of radiograph files (landmarked real hands, the annotation dataset)."""
-    return JointPatches.concat([hand_patches(s.radiograph().pixels, s, True) for s in samples])
+def file_patches(samples: list[HandSample], damaged: list[str] | None = None) -> JointPatches:
+    """Patches of radiograph files (landmarked real hands, the annotation dataset; `damaged`: see `radiographs_of`)."""
+    return JointPatches.concat([hand_patches(r.pixels, s, True) for s, r in radiographs_of(samples, damaged)])
 
 
 @dataclass(frozen=True)

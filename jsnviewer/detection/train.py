@@ -8,12 +8,14 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from jsnviewer.detection.data import Augment, HandSample, WorkingHand, load_annotations, load_real, sample_windows, to_working
+from jsnviewer.detection.data import (Augment, HandSample, WorkingHand, load_annotations, load_real, radiographs_of,
+                                     sample_windows, to_working)
 from jsnviewer.detection.detector import WORKING_MCP_SPACING_PX, WORKING_PIXEL_MM, save_ssd
 from jsnviewer.detection.identity import mcp_spacing
 from jsnviewer.detection.loss import multibox_loss
@@ -86,11 +88,11 @@ def file_scale(sample: HandSample, pixel_size_mm: float | None, fallback: float 
     return WORKING_MCP_SPACING_PX / spacing if spacing else fallback
 
 
-def file_hands(samples: list[HandSample]) -> list[WorkingHand]:
-    """Working-resolution hands from radiograph files (real hands, annotation datasets)."""
+def file_hands(samples: list[HandSample], damaged: list[str] | None = None) -> list[WorkingHand]:
+    """Working-resolution hands from radiograph files (real hands, annotation datasets; `damaged`: see
+    `radiographs_of`)."""
     out = []
-    for s in samples:
-        r = s.radiograph()
+    for s, r in radiographs_of(samples, damaged):
         hand = to_working(r.pixels, s, file_scale(s, r.pixel_size_mm))
         hand.real = True
         out.append(hand)
@@ -209,8 +211,9 @@ def gather_hands(finding: str, synthetic: int = 0, real: Path | None = None, dat
         desc["real_hands"] = [Path(s.path).name for s in samples]
     if data is not None:
         samples, left_out = load_annotations(data)
-        data_hands = file_hands(samples)
-        desc["annotated_images"] = len(samples)
-        desc["left_out"] = str(left_out)
+        damaged: list[str] = []
+        data_hands = file_hands(samples, damaged)
+        desc["annotated_images"] = len(data_hands)
+        desc["left_out"] = str(replace(left_out, damaged=tuple(damaged)))
     synthetic_hands = phantom_hands(range(seed_offset, seed_offset + synthetic), cache, progress) if synthetic else []
     return synthetic_hands + real_hands + data_hands, desc
