@@ -150,3 +150,17 @@ def test_asking_for_cuda_where_there_is_none_runs_on_the_cpu_and_says_so(caplog,
     assert "CUDA was asked for" in caplog.text
     caplog.clear()
     assert choose_device("auto").type == "cpu" and not caplog.text  # auto: nothing was promised
+
+
+@pytest.mark.parametrize("out, words", [(".", "is a folder: give the JSON file to write, e.g. "),
+                                        ("notes.txt/run/bench.json", "notes.txt is a file, not a folder")])
+def test_a_bench_json_that_cannot_be_written_is_said_before_any_measuring(tmp_path, monkeypatch, capsys, out, words):
+    """A benchmark's --json naming a folder was said only after its minutes of measuring, in the system's words."""
+    from jsnviewer.cli.main import main
+
+    monkeypatch.setattr("jsnviewer.registration.bench.bench_synthetic", lambda *a, **k: pytest.fail("the bench ran"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("the user's notes")
+    assert main(["bench", "registration", "--synthetic", "2", "--json", out]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"jsnviewer: error: --json {out}") and words in err and len(err.splitlines()) == 1

@@ -55,7 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _check_training_out(args) -> None:
     """Training must not replace the shipped weights by a slip of --out: it takes hours, and a poor
     model would then analyse every study."""
-    from jsnviewer.atomic import check_writable, unwritable_reason
     from jsnviewer.weights import is_shipped
 
     out = getattr(args, "out", None)
@@ -65,14 +64,26 @@ def _check_training_out(args) -> None:
         raise JsnError(f"--out {out} is a shipped weights file and training would replace it: write elsewhere "
                        f"(then use it with --weights or the window's settings), or add --replace-shipped")
     # said now, not when the weights are written at the end of a run of hours
-    out = Path(out)
+    _check_file_out("--out", Path(out), "weights file", "the weights", f"{args.model}.pt")
+
+
+def _check_bench_json(args) -> None:
+    """A benchmark's --json is checked before its minutes of measuring, as training's --out is."""
+    if args.command == "bench" and isinstance(getattr(args, "json", None), (str, Path)):
+        _check_file_out("--json", Path(args.json), "JSON file", "the figures", "bench.json")
+
+
+def _check_file_out(option: str, out: Path, noun: str, what: str, example: str) -> None:
+    """`out` must be a file that can be written: not a folder, not under a file, on a disk that takes it."""
+    from jsnviewer.atomic import check_writable, unwritable_reason
+
     if out.is_dir():
-        raise JsnError(f"--out {out} is a folder: give the weights file to write, e.g. {out / f'{args.model}.pt'}")
+        raise JsnError(f"{option} {out} is a folder: give the {noun} to write, e.g. {out / example}")
     try:
         check_writable(out.parent)
     except OSError as exc:
-        raise JsnError(f"--out {out}: cannot write the weights there ({unwritable_reason(out.parent, exc)}); "
-                       "choose another --out") from exc
+        raise JsnError(f"{option} {out}: cannot write {what} there ({unwritable_reason(out.parent, exc)}); "
+                       f"choose another {option}") from exc
 
 
 def _opened_files(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
@@ -106,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         _check_training_out(args)
+        _check_bench_json(args)
         return int(args.func(args) or 0)
     except JsnError as exc:
         print(f"jsnviewer: error: {exc}", file=sys.stderr)
