@@ -204,15 +204,19 @@ class LeftOut:
         return bool(self.images or self.proposals or self.unreadable or self.demo or self.damaged)
 
     def __str__(self) -> str:
-        text = (f"{counted(self.images, 'image')} nobody has reviewed (no box of the user's) and "
-                f"{counted(self.proposals, 'proposal')} waiting for review")
+        """What is left out, the kinds there are of it ("nothing" where there is none): no "0 images nobody has
+        reviewed" beside what matters."""
+        waiting = " and ".join(part for count, part in (
+            (self.images, f"{counted(self.images, 'image')} nobody has reviewed (no box of the user's)"),
+            (self.proposals, f"{counted(self.proposals, 'proposal')} waiting for review")) if count)
+        parts = [waiting] if waiting else []
         if self.unreadable:
-            text += f"; {counted(len(self.unreadable), 'annotation')} that cannot be read: " + "; ".join(self.unreadable)
+            parts.append(f"{counted(len(self.unreadable), 'annotation')} that cannot be read: " + "; ".join(self.unreadable))
         if self.demo:
-            text += f"; {counted(len(self.demo), 'demo radiograph')}: {DEMO_LEFT_OUT} ({', '.join(self.demo)})"
+            parts.append(f"{counted(len(self.demo), 'demo radiograph')}: {DEMO_LEFT_OUT} ({', '.join(self.demo)})")
         if self.damaged:
-            text += f"; {counted(len(self.damaged), 'radiograph')} that cannot be read: " + "; ".join(self.damaged)
-        return text
+            parts.append(f"{counted(len(self.damaged), 'radiograph')} that cannot be read: " + "; ".join(self.damaged))
+        return "; ".join(parts) or "nothing"
 
 
 # Why the demo's radiographs are left out, wherever that is said (trainers, Retrain dialog, COCO export)

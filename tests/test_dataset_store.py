@@ -518,3 +518,15 @@ def test_the_demos_joint_crops_saved_by_an_earlier_version_are_not_trained_on_an
     code = main(["train", "segmenter", "--no-real", "--data", str(dataset.root), "--epochs", "1",
                  "--out", str(tmp_path / "segmenter.pt")])
     assert code != 0 and "left out 12 demo joint crops, the built-in demo's synthetic hand" in capsys.readouterr().err
+
+
+def test_what_is_left_out_names_only_the_kinds_there_are():
+    """The COCO export and the Retrain dialog said "0 images nobody has reviewed" beside what mattered."""
+    from jsnviewer.dataset import LeftOut
+
+    assert str(LeftOut(images=0, proposals=3)) == "3 proposals waiting for review"
+    assert str(LeftOut(images=1, proposals=0, demo=("images/d.dcm",))).startswith(
+        "1 image nobody has reviewed (no box of the user's); 1 demo radiograph: ")
+    assert str(LeftOut(images=2, proposals=1)) == ("2 images nobody has reviewed (no box of the user's) and 1 proposal "
+                                                   "waiting for review")
+    assert str(LeftOut()) == "nothing" and not LeftOut()
