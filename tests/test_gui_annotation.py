@@ -504,6 +504,8 @@ def test_ticking_both_hands_names_a_plainly_named_hand_with_its_side_and_offers_
     panel.both_hands.click()
     assert document.joint(named).identity == "R MCP2"  # one joint shows no side: on the image's left, the right hand
     assert panel.both_hands.isChecked()
+    # the tick renames boxes: the status bar says so, as Name joints as the other hand does
+    assert window.statusBar().currentMessage() == "Both hands: 1 box named with their hand, e.g. R MCP2 (Ctrl+Z undoes)"
     panel.identity.setCurrentText("L PIP3")
     panel.identity.activated.emit(panel.identity.currentIndex())
     assert document.joint(other).identity == "L PIP3"
@@ -511,6 +513,8 @@ def test_ticking_both_hands_names_a_plainly_named_hand_with_its_side_and_offers_
 
     panel.both_hands.click()  # one hand after all: one hand keeps its names, plainly; the other loses them
     assert [document.joint(uid).identity for uid in (named, other)] == ["MCP2", None]  # a tie: the right hand's
+    assert window.statusBar().currentMessage() == ("One hand: 2 boxes renamed, 1 of the other hand left without a name "
+                                                   "(Ctrl+Z undoes)")
     assert not panel.both_hands.isChecked()
     stack = document.undo_stack
     stack.undo()

@@ -49,6 +49,29 @@ def test_saved_annotations_reopen_identically_with_no_drift(qtbot, make_window, 
     assert reopened.documents[FOLLOWUP].joints() == []
 
 
+def test_naming_as_the_other_hand_says_which_boxes_it_left_without_a_name(qtbot, make_window, study, tmp_path):
+    """Two boxes where one joint of the other hand lies: one of them lost its name while the status bar said only
+    "7 boxes renamed"."""
+    from test_detection_identity import UAB001_RH_BOXES
+
+    from jsnviewer.detection.identity import name_as_hand
+
+    window = make_window(tmp_path / "dataset")
+    open_and_wait(qtbot, window, *study)
+    centres = UAB001_RH_BOXES / 10
+    for (x, y), name in zip(centres, name_as_hand(centres, "L")):  # the right hand's boxes named as a left hand's
+        window.add_box(BASELINE, (float(x), float(y), 6.0, 6.0), identity=name)
+    x, y = centres[0]
+    window.add_box(BASELINE, (float(x) + 0.5, float(y) + 0.5, 6.0, 6.0), identity="DIP5")  # a second box on a joint
+    before = [j.identity for j in window.documents[BASELINE].joints()]
+    window.name_as_other_hand(BASELINE)
+    after = [j.identity for j in window.documents[BASELINE].joints()]
+    lost = sum(old is not None and new is None for old, new in zip(before, after))
+    assert lost >= 1 and after[-1] is None  # the second box on that joint among them
+    said = window.statusBar().currentMessage()
+    assert f"{lost} box{'es' if lost > 1 else ''} left without a name" in said, said
+
+
 def test_the_hand_a_reader_names_is_saved_and_holds_when_the_image_is_opened_again(qtbot, make_window, study, tmp_path):
     """A file that declares the wrong hand: the reader names the joints as the other hand's; opened again, the image
     is still that hand for the next analysis, though the file says otherwise."""

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsnviewer.dataset import repeated_identities
+from jsnviewer.words import counted
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, UNNAMED_COLOUR, box_colour
 from jsnviewer.gui.table_fit import ColumnFit
@@ -92,10 +93,21 @@ class TypedNameList(QListView):
         return bool(found)
 
 
+def both_hands_said(both: bool, renamed: int, unnamed: int) -> str:
+    """What ticking (or unticking) Both hands did to the boxes' names, with how to take it back."""
+    if not renamed:
+        return "Both hands: no box renamed" if both else "One hand: no box renamed"
+    if both:
+        return f"Both hands: {counted(renamed, 'box')} named with their hand, e.g. R MCP2 (Ctrl+Z undoes)"
+    lost = f", {unnamed} of the other hand left without a name" if unnamed else ""
+    return f"One hand: {counted(renamed, 'box')} renamed{lost} (Ctrl+Z undoes)"
+
+
 class JointsPanel(QWidget):
     selected = Signal(object)  # uid or None
     delete_requested = Signal()
     accept_requested = Signal()
+    said = Signal(str)  # what an edit made of the image's boxes, for the status bar
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -296,7 +308,10 @@ class JointsPanel(QWidget):
 
     def _both_hands_toggled(self, checked: bool) -> None:
         if self.document is not None:
-            self.document.set_both_hands(checked)
+            before = [j.identity for j in self.document.joints()]
+            renamed = self.document.set_both_hands(checked)
+            unnamed = sum(old is not None and j.identity is None for old, j in zip(before, self.document.joints()))
+            self.said.emit(both_hands_said(checked, renamed, unnamed))
         self._show_editor()
 
     def _finding_toggled(self, name: str, checked: bool) -> None:

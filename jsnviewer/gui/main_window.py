@@ -197,6 +197,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             pane.view_box.background_clicked.connect(lambda r=role: self.layers[r] and self.layers[r].select(None))
         self.joints_panel.selected.connect(self._table_selected)
         self.joints_panel.delete_requested.connect(self.delete_selected)
+        self.joints_panel.said.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.joints_panel.accept_requested.connect(self.accept_selected)
         self.results_panel.selected.connect(self.show_joint_result)
 
@@ -824,10 +825,15 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             return
         other = other_side(side)
         self.set_active_role(role)  # so that Ctrl+Z undoes it
+        before = [j.identity for j in document.joints()]
         renamed = document.name_as_hand(other)
+        # two boxes where one joint of that hand lies: one keeps the name, the other is left for the reader to name
+        unnamed = sum(old is not None and j.identity is None for old, j in zip(before, document.joints()))
+        lost = (f", {counted(unnamed, 'box')} left without a name (another box lies where that joint is: check it)"
+                if unnamed else "")
         self.warnings.dismiss(f"result-side-{role}")
         self.statusBar().showMessage(f"The {role.lower()}'s joints named as a {SIDES[other]} hand's: {counted(renamed, 'box')} "
-                                     f"renamed (Ctrl+Z undoes). The analysis now takes it as a {SIDES[other]} hand.",
+                                     f"renamed{lost} (Ctrl+Z undoes). The analysis now takes it as a {SIDES[other]} hand.",
                                      10000)
 
     def select_next(self, step: int) -> None:
