@@ -355,6 +355,29 @@ def test_n_then_enter_goes_through_the_finger_joints_before_the_unnamed_boxes(qt
     assert "without a joint name" in window.statusBar().currentMessage()
 
 
+def test_n_after_naming_a_box_goes_on_to_the_box_after_it_not_from_its_new_row(qtbot, window):
+    """The table sorts a box renamed by I to its new name's row: N then went on from there and skipped boxes."""
+    document = window.documents[BASELINE]
+    boxes = [window.add_box(BASELINE, (30.0 + 30 * k, 200.0, 20.0, 20.0)) for k in range(3)]  # unnamed, last rows
+    named = window.add_box(BASELINE, (60.0, 40.0, 20.0, 20.0), identity="PIP3")
+    order = window.joints_panel.row_uids()
+    assert order[0] == named and order[1:] == boxes
+    walked = []
+    for name in ("DIP2", "PIP2", "IP1"):  # each sorts before PIP3
+        window.select_next(1)
+        uid = window.selected()[1]
+        walked.append(uid)
+        document.set_identity(uid, name)  # as I does: its row moves up among the named
+    # from the box just added (selected) on, each N the box after the last one, in the table's order as it was
+    assert walked == boxes
+    window.select_next(1)
+    assert window.selected()[1] == named  # round again
+    window.joints_panel.table.sortItems(1)  # a click on a header begins a new walk, in the order shown
+    rows = window.joints_panel.row_uids()
+    window.select_next(1)
+    assert window.selected()[1] == rows[(rows.index(named) + 1) % len(rows)]
+
+
 def test_selecting_a_table_row_selects_the_box_and_centres_the_view_on_it(qtbot, window):
     window.add_box(BASELINE, (30.0, 40.0, 10.0, 10.0), identity="MCP5")
     far = window.add_box(BASELINE, (150.0, 200.0, 10.0, 10.0), identity="MCP2")

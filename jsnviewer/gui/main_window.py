@@ -198,6 +198,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.joints_panel.selected.connect(self._table_selected)
         self.joints_panel.delete_requested.connect(self.delete_selected)
         self.joints_panel.said.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self._walk: list[int] | None = None  # the order N / P walk the boxes in (`_walk_order`)
+        self.joints_panel.table.horizontalHeader().sortIndicatorChanged.connect(lambda *_: setattr(self, "_walk", None))
         self.joints_panel.accept_requested.connect(self.accept_selected)
         self.results_panel.selected.connect(self.show_joint_result)
 
@@ -836,9 +838,19 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                                      f"renamed{lost} (Ctrl+Z undoes). The analysis now takes it as a {SIDES[other]} hand.",
                                      10000)
 
+    def _walk_order(self) -> list[int]:
+        """The boxes in the order N and P walk them: the table's rows as they were when the walk began. A box renamed
+        on the way (I), which the table sorts to its new name's row, keeps its place, so that N goes on to the box
+        after it instead of from its new row (skipping boxes); boxes added or deleted, another image or a click on a
+        column's header begin a new walk."""
+        rows = self.joints_panel.row_uids()
+        if self._walk is None or set(self._walk) != set(rows):
+            self._walk = rows
+        return self._walk
+
     def select_next(self, step: int) -> None:
         layer = self.layers[self.active_role]
-        uids = self.joints_panel.row_uids()
+        uids = self._walk_order()
         if layer is None or not uids:
             return
         index = uids.index(layer.selected) + step if layer.selected in uids else (0 if step > 0 else -1)
