@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -141,7 +141,7 @@ class AnnotationDocument(QObject):
         # Taken to show both hands whether or not a joint's name says so yet: by the saved annotation (the
         # user's tick, saved as its laterality "B") where there is one, else by the file (ImageLaterality "B").
         self._both_hands_chosen = laterality == BOTH if both_hands is None else both_hands
-        self._hand_chosen = None
+        self._hand_chosen = None  # none yet: `saved_laterality` below reads it
         # a saved hand that the file and the joints' names say anyway is no choice of the reader's
         self._hand_chosen = hand if hand in SIDES and hand != self.saved_laterality else None
 
@@ -301,6 +301,14 @@ class AnnotationDocument(QObject):
             self.in_batch = False
         self.changed.emit()
         return len(renamed)
+
+    def renaming(self, rename: Callable[[], int]) -> tuple[int, int]:
+        """Run `rename` (`set_both_hands`, `name_as_hand`): how many boxes it renamed, and how many of them it left
+        without a name (the other hand's joints, or a second box where one joint lies), for the reader to be told."""
+        before = [j.identity for j in self._joints.values()]
+        renamed = rename()
+        lost = sum(old is not None and j.identity is None for old, j in zip(before, self._joints.values()))
+        return renamed, lost
 
     def name_as_hand(self, side: str) -> int:
         """Take the radiograph to show the `side` hand ("L"/"R") and name its boxes as that hand's joints from

@@ -10,12 +10,12 @@ from PySide6.QtWidgets import (
 )
 
 from jsnviewer.dataset import repeated_identities
-from jsnviewer.words import counted
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, UNNAMED_COLOUR, box_colour
 from jsnviewer.gui.table_fit import ColumnFit
 from jsnviewer.joints import FINDINGS, anatomical_rank, identity_choices
 from jsnviewer.pipeline.overview import findings_abbrev
+from jsnviewer.words import counted
 
 COLUMNS = ("Joint", "Findings", "Status", "Centre (px)", "Size (px)")
 SHORT_COLUMNS = ("Joint", "Findings", "Status", "Centre", "Size")
@@ -308,9 +308,7 @@ class JointsPanel(QWidget):
 
     def _both_hands_toggled(self, checked: bool) -> None:
         if self.document is not None:
-            before = [j.identity for j in self.document.joints()]
-            renamed = self.document.set_both_hands(checked)
-            unnamed = sum(old is not None and j.identity is None for old, j in zip(before, self.document.joints()))
+            renamed, unnamed = self.document.renaming(lambda: self.document.set_both_hands(checked))
             self.said.emit(both_hands_said(checked, renamed, unnamed))
         self._show_editor()
 

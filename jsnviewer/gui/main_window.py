@@ -827,10 +827,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             return
         other = other_side(side)
         self.set_active_role(role)  # so that Ctrl+Z undoes it
-        before = [j.identity for j in document.joints()]
-        renamed = document.name_as_hand(other)
         # two boxes where one joint of that hand lies: one keeps the name, the other is left for the reader to name
-        unnamed = sum(old is not None and j.identity is None for old, j in zip(before, document.joints()))
+        renamed, unnamed = document.renaming(lambda: document.name_as_hand(other))
         lost = (f", {counted(unnamed, 'box')} left without a name (another box lies where that joint is: check it)"
                 if unnamed else "")
         self.warnings.dismiss(f"result-side-{role}")
