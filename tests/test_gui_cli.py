@@ -204,3 +204,18 @@ def test_without_any_font_the_window_says_so_instead_of_showing_boxes_for_every_
     assert done.returncode == 2
     assert "jsnviewer: error: no fonts are installed" in done.stderr and "fonts-dejavu-core" in done.stderr
     assert not (tmp_path / "shot.png").exists()
+
+
+def test_with_no_locale_at_all_the_window_starts_without_qts_locale_warning(tmp_path, study):
+    """Started with no LANG (a service, `env -i`), the packaged program printed four lines of Qt's about the "C"
+    locale at every start of the window. Python run from source switches such a locale to UTF-8 itself; the
+    packaged one does not, which PYTHONCOERCECLOCALE=0 reproduces."""
+    if sys.platform == "win32":
+        pytest.skip("Windows has no C locale to switch from")
+    env = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE", "PYTHONUTF8")}
+    env.update(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
+               PYTHONCOERCECLOCALE="0")
+    done = subprocess.run([sys.executable, "-m", "jsnviewer", "gui", str(study[0]), str(study[1]), "--screenshot",
+                           str(tmp_path / "shot.png")], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "locale" not in done.stderr, done.stderr

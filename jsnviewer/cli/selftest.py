@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from jsnviewer.cli import DEVICE_HELP
 from jsnviewer.device import DEVICE_CHOICES
@@ -27,8 +26,6 @@ def register(subparsers) -> None:
 def _check_window() -> str:
     """Build (never show) the main window on the offscreen platform; returns the Qt version."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the self-test never opens a window
-    if sys.platform != "win32" and not any(os.environ.get(k) for k in ("LC_ALL", "LC_CTYPE", "LANG")):
-        os.environ["LC_ALL"] = "C.UTF-8"  # no locale at all (env -i): what Qt would switch to, minus its warning
     from PySide6 import __version__ as qt_version
 
     from jsnviewer.gui.app import make_application, no_fonts_reason

@@ -65,9 +65,17 @@ def no_fonts_reason() -> str | None:
             "(Debian/Ubuntu: fonts-dejavu-core; RHEL/Fedora: dejavu-sans-fonts)")
 
 
+def use_utf8_if_no_locale() -> None:
+    """With no locale at all (a service, `env -i`), the UTF-8 one Qt would switch to, minus its four-line warning:
+    Python run from source switches so itself (PEP 538), the packaged program does not."""
+    if sys.platform != "win32" and not any(os.environ.get(k) for k in ("LC_ALL", "LC_CTYPE", "LANG")):
+        os.environ["LC_CTYPE"] = "C.UTF-8"
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
+        use_utf8_if_no_locale()
         app = QApplication(argv if argv is not None else [sys.argv[0]])
     collect_garbage_on_gui_thread(app)
     app.setOrganizationName(APP_NAME)
