@@ -893,6 +893,29 @@ def test_missing_weights_are_named_in_the_warnings_bar_and_nothing_is_lost(qtbot
     assert [j.identity for j in window.documents[BASELINE].joints()] == ["MCP3"] and window.documents[BASELINE].is_dirty
 
 
+def test_a_weights_file_named_at_start_is_named_once_when_the_analysis_then_fails_on_it(qtbot, make_window, study,
+                                                                                      tmp_path):
+    """A damaged models folder showed the same sentence twice, as the start's warning and as the analysis's error."""
+    damaged, missing = tmp_path / "seg.pt", tmp_path / "retrained_ankylosis.pt"
+    damaged.write_bytes(b"\x00garbage" * 10)
+    window = make_window()
+    open_and_wait(qtbot, window, *study)
+    window.settings.weights["segmenter"] = str(damaged)
+    window.warm_up()  # as the application does at start: it names the damaged file
+    qtbot.waitUntil(lambda: any(str(damaged) in text for _, text in window.warnings.messages()), timeout=120000)
+    assert run_and_wait(qtbot, window, 120000) == "error"
+    assert [(level, text) for level, text in window.warnings.messages() if str(damaged) in text] == [
+        ("error", f"Analysis failed: Bone segmenter weights {damaged}: cannot be read, the file is damaged or not a "
+                  "weights file (UnpicklingError)")]
+
+    window.settings.weights = {"detector_ankylosis": str(missing)}
+    window.show_missing_weights()  # as after Settings: it names the missing file
+    assert run_and_wait(qtbot, window, 120000) == "error"
+    assert [(level, text) for level, text in window.warnings.messages() if str(missing) in text] == [
+        ("error", f"Analysis failed: Ankylosis detector weights {missing}: file not found (choose another file in "
+                  "Settings or clear it to use the shipped weights)")]
+
+
 def test_an_analysis_error_is_one_line_in_the_window(qtbot, make_window, study, monkeypatch):
     window = make_window()
     open_and_wait(qtbot, window, *study)

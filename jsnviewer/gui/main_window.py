@@ -571,6 +571,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             log.error("unexpected %s in a background task", type(exc).__name__, exc_info=exc)
             text = f"unexpected {type(exc).__name__}: {exc}"
         self.statusBar().clearMessage()  # it may tell of an earlier success
+        self.warnings.dismiss_saying(text)  # a weights file named at start, now the reason it failed: said once
         self.warnings.show_message(f"{label} failed: {text}", "error", key=f"task-error-{label}")
 
     def _worker_finished(self, worker: Worker) -> None:

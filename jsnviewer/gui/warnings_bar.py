@@ -165,6 +165,11 @@ class WarningsBar(QWidget):
         if notify and message is not None:
             self.changed.emit()
 
+    def dismiss_saying(self, text: str) -> None:
+        """Dismiss each message that says `text`, as a message that gives it as its reason is shown."""
+        for key in [k for k, m in self._messages.items() if m.text == text]:
+            self.dismiss(key)
+
     def dismiss_prefix(self, prefix: str) -> None:
         for key in [k for k in self._messages if k.startswith(prefix)]:
             self.dismiss(key)
