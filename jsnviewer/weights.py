@@ -122,7 +122,10 @@ def missing_files(files: dict[str, Path]) -> WeightsError | None:
         return not_found(path, name)
     env = os.environ.get("JSNVIEWER_MODELS")
     said = [str(not_found(path, name)) for name, path in missing.items() if name not in shipped]  # the user's choices
-    if no_folder:
+    if no_folder and env and folder.exists():  # one weights file named in place of their folder
+        said.insert(0, f"JSNVIEWER_MODELS names the models folder {folder}, which is a file, not a folder: point it at "
+                       "the folder holding all the models, or unset it")
+    elif no_folder:
         said.insert(0, f"JSNVIEWER_MODELS names the models folder {folder}, which does not exist: point it at a folder "
                        "holding all the models, or unset it" if env else
                        f"the models folder {folder} does not exist (reinstall the program)")

@@ -73,6 +73,20 @@ def test_an_empty_models_folder_names_every_missing_file_at_once(tmp_path, monke
                                "not found (choose another file in Settings or clear it to use the shipped weights)")
 
 
+def test_jsnviewer_models_naming_a_weights_file_is_said_to_name_a_file_not_a_folder(tmp_path, monkeypatch):
+    """JSNVIEWER_MODELS naming one weights file instead of their folder was said to name a folder that "does not
+    exist", while IT could see the file there."""
+    from jsnviewer.pipeline.analyze import AnalysisModels, AnalysisSettings
+
+    one_file = tmp_path / "segmenter.pt"
+    one_file.write_bytes(b"weights")
+    monkeypatch.setenv("JSNVIEWER_MODELS", str(one_file))
+    with pytest.raises(WeightsError) as info:
+        AnalysisModels.load(AnalysisSettings(device="cpu"))
+    assert str(info.value) == (f"JSNVIEWER_MODELS names the models folder {one_file}, which is a file, not a folder: "
+                               "point it at the folder holding all the models, or unset it")
+
+
 def test_a_models_folder_that_does_not_exist_is_said_to_be_missing(tmp_path, monkeypatch):
     """JSNVIEWER_MODELS naming a folder that is not there (a typing slip, an unmounted share) said
     "detector_ankylosis.pt: file not found", as if the folder were right and one file lost."""
