@@ -174,3 +174,17 @@ def test_the_status_bar_stops_saying_demo_as_soon_as_a_patients_radiograph_repla
         qtbot.waitUntil(lambda: window.task is None, timeout=10000)
         assert "Demo" not in window.save_state.text()
         assert window.save_state.text() == f"All saved to {tmp_path.name}/dataset"
+
+
+@pytest.mark.slow
+def test_the_demo_is_found_in_the_help_menu(qtbot, make_window, tmp_path, monkeypatch):
+    """A new user of the installed program had no way to the demo but a shortcut IT would have to make."""
+    folder = tmp_path / "demo"
+    monkeypatch.setattr("jsnviewer.gui.demo.demo_folder", lambda seed=7: folder)
+    window = make_window()
+    (action,) = [a for m in window.menuBar().actions() if m.text() == "&Help" for a in m.menu().actions()
+                 if a.text() == "Try the &demo study"]
+    with qtbot.waitSignal(window.study_loaded, timeout=120000):
+        action.trigger()
+    assert window.documents[BASELINE].sandbox and window.documents[FOLLOWUP].sandbox  # nothing of it is saved
+    assert (folder / "baseline.dcm").is_file() and demo_banner(window)

@@ -965,6 +965,13 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.manual_window.raise_()
         self.manual_window.activateWindow()
 
+    def open_demo_study(self) -> None:
+        """Help ▸ Try the demo study: the synthetic pair, analysed, as `gui --demo` opens it (a sandbox: nothing of it
+        is saved), so that a new user finds it from the window, not only from a shortcut IT made."""
+        from jsnviewer.gui.demo import open_demo
+
+        open_demo(self)
+
     def show_about(self) -> None:
         from jsnviewer.gui.about import about_html
 

@@ -177,6 +177,8 @@ def build_actions(window) -> dict[str, QAction]:
     help_menu = menu.addMenu("&Help")
     help_menu.addAction(act("&User manual", window.show_manual, "Shift+F1"))
     help_menu.addAction(act("&Keyboard shortcuts", window.show_shortcuts, "F1"))
+    help_menu.addSeparator()
+    help_menu.addAction(act("Try the &demo study", window.open_demo_study))
     help_menu.addAction(act("&About jsnviewer", window.show_about))
 
     bar = MainToolbar("Main")
