@@ -188,3 +188,22 @@ def test_the_demo_is_found_in_the_help_menu(qtbot, make_window, tmp_path, monkey
         action.trigger()
     assert window.documents[BASELINE].sandbox and window.documents[FOLLOWUP].sandbox  # nothing of it is saved
     assert (folder / "baseline.dcm").is_file() and demo_banner(window)
+
+
+@pytest.mark.slow
+def test_a_demo_whose_analysis_fails_does_not_say_its_joints_were_analysed(qtbot, make_window, tmp_path, monkeypatch):
+    """On a damaged models folder the banner still said "analysed by the models. Their joints are proposals" above
+    the error, and no box was shown."""
+    from jsnviewer.errors import WeightsError
+
+    def damaged(*args, **kwargs):
+        raise WeightsError(tmp_path / "segmenter.pt", "cannot be read, the file is damaged", "Bone segmenter")
+
+    monkeypatch.setattr("jsnviewer.gui.demo.demo_folder", lambda seed=7: tmp_path / "demo")
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", damaged)
+    window = make_window()
+    with qtbot.waitSignal(window.analysis_finished, timeout=120000) as ended:
+        open_demo(window, seed=3, analyse=True)
+    assert ended.args == ["error"]
+    (banner,) = demo_banner(window)
+    assert "analysis failed" in banner and "analysed by the models" not in banner

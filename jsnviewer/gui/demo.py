@@ -60,6 +60,17 @@ def open_demo(window, seed: int = DEMO_SEED, analyse: bool | None = None) -> Wor
         analyse = not missing
 
     def show(truth) -> None:
+        def ended(state: str) -> None:
+            """The banner said the models analysed the demo: where the analysis failed (a damaged weights file, said
+            in its own message) or was cancelled, it says there are no proposals instead."""
+            window.analysis_finished.disconnect(ended)
+            why = {"error": "failed (see the message above)",
+                   "cancelled": "was cancelled: Analysis ▸ Analyse (Ctrl+R) runs it again"}.get(state)
+            if why:
+                window.warnings.show_message(
+                    f"Demo study: a synthetic hand (phantom seed {seed}). Its analysis {why}, so no joints are shown; "
+                    "nothing of the demo is saved to your dataset.", "info", key="demo")
+
         def fill() -> None:
             window.study_loaded.disconnect(fill)
             if analyse:
@@ -67,6 +78,7 @@ def open_demo(window, seed: int = DEMO_SEED, analyse: bool | None = None) -> Wor
                     f"Demo study: a synthetic hand (phantom seed {seed}), analysed by the models. Their joints are "
                     "proposals (dashed): accept them (Enter; all named ones: Shift+Enter) or correct them: nothing of the demo "
                     "is saved to your dataset.", "info", key="demo")
+                window.analysis_finished.connect(ended)
                 window.start_analysis()
                 return
             for role, visit in (("Baseline", truth.baseline), ("Follow-up", truth.followup)):
