@@ -15,7 +15,6 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -26,7 +25,7 @@ from jsnviewer.detection.loss import FINDING_UNKNOWN
 from jsnviewer.detection.scan import WINDOW, working_image
 from jsnviewer.errors import DatasetError, RadiographError
 from jsnviewer.joints import FINDINGS
-from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES
+from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, Radiograph
 
 # Box side of a joint as a multiple of the hand's MCP spacing (mean distance between neighbouring
 # MCP2–MCP5): the means over 16 synthetic hands (the phantom sizes boxes from the bone widths).
@@ -67,7 +66,8 @@ class HandSample:
             raise RadiographError(Path(self.path).absolute(), exc.reason, whole_path=True) from exc
 
 
-def radiographs_of(samples: list[HandSample], damaged: list[str] | None = None) -> Iterator[tuple[HandSample, Any]]:
+def radiographs_of(samples: list[HandSample],
+                   damaged: list[str] | None = None) -> Iterator[tuple[HandSample, Radiograph]]:
     """Each sample with its radiograph. With `damaged`, one that cannot be read is named there and left out (an
     annotation dataset's: one damaged file does not stop the user's other images from training); else it stops."""
     for sample in samples:

@@ -286,10 +286,10 @@ def analyze(baseline, followup, models: AnalysisModels | None = None, settings: 
     """
     from jsnviewer.device import cpu_threads
 
-    steps = [""]
+    last_step = [""]  # what the analysis was doing, for the message when memory runs out
 
     def step(fraction: float, what: str) -> None:
-        steps.append(what)
+        last_step[0] = what
         if progress is not None:
             progress(fraction, what)
 
@@ -297,7 +297,7 @@ def analyze(baseline, followup, models: AnalysisModels | None = None, settings: 
         with at_most_cpu_threads(cpu_threads()):
             return _analyze(baseline, followup, models, settings, step, detections, corrections)
     except MemoryError as exc:
-        raise JsnError(_out_of_memory(baseline, followup, steps[-1])) from exc
+        raise JsnError(_out_of_memory(baseline, followup, last_step[0])) from exc
 
 
 def _out_of_memory(baseline, followup, step: str) -> str:
