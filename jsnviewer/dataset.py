@@ -87,7 +87,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json, json_bytes
-from jsnviewer.errors import AnnotationConflictError, DatasetError
+from jsnviewer.errors import AnnotationConflictError, DatasetError, plain_cause
 from jsnviewer.joints import FINDINGS, anatomical_rank, is_identity
 from jsnviewer.words import counted
 
@@ -397,7 +397,7 @@ class AnnotationDataset:
             # utf-8-sig: a file mended by hand in an editor that writes a byte order mark (Windows Notepad) still reads
             annotation = ImageAnnotation.from_json(image_id, json.loads(data.decode("utf-8-sig")))
         except (OSError, ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:  # 1e400, [[[[…
-            raise DatasetError(f"annotation file {path} cannot be read: {exc or type(exc).__name__}") from exc
+            raise DatasetError(f"annotation file {path} cannot be read: {plain_cause(exc)}") from exc
         annotation.stored = hashlib.sha256(data).hexdigest()
         return annotation
 

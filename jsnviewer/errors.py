@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 
@@ -35,6 +36,28 @@ class DatasetError(JsnError):
 
 class AnnotationConflictError(DatasetError):
     """A save found the annotation file changed elsewhere (another window or annotator) and left it as it was."""
+
+
+def plain_cause(exc: BaseException) -> str:
+    """Why a file could not be read or parsed, in words and without the exception's class name (that goes to the
+    log): the system's reason, where a JSON file stops being JSON, which entry a table lacks."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON (line {exc.lineno}, column {exc.colno})"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not a text file"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc) or "the system could not read it"
+    if isinstance(exc, KeyError):
+        return f"{exc.args[0]!r} is missing" if exc.args else "an entry is missing"
+    if isinstance(exc, IndexError):
+        return "a list has too few entries"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, OverflowError):
+        return "a number too large"
+    if isinstance(exc, ValueError) and str(exc):  # the program's own say which value (a box, a version)
+        return str(exc).splitlines()[0][:160]
+    return "a value of the wrong kind"
 
 
 def describe(exc: Exception) -> str:

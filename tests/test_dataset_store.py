@@ -205,6 +205,19 @@ def test_an_annotation_file_with_an_infinite_size_or_nested_too_deep_is_a_clear_
         assert path.read_text() == content
 
 
+def test_an_annotation_file_lacking_an_entry_names_it_in_words(tmp_path, radiograph_file):
+    """It said "cannot be read: 'image'": the bare words of a KeyError, which named the entry but not that it lacks."""
+    dataset = open_dataset(tmp_path / "ds", create=True)
+    annotation = annotate(dataset, radiograph_file)
+    path = dataset.annotations_dir / f"{annotation.image_id}.json"
+    good = json.loads(path.read_text())
+    del good["image"]
+    path.write_text(json.dumps(good))
+    with pytest.raises(DatasetError) as info:
+        dataset.annotation_for_file(radiograph_file)
+    assert str(info.value) == f"annotation file {path} cannot be read: 'image' is missing"
+
+
 @pytest.mark.parametrize("content", ["[]", "null", "42"])
 def test_an_annotation_file_of_the_wrong_json_type_is_a_clear_error(tmp_path, radiograph_file, content):
     dataset = open_dataset(tmp_path / "ds", create=True)

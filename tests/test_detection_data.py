@@ -217,3 +217,13 @@ def test_landmarked_hands_are_found_by_content_in_a_folder_of_any_name(tmp_path)
     assert main(["bench", "detection", "--data", str(folder), "--json", str(out)]) == 0
     figures = json.loads(out.read_text())
     assert figures["images"] == 1 and figures["joints"] == 10 and figures["detection_rate"] >= 0.9
+
+
+def test_a_landmark_file_that_is_not_json_says_so_in_words(tmp_path):
+    """It said "(JSONDecodeError)", the name of an exception, not what is wrong with the file."""
+    from jsnviewer.errors import DatasetError
+
+    (tmp_path / "P01-LH.landmarks.json").write_text('{"shapes": [')
+    with pytest.raises(DatasetError) as info:
+        load_ra2(tmp_path)
+    assert str(info.value) == "P01-LH.landmarks.json: not a labelme landmark file (not valid JSON (line 1, column 13))"

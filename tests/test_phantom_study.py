@@ -292,3 +292,13 @@ def test_docs_figure_script_draws_the_truth_boxes_in_the_programs_palette(tmp_pa
     pixels = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3)
     for finding in ("none", "ankylosis", "subluxation"):  # seed 24 has joints of each
         assert (pixels == COLOURS[finding]).all(axis=1).sum() > 200, finding
+
+
+def test_a_truth_file_lacking_an_entry_names_it_in_words(tmp_path):
+    """It said "(KeyError: 'seed')": the name of an exception, not what the file lacks."""
+    from jsnviewer.phantom import TruthError
+
+    (tmp_path / "truth.json").write_text(json.dumps({"version": 1}))
+    with pytest.raises(TruthError) as info:
+        load_truth(tmp_path)
+    assert str(info.value).endswith("malformed truth file ('baseline' is missing)"), str(info.value)

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from jsnviewer.dataset import LeftOut, open_dataset
 from jsnviewer.detection.loss import FINDING_UNKNOWN
 from jsnviewer.detection.scan import WINDOW, working_image
-from jsnviewer.errors import DatasetError, RadiographError
+from jsnviewer.errors import DatasetError, RadiographError, plain_cause
 from jsnviewer.joints import FINDINGS
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, Radiograph
 
@@ -172,7 +172,7 @@ def load_ra2(folder: str | Path) -> list[HandSample]:
             doc = json.loads(js.read_text())
             pts = {_RA2_LABELS[s["label"]]: tuple(map(float, s["points"][0])) for s in doc["shapes"] if s["label"] in _RA2_LABELS}
         except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise DatasetError(f"{js.name}: not a labelme landmark file ({type(exc).__name__})") from exc
+            raise DatasetError(f"{js.name}: not a labelme landmark file ({plain_cause(exc)})") from exc
         image = _landmarked_image(js, doc)
         lat = "L" if "-LH" in js.name else "R" if "-RH" in js.name else None
         out.append(_sample_from_points(image, pts, lat, ra2_joints_without_findings(folder, js.name.split(".")[0])))

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from jsnviewer.dataset import JointAnnotation, JointsMerge, open_dataset
-from jsnviewer.errors import AnnotationConflictError
+from jsnviewer.errors import AnnotationConflictError, describe
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.worker import Worker
 
@@ -159,7 +159,7 @@ class AnnotationSaver(QObject):
             self.merged.emit(document, merge)
 
     def _failed(self, document: AnnotationDocument, exc: BaseException) -> None:
-        reason = str(exc) or type(exc).__name__
+        reason = describe(exc)
         document.save_error = reason
         self._again.discard(document)  # no retry storm: the next edit or Ctrl+S tries again
         if isinstance(exc, AnnotationConflictError):

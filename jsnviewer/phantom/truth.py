@@ -32,7 +32,7 @@ import numpy as np
 from PIL import Image
 
 from jsnviewer.atomic import atomic_write_bytes, atomic_write_json
-from jsnviewer.errors import JsnError
+from jsnviewer.errors import JsnError, plain_cause
 from jsnviewer.joints import file_stem
 
 TRUTH_VERSION = 1
@@ -216,4 +216,4 @@ def load_truth(path: str | Path) -> StudyTruth:
             version=int(doc["version"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise TruthError(f"{path}: malformed truth file ({type(exc).__name__}: {exc})") from exc
+        raise TruthError(f"{path}: malformed truth file ({plain_cause(exc)})") from exc

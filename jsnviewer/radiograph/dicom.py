@@ -414,6 +414,10 @@ def _sop_class_name(ds: Dataset) -> str:
 
 
 def _short(exc: Exception) -> str:
-    """First line of an exception, with quoted values blanked: a damaged element may hold a patient's name."""
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    """First line of an exception, with quoted values blanked: a damaged element may hold a patient's name. One
+    without words (pydicom's decoders raise bare ones) is logged, its type being all it says."""
+    if not str(exc):
+        log.info("a DICOM file cannot be decoded", exc_info=exc)
+        return "it cannot be decoded"
+    text = str(exc).splitlines()[0]
     return re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", text)[:160]

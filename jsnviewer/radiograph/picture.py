@@ -66,8 +66,9 @@ def read_picture(path: Path) -> Radiograph:
         if "truncated" in str(exc):
             raise RadiographError(path, "truncated image file") from exc
         raise RadiographError(path, f"corrupt image file ({str(exc)[:160]})") from exc
-    except Exception as exc:  # Pillow's decoders raise many types on damaged data
-        raise RadiographError(path, f"corrupt image file ({type(exc).__name__}: {str(exc)[:160]})") from exc
+    except Exception as exc:  # Pillow's decoders raise many types on damaged data: which one is the log's
+        log.info("%s cannot be decoded", path, exc_info=exc)
+        raise RadiographError(path, f"corrupt image file ({str(exc)[:160] or 'it cannot be decoded'})") from exc
 
     slope, intercept = _number(text.get("rescale_slope")), _number(text.get("rescale_intercept"))
     if slope is not None and intercept is not None:
