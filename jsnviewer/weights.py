@@ -10,6 +10,7 @@ the application at another file (a retrained model); `resolve_weights` is the on
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sys
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from typing import Any
 from jsnviewer.atomic import atomic_write_bytes
 from jsnviewer.errors import JsnError, WeightsError
 from jsnviewer.words import counted
+
+log = logging.getLogger(__name__)
 
 FORMAT = "jsnviewer-weights"
 VERSION = 1
@@ -81,8 +84,11 @@ def not_found(path: str | Path, model: str | None = None) -> WeightsError:
     """A weights file that is not there, named by its model, with what to do: a shipped file comes back with the
     program; one the user chose (Settings, `--weights`) does not, but the shipped one stands in when it is cleared."""
     path = Path(path)
-    advice = _repair() if _in_models_dir(path) else "choose another file in Settings or clear it to use the shipped weights"
+    advice = _repair() if _in_models_dir(path) else CHOOSE_ANOTHER
     return WeightsError(path, f"file not found ({advice})", MODEL_TITLES.get(model, "model"))
+
+
+CHOOSE_ANOTHER = "choose another file in Settings or clear it to use the shipped weights"  # for a file of the user's
 
 
 def _repair() -> str:
@@ -94,16 +100,18 @@ def _repair() -> str:
 
 def unusable(path: str | Path, reason: str, model: str | None) -> WeightsError:
     """A weights file that is there but cannot be used, named by its model (`model`'s title), with what to do where
-    it is a shipped one: it is the program's own, and the user cannot choose another in its place."""
+    it is a shipped one (it is the program's own, and the user cannot choose another in its place) or one of theirs."""
     path = Path(path)
-    if _in_models_dir(path):
-        reason = f"{reason} ({_repair()})"
+    reason = f"{reason} ({_repair() if _in_models_dir(path) else CHOOSE_ANOTHER})"
     return WeightsError(path, reason, MODEL_TITLES.get(model, "model"))
 
 
 def unfit(weights: Weights, network: str, exc: Exception) -> WeightsError:
-    """Weights whose settings or tensors do not fit the `network` their model builds ("the segmentation network")."""
-    return unusable(weights.path, f"does not fit the {network} ({type(exc).__name__})", weights.model)
+    """Weights whose settings or tensors do not fit the `network` their model builds ("the segmentation network"):
+    what torch said is the log's (its words are about tensors and keys)."""
+    log.info("%s does not fit the %s", weights.path, network, exc_info=exc)
+    return unusable(weights.path, f"does not fit the {network}: its settings or layers are not those this version "
+                    "builds", weights.model)
 
 
 def missing_files(files: dict[str, Path]) -> WeightsError | None:
@@ -194,8 +202,9 @@ def _read_weights(path: Path, expected_model: str | None) -> Weights:
         raise WeightsError(path, "file is empty")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a damaged file
-        raise WeightsError(path, f"cannot be read, the file is damaged or not a weights file ({type(exc).__name__})") from exc
+    except Exception as exc:  # torch raises many types for a damaged file: which one is the log's
+        log.info("%s cannot be read by torch", path, exc_info=exc)
+        raise WeightsError(path, "cannot be read, the file is damaged or not a weights file") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise WeightsError(path, "not a jsnviewer weights file")
     if expected_model is not None and payload.get("model") != expected_model:

@@ -906,7 +906,7 @@ def test_a_weights_file_named_at_start_is_named_once_when_the_analysis_then_fail
     assert run_and_wait(qtbot, window, 120000) == "error"
     assert [(level, text) for level, text in window.warnings.messages() if str(damaged) in text] == [
         ("error", f"Analysis failed: Bone segmenter weights {damaged}: cannot be read, the file is damaged or not a "
-                  "weights file (UnpicklingError)")]
+                  "weights file (choose another file in Settings or clear it to use the shipped weights)")]
 
     window.settings.weights = {"detector_ankylosis": str(missing)}
     window.show_missing_weights()  # as after Settings: it names the missing file

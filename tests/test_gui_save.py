@@ -595,7 +595,8 @@ def test_a_damaged_weights_file_is_named_with_its_model_once_the_models_load_at_
     window.warm_up()  # as the application does at start
     qtbot.waitUntil(lambda: bool(window.warnings.messages()), timeout=120000)
     assert window.warnings.messages() == [("warning", f"Bone segmenter weights {damaged}: cannot be read, the file is "
-                                                      "damaged or not a weights file (UnpicklingError)")]
+                                                      "damaged or not a weights file (choose another file in "
+                                                      "Settings or clear it to use the shipped weights)")]
 
 
 def errors_of(window) -> list[str]:

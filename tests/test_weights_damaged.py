@@ -190,3 +190,26 @@ def test_the_command_line_says_which_file_and_why(tmp_path, capsys):
     assert code == 2, err
     assert "my_segmenter.pt: damaged: no state_dict" in err
     assert "unexpected" not in err
+
+
+def test_a_damaged_weights_file_of_the_users_says_what_is_wrong_and_what_to_do(tmp_path):
+    """It ended "(UnpicklingError)": a name from the program's insides, which told the user nothing, and no word of
+    what to do about it (that name goes to the log)."""
+    path = tmp_path / "mine.pt"
+    path.write_bytes(b"\x00garbage" * 10)
+    with pytest.raises(WeightsError) as info:
+        load_weights(path, "segmenter")
+    assert describe(info.value) == (f"Bone segmenter weights {path}: cannot be read, the file is damaged or not a "
+                                    "weights file (choose another file in Settings or clear it to use the shipped "
+                                    "weights)")
+
+
+def test_weights_that_do_not_fit_say_so_without_the_name_of_an_exception(tmp_path):
+    payload = _shipped("registration")
+    payload["config"]["widths"] = "z"
+    with pytest.raises(WeightsError) as info:
+        _load_through_application("registration", _write(tmp_path, payload))
+    message = describe(info.value)
+    assert message.endswith(": does not fit the registration network: its settings or layers are not those this "
+                            "version builds (choose another file in Settings or clear it to use the shipped weights)")
+    assert "Error" not in message, message
