@@ -1051,3 +1051,16 @@ def test_a_dataset_folder_named_on_the_command_line_is_this_sessions_only(qtbot,
     assert later.saver.dataset_root == remembered
     assert later.save_state.text() == f"All saved to {Path('hands', 'ds')}"
     assert later.save_state.toolTip() == f"Dataset folder: {remembered}"
+
+
+def test_an_unexpected_error_in_a_background_task_asks_for_the_log_file(qtbot, settings_store):
+    """A fault of the program's showed its type and words, and nothing the user could do: the window now says to send
+    the log file, which holds its traceback."""
+    from jsnviewer.gui.main_window import MainWindow
+
+    window = MainWindow(AppSettings())
+    qtbot.addWidget(window)
+    window.ask_before_discarding = False
+    window._task_error("Analysis", RuntimeError("index 12 is out of bounds"))
+    assert errors_of(window) == ["Analysis failed: unexpected RuntimeError: index 12 is out of bounds; please send the "
+                                 "log file (Help ▸ About shows where it is) to whoever supports jsnviewer"]

@@ -11,7 +11,7 @@ from PySide6.QtCore import QThreadPool, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from jsnviewer.gui.garbage import collect_garbage_on_gui_thread
-from jsnviewer.gui.log_file import start_log_file
+from jsnviewer.gui.log_file import SEND_LOG, start_log_file
 from jsnviewer.gui.resources import style_sheet
 
 log = logging.getLogger(__name__)
@@ -103,8 +103,8 @@ def _save_png(picture, tmp: Path) -> None:
 def _show_unexpected(window, kind, exc, tb) -> None:
     """A bug in a slot: details to the log, one line in the window, the session goes on."""
     log.error("unexpected %s", kind.__name__, exc_info=(kind, exc, tb))
-    window.warnings.show_message(f"Unexpected error ({kind.__name__}: {exc}). Your edits are kept; "
-                                 "saving is still possible.", "error", key="unexpected")
+    window.warnings.show_message(f"Unexpected error ({kind.__name__}: {exc}). Your edits are kept; saving is still "
+                                 f"possible; {SEND_LOG}.", "error", key="unexpected")
 
 
 def drawn(window) -> bool:

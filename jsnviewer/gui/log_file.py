@@ -14,6 +14,8 @@ from jsnviewer.errors import describe
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES
 
 LOG_ROLL_BYTES = 1_000_000
+# What the window says after an unexpected error (a fault of the program's, not of the user's files): the log has its traceback
+SEND_LOG = "please send the log file (Help ▸ About shows where it is) to whoever supports jsnviewer"
 
 
 class _LogFile(logging.FileHandler):

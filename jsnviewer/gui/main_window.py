@@ -37,6 +37,7 @@ from jsnviewer.gui.box_layer import MIN_BOX_SIZE, AnnotationLayer, box_from_rect
 from jsnviewer.gui.image_view import RadiographPane, Tool
 from jsnviewer.gui.joint_detail import JointDetailPanel
 from jsnviewer.gui.keys import FocusedWidgetKeysFirst
+from jsnviewer.gui.log_file import SEND_LOG
 from jsnviewer.gui.menus import build_actions
 from jsnviewer.gui.joints_panel import TABLE_MIN_WIDTH, JointsPanel
 from jsnviewer.gui.overlays import ResultOverlay
@@ -569,7 +570,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             text = describe(exc)
         else:  # a bug, not bad input: still one line in the window, details in the log
             log.error("unexpected %s in a background task", type(exc).__name__, exc_info=exc)
-            text = f"unexpected {type(exc).__name__}: {exc}"
+            text = f"{describe(exc)}; {SEND_LOG}"
         self.statusBar().clearMessage()  # it may tell of an earlier success
         self.warnings.dismiss_saying(text)  # a weights file named at start, now the reason it failed: said once
         self.warnings.show_message(f"{label} failed: {text}", "error", key=f"task-error-{label}")
