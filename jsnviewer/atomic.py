@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -62,6 +63,23 @@ def check_writable(folder: str | Path) -> Path:
         os.close(fd)
         Path(probe).unlink(missing_ok=True)
     return folder
+
+
+def free_space(folder: str | Path) -> int:
+    """The bytes free on the disk of `folder` (which exists) for this user."""
+    return shutil.disk_usage(folder).free
+
+
+def no_room_reason(folder: str | Path, needed: int) -> str | None:
+    """Why `folder` (which exists) clearly cannot take `needed` more bytes now, in words; None when it can."""
+    free = free_space(folder)
+    if free >= needed:
+        return None
+    return f"{_megabytes(free)} free on its disk, about {_megabytes(needed)} needed"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
 
 
 def unwritable_reason(folder: Path, exc: OSError) -> str:

@@ -176,7 +176,36 @@ def save_weights(path: str | Path, weights: Weights) -> Path:
     }
     buf = io.BytesIO()
     torch.save(payload, buf)
-    return atomic_write_bytes(path, buf.getvalue())
+    try:
+        return atomic_write_bytes(path, buf.getvalue())
+    except OSError as exc:  # a full disk at the end of hours of training: the weights are still here
+        raise WeightsNotWritten(path, exc, buf.getvalue(), MODEL_TITLES.get(weights.model, "model")) from exc
+
+
+# What `jsnviewer train --ask-if-unwritable` prints when its weights could not be written, before it reads another
+# folder for them from its standard input (the Retrain dialog answers it), and before the file it then wrote
+ASK_FOLDER = "Another folder for the trained weights (an empty line: do not keep them):"
+WRITTEN_ELSEWHERE = "trained weights written into another folder:"
+
+
+class WeightsNotWritten(WeightsError):
+    """Trained weights that could not be written (a full disk, no permission): a weights file there before is
+    untouched, the write being atomic; the weights, still in memory, are kept in `data` to be written elsewhere."""
+
+    def __init__(self, path: str | Path, cause: OSError, data: bytes, title: str):
+        self.data = data
+        folder = Path(path).parent
+        super().__init__(path, f"not written into {folder}: {cause.strerror or cause} (the weights file there before, if "
+                               "any, is untouched); make room there or choose another folder, and train again", title)
+
+
+def trained_size(model: str, start_from: str | Path | None = None) -> int:
+    """About how many bytes a trained `model`'s weights file takes: those of the file it starts from (else the shipped
+    one), whose network it keeps; 0 when neither is there."""
+    try:
+        return resolve_weights(model, start_from).stat().st_size
+    except OSError:
+        return 0
 
 
 def load_weights(path: str | Path, expected_model: str | None = None) -> Weights:

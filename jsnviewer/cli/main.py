@@ -12,6 +12,7 @@ from pathlib import Path
 from jsnviewer import __version__
 from jsnviewer.cli.options import ArgumentParser
 from jsnviewer.errors import JsnError, describe
+from jsnviewer.weights import ASK_FOLDER, WRITTEN_ELSEWHERE, WeightsNotWritten
 
 # Modules with `register(subparsers)`: top-level subcommands. Keep imports in them light
 # (torch and friends are imported inside the handlers) so `jsnviewer info` starts fast.
@@ -49,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
         for model_parser in train.choices.values():
             model_parser.add_argument("--replace-shipped", action="store_true",
                                       help="let --out replace a shipped weights file in models/ (maintainers rebuilding them)")
+            model_parser.add_argument("--ask-if-unwritable", action="store_true",
+                                      help="when the trained weights cannot be written (a full disk), ask for another "
+                                           "folder for them on standard input, as in a terminal (the window's Retrain "
+                                           "answers it)")
     return parser
 
 
@@ -65,6 +70,26 @@ def _check_training_out(args) -> None:
                        f"(then use it with --weights or the window's settings), or add --replace-shipped")
     # said now, not when the weights are written at the end of a run of hours
     _check_file_out("--out", Path(out), "weights file", "the weights", f"{args.model}.pt")
+    _check_room(args, Path(out))
+
+
+# The weights file each `jsnviewer train MODEL` writes
+_TRAINED = {"detector": lambda args: f"detector_{args.finding}", "findings": lambda args: "joint_findings",
+            "segmenter": lambda args: "segmenter", "registration": lambda args: "registration"}
+
+
+def _check_room(args, out: Path) -> None:
+    """A disk clearly too full for the weights is said before the training, not when it has run for hours (they take
+    as much room as those it starts from, or the shipped ones)."""
+    from jsnviewer.atomic import no_room_reason
+    from jsnviewer.weights import trained_size
+
+    if args.model not in _TRAINED:
+        return
+    why = no_room_reason(out.parent, trained_size(_TRAINED[args.model](args), getattr(args, "init", None)))
+    if why:
+        raise JsnError(f"--out {out}: not enough room for the weights in {out.parent} ({why}): free space there or "
+                       "choose another --out")
 
 
 def _check_bench_json(args) -> None:
@@ -84,6 +109,28 @@ def _check_file_out(option: str, out: Path, noun: str, what: str, example: str) 
     except OSError as exc:
         raise JsnError(f"{option} {out}: cannot write {what} there ({unwritable_reason(out.parent, exc)}); "
                        f"choose another {option}") from exc
+
+
+def _write_elsewhere(exc: WeightsNotWritten) -> Path | None:
+    """Ask on standard input for another folder for trained weights that could not be written, and write them there
+    (asked again while that fails too); None when the answer is an empty line or there is none."""
+    from jsnviewer.atomic import atomic_write_bytes
+
+    while True:
+        print(ASK_FOLDER, flush=True)
+        answer = sys.stdin.readline().strip()
+        if not answer:
+            print("the trained weights were not kept", flush=True)
+            return None
+        target = Path(answer).expanduser() / exc.path.name
+        try:
+            atomic_write_bytes(target, exc.data)
+        except OSError as again:
+            print(f"not written there either: {describe(again)}", flush=True)
+            continue
+        print(f"{WRITTEN_ELSEWHERE} {target} (without its model card: the training stopped when they could not be "
+              "written)", flush=True)
+        return target
 
 
 def _opened_files(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
@@ -119,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         _check_training_out(args)
         _check_bench_json(args)
         return int(args.func(args) or 0)
+    except WeightsNotWritten as exc:  # the trained weights are still in memory
+        print(f"jsnviewer: error: {exc}", file=sys.stderr)
+        if getattr(args, "ask_if_unwritable", False) or sys.stdin.isatty():
+            _write_elsewhere(exc)
+        return 2
     except JsnError as exc:
         print(f"jsnviewer: error: {exc}", file=sys.stderr)
         return 2
