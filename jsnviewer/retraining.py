@@ -17,7 +17,7 @@ from pathlib import Path
 from jsnviewer.dataset import DatasetError, open_dataset, repeated_identities
 from jsnviewer.device import training_threads
 from jsnviewer.segmentation.data import find_crops
-from jsnviewer.weights import MODEL_TITLES, is_shipped, model_card_path
+from jsnviewer.weights import MODEL_TITLES, is_shipped, model_card_path, trained_size
 from jsnviewer.words import counted
 
 # What each model learns from in a dataset, and its run (the starting points of docs/retraining.md)
@@ -158,12 +158,17 @@ def training_runs(dataset_root: str | Path, models: list[str], out_folder: Path,
                      for option, value in zip(["", *arguments], arguments)]
         out = out_folder / f"{model}.pt"
         args = ["train", *arguments, "--data", str(dataset_root), "--out", str(out), "--threads", str(threads),
-                "--device", device]
+                "--device", device, "--ask-if-unwritable"]
         start = (start_from or {}).get(model)
         if start and not is_shipped(start):
             args += ["--init", str(start)]
         runs.append(TrainingRun(model, title, args, out))
     return runs
+
+
+def room_needed(runs: list[TrainingRun], start_from: dict[str, str] | None = None) -> int:
+    """About how many bytes the weights of `runs` take together (as those they start from, or the shipped ones)."""
+    return sum(trained_size(run.model, (start_from or {}).get(run.model)) for run in runs)
 
 
 def program_command() -> list[str]:

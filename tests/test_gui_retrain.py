@@ -4,6 +4,7 @@ without being asked."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -534,3 +535,54 @@ def test_weights_whose_comparison_was_cancelled_are_used_only_when_the_user_says
     monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Use all the new weights"))
     dialog.use_button.click()
     assert window.settings.weights["registration"] == str(run / "registration.pt")
+
+
+def test_a_disk_too_full_for_the_new_weights_is_said_before_any_training(qtbot, make_window, dataset_root,
+                                                                         monkeypatch):
+    from jsnviewer import atomic
+
+    monkeypatch.setattr(atomic, "free_space", lambda folder: 100_000)
+    window = make_window(dataset_root)
+    dialog = window.open_retraining()
+    dialog.start_button.click()
+    assert not dialog.running
+    assert dialog.status.text().startswith(f"Nothing trained: the new weights do not fit into {dataset_root / 'retrained'} "
+                                           "(0.1 MB free on its disk, about ")
+    assert "Free space on that disk, then start again." in dialog.status.text()
+    assert not any((dataset_root / "retrained").glob("*/"))  # no empty run folder left
+    assert dialog.start_button.isEnabled()
+
+
+def test_weights_the_full_disk_did_not_take_are_written_into_a_folder_the_user_picks(
+        qtbot, make_window, dataset_root, quick_runs, tmp_path, monkeypatch):
+    """The trainer (a child process) still holds the trained weights when the dataset's disk refuses them: the dialog
+    asks for another folder rather than losing the run."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from jsnviewer.gui import retrain_dialog
+
+    trainer = tmp_path / "trainer_on_a_full_disk.py"  # the real trainer, on a disk that fills at the end of the run
+    trainer.write_text("import errno, sys\nfrom pathlib import Path\nfrom jsnviewer import atomic\nwrite = atomic.atomic_write\n"
+                       "def failing(path, produce):\n"
+                       "    if Path(path).parent.parent.name == 'retrained':\n"
+                       "        raise OSError(errno.ENOSPC, 'No space left on device')\n"
+                       "    return write(path, produce)\n"
+                       "atomic.atomic_write = failing\n"
+                       "from jsnviewer.cli.main import main\nsys.exit(main(sys.argv[1:]))\n")
+    monkeypatch.setattr(retrain_dialog, "program_command", lambda: [sys.executable, str(trainer)])
+    asked = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: asked.append(text))
+    elsewhere = tmp_path / "usb stick"
+    elsewhere.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(elsewhere))
+    window = make_window(dataset_root)
+    dialog = window.open_retraining()
+    for name, check in dialog.checks.items():
+        check.setChecked(name == "registration")
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=240_000)
+    assert len(asked) == 1 and "No space left on device" in asked[0] and "untouched" in asked[0], asked
+    assert load_weights(elsewhere / "registration.pt", "registration").meta["epoch"] == 1
+    assert f"Registration network: trained, but the dataset's disk took no more: written into {elsewhere / 'registration.pt'} " \
+           "instead" in dialog.status.text()
+    assert dialog.new_weights() == {}  # not offered as compared: Settings can choose it

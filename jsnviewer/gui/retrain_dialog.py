@@ -4,12 +4,13 @@ with those in use (jsnviewer.comparison), and at the end the choice to analyse w
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QProcess, QProcessEnvironment, QSize, Qt
+from PySide6.QtCore import QProcess, QProcessEnvironment, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
+    QCheckBox, QComboBox, QDialog, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
     QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
@@ -17,9 +18,10 @@ from jsnviewer.comparison import Comparison, ModelComparison, comparison_progres
 from jsnviewer.device import training_threads
 from jsnviewer.dataset import DEMO_LEFT_OUT
 from jsnviewer.gui.fitting import fit_to_screen, room_on_screen
+from jsnviewer.atomic import no_room_reason
 from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
-                                  program_command, training_runs)
-from jsnviewer.weights import model_card_path
+                                  program_command, room_needed, training_runs)
+from jsnviewer.weights import ASK_FOLDER, WRITTEN_ELSEWHERE, model_card_path
 from jsnviewer.words import counted
 
 LOG_LINES = 400
@@ -50,6 +52,8 @@ class RetrainDialog(QDialog):
         self.comparison: Comparison | None = None
         self._status_lines = ""  # the status before the comparison's lines
         self.not_compared = ""  # why the new weights were not compared (cancelled, failed), once that happened
+        self.rescued: dict[str, str] = {}  # model -> where the user had weights written that the dataset had no room for
+        self._asked = 0  # the trainer's questions answered (ASK_FOLDER), of this run's output
 
         content = QWidget()  # scrolls on a small or scaled screen; the progress, the log and the buttons stay below it
         layout = QVBoxLayout(content)
@@ -204,8 +208,17 @@ class RetrainDialog(QDialog):
             self.status.setText(f"Nothing trained: the new weights cannot be written into {self.out_folder.parent} "
                                 f"({exc.strerror or exc}).")
             return
-        self.runs = training_runs(self.dataset_root, chosen, self.out_folder, self.weights_in_use,
-                                  length=self.length.currentData(), device=self.device)
+        runs = training_runs(self.dataset_root, chosen, self.out_folder, self.weights_in_use,
+                             length=self.length.currentData(), device=self.device)
+        no_room = no_room_reason(self.out_folder, room_needed(runs, self.weights_in_use))
+        if no_room:  # nor a disk too full for them
+            with contextlib.suppress(OSError):  # made just now, empty
+                self.out_folder.rmdir()
+            self.status.setText(f"Nothing trained: the new weights do not fit into {self.out_folder.parent} ({no_room}). "
+                                "Free space on that disk, then start again.")
+            return
+        self.runs = runs
+        self.rescued = {}
         self.earlier = None  # this run's weights are the ones offered from now on
         self.finished_runs = {}
         self.comparison = None
@@ -225,7 +238,7 @@ class RetrainDialog(QDialog):
     def _start_child(self, arguments: list[str], finished: Callable[[int, object], None],
                      failed_to_start: Callable[[], None]) -> None:
         """Run `jsnviewer <arguments>` as a child process, its output read into the log as it comes."""
-        self.output = ""
+        self.output, self._asked = "", 0
         self.process = QProcess(self)
         self.process.setProcessChannelMode(QProcess.MergedChannels)
         environment = QProcessEnvironment.systemEnvironment()
@@ -268,6 +281,29 @@ class RetrainDialog(QDialog):
             self.progress.setValue(done)
         for line in lines:
             self.log.appendPlainText(line)
+        if not self.comparing and self.output.count(ASK_FOLDER) > self._asked:
+            self._asked += 1
+            QTimer.singleShot(0, self._ask_where)  # after this read: the question is modal
+
+    def _ask_where(self) -> None:
+        """The trainer could not write its weights into the dataset (a full disk): they are still in its memory, and
+        the user may choose another folder for them rather than lose the run."""
+        run = self.current_run()
+        if self.process is None or run is None:
+            return
+        why = next((line.removeprefix("jsnviewer: error: ") for line in reversed(printed_lines(self.output))
+                    if line.startswith("jsnviewer: error: ")), "they could not be written")
+        QMessageBox.warning(self, "The trained weights could not be written",
+                            f"{why}\n\nThe trained weights are kept until you choose another folder for them "
+                            "(on another disk, a USB stick); cancel it and they are lost.")
+        folder = QFileDialog.getExistingDirectory(self, f"A folder for the trained {run.title.lower()} weights")
+        if self.process is not None:
+            self.process.write(f"{folder}\n".encode())
+
+    def _written_elsewhere(self) -> str | None:
+        """Where the trainer wrote its weights in another folder of the user's, by what it printed."""
+        return next((line.removeprefix(WRITTEN_ELSEWHERE).strip().split(" (")[0] for line in printed_lines(self.output)
+                     if line.startswith(WRITTEN_ELSEWHERE)), None)
 
     def _finished(self, run: TrainingRun, code: int, status) -> None:
         if self.process is None:  # cancelled: already handled
@@ -277,6 +313,11 @@ class RetrainDialog(QDialog):
         if status == QProcess.NormalExit and code == 0 and run.out.is_file():
             self.finished_runs[run.model] = ""
             self.log.appendPlainText(f"   written: {run.out}")
+        elif (elsewhere := self._written_elsewhere()) is not None:
+            self.rescued[run.model] = elsewhere
+            self.finished_runs[run.model] = (f"trained, but the dataset's disk took no more: written into {elsewhere} "
+                                             "instead, not compared with the weights in use (Settings can choose it)")
+            self.log.appendPlainText(f"   written elsewhere: {elsewhere}")
         else:
             lines = printed_lines(self.output)
             self.finished_runs[run.model] = lines[-1].strip() if lines else f"the trainer ended with status {code}"
@@ -303,7 +344,7 @@ class RetrainDialog(QDialog):
             self.out_folder.rmdir()
         lines = [f"{len(written)} of {counted(len(self.runs), 'model')} trained into {self.out_folder}." if written else
                  "No model trained: nothing was written into the dataset."]  # the run's folder is removed above
-        lines += [f"{MODELS[m][0]}: not trained — {why}" for m, why in failed.items()]
+        lines += [f"{MODELS[m][0]}: {'' if m in self.rescued else 'not trained — '}{why}" for m, why in failed.items()]
         self._status_lines = "\n".join(lines)
         self.status.setText(self._status_lines)
         for name, check in self.checks.items():  # another run may follow
