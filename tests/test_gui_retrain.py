@@ -542,6 +542,7 @@ def test_a_disk_too_full_for_the_new_weights_is_said_before_any_training(qtbot, 
     from jsnviewer import atomic
 
     monkeypatch.setattr(atomic, "free_space", lambda folder: 100_000)
+    runs_before = set((dataset_root / "retrained").glob("*/"))  # the module's dataset: earlier tests' runs stay
     window = make_window(dataset_root)
     dialog = window.open_retraining()
     dialog.start_button.click()
@@ -549,7 +550,7 @@ def test_a_disk_too_full_for_the_new_weights_is_said_before_any_training(qtbot, 
     assert dialog.status.text().startswith(f"Nothing trained: the new weights do not fit into {dataset_root / 'retrained'} "
                                            "(0.1 MB free on its disk, about ")
     assert "Free space on that disk, then start again." in dialog.status.text()
-    assert not any((dataset_root / "retrained").glob("*/"))  # no empty run folder left
+    assert set((dataset_root / "retrained").glob("*/")) == runs_before  # no empty run folder left
     assert dialog.start_button.isEnabled()
 
 
