@@ -17,7 +17,8 @@ from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.dataset import open_dataset
 from jsnviewer.gui.settings import add_recent_study, recent_studies
 from jsnviewer.radiograph import load_radiograph
-from gui_support import drag, make_window, open_and_wait, settings_store, study, write_radiograph  # noqa: F401
+from gui_support import (drag, make_window, open_and_wait, settings_store, study, wait_saved,  # noqa: F401
+                         write_radiograph)
 
 
 def test_opening_a_study_pair_shows_both_radiographs_in_true_grey_levels_with_identity(qtbot, make_window, study):
@@ -263,6 +264,38 @@ def test_open_recent_lists_only_the_studies_the_user_opened_not_each_next_image_
     with qtbot.waitSignal(window.study_loaded, timeout=10000):
         window.open_paths([a3], FOLLOWUP)  # opened by the user beside a whole study: a study of its own
     assert recent_studies(settings_store) == [(str(a1), str(a3)), (str(a1), str(a2))]
+
+
+def test_next_image_to_a_film_the_reader_named_the_other_hand_is_flagged_as_it_is_shown(qtbot, make_window, tmp_path):
+    """A film whose hand the reader named (saved with its joints) beside a film of the other hand: the pair check at
+    opening and at Next image took the file's hand only, so nothing was said until an analysis ran and said it."""
+    from test_detection_identity import UAB001_RH_BOXES
+
+    folder = tmp_path / "hands"
+    folder.mkdir()
+    a1, a2, a3 = (write_radiograph(folder / f"a{n}.dcm", seed=n, study_date=date(2018 + n, 1, 1)) for n in (1, 2, 3))
+    other_hand = "Baseline is a left hand, follow-up a right hand (named by the reader)."
+
+    def pair_warnings(window):
+        return [text for _, text in window.warnings.messages() if "hand" in text]
+
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    open_and_wait(qtbot, window, a1, a3)  # every file says: a left hand
+    for (x, y), name in zip(UAB001_RH_BOXES / 10, ["MCP4", "PIP3", "MCP2", "MCP3", "IP1", "PIP5"]):
+        window.add_box(FOLLOWUP, (float(x), float(y), 6.0, 6.0), identity=name)  # a right hand, named as a left's
+    window.name_as_other_hand(FOLLOWUP)
+    assert pair_warnings(window) == [other_hand]  # said as the hand is named, not at the next analysis
+    window.save_annotations()
+    wait_saved(qtbot, window)
+
+    again = make_window(dataset)
+    open_and_wait(qtbot, again, a1, a2)
+    assert pair_warnings(again) == []
+    again.set_active_role(FOLLOWUP)
+    with qtbot.waitSignal(again.study_loaded, timeout=10000):
+        again.open_neighbour(1)  # a3
+    assert pair_warnings(again) == [other_hand]
 
 
 def test_replacing_both_views_of_a_study_one_by_one_lists_the_new_study_not_the_pair_in_between(

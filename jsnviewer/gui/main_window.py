@@ -475,7 +475,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
             document.sandbox = self._in_sandbox(radiograph.path)
             document.changed.connect(lambda d=document: self._document_changed(d))
             document.dirty_changed.connect(lambda dirty: (self._update_save_state(), self._update_title()))
-            document.hand_changed.connect(lambda d=document: self._show_hand(d))
+            document.hand_changed.connect(lambda d=document: (self._show_hand(d), self._check_pair()))
             old_document = self.session_documents.get(loaded.image_id)
             if old_document is not None:
                 self.undo_group.removeStack(old_document.undo_stack)
@@ -512,8 +512,10 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self._show_repeated_identities()  # a saved file may hold one name twice; the image it replaced, no more
 
     def _check_pair(self) -> None:
+        """The pair's checks, said as the pair is shown (a study opened, Next / Previous image, a hand named): of the
+        radiographs as the analysis takes them, with the hand the reader named, so that it says the same."""
         self.warnings.dismiss_prefix("pair-")
-        baseline, followup = (self.panes[r].radiograph for r in ROLES)
+        baseline, followup = (self.analysed_radiograph(r) for r in ROLES)
         if baseline is None or followup is None:
             return
         for warning in check_pair(baseline, followup):

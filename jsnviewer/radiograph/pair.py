@@ -39,7 +39,7 @@ def check_pair(baseline: Radiograph, followup: Radiograph) -> list[PairWarning]:
     if "different-laterality" in conflicts:
         warnings.append(PairWarning(
             "different-laterality",
-            f"Baseline is a {_hand(a.laterality)} hand, follow-up a {_hand(b.laterality)} hand.",
+            f"Baseline is a {_hand(a)}, follow-up a {_hand(b)}.",
         ))
     unknown = [(name, r) for name, r in (("baseline", baseline), ("follow-up", followup)) if r.pixel_size_mm is None]
     if unknown:
@@ -68,5 +68,6 @@ def identity_conflicts(baseline, followup) -> set[str]:
     return conflicts
 
 
-def _hand(laterality: str) -> str:
-    return SIDES.get(laterality, laterality)
+def _hand(identity) -> str:
+    """'left hand', 'right hand (named by the reader)' where the reader named it, not the file."""
+    return f"{SIDES[identity.laterality]} hand" + (" (named by the reader)" if identity.laterality_by_reader else "")
