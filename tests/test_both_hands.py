@@ -130,6 +130,36 @@ def test_a_one_hand_follow_up_whose_joints_are_named_with_its_hand_is_said_to_sh
         assert result.to_json()["followup"]["laterality"] == "R"
 
 
+@needs_models
+def test_a_one_hand_film_stating_the_other_hand_than_its_joints_lie_as_is_said_once_beside_both_hands(study, models):
+    """The follow-up's file says a left hand, its joints lie as a right hand's: the right hand's joints were compared
+    with the baseline's right hand and nothing said that the file states otherwise (a wrong tag, or a mirrored
+    image: then another hand's joints)."""
+    from jsnviewer.detection.detector import Detection
+    from jsnviewer.joints import joint_of
+    from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.radiograph import Radiograph
+
+    half = study.followup.pixels.shape[1] // 2
+    says_left = dataclasses.replace(study.followup.identity, laterality="L")
+    right_only = Radiograph(pixels=study.followup.pixels[:, :half].copy(), bits_stored=12,
+                            pixel_size_mm=study.followup.pixel_size_mm, identity=says_left)
+    both = [Detection(tuple(j.box), j.identity, 0.9) for j in study.truth.baseline.joints]
+    right = [Detection(tuple(j.box), joint_of(j.identity), 0.9) for j in study.truth.followup.joints
+             if j.identity.startswith("R ")]
+    result = analyze(study.baseline, right_only, models, detections=(both, right))
+    assert {j.identity.split()[0] for j in result.joints} == {"R"}
+    said = [w for w in result.warnings if "states a left hand" in w]
+    assert said == [
+        "The baseline shows both hands and the follow-up only the right hand: the right hand's joints are compared. "
+        "The follow-up's file states a left hand, but its joints lie as a right hand's: a wrong side in the file, or "
+        "a mirrored image? Check which hand the follow-up shows."]
+    assert len(result.warnings) == 1
+    stated_right = dataclasses.replace(right_only, identity=dataclasses.replace(says_left, laterality="R"))
+    agreed = analyze(study.baseline, stated_right, models, detections=(both, right))
+    assert not any("states" in w for w in agreed.warnings), agreed.warnings
+
+
 def test_one_hand_and_both_hands_that_cannot_be_told_apart_say_so_and_measure_nothing():
     from jsnviewer.detection.detector import Detection
     from jsnviewer.pipeline.pairing import match_hands

@@ -213,6 +213,21 @@ def hand_sides_differ(baseline: list, followup: list, named: tuple[str | None, s
     return f"{text}: {SIDES_DIFFER_CAUSES} JSN compares the joints of the same name."
 
 
+def side_stated_otherwise(radiograph, detections: list, visit: str) -> str | None:
+    """A note when a visit's file states one hand but its joints lie as the other's (`hand_side_of`): the joints are
+    named, and compared, as the hand they lie as. A hand the reader named is left alone (their naming decides)."""
+    from jsnviewer.detection.detector import hand_side_of
+
+    stated = radiograph.identity.laterality
+    if stated not in SIDES or radiograph.identity.laterality_by_reader:
+        return None
+    side = hand_side_of(detections)
+    if side is None or side == stated:
+        return None
+    return (f"The {visit}'s file states a {SIDES[stated]} hand, but its joints lie as a {SIDES[side]} hand's: "
+            f"a wrong side in the file, or a mirrored image? Check which hand the {visit} shows.")
+
+
 LIKE_A_HAND = 0.5  # share of the boxes found that must lie where a hand's joints do: a page of text 7 of 19, the
 # 16 real hands (hands_ra2, hands_rsna_shsnet) 0.75 or more
 FEWEST_TO_JUDGE = 6  # boxes: fewer say too little of the picture
@@ -352,7 +367,11 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     # its findings are a text page's "ankylosis" as much as a hand's: not said as findings
     unassessed = {visit: findings_not_assessed(visit) for visit in doubted}
     report(0.62, "Pairing joints")
+    stated_otherwise = [note for r, dets, visit in zip((baseline, followup), detections, ("baseline", "follow-up"))
+                        if (note := side_stated_otherwise(r, dets, visit))]
     *detections, hands_warning = match_hands(*detections, (baseline.identity.laterality, followup.identity.laterality))
+    if hands_warning:  # which hand of the other film's two is compared: said with it, once
+        hands_warning, stated_otherwise = " ".join([hands_warning, *stated_otherwise]), []
     # what presumes a hand (both hands or one, the hand's size, its side) is not said of what may be none
     warnings += [hands_warning] if hands_warning and not doubted else []
     pairs, unpaired = pair_detections(*detections)
@@ -366,9 +385,12 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     named = tuple(r.identity.laterality if r.identity.laterality_by_reader else None for r in (baseline, followup))
     sides_warning = None if sides_in_files else hand_sides_differ(*detections, named)
     misplaced = misplaced_pairs(pairs, hand_spacing(detections[0]))
+    if sides_in_files or sides_warning:  # the sides are said to differ already
+        stated_otherwise = []
     if doubted:
         size_warning = sides_warning = None
-    warnings += [w for w in (size_warning, sides_warning) if w]
+        stated_otherwise = []
+    warnings += [w for w in (size_warning, sides_warning, *stated_otherwise) if w]
     other_hand = OTHER_HAND if (sides_in_files or sides_warning) and not doubted else None
     other_patient = OTHER_PATIENT if any(w.code == "different-patient" for w in pair_warnings) else None
     comparison = comparison_method(models.registrator.method)
