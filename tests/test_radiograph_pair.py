@@ -53,9 +53,19 @@ def test_unknown_pixel_size_on_either():
     assert "The follow-up's stated pixel size was ignored: 50 mm (PixelSpacing)" in warnings[0].message
 
 
-def test_unknown_fields_give_no_identity_warning():
+def test_unknown_fields_contradict_nothing_and_a_patient_id_not_stated_is_a_note_only():
     blank = StudyIdentity()
-    assert codes(study(blank), study(BASE)) == [] and codes(study(BASE), study(blank)) == []
+    assert codes(study(blank), study(BASE)) == codes(study(BASE), study(blank)) == ["patient-not-stated"]
+    assert not any(w.code != "patient-not-stated" or not w.is_note for w in check_pair(study(blank), study(blank)))
+
+
+def test_files_that_state_no_patient_id_say_once_that_the_patient_was_not_checked():
+    """Two JPEGs (no patient ID): nothing said that they may be two patients' hands."""
+    blank = StudyIdentity()
+    neither = [w.message for w in check_pair(study(blank), study(blank))]
+    assert neither == ["Neither radiograph states a patient ID: that both are of the same patient was not checked."]
+    one = [w.message for w in check_pair(study(BASE), study(blank))]
+    assert one == ["The follow-up states no patient ID: that both are of the same patient was not checked."]
 
 
 def test_all_problems_at_once():

@@ -519,7 +519,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         if baseline is None or followup is None:
             return
         for warning in check_pair(baseline, followup):
-            level = "info" if warning.code == "pixel-size-unknown" else "warning"
+            level = "info" if warning.is_note else "warning"
             self.warnings.show_message(warning.message, level, key=f"pair-{warning.code}")
 
     # ------------------------------------------------------------------ background tasks

@@ -12,11 +12,18 @@ from jsnviewer.radiograph.model import IGNORED_PIXEL_SIZE, Radiograph
 
 @dataclass(frozen=True)
 class PairWarning:
-    code: str  # "same-image", "different-patient", "followup-before-baseline", "different-laterality", "pixel-size-unknown"
+    # "same-image", "different-patient", "patient-not-stated", "followup-before-baseline", "different-laterality",
+    # "pixel-size-unknown"
+    code: str
     message: str
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def is_note(self) -> bool:
+        """Something the files do not say (a pixel size, a patient ID), no sign that the pair is wrong."""
+        return self.code in ("pixel-size-unknown", "patient-not-stated")
 
 
 def check_pair(baseline: Radiograph, followup: Radiograph) -> list[PairWarning]:
@@ -31,6 +38,11 @@ def check_pair(baseline: Radiograph, followup: Radiograph) -> list[PairWarning]:
             "different-patient",
             f"Baseline and follow-up have different patient IDs ({a.patient_id} and {b.patient_id}).",
         ))
+    unstated = [name for name, identity in (("baseline", a), ("follow-up", b)) if not identity.patient_id]
+    if unstated:  # two JPEGs of one patient are the usual case: said once, no joint doubted for it
+        who = "Neither radiograph states a" if len(unstated) == 2 else f"The {unstated[0]} states no"
+        warnings.append(PairWarning(
+            "patient-not-stated", f"{who} patient ID: that both are of the same patient was not checked."))
     if "followup-before-baseline" in conflicts:
         warnings.append(PairWarning(
             "followup-before-baseline",
