@@ -146,6 +146,12 @@ def test_each_csv_row_gives_its_joints_hand_and_says_both_visits_hands_where_the
     contradicting = read_csv(write_csv(tmp_path / "results.csv", with_hands("L", "R", None)))  # plain names
     assert {r["hand"] for r in contradicting if r["status"] == "measured"} == {"baseline L / follow-up R"}
     assert [r["hand"] for r in contradicting if r["identity"] == "MCP5" and r["status"] == "not measured"] == ["R"]
+    # found on both films, its bones not told apart on the baseline's: of both visits' hands, not the baseline's alone
+    unsplit = UnpairedJoint("MCP4", "baseline", (50.0, 50.0, 20.0, 20.0),
+                            "the two bones of the joint could not be told apart", on_both_visits=True)
+    both_found = dataclasses.replace(with_hands("L", "R", None), unpaired=[unsplit])
+    assert [r["hand"] for r in read_csv(write_csv(tmp_path / "results.csv", both_found))
+            if r["status"] == "not measured" and r["identity"] == "MCP4"] == ["baseline L / follow-up R"]
     agreeing = make_result(study)
     assert {r["hand"] for r in read_csv(write_csv(tmp_path / "results.csv", agreeing))} == {study.truth.laterality}
     assert study_cells(agreeing.baseline, None)["hand"] == study.truth.laterality  # an error row: one file read

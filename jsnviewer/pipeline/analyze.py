@@ -423,7 +423,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
             unsplit = [(v, d) for v, d, u, l in (("baseline", db, fu, fl), ("followup", df, mu, ml)) if not (u.any() and l.any())]
             if unsplit:
                 visit, det = unsplit[0]
-                unpaired.append(UnpairedJoint(identity, visit, det.box, "the two bones of the joint could not be told apart"))
+                unpaired.append(UnpairedJoint(identity, visit, det.box, "the two bones of the joint could not be told apart",
+                                              on_both_visits=True))
                 continue
             registration = models.registrator.register(fixed[i], moving[i], fu, fl, mu, ml, pixel_size_mm=mm)
             for visit, frame, radiograph, upper, lower in (("baseline", fb, baseline, fu, fl), ("follow-up", ff, followup, mu, ml)):

@@ -27,7 +27,7 @@ from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import ALL_IDENTITIES, anatomical, file_stem
 from jsnviewer.pipeline.overview import display_grey, overview_image
-from jsnviewer.pipeline.result import VISIT_NAMES, StudyResult, VisitInfo, hand_said
+from jsnviewer.pipeline.result import VISIT_NAMES, StudyResult, UnpairedJoint, VisitInfo, hand_said
 
 STUDY_COLUMNS = ["patient_id", "baseline_date", "followup_date", "hand"]
 CSV_COLUMNS = [*STUDY_COLUMNS, "identity", "status", "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings",
@@ -118,16 +118,17 @@ def joint_rows(result: StudyResult) -> list[dict[str, str]]:
     return rows
 
 
-def _only(result: StudyResult, visit: str) -> tuple[VisitInfo | None, VisitInfo | None]:
-    """(baseline, follow-up) with only `visit` ("baseline"/"followup") of them: what a joint found on it is of."""
-    return tuple(getattr(result, v) if v == visit else None for v in VISIT_NAMES)
+def _found_on(result: StudyResult, joint: UnpairedJoint) -> tuple[VisitInfo | None, VisitInfo | None]:
+    """(baseline, follow-up) with only the visits `joint` was found on: what its hand is said of. A joint found on
+    one visit says nothing of the other's hand."""
+    return tuple(getattr(result, v) if joint.on_both_visits or v == joint.visit else None for v in VISIT_NAMES)
 
 
 def not_measured_rows(result: StudyResult) -> list[dict[str, str]]:
-    """A row per named joint that was not measured, with its hand on the visit it is on, then one row for all the
-    boxes that fit no finger joint. They have no value, so `reliable` is left empty: a filter on reliable = no counts
-    the unreliable values only."""
-    rows = [{"identity": u.identity, "hand": hand_said(*_only(result, u.visit), u.identity), "reliable": "",
+    """A row per named joint that was not measured, with its hand on the visits it was found on, then one row for all
+    the boxes that fit no finger joint. They have no value, so `reliable` is left empty: a filter on reliable = no
+    counts the unreliable values only."""
+    rows = [{"identity": u.identity, "hand": hand_said(*_found_on(result, u), u.identity), "reliable": "",
              "reliability_reasons": f"{VISIT_NAMES[u.visit]}: {u.reason}"}
             for u in anatomical(result.unpaired) if u.identity is not None]
     note = unnamed_boxes_note(result)

@@ -233,9 +233,12 @@ class UnpairedJoint:
     visit: str  # "baseline" or "followup"
     box: Box
     reason: str
+    # found on both visits, yet not measured (its bones could not be told apart on `visit`): of both visits' hands
+    on_both_visits: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"identity": self.identity, "visit": self.visit, "box": [float(v) for v in self.box], "reason": self.reason}
+        return {"identity": self.identity, "visit": self.visit, "box": [float(v) for v in self.box], "reason": self.reason,
+                "on_both_visits": self.on_both_visits}
 
 
 @dataclass
