@@ -196,6 +196,27 @@ def test_analysing_again_details_the_chosen_joint_from_the_new_result_or_nothing
     assert not any(overlay.focus.isVisible() for overlay in window.overlays.values())
 
 
+def test_the_detail_tables_grey_rows_carry_the_name_the_reasons_give_the_first_match(qtbot, analysed):
+    """A reason says "the quick first match and the fine match put it 0.5 mm apart": the reader looks for the
+    quick first match in the bones' movement table and finds it by that name, not by a word of the code."""
+    from jsnviewer.registration.result import ReliabilityRule, verdict
+    from jsnviewer.registration.transform import BoneTransform
+
+    window, result = analysed
+    joint = result.joint("DIP4")
+    fine = BoneTransform(1.0, 0.0, 1.0, 4.0)
+    registration = dataclasses.replace(joint.registration, upper=fine, lower=fine, method="refined",
+                                       network_upper=BoneTransform(1.0, 0.0, 1.0, -6.0), network_lower=fine)
+    registration.reasons = verdict(registration, ReliabilityRule())
+    assert any("the quick first match and the fine match put it" in reason for reason in registration.reasons)
+    window.detail_panel.show_joint(dataclasses.replace(joint, registration=registration))
+    text = window.detail_panel.numbers.text()
+    assert "Quick first match, upper bone" in text and "Quick first match, lower bone" in text
+    assert "grey rows: the quick first match, before the fine match" in text
+    assert "Network" not in text and "before refinement" not in text
+    assert "Network" not in window.detail_panel.numbers.toolTip()
+
+
 def test_the_detail_panel_names_the_bones_movement_in_a_radiologists_words_with_units(qtbot, analysed):
     """Scale, turn and shifts with their units, the upper and lower bone by name; the paper's symbols
     (P0, P1, dz, dθ, dx, dy, F, G, G′) stay beside them for a reader of the paper."""

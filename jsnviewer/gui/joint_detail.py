@@ -75,15 +75,15 @@ def spectrum_rgb(spectrum: np.ndarray, top: float) -> np.ndarray:
 # The bones' movement table: plain words, the paper's symbols under them (columns) or in brackets (rows)
 PARAM_COLUMNS = (("Scale", "dz"), ("Turn", "dθ"), ("Shift x", "dx"), ("Shift y", "dy"))
 PARAM_ROWS = {"upper": "Upper bone (P0)", "lower": "Lower bone (P1)",
-              "network_upper": "Network, upper bone", "network_lower": "Network, lower bone"}
+              "network_upper": "Quick first match, upper bone", "network_lower": "Quick first match, lower bone"}
 PARAM_NOTE = "Shifts in crop px (+y down), turn + clockwise"
-NETWORK_NOTE = "; grey rows: before refinement"
+NETWORK_NOTE = "; grey rows: the quick first match, before the fine match"  # the reasons' words for the two steps
 PARAMS_TIP = ("Each row moves one bone of the follow-up crop G onto its place in the baseline crop F\n"
               "(the paper's P0 for the upper bone, P1 for the lower; P = (dz, dθ, dx, dy)):\n"
               "Scale (dz): the change of the bone's size, in % (dz − 1)\n"
               "Turn (dθ): rotation in degrees, positive clockwise on screen\n"
               "Shift x (dx), Shift y (dy): movement in crop pixels, +x to the right, +y downwards\n"
-              "Network, upper / lower bone (grey): the registration network's estimate before refinement\n"
+              "Quick first match, upper / lower bone (grey): the registration network's estimate, before the fine match\n"
               "JSN = shift y of the upper bone − shift y of the lower bone (dy0 − dy1)")
 
 
