@@ -528,6 +528,25 @@ def test_overview_labels_name_the_findings_so_they_are_not_told_by_colour_alone(
 
 
 
+def test_overview_names_a_joint_found_on_one_visit_only_and_leaves_the_wrists_boxes_unnamed(study, monkeypatch):
+    """The report's reader saw a grey box on the follow-up and "MCP5 (follow-up): ... not measured" in the text,
+    with nothing on the picture to say which box that was (the window names it). Its label says it now; the
+    wrist's boxes, which fit no finger joint, stay unnamed."""
+    from jsnviewer.pipeline.overview import UNPAIRED_COLOUR, overview_image
+
+    labels: list[tuple[str, tuple]] = []
+    real = ImageDraw.ImageDraw.multiline_text
+    monkeypatch.setattr(ImageDraw.ImageDraw, "multiline_text", lambda self, xy, text, *a, **k: (
+        labels.append((text, k.get("fill"))), real(self, xy, text, *a, **k))[1])
+    result = make_result(study)
+    named = [u for u in result.unpaired if u.identity is not None]
+    assert [(u.identity, u.visit) for u in named] == [("MCP5", "followup")]
+    assert len(result.unpaired) > len(named)  # and the wrist's boxes
+    overview_image(result, study.baseline, study.followup, max_height=700)
+    unmeasured = [(text, fill) for text, fill in labels if "not measured" in text]
+    assert unmeasured == [("MCP5\nnot measured", UNPAIRED_COLOUR)]
+
+
 def test_overview_draws_a_visit_whose_findings_were_not_assessed_in_its_own_colour_and_names_it(study, monkeypatch):
     """A picture that may be no hand has its findings "not assessed": its boxes were drawn in the blue of "no finding",
     which said the opposite. They are drawn in their own colour, which the legend names; a hand's overview keeps

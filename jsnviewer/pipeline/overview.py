@@ -21,6 +21,7 @@ from jsnviewer.radiograph.model import percentile_window
 COLOURS = {"none": (60, 150, 255), "ankylosis": (255, 100, 80), "subluxation": (255, 210, 0), "both": (255, 175, 255)}
 
 UNPAIRED_COLOUR = (150, 150, 150)
+NOT_MEASURED = "not measured"  # a joint found on one visit only: its box's label, and the legend's key
 
 # a visit's joint whose findings were not assessed (a picture that may be no hand): neither "no finding" nor a finding
 NOT_ASSESSED_COLOUR = (235, 235, 235)
@@ -204,15 +205,19 @@ def _panel(result: StudyResult, visit: str, radiograph, scale: float, region, fo
         draw.rectangle(box, outline=UNPAIRED_COLOUR, width=max(1, line // 2))
     for j, box in zip(joints, boxes):
         draw.rectangle(box, outline=visit_colour(getattr(j, visit)), width=line)
-    texts = [_joint_label(j, visit) for j in joints]
+    # a joint found on this visit only is named, as in the window: a grey box alone does not say which joint it is
+    # (the wrist's boxes, which fit no finger joint, stay unnamed)
+    unmeasured = [u for u in anatomical(result.unpaired) if u.visit == visit and u.identity is not None]
+    labelled = boxes + [_box_rect(u.box, scale, origin) for u in unmeasured]
+    texts = [_joint_label(j, visit) for j in joints] + [f"{u.identity}\n{NOT_MEASURED}" for u in unmeasured]
     pad = max(3, line)
     sizes = []
     for text in texts:
         left, top, right, bottom = draw.multiline_textbbox((0, 0), text, font=font, spacing=2)
         sizes.append((right + 2 * pad, bottom + 2 * pad))
-    rects = label_rects(list(zip(boxes, sizes)), boxes + unpaired, (0, 0, panel.width, panel.height), line)
-    colours = [visit_colour(getattr(j, visit)) for j in joints]
-    for box, rect, colour in zip(boxes, rects, colours):
+    rects = label_rects(list(zip(labelled, sizes)), boxes + unpaired, (0, 0, panel.width, panel.height), line)
+    colours = [visit_colour(getattr(j, visit)) for j in joints] + [UNPAIRED_COLOUR] * len(unmeasured)
+    for box, rect, colour in zip(labelled, rects, colours):
         if not overlap(rect, _grow(box, 3 * line)):  # pushed away by crowding: a line leads to its box
             draw.line(_leader(rect, box), fill=colour, width=max(1, line // 2))
     for text, (lx, ly, rx, ry), colour in zip(texts, rects, colours):
@@ -272,7 +277,7 @@ def _legend(width: int, unit: int, not_assessed: bool = False) -> Image.Image:
     x, y = unit // 2, unit // 2
     keys = [("no finding", COLOURS["none"]), ("A ankylosis", COLOURS["ankylosis"]),
             ("S subluxation", COLOURS["subluxation"]), ("A S both", COLOURS["both"]),
-            ("not measured", UNPAIRED_COLOUR)] + ([(f"findings {NOT_ASSESSED}", NOT_ASSESSED_COLOUR)] if not_assessed else [])
+            (NOT_MEASURED, UNPAIRED_COLOUR)] + ([(f"findings {NOT_ASSESSED}", NOT_ASSESSED_COLOUR)] if not_assessed else [])
     for name, colour in keys:
         draw.rectangle([x, y, x + unit, y + unit], outline=colour, width=max(2, unit // 6))
         draw.text((x + round(1.4 * unit), y), name, fill=(230, 230, 230), font=font)
