@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                               "summary.csv there; a study that fails is one error row saying why, and the batch goes on; the "
                               "closing lines name the studies that failed and why. "
                               "Exit status: 0 every study analysed, 1 at least one study failed, 2 the batch could not "
-                              "run or the summary could not be written (the reason on one line).")
+                              "run or the summary could not be written (the reason on one line), 130 interrupted (summary.csv "
+                              "then lists the studies not analysed).")
     b.add_argument("manifest", help="CSV with columns baseline, follow-up (or followup) and optionally id")
     _common(b)
     b.set_defaults(func=run_batch)
@@ -155,8 +156,8 @@ def run_batch(args) -> int:
     from tqdm import tqdm
 
     from jsnviewer.pipeline.analyze import AnalysisModels
-    from jsnviewer.pipeline.batch import (analyse_study, check_out, earlier_study_folders, keep_manifest, read_manifest,
-                                          study_folders, write_summary)
+    from jsnviewer.pipeline.batch import (analyse_study, check_out, earlier_study_folders, keep_manifest, not_analysed_rows,
+                                          read_manifest, study_folders, write_summary)
 
     manifest = Path(args.manifest)
     keep_manifest(manifest, Path(args.out))
@@ -182,9 +183,11 @@ def run_batch(args) -> int:
                 warned[study["id"]] = warnings
             rows += study_rows
             done += 1
-    except KeyboardInterrupt:  # the studies already analysed keep their summary
-        summary = write_summary(out / "summary.csv", rows, sys.stdout.write)
-        print(f"interrupted after {done} of {len(studies)} studies; their rows are in {summary}", file=sys.stderr)
+    except KeyboardInterrupt:  # the studies already analysed keep their summary, the others are listed as not analysed
+        summary = write_summary(out / "summary.csv", rows + not_analysed_rows(studies[done:]), sys.stdout.write)
+        print(f"interrupted after {done} of {len(studies)} studies; {summary} lists their rows and the "
+              f"{counted(len(studies) - done, 'study')} not analysed (run the batch again to analyse every study)",
+              file=sys.stderr)
         print(_failed_text(failed) + _warned_text(warned), end="", file=sys.stderr)
         raise
     summary = write_summary(out / "summary.csv", rows, sys.stdout.write)

@@ -139,14 +139,28 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
         result = analyze(*radiographs, models, settings)
         if save_results(out / folder, result, *radiographs)[1]:
             folder_notes.append(f"replaced the earlier results in {folder}")
+    except KeyboardInterrupt:
+        _remove_if_empty(out / folder)  # a write cut short leaves nothing there
+        raise
     except Exception as exc:  # one study's failure, whatever it is, must not stop the others
         log.debug("study %s failed", study["id"], exc_info=True)
-        with contextlib.suppress(OSError):
-            (out / folder).rmdir()  # only if empty: a failed write leaves nothing there
+        _remove_if_empty(out / folder)  # a failed write leaves nothing there
         # an error row made no folder: no folder column, no folder note
         return [{"id": study["id"], "status": "error", "reason": describe(exc), "warnings": WARNINGS_SEPARATOR.join(row_notes),
                  **study_cells(visits.get("baseline"), visits.get("followup"))}], []
     return result_rows(study["id"], folder, result, row_notes + folder_notes), list(result.warnings)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def not_analysed_rows(studies: list[dict[str, str]]) -> list[dict]:
+    """summary.csv's rows for the studies an interrupted batch did not finish, one each: the summary of a batch cut
+    short lists every study of its manifest, not only the analysed ones, which would pass for a whole batch."""
+    return [{"id": study["id"], "status": "not analysed",
+             "reason": "the batch was interrupted before this study was analysed"} for study in studies]
 
 
 def result_rows(study_id: str, folder: str, result, notes: list[str]) -> list[dict]:
