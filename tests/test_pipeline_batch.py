@@ -105,7 +105,7 @@ def test_a_run_into_an_out_folder_with_an_earlier_runs_studies_names_them(quick,
     code, rows = _batch(tmp_path, "id,baseline,follow-up\na,b.png,f.png\n")
     assert code == 0 and list(rows) == ["a"]
     assert capsys.readouterr().out.endswith(f"note: {tmp_path / 'out'} also holds the results of 1 study of an earlier "
-                                            "run, not in this manifest nor in summary.csv: old\n")
+                                            "run, not of this one (not in summary.csv): old\n")
 
 
 def test_no_failed_study_no_failed_line(quick, tmp_path, capsys):
@@ -292,3 +292,21 @@ def test_a_study_whose_write_is_interrupted_leaves_no_empty_folder(quick, tmp_pa
     code, rows = _batch(tmp_path, "id,baseline,follow-up\ncut,b.png,f.png\n")
     assert code == 130 and rows["cut"][0]["status"] == "not analysed"
     assert not (tmp_path / "out" / "cut").exists()
+
+
+def test_a_study_that_fails_on_a_rerun_says_its_folder_holds_an_earlier_runs_results(quick, tmp_path, capsys):
+    """Run again with a study's follow-up now unreadable, its error row and the closing lines said nothing of its
+    folder, which still held the earlier run's results.csv: numbers of a pair that is no longer the manifest's."""
+    _batch(tmp_path, "id,baseline,follow-up\nP1,b.png,f.png\nP2,b.png,f.png\n")
+    quick["b2.png"] = KeyboardInterrupt()
+    code, rows = _batch(tmp_path, "id,baseline,follow-up\nP1,b.png,nothere.png\nstop,b2.png,f.png\nP2,b.png,f.png\n")
+    assert code == 130 and (tmp_path / "out" / "P1" / "results.csv").is_file()
+    earlier = "the folder {} holds the results of an earlier run, not of this one"
+    assert (rows["P1"][0]["status"], rows["P1"][0]["warnings"]) == ("error", earlier.format("P1"))
+    assert (rows["P2"][0]["status"], rows["P2"][0]["warnings"]) == ("not analysed", earlier.format("P2"))
+    assert rows["stop"][0]["warnings"] == ""
+    del quick["b2.png"]
+    code, rows = _batch(tmp_path, "id,baseline,follow-up\nP1,b.png,nothere.png\nP2,b.png,f.png\n")
+    assert code == 1 and rows["P1"][0]["warnings"] == earlier.format("P1")
+    assert capsys.readouterr().out.endswith(f"note: {tmp_path / 'out'} also holds the results of 1 study of an earlier "
+                                            "run, not of this one (not in summary.csv): P1\n")

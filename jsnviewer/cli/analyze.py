@@ -184,7 +184,7 @@ def run_batch(args) -> int:
             rows += study_rows
             done += 1
     except KeyboardInterrupt:  # the studies already analysed keep their summary, the others are listed as not analysed
-        summary = write_summary(out / "summary.csv", rows + not_analysed_rows(studies[done:]), sys.stdout.write)
+        summary = write_summary(out / "summary.csv", rows + not_analysed_rows(studies[done:], [f for f, _ in folders[done:]], out), sys.stdout.write)
         print(f"interrupted after {done} of {len(studies)} studies; {summary} lists their rows and the "
               f"{counted(len(studies) - done, 'study')} not analysed (run the batch again to analyse every study)",
               file=sys.stderr)
@@ -193,10 +193,10 @@ def run_batch(args) -> int:
     summary = write_summary(out / "summary.csv", rows, sys.stdout.write)
     print(f"{len(studies) - len(failed)} of {len(studies)} studies analysed; summary in {summary}")
     print(_failed_text(failed) + _warned_text(warned), end="")
-    earlier = earlier_study_folders(out, [folder for folder, _ in folders])
+    earlier = earlier_study_folders(out, [row["folder"] for row in rows if row.get("folder")])
     if earlier:  # beside the new summary.csv, they would pass for this run's
-        print(f"note: {out} also holds the results of {counted(len(earlier), 'study')} of an earlier run, not in this "
-              f"manifest nor in summary.csv: {', '.join(earlier)}")
+        print(f"note: {out} also holds the results of {counted(len(earlier), 'study')} of an earlier run, not of this "
+              f"one (not in summary.csv): {', '.join(earlier)}")
     return 1 if failed else 0
 
 

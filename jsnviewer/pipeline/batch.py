@@ -146,7 +146,8 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
         log.debug("study %s failed", study["id"], exc_info=True)
         _remove_if_empty(out / folder)  # a failed write leaves nothing there
         # an error row made no folder: no folder column, no folder note
-        return [{"id": study["id"], "status": "error", "reason": describe(exc), "warnings": WARNINGS_SEPARATOR.join(row_notes),
+        return [{"id": study["id"], "status": "error", "reason": describe(exc),
+                 "warnings": WARNINGS_SEPARATOR.join(row_notes + earlier_results_note(out, folder)),
                  **study_cells(visits.get("baseline"), visits.get("followup"))}], []
     return result_rows(study["id"], folder, result, row_notes + folder_notes), list(result.warnings)
 
@@ -156,11 +157,21 @@ def _remove_if_empty(folder: Path) -> None:
         folder.rmdir()
 
 
-def not_analysed_rows(studies: list[dict[str, str]]) -> list[dict]:
+def earlier_results_note(out: Path, folder: str) -> list[str]:
+    """Of a study this run wrote no results for (it failed, or was not analysed): that its folder still holds an
+    earlier run's, which are not of the pair the manifest now names, if it does."""
+    if not previous_results(out / folder):
+        return []
+    return [f"the folder {folder} holds the results of an earlier run, not of this one"]
+
+
+def not_analysed_rows(studies: list[dict[str, str]], folders: list[str], out: Path) -> list[dict]:
     """summary.csv's rows for the studies an interrupted batch did not finish, one each: the summary of a batch cut
     short lists every study of its manifest, not only the analysed ones, which would pass for a whole batch."""
     return [{"id": study["id"], "status": "not analysed",
-             "reason": "the batch was interrupted before this study was analysed"} for study in studies]
+             "reason": "the batch was interrupted before this study was analysed",
+             "warnings": WARNINGS_SEPARATOR.join(earlier_results_note(out, folder))}
+            for study, folder in zip(studies, folders)]
 
 
 def result_rows(study_id: str, folder: str, result, notes: list[str]) -> list[dict]:
@@ -189,10 +200,9 @@ def write_summary(path: Path, rows: list[dict], fallback: Callable[[str], object
 
 
 def earlier_study_folders(out: Path, folders: list[str]) -> list[str]:
-    """The folders under `out` holding results (`previous_results`) that this batch did not write: an earlier run's
-    studies, not in this manifest and so not in its summary.csv."""
-    from jsnviewer.pipeline.report import previous_results
-
+    """The folders under `out` holding results (`previous_results`) that this batch did not write (`folders` are
+    those it wrote): an earlier run's, of studies not in this manifest or that failed this time, so not in its
+    summary.csv."""
     ours = {name.casefold() for name in folders}
     return sorted(p.name for p in out.iterdir() if p.is_dir() and p.name.casefold() not in ours and previous_results(p))
 
