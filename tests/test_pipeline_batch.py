@@ -73,7 +73,7 @@ def test_the_closing_lines_name_each_failed_study_and_why(quick, tmp_path, capsy
     assert out.endswith(f"1 of 4 studies analysed; summary in {tmp_path / 'out' / 'summary.csv'}\n"
                         "3 studies failed:\n"
                         f"  missing: {tmp_path / 'nothere.png'}: no such file\n"
-                        "  onlyone: the manifest row lacks a baseline or a follow-up file\n"
+                        "  onlyone: the manifest row names no follow-up file\n"
                         "  crash: unexpected RuntimeError: CUDA error: an illegal memory access was encountered\n")
     assert [r["status"] for r in rows["crash"]] == ["error"]
 
@@ -121,7 +121,7 @@ def test_an_error_row_has_no_folder_and_says_nothing_of_one(quick, tmp_path):
     assert code == 1
     (semi,) = rows["semi;x;y"]
     assert (semi["status"], semi["folder"], semi["warnings"]) == ("error", "", "")
-    assert semi["reason"] == "the manifest row lacks a baseline or a follow-up file"
+    assert semi["reason"] == "the manifest row names no baseline nor follow-up file"
     assert not (tmp_path / "out" / "semi_x_y").exists()
     repeated = [r for r in rows["P1"] if r["status"] == "error"]
     assert len(repeated) == 1 and repeated[0]["warnings"] == ""  # no "results in folder P1_2"
@@ -310,3 +310,11 @@ def test_a_study_that_fails_on_a_rerun_says_its_folder_holds_an_earlier_runs_res
     assert code == 1 and rows["P1"][0]["warnings"] == earlier.format("P1")
     assert capsys.readouterr().out.endswith(f"note: {tmp_path / 'out'} also holds the results of 1 study of an earlier "
                                             "run, not of this one (not in summary.csv): P1\n")
+
+
+def test_a_manifest_row_without_a_file_says_which_it_lacks(quick, tmp_path):
+    """"lacks a baseline or a follow-up file" left whoever fixes the manifest to find out which."""
+    code, rows = _batch(tmp_path, "id,baseline,follow-up\nnobase,,f.png\nnofollow,b.png,\n")
+    assert code == 1
+    assert rows["nobase"][0]["reason"] == "the manifest row names no baseline file"
+    assert rows["nofollow"][0]["reason"] == "the manifest row names no follow-up file"

@@ -125,8 +125,9 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
     folder_notes = [note] if note else []
     visits: dict[str, VisitInfo] = {}
     try:
-        if not study["baseline"] or not study["followup"]:
-            raise JsnError("the manifest row lacks a baseline or a follow-up file")
+        missing = [name for name, visit in (("baseline", "baseline"), ("follow-up", "followup")) if not study[visit]]
+        if missing:
+            raise JsnError(f"the manifest row names no {' nor '.join(missing)} file")
         radiographs = []
         for visit in ("baseline", "followup"):
             path = manifest_dir / study[visit]  # an absolute cell stays as it is
