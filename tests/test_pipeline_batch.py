@@ -318,3 +318,20 @@ def test_a_manifest_row_without_a_file_says_which_it_lacks(quick, tmp_path):
     assert code == 1
     assert rows["nobase"][0]["reason"] == "the manifest row names no baseline file"
     assert rows["nofollow"][0]["reason"] == "the manifest row names no follow-up file"
+
+
+def test_a_radiograph_without_a_hand_is_named_by_its_whole_path_as_an_unreadable_one_is(tmp_path, monkeypatch):
+    """"image.png: no hand to analyse" did not say which visit's image.png, of which folder, when a manifest
+    keeps each visit in a folder of its own: a file that could not be read was named by its whole path."""
+    from jsnviewer.cli.main import main
+    from jsnviewer.pipeline import analyze as pipeline
+
+    monkeypatch.setattr(pipeline.AnalysisModels, "load", staticmethod(lambda settings: None))
+    for visit, level in (("2019", 0), ("2021", 90)):
+        (tmp_path / visit).mkdir()
+        Image.fromarray(np.full((400, 300), level, np.uint8)).save(tmp_path / visit / "image.png")
+    (tmp_path / "m.csv").write_text("id,baseline,follow-up\nP1,2019/image.png,2021/image.png\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["batch", "m.csv", "--out", "out", "--quiet"]) == 1
+    (row,) = csv.DictReader((tmp_path / "out" / "summary.csv").open(encoding="utf-8"))
+    assert row["reason"] == f"{tmp_path / '2019' / 'image.png'}: no hand to analyse: the image is one flat grey level"

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -37,7 +38,12 @@ PIXEL_SIZE_DOUBTFUL = 0.15  # beyond this, stated pixel sizes that disagree with
 
 
 class AnalysisError(JsnError):
-    """The analysis cannot go on (e.g. no hand on a radiograph); the message says which file and why."""
+    """The analysis cannot go on (e.g. no hand on a radiograph); the message says which file and why. Of one
+    radiograph, `radiograph` is its path and `reason` the why, as a RadiographError's."""
+
+    def __init__(self, reason: str, radiograph: Path | None = None):
+        self.radiograph, self.reason = radiograph, reason
+        super().__init__(f"{radiograph.name}: {reason}" if radiograph else reason)
 
 
 @dataclass(frozen=True)
@@ -357,7 +363,7 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
         detections = (with_corrections(detections[0], corrections[0]), with_corrections(detections[1], corrections[1]))
     for radiograph, dets in zip((baseline, followup), detections):
         if not dets:
-            raise AnalysisError(_no_joints(radiograph))
+            raise _no_joints(radiograph)
 
     for radiograph, dets, visit in zip((baseline, followup), detections, ("baseline", "follow-up")):
         warnings += visit_warnings(radiograph, dets, visit)
@@ -470,12 +476,8 @@ def find_joints(radiograph, models: AnalysisModels | None = None, settings: Anal
         found = models.detector.detect(radiograph, settings.thresholds,
                                        progress=lambda f: report(f, "Finding joints"))
     if not found:
-        raise AnalysisError(_no_joints(radiograph))
+        raise _no_joints(radiograph)
     return found
-
-
-def _name(radiograph) -> str:
-    return radiograph.path.name if radiograph.path else "the radiograph"
 
 
 def _check_picture(radiograph) -> None:
@@ -483,11 +485,11 @@ def _check_picture(radiograph) -> None:
 
     problem = no_picture(radiograph.pixels)
     if problem:  # the detectors would find "joints" in it
-        raise AnalysisError(f"{_name(radiograph)}: no hand to analyse: {problem}")
+        raise AnalysisError(f"no hand to analyse: {problem}", radiograph.path)
 
 
-def _no_joints(radiograph) -> str:
-    return f"{_name(radiograph)}: no finger joints were found; is this a posteroanterior hand radiograph?"
+def _no_joints(radiograph) -> AnalysisError:
+    return AnalysisError("no finger joints were found; is this a posteroanterior hand radiograph?", radiograph.path)
 
 
 def off_the_edge(bones: list[str], visit: str) -> str:

@@ -118,7 +118,7 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
                  settings) -> tuple[list[dict], list[str]]:
     """One study analysed and written to out/folder: its summary rows and its warnings (the pair checks'
     and the analysis's); any failure is one error row, with whose study it is where a file could be read."""
-    from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.pipeline.analyze import AnalysisError, analyze
     from jsnviewer.radiograph import load_radiograph
 
     row_notes = [study["note"]] if study.get("note") else []  # said whatever becomes of the study
@@ -137,7 +137,12 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
                 # which folder is what someone fixing the manifest or the files needs (a log shows no manifest)
                 raise RadiographError(path.absolute(), exc.reason, whole_path=True) from exc
             visits[visit] = VisitInfo.of(radiographs[-1])
-        result = analyze(*radiographs, models, settings)
+        try:
+            result = analyze(*radiographs, models, settings)
+        except AnalysisError as exc:  # of one radiograph: named by its whole path, as one that cannot be read
+            if exc.radiograph is None:
+                raise
+            raise AnalysisError(f"{exc.radiograph.absolute()}: {exc.reason}") from exc
         if save_results(out / folder, result, *radiographs)[1]:
             folder_notes.append(f"replaced the earlier results in {folder}")
     except KeyboardInterrupt:
