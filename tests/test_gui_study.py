@@ -653,14 +653,13 @@ def test_a_narrow_view_shortens_the_file_name_and_keeps_the_window_level_in_its_
     date = pane.radiograph.identity.study_date.isoformat()
     levels = f"W {pane.window_width:.0f}  L {pane.window_center:.0f}"
     dated = pane.title.fontMetrics().horizontalAdvance(TITLE_SEPARATOR.join(("Baseline", date, levels)))
-    # a laptop's views: the file name (its start and extension) in place of the date (the tooltip keeps it), or the
-    # visit alone
-    for width, kept in ((dated + 12, f"Baseline{TITLE_SEPARATOR}base"), (dated - 20, "Baseline")):
+    # a laptop's views: the file name in place of the date (the tooltip keeps it), the W/L the user drags under it
+    for width in (dated + 12, dated - 20):
         pane.title.setFixedWidth(width)
         pane._fit_title()
-        shown = pane.title.text()
-        assert pane.title.fontMetrics().horizontalAdvance(shown) <= pane.title.contentsRect().width()
-        assert shown.startswith(kept) and shown.endswith(f"L {pane.window_center:.0f}")  # the W/L the user drags
+        lines = pane.title.text().split("\n")
+        assert all(pane.title.fontMetrics().horizontalAdvance(line) <= pane.title.contentsRect().width() for line in lines)
+        assert lines == [f"Baseline{TITLE_SEPARATOR}{pane.radiograph.path.name}", levels]
     assert date in pane.title.toolTip()
 
 
@@ -767,7 +766,7 @@ def test_a_narrow_views_title_shortens_the_file_name_readably_or_leaves_it_out_n
     pane = window.panes[BASELINE]
     metrics = pane.title.fontMetrics()
     shortened = dropped = 0
-    for width in range(120, metrics.horizontalAdvance(pane.title_text) + 40, 3):
+    for width in range(100, metrics.horizontalAdvance(pane.title_text) + 40, 3):
         pane.title.setFixedWidth(width)
         pane._fit_title()
         shown = pane.title.text()
@@ -832,28 +831,56 @@ def test_a_one_hand_film_whose_joints_are_named_with_its_hand_is_not_said_to_sho
     assert window.study_panel.value(FOLLOWUP, "Hand").startswith("both hands (from the joints")
 
 
-def test_at_1024_by_768_a_view_drops_the_date_before_it_cuts_a_real_length_file_name(qtbot, make_window, tmp_path):
-    """At 1024 × 768 a real pair's views were titled "Baseline · 2019-05-02 · UA…pg · W … L …": a name that says
-    nothing, beside a date the tooltip has too. The date goes first, and the name shows whole where it then fits."""
+@pytest.fixture
+def styled(qapp):
+    """The program's style sheet (its bold view titles, as shown) for one test."""
+    from jsnviewer.gui.resources import style_sheet
+
+    qapp.setStyleSheet(style_sheet())
+    yield
+    qapp.setStyleSheet("")
+
+
+@pytest.mark.parametrize("width, height", [(1024, 744), (1280, 776)])  # maximized, under a task bar
+def test_on_a_laptop_screen_both_views_titles_keep_the_whole_file_name(qtbot, make_window, tmp_path, styled, width,
+                                                                      height):
+    """At 1024 × 768 a real pair's views were titled "Baseline · 2019-05-02 · UA…pg · W … L …", then, with the date
+    dropped, still "Follow-up · UAB002….dcm · W … L …": the W/L of a 12-bit image left no room for the file name.
+    The date goes first, then W/L goes on a line of its own; the name shows whole, both titles alike."""
     from jsnviewer.gui.image_view import TITLE_SEPARATOR
 
     pair = [write_radiograph(tmp_path / name, seed=n, study_date=date(2019 + 2 * n, 5, 2))
             for n, name in enumerate(("UAB001-RH.dcm", "UAB002-RH.dcm"))]
     window = make_window()
-    window.resize(1024, 740)
+    window.resize(width, height)
     window.show()
     open_and_wait(qtbot, window, *pair)
-    for role, path in zip((BASELINE, FOLLOWUP), pair):
-        pane = window.panes[role]
-        qtbot.waitUntil(lambda: pane.title.text() != pane.role)
-        pane._fit_title()
-        shown = pane.title.text()
-        assert pane.title.fontMetrics().horizontalAdvance(shown) <= pane.title.contentsRect().width()
-        assert pane.radiograph.identity.study_date.isoformat() not in shown, shown
-        whole = f"{pane.role}{TITLE_SEPARATOR}{path.name}{TITLE_SEPARATOR}{shown.split(TITLE_SEPARATOR)[-1]}"
-        if pane.title.fontMetrics().horizontalAdvance(whole) <= pane.title.contentsRect().width():
-            assert shown == whole
-        else:  # the follow-up's longer visit name: the name cut in its middle, its start and extension kept
-            assert "UAB00" in shown and "….dcm" in shown, shown
+    panes = [window.panes[role] for role in (BASELINE, FOLLOWUP)]
+    for pane, path in zip(panes, pair):
+        qtbot.waitUntil(lambda: path.name in pane.title.text(), timeout=3000)
+        lines = pane.title.text().split("\n")
+        assert all(pane.title.fontMetrics().horizontalAdvance(line) <= pane.title.contentsRect().width()
+                   for line in lines)
+        assert lines[0] == f"{pane.role}{TITLE_SEPARATOR}{path.name}" + (
+            "" if len(lines) == 2 else f"{TITLE_SEPARATOR}W {pane.window_width:.0f}  L {pane.window_center:.0f}")
+        assert lines[1:] in ([], [f"W {pane.window_width:.0f}  L {pane.window_center:.0f}"])
         assert str(path) in pane.title.toolTip() and pane.radiograph.identity.study_date.isoformat() in pane.title.toolTip()
-    assert pair[0].name in window.panes[BASELINE].title.text()  # whole in the walk's 1024 × 768 views
+    assert len({pane.title.text().count("\n") for pane in panes}) == 1
+    assert (panes[0].title.text().count("\n") == 1) == (width == 1024)  # one line where it all fits
+
+
+def test_where_one_views_title_needs_two_lines_both_images_start_level(qtbot, make_window, tmp_path, styled):
+    """A long follow-up file name put its W/L on a second line: the follow-up image started a line lower than the
+    baseline's, beside it."""
+    from PySide6.QtCore import QPoint
+
+    pair = [write_radiograph(tmp_path / name, seed=n) for n, name in enumerate(("a.dcm", "UAB002-RH-hand-followup.dcm"))]
+    window = make_window()
+    window.resize(1280, 776)
+    window.show()
+    open_and_wait(qtbot, window, *pair)
+    baseline, followup = window.panes[BASELINE], window.panes[FOLLOWUP]
+    qtbot.waitUntil(lambda: "\n" in followup.title.text() and "\n" not in baseline.title.text(), timeout=3000)
+    qtbot.waitUntil(lambda: followup.title.height() >= followup.title.sizeHint().height())  # both lines shown
+    assert baseline.graphics.mapTo(window, QPoint(0, 0)).y() == followup.graphics.mapTo(window, QPoint(0, 0)).y()
+    assert baseline.graphics.height() == followup.graphics.height()

@@ -136,6 +136,7 @@ class RadiographPane(QWidget):
     hovered = Signal(str)  # readout text, "" when the pointer leaves the image
     activated = Signal()
     levels_changed = Signal(float, float)  # centre, width
+    title_fitted = Signal()  # the title's text changed to fit its width (it may have another number of lines)
 
     def __init__(self, role: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -302,35 +303,40 @@ class RadiographPane(QWidget):
 
     def _fit_title(self) -> None:
         """The title in the width there is: the file's place in its folder goes first, then the date (the tooltip
-        and the Study panel keep it), then the file name is shortened, keeping its start and extension, and dropped,
-        then the window/level goes on a second line under the visit, so that both show whole down to the narrowest
-        view."""
+        and the Study panel keep it), then the window/level goes on a second line under the visit and the file name,
+        then the file name is shortened, keeping its start and extension, and dropped, so that the visit, the whole
+        name where it can be and the whole W/L show down to the narrowest view."""
         head, name, place, levels = self._title_parts
         metrics = self.title.fontMetrics()
         room = self.title.contentsRect().width() - 2
-        text = self.title_text
-        if name and metrics.horizontalAdvance(text) > room:
-            with_date = metrics.horizontalAdvance(TITLE_SEPARATOR.join((head, name, levels))) <= room
-            head = head if with_date else self.role  # "UAB001-RH.jpg" whole says more than its date
-            rest = metrics.horizontalAdvance(TITLE_SEPARATOR.join((head, levels)) + TITLE_SEPARATOR)
-            short = name if metrics.horizontalAdvance(name) <= room - rest else \
-                elided_name(name, metrics, max(room - rest, 0))
-            # a name cut to a few letters, or to a lone "…", says nothing: none then (the tooltip has it)
-            readable = short == name or len(short.replace(ELLIPSIS, "")) >= NAME_LEAST
-            text = TITLE_SEPARATOR.join(p for p in (head, short if readable else "", levels) if p)
-        if levels and metrics.horizontalAdvance(text) > room:
-            text = TITLE_SEPARATOR.join((head, levels))
-            if metrics.horizontalAdvance(text) > room:
-                text = TITLE_SEPARATOR.join((self.role, levels))
-            if metrics.horizontalAdvance(text) > room:  # a level cut to "L 1…" would read as another number
-                text = f"{self.role}\n{levels}"
+        lines = [TITLE_SEPARATOR.join(p for p in parts if p)
+                 for parts in ((head, name + place, levels), (head, name, levels), (self.role, name, levels))]
+        text = next((line for line in lines if fits(line, metrics, room)), "")
+        if not text:  # "UAB002-RH.dcm" whole says more than W/L on the same line
+            text = "\n".join(p for p in (self._visit_and_name(name, metrics, room), levels) if p)
         if room > 0:
             text = "\n".join(metrics.elidedText(line, Qt.ElideRight, room) for line in text.split("\n"))
-        self.title.setText(text)
+        if text != self.title.text():
+            self.title.setText(text)
+            self.title_fitted.emit()
+
+    def _visit_and_name(self, name: str, metrics, room: int) -> str:
+        """The visit and as much of the file name as fits beside it: whole, shortened readably, or none."""
+        rest = metrics.horizontalAdvance(self.role + TITLE_SEPARATOR)
+        short = name if fits(name, metrics, room - rest) else elided_name(name, metrics, max(room - rest, 0))
+        # a name cut to a few letters, or to a lone "…", says nothing: none then (the tooltip has it)
+        readable = short == name or len(short.replace(ELLIPSIS, "")) >= NAME_LEAST
+        return TITLE_SEPARATOR.join(p for p in (self.role, short if name and readable else "") if p)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._fit_title()
+
+
+def fits(text: str, metrics, width: int) -> bool:
+    """Whether Qt draws the text whole in `width` (its own measure: at the edge it cuts a text that
+    horizontalAdvance says fits)."""
+    return metrics.elidedText(text, Qt.ElideRight, width) == text
 
 
 def elided_name(name: str, metrics, width: int) -> str:

@@ -129,6 +129,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.pane_splitter = splitter = QSplitter(Qt.Horizontal)
         for pane in self.panes.values():
             splitter.addWidget(pane)
+            pane.title_fitted.connect(self._level_titles)
         splitter.setSizes([1, 1])
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -226,6 +227,13 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         if not self.detail_dock.isVisible():
             self.detail_dock.show()
             self.resizeDocks([self.detail_dock], [min(DETAIL_HEIGHT, round(0.3 * self.height()))], Qt.Vertical)
+
+    def _level_titles(self) -> None:
+        """Both views' titles one height: under a title of two lines (W/L under the file name) one image would
+        start lower than the other."""
+        height = max(pane.title.sizeHint().height() for pane in self.panes.values())
+        for pane in self.panes.values():
+            pane.title.setMinimumHeight(height)
 
     def _share_panes(self) -> None:
         """Both views alike when both visits are open; with one, most of the room to it (the other view keeps its
