@@ -510,3 +510,28 @@ def test_in_an_enlarged_joint_detail_each_crops_title_stays_over_its_crop_level_
     image_top = panel.tiles["fixed"].image.mapTo(panel, panel.tiles["fixed"].image.rect().topLeft()).y()
     bar_top = panel.colour_bar.mapTo(panel, panel.colour_bar.rect().topLeft()).y()
     assert abs(bar_top - image_top) <= 3
+
+
+@pytest.mark.parametrize("height", [200, 330, 600])  # a laptop's dock; the docs' picture; a floating dock
+def test_the_bone_masks_legend_sits_under_the_crops_it_explains_whatever_the_panels_height(qtbot, height):
+    """In a tall joint detail panel the legend sat at the panel's foot, far below the crops."""
+    from PySide6.QtCore import QPoint
+
+    from jsnviewer.gui.joint_detail import MIN_TILE_PX, JointDetailPanel
+
+    panel = JointDetailPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1366, height)
+    panel.show()
+    crop = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    for tile in panel.tiles.values():
+        tile.set_rgb(crop)
+    picture = panel.tiles["fixed"].image
+
+    def gap() -> int:
+        return panel.masks.mapTo(panel, QPoint(0, 0)).y() - picture.mapTo(panel, QPoint(0, picture.height())).y()
+
+    # right under the crops (the colour scale's "0" beside it the only thing between), once the panel is laid out
+    qtbot.waitUntil(lambda: picture.height() == picture.maximumHeight() and 0 <= gap() <= 2 * panel.masks.height())
+    assert picture.height() > MIN_TILE_PX  # the crops as large as the panel allows still
+    assert panel.masks.mapTo(panel, QPoint(0, panel.masks.height())).y() <= panel.height()  # and on the panel

@@ -232,7 +232,7 @@ class JointDetailPanel(QWidget):
         bar.addStretch(1)
         pictures.addLayout(bar, 0, len(self.tiles))
         left = QVBoxLayout()
-        left.addLayout(pictures, 1)
+        left.addLayout(pictures)
         legend = QHBoxLayout()
         legend.addWidget(self.masks)
         for text, rgb in (("upper bone", UPPER_COLOUR), ("lower bone", LOWER_COLOUR)):
@@ -241,6 +241,7 @@ class JointDetailPanel(QWidget):
             legend.addWidget(swatch)
         legend.addStretch(1)
         left.addLayout(legend)
+        left.addStretch(1)  # a tall panel's room goes below the legend, which stays under the crops it explains
         numbers = QScrollArea()  # a low panel (a small screen) scrolls its last lines instead of cutting them
         numbers.setWidget(self.numbers)
         numbers.setWidgetResizable(True)
