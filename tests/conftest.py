@@ -10,6 +10,14 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_REAL = REPO.parent / "shared" / "data" / "real"
 
 
+def pytest_configure(config):
+    """Qt's known harmless messages kept out of the tests' output as out of the program's console: installed
+    before any test, so that what a test prints goes through it."""
+    from jsnviewer.gui.app import quiet_harmless_qt_messages
+
+    quiet_harmless_qt_messages()
+
+
 @pytest.fixture(scope="session")
 def qapp(qapp):
     """pytest-qt's application, collecting Python's garbage on the GUI thread as the program's does, so that a

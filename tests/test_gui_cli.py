@@ -219,3 +219,26 @@ def test_with_no_locale_at_all_the_window_starts_without_qts_locale_warning(tmp_
                            str(tmp_path / "shot.png")], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert "locale" not in done.stderr, done.stderr
+
+
+QT_NOISE = """
+from PySide6.QtCore import qWarning
+from PySide6.QtWidgets import QWidget
+from jsnviewer.gui.app import make_application
+
+app = make_application()
+window = QWidget()
+window.show()
+window.setMinimumSize(300, 200)  # without a window manager to tell, Qt says it cannot
+app.processEvents()
+qWarning("QWidget::repaint: Recursive repaint detected")  # any other warning of Qt's
+"""
+
+
+def test_without_a_window_manager_qt_does_not_say_it_cannot_tell_one_but_other_qt_warnings_still_show(tmp_path):
+    """Every --screenshot run (and every test) printed "This plugin does not support propagateSizeHints()", harmless,
+    a few times over; a warning that matters would drown in it."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"))
+    done = subprocess.run([sys.executable, "-c", QT_NOISE], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == ["QWidget::repaint: Recursive repaint detected"]

@@ -72,10 +72,32 @@ def use_utf8_if_no_locale() -> None:
         os.environ["LC_CTYPE"] = "C.UTF-8"
 
 
+# Qt warnings known to be harmless, kept off the console (the log has them at debug level): a platform plugin
+# with no window manager to tell (offscreen: the --screenshot runs, the tests) cannot pass on a window's least
+# and largest size, and says so each time a layout changes them.
+HARMLESS_QT_MESSAGES = frozenset({"This plugin does not support propagateSizeHints()"})
+
+
+def quiet_harmless_qt_messages() -> None:
+    """Drop HARMLESS_QT_MESSAGES; every other Qt message goes on where it went before (the console)."""
+    from PySide6.QtCore import qFormatLogMessage, qInstallMessageHandler
+
+    def handle(kind, context, message: str) -> None:
+        if message in HARMLESS_QT_MESSAGES:
+            log.debug("Qt: %s", message)
+        elif previous is not None:
+            previous(kind, context, message)
+        else:  # Qt's own handler, which Python cannot call
+            print(qFormatLogMessage(kind, context, message), file=sys.stderr, flush=True)
+
+    previous = qInstallMessageHandler(handle)
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
         use_utf8_if_no_locale()
+        quiet_harmless_qt_messages()
         app = QApplication(argv if argv is not None else [sys.argv[0]])
     collect_garbage_on_gui_thread(app)
     app.setOrganizationName(APP_NAME)
