@@ -658,7 +658,8 @@ def test_a_narrow_view_shortens_the_file_name_and_keeps_the_window_level_in_its_
         pane.title.setFixedWidth(width)
         pane._fit_title()
         lines = pane.title.text().split("\n")
-        assert all(pane.title.fontMetrics().horizontalAdvance(line) <= pane.title.contentsRect().width() for line in lines)
+        assert all(pane.title.fontMetrics().horizontalAdvance(line) <= pane.title.contentsRect().width()
+                   for line in lines)
         assert lines == [f"Baseline{TITLE_SEPARATOR}{pane.radiograph.path.name}", levels]
     assert date in pane.title.toolTip()
 
@@ -874,7 +875,8 @@ def test_where_one_views_title_needs_two_lines_both_images_start_level(qtbot, ma
     baseline's, beside it."""
     from PySide6.QtCore import QPoint
 
-    pair = [write_radiograph(tmp_path / name, seed=n) for n, name in enumerate(("a.dcm", "UAB002-RH-hand-followup.dcm"))]
+    pair = [write_radiograph(tmp_path / name, seed=n)
+            for n, name in enumerate(("a.dcm", "UAB002-RH-hand-followup.dcm"))]
     window = make_window()
     window.resize(1280, 776)
     window.show()
