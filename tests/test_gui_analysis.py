@@ -475,7 +475,7 @@ def test_accepting_all_proposals_leaves_the_boxes_without_a_joint_name(qtbot, ma
     assert panel.heading.text() == "3 joints measured (3 reliable), 1 not measured"
     assert [panel.unpaired.item(i).text() for i in range(panel.unpaired.count())] == [
         "MCP5 (follow-up): not found on the baseline radiograph",
-        "2 boxes (2 on the follow-up) fit no finger joint of the hand (grey; often the wrist)"]
+        "2 boxes on the follow-up fit no finger joint of the hand (grey; often the wrist)"]
     follow = window.documents[FOLLOWUP]
     window.set_active_role(FOLLOWUP)
     window.accept_all()

@@ -147,8 +147,11 @@ def test_boxes_that_fit_no_finger_joint_are_one_line_after_the_joints_not_measur
     lines = StudyResult(visit, visit, [], unpaired).not_measured()
     assert lines == ["PIP3 (baseline): not found on the follow-up radiograph",
                      "3 boxes (2 on the baseline and 1 on the follow-up) fit no finger joint of the hand (grey; often the wrist)"]
+    # boxes on one visit only: their count is said once ("1 box (1 on the follow-up)" said it twice)
     one = StudyResult(visit, visit, [], [u for u in unpaired if u.identity or u.visit == "followup"]).not_measured()
-    assert one[-1].startswith("1 box (1 on the follow-up) fits no finger joint")
+    assert one[-1] == "1 box on the follow-up fits no finger joint of the hand (grey; often the wrist)"
+    two = StudyResult(visit, visit, [], [u for u in unpaired if u.identity or u.visit == "baseline"]).not_measured()
+    assert two[-1] == "2 boxes on the baseline fit no finger joint of the hand (grey; often the wrist)"
 
 
 def test_a_left_and_a_right_hand_are_told_apart_by_how_their_joints_lie():

@@ -17,6 +17,7 @@ from jsnviewer.joints import BOTH, FINDINGS, anatomical, hand_of, laterality_sho
 from jsnviewer.pipeline.geometry import CropFrame
 from jsnviewer.registration.result import Advised, JointRegistration, advised, crop_px_note, reasons_in_one_line, reasons_said
 from jsnviewer.registration.transform import BoneTransform
+from jsnviewer.words import counted
 
 SCHEMA_VERSION = 1
 VISIT_NAMES = {"baseline": "baseline", "followup": "follow-up"}
@@ -258,10 +259,8 @@ class StudyResult:
                  if u.identity is not None]
         unnamed = [sum(u.identity is None and u.visit == visit for u in self.unpaired) for visit in VISIT_NAMES]
         if any(unnamed):
-            counts = " and ".join(f"{n} on the {name}" for n, name in zip(unnamed, VISIT_NAMES.values()) if n)
-            many = sum(unnamed) > 1
-            lines.append(f"{sum(unnamed)} {'boxes' if many else 'box'} ({counts}) {'fit' if many else 'fits'} no finger "
-                         "joint of the hand (grey; often the wrist)")
+            lines.append(f"{_boxes_by_visit(unnamed)} {'fit' if sum(unnamed) > 1 else 'fits'} no finger joint of the hand "
+                         "(grey; often the wrist)")
         return lines
 
     def joint(self, identity: str) -> JointResult:
@@ -284,6 +283,16 @@ class StudyResult:
             "joints": [j.to_json() for j in self.joints],
             "unpaired": [u.to_json() for u in self.unpaired],
         }
+
+
+def _boxes_by_visit(counts: list[int]) -> str:
+    """'1 box on the baseline', or with boxes on both visits '3 boxes (2 on the baseline and 1 on the follow-up)':
+    the count is said once."""
+    total = counted(sum(counts), "box")
+    visits = [(n, name) for n, name in zip(counts, VISIT_NAMES.values()) if n]
+    if len(visits) == 1:
+        return f"{total} on the {visits[0][1]}"
+    return f"{total} ({' and '.join(f'{n} on the {name}' for n, name in visits)})"
 
 
 def _frame_json(frame: CropFrame) -> dict[str, Any]:
