@@ -597,6 +597,39 @@ def test_two_joints_under_one_name_are_not_reliable_and_say_why(analysed, models
     assert len(others) == 12 and not any("different places of the hand" in r for j in others for r in j.registration.reasons)
 
 
+def test_where_the_pixel_size_is_unknown_a_flags_lengths_are_in_the_baseline_px_of_the_jsn_beside_them(
+        analysed, models, tmp_path):
+    """The real JPEG pair (no pixel size) read "JSN +2.49 px" beside "… put it 9.2 crop px apart": two kinds of px a
+    reader compares. With a limit every joint exceeds, each reason's length is the crops' distance times the crop's
+    scale, in px of the baseline radiograph as its JSN is (window, report and results.csv read these reasons)."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.pipeline.report import write_csv
+    from jsnviewer.registration.result import ReliabilityRule
+
+    study, _, _ = analysed
+    baseline, followup = (dataclasses.replace(r, pixel_size_mm=None) for r in (study.baseline, study.followup))
+    strict = dataclasses.replace(models, registrator=dataclasses.replace(
+        models.registrator, rule=ReliabilityRule(max_disagreement_px=0.0)))
+
+    def boxes(visit):
+        return [SimpleNamespace(identity=j.identity, box=tuple(j.box), score=0.9, findings={}, confidences={},
+                                source="both") for j in visit.joints]
+
+    result = analyze(baseline, followup, strict, detections=(boxes(study.truth.baseline), boxes(study.truth.followup)))
+    assert len(result.joints) >= 12 and all(j.jsn_mm is None for j in result.joints)
+    for joint in result.joints:
+        reg, scale = joint.registration, joint.crops.baseline_frame.scale
+        apart = np.hypot(reg.upper.dx - reg.network_upper.dx, reg.upper.dy - reg.network_upper.dy) * scale
+        assert f"put it {apart:.2f} px apart" in reg.reasons[0], (joint.identity, reg.reasons[0])
+    rows = [r for r in csv.DictReader(write_csv(tmp_path / "results.csv", result).read_text("utf-8-sig").splitlines())
+            if r["status"] == "measured"]
+    assert rows and all(" px apart" in r["reliability_reasons"] and "crop px" not in r["reliability_reasons"]
+                        for r in rows)
+
+
 @pytest.mark.slow
 def test_a_real_radiograph_against_a_moved_copy_of_itself_measures_no_narrowing(models, real_data):
     """UAB001-LH against itself turned 4°, shifted, scaled 3 % and noised: the true JSN change is 0

@@ -231,7 +231,23 @@ def test_a_refinement_that_did_not_converge_is_flagged():
     assert reasons[0].endswith(": check the joint's boxes and bone outlines, correct them and analyse again")
 
 
-def test_a_pixel_size_unknown_leaves_the_flags_figures_in_crop_px_said_once_what_a_crop_px_is():
+def test_a_pixel_size_unknown_gives_the_flags_figures_in_the_px_of_the_radiograph_as_the_jsn_beside_them():
+    """A radiologist read "JSN +2.49 px" beside "… put it 9.2 crop px apart" and compared the two numbers, yet a crop
+    px is not a radiograph px: given the radiograph px per crop px (the pipeline's crop scale), the reasons' lengths
+    are in the radiograph's px, as JSN is, and no crop px needs explaining."""
+    from jsnviewer.registration.result import ReliabilityRule, reasons_in_one_line, reasons_said, verdict
+
+    registration = dataclasses.replace(_registration(net_shift=(9.0, 0.0)), pixel_size_mm=None, turn_check_px=1.3,
+                                       px_per_crop_px=0.4)
+    reasons = verdict(registration, ReliabilityRule())
+    assert "put it 3.60 px apart" in reasons[0] and "moves JSN by +0.52 px)" in reasons[2]
+    said = reasons_said(reasons) + [reasons_in_one_line(reasons)]
+    assert not any("crop px" in line or "mm" in line for line in said), said
+    # the limits stay in crop px, the unit the bones are matched in: the same crops are flagged whatever the scale
+    assert len(verdict(dataclasses.replace(registration, px_per_crop_px=0.01), ReliabilityRule())) == 3
+
+
+def test_the_bench_registering_crops_alone_gives_the_flags_figures_in_crop_px_said_once_what_a_crop_px_is():
     from jsnviewer.registration.result import CROP_PX_SAID, ReliabilityRule, reasons_in_one_line, reasons_said, verdict
 
     registration = dataclasses.replace(_registration(net_shift=(9.0, 0.0)), pixel_size_mm=None, turn_check_px=1.3)

@@ -432,7 +432,9 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
                 unpaired.append(UnpairedJoint(identity, visit, det.box, "the two bones of the joint could not be told apart",
                                               on_both_visits=True))
                 continue
-            registration = models.registrator.register(fixed[i], moving[i], fu, fl, mu, ml, pixel_size_mm=mm)
+            # the reasons' lengths in the unit of the JSN beside them: mm, else px of the baseline radiograph (as jsn_px)
+            registration = models.registrator.register(fixed[i], moving[i], fu, fl, mu, ml, pixel_size_mm=mm,
+                                                       px_per_crop_px=fb.scale)
             for visit, frame, radiograph, upper, lower in (("baseline", fb, baseline, fu, fl), ("follow-up", ff, followup, mu, ml)):
                 cut = bones_off_the_edge(frame, radiograph.pixels.shape, upper, lower)
                 if cut:  # the registration aligns what is left of the bone: the value may be off, unseen

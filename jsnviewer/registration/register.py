@@ -65,8 +65,11 @@ class Registrator:
             raise ValueError(f"the {self.method} method needs the registration network")
 
     def register(self, fixed, moving, fixed_upper, fixed_lower, moving_upper, moving_lower,
-                 pixel_size_mm: float | None = None, spectra: bool = True) -> JointRegistration:
-        """Baseline crop `fixed`, follow-up crop `moving` (same size, grey pixels) and their bone masks."""
+                 pixel_size_mm: float | None = None, spectra: bool = True,
+                 px_per_crop_px: float | None = None) -> JointRegistration:
+        """Baseline crop `fixed`, follow-up crop `moving` (same size, grey pixels) and their bone masks; the
+        reasons give lengths in mm by `pixel_size_mm` (mm per crop px), else in the px of the picture the crops were
+        cut from by `px_per_crop_px`, else in crop px."""
         if np.shape(fixed) != np.shape(moving):
             raise ValueError(f"baseline crop is {np.shape(fixed)}, follow-up crop is {np.shape(moving)}: they must have one size")
         f, g = normalise_crop(fixed), normalise_crop(moving)
@@ -101,6 +104,7 @@ class Registrator:
             network_upper=net_up if self.method == "refined" else None,
             network_lower=net_lo if self.method == "refined" else None,
             turn_check_px=turn_check_px,
+            px_per_crop_px=px_per_crop_px,
         )
         result.reasons = verdict(result, self.rule, converged)
         return result

@@ -49,6 +49,9 @@ class JointRegistration:
     network_lower: BoneTransform | None = None
     turn_check_px: float | None = None  # JSN with the lower bone's turn held towards the network's, minus JSN
     reasons: list[str] = field(default_factory=list)
+    # Pixels of the picture the crops were cut from per crop pixel (the pipeline's radiograph px): where the pixel
+    # size is unknown, the reasons give their lengths in those px, the unit of the JSN beside them; None: in crop px.
+    px_per_crop_px: float | None = None
 
     @property
     def jsn_px(self) -> float:
@@ -75,13 +78,16 @@ CROP_PX_SAID = ("a crop px is a pixel of the joint's enlarged picture, in which 
                 "given in mm because the radiographs do not state their pixel size")
 
 
-def _length(value: float, pixel_size_mm: float | None, signed: bool = False) -> str:
-    """'0.51 mm' where the pixel size is known, else '8.5 crop px' (a crop pixel is not a radiograph pixel:
-    `CROP_PX_SAID` explains it once under the reasons)."""
-    if pixel_size_mm is None:
-        return f"{value:+.1f} crop px" if signed else f"{value:.1f} crop px"
-    mm = value * pixel_size_mm
-    return f"{mm:+.2f} mm" if signed else f"{mm:.2f} mm"
+def _length(value: float, result: JointRegistration, signed: bool = False) -> str:
+    """A length of `value` crop px as the JSN beside the reasons is given: '0.51 mm' where the pixel size is known,
+    else '2.43 px' (pixels of the picture the crops were cut from: `px_per_crop_px`), else '8.5 crop px' (the bench
+    registers crops alone; `CROP_PX_SAID` explains a crop px once under the reasons)."""
+    sign = "+" if signed else ""
+    if result.pixel_size_mm is not None:
+        return f"{value * result.pixel_size_mm:{sign}.2f} mm"
+    if result.px_per_crop_px is not None:
+        return f"{value * result.px_per_crop_px:{sign}.2f} px"
+    return f"{value:{sign}.1f} crop px"
 
 
 def verdict(result: JointRegistration, rule: ReliabilityRule, converged: bool = True) -> list[str]:
@@ -89,7 +95,6 @@ def verdict(result: JointRegistration, rule: ReliabilityRule, converged: bool = 
     cannot be trusted, the measured figure in brackets, then after the last ': ' what to do (shown in the
     window, the report, results.csv and results.json)."""
     reasons = []
-    mm = result.pixel_size_mm
     aligned = max(result.original_loss, result.transformed_loss) < rule.aligned_loss
     if not aligned and not result.transformed_loss < rule.max_loss_ratio * result.original_loss:
         reasons.append(f"the follow-up's bones could not be laid onto the baseline's (the images differ no less after "
@@ -100,7 +105,7 @@ def verdict(result: JointRegistration, rule: ReliabilityRule, converged: bool = 
             d = float(np.hypot(ref.dx - net.dx, ref.dy - net.dy))
             if d > rule.max_disagreement_px:
                 reasons.append(f"the follow-up's {BONE_NAMES[name]} bone could not be matched reliably (the quick first "
-                               f"match and the fine match put it {_length(d, mm)} apart): {CHECK_THE_JOINT}")
+                               f"match and the fine match put it {_length(d, result)} apart): {CHECK_THE_JOINT}")
     resized = [f"the {BONE_NAMES[name]} {'shrunk' if bone.dz < 1 else 'enlarged'} by {abs(bone.dz - 1.0):.0%}"
                for name, bone in (("upper", result.upper), ("lower", result.lower)) if abs(bone.dz - 1.0) > rule.max_size_change]
     if resized:
@@ -111,7 +116,7 @@ def verdict(result: JointRegistration, rule: ReliabilityRule, converged: bool = 
                        f"was left where the quick first match put it): {CHECK_THE_JOINT}")
     if result.turn_check_px is not None and abs(result.turn_check_px) > rule.max_turn_check_px:
         reasons.append(f"the lower (proximal) bone's tilt is not pinned down by the images (a slightly different tilt "
-                       f"fits them as well and moves JSN by {_length(result.turn_check_px, mm, signed=True)}): {JUDGE_BY_EYE}")
+                       f"fits them as well and moves JSN by {_length(result.turn_check_px, result, signed=True)}): {JUDGE_BY_EYE}")
     return reasons
 
 
