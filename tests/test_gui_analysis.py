@@ -1033,6 +1033,8 @@ def test_the_guessed_hand_is_named_the_other_side_from_its_warning_in_one_undoab
     document = window.documents[FOLLOWUP]
     thumb = min(document.uids(), key=lambda uid: abs(document.joint(uid).box[0] - 253))  # the box at the thumb's IP
     assert document.joint(thumb).identity == "PIP5"
+    # the picture states no hand: the Study panel says the one its joints were named as (the report and CSV too)
+    assert window.study_panel.value("Follow-up", "Hand") == "left (from the joints; the file does not say)"
     button = window.warnings.button(f"result-side-{FOLLOWUP}")
     assert button is not None and button.text() == "Name as a right hand"
     qtbot.mouseClick(button, Qt.LeftButton)
@@ -1054,7 +1056,8 @@ def test_the_guessed_hand_is_named_the_other_side_from_its_warning_in_one_undoab
     given = [j.identity for j in document.joints()]
     assert document.joint(thumb).identity == "PIP5"  # as the stand-in search names it, whatever the hand
     window.actions_by_name["undo"].trigger()
-    assert document.hand_chosen is None and window.study_panel.value("Follow-up", "Hand") == "—"
+    assert document.hand_chosen is None
+    assert window.study_panel.value("Follow-up", "Hand") == "left (from the joints; the file does not say)"
     assert [j.identity for j in document.joints()] == given  # the search's proposals stay as it gave them
     window.actions_by_name["other_hand"].trigger()  # the Edit menu names the joints as the other hand's too
     assert document.joint(thumb).identity == "IP1" and document.hand_chosen == "R"

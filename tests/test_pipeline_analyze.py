@@ -630,6 +630,24 @@ def test_where_the_pixel_size_is_unknown_a_flags_lengths_are_in_the_baseline_px_
                         for r in rows)
 
 
+def test_radiographs_stating_no_hand_are_of_the_hand_their_joints_were_found_lying_as(analysed, models, tmp_path):
+    """Two JPEGs state no hand: results.csv's hand was empty while the joints were named as a right hand's. The
+    analysis says the hand the joints it compared lie as (the window's Study panel says the same)."""
+    import dataclasses
+
+    from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.pipeline.report import write_csv
+    from jsnviewer.radiograph import StudyIdentity
+
+    study, _, _ = analysed
+    silent = [dataclasses.replace(r, identity=StudyIdentity(patient_id="P")) for r in (study.baseline, study.followup)]
+    result = analyze(*silent, models)
+    hand = study.truth.laterality
+    assert [(v.laterality, v.laterality_from_joints) for v in (result.baseline, result.followup)] == [(hand, True)] * 2
+    rows = list(csv.DictReader(write_csv(tmp_path / "results.csv", result).read_text("utf-8-sig").splitlines()))
+    assert rows and {r["hand"] for r in rows} == {hand}
+
+
 @pytest.mark.slow
 def test_a_real_radiograph_against_a_moved_copy_of_itself_measures_no_narrowing(models, real_data):
     """UAB001-LH against itself turned 4°, shifted, scaled 3 % and noised: the true JSN change is 0

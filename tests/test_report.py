@@ -171,6 +171,28 @@ def test_a_one_hand_film_whose_joints_are_named_with_its_hand_is_of_that_hand_no
     assert hand_text(VisitInfo.of(stated, ("R MCP2", "R PIP2"))) == "right hand"  # the file says so already
 
 
+def test_a_one_hand_film_stating_no_hand_is_of_the_hand_its_plainly_named_joints_lie_as(study, tmp_path):
+    """The real JPEG pair states no hand: its joints, named plainly ("MCP2") as a right hand's, left the results.csv
+    hand empty and the report saying "hand not stated". The hand they lie as is said, from the joints."""
+    from jsnviewer.joints import SIDES
+    from jsnviewer.pipeline.overview import hand_text
+    from jsnviewer.pipeline.report import write_csv
+    from jsnviewer.radiograph import StudyIdentity
+
+    silent = dataclasses.replace(study.baseline, identity=StudyIdentity(patient_id="P"))
+    joints = study.truth.baseline.joints
+    names, centres = [j.identity for j in joints], [j.box[:2] for j in joints]
+    visit = VisitInfo.of(silent, names, centres)
+    hand = study.truth.laterality
+    assert (visit.laterality, visit.laterality_from_joints) == (hand, True)
+    assert hand_text(visit) == f"{SIDES[hand]} hand (from the joints)"
+    mirrored = VisitInfo.of(silent, names, [(silent.width - x, y) for x, y in centres])  # the other hand's layout
+    assert mirrored.laterality == {"L": "R", "R": "L"}[hand]
+    assert VisitInfo.of(silent, names[:3], centres[:3]).laterality is None  # too few joints to tell: not said
+    result = dataclasses.replace(make_result(study), baseline=visit, followup=visit)
+    assert {row["hand"] for row in read_csv(write_csv(tmp_path / "results.csv", result))} == {hand}
+
+
 @pytest.mark.parametrize("stage", ["folder", "file"])
 def test_results_that_cannot_be_written_name_what_the_user_chose_not_the_hidden_staging_files(study, tmp_path,
                                                                                                monkeypatch, stage):

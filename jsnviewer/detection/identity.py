@@ -20,7 +20,7 @@ import math
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from jsnviewer.joints import DIGIT_CHAINS, hand_of, is_identity, joint_of, with_hand
+from jsnviewer.joints import DIGIT_CHAINS, hand_of, is_identity, joint_of, laterality_shown, with_hand
 
 # Mean joint positions (unit RMS radius) of 222 synthetic hands (jsnviewer.phantom, seeds 0–110,
 # right hands mirrored, generalised Procrustes). On the landmarked real hands in
@@ -291,6 +291,14 @@ def hand_side(centres: np.ndarray, identities: list[str | None]) -> str | None:
     if abs(det) < 0.25 * float(np.sum(linear**2)) / 2:  # nearly degenerate: a line of joints says nothing
         return None
     return "L" if det > 0 else "R"
+
+
+def hand_shown(stated: str | None, centres: np.ndarray, identities: list[str | None], both_chosen: bool = False
+               ) -> str | None:
+    """The hand a radiograph shows, as the Study panel, the report and results.csv say it: what is stated or its
+    joints' names say (`laterality_shown`), else the hand its plainly named joints lie as (`hand_side`: the hand they
+    were named as, a file of one hand stating none)."""
+    return laterality_shown(stated, identities, both_chosen) or hand_side(centres, identities)
 
 
 def expected_positions(centres: np.ndarray, identities: list[str | None]) -> dict[str, tuple[float, float]]:

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from jsnviewer.dataset import JointAnnotation, merge_joints
-from jsnviewer.detection.identity import hand_side, name_as_hand, names_with_hands
+from jsnviewer.detection.identity import hand_shown, hand_side, name_as_hand, names_with_hands
 from jsnviewer.joints import BOTH, SIDES, hand_of, laterality_shown, names_a_hand, names_of_one_hand
 from jsnviewer.pipeline.placement import Rect, box_rect, overlap
 from jsnviewer.words import counted
@@ -177,6 +177,14 @@ class AnnotationDocument(QObject):
         is named, or the joints of both named), else the hand the user or the file says, else the one hand its joints
         are named with; no hand when the file declares both and the user took it to show one."""
         return laterality_shown(self.declared_hand, (j.identity for j in self._joints.values()), self._both_hands_chosen)
+
+    @property
+    def hand_shown(self) -> str | None:
+        """The hand the Study panel says the radiograph shows (`hand_shown`, as the report and results.csv say it):
+        `saved_laterality`, else the hand its plainly named boxes lie as."""
+        joints = list(self._joints.values())
+        centres = np.array([j.box[:2] for j in joints], dtype=float).reshape(-1, 2)
+        return hand_shown(self.declared_hand, centres, [j.identity for j in joints], self._both_hands_chosen)
 
     @property
     def hand_chosen(self) -> str | None:

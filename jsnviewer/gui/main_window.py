@@ -516,7 +516,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         layer.selection_changed.connect(lambda uid, r=role: self._box_selected(r, uid))
         layer.labels_moved.connect(self.overlays[role].place_around)
         self.layers[role] = layer
-        self.study_panel.set_radiograph(role, radiograph, document.saved_laterality, document.hand_chosen)
+        self.study_panel.set_radiograph(role, radiograph, document.hand_shown, document.hand_chosen)
         self._show_repeated_identities()  # a saved file may hold one name twice; the image it replaced, no more
 
     def _check_pair(self) -> None:
@@ -880,7 +880,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         """The Study panel says the hand the reader named the radiograph as (or the file's again, after an undo)."""
         for role in ROLES:
             if self.documents[role] is document:
-                self.study_panel.set_radiograph(role, self.panes[role].radiograph, document.saved_laterality,
+                self.study_panel.set_radiograph(role, self.panes[role].radiograph, document.hand_shown,
                                                 document.hand_chosen)
 
     def _document_changed(self, document: AnnotationDocument) -> None:

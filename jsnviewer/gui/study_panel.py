@@ -20,10 +20,10 @@ UNBROKEN = ("Study date", "Modality", "Bits stored")
 
 
 def hand_text(file_hand: str | None, shown: str | None = None, hand_chosen: str | None = None) -> str:
-    """The hand the file declares ("both hands" for its "B"), or where what the image is taken to show (`shown`: the
-    laterality its annotation records, `AnnotationDocument.saved_laterality`) differs, that with what the file says:
-    the hand the reader named the joints as (`hand_chosen`, Edit ▸ Name joints as the other hand), else what the
-    joints' names say (both hands named, or Both hands ticked; one hand's, "L MCP2")."""
+    """The hand the file declares ("both hands" for its "B"), or where what the image is taken to show (`shown`:
+    `AnnotationDocument.hand_shown`, as the report and results.csv say it) differs, that with what the file says: the
+    hand the reader named the joints as (`hand_chosen`, Edit ▸ Name joints as the other hand), else what the joints
+    say (both hands named, or Both hands ticked; one hand's names, "L MCP2"; the hand plainly named joints lie as)."""
     declared = "both hands" if file_hand == BOTH else SIDES.get(file_hand or "", file_hand or "—")
     if shown is None or shown == file_hand:
         return declared

@@ -457,7 +457,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
         warnings.append(_nothing_measured(bool(pairs)))
     report(1.0, "Done")
     # the joints as compared: a one-hand visit's named with its hand by `match_hands` say that hand, not both
-    visits = [VisitInfo.of(r, (d.identity for d in dets)) for r, dets in zip((baseline, followup), detections)]
+    visits = [VisitInfo.of(r, [d.identity for d in dets], [d.box[:2] for d in dets])
+              for r, dets in zip((baseline, followup), detections)]
     return StudyResult(*visits, joints, unpaired, warnings,
                        dict(settings.to_json(), device=models.device, models=models.weights_files), timings)
 

@@ -53,8 +53,8 @@ def findings_abbrev(findings: dict[str, bool], short: bool = False) -> str:
 
 def hand_text(info: VisitInfo) -> str:
     """'right hand', 'right hand (named by the reader)' where the file stated another or none, 'both hands' (the file's
-    "B"), 'both hands (from the joints)' / 'left hand (from the joints)' where the joints' names say what the file
-    does not (joints of both hands named; one hand's, "L MCP2"), 'hand not stated'."""
+    "B"), 'both hands (from the joints)' / 'left hand (from the joints)' where the joints say what the file
+    does not (joints of both hands named; one hand's, "L MCP2"; the hand plainly named joints lie as), 'hand not stated'."""
     if info.laterality not in (*SIDES, BOTH):
         return "hand not stated"
     words = "both hands" if info.laterality == BOTH else f"{SIDES[info.laterality]} hand"

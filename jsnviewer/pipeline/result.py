@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from jsnviewer import __version__
-from jsnviewer.joints import BOTH, FINDINGS, anatomical, hand_of, laterality_shown
+from jsnviewer.detection.identity import hand_shown
+from jsnviewer.joints import BOTH, FINDINGS, anatomical, hand_of
 from jsnviewer.pipeline.geometry import CropFrame
 from jsnviewer.registration.result import Advised, JointRegistration, advised, crop_px_note, reasons_in_one_line, reasons_said
 from jsnviewer.registration.transform import BoneTransform
@@ -45,16 +46,17 @@ class VisitInfo:
     width: int
     height: int
     laterality_by_reader: bool = False  # the hand was named by the reader, not stated by the file
-    # the laterality was told by the joints' names where the file does not state it: "B" (both hands) for joints of
-    # both named ("R MCP2", "L PIP3"), or the one hand a one-hand radiograph's joints are named with ("L MCP2")
+    # the laterality was told by the joints where the file does not state it: "B" (both hands) for joints of both named
+    # ("R MCP2", "L PIP3"), the one hand a one-hand radiograph's joints are named with ("L MCP2"), or the hand its
+    # plainly named joints lie as ("MCP2" … where the thumb of a right hand lies)
     laterality_from_joints: bool = False
 
     @classmethod
-    def of(cls, radiograph, identities: Iterable[str | None] = ()) -> VisitInfo:
-        """What `radiograph`'s file says of it, and what it shows (`laterality_shown`) by the names of its joints as
-        the analysis compared them (`identities`) where the file does not say."""
+    def of(cls, radiograph, identities: Iterable[str | None] = (), centres: Iterable[tuple[float, float]] = ()) -> VisitInfo:
+        """What `radiograph`'s file says of it, and what it shows (`hand_shown`) by the names of its joints as the
+        analysis compared them (`identities`, at `centres`) where the file does not say."""
         identity = radiograph.identity
-        laterality = laterality_shown(identity.laterality, identities)
+        laterality = hand_shown(identity.laterality, np.array(list(centres), dtype=float).reshape(-1, 2), list(identities))
         return cls(
             file_name=radiograph.path.name if radiograph.path else "(in memory)",
             patient_id=identity.patient_id,
