@@ -346,6 +346,49 @@ def test_on_a_small_screen_the_results_and_the_joints_show_their_columns_whole(q
         app.setStyleSheet("")
 
 
+def rows_cut(table) -> list[int]:
+    """The rows the table shows in part only: cut at its top or at its foot."""
+    room = table.viewport().rect()
+    return [row for row in range(table.rowCount())
+            if table.visualRect(table.model().index(row, 0)).intersects(room)
+            and not room.contains(table.visualRect(table.model().index(row, 0)))]
+
+
+@pytest.mark.parametrize("width, height", [(1024, 740), (1366, 740)])  # 1024 × 768, 1366 × 768
+def test_on_a_laptop_screen_the_results_table_shows_whole_rows_wherever_it_scrolls_to(qtbot, settings_store, study,
+                                                                                     monkeypatch, width, height):
+    """Choosing the last joints (a click on a view's tag, or a row scrolled to) showed the row at the top of the
+    table cut in half: the table was not a whole number of rows high, and Qt lines up the last row with its foot."""
+    import dataclasses
+
+    from gui_support import open_and_wait, wait_drawn
+    from jsnviewer.gui.resources import style_sheet
+    from jsnviewer.joints import JOINT_IDENTITIES
+    from test_gui_analysis import measured_result
+
+    app = QApplication.instance()
+    app.setStyleSheet(style_sheet())  # as the program shows it
+    try:
+        window = window_on_a_screen(qtbot, monkeypatch, width, height)
+        open_and_wait(qtbot, window, *study)
+        result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
+        names = [f"{hand} {joint}" for hand in "RL" for joint in JOINT_IDENTITIES]  # both hands: more than fit
+        result.joints = [dataclasses.replace(result.joints[k % 3], identity=name) for k, name in enumerate(names)]
+        assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+        wait_drawn(qtbot, window)
+        window.results_dock.raise_()
+        panel, table = window.results_panel, window.results_panel.table
+        qtbot.waitUntil(lambda: table.isVisible() and table.verticalScrollBar().isVisible())  # too many rows to show all
+        for identity in (panel.row_identities()[-1], panel.row_identities()[0], panel.row_identities()[-4]):
+            panel.select_identity(identity)
+            QApplication.processEvents()
+            row = panel.row_identities().index(identity)
+            assert table.viewport().rect().contains(table.visualRect(table.model().index(row, 0))), identity
+            assert rows_cut(table) == [], identity
+    finally:
+        app.setStyleSheet("")
+
+
 def _colours(picture, rect) -> list[tuple[int, int, int]]:
     return [picture.pixelColor(x, y).getRgb()[:3] for x in range(rect.left(), rect.right() + 1)
             for y in range(rect.top(), rect.bottom() + 1)]

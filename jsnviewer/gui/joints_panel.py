@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 from jsnviewer.dataset import repeated_identities
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, UNNAMED_COLOUR, box_colour
-from jsnviewer.gui.table_fit import ColumnFit
+from jsnviewer.gui.table_fit import ColumnFit, WholeRows
 from jsnviewer.joints import FINDINGS, anatomical_rank, identity_choices
 from jsnviewer.pipeline.overview import findings_abbrev
 from jsnviewer.words import counted
@@ -191,7 +191,7 @@ class JointsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)  # as the results': the panel fits a small screen's dock
         layout.addWidget(self.heading)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(WholeRows(self.table), 1)
         layout.addWidget(self.repeated)
         layout.addLayout(editor)
         layout.addLayout(legend)

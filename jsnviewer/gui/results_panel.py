@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from jsnviewer.gui.joints_panel import TABLE_MIN_WIDTH
-from jsnviewer.gui.table_fit import ColumnFit
+from jsnviewer.gui.table_fit import ColumnFit, WholeRows
 from jsnviewer.joints import FINDINGS, anatomical_rank
 from jsnviewer.pipeline.overview import findings_abbrev, visit_colour
 from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_ASSESSED, NOT_RELIABLE, UNRELIABLE_MARK, signed
@@ -135,7 +135,7 @@ class ResultsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.heading)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(WholeRows(self.table), 1)
         layout.addWidget(self.unpaired_heading)
         layout.addWidget(self.unpaired)
         layout.addWidget(self.note)

@@ -1,11 +1,12 @@
-"""A panel's table in the panel's width: on a small or scaled screen (1024 × 768, Full HD at 200 %) every column it
-shows is whole, none beyond the table's edge to scroll to."""
+"""A panel's table in the panel's room: on a small or scaled screen (1024 × 768, Full HD at 200 %) every column it
+shows is whole, none beyond the table's edge to scroll to, and every row it shows is whole, none cut at its top or
+foot."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QHeaderView, QStyle, QStyleOptionHeader, QTableWidget
+from PySide6.QtWidgets import QHeaderView, QStyle, QStyleOptionHeader, QTableWidget, QWidget
 
 
 class SortHeader(QHeaderView):
@@ -75,3 +76,35 @@ class ColumnFit(QObject):
                 self.table.horizontalHeaderItem(column).setText(label)
             if self.table.isColumnHidden(column) != (column in hidden):
                 self.table.setColumnHidden(column, column in hidden)
+
+
+class WholeRows(QWidget):
+    """Holds `table` at the height of a whole number of its rows, the pixels left over below it. Qt scrolls a table
+    row by row but at its last rows lines the last one up with the foot of the list: where the list is not a whole
+    number of rows high, the row at its top was then cut in half (and otherwise the row at its foot)."""
+
+    def __init__(self, table: QTableWidget):
+        super().__init__()
+        self.table = table
+        table.setParent(self)
+        self.setSizePolicy(table.sizePolicy())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return self.table.sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return self.table.minimumSizeHint().expandedTo(self.table.minimumSize())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.table.setGeometry(0, 0, self.width(), self.whole_rows_height(self.height()))
+
+    def whole_rows_height(self, room: int) -> int:
+        """The table's height in `room`: its header and frame, and as many whole rows as fit below them."""
+        table = self.table
+        header = table.horizontalHeader().sizeHint().height() if not table.horizontalHeader().isHidden() else 0
+        chrome = 2 * table.frameWidth() + header
+        if table.horizontalScrollBar().isVisible():
+            chrome += table.horizontalScrollBar().height()
+        row = table.verticalHeader().defaultSectionSize()
+        return max(room - (room - chrome) % row, table.minimumHeight()) if room > chrome else room
