@@ -508,6 +508,36 @@ def test_on_a_small_screen_the_study_panel_shows_each_visits_date_whole(qtbot, s
         app.setStyleSheet("")
 
 
+@pytest.mark.parametrize("width, height", [(1280, 680), (1024, 740)])  # Full HD at 150 %; 1024 × 768
+def test_once_the_study_panel_scrolls_a_radiographs_size_keeps_its_unit_on_its_line(qtbot, settings_store, study,
+                                                                                    monkeypatch, width, height):
+    """At 150 % on a Full HD screen, once the joint detail took its room and the Study panel's scroll bar appeared,
+    the size read "1253 × 1609" with "px" alone on the next line (at 1024 × 768: "240 ×", then "180 px")."""
+    from gui_support import open_and_wait
+    from jsnviewer.gui.resources import style_sheet
+
+    app = QApplication.instance()
+    app.setStyleSheet(style_sheet())  # as the program shows it
+    try:
+        window = window_on_a_screen(qtbot, monkeypatch, width, height)
+        open_and_wait(qtbot, window, *study)
+        window.show_detail_dock()  # as a result shows it
+        scroll = window.study_dock.widget()
+        qtbot.waitUntil(lambda: scroll.verticalScrollBar().isVisible())
+        QApplication.sendPostedEvents(None, 0)  # the panel laid out in the room the scroll bar leaves
+        for role in (BASELINE, FOLLOWUP):
+            size = window.study_panel.values[role]["Size"]
+            assert size.text().endswith(" px")
+            needs = size.fontMetrics().horizontalAdvance(size.text())
+            assert size.contentsRect().width() >= needs and size.contentsRect().height() < 2 * size.fontMetrics().height()
+            left = size.mapTo(scroll.viewport(), size.contentsRect().topLeft()).x()
+            assert 0 <= left and left + needs <= scroll.viewport().width(), role
+            pixel = window.study_panel.value(role, "Pixel size")
+            assert pixel.startswith("0.15") and " mm/px" not in pixel  # no line breaks between the number and its unit
+    finally:
+        app.setStyleSheet("")
+
+
 def test_with_six_warnings_at_1280_by_800_the_images_keep_most_of_the_height_and_each_warning_reads_whole(
         qtbot, settings_store, monkeypatch):
     """The warnings bar grew with every message: with the joint detail open and a few two-line warnings the images

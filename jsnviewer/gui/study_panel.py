@@ -15,8 +15,10 @@ from jsnviewer.radiograph.model import UNKNOWN_PIXEL_SIZE
 
 FIELDS = ("File", "Patient ID", "Study date", "Hand", "Modality", "Size", "Bits stored", "Pixel size")
 # Values read whole or not at all: a date has nowhere to break ("2019-01-28" was cut to "2019-01-2" beside its name
-# in a narrow panel); kept on one line, the row goes under its name where it does not fit beside it.
-UNBROKEN = ("Study date", "Modality", "Bits stored")
+# in a narrow panel), a size read "1253 × 1609" with "px" alone on the next line; kept on one line, the row goes
+# under its name where it does not fit beside it.
+UNBROKEN = ("Study date", "Modality", "Size", "Bits stored")
+NBSP = "\u00a0"  # between a number and its unit: a line never breaks between them
 
 
 def hand_text(file_hand: str | None, shown: str | None = None, hand_chosen: str | None = None) -> str:
@@ -35,7 +37,7 @@ def hand_text(file_hand: str | None, shown: str | None = None, hand_chosen: str 
 def describe(radiograph: Radiograph, shown: str | None = None, hand_chosen: str | None = None) -> dict[str, str]:
     ident = radiograph.identity
     if radiograph.pixel_size_mm:
-        pixel = f"{radiograph.pixel_size_mm:.4g} mm/px\n({radiograph.pixel_size_source})"
+        pixel = f"{radiograph.pixel_size_mm:.4g}{NBSP}mm/px\n({radiograph.pixel_size_source})"
     else:
         pixel = "unknown: lengths in px" + (f"\n({radiograph.pixel_size_source})" if radiograph.pixel_size_source != UNKNOWN_PIXEL_SIZE else "")
     return {
