@@ -136,6 +136,33 @@ def test_results_table_sorts_and_a_row_centres_each_view_on_its_own_joint(qtbot,
     assert view_centre(window, FOLLOWUP) == pytest.approx(view_centre(window, BASELINE), abs=0.5)
 
 
+def test_n_and_shift_n_go_to_a_joint_zoomed_in_as_a_results_row_does(qtbot, analysed):
+    """N kept the zoom of the whole hand and only centred the joint: at 200 % its box and JSN tag were small (tags
+    "hidden for room: zoom in"), while a Results row zoomed in on the joint. Both now show it alike."""
+    window, result = analysed
+    joint = result.joint("PIP3")
+    window.fit()
+    whole = window.panes[BASELINE].view_box.viewRect()
+    window.results_panel.select_identity("PIP3")
+    by_row = window.panes[BASELINE].view_box.viewRect()
+    assert by_row.width() < 0.7 * whole.width() and by_row.height() < 0.7 * whole.height()  # zoomed in on the joint
+
+    window.fit()
+    window.set_active_role(BASELINE)
+    document, layer = window.documents[BASELINE], window.layers[BASELINE]
+    uids = window.joints_panel.row_uids()
+    layer.select(uids[uids.index(next(u for u in uids if document.joint(u).identity == "PIP3")) - 1])
+    window.actions_by_name["next"].trigger()  # N
+    assert document.joint(layer.selected).identity == "PIP3"
+    by_n = window.panes[BASELINE].view_box.viewRect()
+    assert (by_n.center().x(), by_n.center().y()) == pytest.approx(joint.baseline.box[:2], abs=0.5)
+    assert (by_n.width(), by_n.height()) == pytest.approx((by_row.width(), by_row.height()), rel=0.01)
+    window.fit()
+    window.actions_by_name["previous"].trigger()  # Shift+N, back a box
+    window.actions_by_name["next"].trigger()
+    assert window.panes[BASELINE].view_box.viewRect().width() == pytest.approx(by_row.width(), rel=0.01)
+
+
 def test_selecting_a_joint_fills_the_detail_panel(qtbot, analysed):
     window, result = analysed
     window.results_panel.select_identity("DIP4")

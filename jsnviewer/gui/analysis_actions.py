@@ -32,7 +32,7 @@ VISIT_WORDS = {BASELINE: "baseline", FOLLOWUP: "follow-up"}  # its warnings' wor
 # A window at least this tall shows the joint detail with a result; a lower one (a 1024 × 768 or 1366 × 768 laptop)
 # when a joint is chosen, its room the images' until then
 DETAIL_WITH_RESULT_FROM = 850
-JOINT_VIEW_BOXES = 4.0  # centring on an analysed joint shows about this many box sizes around it
+JOINT_VIEW_BOXES = 4.0  # going to a joint shows about this many box sizes around it (`joint_view`)
 ANALYSIS_DONE = "Analysis done"  # the status bar's words when a result is shown
 # the labels of the window's tasks on the study shown: their failures are said until another study is shown
 ANALYSIS_TASK = "Analysis"
@@ -65,6 +65,14 @@ def documents_folder() -> Path:
     """The user's Documents folder where there is one, else the home folder."""
     documents = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
     return Path(documents) if documents and writable_folder(documents) else Path.home()
+
+
+def joint_view(box: tuple[float, float, float, float]) -> QRectF:
+    """What going to a joint shows, whichever way (a Results or Joints row, N and Shift+N): the joint in the middle,
+    zoomed in to about `JOINT_VIEW_BOXES` of its box's sizes, at any screen's scale the same reading view."""
+    cx, cy, w, h = box
+    side = JOINT_VIEW_BOXES * max(w, h)
+    return QRectF(cx - side / 2.0, cy - side / 2.0, side, side)
 
 
 class FolderDialog(QFileDialog):
@@ -376,11 +384,10 @@ class AnalysisActions:
             overlay.show_focus(None if joint is None else getattr(joint, VISITS[role]).box, identity if joint else None)
         if joint is None or not centre:
             return
-        (bx, by, bw, bh), (fx, fy, _, _) = joint.baseline.box, joint.followup.box
+        (bx, by, _, _), (fx, fy, _, _) = joint.baseline.box, joint.followup.box
         self.leave_fit()
         self._set_link_offset(fx - bx, fy - by)
-        side = JOINT_VIEW_BOXES * max(bw, bh)
-        self.panes[BASELINE].view_box.setRange(QRectF(bx - side / 2.0, by - side / 2.0, side, side), padding=0.0)
+        self.panes[BASELINE].view_box.setRange(joint_view(joint.baseline.box), padding=0.0)
         self._sync_followup_view()
 
     def _set_link_offset(self, dx: float, dy: float) -> None:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from jsnviewer.dataset import AnnotationDataset, DatasetError, JointAnnotation
 from jsnviewer.errors import JsnError, describe
 from jsnviewer.gui.analysis import ModelCache, missing_weights
-from jsnviewer.gui.analysis_actions import VISITS, AnalysisActions
+from jsnviewer.gui.analysis_actions import VISITS, AnalysisActions, joint_view
 from jsnviewer.gui.annotation import AnnotationDocument, new_box_place, typical_box_size
 from jsnviewer.gui.autosave import AnnotationSaver
 from jsnviewer.gui.dataset_actions import DatasetActions
@@ -708,13 +708,9 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                 layer.set_labels_visible(visible)
 
     def centre_on(self, role: str, uid: int) -> None:
-        document = self.documents[role]
-        view = self.panes[role].view_box
-        box = document.joint(uid).box
-        current = view.viewRect()
+        """Go to a box (N, Shift+N, a Joints row) as a Results row goes to its joint (`joint_view`)."""
         self.leave_fit()
-        view.setRange(QRectF(box[0] - current.width() / 2.0, box[1] - current.height() / 2.0, current.width(),
-                             current.height()), padding=0.0)
+        self.panes[role].view_box.setRange(joint_view(self.documents[role].joint(uid).box), padding=0.0)
 
     # ------------------------------------------------------------------ annotation editing
     def selected(self) -> tuple[AnnotationDocument, int] | None:
