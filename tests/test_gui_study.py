@@ -39,7 +39,7 @@ def test_opening_a_study_pair_shows_both_radiographs_in_true_grey_levels_with_id
     assert panel.value(BASELINE, "Study date") == "2019-05-02"
     assert panel.value(FOLLOWUP, "Study date") == "2021-06-07"
     assert panel.value(FOLLOWUP, "Hand") == "left"
-    assert panel.value(FOLLOWUP, "Pixel size").startswith("0.15 mm")
+    assert panel.value(FOLLOWUP, "Pixel size").startswith("0.15\u00a0mm")  # number and unit on one line
     assert "P001" in window.windowTitle()
     shown_text = window.windowTitle() + " ".join(
         label.text() for labels in panel.values.values() for label in labels.values())
