@@ -217,6 +217,37 @@ def test_a_missing_radiograph_is_said_before_the_out_folder_is_made(tmp_path, ca
     assert not (tmp_path / "results").exists()
 
 
+def test_an_analysis_that_fails_leaves_no_folder_it_made(tmp_path, capsys):
+    """`analyze blank.png followup.png --out x3` said "no hand to analyse" and left the empty folder x3 (and its
+    parents) it had made: an empty results folder passes for an analysis that ran. One that was there stays."""
+    from jsnviewer.cli.main import main
+
+    Image.fromarray(np.zeros((400, 300), np.uint8)).save(tmp_path / "blank.png")
+    Image.fromarray(np.full((400, 300), 90, np.uint8)).save(tmp_path / "followup.png")
+    (tmp_path / "there").mkdir()
+    for out in (tmp_path / "new" / "x3", tmp_path / "there"):
+        code = main(["analyze", str(tmp_path / "blank.png"), str(tmp_path / "followup.png"), "--out", str(out), "--quiet"])
+        assert code == 2 and "no hand to analyse" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
+    assert (tmp_path / "there").is_dir()
+
+
+def test_a_batch_that_cannot_run_leaves_no_folder_it_made(quick, tmp_path, monkeypatch, capsys):
+    from jsnviewer.errors import WeightsError
+    from jsnviewer.pipeline import analyze as pipeline
+
+    def load(settings):
+        raise WeightsError(tmp_path / "mine.pt", "file not found", "Bone segmenter")
+
+    monkeypatch.setattr(pipeline.AnalysisModels, "load", staticmethod(load))
+    (tmp_path / "m.csv").write_text("id,baseline,follow-up\nP1,b.png,f.png\n", encoding="utf-8")
+    from jsnviewer.cli.main import main
+
+    assert main(["batch", str(tmp_path / "m.csv"), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "mine.pt: file not found" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_check_that_out_can_be_written_makes_it_and_leaves_nothing_in_it(tmp_path):
     from jsnviewer.pipeline.batch import check_out
 

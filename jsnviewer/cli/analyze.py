@@ -116,15 +116,29 @@ def _summary(result) -> str:
 
 def run_analyze(args) -> int:
     from jsnviewer.errors import JsnError
+    from jsnviewer.pipeline.batch import no_empty_folder_left
+
+    if not args.demo and not (args.baseline and args.followup):
+        raise JsnError("give a BASELINE and a FOLLOWUP radiograph, or --demo")
+    out = Path(args.out)
+    with no_empty_folder_left(out):
+        result, paths, replaced = _analyse_into(out, args)
+    print(_summary(result))
+    print(f"wrote {paths['json']}, {paths['csv'].name}, {paths['overview'].name} ({result.timings_s['total']:.1f} s)")
+    if replaced:
+        print(f"replaced the earlier results in {out} ({replaced} files)")
+    return 0
+
+
+def _analyse_into(out: Path, args):
+    """`analyze`'s pair (or the demo's) analysed and its results written into `out`: the result, the files written and
+    how many earlier result files they replaced."""
     from jsnviewer.pipeline.analyze import analyze
     from jsnviewer.pipeline.batch import check_out, save_results
     from jsnviewer.pipeline.report import keep_radiographs
     from jsnviewer.radiograph import load_radiograph
 
     settings = _settings(args)
-    out = Path(args.out)
-    if not args.demo and not (args.baseline and args.followup):
-        raise JsnError("give a BASELINE and a FOLLOWUP radiograph, or --demo")
     if args.demo:
         from jsnviewer.phantom import demo_study, write_study
 
@@ -144,28 +158,25 @@ def run_analyze(args) -> int:
         bar.close()
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    paths, replaced = save_results(out, result, baseline, followup)
-    print(_summary(result))
-    print(f"wrote {paths['json']}, {paths['csv'].name}, {paths['overview'].name} ({result.timings_s['total']:.1f} s)")
-    if replaced:
-        print(f"replaced the earlier results in {out} ({replaced} files)")
-    return 0
+    return (result, *save_results(out, result, baseline, followup))
 
 
 def run_batch(args) -> int:
     from tqdm import tqdm
 
     from jsnviewer.pipeline.analyze import AnalysisModels
-    from jsnviewer.pipeline.batch import (analyse_study, check_out, earlier_study_folders, keep_manifest, not_analysed_rows,
-                                          read_manifest, study_folders, write_summary)
+    from jsnviewer.pipeline.batch import (analyse_study, check_out, earlier_study_folders, keep_manifest,
+                                          no_empty_folder_left, not_analysed_rows, read_manifest, study_folders,
+                                          write_summary)
 
     manifest = Path(args.manifest)
     keep_manifest(manifest, Path(args.out))
     studies = read_manifest(manifest, note=lambda text: print(f"note: {text}", file=sys.stderr))
     settings = _settings(args)
     out = Path(args.out)
-    check_out(out)  # at once, not after every study was analysed
-    models = AnalysisModels.load(settings)
+    with no_empty_folder_left(out):  # from here on, summary.csv is written into it
+        check_out(out)  # at once, not after every study was analysed
+        models = AnalysisModels.load(settings)
     folders = study_folders([s["id"] for s in studies])
     rows, done, failed, warned = [], 0, [], {}
     plain = _plain_progress(args.quiet)

@@ -8,7 +8,7 @@ import csv
 import io
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from jsnviewer.atomic import atomic_write_bytes, check_writable, unwritable_reason
@@ -161,6 +161,20 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
 def _remove_if_empty(folder: Path) -> None:
     with contextlib.suppress(OSError):
         folder.rmdir()
+
+
+@contextlib.contextmanager
+def no_empty_folder_left(out: Path) -> Iterator[None]:
+    """A command that fails (or is interrupted) leaves none of the folders it made for `out` (`check_out` makes it
+    and its parents) if they are empty: an empty results folder passes for an analysis that ran. A folder that was
+    there before stays."""
+    made = [folder for folder in (out, *out.parents) if not folder.exists()]  # the deepest first
+    try:
+        yield
+    except BaseException:
+        for folder in made:
+            _remove_if_empty(folder)
+        raise
 
 
 def earlier_results_note(out: Path, folder: str) -> list[str]:
