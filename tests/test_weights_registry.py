@@ -166,6 +166,22 @@ def test_asking_for_cuda_where_there_is_none_runs_on_the_cpu_and_says_so(caplog,
     assert choose_device("auto").type == "cpu" and not caplog.text  # auto: nothing was promised
 
 
+@pytest.mark.parametrize("debug", [False, True])
+def test_the_console_says_a_warning_in_words_without_the_module_that_logged_it(tmp_path, debug):
+    """`--device cuda` without CUDA printed "WARNING jsnviewer.device: CUDA was asked for …": a name from the
+    program's insides on the user's console. --debug keeps it, for a bug report."""
+    import os
+    import subprocess
+
+    (tmp_path / "m.csv").write_text("id,baseline,follow-up\nP1,nothere.png,nothere2.png\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "jsnviewer", "batch", str(tmp_path / "m.csv"), "--out",
+                           str(tmp_path / "out"), "--device", "cuda", "--quiet", *["--debug"] * debug],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+    said = "CUDA was asked for but this machine has none that torch can use: running on the CPU"
+    assert done.returncode == 1, done.stderr
+    assert (f"WARNING jsnviewer.device: {said}" if debug else f"warning: {said}") in done.stderr.splitlines()
+
+
 @pytest.mark.parametrize("out, words", [(".", "is a folder: give the JSON file to write, e.g. "),
                                         ("notes.txt/run/bench.json", "notes.txt is a file, not a folder")])
 def test_a_bench_json_that_cannot_be_written_is_said_before_any_measuring(tmp_path, monkeypatch, capsys, out, words):

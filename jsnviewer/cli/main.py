@@ -145,6 +145,20 @@ def _opened_files(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]
     return argv
 
 
+class _ConsoleLines(logging.Formatter):
+    """A log record on the console as the user's message: "warning: CUDA was asked for …", without the name of the
+    module that said it (--debug shows those, with the debug records)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {super().format(record)}"
+
+
+def _log_to_console(debug: bool) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s") if debug else _ConsoleLines())
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, handlers=[handler])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
@@ -155,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     except JsnError as exc:  # a numeric option out of its range (jsnviewer.cli.options)
         print(f"jsnviewer: error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _log_to_console(args.debug)
     if args.command is None:  # plain `jsnviewer` opens the window; `jsnviewer --self-test` checks the installation
         args = parser.parse_args((["--debug"] if args.debug else []) + (["self-test"] if args.self_test else ["gui"]))
     args.command_line = shlex.join(["jsnviewer", *map(str, argv)])  # for model cards
