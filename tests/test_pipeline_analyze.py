@@ -189,7 +189,7 @@ def test_batch_carries_on_past_a_bad_file_and_says_why(tmp_path):
     rows = list(csv.DictReader((tmp_path / "out" / "summary.csv").open()))
     bad = [r for r in rows if r["id"] == "p2"]
     assert len(bad) == 1 and bad[0]["status"] == "error" and "broken.dcm" in bad[0]["reason"]
-    good = [r for r in rows if r["id"] == "p1" and r["status"] == "ok"]
+    good = [r for r in rows if r["id"] == "p1" and r["status"] == "measured"]
     assert len(good) >= 10 and all(r["jsn_mm"] for r in good)
     assert (tmp_path / "out" / "p1" / "results.json").is_file()
 
@@ -287,7 +287,7 @@ def test_batch_goes_on_past_any_failure_of_one_study_and_exits_1(quick, tmp_path
     assert "RuntimeError" in by_id["S2"]["reason"] and "244481590204 bytes" in by_id["S2"]["reason"]
     assert by_id["S3"]["reason"] == "out of memory"
     assert "No space left on device" in by_id["S4"]["reason"] and "S4" in by_id["S4"]["reason"]
-    assert {r["id"] for r in rows if r["status"] == "ok"} == {"S1", "S5"}
+    assert {r["id"] for r in rows if r["status"] == "measured"} == {"S1", "S5"}
     assert (tmp_path / "out" / "S5" / "results.json").is_file()
     assert not (tmp_path / "out" / "S4").exists()  # no half-written results
     assert "Traceback" not in capsys.readouterr().err
@@ -325,21 +325,43 @@ def test_batch_rows_say_whose_study_they_are_and_the_console_names_the_studies_a
         assert (row["patient_id"], row["baseline_date"]) == ("SYNTHETIC-8100001", study.study_date)
         assert row["followup_date"] and row["hand"] in ("L", "R")
     assert [r["status"] for r in rows if r["id"] == "s4"] == ["error"]
-    unpaired = [r for r in rows if r["id"] == "s1" and r["status"] == "unpaired"]
+    unpaired = [r for r in rows if r["id"] == "s1" and r["status"] == "not measured"]
     assert len(unpaired) == 1
     assert unpaired[0]["reason"].startswith("3 boxes (2 on the baseline and 1 on the follow-up) fit no finger joint")
 
 
+def test_summary_csv_and_results_csv_say_each_joints_status_in_the_same_words(quick, analysed, tmp_path, monkeypatch):
+    """summary.csv said "ok" and "unpaired" of the rows results.csv calls "measured" and "not measured": a researcher
+    joining the two files on the joint met two words for each, and "ok" passed for a value to trust."""
+    from jsnviewer.pipeline import analyze as pipeline
+    from jsnviewer.pipeline.result import UnpairedJoint
+
+    plain = pipeline.analyze
+
+    def analyze(baseline, followup, *args, **kwargs):
+        result = plain(baseline, followup, *args, **kwargs)
+        result.unpaired = [UnpairedJoint("DIP5", "followup", (100.0, 1800.0, 80.0, 80.0), "not found on the baseline radiograph"),
+                           UnpairedJoint(None, "baseline", (100.0, 1900.0, 80.0, 80.0), "no joint identity could be given to this box")]
+        return result
+
+    monkeypatch.setattr(pipeline, "analyze", analyze)
+    code, rows = _batch(tmp_path, ["s1,s1.png,f.png"])
+    results = list(csv.DictReader((tmp_path / "out" / "s1" / "results.csv").open(encoding="utf-8")))
+    assert code == 0
+    assert [(r["identity"], r["status"]) for r in rows] == [(r["identity"], r["status"]) for r in results]
+    assert [r["status"] for r in rows] == ["measured", "measured", "not measured", "not measured"]
+
+
 def test_batch_exits_0_when_every_study_is_analysed(quick, tmp_path):
     code, rows = _batch(tmp_path, ["a,b.png,f.png"])
-    assert code == 0 and {r["status"] for r in rows} == {"ok"} and {r["folder"] for r in rows} == {"a"}
+    assert code == 0 and {r["status"] for r in rows} == {"measured"} and {r["folder"] for r in rows} == {"a"}
 
 
 def test_an_interrupted_batch_keeps_the_summary_of_the_studies_done(quick, tmp_path, capsys):
     quick["b2.png"] = KeyboardInterrupt()  # Ctrl-C during the second study
     code, rows = _batch(tmp_path, ["a,b1.png,f1.png", "b,b2.png,f2.png", "c,b3.png,f3.png"])
     assert code == 130
-    assert {r["status"] for r in rows if r["id"] == "a"} == {"ok"}
+    assert {r["status"] for r in rows if r["id"] == "a"} == {"measured"}
     assert [(r["id"], r["status"]) for r in rows if r["id"] != "a"] == [("b", "not analysed"), ("c", "not analysed")]
     assert "interrupted after 1 of 3 studies" in capsys.readouterr().err
 
@@ -361,7 +383,7 @@ def test_batch_on_a_full_disk_says_the_summary_was_not_written_and_prints_its_ro
     out, err = capsys.readouterr()
     assert code == 2
     assert "summary.csv" in err and "No space left on device" in err
-    assert out.startswith("id,folder,status") and "\na,a,ok," in out
+    assert out.startswith("id,folder,status") and "\na,a,measured," in out
 
 
 def test_batch_gives_every_study_its_own_folder_inside_out_whatever_the_id(quick, tmp_path):
@@ -388,7 +410,7 @@ def test_batch_gives_every_study_its_own_folder_inside_out_whatever_the_id(quick
 
 def test_a_manifest_saved_by_excel_in_windows_1252_is_read_and_its_paths_resolve(quick, tmp_path, capsys):
     code, rows = _batch(tmp_path, ["Müller,Ünïcode dir/b.png,Ünïcode dir/f.png"], encoding="cp1252")
-    assert code == 0 and rows[0]["id"] == "Müller" and rows[0]["status"] == "ok"
+    assert code == 0 and rows[0]["id"] == "Müller" and rows[0]["status"] == "measured"
     assert (tmp_path / "out" / "Müller" / "results.json").is_file()
     assert "Windows-1252" in capsys.readouterr().err
 
@@ -411,7 +433,7 @@ def test_a_manifest_separated_by_semicolons_or_tabs_is_read(quick, tmp_path, cap
     manifest.write_text(separator.join(["id", "baseline", "follow-up"]) + "\n" + separator.join(["P1", "b.png", "f.png"]) + "\n")
     assert main(["batch", str(manifest), "--out", str(tmp_path / "out"), "--quiet"]) == 0
     rows = list(csv.DictReader((tmp_path / "out" / "summary.csv").open(encoding="utf-8")))
-    assert {r["id"] for r in rows} == {"P1"} and all(r["status"] == "ok" for r in rows)
+    assert {r["id"] for r in rows} == {"P1"} and all(r["status"] == "measured" for r in rows)
 
 
 def test_rows_of_empty_cells_are_no_studies_and_a_doubled_column_is_refused(quick, tmp_path, capsys):
@@ -424,7 +446,7 @@ def test_rows_of_empty_cells_are_no_studies_and_a_doubled_column_is_refused(quic
     (tmp_path / "m.csv").write_text("id,baseline,follow-up\nP1,b.png,f.png\n,,\n , , \n")
     assert main(["batch", str(tmp_path / "m.csv"), "--out", str(tmp_path / "out"), "--quiet"]) == 0
     rows = list(csv.DictReader((tmp_path / "out" / "summary.csv").open(encoding="utf-8")))
-    assert {r["id"] for r in rows} == {"P1"} and all(r["status"] == "ok" for r in rows)
+    assert {r["id"] for r in rows} == {"P1"} and all(r["status"] == "measured" for r in rows)
     capsys.readouterr()
 
     (tmp_path / "two.csv").write_text("baseline,baseline,follow-up\nb.png,f.png,f.png\n")

@@ -626,7 +626,7 @@ def test_the_csv_and_the_batch_summary_give_a_flagged_joints_reasons_with_each_a
     assert said.count("check the joint's boxes and bone outlines") == 1 and said.endswith("judge this joint by eye")
     # summary.csv of `jsnviewer batch`: a flagged joint's row says why, in the same words
     summary = next(r for r in result_rows("s1", "s1", result, []) if r.get("identity") == "MCP3")
-    assert (summary["status"], summary["reliable"], summary["reason"]) == ("ok", "no", said)
+    assert (summary["status"], summary["reliable"], summary["reason"]) == ("measured", "no", said)
 
 
 def test_a_flagged_joints_reasons_are_a_line_each_in_mm_in_the_report_and_in_mm_in_the_csv(report, study, tmp_path):

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from jsnviewer.atomic import atomic_write_bytes, check_writable, unwritable_reason
 from jsnviewer.errors import JsnError, RadiographError, describe
-from jsnviewer.pipeline.report import (WARNINGS_SEPARATOR, csv_text, joint_rows, not_measured_rows, previous_results,
-                                       replaced_by_results, safe_name, study_cells, write_results)
+from jsnviewer.pipeline.report import (MEASURED, NOT_MEASURED, WARNINGS_SEPARATOR, csv_text, joint_rows,
+                                       not_measured_rows, previous_results, replaced_by_results, safe_name, study_cells,
+                                       write_results)
 from jsnviewer.pipeline.result import VisitInfo
 from jsnviewer.words import counted
 
@@ -200,11 +201,11 @@ def result_rows(study_id: str, folder: str, result, notes: list[str]) -> list[di
 
     base = {"id": study_id, "folder": folder, "warnings": WARNINGS_SEPARATOR.join(notes + result.warnings),
             **study_cells(result.baseline, result.followup)}
-    rows = [dict(base, status="ok", reason=row["reliability_reasons"], **row) for row in joint_rows(result)]
-    rows += [dict(base, status="unpaired", identity=row["identity"], hand=row.get("hand", base["hand"]),
+    rows = [dict(base, status=MEASURED, reason=row["reliability_reasons"], **row) for row in joint_rows(result)]
+    rows += [dict(base, status=NOT_MEASURED, identity=row["identity"], hand=row.get("hand", base["hand"]),
                   reason=row["reliability_reasons"])
              for row in not_measured_rows(result)]
-    return rows or [dict(base, status="ok")]
+    return rows or [dict(base, status=NOT_MEASURED)]
 
 
 def write_summary(path: Path, rows: list[dict], fallback: Callable[[str], object]) -> Path:

@@ -38,6 +38,8 @@ STAGING_PREFIX = ".jsnviewer-writing-"
 STAGING_ABANDONED_S = 3600.0
 JOINT_PICTURE = re.compile(rf"({'|'.join(file_stem(i) for i in ALL_IDENTITIES)})_(fixed|moving|fixed_masks|moving_masks|spectrum_original|spectrum_transformed)\.png")
 WARNINGS_SEPARATOR = " | "
+# The status of a joint's row, in results.csv and summary.csv alike (a researcher joins the two on it)
+MEASURED, NOT_MEASURED = "measured", "not measured"
 
 
 def study_cells(baseline: VisitInfo | None, followup: VisitInfo | None) -> dict[str, str]:
@@ -138,8 +140,8 @@ def not_measured_rows(result: StudyResult) -> list[dict[str, str]]:
 def csv_rows(result: StudyResult) -> list[dict[str, str]]:
     """results.csv: every row says whose study it is and carries the study's warnings."""
     study = dict(study_cells(result.baseline, result.followup), study_warnings=WARNINGS_SEPARATOR.join(result.warnings))
-    return ([dict(study, status="measured", **row) for row in joint_rows(result)]
-            + [dict(study, status="not measured", **row) for row in not_measured_rows(result)])
+    return ([dict(study, status=MEASURED, **row) for row in joint_rows(result)]
+            + [dict(study, status=NOT_MEASURED, **row) for row in not_measured_rows(result)])
 
 
 # A spreadsheet takes a cell starting with one of these for a formula: a manifest's study id or a file name such as
