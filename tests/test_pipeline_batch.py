@@ -314,6 +314,50 @@ def test_an_interrupted_batch_lists_every_study_it_did_not_analyse(quick, tmp_pa
             "studies not analysed (run the batch again to analyse every study)") in capsys.readouterr().err
 
 
+def test_an_interrupted_rerun_keeps_the_earlier_summary_beside_its_own(quick, tmp_path, capsys):
+    """Ctrl+C in a run again into the same --out replaced the earlier whole summary.csv by one whose unfinished
+    studies were rows "not analysed": their numbers were gone from it. The earlier one is kept, and none written over."""
+    manifest = "id,baseline,follow-up\nP1,b.png,f.png\nP2,b2.png,f.png\nP3,b.png,f.png\n"
+    summary, earlier = tmp_path / "out" / "summary.csv", tmp_path / "out" / "summary-earlier.csv"
+    _batch(tmp_path, manifest)
+    whole = summary.read_bytes()
+    quick["b2.png"] = KeyboardInterrupt()
+    code, rows = _batch(tmp_path, manifest)
+    assert code == 130 and [rows[study][0]["status"] for study in ("P2", "P3")] == ["not analysed"] * 2
+    assert earlier.read_bytes() == whole
+    assert capsys.readouterr().err.count("(run the batch again to analyse every study); the earlier run's summary.csv "
+                                         "is kept as summary-earlier.csv\n") == 1
+    cut = summary.read_bytes()
+    assert _batch(tmp_path, manifest)[0] == 130  # cut short again: the first kept summary stays as it was
+    assert earlier.read_bytes() == whole and (tmp_path / "out" / "summary-earlier-2.csv").read_bytes() == cut
+    assert "is kept as summary-earlier-2.csv" in capsys.readouterr().err
+
+
+def test_an_earlier_summary_that_cannot_be_kept_is_not_written_over(quick, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from jsnviewer.pipeline import batch
+
+    manifest = "id,baseline,follow-up\nP1,b.png,f.png\nP2,b2.png,f.png\n"
+    _batch(tmp_path, manifest)
+    whole = (tmp_path / "out" / "summary.csv").read_bytes()
+    real = batch.atomic_write_bytes
+
+    def full(path, data):
+        if path.name == "summary-earlier.csv":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(batch, "atomic_write_bytes", full)
+    quick["b2.png"] = KeyboardInterrupt()
+    capsys.readouterr()
+    code, _ = _batch(tmp_path, manifest)
+    out, err = capsys.readouterr()
+    assert code == 2 and (tmp_path / "out" / "summary.csv").read_bytes() == whole
+    assert "summary.csv: left as the earlier run wrote it, which could not be kept as summary-earlier.csv" in err
+    assert out.startswith("id,folder,status") and "\nP2,,not analysed," in out
+
+
 def test_a_study_whose_write_is_interrupted_leaves_no_empty_folder(quick, tmp_path, monkeypatch):
     def cut_short(folder, *args):
         Path(folder).mkdir(parents=True)

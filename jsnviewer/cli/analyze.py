@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                               "closing lines name the studies that failed and why. "
                               "Exit status: 0 every study analysed, 1 at least one study failed, 2 the batch could not "
                               "run or the summary could not be written (the reason on one line), 130 interrupted (summary.csv "
-                              "then lists the studies not analysed).")
+                              "then lists the studies not analysed; an earlier run's summary.csv is kept as "
+                              "summary-earlier.csv).")
     b.add_argument("manifest", help="CSV with columns baseline, follow-up (or followup) and optionally id")
     _common(b)
     b.set_defaults(func=run_batch)
@@ -167,7 +168,7 @@ def run_batch(args) -> int:
     from jsnviewer.pipeline.analyze import AnalysisModels
     from jsnviewer.pipeline.batch import (analyse_study, check_out, earlier_study_folders, keep_manifest,
                                           no_empty_folder_left, not_analysed_rows, read_manifest, study_folders,
-                                          write_summary)
+                                          write_interrupted_summary, write_summary)
 
     manifest = Path(args.manifest)
     keep_manifest(manifest, Path(args.out))
@@ -195,10 +196,11 @@ def run_batch(args) -> int:
             rows += study_rows
             done += 1
     except KeyboardInterrupt:  # the studies already analysed keep their summary, the others are listed as not analysed
-        summary = write_summary(out / "summary.csv", rows + not_analysed_rows(studies[done:], [f for f, _ in folders[done:]], out), sys.stdout.write)
+        rows += not_analysed_rows(studies[done:], [f for f, _ in folders[done:]], out)
+        summary, kept = write_interrupted_summary(out, rows, sys.stdout.write)
         print(f"interrupted after {done} of {len(studies)} studies; {summary} lists their rows and the "
-              f"{counted(len(studies) - done, 'study')} not analysed (run the batch again to analyse every study)",
-              file=sys.stderr)
+              f"{counted(len(studies) - done, 'study')} not analysed (run the batch again to analyse every study)"
+              + (f"; the earlier run's summary.csv is kept as {kept.name}" if kept else ""), file=sys.stderr)
         print(_failed_text(failed) + _warned_text(warned), end="", file=sys.stderr)
         raise
     summary = write_summary(out / "summary.csv", rows, sys.stdout.write)

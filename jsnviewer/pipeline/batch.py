@@ -220,6 +220,25 @@ def write_summary(path: Path, rows: list[dict], fallback: Callable[[str], object
         raise JsnError(f"{path}: cannot write the summary ({exc.strerror or exc}); its rows went to standard output instead") from exc
 
 
+def write_interrupted_summary(out: Path, rows: list[dict], fallback: Callable[[str], object]) -> tuple[Path, Path | None]:
+    """An interrupted run's summary.csv (`write_summary`), an earlier run's summary.csv there first copied, atomically,
+    to summary-earlier.csv (summary-earlier-2.csv … where that is taken: none is written over): the earlier one holds
+    the numbers of the studies this run did not get to. The summary's path and the copy's (None: there was no earlier
+    summary). Where the copy cannot be written, the earlier summary stays as it was and the rows go to `fallback`."""
+    summary = out / "summary.csv"
+    kept = None
+    if summary.is_file():
+        names = (f"summary-earlier{'' if n == 1 else f'-{n}'}.csv" for n in itertools.count(1))
+        kept = next(out / name for name in names if not (out / name).exists())
+        try:
+            atomic_write_bytes(kept, summary.read_bytes())
+        except OSError as exc:
+            fallback(csv_text(BATCH_COLUMNS, rows))
+            raise JsnError(f"{summary}: left as the earlier run wrote it, which could not be kept as {kept.name} "
+                           f"({exc.strerror or exc}); this run's rows went to standard output instead") from exc
+    return write_summary(summary, rows, fallback), kept
+
+
 def earlier_study_folders(out: Path, folders: list[str]) -> list[str]:
     """The folders under `out` holding results (`previous_results`) that this batch did not write (`folders` are
     those it wrote): an earlier run's, of studies not in this manifest or that failed this time, so not in its
