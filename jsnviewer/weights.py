@@ -89,6 +89,17 @@ def not_found(path: str | Path, model: str | None = None) -> WeightsError:
 
 
 CHOOSE_ANOTHER = "choose another file in Settings or clear it to use the shipped weights"  # for a file of the user's
+# Set by the window for the commands it runs (Retrain): the weights files they name are those chosen in its Settings
+FROM_SETTINGS = "JSNVIEWER_WEIGHTS_FROM_SETTINGS"
+
+
+def named_on_the_command_line(message: str, option: str) -> str:
+    """A weights error's `message` where the command line's `option` (--weights, --init) named the file: what to do
+    is said there, not in Settings; unchanged in a command the window runs with its Settings' files (FROM_SETTINGS)."""
+    if os.environ.get(FROM_SETTINGS):
+        return message
+    instead = " to use the shipped weights" if option == "--weights" else ""
+    return message.replace(CHOOSE_ANOTHER, f"name another file with {option} or leave {option} out{instead}")
 
 
 def _repair() -> str:

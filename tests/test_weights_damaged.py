@@ -190,6 +190,28 @@ def test_the_command_line_says_which_file_and_why(tmp_path, capsys):
     assert code == 2, err
     assert "my_segmenter.pt: damaged: no state_dict" in err
     assert "unexpected" not in err
+    # named on the command line, not chosen in Settings: what to do is said where it was named
+    assert err.endswith("(name another file with --weights or leave --weights out to use the shipped weights)\n"), err
+
+
+@pytest.mark.parametrize("by_the_window", [False, True])
+def test_a_damaged_init_file_says_what_to_do_where_it_was_named(tmp_path, capsys, monkeypatch, by_the_window):
+    """`--init mine.pt` damaged was told to "choose another file in Settings or clear it": advice for the window,
+    given on the command line. The window's Retrain runs the command with the file chosen in its Settings: there the
+    Settings advice is the right one."""
+    from jsnviewer.cli.main import main
+    from jsnviewer.weights import FROM_SETTINGS
+
+    if by_the_window:
+        monkeypatch.setenv(FROM_SETTINGS, "1")
+    path = tmp_path / "mine.pt"
+    path.write_bytes(b"\x00garbage" * 10)
+    code = main(["train", "segmenter", "--no-real", "--synthetic", "1", "--init", str(path), "--out", str(tmp_path / "new.pt")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"jsnviewer: error: Bone segmenter weights {path}: cannot be read, the file is damaged"), err
+    assert err.endswith("(choose another file in Settings or clear it to use the shipped weights)\n" if by_the_window
+                        else "(name another file with --init or leave --init out)\n"), err
 
 
 def test_a_damaged_weights_file_of_the_users_says_what_is_wrong_and_what_to_do(tmp_path):

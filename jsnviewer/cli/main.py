@@ -11,8 +11,8 @@ from pathlib import Path
 
 from jsnviewer import __version__
 from jsnviewer.cli.options import ArgumentParser
-from jsnviewer.errors import JsnError, describe
-from jsnviewer.weights import ASK_FOLDER, WRITTEN_ELSEWHERE, WeightsNotWritten
+from jsnviewer.errors import JsnError, WeightsError, describe
+from jsnviewer.weights import ASK_FOLDER, WRITTEN_ELSEWHERE, WeightsNotWritten, named_on_the_command_line
 
 # Modules with `register(subparsers)`: top-level subcommands. Keep imports in them light
 # (torch and friends are imported inside the handlers) so `jsnviewer info` starts fast.
@@ -133,6 +133,16 @@ def _write_elsewhere(exc: WeightsNotWritten) -> Path | None:
         return target
 
 
+def _said_for_the_command_line(exc: JsnError, args) -> str:
+    """`exc`'s message; of a weights file that --init or --weights named, with what to do on the command line."""
+    init = getattr(args, "init", None)
+    if isinstance(exc, WeightsError) and init is not None and exc.path == Path(init):
+        return named_on_the_command_line(str(exc), "--init")
+    if getattr(args, "weights", None):
+        return named_on_the_command_line(str(exc), "--weights")
+    return str(exc)
+
+
 def _opened_files(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
     """`jsnviewer FILE [FILE]` is `jsnviewer gui FILE [FILE]`: how a desktop entry (`%F`) or a file manager's
     "Open with" starts the program on radiographs. A file that is not there opens the window too, which says so
@@ -186,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             _write_elsewhere(exc)
         return 2
     except JsnError as exc:
-        print(f"jsnviewer: error: {exc}", file=sys.stderr)
+        print(f"jsnviewer: error: {_said_for_the_command_line(exc, args)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("jsnviewer: interrupted", file=sys.stderr)

@@ -21,7 +21,7 @@ from jsnviewer.gui.fitting import fit_to_screen, room_on_screen
 from jsnviewer.atomic import no_room_reason
 from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
                                   program_command, room_needed, training_runs)
-from jsnviewer.weights import ASK_FOLDER, WRITTEN_ELSEWHERE, model_card_path
+from jsnviewer.weights import ASK_FOLDER, FROM_SETTINGS, WRITTEN_ELSEWHERE, model_card_path
 from jsnviewer.words import counted
 
 LOG_LINES = 400
@@ -243,6 +243,7 @@ class RetrainDialog(QDialog):
         self.process.setProcessChannelMode(QProcess.MergedChannels)
         environment = QProcessEnvironment.systemEnvironment()
         environment.insert("PYTHONUNBUFFERED", "1")
+        environment.insert(FROM_SETTINGS, "1")  # a weights file it names is said to be Settings' to change
         self.process.setProcessEnvironment(environment)
         self.process.readyReadStandardOutput.connect(self._read)
         self.process.finished.connect(finished)
