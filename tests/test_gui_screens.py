@@ -308,27 +308,37 @@ def columns_whole(qtbot, table) -> list[int]:
     return shown
 
 
+def results_of_joints_named(qtbot, window, study, names: list[str]):
+    """The study opened and shown with results of a joint measured, of each name in `names` (the three joints of
+    `measured_result` over again): the result and the two image ids."""
+    import dataclasses
+
+    from gui_support import open_and_wait
+    from test_gui_analysis import measured_result
+
+    open_and_wait(qtbot, window, *study)
+    result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
+    result.joints = [dataclasses.replace(result.joints[k % 3], identity=name) for k, name in enumerate(names)]
+    ids = (window.image_ids[BASELINE], window.image_ids[FOLLOWUP])
+    assert window.show_results(result, ids)
+    return result, ids
+
+
 @pytest.mark.parametrize("width, height", [(1024, 740), (960, 510)])  # 1024 × 768; Full HD at 200 %
 def test_on_a_small_screen_the_results_and_the_joints_show_their_columns_whole(qtbot, settings_store, study, monkeypatch,
                                                                                 width, height):
     """At 1024 × 768 and Full HD at 200 % both tables scrolled sideways: the results' findings at baseline and
     follow-up, the joints' status, centre and size lay beyond the panel's edge."""
-    import dataclasses
-
-    from gui_support import open_and_wait, wait_drawn
+    from gui_support import wait_drawn
     from jsnviewer.gui.resources import style_sheet
-    from test_gui_analysis import measured_result
 
     app = QApplication.instance()
     app.setStyleSheet(style_sheet())  # as the program shows it
     try:
         window = window_on_a_screen(qtbot, monkeypatch, width, height)
-        open_and_wait(qtbot, window, *study)
-        result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
         names = [f"{row}{finger}" for row in ("MCP", "PIP", "DIP") for finger in range(2, 6)]  # a hand's worth
-        result.joints = [dataclasses.replace(result.joints[k % 3], identity=name) for k, name in enumerate(names)]
-        ids = (window.image_ids[BASELINE], window.image_ids[FOLLOWUP])
-        assert window.show_results(result, ids)  # ankylosis on one visit or both, subluxation on the follow-up
+        # ankylosis on one visit or both, subluxation on the follow-up
+        result, ids = results_of_joints_named(qtbot, window, study, names)
         wait_drawn(qtbot, window)
         table = window.results_panel.table
         assert columns_whole(qtbot, table) == [0, 1, 2, 3, 4]
@@ -359,22 +369,16 @@ def test_on_a_laptop_screen_the_results_table_shows_whole_rows_wherever_it_scrol
                                                                                      monkeypatch, width, height):
     """Choosing the last joints (a click on a view's tag, or a row scrolled to) showed the row at the top of the
     table cut in half: the table was not a whole number of rows high, and Qt lines up the last row with its foot."""
-    import dataclasses
-
-    from gui_support import open_and_wait, wait_drawn
+    from gui_support import wait_drawn
     from jsnviewer.gui.resources import style_sheet
     from jsnviewer.joints import JOINT_IDENTITIES
-    from test_gui_analysis import measured_result
 
     app = QApplication.instance()
     app.setStyleSheet(style_sheet())  # as the program shows it
     try:
         window = window_on_a_screen(qtbot, monkeypatch, width, height)
-        open_and_wait(qtbot, window, *study)
-        result = measured_result(window.panes[BASELINE].radiograph, window.panes[FOLLOWUP].radiograph)
         names = [f"{hand} {joint}" for hand in "RL" for joint in JOINT_IDENTITIES]  # both hands: more than fit
-        result.joints = [dataclasses.replace(result.joints[k % 3], identity=name) for k, name in enumerate(names)]
-        assert window.show_results(result, (window.image_ids[BASELINE], window.image_ids[FOLLOWUP]))
+        results_of_joints_named(qtbot, window, study, names)
         wait_drawn(qtbot, window)
         window.results_dock.raise_()
         panel, table = window.results_panel, window.results_panel.table
