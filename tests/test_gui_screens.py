@@ -569,6 +569,34 @@ def test_with_six_warnings_at_1280_by_800_the_images_keep_most_of_the_height_and
         assert label.heightForWidth(label.width()) <= label.height()  # not cut short: its lines all shown
 
 
+def test_a_warnings_bar_that_scrolls_shows_its_newest_messages_whole_not_a_slice_of_the_one_above(
+        qtbot, settings_store, monkeypatch):
+    """The demo's three-line note, then a joint named twice and the results out of date (two lines each), at
+    1366 × 768 with the joint detail open: the bar, scrolled to the newest, showed the demo note's last line cut
+    in half above them. It is as high as the newest messages that fit, so each one shows whole or not at all."""
+    from PySide6.QtCore import QPoint
+
+    window = window_on_a_screen(qtbot, monkeypatch, 1366, 768)
+    window.show_detail_dock()
+    words = "The boxes changed since the analysis: the results shown measure the boxes as they were. "
+    for number, (text, level) in enumerate(((words * 4, "info"), (words, "warning"), (words, "info"))):
+        window.warnings.show_message(f"{number + 1}. {text}", level)
+    qtbot.wait(50)
+    bar = window.warnings
+    viewport = bar.scroll.viewport()
+    messages = [m for m in bar.scroll.widget().children() if getattr(m, "text", None) in
+                {text for _, text in bar.messages()}]
+    assert len(messages) == 3 and bar.scroll.verticalScrollBar().maximum() > 0  # more than the bar shows
+    in_sight = []
+    for message in messages:
+        top = message.mapTo(viewport, QPoint(0, 0)).y()
+        bottom = top + message.height()
+        assert bottom <= 0 or top >= viewport.height() or (top >= 0 and bottom <= viewport.height()), \
+            (message.text[:12], top, bottom, viewport.height())
+        in_sight.append(0 <= top < viewport.height())
+    assert in_sight[-1]  # the newest in sight
+
+
 def test_in_an_enlarged_joint_detail_each_crops_title_stays_over_its_crop_level_with_the_colour_scale(qtbot):
     """A tall detail dock on a narrow screen (the crops as large as the width allows): the titles floated halfway
     down the panel, far above their crops, and the colour scale stood above the crops it belongs to."""

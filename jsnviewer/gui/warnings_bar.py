@@ -105,28 +105,38 @@ class WarningsBar(QWidget):
         self._fit_height()
 
     def _fit_height(self) -> None:
-        """As high as its messages, up to SHOWN_AT_ONCE of them (and MOST_OF_ROOM of the parent's height)."""
+        """As high as its messages, up to SHOWN_AT_ONCE of them (and MOST_OF_ROOM of the parent's height); where they
+        scroll, as high as the newest ones it shows whole, so that scrolled to them no slice of an older one shows."""
         messages = list(self._messages.values())
         if not messages:
             return
         width = max(self.scroll.viewport().width(), self.width(), 1)
-        heights = [m.heightForWidth(width) if m.hasHeightForWidth() else m.sizeHint().height() for m in messages]
-        heights = [h if h > 0 else m.sizeHint().height() for h, m in zip(heights, messages)]
-        spacing = self._layout.spacing()
-        whole = sum(heights) + spacing * (len(heights) - 1)
         room = (MOST_OF_ROOM * self.parentWidget().height() if self.parentWidget() is not None
                 and self.parentWidget().height() > 0 else float("inf"))
-        cap = heights[0]  # whole messages: one at least, SHOWN_AT_ONCE at most, within the room
+        heights = self._heights(messages, width)
+        cap = self._newest_whole(heights, room)
+        if self._stacked(heights) > cap:  # with the scroll bar the messages are narrower: a little higher
+            heights = self._heights(messages, max(width - self.scroll.verticalScrollBar().sizeHint().width(), 1))
+            cap = self._newest_whole(heights, room)
+        self.setFixedHeight(min(self._stacked(heights), cap))
+
+    @staticmethod
+    def _heights(messages: list[_Message], width: int) -> list[int]:
+        heights = [m.heightForWidth(width) if m.hasHeightForWidth() else m.sizeHint().height() for m in messages]
+        return [h if h > 0 else m.sizeHint().height() for h, m in zip(heights, messages)]
+
+    def _stacked(self, heights: list[int]) -> int:
+        return sum(heights) + self._layout.spacing() * (len(heights) - 1)
+
+    def _newest_whole(self, heights: list[int], room: float) -> int:
+        """The height of the newest messages shown whole: one at least, SHOWN_AT_ONCE at most, within `room`."""
+        cap = heights[-1]
         for count in range(2, min(len(heights), SHOWN_AT_ONCE) + 1):
-            more = sum(heights[:count]) + spacing * (count - 1)
+            more = self._stacked(heights[-count:])
             if more > room:
                 break
             cap = more
-        if whole > cap:  # with the scroll bar the messages are narrower: a little higher
-            narrower = max(width - self.scroll.verticalScrollBar().sizeHint().width(), 1)
-            whole = sum(m.heightForWidth(narrower) if m.hasHeightForWidth() else m.sizeHint().height()
-                        for m in messages) + spacing * (len(messages) - 1)
-        self.setFixedHeight(min(whole, cap))
+        return cap
 
     def show_message(self, text: str, level: str = "warning", key: str | None = None,
                      action: tuple[str, Callable[[], None]] | None = None) -> str:
