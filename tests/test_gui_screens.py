@@ -542,6 +542,41 @@ def test_once_the_study_panel_scrolls_a_radiographs_size_keeps_its_unit_on_its_l
         app.setStyleSheet("")
 
 
+def test_at_1024_by_768_a_long_hand_or_file_name_goes_under_its_name_not_down_a_narrow_column(
+        qtbot, settings_store, monkeypatch, tmp_path):
+    """A JPEG's hand read "right / (from the / joints; / the file / does not / say)" down a column a word wide
+    beside its name, the file "UAB001- / RH.jpg" split at its hyphen, while the size went under its name whole."""
+    import dataclasses
+
+    from gui_support import open_and_wait, write_radiograph
+    from jsnviewer.gui.resources import style_sheet
+
+    app = QApplication.instance()
+    app.setStyleSheet(style_sheet())  # as the program shows it
+    try:
+        window = window_on_a_screen(qtbot, monkeypatch, 1024, 740)
+        pair = [write_radiograph(tmp_path / f"UAB00{n}-RH.dcm", seed=n) for n in (1, 2)]
+        open_and_wait(qtbot, window, *pair)
+        window.show_detail_dock()  # as a result shows it
+        for role in (BASELINE, FOLLOWUP):
+            radiograph = window.panes[role].radiograph
+            identity = dataclasses.replace(radiograph.identity, laterality=None)
+            unstated = dataclasses.replace(radiograph, identity=identity)
+            window.study_panel.set_radiograph(role, unstated, "R")
+        scroll = window.study_dock.widget()
+        qtbot.waitUntil(lambda: scroll.verticalScrollBar().isVisible())
+        QApplication.sendPostedEvents(None, 0)  # the panel laid out in the room the scroll bar leaves
+        for role in (BASELINE, FOLLOWUP):
+            hand, file = (window.study_panel.values[role][name] for name in ("Hand", "File"))
+            assert hand.text() == "right (from the joints; the file does not say)"
+            qtbot.waitUntil(lambda: hand.height() > 0)
+            assert hand.height() <= 3 * hand.fontMetrics().lineSpacing() + 2, (role, hand.height())
+            assert file.height() < 2 * file.fontMetrics().lineSpacing(), (role, file.height())  # one line
+            assert file.contentsRect().width() >= file.fontMetrics().horizontalAdvance(file.text())
+    finally:
+        app.setStyleSheet("")
+
+
 def test_with_six_warnings_at_1280_by_800_the_images_keep_most_of_the_height_and_each_warning_reads_whole(
         qtbot, settings_store, monkeypatch):
     """The warnings bar grew with every message: with the joint detail open and a few two-line warnings the images

@@ -6,7 +6,7 @@ from. The patient's name is deliberately not shown or logged anywhere.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from jsnviewer.joints import BOTH, SIDES
@@ -19,6 +19,21 @@ FIELDS = ("File", "Patient ID", "Study date", "Hand", "Modality", "Size", "Bits 
 # under its name where it does not fit beside it.
 UNBROKEN = ("Study date", "Modality", "Size", "Bits stored")
 NBSP = "\u00a0"  # between a number and its unit: a line never breaks between them
+LEAST_LINE = 15  # letters a wrapped value has on a line beside its name; in a narrower column it goes under its name
+
+
+class WrappedValue(QLabel):
+    """A value that wraps, and goes under its name where the column beside it is narrower than `LEAST_LINE` letters
+    (and than its longest line): at 1024 × 768 a JPEG's hand read down a column a word wide, "right / (from the /
+    joints; / the file / does not / say)", and its file name broke at a hyphen."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (QFormLayout.WrapLongRows puts a row under its name by it)
+        hint = super().minimumSizeHint()
+        metrics = self.fontMetrics()
+        longest = max(metrics.horizontalAdvance(line) for line in self.text().split("\n"))
+        margins = self.contentsMargins()
+        least = min(longest, metrics.averageCharWidth() * LEAST_LINE) + margins.left() + margins.right()
+        return QSize(max(hint.width(), least), hint.height())
 
 
 def hand_text(file_hand: str | None, shown: str | None = None, hand_chosen: str | None = None) -> str:
@@ -71,7 +86,7 @@ class StudyPanel(QWidget):
             form.setHorizontalSpacing(0)
             labels = {}
             for name in FIELDS:
-                label = QLabel("—")
+                label = QLabel("—") if name in UNBROKEN else WrappedValue("—")
                 label.setTextInteractionFlags(Qt.TextSelectableByMouse)
                 label.setWordWrap(name not in UNBROKEN)
                 label.setContentsMargins(gap, 0, 0, 0)
