@@ -670,6 +670,33 @@ def test_radiographs_stating_no_hand_are_of_the_hand_their_joints_were_found_lyi
     assert rows and {r["hand"] for r in rows} == {hand}
 
 
+def test_files_that_state_no_pixel_size_nor_patient_id_give_notes_not_the_red_check_the_pair_band(analysed, models,
+                                                                                                    tmp_path):
+    """Every pair of JPEGs (no pixel size, no patient ID) drew the red "CHECK THE PAIR BEFORE USING THESE NUMBERS"
+    band over overview.png and the report and printed "warning:" for what its files do not say, though nothing is
+    wrong with the pair: an alarm on every such study teaches readers to skip it. They are notes: grey, apart."""
+    import dataclasses
+
+    from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.pipeline.overview import BANNER_COLOUR, overview_image
+    from jsnviewer.pipeline.report import write_csv
+    from jsnviewer.radiograph import StudyIdentity
+
+    study, _, _ = analysed
+    silent = [dataclasses.replace(r, identity=StudyIdentity(), pixel_size_mm=None) for r in (study.baseline, study.followup)]
+    result = analyze(*silent, models)
+    assert result.warnings == []
+    assert any("patient ID" in n for n in result.notes) and any("Pixel size" in n for n in result.notes)
+    picture = np.asarray(overview_image(result, *silent))
+    assert not (picture == BANNER_COLOUR).all(axis=-1).any()  # no red band
+    rows = list(csv.DictReader(write_csv(tmp_path / "results.csv", result).read_text("utf-8-sig").splitlines()))
+    assert {r["study_warnings"] for r in rows} == {""} and all("patient ID" in r["study_notes"] for r in rows)
+
+    swapped = dataclasses.replace(silent[1], identity=StudyIdentity(patient_id="OTHER"))
+    other = analyze(dataclasses.replace(silent[0], identity=StudyIdentity(patient_id="P")), swapped, models)
+    assert (np.asarray(overview_image(other, silent[0], swapped)) == BANNER_COLOUR).all(axis=-1).any()  # a real warning
+
+
 @pytest.mark.slow
 def test_a_real_radiograph_against_a_moved_copy_of_itself_measures_no_narrowing(models, real_data):
     """UAB001-LH against itself turned 4°, shifted, scaled 3 % and noised: the true JSN change is 0

@@ -159,6 +159,8 @@ def _analyse_into(out: Path, args):
         bar.close()
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     return (result, *save_results(out, result, baseline, followup))
 
 

@@ -267,6 +267,9 @@ class _Report:
         blocks[-1].height += GAP
         if result.warnings:
             blocks.append(_banner(result.warnings))
+        if result.notes:  # what the files do not say: in grey, no alarm
+            blocks += [_paragraph(note, _font(BODY), GREY, after=PAD) for note in result.notes]
+            blocks[-1].height += GAP
         blocks.append(_paragraph("Joint space narrowing by joint", _font(HEADING, bold=True), after=PAD, keep_with_next=True))
         columns = result_columns(result)
         blocks += _table(columns, _result_rows(result, columns), BODY)

@@ -344,7 +344,7 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     for radiograph in (baseline, followup):
         _check_picture(radiograph)
     pair_warnings = check_pair(baseline, followup)
-    warnings = [w.message for w in pair_warnings]
+    warnings = [w.message for w in pair_warnings if not w.is_note]
     if models is None:
         report(0.01, "Loading models")
         models = AnalysisModels.load(settings)
@@ -460,7 +460,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     visits = [VisitInfo.of(r, [d.identity for d in dets], [d.box[:2] for d in dets])
               for r, dets in zip((baseline, followup), detections)]
     return StudyResult(*visits, joints, unpaired, warnings,
-                       dict(settings.to_json(), device=models.device, models=models.weights_files), timings)
+                       dict(settings.to_json(), device=models.device, models=models.weights_files), timings,
+                       notes=[w.message for w in pair_warnings if w.is_note])
 
 
 def find_joints(radiograph, models: AnalysisModels | None = None, settings: AnalysisSettings = AnalysisSettings(),

@@ -199,7 +199,7 @@ def result_rows(study_id: str, folder: str, result, notes: list[str]) -> list[di
     """The rows of results.csv (joints in anatomical order, the boxes that fit no finger joint as one row),
     each saying whose study it is."""
 
-    base = {"id": study_id, "folder": folder, "warnings": WARNINGS_SEPARATOR.join(notes + result.warnings),
+    base = {"id": study_id, "folder": folder, "warnings": WARNINGS_SEPARATOR.join(notes + result.warnings + result.notes),
             **study_cells(result.baseline, result.followup)}
     rows = [dict(base, status=MEASURED, reason=row["reliability_reasons"], **row) for row in joint_rows(result)]
     rows += [dict(base, status=NOT_MEASURED, identity=row["identity"], hand=row.get("hand", base["hand"]),

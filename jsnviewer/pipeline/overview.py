@@ -257,6 +257,18 @@ def _banner(warnings: list[str], width: int, unit: int) -> Image.Image:
     return band
 
 
+def _notes(notes: list[str], width: int, unit: int) -> Image.Image:
+    """What the files do not say (a pixel size, a patient ID), in the headers' grey under them: no alarm."""
+    font = _font(unit)
+    lines = [line for note in notes for line in _wrap(note, font, width - 2 * unit)]
+    gap = round(0.4 * unit)
+    band = Image.new("RGB", (width, len(lines) * (font.size + gap) + unit), (20, 20, 20))
+    draw = ImageDraw.Draw(band)
+    for k, line in enumerate(lines):
+        draw.text((unit, unit // 2 + k * (font.size + gap)), line, fill=(170, 170, 170), font=font)
+    return band
+
+
 def _header(title: str, info: VisitInfo, width: int, unit: int) -> Image.Image:
     big, small = _font(round(1.5 * unit)), _font(unit)
     header = Image.new("RGB", (width, round(1.5 * unit) + 2 * unit + unit // 2), (20, 20, 20))
@@ -292,7 +304,8 @@ def overview_image(result: StudyResult, baseline, followup, max_height: int = 14
                    text_fraction: float | None = None, banner: bool = True) -> Image.Image:
     """Both radiographs side by side, each under its visit's identity (patient ID, date, hand, file), with
     every joint's box coloured by its findings, its name and, on the follow-up, its JSN; the pair's
-    warnings on a red band above everything (unless `banner` is False: a report that shows them itself).
+    warnings on a red band above everything, its notes in grey under it (unless `banner` is False: a report that
+    shows them itself).
     For print, `crop_to_joints` shows only the part of each radiograph the named joints cover, and
     `text_fraction` sets the labels' type as a fraction of the picture's width (the type a page of that
     width prints); by default it is 1.4 % of the radiographs' height."""
@@ -309,11 +322,13 @@ def overview_image(result: StudyResult, baseline, followup, max_height: int = 14
     headers = [_header("Baseline", result.baseline, panels[0].width, unit),
                _header("Follow-up", result.followup, panels[1].width, unit)]
     band = _banner(result.warnings, width, unit) if result.warnings and banner else Image.new("RGB", (width, 0))
+    notes = _notes(result.notes, width, unit) if result.notes and banner else Image.new("RGB", (width, 0))
     legend = _legend(width, unit, any(v.not_assessed for j in result.joints for v in (j.baseline, j.followup)))
     body = headers[0].height + max(p.height for p in panels)
-    out = Image.new("RGB", (width, band.height + body + legend.height), (20, 20, 20))
+    out = Image.new("RGB", (width, band.height + notes.height + body + legend.height), (20, 20, 20))
     out.paste(band, (0, 0))
-    y = band.height
+    out.paste(notes, (0, band.height))
+    y = band.height + notes.height
     for x, header, panel in ((0, headers[0], panels[0]), (panels[0].width + GAP, headers[1], panels[1])):
         out.paste(header, (x, y))
         out.paste(panel, (x, y + header.height))

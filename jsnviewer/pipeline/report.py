@@ -32,7 +32,8 @@ from jsnviewer.pipeline.result import VISIT_NAMES, StudyResult, UnpairedJoint, V
 STUDY_COLUMNS = ["patient_id", "baseline_date", "followup_date", "hand"]
 CSV_COLUMNS = [*STUDY_COLUMNS, "identity", "status", "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings",
                "ankylosis_confidence_followup", "subluxation_confidence_followup", "original_loss",
-               "transformed_loss", "reliability_reasons", "study_warnings"]
+               "transformed_loss", "reliability_reasons", "study_warnings",
+               "study_notes"]
 RESULT_FILES = ("results.json", "results.csv", "overview.png")
 STAGING_PREFIX = ".jsnviewer-writing-"
 STAGING_ABANDONED_S = 3600.0
@@ -139,7 +140,8 @@ def not_measured_rows(result: StudyResult) -> list[dict[str, str]]:
 
 def csv_rows(result: StudyResult) -> list[dict[str, str]]:
     """results.csv: every row says whose study it is and carries the study's warnings."""
-    study = dict(study_cells(result.baseline, result.followup), study_warnings=WARNINGS_SEPARATOR.join(result.warnings))
+    study = dict(study_cells(result.baseline, result.followup), study_warnings=WARNINGS_SEPARATOR.join(result.warnings),
+                 study_notes=WARNINGS_SEPARATOR.join(result.notes))
     return ([dict(study, status=MEASURED, **row) for row in joint_rows(result)]
             + [dict(study, status=NOT_MEASURED, **row) for row in not_measured_rows(result)])
 

@@ -253,6 +253,8 @@ class StudyResult:
     warnings: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
+    # what the files do not say (a pixel size, a patient ID): said once, no sign that the pair is wrong, unlike `warnings`
+    notes: list[str] = field(default_factory=list)
 
     def not_measured(self) -> list[str]:
         """What was found but not measured, as a reader wants it: each named joint with its reason,
@@ -280,6 +282,7 @@ class StudyResult:
             "baseline": vars(self.baseline).copy(),
             "followup": vars(self.followup).copy(),
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
             "settings": dict(self.settings),
             "timings_s": {k: round(float(v), 4) for k, v in self.timings_s.items()},
             "joints": [j.to_json() for j in self.joints],
