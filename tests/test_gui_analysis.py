@@ -163,6 +163,46 @@ def test_n_and_shift_n_go_to_a_joint_zoomed_in_as_a_results_row_does(qtbot, anal
     assert window.panes[BASELINE].view_box.viewRect().width() == pytest.approx(by_row.width(), rel=0.01)
 
 
+def test_n_goes_on_from_the_joint_a_results_row_or_a_jsn_tag_went_to_without_choosing_its_box(qtbot, analysed):
+    """N went on from the box chosen before: after N, N (PIP3) and a click on the DIP4 row, N went to MCP2, not to
+    the joint after DIP4; the box of PIP3, out of sight, stayed chosen for Del and the arrows."""
+    window, result = analysed
+    window.set_active_role(BASELINE)
+
+    def chosen(role):
+        document, layer = window.documents[role], window.layers[role]
+        return document.joint(layer.selected).identity if layer.selected is not None else None
+
+    def press(role, key, modifier=Qt.NoModifier):
+        qtbot.keyClick(window.panes[role].graphics, key, modifier)
+
+    press(BASELINE, Qt.Key_N)
+    press(BASELINE, Qt.Key_N)
+    assert chosen(BASELINE) == "PIP3"
+    table = window.results_panel.table
+    row = window.results_panel.row_identities().index("DIP4")
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualRect(table.model().index(row, 0)).center())
+    assert window.detail_panel.joint.identity == "DIP4"
+    assert chosen(BASELINE) is None  # looked at, not chosen: Del and the arrows act on no box
+    press(BASELINE, Qt.Key_N)
+    assert chosen(BASELINE) == "PIP3"  # the joint after DIP4
+
+    window.fit()  # the whole hands, MCP2's tag among the others
+    wait_drawn(qtbot, window)
+    pane, tag = window.panes[FOLLOWUP], window.overlays[FOLLOWUP].items["MCP2"]
+    at = pane.graphics.mapFromScene(tag.sceneBoundingRect().center())
+    qtbot.mouseMove(pane.graphics.viewport(), at)
+    qtbot.mouseClick(pane.graphics.viewport(), Qt.LeftButton, pos=at)
+    qtbot.waitUntil(lambda: window.detail_panel.joint.identity == "MCP2", timeout=2000)
+    window.set_active_role(FOLLOWUP)
+    assert chosen(FOLLOWUP) is None
+    press(FOLLOWUP, Qt.Key_N, Qt.ShiftModifier)
+    assert chosen(FOLLOWUP) == "PIP3"  # the joint before MCP2
+    window.set_active_role(BASELINE)
+    press(BASELINE, Qt.Key_N)  # the baseline too goes on from the joint of the tag
+    assert chosen(BASELINE) == "DIP4"  # after MCP2, the last, the first again
+
+
 def test_selecting_a_joint_fills_the_detail_panel(qtbot, analysed):
     window, result = analysed
     window.results_panel.select_identity("DIP4")

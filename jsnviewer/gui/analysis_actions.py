@@ -363,6 +363,13 @@ class AnalysisActions:
         """A JSN tag clicked on a view: select its joint's row and detail it, leaving the views where they are."""
         self.results_dock.raise_()
         self.show_measured(identity)
+        self.went_to_joint(identity)
+
+    def show_results_row(self, identity: str | None) -> None:
+        """A Results row chosen: go to its joint (`show_joint_result`), which N and Shift+N then go on from."""
+        self.show_joint_result(identity)
+        if identity is not None:
+            self.went_to_joint(identity)
 
     def show_measured(self, identity: str) -> None:
         """Select a measured joint's results row and detail it, the views and the panel in front left as they are;

@@ -201,9 +201,10 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.joints_panel.delete_requested.connect(self.delete_selected)
         self.joints_panel.said.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self._walk: list[int] | None = None  # the order N / P walk the boxes in (`_walk_order`)
+        self._at: dict[str, int | None] = {role: None for role in ROLES}  # where N / P go on from (`went_to_joint`)
         self.joints_panel.table.horizontalHeader().sortIndicatorChanged.connect(lambda *_: setattr(self, "_walk", None))
         self.joints_panel.accept_requested.connect(self.accept_selected)
-        self.results_panel.selected.connect(self.show_joint_result)
+        self.results_panel.selected.connect(self.show_results_row)
 
         self.actions_by_name = build_actions(self)
         self._keys_first = FocusedWidgetKeysFirst(self)
@@ -759,6 +760,22 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         identity = self.documents[role].joint(uid).identity if uid is not None and self.documents[role] else None
         if identity is not None:
             self.show_measured(identity)  # a measured joint's box (N, a click) shows its measurement
+        if uid is not None:
+            self._at[role] = uid  # this box, not another of its name
+
+    def went_to_joint(self, identity: str) -> None:
+        """The reader went to the joint `identity` without choosing its box (a Results row, a JSN tag): on each image
+        N and Shift+N go on from its box, and a box of another joint chosen before is let go, so that Del, the arrows,
+        I, K and U act on no box out of sight (nor on the one only looked at)."""
+        for role in ROLES:
+            document, layer = self.documents[role], self.layers[role]
+            if document is None or layer is None:
+                continue
+            if layer.selected is not None and document.joint(layer.selected).identity != identity:
+                layer.select(None)
+            if layer.selected is None:
+                self._at[role] = next((u for u in document.uids() if document.joint(u).identity == identity),
+                                      self._at[role])
 
     def _table_selected(self, uid: int | None) -> None:
         layer = self.layers[self.active_role]
@@ -859,7 +876,8 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         uids = self._walk_order()
         if layer is None or not uids:
             return
-        index = uids.index(layer.selected) + step if layer.selected in uids else (0 if step > 0 else -1)
+        at = self._at[self.active_role]  # the joint the reader last went to, whichever way (`went_to_joint`)
+        index = uids.index(at) + step if at in uids else (0 if step > 0 else -1)
         uid = uids[index % len(uids)]
         layer.select(uid)
         self.centre_on(self.active_role, uid)
