@@ -153,6 +153,44 @@ def test_on_a_1024_px_screen_the_radiographs_get_most_of_the_width(qtbot, settin
     assert window.joints_dock.width() >= 260 and window.study_dock.width() >= 170  # still readable
 
 
+def test_a_window_narrowed_to_1024_px_gives_the_radiographs_the_width_a_1024_px_screen_does(qtbot, settings_store,
+                                                                                           study, monkeypatch):
+    """On a 1366 px screen, a window narrowed to 1024 px kept its side panels at 232 + 382 px, sized for the screen:
+    each view was 197 px wide and its title cut the file name, where a 1024 px screen gave each 274 px. A side panel
+    whose edge the user dragged keeps the width they gave it."""
+    from gui_support import open_and_wait
+
+    def views(window):
+        qtbot.waitUntil(lambda: window.panes[BASELINE].view_box.width() > 0)
+        qtbot.wait(50)  # the docks laid out at the new width
+        return [window.panes[role].width() for role in (BASELINE, FOLLOWUP)], window.panes[BASELINE].title.text()
+
+    opened = window_on_a_screen(qtbot, monkeypatch, 1024, 740)
+    open_and_wait(qtbot, opened, *study)
+    at_1024 = views(opened)
+    narrowed = window_on_a_screen(qtbot, monkeypatch, 1366, 740)
+    open_and_wait(qtbot, narrowed, *study)
+    assert min(views(narrowed)[0]) > max(at_1024[0])
+    narrowed.resize(1024, 740)
+    assert views(narrowed) == at_1024
+
+    narrowed.resize(1366, 740)
+    views(narrowed)
+    central, dock = narrowed.centralWidget().geometry(), narrowed.joints_dock.geometry()
+    edge = QPointF((central.right() + dock.left()) / 2, central.center().y())
+    # the Joints panel's edge dragged 100 px: the press grabs it; the offscreen platform does not carry out the
+    # move, the window's own resizeDocks does what it would
+    qtbot.mousePress(narrowed, Qt.LeftButton, pos=edge.toPoint())
+    narrowed.resizeDocks([narrowed.joints_dock], [dock.width() + 100], Qt.Horizontal)
+    qtbot.mouseRelease(narrowed, Qt.LeftButton, pos=(edge - QPointF(100, 0)).toPoint())
+    views(narrowed)
+    dragged = narrowed.joints_dock.width()
+    assert dragged == dock.width() + 100
+    narrowed.resize(1200, 740)
+    views(narrowed)
+    assert narrowed.joints_dock.width() == dragged
+
+
 def test_at_twice_the_scale_on_a_full_hd_screen_the_window_with_its_joint_detail_fits(qtbot, window):
     """QT_SCALE_FACTOR=2 on 1920 × 1080 is a 960 × 540 screen: the joint detail's five crops and numbers made the
     window 948 × 665 at least, its status bar and the detail's lower half below the screen's edge."""

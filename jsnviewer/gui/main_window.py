@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
@@ -65,11 +65,11 @@ DEFAULT_SIZE = QSize(1500, 900)  # the window's size where the screen has room f
 DETAIL_HEIGHT = 270  # the joint detail dock's height where the screen has room for it
 
 
-def side_widths(screen_width: int) -> list[int]:
-    """The Study and the Joints / Results panels' first widths: 240 and 460 px where the screen has room, less on a
-    1024–1366 px screen (or a scaled one), where the two radiographs need the width."""
-    return [min(240, max(STUDY_MIN_WIDTH, round(0.17 * screen_width))),
-            min(460, max(TABLE_MIN_WIDTH + 20, round(0.28 * screen_width)))]
+def side_widths(window_width: int) -> list[int]:
+    """The Study and the Joints / Results panels' widths: 240 and 460 px where the window has room, less in a
+    1024–1366 px window (or on a scaled screen), where the two radiographs need the width."""
+    return [min(240, max(STUDY_MIN_WIDTH, round(0.17 * window_width))),
+            min(460, max(TABLE_MIN_WIDTH + 20, round(0.28 * window_width)))]
 
 
 class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
@@ -169,8 +169,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         # in a scroll area: its five crops and numbers never make the window larger than a small or scaled screen
         self.detail_dock = self._dock(scrolling(self.detail_panel), "Joint detail", Qt.BottomDockWidgetArea)
         self.detail_dock.hide()  # shown with a result: until then its room is the images'
-        self.resizeDocks([study_dock, joints_dock], side_widths(self.screen().availableGeometry().width()),
-                         Qt.Horizontal)
+        self._side_panels_moved = False  # the user dragged a side panel's edge: its width is theirs (`event`)
 
         self.readout = QLabel("")
         self.save_state = QLabel("")
@@ -221,6 +220,27 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self.resize(size)
         if size != DEFAULT_SIZE:  # a laptop screen: all of it, nothing past its edges
             self.setWindowState(Qt.WindowMaximized)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_side_panels()
+
+    def _fit_side_panels(self) -> None:
+        """The side panels as wide as `side_widths` for the window's width (no wider than its screen's): a window
+        narrowed by the user gives the radiographs their share as one opened at that size does; where the user
+        dragged a panel's edge, its width stays theirs."""
+        if not self._side_panels_moved:
+            width = min(self.width(), self.screen().availableGeometry().width())
+            self.resizeDocks([self.study_dock, self.joints_dock], side_widths(width), Qt.Horizontal)
+
+    def event(self, event: QEvent) -> bool:
+        # a press the window gets itself, beside the images and not on a panel, grabs a side panel's edge
+        if event.type() == QEvent.MouseButtonPress and event.button() == Qt.LeftButton:
+            central, at = self.centralWidget().geometry(), event.position().toPoint()
+            if central.top() <= at.y() <= central.bottom() and not central.contains(at):
+                self._side_panels_moved = True
+        return super().event(event)
 
     def show_detail_dock(self) -> None:
         """Show the joint detail (hidden while there is no result), at most 30 % of the window's height: on a
