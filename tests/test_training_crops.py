@@ -105,3 +105,25 @@ def test_a_joint_of_a_radiograph_of_both_hands_is_filed_under_its_own_hand(tmp_p
     save_joint_crops(dataset, result, baseline, followup, [user(box_b, "L PIP3")], [user(box_f, "L PIP3")])
     folder = next(dataset.joint_crops_dir.iterdir()).name
     assert folder.split("_", 1)[1] == "L_PIP3"
+
+
+def test_a_study_whose_crops_were_saved_under_the_hand_unknown_is_saved_again_into_that_folder(tmp_path, study):
+    """Files that state no hand were filed under 'U' until the hand their joints lie as was taken for them ('R'):
+    saved again, the same crops would have gone to a second folder of the same joint, counted twice in training
+    and perhaps on both sides of its validation split."""
+    from jsnviewer.pipeline.training_crops import joint_key
+
+    result, baseline, followup = study
+    box_b, box_f = ANALYSED[0][1], ANALYSED[0][2]
+    result.joints = [joint_result(0, "MCP2", box_b, box_f, [])]
+    dataset = open_dataset(tmp_path / "dataset", create=True)
+    earlier = joint_key("P001", None, "MCP2")
+    (dataset.joint_crops_dir / earlier).mkdir(parents=True)
+    (dataset.joint_crops_dir / earlier / f"{image_id_of(baseline.path)}.png").write_bytes(b"saved before")
+    save_joint_crops(dataset, result, baseline, followup, [user(box_b, "MCP2")], [user(box_f, "MCP2")])
+    assert [p.name for p in dataset.joint_crops_dir.iterdir()] == [earlier]
+    assert len(list((dataset.joint_crops_dir / earlier).glob("*_upper.png"))) == 2
+
+    other = open_dataset(tmp_path / "other", create=True)  # never saved before: under the hand, as ever
+    save_joint_crops(other, result, baseline, followup, [user(box_b, "MCP2")], [user(box_f, "MCP2")])
+    assert [p.name.split("_", 1)[1] for p in other.joint_crops_dir.iterdir()] == ["R_MCP2"]

@@ -69,6 +69,15 @@ def confirmed_identity(joint: JointResult, baseline_joints: Sequence[JointAnnota
     return baseline.identity
 
 
+def _folder_saved_before(dataset: AnnotationDataset, key: str, unsided: str, crop_id: str) -> str:
+    """The folder a joint's crops go to: `key`, unless this study's crops were saved before under the hand unknown
+    (`unsided`: a version that did not take a file's unstated hand from its joints). Saved again, they stay there:
+    two folders of one joint would hold the same crops twice and could fall on both sides of a training split."""
+    if key != unsided and (dataset.joint_crops_dir / unsided / f"{crop_id}.png").is_file():
+        return unsided
+    return key
+
+
 def save_joint_crops(dataset: AnnotationDataset, result: StudyResult, baseline, followup,
                      baseline_joints: Sequence[JointAnnotation],
                      followup_joints: Sequence[JointAnnotation]) -> SavedJointCrops:
@@ -96,6 +105,7 @@ def save_joint_crops(dataset: AnnotationDataset, result: StudyResult, baseline, 
             continue
         c = joint.crops
         key = joint_key(patient, hand_of(identity) or laterality, joint_of(identity))  # "R MCP2": the right hand's
+        key = _folder_saved_before(dataset, key, joint_key(patient, hand_of(identity), joint_of(identity)), ids[0])
         written.append(dataset.save_joint_crop(key, ids[0], c.fixed, c.fixed_upper, c.fixed_lower))
         written.append(dataset.save_joint_crop(key, ids[1], c.moving, c.moving_upper, c.moving_lower))
     return SavedJointCrops(written, left_out)
