@@ -114,3 +114,23 @@ def test_grad_cam_covers_the_window_of_the_detection(model):
     assert cam.heatmap.shape == (300, 300) and 0.0 <= cam.heatmap.min() and cam.heatmap.max() <= 1.0
     with pytest.raises(ValueError, match="unknown layer"):
         grad_cam(model, pixels, (280.0, 330.0, 60.0, 60.0), layer="conv99")
+
+
+@pytest.mark.parametrize("size, kernel, stride, padding, ceil_mode", [
+    ((300, 300), 2, 2, 0, False), ((75, 75), 2, 2, 0, True), ((19, 19), 3, 1, 1, False),
+    ((38, 37), 3, 2, 1, False), ((7, 9), 2, 2, 0, False), ((7, 9), 3, 2, 1, True)])
+def test_the_fast_max_pool_gives_torchs_values(size, kernel, stride, padding, ceil_mode):
+    from jsnviewer.pooling import max_pool
+
+    x = torch.randn(2, 3, *size)
+    expected = torch.nn.functional.max_pool2d(x, kernel, stride, padding, ceil_mode=ceil_mode)
+    assert torch.equal(max_pool(x, kernel, stride, padding, ceil_mode), expected)
+
+
+def test_a_scan_without_gradients_finds_exactly_what_the_trained_network_does(model):
+    # The scan pools with jsnviewer.pooling (no gradient); the gradient path, as in training, with torch's pool.
+    x = torch.rand(3, 1, 300, 300)
+    with torch.no_grad():
+        fast = model(x)
+    slow = model(x.requires_grad_())
+    assert torch.equal(fast[0], slow[0]) and torch.equal(fast[1], slow[1])

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from jsnviewer.detection.boxes import PriorConfig, default_boxes
+from jsnviewer.pooling import MaxPool2d
 
 NUM_CLASSES = 3
 BACKGROUND, ABSENT, PRESENT = 0, 1, 2
@@ -87,9 +88,9 @@ class SSD300(nn.Module):
         c_in = self.config.in_channels
         for v in _VGG16:
             if v == "M":
-                layers.append(nn.MaxPool2d(2, 2))
+                layers.append(MaxPool2d(2, 2))
             elif v == "C":
-                layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
+                layers.append(MaxPool2d(2, 2, ceil_mode=True))
             else:
                 c = _ch(v, w)
                 layers += [nn.Conv2d(c_in, c, 3, padding=1), nn.ReLU(inplace=True)]
@@ -102,7 +103,7 @@ class SSD300(nn.Module):
         c6, c7 = _ch(1024, w), _ch(1024, w)
         self.conv7 = nn.Sequential(
             *layers[split:],
-            nn.MaxPool2d(3, 1, 1),
+            MaxPool2d(3, 1, 1),
             nn.Conv2d(c_in, c6, 3, padding=6, dilation=6), nn.ReLU(inplace=True),  # Conv6
             nn.Conv2d(c6, c7, 1), nn.ReLU(inplace=True),  # Conv7
         )
