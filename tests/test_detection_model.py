@@ -128,8 +128,9 @@ def test_the_fast_max_pool_gives_torchs_values(size, kernel, stride, padding, ce
 
 
 def test_a_scan_without_gradients_finds_exactly_what_the_trained_network_does(model):
-    # The scan pools with jsnviewer.pooling (no gradient); the gradient path, as in training, with torch's pool.
-    x = torch.rand(3, 1, 300, 300)
+    # Without gradients (a scan) the network pools with jsnviewer.pooling and runs its first layers one window at a
+    # time; with them (training) it pools with torch and runs the whole batch (a scan's 8 windows) through each layer.
+    x = torch.rand(8, 1, 300, 300)
     with torch.no_grad():
         fast = model(x)
     slow = model(x.requires_grad_())
