@@ -92,3 +92,25 @@ def test_a_radiograph_without_a_pixel_size_is_scanned_at_the_size_of_the_trainin
     pairs = match(truth, detections)
     assert len(pairs) >= len(joints) - 1
     assert sum(detections[d].identity == truth.identities[t] for t, d in pairs) >= len(joints) - 1
+
+
+class FixedLogits(SquareFinder):
+    """A stand-in SSD whose every window gives the same class logits: joints on both findings (background 0) at
+    logits from well below to just above t_conf = 0.9 (1.504: P(background) = 1 / (1 + 2·4.5) = 0.1)."""
+
+    def forward(self, x):
+        conf = torch.full((len(self.priors), 3), -10.0)
+        conf[:, 0] = 0.0
+        conf[:200, 1] = conf[:200, 2] = torch.linspace(1.0, 2.0, 200)
+        return torch.zeros(x.shape[0], len(self.priors), 4), conf.expand(x.shape[0], -1, -1)
+
+
+def test_every_box_above_t_conf_is_kept_with_its_probabilities():
+    # The scan takes the softmax of the boxes that may pass t_conf only; none above it may be lost on the way.
+    model = FixedLogits()
+    pixels = np.random.default_rng(0).random((300, 300)).astype(np.float32)
+    probs = model(torch.zeros(1, 1, 300, 300))[1][0].softmax(-1)
+    above = (1.0 - probs[:, 0] > 0.9).nonzero()[:, 0].tolist()
+    result = scan(model, pixels, t_conf=0.9, t_iou1=1.01, top_m=10_000, scale=1.0)
+    assert 0 < len(above) < 200 and sorted(b.prior for b in result.boxes) == above
+    assert all(b.probs == tuple(probs[b.prior].tolist()) and b.score == float(1.0 - probs[b.prior, 0]) for b in result.boxes)

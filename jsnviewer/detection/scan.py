@@ -13,6 +13,7 @@ real hands once the detectors had learnt that their joints have no finding (docs
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from jsnviewer.detection.boxes import decode, nms
-from jsnviewer.detection.model import BACKGROUND, SSD300
+from jsnviewer.detection.model import ABSENT, BACKGROUND, PRESENT, SSD300
 from jsnviewer.radiograph import percentile_window
 
 WINDOW = 300
@@ -103,6 +104,16 @@ def to_full_frame(boxes: torch.Tensor, origins: torch.Tensor, scale: tuple[float
     return out
 
 
+def _may_pass(conf: torch.Tensor, t_conf: float) -> torch.Tensor:
+    """(windows, boxes) mask of the boxes whose joint confidence may exceed `t_conf`, from their logits: P(background)
+    is at least 1 / (1 + 2·exp(d)), d = the larger finding logit minus the background's. The bound is loosened by a
+    factor e, far beyond rounding, so every box above `t_conf` is among them; softmax over the few is cheaper."""
+    if not 0.0 < t_conf < 1.0:
+        return torch.ones(conf.shape[:-1], dtype=torch.bool)
+    d = torch.maximum(conf[..., ABSENT], conf[..., PRESENT]) - conf[..., BACKGROUND]
+    return d > math.log(t_conf / (2.0 * (1.0 - t_conf))) - 1.0
+
+
 @torch.no_grad()
 def scan(model: SSD300, pixels: np.ndarray, t_conf: float = 0.9, t_iou1: float = 0.15, top_m: int = 20,
          scale: float = HALF, batch: int = 8, progress: Callable[[float], None] | None = None) -> ScanResult:
@@ -121,22 +132,23 @@ def scan(model: SSD300, pixels: np.ndarray, t_conf: float = 0.9, t_iou1: float =
         if progress:
             progress(min(1.0, (k + batch) / len(crops)))
     loc, conf = torch.cat(locs), torch.cat(confs)
-    probs = conf.softmax(dim=-1)
-    score = 1.0 - probs[..., BACKGROUND]  # joint confidence: P(absent) + P(present)
+    win_idx, prior_idx = _may_pass(conf, t_conf).nonzero(as_tuple=True)
+    probs = conf[win_idx, prior_idx].softmax(dim=-1)
+    score = 1.0 - probs[:, BACKGROUND]  # joint confidence: P(absent) + P(present)
     keep = score > t_conf
     if not keep.any():
         return ScanResult([], origins, factors)
-    win_idx, prior_idx = keep.nonzero(as_tuple=True)
+    win_idx, prior_idx, probs, score = win_idx[keep], prior_idx[keep], probs[keep], score[keep]
     if len(win_idx) > MAX_CANDIDATES:  # bound NMS's cost when a low t_conf lets many boxes through
-        top = torch.topk(score[win_idx, prior_idx], MAX_CANDIDATES).indices
-        win_idx, prior_idx = win_idx[top], prior_idx[top]
+        top = torch.topk(score, MAX_CANDIDATES).indices
+        win_idx, prior_idx, probs, score = win_idx[top], prior_idx[top], probs[top], score[top]
     priors = model.priors.cpu()
     boxes = decode(loc[win_idx, prior_idx], priors[prior_idx], model.config.variances)
     origin_t = torch.tensor(origins, dtype=torch.float32)[win_idx]
     boxes = to_full_frame(boxes[:, None, :], origin_t, factors)[:, 0]
-    kept = nms(boxes, score[win_idx, prior_idx], t_iou1, top_k=top_m)
-    out = [ScanBox(box=tuple(float(v) for v in boxes[i]), probs=tuple(float(v) for v in probs[win_idx[i], prior_idx[i]]),
-                   score=float(score[win_idx[i], prior_idx[i]]), window=int(win_idx[i]), prior=int(prior_idx[i]))
+    kept = nms(boxes, score, t_iou1, top_k=top_m)
+    out = [ScanBox(box=tuple(float(v) for v in boxes[i]), probs=tuple(float(v) for v in probs[i]),
+                   score=float(score[i]), window=int(win_idx[i]), prior=int(prior_idx[i]))
            for i in kept.tolist()]
     return ScanResult(out, origins, factors)
 
