@@ -72,6 +72,13 @@ def _split(boxes: list, conf: float) -> tuple[list[tuple], list[tuple]]:
     return ([(b.box, b.probs) for b in boxes if b.score > conf], [(b.box, b.probs) for b in boxes if b.score <= conf])
 
 
+class _Image(NamedTuple):
+    """A radiograph's full-resolution pixels and their `scan.normalise`."""
+
+    pixels: np.ndarray
+    normalised: np.ndarray
+
+
 class _Scan(NamedTuple):
     """One scan of a radiograph whose pixel size is unknown."""
 
@@ -195,8 +202,9 @@ class JointDetector:
         and only the scans naming that side are chosen from.
         `progress(fraction)` is called as the windows are scanned (it may raise to cancel)."""
         report = progress or (lambda fraction: None)
+        image = _Image(pixels, normalise(pixels))  # normalised once for every scan and the finding classifier
         if scale is not None:
-            return self._classify(pixels, self._detect_at(pixels, laterality, thresholds, scale, report))
+            return self._classify(image, self._detect_at(image, laterality, thresholds, scale, report))
         scans = len(PROBE_SCALES) + 2  # the probes, then at most a rescan and a scan to tell the side
 
         def part(k: int) -> Callable[[float], None]:
@@ -204,44 +212,44 @@ class JointDetector:
 
         size = max(pixels.shape)
         relative = PROBE_IMAGE_PX / size if size > LARGE_IMAGE_PX else 1.0
-        probes = [_scan_of(s, self._detect_at(pixels, laterality, thresholds, s, part(k)))
+        probes = [_scan_of(s, self._detect_at(image, laterality, thresholds, s, part(k)))
                   for k, s in enumerate(probe * relative for probe in PROBE_SCALES)]
         believed = [p for p in probes if _believed(p)]
         best = max(believed or probes, key=lambda p: (_named(p.detections), sum(d.score for d in p.detections)))
         if not best.spacing:
             report(1.0)
-            return self._classify(pixels, best.detections)
+            return self._classify(image, best.detections)
         target = float(np.clip(WORKING_MCP_SPACING_PX / best.spacing, 0.2, 1.5))
         if not any(abs(target / p.scale - 1) < SCALE_TOLERANCE for p in believed):
-            believed.append(_scan_of(target, self._detect_at(pixels, laterality, thresholds, target, part(scans - 2))))
+            believed.append(_scan_of(target, self._detect_at(image, laterality, thresholds, target, part(scans - 2))))
         if laterality not in SIDES and _disagree(believed):  # the scans disagree on which hand it is: look closer
             larger = float(np.clip(target * SIDE_SCAN_SIZE, 0.2, 1.5))
-            extra = _scan_of(larger, self._detect_at(pixels, laterality, thresholds, larger, part(scans - 1)))
+            extra = _scan_of(larger, self._detect_at(image, laterality, thresholds, larger, part(scans - 1)))
             believed += [extra] if _believed(extra) else []
             side = _side_by_fit(believed)
             believed = [p for p in believed if p.side == side]
         report(1.0)
-        return self._classify(pixels, max(believed, key=lambda p: (_named(p.detections), -abs(math.log(p.scale / target)))).detections)
+        return self._classify(image, max(believed, key=lambda p: (_named(p.detections), -abs(math.log(p.scale / target)))).detections)
 
-    def _classify(self, pixels: np.ndarray, detections: list[Detection]) -> list[Detection]:
+    def _classify(self, image: _Image, detections: list[Detection]) -> list[Detection]:
         """Each detection's findings from the joint finding classifier, when there is one."""
         if self.findings is None or not detections:
             return detections
-        probs = self.findings.probabilities(normalise(pixels), [d.box for d in detections])
+        probs = self.findings.probabilities(image.normalised, [d.box for d in detections])
         for d, p in zip(detections, probs):
             d.confidences = {f: float(v) for f, v in zip(FINDINGS, p)}
             d.findings = {f: d.confidences[f] >= self.findings.thresholds[f] for f in FINDINGS}
         return detections
 
-    def _detect_at(self, pixels: np.ndarray, laterality: str | None, thresholds: Thresholds, scale: float,
+    def _detect_at(self, image: _Image, laterality: str | None, thresholds: Thresholds, scale: float,
                    progress: Callable[[float], None]) -> list[Detection]:
         # M1, M2 count the joints of one hand; a radiograph of both hands holds twice as many. NMS keeps
         # boxes best first, so the first M of the doubled lists are exactly the one-hand selection.
         look = min(thresholds.conf, SECOND_LOOK_CONF)
-        r1 = scan(self.models["ankylosis"], pixels, look, thresholds.iou1, 2 * thresholds.m1, scale,
-                  progress=lambda fraction: progress(0.5 * fraction))
-        r2 = scan(self.models["subluxation"], pixels, look, thresholds.iou1, 2 * thresholds.m2, scale,
-                  progress=lambda fraction: progress(0.5 + 0.5 * fraction))
+        r1 = scan(self.models["ankylosis"], image.pixels, look, thresholds.iou1, 2 * thresholds.m1, scale,
+                  progress=lambda fraction: progress(0.5 * fraction), normalised=image.normalised)
+        r2 = scan(self.models["subluxation"], image.pixels, look, thresholds.iou1, 2 * thresholds.m2, scale,
+                  progress=lambda fraction: progress(0.5 + 0.5 * fraction), normalised=image.normalised)
         # NMS keeps boxes best first and a fainter box suppresses no surer one, so the boxes above t_conf
         # are exactly those of a scan at t_conf; the fainter ones are kept for the second look
         (b1, faint1), (b2, faint2) = (_split(r.boxes, thresholds.conf) for r in (r1, r2))

@@ -57,10 +57,12 @@ def normalise(pixels: np.ndarray, low: float = 0.5, high: float = 99.5) -> np.nd
     return np.clip((img - lo) / (hi - lo), 0.0, 1.0)
 
 
-def working_image(pixels: np.ndarray, scale: float = HALF) -> tuple[torch.Tensor, tuple[float, float]]:
+def working_image(pixels: np.ndarray, scale: float = HALF,
+                  normalised: np.ndarray | None = None) -> tuple[torch.Tensor, tuple[float, float]]:
     """The normalised radiograph resized by `scale` (area averaging), as a (H', W') tensor,
-    and the exact (x, y) factors from full to working coordinates."""
-    img = torch.from_numpy(normalise(pixels))
+    and the exact (x, y) factors from full to working coordinates. `normalised`: `normalise(pixels)`,
+    when the caller has it already."""
+    img = torch.from_numpy(normalise(pixels) if normalised is None else normalised)
     h, w = img.shape
     out_h, out_w = max(1, round(h * scale)), max(1, round(w * scale))
     if (out_h, out_w) != (h, w):
@@ -116,11 +118,13 @@ def _may_pass(conf: torch.Tensor, t_conf: float) -> torch.Tensor:
 
 @torch.no_grad()
 def scan(model: SSD300, pixels: np.ndarray, t_conf: float = 0.9, t_iou1: float = 0.15, top_m: int = 20,
-         scale: float = HALF, batch: int = 8, progress: Callable[[float], None] | None = None) -> ScanResult:
-    """Run one SSD over a whole radiograph (full-resolution `pixels`, any grey range).
-    `progress(fraction)` is called after every batch of windows (and may raise to cancel)."""
+         scale: float = HALF, batch: int = 8, progress: Callable[[float], None] | None = None,
+         normalised: np.ndarray | None = None) -> ScanResult:
+    """Run one SSD over a whole radiograph (full-resolution `pixels`, any grey range; `normalised`: their
+    `normalise(pixels)`, when the caller has it already). `progress(fraction)` is called after every batch
+    of windows (and may raise to cancel)."""
     model.eval()
-    img, factors = working_image(pixels, scale)
+    img, factors = working_image(pixels, scale, normalised)
     origins = window_origins(*img.shape)
     crops = cut_windows(img, origins)
     device = model.priors.device
