@@ -113,4 +113,5 @@ def test_every_box_above_t_conf_is_kept_with_its_probabilities():
     above = (1.0 - probs[:, 0] > 0.9).nonzero()[:, 0].tolist()
     result = scan(model, pixels, t_conf=0.9, t_iou1=1.01, top_m=10_000, scale=1.0)
     assert 0 < len(above) < 200 and sorted(b.prior for b in result.boxes) == above
-    assert all(b.probs == tuple(probs[b.prior].tolist()) and b.score == float(1.0 - probs[b.prior, 0]) for b in result.boxes)
+    for box in result.boxes:
+        assert box.probs == tuple(probs[box.prior].tolist()) and box.score == float(1.0 - probs[box.prior, 0])
