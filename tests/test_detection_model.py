@@ -120,18 +120,21 @@ def test_grad_cam_covers_the_window_of_the_detection(model):
     ((300, 300), 2, 2, 0, False), ((75, 75), 2, 2, 0, True), ((19, 19), 3, 1, 1, False),
     ((38, 37), 3, 2, 1, False), ((7, 9), 2, 2, 0, False), ((7, 9), 3, 2, 1, True)])
 def test_the_fast_max_pool_gives_torchs_values(size, kernel, stride, padding, ceil_mode):
-    from jsnviewer.pooling import max_pool
+    from jsnviewer.detection.pooling import max_pool
 
     x = torch.randn(2, 3, *size)
     expected = torch.nn.functional.max_pool2d(x, kernel, stride, padding, ceil_mode=ceil_mode)
     assert torch.equal(max_pool(x, kernel, stride, padding, ceil_mode), expected)
 
 
-def test_a_scan_without_gradients_finds_exactly_what_the_trained_network_does(model):
-    # Without gradients (a scan) the network pools with jsnviewer.pooling and runs its first layers one window at a
-    # time; with them (training) it pools with torch and runs the whole batch (a scan's 8 windows) through each layer.
+def test_a_scan_without_gradients_finds_what_the_trained_network_does(model):
+    # Without gradients (a scan) the network pools with jsnviewer.detection.pooling and runs its first layers one
+    # window at a time; with them (training) it pools with torch and runs the whole batch (a scan's 8 windows) through
+    # each layer.
     x = torch.rand(8, 1, 300, 300)
     with torch.no_grad():
         fast = model(x)
     slow = model(x.requires_grad_())
-    assert torch.equal(fast[0], slow[0]) and torch.equal(fast[1], slow[1])
+    # bitwise equal on the machine the change was measured on; another CPU's kernels may sum in another order
+    for a, b in zip(fast, slow):
+        torch.testing.assert_close(a, b.detach(), rtol=1e-5, atol=1e-5)

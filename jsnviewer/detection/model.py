@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from jsnviewer.detection.boxes import PriorConfig, default_boxes
-from jsnviewer.pooling import MaxPool2d
+from jsnviewer.detection.pooling import MaxPool2d
 
 NUM_CLASSES = 3
 BACKGROUND, ABSENT, PRESENT = 0, 1, 2
