@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from jsnviewer.dataset import DatasetError, open_dataset, repeated_identities
+from jsnviewer.dataset import DatasetError, ImageAnnotation, open_dataset, repeated_identities
 from jsnviewer.device import training_threads
 from jsnviewer.segmentation.data import find_crops
 from jsnviewer.weights import MODEL_TITLES, is_shipped, model_card_path, trained_size
@@ -96,11 +96,18 @@ def training_data(dataset_root: str | Path) -> TrainingData:
     except DatasetError:  # none yet
         crops = []
     per_joint = Counter(record.joint for record in crops)
-    # each radiograph by the file name it was opened as (older annotations have none: the dataset's copy then)
-    repeated = tuple(f"{annotation.name or annotation.image_file}: " + ", ".join(f"{name} ×{n}" for name, n in names.items())
+    repeated = tuple(f"{_known_as(annotation)}: " + ", ".join(f"{name} ×{n}" for name, n in names.items())
                      for annotation in reviewed if (names := repeated_identities(annotation.joints)))
     return TrainingData(len(reviewed), sum(n >= 2 for n in per_joint.values()), len(crops), left_out.unreadable,
                         repeated, left_out.demo, len(demo))
+
+
+def _known_as(annotation: ImageAnnotation) -> str:
+    """A radiograph by the file name it was opened as, which many share (every study's baseline.dcm), with the
+    dataset's copy that the user can open (older annotations have no name: the copy alone)."""
+    if annotation.name is None:
+        return annotation.image_file
+    return f"{annotation.name} (in the dataset: {annotation.image_file})"
 
 
 def output_folder(dataset_root: str | Path, when: datetime | None = None) -> Path:

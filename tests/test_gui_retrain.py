@@ -342,12 +342,37 @@ def test_a_reviewed_radiograph_giving_one_joint_name_to_two_boxes_is_named_befor
     window = make_window(half_reviewed_dataset.root)
     dialog = window.open_retraining()
     assert reviewed.name == "reviewed.png"
-    assert sorted(dialog.data.repeated) == sorted(("reviewed.png: MCP2 ×2", f"{older.image_file}: PIP3 ×2"))
-    assert "one joint name on several boxes: reviewed.png: MCP2 ×2" in dialog.log.toPlainText()
+    named = f"reviewed.png (in the dataset: {reviewed.image_file}): MCP2 ×2"
+    assert sorted(dialog.data.repeated) == sorted((named, f"{older.image_file}: PIP3 ×2"))
+    assert f"one joint name on several boxes: {named}" in dialog.log.toPlainText()
     intro = dialog.findChildren(QLabel)[0].text()
     assert "2 reviewed radiographs give one joint name to more than one box</b> (listed below) and are trained on as they are: open" in intro
     assert dialog.checks["detector_ankylosis"].isEnabled()  # named, not refused: the annotator decides
 
+
+
+def test_two_studies_baseline_files_with_one_joint_name_on_two_boxes_are_told_apart(tmp_path):
+    """Every study's baseline is baseline.dcm: the dialog said "baseline.dcm: PIP3 ×2" and sent the user to the
+    dataset's folder, which holds only images/<id>.dcm, to find which of them. Each is named with its copy there."""
+    import numpy as np
+    from PIL import Image
+
+    from jsnviewer.dataset import JointAnnotation, open_dataset
+    from jsnviewer.retraining import training_data
+
+    dataset = open_dataset(tmp_path / "dataset", create=True)
+    for seed in (1, 2):
+        path = tmp_path / f"study{seed}" / "baseline.png"
+        path.parent.mkdir()
+        Image.fromarray((np.arange(64 * 48).reshape(64, 48) * seed % 4096).astype(np.uint16)).save(path)
+        annotation = dataset.add_image(path, width=48, height=64, laterality="L")
+        annotation.joints = [JointAnnotation((10.0 + k, 20.0, 8.0, 8.0), "PIP3", source="user") for k in range(2)]
+        dataset.save_annotation(annotation)
+    repeated = training_data(dataset.root).repeated
+    assert len(set(repeated)) == 2
+    for said in repeated:
+        copy = said.split("(in the dataset: ")[1].split(")")[0]
+        assert said.startswith("baseline.png") and (dataset.root / copy).is_file()
 
 
 def test_a_demo_radiograph_an_earlier_version_saved_into_the_dataset_is_named_and_not_trained_on(
