@@ -525,6 +525,39 @@ def test_on_a_laptop_screen_the_comparison_and_the_log_are_both_readable(qtbot, 
     assert log.viewport().height() >= 8 * log.fontMetrics().lineSpacing()  # 8 lines of what the trainers print
 
 
+def test_a_comparison_measured_after_the_dialog_opened_shows_whole_above_the_log(
+        qtbot, make_window, compared_on_enough, tmp_path, monkeypatch):
+    """After a training the comparison comes minutes after the dialog opened: on a 1366 × 768 screen the table was
+    squeezed into a few lines above a log grown to half the dialog, only its heading in view, because the part above
+    the log still asked for the height it needed before the table was there."""
+    import shutil
+
+    from PySide6.QtCore import QSize
+
+    import jsnviewer.gui.fitting
+    from jsnviewer.gui import retrain_dialog
+
+    root = tmp_path / "dataset"
+    shutil.copytree(compared_on_enough, root)
+    for written in root.glob("retrained/*/comparison.json"):
+        written.unlink()  # measured again when the dialog opens, as after a training
+    room = QSize(1366, 768 - 40) - jsnviewer.gui.fitting.SCREEN_MARGIN
+    monkeypatch.setattr(jsnviewer.gui.fitting, "room_on_screen", lambda widget: room)
+    monkeypatch.setattr(retrain_dialog, "room_on_screen", lambda widget: room, raising=False)
+    window = make_window(root)
+    dialog = window.open_retraining()
+    assert dialog.comparing
+    qtbot.waitExposed(dialog)
+    dialog.log.appendPlainText("\n".join(f"line {n}" for n in range(40)))  # what the trainers printed
+    qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
+    qtbot.wait(50)
+    assert dialog.comparison is not None
+    view = dialog.comparison_view
+    assert view.visibleRegion().boundingRect() == view.rect()  # the whole table in view, nothing scrolled away
+    log = dialog.log
+    assert log.viewport().height() >= 8 * log.fontMetrics().lineSpacing()
+
+
 def test_the_training_lengths_say_how_long_in_plain_words(qtbot, make_window, tmp_path):
     """The lengths read "Standard: the docs' starting points": an annotator does not know the docs, but knows minutes."""
     dialog = make_window(tmp_path / "dataset").open_retraining()

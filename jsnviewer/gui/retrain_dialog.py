@@ -8,7 +8,7 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QProcess, QProcessEnvironment, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QProcess, QProcessEnvironment, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
     QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
@@ -412,6 +412,8 @@ class RetrainDialog(QDialog):
         room = room_on_screen(self)
         wanted = COMPARED_SIZE if room is None else COMPARED_SIZE.boundedTo(room)
         fit_to_screen(self, self.size().expandedTo(wanted))
+        # where the screen is too small for all of it, the table is what to read now: scrolled into view, once laid out
+        QTimer.singleShot(0, self, lambda: self.upper.ensureWidgetVisible(self.comparison_view, 0, 0))
 
     def _offer(self, note: str = "", stopped: str = "") -> None:
         """The new weights may be used now: said, with those not shown to do at least as well on enough data (`note`:
@@ -555,6 +557,14 @@ class _Fitting(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.NoFrame)
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)  # the log below takes the height left over
+        content.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        # the content grew (the comparison shown minutes after the dialog opened): the dialog's layout asks again,
+        # else it kept the height asked for before and gave the log what the comparison needed
+        if watched is self.widget() and event.type() == QEvent.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         content = self.widget().sizeHint()
