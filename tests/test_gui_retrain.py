@@ -612,10 +612,13 @@ def test_a_disk_too_full_for_the_new_weights_is_said_before_any_training(qtbot, 
     assert dialog.start_button.isEnabled()
 
 
+@pytest.mark.parametrize("model", ["registration", "detector_ankylosis"])
 def test_weights_the_full_disk_did_not_take_are_written_into_a_folder_the_user_picks(
-        qtbot, make_window, dataset_root, quick_runs, tmp_path, monkeypatch):
+        qtbot, make_window, dataset_root, quick_runs, tmp_path, monkeypatch, model):
     """The trainer (a child process) still holds the trained weights when the dataset's disk refuses them: the dialog
-    asks for another folder rather than losing the run."""
+    asks for another folder rather than losing the run, and says why. (A detector's error came glued to its progress
+    bar's last line and was dropped with it: the question began "they could not be written", naming nothing.)"""
+    from jsnviewer import retraining
     from PySide6.QtWidgets import QFileDialog
 
     from jsnviewer.gui import retrain_dialog
@@ -634,14 +637,20 @@ def test_weights_the_full_disk_did_not_take_are_written_into_a_folder_the_user_p
     elsewhere = tmp_path / "usb stick"
     elsewhere.mkdir()
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(elsewhere))
+    quick = dict(retraining.MODELS)
+    quick["detector_ankylosis"] = (quick["detector_ankylosis"][0], "images",
+                                   ["detector", "--finding", "ankylosis", "--synthetic", "0", "--steps", "2"])
+    monkeypatch.setattr(retraining, "MODELS", quick)
     window = make_window(dataset_root)
     dialog = window.open_retraining()
     for name, check in dialog.checks.items():
-        check.setChecked(name == "registration")
+        check.setChecked(name == model)
     dialog.start_button.click()
     qtbot.waitUntil(lambda: not dialog.running, timeout=240_000)
     assert len(asked) == 1 and "No space left on device" in asked[0] and "untouched" in asked[0], asked
-    assert load_weights(elsewhere / "registration.pt", "registration").meta["epoch"] == 1
-    assert f"Registration network: trained, but the dataset's disk took no more: written into {elsewhere / 'registration.pt'} " \
+    assert f"not written into {dialog.out_folder}: No space left on device" in dialog.log.toPlainText()
+    assert load_weights(elsewhere / f"{model}.pt", model).meta
+    title = retraining.MODELS[model][0]
+    assert f"{title}: trained, but the dataset's disk took no more: written into {elsewhere / f'{model}.pt'} " \
            "instead" in dialog.status.text()
     assert dialog.new_weights() == {}  # not offered as compared: Settings can choose it

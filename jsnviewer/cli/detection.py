@@ -145,18 +145,19 @@ def train_command(args) -> int:
     if args.init is not None:  # keep how the starting weights were made
         meta["previous"] = load_weights(args.init).meta
     device = training_device(args.device)
-    bar = tqdm(total=args.steps, desc=f"training {args.finding}", unit="step")
+    # closed however the training ends: an error (weights the full disk refused) then starts a line of its own; glued
+    # to the bar's last redraw, the Retrain dialog took it for the bar's and never said why
+    with tqdm(total=args.steps, desc=f"training {args.finding}", unit="step") as bar:
 
-    def progress(step: int, stats: dict) -> None:
-        bar.update(1)
-        if step % 20 == 0:
-            bar.set_postfix(loss=f"{stats['loss']:.3f}", loc=f"{stats['loc']:.3f}", conf=f"{stats['conf']:.3f}")
+        def progress(step: int, stats: dict) -> None:
+            bar.update(1)
+            if step % 20 == 0:
+                bar.set_postfix(loss=f"{stats['loss']:.3f}", loc=f"{stats['loc']:.3f}", conf=f"{stats['conf']:.3f}")
 
-    train_detector(args.finding, hands, out, config, steps=args.steps, batch=args.batch, lr=args.lr,
-                   minutes=args.minutes, seed=args.seed, meta=meta, progress=progress, init=init,
-                   positive_share=args.positive_share, present_weight=args.present_weight, real_share=args.real_share,
-                   device=device)
-    bar.close()
+        train_detector(args.finding, hands, out, config, steps=args.steps, batch=args.batch, lr=args.lr,
+                       minutes=args.minutes, seed=args.seed, meta=meta, progress=progress, init=init,
+                       positive_share=args.positive_share, present_weight=args.present_weight,
+                       real_share=args.real_share, device=device)
     if args.calibrate:
         from jsnviewer.detection.detector import load_ssd, save_ssd
         from jsnviewer.detection.train import calibrate_finding_threshold
@@ -243,16 +244,15 @@ def train_findings_command(args) -> int:
     if args.init is not None:
         meta["previous"] = load_weights(args.init).meta
     device = training_device(args.device)
-    bar = tqdm(total=args.steps, desc="training", unit="step")
+    with tqdm(total=args.steps, desc="training", unit="step") as bar:  # closed on an error too, as the detector's
 
-    def progress(step: int, loss: float) -> None:
-        bar.update(1)
-        if step % 20 == 0:
-            bar.set_postfix(loss=f"{loss:.3f}")
+        def progress(step: int, loss: float) -> None:
+            bar.update(1)
+            if step % 20 == 0:
+                bar.set_postfix(loss=f"{loss:.3f}")
 
-    _, figures = train_finding_net(train, validation, args.out, args.steps, args.batch, args.lr, args.real_share,
-                                   args.seed, start, args.minutes, meta, progress, device)
-    bar.close()
+        _, figures = train_finding_net(train, validation, args.out, args.steps, args.batch, args.lr, args.real_share,
+                                       args.seed, start, args.minutes, meta, progress, device)
     print(f"saved {args.out}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
     data.append(f"validation (thresholds): {args.validation} synthetic studies, seeds 2,000,000+, phantom's findings rate; "
                 f"{int(train.known.sum())} training joints, {figures['steps']} steps of batch {args.batch}, lr {args.lr}")
