@@ -375,6 +375,31 @@ def test_two_studies_baseline_files_with_one_joint_name_on_two_boxes_are_told_ap
         assert said.startswith("baseline.png") and (dataset.root / copy).is_file()
 
 
+def test_too_few_reviewed_radiographs_to_tell_are_said_before_the_training(qtbot, make_window, half_reviewed_dataset):
+    """Minutes of training on one reviewed radiograph ended in "too little data to tell" for every model: the dialog
+    says so before the training starts, and no more once the dataset holds enough."""
+    import numpy as np
+    from PIL import Image
+
+    from jsnviewer.dataset import JointAnnotation
+
+    window = make_window(half_reviewed_dataset.root)
+    dialog = window.open_retraining()
+    intro = dialog.findChildren(QLabel)[0].text()
+    assert "<b>1 reviewed radiograph is too few to tell</b> whether new detectors" in intro
+    assert dialog.checks["detector_ankylosis"].isEnabled()  # a first look stays possible
+    dialog.close_button.click()
+    for seed in range(4):
+        path = half_reviewed_dataset.root.parent / "more" / f"hand{seed}.png"
+        path.parent.mkdir(exist_ok=True)
+        Image.fromarray(np.full((64, 48), 100 * (seed + 1), dtype=np.uint16)).save(path)
+        annotation = half_reviewed_dataset.add_image(path, width=48, height=64, laterality="L")
+        annotation.joints = [JointAnnotation((10.0, 20.0, 8.0, 8.0), "PIP3", source="user")]
+        half_reviewed_dataset.save_annotation(annotation)
+    again = window.open_retraining()
+    assert again.data.reviewed_images == 5 and "too few to tell" not in again.findChildren(QLabel)[0].text()
+
+
 def test_a_demo_radiograph_an_earlier_version_saved_into_the_dataset_is_named_and_not_trained_on(
         qtbot, make_window, half_reviewed_dataset, save_demo_copy):
     """The demo's synthetic hand with its true boxes, saved into the dataset on the demo's first edit by earlier

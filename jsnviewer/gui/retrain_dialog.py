@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.comparison import Comparison, ModelComparison, comparison_progress, load_comparison
+from jsnviewer.comparison import (ENOUGH_RADIOGRAPHS, Comparison, ModelComparison, comparison_progress,
+                                  load_comparison)
 from jsnviewer.device import training_threads
 from jsnviewer.dataset import DEMO_LEFT_OUT
 from jsnviewer.gui.fitting import fit_to_screen, room_on_screen
@@ -63,6 +64,12 @@ class RetrainDialog(QDialog):
             f"{counted(data.crop_joints, 'joint')} with crops of two or more visits.<br>Each model is fine-tuned from the "
             "weights in use on what the annotators confirmed; the new files go into the dataset's "
             "<i>retrained</i> folder, the models in use stay as they are until you choose to use the new ones.")
+        if 0 < data.reviewed_images < ENOUGH_RADIOGRAPHS:  # said now, not after minutes of training
+            intro.setText(intro.text() + f"<br><b>{counted(data.reviewed_images, 'reviewed radiograph')} "
+                          f"{'is' if data.reviewed_images == 1 else 'are'} too few to tell</b> whether new detectors "
+                          f"and a new finding classifier do better ({ENOUGH_RADIOGRAPHS} or more are needed): the "
+                          "comparison after the training will say so. Review more radiographs first, or train for a "
+                          "first look.")
         if data.unreadable:
             intro.setText(intro.text() + f"<br><b>{counted(len(data.unreadable), 'annotation file')} cannot be read</b> and "
                           f"{'is' if len(data.unreadable) == 1 else 'are'} left out of the training (listed below).")
