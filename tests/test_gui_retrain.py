@@ -47,14 +47,27 @@ def dataset_root(tmp_path_factory):
 @pytest.fixture
 def quick_runs(monkeypatch):
     """A few steps instead of the clinic's minutes: the same commands, shorter."""
+    trained_with(monkeypatch, "joint_findings",
+                 ["findings", "--synthetic", "0", "--validation", "1", "--steps", "2", "--batch", "8"])
+    trained_with(monkeypatch, "registration", ["registration", "--epochs", "1", "--self-pairs", "8", "--batch-size", "8"])
+    trained_with(monkeypatch, "detector_ankylosis", ["detector", "--finding", "ankylosis", "--synthetic", "0", "--steps", "2"])
+
+
+def trained_with(monkeypatch, model: str, arguments: list[str]) -> None:
+    """The Retrain dialog trains `model` with these trainer arguments (from the data it learns from, as ever)."""
     from jsnviewer import retraining
 
-    quick = dict(retraining.MODELS)
-    quick["joint_findings"] = (quick["joint_findings"][0], "images",
-                               ["findings", "--synthetic", "0", "--validation", "1", "--steps", "2", "--batch", "8"])
-    quick["registration"] = (quick["registration"][0], "crops",
-                             ["registration", "--epochs", "1", "--self-pairs", "8", "--batch-size", "8"])
-    monkeypatch.setattr(retraining, "MODELS", quick)
+    runs = dict(retraining.MODELS)
+    runs[model] = (runs[model][0], runs[model][1], arguments)
+    monkeypatch.setattr(retraining, "MODELS", runs)
+
+
+def dialog_training_only(window, model: str):
+    """The window's Retrain dialog with only `model` ticked."""
+    dialog = window.open_retraining()
+    for name, check in dialog.checks.items():
+        check.setChecked(name == model)
+    return dialog
 
 
 def _worse_segmenter(path: Path) -> Path:
@@ -199,16 +212,8 @@ def test_the_retraining_runs_on_the_device_chosen_in_settings(qtbot, make_window
 
 def test_a_cancelled_training_leaves_no_half_trained_file_and_nothing_to_use(qtbot, make_window, dataset_root,
                                                                              monkeypatch):
-    from jsnviewer import retraining
-
-    long_run = dict(retraining.MODELS)
-    long_run["registration"] = (long_run["registration"][0], "crops",
-                                ["registration", "--epochs", "500", "--self-pairs", "8", "--batch-size", "8"])
-    monkeypatch.setattr(retraining, "MODELS", long_run)
-    window = make_window(dataset_root)
-    dialog = window.open_retraining()
-    for name, check in dialog.checks.items():
-        check.setChecked(name == "registration")
+    trained_with(monkeypatch, "registration", ["registration", "--epochs", "500", "--self-pairs", "8", "--batch-size", "8"])
+    dialog = dialog_training_only(make_window(dataset_root), "registration")
     dialog.length.setCurrentIndex(dialog.length.findText("Short", Qt.MatchStartsWith))
     dialog.start_button.click()
     assert not dialog.length.isEnabled()
@@ -227,11 +232,7 @@ def test_a_cancelled_training_leaves_no_half_trained_file_and_nothing_to_use(qtb
 
 def test_a_failing_trainer_is_reported_in_its_own_words_and_the_next_model_still_trains(
         qtbot, make_window, dataset_root, quick_runs, monkeypatch):
-    from jsnviewer import retraining
-
-    broken = dict(retraining.MODELS)
-    broken["joint_findings"] = (broken["joint_findings"][0], "images", ["findings", "--no-such-option"])
-    monkeypatch.setattr(retraining, "MODELS", broken)
+    trained_with(monkeypatch, "joint_findings", ["findings", "--no-such-option"])
     window = make_window(dataset_root)
     dialog = window.open_retraining()
     for name, check in dialog.checks.items():
@@ -662,14 +663,7 @@ def test_weights_the_full_disk_did_not_take_are_written_into_a_folder_the_user_p
     elsewhere = tmp_path / "usb stick"
     elsewhere.mkdir()
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(elsewhere))
-    quick = dict(retraining.MODELS)
-    quick["detector_ankylosis"] = (quick["detector_ankylosis"][0], "images",
-                                   ["detector", "--finding", "ankylosis", "--synthetic", "0", "--steps", "2"])
-    monkeypatch.setattr(retraining, "MODELS", quick)
-    window = make_window(dataset_root)
-    dialog = window.open_retraining()
-    for name, check in dialog.checks.items():
-        check.setChecked(name == model)
+    dialog = dialog_training_only(make_window(dataset_root), model)
     dialog.start_button.click()
     qtbot.waitUntil(lambda: not dialog.running, timeout=240_000)
     assert len(asked) == 1 and "No space left on device" in asked[0] and "untouched" in asked[0], asked
