@@ -150,6 +150,7 @@ def test_results_files_hold_every_joint(analysed, tmp_path):
     ("flat", "no hand to analyse: the image is one flat grey level"),
     ("noise", "no hand to analyse: the image is noise"),  # the detectors found eight "joints" with subluxation in it
     ("gradient", "no finger joints were found"),
+    ("silhouette", "no hand to analyse: the image is nearly all of 2 grey levels"),  # a horse's: 8 named "joints"
 ])
 def test_an_image_without_a_hand_is_a_clear_error(models, picture, message):
     from jsnviewer.phantom import generate_study
@@ -159,7 +160,9 @@ def test_an_image_without_a_hand_is_a_clear_error(models, picture, message):
     shape = study.followup.pixels.shape
     pixels = {"flat": lambda: np.full(shape, 300.0, np.float32),
               "noise": lambda: np.random.default_rng(1).normal(2000.0, 400.0, shape).astype(np.float32),
-              "gradient": lambda: np.add.outer(np.arange(shape[0]), np.arange(shape[1])).astype(np.float32)}[picture]()
+              "gradient": lambda: np.add.outer(np.arange(shape[0]), np.arange(shape[1])).astype(np.float32),
+              "silhouette": lambda: np.where(study.followup.pixels > np.median(study.followup.pixels), 4095.0, 0.0
+                                             ).astype(np.float32)}[picture]()
     no_hand = type(study.followup)(**{**vars(study.followup), "pixels": pixels})
     with pytest.raises(AnalysisError, match=message):
         analyze(study.baseline, no_hand, models)
@@ -173,6 +176,22 @@ def test_a_noisy_radiograph_is_still_analysed_as_one():
     pixels = generate_study(8_100_003).baseline.pixels
     noisy = pixels + np.random.default_rng(2).normal(0.0, 2.0 * float(pixels.std()), pixels.shape)
     assert no_picture(pixels) is None and no_picture(noisy) is None
+
+
+def test_a_picture_of_a_few_grey_levels_is_no_radiograph_and_a_hand_exported_in_8_bits_is_one():
+    """scikit-image's checkerboard had 13 named "joints"; a radiograph's greys run continuously, even saved in 8
+    bits with most of it a black border around the hand."""
+    from jsnviewer.phantom import generate_study
+    from jsnviewer.radiograph.content import no_picture
+
+    squares = (np.add.outer(np.arange(400) // 50, np.arange(400) // 50) % 2) * 200.0 + 30.0
+    squares[::50, :] = 80.0  # lines between the squares in two more greys, on 4 % of the pixels
+    squares[:, ::50] = 150.0
+    assert no_picture(squares).startswith("the image is nearly all of 3 grey levels (a silhouette, a drawing")
+    hand = generate_study(8_100_003).baseline.pixels
+    eight_bits = np.round((hand - hand.min()) / np.ptp(hand) * 255.0)
+    bordered = np.pad(eight_bits, [(s, s) for s in eight_bits.shape])  # 8/9 of the pixels black
+    assert no_picture(eight_bits) is None and no_picture(bordered) is None
 
 
 def test_batch_carries_on_past_a_bad_file_and_says_why(tmp_path):
