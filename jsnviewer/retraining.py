@@ -110,9 +110,24 @@ def _known_as(annotation: ImageAnnotation) -> str:
     return f"{annotation.name} (in the dataset: {annotation.image_file})"
 
 
+RUN_FOLDER = "%Y-%m-%d_%H%M%S"  # a retraining's folder under <dataset>/retrained/: when it started
+
+
 def output_folder(dataset_root: str | Path, when: datetime | None = None) -> Path:
     """Where one retraining writes its weights and model cards: inside the dataset, one folder per run."""
-    return Path(dataset_root) / "retrained" / f"{when or datetime.now():%Y-%m-%d_%H%M%S}"
+    return Path(dataset_root) / "retrained" / (when or datetime.now()).strftime(RUN_FOLDER)
+
+
+def retrained_when(weights_file: str | Path) -> datetime | None:
+    """When the retraining that wrote `weights_file` started, where the file lies in a retraining's folder
+    (`output_folder`); None for any other file."""
+    folder = Path(weights_file).parent
+    if folder.parent.name != "retrained":
+        return None
+    try:
+        return datetime.strptime(folder.name, RUN_FOLDER)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -73,10 +73,11 @@ def resolve_weights(name: str, override: str | Path | None = None) -> Path:
 def is_shipped(path: str | Path) -> bool:
     """Whether `path` is one of the shipped weights files (an existing .pt file in `models_dir()`)."""
     path = Path(path)
-    return path.suffix == ".pt" and path.is_file() and _in_models_dir(path)
+    return path.suffix == ".pt" and path.is_file() and in_models_dir(path)
 
 
-def _in_models_dir(path: Path) -> bool:
+def in_models_dir(path: Path) -> bool:
+    """Whether `path` lies in the folder of shipped weights (there or not)."""
     return path.resolve().parent == models_dir().resolve()
 
 
@@ -84,7 +85,7 @@ def not_found(path: str | Path, model: str | None = None) -> WeightsError:
     """A weights file that is not there, named by its model, with what to do: a shipped file comes back with the
     program; one the user chose (Settings, `--weights`) does not, but the shipped one stands in when it is cleared."""
     path = Path(path)
-    advice = _repair() if _in_models_dir(path) else CHOOSE_ANOTHER
+    advice = _repair() if in_models_dir(path) else CHOOSE_ANOTHER
     return WeightsError(path, f"file not found ({advice})", MODEL_TITLES.get(model, "model"))
 
 
@@ -113,7 +114,7 @@ def unusable(path: str | Path, reason: str, model: str | None) -> WeightsError:
     """A weights file that is there but cannot be used, named by its model (`model`'s title), with what to do where
     it is a shipped one (it is the program's own, and the user cannot choose another in its place) or one of theirs."""
     path = Path(path)
-    reason = f"{reason} ({_repair() if _in_models_dir(path) else CHOOSE_ANOTHER})"
+    reason = f"{reason} ({_repair() if in_models_dir(path) else CHOOSE_ANOTHER})"
     return WeightsError(path, reason, MODEL_TITLES.get(model, "model"))
 
 
@@ -134,7 +135,7 @@ def missing_files(files: dict[str, Path]) -> WeightsError | None:
     if not missing:
         return None
     folder = models_dir()
-    shipped = [name for name, path in missing.items() if _in_models_dir(path)]
+    shipped = [name for name, path in missing.items() if in_models_dir(path)]
     no_folder = bool(shipped) and not folder.is_dir()
     if len(missing) == 1 and not no_folder:
         ((name, path),) = missing.items()

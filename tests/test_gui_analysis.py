@@ -20,7 +20,7 @@ import pytest
 import pyqtgraph as pg
 from PIL import Image
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame
+from PySide6.QtWidgets import QApplication, QFrame
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.errors import WeightsError
@@ -615,6 +615,109 @@ def test_results_say_when_the_boxes_changed_and_analysing_again_measures_the_use
     baseline_boxes, followup_boxes = asked["corrections"]
     assert ("PIP3", moved) in [(j.identity, j.box) for j in baseline_boxes]
     assert followup_boxes == [] and not out_of_date()  # the follow-up's boxes are all proposals still
+
+
+@pytest.fixture
+def models_folder(tmp_path, monkeypatch) -> Path:
+    """A folder of shipped weights files standing in for the program's (the results here only hash them)."""
+    from jsnviewer.weights import MODEL_TITLES
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name in MODEL_TITLES:
+        (folder / f"{name}.pt").write_bytes(f"shipped {name}".encode())
+    monkeypatch.setenv("JSNVIEWER_MODELS", str(folder))
+    return folder
+
+
+def retrained_weights(dataset: Path, name: str, run: str = "2024-05-02_140312") -> Path:
+    """A weights file where a retraining in `dataset` writes it (`retraining.output_folder`)."""
+    path = dataset / "retrained" / run / f"{name}.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(f"retrained {name} {run}".encode())
+    return path
+
+
+def made_with(result: StudyResult, window) -> StudyResult:
+    """`result` recording the weights files the window's settings now name, as an analysis with them records them."""
+    from jsnviewer.dataset import file_sha256
+    from jsnviewer.gui.analysis import weights_files
+
+    models = {name: {"file": str(path.resolve()), "sha256": file_sha256(path)[:16]}
+              for name, path in weights_files(window.settings).items()}
+    return dataclasses.replace(result, settings={**result.settings, "models": models})
+
+
+def other_weights_marked(window) -> bool:
+    """Whether the window says, beside the results and in its warnings bar, that other weights made them."""
+    bar = window.warnings.button("results-other-weights")
+    panel = window.results_panel.weights.text()
+    assert (bar is not None) == panel.startswith("⚠")  # the two say the same
+    return bar is not None
+
+
+def test_the_results_panel_says_which_weights_made_the_results_shown(qtbot, analysed, models_folder, tmp_path):
+    """Once the status bar's line was gone, nothing in the window said which weights had made the results."""
+    window, result = analysed
+    assert window.show_results(made_with(result, window), propose=False)
+    line = window.results_panel.weights
+    assert line.isVisible() and line.text() == "Analysed with the shipped models."
+    assert str(models_folder / "segmenter.pt") in line.toolTip() and "SHA-256" in line.toolTip()
+    segmenter = retrained_weights(tmp_path / "clinic", "segmenter")
+    window.settings.weights["segmenter"] = str(segmenter)
+    assert window.show_results(made_with(result, window), propose=False)
+    assert line.text() == ("Analysed with weights retrained on 2024-05-02 14:03 from the dataset clinic (bone segmenter)"
+                           " and the shipped models for the rest.")
+    assert f"Bone segmenter: {segmenter.resolve()}" in line.toolTip() and not other_weights_marked(window)
+
+
+def test_results_made_with_other_weights_than_those_now_in_use_say_so_until_analysed_again(
+        qtbot, analysed, models_folder, tmp_path, monkeypatch):
+    """Retrained weights taken into use while results were shown left those results on screen without a sign that
+    other weights had made them. Nothing is analysed again, nor dropped, until the reader asks."""
+    window, result = analysed
+    shown = made_with(result, window)
+    assert window.show_results(shown, propose=False) and not other_weights_marked(window)
+    segmenter = retrained_weights(tmp_path / "clinic", "segmenter")
+    window.use_weights({"segmenter": str(segmenter)})  # the Retrain dialog's "use the new weights"
+    assert other_weights_marked(window) and window.result is shown and window.results_panel.table.rowCount() == 3
+    assert "weights retrained on 2024-05-02 14:03 from the dataset clinic (bone segmenter)" in \
+        window.results_panel.weights.text()
+
+    analysed_with = []
+
+    def stand_in(baseline, followup, settings, cache, progress=None, corrections=None):
+        analysed_with.append(settings.weights["segmenter"])
+        return made_with(measured_result(baseline, followup), window)
+
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", stand_in)
+    assert run_and_wait(qtbot, window, 60000, window.warnings.button("results-other-weights").click) == "done"
+    assert analysed_with == [str(segmenter)] and not other_weights_marked(window)
+    assert window.results_panel.weights.text().startswith("Analysed with weights retrained on 2024-05-02 14:03")
+
+
+def test_going_back_to_the_weights_that_made_the_results_takes_the_mark_away(qtbot, analysed, models_folder,
+                                                                            tmp_path):
+    window, result = analysed
+    segmenter = retrained_weights(tmp_path / "clinic", "segmenter")
+    window.settings.weights["segmenter"] = str(segmenter)
+    assert window.show_results(made_with(result, window), propose=False) and not other_weights_marked(window)
+
+    def in_settings(change) -> None:  # Settings, changed and accepted as the reader would
+        def answer() -> None:
+            dialog = QApplication.activeModalWidget()
+            change(dialog)
+            dialog.accept()
+
+        QTimer.singleShot(0, answer)
+        window.open_settings()
+
+    in_settings(lambda dialog: dialog.shipped_button.click())
+    assert other_weights_marked(window)
+    assert "(the shipped models)" in window.results_panel.weights.text()
+    in_settings(lambda dialog: dialog.weights["segmenter"].setText(str(segmenter)))
+    assert not other_weights_marked(window)
+    assert window.results_panel.weights.text().startswith("Analysed with weights retrained")
 
 
 def test_ctrl_z_after_an_analysis_undoes_the_users_last_edit_never_the_analysis(qtbot, analysed):

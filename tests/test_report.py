@@ -366,6 +366,21 @@ def test_results_json_names_the_program_beside_its_models(study):
     assert data["settings"]["models"]["segmenter"]["sha256"] == "3f1c0e9a7b2d4c61"
 
 
+def test_the_weights_that_made_results_are_said_in_a_readers_words(monkeypatch):
+    """What the window's results panel says of the weights (their files and SHA-256 are its tooltip's)."""
+    from jsnviewer.pipeline.provenance import weights_in_words
+
+    monkeypatch.setenv("JSNVIEWER_MODELS", "/opt/jsnviewer/models")
+    shipped = {name: f"/opt/jsnviewer/models/{name}.pt" for name in ("segmenter", "detector_ankylosis")}
+    run = "/data/clinic/retrained/2024-05-02_140312"
+    assert weights_in_words(shipped) == "the shipped models"
+    assert weights_in_words({name: f"{run}/{name}.pt" for name in shipped}) == \
+        "weights retrained on 2024-05-02 14:03 from the dataset clinic"
+    assert weights_in_words({**shipped, "segmenter": f"{run}/segmenter.pt", "registration": "/home/u/reg.pt"}) == (
+        "weights retrained on 2024-05-02 14:03 from the dataset clinic (bone segmenter), the weights file reg.pt "
+        "(registration network) and the shipped models for the rest")
+
+
 # 2-5, 8, 9: the PDF/PNG report
 
 

@@ -17,12 +17,15 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.errors import WeightsError, describe
-from jsnviewer.gui.analysis import analysis_settings, new_proposals, proposals, run_analysis, run_joint_search, warm_up
+from jsnviewer.gui.analysis import (
+    analysis_settings, new_proposals, proposals, run_analysis, run_joint_search, warm_up, weights_files,
+)
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.worker import Worker
 from jsnviewer.joints import SIDES, other_side
 from jsnviewer.pipeline.analyze import SIDE_GUESSED
+from jsnviewer.pipeline.provenance import other_weights_in_use
 from jsnviewer.words import counted
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,7 @@ RESULTS_OUT_OF_DATE = "results-out-of-date"  # the warning bar's key for "the bo
 # what results exported after the boxes changed say among their warnings (CSV study_warnings, report, results.json)
 EXPORTED_OUT_OF_DATE = ("The boxes were changed after this analysis: these results measure the boxes as they were "
                         "then, not as they are now.")
+RESULTS_OTHER_WEIGHTS = "results-other-weights"  # the warning bar's key for "made with other weights than those in use"
 OTHER_SETTINGS = "This pair was analysed earlier in this session with other settings"
 RESULTS_KEPT = 4  # the analyses of this many pairs are kept (in memory only) to be shown again when a pair comes back
 
@@ -275,6 +279,7 @@ class AnalysisActions:
                 j for j in self.documents[role].joints() if not j.reviewed))
         self._keep_result(result)
         self._check_result_up_to_date()
+        self.check_weights_in_use()
         self.warnings.dismiss_prefix("result-")  # the last result's: what this one no longer says must go
         shown = {text for _, text in self.warnings.messages()}
         for number, warning in enumerate(result.warnings):  # what the analysis found (a hand scaled, sides…)
@@ -351,6 +356,7 @@ class AnalysisActions:
         self._analysed_boxes = {}
         self._export_after_analysis = None  # it was of the results that go
         self.warnings.dismiss(RESULTS_OUT_OF_DATE)
+        self.warnings.dismiss(RESULTS_OTHER_WEIGHTS)
         self._crops_saved_for = None
         self.results_panel.set_result(None)
         self.detail_panel.show_joint(None)
@@ -528,6 +534,19 @@ class AnalysisActions:
                                        key=RESULTS_OUT_OF_DATE)
         else:
             self.warnings.dismiss(RESULTS_OUT_OF_DATE)
+
+    def check_weights_in_use(self) -> None:
+        """Mark the results shown where the weights now in use (Settings, retrained weights taken into use) are not
+        those that made them, with Analyse again one click away; nothing is analysed until the user asks. Back to
+        the weights that made them, the mark goes."""
+        in_use = other_weights_in_use(self.result, weights_files(self.settings)) if self.result is not None else None
+        self.results_panel.mark_other_weights(in_use)
+        if in_use is None:
+            self.warnings.dismiss(RESULTS_OTHER_WEIGHTS)
+            return
+        self.warnings.show_message(f"The results shown were made with other weights than those now in use ({in_use}). "
+                                   "Analyse again to measure with the weights now in use.", "info",
+                                   key=RESULTS_OTHER_WEIGHTS, action=("Analyse again", self.start_analysis))
 
     def _results_out_of_date(self) -> bool:
         """Whether the boxes, names or findings shown are no longer those the result shown measured."""

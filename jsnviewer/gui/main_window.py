@@ -940,6 +940,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
                     self.warnings.dismiss("dataset")
             self.settings = values
             self.show_missing_weights()
+            self.check_weights_in_use()
             self.saver.set_delay(values.autosave_delay_s)
             self._save_settings()
             self._update_save_state()
@@ -984,6 +985,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         self._save_settings()
         for name in weights:
             self.warnings.dismiss(f"weights-{name}")
+        self.check_weights_in_use()
         self.statusBar().showMessage(f"The next analyses use the new weights of {counted(len(weights), 'model')}", 8000)
 
     def _save_settings(self) -> None:

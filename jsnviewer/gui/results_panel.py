@@ -12,6 +12,7 @@ from jsnviewer.gui.joints_panel import TABLE_MIN_WIDTH
 from jsnviewer.gui.table_fit import ColumnFit, WholeRows
 from jsnviewer.joints import FINDINGS, anatomical_rank
 from jsnviewer.pipeline.overview import findings_abbrev, visit_colour
+from jsnviewer.pipeline.provenance import weights_listed, weights_said
 from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_ASSESSED, NOT_RELIABLE, UNRELIABLE_MARK, signed
 
 COLUMNS = ("Joint", "JSN", "Reliable", "Baseline", "Follow-up")
@@ -110,6 +111,10 @@ class ResultsPanel(QWidget):
         self.heading = QLabel("No analysis yet: Analysis ▸ Analyse (Ctrl+R)")
         self.heading.setObjectName("panelHeading")
         self.heading.setWordWrap(True)
+        self.weights = QLabel()  # which weights made the results, marked where they are not those now in use
+        self.weights.setObjectName("resultsWeights")
+        self.weights.setWordWrap(True)
+        self.weights.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.table = _Table(0, len(COLUMNS))
         self.columns = ColumnFit(self.table, COLUMNS, SHORT_COLUMNS, GIVE_WAY)
         for column, tip in enumerate(COLUMN_TIPS):
@@ -135,6 +140,7 @@ class ResultsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.heading)
+        layout.addWidget(self.weights)
         layout.addWidget(WholeRows(self.table), 1)
         layout.addWidget(self.unpaired_heading)
         layout.addWidget(self.unpaired)
@@ -203,7 +209,24 @@ class ResultsPanel(QWidget):
             missing = len({u.identity for u in result.unpaired if u.identity is not None})
             self.heading.setText(f"{len(joints)} joints measured ({reliable} reliable)"
                                  + (f", {missing} not measured" if missing else ""))
+        self.mark_other_weights(None)
         self._updating = False
+
+    def mark_other_weights(self, in_use: str | None) -> None:
+        """Say which weights made the results shown (the files and their SHA-256 in the tooltip); where the weights
+        now in use are others (`in_use`, in words), say that too, in the flag's colour."""
+        said = weights_said(self.result) if self.result is not None else None
+        self.weights.setVisible(said is not None)
+        if said is None:
+            return
+        if in_use is None:
+            self.weights.setText(f"{said}.")
+            self.weights.setStyleSheet("")
+        else:
+            self.weights.setText(f"⚠ {said}, not with the weights now in use ({in_use}). Analyse again (Ctrl+R) to "
+                                 "measure with those.")
+            self.weights.setStyleSheet(f"color: {FLAG_COLOUR};")
+        self.weights.setToolTip(f"The weights files that made these results:\n{weights_listed(self.result)}")
 
     def row_identities(self) -> list[str]:
         return [self.table.item(row, 0).data(Qt.UserRole + 1) for row in range(self.table.rowCount())]

@@ -27,6 +27,7 @@ from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import ALL_IDENTITIES, anatomical, file_stem
 from jsnviewer.pipeline.overview import display_grey, overview_image
+from jsnviewer.pipeline.provenance import models_used
 from jsnviewer.pipeline.result import VISIT_NAMES, StudyResult, UnpairedJoint, VisitInfo, hand_said
 
 STUDY_COLUMNS = ["patient_id", "baseline_date", "followup_date", "hand"]
@@ -89,9 +90,8 @@ INTENDED_USE = ("jsnviewer is not a certified medical device: its joints, findin
 def software_text(result: StudyResult) -> str:
     """Which program and which weights files made `result`: 'jsnviewer 0.1.0; models: segmenter.pt
     (SHA-256 3f1c0e9a7b2d4c61), …' (the first 16 hex digits, as results.json's settings.models)."""
-    models = result.settings.get("models") or {}
-    files = [f"{'' if Path(m['file']).stem == name else name + ' = '}{Path(m['file']).name} (SHA-256 {m['sha256']})"
-             for name, m in sorted(models.items())]
+    files = [f"{'' if m.file.stem == m.name else m.name + ' = '}{m.file.name} (SHA-256 {m.sha256})"
+             for m in models_used(result)]
     return f"jsnviewer {__version__}; models: {', '.join(files) or 'not recorded'}"
 
 
