@@ -681,8 +681,9 @@ def test_results_made_with_other_weights_than_those_now_in_use_say_so_until_anal
     segmenter = retrained_weights(tmp_path / "clinic", "segmenter")
     window.use_weights({"segmenter": str(segmenter)})  # the Retrain dialog's "use the new weights"
     assert other_weights_marked(window) and window.result is shown and window.results_panel.table.rowCount() == 3
-    assert "weights retrained on 2024-05-02 14:03 from the dataset clinic (bone segmenter)" in \
-        window.results_panel.weights.text()
+    assert "Now in use: weights retrained on 2024-05-02 14:03 from the dataset clinic (bone segmenter) and the shipped " \
+        "models for the rest." in window.warnings.text()
+    assert window.results_panel.weights.text().startswith("⚠ Analysed with the shipped models, not with the weights now")
 
     analysed_with = []
 
@@ -714,7 +715,7 @@ def test_going_back_to_the_weights_that_made_the_results_takes_the_mark_away(qtb
 
     in_settings(lambda dialog: dialog.shipped_button.click())
     assert other_weights_marked(window)
-    assert "(the shipped models)" in window.results_panel.weights.text()
+    assert "Now in use: the shipped models." in window.warnings.text()
     in_settings(lambda dialog: dialog.weights["segmenter"].setText(str(segmenter)))
     assert not other_weights_marked(window)
     assert window.results_panel.weights.text().startswith("Analysed with weights retrained")

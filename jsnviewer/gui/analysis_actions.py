@@ -544,8 +544,8 @@ class AnalysisActions:
         if in_use is None:
             self.warnings.dismiss(RESULTS_OTHER_WEIGHTS)
             return
-        self.warnings.show_message(f"The results shown were made with other weights than those now in use ({in_use}). "
-                                   "Analyse again to measure with the weights now in use.", "info",
+        self.warnings.show_message(f"The results shown were made with other weights than those now in use. Now in use: "
+                                   f"{in_use}. Analyse again to measure with them.", "info",
                                    key=RESULTS_OTHER_WEIGHTS, action=("Analyse again", self.start_analysis))
 
     def _results_out_of_date(self) -> bool:

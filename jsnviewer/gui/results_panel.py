@@ -219,14 +219,16 @@ class ResultsPanel(QWidget):
         self.weights.setVisible(said is not None)
         if said is None:
             return
+        files = f"The weights files that made these results:\n{weights_listed(self.result)}"
         if in_use is None:
             self.weights.setText(f"{said}.")
             self.weights.setStyleSheet("")
+            self.weights.setToolTip(files)
         else:
-            self.weights.setText(f"⚠ {said}, not with the weights now in use ({in_use}). Analyse again (Ctrl+R) to "
-                                 "measure with those.")
+            self.weights.setText(f"⚠ {said}, not with the weights now in use: analyse again (Ctrl+R) to measure with "
+                                 "those.")
             self.weights.setStyleSheet(f"color: {FLAG_COLOUR};")
-        self.weights.setToolTip(f"The weights files that made these results:\n{weights_listed(self.result)}")
+            self.weights.setToolTip(f"Now in use: {in_use}.\n\n{files}")
 
     def row_identities(self) -> list[str]:
         return [self.table.item(row, 0).data(Qt.UserRole + 1) for row in range(self.table.rowCount())]
