@@ -467,11 +467,13 @@ def test_the_report_shows_the_reasons_for_an_unreliable_joint_in_full(report, st
     assert "…" not in painted.joined()
 
 
-def test_the_report_names_the_program_and_the_model_files(report, study):
+def test_the_report_names_the_program_and_the_model_files(report, study, monkeypatch):
     from jsnviewer import __version__
 
+    monkeypatch.setenv("JSNVIEWER_MODELS", "/opt/jsnviewer/models")  # where MODELS' segmenter.pt is shipped
     texts = report(make_result(study)).joined()
-    assert f"jsnviewer {__version__}" in texts
+    assert f"jsnviewer {__version__}, analysed with the weights file retrained.pt (registration network) and the " \
+           "shipped models for the rest" in texts  # what the window's Results panel says of them
     assert "not a certified medical device" in texts  # a signed report says what the numbers are for
     assert "segmenter.pt (SHA-256 3f1c0e9a7b2d4c61)" in texts
     assert "registration = retrained.pt (SHA-256 cf4b8115b1269d29)" in texts

@@ -27,7 +27,7 @@ from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import ALL_IDENTITIES, anatomical, file_stem
 from jsnviewer.pipeline.overview import display_grey, overview_image
-from jsnviewer.pipeline.provenance import models_used
+from jsnviewer.pipeline.provenance import models_used, weights_said
 from jsnviewer.pipeline.result import VISIT_NAMES, StudyResult, UnpairedJoint, VisitInfo, hand_said
 
 STUDY_COLUMNS = ["patient_id", "baseline_date", "followup_date", "hand"]
@@ -88,11 +88,14 @@ INTENDED_USE = ("jsnviewer is not a certified medical device: its joints, findin
 
 
 def software_text(result: StudyResult) -> str:
-    """Which program and which weights files made `result`: 'jsnviewer 0.1.0; models: segmenter.pt
-    (SHA-256 3f1c0e9a7b2d4c61), …' (the first 16 hex digits, as results.json's settings.models)."""
+    """Which program and which weights files made `result`: 'jsnviewer 0.1.0, with the shipped models; models:
+    segmenter.pt (SHA-256 3f1c0e9a7b2d4c61), …' (the first 16 hex digits, as results.json's settings.models; the
+    weights in words as the window's results panel says them)."""
+    said = weights_said(result)
     files = [f"{'' if m.file.stem == m.name else m.name + ' = '}{m.file.name} (SHA-256 {m.sha256})"
              for m in models_used(result)]
-    return f"jsnviewer {__version__}; models: {', '.join(files) or 'not recorded'}"
+    return (f"jsnviewer {__version__}{', ' + said[0].lower() + said[1:] if said else ''}; "
+            f"models: {', '.join(files) or 'not recorded'}")
 
 
 def _confidence(confidences: dict[str, float], name: str) -> str:
