@@ -161,7 +161,7 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
         study_scroll = scrolling(self.study_panel)  # the two visits' details scroll on a small screen
         study_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         study_scroll.setMinimumWidth(self.study_panel.minimumWidth())
-        self.study_dock = study_dock = self._dock(study_scroll, "Study", Qt.LeftDockWidgetArea)
+        self.study_dock = self._dock(study_scroll, "Study", Qt.LeftDockWidgetArea)
         self.joints_dock = joints_dock = self._dock(scrolling(self.joints_panel), "Joints", Qt.RightDockWidgetArea)
         self.results_dock = self._dock(self.results_panel, "Results", Qt.RightDockWidgetArea)
         self.tabifyDockWidget(joints_dock, self.results_dock)
