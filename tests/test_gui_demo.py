@@ -207,3 +207,23 @@ def test_a_demo_whose_analysis_fails_does_not_say_its_joints_were_analysed(qtbot
     assert ended.args == ["error"]
     (banner,) = demo_banner(window)
     assert "analysis failed" in banner and "analysed by the models" not in banner
+
+
+@pytest.mark.slow
+def test_the_demo_the_window_writes_is_the_demo_patient_as_analyze_demo_writes_it(tmp_path):
+    """The window's demo was written as patient SYNTHETIC-7, the CLI's as PHANTOM-7: the Study panel and report named
+    another patient than `jsnviewer analyze --demo`, and its radiographs were not known for the demo's (kept out of
+    training). A demo folder an earlier version wrote so is made again."""
+    from jsnviewer.gui.demo import prepare_demo
+    from jsnviewer.phantom import generate_study, write_study
+    from jsnviewer.phantom.study import DEMO_FINDINGS_RATE, DEMO_SEED, is_demo_radiograph
+    from jsnviewer.radiograph.dicom import read_identity
+
+    folder = tmp_path / "demo"
+    prepare_demo(folder)
+    assert is_demo_radiograph(folder / "baseline.dcm") and is_demo_radiograph(folder / "followup.dcm")
+    assert read_identity(folder / "baseline.dcm").patient_id == "PHANTOM-7"
+    earlier = tmp_path / "earlier"
+    write_study(earlier, generate_study(DEMO_SEED, findings_rate=DEMO_FINDINGS_RATE))  # as patient SYNTHETIC-7
+    prepare_demo(earlier)
+    assert is_demo_radiograph(earlier / "baseline.dcm")

@@ -15,7 +15,7 @@ from pathlib import Path
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.settings import user_data_folder
 from jsnviewer.gui.worker import Worker
-from jsnviewer.phantom.study import DEMO_FINDINGS_RATE, DEMO_SEED
+from jsnviewer.phantom.study import DEMO_FINDINGS_RATE, DEMO_SEED, demo_study, is_demo_radiograph
 
 def demo_folder(seed: int = DEMO_SEED) -> Path:
     return user_data_folder() / "demo" / f"phantom-{seed}-findings{DEMO_FINDINGS_RATE:g}"
@@ -25,14 +25,16 @@ def prepare_demo(folder: Path, seed: int = DEMO_SEED, progress: Callable[[float,
     """Write the phantom pair into `folder` unless it is already there; returns the folder's truth."""
     from jsnviewer.phantom import TruthError, generate_study, load_truth, write_study
 
-    if (folder / "truth.json").is_file():
+    # a demo of seed 7 written as patient SYNTHETIC-7 by an earlier version is made again as the demo's patient
+    stale = seed == DEMO_SEED and not is_demo_radiograph(folder / "baseline.dcm")
+    if (folder / "truth.json").is_file() and not stale:
         try:
             return load_truth(folder)
         except TruthError:
             pass  # written by another version: make it again
     if progress:
         progress(0.05, "Generating the synthetic hand")
-    study = generate_study(seed, findings_rate=DEMO_FINDINGS_RATE)
+    study = demo_study() if seed == DEMO_SEED else generate_study(seed, findings_rate=DEMO_FINDINGS_RATE)
     if progress:
         progress(0.9, "Writing the demo study")
     write_study(folder, study)
