@@ -227,3 +227,18 @@ def test_the_demo_the_window_writes_is_the_demo_patient_as_analyze_demo_writes_i
     write_study(earlier, generate_study(DEMO_SEED, findings_rate=DEMO_FINDINGS_RATE))  # as patient SYNTHETIC-7
     prepare_demo(earlier)
     assert is_demo_radiograph(earlier / "baseline.dcm")
+
+
+@pytest.mark.slow
+def test_an_export_of_the_demo_starts_in_the_documents_folder_not_the_programs_hidden_data_folder(
+        qtbot, make_window, tmp_path, monkeypatch):
+    """Export report… of the demo proposed ~/.local/share/jsnviewer/jsnviewer/demo/…: a new user's first report went
+    where they would never find it."""
+    from jsnviewer.gui.analysis_actions import documents_folder
+
+    folder = tmp_path / "demo"
+    monkeypatch.setattr("jsnviewer.gui.demo.demo_folder", lambda seed=7: folder)
+    window = make_window()
+    with qtbot.waitSignal(window.study_loaded, timeout=120000):
+        open_demo(window, seed=3, analyse=False)
+    assert window._export_start() == str(documents_folder())

@@ -420,11 +420,12 @@ class AnalysisActions:
 
     def _export_start(self) -> str:
         """Where an export dialog (CSV, report, results folder) starts: the folder last exported to in this session,
-        else the radiograph's folder where the user can write into it, else their Documents (or home) folder."""
+        else the radiograph's folder where the user can write into it, else their Documents (or home) folder. Not the
+        demo's folder: it lies hidden in the program's data folder, where a user would not find the file again."""
         if writable_folder(self.export_folder):
             return str(self.export_folder)
         document = self.documents[FOLLOWUP] or self.documents[BASELINE]
-        if document is not None and writable_folder(Path(document.path).parent):
+        if document is not None and not document.sandbox and writable_folder(Path(document.path).parent):
             return str(Path(document.path).parent)
         return str(documents_folder())
 
