@@ -239,7 +239,7 @@ def _keyboard_rows() -> list[tuple[list[str], str, str]]:
         if columns is None:
             columns = cells
         elif columns[0] == "Keys" and not set(cells[0]) <= {"-", " "}:
-            rows.append((re.findall(r"`([^`]+)`", cells[0]), cells[1], cells[2]))
+            rows.append((re.findall(r"\*\*([^*]+)\*\*", cells[0]), cells[1], cells[2]))
     return rows
 
 
@@ -269,3 +269,26 @@ def test_the_keyboard_page_gives_each_action_its_real_shortcut_and_menu(make_win
     missing = [name for name, a in actions.items() if not a.shortcut().isEmpty() and name not in written
                and a is not window.actions_by_name["quit"]]  # Quit's key is the desktop's own
     assert not missing
+
+
+KEY = re.compile(r"((Ctrl|Shift)\+)*(Ctrl|Shift|[A-Z0-9]|F\d+|Esc|Ins|Del|Backspace|Enter|PgUp|PgDown|Left|Right|Up|Down|Tab)"
+                 r"|((Ctrl|Shift)\+)+[,+=-]")
+
+
+def test_the_manual_writes_every_key_in_its_text_font_so_the_letter_o_is_no_zero(qtbot):
+    """In a code font of some Linux desktops Ctrl+O reads as Ctrl+0: the keys are written in the page's own
+    font (bold), and the zero key says it is one."""
+    manual = ManualWindow()
+    qtbot.addWidget(manual)
+    for page in [f"manual/{p.name}" for p in _user_pages()] + ["gui.md"]:
+        manual.open_page(page)
+        block = manual.browser.document().begin()
+        while block.isValid():
+            for piece in block.begin():  # noqa: B020
+                fragment = piece.fragment()
+                if fragment.isValid() and fragment.charFormat().fontFixedPitch():
+                    assert not KEY.fullmatch(fragment.text().strip()), (page, fragment.text())
+            block = block.next()
+    manual.open_page("manual/keyboard-shortcuts.md")
+    text = manual.browser.toPlainText()
+    assert "Ctrl+O" in text and "Ctrl+0 (zero)" in text
