@@ -8,10 +8,10 @@ import dataclasses
 
 import pyqtgraph as pg
 
-from jsnviewer.gui.box_layer import view_rect
+from jsnviewer.gui.box_layer import on_screen, view_rect
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from jsnviewer.gui.overlays import MARK_ONLY, crowded_note, jsn_text, named_tag, tag_tooltip
-from jsnviewer.pipeline.placement import overlap
+from jsnviewer.pipeline.placement import box_rect, overlap
 from gui_support import make_window, open_and_wait, settings_store, study, wait_drawn  # noqa: F401 (fixtures)
 from test_gui_analysis import analysed  # noqa: F401 (the analysed window fixture)
 
@@ -157,3 +157,25 @@ def test_a_tag_on_a_neighbours_box_names_its_joint_until_a_zoom_makes_room_by_it
     qtbot.waitUntil(lambda: overlay.items["MCP2"].toPlainText() == jsn_text(result.joint("MCP2")), timeout=3000)
     found = on_others(window)
     assert "MCP2" in found and not found["MCP2"], found
+
+
+def test_a_tag_of_a_joint_out_of_view_is_not_counted_hidden_though_its_box_edge_shows(qtbot, analysed):
+    # zoomed in on a crowded real film, "1 JSN tag hidden for room" counted a joint off screen: only its box's edge
+    # showed, at the view's edge by a neighbour's box, and its tag found no room there
+    window, result = analysed
+    view_box, overlay = window.panes[FOLLOWUP].view_box, window.overlays[FOLLOWUP]
+    crowd(qtbot, window, result)
+    x0, y0, x1, y1 = on_screen(view_box)
+    cx, cy, w, h = result.joints[0].followup.box  # MCP2, the crowd's top left
+    left, top = cx + 0.2 * w, cy + 0.2 * h  # the view's corner inside its box, past its centre: the box's edge shows
+    view_box.setRange(xRange=(left, left + x1 - x0), yRange=(top, top + y1 - y0), padding=0)
+    screen = on_screen(view_box)
+    qtbot.waitUntil(lambda: overlay.note.pos().x() >= screen[0], timeout=3000)  # the tags placed anew, the note too
+    wait_drawn(qtbot, window)
+    assert overlap(box_rect(result.joints[0].followup.box), screen) > 0
+    assert not overlay.items["MCP2"].isVisible(), "MCP2's tag found room by its box's edge: the test tests nothing"
+    in_view = [k for k, t in overlay.items.items() if not t.isVisible()
+               and screen[0] <= result.joint(k).followup.box[0] <= screen[2]
+               and screen[1] <= result.joint(k).followup.box[1] <= screen[3]]
+    assert in_view and "MCP2" not in in_view, "no tag of a joint in view is hidden: the crowd tests nothing"
+    assert overlay.note.isVisible() and overlay.note.toPlainText() == crowded_note(len(in_view))  # MCP2's not counted

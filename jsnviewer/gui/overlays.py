@@ -27,8 +27,8 @@ from PySide6.QtWidgets import QGraphicsRectItem
 
 from jsnviewer.gui.box_layer import (LABEL_FILL, on_screen, on_screen_edges, rect_from_box, say_in_corner, screen_ratio,
                                      text_size)
-from jsnviewer.pipeline.placement import (Place, Rect, box_rect, clipped, first_free, free_place, near, others, overlap,
-                                          tag_places, text_rect)
+from jsnviewer.pipeline.placement import (Place, Rect, box_rect, centre_within, clipped, first_free, free_place, near,
+                                          others, tag_places, text_rect)
 from jsnviewer.pipeline.result import NOT_RELIABLE
 from jsnviewer.words import counted
 
@@ -233,11 +233,12 @@ class ResultOverlay:
         return item in self.marked or (item.identity is not None and item.identity == self.focused)
 
     def _say_crowded(self, taken: list[Rect]) -> None:
-        """How many tags of joints on screen are hidden, in a corner of the view clear of names and tags (else
-        the one that covers least)."""
+        """How many tags of joints in view are hidden, in a corner of the view clear of names and tags (else the one
+        that covers least). A joint in view is one whose box's centre is on screen: zoomed in on a joint, a neighbour
+        whose box's edge alone shows is not missed, though its tag finds no room by that edge."""
         screen = on_screen(self.view_box)
-        hidden = sum(overlap(self.boxes[item], screen) > 0 for item in self.crowded)
-        self.noted = hidden  # of joints on screen: one off screen is not missed
+        hidden = sum(centre_within(self.boxes[item], screen) for item in self.crowded)
+        self.noted = hidden
         if not hidden:
             self.note.hide()
             return

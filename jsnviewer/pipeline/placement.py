@@ -40,6 +40,12 @@ def clipped(a: Rect, bounds: Rect) -> Rect | None:
     return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
 
 
+def centre_within(a: Rect, bounds: Rect) -> bool:
+    """The centre of a (a box's joint) lies within `bounds`."""
+    cx, cy = (a[0] + a[2]) / 2.0, (a[1] + a[3]) / 2.0
+    return bounds[0] <= cx <= bounds[2] and bounds[1] <= cy <= bounds[3]
+
+
 def outside(bounds: Rect) -> list[Rect]:
     """Everything beyond `bounds` (the picture, or the part of the image on screen), as four rectangles: put
     with the texts placed before, a text cut off at the edge ('28 mm' of '-0.28 mm') costs what it hides."""
