@@ -3,12 +3,16 @@ analysis is stood in for (no models): the manifest, the error rows and the conso
 
 import csv
 import dataclasses
+import os
 import re
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from jsnviewer.pipeline.batch import written_when
 
 
 @pytest.fixture(scope="module")
@@ -326,11 +330,34 @@ def test_an_interrupted_rerun_keeps_the_earlier_summary_beside_its_own(quick, tm
     assert code == 130 and [rows[study][0]["status"] for study in ("P2", "P3")] == ["not analysed"] * 2
     assert earlier.read_bytes() == whole
     assert capsys.readouterr().err.count("(run the batch again to analyse every study); the earlier run's summary.csv "
-                                         "is kept as summary-earlier.csv\n") == 1
+                                         f"(written {written_when(earlier)}) is kept as summary-earlier.csv\n") == 1
     cut = summary.read_bytes()
     assert _batch(tmp_path, manifest)[0] == 130  # cut short again: the first kept summary stays as it was
     assert earlier.read_bytes() == whole and (tmp_path / "out" / "summary-earlier-2.csv").read_bytes() == cut
     assert "is kept as summary-earlier-2.csv" in capsys.readouterr().err
+
+
+def test_after_a_whole_rerun_the_kept_earlier_summary_says_what_it_is_and_when_it_was_written(quick, tmp_path,
+                                                                                              capsys):
+    """An interrupted run kept the earlier summary.csv as summary-earlier.csv; a whole run after it left that file
+    beside its own summary.csv unsaid, dated the day it was copied: a researcher could not tell which was which, nor
+    when the earlier one was made."""
+    manifest = "id,baseline,follow-up\nP1,b.png,f.png\nP2,b2.png,f.png\n"
+    out = tmp_path / "out"
+    _batch(tmp_path, manifest)
+    made = time.mktime((2026, 1, 5, 9, 30, 0, 0, 0, -1))  # the first run, weeks ago
+    os.utime(out / "summary.csv", (made, made))
+    quick["b2.png"] = KeyboardInterrupt()
+    assert _batch(tmp_path, manifest)[0] == 130
+    assert "the earlier run's summary.csv (written 2026-01-05 09:30) is kept as summary-earlier.csv" in \
+        capsys.readouterr().err
+    del quick["b2.png"]
+    code, rows = _batch(tmp_path, manifest)
+    assert code == 0 and list(rows) == ["P1", "P2"]
+    assert capsys.readouterr().out.endswith(
+        "note: summary-earlier.csv is not this run's summary but an earlier run's, written 2026-01-05 09:30, kept when "
+        "a later run was interrupted (summary.csv is this run's)\n")
+    assert (out / "summary-earlier.csv").stat().st_mtime == made  # its date in the folder is the earlier run's too
 
 
 def test_an_earlier_summary_that_cannot_be_kept_is_not_written_over(quick, tmp_path, monkeypatch, capsys):

@@ -168,9 +168,10 @@ def run_batch(args) -> int:
     from tqdm import tqdm
 
     from jsnviewer.pipeline.analyze import AnalysisModels
-    from jsnviewer.pipeline.batch import (analyse_study, check_out, earlier_study_folders, keep_manifest,
-                                          no_empty_folder_left, not_analysed_rows, read_manifest, study_folders,
-                                          write_interrupted_summary, write_summary)
+    from jsnviewer.pipeline.batch import (analyse_study, check_out, earlier_study_folders, earlier_summaries,
+                                          earlier_summary_note, keep_manifest, no_empty_folder_left, not_analysed_rows,
+                                          read_manifest, study_folders, write_interrupted_summary, write_summary,
+                                          written_when)
 
     manifest = Path(args.manifest)
     keep_manifest(manifest, Path(args.out))
@@ -202,12 +203,18 @@ def run_batch(args) -> int:
         summary, kept = write_interrupted_summary(out, rows, sys.stdout.write)
         print(f"interrupted after {done} of {len(studies)} studies; {summary} lists their rows and the "
               f"{counted(len(studies) - done, 'study')} not analysed (run the batch again to analyse every study)"
-              + (f"; the earlier run's summary.csv is kept as {kept.name}" if kept else ""), file=sys.stderr)
+              + (f"; the earlier run's summary.csv (written {written_when(kept)}) is kept as {kept.name}"
+                 if kept else ""), file=sys.stderr)
         print(_failed_text(failed) + _warned_text(warned), end="", file=sys.stderr)
+        for older in earlier_summaries(out):
+            if older != kept:
+                print(f"note: {earlier_summary_note(older)}", file=sys.stderr)
         raise
     summary = write_summary(out / "summary.csv", rows, sys.stdout.write)
     print(f"{len(studies) - len(failed)} of {len(studies)} studies analysed; summary in {summary}")
     print(_failed_text(failed) + _warned_text(warned), end="")
+    for kept in earlier_summaries(out):  # beside this run's summary.csv, which is which and when
+        print(f"note: {earlier_summary_note(kept)}")
     earlier = earlier_study_folders(out, [row["folder"] for row in rows if row.get("folder")])
     if earlier:  # beside the new summary.csv, they would pass for this run's
         print(f"note: {out} also holds the results of {counted(len(earlier), 'study')} of an earlier run, not of this "

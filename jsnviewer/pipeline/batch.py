@@ -8,6 +8,9 @@ import csv
 import io
 import itertools
 import logging
+import os
+import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -231,12 +234,31 @@ def write_interrupted_summary(out: Path, rows: list[dict], fallback: Callable[[s
         names = (f"summary-earlier{'' if n == 1 else f'-{n}'}.csv" for n in itertools.count(1))
         kept = next(out / name for name in names if not (out / name).exists())
         try:
+            written = summary.stat()
             atomic_write_bytes(kept, summary.read_bytes())
+            os.utime(kept, ns=(written.st_atime_ns, written.st_mtime_ns))  # its date is the earlier run's, as said
         except OSError as exc:
             fallback(csv_text(BATCH_COLUMNS, rows))
             raise JsnError(f"{summary}: left as the earlier run wrote it, which could not be kept as {kept.name} "
                            f"({exc.strerror or exc}); this run's rows went to standard output instead") from exc
     return write_summary(summary, rows, fallback), kept
+
+
+def earlier_summaries(out: Path) -> list[Path]:
+    """The earlier runs' summaries kept in `out` by interrupted runs (`write_interrupted_summary`), oldest first."""
+    kept = [p for p in out.glob("summary-earlier*.csv") if re.fullmatch(r"summary-earlier(-\d+)?\.csv", p.name)]
+    return sorted(kept, key=lambda p: p.stat().st_mtime)
+
+
+def written_when(path: Path) -> str:
+    """When the file was written, as a researcher reads it: "2026-11-20 14:02" (local time)."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+
+
+def earlier_summary_note(path: Path) -> str:
+    """What a kept earlier summary is, said beside the summary.csv of a later run: which is which, and when."""
+    return (f"{path.name} is not this run's summary but an earlier run's, written {written_when(path)}, kept when a "
+            "later run was interrupted (summary.csv is this run's)")
 
 
 def earlier_study_folders(out: Path, folders: list[str]) -> list[str]:
