@@ -155,9 +155,13 @@ def test_a_one_hand_film_stating_the_other_hand_than_its_joints_lie_as_is_said_o
         "The follow-up's file states a left hand, but its joints lie as a right hand's: a wrong side in the file, or "
         "a mirrored image? Check which hand the follow-up shows."]
     assert len(result.warnings) == 1
+    # said once, but each value carries it: a mirrored left hand's joints were compared with the right hand's
+    doubt = "the follow-up's file says a left hand but its joints lie as a right hand's"
+    assert result.joints and all(any(r.startswith(doubt) for r in j.registration.reasons) for j in result.joints)
     stated_right = dataclasses.replace(right_only, identity=dataclasses.replace(says_left, laterality="R"))
     agreed = analyze(study.baseline, stated_right, models, detections=(both, right))
     assert not any("states" in w for w in agreed.warnings), agreed.warnings
+    assert not any("file says" in r for j in agreed.joints for r in j.registration.reasons)
 
 
 def test_one_hand_and_both_hands_that_cannot_be_told_apart_say_so_and_measure_nothing():

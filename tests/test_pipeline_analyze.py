@@ -949,3 +949,43 @@ def test_memory_running_out_is_said_with_the_step_the_radiographs_and_what_to_do
     assert said.startswith(f"not enough memory to analyse {study.baseline.path.name if study.baseline.path else 'radiograph'}"
                            f" {width} × {height} px")
     assert f"while {stages[-1].lower()}" in said and "close other programs" in said
+
+
+def test_a_film_whose_file_states_the_other_hand_than_its_joints_lie_as_has_no_joint_called_reliable(analysed, models):
+    """The follow-up's file said a left hand, its joints lay as a right hand's: a wrong tag, or a mirrored image, whose
+    joints are then compared with the other hand's. The warning said so once, while every value was called reliable
+    in the table, results.csv, results.json and the report."""
+    import dataclasses
+
+    from jsnviewer.detection.detector import Detection, hand_side_of
+    from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.pipeline.report import joint_rows
+
+    study, hands, _ = analysed
+    detections = tuple([Detection(tuple(j.box), j.identity, 0.9) for j in visit.joints]
+                       for visit in (study.truth.baseline, study.truth.followup))
+    lying = hand_side_of(detections[1])
+    other = {"L": "R", "R": "L"}[lying]
+
+    def stating(radiograph, side):
+        return dataclasses.replace(radiograph, identity=dataclasses.replace(radiograph.identity, laterality=side))
+
+    baseline = stating(study.baseline, None)  # a JPEG: it states no hand, so the two files do not disagree
+    result = analyze(baseline, stating(study.followup, other), models, detections=detections)
+    sides = {"L": "left", "R": "right"}
+    seen = (f"the follow-up's file says a {sides[other]} hand but its joints lie as a {sides[lying]} hand's (a wrong "
+            "side in the file, or a mirrored image: see the warnings), so this may not be one joint seen twice")
+    todo = "check which hand the follow-up shows and the joint names"
+    assert any(f"The follow-up's file states a {sides[other]} hand" in w for w in result.warnings)
+    assert result.joints and not any(j.reliable for j in result.joints)
+    for joint in result.joints:  # the window's tooltip and joint detail, the report
+        said = joint.reasons_said()
+        assert f"• {seen}" in said and f"What to do: {todo}." in said[said.index(f"• {seen}"):], said
+    rows = joint_rows(result)
+    assert {row["reliable"] for row in rows} == {"no"}
+    assert all(f"{seen}; what to do: {todo}" in row["reliability_reasons"] for row in rows)
+    assert all(f"{seen}: {todo}" in j["reliability_reasons"] for j in result.to_json()["joints"])
+
+    agreed = analyze(baseline, stating(study.followup, lying), models, detections=detections)
+    assert not any("file says" in r for j in agreed.joints for r in j.registration.reasons)
+    assert sum(j.reliable for j in agreed.joints) == sum(j.reliable for j in hands.joints)

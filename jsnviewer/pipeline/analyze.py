@@ -219,19 +219,35 @@ def hand_sides_differ(baseline: list, followup: list, named: tuple[str | None, s
     return f"{text}: {SIDES_DIFFER_CAUSES} JSN compares the joints of the same name."
 
 
-def side_stated_otherwise(radiograph, detections: list, visit: str) -> str | None:
-    """A note when a visit's file states one hand but its joints lie as the other's (`hand_side_of`): the joints are
-    named, and compared, as the hand they lie as. A hand the reader named is left alone (their naming decides)."""
+def sides_stated_and_lying(radiograph, detections: list) -> tuple[str, str] | None:
+    """(the hand a visit's file states, the hand its joints lie as: `hand_side_of`) where the two differ: the joints
+    are named, and compared, as the hand they lie as. None where they agree or either is unknown, and for a hand the
+    reader named (their naming decides)."""
     from jsnviewer.detection.detector import hand_side_of
 
     stated = radiograph.identity.laterality
     if stated not in SIDES or radiograph.identity.laterality_by_reader:
         return None
     side = hand_side_of(detections)
-    if side is None or side == stated:
-        return None
-    return (f"The {visit}'s file states a {SIDES[stated]} hand, but its joints lie as a {SIDES[side]} hand's: "
+    return None if side is None or side == stated else (stated, side)
+
+
+def side_stated_otherwise(visit: str, stated: str, lying: str) -> str:
+    """The warning where a visit's file states one hand but its joints lie as the other's (`sides_stated_and_lying`)."""
+    return (f"The {visit}'s file states a {SIDES[stated]} hand, but its joints lie as a {SIDES[lying]} hand's: "
             f"a wrong side in the file, or a mirrored image? Check which hand the {visit} shows.")
+
+
+def side_in_doubt(contrary: dict[str, tuple[str, str]]) -> str:
+    """The reason given for every joint of a study where a visit's file states one hand and its joints lie as the
+    other's (`contrary`: visit → (stated, lying)). The fingers are named right either way (a mirrored hand's thumb is
+    still its thumb), but which hand is not: a mirrored image's joints are compared as the other hand's, with that
+    hand's joints on the other visit (the other hand of a film of both hands)."""
+    said = " and ".join(f"the {visit}'s file says a {SIDES[stated]} hand but its joints lie as a {SIDES[lying]} hand's"
+                        for visit, (stated, lying) in contrary.items())
+    which = "each visit shows" if len(contrary) > 1 else f"the {next(iter(contrary))} shows"
+    return (f"{said} (a wrong side in the file, or a mirrored image: see the warnings), so this may not be one joint "
+            f"seen twice: check which hand {which} and the joint names")
 
 
 LIKE_A_HAND = 0.5  # share of the boxes found that must lie where a hand's joints do: a page of text 7 of 19, the
@@ -373,8 +389,9 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     # its findings are a text page's "ankylosis" as much as a hand's: not said as findings
     unassessed = {visit: findings_not_assessed(visit) for visit in doubted}
     report(0.62, "Pairing joints")
-    stated_otherwise = [note for r, dets, visit in zip((baseline, followup), detections, ("baseline", "follow-up"))
-                        if (note := side_stated_otherwise(r, dets, visit))]
+    contrary = {visit: sides for r, dets, visit in zip((baseline, followup), detections, ("baseline", "follow-up"))
+                if (sides := sides_stated_and_lying(r, dets))}
+    stated_otherwise = [side_stated_otherwise(visit, *sides) for visit, sides in contrary.items()]
     *detections, hands_warning = match_hands(*detections, (baseline.identity.laterality, followup.identity.laterality))
     if hands_warning:  # which hand of the other film's two is compared: said with it, once
         hands_warning, stated_otherwise = " ".join([hands_warning, *stated_otherwise]), []
@@ -398,6 +415,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
         stated_otherwise = []
     warnings += [w for w in (size_warning, sides_warning, *stated_otherwise) if w]
     other_hand = OTHER_HAND if (sides_in_files or sides_warning) and not doubted else None
+    # the warning alone (or said with the one of both hands) left every value "reliable", of whichever hand it is
+    side_doubt = side_in_doubt(contrary) if contrary and not (sides_in_files or sides_warning or doubted) else None
     other_patient = OTHER_PATIENT if any(w.code == "different-patient" for w in pair_warnings) else None
     comparison = comparison_method(models.registrator.method)
     identities = sorted(pairs)
@@ -443,6 +462,8 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
                 registration.reasons.append(elsewhere(identity, misplaced[identity]))
             if other_hand:  # the joints of one name are not one joint: however well the bones align
                 registration.reasons.append(other_hand)
+            if side_doubt:  # nor, maybe, are a mirrored image's joints and the other hand's
+                registration.reasons.append(side_doubt)
             if other_patient:  # nor are two patients' joints: the warning alone left their values "reliable"
                 registration.reasons.append(other_patient)
             if comparison:  # however well its bones align, such a method's value is not the measurement
