@@ -989,3 +989,9 @@ def test_a_film_whose_file_states_the_other_hand_than_its_joints_lie_as_has_no_j
     agreed = analyze(baseline, stating(study.followup, lying), models, detections=detections)
     assert not any("file says" in r for j in agreed.joints for r in j.registration.reasons)
     assert sum(j.reliable for j in agreed.joints) == sum(j.reliable for j in hands.joints)
+    # both files say the other hand alike: each is warned of, yet one hand is compared with itself either way
+    assert hand_side_of(detections[0]) == lying
+    alike = analyze(stating(study.baseline, other), stating(study.followup, other), models, detections=detections)
+    assert sum(f"file states a {sides[other]} hand" in w for w in alike.warnings) == 2
+    assert not any("file says" in r for j in alike.joints for r in j.registration.reasons)
+    assert sum(j.reliable for j in alike.joints) == sum(j.reliable for j in hands.joints)

@@ -416,7 +416,10 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     warnings += [w for w in (size_warning, sides_warning, *stated_otherwise) if w]
     other_hand = OTHER_HAND if (sides_in_files or sides_warning) and not doubted else None
     # the warning alone (or said with the one of both hands) left every value "reliable", of whichever hand it is
-    side_doubt = side_in_doubt(contrary) if contrary and not (sides_in_files or sides_warning or doubted) else None
+    # both files wrong alike (both say the left hand, both lie as a right one's) still compare one hand with itself
+    alike = len(contrary) == 2 and len(set(contrary.values())) == 1
+    side_doubt = (side_in_doubt(contrary) if contrary and not alike and not (sides_in_files or sides_warning or doubted)
+                  else None)
     other_patient = OTHER_PATIENT if any(w.code == "different-patient" for w in pair_warnings) else None
     comparison = comparison_method(models.registrator.method)
     identities = sorted(pairs)
