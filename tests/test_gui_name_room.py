@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QPointF
 
 from jsnviewer.dataset import JointAnnotation
-from jsnviewer.gui.box_layer import box_label, hidden_names_note, view_rect
+from jsnviewer.gui.box_layer import box_label, hidden_names_note, on_screen as view_box_rect, view_rect
 from jsnviewer.gui.main_window import BASELINE
-from jsnviewer.pipeline.placement import overlap, place_names, text_rect
+from jsnviewer.pipeline.placement import centre_within, overlap, place_names, text_rect
 from gui_support import make_window, settings_store, shown_study, study  # noqa: F401 (fixtures)
 
 ROWS = (["DIP2", "DIP3", "DIP4", "DIP5"], ["PIP2", "PIP3", "PIP4", "PIP5"], ["MCP2", "MCP3", "MCP4", "MCP5"])
@@ -97,6 +97,27 @@ def test_where_even_short_names_find_no_room_the_hidden_are_counted_and_the_sele
     window.actions_by_name["show_labels"].trigger()  # names toggled off: no note about them
     qtbot.waitUntil(lambda: layer.settled, timeout=3000)
     assert not layer.note.isVisible() and not names(window)
+
+
+def test_a_name_of_a_joint_out_of_view_is_not_counted_hidden_though_its_box_edge_shows(qtbot, shown_study):
+    # the view's corner inside a joint's box, past its centre: the joint is out of view, only its box's edge shows,
+    # and its name finds no room by that edge; "N joint names hidden for room" counted it
+    window, layer, view_box = shown_study, shown_study.layers[BASELINE], shown_study.panes[BASELINE].view_box
+    crowd(qtbot, window, 0.5)
+    x0, y0, x1, y1 = view_box_rect(view_box)
+    dip2 = next(i for i in layer.items.values() if i.joint.identity == "DIP2")  # the crowd's top left
+    bx0, by0, bx1, by1 = dip2.box_rect()
+    left, top = bx0 + 0.7 * (bx1 - bx0), by0 + 0.7 * (by1 - by0)
+    view_box.setRange(xRange=(left, left + x1 - x0), yRange=(top, top + y1 - y0), padding=0)
+    screen = view_box_rect(view_box)
+    qtbot.waitUntil(lambda: layer.settled and (not layer.note.isVisible() or layer.note.pos().x() >= screen[0]),
+                    timeout=3000)  # the names placed anew, the note too
+    shown = names(window)
+    assert overlap(dip2.box_rect(), screen) > 0
+    assert dip2.uid not in shown, "DIP2's name found room by its box's edge: the test tests nothing"
+    in_view = [uid for uid, i in layer.items.items() if uid not in shown and centre_within(i.box_rect(), screen)]
+    assert in_view, "no name of a joint in view is hidden: the crowd tests nothing"
+    assert layer.note.isVisible() and layer.note.toPlainText() == hidden_names_note(len(in_view))  # DIP2's not counted
 
 
 def test_a_short_name_for_every_box_rather_than_no_name_for_some():

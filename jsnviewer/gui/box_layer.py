@@ -11,7 +11,8 @@ from PySide6.QtGui import QColor, QFont
 from jsnviewer.dataset import JointAnnotation
 from jsnviewer.gui.annotation import AnnotationDocument, copy_joint
 from jsnviewer.pipeline.overview import COLOURS, UNPAIRED_COLOUR, finding_colour, findings_abbrev
-from jsnviewer.pipeline.placement import Rect, clipped, corner_places, first_free, outside, place_names, text_rect
+from jsnviewer.pipeline.placement import (Rect, centre_within, clipped, corner_places, first_free, outside, place_names,
+                                         text_rect)
 from jsnviewer.words import counted
 
 
@@ -329,10 +330,11 @@ class AnnotationLayer(QObject):
         """Put every joint's name by its box (`placement.place_names`, on the box's part on screen) where it covers no
         other name and is not cut off at the view's edge, from the top of the image down. Where there is no room, short
         (`name_forms`: the box's colour still tells the findings), then compact; where even that finds none, hidden
-        until a zoom makes room, counted by a note in the view's corner (the box's tooltip still names it), but for
-        the selected joint's: it always shows."""
+        until a zoom makes room, counted by a note in the view's corner (the box's tooltip still names it) where its
+        joint is in view (its box's centre on screen), but for the selected joint's: it always shows."""
         shown = [i for i in self.items.values() if i.isVisible() and i.label_wanted] if self.view_box.width() > 0 else []
-        boxes = {i: clipped(i.box_rect(), on_screen(self.view_box)) for i in shown}  # None off screen: nothing to name
+        screen = on_screen(self.view_box)
+        boxes = {i: clipped(i.box_rect(), screen) for i in shown}  # None off screen: nothing to name
         named = sorted((i for i in shown if boxes[i]), key=lambda i: (i.pos().y(), i.pos().x()))
         sizes = [[in_image_pixels(self.view_box, size) for size in i.name_sizes()] for i in named]
         beyond = on_screen_edges(self.view_box)
@@ -348,7 +350,8 @@ class AnnotationLayer(QObject):
                 (form, place), origin = found, item.pos()
                 item.place_label((place[0][0] - origin.x(), place[0][1] - origin.y()), place[1])
                 taken.append(text_rect(place, forms[form]))
-        hidden = len(named) - len(taken)
+        # a joint whose box's edge alone shows is out of view: its name is not missed
+        hidden = sum(found is None and centre_within(i.box_rect(), screen) for i, found in zip(named, layout))
         self.note.setVisible(hidden > 0)
         if hidden:  # tags keep clear of it too
             taken.append(say_in_corner(self.view_box, self.note, hidden_names_note(hidden), beyond + taken))
