@@ -219,6 +219,24 @@ def test_the_shortcuts_list_fits_a_small_screen_in_order_without_the_edit_undo_w
     assert dialog.findChild(QTableWidget).rowCount() == len(rows)
 
 
+def test_the_shortcuts_list_gives_each_action_all_its_keys_as_the_manual_writes_them(qtbot, window, monkeypatch):
+    """F1 gave one key per action (Redo without Ctrl+Y, Delete box without Backspace), "Return" for the key the
+    manual calls Enter, and "Ctrl+0" where the window's font may draw the zero like the letter O."""
+    from PySide6.QtWidgets import QDialog
+
+    monkeypatch.setattr(QDialog, "exec", lambda self: 0)
+    window.show_shortcuts()
+    table = window.shortcuts_dialog.findChild(QTableWidget)
+    listed = {table.item(row, 1).text(): table.item(row, 0).text() for row in range(table.rowCount())}
+    assert listed["Redo"].split(" or ")[:2] == ["Ctrl+Shift+Z", "Ctrl+Y"]  # Windows adds Alt+Shift+Backspace
+    assert listed["Open radiographs"] == "Ctrl+O"  # not "or Open", a key of multimedia keyboards
+    assert listed["Delete box"] == "Del or Backspace"
+    assert listed["Zoom in"] == "Ctrl++ or Ctrl+="
+    assert listed["Accept proposal"] == "Enter" and listed["Accept all named proposals"] == "Shift+Enter"
+    assert listed["The images"] == "Ctrl+0 (zero)" and listed["Joints list"] == "Ctrl+1"
+    assert not any("Return" in keys for keys in listed.values())
+
+
 @pytest.mark.parametrize("pause_ms", [0, 10_000_000], ids=["typed slowly", "typed fast, box after box"])
 def test_a_joint_name_typed_into_the_identity_list_is_the_name_given_however_fast_it_is_typed(
         qtbot, window, pause_ms):

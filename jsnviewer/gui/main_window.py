@@ -38,7 +38,7 @@ from jsnviewer.gui.image_view import RadiographPane, Tool
 from jsnviewer.gui.joint_detail import JointDetailPanel
 from jsnviewer.gui.keys import FocusedWidgetKeysFirst
 from jsnviewer.gui.log_file import SEND_LOG
-from jsnviewer.gui.menus import build_actions
+from jsnviewer.gui.menus import build_actions, keys_text
 from jsnviewer.gui.joints_panel import TABLE_MIN_WIDTH, JointsPanel
 from jsnviewer.gui.overlays import ResultOverlay
 from jsnviewer.gui.resources import resource_icon
@@ -1029,9 +1029,9 @@ class MainWindow(AnalysisActions, DatasetActions, QMainWindow):
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every action with a shortcut, by name (Undo and Redo without the edit they
-        would undo now), then the mouse."""
+        would undo now), each with all its keys (`menus.keys_text`), then the mouse."""
         fixed = {self.actions_by_name["undo"]: "Undo", self.actions_by_name["redo"]: "Redo"}
-        rows = [(action.shortcut().toString(QKeySequence.NativeText),
+        rows = [(keys_text(action.shortcuts()),
                  fixed.get(action) or action.text().replace("&", "").rstrip(".…"))
                 for action in self.actions() if not action.shortcut().isEmpty()]
         rows.sort(key=lambda row: row[1].casefold())

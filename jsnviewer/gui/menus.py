@@ -15,6 +15,23 @@ from jsnviewer.gui.image_view import FILE_WINDOW, WINDOW_PRESETS, Tool
 from jsnviewer.gui.resources import resource_icon
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP
 
+def keys_text(keys: list[QKeySequence]) -> str:
+    """An action's keys as the manual writes them: each once, "or" between them, Return by the name the keyboard and
+    the manual give it, Enter (the keypad's Enter then reads the same), and a zero key said to be one: in some window
+    fonts Ctrl+0 reads as Ctrl+O. Keys of multimedia keyboards that the desktop's own keys add (Open, Save, Zoom In,
+    Redo: no key of most keyboards) are left out."""
+    names: list[str] = []
+    for key in keys:
+        if key.isEmpty() or key[key.count() - 1].key().value >= Qt.Key_Back.value:
+            continue
+        name = key.toString(QKeySequence.NativeText).replace("Return", "Enter")
+        if name.split("+")[-1] == "0":
+            name += " (zero)"
+        if name not in names:
+            names.append(name)
+    return " or ".join(names)
+
+
 def window_action(window: QMainWindow, text: str, slot: Callable[..., Any],
                   shortcut: str | QKeySequence | QKeySequence.StandardKey | list[str] | None = None, tip: str = "",
                   icon: str | None = None, checkable: bool = False) -> QAction:
