@@ -15,6 +15,7 @@ from jsnviewer.gui.image_view import FILE_WINDOW, WINDOW_PRESETS, Tool
 from jsnviewer.gui.resources import resource_icon
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP
 
+
 def keys_text(keys: list[QKeySequence]) -> str:
     """An action's keys as the manual writes them: each once, "or" between them, Return by the name the keyboard and
     the manual give it, Enter (the keypad's Enter then reads the same), and a zero key said to be one: in some window
