@@ -235,6 +235,8 @@ def test_the_shortcuts_list_gives_each_action_all_its_keys_as_the_manual_writes_
     assert listed["Accept proposal"] == "Enter" and listed["Accept all named proposals"] == "Shift+Enter"
     assert listed["The images"] == "Ctrl+0 (zero)" and listed["Joints list"] == "Ctrl+1"
     assert not any("Return" in keys for keys in listed.values())
+    tips = {name: window.actions_by_name[name].toolTip() for name in ("accept", "images")}
+    assert tips["accept"].endswith("(Enter)") and tips["images"].endswith("(Ctrl+0, zero)"), tips  # hovered
 
 
 @pytest.mark.parametrize("pause_ms", [0, 10_000_000], ids=["typed slowly", "typed fast, box after box"])

@@ -33,6 +33,12 @@ def keys_text(keys: list[QKeySequence]) -> str:
     return " or ".join(names)
 
 
+def key_in_tip(action: QAction) -> str:
+    """' (Enter)', ' (Ctrl+0, zero)': an action's first key as its tooltip ends; '' for an action without one."""
+    shown = keys_text([action.shortcut()]).replace(" (zero)", ", zero")
+    return f" ({shown})" if shown else ""
+
+
 def window_action(window: QMainWindow, text: str, slot: Callable[..., Any],
                   shortcut: str | QKeySequence | QKeySequence.StandardKey | list[str] | None = None, tip: str = "",
                   icon: str | None = None, checkable: bool = False) -> QAction:
@@ -44,8 +50,7 @@ def window_action(window: QMainWindow, text: str, slot: Callable[..., Any],
         action.setShortcuts(QKeySequence.keyBindings(shortcut))
     elif shortcut is not None:
         action.setShortcut(QKeySequence(shortcut))
-    shown = action.shortcut().toString(QKeySequence.NativeText)
-    action.setToolTip(f"{tip or text.replace('&', '').replace('…', '')}" + (f" ({shown})" if shown else ""))
+    action.setToolTip(f"{tip or text.replace('&', '').replace('…', '')}{key_in_tip(action)}")
     if icon is not None:
         action.setIcon(resource_icon(icon))
     action.setCheckable(checkable)
@@ -252,8 +257,7 @@ def toolbar_undo(window: QMainWindow, action: QAction) -> QAction:
 
     def follow() -> None:
         button.setEnabled(action.isEnabled())
-        keys = action.shortcut().toString(QKeySequence.NativeText)
-        button.setToolTip(action.text().replace("&", "") + (f" ({keys})" if keys else ""))
+        button.setToolTip(action.text().replace("&", "") + key_in_tip(action))
 
     action.changed.connect(follow)
     follow()
