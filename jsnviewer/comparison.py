@@ -1,13 +1,16 @@
 """The weights in use against a retraining's new ones, measured on the dataset by the program's benchmarks.
 
 One figure per model, in an annotator's words: reviewed joints found (the detectors, jsnviewer.detection.bench),
-findings called as the annotators marked them (the finding classifier, the same benchmark), Dice of the bone
+findings called as the annotators marked them (the finding classifier, the same benchmark) and each finding's F1 on the
+synthetic studies its training held out (the "validation F1" its training log gives), Dice of the bone
 outlines with those saved in the dataset (the segmenter, jsnviewer.segmentation.bench) and the spread of the JSN under
 small shifts, σ′ (the registration, jsnviewer.registration.bench). The saved outlines are the ones the segmenter in
 use drew, so the segmenter's figure says whether the new one outlines differently ("changed"), never whether it
 does better or worse (`judged`). The segmenter and the registration are measured on the joints their
 trainers held out (`is_validation_joint`); the detectors and the finding classifier learn from every reviewed
-radiograph, so they are measured on the radiographs they were trained on, and the comparison says so.
+radiograph, so they are measured on the radiographs they were trained on, and the comparison says so. A classifier
+fine-tuned on a few radiographs learns them by heart: "the same" on them while it has unlearned a finding, which
+only the held-out studies show.
 `jsnviewer bench retraining` runs it and writes it beside the new weights (COMPARISON_FILE).
 """
 
@@ -30,8 +33,9 @@ ENOUGH_JOINTS = 5
 # The detectors are measured on at most this many reviewed radiographs (about 1 s each per detection, up to four
 # detections: in use, then each new detector and the new finding classifier in its place): ~2 min on 2 CPU cores
 MAX_RADIOGRAPHS = 30
-IMAGES, JOINTS = "reviewed radiograph", "held-out joint"
+IMAGES, JOINTS, STUDIES = "reviewed radiograph", "held-out joint", "held-out synthetic study"
 DETECTION_MODELS = ("detector_ankylosis", "detector_subluxation", "joint_findings")
+MODELS_OF_SEVERAL_ROWS = ("joint_findings",)
 _PROGRESS = re.compile(r"^compared (\d+) of (\d+)\b", re.MULTILINE)
 
 
@@ -105,6 +109,13 @@ class ModelComparison:
         return f"{text}. Measured {self.measured_on}."
 
     @property
+    def doubt_of_row(self) -> str:
+        """`doubt`, with its figures where the model has several rows (the finding classifier)."""
+        if self.model not in MODELS_OF_SEVERAL_ROWS or self.in_use is None:
+            return self.doubt
+        return f"{self.doubt} — {self.measure}: {self.in_use_text} in use → {self.new_text} new"
+
+    @property
     def too_little_text(self) -> str:
         return f"too little data to tell: {counted(self.amount, self.unit)}, {self.enough} or more needed"
 
@@ -121,16 +132,22 @@ class Comparison:
         return [m for m in self.models if m.verdict == "worse"]
 
     def of(self, model: str) -> ModelComparison | None:
-        return next((m for m in self.models if m.model == model), None)
+        return next(iter(self.rows_of(model)), None)
+
+    def rows_of(self, model: str) -> list[ModelComparison]:
+        """Its figures: one, or the finding classifier's on the reviewed radiographs and on held-out studies."""
+        return [m for m in self.models if m.model == model]
 
     def doubts(self, models) -> dict[str, str]:
         """Of `models`, each one whose new weights are not shown to do at least as well as those in use on enough data,
         with why (a model this comparison did not measure: "not compared")."""
         doubts = {}
         for model in models:
-            m = self.of(model)
-            if m is None or m.doubt:
-                doubts[model] = m.doubt if m is not None else "not compared"
+            rows = self.rows_of(model)
+            if not rows:
+                doubts[model] = "not compared"
+            elif said := "; ".join(m.doubt_of_row for m in rows if m.doubt):
+                doubts[model] = said
         return doubts
 
     def still_holds(self, new_weights: dict[str, str], weights_in_use: dict[str, str]) -> bool:
@@ -146,6 +163,9 @@ class Comparison:
     def from_json(cls, obj: dict) -> Comparison:
         if any("judged" not in m for m in obj["models"]):  # written by an earlier version, which judged the segmenter
             raise KeyError("judged")  # by its own outlines: measured again
+        findings = [m["unit"] for m in obj["models"] if m["model"] == "joint_findings" and m["unit"]]
+        if findings and STUDIES not in findings:  # an earlier version's, on the radiographs it was trained on only
+            raise KeyError(STUDIES)
         return cls(tuple(ModelComparison(**m) for m in obj["models"]), dict(obj["weights_in_use"]),
                    dict(obj["new_weights"]), float(obj["seconds"]), dict(obj.get("details", {})))
 
@@ -191,6 +211,8 @@ def compare_weights(dataset_root: str | Path, new_weights: dict[str, str], weigh
     reviewed = len(dataset.reviewed_annotations()[0]) if detection else 0
     measured_images = min(reviewed, MAX_RADIOGRAPHS)
     steps = (1 + len(detection)) * measured_images + 2 * len({"segmenter", "registration"} & set(new_weights))
+    studies = _validation_studies(new_weights["joint_findings"]) if "joint_findings" in new_weights else 0
+    steps += studies + 2 * bool(studies)
     done = 0
 
     def step(what: str) -> None:
@@ -204,6 +226,10 @@ def compare_weights(dataset_root: str | Path, new_weights: dict[str, str], weigh
         found, measured = _detection(dataset.root, detection, new_weights, in_use, reviewed, step)
         models += found
         details["detection"] = measured
+    if studies:
+        found, measured = _findings_held_out(new_weights["joint_findings"], in_use["joint_findings"], studies, step)
+        models += found
+        details["findings_held_out"] = measured
     for model, measure in (("segmenter", _segmenter), ("registration", _registration)):
         if model in new_weights:
             comparison, measured = measure(dataset.joint_crops_dir, new_weights[model], in_use[model], step)
@@ -258,6 +284,40 @@ def _detection(root: Path, models: list[str], new_weights: dict[str, str], in_us
                                         True, 1e-9, on, measured, IMAGES, ENOUGH_RADIOGRAPHS,
                                         "" if all(of) else "no reviewed joint was found to decide its findings on"))
     return compared, {k: {n: v for n, v in r.items() if n != "per_image"} for k, r in results.items()}
+
+
+def _validation_studies(weights: str) -> int:
+    """How many synthetic studies the finding classifier's training held out to choose its thresholds on."""
+    from jsnviewer.detection.findings_train import VALIDATION_STUDIES
+    from jsnviewer.weights import load_weights
+
+    return int(load_weights(weights).meta.get("validation_studies", VALIDATION_STUDIES))
+
+
+def _findings_held_out(new: str, in_use: str, studies: int,
+                       step: Callable[[str], None]) -> tuple[list[ModelComparison], dict]:
+    """Each finding's F1 with the classifier in use and the new one, at their own thresholds, on the synthetic studies
+    the new one's training held out: for the new one, the validation F1 its training log gives."""
+    from jsnviewer.detection.findings import load_finding_net
+    from jsnviewer.detection.findings_train import (VALIDATION_FINDINGS_RATE, f1_at_thresholds, phantom_patches,
+                                                    validation_seeds)
+
+    seeds = validation_seeds(studies)
+    patches = phantom_patches(seeds, VALIDATION_FINDINGS_RATE,
+                              lambda k: step(f"held-out synthetic study {k} of {studies}"))
+    measured = {}
+    for which, path in (("in use", in_use), ("new", new)):
+        measured[which] = f1_at_thresholds(load_finding_net(path), patches)
+        step(f"finding classifier {which}, held-out synthetic studies")
+    on = (f"on the {counted(studies, 'synthetic study', 'synthetic studies')} (both visits, "
+          f"{counted(int(patches.known.sum()), 'joint')}) its training held out to choose its thresholds on (the "
+          "validation F1 of its training log). Synthetic hands, not the clinic's radiographs: but a finding the new "
+          "classifier no longer calls on them is one it has unlearned")
+    rows = [ModelComparison("joint_findings", f"{finding} called on held-out synthetic hands (F1; 1: every one right)",
+                            measured["in use"][finding], measured["new"][finding],
+                            f"{measured['in use'][finding]:.3f}", f"{measured['new'][finding]:.3f}", True, 0.01, on,
+                            studies, STUDIES, ENOUGH_RADIOGRAPHS) for finding in measured["new"]]
+    return rows, measured
 
 
 def _held_out(crops_dir: Path) -> tuple[list, str]:

@@ -132,6 +132,33 @@ def test_the_new_weights_are_measured_against_those_in_use_on_the_dataset(datase
     assert not comparison.still_holds({"segmenter": new["segmenter"]}, {"registration": new["registration"]})
 
 
+def test_a_finding_classifier_that_unlearned_a_finding_is_called_worse_not_the_same(dataset_root, tmp_path, one_thread):
+    """Fine-tuned on a couple of reviewed radiographs, the classifier learns them by heart: its training log gave a
+    validation F1 of 0.03 while the comparison, made on those same radiographs only, said "the same". The figure of the
+    studies its training held out is compared too, and it is the log's."""
+    from jsnviewer.cli.main import main
+    from jsnviewer.comparison import compare_weights
+
+    new = tmp_path / "joint_findings.pt"
+    assert main(["train", "findings", "--synthetic", "0", "--validation", "3", "--steps", "30", "--data",
+                 str(dataset_root), "--out", str(new)]) == 0
+    logged = load_weights(new).meta  # its training log's "validation_f1_ankylosis 0.0"
+    comparison = compare_weights(dataset_root, {"joint_findings": str(new)}, {})
+    on_trained = comparison.of("joint_findings")
+    assert on_trained.unit == "reviewed radiograph" and on_trained.verdict == "same"  # the real measure stays shown
+    held_out = {m.measure.split()[0]: m for m in comparison.models[1:]}  # its other rows
+    assert set(held_out) == {"ankylosis", "subluxation"}
+    ankylosis = held_out["ankylosis"]
+    assert round(ankylosis.new, 4) == logged["validation_f1_ankylosis"] < ankylosis.in_use - 0.2
+    assert ankylosis.verdict == "worse" and comparison.worse() == [ankylosis]
+    assert "3 synthetic studies" in ankylosis.measured_on and "its training held out" in ankylosis.measured_on
+    doubt = comparison.doubts({"joint_findings": str(new)})["joint_findings"]  # what Use asks about
+    assert doubt.startswith("too little data to tell: 2 reviewed radiographs, 5 or more needed — findings")
+    assert ("; measured worse (too little data to tell: 3 held-out synthetic studies, 5 or more needed) — ankylosis "
+            f"called on held-out synthetic hands (F1; 1: every one right): {ankylosis.in_use_text} in use → "
+            f"{ankylosis.new_text} new;") in doubt
+
+
 def test_the_dataset_says_which_models_it_can_train(dataset_root, tmp_path):
     from jsnviewer.dataset import open_dataset
     from jsnviewer.retraining import training_data

@@ -194,7 +194,8 @@ def train_findings_command(args) -> int:
     from jsnviewer.cli import starting_weights
     from jsnviewer.detection.data import load_annotations, load_real
     from jsnviewer.detection.findings import load_finding_net
-    from jsnviewer.detection.findings_train import JointPatches, file_patches, phantom_patches, train_finding_net
+    from jsnviewer.detection.findings_train import (VALIDATION_FINDINGS_RATE, JointPatches, file_patches, phantom_patches,
+                                                    train_finding_net, validation_seeds)
     from jsnviewer.weights import load_weights, write_model_card
 
     use_cpu_threads(args.threads)
@@ -234,13 +235,13 @@ def train_findings_command(args) -> int:
     train = JointPatches.concat(parts)
     if not train.known.any():
         raise JsnError("no joints with known findings were found to train on")
-    validation = synthetic("validation", range(2_000_000, 2_000_000 + args.validation), 0.15)
+    validation = synthetic("validation", validation_seeds(args.validation), VALIDATION_FINDINGS_RATE)
     args.init = starting_weights(args.init, "joint_findings", [args.data])
     start = None
     if args.init is not None:
         print(f"starting from {args.init}", flush=True)
         start = load_finding_net(args.init)
-    meta = {"data": data, "command": args.command_line}
+    meta = {"data": data, "command": args.command_line, "validation_studies": args.validation}  # for the comparison
     if args.init is not None:
         meta["previous"] = load_weights(args.init).meta
     device = training_device(args.device)

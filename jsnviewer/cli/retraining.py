@@ -13,7 +13,8 @@ def register(train_subparsers, bench_subparsers) -> None:
         "retraining", help="compare a retraining's new weights with the weights in use, on the dataset",
         description="Measure each model a retraining wrote into RUN (a <dataset>/retrained/<date_time> folder) with the "
                     "weights in use and with the new ones, on the dataset's reviewed radiographs (detectors, finding "
-                    "classifier) and held-out joints (segmenter, registration); writes RUN/" + COMPARISON_FILE + ".")
+                    "classifier), the synthetic studies the finding classifier's training held out and held-out joints "
+                    "(segmenter, registration); writes RUN/" + COMPARISON_FILE + ".")
     b.add_argument("run", type=Path, metavar="RUN", help="the retraining's folder of new weights")
     b.add_argument("--data", type=Path, required=True, metavar="DIR", help="the annotation dataset it was trained on")
     b.add_argument("--weights", action="append", default=[], metavar="MODEL=FILE",

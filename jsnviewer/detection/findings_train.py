@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 
 STORE = 128
 STORE_CONTEXT = 1.8
+# The synthetic studies the decision thresholds are chosen on, never trained on: the training's "validation F1"
+VALIDATION_FIRST_SEED = 2_000_000
+VALIDATION_STUDIES = 60  # `jsnviewer train findings --validation`'s default
+VALIDATION_FINDINGS_RATE = 0.15  # the phantom's own
+
+
+def validation_seeds(studies: int = VALIDATION_STUDIES) -> range:
+    return range(VALIDATION_FIRST_SEED, VALIDATION_FIRST_SEED + studies)
 
 
 @dataclass
@@ -181,6 +189,13 @@ def f1_at(p: np.ndarray, truth: np.ndarray, threshold: float) -> float:
     tp = int((pred & truth).sum())
     denom = 2 * tp + int((pred & ~truth).sum()) + int((~pred & truth).sum())
     return 2 * tp / denom if denom else 1.0
+
+
+def f1_at_thresholds(net: FindingNet, data: JointPatches) -> dict[str, float]:
+    """Each finding's F1 on the known joints of `data` at the net's own decision thresholds (as the analyses call it)."""
+    probs = evaluate(net, data)
+    return {f: f1_at(probs[data.known, fi], data.findings[data.known, fi], net.thresholds[f])
+            for fi, f in enumerate(FINDINGS)}
 
 
 def train_finding_net(train: JointPatches, validation: JointPatches, out: Path, steps: int = 3000,

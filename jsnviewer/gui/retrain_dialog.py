@@ -430,7 +430,7 @@ class RetrainDialog(QDialog):
         worse = [m for m in self.comparison.models if m.model in doubts and m.verdict == "worse"] \
             if self.comparison is not None else []
         if worse:
-            lines.append("Measured worse than the weights in use: " + ", ".join(m.title for m in worse) + ".")
+            lines.append("Measured worse than the weights in use: " + ", ".join(dict.fromkeys(m.title for m in worse)) + ".")
         if doubts and self.comparison is not None:
             lines.append("Not shown to do at least as well on enough data (“Use the new weights” asks first): "
                          + ", ".join(MODELS[m][0] for m in doubts) + ".")
@@ -503,7 +503,8 @@ class RetrainDialog(QDialog):
         others = {m: p for m, p in weights.items() if m not in doubts}
 
         def said(model: str) -> str:
-            m = self.comparison.of(model) if self.comparison is not None else None
+            rows = self.comparison.rows_of(model) if self.comparison is not None else []
+            m = rows[0] if len(rows) == 1 else None  # of several rows, each doubt gives its own figures
             figures = f" ({m.in_use_text} in use → {m.new_text} new)" if m is not None and m.in_use is not None else ""
             return f"• {MODELS[model][0]}: {doubts[model]}{figures}"
 
