@@ -238,9 +238,13 @@ def test_the_retraining_runs_on_the_device_chosen_in_settings(qtbot, make_window
 
 
 def test_a_cancelled_training_leaves_no_half_trained_file_and_nothing_to_use(qtbot, make_window, dataset_root,
-                                                                             monkeypatch):
+                                                                             tmp_path, monkeypatch):
+    import shutil
+
+    root = tmp_path / "dataset"  # no earlier run to offer again after the cancel (the module's has them)
+    shutil.copytree(dataset_root, root, ignore=shutil.ignore_patterns("retrained"))
     trained_with(monkeypatch, "registration", ["registration", "--epochs", "500", "--self-pairs", "8", "--batch-size", "8"])
-    dialog = dialog_training_only(make_window(dataset_root), "registration")
+    dialog = dialog_training_only(make_window(root), "registration")
     dialog.length.setCurrentIndex(dialog.length.findText("Short", Qt.MatchStartsWith))
     dialog.start_button.click()
     assert not dialog.length.isEnabled()
@@ -255,6 +259,28 @@ def test_a_cancelled_training_leaves_no_half_trained_file_and_nothing_to_use(qtb
     assert dialog.status.text().startswith("No model trained: nothing was written into the dataset.")
     assert str(dialog.out_folder) not in dialog.status.text()
     assert dialog.length.isEnabled()  # another run may follow, of another length
+
+
+def test_a_cancelled_training_gives_back_the_offer_of_the_earlier_runs_weights(
+        qtbot, make_window, compared_on_enough, monkeypatch):
+    """The dialog offered an earlier run's weights, compared; a new training was started and cancelled: nothing was
+    offered any more (Use greyed, the comparison gone) until the dialog was closed and opened again."""
+    root = compared_on_enough  # the cancelled run leaves it as it was
+    trained_with(monkeypatch, "registration", ["registration", "--epochs", "500", "--self-pairs", "8", "--batch-size", "8"])
+    dialog = dialog_training_only(make_window(root), "registration")
+    offered, comparison = dialog.new_weights(), dialog.comparison
+    assert offered and comparison is not None and dialog.use_button.isEnabled()
+    dialog.start_button.click()
+    assert dialog.training and not dialog.use_button.isEnabled()
+    dialog.cancel_button.click()
+    assert not dialog.running
+    assert dialog.new_weights() == offered and dialog.use_button.isEnabled()  # offered again, at once
+    assert dialog.comparison == comparison and not dialog.comparison_view.isHidden()
+    status = dialog.status.text()
+    assert "Registration network: not trained — cancelled" in status
+    assert f"The retraining of {Path(next(iter(offered.values()))).parent.name} wrote weights that are not in use" in status
+    assert dialog.progress.text() == "Training cancelled"
+    assert len(list((root / "retrained").iterdir())) == 1  # the cancelled run left no folder
 
 
 def test_a_failing_trainer_is_reported_in_its_own_words_and_the_next_model_still_trains(
@@ -692,11 +718,12 @@ def test_weights_the_full_disk_did_not_take_are_written_into_a_folder_the_user_p
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(elsewhere))
     dialog = dialog_training_only(make_window(dataset_root), model)
     dialog.start_button.click()
+    run_folder = dialog.out_folder  # then an earlier run's, offered again: this one wrote nothing into the dataset
     qtbot.waitUntil(lambda: not dialog.running, timeout=240_000)
     assert len(asked) == 1 and "No space left on device" in asked[0] and "untouched" in asked[0], asked
-    assert f"not written into {dialog.out_folder}: No space left on device" in dialog.log.toPlainText()
+    assert f"not written into {run_folder}: No space left on device" in dialog.log.toPlainText()
     assert load_weights(elsewhere / f"{model}.pt", model).meta
     title = retraining.MODELS[model][0]
     assert f"{title}: trained, but the dataset's disk took no more: written into {elsewhere / f'{model}.pt'} " \
            "instead" in dialog.status.text()
-    assert dialog.new_weights() == {}  # not offered as compared: Settings can choose it
+    assert str(elsewhere) not in str(dialog.new_weights())  # not offered as compared: Settings can choose it

@@ -171,22 +171,29 @@ class RetrainDialog(QDialog):
         self._update_start()
         for check in self.checks.values():
             check.toggled.connect(self._update_start)
-        # a training finished after its dialog was closed without "Use": its weights are offered again, compared
-        # with the weights in use now (its comparison when it still holds, else measured again)
-        self.earlier = earlier_weights(self.dataset_root, weights_in_use)
-        if self.earlier is not None:
-            titles = ", ".join(MODELS[m][0] for m in self.earlier.weights)
-            self._status_lines = (f"The retraining of {self.earlier.folder.name} wrote weights that are not in use: "
-                                  f"{titles}.")
-            self.out_folder = self.earlier.folder
-            comparison = load_comparison(self.earlier.folder)
-            if comparison is not None and comparison.still_holds(self.earlier.weights, weights_in_use):
-                self._show_comparison(comparison)
-                self._offer()
-            else:
-                self._compare()
+        self.earlier = None
+        self._offer_earlier()
         if self.comparison_view.isHidden():  # else fitted to it already
             fit_to_screen(self, SIZE)
+
+    def _offer_earlier(self, said_before: str = "") -> bool:
+        """A training finished after its dialog was closed without "Use", or before a training of this dialog that
+        wrote nothing (cancelled, failed): its weights are offered (again), compared with the weights in use now (its
+        comparison when it still holds, else measured again). False where there are none."""
+        self.earlier = earlier_weights(self.dataset_root, self.weights_in_use)
+        if self.earlier is None:
+            return False
+        titles = ", ".join(MODELS[m][0] for m in self.earlier.weights)
+        self._status_lines = "\n".join([said_before] * bool(said_before) + [
+            f"The retraining of {self.earlier.folder.name} wrote weights that are not in use: {titles}."])
+        self.out_folder = self.earlier.folder
+        comparison = load_comparison(self.earlier.folder)
+        if comparison is not None and comparison.still_holds(self.earlier.weights, self.weights_in_use):
+            self._show_comparison(comparison)
+            self._offer()
+        else:
+            self._compare()
+        return True
 
     def _update_start(self) -> None:
         chosen = any(c.isChecked() and c.isEnabled() for c in self.checks.values())
@@ -360,7 +367,7 @@ class RetrainDialog(QDialog):
         self.length.setEnabled(True)
         if written:
             self._compare()
-        else:
+        elif not self._offer_earlier(self._status_lines):  # an earlier run's weights are offered as before this run
             self._update_start()
 
     # ------------------------------------------------------------------ comparing
@@ -481,7 +488,7 @@ class RetrainDialog(QDialog):
         for run in self.runs:
             self.finished_runs.setdefault(run.model, "cancelled")
         self._done()
-        if not self.running and not self.new_weights():  # nothing trained: no full bar
+        if not self.running and "" not in self.finished_runs.values():  # nothing trained: no full bar
             self.progress.setValue(0)
             self.progress.setFormat("Training cancelled")
 
