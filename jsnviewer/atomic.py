@@ -75,10 +75,10 @@ def no_room_reason(folder: str | Path, needed: int) -> str | None:
     free = free_space(folder)
     if free >= needed:
         return None
-    return f"{_megabytes(free)} free on its disk, about {_megabytes(needed)} needed"
+    return f"{megabytes(free)} free on its disk, about {megabytes(needed)} needed"
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
 

@@ -193,6 +193,17 @@ def room_needed(runs: list[TrainingRun], start_from: dict[str, str] | None = Non
     return sum(trained_size(run.model, (start_from or {}).get(run.model)) for run in runs)
 
 
+def runs_that_fit(runs: list[TrainingRun], room: int, start_from: dict[str, str] | None = None) -> list[TrainingRun]:
+    """As many of `runs` as fit together into `room` bytes (the smallest first), in their order."""
+    fitting, used = set(), 0
+    for run in sorted(runs, key=lambda r: room_needed([r], start_from)):
+        used += room_needed([run], start_from)
+        if used > room:
+            break
+        fitting.add(run.model)
+    return [run for run in runs if run.model in fitting]
+
+
 def program_command() -> list[str]:
     """How to start this program's command line: the packaged program's console launcher, or this Python."""
     if getattr(sys, "frozen", False):

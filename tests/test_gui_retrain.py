@@ -686,9 +686,34 @@ def test_a_disk_too_full_for_the_new_weights_is_said_before_any_training(qtbot, 
     assert not dialog.running
     assert dialog.status.text().startswith(f"Nothing trained: the new weights do not fit into {dataset_root / 'retrained'} "
                                            "(0.1 MB free on its disk, about ")
-    assert "Free space on that disk, then start again." in dialog.status.text()
+    assert "Free space on that disk, then start again (each model needs about: Ankylosis detector 0.6 MB, " \
+           "Subluxation detector 0.6 MB, Joint finding classifier 0.9 MB, Bone segmenter 0.6 MB, Registration network " \
+           "3.1 MB)." in dialog.status.text()  # not even the smallest fits
     assert set((dataset_root / "retrained").glob("*/")) == runs_before  # no empty run folder left
     assert dialog.start_button.isEnabled()
+
+
+def test_a_disk_too_full_for_every_model_ticked_says_which_would_fit(qtbot, make_window, dataset_root, monkeypatch):
+    """Refused for lack of room, the dialog said only "Free space on that disk": the models that fit were not named,
+    though each one's size is known, and the rheumatologist was left to guess whether fewer would train."""
+    from jsnviewer import atomic
+
+    monkeypatch.setattr(atomic, "free_space", lambda folder: 2_000_000)
+    dialog = make_window(dataset_root).open_retraining()
+    assert all(check.isChecked() for check in dialog.checks.values())  # all five: about 5.8 MB
+    dialog.start_button.click()
+    assert not dialog.running
+    assert "(2.0 MB free on its disk, about 5.8 MB needed). Free space on that disk, or untick some models: Ankylosis " \
+           "detector, Subluxation detector, Bone segmenter would fit (about 1.8 MB; each model needs about: " \
+           "Ankylosis detector 0.6 MB," in dialog.status.text()
+    for name in ("joint_findings", "registration"):  # as it says
+        dialog.checks[name].setChecked(False)
+    dialog.start_button.click()
+    try:
+        assert dialog.training and [run.model for run in dialog.runs] == ["detector_ankylosis", "detector_subluxation",
+                                                                          "segmenter"]
+    finally:
+        dialog.cancel_button.click()
 
 
 @pytest.mark.parametrize("model", ["registration", "detector_ankylosis"])

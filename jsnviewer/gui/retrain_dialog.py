@@ -19,9 +19,10 @@ from jsnviewer.comparison import (ENOUGH_RADIOGRAPHS, Comparison, ModelCompariso
 from jsnviewer.device import training_threads
 from jsnviewer.dataset import DEMO_LEFT_OUT
 from jsnviewer.gui.fitting import fit_to_screen, room_on_screen
-from jsnviewer.atomic import no_room_reason
+from jsnviewer import atomic
+from jsnviewer.atomic import megabytes, no_room_reason
 from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
-                                  program_command, room_needed, training_runs)
+                                  program_command, room_needed, runs_that_fit, training_runs)
 from jsnviewer.weights import ASK_FOLDER, FROM_SETTINGS, WRITTEN_ELSEWHERE, model_card_path
 from jsnviewer.words import counted
 
@@ -226,10 +227,11 @@ class RetrainDialog(QDialog):
                              length=self.length.currentData(), device=self.device)
         no_room = no_room_reason(self.out_folder, room_needed(runs, self.weights_in_use))
         if no_room:  # nor a disk too full for them
+            fewer = self._fewer_models(runs, atomic.free_space(self.out_folder))
             with contextlib.suppress(OSError):  # made just now, empty
                 self.out_folder.rmdir()
             self.status.setText(f"Nothing trained: the new weights do not fit into {self.out_folder.parent} ({no_room}). "
-                                "Free space on that disk, then start again.")
+                                + fewer)
             return
         self.runs = runs
         self.rescued = {}
@@ -245,6 +247,15 @@ class RetrainDialog(QDialog):
         self.cancel_button.setText("Cancel training")
         self.cancel_button.setEnabled(True)
         self._next()
+
+    def _fewer_models(self, runs: list[TrainingRun], free: int) -> str:
+        """What to do about a disk too full for `runs`' weights: free space, or train those that fit."""
+        fitting = runs_that_fit(runs, free, self.weights_in_use)
+        sizes = ", ".join(f"{run.title} {megabytes(room_needed([run], self.weights_in_use))}" for run in runs)
+        if not fitting:
+            return f"Free space on that disk, then start again (each model needs about: {sizes})."
+        return (f"Free space on that disk, or untick some models: {', '.join(run.title for run in fitting)} would fit "
+                f"(about {megabytes(room_needed(fitting, self.weights_in_use))}; each model needs about: {sizes}).")
 
     def current_run(self) -> TrainingRun | None:
         return next((r for r in self.runs if r.model not in self.finished_runs), None)
