@@ -376,14 +376,25 @@ def _registration(crops_dir: Path, new: str, in_use: str, step: Callable[[str], 
         except DatasetError:
             return _unmeasured("registration", "no joint held out from its training has crops of two visits"), {}
         step(f"registration {which}")
-    spread = [measured[w]["sigma_prime_mm"] / measured[w]["pixel_size_mm"] for w in ("in use", "new")]
+    crop_px = [measured[w]["sigma_prime_mm"] / measured[w]["pixel_size_mm"] for w in ("in use", "new")]
+    unit, spread, said = _spread_as_the_analyses_give_it(measured, crop_px)
     joints = measured["new"]["joints"]
     on = (f"on the {counted(joints, 'joint')} held out from its training: every pair of visits of a joint, the "
-          "follow-up crop "
-          "also moved by 10 random shifts of up to 3 px, registered as the analyses do (network and refinement)")
-    return ModelComparison("registration", "spread of the JSN when the follow-up moves slightly (σ′, crop pixels)",
-                           spread[0], spread[1], f"{spread[0]:.3f} px", f"{spread[1]:.3f} px", False, 0.01, on,
-                           joints, JOINTS, ENOUGH_JOINTS), measured
+          "follow-up crop also moved by 10 random shifts of up to 3 px, registered as the analyses do (network "
+          f"and refinement){said}")
+    same_within = 0.01 * (spread[0] / crop_px[0] if crop_px[0] else 1.0)  # 0.01 crop px, in the unit shown
+    return ModelComparison("registration", f"spread of the JSN when the follow-up moves slightly (σ′, {unit})",
+                           spread[0], spread[1], f"{spread[0]:.3f}", f"{spread[1]:.3f}",  # the unit: in the measure
+                           False, same_within, on, joints, JOINTS, ENOUGH_JOINTS), measured
+
+
+def _spread_as_the_analyses_give_it(measured: dict, crop_px: list[float]) -> tuple[str, list[float], str]:
+    """σ′ in the unit of the analyses' JSN: mm where every held-out crop says its pixel size, else px of the
+    radiographs the crops were cut from, else (crops saved before their scale was) crop px, said why."""
+    for key, unit in (("sigma_prime_radiograph_mm", "mm"), ("sigma_prime_radiograph_px", "px of the radiographs")):
+        if all(measured[w].get(key) is not None for w in ("in use", "new")):
+            return unit, [measured[w][key] for w in ("in use", "new")], ""
+    return "crop px", crop_px, "; in crop px: crops saved by an earlier version do not record their size in the radiograph"
 
 
 def _unmeasured(model: str, why: str) -> ModelComparison:

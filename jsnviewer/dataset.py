@@ -220,6 +220,8 @@ class LeftOut:
 
 
 # Why the demo's radiographs are left out, wherever that is said (trainers, Retrain dialog, COCO export)
+# A joint crop's scale in its PNG: pixels of the radiograph, and mm, per crop pixel (crops saved before have none)
+CROP_SCALE_KEYS = ("jsnviewer:px_per_crop_px", "jsnviewer:mm_per_crop_px")
 DEMO_LEFT_OUT = "the built-in demo's synthetic hand, saved into the dataset by an earlier version; kept, never trained on"
 
 
@@ -456,23 +458,32 @@ class AnnotationDataset:
         return self.root / annotation.image_file
 
     def save_joint_crop(self, joint_key: str, crop_id: str, image: np.ndarray, upper: np.ndarray,
-                        lower: np.ndarray) -> Path:
+                        lower: np.ndarray, px_per_crop_px: float | None = None,
+                        mm_per_crop_px: float | None = None) -> Path:
         """Store a joint crop with its two bone masks in the joint_crops/ layout; returns the crop path.
 
-        `image` is saved as 16-bit grey (values clipped to 0..65535), masks as 0/1 8-bit PNGs.
+        `image` is saved as 16-bit grey (values clipped to 0..65535), masks as 0/1 8-bit PNGs. The crop's scale, where
+        given (pixels of its radiograph, and mm, per crop pixel), is written into the crop's PNG (CROP_SCALE_KEYS), so
+        that lengths measured on the crops can be given as the analyses give them.
         """
         from PIL import Image
+        from PIL.PngImagePlugin import PngInfo
 
         if image.shape != upper.shape or image.shape != lower.shape:
             raise ValueError("crop and masks must have the same shape")
         folder = self.joint_crops_dir / joint_key
         pixels = np.clip(np.rint(image), 0, 65535).astype(np.uint16)
-        items = [(f"{crop_id}.png", Image.fromarray(pixels)),
-                 (f"{crop_id}_upper.png", Image.fromarray(upper.astype(np.uint8))),
-                 (f"{crop_id}_lower.png", Image.fromarray(lower.astype(np.uint8)))]
+        scale = PngInfo()
+        for key, value in zip(CROP_SCALE_KEYS, (px_per_crop_px, mm_per_crop_px)):
+            if value is not None:
+                scale.add_text(key, repr(float(value)))
+        items = [(f"{crop_id}.png", Image.fromarray(pixels), scale),
+                 (f"{crop_id}_upper.png", Image.fromarray(upper.astype(np.uint8)), None),
+                 (f"{crop_id}_lower.png", Image.fromarray(lower.astype(np.uint8)), None)]
         try:
-            for name, picture in items:
-                atomic_write(folder / name, lambda tmp, picture=picture: picture.save(tmp, format="PNG"))
+            for name, picture, info in items:
+                atomic_write(folder / name, lambda tmp, picture=picture, info=info: picture.save(tmp, format="PNG",
+                                                                                               pnginfo=info))
         except OSError as exc:
             raise DatasetError(f"cannot save joint crop in {folder}: {exc.strerror or exc}") from exc
         return folder / f"{crop_id}.png"

@@ -39,9 +39,13 @@ def dataset_root(tmp_path_factory):
         dataset.save_annotation(annotation)
     for seed in range(6):
         pair = make_joint_pair(seed)
-        dataset.save_joint_crop(f"joint{seed}", "visit1", pair.fixed, pair.fixed_upper > 0, pair.fixed_lower > 0)
-        dataset.save_joint_crop(f"joint{seed}", "visit2", pair.moving, pair.moving_upper > 0, pair.moving_lower > 0)
+        dataset.save_joint_crop(f"joint{seed}", "visit1", pair.fixed, pair.fixed_upper > 0, pair.fixed_lower > 0, *SCALE)
+        dataset.save_joint_crop(f"joint{seed}", "visit2", pair.moving, pair.moving_upper > 0, pair.moving_lower > 0,
+                                *SCALE)
     return dataset.root
+
+
+SCALE = (0.5, 0.09)  # the joint crops' px of the radiograph, and mm, per crop px, as an analysis saves them
 
 
 @pytest.fixture
@@ -157,6 +161,48 @@ def test_a_finding_classifier_that_unlearned_a_finding_is_called_worse_not_the_s
     assert ("; measured worse (too little data to tell: 3 held-out synthetic studies, 5 or more needed) — ankylosis "
             f"called on held-out synthetic hands (F1; 1: every one right): {ankylosis.in_use_text} in use → "
             f"{ankylosis.new_text} new;") in doubt
+
+
+@pytest.mark.parametrize("mm_per_crop_px, unit", [(None, "px of the radiographs"), (0.09, "mm")])
+def test_the_registrations_figure_is_given_in_px_of_the_radiographs_or_mm_as_the_analyses_give_the_jsn(
+        tmp_path, one_thread, mm_per_crop_px, unit):
+    """The comparison's registration line said "0.412 px" of the crops, pictures enlarged about twice, while the
+    JSN and the reliability reasons beside it are in px of the radiograph or mm. Crops saved with their scale give it
+    so; crops saved before say why they cannot."""
+    from jsnviewer.comparison import compare_weights
+    from jsnviewer.dataset import open_dataset
+    from jsnviewer.phantom import make_joint_pair
+
+    dataset = open_dataset(tmp_path / "dataset", create=True)
+    for seed in range(6):
+        pair = make_joint_pair(seed)
+        for visit, crop, upper, lower in (("visit1", pair.fixed, pair.fixed_upper, pair.fixed_lower),
+                                          ("visit2", pair.moving, pair.moving_upper, pair.moving_lower)):
+            dataset.save_joint_crop(f"joint{seed}", visit, crop, upper > 0, lower > 0, 0.5, mm_per_crop_px)
+    new = {"registration": str(_retrained_copy("registration", tmp_path))}
+    comparison = compare_weights(dataset.root, new, {})
+    registration, measured = comparison.of("registration"), comparison.details["registration"]["in use"]
+    crop_px = measured["sigma_prime_mm"] / measured["pixel_size_mm"]
+    assert registration.measure == f"spread of the JSN when the follow-up moves slightly (σ′, {unit})"
+    assert "crop" not in registration.measure
+    assert registration.in_use == pytest.approx(crop_px * (mm_per_crop_px or 0.5)) and registration.verdict == "same"
+
+
+def test_crops_saved_without_their_scale_give_the_registrations_figure_in_crop_px_and_say_why(tmp_path, one_thread):
+    from jsnviewer.comparison import compare_weights
+    from jsnviewer.dataset import open_dataset
+    from jsnviewer.phantom import make_joint_pair
+
+    dataset = open_dataset(tmp_path / "dataset", create=True)  # crops as an earlier version saved them
+    for seed in range(6):
+        pair = make_joint_pair(seed)
+        dataset.save_joint_crop(f"joint{seed}", "visit1", pair.fixed, pair.fixed_upper > 0, pair.fixed_lower > 0)
+        dataset.save_joint_crop(f"joint{seed}", "visit2", pair.moving, pair.moving_upper > 0, pair.moving_lower > 0)
+    new = {"registration": str(_retrained_copy("registration", tmp_path))}
+    registration = compare_weights(dataset.root, new, {}).of("registration")
+    assert registration.measure.endswith("(σ′, crop px)")
+    assert "in crop px: crops saved by an earlier version do not record their size in the radiograph" \
+        in registration.measured_on
 
 
 def test_the_dataset_says_which_models_it_can_train(dataset_root, tmp_path):

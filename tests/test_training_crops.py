@@ -127,3 +127,23 @@ def test_a_study_whose_crops_were_saved_under_the_hand_unknown_is_saved_again_in
     other = open_dataset(tmp_path / "other", create=True)  # never saved before: under the hand, as ever
     save_joint_crops(other, result, baseline, followup, [user(box_b, "MCP2")], [user(box_f, "MCP2")])
     assert [p.name.split("_", 1)[1] for p in other.joint_crops_dir.iterdir()] == ["R_MCP2"]
+
+
+def test_each_crop_keeps_its_scale_so_lengths_measured_on_it_can_be_given_as_the_analyses_give_them(tmp_path, study):
+    """The comparison after a retraining measured the registration on these crops and could say its figure only in crop
+    px, a unit nothing else of the program speaks: each crop now says how large its pixel is in its radiograph."""
+    from jsnviewer.segmentation.data import crop_scale
+
+    result, baseline, followup = study
+    mcp2 = ANALYSED[0]
+    joint = result.joints[0]
+    joint = type(joint)(joint.identity, joint.baseline, joint.followup,
+                        type(joint.crops)(CropFrame(mcp2[1][:2], (0.0, -1.0), 0.62, 16), CropFrame(mcp2[2][:2], (0.0, -1.0),
+                                          0.65, 16), *[getattr(joint.crops, f) for f in ("fixed", "moving", "fixed_upper",
+                                          "fixed_lower", "moving_upper", "moving_lower")], 0.093), joint.registration)
+    result = type(result)(result.baseline, result.followup, [joint], [])
+    dataset = open_dataset(tmp_path / "dataset", create=True)
+    saved = save_joint_crops(dataset, result, baseline, followup, [user(mcp2[1], "MCP2")], [user(mcp2[2], "MCP2")])
+    by_visit = {p.stem: crop_scale(p) for p in saved.crops}
+    assert by_visit[image_id_of(baseline.path)] == {"px_per_crop_px": 0.62, "mm_per_crop_px": 0.093}
+    assert by_visit[image_id_of(followup.path)] == {"px_per_crop_px": 0.65, "mm_per_crop_px": 0.093}  # one size in mm

@@ -106,6 +106,9 @@ def save_joint_crops(dataset: AnnotationDataset, result: StudyResult, baseline, 
         c = joint.crops
         key = joint_key(patient, hand_of(identity) or laterality, joint_of(identity))  # "R MCP2": the right hand's
         key = _folder_saved_before(dataset, key, joint_key(patient, hand_of(identity), joint_of(identity)), ids[0])
-        written.append(dataset.save_joint_crop(key, ids[0], c.fixed, c.fixed_upper, c.fixed_lower))
-        written.append(dataset.save_joint_crop(key, ids[1], c.moving, c.moving_upper, c.moving_lower))
+        # one physical size on both visits: the baseline crop's mm per crop pixel are the follow-up's too
+        written.append(dataset.save_joint_crop(key, ids[0], c.fixed, c.fixed_upper, c.fixed_lower,
+                                               c.baseline_frame.scale, c.mm_per_px))
+        written.append(dataset.save_joint_crop(key, ids[1], c.moving, c.moving_upper, c.moving_lower,
+                                               c.followup_frame.scale, c.mm_per_px))
     return SavedJointCrops(written, left_out)

@@ -80,6 +80,16 @@ def _unflagged_sigma(sigmas: list[float], all_pairs: int, px_mm: float) -> dict:
             "sigma_unflagged_pairs_fraction": len(sigmas) / all_pairs if all_pairs else None}
 
 
+def _in_the_radiographs(prime: list[tuple[float, int]], scales: list[tuple[float | None, float | None]]) -> dict:
+    """σ′ in px of the radiographs the crops were cut from, and in mm, where every crop measured on says its scale
+    (crops saved with it, `dataset.CROP_SCALE_KEYS`); else None."""
+    figures = {}
+    for key, unit in (("sigma_prime_radiograph_px", 0), ("sigma_prime_radiograph_mm", 1)):
+        known = prime and all(s[unit] is not None for s in scales)
+        figures[key] = float(np.mean([p * s[unit] for (p, _), s in zip(prime, scales)])) if known else None
+    return figures
+
+
 def _registrators(methods, model, pixel_size_mm) -> dict[str, _Timed]:
     return {m: _Timed(Registrator(model=model if m != "poc" else None, method=m), pixel_size_mm) for m in methods}
 
@@ -103,7 +113,7 @@ def bench_real(root: Path, methods: list[str], model, part: str = "validation", 
     timed = _registrators(methods, model, pixel_size_mm)
     results = {}
     for m, reg in timed.items():
-        direct, sigmas, sigmas_unflagged, prime, measured, checked = [], [], [], [], [], []
+        direct, sigmas, sigmas_unflagged, prime, measured, checked, scales = [], [], [], [], [], [], []
         for k, crops in enumerate(tqdm(folders, desc=f"{m}", unit="joint")):
             n = len(crops)
             jsn, flagged = np.zeros((n, n)), np.zeros((n, n), bool)
@@ -123,10 +133,12 @@ def bench_real(root: Path, methods: list[str], model, part: str = "validation", 
                 for j in range(i + 1, n):
                     moved = [shifted(crops[j], dx, dy) for dx, dy in shifts[(k, j)]]
                     prime.append(sigma_prime([reg(crops[i], g).jsn_px for g in moved]))
+                    scales.append((crops[i].px_per_crop_px, crops[i].mm_per_crop_px))  # the JSN is in crop i's px
         results[m] = _summary(reg, direct, sigmas, prime, pixel_size_mm)
         # what the method measures on the pairs σ covers: σ is only small against this if it measures at all
         results[m]["jsn_spread_mm"] = population_std(measured) * pixel_size_mm if measured else None
         results[m].update(_flag_check(checked))
+        results[m].update(_in_the_radiographs(prime, scales))
         results[m].update(_unflagged_sigma(sigmas_unflagged, len(sigmas), pixel_size_mm))
     extra = {"data": str(root), "part": part, "joints": len(folders), "crops": sum(map(len, folders)),
              "pixel_size_mm": pixel_size_mm, "mismatch_rule": MISMATCH_RULE, "seed": seed,

@@ -24,6 +24,8 @@ class CropArrays:
     upper: np.ndarray
     lower: np.ndarray
     name: str = ""
+    px_per_crop_px: float | None = None  # its scale, where the crop was saved with it
+    mm_per_crop_px: float | None = None
 
 
 def load_joint_folders(root, part: str = "all", split_seed: int = 0, left_out: list[str] | None = None,
@@ -55,7 +57,8 @@ def load_joint_folders(root, part: str = "all", split_seed: int = 0, left_out: l
             left_out.append(f"{s.joint}/{s.name} ({why})")
             continue
         groups.setdefault(s.joint, []).append(
-            CropArrays(s.image, s.upper.astype(np.float32), s.lower.astype(np.float32), f"{s.joint}/{s.name}"))
+            CropArrays(s.image, s.upper.astype(np.float32), s.lower.astype(np.float32), f"{s.joint}/{s.name}",
+                       s.px_per_crop_px, s.mm_per_crop_px))
     return list(groups.values())
 
 

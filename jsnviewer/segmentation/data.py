@@ -48,6 +48,8 @@ class CropSample:
     image: np.ndarray  # (H, W) float32
     upper: np.ndarray  # (H, W) bool
     lower: np.ndarray  # (H, W) bool
+    px_per_crop_px: float | None = None  # the crop's scale, where saved with it (dataset.CROP_SCALE_KEYS)
+    mm_per_crop_px: float | None = None
 
 
 def find_crops(folder: str | Path, unmasked: list[str] | None = None, demo: list[str] | None = None) -> list[CropRecord]:
@@ -113,7 +115,26 @@ def load_sample(record: CropRecord) -> CropSample:
         image=normalise_crop(image),
         upper=read_mask(record.upper, image.shape),
         lower=read_mask(record.lower, image.shape),
+        **crop_scale(record.image),
     )
+
+
+def crop_scale(path: Path) -> dict[str, float]:
+    """The scale saved in a crop's PNG (px_per_crop_px, mm_per_crop_px): none for another file or an older crop."""
+    from jsnviewer.dataset import CROP_SCALE_KEYS
+
+    try:
+        with Image.open(path) as im:
+            text = dict(getattr(im, "text", {}))
+    except (OSError, ValueError):
+        return {}
+    scale = {}
+    for key, field in zip(CROP_SCALE_KEYS, ("px_per_crop_px", "mm_per_crop_px")):
+        try:
+            scale[field] = float(text[key])
+        except (KeyError, ValueError):
+            pass
+    return scale
 
 
 def load_samples(records: list[CropRecord], left_out: list[str] | None = None) -> list[CropSample]:
