@@ -554,7 +554,7 @@ def _said_of(rows: list[ModelComparison], text_of: Callable[[ModelComparison], s
     """Each text once, with the models it is said of: [(text, "Ankylosis detector, Subluxation detector")]."""
     said: dict[str, list[str]] = {}
     for m in rows:
-        if text := text_of(m):
+        if (text := text_of(m)) and m.title not in said.get(text, []):  # a model of several rows: named once
             said.setdefault(text, []).append(m.title)
     return [(text, ", ".join(titles)) for text, titles in said.items()]
 
