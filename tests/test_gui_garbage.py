@@ -16,6 +16,7 @@ SCENARIO = textwrap.dedent("""
 
     app = make_application()
     finished = []
+    workers = []  # kept, as the window keeps its tasks: a task nobody holds may lose its result's queued signal
     for _ in range(10):
         for _ in range(30):
             window = QWidget()
@@ -27,7 +28,7 @@ SCENARIO = textwrap.dedent("""
             del window, layout
         worker = Worker(lambda: len([{"element": [i]} for i in range(300_000)]))
         worker.signals.result.connect(finished.append)
-        worker.start()
+        workers.append(worker.start())
         start = time.monotonic()
         while time.monotonic() - start < 0.3:
             app.processEvents()
