@@ -42,6 +42,7 @@ def settings_store(tmp_path, monkeypatch) -> QSettings:
     """Keep the tests' settings and recent studies out of the user's own QSettings."""
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
     monkeypatch.setattr("jsnviewer.gui.main_window.qsettings", lambda: store)
+    monkeypatch.setattr("jsnviewer.gui.study_actions.qsettings", lambda: store)
     return store
 
 

@@ -118,7 +118,7 @@ def test_keys_open_the_baseline_or_the_follow_up_alone(qtbot, window, study, mon
         asked.append(title)
         return [str(study[0])], ""
 
-    monkeypatch.setattr("jsnviewer.gui.main_window.QFileDialog.getOpenFileNames", choose)
+    monkeypatch.setattr("jsnviewer.gui.study_actions.QFileDialog.getOpenFileNames", choose)
     with qtbot.waitSignal(window.study_loaded):
         qtbot.keyClick(window, Qt.Key_F, Qt.ControlModifier | Qt.ShiftModifier)
     assert asked == ["Open follow-up"] and window.documents[FOLLOWUP].path == study[0]

@@ -698,16 +698,16 @@ def _slow_for(monkeypatch, name: str, slow: str, seconds: float = 1.0) -> None:
     radiograph on a network share."""
     import time
 
-    import jsnviewer.gui.main_window as main_window
+    import jsnviewer.gui.study_actions as study_actions
 
-    real = getattr(main_window, name)
+    real = getattr(study_actions, name)
 
     def loader(*args, **kwargs):
         if slow in str(args[0]):
             time.sleep(seconds)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(main_window, name, loader)
+    monkeypatch.setattr(study_actions, name, loader)
 
 
 def test_a_study_opened_while_another_still_loads_is_the_one_shown_whatever_arrives_last(qtbot, make_window, study,
