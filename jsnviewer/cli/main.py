@@ -17,9 +17,9 @@ from jsnviewer.weights import ASK_FOLDER, WRITTEN_ELSEWHERE, WeightsNotWritten, 
 # Modules with `register(subparsers)`: top-level subcommands. Keep imports in them light
 # (torch and friends are imported inside the handlers) so `jsnviewer info` starts fast.
 COMMAND_MODULES: list[str] = ["jsnviewer.cli.info", "jsnviewer.cli.gui", "jsnviewer.cli.phantom", "jsnviewer.cli.analyze", "jsnviewer.cli.selftest"]
-# Modules with `register(train_subparsers, bench_subparsers)`: one per model capability.
+# Modules with `register(train_subparsers, bench_subparsers)`: one per model capability (and the start-up's bench).
 CAPABILITY_MODULES: list[str] = ["jsnviewer.cli.detection", "jsnviewer.cli.registration", "jsnviewer.cli.segmentation", "jsnviewer.cli.pipeline",
-                             "jsnviewer.cli.retraining"]
+                             "jsnviewer.cli.retraining", "jsnviewer.cli.startup"]
 
 
 def build_parser() -> argparse.ArgumentParser:
