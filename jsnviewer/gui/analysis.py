@@ -91,6 +91,7 @@ def warm_up(app_settings: AppSettings, cache: ModelCache) -> bool:
     """
     import gc
 
+    import scipy.optimize  # noqa: F401 (naming the joints; left out of the window's start, 0.3 s)
     import torch  # noqa: F401
 
     import jsnviewer.pipeline.analyze  # noqa: F401
