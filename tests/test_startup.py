@@ -1,5 +1,6 @@
-"""What the window waits for at start: the analysis's heavy libraries (torch, scipy) are imported by the
-background warm-up once the window shows, not before, and the warm-up leaves none for the first analysis."""
+"""What the user waits for at start: the analysis's heavy libraries (torch, scipy) are imported by the background
+warm-up once the window shows, not before, and the warm-up leaves none for the first analysis; the command line
+reads its options (`jsnviewer --help`) without numpy or the DICOM reader."""
 
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ assert result.joints
 """
 
 
-def heavy_modules_imported(code: str, tmp_path: Path, since_before: bool = False) -> list[str]:
-    """The torch and scipy modules `code` imports (only those after it set `before`, if `since_before`), run in a
+def heavy_modules_imported(code: str, tmp_path: Path, since_before: bool = False, heavy=HEAVY) -> list[str]:
+    """The modules of the `heavy` packages `code` imports (only those after it set `before`, if `since_before`), run in a
     fresh interpreter with the offscreen platform and settings of its own."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_DATA_HOME=str(tmp_path / "data"))
@@ -52,7 +53,7 @@ def heavy_modules_imported(code: str, tmp_path: Path, since_before: bool = False
     done = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     modules = json.loads(done.stdout.splitlines()[-1])
-    return [name for name in modules if name.split(".")[0] in HEAVY]
+    return [name for name in modules if name.split(".")[0] in heavy]
 
 
 def test_the_window_shows_before_torch_and_scipy_are_imported(tmp_path):
@@ -61,3 +62,8 @@ def test_the_window_shows_before_torch_and_scipy_are_imported(tmp_path):
 
 def test_after_the_warm_up_the_first_analysis_imports_no_more_of_torch_or_scipy(tmp_path):
     assert heavy_modules_imported(FIRST_ANALYSIS, tmp_path, since_before=True) == []
+
+
+def test_the_command_lines_options_are_read_without_numpy_or_the_dicom_reader(tmp_path):
+    code = "from jsnviewer.cli.main import build_parser\nbuild_parser()"
+    assert heavy_modules_imported(code, tmp_path, heavy=(*HEAVY, "numpy", "pydicom", "PIL")) == []

@@ -7,10 +7,9 @@ from pathlib import Path
 
 from jsnviewer.cli import SHARED_REAL_DATA, add_device_option, print_unmasked, starting_weights, training_device
 from jsnviewer.cli.options import SEED, above, at_least
-from jsnviewer.dataset import joint_crops_folder
 from jsnviewer.device import use_cpu_threads
 from jsnviewer.registration.methods import METHODS
-from jsnviewer.segmentation.data import PARTS
+from jsnviewer.segmentation import PARTS
 from jsnviewer.words import counted
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
@@ -69,6 +68,7 @@ def register(train_subparsers, bench_subparsers) -> None:
 
 
 def _train(args) -> int:
+    from jsnviewer.dataset import joint_crops_folder
     from jsnviewer.errors import DatasetError, WeightsError
     from jsnviewer.registration.data import load_joint_folders
     from jsnviewer.registration.model import MODEL_NAME, save_model
@@ -132,6 +132,7 @@ def _train(args) -> int:
 
 def _bench(args) -> int:
     from jsnviewer.atomic import atomic_write_json
+    from jsnviewer.dataset import joint_crops_folder
     from jsnviewer.errors import DatasetError
     from jsnviewer.registration.bench import bench_real, bench_synthetic, format_table
     from jsnviewer.registration.model import load_model, trained_on

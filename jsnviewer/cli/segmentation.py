@@ -8,9 +8,8 @@ from pathlib import Path
 
 from jsnviewer.cli import SHARED_REAL_DATA, add_device_option, print_unmasked, starting_weights, training_device
 from jsnviewer.cli.options import SEED, OptionError, above, at_least
-from jsnviewer.dataset import joint_crops_folder
 from jsnviewer.device import use_cpu_threads
-from jsnviewer.segmentation.data import PARTS
+from jsnviewer.segmentation import PARTS
 from jsnviewer.words import counted
 
 DEFAULT_REAL = SHARED_REAL_DATA / "joint_crops"
@@ -81,6 +80,7 @@ def _check_network_size(depth: int, input_size: int) -> None:
 
 
 def _train(args) -> int:
+    from jsnviewer.dataset import joint_crops_folder
     from jsnviewer.segmentation.infer import MODEL_NAME
     from jsnviewer.segmentation.train import TrainConfig, train_segmenter
     from jsnviewer.weights import load_weights, write_model_card
@@ -117,6 +117,7 @@ def _train(args) -> int:
 
 def _bench(args) -> int:
     from jsnviewer.atomic import atomic_write_json
+    from jsnviewer.dataset import joint_crops_folder
     from jsnviewer.errors import JsnError
     from jsnviewer.segmentation.bench import bench_segmentation
     from jsnviewer.segmentation.data import default_part

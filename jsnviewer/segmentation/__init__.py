@@ -2,3 +2,5 @@
 
 Torch is imported by the submodules; `from jsnviewer.segmentation.infer import BoneSegmenter`.
 """
+
+PARTS = ("validation", "train", "all")  # which joint folders of a crops folder a benchmark measures

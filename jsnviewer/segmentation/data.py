@@ -160,7 +160,6 @@ def is_validation_joint(joint: str, seed: int = 0, fraction: float = 0.2) -> boo
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
-PARTS = ("validation", "train", "all")  # which joint folders of a crops folder a benchmark measures
 
 
 def default_part(root: Path, training_folders: list[Path | str | None]) -> str:
