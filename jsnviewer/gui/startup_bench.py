@@ -3,8 +3,8 @@
 - `jsnviewer --help` and `jsnviewer analyze --demo --out DIR`: wall time (and, from one `python -X importtime`
   run each, the time spent importing modules);
 - `jsnviewer gui` and `jsnviewer gui --demo`: from the process's start to the window's first paint ("shown") and
-  to the event loop's first idle turn after it ("usable"), the worst event-loop gap until the background warm-up
-  (torch imported, models loaded) has ended, and with the demo: the study shown, the first analysis's results
+  to the event loop's first idle turn after it ("usable"), the worst event-loop gap from that paint until the
+  background warm-up (torch imported, models loaded) has ended (or, with the demo, its first results are drawn), and with the demo: the study shown, the first analysis's results
   drawn, then a second analysis (Analyse again) from its start to its results drawn.
 
 The window runs in a child process (`--probe`), the `jsnviewer` command line unchanged but for a watcher on its
@@ -82,7 +82,7 @@ def _watcher(app, marks: dict[str, float], demo: bool):
 
         def warmed(self) -> None:
             marks["warmed up"] = time.monotonic()
-            marks["worst gap ms"] = self.meter.stop()["worst_ms"]
+            self.note_worst_gap()
             app.exit(0)
 
         def analysed(self, state: str) -> None:
@@ -98,9 +98,14 @@ def _watcher(app, marks: dict[str, float], demo: bool):
 
         def again(self, key: str) -> None:
             marks[key] = time.monotonic()
-            marks["worst gap ms"] = self.meter.stop()["worst_ms"]
+            self.note_worst_gap()
             marks["second analysis started"] = time.monotonic()
             self.window.start_analysis()
+
+        def note_worst_gap(self) -> None:
+            """From the first paint: the wait for the first idle turn is a gap too (a stall can fall there)."""
+            first = (marks["usable"] - marks["shown"]) * 1000.0
+            marks["worst gap ms"] = max(first, self.meter.stop()["worst_ms"])
 
         def done(self, key: str) -> None:
             marks[key] = time.monotonic()
