@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from jsnviewer.joints import DIGIT_CHAINS, hand_of, is_identity, joint_of, laterality_shown, with_hand
 
@@ -61,8 +62,6 @@ def _assign(model_pts: np.ndarray, det: np.ndarray, tau: float) -> tuple[np.ndar
     cost[:nm, nd:][np.arange(nm), np.arange(nm)] = tau ** 2  # template joint missing
     cost[nm:, :nd] = big
     cost[nm:, :nd][np.arange(nd), np.arange(nd)] = tau ** 2  # detection not a joint of this hand
-    from scipy.optimize import linear_sum_assignment  # 0.3 s to import: not before the window shows
-
     rows, cols = linear_sum_assignment(cost)
     sel = (rows < nm) & (cols < nd)
     return rows[sel], cols[sel], float(cost[rows, cols].sum())

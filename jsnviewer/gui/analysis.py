@@ -54,13 +54,15 @@ class ModelCache:
         return settings.device, settings.registration_method, stamps
 
     def models(self, app_settings: AppSettings, progress: Callable[[float, str], None] | None = None):
-        self._acquire(progress)
-        try:
-            import_analysis_libraries()
-            from jsnviewer.pipeline.analyze import AnalysisModels
+        from jsnviewer.pipeline.analyze import AnalysisModels
 
-            settings = analysis_settings(app_settings)
-            key = self._key_of(settings, weights_files(app_settings))
+        settings = analysis_settings(app_settings)
+        key = self._key_of(settings, weights_files(app_settings))
+        # The warm-up may be loading them: wait, reporting, so the wait shows and can be cancelled.
+        while not self._lock.acquire(timeout=0.1):
+            if progress:
+                progress(0.0, "Loading models")
+        try:
             if self._models is None or key != self._key:
                 if progress:
                     progress(0.0, "Loading models")
@@ -71,33 +73,9 @@ class ModelCache:
         finally:
             self._lock.release()
 
-    def _acquire(self, progress: Callable[[float, str], None] | None) -> None:
-        """The warm-up may be importing the libraries or loading the models: wait, reporting, so the wait shows and
-        can be cancelled."""
-        while not self._lock.acquire(timeout=0.1):
-            if progress:
-                progress(0.0, "Loading models")
-
-    def import_libraries(self) -> None:
-        self._acquire(None)
-        try:
-            import_analysis_libraries()
-        finally:
-            self._lock.release()
-
     @property
     def loaded(self) -> bool:
         return self._models is not None
-
-
-def import_analysis_libraries() -> None:
-    """Import what the analysis needs; under `ModelCache`'s lock, so that an analysis started meanwhile (the demo's,
-    at once) waits for them instead of importing them at the same time: two threads importing scipy at once fail
-    ("KeyError: 'scipy'"). Scipy's optimiser (naming the joints) is left out of the window's start (0.3 s)."""
-    import scipy.optimize  # noqa: F401
-    import torch  # noqa: F401
-
-    import jsnviewer.pipeline.analyze  # noqa: F401
 
 
 def warm_up(app_settings: AppSettings, cache: ModelCache) -> bool:
@@ -113,11 +91,13 @@ def warm_up(app_settings: AppSettings, cache: ModelCache) -> bool:
     """
     import gc
 
+    import torch  # noqa: F401
+
+    import jsnviewer.pipeline.analyze  # noqa: F401
+
     loaded = not missing_weights(app_settings)
     if loaded:
         cache.models(app_settings)
-    else:
-        cache.import_libraries()
     gc.freeze()
     return loaded
 
@@ -126,10 +106,10 @@ def run_analysis(baseline, followup, app_settings: AppSettings, cache: ModelCach
                  corrections: tuple[list[JointAnnotation], list[JointAnnotation]] | None = None):
     """What the worker runs: load (or reuse) the models, then analyse the pair, the user's named boxes
     (`corrections`, baseline and follow-up) standing in for the detector's of the same joints."""
-    try:
-        models = cache.models(app_settings, progress)  # first: it imports the pipeline, as the warm-up does
-        from jsnviewer.pipeline.analyze import analyze
+    from jsnviewer.pipeline.analyze import analyze
 
+    try:
+        models = cache.models(app_settings, progress)
         return analyze(baseline, followup, models, analysis_settings(app_settings), progress=progress,
                        corrections=corrections)
     finally:
@@ -140,15 +120,13 @@ def run_joint_search(radiograph, app_settings: AppSettings, cache: ModelCache, p
                      ) -> tuple[list[JointAnnotation], list[str]]:
     """What the worker runs when one radiograph is open: its joints and findings as proposals (no JSN), and what
     they say of the picture (`visit_warnings`: not like a hand, or its side a guess)."""
-    try:
-        models = cache.models(app_settings, progress)  # first: it imports the pipeline, as the warm-up does
-        from jsnviewer.pipeline.analyze import find_joints
+    from jsnviewer.pipeline.analyze import find_joints, not_like_a_hand, visit_warnings
 
+    try:
+        models = cache.models(app_settings, progress)
         found = find_joints(radiograph, models, analysis_settings(app_settings), progress)
     finally:
         release_free_memory()
-    from jsnviewer.pipeline.analyze import not_like_a_hand, visit_warnings
-
     no_hand = bool(not_like_a_hand(found, "radiograph"))  # its "findings" are not proposed as findings
     return ([JointAnnotation(box=tuple(d.box), identity=d.identity, findings={} if no_hand else dict(d.findings),
                              source="model") for d in found], visit_warnings(radiograph, found, "radiograph"))
