@@ -31,6 +31,12 @@ MODELS = {name: (MODEL_TITLES[name], *run) for name, run in {
 MIN_REVIEWED_IMAGES = 1
 MIN_CROP_JOINTS = 5  # the crop trainers keep a fifth of the joints apart for validation
 _STEPS = re.compile(r"(\d+)/(\d+)\s*\[")  # tqdm's "135/300 [" (detector, finding classifier)
+_BAR = re.compile(r"^(?:(.*?):)?\s*\d+%\|.*?(\d+)/(\d+)\s*\[")  # a bar's redraw: "training:  45%|███  | 135/300 ["
+# What a trainer does before (or after) its training steps, by its bar's name, said to the user with how far
+PREPARING = {"validation studies": "making the {total} synthetic hands it is checked on ({done} of {total})",
+             "synthetic studies": "making the {total} synthetic hands it learns from ({done} of {total})",
+             "synthetic hands": "making the {total} synthetic hands it learns from ({done} of {total})",
+             "calibrating": "calibrating on {total} synthetic hands ({done} of {total})"}
 _EPOCH = re.compile(r"^epoch (\d+)\b", re.MULTILINE)  # one line per epoch (segmenter, registration)
 
 
@@ -76,15 +82,32 @@ class TrainingRun:
         return None
 
     def progress(self, output: str) -> tuple[int, int] | None:
-        """How far the trainer is by what it printed: (done, of), or None before it says."""
-        steps = _STEPS.findall(output)
-        if steps:
-            done, total = steps[-1]
-            return int(done), int(total)
+        """How far the trainer is by what it printed: (done, of), or None before it says. Only its training steps
+        count: the bar of the synthetic hands a finding classifier first makes went to 100 % before it trained."""
+        bars = _bars(output)
+        if bars and not bars[-1][0].startswith("training"):
+            return None
+        if bars:
+            return bars[-1][1:]
         epochs = _EPOCH.findall(output)
         if epochs and self.length:
             return int(epochs[-1]), self.length
         return None
+
+
+    def preparing(self, output: str) -> str | None:
+        """What the trainer is doing besides its training steps, in words, as its latest bar says; else None."""
+        bars = _bars(output)
+        if not bars or bars[-1][0].startswith("training"):
+            return None
+        name, done, total = bars[-1]
+        return PREPARING.get(name, "{name} ({done} of {total})").format(name=name, done=done, total=total)
+
+
+def _bars(output: str) -> list[tuple[str, int, int]]:
+    """Each progress bar's redraw in `output`: its name (lower case), done, of."""
+    found = (_BAR.match(part.strip()) for part in re.split(r"[\r\n]", output))
+    return [((m[1] or "").strip().lower(), int(m[2]), int(m[3])) for m in found if m]
 
 
 def training_data(dataset_root: str | Path) -> TrainingData:

@@ -283,6 +283,31 @@ def test_the_retraining_runs_on_the_device_chosen_in_settings(qtbot, make_window
     assert not dialog.running
 
 
+def test_the_bar_counts_the_training_steps_and_the_synthetic_hands_made_first_are_said_in_words(
+        qtbot, make_window, dataset_root, tmp_path, monkeypatch):
+    """A finding classifier first makes the synthetic hands it is checked on (minutes, with 60 of them): the bar went to
+    100 % during that, under "Training the joint finding classifier…", then fell back to 0 % when the training began."""
+    import shutil
+
+    root = tmp_path / "dataset"
+    shutil.copytree(dataset_root, root, ignore=shutil.ignore_patterns("retrained"))
+    trained_with(monkeypatch, "joint_findings",
+                 ["findings", "--synthetic", "0", "--validation", "2", "--steps", "2", "--batch", "8"])
+    dialog = dialog_training_only(make_window(root), "joint_findings")
+    seen = []  # the bar and the words above it, as each part of the trainer's output came
+    dialog.progress.valueChanged.connect(lambda value: seen.append(
+        (value, dialog.progress.maximum(), dialog.status.text(), dialog.output)))
+    said, set_text = set(), dialog.status.setText
+    monkeypatch.setattr(dialog.status, "setText", lambda text: (said.add(text), set_text(text)))
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: dialog.comparing or not dialog.running, timeout=240_000)
+    full = [output for value, maximum, _, output in seen if maximum > 0 and value == maximum]
+    assert full and all("training:" in output for output in full)  # full only once trained, never before
+    assert any(text.startswith("Training the joint finding classifier (1 of 1): making the 2 synthetic hands it is "
+                               "checked on (") for text in said)
+    dialog.cancel()
+
+
 def test_a_cancelled_training_leaves_no_half_trained_file_and_nothing_to_use(qtbot, make_window, dataset_root,
                                                                              tmp_path, monkeypatch):
     import shutil

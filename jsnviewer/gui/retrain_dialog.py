@@ -281,8 +281,7 @@ class RetrainDialog(QDialog):
         if run is None:
             self._done()
             return
-        number = len(self.finished_runs) + 1
-        self.status.setText(f"Training the {run.title.lower()} ({number} of {len(self.runs)})…")
+        self.status.setText(self._training_said(run))
         self.progress.setRange(0, 0)  # busy until the trainer shows its steps
         self.progress.setFormat("%p%")
         self.log.appendPlainText(f"— {run.title}: jsnviewer {' '.join(run.arguments)}")
@@ -301,6 +300,10 @@ class RetrainDialog(QDialog):
             run = self.current_run()
             where = run.progress(self.output) if run is not None else None
             lines = printed_lines(text)
+            if run is not None:
+                self.status.setText(self._training_said(run))
+                if where is None:
+                    self.progress.setRange(0, 0)  # busy: its training steps have not begun
         if where is not None:
             done, total = where
             self.progress.setRange(0, max(total, 1))
@@ -310,6 +313,12 @@ class RetrainDialog(QDialog):
         if not self.comparing and self.output.count(ASK_FOLDER) > self._asked:
             self._asked += 1
             QTimer.singleShot(0, self._ask_where)  # after this read: the question is modal
+
+    def _training_said(self, run: TrainingRun) -> str:
+        """Which model trains, and what it does now where that is not its training steps (the bar's)."""
+        number = len(self.finished_runs) + 1
+        doing = run.preparing(self.output)
+        return f"Training the {run.title.lower()} ({number} of {len(self.runs)})" + (f": {doing}…" if doing else "…")
 
     def _ask_where(self) -> None:
         """The trainer could not write its weights into the dataset (a full disk): they are still in its memory, and
