@@ -17,6 +17,7 @@ only the held-out studies show.
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -384,8 +385,16 @@ def _registration(crops_dir: Path, new: str, in_use: str, step: Callable[[str], 
           f"and refinement){said}")
     same_within = 0.01 * (spread[0] / crop_px[0] if crop_px[0] else 1.0)  # 0.01 crop px, in the unit shown
     return ModelComparison("registration", f"spread of the JSN when the follow-up moves slightly (σ′, {unit})",
-                           spread[0], spread[1], f"{spread[0]:.3f}", f"{spread[1]:.3f}",  # the unit: in the measure
+                           spread[0], spread[1], *_shown_alike(spread),  # the unit: in the measure
                            False, same_within, on, joints, JOINTS, ENOUGH_JOINTS), measured
+
+
+def _shown_alike(figures: list[float]) -> list[str]:
+    """Both figures with the same decimals, at least 3 and enough for two significant digits of the smaller: a σ′ of
+    0.00022 mm read "0.000 → 0.000", as if the JSN did not spread at all."""
+    smallest = min((abs(f) for f in figures if f), default=1.0)
+    decimals = max(3, 1 - math.floor(math.log10(smallest)))
+    return [f"{f:.{decimals}f}" for f in figures]
 
 
 def _spread_as_the_analyses_give_it(measured: dict, crop_px: list[float]) -> tuple[str, list[float], str]:

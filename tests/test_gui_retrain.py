@@ -186,6 +186,8 @@ def test_the_registrations_figure_is_given_in_px_of_the_radiographs_or_mm_as_the
     assert registration.measure == f"spread of the JSN when the follow-up moves slightly (σ′, {unit})"
     assert "crop" not in registration.measure
     assert registration.in_use == pytest.approx(crop_px * (mm_per_crop_px or 0.5)) and registration.verdict == "same"
+    for figure, shown in ((registration.in_use, registration.in_use_text), (registration.new, registration.new_text)):
+        assert float(shown) == pytest.approx(figure, rel=0.05)  # a tiny spread read "0.000", as if there were none
 
 
 def test_crops_saved_without_their_scale_give_the_registrations_figure_in_crop_px_and_say_why(tmp_path, one_thread):
