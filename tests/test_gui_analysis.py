@@ -666,7 +666,7 @@ def test_the_results_panel_says_which_weights_made_the_results_shown(qtbot, anal
     segmenter = retrained_weights(tmp_path / "clinic", "segmenter")
     window.settings.weights["segmenter"] = str(segmenter)
     assert window.show_results(made_with(result, window), propose=False)
-    assert line.text() == ("Analysed with weights retrained on 2024-05-02 14:03 from the dataset clinic (bone segmenter)"
+    assert line.text() == ("Analysed with weights retrained on 2024-05-02 14:03 from the dataset folder “clinic” (bone segmenter)"
                            " and the shipped models for the rest.")
     assert f"Bone segmenter: {segmenter.resolve()}" in line.toolTip() and not other_weights_marked(window)
 
@@ -681,7 +681,7 @@ def test_results_made_with_other_weights_than_those_now_in_use_say_so_until_anal
     segmenter = retrained_weights(tmp_path / "clinic", "segmenter")
     window.use_weights({"segmenter": str(segmenter)})  # the Retrain dialog's "use the new weights"
     assert other_weights_marked(window) and window.result is shown and window.results_panel.table.rowCount() == 3
-    assert "Now in use: weights retrained on 2024-05-02 14:03 from the dataset clinic (bone segmenter) and the shipped " \
+    assert "Now in use: weights retrained on 2024-05-02 14:03 from the dataset folder “clinic” (bone segmenter) and the shipped " \
         "models for the rest." in window.warnings.text()
     assert window.results_panel.weights.text().startswith("⚠ Analysed with the shipped models, not with the weights now")
 

@@ -375,10 +375,13 @@ def test_the_weights_that_made_results_are_said_in_a_readers_words(monkeypatch):
     run = "/data/clinic/retrained/2024-05-02_140312"
     assert weights_in_words(shipped) == "the shipped models"
     assert weights_in_words({name: f"{run}/{name}.pt" for name in shipped}) == \
-        "weights retrained on 2024-05-02 14:03 from the dataset clinic"
+        "weights retrained on 2024-05-02 14:03 from the dataset folder “clinic”"
     assert weights_in_words({**shipped, "segmenter": f"{run}/segmenter.pt", "registration": "/home/u/reg.pt"}) == (
-        "weights retrained on 2024-05-02 14:03 from the dataset clinic (bone segmenter), the weights file reg.pt "
+        "weights retrained on 2024-05-02 14:03 from the dataset folder “clinic” (bone segmenter), the weights file reg.pt "
         "(registration network) and the shipped models for the rest")
+    # a folder the user named "dataset" read "from the dataset dataset"
+    assert weights_in_words({"segmenter": "/data/dataset/retrained/2024-05-02_140312/segmenter.pt"}) == \
+        "weights retrained on 2024-05-02 14:03 from the dataset folder “dataset”"
 
 
 # 2-5, 8, 9: the PDF/PNG report

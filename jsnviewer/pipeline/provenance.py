@@ -37,7 +37,7 @@ def _source(file: Path) -> str | None:
         return None
     when = retrained_when(file)
     if when is not None:  # <dataset>/retrained/<date_time>/<model>.pt
-        return f"weights retrained on {when:%Y-%m-%d %H:%M} from the dataset {file.parents[2].name}"
+        return f"weights retrained on {when:%Y-%m-%d %H:%M} from the dataset folder “{file.parents[2].name}”"
     return f"the weights file {file.name}"
 
 
@@ -47,7 +47,7 @@ def _and(parts: list[str]) -> str:
 
 def weights_in_words(files: dict[str, Path]) -> str:
     """Which weights `files` (model → weights file) are, at a glance: 'the shipped models', 'weights retrained on
-    2024-05-02 14:03 from the dataset clinic', 'weights retrained on … (bone segmenter) and the shipped models for the
+    2024-05-02 14:03 from the dataset folder “clinic”', 'weights retrained on … (bone segmenter) and the shipped models for the
     rest', 'the weights file seg_v2.pt (bone segmenter) and …'."""
     sources: dict[str | None, list[str]] = {}
     for name in sorted(files, key=lambda n: list(MODEL_TITLES).index(n) if n in MODEL_TITLES else len(MODEL_TITLES)):
