@@ -35,6 +35,11 @@ def choose_device(preference: str | None = None) -> torch.device:
     return torch.device("cpu")
 
 
+def device_said(device_type: str) -> str:
+    """Where models ran or will run ("cpu", "cuda" as torch names them), in the Settings dialog's words."""
+    return "GPU (CUDA)" if device_type == "cuda" else "CPU" if device_type == "cpu" else device_type
+
+
 def cpu_threads() -> int:
     """Threads for torch's CPU work in an analysis: every core but one, which is left to the
     window and the system. Two threads on a busy 2-core machine made a whole analysis five times

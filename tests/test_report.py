@@ -482,6 +482,21 @@ def test_the_report_names_the_program_and_the_model_files(report, study, monkeyp
     assert "registration = retrained.pt (SHA-256 cf4b8115b1269d29)" in texts
 
 
+def test_the_reports_settings_are_named_in_the_settings_dialogs_words_not_the_papers_codes_alone(report, study):
+    from jsnviewer.detection.thresholds import Thresholds
+    from jsnviewer.pipeline.analyze import AnalysisSettings
+
+    result = make_result(study)
+    result.settings = dict(AnalysisSettings(thresholds=Thresholds(conf=0.8, m2=16)).to_json(), device="cuda",
+                           models=MODELS)
+    notes = [t for t in report(result).texts if "Settings" in t["text"]]
+    assert len(notes) == 1 and round(notes[0]["points"], 1) < 9.0  # a note, in the notes' small type
+    assert ("Settings: registration by quick first match (network) + fine sub-pixel match (default), run on GPU "
+            "(CUDA); detection confidence (t_conf) 0.8; overlap that removes a box (t_IoU1) 0.15; most joints per "
+            "hand, ankylosis detector and merged (M1) 20; most joints per hand, subluxation detector (M2) 16; overlap "
+            "that merges two boxes (t_IoU2) 0.45.") in notes[0]["text"]
+
+
 def test_the_report_lists_joints_in_anatomical_order_with_signed_jsn_and_the_wrist_boxes_as_one_line(report, study):
     painted = report(make_result(study))
     names = [t["text"] for t in painted.texts if t["text"] in JOINT_IDENTITIES]

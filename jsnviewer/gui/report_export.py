@@ -227,17 +227,14 @@ def _overview(picture: QImage, space: float) -> Block:
 
 
 def _notes(result) -> list[str]:
-    from jsnviewer.pipeline.report import INTENDED_USE, software_text
+    from jsnviewer.pipeline.report import INTENDED_USE, settings_said, software_text
     from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_RELIABLE, UNRELIABLE_MARK
 
-    s = result.settings
     return [
         f"{JSN_CONVENTION}, in mm where both radiographs state their pixel size, else in pixels of the baseline "
         "radiograph. Reliable \"no\" (JSN marked "
         f"{UNRELIABLE_MARK}): {NOT_RELIABLE.lower()}; Notes say why and what to do.",
-        f"Made {datetime.now():%Y-%m-%d %H:%M} by {software_text(result)}. Settings: registration "
-        f"{s.get('registration_method', '–')}, device {s.get('device', '–')}, t_conf {s.get('conf', '–')}, "
-        f"t_IoU1 {s.get('iou1', '–')}, M1 {s.get('m1', '–')}, M2 {s.get('m2', '–')}, t_IoU2 {s.get('iou2', '–')}.",
+        f"Made {datetime.now():%Y-%m-%d %H:%M} by {software_text(result)}. {settings_said(result.settings)}",
         INTENDED_USE,
     ]
 

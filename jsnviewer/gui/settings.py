@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QPushButton, QSpinBox, QStyle, QStyleOptionFrame, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.detection.thresholds import Thresholds
+from jsnviewer.detection.thresholds import THRESHOLD_LABELS, Thresholds
 from jsnviewer.gui.fitting import fit_to_screen, scrolling
-from jsnviewer.device import DEVICE_CHOICES
+from jsnviewer.device import DEVICE_CHOICES, device_said
 from jsnviewer.registration.methods import DEFAULT_METHOD, METHODS
 from jsnviewer.weights import MODEL_TITLES
 
@@ -34,12 +34,6 @@ PATH_ROOM = "…/2024-05-02_101500/detector_subluxation.pt"
 
 # The store's keys of the joint search's settings (named as in the paper), by Thresholds field.
 THRESHOLD_KEYS = {"conf": "t_conf", "iou1": "t_iou1", "m1": "m1", "m2": "m2", "iou2": "t_iou2"}
-# The rows of the detection thresholds in the dialog, in the order the joint search uses them; the paper's symbols in
-# brackets for those who read it (Izumi et al. 2024)
-THRESHOLD_ROWS = {"conf": "Detection confidence (t_conf)", "iou1": "Overlap that removes a box (t_IoU1)",
-                  "m1": "Most joints per hand, ankylosis detector and merged (M1)",
-                  "m2": "Most joints per hand, subluxation detector (M2)",
-                  "iou2": "Overlap that merges two boxes (t_IoU2)"}
 
 
 @dataclass
@@ -267,7 +261,7 @@ class SettingsDialog(QDialog):
         self.t_iou2 = self._fraction(t.iou2, "Two boxes, one of each detector, overlapping by more than this share are "
                                              "one joint: the surer box is kept (the paper's t_IoU2, "
                                              f"{paper.iou2})")
-        for label, box in zip(THRESHOLD_ROWS.values(), (self.t_conf, self.t_iou1, self.m1, self.m2, self.t_iou2)):
+        for label, box in zip(THRESHOLD_LABELS.values(), (self.t_conf, self.t_iou1, self.m1, self.m2, self.t_iou2)):
             run_form.addRow(label, box)
         layout.addWidget(run_box)
 
@@ -349,7 +343,7 @@ class SettingsDialog(QDialog):
         from jsnviewer.device import choose_device  # imports torch: only when the dialog is open
 
         chosen = choose_device(DEVICE_CHOICES[self.device.currentIndex()])
-        self.device_note.setText(f"Runs on: {'GPU (CUDA)' if chosen.type == 'cuda' else 'CPU'}")
+        self.device_note.setText(f"Runs on: {device_said(chosen.type)}")
 
     def _restore_defaults(self) -> None:
         defaults = AppSettings()

@@ -24,11 +24,14 @@ from PIL import Image
 
 from jsnviewer import __version__
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json, name_target
+from jsnviewer.detection.thresholds import THRESHOLD_LABELS
+from jsnviewer.device import device_said
 from jsnviewer.errors import JsnError
 from jsnviewer.joints import ALL_IDENTITIES, anatomical, file_stem
 from jsnviewer.pipeline.overview import display_grey, overview_image
 from jsnviewer.pipeline.provenance import models_used, weights_said
 from jsnviewer.pipeline.result import VISIT_NAMES, StudyResult, UnpairedJoint, VisitInfo, hand_said
+from jsnviewer.registration.methods import METHODS
 
 STUDY_COLUMNS = ["patient_id", "baseline_date", "followup_date", "hand"]
 CSV_COLUMNS = [*STUDY_COLUMNS, "identity", "status", "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings",
@@ -96,6 +99,18 @@ def software_text(result: StudyResult) -> str:
              for m in models_used(result)]
     return (f"jsnviewer {__version__}{', ' + said[0].lower() + said[1:] if said else ''}; "
             f"models: {', '.join(files) or 'not recorded'}")
+
+
+def settings_said(settings: dict) -> str:
+    """The settings that made a result, in the Settings dialog's words with the paper's symbols in brackets:
+    'Settings: registration by quick first match (network) + fine sub-pixel match (default), run on CPU; detection
+    confidence (t_conf) 0.9; …' ("not recorded" for what the result does not say)."""
+    method = settings.get("registration_method")
+    device = settings.get("device")
+    thresholds = "; ".join(f"{label[0].lower()}{label[1:]} {settings.get(name, 'not recorded')}"
+                           for name, label in THRESHOLD_LABELS.items())
+    return (f"Settings: registration by {METHODS.get(method, method or 'a method not recorded')}, run on "
+            f"{device_said(device) if device else 'a device not recorded'}; {thresholds}.")
 
 
 def _confidence(confidences: dict[str, float], name: str) -> str:
