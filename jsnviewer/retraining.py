@@ -17,6 +17,7 @@ from pathlib import Path
 from jsnviewer.dataset import DatasetError, ImageAnnotation, open_dataset, repeated_identities
 from jsnviewer.device import training_threads
 from jsnviewer.segmentation.data import find_crops
+from jsnviewer.time_left import TimeLeft
 from jsnviewer.weights import MODEL_TITLES, is_shipped, model_card_path, trained_size
 from jsnviewer.words import counted
 
@@ -94,6 +95,10 @@ class TrainingRun:
             return int(epochs[-1]), self.length
         return None
 
+    def time_left(self, started: float) -> TimeLeft:
+        """How long its training steps have left, the run started at `started`: a trainer counted in epochs says
+        each one as it ends, so its first epoch is timed from the start; a bar is timed from its first drawing."""
+        return TimeLeft(started=started if "--epochs" in self.arguments else None)
 
     def preparing(self, output: str) -> str | None:
         """What the trainer is doing besides its training steps, in words, as its latest bar says; else None."""

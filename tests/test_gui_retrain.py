@@ -334,6 +334,41 @@ def test_a_cancelled_training_leaves_no_half_trained_file_and_nothing_to_use(qtb
     assert dialog.length.isEnabled()  # another run may follow, of another length
 
 
+def test_while_a_model_trains_the_dialog_says_about_how_long_it_has_left(qtbot, make_window, dataset_root, tmp_path,
+                                                                         monkeypatch):
+    """A trainer that prints what the test tells it (its bar's redraws), on the test's clock: nothing waits."""
+    import shutil
+
+    from jsnviewer.gui import retrain_dialog
+
+    root = tmp_path / "dataset"
+    shutil.copytree(dataset_root, root, ignore=shutil.ignore_patterns("retrained"))
+    echo = "import sys\nfor line in sys.stdin:\n    print(line, end='', flush=True)"
+    monkeypatch.setattr(retrain_dialog, "program_command", lambda: [sys.executable, "-c", echo])
+    window = make_window(root)
+    dialog = window.open_retraining()
+    for name, check in dialog.checks.items():
+        check.setChecked(name in ("detector_ankylosis", "detector_subluxation"))
+    now = [0.0]
+    dialog.clock = lambda: now[0]
+
+    def printed(at: float, line: str) -> str:
+        now[0] = at
+        dialog.process.write(f"{line}\n".encode())
+        qtbot.waitUntil(lambda: line in dialog.output, timeout=20_000)
+        return dialog.status.text()
+
+    dialog.start_button.click()
+    assert printed(40.0, "training:   0%|          | 0/300 [00:00<?, ?it/s]") == \
+        "Training the ankylosis detector (1 of 2)…"  # nothing told before the steps say how long they take
+    assert printed(70.0, "training:   2%|▏         | 6/300 [00:30<24:30,  5.00s/it]") == \
+        "Training the ankylosis detector (1 of 2)… about 25 min left for this model"  # the 40 s before not counted
+    now[0] = 130.0
+    dialog._ticker.timeout.emit()  # a minute later, no step printed: counted down
+    assert dialog.status.text().endswith("about 24 min left for this model")
+    dialog.cancel_button.click()
+
+
 def test_a_cancelled_training_gives_back_the_offer_of_the_earlier_runs_weights(
         qtbot, make_window, compared_on_enough, monkeypatch):
     """The dialog offered an earlier run's weights, compared; a new training was started and cancelled: nothing was

@@ -5,6 +5,7 @@ with those in use (jsnviewer.comparison), and at the end the choice to analyse w
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,10 +24,12 @@ from jsnviewer import atomic
 from jsnviewer.atomic import megabytes, no_room_reason
 from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
                                   program_command, room_needed, runs_that_fit, training_runs)
+from jsnviewer.time_left import TimeLeft, time_left_said
 from jsnviewer.weights import ASK_FOLDER, FROM_SETTINGS, WRITTEN_ELSEWHERE, model_card_path
 from jsnviewer.words import counted
 
 LOG_LINES = 400
+TIME_LEFT_TICK_MS = 5000  # the time left is said again this often between the trainer's lines (an epoch takes minutes)
 LOG_ROWS = 8  # the trainers' log shows at least this many lines, however long the comparison above it
 SIZE = QSize(720, 560)  # before the comparison shows
 COMPARED_SIZE = QSize(1000, 900)  # with it: as much as the screen has, up to this
@@ -56,6 +59,10 @@ class RetrainDialog(QDialog):
         self.not_compared = ""  # why the new weights were not compared (cancelled, failed), once that happened
         self.rescued: dict[str, str] = {}  # model -> where the user had weights written that the dataset had no room for
         self._asked = 0  # the trainer's questions answered (ASK_FOLDER), of this run's output
+        self.clock: Callable[[], float] = time.monotonic  # the time left's clock (a test's own)
+        self.time_left: TimeLeft | None = None  # of the model in hand
+        self._ticker = QTimer(self, interval=TIME_LEFT_TICK_MS)
+        self._ticker.timeout.connect(self._say_training)
 
         content = QWidget()  # scrolls on a small or scaled screen; the progress, the log and the buttons stay below it
         layout = QVBoxLayout(content)
@@ -281,6 +288,8 @@ class RetrainDialog(QDialog):
         if run is None:
             self._done()
             return
+        self.time_left = run.time_left(self.clock())
+        self._ticker.start()
         self.status.setText(self._training_said(run))
         self.progress.setRange(0, 0)  # busy until the trainer shows its steps
         self.progress.setFormat("%p%")
@@ -300,6 +309,8 @@ class RetrainDialog(QDialog):
             run = self.current_run()
             where = run.progress(self.output) if run is not None else None
             lines = printed_lines(text)
+            if where is not None and self.time_left is not None:
+                self.time_left.update(self.clock(), *where)
             if run is not None:
                 self.status.setText(self._training_said(run))
                 if where is None:
@@ -315,10 +326,22 @@ class RetrainDialog(QDialog):
             QTimer.singleShot(0, self._ask_where)  # after this read: the question is modal
 
     def _training_said(self, run: TrainingRun) -> str:
-        """Which model trains, and what it does now where that is not its training steps (the bar's)."""
+        """Which model trains, and what it does now where that is not its training steps (the bar's), else how long
+        its steps have left once that can be told (of this model only: a step of one model says nothing of another's)."""
         number = len(self.finished_runs) + 1
-        doing = run.preparing(self.output)
-        return f"Training the {run.title.lower()} ({number} of {len(self.runs)})" + (f": {doing}…" if doing else "…")
+        said = f"Training the {run.title.lower()} ({number} of {len(self.runs)})"
+        if doing := run.preparing(self.output):
+            return f"{said}: {doing}…"
+        seconds = self.time_left.seconds(self.clock()) if self.time_left is not None else None
+        if seconds is None:
+            return f"{said}…"
+        return f"{said}… {time_left_said(seconds)}{' for this model' if number < len(self.runs) else ''}"
+
+    def _say_training(self) -> None:
+        """The time left, counted down between the trainer's lines."""
+        run = self.current_run()
+        if self.training and run is not None:
+            self.status.setText(self._training_said(run))
 
     def _ask_where(self) -> None:
         """The trainer could not write its weights into the dataset (a full disk): they are still in its memory, and
@@ -368,6 +391,8 @@ class RetrainDialog(QDialog):
         self._next()
 
     def _done(self) -> None:
+        self._ticker.stop()
+        self.time_left = None
         self.cancel_button.setEnabled(False)
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
