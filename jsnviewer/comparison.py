@@ -23,10 +23,14 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jsnviewer.atomic import atomic_write_json
 from jsnviewer.weights import MODEL_TITLES, resolve_weights
 from jsnviewer.words import counted
+
+if TYPE_CHECKING:
+    from jsnviewer.detection.findings_train import JointPatches
 
 COMPARISON_FILE = "comparison.json"
 ENOUGH_RADIOGRAPHS = 5  # fewer reviewed radiographs, or held-out joints, and a figure says little
@@ -213,7 +217,8 @@ def compare_weights(dataset_root: str | Path, new_weights: dict[str, str], weigh
     measured_images = min(reviewed, MAX_RADIOGRAPHS)
     steps = (1 + len(detection)) * measured_images + 2 * len({"segmenter", "registration"} & set(new_weights))
     studies = _validation_studies(new_weights["joint_findings"]) if "joint_findings" in new_weights else 0
-    steps += studies + 2 * bool(studies)
+    kept = _kept_held_out(new_weights["joint_findings"], studies) if studies else None
+    steps += (studies if kept is None else 0) + 2 * bool(studies)
     done = 0
 
     def step(what: str) -> None:
@@ -228,7 +233,8 @@ def compare_weights(dataset_root: str | Path, new_weights: dict[str, str], weigh
         models += found
         details["detection"] = measured
     if studies:
-        found, measured = _findings_held_out(new_weights["joint_findings"], in_use["joint_findings"], studies, step)
+        found, measured = _findings_held_out(new_weights["joint_findings"], in_use["joint_findings"], studies, kept,
+                                             step)
         models += found
         details["findings_held_out"] = measured
     for model, measure in (("segmenter", _segmenter), ("registration", _registration)):
@@ -295,17 +301,29 @@ def _validation_studies(weights: str) -> int:
     return int(load_weights(weights).meta.get("validation_studies", VALIDATION_STUDIES))
 
 
-def _findings_held_out(new: str, in_use: str, studies: int,
+def _kept_held_out(weights: str, studies: int) -> JointPatches | None:
+    """The patches of the synthetic studies the finding classifier's training held out, where the training kept them
+    beside its weights (`train findings --cache RUN`, as the Retrain dialog trains it) and they are those the phantom
+    makes now; else None (they are made again)."""
+    from jsnviewer.detection.findings_train import (VALIDATION_FINDINGS_RATE, kept_phantom_patches, phantom_patches_file,
+                                                    validation_seeds)
+
+    seeds = validation_seeds(studies)
+    return kept_phantom_patches(phantom_patches_file(Path(weights).parent, "validation", seeds, VALIDATION_FINDINGS_RATE),
+                                seeds, VALIDATION_FINDINGS_RATE)
+
+
+def _findings_held_out(new: str, in_use: str, studies: int, kept: JointPatches | None,
                        step: Callable[[str], None]) -> tuple[list[ModelComparison], dict]:
     """Each finding's F1 with the classifier in use and the new one, at their own thresholds, on the synthetic studies
-    the new one's training held out: for the new one, the validation F1 its training log gives."""
+    the new one's training held out (`kept`: their patches as its training kept them, else made again): for the new
+    one, the validation F1 its training log gives."""
     from jsnviewer.detection.findings import load_finding_net
     from jsnviewer.detection.findings_train import (VALIDATION_FINDINGS_RATE, f1_at_thresholds, phantom_patches,
                                                     validation_seeds)
 
-    seeds = validation_seeds(studies)
-    patches = phantom_patches(seeds, VALIDATION_FINDINGS_RATE,
-                              lambda k: step(f"held-out synthetic study {k} of {studies}"))
+    patches = kept if kept is not None else phantom_patches(
+        validation_seeds(studies), VALIDATION_FINDINGS_RATE, lambda k: step(f"held-out synthetic study {k} of {studies}"))
     measured = {}
     for which, path in (("in use", in_use), ("new", new)):
         measured[which] = f1_at_thresholds(load_finding_net(path), patches)

@@ -209,6 +209,8 @@ def training_runs(dataset_root: str | Path, models: list[str], out_folder: Path,
         out = out_folder / f"{model}.pt"
         args = ["train", *arguments, "--data", str(dataset_root), "--out", str(out), "--threads", str(threads),
                 "--device", device, "--ask-if-unwritable"]
+        if model == "joint_findings":  # its held-out synthetic studies kept in the run, for the comparison after it
+            args += ["--cache", str(out_folder)]
         start = (start_from or {}).get(model)
         if start and not is_shipped(start):
             args += ["--init", str(start)]

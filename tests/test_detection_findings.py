@@ -6,7 +6,9 @@ import torch
 
 from jsnviewer.detection.detector import JointDetector
 from jsnviewer.detection.findings import PATCH, FindingNet, joint_patch, load_finding_net, save_finding_net
-from jsnviewer.detection.findings_train import best_thresholds, evaluate, phantom_patches, train_finding_net
+from jsnviewer.detection.findings_train import (JointPatches, best_thresholds, evaluate, kept_phantom_patches,
+                                                phantom_patches, phantom_patches_file, save_phantom_patches,
+                                                train_finding_net)
 from jsnviewer.errors import WeightsError
 from jsnviewer.joints import FINDINGS
 from jsnviewer.weights import resolve_weights
@@ -58,6 +60,34 @@ def test_training_learns_the_findings_of_synthetic_joints(tmp_path):
         assert probs[t, fi].mean() > probs[~t, fi].mean(), f
     assert set(load_finding_net(tmp_path / "f.pt").thresholds) == set(FINDINGS)
     assert figures["steps"] == 40
+
+
+def test_kept_synthetic_patches_are_reused_only_where_the_phantom_would_make_the_same(tmp_path, monkeypatch):
+    """A training keeps the patches of its synthetic studies, so the comparison after it need not make them again (60
+    held-out studies, over a minute): never those of other studies or findings rate, an earlier phantom generator's
+    (a changed generator draws other hands from the same seeds), nor a damaged file."""
+    from jsnviewer.phantom import study
+
+    seeds = range(2_000_000, 2_000_002)
+    made = phantom_patches(seeds, 0.15)
+    path = phantom_patches_file(tmp_path, "validation", seeds, 0.15)
+    save_phantom_patches(path, made, seeds, 0.15)
+    kept = kept_phantom_patches(path, seeds, 0.15)
+    assert kept is not None
+    for part in ("patches", "findings", "known", "real"):
+        assert np.array_equal(getattr(kept, part), getattr(made, part)), part
+    assert kept_phantom_patches(path, range(2_000_000, 2_000_001), 0.15) is None  # other studies
+    assert kept_phantom_patches(path, seeds, 0.4) is None  # other findings drawn
+    with monkeypatch.context() as changed:
+        changed.setattr(study, "PHANTOM_VERSION", study.PHANTOM_VERSION + 1)
+        assert kept_phantom_patches(path, seeds, 0.15) is None
+    other = made.patches.copy()
+    other[0] ^= 1  # the generator changed without its version raised: its first study, made again, differs
+    save_phantom_patches(path, JointPatches(other, made.findings, made.known, made.real), seeds, 0.15)
+    assert kept_phantom_patches(path, seeds, 0.15) is None
+    path.write_bytes(b"PK\x03\x04 cut short")
+    assert kept_phantom_patches(path, seeds, 0.15) is None
+    assert kept_phantom_patches(tmp_path / "none.npz", seeds, 0.15) is None
 
 
 def test_thresholds_are_chosen_for_the_best_f1():

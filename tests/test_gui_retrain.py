@@ -163,6 +163,38 @@ def test_a_finding_classifier_that_unlearned_a_finding_is_called_worse_not_the_s
             f"{ankylosis.new_text} new;") in doubt
 
 
+def test_the_held_out_studies_the_training_kept_are_not_made_again_and_give_the_same_figures(
+        dataset_root, tmp_path, one_thread, monkeypatch):
+    """The comparison made again the 60 synthetic studies the finding classifier's training had just made and held out
+    (over a minute); the training, as the Retrain dialog runs it, keeps them in the run's folder, and the comparison
+    reads them back: the same figures, made only once."""
+    from jsnviewer.cli.main import main
+    from jsnviewer.comparison import compare_weights
+    from jsnviewer.detection import findings_train
+    from jsnviewer.retraining import training_runs
+
+    trained_with(monkeypatch, "joint_findings",
+                 ["findings", "--synthetic", "0", "--validation", "2", "--steps", "2", "--batch", "8"])
+    [run] = training_runs(dataset_root, ["joint_findings"], tmp_path / "run")
+    made, make = [], findings_train.phantom_patches
+    monkeypatch.setattr(findings_train, "phantom_patches",
+                        lambda seeds, *args, **kwargs: (made.append(len(seeds)), make(seeds, *args, **kwargs))[1])
+    assert main(run.arguments) == 0
+    assert made == [2]  # the training made its two held-out studies
+    kept, = (tmp_path / "run").glob("*.npz")  # one file, in the run's folder
+    steps = []
+    with_kept = compare_weights(dataset_root, {"joint_findings": str(run.out)}, {},
+                                lambda done, total, what: steps.append((done, total)))
+    assert made == [2, 1]  # only the first study, to check the kept ones are those the phantom makes
+    assert steps[-1][0] == steps[-1][1] == len(steps)  # the bar ends full
+    kept.unlink()
+    made_again = compare_weights(dataset_root, {"joint_findings": str(run.out)}, {})
+    assert made == [2, 1, 2]
+    assert with_kept.models == made_again.models  # every figure and what it rests on
+    assert with_kept.details["findings_held_out"] == made_again.details["findings_held_out"]
+    assert len(with_kept.models) == 3  # on the reviewed radiographs, and each finding on the held-out studies
+
+
 @pytest.mark.parametrize("mm_per_crop_px, unit", [(None, "px of the radiographs"), (0.09, "mm")])
 def test_the_registrations_figure_is_given_in_px_of_the_radiographs_or_mm_as_the_analyses_give_the_jsn(
         tmp_path, one_thread, mm_per_crop_px, unit):

@@ -71,7 +71,9 @@ def register(train_subparsers, bench_subparsers) -> None:
     c.add_argument("--real", type=Path, metavar="DIR", help="landmarked real hands (their joints with known findings)")
     c.add_argument("--exclude-real", action="append", default=[], metavar="NAME", help="leave out real hands whose file name contains NAME")
     c.add_argument("--data", type=Path, metavar="DIR", help="a jsnviewer annotation dataset")
-    c.add_argument("--cache", type=Path, metavar="DIR", help="keep the synthetic patches here and reuse them")
+    c.add_argument("--cache", type=Path, metavar="DIR",
+                   help="keep the synthetic patches here and reuse them (the Retrain dialog: its run folder, where the "
+                        "comparison after it reuses the validation studies' patches)")
     c.add_argument("--validation", type=at_least(1), default=60, metavar="N", help="synthetic validation studies for the thresholds (60)")
     c.add_argument("--out", type=Path, required=True, help="weights file to write")
     c.add_argument("--init", type=Path, metavar="PT", help="start from these weights; default: the shipped classifier when --data is given")
@@ -194,8 +196,9 @@ def train_findings_command(args) -> int:
     from jsnviewer.cli import starting_weights
     from jsnviewer.detection.data import load_annotations, load_real
     from jsnviewer.detection.findings import load_finding_net
-    from jsnviewer.detection.findings_train import (VALIDATION_FINDINGS_RATE, JointPatches, file_patches, phantom_patches,
-                                                    train_finding_net, validation_seeds)
+    from jsnviewer.detection.findings_train import (VALIDATION_FINDINGS_RATE, JointPatches, file_patches,
+                                                    kept_phantom_patches, phantom_patches, phantom_patches_file,
+                                                    save_phantom_patches, train_finding_net, validation_seeds)
     from jsnviewer.weights import load_weights, write_model_card
 
     use_cpu_threads(args.threads)
@@ -203,15 +206,18 @@ def train_findings_command(args) -> int:
         raise JsnError("nothing to train on: give --synthetic N, --real DIR and/or --data DIR")
 
     def synthetic(name: str, seeds: range, rate: float) -> JointPatches:
-        cached = args.cache / f"{name}-{seeds.start}-{seeds.stop}-{rate}.npz" if args.cache else None
-        if cached is not None and cached.exists():
-            return JointPatches.load(cached)
+        kept = phantom_patches_file(args.cache, name, seeds, rate) if args.cache else None
+        if kept is not None and (patches := kept_phantom_patches(kept, seeds, rate)) is not None:
+            return patches
         bar = tqdm(total=len(seeds), desc=f"{name} studies", unit="study")
         patches = phantom_patches(seeds, rate, lambda k: bar.update(1))
         bar.close()
-        if cached is not None:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            patches.save(cached)
+        if kept is not None:
+            try:
+                save_phantom_patches(kept, patches, seeds, rate)
+            except OSError as exc:  # only time lost: made again next time
+                print(f"the {name} studies' patches could not be kept in {args.cache} ({exc.strerror or exc}); "
+                      "the training goes on", flush=True)
         return patches
 
     # the files first: a dataset that is not there is said before minutes of synthetic studies are made

@@ -56,19 +56,50 @@ class JointPatches:
         return JointPatches(*(np.concatenate([getattr(p, f) for p in parts]) for f in
                               ("patches", "findings", "known", "real")))
 
-    def save(self, path: Path) -> None:
-        import io
 
-        from jsnviewer.atomic import atomic_write_bytes
+def phantom_patches_file(folder: Path, name: str, seeds: range, findings_rate: float) -> Path:
+    """Where `train findings --cache folder` keeps the patches of these synthetic studies (one file, replaced when
+    they are made again)."""
+    return Path(folder) / f"{name}-{seeds.start}-{seeds.stop}-{findings_rate}.npz"
 
-        buf = io.BytesIO()
-        np.savez(buf, patches=self.patches, findings=self.findings, known=self.known, real=self.real)
-        atomic_write_bytes(path, buf.getvalue())
 
-    @staticmethod
-    def load(path: Path) -> JointPatches:
+def _made_of(seeds: range, findings_rate: float) -> list[float]:
+    from jsnviewer.phantom.study import PHANTOM_VERSION
+
+    return [seeds.start, seeds.stop, findings_rate, PHANTOM_VERSION, STORE, STORE_CONTEXT]
+
+
+def save_phantom_patches(path: Path, patches: JointPatches, seeds: range, findings_rate: float) -> None:
+    """Keep the patches of synthetic studies `seeds` (compressed npz, written atomically) with what they were made
+    of, for `kept_phantom_patches`."""
+    import io
+
+    from jsnviewer.atomic import atomic_write_bytes
+
+    buf = io.BytesIO()
+    np.savez_compressed(buf, patches=patches.patches, findings=patches.findings, known=patches.known,
+                        real=patches.real, made=np.array(_made_of(seeds, findings_rate)))
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def kept_phantom_patches(path: Path, seeds: range, findings_rate: float) -> JointPatches | None:
+    """The patches `save_phantom_patches` kept at `path`, when they are those `phantom_patches(seeds, findings_rate)`
+    makes now; else None (no file, one that cannot be read, other studies, or an earlier phantom generator's)."""
+    import zipfile
+
+    try:
         with np.load(path) as z:
-            return JointPatches(z["patches"], z["findings"], z["known"], z["real"])
+            if z["made"].tolist() != _made_of(seeds, findings_rate):
+                return None
+            kept = JointPatches(z["patches"], z["findings"], z["known"], z["real"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    # the first study made again (about 1 s of the minutes): a generator changed without PHANTOM_VERSION raised
+    first = phantom_patches(seeds[:1], findings_rate)
+    n = len(first.patches)
+    if not (np.array_equal(first.patches, kept.patches[:n]) and np.array_equal(first.findings, kept.findings[:n])):
+        return None
+    return kept
 
 
 def hand_patches(pixels: np.ndarray, sample: HandSample, real: bool) -> JointPatches:

@@ -20,6 +20,9 @@ from .truth import JointChangeTruth, JointTruth, StudyTruth, VisitTruth, write_t
 
 WIDTH, HEIGHT = 1490, 2010  # portrait, like the real hand radiographs
 FORMATS = ("dcm", "png")
+# Raised whenever `generate_study` draws other pixels, boxes or findings from the same arguments: what was kept of
+# its studies (the finding classifier's synthetic patches, `findings_train.kept_phantom_patches`) is made again
+PHANTOM_VERSION = 1
 
 
 @dataclass
