@@ -181,6 +181,9 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     analysing = False
     if demo:
         from jsnviewer.gui.analysis import missing_weights
+        # before the warm-up starts importing in the background: nothing is imported on this thread meanwhile, so no
+        # submodule is ever loaded under a package another thread is still loading (docs/gui.md, "Starting")
+        from jsnviewer.gui.demo import open_demo
 
         analysing = not missing_weights(window.settings)
     if analysing or not (screenshot or detail_screenshot):  # a picture of a study alone needs no models
@@ -233,8 +236,6 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
         else:
             window.study_loaded.connect(shoot_when_drawn)
     if demo:
-        from jsnviewer.gui.demo import open_demo
-
         preparing = open_demo(window, analyse=analysing)
         if preparing is not None and (screenshot or detail_screenshot):  # a demo that cannot be written opens no study
             preparing.signals.error.connect(lambda exc: QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot))
