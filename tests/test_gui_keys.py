@@ -239,6 +239,16 @@ def test_the_shortcuts_list_gives_each_action_all_its_keys_as_the_manual_writes_
     assert tips["accept"].endswith("(Enter)") and tips["images"].endswith("(Ctrl+0, zero)"), tips  # hovered
 
 
+def test_a_hovered_button_or_menu_item_gives_its_key_in_the_only_brackets_at_the_end_of_its_tip(window):
+    """'Open a baseline and a follow-up (select one or two files) (Ctrl+O)', '… name it (I) (Ins)' and
+    'Auto (0.5–99.5 %) (1)' read as two notes, or two keys, side by side."""
+    from PySide6.QtGui import QAction
+
+    tips = [action.toolTip() for action in window.findChildren(QAction) if action.shortcut().toString()]
+    assert tips and not [tip for tip in tips if ") (" in tip]
+    assert window.actions_by_name["open"].toolTip().endswith("select one or two files (Ctrl+O)")
+
+
 @pytest.mark.parametrize("pause_ms", [0, 10_000_000], ids=["typed slowly", "typed fast, box after box"])
 def test_a_joint_name_typed_into_the_identity_list_is_the_name_given_however_fast_it_is_typed(
         qtbot, window, pause_ms):

@@ -64,15 +64,15 @@ def build_actions(window) -> dict[str, QAction]:
     a: dict[str, QAction] = {}
     act = partial(window_action, window)
     a["open"] = act("&Open radiographs…", window.open_dialog, QKeySequence.Open,
-                    "Open a baseline and a follow-up (select one or two files)", "open")
+                    "Open a baseline and a follow-up: select one or two files", "open")
     a["open_baseline"] = act("Open &baseline…", lambda: window.open_dialog(BASELINE), "Ctrl+Shift+B")
     a["open_followup"] = act("Open &follow-up…", lambda: window.open_dialog(FOLLOWUP), "Ctrl+Shift+F")
     a["open_folder"] = act("Open study &folder…", window.open_folder_dialog, "Ctrl+Shift+O",
                            "Open a folder of radiographs: the earliest is the baseline, the latest the follow-up", "folder")
     a["next_image"] = act("Ne&xt image in the folder", lambda: window.open_neighbour(1), "PgDown",
-                          "Open the next radiograph of the active image's folder in its view (by name)")
+                          "Open the next radiograph of the active image's folder, by file name, in its view")
     a["previous_image"] = act("Pre&vious image in the folder", lambda: window.open_neighbour(-1), "PgUp",
-                              "Open the previous radiograph of the active image's folder in its view")
+                              "Open the previous radiograph of the active image's folder, by file name, in its view")
     a["save"] = act("&Save annotations", window.save_annotations, QKeySequence.Save,
                     "Save the boxes to the dataset folder", "save")
     a["dataset"] = act("Choose &dataset folder…", window.choose_dataset_folder, "Ctrl+D")
@@ -95,7 +95,7 @@ def build_actions(window) -> dict[str, QAction]:
     window.addAction(a["redo"])
     a["add_box"] = act("Add bo&x", window.add_box_here, "Ins",
                        "Add a box at the centre of the active image's view, sized like its other boxes: "
-                       "move it with the arrows, name it (I)")
+                       "move it with the arrows, name it with I")
     a["delete"] = act("&Delete box", window.delete_selected, QKeySequence.Delete)
     a["delete"].setShortcuts([QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")])
     a["accept"] = act("&Accept proposal", window.accept_selected, ["Return", "Enter"])
@@ -133,7 +133,8 @@ def build_actions(window) -> dict[str, QAction]:
                            "Window/level from each image's own grey levels")
     presets = []
     for number, name in enumerate(WINDOW_PRESETS, start=1):
-        presets.append(act(name, lambda n=name: window.apply_preset(n), str(number)))
+        presets.append(act(name, lambda n=name: window.apply_preset(n), str(number),
+                           f"Window/level preset {name} for both images"))
     a["show_boxes"] = act("Show &boxes", window.set_boxes_visible, "Ctrl+B", checkable=True)
     a["show_labels"] = act("Show &labels", window.set_labels_visible, "L", checkable=True)
     a["show_boxes"].setChecked(True)
