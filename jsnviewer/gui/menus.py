@@ -68,7 +68,8 @@ def build_actions(window) -> dict[str, QAction]:
     a["open_baseline"] = act("Open &baseline…", lambda: window.open_dialog(BASELINE), "Ctrl+Shift+B")
     a["open_followup"] = act("Open &follow-up…", lambda: window.open_dialog(FOLLOWUP), "Ctrl+Shift+F")
     a["open_folder"] = act("Open study &folder…", window.open_folder_dialog, "Ctrl+Shift+O",
-                           "Open a folder of radiographs: the earliest is the baseline, the latest the follow-up", "folder")
+                           "Open a folder of radiographs: the earliest is the baseline, the latest the follow-up; "
+                           "files that state no date, such as JPEGs, are taken in file-name order", "folder")
     a["next_image"] = act("Ne&xt image in the folder", lambda: window.open_neighbour(1), "PgDown",
                           "Open the next radiograph of the active image's folder, by file name, in its view")
     a["previous_image"] = act("Pre&vious image in the folder", lambda: window.open_neighbour(-1), "PgUp",
