@@ -356,9 +356,9 @@ def test_a_flagged_value_is_marked_in_the_table_and_the_detail_and_copied_with_i
     assert "Not reliable: do not use this value" in detail.numbers.text()
 
 
-def test_the_joint_detail_gives_a_bullet_per_reason_and_each_advice_once_under_its_reasons(qtbot, analysed):
+def test_the_joint_detail_gives_a_bullet_per_reason_and_its_advice_once_under_them_all(qtbot, analysed):
     """A radiologist read three reasons merged into one bullet as one: each reason is its own bullet, and what to
-    do is said once, under the reasons that share it, in mm where the pixel size is known."""
+    do is said once, after them all (two kinds of advice in one line), in mm where the pixel size is known."""
     from html import escape
 
     from jsnviewer.registration.result import ReliabilityRule, verdict
@@ -376,9 +376,10 @@ def test_the_joint_detail_gives_a_bullet_per_reason_and_each_advice_once_under_i
     verdict_html = text[:text.index("Bone movement")]
     bullets = [item.split("</li>")[0] for item in verdict_html.split("<li>")[1:]]
     assert bullets == [escape(reason.rpartition(": ")[0]) for reason in joint.registration.reasons]
-    todo = escape("What to do: check the joint's boxes and bone outlines, correct them and analyse again.")
-    assert verdict_html.count(todo) == 1 and verdict_html.count("What to do: judge this joint by eye.") == 1
-    assert verdict_html.index(bullets[2]) < verdict_html.index(todo) < verdict_html.index(bullets[3])
+    todo = escape("What to do: check the joint's boxes and bone outlines, correct them and analyse again; "
+                  "judge this joint by eye.")
+    assert verdict_html.count(todo) == 1 and verdict_html.count("What to do") == 1
+    assert verdict_html.index(bullets[3]) < verdict_html.index(todo)
     assert " mm apart" in bullets[1] and "crop px" not in verdict_html
 
 

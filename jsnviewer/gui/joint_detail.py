@@ -103,12 +103,10 @@ def _param_row(name: str, t, style: str = "") -> str:
 
 
 def _reasons_html(joint) -> str:
-    """A bullet per reason, each group's advice once under its bullets, then what a crop px is where one is used."""
-    groups, note = joint.reasons_advised()
-    html = ""
-    for group in groups:
-        html += "<ul style='margin:0'>" + "".join(f"<li>{escape(seen)}</li>" for seen in group.seen) + "</ul>"
-        html += f"<div>What to do: {escape(group.todo)}.</div>" if group.todo else ""
+    """A bullet per reason, what to do once under them all, then what a crop px is where one is used."""
+    group, note = joint.reasons_advised()
+    html = "<ul style='margin:0'>" + "".join(f"<li>{escape(seen)}</li>" for seen in group.seen) + "</ul>"
+    html += f"<div>What to do: {escape(group.todo)}.</div>" if group.todo else ""
     return html + (f"<div style='color:#aaa'>{escape(note[0].upper() + note[1:])}.</div>" if note else "")
 
 

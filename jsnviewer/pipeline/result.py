@@ -178,8 +178,8 @@ class JointResult:
         """Why the value is not reliable, a line each, and what to do (empty when reliable): tooltips, the report."""
         return reasons_said(self.registration.reasons)
 
-    def reasons_advised(self) -> tuple[list[Advised], str | None]:
-        """The reasons grouped by what to do, and what a crop px is where a figure is in crop px (the joint detail)."""
+    def reasons_advised(self) -> tuple[Advised, str | None]:
+        """The reasons and what to do about them, and what a crop px is where a figure is in crop px (the joint detail)."""
         return advised(self.registration.reasons), crop_px_note(self.registration.reasons)
 
     def reasons_in_one_line(self) -> str:

@@ -122,19 +122,20 @@ def verdict(result: JointRegistration, rule: ReliabilityRule, converged: bool = 
 
 @dataclass(frozen=True)
 class Advised:
-    """Reasons that end in the same advice: what was seen, a reason each, and what to do about them, said once."""
+    """A joint's reasons: what was seen, a reason each, and what to do about them all, said once after them."""
 
     seen: tuple[str, ...]
-    todo: str  # '' for reasons without advice
+    todo: str  # distinct advice joined with '; ', '' for reasons without advice
 
 
-def advised(reasons: list[str]) -> list[Advised]:
-    """The reasons grouped by their advice (after their last ': '), in the order they came."""
-    groups: dict[str, list[str]] = {}
+def advised(reasons: list[str]) -> Advised:
+    """The reasons, each without its advice (after its last ': '), and their distinct advice in the order it came."""
+    seen, todos = [], []
     for reason in reasons:
         what, _, todo = reason.rpartition(": ") if ": " in reason else (reason, "", "")
-        groups.setdefault(todo, []).append(what)
-    return [Advised(tuple(seen), todo) for todo, seen in groups.items()]
+        seen.append(what)
+        todos += [todo] if todo and todo not in todos else []
+    return Advised(tuple(seen), "; ".join(todos))
 
 
 def crop_px_note(reasons: list[str]) -> str | None:
@@ -143,19 +144,17 @@ def crop_px_note(reasons: list[str]) -> str | None:
 
 
 def reasons_said(reasons: list[str]) -> list[str]:
-    """The reasons as lines for a reader: '• ' and one reason a line, then 'What to do: …' once for the reasons
-    before it; what a crop px is, last, where a figure is in crop px."""
-    lines = []
-    for group in advised(reasons):
-        lines += [f"• {seen}" for seen in group.seen] + ([f"What to do: {group.todo}."] if group.todo else [])
+    """The reasons as lines for a reader: '• ' and one reason a line, then 'What to do: …' once after them all;
+    what a crop px is, last, where a figure is in crop px."""
+    group = advised(reasons)
+    lines = [f"• {seen}" for seen in group.seen] + ([f"What to do: {group.todo}."] if group.todo else [])
     note = crop_px_note(reasons)
     return lines + ([f"{note[0].upper()}{note[1:]}."] if note else [])
 
 
 def reasons_in_one_line(reasons: list[str]) -> str:
     """The reasons on one line (results.csv, summary.csv): 'reason; reason; what to do: …', in the same words."""
-    parts = []
-    for group in advised(reasons):
-        parts += list(group.seen) + ([f"what to do: {group.todo}"] if group.todo else [])
+    group = advised(reasons)
+    parts = list(group.seen) + ([f"what to do: {group.todo}"] if group.todo else [])
     note = crop_px_note(reasons)
     return "; ".join(parts + ([note] if note else []))
