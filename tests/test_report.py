@@ -506,6 +506,8 @@ def test_the_report_lists_joints_in_anatomical_order_with_signed_jsn_and_the_wri
     assert "followup" not in texts.lower().replace("follow-up", "")
     assert "no joint identity" not in texts
     assert texts.count("7 boxes (4 on the baseline and 3 on the follow-up) fit no finger joint") == 1
+    # the grey they are drawn in is on the overview's page, not beside these words
+    assert "fit no finger joint of the hand (often the wrist)" in texts and "grey;" not in texts
     assert "MCP5 (follow-up): a second box named MCP5" in texts
 
 

@@ -276,7 +276,7 @@ class _Report:
             blocks.append(_paragraph("\n".join(["Every joint:", *reasons_said(shared)]), _font(BODY, bold=True), WARNING,
                                      after=PAD))
         blocks[-1].height += GAP if shared else 0.0
-        missing = result.not_measured()
+        missing = result.not_measured(colour=False)  # the overview, with the grey boxes, is on a page of its own
         if missing:
             blocks.append(_paragraph("Not measured", _font(HEADING, bold=True), after=PAD, keep_with_next=True))
             blocks += [_paragraph(line, _font(BODY), after=PAD) for line in missing]

@@ -256,15 +256,16 @@ class StudyResult:
     # what the files do not say (a pixel size, a patient ID): said once, no sign that the pair is wrong, unlike `warnings`
     notes: list[str] = field(default_factory=list)
 
-    def not_measured(self) -> list[str]:
+    def not_measured(self, colour: bool = True) -> list[str]:
         """What was found but not measured, as a reader wants it: each named joint with its reason,
-        then the boxes that fit no finger joint of the hand (often the wrist's carpal bones) as one line."""
+        then the boxes that fit no finger joint of the hand (often the wrist's carpal bones) as one line, with the
+        grey they are drawn in unless `colour` is False (where no picture of them is beside the words)."""
         lines = [f"{u.identity} ({VISIT_NAMES[u.visit]}): {u.reason}" for u in anatomical(self.unpaired)
                  if u.identity is not None]
         unnamed = [sum(u.identity is None and u.visit == visit for u in self.unpaired) for visit in VISIT_NAMES]
         if any(unnamed):
             lines.append(f"{_boxes_by_visit(unnamed)} {'fit' if sum(unnamed) > 1 else 'fits'} no finger joint of the hand "
-                         "(grey; often the wrist)")
+                         f"({'grey; ' if colour else ''}often the wrist)")
         return lines
 
     def joint(self, identity: str) -> JointResult:
