@@ -677,8 +677,10 @@ def test_a_flagged_joints_reasons_are_a_line_each_in_mm_in_the_report_and_in_mm_
     notes = [t["text"] for t in report(result).texts if "tilt is not pinned down" in t["text"]]
     assert len(notes) == 1
     lines = notes[0].split("\n")
-    assert [line[:2] for line in lines] == ["• "] * 4 + ["Wh", "• ", "Wh"]  # a reason a line, each advice once
-    assert "1.57 mm apart" in lines[1] and "1.57 mm apart" in lines[2] and "moves JSN by -0.26 mm" in lines[5]
+    assert [line[:2] for line in lines] == ["• "] * 5 + ["Wh"]  # a reason a line, what to do once at the end
+    assert lines[-1] == ("What to do: check the joint's boxes and bone outlines, correct them and analyse again; "
+                         "judge this joint by eye.")
+    assert "1.57 mm apart" in lines[1] and "1.57 mm apart" in lines[2] and "moves JSN by -0.26 mm" in lines[4]
     row = next(r for r in read_csv(write_csv(tmp_path / "results.csv", result)) if r["identity"] == "MCP3")
     assert "1.57 mm apart" in row["reliability_reasons"] and "moves JSN by -0.26 mm" in row["reliability_reasons"]
     assert "crop px" not in notes[0] + row["reliability_reasons"]
