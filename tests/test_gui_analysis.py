@@ -1238,13 +1238,15 @@ def test_the_guessed_hand_is_named_the_other_side_from_its_warning_in_one_undoab
 
 
 def test_a_joint_search_on_a_picture_without_a_hand_says_so(qtbot, make_window, tmp_path):
+    """A picture refused as no radiograph is said as a refusal: "Analysis failed: …" read as a fault of the
+    program."""
     blank = tmp_path / "blank.png"
     save_radiograph(blank, Radiograph(np.full((300, 200), 800.0, dtype=np.float32), bits_stored=12))
     window = make_window()
     open_and_wait(qtbot, window, blank)
     assert run_and_wait(qtbot, window, 60000) == "error"
     errors = [t for level, t in window.warnings.messages() if level == "error"]
-    assert len(errors) == 1 and errors[0].startswith("Analysis failed: blank.png: no hand to analyse")
+    assert len(errors) == 1 and errors[0].startswith("Not analysed: blank.png: no hand to analyse")
     assert window.documents[BASELINE].joints() == []
 
 

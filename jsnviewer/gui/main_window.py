@@ -54,6 +54,7 @@ from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.study_panel import MIN_WIDTH as STUDY_MIN_WIDTH, StudyPanel
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
+from jsnviewer.pipeline.analyze import NoHandToAnalyse
 from jsnviewer.retraining import training_data
 from jsnviewer.weights import not_found
 from jsnviewer.words import counted
@@ -328,7 +329,8 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
             text = f"{describe(exc)}; {SEND_LOG}"
         self.statusBar().clearMessage()  # it may tell of an earlier success
         self.warnings.dismiss_saying(text)  # a weights file named at start, now the reason it failed: said once
-        self.warnings.show_message(f"{label} failed: {text}", "error", key=f"task-error-{label}")
+        said = "Not analysed" if isinstance(exc, NoHandToAnalyse) else f"{label} failed"  # a refusal, not a fault
+        self.warnings.show_message(f"{said}: {text}", "error", key=f"task-error-{label}")
 
     def _worker_finished(self, worker: Worker) -> None:
         self.workers.discard(worker)

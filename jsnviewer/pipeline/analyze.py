@@ -46,6 +46,11 @@ class AnalysisError(JsnError):
         super().__init__(f"{radiograph.name}: {reason}" if radiograph else reason)
 
 
+class NoHandToAnalyse(AnalysisError):
+    """A picture that cannot be a radiograph (one grey, noise, a few greys), refused before the joint search: the
+    program did not fail, the picture was not analysed."""
+
+
 @dataclass(frozen=True)
 class AnalysisSettings:
     device: str = "auto"
@@ -513,7 +518,7 @@ def _check_picture(radiograph) -> None:
 
     problem = no_picture(radiograph.pixels)
     if problem:  # the detectors would find "joints" in it
-        raise AnalysisError(f"no hand to analyse: {problem}", radiograph.path)
+        raise NoHandToAnalyse(f"no hand to analyse: {problem}", radiograph.path)
 
 
 def _no_joints(radiograph) -> AnalysisError:
