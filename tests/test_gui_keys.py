@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTableWidget, QToolBar
 
 from jsnviewer.dataset import JointAnnotation
+from jsnviewer.gui.image_view import WINDOW_PRESETS
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
 from gui_support import make_window, settings_store, shown_study, study  # noqa: F401
 
@@ -235,6 +236,8 @@ def test_the_shortcuts_list_gives_each_action_all_its_keys_as_the_manual_writes_
     assert listed["Accept proposal"] == "Enter" and listed["Accept all named proposals"] == "Shift+Enter"
     assert listed["The images"] == "Ctrl+0 (zero)" and listed["Joints list"] == "Ctrl+1"
     assert not any("Return" in keys for keys in listed.values())
+    assert listed["Window/level: Auto (0.5–99.5 %)"] == "1"  # not 'Auto (0.5–99.5 %)', which said not what it sets
+    assert listed["Window/level: Full range"] == "4" and not set(listed) & set(WINDOW_PRESETS)
     tips = {name: window.actions_by_name[name].toolTip() for name in ("accept", "images")}
     assert tips["accept"].endswith("(Enter)") and tips["images"].endswith("(Ctrl+0, zero)"), tips  # hovered
 

@@ -36,7 +36,7 @@ from jsnviewer.gui.autosave import AnnotationSaver
 from jsnviewer.gui.dataset_actions import DatasetActions
 from jsnviewer.gui.fitting import SCREEN_MARGIN, fit_to_screen, scrolling
 from jsnviewer.gui.box_layer import AnnotationLayer
-from jsnviewer.gui.image_view import RadiographPane, Tool
+from jsnviewer.gui.image_view import WINDOW_PRESETS, RadiographPane, Tool
 from jsnviewer.gui.joint_detail import JointDetailPanel
 from jsnviewer.gui.keys import FocusedWidgetKeysFirst
 from jsnviewer.gui.log_file import SEND_LOG
@@ -563,8 +563,10 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every action with a shortcut, by name (Undo and Redo without the edit they
-        would undo now), each with all its keys (`menus.keys_text`), then the mouse."""
+        would undo now), each with all its keys (`menus.keys_text`), then the mouse. A window/level preset, named in
+        its menu alone ('Auto (0.5–99.5 %)'), says that it is one."""
         fixed = {self.actions_by_name["undo"]: "Undo", self.actions_by_name["redo"]: "Redo"}
+        fixed |= {action: f"Window/level: {action.text()}" for action in self.actions() if action.text() in WINDOW_PRESETS}
         rows = [(keys_text(action.shortcuts()),
                  fixed.get(action) or action.text().replace("&", "").rstrip(".…"))
                 for action in self.actions() if not action.shortcut().isEmpty()]
