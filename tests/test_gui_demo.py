@@ -156,7 +156,8 @@ def test_a_patients_radiograph_let_go_for_the_demo_beside_it_has_its_edits_saved
 def test_the_status_bar_stops_saying_demo_as_soon_as_a_patients_radiograph_replaces_it(qtbot, make_window, study,
                                                                                        tmp_path):
     """After the demo, a patient's baseline (Ctrl+O) and follow-up (Ctrl+Shift+F) opened: the status bar still said
-    "Demo: edits kept in this window only, not saved" until an analysis ended."""
+    "Demo: edits kept in this window only, not saved" until an analysis ended. Save's tooltip says that the demo
+    is not saved while it is shown, and no more once it is gone."""
     from jsnviewer.dataset import JointAnnotation
 
     demo = tmp_path / "demo"
@@ -167,13 +168,16 @@ def test_the_status_bar_stops_saying_demo_as_soon_as_a_patients_radiograph_repla
     open_and_wait(qtbot, window, *pair)
     window.documents[BASELINE].load_joints([JointAnnotation(box=(60.0, 60.0, 20.0, 20.0), identity="MCP2")])
     assert window.save_state.text() == "Demo: edits kept in this window only, not saved"
+    save = window.actions_by_name["save"]  # hovered in the demo, it said it saves the boxes to the dataset folder
+    assert "nothing of the demo is saved" in save.toolTip() and save.toolTip().endswith("(Ctrl+S)")
 
     for role, path in zip((BASELINE, FOLLOWUP), study):
         with qtbot.waitSignal(window.study_loaded, timeout=10000):
             window.open_paths([path], role)
         qtbot.waitUntil(lambda: window.task is None, timeout=10000)
-        assert "Demo" not in window.save_state.text()
+        assert "Demo" not in window.save_state.text() and "demo" not in save.toolTip()
         assert window.save_state.text() == f"All saved to {tmp_path.name}/dataset"
+    assert save.toolTip() == "Save the boxes to the dataset folder (Ctrl+S)"
 
 
 @pytest.mark.slow

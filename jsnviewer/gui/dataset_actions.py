@@ -12,6 +12,7 @@ from jsnviewer.coco import CocoExport, CocoImport
 from jsnviewer.dataset import DatasetError, JointsMerge, is_dataset, open_dataset, repeated_identities
 from jsnviewer.gui.annotation import AnnotationDocument, copy_joint
 from jsnviewer.gui.autosave import write_joint_crops
+from jsnviewer.gui.menus import SAVE_TIP, SAVE_TIP_IN_DEMO, key_in_tip
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.worker import Worker
 from jsnviewer.words import counted
@@ -271,6 +272,8 @@ class DatasetActions:
             tooltip += (", named on the command line (--dataset) for this session only; the next start saves to "
                         f"{remembered if remembered else 'no dataset folder'}, as the settings say")
         self.save_state.setToolTip(tooltip)
+        save = self.actions_by_name["save"]
+        save.setToolTip((SAVE_TIP_IN_DEMO if self._demo_shown() else SAVE_TIP) + key_in_tip(save))
 
     def _coco_exported(self, export: CocoExport) -> None:
         text = (f"COCO JSON written to {export.path}: {counted(export.images, 'reviewed image')}, "

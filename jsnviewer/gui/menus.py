@@ -33,6 +33,10 @@ def keys_text(keys: list[QKeySequence]) -> str:
     return " or ".join(names)
 
 
+SAVE_TIP = "Save the boxes to the dataset folder"
+SAVE_TIP_IN_DEMO = "Save the boxes to the dataset folder; nothing of the demo is saved, its edits stay in this window"
+
+
 def key_in_tip(action: QAction) -> str:
     """' (Enter)', ' (Ctrl+0, zero)': an action's first key as its tooltip ends; '' for an action without one."""
     shown = keys_text([action.shortcut()]).replace(" (zero)", ", zero")
@@ -74,8 +78,7 @@ def build_actions(window) -> dict[str, QAction]:
                           "Open the next radiograph of the active image's folder, by file name, in its view")
     a["previous_image"] = act("Pre&vious image in the folder", lambda: window.open_neighbour(-1), "PgUp",
                               "Open the previous radiograph of the active image's folder, by file name, in its view")
-    a["save"] = act("&Save annotations", window.save_annotations, QKeySequence.Save,
-                    "Save the boxes to the dataset folder", "save")
+    a["save"] = act("&Save annotations", window.save_annotations, QKeySequence.Save, SAVE_TIP, "save")
     a["dataset"] = act("Choose &dataset folder…", window.choose_dataset_folder, "Ctrl+D")
     a["coco"] = act("&Export dataset as COCO JSON…", window.export_coco, "Ctrl+E")
     a["coco_import"] = act("&Import COCO JSON into the dataset…", window.import_coco, tip=
