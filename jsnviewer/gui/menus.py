@@ -34,7 +34,7 @@ def keys_text(keys: list[QKeySequence]) -> str:
 
 
 SAVE_TIP = "Save the boxes to the dataset folder"
-SAVE_TIP_IN_DEMO = "Save the boxes to the dataset folder; nothing of the demo is saved, its edits stay in this window"
+SAVE_TIP_IN_DEMO = "The demo is shown: nothing of the demo is saved, its edits stay in this window"
 
 
 def key_in_tip(action: QAction) -> str:
