@@ -37,10 +37,10 @@ def installation_facts() -> dict[str, str]:
 def model_files(settings: AppSettings) -> list[tuple[str, Path, str | None]]:
     """(model, weights file, first 16 hex digits of its SHA-256 or None when it is missing), as
     `AnalysisModels.weights_files` records them with each result."""
-    from jsnviewer.dataset import file_sha256
     from jsnviewer.gui.analysis import weights_files
+    from jsnviewer.weights import weights_sha256
 
-    return [(name, path, file_sha256(path)[:16] if path.is_file() else None)
+    return [(name, path, weights_sha256(path))
             for name, path in weights_files(settings).items()]
 
 

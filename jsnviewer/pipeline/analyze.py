@@ -81,13 +81,12 @@ class AnalysisModels:
     def load(cls, settings: AnalysisSettings = AnalysisSettings()) -> AnalysisModels:
         """Load the shipped (or the user's) weights; a missing or damaged file is a WeightsError naming it (every
         missing file, or a models folder that does not exist, in one)."""
-        from jsnviewer.dataset import file_sha256
         from jsnviewer.detection.detector import JointDetector
         from jsnviewer.device import choose_device
         from jsnviewer.registration.model import load_model
         from jsnviewer.registration.register import Registrator
         from jsnviewer.segmentation.infer import BoneSegmenter
-        from jsnviewer.weights import missing_files, models_needed, resolve_weights
+        from jsnviewer.weights import missing_files, models_needed, resolve_weights, weights_sha256
 
         w = settings.weights
         files = {name: resolve_weights(name, w.get(name)) for name in models_needed(settings.registration_method)}
@@ -100,7 +99,7 @@ class AnalysisModels:
         segmenter = BoneSegmenter.load(w.get("segmenter"), device=device.type)
         model = None if settings.registration_method == "poc" else load_model(w.get("registration"))
         registrator = Registrator(model=model, method=settings.registration_method)
-        used = {name: {"file": str(path.resolve()), "sha256": file_sha256(path)[:16]} for name, path in files.items()}
+        used = {name: {"file": str(path.resolve()), "sha256": weights_sha256(path)} for name, path in files.items()}
         log.info("models loaded on %s: %s", device.type,  # which weights analysed, in the window's log
                  ", ".join(f"{name} {u['file']} (SHA-256 {u['sha256']}…)" for name, u in used.items()))
         return cls(detector, segmenter, registrator, device.type, used)

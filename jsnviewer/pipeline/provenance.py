@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jsnviewer.pipeline.result import StudyResult
 from jsnviewer.retraining import retrained_when
-from jsnviewer.weights import MODEL_TITLES, in_models_dir
+from jsnviewer.weights import MODEL_TITLES, in_models_dir, weights_sha256
 
 
 @dataclass(frozen=True)
@@ -71,21 +71,12 @@ def weights_listed(result: StudyResult) -> str:
     return "\n".join(f"{_title(m.name)}: {m.file} (SHA-256 {m.sha256})" for m in models_used(result))
 
 
-def _sha256(path: Path) -> str | None:
-    from jsnviewer.dataset import file_sha256
-
-    try:
-        return file_sha256(path)[:16]
-    except OSError:  # not there (Settings name it), unreadable
-        return None
-
-
 def other_weights_in_use(result: StudyResult, in_use: dict[str, Path]) -> str | None:
     """Where the weights now in use (`in_use`, model → file) are not those that made `result` (a model's file now of
     other contents, or none there): which they are, in `weights_in_words`' words; None where they are the same, or
     `result` records none."""
     used = [m for m in models_used(result) if m.name in in_use]
-    if all(_sha256(Path(in_use[m.name])) == m.sha256 for m in used):
+    if all(weights_sha256(in_use[m.name]) == m.sha256 for m in used):
         return None
     now = weights_in_words({m.name: Path(in_use[m.name]) for m in used})
     # the same files written over (a program update, a retraining into the same folder): the words alone are alike
