@@ -1113,14 +1113,14 @@ def test_an_analysis_error_is_one_line_in_the_window(qtbot, make_window, study, 
     window = make_window()
     open_and_wait(qtbot, window, *study)
 
-    def no_joints(baseline, followup, app_settings, cache, progress=None, corrections=None):
+    def unreadable(baseline, followup, app_settings, cache, progress=None, corrections=None):
         progress(0.3, "Finding joints on the baseline")
-        raise AnalysisError("baseline.dcm: no finger joints were found; is this a posteroanterior hand radiograph?")
+        raise AnalysisError("baseline.dcm: the pixel data could not be decoded (JPEG 2000)")
 
-    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", no_joints)
+    monkeypatch.setattr("jsnviewer.gui.analysis_actions.run_analysis", unreadable)
     assert run_and_wait(qtbot, window, 30000) == "error"
     assert [t for level, t in window.warnings.messages() if level == "error"] == [
-        "Analysis failed: baseline.dcm: no finger joints were found; is this a posteroanterior hand radiograph?"]
+        "Analysis failed: baseline.dcm: the pixel data could not be decoded (JPEG 2000)"]
 
 
 def test_with_no_radiograph_the_analysis_says_what_to_open(qtbot, make_window):
@@ -1248,6 +1248,19 @@ def test_a_joint_search_on_a_picture_without_a_hand_says_so(qtbot, make_window, 
     errors = [t for level, t in window.warnings.messages() if level == "error"]
     assert len(errors) == 1 and errors[0].startswith("Not analysed: blank.png: no hand to analyse")
     assert window.documents[BASELINE].joints() == []
+
+
+def test_a_picture_in_which_no_joint_is_found_is_said_not_analysed(qtbot, make_window, tmp_path):
+    """A smooth grey ramp passes the picture checks, and the joint search finds nothing in it: the program did not
+    fail, so it is not "Analysis failed: …"."""
+    ramp = tmp_path / "ramp.png"
+    pixels = np.add.outer(np.arange(600), np.arange(400)).astype(np.float32) * 4
+    save_radiograph(ramp, Radiograph(pixels, bits_stored=12))
+    window = make_window()
+    open_and_wait(qtbot, window, ramp)
+    assert run_and_wait(qtbot, window, 120000) == "error"
+    errors = [t for level, t in window.warnings.messages() if level == "error"]
+    assert errors == ["Not analysed: ramp.png: no finger joints were found; is this a posteroanterior hand radiograph?"]
 
 
 def test_a_joint_search_of_a_picture_that_may_not_be_a_hand_proposes_its_boxes_without_findings(monkeypatch):

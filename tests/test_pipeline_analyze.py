@@ -154,7 +154,7 @@ def test_results_files_hold_every_joint(analysed, tmp_path):
 ])
 def test_an_image_without_a_hand_is_a_clear_error(models, picture, message):
     from jsnviewer.phantom import generate_study
-    from jsnviewer.pipeline.analyze import AnalysisError, analyze
+    from jsnviewer.pipeline.analyze import NoHandToAnalyse, analyze
 
     study = generate_study(8_100_003)
     shape = study.followup.pixels.shape
@@ -164,7 +164,7 @@ def test_an_image_without_a_hand_is_a_clear_error(models, picture, message):
               "silhouette": lambda: np.where(study.followup.pixels > np.median(study.followup.pixels), 4095.0, 0.0
                                              ).astype(np.float32)}[picture]()
     no_hand = type(study.followup)(**{**vars(study.followup), "pixels": pixels})
-    with pytest.raises(AnalysisError, match=message):
+    with pytest.raises(NoHandToAnalyse, match=message):  # said "Not analysed", not "Analysis failed"
         analyze(study.baseline, no_hand, models)
 
 

@@ -47,8 +47,8 @@ class AnalysisError(JsnError):
 
 
 class NoHandToAnalyse(AnalysisError):
-    """A picture that cannot be a radiograph (one grey, noise, a few greys), refused before the joint search: the
-    program did not fail, the picture was not analysed."""
+    """A picture that cannot be a radiograph (one grey, noise, a few greys), refused before the joint search, or
+    one in which the search found no finger joint: the program did not fail, the picture was not analysed."""
 
 
 @dataclass(frozen=True)
@@ -520,8 +520,8 @@ def _check_picture(radiograph) -> None:
         raise NoHandToAnalyse(f"no hand to analyse: {problem}", radiograph.path)
 
 
-def _no_joints(radiograph) -> AnalysisError:
-    return AnalysisError("no finger joints were found; is this a posteroanterior hand radiograph?", radiograph.path)
+def _no_joints(radiograph) -> NoHandToAnalyse:
+    return NoHandToAnalyse("no finger joints were found; is this a posteroanterior hand radiograph?", radiograph.path)
 
 
 def off_the_edge(bones: list[str], visit: str) -> str:
