@@ -152,6 +152,14 @@ def test_boxes_that_fit_no_finger_joint_are_one_line_after_the_joints_not_measur
     assert one[-1] == "1 box on the follow-up fits no finger joint of the hand (grey; often the wrist)"
     two = StudyResult(visit, visit, [], [u for u in unpaired if u.identity or u.visit == "baseline"]).not_measured()
     assert two[-1] == "2 boxes on the baseline fit no finger joint of the hand (grey; often the wrist)"
+    # results.csv and the console have no picture of the boxes: their grey is not said there
+    from jsnviewer.cli.analyze import _summary
+    from jsnviewer.pipeline.report import not_measured_rows
+
+    study = StudyResult(visit, visit, [], unpaired)
+    assert not_measured_rows(study)[-1]["reliability_reasons"] == (
+        "3 boxes (2 on the baseline and 1 on the follow-up) fit no finger joint of the hand (often the wrist)")
+    assert _summary(study).splitlines()[-1].strip() == not_measured_rows(study)[-1]["reliability_reasons"]
 
 
 def test_a_left_and_a_right_hand_are_told_apart_by_how_their_joints_lie():

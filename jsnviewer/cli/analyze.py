@@ -111,7 +111,7 @@ def _summary(result) -> str:
         jsn = (signed(j.jsn_mm, 3) if unit == "mm" else signed(j.jsn_px, 2)).rjust(8)
         lines.append(f"{j.identity:6} {jsn}  {'yes' if j.reliable else 'NO':8}  {j.findings_text() or '-'}")
     if result.unpaired:
-        lines += ["", "Not measured:", *(f"  {line}" for line in result.not_measured())]
+        lines += ["", "Not measured:", *(f"  {line}" for line in result.not_measured(colour=False))]
     return "\n".join(lines)
 
 

@@ -81,8 +81,9 @@ def study_file_name(result: StudyResult, what: str) -> str:
 
 
 def unnamed_boxes_note(result: StudyResult) -> str | None:
-    """'7 boxes (4 on the baseline and 3 on the follow-up) fit no finger joint of the hand …', or None."""
-    return result.not_measured()[-1] if any(u.identity is None for u in result.unpaired) else None
+    """'7 boxes (4 on the baseline and 3 on the follow-up) fit no finger joint of the hand …', or None: for results.csv
+    and results.json, where no picture shows the boxes' grey."""
+    return result.not_measured(colour=False)[-1] if any(u.identity is None for u in result.unpaired) else None
 
 
 # Said wherever a result is read away from the program's docs: the report, Help ▸ About, the README.
