@@ -615,6 +615,52 @@ def test_at_1024_by_768_a_long_hand_or_file_name_goes_under_its_name_not_down_a_
         app.setStyleSheet("")
 
 
+@pytest.mark.parametrize("width, height", [(1024, 740), (1600, 960)])  # 1024 × 768; 1600 × 1000
+def test_the_study_panel_shows_every_value_in_one_column_beside_or_under_its_name(qtbot, settings_store, monkeypatch,
+                                                                                  tmp_path, width, height):
+    """At 1024 × 768 the Study panel read ragged: "Hand  right", "Modality  DX" and "Bits stored  12" beside their
+    names, the file, date, size and pixel size under theirs, so the values started at two places."""
+    import dataclasses
+
+    from gui_support import open_and_wait, write_radiograph
+    from jsnviewer.gui.resources import style_sheet
+
+    app = QApplication.instance()
+    app.setStyleSheet(style_sheet())  # as the program shows it
+    try:
+        window = window_on_a_screen(qtbot, monkeypatch, width, height)
+        pair = [write_radiograph(tmp_path / f"UAB00{n}-RH-hand-radiograph.dcm", seed=n) for n in (1, 2)]
+        open_and_wait(qtbot, window, *pair)
+        window.show_detail_dock()  # as a result shows it
+        for role in (BASELINE, FOLLOWUP):  # a JPEG's hand, the longest value the panel shows
+            radiograph = window.panes[role].radiograph
+            identity = dataclasses.replace(radiograph.identity, laterality=None)
+            unstated = dataclasses.replace(radiograph, identity=identity)
+            window.study_panel.set_radiograph(role, unstated, "R")
+        scroll = window.study_dock.widget()
+        qtbot.waitUntil(lambda: not window.study_panel.layout().geometry().isEmpty())
+        QApplication.sendPostedEvents(None, 0)  # the panel laid out for these texts
+        viewport = scroll.viewport()
+        assert not scroll.horizontalScrollBar().isVisible()
+        lefts, beside = set(), set()
+        for role in (BASELINE, FOLLOWUP):
+            for name, label in window.study_panel.values[role].items():
+                form = label.parentWidget().layout()
+                title = form.labelForField(label)
+                assert title.text() == name
+                place = label.mapTo(viewport, label.contentsRect().topLeft())
+                lefts.add(place.x())
+                top = label.mapTo(viewport, label.rect().topLeft()).y()
+                beside.add(title.mapTo(viewport, title.rect().topLeft()).y() == top)
+                assert 0 <= place.x() and place.x() + label.contentsRect().width() <= viewport.width(), (role, name)
+                if not label.wordWrap():  # read whole on its line
+                    assert label.contentsRect().width() >= label.fontMetrics().horizontalAdvance(label.text()), name
+        assert len(lefts) == 1, lefts  # every value of both visits starts at one x
+        assert beside == {width >= 1600}  # beside its name where the panel has room for all, else all under theirs
+    finally:
+        app.setStyleSheet("")
+
+
 def test_with_six_warnings_at_1280_by_800_the_images_keep_most_of_the_height_and_each_warning_reads_whole(
         qtbot, settings_store, monkeypatch):
     """The warnings bar grew with every message: with the joint detail open and a few two-line warnings the images
