@@ -107,7 +107,9 @@ def test_on_a_laptop_screen_the_joints_list_shows_four_rows_and_the_joint_detail
     assert not window.joints_panel.hint.isVisible()  # the two-line hint makes room for the rows
 
 
-def test_the_toolbar_icons_are_sharp_at_any_scale_and_a_disabled_button_looks_dim(qtbot, window):
+@pytest.mark.parametrize("scale", [1, 1.25, 1.5, 2])  # display scaling: 100 %, 125 %, 150 %, 200 %
+def test_the_toolbar_icons_are_sharp_at_any_scale_and_a_disabled_button_looks_dim(qtbot, window, scale):
+    from PySide6.QtCore import QSize
     from PySide6.QtGui import QIcon
 
     def brightness(pixmap) -> float:
@@ -123,7 +125,10 @@ def test_the_toolbar_icons_are_sharp_at_any_scale_and_a_disabled_button_looks_di
         assert not icon.isNull(), name
         big = icon.pixmap(48, 48)
         assert big.width() == 48  # drawn at the size asked (a vector icon), not a small bitmap enlarged
-        assert brightness(icon.pixmap(24, 24, QIcon.Disabled)) < 0.6 * brightness(icon.pixmap(24, 24)), name
+        enabled, disabled = (icon.pixmap(QSize(24, 24), scale, mode) for mode in (QIcon.Normal, QIcon.Disabled))
+        assert disabled.width() == enabled.width() == round(24 * scale), name  # in the screen's own pixels
+        # at 125 % and 150 % the disabled Undo and Redo were drawn brighter than the enabled buttons beside them
+        assert brightness(disabled) < 0.6 * brightness(enabled), (name, scale)
     assert not window.windowIcon().isNull()  # the program's own icon in the task bar
 
 
