@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from jsnviewer.errors import RadiographError
 from jsnviewer.gui.worker import Worker
-from gui_support import make_window, settings_store  # noqa: F401 (fixtures)
+from gui_support import make_window, settings_store, study  # noqa: F401 (fixtures)
 
 
 def smoothing_passes(image: np.ndarray, passes: int, progress=None, log=None) -> float:
@@ -138,3 +138,32 @@ def test_every_slot_of_a_finished_task_runs_although_the_window_lets_the_task_go
     worker.signals.finished.connect(lambda: ended.append("finished"))
     qtbot.waitUntil(lambda: window.task is None, timeout=10000)
     qtbot.waitUntil(lambda: ended == ["finished"], timeout=5000)
+
+
+def test_a_study_still_loading_when_its_window_closes_is_let_go_on_the_gui_thread(qtbot, make_window, study,
+                                                                                   monkeypatch):
+    """Closing the window let go of its running tasks, and the pool thread, holding one last, deleted its signals when
+    it ended: an object of the GUI thread's, deleted while the GUI thread delivered its last events. The program died
+    of a segmentation fault (once in a full test run, in tests/test_gui_demo.py: the demo opens its study from the
+    end of its preparation, and pytest-qt closed each test's window while that study's loading was ending; within a
+    second in a loop of windows closed while their tasks ran)."""
+    import threading
+
+    from PySide6.QtCore import QObject
+
+    from jsnviewer.gui import study_actions
+
+    loads, go_on = study_actions.load_study, threading.Event()
+    monkeypatch.setattr(study_actions, "load_study", lambda *args: go_on.wait(30) and loads(*args))
+    window = make_window()
+    window.run_task(go_on.wait, 30, label="Preparing")  # as the demo's preparation, which then opens its study
+    window.open_study(*study)
+    (loading,) = [worker for worker in window.workers if worker is not window.task]
+    watch = QObject(loading.signals)  # deleted with them, in the thread that deletes them
+    deleted_in = []
+    watch.destroyed.connect(lambda: deleted_in.append(threading.current_thread().name), Qt.DirectConnection)
+    del loading
+    window.close()
+    go_on.set()
+    qtbot.waitUntil(lambda: bool(deleted_in), timeout=10000)
+    assert deleted_in == [threading.main_thread().name]

@@ -287,9 +287,6 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
             worker.signals.result.connect(on_result)
         worker.signals.error.connect(lambda exc, l=label: self._task_error(l, exc))
         worker.signals.finished.connect(lambda w=worker: self._worker_finished(w))
-        # its signals' slots (connected here, holding the worker) and the worker hold each other through Qt, a cycle
-        # the garbage collector cannot see: deleted once every slot of `finished` has run, the two go
-        worker.signals.released.connect(worker.signals.deleteLater)
         if show_progress and self.task is None:  # a running task (the analysis) keeps the progress bar
             self.task = worker
             worker.signals.progress.connect(lambda fraction, stage, w=worker: self._task_progress(w, fraction, stage))

@@ -77,6 +77,12 @@ class Worker(QRunnable):
         self._emit(self.signals.progress, float(min(max(fraction, 0.0), 1.0)), stage)
 
     def start(self, pool: QThreadPool | None = None) -> Worker:
+        # The signals object belongs to the thread that made it (the GUI's) and must be deleted there. Left to Python,
+        # it went with the Worker, deleted in the pool thread whenever the pool let go of the Worker last (a window
+        # closed while its task ran, whose slots no longer held it): while the GUI thread delivered the signals' last
+        # events, a segmentation fault. Held here (the lambda holds the Worker) until Qt deletes it on its own thread
+        # once released, i.e. once every slot of `finished` was queued; the Worker goes with that connection.
+        self.signals.released.connect(lambda worker=self: worker.signals.deleteLater())
         (pool or QThreadPool.globalInstance()).start(self)
         return self
 
