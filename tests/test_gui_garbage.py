@@ -16,7 +16,7 @@ SCENARIO = textwrap.dedent("""
 
     app = make_application()
     finished = []
-    workers = []  # kept, as the window keeps its tasks: a task nobody holds may lose its result's queued signal
+    workers = []  # kept, as the window keeps its tasks
     for _ in range(10):
         for _ in range(30):
             window = QWidget()
