@@ -16,17 +16,23 @@ only the held-out studies show.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import json
 import math
 import re
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jsnviewer.atomic import atomic_write_json
-from jsnviewer.weights import MODEL_TITLES, resolve_weights
+import numpy as np
+
+from jsnviewer.atomic import atomic_write_bytes, atomic_write_json
+from jsnviewer.weights import MODEL_TITLES, resolve_weights, weights_sha256
 from jsnviewer.words import counted
 
 if TYPE_CHECKING:
@@ -41,6 +47,8 @@ MAX_RADIOGRAPHS = 30
 IMAGES, JOINTS, STUDIES = "reviewed radiograph", "held-out joint", "held-out synthetic study"
 DETECTION_MODELS = ("detector_ankylosis", "detector_subluxation", "joint_findings")
 MODELS_OF_SEVERAL_ROWS = ("joint_findings",)
+# Raise when `findings_train.evaluate` scores the held-out patches otherwise: scores kept before are scored again
+HELD_OUT_SCORES_VERSION = 1
 _PROGRESS = re.compile(r"^compared (\d+) of (\d+)\b", re.MULTILINE)
 
 
@@ -324,9 +332,10 @@ def _findings_held_out(new: str, in_use: str, studies: int, kept: JointPatches |
 
     patches = kept if kept is not None else phantom_patches(
         validation_seeds(studies), VALIDATION_FINDINGS_RATE, lambda k: step(f"held-out synthetic study {k} of {studies}"))
-    measured = {}
+    measured, patches_id = {}, _patches_id(patches)
     for which, path in (("in use", in_use), ("new", new)):
-        measured[which] = f1_at_thresholds(load_finding_net(path), patches)
+        net = load_finding_net(path)
+        measured[which] = f1_at_thresholds(net, patches, _held_out_probabilities(net, path, patches, patches_id, new))
         step(f"finding classifier {which}, held-out synthetic studies")
     on = (f"on the {counted(studies, 'synthetic study', 'synthetic studies')} (both visits, "
           f"{counted(int(patches.known.sum()), 'joint')}) its training held out to choose its thresholds on (the "
@@ -337,6 +346,71 @@ def _findings_held_out(new: str, in_use: str, studies: int, kept: JointPatches |
                             f"{measured['in use'][finding]:.3f}", f"{measured['new'][finding]:.3f}", True, 0.01, on,
                             studies, STUDIES, ENOUGH_RADIOGRAPHS) for finding in measured["new"]]
     return rows, measured
+
+
+def _patches_id(patches: JointPatches) -> str:
+    """What the held-out patches are, by their content (the patches, their findings and which are known)."""
+    digest = hashlib.sha256()
+    for array in (patches.patches, patches.findings, patches.known):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _held_out_scores_file(folder: Path, weights_sha: str, patches_id: str) -> Path:
+    """Where a comparison keeps a finding classifier's P(finding) of the held-out patches (`_held_out_probabilities`)."""
+    return Path(folder) / f"held-out-scores-{weights_sha}-{patches_id}.npz"
+
+
+def _scored_as(weights_sha: str, patches_id: str) -> list[str]:
+    """What kept scores were made of: the weights, the patches, the way they are scored, torch and its threads (the
+    same figures to the last bit only with the same arithmetic)."""
+    import torch
+
+    return [weights_sha, patches_id, str(HELD_OUT_SCORES_VERSION), torch.__version__, str(torch.get_num_threads())]
+
+
+def _kept_scores(path: Path, made: list[str], joints: int) -> np.ndarray | None:
+    """The scores kept at `path` when they are of these weights and patches, scored as now; else None (no file, a
+    damaged one, another's): they are scored again."""
+    try:
+        with np.load(path) as kept:
+            if kept["made"].tolist() != made:
+                return None
+            probs = kept["probs"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    from jsnviewer.joints import FINDINGS
+
+    if probs.dtype != np.float32 or probs.shape != (joints, len(FINDINGS)) or not np.all((probs >= 0) & (probs <= 1)):
+        return None
+    return probs
+
+
+def _held_out_probabilities(net, weights: str, patches: JointPatches, patches_id: str, new: str) -> np.ndarray:
+    """The finding classifier's P(finding) of each held-out patch (`findings_train.evaluate`) with `weights`: the same
+    for the same weights file and patches, so kept by the weights' SHA-256 and the patches' in the folder of the new
+    weights `new` (the run's, beside its comparison) and read back, from there or from the dataset's earlier
+    retrainings (the classifier in use is mostly one an earlier comparison scored, as new or in use); else scored."""
+    from jsnviewer.detection.findings_train import evaluate
+    from jsnviewer.retraining import retrained_when
+
+    run = Path(new).parent
+    sha = weights_sha256(weights)
+    made = _scored_as(sha or "", patches_id)
+    folders = [run]
+    if sha is not None and retrained_when(new) is not None:  # a run of a dataset's retrained/: its earlier runs too
+        with contextlib.suppress(OSError):
+            folders += sorted((p for p in run.parent.iterdir() if p.is_dir() and p != run), reverse=True)
+    for folder in folders if sha is not None else []:
+        if (probs := _kept_scores(_held_out_scores_file(folder, sha, patches_id), made, len(patches.patches))) is not None:
+            return probs
+    probs = evaluate(net, patches)
+    if sha is not None:
+        buffer = io.BytesIO()
+        np.savez(buffer, probs=probs, made=np.array(made))
+        with contextlib.suppress(OSError):  # no room, no permission: scored again next time
+            atomic_write_bytes(_held_out_scores_file(run, sha, patches_id), buffer.getvalue())
+    return probs
 
 
 def _held_out(crops_dir: Path) -> tuple[list, str]:

@@ -195,6 +195,89 @@ def test_the_held_out_studies_the_training_kept_are_not_made_again_and_give_the_
     assert len(with_kept.models) == 3  # on the reviewed radiographs, and each finding on the held-out studies
 
 
+@pytest.fixture
+def findings_run(dataset_root, tmp_path, monkeypatch):
+    """A finding classifier retrained as the Retrain dialog trains it (its held-out studies kept in the run's folder,
+    a folder of the dataset's retrained/), and a count of each scoring of the held-out patches."""
+    from jsnviewer.cli.main import main
+    from jsnviewer.detection import findings_train
+    from jsnviewer.retraining import training_runs
+
+    trained_with(monkeypatch, "joint_findings",
+                 ["findings", "--synthetic", "0", "--validation", "2", "--steps", "2", "--batch", "8"])
+    [run] = training_runs(dataset_root, ["joint_findings"], tmp_path / "retrained" / "2026-11-20_100000")
+    assert main(run.arguments) == 0
+    scored, evaluate = [], findings_train.evaluate
+    monkeypatch.setattr(findings_train, "evaluate", lambda net, data, **kw: (scored.append(net), evaluate(net, data, **kw))[1])
+    return run.out, scored
+
+
+def _compare_findings(dataset_root, new: Path):
+    from jsnviewer.comparison import compare_weights
+
+    return compare_weights(dataset_root, {"joint_findings": str(new)}, {})
+
+
+def test_the_held_out_scores_are_kept_and_a_comparison_made_again_gives_the_same_figures_without_scoring_again(
+        dataset_root, findings_run, one_thread):
+    """Scoring the classifier in use on the held-out synthetic studies took much of the comparison's half minute, the
+    same every time for the same weights and studies: kept in the run's folder, it is read back, figure for figure,
+    and a later retraining of the dataset reads it from the earlier run's folder."""
+    import shutil
+
+    new, scored = findings_run
+    run = new.parent
+    first = _compare_findings(dataset_root, new)
+    assert len(scored) == 2 and len(list(run.glob("held-out-scores-*.npz"))) == 2  # in use and new, kept in the run
+    again = _compare_findings(dataset_root, new)
+    assert len(scored) == 2  # neither scored again
+    assert again.models == first.models and again.details["findings_held_out"] == first.details["findings_held_out"]
+    for kept in run.glob("held-out-scores-*.npz"):
+        kept.unlink()
+    without = _compare_findings(dataset_root, new)
+    assert len(scored) == 4 and without.models == first.models  # scored again: the same figures
+    later = run.parent / "2026-11-21_100000"  # a later retraining, its new classifier the one in use
+    later.mkdir()
+    for kept in run.glob("validation-*.npz"):
+        shutil.copy(kept, later / kept.name)
+    shutil.copy(new, later / new.name)
+    assert _compare_findings(dataset_root, later / new.name).models == first.models
+    assert len(scored) == 4  # both found in the earlier run's folder
+
+
+def test_a_changed_weights_file_is_scored_again_and_a_damaged_kept_score_is_ignored(
+        dataset_root, findings_run, one_thread):
+    from dataclasses import replace
+
+    import torch
+
+    from jsnviewer.weights import save_weights, weights_sha256
+
+    new, scored = findings_run
+    run = new.parent
+    first = _compare_findings(dataset_root, new)
+    in_use = next(run.glob(f"held-out-scores-{weights_sha256(models_dir() / 'joint_findings.pt')}-*.npz"))
+    trained = load_weights(new)  # the file replaced by other weights (a training run again into the same folder)
+    noise = torch.Generator().manual_seed(1)
+    save_weights(new, replace(trained, state_dict={k: v + 0.5 * v.std() * torch.randn(v.shape, generator=noise)
+                                                   if v.dim() == 4 else v for k, v in trained.state_dict.items()}))
+    scored.clear()
+    changed = _compare_findings(dataset_root, new)
+    assert len(scored) == 1  # the new file, by its SHA-256; the one in use read back
+    assert len(list(run.glob("held-out-scores-*.npz"))) == 3
+    assert [m.in_use for m in changed.models[1:]] == [m.in_use for m in first.models[1:]]
+    in_use.write_bytes(in_use.read_bytes()[:200])  # cut short, as by a crash of a disk
+    damaged = _compare_findings(dataset_root, new)
+    assert len(scored) == 2  # the classifier in use scored again, not read from the damaged file
+    assert damaged.models == changed.models
+    for kept in run.glob("held-out-scores-*.npz"):
+        kept.unlink()
+    fresh = _compare_findings(dataset_root, new)
+    assert fresh.models == changed.models == damaged.models  # as scored from nothing
+    assert len(scored) == 4 and in_use.is_file()  # kept again, whole
+    assert len(list(run.glob(f"held-out-scores-{weights_sha256(new)}-*.npz"))) == 1
+
+
 @pytest.mark.parametrize("mm_per_crop_px, unit", [(None, "px of the radiographs"), (0.09, "mm")])
 def test_the_registrations_figure_is_given_in_px_of_the_radiographs_or_mm_as_the_analyses_give_the_jsn(
         tmp_path, one_thread, mm_per_crop_px, unit):

@@ -222,9 +222,10 @@ def f1_at(p: np.ndarray, truth: np.ndarray, threshold: float) -> float:
     return 2 * tp / denom if denom else 1.0
 
 
-def f1_at_thresholds(net: FindingNet, data: JointPatches) -> dict[str, float]:
-    """Each finding's F1 on the known joints of `data` at the net's own decision thresholds (as the analyses call it)."""
-    probs = evaluate(net, data)
+def f1_at_thresholds(net: FindingNet, data: JointPatches, probs: np.ndarray | None = None) -> dict[str, float]:
+    """Each finding's F1 on the known joints of `data` at the net's own decision thresholds (as the analyses call it);
+    `probs`: the net's `evaluate` of `data` where it is known already."""
+    probs = evaluate(net, data) if probs is None else probs
     return {f: f1_at(probs[data.known, fi], data.findings[data.known, fi], net.thresholds[f])
             for fi, f in enumerate(FINDINGS)}
 
