@@ -262,6 +262,7 @@ def _detection(root: Path, models: list[str], new_weights: dict[str, str], in_us
     """The detectors and the finding classifier in use, then with each new file in its place."""
     from jsnviewer.detection.bench import dataset_images, run_bench
     from jsnviewer.detection.detector import JointDetector
+    from jsnviewer.detection.findings import load_finding_net
     from jsnviewer.joints import FINDINGS
 
     measured = min(reviewed, MAX_RADIOGRAPHS)
@@ -274,15 +275,21 @@ def _detection(root: Path, models: list[str], new_weights: dict[str, str], in_us
         why = "the dataset has no reviewed radiograph to measure it on"
         return [_unmeasured(m, why) for m in models], {}
 
-    def bench(files: dict[str, str], which: str) -> dict:
-        detector = JointDetector.load(files["detector_ankylosis"], files["detector_subluxation"], device="cpu",
-                                      findings=files["joint_findings"])
+    def bench(detector: JointDetector, which: str) -> dict:
         return run_bench(detector, dataset_images(root, MAX_RADIOGRAPHS),
                          progress=lambda row: step(f"{which}, {row['image']}"))
 
-    results = {"in use": bench(in_use, "detectors and finding classifier in use")}
+    def load(files: dict[str, str]) -> JointDetector:
+        return JointDetector.load(files["detector_ankylosis"], files["detector_subluxation"], device="cpu",
+                                  findings=files["joint_findings"])
+
+    in_use_detector = load(in_use)
+    # a new finding classifier decides the findings of the joints the detectors in use find: found once for both
+    detectors = {model: in_use_detector.with_findings(load_finding_net(new_weights[model]))
+                 if model == "joint_findings" else load({**in_use, model: new_weights[model]}) for model in models}
+    results = {"in use": bench(in_use_detector, "detectors and finding classifier in use")}
     for model in models:
-        results[model] = bench({**in_use, model: new_weights[model]}, f"new {MODEL_TITLES[model].lower()}")
+        results[model] = bench(detectors[model], f"new {MODEL_TITLES[model].lower()}")
     compared = []
     for model in models:
         if model == "joint_findings":  # each finding of each joint found, called as marked (true or false)

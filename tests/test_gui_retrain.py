@@ -278,6 +278,40 @@ def test_a_changed_weights_file_is_scored_again_and_a_damaged_kept_score_is_igno
     assert len(list(run.glob(f"held-out-scores-{weights_sha256(new)}-*.npz"))) == 1
 
 
+def test_a_new_finding_classifier_decides_on_the_joints_the_detectors_found_once_with_the_same_figures(
+        dataset_root, tmp_path, one_thread, monkeypatch):
+    """The detectors in use scanned every reviewed radiograph twice, once for the classifier in use and once for the
+    new one, though what they find does not depend on the classifier: scanned once, the same figures as two full
+    detections give."""
+    from dataclasses import replace
+
+    import torch
+
+    from jsnviewer.comparison import MAX_RADIOGRAPHS, compare_weights
+    from jsnviewer.detection import detector as detector_module
+    from jsnviewer.detection.bench import dataset_images, run_bench
+    from jsnviewer.detection.detector import JointDetector
+    from jsnviewer.weights import save_weights
+
+    shipped, noise = load_weights(models_dir() / "joint_findings.pt"), torch.Generator().manual_seed(2)
+    new = tmp_path / "joint_findings.pt"  # another classifier (judged on one held-out study: quick)
+    save_weights(new, replace(shipped, meta={**shipped.meta, "validation_studies": 1}, state_dict={
+        k: v + 0.5 * v.std() * torch.randn(v.shape, generator=noise) if v.dim() == 4 else v
+        for k, v in shipped.state_dict.items()}))
+    (tmp_path / "joint_findings.md").write_text("# joint_findings\n")
+    scans, scan = [], detector_module.scan
+    monkeypatch.setattr(detector_module, "scan", lambda *a, **kw: (scans.append(1), scan(*a, **kw))[1])
+    once = run_bench(JointDetector.load(device="cpu"), dataset_images(dataset_root, MAX_RADIOGRAPHS))
+    scans_of_one_detection = len(scans)
+    measured = compare_weights(dataset_root, {"joint_findings": str(new)}, {}).details["detection"]
+    assert len(scans) == 2 * scans_of_one_detection  # the bench above, then the comparison's one detection
+    again = run_bench(JointDetector.load(device="cpu", findings=new), dataset_images(dataset_root, MAX_RADIOGRAPHS))
+    for alone, compared in ((once, measured["in use"]), (again, measured["joint_findings"])):
+        assert {k: v for k, v in alone.items() if k not in ("per_image", "s_per_image")} == \
+            {k: v for k, v in compared.items() if k != "s_per_image"}
+    assert once["ankylosis"] != again["ankylosis"] or once["subluxation"] != again["subluxation"]  # another classifier
+
+
 @pytest.mark.parametrize("mm_per_crop_px, unit", [(None, "px of the radiographs"), (0.09, "mm")])
 def test_the_registrations_figure_is_given_in_px_of_the_radiographs_or_mm_as_the_analyses_give_the_jsn(
         tmp_path, one_thread, mm_per_crop_px, unit):

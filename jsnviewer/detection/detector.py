@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -166,6 +168,14 @@ class JointDetector:
         self.device = device or torch.device("cpu")
         self.models = {"ankylosis": ankylosis.to(self.device).eval(), "subluxation": subluxation.to(self.device).eval()}
         self.findings = findings.to(self.device).eval() if findings is not None else None
+        self._found: dict | None = None  # the joints found per radiograph, where kept (`with_findings`)
+
+    def with_findings(self, findings: FindingNet) -> JointDetector:
+        """The same detectors with another finding classifier: what they find does not depend on it, so each radiograph
+        either detector scans is scanned once for both (the comparison of a new classifier with the one in use)."""
+        other = JointDetector(self.models["ankylosis"], self.models["subluxation"], self.device, findings)
+        self._found = other._found = self._found if self._found is not None else {}
+        return other
 
     @classmethod
     def load(cls, ankylosis: str | Path | None = None, subluxation: str | Path | None = None,
@@ -203,8 +213,21 @@ class JointDetector:
         `progress(fraction)` is called as the windows are scanned (it may raise to cancel)."""
         report = progress or (lambda fraction: None)
         image = _Image(pixels, normalise(pixels))  # normalised once for every scan and the finding classifier
+        if self._found is None:
+            return self._classify(image, self._find(image, laterality, thresholds, scale, report))
+        key = (hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest(), pixels.shape, str(pixels.dtype),
+               laterality, thresholds, scale)
+        if key not in self._found:
+            self._found[key] = self._find(image, laterality, thresholds, scale, report)
+        report(1.0)
+        return self._classify(image, copy.deepcopy(self._found[key]))  # classifying sets each one's findings
+
+    def _find(self, image: _Image, laterality: str | None, thresholds: Thresholds, scale: float | None,
+              report: Callable[[float], None]) -> list[Detection]:
+        """`detect_pixels` before the finding classifier decides the findings."""
+        pixels = image.pixels
         if scale is not None:
-            return self._classify(image, self._detect_at(image, laterality, thresholds, scale, report))
+            return self._detect_at(image, laterality, thresholds, scale, report)
         scans = len(PROBE_SCALES) + 2  # the probes, then at most a rescan and a scan to tell the side
 
         def part(k: int) -> Callable[[float], None]:
@@ -218,7 +241,7 @@ class JointDetector:
         best = max(believed or probes, key=lambda p: (_named(p.detections), sum(d.score for d in p.detections)))
         if not best.spacing:
             report(1.0)
-            return self._classify(image, best.detections)
+            return best.detections
         target = float(np.clip(WORKING_MCP_SPACING_PX / best.spacing, 0.2, 1.5))
         if not any(abs(target / p.scale - 1) < SCALE_TOLERANCE for p in believed):
             believed.append(_scan_of(target, self._detect_at(image, laterality, thresholds, target, part(scans - 2))))
@@ -229,7 +252,7 @@ class JointDetector:
             side = _side_by_fit(believed)
             believed = [p for p in believed if p.side == side]
         report(1.0)
-        return self._classify(image, max(believed, key=lambda p: (_named(p.detections), -abs(math.log(p.scale / target)))).detections)
+        return max(believed, key=lambda p: (_named(p.detections), -abs(math.log(p.scale / target)))).detections
 
     def _classify(self, image: _Image, detections: list[Detection]) -> list[Detection]:
         """Each detection's findings from the joint finding classifier, when there is one."""
