@@ -82,6 +82,12 @@ class TrainingRun:
                 return int(self.arguments[self.arguments.index(option) + 1])
         return None
 
+    @property
+    def trainer(self) -> str:
+        """Which trainer it runs ("detector", "findings", "segmenter", "registration"): runs of one trainer train the
+        same network on the same data, so a step of one takes about as long as a step of another (the two detectors)."""
+        return self.arguments[1]
+
     def progress(self, output: str) -> tuple[int, int] | None:
         """How far the trainer is by what it printed: (done, of), or None before it says. Only its training steps
         count: the bar of the synthetic hands a finding classifier first makes went to 100 % before it trained."""
@@ -107,6 +113,15 @@ class TrainingRun:
             return None
         name, done, total = bars[-1]
         return PREPARING.get(name, "{name} ({done} of {total})").format(name=name, done=done, total=total)
+
+
+def later_runs_seconds(later: list[TrainingRun], per_step: dict[str, float]) -> float | None:
+    """About how long the training steps of the `later` runs take, by the seconds a step took in the runs of the same
+    trainer timed so far (`per_step`: trainer -> seconds); None where one of them has no run of its trainer timed yet,
+    whose steps may take any time (another network, other data)."""
+    if any(run.trainer not in per_step or run.length is None for run in later):
+        return None
+    return sum(per_step[run.trainer] * run.length for run in later)
 
 
 def _bars(output: str) -> list[tuple[str, int, int]]:

@@ -23,6 +23,7 @@ class TimeLeft:
     _estimate: float | None = None
     _at: float = 0.0  # when `_estimate` was made
     _done: int = 0  # the steps done at the last update
+    per_step: float | None = None  # the seconds a step took on average, once the time left can be told
 
     def update(self, now: float, done: int, total: int) -> None:
         if self._first is None or done < self._done:  # the first step counted, or the count began again
@@ -33,7 +34,8 @@ class TimeLeft:
         steps = done - done_then
         if steps < max(1.0, MIN_DONE * total) or now <= since:
             return
-        measured = (now - since) / steps * max(total - done, 0)
+        self.per_step = (now - since) / steps
+        measured = self.per_step * max(total - done, 0)
         previous = self.seconds(now)
         self._estimate = measured if previous is None else SMOOTHING * measured + (1 - SMOOTHING) * previous
         self._at = now
@@ -45,10 +47,15 @@ class TimeLeft:
 
 def time_left_said(seconds: float) -> str:
     """'less than a minute left', 'about 3 min left', 'about 1 h 40 min left' (to 10 min beyond an hour and a half)."""
+    return f"{duration_said(seconds)} left"
+
+
+def duration_said(seconds: float) -> str:
+    """'less than a minute', 'about 3 min', 'about 1 h 40 min' (to 10 min beyond an hour and a half)."""
     minutes = int(seconds / 60 + 0.5)
     if seconds < 60:
-        return "less than a minute left"
+        return "less than a minute"
     if minutes < 90:
-        return f"about {minutes} min left"
+        return f"about {minutes} min"
     hours, rest = divmod(int(seconds / 600 + 0.5) * 10, 60)
-    return f"about {hours} h{f' {rest} min' if rest else ''} left"
+    return f"about {hours} h{f' {rest} min' if rest else ''}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jsnviewer.retraining import TrainingRun
-from jsnviewer.time_left import TimeLeft, time_left_said
+from jsnviewer.retraining import TrainingRun, later_runs_seconds, training_runs
+from jsnviewer.time_left import TimeLeft, duration_said, time_left_said
 
 
 def test_no_time_left_is_told_before_a_fiftieth_of_the_steps_then_the_time_so_far_over_the_share_done():
@@ -70,3 +70,17 @@ def test_the_time_left_is_said_in_plain_words():
     assert time_left_said(89 * 60) == "about 89 min left"
     assert time_left_said(100 * 60) == "about 1 h 40 min left"
     assert time_left_said(3 * 3600 + 60) == "about 3 h left"
+
+
+def test_the_later_models_take_as_long_as_their_steps_took_in_a_run_of_their_trainer_else_cannot_be_told(tmp_path):
+    """The two detectors train one network on the same radiographs: a step of one takes as long as a step of the
+    other. The finding classifier's or the segmenter's steps are of other networks: not guessed."""
+    ankylosis, subluxation, findings = training_runs(tmp_path, ["detector_ankylosis", "detector_subluxation",
+                                                                "joint_findings"], tmp_path / "run")
+    left = TimeLeft()
+    left.update(0.0, 0, 300)
+    left.update(30.0, 6, 300)
+    assert left.per_step == 5.0
+    assert later_runs_seconds([subluxation], {ankylosis.trainer: left.per_step}) == 300 * 5.0
+    assert later_runs_seconds([subluxation, findings], {ankylosis.trainer: left.per_step}) is None
+    assert duration_said(left.seconds(30.0) + 300 * 5.0) == "about 50 min"

@@ -22,9 +22,9 @@ from jsnviewer.dataset import DEMO_LEFT_OUT
 from jsnviewer.gui.fitting import fit_to_screen, room_on_screen
 from jsnviewer import atomic
 from jsnviewer.atomic import megabytes, no_room_reason
-from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, earlier_weights, output_folder, printed_lines,
-                                  program_command, room_needed, runs_that_fit, training_runs)
-from jsnviewer.time_left import TimeLeft, time_left_said
+from jsnviewer.retraining import (LENGTHS, MODELS, TrainingData, TrainingRun, earlier_weights, later_runs_seconds,
+                                  output_folder, printed_lines, program_command, room_needed, runs_that_fit, training_runs)
+from jsnviewer.time_left import TimeLeft, duration_said, time_left_said
 from jsnviewer.weights import ASK_FOLDER, FROM_SETTINGS, WRITTEN_ELSEWHERE, model_card_path
 from jsnviewer.words import counted
 
@@ -61,6 +61,7 @@ class RetrainDialog(QDialog):
         self._asked = 0  # the trainer's questions answered (ASK_FOLDER), of this run's output
         self.clock: Callable[[], float] = time.monotonic  # the time left's clock (a test's own)
         self.time_left: TimeLeft | None = None  # of the model in hand
+        self.per_step: dict[str, float] = {}  # trainer -> the seconds a step took, of the runs timed so far
         self._ticker = QTimer(self, interval=TIME_LEFT_TICK_MS)
         self._ticker.timeout.connect(self._say_training)
 
@@ -244,6 +245,7 @@ class RetrainDialog(QDialog):
         self.rescued = {}
         self.earlier = None  # this run's weights are the ones offered from now on
         self.finished_runs = {}
+        self.per_step = {}
         self.comparison = None
         self.comparison_view.hide()
         for check in self.checks.values():
@@ -327,7 +329,9 @@ class RetrainDialog(QDialog):
 
     def _training_said(self, run: TrainingRun) -> str:
         """Which model trains, and what it does now where that is not its training steps (the bar's), else how long
-        its steps have left once that can be told (of this model only: a step of one model says nothing of another's)."""
+        its steps have left once that can be told, and with the models ticked after it, how long in all where their
+        steps were timed by a run of their trainer (a step of one network says nothing of another's: then how many
+        more models follow)."""
         number = len(self.finished_runs) + 1
         said = f"Training the {run.title.lower()} ({number} of {len(self.runs)})"
         if doing := run.preparing(self.output):
@@ -335,7 +339,16 @@ class RetrainDialog(QDialog):
         seconds = self.time_left.seconds(self.clock()) if self.time_left is not None else None
         if seconds is None:
             return f"{said}…"
-        return f"{said}… {time_left_said(seconds)}{' for this model' if number < len(self.runs) else ''}"
+        later = [r for r in self.runs if r.model not in self.finished_runs and r is not run]
+        if not later:
+            return f"{said}… {time_left_said(seconds)}"
+        if self.time_left.per_step is not None:
+            self.per_step[run.trainer] = self.time_left.per_step
+        # the later models' steps timed by a run of their trainer (the two detectors); else only how many follow
+        rest = later_runs_seconds(later, self.per_step)
+        in_all = f"{duration_said(seconds + rest)} in all" if rest is not None else \
+            f"then {counted(len(later), 'more model')}"
+        return f"{said}… {time_left_said(seconds)} for this model, {in_all}"
 
     def _say_training(self) -> None:
         """The time left, counted down between the trainer's lines."""
