@@ -161,6 +161,8 @@ class JointDetector:
     """The two SSDs and Algorithm 1 find and name the joints; the joint finding classifier, when
     given, decides each joint's findings (else the SSDs' class probabilities do, as in the paper)."""
 
+    _found: dict | None = None  # the joints found per radiograph, where kept for another classifier (`with_findings`)
+
     def __init__(self, ankylosis: SSD300, subluxation: SSD300, device: torch.device | None = None,
                  findings: FindingNet | None = None):
         if ankylosis.config.box_scale != subluxation.config.box_scale:
@@ -168,7 +170,6 @@ class JointDetector:
         self.device = device or torch.device("cpu")
         self.models = {"ankylosis": ankylosis.to(self.device).eval(), "subluxation": subluxation.to(self.device).eval()}
         self.findings = findings.to(self.device).eval() if findings is not None else None
-        self._found: dict | None = None  # the joints found per radiograph, where kept (`with_findings`)
 
     def with_findings(self, findings: FindingNet) -> JointDetector:
         """The same detectors with another finding classifier: what they find does not depend on it, so each radiograph
