@@ -1706,3 +1706,17 @@ def test_two_crops_without_difference_show_a_dark_mismatch_not_rounding_noise_at
     assert float(detail.bar_top.text()) > 0.0  # the scale says how small a difference would show bright
     detail.show_joint(joint)  # a real mismatch keeps its own scale
     assert float(detail.bar_top.text()) == pytest.approx(float(np.max(joint.registration.spectrum_original)), abs=0.006)
+
+
+def test_the_detail_says_what_a_crop_px_is_with_or_without_the_pixel_size(qtbot, analysed):
+    """Real JPEGs (no pixel size) read "a crop px = pixel size unknown, 0.429 radiograph px": as if a crop
+    px were the unknown pixel size. A crop px is so many radiograph px; the mm only where the file says them."""
+    window, result = analysed
+    detail = window.detail_panel
+    joint = result.joint("MCP2")
+    scale = joint.crops.baseline_frame.scale
+    detail.show_joint(joint)
+    assert f"a crop px = {joint.crops.mm_per_px:.4f} mm, {scale:.3f} radiograph px" in detail.numbers.text()
+    no_size = dataclasses.replace(joint, crops=dataclasses.replace(joint.crops, mm_per_px=None))
+    detail.show_joint(no_size)
+    assert f"a crop px = {scale:.3f} radiograph px (pixel size unknown)" in detail.numbers.text()

@@ -324,8 +324,10 @@ class JointDetailPanel(QWidget):
             verdict = f"<span style='color:{UNRELIABLE_COLOUR}'><b>{NOT_RELIABLE}</b></span>" + _reasons_html(joint)
         # identical crops (the same image on both visits) have no loss to lower
         ratio = f" (× {reg.transformed_loss / reg.original_loss:.2f})" if reg.original_loss > 0 else ""
-        scale = (f"{c.mm_per_px:.4f} mm" if c.mm_per_px else "pixel size unknown") + \
-            f", {c.baseline_frame.scale:.3f} radiograph px"
+        # "a crop px = 0.0750 mm, 0.429 radiograph px"; with no pixel size, the px alone and why ("a crop px =
+        # pixel size unknown, 0.429 radiograph px" read as if a crop px were the unknown pixel size)
+        scale = (f"{c.mm_per_px:.4f} mm, {c.baseline_frame.scale:.3f} radiograph px" if c.mm_per_px
+                 else f"{c.baseline_frame.scale:.3f} radiograph px (pixel size unknown)")
         table = ("<table cellspacing='0' cellpadding='1'><tr style='color:#aaa'><td rowspan='2'>Bone movement</td>"
                  + "".join(f"<td align='right'>&nbsp;&nbsp;{word}</td>" for word, _ in PARAM_COLUMNS)
                  + "</tr><tr style='color:#888'>"
