@@ -235,6 +235,16 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
             window.analysis_finished.connect(analysed)
         else:
             window.study_loaded.connect(shoot_when_drawn)
+    if not (screenshot or detail_screenshot):  # edits a window that ended without closing left, offered back
+        from jsnviewer.gui.settings import user_data_folder
+        from jsnviewer.gui.unsaved_edits import left_behind
+
+        folder = user_data_folder() / "unsaved"
+        left = left_behind(folder)
+        window.keep_unsaved_edits(folder)
+        shown = window.offer_unsaved(left) if left else None
+        if shown is not None and any(shown) and not (demo or baseline or followup):
+            baseline, followup = shown
     if demo:
         preparing = open_demo(window, analyse=analysing)
         if preparing is not None and (screenshot or detail_screenshot):  # a demo that cannot be written opens no study

@@ -245,6 +245,8 @@ class DatasetActions:
 
     def _update_save_state(self) -> None:
         dirty = self._unsaved()
+        if self.unsaved_edits is not None:
+            self.unsaved_edits.keep_soon()
         failed = [d for d in dirty if d.save_error]
         held = [d for d in dirty if d.keep_saved_file]  # autosave leaves a saved file it could not read alone
         no_folder = "dataset folder not available" if self.dataset_unusable else "no dataset folder"

@@ -52,6 +52,7 @@ from jsnviewer.gui.settings import (
 from jsnviewer.gui.study_actions import StudyActions
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.study_panel import MIN_WIDTH as STUDY_MIN_WIDTH, StudyPanel
+from jsnviewer.gui.unsaved_edits import LeftBehind, UnsavedEdits
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
 from jsnviewer.pipeline.analyze import NoHandToAnalyse
@@ -70,6 +71,16 @@ def side_widths(window_width: int) -> list[int]:
     1024–1366 px window (or on a scaled screen), where the two radiographs need the width."""
     return [min(240, max(STUDY_MIN_WIDTH, round(0.17 * window_width))),
             min(460, max(TABLE_MIN_WIDTH + 20, round(0.28 * window_width)))]
+
+
+def unsaved_text(left: list[LeftBehind]) -> str:
+    """What the question at start says of the unsaved edits left behind."""
+    names = list(dict.fromkeys(image.name for found in left for image in found.images))
+    when = max((found.written for found in left), default="").replace("T", " ")
+    shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    return (f"jsnviewer ended{f' (last edit {when})' if when else ''} without saving your edits of "
+            f"{counted(len(names), 'image')}: {shown}.\n\nRestore them? They come back as unsaved edits, saved to the "
+            "dataset folder as any edit (Undo takes them back out). Not now: they are offered again at the next start.")
 
 
 class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetActions, QMainWindow):
@@ -124,6 +135,8 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         self.retrain_dialog: RetrainDialog | None = None
         self.manual_window = None  # Help ▸ User manual, made when first asked for
         self.import_report: QMessageBox | None = None  # what the last COCO import did and left out
+        # where the unsaved edits are kept against a crash (`keep_unsaved_edits`; off in tests that do not ask)
+        self.unsaved_edits: UnsavedEdits | None = None
 
         self.warnings = WarningsBar()
         self.pane_splitter = splitter = QSplitter(Qt.Horizontal)
@@ -662,7 +675,58 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
                     except (RuntimeError, TypeError):
                         pass
         self.workers.clear()
+        if self.unsaved_edits is not None:  # saved, or discarded as the user answered: nothing to offer back
+            self.unsaved_edits.close()
         event.accept()
+
+    def keep_unsaved_edits(self, folder: Path) -> None:
+        """Keep this window's unsaved edits in `folder` as they are made, for the next start to offer back should
+        the window end without closing (jsnviewer.gui.unsaved_edits)."""
+        self.unsaved_edits = UnsavedEdits(folder, self._unsaved, self._shown_files, self)
+
+    def _shown_files(self) -> tuple[str | None, str | None]:
+        return tuple(str(d.path) if (d := self.documents[role]) is not None and not d.sandbox else None
+                     for role in ROLES)
+
+    def offer_unsaved(self, left: list[LeftBehind]) -> tuple[str | None, str | None] | None:
+        """Ask whether to restore the unsaved edits left behind (`unsaved_text`); the study to show where restored,
+        None where not (they are offered again at the next start)."""
+        box = QMessageBox(QMessageBox.Warning, "Unsaved annotations found", unsaved_text(left), parent=self)
+        restore = box.addButton("Restore them", QMessageBox.AcceptRole)
+        box.addButton("Not now", QMessageBox.RejectRole)
+        box.setDefaultButton(restore)
+        box.exec()
+        if box.clickedButton() is not restore:
+            for found in left:
+                found.release()
+            return None
+        return self.restore_unsaved(left)
+
+    def restore_unsaved(self, left: list[LeftBehind]) -> tuple[str | None, str | None]:
+        """Put the unsaved edits a window that ended without closing left back into this session, each image's as one
+        undo step, unsaved: autosave saves them (as it would have), Ctrl+S too, and the image shows them when opened.
+        Their files go once this window keeps them itself. Returns the study that window showed (the files that
+        are still there)."""
+        for found in left:
+            for image in found.images:
+                if (current := self.session_documents.get(image.image_id)) is not None and current.is_dirty:
+                    continue  # edits made here since (not at start): kept, and the older ones with them in the file
+                document = self._new_document(AnnotationDocument(
+                    Path(image.file), image.width, image.height, image.laterality, image.pixel_size_mm, image.base,
+                    parent=self, image_id=image.image_id, stored=image.stored, both_hands=image.both_hands,
+                    hand=image.hand))
+                document._become(list(image.joints), "Restore unsaved edits", "Restore box")
+                if not document.is_dirty:  # the edit was a hand chosen, not a box
+                    document._touch()
+                self.saver.schedule(document)
+        if self.unsaved_edits is not None:
+            self.unsaved_edits.keep()
+        for found in left:
+            found.done()
+        self._update_save_state()
+        self._update_title()
+        shown = next((found.shown for found in reversed(left) if any(found.shown)), (None, None))
+        return tuple(file if file and Path(file).is_file() else None for file in shown)
 
     def _save_and_wait(self) -> bool:
         if not self.save_annotations():

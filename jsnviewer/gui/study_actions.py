@@ -235,6 +235,22 @@ class StudyActions:
         except OSError:
             return True
 
+    def _new_document(self, document: AnnotationDocument) -> AnnotationDocument:
+        """`document`, made for an image opened (or for unsaved edits restored), becomes the session's document of
+        its image, in place of an earlier one."""
+        document.sandbox = self._in_sandbox(document.path)
+        document.changed.connect(lambda d=document: self._document_changed(d))
+        document.dirty_changed.connect(lambda dirty: (self._update_save_state(), self._update_title()))
+        document.hand_changed.connect(lambda d=document: (self._show_hand(d), self._check_pair()))
+        old_document = self.session_documents.get(document.image_id)
+        if old_document is not None:
+            self.undo_group.removeStack(old_document.undo_stack)
+            if not self.saver.holds(old_document):  # else it goes with the window; its save must still land
+                old_document.deleteLater()  # a child of the window, held by its own signals' slots
+        self.session_documents[document.image_id] = document
+        self.undo_group.addStack(document.undo_stack)
+        return document
+
     def _show_image(self, role: str, loaded: LoadedImage) -> None:
         radiograph = loaded.radiograph
         self._let_go(role)
@@ -242,23 +258,12 @@ class StudyActions:
         shown_elsewhere = document is not None and any(d is document for r, d in self.documents.items() if r != role)
         if document is None or not (document.is_dirty or shown_elsewhere or self._holds_as_saved(document, loaded)):
             joints = loaded.annotation.joints if loaded.annotation is not None else []
-            document = AnnotationDocument(radiograph.path, radiograph.width, radiograph.height,
-                                          radiograph.identity.laterality, radiograph.pixel_size_mm, joints, parent=self,
-                                          image_id=loaded.image_id,
-                                          stored=loaded.annotation.stored if loaded.annotation is not None else None,
-                                          both_hands=None if loaded.annotation is None else loaded.annotation.laterality == BOTH,
-                                          hand=None if loaded.annotation is None else loaded.annotation.laterality)
-            document.sandbox = self._in_sandbox(radiograph.path)
-            document.changed.connect(lambda d=document: self._document_changed(d))
-            document.dirty_changed.connect(lambda dirty: (self._update_save_state(), self._update_title()))
-            document.hand_changed.connect(lambda d=document: (self._show_hand(d), self._check_pair()))
-            old_document = self.session_documents.get(loaded.image_id)
-            if old_document is not None:
-                self.undo_group.removeStack(old_document.undo_stack)
-                if not self.saver.holds(old_document):  # else it goes with the window; its save must still land
-                    old_document.deleteLater()  # a child of the window, held by its own signals' slots
-            self.session_documents[loaded.image_id] = document
-            self.undo_group.addStack(document.undo_stack)
+            document = self._new_document(AnnotationDocument(
+                radiograph.path, radiograph.width, radiograph.height, radiograph.identity.laterality,
+                radiograph.pixel_size_mm, joints, parent=self, image_id=loaded.image_id,
+                stored=loaded.annotation.stored if loaded.annotation is not None else None,
+                both_hands=None if loaded.annotation is None else loaded.annotation.laterality == BOTH,
+                hand=None if loaded.annotation is None else loaded.annotation.laterality))
         elif not shown_elsewhere:
             document.path = radiograph.path
         if document.is_dirty and not shown_elsewhere:

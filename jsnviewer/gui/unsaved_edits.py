@@ -1,0 +1,178 @@
+"""Edits not saved yet, kept on the user's own disk so that a window that ends without closing (killed, a crash, a
+power cut, a logout) does not take them with it: the next start offers them back.
+
+While a window has edits that are not in the dataset (autosave pending, a save that failed, no dataset folder
+chosen), it keeps them in `<user data folder>/unsaved/<start>-<pid>-<n>.json` (written atomically, a moment after
+each edit), with a lock file beside it held while the window lives. The file goes when everything is saved, and when
+the window closes (the user answered the close-time question: saved, or discarded on purpose). A file whose lock
+nobody holds was left by a window that ended without closing: `left_behind` finds it, and the window that starts
+next puts its edits back into the session as unsaved edits of those images (`MainWindow.restore_unsaved`), saved as
+any edit is. The file holds boxes, joint names and findings and the radiographs' file paths; no patient name.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QLockFile, QObject, QTimer
+
+from jsnviewer.atomic import atomic_write_json
+from jsnviewer.dataset import JointAnnotation
+from jsnviewer.gui.annotation import AnnotationDocument
+
+log = logging.getLogger(__name__)
+
+FORMAT = "jsnviewer-unsaved-edits"
+KEEP_DELAY_MS = 250  # a drag writes a few times a second, not once per mouse move
+_windows = itertools.count(1)
+
+
+@dataclass
+class UnsavedImage:
+    """One image's edits not saved, with what its document needs to be made again."""
+
+    file: str
+    image_id: str
+    width: int
+    height: int
+    laterality: str | None
+    pixel_size_mm: float | None
+    both_hands: bool
+    hand: str | None
+    stored: str | None
+    base: list[JointAnnotation]
+    joints: list[JointAnnotation]
+
+    @classmethod
+    def of(cls, document: AnnotationDocument) -> UnsavedImage:
+        return cls(str(document.path), document.image_id, document.width, document.height, document.laterality,
+                   document.pixel_size_mm, bool(document._both_hands_chosen), document.hand_chosen, document.stored,
+                   list(document.base), document.joints())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "image_id": self.image_id, "width": self.width, "height": self.height,
+                "laterality": self.laterality, "pixel_size_mm": self.pixel_size_mm, "both_hands": self.both_hands,
+                "hand": self.hand, "stored": self.stored, "base": [j.to_json() for j in self.base],
+                "joints": [j.to_json() for j in self.joints]}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> UnsavedImage:
+        return cls(str(obj["file"]), str(obj["image_id"]), int(obj["width"]), int(obj["height"]), obj.get("laterality"),
+                   obj.get("pixel_size_mm"), bool(obj.get("both_hands")), obj.get("hand"), obj.get("stored"),
+                   [JointAnnotation.from_json(j) for j in obj.get("base", [])],
+                   [JointAnnotation.from_json(j) for j in obj["joints"]])
+
+    @property
+    def name(self) -> str:
+        return Path(self.file).name
+
+
+@dataclass
+class LeftBehind:
+    """The unsaved edits a window that ended without closing left: its file, held (locked) by this window until
+    `done` (restored: the file goes) or `release` (not now: offered again at the next start)."""
+
+    path: Path
+    images: list[UnsavedImage]
+    shown: tuple[str | None, str | None]  # the study that window showed (baseline, follow-up files)
+    written: str  # when the edits were last kept, local time
+    lock: QLockFile
+
+    def done(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.lock.unlock()
+
+    def release(self) -> None:
+        self.lock.unlock()
+
+
+def _lock(path: Path) -> QLockFile:
+    lock = QLockFile(f"{path}.lock")
+    lock.setStaleLockTime(0)  # stale only when its process is gone, however long a window stays open
+    return lock
+
+
+def left_behind(folder: Path) -> list[LeftBehind]:
+    """The unsaved edits of windows that ended without closing, oldest first, each locked for this window (another
+    window starting at the same time does not offer them too). A file that cannot be read is left where it is."""
+    found = []
+    for path in sorted(folder.glob("*.json")):
+        lock = _lock(path)
+        if not lock.tryLock(0):
+            continue  # a living window's
+        try:
+            obj = json.loads(path.read_text(encoding="utf-8"))
+            if obj.get("format") != FORMAT:
+                raise ValueError("not a file of unsaved edits")
+            images = [UnsavedImage.from_json(image) for image in obj["images"]]
+            shown = tuple(obj.get("shown") or (None, None))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("unsaved edits in %s cannot be read: %s", path, exc)
+            lock.unlock()
+            continue
+        if not images:
+            path.unlink(missing_ok=True)
+            lock.unlock()
+            continue
+        found.append(LeftBehind(path, images, (shown + (None, None))[:2], str(obj.get("written", "")), lock))
+    return found
+
+
+class UnsavedEdits(QObject):
+    """One window's unsaved edits, kept in `folder` (see the module docstring)."""
+
+    def __init__(self, folder: Path, documents: Callable[[], list[AnnotationDocument]],
+                 shown: Callable[[], tuple[str | None, str | None]], parent: QObject | None = None):
+        super().__init__(parent)
+        self.folder, self._documents, self._shown = Path(folder), documents, shown
+        self.path = self.folder / f"{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}-{next(_windows)}.json"
+        self.error: str | None = None
+        self._lock = _lock(self.path)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._lock.tryLock(0)
+        except OSError as exc:
+            self.error = exc.strerror or str(exc)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(KEEP_DELAY_MS)
+        self._timer.timeout.connect(self.keep)
+
+    def keep_soon(self) -> None:
+        """Keep the edits a moment from now (not restarted by the next edit: a long drag is kept as it goes)."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def keep(self) -> None:
+        """Write the unsaved edits now; remove the file where there are none."""
+        self._timer.stop()
+        images = [UnsavedImage.of(d) for d in self._documents()]
+        try:
+            if images:
+                atomic_write_json(self.path, {"format": FORMAT, "version": 1, "pid": os.getpid(),
+                                              "written": datetime.now().isoformat(timespec="seconds"),
+                                              "shown": list(self._shown()), "images": [i.to_json() for i in images]})
+            else:
+                self.path.unlink(missing_ok=True)
+            self.error = None
+        except OSError as exc:
+            if self.error is None:
+                log.warning("unsaved edits not kept in %s: %s", self.path, exc)
+            self.error = exc.strerror or str(exc)
+
+    def close(self) -> None:
+        """The window closed as asked: nothing is left to offer back."""
+        self._timer.stop()
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        self._lock.unlock()
