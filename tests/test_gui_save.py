@@ -979,11 +979,14 @@ def test_the_study_on_screen_opened_again_shows_the_boxes_another_annotator_save
     assert sorted(j.identity for j in saved.joints) == ["PIP3", "PIP4"]
 
 
-def run_gui_in(monkeypatch, window, application, *args, **kwargs) -> int:
-    """`jsnviewer gui ARGS` as `app.run_gui` runs it, on `window`, with `application` standing in for the event loop."""
+def run_gui_in(monkeypatch, window, application, *args, data_folder: Path, **kwargs) -> int:
+    """`jsnviewer gui ARGS` as `app.run_gui` runs it, on `window`, with `application` standing in for the event loop
+    and `data_folder` for the user's own (where unsaved edits are kept)."""
     import sys
 
     from jsnviewer.gui import app
+
+    monkeypatch.setattr("jsnviewer.gui.settings.user_data_folder", lambda: data_folder)
 
     monkeypatch.setattr(app, "make_application", application)
     monkeypatch.setattr(app, "start_log_file", lambda *args: None)
@@ -1012,7 +1015,8 @@ def test_a_dataset_folder_named_on_the_command_line_that_cannot_be_used_saves_no
             seen["state"] = window.save_state.text()
             return 0
 
-    assert run_gui_in(monkeypatch, window, Application, study[0], dataset=named) == 0
+    assert run_gui_in(monkeypatch, window, Application, study[0], dataset=named,
+                      data_folder=tmp_path / "data") == 0
     assert sorted(remembered.rglob("*")) == before  # neither the radiograph nor its box
     assert "Nothing is saved, not to the dataset folder of the settings" in seen["message"][0]
     assert seen["state"] == "Unsaved edits: no dataset folder (Ctrl+S)"
@@ -1040,7 +1044,8 @@ def test_a_dataset_folder_named_on_the_command_line_is_this_sessions_only(qtbot,
             seen["state"], seen["tip"] = window.save_state.text(), window.save_state.toolTip()
             return 0
 
-    assert run_gui_in(monkeypatch, window, Application, study[0], dataset=named) == 0
+    assert run_gui_in(monkeypatch, window, Application, study[0], dataset=named,
+                      data_folder=tmp_path / "data") == 0
     assert len(open_dataset(named).annotation_for_file(study[0]).joints) == 1  # saved where the command line said
     assert seen["state"] == f"All saved to {Path('x', 'ds')} (--dataset, this session only)"
     assert str(named) in seen["tip"] and str(remembered) in seen["tip"]
