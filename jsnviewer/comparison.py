@@ -29,13 +29,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from jsnviewer.atomic import atomic_write_bytes, atomic_write_json
 from jsnviewer.weights import MODEL_TITLES, resolve_weights, weights_sha256
 from jsnviewer.words import counted
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from jsnviewer.detection.findings_train import JointPatches
 
 COMPARISON_FILE = "comparison.json"
@@ -357,6 +357,8 @@ def _findings_held_out(new: str, in_use: str, studies: int, kept: JointPatches |
 
 def _patches_id(patches: JointPatches) -> str:
     """What the held-out patches are, by their content (the patches, their findings and which are known)."""
+    import numpy as np
+
     digest = hashlib.sha256()
     for array in (patches.patches, patches.findings, patches.known):
         digest.update(np.ascontiguousarray(array).tobytes())
@@ -379,6 +381,8 @@ def _scored_as(weights_sha: str, patches_id: str) -> list[str]:
 def _kept_scores(path: Path, made: list[str], joints: int) -> np.ndarray | None:
     """The scores kept at `path` when they are of these weights and patches, scored as now; else None (no file, a
     damaged one, another's): they are scored again."""
+    import numpy as np
+
     try:
         with np.load(path) as kept:
             if kept["made"].tolist() != made:
@@ -413,6 +417,8 @@ def _held_out_probabilities(net, weights: str, patches: JointPatches, patches_id
             return probs
     probs = evaluate(net, patches)
     if sha is not None:
+        import numpy as np
+
         buffer = io.BytesIO()
         np.savez(buffer, probs=probs, made=np.array(made))
         with contextlib.suppress(OSError):  # no room, no permission: scored again next time
