@@ -400,9 +400,11 @@ class Painted:
         scale = painter.worldTransform().m22()
         dpi = painter.device().logicalDpiY()
         points = font.pixelSize() * scale * 72 / dpi if font.pixelSize() > 0 else font.pointSizeF() * scale
-        needed = QFontMetricsF(font).boundingRect(rect, int(flags), text).height()
+        metrics = QFontMetricsF(font)
+        needed = metrics.boundingRect(rect, int(flags), text).height()
         self.texts.append({"text": text, "points": points, "bold": font.bold(), "colour": painter.pen().color().name(),
-                           "rect": rect, "fits": needed <= rect.height() + 0.5})
+                           "rect": rect, "fits": needed <= rect.height() + 0.5,
+                           "one_line": all(metrics.horizontalAdvance(line) <= rect.width() for line in text.split("\n"))})
 
     def joined(self) -> str:
         return "\n".join(t["text"] for t in self.texts)
@@ -723,6 +725,19 @@ def test_a_picture_of_a_radiograph_with_a_pixel_that_is_no_number_is_not_black()
     assert grey[0, 0] == 0 and grey[0, -1] == 255 and 120 < grey[0, 32] < 135 and grey[3, 5] == 0
     windowed = display_grey(ramp, centre=250.0, width=500.0)  # the radiograph's own window: 0 … 500
     assert windowed[0, 0] == 0 and windowed[0, 16] == int(ramp[0, 16] / 500 * 255) and windowed[0, 40] == 255
+
+
+def test_the_reports_identity_table_keeps_a_hand_and_a_file_name_on_one_line_where_the_page_has_room(report, study):
+    """"right hand (from the joints)" wrapped onto two lines in the Hand column (110 pt) while the File column beside
+    it had room to spare: the columns share the page's width by what they hold."""
+    result = make_result(study)
+    baseline, followup = (dataclasses.replace(visit, laterality="R", laterality_from_joints=True, file_name=name)
+                          for visit, name in ((result.baseline, "UAB001-RH.jpg"), (result.followup, "UAB001-RH-2021.jpg")))
+    painted = report(dataclasses.replace(result, baseline=baseline, followup=followup))
+    for text in ("right hand (from the joints)", "UAB001-RH.jpg", "UAB001-RH-2021.jpg", "PHANTOM-7", "Hand", "File"):
+        cells = [t for t in painted.texts if t["text"] == text]
+        assert cells and all(t["one_line"] for t in cells), text
+    assert len([t for t in painted.texts if t["text"] == "right hand (from the joints)"]) == 2  # both visits
 
 
 def test_the_reports_identity_table_marks_in_red_what_the_follow_up_contradicts(study):

@@ -59,6 +59,7 @@ RESULT_COLUMNS = (("Joint", 44), ("JSN", 74), ("JSN in px", 68), ("Reliable", 52
                   ("Follow-up findings", 104), ("Notes", 0))  # points; 0: the rest of the width
 RIGHT_ALIGNED = {"JSN", "JSN in px"}
 NUMBER_GAP = 6 * PT  # more room right of a right-aligned value: "+2.49 px ?" and the "no" beside it read as one
+COLUMN_SPACE = 6 * PT  # at least, between a column's widest value and the next column's: they would read as one
 TEXT, GREY, WARNING = "#000000", "#5f5f5f", "#b3261e"
 SHADE, RULE = "#eeeeee", "#444444"
 
@@ -112,15 +113,41 @@ class Cell:
     bold: bool = False
 
 
-def _widths(columns) -> list[float]:
+def _gaps(columns) -> list[float]:
+    return [NUMBER_GAP if title in RIGHT_ALIGNED else 0 for title, _ in columns]
+
+
+def _one_line(cell: Cell, points: float) -> float:
+    """The width a cell needs for each of its lines to stay one line, its padding included."""
+    metrics = QFontMetricsF(_font(points, cell.bold))
+    return max(metrics.horizontalAdvance(line) for line in cell.text.split("\n")) + 2 * PAD + COLUMN_SPACE
+
+
+def _widths(columns, rows: list[list[Cell]], points: float) -> list[float]:
+    """The columns' widths: each its own (0: the rest of the width), then each fixed column whose widest value would
+    wrap widened to hold it on one line, taken from the room other columns have beyond their own widest values, the
+    rest's first.
+    "right hand (from the joints)" stays on one line in a Hand column of 110 pt beside a File column with room to
+    spare; the rest (a table's notes) wraps, as it is meant to, where the page has no more room."""
     fixed = sum(w for _, w in columns) * PT
-    return [w * PT or CONTENT_W - fixed for _, w in columns]
+    widths = [w * PT or CONTENT_W - fixed for _, w in columns]
+    needs = [max(_one_line(row[n], points) for row in rows) + gap for n, gap in enumerate(_gaps(columns))]
+    donors = sorted(range(len(columns)), key=lambda n: columns[n][1] != 0)  # the rest first
+    for n, (_, width) in enumerate(columns):
+        for donor in donors:
+            if not width or widths[n] >= needs[n]:
+                break
+            given = max(0.0, min(needs[n] - widths[n], widths[donor] - needs[donor]))
+            widths[donor] -= given
+            widths[n] += given
+    return widths
 
 
-def _row(cells: list[Cell], columns, points: float, shade: str | None = None, rule: bool = False) -> Block:
-    """One table row; every cell wraps, and the row is as high as its tallest cell."""
-    gaps = [NUMBER_GAP if title in RIGHT_ALIGNED else 0 for title, _ in columns]
-    widths = [w - gap for w, gap in zip(_widths(columns), gaps)]
+def _row(cells: list[Cell], columns, widths: list[float], points: float, shade: str | None = None,
+         rule: bool = False) -> Block:
+    """One table row in columns `widths` wide; every cell wraps, and the row is as high as its tallest cell."""
+    gaps = _gaps(columns)
+    widths = [w - gap for w, gap in zip(widths, gaps)]
     fonts = [_font(points, c.bold) for c in cells]
     height = max(_text_height(c.text, f, w - 2 * PAD) for c, f, w in zip(cells, fonts, widths)) + 2 * PAD
 
@@ -140,8 +167,10 @@ def _row(cells: list[Cell], columns, points: float, shade: str | None = None, ru
 
 
 def _table(columns, rows: list[list[Cell]], points: float) -> list[Block]:
-    header = _row([Cell(title, bold=True) for title, _ in columns], columns, points, rule=True)
-    blocks = [_row(cells, columns, points, SHADE if n % 2 else None) for n, cells in enumerate(rows)]
+    titles = [Cell(title, bold=True) for title, _ in columns]
+    widths = _widths(columns, [titles, *rows], points)
+    header = _row(titles, columns, widths, points, rule=True)
+    blocks = [_row(cells, columns, widths, points, SHADE if n % 2 else None) for n, cells in enumerate(rows)]
     for block in blocks:
         block.header = header
     return [header] + blocks
