@@ -18,7 +18,8 @@ from PIL import Image, ImageDraw, ImageFont
 from jsnviewer.atomic import atomic_write
 from jsnviewer.joints import FINDINGS
 from jsnviewer.phantom import generate_study
-from jsnviewer.pipeline.overview import COLOURS, display_grey, finding_colour, findings_abbrev, label_rects
+from jsnviewer.pipeline.overview import (COLOURS, display_grey, finding_colour, finding_key, findings_abbrev,
+                                         label_rects)
 
 PANEL_HEIGHT = 570  # px of each radiograph in the figure
 CROP = 295  # px of each joint crop (square): two fill the panel's height and the legend's
@@ -38,12 +39,12 @@ def _panel(radiograph, joints, title: str, font) -> Image.Image:
     draw = ImageDraw.Draw(panel)
     boxes = [((cx - w / 2 - x0) * scale, (cy - h / 2 - y0) * scale, (cx + w / 2 - x0) * scale, (cy + h / 2 - y0) * scale)
              for cx, cy, w, h in (j.box for j in joints)]
-    texts = [" ".join(filter(None, [j.identity, findings_abbrev(j.findings, short=True)])) for j in joints]
+    texts = [" ".join(filter(None, [j.identity, findings_abbrev(j.findings)])) for j in joints]
     sizes = [(draw.textlength(t, font=font) + 6, font.size + 6) for t in texts]
     for box, joint in zip(boxes, joints):
         draw.rectangle(box, outline=finding_colour(joint.findings), width=2)
-    for (lx0, ly0, lx1, ly1), text, joint in zip(label_rects(list(zip(boxes, sizes)), boxes, (0, 0, *panel.size), 2),
-                                                 texts, joints):
+    placed = label_rects([(box, [size]) for box, size in zip(boxes, sizes)], boxes, (0, 0, *panel.size), 2)
+    for (_, (lx0, ly0, lx1, ly1)), text, joint in zip(placed, texts, joints):
         draw.rectangle((lx0, ly0, lx1, ly1), fill=(0, 0, 0))
         draw.text((lx0 + 3, ly0 + 3), text, fill=finding_colour(joint.findings), font=font)
     draw.text((6, 6), title, fill=(255, 255, 255), font=font, stroke_width=2, stroke_fill=(0, 0, 0))
@@ -78,8 +79,8 @@ def make_figure(seed: int, findings_rate: float) -> Image.Image:
         figure.paste(crop, (base.width + follow.width + 16, row * (CROP + 4)))
     draw = ImageDraw.Draw(figure)
     x = 6
-    for key, words in (("none", "truth boxes: no finding"), *((f, f"{f[0].upper()} {f}") for f in FINDINGS),
-                       ("both", "both")):
+    for key, words in (("none", "truth boxes: no finding"), *((f, finding_key(f)) for f in FINDINGS),
+                       ("both", finding_key(*FINDINGS))):
         draw.text((x, PANEL_HEIGHT + 5), words, fill=COLOURS[key], font=font)
         x += draw.textlength(words, font=font) + 18
     return figure

@@ -45,10 +45,15 @@ def visit_colour(info: JointDetectionInfo) -> tuple[int, int, int]:
     return NOT_ASSESSED_COLOUR if info.not_assessed else finding_colour(info.findings)
 
 
-def findings_abbrev(findings: dict[str, bool], short: bool = False) -> str:
-    """'ank', 'sub', 'ank sub' or '' — with `short`, 'A', 'S', 'A S' (overview.png, where labels are crowded) —:
-    the findings beside a joint's name, so that they are not told by colour alone."""
-    return " ".join(name[0].upper() if short else name[:3] for name in FINDINGS if findings.get(name))
+def findings_abbrev(findings: dict[str, bool]) -> str:
+    """'ank', 'sub', 'ank sub' or '': the findings beside a joint's name, so that they are not told by colour alone;
+    the same words in the window's boxes, overview.png and the report."""
+    return " ".join(name[:3] for name in FINDINGS if findings.get(name))
+
+
+def finding_key(*names: str) -> str:
+    """A legend's key to the labels' words: 'ank = ankylosis', 'sub = subluxation', 'ank sub = both'."""
+    return f"{findings_abbrev(dict.fromkeys(names, True))} = {names[0] if len(names) == 1 else 'both'}"
 
 
 def hand_text(info: VisitInfo) -> str:
@@ -144,37 +149,42 @@ def _inside(rect: Rect, boxes: list[Rect]) -> bool:
     return any(b[0] < x < b[2] and b[1] < y < b[3] for b in boxes)
 
 
-def label_rects(labels: list[tuple[Rect, tuple[float, float]]], boxes: list[Rect], bounds: Rect,
-                line: float) -> list[Rect]:
-    """Where each label (its joint's box, its size) goes, of its `_places`: one that covers no label placed
-    before, no other box's outline (`line` wide) and nothing outside `bounds` (else the least of them);
-    then one not centred in another joint's box (it would read as that joint's); then the nearest; then
-    one clear of its own box's outline and covering least of other boxes; the first of equals."""
+def label_rects(labels: list[tuple[Rect, list[tuple[float, float]]]], boxes: list[Rect], bounds: Rect,
+                line: float) -> list[tuple[int, Rect]]:
+    """Which form of each label (its joint's box, the sizes of its forms, the first the usual) goes where, of its
+    `_places`: one that covers no label placed before, no other box's outline (`line` wide) and nothing outside
+    `bounds` (else the least of them); then one not centred in another joint's box (it would read as that joint's);
+    then the first form; then the nearest; then one clear of its own box's outline and covering least of other boxes;
+    the first of equals."""
     frame = outside(bounds)
     # overlap() ignores overlaps thinner than its slack, a tenth of a text's height: widen sides and labels by that much
-    slack = 0.1 * max((h for _, (_, h) in labels), default=0.0)
+    slack = 0.1 * max((sizes[0][1] for _, sizes in labels), default=0.0)
     sides = {box: _outline(box, line + slack) for box in boxes}
-    placed: list[Rect] = []
-    for box, size in labels:
+    placed: list[tuple[int, Rect]] = []
+    for box, sizes in labels:
         others = [b for b in boxes if b != box]
-        taken = frame + [side for b in others for side in sides[b]] + [_grow(r, line + slack) for r in placed]
+        taken = frame + [side for b in others for side in sides[b]] + [_grow(r, line + slack) for _, r in placed]
 
-        def cost(candidate: tuple[int, Rect]) -> tuple[float, bool, int, float, float]:
-            ring, rect = candidate
-            return (sum(overlap(rect, t, slack) for t in taken), _inside(rect, others), ring,
+        def cost(candidate: tuple[int, int, Rect]) -> tuple[float, bool, int, int, float, float]:
+            form, ring, rect = candidate
+            return (sum(overlap(rect, t, slack) for t in taken), _inside(rect, others), form, ring,
                     sum(overlap(rect, s, slack) for s in sides[box]), sum(overlap(rect, b) for b in others))
 
-        candidates = [(n, text_rect(place, size)) for n, ring in enumerate(_places(box, size, line)) for place in ring]
-        placed.append(min(candidates, key=cost)[1])
+        candidates = [(form, n, text_rect(place, size)) for form, size in enumerate(sizes)
+                      for n, ring in enumerate(_places(box, size, line)) for place in ring]
+        form, _, rect = min(candidates, key=cost)
+        placed.append((form, rect))
     return placed
 
 
-def _joint_label(joint: JointResult, visit: str) -> str:
-    """'DIP2 A' on the baseline; 'DIP2 A' over '+0.01 mm ?' on the follow-up (A ankylosis, S subluxation)."""
-    name = " ".join(filter(None, [joint.identity, findings_abbrev(getattr(joint, visit).findings, short=True)]))
-    if visit == "baseline":
-        return name
-    return f"{name}\n{joint.marked_jsn_text(2, 1)}"
+def _joint_labels(joint: JointResult, visit: str) -> list[str]:
+    """A joint's label in its forms: 'DIP2 ank' on the baseline, 'DIP2 ank' over '+0.01 mm ?' on the follow-up, as the
+    window's box says it; then, narrower for where boxes crowd, its findings on a line of their own (never left out:
+    a colour-blind reader tells them by the words)."""
+    findings = findings_abbrev(getattr(joint, visit).findings)
+    jsn = [] if visit == "baseline" else [joint.marked_jsn_text(2, 1)]
+    name = " ".join(filter(None, [joint.identity, findings]))
+    return ["\n".join([name, *jsn])] + (["\n".join([joint.identity, findings, *jsn])] if findings else [])
 
 
 def _region(result: StudyResult, visit: str, radiograph) -> tuple[float, float, float, float]:
@@ -209,13 +219,15 @@ def _panel(result: StudyResult, visit: str, radiograph, scale: float, region, fo
     # (the wrist's boxes, which fit no finger joint, stay unnamed)
     unmeasured = [u for u in anatomical(result.unpaired) if u.visit == visit and u.identity is not None]
     labelled = boxes + [_box_rect(u.box, scale, origin) for u in unmeasured]
-    texts = [_joint_label(j, visit) for j in joints] + [f"{u.identity}\n{NOT_MEASURED}" for u in unmeasured]
+    forms = [_joint_labels(j, visit) for j in joints] + [[f"{u.identity}\n{NOT_MEASURED}"] for u in unmeasured]
     pad = max(3, line)
     sizes = []
-    for text in texts:
-        left, top, right, bottom = draw.multiline_textbbox((0, 0), text, font=font, spacing=2)
-        sizes.append((right + 2 * pad, bottom + 2 * pad))
-    rects = label_rects(list(zip(labelled, sizes)), boxes + unpaired, (0, 0, panel.width, panel.height), line)
+    for texts in forms:
+        bboxes = [draw.multiline_textbbox((0, 0), text, font=font, spacing=2) for text in texts]
+        sizes.append([(right + 2 * pad, bottom + 2 * pad) for _, _, right, bottom in bboxes])
+    chosen = label_rects(list(zip(labelled, sizes)), boxes + unpaired, (0, 0, panel.width, panel.height), line)
+    texts = [texts[form] for texts, (form, _) in zip(forms, chosen)]
+    rects = [rect for _, rect in chosen]
     colours = [visit_colour(getattr(j, visit)) for j in joints] + [UNPAIRED_COLOUR] * len(unmeasured)
     for box, rect, colour in zip(labelled, rects, colours):
         if not overlap(rect, _grow(box, 3 * line)):  # pushed away by crowding: a line leads to its box
@@ -287,9 +299,8 @@ def _legend(width: int, unit: int, not_assessed: bool = False) -> Image.Image:
     legend = Image.new("RGB", (width, round((len(lines) + 1) * 1.4 * unit) + unit // 2), (20, 20, 20))
     draw = ImageDraw.Draw(legend)
     x, y = unit // 2, unit // 2
-    keys = [("no finding", COLOURS["none"]), ("A ankylosis", COLOURS["ankylosis"]),
-            ("S subluxation", COLOURS["subluxation"]), ("A S both", COLOURS["both"]),
-            (NOT_MEASURED, UNPAIRED_COLOUR)] + ([(f"findings {NOT_ASSESSED}", NOT_ASSESSED_COLOUR)] if not_assessed else [])
+    keys = [("no finding", COLOURS["none"]), *((finding_key(name), COLOURS[name]) for name in FINDINGS),
+            (finding_key(*FINDINGS), COLOURS["both"]), (NOT_MEASURED, UNPAIRED_COLOUR)] + ([(f"findings {NOT_ASSESSED}", NOT_ASSESSED_COLOUR)] if not_assessed else [])
     for name, colour in keys:
         draw.rectangle([x, y, x + unit, y + unit], outline=colour, width=max(2, unit // 6))
         draw.text((x + round(1.4 * unit), y), name, fill=(230, 230, 230), font=font)
