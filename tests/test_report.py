@@ -743,6 +743,40 @@ def test_the_reports_identity_table_keeps_a_hand_and_a_file_name_on_one_line_whe
     assert len([t for t in painted.texts if t["text"] == "right hand (from the joints)"]) == 2  # both visits
 
 
+@pytest.mark.parametrize("warnings", [0, 13])
+def test_the_reports_last_few_lines_go_above_the_overview_not_on_a_page_of_their_own(qapp, study, warnings):
+    """A report had a page holding only its last note (or a few lines) between the table's pages and the overview's;
+    they go above the picture now, which keeps at least nine tenths of its size there."""
+    from PySide6.QtGui import QImage
+
+    from jsnviewer.gui.report_export import PT, _Report
+    from jsnviewer.pipeline.report import INTENDED_USE
+
+    result = make_result(study, [f"Warning {n}: the pair is not as expected." for n in range(warnings)])
+    report = _Report(result, QImage(1600, 800, QImage.Format_RGB32))
+    for number, page in enumerate(report.pages[1:-1], 1):
+        lines_only = all(block.header is None for block in page)  # no table row
+        assert not lines_only or sum(b.height for b in page) > 0.15 * report.space(number), f"page {number + 1}"
+    overview_page = report.pages[-1]
+    assert overview_page[-1].new_page and overview_page[-1].height >= 0.9 * report.blocks[-1].height
+    assert len(overview_page) > 1  # the lines that spilled, above the picture
+
+    painted: list[str] = []
+    from PySide6.QtGui import QPainter
+
+    class Recording(QPainter):
+        def drawText(self, *args):
+            painted.append(args[2] if len(args) > 2 else "")
+            return super().drawText(*args)
+
+    image = QImage(842, 595, QImage.Format_RGB32)
+    painter = Recording(image)
+    painter.scale(1 / PT, 1 / PT)
+    report.paint_page(painter, len(report.pages) - 1)
+    painter.end()
+    assert INTENDED_USE in painted  # the last note, on the overview's page
+
+
 def test_the_reports_identity_table_marks_in_red_what_the_follow_up_contradicts(study):
     """The report's table of whose radiographs these are shows in red the follow-up values the pair warnings name:
     another patient, dated before the baseline, the other hand; nothing where the two agree."""

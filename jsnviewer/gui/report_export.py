@@ -4,7 +4,8 @@ Page 1: both visits' identity (patient ID, date, hand, file; never the name), th
 red band, the results table (joints in anatomical order, JSN signed as in the window, the reasons for an
 unreliable joint wrapped in full), what was not measured, and the notes (JSN convention, program version
 and model files with their SHA-256, settings). Then the overview picture
-(`jsnviewer.pipeline.overview.overview_image`, cropped to the joints) on a page of its own. A page that
+(`jsnviewer.pipeline.overview.overview_image`, cropped to the joints) on a page of its own, but for a few last
+lines that would otherwise stand alone on a page before it. A page that
 does not hold the table goes on to the next, the table's header repeated; pages after the first repeat
 whose study it is. The layout is in points, so the type sizes below are what prints. The PNG is the same
 layout, `PNG_WIDTH` px wide, in one piece.
@@ -51,6 +52,7 @@ CONTENT_W = PAGE_W - 2 * MARGIN
 PNG_WIDTH = 1800
 # type sizes, points
 TITLE, BANNER_TITLE, BANNER, HEADING, BODY, NOTE, RUNNING = 16, 14, 11, 11, 9, 8.5, 8
+PICTURE_KEPT = 0.9  # the least of its size the overview keeps on a page with the last lines above it
 OVERVIEW_LABELS = 8.5  # points, on the page's full width (a picture too tall for it prints a little smaller)
 PAD = 2 * PT  # inside a table cell
 GAP = 8 * PT  # between sections
@@ -247,7 +249,7 @@ def _banner(warnings: list[str], title_points: float = BANNER_TITLE, points: flo
 
 
 def _overview(picture: QImage, space: float) -> Block:
-    """The overview picture, as large as a page allows, on a page of its own."""
+    """The overview picture, as large as `space` on a page allows, on a page of its own (`_Report._paginate`)."""
     aspect = picture.height() / picture.width()
     width = min(CONTENT_W, space / aspect)
     height = width * aspect
@@ -311,6 +313,7 @@ class _Report:
             blocks += [_paragraph(line, _font(BODY), after=PAD) for line in missing]
             blocks[-1].height += GAP
         blocks += [_paragraph(note, _font(NOTE), GREY, after=PAD) for note in _notes(result)]
+        self.picture = overview
         blocks.append(_overview(overview, self.space(1)))
         self.blocks = blocks
         self.pages = self._paginate()
@@ -321,9 +324,18 @@ class _Report:
         return PAGE_H - 2 * MARGIN - self.footer_h - running
 
     def _paginate(self) -> list[list[Block]]:
+        """Blocks onto pages, a table's header repeated atop a page it goes on to. A few lines that spill onto a page
+        of their own before the overview (the last notes) go above the picture on its page instead, where it loses at
+        most a tenth of its size there (a picture as wide as the page has room to spare below it)."""
         pages: list[list[Block]] = [[]]
         used = 0.0
         for n, block in enumerate(self.blocks):
+            if block.new_page and len(pages) > 1 and all(b.header is None for b in pages[-1]):  # lines, no table
+                below = _overview(self.picture, self.space(len(pages) - 1) - used - GAP)
+                if below.height >= PICTURE_KEPT * block.height:
+                    pages[-1].append(Block(below.height + GAP, lambda p, y, below=below: below.paint(p, y + GAP),
+                                           new_page=True))
+                    continue
             follower = self.blocks[n + 1].height if block.keep_with_next and n + 1 < len(self.blocks) else 0.0
             if pages[-1] and (block.new_page or used + block.height + follower > self.space(len(pages) - 1)):
                 pages.append([block.header] if block.header else [])
