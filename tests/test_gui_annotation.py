@@ -141,6 +141,9 @@ def test_a_box_with_no_joint_name_is_grey_as_in_the_report_its_name_too_until_it
     assert next(table.item(r, 0) for r in range(table.rowCount()) if table.item(r, 0).text() == "?").foreground().color() == grey
     legend = [label for label in window.joints_panel.findChildren(QLabel) if label.text() == "■ no joint name"]
     assert len(legend) == 1 and grey.name() in legend[0].styleSheet()
+    # the legend gives the boxes' own words for their findings, as overview.png's and the report's do
+    keys = {label.text() for label in window.joints_panel.findChildren(QLabel) if label.text().startswith("■")}
+    assert {"■ ank = ankylosis", "■ sub = subluxation", "■ ank sub = both", "■ no finding"} <= keys
 
     document.set_identity(wrist.uid, "MCP3")  # named: the colour of its findings
     assert wrist.pen.color() == blue and wrist.label.color == blue

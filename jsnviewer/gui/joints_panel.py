@@ -14,7 +14,7 @@ from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, UNNAMED_COLOUR, box_colour
 from jsnviewer.gui.table_fit import ColumnFit, WholeRows
 from jsnviewer.joints import FINDINGS, anatomical_rank, identity_choices
-from jsnviewer.pipeline.overview import findings_abbrev
+from jsnviewer.pipeline.overview import finding_key, findings_abbrev
 from jsnviewer.words import counted
 
 COLUMNS = ("Joint", "Findings", "Status", "Centre (px)", "Size (px)")
@@ -170,8 +170,9 @@ class JointsPanel(QWidget):
 
         legend = QGridLayout()
         legend.setHorizontalSpacing(12)
-        entries = [(f"■ {' + '.join(n[:3] for n in names) if len(names) > 1 else names[0] if names else 'no finding'}",
-                    f"color: {colour};") for names, colour in FINDING_COLOURS.items()]  # both as the boxes say them
+        # the boxes' words, as overview.png's and the report's legends give them ("ank sub = both": it said "ank + sub")
+        entries = [(f"■ {finding_key(*names) if names else 'no finding'}", f"color: {colour};")
+                   for names, colour in FINDING_COLOURS.items()]
         entries += [("■ no joint name", f"color: {UNNAMED_COLOUR};"), ("┅ proposal (dashed)", "")]
         for number, (text, style) in enumerate(entries):
             swatch = QLabel(text)
