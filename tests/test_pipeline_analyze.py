@@ -995,3 +995,46 @@ def test_a_film_whose_file_states_the_other_hand_than_its_joints_lie_as_has_no_j
     assert sum(f"file states a {sides[other]} hand" in w for w in alike.warnings) == 2
     assert not any("file says" in r for j in alike.joints for r in j.registration.reasons)
     assert sum(j.reliable for j in alike.joints) == sum(j.reliable for j in hands.joints)
+
+
+def _no_patient_id(radiograph):
+    import dataclasses
+
+    return dataclasses.replace(radiograph, identity=dataclasses.replace(radiograph.identity, patient_id=None))
+
+
+def test_another_hand_of_the_same_side_in_files_without_a_patient_id_is_warned_of_and_no_joint_is_reliable(models):
+    """Two patients' left hands in files stating no patient ID were analysed with no study warning, and 5 of 14 joints
+    of two real children's hands were called reliable: once the hands' sizes are matched, one hand's bones all lie
+    on their baseline at one size, another hand's each at its own. The same hand, moved, draws no such warning."""
+    from jsnviewer.phantom import generate_study
+    from jsnviewer.pipeline.analyze import OTHER_BONES, analyze
+
+    baseline = _no_patient_id(generate_study(515, laterality="L").baseline)
+    same = analyze(baseline, _no_patient_id(generate_study(515, laterality="L").followup), models)
+    assert not any("two patients' hands" in w for w in same.warnings), same.warnings
+    assert not any(OTHER_BONES in j.registration.reasons for j in same.joints)
+    assert sum(j.reliable for j in same.joints) >= 12
+
+    other = analyze(baseline, _no_patient_id(generate_study(1515, laterality="L").followup), models)
+    said = [w for w in other.warnings if "two patients' hands" in w]
+    assert len(said) == 1 and "still had to change size by" in said[0], other.warnings
+    assert len(other.joints) >= 10 and not any(j.reliable for j in other.joints)
+    assert all(OTHER_BONES in j.registration.reasons for j in other.joints)
+
+
+@pytest.mark.slow
+def test_two_real_patients_right_hands_are_warned_of_and_one_patients_hand_moved_is_not(models, real_data):
+    """UAB001's right hand against UAB002's (JPEGs: no patient ID) said only "no patient ID, not checked", and that the
+    bones had to change size joint by joint, never once for the pair."""
+    from jsnviewer.phantom.moved import rigidly_moved
+    from jsnviewer.pipeline.analyze import OTHER_BONES, analyze
+    from jsnviewer.radiograph import load_radiograph
+
+    uab001, uab002 = (load_radiograph(real_data / "hands_ra2" / f"UAB00{i}-RH.jpg") for i in (1, 2))
+    other = analyze(uab001, uab002, models)
+    assert any("two patients' hands" in w for w in other.warnings), other.warnings
+    assert other.joints and all(OTHER_BONES in j.registration.reasons for j in other.joints)
+    moved = analyze(uab002, rigidly_moved(uab002), models)
+    assert not any("two patients' hands" in w for w in moved.warnings), moved.warnings
+    assert sum(j.reliable for j in moved.joints) >= 8

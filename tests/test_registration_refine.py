@@ -301,7 +301,7 @@ def test_a_bone_that_must_change_its_size_to_fit_is_flagged():
 def test_no_reason_speaks_of_the_network_refinement_or_crop_px_where_the_pixel_size_is_known():
     """A radiologist read "refinement moved 9.4 crop px from the network's estimate" as jargon: every reason the
     program gives says what was seen in plain words, its lengths in mm where the pixel size is known."""
-    from jsnviewer.pipeline.analyze import OTHER_HAND, OTHER_PATIENT, elsewhere, not_a_hand, off_the_edge
+    from jsnviewer.pipeline.analyze import OTHER_BONES, OTHER_HAND, OTHER_PATIENT, elsewhere, not_a_hand, off_the_edge
     from jsnviewer.registration.methods import METHODS, comparison_method
     from jsnviewer.registration.result import JointRegistration, ReliabilityRule, verdict
 
@@ -311,7 +311,7 @@ def test_no_reason_speaks_of_the_network_refinement_or_crop_px_where_the_pixel_s
     measured = verdict(registration, ReliabilityRule(), converged=False)
     assert len(measured) == 6  # every check of `verdict` fired (both bones matched apart)
     assert "1.57 mm apart" in measured[1] and "moves JSN by -0.26 mm" in measured[5]
-    given = [off_the_edge(["upper", "lower"], "follow-up"), elsewhere("MCP2", 1.4), OTHER_HAND, OTHER_PATIENT,
+    given = [off_the_edge(["upper", "lower"], "follow-up"), elsewhere("MCP2", 1.4), OTHER_HAND, OTHER_PATIENT, OTHER_BONES,
              not_a_hand(["baseline", "follow-up"]), *filter(None, map(comparison_method, METHODS))]
     for reason in measured + given:
         what, _, todo = reason.rpartition(": ")
