@@ -3,10 +3,19 @@ the next start offers them back (jsnviewer.gui.unsaved_edits)."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 from jsnviewer.dataset import open_dataset
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP, unsaved_text
 from jsnviewer.gui.unsaved_edits import left_behind
-from gui_support import make_window, open_and_wait, settings_store, study, wait_saved  # noqa: F401
+from gui_support import (  # noqa: F401
+    make_window, open_and_wait, settings_store, study, wait_saved, write_radiograph,
+)
 
 
 def edit_and_die(qtbot, window, folder):
@@ -81,3 +90,110 @@ def test_a_living_windows_unsaved_edits_are_not_offered_to_another(qtbot, make_w
     window.unsaved_edits.keep()
     assert window.unsaved_edits.path.exists()
     assert left_behind(folder) == []
+
+
+# `jsnviewer gui` as a user starts it, in a process of its own (XDG_DATA_HOME and XDG_CONFIG_HOME under the test's
+# folder): argv[1] is what it does: "edit-and-kill" draws two boxes on the study shown, waits until they are kept
+# and kills its own process (SIGKILL: nothing of the window runs any more); else the button clicked when the window
+# asks about edits left behind ("default" for the one Enter presses), and what the window then has is written as JSON
+# to argv[2] once the start has settled (the study shown, or none to show). The models are left out (not loaded, the
+# demo not analysed): what is tested here is the start, not them.
+START = """
+import json, os, signal, sys, traceback
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+import jsnviewer.gui.analysis as analysis
+import jsnviewer.gui.main_window as main_window
+from jsnviewer.cli.main import main
+
+todo, report, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+main_window.MainWindow.warm_up = lambda self: None
+analysis.missing_weights = lambda settings: {"detector": Path("not loaded in this test")}
+asked, windows = [], []
+
+
+def answer(box):
+    asked.append(box.text())
+    (box.defaultButton() if todo == "default" else next(b for b in box.buttons() if b.text() == todo)).click()
+    return 0
+
+
+def settled():
+    window = windows[0]
+    if todo == "edit-and-kill":
+        window.add_box("Baseline", (50.0, 60.0, 20.0, 30.0), "MCP2")
+        window.add_box("Baseline", (90.0, 60.0, 20.0, 30.0), "PIP2")
+        window.unsaved_edits.keep()
+        Path(report).write_text(json.dumps([j.to_json() for j in window.documents["Baseline"].joints()]))
+        os.kill(os.getpid(), signal.SIGKILL)
+    state = {"asked": asked, "shown": [None if d is None else str(d.path) for d in window.documents.values()],
+             "unsaved": {d.path.name: [j.to_json() for j in d.joints()] for d in window._unsaved()},
+             "messages": [text for _, text in window.warnings.messages()], "title": window.windowTitle()}
+    Path(report).write_text(json.dumps(state))
+    QApplication.instance().exit(0)  # not closed: what is unsaved stays kept, as after a kill
+
+
+def shown(window, show=main_window.MainWindow.show):
+    windows.append(window)
+    show(window)
+    ticks = QTimer(window)  # its first tick comes once the start is done and the event loop runs
+
+    def tick():
+        if not args or (window.task is None and any(d is not None for d in window.documents.values())):
+            ticks.stop()
+            try:
+                settled()
+            except Exception:  # the window would show it and wait for ever
+                traceback.print_exc()
+                os._exit(3)
+
+    ticks.timeout.connect(tick)
+    ticks.start(50)
+
+
+QMessageBox.exec = answer
+main_window.MainWindow.show = shown
+sys.exit(main(["gui", *args]))
+"""
+
+
+def start(tmp_path, todo, *args):
+    """`jsnviewer gui *args` started as a user starts it (see START); what it had once settled."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_DATA_HOME=str(tmp_path / "data"))
+    report = tmp_path / "report.json"
+    report.unlink(missing_ok=True)
+    done = subprocess.run([sys.executable, "-c", START, todo, str(report), *map(str, args)], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == (-signal.SIGKILL if todo == "edit-and-kill" else 0), done.stderr
+    return json.loads(report.read_text())
+
+
+def test_a_start_after_a_kill_asks_and_restores_the_edits_with_their_study_and_not_now_asks_again(tmp_path, study):
+    drawn = start(tmp_path, "edit-and-kill", *study)  # no dataset folder: nothing but the kept file has them
+    assert [path.name for path in (tmp_path / "data").rglob("unsaved/*.json")] != []
+
+    later = start(tmp_path, "Not now")
+    assert len(later["asked"]) == 1 and "without saving your edits of 1 image: baseline.dcm" in later["asked"][0]
+    assert later["shown"] == [None, None] and later["unsaved"] == {}  # nothing restored, no study opened
+
+    restored = start(tmp_path, "default")  # offered again; Enter restores
+    assert len(restored["asked"]) == 1 and "baseline.dcm" in restored["asked"][0]
+    assert restored["shown"] == [str(path) for path in study]  # the study the killed window showed, shown again
+    assert restored["unsaved"] == {"baseline.dcm": drawn}
+    assert "baseline.dcm: your unsaved edits of this image are shown." in restored["messages"]
+    assert restored["title"].endswith(" *")
+
+
+def test_a_study_named_at_start_is_shown_and_edits_left_behind_are_restored_beside_it(tmp_path, study):
+    drawn = start(tmp_path, "edit-and-kill", study[0])
+    other = write_radiograph(tmp_path / "other.dcm", seed=5)
+    named = start(tmp_path, "default", other)  # the command line's study, not the one the killed window showed
+    assert len(named["asked"]) == 1
+    assert named["shown"] == [str(other), None]
+    assert named["unsaved"] == {"baseline.dcm": drawn}  # restored all the same, unsaved until saved
+
+    demo = start(tmp_path, "default", "--demo")  # they were kept again by that window, which ended without closing
+    assert len(demo["asked"]) == 1
+    assert "demo" in Path(demo["shown"][0]).parts and demo["unsaved"] == {"baseline.dcm": drawn}
