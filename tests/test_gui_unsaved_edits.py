@@ -96,7 +96,7 @@ def test_a_living_windows_unsaved_edits_are_not_offered_to_another(qtbot, make_w
 # folder): argv[1] is what it does: "edit-and-kill" draws two boxes on the study shown, waits until they are kept
 # and kills its own process (SIGKILL: nothing of the window runs any more); else the button clicked when the window
 # asks about edits left behind ("default" for the one Enter presses), and what the window then has is written as JSON
-# to argv[2] once the start has settled (the study shown, or none to show). The models are left out (not loaded, the
+# to argv[2] once the start has settled: argv[3] views show an image (0: the first turn of the event loop). The models are left out (not loaded, the
 # demo not analysed): what is tested here is the start, not them.
 START = """
 import json, os, signal, sys, traceback
@@ -107,7 +107,7 @@ import jsnviewer.gui.analysis as analysis
 import jsnviewer.gui.main_window as main_window
 from jsnviewer.cli.main import main
 
-todo, report, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+todo, report, views, args = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
 main_window.MainWindow.warm_up = lambda self: None
 analysis.missing_weights = lambda settings: {"detector": Path("not loaded in this test")}
 asked, windows = [], []
@@ -140,7 +140,7 @@ def shown(window, show=main_window.MainWindow.show):
     ticks = QTimer(window)  # its first tick comes once the start is done and the event loop runs
 
     def tick():
-        if not args or (window.task is None and any(d is not None for d in window.documents.values())):
+        if window.task is None and sum(d is not None for d in window.documents.values()) == views:
             ticks.stop()
             try:
                 settled()
@@ -158,27 +158,27 @@ sys.exit(main(["gui", *args]))
 """
 
 
-def start(tmp_path, todo, *args):
-    """`jsnviewer gui *args` started as a user starts it (see START); what it had once settled."""
+def start(tmp_path, todo, views, *args):
+    """`jsnviewer gui *args` started as a user starts it (see START); what it had once `views` views show an image."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_DATA_HOME=str(tmp_path / "data"))
     report = tmp_path / "report.json"
     report.unlink(missing_ok=True)
-    done = subprocess.run([sys.executable, "-c", START, todo, str(report), *map(str, args)], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", START, todo, str(report), str(views), *map(str, args)], capture_output=True,
                           text=True, timeout=120, env=env)
     assert done.returncode == (-signal.SIGKILL if todo == "edit-and-kill" else 0), done.stderr
     return json.loads(report.read_text())
 
 
 def test_a_start_after_a_kill_asks_and_restores_the_edits_with_their_study_and_not_now_asks_again(tmp_path, study):
-    drawn = start(tmp_path, "edit-and-kill", *study)  # no dataset folder: nothing but the kept file has them
+    drawn = start(tmp_path, "edit-and-kill", 2, *study)  # no dataset folder: nothing but the kept file has them
     assert [path.name for path in (tmp_path / "data").rglob("unsaved/*.json")] != []
 
-    later = start(tmp_path, "Not now")
+    later = start(tmp_path, "Not now", 0)
     assert len(later["asked"]) == 1 and "without saving your edits of 1 image: baseline.dcm" in later["asked"][0]
     assert later["shown"] == [None, None] and later["unsaved"] == {}  # nothing restored, no study opened
 
-    restored = start(tmp_path, "default")  # offered again; Enter restores
+    restored = start(tmp_path, "default", 2)  # offered again; Enter restores
     assert len(restored["asked"]) == 1 and "baseline.dcm" in restored["asked"][0]
     assert restored["shown"] == [str(path) for path in study]  # the study the killed window showed, shown again
     assert restored["unsaved"] == {"baseline.dcm": drawn}
@@ -187,13 +187,13 @@ def test_a_start_after_a_kill_asks_and_restores_the_edits_with_their_study_and_n
 
 
 def test_a_study_named_at_start_is_shown_and_edits_left_behind_are_restored_beside_it(tmp_path, study):
-    drawn = start(tmp_path, "edit-and-kill", study[0])
+    drawn = start(tmp_path, "edit-and-kill", 1, study[0])
     other = write_radiograph(tmp_path / "other.dcm", seed=5)
-    named = start(tmp_path, "default", other)  # the command line's study, not the one the killed window showed
+    named = start(tmp_path, "default", 1, other)  # the command line's study, not the one the killed window showed
     assert len(named["asked"]) == 1
     assert named["shown"] == [str(other), None]
     assert named["unsaved"] == {"baseline.dcm": drawn}  # restored all the same, unsaved until saved
 
-    demo = start(tmp_path, "default", "--demo")  # they were kept again by that window, which ended without closing
+    demo = start(tmp_path, "default", 2, "--demo")  # they were kept again by that window, which ended without closing
     assert len(demo["asked"]) == 1
     assert "demo" in Path(demo["shown"][0]).parts and demo["unsaved"] == {"baseline.dcm": drawn}
