@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from jsnviewer.dataset import open_dataset
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP, unsaved_text
 from jsnviewer.gui.unsaved_edits import left_behind
@@ -101,6 +103,8 @@ def test_a_living_windows_unsaved_edits_are_not_offered_to_another(qtbot, make_w
 START = """
 import json, os, signal, sys, traceback
 from pathlib import Path
+
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 import jsnviewer.gui.analysis as analysis
@@ -197,3 +201,78 @@ def test_a_study_named_at_start_is_shown_and_edits_left_behind_are_restored_besi
     demo = start(tmp_path, "default", 2, "--demo")  # they were kept again by that window, which ended without closing
     assert len(demo["asked"]) == 1
     assert "demo" in Path(demo["shown"][0]).parts and demo["unsaved"] == {"baseline.dcm": drawn}
+
+
+def no_room(path, obj):
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("broken", ["read-only", "a file in its place", "full"])
+def test_a_folder_where_unsaved_edits_cannot_be_kept_is_said_once_as_a_note_and_unsaid_once_they_are(
+        qtbot, make_window, study, tmp_path, monkeypatch, broken):
+    folder = tmp_path / "unsaved"
+    if broken == "read-only":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into a read-only folder")
+        folder.mkdir()
+        folder.chmod(0o555)
+    elif broken == "a file in its place":
+        folder.write_text("not a folder")
+    else:
+        monkeypatch.setattr("jsnviewer.gui.unsaved_edits.atomic_write_json", no_room)
+    window = make_window()
+    open_and_wait(qtbot, window, *study)
+    window.keep_unsaved_edits(folder)
+    window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), "MCP2")
+    qtbot.waitUntil(lambda: window.unsaved_edits.error is not None, timeout=5000)
+    notes = [(level, text) for level, text in window.warnings.messages() if "against a crash" in text]
+    assert len(notes) == 1 and notes[0][0] == "info"
+    assert notes[0][1].startswith(f"Unsaved edits cannot be kept against a crash: {folder}: ")
+    window.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), "PIP2")
+    window.unsaved_edits.keep()
+    assert [text for _, text in window.warnings.messages()].count(notes[0][1]) == 1  # said once, not per edit
+
+    if broken == "read-only":
+        folder.chmod(0o755)
+    elif broken == "a file in its place":
+        folder.unlink()
+    else:
+        monkeypatch.undo()
+    window.add_box(BASELINE, (130.0, 60.0, 20.0, 30.0), "PIP3")
+    qtbot.waitUntil(lambda: window.unsaved_edits.path.exists(), timeout=5000)
+    assert not any("against a crash" in text for _, text in window.warnings.messages())
+    assert left_behind(folder) == []  # its own file is held by it
+
+
+def test_edits_restored_where_they_cannot_be_kept_again_stay_in_the_file_left_behind_until_they_can(
+        qtbot, make_window, study, tmp_path, monkeypatch):
+    folder = tmp_path / "unsaved"
+    killed = make_window()
+    open_and_wait(qtbot, killed, *study)
+    expected = edit_and_die(qtbot, killed, folder)
+    left_file = next(folder.glob("*.json"))
+
+    monkeypatch.setattr("jsnviewer.gui.unsaved_edits.atomic_write_json", no_room)  # the disk is full
+    window = make_window()
+    window.keep_unsaved_edits(folder)
+    window.restore_unsaved(left_behind(folder))
+    assert window._unsaved()[0].joints() == expected
+    assert left_file.exists()  # a crash now would not lose them: they were removed with nothing else holding them
+
+    monkeypatch.undo()  # room again
+    window.unsaved_edits.keep()
+    assert not left_file.exists() and window.unsaved_edits.path.exists()
+    assert left_behind(folder) == []
+
+
+def test_edits_left_by_a_newer_jsnviewer_are_left_for_it(qtbot, make_window, study, tmp_path):
+    folder = tmp_path / "unsaved"
+    killed = make_window()
+    open_and_wait(qtbot, killed, *study)
+    edit_and_die(qtbot, killed, folder)
+    left_file = next(folder.glob("*.json"))
+    newer = json.loads(left_file.read_text()) | {"version": 2, "what a newer version keeps": {"a": 1}}
+    left_file.write_text(json.dumps(newer))
+
+    assert left_behind(folder) == []  # restoring with this version's reading would drop what it cannot read
+    assert json.loads(left_file.read_text()) == newer

@@ -683,6 +683,17 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         """Keep this window's unsaved edits in `folder` as they are made, for the next start to offer back should
         the window end without closing (jsnviewer.gui.unsaved_edits)."""
         self.unsaved_edits = UnsavedEdits(folder, self._unsaved, self._shown_files, self)
+        self.unsaved_edits.problem.connect(self._show_unsaved_edits_problem)
+
+    def _show_unsaved_edits_problem(self, error: str | None) -> None:
+        """A note, not an alarm: the edits are still in the window and saving works as before; only a crash would
+        take them now."""
+        if error is None:
+            self.warnings.dismiss("unsaved-edits")
+        else:
+            self.warnings.show_message(f"Unsaved edits cannot be kept against a crash: {self.unsaved_edits.folder}: "
+                                       f"{error}. They are in this window and are saved as before.", "info",
+                                       key="unsaved-edits")
 
     def _shown_files(self) -> tuple[str | None, str | None]:
         return tuple(str(d.path) if (d := self.documents[role]) is not None and not d.sandbox else None
@@ -719,10 +730,12 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
                 if not document.is_dirty:  # the edit was a hand chosen, not a box
                     document._touch()
                 self.saver.schedule(document)
-        if self.unsaved_edits is not None:
+        if self.unsaved_edits is not None:  # their files go once this window's own holds the edits
+            self.unsaved_edits.take_over(left)
             self.unsaved_edits.keep()
-        for found in left:
-            found.done()
+        else:
+            for found in left:
+                found.done()
         self._update_save_state()
         self._update_title()
         shown = next((found.shown for found in reversed(left) if any(found.shown)), (None, None))

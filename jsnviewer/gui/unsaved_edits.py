@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QLockFile, QObject, QTimer
+from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 
 from jsnviewer.atomic import atomic_write_json
 from jsnviewer.dataset import JointAnnotation
@@ -31,6 +31,7 @@ from jsnviewer.gui.annotation import AnnotationDocument
 log = logging.getLogger(__name__)
 
 FORMAT = "jsnviewer-unsaved-edits"
+VERSION = 1  # a file of a later version (a newer jsnviewer's) is left for it
 KEEP_DELAY_MS = 250  # a drag writes a few times a second, not once per mouse move
 _windows = itertools.count(1)
 
@@ -87,7 +88,10 @@ class LeftBehind:
     lock: QLockFile
 
     def done(self) -> None:
-        self.path.unlink(missing_ok=True)
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as exc:  # offered again at the next start: the edits are in the dataset or the window's file
+            log.warning("unsaved edits restored from %s, which cannot be removed: %s", self.path, exc)
         self.lock.unlock()
 
     def release(self) -> None:
@@ -112,6 +116,8 @@ def left_behind(folder: Path) -> list[LeftBehind]:
             obj = json.loads(path.read_text(encoding="utf-8"))
             if obj.get("format") != FORMAT:
                 raise ValueError("not a file of unsaved edits")
+            if not isinstance(obj.get("version"), int) or obj["version"] > VERSION:
+                raise ValueError(f"written by a newer jsnviewer (format version {obj.get('version')}): left for it")
             images = [UnsavedImage.from_json(image) for image in obj["images"]]
             shown = tuple(obj.get("shown") or (None, None))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -127,7 +133,10 @@ def left_behind(folder: Path) -> list[LeftBehind]:
 
 
 class UnsavedEdits(QObject):
-    """One window's unsaved edits, kept in `folder` (see the module docstring)."""
+    """One window's unsaved edits, kept in `folder` (see the module docstring). `problem` says why they cannot be
+    kept (the folder read-only, the disk full), once, and None once they are kept again."""
+
+    problem = Signal(object)  # str | None
 
     def __init__(self, folder: Path, documents: Callable[[], list[AnnotationDocument]],
                  shown: Callable[[], tuple[str | None, str | None]], parent: QObject | None = None):
@@ -136,11 +145,7 @@ class UnsavedEdits(QObject):
         self.path = self.folder / f"{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}-{next(_windows)}.json"
         self.error: str | None = None
         self._lock = _lock(self.path)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._lock.tryLock(0)
-        except OSError as exc:
-            self.error = exc.strerror or str(exc)
+        self._taken_over: list[LeftBehind] = []  # restored here: their files go once this window keeps the edits
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(KEEP_DELAY_MS)
@@ -151,22 +156,45 @@ class UnsavedEdits(QObject):
         if not self._timer.isActive():
             self._timer.start()
 
+    def take_over(self, left: list[LeftBehind]) -> None:
+        """The edits of `left` are this window's now: their files stay (locked) until this window has kept them in
+        its own, so that a folder that cannot be written loses nothing a crash would not have lost anyway."""
+        self._taken_over += left
+
+    def _locked(self) -> None:
+        """This window's hold on its file, without which another window starting would take the file as left
+        behind and restore the same edits a second time."""
+        if not self._lock.isLocked():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if not self._lock.tryLock(0):
+                reason = {QLockFile.PermissionError: "permission denied"}.get(self._lock.error(), "cannot be locked")
+                raise OSError(f"{self._lock.fileName()}: {reason}")
+
     def keep(self) -> None:
         """Write the unsaved edits now; remove the file where there are none."""
         self._timer.stop()
         images = [UnsavedImage.of(d) for d in self._documents()]
         try:
             if images:
-                atomic_write_json(self.path, {"format": FORMAT, "version": 1, "pid": os.getpid(),
+                self._locked()
+                atomic_write_json(self.path, {"format": FORMAT, "version": VERSION, "pid": os.getpid(),
                                               "written": datetime.now().isoformat(timespec="seconds"),
                                               "shown": list(self._shown()), "images": [i.to_json() for i in images]})
             else:
                 self.path.unlink(missing_ok=True)
-            self.error = None
         except OSError as exc:
-            if self.error is None:
-                log.warning("unsaved edits not kept in %s: %s", self.path, exc)
-            self.error = exc.strerror or str(exc)
+            error = exc.strerror or str(exc)
+            if error != self.error:
+                log.warning("unsaved edits not kept in %s: %s", self.path, error)
+                self.error = error
+                self.problem.emit(error)
+            return
+        for left in self._taken_over:
+            left.done()
+        self._taken_over = []
+        if self.error is not None:
+            self.error = None
+            self.problem.emit(None)
 
     def close(self) -> None:
         """The window closed as asked: nothing is left to offer back."""
@@ -175,4 +203,7 @@ class UnsavedEdits(QObject):
             self.path.unlink(missing_ok=True)
         except OSError:
             pass
+        for left in self._taken_over:
+            left.done()
+        self._taken_over = []
         self._lock.unlock()
