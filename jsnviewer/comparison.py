@@ -318,14 +318,15 @@ def _validation_studies(weights: str) -> int:
 
 def _kept_held_out(weights: str, studies: int) -> JointPatches | None:
     """The patches of the synthetic studies the finding classifier's training held out, where the training kept them
-    beside its weights (`train findings --cache RUN`, as the Retrain dialog trains it) and they are those the phantom
-    makes now; else None (they are made again)."""
-    from jsnviewer.detection.findings_train import (VALIDATION_FINDINGS_RATE, kept_phantom_patches, phantom_patches_file,
-                                                    validation_seeds)
+    beside its weights (`train findings --cache RUN`, as the Retrain dialog trains it) or, for a run of a dataset's
+    retrained/, read them from an earlier run that had, and they are those the phantom makes now; else None (they are
+    made again)."""
+    from jsnviewer.detection.findings_train import VALIDATION_FINDINGS_RATE, kept_phantom_patches_in, validation_seeds
+    from jsnviewer.retraining import other_runs
 
-    seeds = validation_seeds(studies)
-    return kept_phantom_patches(phantom_patches_file(Path(weights).parent, "validation", seeds, VALIDATION_FINDINGS_RATE),
-                                seeds, VALIDATION_FINDINGS_RATE)
+    run = Path(weights).parent
+    return kept_phantom_patches_in([run, *other_runs(run)], "validation", validation_seeds(studies),
+                                   VALIDATION_FINDINGS_RATE)
 
 
 def _findings_held_out(new: str, in_use: str, studies: int, kept: JointPatches | None,
@@ -403,16 +404,12 @@ def _held_out_probabilities(net, weights: str, patches: JointPatches, patches_id
     weights `new` (the run's, beside its comparison) and read back, from there or from the dataset's earlier
     retrainings (the classifier in use is mostly one an earlier comparison scored, as new or in use); else scored."""
     from jsnviewer.detection.findings_train import evaluate
-    from jsnviewer.retraining import retrained_when
+    from jsnviewer.retraining import other_runs
 
     run = Path(new).parent
     sha = weights_sha256(weights)
     made = _scored_as(sha or "", patches_id)
-    folders = [run]
-    if sha is not None and retrained_when(new) is not None:  # a run of a dataset's retrained/: its earlier runs too
-        with contextlib.suppress(OSError):
-            folders += sorted((p for p in run.parent.iterdir() if p.is_dir() and p != run), reverse=True)
-    for folder in folders if sha is not None else []:
+    for folder in [run, *other_runs(run)] if sha is not None else []:  # a run of a dataset's retrained/: its others too
         if (probs := _kept_scores(_held_out_scores_file(folder, sha, patches_id), made, len(patches.patches))) is not None:
             return probs
     probs = evaluate(net, patches)

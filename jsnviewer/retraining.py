@@ -173,6 +173,19 @@ def retrained_when(weights_file: str | Path) -> datetime | None:
         return None
 
 
+def other_runs(run: str | Path) -> list[Path]:
+    """The dataset's other retraining folders, the latest first, where `run` is one (`output_folder`); else none.
+    What a run keeps that is the same for every run (the finding classifier's held-out synthetic studies, its scores
+    of them) is read back from them rather than made again."""
+    run = Path(run)
+    if retrained_when(run / "weights") is None:
+        return []
+    try:
+        return sorted((p for p in run.parent.iterdir() if p.is_dir() and p != run), reverse=True)
+    except OSError:  # unreadable: none
+        return []
+
+
 @dataclass(frozen=True)
 class EarlierWeights:
     """The weights of the latest retraining in a dataset that are not in use (trained, then the dialog closed)."""

@@ -196,6 +196,87 @@ def test_the_held_out_studies_the_training_kept_are_not_made_again_and_give_the_
 
 
 @pytest.fixture
+def retrain_findings(dataset_root, tmp_path, monkeypatch):
+    """Train the finding classifier as the Retrain dialog does, into a run folder of a dataset's retrained/ named by
+    when it started (`validation`: its held-out synthetic studies); the count of synthetic studies made by each
+    `phantom_patches` call is in `retrain_findings.made`."""
+    from jsnviewer.cli.main import main
+    from jsnviewer.detection import findings_train
+    from jsnviewer.retraining import training_runs
+
+    made, make = [], findings_train.phantom_patches
+    monkeypatch.setattr(findings_train, "phantom_patches",
+                        lambda seeds, *args, **kwargs: (made.append(len(seeds)), make(seeds, *args, **kwargs))[1])
+
+    def retrain(started: str, validation: int = 2) -> Path:
+        trained_with(monkeypatch, "joint_findings", ["findings", "--synthetic", "0", "--validation", str(validation),
+                                                     "--steps", "2", "--batch", "8"])
+        [run] = training_runs(dataset_root, ["joint_findings"], tmp_path / "retrained" / started)
+        assert main(run.arguments) == 0
+        return run.out
+
+    retrain.made = made
+    return retrain
+
+
+def _validation_figures(weights: Path) -> dict:
+    """The validation F1 and thresholds its training log gives (chosen on the held-out studies)."""
+    return {k: v for k, v in load_weights(weights).meta.items() if k.startswith(("validation_f1_", "threshold_"))}
+
+
+def test_a_later_retraining_reads_the_held_out_studies_an_earlier_one_kept_with_the_same_figures(
+        dataset_root, retrain_findings, one_thread):
+    """Every retraining of the finding classifier made its held-out synthetic studies again in its new run folder (most
+    of a short training's 2-3 minutes), the same studies every time: a later run reads those an earlier run of the
+    dataset kept, and so does the comparison after it. The same thresholds and validation F1."""
+    from jsnviewer.comparison import compare_weights
+
+    first = retrain_findings("2026-11-20_100000", validation=3)
+    assert retrain_findings.made == [3]
+    second = retrain_findings("2026-11-21_100000", validation=3)
+    assert retrain_findings.made == [3, 1]  # only the first study, to check the kept ones are those the phantom makes
+    assert not list(second.parent.glob("validation-*.npz"))  # not copied: read from the earlier run
+    assert _validation_figures(second) == _validation_figures(first)
+    compared = compare_weights(dataset_root, {"joint_findings": str(second)}, {})
+    assert retrain_findings.made == [3, 1, 1]  # the comparison read them from the earlier run too
+    logged = _validation_figures(second)
+    assert [round(m.new, 4) for m in compared.models[1:]] == [logged["validation_f1_ankylosis"],
+                                                              logged["validation_f1_subluxation"]]
+
+
+def test_only_held_out_studies_kept_as_the_phantom_makes_them_now_are_read_from_an_earlier_retraining(
+        retrain_findings, one_thread, monkeypatch):
+    """Another number of held-out studies, or another phantom generator's (PHANTOM_VERSION), are made again; the
+    earliest run whose studies are those made now is still read past the later runs whose are not."""
+    from jsnviewer.phantom import study
+
+    first = retrain_findings("2026-11-20_100000")
+    retrain_findings("2026-11-21_100000", validation=3)
+    assert retrain_findings.made == [2, 3]  # other studies: made again
+    with monkeypatch.context() as changed:
+        changed.setattr(study, "PHANTOM_VERSION", study.PHANTOM_VERSION + 1)
+        retrain_findings("2026-11-22_100000")
+    assert retrain_findings.made == [2, 3, 2]  # another generator's: made again (and kept in that run)
+    latest = retrain_findings("2026-11-23_100000")
+    assert retrain_findings.made == [2, 3, 2, 1]  # the first run's, past the two later ones
+    assert _validation_figures(latest) == _validation_figures(first)
+
+
+def test_a_damaged_held_out_file_of_an_earlier_retraining_is_not_read(retrain_findings, one_thread):
+    """A file cut short (a crash, a full disk, a copy stopped) is never read: the studies are made again, kept whole in
+    the new run, and read from there by the next."""
+    first = retrain_findings("2026-11-20_100000")
+    kept, = first.parent.glob("validation-*.npz")
+    kept.write_bytes(kept.read_bytes()[: kept.stat().st_size // 2])
+    second = retrain_findings("2026-11-21_100000")
+    assert retrain_findings.made == [2, 2]  # made again
+    assert len(list(second.parent.glob("validation-*.npz"))) == 1
+    third = retrain_findings("2026-11-22_100000")
+    assert retrain_findings.made == [2, 2, 1]  # the second run's, whole
+    assert _validation_figures(first) == _validation_figures(second) == _validation_figures(third)
+
+
+@pytest.fixture
 def findings_run(dataset_root, tmp_path, monkeypatch):
     """A finding classifier retrained as the Retrain dialog trains it (its held-out studies kept in the run's folder,
     a folder of the dataset's retrained/), and a count of each scoring of the held-out patches."""

@@ -73,7 +73,8 @@ def register(train_subparsers, bench_subparsers) -> None:
     c.add_argument("--data", type=Path, metavar="DIR", help="a jsnviewer annotation dataset")
     c.add_argument("--cache", type=Path, metavar="DIR",
                    help="keep the synthetic patches here and reuse them (the Retrain dialog: its run folder, where the "
-                        "comparison after it reuses the validation studies' patches)")
+                        "comparison after it reuses the validation studies' patches; a run folder of a dataset's "
+                        "retrained/ also reuses those the dataset's other runs kept)")
     c.add_argument("--validation", type=at_least(1), default=60, metavar="N", help="synthetic validation studies for the thresholds (60)")
     c.add_argument("--out", type=Path, required=True, help="weights file to write")
     c.add_argument("--init", type=Path, metavar="PT", help="start from these weights; default: the shipped classifier when --data is given")
@@ -197,8 +198,9 @@ def train_findings_command(args) -> int:
     from jsnviewer.detection.data import load_annotations, load_real
     from jsnviewer.detection.findings import load_finding_net
     from jsnviewer.detection.findings_train import (VALIDATION_FINDINGS_RATE, JointPatches, file_patches,
-                                                    kept_phantom_patches, phantom_patches, phantom_patches_file,
+                                                    kept_phantom_patches_in, phantom_patches, phantom_patches_file,
                                                     save_phantom_patches, train_finding_net, validation_seeds)
+    from jsnviewer.retraining import other_runs
     from jsnviewer.weights import load_weights, write_model_card
 
     use_cpu_threads(args.threads)
@@ -207,7 +209,10 @@ def train_findings_command(args) -> int:
 
     def synthetic(name: str, seeds: range, rate: float) -> JointPatches:
         kept = phantom_patches_file(args.cache, name, seeds, rate) if args.cache else None
-        if kept is not None and (patches := kept_phantom_patches(kept, seeds, rate)) is not None:
+        # kept there, or by an earlier run of the dataset's retrained/ (the Retrain dialog's), where the comparison
+        # after the training reads them too
+        if kept is not None and (patches := kept_phantom_patches_in([args.cache, *other_runs(args.cache)], name, seeds,
+                                                                    rate)) is not None:
             return patches
         bar = tqdm(total=len(seeds), desc=f"{name} studies", unit="study")
         patches = phantom_patches(seeds, rate, lambda k: bar.update(1))

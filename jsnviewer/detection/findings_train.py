@@ -85,19 +85,46 @@ def save_phantom_patches(path: Path, patches: JointPatches, seeds: range, findin
 def kept_phantom_patches(path: Path, seeds: range, findings_rate: float) -> JointPatches | None:
     """The patches `save_phantom_patches` kept at `path`, when they are those `phantom_patches(seeds, findings_rate)`
     makes now; else None (no file, one that cannot be read, other studies, or an earlier phantom generator's)."""
+    return _first_kept([path], seeds, findings_rate)
+
+
+def kept_phantom_patches_in(folders: Iterable[Path], name: str, seeds: range,
+                            findings_rate: float) -> JointPatches | None:
+    """The patches of the synthetic studies `seeds` that `train findings --cache` kept as `name` in the first of
+    `folders` that holds them whole and as the phantom makes them now (`kept_phantom_patches`); else None."""
+    return _first_kept((phantom_patches_file(f, name, seeds, findings_rate) for f in folders), seeds, findings_rate)
+
+
+def _first_kept(paths: Iterable[Path], seeds: range, findings_rate: float) -> JointPatches | None:
+    first = None
+    for path in paths:
+        if (kept := _read_phantom_patches(path, seeds, findings_rate)) is None:
+            continue
+        # the first study made again (about 1 s of the minutes): a generator changed without PHANTOM_VERSION raised
+        if first is None:
+            first = phantom_patches(seeds[:1], findings_rate)
+        n = len(first.patches)
+        if np.array_equal(first.patches, kept.patches[:n]) and np.array_equal(first.findings, kept.findings[:n]):
+            return kept
+    return None
+
+
+def _read_phantom_patches(path: Path, seeds: range, findings_rate: float) -> JointPatches | None:
+    """The patches kept at `path` when they say they were made of these studies as now, whole; else None."""
     import zipfile
+    import zlib
 
     try:
         with np.load(path) as z:
             if z["made"].tolist() != _made_of(seeds, findings_rate):
                 return None
             kept = JointPatches(z["patches"], z["findings"], z["known"], z["real"])
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error):
         return None
-    # the first study made again (about 1 s of the minutes): a generator changed without PHANTOM_VERSION raised
-    first = phantom_patches(seeds[:1], findings_rate)
-    n = len(first.patches)
-    if not (np.array_equal(first.patches, kept.patches[:n]) and np.array_equal(first.findings, kept.findings[:n])):
+    n = len(kept.patches)
+    if (kept.patches.dtype != np.uint8 or kept.patches.shape != (n, STORE, STORE)
+            or kept.findings.shape != (n, len(FINDINGS)) or kept.known.shape != (n,) or kept.real.shape != (n,)
+            or not n or not all(a.dtype == bool for a in (kept.findings, kept.known, kept.real))):
         return None
     return kept
 
