@@ -300,7 +300,8 @@ def _legend(width: int, unit: int, not_assessed: bool = False) -> Image.Image:
     draw = ImageDraw.Draw(legend)
     x, y = unit // 2, unit // 2
     keys = [("no finding", COLOURS["none"]), *((finding_key(name), COLOURS[name]) for name in FINDINGS),
-            (finding_key(*FINDINGS), COLOURS["both"]), (NOT_MEASURED, UNPAIRED_COLOUR)] + ([(f"findings {NOT_ASSESSED}", NOT_ASSESSED_COLOUR)] if not_assessed else [])
+            (finding_key(*FINDINGS), COLOURS["both"]), (NOT_MEASURED, UNPAIRED_COLOUR)]
+    keys += [(f"findings {NOT_ASSESSED}", NOT_ASSESSED_COLOUR)] if not_assessed else []
     for name, colour in keys:
         draw.rectangle([x, y, x + unit, y + unit], outline=colour, width=max(2, unit // 6))
         draw.text((x + round(1.4 * unit), y), name, fill=(230, 230, 230), font=font)
