@@ -241,6 +241,13 @@ class AnnotationDocument(QObject):
         self._become([copy_joint(j) for j in joints], text, "Add imported box")
         self.mark_saved(self.revision)
 
+    def restore_unsaved(self, joints: Iterable[JointAnnotation]) -> None:
+        """Edits a window that ended without closing left unsaved (jsnviewer.gui.unsaved_edits), as one undo step;
+        the document is edited even where they changed no box (a hand chosen), so that they are saved."""
+        self._become([copy_joint(j) for j in joints], "Restore unsaved edits", "Restore box")
+        if not self.is_dirty:
+            self._touch()
+
     def load_joints(self, joints: Iterable[JointAnnotation]) -> None:
         """Replace the content with a starting state (like opening a file): no undo step, not dirty."""
         for uid in list(self._joints):

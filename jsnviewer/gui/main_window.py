@@ -726,9 +726,7 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
                     Path(image.file), image.width, image.height, image.laterality, image.pixel_size_mm, image.base,
                     parent=self, image_id=image.image_id, stored=image.stored, both_hands=image.both_hands,
                     hand=image.hand))
-                document._become(list(image.joints), "Restore unsaved edits", "Restore box")
-                if not document.is_dirty:  # the edit was a hand chosen, not a box
-                    document._touch()
+                document.restore_unsaved(image.joints)
                 self.saver.schedule(document)
         if self.unsaved_edits is not None:  # their files go once this window's own holds the edits
             self.unsaved_edits.take_over(left)
