@@ -150,6 +150,8 @@ def test_a_finding_classifier_that_unlearned_a_finding_is_called_worse_not_the_s
     comparison = compare_weights(dataset_root, {"joint_findings": str(new)}, {})
     on_trained = comparison.of("joint_findings")
     assert on_trained.unit == "reviewed radiograph" and on_trained.verdict == "same"  # the real measure stays shown
+    timed = comparison.details["detection"]  # the new classifier reused the joints found: its time is not a run's
+    assert timed["in use"]["s_per_image"] > 0 and timed["joint_findings"]["s_per_image"] is None
     held_out = {m.measure.split()[0]: m for m in comparison.models[1:]}  # its other rows
     assert set(held_out) == {"ankylosis", "subluxation"}
     ankylosis = held_out["ankylosis"]
