@@ -5,14 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListView,
+    QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListView,
     QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from jsnviewer.dataset import repeated_identities
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import FINDING_COLOURS, UNNAMED_COLOUR, box_colour
-from jsnviewer.gui.table_fit import ColumnFit, WholeRows
+from jsnviewer.gui.table_fit import ColumnFit, WholeRows, as_list
 from jsnviewer.joints import FINDINGS, anatomical_rank, identity_choices
 from jsnviewer.pipeline.overview import finding_key, findings_abbrev
 from jsnviewer.words import counted
@@ -119,15 +119,8 @@ class JointsPanel(QWidget):
         self.heading.setObjectName("panelHeading")
         self.table = QTableWidget(0, len(COLUMNS))
         self.columns = ColumnFit(self.table, COLUMNS, SHORT_COLUMNS, GIVE_WAY)
-        for column, tip in enumerate(COLUMN_TIPS):
-            self.table.horizontalHeaderItem(column).setToolTip(tip)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)  # Tab leaves the list (arrows move through it)
+        as_list(self.table, COLUMN_TIPS)
         self.table.setSortingEnabled(True)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._row_selected)
         self.table.sortByColumn(0, Qt.AscendingOrder)
         self.table.setMinimumWidth(TABLE_MIN_WIDTH)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QListWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QHeaderView, QLabel, QListWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from jsnviewer.gui.joints_panel import TABLE_MIN_WIDTH
-from jsnviewer.gui.table_fit import ColumnFit, WholeRows
+from jsnviewer.gui.table_fit import ColumnFit, WholeRows, as_list
 from jsnviewer.joints import FINDINGS, anatomical_rank
 from jsnviewer.pipeline.overview import findings_abbrev, visit_colour
 from jsnviewer.pipeline.provenance import weights_listed, weights_said
@@ -117,15 +117,8 @@ class ResultsPanel(QWidget):
         self.weights.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.table = _Table(0, len(COLUMNS))
         self.columns = ColumnFit(self.table, COLUMNS, SHORT_COLUMNS, GIVE_WAY)
-        for column, tip in enumerate(COLUMN_TIPS):
-            self.table.horizontalHeaderItem(column).setToolTip(tip)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)  # Tab leaves the list (arrows move through it)
-        self.table.verticalHeader().hide()
+        as_list(self.table, COLUMN_TIPS)
         self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.AscendingOrder)

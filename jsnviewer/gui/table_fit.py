@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QHeaderView, QStyle, QStyleOptionHeader, QTableWidget, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QStyleOptionHeader, QTableWidget, QWidget
 
 
 class SortHeader(QHeaderView):
@@ -29,6 +29,19 @@ class SortHeader(QHeaderView):
         option.fontMetrics = QFontMetrics(font)
         option.text = str(self.model().headerData(logical, self.orientation(), Qt.DisplayRole) or "")
         return self.style().sizeFromContents(QStyle.CT_HeaderSection, option, QSize(), self)
+
+
+def as_list(table: QTableWidget, tips: tuple[str, ...]) -> None:
+    """A panel's table read as a list: one whole row chosen at a time, nothing typed into it, arrows move through it
+    and Tab leaves it; each column header's tooltip says the column."""
+    for column, tip in enumerate(tips):
+        table.horizontalHeaderItem(column).setToolTip(tip)
+    table.setSelectionBehavior(QAbstractItemView.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    table.setTabKeyNavigation(False)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
 
 
 class ColumnFit(QObject):
