@@ -277,3 +277,16 @@ def test_a_joint_name_typed_into_the_identity_list_is_the_name_given_however_fas
             assert document.joint(uid).identity == typed
     finally:
         hints.setKeyboardInputInterval(before)
+
+
+def test_tab_stops_only_where_the_keys_do_something_not_on_the_panels_scroll_areas(qtbot, window):
+    """Tab stopped on the Study panel, the warnings bar, the joint detail and its numbers as wholes: four presses in each
+    round with nothing seen to take the focus, and nothing the keys could do there (the arrows nudge the box, PgDown
+    opens the next image)."""
+    from PySide6.QtWidgets import QScrollArea, QToolButton
+
+    window.warnings.show_message("A note to dismiss", "info", key="note")
+    window.show_detail_dock()
+    visited = tab_through(qtbot, window)
+    assert window.warnings.findChild(QToolButton) in visited and window.detail_panel.masks in visited
+    assert not [w for w in visited if isinstance(w, QScrollArea)]

@@ -3,7 +3,7 @@ scrolls where the screen is too small for it, instead of running past the screen
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 # What a title bar and a task bar take besides a dialog's own size
@@ -11,11 +11,19 @@ SCREEN_MARGIN = QSize(40, 80)
 
 
 def scrolling(widget: QWidget) -> QScrollArea:
-    """`widget` in a frameless scroll area that gives it all its room, and scrolls it only where there is too little."""
-    area = QScrollArea()
+    """`widget` in a frameless scroll area that gives it all its room, and scrolls it only where there is too little.
+    The area itself is no Tab stop (`no_tab_stop`)."""
+    area = no_tab_stop(QScrollArea())
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.NoFrame)
+    return area
+
+
+def no_tab_stop(area: QScrollArea) -> QScrollArea:
+    """A scroll area the Tab key passes over: a stop on it showed nothing taking the focus and let the keys do
+    nothing there (the window's arrows nudge a box); the fields in it still take the focus, and it scrolls to them."""
+    area.setFocusPolicy(Qt.NoFocus)
     return area
 
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
+from jsnviewer.gui.fitting import no_tab_stop
 from jsnviewer.gui.analysis import transformed_crop
 from jsnviewer.gui.results_panel import findings_said
 from jsnviewer.pipeline.result import JSN_CONVENTION, NOT_RELIABLE, UNRELIABLE_MARK, signed
@@ -240,7 +241,7 @@ class JointDetailPanel(QWidget):
         legend.addStretch(1)
         left.addLayout(legend)
         left.addStretch(1)  # a tall panel's room goes below the legend, which stays under the crops it explains
-        numbers = QScrollArea()  # a low panel (a small screen) scrolls its last lines instead of cutting them
+        numbers = no_tab_stop(QScrollArea())  # a low panel (a small screen) scrolls its last lines instead of cutting them
         numbers.setWidget(self.numbers)
         numbers.setWidgetResizable(True)
         numbers.setFrameShape(QFrame.NoFrame)

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QToolButton, QVBoxLayout, QWidget,
 )
 
+from jsnviewer.gui.fitting import no_tab_stop
+
 SHOWN_AT_ONCE = 3  # messages the bar is high enough for; more scroll within it
 MOST_OF_ROOM = 0.25  # the bar's largest share of its parent's height (the central area: the images have the rest)
 LEVELS = ("info", "warning", "error")
@@ -64,7 +66,7 @@ class WarningsBar(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(1)
         self._layout.setAlignment(Qt.AlignTop)
-        self.scroll = QScrollArea()
+        self.scroll = no_tab_stop(QScrollArea())
         self.scroll.setWidget(self._content)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.NoFrame)
