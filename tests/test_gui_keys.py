@@ -290,3 +290,40 @@ def test_tab_stops_only_where_the_keys_do_something_not_on_the_panels_scroll_are
     visited = tab_through(qtbot, window)
     assert window.warnings.findChild(QToolButton) in visited and window.detail_panel.masks in visited
     assert not [w for w in visited if isinstance(w, QScrollArea)]
+
+
+def test_the_widget_the_keys_go_to_is_outlined(qtbot, window):
+    """Under the window's dark style sheet the focus showed on no image, tab, tick box, drop-down or button: a reader
+    pressing Tab could not tell where the next key would go."""
+    import numpy as np
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtGui import QImage
+
+    def drawn_around(widget) -> np.ndarray:
+        QApplication.processEvents()
+        at = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size()).adjusted(-3, -3, 3, 3)
+        image = window.grab(at).toImage().convertToFormat(QImage.Format_RGB888)
+        bits = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).reshape(image.height(), -1)
+        return bits[:, :3 * image.width()].astype(int)
+
+    from jsnviewer.gui.resources import style_sheet
+
+    app = QApplication.instance()
+    app.setStyleSheet(style_sheet())  # as the program shows it
+    try:
+        window.warnings.show_message("A note to dismiss", "info", key="note")
+        window.show_detail_dock()
+        stops = list(dict.fromkeys(tab_through(qtbot, window)))
+        assert len(stops) >= 6
+        unmarked = []
+        for widget in stops:
+            widget.setFocus(Qt.TabFocusReason)
+            qtbot.waitUntil(widget.hasFocus)
+            focused = drawn_around(widget)
+            widget.clearFocus()
+            qtbot.waitUntil(lambda: not widget.hasFocus())
+            if not (np.abs(focused - drawn_around(widget)) > 60).any():
+                unmarked.append(type(widget).__name__)
+    finally:
+        app.setStyleSheet("")
+    assert not unmarked
