@@ -327,3 +327,23 @@ def test_the_widget_the_keys_go_to_is_outlined(qtbot, window):
     finally:
         app.setStyleSheet("")
     assert not unmarked
+
+
+def test_the_image_outlined_as_the_keys_one_is_the_image_the_keys_act_on(qtbot, window):
+    """Tab outlined the follow-up while N, K, the arrows and undo still acted on the baseline (its title lit), and
+    Ctrl+Tab lit the follow-up's title with the baseline still outlined."""
+    baseline, followup = window.panes[BASELINE].graphics, window.panes[FOLLOWUP].graphics
+    window.activateWindow()
+    window.focus_images()
+    qtbot.waitUntil(baseline.hasFocus)
+    qtbot.keyClick(baseline, Qt.Key_Tab)
+    assert followup.hasFocus() and window.active_role == FOLLOWUP
+    uid = window.add_box(FOLLOWUP, (50.0, 60.0, 20.0, 30.0))
+    window.layers[FOLLOWUP].select(uid)
+    qtbot.keyClick(followup, Qt.Key_K)
+    assert window.documents[FOLLOWUP].joint(uid).findings["ankylosis"]
+    qtbot.keyClick(followup, Qt.Key_Tab, Qt.ControlModifier)
+    assert window.active_role == BASELINE and baseline.hasFocus()
+    window.show_list(window.joints_dock, window.joints_panel.table)
+    qtbot.keyClick(window.joints_panel.table, Qt.Key_Tab, Qt.ControlModifier)  # a list keeps the keys it had
+    assert window.active_role == FOLLOWUP and window.joints_panel.table.hasFocus()

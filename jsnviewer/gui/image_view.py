@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
@@ -176,8 +176,16 @@ class RadiographPane(QWidget):
 
         self.view_box.window_dragged.connect(self._window_drag)
         self.view_box.pressed.connect(self.activated)
+        self.graphics.installEventFilter(self)  # the view given the keys (Tab) is the active one (`eventFilter`)
         self.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
         self.set_active(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """The view that takes the keyboard's focus (Tab, a click) becomes the active one: the image outlined as the
+        keys' is the image they act on."""
+        if watched is self.graphics and event.type() == QEvent.FocusIn and not self.active:
+            self.activated.emit()
+        return False
 
     # --- image
     def set_radiograph(self, radiograph: Radiograph | None, place: tuple[int, int] | None = None) -> None:

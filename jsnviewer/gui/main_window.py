@@ -379,6 +379,8 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         layer = self.layers[role]
         self.joints_panel.select(layer.selected if layer is not None else None)
         self._show_window_name()
+        if any(pane.graphics.hasFocus() for pane in self.panes.values()):  # the keys' outline goes with them (Ctrl+Tab)
+            self.panes[role].graphics.setFocus(Qt.OtherFocusReason)
 
     def _show_window_name(self) -> None:
         """The toolbar's preset box says which window the active image shows: a preset, the file's, or one set by hand."""
