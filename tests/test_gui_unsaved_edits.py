@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from jsnviewer.dataset import open_dataset
+from jsnviewer.dataset import JointAnnotation, open_dataset
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP, unsaved_text
 from jsnviewer.gui.unsaved_edits import left_behind
 from gui_support import (  # noqa: F401
@@ -30,10 +30,16 @@ def edit_and_die(qtbot, window, folder):
     document.set_finding(mcp, "ankylosis", True)
     document.set_box(mcp, (52.5, 61.0, 22.0, 30.0))
     expected = document.joints()
+    die(qtbot, window)
+    return expected
+
+
+def die(qtbot, window):
+    """The window ends without closing once its unsaved edits are kept (as after a SIGKILL)."""
+    window.unsaved_edits.keep()
     qtbot.waitUntil(lambda: window.unsaved_edits.path.exists(), timeout=5000)
     window.unsaved_edits._lock.unlock()  # the process is gone: so is its hold on the file
     window.unsaved_edits = None  # nothing of it runs any more
-    return expected
 
 
 def test_edits_not_yet_autosaved_when_the_window_is_killed_are_restored_at_the_next_start(qtbot, make_window, study,
@@ -92,6 +98,55 @@ def test_a_living_windows_unsaved_edits_are_not_offered_to_another(qtbot, make_w
     window.unsaved_edits.keep()
     assert window.unsaved_edits.path.exists()
     assert left_behind(folder) == []
+
+
+def test_unsaved_edits_of_one_image_left_by_two_windows_are_both_restored_merged_as_two_saves_are(
+        qtbot, make_window, study, tmp_path):
+    dataset, folder = tmp_path / "dataset", tmp_path / "unsaved"
+    saved = make_window(dataset)
+    open_and_wait(qtbot, saved, *study)
+    saved.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), "MCP2")
+    saved.save_annotations()
+    wait_saved(qtbot, saved)
+    qtbot.waitUntil(lambda: not saved.documents[BASELINE].is_dirty, timeout=5000)
+    saved.close()
+
+    first, second = make_window(dataset), make_window(dataset)  # both open the study with MCP2 saved
+    for window, place, added in ((first, (52.0, 61.0, 20.0, 30.0), "PIP2"), (second, (48.0, 58.0, 22.0, 30.0), "PIP3")):
+        open_and_wait(qtbot, window, *study)
+        window.keep_unsaved_edits(folder)
+        document = window.documents[BASELINE]
+        document.set_box(document.uids()[0], place)  # both move MCP2, differently
+        window.add_box(BASELINE, (90.0 if added == "PIP2" else 130.0, 60.0, 20.0, 30.0), added)
+    first_joints, second_joints = first.documents[BASELINE].joints(), second.documents[BASELINE].joints()
+    die(qtbot, first)
+    die(qtbot, second)
+    journals = sorted(folder.glob("*.json"))
+    assert len(journals) == 2
+
+    window = make_window(dataset)
+    window.keep_unsaved_edits(folder)
+    window.restore_unsaved(left_behind(folder))
+    (document,) = window._unsaved()
+    boxes = {(j.identity, j.box) for j in document.joints()}
+    assert boxes == {(j.identity, j.box) for j in first_joints + second_joints}  # nothing of either lost
+    assert len(document.joints()) == 4  # MCP2 as each window moved it: both versions kept
+    notes = [text for level, text in window.warnings.messages() if "2 windows" in text]
+    assert notes == ["baseline.dcm: your unsaved edits of 2 windows are restored together, merged as two saves of "
+                     "one image are. Both changed MCP2: both versions are kept; delete the one you do not want."]
+    qtbot.waitUntil(lambda: not any(path.exists() for path in journals), timeout=5000)  # kept in this window's file
+    assert {(j.identity, j.box) for j in left_behind_of(window)} == boxes
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: not document.is_dirty, timeout=5000)
+    assert {(j.identity, j.box) for j in open_dataset(dataset).annotation_for_file(study[0]).joints} == boxes
+
+
+def left_behind_of(window):
+    """The joints a window keeps in its file of unsaved edits."""
+    window.unsaved_edits.keep()
+    kept = json.loads(window.unsaved_edits.path.read_text())
+    return [JointAnnotation.from_json(j) for image in kept["images"] for j in image["joints"]]
 
 
 # `jsnviewer gui` as a user starts it, in a process of its own (XDG_DATA_HOME and XDG_CONFIG_HOME under the test's

@@ -52,7 +52,7 @@ from jsnviewer.gui.settings import (
 from jsnviewer.gui.study_actions import StudyActions
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.study_panel import MIN_WIDTH as STUDY_MIN_WIDTH, StudyPanel
-from jsnviewer.gui.unsaved_edits import LeftBehind, UnsavedEdits
+from jsnviewer.gui.unsaved_edits import LeftBehind, UnsavedEdits, merged_unsaved
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
 from jsnviewer.pipeline.analyze import NoHandToAnalyse
@@ -720,16 +720,23 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         undo step, unsaved: autosave saves them (as it would have), Ctrl+S too, and the image shows them when opened.
         Their files go once this window keeps them itself. Returns the study that window showed (the files that
         are still there)."""
-        for found in left:
-            for image in found.images:
-                if (current := self.session_documents.get(image.image_id)) is not None and current.is_dirty:
-                    continue  # edits made here since (not at start): kept, and the older ones with them in the file
-                document = self._new_document(AnnotationDocument(
-                    Path(image.file), image.width, image.height, image.laterality, image.pixel_size_mm, image.base,
-                    parent=self, image_id=image.image_id, stored=image.stored, both_hands=image.both_hands,
-                    hand=image.hand))
-                document.restore_unsaved(image.joints)
-                self.saver.schedule(document)
+        for image, merge, windows in merged_unsaved(left):
+            if (current := self.session_documents.get(image.image_id)) is not None and current.is_dirty:
+                continue  # edits made here since (not at start): kept, and the older ones with them in the file
+            document = self._new_document(AnnotationDocument(
+                Path(image.file), image.width, image.height, image.laterality, image.pixel_size_mm, image.base,
+                parent=self, image_id=image.image_id, stored=image.stored, both_hands=image.both_hands,
+                hand=image.hand))
+            document.restore_unsaved(image.joints)
+            self.saver.schedule(document)
+            if windows > 1:
+                text = (f"{image.name}: your unsaved edits of {counted(windows, 'window')} are restored together, "
+                        "merged as two saves of one image are.")
+                if merge.clashes:
+                    text += (f" Both changed {merge.clash_names()}: both versions are kept; delete the one you do not "
+                             "want.")
+                self.warnings.show_message(text, "warning" if merge.clashes else "info",
+                                           key=f"restored-merged-{image.image_id}")
         if self.unsaved_edits is not None:  # their files go once this window's own holds the edits
             self.unsaved_edits.take_over(left)
             self.unsaved_edits.keep()

@@ -17,7 +17,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from typing import Any
 from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 
 from jsnviewer.atomic import atomic_write_json
-from jsnviewer.dataset import JointAnnotation
+from jsnviewer.dataset import JointAnnotation, JointsMerge, merge_joints
 from jsnviewer.gui.annotation import AnnotationDocument
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,26 @@ class LeftBehind:
 
     def release(self) -> None:
         self.lock.unlock()
+
+
+def merged_unsaved(left: list[LeftBehind]) -> list[tuple[UnsavedImage, JointsMerge, int]]:
+    """One image each, with its unsaved edits from every window that left some (two windows, or two jsnviewers, had
+    it open): a later window's merged into the earlier's as its save would have merged them into a file the earlier
+    had saved (`merge_joints` against the joints it opened; where both changed one joint differently, both versions
+    are kept), so that nothing of either is lost. With the merge (its clashes: those of every window's) and how
+    many windows left edits of that image."""
+    merged: dict[str, tuple[UnsavedImage, JointsMerge, int]] = {}
+    for found in left:
+        for image in found.images:
+            if image.image_id not in merged:
+                merged[image.image_id] = (image, JointsMerge(joints=list(image.joints), theirs=[], clashes=[]), 1)
+                continue
+            earlier, _, windows = merged[image.image_id]
+            merge = merge_joints(image.base, earlier.joints, image.joints)
+            clashes = merged[image.image_id][1].clashes + merge.clashes
+            merged[image.image_id] = (replace(earlier, joints=merge.joints, hand=earlier.hand or image.hand),
+                                      replace(merge, clashes=clashes), windows + 1)
+    return list(merged.values())
 
 
 def _lock(path: Path) -> QLockFile:
