@@ -149,6 +149,50 @@ def left_behind_of(window):
     return [JointAnnotation.from_json(j) for image in kept["images"] for j in image["joints"]]
 
 
+@pytest.mark.parametrize("saved_before", [False, True])
+def test_restored_edits_of_a_radiograph_moved_or_deleted_since_are_said_at_once_and_kept(
+        qtbot, make_window, study, tmp_path, saved_before):
+    dataset, folder = tmp_path / "dataset", tmp_path / "unsaved"
+    killed = make_window(dataset)
+    open_and_wait(qtbot, killed, *study)
+    if saved_before:  # the dataset folder has the image already (its own copy)
+        killed.add_box(BASELINE, (130.0, 60.0, 20.0, 30.0), "PIP3")
+        killed.save_annotations()
+        wait_saved(qtbot, killed)
+        qtbot.waitUntil(lambda: not killed.documents[BASELINE].is_dirty, timeout=5000)
+    expected = edit_and_die(qtbot, killed, folder)
+    moved = study[0].rename(tmp_path / "elsewhere.dcm")
+
+    window = make_window(dataset)
+    window.keep_unsaved_edits(folder)
+    shown = window.restore_unsaved(left_behind(folder))
+    assert shown == (None, str(study[1]))
+    (document,) = window._unsaved()
+    assert document.joints() == expected
+    notes = [(level, text) for level, text in window.warnings.messages() if "moved or deleted" in text]
+    if saved_before:
+        copy = next((dataset / "images").iterdir())
+        assert notes == [("info", "baseline.dcm was moved or deleted since: your restored edits of it are saved to the "
+                          f"dataset folder as any edit (its copy there shows them: {copy}).")]
+        window.save_annotations()
+        wait_saved(qtbot, window)
+        qtbot.waitUntil(lambda: not document.is_dirty, timeout=5000)
+        assert open_dataset(dataset).annotation_for_file(moved).joints == expected
+        return
+    assert notes == [("warning", f"baseline.dcm was moved or deleted since: your restored edits of it can be saved "
+                      f"once it is back at {study[0]}; until then they stay in this window, unsaved, kept against a "
+                      f"crash in {window.unsaved_edits.path}.")]
+    assert left_behind_of(window) == expected
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    assert document.is_dirty and document.joints() == expected  # the save fails: nothing dropped
+    moved.rename(study[0])  # back
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: not document.is_dirty, timeout=5000)
+    assert open_dataset(dataset).annotation_for_file(study[0]).joints == expected
+
+
 # `jsnviewer gui` as a user starts it, in a process of its own (XDG_DATA_HOME and XDG_CONFIG_HOME under the test's
 # folder): argv[1] is what it does: "edit-and-kill" draws two boxes on the study shown, waits until they are kept
 # and kills its own process (SIGKILL: nothing of the window runs any more); else the button clicked when the window

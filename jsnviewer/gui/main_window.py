@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from jsnviewer.dataset import DatasetError
+from jsnviewer.dataset import AnnotationDataset, DatasetError
 from jsnviewer.errors import JsnError, describe
 from jsnviewer.gui.analysis import ModelCache, missing_weights
 from jsnviewer.gui.analysis_actions import VISITS, AnalysisActions, joint_view
@@ -52,7 +52,7 @@ from jsnviewer.gui.settings import (
 from jsnviewer.gui.study_actions import StudyActions
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.study_panel import MIN_WIDTH as STUDY_MIN_WIDTH, StudyPanel
-from jsnviewer.gui.unsaved_edits import LeftBehind, UnsavedEdits, merged_unsaved
+from jsnviewer.gui.unsaved_edits import LeftBehind, UnsavedEdits, UnsavedImage, merged_unsaved
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
 from jsnviewer.pipeline.analyze import NoHandToAnalyse
@@ -729,6 +729,8 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
                 hand=image.hand))
             document.restore_unsaved(image.joints)
             self.saver.schedule(document)
+            if not document.path.is_file():
+                self._say_restored_image_gone(image)
             if windows > 1:
                 text = (f"{image.name}: your unsaved edits of {counted(windows, 'window')} are restored together, "
                         "merged as two saves of one image are.")
@@ -747,6 +749,25 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         self._update_title()
         shown = next((found.shown for found in reversed(left) if any(found.shown)), (None, None))
         return tuple(file if file and Path(file).is_file() else None for file in shown)
+
+    def _say_restored_image_gone(self, image: UnsavedImage) -> None:
+        """Said as the edits are restored, not at their first save: a radiograph moved or deleted since the window
+        that left them ended. A save finds the image by its id where the dataset folder has it already (its own
+        copy); else it must read the file to copy it in, and the edits wait for it, unsaved (never dropped)."""
+        saved = None
+        if self.saver.dataset_root is not None:
+            try:
+                saved = AnnotationDataset(self.saver.dataset_root).load_annotation(image.image_id)
+            except DatasetError:
+                saved = None  # its file cannot be read: a save of the edits sets it aside, and needs the image too
+        if saved is not None:
+            text = (f"{image.name} was moved or deleted since: your restored edits of it are saved to the dataset "
+                    f"folder as any edit (its copy there shows them: {self.saver.dataset_root / saved.image_file}).")
+        else:
+            kept = f", kept against a crash in {self.unsaved_edits.path}" if self.unsaved_edits is not None else ""
+            text = (f"{image.name} was moved or deleted since: your restored edits of it can be saved once it is back "
+                    f"at {image.file}; until then they stay in this window, unsaved{kept}.")
+        self.warnings.show_message(text, "info" if saved is not None else "warning", key=f"restored-gone-{image.image_id}")
 
     def _save_and_wait(self) -> bool:
         if not self.save_annotations():
