@@ -354,7 +354,7 @@ class AnnotationDataset:
                 merge = merge_joints(base, theirs, annotation.joints)
             if merge is None or (merge.clashes and not keep_both):
                 data = json_bytes(annotation.to_json())
-                copy = atomic_write_bytes(_unused(path.with_name(f"{path.name}.conflict-{now:%Y%m%dT%H%M%SZ}")), data)
+                copy = atomic_write_bytes(unused_path(path.with_name(f"{path.name}.conflict-{now:%Y%m%dT%H%M%SZ}")), data)
                 clash = f" (both changed {merge.clash_names()})" if merge is not None else ""
                 raise AnnotationConflictError(
                     f"{path.name} was changed by another window or annotator since this image was opened{clash}, "
@@ -374,7 +374,7 @@ class AnnotationDataset:
             self.load_annotation(image_id)
             return None
         except DatasetError:
-            kept = _unused(path.with_name(path.name + ".unreadable"))
+            kept = unused_path(path.with_name(path.name + ".unreadable"))
             try:
                 os.rename(path, kept)
             except OSError as exc:
@@ -621,7 +621,7 @@ def open_dataset(root: str | Path, create: bool = False) -> AnnotationDataset:
     return AnnotationDataset(root)
 
 
-def _unused(path: Path) -> Path:
+def unused_path(path: Path) -> Path:
     """`path`, or `path-2`, `path-3` … the first that names no file: a copy kept for the user is never replaced."""
     candidate, n = path, 1
     while candidate.exists():

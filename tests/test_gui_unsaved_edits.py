@@ -51,10 +51,10 @@ def test_edits_not_yet_autosaved_when_the_window_is_killed_are_restored_at_the_n
     assert open_dataset(dataset).annotation_for_file(study[0]) is None  # nothing reached the dataset
 
     window = make_window(dataset)
-    left = left_behind(folder)
+    left = left_behind(folder)[0]
     assert [image.name for found in left for image in found.images] == ["baseline.dcm"]
     assert "without saving your edits of 1 image: baseline.dcm" in unsaved_text(left)
-    assert left_behind(folder) == []  # offered by one starting window only
+    assert left_behind(folder)[0] == []  # offered by one starting window only
     window.keep_unsaved_edits(folder)
     shown = window.restore_unsaved(left)
     assert shown == tuple(str(path) for path in study)  # the study that window showed
@@ -81,12 +81,12 @@ def test_edits_with_no_dataset_folder_survive_a_kill_and_closing_as_asked_leaves
 
     window = make_window()
     window.keep_unsaved_edits(folder)
-    window.restore_unsaved(left_behind(folder))
+    window.restore_unsaved(left_behind(folder)[0])
     assert window._unsaved()[0].joints() == expected  # in the session before the image is opened
     assert "Unsaved edits" in window.save_state.text()
     qtbot.waitUntil(lambda: window.unsaved_edits.path.exists(), timeout=5000)  # kept again, by this window
     window.close()  # the close-time question answered (here: switched off, as Discard)
-    assert left_behind(folder) == []
+    assert left_behind(folder)[0] == []
 
 
 def test_a_living_windows_unsaved_edits_are_not_offered_to_another(qtbot, make_window, study, tmp_path):
@@ -97,7 +97,7 @@ def test_a_living_windows_unsaved_edits_are_not_offered_to_another(qtbot, make_w
     window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), "MCP2")
     window.unsaved_edits.keep()
     assert window.unsaved_edits.path.exists()
-    assert left_behind(folder) == []
+    assert left_behind(folder)[0] == []
 
 
 def test_unsaved_edits_of_one_image_left_by_two_windows_are_both_restored_merged_as_two_saves_are(
@@ -126,7 +126,7 @@ def test_unsaved_edits_of_one_image_left_by_two_windows_are_both_restored_merged
 
     window = make_window(dataset)
     window.keep_unsaved_edits(folder)
-    window.restore_unsaved(left_behind(folder))
+    window.restore_unsaved(left_behind(folder)[0])
     (document,) = window._unsaved()
     boxes = {(j.identity, j.box) for j in document.joints()}
     assert boxes == {(j.identity, j.box) for j in first_joints + second_joints}  # nothing of either lost
@@ -165,7 +165,7 @@ def test_restored_edits_of_a_radiograph_moved_or_deleted_since_are_said_at_once_
 
     window = make_window(dataset)
     window.keep_unsaved_edits(folder)
-    shown = window.restore_unsaved(left_behind(folder))
+    shown = window.restore_unsaved(left_behind(folder)[0])
     assert shown == (None, str(study[1]))
     (document,) = window._unsaved()
     assert document.joints() == expected
@@ -191,6 +191,62 @@ def test_restored_edits_of_a_radiograph_moved_or_deleted_since_are_said_at_once_
     wait_saved(qtbot, window)
     qtbot.waitUntil(lambda: not document.is_dirty, timeout=5000)
     assert open_dataset(dataset).annotation_for_file(study[0]).joints == expected
+
+
+def test_unreadable_files_of_unsaved_edits_are_kept_set_aside_and_said_once(qtbot, make_window, study, tmp_path,
+                                                                             monkeypatch):
+    folder = tmp_path / "unsaved"
+    killed = make_window()
+    open_and_wait(qtbot, killed, *study)
+    expected = edit_and_die(qtbot, killed, folder)
+    good = next(folder.glob("*.json"))
+    truncated, denied, wrong = (folder / f"20200101T000000-1-{n}.json" for n in (1, 2, 3))
+    truncated.write_bytes(good.read_bytes()[:200])
+    denied.write_bytes(good.read_bytes())
+    wrong.write_text(json.dumps({"format": "jsnviewer-unsaved-edits", "version": 1, "images": [{"file": "x.dcm"}]}))
+    contents = {path: path.read_bytes() for path in (truncated, denied, wrong)}
+    try:
+        json.loads(contents[truncated])
+    except json.JSONDecodeError as exc:
+        cut = f"not valid JSON (line {exc.lineno}, column {exc.colno})"
+    read_text = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda path, *args, **kwargs: (
+        (_ for _ in ()).throw(PermissionError(13, "Permission denied")) if path == denied else
+        read_text(path, *args, **kwargs)))
+
+    left, unreadable = left_behind(folder)
+    assert [found.path for found in left] == [good]
+    assert [(found.path.name, found.reason) for found in unreadable] == [
+        (f"{truncated.name}.unreadable", cut),
+        (f"{denied.name}.unreadable", "Permission denied"),
+        (f"{wrong.name}.unreadable", "'image_id' is missing")]
+    assert {found.path: found.path.read_bytes() for found in unreadable} == {
+        path.with_name(f"{path.name}.unreadable"): data for path, data in contents.items()}  # kept as they were
+    window = make_window()
+    window.keep_unsaved_edits(folder)
+    window.say_unreadable_unsaved(unreadable)
+    window.restore_unsaved(left)
+    assert window._unsaved()[0].joints() == expected  # the readable file's edits are restored all the same
+    notes = [(level, text) for level, text in window.warnings.messages() if "cannot be read" in text]
+    assert len(notes) == 1 and notes[0][0] == "warning"
+    assert notes[0][1].startswith("Unsaved edits left by windows that ended without closing cannot be read, so they "
+                                  f"were not restored: {unreadable[0].path} ({cut}); ")
+    assert notes[0][1].endswith(f"The files are kept for repair; once mended and named *.json again in {folder}, the "
+                                "next start offers them.")
+    assert left_behind(folder) == ([], [])  # said once: not at every start
+
+
+def test_a_start_with_only_an_unreadable_file_of_unsaved_edits_asks_nothing_and_says_it(tmp_path):
+    folder = tmp_path / "data" / "jsnviewer" / "jsnviewer" / "unsaved"
+    folder.mkdir(parents=True)
+    (folder / "20200101T000000-1-1.json").write_text('{"format": "jsnviewer-unsaved-edits", "vers')
+    started = start(tmp_path, "default", 0)
+    assert started["asked"] == [] and started["unsaved"] == {}
+    assert [text for text in started["messages"] if "cannot be read" in text] == [
+        "Unsaved edits left by a window that ended without closing cannot be read, so they were not restored: "
+        f"{folder / '20200101T000000-1-1.json.unreadable'} (not valid JSON (line 1, column 39)). The file is kept for "
+        f"repair; once mended and named *.json again in {folder}, the next start offers it."]
+    assert (folder / "20200101T000000-1-1.json.unreadable").exists()
 
 
 # `jsnviewer gui` as a user starts it, in a process of its own (XDG_DATA_HOME and XDG_CONFIG_HOME under the test's
@@ -340,7 +396,7 @@ def test_a_folder_where_unsaved_edits_cannot_be_kept_is_said_once_as_a_note_and_
     window.add_box(BASELINE, (130.0, 60.0, 20.0, 30.0), "PIP3")
     qtbot.waitUntil(lambda: window.unsaved_edits.path.exists(), timeout=5000)
     assert not any("against a crash" in text for _, text in window.warnings.messages())
-    assert left_behind(folder) == []  # its own file is held by it
+    assert left_behind(folder)[0] == []  # its own file is held by it
 
 
 def test_edits_restored_where_they_cannot_be_kept_again_stay_in_the_file_left_behind_until_they_can(
@@ -354,14 +410,14 @@ def test_edits_restored_where_they_cannot_be_kept_again_stay_in_the_file_left_be
     monkeypatch.setattr("jsnviewer.gui.unsaved_edits.atomic_write_json", no_room)  # the disk is full
     window = make_window()
     window.keep_unsaved_edits(folder)
-    window.restore_unsaved(left_behind(folder))
+    window.restore_unsaved(left_behind(folder)[0])
     assert window._unsaved()[0].joints() == expected
     assert left_file.exists()  # a crash now would not lose them: they were removed with nothing else holding them
 
     monkeypatch.undo()  # room again
     window.unsaved_edits.keep()
     assert not left_file.exists() and window.unsaved_edits.path.exists()
-    assert left_behind(folder) == []
+    assert left_behind(folder)[0] == []
 
 
 def test_edits_left_by_a_newer_jsnviewer_are_left_for_it(qtbot, make_window, study, tmp_path):
@@ -373,5 +429,5 @@ def test_edits_left_by_a_newer_jsnviewer_are_left_for_it(qtbot, make_window, stu
     newer = json.loads(left_file.read_text()) | {"version": 2, "what a newer version keeps": {"a": 1}}
     left_file.write_text(json.dumps(newer))
 
-    assert left_behind(folder) == []  # restoring with this version's reading would drop what it cannot read
+    assert left_behind(folder) == ([], [])  # restoring with this version's reading would drop what it cannot read
     assert json.loads(left_file.read_text()) == newer

@@ -240,8 +240,10 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
         from jsnviewer.gui.unsaved_edits import left_behind
 
         folder = user_data_folder() / "unsaved"
-        left = left_behind(folder)
+        left, unreadable = left_behind(folder)
         window.keep_unsaved_edits(folder)
+        if unreadable:
+            window.say_unreadable_unsaved(unreadable)
         shown = window.offer_unsaved(left) if left else None
         if shown is not None and any(shown) and not (demo or baseline or followup):
             baseline, followup = shown

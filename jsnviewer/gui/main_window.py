@@ -52,7 +52,7 @@ from jsnviewer.gui.settings import (
 from jsnviewer.gui.study_actions import StudyActions
 from jsnviewer.gui.study_loading import BASELINE, FOLLOWUP, ROLES
 from jsnviewer.gui.study_panel import MIN_WIDTH as STUDY_MIN_WIDTH, StudyPanel
-from jsnviewer.gui.unsaved_edits import LeftBehind, UnsavedEdits, UnsavedImage, merged_unsaved
+from jsnviewer.gui.unsaved_edits import LeftBehind, Unreadable, UnsavedEdits, UnsavedImage, merged_unsaved
 from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.worker import Worker
 from jsnviewer.pipeline.analyze import NoHandToAnalyse
@@ -700,6 +700,17 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
     def _shown_files(self) -> tuple[str | None, str | None]:
         return tuple(str(d.path) if (d := self.documents[role]) is not None and not d.sandbox else None
                      for role in ROLES)
+
+    def say_unreadable_unsaved(self, unreadable: list[Unreadable]) -> None:
+        """Files of unsaved edits left behind that cannot be read, said once (`left_behind` sets them aside): not
+        restored, but kept, so that what can be mended is not lost."""
+        files = "; ".join(f"{found.path} ({found.reason})" for found in unreadable)
+        one = len(unreadable) == 1
+        self.warnings.show_message(
+            f"Unsaved edits left by {'a window' if one else 'windows'} that ended without closing cannot be read, so "
+            f"they were not restored: {files}. {'The file is' if one else 'The files are'} kept for repair; once mended "
+            f"and named *.json again in {unreadable[0].path.parent}, the next start offers "
+            f"{'it' if one else 'them'}.", "warning", key="unsaved-unreadable")
 
     def offer_unsaved(self, left: list[LeftBehind]) -> tuple[str | None, str | None] | None:
         """Ask whether to restore the unsaved edits left behind (`unsaved_text`); the study to show where restored,

@@ -25,7 +25,8 @@ from typing import Any
 from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 
 from jsnviewer.atomic import atomic_write_json
-from jsnviewer.dataset import JointAnnotation, JointsMerge, merge_joints
+from jsnviewer.dataset import JointAnnotation, JointsMerge, merge_joints, unused_path
+from jsnviewer.errors import plain_cause
 from jsnviewer.gui.annotation import AnnotationDocument
 
 log = logging.getLogger(__name__)
@@ -124,24 +125,43 @@ def _lock(path: Path) -> QLockFile:
     return lock
 
 
-def left_behind(folder: Path) -> list[LeftBehind]:
+@dataclass
+class Unreadable:
+    """A file of unsaved edits left behind that cannot be read (damaged, cut short, no permission): kept, at `path`."""
+
+    path: Path
+    reason: str
+
+
+class _Newer(ValueError):
+    """Written by a newer jsnviewer: left for it, as it is."""
+
+
+def left_behind(folder: Path) -> tuple[list[LeftBehind], list[Unreadable]]:
     """The unsaved edits of windows that ended without closing, oldest first, each locked for this window (another
-    window starting at the same time does not offer them too). A file that cannot be read is left where it is."""
-    found = []
+    window starting at the same time does not offer them too); and the files of them that cannot be read, each set
+    aside as `<name>.json.unreadable` (kept for repair, not read again: the user is told once) where it can be
+    renamed, else left where it is. A file of a newer jsnviewer is left for it."""
+    found, unreadable = [], []
     for path in sorted(folder.glob("*.json")):
         lock = _lock(path)
         if not lock.tryLock(0):
             continue  # a living window's
         try:
             obj = json.loads(path.read_text(encoding="utf-8"))
-            if obj.get("format") != FORMAT:
+            if not isinstance(obj, dict) or obj.get("format") != FORMAT:
                 raise ValueError("not a file of unsaved edits")
             if not isinstance(obj.get("version"), int) or obj["version"] > VERSION:
-                raise ValueError(f"written by a newer jsnviewer (format version {obj.get('version')}): left for it")
+                raise _Newer(f"written by a newer jsnviewer (format version {obj.get('version')}): left for it")
             images = [UnsavedImage.from_json(image) for image in obj["images"]]
             shown = tuple(obj.get("shown") or (None, None))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except _Newer as exc:
+            log.warning("unsaved edits in %s: %s", path, exc)
+            lock.unlock()
+            continue
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
             log.warning("unsaved edits in %s cannot be read: %s", path, exc)
+            unreadable.append(Unreadable(_set_aside(path), plain_cause(exc)))
             lock.unlock()
             continue
         if not images:
@@ -149,7 +169,19 @@ def left_behind(folder: Path) -> list[LeftBehind]:
             lock.unlock()
             continue
         found.append(LeftBehind(path, images, (shown + (None, None))[:2], str(obj.get("written", "")), lock))
-    return found
+    return found, unreadable
+
+
+def _set_aside(path: Path) -> Path:
+    """Where a file of unsaved edits that cannot be read is kept: renamed so that it is not offered (nor said) at every
+    start, never replacing an earlier one; left where it is when it cannot be renamed (a read-only folder)."""
+    kept = unused_path(path.with_name(path.name + ".unreadable"))
+    try:
+        os.rename(path, kept)
+    except OSError as exc:
+        log.warning("unreadable unsaved edits %s left where they are: %s", path, exc)
+        return path
+    return kept
 
 
 class UnsavedEdits(QObject):
