@@ -200,11 +200,12 @@ def test_unreadable_files_of_unsaved_edits_are_kept_set_aside_and_said_once(qtbo
     open_and_wait(qtbot, killed, *study)
     expected = edit_and_die(qtbot, killed, folder)
     good = next(folder.glob("*.json"))
-    truncated, denied, wrong = (folder / f"20200101T000000-1-{n}.json" for n in (1, 2, 3))
+    truncated, denied, wrong, deep = (folder / f"20200101T000000-1-{n}.json" for n in (1, 2, 3, 4))
     truncated.write_bytes(good.read_bytes()[:200])
     denied.write_bytes(good.read_bytes())
     wrong.write_text(json.dumps({"format": "jsnviewer-unsaved-edits", "version": 1, "images": [{"file": "x.dcm"}]}))
-    contents = {path: path.read_bytes() for path in (truncated, denied, wrong)}
+    deep.write_text("[" * 100_000 + "]" * 100_000)  # stopped the start before
+    contents = {path: path.read_bytes() for path in (truncated, denied, wrong, deep)}
     try:
         json.loads(contents[truncated])
     except json.JSONDecodeError as exc:
@@ -219,7 +220,7 @@ def test_unreadable_files_of_unsaved_edits_are_kept_set_aside_and_said_once(qtbo
     assert [(found.path.name, found.reason) for found in unreadable] == [
         (f"{truncated.name}.unreadable", cut),
         (f"{denied.name}.unreadable", "Permission denied"),
-        (f"{wrong.name}.unreadable", "'image_id' is missing")]
+        (f"{wrong.name}.unreadable", "'image_id' is missing"), (f"{deep.name}.unreadable", "nested too deeply")]
     assert {found.path: found.path.read_bytes() for found in unreadable} == {
         path.with_name(f"{path.name}.unreadable"): data for path, data in contents.items()}  # kept as they were
     window = make_window()
