@@ -354,7 +354,8 @@ class AnnotationDataset:
                 merge = merge_joints(base, theirs, annotation.joints)
             if merge is None or (merge.clashes and not keep_both):
                 data = json_bytes(annotation.to_json())
-                copy = atomic_write_bytes(unused_path(path.with_name(f"{path.name}.conflict-{now:%Y%m%dT%H%M%SZ}")), data)
+                copy = atomic_write_bytes(unused_path(path.with_name(f"{path.name}.conflict-{now:%Y%m%dT%H%M%SZ}")),
+                                          data)
                 clash = f" (both changed {merge.clash_names()})" if merge is not None else ""
                 raise AnnotationConflictError(
                     f"{path.name} was changed by another window or annotator since this image was opened{clash}, "

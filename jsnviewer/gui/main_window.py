@@ -708,8 +708,8 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         one = len(unreadable) == 1
         self.warnings.show_message(
             f"Unsaved edits left by {'a window' if one else 'windows'} that ended without closing cannot be read, so "
-            f"they were not restored: {files}. {'The file is' if one else 'The files are'} kept for repair; once mended "
-            f"and named *.json again in {unreadable[0].path.parent}, the next start offers "
+            f"they were not restored: {files}. {'The file is' if one else 'The files are'} kept for repair; once "
+            f"mended and named *.json again in {unreadable[0].path.parent}, the next start offers "
             f"{'it' if one else 'them'}.", "warning", key="unsaved-unreadable")
 
     def offer_unsaved(self, left: list[LeftBehind]) -> tuple[str | None, str | None] | None:
@@ -778,7 +778,8 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
             kept = f", kept against a crash in {self.unsaved_edits.path}" if self.unsaved_edits is not None else ""
             text = (f"{image.name} was moved or deleted since: your restored edits of it can be saved once it is back "
                     f"at {image.file}; until then they stay in this window, unsaved{kept}.")
-        self.warnings.show_message(text, "info" if saved is not None else "warning", key=f"restored-gone-{image.image_id}")
+        self.warnings.show_message(text, "info" if saved is not None else "warning",
+                                   key=f"restored-gone-{image.image_id}")
 
     def _save_and_wait(self) -> bool:
         if not self.save_annotations():
