@@ -87,7 +87,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json, json_bytes
-from jsnviewer.errors import AnnotationConflictError, DatasetError, plain_cause
+from jsnviewer.errors import AnnotationConflictError, DatasetError, RadiographUnavailableError, plain_cause
 from jsnviewer.joints import FINDINGS, anatomical_rank, is_identity
 from jsnviewer.words import counted
 
@@ -303,10 +303,11 @@ class AnnotationDataset:
         try:
             sha = file_sha256(source)
         except OSError as exc:
-            raise DatasetError(f"cannot read {source.name} to copy it into the dataset: {exc.strerror or exc}") from exc
+            raise RadiographUnavailableError(
+                f"cannot read {source.name} to copy it into the dataset: {exc.strerror or exc}") from exc
         if image_id is not None and sha[:16] != image_id:
-            raise DatasetError(f"{source.name} was replaced on disk since it was opened (it is another image now), so "
-                               "the boxes are not saved to that image; put the opened file back to save them")
+            raise RadiographUnavailableError(f"{source.name} was replaced on disk since it was opened (it is another "
+                                             "image now), so the boxes are not saved to that image")
         image_id = sha[:16]
         existing = self.load_annotation(image_id)
         if existing is not None:

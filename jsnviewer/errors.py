@@ -38,6 +38,11 @@ class AnnotationConflictError(DatasetError):
     """A save found the annotation file changed elsewhere (another window or annotator) and left it as it was."""
 
 
+class RadiographUnavailableError(DatasetError):
+    """A save needed the radiograph's file (to copy it into the dataset) and it is gone, unreadable or another image
+    now: the annotations wait for it, nothing about the dataset folder is wrong."""
+
+
 def plain_cause(exc: BaseException) -> str:
     """Why a file could not be read or parsed, in words and without the exception's class name (that goes to the
     log): the system's reason, where a JSON file stops being JSON, which entry a table lacks."""

@@ -802,10 +802,38 @@ def test_a_radiograph_replaced_on_disk_before_the_save_gets_no_boxes(qtbot, make
     wait_saved(qtbot, window)
     qtbot.waitUntil(lambda: bool(window.documents[BASELINE].save_error), timeout=5000)
     assert window.documents[BASELINE].is_dirty and window.documents[BASELINE].joints() == expected
-    assert "baseline.dcm not saved" in errors_of(window)[0] and "replaced on disk" in errors_of(window)[0]
+    [said] = errors_of(window)  # what to do: put the opened image back, nothing about the dataset folder
+    assert "baseline.dcm not saved" in said and "replaced on disk" in said
+    assert f"put the radiograph back at {baseline}, then save" in said and "folder" not in said.split("replaced")[1]
     for image_id in (opened_id, image_id_of(baseline)):
         assert not (dataset / "annotations" / f"{image_id}.json").exists()
         assert not list((dataset / "images").glob(f"{image_id}.*"))
+
+
+def test_a_radiograph_moved_away_before_the_first_save_keeps_the_edits_and_says_to_put_it_back(qtbot, make_window, study,
+                                                                                                  tmp_path):
+    """The dataset folder is fine: the save waits for the radiograph (it copies it in), so the message says where to
+    put it back, not to fix or choose another folder."""
+    dataset = tmp_path / "dataset"
+    window = make_window(dataset)
+    baseline, followup = study
+    open_and_wait(qtbot, window, baseline, followup)
+    expected = annotate(window)
+    moved = baseline.rename(tmp_path / "elsewhere.dcm")
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: bool(window.documents[BASELINE].save_error), timeout=5000)
+    assert window.documents[BASELINE].is_dirty and window.documents[BASELINE].joints() == expected
+    [said] = errors_of(window)
+    assert "baseline.dcm not saved" in said and f"put the radiograph back at {baseline}, then save (Ctrl+S)" in said
+    assert "choose another" not in said and "fix the folder" not in said
+
+    moved.rename(baseline)  # back where it was: Ctrl+S saves the edits
+    window.save_annotations()
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: not window.documents[BASELINE].is_dirty, timeout=5000)
+    assert [j.box for j in open_dataset(dataset).annotation_for_file(baseline).joints] == AWKWARD_BOXES
+    assert not errors_of(window)
 
 
 def test_a_dataset_folder_that_goes_away_during_the_session_is_not_made_again(qtbot, make_window, study, tmp_path):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from jsnviewer.dataset import JointAnnotation, JointsMerge, open_dataset
-from jsnviewer.errors import AnnotationConflictError, describe
+from jsnviewer.errors import AnnotationConflictError, RadiographUnavailableError, describe
 from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.worker import Worker
 
@@ -67,6 +67,7 @@ class AnnotationSaver(QObject):
     saved = Signal(object, str)  # document, annotation file
     failed = Signal(object, str)  # document, reason
     conflicted = Signal(object, str)  # document, reason: its file was changed elsewhere (not `failed`)
+    radiograph_unavailable = Signal(object, str)  # document, reason: its radiograph is gone or replaced (not `failed`)
     merged = Signal(object, object)  # document, JointsMerge: changes saved elsewhere were merged in
     busy_changed = Signal(bool)
 
@@ -165,6 +166,8 @@ class AnnotationSaver(QObject):
         if isinstance(exc, AnnotationConflictError):
             document.keep_saved_file = reason  # one conflict copy, not one per edit
             self.conflicted.emit(document, reason)
+        elif isinstance(exc, RadiographUnavailableError):
+            self.radiograph_unavailable.emit(document, reason)
         else:
             self.failed.emit(document, reason)
 

@@ -194,6 +194,14 @@ class DatasetActions:
             "error", key=f"save-{id(document)}")
         self._update_save_state()
 
+    def _save_waits_for_radiograph(self, document: AnnotationDocument, reason: str) -> None:
+        """Nothing about the dataset folder is wrong: the radiograph the boxes are of is gone (moved, deleted, a
+        drive unplugged) or another image now, and a save needs it to copy it into the dataset."""
+        self.warnings.show_message(
+            f"Annotations of {document.path.name} not saved: {reason}. Your edits stay in this window, unsaved; "
+            f"put the radiograph back at {document.path}, then save (Ctrl+S).", "error", key=f"save-{id(document)}")
+        self._update_save_state()
+
     def _save_conflicted(self, document: AnnotationDocument, reason: str) -> None:
         self.warnings.show_message(
             f"Annotations of {document.path.name} not saved: {reason}. Your edits stay in this window, unsaved; "

@@ -129,6 +129,7 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         self.saver.saved.connect(self._saved)
         self.saver.failed.connect(self._save_failed)
         self.saver.conflicted.connect(self._save_conflicted)
+        self.saver.radiograph_unavailable.connect(self._save_waits_for_radiograph)
         self.saver.merged.connect(self._save_merged)
         self.dataset_unusable = False  # the remembered dataset folder could not be opened: autosave is off
         self.session_dataset_folder = ""  # `jsnviewer gui --dataset DIR`: this session's folder, not remembered
