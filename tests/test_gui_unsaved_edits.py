@@ -430,5 +430,11 @@ def test_edits_left_by_a_newer_jsnviewer_are_left_for_it(qtbot, make_window, stu
     newer = json.loads(left_file.read_text()) | {"version": 2, "what a newer version keeps": {"a": 1}}
     left_file.write_text(json.dumps(newer))
 
-    assert left_behind(folder) == ([], [])  # restoring with this version's reading would drop what it cannot read
+    left, [kept] = left_behind(folder)  # restoring with this version's reading would drop what it cannot read
+    assert left == [] and kept.for_newer and kept.path == left_file
     assert json.loads(left_file.read_text()) == newer
+    window = make_window()
+    window.say_unreadable_unsaved([kept])  # the user is told where they are, not left to think them lost
+    [(level, said)] = window.warnings.messages()
+    assert level == "info" and said.startswith("Unsaved edits left by a newer jsnviewer are kept for it")
+    assert str(left_file) in said and "Start that version to restore them." in said

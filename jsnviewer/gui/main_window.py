@@ -704,7 +704,15 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
 
     def say_unreadable_unsaved(self, unreadable: list[Unreadable]) -> None:
         """Files of unsaved edits left behind that cannot be read, said once (`left_behind` sets them aside): not
-        restored, but kept, so that what can be mended is not lost."""
+        restored, but kept, so that what can be mended is not lost. Those of a newer jsnviewer are said as kept for
+        it (this version would drop what it cannot read)."""
+        if newer := [found for found in unreadable if found.for_newer]:
+            self.warnings.show_message(
+                f"Unsaved edits left by a newer jsnviewer are kept for it, not restored by this version (it would drop "
+                f"what it cannot read): {'; '.join(str(found.path) for found in newer)}. Start that version to "
+                "restore them.", "info", key="unsaved-newer")
+        if not (unreadable := [found for found in unreadable if not found.for_newer]):
+            return
         files = "; ".join(f"{found.path} ({found.reason})" for found in unreadable)
         one = len(unreadable) == 1
         self.warnings.show_message(

@@ -127,10 +127,12 @@ def _lock(path: Path) -> QLockFile:
 
 @dataclass
 class Unreadable:
-    """A file of unsaved edits left behind that cannot be read (damaged, cut short, no permission): kept, at `path`."""
+    """A file of unsaved edits left behind that cannot be read (damaged, cut short, no permission): kept, at `path`;
+    or one a newer jsnviewer wrote (`for_newer`), left as it is for that version."""
 
     path: Path
     reason: str
+    for_newer: bool = False
 
 
 class _Newer(ValueError):
@@ -141,7 +143,7 @@ def left_behind(folder: Path) -> tuple[list[LeftBehind], list[Unreadable]]:
     """The unsaved edits of windows that ended without closing, oldest first, each locked for this window (another
     window starting at the same time does not offer them too); and the files of them that cannot be read, each set
     aside as `<name>.json.unreadable` (kept for repair, not read again: the user is told once) where it can be
-    renamed, else left where it is. A file of a newer jsnviewer is left for it."""
+    renamed, else left where it is. A file of a newer jsnviewer is left for it, as it is (and said at each start)."""
     found, unreadable = [], []
     for path in sorted(folder.glob("*.json")):
         lock = _lock(path)
@@ -157,6 +159,7 @@ def left_behind(folder: Path) -> tuple[list[LeftBehind], list[Unreadable]]:
             shown = tuple(obj.get("shown") or (None, None))
         except _Newer as exc:
             log.warning("unsaved edits in %s: %s", path, exc)
+            unreadable.append(Unreadable(path, str(exc), for_newer=True))
             lock.unlock()
             continue
         except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
