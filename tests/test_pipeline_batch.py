@@ -437,3 +437,24 @@ def test_a_radiograph_without_a_hand_is_named_by_its_whole_path_as_an_unreadable
     assert main(["batch", "m.csv", "--out", "out", "--quiet"]) == 1
     (row,) = csv.DictReader((tmp_path / "out" / "summary.csv").open(encoding="utf-8"))
     assert row["reason"] == f"{tmp_path / '2019' / 'image.png'}: no hand to analyse: the image is one flat grey level"
+
+
+def test_a_follow_up_column_typed_with_a_space_is_read(tmp_path):
+    """A header "Baseline,Follow up" (as people type it) was refused as lacking the column follow-up."""
+    from jsnviewer.pipeline.batch import read_manifest
+
+    (tmp_path / "m.csv").write_text("ID,Baseline,Follow up\nP1,b.png,f.png\n")
+    (study,) = read_manifest(tmp_path / "m.csv")
+    assert (study["id"], study["baseline"], study["followup"]) == ("P1", "b.png", "f.png")
+
+
+def test_a_manifest_without_the_columns_says_which_it_has(quick, tmp_path, capsys):
+    """A header of other names (or a manifest of paths with no header) was refused without saying what the
+    program read as its columns: the user could not tell a misspelt name from a missing first line."""
+    from jsnviewer.cli.main import main
+
+    (tmp_path / "m.csv").write_text("before,after\nb.png,f.png\n", encoding="utf-8")
+    assert main(["batch", str(tmp_path / "m.csv"), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert not (tmp_path / "out").exists()
+    err = capsys.readouterr().err
+    assert "needs the columns baseline and follow-up in its first line, which has: before, after" in err

@@ -38,10 +38,13 @@ def read_manifest(path: Path, note: Callable[[str], None] = lambda text: None) -
     lines = [cells for cells in lines if any(c.strip() for c in cells)]
     if not lines:
         raise JsnError(f"{path}: the manifest lists no studies")
-    names = [c.strip().lower().replace("_", "-") for c in header]
+    # "Follow up", "follow_up" and "Follow-Up" are one column as people type it
+    names = ["-".join(c.strip().lower().replace("_", " ").split()) for c in header]
     columns = set(names)
     if "baseline" not in columns or not ({"follow-up", "followup"} & columns):
-        raise JsnError(f"{path}: the manifest needs the columns baseline and follow-up")
+        found = ", ".join(c.strip() for c in header if c.strip()) or "no column names"
+        raise JsnError(f"{path}: the manifest needs the columns baseline and follow-up in its first line, "
+                       f"which has: {found}")
     twice = sorted({n for n in names if n in ("id", "baseline", "follow-up", "followup") and names.count(n) > 1})
     if twice or {"follow-up", "followup"} <= columns:
         raise JsnError(f"{path}: the manifest has the column {(twice or ['follow-up'])[0]} twice; which one is meant?")
