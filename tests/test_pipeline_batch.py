@@ -458,3 +458,14 @@ def test_a_manifest_without_the_columns_says_which_it_has(quick, tmp_path, capsy
     assert not (tmp_path / "out").exists()
     err = capsys.readouterr().err
     assert "needs the columns baseline and follow-up in its first line, which has: before, after" in err
+
+
+def test_a_repeated_id_is_said_on_the_console_before_the_analysis(quick, tmp_path, capsys):
+    """Two rows of one id (a copied row, a typo) were analysed into P1 and P1_2 with the only word of it in
+    summary.csv's warnings column: the console said "2 of 2 studies analysed", and a summary joined on id
+    counts that patient twice."""
+    code, rows = _batch(tmp_path, "id,baseline,follow-up\nP1,b.png,f.png\nP1,b2.png,f.png\nP2,b.png,f.png\n")
+    assert code == 0 and {r["folder"] for r in rows["P1"]} == {"P1", "P1_2"}
+    err = capsys.readouterr().err
+    assert "note: P1: results in folder P1_2: the folder P1 is taken by an earlier row" in err
+    assert "P2" not in err  # a study whose folder is its id is nothing to say

@@ -182,6 +182,9 @@ def run_batch(args) -> int:
         check_out(out)  # at once, not after every study was analysed
         models = AnalysisModels.load(settings)
     folders = study_folders([s["id"] for s in studies])
+    for study, (_, note) in zip(studies, folders):  # a repeated id: said before the analysis, not in summary.csv alone
+        if note:
+            print(f"note: {study['id']}: {note}", file=sys.stderr)
     rows, done, failed, warned = [], 0, [], {}
     plain = _plain_progress(args.quiet)
     try:
