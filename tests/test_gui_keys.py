@@ -235,6 +235,7 @@ def test_the_shortcuts_list_gives_each_action_all_its_keys_as_the_manual_writes_
     assert listed["Zoom in"] == "Ctrl++ or Ctrl+="
     assert listed["Accept proposal"] == "Enter" and listed["Accept all named proposals"] == "Shift+Enter"
     assert listed["The images"] == "Ctrl+0 (zero)" and listed["Joints list"] == "Ctrl+1"
+    assert listed["Cancel task, box drawing or selection"] == "Esc" and "Cancel task" not in listed  # one action on Esc
     assert not any("Return" in keys for keys in listed.values())
     assert listed["Window/level: Auto (0.5–99.5 %)"] == "1"  # not 'Auto (0.5–99.5 %)', which said not what it sets
     assert listed["Window/level: Full range"] == "4" and not set(listed) & set(WINDOW_PRESETS)
@@ -347,3 +348,88 @@ def test_the_image_outlined_as_the_keys_one_is_the_image_the_keys_act_on(qtbot, 
     window.show_list(window.joints_dock, window.joints_panel.table)
     qtbot.keyClick(window.joints_panel.table, Qt.Key_Tab, Qt.ControlModifier)  # a list keeps the keys it had
     assert window.active_role == FOLLOWUP and window.joints_panel.table.hasFocus()
+
+
+def test_escape_lets_go_of_the_box_added_with_insert(qtbot, window):
+    """Esc did nothing unless a task ran: the box Ins added stayed selected, drawn white (its finding's colour hidden),
+    until a click on the image's background."""
+    graphics = window.panes[BASELINE].graphics
+    window.activateWindow()
+    window.focus_images()
+    qtbot.waitUntil(graphics.hasFocus)
+    qtbot.keyClick(graphics, Qt.Key_Insert)
+    assert window.selected() is not None
+    qtbot.keyClick(graphics, Qt.Key_Escape)
+    assert window.selected() is None and len(window.documents[BASELINE]) == 1  # let go of, not deleted
+    assert not window.joints_panel.table.selectionModel().hasSelection()
+
+
+def test_escape_drops_the_box_being_drawn_and_leaves_the_box_tool_for_pan(qtbot, window):
+    """Esc neither stopped a box being drawn nor left the Box tool: the next drag drew another box."""
+    from PySide6.QtCore import QEvent, QPointF
+    from gui_support import _send
+
+    from jsnviewer.gui.image_view import Tool
+
+    qtbot.waitExposed(window)
+    pane = window.panes[BASELINE]
+    window.activateWindow()
+    window.focus_images()
+    qtbot.waitUntil(pane.graphics.hasFocus)
+    qtbot.keyClick(pane.graphics, Qt.Key_B)
+    assert window.actions_by_name["tool_box"].isChecked()
+    seen = pane.view_box.viewRect()
+    at = [pane.graphics.mapFromScene(pane.view_box.mapViewToScene(QPointF(x, y))) for x, y in ((40, 50), (80, 100))]
+    viewport = pane.graphics.viewport()
+    _send(viewport, QEvent.MouseMove, at[0], Qt.NoButton, Qt.NoButton)
+    _send(viewport, QEvent.MouseButtonPress, at[0], Qt.LeftButton, Qt.LeftButton)
+    for step in range(1, 5):
+        _send(viewport, QEvent.MouseMove, at[0] + (at[1] - at[0]) * step / 8, Qt.NoButton, Qt.LeftButton)
+        qtbot.wait(5)
+    assert pane.view_box._rubber.isVisible()  # the box is being drawn
+    qtbot.keyClick(pane.graphics, Qt.Key_Escape)
+    assert not pane.view_box._rubber.isVisible()
+    assert window.actions_by_name["tool_pan"].isChecked() and pane.view_box.tool is Tool.PAN
+    for step in range(5, 9):  # the rest of that drag neither draws nor pans
+        _send(viewport, QEvent.MouseMove, at[0] + (at[1] - at[0]) * step / 8, Qt.NoButton, Qt.LeftButton)
+        qtbot.wait(5)
+    _send(viewport, QEvent.MouseButtonRelease, at[1], Qt.LeftButton, Qt.NoButton)
+    qtbot.wait(10)
+    assert len(window.documents[BASELINE]) == 0
+    assert pane.view_box.viewRect() == seen
+
+
+def test_escape_cancels_the_running_task_first_then_the_box_tool_then_the_selection(qtbot, window):
+    """One key, what a reader expects of it, one step at a time: a running task keeps the box tool and the box."""
+    from jsnviewer.gui.image_view import Tool
+
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+    window.set_tool(Tool.BOX)
+    import time
+
+    def waits_to_be_cancelled(cancelled):
+        while not cancelled():
+            time.sleep(0.01)
+
+    worker = window.run_task(waits_to_be_cancelled, label="Waiting")
+    assert worker is not None
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key_Escape)
+    assert worker.is_cancelled()
+    assert window.selected() == (window.documents[BASELINE], uid) and window.panes[BASELINE].view_box.tool is Tool.BOX
+    qtbot.waitUntil(lambda: window.task is None)
+    qtbot.keyClick(window, Qt.Key_Escape)
+    assert window.panes[BASELINE].view_box.tool is Tool.PAN and window.selected() is not None
+    qtbot.keyClick(window, Qt.Key_Escape)
+    assert window.selected() is None
+
+
+def test_escape_in_the_joint_name_list_closes_the_list_and_keeps_the_box(qtbot, window):
+    uid = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0))
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key_I)
+    popup = window.joints_panel.identity.view()
+    qtbot.waitUntil(popup.isVisible)
+    qtbot.keyClick(popup, Qt.Key_Escape)
+    qtbot.waitUntil(lambda: not popup.isVisible())
+    assert window.selected() == (window.documents[BASELINE], uid)

@@ -75,6 +75,7 @@ class RadiographViewBox(pg.ViewBox):
         self._rubber.setZValue(20)
         self._rubber.hide()
         self.addItem(self._rubber, ignoreBounds=True)
+        self._drawing_dropped = False  # Esc dropped the box being drawn: the rest of that drag does nothing
 
     def linkedViewChanged(self, view, axis) -> None:  # noqa: N802
         if self.link_offset == (0.0, 0.0):
@@ -108,6 +109,10 @@ class RadiographViewBox(pg.ViewBox):
         window_drag = button == Qt.RightButton or (button == Qt.LeftButton and self.tool is Tool.WINDOW)
         if ev.isStart():
             self.pressed.emit()
+            self._drawing_dropped = False
+        if self._drawing_dropped and button == Qt.LeftButton:
+            ev.accept()
+            return
         if window_drag:
             ev.accept()
             delta = ev.screenPos() - ev.buttonDownScreenPos(button)
@@ -128,6 +133,14 @@ class RadiographViewBox(pg.ViewBox):
                 self._rubber.show()
             return
         super().mouseDragEvent(ev, axis)  # left (pan tool) and middle: pan
+
+    def drop_drawing(self) -> bool:
+        """Esc: forget the box being drawn (the rest of its drag draws nothing); whether there was one."""
+        if not self._rubber.isVisible():
+            return False
+        self._rubber.hide()
+        self._drawing_dropped = True
+        return True
 
 
 class RadiographPane(QWidget):

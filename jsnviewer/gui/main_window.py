@@ -320,10 +320,25 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         return self._start(Worker(fn, *args, **kwargs), label, on_result)
 
     def cancel_task(self) -> None:
-        if self.task is not None:
+        if self.task is not None and not self.task.is_cancelled():  # once: "— cancelling… — cancelling…" read as two
             self.task.cancel()
             self.task_label.setText(self.task_label.text() + " — cancelling…")
             self.cancel_button.setEnabled(False)
+
+    def step_back(self) -> None:
+        """Esc, one step at a time: cancel the running task; else drop the box being drawn and leave the Box or
+        Window/level tool for Pan; else let go of the selected box (both images'), which shows its finding's colour
+        again. Popups, dialogs and the joint name list keep their own Esc (they are windows of their own)."""
+        if self.task is not None and not self.task.is_cancelled():
+            self.cancel_task()
+        elif self.panes[self.active_role].view_box.tool is not Tool.PAN:
+            for pane in self.panes.values():
+                pane.view_box.drop_drawing()
+            self.set_tool(Tool.PAN)
+        else:
+            for layer in self.layers.values():
+                if layer is not None:
+                    layer.select(None)
 
     def _task_progress(self, worker: Worker, fraction: float, stage: str) -> None:
         if worker is self.task:

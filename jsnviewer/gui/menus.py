@@ -151,7 +151,10 @@ def build_actions(window) -> dict[str, QAction]:
                             "Ctrl+2", "The joints measured: arrows move through them")
     a["images"] = act("The &images", window.focus_images, "Ctrl+0",
                       "The keyboard back to the images: arrows nudge the selected box")
-    a["cancel"] = act("Cancel task", window.cancel_task, "Esc")
+    a["cancel"] = act("Cancel task", window.cancel_task, tip="Stop the running task (Esc)")
+    a["step_back"] = act("Cancel task, box drawing or selection", window.step_back, "Esc",
+                         "Cancel the running task; else drop the box being drawn and go back to the Pan tool; "
+                         "else let go of the selected box")
     a["analyse"] = act("A&nalyse", window.start_analysis, "Ctrl+R",
                        "Find the joints, flag findings and measure JSN progression (runs in the background); "
                        "with one radiograph open, find its joints and findings as proposals",
