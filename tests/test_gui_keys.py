@@ -236,6 +236,7 @@ def test_the_shortcuts_list_gives_each_action_all_its_keys_as_the_manual_writes_
     assert listed["Accept proposal"] == "Enter" and listed["Accept all named proposals"] == "Shift+Enter"
     assert listed["The images"] == "Ctrl+0 (zero)" and listed["Joints list"] == "Ctrl+1"
     assert listed["Cancel task, box drawing or selection"] == "Esc" and "Cancel task" not in listed  # one action on Esc
+    assert listed["Pan right"] == "Ctrl+Right"
     assert not any("Return" in keys for keys in listed.values())
     assert listed["Window/level: Auto (0.5–99.5 %)"] == "1"  # not 'Auto (0.5–99.5 %)', which said not what it sets
     assert listed["Window/level: Full range"] == "4" and not set(listed) & set(WINDOW_PRESETS)
@@ -433,3 +434,46 @@ def test_escape_in_the_joint_name_list_closes_the_list_and_keeps_the_box(qtbot, 
     qtbot.keyClick(popup, Qt.Key_Escape)
     qtbot.waitUntil(lambda: not popup.isVisible())
     assert window.selected() == (window.documents[BASELINE], uid)
+
+
+@pytest.mark.parametrize("with_box", [False, True], ids=["no box selected", "a box selected"])
+def test_ctrl_arrows_pan_the_zoomed_image_a_fifth_of_the_view(qtbot, window, with_box):
+    """After Ctrl++ the keyboard could not move the view: the arrows nudge a selected box, and without one did
+    nothing."""
+    pane = window.panes[BASELINE]
+    uid = window.add_box(BASELINE, (90.0, 120.0, 20.0, 30.0)) if with_box else None
+    if not with_box:
+        window.layers[BASELINE].select(None)
+    window.activateWindow()
+    window.focus_images()
+    qtbot.waitUntil(pane.graphics.hasFocus)
+    for _ in range(3):
+        qtbot.keyClick(pane.graphics, Qt.Key_Plus, Qt.ControlModifier)
+    before = pane.view_box.viewRect()
+    qtbot.keyClick(pane.graphics, Qt.Key_Right, Qt.ControlModifier)
+    after = pane.view_box.viewRect()
+    assert after.left() - before.left() == pytest.approx(before.width() / 5, rel=1e-3)
+    assert after.top() == pytest.approx(before.top()) and after.width() == pytest.approx(before.width())
+    qtbot.keyClick(pane.graphics, Qt.Key_Down, Qt.ControlModifier)
+    assert pane.view_box.viewRect().top() - after.top() == pytest.approx(before.height() / 5, rel=1e-3)
+    if with_box:
+        assert window.documents[BASELINE].joint(uid).box == (90.0, 120.0, 20.0, 30.0)  # not nudged
+    for _ in range(40):  # however often pressed, the radiograph stays in view
+        qtbot.keyClick(pane.graphics, Qt.Key_Left, Qt.ControlModifier)
+    assert pane.view_box.viewRect().center().x() >= 0.0
+    assert not window.fitted  # the view stays where it was panned to when a panel opens
+
+
+def test_a_focused_list_keeps_ctrl_arrows(qtbot, window):
+    """Qt moves a list's row with Ctrl+Down too: the Joints list keeps it, the image is not panned."""
+    first = window.add_box(BASELINE, (50.0, 60.0, 20.0, 30.0), identity="MCP2")
+    window.add_box(BASELINE, (90.0, 60.0, 20.0, 30.0), identity="MCP3")
+    window.layers[BASELINE].select(first)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key_1, Qt.ControlModifier)
+    table = window.joints_panel.table
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(table, Qt.Key_Down, Qt.ControlModifier)
+    assert window.documents[BASELINE].joint(window.selected()[1]).identity == "MCP3"
+    centre = window.panes[BASELINE].view_box.viewRect().center()  # on the joint the row went to, not panned past it
+    assert (centre.x(), centre.y()) == pytest.approx((90.0, 60.0), abs=0.5)

@@ -15,16 +15,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-NAVIGATION_KEYS = frozenset({Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down, Qt.Key_Home, Qt.Key_End,
-                             Qt.Key_PageUp, Qt.Key_PageDown})
+ARROW_KEYS = frozenset({Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down})
+NAVIGATION_KEYS = ARROW_KEYS | {Qt.Key_Home, Qt.Key_End, Qt.Key_PageUp, Qt.Key_PageDown}
 TEXT_WIDGETS = (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
 LIST_WIDGETS = (QAbstractItemView, QComboBox, QAbstractSlider, QTabBar)  # a tab bar: arrows change the tab
 
 
 def widget_takes_key(widget: QWidget, event: QKeyEvent) -> bool:
-    """Whether `widget`, having the focus, uses this key itself (no Ctrl or Alt: those stay the window's)."""
-    if event.modifiers() & (Qt.ControlModifier | Qt.AltModifier | Qt.MetaModifier):
+    """Whether `widget`, having the focus, uses this key itself. Keys with Ctrl or Alt stay the window's, but for
+    Ctrl+arrows where Qt gives them a meaning (a text field's word jump, a list's or a tab bar's move): elsewhere they
+    pan the image."""
+    if event.modifiers() & (Qt.AltModifier | Qt.MetaModifier):
         return False
+    if event.modifiers() & Qt.ControlModifier:
+        if isinstance(widget, QTabBar):
+            return event.key() in (Qt.Key_Left, Qt.Key_Right)
+        editable = isinstance(widget, TEXT_WIDGETS) or (isinstance(widget, QComboBox) and widget.isEditable())
+        return event.key() in ARROW_KEYS and (editable or isinstance(widget, (QAbstractItemView, QAbstractSlider)))
     if isinstance(widget, TEXT_WIDGETS) or (isinstance(widget, QComboBox) and widget.isEditable()):
         return bool(event.text().strip()) or event.key() in NAVIGATION_KEYS | {Qt.Key_Backspace, Qt.Key_Delete}
     return isinstance(widget, LIST_WIDGETS) and event.key() in NAVIGATION_KEYS

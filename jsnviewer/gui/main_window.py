@@ -64,6 +64,17 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = QSize(1500, 900)  # the window's size where the screen has room for it
 DETAIL_HEIGHT = 270  # the joint detail dock's height where the screen has room for it
+PAN_STEP = 0.2  # Ctrl+arrows pan by this share of the view's width or height
+
+
+def step_within(at: float, step: float, low: float, high: float) -> float:
+    """`step` from `at`, shortened so that it ends no further out than [low, high] (a step back in from
+    beyond them is taken whole, one further out not at all)."""
+    if step > 0:
+        return max(min(at + step, high) - at, 0.0)
+    if step < 0:
+        return min(max(at + step, low) - at, 0.0)
+    return 0.0
 
 
 def side_widths(window_width: int) -> list[int]:
@@ -455,6 +466,22 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
     def zoom(self, factor: float) -> None:
         self.leave_fit()
         self.panes[self.active_role].view_box.scaleBy((factor, factor))
+
+    def pan(self, right: int, down: int) -> None:
+        """Ctrl+arrows: move the active image's view by `PAN_STEP` of its width (`right` ±1) or height (`down` ±1), the
+        other image with it as after a middle-drag; the view's centre goes no further than the radiograph's edge, so
+        that the radiograph stays in view however often the key is pressed."""
+        pane = self.panes[self.active_role]
+        image = pane.image_rect()
+        if image is None:
+            return
+        view = pane.view_box.viewRect()
+        centre = view.center()
+        dx = step_within(centre.x(), right * PAN_STEP * view.width(), image.left(), image.right())
+        dy = step_within(centre.y(), down * PAN_STEP * view.height(), image.top(), image.bottom())
+        if dx or dy:
+            self.leave_fit()
+            pane.view_box.translateBy(x=dx, y=dy)
 
     def reset_window(self) -> None:
         for pane in self.panes.values():

@@ -115,6 +115,7 @@ def build_actions(window) -> dict[str, QAction]:
     for key, (dx, dy) in {"Left": (-1, 0), "Right": (1, 0), "Up": (0, -1), "Down": (0, 1)}.items():
         act(f"Nudge {key.lower()}", lambda dx=dx, dy=dy: window.nudge(dx, dy), key)
         act(f"Nudge {key.lower()} 10 px", lambda dx=dx, dy=dy: window.nudge(10 * dx, 10 * dy), f"Shift+{key}")
+        act(f"Pan {key.lower()}", lambda dx=dx, dy=dy: window.pan(dx, dy), f"Ctrl+{key}")  # a fifth of the view
 
     tools = QActionGroup(window)
     a["tool_pan"] = act("&Pan tool", lambda checked: window.set_tool(Tool.PAN), "H",
