@@ -3,8 +3,9 @@
 A weights file is a `torch.save` of a dict:
     {"format": "jsnviewer-weights", "version": 1, "model": <model name>,
      "config": <constructor kwargs of the model>, "state_dict": ..., "meta": {...}}
-Shipped weights are `models/<name>.pt` beside a model card `models/<name>.md`. A user may point
-the application at another file (a retrained model); `resolve_weights` is the one lookup.
+Shipped weights are `models/<name>.pt` beside a model card `models/<name>.md`, and their SHA-256 digests are listed
+in `models/SHA256SUMS` (`sha256sum`'s format): a shipped file that differs from its line is refused when loaded. A user
+may point the application at another file (a retrained model); `resolve_weights` is the one lookup.
 """
 
 from __future__ import annotations
@@ -90,6 +91,74 @@ def is_shipped(path: str | Path) -> bool:
 def in_models_dir(path: Path) -> bool:
     """Whether `path` lies in the folder of shipped weights (there or not)."""
     return path.resolve().parent == models_dir().resolve()
+
+
+# The list of the shipped weights files' SHA-256 digests, in the models folder beside them: "<64 hex digits>  <name>"
+# a line, as `sha256sum` writes it, so that IT can check an installation with `sha256sum -c SHA256SUMS` there. The
+# weights only: the model cards beside them describe them, and change nothing that an analysis measures.
+SUMS = "SHA256SUMS"
+_digests: dict[Path, tuple[tuple[int, int, int], str]] = {}  # file → (its mtime, size, inode; its SHA-256)
+_without_sums: set[Path] = set()  # the models folders without the list, said once each
+
+
+def _sha256(path: Path) -> str:
+    """The full SHA-256 of a file, read once per process while its time, size and inode stay the same."""
+    from jsnviewer.dataset import file_sha256
+
+    path = path.resolve()
+    stat = path.stat()
+    key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    known = _digests.get(path)
+    if known is None or known[0] != key:
+        known = _digests[path] = (key, file_sha256(path))
+    return known[1]
+
+
+def read_sums(folder: str | Path) -> dict[str, str] | None:
+    """The list `SUMS` of a models folder as {file name: SHA-256}; None where the folder has none it can read. A line
+    that is not a digest and a name (a `sha256sum` line in binary mode, "<digest> *<name>", is one) is left out."""
+    try:
+        text = (Path(folder) / SUMS).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    sums = {}
+    for line in text.splitlines():
+        digest, _, name = line.partition(" ")
+        if len(digest) == 64 and name[:1] in (" ", "*") and name[1:]:
+            sums[name[1:]] = digest.lower()
+    return sums
+
+
+def record_shipped(path: str | Path) -> Path:
+    """Set a shipped weights file's line in the list `SUMS` beside it to the file's digest now (written atomically,
+    the other lines kept, sorted by name): the one writer of the list, which `save_weights` calls when it replaces a
+    listed file (`jsnviewer train … --replace-shipped`) and a maintainer who replaced one by hand runs."""
+    from jsnviewer.atomic import atomic_write_text
+
+    path = Path(path)
+    sums = read_sums(path.parent) or {}
+    sums[path.name] = _sha256(path)
+    return atomic_write_text(path.parent / SUMS, "".join(f"{sums[name]}  {name}\n" for name in sorted(sums)))
+
+
+def _check_shipped(path: Path) -> None:
+    """A file of the models folder that its list names must be the file listed: one altered in place (a few bytes of
+    a tensor zeroed) is still read by torch and analyses with wrong weights. A file not listed (a maintainer's trial
+    run beside them) and every file outside the folder (the user's own) are not checked; nor is a folder without the
+    list (one set up before the list was shipped), which the log says once."""
+    if not in_models_dir(path):
+        return
+    folder = path.resolve().parent
+    sums = read_sums(folder)
+    if sums is None:
+        if folder not in _without_sums:
+            _without_sums.add(folder)
+            log.info("%s has no readable %s: its weights files are not compared with those shipped", folder, SUMS)
+        return
+    if path.name in sums and _sha256(path) != sums[path.name]:
+        raise WeightsError(path, f"differs from the file its folder's {SUMS} lists (damaged, or replaced without "
+                                 f"updating {SUMS})" if os.environ.get("JSNVIEWER_MODELS") else
+                                 "differs from the file shipped with this version (damaged or replaced)")
 
 
 def not_found(path: str | Path, model: str | None = None) -> WeightsError:
@@ -200,9 +269,12 @@ def save_weights(path: str | Path, weights: Weights) -> Path:
     buf = io.BytesIO()
     torch.save(payload, buf)
     try:
-        return atomic_write_bytes(path, buf.getvalue())
+        written = atomic_write_bytes(path, buf.getvalue())
     except OSError as exc:  # a full disk at the end of hours of training: the weights are still here
         raise WeightsNotWritten(path, exc, buf.getvalue(), MODEL_TITLES.get(weights.model, "model")) from exc
+    if in_models_dir(written) and written.name in (read_sums(written.parent) or {}):  # a shipped file replaced
+        record_shipped(written)
+    return written
 
 
 # What `jsnviewer train --ask-if-unwritable` prints when its weights could not be written, before it reads another
@@ -234,8 +306,8 @@ def trained_size(model: str, start_from: str | Path | None = None) -> int:
 def load_weights(path: str | Path, expected_model: str | None = None) -> Weights:
     """Read a weights file; any problem is a WeightsError that names the file (and `expected_model`'s title) and
     the reason: a missing, empty or unreadable file, another model's, a state_dict that is not a table of tensors,
-    a config or meta that is not a table, or NaN/infinite weights. Whether the settings fit is the model's
-    loader's to say (it builds the network from them)."""
+    a config or meta that is not a table, NaN/infinite weights, or a shipped file that differs from the one shipped
+    (`_check_shipped`). Whether the settings fit is the model's loader's to say (it builds the network from them)."""
     path = Path(path)
     try:
         return _read_weights(path, expected_model)
@@ -252,6 +324,7 @@ def _read_weights(path: Path, expected_model: str | None) -> Weights:
         raise not_found(path)
     if path.stat().st_size == 0:
         raise WeightsError(path, "file is empty")
+    _check_shipped(path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a damaged file: which one is the log's
