@@ -74,10 +74,8 @@ def resolve_weights(name: str, override: str | Path | None = None) -> Path:
 def weights_sha256(path: str | Path) -> str | None:
     """The first 16 hex digits of a weights file's SHA-256, as a result records its models (`AnalysisModels`) and
     Help ▸ About and the results panel compare them; None where the file cannot be read (not there)."""
-    from jsnviewer.dataset import file_sha256
-
     try:
-        return file_sha256(path)[:16]
+        return _sha256(Path(path))[:16]
     except OSError:
         return None
 
