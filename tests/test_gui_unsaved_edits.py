@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from jsnviewer.dataset import JointAnnotation, open_dataset
-from jsnviewer.gui.main_window import BASELINE, FOLLOWUP, unsaved_text
+from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
+from jsnviewer.gui.unsaved_actions import unsaved_text
 from jsnviewer.gui.unsaved_edits import left_behind
 from gui_support import (  # noqa: F401
     make_window, open_and_wait, settings_store, study, wait_saved, write_radiograph,
