@@ -315,7 +315,7 @@ def test_an_interrupted_batch_lists_every_study_it_did_not_analyse(quick, tmp_pa
         assert (row["status"], row["reason"], row["folder"]) == (
             "not analysed", "the batch was interrupted before this study was analysed", "")
     assert (f"interrupted after 1 of 3 studies; {tmp_path / 'out' / 'summary.csv'} lists their rows and the 2 "
-            "studies not analysed (run the batch again to analyse every study)") in capsys.readouterr().err
+            "studies not analysed (run the batch again with --resume to analyse only those)") in capsys.readouterr().err
 
 
 def test_an_interrupted_rerun_keeps_the_earlier_summary_beside_its_own(quick, tmp_path, capsys):
@@ -329,7 +329,7 @@ def test_an_interrupted_rerun_keeps_the_earlier_summary_beside_its_own(quick, tm
     code, rows = _batch(tmp_path, manifest)
     assert code == 130 and [rows[study][0]["status"] for study in ("P2", "P3")] == ["not analysed"] * 2
     assert earlier.read_bytes() == whole
-    assert capsys.readouterr().err.count("(run the batch again to analyse every study); the earlier run's summary.csv "
+    assert capsys.readouterr().err.count("(run the batch again with --resume to analyse only those); the earlier run's summary.csv "
                                          f"(written {written_when(earlier)}) is kept as summary-earlier.csv\n") == 1
     cut = summary.read_bytes()
     assert _batch(tmp_path, manifest)[0] == 130  # cut short again: the first kept summary stays as it was
@@ -469,3 +469,170 @@ def test_a_repeated_id_is_said_on_the_console_before_the_analysis(quick, tmp_pat
     err = capsys.readouterr().err
     assert "note: P1: results in folder P1_2: the folder P1 is taken by an earlier row" in err
     assert "P2" not in err  # a study whose folder is its id is nothing to say
+
+
+@pytest.fixture
+def resumable(quick, monkeypatch):
+    """As `quick`, with results that record what made them as the real analysis's do (`settings_record`): the models
+    ran on the CPU with weights whose digest `weights` gives (a retrained model changes it), and each study's result
+    has two joints not measured, a warning and a note. `analysed` lists the studies analysed, by baseline file."""
+    from types import SimpleNamespace
+
+    from jsnviewer.pipeline import analyze as pipeline
+    from jsnviewer.pipeline.result import UnpairedJoint
+
+    weights = {"segmenter": "3f1c0e9a7b2d4c61"}
+    analysed = []
+
+    def load(settings):
+        return SimpleNamespace(device="cpu", weights_files={name: {"file": f"/models/{name}.pt", "sha256": sha}
+                                                            for name, sha in weights.items()})
+
+    plain = pipeline.analyze
+
+    def analyze(baseline, followup, models=None, settings=None, progress=None):
+        analysed.append(baseline.path.name)
+        unpaired = [UnpairedJoint("MCP2", "followup", (10.0, 20.0, 5.0, 5.0), "not found on the baseline radiograph"),
+                    UnpairedJoint(None, "baseline", (30.0, 40.0, 5.0, 5.0), "fits no finger joint")]
+        return dataclasses.replace(plain(baseline, followup), unpaired=unpaired,
+                                   warnings=[f"{baseline.path.stem}: check the pair"], notes=["no pixel size"],
+                                   settings=pipeline.settings_record(settings, models))
+
+    monkeypatch.setattr(pipeline.AnalysisModels, "load", staticmethod(load))
+    monkeypatch.setattr(pipeline, "analyze", analyze)
+    return SimpleNamespace(fail=quick, weights=weights, analysed=analysed)
+
+
+RESUMED = "id,baseline,follow-up\nP1,b1.png,f1.png\nP2,b2.png,f2.png\nP3,b3.png,f3.png\n"
+
+
+def _run(folder: Path, manifest: str, *options: str, out: str = "out") -> tuple[int, list[dict]]:
+    """`batch` with `options` on the manifest's text, each file it names made once with contents of its own: the exit
+    status and summary.csv's rows."""
+    from jsnviewer.cli.main import main
+
+    for name in re.findall(r"[bf]\d\.png", manifest):
+        if not (folder / name).exists():
+            (folder / name).write_bytes(name.encode())
+    (folder / "m.csv").write_text(manifest, encoding="utf-8")
+    code = main(["batch", str(folder / "m.csv"), "--out", str(folder / out), "--quiet", *options])
+    return code, list(csv.DictReader((folder / out / "summary.csv").open(encoding="utf-8")))
+
+
+def _files(folder: Path) -> dict[str, tuple[int, bytes]]:
+    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_resumed_batch_keeps_the_studies_analysed_earlier_and_analyses_the_rest(resumable, tmp_path, capsys):
+    """Ctrl+C after 300 of 500 studies, and run again: every study was analysed again (hours of a cohort's run)."""
+    resumable.fail["b3.png"] = KeyboardInterrupt()
+    assert _run(tmp_path, RESUMED)[0] == 130
+    assert "run the batch again with --resume to analyse only those" in capsys.readouterr().err
+    del resumable.fail["b3.png"]
+    finished = {study: _files(tmp_path / "out" / study) for study in ("P1", "P2")}
+    resumable.analysed.clear()
+    code, rows = _run(tmp_path, RESUMED, "--resume")
+    out, err = capsys.readouterr()
+    assert code == 0 and resumable.analysed == ["b3.png"]
+    assert {study: _files(tmp_path / "out" / study) for study in ("P1", "P2")} == finished  # not written again
+    assert (tmp_path / "out" / "P3" / "results.json").is_file()
+    assert "kept 2 of 3 studies analysed earlier; analysing 1\n" in err and "analysed again" not in err
+    assert out.startswith(f"3 of 3 studies analysed (2 kept from an earlier run); summary in {tmp_path / 'out' / 'summary.csv'}\n"
+                          "3 studies analysed with warnings: check the pair before using the numbers\n"
+                          "  P1: b1: check the pair\n")
+    kept = f"from an earlier run ({written_when(tmp_path / 'out' / 'P1' / 'results.json')})"
+    assert [(row["id"], row["kept"]) for row in rows] == [("P1", kept)] * 2 + [("P2", kept)] * 2 + [("P3", "")] * 2
+
+
+def test_a_resumed_batchs_summary_is_a_whole_runs(resumable, tmp_path):
+    """The kept studies' rows are those the run that analysed them wrote, warnings and notes included: summary.csv
+    after --resume reads as one run of the whole manifest, but for the column kept."""
+    manifest = "id,baseline,follow-up\nP1,b1.png,f1.png,extra\nP1,b2.png,f2.png\nP3,b3.png,nothere.png\nP4,b4.png,f4.png\n"
+    _run(tmp_path, "\n".join(manifest.splitlines()[:3]) + "\n")  # a manifest grown since
+    resumable.analysed.clear()
+    code, resumed = _run(tmp_path, manifest, "--resume")
+    assert code == 1 and resumable.analysed == ["b4.png"]  # P3's follow-up is missing: tried again, fails again
+    code, whole = _run(tmp_path, manifest, out="whole")
+    assert code == 1
+    assert {row["kept"] for row in resumed[:4]} != {""} and {row["kept"] for row in resumed[4:]} == {""}
+    assert [dict(row, kept="") for row in resumed] == whole
+    assert resumed[0]["warnings"] == ("the manifest row has 1 cell more than its header names; ignored: extra | "
+                                      "b1: check the pair | no pixel size")
+
+
+@pytest.mark.parametrize("change", ["baseline file", "settings", "weights"])
+def test_a_study_whose_files_or_settings_changed_is_analysed_again_and_said_why(resumable, tmp_path, capsys, change):
+    """A result of an earlier baseline file (replaced by a corrected export), or of other settings or weights, must not
+    pass for the analysis of the study as it is now."""
+    _run(tmp_path, RESUMED)
+    options = []
+    if change == "baseline file":
+        (tmp_path / "b2.png").write_bytes(b"another export")
+    elif change == "settings":
+        options = ["--method", "poc"]
+    else:
+        resumable.weights["segmenter"] = "0123456789abcdef"  # retrained into the same file
+    capsys.readouterr()
+    resumable.analysed.clear()
+    code, rows = _run(tmp_path, RESUMED, "--resume", *options)
+    err = capsys.readouterr().err
+    why = {"baseline file": "note: P2: analysed again: its baseline file b2.png changed since it was analysed\n",
+           "settings": "note: P1: analysed again: it was analysed with other settings: registration_method refined "
+                       "(now poc)\n",
+           "weights": "note: P1: analysed again: it was analysed with other weights (bone segmenter)\n"}[change]
+    assert code == 0 and why in err
+    if change == "baseline file":
+        assert resumable.analysed == ["b2.png"] and "kept 2 of 3 studies analysed earlier; analysing 1" in err
+        assert {row["id"] for row in rows if not row["kept"]} == {"P2"}
+    else:
+        assert resumable.analysed == ["b1.png", "b2.png", "b3.png"]
+        assert "kept 0 of 3 studies analysed earlier; analysing 3" in err and {row["kept"] for row in rows} == {""}
+
+
+@pytest.mark.parametrize("damage", ["killed while writing", "results.json unreadable"])
+def test_a_study_whose_result_was_written_half_is_analysed_again(resumable, tmp_path, monkeypatch, capsys, damage):
+    """A run killed while a study's files were moved into its folder left some of them: that is no result to keep."""
+    import jsnviewer.pipeline.report as report
+
+    if damage == "killed while writing":
+        real = os.replace
+
+        def killed(source, target):
+            if Path(target).name == "results.json" and Path(target).parent.name == "P2":
+                raise KeyboardInterrupt
+            real(source, target)
+
+        monkeypatch.setattr(report.os, "replace", killed)
+        assert _run(tmp_path, RESUMED)[0] == 130
+        monkeypatch.setattr(report.os, "replace", real)
+        assert (tmp_path / "out" / "P2" / "results.csv").is_file() and not (tmp_path / "out" / "P2" / "results.json").exists()
+        why = "its folder P2 holds a partial result, written half (no results.json)"
+    else:
+        _run(tmp_path, RESUMED)
+        (tmp_path / "out" / "P2" / "results.json").write_text('{"schema": "jsnviewer-res', encoding="utf-8")
+        why = "its results.json or results.csv in P2 cannot be read ("
+    capsys.readouterr()
+    resumable.analysed.clear()
+    code, rows = _run(tmp_path, RESUMED, "--resume")
+    err = capsys.readouterr().err
+    assert code == 0 and "b2.png" in resumable.analysed and f"note: P2: analysed again: {why}" in err
+    assert (tmp_path / "out" / "P2" / "results.json").is_file()
+    assert {row["kept"] for row in rows if row["id"] == "P2"} == {""}
+
+
+def test_without_resume_every_study_is_analysed_again(resumable, tmp_path, capsys):
+    _run(tmp_path, RESUMED)
+    resumable.analysed.clear()
+    code, rows = _run(tmp_path, RESUMED)
+    assert code == 0 and resumable.analysed == ["b1.png", "b2.png", "b3.png"] and {row["kept"] for row in rows} == {""}
+    assert "kept" not in capsys.readouterr().err
+
+
+def test_results_json_records_the_digest_of_each_file_analysed(resumable, tmp_path):
+    import hashlib
+    import json
+
+    _run(tmp_path, RESUMED)
+    record = json.loads((tmp_path / "out" / "P1" / "results.json").read_text(encoding="utf-8"))
+    assert record["baseline"]["sha256"] == hashlib.sha256(b"b1.png").hexdigest()
+    assert record["followup"]["sha256"] == hashlib.sha256(b"f1.png").hexdigest()

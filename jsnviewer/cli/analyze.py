@@ -37,8 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                               "Exit status: 0 every study analysed, 1 at least one study failed, 2 the batch could not "
                               "run or the summary could not be written (the reason on one line), 130 interrupted (summary.csv "
                               "then lists the studies not analysed; an earlier run's summary.csv is kept as "
-                              "summary-earlier.csv).")
+                              "summary-earlier.csv; run again with --resume to analyse only those).")
     b.add_argument("manifest", help="CSV with columns baseline, follow-up (or followup) and optionally id")
+    b.add_argument("--resume", action="store_true",
+                   help="go on with an earlier run into --out (interrupted, or a manifest grown since): keep each study "
+                        "whose folder already holds a complete result of the same two files (SHA-256), settings, "
+                        "device, weights and jsnviewer version, and analyse the rest; summary.csv lists every study, "
+                        "the kept ones marked in its column kept. Without it every study is analysed again")
     _common(b)
     b.set_defaults(func=run_batch)
 
@@ -135,7 +140,7 @@ def _analyse_into(out: Path, args):
     """`analyze`'s pair (or the demo's) analysed and its results written into `out`: the result, the files written and
     how many earlier result files they replaced."""
     from jsnviewer.pipeline.analyze import analyze
-    from jsnviewer.pipeline.batch import check_out, save_results
+    from jsnviewer.pipeline.batch import check_out, input_sha256, save_results, with_file_digests
     from jsnviewer.pipeline.report import keep_radiographs
     from jsnviewer.radiograph import load_radiograph
 
@@ -150,11 +155,12 @@ def _analyse_into(out: Path, args):
     else:
         baseline_path, followup_path = Path(args.baseline), Path(args.followup)
     keep_radiographs(out, [baseline_path, followup_path])  # said before the analysis, not after it
+    digests = [input_sha256(baseline_path), input_sha256(followup_path)]
     baseline, followup = load_radiograph(baseline_path), load_radiograph(followup_path)
     check_out(out)  # before the analysis, not after it; after the inputs, so that a missing one leaves no empty folder
     bar, report = _progress_bar(args.quiet)
     try:
-        result = analyze(baseline, followup, settings=settings, progress=report)
+        result = with_file_digests(analyze(baseline, followup, settings=settings, progress=report), *digests)
     finally:
         bar.close()
     for warning in result.warnings:
@@ -167,11 +173,11 @@ def _analyse_into(out: Path, args):
 def run_batch(args) -> int:
     from tqdm import tqdm
 
-    from jsnviewer.pipeline.analyze import AnalysisModels
-    from jsnviewer.pipeline.batch import (analyse_study, check_out, earlier_study_folders, earlier_summaries,
-                                          earlier_summary_note, keep_manifest, no_empty_folder_left, not_analysed_rows,
-                                          read_manifest, study_folders, write_interrupted_summary, write_summary,
-                                          written_when)
+    from jsnviewer.pipeline.analyze import AnalysisModels, settings_record
+    from jsnviewer.pipeline.batch import (analyse_study, check_out, earlier_result, earlier_study_folders,
+                                          earlier_summaries, earlier_summary_note, keep_manifest, kept_rows,
+                                          no_empty_folder_left, not_analysed_rows, read_manifest, study_folders,
+                                          write_interrupted_summary, write_summary, written_when)
 
     manifest = Path(args.manifest)
     keep_manifest(manifest, Path(args.out))
@@ -185,13 +191,29 @@ def run_batch(args) -> int:
     for study, (_, note) in zip(studies, folders):  # a repeated id: said before the analysis, not in summary.csv alone
         if note:
             print(f"note: {study['id']}: {note}", file=sys.stderr)
-    rows, done, failed, warned = [], 0, [], {}
+    rows: dict[int, list[dict]] = {}  # by the study's place in the manifest
+    failed, warned = [], {}
+    if args.resume:
+        now = settings_record(settings, models)
+        for n, (study, (folder, note)) in enumerate(zip(studies, folders)):
+            earlier, why = earlier_result(out / folder, study, manifest.parent, now)
+            if earlier is None:
+                if why:  # a folder without results is a study not analysed yet: nothing to say
+                    print(f"note: {study['id']}: analysed again: {why}", file=sys.stderr)
+                continue
+            rows[n] = kept_rows(study, folder, note, earlier)
+            if earlier.record.get("warnings"):
+                warned[study["id"]] = list(earlier.record["warnings"])
+        print(f"kept {len(rows)} of {counted(len(studies), 'study')} analysed earlier; analysing "
+              f"{len(studies) - len(rows)}", file=sys.stderr)
+    kept = len(rows)
+    todo = [n for n in range(len(studies)) if n not in rows]
     plain = _plain_progress(args.quiet)
     try:
-        for study, (folder, note) in tqdm(list(zip(studies, folders)), desc="studies", disable=args.quiet or plain,
-                                          file=sys.stderr):
+        for i, n in enumerate(tqdm(todo, desc="studies", disable=args.quiet or plain, file=sys.stderr), start=1):
+            study, (folder, note) = studies[n], folders[n]
             if plain:
-                print(f"study {done + 1} of {len(studies)}: {study['id']}", file=sys.stderr, flush=True)
+                print(f"study {i} of {len(todo)}: {study['id']}", file=sys.stderr, flush=True)
             study_rows, warnings = analyse_study(study, manifest.parent, out, folder, note, models, settings)
             for row in study_rows:
                 if row["status"] == "error":
@@ -199,30 +221,43 @@ def run_batch(args) -> int:
                     failed.append((study["id"], row["reason"]))
             if warnings:
                 warned[study["id"]] = warnings
-            rows += study_rows
-            done += 1
+            rows[n] = study_rows
     except KeyboardInterrupt:  # the studies already analysed keep their summary, the others are listed as not analysed
-        rows += not_analysed_rows(studies[done:], [f for f, _ in folders[done:]], out)
-        summary, kept = write_interrupted_summary(out, rows, sys.stdout.write)
+        done = len(rows)
+        left = [n for n in todo if n not in rows]
+        for n, row in zip(left, not_analysed_rows([studies[n] for n in left], [folders[n][0] for n in left], out)):
+            rows[n] = [row]
+        summary, earlier = write_interrupted_summary(out, _in_manifest_order(rows), sys.stdout.write)
         print(f"interrupted after {done} of {len(studies)} studies; {summary} lists their rows and the "
-              f"{counted(len(studies) - done, 'study')} not analysed (run the batch again to analyse every study)"
-              + (f"; the earlier run's summary.csv (written {written_when(kept)}) is kept as {kept.name}"
-                 if kept else ""), file=sys.stderr)
-        print(_failed_text(failed) + _warned_text(warned), end="", file=sys.stderr)
+              f"{counted(len(left), 'study')} not analysed (run the batch again with --resume to analyse only those)"
+              + (f"; the earlier run's summary.csv (written {written_when(earlier)}) is kept as {earlier.name}"
+                 if earlier else ""), file=sys.stderr)
+        print(_failed_text(failed) + _warned_text(_in_order(warned, studies)), end="", file=sys.stderr)
         for older in earlier_summaries(out):
-            if older != kept:
+            if older != earlier:
                 print(f"note: {earlier_summary_note(older)}", file=sys.stderr)
         raise
-    summary = write_summary(out / "summary.csv", rows, sys.stdout.write)
-    print(f"{len(studies) - len(failed)} of {len(studies)} studies analysed; summary in {summary}")
-    print(_failed_text(failed) + _warned_text(warned), end="")
-    for kept in earlier_summaries(out):  # beside this run's summary.csv, which is which and when
-        print(f"note: {earlier_summary_note(kept)}")
-    earlier = earlier_study_folders(out, [row["folder"] for row in rows if row.get("folder")])
-    if earlier:  # beside the new summary.csv, they would pass for this run's
-        print(f"note: {out} also holds the results of {counted(len(earlier), 'study')} of an earlier run, not of this "
-              f"one (not in summary.csv): {', '.join(earlier)}")
+    summary = write_summary(out / "summary.csv", _in_manifest_order(rows), sys.stdout.write)
+    print(f"{len(studies) - len(failed)} of {len(studies)} studies analysed"
+          f"{f' ({kept} kept from an earlier run)' if kept else ''}; summary in {summary}")
+    print(_failed_text(failed) + _warned_text(_in_order(warned, studies)), end="")
+    for older in earlier_summaries(out):  # beside this run's summary.csv, which is which and when
+        print(f"note: {earlier_summary_note(older)}")
+    written = earlier_study_folders(out, [row["folder"] for row in _in_manifest_order(rows) if row.get("folder")])
+    if written:  # beside the new summary.csv, they would pass for this run's
+        print(f"note: {out} also holds the results of {counted(len(written), 'study')} of an earlier run, not of this "
+              f"one (not in summary.csv): {', '.join(written)}")
     return 1 if failed else 0
+
+
+def _in_manifest_order(rows: dict[int, list[dict]]) -> list[dict]:
+    return [row for n in sorted(rows) for row in rows[n]]
+
+
+def _in_order(warned: dict[str, list[str]], studies: list[dict[str, str]]) -> dict[str, list[str]]:
+    """The studies analysed with warnings in the manifest's order, the kept ones among them."""
+    order = {study["id"]: n for n, study in reversed(list(enumerate(studies)))}
+    return dict(sorted(warned.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def _failed_text(failed: list[tuple[str, str]]) -> str:

@@ -109,6 +109,12 @@ class AnalysisModels:
         return cls(detector, segmenter, registrator, device.type, used)
 
 
+def settings_record(settings: AnalysisSettings, models: AnalysisModels) -> dict:
+    """What made a result, as results.json's `settings` records it: the settings, the device the models ran on and
+    the weights files they read, each with its digest (`AnalysisModels.weights_files`)."""
+    return dict(settings.to_json(), device=models.device, models=models.weights_files)
+
+
 def _no_progress(fraction: float, stage: str) -> None:
     pass
 
@@ -530,7 +536,7 @@ def _analyze(baseline, followup, models: AnalysisModels | None, settings: Analys
     visits = [VisitInfo.of(r, [d.identity for d in dets], [d.box[:2] for d in dets])
               for r, dets in zip((baseline, followup), detections)]
     return StudyResult(*visits, joints, unpaired, warnings,
-                       dict(settings.to_json(), device=models.device, models=models.weights_files), timings,
+                       settings_record(settings, models), timings,
                        notes=[w.message for w in pair_warnings if w.is_note])
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import itertools
+import json
 import logging
 import os
 import re
@@ -14,18 +16,20 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from jsnviewer import __version__
 from jsnviewer.atomic import atomic_write_bytes, check_writable, unwritable_reason
 from jsnviewer.errors import JsnError, RadiographError, describe
-from jsnviewer.pipeline.report import (MEASURED, NOT_MEASURED, WARNINGS_SEPARATOR, csv_text, joint_rows,
-                                       not_measured_rows, previous_results, replaced_by_results, safe_name, study_cells,
-                                       write_results)
+from jsnviewer.pipeline.report import (CSV_COLUMNS, NOT_MEASURED, WARNINGS_SEPARATOR, complete_result, csv_rows, csv_text,
+                                       previous_results, replaced_by_results, safe_name, study_cells, write_results)
 from jsnviewer.pipeline.result import VisitInfo
+from jsnviewer.weights import MODEL_TITLES
 from jsnviewer.words import counted
 
 log = logging.getLogger(__name__)
 
 BATCH_COLUMNS = ["id", "folder", "status", "reason", "patient_id", "baseline_date", "followup_date", "hand", "identity",
-                 "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings", "warnings"]
+                 "jsn_mm", "jsn_px", "reliable", "baseline_findings", "followup_findings", "warnings", "kept"]
+VISITS = {"baseline": "baseline", "followup": "follow-up"}  # a manifest study's keys, in words
 
 
 def read_manifest(path: Path, note: Callable[[str], None] = lambda text: None) -> list[dict[str, str]]:
@@ -135,9 +139,10 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
         missing = [name for name, visit in (("baseline", "baseline"), ("follow-up", "followup")) if not study[visit]]
         if missing:
             raise JsnError(f"the manifest row names no {' nor '.join(missing)} file")
-        radiographs = []
-        for visit in ("baseline", "followup"):
+        radiographs, digests = [], []
+        for visit in VISITS:
             path = manifest_dir / study[visit]  # an absolute cell stays as it is
+            digests.append(input_sha256(path))
             try:
                 radiographs.append(load_radiograph(path))
             except RadiographError as exc:  # the whole path whatever the reason, as for a missing file: which file of
@@ -145,7 +150,7 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
                 raise RadiographError(path.absolute(), exc.reason, whole_path=True) from exc
             visits[visit] = VisitInfo.of(radiographs[-1])
         try:
-            result = analyze(*radiographs, models, settings)
+            result = with_file_digests(analyze(*radiographs, models, settings), *digests)
         except AnalysisError as exc:  # of one radiograph: named by its whole path, as one that cannot be read
             if exc.radiograph is None:
                 raise
@@ -163,6 +168,94 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
                  "warnings": WARNINGS_SEPARATOR.join(row_notes + earlier_results_note(out, folder)),
                  **study_cells(visits.get("baseline"), visits.get("followup"))}], []
     return result_rows(study["id"], folder, result, row_notes + folder_notes), list(result.warnings)
+
+
+def input_sha256(path: Path) -> str | None:
+    """The SHA-256 of a radiograph file, read before the file is loaded: a file changed while it is analysed is
+    recorded by its earlier contents, so its result is never kept for the file as it is now (`earlier_result`).
+    None where it cannot be read (loading it says why)."""
+    from jsnviewer.dataset import file_sha256
+
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
+
+
+def with_file_digests(result, baseline: str | None, followup: str | None):
+    """`result` recording the SHA-256 of the two files analysed (results.json's baseline.sha256, followup.sha256)."""
+    result.baseline = dataclasses.replace(result.baseline, sha256=baseline)
+    result.followup = dataclasses.replace(result.followup, sha256=followup)
+    return result
+
+
+@dataclasses.dataclass(frozen=True)
+class EarlierResult:
+    """A study's complete result that an earlier run wrote into its folder, of the same files and settings."""
+
+    record: dict  # its results.json
+    cells: dict[str, str]  # whose study it is (`study_cells`)
+    rows: list[dict]  # its results.csv's rows
+    written: str  # when (`written_when`)
+
+
+def earlier_result(folder: Path, study: dict[str, str], manifest_dir: Path, now: dict) -> tuple[EarlierResult | None, str]:
+    """The result in `folder` that `--resume` keeps for `study`, and "": a complete result (`complete_result`) of
+    the study's two files as they are now (the same names and SHA-256), made by this jsnviewer version with the
+    settings, device and weights (by their SHA-256) `now` records (`settings_record`). Else None and why it is analysed
+    again, "" where the folder holds no result at all."""
+    if not complete_result(folder):
+        return None, (f"its folder {folder.name} holds a partial result, written half (no results.json)"
+                      if previous_results(folder) else "")
+    try:
+        record = json.loads((folder / "results.json").read_bytes())
+        with (folder / "results.csv").open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        written = written_when(folder / "results.json")
+        if not (isinstance(record, dict) and record.get("schema") == "jsnviewer-results"):
+            raise ValueError("not a jsnviewer result")
+        if rows and not set(CSV_COLUMNS) <= set(rows[0]):
+            raise ValueError("results.csv lacks columns")
+        cells = study_cells(*(VisitInfo(**record[visit]) for visit in VISITS))
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        return None, f"its results.json or results.csv in {folder.name} cannot be read ({describe(exc)})"
+    version = (record.get("program") or {}).get("version")
+    if version != __version__:
+        return None, f"an earlier jsnviewer ({version or 'a version not recorded'}) analysed it, this is {__version__}"
+    for visit, word in VISITS.items():
+        if not study[visit]:
+            return None, f"the manifest row names no {word} file"
+        path = manifest_dir / study[visit]
+        earlier = record.get(visit) or {}
+        if earlier.get("file_name") != path.name:
+            return None, f"the manifest names another {word} file ({path.name}; analysed earlier: {earlier.get('file_name')})"
+        digest = input_sha256(path)
+        if digest is None:
+            return None, f"its {word} file {path.name} cannot be read"
+        if digest != earlier.get("sha256"):  # none recorded: a result of the window's, whose files are not known
+            return None, f"its {word} file {path.name} changed since it was analysed"
+    recorded, now = record.get("settings") or {}, json.loads(json.dumps(now))  # as results.json holds it
+    # the weights by their digests below, not by where the files were read from
+    changed = [f"{key} {recorded.get(key)} (now {now.get(key)})"
+               for key in sorted((set(recorded) | set(now)) - {"models", "weights"}) if recorded.get(key) != now.get(key)]
+    if changed:
+        return None, f"it was analysed with other settings: {', '.join(changed)}"
+    models, models_now = recorded.get("models") or {}, now.get("models") or {}
+    other = [MODEL_TITLES.get(name, name).lower() for name in sorted(set(models) | set(models_now))
+             if (models.get(name) or {}).get("sha256") != (models_now.get(name) or {}).get("sha256")]
+    if other:
+        return None, f"it was analysed with other weights ({', '.join(other)})"
+    return EarlierResult(record, cells, rows, written), ""
+
+
+def kept_rows(study: dict[str, str], folder: str, note: str, earlier: EarlierResult) -> list[dict]:
+    """summary.csv's rows of a study whose earlier result `--resume` kept: as the run that wrote it gave them (from
+    its results.csv and results.json), marked in the column kept."""
+    record = earlier.record
+    notes = [n for n in (study.get("note"), note) if n]
+    rows = summary_rows(study["id"], folder, earlier.cells, earlier.rows,
+                        notes + record.get("warnings", []) + record.get("notes", []))
+    return [dict(row, kept=f"from an earlier run ({earlier.written})") for row in rows]
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -205,13 +298,17 @@ def result_rows(study_id: str, folder: str, result, notes: list[str]) -> list[di
     """The rows of results.csv (joints in anatomical order, the boxes that fit no finger joint as one row),
     each saying whose study it is."""
 
-    base = {"id": study_id, "folder": folder, "warnings": WARNINGS_SEPARATOR.join(notes + result.warnings + result.notes),
-            **study_cells(result.baseline, result.followup)}
-    rows = [dict(base, status=MEASURED, reason=row["reliability_reasons"], **row) for row in joint_rows(result)]
-    rows += [dict(base, status=NOT_MEASURED, identity=row["identity"], hand=row.get("hand", base["hand"]),
-                  reason=row["reliability_reasons"])
-             for row in not_measured_rows(result)]
-    return rows or [dict(base, status=NOT_MEASURED)]
+    return summary_rows(study_id, folder, study_cells(result.baseline, result.followup), csv_rows(result),
+                        notes + result.warnings + result.notes)
+
+
+def summary_rows(study_id: str, folder: str, cells: dict[str, str], rows: list[dict], warnings: list[str]) -> list[dict]:
+    """A study's rows of summary.csv from the rows of its results.csv (`csv_rows`, or as read back from the file):
+    the study's id, folder and `warnings` on each, a joint's reliability reasons as its reason; a study of no row
+    is one `not measured` row."""
+    base = {"id": study_id, "folder": folder, "warnings": WARNINGS_SEPARATOR.join(warnings), **cells}
+    return [dict(base, **{k: v for k, v in row.items() if k in CSV_COLUMNS}, reason=row["reliability_reasons"])
+            for row in rows] or [dict(base, status=NOT_MEASURED)]
 
 
 def write_summary(path: Path, rows: list[dict], fallback: Callable[[str], object]) -> Path:

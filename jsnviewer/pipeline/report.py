@@ -39,6 +39,7 @@ CSV_COLUMNS = [*STUDY_COLUMNS, "identity", "status", "jsn_mm", "jsn_px", "reliab
                "transformed_loss", "reliability_reasons", "study_warnings",
                "study_notes"]
 RESULT_FILES = ("results.json", "results.csv", "overview.png")
+LAST_WRITTEN = Path("results.json")  # of a study's result files, moved into its folder last (`complete_result`)
 STAGING_PREFIX = ".jsnviewer-writing-"
 STAGING_ABANDONED_S = 3600.0
 JOINT_PICTURE = re.compile(rf"({'|'.join(file_stem(i) for i in ALL_IDENTITIES)})_(fixed|moving|fixed_masks|moving_masks|spectrum_original|spectrum_transformed)\.png")
@@ -266,9 +267,14 @@ def write_results(out_dir: str | Path, result: StudyResult, baseline, followup) 
         raise
     try:
         _write_all(stage, result, baseline, followup)
-        for old in previous_results(out):
+        for old in previous_results(out):  # results.json first: what is left without it is no complete result
             old.unlink()
-        for new in sorted(p for p in stage.rglob("*") if p.is_file()):
+        # results.json last, the folder synced before it: a folder with results.json holds the whole of one write
+        # (`complete_result`), a write cut short anywhere (killed, a power cut) none
+        written = sorted((p for p in stage.rglob("*") if p.is_file()), key=lambda p: p.relative_to(stage) == LAST_WRITTEN)
+        for new in written:
+            if new.relative_to(stage) == LAST_WRITTEN:
+                _sync_folders(out, out / "joints")
             target = out / new.relative_to(stage)
             target.parent.mkdir(exist_ok=True)
             os.replace(new, target)
@@ -278,6 +284,29 @@ def write_results(out_dir: str | Path, result: StudyResult, baseline, followup) 
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return {"json": out / "results.json", "csv": out / "results.csv", "overview": out / "overview.png"}
+
+
+def _sync_folders(*folders: Path) -> None:
+    """The folders' entries (files moved in) on the disk before what follows; where the system cannot (Windows),
+    nothing."""
+    for folder in folders:
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+def complete_result(folder: str | Path) -> bool:
+    """Whether `folder` holds the whole of a `write_results`: its results.json, moved there last, and the other
+    result files beside it. A write cut short (killed, a power cut) leaves no results.json."""
+    folder = Path(folder)
+    return all((folder / name).is_file() for name in RESULT_FILES)
 
 
 def _remove_abandoned_staging(out: Path) -> None:

@@ -50,6 +50,9 @@ class VisitInfo:
     # ("R MCP2", "L PIP3"), the one hand a one-hand radiograph's joints are named with ("L MCP2"), or the hand its
     # plainly named joints lie as ("MCP2" … where the thumb of a right hand lies)
     laterality_from_joints: bool = False
+    # the SHA-256 of the file analysed (all 64 hex digits), read before it was loaded; None where not recorded (an
+    # analysis in the window): `jsnviewer batch --resume` keeps a study's result only for the same files
+    sha256: str | None = None
 
     @classmethod
     def of(cls, radiograph, identities: Iterable[str | None] = (), centres: Iterable[tuple[float, float]] = ()) -> VisitInfo:
