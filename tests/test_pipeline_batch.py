@@ -636,3 +636,15 @@ def test_results_json_records_the_digest_of_each_file_analysed(resumable, tmp_pa
     record = json.loads((tmp_path / "out" / "P1" / "results.json").read_text(encoding="utf-8"))
     assert record["baseline"]["sha256"] == hashlib.sha256(b"b1.png").hexdigest()
     assert record["followup"]["sha256"] == hashlib.sha256(b"f1.png").hexdigest()
+
+
+def test_results_json_is_moved_into_a_study_folder_last(resumable, tmp_path, monkeypatch):
+    """--resume takes a folder with results.json for a whole result: a write that moved it in before the pictures,
+    cut short, would leave a result without them taken for complete."""
+    import jsnviewer.pipeline.report as report
+
+    moved, real = [], os.replace
+    monkeypatch.setattr(report.os, "replace", lambda source, target: moved.append(Path(target)) or real(source, target))
+    _run(tmp_path, RESUMED)
+    into_p1 = [p.name for p in moved if p.parent == tmp_path / "out" / "P1"]  # not the staging folder's writes
+    assert len(into_p1) == 3 and into_p1[-1] == "results.json"
