@@ -43,6 +43,22 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def sync_folders(*folders: Path) -> None:
+    """The folders' entries (files moved in) on the disk before what follows; where the system cannot (Windows),
+    nothing."""
+    for folder in folders:
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
 def check_writable(folder: str | Path) -> Path:
     """Make `folder` (with its parents) and write and remove a small probe file in it: an OSError naming `folder`
     when it cannot be made or written (read-only, not a folder, no permission). For a long job whose results go

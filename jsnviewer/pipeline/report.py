@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from jsnviewer import __version__
-from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json, name_target
+from jsnviewer.atomic import atomic_write, atomic_write_bytes, atomic_write_json, name_target, sync_folders
 from jsnviewer.detection.thresholds import THRESHOLD_LABELS
 from jsnviewer.device import device_said
 from jsnviewer.errors import JsnError
@@ -274,7 +274,7 @@ def write_results(out_dir: str | Path, result: StudyResult, baseline, followup) 
         written = sorted((p for p in stage.rglob("*") if p.is_file()), key=lambda p: p.relative_to(stage) == LAST_WRITTEN)
         for new in written:
             if new.relative_to(stage) == LAST_WRITTEN:
-                _sync_folders(out, out / "joints")
+                sync_folders(out, out / "joints")
             target = out / new.relative_to(stage)
             target.parent.mkdir(exist_ok=True)
             os.replace(new, target)
@@ -284,22 +284,6 @@ def write_results(out_dir: str | Path, result: StudyResult, baseline, followup) 
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return {"json": out / "results.json", "csv": out / "results.csv", "overview": out / "overview.png"}
-
-
-def _sync_folders(*folders: Path) -> None:
-    """The folders' entries (files moved in) on the disk before what follows; where the system cannot (Windows),
-    nothing."""
-    for folder in folders:
-        try:
-            fd = os.open(folder, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
 
 
 def complete_result(folder: str | Path) -> bool:
