@@ -174,6 +174,8 @@ def run_gui(baseline: str | Path | None = None, followup: str | Path | None = No
     if screenshot or detail_screenshot:  # the same picture on any screen (the docs' pictures)
         window.setWindowState(Qt.WindowNoState)
         window.resize(DEFAULT_SIZE)
+    else:  # the size, place and panels it had when it last closed (`window_layout`)
+        window.remember_layout(qsettings())
     sys.excepthook = lambda kind, exc, tb: _show_unexpected(window, kind, exc, tb)
     if dataset:
         window.set_dataset_folder(Path(dataset), or_none=True)

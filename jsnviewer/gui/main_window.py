@@ -55,6 +55,7 @@ from jsnviewer.gui.study_panel import MIN_WIDTH as STUDY_MIN_WIDTH, StudyPanel
 from jsnviewer.gui.unsaved_actions import UnsavedEditsActions
 from jsnviewer.gui.unsaved_edits import UnsavedEdits
 from jsnviewer.gui.warnings_bar import WarningsBar
+from jsnviewer.gui.window_layout import LAYOUT_VERSION, restore_layout, save_layout
 from jsnviewer.gui.worker import Worker
 from jsnviewer.pipeline.analyze import NoHandToAnalyse
 from jsnviewer.retraining import training_data
@@ -140,6 +141,7 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         self.import_report: QMessageBox | None = None  # what the last COCO import did and left out
         # where the unsaved edits are kept against a crash (`keep_unsaved_edits`; off in tests that do not ask)
         self.unsaved_edits: UnsavedEdits | None = None
+        self.layout_store = None  # where the window's size, place and layout are kept at close (`remember_layout`)
 
         self.warnings = WarningsBar()
         self.pane_splitter = splitter = QSplitter(Qt.Horizontal)
@@ -236,6 +238,29 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         self.resize(size)
         if size != DEFAULT_SIZE:  # a laptop screen: all of it, nothing past its edges
             self.setWindowState(Qt.WindowMaximized)
+        self._default_layout = self.saveState(LAYOUT_VERSION)  # what View ▸ Reset window layout goes back to
+
+    def remember_layout(self, store) -> None:
+        """Take the size, place and layout the window had when it last closed (`window_layout`), and keep them in
+        `store` when it closes (the program does, not the tests); before the window is shown."""
+        restore_layout(self, store)
+        if self.result is None:  # the joint detail is shown with a result (`show_detail_dock`)
+            self.detail_dock.hide()
+        self.layout_store = store
+
+    def reset_layout(self) -> None:
+        """View ▸ Reset window layout: every panel and the toolbar back where a first start puts them, shown (the
+        joint detail with a result), and the side panels' widths fitted to the window again."""
+        self.restoreState(self._default_layout, LAYOUT_VERSION)
+        for dock in (self.study_dock, self.joints_dock, self.results_dock):
+            dock.show()
+        self.joints_dock.raise_()
+        self.main_toolbar.show()
+        self.detail_dock.hide()
+        if self.result is not None:
+            self.show_detail_dock()
+        self._side_panels_moved = False
+        self._fit_side_panels()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -713,6 +738,8 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         self.workers.clear()
         if self.unsaved_edits is not None:  # saved, or discarded as the user answered: nothing to offer back
             self.unsaved_edits.close()
+        if self.layout_store is not None:
+            save_layout(self, self.layout_store)
         event.accept()
 
     def _save_and_wait(self) -> bool:

@@ -200,9 +200,16 @@ def build_actions(window) -> dict[str, QAction]:
     panels = view_menu.addMenu("Pa&nels")  # a panel closed with its ✕ comes back from here
     for dock in (window.study_dock, window.joints_dock, window.results_dock, window.detail_dock):
         panels.addAction(dock.toggleViewAction())
+    bar = MainToolbar("Toolbar")
+    bar.setObjectName("mainToolbar")
+    window.main_toolbar = bar
+    panels.addAction(bar.toggleViewAction())  # a toolbar hidden from its right-click menu comes back from here too
     panels.addSeparator()
     for name in ("images", "joints_list", "results_list"):
         panels.addAction(a[name])
+    a["reset_layout"] = act("Reset window &layout", window.reset_layout, tip=
+                            "Every panel and the toolbar back where a first start puts them")
+    view_menu.addAction(a["reset_layout"])
     analysis_menu = menu.addMenu("&Analysis")
     for name in ("analyse", "cancel", None, "export_csv", "export_report", "save_results", None, "retrain"):
         analysis_menu.addSeparator() if name is None else analysis_menu.addAction(a[name])
@@ -213,8 +220,6 @@ def build_actions(window) -> dict[str, QAction]:
     help_menu.addAction(act("Try the &demo study", window.open_demo_study))
     help_menu.addAction(act("&About jsnviewer", window.show_about))
 
-    bar = MainToolbar("Main")
-    bar.setObjectName("mainToolbar")
     # short names on the toolbar, so it fits the window (the menus keep the full ones)
     for name, short in (("open", "Open"), ("open_folder", "Open folder"), ("save", "Save"),
                         ("tool_pan", "Pan"), ("tool_window", "W/L"), ("tool_box", "Box"), ("fit", "Fit"),
