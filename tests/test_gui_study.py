@@ -6,6 +6,7 @@ import gc
 import weakref
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -240,6 +241,27 @@ def test_dropping_two_files_opens_them_ordered_by_date_and_records_a_recent_stud
     assert recent_studies(settings_store)[0] == (str(baseline), str(followup))
     window.fill_recent_menu()
     assert [a.text() for a in window.recent_menu.actions()] == ["study/baseline.dcm  +  study/followup.dcm"]
+
+
+def test_the_open_dialogs_start_where_the_last_study_was_opened_not_in_the_home_folder(qtbot, make_window, study,
+                                                                                        settings_store, tmp_path,
+                                                                                        monkeypatch):
+    """A reader opens one patient's study after another from one archive folder: at each start the dialogs went back
+    to the home folder, to be walked down to the archive again."""
+    asked = []
+    monkeypatch.setattr("jsnviewer.gui.study_actions.QFileDialog.getOpenFileNames",
+                        lambda parent, title, start, *args: (asked.append(start), ([], ""))[1])
+    monkeypatch.setattr("jsnviewer.gui.study_actions.QFileDialog.getExistingDirectory",
+                        lambda parent, title, start, *args: (asked.append(start), "")[1])
+    add_recent_study(str(study[0]), str(study[1]), settings_store)  # opened at an earlier start
+    window = make_window()
+    window.open_dialog()
+    window.open_folder_dialog()  # beside that study's folder: the next patient's folder is one of its siblings
+    assert asked == [str(study[0].parent), str(study[0].parent.parent)]
+
+    add_recent_study(str(tmp_path / "unplugged" / "a.dcm"), "", settings_store)  # its folder is gone now
+    window.open_dialog()
+    assert asked[-1] == str(Path.home())
 
 
 def test_open_recent_lists_only_the_studies_the_user_opened_not_each_next_image_nor_the_half_opened_one(

@@ -34,8 +34,19 @@ class StudyActions:
             action.setToolTip(f"Baseline: {baseline or '—'}\nFollow-up: {followup or '—'}")
             action.triggered.connect(lambda checked=False, b=baseline, f=followup: self.open_study(b or None, f or None))
 
+    def last_folder(self) -> Path:
+        """Where the open dialogs start: the folder of the baseline shown, else of the last study opened (File ▸ Open
+        recent's first, where its folder is still there: a share not mounted is not waited for twice), else home."""
+        if self.documents[BASELINE] is not None:
+            return Path(self.documents[BASELINE].path).parent
+        for pair in recent_studies(qsettings())[:1]:
+            for file in pair:
+                if file and (folder := Path(file).parent).is_dir():
+                    return folder
+        return Path.home()
+
     def open_dialog(self, role: str | None = None) -> None:
-        start = str(Path(self.documents[BASELINE].path).parent) if self.documents[BASELINE] is not None else str(Path.home())
+        start = str(self.last_folder())
         title = f"Open {role.lower()}" if role else "Open baseline and follow-up (one or two files)"
         files, _ = QFileDialog.getOpenFileNames(self, title, start,
                                                 f"Radiographs ({' '.join('*' + suffix for suffix in RADIOGRAPH_SUFFIXES)});;"
@@ -44,7 +55,10 @@ class StudyActions:
             self.open_paths([Path(f) for f in files], role)
 
     def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of radiographs (DICOM, or PNG/JPEG/TIFF)", str(Path.home()))
+        # beside the last study's folder: a study folder is usually one of several side by side (one per patient)
+        last = self.last_folder()
+        start = last if last == Path.home() else last.parent
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of radiographs (DICOM, or PNG/JPEG/TIFF)", str(start))
         if folder:
             self.open_folder(Path(folder))
 
