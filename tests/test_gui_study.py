@@ -88,6 +88,20 @@ def test_a_missing_file_gives_a_message(qtbot, make_window, tmp_path):
     assert window.panes[BASELINE].radiograph is None
 
 
+def test_a_symbolic_link_loop_says_so_in_the_window_and_keeps_what_was_shown(qtbot, make_window, study, tmp_path):
+    window = make_window()
+    baseline, followup = study
+    open_and_wait(qtbot, window, baseline, followup)
+    loop = tmp_path / "hand.dcm"
+    loop.symlink_to(tmp_path / "other.dcm")
+    (tmp_path / "other.dcm").symlink_to(loop)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([loop], FOLLOWUP)  # before: RuntimeError ("Symlink loop") out of the open, no message
+    errors = [text for level, text in window.warnings.messages() if level == "error"]
+    assert errors == [f"Cannot open {loop}: symbolic link loop (the link leads back to itself, not to a file)"]
+    assert window.panes[FOLLOWUP].radiograph.path == followup
+
+
 def test_an_error_about_a_file_that_did_not_open_goes_once_a_study_opens(qtbot, make_window, study, tmp_path):
     window = make_window()
     (tmp_path / "empty.jpg").write_bytes(b"")

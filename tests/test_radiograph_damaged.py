@@ -72,3 +72,11 @@ def test_the_log_never_names_a_radiograph_that_cannot_be_read(tmp_path, caplog):
         load_radiograph(damaged)
     assert "DOE^JOHN" in str(error.value)  # the user is told which file
     assert caplog.records and "DOE" not in caplog.text
+
+
+def test_a_link_to_a_file_that_is_gone_is_called_a_broken_link_not_a_missing_file(tmp_path):
+    link = tmp_path / "hand.dcm"
+    link.symlink_to(tmp_path / "moved" / "hand.dcm")  # the file is named in the folder: "file not found" misleads
+    with pytest.raises(RadiographError) as caught:
+        load_radiograph(link)
+    assert str(caught.value) == f"{link}: broken link (the file it points to is not there)"

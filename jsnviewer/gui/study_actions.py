@@ -151,7 +151,10 @@ class StudyActions:
                            f"Opening {names}", self._show_latest(latest))
 
     def _in_sandbox(self, path: Path) -> bool:
-        parents = Path(path).resolve().parents
+        try:
+            parents = Path(path).resolve().parents
+        except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before Python 3.13): no demo file; the
+            return False                 # loader says what is wrong with it
         return any(folder.resolve() in parents for folder in self.sandbox_folders)
 
     def _show_study(self, study: StudyLoad, record: bool = True) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from pathlib import Path
 
@@ -78,6 +79,14 @@ def _image_signature(path: Path) -> str | None:
 
 def _check_file(path: Path) -> None:
     if not path.exists():
+        if path.is_symlink():  # a link, not the file: "file not found" would send the user looking for the wrong thing
+            try:
+                path.stat()
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise RadiographError(path, "symbolic link loop (the link leads back to itself, not to a file)",
+                                          whole_path=True) from exc
+            raise RadiographError(path, "broken link (the file it points to is not there)", whole_path=True)
         raise RadiographError(path, "file not found", whole_path=True)  # the folder may be what is wrong
     if path.is_dir():
         raise RadiographError(path, "is a folder, not a radiograph file")
