@@ -80,3 +80,30 @@ def test_a_link_to_a_file_that_is_gone_is_called_a_broken_link_not_a_missing_fil
     with pytest.raises(RadiographError) as caught:
         load_radiograph(link)
     assert str(caught.value) == f"{link}: broken link (the file it points to is not there)"
+
+
+def test_a_dicom_image_over_the_pixel_limit_is_refused_with_its_size_before_its_pixels_are_decoded(tmp_path, monkeypatch):
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
+
+    side = 9460  # 89.5 million pixels and a few: one row more than Pillow takes in a PNG
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = SecondaryCaptureImageStorage, generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta, ds.preamble = meta, b"\0" * 128
+    ds.SOPClassUID, ds.SOPInstanceUID = SecondaryCaptureImageStorage, meta.MediaStorageSOPInstanceUID
+    ds.Rows = ds.Columns = side
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit, ds.PixelRepresentation = 7, 0
+    ds.PixelData = bytes(side * side)
+    ds.save_as(tmp_path / "huge.dcm", enforce_file_format=True)
+    del ds
+    decoded = []
+    monkeypatch.setattr("pydicom.dataset.Dataset.pixel_array", property(lambda self: decoded.append(1)))
+    with pytest.raises(RadiographError) as caught:  # before: opened, 0.4 GB of grey levels and as much to show them
+        load_radiograph(tmp_path / "huge.dcm")
+    assert str(caught.value) == ("huge.dcm: image too large to be a radiograph (9460 x 9460 = 89,491,600 pixels; "
+                                 "jsnviewer opens at most 89,478,485)")
+    assert decoded == []

@@ -25,7 +25,8 @@ from pydicom.valuerep import DS
 
 from jsnviewer.errors import RadiographError
 from jsnviewer.radiograph.color import grey_from_colour
-from jsnviewer.radiograph.model import IGNORED_PIXEL_SIZE, UNKNOWN_PIXEL_SIZE, Radiograph, StudyIdentity, to_stored_pixels
+from jsnviewer.radiograph.model import (IGNORED_PIXEL_SIZE, UNKNOWN_PIXEL_SIZE, Radiograph, StudyIdentity, to_stored_pixels,
+                                        too_large)
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,9 @@ def _read_dicom(path: Path) -> Radiograph:
     if photometric not in _GREY + _COLOUR:
         raise RadiographError(path, f"unsupported photometric interpretation {photometric or '(missing)'}")
 
+    large = too_large(_int(ds.get("Columns")) or 0, _int(ds.get("Rows")) or 0)
+    if large:
+        raise RadiographError(path, large)
     stored = _decode(path, ds)
     colour = (_int(ds.get("SamplesPerPixel")) or 1) > 1
     if stored.ndim > (3 if colour else 2):

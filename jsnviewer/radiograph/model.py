@@ -19,6 +19,19 @@ GIVEN_PIXEL_SIZE = "set by the program that made the image"
 PLAUSIBLE_PIXEL_SIZE_MM = (0.02, 0.5)
 IGNORED_PIXEL_SIZE = "ignored:"
 
+# The most pixels a radiograph may have: Pillow's own limit for pictures (it takes more for a decompression bomb), and
+# DICOM is held to the same. A 43 × 43 cm detector at 0.05 mm has 74 million; an image at the limit takes about
+# 1.5 GB in the window (float grey levels, the displayed copy), a 12000 × 15000 one (180 million) took 1.8 GB to open.
+MAX_PIXELS = 89_478_485
+
+
+def too_large(width: int, height: int) -> str | None:
+    """Why an image of `width` × `height` pixels is not opened (before its pixels are decoded), or None."""
+    if width * height <= MAX_PIXELS:
+        return None
+    return (f"image too large to be a radiograph ({width} x {height} = {width * height:,} pixels; "
+            f"jsnviewer opens at most {MAX_PIXELS:,})")
+
 
 @dataclass
 class StudyIdentity:

@@ -4,6 +4,7 @@ pixel size, display levels and study identity in text chunks that `read_picture`
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from PIL import Image, ImageOps, PngImagePlugin
 
 from jsnviewer.errors import RadiographError
 from jsnviewer.radiograph.color import grey_from_colour
-from jsnviewer.radiograph.model import UNKNOWN_PIXEL_SIZE, Radiograph, StudyIdentity, to_stored_pixels
+from jsnviewer.radiograph.model import MAX_PIXELS, UNKNOWN_PIXEL_SIZE, Radiograph, StudyIdentity, to_stored_pixels, too_large
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ def read_picture(path: Path) -> Radiograph:
     try:
         with _quiet_pillow():
             with Image.open(path) as image:
+                large = too_large(*image.size)
+                if large:
+                    raise RadiographError(path, large)
                 frames = getattr(image, "n_frames", 1)
                 if frames > 1:
                     raise RadiographError(path, f"{image.format} with {frames} frames; jsnviewer reads one radiograph per file")
@@ -60,8 +64,11 @@ def read_picture(path: Path) -> Radiograph:
                 pixels, bits = _grey_pixels(path, ImageOps.exif_transpose(image))
     except RadiographError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise RadiographError(path, "image too large to be a radiograph (over Pillow's size limit)") from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # Image.open itself refused it
+        size = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = f"{int(size.group(1)):,} pixels; " if size else ""
+        raise RadiographError(path, f"image too large to be a radiograph ({pixels}jsnviewer opens at most "
+                                    f"{MAX_PIXELS:,})") from exc
     except OSError as exc:
         if "truncated" in str(exc):
             raise RadiographError(path, "truncated image file") from exc
