@@ -231,6 +231,25 @@ def test_a_folder_with_nothing_readable_says_its_dicom_files_could_not_be_read_a
     assert len(study.errors) == 1 + len(pictures)  # each unreadable picture is named too
 
 
+def test_a_folder_of_many_unreadable_files_beside_its_radiographs_says_so_in_one_line_not_one_each(tmp_path):
+    from jsnviewer.gui import study_loading
+
+    folder = tmp_path / "exam"
+    folder.mkdir()
+    write_radiograph(folder / "a_hand.dcm", seed=1, study_date=date(2019, 5, 2))
+    for number in range(40):  # files without an ending are tried as DICOM (a CD's files have none)
+        (folder / f"note{number:02d}").write_text("not an image")
+    study = study_loading.load_folder(folder, None)
+    assert list(study.images) == [BASELINE]
+    assert study.errors == ["40 files in exam could not be read (the first: note00: not a DICOM file or an image "
+                            "jsnviewer can read (unrecognised content))"]  # before: 40 messages, one under another
+    write_radiograph(folder / "z_hand.dcm", seed=2, study_date=date(2021, 6, 7))
+    study = study_loading.load_neighbour(folder / "a_hand.dcm", 1, FOLLOWUP, None)
+    assert study.images[FOLLOWUP].radiograph.path == folder / "z_hand.dcm"
+    assert study.errors == ["40 files in exam were passed over, unreadable (the first: note00: not a DICOM file or an "
+                            "image jsnviewer can read (unrecognised content))"]
+
+
 def test_a_folder_without_radiographs_says_what_it_looks_for(tmp_path):
     from jsnviewer.gui import study_loading
 
