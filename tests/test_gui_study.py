@@ -241,12 +241,12 @@ def test_a_folder_of_many_unreadable_files_beside_its_radiographs_says_so_in_one
         (folder / f"note{number:02d}").write_text("not an image")
     study = study_loading.load_folder(folder, None)
     assert list(study.images) == [BASELINE]
-    assert study.errors == ["40 files in exam could not be read (the first: note00: not a DICOM file or an image "
+    assert study.errors == ["40 files in exam (the first: note00: not a DICOM file or an image "
                             "jsnviewer can read (unrecognised content))"]  # before: 40 messages, one under another
     write_radiograph(folder / "z_hand.dcm", seed=2, study_date=date(2021, 6, 7))
     study = study_loading.load_neighbour(folder / "a_hand.dcm", 1, FOLLOWUP, None)
     assert study.images[FOLLOWUP].radiograph.path == folder / "z_hand.dcm"
-    assert study.errors == ["40 files in exam were passed over, unreadable (the first: note00: not a DICOM file or an "
+    assert study.errors == ["40 files in exam, passed over (the first: note00: not a DICOM file or an "
                             "image jsnviewer can read (unrecognised content))"]
 
 

@@ -136,7 +136,7 @@ def _read_folder(folder: Path, candidates: list[Path], dataset_root: Path | None
         undated += item.radiograph.identity.study_date is None
         earliest = item if earliest is None or order(item) < order(earliest) else earliest
         latest = item if latest is None or order(item) > order(latest) else latest
-    study.errors = one_line_for_many(study.errors, f"in {folder.name} could not be read")
+    study.errors = one_line_for_many(study.errors, f"in {folder.name}")
     if earliest is None:
         return study
     study.images[BASELINE] = _placed(earliest)
@@ -210,14 +210,14 @@ def load_neighbour(path: Path, step: int, role: str, dataset_root: Path | None,
             progress(0.0, f"Reading {files[index].name}")
         try:
             study.images[role] = _placed(load_image(files[index], dataset_root), files)
-            study.errors = one_line_for_many(study.errors, f"in {files[index].parent.name} were passed over, unreadable")
+            study.errors = one_line_for_many(study.errors, f"in {files[index].parent.name}, passed over")
             return study
         except JsnError as exc:
             study.errors.append(f"{exc} (passed over)")
         except OSError as exc:
             study.errors.append(f"{files[index].name}: cannot read the file ({exc.strerror or exc}) (passed over)")
         index += step
-    study.errors = one_line_for_many(study.errors, f"in {Path(path).parent.name} were passed over, unreadable")
+    study.errors = one_line_for_many(study.errors, f"in {Path(path).parent.name}, passed over")
     return study
 
 
@@ -225,7 +225,8 @@ MAX_FILE_ERRORS = 3  # more unreadable files than this are said in one line: a f
 
 
 def one_line_for_many(errors: list[str], what: str) -> list[str]:
-    """`errors` as they are when few; else one line: how many files `what`, and the first one's reason."""
+    """`errors` as they are when few; else one line, shown after "Cannot open": how many files `what`, and the first
+    one's reason."""
     if len(errors) <= MAX_FILE_ERRORS:
         return errors
     return [f"{counted(len(errors), 'file')} {what} (the first: {errors[0].removesuffix(' (passed over)')})"]
