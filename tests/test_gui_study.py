@@ -79,6 +79,34 @@ def test_a_corrupt_file_gives_a_message_in_the_window_and_keeps_what_was_shown(q
     assert window.panes[FOLLOWUP].radiograph.path == followup  # the good image stays on screen
 
 
+def test_a_new_study_that_fills_one_view_empties_the_other_instead_of_leaving_the_last_patients_image(
+        qtbot, make_window, study, tmp_path):
+    """A folder with one readable radiograph, or two files of which one cannot be read: the new patient's image was
+    shown beside the previous study's, to be analysed, exported and recorded in Open recent as one study."""
+    window = make_window()
+    open_and_wait(qtbot, window, *study)
+    folder = tmp_path / "next patient"
+    folder.mkdir()
+    alone = write_radiograph(folder / "hand.dcm", seed=7)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_folder(folder)
+    assert window.panes[BASELINE].radiograph.path == alone
+    assert window.panes[FOLLOWUP].radiograph is None and window.documents[FOLLOWUP] is None
+
+    open_and_wait(qtbot, window, *study)
+    bad = tmp_path / "broken.dcm"
+    bad.write_bytes(b"not a radiograph")
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([alone, bad])  # two files: a new pair
+    assert [pane.radiograph.path if pane.radiograph else None for pane in window.panes.values()] == [alone, None]
+    assert any("broken.dcm" in text for level, text in window.warnings.messages() if level == "error")
+
+    open_and_wait(qtbot, window, *study)
+    with qtbot.waitSignal(window.study_loaded, timeout=10000):
+        window.open_paths([alone], FOLLOWUP)  # one file into one view: the other view stays, as asked
+    assert [pane.radiograph.path for pane in window.panes.values()] == [study[0], alone]
+
+
 def test_a_missing_file_gives_a_message(qtbot, make_window, tmp_path):
     window = make_window()
     with qtbot.waitSignal(window.study_loaded, timeout=10000):

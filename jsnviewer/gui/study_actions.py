@@ -88,13 +88,14 @@ class StudyActions:
     def open_folder(self, folder: Path) -> Worker:
         latest = self._claim(ROLES)
         return self._start(Worker(load_folder, Path(folder), self.saver.dataset_root), f"Opening {Path(folder).name}",
-                           self._show_latest(latest))
+                           self._show_latest(latest, ROLES))
 
-    def _show_latest(self, latest: Callable[[], bool]) -> Callable[[StudyLoad], None]:
-        """Show a loaded study unless a later request to open images into its views was made meanwhile (`_claim`)."""
+    def _show_latest(self, latest: Callable[[], bool], roles=ROLES) -> Callable[[StudyLoad], None]:
+        """Show a loaded study unless a later request to open images into its views `roles` was made meanwhile
+        (`_claim`)."""
         def show(study: StudyLoad) -> None:
             if latest():
-                self._show_study(study)
+                self._show_study(study, replacing=tuple(roles))
         return show
 
     def _claim(self, roles) -> Callable[[], bool]:
@@ -148,7 +149,7 @@ class StudyActions:
         latest = self._claim(ROLES if order_by_date else paths)  # ordered by date, either file may go in either view
         root = None if all(self._in_sandbox(p) for p in paths.values()) else self.saver.dataset_root
         return self._start(Worker(load_study, paths, root, order_by_date),
-                           f"Opening {names}", self._show_latest(latest))
+                           f"Opening {names}", self._show_latest(latest, ROLES if order_by_date else tuple(paths)))
 
     def _in_sandbox(self, path: Path) -> bool:
         try:
@@ -157,9 +158,11 @@ class StudyActions:
             return False                 # loader says what is wrong with it
         return any(folder.resolve() in parents for folder in self.sandbox_folders)
 
-    def _show_study(self, study: StudyLoad, record: bool = True) -> None:
+    def _show_study(self, study: StudyLoad, record: bool = True, replacing: tuple[str, ...] = ()) -> None:
         """Show what was loaded; `record`: the user chose this study (an open dialog, a folder, a drop, the command
-        line, Open recent), so File ▸ Open recent lists it; not each Next / Previous image."""
+        line, Open recent), so File ▸ Open recent lists it; not each Next / Previous image. `replacing`: the views the
+        request was for; one of them that got no image (a folder with one radiograph, one of two files unreadable) is
+        emptied, so that the new image is never shown, analysed or saved beside the previous study's."""
         self.warnings.dismiss("open")
         self.warnings.dismiss_prefix("open-error-")  # the last attempt's failures are what the user needs to see
         if study.images:  # what was said about the files opened before is over
@@ -172,6 +175,9 @@ class StudyActions:
         if study.images:
             self.clear_result()
             self._leave_the_demo(study)
+            for role in replacing:
+                if role not in study.images and self.documents[role] is not None:
+                    self._empty_view(role)
         for role, loaded in study.images.items():
             self._show_image(role, loaded)
         unusable = next((loaded.dataset_error for loaded in study.images.values() if loaded.dataset_error), None)
