@@ -265,17 +265,40 @@ def test_a_folder_of_many_unreadable_files_beside_its_radiographs_says_so_in_one
     folder = tmp_path / "exam"
     folder.mkdir()
     write_radiograph(folder / "a_hand.dcm", seed=1, study_date=date(2019, 5, 2))
-    for number in range(40):  # files without an ending are tried as DICOM (a CD's files have none)
-        (folder / f"note{number:02d}").write_text("not an image")
+    for number in range(40):  # damaged copies: named as DICOM, so tried as DICOM
+        (folder / f"note{number:02d}.dcm").write_text("not an image")
     study = study_loading.load_folder(folder, None)
     assert list(study.images) == [BASELINE]
-    assert study.errors == ["40 files in exam (the first: note00: not a DICOM file or an image "
+    assert study.errors == ["40 files in exam (the first: note00.dcm: not a DICOM file or an image "
                             "jsnviewer can read (unrecognised content))"]  # before: 40 messages, one under another
     write_radiograph(folder / "z_hand.dcm", seed=2, study_date=date(2021, 6, 7))
     study = study_loading.load_neighbour(folder / "a_hand.dcm", 1, FOLLOWUP, None)
     assert study.images[FOLLOWUP].radiograph.path == folder / "z_hand.dcm"
-    assert study.errors == ["40 files in exam, passed over (the first: note00: not a DICOM file or an "
+    assert study.errors == ["40 files in exam, passed over (the first: note00.dcm: not a DICOM file or an "
                             "image jsnviewer can read (unrecognised content))"]
+
+
+def test_a_folder_of_notes_without_a_suffix_does_not_hide_its_radiographs_without_a_suffix(tmp_path):
+    """A DICOM CD's or an archive's files carry no suffix (IM00001); notes or logs without one beside them were each
+    tried as DICOM and took up the files examined, so that the radiographs named after them were never found."""
+    import pydicom
+
+    from jsnviewer.gui.study_loading import MAX_FOLDER_FILES, load_folder
+
+    folder = tmp_path / "exam"
+    folder.mkdir()
+    for n in range(MAX_FOLDER_FILES + 50):
+        (folder / f"note{n:03d}").write_text("seen by the ward, no change\n")
+    marked = write_radiograph(folder / "x.dcm", seed=3, study_date=date(2020, 1, 2)).rename(folder / "zz1")
+    raw = pydicom.dcmread(write_radiograph(tmp_path / "raw.dcm", seed=4, study_date=date(2022, 3, 4)))
+    raw.preamble = None
+    del raw.file_meta
+    raw.save_as(folder / "zz2", implicit_vr=False, little_endian=True)  # no preamble, no 'DICM': older archives
+
+    study = load_folder(folder, None)
+    assert {role: loaded.radiograph.path for role, loaded in study.images.items()} == {
+        BASELINE: marked, FOLLOWUP: folder / "zz2"}
+    assert not study.errors and not any("were examined" in note for note in study.notes)
 
 
 def test_a_folder_without_radiographs_says_what_it_looks_for(tmp_path):
@@ -610,7 +633,7 @@ def test_page_down_passes_over_a_file_that_cannot_be_read_and_says_which(qtbot, 
 
 def test_page_down_at_the_end_of_the_readable_files_stays_and_says_so(qtbot, make_window, tmp_path):
     first, last = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm"))
-    (last.parent / "notes").write_text("todo: hand2 again")  # no suffix: tried as a DICOM file
+    (last.parent / "notes.dcm").write_text("todo: hand2 again")  # named as DICOM: tried as a DICOM file
     window = make_window(tmp_path / "dataset")
     window.show()
     open_and_wait(qtbot, window, last)

@@ -156,11 +156,19 @@ def _read_folder(folder: Path, candidates: list[Path], dataset_root: Path | None
 
 
 def _maybe_dicom(path: Path) -> bool:
-    """Which files of a folder to try: DICOM names (.dcm, none) or the 'DICM' marker. The loader decides."""
-    if path.suffix.lower() in {".dcm", ".dicom", ""}:
+    """Which files of a folder to try: DICOM names (.dcm, .dicom), the 'DICM' marker, or a file without a suffix that
+    begins as a DICOM data set without the marker does (its first tag in group 0002 or 0008, little endian, as older
+    modalities and archives write them). The loader decides. A file without a suffix that begins otherwise (a note, a
+    log) is not tried: a folder of them took the place of the radiographs in the files examined."""
+    if path.suffix.lower() in {".dcm", ".dicom"}:
         return True
     try:
-        return has_dicom_prefix(path)
+        if has_dicom_prefix(path):
+            return True
+        if path.suffix:
+            return False
+        with open(path, "rb") as fh:
+            return fh.read(2) in (b"\x02\x00", b"\x08\x00")
     except OSError:
         return False
 
