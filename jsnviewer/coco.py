@@ -12,10 +12,12 @@ Import:
 
 - Images: a `file_name` is looked for relative to the COCO file's folder, then to the dataset root (the
   export's names, images/<image_id>.png), then by its base name in the COCO file's folder and in the
-  dataset's images/ (CVAT writes base names, in a folder of its own). A file found is
-  read with the one loader; its size must be the entry's width × height (else its boxes would land on
-  the wrong pixels), and it goes into the dataset once (`add_image`: found by content, so an image
-  already there finds its annotation). An image not found, unreadable or of another size is left out.
+  dataset's images/ (CVAT writes base names, in a folder of its own). A file found is known by its
+  content: one the dataset already annotates (the same bytes) has its annotation's size, and is not read
+  again (an import of an export of hundreds of radiographs decodes none of them); any other is read with
+  the one loader. Its size must be the entry's width × height (else its boxes would land on the wrong
+  pixels), and it goes into the dataset once (`add_image`: found by content, so an image already there
+  finds its annotation). An image not found, unreadable or of another size is left out.
 - Boxes: bbox [x, y, w, h] (top left) becomes (x + w/2, y + h/2, w, h). An imported box equal to one
   in the dataset (identity, findings, box to BOX_TOLERANCE_PX) keeps the dataset's numbers, so an
   export and an import give back the same floats bit for bit. Category: a joint identity, or "joint"
@@ -39,10 +41,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from jsnviewer.atomic import atomic_write_json
-from jsnviewer.dataset import SAME_JOINT_IOU, VERSION, AnnotationDataset, JointAnnotation, LeftOut, box_iou, image_id_of
+from jsnviewer.dataset import (SAME_JOINT_IOU, VERSION, AnnotationDataset, ImageAnnotation, JointAnnotation, LeftOut, box_iou,
+                               image_id_of)
 from jsnviewer.errors import DatasetError, RadiographError
 from jsnviewer.joints import ALL_IDENTITIES, FINDINGS, HAND_JOINT_IDENTITIES, JOINT_IDENTITIES
 from jsnviewer.radiograph import Radiograph, load_radiograph
@@ -229,18 +232,18 @@ def import_coco(dataset: AnnotationDataset, path: Path, names: dict[str, str] | 
     images/<image_id><ext>, which the user never saw): then by the name the user knows it by, its annotation's
     (`ImageAnnotation.name`), else `names`' (image id -> name), where known."""
     images, counts, categories_left_out = _read_coco(path)
-    found: dict[str, tuple[Path, Radiograph, list[_Image]]] = {}
+    found: dict[str, _Found] = {}
     left_out: list[str] = []
     for image in images.values():
-        reason = _find_image(image, path.parent, dataset.root, found, counts)
+        reason = _find_image(image, path.parent, dataset, found, counts)
         if reason:
             left_out.append(f"{image.name}: {reason}")
             counts["on_images_left_out"] += len(image.joints)
     unchanged, beside, written = 0, [], []
-    for image_id, (file, radiograph, entries) in found.items():
+    for image_id, (file, _, radiograph, entries, known) in found.items():
         name = entries[0].name
         try:
-            existing = dataset.load_annotation(image_id)
+            existing = known or dataset.load_annotation(image_id)
         except DatasetError:
             left_out.append(f"{name}: its annotation in the dataset cannot be read (mend or remove it first)")
             counts["on_images_left_out"] += sum(len(entry.joints) for entry in entries)
@@ -343,34 +346,57 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _find_image(image: _Image, coco_folder: Path, root: Path, found: dict[str, tuple[Path, Radiograph, list[_Image]]],
+class _Found(NamedTuple):
+    """An image file of the COCO file found, with its size, the COCO entries of it and the dataset's annotation of
+    it where there is one (then the file was not read: `radiograph` is None)."""
+
+    file: Path
+    size: tuple[int, int]  # width, height
+    radiograph: Radiograph | None
+    entries: list[_Image]
+    annotation: ImageAnnotation | None
+
+
+def _find_image(image: _Image, coco_folder: Path, dataset: AnnotationDataset, found: dict[str, _Found],
                 counts: Counter) -> str | None:
-    """Find and read one image's file and put it into `found` by its dataset id (its boxes wholly outside it
-    left out and counted); None, or why the image is left out."""
+    """Find one image's file and put it into `found` by its dataset id (its boxes wholly outside it left out and
+    counted); None, or why the image is left out. A file the dataset annotates already (found by its content) has
+    the size its annotation says and is not read again; any other is read with the one loader."""
     file_name = image.entry.get("file_name")
     if not isinstance(file_name, str) or not file_name.strip():
         return "it has no file name"
     relative = file_name.replace("\\", "/")
-    candidates = (coco_folder / relative, root / relative, coco_folder / image.name, root / "images" / image.name)
+    candidates = (coco_folder / relative, dataset.root / relative, coco_folder / image.name,
+                  dataset.root / "images" / image.name)
     file = next((candidate for candidate in candidates if _is_file(candidate)), None)
     if file is None:
         return "not found beside the COCO file or in the dataset"
     try:
-        radiograph = load_radiograph(file)
-    except RadiographError as exc:
-        return f"cannot be read ({exc.reason})"
-    width, height = image.entry.get("width"), image.entry.get("height")
-    if (width, height) != (None, None) and (width, height) != (radiograph.width, radiograph.height):
-        return (f"its size in the COCO file, {width}×{height}, is not the image's, {radiograph.width}×"
-                f"{radiograph.height}: its boxes would land on the wrong pixels")
-    try:
         image_id = image_id_of(file)
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
-    inside = [joint for joint in image.joints if _overlaps_image(joint, radiograph)]
+    if image_id in found:
+        known, radiograph, size = found[image_id].annotation, found[image_id].radiograph, found[image_id].size
+    else:
+        try:
+            known = dataset.load_annotation(image_id)
+        except DatasetError:  # said when its boxes are to be merged
+            known = None
+        radiograph = None
+        if known is None:
+            try:
+                radiograph = load_radiograph(file)
+            except RadiographError as exc:
+                return f"cannot be read ({exc.reason})"
+        size = (known.width, known.height) if known is not None else (radiograph.width, radiograph.height)
+    width, height = image.entry.get("width"), image.entry.get("height")
+    if (width, height) != (None, None) and (width, height) != size:
+        return (f"its size in the COCO file, {width}×{height}, is not the image's, {size[0]}×{size[1]}: its boxes "
+                "would land on the wrong pixels")
+    inside = [joint for joint in image.joints if _overlaps_image(joint, *size)]
     counts["degenerate"] += len(image.joints) - len(inside)
     image.joints = inside
-    found.setdefault(image_id, (file, radiograph, []))[2].append(image)
+    found.setdefault(image_id, _Found(file, size, radiograph, [], known)).entries.append(image)
     return None
 
 
@@ -452,9 +478,9 @@ def _joint(annotation: dict[str, Any], identity: str | None) -> JointAnnotation 
         return None
 
 
-def _overlaps_image(joint: JointAnnotation, radiograph: Radiograph) -> bool:
+def _overlaps_image(joint: JointAnnotation, width: int, height: int) -> bool:
     cx, cy, w, h = joint.box
-    return cx + w / 2 > 0 and cy + h / 2 > 0 and cx - w / 2 < radiograph.width and cy - h / 2 < radiograph.height
+    return cx + w / 2 > 0 and cy + h / 2 > 0 and cx - w / 2 < width and cy - h / 2 < height
 
 
 def _truth(value: Any) -> bool:

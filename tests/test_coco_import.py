@@ -59,6 +59,39 @@ def test_export_then_import_gives_back_every_box_to_the_float_and_changes_nothin
     assert not imported.images_left_out and not imported.beside
 
 
+def test_importing_an_export_reads_each_radiograph_once_for_its_content_and_does_not_decode_them_again(
+        tmp_path, half_reviewed_dataset, reviewed, monkeypatch):
+    """A dataset of hundreds of radiographs: an image the dataset annotates already has its annotation's size; its
+    pixels (tens of MB in a clinic's DICOM) are not read again, only its bytes for its content id. A wrong size in the
+    file still leaves it out."""
+    import builtins
+    import io
+
+    dataset = half_reviewed_dataset
+    coco = json.loads(dataset.export_coco(tmp_path / "coco.json").path.read_text())
+    opened = []
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
+    imported = dataset.import_coco(tmp_path / "coco.json")
+    monkeypatch.undo()
+
+    assert imported.unchanged == 1 and not imported.images_left_out
+    reads = [name for name in opened if str(dataset.images_dir) in name]
+    assert sorted(reads) == [str(dataset.root / coco["images"][0]["file_name"])]  # once: its content id
+
+    coco["images"][0]["width"] = 96  # the dataset's annotation says 48 wide
+    (tmp_path / "coco.json").write_text(json.dumps(coco))
+    assert dataset.import_coco(tmp_path / "coco.json").images_left_out == (
+        f"{coco['images'][0]['file_name'].split('/')[-1]}: its size in the COCO file, 96×64, is not the image's, 48×64: "
+        "its boxes would land on the wrong pixels",)
+
+
 def test_boxes_corrected_in_another_tool_come_back_as_corrected_when_the_dataset_is_unchanged(
         tmp_path, half_reviewed_dataset, reviewed):
     dataset = half_reviewed_dataset
