@@ -16,6 +16,11 @@
    annotation documents, tasks); then a pair of large 16-bit radiographs (a phantom upscaled to a
    CR/DR hand's size): RSS when opened, painted, after window/level changes and zooming, and the
    analysis's peak (Linux: /proc/self/status).
+5. (`--day`, alone) A radiologist's day: N phantom studies (a folder each, as File ▸ Open study folder opens them)
+   opened one after the other, each analysed (the result awaited) and every Results row clicked (the joint detail
+   drawn), then the next study. Every 10 studies: RSS, QObjects under the window, widgets, threads, open files and the
+   median times of open / analyse / the rows; growth per study from the first row to the last. A 20 ms timer
+   records the GUI thread's gaps: the longest, with what was running.
 """
 
 from __future__ import annotations
@@ -288,7 +293,8 @@ def held_by_window(window) -> str:
             f"{len(window.findChildren(AnnotationDocument))}, tasks {len(window.workers)}")
 
 
-def open_and_show(app, window, baseline: Path, followup: Path) -> None:
+def open_and_show(app, window, baseline: Path, followup: Path | None = None) -> None:
+    """A study opened and painted: two files, or a study folder (`baseline`) as File ▸ Open study folder opens it."""
     loaded = []
     window.study_loaded.connect(lambda: loaded.append(1))
     window.open_study(baseline, followup)
@@ -394,6 +400,88 @@ def measure_memory(app, window, tmp: Path, studies: int, analyse_every: int, dis
     print(f"   {'a phantom pair shown again':34s} {rss_text()}; {held_by_window(window)}")
 
 
+def process_counts() -> tuple[int, int]:
+    """(threads, open file descriptors) of this process (Linux: /proc/self); (0, 0) elsewhere."""
+    try:
+        return len(os.listdir("/proc/self/task")), len(os.listdir("/proc/self/fd"))
+    except OSError:
+        return 0, 0
+
+
+def measure_day(app, window, tmp: Path, studies: int, folder: Path | None) -> None:
+    """Part 5: a day's studies, each opened, analysed and its rows clicked; what grows, what stalls."""
+    from PySide6.QtCore import QObject
+    from PySide6.QtWidgets import QApplication
+
+    from jsnviewer.gui.analysis import missing_weights
+    from jsnviewer.phantom import generate_study, write_study
+
+    missing = missing_weights(window.settings)
+    if missing:
+        print(f"\n5. a day's studies: skipped, weights missing: {', '.join(map(str, missing.values()))}")
+        return
+    if folder is None:
+        folder = tmp / "day"
+        for number in range(studies):
+            write_study(folder / f"pair_{number:03d}", generate_study(11 + number), "dcm")
+    folders = sorted(p for p in folder.iterdir() if p.is_dir())
+    print(f"\n5. a day's studies: {studies} opened one after the other from {len(folders)} study folders, each analysed "
+          f"and its Results rows clicked through")
+    warmed = []
+    window.warm_up().signals.finished.connect(lambda: warmed.append(1))
+    process_until(app, lambda: bool(warmed), 600)
+    doing = ["idle"]
+    meter, during = GapMeter(20), []
+    # what was under way when each gap ended (the timer's own slot, connected first, has just added the gap)
+    meter.timer.timeout.connect(lambda: len(during) < len(meter.gaps) and during.append(doing[0]))
+    meter.start()
+    rows, spans = [], []
+    for number in range(studies):
+        doing[0] = f"open #{number + 1}"
+        start = time.perf_counter()
+        open_and_show(app, window, folders[number % len(folders)])
+        opened = time.perf_counter()
+        doing[0] = f"analyse #{number + 1}"
+        outcome: list[str] = []
+        window.analysis_finished.connect(outcome.append)
+        window.start_analysis()
+        process_until(app, lambda: bool(outcome), 1800)
+        window.analysis_finished.disconnect(outcome.append)
+        doing[0] = f"results shown #{number + 1}"
+        process_until(app, lambda: all(l is None or l.settled for l in window.layers.values()), 60)
+        analysed = time.perf_counter()
+        table = window.results_panel.table
+        for row in range(table.rowCount()):
+            doing[0] = f"joint detail row {row + 1} #{number + 1}"
+            table.selectRow(row)
+            pause = time.perf_counter() + 0.03
+            process_until(app, lambda: time.perf_counter() > pause)
+        doing[0] = "idle"
+        spans.append((opened - start, analysed - opened, time.perf_counter() - analysed, outcome[0]))
+        if number == 0 or number % 10 == 9 or number == studies - 1:
+            threads, files = process_counts()
+            rows.append((number + 1, memory_mb()[0] if memory_mb() else 0.0, len(window.findChildren(QObject)),
+                         len(QApplication.allWidgets()), threads, files))
+    meter.stop()
+    print(f"   {'after study':>11s} {'RSS MB':>7s} {'QObjects':>8s} {'widgets':>7s} {'threads':>7s} {'files':>5s}"
+          f"   median s: {'open':>5s} {'analyse':>7s} {'rows':>5s}")
+    for (study, rss, objects, widgets, threads, files) in rows:
+        done = spans[max(0, study - 10):study]
+        medians = [statistics.median(s[i] for s in done) for i in range(3)]
+        print(f"   {study:11d} {rss:7.0f} {objects:8d} {widgets:7d} {threads:7d} {files:5d}"
+              f"   {'':9s} {medians[0]:5.2f} {medians[1]:7.1f} {medians[2]:5.1f}")
+    settled = [row for row in rows if row[0] >= 10] or rows  # the first studies fill the results kept to show again
+    if len(settled) > 1:
+        (first, *a), (last, *b) = settled[0], settled[-1]
+        print(f"   growth per study from study {first} to {last}: " + ", ".join(f"{name} {(y - x) / (last - first):+.2f}" for name, x, y in
+                                                  zip(("RSS MB", "QObjects", "widgets", "threads", "files"), a, b)))
+    failed = [s[3] for s in spans if s[3] != "done"]
+    if failed:
+        print(f"   analyses not done: {', '.join(failed)}")
+    worst = sorted(zip(meter.gaps, during), reverse=True)[:10]
+    print("   longest GUI-thread gaps: " + "; ".join(f"{gap:.0f} ms ({what})" for gap, what in worst))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jsnviewer.gui.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each background run (default 6)")
@@ -403,10 +491,13 @@ def main(argv: list[str] | None = None) -> int:
                              "detector_subluxation, joint_findings, segmenter, registration); repeatable")
     parser.add_argument("--device", default="cpu", choices=DEVICE_CHOICES)
     parser.add_argument("--memory", action="store_true", help="only part 4, memory over a session and with large images")
-    parser.add_argument("--studies", type=int, default=30, help="part 4: studies opened one after the other (default 30)")
+    parser.add_argument("--studies", type=int, default=30, help="parts 4 and 5: studies opened one after the other (default 30)")
     parser.add_argument("--analyse-every", type=int, default=5, metavar="N",
                         help="part 4: analyse every Nth study (default 5; 0: none)")
     parser.add_argument("--distinct", type=int, default=5, help="part 4: phantom pairs opened in turns (default 5)")
+    parser.add_argument("--day", action="store_true", help="only part 5, a day's studies analysed one after the other")
+    parser.add_argument("--studies-folder", type=Path, metavar="DIR",
+                        help="part 5: a folder of study folders (jsnviewer phantom DIR --pairs 30) instead of new phantoms")
     parser.add_argument("--large-factor", type=float, default=2.2,
                         help="part 4: the large pair is a phantom upscaled this much (default 2.2: 3278x4422 px)")
     args = parser.parse_args(argv)
@@ -431,7 +522,9 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(1600, 1000)
         window.show()
         process_until(app, lambda: True)
-        if args.memory:
+        if args.day:
+            measure_day(app, window, tmp, args.studies, args.studies_folder)
+        elif args.memory:
             measure_memory(app, window, tmp, args.studies, args.analyse_every, max(args.distinct, 2), args.large_factor)
         else:
             if not args.analysis_only:
