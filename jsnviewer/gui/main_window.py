@@ -187,7 +187,7 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         # in a scroll area: its five crops and numbers never make the window larger than a small or scaled screen
         self.detail_dock = self._dock(scrolling(self.detail_panel), "Joint detail", Qt.BottomDockWidgetArea)
         self.detail_dock.hide()  # shown with a result: until then its room is the images'
-        self._side_panels_moved = False  # the user dragged a side panel's edge: its width is theirs (`event`)
+        self.side_panels_moved = False  # the user dragged a side panel's edge: its width is theirs (`event`)
 
         self.readout = QLabel("")
         self.save_state = QLabel("")
@@ -259,7 +259,7 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         self.detail_dock.hide()
         if self.result is not None:
             self.show_detail_dock()
-        self._side_panels_moved = False
+        self.side_panels_moved = False
         self._fit_side_panels()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
@@ -271,7 +271,7 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         """The side panels as wide as `side_widths` for the window's width (no wider than its screen's): a window
         narrowed by the user gives the radiographs their share as one opened at that size does; where the user
         dragged a panel's edge, its width stays theirs."""
-        if not self._side_panels_moved:
+        if not self.side_panels_moved:
             width = min(self.width(), self.screen().availableGeometry().width())
             self.resizeDocks([self.study_dock, self.joints_dock], side_widths(width), Qt.Horizontal)
 
@@ -280,7 +280,7 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         if event.type() == QEvent.MouseButtonPress and event.button() == Qt.LeftButton:
             central, at = self.centralWidget().geometry(), event.position().toPoint()
             if central.top() <= at.y() <= central.bottom() and not central.contains(at):
-                self._side_panels_moved = True
+                self.side_panels_moved = True
         return super().event(event)
 
     def show_detail_dock(self) -> None:

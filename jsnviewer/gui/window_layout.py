@@ -70,7 +70,7 @@ def _bytes(value) -> QByteArray | None:
 def save_layout(window: QMainWindow, store: QSettings) -> None:
     store.setValue(GEOMETRY_KEY, window.saveGeometry())
     store.setValue(LAYOUT_KEY, window.saveState(LAYOUT_VERSION))
-    store.setValue(PANELS_SIZED_KEY, bool(window._side_panels_moved))
+    store.setValue(PANELS_SIZED_KEY, bool(window.side_panels_moved))
     store.sync()
 
 
@@ -94,5 +94,5 @@ def restore_layout(window: QMainWindow, store: QSettings, areas: list[QRect] | N
             if part.isFloating():
                 keep_on_screen(part, areas)
         # the side panels' widths are the user's where they dragged them, on the screens they did
-        window._side_panels_moved = placed and store.value(PANELS_SIZED_KEY, False) in (True, "true")
+        window.side_panels_moved = placed and store.value(PANELS_SIZED_KEY, False) in (True, "true")
     return placed and arranged

@@ -136,7 +136,7 @@ def analyse_study(study: dict[str, str], manifest_dir: Path, out: Path, folder: 
     folder_notes = [note] if note else []
     visits: dict[str, VisitInfo] = {}
     try:
-        missing = [name for name, visit in (("baseline", "baseline"), ("follow-up", "followup")) if not study[visit]]
+        missing = [word for visit, word in VISITS.items() if not study[visit]]
         if missing:
             raise JsnError(f"the manifest row names no {' nor '.join(missing)} file")
         radiographs, digests = [], []
