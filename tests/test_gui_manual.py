@@ -292,3 +292,54 @@ def test_the_manual_writes_every_key_in_its_text_font_so_the_letter_o_is_no_zero
     manual.open_page("manual/keyboard-shortcuts.md")
     text = manual.browser.toPlainText()
     assert "Ctrl+O" in text and "Ctrl+0 (zero)" in text
+
+
+MENU_PATH = re.compile(r"\b(File|Edit|View|Analysis|Help) ▸ ")
+
+
+def _menu_items(window) -> dict[str, bool]:
+    """Every menu and menu item of the window by the names it shows ("View ▸ Panels ▸ Toolbar"): whether it is a menu."""
+    items: dict[str, bool] = {}
+
+    def walk(menu, path: str) -> None:
+        for action in menu.actions():
+            if action.menu() is not None:
+                items[f"{path} ▸ {action.menu().title().replace('&', '')}"] = True
+                walk(action.menu(), f"{path} ▸ {action.menu().title().replace('&', '')}")
+            elif not action.isSeparator():
+                items[f"{path} ▸ {action.text().replace('&', '')}"] = False
+
+    for top in window.menuBar().actions():
+        walk(top.menu(), top.menu().title().replace("&", ""))
+    return items
+
+
+def test_every_menu_path_the_user_manual_names_is_in_the_window_menus(make_window):
+    """"Help ▸ About shows this user's paths": the item is About jsnviewer. A path is the menu's words as shown, its
+    "…" optional; a menu is followed by one of its items or by the sentence, an item by the sentence (File ▸ Settings ▸
+    Registration: a row of the dialog)."""
+    items = _menu_items(make_window())
+    assert items["View ▸ Panels ▸ Toolbar"] is False and items["View ▸ Panels"] is True
+    assert "Help ▸ About jsnviewer" in items
+    named = 0
+    for page in _user_pages():
+        text = re.sub(r"\s+", " ", page.read_text(encoding="utf-8"))  # a path broken over two lines
+        for found in MENU_PATH.finditer(text):
+            rest = text[found.start():]
+            ends = {True: r"(?!\w)(?! ▸ )", False: r"(…|(?!\w))"}  # a menu: not followed by an item not in it
+            assert any(re.match(re.escape(item.rstrip("…")) + ends[menu], rest) for item, menu in items.items()), \
+                (page.name, rest[:60])
+            named += 1
+    assert named >= 30
+
+
+def test_every_key_the_shortcuts_list_gives_is_written_on_the_keyboard_page(make_window):
+    """Help ▸ Keyboard shortcuts and the page list the same keys: a second key the program gives an action (its own,
+    or the desktop's, as Windows' Alt+Shift+Backspace for Redo) is on the page too, in bold as the page writes keys."""
+    page = (MANUAL / "keyboard-shortcuts.md").read_text(encoding="utf-8")
+    written = set(re.findall(r"\*\*([^*]+)\*\*", page))
+    mouse = {"Wheel", "Middle-drag", "Right-drag"}  # the list's last rows, the mouse's (the page's Mouse table)
+    keys = {key.removesuffix(" (zero)") for listed, _ in make_window().shortcut_rows() if listed not in mouse
+            for key in listed.split(" or ")}
+    assert len(keys) >= 50 and "Ctrl+Y" in keys and "Backspace" in keys
+    assert not sorted(keys - written)
