@@ -82,28 +82,74 @@ def test_a_link_to_a_file_that_is_gone_is_called_a_broken_link_not_a_missing_fil
     assert str(caught.value) == f"{link}: broken link (the file it points to is not there)"
 
 
-def test_a_dicom_image_over_the_pixel_limit_is_refused_with_its_size_before_its_pixels_are_decoded(tmp_path, monkeypatch):
+def grey_dicom(path, rows: int, columns: int, pixel_data: bytes | None, **elements):
+    """An 8-bit grey Secondary Capture file whose header says `rows` × `columns`, holding `pixel_data` as it is."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
-    side = 9460  # 89.5 million pixels and a few: one row more than Pillow takes in a PNG
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = SecondaryCaptureImageStorage, generate_uid()
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = Dataset()
     ds.file_meta, ds.preamble = meta, b"\0" * 128
     ds.SOPClassUID, ds.SOPInstanceUID = SecondaryCaptureImageStorage, meta.MediaStorageSOPInstanceUID
-    ds.Rows = ds.Columns = side
+    ds.Rows, ds.Columns = rows, columns
     ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
     ds.BitsAllocated = ds.BitsStored = 8
     ds.HighBit, ds.PixelRepresentation = 7, 0
-    ds.PixelData = bytes(side * side)
-    ds.save_as(tmp_path / "huge.dcm", enforce_file_format=True)
-    del ds
+    for name, value in elements.items():
+        setattr(ds, name, value)
+    if pixel_data is not None:
+        ds.PixelData = pixel_data
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def test_a_dicom_image_over_the_pixel_limit_is_refused_with_its_size_before_its_pixels_are_read(tmp_path, monkeypatch):
+    import tracemalloc
+
+    side = 9460  # 89.5 million pixels and a few: one row more than Pillow takes in a PNG
+    huge = grey_dicom(tmp_path / "huge.dcm", side, side, bytes(side * side))
     decoded = []
     monkeypatch.setattr("pydicom.dataset.Dataset.pixel_array", property(lambda self: decoded.append(1)))
-    with pytest.raises(RadiographError) as caught:  # before: opened, 0.4 GB of grey levels and as much to show them
-        load_radiograph(tmp_path / "huge.dcm")
+    tracemalloc.start()
+    try:
+        with pytest.raises(RadiographError) as caught:  # before: opened, 0.4 GB of grey levels and as much to show them
+            load_radiograph(huge)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert str(caught.value) == ("huge.dcm: image too large to be a radiograph (9460 x 9460 = 89,491,600 pixels; "
                                  "jsnviewer opens at most 89,478,485)")
     assert decoded == []
+    # Refused from its header: its 89 MB of pixel data were read into memory just to be refused (a 12000 × 15000
+    # 16-bit file: 360 MB, a scanner's raw export: gigabytes and seconds before the message).
+    assert peak < huge.stat().st_size / 20
+
+
+def cut_inside_pixel_data(path):
+    """`path` cut a few bytes into its pixel values, its PixelData element still saying how long it should be."""
+    data = path.read_bytes()
+    start = data.index(b"\xe0\x7f\x10\x00") + 12  # the tag, VR OB/OW, 2 reserved bytes, 4-byte length
+    path.write_bytes(data[: start + 10])
+    return path
+
+
+@pytest.mark.parametrize("rows, columns, frames, expected", [
+    (10000, 10000, 1, "image too large to be a radiograph (10000 x 10000 = 100,000,000 pixels; jsnviewer opens at most "
+                      "89,478,485)"),
+    (20, 20, 3, "multi-frame DICOM (3 frames); jsnviewer reads one radiograph per file"),
+])
+@pytest.mark.parametrize("pixel_data", ["cut", "absent"])
+def test_a_dicom_too_large_or_multi_frame_by_its_header_is_refused_as_such_whatever_its_pixel_data(
+        tmp_path, rows, columns, frames, expected, pixel_data):
+    """The header is read first: the pixel data of such a file is never read (before, a file cut inside it said
+    "truncated DICOM file (ends inside PixelData)", one without it "… holds no pixel data", each only after the
+    whole file had been read)."""
+    path = grey_dicom(tmp_path / "scan.dcm", rows, columns, bytes(1000) if pixel_data == "cut" else None,
+                      NumberOfFrames=frames)
+    if pixel_data == "cut":
+        cut_inside_pixel_data(path)
+    with pytest.raises(RadiographError) as caught:
+        load_radiograph(path)
+    assert str(caught.value) == f"scan.dcm: {expected}"

@@ -93,6 +93,7 @@ def read_dicom(path: Path) -> Radiograph:
 
 
 def _read_dicom(path: Path) -> Radiograph:
+    _refuse_from_header(path)
     try:
         with warnings.catch_warnings(record=True) as warned:
             warnings.simplefilter("always")
@@ -116,9 +117,11 @@ def _read_dicom(path: Path) -> Radiograph:
         raise RadiographError(path, f"DICOM file without pixel data ({_sop_class_name(ds)}), not an image")
     if "PixelData" not in ds:
         raise RadiographError(path, "DICOM float pixel data (parametric map) is not a radiograph")
+    # Refused from the header already, unless an element there could not be read: then it fails here, in the order
+    # of the checks a damaged file has always gone through.
     frames = _int(ds.get("NumberOfFrames")) or 1
     if frames > 1:
-        raise RadiographError(path, f"multi-frame DICOM ({frames} frames); jsnviewer reads one radiograph per file")
+        raise RadiographError(path, _multi_frame(frames))
     photometric = str(ds.get("PhotometricInterpretation", "")).strip().upper()
     if photometric not in _GREY + _COLOUR:
         raise RadiographError(path, f"unsupported photometric interpretation {photometric or '(missing)'}")
@@ -162,6 +165,26 @@ def _read_dicom(path: Path) -> Radiograph:
         window_width=width,
         identity=_identity(ds),
     )
+
+
+def _refuse_from_header(path: Path) -> None:
+    """Refuse a multi-frame or too large image from its header, before its pixel data is read into memory (a
+    12000 × 15000 file is 360 MB of bytes read just to be refused). A header that cannot be read is left to the
+    whole file's read, which says what is wrong with it."""
+    try:
+        header = pydicom.dcmread(path, force=True, stop_before_pixels=True)
+        frames, width, height = (_int(header.get(name)) for name in ("NumberOfFrames", "Columns", "Rows"))
+    except Exception:
+        return
+    if (frames or 1) > 1:
+        raise RadiographError(path, _multi_frame(frames))
+    large = too_large(width or 0, height or 0)
+    if large:
+        raise RadiographError(path, large)
+
+
+def _multi_frame(frames: int) -> str:
+    return f"multi-frame DICOM ({frames} frames); jsnviewer reads one radiograph per file"
 
 
 def write_dicom(path: Path, radiograph: Radiograph) -> None:
