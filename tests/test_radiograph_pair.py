@@ -81,3 +81,16 @@ def test_the_same_pixels_twice_are_one_image_whatever_the_files_say():
     other = same.copy()
     other[3, 3] += 0.01
     assert codes(study(BASE, pixels=same), study(later, pixels=other)) == []
+
+
+def test_the_same_jpeg_twice_is_not_said_to_be_unchecked_for_its_patient():
+    """A JPEG opened as both visits: the warnings bar said "same image", and beside it that the patient of the two
+    was not checked, as if the same pixels could be two patients'. The pixel size, which is unknown, is still said."""
+    blank = StudyIdentity()
+    same = np.random.default_rng(8).random((8, 8), dtype=np.float32)
+    assert codes(study(blank, size=None, pixels=same), study(blank, size=None, pixels=same.copy())) == [
+        "same-image", "pixel-size-unknown"]
+    other = same.copy()
+    other[2, 5] += 0.01
+    assert codes(study(blank, size=None, pixels=same), study(blank, size=None, pixels=other)) == [
+        "patient-not-stated", "pixel-size-unknown"]

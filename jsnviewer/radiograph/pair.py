@@ -28,7 +28,8 @@ class PairWarning:
 
 def check_pair(baseline: Radiograph, followup: Radiograph) -> list[PairWarning]:
     warnings: list[PairWarning] = []
-    if baseline.pixels.shape == followup.pixels.shape and np.array_equal(baseline.pixels, followup.pixels):
+    same_image = baseline.pixels.shape == followup.pixels.shape and np.array_equal(baseline.pixels, followup.pixels)
+    if same_image:
         warnings.append(PairWarning(
             "same-image", "Baseline and follow-up are the same image (identical pixels): there is no change to measure."))
     a, b = baseline.identity, followup.identity
@@ -39,7 +40,9 @@ def check_pair(baseline: Radiograph, followup: Radiograph) -> list[PairWarning]:
             f"Baseline and follow-up have different patient IDs ({a.patient_id} and {b.patient_id}).",
         ))
     unstated = [name for name, identity in (("baseline", a), ("follow-up", b)) if not identity.patient_id]
-    if unstated:  # two JPEGs of one patient are the usual case: said once, no joint doubted for it
+    # two JPEGs of one patient are the usual case: said once, no joint doubted for it; not at all beside the same
+    # image twice, which is one patient's whatever its files say
+    if unstated and not same_image:
         who = "Neither radiograph states a" if len(unstated) == 2 else f"The {unstated[0]} states no"
         warnings.append(PairWarning(
             "patient-not-stated", f"{who} patient ID: that both are of the same patient was not checked."))
