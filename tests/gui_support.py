@@ -74,6 +74,15 @@ def open_and_wait(qtbot, window, baseline, followup=None, timeout=10000):
     qtbot.waitUntil(lambda: window.task is None, timeout=timeout)
 
 
+def open_retraining_and_wait(qtbot, window, timeout=60000):
+    """Analysis ▸ Retrain models…, and its dialog once the dataset is counted in the background (None where none
+    opened: no dataset folder, a folder that cannot be read)."""
+    window.open_retraining()
+    qtbot.waitUntil(lambda: window.retrain_count is None, timeout=timeout)
+    dialog = window.retrain_dialog
+    return dialog if dialog is not None and dialog.isVisible() else None
+
+
 def wait_saved(qtbot, window, timeout=10000):
     """Wait until no background save is running."""
     qtbot.waitUntil(lambda: not window.saver.is_busy(), timeout=timeout)

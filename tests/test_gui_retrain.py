@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from jsnviewer.weights import load_weights, models_dir
-from gui_support import make_window, settings_store  # noqa: F401
+from gui_support import make_window, open_retraining_and_wait, settings_store  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not (models_dir() / "registration.pt").is_file() or
                                 not (models_dir() / "joint_findings.pt").is_file(),
@@ -66,9 +66,9 @@ def trained_with(monkeypatch, model: str, arguments: list[str]) -> None:
     monkeypatch.setattr(retraining, "MODELS", runs)
 
 
-def dialog_training_only(window, model: str):
+def dialog_training_only(qtbot, window, model: str):
     """The window's Retrain dialog with only `model` ticked."""
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     for name, check in dialog.checks.items():
         check.setChecked(name == model)
     return dialog
@@ -456,7 +456,7 @@ def test_retraining_from_the_window_writes_new_weights_into_the_dataset_and_uses
     from jsnviewer.gui.settings import load_settings
 
     window = make_window(dataset_root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     assert dialog is not None and window.open_retraining() is dialog  # one at a time
     for name, check in dialog.checks.items():
         check.setChecked(name in ("joint_findings", "registration"))
@@ -503,7 +503,7 @@ def test_the_retraining_runs_on_the_device_chosen_in_settings(qtbot, make_window
 
     window = make_window(dataset_root)
     window.settings = replace(window.settings, device="cpu")
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     for check in dialog.checks.values():
         check.setChecked(check.isEnabled())
     dialog.start_button.click()
@@ -527,7 +527,7 @@ def test_the_bar_counts_the_training_steps_and_the_synthetic_hands_made_first_ar
     shutil.copytree(dataset_root, root, ignore=shutil.ignore_patterns("retrained"))
     trained_with(monkeypatch, "joint_findings",
                  ["findings", "--synthetic", "0", "--validation", "2", "--steps", "2", "--batch", "8"])
-    dialog = dialog_training_only(make_window(root), "joint_findings")
+    dialog = dialog_training_only(qtbot, make_window(root), "joint_findings")
     seen = []  # the bar and the words above it, as each part of the trainer's output came
     dialog.progress.valueChanged.connect(lambda value: seen.append(
         (value, dialog.progress.maximum(), dialog.status.text(), dialog.output)))
@@ -549,7 +549,7 @@ def test_a_cancelled_training_leaves_no_half_trained_file_and_nothing_to_use(qtb
     root = tmp_path / "dataset"  # no earlier run to offer again after the cancel (the module's has them)
     shutil.copytree(dataset_root, root, ignore=shutil.ignore_patterns("retrained"))
     trained_with(monkeypatch, "registration", ["registration", "--epochs", "500", "--self-pairs", "8", "--batch-size", "8"])
-    dialog = dialog_training_only(make_window(root), "registration")
+    dialog = dialog_training_only(qtbot, make_window(root), "registration")
     dialog.length.setCurrentIndex(dialog.length.findText("Short", Qt.MatchStartsWith))
     dialog.start_button.click()
     assert not dialog.length.isEnabled()
@@ -578,7 +578,7 @@ def test_while_a_model_trains_the_dialog_says_about_how_long_it_has_left(qtbot, 
     echo = "import sys\nfor line in sys.stdin:\n    print(line, end='', flush=True)"
     monkeypatch.setattr(retrain_dialog, "program_command", lambda: [sys.executable, "-c", echo])
     window = make_window(root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     for name, check in dialog.checks.items():
         check.setChecked(name in ("detector_ankylosis", "detector_subluxation"))
     now = [0.0]
@@ -616,7 +616,7 @@ def test_a_cancelled_training_gives_back_the_offer_of_the_earlier_runs_weights(
     offered any more (Use greyed, the comparison gone) until the dialog was closed and opened again."""
     root = compared_on_enough  # the cancelled run leaves it as it was
     trained_with(monkeypatch, "registration", ["registration", "--epochs", "500", "--self-pairs", "8", "--batch-size", "8"])
-    dialog = dialog_training_only(make_window(root), "registration")
+    dialog = dialog_training_only(qtbot, make_window(root), "registration")
     offered, comparison = dialog.new_weights(), dialog.comparison
     assert offered and comparison is not None and dialog.use_button.isEnabled()
     dialog.start_button.click()
@@ -636,7 +636,7 @@ def test_a_failing_trainer_is_reported_in_its_own_words_and_the_next_model_still
         qtbot, make_window, dataset_root, quick_runs, monkeypatch):
     trained_with(monkeypatch, "joint_findings", ["findings", "--no-such-option"])
     window = make_window(dataset_root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     for name, check in dialog.checks.items():
         check.setChecked(name in ("joint_findings", "registration"))
     dialog.start_button.click()
@@ -652,6 +652,96 @@ def test_retraining_without_a_dataset_folder_says_where_to_start(qtbot, make_win
     assert any("choose one first" in text for _, text in window.warnings.messages())
 
 
+@pytest.fixture
+def counting_held(monkeypatch):
+    """The Retrain dialog's count of the dataset, held in a background thread until the gate is set (a large dataset
+    on a clinic's share), and the threads it ran in; the gate is set at the end whatever happened (a thread of the
+    pool held would hold up the next tests' work)."""
+    import threading
+
+    from jsnviewer.gui import main_window
+
+    gate, threads, real = threading.Event(), [], main_window.training_data
+
+    def training_data(root):
+        threads.append(threading.current_thread())
+        if threading.current_thread() is not threading.main_thread():  # on the GUI thread it would freeze the test
+            gate.wait(30)
+        return real(root)
+
+    monkeypatch.setattr(main_window, "training_data", training_data)
+    yield gate, threads
+    gate.set()
+
+
+def test_the_window_is_not_frozen_while_the_retrain_dialog_counts_the_dataset_and_a_second_press_opens_no_second(
+        qtbot, make_window, tmp_path, counting_held):
+    """Retrain counted the dataset on the GUI thread: about 1 s for 800 radiographs on a local disk, far longer on a
+    share, with the window frozen meanwhile."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from jsnviewer.gui.main_window import COUNTING_FOR_RETRAINING
+    from jsnviewer.gui.retrain_dialog import RetrainDialog
+
+    gate, threads = counting_held
+    window = make_window(tmp_path / "dataset")
+    shown = window.open_retraining()
+    qtbot.waitUntil(lambda: len(threads) > 0, timeout=10000)
+    assert threads[0] is not threading.main_thread()
+    assert shown is None and window.retrain_dialog is None  # the dialog comes once the count is in
+    ticks = []
+    QTimer.singleShot(0, lambda: ticks.append(1))
+    qtbot.waitUntil(lambda: len(ticks) > 0, timeout=10000)  # the window goes on with its events while it counts
+    assert window.statusBar().currentMessage() == COUNTING_FOR_RETRAINING and window.retrain_dialog is None
+    assert window.open_retraining() is None  # pressed again while it counts
+    gate.set()
+    qtbot.waitUntil(lambda: window.retrain_count is None, timeout=10000)
+    assert len(threads) == 1  # counted once
+    assert [d for d in window.findChildren(RetrainDialog) if d.isVisible()] == [window.retrain_dialog]
+    assert window.statusBar().currentMessage() == ""
+
+
+def test_a_dataset_that_cannot_be_read_is_said_once_counted_in_the_background(qtbot, make_window, tmp_path,
+                                                                               monkeypatch):
+    import threading
+
+    from jsnviewer.dataset import DatasetError
+    from jsnviewer.gui import main_window
+
+    threads = []
+
+    def unreadable(root):
+        threads.append(threading.current_thread())
+        raise DatasetError(f"{root}/dataset.json: cannot read the file (Input/output error)")
+
+    monkeypatch.setattr(main_window, "training_data", unreadable)
+    window = make_window(tmp_path / "dataset")
+    assert open_retraining_and_wait(qtbot, window) is None
+    assert ("error", f"Cannot read the dataset for retraining: {tmp_path / 'dataset'}/dataset.json: cannot read the "
+            "file (Input/output error)") in window.warnings.messages()
+    assert window.retrain_dialog is None and threads[0] is not threading.main_thread()
+
+
+def test_a_window_closed_while_the_retrain_dialog_counts_the_dataset_opens_no_dialog(qtbot, make_window, tmp_path,
+                                                                                    counting_held):
+    import threading
+
+    from PySide6.QtCore import QThreadPool
+
+    gate, threads = counting_held
+    window = make_window(tmp_path / "dataset")
+    window.open_retraining()
+    qtbot.waitUntil(lambda: len(threads) > 0, timeout=10000)
+    assert threads[0] is not threading.main_thread()
+    window.close()
+    gate.set()
+    assert QThreadPool.globalInstance().waitForDone(10000)
+    qtbot.wait(50)  # the count's last signals, had they been connected still
+    assert window.retrain_dialog is None
+
+
 def test_the_boxes_of_the_last_minutes_count_before_autosave_has_written_them(qtbot, make_window, tmp_path):
     from gui_support import open_and_wait, write_radiograph
     from jsnviewer.gui.main_window import BASELINE
@@ -659,7 +749,7 @@ def test_the_boxes_of_the_last_minutes_count_before_autosave_has_written_them(qt
     window = make_window(tmp_path / "dataset", autosave_delay_s=30.0)
     open_and_wait(qtbot, window, write_radiograph(tmp_path / "hand1.dcm"))
     window.add_box(BASELINE, (60.0, 70.0, 30.0, 30.0), "PIP2")  # just drawn: its autosave is still waiting
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     assert dialog.data.reviewed_images == 1
     assert dialog.checks["detector_ankylosis"].isEnabled() and dialog.start_button.isEnabled()
 
@@ -672,7 +762,7 @@ def test_a_dataset_folder_the_weights_cannot_be_written_to_is_said_before_any_tr
     blocker.write_text("a file where the folder would go")  # as a read-only share refuses the folder
     monkeypatch.setattr(retrain_dialog, "output_folder", lambda root: blocker / "2024-01-01_000000")
     window = make_window(dataset_root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     dialog.start_button.click()
     assert not dialog.running
     assert "Nothing trained" in dialog.status.text() and "cannot be written" in dialog.status.text()
@@ -699,7 +789,7 @@ def test_weights_trained_but_not_used_before_the_dialog_closed_are_offered_when_
     latest = runs / "2026-11-20_100000"
 
     window = make_window(root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     qtbot.waitUntil(lambda: dialog.use_button.isEnabled(), timeout=120_000)  # compared first (no data to measure on)
     assert "2026-11-20_100000" in dialog.status.text()
     assert dialog.new_weights() == {"segmenter": str(latest / "segmenter.pt"),
@@ -711,7 +801,7 @@ def test_weights_trained_but_not_used_before_the_dialog_closed_are_offered_when_
     assert window.settings.weights["segmenter"] == str(latest / "segmenter.pt")
     dialog.close_button.click()
 
-    again = window.open_retraining()
+    again = open_retraining_and_wait(qtbot, window)
     assert again is not dialog and not again.use_button.isEnabled()  # in use now: nothing more to offer
 
 
@@ -720,7 +810,7 @@ def test_a_damaged_annotation_file_is_named_and_left_out_instead_of_stopping_the
     """The dialog did not open at all ("Cannot read the dataset for retraining") for one file cut short."""
     (half_reviewed_dataset.annotations_dir / "cut.json").write_text('{"version": 1, "ima')
     window = make_window(half_reviewed_dataset.root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     assert dialog is not None and dialog.data.reviewed_images == 1
     assert "cut.json" in dialog.log.toPlainText()
     assert dialog.checks["detector_ankylosis"].isEnabled()  # the reviewed radiograph still trains
@@ -743,7 +833,7 @@ def test_a_reviewed_radiograph_giving_one_joint_name_to_two_boxes_is_named_befor
     older.joints = [JointAnnotation((10.0 + k, 20.0, 8.0, 8.0), "PIP3", source="user") for k in range(2)]
     half_reviewed_dataset.save_annotation(older)
     window = make_window(half_reviewed_dataset.root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     assert reviewed.name == "reviewed.png"
     named = f"reviewed.png (in the dataset: {reviewed.image_file}): MCP2 ×2"
     assert sorted(dialog.data.repeated) == sorted((named, f"{older.image_file}: PIP3 ×2"))
@@ -787,7 +877,7 @@ def test_too_few_reviewed_radiographs_to_tell_are_said_before_the_training(qtbot
     from jsnviewer.dataset import JointAnnotation
 
     window = make_window(half_reviewed_dataset.root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     intro = dialog.findChildren(QLabel)[0].text()
     assert "<b>1 reviewed radiograph is too few to tell</b> whether new detectors" in intro
     assert dialog.checks["detector_ankylosis"].isEnabled()  # a first look stays possible
@@ -799,7 +889,7 @@ def test_too_few_reviewed_radiographs_to_tell_are_said_before_the_training(qtbot
         annotation = half_reviewed_dataset.add_image(path, width=48, height=64, laterality="L")
         annotation.joints = [JointAnnotation((10.0, 20.0, 8.0, 8.0), "PIP3", source="user")]
         half_reviewed_dataset.save_annotation(annotation)
-    again = window.open_retraining()
+    again = open_retraining_and_wait(qtbot, window)
     assert again.data.reviewed_images == 5 and "too few to tell" not in again.findChildren(QLabel)[0].text()
 
 
@@ -809,7 +899,7 @@ def test_a_demo_radiograph_an_earlier_version_saved_into_the_dataset_is_named_an
     versions, counted as a reviewed radiograph and was trained on without a word, and so were its joint crops."""
     copy = save_demo_copy(half_reviewed_dataset, crops=True)
     window = make_window(half_reviewed_dataset.root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     assert dialog.data.reviewed_images == 1 and dialog.data.demo == (copy.image_file,)
     assert (dialog.data.crops, dialog.data.crop_joints, dialog.data.demo_crops) == (0, 0, 12)
     assert not dialog.checks["registration"].isEnabled()
@@ -854,7 +944,7 @@ def test_a_new_segmenter_is_not_called_worse_for_differing_from_the_outlines_the
     _worse_segmenter(run / "segmenter.pt")
     _retrained_copy("registration", run)
     window = make_window(root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     assert dialog.comparing and not dialog.use_button.isEnabled() and dialog.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.running, timeout=120_000)
     assert (run / "comparison.json").is_file()
@@ -871,7 +961,7 @@ def test_a_new_segmenter_is_not_called_worse_for_differing_from_the_outlines_the
            "Registration network." in dialog.status.text()
     dialog.close_button.click()
 
-    again = window.open_retraining()  # offered again: its comparison shown at once, not measured again
+    again = open_retraining_and_wait(qtbot, window)  # offered again: its comparison shown at once, not measured again
     assert not again.running and again.use_button.isEnabled() and again.comparison == dialog.comparison
     _click.asked.clear(), _click.offered.clear()
     monkeypatch.setattr(QMessageBox, "exec", lambda box: _click(box, "Cancel"))
@@ -914,7 +1004,7 @@ def compared_on_enough(dataset_root, tmp_path_factory):
 def test_weights_shown_to_do_as_well_on_enough_data_are_used_without_asking_and_the_others_only_when_told(
         qtbot, make_window, compared_on_enough, monkeypatch):
     window = make_window(compared_on_enough)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     assert not dialog.running and dialog.comparison is not None  # shown at once
     assert "Too little data" not in _row(dialog.comparison_view.text(), "Registration network")
     _click.asked.clear(), _click.offered.clear()
@@ -941,7 +1031,7 @@ def test_on_a_laptop_screen_the_comparison_and_the_log_are_both_readable(qtbot, 
     monkeypatch.setattr(jsnviewer.gui.fitting, "room_on_screen", lambda widget: room)
     monkeypatch.setattr(retrain_dialog, "room_on_screen", lambda widget: room, raising=False)
     window = make_window(compared_on_enough)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     dialog.log.appendPlainText("\n".join(f"line {n}" for n in range(40)))
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -973,7 +1063,7 @@ def test_a_comparison_measured_after_the_dialog_opened_shows_whole_above_the_log
     monkeypatch.setattr(jsnviewer.gui.fitting, "room_on_screen", lambda widget: room)
     monkeypatch.setattr(retrain_dialog, "room_on_screen", lambda widget: room, raising=False)
     window = make_window(root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     assert dialog.comparing
     qtbot.waitExposed(dialog)
     dialog.log.appendPlainText("\n".join(f"line {n}" for n in range(40)))  # what the trainers printed
@@ -988,7 +1078,7 @@ def test_a_comparison_measured_after_the_dialog_opened_shows_whole_above_the_log
 
 def test_the_training_lengths_say_how_long_in_plain_words(qtbot, make_window, tmp_path):
     """The lengths read "Standard: the docs' starting points": an annotator does not know the docs, but knows minutes."""
-    dialog = make_window(tmp_path / "dataset").open_retraining()
+    dialog = open_retraining_and_wait(qtbot, make_window(tmp_path / "dataset"))
     lengths = [dialog.length.itemText(i) for i in range(dialog.length.count())]
     assert dialog.length.currentText() == "Standard (about 10 min for all five on a 2-core computer)"
     assert lengths[0].startswith("Short (about half the time") and lengths[2].startswith("Long (three times as long")
@@ -1006,7 +1096,7 @@ def test_weights_whose_comparison_was_cancelled_are_used_only_when_the_user_says
     run.mkdir(parents=True)
     _retrained_copy("registration", run)
     window = make_window(root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     assert dialog.comparing
     dialog.cancel()
     qtbot.waitUntil(lambda: not dialog.running and dialog.use_button.isEnabled(), timeout=30_000)
@@ -1030,7 +1120,7 @@ def test_a_disk_too_full_for_the_new_weights_is_said_before_any_training(qtbot, 
     monkeypatch.setattr(atomic, "free_space", lambda folder: 100_000)
     runs_before = set((dataset_root / "retrained").glob("*/"))  # the module's dataset: earlier tests' runs stay
     window = make_window(dataset_root)
-    dialog = window.open_retraining()
+    dialog = open_retraining_and_wait(qtbot, window)
     dialog.start_button.click()
     assert not dialog.running
     assert dialog.status.text().startswith(f"Nothing trained: the new weights do not fit into {dataset_root / 'retrained'} "
@@ -1048,7 +1138,7 @@ def test_a_disk_too_full_for_every_model_ticked_says_which_would_fit(qtbot, make
     from jsnviewer import atomic
 
     monkeypatch.setattr(atomic, "free_space", lambda folder: 2_000_000)
-    dialog = make_window(dataset_root).open_retraining()
+    dialog = open_retraining_and_wait(qtbot, make_window(dataset_root))
     assert all(check.isChecked() for check in dialog.checks.values())  # all five: about 5.8 MB
     dialog.start_button.click()
     assert not dialog.running
@@ -1090,7 +1180,7 @@ def test_weights_the_full_disk_did_not_take_are_written_into_a_folder_the_user_p
     elsewhere = tmp_path / "usb stick"
     elsewhere.mkdir()
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(elsewhere))
-    dialog = dialog_training_only(make_window(dataset_root), model)
+    dialog = dialog_training_only(qtbot, make_window(dataset_root), model)
     dialog.start_button.click()
     run_folder = dialog.out_folder  # then an earlier run's, offered again: this one wrote nothing into the dataset
     qtbot.waitUntil(lambda: not dialog.running, timeout=240_000)

@@ -9,7 +9,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication, QToolBar
 
 from jsnviewer.gui.main_window import BASELINE, FOLLOWUP
-from gui_support import make_window, settings_store, shown_study, study  # noqa: F401
+from gui_support import make_window, open_retraining_and_wait, settings_store, shown_study, study  # noqa: F401
 from test_gui_analysis import analysed  # noqa: F401 (the analysed window fixture)
 
 
@@ -239,7 +239,7 @@ def test_each_dialog_fits_a_full_hd_screen_at_twice_the_scale_with_its_buttons_i
     app.setStyleSheet(style_sheet())  # as the program shows it
     try:
         window = make_window(tmp_path / "dataset")
-        dialog = getattr(window, opens)()
+        dialog = open_retraining_and_wait(qtbot, window) if opens == "open_retraining" else getattr(window, opens)()
         if dialog is not None:  # the Retrain dialog is not modal
             look(dialog)
     finally:

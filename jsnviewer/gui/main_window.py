@@ -58,7 +58,7 @@ from jsnviewer.gui.warnings_bar import WarningsBar
 from jsnviewer.gui.window_layout import LAYOUT_VERSION, restore_layout, save_layout
 from jsnviewer.gui.worker import Worker
 from jsnviewer.pipeline.analyze import NoHandToAnalyse
-from jsnviewer.retraining import training_data
+from jsnviewer.retraining import TrainingData, training_data
 from jsnviewer.weights import not_found
 from jsnviewer.words import counted
 
@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SIZE = QSize(1500, 900)  # the window's size where the screen has room for it
 DETAIL_HEIGHT = 270  # the joint detail dock's height where the screen has room for it
 PAN_STEP = 0.2  # Ctrl+arrows pan by this share of the view's width or height
+COUNTING_FOR_RETRAINING = "Counting the dataset's reviewed radiographs and joint crops for retraining…"
 
 
 def step_within(at: float, step: float, low: float, high: float) -> float:
@@ -137,6 +138,7 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         self.dataset_unusable = False  # the remembered dataset folder could not be opened: autosave is off
         self.session_dataset_folder = ""  # `jsnviewer gui --dataset DIR`: this session's folder, not remembered
         self.retrain_dialog: RetrainDialog | None = None
+        self.retrain_count: Worker | None = None  # the dataset counted for the Retrain dialog (`open_retraining`)
         self.manual_window = None  # Help ▸ User manual, made when first asked for
         self.import_report: QMessageBox | None = None  # what the last COCO import did and left out
         # where the unsaved edits are kept against a crash (`keep_unsaved_edits`; off in tests that do not ask)
@@ -558,11 +560,17 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
             self.warnings.show_message(describe(not_found(path, name)), "warning", key=f"weights-{name}")
 
     def open_retraining(self) -> RetrainDialog | None:
-        """The Retrain dialog for the dataset folder (one at a time: a second call raises it)."""
+        """The Retrain dialog for the dataset folder, once its annotations and joint crops are counted in the
+        background (long on a clinic's share; the window is not frozen meanwhile). One at a time: the dialog open is
+        raised and returned; pressed again while counting, nothing more starts. Returns None until the dialog is
+        shown (`retrain_count` is the count on its way)."""
         if self.retrain_dialog is not None and self.retrain_dialog.isVisible():
             self.retrain_dialog.raise_()
             self.retrain_dialog.activateWindow()
             return self.retrain_dialog
+        if self.retrain_count is not None:
+            self.statusBar().showMessage(COUNTING_FOR_RETRAINING)
+            return None
         root = self.saver.dataset_root
         if root is None:
             self.warnings.show_message("Retraining learns from a dataset folder: choose one first (File ▸ Choose "
@@ -571,18 +579,39 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         self.saver.flush()  # the edits of the last minutes are part of the dataset it counts and trains on
         self.saver.wait()
         QApplication.processEvents()  # their joint crops start writing
-        try:
-            data = training_data(root)
-        except (DatasetError, OSError) as exc:
-            self.warnings.show_message(f"Cannot read the dataset for retraining: {exc}", "error", key="retrain")
-            return None
+        worker = self.retrain_count = Worker(training_data, root)
+        self.workers.add(worker)
+        worker.signals.result.connect(lambda data: self._retraining_counted(root, data))
+        worker.signals.error.connect(self._retraining_count_failed)
+        worker.signals.finished.connect(lambda w=worker: self._retraining_count_ended(w))
+        self.statusBar().showMessage(COUNTING_FOR_RETRAINING)
+        worker.start()
+        return None
+
+    def _retraining_counted(self, root: Path, data: TrainingData) -> None:
+        if self.saver.dataset_root != root:  # another folder chosen (Settings) while it counted: count that one
+            self.retrain_count = None
+            self.open_retraining()
+            return
         self.warnings.dismiss("retrain")
         if self.retrain_dialog is not None:  # closed: its training ended with it
             self.retrain_dialog.deleteLater()
         self.retrain_dialog = RetrainDialog(root, data, dict(self.settings.weights), self.use_weights, self,
                                             device=self.settings.device)
         self.retrain_dialog.show()
-        return self.retrain_dialog
+
+    def _retraining_count_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, (DatasetError, OSError)):
+            self.warnings.show_message(f"Cannot read the dataset for retraining: {exc}", "error", key="retrain")
+        else:  # a bug, not a bad folder: said as any background task's
+            self._task_error("Counting the dataset", exc)
+
+    def _retraining_count_ended(self, worker: Worker) -> None:
+        self.workers.discard(worker)
+        if self.retrain_count is worker:
+            self.retrain_count = None
+            if self.statusBar().currentMessage() == COUNTING_FOR_RETRAINING:
+                self.statusBar().clearMessage()
 
     def use_weights(self, weights: dict[str, str]) -> None:
         """Make the next analyses use these weights files (by model name); saved with the settings."""
