@@ -566,7 +566,7 @@ def test_the_window_fits_a_1280_by_720_screen_after_being_large(qtbot, make_wind
 
 
 def test_the_next_and_previous_radiograph_of_a_folder_come_in_name_order_numbers_counted(tmp_path):
-    from jsnviewer.gui.study_loading import neighbour_radiograph
+    from jsnviewer.gui.study_loading import folder_radiographs
 
     folder = tmp_path / "clinic"
     folder.mkdir()
@@ -575,12 +575,7 @@ def test_the_next_and_previous_radiograph_of_a_folder_come_in_name_order_numbers
     (folder / "scan").write_bytes(b"\x00" * 128 + b"DICM")  # a DICOM file without a suffix
     (folder / "DICOMDIR").write_bytes(b"\x00" * 128 + b"DICM")  # a CD's index of its files: DICOM, but no image
     order = ["hand1.dcm", "hand2.png", "hand3.jpg", "hand10.png", "scan"]
-    walk = [folder / "hand1.dcm"]
-    while (following := neighbour_radiograph(walk[-1], 1)) is not None:
-        walk.append(following)
-    assert [p.name for p in walk] == order
-    assert neighbour_radiograph(folder / "hand1.dcm", -1) is None
-    assert neighbour_radiograph(folder / "hand10.png", -1) == folder / "hand3.jpg"
+    assert [p.name for p in folder_radiographs(folder / "hand1.dcm")] == order  # Next / Previous image's order
 
 
 def test_page_down_opens_the_next_radiograph_of_the_folder_in_the_active_view_after_saving_its_edits(
@@ -601,9 +596,9 @@ def test_page_down_opens_the_next_radiograph_of_the_folder_in_the_active_view_af
     qtbot.waitUntil(lambda: not window.saver.is_busy(), timeout=10000)
     saved = open_dataset(dataset).annotation_for_file(files[1])
     assert [j.box for j in saved.joints] == [(60.0, 70.0, 30.0, 30.0)]
-    qtbot.keyClick(window, Qt.Key_PageDown)  # the last one: stays, and says so
+    qtbot.keyClick(window, Qt.Key_PageDown)  # the last one: stays, and says so (once the folder is listed)
+    qtbot.waitUntil(lambda: "last radiograph" in window.statusBar().currentMessage(), timeout=10000)
     assert window.documents[FOLLOWUP].path == files[2]
-    assert "last radiograph" in window.statusBar().currentMessage()
     with qtbot.waitSignal(window.study_loaded, timeout=10000):
         qtbot.keyClick(window, Qt.Key_PageUp)
     assert window.documents[FOLLOWUP].path == files[1]
@@ -651,13 +646,15 @@ def test_previous_image_after_next_at_the_end_ends_the_message_that_it_was_the_l
     window.show()
     open_and_wait(qtbot, window, last)
     qtbot.keyClick(window, Qt.Key_PageDown)
-    assert window.statusBar().currentMessage() == "hand2.dcm is the last radiograph in worklist"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "hand2.dcm is the last radiograph in worklist",
+                    timeout=10000)
     with qtbot.waitSignal(window.study_loaded, timeout=10000):
         qtbot.keyClick(window, Qt.Key_PageUp)
     assert window.documents[BASELINE].path == first
     assert "is the last radiograph" not in window.statusBar().currentMessage()
     qtbot.keyClick(window, Qt.Key_PageUp)  # and at the other end it says so of the image shown
-    assert window.statusBar().currentMessage() == "hand1.dcm is the first radiograph in worklist"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "hand1.dcm is the first radiograph in worklist",
+                    timeout=10000)
 
 
 def test_the_view_title_says_which_radiograph_of_its_folder_it_shows(qtbot, make_window, tmp_path):
@@ -694,6 +691,88 @@ def test_page_down_pressed_again_before_the_view_shows_the_next_goes_on_from_the
     qtbot.waitUntil(lambda: window.panes[BASELINE].radiograph.path == files[3] and window.task is None, timeout=10000)
     qtbot.keyClick(window, Qt.Key_PageUp)
     qtbot.waitUntil(lambda: window.panes[BASELINE].radiograph.path == files[2], timeout=10000)
+
+
+@pytest.fixture
+def listing_held(monkeypatch):
+    """Listing a folder of radiographs, held in background threads until the gate is set (thousands of files on a
+    clinic's share), with the threads every look at a file ran in; the gate is set at the end whatever happened."""
+    import threading
+
+    from jsnviewer.gui import study_loading
+
+    gate, threads = threading.Event(), []
+    real_listing, real_look = study_loading.folder_radiographs, study_loading.is_radiograph_file
+
+    def folder_radiographs(path):
+        if threading.current_thread() is not threading.main_thread():  # on the GUI thread it would freeze the test
+            gate.wait(30)
+        return real_listing(path)
+
+    def is_radiograph_file(path):
+        threads.append(threading.current_thread())
+        return real_look(path)
+
+    monkeypatch.setattr(study_loading, "folder_radiographs", folder_radiographs)
+    monkeypatch.setattr(study_loading, "is_radiograph_file", is_radiograph_file)
+    gate.set()  # open until the test holds it
+    yield gate, threads
+    gate.set()
+
+
+def test_next_image_lists_the_folder_off_the_gui_thread_and_presses_made_meanwhile_add_up(
+        qtbot, make_window, tmp_path, listing_held):
+    """PgDown listed the folder, and read the first bytes of its files without a suffix, on the GUI thread: a folder
+    of 2,000 files on a share froze the window at every press. Presses made while it lists go on from where the
+    earlier ones lead, none past the folder's end, and only the radiograph the last one leads to is shown."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    gate, threads = listing_held
+    files = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm", "hand3.dcm", "hand4.dcm"))
+    window = make_window(tmp_path / "dataset")
+    window.show()
+    open_and_wait(qtbot, window, files[0])
+    shown = []
+    window.study_loaded.connect(lambda: shown.append(window.panes[BASELINE].radiograph.path))
+    threads.clear()
+    gate.clear()  # the share is slow from now on
+    for key in (Qt.Key_PageDown,) * 4 + (Qt.Key_PageUp,):  # hand2, hand3, hand4, past the end: stays, back to hand3
+        qtbot.keyClick(window, key)
+    ticks = []
+    QTimer.singleShot(0, lambda: ticks.append(1))
+    qtbot.waitUntil(lambda: len(ticks) > 0, timeout=10000)  # the window goes on with its events meanwhile
+    assert shown == [] and window.panes[BASELINE].radiograph.path == files[0]
+    gate.set()
+    qtbot.waitUntil(lambda: not window.workers, timeout=10000)
+    assert shown == [files[2]]  # once, the radiograph the five presses lead to
+    assert "radiograph in" not in window.statusBar().currentMessage()  # the last press did not ask past the end
+    assert threads and all(thread is not threading.main_thread() for thread in threads)
+
+    gate.clear()
+    for _ in range(3):  # hand4, then twice past the end
+        qtbot.keyClick(window, Qt.Key_PageDown)
+    gate.set()
+    qtbot.waitUntil(lambda: not window.workers, timeout=10000)
+    assert shown == [files[2], files[3]]
+    assert window.statusBar().currentMessage() == "hand4.dcm is the last radiograph in worklist"
+
+
+def test_presses_made_before_the_next_image_arrived_lead_where_they_would_have_one_by_one(tmp_path):
+    from jsnviewer.gui.study_loading import load_neighbour
+
+    first, broken, third = _worklist(tmp_path, ("hand1.dcm", "hand2.dcm", "hand3.dcm"))
+    broken.write_bytes(broken.read_bytes()[:4000])
+    # hand2, hand3, past the end (stays), back to hand2: unreadable, passed over on the way back
+    study = load_neighbour(first, (1, 1, 1, -1), BASELINE, None)
+    assert study.images[BASELINE].radiograph.path == first and not study.said
+    assert len(study.errors) == 1 and "hand2.dcm" in study.errors[0] and "passed over" in study.errors[0]
+    study = load_neighbour(first, (1, 1, 1), BASELINE, None)
+    assert study.images[BASELINE].radiograph.path == third
+    assert study.said == "hand3.dcm is the last radiograph in worklist"
+    study = load_neighbour(first, (-1, -1), BASELINE, None)  # nothing before it: nothing read
+    assert not study.images and not study.errors and study.said == "hand1.dcm is the first radiograph in worklist"
 
 
 def test_page_down_moves_on_past_a_second_copy_of_the_same_radiograph(qtbot, make_window, tmp_path):
@@ -856,8 +935,10 @@ def test_a_study_opened_while_the_next_image_still_loads_is_not_joined_by_it(qtb
     assert {window.panes[role].radiograph.identity.patient_id for role in (BASELINE, FOLLOWUP)} == {"P001"}
     assert window.panes[FOLLOWUP].radiograph.path == study[1]
     window.set_active_role(FOLLOWUP)  # and Next goes on from the image shown, not from the overtaken one
-    assert window.open_neighbour(1) is None
-    assert window.statusBar().currentMessage() == "followup.dcm is the last radiograph in study"
+    window.open_neighbour(1)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "followup.dcm is the last radiograph in study",
+                    timeout=10000)
+    assert window.panes[FOLLOWUP].radiograph.path == study[1]
 
 
 def test_a_narrow_views_title_shortens_the_file_name_readably_or_leaves_it_out_never_a_lone_ellipsis(

@@ -116,7 +116,8 @@ class MainWindow(StudyActions, AnnotationActions, AnalysisActions, DatasetAction
         self._export_after_analysis: Callable[[], None] | None = None  # the export the next analysis goes on to
         self._analysis: tuple[Worker, dict] | None = None  # the analysis or joint search running; view -> image id
         self._stopped_as_stale: Worker | None = None  # an analysis stopped because its images went
-        self._heading_to: dict[str, Path] = {}  # the radiograph a view's Next / Previous image is opening
+        # view -> (the image it shows, the Next (+1) / Previous (-1) presses on their way from it): `open_neighbour`
+        self._walks: dict[str, tuple[Path, tuple[int, ...]]] = {}
         self._requests = 0  # opening requests made so far (`_claim`)
         self._recorded_pair: tuple[str, str] | None = None  # the study this window last put in Open recent
         self._recorded_alone: str | None = None  # the view it was opened into alone, the other kept (`_record_recent`)

@@ -14,8 +14,8 @@ from jsnviewer.gui.annotation import AnnotationDocument
 from jsnviewer.gui.box_layer import AnnotationLayer
 from jsnviewer.gui.image_view import Tool
 from jsnviewer.gui.settings import add_recent_study, qsettings, recent_labels, recent_studies
-from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, ROLES, LoadedImage, StudyLoad, load_folder, load_neighbour,
-                                         load_study, neighbour_radiograph)
+from jsnviewer.gui.study_loading import (BASELINE, FOLLOWUP, ROLES, LoadedImage, NeighbourLoad, StudyLoad, load_folder,
+                                         load_neighbour, load_study)
 from jsnviewer.gui.worker import Worker
 from jsnviewer.joints import BOTH
 from jsnviewer.radiograph import RADIOGRAPH_SUFFIXES, check_pair
@@ -106,43 +106,44 @@ class StudyActions:
         number, roles = self._requests, tuple(roles)
         for role in roles:
             self._claims[role] = number
-            self._heading_to.pop(role, None)  # a Next / Previous still on its way is overtaken
+            self._walks.pop(role, None)  # a Next / Previous still on its way is overtaken
         return lambda: all(self._claims.get(role) == number for role in roles)
 
     def open_neighbour(self, step: int) -> Worker | None:
         """Next (step 1) or previous (-1) radiograph of the active image's folder into the active view; its edits
         are saved first, as for any image replaced in a view. A file that cannot be read is named and passed over.
-        Pressed again before the view shows it, it goes on from there (only the last one asked for is shown)."""
+        The folder is listed in the background (a share's folder of thousands of files froze the window at each
+        press). Pressed again before the view shows where the last press leads, the presses add up from the image
+        shown (`_walks`) and the radiograph they lead to is loaded in their place: only the last one asked for is
+        shown, and a press past either end of the folder stays there, as if each had waited for the one before."""
         role = self.active_role
         shown = self.panes[role].radiograph
         if shown is None or shown.path is None:
             self.statusBar().showMessage(f"No {role.lower()} open: open a radiograph first", 5000)
             return None
         # the file shown, not its annotation's: a copy of the same radiograph shares the annotation
-        here = self._heading_to.get(role, Path(shown.path))
-        path = neighbour_radiograph(here, step)
-        end = "last" if step > 0 else "first"
-        if path is None:
-            self.statusBar().showMessage(f"{here.name} is the {end} radiograph in {here.parent.name}", 5000)
-            return None
+        origin, steps = self._walks.get(role, (Path(shown.path), ()))
+        walk = (origin, (*steps, step))
         latest = self._claim([role])
-        self._heading_to[role] = path
+        self._walks[role] = walk
         self.statusBar().clearMessage()  # "… is the last radiograph in …" of an earlier press is said of another image
 
-        def show(study: StudyLoad) -> None:
+        def show(study: NeighbourLoad) -> None:
             if not latest():  # a later Next / Previous of this view, or another study, is on its way
                 return
-            del self._heading_to[role]
-            self._show_study(study, record=False)  # a step through the folder: no study the user chose
-            if not study.images:
-                self.statusBar().showMessage(f"{here.name} is the {end} readable radiograph in {here.parent.name}", 5000)
+            del self._walks[role]
+            if study.images or study.errors:
+                self._show_study(study, record=False)  # a step through the folder: no study the user chose
+            if study.said:  # at an end of the folder
+                self.statusBar().showMessage(study.said, 5000)
 
         def forget(exc: BaseException) -> None:
             if latest():
-                del self._heading_to[role]
+                del self._walks[role]
 
-        return self._start(Worker(load_neighbour, here, step, role, self.saver.dataset_root), f"Opening {path.name}",
-                           show, connect=lambda worker: worker.signals.error.connect(forget))
+        return self._start(Worker(load_neighbour, *walk, role, self.saver.dataset_root),
+                           f"Opening the {'next' if step > 0 else 'previous'} image", show,
+                           connect=lambda worker: worker.signals.error.connect(forget))
 
     def _load(self, paths: dict[str, Path], order_by_date: bool = False) -> Worker:
         names = ", ".join(p.name for p in paths.values())

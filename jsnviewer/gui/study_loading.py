@@ -196,36 +196,61 @@ def folder_radiographs(path: Path) -> list[Path]:
         return []
 
 
-def neighbour_radiograph(path: Path, step: int) -> Path | None:
-    """The radiograph `step` places after `path` (before it for a negative step) in its folder, by name; None past
-    either end or when the folder cannot be read."""
-    files = folder_radiographs(path)
-    if not files:
-        return None
-    index = files.index(Path(path)) + step
-    return files[index] if 0 <= index < len(files) else None
+@dataclass
+class NeighbourLoad(StudyLoad):
+    """What Next / Previous image read, and `said`, the status bar's line where it stopped at an end of the folder."""
+
+    said: str = ""
 
 
-def load_neighbour(path: Path, step: int, role: str, dataset_root: Path | None,
-                   progress: Callable[[float, str], None] | None = None) -> StudyLoad:
-    """The next readable radiograph after `path` (before it for a negative step) in its folder, into `role`: a file
-    that cannot be read is named in the errors and passed over, so one bad file does not block the rest."""
+def _walk(count: int, start: int, steps: tuple[int, ...]) -> tuple[int, int, int]:
+    """Where the presses `steps` (+1 Next, -1 Previous) lead from place `start` of `count`: each one radiograph on,
+    a press past either end staying where it is. (place, the last move's direction (0: none moved), the last press's
+    direction where it asked past an end, else 0)."""
+    place, moved, past = start, 0, 0
+    for step in steps:
+        if 0 <= place + step < count:
+            place, moved, past = place + step, step, 0
+        else:
+            past = step
+    return place, moved, past
+
+
+def _end(step: int) -> str:
+    return "last" if step > 0 else "first"
+
+
+def load_neighbour(path: Path, steps: int | tuple[int, ...], role: str, dataset_root: Path | None,
+                   progress: Callable[[float, str], None] | None = None) -> NeighbourLoad:
+    """The radiograph that Next / Previous image pressed `steps` times (+1, -1 each; one int for one press) leads to
+    from `path` in its folder, by name, into `role`: presses made before the view showed where the earlier ones led
+    add up from `path`, each one radiograph on and none past either end of the folder (as if each had waited for the
+    one before). A file that cannot be read is named in the errors and passed over, so one bad file does not block
+    the rest."""
+    path, steps = Path(path), (steps,) if isinstance(steps, int) else tuple(steps)
     files = folder_radiographs(path)
-    study = StudyLoad()
-    index = files.index(Path(path)) + step if files else -1
+    study = NeighbourLoad()
+    place, moved, past = _walk(len(files), files.index(path), steps) if files else (0, 0, steps[-1])
+    if not moved:
+        study.said = f"{path.name} is the {_end(past)} radiograph in {path.parent.name}"
+        return study
+    index = place
     while 0 <= index < len(files):
         if progress:
             progress(0.0, f"Reading {files[index].name}")
         try:
             study.images[role] = _placed(load_image(files[index], dataset_root), files)
             study.errors = one_line_for_many(study.errors, f"in {files[index].parent.name}, passed over")
+            if past:
+                study.said = f"{files[index].name} is the {_end(past)} radiograph in {path.parent.name}"
             return study
         except JsnError as exc:
             study.errors.append(f"{exc} (passed over)")
         except OSError as exc:
             study.errors.append(f"{files[index].name}: cannot read the file ({exc.strerror or exc}) (passed over)")
-        index += step
-    study.errors = one_line_for_many(study.errors, f"in {Path(path).parent.name}, passed over")
+        index += moved
+    study.errors = one_line_for_many(study.errors, f"in {path.parent.name}, passed over")
+    study.said = f"{files[place - moved].name} is the {_end(moved)} readable radiograph in {path.parent.name}"
     return study
 
 
